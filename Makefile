@@ -1,0 +1,41 @@
+# The two commands (see README.md): `make demo` and `make check`. meson and ninja do the
+# building; this file only installs what is missing and calls them.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+
+.PHONY: all deps deps-test build build-asan check demo bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+deps-test:
+	@./scripts/install-deps.sh --test
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+$(BUILD_ASAN)/build.ninja:
+	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+build-asan: deps-test $(BUILD_ASAN)/build.ninja
+	@ninja -C $(BUILD_ASAN)
+
+# Every test, in the normal build and again under AddressSanitizer and UBSan; the last line
+# is "N passed, N failed".
+check: deps-test build build-asan
+	@tests/run.sh $(BUILD) $(BUILD_ASAN)
+
+demo: build
+	@scripts/demo.sh $(BUILD)/samtycke
+
+bench: build
+	@bench/core.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,74 @@
+/* cli.h: what the command files share: the command table entry, the invocation context
+ * (database, key file, output mode), opening the core on demand, and output helpers. */
+#ifndef SK_CLI_H
+#define SK_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "core/core.h"
+#include "util/err.h"
+
+/* Exit codes, as documented in docs/cli.md. */
+enum { SK_EXIT_OK = 0, SK_EXIT_NO = 1, SK_EXIT_USAGE = 2, SK_EXIT_ERROR = 3 };
+
+struct sk_cli {
+	const char *db;
+	const char *keyfile;
+	char keyfile_buf[4096];
+	int json;
+	struct sk_store *store;
+	struct sk_vault *vault;
+	struct sk_core *core;
+	struct sk_errctx err;
+};
+
+struct sk_cmd {
+	const char *name;   /* "policy apply", "check" */
+	int (*run)(struct sk_cli *cli, int argc, char **argv); /* argv[0] is the last name word */
+	const char *usage;  /* arguments after the name */
+	const char *help;   /* one paragraph */
+};
+
+/* Opens store, vault and core for a command that needs an existing database. */
+int sk_cli_open(struct sk_cli *cli);
+void sk_cli_close(struct sk_cli *cli);
+/* Prints the error in cli->err (or code's message) to stderr, or as {"error":{..}} with
+ * --json, and returns the exit code for it. */
+int sk_cli_fail(struct sk_cli *cli, int code);
+/* Prints "usage: ..." for cmd to stderr and returns SK_EXIT_USAGE. */
+int sk_cli_usage(const struct sk_cmd *cmd);
+/* Prints cmd's whole help to stdout; returns SK_EXIT_OK. */
+int sk_cli_help(const struct sk_cmd *cmd);
+const struct sk_cmd *sk_cli_find(const char *name);
+/* Prints a JSON value to stdout (compact, one line) and takes its reference. */
+void sk_cli_print_json(json_t *v);
+/* Formats t as RFC 3339, "unknown" for 0; a static buffer per call site is not needed: out
+ * has SK_TIME_STRLEN bytes. */
+const char *sk_cli_time(int64_t t, char *out);
+/* Parses NAME=VALUE into f (pointing into arg, which is modified). */
+int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err);
+
+/* Common options every command takes: --json, --help. Parses argv (getopt_long) with the
+ * command's own options appended; returns the option character, -1 at the end, or '?' on a
+ * usage error. 'h' and 'j' are handled here (help prints and sets *done). */
+int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv,
+		  const char *shortopts, const struct option *longopts, int *done);
+
+#define SK_CMD_DECL(fn) int fn(struct sk_cli *cli, int argc, char **argv)
+SK_CMD_DECL(sk_cmd_init);
+SK_CMD_DECL(sk_cmd_policy_apply);
+SK_CMD_DECL(sk_cmd_policy_show);
+SK_CMD_DECL(sk_cmd_contact_add);
+SK_CMD_DECL(sk_cmd_contact_show);
+SK_CMD_DECL(sk_cmd_contact_edit);
+SK_CMD_DECL(sk_cmd_consent_record);
+SK_CMD_DECL(sk_cmd_consent_show);
+SK_CMD_DECL(sk_cmd_consent_proof);
+SK_CMD_DECL(sk_cmd_check);
+SK_CMD_DECL(sk_cmd_ledger_replay);
+SK_CMD_DECL(sk_cmd_audit_verify);
+SK_CMD_DECL(sk_cmd_suppress);
+
+#endif

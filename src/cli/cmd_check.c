@@ -1,0 +1,40 @@
+/* cmd_check.c: samtycke check EMAIL PURPOSE, the gate from the command line. Exit 0 when
+ * allowed, 1 when denied; never allowed on an error. */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "util/sktime.h"
+
+int sk_cmd_check(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"at", required_argument, NULL, 'a'}, {0}};
+	const struct sk_cmd *cmd = sk_cli_find("check");
+	struct sk_gate_result g;
+	int64_t at = 0;
+	int c, done = 0;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c != 'a' || sk_time_parse(optarg, &at))
+			return sk_cli_usage(cmd);
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 2)
+		return sk_cli_usage(cmd);
+	if (sk_cli_open(cli)) {
+		/* Fail closed: no database, no key, no answer but "denied". */
+		g = (struct sk_gate_result){.allowed = 0, .reason = "error"};
+		fprintf(stderr, "samtycke: %s\n", cli->err.msg);
+	} else {
+		sk_gate_check(cli->core, argv[optind], argv[optind + 1], at ? at : sk_time_now(), &g);
+	}
+	if (cli->json) {
+		json_t *o = json_pack("{s:b,s:s}", "allowed", g.allowed, "reason", g.reason);
+		json_object_set_new(o, "consent_id", g.consent_id[0] ? json_string(g.consent_id)
+								     : json_null());
+		sk_cli_print_json(o);
+	} else {
+		printf("%s %s\n", g.allowed ? "allowed" : "denied", g.reason);
+	}
+	return g.allowed ? SK_EXIT_OK : SK_EXIT_NO;
+}

@@ -1,0 +1,232 @@
+/* cmd_consent.c: samtycke consent give|refuse|withdraw|confirm (append to the ledger),
+ * consent show (state and history) and consent proof (who, when, where, how, what text). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/sktime.h"
+#include "util/str.h"
+
+int sk_cmd_consent_record(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"method", required_argument, NULL, 'm'},
+		{"source", required_argument, NULL, 's'},
+		{"notice-version", required_argument, NULL, 'n'},
+		{"lang", required_argument, NULL, 'l'},
+		{"at", required_argument, NULL, 'a'},
+		{"actor", required_argument, NULL, 'A'},
+		{"evidence", required_argument, NULL, 'e'},
+		{0},
+	};
+	char name[32];
+	snprintf(name, sizeof(name), "consent %s", argv[0]);
+	const struct sk_cmd *cmd = sk_cli_find(name);
+	struct sk_consent_req req = {.action = sk_action_from_name(argv[0]), .actor = "cli",
+				     .lang = "en"};
+	struct sk_event_rec ev;
+	int c, done = 0, rc;
+	char *end;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		switch (c) {
+		case 'm': req.method = optarg; break;
+		case 's': req.source = optarg; break;
+		case 'l': req.lang = optarg; break;
+		case 'A': req.actor = optarg; break;
+		case 'e': req.evidence_json = optarg; break;
+		case 'n':
+			req.notice_version = (int)strtol(optarg, &end, 10);
+			if (*end || req.notice_version <= 0) {
+				fprintf(stderr, "samtycke: --notice-version takes a positive number\n");
+				return SK_EXIT_USAGE;
+			}
+			break;
+		case 'a':
+			if (sk_time_parse(optarg, &req.occurred_at)) {
+				fprintf(stderr, "samtycke: --at takes an RFC 3339 time such as "
+						"2026-01-31T12:00:00Z\n");
+				return SK_EXIT_USAGE;
+			}
+			break;
+		default: return sk_cli_usage(cmd);
+		}
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 2 || !req.method)
+		return sk_cli_usage(cmd);
+	if (req.evidence_json) {
+		json_error_t je;
+		json_t *v = json_loads(req.evidence_json, JSON_REJECT_DUPLICATES, &je);
+		int is_obj = json_is_object(v);
+		json_decref(v);
+		if (!is_obj) {
+			fprintf(stderr, "samtycke: --evidence must be a JSON object (column %d: %s)\n",
+				je.column, v ? "not an object" : je.text);
+			return SK_EXIT_USAGE;
+		}
+	}
+	req.email = argv[optind];
+	req.purpose = argv[optind + 1];
+	if ((rc = sk_cli_open(cli)) || (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	struct sk_state_rec st;
+	const char *status = sk_store_state_get(cli->store, ev.contact_id, ev.purpose, &st) == 0
+				     ? st.status : "unknown";
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
+					    (json_int_t)ev.seq, "contact_id", ev.contact_id, "status",
+					    status));
+	else
+		printf("recorded %s as event %lld (%s); %s is now %s\n", ev.action,
+		       (long long)ev.seq, ev.id, ev.purpose, status);
+	return SK_EXIT_OK;
+}
+
+static json_t *event_json(const struct sk_event_rec *ev)
+{
+	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], t3[SK_TIME_STRLEN];
+	char hash[2 * SK_HASH_LEN + 1];
+	sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:b}", "seq",
+			      (json_int_t)ev->seq, "id", ev->id, "purpose", ev->purpose, "action",
+			      ev->action, "occurred_at", sk_cli_time(ev->occurred_at, t1),
+			      "recorded_at", sk_cli_time(ev->recorded_at, t2), "method", ev->method,
+			      "source", ev->source, "notice_version", ev->notice_version,
+			      "notice_sha256", hash, "lang", ev->lang, "actor", ev->actor,
+			      "verified", !(ev->flags & SK_EV_UNVERIFIED));
+	json_object_set_new(o, "valid_until", ev->valid_until
+						      ? json_string(sk_cli_time(ev->valid_until, t3))
+						      : json_null());
+	return o;
+}
+
+struct show_ctx {
+	json_t *arr;
+	int64_t now;
+};
+
+static int show_state(void *arg, const struct sk_state_rec *st)
+{
+	struct show_ctx *x = arg;
+	char t[SK_TIME_STRLEN];
+	const char *status = sk_status_name(sk_state_effective(st, x->now));
+	if (x->arr) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "purpose", st->purpose, "status", status,
+				      "event_id", st->event_id, "notice_version", st->notice_version);
+		json_object_set_new(o, "valid_until", st->valid_until
+							     ? json_string(sk_cli_time(st->valid_until, t))
+							     : json_null());
+		json_array_append_new(x->arr, o);
+	} else {
+		printf("  %-20s %-11s", st->purpose, status);
+		if (st->valid_until)
+			printf(" valid until %s", sk_cli_time(st->valid_until, t));
+		printf("\n");
+	}
+	return 0;
+}
+
+static int show_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct show_ctx *x = arg;
+	char t[SK_TIME_STRLEN];
+	if (x->arr)
+		json_array_append_new(x->arr, event_json(ev));
+	else
+		printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
+		       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method,
+		       ev->source, ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
+	return 0;
+}
+
+int sk_cmd_consent_show(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("consent show");
+	char id[SK_ID_LEN + 1];
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	struct show_ctx st = {cli->json ? json_array() : NULL, sk_time_now()};
+	struct show_ctx hist = {cli->json ? json_array() : NULL, st.now};
+	if (!cli->json)
+		printf("contact %s\nstate:\n", id);
+	rc = sk_consent_states(cli->core, id, show_state, &st, &cli->err);
+	if (!rc && !cli->json)
+		printf("history:\n");
+	if (!rc)
+		rc = sk_consent_history(cli->core, id, show_event, &hist, &cli->err);
+	if (rc) {
+		json_decref(st.arr);
+		json_decref(hist.arr);
+		return sk_cli_fail(cli, rc);
+	}
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:s,s:o,s:o}", "contact_id", id, "state", st.arr,
+					    "history", hist.arr));
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("consent proof");
+	struct sk_proof p;
+	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], hash[2 * SK_HASH_LEN + 1];
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 2)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_consent_proof(cli->core, argv[optind], argv[optind + 1], &p, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	const struct sk_event_rec *ev = &p.event;
+	const char *status = sk_status_name(sk_state_effective(&p.state, sk_time_now()));
+	if (cli->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p.state.contact_id,
+				      "purpose", p.state.purpose, "status", status, "event",
+				      event_json(ev), "notice_text", p.notice_text);
+		if (p.given.seq)
+			json_object_set_new(o, "given", event_json(&p.given));
+		json_t *evd = p.evidence_json ? json_loads(p.evidence_json, 0, NULL) : NULL;
+		json_object_set_new(o, "evidence", evd ? evd : json_null());
+		json_object_set_new(o, "evidence_shredded", json_boolean(p.evidence_shredded));
+		sk_cli_print_json(o);
+	} else {
+		sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
+		printf("contact:     %s\npurpose:     %s\nstatus:      %s\n", p.state.contact_id,
+		       p.state.purpose, status);
+		if (p.given.seq)
+			printf("given:       %s (event %lld) by %s from %s\n",
+			       sk_cli_time(p.given.occurred_at, t1), (long long)p.given.seq,
+			       p.given.method, p.given.source);
+		printf("action:      %s (event %lld, %s)%s\n", ev->action, (long long)ev->seq, ev->id,
+		       ev->flags & SK_EV_UNVERIFIED ? ", unverified: claimed without evidence" : "");
+		printf("when:        %s (recorded %s)\n", sk_cli_time(ev->occurred_at, t1),
+		       sk_cli_time(ev->recorded_at, t2));
+		printf("how:         %s\nwhere:       %s\nwho:         recorded by %s\n", ev->method,
+		       ev->source[0] ? ev->source : "(no source)", ev->actor);
+		if (ev->valid_until)
+			printf("valid until: %s\n", sk_cli_time(ev->valid_until, t1));
+		printf("notice:      version %d (%s), sha256 %s\n", ev->notice_version, ev->lang, hash);
+		if (p.evidence_json)
+			printf("evidence:    %s\n", p.evidence_json);
+		else if (p.evidence_shredded)
+			printf("evidence:    destroyed with the person's data key\n");
+		printf("\nnotice text shown:\n%s\n", p.notice_text);
+	}
+	sk_proof_reset(&p);
+	return SK_EXIT_OK;
+}

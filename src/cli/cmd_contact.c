@@ -1,0 +1,101 @@
+/* cmd_contact.c: samtycke contact add, show and edit. */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+#define MAX_FIELDS 64
+
+static const struct option field_opts[] = {{"field", required_argument, NULL, 'f'}, {0}};
+
+/* Parses the command's --field options into fields; *done when --help was shown. */
+static int parse_fields(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv,
+			struct sk_field_value *fields, size_t *n, int *done)
+{
+	int c, rc;
+	*n = 0;
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "f:", field_opts, done)) != -1) {
+		if (c != 'f')
+			return sk_cli_usage(cmd);
+		if (*n == MAX_FIELDS)
+			return sk_cli_fail(cli, sk_errf(&cli->err, SK_ERR_TOO_LARGE,
+							"at most %d fields", MAX_FIELDS));
+		if ((rc = sk_cli_field_arg(optarg, &fields[(*n)++], &cli->err)))
+			return sk_cli_fail(cli, rc);
+	}
+	if (!*done && argc - optind != 1)
+		return sk_cli_usage(cmd);
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_contact_add(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("contact add");
+	struct sk_field_value fields[MAX_FIELDS];
+	char id[SK_ID_LEN + 1];
+	size_t n;
+	int done = 0, rc;
+
+	if ((rc = parse_fields(cli, cmd, argc, argv, fields, &n, &done)) || done)
+		return rc;
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_contact_add(cli->core, argv[optind], fields, n, id, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:s}", "id", id));
+	else
+		printf("%s\n", id);
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_contact_edit(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("contact edit");
+	struct sk_field_value fields[MAX_FIELDS];
+	size_t n;
+	int done = 0, rc;
+
+	if ((rc = parse_fields(cli, cmd, argc, argv, fields, &n, &done)) || done)
+		return rc;
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_contact_edit(cli->core, argv[optind], fields, n, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:b}", "ok", 1));
+	else
+		printf("updated %zu field%s\n", n, n == 1 ? "" : "s");
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_contact_show(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("contact show");
+	struct sk_contact ct;
+	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_get(cli->core, argv[optind], &ct, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	sk_cli_time(ct.created_at, t1);
+	sk_cli_time(ct.updated_at, t2);
+	if (cli->json) {
+		json_t *f = json_object();
+		for (size_t i = 0; i < ct.nfields; i++)
+			json_object_set_new(f, ct.fields[i].name, json_string(ct.fields[i].value));
+		sk_cli_print_json(json_pack("{s:s,s:s,s:s,s:o}", "id", ct.id, "created_at", t1,
+					    "updated_at", t2, "fields", f));
+	} else {
+		printf("id:         %s\ncreated:    %s\nupdated:    %s\n", ct.id, t1, t2);
+		for (size_t i = 0; i < ct.nfields; i++)
+			printf("%-11s %s\n", ct.fields[i].name, ct.fields[i].value);
+	}
+	sk_contact_reset(&ct);
+	return SK_EXIT_OK;
+}

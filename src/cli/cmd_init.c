@@ -1,0 +1,48 @@
+/* cmd_init.c: samtycke init, a new database and the master key outside it. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+#include "vault/vault.h"
+
+int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("init");
+	int c, done = 0, rc, made_key = 0;
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+
+	if (access(cli->keyfile, F_OK) != 0) {
+		if ((rc = sk_vault_keyfile_create(cli->keyfile, &cli->err)))
+			return sk_cli_fail(cli, rc);
+		made_key = 1;
+	}
+	rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
+	if (!rc)
+		rc = sk_store_open_sqlite(cli->db, 1, &cli->store, &cli->err);
+	if (!rc)
+		rc = sk_core_open(cli->store, cli->vault, 1, &cli->core, &cli->err);
+	if (rc) {
+		if (made_key)
+			unlink(cli->keyfile);
+		if (cli->store && rc != SK_ERR_EXISTS) {
+			sk_cli_close(cli);
+			unlink(cli->db);
+		}
+		return sk_cli_fail(cli, rc);
+	}
+	if (cli->json) {
+		sk_cli_print_json(json_pack("{s:s,s:s,s:b}", "database", cli->db, "key_file",
+					    cli->keyfile, "key_created", made_key));
+	} else {
+		printf("database: %s\n", cli->db);
+		printf("key file: %s (%s; keep it outside backups of the database)\n", cli->keyfile,
+		       made_key ? "created, mode 0600" : "existing");
+	}
+	return SK_EXIT_OK;
+}

@@ -1,0 +1,87 @@
+/* cmd_ledger.c: samtycke audit verify (the hash chain) and ledger replay (the state rebuilt
+ * from the ledger and compared with the stored one). */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "util/str.h"
+
+int sk_cmd_audit_verify(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("audit verify");
+	uint8_t head[SK_HASH_LEN];
+	char hex[2 * SK_HASH_LEN + 1];
+	int64_t bad = 0, count = 0;
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)))
+		return sk_cli_fail(cli, rc);
+	rc = sk_audit_verify(cli->core, &bad, &count, head, &cli->err);
+	if (rc && rc != SK_ERR_CHAIN_BROKEN)
+		return sk_cli_fail(cli, rc);
+	sk_hex(head, sizeof(head), hex);
+	if (cli->json) {
+		json_t *o = json_pack("{s:b,s:I}", "ok", !rc, "events", (json_int_t)count);
+		json_object_set_new(o, rc ? "first_bad_seq" : "head", rc ? json_integer(bad)
+									 : json_string(hex));
+		sk_cli_print_json(o);
+	} else if (rc) {
+		printf("ledger chain broken: first bad sequence number %lld\n", (long long)bad);
+	} else {
+		printf("ledger whole: %lld events, head %s\n", (long long)count, hex);
+	}
+	return rc ? SK_EXIT_NO : SK_EXIT_OK;
+}
+
+static int print_diff(void *arg, const struct sk_replay_diff *d)
+{
+	json_t *arr = arg;
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "contact_id", d->contact_id,
+						     "purpose", d->purpose, "stored", d->stored,
+						     "derived", d->derived));
+	else
+		printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, d->stored,
+		       d->derived);
+	return 0;
+}
+
+int sk_cmd_ledger_replay(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"check", no_argument, NULL, 'c'}, {0}};
+	const struct sk_cmd *cmd = sk_cli_find("ledger replay");
+	int c, done = 0, rc, check_only = 0;
+	long ndiff = 0;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c != 'c')
+			return sk_cli_usage(cmd);
+		check_only = 1;
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)))
+		return sk_cli_fail(cli, rc);
+	json_t *arr = cli->json ? json_array() : NULL;
+	rc = sk_ledger_replay(cli->core, !check_only, print_diff, arr, &ndiff, &cli->err);
+	if (rc) {
+		json_decref(arr);
+		return sk_cli_fail(cli, rc);
+	}
+	if (arr)
+		sk_cli_print_json(json_pack("{s:I,s:o,s:b}", "differences", (json_int_t)ndiff,
+					    "diffs", arr, "rebuilt", ndiff && !check_only));
+	else if (ndiff)
+		printf("%ld difference%s; %s\n", ndiff, ndiff == 1 ? "" : "s",
+		       check_only ? "stored state left as it was" : "stored state rebuilt from the ledger");
+	else
+		printf("stored state equals the ledger\n");
+	return ndiff ? SK_EXIT_NO : SK_EXIT_OK;
+}

@@ -1,0 +1,155 @@
+/* cmd_policy.c: samtycke policy apply FILE and policy show. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define POLICY_MAX (1024 * 1024)
+
+static int read_file(const char *path, struct sk_buf *b, struct sk_errctx *err)
+{
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return sk_errf(err, SK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = sk_buf_append(b, chunk, n);
+	if (rc == SK_ERR_TOO_LARGE)
+		sk_errf(err, rc, "%s is larger than %d bytes", path, POLICY_MAX);
+	else if (!rc && ferror(f))
+		rc = sk_errf(err, SK_ERR_IO, "cannot read %s", path);
+	else if (rc)
+		sk_errf(err, rc, "out of memory");
+	fclose(f);
+	return rc;
+}
+
+int sk_cmd_policy_apply(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("policy apply");
+	struct sk_notice_change *ch = NULL;
+	struct sk_buf b;
+	size_t nch = 0;
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	sk_buf_init(&b, POLICY_MAX);
+	rc = read_file(argv[optind], &b, &cli->err);
+	if (!rc)
+		rc = sk_cli_open(cli);
+	if (!rc)
+		rc = sk_policy_apply(cli->core, b.data ? b.data : "", b.len, argv[optind], &ch, &nch,
+				     &cli->err);
+	sk_buf_reset(&b);
+	if (rc)
+		return sk_cli_fail(cli, rc);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nch; i++) {
+		if (cli->json)
+			json_array_append_new(arr, json_pack("{s:s,s:i,s:b}", "purpose", ch[i].purpose,
+							     "notice_version", ch[i].version,
+							     "new_version", ch[i].is_new));
+		else
+			printf("%-20s notice version %d%s\n", ch[i].purpose, ch[i].version,
+			       ch[i].is_new ? " (new)" : "");
+	}
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:i,s:o}", "policy_version", cli->core->policy_version,
+					    "purposes", arr));
+	else {
+		printf("policy version %d applied\n", cli->core->policy_version);
+		json_decref(arr);
+	}
+	sk_free(ch);
+	return SK_EXIT_OK;
+}
+
+static json_t *texts(char *const t[SK_NLANG])
+{
+	json_t *o = json_object();
+	for (int l = 0; l < SK_NLANG; l++)
+		json_object_set_new(o, sk_lang_name(l), json_string(t[l]));
+	return o;
+}
+
+static json_t *policy_json(const struct sk_core *core)
+{
+	const struct sk_policy *p = core->policy;
+	char dur[32];
+	json_t *fields = json_array(), *purposes = json_array();
+	for (size_t i = 0; i < p->nfields; i++)
+		json_array_append_new(fields, json_pack("{s:s,s:s,s:i}", "name", p->fields[i].name,
+							"type", sk_field_type_name(p->fields[i].type),
+							"max_length", p->fields[i].max_length));
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct sk_purpose *u = &p->purposes[i];
+		json_t *pf = json_array();
+		for (size_t j = 0; j < u->nfields; j++)
+			json_array_append_new(pf, json_string(u->fields[j]));
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:i,s:o,s:o,s:o,s:o}", "id", u->id, "kind",
+				      sk_kind_name(u->kind), "legal_basis", sk_basis_name(u->basis),
+				      "double_opt_in", u->double_opt_in, "notice_version",
+				      u->notice_version, "fields", pf, "title", texts(u->title),
+				      "description", texts(u->description), "notice",
+				      texts(u->notice));
+		sk_duration_format(u->validity, dur, sizeof(dur));
+		json_object_set_new(o, "validity", u->validity.n ? json_string(dur) : json_null());
+		sk_duration_format(u->retention, dur, sizeof(dur));
+		json_object_set_new(o, "retention", u->retention.n ? json_string(dur) : json_null());
+		json_array_append_new(purposes, o);
+	}
+	return json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:o,s:o}", "policy_version",
+			 core->policy_version, "organisation", "name", p->org_name, "contact",
+			 p->org_contact, "address", p->org_address, "privacy_policy_url",
+			 p->org_privacy_url, "fields", fields, "purposes", purposes);
+}
+
+int sk_cmd_policy_show(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("policy show");
+	int c, done = 0, rc;
+	char dur[32];
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_core_need_policy(cli->core, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json) {
+		sk_cli_print_json(policy_json(cli->core));
+		return SK_EXIT_OK;
+	}
+	const struct sk_policy *p = cli->core->policy;
+	printf("policy version %d\ncontroller: %s\ncontact:    %s\naddress:    %s\nprivacy:    %s\n",
+	       cli->core->policy_version, p->org_name, p->org_contact, p->org_address,
+	       p->org_privacy_url);
+	printf("\nfields:\n");
+	for (size_t i = 0; i < p->nfields; i++)
+		printf("  %-16s %s, at most %d bytes\n", p->fields[i].name,
+		       sk_field_type_name(p->fields[i].type), p->fields[i].max_length);
+	printf("\npurposes:\n");
+	for (size_t i = 0; i < p->npurposes; i++) {
+		const struct sk_purpose *u = &p->purposes[i];
+		sk_duration_format(u->validity, dur, sizeof(dur));
+		printf("  %s: %s\n    %s, %s, valid %s%s, notice version %d\n    fields:",
+		       u->id, u->title[SK_LANG_EN], sk_kind_name(u->kind), sk_basis_name(u->basis),
+		       u->validity.n ? dur : "until withdrawn",
+		       u->double_opt_in ? ", double opt-in" : "", u->notice_version);
+		for (size_t j = 0; j < u->nfields; j++)
+			printf(" %s", u->fields[j]);
+		printf("\n");
+	}
+	return SK_EXIT_OK;
+}

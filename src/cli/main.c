@@ -1,0 +1,251 @@
+/* main.c: the samtycke command. Global options, the one command table, dispatch, and the
+ * helpers every command file shares (opening the database, errors, JSON output). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+#include "vault/vault.h"
+
+static const struct sk_cmd commands[] = {
+	{"init", sk_cmd_init, "",
+	 "Create a new database and its master key file. The key file is written beside the "
+	 "database as DB.key with mode 0600 (SAMTYCKE_KEY_FILE or --key-file choose another "
+	 "path); keep it out of backups of the database."},
+	{"policy apply", sk_cmd_policy_apply, "FILE",
+	 "Validate the policy file and store it. A notice whose text changed becomes a new "
+	 "version; old versions stay readable forever."},
+	{"policy show", sk_cmd_policy_show, "",
+	 "Show the applied policy: organisation, fields and purposes with current notice versions."},
+	{"contact add", sk_cmd_contact_add, "EMAIL [--field NAME=VALUE]...",
+	 "Add a contact. Only fields that some purpose of the policy needs are accepted."},
+	{"contact show", sk_cmd_contact_show, "EMAIL", "Show a contact's fields."},
+	{"contact edit", sk_cmd_contact_edit, "EMAIL --field NAME=VALUE...",
+	 "Change a contact's fields."},
+	{"consent give", sk_cmd_consent_record, "EMAIL PURPOSE --method METHOD --source SOURCE "
+	 "[--notice-version N] [--lang sv|en] [--at RFC3339] [--actor WHO] [--evidence JSON]",
+	 "Record that the person gave consent for PURPOSE. METHOD is form, preference_centre, "
+	 "import, api, cli, mail_link or one_click. Without a source, or an import without --at, "
+	 "the consent is stored as unverified and the gate denies it."},
+	{"consent refuse", sk_cmd_consent_record, "EMAIL PURPOSE --method METHOD --source SOURCE "
+	 "[options as for give]", "Record that the person refused consent for PURPOSE."},
+	{"consent withdraw", sk_cmd_consent_record, "EMAIL PURPOSE --method METHOD --source SOURCE "
+	 "[options as for give]", "Record that the person withdrew consent for PURPOSE."},
+	{"consent confirm", sk_cmd_consent_record, "EMAIL PURPOSE --method METHOD --source SOURCE "
+	 "[options as for give]",
+	 "Record the confirmation of a pending (double opt-in) consent for PURPOSE."},
+	{"consent show", sk_cmd_consent_show, "EMAIL",
+	 "List the person's consent state per purpose and the whole history."},
+	{"consent proof", sk_cmd_consent_proof, "EMAIL PURPOSE",
+	 "Show who gave the current consent, when, where, how, and the exact notice text shown."},
+	{"check", sk_cmd_check, "EMAIL PURPOSE [--at RFC3339]",
+	 "Ask the gate. Exit 0 and 'allowed' when processing is allowed, exit 1 and the reason "
+	 "when denied. Any storage error answers denied with reason 'error'."},
+	{"suppress", sk_cmd_suppress, "EMAIL [--reason erased|bounced|complained|opted_out]",
+	 "Put an address on the suppression list; it outranks every consent."},
+	{"ledger replay", sk_cmd_ledger_replay, "[--check]",
+	 "Rebuild the consent state from the ledger and report every difference from the stored "
+	 "state; with --check only report. Exit 1 when differences were found."},
+	{"audit verify", sk_cmd_audit_verify, "",
+	 "Verify the ledger's hash chain. Exit 0 when whole; otherwise exit 1 naming the first "
+	 "bad sequence number."},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void global_usage(FILE *f)
+{
+	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--json] COMMAND [ARGS]\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-17s %s\n", commands[i].name, commands[i].usage);
+	fprintf(f, "\nEvery command takes --help. Exit codes: 0 ok or allowed, 1 denied or not "
+		   "found, 2 usage, 3 data or storage error.\n"
+		   "The database is --db, else $SAMTYCKE_DB, else ./samtycke.db; the key file is "
+		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key'.\n");
+}
+
+const struct sk_cmd *sk_cli_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int sk_cli_usage(const struct sk_cmd *cmd)
+{
+	fprintf(stderr, "usage: samtycke %s %s\n(samtycke %s --help for more)\n", cmd->name,
+		cmd->usage, cmd->name);
+	return SK_EXIT_USAGE;
+}
+
+int sk_cli_help(const struct sk_cmd *cmd)
+{
+	printf("usage: samtycke %s %s\n\n%s\n\nCommon options: --json (machine-readable output), "
+	       "--help.\n", cmd->name, cmd->usage, cmd->help);
+	return SK_EXIT_OK;
+}
+
+int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv,
+		  const char *shortopts, const struct option *longopts, int *done)
+{
+	struct option all[32];
+	char sopts[64];
+	size_t n = 0;
+	for (; longopts && longopts[n].name && n < 29; n++)
+		all[n] = longopts[n];
+	all[n++] = (struct option){"json", no_argument, NULL, 'j'};
+	all[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	all[n] = (struct option){0};
+	snprintf(sopts, sizeof(sopts), ":%s", shortopts ? shortopts : "");
+	for (;;) {
+		int c = getopt_long(argc, argv, sopts, all, NULL);
+		if (c == 'j') {
+			cli->json = 1;
+			continue;
+		}
+		if (c == 'h') {
+			sk_cli_help(cmd);
+			*done = 1;
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "samtycke %s: %s option '%s'\n", cmd->name,
+				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+			return '?';
+		}
+		return c;
+	}
+}
+
+int sk_cli_open(struct sk_cli *cli)
+{
+	int rc = sk_store_open_sqlite(cli->db, 0, &cli->store, &cli->err);
+	if (!rc)
+		rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
+	if (!rc)
+		rc = sk_core_open(cli->store, cli->vault, 0, &cli->core, &cli->err);
+	return rc;
+}
+
+void sk_cli_close(struct sk_cli *cli)
+{
+	sk_core_free(cli->core);
+	sk_vault_free(cli->vault);
+	sk_store_close(cli->store);
+	cli->core = NULL;
+	cli->vault = NULL;
+	cli->store = NULL;
+}
+
+int sk_cli_fail(struct sk_cli *cli, int code)
+{
+	const char *msg = cli->err.code == code && cli->err.msg[0] ? cli->err.msg
+								   : sk_err_message(code);
+	if (cli->json) {
+		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", sk_err_name(code),
+				      "message", msg);
+		sk_cli_print_json(e);
+	} else {
+		fprintf(stderr, "samtycke: %s\n", msg);
+	}
+	switch (code) {
+	case SK_ERR_NOT_FOUND: return SK_EXIT_NO;
+	case SK_ERR_USAGE: return SK_EXIT_USAGE;
+	default: return SK_EXIT_ERROR;
+	}
+}
+
+void sk_cli_print_json(json_t *v)
+{
+	if (!v) {
+		fprintf(stderr, "samtycke: out of memory\n");
+		return;
+	}
+	json_dumpf(v, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+const char *sk_cli_time(int64_t t, char *out)
+{
+	if (t == 0)
+		return "unknown";
+	sk_time_format(t, out);
+	return out;
+}
+
+int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return sk_errf(err, SK_ERR_USAGE, "--field takes NAME=VALUE");
+	*eq = '\0';
+	f->name = arg;
+	f->value = eq + 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"key-file", required_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	struct sk_cli cli = {0};
+	const char *keyfile = getenv("SAMTYCKE_KEY_FILE");
+	int c;
+
+	cli.db = getenv("SAMTYCKE_DB");
+	while ((c = getopt_long(argc, argv, "+d:k:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': cli.db = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': global_usage(stdout); return SK_EXIT_OK;
+		case 'V': printf("samtycke %s\n", SK_VERSION); return SK_EXIT_OK;
+		default: global_usage(stderr); return SK_EXIT_USAGE;
+		}
+	}
+	if (!cli.db || !*cli.db)
+		cli.db = "samtycke.db";
+	if (keyfile && *keyfile) {
+		cli.keyfile = keyfile;
+	} else {
+		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", cli.db);
+		cli.keyfile = cli.keyfile_buf;
+	}
+	if (optind >= argc) {
+		global_usage(stderr);
+		return SK_EXIT_USAGE;
+	}
+
+	/* A command is one word or two ("policy apply"). */
+	const struct sk_cmd *cmd = NULL;
+	int first = optind;
+	if (optind + 1 < argc) {
+		char two[128];
+		snprintf(two, sizeof(two), "%s %s", argv[optind], argv[optind + 1]);
+		if ((cmd = sk_cli_find(two)))
+			first = optind + 1;
+	}
+	if (!cmd)
+		cmd = sk_cli_find(argv[optind]);
+	if (!cmd) {
+		fprintf(stderr, "samtycke: unknown command '%s'\n", argv[optind]);
+		global_usage(stderr);
+		return SK_EXIT_USAGE;
+	}
+	optind = 0; /* full reinitialisation of getopt for the command's own options */
+	int rc = cmd->run(&cli, argc - first, argv + first);
+	sk_cli_close(&cli);
+	return rc;
+}

@@ -1,0 +1,371 @@
+/* consent.c: the consent ledger and the state derived from it. Recording appends one
+ * hash-chained event with its full evidence, moves the (contact, purpose) state by the one
+ * transition function that replay uses too, and feeds the change sequence, all in one
+ * transaction. Proof reads back who, when, where, how and the exact notice text. */
+#include "core/core_int.h"
+
+#include <string.h>
+
+#include "util/mem.h"
+
+#define FUTURE_SLACK 300 /* seconds a client clock may run ahead */
+
+static const char *const action_names[] = {"give", "refuse", "withdraw", "confirm", "expire"};
+static const char *const status_names[] = {"unknown", "pending", "given", "refused",
+					   "withdrawn", "expired", "unverified"};
+static const char *const methods[] = {"form", "preference_centre", "import", "api",
+				      "cli", "mail_link", "one_click"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *sk_action_name(enum sk_action a) { return action_names[a]; }
+int sk_action_from_name(const char *name) { return name_index(action_names, NELEM(action_names), name); }
+const char *sk_status_name(enum sk_status s) { return status_names[s]; }
+int sk_status_from_name(const char *name) { return name_index(status_names, NELEM(status_names), name); }
+int sk_method_valid(const char *name) { return name_index(methods, NELEM(methods), name) >= 0; }
+
+void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev)
+{
+	enum sk_status next;
+	switch (sk_action_from_name(ev->action)) {
+	case SK_ACT_GIVE:
+		next = (ev->flags & SK_EV_UNVERIFIED)      ? SK_ST_UNVERIFIED
+		       : (ev->flags & SK_EV_DOUBLE_OPT_IN) ? SK_ST_PENDING
+							   : SK_ST_GIVEN;
+		break;
+	case SK_ACT_CONFIRM:
+		if (sk_status_from_name(st->status) != SK_ST_PENDING)
+			return;
+		next = SK_ST_GIVEN;
+		break;
+	case SK_ACT_REFUSE: next = SK_ST_REFUSED; break;
+	case SK_ACT_WITHDRAW: next = SK_ST_WITHDRAWN; break;
+	case SK_ACT_EXPIRE: next = SK_ST_EXPIRED; break;
+	default: return; /* an altered row; the audit reports it */
+	}
+	sk_strlcpy(st->contact_id, ev->contact_id, sizeof(st->contact_id));
+	sk_strlcpy(st->purpose, ev->purpose, sizeof(st->purpose));
+	sk_strlcpy(st->status, sk_status_name(next), sizeof(st->status));
+	sk_strlcpy(st->event_id, ev->id, sizeof(st->event_id));
+	st->seq = ev->seq;
+	st->updated_at = ev->occurred_at ? ev->occurred_at : ev->recorded_at;
+	st->valid_until = ev->valid_until;
+	st->notice_version = ev->notice_version;
+}
+
+enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now)
+{
+	int s = sk_status_from_name(st->status);
+	if (s < 0)
+		return SK_ST_UNKNOWN;
+	if (s == SK_ST_GIVEN && st->valid_until && now >= st->valid_until)
+		return SK_ST_EXPIRED;
+	return (enum sk_status)s;
+}
+
+/* Validates the request against the policy; fills what the event needs from it. */
+static int req_check(struct sk_core *c, const struct sk_consent_req *req,
+		     const struct sk_purpose **outp, struct sk_notice_rec *notice,
+		     struct sk_errctx *err)
+{
+	const char *lang = req->lang ? req->lang : "en";
+	int rc;
+
+	if ((rc = sk_core_need_policy(c, err)))
+		return rc;
+	const struct sk_purpose *p = sk_policy_purpose(c->policy, req->purpose ? req->purpose : "");
+	if (!p)
+		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
+			       req->purpose ? req->purpose : "");
+	if ((int)req->action < 0 || req->action > SK_ACT_EXPIRE)
+		return sk_errf(err, SK_ERR_INVALID, "action must be give, refuse, withdraw, confirm or expire");
+	if (!req->method || !sk_method_valid(req->method))
+		return sk_errf(err, SK_ERR_INVALID, "method must be one of form, preference_centre, "
+			       "import, api, cli, mail_link, one_click");
+	if (req->source && strlen(req->source) >= sizeof(((struct sk_event_rec *)0)->source))
+		return sk_errf(err, SK_ERR_INVALID, "source is longer than 255 bytes");
+	if (req->actor && strlen(req->actor) >= sizeof(((struct sk_event_rec *)0)->actor))
+		return sk_errf(err, SK_ERR_INVALID, "actor is longer than 127 bytes");
+	if (sk_lang_from_name(lang) < 0)
+		return sk_errf(err, SK_ERR_INVALID, "lang must be sv or en");
+	if (req->notice_version < 0)
+		return sk_errf(err, SK_ERR_INVALID, "notice_version must be positive");
+	if (req->occurred_at > sk_time_now() + FUTURE_SLACK)
+		return sk_errf(err, SK_ERR_INVALID, "occurred_at is in the future");
+	int version = req->notice_version ? req->notice_version : p->notice_version;
+	rc = sk_store_notice_get(c->store, p->id, version, lang, notice);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, SK_ERR_INVALID, "purpose '%s' has no notice version %d in '%s'",
+			       p->id, version, lang);
+	if (rc)
+		return sk__store_err(err, rc, "reading a notice");
+	*outp = p;
+	return 0;
+}
+
+/* Finds or (for an address never seen) creates the contact; refuses suppressed addresses for
+ * anything that would bring them back. */
+static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
+			   struct sk_contact_rec *rec, struct sk_errctx *err)
+{
+	char canon[SK_EMAIL_MAX + 1];
+	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	struct sk_gate_rec g;
+	int rc, brings_back = req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM;
+
+	if (req->contact_id) {
+		rc = sk_store_contact_by_id(c->store, req->contact_id, rec);
+		if (rc == SK_ERR_NOT_FOUND)
+			return sk_errf(err, rc, "no such contact");
+		return rc ? sk__store_err(err, rc, "reading a contact") : 0;
+	}
+	if ((rc = sk_email_canonical(req->email, canon, err)))
+		return rc;
+	sk_vault_email_key(c->vault, canon, key);
+	rc = sk_store_gate_lookup(c->store, key, req->purpose, &g);
+	if (rc) {
+		sk__store_err(err, rc, "looking up a contact");
+		goto out;
+	}
+	if (g.suppressed && (brings_back || !g.found)) {
+		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list (%s)",
+			     g.suppress_reason);
+		goto out;
+	}
+	if (g.found) {
+		rc = sk_store_contact_by_id(c->store, g.contact_id, rec);
+		if (rc)
+			sk__store_err(err, rc, "reading a contact");
+		goto out;
+	}
+	if (req->action == SK_ACT_CONFIRM || req->action == SK_ACT_EXPIRE) {
+		rc = sk_errf(err, SK_ERR_NOT_FOUND, "no contact has this address");
+		goto out;
+	}
+	rc = sk__contact_create(c, canon, key, rec, dk, err);
+	if (!rc) {
+		struct sk_change_rec ch = {.type = "contact", .at = rec->created_at};
+		sk_strlcpy(ch.contact_id, rec->id, sizeof(ch.contact_id));
+		if ((rc = sk_store_change_append(c->store, &ch)))
+			sk__store_err(err, rc, "recording a change");
+	}
+out:
+	sk_vault_wipe(canon, sizeof(canon));
+	sk_vault_wipe(dk, sizeof(dk));
+	return rc;
+}
+
+static int seal_evidence(struct sk_core *c, const struct sk_event_rec *ev, const char *json,
+			 uint8_t **out, size_t *outlen, struct sk_errctx *err)
+{
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	char ad[128];
+	int rc = sk__datakey(c, ev->contact_id, dk, err);
+	if (rc)
+		return rc;
+	sk__seal_ad(ev->contact_id, ev->id, ad);
+	rc = sk_vault_seal(dk, ad, json, strlen(json), out, outlen);
+	sk_vault_wipe(dk, sizeof(dk));
+	return rc ? sk_errf(err, rc, "out of memory") : 0;
+}
+
+int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
+		      struct sk_event_rec *out, struct sk_errctx *err)
+{
+	const struct sk_purpose *p = NULL;
+	struct sk_notice_rec notice;
+	struct sk_contact_rec contact;
+	struct sk_state_rec st = {.status = "unknown"};
+	struct sk_event_rec ev = {0};
+	uint8_t *evidence = NULL;
+	int64_t now = sk_time_now();
+	int rc;
+
+	if ((rc = req_check(c, req, &p, &notice, err)))
+		return rc;
+	if ((rc = sk__core_begin(c, err)))
+		return rc;
+	if ((rc = resolve_contact(c, req, &contact, err)))
+		goto out;
+	rc = sk_store_state_get(c->store, contact.id, p->id, &st);
+	if (rc && rc != SK_ERR_NOT_FOUND) {
+		sk__store_err(err, rc, "reading consent state");
+		goto out;
+	}
+	rc = 0;
+	if (req->action == SK_ACT_CONFIRM && sk_status_from_name(st.status) != SK_ST_PENDING) {
+		rc = sk_errf(err, SK_ERR_INVALID, "nothing to confirm: the consent is not pending");
+		goto out;
+	}
+	if ((rc = sk_store_ledger_last(c->store, &ev.seq, ev.prev_hash))) {
+		sk__store_err(err, rc, "reading the ledger head");
+		goto out;
+	}
+	ev.seq++;
+	if (sk_id_new("e_", ev.id)) {
+		rc = sk_errf(err, SK_ERR_IO, "no randomness for an id");
+		goto out;
+	}
+	sk_strlcpy(ev.contact_id, contact.id, sizeof(ev.contact_id));
+	sk_strlcpy(ev.purpose, p->id, sizeof(ev.purpose));
+	sk_strlcpy(ev.action, sk_action_name(req->action), sizeof(ev.action));
+	sk_strlcpy(ev.method, req->method, sizeof(ev.method));
+	sk_strlcpy(ev.source, req->source ? req->source : "", sizeof(ev.source));
+	sk_strlcpy(ev.lang, notice.lang, sizeof(ev.lang));
+	sk_strlcpy(ev.actor, req->actor ? req->actor : "", sizeof(ev.actor));
+	ev.recorded_at = now;
+	ev.notice_version = notice.version;
+	memcpy(ev.notice_sha256, notice.sha256, SK_HASH_LEN);
+
+	/* A live consent happens when it is recorded; an imported one must say when. */
+	int is_import = strcmp(req->method, "import") == 0;
+	ev.occurred_at = req->occurred_at ? req->occurred_at : is_import ? 0 : now;
+	if (req->action == SK_ACT_GIVE) {
+		if (ev.occurred_at == 0 || ev.source[0] == '\0')
+			ev.flags |= SK_EV_UNVERIFIED;
+		else if (p->double_opt_in)
+			ev.flags |= SK_EV_DOUBLE_OPT_IN;
+	}
+	if ((req->action == SK_ACT_GIVE && !(ev.flags & SK_EV_UNVERIFIED)) ||
+	    req->action == SK_ACT_CONFIRM)
+		ev.valid_until = p->validity.n ? sk_time_add(ev.occurred_at, p->validity) : 0;
+
+	if (req->evidence_json && *req->evidence_json) {
+		if ((rc = seal_evidence(c, &ev, req->evidence_json, &evidence, &ev.evidence_len, err)))
+			goto out;
+		ev.evidence = evidence;
+	}
+	sk_ledger_hash(&ev, ev.hash);
+	if ((rc = sk_store_ledger_append(c->store, &ev))) {
+		sk__store_err(err, rc, "appending to the ledger");
+		goto out;
+	}
+	sk_state_apply(&st, &ev);
+	if ((rc = sk_store_state_put(c->store, &st))) {
+		sk__store_err(err, rc, "storing consent state");
+		goto out;
+	}
+	struct sk_change_rec ch = {.type = "consent", .at = now};
+	sk_strlcpy(ch.contact_id, contact.id, sizeof(ch.contact_id));
+	sk_strlcpy(ch.purpose, p->id, sizeof(ch.purpose));
+	sk_strlcpy(ch.status, st.status, sizeof(ch.status));
+	if ((rc = sk_store_change_append(c->store, &ch)))
+		sk__store_err(err, rc, "recording a change");
+out:
+	rc = sk__core_end(c, rc, err);
+	sk_free(evidence);
+	if (!rc && out) {
+		*out = ev;
+		out->evidence = NULL;
+	}
+	return rc;
+}
+
+int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
+		      struct sk_errctx *err)
+{
+	int rc = sk_store_state_each(c->store, contact_id, cb, arg);
+	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
+}
+
+int sk_consent_history(struct sk_core *c, const char *contact_id, sk_event_cb cb, void *arg,
+		       struct sk_errctx *err)
+{
+	int rc = sk_store_ledger_each(c->store, contact_id, 0, cb, arg);
+	return rc ? sk__store_err(err, rc, "reading the ledger") : 0;
+}
+
+void sk_proof_reset(struct sk_proof *p)
+{
+	sk_free(p->notice_text);
+	sk_free(p->evidence_json);
+	memset(p, 0, sizeof(*p));
+}
+
+struct proof_ctx {
+	struct sk_proof *p;
+	struct sk_core *c;
+	const uint8_t *dk; /* NULL when the data key is gone */
+	int rc;
+	struct sk_errctx *err;
+};
+
+static int proof_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct proof_ctx *x = arg;
+	struct sk_proof *p = x->p;
+	if (strcmp(ev->purpose, p->state.purpose) != 0 || ev->seq > p->state.seq)
+		return 0;
+	if (strcmp(ev->action, "give") == 0) {
+		p->given = *ev;
+		p->given.evidence = NULL;
+	}
+	if (ev->seq != p->state.seq)
+		return 0;
+	p->event = *ev;
+	p->event.evidence = NULL;
+	if (strcmp(ev->action, "confirm") != 0)
+		p->given.seq = 0;
+	if (ev->evidence && x->dk) {
+		char ad[128];
+		size_t len;
+		sk__seal_ad(ev->contact_id, ev->id, ad);
+		if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, &p->evidence_json, &len))
+			return x->rc = sk_errf(x->err, SK_ERR_CRYPTO, "evidence of event %lld cannot be opened",
+					       (long long)ev->seq);
+	}
+	return 1; /* found: stop */
+}
+
+int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,
+		     struct sk_proof *out, struct sk_errctx *err)
+{
+	char id[SK_ID_LEN + 1];
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	struct sk_notice_rec n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sk_contact_find(c, email, id, err)))
+		return rc;
+	rc = sk_store_state_get(c->store, id, purpose, &out->state);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no consent event for this purpose");
+	if (rc)
+		return sk__store_err(err, rc, "reading consent state");
+	rc = sk__datakey(c, id, dk, err);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		return rc;
+	out->evidence_shredded = rc == SK_ERR_NOT_FOUND;
+	struct proof_ctx x = {out, c, rc ? NULL : dk, 0, err};
+	rc = sk_store_ledger_each(c->store, id, 0, proof_event, &x);
+	sk_vault_wipe(dk, sizeof(dk));
+	if (x.rc)
+		rc = x.rc;
+	else if (rc == 1)
+		rc = 0;
+	else if (rc)
+		sk__store_err(err, rc, "reading the ledger");
+	else
+		rc = sk_errf(err, SK_ERR_CHAIN_BROKEN, "the event behind the state is missing from "
+			     "the ledger: run 'samtycke audit verify'");
+	if (!rc) {
+		rc = sk_store_notice_get(c->store, purpose, out->event.notice_version,
+					 out->event.lang, &n);
+		if (rc)
+			sk__store_err(err, rc, "reading the notice shown");
+		else if (!(out->notice_text = sk_strdup(n.text)))
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+	if (rc)
+		sk_proof_reset(out);
+	return rc;
+}

@@ -1,0 +1,267 @@
+/* contact.c: contacts, the data subjects. Only fields that some purpose needs may be stored
+ * (minimisation); every value, the address included, is sealed with the contact's own data
+ * key, so the database holds no personal data in clear. */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+#define FIELD_EMAIL "email"
+
+/* Every field declared, needed by a purpose, valid, and named once; "email" is not set this
+ * way (it is the contact's key). Nothing is written before this passes. */
+static int fields_check(struct sk_core *c, const struct sk_field_value *fields, size_t n,
+			struct sk_errctx *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_field_def *f = sk_policy_field(c->policy, fields[i].name);
+		if (!f || !sk_policy_field_needed(c->policy, fields[i].name))
+			return sk_errf(err, SK_ERR_UNDECLARED_FIELD,
+				       "field '%.64s' is not declared by any purpose in the policy",
+				       fields[i].name);
+		if (strcmp(fields[i].name, FIELD_EMAIL) == 0)
+			return sk_errf(err, SK_ERR_INVALID,
+				       "field 'email' is the contact's address and cannot be set here");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(fields[i].name, fields[j].name) == 0)
+				return sk_errf(err, SK_ERR_INVALID, "field '%.64s' is given twice",
+					       fields[i].name);
+		int rc = sk_policy_field_validate(f, fields[i].value, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[SK_VAULT_KEY_LEN],
+		    const char *name, const char *value, struct sk_errctx *err)
+{
+	char ad[128];
+	uint8_t *sealed;
+	size_t len;
+	sk__seal_ad(contact_id, name, ad);
+	int rc = sk_vault_seal(dk, ad, value, strlen(value), &sealed, &len);
+	if (rc)
+		return sk_errf(err, rc, "out of memory");
+	rc = sk_store_field_put(c->store, contact_id, name, sealed, len);
+	sk_free(sealed);
+	return rc ? sk__store_err(err, rc, "storing a field") : 0;
+}
+
+int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t key[SK_HASH_LEN],
+		       struct sk_contact_rec *out, uint8_t dk[SK_VAULT_KEY_LEN],
+		       struct sk_errctx *err)
+{
+	uint8_t wrapped[SK_VAULT_WRAPPED_LEN];
+	struct sk_contact_rec rec = {0};
+	int rc;
+
+	if (sk_id_new("c_", rec.id))
+		return sk_errf(err, SK_ERR_IO, "no randomness for an id");
+	memcpy(rec.email_key, key, SK_HASH_LEN);
+	rec.created_at = rec.updated_at = sk_time_now();
+	rc = sk_store_contact_insert(c->store, &rec);
+	if (rc == SK_ERR_EXISTS)
+		return sk_errf(err, rc, "a contact with this address exists");
+	if (rc)
+		return sk__store_err(err, rc, "creating a contact");
+	sk_vault_datakey_new(c->vault, rec.id, dk, wrapped);
+	rc = sk_store_datakey_put(c->store, rec.id, wrapped, sizeof(wrapped));
+	if (rc)
+		return sk__store_err(err, rc, "storing a data key");
+	rc = sk__field_store(c, rec.id, dk, FIELD_EMAIL, canonical, err);
+	if (!rc)
+		*out = rec;
+	return rc;
+}
+
+/* Refuses an address on the suppression list (it outranks everything). */
+static int not_suppressed(struct sk_core *c, const uint8_t key[SK_HASH_LEN], struct sk_errctx *err)
+{
+	struct sk_gate_rec g;
+	int rc = sk_store_gate_lookup(c->store, key, "", &g);
+	if (rc)
+		return sk__store_err(err, rc, "reading the suppression list");
+	if (g.suppressed)
+		return sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list (%s)",
+			       g.suppress_reason);
+	return 0;
+}
+
+int sk_contact_add(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+		   size_t nfields, char outid[SK_ID_LEN + 1], struct sk_errctx *err)
+{
+	char canon[SK_EMAIL_MAX + 1];
+	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	struct sk_contact_rec rec;
+	int rc;
+
+	if ((rc = sk_core_need_policy(c, err)) || (rc = fields_check(c, fields, nfields, err)) ||
+	    (rc = sk_email_canonical(email, canon, err)))
+		return rc;
+	sk_vault_email_key(c->vault, canon, key);
+	if ((rc = sk__core_begin(c, err)))
+		goto out;
+	rc = not_suppressed(c, key, err);
+	if (!rc)
+		rc = sk__contact_create(c, canon, key, &rec, dk, err);
+	for (size_t i = 0; !rc && i < nfields; i++)
+		rc = sk__field_store(c, rec.id, dk, fields[i].name, fields[i].value, err);
+	if (!rc) {
+		struct sk_change_rec ch = {.type = "contact", .at = rec.created_at};
+		sk_strlcpy(ch.contact_id, rec.id, sizeof(ch.contact_id));
+		rc = sk_store_change_append(c->store, &ch);
+		if (rc)
+			sk__store_err(err, rc, "recording a change");
+	}
+	rc = sk__core_end(c, rc, err);
+	if (!rc)
+		memcpy(outid, rec.id, sizeof(rec.id));
+out:
+	sk_vault_wipe(canon, sizeof(canon));
+	sk_vault_wipe(dk, sizeof(dk));
+	return rc;
+}
+
+int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
+		    struct sk_errctx *err)
+{
+	uint8_t key[SK_HASH_LEN];
+	struct sk_contact_rec rec;
+	int rc = sk__email_key(c, email, key, err);
+	if (rc)
+		return rc;
+	rc = sk_store_contact_by_key(c->store, key, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no contact has this address");
+	if (rc)
+		return sk__store_err(err, rc, "looking up a contact");
+	memcpy(outid, rec.id, sizeof(rec.id));
+	return 0;
+}
+
+void sk_contact_reset(struct sk_contact *ct)
+{
+	for (size_t i = 0; i < ct->nfields; i++) {
+		sk_free((char *)ct->fields[i].name);
+		if (ct->fields[i].value)
+			sk_vault_wipe((char *)ct->fields[i].value, strlen(ct->fields[i].value));
+		sk_free((char *)ct->fields[i].value);
+	}
+	sk_free(ct->fields);
+	memset(ct, 0, sizeof(*ct));
+}
+
+struct open_ctx {
+	struct sk_contact *ct;
+	const uint8_t *dk;
+	int rc;
+	struct sk_errctx *err;
+};
+
+static int open_field(void *arg, const char *name, const uint8_t *sealed, size_t len)
+{
+	struct open_ctx *o = arg;
+	struct sk_contact *ct = o->ct;
+	char ad[128], *value;
+	size_t vlen;
+	sk__seal_ad(ct->id, name, ad);
+	if (sk_vault_unseal(o->dk, ad, sealed, len, &value, &vlen))
+		return o->rc = sk_errf(o->err, SK_ERR_CRYPTO, "field '%.64s' cannot be opened", name);
+	struct sk_field_value *f = sk_realloc(ct->fields, (ct->nfields + 1) * sizeof(*f));
+	char *n = sk_strdup(name);
+	if (!f || !n) {
+		if (f)
+			ct->fields = f;
+		sk_free(n);
+		sk_free(value);
+		return o->rc = sk_errf(o->err, SK_ERR_NOMEM, "out of memory");
+	}
+	ct->fields = f;
+	f[ct->nfields].name = n;
+	f[ct->nfields].value = value;
+	ct->nfields++;
+	return 0;
+}
+
+static int field_order(const void *a, const void *b)
+{
+	const struct sk_field_value *x = a, *y = b;
+	int ex = strcmp(x->name, FIELD_EMAIL) == 0, ey = strcmp(y->name, FIELD_EMAIL) == 0;
+	if (ex != ey)
+		return ey - ex;
+	return strcmp(x->name, y->name);
+}
+
+int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
+			 struct sk_errctx *err)
+{
+	struct sk_contact_rec rec;
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sk_store_contact_by_id(c->store, id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no such contact");
+	if (rc)
+		return sk__store_err(err, rc, "reading a contact");
+	if ((rc = sk__datakey(c, rec.id, dk, err)))
+		return rc;
+	memcpy(out->id, rec.id, sizeof(rec.id));
+	out->created_at = rec.created_at;
+	out->updated_at = rec.updated_at;
+	struct open_ctx o = {out, dk, 0, err};
+	rc = sk_store_field_each(c->store, rec.id, open_field, &o);
+	if (rc && !o.rc)
+		sk__store_err(err, rc, "reading fields");
+	sk_vault_wipe(dk, sizeof(dk));
+	if (rc) {
+		sk_contact_reset(out);
+		return rc;
+	}
+	qsort(out->fields, out->nfields, sizeof(*out->fields), field_order);
+	return 0;
+}
+
+int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
+		   struct sk_errctx *err)
+{
+	char id[SK_ID_LEN + 1];
+	memset(out, 0, sizeof(*out));
+	int rc = sk_contact_find(c, email, id, err);
+	return rc ? rc : sk_contact_get_by_id(c, id, out, err);
+}
+
+int sk_contact_edit(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+		    size_t nfields, struct sk_errctx *err)
+{
+	char id[SK_ID_LEN + 1];
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	int rc;
+
+	if ((rc = sk_core_need_policy(c, err)) || (rc = fields_check(c, fields, nfields, err)))
+		return rc;
+	if (nfields == 0)
+		return sk_errf(err, SK_ERR_USAGE, "nothing to change: give at least one field");
+	if ((rc = sk_contact_find(c, email, id, err)))
+		return rc;
+	if ((rc = sk__core_begin(c, err)))
+		return rc;
+	rc = sk__datakey(c, id, dk, err);
+	for (size_t i = 0; !rc && i < nfields; i++)
+		rc = sk__field_store(c, id, dk, fields[i].name, fields[i].value, err);
+	int64_t now = sk_time_now();
+	if (!rc && (rc = sk_store_contact_touch(c->store, id, now)))
+		sk__store_err(err, rc, "updating a contact");
+	if (!rc) {
+		struct sk_change_rec ch = {.type = "contact", .at = now};
+		sk_strlcpy(ch.contact_id, id, sizeof(ch.contact_id));
+		if ((rc = sk_store_change_append(c->store, &ch)))
+			sk__store_err(err, rc, "recording a change");
+	}
+	sk_vault_wipe(dk, sizeof(dk));
+	return sk__core_end(c, rc, err);
+}

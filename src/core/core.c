@@ -1,0 +1,172 @@
+/* core.c: opening the core over a store and a vault, the key check, batches, and the small
+ * helpers the other core files share. */
+#include "core/core_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+#define META_KEY_CHECK "key_check"
+
+int sk__store_err(struct sk_errctx *err, int rc, const char *what)
+{
+	if (rc == SK_ERR_NOMEM)
+		return sk_errf(err, rc, "out of memory while %s", what);
+	return sk_errf(err, rc, "storage failed while %s (%s)", what, sk_err_name(rc));
+}
+
+int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
+		 struct sk_errctx *err)
+{
+	char want[65], have[65];
+	int rc;
+	struct sk_core *c = sk_calloc(1, sizeof(*c));
+	if (!c)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	c->store = store;
+	c->vault = vault;
+	sk_vault_check_value(vault, want);
+	if (init) {
+		rc = sk_store_meta_set(store, META_KEY_CHECK, want);
+		if (rc) {
+			sk__store_err(err, rc, "storing the key check value");
+			goto out;
+		}
+	} else {
+		rc = sk_store_meta_get(store, META_KEY_CHECK, have, sizeof(have));
+		if (rc == SK_ERR_NOT_FOUND) {
+			rc = sk_errf(err, SK_ERR_NOT_INITIALISED,
+				     "database has no key check value: run 'samtycke init'");
+			goto out;
+		}
+		if (rc) {
+			sk__store_err(err, rc, "reading the key check value");
+			goto out;
+		}
+		if (!sk_vault_equal(want, have, sizeof(want))) {
+			rc = sk_errf(err, SK_ERR_KEY, "the key file does not belong to this database");
+			goto out;
+		}
+	}
+	rc = sk__policy_load(c, err);
+out:
+	if (rc)
+		sk_core_free(c);
+	else
+		*out = c;
+	return rc;
+}
+
+void sk_core_free(struct sk_core *c)
+{
+	if (!c)
+		return;
+	sk_policy_free(c->policy);
+	sk_free(c);
+}
+
+int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err)
+{
+	if (!c->policy)
+		return sk_errf(err, SK_ERR_NO_POLICY,
+			       "no policy has been applied: run 'samtycke policy apply FILE'");
+	return 0;
+}
+
+int sk__core_begin(struct sk_core *c, struct sk_errctx *err)
+{
+	if (c->in_batch)
+		return 0;
+	int rc = sk_store_begin(c->store, 1);
+	return rc ? sk__store_err(err, rc, "starting a transaction") : 0;
+}
+
+int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err)
+{
+	if (c->in_batch)
+		return rc;
+	if (rc) {
+		sk_store_rollback(c->store);
+		return rc;
+	}
+	rc = sk_store_commit(c->store);
+	if (rc) {
+		sk_store_rollback(c->store);
+		return sk__store_err(err, rc, "committing");
+	}
+	return 0;
+}
+
+int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err)
+{
+	if (c->in_batch)
+		return sk_errf(err, SK_ERR_USAGE, "a batch is already open");
+	int rc = sk__core_begin(c, err);
+	if (!rc)
+		c->in_batch = 1;
+	return rc;
+}
+
+int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err)
+{
+	if (!c->in_batch)
+		return sk_errf(err, SK_ERR_USAGE, "no batch is open");
+	c->in_batch = 0;
+	return sk__core_end(c, 0, err);
+}
+
+void sk_core_batch_rollback(struct sk_core *c)
+{
+	if (!c->in_batch)
+		return;
+	c->in_batch = 0;
+	sk_store_rollback(c->store);
+}
+
+int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
+		  struct sk_errctx *err)
+{
+	char canon[SK_EMAIL_MAX + 1];
+	int rc = sk_email_canonical(email, canon, err);
+	if (rc)
+		return rc;
+	sk_vault_email_key(c->vault, canon, key);
+	sk_vault_wipe(canon, sizeof(canon));
+	return 0;
+}
+
+void sk__seal_ad(const char *contact_id, const char *name, char out[128])
+{
+	snprintf(out, 128, "%s/%s", contact_id, name);
+}
+
+int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],
+		struct sk_errctx *err)
+{
+	uint8_t wrapped[SK_VAULT_WRAPPED_LEN];
+	size_t len;
+	int rc = sk_store_datakey_get(c->store, contact_id, wrapped, sizeof(wrapped), &len);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "the contact's data key is gone");
+	if (rc)
+		return sk__store_err(err, rc, "reading a data key");
+	if (sk_vault_datakey_unwrap(c->vault, contact_id, wrapped, len, dk))
+		return sk_errf(err, SK_ERR_CRYPTO, "a data key could not be unwrapped");
+	return 0;
+}
+
+int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err)
+{
+	uint8_t key[SK_HASH_LEN];
+	int rc = sk__email_key(c, email, key, err);
+	if (rc)
+		return rc;
+	rc = sk__core_begin(c, err);
+	if (rc)
+		return rc;
+	rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
+	if (rc)
+		sk__store_err(err, rc, "adding to the suppression list");
+	return sk__core_end(c, rc, err);
+}

@@ -1,0 +1,200 @@
+/* core.h: the domain of samtycke. A struct sk_core ties one store, the vault and the applied
+ * policy together; contacts, the consent ledger and state, the gate and the audit all work
+ * through it. Nothing here knows about SQL, sockets or the command line. */
+#ifndef SK_CORE_H
+#define SK_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/policy.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct sk_vault;
+
+struct sk_core {
+	struct sk_store *store;   /* borrowed */
+	struct sk_vault *vault;   /* borrowed */
+	struct sk_policy *policy; /* owned; NULL until a policy is applied */
+	int policy_version;
+	int in_batch;
+};
+
+/* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
+ * value in a new database; otherwise the stored one must match (SK_ERR_KEY). Loads the
+ * newest applied policy, if any. */
+int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
+		 struct sk_errctx *err);
+void sk_core_free(struct sk_core *c);
+/* SK_ERR_NO_POLICY unless a policy is applied. */
+int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
+
+/* Batches: between begin and commit, writes share one transaction (bulk work amortises the
+ * sync). Without a batch every write is its own durable transaction. */
+int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
+int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
+void sk_core_batch_rollback(struct sk_core *c);
+
+/* ---- policy (core/policy_apply.c) ---- */
+
+struct sk_notice_change {
+	char purpose[SK_PURPOSE_MAX];
+	int version;
+	int is_new; /* a new version was written (text changed or first apply) */
+};
+
+/* Validates and stores a policy; a changed notice text becomes a new version, old versions
+ * stay. changes (may be NULL) gets one entry per purpose, *nchanges their number; the caller
+ * frees *changes with sk_free. */
+int sk_policy_apply(struct sk_core *c, const char *text, size_t len, const char *filename,
+		    struct sk_notice_change **changes, size_t *nchanges, struct sk_errctx *err);
+
+/* ---- contacts (core/contact.c) ---- */
+
+struct sk_field_value {
+	const char *name;
+	const char *value;
+};
+
+struct sk_contact {
+	char id[SK_ID_LEN + 1];
+	int64_t created_at;
+	int64_t updated_at;
+	struct sk_field_value *fields; /* email first, then by name; owned */
+	size_t nfields;
+};
+
+void sk_contact_reset(struct sk_contact *ct);
+/* Creates a contact. Every field must be declared and needed by some purpose (minimisation)
+ * and valid for its type, or nothing is stored. SK_ERR_EXISTS when the address is known. */
+int sk_contact_add(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+		   size_t nfields, char outid[SK_ID_LEN + 1], struct sk_errctx *err);
+/* Finds by address (any variant of case and surrounding space) and opens its fields. */
+int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
+		   struct sk_errctx *err);
+int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
+			 struct sk_errctx *err);
+/* Sets fields (same rules as add); the address itself is not changed here. */
+int sk_contact_edit(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+		    size_t nfields, struct sk_errctx *err);
+/* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
+int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
+		    struct sk_errctx *err);
+
+/* ---- consent ledger and state (core/consent.c) ---- */
+
+enum sk_action { SK_ACT_GIVE, SK_ACT_REFUSE, SK_ACT_WITHDRAW, SK_ACT_CONFIRM, SK_ACT_EXPIRE };
+
+enum sk_status {
+	SK_ST_UNKNOWN,
+	SK_ST_PENDING,
+	SK_ST_GIVEN,
+	SK_ST_REFUSED,
+	SK_ST_WITHDRAWN,
+	SK_ST_EXPIRED,
+	SK_ST_UNVERIFIED,
+};
+
+/* Event flags (hashed with the event). */
+#define SK_EV_UNVERIFIED 1 /* consent claimed without the evidence to prove it */
+#define SK_EV_DOUBLE_OPT_IN 2 /* the purpose required confirmation when this was given */
+
+const char *sk_action_name(enum sk_action a);
+int sk_action_from_name(const char *name); /* -1 when unknown */
+const char *sk_status_name(enum sk_status s);
+int sk_status_from_name(const char *name); /* -1 when unknown */
+/* Methods a consent may be recorded by; 1 when name is one of them. */
+int sk_method_valid(const char *name);
+
+struct sk_consent_req {
+	const char *email;          /* or contact_id */
+	const char *contact_id;
+	const char *purpose;
+	enum sk_action action;
+	const char *method;         /* form, preference_centre, import, api, cli, mail_link, one_click */
+	const char *source;         /* form and page, import batch, API key, connector */
+	int notice_version;         /* 0: the current version */
+	const char *lang;           /* "sv" or "en"; NULL: "en" */
+	int64_t occurred_at;        /* 0: unknown (now for live methods; unverified for imports) */
+	const char *actor;
+	const char *evidence_json;  /* sealed with the contact's data key; NULL for none */
+};
+
+/* Appends one event to the ledger (hash-chained), updates the state and the change feed, in
+ * one transaction. A give for an unknown address creates the contact. out (may be NULL)
+ * receives the event as stored (its evidence pointer is NULL). */
+int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
+		      struct sk_event_rec *out, struct sk_errctx *err);
+
+/* The pure state transition: the state after ev, given the state before (status UNKNOWN
+ * when none). Used by recording and by replay alike, so the two cannot disagree. */
+void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev);
+/* Status of a stored state at time now: a given consent past its validity is expired. */
+enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now);
+
+/* History and state of one contact, in order. */
+int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
+		      struct sk_errctx *err);
+int sk_consent_history(struct sk_core *c, const char *contact_id, sk_event_cb cb, void *arg,
+		       struct sk_errctx *err);
+
+/* The proof of the current state of (contact, purpose): the event that set it, the exact
+ * notice text shown, and the opened evidence. */
+struct sk_proof {
+	struct sk_state_rec state;
+	struct sk_event_rec event;     /* evidence pointer NULL */
+	char *notice_text;             /* owned */
+	char *evidence_json;           /* owned; NULL when none or no longer openable */
+	int evidence_shredded;         /* the data key is gone (erased person) */
+	struct sk_event_rec given;     /* the give before a confirm (seq 0 when none) */
+};
+void sk_proof_reset(struct sk_proof *p);
+int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,
+		     struct sk_proof *out, struct sk_errctx *err);
+
+/* ---- the gate (core/gate.c) ---- */
+
+struct sk_gate_result {
+	int allowed;
+	const char *reason;  /* consent, legitimate_interest, contract, legal_obligation when
+				allowed; no_consent, refused, withdrawn, expired,
+				pending_confirmation, unverified, suppressed, objected,
+				unknown_purpose, invalid_email, error when denied */
+	char contact_id[SK_ID_LEN + 1];
+	char consent_id[SK_ID_LEN + 1]; /* the ledger event relied on, "" when none */
+	int64_t valid_until;
+};
+
+/* May we process this address for this purpose at time now? Fails closed: any error
+ * answers denied with reason "error". Never touches more than one store call. */
+void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
+		   struct sk_gate_result *out);
+
+/* ---- suppression ---- */
+int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
+
+/* ---- ledger integrity (core/ledger.c) ---- */
+
+/* Computes the hash of ev (all fields but hash, prev_hash included). */
+void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN]);
+/* Walks the whole ledger. 0 when whole; SK_ERR_CHAIN_BROKEN with *bad_seq set to the first
+ * sequence number that is missing, altered or out of order. *count gets the events read. */
+int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
+		    struct sk_errctx *err);
+
+/* One difference between the state the ledger implies and the stored state. */
+struct sk_replay_diff {
+	const char *contact_id;
+	const char *purpose;
+	const char *stored;   /* status, or "missing" */
+	const char *derived;  /* status, or "missing" */
+};
+typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
+
+/* Rebuilds the state from the ledger, reports every difference through cb, and when write
+ * is set replaces the stored state with the rebuilt one. *ndiff gets the number found. */
+int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
+		     struct sk_errctx *err);
+
+#endif

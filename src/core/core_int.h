@@ -1,0 +1,33 @@
+/* core_int.h: helpers shared by the files of src/core only. */
+#ifndef SK_CORE_INT_H
+#define SK_CORE_INT_H
+
+#include "core/core.h"
+#include "vault/vault.h"
+
+/* A write transaction unless a batch is open. */
+int sk__core_begin(struct sk_core *c, struct sk_errctx *err);
+/* Commits when rc is 0, rolls back otherwise (no-ops inside a batch); returns rc or the
+ * commit's error. */
+int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err);
+/* Storage failure: records a message naming the operation, never data. */
+int sk__store_err(struct sk_errctx *err, int rc, const char *what);
+/* Canonical address and its email_key. */
+int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
+		  struct sk_errctx *err);
+/* The contact's unwrapped data key; SK_ERR_NOT_FOUND when it was destroyed. */
+int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],
+		struct sk_errctx *err);
+/* Associated data for a sealed value: "<contact id>/<name>". out holds 128 bytes. */
+void sk__seal_ad(const char *contact_id, const char *name, char out[128]);
+/* Creates a contact row with a fresh data key; the caller holds a write transaction. */
+int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t key[SK_HASH_LEN],
+		       struct sk_contact_rec *out, uint8_t dk[SK_VAULT_KEY_LEN],
+		       struct sk_errctx *err);
+/* Seals and stores one field of a contact. */
+int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[SK_VAULT_KEY_LEN],
+		    const char *name, const char *value, struct sk_errctx *err);
+/* Loads the newest policy from the store into c (no-op when none is applied). */
+int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
+
+#endif

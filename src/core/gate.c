@@ -1,0 +1,72 @@
+/* gate.c: the only way to ask "may we?". One store call reads suppression, contact and
+ * state; the answer is allowed or denied with a reason code and the consent relied on. It
+ * fails closed: whatever goes wrong, the answer is denied with reason "error". */
+#include "core/core_int.h"
+
+#include <string.h>
+
+static const char *consent_reason(enum sk_status s)
+{
+	switch (s) {
+	case SK_ST_GIVEN: return "consent";
+	case SK_ST_PENDING: return "pending_confirmation";
+	case SK_ST_REFUSED: return "refused";
+	case SK_ST_WITHDRAWN: return "withdrawn";
+	case SK_ST_EXPIRED: return "expired";
+	case SK_ST_UNVERIFIED: return "unverified";
+	default: return "no_consent";
+	}
+}
+
+void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
+		   struct sk_gate_result *out)
+{
+	const struct sk_purpose *p;
+	uint8_t key[SK_HASH_LEN];
+	struct sk_gate_rec g;
+
+	memset(out, 0, sizeof(*out));
+	out->reason = "error";
+	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
+	if (!p) {
+		out->reason = "unknown_purpose";
+		return;
+	}
+	if (sk__email_key(c, email, key, NULL)) {
+		out->reason = "invalid_email";
+		return;
+	}
+	if (sk_store_gate_lookup(c->store, key, p->id, &g))
+		return;
+	if (g.suppressed) {
+		out->reason = strcmp(g.suppress_reason, "erased") == 0 ? "erased" : "suppressed";
+		return;
+	}
+	if (g.found)
+		memcpy(out->contact_id, g.contact_id, sizeof(out->contact_id));
+	enum sk_status s = g.has_state ? sk_state_effective(&g.state, now) : SK_ST_UNKNOWN;
+	if (g.has_state && s != SK_ST_UNKNOWN) {
+		memcpy(out->consent_id, g.state.event_id, sizeof(out->consent_id));
+		out->valid_until = g.state.valid_until;
+	}
+
+	switch (p->basis) {
+	case SK_BASIS_CONSENT:
+		out->reason = consent_reason(s);
+		out->allowed = s == SK_ST_GIVEN;
+		break;
+	case SK_BASIS_LEGITIMATE_INTEREST:
+		/* Allowed unless the person objected (refused or withdrew). */
+		out->allowed = s != SK_ST_REFUSED && s != SK_ST_WITHDRAWN;
+		out->reason = out->allowed ? "legitimate_interest" : "objected";
+		break;
+	case SK_BASIS_CONTRACT:
+		out->allowed = 1;
+		out->reason = "contract";
+		break;
+	case SK_BASIS_LEGAL_OBLIGATION:
+		out->allowed = 1;
+		out->reason = "legal_obligation";
+		break;
+	}
+}

@@ -1,0 +1,239 @@
+/* ledger.c: integrity of the consent ledger. Each event's hash covers every field of the
+ * event and the hash of the one before it, so an edit, a deletion or a reordering shows as
+ * the first sequence number whose chain no longer holds. Replay rebuilds the consent state
+ * from the ledger alone, with the same transition function that recording uses. */
+#include "core/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+#define LEDGER_DOMAIN "samtycke ledger v1"
+
+void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN])
+{
+	struct sk_hasher h;
+	sk_hasher_init(&h);
+	sk_hasher_str(&h, LEDGER_DOMAIN);
+	sk_hasher_i64(&h, ev->seq);
+	sk_hasher_str(&h, ev->id);
+	sk_hasher_str(&h, ev->contact_id);
+	sk_hasher_str(&h, ev->purpose);
+	sk_hasher_str(&h, ev->action);
+	sk_hasher_i64(&h, ev->occurred_at);
+	sk_hasher_i64(&h, ev->recorded_at);
+	sk_hasher_str(&h, ev->method);
+	sk_hasher_str(&h, ev->source);
+	sk_hasher_i64(&h, ev->notice_version);
+	sk_hasher_field(&h, ev->notice_sha256, SK_HASH_LEN);
+	sk_hasher_str(&h, ev->lang);
+	sk_hasher_i64(&h, ev->valid_until);
+	sk_hasher_str(&h, ev->actor);
+	sk_hasher_i64(&h, ev->flags);
+	sk_hasher_field(&h, ev->evidence, ev->evidence ? ev->evidence_len : 0);
+	sk_hasher_field(&h, ev->prev_hash, SK_HASH_LEN);
+	sk_hasher_final(&h, out);
+}
+
+struct verify_ctx {
+	int64_t expect_seq;
+	uint8_t prev[SK_HASH_LEN];
+	int64_t bad_seq;
+	int64_t count;
+};
+
+static int verify_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct verify_ctx *v = arg;
+	uint8_t h[SK_HASH_LEN];
+	v->count++;
+	/* A gap (deleted row) is bad at the first missing number. */
+	if (ev->seq != v->expect_seq) {
+		v->bad_seq = v->expect_seq;
+		return 1;
+	}
+	sk_ledger_hash(ev, h);
+	if (!sk_vault_equal(ev->prev_hash, v->prev, SK_HASH_LEN) ||
+	    !sk_vault_equal(ev->hash, h, SK_HASH_LEN)) {
+		v->bad_seq = ev->seq;
+		return 1;
+	}
+	memcpy(v->prev, ev->hash, SK_HASH_LEN);
+	v->expect_seq++;
+	return 0;
+}
+
+int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
+		    struct sk_errctx *err)
+{
+	struct verify_ctx v = {.expect_seq = 1};
+	int rc = sk_store_begin(c->store, 0);
+	if (rc)
+		return sk__store_err(err, rc, "starting a read transaction");
+	rc = sk_store_ledger_each(c->store, NULL, 0, verify_event, &v);
+	sk_store_commit(c->store);
+	*bad_seq = v.bad_seq;
+	*count = v.count;
+	if (head)
+		memcpy(head, v.prev, SK_HASH_LEN);
+	if (rc == 1)
+		return sk_errf(err, SK_ERR_CHAIN_BROKEN,
+			       "ledger chain broken at sequence number %lld", (long long)v.bad_seq);
+	return rc ? sk__store_err(err, rc, "reading the ledger") : 0;
+}
+
+/* Replay folds the events into states kept in one array, found through an open-addressing
+ * index by (contact, purpose); the array is then sorted as the store returns its states
+ * (contact, then purpose), so that the two lists are compared in one merge. */
+struct replay_ctx {
+	struct sk_state_rec *st;
+	size_t n, alloc;
+	size_t *slot; /* index + 1 into st; 0 empty */
+	size_t nslot; /* a power of two, at least twice n */
+};
+
+static int state_cmp(const void *a, const void *b)
+{
+	const struct sk_state_rec *x = a, *y = b;
+	int d = strcmp(x->contact_id, y->contact_id);
+	return d ? d : strcmp(x->purpose, y->purpose);
+}
+
+static size_t key_hash(const char *contact_id, const char *purpose)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = contact_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ '/') * 1099511628211ull;
+	for (const char *p = purpose; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (size_t)h;
+}
+
+/* The slot of (contact, purpose): holding it, or the empty one where it belongs. */
+static size_t *slot_find(struct replay_ctx *r, const char *contact_id, const char *purpose)
+{
+	size_t i = key_hash(contact_id, purpose) & (r->nslot - 1);
+	while (r->slot[i]) {
+		const struct sk_state_rec *st = &r->st[r->slot[i] - 1];
+		if (strcmp(st->contact_id, contact_id) == 0 && strcmp(st->purpose, purpose) == 0)
+			break;
+		i = (i + 1) & (r->nslot - 1);
+	}
+	return &r->slot[i];
+}
+
+static int replay_grow(struct replay_ctx *r)
+{
+	size_t na = r->alloc ? r->alloc * 2 : 1024;
+	struct sk_state_rec *st = sk_realloc(r->st, na * sizeof(*st));
+	if (!st)
+		return SK_ERR_NOMEM;
+	r->st = st;
+	r->alloc = na;
+	size_t *slot = sk_calloc(2 * na, sizeof(*slot));
+	if (!slot)
+		return SK_ERR_NOMEM;
+	sk_free(r->slot);
+	r->slot = slot;
+	r->nslot = 2 * na;
+	for (size_t i = 0; i < r->n; i++)
+		*slot_find(r, r->st[i].contact_id, r->st[i].purpose) = i + 1;
+	return 0;
+}
+
+static int replay_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct replay_ctx *r = arg;
+	int rc;
+	if (r->n == r->alloc && (rc = replay_grow(r)))
+		return rc;
+	size_t *slot = slot_find(r, ev->contact_id, ev->purpose);
+	if (!*slot) {
+		struct sk_state_rec *st = &r->st[r->n];
+		memset(st, 0, sizeof(*st));
+		sk_strlcpy(st->contact_id, ev->contact_id, sizeof(st->contact_id));
+		sk_strlcpy(st->purpose, ev->purpose, sizeof(st->purpose));
+		sk_strlcpy(st->status, "unknown", sizeof(st->status));
+		*slot = ++r->n;
+	}
+	sk_state_apply(&r->st[*slot - 1], ev);
+	return 0;
+}
+
+static int state_same(const struct sk_state_rec *a, const struct sk_state_rec *b)
+{
+	return strcmp(a->status, b->status) == 0 && a->seq == b->seq &&
+	       strcmp(a->event_id, b->event_id) == 0 && a->updated_at == b->updated_at &&
+	       a->valid_until == b->valid_until && a->notice_version == b->notice_version;
+}
+
+struct compare_ctx {
+	struct replay_ctx *r;
+	size_t i;
+	long ndiff;
+	sk_replay_cb cb;
+	void *arg;
+};
+
+static int report(struct compare_ctx *x, const struct sk_state_rec *key, const char *stored,
+		  const char *derived)
+{
+	struct sk_replay_diff d = {key->contact_id, key->purpose, stored, derived};
+	x->ndiff++;
+	return x->cb ? x->cb(x->arg, &d) : 0;
+}
+
+static int compare_state(void *arg, const struct sk_state_rec *st)
+{
+	struct compare_ctx *x = arg;
+	struct replay_ctx *r = x->r;
+	int rc;
+	while (x->i < r->n && state_cmp(&r->st[x->i], st) < 0) {
+		if ((rc = report(x, &r->st[x->i], "missing", r->st[x->i].status)))
+			return rc;
+		x->i++;
+	}
+	if (x->i < r->n && state_cmp(&r->st[x->i], st) == 0) {
+		const struct sk_state_rec *d = &r->st[x->i++];
+		return state_same(d, st) ? 0 : report(x, st, st->status, d->status);
+	}
+	return report(x, st, st->status, "missing");
+}
+
+int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
+		     struct sk_errctx *err)
+{
+	struct replay_ctx r = {0};
+	struct compare_ctx x = {&r, 0, 0, cb, arg};
+	int rc;
+
+	if ((rc = sk__core_begin(c, err)))
+		return rc;
+	rc = sk_store_ledger_each(c->store, NULL, 0, replay_event, &r);
+	if (rc) {
+		sk__store_err(err, rc, "reading the ledger");
+		goto out;
+	}
+	qsort(r.st, r.n, sizeof(*r.st), state_cmp);
+	rc = sk_store_state_each(c->store, NULL, compare_state, &x);
+	for (; !rc && x.i < r.n; x.i++)
+		rc = report(&x, &r.st[x.i], "missing", r.st[x.i].status);
+	if (rc) {
+		sk__store_err(err, rc, "reading consent state");
+		goto out;
+	}
+	*ndiff = x.ndiff;
+	if (write && x.ndiff) {
+		rc = sk_store_state_clear(c->store);
+		for (size_t i = 0; !rc && i < r.n; i++)
+			rc = sk_store_state_put(c->store, &r.st[i]);
+		if (rc)
+			sk__store_err(err, rc, "writing the rebuilt state");
+	}
+out:
+	sk_free(r.st);
+	sk_free(r.slot);
+	return sk__core_end(c, rc, err);
+}

@@ -1,0 +1,788 @@
+/* policy.c: reads the YAML policy file into struct sk_policy. libyaml's events become a small
+ * tree of nodes that remember their lines; the tree is then validated key by key, so that each
+ * error names the file, the line and the key path. Also the field value checks and lookups. */
+#include "core/policy.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+#define MAX_BYTES (1024 * 1024)
+#define MAX_SCALAR (64 * 1024)
+#define MAX_DEPTH 16
+#define MAX_PURPOSES 200
+#define MAX_FIELDS 200
+#define MAX_ID 63
+
+static const char *const lang_names[] = {"sv", "en", NULL};
+static const char *const basis_names[] = {"consent", "legitimate_interest", "contract",
+					  "legal_obligation", NULL};
+static const char *const kind_names[] = {"communication", "profiling", "tracking", "other", NULL};
+static const char *const type_names[] = {"email", "text", "phone", "country", NULL};
+/* The longest value each field type takes; text fields may set their own. */
+static const int type_max_length[] = {254, 200, 32, 2};
+
+enum node_kind { NODE_MAP, NODE_SEQ, NODE_SCALAR };
+
+struct node {
+	enum node_kind kind;
+	int line;             /* 1-based line where the node starts */
+	int keyline;          /* for a mapping value, the line of its key; else line */
+	char *str;            /* a scalar's text */
+	const char *key;      /* a mapping key's text (for the key node and its value) */
+	size_t index;         /* a list item's position */
+	struct node *parent;
+	struct node **kids;   /* mapping: key, value, key, value ...; list: the items */
+	size_t nkids, alloc;
+};
+
+struct pctx {
+	const char *file;
+	struct sk_errctx *err;
+};
+
+/* --- errors -------------------------------------------------------------------------------- */
+
+static void path_of(const struct node *n, char *buf, size_t size)
+{
+	if (!n->parent) {
+		buf[0] = '\0';
+		return;
+	}
+	path_of(n->parent, buf, size);
+	size_t len = strlen(buf);
+	if (n->parent->kind == NODE_SEQ)
+		snprintf(buf + len, size - len, "[%zu]", n->index);
+	else if (n->key)
+		snprintf(buf + len, size - len, "%s%s", len ? "." : "", n->key);
+}
+
+static int perr(struct pctx *c, int line, const struct node *n, const char *key,
+		const char *what)
+{
+	char path[256];
+	path_of(n, path, sizeof(path));
+	if (key) {
+		size_t len = strlen(path);
+		snprintf(path + len, sizeof(path) - len, "%s%s", len ? "." : "", key);
+	}
+	return sk_errf(c->err, SK_ERR_POLICY, "%s:%d: %s: %s", c->file, line,
+		       path[0] ? path : "document", what);
+}
+
+/* An error about node n, on its line. */
+static int __attribute__((format(printf, 3, 4)))
+bad(struct pctx *c, const struct node *n, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return perr(c, n->line, n, NULL, what);
+}
+
+/* A required key is absent from map: reported on the line that introduces the map. */
+static int missing(struct pctx *c, const struct node *map, const char *key)
+{
+	return perr(c, map->keyline, map, key, "missing");
+}
+
+static int nomem(struct pctx *c)
+{
+	return sk_errf(c->err, SK_ERR_NOMEM, "%s: out of memory while reading the policy", c->file);
+}
+
+/* --- the node tree ------------------------------------------------------------------------- */
+
+static void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	sk_free(n->kids);
+	sk_free(n->str);
+	sk_free(n);
+}
+
+static struct node *node_new(struct node *parent, enum node_kind kind, const yaml_mark_t *mark)
+{
+	struct node *n = sk_calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->kind = kind;
+	n->line = n->keyline = (int)mark->line + 1;
+	n->parent = parent;
+	if (parent && parent->kind == NODE_SEQ) {
+		n->index = parent->nkids;
+	} else if (parent && parent->nkids % 2 == 1) {
+		n->key = parent->kids[parent->nkids - 1]->str;
+		n->keyline = parent->kids[parent->nkids - 1]->line;
+	}
+	return n;
+}
+
+/* Appends n to its parent (or makes it the root); on error the caller still owns n. */
+static int node_attach(struct pctx *c, struct node *n, struct node **root)
+{
+	struct node *p = n->parent;
+	if (!p) {
+		*root = n;
+		return 0;
+	}
+	if (p->kind == NODE_MAP && p->nkids % 2 == 0) {
+		if (n->kind != NODE_SCALAR)
+			return bad(c, n, "mapping keys must be strings");
+		n->key = n->str;
+		for (size_t i = 0; i < p->nkids; i += 2)
+			if (strcmp(p->kids[i]->str, n->str) == 0)
+				return bad(c, n, "duplicate key");
+	}
+	if (p->nkids == p->alloc) {
+		size_t alloc = p->alloc ? p->alloc * 2 : 8;
+		struct node **kids = sk_realloc(p->kids, alloc * sizeof(*kids));
+		if (!kids)
+			return nomem(c);
+		p->kids = kids;
+		p->alloc = alloc;
+	}
+	p->kids[p->nkids++] = n;
+	return 0;
+}
+
+static int tree_event(struct pctx *c, const yaml_event_t *ev, struct node **root,
+		      struct node **cur, int *depth)
+{
+	enum node_kind kind;
+	const yaml_char_t *anchor;
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (*root)
+			return sk_errf(c->err, SK_ERR_POLICY, "%s:%d: document: only one document is "
+				       "allowed", c->file, (int)ev->start_mark.line + 1);
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return sk_errf(c->err, SK_ERR_POLICY, "%s:%d: document: anchors and aliases are not "
+			       "allowed", c->file, (int)ev->start_mark.line + 1);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		*cur = (*cur)->parent;
+		(*depth)--;
+		return 0;
+	case YAML_SCALAR_EVENT:
+		kind = NODE_SCALAR;
+		anchor = ev->data.scalar.anchor;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		kind = NODE_SEQ;
+		anchor = ev->data.sequence_start.anchor;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		kind = NODE_MAP;
+		anchor = ev->data.mapping_start.anchor;
+		break;
+	default:
+		return 0;
+	}
+
+	struct node *n = node_new(*cur, kind, &ev->start_mark);
+	if (!n)
+		return nomem(c);
+	int rc = 0;
+	if (anchor) {
+		rc = bad(c, n, "anchors and aliases are not allowed");
+	} else if (kind == NODE_SCALAR) {
+		const char *s = (const char *)ev->data.scalar.value;
+		size_t len = ev->data.scalar.length;
+		if (len > MAX_SCALAR)
+			rc = bad(c, n, "value longer than %d bytes", MAX_SCALAR);
+		else if (memchr(s, '\0', len))
+			rc = bad(c, n, "value contains a NUL character");
+		else if (!(n->str = sk_strndup(s, len)))
+			rc = nomem(c);
+	} else if (*depth >= MAX_DEPTH) {
+		rc = bad(c, n, "nested deeper than %d levels", MAX_DEPTH);
+	}
+	if (!rc)
+		rc = node_attach(c, n, root);
+	if (rc) {
+		node_free(n);
+		return rc;
+	}
+	if (kind != NODE_SCALAR) {
+		*cur = n;
+		(*depth)++;
+	}
+	return 0;
+}
+
+static int syntax_error(struct pctx *c, const yaml_parser_t *parser, const char *text, size_t len)
+{
+	if (parser->error == YAML_MEMORY_ERROR)
+		return nomem(c);
+	int line = (int)parser->problem_mark.line + 1;
+	if (parser->error == YAML_READER_ERROR) {
+		line = 1;
+		for (size_t i = 0; i < parser->problem_offset && i < len; i++)
+			line += text[i] == '\n';
+	}
+	return sk_errf(c->err, SK_ERR_POLICY, "%s:%d: syntax error: %s%s%s%s", c->file, line,
+		       parser->problem ? parser->problem : "malformed YAML",
+		       parser->context ? " (" : "", parser->context ? parser->context : "",
+		       parser->context ? ")" : "");
+}
+
+static int tree_build(struct pctx *c, const char *text, size_t len, struct node **out)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	struct node *root = NULL, *cur = NULL;
+	int depth = 0, done = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return nomem(c);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = syntax_error(c, &parser, text, len);
+			goto out;
+		}
+		rc = tree_event(c, &ev, &root, &cur, &depth);
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (rc)
+			goto out;
+	}
+	if (!root || root->kind != NODE_MAP) {
+		rc = sk_errf(c->err, SK_ERR_POLICY, "%s:%d: document: expected a mapping", c->file,
+			     root ? root->line : 1);
+		goto out;
+	}
+	*out = root;
+	root = NULL;
+out:
+	node_free(root);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* --- reading values from the tree ---------------------------------------------------------- */
+
+static const struct node *map_get(const struct node *map, const char *key)
+{
+	for (size_t i = 0; i + 1 < map->nkids; i += 2)
+		if (strcmp(map->kids[i]->str, key) == 0)
+			return map->kids[i + 1];
+	return NULL;
+}
+
+static int want(struct pctx *c, const struct node *n, enum node_kind kind)
+{
+	static const char *const what[] = {"a mapping", "a list", "a string"};
+	return n->kind == kind ? 0 : bad(c, n, "expected %s", what[kind]);
+}
+
+/* Every key of map must be one of allowed (NULL-terminated). */
+static int check_keys(struct pctx *c, const struct node *map, const char *const *allowed)
+{
+	for (size_t i = 0; i < map->nkids; i += 2) {
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, map->kids[i]->str) != 0)
+			a++;
+		if (!*a)
+			return bad(c, map->kids[i], "unknown key");
+	}
+	return 0;
+}
+
+/* The value under key, which must be of the given kind; *out is NULL when absent and optional. */
+static int get_node(struct pctx *c, const struct node *map, const char *key, int required,
+		    enum node_kind kind, const struct node **out)
+{
+	*out = map_get(map, key);
+	if (!*out)
+		return required ? missing(c, map, key) : 0;
+	return want(c, *out, kind);
+}
+
+static int get_str(struct pctx *c, const struct node *map, const char *key, char **out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 1, NODE_SCALAR, &n);
+	if (rc)
+		return rc;
+	if (strspn(n->str, " \t\r\n") == strlen(n->str))
+		return bad(c, n, "must not be empty");
+	*out = sk_strdup(n->str);
+	return *out ? 0 : nomem(c);
+}
+
+/* A mapping of language to text, such as {sv: ..., en: ...}; required: both languages. */
+static int get_texts(struct pctx *c, const struct node *map, const char *key, int required,
+		     char *out[SK_NLANG])
+{
+	const struct node *t;
+	int rc = get_node(c, map, key, required, NODE_MAP, &t);
+	if (rc || !t)
+		return rc;
+	if ((rc = check_keys(c, t, lang_names)))
+		return rc;
+	for (int l = 0; l < SK_NLANG; l++)
+		if ((required || map_get(t, lang_names[l])) &&
+		    (rc = get_str(c, t, lang_names[l], &out[l])))
+			return rc;
+	return 0;
+}
+
+static int get_enum(struct pctx *c, const struct node *map, const char *key,
+		    const char *const *names, int *out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 1, NODE_SCALAR, &n);
+	if (rc)
+		return rc;
+	char list[128] = "";
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(names[i], n->str) == 0) {
+			*out = i;
+			return 0;
+		}
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
+	}
+	return bad(c, n, "expected one of %s", list);
+}
+
+static int get_duration(struct pctx *c, const struct node *map, const char *key,
+			struct sk_duration *out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 0, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	if (sk_duration_parse(n->str, out))
+		return bad(c, n, "expected a duration such as '24 months'");
+	return 0;
+}
+
+static int get_bool(struct pctx *c, const struct node *map, const char *key, int *out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 0, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	if (strcasecmp(n->str, "true") == 0 || strcasecmp(n->str, "yes") == 0)
+		*out = 1;
+	else if (strcasecmp(n->str, "false") == 0 || strcasecmp(n->str, "no") == 0)
+		*out = 0;
+	else
+		return bad(c, n, "expected true or false");
+	return 0;
+}
+
+/* A mapping key used as an id (purpose id, field name). */
+static int check_id(struct pctx *c, const struct node *k)
+{
+	const char *s = k->str;
+	size_t len = strlen(s);
+	int ok = len >= 1 && len <= MAX_ID && s[0] >= 'a' && s[0] <= 'z';
+	for (size_t i = 1; ok && i < len; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_';
+	if (!ok)
+		return bad(c, k, "expected an id: a lowercase letter, then lowercase letters, "
+			   "digits or '_', at most %d characters", MAX_ID);
+	return 0;
+}
+
+/* --- the policy ---------------------------------------------------------------------------- */
+
+static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p)
+{
+	static const char *const keys[] = {"name", "contact", "address", "privacy_policy_url",
+					   NULL};
+	int rc;
+	if ((rc = check_keys(c, org, keys)) || (rc = get_str(c, org, "name", &p->org_name)) ||
+	    (rc = get_str(c, org, "contact", &p->org_contact)) ||
+	    (rc = get_str(c, org, "address", &p->org_address)) ||
+	    (rc = get_str(c, org, "privacy_policy_url", &p->org_privacy_url)))
+		return rc;
+	const char *u = p->org_privacy_url;
+	if ((strncmp(u, "https://", 8) != 0 || !u[8]) && (strncmp(u, "http://", 7) != 0 || !u[7]))
+		return bad(c, map_get(org, "privacy_policy_url"),
+			   "expected a URL starting with https:// or http://");
+	return 0;
+}
+
+static int parse_field(struct pctx *c, const struct node *k, const struct node *v,
+		       struct sk_field_def *f)
+{
+	static const char *const keys[] = {"type", "max_length", "label", NULL};
+	const struct node *ml;
+	int type, rc;
+	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)) ||
+	    (rc = get_enum(c, v, "type", type_names, &type)))
+		return rc;
+	f->type = (enum sk_field_type)type;
+	if (strcmp(k->str, "email") == 0 && f->type != SK_FIELD_EMAIL)
+		return bad(c, map_get(v, "type"), "the field email must have type email");
+	if (strcmp(k->str, "email") != 0 && f->type == SK_FIELD_EMAIL)
+		return bad(c, map_get(v, "type"), "only the field named email may have type email");
+	f->max_length = type_max_length[type];
+	if ((rc = get_node(c, v, "max_length", 0, NODE_SCALAR, &ml)))
+		return rc;
+	if (ml && f->type != SK_FIELD_TEXT)
+		return bad(c, ml, "only allowed for type text");
+	if (ml) {
+		size_t len = strlen(ml->str);
+		long n = len >= 1 && len <= 5 && strspn(ml->str, "0123456789") == len
+				 ? strtol(ml->str, NULL, 10) : 0;
+		if (n < 1 || n > 10000)
+			return bad(c, ml, "expected a number from 1 to 10000");
+		f->max_length = (int)n;
+	}
+	return get_texts(c, v, "label", 0, f->label);
+}
+
+static int parse_fields(struct pctx *c, const struct node *fields, struct sk_policy *p)
+{
+	if (fields->nkids / 2 > MAX_FIELDS)
+		return bad(c, fields, "more than %d fields", MAX_FIELDS);
+	if (!map_get(fields, "email"))
+		return missing(c, fields, "email");
+	p->fields = sk_calloc(fields->nkids / 2, sizeof(*p->fields));
+	if (!p->fields)
+		return nomem(c);
+	for (size_t i = 0; i < fields->nkids; i += 2) {
+		const struct node *k = fields->kids[i];
+		struct sk_field_def *f = &p->fields[p->nfields++];
+		int rc = check_id(c, k);
+		if (rc)
+			return rc;
+		if (!(f->name = sk_strdup(k->str)))
+			return nomem(c);
+		if ((rc = parse_field(c, k, fields->kids[i + 1], f)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_purpose_fields(struct pctx *c, const struct node *v, struct sk_policy *p,
+				struct sk_purpose *pu)
+{
+	const struct node *list;
+	int rc = get_node(c, v, "fields", 1, NODE_SEQ, &list);
+	if (rc)
+		return rc;
+	if (list->nkids == 0)
+		return bad(c, list, "expected a non-empty list of declared field names");
+	if (!(pu->fields = sk_calloc(list->nkids, sizeof(*pu->fields))))
+		return nomem(c);
+	for (size_t i = 0; i < list->nkids; i++) {
+		const struct node *n = list->kids[i];
+		if ((rc = want(c, n, NODE_SCALAR)))
+			return rc;
+		if (!sk_policy_field(p, n->str))
+			return bad(c, n, "not a declared field; declare it under fields");
+		for (size_t j = 0; j < pu->nfields; j++)
+			if (strcmp(pu->fields[j], n->str) == 0)
+				return bad(c, n, "listed twice");
+		if (!(pu->fields[pu->nfields] = sk_strdup(n->str)))
+			return nomem(c);
+		pu->nfields++;
+	}
+	return 0;
+}
+
+static int parse_purpose(struct pctx *c, const struct node *v, struct sk_policy *p,
+			 struct sk_purpose *pu)
+{
+	static const char *const keys[] = {"kind", "legal_basis", "validity", "retention",
+					   "double_opt_in", "fields", "title", "description",
+					   "notice", NULL};
+	int kind, basis, rc;
+	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)) ||
+	    (rc = get_enum(c, v, "kind", kind_names, &kind)) ||
+	    (rc = get_enum(c, v, "legal_basis", basis_names, &basis)) ||
+	    (rc = get_duration(c, v, "validity", &pu->validity)) ||
+	    (rc = get_duration(c, v, "retention", &pu->retention)) ||
+	    (rc = get_bool(c, v, "double_opt_in", &pu->double_opt_in)) ||
+	    (rc = parse_purpose_fields(c, v, p, pu)) ||
+	    (rc = get_texts(c, v, "title", 1, pu->title)) ||
+	    (rc = get_texts(c, v, "description", 1, pu->description)) ||
+	    (rc = get_texts(c, v, "notice", 1, pu->notice)))
+		return rc;
+	pu->kind = (enum sk_kind)kind;
+	pu->basis = (enum sk_basis)basis;
+	return 0;
+}
+
+static int parse_purposes(struct pctx *c, const struct node *purposes, struct sk_policy *p)
+{
+	if (purposes->nkids == 0)
+		return bad(c, purposes, "expected at least one purpose");
+	if (purposes->nkids / 2 > MAX_PURPOSES)
+		return bad(c, purposes, "more than %d purposes", MAX_PURPOSES);
+	p->purposes = sk_calloc(purposes->nkids / 2, sizeof(*p->purposes));
+	if (!p->purposes)
+		return nomem(c);
+	for (size_t i = 0; i < purposes->nkids; i += 2) {
+		const struct node *k = purposes->kids[i];
+		struct sk_purpose *pu = &p->purposes[p->npurposes++];
+		int rc = check_id(c, k);
+		if (rc)
+			return rc;
+		if (!(pu->id = sk_strdup(k->str)))
+			return nomem(c);
+		if ((rc = parse_purpose(c, purposes->kids[i + 1], p, pu)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const keys[] = {"organisation", "fields", "purposes", NULL};
+	const struct node *org, *fields, *purposes;
+	int rc;
+	if ((rc = check_keys(c, root, keys)) ||
+	    (rc = get_node(c, root, "organisation", 1, NODE_MAP, &org)) ||
+	    (rc = parse_org(c, org, p)) ||
+	    (rc = get_node(c, root, "fields", 1, NODE_MAP, &fields)) ||
+	    (rc = parse_fields(c, fields, p)) ||
+	    (rc = get_node(c, root, "purposes", 1, NODE_MAP, &purposes)) ||
+	    (rc = parse_purposes(c, purposes, p)))
+		return rc;
+	for (size_t i = 0; i < p->nfields; i++)
+		if (!sk_policy_field_needed(p, p->fields[i].name))
+			return bad(c, fields->kids[2 * i], "not needed by any purpose; declare only "
+				   "the fields that a purpose needs");
+	return 0;
+}
+
+int sk_policy_parse(const char *text, size_t len, const char *filename, struct sk_policy **out,
+		    struct sk_errctx *err)
+{
+	struct pctx c = {filename ? filename : "policy", err};
+	struct node *root = NULL;
+	struct sk_policy *p = NULL;
+	int rc;
+
+	if (len > MAX_BYTES)
+		return sk_errf(err, SK_ERR_TOO_LARGE, "%s: the policy is %zu bytes; at most 1 MiB "
+			       "(%d bytes) is allowed", c.file, len, MAX_BYTES);
+	if ((rc = tree_build(&c, text ? text : "", text ? len : 0, &root)))
+		goto out;
+	if (!(p = sk_calloc(1, sizeof(*p)))) {
+		rc = nomem(&c);
+		goto out;
+	}
+	if ((rc = parse_policy(&c, root, p)))
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	node_free(root);
+	sk_policy_free(p);
+	return rc;
+}
+
+void sk_policy_free(struct sk_policy *p)
+{
+	if (!p)
+		return;
+	sk_free(p->org_name);
+	sk_free(p->org_contact);
+	sk_free(p->org_address);
+	sk_free(p->org_privacy_url);
+	for (size_t i = 0; i < p->nfields; i++) {
+		sk_free(p->fields[i].name);
+		for (int l = 0; l < SK_NLANG; l++)
+			sk_free(p->fields[i].label[l]);
+	}
+	sk_free(p->fields);
+	for (size_t i = 0; i < p->npurposes; i++) {
+		struct sk_purpose *pu = &p->purposes[i];
+		sk_free(pu->id);
+		for (int l = 0; l < SK_NLANG; l++) {
+			sk_free(pu->title[l]);
+			sk_free(pu->description[l]);
+			sk_free(pu->notice[l]);
+		}
+		for (size_t j = 0; j < pu->nfields; j++)
+			sk_free(pu->fields[j]);
+		sk_free(pu->fields);
+	}
+	sk_free(p->purposes);
+	sk_free(p);
+}
+
+/* --- lookups ------------------------------------------------------------------------------- */
+
+struct sk_purpose *sk_policy_purpose_mut(struct sk_policy *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->npurposes; i++)
+		if (strcmp(p->purposes[i].id, id) == 0)
+			return &p->purposes[i];
+	return NULL;
+}
+
+const struct sk_purpose *sk_policy_purpose(const struct sk_policy *p, const char *id)
+{
+	return sk_policy_purpose_mut((struct sk_policy *)p, id);
+}
+
+const struct sk_field_def *sk_policy_field(const struct sk_policy *p, const char *name)
+{
+	if (!p || !name)
+		return NULL;
+	for (size_t i = 0; i < p->nfields; i++)
+		if (strcmp(p->fields[i].name, name) == 0)
+			return &p->fields[i];
+	return NULL;
+}
+
+int sk_policy_field_needed(const struct sk_policy *p, const char *name)
+{
+	if (!p || !name)
+		return 0;
+	for (size_t i = 0; i < p->npurposes; i++)
+		for (size_t j = 0; j < p->purposes[i].nfields; j++)
+			if (strcmp(p->purposes[i].fields[j], name) == 0)
+				return 1;
+	return 0;
+}
+
+/* --- field values -------------------------------------------------------------------------- */
+
+/* Decodes one UTF-8 sequence; returns its length, or 0 when it is malformed, overlong, a
+ * surrogate or beyond U+10FFFF. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+		 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 0)
+		return 0;
+	uint32_t v = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* Valid UTF-8 without control characters (C0, DEL, C1); tabs and newlines are refused too. */
+static int text_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	while (*u) {
+		uint32_t cp;
+		size_t n = utf8_next(u, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return 0;
+		u += n;
+	}
+	return 1;
+}
+
+static int email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || !at[1] || strchr(at + 1, '@') || strchr(s, ' '))
+		return 0;
+	return text_ok(s);
+}
+
+static int phone_ok(const char *s)
+{
+	size_t len = strlen(s), digits = 0;
+	for (size_t i = s[0] == '+'; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (!strchr(" -()", s[i]))
+			return 0;
+	}
+	return len >= 4 && len <= 32 && digits >= 4;
+}
+
+static int country_ok(const char *s)
+{
+	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && !s[2];
+}
+
+int sk_policy_field_validate(const struct sk_field_def *f, const char *value,
+			     struct sk_errctx *err)
+{
+	int code = f->type == SK_FIELD_EMAIL ? SK_ERR_INVALID_EMAIL : SK_ERR_INVALID;
+	if (!value)
+		return sk_errf(err, code, "%s: missing", f->name);
+	if (strlen(value) > (size_t)f->max_length)
+		return sk_errf(err, code, "%s: longer than %d bytes", f->name, f->max_length);
+	switch (f->type) {
+	case SK_FIELD_EMAIL:
+		if (!email_ok(value))
+			return sk_errf(err, code, "%s: not a valid e-mail address", f->name);
+		break;
+	case SK_FIELD_TEXT:
+		if (!text_ok(value))
+			return sk_errf(err, code, "%s: expected UTF-8 text without control "
+				       "characters", f->name);
+		break;
+	case SK_FIELD_PHONE:
+		if (!phone_ok(value))
+			return sk_errf(err, code, "%s: expected a phone number: an optional '+', then "
+				       "at least 4 digits, spaces, '-', '(' or ')'", f->name);
+		break;
+	case SK_FIELD_COUNTRY:
+		if (!country_ok(value))
+			return sk_errf(err, code, "%s: expected a two-letter country code such as SE",
+				       f->name);
+		break;
+	}
+	return 0;
+}
+
+/* --- names --------------------------------------------------------------------------------- */
+
+int sk_lang_from_name(const char *name)
+{
+	for (int l = 0; name && l < SK_NLANG; l++)
+		if (strcmp(lang_names[l], name) == 0)
+			return l;
+	return -1;
+}
+
+const char *sk_lang_name(int lang)
+{
+	return lang >= 0 && lang < SK_NLANG ? lang_names[lang] : NULL;
+}
+
+const char *sk_basis_name(enum sk_basis b)
+{
+	return (unsigned)b <= SK_BASIS_LEGAL_OBLIGATION ? basis_names[b] : NULL;
+}
+
+const char *sk_kind_name(enum sk_kind k)
+{
+	return (unsigned)k <= SK_KIND_OTHER ? kind_names[k] : NULL;
+}
+
+const char *sk_field_type_name(enum sk_field_type t)
+{
+	return (unsigned)t <= SK_FIELD_COUNTRY ? type_names[t] : NULL;
+}

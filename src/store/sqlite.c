@@ -1,0 +1,919 @@
+/* sqlite.c: the SQLite storage backend. One file in WAL mode, numbered migrations kept in
+ * PRAGMA user_version, and every statement prepared once per connection and cached in the
+ * handle. See docs/internals/store.md. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+#define SQ_BUSY_TIMEOUT_MS 5000
+
+/* Migration N is migrations[N - 1]; each ends by setting user_version to N and runs in one
+ * transaction. Append new ones; never edit one that has shipped. */
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE policy_versions(version INTEGER PRIMARY KEY,"
+	" applied_at INTEGER NOT NULL, text TEXT NOT NULL);"
+	"CREATE TABLE notices(purpose TEXT, version INTEGER, lang TEXT, text TEXT NOT NULL,"
+	" sha256 BLOB NOT NULL, created_at INTEGER NOT NULL,"
+	" PRIMARY KEY(purpose, version, lang)) WITHOUT ROWID;"
+	"CREATE TABLE contacts(id TEXT PRIMARY KEY, email_key BLOB NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE contact_keys(contact_id TEXT PRIMARY KEY"
+	" REFERENCES contacts(id) ON DELETE CASCADE, wrapped BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE contact_fields(contact_id TEXT REFERENCES contacts(id) ON DELETE CASCADE,"
+	" name TEXT, sealed BLOB NOT NULL, PRIMARY KEY(contact_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE consent_ledger(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	" contact_id TEXT NOT NULL, purpose TEXT NOT NULL, action TEXT NOT NULL,"
+	" occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, method TEXT NOT NULL,"
+	" source TEXT NOT NULL, notice_version INTEGER NOT NULL, notice_sha256 BLOB NOT NULL,"
+	" lang TEXT NOT NULL, valid_until INTEGER NOT NULL, actor TEXT NOT NULL,"
+	" flags INTEGER NOT NULL, evidence BLOB, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+	"CREATE INDEX consent_ledger_contact ON consent_ledger(contact_id, seq);"
+	"CREATE TABLE consent_state(contact_id TEXT, purpose TEXT, status TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, event_id TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+	" valid_until INTEGER NOT NULL, notice_version INTEGER NOT NULL,"
+	" PRIMARY KEY(contact_id, purpose)) WITHOUT ROWID;"
+	"CREATE TABLE suppressions(email_key BLOB PRIMARY KEY, reason TEXT NOT NULL,"
+	" at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE changes(seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+	" contact_id TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"PRAGMA user_version = 1;",
+};
+#define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define SQ_LEDGER_COLS                                                                \
+	"seq, id, contact_id, purpose, action, occurred_at, recorded_at, method, source," \
+	" notice_version, notice_sha256, lang, valid_until, actor, flags, evidence,"      \
+	" prev_hash, hash"
+#define SQ_STATE_COLS \
+	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
+#define SQ_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
+
+enum sq_stmt {
+	SQ_BEGIN_READ,
+	SQ_BEGIN_WRITE,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_META_GET,
+	SQ_META_SET,
+	SQ_POLICY_PUT,
+	SQ_POLICY_GET,
+	SQ_NOTICE_PUT,
+	SQ_NOTICE_GET,
+	SQ_NOTICE_LATEST,
+	SQ_CONTACT_INSERT,
+	SQ_CONTACT_BY_KEY,
+	SQ_CONTACT_BY_ID,
+	SQ_CONTACT_TOUCH,
+	SQ_DATAKEY_PUT,
+	SQ_DATAKEY_GET,
+	SQ_FIELD_PUT,
+	SQ_FIELD_EACH,
+	SQ_LEDGER_APPEND,
+	SQ_LEDGER_LAST,
+	SQ_LEDGER_EACH_ALL,
+	SQ_LEDGER_EACH_CONTACT,
+	SQ_STATE_PUT,
+	SQ_STATE_GET,
+	SQ_STATE_EACH_ALL,
+	SQ_STATE_EACH_CONTACT,
+	SQ_STATE_CLEAR,
+	SQ_SUPPRESSION_PUT,
+	SQ_GATE_LOOKUP,
+	SQ_CHANGE_APPEND,
+	SQ_CHANGE_EACH,
+	SQ_NSTMT
+};
+
+static const char *const sq_sql[SQ_NSTMT] = {
+	[SQ_BEGIN_READ] = "BEGIN",
+	[SQ_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[SQ_META_SET] = "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+			" ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	/* version is the rowid: max + 1 */
+	[SQ_POLICY_PUT] = "INSERT INTO policy_versions(applied_at, text) VALUES(?1, ?2)",
+	[SQ_POLICY_GET] = "SELECT version, applied_at, text FROM policy_versions"
+			  " ORDER BY version DESC LIMIT 1",
+	[SQ_NOTICE_PUT] = "INSERT INTO notices(purpose, version, lang, text, sha256, created_at)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	/* ?2 = 0 asks for the newest version */
+	[SQ_NOTICE_GET] = "SELECT purpose, version, lang, text, sha256, created_at FROM notices"
+			  " WHERE purpose = ?1 AND lang = ?3 AND (?2 = 0 OR version = ?2)"
+			  " ORDER BY version DESC LIMIT 1",
+	[SQ_NOTICE_LATEST] = "SELECT coalesce(max(version), 0) FROM notices WHERE purpose = ?1",
+	[SQ_CONTACT_INSERT] = "INSERT INTO contacts(id, email_key, created_at, updated_at)"
+			      " VALUES(?1, ?2, ?3, ?4)",
+	[SQ_CONTACT_BY_KEY] = "SELECT id, email_key, created_at, updated_at FROM contacts"
+			      " WHERE email_key = ?1",
+	[SQ_CONTACT_BY_ID] = "SELECT id, email_key, created_at, updated_at FROM contacts"
+			     " WHERE id = ?1",
+	[SQ_CONTACT_TOUCH] = "UPDATE contacts SET updated_at = ?2 WHERE id = ?1",
+	[SQ_DATAKEY_PUT] = "INSERT INTO contact_keys(contact_id, wrapped) VALUES(?1, ?2)"
+			   " ON CONFLICT(contact_id) DO UPDATE SET wrapped = excluded.wrapped",
+	[SQ_DATAKEY_GET] = "SELECT wrapped FROM contact_keys WHERE contact_id = ?1",
+	[SQ_FIELD_PUT] = "INSERT INTO contact_fields(contact_id, name, sealed) VALUES(?1, ?2, ?3)"
+			 " ON CONFLICT(contact_id, name) DO UPDATE SET sealed = excluded.sealed",
+	[SQ_FIELD_EACH] = "SELECT name, sealed FROM contact_fields WHERE contact_id = ?1"
+			  " ORDER BY name",
+	[SQ_LEDGER_APPEND] = "INSERT INTO consent_ledger(" SQ_LEDGER_COLS ") VALUES(?1, ?2, ?3,"
+			     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[SQ_LEDGER_LAST] = "SELECT seq, hash FROM consent_ledger ORDER BY seq DESC LIMIT 1",
+	[SQ_LEDGER_EACH_ALL] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger WHERE seq > ?1"
+			       " ORDER BY seq",
+	[SQ_LEDGER_EACH_CONTACT] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger"
+				   " WHERE contact_id = ?2 AND seq > ?1 ORDER BY seq",
+	[SQ_STATE_PUT] = "INSERT INTO consent_state(" SQ_STATE_COLS ")"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			 " ON CONFLICT(contact_id, purpose) DO UPDATE SET status = excluded.status,"
+			 " seq = excluded.seq, event_id = excluded.event_id,"
+			 " updated_at = excluded.updated_at, valid_until = excluded.valid_until,"
+			 " notice_version = excluded.notice_version",
+	[SQ_STATE_GET] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+			 " WHERE contact_id = ?1 AND purpose = ?2",
+	[SQ_STATE_EACH_ALL] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+			      " ORDER BY contact_id, purpose",
+	[SQ_STATE_EACH_CONTACT] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+				  " WHERE contact_id = ?1 ORDER BY purpose",
+	[SQ_STATE_CLEAR] = "DELETE FROM consent_state",
+	[SQ_SUPPRESSION_PUT] = "INSERT INTO suppressions(email_key, reason, at) VALUES(?1, ?2, ?3)"
+			       " ON CONFLICT(email_key) DO UPDATE SET reason = excluded.reason,"
+			       " at = excluded.at",
+	/* Always exactly one row: the suppression reason (NULL when none), the contact id
+	 * (NULL when unknown), then the state of purpose ?2 (NULLs when none). */
+	[SQ_GATE_LOOKUP] = "SELECT (SELECT reason FROM suppressions WHERE email_key = ?1), c.id,"
+			   " s.contact_id, s.purpose, s.status, s.seq, s.event_id, s.updated_at,"
+			   " s.valid_until, s.notice_version"
+			   " FROM (SELECT 1) AS one"
+			   " LEFT JOIN contacts AS c ON c.email_key = ?1"
+			   " LEFT JOIN consent_state AS s ON s.contact_id = c.id AND s.purpose = ?2",
+	/* seq NULL: the rowid, max + 1, so the feed has no gaps even after a rollback */
+	[SQ_CHANGE_APPEND] = "INSERT INTO changes(" SQ_CHANGE_COLS ")"
+			     " VALUES(NULL, ?1, ?2, ?3, ?4, ?5)",
+	/* a negative LIMIT means none */
+	[SQ_CHANGE_EACH] = "SELECT " SQ_CHANGE_COLS " FROM changes WHERE seq > ?1"
+			   " ORDER BY seq LIMIT ?2",
+};
+
+struct sq_store {
+	struct sk_store base;
+	sqlite3 *db;
+	char *notice_text; /* what the last notice_get pointed at */
+	sqlite3_stmt *st[SQ_NSTMT];
+};
+
+static sqlite3_stmt *sq_stmt(struct sk_store *s, enum sq_stmt i)
+{
+	return ((struct sq_store *)s)->st[i];
+}
+
+/* SQLite (extended) result code to SK_ERR_*. Only inserts can hit a key constraint, and
+ * for them a taken key is SK_ERR_EXISTS. */
+static int sq_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SK_ERR_BUSY;
+	case SQLITE_NOMEM:
+		return SK_ERR_NOMEM;
+	case SQLITE_TOOBIG:
+		return SK_ERR_TOO_LARGE;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+			return SK_ERR_EXISTS;
+		return SK_ERR_STORAGE;
+	default:
+		return SK_ERR_STORAGE;
+	}
+}
+
+/* Makes st ready for its next use; bound pointers are not kept past the call. */
+static void sq_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int sq_bindfail(sqlite3_stmt *st)
+{
+	int rc = sq_code(sqlite3_errcode(sqlite3_db_handle(st)));
+	sq_done(st);
+	return rc;
+}
+
+static int sq_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* A NULL p binds SQL NULL. */
+static int sq_blob(sqlite3_stmt *st, int i, const void *p, size_t len)
+{
+	return sqlite3_bind_blob64(st, i, p, len, SQLITE_STATIC);
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static int sq_run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sq_done(st);
+	return rc == SQLITE_DONE ? 0 : sq_code(rc);
+}
+
+/* Steps to the first row: 0 with the row ready, or NOT_FOUND, or an error. The caller
+ * resets the statement either way. */
+static int sq_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? SK_ERR_NOT_FOUND : sq_code(rc);
+}
+
+/* 1 while st yields a row; at the end 0, with *rc set to 0 or the error. */
+static int sq_next(sqlite3_stmt *st, int *rc)
+{
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	*rc = r == SQLITE_DONE ? 0 : sq_code(r);
+	return 0;
+}
+
+/* Column readers never fail on odd values: a row altered outside samtycke must still be
+ * read, so that the audit can report it. Text is cut to fit, hashes are zero-filled. */
+static void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	sk_strlcpy(out, t ? t : "", outlen);
+}
+
+static void sq_col_hash(sqlite3_stmt *st, int i, uint8_t out[SK_HASH_LEN])
+{
+	const void *p = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	memset(out, 0, SK_HASH_LEN);
+	if (p)
+		memcpy(out, p, n < SK_HASH_LEN ? n : SK_HASH_LEN);
+}
+
+static void sq_contact_row(sqlite3_stmt *st, struct sk_contact_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_text(st, 0, out->id, sizeof(out->id));
+	sq_col_hash(st, 1, out->email_key);
+	out->created_at = sqlite3_column_int64(st, 2);
+	out->updated_at = sqlite3_column_int64(st, 3);
+}
+
+/* SQ_STATE_COLS starting at column c. */
+static void sq_state_row(sqlite3_stmt *st, int c, struct sk_state_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_text(st, c, out->contact_id, sizeof(out->contact_id));
+	sq_col_text(st, c + 1, out->purpose, sizeof(out->purpose));
+	sq_col_text(st, c + 2, out->status, sizeof(out->status));
+	out->seq = sqlite3_column_int64(st, c + 3);
+	sq_col_text(st, c + 4, out->event_id, sizeof(out->event_id));
+	out->updated_at = sqlite3_column_int64(st, c + 5);
+	out->valid_until = sqlite3_column_int64(st, c + 6);
+	out->notice_version = sqlite3_column_int(st, c + 7);
+}
+
+/* SQ_LEDGER_COLS. */
+static void sq_event_row(sqlite3_stmt *st, struct sk_event_rec *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = sqlite3_column_int64(st, 0);
+	sq_col_text(st, 1, ev->id, sizeof(ev->id));
+	sq_col_text(st, 2, ev->contact_id, sizeof(ev->contact_id));
+	sq_col_text(st, 3, ev->purpose, sizeof(ev->purpose));
+	sq_col_text(st, 4, ev->action, sizeof(ev->action));
+	ev->occurred_at = sqlite3_column_int64(st, 5);
+	ev->recorded_at = sqlite3_column_int64(st, 6);
+	sq_col_text(st, 7, ev->method, sizeof(ev->method));
+	sq_col_text(st, 8, ev->source, sizeof(ev->source));
+	ev->notice_version = sqlite3_column_int(st, 9);
+	sq_col_hash(st, 10, ev->notice_sha256);
+	sq_col_text(st, 11, ev->lang, sizeof(ev->lang));
+	ev->valid_until = sqlite3_column_int64(st, 12);
+	sq_col_text(st, 13, ev->actor, sizeof(ev->actor));
+	ev->flags = sqlite3_column_int(st, 14);
+	ev->evidence = sqlite3_column_blob(st, 15);
+	ev->evidence_len = ev->evidence ? (size_t)sqlite3_column_bytes(st, 15) : 0;
+	sq_col_hash(st, 16, ev->prev_hash);
+	sq_col_hash(st, 17, ev->hash);
+}
+
+static void sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->seq = sqlite3_column_int64(st, 0);
+	sq_col_text(st, 1, ch->type, sizeof(ch->type));
+	sq_col_text(st, 2, ch->contact_id, sizeof(ch->contact_id));
+	sq_col_text(st, 3, ch->purpose, sizeof(ch->purpose));
+	sq_col_text(st, 4, ch->status, sizeof(ch->status));
+	ch->at = sqlite3_column_int64(st, 5);
+}
+
+static int sq_begin(struct sk_store *s, int write)
+{
+	return sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
+}
+
+static int sq_commit(struct sk_store *s)
+{
+	return sq_run(sq_stmt(s, SQ_COMMIT));
+}
+
+static int sq_rollback(struct sk_store *s)
+{
+	/* Autocommit: no transaction is active, or SQLite has already rolled it back. */
+	if (sqlite3_get_autocommit(((struct sq_store *)s)->db))
+		return 0;
+	return sq_run(sq_stmt(s, SQ_ROLLBACK));
+}
+
+static int sq_meta_get(struct sk_store *s, const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_META_GET);
+	int rc;
+
+	if (sq_text(st, 1, key))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		rc = sk_strlcpy(out, v ? v : "", outlen);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_meta_set(struct sk_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_META_SET);
+
+	if (sq_text(st, 1, key) || sq_text(st, 2, value))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_policy_put(struct sk_store *s, int64_t at, const char *text, size_t len,
+			 int *outversion)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_POLICY_PUT);
+	int rc;
+
+	if (sqlite3_bind_int64(st, 1, at) ||
+	    sqlite3_bind_text64(st, 2, text, len, SQLITE_STATIC, SQLITE_UTF8))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0)
+		*outversion = (int)sqlite3_last_insert_rowid(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_policy_get(struct sk_store *s, char **outtext, size_t *outlen, int *outversion,
+			 int64_t *outat)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_POLICY_GET);
+	int rc = sq_row(st);
+
+	if (rc == 0) {
+		const char *t = (const char *)sqlite3_column_text(st, 2);
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+		*outtext = sk_strndup(t ? t : "", n);
+		if (!*outtext) {
+			rc = SK_ERR_NOMEM;
+		} else {
+			*outlen = n;
+			*outversion = sqlite3_column_int(st, 0);
+			*outat = sqlite3_column_int64(st, 1);
+		}
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_notice_put(struct sk_store *s, const struct sk_notice_rec *n)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_NOTICE_PUT);
+
+	if (sq_text(st, 1, n->purpose) || sqlite3_bind_int(st, 2, n->version) ||
+	    sq_text(st, 3, n->lang) || sq_text(st, 4, n->text) ||
+	    sq_blob(st, 5, n->sha256, SK_HASH_LEN) || sqlite3_bind_int64(st, 6, n->created_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_notice_get(struct sk_store *s, const char *purpose, int version, const char *lang,
+			 struct sk_notice_rec *out)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st = q->st[SQ_NOTICE_GET];
+	int rc;
+
+	sk_free(q->notice_text);
+	q->notice_text = NULL;
+	if (sq_text(st, 1, purpose) || sqlite3_bind_int(st, 2, version) || sq_text(st, 3, lang))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		const char *t = (const char *)sqlite3_column_text(st, 3);
+		q->notice_text = sk_strndup(t ? t : "", (size_t)sqlite3_column_bytes(st, 3));
+		if (!q->notice_text) {
+			rc = SK_ERR_NOMEM;
+		} else {
+			memset(out, 0, sizeof(*out));
+			sq_col_text(st, 0, out->purpose, sizeof(out->purpose));
+			out->version = sqlite3_column_int(st, 1);
+			sq_col_text(st, 2, out->lang, sizeof(out->lang));
+			out->text = q->notice_text;
+			sq_col_hash(st, 4, out->sha256);
+			out->created_at = sqlite3_column_int64(st, 5);
+		}
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_notice_latest(struct sk_store *s, const char *purpose, int *outversion)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_NOTICE_LATEST);
+	int rc;
+
+	if (sq_text(st, 1, purpose))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		*outversion = sqlite3_column_int(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_contact_insert(struct sk_store *s, const struct sk_contact_rec *c)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_INSERT);
+
+	if (sq_text(st, 1, c->id) || sq_blob(st, 2, c->email_key, SK_HASH_LEN) ||
+	    sqlite3_bind_int64(st, 3, c->created_at) || sqlite3_bind_int64(st, 4, c->updated_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_contact_by_key(struct sk_store *s, const uint8_t *email_key,
+			     struct sk_contact_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_BY_KEY);
+	int rc;
+
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		sq_contact_row(st, out);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_contact_by_id(struct sk_store *s, const char *id, struct sk_contact_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_BY_ID);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		sq_contact_row(st, out);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_contact_touch(struct sk_store *s, const char *id, int64_t at)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_TOUCH);
+	int rc;
+
+	if (sq_text(st, 1, id) || sqlite3_bind_int64(st, 2, at))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	return rc;
+}
+
+static int sq_datakey_put(struct sk_store *s, const char *id, const uint8_t *wrapped, size_t len)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_DATAKEY_PUT);
+
+	if (sq_text(st, 1, id) || sq_blob(st, 2, wrapped, len))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_datakey_get(struct sk_store *s, const char *id, uint8_t *out, size_t cap,
+			  size_t *outlen)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_DATAKEY_GET);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		*outlen = n;
+		if (n > cap)
+			rc = SK_ERR_TOO_LARGE;
+		else if (n)
+			memcpy(out, p, n);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_field_put(struct sk_store *s, const char *id, const char *name,
+			const uint8_t *sealed, size_t len)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_FIELD_PUT);
+
+	if (sq_text(st, 1, id) || sq_text(st, 2, name) || sq_blob(st, 3, sealed, len))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_field_each(struct sk_store *s, const char *id, sk_field_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_FIELD_EACH);
+	int rc = 0;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const uint8_t *sealed = sqlite3_column_blob(st, 1);
+		rc = cb(arg, name ? name : "", sealed, (size_t)sqlite3_column_bytes(st, 1));
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_ledger_append(struct sk_store *s, const struct sk_event_rec *ev)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_APPEND);
+
+	if (sqlite3_bind_int64(st, 1, ev->seq) || sq_text(st, 2, ev->id) ||
+	    sq_text(st, 3, ev->contact_id) || sq_text(st, 4, ev->purpose) ||
+	    sq_text(st, 5, ev->action) || sqlite3_bind_int64(st, 6, ev->occurred_at) ||
+	    sqlite3_bind_int64(st, 7, ev->recorded_at) || sq_text(st, 8, ev->method) ||
+	    sq_text(st, 9, ev->source) || sqlite3_bind_int(st, 10, ev->notice_version) ||
+	    sq_blob(st, 11, ev->notice_sha256, SK_HASH_LEN) || sq_text(st, 12, ev->lang) ||
+	    sqlite3_bind_int64(st, 13, ev->valid_until) || sq_text(st, 14, ev->actor) ||
+	    sqlite3_bind_int(st, 15, ev->flags) || sq_blob(st, 16, ev->evidence, ev->evidence_len) ||
+	    sq_blob(st, 17, ev->prev_hash, SK_HASH_LEN) || sq_blob(st, 18, ev->hash, SK_HASH_LEN))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_ledger_last(struct sk_store *s, int64_t *outseq, uint8_t *outhash)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_LAST);
+	int rc = sq_row(st);
+
+	if (rc == 0) {
+		*outseq = sqlite3_column_int64(st, 0);
+		sq_col_hash(st, 1, outhash);
+	} else if (rc == SK_ERR_NOT_FOUND) {
+		*outseq = 0;
+		memset(outhash, 0, SK_HASH_LEN);
+		rc = 0;
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_ledger_each(struct sk_store *s, const char *contact_id, int64_t after,
+			  sk_event_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_LEDGER_EACH_CONTACT : SQ_LEDGER_EACH_ALL);
+	struct sk_event_rec ev;
+	int rc = 0;
+
+	if (sqlite3_bind_int64(st, 1, after) || (contact_id && sq_text(st, 2, contact_id)))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_event_row(st, &ev);
+		rc = cb(arg, &ev);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PUT);
+
+	if (sq_text(st, 1, r->contact_id) || sq_text(st, 2, r->purpose) ||
+	    sq_text(st, 3, r->status) || sqlite3_bind_int64(st, 4, r->seq) ||
+	    sq_text(st, 5, r->event_id) || sqlite3_bind_int64(st, 6, r->updated_at) ||
+	    sqlite3_bind_int64(st, 7, r->valid_until) || sqlite3_bind_int(st, 8, r->notice_version))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_state_get(struct sk_store *s, const char *contact_id, const char *purpose,
+			struct sk_state_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GET);
+	int rc;
+
+	if (sq_text(st, 1, contact_id) || sq_text(st, 2, purpose))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		sq_state_row(st, 0, out);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_each(struct sk_store *s, const char *contact_id, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_STATE_EACH_CONTACT : SQ_STATE_EACH_ALL);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (contact_id && sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_state_row(st, 0, &r);
+		rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_clear(struct sk_store *s)
+{
+	return sq_run(sq_stmt(s, SQ_STATE_CLEAR));
+}
+
+static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, const char *reason,
+			      int64_t at)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_PUT);
+
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, reason) ||
+	    sqlite3_bind_int64(st, 3, at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const char *purpose,
+			  struct sk_gate_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_GATE_LOOKUP);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, purpose))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		out->suppressed = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		sq_col_text(st, 0, out->suppress_reason, sizeof(out->suppress_reason));
+		out->found = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		sq_col_text(st, 1, out->contact_id, sizeof(out->contact_id));
+		out->has_state = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		if (out->has_state)
+			sq_state_row(st, 2, &out->state);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_change_append(struct sk_store *s, struct sk_change_rec *ch)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CHANGE_APPEND);
+	int rc;
+
+	if (sq_text(st, 1, ch->type) || sq_text(st, 2, ch->contact_id) ||
+	    sq_text(st, 3, ch->purpose) || sq_text(st, 4, ch->status) ||
+	    sqlite3_bind_int64(st, 5, ch->at))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0)
+		ch->seq = sqlite3_last_insert_rowid(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_change_each(struct sk_store *s, int64_t after, long limit, sk_change_cb cb,
+			  void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CHANGE_EACH);
+	struct sk_change_rec ch;
+	int rc = 0;
+
+	if (sqlite3_bind_int64(st, 1, after) || sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_change_row(st, &ch);
+		rc = cb(arg, &ch);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static void sq_close(struct sk_store *s)
+{
+	struct sq_store *q = (struct sq_store *)s;
+
+	for (int i = 0; i < SQ_NSTMT; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close_v2(q->db);
+	sk_free(q->notice_text);
+	sk_free(q);
+}
+
+static const struct sk_store_methods sq_methods = {
+	.version = SK_STORE_VERSION,
+	.name = "sqlite",
+	.close = sq_close,
+#define SQ__ENTRY(name, params, args) .name = sq_##name,
+	SK_STORE_METHOD_LIST(SQ__ENTRY)
+#undef SQ__ENTRY
+};
+
+/* An SK_ERR_* for the connection's last failure, with SQLite's message (which names no
+ * row values: only open, pragma, migration and prepare failures come here). */
+static int sq_fail(sqlite3 *db, int rc, const char *path, const char *what,
+		   struct sk_errctx *err)
+{
+	return sk_errf(err, sq_code(rc), "%s: %s: %s", path, what, sqlite3_errmsg(db));
+}
+
+static int sq_pragmas(sqlite3 *db, const char *path, struct sk_errctx *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = sq_fail(db, rc, path, "setting journal_mode", err);
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (!mode || strcmp(mode, "wal") != 0) {
+		rc = sk_errf(err, SK_ERR_STORAGE, "%s: cannot use WAL journal mode", path);
+		goto out;
+	}
+	rc = sqlite3_exec(db,
+			  "PRAGMA synchronous = FULL;"
+			  "PRAGMA secure_delete = ON;"
+			  "PRAGMA foreign_keys = ON;"
+			  "PRAGMA temp_store = MEMORY;",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		rc = sq_fail(db, rc, path, "setting pragmas", err);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_user_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Refuses a file that init did not make, before anything (even the journal mode) is
+ * written to it. */
+static int sq_check_initialised(sqlite3 *db, int create, const char *path,
+				struct sk_errctx *err)
+{
+	int v = 0, rc = sq_user_version(db, &v);
+
+	if (rc != SQLITE_OK)
+		return sq_fail(db, rc, path, "reading the schema version", err);
+	if (v == 0 && !create)
+		return sk_errf(err, SK_ERR_NOT_INITIALISED,
+			       "%s: not a samtycke database; run init first", path);
+	return 0;
+}
+
+/* Applies the pending migrations, each in its own write transaction. The version is read
+ * again under the write lock, as another process may be migrating the same file. */
+static int sq_migrate(sqlite3 *db, const char *path, struct sk_errctx *err)
+{
+	int v = 0, rc;
+
+	while ((rc = sq_user_version(db, &v)) == SQLITE_OK && v < SQ_NMIGRATIONS) {
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sq_user_version(db, &v);
+		if (rc == SQLITE_OK && v < SQ_NMIGRATIONS)
+			rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = sq_fail(db, rc, path, "migrating the schema", err);
+			if (!sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	if (rc != SQLITE_OK)
+		return sq_fail(db, rc, path, "reading the schema version", err);
+	if (v > SQ_NMIGRATIONS)
+		return sk_errf(err, SK_ERR_STORAGE,
+			       "%s: schema version %d is newer than this samtycke knows (%d)", path,
+			       v, SQ_NMIGRATIONS);
+	return 0;
+}
+
+static int sq_prepare(struct sq_store *q, const char *path, struct sk_errctx *err)
+{
+	for (int i = 0; i < SQ_NSTMT; i++) {
+		int rc = sqlite3_prepare_v3(q->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &q->st[i], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(q->db, rc, path, "preparing statements", err);
+	}
+	return 0;
+}
+
+int sk_store_open_sqlite(const char *path, int create, struct sk_store **out,
+			 struct sk_errctx *err)
+{
+	struct sq_store *q = NULL;
+	int made = 0, rc;
+
+	if (create) {
+		/* The file is made here, not by SQLite, so that creating is atomic and the
+		 * database (and its WAL, which SQLite gives the same mode) is private. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST)
+			return sk_errf(err, SK_ERR_EXISTS, "%s already exists", path);
+		if (fd < 0)
+			return sk_errf(err, SK_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+		close(fd);
+		made = 1;
+	}
+	q = sk_calloc(1, sizeof(*q));
+	if (!q) {
+		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory opening %s", path);
+		goto out;
+	}
+	q->base.m = &sq_methods;
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		if (rc == SQLITE_CANTOPEN && access(path, F_OK) != 0 && errno == ENOENT)
+			rc = sk_errf(err, SK_ERR_NOT_INITIALISED, "%s does not exist; run init first",
+				     path);
+		else
+			rc = sq_fail(q->db, rc, path, "opening", err);
+		goto out;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
+	if ((rc = sq_check_initialised(q->db, create, path, err)) ||
+	    (rc = sq_pragmas(q->db, path, err)) || (rc = sq_migrate(q->db, path, err)) ||
+	    (rc = sq_prepare(q, path, err)))
+		goto out;
+	*out = &q->base;
+out:
+	if (rc) {
+		if (q)
+			sq_close(&q->base);
+		if (made)
+			unlink(path);
+	}
+	return rc;
+}

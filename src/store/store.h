@@ -1,0 +1,199 @@
+/* store.h: the one storage interface. A backend fills a table of methods (as SQLite's VFS
+ * does); everything else calls it through the sk_store_* wrappers generated below. No type of
+ * any database library appears here. Every method returns 0 or an SK_ERR_* code;
+ * SK_ERR_NOT_FOUND when a single row asked for is absent. */
+#ifndef SK_STORE_H
+#define SK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/str.h"
+
+#define SK_STORE_VERSION 1
+
+#define SK_PURPOSE_MAX 64   /* purpose ids: [a-z0-9_], at most 63 chars */
+#define SK_HASH_LEN 32
+
+struct sk_store;
+struct sk_errctx;
+
+struct sk_contact_rec {
+	char id[SK_ID_LEN + 1];
+	uint8_t email_key[SK_HASH_LEN];
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct sk_notice_rec {
+	char purpose[SK_PURPOSE_MAX];
+	int version;
+	char lang[8];
+	const char *text; /* writes: the caller's; reads: valid until the next store call */
+	uint8_t sha256[SK_HASH_LEN];
+	int64_t created_at;
+};
+
+/* One row of the append-only consent_ledger. On reads the pointers are valid only inside
+ * the callback (or until the next store call). */
+struct sk_event_rec {
+	int64_t seq;
+	char id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	char action[16];      /* give, refuse, withdraw, confirm, expire */
+	int64_t occurred_at;
+	int64_t recorded_at;
+	char method[32];      /* form, preference_centre, import, api, cli, mail_link, one_click */
+	char source[256];
+	int notice_version;
+	uint8_t notice_sha256[SK_HASH_LEN];
+	char lang[8];
+	int64_t valid_until;  /* 0: no limit */
+	char actor[128];
+	int flags;            /* SK_EV_* in core/consent.h */
+	const uint8_t *evidence; /* sealed; may be NULL */
+	size_t evidence_len;
+	uint8_t prev_hash[SK_HASH_LEN];
+	uint8_t hash[SK_HASH_LEN];
+};
+
+/* Current consent state of one (contact, purpose). */
+struct sk_state_rec {
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	char status[16];      /* pending, given, refused, withdrawn, expired, unverified */
+	int64_t seq;          /* ledger seq of the event that set it */
+	char event_id[SK_ID_LEN + 1];
+	int64_t updated_at;   /* occurred_at of that event */
+	int64_t valid_until;  /* 0: no limit */
+	int notice_version;
+};
+
+/* What the gate needs, read in one go. */
+struct sk_gate_rec {
+	int suppressed;
+	char suppress_reason[32];
+	int found;            /* a contact has this email_key */
+	char contact_id[SK_ID_LEN + 1];
+	int has_state;
+	struct sk_state_rec state;
+};
+
+struct sk_change_rec {
+	int64_t seq;
+	char type[32];        /* consent, contact, erased, ... */
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX]; /* "" when not about one purpose */
+	char status[16];      /* new state for consent changes, "" otherwise */
+	int64_t at;
+};
+
+/* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
+typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
+typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
+typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
+typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
+
+/* The methods, once: X(name, (parameters), (arguments)). The first parameter is always
+ * struct sk_store *s. From this list come the method table, the sk_store_* wrappers and the
+ * fault-injecting backend. */
+#define SK_STORE_METHOD_LIST(X)                                                              \
+	/* Transactions. write != 0 starts BEGIN IMMEDIATE. */                                \
+	X(begin, (struct sk_store * s, int write), (s, write))                                  \
+	X(commit, (struct sk_store * s), (s))                                                   \
+	X(rollback, (struct sk_store * s), (s))                                                 \
+	/* Small settings (schema facts, key check value). NOT_FOUND when unset. */           \
+	X(meta_get, (struct sk_store * s, const char *key, char *out, size_t outlen),           \
+	  (s, key, out, outlen))                                                                \
+	X(meta_set, (struct sk_store * s, const char *key, const char *value), (s, key, value)) \
+	/* The policy file as applied, one row per apply; version counts from 1. */           \
+	X(policy_put, (struct sk_store * s, int64_t at, const char *text, size_t len, int *outversion), \
+	  (s, at, text, len, outversion))                                                      \
+	/* Latest policy; *outtext is allocated with sk_malloc, the caller frees it. */       \
+	X(policy_get, (struct sk_store * s, char **outtext, size_t *outlen, int *outversion, int64_t *outat), \
+	  (s, outtext, outlen, outversion, outat))                                             \
+	X(notice_put, (struct sk_store * s, const struct sk_notice_rec *n), (s, n))             \
+	/* version 0: the newest version of that purpose and language. */                     \
+	X(notice_get, (struct sk_store * s, const char *purpose, int version, const char *lang, \
+		       struct sk_notice_rec *out), (s, purpose, version, lang, out))           \
+	/* Highest version of a purpose's notice (any language); 0 when none. */              \
+	X(notice_latest, (struct sk_store * s, const char *purpose, int *outversion),          \
+	  (s, purpose, outversion))                                                            \
+	X(contact_insert, (struct sk_store * s, const struct sk_contact_rec *c), (s, c))        \
+	X(contact_by_key, (struct sk_store * s, const uint8_t *email_key, struct sk_contact_rec *out), \
+	  (s, email_key, out))                                                                 \
+	X(contact_by_id, (struct sk_store * s, const char *id, struct sk_contact_rec *out),     \
+	  (s, id, out))                                                                        \
+	X(contact_touch, (struct sk_store * s, const char *id, int64_t at), (s, id, at))        \
+	/* The contact's data key, wrapped by the master key. */                              \
+	X(datakey_put, (struct sk_store * s, const char *id, const uint8_t *wrapped, size_t len), \
+	  (s, id, wrapped, len))                                                               \
+	X(datakey_get, (struct sk_store * s, const char *id, uint8_t *out, size_t cap, size_t *outlen), \
+	  (s, id, out, cap, outlen))                                                           \
+	/* Sealed personal fields; put replaces a field of the same name. */                  \
+	X(field_put, (struct sk_store * s, const char *id, const char *name, const uint8_t *sealed, \
+		      size_t len), (s, id, name, sealed, len))                                  \
+	X(field_each, (struct sk_store * s, const char *id, sk_field_cb cb, void *arg),         \
+	  (s, id, cb, arg))                                                                    \
+	/* The ledger. append inserts ev as given (seq included); it fails on a taken seq. */ \
+	X(ledger_append, (struct sk_store * s, const struct sk_event_rec *ev), (s, ev))         \
+	/* seq and hash of the newest event; seq 0 and a zero hash when empty. */             \
+	X(ledger_last, (struct sk_store * s, int64_t *outseq, uint8_t *outhash),                \
+	  (s, outseq, outhash))                                                                \
+	/* Events in seq order; contact_id NULL for all contacts; seq > after. */             \
+	X(ledger_each, (struct sk_store * s, const char *contact_id, int64_t after, sk_event_cb cb, \
+			void *arg), (s, contact_id, after, cb, arg))                            \
+	X(state_put, (struct sk_store * s, const struct sk_state_rec *st), (s, st))             \
+	X(state_get, (struct sk_store * s, const char *contact_id, const char *purpose,         \
+		      struct sk_state_rec *out), (s, contact_id, purpose, out))                 \
+	/* contact_id NULL for every state, ordered by contact then purpose. */               \
+	X(state_each, (struct sk_store * s, const char *contact_id, sk_state_cb cb, void *arg), \
+	  (s, contact_id, cb, arg))                                                            \
+	X(state_clear, (struct sk_store * s), (s))                                              \
+	X(suppression_put, (struct sk_store * s, const uint8_t *email_key, const char *reason,  \
+			    int64_t at), (s, email_key, reason, at))                             \
+	/* One lookup for the gate: suppression, contact and state of one purpose. */         \
+	X(gate_lookup, (struct sk_store * s, const uint8_t *email_key, const char *purpose,     \
+			struct sk_gate_rec *out), (s, email_key, purpose, out))                   \
+	/* The gap-free change feed; append sets ch->seq. */                                  \
+	X(change_append, (struct sk_store * s, struct sk_change_rec *ch), (s, ch))              \
+	X(change_each, (struct sk_store * s, int64_t after, long limit, sk_change_cb cb, void *arg), \
+	  (s, after, limit, cb, arg))
+
+struct sk_store_methods {
+	int version;
+	const char *name;
+	void (*close)(struct sk_store *s);
+#define SK__STORE_FIELD(name, params, args) int(*name) params;
+	SK_STORE_METHOD_LIST(SK__STORE_FIELD)
+#undef SK__STORE_FIELD
+};
+
+/* Every backend's handle starts with this. */
+struct sk_store {
+	const struct sk_store_methods *m;
+};
+
+/* The wrappers: sk_store_begin(s, 1), sk_store_ledger_append(s, &ev), ... */
+#define SK__STORE_WRAPPER_DECL(name, params, args) int sk_store_##name params;
+SK_STORE_METHOD_LIST(SK__STORE_WRAPPER_DECL)
+#undef SK__STORE_WRAPPER_DECL
+
+/* Closes and frees; NULL is a no-op. */
+void sk_store_close(struct sk_store *s);
+
+/* SQLite backend (src/store/sqlite.c). create != 0: the file must not exist yet and is
+ * created and migrated; otherwise it must exist. Opens in WAL mode, synchronous=FULL,
+ * secure_delete=ON, foreign keys on, and runs any pending migration. */
+int sk_store_open_sqlite(const char *path, int create, struct sk_store **out,
+			 struct sk_errctx *err);
+
+/* Fault injection for tests (src/store/fault.c): wraps inner (taking ownership) so that the
+ * fail_at-th method call from now (1-based) and, when sticky, every later call fails with
+ * SK_ERR_STORAGE. fail_at 0 never fails. sk_store_fault_calls tells how many calls passed. */
+int sk_store_fault_wrap(struct sk_store *inner, long fail_at, int sticky, struct sk_store **out);
+void sk_store_fault_set(struct sk_store *s, long fail_at, int sticky);
+long sk_store_fault_calls(struct sk_store *s);
+
+#endif

@@ -1,0 +1,30 @@
+/* sktime.h: time as int64 seconds since the Unix epoch (UTC), RFC 3339 parsing and
+ * formatting, and the calendar arithmetic used for consent validity and retention. */
+#ifndef SK_SKTIME_H
+#define SK_SKTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SK_TIME_STRLEN 21 /* "2026-11-29T05:17:39Z" plus NUL */
+
+/* A length of time as written in the policy: "24 months", "30 days", "2 years". */
+struct sk_duration {
+	int n;
+	char unit; /* 'd' days, 'm' months, 'y' years; n == 0 means none */
+};
+
+int64_t sk_time_now(void);
+/* Tests and demos may pin the clock: SAMTYCKE_NOW=RFC3339 in the environment. */
+/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; returns 0 or SK_ERR_INVALID. */
+int sk_time_parse(const char *s, int64_t *out);
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least SK_TIME_STRLEN bytes). */
+void sk_time_format(int64_t t, char *out);
+/* Parses "N days|months|years" (singular too); returns 0 or SK_ERR_INVALID. */
+int sk_duration_parse(const char *s, struct sk_duration *out);
+/* t plus the duration, calendar-aware (31 January plus 1 month is the last day of February). */
+int64_t sk_time_add(int64_t t, struct sk_duration d);
+/* Writes "24 months" etc. into out (at least 24 bytes). */
+void sk_duration_format(struct sk_duration d, char *out, size_t outlen);
+
+#endif

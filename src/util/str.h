@@ -1,0 +1,21 @@
+/* str.h: small string helpers: hex, random ids, bounded copies. */
+#ifndef SK_STR_H
+#define SK_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SK_ID_LEN 26 /* prefix (2) + 24 base32 characters; buffers are SK_ID_LEN + 1 */
+
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void sk_hex(const uint8_t *p, size_t len, char *out);
+/* Parses exactly 2 * len hex digits; returns 0 or SK_ERR_INVALID. */
+int sk_unhex(const char *s, uint8_t *out, size_t len);
+/* A random opaque id such as "c_k3x..." (15 random bytes, base32): prefix is two chars. */
+int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1]);
+/* Copies at most outlen - 1 bytes and terminates; returns 0 or SK_ERR_TOO_LARGE when cut. */
+int sk_strlcpy(char *out, const char *s, size_t outlen);
+/* Fills len random bytes from the kernel; returns 0 or SK_ERR_IO. */
+int sk_random(void *p, size_t len);
+
+#endif

@@ -1,0 +1,239 @@
+/* vault.c: the master key, data keys, sealing and hashing, on libsodium. The master key file
+ * holds one line, "samtycke-key-v1 " and 64 hex digits; subkeys for wrapping, the email hash
+ * and the check value are derived from it with crypto_kdf. */
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+#define KEYFILE_TAG "samtycke-key-v1 "
+#define KDF_CONTEXT "samtycke"
+
+enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3 };
+
+struct sk_vault {
+	uint8_t wrap[SK_VAULT_KEY_LEN];
+	uint8_t email[crypto_generichash_KEYBYTES];
+	uint8_t check[SK_VAULT_KEY_LEN];
+};
+
+static int vault_init(void)
+{
+	return sodium_init() < 0 ? SK_ERR_CRYPTO : 0;
+}
+
+int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
+{
+	uint8_t master[crypto_kdf_KEYBYTES];
+	char hex[2 * sizeof(master) + 1];
+	int rc = 0, fd = -1;
+
+	if (vault_init())
+		return sk_errf(err, SK_ERR_CRYPTO, "libsodium failed to initialise");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = sk_errf(err, errno == EEXIST ? SK_ERR_EXISTS : SK_ERR_IO,
+			     "cannot create key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	crypto_kdf_keygen(master);
+	sk_hex(master, sizeof(master), hex);
+	char line[sizeof(KEYFILE_TAG) + sizeof(hex) + 1];
+	int n = snprintf(line, sizeof(line), "%s%s\n", KEYFILE_TAG, hex);
+	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
+		rc = sk_errf(err, SK_ERR_IO, "cannot write key file %s: %s", path, strerror(errno));
+		unlink(path);
+	}
+	sodium_memzero(line, sizeof(line));
+out:
+	if (fd >= 0)
+		close(fd);
+	sodium_memzero(master, sizeof(master));
+	sodium_memzero(hex, sizeof(hex));
+	return rc;
+}
+
+int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
+{
+	uint8_t master[crypto_kdf_KEYBYTES];
+	char line[128];
+	struct stat st;
+	struct sk_vault *v = NULL;
+	int rc = 0;
+	FILE *f = NULL;
+
+	if (vault_init())
+		return sk_errf(err, SK_ERR_CRYPTO, "libsodium failed to initialise");
+	f = fopen(path, "re");
+	if (!f) {
+		rc = sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077)) {
+		rc = sk_errf(err, SK_ERR_KEY, "key file %s must be readable by its owner only "
+			     "(chmod 600)", path);
+		goto out;
+	}
+	size_t n = fread(line, 1, sizeof(line) - 1, f);
+	line[n] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncmp(line, KEYFILE_TAG, strlen(KEYFILE_TAG)) != 0 ||
+	    sk_unhex(line + strlen(KEYFILE_TAG), master, sizeof(master)) != 0) {
+		rc = sk_errf(err, SK_ERR_KEY, "key file %s is not a samtycke key file", path);
+		goto out;
+	}
+	v = sodium_malloc(sizeof(*v));
+	if (!v) {
+		rc = SK_ERR_NOMEM;
+		goto out;
+	}
+	crypto_kdf_derive_from_key(v->wrap, sizeof(v->wrap), SUBKEY_WRAP, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(v->email, sizeof(v->email), SUBKEY_EMAIL, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(v->check, sizeof(v->check), SUBKEY_CHECK, KDF_CONTEXT, master);
+	*out = v;
+out:
+	if (f)
+		fclose(f);
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(master, sizeof(master));
+	return rc;
+}
+
+void sk_vault_free(struct sk_vault *v)
+{
+	if (v)
+		sodium_free(v);
+}
+
+void sk_vault_check_value(const struct sk_vault *v, char out[65])
+{
+	uint8_t h[32];
+	static const char label[] = "samtycke key check";
+	crypto_generichash(h, sizeof(h), (const uint8_t *)label, sizeof(label) - 1, v->check,
+			   sizeof(v->check));
+	sk_hex(h, sizeof(h), out);
+}
+
+void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32])
+{
+	crypto_generichash(out, 32, (const uint8_t *)canonical, strlen(canonical), v->email,
+			   sizeof(v->email));
+}
+
+int sk_vault_datakey_new(const struct sk_vault *v, const char *contact_id,
+			 uint8_t dk[SK_VAULT_KEY_LEN], uint8_t wrapped[SK_VAULT_WRAPPED_LEN])
+{
+	crypto_aead_xchacha20poly1305_ietf_keygen(dk);
+	randombytes_buf(wrapped, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + 24, NULL, dk, SK_VAULT_KEY_LEN,
+						   (const uint8_t *)contact_id, strlen(contact_id),
+						   NULL, wrapped, v->wrap);
+	return 0;
+}
+
+int sk_vault_datakey_unwrap(const struct sk_vault *v, const char *contact_id,
+			    const uint8_t *wrapped, size_t len, uint8_t dk[SK_VAULT_KEY_LEN])
+{
+	if (len != SK_VAULT_WRAPPED_LEN)
+		return SK_ERR_CRYPTO;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(dk, NULL, NULL, wrapped + 24, len - 24,
+						       (const uint8_t *)contact_id,
+						       strlen(contact_id), wrapped, v->wrap) != 0)
+		return SK_ERR_CRYPTO;
+	return 0;
+}
+
+int sk_vault_seal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const void *p, size_t len,
+		  uint8_t **out, size_t *outlen)
+{
+	size_t n = len + SK_VAULT_SEAL_OVERHEAD;
+	uint8_t *c = sk_malloc(n);
+	if (!c)
+		return SK_ERR_NOMEM;
+	randombytes_buf(c, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(c + 24, NULL, p, len, (const uint8_t *)ad,
+						   strlen(ad), NULL, c, dk);
+	*out = c;
+	*outlen = n;
+	return 0;
+}
+
+int sk_vault_unseal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const uint8_t *c,
+		    size_t clen, char **out, size_t *outlen)
+{
+	if (clen < SK_VAULT_SEAL_OVERHEAD)
+		return SK_ERR_CRYPTO;
+	size_t n = clen - SK_VAULT_SEAL_OVERHEAD;
+	char *p = sk_malloc(n + 1);
+	if (!p)
+		return SK_ERR_NOMEM;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)p, NULL, NULL, c + 24, clen - 24,
+						       (const uint8_t *)ad, strlen(ad), c, dk) != 0) {
+		sk_free(p);
+		return SK_ERR_CRYPTO;
+	}
+	p[n] = '\0';
+	*out = p;
+	*outlen = n;
+	return 0;
+}
+
+void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])
+{
+	crypto_hash_sha256(out, p, len);
+}
+
+_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct sk_hasher *)0)->opaque),
+	       "sk_hasher too small for libsodium's SHA-256 state");
+
+void sk_hasher_init(struct sk_hasher *h)
+{
+	crypto_hash_sha256_init((crypto_hash_sha256_state *)h->opaque);
+}
+
+void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len)
+{
+	uint8_t be[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+			 (uint8_t)len};
+	crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, be, 4);
+	if (len)
+		crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, p, len);
+}
+
+void sk_hasher_str(struct sk_hasher *h, const char *s)
+{
+	sk_hasher_field(h, s, strlen(s));
+}
+
+void sk_hasher_i64(struct sk_hasher *h, int64_t v)
+{
+	uint8_t be[8];
+	uint64_t u = (uint64_t)v;
+	for (int i = 7; i >= 0; i--, u >>= 8)
+		be[i] = (uint8_t)u;
+	sk_hasher_field(h, be, 8);
+}
+
+void sk_hasher_final(struct sk_hasher *h, uint8_t out[32])
+{
+	crypto_hash_sha256_final((crypto_hash_sha256_state *)h->opaque, out);
+}
+
+int sk_vault_equal(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+void sk_vault_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}

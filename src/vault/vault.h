@@ -1,0 +1,63 @@
+/* vault.h: everything cryptographic, on libsodium: the master key file, address
+ * canonicalisation and the keyed email hash, per-contact data keys wrapped by the master key,
+ * sealing and opening of personal fields, and SHA-256 for the ledger and notices. */
+#ifndef SK_VAULT_H
+#define SK_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_errctx;
+
+#define SK_VAULT_KEY_LEN 32
+#define SK_VAULT_WRAPPED_LEN (24 + SK_VAULT_KEY_LEN + 16) /* nonce, key, tag */
+#define SK_VAULT_SEAL_OVERHEAD (24 + 16)
+#define SK_EMAIL_MAX 254
+
+struct sk_vault;
+
+/* Writes a new random master key to path with mode 0600; refuses to overwrite a file. */
+int sk_vault_keyfile_create(const char *path, struct sk_errctx *err);
+/* Reads the master key; refuses a key file that others can read (mode & 077). */
+int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err);
+void sk_vault_free(struct sk_vault *v);
+/* A value derived from the master key, stored in the database to detect a wrong key file. */
+void sk_vault_check_value(const struct sk_vault *v, char out[65]);
+
+/* Canonical form of an address: trimmed, ASCII-lowercased, IDNA (A-label) domain. The error
+ * message says what is wrong, never the address. out holds SK_EMAIL_MAX + 1 bytes. */
+int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
+/* email_key = keyed BLAKE2b-256(server secret, canonical address). */
+void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32]);
+
+/* A new random data key for a contact, and the same key wrapped by the master key (bound
+ * to the contact id). wrapped holds SK_VAULT_WRAPPED_LEN bytes. */
+int sk_vault_datakey_new(const struct sk_vault *v, const char *contact_id,
+			 uint8_t dk[SK_VAULT_KEY_LEN], uint8_t wrapped[SK_VAULT_WRAPPED_LEN]);
+int sk_vault_datakey_unwrap(const struct sk_vault *v, const char *contact_id,
+			    const uint8_t *wrapped, size_t len, uint8_t dk[SK_VAULT_KEY_LEN]);
+
+/* XChaCha20-Poly1305 with associated data ad (a field's name and owner, so that sealed
+ * values cannot be moved between fields or contacts). *out is allocated with sk_malloc. */
+int sk_vault_seal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const void *p, size_t len,
+		  uint8_t **out, size_t *outlen);
+/* Opens a sealed value; the plaintext gets a terminating NUL (not counted in *outlen). */
+int sk_vault_unseal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const uint8_t *c,
+		    size_t clen, char **out, size_t *outlen);
+
+void sk_vault_sha256(const void *p, size_t len, uint8_t out[32]);
+/* Incremental SHA-256 over length-prefixed fields (4-byte big-endian length, then the
+ * bytes), so that no two different field lists hash alike. */
+struct sk_hasher {
+	_Alignas(16) unsigned char opaque[128];
+};
+void sk_hasher_init(struct sk_hasher *h);
+void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len);
+void sk_hasher_str(struct sk_hasher *h, const char *s);
+void sk_hasher_i64(struct sk_hasher *h, int64_t v);
+void sk_hasher_final(struct sk_hasher *h, uint8_t out[32]);
+/* Constant-time comparison: 1 when equal. */
+int sk_vault_equal(const void *a, const void *b, size_t len);
+void sk_vault_wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,833 @@
+/* test_store.c: unit tests of the SQLite storage backend on a temporary file, and of the
+ * fault-injecting wrapper around it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct sk_store *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sk_errctx err = {0};
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sk_test_store_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
+	assert_int_equal(sk_store_open_sqlite(f->path, 1, &f->s, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+
+	sk_store_close(f->s);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/plain", f->dir);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static void key_of(uint8_t key[SK_HASH_LEN], int n)
+{
+	memset(key, 0, SK_HASH_LEN);
+	key[0] = (uint8_t)n;
+	key[31] = 0xee;
+}
+
+static void add_contact(struct sk_store *s, const char *id, int n)
+{
+	struct sk_contact_rec c = {0};
+
+	sk_strlcpy(c.id, id, sizeof(c.id));
+	key_of(c.email_key, n);
+	c.created_at = 1000 + n;
+	c.updated_at = 1000 + n;
+	assert_int_equal(sk_store_contact_insert(s, &c), 0);
+}
+
+static void test_open_create_twice(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	struct stat sb;
+
+	assert_int_equal(sk_store_open_sqlite(f->path, 1, &s, &err), SK_ERR_EXISTS);
+	assert_null(s);
+	assert_int_equal(err.code, SK_ERR_EXISTS);
+	assert_non_null(strstr(err.msg, f->path));
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void test_open_missing(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/missing", f->dir);
+	assert_int_equal(sk_store_open_sqlite(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
+	assert_null(s);
+	assert_int_equal(err.code, SK_ERR_NOT_INITIALISED);
+	assert_non_null(strstr(err.msg, p));
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+/* Another program's database is refused and left as it was (not even switched to WAL). */
+static void test_open_foreign_db(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/plain", f->dir);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sk_store_open_sqlite(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
+	assert_null(s);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "delete");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* A failed init leaves no file behind. */
+static void test_create_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/plain", f->dir);
+	sk_mem_fail_after(0);
+	assert_int_equal(sk_store_open_sqlite(p, 1, &s, &err), SK_ERR_NOMEM);
+	sk_mem_fail_after(-1);
+	assert_null(s);
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+/* A database migrated by a newer samtycke is refused. */
+static void test_open_newer_schema(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	sqlite3 *db;
+
+	sk_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sk_store_open_sqlite(f->path, 0, &f->s, &err), SK_ERR_STORAGE);
+	assert_null(f->s);
+	assert_non_null(strstr(err.msg, "newer"));
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	char v[16];
+
+	assert_int_equal(sk_store_meta_set(f->s, "k", "v1"), 0);
+	sk_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sk_store_open_sqlite(f->path, 0, &f->s, &err), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "k", v, sizeof(v)), 0);
+	assert_string_equal(v, "v1");
+}
+
+static void test_wal_and_version(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_meta(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	char v[8];
+
+	assert_int_equal(sk_store_meta_get(s, "schema", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_meta_set(s, "schema", "one"), 0);
+	assert_int_equal(sk_store_meta_get(s, "schema", v, sizeof(v)), 0);
+	assert_string_equal(v, "one");
+	assert_int_equal(sk_store_meta_set(s, "schema", "two"), 0);
+	assert_int_equal(sk_store_meta_get(s, "schema", v, sizeof(v)), 0);
+	assert_string_equal(v, "two");
+	assert_int_equal(sk_store_meta_set(s, "long", "0123456789"), 0);
+	assert_int_equal(sk_store_meta_get(s, "long", v, sizeof(v)), SK_ERR_TOO_LARGE);
+}
+
+static void test_transactions(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	char v[8];
+
+	assert_int_equal(sk_store_rollback(s), 0); /* none active */
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	assert_int_equal(sk_store_meta_set(s, "a", "1"), 0);
+	assert_int_equal(sk_store_rollback(s), 0);
+	assert_int_equal(sk_store_meta_get(s, "a", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	assert_int_equal(sk_store_meta_set(s, "a", "2"), 0);
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(sk_store_begin(s, 0), 0);
+	assert_int_equal(sk_store_meta_get(s, "a", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(sk_store_commit(s), SK_ERR_STORAGE); /* none active */
+}
+
+static void test_policy(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	char *text = NULL;
+	size_t len = 0;
+	int version = 0;
+	int64_t at = 0;
+
+	assert_int_equal(sk_store_policy_get(s, &text, &len, &version, &at), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_policy_put(s, 10, "first: 1\n", 9, &version), 0);
+	assert_int_equal(version, 1);
+	assert_int_equal(sk_store_policy_put(s, 20, "second: 2\nXX", 10, &version), 0);
+	assert_int_equal(version, 2);
+	assert_int_equal(sk_store_policy_get(s, &text, &len, &version, &at), 0);
+	assert_int_equal(version, 2);
+	assert_int_equal(at, 20);
+	assert_int_equal(len, 10);
+	assert_string_equal(text, "second: 2\n");
+	sk_free(text);
+}
+
+static void put_notice(struct sk_store *s, const char *purpose, int version, const char *lang,
+		       const char *text)
+{
+	struct sk_notice_rec n = {0};
+
+	sk_strlcpy(n.purpose, purpose, sizeof(n.purpose));
+	n.version = version;
+	sk_strlcpy(n.lang, lang, sizeof(n.lang));
+	n.text = text;
+	memset(n.sha256, version, SK_HASH_LEN);
+	n.created_at = 100 * version;
+	assert_int_equal(sk_store_notice_put(s, &n), 0);
+}
+
+static void test_notices(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_notice_rec n;
+	uint8_t h2[SK_HASH_LEN];
+	int v = -1;
+
+	assert_int_equal(sk_store_notice_latest(s, "newsletter", &v), 0);
+	assert_int_equal(v, 0);
+	put_notice(s, "newsletter", 1, "sv", "Nyhetsbrev v1");
+	put_notice(s, "newsletter", 1, "en", "Newsletter v1");
+	put_notice(s, "newsletter", 2, "sv", "Nyhetsbrev v2");
+	put_notice(s, "profiling", 5, "sv", "Profilering");
+
+	assert_int_equal(sk_store_notice_get(s, "newsletter", 0, "sv", &n), 0);
+	assert_int_equal(n.version, 2);
+	assert_string_equal(n.text, "Nyhetsbrev v2");
+	assert_string_equal(n.purpose, "newsletter");
+	assert_string_equal(n.lang, "sv");
+	memset(h2, 2, SK_HASH_LEN);
+	assert_memory_equal(n.sha256, h2, SK_HASH_LEN);
+	assert_int_equal(n.created_at, 200);
+
+	assert_int_equal(sk_store_notice_get(s, "newsletter", 1, "sv", &n), 0);
+	assert_int_equal(n.version, 1);
+	assert_string_equal(n.text, "Nyhetsbrev v1");
+	assert_int_equal(sk_store_notice_get(s, "newsletter", 0, "en", &n), 0);
+	assert_int_equal(n.version, 1);
+	assert_string_equal(n.text, "Newsletter v1");
+	assert_int_equal(sk_store_notice_get(s, "newsletter", 2, "en", &n), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_notice_get(s, "other", 0, "sv", &n), SK_ERR_NOT_FOUND);
+
+	assert_int_equal(sk_store_notice_latest(s, "newsletter", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(sk_store_notice_latest(s, "profiling", &v), 0);
+	assert_int_equal(v, 5);
+
+	n.text = "changed";
+	assert_int_equal(sk_store_notice_put(s, &n), SK_ERR_EXISTS);
+
+	sk_mem_fail_after(0);
+	assert_int_equal(sk_store_notice_get(s, "newsletter", 0, "sv", &n), SK_ERR_NOMEM);
+	sk_mem_fail_after(-1);
+}
+
+static void test_contacts(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_contact_rec c = {0}, got;
+	uint8_t key[SK_HASH_LEN];
+
+	add_contact(s, "c_aaaaaaaaaaaaaaaaaaaaaaaa", 1);
+	sk_strlcpy(c.id, "c_aaaaaaaaaaaaaaaaaaaaaaaa", sizeof(c.id));
+	key_of(c.email_key, 2);
+	assert_int_equal(sk_store_contact_insert(s, &c), SK_ERR_EXISTS); /* same id */
+	sk_strlcpy(c.id, "c_bbbbbbbbbbbbbbbbbbbbbbbb", sizeof(c.id));
+	key_of(c.email_key, 1);
+	assert_int_equal(sk_store_contact_insert(s, &c), SK_ERR_EXISTS); /* same email_key */
+
+	key_of(key, 1);
+	assert_int_equal(sk_store_contact_by_key(s, key, &got), 0);
+	assert_string_equal(got.id, "c_aaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_memory_equal(got.email_key, key, SK_HASH_LEN);
+	assert_int_equal(got.created_at, 1001);
+	assert_int_equal(got.updated_at, 1001);
+
+	assert_int_equal(sk_store_contact_touch(s, "c_aaaaaaaaaaaaaaaaaaaaaaaa", 5000), 0);
+	assert_int_equal(sk_store_contact_by_id(s, "c_aaaaaaaaaaaaaaaaaaaaaaaa", &got), 0);
+	assert_memory_equal(got.email_key, key, SK_HASH_LEN);
+	assert_int_equal(got.created_at, 1001);
+	assert_int_equal(got.updated_at, 5000);
+
+	key_of(key, 2);
+	assert_int_equal(sk_store_contact_by_key(s, key, &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_contact_by_id(s, "c_bbbbbbbbbbbbbbbbbbbbbbbb", &got),
+			 SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_contact_touch(s, "c_bbbbbbbbbbbbbbbbbbbbbbbb", 1),
+			 SK_ERR_NOT_FOUND);
+}
+
+struct fields_seen {
+	int n;
+	int stop_at;
+	char names[4][16];
+	char values[4][16];
+};
+
+static int field_cb(void *arg, const char *name, const uint8_t *sealed, size_t len)
+{
+	struct fields_seen *fs = arg;
+
+	assert_true(fs->n < 4);
+	sk_strlcpy(fs->names[fs->n], name, sizeof(fs->names[fs->n]));
+	assert_true(len < 16);
+	memcpy(fs->values[fs->n], sealed, len);
+	fs->values[fs->n][len] = '\0';
+	return ++fs->n == fs->stop_at ? 42 : 0;
+}
+
+static void test_fields(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct fields_seen fs = {0};
+	const char *id = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+
+	add_contact(s, id, 1);
+	add_contact(s, "c_bbbbbbbbbbbbbbbbbbbbbbbb", 2);
+	assert_int_equal(sk_store_field_put(s, id, "name", (const uint8_t *)"old", 3), 0);
+	assert_int_equal(sk_store_field_put(s, id, "country", (const uint8_t *)"se", 2), 0);
+	assert_int_equal(sk_store_field_put(s, id, "name", (const uint8_t *)"new", 3), 0);
+	assert_int_equal(sk_store_field_each(s, id, field_cb, &fs), 0);
+	assert_int_equal(fs.n, 2);
+	assert_string_equal(fs.names[0], "country");
+	assert_string_equal(fs.values[0], "se");
+	assert_string_equal(fs.names[1], "name");
+	assert_string_equal(fs.values[1], "new");
+
+	memset(&fs, 0, sizeof(fs));
+	fs.stop_at = 1;
+	assert_int_equal(sk_store_field_each(s, id, field_cb, &fs), 42);
+	assert_int_equal(fs.n, 1);
+
+	memset(&fs, 0, sizeof(fs));
+	assert_int_equal(sk_store_field_each(s, "c_bbbbbbbbbbbbbbbbbbbbbbbb", field_cb, &fs), 0);
+	assert_int_equal(fs.n, 0);
+
+	/* foreign keys are on: no field without its contact */
+	assert_int_equal(sk_store_field_put(s, "c_nobodynobodynobodynobod", "name",
+					    (const uint8_t *)"x", 1), SK_ERR_STORAGE);
+}
+
+static void test_datakey(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	const char *id = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+	uint8_t k1[40], k2[40], out[64];
+	size_t len = 0;
+
+	memset(k1, 0x11, sizeof(k1));
+	memset(k2, 0x22, sizeof(k2));
+	add_contact(s, id, 1);
+	assert_int_equal(sk_store_datakey_get(s, id, out, sizeof(out), &len), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_datakey_put(s, id, k1, sizeof(k1)), 0);
+	assert_int_equal(sk_store_datakey_get(s, id, out, sizeof(out), &len), 0);
+	assert_int_equal(len, sizeof(k1));
+	assert_memory_equal(out, k1, sizeof(k1));
+	assert_int_equal(sk_store_datakey_get(s, id, out, 39, &len), SK_ERR_TOO_LARGE);
+	assert_int_equal(sk_store_datakey_put(s, id, k2, sizeof(k2)), 0);
+	assert_int_equal(sk_store_datakey_get(s, id, out, sizeof(out), &len), 0);
+	assert_memory_equal(out, k2, sizeof(k2));
+}
+
+static void make_event(struct sk_event_rec *ev, int64_t seq, const char *contact_id)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = seq;
+	snprintf(ev->id, sizeof(ev->id), "e_%024lld", (long long)seq);
+	sk_strlcpy(ev->contact_id, contact_id, sizeof(ev->contact_id));
+	sk_strlcpy(ev->purpose, "newsletter", sizeof(ev->purpose));
+	sk_strlcpy(ev->action, "give", sizeof(ev->action));
+	ev->occurred_at = 100 + seq;
+	ev->recorded_at = 200 + seq;
+	sk_strlcpy(ev->method, "form", sizeof(ev->method));
+	sk_strlcpy(ev->source, "https://example.org/signup", sizeof(ev->source));
+	ev->notice_version = 3;
+	memset(ev->notice_sha256, 0x33, SK_HASH_LEN);
+	sk_strlcpy(ev->lang, "sv", sizeof(ev->lang));
+	ev->valid_until = 9999;
+	sk_strlcpy(ev->actor, "subject", sizeof(ev->actor));
+	ev->flags = 5;
+	memset(ev->prev_hash, (int)seq - 1, SK_HASH_LEN);
+	memset(ev->hash, (int)seq, SK_HASH_LEN);
+}
+
+struct events_seen {
+	int n;
+	int stop_at;
+	int64_t seq[8];
+	struct sk_event_rec last;
+	uint8_t evidence[16];
+	size_t evidence_len;
+	int evidence_null;
+};
+
+static int event_cb(void *arg, const struct sk_event_rec *ev)
+{
+	struct events_seen *es = arg;
+
+	assert_true(es->n < 8);
+	es->seq[es->n] = ev->seq;
+	es->last = *ev;
+	es->evidence_null = ev->evidence == NULL;
+	es->evidence_len = ev->evidence_len;
+	if (ev->evidence) {
+		assert_true(ev->evidence_len <= sizeof(es->evidence));
+		memcpy(es->evidence, ev->evidence, ev->evidence_len);
+	}
+	return ++es->n == es->stop_at ? 7 : 0;
+}
+
+static void test_ledger(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa", *b = "c_bbbbbbbbbbbbbbbbbbbbbbbb";
+	struct sk_event_rec ev, want;
+	struct events_seen es = {0};
+	uint8_t hash[SK_HASH_LEN], zero[SK_HASH_LEN] = {0};
+	int64_t seq = -1;
+
+	memset(hash, 0xff, sizeof(hash));
+	assert_int_equal(sk_store_ledger_last(s, &seq, hash), 0);
+	assert_int_equal(seq, 0);
+	assert_memory_equal(hash, zero, SK_HASH_LEN);
+
+	make_event(&ev, 1, a);
+	ev.evidence = (const uint8_t *)"sealed-proof";
+	ev.evidence_len = 12;
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	make_event(&ev, 2, b);
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	make_event(&want, 3, a);
+	sk_strlcpy(want.action, "withdraw", sizeof(want.action));
+	assert_int_equal(sk_store_ledger_append(s, &want), 0);
+
+	assert_int_equal(sk_store_ledger_last(s, &seq, hash), 0);
+	assert_int_equal(seq, 3);
+	assert_memory_equal(hash, want.hash, SK_HASH_LEN);
+
+	make_event(&ev, 3, a);
+	sk_strlcpy(ev.id, "e_another_id_for_seq_three", sizeof(ev.id));
+	assert_int_equal(sk_store_ledger_append(s, &ev), SK_ERR_EXISTS); /* taken seq */
+	make_event(&ev, 4, a);
+	sk_strlcpy(ev.id, want.id, sizeof(ev.id));
+	assert_int_equal(sk_store_ledger_append(s, &ev), SK_ERR_EXISTS); /* taken id */
+
+	assert_int_equal(sk_store_ledger_each(s, NULL, 0, event_cb, &es), 0);
+	assert_int_equal(es.n, 3);
+	assert_int_equal(es.seq[0], 1);
+	assert_int_equal(es.seq[1], 2);
+	assert_int_equal(es.seq[2], 3);
+	/* the last row read back field by field */
+	assert_string_equal(es.last.id, want.id);
+	assert_string_equal(es.last.contact_id, a);
+	assert_string_equal(es.last.purpose, "newsletter");
+	assert_string_equal(es.last.action, "withdraw");
+	assert_int_equal(es.last.occurred_at, 103);
+	assert_int_equal(es.last.recorded_at, 203);
+	assert_string_equal(es.last.method, "form");
+	assert_string_equal(es.last.source, "https://example.org/signup");
+	assert_int_equal(es.last.notice_version, 3);
+	assert_memory_equal(es.last.notice_sha256, want.notice_sha256, SK_HASH_LEN);
+	assert_string_equal(es.last.lang, "sv");
+	assert_int_equal(es.last.valid_until, 9999);
+	assert_string_equal(es.last.actor, "subject");
+	assert_int_equal(es.last.flags, 5);
+	assert_true(es.evidence_null);
+	assert_int_equal(es.evidence_len, 0);
+	assert_memory_equal(es.last.prev_hash, want.prev_hash, SK_HASH_LEN);
+	assert_memory_equal(es.last.hash, want.hash, SK_HASH_LEN);
+
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(sk_store_ledger_each(s, a, 0, event_cb, &es), 0);
+	assert_int_equal(es.n, 2);
+	assert_int_equal(es.seq[0], 1);
+	assert_int_equal(es.seq[1], 3);
+
+	memset(&es, 0, sizeof(es));
+	es.stop_at = 1;
+	assert_int_equal(sk_store_ledger_each(s, a, 0, event_cb, &es), 7);
+	assert_int_equal(es.n, 1);
+	assert_false(es.evidence_null);
+	assert_int_equal(es.evidence_len, 12);
+	assert_memory_equal(es.evidence, "sealed-proof", 12);
+
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(sk_store_ledger_each(s, NULL, 1, event_cb, &es), 0);
+	assert_int_equal(es.n, 2);
+	assert_int_equal(es.seq[0], 2);
+	assert_int_equal(es.seq[1], 3);
+
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(sk_store_ledger_each(s, b, 2, event_cb, &es), 0);
+	assert_int_equal(es.n, 0);
+}
+
+/* A row changed behind samtycke's back (too long text, short hash) is still read. */
+static void test_ledger_tampered(void **state)
+{
+	struct fx *f = *state;
+	struct sk_event_rec ev;
+	struct events_seen es = {0};
+	uint8_t want[SK_HASH_LEN] = {0xab, 0xcd, 0xef};
+	sqlite3 *db;
+
+	make_event(&ev, 1, "c_aaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(sk_store_ledger_append(f->s, &ev), 0);
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE consent_ledger SET hash = x'abcdef',"
+				      " action = 'a-much-too-long-action-name', prev_hash = x''"
+				      " WHERE seq = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(sk_store_ledger_each(f->s, NULL, 0, event_cb, &es), 0);
+	assert_int_equal(es.n, 1);
+	assert_memory_equal(es.last.hash, want, SK_HASH_LEN);
+	assert_int_equal(strlen(es.last.action), sizeof(es.last.action) - 1);
+	assert_memory_equal(es.last.action, "a-much-too-long", 15);
+	memset(want, 0, sizeof(want));
+	assert_memory_equal(es.last.prev_hash, want, SK_HASH_LEN);
+}
+
+static void make_state(struct sk_state_rec *st, const char *contact_id, const char *purpose,
+		       const char *status, int64_t seq)
+{
+	memset(st, 0, sizeof(*st));
+	sk_strlcpy(st->contact_id, contact_id, sizeof(st->contact_id));
+	sk_strlcpy(st->purpose, purpose, sizeof(st->purpose));
+	sk_strlcpy(st->status, status, sizeof(st->status));
+	st->seq = seq;
+	snprintf(st->event_id, sizeof(st->event_id), "e_%024lld", (long long)seq);
+	st->updated_at = 100 + seq;
+	st->valid_until = 500 + seq;
+	st->notice_version = 2;
+}
+
+struct states_seen {
+	int n;
+	char keys[8][128];
+};
+
+static int state_cb(void *arg, const struct sk_state_rec *st)
+{
+	struct states_seen *ss = arg;
+
+	assert_true(ss->n < 8);
+	snprintf(ss->keys[ss->n++], sizeof(ss->keys[0]), "%s/%s/%s", st->contact_id, st->purpose,
+		 st->status);
+	return 0;
+}
+
+static void test_state(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa", *b = "c_bbbbbbbbbbbbbbbbbbbbbbbb";
+	struct sk_state_rec st, got;
+	struct states_seen ss = {0};
+
+	assert_int_equal(sk_store_state_get(s, a, "newsletter", &got), SK_ERR_NOT_FOUND);
+	make_state(&st, b, "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, a, "profiling", "refused", 2);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, a, "newsletter", "given", 3);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, a, "newsletter", "withdrawn", 4);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+
+	assert_int_equal(sk_store_state_get(s, a, "newsletter", &got), 0);
+	assert_string_equal(got.contact_id, a);
+	assert_string_equal(got.purpose, "newsletter");
+	assert_string_equal(got.status, "withdrawn");
+	assert_int_equal(got.seq, 4);
+	assert_string_equal(got.event_id, st.event_id);
+	assert_int_equal(got.updated_at, 104);
+	assert_int_equal(got.valid_until, 504);
+	assert_int_equal(got.notice_version, 2);
+
+	assert_int_equal(sk_store_state_each(s, NULL, state_cb, &ss), 0);
+	assert_int_equal(ss.n, 3);
+	assert_non_null(strstr(ss.keys[0], "aaaa/newsletter/withdrawn"));
+	assert_non_null(strstr(ss.keys[1], "aaaa/profiling/refused"));
+	assert_non_null(strstr(ss.keys[2], "bbbb/newsletter/given"));
+
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(sk_store_state_each(s, b, state_cb, &ss), 0);
+	assert_int_equal(ss.n, 1);
+	assert_non_null(strstr(ss.keys[0], "bbbb/newsletter/given"));
+
+	assert_int_equal(sk_store_state_clear(s), 0);
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(sk_store_state_each(s, NULL, state_cb, &ss), 0);
+	assert_int_equal(ss.n, 0);
+}
+
+static void test_gate_lookup(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+	struct sk_gate_rec g;
+	struct sk_state_rec st;
+	uint8_t key[SK_HASH_LEN];
+
+	/* unknown address */
+	key_of(key, 1);
+	memset(&g, 0x5a, sizeof(g));
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_false(g.suppressed);
+	assert_string_equal(g.suppress_reason, "");
+	assert_false(g.found);
+	assert_string_equal(g.contact_id, "");
+	assert_false(g.has_state);
+	assert_int_equal(g.state.seq, 0);
+
+	/* a contact without state for the purpose */
+	add_contact(s, a, 1);
+	make_state(&st, a, "profiling", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_false(g.suppressed);
+	assert_true(g.found);
+	assert_string_equal(g.contact_id, a);
+	assert_false(g.has_state);
+
+	/* a contact with state */
+	make_state(&st, a, "newsletter", "given", 2);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_false(g.suppressed);
+	assert_true(g.found);
+	assert_true(g.has_state);
+	assert_string_equal(g.state.contact_id, a);
+	assert_string_equal(g.state.purpose, "newsletter");
+	assert_string_equal(g.state.status, "given");
+	assert_int_equal(g.state.seq, 2);
+	assert_string_equal(g.state.event_id, st.event_id);
+	assert_int_equal(g.state.updated_at, 102);
+	assert_int_equal(g.state.valid_until, 502);
+	assert_int_equal(g.state.notice_version, 2);
+
+	/* suppressed: both an unknown address and the contact's */
+	assert_int_equal(sk_store_suppression_put(s, key, "bounce", 10), 0);
+	assert_int_equal(sk_store_suppression_put(s, key, "complaint", 11), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.suppressed);
+	assert_string_equal(g.suppress_reason, "complaint");
+	assert_true(g.found);
+	assert_true(g.has_state);
+	key_of(key, 9);
+	assert_int_equal(sk_store_suppression_put(s, key, "unsubscribed", 12), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.suppressed);
+	assert_string_equal(g.suppress_reason, "unsubscribed");
+	assert_false(g.found);
+	assert_false(g.has_state);
+}
+
+struct changes_seen {
+	int n;
+	int stop_at;
+	int64_t seq[8];
+	struct sk_change_rec last;
+};
+
+static int change_cb(void *arg, const struct sk_change_rec *ch)
+{
+	struct changes_seen *cs = arg;
+
+	assert_true(cs->n < 8);
+	cs->seq[cs->n++] = ch->seq;
+	cs->last = *ch;
+	return cs->n == cs->stop_at ? 9 : 0;
+}
+
+static void append_change(struct sk_store *s, const char *type, int64_t want)
+{
+	struct sk_change_rec ch = {0};
+
+	sk_strlcpy(ch.type, type, sizeof(ch.type));
+	sk_strlcpy(ch.contact_id, "c_aaaaaaaaaaaaaaaaaaaaaaaa", sizeof(ch.contact_id));
+	sk_strlcpy(ch.purpose, "newsletter", sizeof(ch.purpose));
+	sk_strlcpy(ch.status, "given", sizeof(ch.status));
+	ch.at = 700 + want;
+	assert_int_equal(sk_store_change_append(s, &ch), 0);
+	assert_int_equal(ch.seq, want);
+}
+
+static void test_changes(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct changes_seen cs = {0};
+
+	append_change(s, "consent", 1);
+	append_change(s, "contact", 2);
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	append_change(s, "consent", 3);
+	assert_int_equal(sk_store_rollback(s), 0);
+	append_change(s, "erased", 3); /* no gap after the rollback */
+	append_change(s, "consent", 4);
+
+	assert_int_equal(sk_store_change_each(s, 0, 2, change_cb, &cs), 0);
+	assert_int_equal(cs.n, 2);
+	assert_int_equal(cs.seq[0], 1);
+	assert_int_equal(cs.seq[1], 2);
+	assert_string_equal(cs.last.type, "contact");
+	assert_string_equal(cs.last.contact_id, "c_aaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_string_equal(cs.last.purpose, "newsletter");
+	assert_string_equal(cs.last.status, "given");
+	assert_int_equal(cs.last.at, 702);
+
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(sk_store_change_each(s, 1, 0, change_cb, &cs), 0);
+	assert_int_equal(cs.n, 3);
+	assert_int_equal(cs.seq[0], 2);
+	assert_int_equal(cs.seq[2], 4);
+	assert_string_equal(cs.last.type, "consent");
+
+	memset(&cs, 0, sizeof(cs));
+	cs.stop_at = 3;
+	assert_int_equal(sk_store_change_each(s, 0, -1, change_cb, &cs), 9);
+	assert_int_equal(cs.n, 3);
+	assert_string_equal(cs.last.type, "erased");
+}
+
+static void test_fault(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *w = NULL;
+	char v[8];
+
+	assert_int_equal(sk_store_fault_wrap(f->s, 2, 1, &w), 0);
+	f->s = w; /* the wrapper owns the SQLite store now */
+	assert_int_equal(sk_store_meta_set(w, "a", "1"), 0);
+	assert_int_equal(sk_store_meta_set(w, "b", "2"), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_meta_get(w, "a", v, sizeof(v)), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_begin(w, 1), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_fault_calls(w), 4);
+
+	sk_store_fault_set(w, 0, 0);
+	assert_int_equal(sk_store_meta_get(w, "a", v, sizeof(v)), 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(sk_store_meta_get(w, "b", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_fault_calls(w), 2);
+
+	sk_store_fault_set(w, 1, 0); /* not sticky: only the first call fails */
+	assert_int_equal(sk_store_meta_get(w, "a", v, sizeof(v)), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_meta_get(w, "a", v, sizeof(v)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_create_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_foreign_db, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_fails_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_and_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datakey, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_tampered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,153 @@
+/* test_util.c: the capped buffer, RFC 3339 times and durations, hex and ids, and the error
+ * table. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+#include "util/str.h"
+
+static void buf_cap_is_enforced(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 10);
+	assert_int_equal(sk_buf_appends(&b, "0123456789"), 0);
+	assert_int_equal(sk_buf_appends(&b, "x"), SK_ERR_TOO_LARGE);
+	assert_int_equal(b.len, 10);
+	assert_string_equal(b.data, "0123456789");
+	sk_buf_clear(&b);
+	assert_int_equal(sk_buf_printf(&b, "%d-%s", 42, "ab"), 0);
+	assert_string_equal(b.data, "42-ab");
+	assert_int_equal(sk_buf_printf(&b, "%s", "too long!"), SK_ERR_TOO_LARGE);
+	assert_string_equal(b.data, "42-ab");
+	sk_buf_reset(&b);
+}
+
+static void buf_alloc_failure_keeps_content(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 1 << 20);
+	assert_int_equal(sk_buf_appends(&b, "abc"), 0);
+	sk_mem_fail_after(0);
+	char big[200];
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(sk_buf_append(&b, big, sizeof(big)), SK_ERR_NOMEM);
+	sk_mem_fail_after(-1);
+	assert_string_equal(b.data, "abc");
+	sk_buf_reset(&b);
+}
+
+static void time_round_trip(void **state)
+{
+	(void)state;
+	int64_t t;
+	char s[SK_TIME_STRLEN];
+	assert_int_equal(sk_time_parse("2026-11-29T05:17:39Z", &t), 0);
+	assert_int_equal(t, 1795929459);
+	sk_time_format(t, s);
+	assert_string_equal(s, "2026-11-29T05:17:39Z");
+	assert_int_equal(sk_time_parse("2026-11-29T07:17:39.123+02:00", &t), 0);
+	assert_int_equal(t, 1795929459);
+	assert_int_equal(sk_time_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(sk_time_parse("2024-02-29T00:00:00Z", &t), 0);
+}
+
+static void time_rejects_bad_input(void **state)
+{
+	(void)state;
+	int64_t t;
+	const char *bad[] = {"", "2026-11-29", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+			     "2026-11-29T24:00:00Z", "2026-11-29T05:17:39", "2026-11-29T05:17:39Zx",
+			     "2026-11-29T05:17:39+2:00", "abcd-11-29T05:17:39Z"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sk_time_parse(bad[i], &t), SK_ERR_INVALID);
+}
+
+static void durations_are_calendar_aware(void **state)
+{
+	(void)state;
+	struct sk_duration d;
+	int64_t t, u;
+	char s[SK_TIME_STRLEN];
+	assert_int_equal(sk_duration_parse("24 months", &d), 0);
+	assert_int_equal(d.n, 24);
+	assert_int_equal(d.unit, 'm');
+	assert_int_equal(sk_duration_parse("1 year", &d), 0);
+	assert_int_equal(d.unit, 'y');
+	assert_int_equal(sk_duration_parse("30 days", &d), 0);
+	assert_int_equal(sk_duration_parse("0 days", &d), SK_ERR_INVALID);
+	assert_int_equal(sk_duration_parse("24 fortnights", &d), SK_ERR_INVALID);
+	assert_int_equal(sk_duration_parse("months", &d), SK_ERR_INVALID);
+
+	sk_time_parse("2026-01-31T10:00:00Z", &t);
+	u = sk_time_add(t, (struct sk_duration){1, 'm'});
+	sk_time_format(u, s);
+	assert_string_equal(s, "2026-02-28T10:00:00Z");
+	u = sk_time_add(t, (struct sk_duration){24, 'm'});
+	sk_time_format(u, s);
+	assert_string_equal(s, "2028-01-31T10:00:00Z");
+	u = sk_time_add(t, (struct sk_duration){30, 'd'});
+	sk_time_format(u, s);
+	assert_string_equal(s, "2026-03-02T10:00:00Z");
+	sk_duration_format((struct sk_duration){24, 'm'}, s, sizeof(s));
+	assert_string_equal(s, "24 months");
+}
+
+static void hex_and_ids(void **state)
+{
+	(void)state;
+	uint8_t in[3] = {0x00, 0xab, 0xff}, out[3];
+	char hex[7], a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	sk_hex(in, 3, hex);
+	assert_string_equal(hex, "00abff");
+	assert_int_equal(sk_unhex("00ABff", out, 3), 0);
+	assert_memory_equal(in, out, 3);
+	assert_int_equal(sk_unhex("00abf", out, 3), SK_ERR_INVALID);
+	assert_int_equal(sk_unhex("00abgg", out, 3), SK_ERR_INVALID);
+	assert_int_equal(sk_id_new("c_", a), 0);
+	assert_int_equal(sk_id_new("c_", b), 0);
+	assert_int_equal(strlen(a), SK_ID_LEN);
+	assert_memory_equal(a, "c_", 2);
+	assert_string_not_equal(a, b);
+}
+
+static void error_table_is_consistent(void **state)
+{
+	(void)state;
+	assert_string_equal(sk_err_name(SK_ERR_NOT_FOUND), "not_found");
+	assert_int_equal(sk_err_http_status(SK_ERR_NOT_FOUND), 404);
+	assert_int_equal(sk_err_http_status(SK_ERR_UNDECLARED_FIELD), 422);
+	assert_string_equal(sk_err_name(9999), "unknown_error");
+	/* names are unique */
+	for (int i = 0; i <= SK_ERR_BUSY; i++)
+		for (int j = i + 1; j <= SK_ERR_BUSY; j++)
+			assert_string_not_equal(sk_err_name(i), sk_err_name(j));
+	struct sk_errctx e;
+	assert_int_equal(sk_errf(&e, SK_ERR_INVALID, "field '%s' bad", "x"), SK_ERR_INVALID);
+	assert_string_equal(e.msg, "field 'x' bad");
+	assert_int_equal(sk_errf(NULL, SK_ERR_IO, "ignored"), SK_ERR_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_cap_is_enforced),
+		cmocka_unit_test(buf_alloc_failure_keeps_content),
+		cmocka_unit_test(time_round_trip),
+		cmocka_unit_test(time_rejects_bad_input),
+		cmocka_unit_test(durations_are_calendar_aware),
+		cmocka_unit_test(hex_and_ids),
+		cmocka_unit_test(error_table_is_consistent),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

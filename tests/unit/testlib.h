@@ -1,0 +1,119 @@
+/* testlib.h: set-up shared by the unit tests: a temporary folder with a fresh key file, a
+ * real SQLite store (optionally behind the fault-injecting backend) and a core with the
+ * example policy applied. Header-only so that each test binary stays one file. */
+#ifndef SK_TESTLIB_H
+#define SK_TESTLIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "vault/vault.h"
+
+struct tenv {
+	char dir[64];
+	char db[128];
+	char key[128];
+	struct sk_store *store; /* the fault wrapper when wrapped */
+	struct sk_vault *vault;
+	struct sk_core *core;
+	struct sk_errctx err;
+};
+
+static inline char *t_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *p = malloc((size_t)n + 1);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	p[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static inline char *t_example_policy(size_t *len)
+{
+	char path[1024];
+	const char *root = getenv("SK_SOURCE_ROOT");
+	snprintf(path, sizeof(path), "%s/examples/policy.yaml", root ? root : ".");
+	return t_read_file(path, len);
+}
+
+static inline int t_apply_text(struct tenv *t, const char *text)
+{
+	return sk_policy_apply(t->core, text, strlen(text), "test.yaml", NULL, NULL, &t->err);
+}
+
+/* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
+static inline struct tenv *tenv_new(int fault)
+{
+	struct tenv *t = calloc(1, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/sk-unit.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->db, sizeof(t->db), "%s/t.db", t->dir);
+	snprintf(t->key, sizeof(t->key), "%s/t.key", t->dir);
+	assert_int_equal(sk_vault_keyfile_create(t->key, &t->err), 0);
+	assert_int_equal(sk_vault_open(t->key, &t->vault, &t->err), 0);
+	assert_int_equal(sk_store_open_sqlite(t->db, 1, &t->store, &t->err), 0);
+	if (fault)
+		assert_int_equal(sk_store_fault_wrap(t->store, 0, 0, &t->store), 0);
+	assert_int_equal(sk_core_open(t->store, t->vault, 1, &t->core, &t->err), 0);
+	size_t len;
+	char *policy = t_example_policy(&len);
+	assert_int_equal(sk_policy_apply(t->core, policy, len, "policy.yaml", NULL, NULL, &t->err), 0);
+	free(policy);
+	return t;
+}
+
+static inline void tenv_free(struct tenv *t)
+{
+	char cmd[256];
+	sk_core_free(t->core);
+	sk_store_close(t->store);
+	sk_vault_free(t->vault);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+	free(t);
+}
+
+/* Records one consent event through the core; returns the code. */
+static inline int t_consent(struct tenv *t, const char *email, const char *purpose,
+			    enum sk_action action, const char *method, const char *source,
+			    int64_t at)
+{
+	struct sk_consent_req r = {.email = email, .purpose = purpose, .action = action,
+				   .method = method, .source = source, .occurred_at = at,
+				   .lang = "en", .actor = "test"};
+	return sk_consent_record(t->core, &r, NULL, &t->err);
+}
+
+static inline const char *t_gate(struct tenv *t, const char *email, const char *purpose,
+				 int64_t now)
+{
+	struct sk_gate_result g;
+	sk_gate_check(t->core, email, purpose, now ? now : sk_time_now(), &g);
+	/* allowed must agree with the reason */
+	if (g.allowed)
+		assert_true(strcmp(g.reason, "consent") == 0 ||
+			    strcmp(g.reason, "legitimate_interest") == 0 ||
+			    strcmp(g.reason, "contract") == 0 ||
+			    strcmp(g.reason, "legal_obligation") == 0);
+	return g.reason;
+}
+
+#endif
