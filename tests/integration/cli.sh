@@ -1,0 +1,179 @@
+#!/bin/sh
+# cli.sh: the real samtycke binary on a fresh database: the issue's "done when" walk-through,
+# every exit code, usage errors, refusals that store nothing, and tamper detection.
+# Usage: sh tests/integration/cli.sh path/to/samtycke
+set -u
+bin=$1
+. "$(dirname "$0")/tap.inc"
+root=${SK_SOURCE_ROOT:-.}
+d=$tap_dir
+export SAMTYCKE_DB="$d/t.db"
+unset SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+sk() { run "$bin" "$@"; }
+
+# ---- init ----
+sk init
+expect "init creates the database" 0 "key file: $d/t.db.key"
+ok "key file has mode 0600" test "$(stat -c %a "$d/t.db.key")" = 600
+sk init
+expect "init refuses an existing database" 3 "exists"
+sk consent give anna@example.com newsletter --method form --source f
+expect "consent before a policy names the missing step" 3 "policy apply"
+
+# ---- policy ----
+printf 'organisation:\n  name: X\npurposes: [\n' >"$d/broken.yaml"
+sk policy apply "$d/broken.yaml"
+expect "YAML syntax error names file and line" 3 "broken.yaml:4: syntax error"
+sed 's/^    validity: 24 months$/    validity: forever/' "$root/examples/policy.yaml" >"$d/bad.yaml"
+sk policy apply "$d/bad.yaml"
+expect "bad duration names file, line and key" 3 "bad.yaml:33: purposes.newsletter.validity"
+sk policy show
+expect "a refused policy stores nothing" 3 "no policy"
+sk policy apply "$d/missing.yaml"
+expect "missing policy file" 3 "cannot open"
+sk policy apply "$root/examples/policy.yaml"
+expect "example policy applies" 0 "policy version 1 applied"
+sk policy show
+expect "policy show lists purposes" 0 "sales_followup"
+sk --json policy show
+expect "policy show --json" 0 '"notice_version":1'
+
+# ---- the done-when walk-through ----
+sk consent give anna@example.com newsletter --method form --source "form:newsletter https://www.example.com/nyhetsbrev" --lang sv
+expect "newsletter consent recorded" 0 "newsletter is now given"
+sk check anna@example.com newsletter
+expect "allowed for newsletter" 0 "allowed consent"
+sk check anna@example.com offers
+expect "denied no_consent for offers" 1 "denied no_consent"
+sk check " Anna@EXAMPLE.com " newsletter --json
+expect "address variant finds the contact (json)" 0 '{"allowed":true,"reason":"consent","consent_id":"e_'
+sk consent withdraw anna@example.com newsletter --method mail_link --source "mail:nl-2026-11"
+expect "withdrawal recorded" 0 "newsletter is now withdrawn"
+sk check " Anna@EXAMPLE.com " newsletter
+expect "denied withdrawn after withdrawal" 1 "denied withdrawn"
+sk check anna@example.com horoscopes --json
+expect "unknown purpose denied" 1 '"reason":"unknown_purpose"'
+sk check not-an-address newsletter
+expect "invalid address denied" 1 "denied invalid_email"
+
+# ---- contacts and minimisation ----
+sk contact add berit@example.com --field first_name=Berit --field shoe_size=38
+expect "undeclared field refused, named" 3 "shoe_size"
+sk contact show berit@example.com
+expect "refused contact was not stored" 1 "no contact"
+sk contact add berit@example.com --field first_name=Berit --field "company=Quuxbolaget AB" --field phone=+46701234567
+expect "contact added" 0 "c_"
+sk contact add " BERIT@example.com" --field first_name=B
+expect "duplicate address refused" 3 "exists"
+sk contact edit berit@example.com --field last_name=Zyxelberg
+expect "contact edited" 0 "updated 1 field"
+sk --json contact show Berit@Example.com
+expect "contact show opens the sealed fields" 0 '"last_name":"Zyxelberg"'
+sk contact edit berit@example.com --field phone=not-a-phone
+expect "invalid phone refused" 3 "phone"
+sk contact edit berit@example.com --field badly
+expect "--field without = is a usage error" 2 "NAME=VALUE"
+
+# ---- evidence, proof, history ----
+sk consent give carl@example.com offers --method api --source "api:crm" --evidence '{"ip":"203.0.113.9","user_agent":"Mozilla/5.0"}' --at 2026-01-15T09:30:00+01:00
+expect "consent with evidence and time" 0 "offers is now given"
+sk consent proof carl@example.com offers
+expect "proof shows when it happened" 0 "when:        2026-01-15T08:30:00Z"
+expect "proof shows the evidence" 0 '"ip":"203.0.113.9"'
+expect "proof shows the exact notice text" 0 "Exempel AB will send offers and promotions"
+sk consent give dora@example.com offers --method import --source crm.csv
+expect "import without a date is unverified" 0 "offers is now unverified"
+sk check dora@example.com offers
+expect "unverified consent is denied" 1 "denied unverified"
+sk consent give erik@example.com offers --method import --source old.csv --at 2020-01-01T00:00:00Z
+sk check erik@example.com offers
+expect "consent past its validity is expired" 1 "denied expired"
+sk check erik@example.com offers --at 2021-01-01T00:00:00Z
+expect "it was valid within its validity" 0 "allowed consent"
+sk --json consent show anna@example.com
+expect "consent show lists state and history" 0 '"action":"withdraw"'
+sk consent confirm anna@example.com newsletter --method mail_link --source link
+expect "confirm without a pending consent is refused" 3 "not pending"
+sk consent give fia@example.com newsletter --method form --source f --notice-version 9
+expect "unknown notice version refused" 3 "no notice version 9"
+sk consent give fia@example.com newsletter --method telepathy --source f
+expect "unknown method refused" 3 "method must be"
+sk consent give fia@example.com newsletter --method form --source f --evidence '[1,2'
+expect "evidence must be a JSON object" 2 "--evidence"
+
+# ---- suppression ----
+sk suppress gus@example.com --reason bounced
+expect "suppress" 0 "suppressed (bounced)"
+sk consent give GUS@example.com newsletter --method form --source f
+expect "suppressed address cannot be given consent" 3 "suppression list"
+sk check gus@example.com newsletter
+expect "gate says suppressed" 1 "denied suppressed"
+
+# ---- notice versions ----
+sed 's/about once a month and use/about twice a month and use/' "$root/examples/policy.yaml" >"$d/p2.yaml"
+sk policy apply "$d/p2.yaml"
+expect "changed notice becomes version 2" 0 "newsletter           notice version 2 (new)"
+sk consent proof anna@example.com newsletter
+expect "old consent still shows version 1" 0 "version 1 (en)"
+expect "and version 1's exact text" 0 "about once a month and use"
+
+# ---- no personal data in clear ----
+for v in anna@example.com berit Berit Zyxelberg Quuxbolaget 46701234567 carl@ 203.0.113.9 Mozilla; do
+	found=$(cat "$d"/t.db "$d"/t.db-wal 2>/dev/null | grep -c -a -F -- "$v")
+	ok "database files do not hold '$v'" test "$found" -eq 0
+done
+
+# ---- audit and replay ----
+sk audit verify
+expect "ledger is whole" 0 "ledger whole"
+sk ledger replay --check
+expect "stored state equals the ledger" 0 "equals the ledger"
+sqlite3 "$SAMTYCKE_DB" "UPDATE consent_state SET status = 'given' WHERE status = 'withdrawn'"
+sk ledger replay --check
+expect "replay reports a state changed behind the ledger" 1 "stored given, ledger says withdrawn"
+sk check anna@example.com newsletter
+expect "(the tampered state is what the gate reads)" 0 "allowed"
+sk ledger replay
+expect "replay rebuilds the state" 1 "rebuilt from the ledger"
+sk check anna@example.com newsletter
+expect "after replay the gate says withdrawn again" 1 "denied withdrawn"
+sqlite3 "$SAMTYCKE_DB" "UPDATE consent_ledger SET action = 'give' WHERE seq = 2"
+sk audit verify
+expect "an UPDATE of one ledger row is found at its seq" 1 "first bad sequence number 2"
+sk --json audit verify
+expect "audit verify --json" 1 '"first_bad_seq":2'
+
+# ---- fail closed and keys ----
+sk --db "$d/none.db" check anna@example.com newsletter
+expect "no database: denied error" 1 "denied error"
+cp "$d/t.db.key" "$d/open.key" && chmod 644 "$d/open.key"
+sk --key-file "$d/open.key" check anna@example.com offers
+expect "a key file others can read is refused" 1 "chmod 600"
+run env SAMTYCKE_KEY_FILE="$d/other.key" "$bin" --db "$d/other.db" init
+sk --key-file "$d/other.key" check carl@example.com offers --json
+expect "a key file of another database: denied error" 1 '"reason":"error"'
+
+# ---- usage ----
+sk
+expect "no command" 2 "usage: samtycke"
+sk frobnicate
+expect "unknown command" 2 "unknown command"
+sk check anna@example.com
+expect "missing argument" 2 "usage: samtycke check"
+sk check anna@example.com newsletter --bogus
+expect "unknown option" 2 "unknown option"
+sk consent give a@example.com newsletter --source f
+expect "give without --method" 2 "usage: samtycke consent give"
+sk consent give a@example.com newsletter --method form --at yesterday
+expect "bad --at" 2 "RFC 3339"
+sk suppress a@example.com --reason whim
+expect "unknown suppression reason" 2 "usage: samtycke suppress"
+for c in init "policy apply" "policy show" "contact add" "contact show" "contact edit" \
+	"consent give" "consent refuse" "consent withdraw" "consent confirm" "consent show" \
+	"consent proof" check suppress "ledger replay" "audit verify"; do
+	# shellcheck disable=SC2086
+	sk $c --help
+	expect "$c --help" 0 "usage: samtycke $c"
+done
+
+done_testing
