@@ -33,6 +33,7 @@ run() {
 	fail=$((fail + f))
 }
 
+run lint sh "$root/tests/lint.sh"
 for build in "$@"; do
 	tag=$(basename "$build")
 	for t in "$build"/test_*; do
