@@ -73,7 +73,7 @@ int sk_cmd_consent_record(struct sk_cli *cli, int argc, char **argv)
 	if ((rc = sk_cli_open(cli)) || (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	struct sk_state_rec st;
-	const char *status = sk_store_state_get(cli->store, ev.contact_id, ev.purpose, &st) == 0
+	const char *status = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0
 				     ? st.status : "unknown";
 	if (cli->json)
 		sk_cli_print_json(json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
@@ -85,24 +85,6 @@ int sk_cmd_consent_record(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-static json_t *event_json(const struct sk_event_rec *ev)
-{
-	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], t3[SK_TIME_STRLEN];
-	char hash[2 * SK_HASH_LEN + 1];
-	sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:b}", "seq",
-			      (json_int_t)ev->seq, "id", ev->id, "purpose", ev->purpose, "action",
-			      ev->action, "occurred_at", sk_cli_time(ev->occurred_at, t1),
-			      "recorded_at", sk_cli_time(ev->recorded_at, t2), "method", ev->method,
-			      "source", ev->source, "notice_version", ev->notice_version,
-			      "notice_sha256", hash, "lang", ev->lang, "actor", ev->actor,
-			      "verified", !(ev->flags & SK_EV_UNVERIFIED));
-	json_object_set_new(o, "valid_until", ev->valid_until
-						      ? json_string(sk_cli_time(ev->valid_until, t3))
-						      : json_null());
-	return o;
-}
-
 struct show_ctx {
 	json_t *arr;
 	int64_t now;
@@ -112,20 +94,14 @@ static int show_state(void *arg, const struct sk_state_rec *st)
 {
 	struct show_ctx *x = arg;
 	char t[SK_TIME_STRLEN];
-	const char *status = sk_status_name(sk_state_effective(st, x->now));
 	if (x->arr) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "purpose", st->purpose, "status", status,
-				      "event_id", st->event_id, "notice_version", st->notice_version);
-		json_object_set_new(o, "valid_until", st->valid_until
-							     ? json_string(sk_cli_time(st->valid_until, t))
-							     : json_null());
-		json_array_append_new(x->arr, o);
-	} else {
-		printf("  %-20s %-11s", st->purpose, status);
-		if (st->valid_until)
-			printf(" valid until %s", sk_cli_time(st->valid_until, t));
-		printf("\n");
+		json_array_append_new(x->arr, sk_json_state(st, x->now));
+		return 0;
 	}
+	printf("  %-20s %s", st->purpose, sk_status_name(sk_state_effective(st, x->now)));
+	if (st->valid_until)
+		printf(", valid until %s", sk_cli_time(st->valid_until, t));
+	printf("\n");
 	return 0;
 }
 
@@ -134,7 +110,7 @@ static int show_event(void *arg, const struct sk_event_rec *ev)
 	struct show_ctx *x = arg;
 	char t[SK_TIME_STRLEN];
 	if (x->arr)
-		json_array_append_new(x->arr, event_json(ev));
+		json_array_append_new(x->arr, sk_json_event(ev));
 	else
 		printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
 		       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method,
@@ -197,9 +173,9 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p.state.contact_id,
 				      "purpose", p.state.purpose, "status", status, "event",
-				      event_json(ev), "notice_text", p.notice_text);
+				      sk_json_event(ev), "notice_text", p.notice_text);
 		if (p.given.seq)
-			json_object_set_new(o, "given", event_json(&p.given));
+			json_object_set_new(o, "given", sk_json_event(&p.given));
 		json_t *evd = p.evidence_json ? json_loads(p.evidence_json, 0, NULL) : NULL;
 		json_object_set_new(o, "evidence", evd ? evd : json_null());
 		json_object_set_new(o, "evidence_shredded", json_boolean(p.evidence_shredded));

@@ -53,13 +53,14 @@ int sk_cmd_contact_edit(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("contact edit");
 	struct sk_field_value fields[MAX_FIELDS];
+	char id[SK_ID_LEN + 1];
 	size_t n;
 	int done = 0, rc;
 
 	if ((rc = parse_fields(cli, cmd, argc, argv, fields, &n, &done)) || done)
 		return rc;
-	if ((rc = sk_cli_open(cli)) ||
-	    (rc = sk_contact_edit(cli->core, argv[optind], fields, n, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
+	    (rc = sk_contact_edit(cli->core, id, fields, n, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
 		sk_cli_print_json(json_pack("{s:b}", "ok", 1));
@@ -83,16 +84,11 @@ int sk_cmd_contact_show(struct sk_cli *cli, int argc, char **argv)
 		return sk_cli_usage(cmd);
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_get(cli->core, argv[optind], &ct, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	sk_cli_time(ct.created_at, t1);
-	sk_cli_time(ct.updated_at, t2);
 	if (cli->json) {
-		json_t *f = json_object();
-		for (size_t i = 0; i < ct.nfields; i++)
-			json_object_set_new(f, ct.fields[i].name, json_string(ct.fields[i].value));
-		sk_cli_print_json(json_pack("{s:s,s:s,s:s,s:o}", "id", ct.id, "created_at", t1,
-					    "updated_at", t2, "fields", f));
+		sk_cli_print_json(sk_json_contact(&ct));
 	} else {
-		printf("id:         %s\ncreated:    %s\nupdated:    %s\n", ct.id, t1, t2);
+		printf("id:         %s\ncreated:    %s\nupdated:    %s\n", ct.id,
+		       sk_cli_time(ct.created_at, t1), sk_cli_time(ct.updated_at, t2));
 		for (size_t i = 0; i < ct.nfields; i++)
 			printf("%-11s %s\n", ct.fields[i].name, ct.fields[i].value);
 	}

@@ -49,6 +49,18 @@ static const struct sk_cmd commands[] = {
 	{"ledger replay", sk_cmd_ledger_replay, "[--check]",
 	 "Rebuild the consent state from the ledger and report every difference from the stored "
 	 "state; with --check only report. Exit 1 when differences were found."},
+	{"serve", sk_cmd_serve, "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] "
+	 "[--rate-limit PER_SECOND]",
+	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
+	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
+	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
+	 "key. Prints 'listening on http://HOST:PORT' when ready and one access-log line per request "
+	 "on stderr. SIGTERM or SIGINT stop it after in-flight requests; SIGHUP reloads the policy."},
+	{"keys create", sk_cmd_keys_create, "--name NAME --scope SCOPES",
+	 "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. The key is "
+	 "printed alone on stdout, once; only its hash is stored."},
+	{"keys list", sk_cmd_keys_list, "", "List API keys (names, scopes, created, revoked)."},
+	{"keys revoke", sk_cmd_keys_revoke, "NAME", "Revoke the active API key named NAME."},
 	{"audit verify", sk_cmd_audit_verify, "",
 	 "Verify the ledger's hash chain. Exit 0 when whole; otherwise exit 1 naming the first "
 	 "bad sequence number."},

@@ -269,6 +269,15 @@ out:
 	return rc;
 }
 
+int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
+		     struct sk_state_rec *out, struct sk_errctx *err)
+{
+	int rc = sk_store_state_get(c->store, contact_id, purpose, out);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no consent event for this purpose");
+	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
+}
+
 int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
 		      struct sk_errctx *err)
 {

@@ -125,6 +125,15 @@ out:
 	return rc;
 }
 
+int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err)
+{
+	struct sk_contact_rec rec;
+	int rc = sk_store_contact_by_id(c->store, id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no such contact");
+	return rc ? sk__store_err(err, rc, "reading a contact") : 0;
+}
+
 int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
 		    struct sk_errctx *err)
 {
@@ -235,22 +244,26 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 	return rc ? rc : sk_contact_get_by_id(c, id, out, err);
 }
 
-int sk_contact_edit(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
 		    size_t nfields, struct sk_errctx *err)
 {
-	char id[SK_ID_LEN + 1];
+	struct sk_contact_rec rec;
 	uint8_t dk[SK_VAULT_KEY_LEN];
 	int rc;
 
 	if ((rc = sk_core_need_policy(c, err)) || (rc = fields_check(c, fields, nfields, err)))
 		return rc;
 	if (nfields == 0)
-		return sk_errf(err, SK_ERR_USAGE, "nothing to change: give at least one field");
-	if ((rc = sk_contact_find(c, email, id, err)))
-		return rc;
+		return sk_errf(err, SK_ERR_INVALID, "nothing to change: give at least one field");
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
-	rc = sk__datakey(c, id, dk, err);
+	rc = sk_store_contact_by_id(c->store, id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		sk_errf(err, rc, "no such contact");
+	else if (rc)
+		sk__store_err(err, rc, "reading a contact");
+	if (!rc)
+		rc = sk__datakey(c, id, dk, err);
 	for (size_t i = 0; !rc && i < nfields; i++)
 		rc = sk__field_store(c, id, dk, fields[i].name, fields[i].value, err);
 	int64_t now = sk_time_now();

@@ -66,6 +66,11 @@ void sk_core_free(struct sk_core *c)
 	sk_free(c);
 }
 
+int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err)
+{
+	return sk__policy_load(c, err);
+}
+
 int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err)
 {
 	if (!c->policy)
@@ -124,6 +129,17 @@ void sk_core_batch_rollback(struct sk_core *c)
 	sk_store_rollback(c->store);
 }
 
+int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
+{
+	int rc = sk_store_begin(c->store, 0);
+	return rc ? sk__store_err(err, rc, "starting a read transaction") : 0;
+}
+
+void sk_core_read_end(struct sk_core *c)
+{
+	sk_store_commit(c->store);
+}
+
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
 		  struct sk_errctx *err)
 {
@@ -169,4 +185,20 @@ int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct
 	if (rc)
 		sk__store_err(err, rc, "adding to the suppression list");
 	return sk__core_end(c, rc, err);
+}
+
+int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,
+		  struct sk_notice_rec *out, struct sk_errctx *err)
+{
+	int rc = sk_store_notice_get(c->store, purpose, version, lang, out);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no such notice");
+	return rc ? sk__store_err(err, rc, "reading a notice") : 0;
+}
+
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+	       struct sk_errctx *err)
+{
+	int rc = sk_store_change_each(c->store, after, limit, cb, arg);
+	return rc ? sk__store_err(err, rc, "reading changes") : 0;
 }

@@ -27,6 +27,8 @@ struct sk_core {
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
 		 struct sk_errctx *err);
 void sk_core_free(struct sk_core *c);
+/* Reads the newest applied policy again (after another process applied one). */
+int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err);
 /* SK_ERR_NO_POLICY unless a policy is applied. */
 int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
 
@@ -35,6 +37,10 @@ int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
 void sk_core_batch_rollback(struct sk_core *c);
+
+/* A read snapshot: every read until read_end sees the same moment of the store. */
+int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err);
+void sk_core_read_end(struct sk_core *c);
 
 /* ---- policy (core/policy_apply.c) ---- */
 
@@ -75,9 +81,11 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 		   struct sk_errctx *err);
 int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
 			 struct sk_errctx *err);
-/* Sets fields (same rules as add); the address itself is not changed here. */
-int sk_contact_edit(struct sk_core *c, const char *email, const struct sk_field_value *fields,
+/* Sets fields of contact id (same rules as add); the address itself is not changed here. */
+int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
 		    size_t nfields, struct sk_errctx *err);
+/* 0 when contact id exists; SK_ERR_NOT_FOUND when not. */
+int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err);
 /* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
 int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
 		    struct sk_errctx *err);
@@ -133,6 +141,9 @@ void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev);
 /* Status of a stored state at time now: a given consent past its validity is expired. */
 enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now);
 
+/* The stored state of (contact, purpose); SK_ERR_NOT_FOUND when no event exists. */
+int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
+		     struct sk_state_rec *out, struct sk_errctx *err);
 /* History and state of one contact, in order. */
 int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
 		      struct sk_errctx *err);
@@ -196,5 +207,60 @@ typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
  * is set replaces the stored state with the rebuilt one. *ndiff gets the number found. */
 int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
 		     struct sk_errctx *err);
+
+/* ---- notices and the change feed ---- */
+
+/* The notice of purpose in lang at version (0: current); text valid until the next call. */
+int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,
+		  struct sk_notice_rec *out, struct sk_errctx *err);
+/* Changes with seq > after, in order, at most limit (limit <= 0: all). */
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+	       struct sk_errctx *err);
+
+/* ---- API keys (core/keys.c) ---- */
+
+#define SK_KEY_STRLEN 96 /* "k_<24>.<64 hex>" plus NUL, with room */
+
+/* A new key with a name unique among active keys and a comma-separated set of scopes out of
+ * read, write, dsr, admin. The key is written to outkey and never stored: only its hash. */
+int sk_key_create(struct sk_core *c, const char *name, const char *scopes,
+		  char outkey[SK_KEY_STRLEN], struct sk_errctx *err);
+/* The active key that key belongs to; SK_ERR_UNAUTHORIZED for anything else. The secret is
+ * compared in constant time, and an unknown id costs the same comparison. */
+int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *out,
+			struct sk_errctx *err);
+int sk_key_has_scope(const struct sk_key_rec *k, const char *scope);
+int sk_key_revoke(struct sk_core *c, const char *name, struct sk_errctx *err);
+int sk_key_list(struct sk_core *c, sk_key_cb cb, void *arg, struct sk_errctx *err);
+
+/* ---- idempotent requests (core/idempotency.c) ---- */
+
+#define SK_IDEM_TTL (24 * 3600)
+
+/* Inside an open batch: the stored answer for (API key, Idempotency-Key). *found is 0 when
+ * there is none (or it is older than SK_IDEM_TTL); SK_ERR_IDEMPOTENCY_MISMATCH when it was
+ * made for another request (request is hashed: method, path and body). */
+int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
+		   const void *request, size_t len, struct sk_idem_rec *out, int *found,
+		   struct sk_errctx *err);
+int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
+		 const void *request, size_t len, int status, const char *body,
+		 struct sk_errctx *err);
+
+/* ---- consent receipts (core/receipt.c) ---- */
+
+struct json_t;
+/* A Kantara Consent Receipt v1.1 for ledger event event_id (a new JSON object). */
+int sk_receipt(struct sk_core *c, const char *event_id, struct json_t **out,
+	       struct sk_errctx *err);
+
+/* ---- JSON shapes shared by the command line and the API (core/json.c) ---- */
+
+struct json_t *sk_json_time(int64_t t); /* RFC 3339 string; null for 0 */
+struct json_t *sk_json_contact(const struct sk_contact *ct);
+struct json_t *sk_json_event(const struct sk_event_rec *ev);
+/* The state with its status as the gate sees it at now (a lapsed consent is expired). */
+struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
+struct json_t *sk_json_change(const struct sk_change_rec *ch);
 
 #endif

@@ -68,11 +68,11 @@ int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t
 		    struct sk_errctx *err)
 {
 	struct verify_ctx v = {.expect_seq = 1};
-	int rc = sk_store_begin(c->store, 0);
+	int rc = sk_core_read_begin(c, err);
 	if (rc)
-		return sk__store_err(err, rc, "starting a read transaction");
+		return rc;
 	rc = sk_store_ledger_each(c->store, NULL, 0, verify_event, &v);
-	sk_store_commit(c->store);
+	sk_core_read_end(c);
 	*bad_seq = v.bad_seq;
 	*count = v.count;
 	if (head)

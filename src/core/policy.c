@@ -408,12 +408,15 @@ static int check_id(struct pctx *c, const struct node *k)
 static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p)
 {
 	static const char *const keys[] = {"name", "contact", "address", "privacy_policy_url",
-					   NULL};
+					   "phone", "jurisdiction", NULL};
 	int rc;
 	if ((rc = check_keys(c, org, keys)) || (rc = get_str(c, org, "name", &p->org_name)) ||
 	    (rc = get_str(c, org, "contact", &p->org_contact)) ||
 	    (rc = get_str(c, org, "address", &p->org_address)) ||
-	    (rc = get_str(c, org, "privacy_policy_url", &p->org_privacy_url)))
+	    (rc = get_str(c, org, "privacy_policy_url", &p->org_privacy_url)) ||
+	    (map_get(org, "phone") && (rc = get_str(c, org, "phone", &p->org_phone))) ||
+	    (map_get(org, "jurisdiction") &&
+	     (rc = get_str(c, org, "jurisdiction", &p->org_jurisdiction))))
 		return rc;
 	const char *u = p->org_privacy_url;
 	if ((strncmp(u, "https://", 8) != 0 || !u[8]) && (strncmp(u, "http://", 7) != 0 || !u[7]))
@@ -603,6 +606,8 @@ void sk_policy_free(struct sk_policy *p)
 	sk_free(p->org_contact);
 	sk_free(p->org_address);
 	sk_free(p->org_privacy_url);
+	sk_free(p->org_phone);
+	sk_free(p->org_jurisdiction);
 	for (size_t i = 0; i < p->nfields; i++) {
 		sk_free(p->fields[i].name);
 		for (int l = 0; l < SK_NLANG; l++)

@@ -50,6 +50,8 @@ struct sk_policy {
 	char *org_contact;
 	char *org_address;
 	char *org_privacy_url;
+	char *org_phone;        /* optional */
+	char *org_jurisdiction; /* optional, such as "SE" */
 	struct sk_field_def *fields;
 	size_t nfields;
 	struct sk_purpose *purposes;

@@ -49,6 +49,16 @@ static const char *const migrations[] = {
 	" contact_id TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL,"
 	" at INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;",
+	/* 2: API keys and idempotent requests */
+	"CREATE TABLE api_keys(id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL,"
+	" secret_hash BLOB NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at = 0;"
+	"CREATE TABLE idempotency(key_id TEXT, idem_key TEXT, request_hash BLOB NOT NULL,"
+	" status INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" PRIMARY KEY(key_id, idem_key)) WITHOUT ROWID;"
+	"CREATE INDEX idempotency_created ON idempotency(created_at);"
+	"PRAGMA user_version = 2;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -59,6 +69,7 @@ static const char *const migrations[] = {
 #define SQ_STATE_COLS \
 	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
 #define SQ_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
+#define SQ_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
 
 enum sq_stmt {
 	SQ_BEGIN_READ,
@@ -93,6 +104,14 @@ enum sq_stmt {
 	SQ_GATE_LOOKUP,
 	SQ_CHANGE_APPEND,
 	SQ_CHANGE_EACH,
+	SQ_LEDGER_GET,
+	SQ_KEY_PUT,
+	SQ_KEY_GET,
+	SQ_KEY_EACH,
+	SQ_KEY_REVOKE,
+	SQ_IDEM_GET,
+	SQ_IDEM_PUT,
+	SQ_IDEM_PURGE,
 	SQ_NSTMT
 };
 
@@ -166,12 +185,23 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	/* a negative LIMIT means none */
 	[SQ_CHANGE_EACH] = "SELECT " SQ_CHANGE_COLS " FROM changes WHERE seq > ?1"
 			   " ORDER BY seq LIMIT ?2",
+	[SQ_LEDGER_GET] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger WHERE id = ?1",
+	[SQ_KEY_PUT] = "INSERT INTO api_keys(" SQ_KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_KEY_GET] = "SELECT " SQ_KEY_COLS " FROM api_keys WHERE id = ?1",
+	[SQ_KEY_EACH] = "SELECT " SQ_KEY_COLS " FROM api_keys ORDER BY created_at, name",
+	[SQ_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at = 0",
+	[SQ_IDEM_GET] = "SELECT request_hash, status, body, created_at FROM idempotency"
+			" WHERE key_id = ?1 AND idem_key = ?2",
+	[SQ_IDEM_PUT] = "INSERT INTO idempotency(key_id, idem_key, request_hash, status, body,"
+			" created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[SQ_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at < ?1",
 };
 
 struct sq_store {
 	struct sk_store base;
 	sqlite3 *db;
 	char *notice_text; /* what the last notice_get pointed at */
+	char *idem_body;   /* what the last idem_get pointed at */
 	sqlite3_stmt *st[SQ_NSTMT];
 };
 
@@ -740,6 +770,136 @@ static int sq_change_each(struct sk_store *s, int64_t after, long limit, sk_chan
 	return rc;
 }
 
+static int sq_ledger_get(struct sk_store *s, const char *event_id, sk_event_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_GET);
+	struct sk_event_rec ev;
+	int rc;
+
+	if (sq_text(st, 1, event_id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		sq_event_row(st, &ev);
+		rc = cb(arg, &ev);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static void sq_key_row(sqlite3_stmt *st, struct sk_key_rec *k)
+{
+	memset(k, 0, sizeof(*k));
+	sq_col_text(st, 0, k->id, sizeof(k->id));
+	sq_col_text(st, 1, k->name, sizeof(k->name));
+	sq_col_text(st, 2, k->scopes, sizeof(k->scopes));
+	sq_col_hash(st, 3, k->secret_hash);
+	k->created_at = sqlite3_column_int64(st, 4);
+	k->revoked_at = sqlite3_column_int64(st, 5);
+}
+
+static int sq_key_put(struct sk_store *s, const struct sk_key_rec *k)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_KEY_PUT);
+
+	if (sq_text(st, 1, k->id) || sq_text(st, 2, k->name) || sq_text(st, 3, k->scopes) ||
+	    sq_blob(st, 4, k->secret_hash, SK_HASH_LEN) || sqlite3_bind_int64(st, 5, k->created_at) ||
+	    sqlite3_bind_int64(st, 6, k->revoked_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_key_get(struct sk_store *s, const char *id, struct sk_key_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_KEY_GET);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		sq_key_row(st, out);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_each(struct sk_store *s, sk_key_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_KEY_EACH);
+	struct sk_key_rec k;
+	int rc = 0;
+
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_key_row(st, &k);
+		rc = cb(arg, &k);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_key_revoke(struct sk_store *s, const char *name, int64_t at)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_KEY_REVOKE);
+	int rc;
+
+	if (sq_text(st, 1, name) || sqlite3_bind_int64(st, 2, at))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	return rc;
+}
+
+static int sq_idem_get(struct sk_store *s, const char *key_id, const char *idem_key,
+		       struct sk_idem_rec *out)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st = sq_stmt(s, SQ_IDEM_GET);
+	int rc;
+
+	if (sq_text(st, 1, key_id) || sq_text(st, 2, idem_key))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		const char *body = (const char *)sqlite3_column_text(st, 2);
+		sk_free(q->idem_body);
+		q->idem_body = sk_strdup(body ? body : "");
+		if (!q->idem_body) {
+			rc = SK_ERR_NOMEM;
+		} else {
+			memset(out, 0, sizeof(*out));
+			sk_strlcpy(out->key_id, key_id, sizeof(out->key_id));
+			sk_strlcpy(out->idem_key, idem_key, sizeof(out->idem_key));
+			sq_col_hash(st, 0, out->request_hash);
+			out->status = sqlite3_column_int(st, 1);
+			out->body = q->idem_body;
+			out->created_at = sqlite3_column_int64(st, 3);
+		}
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_idem_put(struct sk_store *s, const struct sk_idem_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_IDEM_PUT);
+
+	if (sq_text(st, 1, r->key_id) || sq_text(st, 2, r->idem_key) ||
+	    sq_blob(st, 3, r->request_hash, SK_HASH_LEN) || sqlite3_bind_int(st, 4, r->status) ||
+	    sq_text(st, 5, r->body) || sqlite3_bind_int64(st, 6, r->created_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_idem_purge(struct sk_store *s, int64_t before)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_IDEM_PURGE);
+
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
 static void sq_close(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
@@ -748,6 +908,7 @@ static void sq_close(struct sk_store *s)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close_v2(q->db);
 	sk_free(q->notice_text);
+	sk_free(q->idem_body);
 	sk_free(q);
 }
 

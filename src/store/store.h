@@ -89,11 +89,32 @@ struct sk_change_rec {
 	int64_t at;
 };
 
+/* An API key: the secret itself is never stored, only its hash. */
+struct sk_key_rec {
+	char id[SK_ID_LEN + 1];
+	char name[64];
+	char scopes[64];      /* comma-separated: read,write,dsr,admin */
+	uint8_t secret_hash[SK_HASH_LEN];
+	int64_t created_at;
+	int64_t revoked_at;   /* 0 while active */
+};
+
+/* A stored answer to a request made with an Idempotency-Key. */
+struct sk_idem_rec {
+	char key_id[SK_ID_LEN + 1];   /* the API key that made the request */
+	char idem_key[256];
+	uint8_t request_hash[SK_HASH_LEN];
+	int status;
+	const char *body;     /* reads: valid until the next store call */
+	int64_t created_at;
+};
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
 typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
 typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
 typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
+typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 
 /* The methods, once: X(name, (parameters), (arguments)). The first parameter is always
  * struct sk_store *s. From this list come the method table, the sk_store_* wrappers and the
@@ -159,7 +180,21 @@ typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
 	/* The gap-free change feed; append sets ch->seq. */                                  \
 	X(change_append, (struct sk_store * s, struct sk_change_rec *ch), (s, ch))              \
 	X(change_each, (struct sk_store * s, int64_t after, long limit, sk_change_cb cb, void *arg), \
-	  (s, after, limit, cb, arg))
+	  (s, after, limit, cb, arg))                                                          \
+	/* One ledger event by its id, handed to cb; NOT_FOUND when absent. */                \
+	X(ledger_get, (struct sk_store * s, const char *event_id, sk_event_cb cb, void *arg),  \
+	  (s, event_id, cb, arg))                                                              \
+	/* API keys. put fails with EXISTS when an active key has the name. */                \
+	X(key_put, (struct sk_store * s, const struct sk_key_rec *k), (s, k))                   \
+	X(key_get, (struct sk_store * s, const char *id, struct sk_key_rec *out), (s, id, out)) \
+	X(key_each, (struct sk_store * s, sk_key_cb cb, void *arg), (s, cb, arg))               \
+	/* Revokes the active key of that name; NOT_FOUND when there is none. */              \
+	X(key_revoke, (struct sk_store * s, const char *name, int64_t at), (s, name, at))       \
+	/* Idempotency: the stored answer for (API key, Idempotency-Key); NOT_FOUND. */       \
+	X(idem_get, (struct sk_store * s, const char *key_id, const char *idem_key,             \
+		     struct sk_idem_rec *out), (s, key_id, idem_key, out))                      \
+	X(idem_put, (struct sk_store * s, const struct sk_idem_rec *r), (s, r))                 \
+	X(idem_purge, (struct sk_store * s, int64_t before), (s, before))
 
 struct sk_store_methods {
 	int version;

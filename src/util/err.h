@@ -28,7 +28,14 @@
 	X(TOO_LARGE,        17, "too_large",            413, "input too large")                \
 	X(SUPPRESSED,       18, "suppressed",           409, "address is on the suppression list") \
 	X(NOT_INITIALISED,  19, "not_initialised",      500, "database is not initialised")    \
-	X(BUSY,             20, "busy",                 503, "storage busy")
+	X(BUSY,             20, "busy",                 503, "storage busy")                   \
+	X(UNAUTHORIZED,     21, "unauthorized",         401, "missing, unknown or revoked API key") \
+	X(FORBIDDEN,        22, "forbidden",            403, "the API key lacks the scope for this route") \
+	X(BAD_JSON,         23, "bad_json",             400, "malformed JSON")                 \
+	X(TOO_DEEP,         24, "too_deep",             400, "JSON nested too deeply")         \
+	X(METHOD_NOT_ALLOWED, 25, "method_not_allowed", 405, "method not allowed on this route") \
+	X(RATE_LIMITED,     26, "rate_limited",         429, "too many requests")              \
+	X(IDEMPOTENCY_MISMATCH, 27, "idempotency_mismatch", 422, "Idempotency-Key was used for another request")
 
 enum sk_err {
 #define SK__ERR_ENUM(sfx, num, name, http, msg) SK_ERR_##sfx = num,

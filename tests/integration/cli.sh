@@ -26,7 +26,7 @@ sk policy apply "$d/broken.yaml"
 expect "YAML syntax error names file and line" 3 "broken.yaml:4: syntax error"
 sed 's/^    validity: 24 months$/    validity: forever/' "$root/examples/policy.yaml" >"$d/bad.yaml"
 sk policy apply "$d/bad.yaml"
-expect "bad duration names file, line and key" 3 "bad.yaml:33: purposes.newsletter.validity"
+expect "bad duration names file, line and key" 3 "bad.yaml:35: purposes.newsletter.validity"
 sk policy show
 expect "a refused policy stores nothing" 3 "no policy"
 sk policy apply "$d/missing.yaml"

@@ -1,0 +1,92 @@
+/* cmd_keys.c: samtycke keys create|list|revoke, the API keys. A new key is printed alone on
+ * stdout, once; only its hash is kept. */
+#include "cli/cli.h"
+#include "util/sktime.h"
+
+int sk_cmd_keys_create(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"scope", required_argument, NULL, 's'},
+		{0},
+	};
+	const struct sk_cmd *cmd = sk_cli_find("keys create");
+	const char *name = NULL, *scope = NULL;
+	char key[SK_KEY_STRLEN];
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 's')
+			scope = optarg;
+		else
+			return sk_cli_usage(cmd);
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc || !name || !scope)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_key_create(cli->core, name, scope, key, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:s,s:s,s:s}", "name", name, "scopes", scope, "key", key));
+	else
+		printf("%s\n", key);
+	return SK_EXIT_OK;
+}
+
+static int print_key(void *arg, const struct sk_key_rec *k)
+{
+	json_t *arr = arg;
+	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
+	if (arr)
+		return json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", k->id,
+							    "name", k->name, "scopes", k->scopes,
+							    "created_at", sk_json_time(k->created_at),
+							    "revoked_at", sk_json_time(k->revoked_at)));
+	printf("%-20s %-24s created %s%s%s\n", k->name, k->scopes, sk_cli_time(k->created_at, t1),
+	       k->revoked_at ? ", revoked " : "", k->revoked_at ? sk_cli_time(k->revoked_at, t2) : "");
+	return 0;
+}
+
+int sk_cmd_keys_list(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("keys list");
+	int c, done = 0, rc;
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)))
+		return sk_cli_fail(cli, rc);
+	json_t *arr = cli->json ? json_array() : NULL;
+	if ((rc = sk_key_list(cli->core, print_key, arr, &cli->err))) {
+		json_decref(arr);
+		return sk_cli_fail(cli, rc);
+	}
+	if (arr)
+		sk_cli_print_json(json_pack("{s:o}", "keys", arr));
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_keys_revoke(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("keys revoke");
+	int c, done = 0, rc;
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_key_revoke(cli->core, argv[optind], &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:b}", "revoked", 1));
+	else
+		printf("revoked %s\n", argv[optind]);
+	return SK_EXIT_OK;
+}

@@ -1,0 +1,51 @@
+/* idempotency.c: a creating request retried with the same Idempotency-Key gets the first
+ * answer again and writes nothing. The answer is saved in the same transaction as the write
+ * it answers, so a crash can never keep one without the other. */
+#include "core/core_int.h"
+
+#include <string.h>
+
+static void request_hash(const void *request, size_t len, uint8_t out[SK_HASH_LEN])
+{
+	struct sk_hasher h;
+	sk_hasher_init(&h);
+	sk_hasher_str(&h, "samtycke idempotency v1");
+	sk_hasher_field(&h, request, len);
+	sk_hasher_final(&h, out);
+}
+
+int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
+		   const void *request, size_t len, struct sk_idem_rec *out, int *found,
+		   struct sk_errctx *err)
+{
+	uint8_t h[SK_HASH_LEN];
+	*found = 0;
+	int rc = sk_store_idem_get(c->store, key_id, idem_key, out);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading idempotency keys");
+	if (out->created_at < sk_time_now() - SK_IDEM_TTL)
+		return 0;
+	request_hash(request, len, h);
+	if (!sk_vault_equal(h, out->request_hash, SK_HASH_LEN))
+		return sk_errf(err, SK_ERR_IDEMPOTENCY_MISMATCH,
+			       "this Idempotency-Key was used for a different request");
+	*found = 1;
+	return 0;
+}
+
+int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
+		 const void *request, size_t len, int status, const char *body,
+		 struct sk_errctx *err)
+{
+	struct sk_idem_rec r = {.status = status, .body = body, .created_at = sk_time_now()};
+	sk_strlcpy(r.key_id, key_id, sizeof(r.key_id));
+	if (sk_strlcpy(r.idem_key, idem_key, sizeof(r.idem_key)))
+		return sk_errf(err, SK_ERR_INVALID, "Idempotency-Key is longer than 255 bytes");
+	request_hash(request, len, r.request_hash);
+	int rc = sk_store_idem_purge(c->store, r.created_at - SK_IDEM_TTL);
+	if (!rc)
+		rc = sk_store_idem_put(c->store, &r);
+	return rc ? sk__store_err(err, rc, "saving an idempotent answer") : 0;
+}

@@ -1,0 +1,54 @@
+/* json.c: the JSON shapes of contacts, consent events, states and changes, one definition
+ * for the command line's --json and for the HTTP API. */
+#include "core/core_int.h"
+
+#include <jansson.h>
+
+#include "util/sktime.h"
+
+json_t *sk_json_time(int64_t t)
+{
+	char s[SK_TIME_STRLEN];
+	if (t == 0)
+		return json_null();
+	sk_time_format(t, s);
+	return json_string(s);
+}
+
+json_t *sk_json_contact(const struct sk_contact *ct)
+{
+	json_t *f = json_object();
+	for (size_t i = 0; i < ct->nfields; i++)
+		json_object_set_new(f, ct->fields[i].name, json_string(ct->fields[i].value));
+	return json_pack("{s:s,s:o,s:o,s:o}", "id", ct->id, "created_at",
+			 sk_json_time(ct->created_at), "updated_at", sk_json_time(ct->updated_at),
+			 "fields", f);
+}
+
+json_t *sk_json_event(const struct sk_event_rec *ev)
+{
+	char hash[2 * SK_HASH_LEN + 1];
+	sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
+	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:i,s:s,s:s,s:s,s:b,s:o}", "seq",
+			 (json_int_t)ev->seq, "id", ev->id, "purpose", ev->purpose, "action",
+			 ev->action, "occurred_at", sk_json_time(ev->occurred_at), "recorded_at",
+			 sk_json_time(ev->recorded_at), "method", ev->method, "source", ev->source,
+			 "notice_version", ev->notice_version, "notice_sha256", hash, "lang",
+			 ev->lang, "actor", ev->actor, "verified", !(ev->flags & SK_EV_UNVERIFIED),
+			 "valid_until", sk_json_time(ev->valid_until));
+}
+
+json_t *sk_json_state(const struct sk_state_rec *st, int64_t now)
+{
+	return json_pack("{s:s,s:s,s:s,s:o,s:i}", "purpose", st->purpose, "status",
+			 sk_status_name(sk_state_effective(st, now)), "event_id", st->event_id,
+			 "valid_until", sk_json_time(st->valid_until), "notice_version",
+			 st->notice_version);
+}
+
+json_t *sk_json_change(const struct sk_change_rec *ch)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "seq", (json_int_t)ch->seq, "type",
+			 ch->type, "contact_id", ch->contact_id, "purpose", ch->purpose, "status",
+			 ch->status, "at", sk_json_time(ch->at));
+}

@@ -1,0 +1,82 @@
+/* http_int.h: what the files of src/http share: the request, the route table, the reply
+ * helpers, and the handlers. Handlers return 0 after replying, or an SK_ERR_* code with a
+ * message in r->err; server.c turns that into the error envelope, in one place. */
+#ifndef SK_HTTP_INT_H
+#define SK_HTTP_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define SK_JSON_MAX_DEPTH 32
+
+struct MHD_Connection;
+
+struct sk_req {
+	struct MHD_Connection *conn;
+	const char *method;
+	const struct sk_route *route;
+	char param[128];           /* the {id} of the path, when the route has one */
+	struct sk_buf body;
+	int too_large;
+	struct sk_core *core;      /* this worker thread's */
+	struct sk_key_rec key;     /* the authenticated key */
+	struct sk_errctx err;
+	/* the reply */
+	int status;
+	char *reply;               /* owned until handed to libmicrohttpd */
+	size_t reply_len;
+	char allow[64];            /* Allow header for 405 */
+	int retry_after;           /* seconds, for 429 */
+	int64_t start_ns;
+};
+
+struct sk_route {
+	const char *method;
+	const char *path;          /* "/v1/contacts/{id}": at most one {param} segment */
+	const char *scope;         /* NULL: no key needed */
+	int (*handler)(struct sk_req *r);
+};
+
+extern const struct sk_route sk_routes[];
+extern const size_t sk_nroutes;
+
+/* Replies with v (taking its reference) as JSON. Returns 0 or SK_ERR_NOMEM. */
+int sk_reply_json(struct sk_req *r, int status, json_t *v);
+/* Replies with an already serialised JSON text (copied). */
+int sk_reply_text(struct sk_req *r, int status, const char *json);
+/* A query argument, or NULL. */
+const char *sk_req_arg(struct sk_req *r, const char *name);
+const char *sk_req_header(struct sk_req *r, const char *name);
+
+/* The body as a JSON object: 400 bad_json (with line, column and byte), 400 too_deep, or 422
+ * invalid when it is not an object or has a key outside allowed (NULL-terminated). */
+int sk_req_json(struct sk_req *r, const char *const *allowed, json_t **out);
+/* A string member of o, or NULL when absent; SK_ERR_INVALID naming key when not a string. */
+int sk_json_str(struct sk_req *r, json_t *o, const char *key, int required, const char **out);
+/* Checks nesting depth of a JSON text without parsing it: 0 or SK_ERR_TOO_DEEP. */
+int sk_json_depth_check(const char *p, size_t len, int max, size_t *at);
+
+/* Runs fn inside a batch, honouring an Idempotency-Key header: a stored answer is replayed;
+ * otherwise fn runs and its answer is saved with its writes, in one transaction. */
+int sk_idempotent(struct sk_req *r, int (*fn)(struct sk_req *r, void *arg), void *arg);
+
+/* Handlers (h_*.c). */
+int sk_h_healthz(struct sk_req *r);
+int sk_h_purposes(struct sk_req *r);
+int sk_h_contact_create(struct sk_req *r);
+int sk_h_contact_find(struct sk_req *r);
+int sk_h_contact_get(struct sk_req *r);
+int sk_h_contact_patch(struct sk_req *r);
+int sk_h_contact_consents(struct sk_req *r);
+int sk_h_consent_create(struct sk_req *r);
+int sk_h_receipt(struct sk_req *r);
+int sk_h_check(struct sk_req *r);
+int sk_h_check_bulk(struct sk_req *r);
+int sk_h_changes(struct sk_req *r);
+int sk_h_audit(struct sk_req *r);
+
+#endif

@@ -1,0 +1,437 @@
+/* server.c: the HTTP server on libmicrohttpd (epoll thread pool). One route table, one place
+ * that turns errors into the error envelope, authentication, per-key rate limits, body and
+ * depth limits, the access log, and a clean stop on SIGTERM. Each worker thread opens its
+ * own database connection and core, as SQLite wants. */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/http_int.h"
+#include "store/store.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+/* ---- worker threads: one store and core each ---- */
+
+struct worker {
+	struct sk_store *store;
+	struct sk_core *core;
+	unsigned generation;     /* of the policy it loaded */
+	struct worker *next;
+};
+
+static const struct sk_server_config *config;
+static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *workers;
+static _Thread_local struct worker *self;
+static atomic_uint policy_generation;
+static atomic_long inflight;
+
+static struct sk_core *worker_core(struct sk_errctx *err)
+{
+	if (self && self->generation != atomic_load(&policy_generation)) {
+		if (sk_core_reload_policy(self->core, err) == 0)
+			self->generation = atomic_load(&policy_generation);
+	}
+	if (self)
+		return self->core;
+	struct worker *w = sk_calloc(1, sizeof(*w));
+	if (!w) {
+		sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	w->generation = atomic_load(&policy_generation);
+	if (sk_store_open_sqlite(config->db, 0, &w->store, err) ||
+	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
+		sk_store_close(w->store);
+		sk_free(w);
+		return NULL;
+	}
+	pthread_mutex_lock(&workers_lock);
+	w->next = workers;
+	workers = w;
+	pthread_mutex_unlock(&workers_lock);
+	self = w;
+	return w->core;
+}
+
+static void workers_close(void)
+{
+	while (workers) {
+		struct worker *w = workers;
+		workers = w->next;
+		sk_core_free(w->core);
+		sk_store_close(w->store);
+		sk_free(w);
+	}
+}
+
+/* ---- rate limits: a token bucket per key, burst of twice the rate ---- */
+
+#define BUCKETS 1024
+
+struct bucket {
+	char key_id[SK_ID_LEN + 1];
+	double tokens;
+	double at;
+};
+
+static pthread_mutex_t buckets_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bucket buckets[BUCKETS];
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 0 when the request may go on; otherwise the seconds to wait. */
+static int rate_take(const char *key_id)
+{
+	double rate = config->rate_limit, burst = 2 * rate, t = now_s();
+	int wait = 0;
+	if (rate <= 0)
+		return 0;
+	size_t h = 5381;
+	for (const char *p = key_id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	pthread_mutex_lock(&buckets_lock);
+	struct bucket *b = NULL;
+	for (size_t i = 0; i < BUCKETS; i++) {
+		struct bucket *c = &buckets[(h + i) % BUCKETS];
+		if (!c->key_id[0] || strcmp(c->key_id, key_id) == 0) {
+			b = c;
+			break;
+		}
+	}
+	if (!b) /* more keys than buckets: share the last probed one */
+		b = &buckets[h % BUCKETS];
+	if (strcmp(b->key_id, key_id) != 0) {
+		sk_strlcpy(b->key_id, key_id, sizeof(b->key_id));
+		b->tokens = burst;
+		b->at = t;
+	}
+	b->tokens = fmin(burst, b->tokens + (t - b->at) * rate);
+	b->at = t;
+	if (b->tokens >= 1)
+		b->tokens -= 1;
+	else
+		wait = (int)ceil((1 - b->tokens) / rate);
+	pthread_mutex_unlock(&buckets_lock);
+	return wait;
+}
+
+/* ---- replies ---- */
+
+int sk_reply_text(struct sk_req *r, int status, const char *json)
+{
+	size_t len = strlen(json);
+	char *p = sk_malloc(len + 1);
+	if (!p)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	memcpy(p, json, len + 1);
+	sk_free(r->reply);
+	r->reply = p;
+	r->reply_len = len;
+	r->status = status;
+	return 0;
+}
+
+int sk_reply_json(struct sk_req *r, int status, json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!text)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	int rc = sk_reply_text(r, status, text);
+	free(text);
+	return rc;
+}
+
+/* The one place an error becomes the envelope. */
+static void reply_error(struct sk_req *r, int code)
+{
+	const char *msg = r->err.code == code && r->err.msg[0] ? r->err.msg : sk_err_message(code);
+	json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", sk_err_name(code), "message", msg);
+	if (sk_reply_json(r, sk_err_http_status(code), v))
+		r->status = 503; /* no memory even for the envelope: an empty 503 */
+	r->status = sk_err_http_status(code);
+}
+
+const char *sk_req_arg(struct sk_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *sk_req_header(struct sk_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* ---- routing ---- */
+
+/* 1 when path matches pattern; the {param} segment is copied into param. */
+static int path_match(const char *pattern, const char *path, char *param, size_t plen)
+{
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= plen)
+				return 0;
+			memcpy(param, path, n);
+			param[n] = '\0';
+			path += n;
+			pattern = strchr(pattern, '}') + 1;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+static int route_find(struct sk_req *r, const char *url)
+{
+	int path_known = 0;
+	r->allow[0] = '\0';
+	for (size_t i = 0; i < sk_nroutes; i++) {
+		if (!path_match(sk_routes[i].path, url, r->param, sizeof(r->param)))
+			continue;
+		if (strcmp(sk_routes[i].method, r->method) == 0) {
+			r->route = &sk_routes[i];
+			return 0;
+		}
+		size_t n = strlen(r->allow);
+		snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s", path_known ? ", " : "",
+			 sk_routes[i].method);
+		path_known = 1;
+	}
+	if (path_known)
+		return sk_errf(&r->err, SK_ERR_METHOD_NOT_ALLOWED, "%s is not allowed here; allowed: %s",
+			       r->method, r->allow);
+	return sk_errf(&r->err, SK_ERR_NOT_FOUND, "no such route");
+}
+
+static int authenticate(struct sk_req *r)
+{
+	static const char bearer[] = "Bearer ";
+	const char *h = sk_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncmp(h, bearer, sizeof(bearer) - 1) != 0)
+		return sk_errf(&r->err, SK_ERR_UNAUTHORIZED, "send 'Authorization: Bearer KEY'");
+	int rc = sk_key_authenticate(r->core, h + sizeof(bearer) - 1, &r->key, &r->err);
+	if (rc)
+		return rc;
+	if (!sk_key_has_scope(&r->key, r->route->scope))
+		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this route needs the '%s' scope",
+			       r->route->scope);
+	if ((r->retry_after = rate_take(r->key.id)))
+		return sk_errf(&r->err, SK_ERR_RATE_LIMITED, "more than %g requests per second; "
+			       "retry after %d s", config->rate_limit, r->retry_after);
+	return 0;
+}
+
+static int dispatch(struct sk_req *r, const char *url)
+{
+	int rc;
+	if (r->too_large)
+		return sk_errf(&r->err, SK_ERR_TOO_LARGE, "the body is larger than %zu bytes",
+			       config->max_body);
+	if ((rc = route_find(r, url)))
+		return rc;
+	if (!r->route->scope)
+		return r->route->handler(r);
+	if (!(r->core = worker_core(&r->err)))
+		return r->err.code ? r->err.code : SK_ERR_STORAGE;
+	if ((rc = authenticate(r)))
+		return rc;
+	return r->route->handler(r);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct sk_req *r = *con_cls;
+
+	/* First call: headers only. Answering here would make libmicrohttpd close the
+	 * connection, so the answer always waits for a later call. */
+	if (!r) {
+		if (!(r = sk_calloc(1, sizeof(*r))))
+			return MHD_NO;
+		r->conn = conn;
+		r->method = method;
+		r->start_ns = mono_ns();
+		sk_buf_init(&r->body, config->max_body);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > config->max_body)
+			r->too_large = 1;
+		atomic_fetch_add(&inflight, 1);
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_large && sk_buf_append(&r->body, upload, *upload_size)) {
+			r->too_large = 1;
+			sk_buf_reset(&r->body);
+		}
+		*upload_size = 0;
+		if (!r->too_large)
+			return MHD_YES;
+	}
+
+	int rc = dispatch(r, url);
+	if (rc)
+		reply_error(r, rc);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	r->reply = NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->status == MHD_HTTP_TOO_MANY_REQUESTS) {
+		char s[16];
+		snprintf(s, sizeof(s), "%d", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
+	}
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* One access-log line per request: no query string, no path parameter, no address. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	struct sk_req *r = *con_cls;
+	char t[SK_TIME_STRLEN];
+	if (!r)
+		return;
+	sk_time_format(sk_time_now(), t);
+	fprintf(stderr, "%s %s %s %d %.3fms key=%s%s\n", t, r->method,
+		r->route ? r->route->path : "-", r->status,
+		(double)(mono_ns() - r->start_ns) / 1e6, r->key.name[0] ? r->key.name : "-",
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+	sk_buf_reset(&r->body);
+	sk_free(r->reply);
+	sk_free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&inflight, 1);
+}
+
+/* ---- start and stop ---- */
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_errctx *err)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	const char *h = s;
+	size_t hlen = colon ? (size_t)(colon - s) : 0;
+	if (hlen && s[0] == '[' && s[hlen - 1] == ']') {
+		h = s + 1;
+		hlen -= 2;
+	}
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || hlen == 0 || hlen >= sizeof(host) || *end || port < 0 || port > 65535)
+		return sk_errf(err, SK_ERR_USAGE, "--listen takes HOST:PORT, such as 127.0.0.1:8080");
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+	} else {
+		return sk_errf(err, SK_ERR_USAGE, "--listen needs a numeric IPv4 or IPv6 address");
+	}
+	return 0;
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("samtycke: libmicrohttpd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
+{
+	struct sockaddr_storage addr;
+	sigset_t sigs;
+	int rc, sig;
+
+	config = cfg;
+	if ((rc = parse_listen(cfg->listen, &addr, err)))
+		return rc;
+	/* Signals go to the main thread's sigwait only; the workers inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			(addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 2),
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (!d)
+		return sk_errf(err, SK_ERR_IO, "cannot listen on %s", cfg->listen);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	const char *colon = strrchr(cfg->listen, ':');
+	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
+	       info ? info->port : 0);
+	fflush(stdout);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			atomic_fetch_add(&policy_generation, 1);
+			continue;
+		}
+		break;
+	}
+	/* Stop accepting; let what is in flight finish (at most the timeout), then stop. */
+	MHD_quiesce_daemon(d);
+	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * cfg->timeout; waited++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	MHD_stop_daemon(d);
+	workers_close();
+	return 0;
+}

@@ -1,0 +1,200 @@
+#!/bin/sh
+# http.sh: the HTTP API of the real samtycke binary, against docs/api.md. Makes a fresh
+# database with the example policy and one API key per role, starts two servers on random
+# loopback ports (one without rate limiting for the functional tests, one with
+# --rate-limit 5 --timeout 2 for the limit tests), runs tests/integration/http.test.mjs
+# (node:test, TAP), then checks the access logs and the shutdown on SIGTERM.
+# Usage: sh tests/integration/http.sh path/to/samtycke
+set -u
+bin=${1:?usage: sh tests/integration/http.sh path/to/samtycke}
+root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+n=0
+failed=0
+pass() { n=$((n + 1)); echo "ok - $1"; }
+fail() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+
+if [ ! -d "$root/node_modules/ajv" ] || [ ! -d "$root/node_modules/ajv-draft-04" ]; then
+	echo "not ok - node_modules missing: run npm ci"
+	exit 1
+fi
+if [ ! -x "$bin" ]; then
+	echo "not ok - no samtycke binary at $bin"
+	exit 1
+fi
+
+d=$(mktemp -d /tmp/samtycke-http.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$d"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+db="$d/t.db"
+unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+
+# setup CMD...: runs a setup step; a failure ends the script with one failed case.
+setup() {
+	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then
+		echo "not ok - setup: $*"
+		sed 's/^/#   out: /' "$d/setup.out" | head -20
+		sed 's/^/#   err: /' "$d/setup.err" | head -20
+		exit 1
+	fi
+}
+
+# newkey VAR NAME SCOPES: creates an API key and sets VAR to it (the only line printed).
+newkey() {
+	setup "$bin" --db "$db" keys create --name "$2" --scope "$3"
+	k=$(cat "$d/setup.out")
+	if [ -z "$k" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ] || printf '%s' "$k" | grep -q '[[:space:]]'; then
+		echo "not ok - setup: keys create --name $2 prints the new key alone on one line"
+		sed 's/^/#   out: /' "$d/setup.out" | head -5
+		exit 1
+	fi
+	eval "$1=\$k"
+}
+
+setup "$bin" --db "$db" init
+setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
+newkey KEY_ADMIN admin read,write,dsr,admin
+newkey KEY_READER reader read
+newkey KEY_WRITER writer write
+newkey KEY_CRM crm read,write
+newkey KEY_MA ma read,write
+newkey KEY_REVOKED revoked read
+newkey KEY_LIMITED limited read
+setup "$bin" --db "$db" keys revoke revoked
+setup "$bin" --db "$db" keys list
+if grep -qF -- "$KEY_ADMIN" "$d/setup.out" "$d/setup.err"; then
+	fail "keys list never shows a key itself"
+else
+	pass "keys list never shows a key itself"
+fi
+
+# start NAME ARGS...: starts a server, waits up to 10 s for its "listening on" line, and
+# sets $url and $pid. Its stdout goes to $d/NAME.out, its access log to $d/NAME.log.
+start() {
+	name=$1
+	shift
+	"$bin" --db "$db" serve --listen 127.0.0.1:0 "$@" >"$d/$name.out" 2>"$d/$name.log" &
+	pid=$!
+	pids="$pids $pid"
+	i=0
+	url=""
+	while [ $i -lt 100 ]; do
+		url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/$name.out")
+		[ -n "$url" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -z "$url" ]; then
+		echo "not ok - server $name ($*) printed 'listening on http://127.0.0.1:PORT' within 10 s"
+		sed 's/^/#   out: /' "$d/$name.out" | head -20
+		sed 's/^/#   err: /' "$d/$name.log" | head -20
+		exit 1
+	fi
+	if [ "$(wc -l <"$d/$name.out")" -ne 1 ]; then
+		fail "server $name prints exactly one line on stdout" "$(head -5 "$d/$name.out")"
+	else
+		pass "server $name prints exactly one line on stdout"
+	fi
+}
+
+start main --rate-limit 0 --threads 4
+main_pid=$pid
+main_url=$url
+start limited --rate-limit 5 --timeout 2
+lim_pid=$pid
+lim_url=$url
+
+export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db"
+export BASE_URL="$main_url" BASE_URL_LIMITED="$lim_url" SK_LIMITED_TIMEOUT=2 SK_LIMITED_RATE=5
+export KEY_ADMIN KEY_READER KEY_WRITER KEY_CRM KEY_MA KEY_REVOKED KEY_LIMITED
+export SK_TEST_REPORT="$d/report"
+
+cd "$root" || exit 1
+timeout 300 node --test --test-reporter=tap tests/integration/http.test.mjs
+node_status=$?
+if [ "$node_status" -ne 0 ]; then
+	echo "# node --test exited with status $node_status"
+fi
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
+	[ "$state" != Z ]
+}
+
+# stop NAME PID: SIGTERM, then the server must exit with status 0 within 5 s.
+stop() {
+	kill -TERM "$2" 2>/dev/null
+	i=0
+	while alive "$2" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if alive "$2"; then
+		kill -KILL "$2" 2>/dev/null
+		wait "$2" 2>/dev/null
+		fail "server $1 exited within 5 s of SIGTERM"
+		return
+	fi
+	wait "$2"
+	st=$?
+	if [ "$st" -eq 0 ]; then
+		pass "server $1 exited cleanly (status 0) on SIGTERM"
+	else
+		fail "server $1 exited cleanly (status 0) on SIGTERM" "status $st" \
+			"$(tail -5 "$d/$1.log")"
+	fi
+}
+
+# checklog NAME COUNT: the access log has one line per request the tests made and no
+# personal data (no address, whole or URL-encoded, nor any '@').
+checklog() {
+	log="$d/$1.log"
+	lines=$(wc -l <"$log")
+	if [ -z "$2" ]; then
+		fail "access log of $1 has one line per request" "the tests wrote no request count"
+	elif [ "$lines" -eq "$2" ]; then
+		pass "access log of $1 has one line per request ($lines)"
+	else
+		fail "access log of $1 has one line per request" "$2 requests answered, $lines log lines" \
+			"$(tail -5 "$log")"
+	fi
+	leak=""
+	if [ -s "$d/report.emails" ]; then
+		leak=$(grep -iF -f "$d/report.emails" "$log" | head -3)
+	fi
+	[ -z "$leak" ] && leak=$(grep -iE '@|%40|example\.com|\.example\b' "$log" | head -3)
+	if [ -z "$leak" ]; then
+		pass "access log of $1 holds no e-mail address"
+	else
+		fail "access log of $1 holds no e-mail address" "$leak"
+	fi
+}
+
+stop main "$main_pid"
+stop limited "$lim_pid"
+pids=""
+if [ -r "$d/report" ]; then
+	main_count=$(sed -n 's/^main //p' "$d/report")
+	lim_count=$(sed -n 's/^limited //p' "$d/report")
+else
+	main_count=""
+	lim_count=""
+fi
+checklog main "$main_count"
+checklog limited "$lim_count"
+
+[ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]
