@@ -1,9 +1,9 @@
-# The two commands (see README.md): `make demo` and `make check`. meson and ninja do the
+# The two commands (see README.md): `make run` and `make check`; `make demo` too. meson and ninja do the
 # building; this file only installs what is missing and calls them.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps deps-test build build-asan check demo bench clean
+.PHONY: all deps deps-test build build-asan check run demo bench bench-http clean
 
 all: build
 
@@ -30,6 +30,9 @@ build-asan: deps-test $(BUILD_ASAN)/build.ninja
 # is "N passed, N failed".
 check: deps-test build build-asan
 	@tests/run.sh $(BUILD) $(BUILD_ASAN)
+
+run: build
+	@scripts/run.sh $(BUILD)/samtycke
 
 demo: build
 	@scripts/demo.sh $(BUILD)/samtycke

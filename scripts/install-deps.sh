@@ -11,13 +11,25 @@ if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 
+# Test tools from npm (redocly, ajv), pinned by package-lock.json; never apt's npm.
+npm_tools() {
+	cd "$(dirname "$0")/.."
+	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		echo "installing npm test tools" >&2
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	fi
+}
+
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	[ "${1:-}" = "--test" ] && npm_tools
+	exit 0
+fi
 
 echo "installing:$missing" >&2
 SUDO=""
@@ -26,3 +38,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "${1:-}" = "--test" ] && npm_tools
+exit 0

@@ -34,6 +34,7 @@ run() {
 }
 
 run lint sh "$root/tests/lint.sh"
+run openapi-lint sh "$root/tests/openapi-lint.sh"
 for build in "$@"; do
 	tag=$(basename "$build")
 	for t in "$build"/test_*; do

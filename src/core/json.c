@@ -46,9 +46,14 @@ json_t *sk_json_state(const struct sk_state_rec *st, int64_t now)
 			 st->notice_version);
 }
 
+static json_t *str_or_null(const char *s)
+{
+	return *s ? json_string(s) : json_null();
+}
+
 json_t *sk_json_change(const struct sk_change_rec *ch)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "seq", (json_int_t)ch->seq, "type",
-			 ch->type, "contact_id", ch->contact_id, "purpose", ch->purpose, "status",
-			 ch->status, "at", sk_json_time(ch->at));
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "seq", (json_int_t)ch->seq, "type",
+			 ch->type, "contact_id", ch->contact_id, "purpose", str_or_null(ch->purpose),
+			 "status", str_or_null(ch->status), "at", sk_json_time(ch->at));
 }

@@ -22,6 +22,7 @@ struct sk_req {
 	char param[128];           /* the {id} of the path, when the route has one */
 	struct sk_buf body;
 	int too_large;
+	size_t received;           /* body bytes read, kept or not */
 	struct sk_core *core;      /* this worker thread's */
 	struct sk_key_rec key;     /* the authenticated key */
 	struct sk_errctx err;

@@ -39,9 +39,14 @@ int sk_req_json(struct sk_req *r, const char *const *allowed, json_t **out)
 		return sk_errf(&r->err, SK_ERR_TOO_DEEP, "JSON is nested deeper than %d levels "
 			       "(at byte %zu)", SK_JSON_MAX_DEPTH, at + 1);
 	json_t *v = json_loadb(body, r->body.len, JSON_REJECT_DUPLICATES, &je);
-	if (!v)
+	if (!v) {
+		/* jansson quotes the text near the error: that may be personal data, so cut it */
+		char *near = strstr(je.text, " near ");
+		if (near)
+			*near = '\0';
 		return sk_errf(&r->err, SK_ERR_BAD_JSON, "malformed JSON at line %d, column %d "
 			       "(byte %d): %s", je.line, je.column, je.position, je.text);
+	}
 	if (!json_is_object(v)) {
 		json_decref(v);
 		return sk_errf(&r->err, SK_ERR_INVALID, "the body must be a JSON object");

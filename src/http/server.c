@@ -258,6 +258,8 @@ static int dispatch(struct sk_req *r, const char *url)
 
 /* ---- libmicrohttpd callbacks ---- */
 
+#define DISCARD_MAX (16u << 20)
+
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -284,19 +286,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sk_buf_init(&r->body, config->max_body);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > config->max_body)
+		if (cl && strtoull(cl, NULL, 10) > config->max_body) {
 			r->too_large = 1;
+			if (strtoull(cl, NULL, 10) > DISCARD_MAX)
+				r->received = DISCARD_MAX + 1;
+		}
 		atomic_fetch_add(&inflight, 1);
 		*con_cls = r;
 		return MHD_YES;
 	}
+	/* A body over the limit is read and dropped, so that the client gets its 413 rather
+	 * than a reset; past DISCARD_MAX the answer goes at once and the connection closes. */
 	if (*upload_size) {
+		r->received += *upload_size;
 		if (!r->too_large && sk_buf_append(&r->body, upload, *upload_size)) {
 			r->too_large = 1;
 			sk_buf_reset(&r->body);
 		}
 		*upload_size = 0;
-		if (!r->too_large)
+		if (r->received <= DISCARD_MAX)
 			return MHD_YES;
 	}
 

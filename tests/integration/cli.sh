@@ -143,6 +143,32 @@ expect "an UPDATE of one ledger row is found at its seq" 1 "first bad sequence n
 sk --json audit verify
 expect "audit verify --json" 1 '"first_bad_seq":2'
 
+# ---- API keys ----
+sk keys create --name crm --scope read,write
+expect "keys create prints the key alone" 0 "k_"
+ok "the key is one line and nothing else" sh -c "printf '%s\n' \"\$1\" | grep -qxE 'k_[a-z2-7]{24}\\.[0-9a-f]{64}'" - "$out"
+key=$out
+found=$(cat "$d"/t.db "$d"/t.db-wal 2>/dev/null | grep -c -a -F -- "${key#*.}")
+ok "the key's secret is not in the database" test "$found" -eq 0
+sk keys create --name crm --scope read
+expect "a second active key of the same name is refused" 3 "exists"
+sk keys create --name other --scope read,superuser
+expect "an unknown scope is refused" 3 "superuser"
+sk keys create --name other
+expect "keys create needs --scope" 2 "usage: samtycke keys create"
+sk --json keys list
+expect "keys list" 0 '"name":"crm","scopes":"read,write"'
+sk keys revoke crm
+expect "keys revoke" 0 "revoked crm"
+sk keys revoke crm
+expect "revoking twice: not found" 1 "no active key"
+sk keys list
+expect "keys list shows the revocation" 0 ", revoked "
+sk serve --listen nowhere
+expect "serve refuses a bad --listen" 2 "HOST:PORT"
+sk serve --threads 0
+expect "serve refuses --threads 0" 2 "usage: samtycke serve"
+
 # ---- fail closed and keys ----
 sk --db "$d/none.db" check anna@example.com newsletter
 expect "no database: denied error" 1 "denied error"
@@ -170,7 +196,8 @@ sk suppress a@example.com --reason whim
 expect "unknown suppression reason" 2 "usage: samtycke suppress"
 for c in init "policy apply" "policy show" "contact add" "contact show" "contact edit" \
 	"consent give" "consent refuse" "consent withdraw" "consent confirm" "consent show" \
-	"consent proof" check suppress "ledger replay" "audit verify"; do
+	"consent proof" check suppress "ledger replay" "audit verify" serve "keys create" \
+	"keys list" "keys revoke"; do
 	# shellcheck disable=SC2086
 	sk $c --help
 	expect "$c --help" 0 "usage: samtycke $c"

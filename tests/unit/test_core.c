@@ -3,6 +3,7 @@
  * the gate fails closed under the fault-injecting store, and failed writes leave nothing. */
 #include "testlib.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "util/sktime.h"
@@ -448,6 +449,110 @@ static void failed_writes_leave_nothing(void **state)
 	tenv_free(t);
 }
 
+static void api_keys(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char key[SK_KEY_STRLEN], key2[SK_KEY_STRLEN];
+	struct sk_key_rec k;
+
+	assert_int_equal(sk_key_create(t->core, "crm", "read,write", key, &t->err), 0);
+	assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), 0);
+	assert_string_equal(k.name, "crm");
+	assert_true(sk_key_has_scope(&k, "read"));
+	assert_true(sk_key_has_scope(&k, "write"));
+	assert_false(sk_key_has_scope(&k, "admin"));
+	assert_false(sk_key_has_scope(&k, "rea"));
+	/* the secret is not in the database, only its hash */
+	assert_false(db_contains(t, strchr(key, '.') + 1));
+
+	char bad[SK_KEY_STRLEN];
+	snprintf(bad, sizeof(bad), "%s", key);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	assert_int_equal(sk_key_authenticate(t->core, bad, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	assert_string_equal(k.name, "");
+	assert_int_equal(sk_key_authenticate(t->core, "nonsense", &k, &t->err), SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_key_authenticate(t->core, "", &k, &t->err), SK_ERR_UNAUTHORIZED);
+
+	assert_int_equal(sk_key_create(t->core, "crm", "read", key2, &t->err), SK_ERR_EXISTS);
+	assert_int_equal(sk_key_create(t->core, "x", "read,root", key2, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_key_create(t->core, "x", "", key2, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_key_create(t->core, "bad name", "read", key2, &t->err), SK_ERR_INVALID);
+
+	assert_int_equal(sk_key_revoke(t->core, "crm", &t->err), 0);
+	assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_key_revoke(t->core, "crm", &t->err), SK_ERR_NOT_FOUND);
+	/* the name is free again; the old key stays revoked */
+	assert_int_equal(sk_key_create(t->core, "crm", "read", key2, &t->err), 0);
+	assert_int_equal(sk_key_authenticate(t->core, key2, &k, &t->err), 0);
+	assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	tenv_free(t);
+}
+
+static void idempotent_answers(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_idem_rec r;
+	int found;
+	const char req[] = "POST /v1/consents {...}";
+
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
+					&t->err), 0);
+	assert_false(found);
+	assert_int_equal(sk_idem_save(t->core, "k_1", "retry-1", req, sizeof(req), 201,
+				      "{\"id\":\"e_1\"}", &t->err), 0);
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
+
+	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
+					&t->err), 0);
+	assert_true(found);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body, "{\"id\":\"e_1\"}");
+	/* another request under the same key; the same key of another API key is its own */
+	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", "other", 5, &r, &found, &t->err),
+			 SK_ERR_IDEMPOTENCY_MISMATCH);
+	assert_int_equal(sk_idem_lookup(t->core, "k_2", "retry-1", "other", 5, &r, &found, &t->err), 0);
+	assert_false(found);
+	/* after the TTL it is forgotten */
+	char later[SK_TIME_STRLEN];
+	sk_time_format(sk_time_now() + SK_IDEM_TTL + 10, later);
+	setenv("SAMTYCKE_NOW", later, 1);
+	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
+					&t->err), 0);
+	unsetenv("SAMTYCKE_NOW");
+	assert_false(found);
+	tenv_free(t);
+}
+
+static void receipt_of_an_event(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_event_rec ev;
+	json_t *rc;
+	struct sk_consent_req r = {.email = "anna@example.com", .purpose = "newsletter",
+				   .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",
+				   .lang = "sv"};
+	assert_int_equal(sk_consent_record(t->core, &r, &ev, &t->err), 0);
+	assert_int_equal(sk_receipt(t->core, ev.id, &rc, &t->err), 0);
+	assert_string_equal(json_string_value(json_object_get(rc, "version")), "KI-CR-v1.1.0");
+	assert_string_equal(json_string_value(json_object_get(rc, "consentReceiptID")), ev.id);
+	assert_string_equal(json_string_value(json_object_get(rc, "piiPrincipalId")), ev.contact_id);
+	assert_string_equal(json_string_value(json_object_get(rc, "collectionMethod")), "form: form:nl");
+	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), ev.occurred_at);
+	json_t *svc = json_array_get(json_object_get(rc, "services"), 0);
+	assert_string_equal(json_string_value(json_object_get(svc, "service")), "Nyhetsbrev");
+	/* nothing personal but the opaque id */
+	char *text = json_dumps(rc, 0);
+	assert_null(strstr(text, "anna"));
+	free(text);
+	json_decref(rc);
+	assert_int_equal(sk_receipt(t->core, "e_nosuchevent", &rc, &t->err), SK_ERR_NOT_FOUND);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +567,9 @@ int main(void)
 		cmocka_unit_test(wrong_key_is_refused),
 		cmocka_unit_test(gate_fails_closed),
 		cmocka_unit_test(failed_writes_leave_nothing),
+		cmocka_unit_test(api_keys),
+		cmocka_unit_test(idempotent_answers),
+		cmocka_unit_test(receipt_of_an_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
