@@ -780,6 +780,114 @@ static void test_changes(void **state)
 	assert_string_equal(cs.last.type, "erased");
 }
 
+static void test_ledger_get(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_event_rec ev;
+	struct events_seen es = {0};
+
+	make_event(&ev, 1, "c_aaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	make_event(&ev, 2, "c_bbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	assert_int_equal(sk_store_ledger_get(s, ev.id, event_cb, &es), 0);
+	assert_int_equal(es.n, 1);
+	assert_int_equal(es.last.seq, 2);
+	assert_string_equal(es.last.contact_id, "c_bbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_memory_equal(es.last.hash, ev.hash, SK_HASH_LEN);
+	es.stop_at = 2;
+	assert_int_equal(sk_store_ledger_get(s, "e_000000000000000000000001", event_cb, &es), 7);
+	assert_int_equal(sk_store_ledger_get(s, "e_nosuchevent", event_cb, &es), SK_ERR_NOT_FOUND);
+	assert_int_equal(es.n, 2);
+}
+
+struct keys_seen {
+	int n;
+	char names[4][64];
+	int64_t revoked[4];
+};
+
+static int key_cb(void *arg, const struct sk_key_rec *k)
+{
+	struct keys_seen *ks = arg;
+
+	assert_true(ks->n < 4);
+	sk_strlcpy(ks->names[ks->n], k->name, sizeof(ks->names[0]));
+	ks->revoked[ks->n++] = k->revoked_at;
+	return 0;
+}
+
+static void put_key(struct sk_store *s, const char *id, const char *name, int64_t at, int want)
+{
+	struct sk_key_rec k = {0};
+
+	sk_strlcpy(k.id, id, sizeof(k.id));
+	sk_strlcpy(k.name, name, sizeof(k.name));
+	sk_strlcpy(k.scopes, "read,write", sizeof(k.scopes));
+	memset(k.secret_hash, 0x44, SK_HASH_LEN);
+	k.created_at = at;
+	assert_int_equal(sk_store_key_put(s, &k), want);
+}
+
+static void test_keys(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_key_rec k;
+	struct keys_seen ks = {0};
+	uint8_t h[SK_HASH_LEN];
+
+	put_key(s, "k_aaaaaaaaaaaaaaaaaaaaaaaa", "mailer", 10, 0);
+	put_key(s, "k_bbbbbbbbbbbbbbbbbbbbbbbb", "mailer", 11, SK_ERR_EXISTS); /* active name */
+	assert_int_equal(sk_store_key_get(s, "k_aaaaaaaaaaaaaaaaaaaaaaaa", &k), 0);
+	assert_string_equal(k.name, "mailer");
+	assert_string_equal(k.scopes, "read,write");
+	memset(h, 0x44, sizeof(h));
+	assert_memory_equal(k.secret_hash, h, SK_HASH_LEN);
+	assert_int_equal(k.created_at, 10);
+	assert_int_equal(k.revoked_at, 0);
+	assert_int_equal(sk_store_key_get(s, "k_bbbbbbbbbbbbbbbbbbbbbbbb", &k), SK_ERR_NOT_FOUND);
+
+	assert_int_equal(sk_store_key_revoke(s, "mailer", 20), 0);
+	assert_int_equal(sk_store_key_revoke(s, "mailer", 21), SK_ERR_NOT_FOUND);
+	put_key(s, "k_bbbbbbbbbbbbbbbbbbbbbbbb", "mailer", 30, 0); /* the name is free again */
+	assert_int_equal(sk_store_key_each(s, key_cb, &ks), 0);
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.revoked[0], 20);
+	assert_int_equal(ks.revoked[1], 0);
+}
+
+static void test_idempotency(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_idem_rec r = {0}, got;
+	char v[8];
+
+	sk_strlcpy(r.key_id, "k_aaaaaaaaaaaaaaaaaaaaaaaa", sizeof(r.key_id));
+	sk_strlcpy(r.idem_key, "retry-1", sizeof(r.idem_key));
+	memset(r.request_hash, 0x55, SK_HASH_LEN);
+	r.status = 201;
+	r.body = "{\"id\":\"e_1\"}";
+	r.created_at = 100;
+	assert_int_equal(sk_store_idem_get(s, r.key_id, "retry-1", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_idem_put(s, &r), 0);
+	assert_int_equal(sk_store_idem_put(s, &r), SK_ERR_EXISTS);
+	assert_int_equal(sk_store_idem_get(s, "k_bbbbbbbbbbbbbbbbbbbbbbbb", "retry-1", &got),
+			 SK_ERR_NOT_FOUND); /* keys do not share answers */
+
+	assert_int_equal(sk_store_idem_get(s, r.key_id, "retry-1", &got), 0);
+	assert_int_equal(sk_store_meta_get(s, "unset", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_string_equal(got.body, "{\"id\":\"e_1\"}"); /* still valid */
+	assert_int_equal(got.status, 201);
+	assert_memory_equal(got.request_hash, r.request_hash, SK_HASH_LEN);
+	assert_int_equal(got.created_at, 100);
+	assert_string_equal(got.idem_key, "retry-1");
+
+	assert_int_equal(sk_store_idem_purge(s, 100), 0);
+	assert_int_equal(sk_store_idem_get(s, r.key_id, "retry-1", &got), 0);
+	assert_int_equal(sk_store_idem_purge(s, 101), 0);
+	assert_int_equal(sk_store_idem_get(s, r.key_id, "retry-1", &got), SK_ERR_NOT_FOUND);
+}
+
 static void test_fault(void **state)
 {
 	struct fx *f = *state;
@@ -827,6 +935,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
