@@ -17,11 +17,15 @@ fail() {
 	failed=$((failed + 1))
 	echo "not ok - $1"
 	shift
-	for line in "$@"; do printf '#   %s\n' "$line"; done
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
 }
 
 if [ ! -d "$root/node_modules/ajv" ] || [ ! -d "$root/node_modules/ajv-draft-04" ]; then
 	echo "not ok - node_modules missing: run npm ci"
+	exit 1
+fi
+if ! command -v node >/dev/null 2>&1; then
+	echo "not ok - node is not installed (the HTTP tests need Node 20)"
 	exit 1
 fi
 if [ ! -x "$bin" ]; then
@@ -79,6 +83,13 @@ else
 	pass "keys list never shows a key itself"
 fi
 
+# alive PID: the process exists and is not a zombie.
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
+	[ "$state" != Z ]
+}
+
 # start NAME ARGS...: starts a server, waits up to 10 s for its "listening on" line, and
 # sets $url and $pid. Its stdout goes to $d/NAME.out, its access log to $d/NAME.log.
 start() {
@@ -92,7 +103,7 @@ start() {
 	while [ $i -lt 100 ]; do
 		url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/$name.out")
 		[ -n "$url" ] && break
-		kill -0 "$pid" 2>/dev/null || break
+		alive "$pid" || break
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -127,13 +138,6 @@ node_status=$?
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
-
-# alive PID: the process exists and is not a zombie.
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
-	[ "$state" != Z ]
-}
 
 # stop NAME PID: SIGTERM, then the server must exit with status 0 within 5 s.
 stop() {
@@ -196,5 +200,16 @@ else
 fi
 checklog main "$main_count"
 checklog limited "$lim_count"
+
+# After the servers are gone, the database they wrote is whole: the hash chain verifies and
+# the stored consent state equals the state the ledger implies.
+for cmd in "audit verify" "ledger replay --check"; do
+	# shellcheck disable=SC2086 # cmd is two or three words on purpose
+	if "$bin" --db "$db" $cmd >"$d/after.out" 2>&1; then
+		pass "after shutdown: $cmd"
+	else
+		fail "after shutdown: $cmd" "$(head -5 "$d/after.out")"
+	fi
+done
 
 [ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]
