@@ -252,7 +252,7 @@ static double file_mib(const char *dir, const char *name)
 static void row(const char *label, double ops, double sk_s, double plain_s)
 {
 	double a = ops / sk_s, b = ops / plain_s;
-	printf("%-32s%-16.0f%-16.0f%.2f x\n", label, a, b, a / b);
+	printf("%-32s%-16.0f%-16.0f%.3g x\n", label, a, b, a / b);
 }
 
 int main(int argc, char **argv)
@@ -286,14 +286,14 @@ int main(int argc, char **argv)
 	}
 
 	/* Loaded a day ago, so every consent is verified, given and well within its validity. */
-	int64_t now = sk_time_now();
+	int64_t now = sk_time_now(), given_at = now - 86400;
 	struct sk_core *core = samtycke_open(dir, policy, &store, &vault);
 	sqlite3 *db = plain_open(dir);
 
-	sk.append_s = samtycke_load(core, n, now - 86400);
-	plain.append_s = plain_load(db, n, now - 86400);
+	sk.append_s = samtycke_load(core, n, given_at);
+	plain.append_s = plain_load(db, n, given_at);
 	sk.check_s = samtycke_check(core, n, m, now);
-	plain.check_s = plain_check(db, n, m, now - 86400);
+	plain.check_s = plain_check(db, n, m, given_at);
 
 	sk_core_free(core);
 	sk_store_close(store);
