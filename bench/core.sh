@@ -1,6 +1,6 @@
 #!/bin/sh
 # core.sh: runs the core benchmark (bench/bench_core.c) in a fresh temporary directory and
-# removes it afterwards. Usage: bench/core.sh [BUILD_DIR] [N]; see docs/BENCHMARKS.md.
+# removes it afterwards. Usage: bench/core.sh [BUILD_DIR] [N] [-t]; see docs/BENCHMARKS.md.
 set -eu
 
 build=${1:-build}
@@ -9,4 +9,7 @@ dir=$(mktemp -d /tmp/samtycke-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
-SK_SOURCE_ROOT=$root "$build/bench_core" "$dir" ${2:+"$2"}
+n=${2:-}
+shift $(($# > 2 ? 2 : $#))
+# Remaining arguments (such as -t) go to bench_core before the directory.
+SK_SOURCE_ROOT=$root "$build/bench_core" "$@" "$dir" ${n:+"$n"}

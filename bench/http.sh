@@ -219,6 +219,14 @@ field() { # NAME KEY: a value of the SKBENCH line
 	sed -n "s/^SKBENCH .*[ ]$2=\([^ ]*\).*/\1/p" "$dir/wrk-$1.out" | head -n 1
 }
 
+# How busy the machine was, with both servers idle, over the second before the runs: other
+# work on these cores skews every figure.
+cpu_sample() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+s0=$(cpu_sample)
+sleep 1
+s1=$(cpu_sample)
+busy=$(printf '%s %s\n' "$s0" "$s1" |
+	awk '{ t = $4 - $2; printf "%.0f", t > 0 ? 100 * ($3 - $1) / t : 0 }')
 if [ "$warm" != 0 ]; then
 	run_wrk warm-samtycke "$sk_url" /v1/check "$warm"
 	run_wrk warm-nginx "$ng_url" /check.json "$warm"
@@ -252,6 +260,8 @@ printf 'samtycke: serve --threads %s --rate-limit 0; answer %s bytes (header+bod
 printf 'nginx:    %s, worker_processes %s, access_log off; answer %s bytes; keep-alive %s\n' \
 	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" "$ng_size" "$ng_ka"
 printf 'machine:  %s cores, %s; wrk and both servers share these cores\n' "$(nproc)" "$cpu"
+printf 'quiet:    CPUs %s%% busy in the second before the runs (servers idle); other work skews\n' \
+	"$busy"
 
 # ---- 7. validity: never fails on speed, but says when a figure means nothing ----
 

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_tuning.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -39,10 +40,14 @@ static const char *const migrations[] = {
 	" lang TEXT NOT NULL, valid_until INTEGER NOT NULL, actor TEXT NOT NULL,"
 	" flags INTEGER NOT NULL, evidence BLOB, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
 	"CREATE INDEX consent_ledger_contact ON consent_ledger(contact_id, seq);"
-	"CREATE TABLE consent_state(contact_id TEXT, purpose TEXT, status TEXT NOT NULL,"
-	" seq INTEGER NOT NULL, event_id TEXT NOT NULL, updated_at INTEGER NOT NULL,"
-	" valid_until INTEGER NOT NULL, notice_version INTEGER NOT NULL,"
-	" PRIMARY KEY(contact_id, purpose)) WITHOUT ROWID;"
+	/* Keyed by the contact's email_key, so that the gate finds a state in one probe; the
+	 * key is copied from contacts on every write (see SQ_STATE_PUT). */
+	"CREATE TABLE consent_state(email_key BLOB NOT NULL, purpose TEXT NOT NULL,"
+	" contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	" status TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL, valid_until INTEGER NOT NULL,"
+	" notice_version INTEGER NOT NULL, PRIMARY KEY(email_key, purpose)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX consent_state_contact ON consent_state(contact_id, purpose);"
 	"CREATE TABLE suppressions(email_key BLOB PRIMARY KEY, reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE changes(seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
@@ -155,9 +160,11 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			       " ORDER BY seq",
 	[SQ_LEDGER_EACH_CONTACT] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger"
 				   " WHERE contact_id = ?2 AND seq > ?1 ORDER BY seq",
-	[SQ_STATE_PUT] = "INSERT INTO consent_state(" SQ_STATE_COLS ")"
-			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-			 " ON CONFLICT(contact_id, purpose) DO UPDATE SET status = excluded.status,"
+	/* The email_key comes from the contact: a state without its contact fails. */
+	[SQ_STATE_PUT] = "INSERT INTO consent_state(email_key, " SQ_STATE_COLS ")"
+			 " VALUES((SELECT email_key FROM contacts WHERE id = ?1),"
+			 " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			 " ON CONFLICT(email_key, purpose) DO UPDATE SET status = excluded.status,"
 			 " seq = excluded.seq, event_id = excluded.event_id,"
 			 " updated_at = excluded.updated_at, valid_until = excluded.valid_until,"
 			 " notice_version = excluded.notice_version",
@@ -172,13 +179,17 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			       " ON CONFLICT(email_key) DO UPDATE SET reason = excluded.reason,"
 			       " at = excluded.at",
 	/* Always exactly one row: the suppression reason (NULL when none), the contact id
-	 * (NULL when unknown), then the state of purpose ?2 (NULLs when none). */
-	[SQ_GATE_LOOKUP] = "SELECT (SELECT reason FROM suppressions WHERE email_key = ?1), c.id,"
+	 * (NULL when unknown), then the state of purpose ?2 (NULLs when none). A known state
+	 * costs one probe of consent_state (and one of the small suppressions table); contacts
+	 * is probed only when there is no state. */
+	[SQ_GATE_LOOKUP] = "SELECT (SELECT reason FROM suppressions WHERE email_key = ?1),"
+			   " CASE WHEN s.contact_id IS NULL"
+			   " THEN (SELECT id FROM contacts WHERE email_key = ?1)"
+			   " ELSE s.contact_id END,"
 			   " s.contact_id, s.purpose, s.status, s.seq, s.event_id, s.updated_at,"
 			   " s.valid_until, s.notice_version"
 			   " FROM (SELECT 1) AS one"
-			   " LEFT JOIN contacts AS c ON c.email_key = ?1"
-			   " LEFT JOIN consent_state AS s ON s.contact_id = c.id AND s.purpose = ?2",
+			   " LEFT JOIN consent_state AS s ON s.email_key = ?1 AND s.purpose = ?2",
 	/* seq NULL: the rowid, max + 1, so the feed has no gaps even after a rollback */
 	[SQ_CHANGE_APPEND] = "INSERT INTO changes(" SQ_CHANGE_COLS ")"
 			     " VALUES(NULL, ?1, ?2, ?3, ?4, ?5)",
@@ -949,7 +960,7 @@ static int sq_pragmas(sqlite3 *db, const char *path, struct sk_errctx *err)
 			  "PRAGMA synchronous = FULL;"
 			  "PRAGMA secure_delete = ON;"
 			  "PRAGMA foreign_keys = ON;"
-			  "PRAGMA temp_store = MEMORY;",
+			  "PRAGMA temp_store = MEMORY;" SK_SQLITE_TUNING,
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		rc = sq_fail(db, rc, path, "setting pragmas", err);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "util/err.h"
 
@@ -60,16 +61,22 @@ int sk_random(void *p, size_t len)
 int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1])
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	uint8_t r[15];
+	struct timespec ts;
+	uint8_t r[9];
 	if (sk_random(r, sizeof(r)))
 		return SK_ERR_IO;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	out[0] = prefix[0];
 	out[1] = prefix[1];
-	/* 15 bytes = 120 bits = 24 groups of 5 bits */
-	for (int i = 0; i < 24; i++) {
+	/* 10 characters of milliseconds (50 bits), so that new ids sort after old ones and
+	 * land at the end of their B-trees; then 14 random characters (70 bits). */
+	for (int i = 9; i >= 0; i--, ms >>= 5)
+		out[2 + i] = b32[ms & 31];
+	for (int i = 0; i < 14; i++) {
 		int bit = i * 5, byte = bit / 8, off = bit % 8;
-		unsigned v = (unsigned)r[byte] << 8 | (byte + 1 < 15 ? r[byte + 1] : 0);
-		out[2 + i] = b32[(v >> (11 - off)) & 31];
+		unsigned v = (unsigned)r[byte] << 8 | (byte + 1 < 9 ? r[byte + 1] : 0);
+		out[12 + i] = b32[(v >> (11 - off)) & 31];
 	}
 	out[SK_ID_LEN] = '\0';
 	return 0;

@@ -11,7 +11,8 @@
 void sk_hex(const uint8_t *p, size_t len, char *out);
 /* Parses exactly 2 * len hex digits; returns 0 or SK_ERR_INVALID. */
 int sk_unhex(const char *s, uint8_t *out, size_t len);
-/* A random opaque id such as "c_k3x..." (15 random bytes, base32): prefix is two chars. */
+/* An opaque id such as "c_k3x...": a two-character prefix, 10 base32 characters of the time
+ * in milliseconds (ids sort by creation), 14 of randomness (70 bits). */
 int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1]);
 /* Copies at most outlen - 1 bytes and terminates; returns 0 or SK_ERR_TOO_LARGE when cut. */
 int sk_strlcpy(char *out, const char *s, size_t outlen);

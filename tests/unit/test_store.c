@@ -615,6 +615,11 @@ static void test_state(void **state)
 	struct states_seen ss = {0};
 
 	assert_int_equal(sk_store_state_get(s, a, "newsletter", &got), SK_ERR_NOT_FOUND);
+	/* a state needs its contact */
+	make_state(&st, a, "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), SK_ERR_STORAGE);
+	add_contact(s, a, 1);
+	add_contact(s, b, 2);
 	make_state(&st, b, "newsletter", "given", 1);
 	assert_int_equal(sk_store_state_put(s, &st), 0);
 	make_state(&st, a, "profiling", "refused", 2);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -119,6 +120,10 @@ static void hex_and_ids(void **state)
 	assert_int_equal(strlen(a), SK_ID_LEN);
 	assert_memory_equal(a, "c_", 2);
 	assert_string_not_equal(a, b);
+	/* later ids sort after earlier ones */
+	nanosleep(&(struct timespec){0, 3000000}, NULL);
+	assert_int_equal(sk_id_new("c_", b), 0);
+	assert_true(strcmp(a, b) < 0);
 }
 
 static void error_table_is_consistent(void **state)
