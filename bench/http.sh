@@ -226,7 +226,7 @@ s0=$(cpu_sample)
 sleep 1
 s1=$(cpu_sample)
 busy=$(printf '%s %s\n' "$s0" "$s1" |
-	awk '{ t = $4 - $2; printf "%.0f", t > 0 ? 100 * ($3 - $1) / t : 0 }')
+	awk '{ t = $4 - $2; printf "%.0f", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
 if [ "$warm" != 0 ]; then
 	run_wrk warm-samtycke "$sk_url" /v1/check "$warm"
 	run_wrk warm-nginx "$ng_url" /check.json "$warm"
