@@ -320,7 +320,8 @@ int main(int argc, char **argv)
 	       file_mib(dir, "samtycke.db") + file_mib(dir, "samtycke.db-wal"),
 	       file_mib(dir, "plain.db") + file_mib(dir, "plain.db-wal"));
 	printf("%-32s%.1f MiB\n", "peak RSS (whole process)", (double)ru.ru_maxrss / 1024.0);
-	printf("SQLite %s; samtycke: %s; plain SQLite: %s\n", sqlite3_libversion(), SK_SQLITE_TUNING,
-	       plain_tuned ? "the same (-t)" : "defaults (2 MiB page cache, no mmap)");
+	printf("SQLite %s\nsamtycke settings:     %s\nplain SQLite settings: %s\n",
+	       sqlite3_libversion(), SK_SQLITE_TUNING,
+	       plain_tuned ? "the same (-t)" : "SQLite's defaults (2 MiB page cache, no mmap)");
 	return 0;
 }

@@ -8,7 +8,9 @@
 # Usage: bench/http.sh [BUILD_DIR]
 # Environment (all optional): SK_BENCH_N (contacts, 100000), SK_BENCH_WRK_THREADS (2),
 #   SK_BENCH_CONNECTIONS (64), SK_BENCH_DURATION (10s), SK_BENCH_WARMUP (3s, 0 for none),
-#   SK_BENCH_SERVER_THREADS (2), SK_BENCH_NGINX_WORKERS (auto), SK_BENCH_VERBOSE (1: wrk output).
+#   SK_BENCH_SERVER_THREADS (2), SK_BENCH_NGINX_WORKERS (auto), SK_BENCH_NGINX_ACCESS_LOG (0;
+#   1 writes nginx's access log into the temporary directory, as samtycke always logs each
+#   request, to /dev/null here), SK_BENCH_VERBOSE (1: wrk output).
 set -eu
 
 build=${1:-build}
@@ -20,6 +22,7 @@ wd=${SK_BENCH_DURATION:-10s}
 warm=${SK_BENCH_WARMUP:-3s}
 st=${SK_BENCH_SERVER_THREADS:-2}
 nw=${SK_BENCH_NGINX_WORKERS:-auto}
+ng_log_on=${SK_BENCH_NGINX_ACCESS_LOG:-0}
 verbose=${SK_BENCH_VERBOSE:-0}
 lua=$root/bench/http-check.lua
 
@@ -125,6 +128,11 @@ printf '%s' "$body" >"$dir/nginx/www/check.json"
 chmod 755 "$dir/nginx" "$dir/nginx/www"
 chmod 644 "$dir/nginx/www/check.json"
 
+if [ "$ng_log_on" = 1 ]; then
+	ng_log="$dir/nginx/access.log"
+else
+	ng_log=off
+fi
 write_nginx_conf() { # PORT
 	cat >"$dir/nginx/nginx.conf" <<EOF
 # bench/http.sh: nginx for the comparison. worker_processes $nw: on this machine as many
@@ -136,7 +144,7 @@ pid $dir/nginx/nginx.pid;
 error_log $dir/nginx/error.log warn;
 events { worker_connections 1024; }
 http {
-	access_log off;
+	access_log $ng_log;
 	types { application/json json; }
 	default_type application/json;
 	sendfile on;
@@ -216,8 +224,15 @@ run_wrk() { # NAME URL PATH DURATION
 	fi
 }
 field() { # NAME KEY: a value of the SKBENCH line
-	sed -n "s/^SKBENCH .*[ ]$2=\([^ ]*\).*/\1/p" "$dir/wrk-$1.out" | head -n 1
+	sed -n "s/^SKBENCH.* $2=\([^ ]*\).*/\1/p" "$dir/wrk-$1.out" | head -n 1
 }
+
+# CPU time (user + system, clock ticks) that these processes and all their threads used.
+ticks() {
+	for p in "$@"; do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true; done |
+		awk '{ t += $12 + $13 } END { print t + 0 }'
+}
+hz=$(getconf CLK_TCK)
 
 # How busy the machine was, with both servers idle, over the second before the runs: other
 # work on these cores skews every figure.
@@ -231,8 +246,15 @@ if [ "$warm" != 0 ]; then
 	run_wrk warm-samtycke "$sk_url" /v1/check "$warm"
 	run_wrk warm-nginx "$ng_url" /check.json "$warm"
 fi
+c0=$(ticks "$sk_pid")
 run_wrk samtycke "$sk_url" /v1/check "$wd"
+c1=$(ticks "$sk_pid")
+ng_pids="$ng_pid $(ps -o pid= --ppid "$ng_pid" | tr '\n' ' ')"
+# shellcheck disable=SC2086 # a list of PIDs
+c2=$(ticks $ng_pids)
 run_wrk nginx "$ng_url" /check.json "$wd"
+# shellcheck disable=SC2086
+c3=$(ticks $ng_pids)
 sk_alive=yes
 kill -0 "$sk_pid" 2>/dev/null || sk_alive=NO
 
@@ -244,6 +266,10 @@ ng_rps=$(field nginx rps)
 if [ -z "$sk_rps" ] || [ -z "$ng_rps" ]; then
 	die "no figures in the wrk output (see SK_BENCH_VERBOSE=1)"
 fi
+us_per_req() { # TICKS_BEFORE TICKS_AFTER NAME
+	awk -v a="$1" -v b="$2" -v hz="$hz" -v r="$(field "$3" requests)" \
+		'BEGIN { printf "%.1f", (r > 0 ? (b - a) / hz * 1e6 / r : 0) }'
+}
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 
 printf 'bench/http: wrk -t%s -c%s -d%s, %s contacts, keep-alive\n' "$wt" "$wc" "$wd" "$n"
@@ -257,8 +283,11 @@ printf '%-26s%s x\n' "ratio (samtycke / nginx)" \
 printf '\n'
 printf 'samtycke: serve --threads %s --rate-limit 0; answer %s bytes (header+body); keep-alive %s\n' \
 	"$st" "$sk_size" "$sk_ka"
-printf 'nginx:    %s, worker_processes %s, access_log off; answer %s bytes; keep-alive %s\n' \
-	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" "$ng_size" "$ng_ka"
+printf 'nginx:    %s, worker_processes %s, access_log %s; answer %s bytes; keep-alive %s\n' \
+	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" \
+	"$([ "$ng_log" = off ] && echo off || echo 'to a file')" "$ng_size" "$ng_ka"
+printf 'server CPU per request (user+system): samtycke %s us, nginx %s us\n' \
+	"$(us_per_req "$c0" "$c1" samtycke)" "$(us_per_req "$c2" "$c3" nginx)"
 printf 'machine:  %s cores, %s; wrk and both servers share these cores\n' "$(nproc)" "$cpu"
 printf 'quiet:    CPUs %s%% busy in the second before the runs (servers idle); other work skews\n' \
 	"$busy"
