@@ -8,7 +8,7 @@ libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev"
 
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs clang libclang-rt-14-dev"
+	pkgs="$pkgs python3-aiosmtpd"
 fi
 
 # Test tools from npm (redocly, ajv), pinned by package-lock.json; never apt's npm.

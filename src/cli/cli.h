@@ -74,5 +74,6 @@ SK_CMD_DECL(sk_cmd_serve);
 SK_CMD_DECL(sk_cmd_keys_create);
 SK_CMD_DECL(sk_cmd_keys_list);
 SK_CMD_DECL(sk_cmd_keys_revoke);
+SK_CMD_DECL(sk_cmd_pending_expire);
 
 #endif

@@ -1,8 +1,11 @@
-/* cmd_suppress.c: samtycke suppress EMAIL, the list that outranks every consent. */
+/* cmd_suppress.c: samtycke suppress EMAIL (the list that outranks every consent) and
+ * pending expire (unconfirmed consents and the data only they held). */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/sktime.h"
 
 static const char *const reasons[] = {"erased", "bounced", "complained", "opted_out"};
 
@@ -30,5 +33,38 @@ int sk_cmd_suppress(struct sk_cli *cli, int argc, char **argv)
 		sk_cli_print_json(json_pack("{s:b,s:s}", "suppressed", 1, "reason", reason));
 	else
 		printf("suppressed (%s)\n", reason);
+	return SK_EXIT_OK;
+}
+
+/* samtycke pending expire: what the server does hourly, by hand. */
+int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"days", required_argument, NULL, 'd'}, {0}};
+	const struct sk_cmd *cmd = sk_cli_find("pending expire");
+	long days = 7, expired, deleted;
+	int c, done = 0, rc;
+	char *end;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c != 'd')
+			return sk_cli_usage(cmd);
+		days = strtol(optarg, &end, 10);
+		if (*end || days < 0 || days > 3650)
+			return sk_cli_usage(cmd);
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_pending_expire(cli->core, sk_time_now(), (int)days, &expired, &deleted,
+				    &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:I,s:I}", "expired", (json_int_t)expired,
+					    "contacts_deleted", (json_int_t)deleted));
+	else
+		printf("expired %ld unconfirmed consent%s; deleted %ld contact%s\n", expired,
+		       expired == 1 ? "" : "s", deleted, deleted == 1 ? "" : "s");
 	return SK_EXIT_OK;
 }

@@ -50,12 +50,22 @@ static const struct sk_cmd commands[] = {
 	 "Rebuild the consent state from the ledger and report every difference from the stored "
 	 "state; with --check only report. Exit 1 when differences were found."},
 	{"serve", sk_cmd_serve, "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] "
-	 "[--rate-limit PER_SECOND]",
+	 "[--rate-limit PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] "
+	 "[--smtp-url smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] "
+	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N]",
 	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
 	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
 	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
 	 "key. Prints 'listening on http://HOST:PORT' when ready and one access-log line per request "
-	 "on stderr. SIGTERM or SIGINT stop it after in-flight requests; SIGHUP reloads the policy."},
+	 "on stderr. SIGTERM or SIGINT stop it after in-flight requests; SIGHUP reloads the policy. "
+	 "Forms (docs/forms.md): --form-rate-limit (default 10) posts per minute per address; "
+	 "double opt-in mails go through --smtp-url from --mail-from (password in "
+	 "$SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) that hold "
+	 "--confirm-days (default 7); consents unconfirmed after --pending-days (default 7, 0 "
+	 "never) expire hourly."},
+	{"pending expire", sk_cmd_pending_expire, "[--days N]",
+	 "Expire consents left unconfirmed (double opt-in) for more than N days (default 7) and "
+	 "delete the personal data of contacts that have nothing else."},
 	{"keys create", sk_cmd_keys_create, "--name NAME --scope SCOPES",
 	 "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. The key is "
 	 "printed alone on stdout, once; only its hash is stored."},

@@ -231,7 +231,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	if (req->action == SK_ACT_GIVE) {
 		if (ev.occurred_at == 0 || ev.source[0] == '\0')
 			ev.flags |= SK_EV_UNVERIFIED;
-		else if (p->double_opt_in)
+		else if (p->double_opt_in || req->double_opt_in)
 			ev.flags |= SK_EV_DOUBLE_OPT_IN;
 	}
 	if ((req->action == SK_ACT_GIVE && !(ev.flags & SK_EV_UNVERIFIED)) ||

@@ -172,6 +172,15 @@ int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_K
 	return 0;
 }
 
+int sk__copy_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct sk_event_rec *out = arg;
+	*out = *ev;
+	out->evidence = NULL;
+	out->evidence_len = 0;
+	return 0;
+}
+
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err)
 {
 	uint8_t key[SK_HASH_LEN];

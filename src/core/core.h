@@ -127,6 +127,7 @@ struct sk_consent_req {
 	int64_t occurred_at;        /* 0: unknown (now for live methods; unverified for imports) */
 	const char *actor;
 	const char *evidence_json;  /* sealed with the contact's data key; NULL for none */
+	int double_opt_in;          /* pending until confirmed, whatever the purpose says */
 };
 
 /* Appends one event to the ledger (hash-chained), updates the state and the change feed, in
@@ -163,6 +164,19 @@ struct sk_proof {
 void sk_proof_reset(struct sk_proof *p);
 int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,
 		     struct sk_proof *out, struct sk_errctx *err);
+
+/* ---- double opt-in (core/pending.c) ---- */
+
+/* Confirms every pending consent of contact_id set by ledger events first_seq..last_seq (one
+ * form submission); *nconfirmed gets how many were still pending. */
+int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_seq,
+		       int64_t last_seq, const char *evidence_json, int *nconfirmed,
+		       struct sk_errctx *err);
+/* Expires consents left pending for more than days, and deletes the personal data of each
+ * contact that has nothing else (no consent given, refused or withdrawn); the ledger keeps
+ * its events, sealed with a key that no longer exists. */
+int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, long *ndeleted,
+		      struct sk_errctx *err);
 
 /* ---- the gate (core/gate.c) ---- */
 

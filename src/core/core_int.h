@@ -27,6 +27,8 @@ int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t k
 /* Seals and stores one field of a contact. */
 int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[SK_VAULT_KEY_LEN],
 		    const char *name, const char *value, struct sk_errctx *err);
+/* A sk_event_cb that copies the event into arg (a struct sk_event_rec), evidence left out. */
+int sk__copy_event(void *arg, const struct sk_event_rec *ev);
 /* Loads the newest policy from the store into c (no-op when none is applied). */
 int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
 

@@ -216,6 +216,21 @@ int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, l
 		sk__store_err(err, rc, "reading the ledger");
 		goto out;
 	}
+	/* States of contacts whose personal data was deleted are gone with them by design. */
+	size_t kept = 0;
+	for (size_t i = 0; !rc && i < r.n; i++) {
+		struct sk_contact_rec ct;
+		int e = sk_store_contact_by_id(c->store, r.st[i].contact_id, &ct);
+		if (e == 0 && sk_status_from_name(r.st[i].status) != SK_ST_UNKNOWN)
+			r.st[kept++] = r.st[i];
+		else if (e && e != SK_ERR_NOT_FOUND)
+			rc = e;
+	}
+	r.n = kept;
+	if (rc) {
+		sk__store_err(err, rc, "reading contacts");
+		goto out;
+	}
 	qsort(r.st, r.n, sizeof(*r.st), state_cmp);
 	rc = sk_store_state_each(c->store, NULL, compare_state, &x);
 	for (; !rc && x.i < r.n; x.i++)

@@ -1,6 +1,7 @@
 /* policy.c: reads the YAML policy file into struct sk_policy. libyaml's events become a small
  * tree of nodes that remember their lines; the tree is then validated key by key, so that each
- * error names the file, the line and the key path. Also the field value checks and lookups. */
+ * error names the file, the line and the key path. Also the field value checks and lookups of
+ * purposes, fields and forms. */
 #include "core/policy.h"
 
 #include <stdarg.h>
@@ -20,6 +21,11 @@
 #define MAX_PURPOSES 200
 #define MAX_FIELDS 200
 #define MAX_ID 63
+#define MAX_FORMS 100
+#define MAX_FORM_FIELDS 64
+#define MAX_FORM_CONSENTS 32
+#define MAX_FORM_ORIGINS 16
+#define MAX_HOST 253
 
 static const char *const lang_names[] = {"sv", "en", NULL};
 static const char *const basis_names[] = {"consent", "legitimate_interest", "contract",
@@ -405,6 +411,12 @@ static int check_id(struct pctx *c, const struct node *k)
 
 /* --- the policy ---------------------------------------------------------------------------- */
 
+/* "https://" or "http://" followed by something. */
+static int http_url_ok(const char *u)
+{
+	return (strncmp(u, "https://", 8) == 0 && u[8]) || (strncmp(u, "http://", 7) == 0 && u[7]);
+}
+
 static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p)
 {
 	static const char *const keys[] = {"name", "contact", "address", "privacy_policy_url",
@@ -418,8 +430,7 @@ static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p
 	    (map_get(org, "jurisdiction") &&
 	     (rc = get_str(c, org, "jurisdiction", &p->org_jurisdiction))))
 		return rc;
-	const char *u = p->org_privacy_url;
-	if ((strncmp(u, "https://", 8) != 0 || !u[8]) && (strncmp(u, "http://", 7) != 0 || !u[7]))
+	if (!http_url_ok(p->org_privacy_url))
 		return bad(c, map_get(org, "privacy_policy_url"),
 			   "expected a URL starting with https:// or http://");
 	return 0;
@@ -551,10 +562,258 @@ static int parse_purposes(struct pctx *c, const struct node *purposes, struct sk
 	return 0;
 }
 
+/* --- forms --------------------------------------------------------------------------------- */
+
+/* Keys that would make a consent option pre-ticked; named in their own message. */
+static const char *const preticked_keys[] = {"pre_ticked", "checked", "default", "selected", NULL};
+
+#define NEVER_PRETICKED \
+	"consent options are never pre-ticked and are always worded with the purpose's notice text"
+
+/* An optional URL such as success_url: http(s), with no spaces or control characters (it ends
+ * up in a Location header). *out stays NULL when the key is absent. */
+static int get_url(struct pctx *c, const struct node *map, const char *key, char **out)
+{
+	if (!map_get(map, key))
+		return 0;
+	int rc = get_str(c, map, key, out);
+	if (rc)
+		return rc;
+	int ok = http_url_ok(*out);
+	for (const unsigned char *u = (const unsigned char *)*out; ok && *u; u++)
+		ok = *u > 0x20 && *u != 0x7f;
+	if (!ok)
+		return bad(c, map_get(map, key), "expected a URL starting with https:// or http://, "
+			   "without spaces or control characters");
+	return 0;
+}
+
+/* An origin as browsers send it: scheme "://" host [":" port], lowercase, without the default
+ * port, path or trailing slash. Returns NULL when s is one, else what is wrong. */
+static const char *origin_problem(const char *s)
+{
+	static const char *const shape = "expected an origin such as https://www.example.com: "
+		"https:// or http://, a host and an optional port, nothing else";
+	int https = strncmp(s, "https://", 8) == 0;
+	if (!https && strncmp(s, "http://", 7) != 0)
+		return shape;
+	const char *h = s + (https ? 8 : 7), *e = h;
+	if (*h == '[') { /* an IPv6 literal */
+		e = h + 1 + strspn(h + 1, "0123456789abcdef:.");
+		if (*e != ']' || e - h < 3)
+			return shape;
+		e++;
+	} else {
+		size_t label = 0;
+		for (; *e && *e != ':' && *e != '/'; e++) {
+			if (*e >= 'A' && *e <= 'Z')
+				return "write the host in lowercase, as browsers send it";
+			if (*e == '.') {
+				if (label == 0 || e[-1] == '-')
+					return shape;
+				label = 0;
+			} else if ((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9') ||
+				   (*e == '-' && label > 0)) {
+				if (++label > 63)
+					return shape;
+			} else {
+				return shape;
+			}
+		}
+		if (label == 0 || e[-1] == '-')
+			return shape;
+	}
+	if (e - h > MAX_HOST)
+		return shape;
+	if (*e == ':') {
+		size_t n = strspn(e + 1, "0123456789");
+		long port = n >= 1 && n <= 5 && e[1] != '0' ? strtol(e + 1, NULL, 10) : 0;
+		if (port < 1 || port > 65535)
+			return "expected a port from 1 to 65535 after ':'";
+		if (port == (https ? 443 : 80))
+			return "leave out the default port, as browsers do in the Origin header";
+		e += 1 + n;
+	}
+	if (*e == '/')
+		return "an origin has no path and no trailing slash: scheme, host and port only";
+	return *e ? shape : NULL;
+}
+
+static int parse_form_fields(struct pctx *c, const struct node *fields, struct sk_policy *p,
+			     struct sk_form *f)
+{
+	static const char *const keys[] = {"required", NULL};
+	if (fields->nkids / 2 > MAX_FORM_FIELDS)
+		return bad(c, fields, "more than %d fields", MAX_FORM_FIELDS);
+	if (fields->nkids && !(f->fields = sk_calloc(fields->nkids / 2, sizeof(*f->fields))))
+		return nomem(c);
+	for (size_t i = 0; i < fields->nkids; i += 2) {
+		const struct node *k = fields->kids[i], *v = fields->kids[i + 1], *req;
+		struct sk_form_field *ff = &f->fields[f->nfields++];
+		int rc;
+		if (!sk_policy_field(p, k->str))
+			return bad(c, k, "not a declared field; declare it under fields");
+		if (!(ff->name = sk_strdup(k->str)))
+			return nomem(c);
+		if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)) ||
+		    (rc = get_bool(c, v, "required", &ff->required)))
+			return rc;
+		if (strcmp(k->str, "email") == 0) {
+			if ((req = map_get(v, "required")) && !ff->required)
+				return bad(c, req, "the email field is always required: it identifies "
+					   "the contact");
+			ff->required = 1;
+		}
+	}
+	if (!map_get(fields, "email"))
+		return missing(c, fields, "email");
+	return 0;
+}
+
+static int parse_form_consent(struct pctx *c, const struct node *v, struct sk_policy *p,
+			      struct sk_form *f, struct sk_form_consent *fc)
+{
+	const struct node *pn, *dn;
+	int rc;
+	if ((rc = want(c, v, NODE_MAP)))
+		return rc;
+	for (size_t i = 0; i < v->nkids; i += 2) {
+		const char *key = v->kids[i]->str;
+		if (strcmp(key, "purpose") == 0 || strcmp(key, "double_opt_in") == 0)
+			continue;
+		for (const char *const *t = preticked_keys; *t; t++)
+			if (strcmp(*t, key) == 0)
+				return bad(c, v->kids[i], "not allowed: " NEVER_PRETICKED);
+		return bad(c, v->kids[i], "unknown key; a consent option has only purpose and "
+			   "double_opt_in: " NEVER_PRETICKED);
+	}
+	if ((rc = get_node(c, v, "purpose", 1, NODE_SCALAR, &pn)))
+		return rc;
+	const struct sk_purpose *pu = sk_policy_purpose(p, pn->str);
+	if (!pu)
+		return bad(c, pn, "not a defined purpose; define it under purposes");
+	if (pu->basis != SK_BASIS_CONSENT)
+		return bad(c, pn, "the purpose is on legal basis %s; only purposes on legal basis "
+			   "consent are asked for on a form", sk_basis_name(pu->basis));
+	for (size_t i = 0; i < f->nconsents; i++)
+		if (strcmp(f->consents[i].purpose, pn->str) == 0)
+			return bad(c, pn, "purpose listed twice in this form");
+	if (!(fc->purpose = sk_strdup(pn->str)))
+		return nomem(c);
+	f->nconsents++;
+	/* A form may add double opt-in to a purpose, never take it away. */
+	fc->double_opt_in = pu->double_opt_in;
+	if ((rc = get_bool(c, v, "double_opt_in", &fc->double_opt_in)))
+		return rc;
+	if ((dn = map_get(v, "double_opt_in")) && pu->double_opt_in && !fc->double_opt_in)
+		return bad(c, dn, "the purpose %s requires double opt-in", pu->id);
+	return 0;
+}
+
+static int parse_form_consents(struct pctx *c, const struct node *list, struct sk_policy *p,
+			       struct sk_form *f)
+{
+	if (list->nkids == 0)
+		return bad(c, list, "expected at least one consent option");
+	if (list->nkids > MAX_FORM_CONSENTS)
+		return bad(c, list, "more than %d consent options", MAX_FORM_CONSENTS);
+	if (!(f->consents = sk_calloc(list->nkids, sizeof(*f->consents))))
+		return nomem(c);
+	for (size_t i = 0; i < list->nkids; i++) {
+		int rc = parse_form_consent(c, list->kids[i], p, f, &f->consents[f->nconsents]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_form_origins(struct pctx *c, const struct node *list, struct sk_form *f)
+{
+	if (list->nkids > MAX_FORM_ORIGINS)
+		return bad(c, list, "more than %d origins", MAX_FORM_ORIGINS);
+	if (list->nkids && !(f->origins = sk_calloc(list->nkids, sizeof(*f->origins))))
+		return nomem(c);
+	for (size_t i = 0; i < list->nkids; i++) {
+		const struct node *n = list->kids[i];
+		const char *why;
+		int rc = want(c, n, NODE_SCALAR);
+		if (rc)
+			return rc;
+		if ((why = origin_problem(n->str)))
+			return bad(c, n, "%s", why);
+		if (sk_form_origin_allowed(f, n->str))
+			return bad(c, n, "listed twice");
+		if (!(f->origins[f->norigins] = sk_strdup(n->str)))
+			return nomem(c);
+		f->norigins++;
+	}
+	return 0;
+}
+
+/* Minimisation: each field of the form is listed by one of the form's consent purposes. */
+static int check_form_minimal(struct pctx *c, const struct node *fields,
+			      const struct sk_policy *p, const struct sk_form *f)
+{
+	for (size_t i = 0; i < f->nfields; i++) {
+		int needed = 0;
+		for (size_t j = 0; !needed && j < f->nconsents; j++) {
+			const struct sk_purpose *pu = sk_policy_purpose(p, f->consents[j].purpose);
+			for (size_t k = 0; !needed && k < pu->nfields; k++)
+				needed = strcmp(pu->fields[k], f->fields[i].name) == 0;
+		}
+		if (!needed)
+			return bad(c, fields->kids[2 * i], "no consent purpose of this form needs it "
+				   "(minimisation); ask only for fields that a purpose on this form "
+				   "lists");
+	}
+	return 0;
+}
+
+static int parse_form(struct pctx *c, const struct node *v, struct sk_policy *p, struct sk_form *f)
+{
+	static const char *const keys[] = {"title", "fields", "consents", "success_url",
+					   "error_url", "allowed_origins", NULL};
+	const struct node *fields, *consents, *origins;
+	int rc;
+	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)) ||
+	    (rc = get_texts(c, v, "title", 1, f->title)) ||
+	    (rc = get_node(c, v, "fields", 1, NODE_MAP, &fields)) ||
+	    (rc = parse_form_fields(c, fields, p, f)) ||
+	    (rc = get_node(c, v, "consents", 1, NODE_SEQ, &consents)) ||
+	    (rc = parse_form_consents(c, consents, p, f)) ||
+	    (rc = check_form_minimal(c, fields, p, f)) ||
+	    (rc = get_url(c, v, "success_url", &f->success_url)) ||
+	    (rc = get_url(c, v, "error_url", &f->error_url)) ||
+	    (rc = get_node(c, v, "allowed_origins", 0, NODE_SEQ, &origins)) ||
+	    (origins && (rc = parse_form_origins(c, origins, f))))
+		return rc;
+	return 0;
+}
+
+static int parse_forms(struct pctx *c, const struct node *forms, struct sk_policy *p)
+{
+	if (forms->nkids / 2 > MAX_FORMS)
+		return bad(c, forms, "more than %d forms", MAX_FORMS);
+	if (forms->nkids && !(p->forms = sk_calloc(forms->nkids / 2, sizeof(*p->forms))))
+		return nomem(c);
+	for (size_t i = 0; i < forms->nkids; i += 2) {
+		const struct node *k = forms->kids[i];
+		struct sk_form *f = &p->forms[p->nforms++];
+		int rc = check_id(c, k);
+		if (rc)
+			return rc;
+		if (!(f->id = sk_strdup(k->str)))
+			return nomem(c);
+		if ((rc = parse_form(c, forms->kids[i + 1], p, f)))
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
-	static const char *const keys[] = {"organisation", "fields", "purposes", NULL};
-	const struct node *org, *fields, *purposes;
+	static const char *const keys[] = {"organisation", "fields", "purposes", "forms", NULL};
+	const struct node *org, *fields, *purposes, *forms;
 	int rc;
 	if ((rc = check_keys(c, root, keys)) ||
 	    (rc = get_node(c, root, "organisation", 1, NODE_MAP, &org)) ||
@@ -568,6 +827,9 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 		if (!sk_policy_field_needed(p, p->fields[i].name))
 			return bad(c, fields->kids[2 * i], "not needed by any purpose; declare only "
 				   "the fields that a purpose needs");
+	if ((rc = get_node(c, root, "forms", 0, NODE_MAP, &forms)) ||
+	    (forms && (rc = parse_forms(c, forms, p))))
+		return rc;
 	return 0;
 }
 
@@ -627,6 +889,24 @@ void sk_policy_free(struct sk_policy *p)
 		sk_free(pu->fields);
 	}
 	sk_free(p->purposes);
+	for (size_t i = 0; i < p->nforms; i++) {
+		struct sk_form *f = &p->forms[i];
+		sk_free(f->id);
+		for (int l = 0; l < SK_NLANG; l++)
+			sk_free(f->title[l]);
+		for (size_t j = 0; j < f->nfields; j++)
+			sk_free(f->fields[j].name);
+		sk_free(f->fields);
+		for (size_t j = 0; j < f->nconsents; j++)
+			sk_free(f->consents[j].purpose);
+		sk_free(f->consents);
+		sk_free(f->success_url);
+		sk_free(f->error_url);
+		for (size_t j = 0; j < f->norigins; j++)
+			sk_free(f->origins[j]);
+		sk_free(f->origins);
+	}
+	sk_free(p->forms);
 	sk_free(p);
 }
 
@@ -665,6 +945,46 @@ int sk_policy_field_needed(const struct sk_policy *p, const char *name)
 		for (size_t j = 0; j < p->purposes[i].nfields; j++)
 			if (strcmp(p->purposes[i].fields[j], name) == 0)
 				return 1;
+	return 0;
+}
+
+const struct sk_form *sk_policy_form(const struct sk_policy *p, const char *id)
+{
+	if (!p || !id)
+		return NULL;
+	for (size_t i = 0; i < p->nforms; i++)
+		if (strcmp(p->forms[i].id, id) == 0)
+			return &p->forms[i];
+	return NULL;
+}
+
+const struct sk_form_field *sk_form_field(const struct sk_form *f, const char *name)
+{
+	if (!f || !name)
+		return NULL;
+	for (size_t i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return &f->fields[i];
+	return NULL;
+}
+
+const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const char *purpose)
+{
+	if (!f || !purpose)
+		return NULL;
+	for (size_t i = 0; i < f->nconsents; i++)
+		if (strcmp(f->consents[i].purpose, purpose) == 0)
+			return &f->consents[i];
+	return NULL;
+}
+
+int sk_form_origin_allowed(const struct sk_form *f, const char *origin)
+{
+	if (!f || !origin)
+		return 0;
+	for (size_t i = 0; i < f->norigins; i++)
+		if (strcmp(f->origins[i], origin) == 0)
+			return 1;
 	return 0;
 }
 

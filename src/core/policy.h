@@ -45,6 +45,32 @@ struct sk_purpose {
 	int notice_version;            /* current version; filled from the store, 0 until then */
 };
 
+/* A form field: a declared contact field the form asks for. */
+struct sk_form_field {
+	char *name;          /* a declared field that one of the form's consent purposes needs */
+	int required;        /* 1: a submission without it is refused; always 1 for email */
+};
+
+/* A consent option on a form: never pre-ticked, worded with the purpose's notice text. */
+struct sk_form_consent {
+	char *purpose;       /* a purpose on legal basis consent */
+	int double_opt_in;   /* 1: pending until confirmed; always 1 when the purpose requires it */
+};
+
+/* A web form, declared in the policy under forms:. */
+struct sk_form {
+	char *id;            /* [a-z][a-z0-9_]*, at most 63 chars */
+	char *title[SK_NLANG];
+	struct sk_form_field *fields;      /* in file order; always holds email */
+	size_t nfields;
+	struct sk_form_consent *consents;  /* in file order; at least one */
+	size_t nconsents;
+	char *success_url;   /* http(s) URL, NULL when absent */
+	char *error_url;     /* http(s) URL, NULL when absent */
+	char **origins;      /* "https://host[:port]" or "http://host[:port]", lowercase */
+	size_t norigins;
+};
+
 struct sk_policy {
 	char *org_name;
 	char *org_contact;
@@ -56,6 +82,8 @@ struct sk_policy {
 	size_t nfields;
 	struct sk_purpose *purposes;
 	size_t npurposes;
+	struct sk_form *forms;  /* optional; none when the file has no forms: */
+	size_t nforms;
 };
 
 /* Parses and validates a policy document. Errors name the file, line and key:
@@ -70,6 +98,12 @@ struct sk_purpose *sk_policy_purpose_mut(struct sk_policy *p, const char *id);
 const struct sk_field_def *sk_policy_field(const struct sk_policy *p, const char *name);
 /* 1 when some purpose needs the field (minimisation: only such fields may be stored). */
 int sk_policy_field_needed(const struct sk_policy *p, const char *name);
+const struct sk_form *sk_policy_form(const struct sk_policy *p, const char *id);
+/* The form's entry for a field or a purpose; NULL when the form does not ask for it. */
+const struct sk_form_field *sk_form_field(const struct sk_form *f, const char *name);
+const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const char *purpose);
+/* 1 when origin (an Origin header's value) is exactly one of the form's allowed_origins. */
+int sk_form_origin_allowed(const struct sk_form *f, const char *origin);
 /* Checks a value against the field's type; the message names the field, never the value. */
 int sk_policy_field_validate(const struct sk_field_def *f, const char *value,
 			     struct sk_errctx *err);

@@ -8,18 +8,6 @@
 
 #include "util/sktime.h"
 
-struct find_ctx {
-	struct sk_event_rec ev;
-};
-
-static int copy_event(void *arg, const struct sk_event_rec *ev)
-{
-	struct find_ctx *f = arg;
-	f->ev = *ev;
-	f->ev.evidence = NULL;
-	return 0;
-}
-
 static json_t *purpose_json(const struct sk_purpose *p, const struct sk_event_rec *ev, int lang)
 {
 	char until[SK_TIME_STRLEN], termination[256];
@@ -45,13 +33,15 @@ static json_t *purpose_json(const struct sk_purpose *p, const struct sk_event_re
 
 int sk_receipt(struct sk_core *c, const char *event_id, json_t **out, struct sk_errctx *err)
 {
-	struct find_ctx f;
+	struct {
+		struct sk_event_rec ev;
+	} f;
 	char method[300];
 	int rc;
 
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
-	rc = sk_store_ledger_get(c->store, event_id, copy_event, &f);
+	rc = sk_store_ledger_get(c->store, event_id, sk__copy_event, &f.ev);
 	if (rc == SK_ERR_NOT_FOUND)
 		return sk_errf(err, rc, "no consent event has this id");
 	if (rc)

@@ -6,6 +6,7 @@
 
 struct sk_errctx;
 struct sk_vault;
+struct sk_mail_config;
 
 struct sk_server_config {
 	const char *db;            /* each worker thread opens its own connection */
@@ -15,6 +16,12 @@ struct sk_server_config {
 	unsigned timeout;          /* seconds a client may stay silent */
 	double rate_limit;         /* requests per second per key; 0: off */
 	size_t max_body;           /* bytes */
+	/* forms (docs/forms.md) */
+	const struct sk_mail_config *mail; /* NULL: no mail, so no double opt-in */
+	const char *public_url;    /* base of links in mails; NULL: http://LISTEN */
+	double form_rate;          /* form posts per minute per IP; 0: off */
+	int confirm_days;          /* how long a confirmation link holds */
+	int pending_days;          /* unconfirmed consents expire after this; 0: never */
 };
 
 /* Serves until SIGTERM or SIGINT, then lets in-flight requests finish and closes the

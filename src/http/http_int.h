@@ -19,7 +19,7 @@ struct sk_req {
 	struct MHD_Connection *conn;
 	const char *method;
 	const struct sk_route *route;
-	char param[128];           /* the {id} of the path, when the route has one */
+	char param[256];           /* the {id} of the path, when the route has one */
 	struct sk_buf body;
 	int too_large;
 	size_t received;           /* body bytes read, kept or not */
@@ -31,6 +31,10 @@ struct sk_req {
 	char *reply;               /* owned until handed to libmicrohttpd */
 	size_t reply_len;
 	char allow[64];            /* Allow header for 405 */
+	const char *content_type;  /* NULL: application/json */
+	char location[1024];       /* Location header for redirects, "" for none */
+	char cors_origin[256];     /* Access-Control-Allow-Origin, "" for none */
+	char ip[64];               /* the client's address (evidence and per-IP limits only) */
 	int retry_after;           /* seconds, for 429 */
 	int64_t start_ns;
 };
@@ -41,6 +45,11 @@ struct sk_route {
 	const char *scope;         /* NULL: no key needed */
 	int (*handler)(struct sk_req *r);
 };
+
+/* The running server's configuration. */
+const struct sk_server_config *sk_server_cfg(void);
+/* Token bucket: 0 when key may go on, else the seconds to wait. rate per second; 0: off. */
+int sk_rate_take(const char *key, double rate, double burst);
 
 extern const struct sk_route sk_routes[];
 extern const size_t sk_nroutes;
@@ -79,5 +88,10 @@ int sk_h_check(struct sk_req *r);
 int sk_h_check_bulk(struct sk_req *r);
 int sk_h_changes(struct sk_req *r);
 int sk_h_audit(struct sk_req *r);
+int sk_h_form_page(struct sk_req *r);
+int sk_h_form_post(struct sk_req *r);
+int sk_h_form_preflight(struct sk_req *r);
+int sk_h_confirm_page(struct sk_req *r);
+int sk_h_confirm_post(struct sk_req *r);
 
 #endif

@@ -16,6 +16,12 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/v1/check", "read", sk_h_check_bulk},
 	{"GET", "/v1/changes", "read", sk_h_changes},
 	{"GET", "/v1/audit/verify", "read", sk_h_audit},
+	/* public web forms and double opt-in (docs/forms.md) */
+	{"GET", "/f/{id}", NULL, sk_h_form_page},
+	{"POST", "/f/{id}", NULL, sk_h_form_post},
+	{"OPTIONS", "/f/{id}", NULL, sk_h_form_preflight},
+	{"GET", "/f/confirm/{token}", NULL, sk_h_confirm_page},
+	{"POST", "/f/confirm/{token}", NULL, sk_h_confirm_post},
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);

@@ -75,12 +75,12 @@ static void workers_close(void)
 	}
 }
 
-/* ---- rate limits: a token bucket per key, burst of twice the rate ---- */
+/* ---- rate limits: token buckets per API key and per client address ---- */
 
 #define BUCKETS 1024
 
 struct bucket {
-	char key_id[SK_ID_LEN + 1];
+	char key[72];               /* an API key id, or "ip:" and an address */
 	double tokens;
 	double at;
 };
@@ -95,29 +95,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* 0 when the request may go on; otherwise the seconds to wait. */
-static int rate_take(const char *key_id)
+const struct sk_server_config *sk_server_cfg(void)
 {
-	double rate = config->rate_limit, burst = 2 * rate, t = now_s();
+	return config;
+}
+
+int sk_rate_take(const char *key, double rate, double burst)
+{
+	double t = now_s();
 	int wait = 0;
 	if (rate <= 0)
 		return 0;
 	size_t h = 5381;
-	for (const char *p = key_id; *p; p++)
+	for (const char *p = key; *p; p++)
 		h = h * 33 + (unsigned char)*p;
 	pthread_mutex_lock(&buckets_lock);
 	struct bucket *b = NULL;
 	for (size_t i = 0; i < BUCKETS; i++) {
 		struct bucket *c = &buckets[(h + i) % BUCKETS];
-		if (!c->key_id[0] || strcmp(c->key_id, key_id) == 0) {
+		if (!c->key[0] || strcmp(c->key, key) == 0) {
 			b = c;
 			break;
 		}
 	}
-	if (!b) /* more keys than buckets: share the last probed one */
+	if (!b) /* more keys than buckets: share the first probed one */
 		b = &buckets[h % BUCKETS];
-	if (strcmp(b->key_id, key_id) != 0) {
-		sk_strlcpy(b->key_id, key_id, sizeof(b->key_id));
+	if (strcmp(b->key, key) != 0) {
+		sk_strlcpy(b->key, key, sizeof(b->key));
 		b->tokens = burst;
 		b->at = t;
 	}
@@ -233,7 +237,7 @@ static int authenticate(struct sk_req *r)
 	if (!sk_key_has_scope(&r->key, r->route->scope))
 		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this route needs the '%s' scope",
 			       r->route->scope);
-	if ((r->retry_after = rate_take(r->key.id)))
+	if ((r->retry_after = sk_rate_take(r->key.id, config->rate_limit, 2 * config->rate_limit)))
 		return sk_errf(&r->err, SK_ERR_RATE_LIMITED, "more than %g requests per second; "
 			       "retry after %d s", config->rate_limit, r->retry_after);
 	return 0;
@@ -247,11 +251,11 @@ static int dispatch(struct sk_req *r, const char *url)
 			       config->max_body);
 	if ((rc = route_find(r, url)))
 		return rc;
-	if (!r->route->scope)
+	if (!r->route->scope && r->route->handler == sk_h_healthz)
 		return r->route->handler(r);
 	if (!(r->core = worker_core(&r->err)))
 		return r->err.code ? r->err.code : SK_ERR_STORAGE;
-	if ((rc = authenticate(r)))
+	if (r->route->scope && (rc = authenticate(r)))
 		return rc;
 	return r->route->handler(r);
 }
@@ -265,6 +269,18 @@ static int64_t mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -282,6 +298,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->conn = conn;
 		r->method = method;
+		client_ip(conn, r->ip, sizeof(r->ip));
 		r->start_ns = mono_ns();
 		sk_buf_init(&r->body, config->max_body);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -316,7 +333,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!resp)
 		return MHD_NO;
 	r->reply = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
+	if (r->location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->cors_origin[0]) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+		MHD_add_response_header(resp, "Vary", "Origin");
+		if (strcmp(r->method, "OPTIONS") == 0) {
+			MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST");
+			MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
+			MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+		}
+	}
+	if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0) {
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; style-src 'unsafe-inline'; "
+					"frame-ancestors 'self'");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	}
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->status == MHD_HTTP_TOO_MANY_REQUESTS) {
@@ -349,6 +385,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	sk_free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&inflight, 1);
+}
+
+/* ---- maintenance: unconfirmed consents expire (docs/forms.md) ---- */
+
+#define MAINTENANCE_EVERY 3600
+
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
+static int stopping;
+
+static void *maintenance(void *arg)
+{
+	(void)arg;
+	struct sk_errctx err;
+	for (;;) {
+		struct sk_core *core = worker_core(&err);
+		long expired = 0, deleted = 0;
+		if (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
+					       &deleted, &err))
+			fprintf(stderr, "samtycke: pending expiry failed: %s\n", err.msg);
+		else if (expired)
+			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
+				"contacts\n", expired, deleted);
+		pthread_mutex_lock(&stop_lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += MAINTENANCE_EVERY;
+		while (!stopping && pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == 0)
+			;
+		int done = stopping;
+		pthread_mutex_unlock(&stop_lock);
+		if (done)
+			return NULL;
+	}
 }
 
 /* ---- start and stop ---- */
@@ -425,6 +495,9 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
 	       info ? info->port : 0);
 	fflush(stdout);
+	pthread_t maint;
+	int have_maint = cfg->pending_days > 0 &&
+			 pthread_create(&maint, NULL, maintenance, NULL) == 0;
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -440,6 +513,13 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * cfg->timeout; waited++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	MHD_stop_daemon(d);
+	if (have_maint) {
+		pthread_mutex_lock(&stop_lock);
+		stopping = 1;
+		pthread_cond_signal(&stop_cond);
+		pthread_mutex_unlock(&stop_lock);
+		pthread_join(maint, NULL);
+	}
 	workers_close();
 	return 0;
 }

@@ -117,6 +117,7 @@ enum sq_stmt {
 	SQ_IDEM_GET,
 	SQ_IDEM_PUT,
 	SQ_IDEM_PURGE,
+	SQ_CONTACT_DELETE,
 	SQ_NSTMT
 };
 
@@ -206,6 +207,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_IDEM_PUT] = "INSERT INTO idempotency(key_id, idem_key, request_hash, status, body,"
 			" created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[SQ_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at < ?1",
+	/* fields, data key and states go by ON DELETE CASCADE */
+	[SQ_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
 };
 
 struct sq_store {
@@ -909,6 +912,26 @@ static int sq_idem_purge(struct sk_store *s, int64_t before)
 	if (sqlite3_bind_int64(st, 1, before))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+static int sq_contact_delete(struct sk_store *s, const char *id)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_DELETE);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	return rc;
+}
+
+static int sq_checkpoint(struct sk_store *s)
+{
+	int rc = sqlite3_wal_checkpoint_v2(((struct sq_store *)s)->db, NULL,
+					   SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_code(rc);
 }
 
 static void sq_close(struct sk_store *s)

@@ -194,7 +194,11 @@ typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 	X(idem_get, (struct sk_store * s, const char *key_id, const char *idem_key,             \
 		     struct sk_idem_rec *out), (s, key_id, idem_key, out))                      \
 	X(idem_put, (struct sk_store * s, const struct sk_idem_rec *r), (s, r))                 \
-	X(idem_purge, (struct sk_store * s, int64_t before), (s, before))
+	X(idem_purge, (struct sk_store * s, int64_t before), (s, before))                       \
+	/* Deletes a contact with its fields, data key and states; the ledger stays. */       \
+	X(contact_delete, (struct sk_store * s, const char *id), (s, id))                       \
+	/* Moves the WAL into the database file and truncates it (after deleting data). */    \
+	X(checkpoint, (struct sk_store * s), (s))
 
 struct sk_store_methods {
 	int version;

@@ -1,6 +1,6 @@
-/* vault.c: the master key, data keys, sealing and hashing, on libsodium. The master key file
- * holds one line, "samtycke-key-v1 " and 64 hex digits; subkeys for wrapping, the email hash
- * and the check value are derived from it with crypto_kdf. */
+/* vault.c: the master key, data keys, sealing, signed tokens and hashing, on libsodium. The
+ * master key file holds one line, "samtycke-key-v1 " and 64 hex digits; subkeys for wrapping,
+ * the email hash, the check value and the token MAC are derived from it with crypto_kdf. */
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -18,12 +18,13 @@
 #define KEYFILE_TAG "samtycke-key-v1 "
 #define KDF_CONTEXT "samtycke"
 
-enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3 };
+enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3, SUBKEY_TOKEN = 4 };
 
 struct sk_vault {
 	uint8_t wrap[SK_VAULT_KEY_LEN];
 	uint8_t email[crypto_generichash_KEYBYTES];
 	uint8_t check[SK_VAULT_KEY_LEN];
+	uint8_t token[crypto_auth_KEYBYTES];
 };
 
 static int vault_init(void)
@@ -99,6 +100,7 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 	crypto_kdf_derive_from_key(v->wrap, sizeof(v->wrap), SUBKEY_WRAP, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(v->email, sizeof(v->email), SUBKEY_EMAIL, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(v->check, sizeof(v->check), SUBKEY_CHECK, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(v->token, sizeof(v->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
 	*out = v;
 out:
 	if (f)
@@ -185,6 +187,106 @@ int sk_vault_unseal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const ui
 	*out = p;
 	*outlen = n;
 	return 0;
+}
+
+/* Tokens: PAYLOAD "." MAC, both base64url without padding. PAYLOAD is subject || 0 ||
+ * expires (8 bytes, big-endian); MAC is HMAC-SHA-512-256 (crypto_auth) under subkey 4 over
+ * tag || 0 || PAYLOAD, so the tag is bound without being carried. */
+#define TOKEN_PAYLOAD_MAX (SK_TOKEN_SUBJECT_MAX + 1 + 8)
+#define TOKEN_PAYLOAD_MIN (1 + 8)
+#define TOKEN_B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
+/* Encoded lengths without the NUL. */
+#define TOKEN_B64_LEN(n) (sodium_base64_ENCODED_LEN((n), TOKEN_B64) - 1)
+
+_Static_assert(TOKEN_B64_LEN(TOKEN_PAYLOAD_MAX) + 1 + TOKEN_B64_LEN(crypto_auth_BYTES) <
+		       SK_TOKEN_MAX,
+	       "SK_TOKEN_MAX too small for the longest token");
+
+/* The MAC input: tag || 0 || payload; returns its length, or 0 when the tag is out of
+ * bounds. */
+static size_t token_mac_input(const char *tag, const uint8_t *payload, size_t len,
+			      uint8_t msg[SK_TOKEN_TAG_MAX + 1 + TOKEN_PAYLOAD_MAX])
+{
+	size_t tlen = tag ? strnlen(tag, SK_TOKEN_TAG_MAX + 1) : 0;
+	if (tlen == 0 || tlen > SK_TOKEN_TAG_MAX || len > TOKEN_PAYLOAD_MAX)
+		return 0;
+	memcpy(msg, tag, tlen);
+	msg[tlen] = 0;
+	memcpy(msg + tlen + 1, payload, len);
+	return tlen + 1 + len;
+}
+
+int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *subject,
+			int64_t expires, char out[SK_TOKEN_MAX])
+{
+	uint8_t payload[TOKEN_PAYLOAD_MAX], msg[SK_TOKEN_TAG_MAX + 1 + TOKEN_PAYLOAD_MAX];
+	uint8_t mac[crypto_auth_BYTES];
+	size_t slen = subject ? strnlen(subject, SK_TOKEN_SUBJECT_MAX + 1) : SIZE_MAX;
+
+	out[0] = '\0';
+	if (slen > SK_TOKEN_SUBJECT_MAX)
+		return SK_ERR_INVALID;
+	memcpy(payload, subject, slen);
+	payload[slen] = 0;
+	uint64_t u = (uint64_t)expires;
+	for (int i = 7; i >= 0; i--, u >>= 8)
+		payload[slen + 1 + (size_t)i] = (uint8_t)u;
+	size_t plen = slen + 1 + 8;
+	size_t mlen = token_mac_input(tag, payload, plen, msg);
+	if (mlen == 0)
+		return SK_ERR_INVALID;
+	crypto_auth(mac, msg, mlen, v->token);
+	sodium_bin2base64(out, SK_TOKEN_MAX, payload, plen, TOKEN_B64);
+	size_t n = strlen(out);
+	out[n++] = '.';
+	sodium_bin2base64(out + n, SK_TOKEN_MAX - n, mac, sizeof(mac), TOKEN_B64);
+	return 0;
+}
+
+int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
+			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+{
+	uint8_t payload[TOKEN_PAYLOAD_MAX], msg[SK_TOKEN_TAG_MAX + 1 + TOKEN_PAYLOAD_MAX];
+	uint8_t mac[crypto_auth_BYTES];
+	size_t plen = 0, maclen = 0;
+
+	subject[0] = '\0';
+	if (expires)
+		*expires = 0;
+	/* Lengths first: nothing longer than the longest token is decoded. */
+	size_t len = token ? strnlen(token, SK_TOKEN_MAX) : SK_TOKEN_MAX;
+	if (len >= SK_TOKEN_MAX)
+		return SK_ERR_INVALID;
+	const char *dot = memchr(token, '.', len);
+	if (!dot)
+		return SK_ERR_INVALID;
+	size_t p64 = (size_t)(dot - token), m64 = len - p64 - 1;
+	if (p64 < TOKEN_B64_LEN(TOKEN_PAYLOAD_MIN) || p64 > TOKEN_B64_LEN(TOKEN_PAYLOAD_MAX) ||
+	    m64 != TOKEN_B64_LEN(crypto_auth_BYTES))
+		return SK_ERR_INVALID;
+	/* libsodium refuses characters outside the alphabet (a second '.' included), trailing
+	 * garbage and non-zero padding bits, so each token has one spelling. */
+	if (sodium_base642bin(payload, sizeof(payload), token, p64, NULL, &plen, NULL,
+			      TOKEN_B64) != 0 ||
+	    sodium_base642bin(mac, sizeof(mac), dot + 1, m64, NULL, &maclen, NULL, TOKEN_B64) != 0 ||
+	    maclen != sizeof(mac) || plen < TOKEN_PAYLOAD_MIN)
+		return SK_ERR_INVALID;
+	size_t mlen = token_mac_input(tag, payload, plen, msg);
+	if (mlen == 0 || crypto_auth_verify(mac, msg, mlen, v->token) != 0)
+		return SK_ERR_INVALID;
+	/* Authentic from here on; the structure is checked all the same. */
+	size_t slen = plen - 9;
+	if (payload[slen] != 0 || memchr(payload, 0, slen) != NULL)
+		return SK_ERR_INVALID;
+	uint64_t u = 0;
+	for (size_t i = 0; i < 8; i++)
+		u = u << 8 | payload[slen + 1 + i];
+	int64_t exp = (int64_t)u;
+	memcpy(subject, payload, slen);
+	subject[slen] = '\0';
+	if (expires)
+		*expires = exp;
+	return now < exp ? 0 : SK_ERR_EXPIRED;
 }
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])

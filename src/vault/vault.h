@@ -1,6 +1,7 @@
 /* vault.h: everything cryptographic, on libsodium: the master key file, address
  * canonicalisation and the keyed email hash, per-contact data keys wrapped by the master key,
- * sealing and opening of personal fields, and SHA-256 for the ledger and notices. */
+ * sealing and opening of personal fields, signed expiring tokens for links, and SHA-256 for
+ * the ledger and notices. */
 #ifndef SK_VAULT_H
 #define SK_VAULT_H
 
@@ -44,6 +45,24 @@ int sk_vault_seal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const void
 /* Opens a sealed value; the plaintext gets a terminating NUL (not counted in *outlen). */
 int sk_vault_unseal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const uint8_t *c,
 		    size_t clen, char **out, size_t *outlen);
+
+/* Signed tokens for links in mails and on pages (see docs/internals/mail.md). */
+#define SK_TOKEN_MAX 192
+#define SK_TOKEN_SUBJECT_MAX 100
+#define SK_TOKEN_TAG_MAX 32
+/* A URL-safe token ([A-Za-z0-9_-] and one '.') binding subject (at most
+ * SK_TOKEN_SUBJECT_MAX bytes, no NUL) and an expiry time to a MAC made with a key derived
+ * from the master key; tag (1 to SK_TOKEN_TAG_MAX bytes) separates uses ("confirm",
+ * "unsubscribe"). SK_ERR_INVALID for a subject or tag out of bounds. */
+int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *subject,
+			int64_t expires, char out[SK_TOKEN_MAX]);
+/* 0 and the subject when token is whole and unexpired at now (now < expires);
+ * SK_ERR_INVALID when it is malformed or altered (or made for another tag), and subject is
+ * then empty; SK_ERR_EXPIRED when only its time is past, and subject and *expires are then
+ * filled (they are authentic) so that a page can say which link expired. expires may be
+ * NULL. */
+int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
+			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32]);
 /* Incremental SHA-256 over length-prefixed fields (4-byte big-endian length, then the

@@ -1,6 +1,6 @@
 /* test_policy.c: unit tests for the policy file parser (src/core/policy.c): the example file,
- * each validation rule with its file:line: and key path, the limits, field value checks, and
- * allocation failure at every step. */
+ * each validation rule with its file:line: and key path (forms included), the limits, field
+ * value checks, form lookups, and allocation failure at every step. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,6 +30,29 @@
 	"    description: {sv: D, en: D}\n" /* 10 */                                       \
 	"    notice: {sv: N, en: N}\n"      /* 11 */
 #define MINIMAL ORG FIELDS PURPOSE_A
+
+/* A policy with forms: purposes a and b (consent), c (legitimate interest) and d (consent with
+ * double opt-in), and the start of a form f. The cases append from line 14 or 18. */
+#define PT "title: {sv: T, en: T}, description: {sv: D, en: D}, notice: {sv: N, en: N}"
+#define FBASE                                                                                  \
+	ORG                                                                    /* 1 */         \
+	"fields:\n"                                                            /* 2 */         \
+	"  email: {type: email}\n"                                             /* 3 */         \
+	"  first_name: {type: text}\n"                                         /* 4 */         \
+	"  company: {type: text}\n"                                            /* 5 */         \
+	"purposes:\n"                                                          /* 6 */         \
+	"  a: {kind: communication, legal_basis: consent, fields: [email, first_name], " PT "}\n" \
+	"  b: {kind: profiling, legal_basis: consent, fields: [email], " PT "}\n" /* 8 */       \
+	"  c: {kind: other, legal_basis: legitimate_interest, fields: [email, company], " PT    \
+	"}\n"                                                                  /* 9 */         \
+	"  d: {kind: communication, legal_basis: consent, double_opt_in: true, fields: [email], " \
+	PT "}\n"                                                               /* 10 */        \
+	"forms:\n"                                                             /* 11 */        \
+	"  f:\n"                                                               /* 12 */        \
+	"    title: {sv: T, en: T}\n"                                          /* 13 */
+#define FFIELDS "    fields:\n      email: {required: true}\n" /* 14, 15 */
+#define FCONSENTS "    consents:\n      - purpose: a\n"      /* 16, 17 */
+#define FORM_OK FBASE FFIELDS FCONSENTS
 
 static char *read_example(size_t *len)
 {
@@ -435,6 +458,528 @@ static void test_limits(void **state)
 	}
 }
 
+static void test_example_forms(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_example(&len);
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	sk_errctx_reset(&err);
+	int rc = sk_policy_parse(text, len, "policy.yaml", &p, &err);
+	if (rc)
+		print_error("%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p->nforms, 2);
+
+	const struct sk_form *nl = sk_policy_form(p, "newsletter");
+	assert_ptr_equal(nl, &p->forms[0]);
+	assert_string_equal(nl->id, "newsletter");
+	assert_string_equal(nl->title[SK_LANG_SV], "Prenumerera på vårt nyhetsbrev");
+	assert_string_equal(nl->title[SK_LANG_EN], "Subscribe to our newsletter");
+	assert_int_equal(nl->nfields, 1);
+	assert_string_equal(nl->fields[0].name, "email");
+	assert_int_equal(nl->fields[0].required, 1);
+	assert_int_equal(nl->nconsents, 1);
+	assert_string_equal(nl->consents[0].purpose, "newsletter");
+	assert_int_equal(nl->consents[0].double_opt_in, 1);
+	assert_string_equal(nl->success_url, "https://www.example.com/tack");
+	assert_string_equal(nl->error_url, "https://www.example.com/fel");
+	assert_int_equal(nl->norigins, 1);
+	assert_string_equal(nl->origins[0], "https://www.example.com");
+
+	const struct sk_form *wb = sk_policy_form(p, "webinar");
+	assert_ptr_equal(wb, &p->forms[1]);
+	assert_non_null(wb->title[SK_LANG_SV]);
+	assert_non_null(wb->title[SK_LANG_EN]);
+	static const struct {
+		const char *name;
+		int required;
+	} fields[] = {{"email", 1}, {"first_name", 1}, {"last_name", 1}, {"company", 0}};
+	assert_int_equal(wb->nfields, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(wb->fields[i].name, fields[i].name);
+		assert_int_equal(wb->fields[i].required, fields[i].required);
+		assert_ptr_equal(sk_form_field(wb, fields[i].name), &wb->fields[i]);
+	}
+	static const struct {
+		const char *purpose;
+		int doi;
+	} consents[] = {{"event_invitations", 1}, {"offers", 0}, {"lead_scoring", 0}};
+	assert_int_equal(wb->nconsents, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(wb->consents[i].purpose, consents[i].purpose);
+		assert_int_equal(wb->consents[i].double_opt_in, consents[i].doi);
+		assert_ptr_equal(sk_form_consent(wb, consents[i].purpose), &wb->consents[i]);
+	}
+	assert_null(wb->success_url);
+	assert_null(wb->error_url);
+	assert_int_equal(wb->norigins, 1);
+
+	/* Every form field is needed by one of the form's purposes, and each is on consent. */
+	for (size_t i = 0; i < p->nforms; i++) {
+		const struct sk_form *f = &p->forms[i];
+		for (size_t j = 0; j < f->nconsents; j++)
+			assert_int_equal(sk_policy_purpose(p, f->consents[j].purpose)->basis,
+					 SK_BASIS_CONSENT);
+		for (size_t j = 0; j < f->nfields; j++) {
+			int needed = 0;
+			for (size_t k = 0; k < f->nconsents; k++) {
+				const struct sk_purpose *pu = sk_policy_purpose(p, f->consents[k].purpose);
+				for (size_t m = 0; m < pu->nfields; m++)
+					needed |= strcmp(pu->fields[m], f->fields[j].name) == 0;
+			}
+			assert_true(needed);
+		}
+	}
+
+	/* Lookups. */
+	assert_null(sk_policy_form(p, "unknown"));
+	assert_null(sk_policy_form(p, NULL));
+	assert_null(sk_policy_form(NULL, "newsletter"));
+	assert_ptr_equal(sk_form_field(nl, "email"), &nl->fields[0]);
+	assert_null(sk_form_field(nl, "first_name")); /* declared, and the purpose allows it */
+	assert_null(sk_form_field(nl, NULL));
+	assert_null(sk_form_field(NULL, "email"));
+	assert_ptr_equal(sk_form_consent(nl, "newsletter"), &nl->consents[0]);
+	assert_null(sk_form_consent(nl, "offers"));
+	assert_null(sk_form_consent(nl, NULL));
+	assert_null(sk_form_consent(NULL, "newsletter"));
+
+	/* Origins match exactly. */
+	assert_true(sk_form_origin_allowed(nl, "https://www.example.com"));
+	static const char *const refused[] = {
+		"https://www.example.com/", "https://WWW.example.com", "http://www.example.com",
+		"https://www.example.com:443", "https://www.example.com.evil.example",
+		"https://evil.www.example.com", "https://www.example.co", "https://example.com",
+		"https://www.example.comx", " https://www.example.com", "null", "",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (sk_form_origin_allowed(nl, refused[i])) {
+			print_error("origin \"%s\" was allowed\n", refused[i]);
+			fail();
+		}
+	assert_false(sk_form_origin_allowed(nl, NULL));
+	assert_false(sk_form_origin_allowed(NULL, "https://www.example.com"));
+
+	sk_policy_free(p);
+	free(text);
+}
+
+static void test_form_defaults(void **state)
+{
+	(void)state;
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+
+	/* No forms: key at all, and an empty one. */
+	assert_int_equal(parse(MINIMAL, &p, &err), 0);
+	assert_int_equal(p->nforms, 0);
+	assert_null(p->forms);
+	assert_null(sk_policy_form(p, "f"));
+	sk_policy_free(p);
+	p = NULL;
+	assert_int_equal(parse(MINIMAL "forms: {}\n", &p, &err), 0);
+	assert_int_equal(p->nforms, 0);
+	sk_policy_free(p);
+	p = NULL;
+
+	/* The smallest form: no URLs, no origins, double opt-in off. */
+	assert_int_equal(parse(FORM_OK, &p, &err), 0);
+	const struct sk_form *f = sk_policy_form(p, "f");
+	assert_non_null(f);
+	assert_string_equal(f->title[SK_LANG_EN], "T");
+	assert_int_equal(f->nfields, 1);
+	assert_int_equal(f->nconsents, 1);
+	assert_int_equal(f->consents[0].double_opt_in, 0);
+	assert_null(f->success_url);
+	assert_null(f->error_url);
+	assert_int_equal(f->norigins, 0);
+	assert_null(f->origins);
+	assert_false(sk_form_origin_allowed(f, "https://www.example.com"));
+	sk_policy_free(p);
+	p = NULL;
+
+	/* required defaults to false, except for email, which is always required; a purpose with
+	 * double opt-in keeps it on a form; several origins; allowed_origins: [] allows none. */
+	assert_int_equal(parse(FBASE "    fields:\n      email: {}\n      first_name: {}\n"
+			       "    consents:\n      - purpose: a\n        double_opt_in: yes\n"
+			       "      - purpose: d\n      - {purpose: b, double_opt_in: false}\n"
+			       "    success_url: http://intranet.example.com/thanks?form=f\n"
+			       "    allowed_origins:\n      - https://www.example.com\n"
+			       "      - http://localhost:8080\n      - 'https://[::1]:8443'\n"
+			       "      - http://127.0.0.1:3000\n      - https://xn--exmpel-bua.se\n"
+			       "  g:\n    title: {sv: G, en: G}\n    fields: {email: {required: true}}\n"
+			       "    consents: [{purpose: b}]\n    allowed_origins: []\n",
+			       &p, &err),
+			 0);
+	f = sk_policy_form(p, "f");
+	assert_int_equal(sk_form_field(f, "email")->required, 1);
+	assert_int_equal(sk_form_field(f, "first_name")->required, 0);
+	assert_int_equal(sk_form_consent(f, "a")->double_opt_in, 1);
+	assert_int_equal(sk_form_consent(f, "d")->double_opt_in, 1);
+	assert_int_equal(sk_form_consent(f, "b")->double_opt_in, 0);
+	assert_string_equal(f->success_url, "http://intranet.example.com/thanks?form=f");
+	assert_null(f->error_url);
+	assert_int_equal(f->norigins, 5);
+	assert_true(sk_form_origin_allowed(f, "http://localhost:8080"));
+	assert_true(sk_form_origin_allowed(f, "https://[::1]:8443"));
+	assert_false(sk_form_origin_allowed(f, "http://localhost"));
+	assert_false(sk_form_origin_allowed(f, "http://localhost:8081"));
+	const struct sk_form *g = sk_policy_form(p, "g");
+	assert_ptr_equal(g, &p->forms[1]);
+	assert_int_equal(g->norigins, 0);
+	assert_false(sk_form_origin_allowed(g, "https://www.example.com"));
+	sk_policy_free(p);
+}
+
+static void test_form_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *yaml, *want;
+	} cases[] = {
+		/* the form itself */
+		{"forms not a mapping", MINIMAL "forms: [a]\n", "t.yaml:12: forms: expected a mapping"},
+		{"bad form id", MINIMAL "forms:\n  Sign-Up: {}\n", "t.yaml:13: forms.Sign-Up: expected an id"},
+		{"form not a mapping", MINIMAL "forms:\n  f: x\n", "t.yaml:13: forms.f: expected a mapping"},
+		{"duplicate form", FORM_OK "  f: {}\n", "t.yaml:18: forms.f: duplicate key"},
+		{"unknown form key", FORM_OK "    colour: red\n", "t.yaml:18: forms.f.colour: unknown key"},
+		{"missing title", MINIMAL "forms:\n  f:\n    fields: {email: {}}\n",
+		 "t.yaml:13: forms.f.title: missing"},
+		{"missing english title", MINIMAL "forms:\n  f:\n    title: {sv: T}\n",
+		 "t.yaml:14: forms.f.title.en: missing"},
+		{"empty title", MINIMAL "forms:\n  f:\n    title: {sv: T, en: ''}\n",
+		 "t.yaml:14: forms.f.title.en: must not be empty"},
+
+		/* fields */
+		{"fields missing", FBASE FCONSENTS, "t.yaml:12: forms.f.fields: missing"},
+		{"fields not a mapping", FBASE "    fields: [email]\n" FCONSENTS,
+		 "t.yaml:14: forms.f.fields: expected a mapping"},
+		{"undeclared form field", FBASE FFIELDS "      phone: {required: false}\n" FCONSENTS,
+		 "t.yaml:16: forms.f.fields.phone: not a declared field"},
+		{"field no purpose of the form needs", FBASE FFIELDS "      company: {required: false}\n"
+			FCONSENTS,
+		 "t.yaml:16: forms.f.fields.company: no consent purpose of this form needs it "
+		 "(minimisation)"},
+		{"field only another purpose needs", FBASE FFIELDS "      first_name: {required: true}\n"
+			"    consents:\n      - purpose: b\n",
+		 "t.yaml:16: forms.f.fields.first_name: no consent purpose of this form needs it "
+		 "(minimisation)"},
+		{"form without email", FBASE "    fields:\n      first_name: {required: true}\n" FCONSENTS,
+		 "t.yaml:14: forms.f.fields.email: missing"},
+		{"form with no fields", FBASE "    fields: {}\n" FCONSENTS,
+		 "t.yaml:14: forms.f.fields.email: missing"},
+		{"required not a bool", FBASE "    fields:\n      email: {required: sometimes}\n" FCONSENTS,
+		 "t.yaml:15: forms.f.fields.email.required: expected true or false"},
+		{"required not a string", FBASE "    fields:\n      email: {required: [true]}\n" FCONSENTS,
+		 "t.yaml:15: forms.f.fields.email.required: expected a string"},
+		{"unknown field key", FBASE "    fields:\n      email:\n        required: true\n"
+			"        label: E-mail\n" FCONSENTS,
+		 "t.yaml:17: forms.f.fields.email.label: unknown key"},
+		{"field entry not a mapping", FBASE "    fields:\n      email: true\n" FCONSENTS,
+		 "t.yaml:15: forms.f.fields.email: expected a mapping"},
+		{"email not required", FBASE "    fields:\n      email: {required: false}\n" FCONSENTS,
+		 "t.yaml:15: forms.f.fields.email.required: the email field is always required"},
+
+		/* consents */
+		{"consents missing", FBASE FFIELDS, "t.yaml:12: forms.f.consents: missing"},
+		{"no consent option", FBASE FFIELDS "    consents: []\n",
+		 "t.yaml:16: forms.f.consents: expected at least one consent option"},
+		{"consents not a list", FBASE FFIELDS "    consents: {purpose: a}\n",
+		 "t.yaml:16: forms.f.consents: expected a list"},
+		{"consent not a mapping", FBASE FFIELDS "    consents: [a]\n",
+		 "t.yaml:16: forms.f.consents[0]: expected a mapping"},
+		{"consent without purpose", FBASE FFIELDS "    consents:\n      - double_opt_in: true\n",
+		 "t.yaml:17: forms.f.consents[0].purpose: missing"},
+		{"unknown purpose", FBASE FFIELDS "    consents:\n      - purpose: a\n      - purpose: zz\n",
+		 "t.yaml:18: forms.f.consents[1].purpose: not a defined purpose"},
+		{"purpose listed twice", FORM_OK "      - purpose: b\n      - purpose: a\n",
+		 "t.yaml:19: forms.f.consents[2].purpose: purpose listed twice"},
+		{"purpose not on consent", FBASE FFIELDS "    consents:\n      - purpose: c\n",
+		 "t.yaml:17: forms.f.consents[0].purpose: the purpose is on legal basis "
+		 "legitimate_interest; only purposes on legal basis consent"},
+		{"pre_ticked", FORM_OK "        pre_ticked: true\n",
+		 "t.yaml:18: forms.f.consents[0].pre_ticked: not allowed: consent options are never "
+		 "pre-ticked and are always worded with the purpose's notice text"},
+		{"pre_ticked false", FORM_OK "        pre_ticked: false\n",
+		 "t.yaml:18: forms.f.consents[0].pre_ticked: not allowed: consent options are never "
+		 "pre-ticked"},
+		{"checked", FBASE FFIELDS "    consents:\n      - {checked: true, purpose: a}\n",
+		 "t.yaml:17: forms.f.consents[0].checked: not allowed: consent options are never "
+		 "pre-ticked"},
+		{"default", FORM_OK "        default: yes\n",
+		 "t.yaml:18: forms.f.consents[0].default: not allowed: consent options are never "
+		 "pre-ticked"},
+		{"selected", FORM_OK "        selected: true\n",
+		 "t.yaml:18: forms.f.consents[0].selected: not allowed: consent options are never "
+		 "pre-ticked"},
+		{"own consent wording", FORM_OK "        text: {sv: Ja tack, en: Yes please}\n",
+		 "t.yaml:18: forms.f.consents[0].text: unknown key; a consent option has only purpose "
+		 "and double_opt_in: consent options are never pre-ticked and are always worded with "
+		 "the purpose's notice text"},
+		{"pre_ticked on an unknown purpose", FBASE FFIELDS
+			"    consents:\n      - purpose: zz\n        checked: true\n",
+		 "t.yaml:18: forms.f.consents[0].checked: not allowed"},
+		{"bad double_opt_in", FORM_OK "        double_opt_in: maybe\n",
+		 "t.yaml:18: forms.f.consents[0].double_opt_in: expected true or false"},
+		{"double opt-in taken away", FBASE FFIELDS
+			"    consents:\n      - purpose: d\n        double_opt_in: false\n",
+		 "t.yaml:18: forms.f.consents[0].double_opt_in: the purpose d requires double opt-in"},
+
+		/* URLs */
+		{"success_url without scheme", FORM_OK "    success_url: www.example.com/tack\n",
+		 "t.yaml:18: forms.f.success_url: expected a URL starting with https:// or http://"},
+		{"error_url ftp", FORM_OK "    error_url: ftp://example.com/fel\n",
+		 "t.yaml:18: forms.f.error_url: expected a URL starting with https:// or http://"},
+		{"bare scheme", FORM_OK "    error_url: 'https://'\n",
+		 "t.yaml:18: forms.f.error_url: expected a URL"},
+		{"empty success_url", FORM_OK "    success_url: ''\n",
+		 "t.yaml:18: forms.f.success_url: must not be empty"},
+		{"success_url with a line break", FORM_OK
+			"    success_url: \"https://www.example.com/\\r\\nSet-Cookie: a=b\"\n",
+		 "t.yaml:18: forms.f.success_url: expected a URL starting with https:// or http://, "
+		 "without spaces or control characters"},
+		{"success_url with a space", FORM_OK "    success_url: https://www.example.com/a b\n",
+		 "t.yaml:18: forms.f.success_url: expected a URL"},
+		{"success_url not a string", FORM_OK "    success_url: [https://www.example.com]\n",
+		 "t.yaml:18: forms.f.success_url: expected a string"},
+
+		/* origins */
+		{"origins not a list", FORM_OK "    allowed_origins: https://www.example.com\n",
+		 "t.yaml:18: forms.f.allowed_origins: expected a list"},
+		{"origin not a string", FORM_OK "    allowed_origins: [[https://www.example.com]]\n",
+		 "t.yaml:18: forms.f.allowed_origins[0]: expected a string"},
+		{"origin listed twice", FORM_OK "    allowed_origins:\n      - https://a.example.com\n"
+			"      - https://b.example.com\n      - https://a.example.com\n",
+		 "t.yaml:21: forms.f.allowed_origins[2]: listed twice"},
+
+		/* A form never shows a consent option without its text: a purpose on consent must
+		 * have its notice in both languages, not empty. */
+		{"form purpose notice missing", ORG FIELDS "purposes:\n  a:\n    kind: communication\n"
+			"    legal_basis: consent\n    fields: [email]\n    title: {sv: T, en: T}\n"
+			"    description: {sv: D, en: D}\n"
+			"forms:\n  f: {title: {sv: T, en: T}, fields: {email: {}}, consents: [{purpose: a}]}\n",
+		 "t.yaml:5: purposes.a.notice: missing"},
+		{"form purpose notice in one language", ORG FIELDS "purposes:\n  a:\n"
+			"    kind: communication\n    legal_basis: consent\n    fields: [email]\n"
+			"    title: {sv: T, en: T}\n    description: {sv: D, en: D}\n"
+			"    notice:\n      sv: Vi skickar nyhetsbrev.\n"
+			"forms:\n  f: {title: {sv: T, en: T}, fields: {email: {}}, consents: [{purpose: a}]}\n",
+		 "t.yaml:11: purposes.a.notice.en: missing"},
+		{"form purpose notice empty", ORG FIELDS "purposes:\n  a:\n    kind: communication\n"
+			"    legal_basis: consent\n    fields: [email]\n    title: {sv: T, en: T}\n"
+			"    description: {sv: D, en: D}\n    notice: {sv: '', en: We send a newsletter.}\n"
+			"forms:\n  f: {title: {sv: T, en: T}, fields: {email: {}}, consents: [{purpose: a}]}\n",
+		 "t.yaml:11: purposes.a.notice.sv: must not be empty"},
+		{"form purpose notice blank", ORG FIELDS "purposes:\n  a:\n    kind: communication\n"
+			"    legal_basis: consent\n    fields: [email]\n    title: {sv: T, en: T}\n"
+			"    description: {sv: D, en: D}\n    notice:\n      sv: Vi skickar nyhetsbrev.\n"
+			"      en: \"  \\n\"\n"
+			"forms:\n  f: {title: {sv: T, en: T}, fields: {email: {}}, consents: [{purpose: a}]}\n",
+		 "t.yaml:13: purposes.a.notice.en: must not be empty"},
+		{"form purpose notice null", ORG FIELDS "purposes:\n  a:\n    kind: communication\n"
+			"    legal_basis: consent\n    fields: [email]\n    title: {sv: T, en: T}\n"
+			"    description: {sv: D, en: D}\n    notice:\n      sv:\n      en: N\n"
+			"forms:\n  f: {title: {sv: T, en: T}, fields: {email: {}}, consents: [{purpose: a}]}\n",
+		 "t.yaml:12: purposes.a.notice.sv: must not be empty"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_fail(cases[i].name, cases[i].yaml, SK_ERR_POLICY, cases[i].want);
+
+	/* Origins: the shapes accepted and refused, each with why. */
+	static const struct {
+		const char *origin, *want; /* want NULL: accepted */
+	} origins[] = {
+		{"https://www.example.com", NULL},
+		{"http://www.example.com", NULL},
+		{"https://www.example.com:8443", NULL},
+		{"http://localhost:8080", NULL},
+		{"http://127.0.0.1:3000", NULL},
+		{"https://[::1]:8443", NULL},
+		{"https://xn--exmpel-bua.se", NULL},
+		{"https://a-b.example.com:65535", NULL},
+		{"https://www.example.com/", "an origin has no path and no trailing slash"},
+		{"https://www.example.com/path", "an origin has no path"},
+		{"https://www.example.com:8443/", "an origin has no path"},
+		{"www.example.com", "expected an origin such as https://www.example.com"},
+		{"ftp://www.example.com", "expected an origin such as"},
+		{"https://", "expected an origin such as"},
+		{"https:///x", "expected an origin such as"},
+		{"https://WWW.example.com", "write the host in lowercase"},
+		{"https://www.example.com:443", "leave out the default port"},
+		{"http://www.example.com:80", "leave out the default port"},
+		{"https://www.example.com:0", "expected a port from 1 to 65535"},
+		{"https://www.example.com:65536", "expected a port from 1 to 65535"},
+		{"https://www.example.com:08443", "expected a port from 1 to 65535"},
+		{"https://www.example.com:", "expected a port from 1 to 65535"},
+		{"https://www.example.com:x", "expected a port from 1 to 65535"},
+		{"https://*.example.com", "expected an origin such as"},
+		{"*", "expected an origin such as"},
+		{"null", "expected an origin such as"},
+		{"https://www..example.com", "expected an origin such as"},
+		{"https://.example.com", "expected an origin such as"},
+		{"https://example.com.", "expected an origin such as"},
+		{"https://-x.example.com", "expected an origin such as"},
+		{"https://x-.example.com", "expected an origin such as"},
+		{"https://user@www.example.com", "expected an origin such as"},
+		{"https://www.example.com?a=b", "expected an origin such as"},
+		{"https://www.example.com#top", "expected an origin such as"},
+		{"https://www.example.com ", "expected an origin such as"},
+		{"https://[]", "expected an origin such as"},
+		{"https://[::1", "expected an origin such as"},
+		{"https://www.exämple.com", "expected an origin such as"},
+	};
+	for (size_t i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+		char yaml[4096], want[256];
+		snprintf(yaml, sizeof(yaml), "%s    allowed_origins: ['%s']\n", FORM_OK,
+			 origins[i].origin);
+		if (!origins[i].want) {
+			struct sk_errctx err;
+			struct sk_policy *p = NULL;
+			if (parse(yaml, &p, &err)) {
+				print_error("origin %s: %s\n", origins[i].origin, err.msg);
+				fail();
+			}
+			assert_true(sk_form_origin_allowed(sk_policy_form(p, "f"), origins[i].origin));
+			sk_policy_free(p);
+			continue;
+		}
+		snprintf(want, sizeof(want), "t.yaml:18: forms.f.allowed_origins[0]: %s",
+			 origins[i].want);
+		expect_fail(origins[i].origin, yaml, SK_ERR_POLICY, want);
+	}
+}
+
+static void test_form_limits(void **state)
+{
+	(void)state;
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	char line[256];
+	size_t len;
+
+	/* Forms: at most 100. */
+	for (int n = 100; n <= 101; n++) {
+		char *s = NULL;
+		len = 0;
+		s = cat(s, &len, MINIMAL "forms:\n");
+		for (int i = 0; i < n; i++) {
+			snprintf(line, sizeof(line), "  f%d: {title: {sv: T, en: T}, fields: {email: {}}, "
+				 "consents: [{purpose: a}]}\n", i);
+			s = cat(s, &len, line);
+		}
+		int rc = parse(s, &p, &err);
+		if (n == 100) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(p->nforms, 100);
+			assert_non_null(sk_policy_form(p, "f99"));
+			sk_policy_free(p);
+			p = NULL;
+		} else {
+			assert_int_equal(rc, SK_ERR_POLICY);
+			assert_non_null(strstr(err.msg, "t.yaml:13: forms: more than 100 forms"));
+		}
+		free(s);
+	}
+
+	/* Fields per form: at most 64. */
+	for (int n = 64; n <= 65; n++) {
+		char *s = NULL;
+		len = 0;
+		s = cat(s, &len, ORG "fields:\n  email: {type: email}\n");
+		for (int i = 1; i < n; i++) {
+			snprintf(line, sizeof(line), "  f%d: {type: text}\n", i);
+			s = cat(s, &len, line);
+		}
+		s = cat(s, &len, "purposes:\n  a:\n    kind: other\n    legal_basis: consent\n"
+			"    title: {sv: T, en: T}\n    description: {sv: D, en: D}\n"
+			"    notice: {sv: N, en: N}\n    fields:\n      - email\n");
+		for (int i = 1; i < n; i++) {
+			snprintf(line, sizeof(line), "      - f%d\n", i);
+			s = cat(s, &len, line);
+		}
+		s = cat(s, &len, "forms:\n  f:\n    title: {sv: T, en: T}\n    consents: [{purpose: a}]\n"
+			"    fields:\n      email: {required: true}\n");
+		for (int i = 1; i < n; i++) {
+			snprintf(line, sizeof(line), "      f%d: {required: false}\n", i);
+			s = cat(s, &len, line);
+		}
+		int rc = parse(s, &p, &err);
+		if (n == 64) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(p->forms[0].nfields, 64);
+			sk_policy_free(p);
+			p = NULL;
+		} else {
+			assert_int_equal(rc, SK_ERR_POLICY);
+			snprintf(line, sizeof(line), "t.yaml:%d: forms.f.fields: more than 64 fields",
+				 2 * n + 16);
+			if (!strstr(err.msg, line)) {
+				print_error("%s\nwanted %s\n", err.msg, line);
+				fail();
+			}
+		}
+		free(s);
+	}
+
+	/* Consent options per form: at most 32; origins: at most 16. */
+	for (int n = 32; n <= 33; n++) {
+		char *s = NULL;
+		len = 0;
+		s = cat(s, &len, ORG FIELDS "purposes:\n");
+		for (int i = 0; i < n; i++) {
+			snprintf(line, sizeof(line), "  p%d: {kind: other, legal_basis: consent, "
+				 "fields: [email], " PT "}\n", i);
+			s = cat(s, &len, line);
+		}
+		s = cat(s, &len, "forms:\n  f:\n    title: {sv: T, en: T}\n    fields: {email: {}}\n"
+			"    consents:\n");
+		for (int i = 0; i < n; i++) {
+			snprintf(line, sizeof(line), "      - purpose: p%d\n", i);
+			s = cat(s, &len, line);
+		}
+		int rc = parse(s, &p, &err);
+		if (n == 32) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(p->forms[0].nconsents, 32);
+			sk_policy_free(p);
+			p = NULL;
+		} else {
+			assert_int_equal(rc, SK_ERR_POLICY);
+			snprintf(line, sizeof(line), "t.yaml:%d: forms.f.consents: more than 32 consent "
+				 "options", n + 10);
+			if (!strstr(err.msg, line)) {
+				print_error("%s\nwanted %s\n", err.msg, line);
+				fail();
+			}
+		}
+		free(s);
+	}
+	for (int n = 16; n <= 17; n++) {
+		char *s = NULL;
+		len = 0;
+		s = cat(s, &len, FORM_OK "    allowed_origins:\n");
+		for (int i = 0; i < n; i++) {
+			snprintf(line, sizeof(line), "      - https://o%d.example.com\n", i);
+			s = cat(s, &len, line);
+		}
+		int rc = parse(s, &p, &err);
+		if (n == 16) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(p->forms[0].norigins, 16);
+			assert_true(sk_form_origin_allowed(&p->forms[0], "https://o15.example.com"));
+			sk_policy_free(p);
+			p = NULL;
+		} else {
+			assert_int_equal(rc, SK_ERR_POLICY);
+			assert_non_null(strstr(err.msg, "t.yaml:19: forms.f.allowed_origins: more than 16 "
+						       "origins"));
+		}
+		free(s);
+	}
+}
+
 static void test_field_validate(void **state)
 {
 	(void)state;
@@ -554,6 +1099,7 @@ static void test_alloc_failure(void **state)
 		} else {
 			assert_ptr_not_equal(p, sentinel);
 			assert_int_equal(p->npurposes, 6);
+			assert_int_equal(p->nforms, 2);
 			sk_policy_free(p);
 		}
 	}
@@ -568,6 +1114,10 @@ int main(void)
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_validation_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_example_forms),
+		cmocka_unit_test(test_form_defaults),
+		cmocka_unit_test(test_form_errors),
+		cmocka_unit_test(test_form_limits),
 		cmocka_unit_test(test_field_validate),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_alloc_failure),

@@ -1,0 +1,672 @@
+/* h_forms.c: the public web forms (docs/forms.md): the form page, submissions (form posts
+ * and JSON) that accept only declared fields and record each ticked consent with its
+ * evidence, CORS for the listed origins, and the double opt-in confirmation pages. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "http/http_int.h"
+#include "mail/mail.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+#include "vault/vault.h"
+
+#define FORM_BODY_MAX (64 * 1024)
+#define MAX_PAIRS 128
+#define HONEYPOT "website"
+#define TOKEN_TAG "confirm"
+
+/* ---- HTML ---- */
+
+static int html_esc(struct sk_buf *b, const char *s)
+{
+	int rc = 0;
+	for (; *s && !rc; s++) {
+		switch (*s) {
+		case '<': rc = sk_buf_appends(b, "&lt;"); break;
+		case '>': rc = sk_buf_appends(b, "&gt;"); break;
+		case '&': rc = sk_buf_appends(b, "&amp;"); break;
+		case '"': rc = sk_buf_appends(b, "&quot;"); break;
+		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
+		default: rc = sk_buf_append(b, s, 1);
+		}
+	}
+	return rc;
+}
+
+static const char *const page_head =
+	"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
+static const char *const page_style =
+	"</title><style>body{font-family:system-ui,sans-serif;max-width:36em;margin:2em auto;"
+	"padding:0 1em;line-height:1.5}label{display:block;margin:.8em 0 .2em}"
+	"input[type=text],input[type=email],input[type=tel]{width:100%%;padding:.4em}"
+	".consent{display:flex;gap:.6em;margin:1em 0}.consent input{margin-top:.3em}"
+	".hp{position:absolute;left:-10000px}</style></head><body>\n";
+
+/* A whole page: a heading and one paragraph. */
+static int reply_page(struct sk_req *r, int status, const char *lang, const char *title,
+		      const char *text)
+{
+	struct sk_buf b;
+	int rc;
+	sk_buf_init(&b, FORM_BODY_MAX);
+	rc = sk_buf_printf(&b, page_head, lang);
+	if (!rc)
+		rc = html_esc(&b, title);
+	if (!rc)
+		rc = sk_buf_printf(&b, page_style);
+	if (!rc)
+		rc = sk_buf_appends(&b, "<h1>");
+	if (!rc)
+		rc = html_esc(&b, title);
+	if (!rc)
+		rc = sk_buf_appends(&b, "</h1>\n<p>");
+	if (!rc)
+		rc = html_esc(&b, text);
+	if (!rc)
+		rc = sk_buf_appends(&b, "</p>\n</body></html>\n");
+	if (!rc)
+		rc = sk_reply_text(r, status, b.data);
+	sk_buf_reset(&b);
+	r->content_type = "text/html; charset=utf-8";
+	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
+}
+
+/* ?lang=, else the first of sv or en in Accept-Language, else en. */
+static int page_lang(struct sk_req *r, const char *given)
+{
+	const char *q = given ? given : sk_req_arg(r, "lang");
+	if (q && sk_lang_from_name(q) >= 0)
+		return sk_lang_from_name(q);
+	const char *al = sk_req_header(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+	for (const char *p = al; p && *p;) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, "sv", 2) == 0)
+			return SK_LANG_SV;
+		if (strncasecmp(p, "en", 2) == 0)
+			return SK_LANG_EN;
+		p += strcspn(p, ",");
+	}
+	return SK_LANG_EN;
+}
+
+static const char *say(int lang, const char *sv, const char *en)
+{
+	return lang == SK_LANG_SV ? sv : en;
+}
+
+static const struct sk_form *find_form(struct sk_req *r)
+{
+	if (sk_core_need_policy(r->core, &r->err))
+		return NULL;
+	const struct sk_form *f = sk_policy_form(r->core->policy, r->param);
+	if (!f)
+		sk_errf(&r->err, SK_ERR_NOT_FOUND, "no such form");
+	return f;
+}
+
+static const char *input_type(enum sk_field_type t)
+{
+	switch (t) {
+	case SK_FIELD_EMAIL: return "email";
+	case SK_FIELD_PHONE: return "tel";
+	default: return "text";
+	}
+}
+
+int sk_h_form_page(struct sk_req *r)
+{
+	const struct sk_form *f = find_form(r);
+	if (!f)
+		return r->err.code;
+	const struct sk_policy *pol = r->core->policy;
+	int lang = page_lang(r, NULL), rc;
+	const char *ln = sk_lang_name(lang);
+	struct sk_buf b;
+	sk_buf_init(&b, 1 << 20);
+	rc = sk_buf_printf(&b, page_head, ln);
+	rc = rc ? rc : html_esc(&b, f->title[lang]);
+	rc = rc ? rc : sk_buf_printf(&b, page_style);
+	rc = rc ? rc : sk_buf_appends(&b, "<h1>");
+	rc = rc ? rc : html_esc(&b, f->title[lang]);
+	rc = rc ? rc : sk_buf_printf(&b, "</h1>\n<form method=\"post\" action=\"/f/%s\">\n"
+				     "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", f->id, ln);
+	for (size_t i = 0; !rc && i < f->nfields; i++) {
+		const struct sk_field_def *d = sk_policy_field(pol, f->fields[i].name);
+		const char *label = d->label[lang] ? d->label[lang] : d->name;
+		rc = sk_buf_printf(&b, "<label for=\"f-%s\">", d->name);
+		rc = rc ? rc : html_esc(&b, label);
+		rc = rc ? rc : sk_buf_printf(&b, "%s</label><input type=\"%s\" id=\"f-%s\" name=\"%s\" "
+					     "maxlength=\"%d\"%s>\n", f->fields[i].required ? " *" : "",
+					     input_type(d->type), d->name, d->name, d->max_length,
+					     f->fields[i].required ? " required" : "");
+	}
+	/* Each consent: its own box, never ticked, worded with the purpose's notice text. */
+	for (size_t i = 0; !rc && i < f->nconsents; i++) {
+		const struct sk_purpose *p = sk_policy_purpose(pol, f->consents[i].purpose);
+		rc = sk_buf_printf(&b, "<div class=\"consent\"><input type=\"checkbox\" id=\"c-%s\" "
+				   "name=\"consent\" value=\"%s\"><label for=\"c-%s\"><strong>",
+				   p->id, p->id, p->id);
+		rc = rc ? rc : html_esc(&b, p->title[lang]);
+		rc = rc ? rc : sk_buf_appends(&b, "</strong><br>");
+		rc = rc ? rc : html_esc(&b, p->notice[lang]);
+		rc = rc ? rc : sk_buf_appends(&b, "</label></div>\n");
+	}
+	rc = rc ? rc : sk_buf_printf(&b, "<div class=\"hp\" aria-hidden=\"true\"><label for=\"hp\">"
+				     "Website</label><input type=\"text\" id=\"hp\" name=\"%s\" "
+				     "tabindex=\"-1\" autocomplete=\"off\"></div>\n"
+				     "<p><button type=\"submit\">%s</button></p>\n</form>\n<p><small>",
+				     HONEYPOT, say(lang, "Skicka", "Send"));
+	rc = rc ? rc : html_esc(&b, pol->org_name);
+	rc = rc ? rc : sk_buf_printf(&b, " &middot; <a href=\"");
+	rc = rc ? rc : html_esc(&b, pol->org_privacy_url);
+	rc = rc ? rc : sk_buf_printf(&b, "\">%s</a></small></p>\n</body></html>\n",
+				     say(lang, "Integritetspolicy", "Privacy policy"));
+	rc = rc ? rc : sk_reply_text(r, 200, b.data);
+	sk_buf_reset(&b);
+	r->content_type = "text/html; charset=utf-8";
+	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
+}
+
+/* ---- CORS ---- */
+
+/* 0 when the request may come from its Origin (none, our own, or a listed one); sets the
+ * CORS answer header for a listed origin. */
+static int origin_check(struct sk_req *r, const struct sk_form *f)
+{
+	const char *origin = sk_req_header(r, "Origin");
+	const char *host = sk_req_header(r, MHD_HTTP_HEADER_HOST);
+	const char *pub = sk_server_cfg()->public_url;
+	char own[300];
+	if (!origin)
+		return 0;
+	if (sk_form_origin_allowed(f, origin)) {
+		sk_strlcpy(r->cors_origin, origin, sizeof(r->cors_origin));
+		return 0;
+	}
+	if (pub && strncmp(pub, origin, strlen(origin)) == 0 &&
+	    (pub[strlen(origin)] == '\0' || pub[strlen(origin)] == '/'))
+		return 0;
+	for (int i = 0; host && i < 2; i++) {
+		snprintf(own, sizeof(own), "%s://%s", i ? "https" : "http", host);
+		if (strcmp(own, origin) == 0)
+			return 0;
+	}
+	return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this form does not accept posts from that origin");
+}
+
+int sk_h_form_preflight(struct sk_req *r)
+{
+	const struct sk_form *f = find_form(r);
+	const char *origin = sk_req_header(r, "Origin");
+	if (!f)
+		return r->err.code;
+	if (!origin || !sk_form_origin_allowed(f, origin))
+		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this form does not accept posts from that origin");
+	sk_strlcpy(r->cors_origin, origin, sizeof(r->cors_origin));
+	sk_strlcpy(r->allow, "POST", sizeof(r->allow));
+	return sk_reply_text(r, 204, "");
+}
+
+/* ---- submissions ---- */
+
+struct submission {
+	struct sk_field_value fields[MAX_PAIRS];
+	size_t nfields;
+	const char *consents[MAX_PAIRS];
+	size_t nconsents;
+	const char *lang, *page_url, *honeypot;
+	int json;
+	char *store; /* decoded copy of a form body */
+	json_t *doc; /* a JSON body */
+};
+
+static int take_pair(struct sk_req *r, struct submission *s, const char *k, const char *v)
+{
+	if (strcmp(k, "consent") == 0) {
+		if (s->nconsents == MAX_PAIRS)
+			return sk_errf(&r->err, SK_ERR_TOO_LARGE, "too many consents");
+		s->consents[s->nconsents++] = v;
+	} else if (strcmp(k, "lang") == 0) {
+		s->lang = v;
+	} else if (strcmp(k, "page_url") == 0) {
+		s->page_url = v;
+	} else if (strcmp(k, HONEYPOT) == 0) {
+		s->honeypot = v;
+	} else {
+		for (size_t i = 0; i < s->nfields; i++)
+			if (strcmp(s->fields[i].name, k) == 0)
+				return sk_errf(&r->err, SK_ERR_INVALID, "field '%.64s' is given twice", k);
+		if (s->nfields == MAX_PAIRS)
+			return sk_errf(&r->err, SK_ERR_TOO_LARGE, "too many fields");
+		s->fields[s->nfields].name = k;
+		s->fields[s->nfields++].value = v;
+	}
+	return 0;
+}
+
+/* application/x-www-form-urlencoded: a=b&c=d, with + for space and %XX escapes. */
+static int parse_urlencoded(struct sk_req *r, struct submission *s)
+{
+	char *p = s->store = sk_strndup(r->body.data ? r->body.data : "", r->body.len);
+	if (!p)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	while (*p) {
+		char *amp = p + strcspn(p, "&"), *eq;
+		int last = *amp == '\0';
+		*amp = '\0';
+		if (*p) {
+			eq = strchr(p, '=');
+			char *v = eq ? eq + 1 : p + strlen(p);
+			if (eq)
+				*eq = '\0';
+			for (char *c = p; *c; c++)
+				*c = *c == '+' ? ' ' : *c;
+			for (char *c = v; *c; c++)
+				*c = *c == '+' ? ' ' : *c;
+			MHD_http_unescape(p);
+			MHD_http_unescape(v);
+			if (strlen(p) == 0)
+				return sk_errf(&r->err, SK_ERR_INVALID, "a form field has no name");
+			int rc = take_pair(r, s, p, v);
+			if (rc)
+				return rc;
+		}
+		if (last)
+			break;
+		p = amp + 1;
+	}
+	return 0;
+}
+
+static int parse_json(struct sk_req *r, struct submission *s)
+{
+	size_t at;
+	json_error_t je;
+	const char *key;
+	json_t *v;
+
+	if (sk_json_depth_check(r->body.data ? r->body.data : "", r->body.len, SK_JSON_MAX_DEPTH, &at))
+		return sk_errf(&r->err, SK_ERR_TOO_DEEP, "JSON is nested too deeply (at byte %zu)", at + 1);
+	s->doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+	if (!s->doc) {
+		char *near = strstr(je.text, " near ");
+		if (near)
+			*near = '\0';
+		return sk_errf(&r->err, SK_ERR_BAD_JSON, "malformed JSON at line %d, column %d "
+			       "(byte %d): %s", je.line, je.column, je.position, je.text);
+	}
+	if (!json_is_object(s->doc))
+		return sk_errf(&r->err, SK_ERR_INVALID, "the body must be a JSON object");
+	json_object_foreach(s->doc, key, v) {
+		int rc = 0;
+		if (strcmp(key, "consent") == 0) {
+			size_t i;
+			json_t *e;
+			if (!json_is_array(v))
+				return sk_errf(&r->err, SK_ERR_INVALID, "'consent' must be an array of purposes");
+			json_array_foreach(v, i, e) {
+				if (!json_is_string(e))
+					return sk_errf(&r->err, SK_ERR_INVALID, "'consent[%zu]' must be a string", i);
+				if ((rc = take_pair(r, s, key, json_string_value(e))))
+					return rc;
+			}
+			continue;
+		}
+		if (!json_is_string(v))
+			return sk_errf(&r->err, SK_ERR_INVALID, "'%.64s' must be a string", key);
+		if ((rc = take_pair(r, s, key, json_string_value(v))))
+			return rc;
+	}
+	return 0;
+}
+
+static void submission_reset(struct submission *s)
+{
+	sk_free(s->store);
+	json_decref(s->doc);
+}
+
+/* Every field declared by the form, every required one there, every consent on offer. */
+static int check_submission(struct sk_req *r, const struct sk_form *f, struct submission *s,
+			    const char **email)
+{
+	*email = NULL;
+	for (size_t i = 0; i < s->nfields; i++) {
+		if (!sk_form_field(f, s->fields[i].name))
+			return sk_errf(&r->err, SK_ERR_UNDECLARED_FIELD,
+				       "field '%.64s' is not part of this form", s->fields[i].name);
+		if (strcmp(s->fields[i].name, "email") == 0)
+			*email = s->fields[i].value;
+	}
+	for (size_t i = 0; i < f->nfields; i++) {
+		int present = 0;
+		for (size_t j = 0; j < s->nfields; j++)
+			present |= strcmp(s->fields[j].name, f->fields[i].name) == 0 &&
+				   s->fields[j].value[0];
+		if (f->fields[i].required && !present)
+			return sk_errf(&r->err, SK_ERR_INVALID, "field '%s' is required", f->fields[i].name);
+	}
+	for (size_t i = 0; i < s->nconsents; i++) {
+		if (!sk_form_consent(f, s->consents[i]))
+			return sk_errf(&r->err, SK_ERR_INVALID, "consent '%.63s' is not offered on this form",
+				       s->consents[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->consents[i], s->consents[j]) == 0)
+				return sk_errf(&r->err, SK_ERR_INVALID, "consent '%.63s' is given twice",
+					       s->consents[i]);
+	}
+	if (s->nconsents == 0)
+		return sk_errf(&r->err, SK_ERR_INVALID, "tick at least one consent");
+	if (s->lang && sk_lang_from_name(s->lang) < 0)
+		return sk_errf(&r->err, SK_ERR_INVALID, "lang must be sv or en");
+	if (s->page_url && strlen(s->page_url) > 200)
+		return sk_errf(&r->err, SK_ERR_INVALID, "page_url is longer than 200 bytes");
+	return 0;
+}
+
+struct outcome {
+	const char *given[MAX_PAIRS], *pending[MAX_PAIRS], *ignored[MAX_PAIRS];
+	size_t ngiven, npending, nignored;
+	int64_t first_seq, last_seq;
+	char contact_id[SK_ID_LEN + 1];
+};
+
+/* With Global Privacy Control, tracking and profiling are given only by a tick on the form
+ * page itself, not by a site's script posting JSON. */
+static int gpc_withholds(const struct submission *s, int gpc, const struct sk_purpose *p)
+{
+	return gpc && s->json && (p->kind == SK_KIND_TRACKING || p->kind == SK_KIND_PROFILING);
+}
+
+/* Contact, fields and one event per ticked consent, in one transaction. */
+static int record(struct sk_req *r, const struct sk_form *f, struct submission *s,
+		  const char *email, int lang, int gpc, struct outcome *o)
+{
+	char source[256], evidence[1024];
+	const char *page = s->page_url ? s->page_url : sk_req_header(r, MHD_HTTP_HEADER_REFERER);
+	const char *ua = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT);
+	struct sk_field_value rest[MAX_PAIRS];
+	size_t nrest = 0;
+	int rc;
+
+	/* Minimisation: keep a field only when a purpose ticked on this submission needs it. */
+	for (size_t i = 0; i < s->nfields; i++) {
+		int needed = 0;
+		for (size_t j = 0; j < s->nconsents && !needed; j++) {
+			const struct sk_purpose *p = sk_policy_purpose(r->core->policy, s->consents[j]);
+			if (gpc_withholds(s, gpc, p))
+				continue;
+			for (size_t k = 0; k < p->nfields && !needed; k++)
+				needed = strcmp(p->fields[k], s->fields[i].name) == 0;
+		}
+		if (needed && strcmp(s->fields[i].name, "email") != 0 && s->fields[i].value[0])
+			rest[nrest++] = s->fields[i];
+	}
+	snprintf(source, sizeof(source), "form:%s v%d %.200s", f->id, r->core->policy_version,
+		 page ? page : "");
+	json_t *ev = json_pack("{s:s,s:i,s:s?,s:s,s:s?,s:b}", "form", f->id, "form_version",
+			       r->core->policy_version, "page_url", page, "ip", r->ip,
+			       "user_agent", ua, "gpc", gpc);
+	char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(ev);
+	if (!evs)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	sk_strlcpy(evidence, evs, sizeof(evidence));
+	free(evs);
+
+	if ((rc = sk_core_batch_begin(r->core, &r->err)))
+		return rc;
+	rc = sk_contact_find(r->core, email, o->contact_id, &r->err);
+	if (rc == SK_ERR_NOT_FOUND)
+		rc = sk_contact_add(r->core, email, rest, nrest, o->contact_id, &r->err);
+	else if (!rc && nrest)
+		rc = sk_contact_edit(r->core, o->contact_id, rest, nrest, &r->err);
+	for (size_t i = 0; !rc && i < s->nconsents; i++) {
+		const struct sk_form_consent *fc = sk_form_consent(f, s->consents[i]);
+		const struct sk_purpose *p = sk_policy_purpose(r->core->policy, fc->purpose);
+		if (gpc_withholds(s, gpc, p)) {
+			o->ignored[o->nignored++] = p->id;
+			continue;
+		}
+		struct sk_consent_req req = {.contact_id = o->contact_id, .purpose = p->id,
+					     .action = SK_ACT_GIVE, .method = "form",
+					     .source = source, .lang = sk_lang_name(lang),
+					     .actor = "form", .evidence_json = evidence,
+					     .double_opt_in = fc->double_opt_in};
+		struct sk_event_rec out;
+		if ((rc = sk_consent_record(r->core, &req, &out, &r->err)))
+			break;
+		if (out.flags & SK_EV_DOUBLE_OPT_IN) {
+			if (!o->first_seq)
+				o->first_seq = out.seq;
+			o->last_seq = out.seq;
+			o->pending[o->npending++] = p->id;
+		} else {
+			o->given[o->ngiven++] = p->id;
+		}
+	}
+	if (rc) {
+		sk_core_batch_rollback(r->core);
+		return rc;
+	}
+	return sk_core_batch_commit(r->core, &r->err);
+}
+
+static int send_confirmation(struct sk_req *r, const char *email, int lang, struct outcome *o)
+{
+	const struct sk_server_config *cfg = sk_server_cfg();
+	char subject_id[SK_TOKEN_MAX], token[SK_TOKEN_MAX], link[512];
+	const char *titles[MAX_PAIRS];
+	char *subject = NULL, *text = NULL;
+	int64_t expires = sk_time_now() + (int64_t)cfg->confirm_days * 86400;
+	int rc;
+
+	snprintf(subject_id, sizeof(subject_id), "%s/%lld/%lld", o->contact_id,
+		 (long long)o->first_seq, (long long)o->last_seq);
+	if ((rc = sk_vault_token_sign(r->core->vault, TOKEN_TAG, subject_id, expires, token)))
+		return sk_errf(&r->err, rc, "could not sign the confirmation link");
+	snprintf(link, sizeof(link), "%s/f/confirm/%s", cfg->public_url, token);
+	for (size_t i = 0; i < o->npending; i++)
+		titles[i] = sk_policy_purpose(r->core->policy, o->pending[i])->title[lang];
+	rc = sk_mail_confirmation(sk_lang_name(lang), r->core->policy->org_name, titles,
+				  o->npending, link, expires, &subject, &text, &r->err);
+	if (!rc) {
+		struct sk_mail m = {.to = email, .subject = subject, .text = text};
+		rc = sk_mail_send(cfg->mail, &m, &r->err);
+	}
+	sk_free(subject);
+	sk_free(text);
+	return rc;
+}
+
+static json_t *names(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* A form post's answer: the redirect or page; a JSON post's: the JSON. */
+static int answer(struct sk_req *r, const struct sk_form *f, struct submission *s, int lang,
+		  int rc, struct outcome *o)
+{
+	if (s->json) {
+		if (rc)
+			return rc;
+		return sk_reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o}", "status", "ok", "given",
+						       names(o->given, o->ngiven), "pending",
+						       names(o->pending, o->npending), "ignored",
+						       names(o->ignored, o->nignored)));
+	}
+	if (rc && f->error_url) {
+		snprintf(r->location, sizeof(r->location), "%s%cerror=%s", f->error_url,
+			 strchr(f->error_url, '?') ? '&' : '?', sk_err_name(rc));
+		return sk_reply_text(r, 303, "");
+	}
+	if (rc) {
+		int status = sk_err_http_status(rc);
+		return reply_page(r, status, sk_lang_name(lang), say(lang, "Något gick fel",
+								   "Something went wrong"), r->err.msg);
+	}
+	if (f->success_url) {
+		sk_strlcpy(r->location, f->success_url, sizeof(r->location));
+		return sk_reply_text(r, 303, "");
+	}
+	return reply_page(r, 200, sk_lang_name(lang), say(lang, "Tack!", "Thank you!"),
+			  o->npending ? say(lang, "Vi har skickat ett mejl till dig. Följ länken i "
+					    "det för att bekräfta.",
+					    "We have sent you an e-mail. Follow the link in it to "
+					    "confirm.")
+				      : say(lang, "Dina val är sparade.", "Your choices are saved."));
+}
+
+int sk_h_form_post(struct sk_req *r)
+{
+	const struct sk_server_config *cfg = sk_server_cfg();
+	struct submission s = {0};
+	struct outcome o = {0};
+	const char *email = NULL;
+	int rc, lang = SK_LANG_EN;
+	char ipkey[72];
+
+	const struct sk_form *f = find_form(r);
+	if (!f)
+		return r->err.code;
+	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	s.json = ct && strncasecmp(ct, "application/json", 16) == 0;
+	if ((rc = origin_check(r, f)))
+		goto out;
+	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
+	if ((r->retry_after = sk_rate_take(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
+		rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many submissions from this address; "
+			     "retry after %d s", r->retry_after);
+		goto out;
+	}
+	if (r->body.len > FORM_BODY_MAX) {
+		rc = sk_errf(&r->err, SK_ERR_TOO_LARGE, "a form submission is at most %d bytes",
+			     FORM_BODY_MAX);
+		goto out;
+	}
+	if (!s.json && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
+		rc = sk_errf(&r->err, SK_ERR_INVALID, "send application/x-www-form-urlencoded or "
+			     "application/json");
+		goto out;
+	}
+	if ((rc = s.json ? parse_json(r, &s) : parse_urlencoded(r, &s)))
+		goto out;
+	lang = page_lang(r, s.lang);
+	/* A filled honeypot is a robot: it is told all went well, and nothing is kept. */
+	if (s.honeypot && s.honeypot[0])
+		goto out;
+	if ((rc = check_submission(r, f, &s, &email)))
+		goto out;
+	int needs_mail = 0;
+	for (size_t i = 0; i < s.nconsents; i++)
+		needs_mail |= sk_form_consent(f, s.consents[i])->double_opt_in;
+	if (needs_mail && !cfg->mail) {
+		rc = sk_errf(&r->err, SK_ERR_BUSY, "this form needs confirmation by e-mail, and no "
+			     "mail server is configured");
+		goto out;
+	}
+	const char *gpch = sk_req_header(r, "Sec-GPC");
+	rc = record(r, f, &s, email, lang, gpch && strcmp(gpch, "1") == 0, &o);
+	if (rc == SK_ERR_SUPPRESSED) {
+		/* Said to no one: the answer must not tell who is on the list. */
+		sk_errctx_reset(&r->err);
+		memset(&o, 0, sizeof(o));
+		rc = 0;
+		goto out;
+	}
+	if (!rc && o.npending)
+		rc = send_confirmation(r, email, lang, &o);
+out:
+	rc = answer(r, f, &s, lang, rc, &o);
+	submission_reset(&s);
+	return rc;
+}
+
+/* ---- confirmation ---- */
+
+/* The token's subject "contact/first/last", or an error page. */
+static int confirm_token(struct sk_req *r, char *contact, int64_t *first, int64_t *last, int lang)
+{
+	char subject[SK_TOKEN_MAX];
+	int64_t expires;
+	int rc = sk_vault_token_verify(r->core->vault, TOKEN_TAG, r->param, sk_time_now(), subject,
+				       &expires);
+	long long a, b;
+	char id[SK_ID_LEN + 1];
+	if (!rc && (sscanf(subject, "%26[^/]/%lld/%lld", id, &a, &b) != 3 || a <= 0 || b < a))
+		rc = SK_ERR_INVALID;
+	if (rc == SK_ERR_EXPIRED) {
+		reply_page(r, 410, sk_lang_name(lang), say(lang, "Länken har gått ut",
+							  "The link has expired"),
+			   say(lang, "Inget har sparats. Anmäl dig gärna igen.",
+			       "Nothing was recorded. You are welcome to sign up again."));
+		return rc;
+	}
+	if (rc) {
+		reply_page(r, 400, sk_lang_name(lang), say(lang, "Ogiltig länk", "Invalid link"),
+			   say(lang, "Länken är inte giltig. Inget har sparats.",
+			       "This link is not valid. Nothing was recorded."));
+		return rc;
+	}
+	memcpy(contact, id, sizeof(id));
+	*first = a;
+	*last = b;
+	return 0;
+}
+
+int sk_h_confirm_page(struct sk_req *r)
+{
+	char contact[SK_ID_LEN + 1];
+	int64_t first, last;
+	int lang = page_lang(r, NULL);
+	if (confirm_token(r, contact, &first, &last, lang))
+		return 0;
+	struct sk_buf b;
+	int rc;
+	sk_buf_init(&b, FORM_BODY_MAX);
+	const char *title = say(lang, "Bekräfta", "Confirm");
+	rc = sk_buf_printf(&b, page_head, sk_lang_name(lang));
+	rc = rc ? rc : html_esc(&b, title);
+	rc = rc ? rc : sk_buf_printf(&b, page_style);
+	rc = rc ? rc : sk_buf_printf(&b, "<h1>%s</h1>\n<p>%s</p>\n<form method=\"post\" "
+				     "action=\"/f/confirm/%s\"><button type=\"submit\">%s</button>"
+				     "</form>\n</body></html>\n", title,
+				     say(lang, "Tryck på knappen för att bekräfta ditt samtycke.",
+					 "Press the button to confirm your consent."),
+				     r->param, title);
+	rc = rc ? rc : sk_reply_text(r, 200, b.data);
+	sk_buf_reset(&b);
+	r->content_type = "text/html; charset=utf-8";
+	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
+}
+
+int sk_h_confirm_post(struct sk_req *r)
+{
+	char contact[SK_ID_LEN + 1], *evs;
+	int64_t first, last;
+	int n = 0, rc, lang = page_lang(r, NULL);
+	if (confirm_token(r, contact, &first, &last, lang))
+		return 0;
+	json_t *ev = json_pack("{s:s,s:s?}", "ip", r->ip, "user_agent",
+			       sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT));
+	evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(ev);
+	if (!evs)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	rc = sk_pending_confirm(r->core, contact, first, last, evs, &n, &r->err);
+	free(evs);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		return rc;
+	return reply_page(r, 200, sk_lang_name(lang), say(lang, "Tack!", "Thank you!"),
+			  n ? say(lang, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")
+			    : say(lang, "Det finns inget kvar att bekräfta.",
+				  "There is nothing left to confirm."));
+}

@@ -1,0 +1,517 @@
+/* mail.c: builds plain-text UTF-8 messages (quoted-printable body, RFC 2047 subject), sends
+ * them over SMTP with libcurl, and writes the double opt-in mail in Swedish and English.
+ * No address ever goes into an error message. See docs/internals/mail.md. */
+#include "mail/mail.h"
+
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/sktime.h"
+
+#define MAIL_MAX (1024 * 1024)     /* a whole built message */
+#define QP_LINE 76                 /* RFC 2045: encoded lines at most 76 characters */
+#define WRAP 72                    /* prose in the confirmation mail */
+#define DEFAULT_TIMEOUT 30L
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+static int check_header(const char *s, const char *what, struct sk_errctx *err)
+{
+	if (!s)
+		return sk_errf(err, SK_ERR_INVALID, "mail %s is missing", what);
+	if (strpbrk(s, "\r\n"))
+		return sk_errf(err, SK_ERR_INVALID, "mail %s contains a line break", what);
+	return 0;
+}
+
+/* A bare address: local@domain, no controls, spaces or characters that would let it be read
+ * as more than one address or as a display name. */
+static int check_address(const char *s, const char *what, struct sk_errctx *err)
+{
+	int rc = check_header(s, what, err);
+	if (rc)
+		return rc;
+	size_t len = strlen(s);
+	if (len == 0 || len > 320)
+		return sk_errf(err, SK_ERR_INVALID, "mail %s address is empty or too long", what);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || strchr("<>,;\"()\\", c))
+			return sk_errf(err, SK_ERR_INVALID,
+				       "mail %s address has a forbidden character at byte %zu", what,
+				       i + 1);
+	}
+	const char *at = strrchr(s, '@');
+	if (!at || at == s || at[1] == '\0')
+		return sk_errf(err, SK_ERR_INVALID, "mail %s address lacks local part or domain",
+			       what);
+	return 0;
+}
+
+/* ---- headers --------------------------------------------------------------------------- */
+
+static int append_date(struct sk_buf *b, int64_t t)
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!gmtime_r(&tt, &tm))
+		return SK_ERR_INVALID;
+	return sk_buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday],
+			     tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			     tm.tm_min, tm.tm_sec);
+}
+
+/* Plain when short printable ASCII that cannot be mistaken for an encoded word. */
+static int subject_is_plain(const char *s)
+{
+	size_t len = strlen(s);
+	if (len > QP_LINE - 9 || strstr(s, "=?"))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int q_literal(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '!' || c == '*' || c == '+' || c == '-' || c == '/';
+}
+
+/* RFC 2047 "Q" encoded words of at most 75 characters, whole UTF-8 characters in each,
+ * folded onto continuation lines so that no line passes 76 characters. */
+static int append_subject(struct sk_buf *b, const char *s)
+{
+	static const char open[] = "=?UTF-8?Q?", close[] = "?=";
+	const size_t overhead = sizeof(open) - 1 + sizeof(close) - 1;
+	int rc = sk_buf_appends(b, "Subject: ");
+	if (rc || subject_is_plain(s))
+		return rc ? rc : sk_buf_printf(b, "%s\r\n", s);
+
+	size_t room = 75 - overhead - 9; /* the first word shares its line with "Subject: " */
+	size_t used = 0;
+	rc = sk_buf_appends(b, open);
+	const unsigned char *p = (const unsigned char *)s;
+	while (!rc && *p) {
+		/* one character: a lead byte and its continuation bytes */
+		size_t n = 1;
+		while (p[n] && (p[n] & 0xc0) == 0x80 && n < 4)
+			n++;
+		size_t enc = 0;
+		for (size_t i = 0; i < n; i++)
+			enc += (q_literal(p[i]) || p[i] == ' ') ? 1 : 3;
+		if (used && used + enc > room) {
+			rc = sk_buf_printf(b, "%s\r\n %s", close, open);
+			room = 75 - overhead;
+			used = 0;
+		}
+		for (size_t i = 0; !rc && i < n; i++) {
+			if (p[i] == ' ')
+				rc = sk_buf_append(b, "_", 1);
+			else if (q_literal(p[i]))
+				rc = sk_buf_append(b, &p[i], 1);
+			else
+				rc = sk_buf_printf(b, "=%c%c", hexdigits[p[i] >> 4],
+						   hexdigits[p[i] & 15]);
+		}
+		used += enc;
+		p += n;
+	}
+	return rc ? rc : sk_buf_printf(b, "%s\r\n", close);
+}
+
+/* ---- quoted-printable body ------------------------------------------------------------- */
+
+/* Encodes one line (without its line end) and ends it with CRLF. Lines stay within 76
+ * characters with soft breaks ("=" CRLF) that never split an "=XX"; '=' and every byte
+ * outside printable ASCII are encoded, as are white space before a line end and a '.' that
+ * starts a line (so that no relay's dot handling can touch it). */
+static int qp_line(struct sk_buf *b, const unsigned char *p, size_t len)
+{
+	size_t col = 0;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < len; i++) {
+		unsigned char c = p[i];
+		int last = i + 1 == len;
+		int lit = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
+		if (c == '.' && col == 0)
+			lit = 0;
+		size_t w = lit ? 1 : 3;
+		/* the last character may use column 76; others leave room for the soft break */
+		if (col + w > (last ? QP_LINE : QP_LINE - 1)) {
+			rc = sk_buf_append(b, "=\r\n", 3);
+			col = 0;
+			if (!rc && c == '.')
+				lit = 0, w = 3;
+		}
+		if (rc)
+			break;
+		if (lit)
+			rc = sk_buf_append(b, &c, 1);
+		else
+			rc = sk_buf_printf(b, "=%c%c", hexdigits[c >> 4], hexdigits[c & 15]);
+		col += w;
+	}
+	return rc ? rc : sk_buf_append(b, "\r\n", 2);
+}
+
+/* "\n" and "\r\n" end lines; a final line end adds no empty line. */
+static int qp_body(struct sk_buf *b, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text);
+	int rc = 0;
+	while (!rc && len) {
+		const unsigned char *nl = memchr(p, '\n', len);
+		size_t n = nl ? (size_t)(nl - p) : len;
+		size_t content = n;
+		if (nl && content && p[content - 1] == '\r')
+			content--;
+		rc = qp_line(b, p, content);
+		if (!nl)
+			break;
+		p += n + 1;
+		len -= n + 1;
+	}
+	return rc;
+}
+
+int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, char **out,
+		  size_t *outlen, struct sk_errctx *err)
+{
+	struct sk_buf b;
+	uint8_t rnd[16];
+	char id[2 * sizeof(rnd) + 1];
+	int rc;
+
+	*out = NULL;
+	if (outlen)
+		*outlen = 0;
+	sk_buf_init(&b, MAIL_MAX);
+	if ((rc = check_address(cfg->from, "sender", err)) ||
+	    (rc = check_address(m->to, "recipient", err)) ||
+	    (rc = check_header(m->subject, "subject", err)))
+		goto out;
+	if (!m->text) {
+		rc = sk_errf(err, SK_ERR_INVALID, "mail text is missing");
+		goto out;
+	}
+	if (sk_random(rnd, sizeof(rnd))) {
+		rc = sk_errf(err, SK_ERR_IO, "no randomness for the Message-ID");
+		goto out;
+	}
+	sk_hex(rnd, sizeof(rnd), id);
+	if ((rc = append_date(&b, sk_time_now())) ||
+	    (rc = sk_buf_printf(&b, "From: %s\r\nTo: %s\r\n", cfg->from, m->to)) ||
+	    (rc = append_subject(&b, m->subject)) ||
+	    (rc = sk_buf_printf(&b, "Message-ID: <%s@%s>\r\n", id, strrchr(cfg->from, '@') + 1)) ||
+	    (rc = sk_buf_appends(&b, "MIME-Version: 1.0\r\n"
+				     "Content-Type: text/plain; charset=utf-8\r\n"
+				     "Content-Transfer-Encoding: quoted-printable\r\n"
+				     "Auto-Submitted: auto-generated\r\n"
+				     "\r\n")) ||
+	    (rc = qp_body(&b, m->text))) {
+		rc = sk_errf(err, rc, rc == SK_ERR_TOO_LARGE ? "mail message over %d bytes"
+							       : "cannot build the mail message",
+			     MAIL_MAX);
+		goto out;
+	}
+	*out = sk_buf_steal(&b, outlen);
+out:
+	sk_buf_reset(&b);
+	return rc;
+}
+
+/* ---- SMTP ------------------------------------------------------------------------------ */
+
+struct upload {
+	const char *p;
+	size_t len;
+	size_t off;
+};
+
+static size_t upload_read(char *dst, size_t size, size_t nmemb, void *ud)
+{
+	struct upload *u = ud;
+	size_t n = size * nmemb, left = u->len - u->off;
+	if (n > left)
+		n = left;
+	memcpy(dst, u->p + u->off, n);
+	u->off += n;
+	return n;
+}
+
+static const char *smtp_step(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+		return "setup";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "name lookup";
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_USE_SSL_FAILED:
+		return "STARTTLS";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+		return "TLS handshake";
+	case CURLE_LOGIN_DENIED:
+	case CURLE_AUTH_ERROR:
+		return "login";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "exchange (timed out)";
+	default:
+		return "exchange";
+	}
+}
+
+#define SETOPT(opt, val)                                                                   \
+	do {                                                                               \
+		if ((cc = curl_easy_setopt(curl, opt, val)) != CURLE_OK)                   \
+			goto curl_failed;                                                  \
+	} while (0)
+
+int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
+		 struct sk_errctx *err)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *rcpt = NULL;
+	struct upload up = {0};
+	CURL *curl = NULL;
+	CURLcode cc = CURLE_OK;
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!cfg->url || (strncasecmp(cfg->url, "smtp://", 7) != 0 &&
+			  strncasecmp(cfg->url, "smtps://", 8) != 0))
+		return sk_errf(err, SK_ERR_INVALID, "SMTP URL must start with smtp:// or smtps://");
+	if ((rc = sk_mail_build(cfg, m, &msg, &len, err)))
+		return rc;
+	up.p = msg;
+	up.len = len;
+	errbuf[0] = '\0';
+	curl = curl_easy_init();
+	rcpt = curl_slist_append(NULL, m->to);
+	if (!curl || !rcpt) {
+		rc = sk_errf(err, SK_ERR_NOMEM, "cannot set up the SMTP transfer");
+		goto out;
+	}
+	SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+	SETOPT(CURLOPT_URL, cfg->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_TIMEOUT, cfg->timeout > 0 ? cfg->timeout : DEFAULT_TIMEOUT);
+	SETOPT(CURLOPT_USE_SSL, (long)(cfg->tls_required ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	if (cfg->user) {
+		SETOPT(CURLOPT_USERNAME, cfg->user);
+		SETOPT(CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+	}
+	SETOPT(CURLOPT_MAIL_FROM, cfg->from);
+	SETOPT(CURLOPT_MAIL_RCPT, rcpt);
+	SETOPT(CURLOPT_UPLOAD, 1L);
+	SETOPT(CURLOPT_READFUNCTION, upload_read);
+	SETOPT(CURLOPT_READDATA, &up);
+	SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	cc = curl_easy_perform(curl);
+	if (cc == CURLE_OK)
+		goto out;
+curl_failed:;
+	long reply = 0;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+	/* curl's own text names the SMTP command ("RCPT failed: 550"); it is dropped if it
+	 * ever carries an address. */
+	int detail = errbuf[0] && !strchr(errbuf, '@');
+	char code[48] = "";
+	if (reply > 0)
+		snprintf(code, sizeof(code), "; server replied %ld", reply);
+	rc = sk_errf(err, SK_ERR_IO, "SMTP %s failed: %s%s%s%s%s", smtp_step(cc),
+		     curl_easy_strerror(cc), detail ? " (" : "", detail ? errbuf : "",
+		     detail ? ")" : "", code);
+out:
+	curl_slist_free_all(rcpt);
+	if (curl)
+		curl_easy_cleanup(curl);
+	if (msg) {
+		memset(msg, 0, len);
+		sk_free(msg);
+	}
+	return rc;
+}
+
+/* ---- the double opt-in mail ------------------------------------------------------------ */
+
+static int check_text(const char *s, const char *what, struct sk_errctx *err)
+{
+	if (!s || !*s)
+		return sk_errf(err, SK_ERR_INVALID, "confirmation mail: %s is missing", what);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return sk_errf(err, SK_ERR_INVALID,
+				       "confirmation mail: %s contains a control character", what);
+	return 0;
+}
+
+/* Appends a paragraph (printf-style) wrapped at WRAP characters (UTF-8 aware), then end.
+ * A word longer than a line stands alone on its line. */
+static int append_para(struct sk_buf *b, const char *end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int append_para(struct sk_buf *b, const char *end, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(text))
+		return SK_ERR_TOO_LARGE;
+	const char *p = text;
+	size_t col = 0;
+	int rc = 0;
+	while (!rc && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " "), chars = 0;
+		for (size_t i = 0; i < n; i++)
+			chars += ((unsigned char)p[i] & 0xc0) != 0x80;
+		if (col && col + 1 + chars > WRAP) {
+			rc = sk_buf_append(b, "\n", 1);
+			col = 0;
+		} else if (col) {
+			rc = sk_buf_append(b, " ", 1);
+			col++;
+		}
+		if (!rc)
+			rc = sk_buf_append(b, p, n);
+		col += chars;
+		p += n;
+	}
+	return rc ? rc : sk_buf_appends(b, end);
+}
+
+struct confirm_lang {
+	const char *code;
+	const char *subject;  /* %s: controller */
+	const char *greeting;
+	const char *asked;    /* %s: controller */
+	const char *how;
+	const char *expires;  /* day, month name, year, hour, minute */
+	const char *ignore;
+	const char *regards;
+	const char *months[12];
+};
+
+static const struct confirm_lang confirm_langs[] = {
+	{"sv", "Bekräfta ditt samtycke – %s", "Hej!",
+	 "Någon, förhoppningsvis du, har med den här e-postadressen bett %s om:",
+	 "Bekräfta genom att öppna länken nedan och trycka på knappen på sidan som visas:",
+	 "Länken slutar gälla den %d %s %d kl. %02d:%02d (UTC).",
+	 "Om det inte var du, eller om du har ändrat dig, kan du strunta i det här "
+	 "meddelandet. Då händer ingenting: inget samtycke registreras, och den obekräftade "
+	 "anmälan tas bort automatiskt.",
+	 "Med vänliga hälsningar",
+	 {"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+	  "oktober", "november", "december"}},
+	{"en", "Confirm your consent – %s", "Hello,",
+	 "Someone, hopefully you, used this e-mail address to ask %s for:",
+	 "To confirm, open the link below and press the button on the page that opens:",
+	 "The link expires on %d %s %d at %02d:%02d UTC.",
+	 "If this was not you, or you have changed your mind, simply ignore this message. "
+	 "Nothing will happen: no consent is recorded, and the unconfirmed request is removed "
+	 "automatically.",
+	 "Kind regards",
+	 {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+	  "October", "November", "December"}},
+};
+
+int sk_mail_confirmation(const char *lang, const char *controller,
+			 const char *const *purpose_titles, size_t n, const char *link,
+			 int64_t expires, char **subject, char **text, struct sk_errctx *err)
+{
+	const struct confirm_lang *L = NULL;
+	struct sk_buf s, t;
+	struct tm tm;
+	time_t tt = (time_t)expires;
+	int rc = 0;
+
+	*subject = NULL;
+	*text = NULL;
+	sk_buf_init(&s, 4096);
+	sk_buf_init(&t, 64 * 1024);
+	for (size_t i = 0; lang && i < sizeof(confirm_langs) / sizeof(confirm_langs[0]); i++)
+		if (strcmp(lang, confirm_langs[i].code) == 0)
+			L = &confirm_langs[i];
+	if (!L) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: language must be sv or en");
+		goto out;
+	}
+	if ((rc = check_text(controller, "controller name", err)) ||
+	    (rc = check_text(link, "link", err)))
+		goto out;
+	if (strchr(link, ' ')) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: link contains a space");
+		goto out;
+	}
+	if (n == 0 || !purpose_titles) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: no purpose to confirm");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = check_text(purpose_titles[i], "purpose title", err)))
+			goto out;
+	if (!gmtime_r(&tt, &tm)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: expiry time out of range");
+		goto out;
+	}
+
+	if ((rc = sk_buf_printf(&s, L->subject, controller)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", L->greeting)) ||
+	    (rc = append_para(&t, "\n", L->asked, controller)))
+		goto failed;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = sk_buf_printf(&t, "  - %s\n", purpose_titles[i])))
+			goto failed;
+	if ((rc = sk_buf_appends(&t, "\n")) || (rc = append_para(&t, "\n\n", "%s", L->how)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", link)) ||
+	    (rc = append_para(&t, "\n\n", L->expires, tm.tm_mday, L->months[tm.tm_mon],
+			      tm.tm_year + 1900, tm.tm_hour, tm.tm_min)) ||
+	    (rc = append_para(&t, "\n\n", "%s", L->ignore)) ||
+	    (rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller)))
+		goto failed;
+	*subject = sk_buf_steal(&s, NULL);
+	*text = sk_buf_steal(&t, NULL);
+	goto out;
+failed:
+	rc = sk_errf(err, rc, "cannot build the confirmation mail");
+out:
+	sk_buf_reset(&s);
+	sk_buf_reset(&t);
+	return rc;
+}

@@ -1,0 +1,220 @@
+#!/bin/sh
+# forms.sh: web forms with double opt-in by real mail, against docs/forms.md. Makes a fresh
+# database with the example policy and a read key, starts a real SMTP server (aiosmtpd with
+# a Maildir) and three samtycke servers on one database: "main" (forms rate limit out of the
+# way), "limited" (--form-rate-limit 3) and "future" (its clock pinned 30 days ahead with
+# SAMTYCKE_NOW, for expired links). Runs tests/integration/forms.test.mjs (node:test, TAP),
+# then stops everything and checks clean exits, the access logs and the ledger.
+# Usage: sh tests/integration/forms.sh path/to/samtycke
+set -u
+bin=${1:?usage: sh tests/integration/forms.sh path/to/samtycke}
+root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+py=/usr/bin/python3 # Debian's Python: the one with aiosmtpd
+failed=0
+pass() { echo "ok - $1"; }
+fail() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+
+if ! command -v node >/dev/null 2>&1; then
+	echo "not ok - node is not installed (the forms tests need Node 20)"
+	exit 1
+fi
+if ! "$py" -c 'import aiosmtpd' 2>/dev/null; then
+	echo "not ok - $py has no aiosmtpd (apt-get install python3-aiosmtpd)"
+	exit 1
+fi
+if [ ! -x "$bin" ]; then
+	echo "not ok - no samtycke binary at $bin"
+	exit 1
+fi
+
+d=$(mktemp -d /tmp/samtycke-forms.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$d"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+db="$d/t.db"
+unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
+
+setup() {
+	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then
+		echo "not ok - setup: $*"
+		sed 's/^/#   out: /' "$d/setup.out" | head -20
+		sed 's/^/#   err: /' "$d/setup.err" | head -20
+		exit 1
+	fi
+}
+
+setup "$bin" --db "$db" init
+setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
+setup "$bin" --db "$db" keys create --name forms-reader --scope read
+KEY_READER=$(cat "$d/setup.out")
+if [ -z "$KEY_READER" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ]; then
+	echo "not ok - setup: keys create prints the new key alone on one line"
+	exit 1
+fi
+
+# Four distinct free loopback ports, held open together while they are picked.
+setup node -e '
+const net = require("net");
+(async () => {
+	const ss = [];
+	for (let i = 0; i < 4; i++) {
+		const s = net.createServer();
+		await new Promise((r) => s.listen(0, "127.0.0.1", r));
+		ss.push(s);
+	}
+	console.log(ss.map((s) => s.address().port).join(" "));
+	ss.forEach((s) => s.close());
+})();'
+# shellcheck disable=SC2046 # four words on purpose
+set -- $(cat "$d/setup.out")
+smtp_port=$1
+main_port=$2
+lim_port=$3
+fut_port=$4
+
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
+	[ "$state" != Z ]
+}
+
+# The mail server: every message lands in $maildir/new.
+maildir="$d/maildir"
+"$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+	>"$d/smtp.out" 2>"$d/smtp.err" &
+smtp_pid=$!
+pids="$pids $smtp_pid"
+i=0
+while ! "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()' \
+	"$smtp_port" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -ge 100 ] || ! alive "$smtp_pid"; then
+		echo "not ok - aiosmtpd accepts connections on 127.0.0.1:$smtp_port within 10 s"
+		sed 's/^/#   err: /' "$d/smtp.err" | head -20
+		exit 1
+	fi
+	sleep 0.1
+done
+
+# start NAME PORT ARGS...: starts a server on PORT (in the environment $server_env) with its
+# public URL there and the mail server; waits up to 10 s for its "listening on" line; sets $pid.
+start() {
+	name=$1
+	port=$2
+	shift 2
+	# shellcheck disable=SC2086 # server_env is empty or one assignment
+	env $server_env "$bin" --db "$db" serve --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
+		--rate-limit 0 --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from noreply@example.com \
+		--pending-days 0 "$@" >"$d/$name.out" 2>"$d/$name.log" &
+	pid=$!
+	pids="$pids $pid"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -qx "listening on http://127.0.0.1:$port" "$d/$name.out" && return 0
+		alive "$pid" || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "not ok - server $name printed 'listening on http://127.0.0.1:$port' within 10 s"
+	sed 's/^/#   out: /' "$d/$name.out" | head -20
+	sed 's/^/#   err: /' "$d/$name.log" | head -20
+	exit 1
+}
+
+server_env=""
+start main "$main_port" --form-rate-limit 100000
+main_pid=$pid
+start limited "$lim_port" --form-rate-limit 3
+lim_pid=$pid
+future=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+server_env="SAMTYCKE_NOW=$future"
+start future "$fut_port" --form-rate-limit 100000
+fut_pid=$pid
+
+export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d" KEY_READER
+export FORMS_URL="http://127.0.0.1:$main_port" FORMS_URL_LIMITED="http://127.0.0.1:$lim_port"
+export FORMS_URL_FUTURE="http://127.0.0.1:$fut_port" SK_FUTURE_NOW="$future"
+export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
+
+cd "$root" || exit 1
+timeout 300 node --test --test-reporter=tap tests/integration/forms.test.mjs
+node_status=$?
+if [ "$node_status" -ne 0 ]; then
+	echo "# node --test exited with status $node_status"
+fi
+
+# stop NAME PID: SIGTERM, then the process must exit with status 0 within 5 s.
+stop() {
+	kill -TERM "$2" 2>/dev/null
+	i=0
+	while alive "$2" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if alive "$2"; then
+		kill -KILL "$2" 2>/dev/null
+		wait "$2" 2>/dev/null
+		fail "server $1 exited within 5 s of SIGTERM"
+		return
+	fi
+	wait "$2"
+	st=$?
+	if [ "$st" -eq 0 ]; then
+		pass "server $1 exited cleanly (status 0) on SIGTERM"
+	else
+		fail "server $1 exited cleanly (status 0) on SIGTERM" "status $st" "$(tail -5 "$d/$1.log")"
+	fi
+}
+
+stop main "$main_pid"
+stop limited "$lim_pid"
+stop future "$fut_pid"
+kill -TERM "$smtp_pid" 2>/dev/null
+wait "$smtp_pid" 2>/dev/null
+pids=""
+
+# The access logs: no address (whole or URL-encoded) and no confirmation token.
+for name in main limited future; do
+	log="$d/$name.log"
+	leak=""
+	if [ -s "$d/report.emails" ]; then
+		leak=$(grep -iF -f "$d/report.emails" "$log" | head -3)
+	fi
+	[ -z "$leak" ] && leak=$(grep -iE '@|%40|example\.com|\.example\b' "$log" | head -3)
+	if [ -z "$leak" ] && [ -s "$d/report.tokens" ]; then
+		leak=$(grep -F -f "$d/report.tokens" "$log" | head -3)
+	fi
+	if [ -z "$leak" ]; then
+		pass "access log of $name holds no e-mail address and no confirmation token"
+	else
+		fail "access log of $name holds no e-mail address and no confirmation token" "$leak"
+	fi
+done
+
+# The mail server saw only well-formed deliveries (aiosmtpd logs a failed one).
+if grep -qiE 'traceback|error' "$d/smtp.err" "$d/smtp.out"; then
+	fail "aiosmtpd reported no errors" "$(grep -iE -m5 'traceback|error' "$d/smtp.err" "$d/smtp.out")"
+else
+	pass "aiosmtpd reported no errors"
+fi
+
+for cmd in "audit verify" "ledger replay --check"; do
+	# shellcheck disable=SC2086 # cmd is two or three words on purpose
+	if "$bin" --db "$db" $cmd >"$d/after.out" 2>&1; then
+		pass "after shutdown: $cmd"
+	else
+		fail "after shutdown: $cmd" "$(head -5 "$d/after.out")"
+	fi
+done
+
+[ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]
