@@ -556,6 +556,71 @@ static void receipt_of_an_event(void **state)
 	tenv_free(t);
 }
 
+static int t_pending_give(struct tenv *t, const char *email, const char *purpose, int64_t at,
+			  struct sk_event_rec *out)
+{
+	struct sk_consent_req r = {.email = email, .purpose = purpose, .action = SK_ACT_GIVE,
+				   .method = "form", .source = "form:newsletter", .lang = "en",
+				   .occurred_at = at, .double_opt_in = 1,
+				   .evidence_json = "{\"ip\":\"203.0.113.77\"}"};
+	return sk_consent_record(t->core, &r, out, &t->err);
+}
+
+static void double_opt_in_confirm_and_expiry(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_event_rec ev;
+	int n;
+	long expired, deleted, ndiff;
+	int64_t now = sk_time_now(), bad, count;
+
+	/* confirmed: given from the confirmation on */
+	assert_int_equal(t_pending_give(t, "doi@example.com", "newsletter", 0, &ev), 0);
+	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "pending_confirmation");
+	assert_int_equal(sk_pending_confirm(t->core, ev.contact_id, ev.seq, ev.seq,
+					    "{\"ip\":\"198.51.100.4\"}", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
+	/* a second press confirms nothing more and appends nothing */
+	long events = 0;
+	assert_int_equal(sk_audit_verify(t->core, &bad, &events, NULL, &t->err), 0);
+	assert_int_equal(sk_pending_confirm(t->core, ev.contact_id, ev.seq, ev.seq, "{}", &n, &t->err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(count, events);
+	/* a range that does not cover the pending event confirms nothing */
+	assert_int_equal(t_pending_give(t, "other@example.com", "newsletter", 0, &ev), 0);
+	assert_int_equal(sk_pending_confirm(t->core, ev.contact_id, ev.seq + 1, ev.seq + 5, "{}", &n,
+					    &t->err), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(t_gate(t, "other@example.com", "newsletter", 0), "pending_confirmation");
+
+	/* left unconfirmed: expired, and the contact's personal data deleted */
+	struct sk_field_value f[] = {{"first_name", "Zorblatt"}};
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_add(t->core, "stale@example.com", f, 1, id, &t->err), 0);
+	assert_int_equal(t_pending_give(t, "stale@example.com", "newsletter", now - 10 * DAY, &ev), 0);
+	/* one with something else to keep: only the pending consent expires */
+	assert_int_equal(t_consent(t, "keeper@example.com", "offers", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_pending_give(t, "keeper@example.com", "newsletter", now - 10 * DAY, &ev), 0);
+	assert_int_equal(sk_pending_expire(t->core, now, 7, &expired, &deleted, &t->err), 0);
+	assert_int_equal(expired, 2);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(sk_contact_find(t->core, "stale@example.com", id, &t->err), SK_ERR_NOT_FOUND);
+	assert_string_equal(t_gate(t, "stale@example.com", "newsletter", 0), "no_consent");
+	assert_string_equal(t_gate(t, "keeper@example.com", "newsletter", 0), "expired");
+	assert_string_equal(t_gate(t, "keeper@example.com", "offers", 0), "consent");
+	/* the recent pending one stays */
+	assert_string_equal(t_gate(t, "other@example.com", "newsletter", 0), "pending_confirmation");
+	assert_false(db_contains(t, "Zorblatt"));
+	/* the ledger still verifies and replay accepts the deleted contact's missing state */
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +638,7 @@ int main(void)
 		cmocka_unit_test(api_keys),
 		cmocka_unit_test(idempotent_answers),
 		cmocka_unit_test(receipt_of_an_event),
+		cmocka_unit_test(double_opt_in_confirm_and_expiry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
