@@ -174,8 +174,11 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 		json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p.state.contact_id,
 				      "purpose", p.state.purpose, "status", status, "event",
 				      sk_json_event(ev), "notice_text", p.notice_text);
-		if (p.given.seq)
+		if (p.given.seq) {
+			json_t *gev = p.given_evidence_json ? json_loads(p.given_evidence_json, 0, NULL) : NULL;
 			json_object_set_new(o, "given", sk_json_event(&p.given));
+			json_object_set_new(o, "given_evidence", gev ? gev : json_null());
+		}
 		json_t *evd = p.evidence_json ? json_loads(p.evidence_json, 0, NULL) : NULL;
 		json_object_set_new(o, "evidence", evd ? evd : json_null());
 		json_object_set_new(o, "evidence_shredded", json_boolean(p.evidence_shredded));
@@ -188,6 +191,8 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 			printf("given:       %s (event %lld) by %s from %s\n",
 			       sk_cli_time(p.given.occurred_at, t1), (long long)p.given.seq,
 			       p.given.method, p.given.source);
+		if (p.given_evidence_json)
+			printf("given with:  %s\n", p.given_evidence_json);
 		printf("action:      %s (event %lld, %s)%s\n", ev->action, (long long)ev->seq, ev->id,
 		       ev->flags & SK_EV_UNVERIFIED ? ", unverified: claimed without evidence" : "");
 		printf("when:        %s (recorded %s)\n", sk_cli_time(ev->occurred_at, t1),

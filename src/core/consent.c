@@ -296,6 +296,7 @@ void sk_proof_reset(struct sk_proof *p)
 {
 	sk_free(p->notice_text);
 	sk_free(p->evidence_json);
+	sk_free(p->given_evidence_json);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -307,30 +308,45 @@ struct proof_ctx {
 	struct sk_errctx *err;
 };
 
+/* Opens ev's sealed evidence into *out (left NULL when there is none or the key is gone). */
+static int open_evidence(struct proof_ctx *x, const struct sk_event_rec *ev, char **out)
+{
+	char ad[128];
+	size_t len;
+	if (!ev->evidence || !x->dk)
+		return 0;
+	sk__seal_ad(ev->contact_id, ev->id, ad);
+	if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, out, &len))
+		return x->rc = sk_errf(x->err, SK_ERR_CRYPTO, "evidence of event %lld cannot be opened",
+				       (long long)ev->seq);
+	return 0;
+}
+
 static int proof_event(void *arg, const struct sk_event_rec *ev)
 {
 	struct proof_ctx *x = arg;
 	struct sk_proof *p = x->p;
 	if (strcmp(ev->purpose, p->state.purpose) != 0 || ev->seq > p->state.seq)
 		return 0;
-	if (strcmp(ev->action, "give") == 0) {
+	if (strcmp(ev->action, "give") == 0 && ev->seq < p->state.seq) {
 		p->given = *ev;
 		p->given.evidence = NULL;
+		sk_free(p->given_evidence_json);
+		p->given_evidence_json = NULL;
+		if (open_evidence(x, ev, &p->given_evidence_json))
+			return x->rc;
 	}
 	if (ev->seq != p->state.seq)
 		return 0;
 	p->event = *ev;
 	p->event.evidence = NULL;
-	if (strcmp(ev->action, "confirm") != 0)
+	if (strcmp(ev->action, "confirm") != 0) {
 		p->given.seq = 0;
-	if (ev->evidence && x->dk) {
-		char ad[128];
-		size_t len;
-		sk__seal_ad(ev->contact_id, ev->id, ad);
-		if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, &p->evidence_json, &len))
-			return x->rc = sk_errf(x->err, SK_ERR_CRYPTO, "evidence of event %lld cannot be opened",
-					       (long long)ev->seq);
+		sk_free(p->given_evidence_json);
+		p->given_evidence_json = NULL;
 	}
+	if (open_evidence(x, ev, &p->evidence_json))
+		return x->rc;
 	return 1; /* found: stop */
 }
 

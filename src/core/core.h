@@ -160,6 +160,7 @@ struct sk_proof {
 	char *evidence_json;           /* owned; NULL when none or no longer openable */
 	int evidence_shredded;         /* the data key is gone (erased person) */
 	struct sk_event_rec given;     /* the give before a confirm (seq 0 when none) */
+	char *given_evidence_json;     /* owned; that give's evidence, NULL when none */
 };
 void sk_proof_reset(struct sk_proof *p);
 int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,

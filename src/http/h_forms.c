@@ -361,6 +361,10 @@ static int check_submission(struct sk_req *r, const struct sk_form *f, struct su
 	}
 	if (s->nconsents == 0)
 		return sk_errf(&r->err, SK_ERR_INVALID, "tick at least one consent");
+	char canon[SK_EMAIL_MAX + 1];
+	struct sk_errctx why;
+	if (sk_email_canonical(*email, canon, &why))
+		return sk_errf(&r->err, SK_ERR_INVALID_EMAIL, "field 'email': %s", why.msg);
 	if (s->lang && sk_lang_from_name(s->lang) < 0)
 		return sk_errf(&r->err, SK_ERR_INVALID, "lang must be sv or en");
 	if (s->page_url && strlen(s->page_url) > 200)
@@ -380,6 +384,22 @@ struct outcome {
 static int gpc_withholds(const struct submission *s, int gpc, const struct sk_purpose *p)
 {
 	return gpc && s->json && (p->kind == SK_KIND_TRACKING || p->kind == SK_KIND_PROFILING);
+}
+
+/* What a submission would give, without recording it. */
+static void foresee(struct sk_req *r, const struct sk_form *f, const struct submission *s,
+		    int gpc, struct outcome *o)
+{
+	for (size_t i = 0; i < s->nconsents; i++) {
+		const struct sk_form_consent *fc = sk_form_consent(f, s->consents[i]);
+		const struct sk_purpose *p = sk_policy_purpose(r->core->policy, fc->purpose);
+		if (gpc_withholds(s, gpc, p))
+			o->ignored[o->nignored++] = p->id;
+		else if (fc->double_opt_in || p->double_opt_in)
+			o->pending[o->npending++] = p->id;
+		else
+			o->given[o->ngiven++] = p->id;
+	}
 }
 
 /* Contact, fields and one event per ticked consent, in one transaction. */
@@ -560,11 +580,16 @@ int sk_h_form_post(struct sk_req *r)
 	if ((rc = s.json ? parse_json(r, &s) : parse_urlencoded(r, &s)))
 		goto out;
 	lang = page_lang(r, s.lang);
-	/* A filled honeypot is a robot: it is told all went well, and nothing is kept. */
-	if (s.honeypot && s.honeypot[0])
-		goto out;
 	if ((rc = check_submission(r, f, &s, &email)))
 		goto out;
+	const char *gpch = sk_req_header(r, "Sec-GPC");
+	int gpc = gpch && strcmp(gpch, "1") == 0;
+	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
+	 * kept or sent. */
+	if (s.honeypot && s.honeypot[0]) {
+		foresee(r, f, &s, gpc, &o);
+		goto out;
+	}
 	int needs_mail = 0;
 	for (size_t i = 0; i < s.nconsents; i++)
 		needs_mail |= sk_form_consent(f, s.consents[i])->double_opt_in;
@@ -573,8 +598,7 @@ int sk_h_form_post(struct sk_req *r)
 			     "mail server is configured");
 		goto out;
 	}
-	const char *gpch = sk_req_header(r, "Sec-GPC");
-	rc = record(r, f, &s, email, lang, gpch && strcmp(gpch, "1") == 0, &o);
+	rc = record(r, f, &s, email, lang, gpc, &o);
 	if (rc == SK_ERR_SUPPRESSED) {
 		/* Said to no one: the answer must not tell who is on the list. */
 		sk_errctx_reset(&r->err);

@@ -1,10 +1,11 @@
 #!/bin/sh
 # forms.sh: web forms with double opt-in by real mail, against docs/forms.md. Makes a fresh
 # database with the example policy and a read key, starts a real SMTP server (aiosmtpd with
-# a Maildir) and three samtycke servers on one database: "main" (forms rate limit out of the
-# way), "limited" (--form-rate-limit 3) and "future" (its clock pinned 30 days ahead with
-# SAMTYCKE_NOW, for expired links). Runs tests/integration/forms.test.mjs (node:test, TAP),
-# then stops everything and checks clean exits, the access logs and the ledger.
+# a Maildir) and four samtycke servers on one database: "main" (forms rate limit out of the
+# way), "limited" (--form-rate-limit 3), "future" (its clock pinned 30 days ahead with
+# SAMTYCKE_NOW, for expired links) and "nomail" (no --smtp-url). Runs
+# tests/integration/forms.test.mjs (node:test, TAP), then stops everything and checks clean
+# exits, the access logs and the ledger.
 # Usage: sh tests/integration/forms.sh path/to/samtycke
 set -u
 bin=${1:?usage: sh tests/integration/forms.sh path/to/samtycke}
@@ -62,12 +63,12 @@ if [ -z "$KEY_READER" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ]; then
 	exit 1
 fi
 
-# Four distinct free loopback ports, held open together while they are picked.
+# Five distinct free loopback ports, held open together while they are picked.
 setup node -e '
 const net = require("net");
 (async () => {
 	const ss = [];
-	for (let i = 0; i < 4; i++) {
+	for (let i = 0; i < 5; i++) {
 		const s = net.createServer();
 		await new Promise((r) => s.listen(0, "127.0.0.1", r));
 		ss.push(s);
@@ -75,12 +76,13 @@ const net = require("net");
 	console.log(ss.map((s) => s.address().port).join(" "));
 	ss.forEach((s) => s.close());
 })();'
-# shellcheck disable=SC2046 # four words on purpose
+# shellcheck disable=SC2046 # five words on purpose
 set -- $(cat "$d/setup.out")
 smtp_port=$1
 main_port=$2
 lim_port=$3
 fut_port=$4
+nomail_port=$5
 
 alive() {
 	[ -r "/proc/$1/stat" ] || return 1
@@ -106,16 +108,16 @@ while ! "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int
 	sleep 0.1
 done
 
-# start NAME PORT ARGS...: starts a server on PORT (in the environment $server_env) with its
-# public URL there and the mail server; waits up to 10 s for its "listening on" line; sets $pid.
+# start NAME PORT ARGS...: starts a server on PORT (in the environment $server_env, with the
+# mail options $mail_args) with its public URL there; waits up to 10 s for its "listening on"
+# line; sets $pid.
 start() {
 	name=$1
 	port=$2
 	shift 2
-	# shellcheck disable=SC2086 # server_env is empty or one assignment
+	# shellcheck disable=SC2086 # server_env and mail_args are lists of words
 	env $server_env "$bin" --db "$db" serve --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
-		--rate-limit 0 --smtp-url "smtp://127.0.0.1:$smtp_port" --mail-from noreply@example.com \
-		--pending-days 0 "$@" >"$d/$name.out" 2>"$d/$name.log" &
+		--rate-limit 0 $mail_args --pending-days 0 "$@" >"$d/$name.out" 2>"$d/$name.log" &
 	pid=$!
 	pids="$pids $pid"
 	i=0
@@ -132,6 +134,7 @@ start() {
 }
 
 server_env=""
+mail_args="--smtp-url smtp://127.0.0.1:$smtp_port --mail-from noreply@example.com"
 start main "$main_port" --form-rate-limit 100000
 main_pid=$pid
 start limited "$lim_port" --form-rate-limit 3
@@ -140,10 +143,15 @@ future=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
 server_env="SAMTYCKE_NOW=$future"
 start future "$fut_port" --form-rate-limit 100000
 fut_pid=$pid
+server_env=""
+mail_args=""
+start nomail "$nomail_port" --form-rate-limit 100000
+nomail_pid=$pid
 
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d" KEY_READER
 export FORMS_URL="http://127.0.0.1:$main_port" FORMS_URL_LIMITED="http://127.0.0.1:$lim_port"
 export FORMS_URL_FUTURE="http://127.0.0.1:$fut_port" SK_FUTURE_NOW="$future"
+export FORMS_URL_NOMAIL="http://127.0.0.1:$nomail_port"
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
@@ -179,12 +187,13 @@ stop() {
 stop main "$main_pid"
 stop limited "$lim_pid"
 stop future "$fut_pid"
+stop nomail "$nomail_pid"
 kill -TERM "$smtp_pid" 2>/dev/null
 wait "$smtp_pid" 2>/dev/null
 pids=""
 
 # The access logs: no address (whole or URL-encoded) and no confirmation token.
-for name in main limited future; do
+for name in main limited future nomail; do
 	log="$d/$name.log"
 	leak=""
 	if [ -s "$d/report.emails" ]; then

@@ -582,6 +582,13 @@ static void double_opt_in_confirm_and_expiry(void **state)
 					    "{\"ip\":\"198.51.100.4\"}", &n, &t->err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
+	struct sk_proof pr;
+	assert_int_equal(sk_consent_proof(t->core, "doi@example.com", "newsletter", &pr, &t->err), 0);
+	assert_string_equal(pr.event.action, "confirm");
+	assert_string_equal(pr.evidence_json, "{\"ip\":\"198.51.100.4\"}");
+	assert_int_equal(pr.given.seq, ev.seq);
+	assert_string_equal(pr.given_evidence_json, "{\"ip\":\"203.0.113.77\"}");
+	sk_proof_reset(&pr);
 	/* a second press confirms nothing more and appends nothing */
 	long events = 0;
 	assert_int_equal(sk_audit_verify(t->core, &bad, &events, NULL, &t->err), 0);
