@@ -75,5 +75,8 @@ SK_CMD_DECL(sk_cmd_keys_create);
 SK_CMD_DECL(sk_cmd_keys_list);
 SK_CMD_DECL(sk_cmd_keys_revoke);
 SK_CMD_DECL(sk_cmd_pending_expire);
+SK_CMD_DECL(sk_cmd_export);
+SK_CMD_DECL(sk_cmd_forget);
+SK_CMD_DECL(sk_cmd_purge);
 
 #endif

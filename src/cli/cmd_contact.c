@@ -60,7 +60,7 @@ int sk_cmd_contact_edit(struct sk_cli *cli, int argc, char **argv)
 	if ((rc = parse_fields(cli, cmd, argc, argv, fields, &n, &done)) || done)
 		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
-	    (rc = sk_contact_edit(cli->core, id, fields, n, &cli->err)))
+	    (rc = sk_contact_edit(cli->core, id, fields, n, "cli", &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
 		sk_cli_print_json(json_pack("{s:b}", "ok", 1));

@@ -46,6 +46,18 @@ static const struct sk_cmd commands[] = {
 	 "when denied. Any storage error answers denied with reason 'error'."},
 	{"suppress", sk_cmd_suppress, "EMAIL [--reason erased|bounced|complained|opted_out]",
 	 "Put an address on the suppression list; it outranks every consent."},
+	{"export", sk_cmd_export, "EMAIL [--lang sv|en]",
+	 "Everything held about the person, as one JSON document: fields, every consent with its "
+	 "evidence and the notice texts shown, the purposes and their legal basis and retention, "
+	 "the systems the data is shared with, rectifications, behavioural records."},
+	{"forget", sk_cmd_forget, "EMAIL",
+	 "Erase the person: every row about them and their data key go, the keyed hash of the "
+	 "address goes on the suppression list (reason erased), connected systems are told by an "
+	 "'erased' change. Prints the erasure receipt (--json: as JSON)."},
+	{"purge", sk_cmd_purge, "[--dry-run] [--pending-days N]",
+	 "Delete the contacts that have no basis left (never consented, withdrawn, expired, "
+	 "pending double opt-ins older than N days (default 7), unverified legacy data, "
+	 "inactive), one transaction each; --dry-run lists them by reason without deleting."},
 	{"ledger replay", sk_cmd_ledger_replay, "[--check]",
 	 "Rebuild the consent state from the ledger and report every difference from the stored "
 	 "state; with --check only report. Exit 1 when differences were found."},

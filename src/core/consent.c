@@ -119,7 +119,11 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 	char canon[SK_EMAIL_MAX + 1];
 	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
 	struct sk_gate_rec g;
-	int rc, brings_back = req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM;
+	/* The one way back for a suppressed address: its own sign-up, pending until the
+	 * person confirms it (docs/rights.md); the gate keeps saying suppressed till then. */
+	int own_signup = req->action == SK_ACT_GIVE && req->double_opt_in;
+	int rc, brings_back = !own_signup &&
+			      (req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM);
 
 	if (req->contact_id) {
 		rc = sk_store_contact_by_id(c->store, req->contact_id, rec);
@@ -135,7 +139,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 		sk__store_err(err, rc, "looking up a contact");
 		goto out;
 	}
-	if (g.suppressed && (brings_back || !g.found)) {
+	if (g.suppressed && (brings_back || (!g.found && !own_signup))) {
 		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list (%s)",
 			     g.suppress_reason);
 		goto out;
@@ -252,6 +256,12 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	if ((rc = sk_store_state_put(c->store, &st))) {
 		sk__store_err(err, rc, "storing consent state");
 		goto out;
+	}
+	/* Data goes when its basis goes: fields no live purpose needs are deleted now. */
+	if (req->action == SK_ACT_WITHDRAW || req->action == SK_ACT_REFUSE ||
+	    req->action == SK_ACT_EXPIRE) {
+		if ((rc = sk__fields_cleanup(c, contact.id, err)))
+			goto out;
 	}
 	struct sk_change_rec ch = {.type = "consent", .at = now};
 	sk_strlcpy(ch.contact_id, contact.id, sizeof(ch.contact_id));

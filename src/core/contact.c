@@ -3,6 +3,7 @@
  * key, so the database holds no personal data in clear. */
 #include "core/core_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,8 +246,9 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 }
 
 int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
-		    size_t nfields, struct sk_errctx *err)
+		    size_t nfields, const char *actor, struct sk_errctx *err)
 {
+	char names[1024] = "";
 	struct sk_contact_rec rec;
 	uint8_t dk[SK_VAULT_KEY_LEN];
 	int rc;
@@ -264,11 +266,16 @@ int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_val
 		sk__store_err(err, rc, "reading a contact");
 	if (!rc)
 		rc = sk__datakey(c, id, dk, err);
-	for (size_t i = 0; !rc && i < nfields; i++)
+	for (size_t i = 0; !rc && i < nfields; i++) {
+		size_t len = strlen(names);
+		snprintf(names + len, sizeof(names) - len, "%s%s", i ? "," : "", fields[i].name);
 		rc = sk__field_store(c, id, dk, fields[i].name, fields[i].value, err);
+	}
 	int64_t now = sk_time_now();
 	if (!rc && (rc = sk_store_contact_touch(c->store, id, now)))
 		sk__store_err(err, rc, "updating a contact");
+	if (!rc && (rc = sk_store_rectification_put(c->store, id, now, actor ? actor : "", names)))
+		sk__store_err(err, rc, "recording a rectification");
 	if (!rc) {
 		struct sk_change_rec ch = {.type = "contact", .at = now};
 		sk_strlcpy(ch.contact_id, id, sizeof(ch.contact_id));

@@ -181,6 +181,19 @@ int sk__copy_event(void *arg, const struct sk_event_rec *ev)
 	return 0;
 }
 
+int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errctx *err)
+{
+	uint8_t key[SK_HASH_LEN];
+	struct sk_gate_rec g;
+	int rc = sk__email_key(c, email, key, err);
+	if (rc)
+		return rc;
+	if ((rc = sk_store_gate_lookup(c->store, key, "", &g)))
+		return sk__store_err(err, rc, "reading the suppression list");
+	*out = g.suppressed;
+	return 0;
+}
+
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err)
 {
 	uint8_t key[SK_HASH_LEN];

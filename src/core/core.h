@@ -12,6 +12,7 @@
 #include "util/err.h"
 
 struct sk_vault;
+struct json_t;
 
 struct sk_core {
 	struct sk_store *store;   /* borrowed */
@@ -81,9 +82,10 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 		   struct sk_errctx *err);
 int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
 			 struct sk_errctx *err);
-/* Sets fields of contact id (same rules as add); the address itself is not changed here. */
+/* Sets fields of contact id (same rules as add); the address itself is not changed here.
+ * A rectification entry names the fields and actor (never a value). */
 int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
-		    size_t nfields, struct sk_errctx *err);
+		    size_t nfields, const char *actor, struct sk_errctx *err);
 /* 0 when contact id exists; SK_ERR_NOT_FOUND when not. */
 int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err);
 /* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
@@ -179,6 +181,24 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, long *ndeleted,
 		      struct sk_errctx *err);
 
+/* ---- data-subject rights and disposal (core/rights.c; docs/rights.md) ---- */
+
+/* Everything held about contact id, as one JSON document (texts in lang). */
+int sk_export(struct sk_core *c, const char *id, const char *lang, struct json_t **out,
+	      struct sk_errctx *err);
+/* Erasure: deletes every row about the person and the data key, suppresses the address
+ * (reason "erased"), appends an "erased" change and checkpoints. *receipt gets the erasure
+ * receipt. By address: an unknown address is still suppressed. */
+int sk_forget(struct sk_core *c, const char *id, struct json_t **receipt, struct sk_errctx *err);
+int sk_forget_email(struct sk_core *c, const char *email, struct json_t **receipt,
+		    struct sk_errctx *err);
+/* What has no basis left at now, by reason; unless dry_run, deletes it (one transaction per
+ * contact). *out: {"dry_run":..,"contacts":{reason:[ids]},"total":N}. */
+int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, struct json_t **out,
+	     struct sk_errctx *err);
+/* Deletes the fields that no purpose with a live basis needs any more (after a consent
+ * ended); the address stays. Inside the caller's transaction. */
+
 /* ---- the gate (core/gate.c) ---- */
 
 struct sk_gate_result {
@@ -199,6 +219,8 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
+/* *out = 1 when the address is on the suppression list. */
+int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errctx *err);
 
 /* ---- ledger integrity (core/ledger.c) ---- */
 
@@ -264,7 +286,6 @@ int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
 
 /* ---- consent receipts (core/receipt.c) ---- */
 
-struct json_t;
 /* A Kantara Consent Receipt v1.1 for ledger event event_id (a new JSON object). */
 int sk_receipt(struct sk_core *c, const char *event_id, struct json_t **out,
 	       struct sk_errctx *err);

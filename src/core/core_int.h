@@ -29,6 +29,13 @@ int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[
 		    const char *name, const char *value, struct sk_errctx *err);
 /* A sk_event_cb that copies the event into arg (a struct sk_event_rec), evidence left out. */
 int sk__copy_event(void *arg, const struct sk_event_rec *ev);
+/* Deletes the fields that no purpose with a live basis needs any more (after a consent
+ * ended); the address stays. Inside the caller's transaction. */
+int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err);
+/* Deletes a contact's rows and data key, suppresses its address when reason is not NULL,
+ * appends an "erased" change; inside the caller's transaction. */
+int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,
+		      struct sk_errctx *err);
 /* Loads the newest policy from the store into c (no-op when none is applied). */
 int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
 

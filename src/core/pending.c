@@ -31,6 +31,23 @@ static int collect_pending(void *arg, const struct sk_state_rec *st)
 	return 0;
 }
 
+/* The person's own confirmed sign-up lifts a suppression, and says so in the change feed. */
+static int lift_suppression(struct sk_core *c, const char *contact_id, struct sk_errctx *err)
+{
+	struct sk_contact_rec ct;
+	struct sk_gate_rec g;
+	int rc = sk_store_contact_by_id(c->store, contact_id, &ct);
+	if (!rc)
+		rc = sk_store_gate_lookup(c->store, ct.email_key, "", &g);
+	if (!rc && g.suppressed) {
+		struct sk_change_rec ch = {.type = "unsuppressed", .at = sk_time_now()};
+		sk_strlcpy(ch.contact_id, contact_id, sizeof(ch.contact_id));
+		if (!(rc = sk_store_suppression_delete(c->store, ct.email_key)))
+			rc = sk_store_change_append(c->store, &ch);
+	}
+	return rc ? sk__store_err(err, rc, "lifting a suppression") : 0;
+}
+
 int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_seq,
 		       int64_t last_seq, const char *evidence_json, int *nconfirmed,
 		       struct sk_errctx *err)
@@ -56,6 +73,8 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 		req.lang = grc == 0 ? given.lang : "en";
 		rc = sk_consent_record(c, &req, NULL, err);
 	}
+	if (!rc && x.n)
+		rc = lift_suppression(c, contact_id, err);
 	if (rc) {
 		sk_core_batch_rollback(c);
 	} else if (!(rc = sk_core_batch_commit(c, err))) {

@@ -810,9 +810,26 @@ static int parse_forms(struct pctx *c, const struct node *forms, struct sk_polic
 	return 0;
 }
 
+/* retention: {no_basis: 30 days, inactive: 24 months} */
+static int parse_retention(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const keys[] = {"no_basis", "inactive", NULL};
+	const struct node *r;
+	int rc;
+	p->retain_no_basis = (struct sk_duration){30, 'd'};
+	if ((rc = get_node(c, root, "retention", 0, NODE_MAP, &r)) || !r)
+		return rc;
+	if ((rc = check_keys(c, r, keys)) ||
+	    (rc = get_duration(c, r, "no_basis", &p->retain_no_basis)) ||
+	    (rc = get_duration(c, r, "inactive", &p->retain_inactive)))
+		return rc;
+	return 0;
+}
+
 static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
-	static const char *const keys[] = {"organisation", "fields", "purposes", "forms", NULL};
+	static const char *const keys[] = {"organisation", "fields", "purposes", "forms",
+					   "retention", NULL};
 	const struct node *org, *fields, *purposes, *forms;
 	int rc;
 	if ((rc = check_keys(c, root, keys)) ||
@@ -830,7 +847,7 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 	if ((rc = get_node(c, root, "forms", 0, NODE_MAP, &forms)) ||
 	    (forms && (rc = parse_forms(c, forms, p))))
 		return rc;
-	return 0;
+	return parse_retention(c, root, p);
 }
 
 int sk_policy_parse(const char *text, size_t len, const char *filename, struct sk_policy **out,

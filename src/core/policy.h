@@ -82,6 +82,8 @@ struct sk_policy {
 	size_t nfields;
 	struct sk_purpose *purposes;
 	size_t npurposes;
+	struct sk_duration retain_no_basis;  /* a contact without any consent event: 30 days */
+	struct sk_duration retain_inactive;  /* nothing recorded for this long; n == 0: never */
 	struct sk_form *forms;  /* optional; none when the file has no forms: */
 	size_t nforms;
 };

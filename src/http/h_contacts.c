@@ -88,10 +88,12 @@ int sk_h_contact_patch(struct sk_req *r)
 	size_t n;
 	int rc;
 
+	char actor[80];
+	snprintf(actor, sizeof(actor), "api:%s", r->key.name);
 	if ((rc = sk_req_json(r, keys, &body)))
 		return rc;
 	if (!(rc = fields_from_json(r, json_object_get(body, "fields"), fields, &n)) &&
-	    !(rc = sk_contact_edit(r->core, r->param, fields, n, &r->err)))
+	    !(rc = sk_contact_edit(r->core, r->param, fields, n, actor, &r->err)))
 		rc = reply_contact(r, 200, r->param);
 	json_decref(body);
 	return rc;

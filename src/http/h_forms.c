@@ -440,26 +440,40 @@ static int record(struct sk_req *r, const struct sk_form *f, struct submission *
 
 	if ((rc = sk_core_batch_begin(r->core, &r->err)))
 		return rc;
-	rc = sk_contact_find(r->core, email, o->contact_id, &r->err);
-	if (rc == SK_ERR_NOT_FOUND)
+	/* A suppressed address can come back only by its own sign-up with double opt-in: then
+	 * only the consents that wait for confirmation are recorded, with the address alone. */
+	int suppressed = 0;
+	rc = sk_suppressed(r->core, email, &suppressed, &r->err);
+	if (!rc)
+		rc = sk_contact_find(r->core, email, o->contact_id, &r->err);
+	if (rc == SK_ERR_NOT_FOUND && suppressed) {
+		o->contact_id[0] = '\0';
+		rc = 0;
+	} else if (rc == SK_ERR_NOT_FOUND) {
 		rc = sk_contact_add(r->core, email, rest, nrest, o->contact_id, &r->err);
-	else if (!rc && nrest)
-		rc = sk_contact_edit(r->core, o->contact_id, rest, nrest, &r->err);
+	} else if (!rc && nrest && !suppressed) {
+		rc = sk_contact_edit(r->core, o->contact_id, rest, nrest, "form", &r->err);
+	}
 	for (size_t i = 0; !rc && i < s->nconsents; i++) {
 		const struct sk_form_consent *fc = sk_form_consent(f, s->consents[i]);
 		const struct sk_purpose *p = sk_policy_purpose(r->core->policy, fc->purpose);
+		int doi = fc->double_opt_in || p->double_opt_in;
 		if (gpc_withholds(s, gpc, p)) {
 			o->ignored[o->nignored++] = p->id;
 			continue;
 		}
-		struct sk_consent_req req = {.contact_id = o->contact_id, .purpose = p->id,
-					     .action = SK_ACT_GIVE, .method = "form",
+		if (suppressed && !doi)
+			continue;
+		struct sk_consent_req req = {.contact_id = o->contact_id[0] ? o->contact_id : NULL,
+					     .email = o->contact_id[0] ? NULL : email,
+					     .purpose = p->id, .action = SK_ACT_GIVE, .method = "form",
 					     .source = source, .lang = sk_lang_name(lang),
 					     .actor = "form", .evidence_json = evidence,
-					     .double_opt_in = fc->double_opt_in};
+					     .double_opt_in = doi};
 		struct sk_event_rec out;
 		if ((rc = sk_consent_record(r->core, &req, &out, &r->err)))
 			break;
+		memcpy(o->contact_id, out.contact_id, sizeof(o->contact_id));
 		if (out.flags & SK_EV_DOUBLE_OPT_IN) {
 			if (!o->first_seq)
 				o->first_seq = out.seq;
@@ -469,6 +483,8 @@ static int record(struct sk_req *r, const struct sk_form *f, struct submission *
 			o->given[o->ngiven++] = p->id;
 		}
 	}
+	if (!rc && suppressed && !o->npending)
+		rc = sk_errf(&r->err, SK_ERR_SUPPRESSED, "suppressed");
 	if (rc) {
 		sk_core_batch_rollback(r->core);
 		return rc;
@@ -603,6 +619,7 @@ int sk_h_form_post(struct sk_req *r)
 		/* Said to no one: the answer must not tell who is on the list. */
 		sk_errctx_reset(&r->err);
 		memset(&o, 0, sizeof(o));
+		foresee(r, f, &s, gpc, &o);
 		rc = 0;
 		goto out;
 	}

@@ -64,6 +64,11 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(key_id, idem_key)) WITHOUT ROWID;"
 	"CREATE INDEX idempotency_created ON idempotency(created_at);"
 	"PRAGMA user_version = 2;",
+	/* 3: rectifications (field names only, never values) */
+	"CREATE TABLE rectifications(contact_id TEXT NOT NULL REFERENCES contacts(id)"
+	" ON DELETE CASCADE, at INTEGER NOT NULL, actor TEXT NOT NULL, fields TEXT NOT NULL);"
+	"CREATE INDEX rectifications_contact ON rectifications(contact_id, at);"
+	"PRAGMA user_version = 3;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -118,6 +123,11 @@ enum sq_stmt {
 	SQ_IDEM_PUT,
 	SQ_IDEM_PURGE,
 	SQ_CONTACT_DELETE,
+	SQ_CONTACT_EACH,
+	SQ_FIELD_DELETE,
+	SQ_SUPPRESSION_DELETE,
+	SQ_RECT_PUT,
+	SQ_RECT_EACH,
 	SQ_NSTMT
 };
 
@@ -209,6 +219,14 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at < ?1",
 	/* fields, data key and states go by ON DELETE CASCADE */
 	[SQ_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
+	[SQ_CONTACT_EACH] = "SELECT id, email_key, created_at, updated_at FROM contacts"
+			    " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[SQ_FIELD_DELETE] = "DELETE FROM contact_fields WHERE contact_id = ?1 AND name = ?2",
+	[SQ_SUPPRESSION_DELETE] = "DELETE FROM suppressions WHERE email_key = ?1",
+	[SQ_RECT_PUT] = "INSERT INTO rectifications(contact_id, at, actor, fields)"
+			" VALUES(?1, ?2, ?3, ?4)",
+	[SQ_RECT_EACH] = "SELECT at, actor, fields FROM rectifications WHERE contact_id = ?1"
+			 " ORDER BY at, rowid",
 };
 
 struct sq_store {
@@ -932,6 +950,64 @@ static int sq_checkpoint(struct sk_store *s)
 	int rc = sqlite3_wal_checkpoint_v2(((struct sq_store *)s)->db, NULL,
 					   SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
+static int sq_contact_each(struct sk_store *s, const char *after, long limit, sk_contact_cb cb,
+			   void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_EACH);
+	struct sk_contact_rec c;
+	int rc = 0;
+
+	if (sq_text(st, 1, after) || sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_contact_row(st, &c);
+		rc = cb(arg, &c);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_field_delete(struct sk_store *s, const char *id, const char *name)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_FIELD_DELETE);
+	if (sq_text(st, 1, id) || sq_text(st, 2, name))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_suppression_delete(struct sk_store *s, const uint8_t *email_key)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_DELETE);
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_rectification_put(struct sk_store *s, const char *id, int64_t at, const char *actor,
+				const char *fields)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_RECT_PUT);
+	if (sq_text(st, 1, id) || sqlite3_bind_int64(st, 2, at) || sq_text(st, 3, actor) ||
+	    sq_text(st, 4, fields))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_rectification_each(struct sk_store *s, const char *id, sk_rectification_cb cb,
+				 void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_RECT_EACH);
+	int rc = 0;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc))
+		rc = cb(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2));
+	sq_done(st);
+	return rc;
 }
 
 static void sq_close(struct sk_store *s)

@@ -115,6 +115,9 @@ typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
 typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
 typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
 typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
+typedef int (*sk_contact_cb)(void *arg, const struct sk_contact_rec *c);
+/* A rectification: when, who, which fields (comma-separated names, never values). */
+typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, const char *fields);
 
 /* The methods, once: X(name, (parameters), (arguments)). The first parameter is always
  * struct sk_store *s. From this list come the method table, the sk_store_* wrappers and the
@@ -198,7 +201,16 @@ typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 	/* Deletes a contact with its fields, data key and states; the ledger stays. */       \
 	X(contact_delete, (struct sk_store * s, const char *id), (s, id))                       \
 	/* Moves the WAL into the database file and truncates it (after deleting data). */    \
-	X(checkpoint, (struct sk_store * s), (s))
+	X(checkpoint, (struct sk_store * s), (s))                                               \
+	/* Contacts in id order with id > after ("" for the start), at most limit. */         \
+	X(contact_each, (struct sk_store * s, const char *after, long limit, sk_contact_cb cb,  \
+			 void *arg), (s, after, limit, cb, arg))                                \
+	X(field_delete, (struct sk_store * s, const char *id, const char *name), (s, id, name)) \
+	X(suppression_delete, (struct sk_store * s, const uint8_t *email_key), (s, email_key))  \
+	X(rectification_put, (struct sk_store * s, const char *id, int64_t at, const char *actor, \
+			      const char *fields), (s, id, at, actor, fields))                  \
+	X(rectification_each, (struct sk_store * s, const char *id, sk_rectification_cb cb,     \
+			       void *arg), (s, id, cb, arg))
 
 struct sk_store_methods {
 	int version;

@@ -58,7 +58,7 @@ static void contact_variants_are_one_contact(void **state)
 	sk_contact_reset(&ct);
 
 	struct sk_field_value e[] = {{"last_name", "Andersson"}};
-	assert_int_equal(sk_contact_edit(t->core, id, e, 1, &t->err), 0);
+	assert_int_equal(sk_contact_edit(t->core, id, e, 1, "test", &t->err), 0);
 	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
 	assert_int_equal(ct.nfields, 4);
 	sk_contact_reset(&ct);
@@ -98,8 +98,8 @@ static void undeclared_or_invalid_fields_store_nothing(void **state)
 	struct sk_field_value f_ok[] = {{"first_name", "Anna"}};
 	assert_int_equal(sk_contact_add(t->core, "anna@example.com", NULL, 0, id, &t->err), 0);
 	long fields = t_count(t, "contact_fields");
-	assert_int_equal(sk_contact_edit(t->core, id, shoe, 2, &t->err), SK_ERR_UNDECLARED_FIELD);
-	assert_int_equal(sk_contact_edit(t->core, "c_nosuchcontact", f_ok, 1, &t->err),
+	assert_int_equal(sk_contact_edit(t->core, id, shoe, 2, "test", &t->err), SK_ERR_UNDECLARED_FIELD);
+	assert_int_equal(sk_contact_edit(t->core, "c_nosuchcontact", f_ok, 1, "test", &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_int_equal(t_count(t, "contact_fields"), fields);
 	tenv_free(t);

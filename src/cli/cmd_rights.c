@@ -1,0 +1,115 @@
+/* cmd_rights.c: samtycke export, forget and purge: the data subject's access and erasure, and
+ * the disposal of contacts without a basis (docs/rights.md). */
+#include "cli/cli.h"
+#include "util/sktime.h"
+
+#define DEFAULT_PENDING_DAYS 7
+
+int sk_cmd_export(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"lang", required_argument, NULL, 'l'}, {0}};
+	const struct sk_cmd *cmd = sk_cli_find("export");
+	const char *lang = "en";
+	char id[SK_ID_LEN + 1];
+	json_t *doc;
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c != 'l')
+			return sk_cli_usage(cmd);
+		lang = optarg;
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
+	    (rc = sk_export(cli->core, id, lang, &doc, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(doc);
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_forget(struct sk_cli *cli, int argc, char **argv)
+{
+	const struct sk_cmd *cmd = sk_cli_find("forget");
+	json_t *receipt;
+	int c, done = 0, rc;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_forget_email(cli->core, argv[optind], &receipt, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json) {
+		sk_cli_print_json(receipt);
+		return SK_EXIT_OK;
+	}
+	json_t *id = json_object_get(receipt, "contact_id");
+	if (json_is_string(id))
+		printf("erased contact %s (erasure %s); %lld ledger events kept, their evidence "
+		       "unreadable; the address is suppressed\n", json_string_value(id),
+		       json_string_value(json_object_get(receipt, "erasure_id")),
+		       (long long)json_integer_value(json_object_get(receipt, "ledger_events_kept")));
+	else
+		printf("no contact has this address; it is suppressed so that it never comes in\n");
+	json_decref(receipt);
+	return SK_EXIT_OK;
+}
+
+int sk_cmd_purge(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"pending-days", required_argument, NULL, 'p'},
+		{0},
+	};
+	const struct sk_cmd *cmd = sk_cli_find("purge");
+	int c, done = 0, rc, dry = 0;
+	long pending_days = DEFAULT_PENDING_DAYS;
+	char *end;
+	json_t *res;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c == 'n') {
+			dry = 1;
+		} else if (c == 'p') {
+			pending_days = strtol(optarg, &end, 10);
+			if (*end || pending_days < 0 || pending_days > 3650)
+				return sk_cli_usage(cmd);
+		} else {
+			return sk_cli_usage(cmd);
+		}
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (optind != argc)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_purge(cli->core, sk_time_now(), (int)pending_days, dry, &res, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json) {
+		sk_cli_print_json(res);
+		return SK_EXIT_OK;
+	}
+	const char *reason;
+	json_t *ids;
+	json_object_foreach(json_object_get(res, "contacts"), reason, ids) {
+		size_t i;
+		json_t *id;
+		printf("%s: %zu\n", reason, json_array_size(ids));
+		json_array_foreach(ids, i, id)
+			printf("  %s\n", json_string_value(id));
+	}
+	printf("%s %lld contact%s\n", dry ? "would purge" : "purged",
+	       (long long)json_integer_value(json_object_get(res, "total")),
+	       json_integer_value(json_object_get(res, "total")) == 1 ? "" : "s");
+	json_decref(res);
+	return SK_EXIT_OK;
+}

@@ -1,0 +1,457 @@
+/* rights.c: the data subject's rights and disposal (docs/rights.md): export of everything
+ * held, erasure that leaves only a keyed hash on the suppression list, the clean-up of fields
+ * whose purposes ended, and the purge of contacts without a basis. */
+#include "core/core_int.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "util/sktime.h"
+
+#define PURGE_BATCH 500
+
+/* ---- states of one contact ---- */
+
+struct states {
+	struct sk_state_rec *st;
+	size_t n, alloc;
+};
+
+static int states_add(void *arg, const struct sk_state_rec *st)
+{
+	struct states *s = arg;
+	if (s->n == s->alloc) {
+		size_t na = s->alloc ? 2 * s->alloc : 8;
+		struct sk_state_rec *p = sk_realloc(s->st, na * sizeof(*p));
+		if (!p)
+			return SK_ERR_NOMEM;
+		s->st = p;
+		s->alloc = na;
+	}
+	s->st[s->n++] = *st;
+	return 0;
+}
+
+static int states_load(struct sk_core *c, const char *id, struct states *s, struct sk_errctx *err)
+{
+	s->n = 0;
+	int rc = sk_store_state_each(c->store, id, states_add, s);
+	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
+}
+
+/* A basis that still holds at now: a given or pending consent, or unverified legacy data
+ * waiting for review. */
+static int live(const struct sk_state_rec *st, int64_t now)
+{
+	enum sk_status s = sk_state_effective(st, now);
+	return s == SK_ST_GIVEN || s == SK_ST_PENDING || s == SK_ST_UNVERIFIED;
+}
+
+/* ---- withdrawal clean-up ---- */
+
+struct names {
+	char (*name)[64];
+	size_t n, alloc;
+};
+
+static int names_add(void *arg, const char *name, const uint8_t *sealed, size_t len)
+{
+	(void)sealed;
+	(void)len;
+	struct names *x = arg;
+	if (x->n == x->alloc) {
+		size_t na = x->alloc ? 2 * x->alloc : 16;
+		char (*p)[64] = sk_realloc(x->name, na * sizeof(*p));
+		if (!p)
+			return SK_ERR_NOMEM;
+		x->name = p;
+		x->alloc = na;
+	}
+	sk_strlcpy(x->name[x->n++], name, 64);
+	return 0;
+}
+
+int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err)
+{
+	struct states s = {0};
+	struct names f = {0};
+	int64_t now = sk_time_now();
+	int rc = states_load(c, contact_id, &s, err);
+	if (!rc && (rc = sk_store_field_each(c->store, contact_id, names_add, &f)))
+		sk__store_err(err, rc, "reading fields");
+	for (size_t i = 0; !rc && i < f.n; i++) {
+		int needed = strcmp(f.name[i], "email") == 0;
+		for (size_t j = 0; !needed && j < s.n; j++) {
+			const struct sk_purpose *p = sk_policy_purpose(c->policy, s.st[j].purpose);
+			if (!p || !live(&s.st[j], now))
+				continue;
+			for (size_t k = 0; k < p->nfields && !needed; k++)
+				needed = strcmp(p->fields[k], f.name[i]) == 0;
+		}
+		/* purposes on another basis than consent need their fields whatever the state */
+		for (size_t j = 0; !needed && j < c->policy->npurposes; j++) {
+			const struct sk_purpose *p = &c->policy->purposes[j];
+			if (p->basis == SK_BASIS_CONSENT)
+				continue;
+			for (size_t k = 0; k < p->nfields && !needed; k++)
+				needed = strcmp(p->fields[k], f.name[i]) == 0;
+		}
+		if (!needed && (rc = sk_store_field_delete(c->store, contact_id, f.name[i])))
+			sk__store_err(err, rc, "deleting a field");
+	}
+	sk_free(s.st);
+	sk_free(f.name);
+	return rc;
+}
+
+/* ---- erasure ---- */
+
+static int count_event(void *arg, const struct sk_event_rec *ev)
+{
+	(void)ev;
+	(*(long *)arg)++;
+	return 0;
+}
+
+int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,
+		      struct sk_errctx *err)
+{
+	int rc = sk_store_contact_delete(c->store, ct->id);
+	if (rc)
+		return sk__store_err(err, rc, "deleting a contact");
+	if (reason && (rc = sk_store_suppression_put(c->store, ct->email_key, reason, sk_time_now())))
+		return sk__store_err(err, rc, "adding to the suppression list");
+	struct sk_change_rec ch = {.type = "erased", .at = sk_time_now()};
+	sk_strlcpy(ch.contact_id, ct->id, sizeof(ch.contact_id));
+	if ((rc = sk_store_change_append(c->store, &ch)))
+		return sk__store_err(err, rc, "recording a change");
+	return 0;
+}
+
+static json_t *erasure_receipt(const char *contact_id, long events)
+{
+	char id[SK_ID_LEN + 1];
+	if (sk_id_new("x_", id))
+		return NULL;
+	json_t *cats = contact_id ? json_pack("[s,s,s,s,s]", "contact", "fields", "data_key",
+					      "consent_state", "rectifications")
+				  : json_array();
+	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:I}", "erasure_id", id, "contact_id",
+			 contact_id ? json_string(contact_id) : json_null(), "erased_at",
+			 sk_json_time(sk_time_now()), "categories", cats, "suppressed", 1,
+			 "ledger_events_kept", (json_int_t)events);
+}
+
+int sk_forget(struct sk_core *c, const char *id, json_t **receipt, struct sk_errctx *err)
+{
+	struct sk_contact_rec ct;
+	long events = 0;
+	int rc = sk__core_begin(c, err);
+	if (rc)
+		return rc;
+	rc = sk_store_contact_by_id(c->store, id, &ct);
+	if (rc == SK_ERR_NOT_FOUND)
+		sk_errf(err, rc, "no such contact");
+	else if (rc)
+		sk__store_err(err, rc, "reading a contact");
+	if (!rc && (rc = sk_store_ledger_each(c->store, ct.id, 0, count_event, &events)))
+		sk__store_err(err, rc, "reading the ledger");
+	if (!rc)
+		rc = sk__contact_erase(c, &ct, "erased", err);
+	if ((rc = sk__core_end(c, rc, err)))
+		return rc;
+	/* Nothing of the person may stay in the WAL: move it into the file (where secure_delete
+	 * zeroed the freed space) and truncate it. */
+	if ((rc = sk_store_checkpoint(c->store)))
+		return sk__store_err(err, rc, "checkpointing after the erasure");
+	*receipt = erasure_receipt(ct.id, events);
+	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
+
+int sk_forget_email(struct sk_core *c, const char *email, json_t **receipt, struct sk_errctx *err)
+{
+	char id[SK_ID_LEN + 1];
+	int rc = sk_contact_find(c, email, id, err);
+	if (rc == 0)
+		return sk_forget(c, id, receipt, err);
+	if (rc != SK_ERR_NOT_FOUND)
+		return rc;
+	/* Unknown: nothing to delete, but the address must never come in later. */
+	if ((rc = sk_suppress(c, email, "erased", err)))
+		return rc;
+	*receipt = erasure_receipt(NULL, 0);
+	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
+
+/* ---- export ---- */
+
+struct export_ctx {
+	struct sk_core *c;
+	const uint8_t *dk;      /* NULL when the data key is gone */
+	json_t *consents;       /* purpose -> {status.., history:[..]} */
+	int rc;
+	struct sk_errctx *err;
+};
+
+static int export_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct export_ctx *x = arg;
+	struct sk_notice_rec n;
+	json_t *e = sk_json_event(ev);
+	if (sk_store_notice_get(x->c->store, ev->purpose, ev->notice_version, ev->lang, &n) == 0)
+		json_object_set_new(e, "notice_text", json_string(n.text));
+	json_t *evd = NULL;
+	if (ev->evidence && x->dk) {
+		char ad[128], *plain;
+		size_t len;
+		sk__seal_ad(ev->contact_id, ev->id, ad);
+		if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, &plain, &len) == 0) {
+			evd = json_loads(plain, 0, NULL);
+			sk_free(plain);
+		}
+	}
+	json_object_set_new(e, "evidence", evd ? evd : json_null());
+	json_t *p = json_object_get(x->consents, ev->purpose);
+	if (!p) {
+		p = json_pack("{s:s,s:[]}", "purpose", ev->purpose, "history");
+		json_object_set_new(x->consents, ev->purpose, p);
+	}
+	json_array_append_new(json_object_get(p, "history"), e);
+	return 0;
+}
+
+static int export_key(void *arg, const struct sk_key_rec *k)
+{
+	json_t *arr = arg;
+	if (k->revoked_at || !(sk_key_has_scope(k, "read") || sk_key_has_scope(k, "dsr")))
+		return 0;
+	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "name", k->name, "scopes",
+					     k->scopes, "kind", "api_key"));
+	return 0;
+}
+
+static int export_rect(void *arg, int64_t at, const char *actor, const char *fields)
+{
+	json_t *arr = arg, *names = json_array();
+	for (const char *p = fields; *p;) {
+		size_t len = strcspn(p, ",");
+		json_array_append_new(names, json_stringn(p, len));
+		p += len + (p[len] == ',');
+	}
+	json_array_append_new(arr, json_pack("{s:o,s:o,s:s}", "at", sk_json_time(at), "fields",
+					     names, "actor", actor ? actor : ""));
+	return 0;
+}
+
+static json_t *duration_json(struct sk_duration d)
+{
+	char s[32];
+	if (!d.n)
+		return json_null();
+	sk_duration_format(d, s, sizeof(s));
+	return json_string(s);
+}
+
+int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
+	      struct sk_errctx *err)
+{
+	struct sk_contact ct;
+	struct states s = {0};
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	int l = sk_lang_from_name(lang ? lang : "en"), rc;
+	int64_t now = sk_time_now();
+
+	if (l < 0)
+		return sk_errf(err, SK_ERR_INVALID, "lang must be sv or en");
+	if ((rc = sk_core_need_policy(c, err)) || (rc = sk_core_read_begin(c, err)))
+		return rc;
+	if ((rc = sk_contact_get_by_id(c, id, &ct, err))) {
+		sk_core_read_end(c);
+		return rc;
+	}
+	const struct sk_policy *pol = c->policy;
+	json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s},s:o}", "exported_at", sk_json_time(now),
+				"controller", "name", pol->org_name, "contact", pol->org_contact,
+				"address", pol->org_address, "privacy_policy_url",
+				pol->org_privacy_url, "contact", sk_json_contact(&ct));
+	struct export_ctx x = {c, NULL, json_object(), 0, err};
+	int dkrc = sk__datakey(c, id, dk, err);
+	x.dk = dkrc ? NULL : dk;
+	rc = sk_store_ledger_each(c->store, id, 0, export_event, &x);
+	if (!rc)
+		rc = states_load(c, id, &s, err);
+	json_t *consents = json_array(), *purposes = json_array();
+	for (size_t i = 0; !rc && i < s.n; i++) {
+		json_t *p = json_object_get(x.consents, s.st[i].purpose);
+		if (!p)
+			continue;
+		json_t *st = sk_json_state(&s.st[i], now);
+		json_object_set(p, "status", json_object_get(st, "status"));
+		json_object_set(p, "valid_until", json_object_get(st, "valid_until"));
+		json_decref(st);
+		json_array_append(consents, p);
+		const struct sk_purpose *u = sk_policy_purpose(pol, s.st[i].purpose);
+		if (!u)
+			continue;
+		json_t *fields = json_array();
+		for (size_t k = 0; k < u->nfields; k++)
+			json_array_append_new(fields, json_string(u->fields[k]));
+		json_array_append_new(purposes, json_pack(
+			"{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", u->id, "title", u->title[l],
+			"description", u->description[l], "legal_basis", sk_basis_name(u->basis),
+			"kind", sk_kind_name(u->kind), "validity", duration_json(u->validity),
+			"retention", duration_json(u->retention), "fields", fields));
+	}
+	json_t *shared = json_array(), *rect = json_array();
+	if (!rc && (rc = sk_store_key_each(c->store, export_key, shared)))
+		sk__store_err(err, rc, "reading API keys");
+	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, rect)))
+		sk__store_err(err, rc, "reading rectifications");
+	sk_core_read_end(c);
+	sk_vault_wipe(dk, sizeof(dk));
+	json_object_set_new(doc, "consents", consents);
+	json_object_set_new(doc, "purposes", purposes);
+	json_object_set_new(doc, "shared_with", shared);
+	json_object_set_new(doc, "rectifications", rect);
+	json_object_set_new(doc, "behaviour", json_pack("{s:[],s:[],s:[]}", "tracking_events",
+							"scores", "mails_sent"));
+	json_decref(x.consents);
+	sk_free(s.st);
+	sk_contact_reset(&ct);
+	if (rc) {
+		json_decref(doc);
+		return rc;
+	}
+	*out = doc;
+	return doc ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
+
+/* ---- purge ---- */
+
+static const char *const reasons[] = {"never_consented", "withdrawn", "expired", "pending",
+				      "unverified", "inactive", NULL};
+
+/* Why contact ct has no basis left at now, or NULL when it keeps one. */
+static const char *purge_reason(struct sk_core *c, const struct sk_contact_rec *ct,
+				const struct states *s, int64_t now, int pending_days)
+{
+	const struct sk_policy *pol = c->policy;
+	int64_t last = ct->updated_at;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->st[i].updated_at > last)
+			last = s->st[i].updated_at;
+	if (pol->retain_inactive.n && sk_time_add(last, pol->retain_inactive) <= now)
+		return "inactive";
+	if (s->n == 0)
+		return sk_time_add(ct->created_at, pol->retain_no_basis) <= now ? "never_consented"
+										  : NULL;
+	/* Each ended basis has a deadline: when it ended plus how long its data may stay. */
+	const char *why = NULL;
+	int64_t deadline = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sk_state_rec *st = &s->st[i];
+		const struct sk_purpose *p = sk_policy_purpose(pol, st->purpose);
+		struct sk_duration ret = p ? p->retention : (struct sk_duration){0, 'd'};
+		enum sk_status e = sk_state_effective(st, now);
+		const char *r;
+		int64_t d;
+		switch (e) {
+		case SK_ST_GIVEN:
+			return NULL;
+		case SK_ST_PENDING:
+			if (st->updated_at > now - (int64_t)pending_days * 86400)
+				return NULL;
+			r = "pending";
+			d = st->updated_at + (int64_t)pending_days * 86400;
+			break;
+		case SK_ST_UNVERIFIED:
+			r = "unverified";
+			d = sk_time_add(st->updated_at, pol->retain_no_basis);
+			break;
+		case SK_ST_REFUSED:
+		case SK_ST_WITHDRAWN:
+			r = "withdrawn";
+			d = sk_time_add(st->updated_at, ret);
+			break;
+		default: /* expired: at the end of its validity, or when it was expired */
+			r = "expired";
+			d = sk_time_add(st->valid_until && st->valid_until <= now ? st->valid_until
+										: st->updated_at, ret);
+		}
+		if (!why || d > deadline) {
+			why = r;
+			deadline = d;
+		}
+	}
+	return deadline <= now ? why : NULL;
+}
+
+struct purge_batch {
+	struct sk_contact_rec ct[PURGE_BATCH];
+	size_t n;
+};
+
+static int batch_add(void *arg, const struct sk_contact_rec *ct)
+{
+	struct purge_batch *b = arg;
+	b->ct[b->n++] = *ct;
+	return 0;
+}
+
+int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, json_t **out,
+	     struct sk_errctx *err)
+{
+	struct purge_batch *b = sk_malloc(sizeof(*b));
+	struct states s = {0};
+	char after[SK_ID_LEN + 1] = "";
+	json_t *lists = json_object();
+	long total = 0;
+	int rc;
+
+	if (!b)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if ((rc = sk_core_need_policy(c, err)))
+		goto out;
+	for (int i = 0; reasons[i]; i++)
+		json_object_set_new(lists, reasons[i], json_array());
+	/* In batches of ids: read a batch, then decide and delete one contact per transaction,
+	 * so that a crash leaves every contact whole or gone. */
+	do {
+		b->n = 0;
+		if ((rc = sk_store_contact_each(c->store, after, PURGE_BATCH, batch_add, b))) {
+			sk__store_err(err, rc, "reading contacts");
+			break;
+		}
+		for (size_t i = 0; !rc && i < b->n; i++) {
+			const struct sk_contact_rec *ct = &b->ct[i];
+			if ((rc = dry_run ? 0 : sk__core_begin(c, err)))
+				break;
+			rc = states_load(c, ct->id, &s, err);
+			const char *why = rc ? NULL : purge_reason(c, ct, &s, now, pending_days);
+			if (!rc && why && !dry_run)
+				rc = sk__contact_erase(c, ct, strcmp(why, "withdrawn") == 0 ? "opted_out"
+											: NULL, err);
+			if (!dry_run)
+				rc = sk__core_end(c, rc, err);
+			if (!rc && why) {
+				json_array_append_new(json_object_get(lists, why), json_string(ct->id));
+				total++;
+			}
+		}
+		if (b->n)
+			memcpy(after, b->ct[b->n - 1].id, sizeof(after));
+	} while (!rc && b->n == PURGE_BATCH);
+	if (!rc && !dry_run && total && (rc = sk_store_checkpoint(c->store)))
+		sk__store_err(err, rc, "checkpointing after the purge");
+out:
+	sk_free(b);
+	sk_free(s.st);
+	if (rc) {
+		json_decref(lists);
+		return rc;
+	}
+	*out = json_pack("{s:b,s:o,s:I}", "dry_run", dry_run, "contacts", lists, "total",
+			 (json_int_t)total);
+	return *out ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
