@@ -1,0 +1,259 @@
+/* test_rights.c: erasure leaves no byte of the person in the database or its WAL and keeps
+ * the ledger verifiable; a suppressed address comes back only through its own confirmed
+ * sign-up; withdrawal deletes the fields no purpose needs any more; purge removes exactly
+ * what its dry run lists, by reason; the export holds everything. */
+#include "testlib.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "util/sktime.h"
+
+static const int64_t DAY = 86400;
+
+static int file_has(const char *path, const char *needle)
+{
+	size_t len;
+	if (access(path, F_OK) != 0)
+		return 0;
+	char *data = t_read_file(path, &len);
+	int found = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return found;
+}
+
+static int db_has(struct tenv *t, const char *needle)
+{
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	return file_has(t->db, needle) || file_has(wal, needle);
+}
+
+static int give_with(struct tenv *t, const char *email, const char *purpose, const char *evidence,
+		     int64_t at, int doi)
+{
+	struct sk_consent_req r = {.email = email, .purpose = purpose, .action = SK_ACT_GIVE,
+				   .method = "form", .source = "form:test", .lang = "en",
+				   .occurred_at = at, .evidence_json = evidence,
+				   .double_opt_in = doi};
+	return sk_consent_record(t->core, &r, NULL, &t->err);
+}
+
+static void erasure_leaves_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_field_value f[] = {{"first_name", "Quintessa"}, {"last_name", "Zwonkowitz"},
+				     {"company", "Yttergrund AB"}, {"phone", "+46 70 999 88 77"}};
+	const char *canary[] = {"zq-canary-7f3e@canary.example", "Quintessa", "Zwonkowitz",
+				"Yttergrund", "999 88 77", "203.0.113.199", "CanaryAgent"};
+	char id[SK_ID_LEN + 1];
+	json_t *receipt;
+	int64_t bad, count;
+
+	assert_int_equal(sk_contact_add(t->core, canary[0], f, 4, id, &t->err), 0);
+	assert_int_equal(give_with(t, canary[0], "sales_followup",
+				   "{\"ip\":\"203.0.113.199\",\"user_agent\":\"CanaryAgent/9.9\"}", 0, 0), 0);
+	assert_int_equal(give_with(t, "bystander@example.com", "offers", "{\"ip\":\"192.0.2.1\"}", 0, 0), 0);
+	struct sk_field_value e[] = {{"last_name", "Zwonkowitz-Berg"}};
+	assert_int_equal(sk_contact_edit(t->core, id, e, 1, "test", &t->err), 0);
+	for (size_t i = 0; i < sizeof(canary) / sizeof(canary[0]); i++)
+		assert_false(db_has(t, canary[i])); /* sealed from the start */
+
+	assert_int_equal(sk_forget(t->core, id, &receipt, &t->err), 0);
+	assert_string_equal(json_string_value(json_object_get(receipt, "contact_id")), id);
+	assert_true(json_is_true(json_object_get(receipt, "suppressed")));
+	assert_int_equal(json_integer_value(json_object_get(receipt, "ledger_events_kept")), 1);
+	json_decref(receipt);
+
+	/* nothing of the person's rows is left; the ledger still verifies */
+	const char *tables[] = {"contacts", "contact_fields", "contact_keys", "consent_state",
+				"rectifications"};
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	for (size_t i = 0; i < 5; i++) {
+		char sql[160];
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE contact_id = ?1", tables[i]);
+		if (i == 0)
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM contacts WHERE id = ?1");
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(count, 2);
+	assert_string_equal(t_gate(t, canary[0], "sales_followup", 0), "erased");
+	assert_string_equal(t_gate(t, "bystander@example.com", "offers", 0), "consent");
+
+	/* it cannot come back by contact creation or consent */
+	assert_int_equal(sk_contact_add(t->core, canary[0], NULL, 0, id, &t->err), SK_ERR_SUPPRESSED);
+	assert_int_equal(give_with(t, canary[0], "newsletter", NULL, 0, 0), SK_ERR_SUPPRESSED);
+	/* only through its own sign-up confirmed by double opt-in */
+	struct sk_event_rec ev;
+	struct sk_consent_req r = {.email = canary[0], .purpose = "newsletter",
+				   .action = SK_ACT_GIVE, .method = "form", .source = "form:newsletter",
+				   .lang = "en", .double_opt_in = 1};
+	assert_int_equal(sk_consent_record(t->core, &r, &ev, &t->err), 0);
+	assert_string_equal(t_gate(t, canary[0], "newsletter", 0), "erased");
+	int n, yes;
+	assert_int_equal(sk_pending_confirm(t->core, ev.contact_id, ev.seq, ev.seq, "{}", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk_suppressed(t->core, canary[0], &yes, &t->err), 0);
+	assert_false(yes);
+	assert_string_equal(t_gate(t, canary[0], "newsletter", 0), "consent");
+	tenv_free(t);
+}
+
+static void forget_unknown_address_suppresses_it(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	json_t *receipt;
+	int yes;
+	assert_int_equal(sk_forget_email(t->core, "never@example.com", &receipt, &t->err), 0);
+	assert_true(json_is_null(json_object_get(receipt, "contact_id")));
+	json_decref(receipt);
+	assert_int_equal(sk_suppressed(t->core, "NEVER@example.com", &yes, &t->err), 0);
+	assert_true(yes);
+	assert_int_equal(sk_forget(t->core, "c_nosuchcontact", &receipt, &t->err), SK_ERR_NOT_FOUND);
+	tenv_free(t);
+}
+
+static void withdrawal_deletes_unneeded_fields(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_field_value f[] = {{"first_name", "Greta"}, {"last_name", "Holm"},
+				     {"company", "Holm & Co"}};
+	char id[SK_ID_LEN + 1];
+	struct sk_contact ct;
+	assert_int_equal(sk_contact_add(t->core, "greta@example.com", f, 3, id, &t->err), 0);
+	assert_int_equal(t_consent(t, "greta@example.com", "offers", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "greta@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	/* offers needs email, first_name, last_name, company; newsletter email, first_name */
+	assert_int_equal(t_consent(t, "greta@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
+	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+	assert_int_equal(ct.nfields, 2);
+	assert_string_equal(ct.fields[0].name, "email");
+	assert_string_equal(ct.fields[1].name, "first_name");
+	sk_contact_reset(&ct);
+	assert_false(db_has(t, "Holm"));
+	assert_int_equal(t_consent(t, "greta@example.com", "newsletter", SK_ACT_REFUSE, "api", "crm", 0), 0);
+	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+	assert_int_equal(ct.nfields, 1);
+	assert_string_equal(ct.fields[0].name, "email");
+	sk_contact_reset(&ct);
+	tenv_free(t);
+}
+
+static json_t *ids_of(json_t *res, const char *reason)
+{
+	return json_object_get(json_object_get(res, "contacts"), reason);
+}
+
+static void purge_by_reason_as_dry_run_said(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	char id[SK_ID_LEN + 1];
+	json_t *dry, *done;
+
+	assert_int_equal(sk_contact_add(t->core, "nobody@example.com", NULL, 0, id, &t->err), 0);
+	assert_int_equal(t_consent(t, "gone@example.com", "offers", SK_ACT_GIVE, "form", "f", now - 400 * DAY), 0);
+	assert_int_equal(t_consent(t, "gone@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", now - 300 * DAY), 0);
+	assert_int_equal(t_consent(t, "old@example.com", "offers", SK_ACT_GIVE, "import", "crm", now - 1200 * DAY), 0);
+	assert_int_equal(t_consent(t, "bare@example.com", "offers", SK_ACT_GIVE, "import", "crm", 0), 0);
+	assert_int_equal(give_with(t, "waiting@example.com", "newsletter", NULL, now - 20 * DAY, 1), 0);
+	assert_int_equal(t_consent(t, "live@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(give_with(t, "fresh@example.com", "newsletter", NULL, 0, 1), 0);
+
+	/* 40 days on: everything without a basis is past its limit */
+	int64_t later = now + 40 * DAY;
+	assert_int_equal(sk_purge(t->core, later, 7, 1, &dry, &t->err), 0);
+	assert_int_equal(json_array_size(ids_of(dry, "never_consented")), 1);
+	assert_int_equal(json_array_size(ids_of(dry, "withdrawn")), 1);
+	assert_int_equal(json_array_size(ids_of(dry, "expired")), 1);
+	assert_int_equal(json_array_size(ids_of(dry, "unverified")), 1);
+	assert_int_equal(json_array_size(ids_of(dry, "pending")), 2); /* both unconfirmed by now */
+	assert_int_equal(json_integer_value(json_object_get(dry, "total")), 6);
+	/* the dry run changed nothing */
+	assert_string_equal(t_gate(t, "bare@example.com", "offers", 0), "unverified");
+
+	assert_int_equal(sk_purge(t->core, later, 7, 0, &done, &t->err), 0);
+	assert_true(json_equal(json_object_get(dry, "contacts"), json_object_get(done, "contacts")));
+	json_decref(dry);
+	json_decref(done);
+	assert_string_equal(t_gate(t, "live@example.com", "newsletter", 0), "consent");
+	assert_int_equal(sk_contact_find(t->core, "bare@example.com", id, &t->err), SK_ERR_NOT_FOUND);
+	/* who withdrew stays opted out; who never consented is not suppressed */
+	int yes;
+	assert_int_equal(sk_suppressed(t->core, "gone@example.com", &yes, &t->err), 0);
+	assert_true(yes);
+	assert_int_equal(sk_suppressed(t->core, "nobody@example.com", &yes, &t->err), 0);
+	assert_false(yes);
+	/* nothing left to purge; the ledger verifies; replay accepts the missing states */
+	assert_int_equal(sk_purge(t->core, later, 7, 1, &dry, &t->err), 0);
+	assert_int_equal(json_integer_value(json_object_get(dry, "total")), 0);
+	json_decref(dry);
+	int64_t bad, count;
+	long ndiff;
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, 0);
+	tenv_free(t);
+}
+
+static void export_holds_everything(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], key[SK_KEY_STRLEN];
+	json_t *doc;
+	struct sk_field_value f[] = {{"first_name", "Ingrid"}};
+	assert_int_equal(sk_contact_add(t->core, "ingrid@example.com", f, 1, id, &t->err), 0);
+	assert_int_equal(give_with(t, "ingrid@example.com", "newsletter", "{\"ip\":\"192.0.2.44\"}", 0, 0), 0);
+	struct sk_field_value e[] = {{"first_name", "Inga"}};
+	assert_int_equal(sk_contact_edit(t->core, id, e, 1, "api:crm", &t->err), 0);
+	assert_int_equal(sk_key_create(t->core, "crm", "read,write", key, &t->err), 0);
+	assert_int_equal(sk_key_create(t->core, "writer", "write", key, &t->err), 0);
+
+	assert_int_equal(sk_export(t->core, id, "sv", &doc, &t->err), 0);
+	json_t *fields = json_object_get(json_object_get(doc, "contact"), "fields");
+	assert_string_equal(json_string_value(json_object_get(fields, "first_name")), "Inga");
+	json_t *c0 = json_array_get(json_object_get(doc, "consents"), 0);
+	assert_string_equal(json_string_value(json_object_get(c0, "status")), "given");
+	json_t *h0 = json_array_get(json_object_get(c0, "history"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "evidence"), "ip")),
+			    "192.0.2.44");
+	assert_non_null(strstr(json_string_value(json_object_get(h0, "notice_text")), "our newsletter"));
+	json_t *p0 = json_array_get(json_object_get(doc, "purposes"), 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "title")), "Nyhetsbrev");
+	assert_string_equal(json_string_value(json_object_get(p0, "legal_basis")), "consent");
+	assert_int_equal(json_array_size(json_object_get(doc, "shared_with")), 1);
+	json_t *r0 = json_array_get(json_object_get(doc, "rectifications"), 0);
+	assert_string_equal(json_string_value(json_object_get(r0, "actor")), "api:crm");
+	char *text = json_dumps(r0, 0);
+	assert_null(strstr(text, "Inga"));
+	free(text);
+	assert_true(json_is_array(json_object_get(json_object_get(doc, "behaviour"), "scores")));
+	json_decref(doc);
+	assert_int_equal(sk_export(t->core, "c_nosuchcontact", "en", &doc, &t->err), SK_ERR_NOT_FOUND);
+	tenv_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(erasure_leaves_nothing),
+		cmocka_unit_test(forget_unknown_address_suppresses_it),
+		cmocka_unit_test(withdrawal_deletes_unneeded_fields),
+		cmocka_unit_test(purge_by_reason_as_dry_run_said),
+		cmocka_unit_test(export_holds_everything),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
