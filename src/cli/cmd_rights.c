@@ -26,6 +26,10 @@ int sk_cmd_export(struct sk_cli *cli, int argc, char **argv)
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
 	    (rc = sk_export(cli->core, id, lang, &doc, &cli->err)))
 		return sk_cli_fail(cli, rc);
+	if (cli->json) {
+		sk_cli_print_json(doc);
+		return SK_EXIT_OK;
+	}
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(doc);

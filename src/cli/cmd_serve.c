@@ -33,6 +33,7 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		{"mail-from", required_argument, NULL, 'M'},
 		{"confirm-days", required_argument, NULL, 'c'},
 		{"pending-days", required_argument, NULL, 'p'},
+		{"purge-daily", no_argument, NULL, 'P'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -73,6 +74,7 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 			*(c == 'c' ? &cfg.confirm_days : &cfg.pending_days) = (int)v;
 			break;
 		case 'u': cfg.public_url = optarg; break;
+		case 'P': cfg.purge_daily = 1; break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;
 		case 'M': mail.from = optarg; break;

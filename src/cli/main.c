@@ -64,7 +64,7 @@ static const struct sk_cmd commands[] = {
 	{"serve", sk_cmd_serve, "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] "
 	 "[--rate-limit PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] "
 	 "[--smtp-url smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] "
-	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N]",
+	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N] [--purge-daily]",
 	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
 	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
 	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
@@ -74,7 +74,7 @@ static const struct sk_cmd commands[] = {
 	 "double opt-in mails go through --smtp-url from --mail-from (password in "
 	 "$SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) that hold "
 	 "--confirm-days (default 7); consents unconfirmed after --pending-days (default 7, 0 "
-	 "never) expire hourly."},
+	 "never) expire hourly. --purge-daily runs 'samtycke purge' once a day."},
 	{"pending expire", sk_cmd_pending_expire, "[--days N]",
 	 "Expire consents left unconfirmed (double opt-in) for more than N days (default 7) and "
 	 "delete the personal data of contacts that have nothing else."},

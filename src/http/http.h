@@ -22,6 +22,7 @@ struct sk_server_config {
 	double form_rate;          /* form posts per minute per IP; 0: off */
 	int confirm_days;          /* how long a confirmation link holds */
 	int pending_days;          /* unconfirmed consents expire after this; 0: never */
+	int purge_daily;           /* run the purge (docs/rights.md) once a day */
 };
 
 /* Serves until SIGTERM or SIGINT, then lets in-flight requests finish and closes the

@@ -399,15 +399,28 @@ static void *maintenance(void *arg)
 {
 	(void)arg;
 	struct sk_errctx err;
+	int64_t last_purge = 0;
 	for (;;) {
 		struct sk_core *core = worker_core(&err);
 		long expired = 0, deleted = 0;
-		if (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
-					       &deleted, &err))
+		if (config->pending_days &&
+		    (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
+						&deleted, &err)))
 			fprintf(stderr, "samtycke: pending expiry failed: %s\n", err.msg);
 		else if (expired)
 			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
 				"contacts\n", expired, deleted);
+		json_t *res = NULL;
+		if (config->purge_daily && core && sk_time_now() - last_purge >= 86400) {
+			if (sk_purge(core, sk_time_now(), config->pending_days ? config->pending_days : 7,
+				     0, &res, &err))
+				fprintf(stderr, "samtycke: purge failed: %s\n", err.msg);
+			else
+				fprintf(stderr, "samtycke: purge removed %lld contacts\n",
+					(long long)json_integer_value(json_object_get(res, "total")));
+			json_decref(res);
+			last_purge = sk_time_now();
+		}
 		pthread_mutex_lock(&stop_lock);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -496,7 +509,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	       info ? info->port : 0);
 	fflush(stdout);
 	pthread_t maint;
-	int have_maint = cfg->pending_days > 0 &&
+	int have_maint = (cfg->pending_days > 0 || cfg->purge_daily) &&
 			 pthread_create(&maint, NULL, maintenance, NULL) == 0;
 
 	for (;;) {

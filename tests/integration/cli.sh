@@ -169,6 +169,22 @@ expect "serve refuses a bad --listen" 2 "HOST:PORT"
 sk serve --threads 0
 expect "serve refuses --threads 0" 2 "usage: samtycke serve"
 
+# ---- rights ----
+sk --json export carl@example.com
+expect "export gives the fields and consents" 0 '"purpose":"offers"'
+sk export nobody-here@example.com
+expect "export of an unknown address: not found" 1 "no contact"
+sk --json forget carl@example.com
+expect "forget answers with an erasure receipt" 0 '"suppressed":true'
+sk check carl@example.com offers
+expect "after forget the gate says erased" 1 "denied erased"
+sk consent give carl@example.com offers --method api --source crm
+expect "an erased address cannot be given consent again" 3 "suppression list"
+sk purge --dry-run
+expect "purge --dry-run lists by reason" 0 "would purge"
+SAMTYCKE_NOW=2031-01-01T00:00:00Z sk --json purge --dry-run
+expect "purge --dry-run five years on lists the inactive" 0 '"inactive":["c_'
+
 # ---- fail closed and keys ----
 sk --db "$d/none.db" check anna@example.com newsletter
 expect "no database: denied error" 1 "denied error"
@@ -197,7 +213,7 @@ expect "unknown suppression reason" 2 "usage: samtycke suppress"
 for c in init "policy apply" "policy show" "contact add" "contact show" "contact edit" \
 	"consent give" "consent refuse" "consent withdraw" "consent confirm" "consent show" \
 	"consent proof" check suppress "ledger replay" "audit verify" serve "keys create" \
-	"keys list" "keys revoke"; do
+	"keys list" "keys revoke" export forget purge "pending expire"; do
 	# shellcheck disable=SC2086
 	sk $c --help
 	expect "$c --help" 0 "usage: samtycke $c"
