@@ -135,8 +135,8 @@ else
 fi
 write_nginx_conf() { # PORT
 	cat >"$dir/nginx/nginx.conf" <<EOF
-# bench/http.sh: nginx for the comparison. worker_processes $nw: on this machine as many
-# workers as cores, the same parallelism as samtycke serve --threads $st.
+# bench/http.sh: nginx for the comparison (samtycke serve --threads $st beside it). The
+# default, worker_processes auto, is one worker per core: the same parallelism on 2 cores.
 daemon off;
 master_process on;
 worker_processes $nw;
@@ -215,8 +215,8 @@ ng_ka=$(keepalive "$ng_url" /check.json)
 
 # ---- 5. wrk: a warm-up (not counted), then the measured run, one server at a time ----
 
-run_wrk() { # NAME URL PATH DURATION
-	wrk -t"$wt" -c"$wc" -d"$4" -s "$lua" "$2" -- "$3" "$key" "$n" 1 >"$dir/wrk-$1.out" 2>&1 ||
+run_wrk() { # NAME URL PATH DURATION SEED (of the random addresses)
+	wrk -t"$wt" -c"$wc" -d"$4" -s "$lua" "$2" -- "$3" "$key" "$n" "$5" >"$dir/wrk-$1.out" 2>&1 ||
 		{ cat "$dir/wrk-$1.out" >&2; die "wrk against $1 failed"; }
 	if [ "$verbose" = 1 ]; then
 		say "---- wrk $1 ($4) ----"
@@ -243,16 +243,16 @@ s1=$(cpu_sample)
 busy=$(printf '%s %s\n' "$s0" "$s1" |
 	awk '{ t = $4 - $2; printf "%.0f", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
 if [ "$warm" != 0 ]; then
-	run_wrk warm-samtycke "$sk_url" /v1/check "$warm"
-	run_wrk warm-nginx "$ng_url" /check.json "$warm"
+	run_wrk warm-samtycke "$sk_url" /v1/check "$warm" 2
+	run_wrk warm-nginx "$ng_url" /check.json "$warm" 2
 fi
 c0=$(ticks "$sk_pid")
-run_wrk samtycke "$sk_url" /v1/check "$wd"
+run_wrk samtycke "$sk_url" /v1/check "$wd" 1
 c1=$(ticks "$sk_pid")
 ng_pids="$ng_pid $(ps -o pid= --ppid "$ng_pid" | tr '\n' ' ')"
 # shellcheck disable=SC2086 # a list of PIDs
 c2=$(ticks $ng_pids)
-run_wrk nginx "$ng_url" /check.json "$wd"
+run_wrk nginx "$ng_url" /check.json "$wd" 1
 # shellcheck disable=SC2086
 c3=$(ticks $ng_pids)
 sk_alive=yes
@@ -281,8 +281,8 @@ printf '%-26s%-13.0f%-14s%s\n' "nginx static JSON" "$ng_rps" \
 printf '%-26s%s x\n' "ratio (samtycke / nginx)" \
 	"$(awk -v a="$sk_rps" -v b="$ng_rps" 'BEGIN { printf "%.2f", a / b }')"
 printf '\n'
-printf 'samtycke: serve --threads %s --rate-limit 0; answer %s bytes (header+body); keep-alive %s\n' \
-	"$st" "$sk_size" "$sk_ka"
+printf 'samtycke: serve --threads %s --rate-limit 0; answer %s bytes (header+body); %s %s\n' \
+	"$st" "$sk_size" keep-alive "$sk_ka"
 printf 'nginx:    %s, worker_processes %s, access_log %s; answer %s bytes; keep-alive %s\n' \
 	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" \
 	"$([ "$ng_log" = off ] && echo off || echo 'to a file')" "$ng_size" "$ng_ka"

@@ -131,13 +131,20 @@ void sk_core_batch_rollback(struct sk_core *c)
 
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 {
+	if (c->read_depth++ > 0 || c->in_batch)
+		return 0;
 	int rc = sk_store_begin(c->store, 0);
-	return rc ? sk__store_err(err, rc, "starting a read transaction") : 0;
+	if (rc) {
+		c->read_depth--;
+		return sk__store_err(err, rc, "starting a read transaction");
+	}
+	return 0;
 }
 
 void sk_core_read_end(struct sk_core *c)
 {
-	sk_store_commit(c->store);
+	if (--c->read_depth == 0 && !c->in_batch)
+		sk_store_commit(c->store);
 }
 
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],

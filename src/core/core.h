@@ -20,6 +20,7 @@ struct sk_core {
 	struct sk_policy *policy; /* owned; NULL until a policy is applied */
 	int policy_version;
 	int in_batch;
+	int read_depth;           /* nested read snapshots */
 };
 
 /* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
@@ -39,7 +40,8 @@ int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
 void sk_core_batch_rollback(struct sk_core *c);
 
-/* A read snapshot: every read until read_end sees the same moment of the store. */
+/* A read snapshot: every read until read_end sees the same moment of the store. Snapshots
+ * nest (only the outermost begins and ends one), and inside a batch they are the batch. */
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err);
 void sk_core_read_end(struct sk_core *c);
 
