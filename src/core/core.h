@@ -21,6 +21,9 @@ struct sk_core {
 	int policy_version;
 	int in_batch;
 	int read_depth;           /* nested read snapshots */
+	/* API keys checked in the last second (a revocation holds within a second) */
+	struct sk_key_rec key_cache[4];
+	int64_t key_cache_at[4];
 };
 
 /* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
