@@ -39,6 +39,7 @@ demo: build
 
 bench: build
 	@bench/core.sh $(BUILD)
+	@bench/http.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -34,18 +34,7 @@ die() { say "bench/http: $*"; exit 1; }
 find_nginx() {
 	command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true
 }
-missing=""
-command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
-[ -n "$(find_nginx)" ] || missing="$missing nginx-light"
-if [ -n "$missing" ]; then
-	[ "$(id -u)" -eq 0 ] || die "needs the Debian packages$missing (apt-get install -y$missing)"
-	say "bench/http: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	apt-get install -y -qq $missing >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null; } ||
-		die "could not install$missing"
-fi
+"$root/scripts/install-deps.sh" --bench || die "could not install wrk and nginx-light"
 nginx=$(find_nginx)
 for f in "$build/samtycke" "$build/bench_core"; do
 	[ -x "$f" ] || die "$f is missing; run 'make build' first"

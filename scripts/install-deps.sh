@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages samtycke needs to build and test, only those missing.
+# Installs the Debian packages samtycke needs to build (no option), test (--test) or
+# benchmark (--bench), only those missing; with --test also the npm test tools.
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -eu
 
@@ -7,9 +8,10 @@ pkgs="gcc make pkg-config meson ninja-build sqlite3
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev"
 
-if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs python3-aiosmtpd"
-fi
+case "${1:-}" in
+--test) pkgs="$pkgs python3-aiosmtpd" ;;
+--bench) pkgs="$pkgs wrk nginx-light" ;;
+esac
 
 # Test tools from npm (redocly, ajv), pinned by package-lock.json; never apt's npm.
 npm_tools() {
