@@ -5,13 +5,12 @@
 
 #include <string.h>
 
-static void request_hash(const void *request, size_t len, uint8_t out[SK_HASH_LEN])
+/* Keyed: the request may hold personal data, and the digest outlives an erasure for up to
+ * SK_IDEM_TTL; without the key no one can test a guess against it. */
+static void request_hash(struct sk_core *c, const void *request, size_t len,
+			 uint8_t out[SK_HASH_LEN])
 {
-	struct sk_hasher h;
-	sk_hasher_init(&h);
-	sk_hasher_str(&h, "samtycke idempotency v1");
-	sk_hasher_field(&h, request, len);
-	sk_hasher_final(&h, out);
+	sk_vault_keyed_hash(c->vault, "samtycke idempotency v1", request, len, out);
 }
 
 int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
@@ -27,7 +26,7 @@ int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
 		return sk__store_err(err, rc, "reading idempotency keys");
 	if (out->created_at < sk_time_now() - SK_IDEM_TTL)
 		return 0;
-	request_hash(request, len, h);
+	request_hash(c, request, len, h);
 	if (!sk_vault_equal(h, out->request_hash, SK_HASH_LEN))
 		return sk_errf(err, SK_ERR_IDEMPOTENCY_MISMATCH,
 			       "this Idempotency-Key was used for a different request");
@@ -43,7 +42,7 @@ int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
 	sk_strlcpy(r.key_id, key_id, sizeof(r.key_id));
 	if (sk_strlcpy(r.idem_key, idem_key, sizeof(r.idem_key)))
 		return sk_errf(err, SK_ERR_INVALID, "Idempotency-Key is longer than 255 bytes");
-	request_hash(request, len, r.request_hash);
+	request_hash(c, request, len, r.request_hash);
 	int rc = sk_store_idem_purge(c->store, r.created_at - SK_IDEM_TTL);
 	if (!rc)
 		rc = sk_store_idem_put(c->store, &r);

@@ -131,6 +131,18 @@ void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t
 			   sizeof(v->email));
 }
 
+void sk_vault_keyed_hash(const struct sk_vault *v, const char *tag, const void *p, size_t len,
+			 uint8_t out[32])
+{
+	crypto_generichash_state st;
+	uint8_t zero = 0;
+	crypto_generichash_init(&st, v->email, sizeof(v->email), 32);
+	crypto_generichash_update(&st, (const uint8_t *)tag, strlen(tag));
+	crypto_generichash_update(&st, &zero, 1);
+	crypto_generichash_update(&st, p, len);
+	crypto_generichash_final(&st, out, 32);
+}
+
 int sk_vault_datakey_new(const struct sk_vault *v, const char *contact_id,
 			 uint8_t dk[SK_VAULT_KEY_LEN], uint8_t wrapped[SK_VAULT_WRAPPED_LEN])
 {

@@ -30,6 +30,10 @@ void sk_vault_check_value(const struct sk_vault *v, char out[65]);
 int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
 /* email_key = keyed BLAKE2b-256(server secret, canonical address). */
 void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32]);
+/* Keyed BLAKE2b-256 of tag and data (the same secret, another domain): a digest of something
+ * that may hold personal data, which no one without the key can test a guess against. */
+void sk_vault_keyed_hash(const struct sk_vault *v, const char *tag, const void *p, size_t len,
+			 uint8_t out[32]);
 
 /* A new random data key for a contact, and the same key wrapped by the master key (bound
  * to the contact id). wrapped holds SK_VAULT_WRAPPED_LEN bytes. */

@@ -11,6 +11,7 @@
 #       every regular file under DIR (recursively) but the excluded names; prints one JSON
 #       object {"files":[{"file","size"}],"needles":N,"hits":[{"file","value","encoding",
 #       "offset","context"}]}
+#       A VALUE "raw:LABEL:HEX" is searched as those exact bytes (whole and in 16-byte pieces).
 #   rights-scan.py selftest VALUE...
 #       embeds every needle of every value at a random offset in random bytes and checks that
 #       the scan finds each (the scanner's own positive control); prints
@@ -49,9 +50,21 @@ def variants(value):
     return vs
 
 
+def raw_needles(value):
+    """A value "raw:LABEL:HEX" is bytes as stored (a sealed field, a wrapped key): searched
+    exactly, whole and in 16-byte pieces (a remnant of it is a finding too)."""
+    b = bytes.fromhex(value.split(":", 2)[2])
+    res = [("raw", b, True)]
+    for i in range(0, len(b) - 15, 16):
+        res.append((f"raw[{i}:{i + 16}]", b[i:i + 16], True))
+    return res
+
+
 def needles(value):
     """(encoding, bytes) pairs for one value; bytes are compared ASCII-lowercased, except for
     base64, whose letter case carries information."""
+    if value.startswith("raw:"):
+        return raw_needles(value)
     out = []
     for v in variants(value):
         u8 = v.encode("utf-8")
@@ -119,7 +132,8 @@ def scan(root, excludes, values):
             for value, enc, off in scan_blob(data, values):
                 if len(hits) < 200:
                     ctx = data[max(0, off - 24):off + 64]
-                    hits.append({"file": os.path.relpath(path, root), "value": value, "encoding": enc,
+                    label = ":".join(value.split(":")[:2]) if value.startswith("raw:") else value
+                    hits.append({"file": os.path.relpath(path, root), "value": label, "encoding": enc,
                                  "offset": off, "context": ctx.decode("latin-1")})
     n = sum(len(needles(v)) for v in values)
     return {"files": files, "needles": n, "hits": hits}
