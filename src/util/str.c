@@ -58,15 +58,13 @@ int sk_random(void *p, size_t len)
 	return 0;
 }
 
-int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1])
+int sk_id_new_at(const char prefix[2], uint64_t ms, char out[SK_ID_LEN + 1])
 {
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	struct timespec ts;
+	/* base32 digits in ASCII order, so that ids compare as their times do */
+	static const char b32[] = "234567abcdefghijklmnopqrstuvwxyz";
 	uint8_t r[9];
 	if (sk_random(r, sizeof(r)))
 		return SK_ERR_IO;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	out[0] = prefix[0];
 	out[1] = prefix[1];
 	/* 10 characters of milliseconds (50 bits), so that new ids sort after old ones and
@@ -80,6 +78,13 @@ int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1])
 	}
 	out[SK_ID_LEN] = '\0';
 	return 0;
+}
+
+int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return sk_id_new_at(prefix, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, out);
 }
 
 int sk_strlcpy(char *out, const char *s, size_t outlen)

@@ -14,6 +14,8 @@ int sk_unhex(const char *s, uint8_t *out, size_t len);
 /* An opaque id such as "c_k3x...": a two-character prefix, 10 base32 characters of the time
  * in milliseconds (ids sort by creation), 14 of randomness (70 bits). */
 int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1]);
+/* The same for a given time in milliseconds since the epoch. */
+int sk_id_new_at(const char prefix[2], uint64_t ms, char out[SK_ID_LEN + 1]);
 /* Copies at most outlen - 1 bytes and terminates; returns 0 or SK_ERR_TOO_LARGE when cut. */
 int sk_strlcpy(char *out, const char *s, size_t outlen);
 /* Fills len random bytes from the kernel; returns 0 or SK_ERR_IO. */

@@ -120,10 +120,14 @@ static void hex_and_ids(void **state)
 	assert_int_equal(strlen(a), SK_ID_LEN);
 	assert_memory_equal(a, "c_", 2);
 	assert_string_not_equal(a, b);
-	/* later ids sort after earlier ones */
-	nanosleep(&(struct timespec){0, 3000000}, NULL);
-	assert_int_equal(sk_id_new("c_", b), 0);
-	assert_true(strcmp(a, b) < 0);
+	/* later ids sort after earlier ones, across every carry of the time digits */
+	for (uint64_t ms = 1795929459000ull; ms < 1795929459000ull + 40000; ms++) {
+		assert_int_equal(sk_id_new_at("c_", ms, a), 0);
+		assert_int_equal(sk_id_new_at("c_", ms + 1, b), 0);
+		if (strcmp(a, b) >= 0)
+			fail_msg("id at %llu ms sorts after the one a millisecond later",
+				 (unsigned long long)ms);
+	}
 }
 
 static void error_table_is_consistent(void **state)
