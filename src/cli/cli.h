@@ -56,6 +56,10 @@ int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err)
 int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv,
 		  const char *shortopts, const struct option *longopts, int *done);
 
+/* For a command without options of its own: takes --json and --help, and wants exactly
+ * nargs arguments. Returns -1 when the command should go on, else its exit code. */
+int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv, int nargs);
+
 #define SK_CMD_DECL(fn) int fn(struct sk_cli *cli, int argc, char **argv)
 SK_CMD_DECL(sk_cmd_init);
 SK_CMD_DECL(sk_cmd_policy_apply);

@@ -122,14 +122,10 @@ int sk_cmd_consent_show(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("consent show");
 	char id[SK_ID_LEN + 1];
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 1)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	struct show_ctx st = {cli->json ? json_array() : NULL, sk_time_now()};
@@ -157,14 +153,10 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 	const struct sk_cmd *cmd = sk_cli_find("consent proof");
 	struct sk_proof p;
 	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], hash[2 * SK_HASH_LEN + 1];
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 2)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 2)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_consent_proof(cli->core, argv[optind], argv[optind + 1], &p, &cli->err)))
 		return sk_cli_fail(cli, rc);

@@ -74,14 +74,10 @@ int sk_cmd_contact_show(struct sk_cli *cli, int argc, char **argv)
 	const struct sk_cmd *cmd = sk_cli_find("contact show");
 	struct sk_contact ct;
 	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 1)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_get(cli->core, argv[optind], &ct, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {

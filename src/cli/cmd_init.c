@@ -9,13 +9,9 @@
 int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("init");
-	int c, done = 0, rc, made_key = 0;
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (optind != argc)
-		return sk_cli_usage(cmd);
+	int rc, made_key = 0;
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
+		return rc;
 
 	if (access(cli->keyfile, F_OK) != 0) {
 		if ((rc = sk_vault_keyfile_create(cli->keyfile, &cli->err)))

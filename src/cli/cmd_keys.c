@@ -53,13 +53,9 @@ static int print_key(void *arg, const struct sk_key_rec *k)
 int sk_cmd_keys_list(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("keys list");
-	int c, done = 0, rc;
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (optind != argc)
-		return sk_cli_usage(cmd);
+	int rc;
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
 	json_t *arr = cli->json ? json_array() : NULL;
@@ -75,13 +71,9 @@ int sk_cmd_keys_list(struct sk_cli *cli, int argc, char **argv)
 int sk_cmd_keys_revoke(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("keys revoke");
-	int c, done = 0, rc;
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 1)
-		return sk_cli_usage(cmd);
+	int rc;
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_key_revoke(cli->core, argv[optind], &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)

@@ -11,14 +11,10 @@ int sk_cmd_audit_verify(struct sk_cli *cli, int argc, char **argv)
 	uint8_t head[SK_HASH_LEN];
 	char hex[2 * SK_HASH_LEN + 1];
 	int64_t bad = 0, count = 0;
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (optind != argc)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
 	rc = sk_audit_verify(cli->core, &bad, &count, head, &cli->err);

@@ -34,14 +34,10 @@ int sk_cmd_policy_apply(struct sk_cli *cli, int argc, char **argv)
 	struct sk_notice_change *ch = NULL;
 	struct sk_buf b;
 	size_t nch = 0;
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 1)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
 	sk_buf_init(&b, POLICY_MAX);
 	rc = read_file(argv[optind], &b, &cli->err);
 	if (!rc)
@@ -116,15 +112,11 @@ static json_t *policy_json(const struct sk_core *core)
 int sk_cmd_policy_show(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("policy show");
-	int c, done = 0, rc;
+	int rc;
 	char dur[32];
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (optind != argc)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_core_need_policy(cli->core, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {

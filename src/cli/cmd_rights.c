@@ -40,14 +40,10 @@ int sk_cmd_forget(struct sk_cli *cli, int argc, char **argv)
 {
 	const struct sk_cmd *cmd = sk_cli_find("forget");
 	json_t *receipt;
-	int c, done = 0, rc;
+	int rc;
 
-	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
-		return sk_cli_usage(cmd);
-	if (done)
-		return SK_EXIT_OK;
-	if (argc - optind != 1)
-		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_forget_email(cli->core, argv[optind], &receipt, &cli->err)))
 		return sk_cli_fail(cli, rc);

@@ -156,6 +156,16 @@ int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char *
 	}
 }
 
+int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv, int nargs)
+{
+	int done = 0;
+	if (sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done) != -1)
+		return sk_cli_usage(cmd);
+	if (done)
+		return SK_EXIT_OK;
+	return argc - optind == nargs ? -1 : sk_cli_usage(cmd);
+}
+
 int sk_cli_open(struct sk_cli *cli)
 {
 	int rc = sk_store_open_sqlite(cli->db, 0, &cli->store, &cli->err);

@@ -179,6 +179,21 @@ int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_K
 	return 0;
 }
 
+int sk__states_add(void *arg, const struct sk_state_rec *st)
+{
+	struct sk__states *s = arg;
+	if (s->n == s->alloc) {
+		size_t na = s->alloc ? 2 * s->alloc : 16;
+		struct sk_state_rec *p = sk_realloc(s->st, na * sizeof(*p));
+		if (!p)
+			return SK_ERR_NOMEM;
+		s->st = p;
+		s->alloc = na;
+	}
+	s->st[s->n++] = *st;
+	return 0;
+}
+
 int sk__copy_event(void *arg, const struct sk_event_rec *ev)
 {
 	struct sk_event_rec *out = arg;

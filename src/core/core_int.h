@@ -29,6 +29,13 @@ int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[
 		    const char *name, const char *value, struct sk_errctx *err);
 /* A sk_event_cb that copies the event into arg (a struct sk_event_rec), evidence left out. */
 int sk__copy_event(void *arg, const struct sk_event_rec *ev);
+/* A growable list of states, filled by sk__states_add (an sk_state_cb). */
+struct sk__states {
+	struct sk_state_rec *st;
+	size_t n, alloc;
+};
+int sk__states_add(void *arg, const struct sk_state_rec *st);
+
 /* Deletes the fields that no purpose with a live basis needs any more (after a consent
  * ended); the address stays. Inside the caller's transaction. */
 int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err);

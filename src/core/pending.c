@@ -9,8 +9,7 @@
 
 struct confirm_ctx {
 	int64_t first, last;
-	struct sk_state_rec *st;
-	size_t n, alloc;
+	struct sk__states list;
 };
 
 static int collect_pending(void *arg, const struct sk_state_rec *st)
@@ -19,16 +18,7 @@ static int collect_pending(void *arg, const struct sk_state_rec *st)
 	if (sk_status_from_name(st->status) != SK_ST_PENDING || st->seq < x->first ||
 	    st->seq > x->last)
 		return 0;
-	if (x->n == x->alloc) {
-		size_t na = x->alloc ? 2 * x->alloc : 8;
-		struct sk_state_rec *p = sk_realloc(x->st, na * sizeof(*p));
-		if (!p)
-			return SK_ERR_NOMEM;
-		x->st = p;
-		x->alloc = na;
-	}
-	x->st[x->n++] = *st;
-	return 0;
+	return sk__states_add(&x->list, st);
 }
 
 /* The person's own confirmed sign-up lifts a suppression, and says so in the change feed. */
@@ -52,7 +42,7 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 		       int64_t last_seq, const char *evidence_json, int *nconfirmed,
 		       struct sk_errctx *err)
 {
-	struct confirm_ctx x = {first_seq, last_seq, NULL, 0, 0};
+	struct confirm_ctx x = {first_seq, last_seq, {0}};
 	int rc;
 
 	*nconfirmed = 0;
@@ -61,33 +51,33 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 	rc = sk_store_state_each(c->store, contact_id, collect_pending, &x);
 	if (rc)
 		sk__store_err(err, rc, "reading consent state");
-	for (size_t i = 0; !rc && i < x.n; i++) {
-		struct sk_consent_req req = {.contact_id = contact_id, .purpose = x.st[i].purpose,
+	for (size_t i = 0; !rc && i < x.list.n; i++) {
+		const struct sk_state_rec *st = &x.list.st[i];
+		struct sk_consent_req req = {.contact_id = contact_id, .purpose = st->purpose,
 					     .action = SK_ACT_CONFIRM, .method = "mail_link",
 					     .source = "mail:double-opt-in", .actor = "form",
 					     .evidence_json = evidence_json,
-					     .notice_version = x.st[i].notice_version};
+					     .notice_version = st->notice_version};
 		/* the language of the give it confirms */
 		struct sk_event_rec given;
-		int grc = sk_store_ledger_get(c->store, x.st[i].event_id, sk__copy_event, &given);
+		int grc = sk_store_ledger_get(c->store, st->event_id, sk__copy_event, &given);
 		req.lang = grc == 0 ? given.lang : "en";
 		rc = sk_consent_record(c, &req, NULL, err);
 	}
-	if (!rc && x.n)
+	if (!rc && x.list.n)
 		rc = lift_suppression(c, contact_id, err);
 	if (rc) {
 		sk_core_batch_rollback(c);
 	} else if (!(rc = sk_core_batch_commit(c, err))) {
-		*nconfirmed = (int)x.n;
+		*nconfirmed = (int)x.list.n;
 	}
-	sk_free(x.st);
+	sk_free(x.list.st);
 	return rc;
 }
 
 struct expire_ctx {
 	int64_t before;
-	struct sk_state_rec *st;
-	size_t n, alloc;
+	struct sk__states list;
 };
 
 static int collect_stale(void *arg, const struct sk_state_rec *st)
@@ -95,16 +85,7 @@ static int collect_stale(void *arg, const struct sk_state_rec *st)
 	struct expire_ctx *x = arg;
 	if (sk_status_from_name(st->status) != SK_ST_PENDING || st->updated_at >= x->before)
 		return 0;
-	if (x->n == x->alloc) {
-		size_t na = x->alloc ? 2 * x->alloc : 64;
-		struct sk_state_rec *p = sk_realloc(x->st, na * sizeof(*p));
-		if (!p)
-			return SK_ERR_NOMEM;
-		x->st = p;
-		x->alloc = na;
-	}
-	x->st[x->n++] = *st;
-	return 0;
+	return sk__states_add(&x->list, st);
 }
 
 /* 1 when some state of the contact still holds a basis or a record worth keeping. */
@@ -118,24 +99,25 @@ static int holds_more(void *arg, const struct sk_state_rec *st)
 int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, long *ndeleted,
 		      struct sk_errctx *err)
 {
-	struct expire_ctx x = {now - (int64_t)days * 86400, NULL, 0, 0};
+	struct expire_ctx x = {now - (int64_t)days * 86400, {0}};
 	int rc;
 
 	*nexpired = *ndeleted = 0;
 	rc = sk_store_state_each(c->store, NULL, collect_stale, &x);
 	if (rc) {
-		sk_free(x.st);
+		sk_free(x.list.st);
 		return sk__store_err(err, rc, "reading consent state");
 	}
+	const struct sk_state_rec *stale = x.list.st;
 	/* One contact at a time, each in its own transaction: a crash leaves whole contacts. */
-	for (size_t i = 0; !rc && i < x.n; i++) {
-		const char *id = x.st[i].contact_id;
+	for (size_t i = 0; !rc && i < x.list.n; i++) {
+		const char *id = stale[i].contact_id;
 		if ((rc = sk_core_batch_begin(c, err)))
 			break;
-		struct sk_consent_req req = {.contact_id = id, .purpose = x.st[i].purpose,
+		struct sk_consent_req req = {.contact_id = id, .purpose = stale[i].purpose,
 					     .action = SK_ACT_EXPIRE, .method = "cli",
 					     .source = "pending-expiry", .actor = "samtycke",
-					     .notice_version = x.st[i].notice_version};
+					     .notice_version = stale[i].notice_version};
 		rc = sk_consent_record(c, &req, NULL, err);
 		int more = 0;
 		if (!rc) {
@@ -145,7 +127,7 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 				more = 0;
 			}
 		}
-		if (!rc && !more && (i + 1 == x.n || strcmp(x.st[i + 1].contact_id, id) != 0)) {
+		if (!rc && !more && (i + 1 == x.list.n || strcmp(stale[i + 1].contact_id, id) != 0)) {
 			rc = sk_store_contact_delete(c->store, id);
 			if (rc)
 				sk__store_err(err, rc, "deleting a contact");
@@ -162,6 +144,6 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 	}
 	if (!rc && *ndeleted && (rc = sk_store_checkpoint(c->store)))
 		sk__store_err(err, rc, "checkpointing after deletion");
-	sk_free(x.st);
+	sk_free(x.list.st);
 	return rc;
 }

@@ -13,30 +13,11 @@
 
 /* ---- states of one contact ---- */
 
-struct states {
-	struct sk_state_rec *st;
-	size_t n, alloc;
-};
-
-static int states_add(void *arg, const struct sk_state_rec *st)
-{
-	struct states *s = arg;
-	if (s->n == s->alloc) {
-		size_t na = s->alloc ? 2 * s->alloc : 8;
-		struct sk_state_rec *p = sk_realloc(s->st, na * sizeof(*p));
-		if (!p)
-			return SK_ERR_NOMEM;
-		s->st = p;
-		s->alloc = na;
-	}
-	s->st[s->n++] = *st;
-	return 0;
-}
-
-static int states_load(struct sk_core *c, const char *id, struct states *s, struct sk_errctx *err)
+static int states_load(struct sk_core *c, const char *id, struct sk__states *s,
+		       struct sk_errctx *err)
 {
 	s->n = 0;
-	int rc = sk_store_state_each(c->store, id, states_add, s);
+	int rc = sk_store_state_each(c->store, id, sk__states_add, s);
 	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
 }
 
@@ -74,7 +55,7 @@ static int names_add(void *arg, const char *name, const uint8_t *sealed, size_t 
 
 int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err)
 {
-	struct states s = {0};
+	struct sk__states s = {0};
 	struct names f = {0};
 	int64_t now = sk_time_now();
 	int rc = states_load(c, contact_id, &s, err);
@@ -257,7 +238,7 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
 	      struct sk_errctx *err)
 {
 	struct sk_contact ct;
-	struct states s = {0};
+	struct sk__states s = {0};
 	uint8_t dk[SK_VAULT_KEY_LEN];
 	int l = sk_lang_from_name(lang ? lang : "en"), rc;
 	int64_t now = sk_time_now();
@@ -334,7 +315,7 @@ static const char *const reasons[] = {"never_consented", "withdrawn", "expired",
 
 /* Why contact ct has no basis left at now, or NULL when it keeps one. */
 static const char *purge_reason(struct sk_core *c, const struct sk_contact_rec *ct,
-				const struct states *s, int64_t now, int pending_days)
+				const struct sk__states *s, int64_t now, int pending_days)
 {
 	const struct sk_policy *pol = c->policy;
 	int64_t last = ct->updated_at;
@@ -403,7 +384,7 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, json
 	     struct sk_errctx *err)
 {
 	struct purge_batch *b = sk_malloc(sizeof(*b));
-	struct states s = {0};
+	struct sk__states s = {0};
 	char after[SK_ID_LEN + 1] = "";
 	json_t *lists = json_object();
 	long total = 0;
