@@ -48,6 +48,17 @@ static int scan_change(void *arg, const struct sk_change_rec *ch)
 
 /* ---- one request ---- */
 
+static int progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	const struct sk_delivery_config *cfg = arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cfg->stopping(cfg->stopping_arg) ? 1 : 0;
+}
+
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
 	(void)p;
@@ -97,6 +108,11 @@ static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_r
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	if (res)
 		curl_easy_setopt(h, CURLOPT_RESOLVE, res);
+	if (cfg->stopping) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cfg);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -206,6 +222,9 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 			if (nsent)
 				(*nsent)++;
 		}
+		/* Abandoned because the server is stopping: not the receiver's failure. */
+		if (status == 0 && cfg->stopping && cfg->stopping(cfg->stopping_arg))
+			break;
 		now = sk_time_now();
 		int go_on = 0;
 		if (status >= 200 && status <= 299) {
@@ -283,6 +302,15 @@ int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, in
 
 /* ---- the thread ---- */
 
+static int is_stopping(void *arg)
+{
+	struct sk_delivery *d = arg;
+	pthread_mutex_lock(&d->lock);
+	int s = d->stopping;
+	pthread_mutex_unlock(&d->lock);
+	return s;
+}
+
 static void *run(void *arg)
 {
 	struct sk_delivery *d = arg;
@@ -341,6 +369,8 @@ int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery *
 	if (!d)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	d->cfg = *cfg;
+	d->cfg.stopping = is_stopping;
+	d->cfg.stopping_arg = d;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	if (pthread_create(&d->thread, NULL, run, d) != 0) {

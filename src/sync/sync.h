@@ -63,6 +63,10 @@ struct sk_delivery_config {
 	int64_t retry_for;       /* seconds from a change's first failure until it is given up */
 	long timeout_ms;         /* per request */
 	long poll_ms;            /* how often the feed is read */
+	/* When set, polled during a request: nonzero abandons it (the server is stopping); the
+	 * change is then tried again later, as after any failure. */
+	int (*stopping)(void *arg);
+	void *stopping_arg;
 };
 struct sk_delivery;
 /* Starts the delivery thread. */

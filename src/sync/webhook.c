@@ -379,7 +379,7 @@ static int status_json(struct sk_core *c, const struct sk_webhook_rec *w, json_t
 {
 	struct counter k = {w->events, 0};
 	int rc = 0;
-	if (w->enabled && (rc = sk_store_change_each(c->store, w->cursor, -1, count_pending, &k)))
+	if ((rc = sk_store_change_each(c->store, w->cursor, -1, count_pending, &k)))
 		return sk_errf(err, rc, "cannot read the change feed");
 	*out = json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o}", "id", w->id,
 			 "name", w->name, "url", w->url, "events", events_json(w->events),

@@ -396,7 +396,23 @@ test('every delivery verified; the CRM got every change since it was added exact
 	assert.equal(ma.bad.length, 0, JSON.stringify(ma.bad.slice(0, 3)));
 	const want = (await changesAfter(crm.startSeq)).map((c) => c.seq);
 	assert.deepEqual(crm.unique().map((g) => g.payload.seq), want);
+});
+
+test('SIGTERM stops the server promptly even while a receiver never answers', T, async () => {
+	const hang = await new Receiver('hang').start();
+	hang.handle = () => {
+		hang.requests++; // never answers
+	};
+	await addEndpoint(hang, ['all']);
+	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	await waitFor('the request to the hanging receiver', () => hang.requests >= 1);
+	const t0 = Date.now();
 	const r = await stopServer(srv);
 	assert.equal(r.code, 0, srv.log);
+	assert.ok(Date.now() - t0 < 3_000, `took ${Date.now() - t0} ms`);
 	assert.ok(!/@|example\.com/.test(srv.log), 'the server log holds no address');
+	// the abandoned attempt is not counted against the receiver
+	const st = JSON.parse(spawnSync(SAMTYCKE, ['--db', DB, '--json', 'webhook', 'list'], { encoding: 'utf8' }).stdout).webhooks.find((w) => w.id === hang.endpoint);
+	assert.equal(st.failures, 0);
+	assert.equal(st.pending, 2);
 });
