@@ -300,6 +300,46 @@ static void delivery_storage_failures(void **state)
 	tenv_free(t);
 }
 
+static size_t count_endpoints(struct tenv *t)
+{
+	json_t *o = status_of(t, NULL);
+	size_t n = json_array_size(json_object_get(o, "webhooks"));
+	json_decref(o);
+	return n;
+}
+
+/* Adding an endpoint under every allocation failure and every storage failure in turn:
+ * either it is stored whole (and its secret opens) or nothing is stored. */
+static void add_failures(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	char id[SK_ID_LEN + 1], secret[SK_WEBHOOK_SECRET_MAX];
+	int rc = -1;
+	for (long n = 0; rc != 0 && n < 100; n++) {
+		sk_mem_fail_after(n);
+		rc = sk_webhook_add(t->core, "http://127.0.0.1:9/x", "all", "a", 1, id, secret, &t->err);
+		sk_mem_fail_after(-1);
+		if (rc)
+			assert_int_equal(count_endpoints(t), 0);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(count_endpoints(t), 1);
+	sk_store_fault_set(t->store, 0, 0);
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/y", "all", "b", 1, id, secret,
+					&t->err), 0);
+	long calls = sk_store_fault_calls(t->store);
+	assert_true(calls >= 2);
+	for (long i = 1; i <= calls; i++) {
+		sk_store_fault_set(t->store, i, 0);
+		assert_int_not_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/z", "all", "c", 1, id,
+						    secret, &t->err), 0);
+		sk_store_fault_set(t->store, 0, 0);
+		assert_int_equal(count_endpoints(t), 2);
+	}
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +351,7 @@ int main(void)
 		cmocka_unit_test(endpoints_and_secret),
 		cmocka_unit_test(delivery_backs_off_then_gives_up),
 		cmocka_unit_test(delivery_storage_failures),
+		cmocka_unit_test(add_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
