@@ -82,5 +82,8 @@ SK_CMD_DECL(sk_cmd_pending_expire);
 SK_CMD_DECL(sk_cmd_export);
 SK_CMD_DECL(sk_cmd_forget);
 SK_CMD_DECL(sk_cmd_purge);
+SK_CMD_DECL(sk_cmd_webhook_add);
+SK_CMD_DECL(sk_cmd_webhook_list);
+SK_CMD_DECL(sk_cmd_webhook_remove);
 
 #endif

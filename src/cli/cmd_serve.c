@@ -34,6 +34,9 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		{"confirm-days", required_argument, NULL, 'c'},
 		{"pending-days", required_argument, NULL, 'p'},
 		{"purge-daily", no_argument, NULL, 'P'},
+		{"allow-private-webhooks", no_argument, NULL, 'W'},
+		{"webhook-backoff", required_argument, NULL, 'B'},
+		{"webhook-retry-for", required_argument, NULL, 'R'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -75,6 +78,17 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 			break;
 		case 'u': cfg.public_url = optarg; break;
 		case 'P': cfg.purge_daily = 1; break;
+		case 'W': cfg.allow_private_webhooks = 1; break;
+		case 'B':
+			if (number(optarg, 1, 3600, &v))
+				return sk_cli_usage(cmd);
+			cfg.webhook_backoff = (int)v;
+			break;
+		case 'R':
+			if (number(optarg, 1, 365 * 86400.0, &v))
+				return sk_cli_usage(cmd);
+			cfg.webhook_retry_for = (long)v;
+			break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;
 		case 'M': mail.from = optarg; break;

@@ -64,7 +64,8 @@ static const struct sk_cmd commands[] = {
 	{"serve", sk_cmd_serve, "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] "
 	 "[--rate-limit PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] "
 	 "[--smtp-url smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] "
-	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N] [--purge-daily]",
+	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
+	 "[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for SECONDS]",
 	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
 	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
 	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
@@ -74,7 +75,11 @@ static const struct sk_cmd commands[] = {
 	 "double opt-in mails go through --smtp-url from --mail-from (password in "
 	 "$SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) that hold "
 	 "--confirm-days (default 7); consents unconfirmed after --pending-days (default 7, 0 "
-	 "never) expire hourly. --purge-daily runs 'samtycke purge' once a day."},
+	 "never) expire hourly. --purge-daily runs 'samtycke purge' once a day. Webhooks "
+	 "(docs/webhooks.md) are delivered by a thread of their own; a failed delivery is retried "
+	 "after --webhook-backoff (default 5) seconds, doubling up to an hour, for "
+	 "--webhook-retry-for (default 259200, 3 days) seconds; --allow-private-webhooks lets "
+	 "endpoints on loopback and private networks be added and reached."},
 	{"pending expire", sk_cmd_pending_expire, "[--days N]",
 	 "Expire consents left unconfirmed (double opt-in) for more than N days (default 7) and "
 	 "delete the personal data of contacts that have nothing else."},
@@ -86,6 +91,17 @@ static const struct sk_cmd commands[] = {
 	{"audit verify", sk_cmd_audit_verify, "",
 	 "Verify the ledger's hash chain. Exit 0 when whole; otherwise exit 1 naming the first "
 	 "bad sequence number."},
+	{"webhook add", sk_cmd_webhook_add, "URL --events EVENTS [--name NAME] [--allow-private]",
+	 "Add a webhook endpoint (docs/webhooks.md). EVENTS is a comma-separated set of "
+	 "consent.given, consent.withdrawn, consent.refused, consent.expired, consent.pending, "
+	 "consent.unverified, contact.changed, contact.erased, contact.unsuppressed, or all. Only "
+	 "http and https URLs; a host on loopback or a private network is refused unless "
+	 "--allow-private. Prints the endpoint id and its signing secret (whsec_...), once; "
+	 "'samtycke serve' delivers every change from now on, signed per Standard Webhooks."},
+	{"webhook list", sk_cmd_webhook_list, "",
+	 "List webhook endpoints with their delivery state: last delivered seq, pending changes, "
+	 "last error."},
+	{"webhook remove", sk_cmd_webhook_remove, "ID", "Remove the webhook endpoint ID."},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -23,6 +23,10 @@ struct sk_server_config {
 	int confirm_days;          /* how long a confirmation link holds */
 	int pending_days;          /* unconfirmed consents expire after this; 0: never */
 	int purge_daily;           /* run the purge (docs/rights.md) once a day */
+	/* webhooks (docs/webhooks.md) */
+	int allow_private_webhooks; /* targets on loopback and private networks are allowed */
+	int webhook_backoff;       /* seconds before the first retry; 0: 5 */
+	long webhook_retry_for;    /* seconds a change is retried; 0: 3 days */
 };
 
 /* Serves until SIGTERM or SIGINT, then lets in-flight requests finish and closes the

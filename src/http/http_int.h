@@ -96,5 +96,8 @@ int sk_h_form_post(struct sk_req *r);
 int sk_h_form_preflight(struct sk_req *r);
 int sk_h_confirm_page(struct sk_req *r);
 int sk_h_confirm_post(struct sk_req *r);
+int sk_h_webhook_create(struct sk_req *r);
+int sk_h_webhook_get(struct sk_req *r);
+int sk_h_webhook_delete(struct sk_req *r);
 
 #endif

@@ -25,6 +25,10 @@ const struct sk_route sk_routes[] = {
 	{"OPTIONS", "/f/{id}", NULL, sk_h_form_preflight},
 	{"GET", "/f/confirm/{token}", NULL, sk_h_confirm_page},
 	{"POST", "/f/confirm/{token}", NULL, sk_h_confirm_post},
+	/* webhook endpoints (docs/webhooks.md) */
+	{"POST", "/v1/webhooks", "admin", sk_h_webhook_create},
+	{"GET", "/v1/webhooks/{id}", "admin", sk_h_webhook_get},
+	{"DELETE", "/v1/webhooks/{id}", "admin", sk_h_webhook_delete},
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);

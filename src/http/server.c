@@ -18,6 +18,7 @@
 
 #include "http/http_int.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 
@@ -523,6 +524,15 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	int have_maint = (cfg->pending_days > 0 || cfg->purge_daily) &&
 			 pthread_create(&maint, NULL, maintenance, NULL) == 0;
 
+	struct sk_delivery_config dcfg = {
+		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
+		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
+		.retry_for = cfg->webhook_retry_for ? cfg->webhook_retry_for : 3 * 86400,
+		.timeout_ms = 10000, .poll_ms = 200};
+	struct sk_delivery *delivery = NULL;
+	if (sk_delivery_start(&dcfg, &delivery, err))
+		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);
+
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
@@ -544,6 +554,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		pthread_mutex_unlock(&stop_lock);
 		pthread_join(maint, NULL);
 	}
+	sk_delivery_stop(delivery);
 	workers_close();
 	return 0;
 }

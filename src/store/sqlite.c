@@ -69,6 +69,15 @@ static const char *const migrations[] = {
 	" ON DELETE CASCADE, at INTEGER NOT NULL, actor TEXT NOT NULL, fields TEXT NOT NULL);"
 	"CREATE INDEX rectifications_contact ON rectifications(contact_id, at);"
 	"PRAGMA user_version = 3;",
+	/* 4: webhook endpoints; each keeps its own cursor into the change feed */
+	"CREATE TABLE webhooks(id TEXT PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL,"
+	" events TEXT NOT NULL, secret BLOB NOT NULL, created_at INTEGER NOT NULL,"
+	" enabled INTEGER NOT NULL, cursor INTEGER NOT NULL, failures INTEGER NOT NULL,"
+	" first_failure_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,"
+	" last_status INTEGER NOT NULL, last_error TEXT NOT NULL,"
+	" last_attempt_at INTEGER NOT NULL, nfailed INTEGER NOT NULL,"
+	" last_failed_seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 4;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -80,6 +89,10 @@ static const char *const migrations[] = {
 	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
 #define SQ_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define SQ_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
+#define SQ_WEBHOOK_COLS                                                                 \
+	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
+	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
+	" nfailed, last_failed_seq"
 
 enum sq_stmt {
 	SQ_BEGIN_READ,
@@ -128,6 +141,12 @@ enum sq_stmt {
 	SQ_SUPPRESSION_DELETE,
 	SQ_RECT_PUT,
 	SQ_RECT_EACH,
+	SQ_WEBHOOK_PUT,
+	SQ_WEBHOOK_GET,
+	SQ_WEBHOOK_EACH,
+	SQ_WEBHOOK_DELETE,
+	SQ_WEBHOOK_STATE,
+	SQ_CHANGE_LAST,
 	SQ_NSTMT
 };
 
@@ -227,6 +246,16 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			" VALUES(?1, ?2, ?3, ?4)",
 	[SQ_RECT_EACH] = "SELECT at, actor, fields FROM rectifications WHERE contact_id = ?1"
 			 " ORDER BY at, rowid",
+	[SQ_WEBHOOK_PUT] = "INSERT INTO webhooks(" SQ_WEBHOOK_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+			   " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[SQ_WEBHOOK_GET] = "SELECT " SQ_WEBHOOK_COLS " FROM webhooks WHERE id = ?1",
+	[SQ_WEBHOOK_EACH] = "SELECT " SQ_WEBHOOK_COLS " FROM webhooks ORDER BY id",
+	[SQ_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+	[SQ_WEBHOOK_STATE] = "UPDATE webhooks SET enabled = ?2, cursor = ?3, failures = ?4,"
+			     " first_failure_at = ?5, next_attempt_at = ?6, last_status = ?7,"
+			     " last_error = ?8, last_attempt_at = ?9, nfailed = ?10,"
+			     " last_failed_seq = ?11 WHERE id = ?1",
+	[SQ_CHANGE_LAST] = "SELECT coalesce(max(seq), 0) FROM changes",
 };
 
 struct sq_store {
@@ -234,6 +263,7 @@ struct sq_store {
 	sqlite3 *db;
 	char *notice_text; /* what the last notice_get pointed at */
 	char *idem_body;   /* what the last idem_get pointed at */
+	uint8_t *webhook_secret; /* what the last webhook_get pointed at */
 	sqlite3_stmt *st[SQ_NSTMT];
 };
 
@@ -1010,6 +1040,122 @@ static int sq_rectification_each(struct sk_store *s, const char *id, sk_rectific
 	return rc;
 }
 
+static void sq_webhook_row(sqlite3_stmt *st, struct sk_webhook_rec *w)
+{
+	memset(w, 0, sizeof(*w));
+	sq_col_text(st, 0, w->id, sizeof(w->id));
+	sq_col_text(st, 1, w->name, sizeof(w->name));
+	sq_col_text(st, 2, w->url, sizeof(w->url));
+	sq_col_text(st, 3, w->events, sizeof(w->events));
+	w->secret = sqlite3_column_blob(st, 4);
+	w->secret_len = w->secret ? (size_t)sqlite3_column_bytes(st, 4) : 0;
+	w->created_at = sqlite3_column_int64(st, 5);
+	w->enabled = sqlite3_column_int(st, 6);
+	w->cursor = sqlite3_column_int64(st, 7);
+	w->failures = sqlite3_column_int(st, 8);
+	w->first_failure_at = sqlite3_column_int64(st, 9);
+	w->next_attempt_at = sqlite3_column_int64(st, 10);
+	w->last_status = sqlite3_column_int(st, 11);
+	sq_col_text(st, 12, w->last_error, sizeof(w->last_error));
+	w->last_attempt_at = sqlite3_column_int64(st, 13);
+	w->nfailed = sqlite3_column_int64(st, 14);
+	w->last_failed_seq = sqlite3_column_int64(st, 15);
+}
+
+/* The delivery state columns ?2..?11 of SQ_WEBHOOK_STATE, which SQ_WEBHOOK_PUT shares from ?7. */
+static int sq_webhook_bind_state(sqlite3_stmt *st, int c, const struct sk_webhook_rec *w)
+{
+	return sqlite3_bind_int(st, c, w->enabled) || sqlite3_bind_int64(st, c + 1, w->cursor) ||
+	       sqlite3_bind_int(st, c + 2, w->failures) ||
+	       sqlite3_bind_int64(st, c + 3, w->first_failure_at) ||
+	       sqlite3_bind_int64(st, c + 4, w->next_attempt_at) ||
+	       sqlite3_bind_int(st, c + 5, w->last_status) || sq_text(st, c + 6, w->last_error) ||
+	       sqlite3_bind_int64(st, c + 7, w->last_attempt_at) ||
+	       sqlite3_bind_int64(st, c + 8, w->nfailed) ||
+	       sqlite3_bind_int64(st, c + 9, w->last_failed_seq);
+}
+
+static int sq_webhook_put(struct sk_store *s, const struct sk_webhook_rec *w)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_PUT);
+
+	if (sq_text(st, 1, w->id) || sq_text(st, 2, w->name) || sq_text(st, 3, w->url) ||
+	    sq_text(st, 4, w->events) || sq_blob(st, 5, w->secret, w->secret_len) ||
+	    sqlite3_bind_int64(st, 6, w->created_at) || sq_webhook_bind_state(st, 7, w))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+/* The secret points into the statement: it is copied to the handle so that it outlives
+ * the reset. */
+static int sq_webhook_get(struct sk_store *s, const char *id, struct sk_webhook_rec *out)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_GET);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		sq_webhook_row(st, out);
+		sk_free(q->webhook_secret);
+		q->webhook_secret = out->secret_len ? sk_memdup(out->secret, out->secret_len) : NULL;
+		if (out->secret_len && !q->webhook_secret)
+			rc = SK_ERR_NOMEM;
+		out->secret = q->webhook_secret;
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_webhook_each(struct sk_store *s, sk_webhook_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_EACH);
+	struct sk_webhook_rec w;
+	int rc = 0;
+
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_webhook_row(st, &w);
+		rc = cb(arg, &w);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_webhook_delete(struct sk_store *s, const char *id)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_DELETE);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	return rc;
+}
+
+static int sq_webhook_state(struct sk_store *s, const struct sk_webhook_rec *w)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_STATE);
+
+	if (sq_text(st, 1, w->id) || sq_webhook_bind_state(st, 2, w))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_change_last(struct sk_store *s, int64_t *outseq)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CHANGE_LAST);
+	int rc = sq_row(st);
+
+	if (rc == 0)
+		*outseq = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
 static void sq_close(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
@@ -1019,6 +1165,7 @@ static void sq_close(struct sk_store *s)
 	sqlite3_close_v2(q->db);
 	sk_free(q->notice_text);
 	sk_free(q->idem_body);
+	sk_free(q->webhook_secret);
 	sk_free(q);
 }
 

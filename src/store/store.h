@@ -109,6 +109,29 @@ struct sk_idem_rec {
 	int64_t created_at;
 };
 
+/* A webhook endpoint and its delivery state (docs/internals/sync.md). The secret is sealed
+ * by the vault's system key; cursor is the last change seq dealt with (delivered, filtered
+ * out, or given up on). */
+struct sk_webhook_rec {
+	char id[SK_ID_LEN + 1];
+	char name[64];
+	char url[1024];
+	char events[512];     /* comma-separated event names, or "all" */
+	const uint8_t *secret; /* sealed; reads: valid until the next store call */
+	size_t secret_len;
+	int64_t created_at;
+	int enabled;
+	int64_t cursor;
+	int failures;         /* failed attempts at the change after cursor */
+	int64_t first_failure_at; /* 0 when the last attempt succeeded */
+	int64_t next_attempt_at;
+	int last_status;      /* HTTP status of the last attempt; 0: none or no answer */
+	char last_error[256];
+	int64_t last_attempt_at;
+	int64_t nfailed;      /* changes given up on after the retry period */
+	int64_t last_failed_seq;
+};
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
 typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
@@ -116,6 +139,7 @@ typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
 typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
 typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 typedef int (*sk_contact_cb)(void *arg, const struct sk_contact_rec *c);
+typedef int (*sk_webhook_cb)(void *arg, const struct sk_webhook_rec *w);
 /* A rectification: when, who, which fields (comma-separated names, never values). */
 typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, const char *fields);
 
@@ -210,7 +234,17 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(rectification_put, (struct sk_store * s, const char *id, int64_t at, const char *actor, \
 			      const char *fields), (s, id, at, actor, fields))                  \
 	X(rectification_each, (struct sk_store * s, const char *id, sk_rectification_cb cb,     \
-			       void *arg), (s, id, cb, arg))
+			       void *arg), (s, id, cb, arg))                                      \
+	/* Webhook endpoints. put inserts (EXISTS on a taken id); state writes the delivery */ \
+	/* state (enabled, cursor, failures ...) and is 0 when the endpoint is gone. */        \
+	X(webhook_put, (struct sk_store * s, const struct sk_webhook_rec *w), (s, w))           \
+	X(webhook_get, (struct sk_store * s, const char *id, struct sk_webhook_rec *out),       \
+	  (s, id, out))                                                                        \
+	X(webhook_each, (struct sk_store * s, sk_webhook_cb cb, void *arg), (s, cb, arg))       \
+	X(webhook_delete, (struct sk_store * s, const char *id), (s, id))                       \
+	X(webhook_state, (struct sk_store * s, const struct sk_webhook_rec *w), (s, w))          \
+	/* The newest change's seq; 0 when the feed is empty. */                              \
+	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))
 
 struct sk_store_methods {
 	int version;

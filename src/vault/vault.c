@@ -18,13 +18,14 @@
 #define KEYFILE_TAG "samtycke-key-v1 "
 #define KDF_CONTEXT "samtycke"
 
-enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3, SUBKEY_TOKEN = 4 };
+enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3, SUBKEY_TOKEN = 4, SUBKEY_SYSTEM = 5 };
 
 struct sk_vault {
 	uint8_t wrap[SK_VAULT_KEY_LEN];
 	uint8_t email[crypto_generichash_KEYBYTES];
 	uint8_t check[SK_VAULT_KEY_LEN];
 	uint8_t token[crypto_auth_KEYBYTES];
+	uint8_t system[SK_VAULT_KEY_LEN]; /* seals the server's own secrets (webhook secrets) */
 };
 
 static int vault_init(void)
@@ -101,6 +102,7 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 	crypto_kdf_derive_from_key(v->email, sizeof(v->email), SUBKEY_EMAIL, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(v->check, sizeof(v->check), SUBKEY_CHECK, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(v->token, sizeof(v->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(v->system, sizeof(v->system), SUBKEY_SYSTEM, KDF_CONTEXT, master);
 	*out = v;
 out:
 	if (f)
@@ -350,4 +352,16 @@ int sk_vault_equal(const void *a, const void *b, size_t len)
 void sk_vault_wipe(void *p, size_t len)
 {
 	sodium_memzero(p, len);
+}
+
+int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p, size_t len,
+			 uint8_t **out, size_t *outlen)
+{
+	return sk_vault_seal(v->system, ad, p, len, out, outlen);
+}
+
+int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
+			   size_t clen, char **out, size_t *outlen)
+{
+	return sk_vault_unseal(v->system, ad, c, clen, out, outlen);
 }

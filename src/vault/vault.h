@@ -83,4 +83,11 @@ void sk_hasher_final(struct sk_hasher *h, uint8_t out[32]);
 int sk_vault_equal(const void *a, const void *b, size_t len);
 void sk_vault_wipe(void *p, size_t len);
 
+/* Sealing of the server's own secrets (webhook signing secrets) under subkey 5 of the master
+ * key, as sk_vault_seal and sk_vault_unseal do with a data key. */
+int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p, size_t len,
+			 uint8_t **out, size_t *outlen);
+int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
+			   size_t clen, char **out, size_t *outlen);
+
 #endif

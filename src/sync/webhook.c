@@ -1,0 +1,459 @@
+/* webhook.c: webhook endpoints (add, remove, status), the event names and JSON payloads of
+ * the change feed, Standard Webhooks signatures, and the check that keeps targets off
+ * loopback and private networks. Delivery itself is in delivery.c. */
+#include "sync/sync.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+
+#include "util/mem.h"
+#include "util/sktime.h"
+#include "util/str.h"
+#include "vault/vault.h"
+
+#define SECRET_BYTES 24
+#define SECRET_PREFIX "whsec_"
+
+static const char *const event_names[] = {
+	"consent.given",   "consent.withdrawn", "consent.refused",    "consent.expired",
+	"consent.pending", "consent.unverified", "contact.changed",   "contact.erased",
+	"contact.unsuppressed",
+};
+#define NEVENTS (sizeof(event_names) / sizeof(event_names[0]))
+
+const char *sk_webhook_event_name(const struct sk_change_rec *ch)
+{
+	static const char *const consent[] = {"given", "withdrawn", "refused", "expired",
+					      "pending", "unverified"};
+	if (strcmp(ch->type, "consent") == 0) {
+		for (size_t i = 0; i < sizeof(consent) / sizeof(consent[0]); i++)
+			if (strcmp(ch->status, consent[i]) == 0)
+				return event_names[i];
+		return NULL;
+	}
+	if (strcmp(ch->type, "contact") == 0)
+		return "contact.changed";
+	if (strcmp(ch->type, "erased") == 0)
+		return "contact.erased";
+	if (strcmp(ch->type, "unsuppressed") == 0)
+		return "contact.unsuppressed";
+	return NULL;
+}
+
+/* 1 when the comma-separated list holds name (len bytes). */
+static int list_has(const char *list, const char *name, size_t len)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == len && strncmp(p, name, len) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct sk_errctx *err)
+{
+	size_t used = 0;
+	int all = 0;
+	if (!list || !*list)
+		return sk_errf(err, SK_ERR_INVALID, "events: give a comma-separated list of events "
+			       "or 'all'");
+	out[0] = '\0';
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ", ");
+		if (!n)
+			break;
+		size_t i = 0;
+		if (n == 3 && strncmp(p, "all", 3) == 0) {
+			all = 1;
+		} else {
+			for (; i < NEVENTS; i++)
+				if (strlen(event_names[i]) == n && strncmp(p, event_names[i], n) == 0)
+					break;
+			if (i == NEVENTS)
+				return sk_errf(err, SK_ERR_INVALID, "events: unknown event '%.*s'",
+					       (int)(n > 40 ? 40 : n), p);
+			if (!list_has(out, p, n)) {
+				if (used + n + 2 > outlen)
+					return sk_errf(err, SK_ERR_INVALID, "events: too long");
+				if (used)
+					out[used++] = ',';
+				memcpy(out + used, p, n);
+				used += n;
+				out[used] = '\0';
+			}
+		}
+		p += n;
+	}
+	if (all)
+		return sk_strlcpy(out, "all", outlen) ? SK_ERR_INVALID : 0;
+	if (!used)
+		return sk_errf(err, SK_ERR_INVALID, "events: give a comma-separated list of events "
+			       "or 'all'");
+	return 0;
+}
+
+int sk_webhook_events_match(const char *events, const char *event)
+{
+	return event && (strcmp(events, "all") == 0 || list_has(events, event, strlen(event)));
+}
+
+/* ---- private targets ---- */
+
+static int v4_private(const uint8_t a[4])
+{
+	return a[0] == 0 ||                              /* 0.0.0.0/8: this host */
+	       a[0] == 10 ||                             /* 10/8 */
+	       a[0] == 127 ||                            /* loopback */
+	       (a[0] == 169 && a[1] == 254) ||           /* link-local */
+	       (a[0] == 172 && (a[1] & 0xf0) == 16) ||   /* 172.16/12 */
+	       (a[0] == 192 && a[1] == 168);             /* 192.168/16 */
+}
+
+int sk_webhook_addr_private(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return v4_private((const uint8_t *)&in->sin_addr);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		static const uint8_t zero[15] = {0};
+		if (memcmp(a, mapped, 12) == 0)
+			return v4_private(a + 12);
+		if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+			return 1;                        /* :: and ::1 */
+		return (a[0] & 0xfe) == 0xfc ||          /* fc00::/7 */
+		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80); /* fe80::/10 */
+	}
+	return 1; /* anything else is not a place to send to */
+}
+
+int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
+			 struct sk_errctx *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = 0;
+
+	if (resolve && resolvelen)
+		resolve[0] = '\0';
+	if (!u)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if (strlen(url) >= 1024 || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		rc = sk_errf(err, SK_ERR_INVALID, "url: not an absolute http or https URL");
+		goto out;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		rc = sk_errf(err, SK_ERR_INVALID, "url: only http and https URLs are accepted");
+		goto out;
+	}
+	/* An IPv6 literal comes in brackets. */
+	char name[256];
+	size_t hl = strlen(host);
+	int literal6 = hl > 2 && host[0] == '[' && host[hl - 1] == ']';
+	if (hl >= sizeof(name)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "url: host name too long");
+		goto out;
+	}
+	if (literal6) {
+		memcpy(name, host + 1, hl - 2);
+		name[hl - 2] = '\0';
+	} else {
+		memcpy(name, host, hl + 1);
+	}
+	int grc = getaddrinfo(name, port, &hints, &res);
+	if (grc != 0 || !res) {
+		rc = sk_errf(err, SK_ERR_INVALID, "url: the host does not resolve");
+		goto out;
+	}
+	size_t used = 0;
+	int literal = 0;
+	if (resolve && resolvelen) {
+		struct in6_addr a6;
+		struct in_addr a4;
+		literal = inet_pton(AF_INET6, name, &a6) == 1 || inet_pton(AF_INET, name, &a4) == 1;
+		if (!literal) {
+			int n = snprintf(resolve, resolvelen, "%s:%s:", name, port);
+			used = n > 0 && (size_t)n < resolvelen ? (size_t)n : resolvelen;
+		}
+	}
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (!allow_private && sk_webhook_addr_private(ai->ai_addr)) {
+			rc = sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a loopback or "
+				     "private address (allowed only with webhook add --allow-private or serve --allow-private-webhooks)");
+			goto out;
+		}
+		if (resolve && resolvelen && !literal && used < resolvelen) {
+			char a[INET6_ADDRSTRLEN];
+			const void *p = ai->ai_family == AF_INET6
+						? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+						: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+			if (!inet_ntop(ai->ai_family, p, a, sizeof(a)))
+				continue;
+			int n = snprintf(resolve + used, resolvelen - used,
+					 ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s",
+					 resolve[used - 1] == ':' ? "" : ",", a);
+			if (n < 0 || (size_t)n >= resolvelen - used)
+				break; /* the addresses that fit are all checked too */
+			used += (size_t)n;
+		}
+	}
+	if (resolve && resolvelen && !literal && used && resolve[used - 1] == ':')
+		resolve[0] = '\0';
+out:
+	if (res)
+		freeaddrinfo(res);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* ---- signatures and payloads ---- */
+
+int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
+		    size_t len, char out[SK_WEBHOOK_SIG_MAX])
+{
+	uint8_t key[64], mac[crypto_auth_hmacsha256_BYTES];
+	size_t keylen = 0;
+	char ts[24];
+	crypto_auth_hmacsha256_state st;
+	size_t plen = strlen(SECRET_PREFIX);
+
+	if (strncmp(secret, SECRET_PREFIX, plen) != 0 ||
+	    sodium_base642bin(key, sizeof(key), secret + plen, strlen(secret + plen), NULL, &keylen,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    keylen == 0)
+		return SK_ERR_INVALID;
+	snprintf(ts, sizeof(ts), "%lld", (long long)timestamp);
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)msg_id, strlen(msg_id));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, "v1,", 3);
+	sodium_bin2base64(out + 3, SK_WEBHOOK_SIG_MAX - 3, mac, sizeof(mac),
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
+int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen)
+{
+	const char *ev = sk_webhook_event_name(ch);
+	int consent = strcmp(ch->type, "consent") == 0;
+	json_t *o;
+	char *s;
+	if (!ev)
+		return SK_ERR_INVALID;
+	o = json_pack("{s:s,s:I,s:s,s:o,s:o,s:o}", "type", ev, "seq", (json_int_t)ch->seq,
+		      "contact_id", ch->contact_id, "purpose",
+		      consent ? json_string(ch->purpose) : json_null(), "status",
+		      consent ? json_string(ch->status) : json_null(), "at", sk_json_time(ch->at));
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!s)
+		return SK_ERR_NOMEM;
+	*out = sk_strdup(s);
+	free(s);
+	if (!*out)
+		return SK_ERR_NOMEM;
+	*outlen = strlen(*out);
+	return 0;
+}
+
+/* ---- endpoints ---- */
+
+static void secret_ad(const char *id, char ad[SK_ID_LEN + 16])
+{
+	snprintf(ad, SK_ID_LEN + 16, "webhook/%s", id);
+}
+
+int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const char *name,
+		   int allow_private, char outid[SK_ID_LEN + 1],
+		   char outsecret[SK_WEBHOOK_SECRET_MAX], struct sk_errctx *err)
+{
+	struct sk_webhook_rec w = {.enabled = 1, .created_at = sk_time_now()};
+	uint8_t raw[SECRET_BYTES], *sealed = NULL;
+	char secret[SK_WEBHOOK_SECRET_MAX], ad[SK_ID_LEN + 16];
+	size_t sealed_len = 0;
+	int rc;
+
+	if (!url || (rc = sk_webhook_check_url(url, allow_private, NULL, 0, err)))
+		return url ? rc : sk_errf(err, SK_ERR_INVALID, "url is required");
+	if ((rc = sk_webhook_events_parse(events, w.events, sizeof(w.events), err)))
+		return rc;
+	if (name && (strlen(name) >= sizeof(w.name)))
+		return sk_errf(err, SK_ERR_INVALID, "name: at most %zu bytes", sizeof(w.name) - 1);
+	for (const char *p = name; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return sk_errf(err, SK_ERR_INVALID, "name: control characters are not allowed");
+	sk_strlcpy(w.url, url, sizeof(w.url));
+	sk_strlcpy(w.name, name ? name : "", sizeof(w.name));
+	if ((rc = sk_id_new("w_", w.id)) || (rc = sk_random(raw, sizeof(raw))))
+		return sk_errf(err, rc, "cannot make a webhook id or secret");
+	memcpy(secret, SECRET_PREFIX, strlen(SECRET_PREFIX));
+	sodium_bin2base64(secret + strlen(SECRET_PREFIX), sizeof(secret) - strlen(SECRET_PREFIX),
+			  raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(raw, sizeof(raw));
+	secret_ad(w.id, ad);
+	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
+		rc = sk_errf(err, rc, "cannot seal the webhook secret");
+		goto out;
+	}
+	w.secret = sealed;
+	w.secret_len = sealed_len;
+	if ((rc = sk_store_change_last(c->store, &w.cursor)) ||
+	    (rc = sk_store_webhook_put(c->store, &w))) {
+		rc = sk_errf(err, rc, "cannot store the webhook endpoint");
+		goto out;
+	}
+	memcpy(outid, w.id, SK_ID_LEN + 1);
+	memcpy(outsecret, secret, SK_WEBHOOK_SECRET_MAX);
+out:
+	sodium_memzero(secret, sizeof(secret));
+	sk_free(sealed);
+	return rc;
+}
+
+int sk_webhook_remove(struct sk_core *c, const char *id, struct sk_errctx *err)
+{
+	int rc = sk_store_webhook_delete(c->store, id);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no webhook endpoint with that id");
+	return rc ? sk_errf(err, rc, "cannot remove the webhook endpoint") : 0;
+}
+
+struct counter {
+	const char *events;
+	json_int_t n;
+};
+
+static int count_pending(void *arg, const struct sk_change_rec *ch)
+{
+	struct counter *k = arg;
+	if (sk_webhook_events_match(k->events, sk_webhook_event_name(ch)))
+		k->n++;
+	return 0;
+}
+
+static json_t *events_json(const char *events)
+{
+	json_t *a = json_array();
+	for (const char *p = events; a && *p;) {
+		size_t n = strcspn(p, ",");
+		json_array_append_new(a, json_stringn(p, n));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return a;
+}
+
+/* The status of one endpoint; the pending count reads the feed after its cursor. */
+static int status_json(struct sk_core *c, const struct sk_webhook_rec *w, json_t **out,
+		       struct sk_errctx *err)
+{
+	struct counter k = {w->events, 0};
+	int rc = 0;
+	if ((rc = sk_store_change_each(c->store, w->cursor, -1, count_pending, &k)))
+		return sk_errf(err, rc, "cannot read the change feed");
+	*out = json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o}", "id", w->id,
+			 "name", w->name, "url", w->url, "events", events_json(w->events),
+			 "enabled", w->enabled, "last_delivered_seq", (json_int_t)w->cursor,
+			 "pending", k.n, "last_status",
+			 w->last_status ? json_integer(w->last_status) : json_null(), "last_error",
+			 w->last_error[0] ? json_string(w->last_error) : json_null(),
+			 "next_attempt_at", sk_json_time(w->enabled ? w->next_attempt_at : 0),
+			 "failures", w->failures, "failed_changes", (json_int_t)w->nfailed,
+			 "last_failed_seq",
+			 w->last_failed_seq ? json_integer(w->last_failed_seq) : json_null(),
+			 "created_at", sk_json_time(w->created_at));
+	return *out ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
+
+struct lister {
+	struct sk_webhook_rec *recs;
+	size_t n, cap;
+};
+
+static int collect(void *arg, const struct sk_webhook_rec *w)
+{
+	struct lister *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		void *p = sk_realloc(l->recs, cap * sizeof(*l->recs));
+		if (!p)
+			return SK_ERR_NOMEM;
+		l->recs = p;
+		l->cap = cap;
+	}
+	l->recs[l->n] = *w;
+	l->recs[l->n].secret = NULL; /* not needed here, and not valid past the callback */
+	l->recs[l->n++].secret_len = 0;
+	return 0;
+}
+
+int sk_webhook_status(struct sk_core *c, const char *id, json_t **out, struct sk_errctx *err)
+{
+	struct sk_webhook_rec w;
+	struct lister l = {0};
+	json_t *arr = NULL, *o;
+	int rc;
+
+	if ((rc = sk_core_read_begin(c, err)))
+		return rc;
+	if (id) {
+		rc = sk_store_webhook_get(c->store, id, &w);
+		if (rc == SK_ERR_NOT_FOUND)
+			rc = sk_errf(err, rc, "no webhook endpoint with that id");
+		else if (rc)
+			rc = sk_errf(err, rc, "cannot read the webhook endpoint");
+		else
+			rc = status_json(c, &w, out, err);
+		goto out;
+	}
+	if ((rc = sk_store_webhook_each(c->store, collect, &l))) {
+		rc = sk_errf(err, rc, "cannot read the webhook endpoints");
+		goto out;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		if (!(rc = status_json(c, &l.recs[i], &o, err)))
+			json_array_append_new(arr, o);
+	}
+	if (!rc) {
+		*out = json_pack("{s:o}", "webhooks", arr);
+		arr = NULL;
+		if (!*out)
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+out:
+	json_decref(arr);
+	sk_free(l.recs);
+	sk_core_read_end(c);
+	return rc;
+}

@@ -1,0 +1,418 @@
+// webhooks.test.mjs: webhook delivery of the real server (docs/webhooks.md). Run by
+// webhooks.sh, which makes the database and the API keys. This file starts the server itself
+// (so that it can kill -9 and restart it) and two receivers on loopback, "crm" and "ma", that
+// verify every delivery with the standardwebhooks library, the specification's own.
+// Only addresses at example domains are used.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
+const need = (name) => {
+	const v = process.env[name];
+	if (!v) throw new Error(`${name} is not set: run this file through tests/integration/webhooks.sh`);
+	return v;
+};
+const SAMTYCKE = need('SAMTYCKE');
+const DB = need('SK_DB');
+const TMP = need('SK_TMP');
+const KEY = { admin: need('KEY_ADMIN'), crm: need('KEY_CRM'), ma: need('KEY_MA'), reader: need('KEY_READER') };
+const SERVER_ARGS = ['--allow-private-webhooks', '--webhook-backoff', '1', '--rate-limit', '0'];
+const T = { timeout: 60_000 };
+
+const require = createRequire(path.join(ROOT, 'package.json'));
+const { Webhook } = require('standardwebhooks');
+
+// ---- the server ----
+const servers = new Set();
+async function startServer(args = SERVER_ARGS, db = DB) {
+	const p = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+	servers.add(p);
+	p.log = '';
+	p.stderr.on('data', (c) => (p.log += c));
+	p.exited = new Promise((r) => p.on('exit', (code, sig) => r({ code, sig })));
+	let out = '';
+	p.url = await new Promise((resolve, reject) => {
+		const t = setTimeout(() => reject(new Error('the server printed no listening line in 10 s')), 10_000);
+		p.stdout.on('data', (c) => {
+			out += c;
+			const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+			if (m) {
+				clearTimeout(t);
+				resolve(m[1]);
+			}
+		});
+		p.exited.then(({ code }) => reject(new Error(`the server exited (${code}): ${p.log}`)));
+	});
+	return p;
+}
+async function stopServer(p, signal = 'SIGTERM') {
+	p.kill(signal);
+	const r = await p.exited;
+	servers.delete(p);
+	return r;
+}
+after(async () => {
+	for (const p of servers) p.kill('SIGKILL');
+	for (const r of receivers) await r.stop().catch(() => {});
+});
+
+let srv;
+async function api(method, p, { key = KEY.admin, body, base } = {}) {
+	const h = {};
+	if (key) h.authorization = `Bearer ${key}`;
+	if (body !== undefined) h['content-type'] = 'application/json';
+	const res = await fetch((base || srv.url) + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+	const text = await res.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	return { status: res.status, text, json };
+}
+function expectError(r, status, code) {
+	assert.equal(r.status, status, r.text);
+	assert.equal(r.json?.error?.code, code, r.text);
+}
+
+async function waitFor(what, fn, ms = 15_000) {
+	const end = Date.now() + ms;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+// ---- receivers ----
+const receivers = new Set();
+class Receiver {
+	constructor(name) {
+		this.name = name;
+		this.mode = 200; // the status to answer (after verifying), or 503, 410
+		this.delay = 0;
+		this.got = []; // verified deliveries, duplicates included
+		this.bad = []; // deliveries whose signature did not verify
+		this.requests = 0;
+		this.secret = null;
+		this.sockets = new Set();
+		receivers.add(this);
+	}
+	async start(port = 0) {
+		this.server = http.createServer((req, res) => this.handle(req, res));
+		this.server.on('connection', (s) => {
+			this.sockets.add(s);
+			s.on('close', () => this.sockets.delete(s));
+		});
+		await new Promise((r) => this.server.listen(port, '127.0.0.1', r));
+		this.port = this.server.address().port;
+		return this;
+	}
+	async stop() {
+		if (!this.server) return;
+		const s = this.server;
+		this.server = null;
+		for (const k of this.sockets) k.destroy();
+		await new Promise((r) => s.close(r));
+	}
+	get url() {
+		return `http://127.0.0.1:${this.port}/hooks/${this.name}`;
+	}
+	handle(req, res) {
+		const parts = [];
+		req.on('data', (c) => parts.push(c));
+		req.on('end', async () => {
+			this.requests++;
+			const body = Buffer.concat(parts).toString('utf8');
+			if (this.mode !== 200) {
+				res.writeHead(this.mode).end();
+				return;
+			}
+			if (this.delay) await sleep(this.delay);
+			try {
+				const payload = new Webhook(this.secret).verify(body, {
+					'webhook-id': req.headers['webhook-id'],
+					'webhook-timestamp': req.headers['webhook-timestamp'],
+					'webhook-signature': req.headers['webhook-signature'],
+				});
+				this.got.push({ id: req.headers['webhook-id'], payload, body, at: Date.now(), ctype: req.headers['content-type'] });
+				res.writeHead(204).end();
+			} catch (e) {
+				this.bad.push({ error: String(e), body });
+				res.writeHead(400).end();
+			}
+		});
+	}
+	// Deliveries after dedupe by webhook-id, in the order first received.
+	unique() {
+		const seen = new Set();
+		return this.got.filter((g) => !seen.has(g.id) && seen.add(g.id));
+	}
+}
+
+async function addEndpoint(rcv, events) {
+	const r = await api('POST', '/v1/webhooks', { body: { url: rcv.url, events, name: rcv.name } });
+	assert.equal(r.status, 201, r.text);
+	assert.match(r.json.id, /^w_[a-z0-9]{24}$/);
+	assert.match(r.json.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+	rcv.secret = r.json.secret;
+	rcv.endpoint = r.json.id;
+	const st = await api('GET', `/v1/webhooks/${r.json.id}`);
+	rcv.startSeq = st.json.last_delivered_seq;
+	return r.json.id;
+}
+const status = async (rcv) => (await api('GET', `/v1/webhooks/${rcv.endpoint}`)).json;
+
+let nextAddr = 0;
+const addr = () => `wh${process.pid}-${nextAddr++}@example.com`;
+async function consent(key, body) {
+	const r = await api('POST', '/v1/consents', { key, body });
+	assert.equal(r.status, 201, r.text);
+	return r.json;
+}
+async function changesAfter(seq) {
+	const all = [];
+	for (;;) {
+		const r = await api('GET', `/v1/changes?after=${seq}&limit=1000`, { key: KEY.reader });
+		assert.equal(r.status, 200, r.text);
+		if (!r.json.changes.length) return all;
+		all.push(...r.json.changes);
+		seq = r.json.next;
+	}
+}
+
+const crm = new Receiver('crm');
+const ma = new Receiver('ma');
+
+test('setup: the server starts and both receivers are registered', T, async () => {
+	srv = await startServer();
+	await crm.start();
+	await ma.start();
+	await addEndpoint(crm, ['all']);
+	await addEndpoint(ma, ['consent.withdrawn', 'contact.erased']);
+});
+
+test('webhook routes need the admin scope and refuse bad input', T, async () => {
+	const body = { url: crm.url, events: ['all'] };
+	expectError(await api('POST', '/v1/webhooks', { key: null, body }), 401, 'unauthorized');
+	expectError(await api('POST', '/v1/webhooks', { key: KEY.crm, body }), 403, 'forbidden');
+	expectError(await api('GET', `/v1/webhooks/${crm.endpoint}`, { key: KEY.reader }), 403, 'forbidden');
+	expectError(await api('DELETE', `/v1/webhooks/${crm.endpoint}`, { key: KEY.ma }), 403, 'forbidden');
+	expectError(await api('GET', `/v1/webhooks/${crm.endpoint}`, { key: null }), 401, 'unauthorized');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: crm.url } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: crm.url, events: [] } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: crm.url, events: ['consent.bogus'] } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: crm.url, events: 'all' } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: crm.url, events: ['all'], secret: 'x' } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: 'ftp://example.com/x', events: ['all'] } }), 422, 'invalid');
+	expectError(await api('POST', '/v1/webhooks', { body: { url: 'not a url', events: ['all'] } }), 422, 'invalid');
+	expectError(await api('GET', '/v1/webhooks/w_nosuchendpoint00000000000'), 404, 'not_found');
+	expectError(await api('DELETE', '/v1/webhooks/w_nosuchendpoint00000000000'), 404, 'not_found');
+	expectError(await api('PATCH', `/v1/webhooks/${crm.endpoint}`, { body: {} }), 405, 'method_not_allowed');
+});
+
+test('targets on loopback and private networks are refused without the flag', T, async () => {
+	const db2 = path.join(TMP, 'private.db');
+	assert.equal(spawnSync(SAMTYCKE, ['--db', db2, 'init']).status, 0);
+	const k = spawnSync(SAMTYCKE, ['--db', db2, 'keys', 'create', '--name', 'admin', '--scope', 'admin'], { encoding: 'utf8' });
+	assert.equal(k.status, 0, k.stderr);
+	const key = k.stdout.trim();
+	const s2 = await startServer(['--rate-limit', '0'], db2);
+	for (const url of ['http://127.0.0.1:9/x', 'http://localhost:9/x', 'http://[::1]:9/x', 'http://10.1.2.3/x', 'http://172.20.0.1/x', 'http://192.168.1.10/x', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://[fe80::1]/x', 'http://0.0.0.0:9/x', 'http://[::ffff:127.0.0.1]:9/x']) {
+		const r = await api('POST', '/v1/webhooks', { key, base: s2.url, body: { url, events: ['all'] } });
+		expectError(r, 422, 'invalid');
+		assert.match(r.json.error.message, /private/, url);
+	}
+	// a public literal address is accepted (nothing is sent until a change happens)
+	const r = await api('POST', '/v1/webhooks', { key, base: s2.url, body: { url: 'https://192.0.2.1/hook', events: ['all'] } });
+	assert.equal(r.status, 201, r.text);
+	assert.deepEqual((await stopServer(s2)).code, 0);
+	// the command line: refused without --allow-private, accepted with it
+	const no = spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://127.0.0.1:9/x', '--events', 'all'], { encoding: 'utf8' });
+	assert.equal(no.status, 3);
+	assert.match(no.stderr, /private/);
+	const yes = spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://127.0.0.1:9/x', '--events', 'consent.given,contact.erased', '--allow-private', '--name', 'cli'], { encoding: 'utf8' });
+	assert.equal(yes.status, 0, yes.stderr);
+	const [id, secret, ...rest] = yes.stdout.trim().split('\n');
+	assert.match(id, /^w_/);
+	assert.match(secret, /^whsec_/);
+	assert.equal(rest.length, 0);
+	const list = spawnSync(SAMTYCKE, ['--db', DB, '--json', 'webhook', 'list'], { encoding: 'utf8' });
+	assert.equal(list.status, 0);
+	assert.ok(!list.stdout.includes(secret), 'list never shows a secret');
+	assert.ok(JSON.parse(list.stdout).webhooks.some((w) => w.id === id && w.events.join() === 'consent.given,contact.erased'));
+	assert.equal(spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'remove', id]).status, 0);
+	assert.equal(spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'remove', id]).status, 1);
+	const bad = spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://127.0.0.1:9/x', '--events', 'consent.nope', '--allow-private'], { encoding: 'utf8' });
+	assert.equal(bad.status, 3);
+	assert.match(bad.stderr, /consent\.nope/);
+	assert.equal(spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://127.0.0.1:9/x']).status, 2);
+});
+
+test('a withdrawal posted by the CRM reaches the MA within seconds, correctly signed', T, async () => {
+	const email = addr();
+	const given = await consent(KEY.crm, { email, purpose: 'newsletter', action: 'give' });
+	const t0 = Date.now();
+	const w = await consent(KEY.crm, { email, purpose: 'newsletter', action: 'withdraw' });
+	const got = await waitFor('the withdrawal at the MA', () => ma.got.find((g) => g.payload.contact_id === w.contact_id && g.payload.type === 'consent.withdrawn'), 5_000);
+	const latency = got.at - t0;
+	assert.ok(latency < 3_000, `took ${latency} ms`);
+	assert.equal(ma.bad.length, 0, JSON.stringify(ma.bad));
+	assert.equal(got.ctype, 'application/json');
+	assert.match(got.id, new RegExp(`^msg_${ma.endpoint}_\\d+$`));
+	assert.equal(got.id, `msg_${ma.endpoint}_${got.payload.seq}`);
+	assert.deepEqual(Object.keys(got.payload), ['type', 'seq', 'contact_id', 'purpose', 'status', 'at']);
+	assert.equal(got.payload.purpose, 'newsletter');
+	assert.equal(got.payload.status, 'withdrawn');
+	assert.match(got.payload.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+	assert.ok(!got.body.includes('@') && !got.body.includes('example'), 'no personal data in the body');
+	// the CRM endpoint (all events) got the contact, the give and the withdrawal, in order
+	await waitFor('the CRM deliveries', () => crm.unique().some((g) => g.payload.seq === got.payload.seq));
+	const mine = crm.unique().filter((g) => g.payload.contact_id === given.contact_id).map((g) => g.payload.type);
+	assert.deepEqual(mine, ['contact.changed', 'consent.given', 'consent.withdrawn']);
+	// the MA's filter: no give ever reached it
+	await sleep(300);
+	assert.ok(!ma.got.some((g) => g.payload.type !== 'consent.withdrawn' && g.payload.type !== 'contact.erased'));
+});
+
+test('an erasure is sent as contact.erased with the id only', T, async () => {
+	const email = addr();
+	const c = await consent(KEY.crm, { email, purpose: 'offers', action: 'give' });
+	const r = await api('DELETE', `/v1/contacts/${c.contact_id}`);
+	assert.equal(r.status, 200, r.text);
+	const got = await waitFor('contact.erased at the MA', () => ma.got.find((g) => g.payload.type === 'contact.erased' && g.payload.contact_id === c.contact_id), 5_000);
+	assert.equal(got.payload.purpose, null);
+	assert.equal(got.payload.status, null);
+	assert.ok(!got.body.includes('@'));
+});
+
+test('a receiver that answers 503, then refuses connections, then comes back gets every change once, in order', T, async () => {
+	const from = (await status(crm)).last_delivered_seq;
+	crm.mode = 503;
+	for (let i = 0; i < 3; i++) await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	let st = await waitFor('a 503 in the status', async () => {
+		const s = await status(crm);
+		return s.last_status === 503 && s.failures >= 1 ? s : null;
+	});
+	assert.ok(st.pending >= 1);
+	assert.match(st.last_error, /503/);
+	assert.ok(st.next_attempt_at);
+	assert.equal(st.last_delivered_seq, from);
+	const port = crm.port;
+	await crm.stop();
+	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	st = await waitFor('a refused connection in the status', async () => {
+		const s = await status(crm);
+		return s.last_status === null && s.last_error ? s : null;
+	});
+	assert.equal(st.last_delivered_seq, from);
+	crm.mode = 200;
+	await crm.start(port);
+	await waitFor('every pending change delivered', async () => (await status(crm)).pending === 0, 30_000);
+	const want = (await changesAfter(from)).map((c) => c.seq);
+	assert.ok(want.length >= 8);
+	const seqs = crm.unique().map((g) => g.payload.seq).filter((s) => s > from && s <= want[want.length - 1]);
+	assert.deepEqual(seqs, want);
+	st = await status(crm);
+	assert.equal(st.failures, 0);
+	assert.equal(st.last_error, null);
+	assert.equal(st.next_attempt_at, null);
+});
+
+test('kill -9 during deliveries loses nothing: after a restart every change arrives (dedupe by webhook-id)', T, async () => {
+	const from = (await status(crm)).last_delivered_seq;
+	crm.delay = 100;
+	for (let i = 0; i < 12; i++) await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	await waitFor('a few deliveries', () => crm.unique().filter((g) => g.payload.seq > from).length >= 3);
+	const r = await stopServer(srv, 'SIGKILL');
+	assert.equal(r.sig, 'SIGKILL');
+	const before = crm.unique().filter((g) => g.payload.seq > from).length;
+	srv = await startServer();
+	crm.delay = 0;
+	await waitFor('every change after the restart', async () => (await status(crm)).pending === 0, 30_000);
+	const want = (await changesAfter(from)).map((c) => c.seq);
+	assert.equal(want.length, 24);
+	assert.ok(before < want.length, 'the kill came before the end');
+	const seqs = crm.unique().map((g) => g.payload.seq).filter((s) => s > from);
+	assert.deepEqual(seqs, want);
+	// duplicates, if any, are the same message: the same id carries the same body
+	const byId = new Map();
+	for (const g of crm.got) {
+		if (byId.has(g.id)) assert.equal(byId.get(g.id), g.body);
+		byId.set(g.id, g.body);
+	}
+});
+
+test('410 Gone disables the endpoint', T, async () => {
+	const gone = await new Receiver('gone').start();
+	gone.mode = 410;
+	await addEndpoint(gone, ['all']);
+	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	const st = await waitFor('the endpoint disabled', async () => {
+		const s = await status(gone);
+		return s.enabled === false ? s : null;
+	});
+	assert.equal(st.last_status, 410);
+	assert.match(st.last_error, /410/);
+	assert.equal(gone.requests, 1);
+	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	await sleep(800);
+	assert.equal(gone.requests, 1, 'nothing more is sent to a disabled endpoint');
+});
+
+test('GET /v1/webhooks/{id} tells the delivery state; DELETE stops deliveries', T, async () => {
+	const st = await status(ma);
+	for (const k of ['id', 'url', 'events', 'enabled', 'last_delivered_seq', 'pending', 'last_status', 'last_error', 'next_attempt_at', 'failures']) assert.ok(k in st, k);
+	assert.equal(st.id, ma.endpoint);
+	assert.equal(st.url, ma.url);
+	assert.deepEqual(st.events, ['consent.withdrawn', 'contact.erased']);
+	assert.equal(st.enabled, true);
+	assert.equal(st.pending, 0);
+	assert.equal(st.last_status, 204);
+	assert.ok(!JSON.stringify(st).includes('whsec_'), 'the secret is never shown again');
+	const d = await api('DELETE', `/v1/webhooks/${ma.endpoint}`);
+	assert.equal(d.status, 200, d.text);
+	expectError(await api('GET', `/v1/webhooks/${ma.endpoint}`), 404, 'not_found');
+	const n = ma.requests;
+	const email = addr();
+	await consent(KEY.crm, { email, purpose: 'newsletter', action: 'give' });
+	await consent(KEY.crm, { email, purpose: 'newsletter', action: 'withdraw' });
+	await sleep(800);
+	assert.equal(ma.requests, n);
+});
+
+test('every delivery verified; the CRM got every change since it was added exactly once in order', T, async () => {
+	await waitFor('the CRM caught up', async () => (await status(crm)).pending === 0);
+	assert.equal(crm.bad.length, 0, JSON.stringify(crm.bad.slice(0, 3)));
+	assert.equal(ma.bad.length, 0, JSON.stringify(ma.bad.slice(0, 3)));
+	const want = (await changesAfter(crm.startSeq)).map((c) => c.seq);
+	assert.deepEqual(crm.unique().map((g) => g.payload.seq), want);
+});
+
+test('SIGTERM stops the server promptly even while a receiver never answers', T, async () => {
+	const hang = await new Receiver('hang').start();
+	hang.handle = () => {
+		hang.requests++; // never answers
+	};
+	await addEndpoint(hang, ['all']);
+	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+	await waitFor('the request to the hanging receiver', () => hang.requests >= 1);
+	const t0 = Date.now();
+	const r = await stopServer(srv);
+	assert.equal(r.code, 0, srv.log);
+	assert.ok(Date.now() - t0 < 3_000, `took ${Date.now() - t0} ms`);
+	assert.ok(!/@|example\.com/.test(srv.log), 'the server log holds no address');
+	// the abandoned attempt is not counted against the receiver
+	const st = JSON.parse(spawnSync(SAMTYCKE, ['--db', DB, '--json', 'webhook', 'list'], { encoding: 'utf8' }).stdout).webhooks.find((w) => w.id === hang.endpoint);
+	assert.equal(st.failures, 0);
+	assert.equal(st.pending, 2);
+});
