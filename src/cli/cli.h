@@ -78,5 +78,7 @@ SK_CMD_DECL(sk_cmd_pending_expire);
 SK_CMD_DECL(sk_cmd_export);
 SK_CMD_DECL(sk_cmd_forget);
 SK_CMD_DECL(sk_cmd_purge);
+SK_CMD_DECL(sk_cmd_import);
+SK_CMD_DECL(sk_cmd_export_contacts);
 
 #endif
