@@ -316,9 +316,13 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 			return rc;
 	}
 
-	/* 3. the consents */
-	for (size_t i = 0; i < row->nconsents; i++) {
+	/* 3. the consents: gives first, then refusals, so that the clean-up after a refusal
+	 * keeps the fields that the row's other consents need */
+	for (size_t k = 0; k < 2 * row->nconsents; k++) {
+		size_t i = k % row->nconsents;
 		int what = decide(&cells[i], has_st[i] ? &st[i] : NULL);
+		if ((k < row->nconsents) != (what == DO_GIVE || what == DO_UNVERIFIED))
+			continue;
 		struct sk_consent_req req = {
 			.contact_id = id,
 			.purpose = row->consents[i].purpose,
