@@ -43,20 +43,6 @@ static int read_file(const char *path, char **out, size_t *len, struct sk_errctx
 	return 0;
 }
 
-json_t *sk_import_report_json(const struct sk_csv_import_report *r, int dry_run);
-
-json_t *sk_import_report_json(const struct sk_csv_import_report *r, int dry_run)
-{
-	const struct sk_import_counts *n = &r->counts;
-	return json_pack("{s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file_sha256",
-			 r->file_sha256, "dry_run", dry_run, "already_complete",
-			 r->already_complete, "resumed_after", (json_int_t)r->resumed_after, "rows",
-			 (json_int_t)n->rows, "created", (json_int_t)n->created, "updated",
-			 (json_int_t)n->updated, "given", (json_int_t)n->given, "unverified",
-			 (json_int_t)n->unverified, "refused", (json_int_t)n->refused, "unchanged",
-			 (json_int_t)n->unchanged, "rejected", (json_int_t)n->rejected);
-}
-
 int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {

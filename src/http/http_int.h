@@ -96,5 +96,6 @@ int sk_h_form_post(struct sk_req *r);
 int sk_h_form_preflight(struct sk_req *r);
 int sk_h_confirm_page(struct sk_req *r);
 int sk_h_confirm_post(struct sk_req *r);
+int sk_h_imports(struct sk_req *r);
 
 #endif

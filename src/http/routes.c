@@ -25,6 +25,7 @@ const struct sk_route sk_routes[] = {
 	{"OPTIONS", "/f/{id}", NULL, sk_h_form_preflight},
 	{"GET", "/f/confirm/{token}", NULL, sk_h_confirm_page},
 	{"POST", "/f/confirm/{token}", NULL, sk_h_confirm_post},
+	{"POST", "/v1/imports", "write", sk_h_imports},
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);

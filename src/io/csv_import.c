@@ -2,6 +2,7 @@
  * delimiter taken from the header line, UTF-8 with or without BOM) fed one physical line at a
  * time, so every row knows the line it starts on and memory stays bounded by one row. */
 #include <csv.h>
+#include <jansson.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -389,3 +390,16 @@ out:
 	sk_free(buf);
 	return rc;
 }
+
+json_t *sk_import_report_json(const struct sk_csv_import_report *r, int dry_run)
+{
+	const struct sk_import_counts *n = &r->counts;
+	return json_pack("{s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file_sha256",
+			 r->file_sha256, "dry_run", dry_run, "already_complete",
+			 r->already_complete, "resumed_after", (json_int_t)r->resumed_after, "rows",
+			 (json_int_t)n->rows, "created", (json_int_t)n->created, "updated",
+			 (json_int_t)n->updated, "given", (json_int_t)n->given, "unverified",
+			 (json_int_t)n->unverified, "refused", (json_int_t)n->refused, "unchanged",
+			 (json_int_t)n->unchanged, "rejected", (json_int_t)n->rejected);
+}
+

@@ -76,6 +76,9 @@ struct sk_csv_import_report {
 int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *o,
 		  struct sk_csv_import_report *out, struct sk_errctx *err);
 
+/* The report as JSON (CLI --json and POST /v1/imports): counts, file hash, resume state. */
+struct json_t *sk_import_report_json(const struct sk_csv_import_report *r, int dry_run);
+
 /* ---- the export (io/export.c) ---- */
 
 enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_NDJSON };

@@ -210,6 +210,50 @@ sk check erik.persson12@telia.example newsletter
 expect "an erased contact stays erased after the round trip" 1 "denied erased"
 ok "the erased address is rejected as suppressed" grep -q ',suppressed,email' "$d/rej6.csv"
 
+# ---- POST /v1/imports through a real server ----
+newdb http
+wkey=$("$bin" keys create --name importer --scope write 2>/dev/null)
+rkey=$("$bin" keys create --name reader --scope read 2>/dev/null)
+"$bin" serve --listen 127.0.0.1:0 >"$d/srv.out" 2>"$d/srv.log" &
+spid=$!
+url=""
+i=0
+while [ $i -lt 100 ] && [ -z "$url" ]; do
+	url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/srv.out")
+	[ -n "$url" ] || sleep 0.1
+	i=$((i + 1))
+done
+ok "server started" test -n "$url"
+mapq=$(python3 -c "import sys,urllib.parse; print(urllib.parse.quote(open(sys.argv[1]).read()))" "$map")
+# post ARGS...: curl with the status code as the last line of $out
+post() { run curl -s -w '\n%{http_code}' "$@"; }
+post -X POST -H "Authorization: Bearer $rkey" -H 'Content-Type: text/csv' --data-binary @"$sample" "$url/v1/imports?map=$mapq"
+ok "POST /v1/imports with a read key: 403" test "$(printf '%s\n' "$out" | tail -1)" = 403
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$sample" "$url/v1/imports?map=$mapq&dry_run=true"
+ok "POST /v1/imports dry run: 200" test "$(printf '%s\n' "$out" | tail -1)" = 200
+ok "dry run over HTTP wrote nothing" test "$(sql 'select count(*) from contacts')" = 0
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$sample" "$url/v1/imports?map=$mapq"
+printf '%s\n' "$out" | sed '$d' >"$d/http.json"
+ok "POST /v1/imports text/csv: 200" test "$(printf '%s\n' "$out" | tail -1)" = 200
+ok "POST /v1/imports: counts as computed" python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+e = dict(l.split()[:2] for l in open(sys.argv[2]) if l.split()[0] != 'reject')
+assert all(r[k] == int(e[k]) for k in ('rows', 'created', 'given', 'unverified', 'refused', 'rejected')), r
+assert [(x['line'], x['reason'], x['column']) for x in r['rejects']] == [($bad_line, 'invalid_email', 'email'), ($dup_line, 'duplicate', 'email')], r['rejects']
+" "$d/http.json" "$d/exp"
+printf '{"csv": "email,first_name,newsletter\\nhttp1@x.example,Bo,yes\\n", "map": {"email": "email", "fields": {"first_name": "first_name"}, "consents": {"newsletter": {"value": "newsletter"}}}}' >"$d/body.json"
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: application/json' --data-binary @"$d/body.json" "$url/v1/imports"
+ok "POST /v1/imports JSON body: 200 with one unverified" sh -c "printf '%s' \"\$1\" | grep -q '\"unverified\":1'" - "$out"
+printf '{"csv": "email,first_name\\nhttp2@x.example,Bo\\n", "map": {"email": "email", "fields": {"shoe_size": "first_name"}}}' >"$d/body2.json"
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: application/json' --data-binary @"$d/body2.json" "$url/v1/imports"
+ok "POST /v1/imports undeclared field: 422 undeclared_field" sh -c "printf '%s' \"\$1\" | grep -q 'undeclared_field' && test \"\$(printf '%s\n' \"\$1\" | tail -1)\" = 422" - "$out"
+python3 -c "print('email,first_name'); [print(f'big{i}@x.example,' + 'x' * 90) for i in range(12000)]" >"$d/big.csv"
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$d/big.csv" "$url/v1/imports?map=$mapq"
+ok "POST /v1/imports over 1 MiB: 413" test "$(printf '%s\n' "$out" | tail -1)" = 413
+kill $spid 2>/dev/null
+wait $spid 2>/dev/null
+
 # ---- resume after kill -9 ----
 python3 "$gen" 20000 3 >"$d/big20k.csv"
 newdb clean
