@@ -187,6 +187,9 @@ static int cell_parse(const struct sk_import_consent *ic, int64_t now, struct ce
 		n = strlen(s);
 		while (n && isspace((unsigned char)s[n - 1]))
 			n--;
+		for (size_t i = 0; i < n && n <= SOURCE_MAX; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				n = SOURCE_MAX + 1; /* no control characters in a source */
 		if (n > SOURCE_MAX) {
 			*column = ic->source_col;
 			return SK_REJ_INVALID;

@@ -180,9 +180,10 @@ static void test_csv_reader(void **state)
 	/* a cell with a line break: reported at the line the row begins on */
 	static const char ml[] = "email,first_name,nl,nl_at,nl_src\n"
 				 "d@x.example,\"two\nlines\",yes,,\n"
-				 "e@x.example,Bo,perhaps,,\n";
+				 "e@x.example,Bo,perhaps,,\n"
+				 "m@x.example,Bo,yes,2025-01-01,\"form\nx\"\n";
 	assert_int_equal(imp(t, ml, sizeof(ml) - 1, NULL, 0, &rep, &r), 0);
-	assert_string_equal(r.lines, "2:invalid:first_name;4:invalid:nl;");
+	assert_string_equal(r.lines, "2:invalid:first_name;4:invalid:nl;5:invalid:nl_src;");
 
 	/* wrong number of cells, too many columns */
 	char wide[4096] = "email,first_name,nl,nl_at,nl_src\nf@x.example,Bo\ng@x.example,Bo,,,";
