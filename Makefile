@@ -40,6 +40,7 @@ demo: build
 bench: build
 	@bench/core.sh $(BUILD)
 	@bench/http.sh $(BUILD)
+	@bench/import.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -10,7 +10,7 @@ libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev"
 
 case "${1:-}" in
 --test) pkgs="$pkgs python3-aiosmtpd" ;;
---bench) pkgs="$pkgs wrk nginx-light" ;;
+--bench) pkgs="$pkgs wrk nginx-light time" ;;
 esac
 
 # Test tools from npm (redocly, ajv), pinned by package-lock.json; never apt's npm.

@@ -85,5 +85,7 @@ SK_CMD_DECL(sk_cmd_purge);
 SK_CMD_DECL(sk_cmd_webhook_add);
 SK_CMD_DECL(sk_cmd_webhook_list);
 SK_CMD_DECL(sk_cmd_webhook_remove);
+SK_CMD_DECL(sk_cmd_import);
+SK_CMD_DECL(sk_cmd_export_contacts);
 
 #endif

@@ -102,6 +102,19 @@ static const struct sk_cmd commands[] = {
 	 "List webhook endpoints with their delivery state: last delivered seq, pending changes, "
 	 "last error."},
 	{"webhook remove", sk_cmd_webhook_remove, "ID", "Remove the webhook endpoint ID."},
+	{"import", sk_cmd_import, "FILE --map MAPPING [--rejects FILE] [--dry-run]",
+	 "Import contacts and consents from a CSV file (RFC 4180, UTF-8 with or without BOM, "
+	 "',' or ';'). MAPPING (JSON) names the address column, the declared fields and, per "
+	 "purpose, the consent, date and source columns (docs/import-export.md). A 'yes' with date "
+	 "and source is a give by method import; without them it is stored as unverified; 'no' is "
+	 "a refusal. Rejected rows go to --rejects as CSV (line,reason,column; no values). Runs in "
+	 "transactions of 1,000 rows; re-running the same file and mapping resumes after the last "
+	 "committed row. --dry-run counts without writing."},
+	{"export-contacts", sk_cmd_export_contacts, "--purpose P [--format csv|ndjson] "
+	 "[--allowed-only]",
+	 "Every contact with the gate's answer for purpose P (allowed and reason) and its fields, "
+	 "streamed to stdout as CSV (RFC 4180; formula-like cells get a leading ') or NDJSON. "
+	 "--allowed-only: only the contacts the gate allows. The export carries every opt-out."},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -99,5 +99,6 @@ int sk_h_confirm_post(struct sk_req *r);
 int sk_h_webhook_create(struct sk_req *r);
 int sk_h_webhook_get(struct sk_req *r);
 int sk_h_webhook_delete(struct sk_req *r);
+int sk_h_imports(struct sk_req *r);
 
 #endif

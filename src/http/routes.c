@@ -29,6 +29,7 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/v1/webhooks", "admin", sk_h_webhook_create},
 	{"GET", "/v1/webhooks/{id}", "admin", sk_h_webhook_get},
 	{"DELETE", "/v1/webhooks/{id}", "admin", sk_h_webhook_delete},
+	{"POST", "/v1/imports", "write", sk_h_imports},
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);

@@ -1,0 +1,51 @@
+#!/bin/sh
+# import.sh: rows per second through `samtycke import` beside plain SQLite inserting the
+# same rows (bench/bench_import_plain.c: one table, one prepared statement, one transaction),
+# their ratio from one run, and the peak memory of each (/usr/bin/time). Prints figures and
+# never fails on speed. Usage: bench/import.sh [BUILD_DIR] [N]; see docs/BENCHMARKS.md.
+set -eu
+
+build=${1:-build}
+n=${2:-1000000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+case $build in /*) ;; *) build=$root/$build ;; esac
+data="$root/../shared/data/gen_contacts.py"
+csv=/tmp/samtycke-bench-contacts-$n.csv
+dir=$(mktemp -d /tmp/samtycke-bench-import.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -s "$csv" ]; then
+	echo "generating $n rows into $csv" >&2
+	python3 "$data" "$n" >"$csv.tmp"
+	mv "$csv.tmp" "$csv"
+fi
+unset SAMTYCKE_NOW SAMTYCKE_KEY_FILE
+export SAMTYCKE_DB="$dir/sk.db"
+"$build/samtycke" init >/dev/null
+"$build/samtycke" policy apply "$root/examples/policy.yaml" >/dev/null
+
+# seconds and peak memory (KiB) of a command, from /usr/bin/time -v
+measure() {
+	/usr/bin/time -v "$@" >"$dir/out" 2>"$dir/time" || { cat "$dir/out" "$dir/time" >&2; exit 1; }
+	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$dir/time" |
+		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time")
+}
+
+measure "$build/samtycke" --json import "$csv" --map "$root/examples/import-mapping.json"
+sk_s=$wall
+sk_rss=$rss
+report=$(cat "$dir/out")
+measure "$build/bench_import_plain" "$csv" "$dir/plain.db"
+pl_s=$wall
+pl_rss=$rss
+
+echo "rows: $n ($(basename "$csv")), machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "samtycke report: $report"
+awk -v n="$n" -v a="$sk_s" -v b="$pl_s" -v ra="$sk_rss" -v rb="$pl_rss" 'BEGIN {
+	printf "%-28s %12s %10s %14s\n", "", "rows/s", "seconds", "peak RSS MiB"
+	printf "%-28s %12.0f %10.2f %14.1f\n", "samtycke import", n / a, a, ra / 1024
+	printf "%-28s %12.0f %10.2f %14.1f\n", "plain SQLite (one tx)", n / b, b, rb / 1024
+	printf "ratio (samtycke / plain)     %.3f x\n", b / a
+}'

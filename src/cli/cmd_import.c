@@ -1,0 +1,173 @@
+/* cmd_import.c: samtycke import (a CSV file with a mapping, docs/import-export.md) and
+ * samtycke export-contacts (every contact with the gate's answer for one purpose). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "io/io.h"
+#include "util/mem.h"
+
+#define MAP_MAX (1024 * 1024)
+
+static int reject_line(void *arg, int64_t line, const char *reason, const char *column)
+{
+	FILE *f = arg;
+	if (fprintf(f, "%lld,%s,", (long long)line, reason) < 0 || sk_csv_cell(f, column) ||
+	    fputs("\r\n", f) == EOF)
+		return SK_ERR_IO;
+	return 0;
+}
+
+static int read_file(const char *path, char **out, size_t *len, struct sk_errctx *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	size_t n;
+	if (!f)
+		return sk_errf(err, SK_ERR_IO, "cannot open the mapping file %.200s", path);
+	if (!(b = sk_malloc(MAP_MAX + 1))) {
+		fclose(f);
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+	n = fread(b, 1, MAP_MAX + 1, f);
+	fclose(f);
+	if (n > MAP_MAX) {
+		sk_free(b);
+		return sk_errf(err, SK_ERR_TOO_LARGE, "the mapping file is over 1 MiB");
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"map", required_argument, NULL, 'm'},
+		{"rejects", required_argument, NULL, 'r'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{0},
+	};
+	const struct sk_cmd *cmd = sk_cli_find("import");
+	const char *map = NULL, *rejects = NULL;
+	char tmp[4200] = "";
+	struct sk_csv_import_opts o = {0};
+	struct sk_csv_import_report r;
+	FILE *in = NULL, *rf = NULL;
+	char *maptext = NULL;
+	int c, done = 0, rc, exitc = SK_EXIT_OK;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		switch (c) {
+		case 'm': map = optarg; break;
+		case 'r': rejects = optarg; break;
+		case 'n': o.dry_run = 1; break;
+		default: return sk_cli_usage(cmd);
+		}
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1 || !map)
+		return sk_cli_usage(cmd);
+	if ((rc = read_file(map, &maptext, &o.map_len, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	o.map_text = maptext;
+	if (!(in = fopen(argv[optind], "rb"))) {
+		sk_free(maptext);
+		return sk_cli_fail(cli, sk_errf(&cli->err, SK_ERR_IO, "cannot open %.200s",
+						argv[optind]));
+	}
+	if (rejects) {
+		/* written to a temporary name and renamed when the import is through */
+		snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", rejects, (long)getpid());
+		if (!(rf = fopen(tmp, "w"))) {
+			rc = sk_errf(&cli->err, SK_ERR_IO, "cannot write %.200s", rejects);
+			goto out;
+		}
+		fputs("line,reason,column\r\n", rf);
+		o.reject = reject_line;
+		o.reject_arg = rf;
+	}
+	o.progress = isatty(2) && !cli->json;
+	if ((rc = sk_cli_open(cli)) || (rc = sk_csv_import(cli->core, in, &o, &r, &cli->err)))
+		goto out;
+	if (rf) {
+		int bad = fclose(rf) != 0;
+		rf = NULL;
+		if (bad || rename(tmp, rejects)) {
+			rc = sk_errf(&cli->err, SK_ERR_IO, "cannot write %.200s", rejects);
+			goto out;
+		}
+		tmp[0] = '\0';
+	}
+	if (cli->json) {
+		sk_cli_print_json(sk_import_report_json(&r, o.dry_run));
+	} else if (r.already_complete) {
+		printf("already imported: this file with this mapping was imported completely "
+		       "before; nothing to do\n");
+	} else {
+		const struct sk_import_counts *n = &r.counts;
+		if (r.resumed_after)
+			printf("resumed after row %ld (committed by an earlier run)\n",
+			       r.resumed_after);
+		printf("rows:             %ld\ncontacts created: %ld\ncontacts updated: %ld\n"
+		       "consents given:   %ld\nunverified:       %ld\nrefused:          %ld\n"
+		       "unchanged:        %ld\nrejected:         %ld\n",
+		       n->rows, n->created, n->updated, n->given, n->unverified, n->refused,
+		       n->unchanged, n->rejected);
+		if (o.dry_run)
+			printf("dry run: nothing was written\n");
+	}
+out:
+	if (rc)
+		exitc = sk_cli_fail(cli, rc);
+	if (rf)
+		fclose(rf);
+	if (tmp[0])
+		unlink(tmp);
+	fclose(in);
+	sk_free(maptext);
+	return exitc;
+}
+
+int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"purpose", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
+		{"allowed-only", no_argument, NULL, 'a'},
+		{0},
+	};
+	const struct sk_cmd *cmd = sk_cli_find("export-contacts");
+	const char *purpose = NULL;
+	enum sk_export_format fmt = SK_EXPORT_CSV;
+	int c, done = 0, rc, allowed_only = 0;
+	long n;
+
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		switch (c) {
+		case 'p': purpose = optarg; break;
+		case 'a': allowed_only = 1; break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				fmt = SK_EXPORT_CSV;
+			else if (strcmp(optarg, "ndjson") == 0)
+				fmt = SK_EXPORT_NDJSON;
+			else
+				return sk_cli_usage(cmd);
+			break;
+		default: return sk_cli_usage(cmd);
+		}
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc != optind || !purpose)
+		return sk_cli_usage(cmd);
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_export_contacts(cli->core, purpose, fmt, allowed_only, stdout, &n, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	return SK_EXIT_OK;
+}

@@ -1,0 +1,427 @@
+/* import.c: one row of a bulk import applied to the core: validation first (address,
+ * suppression, duplicates, field values, consent cells), then the contact and the ledger
+ * events, so that a rejected row writes nothing. The rules are in docs/import-export.md. */
+#include "core/import.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/core_int.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+#define FUTURE_SLACK 300
+#define SOURCE_MAX 255
+
+static const char *const reject_names[] = {"", "invalid_email", "suppressed", "undeclared_field",
+					   "invalid", "duplicate", "too_large"};
+
+const char *sk_reject_name(int r)
+{
+	if (r < 0 || r >= (int)(sizeof(reject_names) / sizeof(reject_names[0])))
+		return "invalid";
+	return reject_names[r];
+}
+
+/* Addresses seen in this file: 64 bits of their keyed hash, open addressing. */
+struct sk_import {
+	struct sk_core *core;
+	int dry_run;
+	uint64_t *slot;
+	size_t nslots, nused;
+};
+
+int sk_import_new(struct sk_core *c, int dry_run, struct sk_import **out)
+{
+	struct sk_import *im = sk_calloc(1, sizeof(*im));
+	if (!im)
+		return SK_ERR_NOMEM;
+	im->core = c;
+	im->dry_run = dry_run;
+	im->nslots = 1024;
+	if (!(im->slot = sk_calloc(im->nslots, sizeof(uint64_t)))) {
+		sk_free(im);
+		return SK_ERR_NOMEM;
+	}
+	*out = im;
+	return 0;
+}
+
+void sk_import_free(struct sk_import *im)
+{
+	if (!im)
+		return;
+	sk_free(im->slot);
+	sk_free(im);
+}
+
+void sk_import_set_dry_run(struct sk_import *im, int dry_run)
+{
+	im->dry_run = dry_run;
+}
+
+static uint64_t key64(const uint8_t key[SK_HASH_LEN])
+{
+	uint64_t h;
+	memcpy(&h, key, sizeof(h));
+	return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* Inserts h; 1 when it was there already, 0 when added, SK_ERR_NOMEM. */
+static int seen_add(struct sk_import *im, uint64_t h)
+{
+	if (2 * (im->nused + 1) > im->nslots) {
+		size_t n = im->nslots * 2;
+		uint64_t *s = sk_calloc(n, sizeof(uint64_t));
+		if (!s)
+			return SK_ERR_NOMEM;
+		for (size_t i = 0; i < im->nslots; i++) {
+			if (!im->slot[i])
+				continue;
+			size_t j = im->slot[i] & (n - 1);
+			while (s[j])
+				j = (j + 1) & (n - 1);
+			s[j] = im->slot[i];
+		}
+		sk_free(im->slot);
+		im->slot = s;
+		im->nslots = n;
+	}
+	size_t j = h & (im->nslots - 1);
+	while (im->slot[j]) {
+		if (im->slot[j] == h)
+			return 1;
+		j = (j + 1) & (im->nslots - 1);
+	}
+	im->slot[j] = h;
+	im->nused++;
+	return 0;
+}
+
+void sk_import_mark_seen(struct sk_import *im, const char *email)
+{
+	uint8_t key[SK_HASH_LEN];
+	if (email && sk__email_key(im->core, email, key, NULL) == 0)
+		(void)seen_add(im, key64(key));
+}
+
+static int is_blank(const char *s)
+{
+	if (!s)
+		return 1;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+int sk_import_yesno(const char *v)
+{
+	static const char *const yes[] = {"yes", "ja", "true", "1", "y"};
+	static const char *const no[] = {"no", "nej", "false", "0", "n"};
+	char t[8];
+	size_t n = 0;
+	if (is_blank(v))
+		return -1;
+	while (isspace((unsigned char)*v))
+		v++;
+	while (*v && !isspace((unsigned char)*v) && n < sizeof(t) - 1)
+		t[n++] = *v++;
+	t[n] = '\0';
+	if (!is_blank(v))
+		return -2;
+	for (size_t i = 0; i < 5; i++) {
+		if (strcasecmp(t, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(t, no[i]) == 0)
+			return 0;
+	}
+	return -2;
+}
+
+int sk_import_date(const char *v, int64_t *out)
+{
+	char buf[40];
+	size_t n;
+	while (isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof(buf) - 12)
+		return SK_ERR_INVALID;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (n == 10) /* YYYY-MM-DD */
+		memcpy(buf + n, "T00:00:00Z", 11);
+	return sk_time_parse(buf, out);
+}
+
+/* A consent cell parsed and checked. */
+struct cell {
+	int yes;          /* 1, 0, -1 (nothing) */
+	int64_t at;       /* 0: none */
+	char source[SOURCE_MAX + 1];
+};
+
+static int cell_parse(const struct sk_import_consent *ic, int64_t now, struct cell *out,
+		      const char **column)
+{
+	memset(out, 0, sizeof(*out));
+	out->yes = sk_import_yesno(ic->value);
+	if (out->yes == -2) {
+		*column = ic->value_col;
+		return SK_REJ_INVALID;
+	}
+	if (!is_blank(ic->at) && (sk_import_date(ic->at, &out->at) || out->at > now + FUTURE_SLACK ||
+				  out->at <= 0)) {
+		*column = ic->at_col;
+		return SK_REJ_INVALID;
+	}
+	if (!is_blank(ic->source)) {
+		const char *s = ic->source;
+		size_t n;
+		while (isspace((unsigned char)*s))
+			s++;
+		n = strlen(s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		for (size_t i = 0; i < n && n <= SOURCE_MAX; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				n = SOURCE_MAX + 1; /* no control characters in a source */
+		if (n > SOURCE_MAX) {
+			*column = ic->source_col;
+			return SK_REJ_INVALID;
+		}
+		memcpy(out->source, s, n);
+		out->source[n] = '\0';
+	}
+	return SK_REJ_NONE;
+}
+
+enum { DO_NOTHING, DO_GIVE, DO_UNVERIFIED, DO_REFUSE, DO_WITHDRAW };
+
+/* What a cell does to the current state (st NULL: none). An import never turns a refusal or
+ * a withdrawal back into a consent, and never replaces a consent by an older or unproven
+ * one; an opt-out always applies. */
+static int decide(const struct cell *cl, const struct sk_state_rec *st)
+{
+	int s = st ? sk_status_from_name(st->status) : SK_ST_UNKNOWN;
+	if (cl->yes < 0)
+		return DO_NOTHING;
+	if (cl->yes == 0) {
+		if (s == SK_ST_REFUSED || s == SK_ST_WITHDRAWN)
+			return DO_NOTHING;
+		return s == SK_ST_GIVEN || s == SK_ST_PENDING ? DO_WITHDRAW : DO_REFUSE;
+	}
+	if (!cl->at || !cl->source[0])
+		return s == SK_ST_UNKNOWN ? DO_UNVERIFIED : DO_NOTHING;
+	switch (s) {
+	case SK_ST_REFUSED:
+	case SK_ST_WITHDRAWN:
+		return DO_NOTHING;
+	case SK_ST_GIVEN:
+	case SK_ST_PENDING:
+		return st->updated_at >= cl->at ? DO_NOTHING : DO_GIVE;
+	default:
+		return DO_GIVE;
+	}
+}
+
+#define MAX_CONSENTS 64
+
+int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
+		  struct sk_import_counts *counts, int *reason, const char **column,
+		  struct sk_errctx *err)
+{
+	struct sk_core *c = im->core;
+	uint8_t key[SK_HASH_LEN];
+	struct sk_gate_rec g;
+	struct cell cells[MAX_CONSENTS];
+	struct sk_state_rec st[MAX_CONSENTS];
+	int has_st[MAX_CONSENTS];
+	char id[SK_ID_LEN + 1];
+	int64_t now = sk_time_now();
+	int rc;
+
+	*reason = SK_REJ_NONE;
+	*column = "";
+	counts->rows++;
+	if (row->nconsents > MAX_CONSENTS)
+		return sk_errf(err, SK_ERR_TOO_LARGE, "at most %d consents per row", MAX_CONSENTS);
+	if ((rc = sk_core_need_policy(c, err)))
+		return rc;
+
+	/* 1. everything that can reject the row, before any write */
+	if (is_blank(row->email) || sk__email_key(c, row->email, key, NULL)) {
+		*reason = SK_REJ_INVALID_EMAIL;
+		*column = row->email_col;
+		goto reject;
+	}
+	if ((rc = sk_store_gate_lookup(c->store, key, "", &g)))
+		return sk__store_err(err, rc, "looking up an address");
+	if (g.suppressed) {
+		*reason = SK_REJ_SUPPRESSED;
+		*column = row->email_col;
+		goto reject;
+	}
+	for (size_t i = 0; i < row->nfields; i++) {
+		const struct sk_field_def *f = sk_policy_field(c->policy, row->fields[i].name);
+		if (!f || !sk_policy_field_needed(c->policy, row->fields[i].name) ||
+		    strcmp(row->fields[i].name, "email") == 0) {
+			*reason = SK_REJ_UNDECLARED_FIELD;
+			*column = row->field_cols[i];
+			goto reject;
+		}
+		if (sk_policy_field_validate(f, row->fields[i].value, NULL)) {
+			*reason = SK_REJ_INVALID;
+			*column = row->field_cols[i];
+			goto reject;
+		}
+	}
+	for (size_t i = 0; i < row->nconsents; i++) {
+		if (!sk_policy_purpose(c->policy, row->consents[i].purpose))
+			return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
+				       row->consents[i].purpose);
+		if ((*reason = cell_parse(&row->consents[i], now, &cells[i], column)))
+			goto reject;
+	}
+	/* a duplicate is decided last, so that a rejected first copy does not hide a good one */
+	if ((rc = seen_add(im, key64(key))) == 1) {
+		*reason = SK_REJ_DUPLICATE;
+		*column = row->email_col;
+		goto reject;
+	}
+	if (rc)
+		return sk_errf(err, rc, "out of memory");
+
+	/* 2. the contact */
+	for (size_t i = 0; i < row->nconsents; i++) {
+		has_st[i] = 0;
+		if (!g.found)
+			continue;
+		rc = sk_store_state_get(c->store, g.contact_id, row->consents[i].purpose, &st[i]);
+		if (rc && rc != SK_ERR_NOT_FOUND)
+			return sk__store_err(err, rc, "reading consent state");
+		has_st[i] = rc == 0;
+	}
+	if (g.found) {
+		counts->updated++;
+		sk_strlcpy(id, g.contact_id, sizeof(id));
+		if (!im->dry_run && row->nfields &&
+		    (rc = sk_contact_edit(c, id, row->fields, row->nfields, "import", err)))
+			return rc;
+	} else {
+		counts->created++;
+		if (!im->dry_run &&
+		    (rc = sk_contact_add(c, row->email, row->fields, row->nfields, id, err)))
+			return rc;
+	}
+
+	/* 3. the consents: gives first, then refusals, so that the clean-up after a refusal
+	 * keeps the fields that the row's other consents need */
+	for (size_t k = 0; k < 2 * row->nconsents; k++) {
+		size_t i = k % row->nconsents;
+		int what = decide(&cells[i], has_st[i] ? &st[i] : NULL);
+		if ((k < row->nconsents) != (what == DO_GIVE || what == DO_UNVERIFIED))
+			continue;
+		struct sk_consent_req req = {
+			.contact_id = id,
+			.purpose = row->consents[i].purpose,
+			.method = "import",
+			.actor = "import",
+		};
+		switch (what) {
+		case DO_NOTHING:
+			if (cells[i].yes >= 0)
+				counts->unchanged++;
+			continue;
+		case DO_GIVE:
+			req.action = SK_ACT_GIVE;
+			req.occurred_at = cells[i].at;
+			req.source = cells[i].source;
+			req.evidence_json = row->evidence_json;
+			counts->given++;
+			break;
+		case DO_UNVERIFIED:
+			/* no date or no source: stored as unverified, never given */
+			req.action = SK_ACT_GIVE;
+			req.occurred_at = 0;
+			req.source = "";
+			counts->unverified++;
+			break;
+		default:
+			req.action = what == DO_WITHDRAW ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
+			req.occurred_at = cells[i].at;
+			req.source = cells[i].source;
+			counts->refused++;
+			break;
+		}
+		if (!im->dry_run && (rc = sk_consent_record(c, &req, NULL, err)))
+			return rc;
+	}
+	return 0;
+
+reject:
+	counts->rejected++;
+	return 0;
+}
+
+/* ---- the import record (in the store's meta table, key "import:<id>") ---- */
+
+int sk_import_record_get(struct sk_core *c, const char *id, struct sk_import_counts *out,
+			 int *done, int *found, struct sk_errctx *err)
+{
+	char key[160], v[256];
+	struct sk_import_counts n = {0};
+	int d = 0;
+	snprintf(key, sizeof(key), "import:%.140s", id);
+	int rc = sk_store_meta_get(c->store, key, v, sizeof(v));
+	*found = 0;
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading the import record");
+	if (sscanf(v, "%ld %ld %ld %ld %ld %ld %ld %ld %d", &n.rows, &n.created, &n.updated,
+		   &n.given, &n.unverified, &n.refused, &n.unchanged, &n.rejected, &d) != 9)
+		return sk_errf(err, SK_ERR_STORAGE, "the import record is damaged");
+	*out = n;
+	*done = d;
+	*found = 1;
+	return 0;
+}
+
+int sk_import_record_put(struct sk_core *c, const char *id, const struct sk_import_counts *n,
+			 int done, struct sk_errctx *err)
+{
+	char key[160], v[256];
+	snprintf(key, sizeof(key), "import:%.140s", id);
+	snprintf(v, sizeof(v), "%ld %ld %ld %ld %ld %ld %ld %ld %d", n->rows, n->created, n->updated,
+		 n->given, n->unverified, n->refused, n->unchanged, n->rejected, done);
+	int rc = sk_store_meta_set(c->store, key, v);
+	return rc ? sk__store_err(err, rc, "storing the import record") : 0;
+}
+
+/* ---- paging through contacts (for exports) ---- */
+
+struct page {
+	char (*ids)[SK_ID_LEN + 1];
+	size_t n;
+};
+
+static int page_add(void *arg, const struct sk_contact_rec *ct)
+{
+	struct page *p = arg;
+	sk_strlcpy(p->ids[p->n++], ct->id, SK_ID_LEN + 1);
+	return 0;
+}
+
+int sk_contact_page(struct sk_core *c, const char *after, long limit,
+		    char (*ids)[SK_ID_LEN + 1], size_t *n, struct sk_errctx *err)
+{
+	struct page p = {ids, 0};
+	int rc = sk_store_contact_each(c->store, after ? after : "", limit, page_add, &p);
+	*n = p.n;
+	return rc ? sk__store_err(err, rc, "listing contacts") : 0;
+}

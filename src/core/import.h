@@ -1,0 +1,89 @@
+/* import.h: applying one row of a bulk import (docs/import-export.md): the consent rules
+ * (evidence or unverified, refusals, opt-outs kept), suppression, declared fields, and
+ * duplicate addresses within one file. The CSV reading itself is in io/csv_import.c. */
+#ifndef SK_IMPORT_H
+#define SK_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Why a row was rejected; names go into reports (never values). */
+enum sk_reject {
+	SK_REJ_NONE,
+	SK_REJ_INVALID_EMAIL,
+	SK_REJ_SUPPRESSED,
+	SK_REJ_UNDECLARED_FIELD,
+	SK_REJ_INVALID,
+	SK_REJ_DUPLICATE,
+	SK_REJ_TOO_LARGE,
+};
+const char *sk_reject_name(int r);
+
+struct sk_import_counts {
+	long rows;        /* data rows read (rejected ones included) */
+	long created;     /* contacts created */
+	long updated;     /* rows that matched a contact already there */
+	long given;       /* gives with date and source (given, or pending under double opt-in) */
+	long unverified;  /* "yes" without date or source: stored as unverified */
+	long refused;     /* refusals (a withdrawal when the consent was given) */
+	long unchanged;   /* consent cells that changed nothing (same or older, opt-out kept) */
+	long rejected;    /* rows rejected */
+};
+
+/* One consent of a row, as the mapping names it: purpose, and the cells (NULL or "" when
+ * empty) with their column names (for reports). */
+struct sk_import_consent {
+	const char *purpose;
+	const char *value, *at, *source;
+	const char *value_col, *at_col, *source_col;
+};
+
+struct sk_import_row {
+	const char *email;
+	const char *email_col;
+	const struct sk_field_value *fields; /* empty cells left out */
+	const char *const *field_cols;       /* the column of each field */
+	size_t nfields;
+	const struct sk_import_consent *consents;
+	size_t nconsents;
+	const char *evidence_json;           /* sealed with each give; NULL for none */
+};
+
+struct sk_import;
+
+/* An import run on c; dry_run reads but never writes. */
+int sk_import_new(struct sk_core *c, int dry_run, struct sk_import **out);
+void sk_import_free(struct sk_import *im);
+/* Switches writing off (1) or on (0) for the next rows. */
+void sk_import_set_dry_run(struct sk_import *im, int dry_run);
+/* Applies one row inside the caller's batch. A rejected row sets *reason (SK_REJ_*) and
+ * *column (the column at fault, "" when none) and writes nothing; counts go to *counts.
+ * Returns 0, or an error (storage) that must stop the import. */
+int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
+		  struct sk_import_counts *counts, int *reason, const char **column,
+		  struct sk_errctx *err);
+/* Marks an address as seen (rows skipped when an import resumes), so that a later copy of
+ * it is still a duplicate. Invalid addresses are ignored. */
+void sk_import_mark_seen(struct sk_import *im, const char *email);
+/* 1 for yes/ja/true/1/y, 0 for no/nej/false/0/n, -1 for empty, -2 for anything else. */
+int sk_import_yesno(const char *v);
+/* RFC 3339 or a plain YYYY-MM-DD (midnight UTC); 0 or SK_ERR_INVALID. */
+int sk_import_date(const char *v, int64_t *out);
+
+/* The import record: how far an import of one file with one mapping got (rows committed and
+ * the counts so far), kept in the store inside each batch so that a re-run resumes after the
+ * last committed row. id names file and mapping (their SHA-256), never data. *found is 0
+ * when there is none. */
+int sk_import_record_get(struct sk_core *c, const char *id, struct sk_import_counts *out,
+			 int *done, int *found, struct sk_errctx *err);
+int sk_import_record_put(struct sk_core *c, const char *id, const struct sk_import_counts *n,
+			 int done, struct sk_errctx *err);
+
+/* Up to limit contact ids after after ("" for the start), in id order, into ids; *n gets
+ * how many (fewer than limit at the end). For exports that page through every contact. */
+int sk_contact_page(struct sk_core *c, const char *after, long limit,
+		    char (*ids)[SK_ID_LEN + 1], size_t *n, struct sk_errctx *err);
+
+#endif

@@ -1,0 +1,146 @@
+/* export.c: every contact with the gate's answer for one purpose and its declared fields,
+ * as RFC 4180 CSV (cells that a spreadsheet would run as a formula are defused with a
+ * leading ') or as NDJSON; streamed page by page inside one read snapshot. */
+#include <jansson.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+#define PAGE 500
+
+int sk_csv_cell(FILE *out, const char *s)
+{
+	int quote = 0, formula;
+	if (!s)
+		s = "";
+	formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+		  s[0] == '\r';
+	for (const char *p = s; *p && !quote; p++)
+		quote = *p == ',' || *p == '"' || *p == '\n' || *p == '\r' || *p == ';';
+	if (quote && fputc('"', out) == EOF)
+		return SK_ERR_IO;
+	if (formula && fputc('\'', out) == EOF)
+		return SK_ERR_IO;
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' && fputc('"', out) == EOF)
+			return SK_ERR_IO;
+		if (fputc(*p, out) == EOF)
+			return SK_ERR_IO;
+	}
+	if (quote && fputc('"', out) == EOF)
+		return SK_ERR_IO;
+	return 0;
+}
+
+static const char *field_of(const struct sk_contact *ct, const char *name)
+{
+	for (size_t i = 0; i < ct->nfields; i++)
+		if (strcmp(ct->fields[i].name, name) == 0)
+			return ct->fields[i].value;
+	return NULL;
+}
+
+static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_contact *ct,
+		     const char *email, const struct sk_gate_result *g)
+{
+	int rc = sk_csv_cell(out, ct->id);
+	if (!rc && fputc(',', out) == EOF)
+		rc = SK_ERR_IO;
+	if (!rc)
+		rc = sk_csv_cell(out, email);
+	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false", g->reason) < 0)
+		rc = SK_ERR_IO;
+	for (size_t i = 0; !rc && i < pol->nfields; i++) {
+		if (strcmp(pol->fields[i].name, "email") == 0)
+			continue;
+		if (fputc(',', out) == EOF)
+			rc = SK_ERR_IO;
+		else
+			rc = sk_csv_cell(out, field_of(ct, pol->fields[i].name));
+	}
+	if (!rc && fputs("\r\n", out) == EOF)
+		rc = SK_ERR_IO;
+	return rc;
+}
+
+static int write_ndjson(FILE *out, const char *purpose, const struct sk_contact *ct,
+			const char *email, const struct sk_gate_result *g)
+{
+	json_t *f = json_object(), *o;
+	for (size_t i = 0; f && i < ct->nfields; i++)
+		if (strcmp(ct->fields[i].name, "email") != 0)
+			json_object_set_new(f, ct->fields[i].name, json_string(ct->fields[i].value));
+	o = json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "id", ct->id, "email", email, "purpose",
+		      purpose, "allowed", g->allowed, "reason", g->reason, "fields", f);
+	if (!o)
+		return SK_ERR_NOMEM;
+	int rc = json_dumpf(o, out, JSON_COMPACT) || fputc('\n', out) == EOF ? SK_ERR_IO : 0;
+	json_decref(o);
+	return rc;
+}
+
+int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_format fmt,
+		       int allowed_only, FILE *out, long *n, struct sk_errctx *err)
+{
+	char (*ids)[SK_ID_LEN + 1] = NULL;
+	char after[SK_ID_LEN + 1] = "";
+	int64_t now = sk_time_now();
+	size_t got;
+	int rc;
+
+	*n = 0;
+	if ((rc = sk_core_need_policy(c, err)))
+		return rc;
+	if (!sk_policy_purpose(c->policy, purpose))
+		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
+			       purpose);
+	if (!(ids = sk_calloc(PAGE, sizeof(*ids))))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if ((rc = sk_core_read_begin(c, err))) {
+		sk_free(ids);
+		return rc;
+	}
+	if (fmt == SK_EXPORT_CSV) {
+		fputs("id,email,allowed,reason", out);
+		for (size_t i = 0; i < c->policy->nfields; i++)
+			if (strcmp(c->policy->fields[i].name, "email") != 0)
+				fprintf(out, ",%s", c->policy->fields[i].name);
+		fputs("\r\n", out);
+	}
+	do {
+		if ((rc = sk_contact_page(c, after, PAGE, ids, &got, err)))
+			break;
+		for (size_t i = 0; !rc && i < got; i++) {
+			struct sk_contact ct;
+			struct sk_gate_result g;
+			if ((rc = sk_contact_get_by_id(c, ids[i], &ct, err))) {
+				if (rc == SK_ERR_NOT_FOUND) { /* erased meanwhile */
+					rc = 0;
+					continue;
+				}
+				break;
+			}
+			const char *email = field_of(&ct, "email");
+			sk_gate_check(c, email ? email : "", purpose, now, &g);
+			if (!allowed_only || g.allowed) {
+				rc = fmt == SK_EXPORT_CSV ? write_csv(out, c->policy, &ct, email, &g)
+							  : write_ndjson(out, purpose, &ct,
+									 email ? email : "", &g);
+				if (rc)
+					sk_errf(err, rc, "writing the export");
+				else
+					(*n)++;
+			}
+			sk_contact_reset(&ct);
+		}
+		if (got)
+			memcpy(after, ids[got - 1], sizeof(after));
+	} while (!rc && got == PAGE);
+	sk_core_read_end(c);
+	sk_free(ids);
+	if (!rc && fflush(out))
+		rc = sk_errf(err, SK_ERR_IO, "writing the export");
+	return rc;
+}

@@ -1,0 +1,213 @@
+/* mapping.c: the import mapping, a JSON document that says which CSV column is the address,
+ * which columns are which declared fields, and which columns carry the consent, its date and
+ * its source for each purpose. Checked against the header and the policy before any row. */
+#include <jansson.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "util/mem.h"
+
+void sk_import_map_free(struct sk_import_map *m)
+{
+	if (!m)
+		return;
+	sk_free(m->email);
+	for (size_t i = 0; i < m->nfields; i++) {
+		sk_free(m->fields[i].field);
+		sk_free(m->fields[i].column);
+	}
+	sk_free(m->fields);
+	for (size_t i = 0; i < m->nconsents; i++) {
+		sk_free(m->consents[i].purpose);
+		sk_free(m->consents[i].value);
+		sk_free(m->consents[i].at);
+		sk_free(m->consents[i].source);
+	}
+	sk_free(m->consents);
+	sk_free(m);
+}
+
+/* A non-empty string member, or NULL when absent (optional); -1 for a wrong type. */
+static int str_member(json_t *o, const char *key, int required, char **out, const char *where,
+		      struct sk_errctx *err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v) {
+		if (required)
+			return sk_errf(err, SK_ERR_INVALID, "mapping: %s%s is missing", where, key);
+		return 0;
+	}
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 255)
+		return sk_errf(err, SK_ERR_INVALID, "mapping: %s%s must be a column name", where,
+			       key);
+	if (!(*out = sk_strdup(json_string_value(v))))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int sk_import_map_parse(const char *text, size_t len, struct sk_import_map **out,
+			struct sk_errctx *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *v;
+	struct sk_import_map *m = NULL;
+	const char *k;
+	char where[128];
+	int rc = 0;
+
+	if (!root)
+		return sk_errf(err, SK_ERR_INVALID, "mapping: malformed JSON at line %d, column %d",
+			       je.line, je.column);
+	if (!json_is_object(root)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "mapping: expected a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "email") && strcmp(k, "fields") && strcmp(k, "consents")) {
+			rc = sk_errf(err, SK_ERR_INVALID, "mapping: unknown key '%.64s' (email, "
+				     "fields, consents)", k);
+			goto out;
+		}
+	}
+	if (!(m = sk_calloc(1, sizeof(*m)))) {
+		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = str_member(root, "email", 1, &m->email, "", err)))
+		goto out;
+	json_t *fields = json_object_get(root, "fields");
+	if (fields && !json_is_object(fields)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "mapping: fields must be an object {field: column}");
+		goto out;
+	}
+	if (fields && json_object_size(fields)) {
+		m->fields = sk_calloc(json_object_size(fields), sizeof(*m->fields));
+		if (!m->fields) {
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		json_object_foreach(fields, k, v) {
+			struct sk_map_field *f = &m->fields[m->nfields++];
+			if (!(f->field = sk_strdup(k))) {
+				rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			if (!json_is_string(v) || json_string_length(v) == 0 ||
+			    json_string_length(v) > 255) {
+				rc = sk_errf(err, SK_ERR_INVALID, "mapping: fields.%.64s must be a "
+					     "column name", k);
+				goto out;
+			}
+			if (!(f->column = sk_strdup(json_string_value(v)))) {
+				rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	json_t *consents = json_object_get(root, "consents");
+	if (consents && !json_is_object(consents)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "mapping: consents must be an object "
+			     "{purpose: {value, at, source}}");
+		goto out;
+	}
+	if (consents && json_object_size(consents)) {
+		m->consents = sk_calloc(json_object_size(consents), sizeof(*m->consents));
+		if (!m->consents) {
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		json_object_foreach(consents, k, v) {
+			struct sk_map_consent *mc = &m->consents[m->nconsents++];
+			const char *k2;
+			json_t *v2;
+			if (!(mc->purpose = sk_strdup(k))) {
+				rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			if (!json_is_object(v)) {
+				rc = sk_errf(err, SK_ERR_INVALID, "mapping: consents.%.64s must be an "
+					     "object {value, at, source}", k);
+				goto out;
+			}
+			json_object_foreach(v, k2, v2) {
+				if (strcmp(k2, "value") && strcmp(k2, "at") && strcmp(k2, "source")) {
+					rc = sk_errf(err, SK_ERR_INVALID, "mapping: consents.%.64s: "
+						     "unknown key '%.64s' (value, at, source)", k, k2);
+					goto out;
+				}
+			}
+			snprintf(where, sizeof(where), "consents.%.64s.", k);
+			if ((rc = str_member(v, "value", 1, &mc->value, where, err)) ||
+			    (rc = str_member(v, "at", 0, &mc->at, where, err)) ||
+			    (rc = str_member(v, "source", 0, &mc->source, where, err)))
+				goto out;
+		}
+	}
+out:
+	json_decref(root);
+	if (rc) {
+		sk_import_map_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+static int col_find(const char *const *cols, size_t ncols, const char *name, int *out,
+		    const char *what, struct sk_errctx *err)
+{
+	*out = -1;
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < ncols; i++)
+		if (strcmp(cols[i], name) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	return sk_errf(err, SK_ERR_INVALID, "mapping: %s names column '%.64s', which is not in "
+		       "the header", what, name);
+}
+
+int sk_import_map_bind(struct sk_import_map *m, const char *const *cols, size_t ncols,
+		       const struct sk_policy *policy, struct sk_errctx *err)
+{
+	char what[160];
+	int rc;
+
+	for (size_t i = 0; i < ncols; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cols[i], cols[j]) == 0)
+				return sk_errf(err, SK_ERR_INVALID, "header: column '%.64s' appears "
+					       "twice", cols[i]);
+	if ((rc = col_find(cols, ncols, m->email, &m->email_i, "email", err)))
+		return rc;
+	for (size_t i = 0; i < m->nfields; i++) {
+		struct sk_map_field *f = &m->fields[i];
+		if (strcmp(f->field, "email") == 0)
+			return sk_errf(err, SK_ERR_INVALID, "mapping: the address is mapped by "
+				       "\"email\", not under fields");
+		if (!sk_policy_field(policy, f->field) || !sk_policy_field_needed(policy, f->field))
+			return sk_errf(err, SK_ERR_UNDECLARED_FIELD, "mapping: field '%.64s' is not "
+				       "declared by any purpose in the policy", f->field);
+		snprintf(what, sizeof(what), "fields.%.64s", f->field);
+		if ((rc = col_find(cols, ncols, f->column, &f->col_i, what, err)))
+			return rc;
+	}
+	for (size_t i = 0; i < m->nconsents; i++) {
+		struct sk_map_consent *mc = &m->consents[i];
+		const struct sk_purpose *p = sk_policy_purpose(policy, mc->purpose);
+		if (!p)
+			return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "mapping: purpose '%.64s' is not "
+				       "in the policy", mc->purpose);
+		if (p->basis != SK_BASIS_CONSENT)
+			return sk_errf(err, SK_ERR_INVALID, "mapping: purpose '%.64s' is not on "
+				       "consent", mc->purpose);
+		snprintf(what, sizeof(what), "consents.%.64s", mc->purpose);
+		if ((rc = col_find(cols, ncols, mc->value, &mc->value_i, what, err)) ||
+		    (rc = col_find(cols, ncols, mc->at, &mc->at_i, what, err)) ||
+		    (rc = col_find(cols, ncols, mc->source, &mc->source_i, what, err)))
+			return rc;
+	}
+	return 0;
+}
