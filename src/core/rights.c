@@ -212,6 +212,15 @@ static int export_key(void *arg, const struct sk_key_rec *k)
 	return 0;
 }
 
+static int export_webhook(void *arg, const struct sk_webhook_rec *w)
+{
+	if (!w->enabled)
+		return 0;
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s}", "name", w->name[0] ? w->name : w->id,
+					     "url", w->url, "events", w->events, "kind", "webhook"));
+	return 0;
+}
+
 static int export_rect(void *arg, int64_t at, const char *actor, const char *fields)
 {
 	json_t *arr = arg, *names = json_array();
@@ -287,6 +296,8 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
 	json_t *shared = json_array(), *rect = json_array();
 	if (!rc && (rc = sk_store_key_each(c->store, export_key, shared)))
 		sk__store_err(err, rc, "reading API keys");
+	if (!rc && (rc = sk_store_webhook_each(c->store, export_webhook, shared)))
+		sk__store_err(err, rc, "reading webhooks");
 	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, rect)))
 		sk__store_err(err, rc, "reading rectifications");
 	sk_core_read_end(c);

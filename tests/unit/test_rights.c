@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "sync/sync.h"
 #include "util/sktime.h"
 
 static const int64_t DAY = 86400;
@@ -235,6 +236,15 @@ static void export_holds_everything(void **state)
 	assert_string_equal(json_string_value(json_object_get(p0, "title")), "Nyhetsbrev");
 	assert_string_equal(json_string_value(json_object_get(p0, "legal_basis")), "consent");
 	assert_int_equal(json_array_size(json_object_get(doc, "shared_with")), 1);
+	json_decref(doc);
+	/* a webhook endpoint is a system the data is shared with too */
+	char wid[SK_ID_LEN + 1], secret[SK_WEBHOOK_SECRET_MAX];
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/hooks", "all", "ma", 1, wid,
+					secret, &t->err), 0);
+	assert_int_equal(sk_export(t->core, id, "sv", &doc, &t->err), 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "shared_with")), 2);
+	json_t *w = json_array_get(json_object_get(doc, "shared_with"), 1);
+	assert_string_equal(json_string_value(json_object_get(w, "kind")), "webhook");
 	json_t *r0 = json_array_get(json_object_get(doc, "rectifications"), 0);
 	assert_string_equal(json_string_value(json_object_get(r0, "actor")), "api:crm");
 	char *text = json_dumps(r0, 0);
