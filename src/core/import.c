@@ -144,11 +144,7 @@ int sk_import_date(const char *v, int64_t *out)
 {
 	char buf[40];
 	size_t n;
-	while (isspace((unsigned char)*v))
-		v++;
-	n = strlen(v);
-	while (n && isspace((unsigned char)v[n - 1]))
-		n--;
+	v = sk_trim(v, &n);
 	if (n == 0 || n >= sizeof(buf) - 12)
 		return SK_ERR_INVALID;
 	memcpy(buf, v, n);

@@ -4,7 +4,6 @@
 #include <csv.h>
 #include <jansson.h>
 #include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include "io/io.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "vault/vault.h"
 
 #define CHUNK 65536
 #define ROWBUF (SK_CSV_MAX_ROW + 2 * SK_CSV_MAX_COLS + 16)
@@ -75,11 +75,7 @@ static const char *col(struct imp *x, int i)
 static char *trimdup(const char *s)
 {
 	size_t n;
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
+	s = sk_trim(s, &n);
 	return sk_strndup(s, n);
 }
 
@@ -264,22 +260,22 @@ static char delimiter(const char *s, size_t len)
 
 static int file_hash(FILE *in, char out[65], long long *size, struct sk_errctx *err)
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[32];
+	struct sk_hasher st;
+	uint8_t h[32];
 	char *buf = sk_malloc(CHUNK);
 	size_t n;
 	if (!buf)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
-	crypto_hash_sha256_init(&st);
+	sk_hasher_init(&st);
 	*size = 0;
 	while ((n = fread(buf, 1, CHUNK, in)) > 0) {
-		crypto_hash_sha256_update(&st, (unsigned char *)buf, n);
+		sk_hasher_update(&st, buf, n);
 		*size += (long long)n;
 	}
 	sk_free(buf);
 	if (ferror(in) || fseek(in, 0, SEEK_SET))
 		return sk_errf(err, SK_ERR_IO, "cannot read the CSV file (it must be a regular file)");
-	crypto_hash_sha256_final(&st, h);
+	sk_hasher_final(&st, h);
 	sk_hex(h, 32, out);
 	return 0;
 }
@@ -288,7 +284,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		  struct sk_csv_import_report *out, struct sk_errctx *err)
 {
 	struct imp x = {.c = c, .o = o, .rep = out, .err = err, .line = 1, .at_boundary = 1};
-	unsigned char mh[32];
+	uint8_t mh[32];
 	char mhex[65];
 	char *buf = NULL;
 	size_t n;
@@ -309,7 +305,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 	}
 	if ((rc = file_hash(in, out->file_sha256, &x.fsize, err)))
 		goto out;
-	crypto_hash_sha256(mh, (const unsigned char *)o->map_text, o->map_len);
+	sk_vault_sha256(o->map_text, o->map_len, mh);
 	sk_hex(mh, 32, mhex);
 	snprintf(x.id, sizeof(x.id), "%s:%.16s", out->file_sha256, mhex);
 	if (!o->dry_run) {

@@ -1,6 +1,7 @@
 /* str.c: hex, ids and bounded copies. */
 #include "util/str.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
@@ -85,6 +86,18 @@ int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1])
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return sk_id_new_at(prefix, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, out);
+}
+
+const char *sk_trim(const char *s, size_t *outlen)
+{
+	size_t n;
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	*outlen = n;
+	return s;
 }
 
 int sk_strlcpy(char *out, const char *s, size_t outlen)

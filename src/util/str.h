@@ -18,6 +18,8 @@ int sk_id_new(const char prefix[2], char out[SK_ID_LEN + 1]);
 int sk_id_new_at(const char prefix[2], uint64_t ms, char out[SK_ID_LEN + 1]);
 /* Copies at most outlen - 1 bytes and terminates; returns 0 or SK_ERR_TOO_LARGE when cut. */
 int sk_strlcpy(char *out, const char *s, size_t outlen);
+/* s without leading and trailing white space: the start, and its length in *outlen. */
+const char *sk_trim(const char *s, size_t *outlen);
 /* Fills len random bytes from the kernel; returns 0 or SK_ERR_IO. */
 int sk_random(void *p, size_t len);
 

@@ -325,6 +325,11 @@ void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len)
 		crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, p, len);
 }
 
+void sk_hasher_update(struct sk_hasher *h, const void *p, size_t len)
+{
+	crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, p, len);
+}
+
 void sk_hasher_str(struct sk_hasher *h, const char *s)
 {
 	sk_hasher_field(h, s, strlen(s));

@@ -79,6 +79,8 @@ void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len);
 void sk_hasher_str(struct sk_hasher *h, const char *s);
 void sk_hasher_i64(struct sk_hasher *h, int64_t v);
 void sk_hasher_final(struct sk_hasher *h, uint8_t out[32]);
+/* Plain bytes, no framing: the SHA-256 of a stream, as sha256sum gives it. */
+void sk_hasher_update(struct sk_hasher *h, const void *p, size_t len);
 /* Constant-time comparison: 1 when equal. */
 int sk_vault_equal(const void *a, const void *b, size_t len);
 void sk_vault_wipe(void *p, size_t len);
