@@ -3,7 +3,7 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps deps-test build build-asan check run demo bench bench-http clean
+.PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz clean
 
 all: build
 
@@ -41,6 +41,11 @@ bench: build
 	@bench/core.sh $(BUILD)
 	@bench/http.sh $(BUILD)
 	@bench/import.sh $(BUILD)
+
+# The parsers' libFuzzer targets (tests/fuzz), 60 s each (FUZZ_SECONDS); needs clang.
+fuzz:
+	@./scripts/install-deps.sh --fuzz
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -11,6 +11,7 @@ libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev"
 case "${1:-}" in
 --test) pkgs="$pkgs python3-aiosmtpd" ;;
 --bench) pkgs="$pkgs wrk nginx-light time" ;;
+--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 
 # Test tools from npm (redocly, ajv), pinned by package-lock.json; never apt's npm.
