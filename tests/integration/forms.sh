@@ -8,18 +8,11 @@
 # exits, the access logs and the ledger.
 # Usage: sh tests/integration/forms.sh path/to/samtycke
 set -u
+. "$(dirname "$0")/server.inc"
 bin=${1:?usage: sh tests/integration/forms.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 py=/usr/bin/python3 # Debian's Python: the one with aiosmtpd
-failed=0
-pass() { echo "ok - $1"; }
-fail() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
 
 if ! command -v node >/dev/null 2>&1; then
 	echo "not ok - node is not installed (the forms tests need Node 20)"
@@ -35,24 +28,11 @@ if [ ! -x "$bin" ]; then
 fi
 
 d=$(mktemp -d /tmp/samtycke-forms.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$d"
-}
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 db="$d/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
 
-setup() {
-	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then
-		echo "not ok - setup: $*"
-		sed 's/^/#   out: /' "$d/setup.out" | head -20
-		sed 's/^/#   err: /' "$d/setup.err" | head -20
-		exit 1
-	fi
-}
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -84,11 +64,6 @@ lim_port=$3
 fut_port=$4
 nomail_port=$5
 
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
-	[ "$state" != Z ]
-}
 
 # The mail server: every message lands in $maildir/new.
 maildir="$d/maildir"
@@ -161,28 +136,6 @@ if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
 
-# stop NAME PID: SIGTERM, then the process must exit with status 0 within 5 s.
-stop() {
-	kill -TERM "$2" 2>/dev/null
-	i=0
-	while alive "$2" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$2"; then
-		kill -KILL "$2" 2>/dev/null
-		wait "$2" 2>/dev/null
-		fail "server $1 exited within 5 s of SIGTERM"
-		return
-	fi
-	wait "$2"
-	st=$?
-	if [ "$st" -eq 0 ]; then
-		pass "server $1 exited cleanly (status 0) on SIGTERM"
-	else
-		fail "server $1 exited cleanly (status 0) on SIGTERM" "status $st" "$(tail -5 "$d/$1.log")"
-	fi
-}
 
 stop main "$main_pid"
 stop limited "$lim_pid"
@@ -190,7 +143,6 @@ stop future "$fut_pid"
 stop nomail "$nomail_pid"
 kill -TERM "$smtp_pid" 2>/dev/null
 wait "$smtp_pid" 2>/dev/null
-pids=""
 
 # The access logs: no address (whole or URL-encoded) and no confirmation token.
 for name in main limited future nomail; do

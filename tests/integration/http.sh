@@ -6,19 +6,10 @@
 # (node:test, TAP), then checks the access logs and the shutdown on SIGTERM.
 # Usage: sh tests/integration/http.sh path/to/samtycke
 set -u
+. "$(dirname "$0")/server.inc"
 bin=${1:?usage: sh tests/integration/http.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok - $1"; }
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
 
 if [ ! -d "$root/node_modules/ajv" ] || [ ! -d "$root/node_modules/ajv-draft-04" ]; then
 	echo "not ok - node_modules missing: run npm ci"
@@ -34,25 +25,11 @@ if [ ! -x "$bin" ]; then
 fi
 
 d=$(mktemp -d /tmp/samtycke-http.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$d"
-}
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 db="$d/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
 
-# setup CMD...: runs a setup step; a failure ends the script with one failed case.
-setup() {
-	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then
-		echo "not ok - setup: $*"
-		sed 's/^/#   out: /' "$d/setup.out" | head -20
-		sed 's/^/#   err: /' "$d/setup.err" | head -20
-		exit 1
-	fi
-}
 
 # newkey VAR NAME SCOPES: creates an API key and sets VAR to it (the only line printed).
 newkey() {
@@ -83,12 +60,6 @@ else
 	pass "keys list never shows a key itself"
 fi
 
-# alive PID: the process exists and is not a zombie.
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
-	[ "$state" != Z ]
-}
 
 # start NAME ARGS...: starts a server, waits up to 10 s for its "listening on" line, and
 # sets $url and $pid. Its stdout goes to $d/NAME.out, its access log to $d/NAME.log.
@@ -139,29 +110,6 @@ if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
 
-# stop NAME PID: SIGTERM, then the server must exit with status 0 within 5 s.
-stop() {
-	kill -TERM "$2" 2>/dev/null
-	i=0
-	while alive "$2" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$2"; then
-		kill -KILL "$2" 2>/dev/null
-		wait "$2" 2>/dev/null
-		fail "server $1 exited within 5 s of SIGTERM"
-		return
-	fi
-	wait "$2"
-	st=$?
-	if [ "$st" -eq 0 ]; then
-		pass "server $1 exited cleanly (status 0) on SIGTERM"
-	else
-		fail "server $1 exited cleanly (status 0) on SIGTERM" "status $st" \
-			"$(tail -5 "$d/$1.log")"
-	fi
-}
 
 # checklog NAME COUNT: the access log has one line per request the tests made and no
 # personal data (no address, whole or URL-encoded, nor any '@').
@@ -190,7 +138,6 @@ checklog() {
 
 stop main "$main_pid"
 stop limited "$lim_pid"
-pids=""
 if [ -r "$d/report" ]; then
 	main_count=$(sed -n 's/^main //p' "$d/report")
 	lim_count=$(sed -n 's/^limited //p' "$d/report")

@@ -10,18 +10,11 @@
 # exit, its access log and the ledger.
 # Usage: sh tests/integration/rights.sh path/to/samtycke
 set -u
+. "$(dirname "$0")/server.inc"
 bin=${1:?usage: sh tests/integration/rights.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 py=/usr/bin/python3 # Debian's Python: the one with aiosmtpd
-failed=0
-pass() { echo "ok - $1"; }
-fail() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	shift
-	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
 
 if ! command -v node >/dev/null 2>&1; then
 	echo "not ok - node is not installed (the rights tests need Node 20)"
@@ -41,25 +34,12 @@ if [ ! -x "$bin" ]; then
 fi
 
 d=$(mktemp -d /tmp/samtycke-rights.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$d"
-}
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 mkdir "$d/main"
 db="$d/main/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
 
-setup() {
-	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then
-		echo "not ok - setup: $*"
-		sed 's/^/#   out: /' "$d/setup.out" | head -20
-		sed 's/^/#   err: /' "$d/setup.err" | head -20
-		exit 1
-	fi
-}
 
 # newkey VAR NAME SCOPES: creates an API key and sets VAR to it (the only line printed).
 newkey() {
@@ -99,11 +79,6 @@ set -- $(cat "$d/setup.out")
 smtp_port=$1
 main_port=$2
 
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)
-	[ "$state" != Z ]
-}
 
 # The mail server: every message lands in $maildir/new.
 maildir="$d/maildir"
@@ -175,7 +150,6 @@ else
 fi
 kill -TERM "$smtp_pid" 2>/dev/null
 wait "$smtp_pid" 2>/dev/null
-pids=""
 
 # The access log: no address (whole or URL-encoded), though suppression checks and exports
 # carried addresses in their query strings.
