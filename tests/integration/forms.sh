@@ -12,27 +12,16 @@ set -u
 bin=${1:?usage: sh tests/integration/forms.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-py=/usr/bin/python3 # Debian's Python: the one with aiosmtpd
 
-if ! command -v node >/dev/null 2>&1; then
-	echo "not ok - node is not installed (the forms tests need Node 20)"
-	exit 1
-fi
-if ! "$py" -c 'import aiosmtpd' 2>/dev/null; then
-	echo "not ok - $py has no aiosmtpd (apt-get install python3-aiosmtpd)"
-	exit 1
-fi
-if [ ! -x "$bin" ]; then
-	echo "not ok - no samtycke binary at $bin"
-	exit 1
-fi
+require "node is not installed (these tests need Node 20)" command -v node
+require "$py has no aiosmtpd (apt-get install python3-aiosmtpd)" "$py" -c 'import aiosmtpd'
+require "no samtycke binary at $bin" test -x "$bin"
 
 d=$(mktemp -d /tmp/samtycke-forms.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 db="$d/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
-
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -64,24 +53,7 @@ lim_port=$3
 fut_port=$4
 nomail_port=$5
 
-
-# The mail server: every message lands in $maildir/new.
-maildir="$d/maildir"
-"$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" \
-	>"$d/smtp.out" 2>"$d/smtp.err" &
-smtp_pid=$!
-pids="$pids $smtp_pid"
-i=0
-while ! "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()' \
-	"$smtp_port" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -ge 100 ] || ! alive "$smtp_pid"; then
-		echo "not ok - aiosmtpd accepts connections on 127.0.0.1:$smtp_port within 10 s"
-		sed 's/^/#   err: /' "$d/smtp.err" | head -20
-		exit 1
-	fi
-	sleep 0.1
-done
+start_smtp "$smtp_port"
 
 # start NAME PORT ARGS...: starts a server on PORT (in the environment $server_env, with the
 # mail options $mail_args) with its public URL there; waits up to 10 s for its "listening on"
@@ -135,7 +107,6 @@ node_status=$?
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
-
 
 stop main "$main_pid"
 stop limited "$lim_pid"

@@ -15,33 +15,14 @@ if [ ! -d "$root/node_modules/ajv" ] || [ ! -d "$root/node_modules/ajv-draft-04"
 	echo "not ok - node_modules missing: run npm ci"
 	exit 1
 fi
-if ! command -v node >/dev/null 2>&1; then
-	echo "not ok - node is not installed (the HTTP tests need Node 20)"
-	exit 1
-fi
-if [ ! -x "$bin" ]; then
-	echo "not ok - no samtycke binary at $bin"
-	exit 1
-fi
+require "node is not installed (these tests need Node 20)" command -v node
+require "no samtycke binary at $bin" test -x "$bin"
 
 d=$(mktemp -d /tmp/samtycke-http.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 db="$d/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-
-
-# newkey VAR NAME SCOPES: creates an API key and sets VAR to it (the only line printed).
-newkey() {
-	setup "$bin" --db "$db" keys create --name "$2" --scope "$3"
-	k=$(cat "$d/setup.out")
-	if [ -z "$k" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ] || printf '%s' "$k" | grep -q '[[:space:]]'; then
-		echo "not ok - setup: keys create --name $2 prints the new key alone on one line"
-		sed 's/^/#   out: /' "$d/setup.out" | head -5
-		exit 1
-	fi
-	eval "$1=\$k"
-}
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -59,7 +40,6 @@ if grep -qF -- "$KEY_ADMIN" "$d/setup.out" "$d/setup.err"; then
 else
 	pass "keys list never shows a key itself"
 fi
-
 
 # start NAME ARGS...: starts a server, waits up to 10 s for its "listening on" line, and
 # sets $url and $pid. Its stdout goes to $d/NAME.out, its access log to $d/NAME.log.
@@ -109,7 +89,6 @@ node_status=$?
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
-
 
 # checklog NAME COUNT: the access log has one line per request the tests made and no
 # personal data (no address, whole or URL-encoded, nor any '@').

@@ -14,24 +14,11 @@ set -u
 bin=${1:?usage: sh tests/integration/rights.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-py=/usr/bin/python3 # Debian's Python: the one with aiosmtpd
 
-if ! command -v node >/dev/null 2>&1; then
-	echo "not ok - node is not installed (the rights tests need Node 20)"
-	exit 1
-fi
-if ! "$py" -c 'import aiosmtpd' 2>/dev/null; then
-	echo "not ok - $py has no aiosmtpd (apt-get install python3-aiosmtpd)"
-	exit 1
-fi
-if ! command -v sqlite3 >/dev/null 2>&1; then
-	echo "not ok - the sqlite3 shell is not installed (the rights tests read the database with it)"
-	exit 1
-fi
-if [ ! -x "$bin" ]; then
-	echo "not ok - no samtycke binary at $bin"
-	exit 1
-fi
+require "node is not installed (these tests need Node 20)" command -v node
+require "$py has no aiosmtpd (apt-get install python3-aiosmtpd)" "$py" -c 'import aiosmtpd'
+require "the sqlite3 shell is not installed (these tests read the database with it)" command -v sqlite3
+require "no samtycke binary at $bin" test -x "$bin"
 
 d=$(mktemp -d /tmp/samtycke-rights.XXXXXX)
 trap cleanup EXIT
@@ -39,18 +26,6 @@ trap 'exit 1' INT TERM HUP
 mkdir "$d/main"
 db="$d/main/t.db"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
-
-
-# newkey VAR NAME SCOPES: creates an API key and sets VAR to it (the only line printed).
-newkey() {
-	setup "$bin" --db "$db" keys create --name "$2" --scope "$3"
-	k=$(cat "$d/setup.out")
-	if [ -z "$k" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ]; then
-		echo "not ok - setup: keys create --name $2 prints the new key alone on one line"
-		exit 1
-	fi
-	eval "$1=\$k"
-}
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -79,24 +54,7 @@ set -- $(cat "$d/setup.out")
 smtp_port=$1
 main_port=$2
 
-
-# The mail server: every message lands in $maildir/new.
-maildir="$d/maildir"
-"$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" \
-	>"$d/smtp.out" 2>"$d/smtp.err" &
-smtp_pid=$!
-pids="$pids $smtp_pid"
-i=0
-while ! "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()' \
-	"$smtp_port" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -ge 100 ] || ! alive "$smtp_pid"; then
-		echo "not ok - aiosmtpd accepts connections on 127.0.0.1:$smtp_port within 10 s"
-		sed 's/^/#   err: /' "$d/smtp.err" | head -20
-		exit 1
-	fi
-	sleep 0.1
-done
+start_smtp "$smtp_port"
 
 smtp_url="smtp://127.0.0.1:$smtp_port"
 "$bin" --db "$db" serve --listen "127.0.0.1:$main_port" --public-url "http://127.0.0.1:$main_port" \
