@@ -9,7 +9,7 @@ build=${1:-build}
 n=${2:-1000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$root/$build ;; esac
-data="$root/../shared/data/gen_contacts.py"
+data="$root/tests/data/gen_contacts.py"
 csv=/tmp/samtycke-bench-contacts-$n.csv
 dir=$(mktemp -d /tmp/samtycke-bench-import.XXXXXX)
 trap 'rm -rf "$dir"' EXIT

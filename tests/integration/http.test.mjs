@@ -40,7 +40,7 @@ const T = { timeout: 30_000 };
 const require = createRequire(path.join(ROOT, 'package.json'));
 const AjvDraft04 = require('ajv-draft-04');
 const Ajv = AjvDraft04.default || AjvDraft04;
-const KANTARA = path.join(ROOT, '..', 'shared', 'standards', 'kantara-consent-receipt-v1.1.schema.json');
+const KANTARA = path.join(ROOT, 'docs', 'standards', 'kantara-consent-receipt-v1.1.schema.json');
 
 // ---- bookkeeping for http.sh: requests per server (one access log line each: every request
 // whose headers arrived, answered or not) and the addresses used ----

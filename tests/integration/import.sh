@@ -9,8 +9,9 @@ bin=$1
 . "$(dirname "$0")/tap.inc"
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 d=$tap_dir
-sample="$root/../shared/data/contacts-sample.csv"
-gen="$root/../shared/data/gen_contacts.py"
+gen="$root/tests/data/gen_contacts.py"
+sample="$d/contacts-sample.csv"
+python3 "$gen" --sample >"$sample"
 map="$root/tests/fixtures/import-mapping.json"
 expect_py="$root/tests/integration/expect_import.py"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
@@ -29,8 +30,8 @@ sql() { sqlite3 "$SAMTYCKE_DB" "$1"; }
 # has_line LINE FILE: FILE (CRLF lines) holds exactly the line LINE.
 has_line() { tr -d '\r' <"$2" | grep -qxF -- "$1"; }
 
-if [ ! -f "$sample" ]; then
-	echo "not ok 1 - sample data missing at $sample"
+if [ ! -s "$sample" ]; then
+	echo "not ok 1 - the sample data could not be generated with $gen"
 	exit 1
 fi
 
