@@ -73,8 +73,8 @@ enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now)
 
 /* Validates the request against the policy; fills what the event needs from it. */
 static int req_check(struct sk_core *c, const struct sk_consent_req *req,
-		     const struct sk_purpose **outp, struct sk_notice_rec *notice,
-		     struct sk_errctx *err)
+		     const struct sk_purpose **outp, struct sk_purpose *ghost,
+		     struct sk_notice_rec *notice, struct sk_errctx *err)
 {
 	const char *lang = req->lang ? req->lang : "en";
 	int rc;
@@ -82,6 +82,12 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
 	const struct sk_purpose *p = sk_policy_purpose(c->policy, req->purpose ? req->purpose : "");
+	/* A purpose dropped from the policy (policy apply --force) can still see its pending
+	 * consents lapse: the notice they named is still stored. */
+	if (!p && req->purpose && req->action == SK_ACT_EXPIRE && req->notice_version > 0) {
+		ghost->id = (char *)req->purpose;
+		p = ghost;
+	}
 	if (!p)
 		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
 			       req->purpose ? req->purpose : "");
@@ -185,6 +191,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_event_rec *out, struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
+	struct sk_purpose ghost = {0};
 	struct sk_notice_rec notice;
 	struct sk_contact_rec contact;
 	struct sk_state_rec st = {.status = "unknown"};
@@ -193,7 +200,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	int64_t now = sk_time_now();
 	int rc;
 
-	if ((rc = req_check(c, req, &p, &notice, err)))
+	if ((rc = req_check(c, req, &p, &ghost, &notice, err)))
 		return rc;
 	if ((rc = sk__core_begin(c, err)))
 		return rc;

@@ -225,10 +225,21 @@ int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct
 	rc = sk__core_begin(c, err);
 	if (rc)
 		return rc;
-	rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
-	if (rc)
-		sk__store_err(err, rc, "adding to the suppression list");
+	rc = sk__suppress_key(c, key, reason, err);
 	return sk__core_end(c, rc, err);
+}
+
+int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
+		     struct sk_errctx *err)
+{
+	int rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
+	if (rc)
+		return sk__store_err(err, rc, "adding to the suppression list");
+	/* Unconfirmed form submissions and their unsent mail go with it: a suppressed address
+	 * is never mailed. */
+	if ((rc = sk_store_request_delete_key(c->store, key)))
+		return sk__store_err(err, rc, "deleting unconfirmed requests");
+	return 0;
 }
 
 int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,

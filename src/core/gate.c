@@ -1,5 +1,5 @@
 /* gate.c: the only way to ask "may we?". One store call reads suppression, contact and
- * state; the answer is allowed or denied with a reason code and the consent relied on. It
+ * state (a second, only when nothing is recorded, asks for an unconfirmed form request); the answer is allowed or denied with a reason code and the consent relied on. It
  * fails closed: whatever goes wrong, the answer is denied with reason "error". */
 #include "core/core_int.h"
 
@@ -52,6 +52,15 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 
 	switch (p->basis) {
 	case SK_BASIS_CONSENT:
+		/* Nothing recorded yet, but a form submission waits for the person's confirmation:
+		 * asked only on this denied path, so that an allowed check stays one lookup. */
+		if (s == SK_ST_UNKNOWN) {
+			int held = 0;
+			if (sk_store_request_pending(c->store, key, p->id, now, &held))
+				return;
+			if (held)
+				s = SK_ST_PENDING;
+		}
 		out->reason = consent_reason(s);
 		out->allowed = s == SK_ST_GIVEN;
 		break;
