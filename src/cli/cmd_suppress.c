@@ -1,5 +1,5 @@
 /* cmd_suppress.c: samtycke suppress EMAIL (the list that outranks every consent) and
- * pending expire (unconfirmed consents and the data only they held). */
+ * pending expire (lapsed form requests, unconfirmed consents and the data only they held). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,7 @@ int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"days", required_argument, NULL, 'd'}, {0}};
 	const struct sk_cmd *cmd = sk_cli_find("pending expire");
-	long days = 7, expired, deleted;
+	long days = 7, expired, deleted, lapsed;
 	int c, done = 0, rc;
 	char *end;
 
@@ -57,14 +57,17 @@ int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return sk_cli_usage(cmd);
 	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_form_requests_expire(cli->core, sk_time_now(), &lapsed, &cli->err)) ||
 	    (rc = sk_pending_expire(cli->core, sk_time_now(), (int)days, &expired, &deleted,
 				    &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:I,s:I}", "expired", (json_int_t)expired,
-					    "contacts_deleted", (json_int_t)deleted));
+		sk_cli_print_json(json_pack("{s:I,s:I,s:I}", "requests_deleted", (json_int_t)lapsed,
+					    "expired", (json_int_t)expired, "contacts_deleted",
+					    (json_int_t)deleted));
 	else
-		printf("expired %ld unconfirmed consent%s; deleted %ld contact%s\n", expired,
+		printf("deleted %ld lapsed form request%s; expired %ld unconfirmed consent%s; "
+		       "deleted %ld contact%s\n", lapsed, lapsed == 1 ? "" : "s", expired,
 		       expired == 1 ? "" : "s", deleted, deleted == 1 ? "" : "s");
 	return SK_EXIT_OK;
 }

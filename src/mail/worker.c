@@ -58,6 +58,14 @@ int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
 			break;
 		}
 		rc = sk_outbox_done(c, &m, sent, why.msg, sk_time_now(), err);
+		/* Operators see every failure by the mail's id and the reason, never an address. */
+		if (sent)
+			fprintf(stderr, "samtycke: mail %s %s: %s\n", m.rec.id,
+				sent == SK_ERR_INVALID ||
+						sk_time_now() - m.rec.created_at >= SK_OUTBOX_RETRY_FOR
+					? "given up"
+					: "failed, will try again",
+				why.msg);
 		if (sent && nfailed)
 			(*nfailed)++;
 		sk_outgoing_reset(&m);
