@@ -1,4 +1,5 @@
-/* cmd_suppress.c: samtycke suppress EMAIL (the list that outranks every consent) and
+/* cmd_suppress.c: samtycke suppress and unsuppress EMAIL (the list that outranks every
+ * consent) and
  * pending expire (lapsed form requests, unconfirmed consents and the data only they held). */
 #include <getopt.h>
 #include <stdlib.h>
@@ -33,6 +34,21 @@ int sk_cmd_suppress(struct sk_cli *cli, int argc, char **argv)
 		sk_cli_print_json(json_pack("{s:b,s:s}", "suppressed", 1, "reason", reason));
 	else
 		printf("suppressed (%s)\n", reason);
+	return SK_EXIT_OK;
+}
+
+/* samtycke unsuppress EMAIL: the way back, on the person's own request. */
+int sk_cmd_unsuppress(struct sk_cli *cli, int argc, char **argv)
+{
+	int rc = sk_cli_plain(cli, sk_cli_find("unsuppress"), argc, argv, 1);
+	if (rc >= 0)
+		return rc;
+	if ((rc = sk_cli_open(cli)) || (rc = sk_unsuppress(cli->core, argv[optind], &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:b}", "suppressed", 0));
+	else
+		printf("no longer suppressed\n");
 	return SK_EXIT_OK;
 }
 

@@ -125,11 +125,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 	char canon[SK_EMAIL_MAX + 1];
 	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
 	struct sk_gate_rec g;
-	/* The one way back for a suppressed address: its own sign-up, pending until the
-	 * person confirms it (docs/rights.md); the gate keeps saying suppressed till then. */
-	int own_signup = req->action == SK_ACT_GIVE && req->double_opt_in;
-	int rc, brings_back = !own_signup &&
-			      (req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM);
+	int rc, brings_back = req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM;
 
 	if (req->contact_id) {
 		rc = sk_store_contact_by_id(c->store, req->contact_id, rec);
@@ -145,7 +141,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 		sk__store_err(err, rc, "looking up a contact");
 		goto out;
 	}
-	if (g.suppressed && (brings_back || (!g.found && !own_signup))) {
+	if (g.suppressed && (brings_back || !g.found)) {
 		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list (%s)",
 			     g.suppress_reason);
 		goto out;

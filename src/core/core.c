@@ -229,6 +229,30 @@ int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct
 	return sk__core_end(c, rc, err);
 }
 
+int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err)
+{
+	uint8_t key[SK_HASH_LEN];
+	struct sk_gate_rec g;
+	int rc = sk__email_key(c, email, key, err);
+	if (rc || (rc = sk__core_begin(c, err)))
+		return rc;
+	rc = sk_store_gate_lookup(c->store, key, "", &g);
+	if (rc)
+		sk__store_err(err, rc, "reading the suppression list");
+	else if (!g.suppressed)
+		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the address is not on the suppression list");
+	else if ((rc = sk_store_suppression_delete(c->store, key)))
+		sk__store_err(err, rc, "lifting a suppression");
+	if (!rc) {
+		struct sk_change_rec ch = {.type = "unsuppressed", .at = sk_time_now()};
+		if (g.found)
+			sk_strlcpy(ch.contact_id, g.contact_id, sizeof(ch.contact_id));
+		if ((rc = sk_store_change_append(c->store, &ch)))
+			sk__store_err(err, rc, "recording a change");
+	}
+	return sk__core_end(c, rc, err);
+}
+
 int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
 		     struct sk_errctx *err)
 {

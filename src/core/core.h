@@ -304,6 +304,9 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
+/* Lifts a suppression (the person asked to come back) and appends an "unsuppressed" change;
+ * SK_ERR_NOT_FOUND when the address is not suppressed. */
+int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err);
 /* *out = 1 when the address is on the suppression list. */
 int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errctx *err);
 

@@ -21,8 +21,8 @@ struct sk_mail_config {
 	void *stopping_arg;
 };
 
-/* A sender as --mail-from gives it: "noreply@example.com" or
- * "Exempel AB <noreply@example.com>" (the name may be quoted). */
+/* A sender as --mail-from gives it: a bare address, or a display name and the address in
+ * angle brackets (the name may be quoted). */
 struct sk_mail_sender {
 	char address[321];     /* the envelope address */
 	char name[128];        /* the display name; "" when none */
