@@ -27,6 +27,7 @@ const BASE = need('FORMS_URL');
 const LIMITED = need('FORMS_URL_LIMITED');
 const FUTURE = need('FORMS_URL_FUTURE');
 const NOMAIL = need('FORMS_URL_NOMAIL');
+const SLOW = need('FORMS_URL_SLOW');
 const SAMTYCKE = need('SAMTYCKE');
 const DB = need('SK_DB');
 const TMP = need('SK_TMP');
@@ -1140,4 +1141,24 @@ test('a post is answered at once and stored even when mail cannot go now: the ma
 	assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
 	isPending(email, 'newsletter');
 	await waitMail(email);
+});
+
+test('a mail server that never answers holds no request: posts and checks are answered at once while the mail waits', T, async () => {
+	const email = addr('slow.smtp');
+	const t0 = Date.now();
+	const r = await jsonPost('newsletter', { email, consent: ['newsletter'] }, { base: SLOW, headers: { origin: ORIGIN } });
+	ok(r);
+	assert.ok(Date.now() - t0 < 2000, `the post answered in ${Date.now() - t0} ms`);
+	// the worker is now stuck in the SMTP exchange; the API is not
+	await sleep(300);
+	for (let i = 0; i < 5; i++) {
+		const t1 = Date.now();
+		const c = await request('GET', `${SLOW}/v1/check?email=${encodeURIComponent(email)}&purpose=newsletter`, { headers: { authorization: `Bearer ${need('KEY_SLOW')}` } });
+		assert.equal(c.status, 200, show(c));
+		assert.equal(JSON.parse(c.text).reason, 'pending_confirmation');
+		assert.ok(Date.now() - t1 < 2000, `GET /v1/check answered in ${Date.now() - t1} ms`);
+	}
+	const t2 = Date.now();
+	ok(await jsonPost('newsletter', { email: addr('slow.smtp2'), consent: ['newsletter'] }, { base: SLOW, headers: { origin: ORIGIN } }));
+	assert.ok(Date.now() - t2 < 2000, `a second post answered in ${Date.now() - t2} ms`);
 });
