@@ -147,6 +147,8 @@ enum sq_stmt {
 	SQ_WEBHOOK_DELETE,
 	SQ_WEBHOOK_STATE,
 	SQ_CHANGE_LAST,
+	SQ_CONTACT_REKEY,
+	SQ_STATE_REKEY,
 	SQ_NSTMT
 };
 
@@ -256,6 +258,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			     " last_error = ?8, last_attempt_at = ?9, nfailed = ?10,"
 			     " last_failed_seq = ?11 WHERE id = ?1",
 	[SQ_CHANGE_LAST] = "SELECT coalesce(max(seq), 0) FROM changes",
+	[SQ_CONTACT_REKEY] = "UPDATE contacts SET email_key = ?2 WHERE id = ?1",
+	[SQ_STATE_REKEY] = "UPDATE consent_state SET email_key = ?2 WHERE contact_id = ?1",
 };
 
 struct sq_store {
@@ -1154,6 +1158,24 @@ static int sq_change_last(struct sk_store *s, int64_t *outseq)
 		*outseq = sqlite3_column_int64(st, 0);
 	sq_done(st);
 	return rc;
+}
+
+/* The contact first: a key another contact holds fails there (EXISTS), before any state
+ * moves; the caller's transaction makes the pair one change. */
+static int sq_contact_rekey(struct sk_store *s, const char *id, const uint8_t *email_key)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	if (rc)
+		return rc;
+	st = sq_stmt(s, SQ_STATE_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	return sq_run(st);
 }
 
 static void sq_close(struct sk_store *s)

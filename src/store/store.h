@@ -244,7 +244,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(webhook_delete, (struct sk_store * s, const char *id), (s, id))                       \
 	X(webhook_state, (struct sk_store * s, const struct sk_webhook_rec *w), (s, w))          \
 	/* The newest change's seq; 0 when the feed is empty. */                              \
-	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))
+	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))                     \
+	/* Gives a contact and its consent states another email_key (a new canonical form */  \
+	/* version); EXISTS when another contact has that key; inside the caller's write. */  \
+	X(contact_rekey, (struct sk_store * s, const char *id, const uint8_t *email_key),       \
+	  (s, id, email_key))
 
 struct sk_store_methods {
 	int version;

@@ -1,13 +1,24 @@
 /* email.c: canonical form of an e-mail address, the one key under which a person is found:
- * surrounding white space trimmed, ASCII letters lowercased, the domain in IDNA A-label form
- * (libidn2, IDNA 2008 with UTS #46 non-transitional mapping). */
+ * valid UTF-8 only, surrounding white space trimmed, the local part in Unicode NFC and fully
+ * lowercased (libunistring), the domain in IDNA A-label form (libidn2, IDNA 2008 with UTS #46
+ * non-transitional mapping). The rules of canonical form version 1 stay as the legacy
+ * function, for suppression keys written before version 2. See docs/internals/vault.md. */
 #include "vault/vault.h"
 
 #include <idn2.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "util/err.h"
 #include "util/mem.h"
+
+/* Room for the local part while it is normalised and lowercased; a result that does not fit
+ * is far over the 64-byte limit and refused. */
+#define LOCAL_WORK 256
 
 static int is_space(unsigned char c)
 {
@@ -46,11 +57,57 @@ static int domain_ok(const char *d, struct sk_errctx *err)
 	return 0;
 }
 
-int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err)
+/* The domain (dlen bytes at d): ASCII-lowercased, through IDNA when it has a non-ASCII byte,
+ * checked, and written to out + pos (the address may not pass SK_EMAIL_MAX). The same in
+ * both versions of the rules. */
+static int domain_canon(const char *d0, size_t dlen, char out[SK_EMAIL_MAX + 1], size_t pos,
+			struct sk_errctx *err)
 {
-	const char *start = in, *end;
 	char *ascii = NULL;
 	int rc = 0;
+	char *domain = sk_strndup(d0, dlen);
+	if (!domain)
+		return SK_ERR_NOMEM;
+	int ascii_only = 1;
+	for (char *p = domain; *p; p++) {
+		if ((unsigned char)*p >= 0x80)
+			ascii_only = 0;
+		else if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	}
+	const char *d = domain;
+	if (!ascii_only) {
+		if (idn2_to_ascii_8z(domain, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
+		    IDN2_OK) {
+			rc = sk_errf(err, SK_ERR_INVALID_EMAIL,
+				     "e-mail domain is not a valid internationalised domain name");
+			goto out;
+		}
+		for (char *p = ascii; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		d = ascii;
+	}
+	if ((rc = domain_ok(d, err)) != 0)
+		goto out;
+	if (pos + strlen(d) > SK_EMAIL_MAX) {
+		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address is longer than %d bytes",
+			     SK_EMAIL_MAX);
+		goto out;
+	}
+	memcpy(out + pos, d, strlen(d) + 1);
+out:
+	idn2_free(ascii);
+	sk_free(domain);
+	return rc;
+}
+
+/* Version 1 (before canonical form version 2): trimmed, ASCII letters lowercased, bytes of
+ * 0x80 and above taken as they come, IDNA domain. Kept unchanged: suppression keys made
+ * under it cannot be re-keyed. */
+int sk_email_canonical_legacy(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err)
+{
+	const char *start = in, *end;
 
 	if (!in)
 		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address missing");
@@ -82,40 +139,131 @@ int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_err
 	if (start[0] == '.' || start[llen - 1] == '.' || memmem(start, llen, "..", 2))
 		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part has a misplaced dot");
 	out[llen] = '@';
+	return domain_canon(at + 1, (size_t)(end - at - 1), out, llen + 1, err);
+}
 
-	char *domain = sk_strndup(at + 1, (size_t)(end - at - 1));
-	if (!domain)
-		return SK_ERR_NOMEM;
-	int ascii_only = 1;
-	for (char *p = domain; *p; p++) {
-		if ((unsigned char)*p >= 0x80)
-			ascii_only = 0;
-		else if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
+/* White space that surrounds an address in a file or a form: Unicode White_Space (ASCII
+ * space, tab and line ends, no-break space, the typographic spaces) and the byte order mark. */
+static int trim_space(ucs4_t uc)
+{
+	return uc == 0xfeff || uc_is_property_white_space(uc);
+}
+
+/* An RFC 2047 encoded word ("=?charset?q?...?="): the text of a mail header, not an address. */
+static int has_encoded_word(const char *s, size_t len)
+{
+	const char *open = memmem(s, len, "=?", 2);
+	return open && memmem(open + 2, len - (size_t)(open + 2 - s), "?=", 2) != NULL;
+}
+
+int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_EMAIL_MAX + 1],
+		   struct sk_errctx *err)
+{
+	uint8_t nfc_buf[LOCAL_WORK], low_buf[LOCAL_WORK];
+	uint8_t *nfc = NULL, *low = NULL;
+	size_t nfc_len = sizeof(nfc_buf), low_len = sizeof(low_buf);
+	ucs4_t uc;
+	int rc = 0;
+
+	if (!in)
+		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address missing");
+	size_t inlen = strlen(in);
+	const uint8_t *bad = u8_check((const uint8_t *)in, inlen);
+	if (bad)
+		return sk_errf(err, SK_ERR_INVALID_EMAIL,
+			       "e-mail address is not valid UTF-8 at byte %zu (a file in another "
+			       "encoding, such as Latin-1?)",
+			       (size_t)(bad - (const uint8_t *)in) + 1);
+
+	const uint8_t *start = (const uint8_t *)in, *end = start + inlen, *p;
+	while (start < end) {
+		int n = u8_mbtouc(&uc, start, (size_t)(end - start));
+		if (!trim_space(uc))
+			break;
+		start += n;
 	}
-	const char *d = domain;
-	if (!ascii_only) {
-		if (idn2_to_ascii_8z(domain, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
-		    IDN2_OK) {
-			rc = sk_errf(err, SK_ERR_INVALID_EMAIL,
-				     "e-mail domain is not a valid internationalised domain name");
-			goto out;
-		}
-		for (char *p = ascii; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p + 32);
-		d = ascii;
+	while (end > start) {
+		p = u8_prev(&uc, end, start);
+		if (!p || !trim_space(uc))
+			break;
+		end = p;
 	}
-	if ((rc = domain_ok(d, err)) != 0)
+	size_t len = (size_t)(end - start);
+	if (len == 0)
+		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address is empty");
+	if (len > SK_EMAIL_MAX)
+		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address is longer than %d bytes",
+			       SK_EMAIL_MAX);
+	/* Nothing invisible inside: controls (C0, DEL, C1), format characters (zero-width
+	 * spaces and joiners, direction marks, the byte order mark) and spaces of any kind. */
+	for (p = start; p < end;) {
+		int n = u8_mbtouc(&uc, p, (size_t)(end - p));
+		size_t at = (size_t)(p - (const uint8_t *)in) + 1;
+		if (uc_is_general_category(uc, UC_CATEGORY_Cc))
+			return sk_errf(err, SK_ERR_INVALID_EMAIL,
+				       "e-mail address has a control character at byte %zu", at);
+		if (uc_is_general_category(uc, UC_CATEGORY_Cf))
+			return sk_errf(err, SK_ERR_INVALID_EMAIL,
+				       "e-mail address has an invisible formatting character at byte %zu",
+				       at);
+		if (trim_space(uc))
+			return sk_errf(err, SK_ERR_INVALID_EMAIL,
+				       "e-mail address has a space at byte %zu", at);
+		p += n;
+	}
+	if (has_encoded_word((const char *)start, len))
+		return sk_errf(err, SK_ERR_INVALID_EMAIL,
+			       "e-mail address is an RFC 2047 encoded word (=?...?=), not an address: "
+			       "give the address itself");
+
+	const uint8_t *at = memchr(start, '@', len);
+	if (!at || memchr(at + 1, '@', (size_t)(end - at - 1)))
+		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address must contain one '@'");
+	size_t llen = (size_t)(at - start);
+	if (llen == 0 || llen > 64)
+		return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part must be 1 to 64 bytes");
+	for (size_t i = 0; i < llen; i++)
+		if (!local_char_ok(start[i]))
+			return sk_errf(err, SK_ERR_INVALID_EMAIL,
+				       "e-mail address has a character not allowed at byte %zu", i + 1);
+
+	/* The local part: NFC, then full lowercase (the result normalised to NFC again, since
+	 * case mapping can leave a decomposed sequence). */
+	nfc = u8_normalize(UNINORM_NFC, start, llen, nfc_buf, &nfc_len);
+	if (nfc)
+		low = u8_tolower(nfc, nfc_len, NULL, UNINORM_NFC, low_buf, &low_len);
+	if (!nfc || !low) {
+		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory while canonicalising an address");
 		goto out;
-	if (llen + 1 + strlen(d) > SK_EMAIL_MAX) {
-		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail address is longer than %d bytes",
-			     SK_EMAIL_MAX);
+	}
+	if (nfc != nfc_buf || low != low_buf || low_len == 0 || low_len > 64) {
+		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part must be 1 to 64 bytes");
 		goto out;
 	}
-	memcpy(out + llen + 1, d, strlen(d) + 1);
+	if (low[0] == '.' || low[low_len - 1] == '.' || memmem(low, low_len, "..", 2)) {
+		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part has a misplaced dot");
+		goto out;
+	}
+	memcpy(out, low, low_len);
+	out[low_len] = '@';
+	if ((rc = domain_canon((const char *)at + 1, (size_t)(end - at - 1), out, low_len + 1, err)))
+		goto out;
+	if (written) {
+		memcpy(written, start, len);
+		written[len] = '\0';
+	}
 out:
-	idn2_free(ascii);
-	sk_free(domain);
+	/* libunistring allocates with malloc when a result does not fit the buffer given */
+	if (nfc && nfc != nfc_buf)
+		free(nfc);
+	if (low && low != low_buf)
+		free(low);
+	sk_vault_wipe(nfc_buf, sizeof(nfc_buf));
+	sk_vault_wipe(low_buf, sizeof(low_buf));
 	return rc;
+}
+
+int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err)
+{
+	return sk_email_forms(in, NULL, out, err);
 }
