@@ -21,7 +21,7 @@
 int sk__addr_parse(struct sk_core *c, const char *email, struct sk__addr *a,
 		   struct sk_errctx *err)
 {
-	char old[SK_EMAIL_MAX + 1];
+	char old[SK__LEGACY_MAX][SK_EMAIL_MAX + 1];
 	int nonascii = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -29,15 +29,15 @@ int sk__addr_parse(struct sk_core *c, const char *email, struct sk__addr *a,
 	if (rc)
 		return rc;
 	sk_vault_email_key(c->vault, a->canon, a->key);
-	/* For an all-ASCII input both versions of the rules give the same form; only the rest
-	 * can have been keyed differently (by what the old code made of the same input). */
+	/* For an all-ASCII input both versions of the rules give the same form (the common
+	 * case costs nothing more); only the rest can have been keyed differently. */
 	for (const char *p = email; *p && !nonascii; p++)
 		nonascii = (unsigned char)*p >= 0x80;
-	if (nonascii && sk_email_canonical_legacy(email, old, NULL) == 0 &&
-	    strcmp(old, a->canon) != 0) {
-		sk_vault_email_key(c->vault, old, a->legacy_key);
-		a->has_legacy = 1;
-	}
+	if (!nonascii)
+		return 0;
+	a->nlegacy = sk_email_legacy_forms(email, a->canon, old, SK__LEGACY_MAX);
+	for (size_t i = 0; i < a->nlegacy; i++)
+		sk_vault_email_key(c->vault, old[i], a->legacy_key[i]);
 	sk_vault_wipe(old, sizeof(old));
 	return 0;
 }
@@ -52,17 +52,18 @@ int sk__addr_lookup(struct sk_core *c, const struct sk__addr *a, const char *pur
 {
 	struct sk_gate_rec old;
 	int rc = sk_store_gate_lookup(c->store, a->key, purpose ? purpose : "", out);
-	if (rc || out->suppressed || !a->has_legacy)
-		return rc;
-	/* Only the suppression list is asked under the legacy key: contacts and states were
+	/* Only the suppression list is asked under the legacy keys: contacts and states were
 	 * re-keyed when the database was upgraded. */
-	if ((rc = sk_store_gate_lookup(c->store, a->legacy_key, "", &old)))
-		return rc;
-	if (old.suppressed) {
-		out->suppressed = 1;
-		memcpy(out->suppress_reason, old.suppress_reason, sizeof(out->suppress_reason));
+	for (size_t i = 0; !rc && !out->suppressed && i < a->nlegacy; i++) {
+		if ((rc = sk_store_gate_lookup(c->store, a->legacy_key[i], "", &old)))
+			break;
+		if (old.suppressed) {
+			out->suppressed = 1;
+			memcpy(out->suppress_reason, old.suppress_reason,
+			       sizeof(out->suppress_reason));
+		}
 	}
-	return 0;
+	return rc;
 }
 
 int sk__addr_suppress(struct sk_core *c, const struct sk__addr *a, const char *reason,
@@ -139,13 +140,14 @@ int sk__suppression_lift(struct sk_core *c, const struct sk_contact_rec *ct, int
 		return rc;
 	rc = sk__addr_parse(c, email, &a, NULL);
 	sk_vault_wipe(email, sizeof(email));
-	if (rc || !a.has_legacy) { /* an address stored before version 2 may be refused now */
+	if (rc) { /* an address stored before version 2 may be refused now */
 		sk__addr_wipe(&a);
 		return 0;
 	}
-	if (!(rc = sk_store_gate_lookup(c->store, a.legacy_key, "", &g)) && g.suppressed &&
-	    !(rc = sk_store_suppression_delete(c->store, a.legacy_key)))
-		*lifted = 1;
+	for (size_t i = 0; !rc && i < a.nlegacy; i++)
+		if (!(rc = sk_store_gate_lookup(c->store, a.legacy_key[i], "", &g)) &&
+		    g.suppressed && !(rc = sk_store_suppression_delete(c->store, a.legacy_key[i])))
+			*lifted = 1;
 	sk__addr_wipe(&a);
 	return rc ? sk__store_err(err, rc, "lifting a suppression") : 0;
 }

@@ -17,14 +17,16 @@ int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN]
 		  struct sk_errctx *err);
 
 /* An address as the core handles it: as written (trimmed), canonical, its email_key, and the
- * key that the legacy rules (canonical form version 1) gave it when that differs, since
- * suppression entries made before version 2 are only keyed hashes and cannot be re-keyed. */
+ * keys that the legacy rules (canonical form version 1) gave it and its usual other
+ * spellings where they differ (sk_email_legacy_forms), since suppression entries made before
+ * version 2 are only keyed hashes and cannot be re-keyed. */
+#define SK__LEGACY_MAX SK_EMAIL_LEGACY_MAX
 struct sk__addr {
 	char written[SK_EMAIL_MAX + 1];
 	char canon[SK_EMAIL_MAX + 1];
 	uint8_t key[SK_HASH_LEN];
-	int has_legacy;
-	uint8_t legacy_key[SK_HASH_LEN];
+	size_t nlegacy;
+	uint8_t legacy_key[SK__LEGACY_MAX][SK_HASH_LEN];
 };
 /* Canonicalises email (SK_ERR_INVALID_EMAIL with the reason) and computes both keys. */
 int sk__addr_parse(struct sk_core *c, const char *email, struct sk__addr *a,

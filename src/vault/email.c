@@ -267,3 +267,110 @@ int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_err
 {
 	return sk_email_forms(in, NULL, out, err);
 }
+
+/* Letters outside ASCII whose case the old rules kept: the ones that tell old keys apart. */
+static int cased_nonascii(ucs4_t uc)
+{
+	return uc >= 0x80 && uc_toupper(uc) != uc_tolower(uc);
+}
+
+/* The local part s (canonical: NFC, lowercase) respelt: with mask >= 0, bit i of mask makes
+ * the i-th cased non-ASCII letter upper case; with mask -1 every letter is upper case; with
+ * mask -2 the first letter of each run of letters ("Åsa.Öberg"). Simple per-character
+ * mappings: the old rules changed no length. */
+static int respell(const uint8_t *s, size_t len, long mask, uint8_t *out, size_t cap,
+		   size_t *outlen)
+{
+	size_t n = 0;
+	int in_word = 0, i_cased = 0;
+	for (size_t i = 0; i < len;) {
+		ucs4_t uc;
+		int k = u8_mbtouc(&uc, s + i, len - i), up;
+		int letter = uc_is_property_alphabetic(uc);
+		if (mask == -1)
+			up = 1;
+		else if (mask == -2)
+			up = letter && !in_word;
+		else
+			up = cased_nonascii(uc) && ((mask >> i_cased++) & 1);
+		in_word = letter;
+		int w = u8_uctomb(out + n, up ? uc_toupper(uc) : uc, (ptrdiff_t)(cap - n));
+		if (w < 0)
+			return -1;
+		n += (size_t)w;
+		i += (size_t)k;
+	}
+	*outlen = n;
+	return 0;
+}
+
+/* Adds the legacy form of local@domain, in NFC or NFD, unless it is canon or there already. */
+static void legacy_add(const uint8_t *local, size_t llen, int nfd, const char *canon,
+		       const char *domain, char out[][SK_EMAIL_MAX + 1], size_t *n)
+{
+	uint8_t buf[LOCAL_WORK], *v;
+	size_t vlen = sizeof(buf);
+	char cand[LOCAL_WORK + SK_EMAIL_MAX + 2];
+	v = u8_normalize(nfd ? UNINORM_NFD : UNINORM_NFC, local, llen, buf, &vlen);
+	if (!v)
+		return;
+	if (v == buf && vlen + 1 + strlen(domain) < sizeof(cand)) {
+		memcpy(cand, v, vlen);
+		cand[vlen] = '@';
+		memcpy(cand + vlen + 1, domain, strlen(domain) + 1);
+		if (sk_email_canonical_legacy(cand, out[*n], NULL) == 0 &&
+		    strcmp(out[*n], canon) != 0) {
+			int dup = 0;
+			for (size_t j = 0; j < *n && !dup; j++)
+				dup = strcmp(out[j], out[*n]) == 0;
+			if (!dup)
+				(*n)++;
+		}
+		sk_vault_wipe(cand, sizeof(cand));
+	}
+	if (v != buf)
+		free(v);
+	sk_vault_wipe(buf, sizeof(buf));
+}
+
+size_t sk_email_legacy_forms(const char *in, const char *canon,
+			     char out[][SK_EMAIL_MAX + 1], size_t max)
+{
+	size_t n = 0;
+	const char *at = strchr(canon, '@');
+	if (!in || !at || max == 0)
+		return 0;
+	/* 1. what the old rules made of this very input */
+	if (sk_email_canonical_legacy(in, out[n], NULL) == 0 && strcmp(out[n], canon) != 0)
+		n++;
+	/* 2. what they made of the same address spelt otherwise: each cased non-ASCII letter
+	 * in either case when there are at most SK_EMAIL_LEGACY_LETTERS of them (else all lower,
+	 * all upper, capitalised), each composed (NFC) and decomposed (NFD) */
+	const uint8_t *local = (const uint8_t *)canon;
+	size_t llen = (size_t)(at - canon);
+	int k = 0;
+	for (size_t i = 0; i < llen;) {
+		ucs4_t uc;
+		i += (size_t)u8_mbtouc(&uc, local + i, llen - i);
+		k += cased_nonascii(uc);
+	}
+	long masks[1 << SK_EMAIL_LEGACY_LETTERS];
+	size_t nmasks = 0;
+	if (k <= SK_EMAIL_LEGACY_LETTERS) {
+		for (long m = 0; m < (1L << k); m++)
+			masks[nmasks++] = m;
+	} else {
+		masks[nmasks++] = 0;
+		masks[nmasks++] = -1;
+		masks[nmasks++] = -2;
+	}
+	for (size_t i = 0; i < nmasks; i++) {
+		uint8_t sp[LOCAL_WORK];
+		size_t splen;
+		if (respell(local, llen, masks[i], sp, sizeof(sp), &splen) == 0)
+			for (int nfd = 0; nfd < 2 && n < max; nfd++)
+				legacy_add(sp, splen, nfd, canon, at + 1, out, &n);
+		sk_vault_wipe(sp, sizeof(sp));
+	}
+	return n;
+}

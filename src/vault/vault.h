@@ -42,6 +42,16 @@ int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_E
 /* Version 1 of the rules, kept to find suppression keys made under it: trimmed, ASCII
  * letters lowercased, other bytes as they come, IDNA (A-label) domain. */
 int sk_email_canonical_legacy(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
+/* The forms the legacy rules gave to the address that canonicalises to canon (in is the
+ * input it came from): that of in itself, and those of its other spellings: each letter
+ * outside ASCII in either case when there are at most SK_EMAIL_LEGACY_LETTERS of them (else
+ * all lower, all upper, capitalised), each composed and decomposed. Only forms that differ
+ * from canon and from each other, at most max (SK_EMAIL_LEGACY_MAX holds them all); returns
+ * how many. An address with an ASCII local part has none: both rule versions agree on it. */
+#define SK_EMAIL_LEGACY_LETTERS 3
+#define SK_EMAIL_LEGACY_MAX (1 + 2 * (1 << SK_EMAIL_LEGACY_LETTERS))
+size_t sk_email_legacy_forms(const char *in, const char *canon,
+			     char out[][SK_EMAIL_MAX + 1], size_t max);
 /* email_key = keyed BLAKE2b-256(server secret, canonical address). */
 void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32]);
 /* Keyed BLAKE2b-256 of tag and data (the same secret, another domain): a digest of something
