@@ -146,6 +146,8 @@ int sk_email_canonical_legacy(const char *in, char out[SK_EMAIL_MAX + 1], struct
  * space, tab and line ends, no-break space, the typographic spaces) and the byte order mark. */
 static int trim_space(ucs4_t uc)
 {
+	if (uc < 0x80) /* ASCII's White_Space: tab, line ends, space */
+		return is_space((unsigned char)uc);
 	return uc == 0xfeff || uc_is_property_white_space(uc);
 }
 
@@ -197,6 +199,10 @@ int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_E
 	/* Nothing invisible inside: controls (C0, DEL, C1), format characters (zero-width
 	 * spaces and joiners, direction marks, the byte order mark) and spaces of any kind. */
 	for (p = start; p < end;) {
+		if (*p > 0x20 && *p < 0x7f) { /* printable ASCII, the common case */
+			p++;
+			continue;
+		}
 		int n = u8_mbtouc(&uc, p, (size_t)(end - p));
 		size_t at = (size_t)(p - (const uint8_t *)in) + 1;
 		if (uc_is_general_category(uc, UC_CATEGORY_Cc))
@@ -228,7 +234,21 @@ int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_E
 				       "e-mail address has a character not allowed at byte %zu", i + 1);
 
 	/* The local part: NFC, then full lowercase (the result normalised to NFC again, since
-	 * case mapping can leave a decomposed sequence). */
+	 * case mapping can leave a decomposed sequence). ASCII is NFC already, and its full
+	 * lowercase is its ASCII lowercase: the common case skips both. */
+	int ascii = 1;
+	for (size_t i = 0; i < llen && ascii; i++)
+		ascii = start[i] < 0x80;
+	if (ascii) {
+		for (size_t i = 0; i < llen; i++)
+			out[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
+		if (start[0] == '.' || start[llen - 1] == '.' || memmem(start, llen, "..", 2))
+			return sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part has a misplaced dot");
+		out[llen] = '@';
+		if ((rc = domain_canon((const char *)at + 1, (size_t)(end - at - 1), out, llen + 1, err)))
+			return rc;
+		goto written;
+	}
 	nfc = u8_normalize(UNINORM_NFC, start, llen, nfc_buf, &nfc_len);
 	if (nfc)
 		low = u8_tolower(nfc, nfc_len, NULL, UNINORM_NFC, low_buf, &low_len);
@@ -248,6 +268,7 @@ int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_E
 	out[low_len] = '@';
 	if ((rc = domain_canon((const char *)at + 1, (size_t)(end - at - 1), out, low_len + 1, err)))
 		goto out;
+written:
 	if (written) {
 		memcpy(written, start, len);
 		written[len] = '\0';
