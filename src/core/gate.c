@@ -1,7 +1,7 @@
 /* gate.c: the only way to ask "may we?". One store call reads suppression, contact and
- * state (a second one reads the suppression list under the legacy key, for an address the
- * old canonical rules keyed differently); the answer is allowed or denied with a reason code and the consent relied on. It
- * fails closed: whatever goes wrong, the answer is denied with reason "error". */
+ * state (more read the suppression list under the legacy keys of an address with non-ASCII
+ * letters: core/canon.c); the answer is allowed or denied with a reason code and the consent
+ * relied on. It fails closed: whatever goes wrong, the answer is denied with reason "error". */
 #include "core/core_int.h"
 
 #include <string.h>
