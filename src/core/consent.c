@@ -122,8 +122,8 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			   struct sk_contact_rec *rec, struct sk_errctx *err)
 {
-	char canon[SK_EMAIL_MAX + 1];
-	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	struct sk__addr a;
+	uint8_t dk[SK_VAULT_KEY_LEN];
 	struct sk_gate_rec g;
 	int rc, brings_back = req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM;
 
@@ -133,10 +133,9 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			return sk_errf(err, rc, "no such contact");
 		return rc ? sk__store_err(err, rc, "reading a contact") : 0;
 	}
-	if ((rc = sk_email_canonical(req->email, canon, err)))
+	if ((rc = sk__addr_parse(c, req->email, &a, err)))
 		return rc;
-	sk_vault_email_key(c->vault, canon, key);
-	rc = sk_store_gate_lookup(c->store, key, req->purpose, &g);
+	rc = sk__addr_lookup(c, &a, req->purpose, &g);
 	if (rc) {
 		sk__store_err(err, rc, "looking up a contact");
 		goto out;
@@ -156,7 +155,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "no contact has this address");
 		goto out;
 	}
-	rc = sk__contact_create(c, canon, key, rec, dk, err);
+	rc = sk__contact_create(c, a.written, a.key, rec, dk, err);
 	if (!rc) {
 		struct sk_change_rec ch = {.type = "contact", .at = rec->created_at};
 		sk_strlcpy(ch.contact_id, rec->id, sizeof(ch.contact_id));
@@ -164,7 +163,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			sk__store_err(err, rc, "recording a change");
 	}
 out:
-	sk_vault_wipe(canon, sizeof(canon));
+	sk__addr_wipe(&a);
 	sk_vault_wipe(dk, sizeof(dk));
 	return rc;
 }

@@ -24,11 +24,15 @@ struct sk_core {
 	/* API keys checked in the last second (a revocation holds within a second) */
 	struct sk_key_rec key_cache[4];
 	int64_t key_cache_at[4];
+	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
+	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
+	char canon_note[512];
 };
 
 /* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
- * value in a new database; otherwise the stored one must match (SK_ERR_KEY). Loads the
- * newest applied policy, if any. */
+ * value in a new database; otherwise the stored one must match (SK_ERR_KEY), and contacts
+ * keyed under an older canonical form version are re-keyed first (canon_note says so). Loads
+ * the newest applied policy, if any. */
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
 		 struct sk_errctx *err);
 void sk_core_free(struct sk_core *c);

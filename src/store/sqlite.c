@@ -178,6 +178,8 @@ enum sq_stmt {
 	SQ_OUTBOX_STATE,
 	SQ_OUTBOX_COUNT,
 	SQ_OUTBOX_PURGE,
+	SQ_CONTACT_REKEY,
+	SQ_STATE_REKEY,
 	SQ_NSTMT
 };
 
@@ -312,6 +314,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			    " AND created_at >= ?2",
 	[SQ_OUTBOX_PURGE] = "DELETE FROM mail_outbox WHERE (sent_at > 0 OR failed_at > 0)"
 			    " AND created_at < ?1",
+	[SQ_CONTACT_REKEY] = "UPDATE contacts SET email_key = ?2 WHERE id = ?1",
+	[SQ_STATE_REKEY] = "UPDATE consent_state SET email_key = ?2 WHERE contact_id = ?1",
 };
 
 struct sq_store {
@@ -1385,6 +1389,24 @@ static int sq_outbox_purge(struct sk_store *s, int64_t before)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_PURGE);
 	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+/* The contact first: a key another contact holds fails there (EXISTS), before any state
+ * moves; the caller's transaction makes the pair one change. */
+static int sq_contact_rekey(struct sk_store *s, const char *id, const uint8_t *email_key)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	if (rc)
+		return rc;
+	st = sq_stmt(s, SQ_STATE_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
 		return sq_bindfail(st);
 	return sq_run(st);
 }

@@ -295,7 +295,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(outbox_count, (struct sk_store * s, const uint8_t *email_key, int64_t since,          \
 			 long *outn), (s, email_key, since, outn))                              \
 	/* Deletes sent or failed mails created before. */                                    \
-	X(outbox_purge, (struct sk_store * s, int64_t before), (s, before))
+	X(outbox_purge, (struct sk_store * s, int64_t before), (s, before))                    \
+	/* Gives a contact and its consent states another email_key (a new canonical form */  \
+	/* version); EXISTS when another contact has that key; inside the caller's write. */  \
+	X(contact_rekey, (struct sk_store * s, const char *id, const uint8_t *email_key),       \
+	  (s, id, email_key))
 
 struct sk_store_methods {
 	int version;
