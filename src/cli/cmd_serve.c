@@ -37,6 +37,9 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		{"allow-private-webhooks", no_argument, NULL, 'W'},
 		{"webhook-backoff", required_argument, NULL, 'B'},
 		{"webhook-retry-for", required_argument, NULL, 'R'},
+		{"max-connections", required_argument, NULL, 'C'},
+		{"max-client-connections", required_argument, NULL, 'K'},
+		{"trusted-proxy", required_argument, NULL, 'X'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -45,7 +48,9 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 	const struct sk_cmd *cmd = sk_cli_find("serve");
 	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
 				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
-				       .form_rate = 10, .confirm_days = 7, .pending_days = 7};
+				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
+				       .max_connections = 1000, .max_client_connections = 64};
+	const char *proxies[SK_MAX_TRUSTED_PROXIES];
 	double v;
 	int c, done = 0, rc;
 
@@ -88,6 +93,18 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 			if (number(optarg, 1, 365 * 86400.0, &v))
 				return sk_cli_usage(cmd);
 			cfg.webhook_retry_for = (long)v;
+			break;
+		case 'C':
+		case 'K':
+			if (number(optarg, 1, 1000000, &v))
+				return sk_cli_usage(cmd);
+			*(c == 'C' ? &cfg.max_connections : &cfg.max_client_connections) = (unsigned)v;
+			break;
+		case 'X':
+			if (cfg.ntrusted_proxies == SK_MAX_TRUSTED_PROXIES)
+				return sk_cli_usage(cmd);
+			proxies[cfg.ntrusted_proxies++] = optarg;
+			cfg.trusted_proxies = proxies;
 			break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;

@@ -21,9 +21,11 @@ struct sk_core {
 	int policy_version;
 	int in_batch;
 	int read_depth;           /* nested read snapshots */
-	/* API keys checked in the last second (a revocation holds within a second) */
+	/* API keys checked in the last second; dropped when any core of this process revokes a
+	 * key (key_cache_gen), so another process's revocation holds within a second */
 	struct sk_key_rec key_cache[4];
 	int64_t key_cache_at[4];
+	unsigned key_cache_gen;
 	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
 	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
 	char canon_note[512];

@@ -3,12 +3,18 @@
  * once, at creation, and never stored. */
 #include "core/core_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/sktime.h"
 
 #define SECRET_LEN 32
+
+/* Bumped by every revocation in this process: each core drops its cached keys when the
+ * number differs from the one its cache was filled under, so a revocation through the API
+ * holds at once for every worker thread of the server. */
+static atomic_uint key_generation;
 
 static const char *const scope_names[] = {"read", "write", "dsr", "admin"};
 
@@ -98,6 +104,12 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 	sk_vault_sha256(dot ? dot + 1 : "", dot ? strlen(dot + 1) : 0, h);
 	int64_t now = sk_time_now();
 	int slot = -1;
+	unsigned gen = atomic_load(&key_generation);
+	if (c->key_cache_gen != gen) {
+		memset(c->key_cache_at, 0, sizeof(c->key_cache_at));
+		memset(c->key_cache, 0, sizeof(c->key_cache));
+		c->key_cache_gen = gen;
+	}
 	if (dot && dot - key == SK_ID_LEN && strlen(dot + 1) == 2 * SECRET_LEN) {
 		memcpy(id, key, SK_ID_LEN);
 		/* A key checked within the last second is taken from the cache (by id, then its
@@ -139,7 +151,10 @@ int sk_key_revoke(struct sk_core *c, const char *name, struct sk_errctx *err)
 		sk_errf(err, rc, "no active key is named '%.63s'", name);
 	else if (rc)
 		sk__store_err(err, rc, "revoking a key");
-	return sk__core_end(c, rc, err);
+	rc = sk__core_end(c, rc, err);
+	if (!rc)
+		atomic_fetch_add(&key_generation, 1);
+	return rc;
 }
 
 int sk_key_list(struct sk_core *c, sk_key_cb cb, void *arg, struct sk_errctx *err)

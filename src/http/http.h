@@ -8,6 +8,8 @@ struct sk_errctx;
 struct sk_vault;
 struct sk_mail_config;
 
+#define SK_MAX_TRUSTED_PROXIES 32
+
 struct sk_server_config {
 	const char *db;            /* each worker thread opens its own connection */
 	struct sk_vault *vault;    /* shared, read-only */
@@ -16,6 +18,11 @@ struct sk_server_config {
 	unsigned timeout;          /* seconds a client may stay silent */
 	double rate_limit;         /* requests per second per key; 0: off */
 	size_t max_body;           /* bytes */
+	unsigned max_connections;  /* open connections in all; libmicrohttpd splits them
+				    * among the threads */
+	unsigned max_client_connections; /* open connections per client address */
+	const char *const *trusted_proxies; /* --trusted-proxy prefixes ("10.0.0.0/8") */
+	size_t ntrusted_proxies;   /* at most SK_MAX_TRUSTED_PROXIES */
 	/* forms (docs/forms.md) */
 	const struct sk_mail_config *mail; /* NULL: no mail, so no double opt-in */
 	const char *public_url;    /* base of links in mails; NULL: http://LISTEN */

@@ -5,6 +5,7 @@
 #define SK_HTTP_INT_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/core.h"
@@ -34,9 +35,15 @@ struct sk_req {
 	const char *content_type;  /* NULL: application/json */
 	char location[1024];       /* Location header for redirects, "" for none */
 	char cors_origin[256];     /* Access-Control-Allow-Origin, "" for none */
-	char ip[64];               /* the client's address (evidence and per-IP limits only) */
+	char ip[64];               /* the client's address (evidence and per-IP limits only):
+				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
 	int retry_after;           /* seconds, for 429 */
 	int64_t start_ns;
+	/* what the first call (headers only) decided */
+	int early_rc;              /* route or key error found before the body: answered at once */
+	int authed;                /* the key was checked on the first call */
+	int answered;              /* a response is queued */
+	size_t max_body;           /* this route's body cap */
 };
 
 struct sk_route {
@@ -44,12 +51,62 @@ struct sk_route {
 	const char *path;          /* "/v1/contacts/{id}": at most one {param} segment */
 	const char *scope;         /* NULL: no key needed */
 	int (*handler)(struct sk_req *r);
+	size_t max_body;           /* bytes; 0: the server's --max-body; SK_NO_BODY: none */
 };
+
+#define SK_NO_BODY SIZE_MAX
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
-/* Token bucket: 0 when key may go on, else the seconds to wait. rate per second; 0: off. */
+/* Token bucket: 0 when key may go on, else the seconds to wait. rate per second; 0: off.
+ * Buckets live in one process-wide table (ratelimit.c) of SK_RATE_ENTRIES keys. */
 int sk_rate_take(const char *key, double rate, double burst);
+
+/* ---- rate tables (ratelimit.c) ---- */
+
+#define SK_RATE_ENTRIES 16384
+
+struct sk_rate_table;
+/* A table of at most cap buckets; seed keys the hash. NULL when out of memory or cap is 0. */
+struct sk_rate_table *sk_rate_table_new(size_t cap, uint64_t seed);
+void sk_rate_table_free(struct sk_rate_table *t);
+/* As sk_rate_take, at time now (seconds). Keys are compared whole; a full table forgets the
+ * least recently used bucket that has refilled (else the least recently used). */
+int sk_rate_table_take(struct sk_rate_table *t, const char *key, double rate, double burst,
+		       double now);
+size_t sk_rate_table_count(struct sk_rate_table *t);
+/* The hash slot of key (tests use it to find keys that collide). */
+size_t sk_rate_table_slot(const struct sk_rate_table *t, const char *key);
+
+/* ---- client addresses (client.c) ---- */
+
+struct sockaddr;
+
+struct sk_ipaddr {
+	int family;                /* AF_INET or AF_INET6; 0: none */
+	uint8_t a[16];             /* network order; IPv4 in the first 4 bytes */
+};
+
+struct sk_cidr {
+	struct sk_ipaddr ip;       /* host bits cleared */
+	unsigned bits;
+};
+
+/* A numeric address of len bytes (no port, no brackets); -1 when it is not one. An
+ * IPv4-mapped IPv6 address becomes IPv4. */
+int sk_ip_parse(const char *s, size_t len, struct sk_ipaddr *out);
+int sk_ip_from_sockaddr(const struct sockaddr *sa, struct sk_ipaddr *out);
+void sk_ip_format(const struct sk_ipaddr *ip, char *out, size_t len);
+/* "ADDRESS" or "ADDRESS/BITS", IPv4 or IPv6; -1 when malformed. */
+int sk_cidr_parse(const char *s, struct sk_cidr *out);
+/* 1 when ip is inside one of the n prefixes. */
+int sk_cidr_match(const struct sk_cidr *set, size_t n, const struct sk_ipaddr *ip);
+/* The client of a request from peer with the X-Forwarded-For list xff (NULL: none; several
+ * headers joined with ','): the peer itself unless it is a trusted proxy; then the right-most
+ * address of xff that is not a trusted proxy (or the left-most when all are). Returns 1 when
+ * an entry that is not an address stopped the walk (out is then the last trusted hop). */
+int sk_client_ip(const struct sk_ipaddr *peer, const char *xff, const struct sk_cidr *trusted,
+		 size_t ntrusted, struct sk_ipaddr *out);
 
 extern const struct sk_route sk_routes[];
 extern const size_t sk_nroutes;
@@ -100,5 +157,6 @@ int sk_h_webhook_create(struct sk_req *r);
 int sk_h_webhook_get(struct sk_req *r);
 int sk_h_webhook_delete(struct sk_req *r);
 int sk_h_imports(struct sk_req *r);
+int sk_h_key_revoke(struct sk_req *r);
 
 #endif

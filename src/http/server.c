@@ -1,7 +1,8 @@
 /* server.c: the HTTP server on libmicrohttpd (epoll thread pool). One route table, one place
- * that turns errors into the error envelope, authentication, per-key rate limits, body and
- * depth limits, the access log, and a clean stop on SIGTERM. Each worker thread opens its
- * own database connection and core, as SQLite wants. */
+ * that turns errors into the error envelope, authentication (before a body is read), per-key
+ * rate limits, body and connection limits, the client address behind a trusted proxy, the
+ * access log, and a clean stop on SIGTERM. Each worker thread opens its own database
+ * connection and core, as SQLite wants. */
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/mem.h"
+#include "util/str.h"
 #include "util/sktime.h"
 
 /* ---- worker threads: one store and core each ---- */
@@ -33,11 +37,21 @@ struct worker {
 };
 
 static const struct sk_server_config *config;
+/* --trusted-proxy, parsed once at start */
+static struct sk_cidr trusted[SK_MAX_TRUSTED_PROXIES];
+static size_t ntrusted;
 static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct worker *workers;
 static _Thread_local struct worker *self;
 static atomic_uint policy_generation;
 static atomic_long inflight;
+
+static int64_t mono_ns_for_seed(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static struct sk_core *worker_core(struct sk_errctx *err)
 {
@@ -78,18 +92,10 @@ static void workers_close(void)
 	}
 }
 
-/* ---- rate limits: token buckets per API key and per client address ---- */
+/* ---- rate limits: token buckets per API key and per client address (ratelimit.c) ---- */
 
-#define BUCKETS 1024
-
-struct bucket {
-	char key[72];               /* an API key id, or "ip:" and an address */
-	double tokens;
-	double at;
-};
-
-static pthread_mutex_t buckets_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct bucket buckets[BUCKETS];
+static pthread_once_t rates_once = PTHREAD_ONCE_INIT;
+static struct sk_rate_table *rates;
 
 static double now_s(void)
 {
@@ -103,39 +109,22 @@ const struct sk_server_config *sk_server_cfg(void)
 	return config;
 }
 
+static void rates_init(void)
+{
+	uint64_t seed = 0;
+	if (sk_random(&seed, sizeof(seed)))
+		seed = (uint64_t)mono_ns_for_seed();
+	rates = sk_rate_table_new(SK_RATE_ENTRIES, seed);
+}
+
 int sk_rate_take(const char *key, double rate, double burst)
 {
-	double t = now_s();
-	int wait = 0;
 	if (rate <= 0)
 		return 0;
-	size_t h = 5381;
-	for (const char *p = key; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	pthread_mutex_lock(&buckets_lock);
-	struct bucket *b = NULL;
-	for (size_t i = 0; i < BUCKETS; i++) {
-		struct bucket *c = &buckets[(h + i) % BUCKETS];
-		if (!c->key[0] || strcmp(c->key, key) == 0) {
-			b = c;
-			break;
-		}
-	}
-	if (!b) /* more keys than buckets: share the first probed one */
-		b = &buckets[h % BUCKETS];
-	if (strcmp(b->key, key) != 0) {
-		sk_strlcpy(b->key, key, sizeof(b->key));
-		b->tokens = burst;
-		b->at = t;
-	}
-	b->tokens = fmin(burst, b->tokens + (t - b->at) * rate);
-	b->at = t;
-	if (b->tokens >= 1)
-		b->tokens -= 1;
-	else
-		wait = (int)ceil((1 - b->tokens) / rate);
-	pthread_mutex_unlock(&buckets_lock);
-	return wait;
+	pthread_once(&rates_once, rates_init);
+	if (!rates)
+		return 1; /* no memory for the table: refuse rather than let everything through */
+	return sk_rate_table_take(rates, key, rate, burst, now_s());
 }
 
 /* ---- replies ---- */
@@ -246,14 +235,30 @@ static int authenticate(struct sk_req *r)
 	return 0;
 }
 
-static int dispatch(struct sk_req *r, const char *url)
+/* The cap of a route's body. */
+static size_t body_cap(const struct sk_route *route)
+{
+	if (route->max_body == SK_NO_BODY)
+		return 0;
+	return route->max_body ? route->max_body : config->max_body;
+}
+
+static int too_large(struct sk_req *r)
+{
+	if (r->max_body == 0)
+		return sk_errf(&r->err, SK_ERR_TOO_LARGE, "%s %s takes no body", r->method,
+			       r->route->path);
+	return sk_errf(&r->err, SK_ERR_TOO_LARGE, "the body is larger than %zu bytes", r->max_body);
+}
+
+/* The last call: the whole request is here. */
+static int dispatch(struct sk_req *r)
 {
 	int rc;
+	if (r->early_rc)
+		return r->early_rc;
 	if (r->too_large)
-		return sk_errf(&r->err, SK_ERR_TOO_LARGE, "the body is larger than %zu bytes",
-			       config->max_body);
-	if ((rc = route_find(r, url)))
-		return rc;
+		return too_large(r);
 	if (!r->route->scope && r->route->handler == sk_h_healthz)
 		return r->route->handler(r);
 	if (!(r->core = worker_core(&r->err)))
@@ -261,15 +266,52 @@ static int dispatch(struct sk_req *r, const char *url)
 	/* A GET reads only: its key check and its handler share one read snapshot, instead of
 	 * a read transaction per statement. */
 	int snapshot = strcmp(r->method, "GET") == 0 && sk_core_read_begin(r->core, NULL) == 0;
-	if (!r->route->scope || !(rc = authenticate(r)))
+	if (!r->route->scope || r->authed || !(rc = authenticate(r)))
 		rc = r->route->handler(r);
 	if (snapshot)
 		sk_core_read_end(r->core);
 	return rc;
 }
 
+/* The first call: headers only. A request with a body has its route, key, scope, rate and
+ * declared length checked here, so that a body that would be refused is never read: the
+ * answer goes at once, and the connection closes after it. A request without a body keeps
+ * its checks for the last call, so that its connection stays open. */
+static int headers_check(struct sk_req *r, const char *url)
+{
+	int rc = route_find(r, url);
+	const char *cl = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = sk_req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+	int has_body = len > 0 || te;
+
+	if (rc) {
+		r->early_rc = rc;
+		return has_body ? rc : 0;
+	}
+	r->max_body = body_cap(r->route);
+	sk_buf_init(&r->body, r->max_body);
+	if (!has_body)
+		return 0;
+	if (r->route->scope) {
+		if (!(r->core = worker_core(&r->err)))
+			return r->err.code ? r->err.code : SK_ERR_STORAGE;
+		if ((rc = authenticate(r)))
+			return rc;
+		r->authed = 1;
+	}
+	if (len > r->max_body) {
+		r->too_large = 1;
+		return too_large(r);
+	}
+	return 0;
+}
+
 /* ---- libmicrohttpd callbacks ---- */
 
+/* A chunked body past its cap is read and dropped up to this many bytes, so that the client
+ * gets its 413 at the end of it; past this the connection is closed. libmicrohttpd 0.9.75
+ * cannot queue an answer while a body is half read. */
 #define DISCARD_MAX (16u << 20)
 
 static int64_t mono_ns(void)
@@ -279,68 +321,51 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void client_ip(struct MHD_Connection *conn, char *out, size_t len)
+#define XFF_MAX (64u << 10)
+
+/* Joins every X-Forwarded-For header in order, with ','. */
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct sk_buf *b = cls;
+	(void)kind;
+	if (key && value && strcasecmp(key, "X-Forwarded-For") == 0 &&
+	    ((b->len && sk_buf_append(b, ",", 1)) || sk_buf_appends(b, value))) {
+		sk_buf_clear(b); /* cannot happen below libmicrohttpd's header pool; use the peer */
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* The client's address: the TCP peer, or the one X-Forwarded-For names when the peer is a
+ * --trusted-proxy (client.c). */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	struct sk_ipaddr peer, ip;
 	out[0] = '\0';
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+	if (!ci || sk_ip_from_sockaddr(ci->client_addr, &peer))
+		return;
+	ip = peer;
+	if (ntrusted && sk_cidr_match(trusted, ntrusted, &peer)) {
+		struct sk_buf xff;
+		sk_buf_init(&xff, XFF_MAX);
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &xff);
+		sk_client_ip(&peer, xff.len ? xff.data : NULL, trusted, ntrusted, &ip);
+		sk_buf_reset(&xff);
+	}
+	sk_ip_format(&ip, out, len);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r)
 {
-	(void)cls;
-	(void)version;
-	struct sk_req *r = *con_cls;
-
-	/* First call: headers only. Answering here would make libmicrohttpd close the
-	 * connection, so the answer always waits for a later call. */
-	if (!r) {
-		if (!(r = sk_calloc(1, sizeof(*r))))
-			return MHD_NO;
-		r->conn = conn;
-		r->method = method;
-		client_ip(conn, r->ip, sizeof(r->ip));
-		r->start_ns = mono_ns();
-		sk_buf_init(&r->body, config->max_body);
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > config->max_body) {
-			r->too_large = 1;
-			if (strtoull(cl, NULL, 10) > DISCARD_MAX)
-				r->received = DISCARD_MAX + 1;
-		}
-		atomic_fetch_add(&inflight, 1);
-		*con_cls = r;
-		return MHD_YES;
-	}
-	/* A body over the limit is read and dropped, so that the client gets its 413 rather
-	 * than a reset; past DISCARD_MAX the answer goes at once and the connection closes. */
-	if (*upload_size) {
-		r->received += *upload_size;
-		if (!r->too_large && sk_buf_append(&r->body, upload, *upload_size)) {
-			r->too_large = 1;
-			sk_buf_reset(&r->body);
-		}
-		*upload_size = 0;
-		if (r->received <= DISCARD_MAX)
-			return MHD_YES;
-	}
-
-	int rc = dispatch(r, url);
-	if (rc)
-		reply_error(r, rc);
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		return MHD_NO;
 	r->reply = NULL;
+	r->answered = 1;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "application/json");
 	if (r->location[0])
@@ -373,6 +398,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ret;
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct sk_req *r = *con_cls;
+	int rc;
+
+	/* First call: headers only. Answering here makes libmicrohttpd close the connection
+	 * after the answer, so only a request whose body is refused unread is answered here. */
+	if (!r) {
+		if (!(r = sk_calloc(1, sizeof(*r))))
+			return MHD_NO;
+		r->conn = conn;
+		r->method = method;
+		client_addr(conn, r->ip, sizeof(r->ip));
+		r->start_ns = mono_ns();
+		atomic_fetch_add(&inflight, 1);
+		*con_cls = r;
+		if ((rc = headers_check(r, url))) {
+			reply_error(r, rc);
+			return queue_reply(conn, r);
+		}
+		return MHD_YES;
+	}
+	if (r->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		r->received += *upload_size;
+		if (!r->too_large && sk_buf_append(&r->body, upload, *upload_size)) {
+			r->too_large = 1;
+			sk_buf_reset(&r->body);
+		}
+		*upload_size = 0;
+		if (!r->too_large || r->received <= DISCARD_MAX)
+			return MHD_YES;
+		return MHD_NO;
+	}
+
+	if ((rc = dispatch(r)))
+		reply_error(r, rc);
+	return queue_reply(conn, r);
+}
+
 /* One access-log line per request: no query string, no path parameter, no address. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
@@ -398,6 +470,108 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	sk_free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&inflight, 1);
+}
+
+/* ---- connections per client ---- */
+
+/* Open connections per TCP peer address. An entry lives while its peer has a connection, so
+ * the table holds at most --max-connections entries. The accept policy refuses a peer at its
+ * cap (a --trusted-proxy is exempt: it carries many clients); the count itself moves when
+ * libmicrohttpd starts and closes a connection, so that every counted connection is also
+ * uncounted. Threads accepting at the same moment can pass the cap by at most threads - 1. */
+
+#define CONN_SLOTS 1024
+
+struct conn_count {
+	struct sk_ipaddr ip;
+	unsigned n;
+	struct conn_count *next;
+};
+
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_count *conns[CONN_SLOTS];
+
+static size_t ip_slot(const struct sk_ipaddr *ip)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)ip->family;
+	for (size_t i = 0; i < sizeof(ip->a); i++)
+		h = (h ^ ip->a[i]) * 16777619u;
+	return h % CONN_SLOTS;
+}
+
+static struct conn_count **conn_find(const struct sk_ipaddr *ip)
+{
+	struct conn_count **pp = &conns[ip_slot(ip)];
+	while (*pp && ((*pp)->ip.family != ip->family || memcmp((*pp)->ip.a, ip->a, 16) != 0))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct sk_ipaddr ip;
+	(void)cls;
+	(void)addrlen;
+	if (sk_ip_from_sockaddr(addr, &ip) || (ntrusted && sk_cidr_match(trusted, ntrusted, &ip)))
+		return MHD_YES;
+	pthread_mutex_lock(&conns_lock);
+	struct conn_count *e = *conn_find(&ip);
+	unsigned n = e ? e->n : 0;
+	pthread_mutex_unlock(&conns_lock);
+	return n < config->max_client_connections ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct sk_ipaddr ip;
+		*socket_context = NULL;
+		if (!ci || sk_ip_from_sockaddr(ci->client_addr, &ip))
+			return;
+		pthread_mutex_lock(&conns_lock);
+		struct conn_count **pp = conn_find(&ip);
+		if (!*pp && (*pp = sk_calloc(1, sizeof(**pp))))
+			(*pp)->ip = ip;
+		if (*pp) {
+			(*pp)->n++;
+			*socket_context = *pp;
+		}
+		pthread_mutex_unlock(&conns_lock);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		struct conn_count *e = *socket_context;
+		pthread_mutex_lock(&conns_lock);
+		if (--e->n == 0) {
+			struct conn_count **pp = conn_find(&e->ip);
+			*pp = e->next;
+			sk_free(e);
+		}
+		pthread_mutex_unlock(&conns_lock);
+		*socket_context = NULL;
+	}
+}
+
+/* Raises the open-file limit to its hard limit and returns how many connections fit in it:
+ * a socket each, and room for the listening socket, the databases of every thread (file,
+ * WAL, shared memory, journal) and the webhook and mail workers. */
+static unsigned connections_that_fit(unsigned threads)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t reserve = 64 + 8 * (rlim_t)threads;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > reserve + 1000000)
+		return 1000000;
+	return rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 0;
 }
 
 /* ---- maintenance: unconfirmed requests and consents lapse (docs/forms.md) ---- */
@@ -500,6 +674,25 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	config = cfg;
 	if ((rc = parse_listen(cfg->listen, &addr, err)))
 		return rc;
+	if (cfg->ntrusted_proxies > SK_MAX_TRUSTED_PROXIES)
+		return sk_errf(err, SK_ERR_USAGE, "at most %d --trusted-proxy prefixes",
+			       SK_MAX_TRUSTED_PROXIES);
+	for (ntrusted = 0; ntrusted < cfg->ntrusted_proxies; ntrusted++)
+		if (sk_cidr_parse(cfg->trusted_proxies[ntrusted], &trusted[ntrusted]))
+			return sk_errf(err, SK_ERR_USAGE, "--trusted-proxy '%.64s' is not an IPv4 or "
+				       "IPv6 address with an optional /PREFIX-LENGTH",
+				       cfg->trusted_proxies[ntrusted]);
+	unsigned threads = cfg->threads ? cfg->threads : 2;
+	unsigned max_conns = cfg->max_connections;
+	unsigned fit = connections_that_fit(threads);
+	if (max_conns > fit) {
+		if (fit < threads)
+			return sk_errf(err, SK_ERR_IO, "the open-file limit leaves no room for "
+				       "connections (ulimit -n)");
+		fprintf(stderr, "samtycke: --max-connections %u lowered to %u by the open-file "
+			"limit (ulimit -n)\n", max_conns, fit);
+		max_conns = fit;
+	}
 	/* Signals go to the main thread's sigwait only; the workers inherit the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -511,11 +704,13 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, NULL,
+		0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 2),
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+		MHD_OPTION_CONNECTION_LIMIT, max_conns,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!d)

@@ -1,0 +1,242 @@
+/* test_http_limits.c: the abuse limits of the HTTP server that can be tested without a
+ * socket: the rate-limit table (whole-key buckets, bounded, eviction that keeps busy
+ * clients) and the client address (--trusted-proxy prefixes, X-Forwarded-For). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http_int.h"
+
+/* ---- the rate table ---- */
+
+/* Two keys that land in the same slot of t. */
+static void colliding(struct sk_rate_table *t, char a[32], char b[32])
+{
+	snprintf(a, 32, "ip:192.0.2.1");
+	size_t want = sk_rate_table_slot(t, a);
+	for (int i = 2; i < 100000; i++) {
+		snprintf(b, 32, "ip:198.51.100.%d.%d", i / 250, i % 250);
+		if (sk_rate_table_slot(t, b) == want)
+			return;
+	}
+	fail_msg("no colliding key found");
+}
+
+static void colliding_keys_have_their_own_buckets(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(8, 42);
+	char a[32], b[32];
+	assert_non_null(t);
+	colliding(t, a, b);
+	assert_int_equal(sk_rate_table_slot(t, a), sk_rate_table_slot(t, b));
+	/* a uses up its burst of 3 (rate: 1 a minute) */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sk_rate_table_take(t, a, 1 / 60.0, 3, 100.0), 0);
+	assert_true(sk_rate_table_take(t, a, 1 / 60.0, 3, 100.0) > 0);
+	/* b, in the same slot, has its own full burst, and taking it does not refill a */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sk_rate_table_take(t, b, 1 / 60.0, 3, 100.0), 0);
+	assert_true(sk_rate_table_take(t, b, 1 / 60.0, 3, 100.0) > 0);
+	assert_true(sk_rate_table_take(t, a, 1 / 60.0, 3, 101.0) > 0);
+	assert_int_equal(sk_rate_table_count(t), 2);
+	sk_rate_table_free(t);
+}
+
+static void the_table_stays_bounded(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(64, 7);
+	char key[32];
+	assert_non_null(t);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(key, sizeof(key), "ip:10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		assert_int_equal(sk_rate_table_take(t, key, 1, 2, i * 0.001), 0);
+		assert_true(sk_rate_table_count(t) <= 64);
+	}
+	assert_int_equal(sk_rate_table_count(t), 64);
+	sk_rate_table_free(t);
+}
+
+/* A full table forgets a bucket that has refilled before one that is still drained, even
+ * when the drained one is the least recently used. */
+static void eviction_keeps_a_drained_bucket(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(4, 1);
+	assert_non_null(t);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sk_rate_table_take(t, "slow", 0.01, 2, 0.0), 0);
+	assert_true(sk_rate_table_take(t, "slow", 0.01, 2, 0.0) > 0);
+	assert_int_equal(sk_rate_table_take(t, "k1", 100, 200, 0.5), 0);
+	assert_int_equal(sk_rate_table_take(t, "k2", 100, 200, 0.5), 0);
+	assert_int_equal(sk_rate_table_take(t, "k3", 100, 200, 0.5), 0);
+	/* at t=2 the table is full; "slow" is the oldest but still drained, k1 has refilled */
+	assert_int_equal(sk_rate_table_take(t, "new", 100, 200, 2.0), 0);
+	assert_int_equal(sk_rate_table_count(t), 4);
+	assert_true(sk_rate_table_take(t, "slow", 0.01, 2, 2.0) > 0);
+	sk_rate_table_free(t);
+}
+
+/* With every bucket drained, the least recently used is forgotten: the table never grows. */
+static void eviction_falls_back_to_the_oldest(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(2, 1);
+	assert_non_null(t);
+	assert_int_equal(sk_rate_table_take(t, "a", 0.01, 1, 0.0), 0);
+	assert_int_equal(sk_rate_table_take(t, "b", 0.01, 1, 0.0), 0);
+	assert_true(sk_rate_table_take(t, "b", 0.01, 1, 0.0) > 0);
+	assert_int_equal(sk_rate_table_take(t, "c", 0.01, 1, 1.0), 0); /* forgets a */
+	assert_int_equal(sk_rate_table_count(t), 2);
+	assert_true(sk_rate_table_take(t, "b", 0.01, 1, 1.0) > 0);     /* b kept its state */
+	sk_rate_table_free(t);
+}
+
+/* Through the server's own table (sk_rate_take): a client that has used up its burst stays
+ * limited however many other clients come and go, and keys are never cut short. The table
+ * before this change (1,024 slots, never evicted) handed a new key the bucket of an old one
+ * once full, refilling it, so that the limited client was let through again. */
+static void a_limited_client_stays_limited_among_many(void **state)
+{
+	(void)state;
+	char key[96];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sk_rate_take("ip:203.0.113.9", 0.001, 2), 0);
+	assert_true(sk_rate_take("ip:203.0.113.9", 0.001, 2) > 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "ip:198.18.%d.%d", i / 256, i % 256);
+		assert_int_equal(sk_rate_take(key, 0.001, 2), 0);
+		if (i % 97 == 0)
+			assert_true(sk_rate_take("ip:203.0.113.9", 0.001, 2) > 0);
+	}
+	assert_true(sk_rate_take("ip:203.0.113.9", 0.001, 2) > 0);
+}
+
+static void long_keys_are_compared_whole(void **state)
+{
+	(void)state;
+	char a[160], b[160];
+	memset(a, 'x', 150);
+	a[150] = '\0';
+	memcpy(b, a, sizeof(a));
+	b[149] = 'y';
+	assert_int_equal(sk_rate_take(a, 0.001, 1), 0);
+	assert_true(sk_rate_take(a, 0.001, 1) > 0);
+	assert_int_equal(sk_rate_take(b, 0.001, 1), 0);
+}
+
+/* ---- client addresses ---- */
+
+static struct sk_ipaddr ip(const char *s)
+{
+	struct sk_ipaddr a;
+	assert_int_equal(sk_ip_parse(s, strlen(s), &a), 0);
+	return a;
+}
+
+static void expect_client(const char *peer, const char *xff, const char *const *proxies,
+			  size_t n, const char *want)
+{
+	struct sk_cidr set[8];
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sk_cidr_parse(proxies[i], &set[i]), 0);
+	struct sk_ipaddr p = ip(peer), out;
+	char text[64];
+	sk_client_ip(&p, xff, set, n, &out);
+	sk_ip_format(&out, text, sizeof(text));
+	if (strcmp(text, want) != 0)
+		fail_msg("peer %s, X-Forwarded-For '%s': wanted %s, got %s", peer, xff ? xff : "(none)",
+			 want, text);
+}
+
+static void prefixes_parse_and_match(void **state)
+{
+	(void)state;
+	struct sk_cidr c;
+	static const char *const bad[] = {"", "10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "fd00::/129",
+					  "example.com", "10.0.0.0/8x", "10.0.0.0/-1", "::ffff:10.0.0.0/95",
+					  "10.0.0.0 /8", NULL};
+	for (int i = 0; bad[i]; i++)
+		if (sk_cidr_parse(bad[i], &c) == 0)
+			fail_msg("'%s' was accepted as a prefix", bad[i]);
+	assert_int_equal(sk_cidr_parse("10.1.2.3/8", &c), 0);
+	assert_int_equal(c.bits, 8);
+	struct sk_ipaddr a = ip("10.200.0.1"), b = ip("11.0.0.1");
+	assert_true(sk_cidr_match(&c, 1, &a));
+	assert_false(sk_cidr_match(&c, 1, &b));
+	assert_int_equal(sk_cidr_parse("192.0.2.7", &c), 0); /* one address: /32 */
+	a = ip("192.0.2.7");
+	b = ip("192.0.2.6");
+	assert_true(sk_cidr_match(&c, 1, &a));
+	assert_false(sk_cidr_match(&c, 1, &b));
+	assert_int_equal(sk_cidr_parse("2001:db8:abcd::/49", &c), 0);
+	a = ip("2001:db8:abcd:7fff::1");
+	b = ip("2001:db8:abcd:8000::1");
+	assert_true(sk_cidr_match(&c, 1, &a));
+	assert_false(sk_cidr_match(&c, 1, &b));
+	b = ip("10.0.0.1"); /* another family never matches */
+	assert_false(sk_cidr_match(&c, 1, &b));
+	/* a mapped IPv4 address is the IPv4 address, as peer and as prefix */
+	assert_int_equal(sk_cidr_parse("::ffff:172.16.0.0/108", &c), 0);
+	a = ip("172.16.9.9");
+	assert_int_equal(a.family, AF_INET);
+	assert_true(sk_cidr_match(&c, 1, &a));
+	a = ip("::ffff:172.16.1.2");
+	assert_int_equal(a.family, AF_INET);
+	assert_true(sk_cidr_match(&c, 1, &a));
+	assert_int_equal(sk_cidr_parse("0.0.0.0/0", &c), 0);
+	a = ip("203.0.113.1");
+	assert_true(sk_cidr_match(&c, 1, &a));
+}
+
+static void forwarded_for_counts_only_from_a_trusted_proxy(void **state)
+{
+	(void)state;
+	static const char *const lb[] = {"127.0.0.1/32", "10.0.0.0/8", "fd00::/8"};
+	/* no trusted proxy configured: the peer, whatever the header says */
+	expect_client("127.0.0.1", "198.51.100.7", NULL, 0, "127.0.0.1");
+	/* an untrusted peer's header is ignored */
+	expect_client("192.0.2.50", "198.51.100.7", lb, 3, "192.0.2.50");
+	/* a trusted peer without the header: the peer */
+	expect_client("127.0.0.1", NULL, lb, 3, "127.0.0.1");
+	expect_client("127.0.0.1", "", lb, 3, "127.0.0.1");
+	/* a trusted peer: the right-most address */
+	expect_client("127.0.0.1", "198.51.100.7", lb, 3, "198.51.100.7");
+	/* what the client wrote itself (left) is not believed */
+	expect_client("127.0.0.1", "1.2.3.4, 198.51.100.7", lb, 3, "198.51.100.7");
+	/* trusted hops on the right are skipped, in either family */
+	expect_client("127.0.0.1", "1.2.3.4,198.51.100.7, 10.1.1.1 ,fd00::5", lb, 3,
+		      "198.51.100.7");
+	expect_client("fd00::1", "2001:db8::9", lb, 3, "2001:db8::9");
+	/* all trusted: the left-most */
+	expect_client("127.0.0.1", "10.0.0.2, 10.0.0.3", lb, 3, "10.0.0.2");
+	/* an entry that is not an address stops the walk at the last trusted hop */
+	expect_client("127.0.0.1", "198.51.100.7, unknown", lb, 3, "127.0.0.1");
+	expect_client("127.0.0.1", "198.51.100.7, nonsense, 10.0.0.9", lb, 3, "10.0.0.9");
+	expect_client("127.0.0.1", "198.51.100.7:4711", lb, 3, "127.0.0.1");
+	/* empty entries are skipped; the text form is canonical */
+	expect_client("127.0.0.1", "2001:DB8:0:0::1,, ", lb, 3, "2001:db8::1");
+	expect_client("127.0.0.1", "::ffff:198.51.100.8", lb, 3, "198.51.100.8");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(colliding_keys_have_their_own_buckets),
+		cmocka_unit_test(the_table_stays_bounded),
+		cmocka_unit_test(eviction_keeps_a_drained_bucket),
+		cmocka_unit_test(eviction_falls_back_to_the_oldest),
+		cmocka_unit_test(a_limited_client_stays_limited_among_many),
+		cmocka_unit_test(long_keys_are_compared_whole),
+		cmocka_unit_test(prefixes_parse_and_match),
+		cmocka_unit_test(forwarded_for_counts_only_from_a_trusted_proxy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
