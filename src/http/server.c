@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,14 @@ static struct worker *workers;
 static _Thread_local struct worker *self;
 static atomic_uint policy_generation;
 static atomic_long inflight;
+
+struct conn_count;
+
+/* What the server keeps per connection (libmicrohttpd's socket context). */
+struct conn_state {
+	struct conn_count *count;  /* this peer's open connections */
+	int linger;                /* a body was refused unread: close it gently */
+};
 
 static int64_t mono_ns_for_seed(void)
 {
@@ -419,6 +428,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&inflight, 1);
 		*con_cls = r;
 		if ((rc = headers_check(r, url))) {
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+			struct conn_state *st = ci ? ci->socket_context : NULL;
+			if (st)
+				st->linger = 1;
 			reply_error(r, rc);
 			return queue_reply(conn, r);
 		}
@@ -491,6 +505,7 @@ struct conn_count {
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn_count *conns[CONN_SLOTS];
 
+
 static size_t ip_slot(const struct sk_ipaddr *ip)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)ip->family;
@@ -521,6 +536,71 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	return n < config->max_client_connections ? MHD_YES : MHD_NO;
 }
 
+/* ---- closing a connection whose body was refused unread ---- */
+
+/* A request whose body is refused before it is read is answered at once, and libmicrohttpd
+ * then closes the connection with the body still arriving. Closed at once, the socket would
+ * answer the body with a reset, and a client that is still sending (node's http module, for
+ * one) loses the answer with it. So such a socket is kept (a dup of it) for LINGER_MS after
+ * the answer and its FIN, and closed then, as nginx's lingering_close does; at most
+ * LINGER_MAX at a time, beyond that they are closed at once. Nothing is read from it. */
+
+#define LINGER_MAX 256
+#define LINGER_MS 2000
+
+static pthread_mutex_t linger_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t linger_cond = PTHREAD_COND_INITIALIZER;
+static struct {
+	int fd;
+	int64_t until_ns;
+} lingering[LINGER_MAX];
+static int nlingering, linger_stop;
+
+static void linger_add(int fd)
+{
+	pthread_mutex_lock(&linger_lock);
+	if (nlingering < LINGER_MAX && !linger_stop) {
+		int d = dup(fd);
+		if (d >= 0) {
+			shutdown(d, SHUT_WR);
+			lingering[nlingering].fd = d;
+			lingering[nlingering].until_ns = mono_ns() + (int64_t)LINGER_MS * 1000000;
+			nlingering++;
+			pthread_cond_signal(&linger_cond);
+		}
+	}
+	pthread_mutex_unlock(&linger_lock);
+}
+
+static void *linger_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&linger_lock);
+	for (;;) {
+		int64_t now = mono_ns(), next = now + 1000000000;
+		for (int i = 0; i < nlingering;) {
+			if (linger_stop || lingering[i].until_ns <= now) {
+				close(lingering[i].fd);
+				lingering[i] = lingering[--nlingering];
+			} else {
+				if (lingering[i].until_ns < next)
+					next = lingering[i].until_ns;
+				i++;
+			}
+		}
+		if (linger_stop)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		int64_t ns = until.tv_nsec + (next - now);
+		until.tv_sec += ns / 1000000000;
+		until.tv_nsec = ns % 1000000000;
+		pthread_cond_timedwait(&linger_cond, &linger_lock, &until);
+	}
+	pthread_mutex_unlock(&linger_lock);
+	return NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
@@ -529,8 +609,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		struct sk_ipaddr ip;
-		*socket_context = NULL;
-		if (!ci || sk_ip_from_sockaddr(ci->client_addr, &ip))
+		struct conn_state *st = sk_calloc(1, sizeof(*st));
+		*socket_context = st;
+		if (!st || !ci || sk_ip_from_sockaddr(ci->client_addr, &ip))
 			return;
 		pthread_mutex_lock(&conns_lock);
 		struct conn_count **pp = conn_find(&ip);
@@ -538,18 +619,29 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			(*pp)->ip = ip;
 		if (*pp) {
 			(*pp)->n++;
-			*socket_context = *pp;
+			st->count = *pp;
 		}
 		pthread_mutex_unlock(&conns_lock);
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-		struct conn_count *e = *socket_context;
-		pthread_mutex_lock(&conns_lock);
-		if (--e->n == 0) {
-			struct conn_count **pp = conn_find(&e->ip);
-			*pp = e->next;
-			sk_free(e);
+		struct conn_state *st = *socket_context;
+		struct conn_count *e = st->count;
+		if (e) {
+			pthread_mutex_lock(&conns_lock);
+			if (--e->n == 0) {
+				struct conn_count **pp = conn_find(&e->ip);
+				*pp = e->next;
+				sk_free(e);
+			}
+			pthread_mutex_unlock(&conns_lock);
 		}
-		pthread_mutex_unlock(&conns_lock);
+		if (st->linger) {
+			/* libmicrohttpd closes its descriptor after this call */
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			if (ci && ci->connect_fd >= 0)
+				linger_add(ci->connect_fd);
+		}
+		sk_free(st);
 		*socket_context = NULL;
 	}
 }
@@ -720,7 +812,13 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
 	       info ? info->port : 0);
 	fflush(stdout);
-	pthread_t maint;
+	pthread_t maint, lingerer;
+	int have_lingerer = pthread_create(&lingerer, NULL, linger_main, NULL) == 0;
+	if (!have_lingerer) {
+		pthread_mutex_lock(&linger_lock);
+		linger_stop = 1; /* no thread to close them: sockets close at once */
+		pthread_mutex_unlock(&linger_lock);
+	}
 	int have_maint = pthread_create(&maint, NULL, maintenance, NULL) == 0;
 	/* Mail is sent by its own thread from the outbox, never on a request thread. */
 	struct sk_mail_worker *mailer = NULL;
@@ -752,6 +850,13 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * cfg->timeout; waited++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	MHD_stop_daemon(d);
+	if (have_lingerer) {
+		pthread_mutex_lock(&linger_lock);
+		linger_stop = 1;
+		pthread_cond_signal(&linger_cond);
+		pthread_mutex_unlock(&linger_lock);
+		pthread_join(lingerer, NULL);
+	}
 	if (have_maint) {
 		pthread_mutex_lock(&stop_lock);
 		stopping = 1;

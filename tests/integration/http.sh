@@ -3,7 +3,9 @@
 # database with the example policy and one API key per role, starts two servers on random
 # loopback ports (one without rate limiting for the functional tests, one with
 # --rate-limit 5 --timeout 2 for the limit tests), runs tests/integration/http.test.mjs
-# (node:test, TAP), then checks the access logs and the shutdown on SIGTERM.
+# (node:test, TAP), then checks the access logs and the shutdown on SIGTERM. A third server
+# ("guarded": default connection caps, --trusted-proxy 127.0.0.3, --form-rate-limit 2) is for
+# the abuse limits.
 # Usage: sh tests/integration/http.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -77,9 +79,28 @@ main_url=$url
 start limited --rate-limit 5 --timeout 2
 lim_pid=$pid
 lim_url=$url
+start guarded --rate-limit 0 --trusted-proxy 127.0.0.3/32 --trusted-proxy fd00::/8 \
+	--form-rate-limit 2
+guard_pid=$pid
+guard_url=$url
+
+# Bad values of the new options are usage errors (exit 2) that name the option.
+for bad in "--trusted-proxy 10.0.0.0/33" "--trusted-proxy example.com" \
+	"--max-client-connections 0" "--max-connections x"; do
+	# shellcheck disable=SC2086 # bad is an option and its value on purpose
+	"$bin" --db "$db" serve --listen 127.0.0.1:0 $bad >"$d/bad.out" 2>"$d/bad.err"
+	st=$?
+	opt=${bad%% *}
+	if [ "$st" -eq 2 ] && grep -q -- "${opt#--}" "$d/bad.err"; then
+		pass "serve $bad is a usage error naming the option"
+	else
+		fail "serve $bad is a usage error naming the option" "exit $st" "$(head -3 "$d/bad.err")"
+	fi
+done
 
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db"
 export BASE_URL="$main_url" BASE_URL_LIMITED="$lim_url" SK_LIMITED_TIMEOUT=2 SK_LIMITED_RATE=5
+export BASE_URL_GUARDED="$guard_url"
 export KEY_ADMIN KEY_READER KEY_WRITER KEY_CRM KEY_MA KEY_REVOKED KEY_LIMITED
 export SK_TEST_REPORT="$d/report"
 
@@ -117,15 +138,19 @@ checklog() {
 
 stop main "$main_pid"
 stop limited "$lim_pid"
+stop guarded "$guard_pid"
 if [ -r "$d/report" ]; then
 	main_count=$(sed -n 's/^main //p' "$d/report")
 	lim_count=$(sed -n 's/^limited //p' "$d/report")
+	guard_count=$(sed -n 's/^guarded //p' "$d/report")
 else
 	main_count=""
 	lim_count=""
+	guard_count=""
 fi
 checklog main "$main_count"
 checklog limited "$lim_count"
+checklog guarded "$guard_count"
 
 # After the servers are gone, the database they wrote is whole: the hash chain verifies and
 # the stored consent state equals the state the ledger implies.

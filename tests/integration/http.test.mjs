@@ -23,6 +23,7 @@ const need = (name) => {
 };
 const BASE = need('BASE_URL');
 const LIMITED = need('BASE_URL_LIMITED');
+const GUARDED = need('BASE_URL_GUARDED');
 const LIMITED_TIMEOUT = Number(process.env.SK_LIMITED_TIMEOUT || 2);
 const SAMTYCKE = need('SAMTYCKE');
 const DB = need('SK_DB');
@@ -44,8 +45,8 @@ const KANTARA = path.join(ROOT, 'docs', 'standards', 'kantara-consent-receipt-v1
 
 // ---- bookkeeping for http.sh: requests per server (one access log line each: every request
 // whose headers arrived, answered or not) and the addresses used ----
-const answered = { main: 0, limited: 0 };
-const serverOf = (base) => (base === LIMITED ? 'limited' : 'main');
+const answered = { main: 0, limited: 0, guarded: 0 };
+const serverOf = (base) => (base === LIMITED ? 'limited' : base === GUARDED ? 'guarded' : 'main');
 const emails = new Set();
 const addr = (local, domain = 'example.com') => {
 	const a = `${local}@${domain}`;
@@ -55,7 +56,7 @@ const addr = (local, domain = 'example.com') => {
 process.on('exit', () => {
 	const out = process.env.SK_TEST_REPORT;
 	if (!out) return;
-	writeFileSync(out, `main ${answered.main}\nlimited ${answered.limited}\n`);
+	writeFileSync(out, `main ${answered.main}\nlimited ${answered.limited}\nguarded ${answered.guarded}\n`);
 	writeFileSync(`${out}.emails`, [...emails].join('\n') + '\n');
 });
 
@@ -88,13 +89,13 @@ async function api(method, p, { key, body, raw, headers = {}, base = BASE } = {}
 // nodeReq(METHOD, PATH, {key, body (string|Buffer|array of chunks), headers, base, agent}):
 // one request with node:http, for big or chunked bodies and for keep-alive. Resolves with the
 // response even when the server answers before the whole body is sent.
-function nodeReq(method, p, { key, body, headers = {}, base = BASE, agent = false, chunked = false } = {}) {
+function nodeReq(method, p, { key, body, headers = {}, base = BASE, agent = false, chunked = false, localAddress } = {}) {
 	return new Promise((resolve, reject) => {
 		const u = new URL(base + p);
 		const h = body !== undefined ? { 'content-type': 'application/json', ...headers } : { ...headers };
 		if (key) h.authorization = `Bearer ${key}`;
 		if (body !== undefined && !chunked) h['content-length'] = Buffer.byteLength(body);
-		const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent });
+		const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent, localAddress });
 		let done = false;
 		req.on('response', (res) => {
 			const parts = [];
@@ -1067,6 +1068,196 @@ test('slow client: a request whose body stalls is closed after --timeout and wri
 		conn.end();
 	}
 	await unchanged(before, 'a stalled body');
+});
+
+// ---- abuse limits (docs/internals/http.md) ----
+
+const MiB = 1024 * 1024;
+
+// Sends only the headers of a request on a raw connection and waits for the answer: a server
+// that answers has not waited for the body.
+async function headersOnly(base, head, { localAddress, timeoutMs = 2000 } = {}) {
+	const conn = await RawConn.open(base, { localAddress });
+	try {
+		conn.write(head);
+		const r = await conn.response(timeoutMs);
+		answered[serverOf(base)]++;
+		const closed = await conn.closedWithin(2000);
+		return { ...r, closed };
+	} finally {
+		conn.end();
+	}
+}
+
+// Sends a request with a big body on a raw connection, 256 KiB at a time, and stops sending
+// as soon as an answer arrives or the server closes, as curl does: a server that refuses a
+// body unread answers at once, while the client may still be sending.
+async function rawSend(base, method, p, body, { key, headers = {} } = {}) {
+	const conn = await RawConn.open(base);
+	try {
+		let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\n`;
+		if (key) head += `Authorization: Bearer ${key}\r\n`;
+		for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) head += `${k}: ${v}\r\n`;
+		conn.write(head + '\r\n');
+		const step = 256 * 1024;
+		for (let i = 0; i < body.length && !conn.closed && conn.buf.length === 0; i += step) {
+			if (!conn.sock.write(body.subarray(i, i + step))) {
+				await Promise.race([new Promise((r) => conn.sock.once('drain', r)), new Promise((r) => conn.sock.once('data', r)), conn.closedPromise, sleep(5000)]);
+			}
+		}
+		const r = await conn.response(5000);
+		answered[serverOf(base)]++;
+		return r;
+	} finally {
+		conn.end();
+	}
+}
+
+test('bodies: a 20 MiB body without a key, with a bad key or without the scope is refused at once, unread', T, async () => {
+	const before = await snapshot();
+	const big = Buffer.alloc(20 * MiB, 0x20);
+	const cases = [
+		[undefined, 401, 'unauthorized'],
+		[`k_${'a'.repeat(24)}.${'b'.repeat(64)}`, 401, 'unauthorized'],
+		[KEY.revoked, 401, 'unauthorized'],
+		[KEY.reader, 403, 'forbidden'],
+	];
+	for (const [key, status, code] of cases) {
+		const t0 = Date.now();
+		const r = await rawSend(BASE, 'POST', '/v1/consents', big, { key });
+		assert.equal(r.status, status, `${r.status} ${r.text}`);
+		assert.deepEqual(r.json, { error: { code, message: r.json.error.message } });
+		assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
+	}
+	// only the headers are sent: the answer does not wait for a body that never comes
+	const r = await headersOnly(BASE, `POST /v1/contacts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${20 * MiB}\r\n\r\n`);
+	assert.equal(r.status, 401, r.text);
+	assert.equal(r.json.error.code, 'unauthorized');
+	assert.ok(r.closed, 'the connection is closed after the answer: the body is never read');
+	await unchanged(before, 'refused bodies');
+});
+
+test('bodies: over the route cap with a key is 413 too_large before the body is read', T, async () => {
+	const before = await snapshot();
+	const big = Buffer.alloc(20 * MiB, 0x20);
+	const t0 = Date.now();
+	const r0 = await rawSend(BASE, 'POST', '/v1/consents', big, { key: KEY.crm });
+	assert.equal(r0.status, 413, r0.text);
+	assert.deepEqual(Object.keys(r0.json), ['error']);
+	assert.equal(r0.json.error.code, 'too_large');
+	assert.match(r0.json.error.message, /1048576/);
+	assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
+	const r = await headersOnly(BASE, `POST /v1/imports HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY.crm}\r\nContent-Type: text/csv\r\nContent-Length: ${2 * MiB}\r\n\r\n`);
+	assert.equal(r.status, 413, r.text);
+	assert.deepEqual(Object.keys(r.json), ['error']);
+	assert.equal(r.json.error.code, 'too_large');
+	assert.ok(r.closed, 'the connection is closed after the answer');
+	// a route that takes no body refuses one
+	err(await nodeReq('GET', '/v1/purposes', { key: KEY.reader, body: '{"a":1}' }), 413, 'too_large', { names: ['takes no body'] });
+	err(await nodeReq('GET', '/healthz', { body: 'x'.repeat(1000) }), 413, 'too_large');
+	// an unknown route with a body is answered without reading it
+	const r404 = await rawSend(BASE, 'POST', '/v1/nothing-here', big, { key: KEY.crm });
+	assert.equal(r404.status, 404, r404.text);
+	assert.equal(r404.json.error.code, 'not_found');
+	await unchanged(before, 'bodies over the cap');
+	// and the connection of an ordinary request is kept
+	ok(await api('GET', '/healthz'));
+});
+
+test('connections: one client is held to 64 open connections; another client and a trusted proxy are still served', T, async () => {
+	const conns = [];
+	const proxied = [];
+	try {
+		for (let i = 0; i < 80; i++) conns.push(await RawConn.open(GUARDED));
+		await sleep(500);
+		const closed = conns.filter((c) => c.closed);
+		// two threads accepting at the same moment may pass the cap by one
+		assert.ok(closed.length === 16 || closed.length === 15, `${closed.length} of 80 idle connections closed by the server, wanted 16 (cap 64)`);
+		for (const c of closed) assert.equal(c.buf.length, 0, 'a refused connection gets no bytes');
+		// another client address is served at once
+		const t0 = Date.now();
+		const other = await nodeReq('GET', '/healthz', { base: GUARDED, localAddress: '127.0.0.2' });
+		assert.equal(other.status, 200, show(other));
+		assert.ok(Date.now() - t0 < 1000, `127.0.0.2 answered in ${Date.now() - t0} ms`);
+		// the capped client gets no further connection
+		const more = await RawConn.open(GUARDED);
+		more.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+		assert.ok(await more.closedWithin(2000), 'a connection over the cap is closed');
+		assert.equal(more.buf.length, 0, 'and answered nothing');
+		more.end();
+		// a trusted proxy carries many clients: it is not held to the cap
+		for (let i = 0; i < 70; i++) proxied.push(await RawConn.open(GUARDED, { localAddress: '127.0.0.3' }));
+		await sleep(300);
+		assert.equal(proxied.filter((c) => c.closed).length, 0, 'connections from the trusted proxy stay open');
+	} finally {
+		for (const c of [...conns, ...proxied]) c.end();
+	}
+	// once its connections are closed, the client is served again
+	let r;
+	for (let i = 0; i < 30 && !r; i++) {
+		try {
+			r = await nodeReq('GET', '/healthz', { base: GUARDED });
+		} catch {
+			await sleep(100);
+		}
+	}
+	assert.equal(r && r.status, 200, 'served again after closing its connections');
+});
+
+test('X-Forwarded-For counts only from a --trusted-proxy, read from the right', T, async () => {
+	// --form-rate-limit 2 on this server: the third post from one client is 429
+	const post = (xff, localAddress) => nodeReq('POST', '/f/newsletter', {
+		base: GUARDED, localAddress, body: '{}',
+		headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+	});
+	const limited = (r) => {
+		if (r.status === 429) err(r, 429, 'rate_limited');
+		else assert.equal(r.status, 422, show(r));
+		return r.status === 429;
+	};
+	// an untrusted peer: its header is ignored, all three posts are one client's
+	assert.equal(limited(await post('198.51.100.31', '127.0.0.4')), false);
+	assert.equal(limited(await post('198.51.100.32', '127.0.0.4')), false);
+	assert.equal(limited(await post('198.51.100.33', '127.0.0.4')), true, 'a forged header does not make a new client');
+	// the trusted proxy: the address it forwards is the client
+	assert.equal(limited(await post('198.51.100.1', '127.0.0.3')), false);
+	assert.equal(limited(await post('198.51.100.1', '127.0.0.3')), false);
+	assert.equal(limited(await post('198.51.100.1', '127.0.0.3')), true, 'the forwarded client is limited');
+	// what a client writes to the left of it is not believed
+	assert.equal(limited(await post('203.0.113.77, 198.51.100.1', '127.0.0.3')), true, 'a client cannot choose its address');
+	// another forwarded client has its own limit, also behind a second trusted hop
+	assert.equal(limited(await post('198.51.100.2', '127.0.0.3')), false);
+	assert.equal(limited(await post('198.51.100.3, 127.0.0.3', '127.0.0.3')), false);
+	// the proxy itself, without the header, is a client of its own
+	assert.equal(limited(await post(undefined, '127.0.0.3')), false);
+});
+
+test('revocation: a key revoked with DELETE /v1/keys/{name} fails on the very next request, on every worker', T, async () => {
+	const made = spawnSync(SAMTYCKE, ['--db', DB, 'keys', 'create', '--name', 'short-lived', '--scope', 'read'], { encoding: 'utf8' });
+	assert.equal(made.status, 0, made.stderr);
+	const k = made.stdout.trim();
+	// used on many connections at once, so that each worker thread has it in its cache
+	const use = () => Promise.all(Array.from({ length: 16 }, () => nodeReq('GET', '/v1/purposes', { key: k })));
+	for (const r of await use()) ok(r);
+	err(await api('DELETE', '/v1/keys/short-lived', { key: KEY.crm }), 403, 'forbidden');
+	err(await api('DELETE', '/v1/keys/short-lived'), 401, 'unauthorized');
+	for (const r of await use()) ok(r);
+	assert.deepEqual(ok(await api('DELETE', '/v1/keys/short-lived', { key: KEY.admin })), { name: 'short-lived', revoked: true });
+	for (const r of await use()) err(r, 401, 'unauthorized');
+	err(await api('DELETE', '/v1/keys/short-lived', { key: KEY.admin }), 404, 'not_found');
+	err(await api('DELETE', '/v1/keys/no-such-key', { key: KEY.admin }), 404, 'not_found');
+});
+
+test('revocation: a key revoked by another process (the CLI) fails within a second', T, async () => {
+	const made = spawnSync(SAMTYCKE, ['--db', DB, 'keys', 'create', '--name', 'cli-revoked', '--scope', 'read'], { encoding: 'utf8' });
+	assert.equal(made.status, 0, made.stderr);
+	const k = made.stdout.trim();
+	const use = () => Promise.all(Array.from({ length: 16 }, () => nodeReq('GET', '/v1/purposes', { key: k })));
+	for (const r of await use()) ok(r);
+	const revoked = spawnSync(SAMTYCKE, ['--db', DB, 'keys', 'revoke', 'cli-revoked'], { encoding: 'utf8' });
+	assert.equal(revoked.status, 0, revoked.stderr);
+	await sleep(1100);
+	for (const r of await use()) err(r, 401, 'unauthorized');
 });
 
 // ---- shutdown ----

@@ -29,9 +29,11 @@ export class RawConn {
 		});
 	}
 
-	static async open(baseUrl) {
+	// open(URL, {localAddress}): connects from localAddress when given (127.0.0.2 is another
+	// client on loopback).
+	static async open(baseUrl, { localAddress } = {}) {
 		const u = new URL(baseUrl);
-		const sock = net.connect(Number(u.port), u.hostname);
+		const sock = net.connect({ port: Number(u.port), host: u.hostname, localAddress });
 		await once(sock, 'connect');
 		return new RawConn(sock);
 	}
