@@ -648,7 +648,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* Raises the open-file limit to its hard limit and returns how many connections fit in it:
  * a socket each, and room for the listening socket, the databases of every thread (file,
- * WAL, shared memory, journal) and the webhook and mail workers. */
+ * WAL, shared memory, journal), the webhook and mail workers and the lingering sockets. */
 static unsigned connections_that_fit(unsigned threads)
 {
 	struct rlimit rl;
@@ -660,7 +660,7 @@ static unsigned connections_that_fit(unsigned threads)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t reserve = 64 + 8 * (rlim_t)threads;
+	rlim_t reserve = 64 + 8 * (rlim_t)threads + LINGER_MAX;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > reserve + 1000000)
 		return 1000000;
 	return rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 0;

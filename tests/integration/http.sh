@@ -98,6 +98,24 @@ for bad in "--trusted-proxy 10.0.0.0/33" "--trusted-proxy example.com" \
 	fi
 done
 
+# Under a low open-file limit the connection cap is lowered to what fits, and said so.
+(ulimit -n 400 && exec "$bin" --db "$db" serve --listen 127.0.0.1:0) >"$d/nofile.out" 2>"$d/nofile.err" &
+nofile_pid=$!
+pids="$pids $nofile_pid"
+i=0
+while [ $i -lt 100 ] && ! grep -q '^listening on' "$d/nofile.out" && alive "$nofile_pid"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q '^listening on' "$d/nofile.out" &&
+	grep -q -- '--max-connections 1000 lowered to 64 by the open-file limit' "$d/nofile.err"; then
+	pass "with ulimit -n 400 the server says it lowers --max-connections to 64"
+else
+	fail "with ulimit -n 400 the server says it lowers --max-connections to 64" \
+		"$(head -3 "$d/nofile.out" "$d/nofile.err")"
+fi
+stop nofile "$nofile_pid"
+
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db"
 export BASE_URL="$main_url" BASE_URL_LIMITED="$lim_url" SK_LIMITED_TIMEOUT=2 SK_LIMITED_RATE=5
 export BASE_URL_GUARDED="$guard_url"
