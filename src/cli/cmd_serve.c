@@ -49,7 +49,8 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
 				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
 				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
-				       .max_connections = 1000, .max_client_connections = 64};
+				       .max_connections = SK_MAX_CONNECTIONS,
+				       .max_client_connections = SK_MAX_CLIENT_CONNECTIONS};
 	const char *proxies[SK_MAX_TRUSTED_PROXIES];
 	double v;
 	int c, done = 0, rc;

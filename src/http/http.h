@@ -9,6 +9,8 @@ struct sk_vault;
 struct sk_mail_config;
 
 #define SK_MAX_TRUSTED_PROXIES 32
+#define SK_MAX_CONNECTIONS 1000
+#define SK_MAX_CLIENT_CONNECTIONS 64
 
 struct sk_server_config {
 	const char *db;            /* each worker thread opens its own connection */
@@ -18,9 +20,9 @@ struct sk_server_config {
 	unsigned timeout;          /* seconds a client may stay silent */
 	double rate_limit;         /* requests per second per key; 0: off */
 	size_t max_body;           /* bytes */
-	unsigned max_connections;  /* open connections in all; libmicrohttpd splits them
-				    * among the threads */
-	unsigned max_client_connections; /* open connections per client address */
+	unsigned max_connections;  /* open connections in all, split among the threads by
+				    * libmicrohttpd; 0: SK_MAX_CONNECTIONS */
+	unsigned max_client_connections; /* per client address; 0: SK_MAX_CLIENT_CONNECTIONS */
 	const char *const *trusted_proxies; /* --trusted-proxy prefixes ("10.0.0.0/8") */
 	size_t ntrusted_proxies;   /* at most SK_MAX_TRUSTED_PROXIES */
 	/* forms (docs/forms.md) */

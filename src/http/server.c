@@ -41,6 +41,7 @@ static const struct sk_server_config *config;
 /* --trusted-proxy, parsed once at start */
 static struct sk_cidr trusted[SK_MAX_TRUSTED_PROXIES];
 static size_t ntrusted;
+static unsigned per_client_cap; /* --max-client-connections */
 static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct worker *workers;
 static _Thread_local struct worker *self;
@@ -533,7 +534,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 	struct conn_count *e = *conn_find(&ip);
 	unsigned n = e ? e->n : 0;
 	pthread_mutex_unlock(&conns_lock);
-	return n < config->max_client_connections ? MHD_YES : MHD_NO;
+	return n < per_client_cap ? MHD_YES : MHD_NO;
 }
 
 /* ---- closing a connection whose body was refused unread ---- */
@@ -775,7 +776,9 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 				       "IPv6 address with an optional /PREFIX-LENGTH",
 				       cfg->trusted_proxies[ntrusted]);
 	unsigned threads = cfg->threads ? cfg->threads : 2;
-	unsigned max_conns = cfg->max_connections;
+	unsigned max_conns = cfg->max_connections ? cfg->max_connections : SK_MAX_CONNECTIONS;
+	per_client_cap = cfg->max_client_connections ? cfg->max_client_connections
+						      : SK_MAX_CLIENT_CONNECTIONS;
 	unsigned fit = connections_that_fit(threads);
 	if (max_conns > fit) {
 		if (fit < threads)

@@ -1,15 +1,10 @@
 /* test_http_limits.c: the abuse limits of the HTTP server that can be tested without a
  * socket: the rate-limit table (whole-key buckets, bounded, eviction that keeps busy
- * clients) and the client address (--trusted-proxy prefixes, X-Forwarded-For). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+ * clients), the client address (--trusted-proxy prefixes, X-Forwarded-For), and a revoked
+ * key failing at once in every worker's core of the process. */
+#include "testlib.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "http/http_int.h"
 
@@ -226,6 +221,37 @@ static void forwarded_for_counts_only_from_a_trusted_proxy(void **state)
 	expect_client("127.0.0.1", "::ffff:198.51.100.8", lb, 3, "198.51.100.8");
 }
 
+/* ---- revocation ---- */
+
+/* Two cores on one database, as two worker threads of one server: a key that one of them has
+ * just checked (and cached) fails there at once when the other revokes it. Before, the cache
+ * of the first held it for up to a second. */
+static void a_revocation_reaches_every_core_at_once(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_store *store2;
+	struct sk_core *core2;
+	struct sk_key_rec k;
+	char key[SK_KEY_STRLEN];
+	assert_int_equal(sk_store_open_sqlite(t->db, 0, &store2, &t->err), 0);
+	assert_int_equal(sk_core_open(store2, t->vault, 0, &core2, &t->err), 0);
+	assert_int_equal(sk_key_create(t->core, "worker-test", "read", key, &t->err), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sk_key_authenticate(core2, key, &k, &t->err), 0);
+	assert_int_equal(sk_key_revoke(t->core, "worker-test", &t->err), 0);
+	assert_int_equal(sk_key_authenticate(core2, key, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	/* a failed revocation (no such key) changes nothing for the keys that are cached */
+	assert_int_equal(sk_key_create(t->core, "still-valid", "read", key, &t->err), 0);
+	assert_int_equal(sk_key_authenticate(core2, key, &k, &t->err), 0);
+	assert_int_equal(sk_key_revoke(t->core, "no-such-key", &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_key_authenticate(core2, key, &k, &t->err), 0);
+	sk_core_free(core2);
+	sk_store_close(store2);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +263,7 @@ int main(void)
 		cmocka_unit_test(long_keys_are_compared_whole),
 		cmocka_unit_test(prefixes_parse_and_match),
 		cmocka_unit_test(forwarded_for_counts_only_from_a_trusted_proxy),
+		cmocka_unit_test(a_revocation_reaches_every_core_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
