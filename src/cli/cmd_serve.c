@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "mail/mail.h"
+#include "sync/sync.h"
 
 static int number(const char *s, double lo, double hi, double *out)
 {
@@ -37,6 +38,7 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		{"allow-private-webhooks", no_argument, NULL, 'W'},
 		{"webhook-backoff", required_argument, NULL, 'B'},
 		{"webhook-retry-for", required_argument, NULL, 'R'},
+		{"webhook-proxy", required_argument, NULL, 'X'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -88,6 +90,13 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 			if (number(optarg, 1, 365 * 86400.0, &v))
 				return sk_cli_usage(cmd);
 			cfg.webhook_retry_for = (long)v;
+			break;
+		case 'X':
+			if (sk_delivery_proxy_check(optarg, &cli->err)) {
+				fprintf(stderr, "samtycke: %s\n", cli->err.msg);
+				return SK_EXIT_USAGE;
+			}
+			cfg.webhook_proxy = optarg;
 			break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;

@@ -65,7 +65,8 @@ static const struct sk_cmd commands[] = {
 	 "[--rate-limit PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] "
 	 "[--smtp-url smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] "
 	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
-	 "[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for SECONDS]",
+	 "[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for SECONDS] "
+	 "[--webhook-proxy URL]",
 	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
 	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
 	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
@@ -79,7 +80,9 @@ static const struct sk_cmd commands[] = {
 	 "(docs/webhooks.md) are delivered by a thread of their own; a failed delivery is retried "
 	 "after --webhook-backoff (default 5) seconds, doubling up to an hour, for "
 	 "--webhook-retry-for (default 259200, 3 days) seconds; --allow-private-webhooks lets "
-	 "endpoints on loopback and private networks be added and reached."},
+	 "endpoints on loopback and private networks be added and reached (link-local and cloud "
+	 "metadata addresses never); deliveries ignore http_proxy, https_proxy and all_proxy and "
+	 "go through --webhook-proxy (http://, https://, socks5://, socks5h://) only."},
 	{"pending expire", sk_cmd_pending_expire, "[--days N]",
 	 "Expire consents left unconfirmed (double opt-in) for more than N days (default 7) and "
 	 "delete the personal data of contacts that have nothing else."},
