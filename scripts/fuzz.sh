@@ -17,7 +17,7 @@ build() {
 }
 build fuzz_policy src/core/policy.c $util $(pkg-config --cflags --libs yaml-0.1)
 build fuzz_token src/vault/vault.c src/vault/email.c $util \
-	$(pkg-config --cflags --libs libsodium libidn2)
+	$(pkg-config --cflags --libs libsodium libidn2) -lunistring
 build fuzz_import_map src/io/mapping.c src/core/policy.c $util \
 	$(pkg-config --cflags --libs jansson yaml-0.1 libsodium)
 

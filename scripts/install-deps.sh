@@ -6,7 +6,7 @@ set -eu
 
 pkgs="gcc make pkg-config meson ninja-build sqlite3
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev"
+libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistring-dev"
 
 case "${1:-}" in
 --test) pkgs="$pkgs python3-aiosmtpd" ;;

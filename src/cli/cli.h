@@ -74,6 +74,7 @@ SK_CMD_DECL(sk_cmd_check);
 SK_CMD_DECL(sk_cmd_ledger_replay);
 SK_CMD_DECL(sk_cmd_audit_verify);
 SK_CMD_DECL(sk_cmd_suppress);
+SK_CMD_DECL(sk_cmd_unsuppress);
 SK_CMD_DECL(sk_cmd_serve);
 SK_CMD_DECL(sk_cmd_keys_create);
 SK_CMD_DECL(sk_cmd_keys_list);

@@ -115,8 +115,13 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return sk_cli_usage(cmd);
 	if (mail.url) {
+		struct sk_mail_sender sender;
 		if (!mail.from) {
 			fprintf(stderr, "samtycke: --smtp-url needs --mail-from\n");
+			return SK_EXIT_USAGE;
+		}
+		if (sk_mail_from_parse(mail.from, &sender, &cli->err)) {
+			fprintf(stderr, "samtycke: --mail-from: %s\n", cli->err.msg);
 			return SK_EXIT_USAGE;
 		}
 		mail.password = getenv("SAMTYCKE_SMTP_PASSWORD");

@@ -1,5 +1,6 @@
-/* cmd_suppress.c: samtycke suppress EMAIL (the list that outranks every consent) and
- * pending expire (unconfirmed consents and the data only they held). */
+/* cmd_suppress.c: samtycke suppress and unsuppress EMAIL (the list that outranks every
+ * consent) and
+ * pending expire (lapsed form requests, unconfirmed consents and the data only they held). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,27 @@ int sk_cmd_suppress(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
+/* samtycke unsuppress EMAIL: the way back, on the person's own request. */
+int sk_cmd_unsuppress(struct sk_cli *cli, int argc, char **argv)
+{
+	int rc = sk_cli_plain(cli, sk_cli_find("unsuppress"), argc, argv, 1);
+	if (rc >= 0)
+		return rc;
+	if ((rc = sk_cli_open(cli)) || (rc = sk_unsuppress(cli->core, argv[optind], &cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (cli->json)
+		sk_cli_print_json(json_pack("{s:b}", "suppressed", 0));
+	else
+		printf("no longer suppressed\n");
+	return SK_EXIT_OK;
+}
+
 /* samtycke pending expire: what the server does hourly, by hand. */
 int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"days", required_argument, NULL, 'd'}, {0}};
 	const struct sk_cmd *cmd = sk_cli_find("pending expire");
-	long days = 7, expired, deleted;
+	long days = 7, expired, deleted, lapsed;
 	int c, done = 0, rc;
 	char *end;
 
@@ -57,14 +73,17 @@ int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return sk_cli_usage(cmd);
 	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_form_requests_expire(cli->core, sk_time_now(), &lapsed, &cli->err)) ||
 	    (rc = sk_pending_expire(cli->core, sk_time_now(), (int)days, &expired, &deleted,
 				    &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:I,s:I}", "expired", (json_int_t)expired,
-					    "contacts_deleted", (json_int_t)deleted));
+		sk_cli_print_json(json_pack("{s:I,s:I,s:I}", "requests_deleted", (json_int_t)lapsed,
+					    "expired", (json_int_t)expired, "contacts_deleted",
+					    (json_int_t)deleted));
 	else
-		printf("expired %ld unconfirmed consent%s; deleted %ld contact%s\n", expired,
+		printf("deleted %ld lapsed form request%s; expired %ld unconfirmed consent%s; "
+		       "deleted %ld contact%s\n", lapsed, lapsed == 1 ? "" : "s", expired,
 		       expired == 1 ? "" : "s", deleted, deleted == 1 ? "" : "s");
 	return SK_EXIT_OK;
 }

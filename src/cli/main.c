@@ -46,6 +46,10 @@ static const struct sk_cmd commands[] = {
 	 "when denied. Any storage error answers denied with reason 'error'."},
 	{"suppress", sk_cmd_suppress, "EMAIL [--reason erased|bounced|complained|opted_out]",
 	 "Put an address on the suppression list; it outranks every consent."},
+	{"unsuppress", sk_cmd_unsuppress, "EMAIL",
+	 "Take an address off the suppression list, when the person asks to come back (forms "
+	 "never mail a suppressed address). Connected systems are told by an 'unsuppressed' "
+	 "change. Exit 1 when the address was not suppressed."},
 	{"export", sk_cmd_export, "EMAIL [--lang sv|en]",
 	 "Everything held about the person, as one JSON document: fields, every consent with its "
 	 "evidence and the notice texts shown, the purposes and their legal basis and retention, "
@@ -205,6 +209,8 @@ int sk_cli_open(struct sk_cli *cli)
 		rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
 	if (!rc)
 		rc = sk_core_open(cli->store, cli->vault, 0, &cli->core, &cli->err);
+	if (!rc && cli->core->canon_note[0]) /* once, on the run that upgraded the database */
+		fprintf(stderr, "samtycke: %s\n", cli->core->canon_note);
 	return rc;
 }
 

@@ -73,8 +73,8 @@ enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now)
 
 /* Validates the request against the policy; fills what the event needs from it. */
 static int req_check(struct sk_core *c, const struct sk_consent_req *req,
-		     const struct sk_purpose **outp, struct sk_notice_rec *notice,
-		     struct sk_errctx *err)
+		     const struct sk_purpose **outp, struct sk_purpose *ghost,
+		     struct sk_notice_rec *notice, struct sk_errctx *err)
 {
 	const char *lang = req->lang ? req->lang : "en";
 	int rc;
@@ -82,6 +82,12 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
 	const struct sk_purpose *p = sk_policy_purpose(c->policy, req->purpose ? req->purpose : "");
+	/* A purpose dropped from the policy (policy apply --force) can still see its pending
+	 * consents lapse: the notice they named is still stored. */
+	if (!p && req->purpose && req->action == SK_ACT_EXPIRE && req->notice_version > 0) {
+		ghost->id = (char *)req->purpose;
+		p = ghost;
+	}
 	if (!p)
 		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
 			       req->purpose ? req->purpose : "");
@@ -116,14 +122,10 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			   struct sk_contact_rec *rec, struct sk_errctx *err)
 {
-	char canon[SK_EMAIL_MAX + 1];
-	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	struct sk__addr a;
+	uint8_t dk[SK_VAULT_KEY_LEN];
 	struct sk_gate_rec g;
-	/* The one way back for a suppressed address: its own sign-up, pending until the
-	 * person confirms it (docs/rights.md); the gate keeps saying suppressed till then. */
-	int own_signup = req->action == SK_ACT_GIVE && req->double_opt_in;
-	int rc, brings_back = !own_signup &&
-			      (req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM);
+	int rc, brings_back = req->action == SK_ACT_GIVE || req->action == SK_ACT_CONFIRM;
 
 	if (req->contact_id) {
 		rc = sk_store_contact_by_id(c->store, req->contact_id, rec);
@@ -131,15 +133,14 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			return sk_errf(err, rc, "no such contact");
 		return rc ? sk__store_err(err, rc, "reading a contact") : 0;
 	}
-	if ((rc = sk_email_canonical(req->email, canon, err)))
+	if ((rc = sk__addr_parse(c, req->email, &a, err)))
 		return rc;
-	sk_vault_email_key(c->vault, canon, key);
-	rc = sk_store_gate_lookup(c->store, key, req->purpose, &g);
+	rc = sk__addr_lookup(c, &a, req->purpose, &g);
 	if (rc) {
 		sk__store_err(err, rc, "looking up a contact");
 		goto out;
 	}
-	if (g.suppressed && (brings_back || (!g.found && !own_signup))) {
+	if (g.suppressed && (brings_back || !g.found)) {
 		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list (%s)",
 			     g.suppress_reason);
 		goto out;
@@ -154,7 +155,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "no contact has this address");
 		goto out;
 	}
-	rc = sk__contact_create(c, canon, key, rec, dk, err);
+	rc = sk__contact_create(c, a.written, a.key, rec, dk, err);
 	if (!rc) {
 		struct sk_change_rec ch = {.type = "contact", .at = rec->created_at};
 		sk_strlcpy(ch.contact_id, rec->id, sizeof(ch.contact_id));
@@ -162,7 +163,7 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 			sk__store_err(err, rc, "recording a change");
 	}
 out:
-	sk_vault_wipe(canon, sizeof(canon));
+	sk__addr_wipe(&a);
 	sk_vault_wipe(dk, sizeof(dk));
 	return rc;
 }
@@ -185,6 +186,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_event_rec *out, struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
+	struct sk_purpose ghost = {0};
 	struct sk_notice_rec notice;
 	struct sk_contact_rec contact;
 	struct sk_state_rec st = {.status = "unknown"};
@@ -193,7 +195,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	int64_t now = sk_time_now();
 	int rc;
 
-	if ((rc = req_check(c, req, &p, &notice, err)))
+	if ((rc = req_check(c, req, &p, &ghost, &notice, err)))
 		return rc;
 	if ((rc = sk__core_begin(c, err)))
 		return rc;

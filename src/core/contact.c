@@ -1,6 +1,7 @@
 /* contact.c: contacts, the data subjects. Only fields that some purpose needs may be stored
- * (minimisation); every value, the address included, is sealed with the contact's own data
- * key, so the database holds no personal data in clear. */
+ * (minimisation); every value, the address included (as first written; the key comes from
+ * its canonical form), is sealed with the contact's own data key, so the database holds no
+ * personal data in clear. */
 #include "core/core_int.h"
 
 #include <stdio.h>
@@ -51,7 +52,7 @@ int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[
 	return rc ? sk__store_err(err, rc, "storing a field") : 0;
 }
 
-int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t key[SK_HASH_LEN],
+int sk__contact_create(struct sk_core *c, const char *written, const uint8_t key[SK_HASH_LEN],
 		       struct sk_contact_rec *out, uint8_t dk[SK_VAULT_KEY_LEN],
 		       struct sk_errctx *err)
 {
@@ -72,17 +73,17 @@ int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t k
 	rc = sk_store_datakey_put(c->store, rec.id, wrapped, sizeof(wrapped));
 	if (rc)
 		return sk__store_err(err, rc, "storing a data key");
-	rc = sk__field_store(c, rec.id, dk, FIELD_EMAIL, canonical, err);
+	rc = sk__field_store(c, rec.id, dk, FIELD_EMAIL, written, err);
 	if (!rc)
 		*out = rec;
 	return rc;
 }
 
 /* Refuses an address on the suppression list (it outranks everything). */
-static int not_suppressed(struct sk_core *c, const uint8_t key[SK_HASH_LEN], struct sk_errctx *err)
+static int not_suppressed(struct sk_core *c, const struct sk__addr *a, struct sk_errctx *err)
 {
 	struct sk_gate_rec g;
-	int rc = sk_store_gate_lookup(c->store, key, "", &g);
+	int rc = sk__addr_lookup(c, a, "", &g);
 	if (rc)
 		return sk__store_err(err, rc, "reading the suppression list");
 	if (g.suppressed)
@@ -94,20 +95,19 @@ static int not_suppressed(struct sk_core *c, const uint8_t key[SK_HASH_LEN], str
 int sk_contact_add(struct sk_core *c, const char *email, const struct sk_field_value *fields,
 		   size_t nfields, char outid[SK_ID_LEN + 1], struct sk_errctx *err)
 {
-	char canon[SK_EMAIL_MAX + 1];
-	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	struct sk__addr a;
+	uint8_t dk[SK_VAULT_KEY_LEN];
 	struct sk_contact_rec rec;
 	int rc;
 
 	if ((rc = sk_core_need_policy(c, err)) || (rc = fields_check(c, fields, nfields, err)) ||
-	    (rc = sk_email_canonical(email, canon, err)))
+	    (rc = sk__addr_parse(c, email, &a, err)))
 		return rc;
-	sk_vault_email_key(c->vault, canon, key);
 	if ((rc = sk__core_begin(c, err)))
 		goto out;
-	rc = not_suppressed(c, key, err);
+	rc = not_suppressed(c, &a, err);
 	if (!rc)
-		rc = sk__contact_create(c, canon, key, &rec, dk, err);
+		rc = sk__contact_create(c, a.written, a.key, &rec, dk, err);
 	for (size_t i = 0; !rc && i < nfields; i++)
 		rc = sk__field_store(c, rec.id, dk, fields[i].name, fields[i].value, err);
 	if (!rc) {
@@ -121,7 +121,7 @@ int sk_contact_add(struct sk_core *c, const char *email, const struct sk_field_v
 	if (!rc)
 		memcpy(outid, rec.id, sizeof(rec.id));
 out:
-	sk_vault_wipe(canon, sizeof(canon));
+	sk__addr_wipe(&a);
 	sk_vault_wipe(dk, sizeof(dk));
 	return rc;
 }

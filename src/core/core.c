@@ -8,6 +8,7 @@
 #include "util/mem.h"
 
 #define META_KEY_CHECK "key_check"
+#define META_CANON_VERSION "canon_version" /* see core/canon.c */
 
 int sk__store_err(struct sk_errctx *err, int rc, const char *what)
 {
@@ -28,7 +29,11 @@ int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struc
 	c->vault = vault;
 	sk_vault_check_value(vault, want);
 	if (init) {
+		char ver[16];
+		snprintf(ver, sizeof(ver), "%d", SK_EMAIL_CANON_VERSION);
 		rc = sk_store_meta_set(store, META_KEY_CHECK, want);
+		if (!rc)
+			rc = sk_store_meta_set(store, META_CANON_VERSION, ver);
 		if (rc) {
 			sk__store_err(err, rc, "storing the key check value");
 			goto out;
@@ -48,6 +53,8 @@ int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struc
 			rc = sk_errf(err, SK_ERR_KEY, "the key file does not belong to this database");
 			goto out;
 		}
+		if ((rc = sk__canon_upgrade(c, err)))
+			goto out;
 	}
 	rc = sk__policy_load(c, err);
 out:
@@ -205,12 +212,14 @@ int sk__copy_event(void *arg, const struct sk_event_rec *ev)
 
 int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errctx *err)
 {
-	uint8_t key[SK_HASH_LEN];
+	struct sk__addr a;
 	struct sk_gate_rec g;
-	int rc = sk__email_key(c, email, key, err);
+	int rc = sk__addr_parse(c, email, &a, err);
 	if (rc)
 		return rc;
-	if ((rc = sk_store_gate_lookup(c->store, key, "", &g)))
+	rc = sk__addr_lookup(c, &a, "", &g);
+	sk__addr_wipe(&a);
+	if (rc)
 		return sk__store_err(err, rc, "reading the suppression list");
 	*out = g.suppressed;
 	return 0;
@@ -218,17 +227,53 @@ int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errc
 
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err)
 {
-	uint8_t key[SK_HASH_LEN];
-	int rc = sk__email_key(c, email, key, err);
+	struct sk__addr a;
+	int rc = sk__addr_parse(c, email, &a, err);
 	if (rc)
 		return rc;
 	rc = sk__core_begin(c, err);
-	if (rc)
+	if (!rc)
+		rc = sk__core_end(c, sk__addr_suppress(c, &a, reason, err), err);
+	sk__addr_wipe(&a);
+	return rc;
+}
+
+int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err)
+{
+	struct sk__addr a;
+	struct sk_gate_rec g;
+	int lifted = 0, rc = sk__addr_parse(c, email, &a, err);
+	if (rc || (rc = sk__core_begin(c, err))) {
+		sk__addr_wipe(&a);
 		return rc;
-	rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
+	}
+	rc = sk__addr_lookup(c, &a, "", &g);
 	if (rc)
-		sk__store_err(err, rc, "adding to the suppression list");
+		sk__store_err(err, rc, "reading the suppression list");
+	else if ((rc = sk__addr_unsuppress(c, &a, &lifted, err)) == 0 && !lifted)
+		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the address is not on the suppression list");
+	if (!rc) {
+		struct sk_change_rec ch = {.type = "unsuppressed", .at = sk_time_now()};
+		if (g.found)
+			sk_strlcpy(ch.contact_id, g.contact_id, sizeof(ch.contact_id));
+		if ((rc = sk_store_change_append(c->store, &ch)))
+			sk__store_err(err, rc, "recording a change");
+	}
+	sk__addr_wipe(&a);
 	return sk__core_end(c, rc, err);
+}
+
+int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
+		     struct sk_errctx *err)
+{
+	int rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
+	if (rc)
+		return sk__store_err(err, rc, "adding to the suppression list");
+	/* Unconfirmed form submissions and their unsent mail go with it: a suppressed address
+	 * is never mailed. */
+	if ((rc = sk_store_request_delete_key(c->store, key)))
+		return sk__store_err(err, rc, "deleting unconfirmed requests");
+	return 0;
 }
 
 int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,

@@ -24,11 +24,15 @@ struct sk_core {
 	/* API keys checked in the last second (a revocation holds within a second) */
 	struct sk_key_rec key_cache[4];
 	int64_t key_cache_at[4];
+	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
+	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
+	char canon_note[512];
 };
 
 /* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
- * value in a new database; otherwise the stored one must match (SK_ERR_KEY). Loads the
- * newest applied policy, if any. */
+ * value in a new database; otherwise the stored one must match (SK_ERR_KEY), and contacts
+ * keyed under an older canonical form version are re-keyed first (canon_note says so). Loads
+ * the newest applied policy, if any. */
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
 		 struct sk_errctx *err);
 void sk_core_free(struct sk_core *c);
@@ -186,6 +190,85 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, long *ndeleted,
 		      struct sk_errctx *err);
 
+/* ---- web form submissions (core/form.c; docs/forms.md) ---- */
+
+#define SK_FORM_MAX_ITEMS 128     /* fields or consents in one submission */
+#define SK_FORM_MAILS_PER_DAY 3   /* confirmation mails to one address in 24 hours */
+#define SK_FORM_PAGE_MAX 512      /* bytes of the page URL kept as evidence */
+#define SK_FORM_UA_MAX 256        /* bytes of the user agent kept as evidence */
+#define SK_OUTBOX_KEEP_DAYS 2     /* sent or failed mail rows are kept this long (the limit) */
+
+/* One submission, checked against its form by the caller (declared fields, required ones,
+ * consents on offer, a valid address). */
+struct sk_form_input {
+	const struct sk_form *form;
+	const char *email;            /* as typed */
+	const struct sk_field_value *fields; /* the form's fields, email among them */
+	size_t nfields;
+	const char *const *consents;  /* purposes ticked */
+	size_t nconsents;
+	const char *lang;             /* "sv" or "en" */
+	const char *page_url;         /* the page field or Referer; NULL when none */
+	const char *ip;
+	const char *user_agent;       /* NULL when none */
+	int gpc;                      /* the browser sent Sec-GPC: 1 */
+	int scripted;                 /* posted as JSON by a site's script */
+	int can_mail;                 /* a mail server is configured */
+	int link_days;                /* how long a confirmation link holds */
+	const char *link_base;        /* the public URL its confirmation link starts with */
+};
+
+/* What a submission of this form gives, the same for every address (an answer must not tell
+ * whether an address is known): given at once for a new address, pending confirmation,
+ * ignored under GPC. Names point into the policy. */
+struct sk_form_outcome {
+	const char *given[SK_FORM_MAX_ITEMS], *pending[SK_FORM_MAX_ITEMS],
+		*ignored[SK_FORM_MAX_ITEMS];
+	size_t ngiven, npending, nignored;
+};
+
+void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
+		     struct sk_form_outcome *out);
+/* Records a submission in one transaction. For an address the hub does not know and that is
+ * not suppressed, consents that need no confirmation are given at once with the fields
+ * they need. Everything else (double opt-in consents; any change for a known person) is held
+ * as a sealed request with its confirmation mail queued in the outbox, at most
+ * SK_FORM_MAILS_PER_DAY a day per address, and only when can_mail. A suppressed address
+ * gets nothing stored and nothing sent. *out is the answer, whatever happened. */
+int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
+		   struct sk_form_outcome *out, struct sk_errctx *err);
+/* The person followed the link in their mail: the request's fields are stored and its
+ * consents given and confirmed (the give dated when it was submitted), in one transaction,
+ * and the request deleted. A request that is gone, lapsed or whose address is now
+ * suppressed confirms nothing (*nconfirmed 0, return 0). */
+int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
+		    int *nconfirmed, struct sk_errctx *err);
+/* Deletes the requests whose link has expired (and their unsent mail), and outbox rows
+ * older than SK_OUTBOX_KEEP_DAYS. */
+int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
+			    struct sk_errctx *err);
+
+/* ---- the mail outbox (core/outbox.c; docs/internals/mail.md) ---- */
+
+/* A mail ready to send, built from what the outbox names. */
+struct sk_outgoing {
+	struct sk_outbox_rec rec;
+	char to[512];                  /* the local part as written, the domain in A-labels */
+	char *subject;                 /* owned */
+	char *text;                    /* owned */
+};
+void sk_outgoing_reset(struct sk_outgoing *m);
+/* The next mail due at now, claimed and built (the double opt-in mail with its signed link
+ * under the URL the form was posted to, else public_url); SK_ERR_NOT_FOUND when none is due. A mail whose request is gone (confirmed,
+ * lapsed, erased) is dropped on the way. */
+int sk_outbox_take(struct sk_core *c, const char *public_url, int64_t now,
+		   struct sk_outgoing *out, struct sk_errctx *err);
+/* After an attempt: rc 0 marks it sent; SK_ERR_INVALID gives it up at once; anything else
+ * is tried again with back-off, and given up SK_OUTBOX_RETRY_FOR after it was queued. why
+ * (never an address) is kept as its last error. */
+#define SK_OUTBOX_RETRY_FOR (24 * 3600)
+int sk_outbox_done(struct sk_core *c, const struct sk_outgoing *m, int rc, const char *why,
+		   int64_t now, struct sk_errctx *err);
 /* ---- data-subject rights and disposal (core/rights.c; docs/rights.md) ---- */
 
 /* Everything held about contact id, as one JSON document (texts in lang). */
@@ -218,12 +301,16 @@ struct sk_gate_result {
 };
 
 /* May we process this address for this purpose at time now? Fails closed: any error
- * answers denied with reason "error". Never touches more than one store call. */
+ * answers denied with reason "error". An allowed answer takes one store call; a denial
+ * with nothing recorded asks a second time, for an unconfirmed form request. */
 void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
 		   struct sk_gate_result *out);
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
+/* Lifts a suppression (the person asked to come back) and appends an "unsuppressed" change;
+ * SK_ERR_NOT_FOUND when the address is not suppressed. */
+int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err);
 /* *out = 1 when the address is on the suppression list. */
 int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errctx *err);
 

@@ -15,13 +15,46 @@ int sk__store_err(struct sk_errctx *err, int rc, const char *what);
 /* Canonical address and its email_key. */
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
 		  struct sk_errctx *err);
+
+/* An address as the core handles it: as written (trimmed), canonical, its email_key, and the
+ * keys that the legacy rules (canonical form version 1) gave it and its usual other
+ * spellings where they differ (sk_email_legacy_forms), since suppression entries made before
+ * version 2 are only keyed hashes and cannot be re-keyed. */
+#define SK__LEGACY_MAX SK_EMAIL_LEGACY_MAX
+struct sk__addr {
+	char written[SK_EMAIL_MAX + 1];
+	char canon[SK_EMAIL_MAX + 1];
+	uint8_t key[SK_HASH_LEN];
+	size_t nlegacy;
+	uint8_t legacy_key[SK__LEGACY_MAX][SK_HASH_LEN];
+};
+/* Canonicalises email (SK_ERR_INVALID_EMAIL with the reason) and computes both keys. */
+int sk__addr_parse(struct sk_core *c, const char *email, struct sk__addr *a,
+		   struct sk_errctx *err);
+void sk__addr_wipe(struct sk__addr *a);
+/* The one lookup of an address: contact and state of purpose ("" for none) under the key,
+ * and the suppression list under the key and the legacy key. Returns the store's code. Every
+ * suppression check (gate, contact add, consent, import, forget) goes through here. */
+int sk__addr_lookup(struct sk_core *c, const struct sk__addr *a, const char *purpose,
+		    struct sk_gate_rec *out);
+/* Puts the address's email_key on the suppression list; inside the caller's transaction. */
+int sk__addr_suppress(struct sk_core *c, const struct sk__addr *a, const char *reason,
+		      struct sk_errctx *err);
+/* Lifts the address's suppression entries (its email_key and its legacy keys); inside the
+ * caller's transaction. *lifted says whether there was any. */
+int sk__addr_unsuppress(struct sk_core *c, const struct sk__addr *a, int *lifted,
+			struct sk_errctx *err);
+/* Re-keys contacts and their states made under an older canonical form version; run by
+ * sk_core_open (core/canon.c). */
+int sk__canon_upgrade(struct sk_core *c, struct sk_errctx *err);
 /* The contact's unwrapped data key; SK_ERR_NOT_FOUND when it was destroyed. */
 int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],
 		struct sk_errctx *err);
 /* Associated data for a sealed value: "<contact id>/<name>". out holds 128 bytes. */
 void sk__seal_ad(const char *contact_id, const char *name, char out[128]);
-/* Creates a contact row with a fresh data key; the caller holds a write transaction. */
-int sk__contact_create(struct sk_core *c, const char *canonical, const uint8_t key[SK_HASH_LEN],
+/* Creates a contact row with a fresh data key, its "email" field the address as written;
+ * the caller holds a write transaction. */
+int sk__contact_create(struct sk_core *c, const char *written, const uint8_t key[SK_HASH_LEN],
 		       struct sk_contact_rec *out, uint8_t dk[SK_VAULT_KEY_LEN],
 		       struct sk_errctx *err);
 /* Seals and stores one field of a contact. */
@@ -43,6 +76,13 @@ int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errc
  * appends an "erased" change; inside the caller's transaction. */
 int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,
 		      struct sk_errctx *err);
+/* Puts an address's key on the suppression list and deletes its unconfirmed form requests
+ * and unsent mail; inside the caller's transaction. */
+int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
+		     struct sk_errctx *err);
+/* Reads request id (lapsed at now counts as gone: NOT_FOUND) and opens its sealed JSON. */
+int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_request_rec *rec,
+		     struct json_t **out, struct sk_errctx *err);
 /* Loads the newest policy from the store into c (no-op when none is applied). */
 int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
 

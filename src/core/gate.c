@@ -1,6 +1,8 @@
 /* gate.c: the only way to ask "may we?". One store call reads suppression, contact and
- * state; the answer is allowed or denied with a reason code and the consent relied on. It
- * fails closed: whatever goes wrong, the answer is denied with reason "error". */
+ * state (more read the suppression list under the legacy keys of an address with non-ASCII
+ * letters: core/canon.c; one more, only when nothing is recorded, asks for an unconfirmed
+ * form request); the answer is allowed or denied with a reason code and the consent relied
+ * on. It fails closed: whatever goes wrong, the answer is denied with reason "error". */
 #include "core/core_int.h"
 
 #include <string.h>
@@ -22,8 +24,10 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 		   struct sk_gate_result *out)
 {
 	const struct sk_purpose *p;
-	uint8_t key[SK_HASH_LEN];
+	struct sk__addr a;
 	struct sk_gate_rec g;
+	uint8_t key[SK_HASH_LEN];
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->reason = "error";
@@ -32,11 +36,14 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 		out->reason = "unknown_purpose";
 		return;
 	}
-	if (sk__email_key(c, email, key, NULL)) {
+	if (sk__addr_parse(c, email, &a, NULL)) {
 		out->reason = "invalid_email";
 		return;
 	}
-	if (sk_store_gate_lookup(c->store, key, p->id, &g))
+	rc = sk__addr_lookup(c, &a, p->id, &g);
+	memcpy(key, a.key, sizeof(key));
+	sk__addr_wipe(&a);
+	if (rc)
 		return;
 	if (g.suppressed) {
 		out->reason = strcmp(g.suppress_reason, "erased") == 0 ? "erased" : "suppressed";
@@ -52,6 +59,15 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 
 	switch (p->basis) {
 	case SK_BASIS_CONSENT:
+		/* Nothing recorded yet, but a form submission waits for the person's confirmation:
+		 * asked only on this denied path, so that an allowed check stays one lookup. */
+		if (s == SK_ST_UNKNOWN) {
+			int held = 0;
+			if (sk_store_request_pending(c->store, key, p->id, now, &held))
+				return;
+			if (held)
+				s = SK_ST_PENDING;
+		}
 		out->reason = consent_reason(s);
 		out->allowed = s == SK_ST_GIVEN;
 		break;

@@ -232,6 +232,7 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		  struct sk_errctx *err)
 {
 	struct sk_core *c = im->core;
+	struct sk__addr a;
 	uint8_t key[SK_HASH_LEN];
 	struct sk_gate_rec g;
 	struct cell cells[MAX_CONSENTS];
@@ -250,12 +251,15 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		return rc;
 
 	/* 1. everything that can reject the row, before any write */
-	if (is_blank(row->email) || sk__email_key(c, row->email, key, NULL)) {
+	if (is_blank(row->email) || sk__addr_parse(c, row->email, &a, NULL)) {
 		*reason = SK_REJ_INVALID_EMAIL;
 		*column = row->email_col;
 		goto reject;
 	}
-	if ((rc = sk_store_gate_lookup(c->store, key, "", &g)))
+	rc = sk__addr_lookup(c, &a, "", &g);
+	memcpy(key, a.key, sizeof(key));
+	sk__addr_wipe(&a);
+	if (rc)
 		return sk__store_err(err, rc, "looking up an address");
 	if (g.suppressed) {
 		*reason = SK_REJ_SUPPRESSED;

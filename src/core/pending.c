@@ -1,6 +1,7 @@
-/* pending.c: double opt-in. A consent given on a form that asks for confirmation stays
- * pending until the link in the mail is followed; left unconfirmed past the limit it is
- * expired, and a contact that has nothing else loses its personal data. */
+/* pending.c: consents recorded pending (double opt-in through the API, and links mailed by
+ * versions before form requests, docs/forms.md): confirmed by their link, or left
+ * unconfirmed past the limit expired, and a contact that has nothing else loses its personal
+ * data. */
 #include "core/core_int.h"
 
 #include <string.h>
@@ -19,23 +20,6 @@ static int collect_pending(void *arg, const struct sk_state_rec *st)
 	    st->seq > x->last)
 		return 0;
 	return sk__states_add(&x->list, st);
-}
-
-/* The person's own confirmed sign-up lifts a suppression, and says so in the change feed. */
-static int lift_suppression(struct sk_core *c, const char *contact_id, struct sk_errctx *err)
-{
-	struct sk_contact_rec ct;
-	struct sk_gate_rec g;
-	int rc = sk_store_contact_by_id(c->store, contact_id, &ct);
-	if (!rc)
-		rc = sk_store_gate_lookup(c->store, ct.email_key, "", &g);
-	if (!rc && g.suppressed) {
-		struct sk_change_rec ch = {.type = "unsuppressed", .at = sk_time_now()};
-		sk_strlcpy(ch.contact_id, contact_id, sizeof(ch.contact_id));
-		if (!(rc = sk_store_suppression_delete(c->store, ct.email_key)))
-			rc = sk_store_change_append(c->store, &ch);
-	}
-	return rc ? sk__store_err(err, rc, "lifting a suppression") : 0;
 }
 
 int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_seq,
@@ -64,8 +48,6 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 		req.lang = grc == 0 ? given.lang : "en";
 		rc = sk_consent_record(c, &req, NULL, err);
 	}
-	if (!rc && x.list.n)
-		rc = lift_suppression(c, contact_id, err);
 	if (rc) {
 		sk_core_batch_rollback(c);
 	} else if (!(rc = sk_core_batch_commit(c, err))) {

@@ -101,8 +101,8 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 	int rc = sk_store_contact_delete(c->store, ct->id);
 	if (rc)
 		return sk__store_err(err, rc, "deleting a contact");
-	if (reason && (rc = sk_store_suppression_put(c->store, ct->email_key, reason, sk_time_now())))
-		return sk__store_err(err, rc, "adding to the suppression list");
+	if (reason && (rc = sk__suppress_key(c, ct->email_key, reason, err)))
+		return rc;
 	struct sk_change_rec ch = {.type = "erased", .at = sk_time_now()};
 	sk_strlcpy(ch.contact_id, ct->id, sizeof(ch.contact_id));
 	if ((rc = sk_store_change_append(c->store, &ch)))

@@ -372,153 +372,6 @@ static int check_submission(struct sk_req *r, const struct sk_form *f, struct su
 	return 0;
 }
 
-struct outcome {
-	const char *given[MAX_PAIRS], *pending[MAX_PAIRS], *ignored[MAX_PAIRS];
-	size_t ngiven, npending, nignored;
-	int64_t first_seq, last_seq;
-	char contact_id[SK_ID_LEN + 1];
-};
-
-/* With Global Privacy Control, tracking and profiling are given only by a tick on the form
- * page itself, not by a site's script posting JSON. */
-static int gpc_withholds(const struct submission *s, int gpc, const struct sk_purpose *p)
-{
-	return gpc && s->json && (p->kind == SK_KIND_TRACKING || p->kind == SK_KIND_PROFILING);
-}
-
-/* What a submission would give, without recording it. */
-static void foresee(struct sk_req *r, const struct sk_form *f, const struct submission *s,
-		    int gpc, struct outcome *o)
-{
-	for (size_t i = 0; i < s->nconsents; i++) {
-		const struct sk_form_consent *fc = sk_form_consent(f, s->consents[i]);
-		const struct sk_purpose *p = sk_policy_purpose(r->core->policy, fc->purpose);
-		if (gpc_withholds(s, gpc, p))
-			o->ignored[o->nignored++] = p->id;
-		else if (fc->double_opt_in || p->double_opt_in)
-			o->pending[o->npending++] = p->id;
-		else
-			o->given[o->ngiven++] = p->id;
-	}
-}
-
-/* Contact, fields and one event per ticked consent, in one transaction. */
-static int record(struct sk_req *r, const struct sk_form *f, struct submission *s,
-		  const char *email, int lang, int gpc, struct outcome *o)
-{
-	char source[256], evidence[1024];
-	const char *page = s->page_url ? s->page_url : sk_req_header(r, MHD_HTTP_HEADER_REFERER);
-	const char *ua = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT);
-	struct sk_field_value rest[MAX_PAIRS];
-	size_t nrest = 0;
-	int rc;
-
-	/* Minimisation: keep a field only when a purpose ticked on this submission needs it. */
-	for (size_t i = 0; i < s->nfields; i++) {
-		int needed = 0;
-		for (size_t j = 0; j < s->nconsents && !needed; j++) {
-			const struct sk_purpose *p = sk_policy_purpose(r->core->policy, s->consents[j]);
-			if (gpc_withholds(s, gpc, p))
-				continue;
-			for (size_t k = 0; k < p->nfields && !needed; k++)
-				needed = strcmp(p->fields[k], s->fields[i].name) == 0;
-		}
-		if (needed && strcmp(s->fields[i].name, "email") != 0 && s->fields[i].value[0])
-			rest[nrest++] = s->fields[i];
-	}
-	snprintf(source, sizeof(source), "form:%s v%d %.200s", f->id, r->core->policy_version,
-		 page ? page : "");
-	json_t *ev = json_pack("{s:s,s:i,s:s?,s:s,s:s?,s:b}", "form", f->id, "form_version",
-			       r->core->policy_version, "page_url", page, "ip", r->ip,
-			       "user_agent", ua, "gpc", gpc);
-	char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(ev);
-	if (!evs)
-		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-	sk_strlcpy(evidence, evs, sizeof(evidence));
-	free(evs);
-
-	if ((rc = sk_core_batch_begin(r->core, &r->err)))
-		return rc;
-	/* A suppressed address can come back only by its own sign-up with double opt-in: then
-	 * only the consents that wait for confirmation are recorded, with the address alone. */
-	int suppressed = 0;
-	rc = sk_suppressed(r->core, email, &suppressed, &r->err);
-	if (!rc)
-		rc = sk_contact_find(r->core, email, o->contact_id, &r->err);
-	if (rc == SK_ERR_NOT_FOUND && suppressed) {
-		o->contact_id[0] = '\0';
-		rc = 0;
-	} else if (rc == SK_ERR_NOT_FOUND) {
-		rc = sk_contact_add(r->core, email, rest, nrest, o->contact_id, &r->err);
-	} else if (!rc && nrest && !suppressed) {
-		rc = sk_contact_edit(r->core, o->contact_id, rest, nrest, "form", &r->err);
-	}
-	for (size_t i = 0; !rc && i < s->nconsents; i++) {
-		const struct sk_form_consent *fc = sk_form_consent(f, s->consents[i]);
-		const struct sk_purpose *p = sk_policy_purpose(r->core->policy, fc->purpose);
-		int doi = fc->double_opt_in || p->double_opt_in;
-		if (gpc_withholds(s, gpc, p)) {
-			o->ignored[o->nignored++] = p->id;
-			continue;
-		}
-		if (suppressed && !doi)
-			continue;
-		struct sk_consent_req req = {.contact_id = o->contact_id[0] ? o->contact_id : NULL,
-					     .email = o->contact_id[0] ? NULL : email,
-					     .purpose = p->id, .action = SK_ACT_GIVE, .method = "form",
-					     .source = source, .lang = sk_lang_name(lang),
-					     .actor = "form", .evidence_json = evidence,
-					     .double_opt_in = doi};
-		struct sk_event_rec out;
-		if ((rc = sk_consent_record(r->core, &req, &out, &r->err)))
-			break;
-		memcpy(o->contact_id, out.contact_id, sizeof(o->contact_id));
-		if (out.flags & SK_EV_DOUBLE_OPT_IN) {
-			if (!o->first_seq)
-				o->first_seq = out.seq;
-			o->last_seq = out.seq;
-			o->pending[o->npending++] = p->id;
-		} else {
-			o->given[o->ngiven++] = p->id;
-		}
-	}
-	if (!rc && suppressed && !o->npending)
-		rc = sk_errf(&r->err, SK_ERR_SUPPRESSED, "suppressed");
-	if (rc) {
-		sk_core_batch_rollback(r->core);
-		return rc;
-	}
-	return sk_core_batch_commit(r->core, &r->err);
-}
-
-static int send_confirmation(struct sk_req *r, const char *email, int lang, struct outcome *o)
-{
-	const struct sk_server_config *cfg = sk_server_cfg();
-	char subject_id[SK_TOKEN_MAX], token[SK_TOKEN_MAX], link[512];
-	const char *titles[MAX_PAIRS];
-	char *subject = NULL, *text = NULL;
-	int64_t expires = sk_time_now() + (int64_t)cfg->confirm_days * 86400;
-	int rc;
-
-	snprintf(subject_id, sizeof(subject_id), "%s/%lld/%lld", o->contact_id,
-		 (long long)o->first_seq, (long long)o->last_seq);
-	if ((rc = sk_vault_token_sign(r->core->vault, TOKEN_TAG, subject_id, expires, token)))
-		return sk_errf(&r->err, rc, "could not sign the confirmation link");
-	snprintf(link, sizeof(link), "%s/f/confirm/%s", cfg->public_url, token);
-	for (size_t i = 0; i < o->npending; i++)
-		titles[i] = sk_policy_purpose(r->core->policy, o->pending[i])->title[lang];
-	rc = sk_mail_confirmation(sk_lang_name(lang), r->core->policy->org_name, titles,
-				  o->npending, link, expires, &subject, &text, &r->err);
-	if (!rc) {
-		struct sk_mail m = {.to = email, .subject = subject, .text = text};
-		rc = sk_mail_send(cfg->mail, &m, &r->err);
-	}
-	sk_free(subject);
-	sk_free(text);
-	return rc;
-}
-
 static json_t *names(const char *const *v, size_t n)
 {
 	json_t *a = json_array();
@@ -529,7 +382,7 @@ static json_t *names(const char *const *v, size_t n)
 
 /* A form post's answer: the redirect or page; a JSON post's: the JSON. */
 static int answer(struct sk_req *r, const struct sk_form *f, struct submission *s, int lang,
-		  int rc, struct outcome *o)
+		  int rc, const struct sk_form_outcome *o)
 {
 	if (s->json) {
 		if (rc)
@@ -558,14 +411,17 @@ static int answer(struct sk_req *r, const struct sk_form *f, struct submission *
 					    "det för att bekräfta.",
 					    "We have sent you an e-mail. Follow the link in it to "
 					    "confirm.")
-				      : say(lang, "Dina val är sparade.", "Your choices are saved."));
+				      : say(lang, "Dina val är sparade. Om vi redan har din adress får "
+					    "du ett mejl där du bekräftar ändringen.",
+					    "Your choices are saved. If we already have your address, "
+					    "we have sent you an e-mail to confirm the change."));
 }
 
 int sk_h_form_post(struct sk_req *r)
 {
 	const struct sk_server_config *cfg = sk_server_cfg();
 	struct submission s = {0};
-	struct outcome o = {0};
+	struct sk_form_outcome o = {0};
 	const char *email = NULL;
 	int rc, lang = SK_LANG_EN;
 	char ipkey[72];
@@ -599,32 +455,26 @@ int sk_h_form_post(struct sk_req *r)
 	if ((rc = check_submission(r, f, &s, &email)))
 		goto out;
 	const char *gpch = sk_req_header(r, "Sec-GPC");
-	int gpc = gpch && strcmp(gpch, "1") == 0;
-	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
-	 * kept or sent. */
-	if (s.honeypot && s.honeypot[0]) {
-		foresee(r, f, &s, gpc, &o);
-		goto out;
-	}
-	int needs_mail = 0;
-	for (size_t i = 0; i < s.nconsents; i++)
-		needs_mail |= sk_form_consent(f, s.consents[i])->double_opt_in;
-	if (needs_mail && !cfg->mail) {
+	struct sk_form_input in = {
+		.form = f, .email = email, .fields = s.fields, .nfields = s.nfields,
+		.consents = s.consents, .nconsents = s.nconsents, .lang = sk_lang_name(lang),
+		.page_url = s.page_url ? s.page_url : sk_req_header(r, MHD_HTTP_HEADER_REFERER),
+		.ip = r->ip, .user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT),
+		.gpc = gpch && strcmp(gpch, "1") == 0, .scripted = s.json, .can_mail = cfg->mail != NULL,
+		.link_days = cfg->confirm_days, .link_base = cfg->public_url};
+	sk_form_foresee(r->core, &in, &o);
+	/* Decided by the form alone, before anything is stored, so the answer cannot tell
+	 * whether the address is known. */
+	if (o.npending && !cfg->mail) {
 		rc = sk_errf(&r->err, SK_ERR_BUSY, "this form needs confirmation by e-mail, and no "
 			     "mail server is configured");
 		goto out;
 	}
-	rc = record(r, f, &s, email, lang, gpc, &o);
-	if (rc == SK_ERR_SUPPRESSED) {
-		/* Said to no one: the answer must not tell who is on the list. */
-		sk_errctx_reset(&r->err);
-		memset(&o, 0, sizeof(o));
-		foresee(r, f, &s, gpc, &o);
-		rc = 0;
+	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
+	 * kept or sent. */
+	if (s.honeypot && s.honeypot[0])
 		goto out;
-	}
-	if (!rc && o.npending)
-		rc = send_confirmation(r, email, lang, &o);
+	rc = sk_form_submit(r->core, &in, &o, &r->err);
 out:
 	rc = answer(r, f, &s, lang, rc, &o);
 	submission_reset(&s);
@@ -633,17 +483,13 @@ out:
 
 /* ---- confirmation ---- */
 
-/* The token's subject "contact/first/last", or an error page. */
-static int confirm_token(struct sk_req *r, char *contact, int64_t *first, int64_t *last, int lang)
+/* The token's subject: a request id ("r_..."), or for links mailed before requests existed
+ * "contact/first/last"; else an error page. */
+static int confirm_token(struct sk_req *r, char subject[SK_TOKEN_MAX], int lang)
 {
-	char subject[SK_TOKEN_MAX];
 	int64_t expires;
 	int rc = sk_vault_token_verify(r->core->vault, TOKEN_TAG, r->param, sk_time_now(), subject,
 				       &expires);
-	long long a, b;
-	char id[SK_ID_LEN + 1];
-	if (!rc && (sscanf(subject, "%26[^/]/%lld/%lld", id, &a, &b) != 3 || a <= 0 || b < a))
-		rc = SK_ERR_INVALID;
 	if (rc == SK_ERR_EXPIRED) {
 		reply_page(r, 410, sk_lang_name(lang), say(lang, "Länken har gått ut",
 							  "The link has expired"),
@@ -657,18 +503,14 @@ static int confirm_token(struct sk_req *r, char *contact, int64_t *first, int64_
 			       "This link is not valid. Nothing was recorded."));
 		return rc;
 	}
-	memcpy(contact, id, sizeof(id));
-	*first = a;
-	*last = b;
 	return 0;
 }
 
 int sk_h_confirm_page(struct sk_req *r)
 {
-	char contact[SK_ID_LEN + 1];
-	int64_t first, last;
+	char subject[SK_TOKEN_MAX];
 	int lang = page_lang(r, NULL);
-	if (confirm_token(r, contact, &first, &last, lang))
+	if (confirm_token(r, subject, lang))
 		return 0;
 	struct sk_buf b;
 	int rc;
@@ -691,10 +533,10 @@ int sk_h_confirm_page(struct sk_req *r)
 
 int sk_h_confirm_post(struct sk_req *r)
 {
-	char contact[SK_ID_LEN + 1], *evs;
-	int64_t first, last;
+	char subject[SK_TOKEN_MAX], contact[SK_ID_LEN + 1], *evs;
+	long long first, last;
 	int n = 0, rc, lang = page_lang(r, NULL);
-	if (confirm_token(r, contact, &first, &last, lang))
+	if (confirm_token(r, subject, lang))
 		return 0;
 	json_t *ev = json_pack("{s:s,s:s?}", "ip", r->ip, "user_agent",
 			       sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT));
@@ -702,7 +544,13 @@ int sk_h_confirm_post(struct sk_req *r)
 	json_decref(ev);
 	if (!evs)
 		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-	rc = sk_pending_confirm(r->core, contact, first, last, evs, &n, &r->err);
+	if (strncmp(subject, "r_", 2) == 0)
+		rc = sk_form_confirm(r->core, subject, evs, &n, &r->err);
+	else if (sscanf(subject, "%26[^/]/%lld/%lld", contact, &first, &last) == 3 && first > 0 &&
+		 last >= first)
+		rc = sk_pending_confirm(r->core, contact, first, last, evs, &n, &r->err);
+	else
+		rc = 0;
 	free(evs);
 	if (rc && rc != SK_ERR_NOT_FOUND)
 		return rc;

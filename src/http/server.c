@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
+#include "mail/mail.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/mem.h"
@@ -399,7 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&inflight, 1);
 }
 
-/* ---- maintenance: unconfirmed consents expire (docs/forms.md) ---- */
+/* ---- maintenance: unconfirmed requests and consents lapse (docs/forms.md) ---- */
 
 #define MAINTENANCE_EVERY 3600
 
@@ -414,7 +415,11 @@ static void *maintenance(void *arg)
 	int64_t last_purge = 0;
 	for (;;) {
 		struct sk_core *core = worker_core(&err);
-		long expired = 0, deleted = 0;
+		long expired = 0, deleted = 0, lapsed = 0;
+		if (!core || sk_form_requests_expire(core, sk_time_now(), &lapsed, &err))
+			fprintf(stderr, "samtycke: deleting lapsed form requests failed: %s\n", err.msg);
+		else if (lapsed)
+			fprintf(stderr, "samtycke: deleted %ld unconfirmed form requests\n", lapsed);
 		if (config->pending_days &&
 		    (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
 						&deleted, &err)))
@@ -521,8 +526,13 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	       info ? info->port : 0);
 	fflush(stdout);
 	pthread_t maint;
-	int have_maint = (cfg->pending_days > 0 || cfg->purge_daily) &&
-			 pthread_create(&maint, NULL, maintenance, NULL) == 0;
+	int have_maint = pthread_create(&maint, NULL, maintenance, NULL) == 0;
+	/* Mail is sent by its own thread from the outbox, never on a request thread. */
+	struct sk_mail_worker *mailer = NULL;
+	struct sk_mail_worker_config mcfg = {.db = cfg->db, .vault = cfg->vault, .mail = cfg->mail,
+					     .public_url = cfg->public_url};
+	if (cfg->mail && sk_mail_worker_start(&mcfg, &mailer, err))
+		fprintf(stderr, "samtycke: %s; no mail is sent\n", err->msg);
 
 	struct sk_delivery_config dcfg = {
 		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
@@ -555,6 +565,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		pthread_join(maint, NULL);
 	}
 	sk_delivery_stop(delivery);
+	sk_mail_worker_stop(mailer);
 	workers_close();
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "io/io.h"
 #include "util/mem.h"
 #include "util/sktime.h"
+#include "vault/vault.h"
 
 #define PAGE 500
 
@@ -42,14 +43,27 @@ static const char *field_of(const struct sk_contact *ct, const char *name)
 	return NULL;
 }
 
+/* The address as the person or the CRM wrote it is the contact's "email" field; its canonical
+ * form (the key it is found under) goes beside it, "" (CSV) or null (NDJSON) for an address
+ * stored before canonical form version 2 that the rules now refuse. */
+static const char *canonical_of(const char *email, char out[SK_EMAIL_MAX + 1])
+{
+	return email && sk_email_canonical(email, out, NULL) == 0 ? out : NULL;
+}
+
 static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_contact *ct,
 		     const char *email, const struct sk_gate_result *g)
 {
+	char canon[SK_EMAIL_MAX + 1];
 	int rc = sk_csv_cell(out, ct->id);
 	if (!rc && fputc(',', out) == EOF)
 		rc = SK_ERR_IO;
 	if (!rc)
 		rc = sk_csv_cell(out, email);
+	if (!rc && fputc(',', out) == EOF)
+		rc = SK_ERR_IO;
+	if (!rc)
+		rc = sk_csv_cell(out, canonical_of(email, canon));
 	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false", g->reason) < 0)
 		rc = SK_ERR_IO;
 	for (size_t i = 0; !rc && i < pol->nfields; i++) {
@@ -68,12 +82,15 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 static int write_ndjson(FILE *out, const char *purpose, const struct sk_contact *ct,
 			const char *email, const struct sk_gate_result *g)
 {
+	char canon[SK_EMAIL_MAX + 1];
 	json_t *f = json_object(), *o;
 	for (size_t i = 0; f && i < ct->nfields; i++)
 		if (strcmp(ct->fields[i].name, "email") != 0)
 			json_object_set_new(f, ct->fields[i].name, json_string(ct->fields[i].value));
-	o = json_pack("{s:s,s:s,s:s,s:b,s:s,s:o}", "id", ct->id, "email", email, "purpose",
-		      purpose, "allowed", g->allowed, "reason", g->reason, "fields", f);
+	/* an address not valid UTF-8 (stored before version 2) is null, not the end of the export */
+	o = json_pack("{s:s,s:o?,s:s?,s:s,s:b,s:s,s:o}", "id", ct->id, "email", json_string(email),
+		      "email_canonical", canonical_of(email, canon), "purpose", purpose, "allowed",
+		      g->allowed, "reason", g->reason, "fields", f);
 	if (!o)
 		return SK_ERR_NOMEM;
 	int rc = json_dumpf(o, out, JSON_COMPACT) || fputc('\n', out) == EOF ? SK_ERR_IO : 0;
@@ -103,7 +120,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		return rc;
 	}
 	if (fmt == SK_EXPORT_CSV) {
-		fputs("id,email,allowed,reason", out);
+		fputs("id,email,email_canonical,allowed,reason", out);
 		for (size_t i = 0; i < c->policy->nfields; i++)
 			if (strcmp(c->policy->fields[i].name, "email") != 0)
 				fprintf(out, ",%s", c->policy->fields[i].name);

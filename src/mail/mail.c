@@ -92,19 +92,22 @@ static int q_literal(unsigned char c)
 	       c == '!' || c == '*' || c == '+' || c == '-' || c == '/';
 }
 
-/* RFC 2047 "Q" encoded words of at most 75 characters, whole UTF-8 characters in each,
- * folded onto continuation lines so that no line passes 76 characters. */
-static int append_subject(struct sk_buf *b, const char *s)
+/* One header "NAME: TEXT TAIL": TEXT as it is when it is plain (and, for a display name,
+ * holds no special), else as RFC 2047 "Q" encoded words of at most 75 characters, whole
+ * UTF-8 characters in each, folded onto continuation lines so that no line passes 76
+ * characters. The Q alphabet used is the one allowed in a phrase (RFC 2047, 5 (3)). */
+static int append_words(struct sk_buf *b, const char *name, const char *s, int phrase,
+			const char *tail)
 {
 	static const char open[] = "=?UTF-8?Q?", close[] = "?=";
 	const size_t overhead = sizeof(open) - 1 + sizeof(close) - 1;
-	int rc = sk_buf_appends(b, "Subject: ");
-	if (rc || subject_is_plain(s))
-		return rc ? rc : sk_buf_printf(b, "%s\r\n", s);
+	int rc = sk_buf_printf(b, "%s: ", name);
+	if (!rc && subject_is_plain(s) && !(phrase && strpbrk(s, "()<>@,;:\\\".[]")))
+		return sk_buf_printf(b, "%s%s\r\n", s, tail);
 
-	size_t room = 75 - overhead - 9; /* the first word shares its line with "Subject: " */
+	size_t room = 75 - overhead - (strlen(name) + 2); /* the first word shares its line */
 	size_t used = 0;
-	rc = sk_buf_appends(b, open);
+	rc = rc ? rc : sk_buf_appends(b, open);
 	const unsigned char *p = (const unsigned char *)s;
 	while (!rc && *p) {
 		/* one character: a lead byte and its continuation bytes */
@@ -131,7 +134,50 @@ static int append_subject(struct sk_buf *b, const char *s)
 		used += enc;
 		p += n;
 	}
-	return rc ? rc : sk_buf_printf(b, "%s\r\n", close);
+	return rc ? rc : sk_buf_printf(b, "%s%s\r\n", close, tail);
+}
+
+int sk_mail_from_parse(const char *from, struct sk_mail_sender *out, struct sk_errctx *err)
+{
+	const char *lt = from ? strrchr(from, '<') : NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_header(from, "sender", err)))
+		return rc;
+	if (!lt) {
+		if ((rc = check_address(from, "sender", err)))
+			return rc;
+		sk_strlcpy(out->address, from, sizeof(out->address));
+		return 0;
+	}
+	/* "Display Name <address>": the name may be quoted, the address is a bare one */
+	const char *gt = strchr(lt, '>');
+	size_t alen = gt ? (size_t)(gt - lt - 1) : 0;
+	if (!gt || gt[1] != '\0' || alen == 0 || alen >= sizeof(out->address))
+		return sk_errf(err, SK_ERR_INVALID, "mail sender: write it as 'Name <address>' or "
+			       "as a bare address");
+	memcpy(out->address, lt + 1, alen);
+	out->address[alen] = '\0';
+	if ((rc = check_address(out->address, "sender", err)))
+		return rc;
+	const char *n = from, *e = lt;
+	while (n < e && (*n == ' ' || *n == '\t'))
+		n++;
+	while (e > n && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - n >= 2 && *n == '"' && e[-1] == '"')
+		n++, e--;
+	if ((size_t)(e - n) >= sizeof(out->name))
+		return sk_errf(err, SK_ERR_INVALID, "mail sender: the display name is longer than "
+			       "%zu bytes", sizeof(out->name) - 1);
+	for (const char *c = n; c < e; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\')
+			return sk_errf(err, SK_ERR_INVALID, "mail sender: the display name has a "
+				       "forbidden character at byte %zu", (size_t)(c - from) + 1);
+	memcpy(out->name, n, (size_t)(e - n));
+	out->name[e - n] = '\0';
+	return 0;
 }
 
 /* ---- quoted-printable body ------------------------------------------------------------- */
@@ -202,7 +248,9 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 	if (outlen)
 		*outlen = 0;
 	sk_buf_init(&b, MAIL_MAX);
-	if ((rc = check_address(cfg->from, "sender", err)) ||
+	struct sk_mail_sender from;
+	char tail[sizeof(from.address) + 4];
+	if ((rc = sk_mail_from_parse(cfg->from, &from, err)) ||
 	    (rc = check_address(m->to, "recipient", err)) ||
 	    (rc = check_header(m->subject, "subject", err)))
 		goto out;
@@ -215,10 +263,15 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 		goto out;
 	}
 	sk_hex(rnd, sizeof(rnd), id);
+	if (from.name[0])
+		snprintf(tail, sizeof(tail), " <%s>", from.address);
+	else
+		sk_strlcpy(tail, from.address, sizeof(tail));
 	if ((rc = append_date(&b, sk_time_now())) ||
-	    (rc = sk_buf_printf(&b, "From: %s\r\nTo: %s\r\n", cfg->from, m->to)) ||
-	    (rc = append_subject(&b, m->subject)) ||
-	    (rc = sk_buf_printf(&b, "Message-ID: <%s@%s>\r\n", id, strrchr(cfg->from, '@') + 1)) ||
+	    (rc = append_words(&b, "From", from.name, 1, tail)) ||
+	    (rc = sk_buf_printf(&b, "To: %s\r\n", m->to)) ||
+	    (rc = append_words(&b, "Subject", m->subject, 0, "")) ||
+	    (rc = sk_buf_printf(&b, "Message-ID: <%s@%s>\r\n", id, strrchr(from.address, '@') + 1)) ||
 	    (rc = sk_buf_appends(&b, "MIME-Version: 1.0\r\n"
 				     "Content-Type: text/plain; charset=utf-8\r\n"
 				     "Content-Transfer-Encoding: quoted-printable\r\n"
@@ -253,6 +306,17 @@ static size_t upload_read(char *dst, size_t size, size_t nmemb, void *ud)
 	memcpy(dst, u->p + u->off, n);
 	u->off += n;
 	return n;
+}
+
+static int transfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	const struct sk_mail_config *cfg = arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cfg->stopping(cfg->stopping_arg) ? 1 : 0;
 }
 
 static const char *smtp_step(CURLcode cc)
@@ -299,10 +363,13 @@ int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
 	struct upload up = {0};
 	CURL *curl = NULL;
 	CURLcode cc = CURLE_OK;
+	struct sk_mail_sender from;
 	char *msg = NULL;
 	size_t len = 0;
 	int rc;
 
+	if ((rc = sk_mail_from_parse(cfg->from, &from, err)))
+		return rc;
 	if (!cfg->url || (strncasecmp(cfg->url, "smtp://", 7) != 0 &&
 			  strncasecmp(cfg->url, "smtps://", 8) != 0))
 		return sk_errf(err, SK_ERR_INVALID, "SMTP URL must start with smtp:// or smtps://");
@@ -331,7 +398,12 @@ int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
 		SETOPT(CURLOPT_USERNAME, cfg->user);
 		SETOPT(CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
 	}
-	SETOPT(CURLOPT_MAIL_FROM, cfg->from);
+	SETOPT(CURLOPT_MAIL_FROM, from.address);
+	if (cfg->stopping) {
+		SETOPT(CURLOPT_XFERINFOFUNCTION, transfer_progress);
+		SETOPT(CURLOPT_XFERINFODATA, (void *)cfg);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
 	SETOPT(CURLOPT_MAIL_RCPT, rcpt);
 	SETOPT(CURLOPT_UPLOAD, 1L);
 	SETOPT(CURLOPT_READFUNCTION, upload_read);
@@ -349,9 +421,19 @@ curl_failed:;
 	char code[48] = "";
 	if (reply > 0)
 		snprintf(code, sizeof(code), "; server replied %ld", reply);
-	rc = sk_errf(err, SK_ERR_IO, "SMTP %s failed: %s%s%s%s%s", smtp_step(cc),
-		     curl_easy_strerror(cc), detail ? " (" : "", detail ? errbuf : "",
-		     detail ? ")" : "", code);
+	/* A local part beyond ASCII needs SMTPUTF8; curl uses it when the server offers it,
+	 * and a server that does not will never take this address. */
+	const char *at = strrchr(m->to, '@');
+	int utf8 = 0;
+	for (const char *c = m->to; at && c < at; c++)
+		utf8 |= (unsigned char)*c >= 0x80;
+	if (utf8 && (reply == 0 || reply >= 500))
+		rc = sk_errf(err, SK_ERR_INVALID, "SMTP %s failed: the address needs SMTPUTF8, "
+			     "which the mail server does not offer%s", smtp_step(cc), code);
+	else /* 5xx is permanent (SK_ERR_INVALID: do not try again); the rest may pass later */
+		rc = sk_errf(err, reply >= 500 && reply < 600 ? SK_ERR_INVALID : SK_ERR_IO,
+		     "SMTP %s failed: %s%s%s%s%s", smtp_step(cc), curl_easy_strerror(cc),
+		     detail ? " (" : "", detail ? errbuf : "", detail ? ")" : "", code);
 out:
 	curl_slist_free_all(rcpt);
 	if (curl)

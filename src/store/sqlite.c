@@ -78,6 +78,20 @@ static const char *const migrations[] = {
 	" last_attempt_at INTEGER NOT NULL, nfailed INTEGER NOT NULL,"
 	" last_failed_seq INTEGER NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 4;",
+	/* 5: unconfirmed form submissions (sealed) and the mail outbox (docs/forms.md) */
+	"CREATE TABLE form_requests(id TEXT PRIMARY KEY, email_key BLOB NOT NULL,"
+	" purposes TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	" payload BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX form_requests_key ON form_requests(email_key);"
+	"CREATE INDEX form_requests_expiry ON form_requests(expires_at);"
+	"CREATE TABLE mail_outbox(id TEXT PRIMARY KEY, email_key BLOB NOT NULL,"
+	" kind TEXT NOT NULL, ref TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" next_attempt_at INTEGER NOT NULL, attempts INTEGER NOT NULL, sent_at INTEGER NOT NULL,"
+	" failed_at INTEGER NOT NULL, last_error TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at = 0"
+	" AND failed_at = 0;"
+	"CREATE INDEX mail_outbox_key ON mail_outbox(email_key, created_at);"
+	"PRAGMA user_version = 5;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -89,6 +103,10 @@ static const char *const migrations[] = {
 	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
 #define SQ_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define SQ_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
+#define SQ_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
+#define SQ_OUTBOX_COLS                                                                  \
+	"id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at, failed_at," \
+	" last_error"
 #define SQ_WEBHOOK_COLS                                                                 \
 	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
 	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
@@ -147,6 +165,21 @@ enum sq_stmt {
 	SQ_WEBHOOK_DELETE,
 	SQ_WEBHOOK_STATE,
 	SQ_CHANGE_LAST,
+	SQ_REQUEST_PUT,
+	SQ_REQUEST_GET,
+	SQ_REQUEST_DELETE,
+	SQ_REQUEST_DELETE_KEY,
+	SQ_OUTBOX_DELETE_KEY,
+	SQ_OUTBOX_DELETE_EXPIRED,
+	SQ_REQUEST_EXPIRE,
+	SQ_REQUEST_PENDING,
+	SQ_OUTBOX_PUT,
+	SQ_OUTBOX_NEXT,
+	SQ_OUTBOX_STATE,
+	SQ_OUTBOX_COUNT,
+	SQ_OUTBOX_PURGE,
+	SQ_CONTACT_REKEY,
+	SQ_STATE_REKEY,
 	SQ_NSTMT
 };
 
@@ -256,6 +289,33 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			     " last_error = ?8, last_attempt_at = ?9, nfailed = ?10,"
 			     " last_failed_seq = ?11 WHERE id = ?1",
 	[SQ_CHANGE_LAST] = "SELECT coalesce(max(seq), 0) FROM changes",
+	[SQ_REQUEST_PUT] = "INSERT INTO form_requests(" SQ_REQUEST_COLS ") VALUES(?1, ?2, ?3, ?4,"
+			   " ?5, ?6)",
+	[SQ_REQUEST_GET] = "SELECT " SQ_REQUEST_COLS " FROM form_requests WHERE id = ?1",
+	[SQ_REQUEST_DELETE] = "DELETE FROM form_requests WHERE id = ?1",
+	[SQ_REQUEST_DELETE_KEY] = "DELETE FROM form_requests WHERE email_key = ?1",
+	[SQ_OUTBOX_DELETE_KEY] = "DELETE FROM mail_outbox WHERE email_key = ?1",
+	/* the unsent mail of requests that are about to go */
+	[SQ_OUTBOX_DELETE_EXPIRED] = "DELETE FROM mail_outbox WHERE sent_at = 0 AND kind = 'confirm'"
+				     " AND ref IN (SELECT id FROM form_requests"
+				     " WHERE expires_at <= ?1)",
+	[SQ_REQUEST_EXPIRE] = "DELETE FROM form_requests WHERE expires_at <= ?1",
+	[SQ_REQUEST_PENDING] = "SELECT EXISTS(SELECT 1 FROM form_requests WHERE email_key = ?1"
+			       " AND expires_at > ?3"
+			       " AND instr(',' || purposes || ',', ',' || ?2 || ',') > 0)",
+	[SQ_OUTBOX_PUT] = "INSERT INTO mail_outbox(" SQ_OUTBOX_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+			  " ?6, ?7, ?8, ?9, ?10)",
+	[SQ_OUTBOX_NEXT] = "SELECT " SQ_OUTBOX_COLS " FROM mail_outbox WHERE sent_at = 0"
+			   " AND failed_at = 0 AND next_attempt_at <= ?1"
+			   " ORDER BY next_attempt_at, created_at LIMIT 1",
+	[SQ_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = ?2, attempts = ?3,"
+			    " sent_at = ?4, failed_at = ?5, last_error = ?6 WHERE id = ?1",
+	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = ?1"
+			    " AND created_at >= ?2",
+	[SQ_OUTBOX_PURGE] = "DELETE FROM mail_outbox WHERE (sent_at > 0 OR failed_at > 0)"
+			    " AND created_at < ?1",
+	[SQ_CONTACT_REKEY] = "UPDATE contacts SET email_key = ?2 WHERE id = ?1",
+	[SQ_STATE_REKEY] = "UPDATE consent_state SET email_key = ?2 WHERE contact_id = ?1",
 };
 
 struct sq_store {
@@ -264,6 +324,7 @@ struct sq_store {
 	char *notice_text; /* what the last notice_get pointed at */
 	char *idem_body;   /* what the last idem_get pointed at */
 	uint8_t *webhook_secret; /* what the last webhook_get pointed at */
+	uint8_t *request_payload; /* what the last request_get pointed at */
 	sqlite3_stmt *st[SQ_NSTMT];
 };
 
@@ -1156,6 +1217,200 @@ static int sq_change_last(struct sk_store *s, int64_t *outseq)
 	return rc;
 }
 
+/* ---- unconfirmed form submissions and the mail outbox ---- */
+
+static int sq_request_put(struct sk_store *s, const struct sk_request_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_REQUEST_PUT);
+
+	if (sq_text(st, 1, r->id) || sq_blob(st, 2, r->email_key, SK_HASH_LEN) ||
+	    sq_text(st, 3, r->purposes) || sqlite3_bind_int64(st, 4, r->created_at) ||
+	    sqlite3_bind_int64(st, 5, r->expires_at) ||
+	    sq_blob(st, 6, r->payload, r->payload_len))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+/* The payload is copied to the handle so that it outlives the reset. */
+static int sq_request_get(struct sk_store *s, const char *id, struct sk_request_rec *out)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st = sq_stmt(s, SQ_REQUEST_GET);
+	int rc;
+
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		sq_col_text(st, 0, out->id, sizeof(out->id));
+		sq_col_hash(st, 1, out->email_key);
+		sq_col_text(st, 2, out->purposes, sizeof(out->purposes));
+		out->created_at = sqlite3_column_int64(st, 3);
+		out->expires_at = sqlite3_column_int64(st, 4);
+		const void *p = sqlite3_column_blob(st, 5);
+		out->payload_len = p ? (size_t)sqlite3_column_bytes(st, 5) : 0;
+		sk_free(q->request_payload);
+		q->request_payload = out->payload_len ? sk_memdup(p, out->payload_len) : NULL;
+		if (out->payload_len && !q->request_payload)
+			rc = SK_ERR_NOMEM;
+		out->payload = q->request_payload;
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_delete_by(struct sk_store *s, enum sq_stmt i, const char *id)
+{
+	sqlite3_stmt *st = sq_stmt(s, i);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_request_delete(struct sk_store *s, const char *id)
+{
+	return sq_delete_by(s, SQ_REQUEST_DELETE, id);
+}
+
+static int sq_delete_by_key(struct sk_store *s, enum sq_stmt i, const uint8_t *key)
+{
+	sqlite3_stmt *st = sq_stmt(s, i);
+	if (sq_blob(st, 1, key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_request_delete_key(struct sk_store *s, const uint8_t *email_key)
+{
+	int rc = sq_delete_by_key(s, SQ_REQUEST_DELETE_KEY, email_key);
+	return rc ? rc : sq_delete_by_key(s, SQ_OUTBOX_DELETE_KEY, email_key);
+}
+
+static int sq_request_expire(struct sk_store *s, int64_t now, long *outn)
+{
+	sqlite3_stmt *a = sq_stmt(s, SQ_OUTBOX_DELETE_EXPIRED), *b = sq_stmt(s, SQ_REQUEST_EXPIRE);
+	int rc;
+
+	if (sqlite3_bind_int64(a, 1, now))
+		return sq_bindfail(a);
+	if ((rc = sq_run(a)))
+		return rc;
+	if (sqlite3_bind_int64(b, 1, now))
+		return sq_bindfail(b);
+	rc = sq_run(b);
+	if (!rc)
+		*outn = (long)sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_request_pending(struct sk_store *s, const uint8_t *email_key, const char *purpose,
+			      int64_t now, int *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_REQUEST_PENDING);
+	int rc;
+
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, purpose) ||
+	    sqlite3_bind_int64(st, 3, now))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		*out = sqlite3_column_int(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_outbox_put(struct sk_store *s, const struct sk_outbox_rec *m)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_PUT);
+
+	if (sq_text(st, 1, m->id) || sq_blob(st, 2, m->email_key, SK_HASH_LEN) ||
+	    sq_text(st, 3, m->kind) || sq_text(st, 4, m->ref) ||
+	    sqlite3_bind_int64(st, 5, m->created_at) ||
+	    sqlite3_bind_int64(st, 6, m->next_attempt_at) || sqlite3_bind_int(st, 7, m->attempts) ||
+	    sqlite3_bind_int64(st, 8, m->sent_at) || sqlite3_bind_int64(st, 9, m->failed_at) ||
+	    sq_text(st, 10, m->last_error))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_outbox_next(struct sk_store *s, int64_t now, struct sk_outbox_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_NEXT);
+	int rc;
+
+	if (sqlite3_bind_int64(st, 1, now))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		sq_col_text(st, 0, out->id, sizeof(out->id));
+		sq_col_hash(st, 1, out->email_key);
+		sq_col_text(st, 2, out->kind, sizeof(out->kind));
+		sq_col_text(st, 3, out->ref, sizeof(out->ref));
+		out->created_at = sqlite3_column_int64(st, 4);
+		out->next_attempt_at = sqlite3_column_int64(st, 5);
+		out->attempts = sqlite3_column_int(st, 6);
+		out->sent_at = sqlite3_column_int64(st, 7);
+		out->failed_at = sqlite3_column_int64(st, 8);
+		sq_col_text(st, 9, out->last_error, sizeof(out->last_error));
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_outbox_state(struct sk_store *s, const struct sk_outbox_rec *m)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_STATE);
+
+	if (sq_text(st, 1, m->id) || sqlite3_bind_int64(st, 2, m->next_attempt_at) ||
+	    sqlite3_bind_int(st, 3, m->attempts) || sqlite3_bind_int64(st, 4, m->sent_at) ||
+	    sqlite3_bind_int64(st, 5, m->failed_at) || sq_text(st, 6, m->last_error))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_outbox_count(struct sk_store *s, const uint8_t *email_key, int64_t since,
+			   long *outn)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_COUNT);
+	int rc;
+
+	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sqlite3_bind_int64(st, 2, since))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		*outn = (long)sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_outbox_purge(struct sk_store *s, int64_t before)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_OUTBOX_PURGE);
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+/* The contact first: a key another contact holds fails there (EXISTS), before any state
+ * moves; the caller's transaction makes the pair one change. */
+static int sq_contact_rekey(struct sk_store *s, const char *id, const uint8_t *email_key)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	if (rc)
+		return rc;
+	st = sq_stmt(s, SQ_STATE_REKEY);
+	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
 static void sq_close(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
@@ -1166,6 +1421,7 @@ static void sq_close(struct sk_store *s)
 	sk_free(q->notice_text);
 	sk_free(q->idem_body);
 	sk_free(q->webhook_secret);
+	sk_free(q->request_payload);
 	sk_free(q);
 }
 

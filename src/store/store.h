@@ -132,6 +132,35 @@ struct sk_webhook_rec {
 	int64_t last_failed_seq;
 };
 
+/* An unconfirmed web form submission, held until the person confirms it from their mailbox
+ * (docs/forms.md). What it asks for is sealed with the vault's system key; the purposes it
+ * names are in clear so that the gate can say pending_confirmation. */
+struct sk_request_rec {
+	char id[SK_ID_LEN + 1];
+	uint8_t email_key[SK_HASH_LEN];
+	char purposes[1024];  /* comma-separated purpose ids */
+	int64_t created_at;
+	int64_t expires_at;   /* its link stops working; then the request is deleted */
+	const uint8_t *payload; /* sealed; reads: valid until the next store call */
+	size_t payload_len;
+};
+
+/* A mail in the outbox, written in the same transaction as what it is about and sent by the
+ * mail worker (docs/internals/mail.md). It names what to send (kind and ref), never an
+ * address or a text: the worker builds the message when it sends. */
+struct sk_outbox_rec {
+	char id[SK_ID_LEN + 1];
+	uint8_t email_key[SK_HASH_LEN]; /* the recipient's, for the per-address limit */
+	char kind[16];        /* "confirm": the double opt-in mail of request ref */
+	char ref[SK_ID_LEN + 1];
+	int64_t created_at;
+	int64_t next_attempt_at;
+	int attempts;
+	int64_t sent_at;      /* 0 until sent */
+	int64_t failed_at;    /* 0 unless given up */
+	char last_error[256]; /* never an address */
+};
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
 typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
@@ -244,7 +273,33 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(webhook_delete, (struct sk_store * s, const char *id), (s, id))                       \
 	X(webhook_state, (struct sk_store * s, const struct sk_webhook_rec *w), (s, w))          \
 	/* The newest change's seq; 0 when the feed is empty. */                              \
-	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))
+	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))                   \
+	/* Unconfirmed form submissions; get: NOT_FOUND when absent. */                      \
+	X(request_put, (struct sk_store * s, const struct sk_request_rec *r), (s, r))          \
+	X(request_get, (struct sk_store * s, const char *id, struct sk_request_rec *out),      \
+	  (s, id, out))                                                                        \
+	X(request_delete, (struct sk_store * s, const char *id), (s, id))                       \
+	/* Erasure: every request and outbox mail of an address. */                           \
+	X(request_delete_key, (struct sk_store * s, const uint8_t *email_key), (s, email_key)) \
+	/* Deletes the requests whose link expired at or before now, with their unsent mail. */ \
+	X(request_expire, (struct sk_store * s, int64_t now, long *outn), (s, now, outn))      \
+	/* *out = 1 when an unexpired request of the address names purpose. */                \
+	X(request_pending, (struct sk_store * s, const uint8_t *email_key, const char *purpose, \
+			    int64_t now, int *out), (s, email_key, purpose, now, out))            \
+	/* The mail outbox. next: the oldest mail due at now (NOT_FOUND when none). */         \
+	X(outbox_put, (struct sk_store * s, const struct sk_outbox_rec *m), (s, m))            \
+	X(outbox_next, (struct sk_store * s, int64_t now, struct sk_outbox_rec *out),          \
+	  (s, now, out))                                                                       \
+	X(outbox_state, (struct sk_store * s, const struct sk_outbox_rec *m), (s, m))          \
+	/* Mails to an address queued since (sent, waiting or failed). */                     \
+	X(outbox_count, (struct sk_store * s, const uint8_t *email_key, int64_t since,          \
+			 long *outn), (s, email_key, since, outn))                              \
+	/* Deletes sent or failed mails created before. */                                    \
+	X(outbox_purge, (struct sk_store * s, int64_t before), (s, before))                    \
+	/* Gives a contact and its consent states another email_key (a new canonical form */  \
+	/* version); EXISTS when another contact has that key; inside the caller's write. */  \
+	X(contact_rekey, (struct sk_store * s, const char *id, const uint8_t *email_key),       \
+	  (s, id, email_key))
 
 struct sk_store_methods {
 	int version;

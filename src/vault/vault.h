@@ -25,9 +25,33 @@ void sk_vault_free(struct sk_vault *v);
 /* A value derived from the master key, stored in the database to detect a wrong key file. */
 void sk_vault_check_value(const struct sk_vault *v, char out[65]);
 
-/* Canonical form of an address: trimmed, ASCII-lowercased, IDNA (A-label) domain. The error
- * message says what is wrong, never the address. out holds SK_EMAIL_MAX + 1 bytes. */
+/* The rules of the canonical form have a version; a database records the version its keys
+ * were made with (meta "canon_version"), and the core re-keys contacts when it is older. */
+#define SK_EMAIL_CANON_VERSION 2
+/* Canonical form of an address (version 2): valid UTF-8 only (the message names the first
+ * bad byte); surrounding Unicode white space trimmed; no control, formatting or space
+ * character inside; no RFC 2047 encoded word (=?...?=); the local part NFC-normalised and
+ * fully lowercased (libunistring), 1 to 64 bytes before and after; the domain lowercased and
+ * in IDNA A-label form. The error message says what is wrong, never the address. out holds
+ * SK_EMAIL_MAX + 1 bytes. */
 int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
+/* The same, and also the address as written: the input with its surrounding white space
+ * trimmed, byte for byte (written may be NULL). */
+int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_EMAIL_MAX + 1],
+		   struct sk_errctx *err);
+/* Version 1 of the rules, kept to find suppression keys made under it: trimmed, ASCII
+ * letters lowercased, other bytes as they come, IDNA (A-label) domain. */
+int sk_email_canonical_legacy(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
+/* The forms the legacy rules gave to the address that canonicalises to canon (in is the
+ * input it came from): that of in itself, and those of its other spellings: each letter
+ * outside ASCII in either case when there are at most SK_EMAIL_LEGACY_LETTERS of them (else
+ * all lower, all upper, capitalised), each composed and decomposed. Only forms that differ
+ * from canon and from each other, at most max (SK_EMAIL_LEGACY_MAX holds them all); returns
+ * how many. An address with an ASCII local part has none: both rule versions agree on it. */
+#define SK_EMAIL_LEGACY_LETTERS 3
+#define SK_EMAIL_LEGACY_MAX (1 + 2 * (1 << SK_EMAIL_LEGACY_LETTERS))
+size_t sk_email_legacy_forms(const char *in, const char *canon,
+			     char out[][SK_EMAIL_MAX + 1], size_t max);
 /* email_key = keyed BLAKE2b-256(server secret, canonical address). */
 void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32]);
 /* Keyed BLAKE2b-256 of tag and data (the same secret, another domain): a digest of something

@@ -32,12 +32,12 @@ if [ -z "$KEY_READER" ] || [ "$(wc -l <"$d/setup.out")" -ne 1 ]; then
 	exit 1
 fi
 
-# Five distinct free loopback ports, held open together while they are picked.
+# Seven distinct free loopback ports, held open together while they are picked.
 setup node -e '
 const net = require("net");
 (async () => {
 	const ss = [];
-	for (let i = 0; i < 5; i++) {
+	for (let i = 0; i < 7; i++) {
 		const s = net.createServer();
 		await new Promise((r) => s.listen(0, "127.0.0.1", r));
 		ss.push(s);
@@ -52,6 +52,8 @@ main_port=$2
 lim_port=$3
 fut_port=$4
 nomail_port=$5
+hole_port=$6
+slow_port=$7
 
 start_smtp "$smtp_port"
 
@@ -69,7 +71,7 @@ start() {
 	pids="$pids $pid"
 	i=0
 	while [ $i -lt 100 ]; do
-		grep -qx "listening on http://127.0.0.1:$port" "$d/$name.out" && return 0
+		grep -qx "listening on http://127.0.0.1:$port" "$d/$name.out" 2>/dev/null && return 0
 		alive "$pid" || break
 		sleep 0.1
 		i=$((i + 1))
@@ -88,17 +90,36 @@ start limited "$lim_port" --form-rate-limit 3
 lim_pid=$pid
 future=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
 server_env="SAMTYCKE_NOW=$future"
+# no mail: its clock would find every request lapsed; it only follows links
+mail_args=""
 start future "$fut_port" --form-rate-limit 100000
 fut_pid=$pid
 server_env=""
 mail_args=""
 start nomail "$nomail_port" --form-rate-limit 100000
 nomail_pid=$pid
+# "slow": its mail server accepts connections and never says a word
+node -e 'require("net").createServer(() => {}).listen(+process.argv[1], "127.0.0.1")' "$hole_port" \
+	>/dev/null 2>&1 &
+hole_pid=$!
+pids="$pids $hole_pid"
+# on a database of its own, so that its stuck worker cannot take the others' mail
+setup "$bin" --db "$d/slow.db" init
+setup "$bin" --db "$d/slow.db" policy apply "$root/examples/policy.yaml"
+setup "$bin" --db "$d/slow.db" keys create --name slow-reader --scope read
+KEY_SLOW=$(cat "$d/setup.out")
+mail_args="--smtp-url smtp://127.0.0.1:$hole_port --mail-from noreply@example.com"
+main_db=$db
+db="$d/slow.db"
+start slow "$slow_port" --form-rate-limit 100000
+slow_pid=$pid
+db=$main_db
+mail_args=""
 
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d" KEY_READER
 export FORMS_URL="http://127.0.0.1:$main_port" FORMS_URL_LIMITED="http://127.0.0.1:$lim_port"
 export FORMS_URL_FUTURE="http://127.0.0.1:$fut_port" SK_FUTURE_NOW="$future"
-export FORMS_URL_NOMAIL="http://127.0.0.1:$nomail_port"
+export FORMS_URL_NOMAIL="http://127.0.0.1:$nomail_port" FORMS_URL_SLOW="http://127.0.0.1:$slow_port" KEY_SLOW
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
@@ -112,11 +133,14 @@ stop main "$main_pid"
 stop limited "$lim_pid"
 stop future "$fut_pid"
 stop nomail "$nomail_pid"
+# stopping while its mail worker waits on the silent mail server is still prompt
+stop slow "$slow_pid"
+kill -KILL "$hole_pid" 2>/dev/null
 kill -TERM "$smtp_pid" 2>/dev/null
 wait "$smtp_pid" 2>/dev/null
 
 # The access logs: no address (whole or URL-encoded) and no confirmation token.
-for name in main limited future nomail; do
+for name in main limited future nomail slow; do
 	log="$d/$name.log"
 	leak=""
 	if [ -s "$d/report.emails" ]; then

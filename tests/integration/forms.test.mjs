@@ -27,6 +27,7 @@ const BASE = need('FORMS_URL');
 const LIMITED = need('FORMS_URL_LIMITED');
 const FUTURE = need('FORMS_URL_FUTURE');
 const NOMAIL = need('FORMS_URL_NOMAIL');
+const SLOW = need('FORMS_URL_SLOW');
 const SAMTYCKE = need('SAMTYCKE');
 const DB = need('SK_DB');
 const TMP = need('SK_TMP');
@@ -510,7 +511,9 @@ test('done-when 5: consent proof shows the form, page, notice text, both times a
 	assert.ok(p.given, `the proof holds the give before the confirmation: ${JSON.stringify(p)}`);
 	assert.equal(p.given.action, 'give');
 	assert.equal(p.given.method, 'form');
-	assert.equal(p.given.source, `form:newsletter v${pv()} ${done.pageUrl}`, 'source: form:ID v{policy version} PAGE_URL (the Referer)');
+	// the page kept as scheme, host and path: a query or fragment may carry personal data
+	assert.ok(done.pageUrl.includes('?'), 'the form page was opened with a query string');
+	assert.equal(p.given.source, `form:newsletter v${pv()} ${done.pageUrl.split('?')[0]}`, 'source: form:ID v{policy version} PAGE (the Referer without its query)');
 	assert.equal(p.given.lang, 'en');
 	assert.equal(p.notice_text, nl.notice.text.en, 'the exact notice text shown');
 	assert.equal(p.given.notice_version, nl.notice.version);
@@ -613,7 +616,7 @@ test('an altered confirmation link is refused (400, a page saying so) and record
 
 test('an expired confirmation link is refused (410, a page saying so) and records nothing', T, async () => {
 	const s = await pendingSignup('late');
-	const h = history(s.email).length;
+	noContact(s.email); // the request alone holds the address until it is confirmed
 	const before = await snapshot();
 	// the server whose clock is 30 days ahead: the link (7 days by default) has expired
 	const g = await request('GET', `${FUTURE}/f/confirm/${s.token}`, { headers: { 'user-agent': UA_CONFIRM } });
@@ -624,7 +627,7 @@ test('an expired confirmation link is refused (410, a page saying so) and record
 	assert.equal(p.status, 410, `POST the link 30 days later: ${show(p)}`);
 	isHtml(p);
 	await unchanged(before, 'an expired link');
-	assert.equal(history(s.email).length, h);
+	noContact(s.email);
 	isPending(s.email, 'newsletter');
 	// control: the very same link, today, is whole
 	const today = await getPage(s.url, { 'user-agent': UA_CONFIRM });
@@ -648,15 +651,18 @@ test('a JSON post from an allowed origin: 200 {"status":"ok","pending":["newslet
 	isPending(email, 'newsletter');
 	const [m] = await waitMail(email);
 	checkMail(m, email, 'sv');
+	noContact(email); // held as a request until the person confirms
 	const ps = await purposes();
+	const l = checkMail(m, email, 'sv');
+	assert.equal((await submitConfirm(await confirmPage(l.url))).status, 200, 'confirmed');
 	const p = proof(email, 'newsletter');
-	assert.equal(p.event.action, 'give');
-	assert.equal(p.event.method, 'form');
-	assert.equal(p.event.source, `form:newsletter v${pv()} ${pageUrl}`, 'page_url wins over Referer');
-	assert.equal(p.event.lang, 'sv');
+	assert.equal(p.given.action, 'give');
+	assert.equal(p.given.method, 'form');
+	assert.equal(p.given.source, `form:newsletter v${pv()} ${pageUrl}`, 'page_url wins over Referer');
+	assert.equal(p.given.lang, 'sv');
 	assert.equal(p.notice_text, ps.newsletter.notice.text.sv);
-	assert.equal(p.event.notice_sha256, sha256(ps.newsletter.notice.text.sv));
-	assert.deepEqual(p.evidence, { form: 'newsletter', form_version: pv(), page_url: pageUrl, ip: '127.0.0.1', user_agent: UA_SCRIPT, gpc: false },
+	assert.equal(p.given.notice_sha256, sha256(ps.newsletter.notice.text.sv));
+	assert.deepEqual(p.given_evidence, { form: 'newsletter', form_version: pv(), page_url: pageUrl, ip: '127.0.0.1', user_agent: UA_SCRIPT, gpc: false },
 		'sealed evidence {form, form_version, page_url, ip, user_agent, gpc}');
 });
 
@@ -1026,4 +1032,133 @@ test('policy apply refuses an allowed origin that is not scheme://host[:port]', 
 		lines[i] = '    allowed_origins: [https://www.example.com/nyhetsbrev]';
 		return i + 1;
 	}, 'forms.newsletter.allowed_origins[0]');
+});
+
+// ===================================================================================
+// 9. An anonymous post is a request, not a change (docs/forms.md, "Known addresses")
+// ===================================================================================
+
+function fieldOf(email, name) {
+	const r = cli('--json', 'contact', 'show', email);
+	assert.equal(r.status, 0, `contact show: ${r.out} ${r.err}`);
+	return r.json.fields ? r.json.fields[name] : undefined;
+}
+function mustCli(...args) {
+	const r = cli(...args);
+	assert.equal(r.status, 0, `samtycke ${args.join(' ')}: ${r.out} ${r.err}`);
+	return r;
+}
+
+test('an anonymous post about a known person changes nothing: states, fields and the lapse of the request leave them as they were', T, async () => {
+	const email = addr('known.person');
+	mustCli('contact', 'add', email, '--field', 'first_name=Anna', '--field', 'last_name=Berg');
+	mustCli('consent', 'give', email, 'event_invitations', '--method', 'api', '--source', 'crm');
+	mustCli('consent', 'give', email, 'newsletter', '--method', 'api', '--source', 'crm');
+	mustCli('consent', 'withdraw', email, 'newsletter', '--method', 'api', '--source', 'crm');
+	const h = history(email).length;
+	// the attacker: the newsletter form (double opt-in) and the webinar form with new names
+	redirectsTo(await formPost('newsletter', [['email', email], ['consent', 'newsletter']]), SUCCESS_URL);
+	const j = ok(await jsonPost('webinar', { email, first_name: 'Mallory', last_name: 'X', consent: ['event_invitations', 'offers'] }, { headers: { origin: ORIGIN } }));
+	// the answer is the one any address gets: it does not tell that the address is known
+	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['offers'], pending: ['event_invitations'] });
+	const g = gate(email, 'newsletter');
+	assert.deepEqual({ allowed: g.allowed, reason: g.reason }, { allowed: false, reason: 'withdrawn' }, 'the withdrawal stands');
+	isAllowed(email, 'event_invitations');
+	isPending(email, 'offers'); // held for the person's confirmation, not given
+	assert.equal(fieldOf(email, 'first_name'), 'Anna', 'the first name is not overwritten');
+	assert.equal(history(email).length, h, 'no event was recorded');
+	// each post is held as its own request and mailed to the person
+	const got = await waitMail(email, 2);
+	// the requests lapse: only they go; the person, with the withdrawal, stays
+	const later = new Date(Date.now() + 8 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
+	const r = spawnSync(SAMTYCKE, ['--db', DB, '--json', 'pending', 'expire'], { encoding: 'utf8', env: { ...process.env, SAMTYCKE_NOW: later } });
+	assert.equal(r.status, 0, `pending expire 8 days later: ${r.stdout} ${r.stderr}`);
+	assert.ok(JSON.parse(r.stdout).requests_deleted >= 2, `the lapsed requests are deleted: ${r.stdout}`);
+	assert.equal(fieldOf(email, 'first_name'), 'Anna');
+	assert.equal(history(email).length, h, 'the lapse recorded nothing about the person');
+	const g2 = gate(email, 'newsletter');
+	assert.equal(g2.reason, 'withdrawn', 'still withdrawn after the lapse: the next CRM import cannot resubscribe them');
+	// and a lapsed request's link confirms nothing
+	const l = checkMail(got[0], email, 'en');
+	const p = await request('POST', l.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+	assert.equal(p.status, 200);
+});
+
+test('a known person who confirms their own request gets exactly what it asked for, fields included', T, async () => {
+	const email = addr('known.confirms');
+	mustCli('contact', 'add', email, '--field', 'first_name=Old', '--field', 'last_name=Name');
+	mustCli('consent', 'give', email, 'event_invitations', '--method', 'api', '--source', 'crm');
+	ok(await jsonPost('webinar', { email, first_name: 'New', last_name: 'Name', consent: ['offers'] }, { headers: { origin: ORIGIN } }));
+	isPending(email, 'offers');
+	assert.equal(fieldOf(email, 'first_name'), 'Old');
+	const [m] = await waitMail(email);
+	const l = checkMail(m, email, 'en');
+	assert.equal((await submitConfirm(await confirmPage(l.url))).status, 200);
+	isAllowed(email, 'offers');
+	assert.equal(fieldOf(email, 'first_name'), 'New', 'the confirmed request rectified the first name');
+	isAllowed(email, 'event_invitations');
+});
+
+test("a person's own earlier confirmation link keeps working when someone submits the address again", T, async () => {
+	const email = addr('own.link');
+	redirectsTo(await formPost('newsletter', [['email', email], ['consent', 'newsletter']]), SUCCESS_URL);
+	const [m1] = await waitMail(email);
+	const first = checkMail(m1, email, 'en');
+	redirectsTo(await formPost('newsletter', [['email', email], ['consent', 'newsletter']]), SUCCESS_URL);
+	await waitMail(email, 2);
+	isPending(email, 'newsletter');
+	assert.equal((await submitConfirm(await confirmPage(first.url))).status, 200);
+	isAllowed(email, 'newsletter');
+});
+
+test('confirmation mails to one address: at most 3 a day; the 4th post gets the same answer and sends nothing', T, async () => {
+	const email = addr('mail.bomb');
+	const answers = [];
+	for (let i = 0; i < 4; i++) answers.push(ok(await jsonPost('newsletter', { email, consent: ['newsletter'] }, { headers: { origin: ORIGIN } })));
+	for (const a of answers) assert.deepEqual(a, answers[0], 'every answer is the same');
+	await waitMail(email, 3);
+	await sleep(800);
+	assert.equal(mailsTo(email).length, 3, 'the 4th post sent no mail');
+});
+
+test('a suppressed address gets the answer anyone gets, and nothing is stored or mailed', T, async () => {
+	const email = addr('suppressed.one');
+	mustCli('suppress', email, '--reason', 'complained');
+	const before = await snapshot();
+	const j = ok(await jsonPost('webinar', { email, first_name: 'S', last_name: 'P', consent: ['event_invitations', 'offers'] }, { headers: { origin: ORIGIN } }));
+	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['offers'], pending: ['event_invitations'] });
+	await noMail(email);
+	await unchanged(before, 'a post for a suppressed address');
+	noContact(email);
+});
+
+test('a post is answered at once and stored even when mail cannot go now: the mail is queued, not sent on the request', T, async () => {
+	// the "limited" server shares the database and the outbox: the mail worker of whichever
+	// server is up sends it; what matters here is that the answer never waits for SMTP
+	const email = addr('queued.mail');
+	const t0 = Date.now();
+	ok(await jsonPost('newsletter', { email, consent: ['newsletter'] }, { headers: { origin: ORIGIN } }));
+	assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
+	isPending(email, 'newsletter');
+	await waitMail(email);
+});
+
+test('a mail server that never answers holds no request: posts and checks are answered at once while the mail waits', T, async () => {
+	const email = addr('slow.smtp');
+	const t0 = Date.now();
+	const r = await jsonPost('newsletter', { email, consent: ['newsletter'] }, { base: SLOW, headers: { origin: ORIGIN } });
+	ok(r);
+	assert.ok(Date.now() - t0 < 2000, `the post answered in ${Date.now() - t0} ms`);
+	// the worker is now stuck in the SMTP exchange; the API is not
+	await sleep(300);
+	for (let i = 0; i < 5; i++) {
+		const t1 = Date.now();
+		const c = await request('GET', `${SLOW}/v1/check?email=${encodeURIComponent(email)}&purpose=newsletter`, { headers: { authorization: `Bearer ${need('KEY_SLOW')}` } });
+		assert.equal(c.status, 200, show(c));
+		assert.equal(JSON.parse(c.text).reason, 'pending_confirmation');
+		assert.ok(Date.now() - t1 < 2000, `GET /v1/check answered in ${Date.now() - t1} ms`);
+	}
+	const t2 = Date.now();
+	ok(await jsonPost('newsletter', { email: addr('slow.smtp2'), consent: ['newsletter'] }, { base: SLOW, headers: { origin: ORIGIN } }));
+	assert.ok(Date.now() - t2 < 2000, `a second post answered in ${Date.now() - t2} ms`);
 });

@@ -166,13 +166,14 @@ newdb export
 "$bin" import "$sample" --map "$map" >/dev/null
 sk export-contacts --purpose newsletter --format csv
 ok "export csv: header then one row per contact" test "$(printf '%s\n' "$out" | wc -l)" -eq $(($(val created "$d/exp") + 1))
-ok "export csv: header names the columns" test "$(printf '%s\n' "$out" | head -1 | tr -d '\r')" = "id,email,allowed,reason,first_name,last_name,company,phone,country"
+ok "export csv: header names the columns" test "$(printf '%s\n' "$out" | head -1 | tr -d '\r')" = "id,email,email_canonical,allowed,reason,first_name,last_name,company,phone,country"
 ok "export csv: CRLF line ends (RFC 4180)" sh -c "printf '%s' \"\$1\" | head -1 | grep -q \"\$(printf '\r')\"" - "$out"
 ok "export carries every opt-out (allowed=false rows)" test "$(printf '%s\n' "$out" | grep -c ',false,refused,')" -gt 0
 ok "export csv: allowed rows = computed newsletter consents" test "$(printf '%s\n' "$out" | grep -c ',true,consent,')" -eq "$(val newsletter_allowed "$d/exp")"
 sk export-contacts --purpose newsletter --format ndjson --allowed-only
 ok "export ndjson --allowed-only: the allowed ones only" test "$(printf '%s\n' "$out" | wc -l)" -eq "$(val newsletter_allowed "$d/exp")"
-ok "export ndjson: every line is JSON with allowed true" sh -c "printf '%s\n' \"\$1\" | python3 -c 'import json,sys; assert all(json.loads(l)[\"allowed\"] is True for l in sys.stdin)'" - "$out"
+# (the output read from its file: it can pass the limit of one argument, 128 KiB)
+ok "export ndjson: every line is JSON with allowed true" python3 -c 'import json,sys; assert all(json.loads(l)["allowed"] is True for l in open(sys.argv[1], encoding="utf-8"))' "$d/out"
 sk export-contacts --purpose horoscope
 expect "export of an unknown purpose refused" 3 "not in the policy"
 sk export-contacts --purpose newsletter --format xml
@@ -200,7 +201,7 @@ with open(sys.argv[2], "w", newline="") as f:
     w.writerow(["erik.persson12@telia.example", "yes", "2026-01-01T10:00:00Z", "crm:resync"])
 PY
 printf '{"email":"email","consents":{"newsletter":{"value":"newsletter","at":"newsletter_at","source":"newsletter_source"}}}' >"$d/back.json"
-ok "the export held the withdrawn contact as allowed=false" grep -q '^[^,]*,maja.olsson1@atlas.example,false,withdrawn' "$d/exp.csv"
+ok "the export held the withdrawn contact as allowed=false" grep -q '^[^,]*,maja.olsson1@atlas.example,maja.olsson1@atlas.example,false,withdrawn' "$d/exp.csv"
 sk --json import "$d/back.csv" --map "$d/back.json" --rejects "$d/rej6.csv"
 ok "round trip import runs" test "$status" -eq 0
 sk check maja.olsson1@atlas.example newsletter

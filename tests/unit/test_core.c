@@ -3,6 +3,9 @@
  * the gate fails closed under the fault-injecting store, and failed writes leave nothing. */
 #include "testlib.h"
 
+#include "core/core_int.h" /* the upgrade tests write fields as version 1 did */
+#include "core/import.h"
+
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -628,6 +631,319 @@ static void double_opt_in_confirm_and_expiry(void **state)
 	tenv_free(t);
 }
 
+/* ---- one person, one canonical address (canonical form version 2) ---- */
+
+/* Åsa.Öberg in three spellings: composed with capitals, lower case with spaces around,
+ * decomposed (A + combining ring above, O + combining diaeresis). */
+#define ASA_UPPER "\xc3\x85sa.\xc3\x96""berg@Example.com"
+#define ASA_LOWER " \xc3\xa5sa.\xc3\xb6""berg@example.com "
+#define ASA_NFD "A\xcc\x8asa.O\xcc\x88""berg@example.com"
+
+static void unicode_spellings_are_one_person(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *spellings[] = {ASA_UPPER, ASA_LOWER, ASA_NFD};
+	char id[SK_ID_LEN + 1], id2[SK_ID_LEN + 1];
+	struct sk_contact ct;
+	struct sk_gate_result g;
+	json_t *receipt;
+	int yes;
+
+	assert_int_equal(sk_contact_add(t->core, ASA_UPPER, NULL, 0, id, &t->err), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(sk_contact_find(t->core, spellings[i], id2, &t->err), 0);
+		assert_string_equal(id, id2);
+		assert_int_equal(sk_contact_add(t->core, spellings[i], NULL, 0, id2, &t->err),
+				 SK_ERR_EXISTS);
+	}
+	/* kept as written, for the person and the CRM */
+	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+	assert_string_equal(ct.fields[0].name, "email");
+	assert_string_equal(ct.fields[0].value, ASA_UPPER);
+	sk_contact_reset(&ct);
+
+	/* a consent under one spelling: one gate answer under every spelling */
+	assert_int_equal(t_consent(t, ASA_NFD, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, ASA_LOWER, "offers", SK_ACT_REFUSE, "form", "f", 0), 0);
+	for (size_t i = 0; i < 3; i++) {
+		sk_gate_check(t->core, spellings[i], "newsletter", sk_time_now(), &g);
+		assert_true(g.allowed);
+		assert_string_equal(g.contact_id, id);
+		assert_string_equal(t_gate(t, spellings[i], "offers", 0), "refused");
+	}
+	assert_int_equal(t_count(t, "contacts"), 1);
+
+	/* erased under one spelling: one suppression entry, which every spelling meets */
+	assert_int_equal(sk_forget_email(t->core, ASA_LOWER, &receipt, &t->err), 0);
+	json_decref(receipt);
+	assert_int_equal(t_count(t, "suppressions"), 1);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(t_gate(t, spellings[i], "newsletter", 0), "erased");
+		assert_int_equal(sk_suppressed(t->core, spellings[i], &yes, &t->err), 0);
+		assert_true(yes);
+		assert_int_equal(sk_contact_add(t->core, spellings[i], NULL, 0, id2, &t->err),
+				 SK_ERR_SUPPRESSED);
+		assert_int_equal(t_consent(t, spellings[i], "newsletter", SK_ACT_GIVE, "api", "a", 0),
+				 SK_ERR_SUPPRESSED);
+	}
+	assert_int_equal(t_count(t, "contacts"), 0);
+	assert_int_equal(t_count(t, "suppressions"), 1);
+	tenv_free(t);
+}
+
+/* Addresses the new rules refuse, on the core's paths (the CLI and HTTP paths are in
+ * tests/integration/canon.sh). */
+static void undecodable_addresses_are_refused(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *bad[] = {"\xe5sa@example.com", "=?utf-8?q?=C3=A5sa?=@example.com"};
+	const char *why[] = {"not valid UTF-8 at byte 1", "encoded word"};
+	char id[SK_ID_LEN + 1];
+	for (size_t i = 0; i < 2; i++) {
+		memset(&t->err, 0, sizeof(t->err));
+		assert_int_equal(sk_contact_add(t->core, bad[i], NULL, 0, id, &t->err),
+				 SK_ERR_INVALID_EMAIL);
+		assert_non_null(strstr(t->err.msg, why[i]));
+		assert_int_equal(t_consent(t, bad[i], "newsletter", SK_ACT_GIVE, "form", "f", 0),
+				 SK_ERR_INVALID_EMAIL);
+		assert_non_null(strstr(t->err.msg, why[i]));
+		assert_string_equal(t_gate(t, bad[i], "newsletter", 0), "invalid_email");
+	}
+	assert_int_equal(t_count(t, "contacts"), 0);
+	assert_int_equal(t_count(t, "consent_ledger"), 0);
+	tenv_free(t);
+}
+
+/* The key that the version 1 rules gave to an address as written. */
+static void t_legacy_key(struct tenv *t, const char *written, uint8_t key[SK_HASH_LEN])
+{
+	char old[SK_EMAIL_MAX + 1];
+	assert_int_equal(sk_email_canonical_legacy(written, old, &t->err), 0);
+	sk_vault_email_key(t->vault, old, key);
+}
+
+/* An address suppressed before version 2 (only its keyed hash is left, made by the old
+ * rules from the spelling of that day) stays suppressed for the spellings those rules keyed
+ * otherwise, on every path that checks the list. */
+static void old_suppressions_still_hold(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	uint8_t key[SK_HASH_LEN];
+	char id[SK_ID_LEN + 1];
+	int yes;
+
+	/* erased when the CRM spelt the person "Åsa.Öberg@Example.com" */
+	t_legacy_key(t, ASA_UPPER, key);
+	assert_int_equal(sk_store_suppression_put(t->store, key, "erased", 1700000000), 0);
+	/* spellings the old rules keyed differently from that one */
+	const char *spellings[] = {ASA_LOWER, ASA_NFD, "\xc3\xa5sa.\xc3\x96""berg@example.com"};
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(t_gate(t, spellings[i], "newsletter", 0), "erased");
+		assert_int_equal(sk_suppressed(t->core, spellings[i], &yes, &t->err), 0);
+		assert_true(yes);
+		assert_int_equal(sk_contact_add(t->core, spellings[i], NULL, 0, id, &t->err),
+				 SK_ERR_SUPPRESSED);
+		assert_int_equal(t_consent(t, spellings[i], "newsletter", SK_ACT_GIVE, "import", "i", 0),
+				 SK_ERR_SUPPRESSED);
+		/* an import row */
+		struct sk_import *im;
+		struct sk_import_counts counts = {0};
+		struct sk_import_row row = {.email = spellings[i], .email_col = "email"};
+		int reason;
+		const char *column;
+		assert_int_equal(sk_import_new(t->core, 0, &im), 0);
+		assert_int_equal(sk_import_row(im, &row, &counts, &reason, &column, &t->err), 0);
+		assert_int_equal(reason, SK_REJ_SUPPRESSED);
+		sk_import_free(im);
+	}
+	assert_int_equal(t_count(t, "contacts"), 0);
+	/* the list is asked only for what it holds: others pass */
+	assert_string_equal(t_gate(t, "\xc3\xa5sa.lund@example.com", "newsletter", 0), "no_consent");
+	assert_string_equal(t_gate(t, "asa.oberg@example.com", "newsletter", 0), "no_consent");
+
+	/* unsuppress, under another spelling, lifts the old entry too */
+	assert_int_equal(sk_unsuppress(t->core, ASA_LOWER, &t->err), 0);
+	assert_int_equal(t_count(t, "suppressions"), 0);
+	assert_string_equal(t_gate(t, ASA_NFD, "newsletter", 0), "no_consent");
+	struct sk_consent_req r = {.email = ASA_LOWER, .purpose = "newsletter",
+				   .action = SK_ACT_GIVE, .method = "form", .source = "form:x",
+				   .lang = "en", .double_opt_in = 1};
+	assert_int_equal(sk_consent_record(t->core, &r, NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, ASA_NFD, "newsletter", 0), "pending_confirmation");
+	tenv_free(t);
+}
+
+static void t_hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* Makes a contact what a version 1 database held: the "email" field the version 1 form
+ * (what the old code stored), the contact and its states keyed by it, no canon_version. */
+static void t_make_v1(struct tenv *t, const char *id, const char *written, int64_t created_at)
+{
+	char old[SK_EMAIL_MAX + 1], hex[2 * SK_HASH_LEN + 1], sql[512];
+	uint8_t key[SK_HASH_LEN], dk[SK_VAULT_KEY_LEN];
+	assert_int_equal(sk_email_canonical_legacy(written, old, &t->err), 0);
+	sk_vault_email_key(t->vault, old, key);
+	assert_int_equal(sk__datakey(t->core, id, dk, &t->err), 0);
+	assert_int_equal(sk__field_store(t->core, id, dk, "email", old, &t->err), 0);
+	t_hex(key, SK_HASH_LEN, hex);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE contacts SET email_key = X'%s', created_at = %lld WHERE id = '%s';"
+		 "UPDATE consent_state SET email_key = X'%s' WHERE contact_id = '%s';"
+		 "DELETE FROM meta WHERE key = 'canon_version';",
+		 hex, (long long)created_at, id, hex, id);
+	t_sql(t, sql);
+}
+
+static int t_reopen(struct tenv *t)
+{
+	sk_core_free(t->core);
+	t->core = NULL;
+	return sk_core_open(t->store, t->vault, 0, &t->core, &t->err);
+}
+
+static void upgrade_rekeys_a_version_1_database(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], ascii[SK_ID_LEN + 1], v[16];
+	struct sk_gate_result g;
+	int64_t bad, count;
+
+	assert_int_equal(sk_contact_add(t->core, ASA_UPPER, NULL, 0, id, &t->err), 0);
+	assert_int_equal(t_consent(t, ASA_UPPER, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "bo@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(sk_contact_find(t->core, "bo@example.com", ascii, &t->err), 0);
+	t_make_v1(t, id, ASA_UPPER, 1000);
+	t_make_v1(t, ascii, "bo@example.com", 1000);
+	assert_int_equal(t_reopen(t), 0);
+	assert_non_null(strstr(t->core->canon_note, "1 contacts re-keyed"));
+	assert_int_equal(sk_store_meta_get(t->store, "canon_version", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(sk_store_meta_get(t->store, "canon_report", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	const char *spellings[] = {ASA_UPPER, ASA_LOWER, ASA_NFD};
+	for (size_t i = 0; i < 3; i++) {
+		sk_gate_check(t->core, spellings[i], "newsletter", sk_time_now(), &g);
+		assert_true(g.allowed);
+		assert_string_equal(g.contact_id, id);
+	}
+	assert_string_equal(t_gate(t, "BO@example.com", "newsletter", 0), "consent");
+	/* done once: the next open changes nothing */
+	assert_int_equal(t_reopen(t), 0);
+	assert_string_equal(t->core->canon_note, "");
+	assert_string_equal(t_gate(t, ASA_NFD, "newsletter", 0), "consent");
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	tenv_free(t);
+}
+
+/* Two version 1 contacts that are one person under version 2: the older keeps the key, the
+ * other is kept (by its id) and reported. Both orders, since contacts are visited by id. */
+static void upgrade_keeps_both_of_a_collision(void **state)
+{
+	(void)state;
+	for (int older_first = 0; older_first < 2; older_first++) {
+		struct tenv *t = tenv_new(0);
+		char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1], report[1024], want[128];
+		struct sk_gate_result g;
+		struct sk_contact ct;
+		/* A, spelt with a capital, had a version 1 key of its own */
+		assert_int_equal(t_consent(t, "\xc3\x85sa@example.com", "newsletter", SK_ACT_GIVE,
+					   "form", "f", 0), 0);
+		assert_int_equal(sk_contact_find(t->core, "\xc3\x85sa@example.com", a, &t->err), 0);
+		t_make_v1(t, a, "\xc3\x85sa@example.com", older_first ? 1000 : 3000);
+		/* B, spelt in lower case, came in later as another contact */
+		assert_int_equal(t_consent(t, "\xc3\xa5sa@example.com", "newsletter", SK_ACT_REFUSE,
+					   "form", "f", 0), 0);
+		assert_int_equal(sk_contact_find(t->core, "\xc3\xa5sa@example.com", b, &t->err), 0);
+		assert_string_not_equal(a, b);
+		t_make_v1(t, b, "\xc3\xa5sa@example.com", 2000);
+
+		assert_int_equal(t_reopen(t), 0);
+		const char *kept = older_first ? a : b, *apart = older_first ? b : a;
+		sk_gate_check(t->core, "\xc3\x85SA@example.com", "newsletter", sk_time_now(), &g);
+		assert_string_equal(g.contact_id, kept);
+		assert_string_equal(g.reason, older_first ? "consent" : "refused");
+		/* the other is still there, by its id, and named in the note and the report */
+		assert_int_equal(t_count(t, "contacts"), 2);
+		assert_int_equal(sk_contact_get_by_id(t->core, apart, &ct, &t->err), 0);
+		sk_contact_reset(&ct);
+		assert_non_null(strstr(t->core->canon_note, "1 kept apart"));
+		assert_non_null(strstr(t->core->canon_note, apart));
+		assert_int_equal(sk_store_meta_get(t->store, "canon_report", report, sizeof(report)), 0);
+		snprintf(want, sizeof(want), "{\"id\":\"%s\",\"kept\":\"%s\"}", apart, kept);
+		assert_non_null(strstr(report, want));
+		tenv_free(t);
+	}
+}
+
+/* A version 1 address the new rules refuse (a Latin-1 byte) keeps its key and is reported. */
+static void upgrade_reports_refused_addresses(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], report[512];
+	uint8_t key[SK_HASH_LEN];
+	struct sk_contact_rec rec;
+	assert_int_equal(sk_contact_add(t->core, "latin@example.com", NULL, 0, id, &t->err), 0);
+	t_make_v1(t, id, "\xe5sa@example.com", 1000);
+	assert_int_equal(t_reopen(t), 0);
+	assert_non_null(strstr(t->core->canon_note, "refuse"));
+	assert_non_null(strstr(t->core->canon_note, id));
+	assert_int_equal(sk_store_meta_get(t->store, "canon_report", report, sizeof(report)), 0);
+	assert_non_null(strstr(report, id));
+	t_legacy_key(t, "\xe5sa@example.com", key);
+	assert_int_equal(sk_store_contact_by_id(t->store, id, &rec), 0);
+	assert_memory_equal(rec.email_key, key, SK_HASH_LEN);
+	tenv_free(t);
+}
+
+/* The upgrade is one transaction: a storage failure at any call leaves version 1 whole, and
+ * the next open does it all. */
+static void upgrade_is_all_or_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	char id[SK_ID_LEN + 1], v[16];
+	uint8_t key[SK_HASH_LEN], newkey[SK_HASH_LEN];
+	struct sk_contact_rec rec;
+	int upgraded_early = 0;
+	assert_int_equal(sk_contact_add(t->core, ASA_UPPER, NULL, 0, id, &t->err), 0);
+	assert_int_equal(t_consent(t, ASA_UPPER, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(sk_store_contact_by_id(t->store, id, &rec), 0);
+	memcpy(newkey, rec.email_key, SK_HASH_LEN);
+	t_make_v1(t, id, ASA_UPPER, 1000);
+	t_legacy_key(t, ASA_UPPER, key);
+	long failures = 0;
+	for (long n = 1;; n++) {
+		assert_true(n < 200);
+		sk_store_fault_set(t->store, n, 0);
+		int rc = t_reopen(t);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0)
+			break;
+		failures++;
+		/* version 1 whole, or (a failure after the upgrade, loading the policy) 2 whole */
+		assert_int_equal(sk_store_contact_by_id(t->store, id, &rec), 0);
+		if (sk_store_meta_get(t->store, "canon_version", v, sizeof(v)) == SK_ERR_NOT_FOUND) {
+			assert_memory_equal(rec.email_key, key, SK_HASH_LEN);
+		} else {
+			assert_string_equal(v, "2");
+			assert_memory_equal(rec.email_key, newkey, SK_HASH_LEN);
+			upgraded_early++;
+		}
+	}
+	/* most failures fell inside the upgrade, and rolled it back */
+	assert_true(failures - upgraded_early >= 5);
+	assert_string_equal(t_gate(t, ASA_LOWER, "newsletter", 0), "consent");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +962,13 @@ int main(void)
 		cmocka_unit_test(idempotent_answers),
 		cmocka_unit_test(receipt_of_an_event),
 		cmocka_unit_test(double_opt_in_confirm_and_expiry),
+		cmocka_unit_test(unicode_spellings_are_one_person),
+		cmocka_unit_test(undecodable_addresses_are_refused),
+		cmocka_unit_test(old_suppressions_still_hold),
+		cmocka_unit_test(upgrade_rekeys_a_version_1_database),
+		cmocka_unit_test(upgrade_keeps_both_of_a_collision),
+		cmocka_unit_test(upgrade_reports_refused_addresses),
+		cmocka_unit_test(upgrade_is_all_or_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,13 +26,13 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "vault/vault.h"
+#include "smtpd.h"
 
 #define PYTHON "/usr/bin/python3"
 #define T0 ((int64_t)1767225600) /* 2026-01-01T00:00:00Z */
 
 static char dir[64];
 static struct sk_vault *vault, *vault2;
-static pid_t smtpd;
 
 static int group_setup(void **state)
 {
@@ -471,6 +471,44 @@ static void build_subject_rfc2047(void **state)
 	sk_free(msg);
 }
 
+/* --mail-from as a display name and an address: the envelope takes the address, the From:
+ * header the name (encoded when it is not plain ASCII). */
+static void build_from_display_name(void **state)
+{
+	(void)state;
+	struct {
+		const char *from, *header, *address;
+	} ok[] = {
+		{"noreply@example.com", "From: noreply@example.com\r\n", "noreply@example.com"},
+		{"Exempel AB <noreply@example.com>", "From: Exempel AB <noreply@example.com>\r\n",
+		 "noreply@example.com"},
+		{"\"Exempel AB\" <noreply@example.com>", "From: Exempel AB <noreply@example.com>\r\n",
+		 "noreply@example.com"},
+		{"Åsa & Co <x@example.com>", "From: =?UTF-8?Q?=C3=85sa_=26_Co?= <x@example.com>\r\n",
+		 "x@example.com"},
+		{"Berg, Holm <x@example.com>", "From: =?UTF-8?Q?Berg=2C_Holm?= <x@example.com>\r\n",
+		 "x@example.com"},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct sk_mail_config cfg = cfg_local;
+		struct sk_mail_sender snd;
+		struct sk_errctx e = {0};
+		cfg.from = ok[i].from;
+		assert_int_equal(sk_mail_from_parse(ok[i].from, &snd, &e), 0);
+		assert_string_equal(snd.address, ok[i].address);
+		struct sk_mail m = {.to = "anna@example.com", .subject = "Hi", .text = "x"};
+		char *msg = NULL;
+		size_t len = 0;
+		assert_int_equal(sk_mail_build(&cfg, &m, &msg, &len, &e), 0);
+		if (!strstr(msg, ok[i].header))
+			fail_msg("no '%s' in:\n%s", ok[i].header, msg);
+		char want[128];
+		snprintf(want, sizeof(want), "@%s>", strrchr(ok[i].address, '@') + 1);
+		assert_non_null(strstr(msg, want)); /* the Message-ID's domain */
+		sk_free(msg);
+	}
+}
+
 static void build_refuses_injection(void **state)
 {
 	(void)state;
@@ -487,7 +525,11 @@ static void build_refuses_injection(void **state)
 		{"anna@example.com", NULL, "Hi\r"},
 		{"anna@example.com, eve@example.com", NULL, "Hi"},
 		{"Anna <anna@example.com>", NULL, "Hi"},
-		{"anna@example.com", "Eve <eve@example.com>", "Hi"},
+		{"anna@example.com", "Eve <eve@example.com", "Hi"},
+		{"anna@example.com", "Eve <eve@example.com> x", "Hi"},
+		{"anna@example.com", "\"Eve\" <>", "Hi"},
+		{"anna@example.com", "Eve \"the\" <eve@example.com>", "Hi"},
+		{"anna@example.com", "Eve\x01 <eve@example.com>", "Hi"},
 		{"", NULL, "Hi"},
 		{"anna", NULL, "Hi"},
 		{"anna@", NULL, "Hi"},
@@ -616,120 +658,6 @@ static void confirmation_texts(void **state)
 
 /* ---- delivery -------------------------------------------------------------------------- */
 
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof(a);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static int port_accepts(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	close(fd);
-	return ok;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static void smtpd_start(int port, const char *maildir)
-{
-	char listen[32], log[128];
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
-	snprintf(log, sizeof(log), "%s/smtpd.log", dir);
-	smtpd = fork();
-	assert_true(smtpd >= 0);
-	if (smtpd == 0) {
-		if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
-			_exit(126);
-		execl(PYTHON, PYTHON, "-m", "aiosmtpd", "-n", "-l", listen, "-c",
-		      "aiosmtpd.handlers.Mailbox", maildir, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		int status;
-		if (waitpid(smtpd, &status, WNOHANG) == smtpd) {
-			smtpd = 0;
-			fail_msg("aiosmtpd exited early (see %s)", log);
-		}
-		if (port_accepts(port))
-			return;
-		sleep_ms(50);
-	}
-	fail_msg("aiosmtpd did not accept connections on port %d within 5 s", port);
-}
-
-static int smtpd_stop(void **state)
-{
-	(void)state;
-	if (smtpd > 0) {
-		int status;
-		kill(smtpd, SIGTERM);
-		for (int i = 0; i < 40 && waitpid(smtpd, &status, WNOHANG) == 0; i++)
-			sleep_ms(50);
-		if (waitpid(smtpd, &status, WNOHANG) == 0) {
-			kill(smtpd, SIGKILL);
-			waitpid(smtpd, &status, 0);
-		}
-		smtpd = 0;
-	}
-	return 0;
-}
-
-/* Files in maildir/new, waiting up to 2 s for want of them. */
-static int maildir_list(const char *maildir, char names[][512], int max, int want)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/new", maildir);
-	int n = 0;
-	for (int tries = 0; tries < 40; tries++) {
-		n = 0;
-		DIR *d = opendir(path);
-		if (d) {
-			struct dirent *de;
-			while ((de = readdir(d)) && n < max)
-				if (de->d_name[0] != '.')
-					snprintf(names[n++], 512, "%s/%s", path, de->d_name);
-			closedir(d);
-		}
-		if (n >= want)
-			break;
-		sleep_ms(50);
-	}
-	return n;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *p = NULL;
-	size_t n = 0, cap = 0, r;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(p, cap);
-		}
-		r = fread(p + n, 1, 4096, f);
-		n += r;
-	} while (r > 0);
-	p[n] = '\0';
-	fclose(f);
-	return p;
-}
 
 /* Python's email module reads the stored file: "to\nsubject\nbody" (the body decoded). */
 static char *python_read(const char *path)
@@ -762,7 +690,7 @@ static void delivery_to_aiosmtpd(void **state)
 	char maildir[128], url[64];
 	int port = free_port();
 	snprintf(maildir, sizeof(maildir), "%s/maildir", dir);
-	smtpd_start(port, maildir);
+	smtpd_start_in(dir, port, maildir, 0);
 	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
 	struct sk_mail_config cfg = {.url = url, .from = "samtycke@example.com", .timeout = 10};
 
@@ -887,6 +815,7 @@ int main(void)
 		cmocka_unit_test(build_headers_and_body),
 		cmocka_unit_test(build_subject_rfc2047),
 		cmocka_unit_test(build_refuses_injection),
+		cmocka_unit_test(build_from_display_name),
 		cmocka_unit_test(build_survives_allocation_failures),
 		cmocka_unit_test(confirmation_texts),
 		cmocka_unit_test_teardown(delivery_to_aiosmtpd, smtpd_stop),

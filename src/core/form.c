@@ -1,0 +1,421 @@
+/* form.c: web form submissions and their confirmation (docs/forms.md). An anonymous post is
+ * a request, not a change: whatever it would change for a person the hub already knows, and
+ * every consent that needs double opt-in, is held as a sealed request until the person
+ * confirms it from their own mailbox. The confirmation mail is queued in the outbox in the
+ * same transaction; the mail worker sends it. */
+#include "core/core_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+#define REQUEST_AD "request/"
+#define DAY 86400
+
+/* With Global Privacy Control, tracking and profiling are given only by a tick on the form
+ * page itself, not by a site's script posting JSON. */
+static int gpc_withholds(const struct sk_form_input *in, const struct sk_purpose *p)
+{
+	return in->gpc && in->scripted && (p->kind == SK_KIND_TRACKING || p->kind == SK_KIND_PROFILING);
+}
+
+void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
+		     struct sk_form_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < in->nconsents && i < SK_FORM_MAX_ITEMS; i++) {
+		const struct sk_form_consent *fc = sk_form_consent(in->form, in->consents[i]);
+		const struct sk_purpose *p = fc ? sk_policy_purpose(c->policy, fc->purpose) : NULL;
+		if (!p)
+			continue;
+		if (gpc_withholds(in, p))
+			out->ignored[out->nignored++] = p->id;
+		else if (fc->double_opt_in || p->double_opt_in)
+			out->pending[out->npending++] = p->id;
+		else
+			out->given[out->ngiven++] = p->id;
+	}
+}
+
+/* Copies at most max bytes of s into a new string, cut on a character boundary, with every
+ * byte that is not part of valid UTF-8, and every control character, replaced by '?'; so
+ * that evidence is always valid JSON of a known size. */
+static char *clean_text(const char *s, size_t max)
+{
+	size_t n = 0, len = s ? strlen(s) : 0;
+	char *out = sk_malloc((len < max ? len : max) + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		unsigned char b = (unsigned char)s[i];
+		size_t k = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3
+			 : (b & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = k > 0 && i + k <= len && !(k == 2 && b < 0xc2) && !(k == 4 && b > 0xf4);
+		for (size_t j = 1; ok && j < k; j++)
+			ok = ((unsigned char)s[i + j] & 0xc0) == 0x80;
+		if (ok && k == 3) {
+			unsigned char b1 = (unsigned char)s[i + 1];
+			ok = !(b == 0xe0 && b1 < 0xa0) && !(b == 0xed && b1 >= 0xa0);
+		}
+		if (ok && k == 4) {
+			unsigned char b1 = (unsigned char)s[i + 1];
+			ok = !(b == 0xf0 && b1 < 0x90) && !(b == 0xf4 && b1 >= 0x90);
+		}
+		if (!ok || (k == 1 && (b < 0x20 || b == 0x7f)))
+			k = 1;
+		if (n + k > max)
+			break;
+		if (!ok || (k == 1 && (b < 0x20 || b == 0x7f)))
+			out[n++] = '?';
+		else
+			memcpy(out + n, s + i, k), n += k;
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* The page a submission came from, as evidence keeps it: scheme, host and path only. A
+ * query or fragment may carry the person's address or name, and must not outlive an
+ * erasure in the ledger's clear-text source. */
+static char *page_of(const char *url)
+{
+	char *p = clean_text(url, SK_FORM_PAGE_MAX);
+	if (!p)
+		return NULL;
+	p[strcspn(p, "?#")] = '\0';
+	/* no user:password@ before the host */
+	char *scheme = strstr(p, "://");
+	if (scheme) {
+		char *host = scheme + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
+		if (at && (!slash || at < slash))
+			memmove(host, at + 1, strlen(at + 1) + 1);
+	}
+	return p;
+}
+
+/* Fields that the purposes named need (minimisation), the address left out. */
+static size_t fields_for(const struct sk_core *c, const struct sk_form_input *in,
+			 const char *const *purposes, size_t n, struct sk_field_value *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < in->nfields; i++) {
+		int needed = 0;
+		if (strcmp(in->fields[i].name, "email") == 0 || !in->fields[i].value[0])
+			continue;
+		for (size_t j = 0; j < n && !needed; j++) {
+			const struct sk_purpose *p = sk_policy_purpose(c->policy, purposes[j]);
+			for (size_t f = 0; p && f < p->nfields && !needed; f++)
+				needed = strcmp(p->fields[f], in->fields[i].name) == 0;
+		}
+		if (needed)
+			out[k++] = in->fields[i];
+	}
+	return k;
+}
+
+/* What a submission records as its source and evidence. */
+struct provenance {
+	char source[256];
+	char *evidence; /* JSON; owned */
+};
+
+static int provenance_make(struct sk_core *c, const struct sk_form_input *in,
+			   struct provenance *pv, struct sk_errctx *err)
+{
+	char *page = page_of(in->page_url), *ua = clean_text(in->user_agent, SK_FORM_UA_MAX);
+	json_t *ev = NULL;
+	int rc = 0;
+
+	if (!page || !ua)
+		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if (!rc) {
+		/* the page is cut so that the source fits; both are clean UTF-8 */
+		char *short_page = clean_text(page, 200);
+		if (!short_page)
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		else
+			snprintf(pv->source, sizeof(pv->source), "form:%s v%d %s", in->form->id,
+				 c->policy_version, short_page);
+		sk_free(short_page);
+	}
+	if (!rc) {
+		ev = json_pack("{s:s,s:i,s:s?,s:s,s:s?,s:b}", "form", in->form->id, "form_version",
+			       c->policy_version, "page_url", page[0] ? page : NULL, "ip",
+			       in->ip ? in->ip : "", "user_agent", ua[0] ? ua : NULL, "gpc", in->gpc);
+		pv->evidence = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (!pv->evidence)
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+	json_decref(ev);
+	sk_free(page);
+	sk_free(ua);
+	return rc;
+}
+
+static int give(struct sk_core *c, const char *contact_id, const char *purpose, int version,
+		const char *lang, int64_t at, int doi, const struct provenance *pv,
+		struct sk_errctx *err)
+{
+	struct sk_consent_req req = {.contact_id = contact_id, .purpose = purpose,
+				     .action = SK_ACT_GIVE, .method = "form", .source = pv->source,
+				     .notice_version = version, .lang = lang, .occurred_at = at,
+				     .actor = "form", .evidence_json = pv->evidence,
+				     .double_opt_in = doi};
+	return sk_consent_record(c, &req, NULL, err);
+}
+
+/* The request: what the person asked for, sealed, and its confirmation mail queued. */
+static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t key[SK_HASH_LEN],
+		const char *const *purposes, size_t n, const struct provenance *pv, int64_t now,
+		struct sk_errctx *err)
+{
+	struct sk_field_value fields[SK_FORM_MAX_ITEMS];
+	size_t nf = fields_for(c, in, purposes, n, fields);
+	struct sk_request_rec r = {.created_at = now,
+				   .expires_at = now + (int64_t)in->link_days * DAY};
+	struct sk_outbox_rec m = {.kind = "confirm", .created_at = now, .next_attempt_at = now};
+	char ad[64], *text = NULL, email[SK_EMAIL_MAX + 1];
+	uint8_t *sealed = NULL;
+	size_t slen = 0;
+	json_t *doc = NULL, *fo = json_object(), *po = json_array();
+	int rc = 0;
+
+	/* the address as typed, without the space around it */
+	const char *e = in->email;
+	while (*e == ' ' || *e == '\t')
+		e++;
+	sk_strlcpy(email, e, sizeof(email));
+	for (size_t len = strlen(email); len && (email[len - 1] == ' ' || email[len - 1] == '\t');)
+		email[--len] = '\0';
+
+	if (sk_id_new("r_", r.id) || sk_id_new("m_", m.id))
+		return sk_errf(err, SK_ERR_IO, "no randomness for an id");
+	for (size_t i = 0; fo && po && i < n; i++) {
+		const struct sk_purpose *p = sk_policy_purpose(c->policy, purposes[i]);
+		size_t len = strlen(r.purposes);
+		snprintf(r.purposes + len, sizeof(r.purposes) - len, "%s%s", i ? "," : "", p->id);
+		json_array_append_new(po, json_pack("{s:s,s:i}", "purpose", p->id, "notice_version",
+						    p->notice_version));
+	}
+	for (size_t i = 0; fo && i < nf; i++)
+		json_object_set_new(fo, fields[i].name, json_string(fields[i].value));
+	if (fo && po)
+		doc = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:s,s:s,s:s?}", "email", email, "form",
+				in->form->id, "lang", in->lang, "at", (json_int_t)now, "consents", po,
+				"fields", fo, "source", pv->source, "evidence", pv->evidence,
+				"link_base", in->link_base);
+	else {
+		json_decref(fo);
+		json_decref(po);
+	}
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	snprintf(ad, sizeof(ad), REQUEST_AD "%s", r.id);
+	if (!text || sk_vault_seal_system(c->vault, ad, text, strlen(text), &sealed, &slen)) {
+		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(r.email_key, key, SK_HASH_LEN);
+	r.payload = sealed;
+	r.payload_len = slen;
+	memcpy(m.email_key, key, SK_HASH_LEN);
+	sk_strlcpy(m.ref, r.id, sizeof(m.ref));
+	if ((rc = sk_store_request_put(c->store, &r)) || (rc = sk_store_outbox_put(c->store, &m)))
+		sk__store_err(err, rc, "storing a request to confirm");
+out:
+	if (text)
+		sk_vault_wipe(text, strlen(text));
+	free(text);
+	sk_vault_wipe(email, sizeof(email));
+	sk_free(sealed);
+	return rc;
+}
+
+int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
+		   struct sk_form_outcome *out, struct sk_errctx *err)
+{
+	char canon[SK_EMAIL_MAX + 1], id[SK_ID_LEN + 1];
+	uint8_t key[SK_HASH_LEN];
+	const char *now_list[SK_FORM_MAX_ITEMS], *held[SK_FORM_MAX_ITEMS];
+	size_t nnow = 0, nheld = 0;
+	struct provenance pv = {0};
+	int64_t now = sk_time_now();
+	int rc, suppressed = 0, known;
+
+	if ((rc = sk_core_need_policy(c, err)))
+		return rc;
+	sk_form_foresee(c, in, out);
+	if ((rc = sk_email_canonical(in->email, canon, err)))
+		return rc;
+	sk_vault_email_key(c->vault, canon, key);
+	sk_vault_wipe(canon, sizeof(canon));
+	if ((rc = provenance_make(c, in, &pv, err)))
+		return rc;
+	if ((rc = sk_core_batch_begin(c, err)))
+		goto done;
+	if ((rc = sk_suppressed(c, in->email, &suppressed, err)) || suppressed)
+		goto out; /* nothing stored, nothing sent; the answer is the same */
+	rc = sk_contact_find(c, in->email, id, err);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		goto out;
+	known = rc == 0;
+	rc = 0;
+	/* A new address gets at once what needs no confirmation; everything for a known
+	 * person, and every double opt-in, waits for their mailbox. */
+	for (size_t i = 0; i < out->ngiven; i++)
+		if (known)
+			held[nheld++] = out->given[i];
+		else
+			now_list[nnow++] = out->given[i];
+	for (size_t i = 0; i < out->npending; i++)
+		held[nheld++] = out->pending[i];
+	if (nnow) {
+		struct sk_field_value fields[SK_FORM_MAX_ITEMS];
+		size_t nf = fields_for(c, in, now_list, nnow, fields);
+		rc = sk_contact_add(c, in->email, fields, nf, id, err);
+		for (size_t i = 0; !rc && i < nnow; i++)
+			rc = give(c, id, now_list[i], 0, in->lang, 0, 0, &pv, err);
+	}
+	if (!rc && nheld && in->can_mail) {
+		long sent = 0;
+		if ((rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
+			sk__store_err(err, rc, "counting confirmation mails");
+		else if (sent < SK_FORM_MAILS_PER_DAY)
+			rc = hold(c, in, key, held, nheld, &pv, now, err);
+	}
+out:
+	if (rc)
+		sk_core_batch_rollback(c);
+	else
+		rc = sk_core_batch_commit(c, err);
+done:
+	free(pv.evidence);
+	return rc;
+}
+
+/* ---- confirmation ---- */
+
+int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_request_rec *rec,
+		     json_t **out, struct sk_errctx *err)
+{
+	char ad[64], *text = NULL;
+	size_t len;
+	json_error_t je;
+	int rc = sk_store_request_get(c->store, id, rec);
+
+	*out = NULL;
+	if (rc == SK_ERR_NOT_FOUND || (!rc && rec->expires_at <= now))
+		return sk_errf(err, SK_ERR_NOT_FOUND, "no such request");
+	if (rc)
+		return sk__store_err(err, rc, "reading a request");
+	snprintf(ad, sizeof(ad), REQUEST_AD "%s", rec->id);
+	if (sk_vault_unseal_system(c->vault, ad, rec->payload, rec->payload_len, &text, &len))
+		return sk_errf(err, SK_ERR_CRYPTO, "request %s cannot be opened", rec->id);
+	*out = json_loadb(text, len, 0, &je);
+	sk_vault_wipe(text, len);
+	sk_free(text);
+	return *out ? 0 : sk_errf(err, SK_ERR_STORAGE, "request %s is not readable", rec->id);
+}
+
+/* The fields held, as far as the policy still declares and needs them. */
+static size_t held_fields(struct sk_core *c, json_t *fo, struct sk_field_value *out)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	json_object_foreach(fo, k, v) {
+		if (n < SK_FORM_MAX_ITEMS && json_is_string(v) && sk_policy_field(c->policy, k) &&
+		    sk_policy_field_needed(c->policy, k)) {
+			out[n].name = k;
+			out[n++].value = json_string_value(v);
+		}
+	}
+	return n;
+}
+
+int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
+		    int *nconfirmed, struct sk_errctx *err)
+{
+	struct sk_request_rec rec;
+	struct sk_field_value fields[SK_FORM_MAX_ITEMS];
+	char id[SK_ID_LEN + 1];
+	json_t *doc = NULL, *e;
+	size_t i;
+	int rc, suppressed = 0, n = 0;
+
+	*nconfirmed = 0;
+	if ((rc = sk_core_need_policy(c, err)) || (rc = sk_core_batch_begin(c, err)))
+		return rc;
+	rc = sk__request_open(c, request_id, sk_time_now(), &rec, &doc, err);
+	if (rc == SK_ERR_NOT_FOUND) {
+		sk_core_batch_rollback(c);
+		sk_errctx_reset(err);
+		return 0;
+	}
+	const char *email = json_string_value(json_object_get(doc, "email"));
+	const char *lang = json_string_value(json_object_get(doc, "lang"));
+	struct provenance pv = {.evidence = (char *)json_string_value(json_object_get(doc, "evidence"))};
+	sk_strlcpy(pv.source, json_string_value(json_object_get(doc, "source")) ?
+		   json_string_value(json_object_get(doc, "source")) : "", sizeof(pv.source));
+	int64_t at = json_integer_value(json_object_get(doc, "at"));
+	if (!rc && (!email || !lang))
+		rc = sk_errf(err, SK_ERR_STORAGE, "request %s is not readable", rec.id);
+	if (!rc)
+		rc = sk_suppressed(c, email, &suppressed, err);
+	if (rc || suppressed)
+		goto out;
+	size_t nf = held_fields(c, json_object_get(doc, "fields"), fields);
+	rc = sk_contact_find(c, email, id, err);
+	if (rc == SK_ERR_NOT_FOUND) {
+		sk_errctx_reset(err);
+		rc = sk_contact_add(c, email, fields, nf, id, err);
+	} else if (!rc && nf) {
+		rc = sk_contact_edit(c, id, fields, nf, "form", err);
+	}
+	json_array_foreach(json_object_get(doc, "consents"), i, e) {
+		const char *purpose = json_string_value(json_object_get(e, "purpose"));
+		if (rc)
+			break;
+		if (!purpose || !sk_policy_purpose(c->policy, purpose))
+			continue; /* dropped from the policy since */
+		int version = (int)json_integer_value(json_object_get(e, "notice_version"));
+		rc = give(c, id, purpose, version, lang, at, 1, &pv, err);
+		struct sk_consent_req req = {.contact_id = id, .purpose = purpose,
+					     .action = SK_ACT_CONFIRM, .method = "mail_link",
+					     .source = "mail:double-opt-in", .notice_version = version,
+					     .lang = lang, .actor = "form",
+					     .evidence_json = evidence_json};
+		if (!rc)
+			rc = sk_consent_record(c, &req, NULL, err);
+		n += !rc;
+	}
+out:
+	if (!rc && (rc = sk_store_request_delete(c->store, rec.id)))
+		sk__store_err(err, rc, "deleting a confirmed request");
+	json_decref(doc);
+	if (rc) {
+		sk_core_batch_rollback(c);
+		return rc;
+	}
+	if ((rc = sk_core_batch_commit(c, err)))
+		return rc;
+	*nconfirmed = n;
+	return 0;
+}
+
+int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
+			    struct sk_errctx *err)
+{
+	int rc = sk__core_begin(c, err);
+	*ndeleted = 0;
+	if (rc)
+		return rc;
+	if ((rc = sk_store_request_expire(c->store, now, ndeleted)))
+		sk__store_err(err, rc, "deleting lapsed requests");
+	else if ((rc = sk_store_outbox_purge(c->store, now - SK_OUTBOX_KEEP_DAYS * DAY)))
+		sk__store_err(err, rc, "deleting old mail from the outbox");
+	return sk__core_end(c, rc, err);
+}

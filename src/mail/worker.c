@@ -1,0 +1,161 @@
+/* worker.c: the mail worker of `samtycke serve`. A thread with its own store connection
+ * takes the next mail due from the outbox (core/outbox.c), sends it over SMTP, and reports
+ * the result, so that no request thread ever waits for a mail server. */
+#include "mail/mail.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+struct sk_mail_worker {
+	struct sk_mail_worker_config cfg;
+	struct sk_mail_config mail;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stopping;
+};
+
+static int is_stopping(void *arg)
+{
+	struct sk_mail_worker *w = arg;
+	pthread_mutex_lock(&w->lock);
+	int s = w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	return s;
+}
+
+int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
+			const char *public_url, int max, int *nfailed, struct sk_errctx *err)
+{
+	int rc = 0;
+	if (nfailed)
+		*nfailed = 0;
+	for (int i = 0; i < max && !rc; i++) {
+		struct sk_outgoing m;
+		struct sk_errctx why = {0};
+		int64_t now = sk_time_now();
+		if ((rc = sk_core_reload_policy(c, err)))
+			break;
+		rc = sk_outbox_take(c, public_url, now, &m, err);
+		if (rc == SK_ERR_NOT_FOUND) {
+			sk_errctx_reset(err);
+			rc = 0;
+			break;
+		}
+		if (rc)
+			break;
+		struct sk_mail msg = {.to = m.to, .subject = m.subject, .text = m.text};
+		int sent = sk_mail_send(mail, &msg, &why);
+		/* Abandoned because the server is stopping: tried again at the next start. */
+		if (sent && mail->stopping && mail->stopping(mail->stopping_arg)) {
+			sk_outgoing_reset(&m);
+			break;
+		}
+		rc = sk_outbox_done(c, &m, sent, why.msg, sk_time_now(), err);
+		/* Operators see every failure by the mail's id and the reason, never an address. */
+		if (sent)
+			fprintf(stderr, "samtycke: mail %s %s: %s\n", m.rec.id,
+				sent == SK_ERR_INVALID ||
+						sk_time_now() - m.rec.created_at >= SK_OUTBOX_RETRY_FOR
+					? "given up"
+					: "failed, will try again",
+				why.msg);
+		if (sent && nfailed)
+			(*nfailed)++;
+		sk_outgoing_reset(&m);
+	}
+	return rc;
+}
+
+static void *run(void *arg)
+{
+	struct sk_mail_worker *w = arg;
+	struct sk_store *store = NULL;
+	struct sk_core *core = NULL;
+	struct sk_errctx err = {0};
+	int64_t last_complaint = 0;
+
+	for (;;) {
+		int rc = 0;
+		if (!core) {
+			rc = sk_store_open_sqlite(w->cfg.db, 0, &store, &err);
+			if (!rc)
+				rc = sk_core_open(store, w->cfg.vault, 0, &core, &err);
+			if (rc) {
+				sk_core_free(core);
+				sk_store_close(store);
+				core = NULL;
+				store = NULL;
+			}
+		}
+		if (!rc)
+			rc = sk_mail_worker_pass(core, &w->mail, w->cfg.public_url, 50, NULL, &err);
+		if (rc && sk_time_now() - last_complaint >= 60) {
+			/* Messages name mails by id, never an address. */
+			fprintf(stderr, "samtycke: mail worker: %s\n",
+				err.msg[0] ? err.msg : sk_err_message(rc));
+			last_complaint = sk_time_now();
+		}
+		pthread_mutex_lock(&w->lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		long ms = w->cfg.poll_ms > 0 ? w->cfg.poll_ms : 250;
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!w->stopping && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
+			;
+		int stop = w->stopping;
+		pthread_mutex_unlock(&w->lock);
+		if (stop)
+			break;
+	}
+	sk_core_free(core);
+	sk_store_close(store);
+	return NULL;
+}
+
+int sk_mail_worker_start(const struct sk_mail_worker_config *cfg, struct sk_mail_worker **out,
+			 struct sk_errctx *err)
+{
+	struct sk_mail_worker *w = sk_calloc(1, sizeof(*w));
+	if (!w)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	w->cfg = *cfg;
+	w->mail = *cfg->mail;
+	w->mail.stopping = is_stopping;
+	w->mail.stopping_arg = w;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (pthread_create(&w->thread, NULL, run, w) != 0) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		sk_free(w);
+		return sk_errf(err, SK_ERR_IO, "cannot start the mail worker");
+	}
+	*out = w;
+	return 0;
+}
+
+void sk_mail_worker_stop(struct sk_mail_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	sk_free(w);
+}

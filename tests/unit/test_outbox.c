@@ -1,0 +1,190 @@
+/* test_outbox.c: web form submissions through the core (sk_form_submit, sk_form_confirm) and
+ * the mail outbox drained by the worker's pass against a real aiosmtpd: a submission is
+ * stored whole or not at all, mail waits in the outbox while SMTP is down and goes when it
+ * is back, IDN domains go out in ASCII, and an address that needs SMTPUTF8 fails clearly. */
+#include "testlib.h"
+
+#include "mail/mail.h"
+#include "smtpd.h"
+#include "util/sktime.h"
+
+static const struct sk_form *form(struct tenv *t, const char *id)
+{
+	const struct sk_form *f = sk_policy_form(t->core->policy, id);
+	assert_non_null(f);
+	return f;
+}
+
+static int submit(struct tenv *t, const char *formid, const char *email,
+		  const char *const *consents, size_t n)
+{
+	struct sk_field_value fields[] = {{"email", email}, {"first_name", "Anna"},
+					  {"last_name", "Berg"}};
+	struct sk_form_input in = {.form = form(t, formid), .email = email, .fields = fields,
+				   .nfields = strcmp(formid, "webinar") == 0 ? 3 : 1,
+				   .consents = consents, .nconsents = n, .lang = "en",
+				   .page_url = "https://www.example.com/w?email=x@example.com#f",
+				   .ip = "192.0.2.1", .user_agent = "test", .can_mail = 1,
+				   .link_days = 7, .link_base = "https://consent.example.com"};
+	struct sk_form_outcome o;
+	return sk_form_submit(t->core, &in, &o, &t->err);
+}
+
+static long outbox_waiting(struct tenv *t)
+{
+	struct sk_outbox_rec m;
+	int rc = sk_store_outbox_next(t->store, INT64_MAX, &m);
+	assert_true(rc == 0 || rc == SK_ERR_NOT_FOUND);
+	return rc == 0;
+}
+
+/* Under a storage failure at every step, a submission is stored whole (contact, events,
+ * request, mail) or not at all, and the answer is the error. */
+static void submit_whole_or_nothing(void **state)
+{
+	(void)state;
+	const char *const consents[] = {"offers", "event_invitations"};
+	int done = 0;
+	for (long n = 1; !done && n < 400; n++) {
+		struct tenv *t = tenv_new(1);
+		sk_store_fault_set(t->store, n, 0); /* the Nth call fails; the rollback runs */
+		int rc = submit(t, "webinar", "whole@example.com", consents, 2);
+		sk_store_fault_set(t->store, 0, 0);
+		char id[SK_ID_LEN + 1];
+		int found = sk_contact_find(t->core, "whole@example.com", id, &t->err) == 0;
+		if (rc == 0) {
+			assert_true(found);
+			assert_string_equal(t_gate(t, "whole@example.com", "offers", 0), "consent");
+			assert_string_equal(t_gate(t, "whole@example.com", "event_invitations", 0),
+					    "pending_confirmation");
+			assert_int_equal(outbox_waiting(t), 1);
+			done = 1;
+		} else {
+			assert_false(found);
+			assert_int_equal(outbox_waiting(t), 0);
+			assert_string_equal(t_gate(t, "whole@example.com", "event_invitations", 0),
+					    "no_consent");
+		}
+		tenv_free(t);
+	}
+	assert_true(done);
+}
+
+/* The sealed request keeps no query string of the page, and a confirmation records give and
+ * confirm, the give dated when it was submitted. */
+static void confirm_records_the_request(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const consents[] = {"newsletter"};
+	assert_int_equal(submit(t, "newsletter", "conf@example.com", consents, 1), 0);
+	struct sk_outbox_rec m;
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), 0);
+	int n = -1;
+	assert_int_equal(sk_form_confirm(t->core, m.ref, "{\"ip\":\"192.0.2.9\"}", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t_gate(t, "conf@example.com", "newsletter", 0), "consent");
+	struct sk_proof p;
+	assert_int_equal(sk_consent_proof(t->core, "conf@example.com", "newsletter", &p, &t->err), 0);
+	assert_string_equal(p.given.source, "form:newsletter v1 https://www.example.com/w");
+	assert_null(strstr(p.given_evidence_json, "email="));
+	sk_proof_reset(&p);
+	/* the same link again: nothing left */
+	assert_int_equal(sk_form_confirm(t->core, m.ref, "{}", &n, &t->err), 0);
+	assert_int_equal(n, 0);
+	tenv_free(t);
+}
+
+/* SMTP down: the post was stored and its mail waits; when the server is back, the worker
+ * sends it on its next attempt, once. */
+static void mail_waits_while_smtp_is_down(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char url[64], maildir[128], now[32];
+	int port = free_port();
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	snprintf(maildir, sizeof(maildir), "%s/maildir", t->dir);
+	struct sk_mail_config cfg = {.url = url, .from = "Exempel AB <noreply@example.com>",
+				     .timeout = 5};
+	const char *const consents[] = {"newsletter"};
+	int nfailed = 0;
+	assert_int_equal(submit(t, "newsletter", "waits@example.com", consents, 1), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 1);
+	smtpd_start_in(t->dir, port, maildir, 0);
+	/* not due yet: the back-off holds it */
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	char names[4][512];
+	assert_int_equal(maildir_list(maildir, names, 4, 0), 0);
+	/* two minutes later it is due, and goes */
+	sk_time_format(sk_time_now() + 120, now);
+	setenv("SAMTYCKE_NOW", now, 1);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 0);
+	assert_int_equal(maildir_list(maildir, names, 4, 1), 1);
+	char *raw = slurp(names[0]);
+	assert_non_null(strstr(raw, "X-RcptTo: waits@example.com"));
+	assert_non_null(strstr(raw, "From: Exempel AB <noreply@example.com>"));
+	assert_non_null(strstr(raw, "https://consent.example.com/f/confirm/"));
+	free(raw);
+	/* sent once */
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(maildir_list(maildir, names, 4, 2), 1);
+	unsetenv("SAMTYCKE_NOW");
+	smtpd_stop(NULL);
+	tenv_free(t);
+}
+
+/* An internationalised domain goes out as its A-label; a local part beyond ASCII to a
+ * server without SMTPUTF8 is given up at once with a clear reason, and goes to one with it. */
+static void idn_and_smtputf8(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char url[64], maildir[128], names[4][512];
+	int port = free_port(), nfailed = 0;
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	snprintf(maildir, sizeof(maildir), "%s/maildir", t->dir);
+	struct sk_mail_config cfg = {.url = url, .from = "noreply@example.com", .timeout = 5};
+	const char *const consents[] = {"newsletter"};
+	smtpd_start_in(t->dir, port, maildir, 0);
+	assert_int_equal(submit(t, "newsletter", "anna@räksmörgås.example", consents, 1), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 0);
+	assert_int_equal(maildir_list(maildir, names, 4, 1), 1);
+	char *raw = slurp(names[0]);
+	assert_non_null(strstr(raw, "X-RcptTo: anna@xn--rksmrgs-5wao1o.example"));
+	free(raw);
+
+	assert_int_equal(submit(t, "newsletter", "åsa@example.com", consents, 1), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 1);
+	struct sk_outbox_rec m;
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), SK_ERR_NOT_FOUND);
+	smtpd_stop(NULL);
+
+	/* the same address to a server that offers SMTPUTF8 */
+	char maildir2[160];
+	snprintf(maildir2, sizeof(maildir2), "%s/maildir2", t->dir);
+	port = free_port();
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	smtpd_start_in(t->dir, port, maildir2, 1);
+	assert_int_equal(submit(t, "newsletter", "björn@example.com", consents, 1), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 0);
+	assert_int_equal(maildir_list(maildir2, names, 4, 1), 1);
+	smtpd_stop(NULL);
+	tenv_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(submit_whole_or_nothing),
+		cmocka_unit_test(confirm_records_the_request),
+		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
+		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
