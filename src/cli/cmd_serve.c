@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "mail/mail.h"
+#include "sync/sync.h"
 
 static int number(const char *s, double lo, double hi, double *out)
 {
@@ -40,6 +41,7 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		{"max-connections", required_argument, NULL, 'C'},
 		{"max-client-connections", required_argument, NULL, 'K'},
 		{"trusted-proxy", required_argument, NULL, 'X'},
+		{"webhook-proxy", required_argument, NULL, 'Y'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -106,6 +108,13 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 				return sk_cli_usage(cmd);
 			proxies[cfg.ntrusted_proxies++] = optarg;
 			cfg.trusted_proxies = proxies;
+			break;
+		case 'Y':
+			if (sk_delivery_proxy_check(optarg, &cli->err)) {
+				fprintf(stderr, "samtycke: %s\n", cli->err.msg);
+				return SK_EXIT_USAGE;
+			}
+			cfg.webhook_proxy = optarg;
 			break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;

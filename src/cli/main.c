@@ -70,7 +70,8 @@ static const struct sk_cmd commands[] = {
 	 "[--smtp-url smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] "
 	 "[--smtp-tls required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
 	 "[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for SECONDS] "
-	 "[--max-connections N] [--max-client-connections N] [--trusted-proxy CIDR]...",
+	 "[--webhook-proxy URL] [--max-connections N] [--max-client-connections N] "
+	 "[--trusted-proxy CIDR]...",
 	 "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told otherwise; port 0 "
 	 "picks a free one. --threads (default 2) worker threads, --timeout (default 15) seconds a "
 	 "silent client is kept, --rate-limit (default 100, 0 for none) requests per second per "
@@ -84,7 +85,9 @@ static const struct sk_cmd commands[] = {
 	 "(docs/webhooks.md) are delivered by a thread of their own; a failed delivery is retried "
 	 "after --webhook-backoff (default 5) seconds, doubling up to an hour, for "
 	 "--webhook-retry-for (default 259200, 3 days) seconds; --allow-private-webhooks lets "
-	 "endpoints on loopback and private networks be added and reached. Limits "
+	 "endpoints on loopback and private networks be added and reached (link-local and cloud "
+	 "metadata addresses never); deliveries ignore http_proxy, https_proxy and all_proxy and "
+	 "go through --webhook-proxy (http://, https://, socks5://, socks5h://) only. Limits "
 	 "(docs/internals/http.md): --max-connections (default 1000) open connections in all, "
 	 "--max-client-connections (default 64) per client address; --trusted-proxy CIDR "
 	 "(repeatable) names reverse proxies whose X-Forwarded-For gives the client address."},

@@ -36,6 +36,7 @@ struct sk_server_config {
 	int allow_private_webhooks; /* targets on loopback and private networks are allowed */
 	int webhook_backoff;       /* seconds before the first retry; 0: 5 */
 	long webhook_retry_for;    /* seconds a change is retried; 0: 3 days */
+	const char *webhook_proxy; /* proxy for deliveries; NULL: none (environment ignored) */
 };
 
 /* Serves until SIGTERM or SIGINT, then lets in-flight requests finish and closes the

@@ -834,7 +834,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
 		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
 		.retry_for = cfg->webhook_retry_for ? cfg->webhook_retry_for : 3 * 86400,
-		.timeout_ms = 10000, .poll_ms = 200};
+		.timeout_ms = 10000, .poll_ms = 200, .proxy = cfg->webhook_proxy};
 	struct sk_delivery *delivery = NULL;
 	if (sk_delivery_start(&dcfg, &delivery, err))
 		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);

@@ -1,11 +1,16 @@
-/* delivery.c: the webhook delivery thread. Each endpoint keeps a cursor into the change feed;
- * the next matching change is POSTed, signed, and the cursor moves only after a 2xx, so
- * delivery is at least once and in seq order. Failures back off; see docs/internals/sync.md. */
+/* delivery.c: webhook delivery. Each endpoint keeps a cursor into the change feed; the next
+ * matching change is POSTed, signed, and the cursor moves only after a 2xx, so delivery is at
+ * least once and in seq order. A dispatcher thread finds the endpoints due and a pool of
+ * workers serves them, one endpoint per worker, so that a dead endpoint delays no other.
+ * Failures back off (Retry-After honoured); see docs/internals/sync.md. */
 #include "sync/sync.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -19,12 +24,25 @@
 #define BACKOFF_CAP 3600
 #define FOUND (-1)
 
+/* An endpoint handed to the workers: queued (busy 0) or being served (busy 1). Never two
+ * workers on one endpoint, so its changes stay in order. */
+struct claim {
+	char id[SK_ID_LEN + 1];
+	int busy;
+};
+
 struct sk_delivery {
 	struct sk_delivery_config cfg;
-	pthread_t thread;
+	pthread_t dispatcher;
+	pthread_t workers[SK_DELIVERY_WORKERS_MAX];
+	int nworkers;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;  /* the dispatcher's sleep */
+	pthread_cond_t work;  /* workers wait here for a claim */
+	struct claim *claims;
+	size_t nclaims, capclaims;
 	int stopping;
+	int64_t last_complaint;
 };
 
 /* ---- finding the next change for an endpoint ---- */
@@ -48,15 +66,23 @@ static int scan_change(void *arg, const struct sk_change_rec *ch)
 
 /* ---- one request ---- */
 
+/* What one request needs besides its handle, and what it found out. */
+struct xfer {
+	const struct sk_delivery_config *cfg;
+	int refused;          /* the socket callback refused an address */
+	int64_t now;
+	int64_t retry_after;  /* -1: none in the answer */
+};
+
 static int progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		    curl_off_t ulnow)
 {
-	const struct sk_delivery_config *cfg = arg;
+	const struct xfer *x = arg;
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return cfg->stopping(cfg->stopping_arg) ? 1 : 0;
+	return x->cfg->stopping(x->cfg->stopping_arg) ? 1 : 0;
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
@@ -66,24 +92,90 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* POSTs body; *status gets the HTTP status (0 when there was no answer) and error a
- * description of a failure. */
+/* Keeps the Retry-After of the last answer (a 100 Continue comes before the real one). */
+static size_t header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		x->retry_after = -1;
+	} else if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0 &&
+		   len < 128) {
+		char v[128];
+		memcpy(v, p + sizeof(name) - 1, len - (sizeof(name) - 1));
+		v[len - (sizeof(name) - 1)] = '\0';
+		x->retry_after = sk_webhook_retry_after(v, x->now);
+	}
+	return len;
+}
+
+/* The last line of defence: every socket that a delivery opens is to an allowed address,
+ * whatever resolved it (the check before pins the addresses with CURLOPT_RESOLVE; this
+ * catches anything else). Not used through a configured proxy, which is the operator's. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = arg;
+	(void)purpose;
+	if (!sk_webhook_addr_allowed(&a->addr, x->cfg->allow_private)) {
+		x->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static enum sk_webhook_fail curl_fail(CURLcode cc, long oserr)
+{
+	switch (cc) {
+	case CURLE_OPERATION_TIMEDOUT: return SK_WH_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_HOST: return SK_WH_RESOLVE;
+	case CURLE_COULDNT_RESOLVE_PROXY: return SK_WH_PROXY;
+	case CURLE_COULDNT_CONNECT: return oserr == ECONNREFUSED ? SK_WH_CONN_REFUSED : SK_WH_CONNECT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED: return SK_WH_TLS;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM: return SK_WH_NETWORK;
+	case CURLE_OUT_OF_MEMORY: return SK_WH_NOMEM;
+	default: return SK_WH_OTHER;
+	}
+}
+
+/* POSTs body. *status gets the HTTP status (0 when there was no answer), *fail why the
+ * attempt failed (SK_WH_OK after a 2xx), *retry_after the Retry-After in seconds (-1: none). */
 static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_rec *w,
 		 const char *resolve, const char *msg_id, int64_t ts, const char *sig,
-		 const char *body, size_t len, int *status, char *error, size_t errlen)
+		 const char *body, size_t len, int *status, enum sk_webhook_fail *fail,
+		 int64_t *retry_after)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = NULL, *res = NULL, *t;
+	struct xfer x = {.cfg = cfg, .now = ts, .retry_after = -1};
 	char line[160];
-	long code = 0;
+	long code = 0, oserr = 0;
 	CURLcode cc;
 
 	*status = 0;
-	error[0] = '\0';
-	if (!h) {
-		sk_strlcpy(error, "out of memory", errlen);
+	*retry_after = -1;
+	*fail = SK_WH_NOMEM;
+	if (!h)
 		return;
-	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	snprintf(line, sizeof(line), "webhook-id: %s", msg_id);
 	if (hdr && (t = curl_slist_append(hdr, line)))
@@ -106,21 +198,36 @@ static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_r
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	/* "" switches off http_proxy, https_proxy and all_proxy from the environment. */
+	curl_easy_setopt(h, CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
+	if (!cfg->proxy) {
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &x);
+	}
 	if (res)
 		curl_easy_setopt(h, CURLOPT_RESOLVE, res);
 	if (cfg->stopping) {
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cfg);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	}
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 		*status = (int)code;
-		if (code < 200 || code > 299)
-			snprintf(error, errlen, "answered HTTP %ld", code);
+		*fail = code >= 200 && code <= 299 ? SK_WH_OK : code == 410 ? SK_WH_GONE : SK_WH_HTTP;
+		if (code == 429 || code == 503)
+			*retry_after = x.retry_after;
+	} else if (x.refused) {
+		*fail = SK_WH_ADDR_NEVER;
 	} else {
-		snprintf(error, errlen, "%s", curl_easy_strerror(cc));
+		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+		*fail = curl_fail(cc, oserr);
+		/* Through a proxy, curl connects to the proxy alone. */
+		if (cfg->proxy && (cc == CURLE_COULDNT_CONNECT || cc == CURLE_PROXY))
+			*fail = SK_WH_PROXY;
 	}
 	curl_slist_free_all(hdr);
 	curl_slist_free_all(res);
@@ -131,7 +238,7 @@ static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_r
 
 /* The state after a failed attempt at change seq. */
 static void failed(const struct sk_delivery_config *cfg, struct sk_webhook_rec *w, int64_t seq,
-		   int64_t now)
+		   int64_t now, int64_t retry_after)
 {
 	if (!w->first_failure_at)
 		w->first_failure_at = now;
@@ -155,6 +262,11 @@ static void failed(const struct sk_delivery_config *cfg, struct sk_webhook_rec *
 		wait *= 2;
 	if (wait > BACKOFF_CAP)
 		wait = BACKOFF_CAP;
+	/* A 429 or 503 with Retry-After: at least that long (capped at an hour). The give-up
+	 * clock runs from the first failure whatever the waits, so it comes no sooner. */
+	if (retry_after > wait)
+		wait = retry_after > SK_WEBHOOK_RETRY_AFTER_MAX ? SK_WEBHOOK_RETRY_AFTER_MAX
+								 : retry_after;
 	w->next_attempt_at = now + wait;
 }
 
@@ -199,7 +311,6 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		char msg_id[80], sig[SK_WEBHOOK_SIG_MAX], resolve[SK_WEBHOOK_RESOLVE_MAX];
 		int64_t now = sk_time_now();
 		int status = 0;
-		struct sk_errctx uerr = {0};
 		snprintf(msg_id, sizeof(msg_id), "msg_%s_%lld", w.id, (long long)s.hit.seq);
 		sk_free(body);
 		body = NULL;
@@ -210,14 +321,13 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		}
 		w.last_attempt_at = now;
 		/* Resolved and checked again at every attempt, and the request pinned to the
-		 * addresses checked, so that DNS cannot turn a public name private later. */
-		if (sk_webhook_check_url(w.url, cfg->allow_private, resolve, sizeof(resolve), &uerr)) {
-			w.last_status = 0;
-			sk_strlcpy(w.last_error, uerr.msg, sizeof(w.last_error));
-		} else {
-			post(cfg, &w, resolve, msg_id, now, sig, body, blen, &status, w.last_error,
-			     sizeof(w.last_error));
-			w.last_status = status;
+		 * addresses checked, so that DNS cannot turn a public name private later. Through
+		 * a configured proxy the proxy connects, but the name is still checked here. */
+		enum sk_webhook_fail fail;
+		int64_t retry_after = -1;
+		if (!sk_webhook_resolve(w.url, cfg->allow_private, resolve, sizeof(resolve), &fail)) {
+			post(cfg, &w, resolve, msg_id, now, sig, body, blen, &status, &fail,
+			     &retry_after);
 			sent++;
 			if (nsent)
 				(*nsent)++;
@@ -225,22 +335,21 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		/* Abandoned because the server is stopping: not the receiver's failure. */
 		if (status == 0 && cfg->stopping && cfg->stopping(cfg->stopping_arg))
 			break;
+		w.last_status = status;
+		sk_webhook_fail_text(fail, status, w.last_error, sizeof(w.last_error));
 		now = sk_time_now();
 		int go_on = 0;
-		if (status >= 200 && status <= 299) {
+		if (fail == SK_WH_OK) {
 			w.cursor = s.hit.seq;
 			w.failures = 0;
 			w.first_failure_at = 0;
 			w.next_attempt_at = 0;
-			w.last_error[0] = '\0';
 			go_on = 1;
-		} else if (status == 410) {
+		} else if (fail == SK_WH_GONE) {
 			w.enabled = 0;
-			sk_strlcpy(w.last_error, "answered 410 Gone: endpoint disabled",
-				   sizeof(w.last_error));
 			fprintf(stderr, "samtycke: webhook %s answered 410 Gone and is disabled\n", w.id);
 		} else {
-			failed(cfg, &w, s.hit.seq, now);
+			failed(cfg, &w, s.hit.seq, now, retry_after);
 			go_on = w.next_attempt_at == 0; /* given up on that change: the next one */
 		}
 		if ((rc = sk_store_webhook_state(c->store, &w))) {
@@ -300,7 +409,7 @@ int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, in
 	return rc ? rc : first;
 }
 
-/* ---- the thread ---- */
+/* ---- the threads ---- */
 
 static int is_stopping(void *arg)
 {
@@ -311,55 +420,179 @@ static int is_stopping(void *arg)
 	return s;
 }
 
-static void *run(void *arg)
+/* Sleeps ms on cond (d->lock held) unless stopping; returns d->stopping. */
+static int nap(struct sk_delivery *d, pthread_cond_t *cond, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!d->stopping && pthread_cond_timedwait(cond, &d->lock, &until) == 0)
+		;
+	return d->stopping;
+}
+
+/* Messages name endpoints and changes by id, never personal data; one a minute at most. */
+static void complain(struct sk_delivery *d, int rc, const struct sk_errctx *err)
+{
+	pthread_mutex_lock(&d->lock);
+	int now = sk_time_now() - d->last_complaint >= 60;
+	if (now)
+		d->last_complaint = sk_time_now();
+	pthread_mutex_unlock(&d->lock);
+	if (now)
+		fprintf(stderr, "samtycke: webhook delivery: %s\n",
+			err->msg[0] ? err->msg : sk_err_message(rc));
+}
+
+static int open_core(struct sk_delivery *d, struct sk_store **store, struct sk_core **core,
+		     struct sk_errctx *err)
+{
+	int rc = sk_store_open_sqlite(d->cfg.db, 0, store, err);
+	if (!rc)
+		rc = sk_core_open(*store, d->cfg.vault, 0, core, err);
+	if (rc) {
+		sk_core_free(*core);
+		sk_store_close(*store);
+		*core = NULL;
+		*store = NULL;
+	}
+	return rc;
+}
+
+static long poll_ms(const struct sk_delivery *d)
+{
+	return d->cfg.poll_ms > 0 ? d->cfg.poll_ms : 200;
+}
+
+/* Hands every due endpoint that no worker has yet to the workers, every poll_ms. */
+static void *dispatch(void *arg)
 {
 	struct sk_delivery *d = arg;
 	struct sk_store *store = NULL;
 	struct sk_core *core = NULL;
 	struct sk_errctx err = {0};
-	int64_t last_complaint = 0;
 
 	for (;;) {
-		int rc = 0, sent = 0;
-		if (!core) {
-			rc = sk_store_open_sqlite(d->cfg.db, 0, &store, &err);
-			if (!rc)
-				rc = sk_core_open(store, d->cfg.vault, 0, &core, &err);
-			if (rc) {
-				sk_core_free(core);
-				sk_store_close(store);
-				core = NULL;
-				store = NULL;
-			}
-		}
-		if (!rc)
-			rc = sk_delivery_pass(core, &d->cfg, 100, &sent, &err);
-		if (rc && sk_time_now() - last_complaint >= 60) {
-			/* Messages name endpoints and changes by id, never personal data. */
-			fprintf(stderr, "samtycke: webhook delivery: %s\n",
-				err.msg[0] ? err.msg : sk_err_message(rc));
-			last_complaint = sk_time_now();
-		}
+		int rc = core ? 0 : open_core(d, &store, &core, &err);
+		struct ids l = {.now = sk_time_now()};
+		if (!rc && (rc = sk_store_webhook_each(core->store, due, &l)))
+			sk_errf(&err, rc, "cannot read the webhook endpoints");
+		if (rc)
+			complain(d, rc, &err);
 		pthread_mutex_lock(&d->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		long ms = d->cfg.poll_ms > 0 ? d->cfg.poll_ms : 200;
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
+		for (size_t i = 0; i < l.n; i++) {
+			size_t j = 0;
+			while (j < d->nclaims && strcmp(d->claims[j].id, l.id[i]) != 0)
+				j++;
+			if (j < d->nclaims)
+				continue; /* queued or being served */
+			if (d->nclaims == d->capclaims) {
+				size_t cap = d->capclaims ? 2 * d->capclaims : 16;
+				void *p = sk_realloc(d->claims, cap * sizeof(*d->claims));
+				if (!p)
+					break; /* the rest next time */
+				d->claims = p;
+				d->capclaims = cap;
+			}
+			memcpy(d->claims[d->nclaims].id, l.id[i], SK_ID_LEN + 1);
+			d->claims[d->nclaims++].busy = 0;
 		}
-		while (!d->stopping && pthread_cond_timedwait(&d->cond, &d->lock, &until) == 0)
-			;
-		int stop = d->stopping;
+		if (l.n)
+			pthread_cond_broadcast(&d->work);
+		int stop = nap(d, &d->cond, poll_ms(d));
 		pthread_mutex_unlock(&d->lock);
+		sk_free(l.id);
 		if (stop)
 			break;
 	}
 	sk_core_free(core);
 	sk_store_close(store);
 	return NULL;
+}
+
+/* Takes the oldest queued endpoint, delivers what is due to it, and gives it back. */
+static void *work(void *arg)
+{
+	struct sk_delivery *d = arg;
+	struct sk_store *store = NULL;
+	struct sk_core *core = NULL;
+	struct sk_errctx err = {0};
+
+	for (;;) {
+		if (!core) {
+			int rc = open_core(d, &store, &core, &err);
+			if (rc) {
+				complain(d, rc, &err);
+				pthread_mutex_lock(&d->lock);
+				int stop = nap(d, &d->work, poll_ms(d));
+				pthread_mutex_unlock(&d->lock);
+				if (stop)
+					break;
+				continue;
+			}
+		}
+		pthread_mutex_lock(&d->lock);
+		size_t i = 0;
+		for (;;) {
+			for (i = 0; i < d->nclaims && d->claims[i].busy; i++)
+				;
+			if (d->stopping || i < d->nclaims)
+				break;
+			pthread_cond_wait(&d->work, &d->lock);
+		}
+		if (d->stopping) {
+			pthread_mutex_unlock(&d->lock);
+			break;
+		}
+		char id[SK_ID_LEN + 1];
+		d->claims[i].busy = 1;
+		memcpy(id, d->claims[i].id, sizeof(id));
+		pthread_mutex_unlock(&d->lock);
+
+		int rc = deliver_endpoint(core, &d->cfg, id, 100, NULL, &err);
+		if (rc)
+			complain(d, rc, &err);
+
+		pthread_mutex_lock(&d->lock);
+		for (i = 0; i < d->nclaims && strcmp(d->claims[i].id, id) != 0; i++)
+			;
+		if (i < d->nclaims) {
+			/* keeps the queue in order: the oldest claim is served first */
+			memmove(&d->claims[i], &d->claims[i + 1],
+				(d->nclaims - i - 1) * sizeof(*d->claims));
+			d->nclaims--;
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	sk_core_free(core);
+	sk_store_close(store);
+	return NULL;
+}
+
+int sk_delivery_proxy_check(const char *proxy, struct sk_errctx *err)
+{
+	static const char *const schemes[] = {"http://", "https://", "socks5://", "socks5h://"};
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int ok = 0;
+	if (!u)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncmp(proxy, schemes[i], strlen(schemes[i])) == 0)
+			ok = 1;
+	if (ok && (strlen(proxy) >= 1024 ||
+		   curl_url_set(u, CURLUPART_URL, proxy, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+		   curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]))
+		ok = 0;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok ? 0 : sk_errf(err, SK_ERR_INVALID, "--webhook-proxy: give a URL "
+				"http://HOST:PORT, https://, socks5:// or socks5h://");
 }
 
 int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery **out,
@@ -371,13 +604,28 @@ int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery *
 	d->cfg = *cfg;
 	d->cfg.stopping = is_stopping;
 	d->cfg.stopping_arg = d;
+	if (d->cfg.workers <= 0)
+		d->cfg.workers = SK_DELIVERY_WORKERS;
+	if (d->cfg.workers > SK_DELIVERY_WORKERS_MAX)
+		d->cfg.workers = SK_DELIVERY_WORKERS_MAX;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
-	if (pthread_create(&d->thread, NULL, run, d) != 0) {
+	pthread_cond_init(&d->work, NULL);
+	if (pthread_create(&d->dispatcher, NULL, dispatch, d) != 0) {
 		pthread_mutex_destroy(&d->lock);
 		pthread_cond_destroy(&d->cond);
+		pthread_cond_destroy(&d->work);
 		sk_free(d);
 		return sk_errf(err, SK_ERR_IO, "cannot start the webhook delivery thread");
+	}
+	for (int i = 0; i < d->cfg.workers; i++) {
+		if (pthread_create(&d->workers[i], NULL, work, d) != 0)
+			break; /* fewer workers, still working */
+		d->nworkers++;
+	}
+	if (!d->nworkers) {
+		sk_delivery_stop(d);
+		return sk_errf(err, SK_ERR_IO, "cannot start the webhook delivery threads");
 	}
 	*out = d;
 	return 0;
@@ -389,10 +637,15 @@ void sk_delivery_stop(struct sk_delivery *d)
 		return;
 	pthread_mutex_lock(&d->lock);
 	d->stopping = 1;
-	pthread_cond_signal(&d->cond);
+	pthread_cond_broadcast(&d->cond);
+	pthread_cond_broadcast(&d->work);
 	pthread_mutex_unlock(&d->lock);
-	pthread_join(d->thread, NULL);
+	pthread_join(d->dispatcher, NULL);
+	for (int i = 0; i < d->nworkers; i++)
+		pthread_join(d->workers[i], NULL);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
+	pthread_cond_destroy(&d->work);
+	sk_free(d->claims);
 	sk_free(d);
 }

@@ -1,6 +1,7 @@
 /* sync.h: keeping connected systems in step: webhook endpoints (add, list, status, remove),
  * the event names and payloads of the change feed, Standard Webhooks signatures, the check
- * that refuses private targets, and the delivery thread (docs/internals/sync.md). */
+ * that refuses private and special-purpose targets, and the delivery threads
+ * (docs/internals/sync.md). */
 #ifndef SK_SYNC_H
 #define SK_SYNC_H
 
@@ -25,15 +26,63 @@ int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct s
 /* 1 when an endpoint subscribed to events (as stored) wants event. */
 int sk_webhook_events_match(const char *events, const char *event);
 
-/* 1 when the address is loopback, private, link-local, unique-local or unspecified (IPv4,
- * IPv6, and IPv4 mapped into IPv6). */
-int sk_webhook_addr_private(const struct sockaddr *sa);
-/* Checks a target URL: http or https, a host that resolves, and unless allow_private no
- * address of it private. resolve (may be NULL) gets "host:port:addr,addr" for
- * CURLOPT_RESOLVE, so that the request goes to the addresses checked. SK_ERR_INVALID with a
- * message naming the rule broken. */
+/* Who may reach an address, from the classifier in webhook.c (the IANA special-purpose
+ * registries and the cloud metadata addresses; docs/webhooks.md has the table). */
+enum sk_addr_verdict {
+	SK_ADDR_PUBLIC,  /* reachable */
+	SK_ADDR_PRIVATE, /* loopback, private, unique-local, CGNAT: only with allow_private */
+	SK_ADDR_NEVER,   /* link-local, metadata, multicast, documentation, ...: never */
+};
+/* The verdict on an address (IPv4, IPv6; IPv4-mapped, NAT64 and 6to4 addresses are judged
+ * by the IPv4 address inside as well); outwhat (may be NULL) gets the name of the range. */
+enum sk_addr_verdict sk_webhook_addr_class(const struct sockaddr *sa, const char **outwhat);
+/* 1 when a delivery may connect to the address. */
+int sk_webhook_addr_allowed(const struct sockaddr *sa, int allow_private);
+/* 0 when every range of the classifier's table parses; else the 1-based bad entry. */
+int sk_webhook_ranges_check(void);
+
+/* Why a delivery attempt failed: the fixed text that last_error gets. No text names an
+ * address, a host, a resolver's answer or curl's own words, so that the status of an
+ * endpoint tells nothing about the network inside. */
+#define SK_WEBHOOK_FAIL_MAP(X)                                                            \
+	X(OK, "")                                                                         \
+	X(BAD_URL, "the URL is not an absolute http or https URL")                         \
+	X(BAD_SCHEME, "the URL is not an http or https URL")                               \
+	X(RESOLVE, "the host name did not resolve")                                        \
+	X(ADDR_PRIVATE, "refused: the host resolves to an address that webhooks may not reach") \
+	X(ADDR_NEVER, "refused: the host resolves to an address that webhooks may not reach") \
+	X(TIMEOUT, "timed out: no answer in time")                                          \
+	X(CONN_REFUSED, "connection refused")                                               \
+	X(CONNECT, "could not connect")                                                     \
+	X(TLS, "TLS failed: handshake or certificate not accepted")                         \
+	X(NETWORK, "the connection failed while sending or receiving")                     \
+	X(PROXY, "the configured proxy failed")                                             \
+	X(HTTP, "answered HTTP N")                                                          \
+	X(GONE, "answered 410 Gone: endpoint disabled")                                     \
+	X(NOMEM, "out of memory")                                                           \
+	X(OTHER, "the request failed")
+enum sk_webhook_fail {
+#define SK__WH_ENUM(sfx, text) SK_WH_##sfx,
+	SK_WEBHOOK_FAIL_MAP(SK__WH_ENUM)
+#undef SK__WH_ENUM
+};
+/* The text for a failure (status: the HTTP status, for SK_WH_HTTP). */
+void sk_webhook_fail_text(enum sk_webhook_fail fail, int status, char *out, size_t outlen);
+
+/* Checks a target URL: http or https, a host that resolves, and every address of it allowed
+ * (sk_webhook_addr_allowed). resolve (may be NULL) gets "host:port:addr,addr" for
+ * CURLOPT_RESOLVE, so that the request goes to the addresses checked. 0, or SK_ERR_INVALID
+ * with *outfail saying why. */
+int sk_webhook_resolve(const char *url, int allow_private, char *resolve, size_t resolvelen,
+		       enum sk_webhook_fail *outfail);
+/* The same, with a message naming the rule broken (for adding an endpoint). */
 int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
 			 struct sk_errctx *err);
+
+/* Retry-After of a 429 or 503 answer: delay-seconds or an HTTP date (relative to now), as
+ * seconds from now, capped at SK_WEBHOOK_RETRY_AFTER_MAX; -1 when malformed. */
+#define SK_WEBHOOK_RETRY_AFTER_MAX 3600
+int64_t sk_webhook_retry_after(const char *value, int64_t now);
 
 /* Standard Webhooks: "v1," base64(HMAC-SHA256(secret bytes, id "." timestamp "." body)),
  * secret being "whsec_" and base64. SK_ERR_INVALID for a malformed secret. */
@@ -55,8 +104,10 @@ int sk_webhook_status(struct sk_core *c, const char *id, struct json_t **out,
 		      struct sk_errctx *err);
 
 /* ---- delivery (sync/delivery.c) ---- */
+#define SK_DELIVERY_WORKERS 8      /* endpoints served at once, by default */
+#define SK_DELIVERY_WORKERS_MAX 64
 struct sk_delivery_config {
-	const char *db;          /* the thread opens its own connection */
+	const char *db;          /* each thread opens its own connection */
 	struct sk_vault *vault;  /* shared, read-only */
 	int allow_private;       /* deliver to private addresses (tests, internal networks) */
 	int backoff;             /* seconds before the first retry; doubles, capped at 1 h */
@@ -67,16 +118,25 @@ struct sk_delivery_config {
 	 * change is then tried again later, as after any failure. */
 	int (*stopping)(void *arg);
 	void *stopping_arg;
+	/* The proxy for deliveries (http://, https://, socks5:// or socks5h://); NULL: none,
+	 * whatever http_proxy, https_proxy or all_proxy in the environment say. */
+	const char *proxy;
+	int workers;             /* endpoints delivered to at once; 0: SK_DELIVERY_WORKERS */
 };
 struct sk_delivery;
-/* Starts the delivery thread. */
+/* Starts the delivery threads: one that finds the endpoints due, and a pool of workers
+ * that each deliver to one endpoint at a time, so that a slow or dead endpoint holds up
+ * one worker, not the others. */
 int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery **out,
 		      struct sk_errctx *err);
-/* Stops it (an attempt in flight finishes or times out) and frees d; NULL is a no-op. */
+/* Stops them (a request in flight is abandoned) and frees d; NULL is a no-op. */
 void sk_delivery_stop(struct sk_delivery *d);
-/* One pass over every endpoint: delivers what is due, in seq order, at most max changes per
- * endpoint. *nsent (may be NULL) gets the number of requests made. */
+/* One pass over every endpoint, one after another in this thread: delivers what is due, in
+ * seq order, at most max changes per endpoint. *nsent (may be NULL) gets the number of
+ * requests made. */
 int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, int max,
 		     int *nsent, struct sk_errctx *err);
+/* Checks a --webhook-proxy URL: SK_ERR_INVALID naming what is wrong. */
+int sk_delivery_proxy_check(const char *proxy, struct sk_errctx *err);
 
 #endif

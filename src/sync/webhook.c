@@ -1,6 +1,7 @@
 /* webhook.c: webhook endpoints (add, remove, status), the event names and JSON payloads of
- * the change feed, Standard Webhooks signatures, and the check that keeps targets off
- * loopback and private networks. Delivery itself is in delivery.c. */
+ * the change feed, Standard Webhooks signatures, the classifier of target addresses
+ * (special-purpose ranges), and the fixed texts of delivery failures. Delivery itself is in
+ * delivery.c. */
 #include "sync/sync.h"
 
 #include <arpa/inet.h>
@@ -9,8 +10,10 @@
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -111,59 +114,181 @@ int sk_webhook_events_match(const char *events, const char *event)
 	return event && (strcmp(events, "all") == 0 || list_has(events, event, strlen(event)));
 }
 
-/* ---- private targets ---- */
+/* ---- target addresses ---- */
 
-static int v4_private(const uint8_t a[4])
+/* One range of the classifier: a prefix, what it is, and who may reach it. embed >= 0: an
+ * IPv4 address sits at that byte offset, and the verdict is the stricter of the range's
+ * and that address's. The most specific range that holds an address decides. Sources: the
+ * IANA IPv4 and IPv6 Special-Purpose Address Registries, RFC 6890, 6052, 7526, 9637, and
+ * the metadata addresses of the big clouds (docs/webhooks.md lists them). */
+struct addr_range {
+	const char *prefix;
+	enum sk_addr_verdict verdict;
+	signed char embed;
+	const char *what;
+};
+
+static const struct addr_range ranges[] = {
+	/* IPv4: public unless listed */
+	{"0.0.0.0/0", SK_ADDR_PUBLIC, -1, "public"},
+	{"0.0.0.0/8", SK_ADDR_NEVER, -1, "this network (0.0.0.0 reaches the host itself)"},
+	{"10.0.0.0/8", SK_ADDR_PRIVATE, -1, "private (RFC 1918)"},
+	{"100.64.0.0/10", SK_ADDR_PRIVATE, -1, "shared address space (CGNAT)"},
+	{"100.100.100.200/32", SK_ADDR_NEVER, -1, "cloud metadata (Alibaba Cloud)"},
+	{"127.0.0.0/8", SK_ADDR_PRIVATE, -1, "loopback"},
+	{"168.63.129.16/32", SK_ADDR_NEVER, -1, "cloud platform service (Azure WireServer)"},
+	{"169.254.0.0/16", SK_ADDR_NEVER, -1, "link-local (cloud metadata 169.254.169.254)"},
+	{"172.16.0.0/12", SK_ADDR_PRIVATE, -1, "private (RFC 1918)"},
+	{"192.0.0.0/24", SK_ADDR_NEVER, -1, "IETF protocol assignments"},
+	{"192.0.2.0/24", SK_ADDR_NEVER, -1, "documentation (TEST-NET-1)"},
+	{"192.31.196.0/24", SK_ADDR_NEVER, -1, "AS112-v4"},
+	{"192.52.193.0/24", SK_ADDR_NEVER, -1, "AMT"},
+	{"192.88.99.0/24", SK_ADDR_NEVER, -1, "6to4 relay anycast (deprecated)"},
+	{"192.168.0.0/16", SK_ADDR_PRIVATE, -1, "private (RFC 1918)"},
+	{"192.175.48.0/24", SK_ADDR_NEVER, -1, "AS112 direct delegation"},
+	{"198.18.0.0/15", SK_ADDR_NEVER, -1, "benchmarking"},
+	{"198.51.100.0/24", SK_ADDR_NEVER, -1, "documentation (TEST-NET-2)"},
+	{"203.0.113.0/24", SK_ADDR_NEVER, -1, "documentation (TEST-NET-3)"},
+	{"224.0.0.0/4", SK_ADDR_NEVER, -1, "multicast"},
+	{"240.0.0.0/4", SK_ADDR_NEVER, -1, "reserved"},
+	{"255.255.255.255/32", SK_ADDR_NEVER, -1, "limited broadcast"},
+	/* IPv6: only global unicast (2000::/3) is public */
+	{"::/0", SK_ADDR_NEVER, -1, "not global unicast"},
+	{"::/128", SK_ADDR_NEVER, -1, "unspecified"},
+	{"::1/128", SK_ADDR_PRIVATE, -1, "loopback"},
+	{"::/96", SK_ADDR_NEVER, -1, "IPv4-compatible (deprecated)"},
+	{"::ffff:0:0/96", SK_ADDR_PUBLIC, 12, "IPv4-mapped"},
+	{"64:ff9b::/96", SK_ADDR_PRIVATE, 12, "NAT64 well-known prefix"},
+	{"64:ff9b:1::/48", SK_ADDR_NEVER, -1, "NAT64 local use"},
+	{"100::/64", SK_ADDR_NEVER, -1, "discard-only"},
+	{"2000::/3", SK_ADDR_PUBLIC, -1, "public"},
+	{"2001::/23", SK_ADDR_NEVER, -1, "IETF protocol assignments (Teredo, ORCHID, ...)"},
+	{"2001:db8::/32", SK_ADDR_NEVER, -1, "documentation"},
+	{"2002::/16", SK_ADDR_PUBLIC, 2, "6to4"},
+	{"2620:4f:8000::/48", SK_ADDR_NEVER, -1, "AS112 direct delegation"},
+	{"3fff::/20", SK_ADDR_NEVER, -1, "documentation"},
+	{"5f00::/16", SK_ADDR_NEVER, -1, "segment routing (SRv6) SIDs"},
+	{"fc00::/7", SK_ADDR_PRIVATE, -1, "unique local"},
+	{"fd00:ec2::/32", SK_ADDR_NEVER, -1, "cloud metadata (AWS, fd00:ec2::254)"},
+	{"fd20:ce::254/128", SK_ADDR_NEVER, -1, "cloud metadata (Google Cloud)"},
+	{"fe80::/10", SK_ADDR_NEVER, -1, "link-local"},
+	{"fec0::/10", SK_ADDR_NEVER, -1, "site-local (deprecated)"},
+	{"ff00::/8", SK_ADDR_NEVER, -1, "multicast"},
+};
+#define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
+
+/* Parses "addr/bits" into family, 16 bytes and bits; -1 when malformed. */
+static int range_parse(const char *prefix, int *family, uint8_t a[16], int *bits)
 {
-	return a[0] == 0 ||                              /* 0.0.0.0/8: this host */
-	       a[0] == 10 ||                             /* 10/8 */
-	       a[0] == 127 ||                            /* loopback */
-	       (a[0] == 169 && a[1] == 254) ||           /* link-local */
-	       (a[0] == 172 && (a[1] & 0xf0) == 16) ||   /* 172.16/12 */
-	       (a[0] == 192 && a[1] == 168);             /* 192.168/16 */
+	char buf[64];
+	const char *slash = strchr(prefix, '/');
+	size_t n = slash ? (size_t)(slash - prefix) : 0;
+	char *end;
+	if (!slash || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, prefix, n);
+	buf[n] = '\0';
+	long b = strtol(slash + 1, &end, 10);
+	memset(a, 0, 16);
+	*family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (*end || b < 0 || b > (*family == AF_INET6 ? 128 : 32) ||
+	    inet_pton(*family, buf, a) != 1)
+		return -1;
+	*bits = (int)b;
+	return 0;
 }
 
-int sk_webhook_addr_private(const struct sockaddr *sa)
+static int prefix_match(const uint8_t *a, const uint8_t *p, int bits)
 {
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		return v4_private((const uint8_t *)&in->sin_addr);
-	}
-	if (sa->sa_family == AF_INET6) {
-		const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		static const uint8_t zero[15] = {0};
-		if (memcmp(a, mapped, 12) == 0)
-			return v4_private(a + 12);
-		if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
-			return 1;                        /* :: and ::1 */
-		return (a[0] & 0xfe) == 0xfc ||          /* fc00::/7 */
-		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80); /* fe80::/10 */
-	}
-	return 1; /* anything else is not a place to send to */
+	int whole = bits / 8, rest = bits % 8;
+	if (memcmp(a, p, (size_t)whole) != 0)
+		return 0;
+	return !rest || ((a[whole] ^ p[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
-			 struct sk_errctx *err)
+static enum sk_addr_verdict classify(int family, const uint8_t *a, const char **outwhat)
+{
+	int best = -1;
+	enum sk_addr_verdict v = SK_ADDR_NEVER;
+	const char *what = "unparsable range table";
+	for (size_t i = 0; i < NRANGES; i++) {
+		int fam, bits;
+		uint8_t p[16];
+		if (range_parse(ranges[i].prefix, &fam, p, &bits))
+			return SK_ADDR_NEVER; /* fails closed; the unit test parses every entry */
+		if (fam != family || bits <= best || !prefix_match(a, p, bits))
+			continue;
+		best = bits;
+		v = ranges[i].verdict;
+		what = ranges[i].what;
+		if (ranges[i].embed >= 0) {
+			const char *w4;
+			enum sk_addr_verdict v4 = classify(AF_INET, a + ranges[i].embed, &w4);
+			if (v4 >= v) {
+				v = v4;
+				what = w4;
+			}
+		}
+	}
+	if (outwhat)
+		*outwhat = what;
+	return v;
+}
+
+enum sk_addr_verdict sk_webhook_addr_class(const struct sockaddr *sa, const char **outwhat)
+{
+	if (outwhat)
+		*outwhat = "not an IP address";
+	if (sa->sa_family == AF_INET)
+		return classify(AF_INET, (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr,
+				outwhat);
+	if (sa->sa_family == AF_INET6)
+		return classify(AF_INET6, ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr,
+				outwhat);
+	return SK_ADDR_NEVER; /* anything else is not a place to send to */
+}
+
+int sk_webhook_addr_allowed(const struct sockaddr *sa, int allow_private)
+{
+	enum sk_addr_verdict v = sk_webhook_addr_class(sa, NULL);
+	return v == SK_ADDR_PUBLIC || (allow_private && v == SK_ADDR_PRIVATE);
+}
+
+int sk_webhook_ranges_check(void)
+{
+	for (size_t i = 0; i < NRANGES; i++) {
+		int fam, bits;
+		uint8_t p[16];
+		if (range_parse(ranges[i].prefix, &fam, p, &bits) ||
+		    (ranges[i].embed >= 0 && (fam != AF_INET6 || ranges[i].embed > 12)))
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+int sk_webhook_resolve(const char *url, int allow_private, char *resolve, size_t resolvelen,
+		       enum sk_webhook_fail *outfail)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	int rc = 0;
+	enum sk_webhook_fail fail = SK_WH_OK;
 
 	if (resolve && resolvelen)
 		resolve[0] = '\0';
-	if (!u)
-		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if (!u) {
+		fail = SK_WH_NOMEM;
+		goto out;
+	}
 	if (strlen(url) >= 1024 || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		rc = sk_errf(err, SK_ERR_INVALID, "url: not an absolute http or https URL");
+		fail = SK_WH_BAD_URL;
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		rc = sk_errf(err, SK_ERR_INVALID, "url: only http and https URLs are accepted");
+		fail = SK_WH_BAD_SCHEME;
 		goto out;
 	}
 	/* An IPv6 literal comes in brackets. */
@@ -171,7 +296,7 @@ int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size
 	size_t hl = strlen(host);
 	int literal6 = hl > 2 && host[0] == '[' && host[hl - 1] == ']';
 	if (hl >= sizeof(name)) {
-		rc = sk_errf(err, SK_ERR_INVALID, "url: host name too long");
+		fail = SK_WH_BAD_URL;
 		goto out;
 	}
 	if (literal6) {
@@ -182,7 +307,7 @@ int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size
 	}
 	int grc = getaddrinfo(name, port, &hints, &res);
 	if (grc != 0 || !res) {
-		rc = sk_errf(err, SK_ERR_INVALID, "url: the host does not resolve");
+		fail = SK_WH_RESOLVE;
 		goto out;
 	}
 	size_t used = 0;
@@ -196,37 +321,117 @@ int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size
 			used = n > 0 && (size_t)n < resolvelen ? (size_t)n : resolvelen;
 		}
 	}
+	/* Every address is judged: one that may not be reached refuses the whole host. */
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		if (!allow_private && sk_webhook_addr_private(ai->ai_addr)) {
-			rc = sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a loopback or "
-				     "private address (allowed only with webhook add --allow-private or serve --allow-private-webhooks)");
+		enum sk_addr_verdict v = sk_webhook_addr_class(ai->ai_addr, NULL);
+		if (v == SK_ADDR_NEVER) {
+			fail = SK_WH_ADDR_NEVER;
 			goto out;
 		}
-		if (resolve && resolvelen && !literal && used < resolvelen) {
-			char a[INET6_ADDRSTRLEN];
-			const void *p = ai->ai_family == AF_INET6
-						? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-						: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-			if (!inet_ntop(ai->ai_family, p, a, sizeof(a)))
-				continue;
-			int n = snprintf(resolve + used, resolvelen - used,
-					 ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s",
-					 resolve[used - 1] == ':' ? "" : ",", a);
-			if (n < 0 || (size_t)n >= resolvelen - used)
-				break; /* the addresses that fit are all checked too */
-			used += (size_t)n;
-		}
+		if (v == SK_ADDR_PRIVATE && !allow_private)
+			fail = SK_WH_ADDR_PRIVATE; /* go on: a NEVER address later says more */
+	}
+	if (fail)
+		goto out;
+	for (struct addrinfo *ai = res; ai && resolve && resolvelen && !literal; ai = ai->ai_next) {
+		char a[INET6_ADDRSTRLEN];
+		const void *p = ai->ai_family == AF_INET6
+					? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+					: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		if (used >= resolvelen || !inet_ntop(ai->ai_family, p, a, sizeof(a)))
+			continue;
+		int n = snprintf(resolve + used, resolvelen - used,
+				 ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s",
+				 resolve[used - 1] == ':' ? "" : ",", a);
+		if (n < 0 || (size_t)n >= resolvelen - used)
+			break; /* the addresses that fit are all checked too */
+		used += (size_t)n;
 	}
 	if (resolve && resolvelen && !literal && used && resolve[used - 1] == ':')
 		resolve[0] = '\0';
 out:
+	if (fail && resolve && resolvelen)
+		resolve[0] = '\0';
 	if (res)
 		freeaddrinfo(res);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
-	return rc;
+	*outfail = fail;
+	return fail ? SK_ERR_INVALID : 0;
+}
+
+int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
+			 struct sk_errctx *err)
+{
+	enum sk_webhook_fail fail;
+	if (!sk_webhook_resolve(url, allow_private, resolve, resolvelen, &fail))
+		return 0;
+	switch (fail) {
+	case SK_WH_NOMEM: return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	case SK_WH_BAD_SCHEME:
+		return sk_errf(err, SK_ERR_INVALID, "url: only http and https URLs are accepted");
+	case SK_WH_RESOLVE: return sk_errf(err, SK_ERR_INVALID, "url: the host does not resolve");
+	case SK_WH_ADDR_PRIVATE:
+		return sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a loopback, private "
+			       "or shared (CGNAT) address (allowed only with webhook add "
+			       "--allow-private or serve --allow-private-webhooks)");
+	case SK_WH_ADDR_NEVER:
+		return sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a link-local, cloud "
+			       "metadata, multicast, documentation or other special-purpose address, "
+			       "which webhooks never reach, not even with --allow-private");
+	default: return sk_errf(err, SK_ERR_INVALID, "url: not an absolute http or https URL");
+	}
+}
+
+/* ---- what last_error says ---- */
+
+static const char *const fail_texts[] = {
+#define SK__WH_TEXT(sfx, text) text,
+	SK_WEBHOOK_FAIL_MAP(SK__WH_TEXT)
+#undef SK__WH_TEXT
+};
+
+void sk_webhook_fail_text(enum sk_webhook_fail fail, int status, char *out, size_t outlen)
+{
+	if (fail == SK_WH_HTTP)
+		snprintf(out, outlen, "answered HTTP %d", status);
+	else
+		sk_strlcpy(out, (unsigned)fail < sizeof(fail_texts) / sizeof(fail_texts[0])
+				       ? fail_texts[fail] : "the request failed", outlen);
+}
+
+int64_t sk_webhook_retry_after(const char *value, int64_t now)
+{
+	char buf[64];
+	size_t n;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	n = strcspn(value, "\r\n");
+	while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	if (!n || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	if (strspn(buf, "0123456789") == n) {
+		if (n > 9)
+			return SK_WEBHOOK_RETRY_AFTER_MAX;
+		int64_t s = 0;
+		for (size_t i = 0; i < n; i++)
+			s = s * 10 + (buf[i] - '0');
+		return s > SK_WEBHOOK_RETRY_AFTER_MAX ? SK_WEBHOOK_RETRY_AFTER_MAX : s;
+	}
+	/* An HTTP date: IMF-fixdate, or the obsolete RFC 850 and asctime forms, which
+	 * curl_getdate reads too. A date names its month, so it holds letters. */
+	if (strspn(buf, "0123456789 :-.+") == n)
+		return -1;
+	time_t t = curl_getdate(buf, NULL);
+	if (t == (time_t)-1)
+		return -1;
+	int64_t d = (int64_t)t - now;
+	return d < 0 ? 0 : d > SK_WEBHOOK_RETRY_AFTER_MAX ? SK_WEBHOOK_RETRY_AFTER_MAX : d;
 }
 
 /* ---- signatures and payloads ---- */

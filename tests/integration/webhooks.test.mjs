@@ -2,10 +2,12 @@
 // webhooks.sh, which makes the database and the API keys. This file starts the server itself
 // (so that it can kill -9 and restart it) and two receivers on loopback, "crm" and "ma", that
 // verify every delivery with the standardwebhooks library, the specification's own.
-// Only addresses at example domains are used.
+// Every server runs with http_proxy, https_proxy and all_proxy pointing at a listener that
+// counts connections: deliveries must not use them. Only addresses at example domains are used.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -29,10 +31,20 @@ const T = { timeout: 60_000 };
 const require = createRequire(path.join(ROOT, 'package.json'));
 const { Webhook } = require('standardwebhooks');
 
+// ---- a proxy in the environment that must never be used ----
+const envProxy = { connections: 0 };
+envProxy.server = net.createServer((s) => {
+	envProxy.connections++;
+	s.destroy();
+});
+await new Promise((r) => envProxy.server.listen(0, '127.0.0.1', r));
+const ENV_PROXY = `http://127.0.0.1:${envProxy.server.address().port}`;
+const SERVER_ENV = { ...process.env, http_proxy: ENV_PROXY, https_proxy: ENV_PROXY, HTTPS_PROXY: ENV_PROXY, all_proxy: ENV_PROXY, ALL_PROXY: ENV_PROXY, no_proxy: '', NO_PROXY: '' };
+
 // ---- the server ----
 const servers = new Set();
 async function startServer(args = SERVER_ARGS, db = DB) {
-	const p = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+	const p = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
 	servers.add(p);
 	p.log = '';
 	p.stderr.on('data', (c) => (p.log += c));
@@ -61,6 +73,7 @@ async function stopServer(p, signal = 'SIGTERM') {
 after(async () => {
 	for (const p of servers) p.kill('SIGKILL');
 	for (const r of receivers) await r.stop().catch(() => {});
+	envProxy.server.close();
 });
 
 let srv;
@@ -99,6 +112,7 @@ class Receiver {
 	constructor(name) {
 		this.name = name;
 		this.mode = 200; // the status to answer (after verifying), or 503, 410
+		this.modeHeaders = {}; // headers sent with a mode other than 200
 		this.delay = 0;
 		this.got = []; // verified deliveries, duplicates included
 		this.bad = []; // deliveries whose signature did not verify
@@ -132,9 +146,10 @@ class Receiver {
 		req.on('data', (c) => parts.push(c));
 		req.on('end', async () => {
 			this.requests++;
+			this.times = [...(this.times || []), Date.now()];
 			const body = Buffer.concat(parts).toString('utf8');
 			if (this.mode !== 200) {
-				res.writeHead(this.mode).end();
+				res.writeHead(this.mode, this.modeHeaders).end();
 				return;
 			}
 			if (this.delay) await sleep(this.delay);
@@ -227,15 +242,28 @@ test('targets on loopback and private networks are refused without the flag', T,
 	assert.equal(k.status, 0, k.stderr);
 	const key = k.stdout.trim();
 	const s2 = await startServer(['--rate-limit', '0'], db2);
-	for (const url of ['http://127.0.0.1:9/x', 'http://localhost:9/x', 'http://[::1]:9/x', 'http://10.1.2.3/x', 'http://172.20.0.1/x', 'http://192.168.1.10/x', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://[fe80::1]/x', 'http://0.0.0.0:9/x', 'http://[::ffff:127.0.0.1]:9/x']) {
+	for (const url of ['http://127.0.0.1:9/x', 'http://localhost:9/x', 'http://[::1]:9/x', 'http://10.1.2.3/x', 'http://172.20.0.1/x', 'http://192.168.1.10/x', 'http://[fd00::1]/x', 'http://[::ffff:127.0.0.1]:9/x', 'http://100.64.0.1/x', 'http://2130706433:9/x']) {
 		const r = await api('POST', '/v1/webhooks', { key, base: s2.url, body: { url, events: ['all'] } });
 		expectError(r, 422, 'invalid');
 		assert.match(r.json.error.message, /private/, url);
 	}
-	// a public literal address is accepted (nothing is sent until a change happens)
-	const r = await api('POST', '/v1/webhooks', { key, base: s2.url, body: { url: 'https://192.0.2.1/hook', events: ['all'] } });
+	// special-purpose ranges: refused on this server, and on the main one, which allows private targets
+	const never = ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://100.100.100.200/', 'http://[fe80::1]/x', 'http://0.0.0.0:9/x', 'http://[::ffff:169.254.169.254]/', 'http://[::a9fe:a9fe]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[fec0::1]/', 'http://198.18.0.1/', 'http://192.0.2.1/hook', 'http://224.0.0.1/', 'http://255.255.255.255/', 'http://[ff02::1]/', 'http://[2001:db8::1]/'];
+	for (const base of [s2.url, srv.url]) {
+		for (const url of never) {
+			const r = await api('POST', '/v1/webhooks', { key: base === srv.url ? KEY.admin : key, base, body: { url, events: ['all'] } });
+			expectError(r, 422, 'invalid');
+			assert.match(r.json.error.message, /never reach/, url);
+		}
+	}
+	// a public literal address is accepted (nothing is sent: this database has no changes)
+	const r = await api('POST', '/v1/webhooks', { key, base: s2.url, body: { url: 'https://8.8.8.8/hook', events: ['all'] } });
 	assert.equal(r.status, 201, r.text);
 	assert.deepEqual((await stopServer(s2)).code, 0);
+	// link-local stays refused on the command line, even with --allow-private
+	const meta = spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://169.254.169.254/latest', '--events', 'all', '--allow-private'], { encoding: 'utf8' });
+	assert.equal(meta.status, 3);
+	assert.match(meta.stderr, /never reach/);
 	// the command line: refused without --allow-private, accepted with it
 	const no = spawnSync(SAMTYCKE, ['--db', DB, 'webhook', 'add', 'http://127.0.0.1:9/x', '--events', 'all'], { encoding: 'utf8' });
 	assert.equal(no.status, 3);
@@ -296,6 +324,8 @@ test('an erasure is sent as contact.erased with the id only', T, async () => {
 });
 
 test('a receiver that answers 503, then refuses connections, then comes back gets every change once, in order', T, async () => {
+	// the changes of the tests before are delivered first (endpoints are served at once)
+	await waitFor('the CRM caught up', async () => (await status(crm)).pending === 0);
 	const from = (await status(crm)).last_delivered_seq;
 	crm.mode = 503;
 	for (let i = 0; i < 3; i++) await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
@@ -304,7 +334,7 @@ test('a receiver that answers 503, then refuses connections, then comes back get
 		return s.last_status === 503 && s.failures >= 1 ? s : null;
 	});
 	assert.ok(st.pending >= 1);
-	assert.match(st.last_error, /503/);
+	assert.equal(st.last_error, 'answered HTTP 503');
 	assert.ok(st.next_attempt_at);
 	assert.equal(st.last_delivered_seq, from);
 	const port = crm.port;
@@ -315,6 +345,8 @@ test('a receiver that answers 503, then refuses connections, then comes back get
 		return s.last_status === null && s.last_error ? s : null;
 	});
 	assert.equal(st.last_delivered_seq, from);
+	// a fixed text: no address, no port, no curl wording
+	assert.equal(st.last_error, 'connection refused');
 	crm.mode = 200;
 	await crm.start(port);
 	await waitFor('every pending change delivered', async () => (await status(crm)).pending === 0, 30_000);
@@ -398,6 +430,102 @@ test('every delivery verified; the CRM got every change since it was added exact
 	assert.deepEqual(crm.unique().map((g) => g.payload.seq), want);
 });
 
+test('Retry-After on 503 and 429 is honoured: no attempt before it, then delivery', T, async () => {
+	const busy = await new Receiver('busy').start();
+	await addEndpoint(busy, ['all']);
+	for (const [mode, header] of [
+		[503, () => '3'],
+		[429, () => new Date(Date.now() + 4000).toUTCString()],
+	]) {
+		busy.mode = mode;
+		busy.modeHeaders = { 'Retry-After': header() };
+		busy.times = [];
+		const n = busy.unique().length;
+		await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
+		await waitFor(`a ${mode}`, () => busy.times.length >= 1);
+		const st = await waitFor('the failure in the status', async () => {
+			const s = await status(busy);
+			return s.last_status === mode ? s : null;
+		});
+		assert.equal(st.last_error, `answered HTTP ${mode}`);
+		// the server's back-off is 1 s; the receiver asked for 3 s or more
+		const wait = Date.parse(st.next_attempt_at) - busy.times[0];
+		assert.ok(wait >= 2_000, `next attempt ${wait} ms after the answer`);
+		await sleep(1_800);
+		assert.equal(busy.times.length, 1, 'no attempt before Retry-After');
+		busy.mode = 200;
+		await waitFor('the delivery after Retry-After', () => busy.unique().length >= n + 2, 10_000);
+		assert.ok(busy.times[1] - busy.times[0] >= 2_000, `retried after ${busy.times[1] - busy.times[0]} ms`);
+		const after = await status(busy);
+		assert.equal(after.failures, 0);
+		assert.equal(after.failed_changes, 0);
+	}
+	assert.equal(busy.bad.length, 0);
+	await api('DELETE', `/v1/webhooks/${busy.endpoint}`);
+});
+
+test('deliveries go through --webhook-proxy when given, never through the environment\'s proxy', T, async () => {
+	// a forward proxy on loopback that records what it carried
+	const carried = [];
+	const proxy = http.createServer((req, res) => {
+		carried.push(`${req.method} ${req.url}`);
+		const u = new URL(req.url);
+		const out = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
+			res.writeHead(r.statusCode, r.headers);
+			r.pipe(res);
+		});
+		out.on('error', () => res.writeHead(502).end());
+		req.pipe(out);
+	});
+	await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+	await stopServer(srv);
+	srv = await startServer([...SERVER_ARGS, '--webhook-proxy', `http://127.0.0.1:${proxy.address().port}`]);
+	const email = addr();
+	const c = await consent(KEY.crm, { email, purpose: 'newsletter', action: 'give' });
+	await waitFor('the delivery through the proxy', () => crm.got.some((g) => g.payload.contact_id === c.contact_id && g.payload.type === 'consent.given'));
+	assert.ok(carried.some((l) => l.startsWith(`POST ${crm.url}`)), JSON.stringify(carried.slice(0, 3)));
+	await stopServer(srv);
+	srv = await startServer();
+	await new Promise((r) => proxy.close(r));
+	// the environment's proxy (set for every server of this file) was never connected to
+	assert.equal(envProxy.connections, 0);
+	// a malformed proxy is a usage error
+	const bad = spawnSync(SAMTYCKE, ['--db', DB, 'serve', '--listen', '127.0.0.1:0', '--webhook-proxy', 'proxy.example.com:3128'], { encoding: 'utf8', timeout: 10_000 });
+	assert.equal(bad.status, 2);
+	assert.match(bad.stderr, /--webhook-proxy/);
+});
+
+const hanging = [];
+test('three endpoints that never answer do not delay a healthy one', T, async () => {
+	for (let i = 0; i < 3; i++) {
+		const h = await new Receiver(`dead${i}`).start();
+		h.handle = () => {
+			h.requests++; // never answers
+		};
+		await addEndpoint(h, ['all']);
+		hanging.push(h);
+	}
+	// Endpoints used to be served one after another in id order: take a healthy one whose id
+	// comes after a dead one's, so that a dead one would have gone first.
+	const deadIds = hanging.map((h) => h.endpoint).sort();
+	let healthy;
+	for (let i = 0; i < 8 && !healthy; i++) {
+		const r = await new Receiver(`healthy${i}`).start();
+		await addEndpoint(r, ['consent.given']);
+		if (r.endpoint > deadIds[0]) healthy = r;
+	}
+	assert.ok(healthy, 'no healthy endpoint sorted after a dead one');
+	const email = addr();
+	const t0 = Date.now();
+	const c = await consent(KEY.crm, { email, purpose: 'newsletter', action: 'give' });
+	await waitFor('every dead endpoint holding a request', () => hanging.every((h) => h.requests >= 1), 5_000);
+	const got = await waitFor('the change at the healthy endpoint', () => healthy.got.find((g) => g.payload.contact_id === c.contact_id), 12_000);
+	const latency = got.at - t0;
+	assert.ok(latency < 1_500, `the healthy endpoint waited ${latency} ms`);
+	// the dead ones are still waiting for their answer
+	for (const h of hanging) assert.equal((await status(h)).last_delivered_seq, h.startSeq);
+});
+
 test('SIGTERM stops the server promptly even while a receiver never answers', T, async () => {
 	const hang = await new Receiver('hang').start();
 	hang.handle = () => {
@@ -406,6 +534,7 @@ test('SIGTERM stops the server promptly even while a receiver never answers', T,
 	await addEndpoint(hang, ['all']);
 	await consent(KEY.crm, { email: addr(), purpose: 'newsletter', action: 'give' });
 	await waitFor('the request to the hanging receiver', () => hang.requests >= 1);
+	assert.ok(hanging.length === 3, 'the three endpoints that never answer are still there');
 	const t0 = Date.now();
 	const r = await stopServer(srv);
 	assert.equal(r.code, 0, srv.log);

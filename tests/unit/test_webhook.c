@@ -1,12 +1,17 @@
 /* test_webhook.c: webhook signatures (the Standard Webhooks specification's own example),
- * the private-address check, event lists, payloads, endpoints in the store, and delivery
- * failures with back-off and giving up, against a port where nothing listens. */
+ * the address classifier, event lists, payloads, endpoints in the store, and delivery:
+ * back-off and giving up, Retry-After, the fixed failure texts, proxies from the
+ * environment, and endpoints served independently, against small servers on loopback. */
 #include "testlib.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "sync/sync.h"
 #include "util/sktime.h"
@@ -33,7 +38,7 @@ static void signature_known_vector(void **state)
 	assert_int_equal(sk_webhook_sign("whsec_", "m", 1, "x", 1, sig), SK_ERR_INVALID);
 }
 
-static int is_private(const char *addr)
+static int verdict_of(const char *addr)
 {
 	struct sockaddr_storage ss = {0};
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -44,30 +49,101 @@ static int is_private(const char *addr)
 		assert_int_equal(inet_pton(AF_INET6, addr, &in6->sin6_addr), 1);
 		in6->sin6_family = AF_INET6;
 	}
-	return sk_webhook_addr_private((struct sockaddr *)&ss);
+	const char *what = NULL;
+	int v = (int)sk_webhook_addr_class((struct sockaddr *)&ss, &what);
+	assert_non_null(what);
+	return v;
 }
 
-static void private_addresses(void **state)
+#define PUB SK_ADDR_PUBLIC
+#define PRIV SK_ADDR_PRIVATE
+#define NEVER SK_ADDR_NEVER
+
+/* Every address with the verdict expected: PUB reachable, PRIV only with allow_private,
+ * NEVER not even then. */
+static const struct {
+	const char *addr;
+	int verdict;
+} address_table[] = {
+	/* IPv4 public */
+	{"8.8.8.8", PUB}, {"1.1.1.1", PUB}, {"11.0.0.1", PUB}, {"100.63.255.255", PUB},
+	{"100.128.0.0", PUB}, {"126.255.255.255", PUB}, {"128.0.0.1", PUB},
+	{"169.253.255.255", PUB}, {"169.255.0.0", PUB}, {"172.15.255.255", PUB},
+	{"172.32.0.1", PUB}, {"192.0.1.255", PUB}, {"192.0.3.0", PUB}, {"192.167.255.255", PUB},
+	{"192.169.0.1", PUB}, {"198.17.255.255", PUB}, {"198.20.0.0", PUB},
+	{"198.51.99.255", PUB}, {"203.0.112.255", PUB}, {"223.255.255.255", PUB},
+	{"100.100.100.199", PRIV}, /* CGNAT, beside Alibaba Cloud's metadata address */
+	/* IPv4 private: loopback, RFC 1918, CGNAT */
+	{"127.0.0.1", PRIV}, {"127.255.255.254", PRIV}, {"10.0.0.1", PRIV},
+	{"10.255.255.255", PRIV}, {"172.16.0.1", PRIV}, {"172.31.255.255", PRIV},
+	{"192.168.0.1", PRIV}, {"192.168.255.255", PRIV}, {"100.64.0.1", PRIV},
+	{"100.127.255.254", PRIV},
+	/* IPv4 never */
+	{"0.0.0.0", NEVER}, {"0.1.2.3", NEVER}, {"169.254.169.254", NEVER},
+	{"169.254.170.2", NEVER}, {"169.254.0.1", NEVER}, {"100.100.100.200", NEVER},
+	{"168.63.129.16", NEVER}, {"192.0.0.1", NEVER}, {"192.0.0.170", NEVER},
+	{"192.0.2.1", NEVER}, {"192.31.196.1", NEVER}, {"192.52.193.1", NEVER},
+	{"192.88.99.1", NEVER}, {"192.175.48.1", NEVER}, {"198.18.0.1", NEVER},
+	{"198.19.255.255", NEVER}, {"198.51.100.7", NEVER}, {"203.0.113.9", NEVER},
+	{"224.0.0.1", NEVER}, {"233.252.0.1", NEVER}, {"239.255.255.250", NEVER},
+	{"240.0.0.1", NEVER}, {"254.1.2.3", NEVER}, {"255.255.255.255", NEVER},
+	/* IPv6 public */
+	{"2001:4860:4860::8888", PUB}, {"2606:4700:4700::1111", PUB}, {"2a00:1450::1", PUB},
+	{"2001:200::1", PUB}, {"3ffe::1", PUB}, {"2002:808:808::1", PUB},
+	{"::ffff:8.8.8.8", PUB}, {"2620:4f:7fff::1", PUB},
+	/* IPv6 private */
+	{"::1", PRIV}, {"fc00::1", PRIV}, {"fdff:ffff::1", PRIV}, {"fd00:ec3::254", PRIV},
+	{"::ffff:127.0.0.1", PRIV}, {"::ffff:10.1.2.3", PRIV}, {"::ffff:192.168.1.1", PRIV},
+	{"::ffff:100.64.0.1", PRIV}, {"64:ff9b::808:808", PRIV}, {"64:ff9b::a00:1", PRIV},
+	{"2002:7f00:1::", PRIV}, {"2002:c0a8:101::1", PRIV},
+	/* IPv6 never */
+	{"::", NEVER}, {"::2", NEVER}, {"::8.8.8.8", NEVER}, {"::127.0.0.1", NEVER},
+	{"::ffff:169.254.169.254", NEVER}, {"::ffff:0.0.0.0", NEVER},
+	{"::ffff:224.0.0.1", NEVER}, {"::ffff:0:808:808", NEVER}, {"64:ff9b::a9fe:a9fe", NEVER},
+	{"64:ff9b:1::808:808", NEVER}, {"100::1", NEVER}, {"2001::1", NEVER},
+	{"2001:0:4136:e378:8000:63bf:3fff:fdd2", NEVER}, {"2001:1::1", NEVER},
+	{"2001:2::1", NEVER}, {"2001:20::1", NEVER}, {"2001:db8::1", NEVER},
+	{"2001:db8:ffff::1", NEVER}, {"2002:a9fe:a9fe::1", NEVER}, {"2002::1", NEVER},
+	{"2620:4f:8000::1", NEVER}, {"3fff::1", NEVER}, {"3fff:fff::1", NEVER},
+	{"5f00::1", NEVER}, {"fd00:ec2::254", NEVER}, {"fd00:ec2::23", NEVER},
+	{"fd20:ce::254", NEVER}, {"fe80::1", NEVER}, {"febf:ffff::1", NEVER},
+	{"fec0::1", NEVER}, {"feff::1", NEVER}, {"ff02::1", NEVER}, {"ff0e::1", NEVER},
+	{"4000::1", NEVER}, {"e000::1", NEVER}, {"fbff::1", NEVER},
+};
+
+static void address_classifier(void **state)
 {
 	(void)state;
-	static const char *const priv[] = {
-		"127.0.0.1", "127.255.255.254", "10.0.0.1", "10.255.255.255", "172.16.0.1",
-		"172.31.255.255", "192.168.0.1", "192.168.255.255", "169.254.169.254", "0.0.0.0",
-		"::1", "::", "fc00::1", "fdff:ffff::1", "fe80::1", "febf:ffff::1",
-		"::ffff:127.0.0.1", "::ffff:10.1.2.3", "::ffff:192.168.1.1",
-	};
-	static const char *const pub[] = {
-		"8.8.8.8", "11.0.0.1", "172.15.255.255", "172.32.0.1", "192.167.255.255",
-		"192.169.0.1", "169.253.0.1", "126.255.255.255", "128.0.0.1", "2001:db8::1",
-		"fec0::1", "fbff::1", "::ffff:8.8.8.8", "::2",
-	};
-	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
-		if (!is_private(priv[i]))
-			fail_msg("%s must count as private", priv[i]);
+	assert_int_equal(sk_webhook_ranges_check(), 0);
+	for (size_t i = 0; i < sizeof(address_table) / sizeof(address_table[0]); i++) {
+		int v = verdict_of(address_table[i].addr);
+		if (v != address_table[i].verdict)
+			fail_msg("%s: verdict %d, expected %d", address_table[i].addr, v,
+				 address_table[i].verdict);
 	}
-	for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++) {
-		if (is_private(pub[i]))
-			fail_msg("%s must not count as private", pub[i]);
+}
+
+/* The same table through the URL check that endpoints are added with, with and without
+ * allow_private. */
+static void url_literals(void **state)
+{
+	(void)state;
+	struct sk_errctx e;
+	char url[128], res[SK_WEBHOOK_RESOLVE_MAX];
+	for (size_t i = 0; i < sizeof(address_table) / sizeof(address_table[0]); i++) {
+		const char *a = address_table[i].addr;
+		int v = address_table[i].verdict;
+		snprintf(url, sizeof(url), strchr(a, ':') ? "http://[%s]:8080/h" : "http://%s:8080/h", a);
+		int rc0 = sk_webhook_check_url(url, 0, res, sizeof(res), &e);
+		if ((rc0 == 0) != (v == PUB))
+			fail_msg("%s without allow_private: %d (%s)", url, rc0, rc0 ? e.msg : "");
+		if (rc0 && !strstr(e.msg, v == NEVER ? "never" : "--allow-private"))
+			fail_msg("%s: %s", url, e.msg);
+		if (rc0 && strstr(e.msg, a))
+			fail_msg("%s: the message names the address: %s", url, e.msg);
+		int rc1 = sk_webhook_check_url(url, 1, res, sizeof(res), &e);
+		if ((rc1 == 0) != (v != NEVER))
+			fail_msg("%s with allow_private: %d (%s)", url, rc1, rc1 ? e.msg : "");
 	}
 }
 
@@ -76,17 +152,31 @@ static void url_checks(void **state)
 	(void)state;
 	struct sk_errctx e;
 	char res[SK_WEBHOOK_RESOLVE_MAX];
-	static const char *const refused[] = {
+	static const char *const priv[] = {
 		"http://127.0.0.1:8080/hook", "http://10.0.0.7/", "https://[::1]:8443/x",
-		"http://[fe80::1]/", "http://192.168.1.1/", "http://0.0.0.0/", "http://localhost/",
-		"http://[::ffff:127.0.0.1]/",
+		"http://192.168.1.1/", "http://localhost/", "http://[::ffff:127.0.0.1]/",
+		"http://2130706433/", "http://0x7f.1/", "http://100.64.1.1/",
 	};
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		if (sk_webhook_check_url(refused[i], 0, res, sizeof(res), &e) != SK_ERR_INVALID)
-			fail_msg("%s must be refused", refused[i]);
+	static const char *const never[] = {
+		"http://[fe80::1]/", "http://0.0.0.0/", "http://169.254.169.254/latest/meta-data/",
+		"http://[fd00:ec2::254]/", "http://[::ffff:169.254.169.254]/", "http://[::a9fe:a9fe]/",
+		"http://[64:ff9b::a9fe:a9fe]/", "http://224.0.0.1/", "http://255.255.255.255/",
+		"http://198.18.0.1/", "http://[fec0::1]/", "http://[ff02::1]/", "http://0/",
+	};
+	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+		if (sk_webhook_check_url(priv[i], 0, res, sizeof(res), &e) != SK_ERR_INVALID)
+			fail_msg("%s must be refused", priv[i]);
 		assert_non_null(strstr(e.msg, "private"));
-		if (sk_webhook_check_url(refused[i], 1, res, sizeof(res), &e) != 0)
-			fail_msg("%s must be allowed with allow_private: %s", refused[i], e.msg);
+		assert_string_equal(res, "");
+		if (sk_webhook_check_url(priv[i], 1, res, sizeof(res), &e) != 0)
+			fail_msg("%s must be allowed with allow_private: %s", priv[i], e.msg);
+	}
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		for (int allow = 0; allow <= 1; allow++) {
+			if (sk_webhook_check_url(never[i], allow, res, sizeof(res), &e) != SK_ERR_INVALID)
+				fail_msg("%s must be refused (allow_private %d)", never[i], allow);
+			assert_non_null(strstr(e.msg, "never"));
+		}
 	}
 	/* localhost resolves by name: the request is pinned to the addresses checked */
 	assert_int_equal(sk_webhook_check_url("http://localhost:9/x", 1, res, sizeof(res), &e), 0);
@@ -340,11 +430,444 @@ static void add_failures(void **state)
 	tenv_free(t);
 }
 
+/* ---- a small HTTP server on loopback ---- */
+
+/* Answers every request with reply (after reading its head and body, or whatever came
+ * within 200 ms); with reply NULL it listens but never accepts, so a request is never
+ * answered. Counts requests and keeps the time of the first. */
+struct tsrv {
+	int fd, port;
+	const char *reply;
+	pthread_t th;
+	atomic_int nreq, stop;
+	atomic_llong first_ms;
+	char last[2048]; /* the head of the last request */
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *tsrv_run(void *arg)
+{
+	struct tsrv *v = arg;
+	while (!atomic_load(&v->stop)) {
+		struct pollfd p = {v->fd, POLLIN, 0};
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		int c = accept(v->fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		char buf[4096];
+		size_t used = 0;
+		for (;;) {
+			struct pollfd q = {c, POLLIN, 0};
+			if (poll(&q, 1, 200) <= 0)
+				break;
+			ssize_t n = recv(c, buf + used, sizeof(buf) - 1 - used, 0);
+			if (n <= 0)
+				break;
+			used += (size_t)n;
+			buf[used] = '\0';
+			char *end = strstr(buf, "\r\n\r\n");
+			if (end) {
+				const char *cl = strstr(buf, "Content-Length: ");
+				size_t want = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
+				if (used >= want || used == sizeof(buf) - 1)
+					break;
+			}
+			if (used == sizeof(buf) - 1)
+				break;
+		}
+		buf[used] = '\0';
+		snprintf(v->last, sizeof(v->last), "%.2000s", buf);
+		if (atomic_fetch_add(&v->nreq, 1) == 0)
+			atomic_store(&v->first_ms, mono_ms());
+		ssize_t w = send(c, v->reply, strlen(v->reply), MSG_NOSIGNAL);
+		(void)w;
+		close(c);
+	}
+	return NULL;
+}
+
+static struct tsrv *tsrv_new(const char *reply)
+{
+	struct tsrv *v = calloc(1, sizeof(*v));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	v->reply = reply;
+	v->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(v->fd >= 0);
+	assert_int_equal(bind(v->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(v->fd, 16), 0);
+	assert_int_equal(getsockname(v->fd, (struct sockaddr *)&a, &len), 0);
+	v->port = ntohs(a.sin_port);
+	if (reply)
+		assert_int_equal(pthread_create(&v->th, NULL, tsrv_run, v), 0);
+	return v;
+}
+
+static void tsrv_free(struct tsrv *v)
+{
+	atomic_store(&v->stop, 1);
+	if (v->reply)
+		pthread_join(v->th, NULL);
+	close(v->fd);
+	free(v);
+}
+
+static const char *const R204 = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+
+static void add_at(struct tenv *t, const char *fmt, int port, char id[SK_ID_LEN + 1])
+{
+	char url[128], secret[SK_WEBHOOK_SECRET_MAX];
+	snprintf(url, sizeof(url), fmt, port);
+	assert_int_equal(sk_webhook_add(t->core, url, "all", NULL, 1, id, secret, &t->err), 0);
+}
+
+/* Moves an endpoint to another id (and url, when given), its secret sealed again for it. */
+static void endpoint_move(struct tenv *t, const char *id, const char *newid, const char *url)
+{
+	struct sk_webhook_rec w;
+	char ad[64], *secret = NULL;
+	uint8_t *sealed = NULL;
+	size_t slen, sealed_len;
+	assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+	snprintf(ad, sizeof(ad), "webhook/%s", id);
+	assert_int_equal(sk_vault_unseal_system(t->vault, ad, w.secret, w.secret_len, &secret,
+						&slen), 0);
+	snprintf(ad, sizeof(ad), "webhook/%s", newid);
+	assert_int_equal(sk_vault_seal_system(t->vault, ad, secret, slen, &sealed, &sealed_len), 0);
+	sk_free(secret);
+	snprintf(w.id, sizeof(w.id), "%s", newid);
+	if (url)
+		snprintf(w.url, sizeof(w.url), "%s", url);
+	w.secret = sealed;
+	w.secret_len = sealed_len;
+	assert_int_equal(sk_store_webhook_delete(t->store, id), 0);
+	assert_int_equal(sk_store_webhook_put(t->store, &w), 0);
+	sk_free(sealed);
+}
+
+static json_t *one_attempt(struct tenv *t, const char *id, const struct sk_delivery_config *cfg)
+{
+	struct sk_webhook_rec w;
+	int sent;
+	assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+	w.next_attempt_at = 0;
+	assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+	assert_int_equal(sk_delivery_pass(t->core, cfg, 1, &sent, &t->err), 0);
+	return status_of(t, id);
+}
+
+/* last_error is one fixed text per kind of failure: never an address, a host name, a
+ * resolver's answer, or curl's own words. */
+static void failure_texts(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *silent = tsrv_new(NULL);
+	struct tsrv *s500 = tsrv_new("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+				     "Connection: close\r\n\r\n");
+	struct tsrv *ok = tsrv_new(R204);
+	char id[SK_ID_LEN + 1];
+	struct sk_delivery_config cfg = {.allow_private = 1, .backoff = 5, .retry_for = 1000,
+					 .timeout_ms = 400};
+	static const char *const revealing[] = {"127.", "localhost", "invalid", "private",
+						"loopback", "Couldn't", "Failed", "Could not",
+						"port", "::1"};
+	struct {
+		const char *url; /* %d: the port */
+		int port, allow_private;
+		const char *text;
+	} cases[] = {
+		{"http://127.0.0.1:1/h%d", 0, 1, "connection refused"},
+		{"http://127.0.0.1:%d/h", silent->port, 1, "timed out: no answer in time"},
+		{"http://127.0.0.1:%d/h", s500->port, 1, "answered HTTP 500"},
+		{"https://127.0.0.1:%d/h", s500->port, 1,
+		 "TLS failed: handshake or certificate not accepted"},
+		{"http://127.0.0.1:%d/h", ok->port, 0,
+		 "refused: the host resolves to an address that webhooks may not reach"},
+		{"http://localhost:%d/h", ok->port, 0,
+		 "refused: the host resolves to an address that webhooks may not reach"},
+		{"http://[::1]:%d/h", ok->port, 0,
+		 "refused: the host resolves to an address that webhooks may not reach"},
+		{"http://no-such-host.invalid:%d/h", ok->port, 1, "the host name did not resolve"},
+	};
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char url[128];
+		add_at(t, "http://127.0.0.1:%d/x", ok->port, id);
+		snprintf(url, sizeof(url), cases[i].url, cases[i].port);
+		endpoint_move(t, id, "w_aaaaaaaaaaaaaaaaaaaaaaaa", url);
+		/* the cursor back by one, so that one change is due */
+		struct sk_webhook_rec w;
+		assert_int_equal(sk_store_webhook_get(t->store, "w_aaaaaaaaaaaaaaaaaaaaaaaa", &w), 0);
+		w.cursor--;
+		assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+		cfg.allow_private = cases[i].allow_private;
+		int before = atomic_load(&ok->nreq);
+		json_t *o = one_attempt(t, "w_aaaaaaaaaaaaaaaaaaaaaaaa", &cfg);
+		const char *e = json_string_value(json_object_get(o, "last_error"));
+		if (!e || strcmp(e, cases[i].text) != 0)
+			fail_msg("%s: last_error '%s', expected '%s'", url, e ? e : "(null)",
+				 cases[i].text);
+		for (size_t j = 0; j < sizeof(revealing) / sizeof(revealing[0]); j++)
+			if (strstr(e, revealing[j]))
+				fail_msg("%s: last_error '%s' reveals '%s'", url, e, revealing[j]);
+		assert_int_equal(jint(o, "failures"), 1);
+		json_decref(o);
+		/* a refused address is never connected to */
+		assert_int_equal(atomic_load(&ok->nreq), before);
+		assert_int_equal(sk_webhook_remove(t->core, "w_aaaaaaaaaaaaaaaaaaaaaaaa", &t->err), 0);
+	}
+	/* every kind has its text, none empty but success, none with an address */
+	char text[128];
+	for (int f = SK_WH_BAD_URL; f <= SK_WH_OTHER; f++) {
+		sk_webhook_fail_text((enum sk_webhook_fail)f, 503, text, sizeof(text));
+		assert_true(strlen(text) > 5);
+		assert_null(strpbrk(text, "%@/"));
+	}
+	sk_webhook_fail_text(SK_WH_HTTP, 429, text, sizeof(text));
+	assert_string_equal(text, "answered HTTP 429");
+	tsrv_free(silent);
+	tsrv_free(s500);
+	tsrv_free(ok);
+	tenv_free(t);
+}
+
+static void retry_after_values(void **state)
+{
+	(void)state;
+	int64_t now;
+	assert_int_equal(sk_time_parse("2026-01-01T00:00:00Z", &now), 0);
+	static const struct {
+		const char *v;
+		int64_t want;
+	} cases[] = {
+		{"120", 120}, {" 7 \r\n", 7}, {"0", 0}, {"3600", 3600}, {"3601", 3600},
+		{"99999999999999", 3600}, {"", -1}, {"abc", -1}, {"-5", -1}, {"12.5", -1},
+		{"1e3", -1}, {"Thu, 01 Jan 2026 00:02:00 GMT", 120},
+		{"Thursday, 01-Jan-26 00:02:00 GMT", 120}, {"Thu Jan  1 00:02:00 2026", 120},
+		{"Wed, 31 Dec 2025 23:00:00 GMT", 0}, {"Fri, 02 Jan 2026 00:00:00 GMT", 3600},
+		{"Thu, 99 Foo 2026 00:00:00 GMT", -1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t got = sk_webhook_retry_after(cases[i].v, now);
+		if (got != cases[i].want)
+			fail_msg("Retry-After '%s': %lld, expected %lld", cases[i].v, (long long)got,
+				 (long long)cases[i].want);
+	}
+}
+
+/* A 429 or 503 with Retry-After waits at least that long (at most an hour); other statuses
+ * ignore it; the give-up clock is not hurried by it. */
+static void retry_after_honoured(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *r503 = tsrv_new("HTTP/1.1 503 Busy\r\nRetry-After: 120\r\nContent-Length: 0\r\n"
+				     "Connection: close\r\n\r\n");
+	struct tsrv *r429 = tsrv_new("HTTP/1.1 429 Too Many\r\nretry-after: Thu, 01 Jan 2026 "
+				     "00:30:00 GMT\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+	struct tsrv *rbig = tsrv_new("HTTP/1.1 503 Busy\r\nRetry-After: 86400\r\nContent-Length: 0"
+				     "\r\nConnection: close\r\n\r\n");
+	struct tsrv *r500 = tsrv_new("HTTP/1.1 500 Oops\r\nRetry-After: 120\r\nContent-Length: 0\r\n"
+				     "Connection: close\r\n\r\n");
+	struct tsrv *rshort = tsrv_new("HTTP/1.1 503 Busy\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+				       "Connection: close\r\n\r\n");
+	struct {
+		struct tsrv *srv;
+		const char *next; /* next_attempt_at after a failure at 00:00:00 */
+	} cases[] = {
+		{r503, "2026-01-01T00:02:00Z"},  /* 120 s */
+		{r429, "2026-01-01T00:30:00Z"},  /* the date */
+		{rbig, "2026-01-01T01:00:00Z"},  /* capped at an hour */
+		{r500, "2026-01-01T00:00:05Z"},  /* not on a 500: the back-off */
+		{rshort, "2026-01-01T00:00:05Z"}, /* never sooner than the back-off */
+	};
+	struct sk_delivery_config cfg = {.allow_private = 1, .backoff = 5, .retry_for = 300,
+					 .timeout_ms = 2000};
+	char id[SK_ID_LEN + 1];
+	setenv("SAMTYCKE_NOW", "2026-01-01T00:00:00Z", 1);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		add_at(t, "http://127.0.0.1:%d/h", cases[i].srv->port, id);
+		struct sk_webhook_rec w;
+		assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+		w.cursor--;
+		assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+		json_t *o = one_attempt(t, id, &cfg);
+		assert_int_equal(atomic_load(&cases[i].srv->nreq), 1);
+		assert_int_equal(jint(o, "failures"), 1);
+		const char *next = json_string_value(json_object_get(o, "next_attempt_at"));
+		if (!next || strcmp(next, cases[i].next) != 0)
+			fail_msg("case %zu: next_attempt_at %s, expected %s", i, next ? next : "null",
+				 cases[i].next);
+		json_decref(o);
+		assert_int_equal(sk_webhook_remove(t->core, id, &t->err), 0);
+	}
+	/* Retried as Retry-After says, the change is given up only when the retry period
+	 * (300 s from the first failure) has passed, not after a number of attempts. */
+	add_at(t, "http://127.0.0.1:%d/h", r503->port, id);
+	struct sk_webhook_rec w;
+	assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+	w.cursor--;
+	assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+	int64_t at;
+	assert_int_equal(sk_time_parse("2026-01-01T00:00:00Z", &at), 0);
+	int attempts = 0;
+	for (;;) {
+		char ts[SK_TIME_STRLEN];
+		sk_time_format(at, ts);
+		setenv("SAMTYCKE_NOW", ts, 1);
+		int sent;
+		assert_int_equal(sk_delivery_pass(t->core, &cfg, 1, &sent, &t->err), 0);
+		assert_int_equal(sent, 1);
+		attempts++;
+		json_t *o = status_of(t, id);
+		if (jint(o, "failed_changes")) {
+			json_decref(o);
+			break;
+		}
+		assert_int_equal(jint(o, "failures"), attempts);
+		int64_t next;
+		assert_int_equal(sk_time_parse(json_string_value(json_object_get(o, "next_attempt_at")),
+					       &next), 0);
+		assert_true(next - at >= 120);
+		json_decref(o);
+		at = next;
+	}
+	/* 0, 120, 240 failed and were retried; 360 is past the period */
+	assert_int_equal(attempts, 4);
+	unsetenv("SAMTYCKE_NOW");
+	tsrv_free(r503);
+	tsrv_free(r429);
+	tsrv_free(rbig);
+	tsrv_free(r500);
+	tsrv_free(rshort);
+	tenv_free(t);
+}
+
+/* http_proxy and friends in the environment are not used; a configured proxy is. */
+static void proxy_from_environment_ignored(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *ok = tsrv_new(R204);
+	struct sk_errctx e;
+	char id[SK_ID_LEN + 1];
+	struct sk_delivery_config cfg = {.allow_private = 1, .backoff = 5, .retry_for = 1000,
+					 .timeout_ms = 2000};
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+	setenv("all_proxy", "http://127.0.0.1:1", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	add_at(t, "http://127.0.0.1:%d/h", ok->port, id);
+	struct sk_webhook_rec w;
+	assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+	int64_t cursor = --w.cursor;
+	assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+	json_t *o = one_attempt(t, id, &cfg);
+	assert_int_equal(atomic_load(&ok->nreq), 1);
+	assert_int_equal(jint(o, "last_delivered_seq"), cursor + 1);
+	assert_int_equal(jint(o, "last_status"), 204);
+	json_decref(o);
+	/* the request went straight to the receiver, not in proxy form */
+	assert_int_equal(strncmp(ok->last, "POST /h HTTP/1.1", 16), 0);
+	/* a configured proxy is used: a dead one fails the attempt */
+	w.cursor = cursor;
+	assert_int_equal(sk_store_webhook_get(t->store, id, &w), 0);
+	w.cursor = cursor;
+	assert_int_equal(sk_store_webhook_state(t->store, &w), 0);
+	cfg.proxy = "http://127.0.0.1:1";
+	o = one_attempt(t, id, &cfg);
+	assert_int_equal(atomic_load(&ok->nreq), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "last_error")),
+			    "the configured proxy failed");
+	json_decref(o);
+	unsetenv("http_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	/* --webhook-proxy values */
+	assert_int_equal(sk_delivery_proxy_check("http://proxy.example.com:3128", &e), 0);
+	assert_int_equal(sk_delivery_proxy_check("https://proxy.example.com", &e), 0);
+	assert_int_equal(sk_delivery_proxy_check("socks5h://127.0.0.1:1080", &e), 0);
+	assert_int_equal(sk_delivery_proxy_check("proxy.example.com:3128", &e), SK_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "--webhook-proxy"));
+	assert_int_equal(sk_delivery_proxy_check("ftp://proxy.example.com", &e), SK_ERR_INVALID);
+	assert_int_equal(sk_delivery_proxy_check("http://", &e), SK_ERR_INVALID);
+	assert_int_equal(sk_delivery_proxy_check("", &e), SK_ERR_INVALID);
+	tsrv_free(ok);
+	tenv_free(t);
+}
+
+/* Three endpoints that never answer, served first, and a healthy one: the healthy one has
+ * the change within about a second. Stopping abandons the hanging requests at once and
+ * does not count them against the receivers. */
+static void independent_endpoints(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *dead[3], *ok = tsrv_new(R204);
+	char id[SK_ID_LEN + 1];
+	static const char *const dead_ids[] = {"w_000000000000000000000001",
+					       "w_000000000000000000000002",
+					       "w_000000000000000000000003"};
+	for (int i = 0; i < 3; i++) {
+		dead[i] = tsrv_new(NULL);
+		add_at(t, "http://127.0.0.1:%d/dead", dead[i]->port, id);
+		endpoint_move(t, id, dead_ids[i], NULL);
+	}
+	add_at(t, "http://127.0.0.1:%d/ok", ok->port, id);
+	endpoint_move(t, id, "w_zzzzzzzzzzzzzzzzzzzzzzzz", NULL); /* listed last */
+	struct sk_delivery_config cfg = {.db = t->db, .vault = t->vault, .allow_private = 1,
+					 .backoff = 5, .retry_for = 1000, .timeout_ms = 8000,
+					 .poll_ms = 50};
+	struct sk_delivery *d = NULL;
+	assert_int_equal(sk_delivery_start(&cfg, &d, &t->err), 0);
+	long long t0 = mono_ms();
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	while (atomic_load(&ok->nreq) < 2 && mono_ms() - t0 < 6000)
+		usleep(10000);
+	long long took = atomic_load(&ok->first_ms) - t0;
+	if (atomic_load(&ok->nreq) < 2 || took > 1500)
+		fail_msg("the healthy endpoint got %d requests, the first after %lld ms",
+			 atomic_load(&ok->nreq), took);
+	/* the dead ones were all tried at once (their requests hang) */
+	usleep(200000);
+	long long s0 = mono_ms();
+	sk_delivery_stop(d);
+	long long stop_ms = mono_ms() - s0;
+	if (stop_ms > 1500)
+		fail_msg("stopping took %lld ms", stop_ms);
+	for (int i = 0; i < 3; i++) {
+		json_t *o = status_of(t, dead_ids[i]);
+		assert_int_equal(jint(o, "failures"), 0); /* abandoned, not failed */
+		assert_int_equal(jint(o, "pending"), 2);
+		json_decref(o);
+		tsrv_free(dead[i]);
+	}
+	json_t *o = status_of(t, "w_zzzzzzzzzzzzzzzzzzzzzzzz");
+	assert_int_equal(jint(o, "pending"), 0);
+	json_decref(o);
+	tsrv_free(ok);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(signature_known_vector),
-		cmocka_unit_test(private_addresses),
+		cmocka_unit_test(address_classifier),
+		cmocka_unit_test(url_literals),
 		cmocka_unit_test(url_checks),
 		cmocka_unit_test(event_lists),
 		cmocka_unit_test(payload_ids_only),
@@ -352,6 +875,11 @@ int main(void)
 		cmocka_unit_test(delivery_backs_off_then_gives_up),
 		cmocka_unit_test(delivery_storage_failures),
 		cmocka_unit_test(add_failures),
+		cmocka_unit_test(failure_texts),
+		cmocka_unit_test(retry_after_values),
+		cmocka_unit_test(retry_after_honoured),
+		cmocka_unit_test(proxy_from_environment_ignored),
+		cmocka_unit_test(independent_endpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
