@@ -92,8 +92,9 @@ static const struct sk_cmd commands[] = {
 	 "--max-client-connections (default 64) per client address; --trusted-proxy CIDR "
 	 "(repeatable) names reverse proxies whose X-Forwarded-For gives the client address."},
 	{"pending expire", sk_cmd_pending_expire, "[--days N]",
-	 "Expire consents left unconfirmed (double opt-in) for more than N days (default 7) and "
-	 "delete the personal data of contacts that have nothing else."},
+	 "Delete form requests whose confirmation link has expired (nothing about the person "
+	 "changes), expire consents left pending by the API for more than N days (default 7) "
+	 "and delete the personal data of contacts that have nothing else."},
 	{"keys create", sk_cmd_keys_create, "--name NAME --scope SCOPES",
 	 "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. The key is "
 	 "printed alone on stdout, once; only its hash is stored."},
