@@ -147,6 +147,7 @@ enum sq_stmt {
 	SQ_WEBHOOK_DELETE,
 	SQ_WEBHOOK_STATE,
 	SQ_CHANGE_LAST,
+	SQ_STATE_COUNT_LIVE,
 	SQ_NSTMT
 };
 
@@ -256,6 +257,10 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			     " last_error = ?8, last_attempt_at = ?9, nfailed = ?10,"
 			     " last_failed_seq = ?11 WHERE id = ?1",
 	[SQ_CHANGE_LAST] = "SELECT coalesce(max(seq), 0) FROM changes",
+	/* live as in sk_state_effective: a given consent expires when now reaches valid_until */
+	[SQ_STATE_COUNT_LIVE] = "SELECT count(*) FROM consent_state WHERE purpose = ?1"
+				" AND (status IN ('pending', 'unverified') OR (status = 'given'"
+				" AND (valid_until = 0 OR valid_until > ?2)))",
 };
 
 struct sq_store {
@@ -1152,6 +1157,21 @@ static int sq_change_last(struct sk_store *s, int64_t *outseq)
 
 	if (rc == 0)
 		*outseq = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_count_live(struct sk_store *s, const char *purpose, int64_t now,
+			       int64_t *outcount)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_COUNT_LIVE);
+	int rc;
+
+	if (sq_text(st, 1, purpose) || sqlite3_bind_int64(st, 2, now))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		*outcount = sqlite3_column_int64(st, 0);
 	sq_done(st);
 	return rc;
 }

@@ -244,7 +244,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(webhook_delete, (struct sk_store * s, const char *id), (s, id))                       \
 	X(webhook_state, (struct sk_store * s, const struct sk_webhook_rec *w), (s, w))          \
 	/* The newest change's seq; 0 when the feed is empty. */                              \
-	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))
+	X(change_last, (struct sk_store * s, int64_t *outseq), (s, outseq))                     \
+	/* How many contacts hold a live consent state for purpose at now: given and not yet */ \
+	/* past valid_until, pending, or unverified (policy apply refuses to drop these). */   \
+	X(state_count_live, (struct sk_store * s, const char *purpose, int64_t now,           \
+			     int64_t *outcount), (s, purpose, now, outcount))
 
 struct sk_store_methods {
 	int version;
