@@ -134,19 +134,18 @@ static void field_attrs(struct sk_policy_diff *d, const struct sk_field_def *a,
 	attr(d, !texts_eq(a->label, b->label), "label");
 }
 
+/* Form fields and consent options in order: it is the order on the page. */
 static int form_fields_eq(const struct sk_form *a, const struct sk_form *b)
 {
 	if (a->nfields != b->nfields)
 		return 0;
-	for (size_t i = 0; i < a->nfields; i++) {
-		const struct sk_form_field *f = sk_form_field(b, a->fields[i].name);
-		if (!f || f->required != a->fields[i].required)
+	for (size_t i = 0; i < a->nfields; i++)
+		if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+		    a->fields[i].required != b->fields[i].required)
 			return 0;
-	}
 	return 1;
 }
 
-/* Consent options in order: the order is the order of the boxes on the page. */
 static int form_consents_eq(const struct sk_form *a, const struct sk_form *b)
 {
 	if (a->nconsents != b->nconsents)
