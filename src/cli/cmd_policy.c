@@ -1,4 +1,5 @@
-/* cmd_policy.c: samtycke policy apply FILE and policy show. */
+/* cmd_policy.c: samtycke policy apply FILE [--dry-run] [--force] (with the difference from
+ * the applied policy) and policy show. */
 #include <errno.h>
 #include <string.h>
 
@@ -28,45 +29,113 @@ static int read_file(const char *path, struct sk_buf *b, struct sk_errctx *err)
 	return rc;
 }
 
+static const char *const item_names[] = {"purpose", "field", "form", "setting"};
+static const char *const op_names[] = {"added", "removed", "changed"};
+
+static json_t *plan_json(const struct sk_policy_plan *pl, int dry)
+{
+	json_t *changes = json_array(), *purposes = json_array();
+	for (size_t i = 0; i < pl->ndiffs; i++) {
+		const struct sk_policy_diff *d = &pl->diffs[i];
+		json_t *o = json_pack("{s:s,s:s,s:s}", "item", item_names[d->item], "change",
+				      op_names[d->op], "id", d->id);
+		if (d->op == SK_PO_CHANGED) {
+			json_t *a = json_array();
+			char buf[sizeof(d->attrs)], *save = NULL;
+			sk_strlcpy(buf, d->attrs, sizeof(buf));
+			for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+				json_array_append_new(a, json_string(t));
+			json_object_set_new(o, "attributes", a);
+		}
+		if (d->item == SK_PI_PURPOSE && d->op == SK_PO_REMOVED)
+			json_object_set_new(o, "holders", json_integer(d->holders));
+		json_array_append_new(changes, o);
+	}
+	for (size_t i = 0; i < pl->nnotices; i++)
+		json_array_append_new(purposes, json_pack("{s:s,s:i,s:b}", "purpose",
+							  pl->notices[i].purpose, "notice_version",
+							  pl->notices[i].version, "new_version",
+							  pl->notices[i].is_new));
+	return json_pack("{s:b,s:b,s:b,s:b,s:i,s:i,s:o,s:o,s:s?}", "dry_run", dry, "unchanged",
+			 pl->unchanged, "refused", pl->refused, "forced", pl->forced,
+			 "base_version", pl->base_version, "policy_version", pl->version,
+			 "changes", changes, "purposes", purposes, "message",
+			 pl->why[0] ? pl->why : NULL);
+}
+
+static void plan_print(const struct sk_policy_plan *pl, int dry)
+{
+	static const char sign[] = {'+', '-', '~'};
+	for (size_t i = 0; i < pl->ndiffs; i++) {
+		const struct sk_policy_diff *d = &pl->diffs[i];
+		printf("%c %s %s", sign[d->op], item_names[d->item], d->id);
+		if (d->op == SK_PO_CHANGED)
+			printf(": %s", d->attrs);
+		if (d->item == SK_PI_PURPOSE && d->op == SK_PO_REMOVED)
+			printf(" (held by %lld contact%s)", (long long)d->holders,
+			       d->holders == 1 ? "" : "s");
+		printf("\n");
+	}
+	if (!pl->unchanged && pl->base_version && pl->ndiffs == 0)
+		printf("no change in meaning: only comments or layout differ\n");
+	for (size_t i = 0; i < pl->nnotices; i++)
+		printf("%-20s notice version %d%s\n", pl->notices[i].purpose, pl->notices[i].version,
+		       !pl->notices[i].is_new ? "" : dry ? " (would be new)" : " (new)");
+	if (pl->unchanged)
+		printf("policy unchanged, version %d: the file equals the applied policy; %s\n",
+		       pl->version, dry ? "nothing would be stored" : "nothing was stored");
+	else if (dry && pl->refused)
+		printf("dry run: the apply would be refused (see the message); nothing stored\n");
+	else if (dry)
+		printf("dry run: would be stored as policy version %d; nothing stored\n", pl->version);
+	else
+		printf("policy version %d applied\n", pl->version);
+}
+
 int sk_cmd_policy_apply(struct sk_cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
 	const struct sk_cmd *cmd = sk_cli_find("policy apply");
-	struct sk_notice_change *ch = NULL;
+	struct sk_policy_plan *plan = NULL;
 	struct sk_buf b;
-	size_t nch = 0;
-	int rc;
+	int c, done = 0, rc, flags = 0;
 
-	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
-		return rc;
+	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
+		if (c == 'n')
+			flags |= SK_POLICY_DRY_RUN;
+		else if (c == 'f')
+			flags |= SK_POLICY_FORCE;
+		else
+			return sk_cli_usage(cmd);
+	}
+	if (done)
+		return SK_EXIT_OK;
+	if (argc - optind != 1)
+		return sk_cli_usage(cmd);
 	sk_buf_init(&b, POLICY_MAX);
 	rc = read_file(argv[optind], &b, &cli->err);
 	if (!rc)
 		rc = sk_cli_open(cli);
 	if (!rc)
-		rc = sk_policy_apply(cli->core, b.data ? b.data : "", b.len, argv[optind], &ch, &nch,
-				     &cli->err);
+		rc = sk_policy_update(cli->core, b.data ? b.data : "", b.len, argv[optind], flags,
+				      &plan, &cli->err);
 	sk_buf_reset(&b);
 	if (rc)
 		return sk_cli_fail(cli, rc);
-	json_t *arr = json_array();
-	for (size_t i = 0; i < nch; i++) {
-		if (cli->json)
-			json_array_append_new(arr, json_pack("{s:s,s:i,s:b}", "purpose", ch[i].purpose,
-							     "notice_version", ch[i].version,
-							     "new_version", ch[i].is_new));
-		else
-			printf("%-20s notice version %d%s\n", ch[i].purpose, ch[i].version,
-			       ch[i].is_new ? " (new)" : "");
-	}
+	int dry = flags & SK_POLICY_DRY_RUN;
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:i,s:o}", "policy_version", cli->core->policy_version,
-					    "purposes", arr));
-	else {
-		printf("policy version %d applied\n", cli->core->policy_version);
-		json_decref(arr);
-	}
-	sk_free(ch);
-	return SK_EXIT_OK;
+		sk_cli_print_json(plan_json(plan, dry));
+	else
+		plan_print(plan, dry);
+	if (!cli->json && plan->why[0])
+		fprintf(stderr, "samtycke: %s\n", plan->why);
+	rc = plan->refused ? SK_EXIT_ERROR : SK_EXIT_OK;
+	sk_policy_plan_free(plan);
+	return rc;
 }
 
 static json_t *texts(char *const t[SK_NLANG])

@@ -15,9 +15,13 @@ static const struct sk_cmd commands[] = {
 	 "Create a new database and its master key file. The key file is written beside the "
 	 "database as DB.key with mode 0600 (SAMTYCKE_KEY_FILE or --key-file choose another "
 	 "path); keep it out of backups of the database."},
-	{"policy apply", sk_cmd_policy_apply, "FILE",
+	{"policy apply", sk_cmd_policy_apply, "FILE [--dry-run] [--force]",
 	 "Validate the policy file and store it. A notice whose text changed becomes a new "
-	 "version; old versions stay readable forever."},
+	 "version; old versions stay readable forever. Prints the difference from the applied "
+	 "policy; a file equal to it stores nothing. A file that drops a purpose contacts still "
+	 "hold (given, pending or unverified consents) is refused (exit 3) unless --force. "
+	 "--dry-run validates and prints the difference without storing (exit 3 when the apply "
+	 "would be refused)."},
 	{"policy show", sk_cmd_policy_show, "",
 	 "Show the applied policy: organisation, fields and purposes with current notice versions."},
 	{"contact add", sk_cmd_contact_add, "EMAIL [--field NAME=VALUE]...",

@@ -68,6 +68,45 @@ struct sk_notice_change {
 int sk_policy_apply(struct sk_core *c, const char *text, size_t len, const char *filename,
 		    struct sk_notice_change **changes, size_t *nchanges, struct sk_errctx *err);
 
+/* One difference between a policy file and the newest applied policy. */
+enum sk_policy_item { SK_PI_PURPOSE, SK_PI_FIELD, SK_PI_FORM, SK_PI_SETTING };
+enum sk_policy_op { SK_PO_ADDED, SK_PO_REMOVED, SK_PO_CHANGED };
+struct sk_policy_diff {
+	enum sk_policy_item item;
+	enum sk_policy_op op;
+	char id[SK_PURPOSE_MAX];  /* purpose id, field name, form id; organisation or retention */
+	char attrs[256];          /* changed: the keys that differ, space-separated */
+	int64_t holders;          /* a removed purpose: contacts still holding it */
+};
+
+/* What applying a policy file does (or, in a dry run, would do). */
+struct sk_policy_plan {
+	int base_version;         /* the newest applied policy's version; 0 when none */
+	int version;              /* the version after applying: base_version when unchanged */
+	int unchanged;            /* the file equals the newest applied policy byte for byte */
+	int refused;              /* it drops a purpose that contacts hold, without force */
+	int forced;               /* the same, with force: applied anyway */
+	char why[1024];           /* the refusal (or, when forced, the warning); "" otherwise */
+	struct sk_policy_diff *diffs;
+	size_t ndiffs;
+	struct sk_notice_change *notices; /* one per purpose of the file, in file order */
+	size_t nnotices;
+};
+
+#define SK_POLICY_DRY_RUN 1  /* validate and compare; store nothing */
+#define SK_POLICY_FORCE 2    /* drop purposes that contacts still hold */
+
+/* Validates a policy file and compares it with the newest applied policy; unless a dry run,
+ * stores it as sk_policy_apply does. A file equal to the newest applied policy stores
+ * nothing. A file that drops a purpose with a live consent state (given and not expired,
+ * pending, unverified) is refused with SK_ERR_POLICY naming each purpose and how many
+ * contacts hold it, unless SK_POLICY_FORCE; a dry run reports that in the plan and returns
+ * 0. *out (freed with sk_policy_plan_free) is set when 0 is returned. sk_policy_apply is
+ * this without flags. */
+int sk_policy_update(struct sk_core *c, const char *text, size_t len, const char *filename,
+		     int flags, struct sk_policy_plan **out, struct sk_errctx *err);
+void sk_policy_plan_free(struct sk_policy_plan *p);
+
 /* ---- contacts (core/contact.c) ---- */
 
 struct sk_field_value {

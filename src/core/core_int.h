@@ -85,5 +85,10 @@ int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_r
 		     struct json_t **out, struct sk_errctx *err);
 /* Loads the newest policy from the store into c (no-op when none is applied). */
 int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
+/* How many contacts still hold purpose at now: live consent states (given and not expired,
+ * pending, unverified). The one place that decides whether a purpose may be dropped from
+ * the policy; pending form requests naming the purpose are to be counted here too. */
+int sk__purpose_in_use(struct sk_core *c, const char *purpose, int64_t now, int64_t *outn,
+		       struct sk_errctx *err);
 
 #endif

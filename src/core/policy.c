@@ -52,6 +52,7 @@ struct node {
 struct pctx {
 	const char *file;
 	struct sk_errctx *err;
+	int flags;            /* SK_POLICY_PARSE_* */
 };
 
 /* --- errors -------------------------------------------------------------------------------- */
@@ -570,6 +571,14 @@ static const char *const preticked_keys[] = {"pre_ticked", "checked", "default",
 #define NEVER_PRETICKED \
 	"consent options are never pre-ticked and are always worded with the purpose's notice text"
 
+/* Keys that would make a consent a condition of submitting the form; named in their own
+ * message (GDPR Art. 7(4): consent is not freely given when a service depends on it). */
+static const char *const required_keys[] = {"required", "mandatory", NULL};
+
+#define NO_BUNDLING \
+	"a consent option is always optional: submitting a form may not depend on giving a " \
+	"consent (GDPR Art. 7(4)); what the form is for goes under the form's own purpose"
+
 /* An optional URL such as success_url: http(s), with no spaces or control characters (it ends
  * up in a Location header). *out stays NULL when the key is absent. */
 static int get_url(struct pctx *c, const struct node *map, const char *key, char **out)
@@ -684,6 +693,9 @@ static int parse_form_consent(struct pctx *c, const struct node *v, struct sk_po
 		for (const char *const *t = preticked_keys; *t; t++)
 			if (strcmp(*t, key) == 0)
 				return bad(c, v->kids[i], "not allowed: " NEVER_PRETICKED);
+		for (const char *const *t = required_keys; *t; t++)
+			if (strcmp(*t, key) == 0)
+				return bad(c, v->kids[i], "not allowed: " NO_BUNDLING);
 		return bad(c, v->kids[i], "unknown key; a consent option has only purpose and "
 			   "double_opt_in: " NEVER_PRETICKED);
 	}
@@ -695,6 +707,9 @@ static int parse_form_consent(struct pctx *c, const struct node *v, struct sk_po
 	if (pu->basis != SK_BASIS_CONSENT)
 		return bad(c, pn, "the purpose is on legal basis %s; only purposes on legal basis "
 			   "consent are asked for on a form", sk_basis_name(pu->basis));
+	if (f->purpose && strcmp(f->purpose, pn->str) == 0)
+		return bad(c, pn, "the form's own purpose; it is given by submitting the form, not "
+			   "by a box");
 	for (size_t i = 0; i < f->nconsents; i++)
 		if (strcmp(f->consents[i].purpose, pn->str) == 0)
 			return bad(c, pn, "purpose listed twice in this form");
@@ -713,8 +728,11 @@ static int parse_form_consent(struct pctx *c, const struct node *v, struct sk_po
 static int parse_form_consents(struct pctx *c, const struct node *list, struct sk_policy *p,
 			       struct sk_form *f)
 {
+	if (list->nkids == 0 && !f->purpose)
+		return bad(c, list, "expected at least one consent option (or the form's own "
+			   "purpose)");
 	if (list->nkids == 0)
-		return bad(c, list, "expected at least one consent option");
+		return 0;
 	if (list->nkids > MAX_FORM_CONSENTS)
 		return bad(c, list, "more than %d consent options", MAX_FORM_CONSENTS);
 	if (!(f->consents = sk_calloc(list->nkids, sizeof(*f->consents))))
@@ -750,17 +768,26 @@ static int parse_form_origins(struct pctx *c, const struct node *list, struct sk
 	return 0;
 }
 
-/* Minimisation: each field of the form is listed by one of the form's consent purposes. */
+/* 1 when the purpose lists the field. */
+static int purpose_needs(const struct sk_purpose *pu, const char *field)
+{
+	for (size_t k = 0; k < pu->nfields; k++)
+		if (strcmp(pu->fields[k], field) == 0)
+			return 1;
+	return 0;
+}
+
+/* Minimisation: each field of the form is listed by the form's own purpose or by one of its
+ * consent purposes. */
 static int check_form_minimal(struct pctx *c, const struct node *fields,
 			      const struct sk_policy *p, const struct sk_form *f)
 {
+	const struct sk_purpose *own = f->purpose ? sk_policy_purpose(p, f->purpose) : NULL;
 	for (size_t i = 0; i < f->nfields; i++) {
-		int needed = 0;
-		for (size_t j = 0; !needed && j < f->nconsents; j++) {
-			const struct sk_purpose *pu = sk_policy_purpose(p, f->consents[j].purpose);
-			for (size_t k = 0; !needed && k < pu->nfields; k++)
-				needed = strcmp(pu->fields[k], f->fields[i].name) == 0;
-		}
+		int needed = own && purpose_needs(own, f->fields[i].name);
+		for (size_t j = 0; !needed && j < f->nconsents; j++)
+			needed = purpose_needs(sk_policy_purpose(p, f->consents[j].purpose),
+					       f->fields[i].name);
 		if (!needed)
 			return bad(c, fields->kids[2 * i], "no consent purpose of this form needs it "
 				   "(minimisation); ask only for fields that a purpose on this form "
@@ -769,19 +796,75 @@ static int check_form_minimal(struct pctx *c, const struct node *fields,
 	return 0;
 }
 
+/* No bundling (GDPR Art. 7(4)): a required field is one that what the form is for needs.
+ * With its own purpose, that purpose must list every required field; without one, every
+ * consent option must, so that ticking any one of them never calls for data only another
+ * needs. email is exempt: it identifies the contact. */
+static int check_form_unbundled(struct pctx *c, const struct node *fields,
+				const struct sk_policy *p, const struct sk_form *f)
+{
+	const struct sk_purpose *own = f->purpose ? sk_policy_purpose(p, f->purpose) : NULL;
+	if (c->flags & SK_POLICY_PARSE_STORED)
+		return 0;
+	for (size_t i = 0; i < f->nfields; i++) {
+		const char *name = f->fields[i].name;
+		const struct node *req = map_get(fields->kids[2 * i + 1], "required");
+		if (!f->fields[i].required || strcmp(name, "email") == 0)
+			continue;
+		if (own && !purpose_needs(own, name))
+			return bad(c, req, "the form's own purpose %s does not list this field, so "
+				   "only a consent option needs it: submitting the form may not depend "
+				   "on giving data for a consent (GDPR Art. 7(4)); make it required: "
+				   "false", own->id);
+		for (size_t j = 0; !own && j < f->nconsents; j++)
+			if (!purpose_needs(sk_policy_purpose(p, f->consents[j].purpose), name))
+				return bad(c, req, "the consent option %s does not need this field, so "
+					   "a person ticking only %s would have to give data for another "
+					   "consent (GDPR Art. 7(4)); make it required: false",
+					   f->consents[j].purpose, f->consents[j].purpose);
+	}
+	return 0;
+}
+
+/* The form's own purpose: on legal basis contract, or consent of kind other. A marketing
+ * purpose (communication, profiling, tracking) on consent can only be an unticked box. */
+static int parse_form_purpose(struct pctx *c, const struct node *v, const struct sk_policy *p,
+			      struct sk_form *f)
+{
+	const struct node *pn;
+	int rc = get_node(c, v, "purpose", 0, NODE_SCALAR, &pn);
+	if (rc || !pn)
+		return rc;
+	const struct sk_purpose *pu = sk_policy_purpose(p, pn->str);
+	if (!pu)
+		return bad(c, pn, "not a defined purpose; define it under purposes");
+	if (pu->basis == SK_BASIS_CONSENT && pu->kind != SK_KIND_OTHER)
+		return bad(c, pn, "the purpose is a %s consent; submitting a form may not depend on "
+			   "it (GDPR Art. 7(4)): offer it as an unticked consent option, and make "
+			   "what the form is for (such as a registration) its own purpose of kind "
+			   "other", sk_kind_name(pu->kind));
+	if (pu->basis != SK_BASIS_CONSENT && pu->basis != SK_BASIS_CONTRACT)
+		return bad(c, pn, "the purpose is on legal basis %s; a form's own purpose is on "
+			   "legal basis contract (a registration) or consent", sk_basis_name(pu->basis));
+	f->purpose = sk_strdup(pn->str);
+	return f->purpose ? 0 : nomem(c);
+}
+
 static int parse_form(struct pctx *c, const struct node *v, struct sk_policy *p, struct sk_form *f)
 {
-	static const char *const keys[] = {"title", "fields", "consents", "success_url",
-					   "error_url", "allowed_origins", NULL};
+	static const char *const keys[] = {"title", "purpose", "fields", "consents",
+					   "success_url", "error_url", "allowed_origins", NULL};
 	const struct node *fields, *consents, *origins;
 	int rc;
 	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)) ||
 	    (rc = get_texts(c, v, "title", 1, f->title)) ||
+	    (rc = parse_form_purpose(c, v, p, f)) ||
 	    (rc = get_node(c, v, "fields", 1, NODE_MAP, &fields)) ||
 	    (rc = parse_form_fields(c, fields, p, f)) ||
-	    (rc = get_node(c, v, "consents", 1, NODE_SEQ, &consents)) ||
-	    (rc = parse_form_consents(c, consents, p, f)) ||
+	    (rc = get_node(c, v, "consents", !f->purpose, NODE_SEQ, &consents)) ||
+	    (consents && (rc = parse_form_consents(c, consents, p, f))) ||
 	    (rc = check_form_minimal(c, fields, p, f)) ||
+	    (rc = check_form_unbundled(c, fields, p, f)) ||
 	    (rc = get_url(c, v, "success_url", &f->success_url)) ||
 	    (rc = get_url(c, v, "error_url", &f->error_url)) ||
 	    (rc = get_node(c, v, "allowed_origins", 0, NODE_SEQ, &origins)) ||
@@ -853,7 +936,13 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 int sk_policy_parse(const char *text, size_t len, const char *filename, struct sk_policy **out,
 		    struct sk_errctx *err)
 {
-	struct pctx c = {filename ? filename : "policy", err};
+	return sk_policy_parse_flags(text, len, filename, 0, out, err);
+}
+
+int sk_policy_parse_flags(const char *text, size_t len, const char *filename, int flags,
+			  struct sk_policy **out, struct sk_errctx *err)
+{
+	struct pctx c = {filename ? filename : "policy", err, flags};
 	struct node *root = NULL;
 	struct sk_policy *p = NULL;
 	int rc;
@@ -909,6 +998,7 @@ void sk_policy_free(struct sk_policy *p)
 	for (size_t i = 0; i < p->nforms; i++) {
 		struct sk_form *f = &p->forms[i];
 		sk_free(f->id);
+		sk_free(f->purpose);
 		for (int l = 0; l < SK_NLANG; l++)
 			sk_free(f->title[l]);
 		for (size_t j = 0; j < f->nfields; j++)

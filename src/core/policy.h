@@ -61,9 +61,15 @@ struct sk_form_consent {
 struct sk_form {
 	char *id;            /* [a-z][a-z0-9_]*, at most 63 chars */
 	char *title[SK_NLANG];
+	/* The form's own purpose: what submitting the form does (a registration), given by the
+	 * submission itself and never by a box; on legal basis contract, or consent of kind
+	 * other. NULL when the form has none: then the form exists only to ask its consent
+	 * options and at least one of them is ticked. The consent options of a form with its
+	 * own purpose are optional extras (GDPR Art. 7(4): no bundling). */
+	char *purpose;
 	struct sk_form_field *fields;      /* in file order; always holds email */
 	size_t nfields;
-	struct sk_form_consent *consents;  /* in file order; at least one */
+	struct sk_form_consent *consents;  /* in file order; at least one unless purpose is set */
 	size_t nconsents;
 	char *success_url;   /* http(s) URL, NULL when absent */
 	char *error_url;     /* http(s) URL, NULL when absent */
@@ -93,6 +99,12 @@ struct sk_policy {
  * filename is used only in messages. */
 int sk_policy_parse(const char *text, size_t len, const char *filename, struct sk_policy **out,
 		    struct sk_errctx *err);
+/* For a policy read back from the store: checks added after it may have been applied are
+ * left out (the required-field rule of GDPR Art. 7(4)), so that a database holding an older
+ * policy still opens and can be given a corrected one. Every other check still applies. */
+#define SK_POLICY_PARSE_STORED 1
+int sk_policy_parse_flags(const char *text, size_t len, const char *filename, int flags,
+			  struct sk_policy **out, struct sk_errctx *err);
 void sk_policy_free(struct sk_policy *p);
 
 const struct sk_purpose *sk_policy_purpose(const struct sk_policy *p, const char *id);

@@ -180,6 +180,8 @@ enum sq_stmt {
 	SQ_OUTBOX_PURGE,
 	SQ_CONTACT_REKEY,
 	SQ_STATE_REKEY,
+	SQ_STATE_COUNT_LIVE,
+	SQ_REQUEST_COUNT,
 	SQ_NSTMT
 };
 
@@ -316,6 +318,11 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			    " AND created_at < ?1",
 	[SQ_CONTACT_REKEY] = "UPDATE contacts SET email_key = ?2 WHERE id = ?1",
 	[SQ_STATE_REKEY] = "UPDATE consent_state SET email_key = ?2 WHERE contact_id = ?1",
+	[SQ_STATE_COUNT_LIVE] = "SELECT count(*) FROM consent_state WHERE purpose = ?1"
+				" AND (status IN ('pending', 'unverified') OR (status = 'given'"
+				" AND (valid_until = 0 OR valid_until > ?2)))",
+	[SQ_REQUEST_COUNT] = "SELECT count(*) FROM form_requests WHERE expires_at > ?2"
+			     " AND instr(',' || purposes || ',', ',' || ?1 || ',') > 0",
 };
 
 struct sq_store {
@@ -1409,6 +1416,34 @@ static int sq_contact_rekey(struct sk_store *s, const char *id, const uint8_t *e
 	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+/* count(*) of a statement bound with (purpose, now). */
+static int sq_count_purpose(struct sk_store *s, enum sq_stmt i, const char *purpose, int64_t now,
+			    int64_t *outcount)
+{
+	sqlite3_stmt *st = sq_stmt(s, i);
+	int rc;
+
+	if (sq_text(st, 1, purpose) || sqlite3_bind_int64(st, 2, now))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		*outcount = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_count_live(struct sk_store *s, const char *purpose, int64_t now,
+			       int64_t *outcount)
+{
+	return sq_count_purpose(s, SQ_STATE_COUNT_LIVE, purpose, now, outcount);
+}
+
+static int sq_request_count(struct sk_store *s, const char *purpose, int64_t now,
+			    int64_t *outcount)
+{
+	return sq_count_purpose(s, SQ_REQUEST_COUNT, purpose, now, outcount);
 }
 
 static void sq_close(struct sk_store *s)

@@ -299,7 +299,14 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* Gives a contact and its consent states another email_key (a new canonical form */  \
 	/* version); EXISTS when another contact has that key; inside the caller's write. */  \
 	X(contact_rekey, (struct sk_store * s, const char *id, const uint8_t *email_key),       \
-	  (s, id, email_key))
+	  (s, id, email_key))                                                                  \
+	/* How many contacts hold a live consent state for purpose at now: given and not yet */ \
+	/* past valid_until, pending, or unverified (policy apply refuses to drop these). */   \
+	X(state_count_live, (struct sk_store * s, const char *purpose, int64_t now,           \
+			     int64_t *outcount), (s, purpose, now, outcount))                      \
+	/* How many unexpired form requests name purpose. */                                  \
+	X(request_count, (struct sk_store * s, const char *purpose, int64_t now,              \
+			  int64_t *outcount), (s, purpose, now, outcount))
 
 struct sk_store_methods {
 	int version;

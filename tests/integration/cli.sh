@@ -117,6 +117,58 @@ sk consent proof anna@example.com newsletter
 expect "old consent still shows version 1" 0 "version 1 (en)"
 expect "and version 1's exact text" 0 "about once a month and use"
 
+# ---- applying a changed policy: identical files, dropped purposes, dry runs ----
+sk policy apply "$d/p2.yaml"
+expect "the same file again stores nothing" 0 "policy unchanged, version 2"
+sk --json policy apply "$d/p2.yaml"
+expect "unchanged, as JSON" 0 '"unchanged":true,"refused":false,"forced":false,"base_version":2,"policy_version":2'
+sk policy apply --dry-run "$d/p2.yaml"
+expect "a dry run of the same file says so" 0 "nothing would be stored"
+sk policy show
+expect "still version 2" 0 "policy version 2"
+# offers without its box on the webinar form: carl (given) and dora (unverified) hold it,
+# erik's consent has expired
+sed -e '/^  offers:$/,/^  event_invitations:$/{/^  event_invitations:$/!d}' \
+	-e '/^      - purpose: offers$/,+1d' "$d/p2.yaml" >"$d/drop.yaml"
+sk policy apply --dry-run "$d/drop.yaml"
+expect "dry run: the dropped purpose and its holders" 3 "- purpose offers (held by 2 contacts)"
+expect "dry run: the changed form" 3 "~ form webinar: consents"
+expect "dry run: it would be refused" 3 "refusing to drop purposes that contacts still hold: offers (2 contacts)"
+sk --json policy apply --dry-run "$d/drop.yaml"
+expect "dry run as JSON" 3 '{"item":"purpose","change":"removed","id":"offers","holders":2}'
+expect "dry run as JSON: refused" 3 '"dry_run":true,"unchanged":false,"refused":true'
+sk policy show
+expect "a dry run stores nothing" 0 "policy version 2"
+sk policy apply "$d/drop.yaml"
+expect "dropping a held purpose is refused, naming it and its holders" 3 "drop.yaml: refusing to drop purposes that contacts still hold: offers (2 contacts)"
+expect "the refusal names --force" 3 "--force"
+sk check carl@example.com offers
+expect "after the refusal offers still applies" 0 "allowed consent"
+sk policy apply --force "$d/drop.yaml"
+expect "--force drops it" 0 "policy version 3 applied"
+expect "--force still names what it dropped" 0 "dropping purposes that contacts still hold: offers (2 contacts)"
+sk check carl@example.com offers
+expect "a dropped purpose is unknown to the gate" 1 "denied unknown_purpose"
+sk policy apply "$d/p2.yaml"
+expect "adding it back" 0 "+ purpose offers"
+sk check carl@example.com offers
+expect "the kept records hold again" 0 "allowed consent"
+sk policy apply --dry-run
+expect "--dry-run without a file" 2 "usage: samtycke policy apply"
+sk policy apply --bogus "$d/p2.yaml"
+expect "unknown option" 2 "unknown option"
+# GDPR Art. 7(4): signing up for the webinar may not depend on a marketing consent
+line=$(grep -n '^    purpose: webinar_registration$' "$root/examples/policy.yaml" | cut -d: -f1)
+sed 's/^    purpose: webinar_registration$/    purpose: offers/' "$root/examples/policy.yaml" >"$d/bundled.yaml"
+sk policy apply --dry-run "$d/bundled.yaml"
+expect "a form that depends on a marketing consent is refused" 3 "bundled.yaml:$line: forms.webinar.purpose: the purpose is a communication consent; submitting a form may not depend on it (GDPR Art. 7(4))"
+sed '/^      - purpose: offers$/a\        required: true' "$root/examples/policy.yaml" >"$d/required.yaml"
+line=$(($(grep -n '^      - purpose: offers$' "$d/required.yaml" | cut -d: -f1) + 1))
+sk policy apply "$d/required.yaml"
+expect "a required consent box is refused" 3 "required.yaml:$line: forms.webinar.consents[1].required: not allowed: a consent option is always optional"
+sk policy show
+expect "refused files store nothing" 0 "policy version 4"
+
 # ---- no personal data in clear ----
 for v in anna@example.com berit Berit Zyxelberg Quuxbolaget 46701234567 carl@ 203.0.113.9 Mozilla; do
 	found=$(cat "$d"/t.db "$d"/t.db-wal 2>/dev/null | grep -c -a -F -- "$v")

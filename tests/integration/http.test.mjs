@@ -246,7 +246,7 @@ test('GET /v1/purposes lists every purpose of the policy with its notice', T, as
 	const list = await purposeList();
 	assert.ok(Array.isArray(list));
 	assert.deepEqual(list.map((p) => p.id).sort(),
-		['event_invitations', 'ip_tracking', 'lead_scoring', 'newsletter', 'offers', 'sales_followup']);
+		['event_invitations', 'ip_tracking', 'lead_scoring', 'newsletter', 'offers', 'sales_followup', 'webinar_registration']);
 	for (const p of list) {
 		for (const k of ['id', 'kind', 'legal_basis', 'double_opt_in', 'validity', 'retention', 'fields', 'title', 'description', 'notice'])
 			assert.ok(k in p, `purpose ${p.id} has ${k}`);

@@ -1,6 +1,8 @@
 /* test_policy.c: unit tests for the policy file parser (src/core/policy.c): the example file,
- * each validation rule with its file:line: and key path (forms included), the limits, field
- * value checks, form lookups, and allocation failure at every step. */
+ * each validation rule with its file:line: and key path (forms included, and the no-bundling
+ * rule of GDPR Art. 7(4)), the limits, field value checks, form lookups, and allocation
+ * failure at every step; and applying (src/core/policy_apply.c): an identical file stores
+ * nothing, dropping a purpose that contacts hold is refused unless forced, the dry run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "core/policy.h"
+#include "testlib.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -103,7 +106,7 @@ static void test_example(void **state)
 	assert_string_equal(p->org_name, "Exempel AB");
 	assert_string_equal(p->org_contact, "dpo@example.com");
 	assert_string_equal(p->org_privacy_url, "https://www.example.com/privacy");
-	assert_int_equal(p->npurposes, 6);
+	assert_int_equal(p->npurposes, 7);
 
 	static const struct {
 		const char *id;
@@ -117,6 +120,8 @@ static void test_example(void **state)
 		{"lead_scoring", SK_KIND_PROFILING, 12, 2},
 		{"ip_tracking", SK_KIND_TRACKING, 6, 1},
 		{"sales_followup", SK_KIND_PROFILING, 12, 5},
+		/* the webinar form's own purpose: registering is not a marketing consent */
+		{"webinar_registration", SK_KIND_OTHER, 3, 4},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct sk_purpose *pu = sk_policy_purpose(p, want[i].id);
@@ -490,6 +495,9 @@ static void test_example_forms(void **state)
 
 	const struct sk_form *wb = sk_policy_form(p, "webinar");
 	assert_ptr_equal(wb, &p->forms[1]);
+	/* Registering is the form's own purpose; every marketing consent is an optional box. */
+	assert_string_equal(wb->purpose, "webinar_registration");
+	assert_null(nl->purpose);
 	assert_non_null(wb->title[SK_LANG_SV]);
 	assert_non_null(wb->title[SK_LANG_EN]);
 	static const struct {
@@ -522,8 +530,14 @@ static void test_example_forms(void **state)
 		for (size_t j = 0; j < f->nconsents; j++)
 			assert_int_equal(sk_policy_purpose(p, f->consents[j].purpose)->basis,
 					 SK_BASIS_CONSENT);
+		const struct sk_purpose *own = f->purpose ? sk_policy_purpose(p, f->purpose) : NULL;
 		for (size_t j = 0; j < f->nfields; j++) {
 			int needed = 0;
+			for (size_t m = 0; own && m < own->nfields; m++)
+				needed |= strcmp(own->fields[m], f->fields[j].name) == 0;
+			/* No bundling: what the form is for needs every required field. */
+			if (own && f->fields[j].required)
+				assert_true(needed);
 			for (size_t k = 0; k < f->nconsents; k++) {
 				const struct sk_purpose *pu = sk_policy_purpose(p, f->consents[k].purpose);
 				for (size_t m = 0; m < pu->nfields; m++)
@@ -1076,6 +1090,537 @@ static void test_names(void **state)
 	assert_string_equal(sk_field_type_name(SK_FIELD_COUNTRY), "country");
 }
 
+/* A policy with a registration purpose r (contract), a consent purpose o of kind other, and the
+ * marketing consents a and b; the cases append to form f from line 15. */
+#define RBASE                                                                                  \
+	ORG                                                                    /* 1 */         \
+	"fields:\n"                                                            /* 2 */         \
+	"  email: {type: email}\n"                                             /* 3 */         \
+	"  first_name: {type: text}\n"                                         /* 4 */         \
+	"  company: {type: text}\n"                                            /* 5 */         \
+	"purposes:\n"                                                          /* 6 */         \
+	"  a: {kind: communication, legal_basis: consent, fields: [email, first_name], " PT "}\n" \
+	"  b: {kind: profiling, legal_basis: consent, fields: [email], " PT "}\n" /* 8 */       \
+	"  c: {kind: other, legal_basis: legitimate_interest, fields: [email, company], " PT    \
+	"}\n"                                                                  /* 9 */         \
+	"  r: {kind: other, legal_basis: contract, fields: [email, company], " PT "}\n" /* 10 */ \
+	"  o: {kind: other, legal_basis: consent, fields: [email, company], " PT "}\n" /* 11 */ \
+	"forms:\n"                                                             /* 12 */        \
+	"  f:\n"                                                               /* 13 */        \
+	"    title: {sv: T, en: T}\n"                                          /* 14 */
+
+/* GDPR Art. 7(4): submitting a form never depends on giving a consent. */
+static void test_form_bundling(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *yaml, *want;
+	} cases[] = {
+		{"consent option required", FORM_OK "        required: true\n",
+		 "t.yaml:18: forms.f.consents[0].required: not allowed: a consent option is always "
+		 "optional: submitting a form may not depend on giving a consent (GDPR Art. 7(4))"},
+		{"consent option required false", FORM_OK "        required: false\n",
+		 "t.yaml:18: forms.f.consents[0].required: not allowed: a consent option is always "
+		 "optional"},
+		{"consent option mandatory", FBASE FFIELDS "    consents:\n      - {mandatory: yes, "
+			"purpose: a}\n",
+		 "t.yaml:17: forms.f.consents[0].mandatory: not allowed: a consent option is always "
+		 "optional"},
+		{"own purpose a marketing consent", RBASE "    purpose: a\n"
+			"    fields: {email: {}}\n",
+		 "t.yaml:15: forms.f.purpose: the purpose is a communication consent; submitting a "
+		 "form may not depend on it (GDPR Art. 7(4))"},
+		{"own purpose profiling consent", RBASE "    purpose: b\n    fields: {email: {}}\n",
+		 "t.yaml:15: forms.f.purpose: the purpose is a profiling consent"},
+		{"own purpose on legitimate interest", RBASE "    purpose: c\n"
+			"    fields: {email: {}}\n",
+		 "t.yaml:15: forms.f.purpose: the purpose is on legal basis legitimate_interest; a "
+		 "form's own purpose is on legal basis contract (a registration) or consent"},
+		{"own purpose unknown", RBASE "    purpose: zz\n    fields: {email: {}}\n",
+		 "t.yaml:15: forms.f.purpose: not a defined purpose"},
+		{"own purpose not a string", RBASE "    purpose: [r]\n    fields: {email: {}}\n",
+		 "t.yaml:15: forms.f.purpose: expected a string"},
+		{"own purpose also a box", RBASE "    purpose: o\n    fields: {email: {}}\n"
+			"    consents:\n      - purpose: o\n",
+		 "t.yaml:18: forms.f.consents[0].purpose: the form's own purpose; it is given by "
+		 "submitting the form, not by a box"},
+		/* A registration that requires a field only a marketing consent needs. */
+		{"registration requires consent data", RBASE "    purpose: r\n    fields:\n"
+			"      email: {}\n      first_name: {required: true}\n"
+			"    consents:\n      - purpose: a\n",
+		 "t.yaml:18: forms.f.fields.first_name.required: the form's own purpose r does not "
+		 "list this field, so only a consent option needs it: submitting the form may not "
+		 "depend on giving data for a consent (GDPR Art. 7(4))"},
+		/* Without an own purpose, a required field is one every consent option needs. */
+		{"one box requires another's data", FBASE "    fields:\n      email: {}\n"
+			"      first_name: {required: yes}\n    consents:\n      - purpose: a\n"
+			"      - purpose: b\n",
+		 "t.yaml:16: forms.f.fields.first_name.required: the consent option b does not need "
+		 "this field, so a person ticking only b would have to give data for another consent "
+		 "(GDPR Art. 7(4))"},
+		{"no own purpose and no box", RBASE "    fields: {email: {}}\n    consents: []\n",
+		 "t.yaml:16: forms.f.consents: expected at least one consent option (or the form's "
+		 "own purpose)"},
+		{"no own purpose, consents missing", RBASE "    fields: {email: {}}\n",
+		 "t.yaml:13: forms.f.consents: missing"},
+		/* Minimisation still holds with an own purpose. */
+		{"field neither purpose needs", RBASE "    purpose: r\n    fields:\n      email: {}\n"
+			"      first_name: {}\n",
+		 "t.yaml:18: forms.f.fields.first_name: no consent purpose of this form needs it"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_fail(cases[i].name, cases[i].yaml, SK_ERR_POLICY, cases[i].want);
+
+	/* Accepted: a registration (contract) with optional boxes, or none at all; a registration
+	 * on its own consent (kind other); a required field every box needs. */
+	static const char *const ok[] = {
+		RBASE "    purpose: r\n    fields:\n      email: {}\n      company: {required: true}\n"
+		"      first_name: {required: false}\n    consents:\n      - purpose: a\n"
+		"      - purpose: b\n",
+		RBASE "    purpose: r\n    fields: {email: {}, company: {required: true}}\n",
+		RBASE "    purpose: r\n    fields: {email: {}}\n    consents: []\n",
+		RBASE "    purpose: o\n    fields: {email: {}, company: {required: true}}\n"
+		"    consents: [{purpose: a}]\n",
+		FBASE "    fields: {email: {}, first_name: {required: true}}\n"
+		"    consents: [{purpose: a}]\n",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct sk_errctx err;
+		struct sk_policy *p = NULL;
+		if (parse(ok[i], &p, &err)) {
+			print_error("case %zu: %s\n", i, err.msg);
+			fail();
+		}
+		const struct sk_form *f = sk_policy_form(p, "f");
+		assert_true(i == 4 ? f->purpose == NULL : f->purpose != NULL);
+		sk_policy_free(p);
+	}
+
+	/* A stored policy from before the required-field rule still loads, so that a database
+	 * holding one opens and takes a corrected policy; a file being applied is refused. */
+	const char *old = FBASE "    fields:\n      email: {}\n      first_name: {required: yes}\n"
+			  "    consents:\n      - purpose: a\n      - purpose: b\n";
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	sk_errctx_reset(&err);
+	assert_int_equal(sk_policy_parse_flags(old, strlen(old), "stored", SK_POLICY_PARSE_STORED,
+					       &p, &err), 0);
+	assert_int_equal(sk_policy_form(p, "f")->fields[1].required, 1);
+	sk_policy_free(p);
+	p = NULL;
+	assert_int_equal(sk_policy_parse_flags(old, strlen(old), "stored", 0, &p, &err),
+			 SK_ERR_POLICY);
+	assert_null(p);
+}
+
+/* ---- applying ---- */
+
+/* The example with the text between from and to cut out; free with free(). */
+static char *example_cut(const char *from, const char *to)
+{
+	size_t len;
+	char *text = t_example_policy(&len);
+	char *a = strstr(text, from), *b = a ? strstr(a, to) : NULL;
+	assert_non_null(b);
+	memmove(a, b, strlen(b) + 1);
+	return text;
+}
+
+/* The example with the first occurrence of what replaced by with; free with free(). */
+static char *example_with(const char *what, const char *with)
+{
+	size_t len;
+	char *text = t_example_policy(&len);
+	char *at = strstr(text, what);
+	assert_non_null(at);
+	char *out = malloc(len + strlen(with) + 1);
+	size_t head = (size_t)(at - text);
+	memcpy(out, text, head);
+	strcpy(out + head, with);
+	strcat(out, at + strlen(what));
+	free(text);
+	return out;
+}
+
+static int stored_version(struct tenv *t)
+{
+	char *text = NULL;
+	size_t len;
+	int64_t at;
+	int version = -1;
+	assert_int_equal(sk_store_policy_get(t->store, &text, &len, &version, &at), 0);
+	sk_free(text);
+	return version;
+}
+
+static int notice_version(struct tenv *t, const char *purpose)
+{
+	int version = -1;
+	assert_int_equal(sk_store_notice_latest(t->store, purpose, &version), 0);
+	return version;
+}
+
+static const struct sk_policy_diff *find_diff(const struct sk_policy_plan *pl,
+					      enum sk_policy_item item, const char *id)
+{
+	for (size_t i = 0; i < pl->ndiffs; i++)
+		if (pl->diffs[i].item == item && strcmp(pl->diffs[i].id, id) == 0)
+			return &pl->diffs[i];
+	return NULL;
+}
+
+static void test_apply_unchanged(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	size_t len;
+	char *text = t_example_policy(&len);
+	assert_int_equal(stored_version(t), 1);
+
+	/* The same file again: no new policy version, no new notice version. */
+	struct sk_notice_change *ch = NULL;
+	size_t nch = 0;
+	assert_int_equal(sk_policy_apply(t->core, text, len, "policy.yaml", &ch, &nch, &t->err), 0);
+	assert_int_equal(stored_version(t), 1);
+	assert_int_equal(t->core->policy_version, 1);
+	assert_int_equal(nch, 7);
+	for (size_t i = 0; i < nch; i++) {
+		assert_int_equal(ch[i].version, 1);
+		assert_false(ch[i].is_new);
+		assert_int_equal(notice_version(t, ch[i].purpose), 1);
+	}
+	sk_free(ch);
+	struct sk_policy_plan *pl = NULL;
+	assert_int_equal(sk_policy_update(t->core, text, len, "policy.yaml", 0, &pl, &t->err), 0);
+	assert_true(pl->unchanged);
+	assert_int_equal(pl->base_version, 1);
+	assert_int_equal(pl->version, 1);
+	assert_int_equal(pl->ndiffs, 0);
+	assert_false(pl->refused);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 1);
+
+	/* A comment more is another text: a new policy version (the record of what was applied),
+	 * but no difference in meaning and no new notice version. */
+	char *commented = malloc(len + 32);
+	memcpy(commented, text, len);
+	strcpy(commented + len, "# approved by legal\n");
+	assert_int_equal(sk_policy_update(t->core, commented, strlen(commented), "policy.yaml", 0,
+					  &pl, &t->err), 0);
+	assert_false(pl->unchanged);
+	assert_int_equal(pl->version, 2);
+	assert_int_equal(pl->ndiffs, 0);
+	for (size_t i = 0; i < pl->nnotices; i++)
+		assert_false(pl->notices[i].is_new);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+	assert_int_equal(notice_version(t, "newsletter"), 1);
+	/* ... and applying that one again stores nothing either */
+	assert_int_equal(sk_policy_update(t->core, commented, strlen(commented), "policy.yaml", 0,
+					  &pl, &t->err), 0);
+	assert_true(pl->unchanged);
+	assert_int_equal(pl->version, 2);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+
+	/* The original again differs from the newest (the commented one): version 3. */
+	assert_int_equal(sk_policy_apply(t->core, text, len, "policy.yaml", NULL, NULL, &t->err), 0);
+	assert_int_equal(stored_version(t), 3);
+	free(commented);
+	free(text);
+	tenv_free(t);
+}
+
+/* Contacts holding ip_tracking: given (a), pending (b), unverified (e); not holding it:
+ * withdrawn (c), expired (d), refused (f). */
+static void hold_ip_tracking(struct tenv *t, int64_t now)
+{
+	struct sk_consent_req pend = {.email = "b@example.com", .purpose = "ip_tracking",
+				      .action = SK_ACT_GIVE, .method = "form", .source = "f",
+				      .lang = "en", .actor = "test", .double_opt_in = 1};
+	assert_int_equal(t_consent(t, "a@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t", 0), 0);
+	assert_int_equal(sk_consent_record(t->core, &pend, NULL, &t->err), 0);
+	assert_int_equal(t_consent(t, "c@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t", 0), 0);
+	assert_int_equal(t_consent(t, "c@example.com", "ip_tracking", SK_ACT_WITHDRAW, "api", "t", 0),
+			 0);
+	assert_int_equal(t_consent(t, "d@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now - 400 * 86400LL), 0);
+	assert_int_equal(t_consent(t, "e@example.com", "ip_tracking", SK_ACT_GIVE, "import", "old crm",
+				   0), 0);
+	assert_int_equal(t_consent(t, "f@example.com", "ip_tracking", SK_ACT_REFUSE, "api", "t", 0), 0);
+	assert_string_equal(t_gate(t, "a@example.com", "ip_tracking", now), "consent");
+	assert_string_equal(t_gate(t, "b@example.com", "ip_tracking", now), "pending_confirmation");
+	assert_string_equal(t_gate(t, "d@example.com", "ip_tracking", now), "expired");
+	assert_string_equal(t_gate(t, "e@example.com", "ip_tracking", now), "unverified");
+}
+
+static void test_apply_drop_purpose(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now(), n = -1;
+	hold_ip_tracking(t, now);
+
+	/* The store's count: given, pending and unverified; a given consent past its validity
+	 * (six months) no longer counts. */
+	assert_int_equal(sk_store_state_count_live(t->store, "ip_tracking", now, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(sk_store_state_count_live(t->store, "ip_tracking", now + 200 * 86400LL, &n),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(sk_store_state_count_live(t->store, "sales_followup", now, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* Without ip_tracking (and with a newsletter notice changed): refused, nothing stored. */
+	char *drop = example_cut("\n  ip_tracking:\n", "\n  sales_followup:\n");
+	char *p2 = strstr(drop, "will send our newsletter");
+	assert_non_null(p2);
+	memcpy(p2, "will mail", 9);
+	assert_int_equal(sk_policy_apply(t->core, drop, strlen(drop), "new.yaml", NULL, NULL,
+					 &t->err), SK_ERR_POLICY);
+	assert_non_null(strstr(t->err.msg, "new.yaml: refusing to drop purposes that contacts "
+				"still hold: ip_tracking (3 contacts)"));
+	assert_non_null(strstr(t->err.msg, "--force"));
+	assert_null(strstr(t->err.msg, "@"));
+	assert_int_equal(stored_version(t), 1);
+	assert_int_equal(notice_version(t, "newsletter"), 1);
+	assert_int_equal(t->core->policy_version, 1);
+	assert_non_null(sk_policy_purpose(t->core->policy, "ip_tracking"));
+	assert_string_equal(t_gate(t, "a@example.com", "ip_tracking", now), "consent");
+
+	/* The dry run says so, and what else would change, and stores nothing. */
+	struct sk_policy_plan *pl = NULL;
+	assert_int_equal(sk_policy_update(t->core, drop, strlen(drop), "new.yaml",
+					  SK_POLICY_DRY_RUN, &pl, &t->err), 0);
+	assert_true(pl->refused);
+	assert_false(pl->forced);
+	assert_false(pl->unchanged);
+	assert_int_equal(pl->base_version, 1);
+	assert_int_equal(pl->version, 2);
+	assert_non_null(strstr(pl->why, "ip_tracking (3 contacts)"));
+	const struct sk_policy_diff *d = find_diff(pl, SK_PI_PURPOSE, "ip_tracking");
+	assert_non_null(d);
+	assert_int_equal(d->op, SK_PO_REMOVED);
+	assert_int_equal(d->holders, 3);
+	d = find_diff(pl, SK_PI_PURPOSE, "newsletter");
+	assert_non_null(d);
+	assert_int_equal(d->op, SK_PO_CHANGED);
+	assert_string_equal(d->attrs, "notice");
+	assert_int_equal(pl->ndiffs, 2);
+	for (size_t i = 0; i < pl->nnotices; i++)
+		assert_int_equal(pl->notices[i].is_new,
+				 strcmp(pl->notices[i].purpose, "newsletter") == 0);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 1);
+	assert_int_equal(notice_version(t, "newsletter"), 1);
+
+	/* Forced: applied; the records stay, the gate no longer knows the purpose. */
+	assert_int_equal(sk_policy_update(t->core, drop, strlen(drop), "new.yaml", SK_POLICY_FORCE,
+					  &pl, &t->err), 0);
+	assert_false(pl->refused);
+	assert_true(pl->forced);
+	assert_int_equal(pl->version, 2);
+	assert_non_null(strstr(pl->why, "ip_tracking (3 contacts)"));
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+	assert_int_equal(notice_version(t, "newsletter"), 2);
+	assert_string_equal(t_gate(t, "a@example.com", "ip_tracking", now), "unknown_purpose");
+	assert_int_equal(sk_store_state_count_live(t->store, "ip_tracking", now, &n), 0);
+	assert_int_equal(n, 3);
+
+	/* Adding it back and dropping it again is refused again. */
+	size_t len;
+	char *full = t_example_policy(&len);
+	assert_int_equal(sk_policy_apply(t->core, full, len, "policy.yaml", NULL, NULL, &t->err), 0);
+	assert_int_equal(sk_policy_apply(t->core, drop, strlen(drop), "new.yaml", NULL, NULL,
+					 &t->err), SK_ERR_POLICY);
+	free(full);
+	free(drop);
+	tenv_free(t);
+}
+
+/* Nobody holds the purpose (withdrawn, expired, refused only): it may go. */
+static void test_apply_drop_unheld(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	assert_int_equal(t_consent(t, "c@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t", 0), 0);
+	assert_int_equal(t_consent(t, "c@example.com", "ip_tracking", SK_ACT_WITHDRAW, "api", "t", 0),
+			 0);
+	assert_int_equal(t_consent(t, "d@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now - 400 * 86400LL), 0);
+	assert_int_equal(t_consent(t, "f@example.com", "ip_tracking", SK_ACT_REFUSE, "api", "t", 0), 0);
+	/* a live consent for another purpose does not count */
+	assert_int_equal(t_consent(t, "c@example.com", "newsletter", SK_ACT_GIVE, "api", "t", 0), 0);
+	char *drop = example_cut("\n  ip_tracking:\n", "\n  sales_followup:\n");
+	struct sk_policy_plan *pl = NULL;
+	assert_int_equal(sk_policy_update(t->core, drop, strlen(drop), "new.yaml", 0, &pl, &t->err),
+			 0);
+	assert_false(pl->refused);
+	assert_false(pl->forced);
+	assert_string_equal(pl->why, "");
+	const struct sk_policy_diff *d = find_diff(pl, SK_PI_PURPOSE, "ip_tracking");
+	assert_non_null(d);
+	assert_int_equal(d->op, SK_PO_REMOVED);
+	assert_int_equal(d->holders, 0);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+	assert_null(sk_policy_purpose(t->core->policy, "ip_tracking"));
+	free(drop);
+	tenv_free(t);
+}
+
+/* The difference names forms, fields and settings too; a file that does not parse is
+ * refused whatever the flags. */
+static void test_apply_diff(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	/* webinar without the lead scoring box; the retention of contacts without a basis */
+	char *a = example_cut("      - purpose: lead_scoring\n", "    allowed_origins");
+	char *b = strstr(a, "  no_basis: 30 days");
+	assert_non_null(b);
+	memcpy(b, "  no_basis: 60 days", 19);
+	struct sk_policy_plan *pl = NULL;
+	assert_int_equal(sk_policy_update(t->core, a, strlen(a), "a.yaml", SK_POLICY_DRY_RUN, &pl,
+					  &t->err), 0);
+	assert_int_equal(pl->ndiffs, 2);
+	const struct sk_policy_diff *d = find_diff(pl, SK_PI_FORM, "webinar");
+	assert_non_null(d);
+	assert_int_equal(d->op, SK_PO_CHANGED);
+	assert_string_equal(d->attrs, "consents");
+	d = find_diff(pl, SK_PI_SETTING, "retention");
+	assert_non_null(d);
+	assert_string_equal(d->attrs, "no_basis");
+	sk_policy_plan_free(pl);
+
+	/* a field and a form added: phone asked on a new form of sales follow-up */
+	char *f = example_with("\n# How long contacts stay",
+			       "  call_me:\n    title: {sv: Ring mig, en: Call me}\n"
+			       "    fields: {email: {}, phone: {required: false}}\n"
+			       "    consents: [{purpose: sales_followup}]\n"
+			       "\n# How long contacts stay");
+	assert_int_equal(sk_policy_update(t->core, f, strlen(f), "f.yaml", SK_POLICY_DRY_RUN, &pl,
+					  &t->err), 0);
+	assert_int_equal(pl->ndiffs, 1);
+	assert_int_equal(pl->diffs[0].item, SK_PI_FORM);
+	assert_int_equal(pl->diffs[0].op, SK_PO_ADDED);
+	assert_string_equal(pl->diffs[0].id, "call_me");
+	sk_policy_plan_free(pl);
+
+	/* invalid: refused with its line, even as a dry run or forced */
+	char *bad = example_with("    purpose: webinar_registration\n", "    purpose: offers\n");
+	for (int flags = 0; flags <= 3; flags++) {
+		pl = (struct sk_policy_plan *)t;
+		sk_errctx_reset(&t->err);
+		assert_int_equal(sk_policy_update(t->core, bad, strlen(bad), "bad.yaml", flags, &pl,
+						  &t->err), SK_ERR_POLICY);
+		assert_null(pl);
+		assert_non_null(strstr(t->err.msg, "forms.webinar.purpose: the purpose is a "
+					"communication consent"));
+	}
+	assert_int_equal(stored_version(t), 1);
+	free(bad);
+	free(f);
+	free(a);
+	tenv_free(t);
+}
+
+/* A database holding a policy from before the no-bundling rule opens, shows the difference
+ * and takes the corrected one. */
+static void test_apply_over_old_policy(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *old = FBASE "    fields:\n      email: {}\n      first_name: {required: yes}\n"
+			  "    consents:\n      - purpose: a\n      - purpose: b\n";
+	int version;
+	assert_int_equal(sk_store_policy_put(t->store, sk_time_now(), old, strlen(old), &version), 0);
+	assert_int_equal(version, 2);
+	assert_int_equal(sk_core_reload_policy(t->core, &t->err), 0);
+	assert_int_equal(t->core->policy_version, 2);
+	assert_non_null(sk_policy_form(t->core->policy, "f"));
+	/* re-applying the old text itself is refused: it is checked as a file */
+	assert_int_equal(sk_policy_apply(t->core, old, strlen(old), "old.yaml", NULL, NULL, &t->err),
+			 SK_ERR_POLICY);
+	const char *fixed = FBASE "    fields:\n      email: {}\n      first_name: {required: no}\n"
+			    "    consents:\n      - purpose: a\n      - purpose: b\n";
+	struct sk_policy_plan *pl = NULL;
+	assert_int_equal(sk_policy_update(t->core, fixed, strlen(fixed), "fixed.yaml", 0, &pl,
+					  &t->err), 0);
+	assert_int_equal(pl->base_version, 2);
+	assert_int_equal(pl->version, 3);
+	const struct sk_policy_diff *d = find_diff(pl, SK_PI_FORM, "f");
+	assert_non_null(d);
+	assert_string_equal(d->attrs, "fields");
+	sk_policy_plan_free(pl);
+	tenv_free(t);
+}
+
+/* A storage or allocation failure at any step stores nothing and never lets a drop through. */
+static void test_apply_failures(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	hold_ip_tracking(t, sk_time_now());
+	char *changed = example_with("will send our newsletter", "will mail our newsletter");
+	char *drop = example_cut("\n  ip_tracking:\n", "\n  sales_followup:\n");
+	struct sk_policy_plan *pl = NULL;
+	long n;
+	/* The refusal reads, then rolls back: every read that fails is an error, never a pass. (A
+	 * failing rollback, the last call, is left out: it would leave the transaction open.) */
+	sk_store_fault_set(t->store, 0, 0);
+	assert_int_equal(sk_policy_update(t->core, drop, strlen(drop), "d.yaml", 0, &pl, &t->err),
+			 SK_ERR_POLICY);
+	long calls = sk_store_fault_calls(t->store);
+	assert_true(calls > 3);
+	for (n = 1; n < calls; n++) {
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_policy_update(t->core, drop, strlen(drop), "d.yaml", 0, &pl, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		assert_null(pl);
+		assert_int_equal(rc, SK_ERR_STORAGE);
+		assert_int_equal(stored_version(t), 1);
+	}
+	assert_int_equal(sk_policy_update(t->core, drop, strlen(drop), "d.yaml", 0, &pl, &t->err),
+			 SK_ERR_POLICY);
+	assert_non_null(strstr(t->err.msg, "ip_tracking (3 contacts)"));
+	for (n = 1;; n++) {
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_policy_update(t->core, changed, strlen(changed), "c.yaml", 0, &pl, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0)
+			break;
+		assert_null(pl);
+		assert_int_equal(rc, SK_ERR_STORAGE);
+		assert_true(n < 100);
+		assert_int_equal(stored_version(t), 1);
+		assert_int_equal(notice_version(t, "newsletter"), 1);
+		assert_int_equal(t->core->policy_version, 1);
+	}
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+	assert_int_equal(notice_version(t, "newsletter"), 2);
+	for (n = 0;; n++) {
+		sk_mem_fail_after(n);
+		int rc = sk_policy_update(t->core, drop, strlen(drop), "d.yaml", SK_POLICY_DRY_RUN, &pl,
+					  &t->err);
+		sk_mem_fail_after(-1);
+		if (rc == 0)
+			break;
+		assert_int_equal(rc, SK_ERR_NOMEM);
+		assert_null(pl);
+		assert_true(n < 10000);
+	}
+	assert_true(pl->refused);
+	sk_policy_plan_free(pl);
+	assert_int_equal(stored_version(t), 2);
+	free(changed);
+	free(drop);
+	tenv_free(t);
+}
+
 static void test_alloc_failure(void **state)
 {
 	(void)state;
@@ -1098,7 +1643,7 @@ static void test_alloc_failure(void **state)
 			assert_ptr_equal(p, sentinel);
 		} else {
 			assert_ptr_not_equal(p, sentinel);
-			assert_int_equal(p->npurposes, 6);
+			assert_int_equal(p->npurposes, 7);
 			assert_int_equal(p->nforms, 2);
 			sk_policy_free(p);
 		}
@@ -1121,6 +1666,13 @@ int main(void)
 		cmocka_unit_test(test_field_validate),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_form_bundling),
+		cmocka_unit_test(test_apply_unchanged),
+		cmocka_unit_test(test_apply_drop_purpose),
+		cmocka_unit_test(test_apply_drop_unheld),
+		cmocka_unit_test(test_apply_diff),
+		cmocka_unit_test(test_apply_over_old_policy),
+		cmocka_unit_test(test_apply_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
