@@ -270,6 +270,10 @@ struct sk_form_outcome {
 
 void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
 		     struct sk_form_outcome *out);
+/* Checks what a submission carries the same way for every address (the address itself, and
+ * each field's value against its declaration), so that an error cannot tell who is on
+ * file; sk_form_submit checks it too. */
+int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err);
 /* Records a submission in one transaction. For an address the hub does not know and that is
  * not suppressed, consents that need no confirmation are given at once with the fields
  * they need. Everything else (double opt-in consents; any change for a known person) is held

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/mem.h"
 
@@ -25,7 +26,15 @@ void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
 		     struct sk_form_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < in->nconsents && i < SK_FORM_MAX_ITEMS; i++) {
+	/* The form's own purpose (a registration) comes with every submission, unticked. */
+	const struct sk_purpose *own = in->form->purpose ? sk_policy_purpose(c->policy,
+									     in->form->purpose)
+							 : NULL;
+	if (own && own->double_opt_in)
+		out->pending[out->npending++] = own->id;
+	else if (own)
+		out->given[out->ngiven++] = own->id;
+	for (size_t i = 0; i < in->nconsents && i + 1 < SK_FORM_MAX_ITEMS; i++) {
 		const struct sk_form_consent *fc = sk_form_consent(in->form, in->consents[i]);
 		const struct sk_purpose *p = fc ? sk_policy_purpose(c->policy, fc->purpose) : NULL;
 		if (!p)
@@ -77,22 +86,30 @@ static char *clean_text(const char *s, size_t max)
 	return out;
 }
 
-/* The page a submission came from, as evidence keeps it: scheme, host and path only. A
- * query or fragment may carry the person's address or name, and must not outlive an
- * erasure in the ledger's clear-text source. */
+/* The page a submission came from, as evidence keeps it: an http or https URL's scheme,
+ * host and path only; anything else is dropped. A query, a fragment or a user:password@ may
+ * carry the person's address or name, and must not outlive an erasure in the ledger's
+ * clear-text source. Returns "" for a value that is not such a URL. */
 static char *page_of(const char *url)
 {
 	char *p = clean_text(url, SK_FORM_PAGE_MAX);
 	if (!p)
 		return NULL;
 	p[strcspn(p, "?#")] = '\0';
-	/* no user:password@ before the host */
-	char *scheme = strstr(p, "://");
-	if (scheme) {
-		char *host = scheme + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
-		if (at && (!slash || at < slash))
-			memmove(host, at + 1, strlen(at + 1) + 1);
+	char *host = strncasecmp(p, "https://", 8) == 0 ? p + 8
+		     : strncasecmp(p, "http://", 7) == 0 ? p + 7 : NULL;
+	if (!host) {
+		p[0] = '\0';
+		return p;
 	}
+	char *path = host + strcspn(host, "/"), *at = NULL;
+	for (char *q = host; q < path; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+		memmove(host, at + 1, strlen(at + 1) + 1);
+	if (host[0] == '\0' || host[0] == '/' || strpbrk(host, " ") )
+		p[0] = '\0';
 	return p;
 }
 
@@ -137,8 +154,8 @@ static int provenance_make(struct sk_core *c, const struct sk_form_input *in,
 		if (!short_page)
 			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 		else
-			snprintf(pv->source, sizeof(pv->source), "form:%s v%d %s", in->form->id,
-				 c->policy_version, short_page);
+			snprintf(pv->source, sizeof(pv->source), "form:%s v%d%s%s", in->form->id,
+				 c->policy_version, short_page[0] ? " " : "", short_page);
 		sk_free(short_page);
 	}
 	if (!rc) {
@@ -155,10 +172,15 @@ static int provenance_make(struct sk_core *c, const struct sk_form_input *in,
 	return rc;
 }
 
+/* A give for a purpose on consent; a form's own purpose on contract records no consent,
+ * only the fields it needs. */
 static int give(struct sk_core *c, const char *contact_id, const char *purpose, int version,
 		const char *lang, int64_t at, int doi, const struct provenance *pv,
 		struct sk_errctx *err)
 {
+	const struct sk_purpose *p = sk_policy_purpose(c->policy, purpose);
+	if (p && p->basis != SK_BASIS_CONSENT)
+		return 0;
 	struct sk_consent_req req = {.contact_id = contact_id, .purpose = purpose,
 				     .action = SK_ACT_GIVE, .method = "form", .source = pv->source,
 				     .notice_version = version, .lang = lang, .occurred_at = at,
@@ -169,33 +191,29 @@ static int give(struct sk_core *c, const char *contact_id, const char *purpose, 
 
 /* The request: what the person asked for, sealed, and its confirmation mail queued. */
 static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t key[SK_HASH_LEN],
-		const char *const *purposes, size_t n, const struct provenance *pv, int64_t now,
-		struct sk_errctx *err)
+		const char *email, const char *const *purposes, size_t n,
+		const struct provenance *pv, int64_t now, struct sk_errctx *err)
 {
 	struct sk_field_value fields[SK_FORM_MAX_ITEMS];
 	size_t nf = fields_for(c, in, purposes, n, fields);
 	struct sk_request_rec r = {.created_at = now,
 				   .expires_at = now + (int64_t)in->link_days * DAY};
 	struct sk_outbox_rec m = {.kind = "confirm", .created_at = now, .next_attempt_at = now};
-	char ad[64], *text = NULL, email[SK_EMAIL_MAX + 1];
+	char ad[64], *text = NULL;
 	uint8_t *sealed = NULL;
 	size_t slen = 0;
 	json_t *doc = NULL, *fo = json_object(), *po = json_array();
 	int rc = 0;
 
-	/* the address as typed, without the space around it */
-	const char *e = in->email;
-	while (*e == ' ' || *e == '\t')
-		e++;
-	sk_strlcpy(email, e, sizeof(email));
-	for (size_t len = strlen(email); len && (email[len - 1] == ' ' || email[len - 1] == '\t');)
-		email[--len] = '\0';
-
-	if (sk_id_new("r_", r.id) || sk_id_new("m_", m.id))
+	if (sk_id_new("r_", r.id) || sk_id_new("m_", m.id)) {
+		json_decref(fo);
+		json_decref(po);
 		return sk_errf(err, SK_ERR_IO, "no randomness for an id");
+	}
 	for (size_t i = 0; fo && po && i < n; i++) {
 		const struct sk_purpose *p = sk_policy_purpose(c->policy, purposes[i]);
 		size_t len = strlen(r.purposes);
+		/* room for every purpose of a form (SK_FORM_MAX_PURPOSES ids of 63 bytes) */
 		snprintf(r.purposes + len, sizeof(r.purposes) - len, "%s%s", i ? "," : "", p->id);
 		json_array_append_new(po, json_pack("{s:s,s:i}", "purpose", p->id, "notice_version",
 						    p->notice_version));
@@ -229,15 +247,39 @@ out:
 	if (text)
 		sk_vault_wipe(text, strlen(text));
 	free(text);
-	sk_vault_wipe(email, sizeof(email));
 	sk_free(sealed);
 	return rc;
+}
+
+int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err)
+{
+	char written[SK_EMAIL_MAX + 1], canon[SK_EMAIL_MAX + 1];
+	int rc = sk_email_forms(in->email, written, canon, err);
+	sk_vault_wipe(written, sizeof(written));
+	sk_vault_wipe(canon, sizeof(canon));
+	if (rc) {
+		char why[sizeof(err->msg)];
+		sk_strlcpy(why, err->msg, sizeof(why));
+		return sk_errf(err, rc, "field 'email': %.200s", why);
+	}
+	for (size_t i = 0; i < in->nfields; i++) {
+		const struct sk_field_def *d = sk_policy_field(c->policy, in->fields[i].name);
+		if (strcmp(in->fields[i].name, "email") == 0 || !in->fields[i].value[0])
+			continue;
+		if (!d)
+			return sk_errf(err, SK_ERR_UNDECLARED_FIELD, "field '%.64s' is not declared",
+				       in->fields[i].name);
+		if ((rc = sk_policy_field_validate(d, in->fields[i].value, err)))
+			return rc;
+	}
+	return 0;
 }
 
 int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		   struct sk_form_outcome *out, struct sk_errctx *err)
 {
-	char canon[SK_EMAIL_MAX + 1], id[SK_ID_LEN + 1];
+	char canon[SK_EMAIL_MAX + 1], written[SK_EMAIL_MAX + 1], id[SK_ID_LEN + 1];
+	struct sk_contact ct = {0};
 	uint8_t key[SK_HASH_LEN];
 	const char *now_list[SK_FORM_MAX_ITEMS], *held[SK_FORM_MAX_ITEMS];
 	size_t nnow = 0, nheld = 0;
@@ -248,7 +290,11 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
 	sk_form_foresee(c, in, out);
-	if ((rc = sk_email_canonical(in->email, canon, err)))
+	/* The same checks, and the same error, whatever the address: an answer that differed
+	 * for a known one would tell who is on file. */
+	if ((rc = sk_form_check(c, in, err)))
+		return rc;
+	if ((rc = sk_email_forms(in->email, written, canon, err)))
 		return rc;
 	sk_vault_email_key(c->vault, canon, key);
 	sk_vault_wipe(canon, sizeof(canon));
@@ -281,10 +327,19 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 	}
 	if (!rc && nheld && in->can_mail) {
 		long sent = 0;
-		if ((rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
+		/* A known person is mailed at the address on file, never at the spelling of the
+		 * post: spellings that share a key (case, a Kelvin sign for a k) may be another
+		 * mailbox. */
+		if (known && !(rc = sk_contact_get_by_id(c, id, &ct, err)) &&
+		    (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0))
+			rc = sk_errf(err, SK_ERR_STORAGE, "contact %s has no address", id);
+		if (rc)
+			;
+		else if ((rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
 			sk__store_err(err, rc, "counting confirmation mails");
 		else if (sent < SK_FORM_MAILS_PER_DAY)
-			rc = hold(c, in, key, held, nheld, &pv, now, err);
+			rc = hold(c, in, key, known ? ct.fields[0].value : written, held, nheld, &pv,
+				  now, err);
 	}
 out:
 	if (rc)
@@ -292,6 +347,8 @@ out:
 	else
 		rc = sk_core_batch_commit(c, err);
 done:
+	sk_contact_reset(&ct);
+	sk_vault_wipe(written, sizeof(written));
 	free(pv.evidence);
 	return rc;
 }
@@ -382,6 +439,8 @@ int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evide
 		if (!purpose || !sk_policy_purpose(c->policy, purpose))
 			continue; /* dropped from the policy since */
 		int version = (int)json_integer_value(json_object_get(e, "notice_version"));
+		if (sk_policy_purpose(c->policy, purpose)->basis != SK_BASIS_CONSENT)
+			continue; /* its fields are stored above; no consent to record */
 		rc = give(c, id, purpose, version, lang, at, 1, &pv, err);
 		struct sk_consent_req req = {.contact_id = id, .purpose = purpose,
 					     .action = SK_ACT_CONFIRM, .method = "mail_link",

@@ -144,6 +144,16 @@ int sk_h_form_page(struct sk_req *r)
 					     input_type(d->type), d->name, d->name, d->max_length,
 					     f->fields[i].required ? " required" : "");
 	}
+	/* The form's own purpose: what sending the form does, said in its notice text, with no
+	 * box (it is not a consent to give or withhold beside the others). */
+	const struct sk_purpose *own = f->purpose ? sk_policy_purpose(pol, f->purpose) : NULL;
+	if (!rc && own) {
+		rc = sk_buf_appends(&b, "<p class=\"purpose\"><strong>");
+		rc = rc ? rc : html_esc(&b, own->title[lang]);
+		rc = rc ? rc : sk_buf_appends(&b, "</strong><br>");
+		rc = rc ? rc : html_esc(&b, own->notice[lang]);
+		rc = rc ? rc : sk_buf_appends(&b, "</p>\n");
+	}
 	/* Each consent: its own box, never ticked, worded with the purpose's notice text. */
 	for (size_t i = 0; !rc && i < f->nconsents; i++) {
 		const struct sk_purpose *p = sk_policy_purpose(pol, f->consents[i].purpose);
@@ -359,7 +369,7 @@ static int check_submission(struct sk_req *r, const struct sk_form *f, struct su
 				return sk_errf(&r->err, SK_ERR_INVALID, "consent '%.63s' is given twice",
 					       s->consents[i]);
 	}
-	if (s->nconsents == 0)
+	if (s->nconsents == 0 && !f->purpose)
 		return sk_errf(&r->err, SK_ERR_INVALID, "tick at least one consent");
 	char canon[SK_EMAIL_MAX + 1];
 	struct sk_errctx why;
@@ -470,6 +480,8 @@ int sk_h_form_post(struct sk_req *r)
 			     "mail server is configured");
 		goto out;
 	}
+	if ((rc = sk_form_check(r->core, &in, &r->err)))
+		goto out;
 	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
 	 * kept or sent. */
 	if (s.honeypot && s.honeypot[0])
@@ -552,8 +564,11 @@ int sk_h_confirm_post(struct sk_req *r)
 	else
 		rc = 0;
 	free(evs);
-	if (rc && rc != SK_ERR_NOT_FOUND)
-		return rc;
+	if (rc && rc != SK_ERR_NOT_FOUND) /* rolled back: a page, not the API's envelope */
+		return reply_page(r, sk_err_http_status(rc), sk_lang_name(lang),
+				  say(lang, "Något gick fel", "Something went wrong"),
+				  say(lang, "Inget har sparats. Försök igen om en stund.",
+				      "Nothing was recorded. Please try again in a while."));
 	return reply_page(r, 200, sk_lang_name(lang), say(lang, "Tack!", "Thank you!"),
 			  n ? say(lang, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")
 			    : say(lang, "Det finns inget kvar att bekräfta.",

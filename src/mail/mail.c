@@ -422,12 +422,13 @@ curl_failed:;
 	if (reply > 0)
 		snprintf(code, sizeof(code), "; server replied %ld", reply);
 	/* A local part beyond ASCII needs SMTPUTF8; curl uses it when the server offers it,
-	 * and a server that does not will never take this address. */
+	 * and a server that refuses it (5xx) will never take this address. No answer at all is
+	 * an ordinary failure that may pass. */
 	const char *at = strrchr(m->to, '@');
 	int utf8 = 0;
 	for (const char *c = m->to; at && c < at; c++)
 		utf8 |= (unsigned char)*c >= 0x80;
-	if (utf8 && (reply == 0 || reply >= 500))
+	if (utf8 && reply >= 500)
 		rc = sk_errf(err, SK_ERR_INVALID, "SMTP %s failed: the address needs SMTPUTF8, "
 			     "which the mail server does not offer%s", smtp_step(cc), code);
 	else /* 5xx is permanent (SK_ERR_INVALID: do not try again); the rest may pass later */

@@ -14,6 +14,7 @@
 
 #define SK_PURPOSE_MAX 64   /* purpose ids: [a-z0-9_], at most 63 chars */
 #define SK_HASH_LEN 32
+#define SK_FORM_MAX_PURPOSES 40 /* consent boxes and its own purpose on one form */
 
 struct sk_store;
 struct sk_errctx;
@@ -138,7 +139,7 @@ struct sk_webhook_rec {
 struct sk_request_rec {
 	char id[SK_ID_LEN + 1];
 	uint8_t email_key[SK_HASH_LEN];
-	char purposes[1024];  /* comma-separated purpose ids */
+	char purposes[SK_FORM_MAX_PURPOSES * SK_PURPOSE_MAX]; /* comma-separated purpose ids */
 	int64_t created_at;
 	int64_t expires_at;   /* its link stops working; then the request is deleted */
 	const uint8_t *payload; /* sealed; reads: valid until the next store call */

@@ -766,7 +766,7 @@ test('webinar: company is optional; offers is given at once, event_invitations w
 test('webinar: company is stored when given', T, async () => {
 	const email = addr('with.company');
 	const j = ok(await jsonPost('webinar', { email, first_name: 'Bo', last_name: 'Ek', company: 'Exempel AB', consent: ['offers'] }, { headers: { origin: ORIGIN } }));
-	assert.deepEqual(j.given, ['offers']);
+	assert.deepEqual(j.given, ['webinar_registration', 'offers'], 'the registration, the form\'s own purpose, and the box ticked');
 	assert.deepEqual(j.pending, []);
 	const c = ok(await api(`/v1/contacts?email=${encodeURIComponent(email)}`));
 	assert.deepEqual(c.fields, { email, first_name: 'Bo', last_name: 'Ek', company: 'Exempel AB' });
@@ -784,7 +784,7 @@ test('GPC: a JSON post with Sec-GPC: 1 does not give lead_scoring (listed as ign
 		{ headers: { origin: ORIGIN, 'sec-gpc': '1' } });
 	const j = ok(r);
 	assert.equal(j.status, 'ok');
-	assert.deepEqual(j.given, ['offers']);
+	assert.deepEqual(j.given, ['webinar_registration', 'offers']);
 	assert.deepEqual(j.pending, []);
 	assert.deepEqual(j.ignored, ['lead_scoring'], 'lead_scoring is listed under ignored');
 	isAllowed(email, 'offers');
@@ -906,7 +906,7 @@ test('more posts than --form-rate-limit per minute from one IP: 429 rate_limited
 	for (let i = 1; i <= 3; i++) {
 		const email = addr(`rate${i}`);
 		const j = ok(await jsonPost('webinar', { email, first_name: 'R', last_name: `${i}`, consent: ['offers'] }, { base: LIMITED, headers: { origin: ORIGIN } }));
-		assert.deepEqual(j.given, ['offers'], `post ${i} of 3 is accepted`);
+		assert.deepEqual(j.given, ['webinar_registration', 'offers'], `post ${i} of 3 is accepted`);
 	}
 	const email = addr('rate4');
 	const before = await snapshot();
@@ -935,7 +935,7 @@ test('without --smtp-url a double opt-in submission is 503 and stores nothing; o
 	await unchanged(before, 'a double opt-in post without a mail server');
 	noContact(email);
 	const j = ok(await jsonPost('webinar', { email, first_name: 'N', last_name: 'M', consent: ['offers'] }, { base: NOMAIL, headers: { origin: ORIGIN } }));
-	assert.deepEqual(j.given, ['offers']);
+	assert.deepEqual(j.given, ['webinar_registration', 'offers']);
 	isAllowed(email, 'offers');
 	await noMail(email);
 });
@@ -1060,7 +1060,7 @@ test('an anonymous post about a known person changes nothing: states, fields and
 	redirectsTo(await formPost('newsletter', [['email', email], ['consent', 'newsletter']]), SUCCESS_URL);
 	const j = ok(await jsonPost('webinar', { email, first_name: 'Mallory', last_name: 'X', consent: ['event_invitations', 'offers'] }, { headers: { origin: ORIGIN } }));
 	// the answer is the one any address gets: it does not tell that the address is known
-	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['offers'], pending: ['event_invitations'] });
+	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['webinar_registration', 'offers'], pending: ['event_invitations'] });
 	const g = gate(email, 'newsletter');
 	assert.deepEqual({ allowed: g.allowed, reason: g.reason }, { allowed: false, reason: 'withdrawn' }, 'the withdrawal stands');
 	isAllowed(email, 'event_invitations');
@@ -1126,7 +1126,7 @@ test('a suppressed address gets the answer anyone gets, and nothing is stored or
 	mustCli('suppress', email, '--reason', 'complained');
 	const before = await snapshot();
 	const j = ok(await jsonPost('webinar', { email, first_name: 'S', last_name: 'P', consent: ['event_invitations', 'offers'] }, { headers: { origin: ORIGIN } }));
-	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['offers'], pending: ['event_invitations'] });
+	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['webinar_registration', 'offers'], pending: ['event_invitations'] });
 	await noMail(email);
 	await unchanged(before, 'a post for a suppressed address');
 	noContact(email);
@@ -1161,4 +1161,67 @@ test('a mail server that never answers holds no request: posts and checks are an
 	const t2 = Date.now();
 	ok(await jsonPost('newsletter', { email: addr('slow.smtp2'), consent: ['newsletter'] }, { base: SLOW, headers: { origin: ORIGIN } }));
 	assert.ok(Date.now() - t2 < 2000, `a second post answered in ${Date.now() - t2} ms`);
+});
+
+test("a form's own purpose (webinar_registration) comes with every post, without a box, and is shown on the page as its notice", T, async () => {
+	const ps = await purposes();
+	const page = await getPage(`${BASE}/f/webinar?lang=en`);
+	assert.ok(decodeEntities(page.text).includes(ps.webinar_registration.notice.text.en), 'the page says what registering does');
+	assert.ok(!formsOf(page.text)[0].inputs.some((i) => i.value === 'webinar_registration'), 'no box for the registration');
+	const email = addr('registers.only');
+	const j = ok(await jsonPost('webinar', { email, first_name: 'Reg', last_name: 'Only' }, { headers: { origin: ORIGIN } }));
+	assert.deepEqual({ given: j.given, pending: j.pending }, { given: ['webinar_registration'], pending: [] }, 'registering needs no marketing consent (Art. 7(4))');
+	isAllowed(email, 'webinar_registration');
+	isNotGiven(email, 'offers');
+	err(await jsonPost('webinar', { email: addr('reg.box'), first_name: 'R', last_name: 'B', consent: ['webinar_registration'] }, { headers: { origin: ORIGIN } }), 422, 'invalid', { names: ['webinar_registration'] });
+});
+
+test('a known person is mailed at the address on file, never at the spelling of the post (a Kelvin sign K is another mailbox)', T, async () => {
+	const email = addr('k9');
+	mustCli('contact', 'add', email);
+	const kelvin = `\u212a9@example.com`; // the same key as k9@example.com
+	ok(await jsonPost('newsletter', { email: kelvin, consent: ['newsletter'] }, { headers: { origin: ORIGIN } }));
+	const [m] = await waitMail(email);
+	assert.equal(m.rcpt_to, email, `the envelope recipient is the stored address: ${m.rcpt_to}`);
+});
+
+test('field values are checked the same way for every address: a value over its max_length is 422 for known, unknown and suppressed alike', T, async () => {
+	const known = addr('len.known');
+	mustCli('contact', 'add', known);
+	const sup = addr('len.suppressed');
+	mustCli('suppress', sup);
+	const before = await snapshot();
+	for (const email of [known, addr('len.unknown'), sup]) {
+		const r = await jsonPost('webinar', { email, first_name: 'A'.repeat(101), last_name: 'B', consent: ['offers'] }, { headers: { origin: ORIGIN } });
+		err(r, 422, 'invalid', { names: ['first_name'] });
+		const h = await jsonPost('webinar', { email, first_name: 'A'.repeat(101), last_name: 'B', consent: ['offers'], website: 'x' }, { headers: { origin: ORIGIN } });
+		assert.equal(h.status, 422, `the honeypot answers the same error: ${show(h)}`);
+	}
+	await unchanged(before, 'over-long values');
+});
+
+test('surrounding Unicode white space is trimmed before the address is stored and mailed', T, async () => {
+	const email = addr('nbsp.lead');
+	ok(await jsonPost('newsletter', { email: `\u00a0\ufeff${email} `, consent: ['newsletter'] }, { headers: { origin: ORIGIN } }));
+	const [m] = await waitMail(email);
+	assert.equal(m.rcpt_to, email);
+	const l = checkMail(m, email, 'en');
+	assert.equal((await submitConfirm(await confirmPage(l.url))).status, 200);
+	isAllowed(email, 'newsletter');
+	assert.equal(fieldOf(email, 'email'), email, 'stored without the spaces');
+});
+
+test('page_url: only an http(s) URL is kept, as scheme, host and path; free text and user:password@ are dropped', T, async () => {
+	const cases = [
+		['Jane Doe 19800101-1234 jane.doe@example.org', ''],
+		['https://jane.doe@example.org@www.example.com/p?email=x#y', 'https://www.example.com/p'],
+		['javascript:alert(1)', ''],
+	];
+	for (const [i, [pageUrl, kept]] of cases.entries()) {
+		const email = addr(`page.url${i}`);
+		ok(await jsonPost('webinar', { email, first_name: 'P', last_name: 'U', consent: ['offers'], page_url: pageUrl }, { headers: { origin: ORIGIN } }));
+		const p = proof(email, 'offers');
+		assert.equal(p.event.source, `form:webinar v${pv()} ${kept}`.trimEnd(), `source for ${pageUrl}`);
+		assert.equal(p.evidence.page_url, kept || null, `evidence page_url for ${pageUrl}`);
+	}
 });

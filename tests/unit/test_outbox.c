@@ -178,6 +178,27 @@ static void idn_and_smtputf8(void **state)
 	tenv_free(t);
 }
 
+/* No answer from the mail server is not a refusal, for an address beyond ASCII too: the
+ * mail waits for the next attempt. */
+static void smtputf8_address_waits_when_smtp_is_down(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char url[64];
+	int nfailed = 0;
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", free_port());
+	struct sk_mail_config cfg = {.url = url, .from = "noreply@example.com", .timeout = 5};
+	const char *const consents[] = {"newsletter"};
+	assert_int_equal(submit(t, "newsletter", "örjan@example.com", consents, 1), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "http://x", 10, &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 1);
+	struct sk_outbox_rec m;
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), 0);
+	assert_int_equal(m.failed_at, 0);
+	assert_int_equal(m.attempts, 1);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +206,7 @@ int main(void)
 		cmocka_unit_test(confirm_records_the_request),
 		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
 		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
+		cmocka_unit_test(smtputf8_address_waits_when_smtp_is_down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
