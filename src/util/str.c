@@ -111,3 +111,155 @@ int sk_strlcpy(char *out, const char *s, size_t outlen)
 	memcpy(out, s, n + 1);
 	return 0;
 }
+
+/* ---- URLs and sources without personal parts ---- */
+
+/* Length of the valid UTF-8 character at p (at most n bytes available), or 0 when p does
+ * not start one (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut). */
+static size_t utf8_char(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* Output with a hard cap: whole UTF-8 characters only, controls and invalid bytes dropped. */
+struct ubuf {
+	char *out;
+	size_t len, cap; /* cap: bytes available for text, terminator excluded */
+	int cut;
+};
+
+static void ub_put(struct ubuf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n && !b->cut) {
+		size_t k = utf8_char(p + i, n - i);
+		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+			i++; /* dropped */
+			continue;
+		}
+		if (b->len + k > b->cap) {
+			b->cut = 1;
+			break;
+		}
+		memcpy(b->out + b->len, p + i, k);
+		b->len += k;
+		i += k;
+	}
+}
+
+static int ub_end(struct ubuf *b)
+{
+	if (b->out)
+		b->out[b->len] = '\0';
+	return b->cut ? SK_ERR_TOO_LARGE : 0;
+}
+
+/* The length of the scheme at s ("https" in "https://"), or 0 when s has none. */
+static size_t url_scheme(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n == 0 || !isalpha((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+		i++;
+	return i < n && s[i] == ':' ? i : 0;
+}
+
+static void url_strip_n(struct ubuf *b, const char *s, size_t n)
+{
+	size_t sch = url_scheme(s, n), i = 0;
+	if (sch) {
+		ub_put(b, s, sch + 1); /* "scheme:" */
+		i = sch + 1;
+		if (!(n - i >= 2 && s[i] == '/' && s[i + 1] == '/'))
+			return; /* opaque (mailto:, tel:, data:): the rest is the person */
+	}
+	if (n - i >= 2 && s[i] == '/' && s[i + 1] == '/') {
+		size_t a = i + 2, e = a, at = 0;
+		while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#') {
+			if (s[e] == '@')
+				at = e + 1; /* the last '@' ends the userinfo */
+			e++;
+		}
+		ub_put(b, "//", 2);
+		if (at)
+			a = at;
+		ub_put(b, s + a, e - a);
+		i = e;
+	}
+	size_t e = i;
+	while (e < n && s[e] != '?' && s[e] != '#')
+		e++;
+	ub_put(b, s + i, e - i);
+}
+
+int sk_url_strip(const char *in, char *out, size_t outlen)
+{
+	struct ubuf b = {out, 0, outlen ? outlen - 1 : 0, outlen == 0};
+	if (outlen)
+		url_strip_n(&b, in, strlen(in));
+	return ub_end(&b);
+}
+
+int sk_source_strip(const char *in, char *out, size_t outlen)
+{
+	struct ubuf b = {out, 0, outlen ? outlen - 1 : 0, outlen == 0};
+	const char *p = in;
+	while (outlen && *p && !b.cut) {
+		size_t ws = 0, w = 0;
+		while (p[ws] && isspace((unsigned char)p[ws]))
+			ws++;
+		ub_put(&b, p, ws);
+		p += ws;
+		while (p[w] && !isspace((unsigned char)p[w]))
+			w++;
+		const char *q = memchr(p, '?', w);
+		size_t j = 0, st;
+		while (j + 3 <= w && memcmp(p + j, "://", 3) != 0)
+			j++;
+		if (j + 3 <= w) {
+			/* the URL starts at its scheme; what comes before it ("page=") is kept */
+			for (st = j; st && (isalnum((unsigned char)p[st - 1]) || p[st - 1] == '+' ||
+					    p[st - 1] == '-' || p[st - 1] == '.'); st--)
+				;
+			ub_put(&b, p, st);
+			url_strip_n(&b, p + st, w - st);
+		} else if (w && (p[0] == '/' || q)) {
+			size_t e = 0;
+			while (e < w && p[e] != '?' && p[e] != '#')
+				e++;
+			ub_put(&b, p, e);
+		} else {
+			ub_put(&b, p, w);
+		}
+		p += w;
+	}
+	return ub_end(&b);
+}

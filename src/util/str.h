@@ -20,6 +20,20 @@ int sk_id_new_at(const char prefix[2], uint64_t ms, char out[SK_ID_LEN + 1]);
 int sk_strlcpy(char *out, const char *s, size_t outlen);
 /* s without leading and trailing white space: the start, and its length in *outlen. */
 const char *sk_trim(const char *s, size_t *outlen);
+/* A URL reduced to what identifies a page, not a person: scheme, host (with its port) and
+ * path are kept; userinfo ("user:pass@"), query and fragment are dropped. A URL with a scheme
+ * but no "//" authority (mailto:, tel:, data:) keeps only "scheme:". Bytes that are not valid
+ * UTF-8 and control characters are dropped, so the result is valid UTF-8 and never longer
+ * than in. At most outlen - 1 bytes are written, cut on a character boundary, and the
+ * result is always terminated; returns 0, or SK_ERR_TOO_LARGE when it had to be cut
+ * (outlen 0 writes nothing and returns SK_ERR_TOO_LARGE). */
+int sk_url_strip(const char *in, char *out, size_t outlen);
+/* A free-text source label (docs/rights.md) with every URL in it reduced: each
+ * white-space-separated word that holds "://" goes through sk_url_strip; a word that starts
+ * with '/' or holds '?' loses everything from its first '?' or '#'. Other words are kept as
+ * they are (invalid UTF-8 and control characters dropped). Same output rules and result as
+ * sk_url_strip. */
+int sk_source_strip(const char *in, char *out, size_t outlen);
 /* Fills len random bytes from the kernel; returns 0 or SK_ERR_IO. */
 int sk_random(void *p, size_t len);
 

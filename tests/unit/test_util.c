@@ -147,6 +147,100 @@ static void error_table_is_consistent(void **state)
 	assert_int_equal(sk_errf(NULL, SK_ERR_IO, "ignored"), SK_ERR_IO);
 }
 
+/* 1 when s is valid UTF-8 without control characters (a check of its own, not str.c's). */
+static int clean_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+			: (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f)) || (n == 2 && *p < 0xc2))
+			return 0;
+		for (int i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static void url_strip_keeps_scheme_host_path(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"https://www.example.com/webinar?email=anna%40example.com#top",
+		 "https://www.example.com/webinar"},
+		{"https://anna:secret@www.example.com:8443/a/b?x=1", "https://www.example.com:8443/a/b"},
+		{"http://anna@example.com@evil.example/p", "http://evil.example/p"},
+		{"HTTPS://WWW.EXAMPLE.COM/Path#frag", "HTTPS://WWW.EXAMPLE.COM/Path"},
+		{"https://www.example.com?email=a@example.com", "https://www.example.com"},
+		{"https://www.example.com#a@example.com", "https://www.example.com"},
+		{"//cdn.example.com/x?y", "//cdn.example.com/x"},
+		{"/landing?email=a@example.com", "/landing"},
+		{"www.example.com/p?q", "www.example.com/p"},
+		{"mailto:anna@example.com", "mailto:"},
+		{"tel:+46701234567", "tel:"},
+		{"https://www.example.com/s\xc3\xa5ng?x", "https://www.example.com/s\xc3\xa5ng"},
+		{"https://www.example.com/a\x01" "b\xff" "c\xc3", "https://www.example.com/abc"},
+		{"", ""},
+		{"?only=query", ""},
+	};
+	char out[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(sk_url_strip(cases[i][0], out, sizeof(out)), 0);
+		assert_string_equal(out, cases[i][1]);
+		assert_true(clean_utf8(out));
+	}
+}
+
+static void url_strip_cuts_on_a_character_boundary(void **state)
+{
+	(void)state;
+	/* two-, three- and four-byte characters in the path */
+	const char *in = "https://h.example/\xc3\xa5\xe2\x82\xac\xf0\x9f\x98\x80x\xc3\xa4?q=1";
+	char full[128], out[128];
+	assert_int_equal(sk_url_strip(in, full, sizeof(full)), 0);
+	size_t n = strlen(full);
+	for (size_t cap = 1; cap <= n + 1; cap++) {
+		memset(out, 'Z', sizeof(out));
+		int rc = sk_url_strip(in, out, cap);
+		assert_int_equal(rc, cap == n + 1 ? 0 : SK_ERR_TOO_LARGE);
+		assert_true(strlen(out) <= cap - 1);
+		assert_true(clean_utf8(out));
+		assert_memory_equal(out, full, strlen(out)); /* a prefix of the whole */
+		assert_int_equal(out[cap], 'Z');              /* nothing written past outlen */
+	}
+	assert_int_equal(sk_url_strip(in, out, 0), SK_ERR_TOO_LARGE);
+	/* the same for sources */
+	for (size_t cap = 1; cap < 40; cap++) {
+		int rc = sk_source_strip("form:x v1 https://h.example/\xc3\xa5\xc3\xa4?e=a", out, cap);
+		assert_true(rc == 0 || rc == SK_ERR_TOO_LARGE);
+		assert_true(strlen(out) <= cap - 1);
+		assert_true(clean_utf8(out));
+	}
+}
+
+static void source_strip_reduces_each_url(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"form:webinar v3 https://www.example.com/w?email=anna%40example.com#x",
+		 "form:webinar v3 https://www.example.com/w"},
+		{"form:webinar v3 /landing?email=a@example.com", "form:webinar v3 /landing"},
+		{"page=https://u:p@www.example.com/a?b crm", "page=https://www.example.com/a crm"},
+		{"crm", "crm"},
+		{"import:batch-7 row 12", "import:batch-7 row 12"},
+		{"ticket #123", "ticket #123"},
+		{"form:x?email=a@example.com", "form:x"},
+		{"mail:double-opt-in", "mail:double-opt-in"},
+	};
+	char out[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(sk_source_strip(cases[i][0], out, sizeof(out)), 0);
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +251,9 @@ int main(void)
 		cmocka_unit_test(durations_are_calendar_aware),
 		cmocka_unit_test(hex_and_ids),
 		cmocka_unit_test(error_table_is_consistent),
+		cmocka_unit_test(url_strip_keeps_scheme_host_path),
+		cmocka_unit_test(url_strip_cuts_on_a_character_boundary),
+		cmocka_unit_test(source_strip_reduces_each_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
