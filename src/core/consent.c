@@ -224,7 +224,8 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	sk_strlcpy(ev.purpose, p->id, sizeof(ev.purpose));
 	sk_strlcpy(ev.action, sk_action_name(req->action), sizeof(ev.action));
 	sk_strlcpy(ev.method, req->method, sizeof(ev.method));
-	sk_strlcpy(ev.source, req->source ? req->source : "", sizeof(ev.source));
+	/* a URL in the source keeps scheme, host and path only (docs/rights.md) */
+	sk_source_strip(req->source ? req->source : "", ev.source, sizeof(ev.source));
 	sk_strlcpy(ev.lang, notice.lang, sizeof(ev.lang));
 	sk_strlcpy(ev.actor, req->actor ? req->actor : "", sizeof(ev.actor));
 	ev.recorded_at = now;

@@ -25,14 +25,18 @@ json_t *sk_json_contact(const struct sk_contact *ct)
 			 "fields", f);
 }
 
+/* The source as served: rows written before URLs were stripped on the way in may still
+ * carry a page's query or fragment (an address, a name); they never leave in an answer. The
+ * stored row stays as it is, as the ledger hash covers it (docs/rights.md). */
 json_t *sk_json_event(const struct sk_event_rec *ev)
 {
-	char hash[2 * SK_HASH_LEN + 1];
+	char hash[2 * SK_HASH_LEN + 1], source[sizeof(ev->source)];
 	sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
+	sk_source_strip(ev->source, source, sizeof(source));
 	return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:i,s:s,s:s,s:s,s:b,s:o}", "seq",
 			 (json_int_t)ev->seq, "id", ev->id, "purpose", ev->purpose, "action",
 			 ev->action, "occurred_at", sk_json_time(ev->occurred_at), "recorded_at",
-			 sk_json_time(ev->recorded_at), "method", ev->method, "source", ev->source,
+			 sk_json_time(ev->recorded_at), "method", ev->method, "source", source,
 			 "notice_version", ev->notice_version, "notice_sha256", hash, "lang",
 			 ev->lang, "actor", ev->actor, "verified", !(ev->flags & SK_EV_UNVERIFIED),
 			 "valid_until", sk_json_time(ev->valid_until));

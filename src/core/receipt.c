@@ -36,7 +36,7 @@ int sk_receipt(struct sk_core *c, const char *event_id, json_t **out, struct sk_
 	struct {
 		struct sk_event_rec ev;
 	} f;
-	char method[300];
+	char method[300], source[sizeof(f.ev.source)];
 	int rc;
 
 	if ((rc = sk_core_need_policy(c, err)))
@@ -51,8 +51,9 @@ int sk_receipt(struct sk_core *c, const char *event_id, json_t **out, struct sk_
 	int lang = sk_lang_from_name(f.ev.lang);
 	if (lang < 0)
 		lang = SK_LANG_EN;
-	snprintf(method, sizeof(method), "%s%s%s", f.ev.method, f.ev.source[0] ? ": " : "",
-		 f.ev.source);
+	/* an old row's source may carry a page's query string: never served (docs/rights.md) */
+	sk_source_strip(f.ev.source, source, sizeof(source));
+	snprintf(method, sizeof(method), "%s%s%s", f.ev.method, source[0] ? ": " : "", source);
 	json_t *controller = json_pack(
 		"{s:s,s:b,s:s,s:{s:s},s:s,s:s,s:s}", "piiController", pol->org_name, "onBehalf", 0,
 		"contact", pol->org_contact, "address", "streetAddress", pol->org_address, "email",

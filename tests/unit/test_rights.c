@@ -257,6 +257,122 @@ static void export_holds_everything(void **state)
 	tenv_free(t);
 }
 
+/* One text column of one ledger row, read with SQLite itself. */
+static void ledger_col(struct tenv *t, const char *col, int64_t seq, char *out, size_t outlen)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM consent_ledger WHERE seq = ?1", col);
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static int json_event_cb(void *arg, const struct sk_event_rec *ev)
+{
+	json_t *e = sk_json_event(ev);
+	*(char **)arg = json_dumps(e, 0);
+	json_decref(e);
+	return 0;
+}
+
+static int history_cb(void *arg, const struct sk_event_rec *ev)
+{
+	json_t *e = sk_json_event(ev);
+	json_array_append_new(arg, e);
+	return 0;
+}
+
+/* A ledger row as an older samtycke wrote it: the form's page URL with its query in the
+ * source. Appended with a correct hash, so the chain still verifies. */
+static void append_old_row(struct tenv *t, const char *contact_id, const char *source,
+			   char id_out[SK_ID_LEN + 1])
+{
+	struct sk_event_rec ev = {0};
+	uint8_t prev[SK_HASH_LEN];
+	assert_int_equal(sk_store_begin(t->store, 1), 0);
+	assert_int_equal(sk_store_ledger_last(t->store, &ev.seq, prev), 0);
+	ev.seq++;
+	memcpy(ev.prev_hash, prev, SK_HASH_LEN);
+	assert_int_equal(sk_id_new("e_", ev.id), 0);
+	strcpy(ev.contact_id, contact_id);
+	strcpy(ev.purpose, "offers"); /* a purpose with a state, so that the export shows it */
+	strcpy(ev.action, "give");
+	ev.occurred_at = ev.recorded_at = sk_time_now();
+	strcpy(ev.method, "form");
+	assert_true(strlen(source) < sizeof(ev.source));
+	strcpy(ev.source, source);
+	ev.notice_version = 1;
+	strcpy(ev.lang, "en");
+	strcpy(ev.actor, "form");
+	sk_ledger_hash(&ev, ev.hash);
+	assert_int_equal(sk_store_ledger_append(t->store, &ev), 0);
+	assert_int_equal(sk_store_commit(t->store), 0);
+	strcpy(id_out, ev.id);
+}
+
+static void sources_never_serve_a_query(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *old = "form:newsletter v1 https://anna:pw@www.example.com/signup"
+			  "?email=anna.old%40example.com&name=Anna#ref=anna.old@example.com";
+	char id[SK_ID_LEN + 1], eid[SK_ID_LEN + 1], stored[300], *js = NULL;
+	struct sk_event_rec ev;
+	json_t *doc, *receipt;
+	int64_t bad, count;
+
+	assert_int_equal(sk_contact_add(t->core, "anna.old@example.com", NULL, 0, id, &t->err), 0);
+	/* on the way in (API, CLI, import): the URL in the source loses userinfo, query, fragment */
+	struct sk_consent_req r = {.email = "anna.old@example.com", .purpose = "offers",
+				   .action = SK_ACT_GIVE, .method = "api", .lang = "en",
+				   .source = "crm https://www.example.com/lp?email=anna.old%40example.com"};
+	assert_int_equal(sk_consent_record(t->core, &r, &ev, &t->err), 0);
+	assert_string_equal(ev.source, "crm https://www.example.com/lp");
+	ledger_col(t, "source", ev.seq, stored, sizeof(stored));
+	assert_string_equal(stored, "crm https://www.example.com/lp");
+
+	/* an old row keeps its text in the file (the hash covers it) but is never served so */
+	append_old_row(t, id, old, eid);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	ledger_col(t, "source", ev.seq + 1, stored, sizeof(stored));
+	assert_string_equal(stored, old);
+	assert_int_equal(sk_export(t->core, id, "en", &doc, &t->err), 0);
+	js = json_dumps(doc, 0);
+	assert_non_null(strstr(js, "https://www.example.com/signup"));
+	assert_null(strstr(js, "email="));
+	assert_null(strstr(js, "pw@"));
+	assert_null(strstr(js, "ref="));
+	free(js);
+	json_decref(doc);
+
+	assert_int_equal(sk_forget(t->core, id, &receipt, &t->err), 0);
+	json_decref(receipt);
+	/* after erasure: the consent receipt, the event JSON and the history */
+	assert_int_equal(sk_receipt(t->core, eid, &receipt, &t->err), 0);
+	assert_string_equal(json_string_value(json_object_get(receipt, "collectionMethod")),
+			    "form: form:newsletter v1 https://www.example.com/signup");
+	json_decref(receipt);
+	assert_int_equal(sk_store_ledger_get(t->store, eid, json_event_cb, &js), 0);
+	assert_non_null(strstr(js, "\"source\": \"form:newsletter v1 https://www.example.com/signup\""));
+	assert_null(strstr(js, "anna"));
+	free(js);
+	json_t *hist = json_array();
+	assert_int_equal(sk_consent_history(t->core, id, history_cb, hist, &t->err), 0);
+	assert_int_equal(json_array_size(hist), 2);
+	js = json_dumps(hist, 0);
+	assert_null(strstr(js, "anna"));
+	assert_null(strstr(js, "email="));
+	free(js);
+	json_decref(hist);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +381,7 @@ int main(void)
 		cmocka_unit_test(withdrawal_deletes_unneeded_fields),
 		cmocka_unit_test(purge_by_reason_as_dry_run_said),
 		cmocka_unit_test(export_holds_everything),
+		cmocka_unit_test(sources_never_serve_a_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
