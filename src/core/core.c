@@ -14,6 +14,9 @@ int sk__store_err(struct sk_errctx *err, int rc, const char *what)
 {
 	if (rc == SK_ERR_NOMEM)
 		return sk_errf(err, rc, "out of memory while %s", what);
+	if (rc == SK_ERR_CORRUPT)
+		return sk_errf(err, rc, "stored data is corrupt while %s: %s holds a text longer "
+			       "than its field", what, sk_store_corrupt_where());
 	return sk_errf(err, rc, "storage failed while %s (%s)", what, sk_err_name(rc));
 }
 

@@ -77,6 +77,13 @@ int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t
 	*count = v.count;
 	if (head)
 		memcpy(head, v.prev, SK_HASH_LEN);
+	if (rc == SK_ERR_CORRUPT) {
+		/* the row after the last good one cannot even be read: the chain breaks there */
+		*bad_seq = v.expect_seq;
+		return sk_errf(err, SK_ERR_CHAIN_BROKEN,
+			       "ledger chain broken at sequence number %lld (%s holds a text longer "
+			       "than its field)", (long long)v.expect_seq, sk_store_corrupt_where());
+	}
 	if (rc == 1)
 		return sk_errf(err, SK_ERR_CHAIN_BROKEN,
 			       "ledger chain broken at sequence number %lld", (long long)v.bad_seq);

@@ -414,14 +414,37 @@ static int sq_next(sqlite3_stmt *st, int *rc)
 	return 0;
 }
 
-/* Column readers never fail on odd values: a row altered outside samtycke must still be
- * read, so that the audit can report it. Text is cut to fit, hashes are zero-filled. */
-static void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outlen)
+/* The table and column of the last corrupt text read on this thread (sk_store_corrupt_where). */
+static _Thread_local char sq_corrupt_where[64];
+
+const char *sk_store_corrupt_where(void)
 {
-	const char *t = (const char *)sqlite3_column_text(st, i);
-	sk_strlcpy(out, t ? t : "", outlen);
+	return sq_corrupt_where;
 }
 
+/* Copies a text column into its fixed field. A text that does not fit (or holds a NUL byte)
+ * was not written by samtycke, whose fields are the limits of what it writes: the read
+ * fails with SK_ERR_CORRUPT, naming where ("consent_ledger.source"), rather than hand on a
+ * cut value. Sets *rc only when it is still 0, so a row reader checks once at its end. */
+static void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outlen, const char *where,
+			int *rc)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	if (n >= outlen || (n && memchr(t, '\0', n))) {
+		out[0] = '\0';
+		if (*rc == 0) {
+			sk_strlcpy(sq_corrupt_where, where, sizeof(sq_corrupt_where));
+			*rc = SK_ERR_CORRUPT;
+		}
+		return;
+	}
+	memcpy(out, t ? t : "", n);
+	out[n] = '\0';
+}
+
+/* Hashes of the wrong length are zero-filled, not refused: the audit reports the row as a
+ * broken chain. */
 static void sq_col_hash(sqlite3_stmt *st, int i, uint8_t out[SK_HASH_LEN])
 {
 	const void *p = sqlite3_column_blob(st, i);
@@ -431,63 +454,71 @@ static void sq_col_hash(sqlite3_stmt *st, int i, uint8_t out[SK_HASH_LEN])
 		memcpy(out, p, n < SK_HASH_LEN ? n : SK_HASH_LEN);
 }
 
-static void sq_contact_row(sqlite3_stmt *st, struct sk_contact_rec *out)
+static int sq_contact_row(sqlite3_stmt *st, struct sk_contact_rec *out)
 {
+	int rc = 0;
 	memset(out, 0, sizeof(*out));
-	sq_col_text(st, 0, out->id, sizeof(out->id));
+	sq_col_text(st, 0, out->id, sizeof(out->id), "contacts.id", &rc);
 	sq_col_hash(st, 1, out->email_key);
 	out->created_at = sqlite3_column_int64(st, 2);
 	out->updated_at = sqlite3_column_int64(st, 3);
+	return rc;
 }
 
 /* SQ_STATE_COLS starting at column c. */
-static void sq_state_row(sqlite3_stmt *st, int c, struct sk_state_rec *out)
+static int sq_state_row(sqlite3_stmt *st, int c, struct sk_state_rec *out)
 {
+	int rc = 0;
 	memset(out, 0, sizeof(*out));
-	sq_col_text(st, c, out->contact_id, sizeof(out->contact_id));
-	sq_col_text(st, c + 1, out->purpose, sizeof(out->purpose));
-	sq_col_text(st, c + 2, out->status, sizeof(out->status));
+	sq_col_text(st, c, out->contact_id, sizeof(out->contact_id), "consent_state.contact_id", &rc);
+	sq_col_text(st, c + 1, out->purpose, sizeof(out->purpose), "consent_state.purpose", &rc);
+	sq_col_text(st, c + 2, out->status, sizeof(out->status), "consent_state.status", &rc);
 	out->seq = sqlite3_column_int64(st, c + 3);
-	sq_col_text(st, c + 4, out->event_id, sizeof(out->event_id));
+	sq_col_text(st, c + 4, out->event_id, sizeof(out->event_id), "consent_state.event_id", &rc);
 	out->updated_at = sqlite3_column_int64(st, c + 5);
 	out->valid_until = sqlite3_column_int64(st, c + 6);
 	out->notice_version = sqlite3_column_int(st, c + 7);
+	return rc;
 }
 
 /* SQ_LEDGER_COLS. */
-static void sq_event_row(sqlite3_stmt *st, struct sk_event_rec *ev)
+static int sq_event_row(sqlite3_stmt *st, struct sk_event_rec *ev)
 {
+	int rc = 0;
 	memset(ev, 0, sizeof(*ev));
 	ev->seq = sqlite3_column_int64(st, 0);
-	sq_col_text(st, 1, ev->id, sizeof(ev->id));
-	sq_col_text(st, 2, ev->contact_id, sizeof(ev->contact_id));
-	sq_col_text(st, 3, ev->purpose, sizeof(ev->purpose));
-	sq_col_text(st, 4, ev->action, sizeof(ev->action));
+	sq_col_text(st, 1, ev->id, sizeof(ev->id), "consent_ledger.id", &rc);
+	sq_col_text(st, 2, ev->contact_id, sizeof(ev->contact_id), "consent_ledger.contact_id", &rc);
+	sq_col_text(st, 3, ev->purpose, sizeof(ev->purpose), "consent_ledger.purpose", &rc);
+	sq_col_text(st, 4, ev->action, sizeof(ev->action), "consent_ledger.action", &rc);
 	ev->occurred_at = sqlite3_column_int64(st, 5);
 	ev->recorded_at = sqlite3_column_int64(st, 6);
-	sq_col_text(st, 7, ev->method, sizeof(ev->method));
-	sq_col_text(st, 8, ev->source, sizeof(ev->source));
+	sq_col_text(st, 7, ev->method, sizeof(ev->method), "consent_ledger.method", &rc);
+	sq_col_text(st, 8, ev->source, sizeof(ev->source), "consent_ledger.source", &rc);
 	ev->notice_version = sqlite3_column_int(st, 9);
 	sq_col_hash(st, 10, ev->notice_sha256);
-	sq_col_text(st, 11, ev->lang, sizeof(ev->lang));
+	sq_col_text(st, 11, ev->lang, sizeof(ev->lang), "consent_ledger.lang", &rc);
 	ev->valid_until = sqlite3_column_int64(st, 12);
-	sq_col_text(st, 13, ev->actor, sizeof(ev->actor));
+	sq_col_text(st, 13, ev->actor, sizeof(ev->actor), "consent_ledger.actor", &rc);
 	ev->flags = sqlite3_column_int(st, 14);
 	ev->evidence = sqlite3_column_blob(st, 15);
 	ev->evidence_len = ev->evidence ? (size_t)sqlite3_column_bytes(st, 15) : 0;
 	sq_col_hash(st, 16, ev->prev_hash);
 	sq_col_hash(st, 17, ev->hash);
+	return rc;
 }
 
-static void sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
+static int sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
 {
+	int rc = 0;
 	memset(ch, 0, sizeof(*ch));
 	ch->seq = sqlite3_column_int64(st, 0);
-	sq_col_text(st, 1, ch->type, sizeof(ch->type));
-	sq_col_text(st, 2, ch->contact_id, sizeof(ch->contact_id));
-	sq_col_text(st, 3, ch->purpose, sizeof(ch->purpose));
-	sq_col_text(st, 4, ch->status, sizeof(ch->status));
+	sq_col_text(st, 1, ch->type, sizeof(ch->type), "changes.type", &rc);
+	sq_col_text(st, 2, ch->contact_id, sizeof(ch->contact_id), "changes.contact_id", &rc);
+	sq_col_text(st, 3, ch->purpose, sizeof(ch->purpose), "changes.purpose", &rc);
+	sq_col_text(st, 4, ch->status, sizeof(ch->status), "changes.status", &rc);
 	ch->at = sqlite3_column_int64(st, 5);
+	return rc;
 }
 
 static int sq_begin(struct sk_store *s, int write)
@@ -600,9 +631,9 @@ static int sq_notice_get(struct sk_store *s, const char *purpose, int version, c
 			rc = SK_ERR_NOMEM;
 		} else {
 			memset(out, 0, sizeof(*out));
-			sq_col_text(st, 0, out->purpose, sizeof(out->purpose));
+			sq_col_text(st, 0, out->purpose, sizeof(out->purpose), "notices.purpose", &rc);
 			out->version = sqlite3_column_int(st, 1);
-			sq_col_text(st, 2, out->lang, sizeof(out->lang));
+			sq_col_text(st, 2, out->lang, sizeof(out->lang), "notices.lang", &rc);
 			out->text = q->notice_text;
 			sq_col_hash(st, 4, out->sha256);
 			out->created_at = sqlite3_column_int64(st, 5);
@@ -646,7 +677,7 @@ static int sq_contact_by_key(struct sk_store *s, const uint8_t *email_key,
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0)
-		sq_contact_row(st, out);
+		rc = sq_contact_row(st, out);
 	sq_done(st);
 	return rc;
 }
@@ -660,7 +691,7 @@ static int sq_contact_by_id(struct sk_store *s, const char *id, struct sk_contac
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0)
-		sq_contact_row(st, out);
+		rc = sq_contact_row(st, out);
 	sq_done(st);
 	return rc;
 }
@@ -779,8 +810,8 @@ static int sq_ledger_each(struct sk_store *s, const char *contact_id, int64_t af
 	if (sqlite3_bind_int64(st, 1, after) || (contact_id && sq_text(st, 2, contact_id)))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_event_row(st, &ev);
-		rc = cb(arg, &ev);
+		if ((rc = sq_event_row(st, &ev)) == 0)
+			rc = cb(arg, &ev);
 	}
 	sq_done(st);
 	return rc;
@@ -808,7 +839,7 @@ static int sq_state_get(struct sk_store *s, const char *contact_id, const char *
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0)
-		sq_state_row(st, 0, out);
+		rc = sq_state_row(st, 0, out);
 	sq_done(st);
 	return rc;
 }
@@ -822,8 +853,8 @@ static int sq_state_each(struct sk_store *s, const char *contact_id, sk_state_cb
 	if (contact_id && sq_text(st, 1, contact_id))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_state_row(st, 0, &r);
-		rc = cb(arg, &r);
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
 	}
 	sq_done(st);
 	return rc;
@@ -857,12 +888,13 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 	rc = sq_row(st);
 	if (rc == 0) {
 		out->suppressed = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		sq_col_text(st, 0, out->suppress_reason, sizeof(out->suppress_reason));
+		sq_col_text(st, 0, out->suppress_reason, sizeof(out->suppress_reason),
+			    "suppressions.reason", &rc);
 		out->found = sqlite3_column_type(st, 1) != SQLITE_NULL;
-		sq_col_text(st, 1, out->contact_id, sizeof(out->contact_id));
+		sq_col_text(st, 1, out->contact_id, sizeof(out->contact_id), "contacts.id", &rc);
 		out->has_state = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		if (out->has_state)
-			sq_state_row(st, 2, &out->state);
+		if (out->has_state && rc == 0)
+			rc = sq_state_row(st, 2, &out->state);
 	}
 	sq_done(st);
 	return rc;
@@ -893,8 +925,8 @@ static int sq_change_each(struct sk_store *s, int64_t after, long limit, sk_chan
 	if (sqlite3_bind_int64(st, 1, after) || sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_change_row(st, &ch);
-		rc = cb(arg, &ch);
+		if ((rc = sq_change_row(st, &ch)) == 0)
+			rc = cb(arg, &ch);
 	}
 	sq_done(st);
 	return rc;
@@ -910,22 +942,24 @@ static int sq_ledger_get(struct sk_store *s, const char *event_id, sk_event_cb c
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0) {
-		sq_event_row(st, &ev);
-		rc = cb(arg, &ev);
+		if ((rc = sq_event_row(st, &ev)) == 0)
+			rc = cb(arg, &ev);
 	}
 	sq_done(st);
 	return rc;
 }
 
-static void sq_key_row(sqlite3_stmt *st, struct sk_key_rec *k)
+static int sq_key_row(sqlite3_stmt *st, struct sk_key_rec *k)
 {
+	int rc = 0;
 	memset(k, 0, sizeof(*k));
-	sq_col_text(st, 0, k->id, sizeof(k->id));
-	sq_col_text(st, 1, k->name, sizeof(k->name));
-	sq_col_text(st, 2, k->scopes, sizeof(k->scopes));
+	sq_col_text(st, 0, k->id, sizeof(k->id), "api_keys.id", &rc);
+	sq_col_text(st, 1, k->name, sizeof(k->name), "api_keys.name", &rc);
+	sq_col_text(st, 2, k->scopes, sizeof(k->scopes), "api_keys.scopes", &rc);
 	sq_col_hash(st, 3, k->secret_hash);
 	k->created_at = sqlite3_column_int64(st, 4);
 	k->revoked_at = sqlite3_column_int64(st, 5);
+	return rc;
 }
 
 static int sq_key_put(struct sk_store *s, const struct sk_key_rec *k)
@@ -948,7 +982,7 @@ static int sq_key_get(struct sk_store *s, const char *id, struct sk_key_rec *out
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0)
-		sq_key_row(st, out);
+		rc = sq_key_row(st, out);
 	sq_done(st);
 	return rc;
 }
@@ -960,8 +994,8 @@ static int sq_key_each(struct sk_store *s, sk_key_cb cb, void *arg)
 	int rc = 0;
 
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_key_row(st, &k);
-		rc = cb(arg, &k);
+		if ((rc = sq_key_row(st, &k)) == 0)
+			rc = cb(arg, &k);
 	}
 	sq_done(st);
 	return rc;
@@ -1060,8 +1094,8 @@ static int sq_contact_each(struct sk_store *s, const char *after, long limit, sk
 	if (sq_text(st, 1, after) || sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_contact_row(st, &c);
-		rc = cb(arg, &c);
+		if ((rc = sq_contact_row(st, &c)) == 0)
+			rc = cb(arg, &c);
 	}
 	sq_done(st);
 	return rc;
@@ -1108,13 +1142,14 @@ static int sq_rectification_each(struct sk_store *s, const char *id, sk_rectific
 	return rc;
 }
 
-static void sq_webhook_row(sqlite3_stmt *st, struct sk_webhook_rec *w)
+static int sq_webhook_row(sqlite3_stmt *st, struct sk_webhook_rec *w)
 {
+	int rc = 0;
 	memset(w, 0, sizeof(*w));
-	sq_col_text(st, 0, w->id, sizeof(w->id));
-	sq_col_text(st, 1, w->name, sizeof(w->name));
-	sq_col_text(st, 2, w->url, sizeof(w->url));
-	sq_col_text(st, 3, w->events, sizeof(w->events));
+	sq_col_text(st, 0, w->id, sizeof(w->id), "webhooks.id", &rc);
+	sq_col_text(st, 1, w->name, sizeof(w->name), "webhooks.name", &rc);
+	sq_col_text(st, 2, w->url, sizeof(w->url), "webhooks.url", &rc);
+	sq_col_text(st, 3, w->events, sizeof(w->events), "webhooks.events", &rc);
 	w->secret = sqlite3_column_blob(st, 4);
 	w->secret_len = w->secret ? (size_t)sqlite3_column_bytes(st, 4) : 0;
 	w->created_at = sqlite3_column_int64(st, 5);
@@ -1124,10 +1159,11 @@ static void sq_webhook_row(sqlite3_stmt *st, struct sk_webhook_rec *w)
 	w->first_failure_at = sqlite3_column_int64(st, 9);
 	w->next_attempt_at = sqlite3_column_int64(st, 10);
 	w->last_status = sqlite3_column_int(st, 11);
-	sq_col_text(st, 12, w->last_error, sizeof(w->last_error));
+	sq_col_text(st, 12, w->last_error, sizeof(w->last_error), "webhooks.last_error", &rc);
 	w->last_attempt_at = sqlite3_column_int64(st, 13);
 	w->nfailed = sqlite3_column_int64(st, 14);
 	w->last_failed_seq = sqlite3_column_int64(st, 15);
+	return rc;
 }
 
 /* The delivery state columns ?2..?11 of SQ_WEBHOOK_STATE, which SQ_WEBHOOK_PUT shares from ?7. */
@@ -1165,8 +1201,7 @@ static int sq_webhook_get(struct sk_store *s, const char *id, struct sk_webhook_
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);
 	rc = sq_row(st);
-	if (rc == 0) {
-		sq_webhook_row(st, out);
+	if (rc == 0 && (rc = sq_webhook_row(st, out)) == 0) {
 		sk_free(q->webhook_secret);
 		q->webhook_secret = out->secret_len ? sk_memdup(out->secret, out->secret_len) : NULL;
 		if (out->secret_len && !q->webhook_secret)
@@ -1184,8 +1219,8 @@ static int sq_webhook_each(struct sk_store *s, sk_webhook_cb cb, void *arg)
 	int rc = 0;
 
 	while (rc == 0 && sq_next(st, &rc)) {
-		sq_webhook_row(st, &w);
-		rc = cb(arg, &w);
+		if ((rc = sq_webhook_row(st, &w)) == 0)
+			rc = cb(arg, &w);
 	}
 	sq_done(st);
 	return rc;

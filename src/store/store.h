@@ -331,6 +331,10 @@ SK_STORE_METHOD_LIST(SK__STORE_WRAPPER_DECL)
 /* Closes and frees; NULL is a no-op. */
 void sk_store_close(struct sk_store *s);
 
+/* Where the last SK_ERR_CORRUPT on this thread was found, as "table.column" (a stored text
+ * longer than its field); "" when none. Names a place, never a value. */
+const char *sk_store_corrupt_where(void);
+
 /* SQLite backend (src/store/sqlite.c). create != 0: the file must not exist yet and is
  * created and migrated; otherwise it must exist. Opens in WAL mode, synchronous=FULL,
  * secure_delete=ON, foreign keys on, and runs any pending migration. */

@@ -36,7 +36,8 @@
 	X(METHOD_NOT_ALLOWED, 25, "method_not_allowed", 405, "method not allowed on this route") \
 	X(RATE_LIMITED,     26, "rate_limited",         429, "too many requests")              \
 	X(IDEMPOTENCY_MISMATCH, 27, "idempotency_mismatch", 422, "Idempotency-Key was used for another request") \
-	X(EXPIRED,          28, "expired",              410, "the link has expired")
+	X(EXPIRED,          28, "expired",              410, "the link has expired")          \
+	X(CORRUPT,          29, "corrupt",              500, "stored data is corrupt")
 
 enum sk_err {
 #define SK__ERR_ENUM(sfx, num, name, http, msg) SK_ERR_##sfx = num,

@@ -373,6 +373,35 @@ static void sources_never_serve_a_query(void **state)
 	tenv_free(t);
 }
 
+/* A ledger row with a text longer than its field (written behind samtycke's back) is a
+ * broken chain at that row, named by table and column; it is never read cut. */
+static void audit_reports_overlong_ledger_text(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t bad, count;
+	sqlite3 *db;
+	assert_int_equal(t_consent(t, "ovl@example.com", "offers", SK_ACT_GIVE, "api", "crm", 0), 0);
+	assert_int_equal(t_consent(t, "ovl@example.com", "newsletter", SK_ACT_GIVE, "api", "crm", 0), 0);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE consent_ledger SET actor = printf('%.300c', 'a')"
+					  " WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), SK_ERR_CHAIN_BROKEN);
+	assert_int_equal(bad, 2);
+	assert_non_null(strstr(t->err.msg, "sequence number 2"));
+	assert_non_null(strstr(t->err.msg, "consent_ledger.actor"));
+	/* any other read of that row fails the same way, naming the place */
+	json_t *hist = json_array();
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_find(t->core, "ovl@example.com", id, &t->err), 0);
+	assert_int_equal(sk_consent_history(t->core, id, history_cb, hist, &t->err), SK_ERR_CORRUPT);
+	assert_non_null(strstr(t->err.msg, "consent_ledger.actor"));
+	json_decref(hist);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +411,7 @@ int main(void)
 		cmocka_unit_test(purge_by_reason_as_dry_run_said),
 		cmocka_unit_test(export_holds_everything),
 		cmocka_unit_test(sources_never_serve_a_query),
+		cmocka_unit_test(audit_reports_overlong_ledger_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -562,21 +562,20 @@ static void test_ledger_tampered(void **state)
 	assert_int_equal(sk_store_ledger_append(f->s, &ev), 0);
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "UPDATE consent_ledger SET hash = x'abcdef',"
-				      " action = 'a-much-too-long-action-name', prev_hash = x''"
+				      "UPDATE consent_ledger SET hash = x'abcdef', prev_hash = x''"
 				      " WHERE seq = 1",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 
+	/* hashes of the wrong length are read (zero-filled) so that the audit can report them */
 	assert_int_equal(sk_store_ledger_each(f->s, NULL, 0, event_cb, &es), 0);
 	assert_int_equal(es.n, 1);
 	assert_memory_equal(es.last.hash, want, SK_HASH_LEN);
-	assert_int_equal(strlen(es.last.action), sizeof(es.last.action) - 1);
-	assert_memory_equal(es.last.action, "a-much-too-long", 15);
 	memset(want, 0, sizeof(want));
 	assert_memory_equal(es.last.prev_hash, want, SK_HASH_LEN);
 }
+
 
 static void make_state(struct sk_state_rec *st, const char *contact_id, const char *purpose,
 		       const char *status, int64_t seq)
@@ -918,6 +917,87 @@ static void test_fault(void **state)
 	assert_int_equal(sk_store_meta_get(w, "a", v, sizeof(v)), 0);
 }
 
+/* Runs one statement on the file behind the store's back. */
+static void tamper(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int count_cb(void *arg, const void *rec)
+{
+	(void)rec;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_overlong_text_is_corrupt(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s;
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+	struct sk_event_rec ev;
+	struct sk_state_rec st;
+	struct sk_key_rec k;
+	struct sk_contact_rec c;
+	uint8_t key[SK_HASH_LEN];
+	int n = 0;
+
+	add_contact(s, a, 1);
+	make_event(&ev, 1, a);
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	make_event(&ev, 2, a);
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	make_state(&st, a, "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	append_change(s, "consent", 1);
+	put_key(s, "k_aaaaaaaaaaaaaaaaaaaaaaaa", "crm", 10, 0);
+
+	/* exactly as long as the field allows (255 bytes in a 256-byte field) still reads */
+	tamper(f, "UPDATE consent_ledger SET source = printf('%.255c', 'x') WHERE seq = 1");
+	assert_int_equal(sk_store_ledger_each(s, NULL, 0, (sk_event_cb)count_cb, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(sk_store_corrupt_where(), "");
+
+	/* one byte more is corruption, named by table and column; nothing is handed on */
+	tamper(f, "UPDATE consent_ledger SET source = printf('%.256c', 'x') WHERE seq = 2");
+	n = 0;
+	assert_int_equal(sk_store_ledger_each(s, NULL, 0, (sk_event_cb)count_cb, &n), SK_ERR_CORRUPT);
+	assert_int_equal(n, 1); /* the good row before it, not the corrupt one */
+	assert_string_equal(sk_store_corrupt_where(), "consent_ledger.source");
+	assert_int_equal(sk_store_ledger_get(s, ev.id, (sk_event_cb)count_cb, &n), SK_ERR_CORRUPT);
+
+	/* a NUL byte inside a text would cut it silently: corrupt too */
+	tamper(f, "UPDATE consent_ledger SET source = 'ok', actor = CAST(x'61620063' AS TEXT)"
+		  " WHERE seq = 2");
+	assert_int_equal(sk_store_ledger_get(s, ev.id, (sk_event_cb)count_cb, &n), SK_ERR_CORRUPT);
+	assert_string_equal(sk_store_corrupt_where(), "consent_ledger.actor");
+	tamper(f, "UPDATE consent_ledger SET actor = 'subject' WHERE seq = 2");
+	assert_int_equal(sk_store_ledger_get(s, ev.id, (sk_event_cb)count_cb, &n), 0);
+
+	tamper(f, "UPDATE consent_state SET status = 'given-and-then-some'");
+	assert_int_equal(sk_store_state_get(s, a, "newsletter", &st), SK_ERR_CORRUPT);
+	assert_string_equal(sk_store_corrupt_where(), "consent_state.status");
+	assert_int_equal(sk_store_state_each(s, NULL, (sk_state_cb)count_cb, &n), SK_ERR_CORRUPT);
+	key_of(key, 1);
+	struct sk_gate_rec g;
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), SK_ERR_CORRUPT);
+
+	tamper(f, "UPDATE changes SET type = printf('%.32c', 't')");
+	assert_int_equal(sk_store_change_each(s, 0, 10, (sk_change_cb)count_cb, &n), SK_ERR_CORRUPT);
+	assert_string_equal(sk_store_corrupt_where(), "changes.type");
+
+	tamper(f, "UPDATE api_keys SET name = printf('%.64c', 'n')");
+	assert_int_equal(sk_store_key_get(s, "k_aaaaaaaaaaaaaaaaaaaaaaaa", &k), SK_ERR_CORRUPT);
+	assert_string_equal(sk_store_corrupt_where(), "api_keys.name");
+
+	tamper(f, "PRAGMA foreign_keys = OFF; UPDATE contacts SET id = id || 'x'");
+	assert_int_equal(sk_store_contact_by_key(s, key, &c), SK_ERR_CORRUPT);
+	assert_string_equal(sk_store_corrupt_where(), "contacts.id");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +1017,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_datakey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tampered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_text_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
