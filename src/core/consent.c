@@ -193,7 +193,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	struct sk_event_rec ev = {0};
 	uint8_t *evidence = NULL;
 	int64_t now = sk_time_now();
-	int rc;
+	int rc, ndeleted = 0;
 
 	if ((rc = req_check(c, req, &p, &ghost, &notice, err)))
 		return rc;
@@ -263,7 +263,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	/* Data goes when its basis goes: fields no live purpose needs are deleted now. */
 	if (req->action == SK_ACT_WITHDRAW || req->action == SK_ACT_REFUSE ||
 	    req->action == SK_ACT_EXPIRE) {
-		if ((rc = sk__fields_cleanup(c, contact.id, err)))
+		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
 			goto out;
 	}
 	struct sk_change_rec ch = {.type = "consent", .at = now};
@@ -272,6 +272,14 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	sk_strlcpy(ch.status, st.status, sizeof(ch.status));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		sk__store_err(err, rc, "recording a change");
+	/* Fields deleted with the basis: a "contact" change after the consent change, so that a
+	 * system holding copies of them learns to delete them too (docs/rights.md). */
+	if (!rc && ndeleted) {
+		struct sk_change_rec cc = {.type = "contact", .at = now};
+		sk_strlcpy(cc.contact_id, contact.id, sizeof(cc.contact_id));
+		if ((rc = sk_store_change_append(c->store, &cc)))
+			sk__store_err(err, rc, "recording a change");
+	}
 out:
 	rc = sk__core_end(c, rc, err);
 	sk_free(evidence);

@@ -70,8 +70,11 @@ struct sk__states {
 int sk__states_add(void *arg, const struct sk_state_rec *st);
 
 /* Deletes the fields that no purpose with a live basis needs any more (after a consent
- * ended); the address stays. Inside the caller's transaction. */
-int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err);
+ * ended); the address stays. *ndeleted tells how many went, so that the caller appends a
+ * "contact" change (a CRM holding copies must delete them too). Inside the caller's
+ * transaction. */
+int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
+		       struct sk_errctx *err);
 /* Deletes a contact's rows and data key, suppresses its address when reason is not NULL,
  * appends an "erased" change; inside the caller's transaction. */
 int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,

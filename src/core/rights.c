@@ -53,12 +53,14 @@ static int names_add(void *arg, const char *name, const uint8_t *sealed, size_t 
 	return 0;
 }
 
-int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errctx *err)
+int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
+		       struct sk_errctx *err)
 {
 	struct sk__states s = {0};
 	struct names f = {0};
 	int64_t now = sk_time_now();
 	int rc = states_load(c, contact_id, &s, err);
+	*ndeleted = 0;
 	if (!rc && (rc = sk_store_field_each(c->store, contact_id, names_add, &f)))
 		sk__store_err(err, rc, "reading fields");
 	for (size_t i = 0; !rc && i < f.n; i++) {
@@ -80,6 +82,8 @@ int sk__fields_cleanup(struct sk_core *c, const char *contact_id, struct sk_errc
 		}
 		if (!needed && (rc = sk_store_field_delete(c->store, contact_id, f.name[i])))
 			sk__store_err(err, rc, "deleting a field");
+		else if (!needed)
+			(*ndeleted)++;
 	}
 	sk_free(s.st);
 	sk_free(f.name);

@@ -402,6 +402,66 @@ static void audit_reports_overlong_ledger_text(void **state)
 	tenv_free(t);
 }
 
+static int change_cb(void *arg, const struct sk_change_rec *ch)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%s%s:%s:%s", n ? " " : "", ch->type, ch->purpose, ch->status);
+	return 0;
+}
+
+/* The changes after seq `after`, as "type:purpose:status" words. */
+static const char *changes_after(struct tenv *t, int64_t after, char out[512])
+{
+	out[0] = '\0';
+	assert_int_equal(sk_changes(t->core, after, 100, change_cb, out, &t->err), 0);
+	return out;
+}
+
+static int64_t change_head(struct tenv *t)
+{
+	char buf[512];
+	int64_t head = 0;
+	changes_after(t, 0, buf);
+	for (const char *p = buf; *p; p++)
+		head += *p == ' ';
+	return buf[0] ? head + 1 : 0;
+}
+
+static void field_cleanup_emits_a_contact_change(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_field_value f[] = {{"first_name", "Greta"}, {"last_name", "Holm"},
+				     {"company", "Holm & Co"}};
+	char id[SK_ID_LEN + 1], buf[512];
+	const char *e = "greta.feed@example.com";
+	assert_int_equal(sk_contact_add(t->core, e, f, 3, id, &t->err), 0);
+	assert_int_equal(t_consent(t, e, "offers", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, e, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	int64_t head = change_head(t);
+	/* withdrawing offers deletes last_name and company: the consent change, then contact */
+	assert_int_equal(t_consent(t, e, "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
+	assert_string_equal(changes_after(t, head, buf), "consent:offers:withdrawn contact::");
+	head += 2;
+	/* giving offers again deletes nothing: no contact change */
+	assert_int_equal(t_consent(t, e, "offers", SK_ACT_GIVE, "api", "crm", 0), 0);
+	assert_string_equal(changes_after(t, head, buf), "consent:offers:given");
+	head += 1;
+	/* a withdrawal whose fields another live purpose still needs deletes nothing either */
+	assert_int_equal(t_consent(t, e, "newsletter", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
+	assert_string_equal(changes_after(t, head, buf), "consent:newsletter:withdrawn");
+	head += 1;
+	/* a refusal of offers deletes first_name, which nothing live needs now */
+	assert_int_equal(t_consent(t, e, "offers", SK_ACT_REFUSE, "api", "crm", 0), 0);
+	assert_string_equal(changes_after(t, head, buf), "consent:offers:refused contact::");
+	struct sk_contact ct;
+	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+	assert_int_equal(ct.nfields, 1); /* the address alone */
+	sk_contact_reset(&ct);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +472,7 @@ int main(void)
 		cmocka_unit_test(export_holds_everything),
 		cmocka_unit_test(sources_never_serve_a_query),
 		cmocka_unit_test(audit_reports_overlong_ledger_text),
+		cmocka_unit_test(field_cleanup_emits_a_contact_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
