@@ -3,7 +3,11 @@
 #include "cli/cli.h"
 #include "util/sktime.h"
 
+#include <time.h>
+
 #define DEFAULT_PENDING_DAYS 7
+#define SCRUB_TRIES 5      /* retries of a waiting WAL scrub after forget */
+#define SCRUB_PAUSE_MS 200 /* between them (each also waits up to 200 ms for readers) */
 
 int sk_cmd_export(struct sk_cli *cli, int argc, char **argv)
 {
@@ -47,6 +51,19 @@ int sk_cmd_forget(struct sk_cli *cli, int argc, char **argv)
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_forget_email(cli->core, argv[optind], &receipt, &cli->err)))
 		return sk_cli_fail(cli, rc);
+	/* Erased and committed. A reader holding the database keeps the WAL scrub waiting: try
+	 * again a few times, then leave it recorded for the server or 'audit verify'. */
+	int pending = json_is_true(json_object_get(receipt, "scrub_pending"));
+	for (int i = 0; pending && i < SCRUB_TRIES; i++) {
+		nanosleep(&(struct timespec){0, SCRUB_PAUSE_MS * 1000000L}, NULL);
+		if (sk_scrub_retry(cli->core, &pending, &cli->err))
+			pending = 1;
+	}
+	json_object_set_new(receipt, "scrub_pending", json_boolean(pending));
+	if (pending)
+		fprintf(stderr, "samtycke: the erasure is committed, but another program holds the "
+			"database open, so its WAL is not scrubbed yet; a running server retries it, "
+			"or run 'samtycke audit verify' once that program is done\n");
 	if (cli->json) {
 		sk_cli_print_json(receipt);
 		return SK_EXIT_OK;

@@ -4,6 +4,8 @@
 #include "core/core_int.h"
 
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/mem.h"
@@ -90,6 +92,76 @@ int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
 	return rc;
 }
 
+/* ---- the scrub after an erasure ---- */
+
+#define META_SCRUB "scrub_pending" /* decimal seconds of the oldest waiting erasure; "" none */
+
+static int scrub_since(struct sk_core *c, int64_t *since)
+{
+	char v[32];
+	int rc = sk_store_meta_get(c->store, META_SCRUB, v, sizeof(v));
+	*since = 0;
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*since = strtoll(v, NULL, 10);
+	return 0;
+}
+
+/* Inside the erasure's transaction: the scrub is owed from now on (a crash between the
+ * commit and the checkpoint leaves it recorded, not forgotten). */
+static int scrub_mark(struct sk_core *c, struct sk_errctx *err)
+{
+	int64_t since;
+	char v[32];
+	int rc = scrub_since(c, &since);
+	if (rc)
+		return sk__store_err(err, rc, "reading the scrub mark");
+	if (since)
+		return 0;
+	snprintf(v, sizeof(v), "%lld", (long long)sk_time_now());
+	if ((rc = sk_store_meta_set(c->store, META_SCRUB, v)))
+		return sk__store_err(err, rc, "recording the scrub");
+	return 0;
+}
+
+int sk_scrub_pending(struct sk_core *c, int64_t *since, struct sk_errctx *err)
+{
+	int rc = sk_core_read_begin(c, err);
+	if (rc)
+		return rc;
+	rc = scrub_since(c, since);
+	sk_core_read_end(c);
+	return rc ? sk__store_err(err, rc, "reading the scrub mark") : 0;
+}
+
+int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
+{
+	int64_t since;
+	int rc = sk_scrub_pending(c, &since, err);
+	*pending = 0;
+	if (rc || !since)
+		return rc;
+	rc = sk_store_checkpoint(c->store);
+	if (rc == SK_ERR_BUSY) {
+		*pending = 1; /* a reader still uses the WAL: later */
+		return 0;
+	}
+	if (rc)
+		return sk__store_err(err, rc, "checkpointing after an erasure");
+	/* Scrubbed: clear the mark, then truncate the WAL again so that not even the mark's page
+	 * is left in it (that second one may wait for readers: it holds nothing personal). */
+	if ((rc = sk__core_begin(c, err)))
+		return rc;
+	if ((rc = sk_store_meta_set(c->store, META_SCRUB, "")))
+		sk__store_err(err, rc, "clearing the scrub mark");
+	if ((rc = sk__core_end(c, rc, err)))
+		return rc;
+	sk_store_checkpoint(c->store);
+	return 0;
+}
+
 /* ---- erasure ---- */
 
 static int count_event(void *arg, const struct sk_event_rec *ev)
@@ -111,10 +183,10 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 	sk_strlcpy(ch.contact_id, ct->id, sizeof(ch.contact_id));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		return sk__store_err(err, rc, "recording a change");
-	return 0;
+	return scrub_mark(c, err);
 }
 
-static json_t *erasure_receipt(const char *contact_id, long events)
+static json_t *erasure_receipt(const char *contact_id, long events, int scrub_pending)
 {
 	char id[SK_ID_LEN + 1];
 	if (sk_id_new("x_", id))
@@ -122,10 +194,10 @@ static json_t *erasure_receipt(const char *contact_id, long events)
 	json_t *cats = contact_id ? json_pack("[s,s,s,s,s]", "contact", "fields", "data_key",
 					      "consent_state", "rectifications")
 				  : json_array();
-	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:I}", "erasure_id", id, "contact_id",
+	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:I,s:b}", "erasure_id", id, "contact_id",
 			 contact_id ? json_string(contact_id) : json_null(), "erased_at",
 			 sk_json_time(sk_time_now()), "categories", cats, "suppressed", 1,
-			 "ledger_events_kept", (json_int_t)events);
+			 "ledger_events_kept", (json_int_t)events, "scrub_pending", scrub_pending);
 }
 
 int sk_forget(struct sk_core *c, const char *id, json_t **receipt, struct sk_errctx *err)
@@ -146,11 +218,15 @@ int sk_forget(struct sk_core *c, const char *id, json_t **receipt, struct sk_err
 		rc = sk__contact_erase(c, &ct, "erased", err);
 	if ((rc = sk__core_end(c, rc, err)))
 		return rc;
-	/* Nothing of the person may stay in the WAL: move it into the file (where secure_delete
-	 * zeroed the freed space) and truncate it. */
-	if ((rc = sk_store_checkpoint(c->store)))
-		return sk__store_err(err, rc, "checkpointing after the erasure");
-	*receipt = erasure_receipt(ct.id, events);
+	/* Committed: the erasure is answered whatever the scrub does. Nothing of the person may
+	 * stay in the WAL: move it into the file (where secure_delete zeroed the freed space) and
+	 * truncate it; while a reader prevents that, it stays recorded and is retried. A failure
+	 * here is not the erasure's: it stays pending too. */
+	int pending = 0;
+	struct sk_errctx scrub_err = {0};
+	if (sk_scrub_retry(c, &pending, &scrub_err))
+		pending = 1;
+	*receipt = erasure_receipt(ct.id, events, pending);
 	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
 }
 
@@ -165,7 +241,7 @@ int sk_forget_email(struct sk_core *c, const char *email, json_t **receipt, stru
 	/* Unknown: nothing to delete, but the address must never come in later. */
 	if ((rc = sk_suppress(c, email, "erased", err)))
 		return rc;
-	*receipt = erasure_receipt(NULL, 0);
+	*receipt = erasure_receipt(NULL, 0, 0);
 	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
 }
 
@@ -438,8 +514,12 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, json
 		if (b->n)
 			memcpy(after, b->ct[b->n - 1].id, sizeof(after));
 	} while (!rc && b->n == PURGE_BATCH);
-	if (!rc && !dry_run && total && (rc = sk_store_checkpoint(c->store)))
-		sk__store_err(err, rc, "checkpointing after the purge");
+	if (!rc && !dry_run && total) {
+		/* as after an erasure: a reader may keep the scrub waiting; it stays recorded */
+		int pending;
+		struct sk_errctx scrub_err = {0};
+		sk_scrub_retry(c, &pending, &scrub_err);
+	}
 out:
 	sk_free(b);
 	sk_free(s.st);

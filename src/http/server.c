@@ -718,6 +718,37 @@ static void *maintenance(void *arg)
 	}
 }
 
+/* ---- pending erasure scrubs (docs/rights.md): retried every SCRUB_EVERY_MS ---- */
+
+#define SCRUB_EVERY_MS 2000
+
+static void *scrubber(void *arg)
+{
+	(void)arg;
+	struct sk_errctx err;
+	int pending, was = 0;
+	for (;;) {
+		struct sk_core *core = worker_core(&err);
+		if (core && sk_scrub_retry(core, &pending, &err) == 0) {
+			if (was && !pending)
+				fprintf(stderr, "samtycke: the WAL scrub after an erasure is complete\n");
+			was = pending;
+		}
+		pthread_mutex_lock(&stop_lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SCRUB_EVERY_MS % 1000 * 1000000L;
+		until.tv_sec += SCRUB_EVERY_MS / 1000 + until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!stopping && pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == 0)
+			;
+		int done = stopping;
+		pthread_mutex_unlock(&stop_lock);
+		if (done)
+			return NULL;
+	}
+}
+
 /* ---- start and stop ---- */
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_errctx *err)
@@ -815,7 +846,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
 	       info ? info->port : 0);
 	fflush(stdout);
-	pthread_t maint, lingerer;
+	pthread_t maint, lingerer, scrub;
 	int have_lingerer = pthread_create(&lingerer, NULL, linger_main, NULL) == 0;
 	if (!have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
@@ -823,6 +854,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		pthread_mutex_unlock(&linger_lock);
 	}
 	int have_maint = pthread_create(&maint, NULL, maintenance, NULL) == 0;
+	int have_scrub = pthread_create(&scrub, NULL, scrubber, NULL) == 0;
 	/* Mail is sent by its own thread from the outbox, never on a request thread. */
 	struct sk_mail_worker *mailer = NULL;
 	struct sk_mail_worker_config mcfg = {.db = cfg->db, .vault = cfg->vault, .mail = cfg->mail,
@@ -860,13 +892,14 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		pthread_mutex_unlock(&linger_lock);
 		pthread_join(lingerer, NULL);
 	}
-	if (have_maint) {
-		pthread_mutex_lock(&stop_lock);
-		stopping = 1;
-		pthread_cond_signal(&stop_cond);
-		pthread_mutex_unlock(&stop_lock);
+	pthread_mutex_lock(&stop_lock);
+	stopping = 1;
+	pthread_cond_broadcast(&stop_cond);
+	pthread_mutex_unlock(&stop_lock);
+	if (have_maint)
 		pthread_join(maint, NULL);
-	}
+	if (have_scrub)
+		pthread_join(scrub, NULL);
 	sk_delivery_stop(delivery);
 	sk_mail_worker_stop(mailer);
 	workers_close();

@@ -16,6 +16,7 @@
 #include "util/str.h"
 
 #define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_CHECKPOINT_WAIT_MS 200
 
 /* Migration N is migrations[N - 1]; each ends by setting user_version to N and runs in one
  * transaction. Append new ones; never edit one that has shipped. */
@@ -1077,10 +1078,14 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
 	return rc;
 }
 
+/* A checkpoint waits for readers only a moment (SQ_CHECKPOINT_WAIT_MS), not the full busy
+ * timeout: an erasure is answered at once and its scrub retried later (docs/rights.md). */
 static int sq_checkpoint(struct sk_store *s)
 {
-	int rc = sqlite3_wal_checkpoint_v2(((struct sq_store *)s)->db, NULL,
-					   SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3 *db = ((struct sq_store *)s)->db;
+	sqlite3_busy_timeout(db, SQ_CHECKPOINT_WAIT_MS);
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, SQ_BUSY_TIMEOUT_MS);
 	return rc == SQLITE_OK ? 0 : sq_code(rc);
 }
 

@@ -563,7 +563,8 @@ test('DELETE /v1/contacts/{id} needs the dsr scope, answers the erasure receipt,
 	await unchanged(before, 'refused and unknown erasures');
 	assert.deepEqual(gate(email, 'newsletter'), { allowed: true, reason: 'consent' }, 'a refused erasure changed nothing');
 	const rc = ok(await api('DELETE', `/v1/contacts/${id}`, { key: KEY.dsr }));
-	assert.deepEqual(Object.keys(rc).sort(), ['categories', 'contact_id', 'erased_at', 'erasure_id', 'ledger_events_kept', 'suppressed'], `the receipt's keys: ${JSON.stringify(rc)}`);
+	assert.deepEqual(Object.keys(rc).sort(), ['categories', 'contact_id', 'erased_at', 'erasure_id', 'ledger_events_kept', 'scrub_pending', 'suppressed'], `the receipt's keys: ${JSON.stringify(rc)}`);
+	assert.equal(rc.scrub_pending, false, 'no reader held the database: the WAL scrub is done');
 	assert.match(rc.erasure_id, /^x_[A-Za-z0-9]+$/);
 	assert.equal(rc.contact_id, id);
 	assert.match(rc.erased_at, RFC3339);
@@ -1163,4 +1164,163 @@ test('purge killed with SIGKILL midway leaves every contact whole or gone; a sec
 	assert.equal(sqlCount(db, 'SELECT count(*) FROM contacts'), LIVE, 'only the live contacts are left');
 	for (let i = 0; i < LIVE; i++) assert.deepEqual(gate(`kill-live-${i}@purge.example`, 'newsletter', { db, now: TP }), { allowed: true, reason: 'consent' });
 	wholeOrGone('after the second purge');
+});
+
+// ===================================================================================
+// 4. erasure while another program reads; URLs in sources; a broken ledger at start
+// ===================================================================================
+
+// holdReader(DB): another process (Python's sqlite3) that opens DB and keeps a read
+// transaction open until release() is called.
+async function holdReader(db) {
+	const code = [
+		'import sqlite3, sys',
+		'c = sqlite3.connect(sys.argv[1], isolation_level=None)',
+		'c.execute("BEGIN")',
+		'c.execute("SELECT count(*) FROM contacts").fetchall()',
+		'print("held", flush=True)',
+		'sys.stdin.readline()',
+		'c.execute("COMMIT")',
+		'c.close()',
+		'print("released", flush=True)',
+	].join('\n');
+	const p = spawn(PY, ['-c', code, db], { stdio: ['pipe', 'pipe', 'pipe'] });
+	children.add(p);
+	let out = '';
+	let errText = '';
+	p.stdout.on('data', (c) => (out += c));
+	p.stderr.on('data', (c) => (errText += c));
+	const exited = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+	const end = Date.now() + 10_000;
+	while (!out.includes('held')) {
+		assert.ok(Date.now() < end && p.exitCode === null, `the reader holds a read transaction: ${errText}`);
+		await sleep(20);
+	}
+	return {
+		async release() {
+			p.stdin.write('\n');
+			assert.equal(await exited, 0, `the reader ended cleanly: ${errText}`);
+			assert.ok(out.includes('released'));
+		},
+	};
+}
+// until(FN, MS): polls FN (true when done) every 100 ms for at most MS.
+async function until(fn, ms, what) {
+	const end = Date.now() + ms;
+	for (;;) {
+		if (fn()) return;
+		assert.ok(Date.now() < end, `${what} within ${ms} ms`);
+		await sleep(100);
+	}
+}
+const scanHits = (dir, values) => scanDir(dir, values).hits.map((h) => `${h.file}: ${h.value} as ${h.encoding}`);
+
+test('DELETE /v1/contacts/{id} while another program holds a read transaction: the receipt at once, the scrub pending in audit verify, complete once the reader goes', T, async (t) => {
+	const c = { email: 'zq-held-5c2a@canary.example', first_name: 'Wilhelmina', last_name: 'Kvarnströmsson' };
+	const { db, dir } = newDb('held');
+	const crm = newKey(db, 'held-crm', 'read,write');
+	const dsr = newKey(db, 'held-dsr', 'dsr');
+	const srv = await startServer('held', db, ['--pending-days', '0']);
+	let reader = null;
+	try {
+		const B = srv.url;
+		const id = ok(await api('POST', '/v1/contacts', { key: crm, body: { email: c.email, fields: { first_name: c.first_name, last_name: c.last_name } }, base: B }), 201).id;
+		ok(await api('POST', '/v1/consents', { key: crm, body: { contact_id: id, purpose: 'newsletter', action: 'give', evidence: { ip: '198.51.100.31' } }, base: B }), 201);
+		const sealed = sealedOf(db, id);
+		const values = [c.email, c.first_name, c.last_name, ...sealed];
+		reader = await holdReader(db);
+		const t0 = Date.now();
+		const r = await api('DELETE', `/v1/contacts/${id}`, { key: dsr, base: B });
+		const took = Date.now() - t0;
+		const rc = ok(r);
+		t.diagnostic(`DELETE answered in ${took} ms while the reader held the database`);
+		assert.ok(took < 2500, `the receipt comes at once (${took} ms), not after a busy timeout`);
+		assert.equal(rc.contact_id, id);
+		assert.equal(rc.suppressed, true);
+		assert.equal(rc.scrub_pending, true, `the receipt says the scrub waits: ${JSON.stringify(rc)}`);
+		// the erasure is committed: the contact is gone for everyone
+		err(await get(`/v1/contacts/${id}`, crm, B), 404, 'not_found');
+		assert.equal(gate(c.email, 'newsletter', { db }).reason, 'erased');
+		// positive control: the WAL still holds the wrapped data key while the reader stays
+		assert.ok(scanHits(dir, sealed).some((h) => h.startsWith('t.db-wal')), 'while the reader holds it, the WAL still has the sealed data (the scan can see it)');
+		const v = must(cli(['--json', 'audit', 'verify'], { db }));
+		assert.equal(v.json.ok, true);
+		assert.ok(v.json.scrub_pending && RFC3339.test(v.json.scrub_pending.since), `audit verify --json reports the pending scrub: ${v.out}`);
+		const vt = must(cli(['audit', 'verify'], { db }));
+		assert.match(vt.out, /erasure scrub pending since \d{4}-/, `audit verify says so: ${vt.out}`);
+		// the reader goes: the server's retry completes the scrub by itself (within seconds)
+		await reader.release();
+		reader = null;
+		await until(() => scanHits(dir, values).length === 0, 10_000, 'the server scrubs the WAL once the reader is gone');
+		noTrace(dir, values);
+		const after = must(cli(['--json', 'audit', 'verify'], { db }));
+		assert.equal(after.json.scrub_pending, null, `no scrub pending any more: ${after.out}`);
+		assert.doesNotMatch(must(cli(['audit', 'verify'], { db })).out, /scrub pending/);
+	} finally {
+		if (reader) await reader.release().catch(() => {});
+		await srv.stop();
+	}
+	noTrace(dir, [c.email, c.first_name, c.last_name]);
+});
+
+test('samtycke forget while another program reads: committed and answered, the scrub left recorded, completed by audit verify once the reader goes', T, async () => {
+	const c = { email: 'zq-heldcli-9d01@canary.example', first_name: 'Hjördis', last_name: 'Pettersdotter' };
+	const { db, dir } = newDb('held-cli');
+	must(cli(['contact', 'add', c.email, '--field', `first_name=${c.first_name}`, '--field', `last_name=${c.last_name}`], { db }));
+	const sealed = sealedOf(db, contactOf(c.email, { db }).id);
+	const reader = await holdReader(db);
+	let released = false;
+	try {
+		const r = must(cli(['forget', c.email, '--json'], { db }));
+		assert.equal(r.json.suppressed, true);
+		assert.equal(r.json.scrub_pending, true, `the receipt says the scrub waits: ${showCli(r)}`);
+		assert.match(r.err, /not scrubbed yet/, `forget says so on stderr: ${r.err}`);
+		assert.equal(contactOf(c.email, { db }), null, 'the contact is gone');
+		assert.ok(must(cli(['--json', 'audit', 'verify'], { db })).json.scrub_pending, 'audit verify reports it while the reader stays');
+		await reader.release();
+		released = true;
+		const v = must(cli(['--json', 'audit', 'verify'], { db }));
+		assert.equal(v.json.scrub_pending, null, `audit verify completes the scrub once the reader is gone: ${v.out}`);
+	} finally {
+		if (!released) await reader.release().catch(() => {});
+	}
+	noTrace(dir, [c.email, c.first_name, c.last_name, ...sealed]);
+});
+
+test('a URL in a consent source keeps scheme, host and path: the query (an address) and the fragment are never stored or served', T, async () => {
+	const email = addr('sigrid.source');
+	const src = `landing https://user:pw@www.example.com/offer?email=${q(email)}&n=Sigrid#s=${email}`;
+	const e = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'offers', action: 'give', source: src } }), 201);
+	assert.equal(sqlite(DB, `SELECT source FROM consent_ledger WHERE id = '${e.id}'`), 'landing https://www.example.com/offer', 'as stored');
+	const hist = ok(await get(`/v1/contacts/${e.contact_id}/consents`, KEY.crm)).history;
+	assert.deepEqual(hist.filter((h) => h.id === e.id).map((h) => h.source), ['landing https://www.example.com/offer'], `the history: ${JSON.stringify(hist)}`);
+	const rec = ok(await get(`/v1/consents/${e.id}/receipt`));
+	assert.equal(rec.collectionMethod, 'api: landing https://www.example.com/offer');
+	must(cli(['consent', 'give', email, 'newsletter', '--method', 'cli', '--source', `https://www.example.com/nl?e=${email}`]));
+	assert.equal(sqlite(DB, `SELECT source FROM consent_ledger WHERE contact_id = '${e.contact_id}' ORDER BY seq DESC LIMIT 1`), 'https://www.example.com/nl', 'the CLI too');
+	// a plain label stays as it was given
+	const l = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'offers', action: 'give', source: 'crm import #42' } }), 201);
+	assert.equal(sqlite(DB, `SELECT source FROM consent_ledger WHERE id = '${l.id}'`), 'crm import #42');
+});
+
+test('serve refuses to start on a broken ledger chain, names the first bad sequence number, and writes nothing', T, async () => {
+	const { db } = newDb('broken');
+	for (const p of ['newsletter', 'offers', 'event_invitations']) must(cli(['consent', 'give', 'brita.broken@example.com', p, '--method', 'cli', '--source', 'test'], { db }));
+	must(cli(['audit', 'verify'], { db }));
+	sqlite(db, "UPDATE consent_ledger SET source = 'altered' WHERE seq = 2");
+	const before = sqlite(db, 'SELECT count(*), max(seq) FROM consent_ledger; SELECT count(*) FROM changes');
+	const port = await freePort();
+	const r = spawnSync(SAMTYCKE, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 15_000 });
+	assert.equal(r.status, 3, `serve exits 3: ${r.status} ${r.signal} ${r.stderr}`);
+	assert.doesNotMatch(r.stdout, /listening on/, 'it never listened');
+	assert.match(r.stderr, /refuses to start/);
+	assert.match(r.stderr, /sequence number 2\b/, `the first bad sequence number: ${r.stderr}`);
+	assert.equal(sqlite(db, 'SELECT count(*), max(seq) FROM consent_ledger; SELECT count(*) FROM changes'), before, 'nothing was written');
+	const v = cli(['--json', 'audit', 'verify'], { db });
+	assert.equal(v.status, 1);
+	assert.equal(v.json.first_bad_seq, 2);
+	// repaired (here: the altered text put back), it starts
+	sqlite(db, "UPDATE consent_ledger SET source = 'test' WHERE seq = 2");
+	const srv = await startServer('broken-repaired', db);
+	await srv.stop();
 });

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include "sync/sync.h"
 #include "util/sktime.h"
@@ -462,6 +463,97 @@ static void field_cleanup_emits_a_contact_change(void **state)
 	tenv_free(t);
 }
 
+/* The contact's wrapped data key as stored (the bytes that must leave the WAL). */
+static size_t wrapped_key(struct tenv *t, const char *id, uint8_t *out, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	assert_true(n > 16 && n <= cap);
+	memcpy(out, sqlite3_column_blob(st, 0), n);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static int wal_has(struct tenv *t, const uint8_t *p, size_t n)
+{
+	char wal[160];
+	size_t len;
+	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	if (access(wal, F_OK) != 0)
+		return 0;
+	char *data = t_read_file(wal, &len);
+	int found = memmem(data, len, p, n) != NULL;
+	free(data);
+	return found;
+}
+
+static void erasure_answers_while_a_reader_holds_the_wal(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_field_value f[] = {{"first_name", "Ruth"}};
+	char id[SK_ID_LEN + 1];
+	uint8_t wk[256];
+	json_t *receipt;
+	int64_t since;
+	int pending;
+	sqlite3 *reader;
+
+	assert_int_equal(sk_contact_add(t->core, "ruth.reader@example.com", f, 1, id, &t->err), 0);
+	size_t wn = wrapped_key(t, id, wk, sizeof(wk));
+	assert_true(wal_has(t, wk, wn)); /* positive control: the key is in the WAL */
+	assert_int_equal(sk_scrub_pending(t->core, &since, &t->err), 0);
+	assert_int_equal(since, 0);
+
+	/* another connection holds a read transaction open */
+	assert_int_equal(sqlite3_open(t->db, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM contacts;", NULL, NULL,
+				      NULL), SQLITE_OK);
+	time_t t0 = time(NULL);
+	assert_int_equal(sk_forget(t->core, id, &receipt, &t->err), 0);
+	assert_true(time(NULL) - t0 <= 2); /* at once, not after the busy timeout */
+	assert_string_equal(json_string_value(json_object_get(receipt, "contact_id")), id);
+	assert_true(json_is_true(json_object_get(receipt, "scrub_pending")));
+	json_decref(receipt);
+	assert_int_equal(sk_scrub_pending(t->core, &since, &t->err), 0);
+	assert_true(since > 0);
+	assert_true(wal_has(t, wk, wn)); /* the reader still keeps it there */
+	assert_int_equal(sk_scrub_retry(t->core, &pending, &t->err), 0);
+	assert_int_equal(pending, 1);
+
+	/* the reader goes: the next retry completes the scrub */
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(reader);
+	assert_int_equal(sk_scrub_retry(t->core, &pending, &t->err), 0);
+	assert_int_equal(pending, 0);
+	assert_false(wal_has(t, wk, wn));
+	assert_false(db_has(t, "ruth.reader"));
+	assert_int_equal(sk_scrub_pending(t->core, &since, &t->err), 0);
+	assert_int_equal(since, 0);
+	/* nothing left to do */
+	assert_int_equal(sk_scrub_retry(t->core, &pending, &t->err), 0);
+	assert_int_equal(pending, 0);
+
+	/* without a reader the scrub completes within the erasure itself */
+	assert_int_equal(sk_contact_add(t->core, "sam.noreader@example.com", f, 1, id, &t->err), 0);
+	wn = wrapped_key(t, id, wk, sizeof(wk));
+	assert_int_equal(sk_forget(t->core, id, &receipt, &t->err), 0);
+	assert_true(json_is_false(json_object_get(receipt, "scrub_pending")));
+	json_decref(receipt);
+	assert_false(wal_has(t, wk, wn));
+	assert_int_equal(sk_scrub_pending(t->core, &since, &t->err), 0);
+	assert_int_equal(since, 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +565,7 @@ int main(void)
 		cmocka_unit_test(sources_never_serve_a_query),
 		cmocka_unit_test(audit_reports_overlong_ledger_text),
 		cmocka_unit_test(field_cleanup_emits_a_contact_change),
+		cmocka_unit_test(erasure_answers_while_a_reader_holds_the_wal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
