@@ -108,13 +108,15 @@ static int show_state(void *arg, const struct sk_state_rec *st)
 static int show_event(void *arg, const struct sk_event_rec *ev)
 {
 	struct show_ctx *x = arg;
-	char t[SK_TIME_STRLEN];
+	char t[SK_TIME_STRLEN], source[sizeof(ev->source)];
+	/* an old row's source may hold a page's query: shown without it (docs/rights.md) */
+	sk_source_strip(ev->source, source, sizeof(source));
 	if (x->arr)
 		json_array_append_new(x->arr, sk_json_event(ev));
 	else
 		printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
 		       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method,
-		       ev->source, ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
+		       source, ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
 	return 0;
 }
 
@@ -177,12 +179,15 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 		sk_cli_print_json(o);
 	} else {
 		sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
+		char gsrc[sizeof(ev->source)], src[sizeof(ev->source)];
+		sk_source_strip(p.given.source, gsrc, sizeof(gsrc));
+		sk_source_strip(ev->source, src, sizeof(src));
 		printf("contact:     %s\npurpose:     %s\nstatus:      %s\n", p.state.contact_id,
 		       p.state.purpose, status);
 		if (p.given.seq)
 			printf("given:       %s (event %lld) by %s from %s\n",
 			       sk_cli_time(p.given.occurred_at, t1), (long long)p.given.seq,
-			       p.given.method, p.given.source);
+			       p.given.method, gsrc);
 		if (p.given_evidence_json)
 			printf("given with:  %s\n", p.given_evidence_json);
 		printf("action:      %s (event %lld, %s)%s\n", ev->action, (long long)ev->seq, ev->id,
@@ -190,7 +195,7 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 		printf("when:        %s (recorded %s)\n", sk_cli_time(ev->occurred_at, t1),
 		       sk_cli_time(ev->recorded_at, t2));
 		printf("how:         %s\nwhere:       %s\nwho:         recorded by %s\n", ev->method,
-		       ev->source[0] ? ev->source : "(no source)", ev->actor);
+		       src[0] ? src : "(no source)", ev->actor);
 		if (ev->valid_until)
 			printf("valid until: %s\n", sk_cli_time(ev->valid_until, t1));
 		printf("notice:      version %d (%s), sha256 %s\n", ev->notice_version, ev->lang, hash);
