@@ -705,7 +705,8 @@ test('samtycke forget: a receipt (--json as the API), and an unknown address is 
 	const id = contactOf(email).id;
 	const r = must(cli(['forget', email, '--json']));
 	assert.ok(r.json, showCli(r));
-	assert.deepEqual(Object.keys(r.json).sort(), ['categories', 'contact_id', 'erased_at', 'erasure_id', 'ledger_events_kept', 'suppressed'], `receipt keys: ${r.out}`);
+	assert.deepEqual(Object.keys(r.json).sort(), ['categories', 'contact_id', 'erased_at', 'erasure_id', 'ledger_events_kept', 'scrub_pending', 'suppressed'], `receipt keys: ${r.out}`);
+	assert.equal(r.json.scrub_pending, false, 'the server beside it holds no read transaction: the scrub is done');
 	assert.match(r.json.erasure_id, /^x_/);
 	assert.equal(r.json.contact_id, id);
 	assert.match(r.json.erased_at, RFC3339);
