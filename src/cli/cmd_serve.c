@@ -155,17 +155,6 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 	/* Open once here, so that a missing database or a wrong key fails before listening. */
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
-	/* A broken ledger chain: refuse to start, so that nothing is appended to it and no answer
-	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity"). */
-	int64_t bad = 0, nev = 0;
-	if ((rc = sk_audit_verify(cli->core, &bad, &nev, NULL, &cli->err))) {
-		if (rc == SK_ERR_CHAIN_BROKEN)
-			fprintf(stderr, "samtycke: serve refuses to start: %s; nothing was written. "
-				"Run 'samtycke audit verify' and see docs/rights.md\n", cli->err.msg);
-		else
-			return sk_cli_fail(cli, rc);
-		return SK_EXIT_ERROR;
-	}
 	cfg.vault = cli->vault;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((rc = sk_server_run(&cfg, &cli->err)))

@@ -819,6 +819,21 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 			"limit (ulimit -n)\n", max_conns, fit);
 		max_conns = fit;
 	}
+	/* A broken ledger chain: refuse to start, so that nothing is appended to it and no answer
+	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start"). */
+	struct sk_core *vc = worker_core(err);
+	int64_t bad = 0, nev = 0;
+	if (!vc)
+		return err->code ? err->code : SK_ERR_STORAGE;
+	if ((rc = sk_audit_verify(vc, &bad, &nev, NULL, err))) {
+		if (rc == SK_ERR_CHAIN_BROKEN)
+			sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence "
+				"number %lld; nothing was written. Run 'samtycke audit verify' and see "
+				"docs/rights.md", (long long)bad);
+		workers_close();
+		self = NULL;
+		return rc;
+	}
 	/* Signals go to the main thread's sigwait only; the workers inherit the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
