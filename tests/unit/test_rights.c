@@ -301,20 +301,20 @@ static void append_old_row(struct tenv *t, const char *contact_id, const char *s
 	ev.seq++;
 	memcpy(ev.prev_hash, prev, SK_HASH_LEN);
 	assert_int_equal(sk_id_new("e_", ev.id), 0);
-	strcpy(ev.contact_id, contact_id);
-	strcpy(ev.purpose, "offers"); /* a purpose with a state, so that the export shows it */
-	strcpy(ev.action, "give");
+	sk_strlcpy(ev.contact_id, contact_id, sizeof(ev.contact_id));
+	sk_strlcpy(ev.purpose, "offers", sizeof(ev.purpose)); /* a purpose with a state, so that the export shows it */
+	sk_strlcpy(ev.action, "give", sizeof(ev.action));
 	ev.occurred_at = ev.recorded_at = sk_time_now();
-	strcpy(ev.method, "form");
+	sk_strlcpy(ev.method, "form", sizeof(ev.method));
 	assert_true(strlen(source) < sizeof(ev.source));
-	strcpy(ev.source, source);
+	sk_strlcpy(ev.source, source, sizeof(ev.source));
 	ev.notice_version = 1;
-	strcpy(ev.lang, "en");
-	strcpy(ev.actor, "form");
+	sk_strlcpy(ev.lang, "en", sizeof(ev.lang));
+	sk_strlcpy(ev.actor, "form", sizeof(ev.actor));
 	sk_ledger_hash(&ev, ev.hash);
 	assert_int_equal(sk_store_ledger_append(t->store, &ev), 0);
 	assert_int_equal(sk_store_commit(t->store), 0);
-	strcpy(id_out, ev.id);
+	sk_strlcpy(id_out, ev.id, SK_ID_LEN + 1);
 }
 
 static void sources_never_serve_a_query(void **state)
