@@ -1290,16 +1290,16 @@ static int sq_request_get(struct sk_store *s, const char *id, struct sk_request_
 	rc = sq_row(st);
 	if (rc == 0) {
 		memset(out, 0, sizeof(*out));
-		sq_col_text(st, 0, out->id, sizeof(out->id));
+		sq_col_text(st, 0, out->id, sizeof(out->id), "form_requests.id", &rc);
 		sq_col_hash(st, 1, out->email_key);
-		sq_col_text(st, 2, out->purposes, sizeof(out->purposes));
+		sq_col_text(st, 2, out->purposes, sizeof(out->purposes), "form_requests.purposes", &rc);
 		out->created_at = sqlite3_column_int64(st, 3);
 		out->expires_at = sqlite3_column_int64(st, 4);
 		const void *p = sqlite3_column_blob(st, 5);
 		out->payload_len = p ? (size_t)sqlite3_column_bytes(st, 5) : 0;
 		sk_free(q->request_payload);
 		q->request_payload = out->payload_len ? sk_memdup(p, out->payload_len) : NULL;
-		if (out->payload_len && !q->request_payload)
+		if (!rc && out->payload_len && !q->request_payload)
 			rc = SK_ERR_NOMEM;
 		out->payload = q->request_payload;
 	}
@@ -1391,16 +1391,17 @@ static int sq_outbox_next(struct sk_store *s, int64_t now, struct sk_outbox_rec 
 	rc = sq_row(st);
 	if (rc == 0) {
 		memset(out, 0, sizeof(*out));
-		sq_col_text(st, 0, out->id, sizeof(out->id));
+		sq_col_text(st, 0, out->id, sizeof(out->id), "mail_outbox.id", &rc);
 		sq_col_hash(st, 1, out->email_key);
-		sq_col_text(st, 2, out->kind, sizeof(out->kind));
-		sq_col_text(st, 3, out->ref, sizeof(out->ref));
+		sq_col_text(st, 2, out->kind, sizeof(out->kind), "mail_outbox.kind", &rc);
+		sq_col_text(st, 3, out->ref, sizeof(out->ref), "mail_outbox.ref", &rc);
 		out->created_at = sqlite3_column_int64(st, 4);
 		out->next_attempt_at = sqlite3_column_int64(st, 5);
 		out->attempts = sqlite3_column_int(st, 6);
 		out->sent_at = sqlite3_column_int64(st, 7);
 		out->failed_at = sqlite3_column_int64(st, 8);
-		sq_col_text(st, 9, out->last_error, sizeof(out->last_error));
+		sq_col_text(st, 9, out->last_error, sizeof(out->last_error), "mail_outbox.last_error",
+			    &rc);
 	}
 	sq_done(st);
 	return rc;
