@@ -75,8 +75,12 @@ int sk__states_add(void *arg, const struct sk_state_rec *st);
  * transaction. */
 int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
 		       struct sk_errctx *err);
+/* Inside a transaction that deletes personal data: records that a WAL scrub is owed (meta
+ * "scrub_pending"), so that a crash or a reader between the commit and the checkpoint leaves
+ * it recorded, not forgotten. After the commit, call sk_scrub_retry (docs/rights.md). */
+int sk__scrub_mark(struct sk_core *c, struct sk_errctx *err);
 /* Deletes a contact's rows and data key, suppresses its address when reason is not NULL,
- * appends an "erased" change; inside the caller's transaction. */
+ * appends an "erased" change and marks the scrub owed; inside the caller's transaction. */
 int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,
 		      struct sk_errctx *err);
 /* Puts an address's key on the suppression list and deletes its unconfirmed form requests

@@ -109,9 +109,7 @@ static int scrub_since(struct sk_core *c, int64_t *since)
 	return 0;
 }
 
-/* Inside the erasure's transaction: the scrub is owed from now on (a crash between the
- * commit and the checkpoint leaves it recorded, not forgotten). */
-static int scrub_mark(struct sk_core *c, struct sk_errctx *err)
+int sk__scrub_mark(struct sk_core *c, struct sk_errctx *err)
 {
 	int64_t since;
 	char v[32];
@@ -183,7 +181,7 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 	sk_strlcpy(ch.contact_id, ct->id, sizeof(ch.contact_id));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		return sk__store_err(err, rc, "recording a change");
-	return scrub_mark(c, err);
+	return sk__scrub_mark(c, err);
 }
 
 static json_t *erasure_receipt(const char *contact_id, long events, int scrub_pending)
