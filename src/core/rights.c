@@ -94,31 +94,37 @@ int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
 
 /* ---- the scrub after an erasure ---- */
 
-#define META_SCRUB "scrub_pending" /* decimal seconds of the oldest waiting erasure; "" none */
+/* meta "scrub_pending": "SINCE GEN", SINCE the time (seconds) of the oldest erasure waiting,
+ * GEN counting the marks, so that a retry clears only the mark it saw: an erasure committed
+ * after its checkpoint changes GEN and keeps its own scrub owed. "" when none waits. */
+#define META_SCRUB "scrub_pending"
 
-static int scrub_since(struct sk_core *c, int64_t *since)
+static int scrub_read(struct sk_core *c, char v[64], int64_t *since, long long *gen)
 {
-	char v[32];
-	int rc = sk_store_meta_get(c->store, META_SCRUB, v, sizeof(v));
+	int rc = sk_store_meta_get(c->store, META_SCRUB, v, 64);
 	*since = 0;
-	if (rc == SK_ERR_NOT_FOUND)
+	*gen = 0;
+	if (rc == SK_ERR_NOT_FOUND) {
+		v[0] = '\0';
 		return 0;
+	}
 	if (rc)
 		return rc;
-	*since = strtoll(v, NULL, 10);
+	char *end;
+	*since = strtoll(v, &end, 10);
+	*gen = strtoll(end, NULL, 10);
 	return 0;
 }
 
 int sk__scrub_mark(struct sk_core *c, struct sk_errctx *err)
 {
 	int64_t since;
-	char v[32];
-	int rc = scrub_since(c, &since);
+	long long gen;
+	char v[64];
+	int rc = scrub_read(c, v, &since, &gen);
 	if (rc)
 		return sk__store_err(err, rc, "reading the scrub mark");
-	if (since)
-		return 0;
-	snprintf(v, sizeof(v), "%lld", (long long)sk_time_now());
+	snprintf(v, sizeof(v), "%lld %lld", (long long)(since ? since : sk_time_now()), gen + 1);
 	if ((rc = sk_store_meta_set(c->store, META_SCRUB, v)))
 		return sk__store_err(err, rc, "recording the scrub");
 	return 0;
@@ -126,21 +132,31 @@ int sk__scrub_mark(struct sk_core *c, struct sk_errctx *err)
 
 int sk_scrub_pending(struct sk_core *c, int64_t *since, struct sk_errctx *err)
 {
+	char v[64];
+	long long gen;
 	int rc = sk_core_read_begin(c, err);
 	if (rc)
 		return rc;
-	rc = scrub_since(c, since);
+	rc = scrub_read(c, v, since, &gen);
 	sk_core_read_end(c);
 	return rc ? sk__store_err(err, rc, "reading the scrub mark") : 0;
 }
 
 int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
 {
+	char seen[64], now[64];
 	int64_t since;
-	int rc = sk_scrub_pending(c, &since, err);
+	long long gen;
+	int rc;
 	*pending = 0;
-	if (rc || !since)
+	if ((rc = sk_core_read_begin(c, err)))
 		return rc;
+	rc = scrub_read(c, seen, &since, &gen);
+	sk_core_read_end(c);
+	if (rc)
+		return sk__store_err(err, rc, "reading the scrub mark");
+	if (!since)
+		return 0;
 	rc = sk_store_checkpoint(c->store);
 	if (rc == SK_ERR_BUSY) {
 		*pending = 1; /* a reader still uses the WAL: later */
@@ -148,11 +164,14 @@ int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
 	}
 	if (rc)
 		return sk__store_err(err, rc, "checkpointing after an erasure");
-	/* Scrubbed: clear the mark, then truncate the WAL again so that not even the mark's page
-	 * is left in it (that second one may wait for readers: it holds nothing personal). */
+	/* Scrubbed: clear the mark if it is still the one seen, then truncate the WAL again so
+	 * that not even the mark's page is left in it (that one may wait for readers: it holds
+	 * nothing personal). A mark changed meanwhile is a later erasure's, still owed. */
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
-	if ((rc = sk_store_meta_set(c->store, META_SCRUB, "")))
+	if ((rc = scrub_read(c, now, &since, &gen)))
+		sk__store_err(err, rc, "reading the scrub mark");
+	else if (strcmp(now, seen) == 0 && (rc = sk_store_meta_set(c->store, META_SCRUB, "")))
 		sk__store_err(err, rc, "clearing the scrub mark");
 	if ((rc = sk__core_end(c, rc, err)))
 		return rc;

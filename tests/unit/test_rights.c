@@ -526,6 +526,16 @@ static void erasure_answers_while_a_reader_holds_the_wal(void **state)
 	assert_int_equal(sk_scrub_pending(t->core, &since, &t->err), 0);
 	assert_true(since > 0);
 	assert_true(wal_has(t, wk, wn)); /* the reader still keeps it there */
+	/* a second erasure meanwhile keeps the time of the oldest one waiting */
+	char id2[SK_ID_LEN + 1];
+	int64_t since2;
+	assert_int_equal(sk_contact_add(t->core, "rut.second@example.com", f, 1, id2, &t->err), 0);
+	sleep(1);
+	assert_int_equal(sk_forget(t->core, id2, &receipt, &t->err), 0);
+	assert_true(json_is_true(json_object_get(receipt, "scrub_pending")));
+	json_decref(receipt);
+	assert_int_equal(sk_scrub_pending(t->core, &since2, &t->err), 0);
+	assert_int_equal(since2, since);
 	assert_int_equal(sk_scrub_retry(t->core, &pending, &t->err), 0);
 	assert_int_equal(pending, 1);
 
