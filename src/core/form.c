@@ -87,28 +87,19 @@ static char *clean_text(const char *s, size_t max)
 }
 
 /* The page a submission came from, as evidence keeps it: an http or https URL's scheme,
- * host and path only; anything else is dropped. A query, a fragment or a user:password@ may
- * carry the person's address or name, and must not outlive an erasure in the ledger's
- * clear-text source. Returns "" for a value that is not such a URL. */
+ * host and path only (sk_url_strip); anything else is dropped. A query, a fragment or a
+ * user:password@ may carry the person's address or name, and must not outlive an erasure in
+ * the ledger's clear-text source. "" for a value that is not such a URL. */
 static char *page_of(const char *url)
 {
-	char *p = clean_text(url, SK_FORM_PAGE_MAX);
+	char *p = sk_malloc(SK_FORM_PAGE_MAX + 1);
 	if (!p)
 		return NULL;
-	p[strcspn(p, "?#")] = '\0';
-	char *host = strncasecmp(p, "https://", 8) == 0 ? p + 8
-		     : strncasecmp(p, "http://", 7) == 0 ? p + 7 : NULL;
-	if (!host) {
-		p[0] = '\0';
-		return p;
-	}
-	char *path = host + strcspn(host, "/"), *at = NULL;
-	for (char *q = host; q < path; q++)
-		if (*q == '@')
-			at = q;
-	if (at)
-		memmove(host, at + 1, strlen(at + 1) + 1);
-	if (host[0] == '\0' || host[0] == '/' || strpbrk(host, " ") )
+	p[0] = '\0';
+	if (url && (strncasecmp(url, "https://", 8) == 0 || strncasecmp(url, "http://", 7) == 0))
+		sk_url_strip(url, p, SK_FORM_PAGE_MAX + 1);
+	const char *host = strstr(p, "://");
+	if (host && (host[3] == '\0' || host[3] == '/'))
 		p[0] = '\0';
 	return p;
 }

@@ -113,7 +113,7 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 			rc = sk_store_contact_delete(c->store, id);
 			if (rc)
 				sk__store_err(err, rc, "deleting a contact");
-			else
+			else if (!(rc = sk__scrub_mark(c, err)))
 				(*ndeleted)++;
 		}
 		if (rc) {
@@ -124,8 +124,11 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 			break;
 		(*nexpired)++;
 	}
-	if (!rc && *ndeleted && (rc = sk_store_checkpoint(c->store)))
-		sk__store_err(err, rc, "checkpointing after deletion");
+	/* Nothing of them may stay in the WAL: scrubbed now, or, while a reader holds the
+	 * database, owed and retried (docs/rights.md). */
+	int owed;
+	if (!rc && *ndeleted)
+		rc = sk_scrub_retry(c, &owed, err);
 	sk_free(x.list.st);
 	return rc;
 }

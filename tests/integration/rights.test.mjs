@@ -1249,6 +1249,8 @@ test('DELETE /v1/contacts/{id} while another program holds a read transaction: t
 		assert.ok(v.json.scrub_pending && RFC3339.test(v.json.scrub_pending.since), `audit verify --json reports the pending scrub: ${v.out}`);
 		const vt = must(cli(['audit', 'verify'], { db }));
 		assert.match(vt.out, /erasure scrub pending since \d{4}-/, `audit verify says so: ${vt.out}`);
+		const va = ok(await get('/v1/audit/verify', crm, B));
+		assert.ok(va.scrub_pending && RFC3339.test(va.scrub_pending.since), `GET /v1/audit/verify reports it too: ${JSON.stringify(va)}`);
 		// the reader goes: the server's retry completes the scrub by itself (within seconds)
 		await reader.release();
 		reader = null;
@@ -1256,6 +1258,7 @@ test('DELETE /v1/contacts/{id} while another program holds a read transaction: t
 		noTrace(dir, values);
 		const after = must(cli(['--json', 'audit', 'verify'], { db }));
 		assert.equal(after.json.scrub_pending, null, `no scrub pending any more: ${after.out}`);
+		assert.equal(ok(await get('/v1/audit/verify', crm, B)).scrub_pending, null);
 		assert.doesNotMatch(must(cli(['audit', 'verify'], { db })).out, /scrub pending/);
 	} finally {
 		if (reader) await reader.release().catch(() => {});
