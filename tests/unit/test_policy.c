@@ -1427,6 +1427,14 @@ static void test_apply_drop_purpose(void **state)
 	assert_string_equal(t_gate(t, "a@example.com", "ip_tracking", now), "unknown_purpose");
 	assert_int_equal(sk_store_state_count_live(t->store, "ip_tracking", now, &n), 0);
 	assert_int_equal(n, 3);
+	/* The pending consent of the dropped purpose still lapses (pending expire). */
+	long expired = 0, deleted = 0;
+	assert_int_equal(sk_pending_expire(t->core, now + 8 * 86400LL, 7, &expired, &deleted,
+					   &t->err), 0);
+	assert_int_equal(expired, 1);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(sk_store_state_count_live(t->store, "ip_tracking", now, &n), 0);
+	assert_int_equal(n, 2);
 
 	/* Adding it back and dropping it again is refused again. */
 	size_t len;
