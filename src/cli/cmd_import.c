@@ -154,11 +154,13 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 		 * renamed when the import is through; what a killed run left is removed first */
 		clean_stale(rejects);
 		snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", rejects, (long)getpid());
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-		    !(rf = fdopen(fd, "w"))) {
+		(void)unlink(tmp); /* a leftover of an earlier process with our PID */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || !(rf = fdopen(fd, "w"))) {
 			if (fd >= 0)
-				close(fd);
-			tmp[0] = '\0';
+				close(fd); /* the file is removed at out */
+			else
+				tmp[0] = '\0';
 			rc = sk_errf(&cli->err, SK_ERR_IO, "cannot write %.200s", rejects);
 			goto out;
 		}
