@@ -1,6 +1,11 @@
 /* cmd_import.c: samtycke import (a CSV file with a mapping, docs/import-export.md) and
  * samtycke export-contacts (every contact with the gate's answer for one purpose). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,13 +16,74 @@
 
 #define MAP_MAX (1024 * 1024)
 
-static int reject_line(void *arg, int64_t line, const char *reason, const char *column)
+/* The reject report: line,reason,column; with --rejects-with-data the row's cells follow. */
+struct rejects {
+	FILE *f;
+	int with_data;
+	int header_done;
+};
+
+static int reject_line(void *arg, int64_t line, const char *reason, const char *column,
+		       const char *const *cells, size_t ncells)
 {
-	FILE *f = arg;
-	if (fprintf(f, "%lld,%s,", (long long)line, reason) < 0 || sk_csv_cell(f, column) ||
-	    fputs("\r\n", f) == EOF)
+	struct rejects *r = arg;
+	if (fprintf(r->f, "%lld,%s,", (long long)line, reason) < 0 || sk_csv_cell(r->f, column))
 		return SK_ERR_IO;
-	return 0;
+	for (size_t i = 0; r->with_data && i < ncells; i++)
+		if (fputc(',', r->f) == EOF || sk_csv_cell(r->f, cells[i]))
+			return SK_ERR_IO;
+	return fputs("\r\n", r->f) == EOF ? SK_ERR_IO : 0;
+}
+
+/* With data, the header names the file's own columns after the three of the report, so
+ * that the fixed file can be imported again with the same mapping. */
+static int reject_header(void *arg, const char *const *cols, size_t ncols)
+{
+	struct rejects *r = arg;
+	if (r->header_done)
+		return 0;
+	r->header_done = 1;
+	if (fputs(r->with_data ? "reject_line,reject_reason,reject_column" : "line,reason,column",
+		  r->f) == EOF)
+		return SK_ERR_IO;
+	for (size_t i = 0; r->with_data && i < ncols; i++)
+		if (fputc(',', r->f) == EOF || sk_csv_cell(r->f, cols[i]))
+			return SK_ERR_IO;
+	return fputs("\r\n", r->f) == EOF ? SK_ERR_IO : 0;
+}
+
+/* Removes PATH.tmpPID files left by an import that was killed before its rename (kill -9,
+ * a crash, a power cut): those of a PID that no longer runs. */
+static void clean_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char dir[4096];
+	size_t bl = strlen(base);
+	DIR *d;
+	struct dirent *e;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1), path);
+	else
+		sk_strlcpy(dir, ".", sizeof(dir));
+	if (!bl || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *p = e->d_name + bl + 4;
+		char *end;
+		if (strncmp(e->d_name, base, bl) || strncmp(e->d_name + bl, ".tmp", 4) ||
+		    !isdigit((unsigned char)*p))
+			continue;
+		errno = 0;
+		long pid = strtol(p, &end, 10);
+		if (*end || errno || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* still running (or not ours to ask) */
+		(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
 }
 
 static int read_file(const char *path, char **out, size_t *len, struct sk_errctx *err)
@@ -49,6 +115,7 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 		{"map", required_argument, NULL, 'm'},
 		{"rejects", required_argument, NULL, 'r'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"rejects-with-data", no_argument, NULL, 'D'},
 		{0},
 	};
 	const struct sk_cmd *cmd = sk_cli_find("import");
@@ -57,20 +124,22 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 	struct sk_csv_import_opts o = {0};
 	struct sk_csv_import_report r;
 	FILE *in = NULL, *rf = NULL;
+	struct rejects rj = {0};
 	char *maptext = NULL;
-	int c, done = 0, rc, exitc = SK_EXIT_OK;
+	int c, done = 0, rc, exitc = SK_EXIT_OK, fd;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
 		switch (c) {
 		case 'm': map = optarg; break;
 		case 'r': rejects = optarg; break;
 		case 'n': o.dry_run = 1; break;
+		case 'D': rj.with_data = 1; break;
 		default: return sk_cli_usage(cmd);
 		}
 	}
 	if (done)
 		return SK_EXIT_OK;
-	if (argc - optind != 1 || !map)
+	if (argc - optind != 1 || !map || (rj.with_data && !rejects))
 		return sk_cli_usage(cmd);
 	if ((rc = read_file(map, &maptext, &o.map_len, &cli->err)))
 		return sk_cli_fail(cli, rc);
@@ -81,20 +150,33 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 						argv[optind]));
 	}
 	if (rejects) {
-		/* written to a temporary name and renamed when the import is through */
+		/* written to a temporary name (mode 0600: with data it holds personal data) and
+		 * renamed when the import is through; what a killed run left is removed first */
+		clean_stale(rejects);
 		snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", rejects, (long)getpid());
-		if (!(rf = fopen(tmp, "w"))) {
+		(void)unlink(tmp); /* a leftover of an earlier process with our PID */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || !(rf = fdopen(fd, "w"))) {
+			if (fd >= 0)
+				close(fd); /* the file is removed at out */
+			else
+				tmp[0] = '\0';
 			rc = sk_errf(&cli->err, SK_ERR_IO, "cannot write %.200s", rejects);
 			goto out;
 		}
-		fputs("line,reason,column\r\n", rf);
+		rj.f = rf;
+		if (!rj.with_data)
+			reject_header(&rj, NULL, 0);
 		o.reject = reject_line;
-		o.reject_arg = rf;
+		o.header = reject_header;
+		o.reject_arg = &rj;
 	}
 	o.progress = isatty(2) && !cli->json;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_csv_import(cli->core, in, &o, &r, &cli->err)))
 		goto out;
 	if (rf) {
+		if (!rj.header_done) /* nothing was read (already imported) */
+			reject_header(&rj, NULL, 0);
 		int bad = fclose(rf) != 0;
 		rf = NULL;
 		if (bad || rename(tmp, rejects)) {
@@ -115,9 +197,9 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 			       r.resumed_after);
 		printf("rows:             %ld\ncontacts created: %ld\ncontacts updated: %ld\n"
 		       "consents given:   %ld\nunverified:       %ld\nrefused:          %ld\n"
-		       "unchanged:        %ld\nrejected:         %ld\n",
+		       "unchanged:        %ld\nrejected:         %ld\nfields dropped:   %ld\n",
 		       n->rows, n->created, n->updated, n->given, n->unverified, n->refused,
-		       n->unchanged, n->rejected);
+		       n->unchanged, n->rejected, n->fields_dropped);
 		if (o.dry_run)
 			printf("dry run: nothing was written\n");
 	}
@@ -139,18 +221,20 @@ int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
 		{"purpose", required_argument, NULL, 'p'},
 		{"format", required_argument, NULL, 'f'},
 		{"allowed-only", no_argument, NULL, 'a'},
+		{"for-spreadsheet", no_argument, NULL, 's'},
 		{0},
 	};
 	const struct sk_cmd *cmd = sk_cli_find("export-contacts");
 	const char *purpose = NULL;
 	enum sk_export_format fmt = SK_EXPORT_CSV;
-	int c, done = 0, rc, allowed_only = 0;
+	int c, done = 0, rc, allowed_only = 0, sheet = 0;
 	long n;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
 		switch (c) {
 		case 'p': purpose = optarg; break;
 		case 'a': allowed_only = 1; break;
+		case 's': sheet = 1; break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
 				fmt = SK_EXPORT_CSV;
@@ -164,8 +248,10 @@ int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
 	}
 	if (done)
 		return SK_EXIT_OK;
-	if (argc != optind || !purpose)
+	if (argc != optind || !purpose || (sheet && fmt != SK_EXPORT_CSV))
 		return sk_cli_usage(cmd);
+	if (sheet) /* escaped cells and a BOM, for a spreadsheet; the default is exact */
+		fmt = SK_EXPORT_CSV_SPREADSHEET;
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_export_contacts(cli->core, purpose, fmt, allowed_only, stdout, &n, &cli->err)))
 		return sk_cli_fail(cli, rc);

@@ -118,19 +118,26 @@ static const struct sk_cmd commands[] = {
 	 "List webhook endpoints with their delivery state: last delivered seq, pending changes, "
 	 "last error."},
 	{"webhook remove", sk_cmd_webhook_remove, "ID", "Remove the webhook endpoint ID."},
-	{"import", sk_cmd_import, "FILE --map MAPPING [--rejects FILE] [--dry-run]",
-	 "Import contacts and consents from a CSV file (RFC 4180, UTF-8 with or without BOM, "
-	 "',' or ';'). MAPPING (JSON) names the address column, the declared fields and, per "
-	 "purpose, the consent, date and source columns (docs/import-export.md). A 'yes' with date "
-	 "and source is a give by method import; without them it is stored as unverified; 'no' is "
-	 "a refusal. Rejected rows go to --rejects as CSV (line,reason,column; no values). Runs in "
-	 "transactions of 1,000 rows; re-running the same file and mapping resumes after the last "
-	 "committed row. --dry-run counts without writing."},
+	{"import", sk_cmd_import, "FILE --map MAPPING [--rejects FILE [--rejects-with-data]] "
+	 "[--dry-run]",
+	 "Import contacts and consents from a CSV file (RFC 4180, ',' or ';', UTF-8 with or without "
+	 "BOM, or the encoding the mapping names). MAPPING (JSON) names the address column, the "
+	 "declared fields and, per purpose, the consent, date and source columns "
+	 "(docs/import-export.md). The file is checked whole first: a wrong encoding or a quote "
+	 "never closed stops it naming the line, and nothing is stored. A 'yes' with date and "
+	 "source is a give by method import; without them it is stored as unverified; 'no' is a "
+	 "refusal. A row stores only the fields its consents need. Rejected rows go to --rejects "
+	 "as CSV (line,reason,column; no values); --rejects-with-data adds each row's cells to fix "
+	 "and re-import (personal data: delete the file after use). Runs in transactions of 1,000 "
+	 "rows; re-running the same file and mapping resumes after the last committed row. "
+	 "--dry-run counts without writing."},
 	{"export-contacts", sk_cmd_export_contacts, "--purpose P [--format csv|ndjson] "
-	 "[--allowed-only]",
+	 "[--allowed-only] [--for-spreadsheet]",
 	 "Every contact with the gate's answer for purpose P (allowed and reason) and its fields, "
-	 "streamed to stdout as CSV (RFC 4180; formula-like cells get a leading ') or NDJSON. "
-	 "--allowed-only: only the contacts the gate allows. The export carries every opt-out."},
+	 "streamed to stdout as CSV (RFC 4180, every value exactly as stored) or NDJSON. "
+	 "--allowed-only: only the contacts the gate allows. --for-spreadsheet (CSV only): a UTF-8 "
+	 "BOM, and cells starting with = + - @ tab or CR get a leading ' so that a spreadsheet "
+	 "never runs them (not for machines: values change). The export carries every opt-out."},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -15,8 +15,9 @@
 #define FUTURE_SLACK 300
 #define SOURCE_MAX 255
 
-static const char *const reject_names[] = {"", "invalid_email", "suppressed", "undeclared_field",
-					   "invalid", "duplicate", "too_large"};
+static const char *const reject_names[] = {"",          "invalid_email", "suppressed",
+					   "undeclared_field", "invalid", "duplicate",
+					   "too_large", "nul_byte", "replacement_char"};
 
 const char *sk_reject_name(int r)
 {
@@ -226,6 +227,31 @@ static int decide(const struct cell *cl, const struct sk_state_rec *st)
 }
 
 #define MAX_CONSENTS 64
+#define MAX_FIELDS 64
+
+/* The row consents to the purpose of cell i: a yes that the import records (given or
+ * unverified), or one that meets a consent already live. A yes against a refusal or a
+ * withdrawal does not count: the import leaves those as they are. */
+static int consents_to(const struct cell *cl, int what, const struct sk_state_rec *st,
+		       int64_t now)
+{
+	if (cl->yes != 1)
+		return 0;
+	if (what == DO_GIVE || what == DO_UNVERIFIED)
+		return 1;
+	if (what != DO_NOTHING || !st)
+		return 0;
+	enum sk_status s = sk_state_effective(st, now);
+	return s == SK_ST_GIVEN || s == SK_ST_PENDING || s == SK_ST_UNVERIFIED;
+}
+
+static int purpose_needs(const struct sk_purpose *p, const char *field)
+{
+	for (size_t k = 0; p && k < p->nfields; k++)
+		if (strcmp(p->fields[k], field) == 0)
+			return 1;
+	return 0;
+}
 
 int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		  struct sk_import_counts *counts, int *reason, const char **column,
@@ -237,7 +263,10 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 	struct sk_gate_rec g;
 	struct cell cells[MAX_CONSENTS];
 	struct sk_state_rec st[MAX_CONSENTS];
-	int has_st[MAX_CONSENTS];
+	int has_st[MAX_CONSENTS], what[MAX_CONSENTS], wants[MAX_CONSENTS];
+	struct sk_field_value keep[MAX_FIELDS];
+	size_t nkeep = 0;
+	long dropped = 0;
 	char id[SK_ID_LEN + 1];
 	int64_t now = sk_time_now();
 	int rc;
@@ -247,6 +276,8 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 	counts->rows++;
 	if (row->nconsents > MAX_CONSENTS)
 		return sk_errf(err, SK_ERR_TOO_LARGE, "at most %d consents per row", MAX_CONSENTS);
+	if (row->nfields > MAX_FIELDS)
+		return sk_errf(err, SK_ERR_TOO_LARGE, "at most %d fields per row", MAX_FIELDS);
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
 
@@ -267,15 +298,10 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		goto reject;
 	}
 	for (size_t i = 0; i < row->nfields; i++) {
-		const struct sk_field_def *f = sk_policy_field(c->policy, row->fields[i].name);
-		if (!f || !sk_policy_field_needed(c->policy, row->fields[i].name) ||
+		if (!sk_policy_field(c->policy, row->fields[i].name) ||
+		    !sk_policy_field_needed(c->policy, row->fields[i].name) ||
 		    strcmp(row->fields[i].name, "email") == 0) {
 			*reason = SK_REJ_UNDECLARED_FIELD;
-			*column = row->field_cols[i];
-			goto reject;
-		}
-		if (sk_policy_field_validate(f, row->fields[i].value, NULL)) {
-			*reason = SK_REJ_INVALID;
 			*column = row->field_cols[i];
 			goto reject;
 		}
@@ -287,6 +313,43 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		if ((*reason = cell_parse(&row->consents[i], now, &cells[i], column)))
 			goto reject;
 	}
+	/* what each cell does to the state there is (reads only) */
+	for (size_t i = 0; i < row->nconsents; i++) {
+		has_st[i] = 0;
+		if (g.found) {
+			rc = sk_store_state_get(c->store, g.contact_id, row->consents[i].purpose,
+						&st[i]);
+			if (rc && rc != SK_ERR_NOT_FOUND)
+				return sk__store_err(err, rc, "reading consent state");
+			has_st[i] = rc == 0;
+		}
+		what[i] = decide(&cells[i], has_st[i] ? &st[i] : NULL);
+		wants[i] = consents_to(&cells[i], what[i], has_st[i] ? &st[i] : NULL, now);
+	}
+	/* minimisation: the fields a purpose the row consents to (or one on another basis than
+	 * consent) needs are kept and checked; the others are dropped unread */
+	for (size_t i = 0; i < row->nfields; i++) {
+		const char *name = row->fields[i].name;
+		int needed = 0;
+		for (size_t j = 0; j < row->nconsents && !needed; j++)
+			needed = wants[j] && purpose_needs(sk_policy_purpose(c->policy,
+									     row->consents[j].purpose),
+							   name);
+		for (size_t j = 0; j < c->policy->npurposes && !needed; j++)
+			needed = c->policy->purposes[j].basis != SK_BASIS_CONSENT &&
+				 purpose_needs(&c->policy->purposes[j], name);
+		if (!needed) {
+			dropped++;
+			continue;
+		}
+		if (sk_policy_field_validate(sk_policy_field(c->policy, name), row->fields[i].value,
+					     NULL)) {
+			*reason = SK_REJ_INVALID;
+			*column = row->field_cols[i];
+			goto reject;
+		}
+		keep[nkeep++] = row->fields[i];
+	}
 	/* a duplicate is decided last, so that a rejected first copy does not hide a good one */
 	if ((rc = seen_add(im, key64(key))) == 1) {
 		*reason = SK_REJ_DUPLICATE;
@@ -295,27 +358,18 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 	}
 	if (rc)
 		return sk_errf(err, rc, "out of memory");
+	counts->fields_dropped += dropped;
 
 	/* 2. the contact */
-	for (size_t i = 0; i < row->nconsents; i++) {
-		has_st[i] = 0;
-		if (!g.found)
-			continue;
-		rc = sk_store_state_get(c->store, g.contact_id, row->consents[i].purpose, &st[i]);
-		if (rc && rc != SK_ERR_NOT_FOUND)
-			return sk__store_err(err, rc, "reading consent state");
-		has_st[i] = rc == 0;
-	}
 	if (g.found) {
 		counts->updated++;
 		sk_strlcpy(id, g.contact_id, sizeof(id));
-		if (!im->dry_run && row->nfields &&
-		    (rc = sk_contact_edit(c, id, row->fields, row->nfields, "import", err)))
+		if (!im->dry_run && nkeep &&
+		    (rc = sk_contact_edit(c, id, keep, nkeep, "import", err)))
 			return rc;
 	} else {
 		counts->created++;
-		if (!im->dry_run &&
-		    (rc = sk_contact_add(c, row->email, row->fields, row->nfields, id, err)))
+		if (!im->dry_run && (rc = sk_contact_add(c, row->email, keep, nkeep, id, err)))
 			return rc;
 	}
 
@@ -323,8 +377,7 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 	 * keeps the fields that the row's other consents need */
 	for (size_t k = 0; k < 2 * row->nconsents; k++) {
 		size_t i = k % row->nconsents;
-		int what = decide(&cells[i], has_st[i] ? &st[i] : NULL);
-		if ((k < row->nconsents) != (what == DO_GIVE || what == DO_UNVERIFIED))
+		if ((k < row->nconsents) != (what[i] == DO_GIVE || what[i] == DO_UNVERIFIED))
 			continue;
 		struct sk_consent_req req = {
 			.contact_id = id,
@@ -332,7 +385,7 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 			.method = "import",
 			.actor = "import",
 		};
-		switch (what) {
+		switch (what[i]) {
 		case DO_NOTHING:
 			if (cells[i].yes >= 0)
 				counts->unchanged++;
@@ -352,7 +405,7 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 			counts->unverified++;
 			break;
 		default:
-			req.action = what == DO_WITHDRAW ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
+			req.action = what[i] == DO_WITHDRAW ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
 			req.occurred_at = cells[i].at;
 			req.source = cells[i].source;
 			counts->refused++;
@@ -383,8 +436,10 @@ int sk_import_record_get(struct sk_core *c, const char *id, struct sk_import_cou
 		return 0;
 	if (rc)
 		return sk__store_err(err, rc, "reading the import record");
-	if (sscanf(v, "%ld %ld %ld %ld %ld %ld %ld %ld %d", &n.rows, &n.created, &n.updated,
-		   &n.given, &n.unverified, &n.refused, &n.unchanged, &n.rejected, &d) != 9)
+	/* nine numbers before fields_dropped was counted, ten since */
+	if (sscanf(v, "%ld %ld %ld %ld %ld %ld %ld %ld %d %ld", &n.rows, &n.created, &n.updated,
+		   &n.given, &n.unverified, &n.refused, &n.unchanged, &n.rejected, &d,
+		   &n.fields_dropped) < 9)
 		return sk_errf(err, SK_ERR_STORAGE, "the import record is damaged");
 	*out = n;
 	*done = d;
@@ -397,8 +452,9 @@ int sk_import_record_put(struct sk_core *c, const char *id, const struct sk_impo
 {
 	char key[160], v[256];
 	snprintf(key, sizeof(key), "import:%.140s", id);
-	snprintf(v, sizeof(v), "%ld %ld %ld %ld %ld %ld %ld %ld %d", n->rows, n->created, n->updated,
-		 n->given, n->unverified, n->refused, n->unchanged, n->rejected, done);
+	snprintf(v, sizeof(v), "%ld %ld %ld %ld %ld %ld %ld %ld %d %ld", n->rows, n->created,
+		 n->updated, n->given, n->unverified, n->refused, n->unchanged, n->rejected, done,
+		 n->fields_dropped);
 	int rc = sk_store_meta_set(c->store, key, v);
 	return rc ? sk__store_err(err, rc, "storing the import record") : 0;
 }

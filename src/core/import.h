@@ -18,6 +18,8 @@ enum sk_reject {
 	SK_REJ_INVALID,
 	SK_REJ_DUPLICATE,
 	SK_REJ_TOO_LARGE,
+	SK_REJ_NUL_BYTE,         /* a NUL byte in a cell the mapping uses */
+	SK_REJ_REPLACEMENT_CHAR, /* U+FFFD in such a cell: text damaged by an earlier conversion */
 };
 const char *sk_reject_name(int r);
 
@@ -30,6 +32,7 @@ struct sk_import_counts {
 	long refused;     /* refusals (a withdrawal when the consent was given) */
 	long unchanged;   /* consent cells that changed nothing (same or older, opt-out kept) */
 	long rejected;    /* rows rejected */
+	long fields_dropped; /* field cells not stored: no purpose the row consents to needs them */
 };
 
 /* One consent of a row, as the mapping names it: purpose, and the cells (NULL or "" when
@@ -60,7 +63,11 @@ void sk_import_free(struct sk_import *im);
 void sk_import_set_dry_run(struct sk_import *im, int dry_run);
 /* Applies one row inside the caller's batch. A rejected row sets *reason (SK_REJ_*) and
  * *column (the column at fault, "" when none) and writes nothing; counts go to *counts.
- * Returns 0, or an error (storage) that must stop the import. */
+ * Minimisation, as forms do: a field is stored only when a purpose that the row consents to
+ * (a yes the import records, given or unverified, or one that confirms a consent already
+ * live) or a purpose on another basis than consent needs it; the others are dropped
+ * (counts->fields_dropped) and not validated. Returns 0, or an error (storage) that must
+ * stop the import. */
 int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		  struct sk_import_counts *counts, int *reason, const char **column,
 		  struct sk_errctx *err);

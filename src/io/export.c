@@ -1,6 +1,7 @@
 /* export.c: every contact with the gate's answer for one purpose and its declared fields,
- * as RFC 4180 CSV (cells that a spreadsheet would run as a formula are defused with a
- * leading ') or as NDJSON; streamed page by page inside one read snapshot. */
+ * as RFC 4180 CSV (exact by default; for a spreadsheet, cells that it would run as a formula
+ * are defused with a leading ' and a BOM goes first) or as NDJSON; streamed page by page
+ * inside one read snapshot. */
 #include <jansson.h>
 #include <string.h>
 
@@ -11,13 +12,17 @@
 
 #define PAGE 500
 
-int sk_csv_cell(FILE *out, const char *s)
+static int csv_cell(FILE *out, const char *s, int sheet)
 {
 	int quote = 0, formula;
+	size_t len;
 	if (!s)
 		s = "";
-	formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-		  s[0] == '\r';
+	len = strlen(s);
+	formula = sheet && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+			    s[0] == '\t' || s[0] == '\r');
+	/* leading or trailing blanks are quoted: an unquoted cell is read back trimmed */
+	quote = len && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t');
 	for (const char *p = s; *p && !quote; p++)
 		quote = *p == ',' || *p == '"' || *p == '\n' || *p == '\r' || *p == ';';
 	if (quote && fputc('"', out) == EOF)
@@ -33,6 +38,16 @@ int sk_csv_cell(FILE *out, const char *s)
 	if (quote && fputc('"', out) == EOF)
 		return SK_ERR_IO;
 	return 0;
+}
+
+int sk_csv_cell(FILE *out, const char *s)
+{
+	return csv_cell(out, s, 0);
+}
+
+int sk_csv_cell_sheet(FILE *out, const char *s)
+{
+	return csv_cell(out, s, 1);
 }
 
 static const char *field_of(const struct sk_contact *ct, const char *name)
@@ -52,18 +67,20 @@ static const char *canonical_of(const char *email, char out[SK_EMAIL_MAX + 1])
 }
 
 static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_contact *ct,
-		     const char *email, const struct sk_gate_result *g)
+		     const char *email, const struct sk_gate_result *g, int sheet)
 {
 	char canon[SK_EMAIL_MAX + 1];
-	int rc = sk_csv_cell(out, ct->id);
+	/* every cell through cellf: exact, or escaped for a spreadsheet */
+	int (*cellf)(FILE *, const char *) = sheet ? sk_csv_cell_sheet : sk_csv_cell;
+	int rc = cellf(out, ct->id);
 	if (!rc && fputc(',', out) == EOF)
 		rc = SK_ERR_IO;
 	if (!rc)
-		rc = sk_csv_cell(out, email);
+		rc = cellf(out, email);
 	if (!rc && fputc(',', out) == EOF)
 		rc = SK_ERR_IO;
 	if (!rc)
-		rc = sk_csv_cell(out, canonical_of(email, canon));
+		rc = cellf(out, canonical_of(email, canon));
 	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false", g->reason) < 0)
 		rc = SK_ERR_IO;
 	for (size_t i = 0; !rc && i < pol->nfields; i++) {
@@ -72,7 +89,7 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 		if (fputc(',', out) == EOF)
 			rc = SK_ERR_IO;
 		else
-			rc = sk_csv_cell(out, field_of(ct, pol->fields[i].name));
+			rc = cellf(out, field_of(ct, pol->fields[i].name));
 	}
 	if (!rc && fputs("\r\n", out) == EOF)
 		rc = SK_ERR_IO;
@@ -119,7 +136,9 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		sk_free(ids);
 		return rc;
 	}
-	if (fmt == SK_EXPORT_CSV) {
+	if (fmt == SK_EXPORT_CSV_SPREADSHEET)
+		fputs("\xEF\xBB\xBF", out); /* a BOM, so that Excel reads UTF-8 */
+	if (fmt != SK_EXPORT_NDJSON) {
 		fputs("id,email,email_canonical,allowed,reason", out);
 		for (size_t i = 0; i < c->policy->nfields; i++)
 			if (strcmp(c->policy->fields[i].name, "email") != 0)
@@ -142,9 +161,10 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 			const char *email = field_of(&ct, "email");
 			sk_gate_check(c, email ? email : "", purpose, now, &g);
 			if (!allowed_only || g.allowed) {
-				rc = fmt == SK_EXPORT_CSV ? write_csv(out, c->policy, &ct, email, &g)
-							  : write_ndjson(out, purpose, &ct,
-									 email ? email : "", &g);
+				rc = fmt != SK_EXPORT_NDJSON
+					     ? write_csv(out, c->policy, &ct, email, &g,
+							 fmt == SK_EXPORT_CSV_SPREADSHEET)
+					     : write_ndjson(out, purpose, &ct, email ? email : "", &g);
 				if (rc)
 					sk_errf(err, rc, "writing the export");
 				else

@@ -30,6 +30,8 @@ struct sk_map_field {
 
 struct sk_import_map {
 	char *email;  /* the column holding the address */
+	char *encoding; /* the file's encoding for iconv ("windows-1252", "utf-16"...); NULL for
+			 * UTF-8 (the default; "utf-8" and "utf8" are stored as NULL) */
 	int email_i;
 	struct sk_map_field *fields;
 	size_t nfields;
@@ -50,7 +52,13 @@ int sk_import_map_bind(struct sk_import_map *m, const char *const *cols, size_t 
 
 /* ---- the CSV import (io/csv_import.c) ---- */
 
-typedef int (*sk_reject_cb)(void *arg, int64_t line, const char *reason, const char *column);
+/* A rejected row: its first physical line, the reason (SK_REJ_* name), the column at fault
+ * ("" for none) and the row's cells as read (ncells of them; for --rejects-with-data only:
+ * they are personal data). */
+typedef int (*sk_reject_cb)(void *arg, int64_t line, const char *reason, const char *column,
+			    const char *const *cells, size_t ncells);
+/* The header row (trimmed names), once, before the first reject. */
+typedef int (*sk_header_cb)(void *arg, const char *const *cols, size_t ncols);
 
 struct sk_csv_import_opts {
 	const char *map_text;   /* the mapping as given */
@@ -58,6 +66,7 @@ struct sk_csv_import_opts {
 	int dry_run;
 	int progress;           /* draw a progress bar on stderr */
 	sk_reject_cb reject;    /* may be NULL */
+	sk_header_cb header;    /* may be NULL; called with reject_arg */
 	void *reject_arg;
 };
 
@@ -70,9 +79,13 @@ struct sk_csv_import_report {
 	int bom;
 };
 
-/* Imports the CSV in (seekable: it is read once for its SHA-256, then parsed streaming),
- * in transactions of SK_IMPORT_BATCH rows, resuming after the last committed row of an
- * earlier run of the same file and mapping. */
+/* Imports the CSV in (seekable: it is read twice). The first pass hashes the file (SHA-256)
+ * and checks it whole before anything is stored: the encoding (UTF-8, or the mapping's
+ * "encoding" through iconv; UTF-16 and Latin-1 are named in the error), the header, and
+ * every row's structure (a quote never closed, a row over SK_CSV_MAX_ROW); an error names
+ * the line (and byte). The second pass imports streaming, in transactions of
+ * SK_IMPORT_BATCH rows, resuming after the last committed row of an earlier run of the same
+ * file and mapping. */
 int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *o,
 		  struct sk_csv_import_report *out, struct sk_errctx *err);
 
@@ -81,13 +94,19 @@ struct json_t *sk_import_report_json(const struct sk_csv_import_report *r, int d
 
 /* ---- the export (io/export.c) ---- */
 
-enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_NDJSON };
+enum sk_export_format { SK_EXPORT_CSV, SK_EXPORT_NDJSON, SK_EXPORT_CSV_SPREADSHEET };
 
 /* Writes every contact (allowed_only: those the gate allows for purpose) with the gate's
- * answer and its fields to out, streaming, page by page. *n gets the rows written. */
+ * answer and its fields to out, streaming, page by page. *n gets the rows written.
+ * SK_EXPORT_CSV is exact (every value as stored); SK_EXPORT_CSV_SPREADSHEET is for Excel
+ * and the like: a UTF-8 BOM first and sk_csv_cell_sheet cells. */
 int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_format fmt,
 		       int allowed_only, FILE *out, long *n, struct sk_errctx *err);
-/* Writes one CSV cell (RFC 4180 quoting; a leading =, +, -, @, tab or CR gets a ' first). */
+/* Writes one CSV cell exactly (RFC 4180 quoting when it holds a delimiter, quote or line
+ * break, or starts or ends with a space or tab, so that a re-import reads it unchanged). */
 int sk_csv_cell(FILE *out, const char *s);
+/* The same for a spreadsheet: a cell starting with =, +, -, @, tab or CR gets a ' first, so
+ * that it is never run as a formula (CSV injection). Not exact: for people, not machines. */
+int sk_csv_cell_sheet(FILE *out, const char *s);
 
 #endif

@@ -1,8 +1,11 @@
 /* mapping.c: the import mapping, a JSON document that says which CSV column is the address,
  * which columns are which declared fields, and which columns carry the consent, its date and
  * its source for each purpose. Checked against the header and the policy before any row. */
+#include <ctype.h>
+#include <iconv.h>
 #include <jansson.h>
 #include <string.h>
+#include <strings.h>
 
 #include "io/io.h"
 #include "util/mem.h"
@@ -12,6 +15,7 @@ void sk_import_map_free(struct sk_import_map *m)
 	if (!m)
 		return;
 	sk_free(m->email);
+	sk_free(m->encoding);
 	for (size_t i = 0; i < m->nfields; i++) {
 		sk_free(m->fields[i].field);
 		sk_free(m->fields[i].column);
@@ -46,6 +50,37 @@ static int str_member(json_t *o, const char *key, int required, char **out, cons
 	return 0;
 }
 
+/* "encoding": a name iconv knows (letters, digits, '-', '_', '.', ':'; at most 32). UTF-8
+ * under any spelling is the default and stored as NULL: no conversion. */
+static int encoding_member(json_t *o, char **out, struct sk_errctx *err)
+{
+	json_t *v = json_object_get(o, "encoding");
+	const char *s;
+	size_t n;
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > 32)
+		goto bad;
+	s = json_string_value(v);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.:", s[i]))
+			goto bad;
+	if (strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0)
+		return 0;
+	iconv_t cd = iconv_open("UTF-8", s);
+	if (cd == (iconv_t)-1)
+		return sk_errf(err, SK_ERR_INVALID, "mapping: encoding '%s' is not known to iconv "
+			       "(such as windows-1252, latin1, utf-16)", s);
+	iconv_close(cd);
+	if (!(*out = sk_strdup(s)))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	return 0;
+bad:
+	return sk_errf(err, SK_ERR_INVALID, "mapping: encoding must be a name such as "
+		       "windows-1252, latin1 or utf-16");
+}
+
 int sk_import_map_parse(const char *text, size_t len, struct sk_import_map **out,
 			struct sk_errctx *err)
 {
@@ -64,9 +99,10 @@ int sk_import_map_parse(const char *text, size_t len, struct sk_import_map **out
 		goto out;
 	}
 	json_object_foreach(root, k, v) {
-		if (strcmp(k, "email") && strcmp(k, "fields") && strcmp(k, "consents")) {
+		if (strcmp(k, "email") && strcmp(k, "fields") && strcmp(k, "consents") &&
+		    strcmp(k, "encoding")) {
 			rc = sk_errf(err, SK_ERR_INVALID, "mapping: unknown key '%.64s' (email, "
-				     "fields, consents)", k);
+				     "fields, consents, encoding)", k);
 			goto out;
 		}
 	}
@@ -74,7 +110,8 @@ int sk_import_map_parse(const char *text, size_t len, struct sk_import_map **out
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = str_member(root, "email", 1, &m->email, "", err)))
+	if ((rc = str_member(root, "email", 1, &m->email, "", err)) ||
+	    (rc = encoding_member(root, &m->encoding, err)))
 		goto out;
 	json_t *fields = json_object_get(root, "fields");
 	if (fields && !json_is_object(fields)) {

@@ -1,9 +1,12 @@
 #!/bin/sh
 # import.sh: samtycke import and export-contacts with the real binary: the sample CRM export
 # against counts computed independently (expect_import.py), the line-numbered reject
-# report, suppression, a mapping refused up front, --dry-run, resume after kill -9, BOM and
-# ';' files, limits, export formats and formula escaping, and the round trip that must never
-# resubscribe anyone. Usage: sh tests/integration/import.sh path/to/samtycke
+# report (with and without the rows' data), suppression, a mapping refused up front,
+# --dry-run, resume after kill -9 (and no temporary reject file left), BOM and ';' files,
+# encodings (UTF-8 only unless the mapping names one; UTF-16 and Latin-1 refused with the line
+# and byte, on the command line and over HTTP), NUL bytes, quotes never closed, exact line
+# numbers, minimisation, limits, the exact export and the one for spreadsheets, and the round
+# trip that must never resubscribe anyone. Usage: sh tests/integration/import.sh path/to/samtycke
 set -u
 bin=$1
 . "$(dirname "$0")/tap.inc"
@@ -40,10 +43,19 @@ python3 "$expect_py" "$sample" >"$d/exp"
 newdb sample
 sk --json import "$sample" --map "$map" --rejects "$d/rej.csv"
 ok "import of the sample exits 0" test "$status" -eq 0
-for k in rows created given unverified refused rejected; do
+for k in rows created given unverified refused rejected fields_dropped; do
 	ok "sample: $k is $(val $k "$d/exp") as computed from the CSV" test "$(jval $k)" = "$(val $k "$d/exp")"
 done
 ok "sample: some rows were rejected (the test means something)" test "$(val rejected "$d/exp")" -ge 2
+ok "sample: some fields were dropped (the test means something)" test "$(val fields_dropped "$d/exp")" -ge 100
+# a contact that said yes to nothing that needs a first name: none stored
+noname=$(python3 -c "
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding='utf-8')):
+    if r['first_name'] and r['newsletter'] != 'yes' and r['offers'] != 'yes' and '@' in r['email'] and r['email'] == r['email'].strip():
+        print(r['email']); break" "$sample")
+sk contact show "$noname"
+ok "minimisation: no first_name stored for a row that consents to nothing needing it" sh -c "printf '%s' \"\$1\" | grep -q '^email' && ! printf '%s' \"\$1\" | grep -q '^first_name'" - "$out"
 bad_line=$(grep -n '^not-an-address' "$sample" | cut -d: -f1)
 dup_line=$(grep -n '^ EMMA.Karlsson0@' "$sample" | cut -d: -f1)
 ok "reject report names the invalid address at line $bad_line" has_line "$bad_line,invalid_email,email" "$d/rej.csv"
@@ -106,6 +118,18 @@ ok "dry run still writes the reject report" cmp -s "$d/rej.csv" "$d/rej3.csv"
 sk import "$sample" --map "$map" --dry-run
 expect "dry run says so" 0 "dry run: nothing was written"
 
+# ---- the reject report with the rows' data, to fix and re-import ----
+newdb withdata
+sk import "$sample" --map "$map" --rejects "$d/rejd.csv" --rejects-with-data
+ok "--rejects-with-data: the header names the report's columns, then the file's" test "$(head -1 "$d/rejd.csv" | tr -d '\r')" = "reject_line,reject_reason,reject_column,$(head -1 "$sample")"
+ok "--rejects-with-data: the rejected row's cells follow its reason" has_line "$bad_line,invalid_email,email,not-an-address,Bad,Row,Volvo,yes,2025-03-01T10:00:00Z,form:newsletter,,,,,," "$d/rejd.csv"
+ok "--rejects-with-data: the file is readable by its owner only (0600)" test "$(stat -c %a "$d/rejd.csv")" = 600
+sed 's/not-an-address/fixed.row@x.example/' "$d/rejd.csv" >"$d/fixed.csv"
+sk --json import "$d/fixed.csv" --map "$map"
+ok "the fixed reject file imports with the same mapping" test "$status $(jval created) $(jval updated) $(jval rejected)" = "0 1 1 0"
+sk import "$sample" --map "$map" --rejects-with-data
+expect "--rejects-with-data without --rejects is a usage error" 2 "usage"
+
 # ---- BOM and ';' ----
 python3 - "$sample" "$d/semi.csv" <<'PY'
 import csv, sys
@@ -156,10 +180,46 @@ i=0
 while [ $i -lt 2000 ]; do echo 'more text in a quote that never closes, 0123456789' >>"$d/open.csv"; i=$((i + 1)); done
 printf '{"email":"email","fields":{"first_name":"first_name"}}' >"$d/open.json"
 sk import "$d/open.csv" --map "$d/open.json"
-expect "an unclosed quote ends with an error, not unbounded memory" 3 "over 64 KiB (or a quote is never closed)"
+expect "an unclosed quote ends with an error, not unbounded memory" 3 "line 2: a quote opened here is not closed within 64 KiB"
+newdb quote
+printf 'email,first_name,newsletter\nq1@x.example,Bo,yes\nq2@x.example,"Bo,yes\nq3@x.example,Bo,yes\nq4@x.example,Bo,yes\n' >"$d/open2.csv"
+sk import "$d/open2.csv" --map "$d/lim.json" --rejects "$d/rej-open.csv"
+expect "a quote never closed stops the import naming the line it opened on" 3 "line 3: a quote opened here is never closed"
+ok "a quote never closed: nothing stored, no reject file" test "$(sql 'select count(*) from contacts')" = 0 -a ! -e "$d/rej-open.csv"
 : >"$d/empty.csv"
 sk import "$d/empty.csv" --map "$d/lim.json"
 expect "an empty file is refused" 3 "empty"
+
+# ---- exact line numbers, NUL bytes, encodings ----
+newdb enc
+printf '{"email":"email","fields":{"first_name":"first_name"},"consents":{"newsletter":{"value":"newsletter"}}}' >"$d/enc.json"
+printf 'email,first_name,newsletter\r\n  \r\nl1@x.example,Bo,maybe\r\n\t\n \nl2@x.example,"two\nlines",maybe\n   \nl3@x.example,Bo,maybe\n' >"$d/ws.csv"
+sk import "$d/ws.csv" --map "$d/enc.json" --rejects "$d/rej-ws.csv"
+ok "whitespace-only lines, CRLF and quoted breaks: rejects at the lines an editor shows" test "$(tail -n +2 "$d/rej-ws.csv" | tr -d '\r' | cut -d, -f1 | tr '\n' ' ')" = "3 6 9 "
+printf 'email,first_name,newsletter\nn1@x.example,An\000na,yes\nn2@x.example,Bo,yes\n' >"$d/nul.csv"
+sk import "$d/nul.csv" --map "$d/enc.json" --rejects "$d/rej-nul.csv"
+ok "a NUL byte in a cell rejects the row naming line and column" has_line "2,nul_byte,first_name" "$d/rej-nul.csv"
+sk contact show n1@x.example
+expect "nothing truncated stored for the row with a NUL byte" 1 ""
+printf 'email,first_name,newsletter\ne1@x.example,Bo,yes\ne2@x.example,Ren\351e,yes\n' >"$d/latin1.csv"
+sk import "$d/latin1.csv" --map "$d/enc.json"
+expect "a Latin-1 file is refused naming line, byte and encoding" 3 "line 3, byte 17 (byte 65 of the file): not UTF-8; the file is probably Latin-1"
+sk contact show e1@x.example
+expect "a Latin-1 file: nothing stored, not even the rows before the bad byte" 1 ""
+printf '{"email":"email","encoding":"windows-1252","fields":{"first_name":"first_name"},"consents":{"newsletter":{"value":"newsletter"}}}' >"$d/enc1252.json"
+sk import "$d/latin1.csv" --map "$d/enc1252.json"
+expect "with \"encoding\": \"windows-1252\" the file is converted and imported" 0 "contacts created: 2"
+sk contact show e2@x.example
+expect "the converted name is stored as UTF-8" 0 "Renée"
+printf 'email,first_name,newsletter\r\nu1@x.example,Zoë,yes\r\n' | iconv -f UTF-8 -t UTF-16 >"$d/utf16.csv"
+sk import "$d/utf16.csv" --map "$d/enc.json"
+expect "a UTF-16 file is refused naming UTF-16" 3 "the file is UTF-16 (little-endian, with a byte order mark), not UTF-8"
+sed 's/windows-1252/utf-16/' "$d/enc1252.json" >"$d/enc16.json"
+sk import "$d/utf16.csv" --map "$d/enc16.json"
+expect "with \"encoding\": \"utf-16\" it is imported" 0 "contacts created: 1"
+sk contact show u1@x.example
+expect "the UTF-16 name is stored as UTF-8" 0 "Zoë"
+ok "nothing anywhere is stored as U+FFFD" test "$("$bin" export-contacts --purpose newsletter | grep -c "$(printf '\357\277\275')")" = 0
 
 # ---- export ----
 newdb export
@@ -178,10 +238,16 @@ sk export-contacts --purpose horoscope
 expect "export of an unknown purpose refused" 3 "not in the policy"
 sk export-contacts --purpose newsletter --format xml
 expect "unknown format is a usage error" 2 "usage"
-"$bin" contact add formula@x.example --field first_name=-2+3 --field last_name="=HYPERLINK(\"http://x\")" --field company=@SUM >/dev/null
-"$bin" consent give formula@x.example offers --method cli --source test >/dev/null
-sk export-contacts --purpose offers --format csv
-ok "formula cells get a leading quote" sh -c "printf '%s\n' \"\$1\" | grep -F 'formula@x.example' | grep -qF \",'-2+3,\\\"'=HYPERLINK(\\\"\\\"http://x\\\"\\\")\\\",'@SUM,\"" - "$out"
+"$bin" contact add "=1+1.formula@x.example" --field first_name=-2+3 --field last_name="=HYPERLINK(\"http://x\")" --field company=@SUM --field phone="+46 8 123 456" >/dev/null
+"$bin" consent give "=1+1.formula@x.example" sales_followup --method cli --source test >/dev/null
+sk export-contacts --purpose sales_followup --format csv
+ok "export csv is exact: addresses, names and phone numbers as stored" sh -c "printf '%s\n' \"\$1\" | grep -qF ',=1+1.formula@x.example,=1+1.formula@x.example,true,consent,-2+3,\"=HYPERLINK(\"\"http://x\"\")\",@SUM,+46 8 123 456,'" - "$out"
+ok "export csv: no BOM by default" sh -c "printf '%s' \"\$1\" | head -c 3 | grep -q '^id,'" - "$out"
+sk export-contacts --purpose sales_followup --format csv --for-spreadsheet
+ok "--for-spreadsheet: formula cells get a leading quote" sh -c "printf '%s\n' \"\$1\" | grep -qF \",'=1+1.formula@x.example,'=1+1.formula@x.example,true,consent,'-2+3,\\\"'=HYPERLINK(\\\"\\\"http://x\\\"\\\")\\\",'@SUM,'+46 8 123 456,\"" - "$out"
+ok "--for-spreadsheet: a UTF-8 BOM first" sh -c "printf '%s' \"\$1\" | head -c 3 | od -An -tx1 | grep -q 'ef bb bf'" - "$out"
+sk export-contacts --purpose newsletter --format ndjson --for-spreadsheet
+expect "--for-spreadsheet with ndjson is a usage error" 2 "usage"
 
 # ---- the round trip never resubscribes anyone ----
 newdb trip
@@ -253,6 +319,17 @@ ok "POST /v1/imports undeclared field: 422 undeclared_field" sh -c "printf '%s' 
 python3 -c "print('email,first_name'); [print(f'big{i}@x.example,' + 'x' * 90) for i in range(12000)]" >"$d/big.csv"
 post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$d/big.csv" "$url/v1/imports?map=$mapq"
 ok "POST /v1/imports over 1 MiB: 413" test "$(printf '%s\n' "$out" | tail -1)" = 413
+printf 'email,first_name,newsletter\nh1@x.example,Bo,yes\nh2@x.example,Ren\351e,yes\n' >"$d/hlatin1.csv"
+encq=$(python3 -c "import urllib.parse; print(urllib.parse.quote('{\"email\":\"email\",\"fields\":{\"first_name\":\"first_name\"},\"consents\":{\"newsletter\":{\"value\":\"newsletter\"}}}'))")
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$d/hlatin1.csv" "$url/v1/imports?map=$encq"
+ok "POST /v1/imports of Latin-1: 422 naming line, byte and encoding, as the CLI" sh -c "printf '%s' \"\$1\" | grep -q 'line 3, byte 17 (byte 65 of the file): not UTF-8; the file is probably Latin-1' && test \"\$(printf '%s\n' \"\$1\" | tail -1)\" = 422" - "$out"
+sk contact show h1@x.example
+expect "POST /v1/imports of Latin-1 stored nothing" 1 ""
+enc1252q=$(python3 -c "import urllib.parse; print(urllib.parse.quote('{\"email\":\"email\",\"encoding\":\"windows-1252\",\"fields\":{\"first_name\":\"first_name\"},\"consents\":{\"newsletter\":{\"value\":\"newsletter\"}}}'))")
+post -X POST -H "Authorization: Bearer $wkey" -H 'Content-Type: text/csv' --data-binary @"$d/hlatin1.csv" "$url/v1/imports?map=$enc1252q"
+ok "POST /v1/imports with the encoding in the mapping: 200" test "$(printf '%s\n' "$out" | tail -1)" = 200
+sk contact show h2@x.example
+expect "POST /v1/imports converted the name (never U+FFFD)" 0 "Renée"
 kill $spid 2>/dev/null
 wait $spid 2>/dev/null
 
@@ -264,7 +341,7 @@ clean_ledger=$(sql 'select count(*) from consent_ledger')
 clean_state=$(sql 'select status || count(*) from consent_state group by status order by 1' | tr '\n' ' ')
 clean_contacts=$(sql 'select count(*) from contacts')
 newdb crash
-"$bin" import "$d/big20k.csv" --map "$map" >/dev/null 2>&1 &
+"$bin" import "$d/big20k.csv" --map "$map" --rejects "$d/rejk.csv" >/dev/null 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 600 ]; do
@@ -277,8 +354,10 @@ kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 killed_at=$(sqlite3 "$SAMTYCKE_DB" "select value from meta where key like 'import:%'" | awk '{print $1, $9}')
 ok "the import was killed midway (record: $killed_at)" sh -c "set -- $killed_at; test \"\$1\" -ge 1000 -a \"\$1\" -lt 20000 -a \"\$2\" = 0"
-sk import "$d/big20k.csv" --map "$map"
+ok "the killed import left its temporary reject file" sh -c "ls '$d'/rejk.csv.tmp* >/dev/null 2>&1"
+sk import "$d/big20k.csv" --map "$map" --rejects "$d/rejk.csv"
 expect "the re-run resumes after the last committed row" 0 "resumed after row"
+ok "the re-run removed the killed run's temporary reject file" sh -c "! ls '$d'/rejk.csv.tmp* >/dev/null 2>&1 && test -s '$d/rejk.csv'"
 ok "after resume: ledger events equal a clean run ($clean_ledger)" test "$(sql 'select count(*) from consent_ledger')" = "$clean_ledger"
 ok "after resume: consent states equal a clean run" test "$(sql 'select status || count(*) from consent_state group by status order by 1' | tr '\n' ' ')" = "$clean_state"
 ok "after resume: contacts equal a clean run" test "$(sql 'select count(*) from contacts')" = "$clean_contacts"

@@ -1,6 +1,8 @@
 /* test_import.c: the import mapping parser, the streaming CSV reader (delimiters, BOM,
  * quoting, line numbers, limits) and the row rules, with their failure paths: malformed
  * mappings, storage failing mid-import (nothing of the batch stays), allocation failures. */
+#include <jansson.h>
+
 #include "testlib.h"
 
 #include "core/import.h"
@@ -12,14 +14,44 @@ static const char *MAP =
 
 struct rj {
 	char lines[1024];
+	char cells[1024]; /* the cells of each reject, '|' between, ';' after */
 };
 
-static int rj_add(void *arg, int64_t line, const char *reason, const char *column)
+static int rj_add(void *arg, int64_t line, const char *reason, const char *column,
+		  const char *const *cells, size_t ncells)
 {
 	struct rj *r = arg;
 	size_t n = strlen(r->lines);
 	snprintf(r->lines + n, sizeof(r->lines) - n, "%lld:%s:%s;", (long long)line, reason, column);
+	for (size_t i = 0; i < ncells; i++) {
+		n = strlen(r->cells);
+		snprintf(r->cells + n, sizeof(r->cells) - n, "%s%s", i ? "|" : "", cells[i]);
+	}
+	n = strlen(r->cells);
+	snprintf(r->cells + n, sizeof(r->cells) - n, ";");
 	return 0;
+}
+
+/* The stored value of a field (malloc'd), NULL when the contact or the field is absent. */
+static char *t_field(struct tenv *t, const char *email, const char *name)
+{
+	struct sk_contact ct;
+	char *v = NULL;
+	if (sk_contact_get(t->core, email, &ct, &t->err))
+		return NULL;
+	for (size_t i = 0; i < ct.nfields; i++)
+		if (strcmp(ct.fields[i].name, name) == 0)
+			v = strdup(ct.fields[i].value);
+	sk_contact_reset(&ct);
+	return v;
+}
+
+static long t_contacts(struct tenv *t)
+{
+	char ids[100][SK_ID_LEN + 1];
+	size_t n;
+	assert_int_equal(sk_contact_page(t->core, "", 100, ids, &n, &t->err), 0);
+	return (long)n;
 }
 
 /* Imports text with MAP (or map); returns the code, fills rep and rejects. */
@@ -254,6 +286,310 @@ static void test_csv_storage_faults(void **state)
 	}
 }
 
+/* A quote that is never closed stops the import before anything is stored, naming the line
+ * where the quote opened (not one reject swallowing every later row). */
+static void test_csv_unclosed_quote(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	static const char open1[] = "email,first_name,nl,nl_at,nl_src\n"
+				    "a@x.example,Bo,yes,,\n"
+				    "b@x.example,\"Bo,yes,,\n"
+				    "c@x.example,Bo,yes,,\n"
+				    "d@x.example,Bo,yes,,\n";
+	assert_int_equal(imp(t, open1, sizeof(open1) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	if (!strstr(t->err.msg, "line 3: a quote opened here is never closed"))
+		fail_msg("message: %s", t->err.msg);
+	assert_int_equal(t_contacts(t), 0);
+	/* the quote opens in a later cell of a row that began two lines earlier */
+	static const char open2[] = "email,first_name,nl,nl_at,nl_src\n"
+				    "e@x.example,\"two\n"
+				    "lines\",yes,,\n"
+				    "f@x.example,Bo,\"yes,,\n"
+				    "g@x.example,Bo,yes,,\n";
+	assert_int_equal(imp(t, open2, sizeof(open2) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "line 4: a quote opened here"));
+	/* ... and one that runs past 64 KiB names its line too */
+	size_t len = 70000;
+	char *big = malloc(len + 200);
+	int n = snprintf(big, 200, "email,first_name,nl,nl_at,nl_src\nh@x.example,Bo,yes,,\n"
+			 "\n   \ni@x.example,\"");
+	for (size_t i = 0; i < len; i++)
+		big[n + i] = i % 50 == 49 ? '\n' : 'x';
+	big[n + len] = '\0';
+	assert_int_equal(imp(t, big, strlen(big), NULL, 0, &rep, &r), SK_ERR_INVALID);
+	if (!strstr(t->err.msg, "line 5: a quote opened here is not closed within 64 KiB"))
+		fail_msg("message: %s", t->err.msg);
+	free(big);
+	assert_int_equal(t_contacts(t), 0);
+	/* a quote closed at the very end is fine */
+	static const char closed[] = "email,first_name,nl,nl_at,nl_src\nj@x.example,\"Bo\",yes,,\"\"";
+	assert_int_equal(imp(t, closed, sizeof(closed) - 1, NULL, 0, &rep, &r), 0);
+	assert_int_equal(rep.counts.created, 1);
+	tenv_free(t);
+}
+
+/* A NUL byte in a cell the mapping uses rejects the row naming its line and column; nothing
+ * truncated is stored. In the header it stops the import. */
+static void test_csv_nul(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	static const char nul[] = "email,first_name,nl,nl_at,nl_src,note\n"
+				  "a@x.example,Bo,yes,,,\n"
+				  "b@x.example,An\0na,yes,,,\n"
+				  "c@x.example,Bo,yes,,,x\0y\n"
+				  "d@x.example,Bo,yes,2025-01-01\0,form,\n";
+	assert_int_equal(imp(t, nul, sizeof(nul) - 1, NULL, 0, &rep, &r), 0);
+	assert_string_equal(r.lines, "3:nul_byte:first_name;5:nul_byte:nl_at;");
+	assert_int_equal(rep.counts.created, 2); /* a NUL in an unmapped column is ignored */
+	char *v = t_field(t, "b@x.example", "first_name");
+	assert_null(v);
+	assert_int_equal(sk_contact_find(t->core, "b@x.example", (char[SK_ID_LEN + 1]){0},
+					 &t->err), SK_ERR_NOT_FOUND);
+	static const char hnul[] = "email,first\0name\nz@x.example,Bo\n";
+	assert_int_equal(imp(t, hnul, sizeof(hnul) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "line 1: column 2 of the header holds a NUL byte"));
+	tenv_free(t);
+}
+
+/* Line numbers are the physical lines an editor shows: whitespace-only lines, CRLF, blank
+ * lines and quoted line breaks each count once. */
+static void test_csv_line_numbers(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	static const char ws[] = "email,first_name,nl,nl_at,nl_src\r\n"
+				 "  \r\n"
+				 "a@x.example,Bo,maybe,,\r\n"
+				 "\t \n"
+				 " \n"
+				 "b@x.example,Bo,maybe,,\n"
+				 "\n"
+				 "c@x.example,\"x\r\ny\",maybe,,\n"
+				 "   \n"
+				 "d@x.example,Bo,maybe,,\n"
+				 "e@x.example,Bo,yes,,";
+	assert_int_equal(imp(t, ws, sizeof(ws) - 1, NULL, 0, &rep, &r), 0);
+	assert_string_equal(r.lines, "3:invalid:nl;6:invalid:nl;8:invalid:nl;11:invalid:nl;");
+	assert_int_equal(rep.counts.rows, 5);
+	tenv_free(t);
+}
+
+#define ENC_MAP(enc)                                                                           \
+	"{\"email\":\"email\",\"encoding\":\"" enc "\",\"fields\":{\"first_name\":\"first_name\"}," \
+	"\"consents\":{\"newsletter\":{\"value\":\"nl\",\"at\":\"nl_at\",\"source\":\"nl_src\"}}}"
+
+/* One rule for every door: UTF-8 or a named encoding; UTF-16 and Latin-1 are named in an
+ * error that gives the line and byte, before anything is stored; U+FFFD is never stored. */
+static void test_csv_encoding(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	static const char latin1[] = "email,first_name,nl,nl_at,nl_src\n"
+				     "a@x.example,Bo,yes,,\n"
+				     "b@x.example,Ren\xe9" "e,yes,,\n";
+	assert_int_equal(imp(t, latin1, sizeof(latin1) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	if (!strstr(t->err.msg, "line 3, byte 16 (byte 70 of the file): not UTF-8") ||
+	    !strstr(t->err.msg, "Latin-1") || !strstr(t->err.msg, "\"encoding\""))
+		fail_msg("message: %s", t->err.msg);
+	assert_int_equal(t_contacts(t), 0); /* not even the good row before it */
+	static const char cp1252[] = "email,first_name,nl,nl_at,nl_src\nb@x.example,\x93Q\x94,yes,,\n";
+	assert_int_equal(imp(t, cp1252, sizeof(cp1252) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "probably Windows-1252"));
+	/* malformed UTF-8 of every kind: overlong, surrogate, past U+10FFFF, cut at the end */
+	static const char *const bad8[] = {"email\nx\xc0\xaf\n", "email\nx\xed\xa0\x80\n",
+					   "email\nx\xf4\x90\x80\x80\n", "email\nx\xe2\x82"};
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(imp(t, bad8[i], strlen(bad8[i]), "{\"email\":\"email\"}", 0, &rep,
+				     &r), SK_ERR_INVALID);
+		if (!strstr(t->err.msg, "line 2, byte 2 "))
+			fail_msg("case %zu: %s", i, t->err.msg);
+	}
+	/* UTF-16, by its byte order mark or by its NUL bytes */
+	static const char u16bom[] = "\xff\xfe" "e\0m\0a\0i\0l\0\n\0";
+	assert_int_equal(imp(t, u16bom, sizeof(u16bom) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "UTF-16 (little-endian, with a byte order mark)"));
+	static const char u16be[] = "\0e\0m\0a\0i\0l\0\n";
+	assert_int_equal(imp(t, u16be, sizeof(u16be) - 1, NULL, 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "UTF-16 (big-endian: every other byte is NUL)"));
+	assert_int_equal(t_contacts(t), 0);
+
+	/* the mapping names the encoding: converted with iconv, then imported */
+	assert_int_equal(imp(t, latin1, sizeof(latin1) - 1, ENC_MAP("windows-1252"), 0, &rep, &r),
+			 0);
+	assert_int_equal(rep.counts.created, 2);
+	char *v = t_field(t, "b@x.example", "first_name");
+	assert_non_null(v);
+	assert_string_equal(v, "Ren\xc3\xa9" "e");
+	free(v);
+	static const char le[] = "e\0m\0a\0i\0l\0,\0f\0i\0r\0s\0t\0_\0n\0a\0m\0e\0,\0n\0l\0,\0n\0l\0"
+				 "_\0a\0t\0,\0n\0l\0_\0s\0r\0c\0\r\0\n\0c\0@\0x\0.\0e\0x\0a\0m\0p\0l\0"
+				 "e\0,\0Z\0o\0\xeb\0,\0y\0e\0s\0,\0,\0\r\0\n\0";
+	assert_int_equal(imp(t, le, sizeof(le) - 1, ENC_MAP("utf-16"), 0, &rep, &r), 0);
+	assert_int_equal(rep.counts.created, 1);
+	assert_non_null(v = t_field(t, "c@x.example", "first_name"));
+	assert_string_equal(v, "Zo\xc3\xab");
+	free(v);
+	/* errors of a named encoding: a byte it does not define, a UTF-8 file named otherwise,
+	 * a name iconv does not know */
+	static const char undef[] = "email,first_name,nl,nl_at,nl_src\nd@x.example,A\x81,yes,,\n";
+	assert_int_equal(imp(t, undef, sizeof(undef) - 1, ENC_MAP("windows-1252"), 0, &rep, &r),
+			 SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "line 2, byte 47 of the file: not valid windows-1252"));
+	static const char u8[] = "email,first_name,nl,nl_at,nl_src\nd@x.example,Zo\xc3\xab,yes,,\n";
+	assert_int_equal(imp(t, u8, sizeof(u8) - 1, ENC_MAP("latin1"), 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "but the file is UTF-8"));
+	assert_int_equal(imp(t, u8, sizeof(u8) - 1, ENC_MAP("klingon"), 0, &rep, &r), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "encoding 'klingon' is not known"));
+	assert_int_equal(imp(t, u8, sizeof(u8) - 1, ENC_MAP("a b"), 0, &rep, &r), SK_ERR_INVALID);
+	assert_int_equal(imp(t, u8, sizeof(u8) - 1, ENC_MAP("UTF-8"), 0, &rep, &r), 0);
+	assert_int_equal(sk_contact_find(t->core, "d@x.example", (char[SK_ID_LEN + 1]){0}, &t->err),
+			 0);
+	/* U+FFFD in a used cell: text an earlier conversion damaged; the row is rejected */
+	static const char fffd[] = "email,first_name,nl,nl_at,nl_src\n"
+				   "e@x.example,Ren\xef\xbf\xbd" "e,yes,,\n"
+				   "f@x.example,Bo,yes,,\n";
+	assert_int_equal(imp(t, fffd, sizeof(fffd) - 1, NULL, 0, &rep, &r), 0);
+	assert_string_equal(r.lines, "2:replacement_char:first_name;");
+	assert_int_equal(rep.counts.created, 1);
+	/* the reject callback gets the row's cells (for --rejects-with-data) */
+	assert_string_equal(r.cells, "e@x.example|Ren\xef\xbf\xbd" "e|yes||;");
+	tenv_free(t);
+}
+
+static const char *MINMAP =
+	"{\"email\":\"email\",\"fields\":{\"first_name\":\"first_name\",\"company\":\"company\","
+	"\"phone\":\"phone\"},\"consents\":{\"newsletter\":{\"value\":\"nl\"},"
+	"\"lead_scoring\":{\"value\":\"ls\"}}}";
+
+/* An import stores only the fields that a purpose the row consents to needs (or one on
+ * legitimate interest), as forms do; the others are dropped and counted. */
+static void test_import_minimisation(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	char *v;
+	/* newsletter needs first_name; lead_scoring needs company; sales_followup needs phone */
+	static const char rows[] = "email,first_name,company,phone,nl,ls\n"
+				   "a@x.example,Anna,Acme,+46 8 1234,yes,\n"
+				   "b@x.example,Bo,Bolag,+46 8 1234,no,yes\n"
+				   "c@x.example,Cia,Cab,+46 8 1234,no,no\n"
+				   "d@x.example,Dan,Dab,not a phone,yes,\n";
+	assert_int_equal(imp(t, rows, sizeof(rows) - 1, MINMAP, 0, &rep, &r), 0);
+	assert_string_equal(r.lines, ""); /* the bad phone is dropped, not checked */
+	assert_int_equal(rep.counts.fields_dropped, 2 + 2 + 3 + 2);
+	assert_non_null(v = t_field(t, "a@x.example", "first_name"));
+	free(v);
+	assert_null(t_field(t, "a@x.example", "company"));
+	assert_null(t_field(t, "a@x.example", "phone"));
+	assert_null(t_field(t, "b@x.example", "first_name"));
+	assert_non_null(v = t_field(t, "b@x.example", "company"));
+	assert_string_equal(v, "Bolag");
+	free(v);
+	assert_null(t_field(t, "c@x.example", "first_name"));
+	assert_null(t_field(t, "c@x.example", "company"));
+	json_t *j = sk_import_report_json(&rep, 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "fields_dropped")), 9);
+	json_decref(j);
+
+	/* a later file: a yes against a refusal does not count; a yes that meets a live consent
+	 * does; a kept field is still checked */
+	static const char again[] = "email,first_name,company,phone,nl,ls\n"
+				    "c@x.example,Cia,Cab,,yes,\n"
+				    "a@x.example,Annie,Acme,,yes,\n"
+				    "f@x.example,Fi\x01,Fab,,yes,\n";
+	assert_int_equal(imp(t, again, sizeof(again) - 1, MINMAP, 0, &rep, &r), 0);
+	assert_null(t_field(t, "c@x.example", "first_name"));
+	assert_non_null(v = t_field(t, "a@x.example", "first_name"));
+	assert_string_equal(v, "Annie");
+	free(v);
+	assert_string_equal(r.lines, "4:invalid:first_name;");
+	assert_int_equal(rep.counts.fields_dropped, 2 + 1); /* none of the rejected row */
+	tenv_free(t);
+
+	/* a purpose on legitimate interest needs its fields whatever the row says */
+	t = tenv_new(0);
+	size_t len;
+	char *policy = t_example_policy(&len);
+	const char *from = "legal_basis: consent\n    validity: 12 months\n    retention: 30 days\n"
+			   "    double_opt_in: false\n    fields: [email, first_name, last_name, "
+			   "company, phone]";
+	char *at = strstr(policy, from);
+	assert_non_null(at);
+	char *li = malloc(len + 64);
+	snprintf(li, len + 64, "%.*slegal_basis: legitimate_interest%s", (int)(at - policy), policy,
+		 at + strlen("legal_basis: consent"));
+	assert_int_equal(t_apply_text(t, li), 0);
+	free(li);
+	free(policy);
+	static const char norows[] = "email,first_name,company,phone,nl,ls\n"
+				     "e@x.example,Eva,Eab,+46 8 1234,no,no\n";
+	assert_int_equal(imp(t, norows, sizeof(norows) - 1, MINMAP, 0, &rep, &r), 0);
+	assert_int_equal(rep.counts.fields_dropped, 0);
+	assert_non_null(v = t_field(t, "e@x.example", "phone"));
+	free(v);
+	tenv_free(t);
+}
+
+/* The export is exact for machines; --for-spreadsheet escapes formulas and writes a BOM. */
+static void test_export_exact(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char *buf = NULL;
+	size_t len = 0;
+	long n;
+	struct sk_field_value f[] = {{"first_name", "=1+1"}, {"company", " Acme "},
+				     {"phone", "+46 8 123 456"}};
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_add(t->core, "=1+1.x@example.com", f, 3, id, &t->err), 0);
+	assert_int_equal(t_consent(t, "=1+1.x@example.com", "sales_followup", SK_ACT_GIVE, "api",
+				   "test", 0), 0);
+	FILE *o = open_memstream(&buf, &len);
+	assert_int_equal(sk_export_contacts(t->core, "sales_followup", SK_EXPORT_CSV, 0, o, &n,
+					    &t->err), 0);
+	fclose(o);
+	assert_int_equal(n, 1);
+	assert_int_equal(strncmp(buf, "id,", 3), 0); /* no BOM */
+	if (!strstr(buf, ",=1+1.x@example.com,=1+1.x@example.com,true,consent,=1+1,,\" Acme \","
+			 "+46 8 123 456,\r\n"))
+		fail_msg("exact export: %s", buf);
+	free(buf);
+	o = open_memstream(&buf, &len);
+	assert_int_equal(sk_export_contacts(t->core, "sales_followup", SK_EXPORT_CSV_SPREADSHEET, 0,
+					    o, &n, &t->err), 0);
+	fclose(o);
+	assert_int_equal(strncmp(buf, "\xEF\xBB\xBFid,", 6), 0);
+	if (!strstr(buf, ",'=1+1.x@example.com,'=1+1.x@example.com,true,consent,'=1+1,,\" Acme \","
+			 "'+46 8 123 456,\r\n"))
+		fail_msg("spreadsheet export: %s", buf);
+	free(buf);
+	/* one cell each way */
+	o = open_memstream(&buf, &len);
+	assert_int_equal(sk_csv_cell(o, "-5"), 0);
+	fputc('|', o);
+	assert_int_equal(sk_csv_cell_sheet(o, "-5"), 0);
+	fputc('|', o);
+	assert_int_equal(sk_csv_cell_sheet(o, "@a,b"), 0);
+	fputc('|', o);
+	assert_int_equal(sk_csv_cell(o, "\tx"), 0);
+	fclose(o);
+	assert_string_equal(buf, "-5|'-5|\"'@a,b\"|\"\tx\"");
+	free(buf);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +599,12 @@ int main(void)
 		cmocka_unit_test(test_csv_reader),
 		cmocka_unit_test(test_csv_failures),
 		cmocka_unit_test(test_csv_storage_faults),
+		cmocka_unit_test(test_csv_unclosed_quote),
+		cmocka_unit_test(test_csv_nul),
+		cmocka_unit_test(test_csv_line_numbers),
+		cmocka_unit_test(test_csv_encoding),
+		cmocka_unit_test(test_import_minimisation),
+		cmocka_unit_test(test_export_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
