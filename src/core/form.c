@@ -321,16 +321,17 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		/* A known person is mailed at the address on file, never at the spelling of the
 		 * post: spellings that share a key (case, a Kelvin sign for a k) may be another
 		 * mailbox. */
-		if (known && !(rc = sk_contact_get_by_id(c, id, &ct, err)) &&
-		    (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0))
-			rc = sk_errf(err, SK_ERR_STORAGE, "contact %s has no address", id);
-		if (rc)
-			;
-		else if ((rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
+		const char *to = written;
+		if (known && !(rc = sk_contact_get_by_id(c, id, &ct, err))) {
+			if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
+				rc = sk_errf(err, SK_ERR_STORAGE, "contact %s has no address", id);
+			else
+				to = ct.fields[0].value;
+		}
+		if (!rc && (rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
 			sk__store_err(err, rc, "counting confirmation mails");
-		else if (sent < SK_FORM_MAILS_PER_DAY)
-			rc = hold(c, in, key, known ? ct.fields[0].value : written, held, nheld, &pv,
-				  now, err);
+		if (!rc && sent < SK_FORM_MAILS_PER_DAY)
+			rc = hold(c, in, key, to, held, nheld, &pv, now, err);
 	}
 out:
 	if (rc)

@@ -706,12 +706,7 @@ static void *maintenance(void *arg)
 			last_purge = sk_time_now();
 		}
 		pthread_mutex_lock(&stop_lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += MAINTENANCE_EVERY;
-		while (!stopping && pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == 0)
-			;
-		int done = stopping;
+		int done = sk_nap(&stop_cond, &stop_lock, &stopping, MAINTENANCE_EVERY * 1000L);
 		pthread_mutex_unlock(&stop_lock);
 		if (done)
 			return NULL;
@@ -735,14 +730,7 @@ static void *scrubber(void *arg)
 			was = pending;
 		}
 		pthread_mutex_lock(&stop_lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += SCRUB_EVERY_MS % 1000 * 1000000L;
-		until.tv_sec += SCRUB_EVERY_MS / 1000 + until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!stopping && pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == 0)
-			;
-		int done = stopping;
+		int done = sk_nap(&stop_cond, &stop_lock, &stopping, SCRUB_EVERY_MS);
 		pthread_mutex_unlock(&stop_lock);
 		if (done)
 			return NULL;

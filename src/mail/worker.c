@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/core.h"
 #include "util/mem.h"
@@ -103,18 +102,8 @@ static void *run(void *arg)
 			last_complaint = sk_time_now();
 		}
 		pthread_mutex_lock(&w->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		long ms = w->cfg.poll_ms > 0 ? w->cfg.poll_ms : 250;
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!w->stopping && pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
-			;
-		int stop = w->stopping;
+		int stop = sk_nap(&w->cond, &w->lock, &w->stopping,
+				  w->cfg.poll_ms > 0 ? w->cfg.poll_ms : 250);
 		pthread_mutex_unlock(&w->lock);
 		if (stop)
 			break;

@@ -423,17 +423,7 @@ static int is_stopping(void *arg)
 /* Sleeps ms on cond (d->lock held) unless stopping; returns d->stopping. */
 static int nap(struct sk_delivery *d, pthread_cond_t *cond, long ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (!d->stopping && pthread_cond_timedwait(cond, &d->lock, &until) == 0)
-		;
-	return d->stopping;
+	return sk_nap(cond, &d->lock, &d->stopping, ms);
 }
 
 /* Messages name endpoints and changes by id, never personal data; one a minute at most. */

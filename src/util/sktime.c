@@ -1,4 +1,4 @@
-/* sktime.c: RFC 3339 times and policy durations. */
+/* sktime.c: RFC 3339 times and policy durations, and the timed wait of background threads. */
 #include "util/sktime.h"
 
 #include <ctype.h>
@@ -164,4 +164,19 @@ void sk_duration_format(struct sk_duration d, char *out, size_t outlen)
 		snprintf(out, outlen, "none");
 	else
 		snprintf(out, outlen, "%d %s%s", d.n, w, d.n == 1 ? "" : "s");
+}
+
+int sk_nap(pthread_cond_t *cond, pthread_mutex_t *lock, const int *stopping, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!*stopping && pthread_cond_timedwait(cond, lock, &until) == 0)
+		;
+	return *stopping;
 }

@@ -3,6 +3,7 @@
 #ifndef SK_SKTIME_H
 #define SK_SKTIME_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,5 +27,10 @@ int sk_duration_parse(const char *s, struct sk_duration *out);
 int64_t sk_time_add(int64_t t, struct sk_duration d);
 /* Writes "24 months" etc. into out (at least 24 bytes). */
 void sk_duration_format(struct sk_duration d, char *out, size_t outlen);
+
+/* For the background threads: with lock held, waits on cond for at most ms milliseconds
+ * (wall clock), returning early when *stopping is set (and cond signalled); returns
+ * *stopping. */
+int sk_nap(pthread_cond_t *cond, pthread_mutex_t *lock, const int *stopping, long ms);
 
 #endif
