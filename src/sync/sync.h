@@ -9,12 +9,13 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "vault/vault.h"
 
 struct sockaddr;
 struct sk_vault;
 
-#define SK_WEBHOOK_SECRET_MAX 64 /* "whsec_" and base64 of 24 bytes, with room */
-#define SK_WEBHOOK_SIG_MAX 64    /* "v1," and base64 of 32 bytes, with room */
+#define SK_WEBHOOK_SECRET_MAX SK_WHSEC_MAX /* "whsec_" and base64 of 24 bytes (vault.h) */
+#define SK_WEBHOOK_SIG_MAX SK_WHSIG_MAX       /* "v1," and base64 of 32 bytes (vault.h) */
 #define SK_WEBHOOK_RESOLVE_MAX 1400 /* a CURLOPT_RESOLVE entry: host:port:addr,addr.. */
 
 /* The event a change is sent as ("consent.withdrawn", "contact.erased" ...); NULL for a

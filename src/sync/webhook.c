@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,6 @@
 #include "util/str.h"
 #include "vault/vault.h"
 
-#define SECRET_BYTES 24
-#define SECRET_PREFIX "whsec_"
 
 static const char *const event_names[] = {
 	"consent.given",   "consent.withdrawn", "consent.refused",    "consent.expired",
@@ -439,31 +436,7 @@ int64_t sk_webhook_retry_after(const char *value, int64_t now)
 int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
 		    size_t len, char out[SK_WEBHOOK_SIG_MAX])
 {
-	uint8_t key[64], mac[crypto_auth_hmacsha256_BYTES];
-	size_t keylen = 0;
-	char ts[24];
-	crypto_auth_hmacsha256_state st;
-	size_t plen = strlen(SECRET_PREFIX);
-
-	if (strncmp(secret, SECRET_PREFIX, plen) != 0 ||
-	    sodium_base642bin(key, sizeof(key), secret + plen, strlen(secret + plen), NULL, &keylen,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    keylen == 0)
-		return SK_ERR_INVALID;
-	snprintf(ts, sizeof(ts), "%lld", (long long)timestamp);
-	crypto_auth_hmacsha256_init(&st, key, keylen);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)msg_id, strlen(msg_id));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)ts, strlen(ts));
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
-	crypto_auth_hmacsha256_update(&st, (const uint8_t *)body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	memcpy(out, "v1,", 3);
-	sodium_bin2base64(out + 3, SK_WEBHOOK_SIG_MAX - 3, mac, sizeof(mac),
-			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(key, sizeof(key));
-	sodium_memzero(&st, sizeof(st));
-	return 0;
+	return sk_vault_whsec_sign(secret, msg_id, timestamp, body, len, out);
 }
 
 int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen)
@@ -502,7 +475,7 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 		   char outsecret[SK_WEBHOOK_SECRET_MAX], struct sk_errctx *err)
 {
 	struct sk_webhook_rec w = {.enabled = 1, .created_at = sk_time_now()};
-	uint8_t raw[SECRET_BYTES], *sealed = NULL;
+	uint8_t *sealed = NULL;
 	char secret[SK_WEBHOOK_SECRET_MAX], ad[SK_ID_LEN + 16];
 	size_t sealed_len = 0;
 	int rc;
@@ -518,12 +491,8 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 			return sk_errf(err, SK_ERR_INVALID, "name: control characters are not allowed");
 	sk_strlcpy(w.url, url, sizeof(w.url));
 	sk_strlcpy(w.name, name ? name : "", sizeof(w.name));
-	if ((rc = sk_id_new("w_", w.id)) || (rc = sk_random(raw, sizeof(raw))))
+	if ((rc = sk_id_new("w_", w.id)) || (rc = sk_vault_whsec_new(secret)))
 		return sk_errf(err, rc, "cannot make a webhook id or secret");
-	memcpy(secret, SECRET_PREFIX, strlen(SECRET_PREFIX));
-	sodium_bin2base64(secret + strlen(SECRET_PREFIX), sizeof(secret) - strlen(SECRET_PREFIX),
-			  raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(raw, sizeof(raw));
 	secret_ad(w.id, ad);
 	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
 		rc = sk_errf(err, rc, "cannot seal the webhook secret");
@@ -539,7 +508,7 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 	memcpy(outid, w.id, SK_ID_LEN + 1);
 	memcpy(outsecret, secret, SK_WEBHOOK_SECRET_MAX);
 out:
-	sodium_memzero(secret, sizeof(secret));
+	sk_vault_wipe(secret, sizeof(secret));
 	sk_free(sealed);
 	return rc;
 }

@@ -370,3 +370,49 @@ int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8
 {
 	return sk_vault_unseal(v->system, ad, c, clen, out, outlen);
 }
+
+/* ---- Standard Webhooks ---- */
+
+#define WHSEC_PREFIX "whsec_"
+#define WHSEC_BYTES 24
+
+int sk_vault_whsec_new(char out[SK_WHSEC_MAX])
+{
+	uint8_t raw[WHSEC_BYTES];
+	if (sk_random(raw, sizeof(raw)))
+		return SK_ERR_IO;
+	memcpy(out, WHSEC_PREFIX, strlen(WHSEC_PREFIX));
+	sodium_bin2base64(out + strlen(WHSEC_PREFIX), SK_WHSEC_MAX - strlen(WHSEC_PREFIX), raw,
+			  sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+int sk_vault_whsec_sign(const char *secret, const char *msg_id, int64_t timestamp,
+			const void *body, size_t len, char out[SK_WHSIG_MAX])
+{
+	uint8_t key[64], mac[crypto_auth_hmacsha256_BYTES];
+	size_t keylen = 0, plen = strlen(WHSEC_PREFIX);
+	char ts[24];
+	crypto_auth_hmacsha256_state st;
+
+	if (strncmp(secret, WHSEC_PREFIX, plen) != 0 ||
+	    sodium_base642bin(key, sizeof(key), secret + plen, strlen(secret + plen), NULL, &keylen,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    keylen == 0)
+		return SK_ERR_INVALID;
+	snprintf(ts, sizeof(ts), "%lld", (long long)timestamp);
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)msg_id, strlen(msg_id));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+	crypto_auth_hmacsha256_update(&st, body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, "v1,", 3);
+	sodium_bin2base64(out + 3, SK_WHSIG_MAX - 3, mac, sizeof(mac),
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}

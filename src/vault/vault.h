@@ -116,4 +116,16 @@ int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p
 int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
 			   size_t clen, char **out, size_t *outlen);
 
+/* ---- Standard Webhooks (HMAC-SHA256) ---- */
+
+#define SK_WHSEC_MAX 64 /* "whsec_" and base64 of 24 bytes, with room */
+#define SK_WHSIG_MAX 64 /* "v1," and base64 of 32 bytes, with room */
+/* A new endpoint secret: "whsec_" and base64 of 24 random bytes. SK_ERR_IO without
+ * randomness. */
+int sk_vault_whsec_new(char out[SK_WHSEC_MAX]);
+/* "v1," base64(HMAC-SHA256(secret bytes, msg_id "." timestamp "." body)); SK_ERR_INVALID for
+ * a secret that is not "whsec_" and base64. */
+int sk_vault_whsec_sign(const char *secret, const char *msg_id, int64_t timestamp,
+			const void *body, size_t len, char out[SK_WHSIG_MAX]);
+
 #endif
