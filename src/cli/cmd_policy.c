@@ -138,14 +138,6 @@ int sk_cmd_policy_apply(struct sk_cli *cli, int argc, char **argv)
 	return rc;
 }
 
-static json_t *texts(char *const t[SK_NLANG])
-{
-	json_t *o = json_object();
-	for (int l = 0; l < SK_NLANG; l++)
-		json_object_set_new(o, sk_lang_name(l), json_string(t[l]));
-	return o;
-}
-
 static json_t *policy_json(const struct sk_core *core)
 {
 	const struct sk_policy *p = core->policy;
@@ -163,9 +155,9 @@ static json_t *policy_json(const struct sk_core *core)
 		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:i,s:o,s:o,s:o,s:o}", "id", u->id, "kind",
 				      sk_kind_name(u->kind), "legal_basis", sk_basis_name(u->basis),
 				      "double_opt_in", u->double_opt_in, "notice_version",
-				      u->notice_version, "fields", pf, "title", texts(u->title),
-				      "description", texts(u->description), "notice",
-				      texts(u->notice));
+				      u->notice_version, "fields", pf, "title", sk_json_texts(u->title),
+				      "description", sk_json_texts(u->description), "notice",
+				      sk_json_texts(u->notice));
 		sk_duration_format(u->validity, dur, sizeof(dur));
 		json_object_set_new(o, "validity", u->validity.n ? json_string(dur) : json_null());
 		sk_duration_format(u->retention, dur, sizeof(dur));

@@ -446,5 +446,9 @@ struct json_t *sk_json_event(const struct sk_event_rec *ev);
 /* The state with its status as the gate sees it at now (a lapsed consent is expired). */
 struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
 struct json_t *sk_json_change(const struct sk_change_rec *ch);
+/* {"sv":..,"en":..} of a text written in every language. */
+struct json_t *sk_json_texts(char *const t[SK_NLANG]);
+/* A policy duration as written ("24 months"); null for none. */
+struct json_t *sk_json_duration(struct sk_duration d);
 
 #endif

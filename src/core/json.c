@@ -61,3 +61,20 @@ json_t *sk_json_change(const struct sk_change_rec *ch)
 			 ch->type, "contact_id", ch->contact_id, "purpose", str_or_null(ch->purpose),
 			 "status", str_or_null(ch->status), "at", sk_json_time(ch->at));
 }
+
+json_t *sk_json_texts(char *const t[SK_NLANG])
+{
+	json_t *o = json_object();
+	for (int l = 0; l < SK_NLANG; l++)
+		json_object_set_new(o, sk_lang_name(l), json_string(t[l]));
+	return o;
+}
+
+json_t *sk_json_duration(struct sk_duration d)
+{
+	char s[32];
+	if (!d.n)
+		return json_null();
+	sk_duration_format(d, s, sizeof(s));
+	return json_string(s);
+}

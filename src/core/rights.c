@@ -331,15 +331,6 @@ static int export_rect(void *arg, int64_t at, const char *actor, const char *fie
 	return 0;
 }
 
-static json_t *duration_json(struct sk_duration d)
-{
-	char s[32];
-	if (!d.n)
-		return json_null();
-	sk_duration_format(d, s, sizeof(s));
-	return json_string(s);
-}
-
 int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
 	      struct sk_errctx *err)
 {
@@ -387,8 +378,8 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
 		json_array_append_new(purposes, json_pack(
 			"{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", u->id, "title", u->title[l],
 			"description", u->description[l], "legal_basis", sk_basis_name(u->basis),
-			"kind", sk_kind_name(u->kind), "validity", duration_json(u->validity),
-			"retention", duration_json(u->retention), "fields", fields));
+			"kind", sk_kind_name(u->kind), "validity", sk_json_duration(u->validity),
+			"retention", sk_json_duration(u->retention), "fields", fields));
 	}
 	json_t *shared = json_array(), *rect = json_array();
 	if (!rc && (rc = sk_store_key_each(c->store, export_key, shared)))

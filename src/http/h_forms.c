@@ -294,25 +294,13 @@ static int parse_urlencoded(struct sk_req *r, struct submission *s)
 
 static int parse_json(struct sk_req *r, struct submission *s)
 {
-	size_t at;
-	json_error_t je;
 	const char *key;
 	json_t *v;
+	int rc = sk_req_json(r, NULL, &s->doc);
 
-	if (sk_json_depth_check(r->body.data ? r->body.data : "", r->body.len, SK_JSON_MAX_DEPTH, &at))
-		return sk_errf(&r->err, SK_ERR_TOO_DEEP, "JSON is nested too deeply (at byte %zu)", at + 1);
-	s->doc = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
-	if (!s->doc) {
-		char *near = strstr(je.text, " near ");
-		if (near)
-			*near = '\0';
-		return sk_errf(&r->err, SK_ERR_BAD_JSON, "malformed JSON at line %d, column %d "
-			       "(byte %d): %s", je.line, je.column, je.position, je.text);
-	}
-	if (!json_is_object(s->doc))
-		return sk_errf(&r->err, SK_ERR_INVALID, "the body must be a JSON object");
+	if (rc)
+		return rc;
 	json_object_foreach(s->doc, key, v) {
-		int rc = 0;
 		if (strcmp(key, "consent") == 0) {
 			size_t i;
 			json_t *e;

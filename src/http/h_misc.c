@@ -12,23 +12,6 @@ int sk_h_healthz(struct sk_req *r)
 	return sk_reply_text(r, 200, "{\"status\":\"ok\"}");
 }
 
-static json_t *texts(char *const t[SK_NLANG])
-{
-	json_t *o = json_object();
-	for (int l = 0; l < SK_NLANG; l++)
-		json_object_set_new(o, sk_lang_name(l), json_string(t[l]));
-	return o;
-}
-
-static json_t *duration(struct sk_duration d)
-{
-	char s[32];
-	if (!d.n)
-		return json_null();
-	sk_duration_format(d, s, sizeof(s));
-	return json_string(s);
-}
-
 static int purpose_json(struct sk_req *r, const struct sk_purpose *p, json_t **out)
 {
 	json_t *text = json_object(), *sha = json_object(), *fields = json_array();
@@ -46,9 +29,9 @@ static int purpose_json(struct sk_req *r, const struct sk_purpose *p, json_t **o
 		json_array_append_new(fields, json_string(p->fields[i]));
 	*out = json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:{s:i,s:o,s:o}}", "id", p->id,
 			 "kind", sk_kind_name(p->kind), "legal_basis", sk_basis_name(p->basis),
-			 "double_opt_in", p->double_opt_in, "validity", duration(p->validity),
-			 "retention", duration(p->retention), "fields", fields, "title",
-			 texts(p->title), "description", texts(p->description), "notice",
+			 "double_opt_in", p->double_opt_in, "validity", sk_json_duration(p->validity),
+			 "retention", sk_json_duration(p->retention), "fields", fields, "title",
+			 sk_json_texts(p->title), "description", sk_json_texts(p->description), "notice",
 			 "version", p->notice_version, "text", text, "sha256", sha);
 	if (rc) {
 		json_decref(*out);

@@ -120,7 +120,8 @@ const char *sk_req_arg(struct sk_req *r, const char *name);
 const char *sk_req_header(struct sk_req *r, const char *name);
 
 /* The body as a JSON object: 400 bad_json (with line, column and byte), 400 too_deep, or 422
- * invalid when it is not an object or has a key outside allowed (NULL-terminated). */
+ * invalid when it is not an object or has a key outside allowed (NULL-terminated; NULL
+ * allows any key, for bodies whose keys the caller checks, such as form fields). */
 int sk_req_json(struct sk_req *r, const char *const *allowed, json_t **out);
 /* A string member of o, or NULL when absent; SK_ERR_INVALID naming key when not a string. */
 int sk_json_str(struct sk_req *r, json_t *o, const char *key, int required, const char **out);

@@ -54,8 +54,8 @@ int sk_req_json(struct sk_req *r, const char *const *allowed, json_t **out)
 	const char *key;
 	json_t *val;
 	json_object_foreach(v, key, val) {
-		int ok = 0;
-		for (size_t i = 0; allowed[i] && !ok; i++)
+		int ok = !allowed;
+		for (size_t i = 0; allowed && allowed[i] && !ok; i++)
 			ok = strcmp(allowed[i], key) == 0;
 		if (!ok) {
 			sk_errf(&r->err, SK_ERR_INVALID, "unknown key '%.64s' in the body", key);
