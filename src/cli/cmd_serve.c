@@ -5,7 +5,7 @@
 #include <curl/curl.h>
 
 #include "cli/cli.h"
-#include "http/http.h"
+#include "serve/serve.h"
 #include "mail/mail.h"
 #include "sync/sync.h"
 
@@ -157,7 +157,7 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		return sk_cli_fail(cli, rc);
 	cfg.vault = cli->vault;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((rc = sk_server_run(&cfg, &cli->err)))
+	if ((rc = sk_serve_run(&cfg, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	return SK_EXIT_OK;
 }

@@ -1,4 +1,5 @@
-/* http.h: the HTTP server (libmicrohttpd): what the serve command configures and runs. */
+/* http.h: the HTTP adapter (libmicrohttpd): the configuration of `samtycke serve`, and the
+ * start and stop that the daemon (src/serve) calls. */
 #ifndef SK_HTTP_H
 #define SK_HTTP_H
 
@@ -39,10 +40,23 @@ struct sk_server_config {
 	const char *webhook_proxy; /* proxy for deliveries; NULL: none (environment ignored) */
 };
 
-/* Serves until SIGTERM or SIGINT, then lets in-flight requests finish and closes the
- * database. SIGHUP reloads the applied policy in every worker. Prints
- * "listening on http://HOST:PORT" on stdout once ready, and one access-log line per request
- * on stderr. */
-int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err);
+struct sk_core;
+struct sk_http;
+
+/* What the daemon (src/serve) lends the HTTP adapter. */
+struct sk_http_env {
+	/* The calling thread's core (its own store connection); NULL with err set on failure. */
+	struct sk_core *(*core)(struct sk_errctx *err);
+};
+
+/* Checks the options the adapter takes (listen address, trusted proxies, connection caps
+ * against the open-file limit) without side effects: SK_ERR_USAGE names the option. */
+int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err);
+/* Listens (after sk_http_check) and prints "listening on http://HOST:PORT"; one
+ * access-log line per request on stderr. cfg and env must outlive the server. */
+int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *env,
+		  struct sk_http **out, struct sk_errctx *err);
+/* Stops accepting, lets requests in flight finish (at most the timeout), stops; frees h. */
+void sk_http_stop(struct sk_http *h);
 
 #endif

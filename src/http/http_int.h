@@ -52,7 +52,10 @@ struct sk_route {
 	const char *scope;         /* NULL: no key needed */
 	int (*handler)(struct sk_req *r);
 	size_t max_body;           /* bytes; 0: the server's --max-body; SK_NO_BODY: none */
+	int flags;                 /* SK_ROUTE_* */
 };
+
+#define SK_ROUTE_NO_DB 1 /* answered without the database (no core, no key) */
 
 #define SK_NO_BODY SIZE_MAX
 

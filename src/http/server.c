@@ -1,8 +1,7 @@
-/* server.c: the HTTP server on libmicrohttpd (epoll thread pool). One route table, one place
+/* server.c: the HTTP adapter on libmicrohttpd (epoll thread pool). One route table, one place
  * that turns errors into the error envelope, authentication (before a body is read), per-key
  * rate limits, body and connection limits, the client address behind a trusted proxy, the
- * access log, and a clean stop on SIGTERM. Each worker thread opens its own database
- * connection and core, as SQLite wants. */
+ * access log. Each request runs on its thread's core, which the daemon (src/serve) lends. */
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -21,31 +20,16 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
-#include "mail/mail.h"
-#include "store/store.h"
-#include "sync/sync.h"
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/sktime.h"
 
-/* ---- worker threads: one store and core each ---- */
-
-struct worker {
-	struct sk_store *store;
-	struct sk_core *core;
-	unsigned generation;     /* of the policy it loaded */
-	struct worker *next;
-};
-
 static const struct sk_server_config *config;
+static const struct sk_http_env *env; /* what the daemon lends: each thread's core */
 /* --trusted-proxy, parsed once at start */
 static struct sk_cidr trusted[SK_MAX_TRUSTED_PROXIES];
 static size_t ntrusted;
 static unsigned per_client_cap; /* --max-client-connections */
-static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct worker *workers;
-static _Thread_local struct worker *self;
-static atomic_uint policy_generation;
 static atomic_long inflight;
 
 struct conn_count;
@@ -61,45 +45,6 @@ static int64_t mono_ns_for_seed(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct sk_core *worker_core(struct sk_errctx *err)
-{
-	if (self && self->generation != atomic_load(&policy_generation)) {
-		if (sk_core_reload_policy(self->core, err) == 0)
-			self->generation = atomic_load(&policy_generation);
-	}
-	if (self)
-		return self->core;
-	struct worker *w = sk_calloc(1, sizeof(*w));
-	if (!w) {
-		sk_errf(err, SK_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	w->generation = atomic_load(&policy_generation);
-	if (sk_store_open_sqlite(config->db, 0, &w->store, err) ||
-	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
-		sk_store_close(w->store);
-		sk_free(w);
-		return NULL;
-	}
-	pthread_mutex_lock(&workers_lock);
-	w->next = workers;
-	workers = w;
-	pthread_mutex_unlock(&workers_lock);
-	self = w;
-	return w->core;
-}
-
-static void workers_close(void)
-{
-	while (workers) {
-		struct worker *w = workers;
-		workers = w->next;
-		sk_core_free(w->core);
-		sk_store_close(w->store);
-		sk_free(w);
-	}
 }
 
 /* ---- rate limits: token buckets per API key and per client address (ratelimit.c) ---- */
@@ -269,9 +214,9 @@ static int dispatch(struct sk_req *r)
 		return r->early_rc;
 	if (r->too_large)
 		return too_large(r);
-	if (!r->route->scope && r->route->handler == sk_h_healthz)
+	if (r->route->flags & SK_ROUTE_NO_DB)
 		return r->route->handler(r);
-	if (!(r->core = worker_core(&r->err)))
+	if (!(r->core = env->core(&r->err)))
 		return r->err.code ? r->err.code : SK_ERR_STORAGE;
 	/* A GET reads only: its key check and its handler share one read snapshot, instead of
 	 * a read transaction per statement. */
@@ -304,7 +249,7 @@ static int headers_check(struct sk_req *r, const char *url)
 	if (!has_body)
 		return 0;
 	if (r->route->scope) {
-		if (!(r->core = worker_core(&r->err)))
+		if (!(r->core = env->core(&r->err)))
 			return r->err.code ? r->err.code : SK_ERR_STORAGE;
 		if ((rc = authenticate(r)))
 			return rc;
@@ -667,76 +612,6 @@ static unsigned connections_that_fit(unsigned threads)
 	return rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 0;
 }
 
-/* ---- maintenance: unconfirmed requests and consents lapse (docs/forms.md) ---- */
-
-#define MAINTENANCE_EVERY 3600
-
-static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
-static int stopping;
-
-static void *maintenance(void *arg)
-{
-	(void)arg;
-	struct sk_errctx err;
-	int64_t last_purge = 0;
-	for (;;) {
-		struct sk_core *core = worker_core(&err);
-		long expired = 0, deleted = 0, lapsed = 0;
-		if (!core || sk_form_requests_expire(core, sk_time_now(), &lapsed, &err))
-			fprintf(stderr, "samtycke: deleting lapsed form requests failed: %s\n", err.msg);
-		else if (lapsed)
-			fprintf(stderr, "samtycke: deleted %ld unconfirmed form requests\n", lapsed);
-		if (config->pending_days &&
-		    (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
-						&deleted, &err)))
-			fprintf(stderr, "samtycke: pending expiry failed: %s\n", err.msg);
-		else if (expired)
-			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
-				"contacts\n", expired, deleted);
-		json_t *res = NULL;
-		if (config->purge_daily && core && sk_time_now() - last_purge >= 86400) {
-			if (sk_purge(core, sk_time_now(), config->pending_days ? config->pending_days : 7,
-				     0, &res, &err))
-				fprintf(stderr, "samtycke: purge failed: %s\n", err.msg);
-			else
-				fprintf(stderr, "samtycke: purge removed %lld contacts\n",
-					(long long)json_integer_value(json_object_get(res, "total")));
-			json_decref(res);
-			last_purge = sk_time_now();
-		}
-		pthread_mutex_lock(&stop_lock);
-		int done = sk_nap(&stop_cond, &stop_lock, &stopping, MAINTENANCE_EVERY * 1000L);
-		pthread_mutex_unlock(&stop_lock);
-		if (done)
-			return NULL;
-	}
-}
-
-/* ---- pending erasure scrubs (docs/rights.md): retried every SCRUB_EVERY_MS ---- */
-
-#define SCRUB_EVERY_MS 2000
-
-static void *scrubber(void *arg)
-{
-	(void)arg;
-	struct sk_errctx err;
-	int pending, was = 0;
-	for (;;) {
-		struct sk_core *core = worker_core(&err);
-		if (core && sk_scrub_retry(core, &pending, &err) == 0) {
-			if (was && !pending)
-				fprintf(stderr, "samtycke: the WAL scrub after an erasure is complete\n");
-			was = pending;
-		}
-		pthread_mutex_lock(&stop_lock);
-		int done = sk_nap(&stop_cond, &stop_lock, &stopping, SCRUB_EVERY_MS);
-		pthread_mutex_unlock(&stop_lock);
-		if (done)
-			return NULL;
-	}
-}
-
 /* ---- start and stop ---- */
 
 static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_errctx *err)
@@ -777,14 +652,21 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
-{
-	struct sockaddr_storage addr;
-	sigset_t sigs;
-	int rc, sig;
+struct sk_http {
+	struct MHD_Daemon *d;
+	pthread_t lingerer;
+	int have_lingerer;
+	unsigned timeout;
+};
 
+static struct sockaddr_storage listen_addr;
+static unsigned max_conns;
+
+int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
+{
+	int rc;
 	config = cfg;
-	if ((rc = parse_listen(cfg->listen, &addr, err)))
+	if ((rc = parse_listen(cfg->listen, &listen_addr, err)))
 		return rc;
 	if (cfg->ntrusted_proxies > SK_MAX_TRUSTED_PROXIES)
 		return sk_errf(err, SK_ERR_USAGE, "at most %d --trusted-proxy prefixes",
@@ -795,7 +677,7 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 				       "IPv6 address with an optional /PREFIX-LENGTH",
 				       cfg->trusted_proxies[ntrusted]);
 	unsigned threads = cfg->threads ? cfg->threads : 2;
-	unsigned max_conns = cfg->max_connections ? cfg->max_connections : SK_MAX_CONNECTIONS;
+	max_conns = cfg->max_connections ? cfg->max_connections : SK_MAX_CONNECTIONS;
 	per_client_cap = cfg->max_client_connections ? cfg->max_client_connections
 						      : SK_MAX_CLIENT_CONNECTIONS;
 	unsigned fit = connections_that_fit(threads);
@@ -807,104 +689,65 @@ int sk_server_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 			"limit (ulimit -n)\n", max_conns, fit);
 		max_conns = fit;
 	}
-	/* A broken ledger chain: refuse to start, so that nothing is appended to it and no answer
-	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start"). */
-	struct sk_core *vc = worker_core(err);
-	int64_t bad = 0, nev = 0;
-	if (!vc)
-		return err->code ? err->code : SK_ERR_STORAGE;
-	if ((rc = sk_audit_verify(vc, &bad, &nev, NULL, err))) {
-		if (rc == SK_ERR_CHAIN_BROKEN)
-			sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence "
-				"number %lld; nothing was written. Run 'samtycke audit verify' and see "
-				"docs/rights.md", (long long)bad);
-		workers_close();
-		self = NULL;
-		return rc;
-	}
-	/* Signals go to the main thread's sigwait only; the workers inherit the mask. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
 
-	struct MHD_Daemon *d = MHD_start_daemon(
+int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *e,
+		  struct sk_http **out, struct sk_errctx *err)
+{
+	struct sk_http *h = sk_calloc(1, sizeof(*h));
+	if (!h)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	config = cfg;
+	env = e;
+	h->timeout = cfg->timeout;
+	signal(SIGPIPE, SIG_IGN);
+	h->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			(addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			(listen_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&listen_addr,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
 		MHD_OPTION_CONNECTION_LIMIT, max_conns,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
-	if (!d)
+	if (!h->d) {
+		sk_free(h);
 		return sk_errf(err, SK_ERR_IO, "cannot listen on %s", cfg->listen);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	const char *colon = strrchr(cfg->listen, ':');
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
 	       info ? info->port : 0);
 	fflush(stdout);
-	pthread_t maint, lingerer, scrub;
-	int have_lingerer = pthread_create(&lingerer, NULL, linger_main, NULL) == 0;
-	if (!have_lingerer) {
+	h->have_lingerer = pthread_create(&h->lingerer, NULL, linger_main, NULL) == 0;
+	if (!h->have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
 		linger_stop = 1; /* no thread to close them: sockets close at once */
 		pthread_mutex_unlock(&linger_lock);
 	}
-	int have_maint = pthread_create(&maint, NULL, maintenance, NULL) == 0;
-	int have_scrub = pthread_create(&scrub, NULL, scrubber, NULL) == 0;
-	/* Mail is sent by its own thread from the outbox, never on a request thread. */
-	struct sk_mail_worker *mailer = NULL;
-	struct sk_mail_worker_config mcfg = {.db = cfg->db, .vault = cfg->vault, .mail = cfg->mail,
-					     .public_url = cfg->public_url};
-	if (cfg->mail && sk_mail_worker_start(&mcfg, &mailer, err))
-		fprintf(stderr, "samtycke: %s; no mail is sent\n", err->msg);
+	*out = h;
+	return 0;
+}
 
-	struct sk_delivery_config dcfg = {
-		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
-		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
-		.retry_for = cfg->webhook_retry_for ? cfg->webhook_retry_for : 3 * 86400,
-		.timeout_ms = 10000, .poll_ms = 200, .proxy = cfg->webhook_proxy};
-	struct sk_delivery *delivery = NULL;
-	if (sk_delivery_start(&dcfg, &delivery, err))
-		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);
-
-	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			atomic_fetch_add(&policy_generation, 1);
-			continue;
-		}
-		break;
-	}
+void sk_http_stop(struct sk_http *h)
+{
+	if (!h)
+		return;
 	/* Stop accepting; let what is in flight finish (at most the timeout), then stop. */
-	MHD_quiesce_daemon(d);
-	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * cfg->timeout; waited++)
+	MHD_quiesce_daemon(h->d);
+	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * h->timeout; waited++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
-	MHD_stop_daemon(d);
-	if (have_lingerer) {
+	MHD_stop_daemon(h->d);
+	if (h->have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
 		linger_stop = 1;
 		pthread_cond_signal(&linger_cond);
 		pthread_mutex_unlock(&linger_lock);
-		pthread_join(lingerer, NULL);
+		pthread_join(h->lingerer, NULL);
 	}
-	pthread_mutex_lock(&stop_lock);
-	stopping = 1;
-	pthread_cond_broadcast(&stop_cond);
-	pthread_mutex_unlock(&stop_lock);
-	if (have_maint)
-		pthread_join(maint, NULL);
-	if (have_scrub)
-		pthread_join(scrub, NULL);
-	sk_delivery_stop(delivery);
-	sk_mail_worker_stop(mailer);
-	workers_close();
-	return 0;
+	sk_free(h);
 }

@@ -1,0 +1,226 @@
+/* serve.c: the daemon. Each thread that needs the database (the HTTP workers, maintenance,
+ * the scrubber) gets its own store connection and core on first use, as SQLite wants; the
+ * mail worker and webhook delivery open their own. Signals go to the main thread only:
+ * SIGHUP reloads the policy everywhere, SIGTERM and SIGINT stop everything in order. */
+#include "serve/serve.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "core/core.h"
+#include "mail/mail.h"
+#include "store/store.h"
+#include "sync/sync.h"
+#include "util/mem.h"
+#include "util/sktime.h"
+
+static const struct sk_server_config *config;
+
+/* ---- one store and core per thread ---- */
+
+struct worker {
+	struct sk_store *store;
+	struct sk_core *core;
+	unsigned generation;     /* of the policy it loaded */
+	struct worker *next;
+};
+
+static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *workers;
+static _Thread_local struct worker *self;
+static atomic_uint policy_generation;
+
+/* This thread's core, opened on first use; the policy reloaded after a SIGHUP. */
+static struct sk_core *thread_core(struct sk_errctx *err)
+{
+	if (self && self->generation != atomic_load(&policy_generation)) {
+		if (sk_core_reload_policy(self->core, err) == 0)
+			self->generation = atomic_load(&policy_generation);
+	}
+	if (self)
+		return self->core;
+	struct worker *w = sk_calloc(1, sizeof(*w));
+	if (!w) {
+		sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	w->generation = atomic_load(&policy_generation);
+	if (sk_store_open_sqlite(config->db, 0, &w->store, err) ||
+	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
+		sk_store_close(w->store);
+		sk_free(w);
+		return NULL;
+	}
+	pthread_mutex_lock(&workers_lock);
+	w->next = workers;
+	workers = w;
+	pthread_mutex_unlock(&workers_lock);
+	self = w;
+	return w->core;
+}
+
+static void workers_close(void)
+{
+	while (workers) {
+		struct worker *w = workers;
+		workers = w->next;
+		sk_core_free(w->core);
+		sk_store_close(w->store);
+		sk_free(w);
+	}
+	self = NULL;
+}
+
+/* ---- maintenance: unconfirmed requests and consents lapse (docs/forms.md) ---- */
+
+#define MAINTENANCE_EVERY 3600
+
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
+static int stopping;
+
+static void *maintenance(void *arg)
+{
+	(void)arg;
+	struct sk_errctx err;
+	int64_t last_purge = 0;
+	for (;;) {
+		struct sk_core *core = thread_core(&err);
+		long expired = 0, deleted = 0, lapsed = 0;
+		if (!core || sk_form_requests_expire(core, sk_time_now(), &lapsed, &err))
+			fprintf(stderr, "samtycke: deleting lapsed form requests failed: %s\n", err.msg);
+		else if (lapsed)
+			fprintf(stderr, "samtycke: deleted %ld unconfirmed form requests\n", lapsed);
+		if (config->pending_days &&
+		    (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
+						&deleted, &err)))
+			fprintf(stderr, "samtycke: pending expiry failed: %s\n", err.msg);
+		else if (expired)
+			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
+				"contacts\n", expired, deleted);
+		json_t *res = NULL;
+		if (config->purge_daily && core && sk_time_now() - last_purge >= 86400) {
+			if (sk_purge(core, sk_time_now(), config->pending_days ? config->pending_days : 7,
+				     0, &res, &err))
+				fprintf(stderr, "samtycke: purge failed: %s\n", err.msg);
+			else
+				fprintf(stderr, "samtycke: purge removed %lld contacts\n",
+					(long long)json_integer_value(json_object_get(res, "total")));
+			json_decref(res);
+			last_purge = sk_time_now();
+		}
+		pthread_mutex_lock(&stop_lock);
+		int done = sk_nap(&stop_cond, &stop_lock, &stopping, MAINTENANCE_EVERY * 1000L);
+		pthread_mutex_unlock(&stop_lock);
+		if (done)
+			return NULL;
+	}
+}
+
+/* ---- pending erasure scrubs (docs/rights.md): retried every SCRUB_EVERY_MS ---- */
+
+#define SCRUB_EVERY_MS 2000
+
+static void *scrubber(void *arg)
+{
+	(void)arg;
+	struct sk_errctx err;
+	int pending, was = 0;
+	for (;;) {
+		struct sk_core *core = thread_core(&err);
+		if (core && sk_scrub_retry(core, &pending, &err) == 0) {
+			if (was && !pending)
+				fprintf(stderr, "samtycke: the WAL scrub after an erasure is complete\n");
+			was = pending;
+		}
+		pthread_mutex_lock(&stop_lock);
+		int done = sk_nap(&stop_cond, &stop_lock, &stopping, SCRUB_EVERY_MS);
+		pthread_mutex_unlock(&stop_lock);
+		if (done)
+			return NULL;
+	}
+}
+
+/* ---- start and stop ---- */
+
+int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
+{
+	sigset_t sigs;
+	int rc, sig;
+
+	config = cfg;
+	/* Usage errors first, before anything is opened. */
+	if ((rc = sk_http_check(cfg, err)))
+		return rc;
+	/* A broken ledger chain: refuse to start, so that nothing is appended to it and no answer
+	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start"). */
+	struct sk_core *vc = thread_core(err);
+	int64_t bad = 0, nev = 0;
+	if (!vc)
+		return err->code ? err->code : SK_ERR_STORAGE;
+	if ((rc = sk_audit_verify(vc, &bad, &nev, NULL, err))) {
+		if (rc == SK_ERR_CHAIN_BROKEN)
+			sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence "
+				"number %lld; nothing was written. Run 'samtycke audit verify' and see "
+				"docs/rights.md", (long long)bad);
+		workers_close();
+		return rc;
+	}
+	/* Signals go to the main thread's sigwait only; every thread started after inherits
+	 * the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	static const struct sk_http_env env = {.core = thread_core};
+	struct sk_http *http = NULL;
+	if ((rc = sk_http_start(cfg, &env, &http, err))) {
+		workers_close();
+		return rc;
+	}
+	pthread_t maint, scrub;
+	int have_maint = pthread_create(&maint, NULL, maintenance, NULL) == 0;
+	int have_scrub = pthread_create(&scrub, NULL, scrubber, NULL) == 0;
+	/* Mail is sent by its own thread from the outbox, never on a request thread. */
+	struct sk_mail_worker *mailer = NULL;
+	struct sk_mail_worker_config mcfg = {.db = cfg->db, .vault = cfg->vault, .mail = cfg->mail,
+					     .public_url = cfg->public_url};
+	if (cfg->mail && sk_mail_worker_start(&mcfg, &mailer, err))
+		fprintf(stderr, "samtycke: %s; no mail is sent\n", err->msg);
+	struct sk_delivery_config dcfg = {
+		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
+		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
+		.retry_for = cfg->webhook_retry_for ? cfg->webhook_retry_for : 3 * 86400,
+		.timeout_ms = 10000, .poll_ms = 200, .proxy = cfg->webhook_proxy};
+	struct sk_delivery *delivery = NULL;
+	if (sk_delivery_start(&dcfg, &delivery, err))
+		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			atomic_fetch_add(&policy_generation, 1);
+			continue;
+		}
+		break;
+	}
+	sk_http_stop(http);
+	pthread_mutex_lock(&stop_lock);
+	stopping = 1;
+	pthread_cond_broadcast(&stop_cond);
+	pthread_mutex_unlock(&stop_lock);
+	if (have_maint)
+		pthread_join(maint, NULL);
+	if (have_scrub)
+		pthread_join(scrub, NULL);
+	sk_delivery_stop(delivery);
+	sk_mail_worker_stop(mailer);
+	workers_close();
+	return 0;
+}
