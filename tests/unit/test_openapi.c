@@ -199,7 +199,8 @@ static size_t enum_words(yaml_node_t *seq, const char *path, const char **out, s
 	size_t n = 0;
 	if (seq->type != YAML_SEQUENCE_NODE)
 		fail_msg("%s is not a sequence", path);
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
+	yaml_node_item_t *end = seq->data.sequence.items.top;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < end; it++) {
 		yaml_node_t *w = yaml_document_get_node(&doc, *it);
 		if (w->type != YAML_SCALAR_NODE || n == max)
 			fail_msg("%s: an item is not a word, or too many", path);
@@ -262,7 +263,8 @@ static void visit_enum(struct enum_walk *x, yaml_node_t *seq, const char *path)
 static void walk(struct enum_walk *x, yaml_node_t *n, char *path, size_t len, size_t cap)
 {
 	if (n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_pair_t *end = n->data.mapping.pairs.top;
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < end; p++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(&doc, p->value);
 			if (k->type != YAML_SCALAR_NODE)
@@ -278,7 +280,8 @@ static void walk(struct enum_walk *x, yaml_node_t *n, char *path, size_t len, si
 		}
 	} else if (n->type == YAML_SEQUENCE_NODE) {
 		size_t i = 0;
-		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+		yaml_node_item_t *end = n->data.sequence.items.top;
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < end; it++, i++) {
 			int w = snprintf(path + len, cap - len, "%s%zu", len ? "/" : "", i);
 			assert_true(w > 0 && (size_t)w < cap - len);
 			walk(x, yaml_document_get_node(&doc, *it), path, len + (size_t)w, cap);
