@@ -23,7 +23,8 @@ int sk_cmd_check(struct sk_cli *cli, int argc, char **argv)
 		return sk_cli_usage(cmd);
 	if (sk_cli_open(cli)) {
 		/* Fail closed: no database, no key, no answer but "denied". */
-		g = (struct sk_gate_result){.allowed = 0, .reason = "error"};
+		g = (struct sk_gate_result){.allowed = 0,
+					    .reason = sk_reason_name(SK_RSN_ERROR)};
 		fprintf(stderr, "samtycke: %s\n", cli->err.msg);
 	} else {
 		sk_gate_check(cli->core, argv[optind], argv[optind + 1], at ? at : sk_time_now(), &g);

@@ -10,27 +10,21 @@
 
 #define FUTURE_SLACK 300 /* seconds a client clock may run ahead */
 
-static const char *const action_names[] = {"give", "refuse", "withdraw", "confirm", "expire"};
-static const char *const status_names[] = {"unknown", "pending", "given", "refused",
-					   "withdrawn", "expired", "unverified"};
-static const char *const methods[] = {"form", "preference_centre", "import", "api",
-				      "cli", "mail_link", "one_click"};
+/* The names of actions, statuses and methods: core/vocab.h. */
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static int name_index(const char *const *names, size_t n, const char *name)
+int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *contact_id,
+		      const char *purpose, const char *status, int64_t at, struct sk_errctx *err)
 {
-	for (size_t i = 0; name && i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
+	struct sk_change_rec ch = {.at = at};
+	int rc;
+	sk_strlcpy(ch.type, sk_change_type_name(t), sizeof(ch.type));
+	sk_strlcpy(ch.contact_id, contact_id ? contact_id : "", sizeof(ch.contact_id));
+	sk_strlcpy(ch.purpose, purpose ? purpose : "", sizeof(ch.purpose));
+	sk_strlcpy(ch.status, status ? status : "", sizeof(ch.status));
+	if ((rc = sk_store_change_append(c->store, &ch)))
+		sk__store_err(err, rc, "recording a change");
+	return rc;
 }
-
-const char *sk_action_name(enum sk_action a) { return action_names[a]; }
-int sk_action_from_name(const char *name) { return name_index(action_names, NELEM(action_names), name); }
-const char *sk_status_name(enum sk_status s) { return status_names[s]; }
-int sk_status_from_name(const char *name) { return name_index(status_names, NELEM(status_names), name); }
-int sk_method_valid(const char *name) { return name_index(methods, NELEM(methods), name) >= 0; }
 
 void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev)
 {
@@ -156,12 +150,8 @@ static int resolve_contact(struct sk_core *c, const struct sk_consent_req *req,
 		goto out;
 	}
 	rc = sk__contact_create(c, a.written, a.key, rec, dk, err);
-	if (!rc) {
-		struct sk_change_rec ch = {.type = "contact", .at = rec->created_at};
-		sk_strlcpy(ch.contact_id, rec->id, sizeof(ch.contact_id));
-		if ((rc = sk_store_change_append(c->store, &ch)))
-			sk__store_err(err, rc, "recording a change");
-	}
+	if (!rc)
+		rc = sk__change_append(c, SK_CHG_CONTACT, rec->id, NULL, NULL, rec->created_at, err);
 out:
 	sk__addr_wipe(&a);
 	sk_vault_wipe(dk, sizeof(dk));
@@ -233,7 +223,7 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 	memcpy(ev.notice_sha256, notice.sha256, SK_HASH_LEN);
 
 	/* A live consent happens when it is recorded; an imported one must say when. */
-	int is_import = strcmp(req->method, "import") == 0;
+	int is_import = sk_method_from_name(req->method) == SK_METHOD_IMPORT;
 	ev.occurred_at = req->occurred_at ? req->occurred_at : is_import ? 0 : now;
 	if (req->action == SK_ACT_GIVE) {
 		if (ev.occurred_at == 0 || ev.source[0] == '\0')
@@ -266,20 +256,11 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
 			goto out;
 	}
-	struct sk_change_rec ch = {.type = "consent", .at = now};
-	sk_strlcpy(ch.contact_id, contact.id, sizeof(ch.contact_id));
-	sk_strlcpy(ch.purpose, p->id, sizeof(ch.purpose));
-	sk_strlcpy(ch.status, st.status, sizeof(ch.status));
-	if ((rc = sk_store_change_append(c->store, &ch)))
-		sk__store_err(err, rc, "recording a change");
+	rc = sk__change_append(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, err);
 	/* Fields deleted with the basis: a "contact" change after the consent change, so that a
 	 * system holding copies of them learns to delete them too (docs/rights.md). */
-	if (!rc && ndeleted) {
-		struct sk_change_rec cc = {.type = "contact", .at = now};
-		sk_strlcpy(cc.contact_id, contact.id, sizeof(cc.contact_id));
-		if ((rc = sk_store_change_append(c->store, &cc)))
-			sk__store_err(err, rc, "recording a change");
-	}
+	if (!rc && ndeleted)
+		rc = sk__change_append(c, SK_CHG_CONTACT, contact.id, NULL, NULL, now, err);
 out:
 	rc = sk__core_end(c, rc, err);
 	sk_free(evidence);
@@ -349,7 +330,7 @@ static int proof_event(void *arg, const struct sk_event_rec *ev)
 	struct sk_proof *p = x->p;
 	if (strcmp(ev->purpose, p->state.purpose) != 0 || ev->seq > p->state.seq)
 		return 0;
-	if (strcmp(ev->action, "give") == 0 && ev->seq < p->state.seq) {
+	if (sk_action_from_name(ev->action) == SK_ACT_GIVE && ev->seq < p->state.seq) {
 		p->given = *ev;
 		p->given.evidence = NULL;
 		sk_free(p->given_evidence_json);
@@ -361,7 +342,7 @@ static int proof_event(void *arg, const struct sk_event_rec *ev)
 		return 0;
 	p->event = *ev;
 	p->event.evidence = NULL;
-	if (strcmp(ev->action, "confirm") != 0) {
+	if (sk_action_from_name(ev->action) != SK_ACT_CONFIRM) {
 		p->given.seq = 0;
 		sk_free(p->given_evidence_json);
 		p->given_evidence_json = NULL;

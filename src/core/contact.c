@@ -111,11 +111,7 @@ int sk_contact_add(struct sk_core *c, const char *email, const struct sk_field_v
 	for (size_t i = 0; !rc && i < nfields; i++)
 		rc = sk__field_store(c, rec.id, dk, fields[i].name, fields[i].value, err);
 	if (!rc) {
-		struct sk_change_rec ch = {.type = "contact", .at = rec.created_at};
-		sk_strlcpy(ch.contact_id, rec.id, sizeof(ch.contact_id));
-		rc = sk_store_change_append(c->store, &ch);
-		if (rc)
-			sk__store_err(err, rc, "recording a change");
+		rc = sk__change_append(c, SK_CHG_CONTACT, rec.id, NULL, NULL, rec.created_at, err);
 	}
 	rc = sk__core_end(c, rc, err);
 	if (!rc)
@@ -276,12 +272,8 @@ int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_val
 		sk__store_err(err, rc, "updating a contact");
 	if (!rc && (rc = sk_store_rectification_put(c->store, id, now, actor ? actor : "", names)))
 		sk__store_err(err, rc, "recording a rectification");
-	if (!rc) {
-		struct sk_change_rec ch = {.type = "contact", .at = now};
-		sk_strlcpy(ch.contact_id, id, sizeof(ch.contact_id));
-		if ((rc = sk_store_change_append(c->store, &ch)))
-			sk__store_err(err, rc, "recording a change");
-	}
+	if (!rc)
+		rc = sk__change_append(c, SK_CHG_CONTACT, id, NULL, NULL, now, err);
 	sk_vault_wipe(dk, sizeof(dk));
 	return sk__core_end(c, rc, err);
 }

@@ -255,13 +255,9 @@ int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err)
 		sk__store_err(err, rc, "reading the suppression list");
 	else if ((rc = sk__addr_unsuppress(c, &a, &lifted, err)) == 0 && !lifted)
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the address is not on the suppression list");
-	if (!rc) {
-		struct sk_change_rec ch = {.type = "unsuppressed", .at = sk_time_now()};
-		if (g.found)
-			sk_strlcpy(ch.contact_id, g.contact_id, sizeof(ch.contact_id));
-		if ((rc = sk_store_change_append(c->store, &ch)))
-			sk__store_err(err, rc, "recording a change");
-	}
+	if (!rc)
+		rc = sk__change_append(c, SK_CHG_UNSUPPRESSED, g.found ? g.contact_id : NULL, NULL,
+				       NULL, sk_time_now(), err);
 	sk__addr_wipe(&a);
 	return sk__core_end(c, rc, err);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/policy.h"
+#include "core/vocab.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -144,35 +145,18 @@ int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN +
 
 /* ---- consent ledger and state (core/consent.c) ---- */
 
-enum sk_action { SK_ACT_GIVE, SK_ACT_REFUSE, SK_ACT_WITHDRAW, SK_ACT_CONFIRM, SK_ACT_EXPIRE };
-
-enum sk_status {
-	SK_ST_UNKNOWN,
-	SK_ST_PENDING,
-	SK_ST_GIVEN,
-	SK_ST_REFUSED,
-	SK_ST_WITHDRAWN,
-	SK_ST_EXPIRED,
-	SK_ST_UNVERIFIED,
-};
+/* Actions, statuses and methods: enums, names and parsing come from core/vocab.h. */
 
 /* Event flags (hashed with the event). */
 #define SK_EV_UNVERIFIED 1 /* consent claimed without the evidence to prove it */
 #define SK_EV_DOUBLE_OPT_IN 2 /* the purpose required confirmation when this was given */
-
-const char *sk_action_name(enum sk_action a);
-int sk_action_from_name(const char *name); /* -1 when unknown */
-const char *sk_status_name(enum sk_status s);
-int sk_status_from_name(const char *name); /* -1 when unknown */
-/* Methods a consent may be recorded by; 1 when name is one of them. */
-int sk_method_valid(const char *name);
 
 struct sk_consent_req {
 	const char *email;          /* or contact_id */
 	const char *contact_id;
 	const char *purpose;
 	enum sk_action action;
-	const char *method;         /* form, preference_centre, import, api, cli, mail_link, one_click */
+	const char *method;         /* one of SK_METHOD_LIST (core/vocab.h) */
 	const char *source;         /* form and page, import batch, API key, connector */
 	int notice_version;         /* 0: the current version */
 	const char *lang;           /* "sv" or "en"; NULL: "en" */
@@ -347,10 +331,9 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, stru
 
 struct sk_gate_result {
 	int allowed;
-	const char *reason;  /* consent, legitimate_interest, contract, legal_obligation when
-				allowed; no_consent, refused, withdrawn, expired,
-				pending_confirmation, unverified, suppressed, objected,
-				unknown_purpose, invalid_email, error when denied */
+	const char *reason;  /* sk_reason_name() of one of SK_REASON_LIST (core/vocab.h):
+				consent, legitimate_interest, contract, legal_obligation when
+				allowed; the others when denied */
 	char contact_id[SK_ID_LEN + 1];
 	char consent_id[SK_ID_LEN + 1]; /* the ledger event relied on, "" when none */
 	int64_t valid_until;

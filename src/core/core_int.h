@@ -12,6 +12,10 @@ int sk__core_begin(struct sk_core *c, struct sk_errctx *err);
 int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err);
 /* Storage failure: records a message naming the operation, never data. */
 int sk__store_err(struct sk_errctx *err, int rc, const char *what);
+/* Appends a change of type t to the change feed (core/consent.c); contact_id, purpose and
+ * status may be NULL (stored as ""). A storage failure is recorded in err. */
+int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *contact_id,
+		      const char *purpose, const char *status, int64_t at, struct sk_errctx *err);
 /* Canonical address and its email_key. */
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
 		  struct sk_errctx *err);

@@ -173,7 +173,7 @@ static int give(struct sk_core *c, const char *contact_id, const char *purpose, 
 	if (p && p->basis != SK_BASIS_CONSENT)
 		return 0;
 	struct sk_consent_req req = {.contact_id = contact_id, .purpose = purpose,
-				     .action = SK_ACT_GIVE, .method = "form", .source = pv->source,
+				     .action = SK_ACT_GIVE, .method = sk_method_name(SK_METHOD_FORM), .source = pv->source,
 				     .notice_version = version, .lang = lang, .occurred_at = at,
 				     .actor = "form", .evidence_json = pv->evidence,
 				     .double_opt_in = doi};
@@ -435,7 +435,7 @@ int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evide
 			continue; /* its fields are stored above; no consent to record */
 		rc = give(c, id, purpose, version, lang, at, 1, &pv, err);
 		struct sk_consent_req req = {.contact_id = id, .purpose = purpose,
-					     .action = SK_ACT_CONFIRM, .method = "mail_link",
+					     .action = SK_ACT_CONFIRM, .method = sk_method_name(SK_METHOD_MAIL_LINK),
 					     .source = "mail:double-opt-in", .notice_version = version,
 					     .lang = lang, .actor = "form",
 					     .evidence_json = evidence_json};

@@ -7,16 +7,17 @@
 
 #include <string.h>
 
-static const char *consent_reason(enum sk_status s)
+/* The reasons are SK_REASON_LIST (core/vocab.h). */
+static enum sk_reason consent_reason(enum sk_status s)
 {
 	switch (s) {
-	case SK_ST_GIVEN: return "consent";
-	case SK_ST_PENDING: return "pending_confirmation";
-	case SK_ST_REFUSED: return "refused";
-	case SK_ST_WITHDRAWN: return "withdrawn";
-	case SK_ST_EXPIRED: return "expired";
-	case SK_ST_UNVERIFIED: return "unverified";
-	default: return "no_consent";
+	case SK_ST_GIVEN: return SK_RSN_CONSENT;
+	case SK_ST_PENDING: return SK_RSN_PENDING_CONFIRMATION;
+	case SK_ST_REFUSED: return SK_RSN_REFUSED;
+	case SK_ST_WITHDRAWN: return SK_RSN_WITHDRAWN;
+	case SK_ST_EXPIRED: return SK_RSN_EXPIRED;
+	case SK_ST_UNVERIFIED: return SK_RSN_UNVERIFIED;
+	default: return SK_RSN_NO_CONSENT;
 	}
 }
 
@@ -30,14 +31,14 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->reason = "error";
+	out->reason = sk_reason_name(SK_RSN_ERROR);
 	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
 	if (!p) {
-		out->reason = "unknown_purpose";
+		out->reason = sk_reason_name(SK_RSN_UNKNOWN_PURPOSE);
 		return;
 	}
 	if (sk__addr_parse(c, email, &a, NULL)) {
-		out->reason = "invalid_email";
+		out->reason = sk_reason_name(SK_RSN_INVALID_EMAIL);
 		return;
 	}
 	rc = sk__addr_lookup(c, &a, p->id, &g);
@@ -46,7 +47,9 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 	if (rc)
 		return;
 	if (g.suppressed) {
-		out->reason = strcmp(g.suppress_reason, "erased") == 0 ? "erased" : "suppressed";
+		/* the suppression's own reason "erased" marks an erasure (core/rights.c) */
+		int erased = strcmp(g.suppress_reason, "erased") == 0;
+		out->reason = sk_reason_name(erased ? SK_RSN_ERASED : SK_RSN_SUPPRESSED);
 		return;
 	}
 	if (g.found)
@@ -68,21 +71,22 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 			if (held)
 				s = SK_ST_PENDING;
 		}
-		out->reason = consent_reason(s);
+		out->reason = sk_reason_name(consent_reason(s));
 		out->allowed = s == SK_ST_GIVEN;
 		break;
 	case SK_BASIS_LEGITIMATE_INTEREST:
 		/* Allowed unless the person objected (refused or withdrew). */
 		out->allowed = s != SK_ST_REFUSED && s != SK_ST_WITHDRAWN;
-		out->reason = out->allowed ? "legitimate_interest" : "objected";
+		out->reason =
+			sk_reason_name(out->allowed ? SK_RSN_LEGITIMATE_INTEREST : SK_RSN_OBJECTED);
 		break;
 	case SK_BASIS_CONTRACT:
 		out->allowed = 1;
-		out->reason = "contract";
+		out->reason = sk_reason_name(SK_RSN_CONTRACT);
 		break;
 	case SK_BASIS_LEGAL_OBLIGATION:
 		out->allowed = 1;
-		out->reason = "legal_obligation";
+		out->reason = sk_reason_name(SK_RSN_LEGAL_OBLIGATION);
 		break;
 	}
 }

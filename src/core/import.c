@@ -382,7 +382,7 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		struct sk_consent_req req = {
 			.contact_id = id,
 			.purpose = row->consents[i].purpose,
-			.method = "import",
+			.method = sk_method_name(SK_METHOD_IMPORT),
 			.actor = "import",
 		};
 		switch (what[i]) {

@@ -162,7 +162,7 @@ static int replay_event(void *arg, const struct sk_event_rec *ev)
 		memset(st, 0, sizeof(*st));
 		sk_strlcpy(st->contact_id, ev->contact_id, sizeof(st->contact_id));
 		sk_strlcpy(st->purpose, ev->purpose, sizeof(st->purpose));
-		sk_strlcpy(st->status, "unknown", sizeof(st->status));
+		sk_strlcpy(st->status, sk_status_name(SK_ST_UNKNOWN), sizeof(st->status));
 		*slot = ++r->n;
 	}
 	sk_state_apply(&r->st[*slot - 1], ev);

@@ -38,7 +38,7 @@ int sk_pending_confirm(struct sk_core *c, const char *contact_id, int64_t first_
 	for (size_t i = 0; !rc && i < x.list.n; i++) {
 		const struct sk_state_rec *st = &x.list.st[i];
 		struct sk_consent_req req = {.contact_id = contact_id, .purpose = st->purpose,
-					     .action = SK_ACT_CONFIRM, .method = "mail_link",
+					     .action = SK_ACT_CONFIRM, .method = sk_method_name(SK_METHOD_MAIL_LINK),
 					     .source = "mail:double-opt-in", .actor = "form",
 					     .evidence_json = evidence_json,
 					     .notice_version = st->notice_version};
@@ -97,7 +97,7 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 		if ((rc = sk_core_batch_begin(c, err)))
 			break;
 		struct sk_consent_req req = {.contact_id = id, .purpose = stale[i].purpose,
-					     .action = SK_ACT_EXPIRE, .method = "cli",
+					     .action = SK_ACT_EXPIRE, .method = sk_method_name(SK_METHOD_CLI),
 					     .source = "pending-expiry", .actor = "samtycke",
 					     .notice_version = stale[i].notice_version};
 		rc = sk_consent_record(c, &req, NULL, err);

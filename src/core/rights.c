@@ -196,10 +196,8 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 		return sk__store_err(err, rc, "deleting a contact");
 	if (reason && (rc = sk__suppress_key(c, ct->email_key, reason, err)))
 		return rc;
-	struct sk_change_rec ch = {.type = "erased", .at = sk_time_now()};
-	sk_strlcpy(ch.contact_id, ct->id, sizeof(ch.contact_id));
-	if ((rc = sk_store_change_append(c->store, &ch)))
-		return sk__store_err(err, rc, "recording a change");
+	if ((rc = sk__change_append(c, SK_CHG_ERASED, ct->id, NULL, NULL, sk_time_now(), err)))
+		return rc;
 	return sk__scrub_mark(c, err);
 }
 

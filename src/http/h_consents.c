@@ -11,7 +11,6 @@ static int consent_create(struct sk_req *r, void *arg)
 	static const char *const keys[] = {"email", "contact_id", "purpose", "action", "method",
 					   "source", "notice_version", "lang", "occurred_at",
 					   "evidence", NULL};
-	static const char *const actions[] = {"give", "refuse", "withdraw", "confirm", NULL};
 	struct sk_consent_req req = {0};
 	struct sk_event_rec ev;
 	struct sk_state_rec st;
@@ -26,7 +25,7 @@ static int consent_create(struct sk_req *r, void *arg)
 	snprintf(actor, sizeof(actor), "api:%s", r->key.name);
 	req.actor = actor;
 	req.source = actor;
-	req.method = "api";
+	req.method = sk_method_name(SK_METHOD_API);
 	if ((rc = sk_json_str(r, body, "email", 0, &req.email)) ||
 	    (rc = sk_json_str(r, body, "contact_id", 0, &req.contact_id)) ||
 	    (rc = sk_json_str(r, body, "purpose", 1, &req.purpose)) ||
@@ -42,15 +41,14 @@ static int consent_create(struct sk_req *r, void *arg)
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "give exactly one of 'email' and 'contact_id'");
 		goto out;
 	}
-	rc = SK_ERR_INVALID;
-	for (int i = 0; actions[i]; i++)
-		if (strcmp(action, actions[i]) == 0)
-			rc = 0;
-	if (rc) {
-		sk_errf(&r->err, rc, "'action' must be give, refuse, withdraw or confirm");
+	/* the actions a client may record: SK_ACTION_LIST's client column (core/vocab.h) */
+	int a = sk_action_from_name(action);
+	if (a < 0 || !sk_action_client((enum sk_action)a)) {
+		rc = sk_errf(&r->err, SK_ERR_INVALID,
+			     "'action' must be give, refuse, withdraw or confirm");
 		goto out;
 	}
-	req.action = (enum sk_action)sk_action_from_name(action);
+	req.action = (enum sk_action)a;
 	if (at && sk_time_parse(at, &req.occurred_at)) {
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "'occurred_at' must be an RFC 3339 time");
 		goto out;

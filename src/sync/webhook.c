@@ -22,29 +22,18 @@
 #include "vault/vault.h"
 
 
-static const char *const event_names[] = {
-	"consent.given",   "consent.withdrawn", "consent.refused",    "consent.expired",
-	"consent.pending", "consent.unverified", "contact.changed",   "contact.erased",
-	"contact.unsuppressed",
-};
-#define NEVENTS (sizeof(event_names) / sizeof(event_names[0]))
-
+/* The events are SK_EVENT_LIST (core/vocab.h): each names the change type it is sent for
+ * and, for consent changes, the new status. */
 const char *sk_webhook_event_name(const struct sk_change_rec *ch)
 {
-	static const char *const consent[] = {"given", "withdrawn", "refused", "expired",
-					      "pending", "unverified"};
-	if (strcmp(ch->type, "consent") == 0) {
-		for (size_t i = 0; i < sizeof(consent) / sizeof(consent[0]); i++)
-			if (strcmp(ch->status, consent[i]) == 0)
-				return event_names[i];
+	int type = sk_change_type_from_name(ch->type);
+	int status = type == SK_CHG_CONSENT ? sk_status_from_name(ch->status) : -1;
+	if (type < 0 || (type == SK_CHG_CONSENT && status < 0))
 		return NULL;
-	}
-	if (strcmp(ch->type, "contact") == 0)
-		return "contact.changed";
-	if (strcmp(ch->type, "erased") == 0)
-		return "contact.erased";
-	if (strcmp(ch->type, "unsuppressed") == 0)
-		return "contact.unsuppressed";
+	for (int i = 0; i < SK_NEVENTS; i++)
+		if ((int)sk_event_change((enum sk_event)i) == type &&
+		    sk_event_status((enum sk_event)i) == status)
+			return sk_event_name((enum sk_event)i);
 	return NULL;
 }
 
@@ -76,14 +65,10 @@ int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct s
 		size_t n = strcspn(p, ", ");
 		if (!n)
 			break;
-		size_t i = 0;
 		if (n == 3 && strncmp(p, "all", 3) == 0) {
 			all = 1;
 		} else {
-			for (; i < NEVENTS; i++)
-				if (strlen(event_names[i]) == n && strncmp(p, event_names[i], n) == 0)
-					break;
-			if (i == NEVENTS)
+			if (sk_event_from_namen(p, n) < 0)
 				return sk_errf(err, SK_ERR_INVALID, "events: unknown event '%.*s'",
 					       (int)(n > 40 ? 40 : n), p);
 			if (!list_has(out, p, n)) {
@@ -442,7 +427,7 @@ int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, c
 int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen)
 {
 	const char *ev = sk_webhook_event_name(ch);
-	int consent = strcmp(ch->type, "consent") == 0;
+	int consent = sk_change_type_from_name(ch->type) == SK_CHG_CONSENT;
 	json_t *o;
 	char *s;
 	if (!ev)

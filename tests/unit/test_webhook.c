@@ -223,6 +223,56 @@ static void event_lists(void **state)
 	assert_null(sk_webhook_event_name(&ch));
 }
 
+/* Each change type and status is sent as the event it was sent as before the event names
+ * became a table (core/vocab.h), and nothing else is sent. */
+static void every_change_is_sent_as_its_event(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *status, *event;
+	} cases[] = {
+		{"consent", "given", "consent.given"},
+		{"consent", "withdrawn", "consent.withdrawn"},
+		{"consent", "refused", "consent.refused"},
+		{"consent", "expired", "consent.expired"},
+		{"consent", "pending", "consent.pending"},
+		{"consent", "unverified", "consent.unverified"},
+		{"consent", "unknown", NULL},
+		{"consent", "", NULL},
+		{"consent", "bogus", NULL},
+		{"contact", "", "contact.changed"},
+		{"contact", "given", "contact.changed"},
+		{"erased", "", "contact.erased"},
+		{"unsuppressed", "", "contact.unsuppressed"},
+		{"", "", NULL},
+		{"consent.given", "", NULL},
+		{"Consent", "given", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_change_rec ch = {.seq = 1, .contact_id = "c_x", .purpose = "newsletter"};
+		snprintf(ch.type, sizeof(ch.type), "%s", cases[i].type);
+		snprintf(ch.status, sizeof(ch.status), "%s", cases[i].status);
+		const char *ev = sk_webhook_event_name(&ch);
+		if (cases[i].event ? !ev || strcmp(ev, cases[i].event) != 0 : ev != NULL)
+			fail_msg("type '%s' status '%s': sent as %s, want %s", cases[i].type,
+				 cases[i].status, ev ? ev : "nothing",
+				 cases[i].event ? cases[i].event : "nothing");
+		/* and each event name subscribes on its own */
+		if (cases[i].event) {
+			char out[64];
+			struct sk_errctx e;
+			assert_int_equal(sk_webhook_events_parse(cases[i].event, out, sizeof(out), &e), 0);
+			assert_string_equal(out, cases[i].event);
+		}
+	}
+	/* a prefix or an extension of an event name is no event */
+	char out[64];
+	struct sk_errctx e;
+	assert_int_equal(sk_webhook_events_parse("consent.give", out, sizeof(out), &e), SK_ERR_INVALID);
+	assert_int_equal(sk_webhook_events_parse("consent.givenx", out, sizeof(out), &e), SK_ERR_INVALID);
+	assert_int_equal(sk_webhook_events_parse("consent", out, sizeof(out), &e), SK_ERR_INVALID);
+}
+
 static void payload_ids_only(void **state)
 {
 	(void)state;
@@ -866,6 +916,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(signature_known_vector),
+		cmocka_unit_test(every_change_is_sent_as_its_event),
 		cmocka_unit_test(address_classifier),
 		cmocka_unit_test(url_literals),
 		cmocka_unit_test(url_checks),
