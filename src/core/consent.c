@@ -8,7 +8,6 @@
 
 #include "util/mem.h"
 
-#define FUTURE_SLACK 300 /* seconds a client clock may run ahead */
 
 /* The names of actions, statuses and methods: core/vocab.h. */
 
@@ -98,7 +97,7 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 		return sk_errf(err, SK_ERR_INVALID, "lang must be sv or en");
 	if (req->notice_version < 0)
 		return sk_errf(err, SK_ERR_INVALID, "notice_version must be positive");
-	if (req->occurred_at > sk_time_now() + FUTURE_SLACK)
+	if (req->occurred_at > sk_time_now() + SK__FUTURE_SLACK)
 		return sk_errf(err, SK_ERR_INVALID, "occurred_at is in the future");
 	int version = req->notice_version ? req->notice_version : p->notice_version;
 	rc = sk_store_notice_get(c->store, p->id, version, lang, notice);

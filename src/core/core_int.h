@@ -5,6 +5,9 @@
 #include "core/core.h"
 #include "vault/vault.h"
 
+/* Seconds a client clock may run ahead: an occurred_at later than now plus this is refused. */
+#define SK__FUTURE_SLACK 300
+
 /* A write transaction unless a batch is open. */
 int sk__core_begin(struct sk_core *c, struct sk_errctx *err);
 /* Commits when rc is 0, rolls back otherwise (no-ops inside a batch); returns rc or the

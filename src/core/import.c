@@ -12,7 +12,6 @@
 #include "util/mem.h"
 #include "util/sktime.h"
 
-#define FUTURE_SLACK 300
 #define SOURCE_MAX 255
 
 static const char *const reject_names[] = {"",          "invalid_email", "suppressed",
@@ -171,7 +170,7 @@ static int cell_parse(const struct sk_import_consent *ic, int64_t now, struct ce
 		*column = ic->value_col;
 		return SK_REJ_INVALID;
 	}
-	if (!is_blank(ic->at) && (sk_import_date(ic->at, &out->at) || out->at > now + FUTURE_SLACK ||
+	if (!is_blank(ic->at) && (sk_import_date(ic->at, &out->at) || out->at > now + SK__FUTURE_SLACK ||
 				  out->at <= 0)) {
 		*column = ic->at_col;
 		return SK_REJ_INVALID;

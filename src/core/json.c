@@ -57,8 +57,10 @@ static json_t *str_or_null(const char *s)
 
 json_t *sk_json_change(const struct sk_change_rec *ch)
 {
-	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "seq", (json_int_t)ch->seq, "type",
-			 ch->type, "contact_id", ch->contact_id, "purpose", str_or_null(ch->purpose),
+	/* contact_id null: an unsuppressed address that no contact holds */
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o}", "seq", (json_int_t)ch->seq, "type",
+			 ch->type, "contact_id", str_or_null(ch->contact_id), "purpose",
+			 str_or_null(ch->purpose),
 			 "status", str_or_null(ch->status), "at", sk_json_time(ch->at));
 }
 

@@ -432,8 +432,9 @@ int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outle
 	char *s;
 	if (!ev)
 		return SK_ERR_INVALID;
-	o = json_pack("{s:s,s:I,s:s,s:o,s:o,s:o}", "type", ev, "seq", (json_int_t)ch->seq,
-		      "contact_id", ch->contact_id, "purpose",
+	o = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "type", ev, "seq", (json_int_t)ch->seq,
+		      "contact_id", ch->contact_id[0] ? json_string(ch->contact_id) : json_null(),
+		      "purpose",
 		      consent ? json_string(ch->purpose) : json_null(), "status",
 		      consent ? json_string(ch->status) : json_null(), "at", sk_json_time(ch->at));
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -685,6 +685,7 @@ test('the way back: samtycke unsuppress, on the person\'s request, lifts the sup
 	assert.deepEqual(ok(await get(`/v1/suppressions/check?email=${q(email)}`)), { suppressed: false });
 	const un = (await allChanges(mark)).changes.filter((c) => c.type === 'unsuppressed');
 	assert.equal(un.length, 1, 'one unsuppressed change');
+	assert.equal(un[0].contact_id, null, 'no contact holds the erased address: contact_id null');
 	assert.deepEqual(gate(email, 'newsletter'), { allowed: false, reason: 'no_consent' });
 	const r = await formPost('newsletter', [['email', email], ['consent', 'newsletter'], ['lang', 'en']]);
 	assert.equal(r.status, 303, show(r));
