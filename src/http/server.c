@@ -1,8 +1,8 @@
 /* server.c: the HTTP server on libmicrohttpd (epoll thread pool). One route table, one place
  * that turns errors into the error envelope, authentication (before a body is read), per-key
  * rate limits, body and connection limits, the client address behind a trusted proxy, the
- * access log, and a clean stop on SIGTERM. Each worker thread opens its own database
- * connection and core, as SQLite wants. */
+ * access log, and a clean stop on SIGTERM. Each worker thread opens its own store handle
+ * and core, as the store contract wants (a handle belongs to one thread). */
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -77,7 +77,7 @@ static struct sk_core *worker_core(struct sk_errctx *err)
 		return NULL;
 	}
 	w->generation = atomic_load(&policy_generation);
-	if (sk_store_open_sqlite(config->db, 0, &w->store, err) ||
+	if (sk_store_open(config->db, 0, &w->store, err) ||
 	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
 		sk_store_close(w->store);
 		sk_free(w);
