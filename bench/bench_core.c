@@ -110,7 +110,7 @@ static struct sk_core *samtycke_open(const char *dir, const char *policy_path, s
 	snprintf(keyfile, sizeof(keyfile), "%s/master.key", dir);
 	snprintf(db, sizeof(db), "%s/samtycke.db", dir);
 	if (sk_vault_keyfile_create(keyfile, &err) || sk_vault_open(keyfile, v, &err) ||
-	    sk_store_open_sqlite(db, 1, st, &err) || sk_core_open(*st, *v, 1, &core, &err))
+	    sk_store_open(db, 1, st, &err) || sk_core_open(*st, *v, 1, &core, &err))
 		die("opening samtycke", err.msg);
 	sk_buf_init(&b, POLICY_MAX);
 	read_policy(policy_path, &b);

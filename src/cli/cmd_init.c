@@ -20,7 +20,7 @@ int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
 	}
 	rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
 	if (!rc)
-		rc = sk_store_open_sqlite(cli->db, 1, &cli->store, &cli->err);
+		rc = sk_store_open(cli->db, 1, &cli->store, &cli->err);
 	if (!rc)
 		rc = sk_core_open(cli->store, cli->vault, 1, &cli->core, &cli->err);
 	if (rc) {
@@ -28,7 +28,8 @@ int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
 			unlink(cli->keyfile);
 		if (cli->store && rc != SK_ERR_EXISTS) {
 			sk_cli_close(cli);
-			unlink(cli->db);
+			if (sk_store_uri_file(cli->db))
+				unlink(sk_store_uri_file(cli->db));
 		}
 		return sk_cli_fail(cli, rc);
 	}

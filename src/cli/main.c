@@ -220,7 +220,7 @@ int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **
 
 int sk_cli_open(struct sk_cli *cli)
 {
-	int rc = sk_store_open_sqlite(cli->db, 0, &cli->store, &cli->err);
+	int rc = sk_store_open(cli->db, 0, &cli->store, &cli->err);
 	if (!rc)
 		rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
 	if (!rc)
@@ -318,7 +318,8 @@ int main(int argc, char **argv)
 	if (keyfile && *keyfile) {
 		cli.keyfile = keyfile;
 	} else {
-		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", cli.db);
+		const char *file = sk_store_uri_file(cli.db); /* a store URI's file (docs/cli.md) */
+		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", file ? file : "samtycke");
 		cli.keyfile = cli.keyfile_buf;
 	}
 	if (optind >= argc) {

@@ -311,13 +311,13 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct json_t
 int sk_forget(struct sk_core *c, const char *id, struct json_t **receipt, struct sk_errctx *err);
 int sk_forget_email(struct sk_core *c, const char *email, struct json_t **receipt,
 		    struct sk_errctx *err);
-/* The scrub after an erasure: the WAL is moved into the database file (where secure_delete
- * zeroed the freed space) and truncated. While another connection holds a read transaction
- * it cannot be; the erasure is still committed and answered, and the scrub stays recorded
- * (meta "scrub_pending": the time of the oldest erasure waiting) until a retry completes it.
- * sk_scrub_retry tries once (waiting at most a moment for readers): *pending is 1 when the
- * scrub still waits, 0 when none does. sk_scrub_pending only reads: *since is 0 when none
- * waits. */
+/* The scrub after an erasure (sk_store_scrub): afterwards no byte of the deleted rows is left
+ * in any file the store owns (docs/internals/store.md). While another connection holds a
+ * read transaction it cannot be; the erasure is still committed and answered, and the scrub
+ * stays recorded (meta "scrub_pending": the time of the oldest erasure waiting) until a retry
+ * completes it. sk_scrub_retry tries once (waiting at most a moment for readers): *pending is
+ * 1 when the scrub still waits, 0 when none does. sk_scrub_pending only reads: *since is 0
+ * when none waits. */
 int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err);
 int sk_scrub_pending(struct sk_core *c, int64_t *since, struct sk_errctx *err);
 /* What has no basis left at now, by reason; unless dry_run, deletes it (one transaction per

@@ -82,9 +82,9 @@ int sk__states_add(void *arg, const struct sk_state_rec *st);
  * transaction. */
 int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
 		       struct sk_errctx *err);
-/* Inside a transaction that deletes personal data: records that a WAL scrub is owed (meta
- * "scrub_pending"), so that a crash or a reader between the commit and the checkpoint leaves
- * it recorded, not forgotten. After the commit, call sk_scrub_retry (docs/rights.md). */
+/* Inside a transaction that deletes personal data: records that a store scrub is owed (meta
+ * "scrub_pending"), so that a crash or a reader between the commit and the scrub leaves it
+ * recorded, not forgotten. After the commit, call sk_scrub_retry (docs/rights.md). */
 int sk__scrub_mark(struct sk_core *c, struct sk_errctx *err);
 /* Deletes a contact's rows and data key, suppresses its address when reason is not NULL,
  * appends an "erased" change and marks the scrub owed; inside the caller's transaction. */

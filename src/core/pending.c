@@ -124,8 +124,8 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 			break;
 		(*nexpired)++;
 	}
-	/* Nothing of them may stay in the WAL: scrubbed now, or, while a reader holds the
-	 * database, owed and retried (docs/rights.md). */
+	/* Nothing of them may stay in the store's files: scrubbed now, or, while a reader holds
+	 * the store, owed and retried (docs/rights.md). */
 	int owed;
 	if (!rc && *ndeleted)
 		rc = sk_scrub_retry(c, &owed, err);

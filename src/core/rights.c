@@ -96,7 +96,7 @@ int sk__fields_cleanup(struct sk_core *c, const char *contact_id, int *ndeleted,
 
 /* meta "scrub_pending": "SINCE GEN", SINCE the time (seconds) of the oldest erasure waiting,
  * GEN counting the marks, so that a retry clears only the mark it saw: an erasure committed
- * after its checkpoint changes GEN and keeps its own scrub owed. "" when none waits. */
+ * after its store scrub changes GEN and keeps its own scrub owed. "" when none waits. */
 #define META_SCRUB "scrub_pending"
 
 static int scrub_read(struct sk_core *c, char v[64], int64_t *since, long long *gen)
@@ -157,16 +157,16 @@ int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
 		return sk__store_err(err, rc, "reading the scrub mark");
 	if (!since)
 		return 0;
-	rc = sk_store_checkpoint(c->store);
+	rc = sk_store_scrub(c->store);
 	if (rc == SK_ERR_BUSY) {
-		*pending = 1; /* a reader still uses the WAL: later */
+		*pending = 1; /* a reader still holds what was deleted: later */
 		return 0;
 	}
 	if (rc)
-		return sk__store_err(err, rc, "checkpointing after an erasure");
-	/* Scrubbed: clear the mark if it is still the one seen, then truncate the WAL again so
-	 * that not even the mark's page is left in it (that one may wait for readers: it holds
-	 * nothing personal). A mark changed meanwhile is a later erasure's, still owed. */
+		return sk__store_err(err, rc, "scrubbing after an erasure");
+	/* Scrubbed: clear the mark if it is still the one seen, then scrub again so that not
+	 * even the old mark is left behind (that one may wait for readers: it holds nothing
+	 * personal). A mark changed meanwhile is a later erasure's, still owed. */
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
 	if ((rc = scrub_read(c, now, &since, &gen)))
@@ -175,7 +175,7 @@ int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
 		sk__store_err(err, rc, "clearing the scrub mark");
 	if ((rc = sk__core_end(c, rc, err)))
 		return rc;
-	sk_store_checkpoint(c->store);
+	sk_store_scrub(c->store);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ struct sk_mail_config;
 #define SK_MAX_CLIENT_CONNECTIONS 64
 
 struct sk_server_config {
-	const char *db;            /* each worker thread opens its own connection */
+	const char *db;            /* store URI; each worker thread opens its own handle */
 	struct sk_vault *vault;    /* shared, read-only */
 	const char *listen;        /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
 	unsigned threads;          /* worker threads (epoll thread pool) */

@@ -66,7 +66,7 @@ struct sk_core;
 struct sk_vault;
 
 struct sk_mail_worker_config {
-	const char *db;                   /* the worker opens its own connection */
+	const char *db;                   /* store URI; the worker opens its own handle */
 	struct sk_vault *vault;           /* shared, read-only */
 	const struct sk_mail_config *mail;
 	const char *public_url;           /* base of the links in mails */

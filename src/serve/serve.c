@@ -1,7 +1,8 @@
 /* serve.c: the daemon. Each thread that needs the database (the HTTP workers, maintenance,
- * the scrubber) gets its own store connection and core on first use, as SQLite wants; the
- * mail worker and webhook delivery open their own. Signals go to the main thread only:
- * SIGHUP reloads the policy everywhere, SIGTERM and SIGINT stop everything in order. */
+ * the scrubber) gets its own store handle and core on first use (a handle belongs to one
+ * thread, docs/internals/store.md); the mail worker and webhook delivery open their own.
+ * Signals go to the main thread only: SIGHUP reloads the policy everywhere, SIGTERM and
+ * SIGINT stop everything in order. */
 #include "serve/serve.h"
 
 #include <jansson.h>
@@ -48,7 +49,7 @@ static struct sk_core *thread_core(struct sk_errctx *err)
 		return NULL;
 	}
 	w->generation = atomic_load(&policy_generation);
-	if (sk_store_open_sqlite(config->db, 0, &w->store, err) ||
+	if (sk_store_open(config->db, 0, &w->store, err) ||
 	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
 		sk_store_close(w->store);
 		sk_free(w);

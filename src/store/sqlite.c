@@ -2,6 +2,7 @@
  * PRAGMA user_version, and every statement prepared once per connection and cached in the
  * handle. See docs/internals/store.md. */
 #include "store/store.h"
+#include "store/store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1078,9 +1079,12 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
 	return rc;
 }
 
-/* A checkpoint waits for readers only a moment (SQ_CHECKPOINT_WAIT_MS), not the full busy
- * timeout: an erasure is answered at once and its scrub retried later (docs/rights.md). */
-static int sq_checkpoint(struct sk_store *s)
+/* The scrub is a WAL checkpoint that truncates the WAL: secure_delete has zeroed the freed
+ * pages, so once the WAL's pages are in the database file and the WAL is empty, no deleted
+ * byte is left (temp_store is MEMORY: no temporary files). It waits for readers only a moment
+ * (SQ_CHECKPOINT_WAIT_MS), not the full busy timeout: an erasure is answered at once and its
+ * scrub retried later (docs/rights.md). */
+static int sq_scrub(struct sk_store *s)
 {
 	sqlite3 *db = ((struct sq_store *)s)->db;
 	sqlite3_busy_timeout(db, SQ_CHECKPOINT_WAIT_MS);
@@ -1619,8 +1623,8 @@ static int sq_prepare(struct sq_store *q, const char *path, struct sk_errctx *er
 	return 0;
 }
 
-int sk_store_open_sqlite(const char *path, int create, struct sk_store **out,
-			 struct sk_errctx *err)
+int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
+			  struct sk_errctx *err)
 {
 	struct sq_store *q = NULL;
 	int made = 0, rc;

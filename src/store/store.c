@@ -1,8 +1,118 @@
-/* store.c: the sk_store_* wrappers, generated from SK_STORE_METHOD_LIST; the only way the
- * rest of samtycke calls a storage backend. */
+/* store.c: opening a store by URI through the table of backends (as SQLite finds a VFS by
+ * name), and the sk_store_* wrappers generated from SK_STORE_METHOD_LIST: the only way the
+ * rest of samtycke reaches a storage backend. */
 #include "store/store.h"
 
+#include <string.h>
+#include <strings.h>
+
+#include "store/store_int.h"
 #include "util/err.h"
+
+#define SCHEME_SHOWN_MAX 32 /* bytes of an unknown scheme quoted in an error message */
+
+/* One backend per scheme. open gets the whole URI and what follows "scheme:" (for a plain
+ * path, the path); NULL open: the scheme is known but its backend is not built in. file:
+ * the local file a URI names, or NULL. */
+struct backend {
+	const char *scheme;
+	int (*open)(const char *uri, const char *rest, int create, struct sk_store **out,
+		    struct sk_errctx *err);
+	const char *(*file)(const char *rest);
+};
+
+/* sqlite:PATH is PATH as written; sqlite://... must have an empty host, so that
+ * sqlite:///var/lib/x.db is /var/lib/x.db (file: URIs read so, RFC 8089). NULL: no path. */
+static const char *sqlite_file(const char *rest)
+{
+	if (strncmp(rest, "//", 2) == 0)
+		rest += 2;
+	else
+		return rest[0] ? rest : NULL;
+	return rest[0] == '/' ? rest : NULL;
+}
+
+static int sqlite_open(const char *uri, const char *rest, int create, struct sk_store **out,
+		       struct sk_errctx *err)
+{
+	const char *path = sqlite_file(rest);
+	(void)uri;
+	if (!path && strncmp(rest, "//", 2) == 0 && rest[2])
+		return sk_errf(err, SK_ERR_USAGE,
+			       "a sqlite:// store URI takes no host: write sqlite:///ABSOLUTE/PATH, or "
+			       "sqlite:PATH for a relative one");
+	if (!path)
+		return sk_errf(err, SK_ERR_USAGE, "the sqlite store URI names no file");
+	return sk__store_open_sqlite(path, create, out, err);
+}
+
+static const struct backend backends[] = {
+	{"sqlite", sqlite_open, sqlite_file},
+	{"postgresql", NULL, NULL},
+	{"postgres", NULL, NULL}, /* libpq takes both spellings */
+};
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/* Length of uri's scheme (a letter, then letters, digits, '+', '-' or '.', then ':'); 0
+ * when it has none and so is a plain path ("./a:b" and "/x/a:b" have none). */
+static size_t scheme_len(const char *uri)
+{
+	size_t i = 0;
+	if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z')))
+		return 0;
+	while ((uri[i] >= 'a' && uri[i] <= 'z') || (uri[i] >= 'A' && uri[i] <= 'Z') ||
+	       (uri[i] >= '0' && uri[i] <= '9') || uri[i] == '+' || uri[i] == '-' || uri[i] == '.')
+		i++;
+	return uri[i] == ':' ? i : 0;
+}
+
+/* The backend for uri and where its part after "scheme:" starts; NULL for an unknown
+ * scheme. A plain path is SQLite's, whole. */
+static const struct backend *backend_for(const char *uri, const char **rest)
+{
+	size_t n = scheme_len(uri);
+	if (n == 0) {
+		*rest = uri;
+		return &backends[0];
+	}
+	*rest = uri + n + 1;
+	for (size_t i = 0; i < NBACKENDS; i++)
+		if (strlen(backends[i].scheme) == n && strncasecmp(uri, backends[i].scheme, n) == 0)
+			return &backends[i];
+	return NULL;
+}
+
+int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_errctx *err)
+{
+	const char *rest;
+	const struct backend *b;
+
+	*out = NULL;
+	if (!uri || !uri[0])
+		return sk_errf(err, SK_ERR_USAGE, "the store URI is empty");
+	if (!(b = backend_for(uri, &rest))) {
+		int n = (int)scheme_len(uri);
+		return sk_errf(err, SK_ERR_USAGE,
+			       "unknown store URI scheme '%.*s%s': this samtycke opens sqlite:PATH or "
+			       "a file path (a file whose name has a ':' before any '/' is ./NAME)",
+			       n > SCHEME_SHOWN_MAX ? SCHEME_SHOWN_MAX : n, uri,
+			       n > SCHEME_SHOWN_MAX ? "..." : "");
+	}
+	if (!b->open)
+		return sk_errf(err, SK_ERR_USAGE,
+			       "store URI scheme '%s' is not built in this version: this samtycke "
+			       "opens sqlite:PATH or a file path", b->scheme);
+	return b->open(uri, rest, create, out, err);
+}
+
+const char *sk_store_uri_file(const char *uri)
+{
+	const char *rest;
+	const struct backend *b;
+	if (!uri || !uri[0] || !(b = backend_for(uri, &rest)) || !b->file)
+		return NULL;
+	return b->file(rest);
+}
 
 #define SK__STORE_WRAPPER(name, params, args)                     \
 	int sk_store_##name params                                \

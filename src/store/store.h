@@ -1,7 +1,50 @@
 /* store.h: the one storage interface. A backend fills a table of methods (as SQLite's VFS
- * does); everything else calls it through the sk_store_* wrappers generated below. No type of
- * any database library appears here. Every method returns 0 or an SK_ERR_* code;
- * SK_ERR_NOT_FOUND when a single row asked for is absent. */
+ * does); sk_store_open(uri, ...) picks the backend by the URI's scheme, and everything else
+ * calls it through the sk_store_* wrappers generated below. No type of any database library
+ * appears here.
+ *
+ * The contract: every guarantee core relies on, which a backend must keep (the long form is
+ * "The contract" in docs/internals/store.md).
+ *
+ * 1. Results. Every method returns 0 or an SK_ERR_* code: NOT_FOUND when the single row asked
+ *    for is absent; EXISTS when an insert meets a taken key (named per method); BUSY when the
+ *    store cannot serve the call now and a later retry may succeed; NOMEM; TOO_LARGE when a
+ *    value does not fit the caller's buffer; CORRUPT when a stored value cannot be one that
+ *    samtycke wrote (sk_store_corrupt_where names the place); STORAGE for anything else. A
+ *    failed call leaves nothing behind that the transaction's rollback would not undo.
+ * 2. Handles. A handle is one connection, used by one thread at a time. Any number of handles
+ *    (threads, processes, later servers) may be open on one store at once.
+ * 3. Transactions. Methods never begin or end a transaction; outside one each call is atomic
+ *    and durable on its own. begin(s, 1) starts a write transaction that excludes every other
+ *    write transaction on the store, from any handle or process, from begin until commit or
+ *    rollback: core reads the ledger head (ledger_last) and appends seq + 1, reads and
+ *    rewrites state, so two writers must never interleave. begin waits for the writer before
+ *    it (a bounded time, then BUSY); a write that has begun never fails half way for a
+ *    concurrent writer. begin(s, 0) starts a read transaction: every read in it sees one
+ *    consistent snapshot of committed data. commit returns only once the write is durable (an
+ *    acknowledged consent survives a crash or a power loss). rollback undoes everything since
+ *    begin and is a harmless 0 when no transaction is open (the backend may have ended it
+ *    itself after an error).
+ * 4. Order. The ledger and the change feed are numbered 1, 2, 3 ... without gaps, and become
+ *    visible in commit order, which is seq order: a rolled-back append leaves no hole, and a
+ *    reader that sees seq N sees every seq below N too. A poller that remembers the last seq
+ *    it handled and reads "seq > cursor" therefore never skips a row that commits later.
+ *    (Writers excluding each other give this; a free-running database sequence does not.)
+ * 5. Returned memory. Records are copied into the caller's struct. A pointer inside a record
+ *    that a read fills (notice text, idempotency body, webhook secret, request payload, event
+ *    evidence) points into the handle and is valid until the next call on the same handle;
+ *    inside an iteration callback, until the callback returns. A callback may call other
+ *    methods on the same handle but must not start the same iteration again. What the caller
+ *    passes in is borrowed for the call only.
+ * 6. Erasure. A delete (contact_delete, field_delete, request_delete, ...) makes the rows
+ *    unreadable to every reader from its commit on. scrub then makes them unrecoverable: once
+ *    it returns 0, no byte of any row deleted before it remains in any file the backend owns
+ *    (database, journal or log, temporary files). It answers BUSY at once (not after the
+ *    usual wait) when a reader prevents that now; core records the scrub as owed and retries.
+ * 7. Texts. A stored text is copied into the fixed field of its record; one that does not fit
+ *    (or holds a NUL byte) fails the read with CORRUPT, never cut short.
+ * 8. Schema. Opening an older store brings it up to date before open returns; a store made
+ *    by a newer samtycke is refused. */
 #ifndef SK_STORE_H
 #define SK_STORE_H
 
@@ -177,7 +220,9 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
  * struct sk_store *s. From this list come the method table, the sk_store_* wrappers and the
  * fault-injecting backend. */
 #define SK_STORE_METHOD_LIST(X)                                                              \
-	/* Transactions. write != 0 starts BEGIN IMMEDIATE. */                                \
+	/* Transactions (contract 3). write != 0: a write transaction that excludes every   */ \
+	/* other writer until commit or rollback; 0: a read snapshot. rollback with none open */ \
+	/* is 0. commit returns once the write is durable. */                                  \
 	X(begin, (struct sk_store * s, int write), (s, write))                                  \
 	X(commit, (struct sk_store * s), (s))                                                   \
 	X(rollback, (struct sk_store * s), (s))                                                 \
@@ -214,7 +259,8 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 		      size_t len), (s, id, name, sealed, len))                                  \
 	X(field_each, (struct sk_store * s, const char *id, sk_field_cb cb, void *arg),         \
 	  (s, id, cb, arg))                                                                    \
-	/* The ledger. append inserts ev as given (seq included); it fails on a taken seq. */ \
+	/* The ledger. append inserts ev as given (seq included); EXISTS on a taken seq. Core */ \
+	/* appends ledger_last + 1 inside a write transaction: gap-free (contract 4). */       \
 	X(ledger_append, (struct sk_store * s, const struct sk_event_rec *ev), (s, ev))         \
 	/* seq and hash of the newest event; seq 0 and a zero hash when empty. */             \
 	X(ledger_last, (struct sk_store * s, int64_t *outseq, uint8_t *outhash),                \
@@ -234,7 +280,8 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* One lookup for the gate: suppression, contact and state of one purpose. */         \
 	X(gate_lookup, (struct sk_store * s, const uint8_t *email_key, const char *purpose,     \
 			struct sk_gate_rec *out), (s, email_key, purpose, out))                   \
-	/* The gap-free change feed; append sets ch->seq. */                                  \
+	/* The change feed: append sets ch->seq to the newest seq + 1 (gap-free, visible in */ \
+	/* commit order: contract 4); each: seq > after, in seq order, at most limit (<= 0: all). */ \
 	X(change_append, (struct sk_store * s, struct sk_change_rec *ch), (s, ch))              \
 	X(change_each, (struct sk_store * s, int64_t after, long limit, sk_change_cb cb, void *arg), \
 	  (s, after, limit, cb, arg))                                                          \
@@ -254,8 +301,10 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(idem_purge, (struct sk_store * s, int64_t before), (s, before))                       \
 	/* Deletes a contact with its fields, data key and states; the ledger stays. */       \
 	X(contact_delete, (struct sk_store * s, const char *id), (s, id))                       \
-	/* Moves the WAL into the database file and truncates it (after deleting data). */    \
-	X(checkpoint, (struct sk_store * s), (s))                                               \
+	/* After deleting personal data, outside a transaction: once it returns 0, no byte of */ \
+	/* a deleted row remains in any file the backend owns; BUSY at once when a reader     */ \
+	/* prevents that now (contract 6). */                                                 \
+	X(scrub, (struct sk_store * s), (s))                                                    \
 	/* Contacts in id order with id > after ("" for the start), at most limit. */         \
 	X(contact_each, (struct sk_store * s, const char *after, long limit, sk_contact_cb cb,  \
 			 void *arg), (s, after, limit, cb, arg))                                \
@@ -335,11 +384,23 @@ void sk_store_close(struct sk_store *s);
  * longer than its field); "" when none. Names a place, never a value. */
 const char *sk_store_corrupt_where(void);
 
-/* SQLite backend (src/store/sqlite.c). create != 0: the file must not exist yet and is
- * created and migrated; otherwise it must exist. Opens in WAL mode, synchronous=FULL,
- * secure_delete=ON, foreign keys on, and runs any pending migration. */
-int sk_store_open_sqlite(const char *path, int create, struct sk_store **out,
-			 struct sk_errctx *err);
+/* Opens the store that uri names, the backend chosen by the scheme (as SQLite finds a VFS
+ * by name; the table is in store.c):
+ *   sqlite:PATH          the SQLite database file PATH, as written (relative or absolute)
+ *   sqlite:///ABS/PATH   the same for an absolute path (RFC 8089 style: an empty host)
+ *   PATH                 a plain path, no "scheme:" before its first '/': sqlite:PATH
+ *   postgresql://, postgres://   known, but not built in this version
+ * Schemes are case-insensitive; there is no percent-decoding and no query part. create != 0:
+ * the store must not exist yet (EXISTS) and is created and migrated; otherwise it must exist
+ * and be initialised (NOT_INITIALISED). An empty URI, an unknown or unbuilt scheme, or a
+ * sqlite URI without a path fails with SK_ERR_USAGE; the message names the scheme, never
+ * the rest of the URI (a server URI may hold a password). */
+int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
+
+/* The local file that uri's store keeps its data in (the path of a sqlite URI, or a plain
+ * path), pointing into uri; NULL when the store is no local file or uri is not valid. For
+ * names derived from it (the default key file) and for removing a failed init. */
+const char *sk_store_uri_file(const char *uri);
 
 /* Fault injection for tests (src/store/fault.c): wraps inner (taking ownership) so that the
  * fail_at-th method call from now (1-based) and, when sticky, every later call fails with

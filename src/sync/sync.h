@@ -108,7 +108,7 @@ int sk_webhook_status(struct sk_core *c, const char *id, struct json_t **out,
 #define SK_DELIVERY_WORKERS 8      /* endpoints served at once, by default */
 #define SK_DELIVERY_WORKERS_MAX 64
 struct sk_delivery_config {
-	const char *db;          /* each thread opens its own connection */
+	const char *db;          /* store URI; each thread opens its own handle */
 	struct sk_vault *vault;  /* shared, read-only */
 	int allow_private;       /* deliver to private addresses (tests, internal networks) */
 	int backoff;             /* seconds before the first retry; doubles, capped at 1 h */

@@ -58,7 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (f)
 		fclose(f);
 	if (!n || sk_vault_keyfile_create(key, &err) || sk_vault_open(key, &vault, &err) ||
-	    sk_store_open_sqlite(db, 1, &store, &err) || sk_core_open(store, vault, 1, &core, &err) ||
+	    sk_store_open(db, 1, &store, &err) || sk_core_open(store, vault, 1, &core, &err) ||
 	    sk_policy_apply(core, policy, n, "policy.yaml", NULL, NULL, &err)) {
 		fprintf(stderr, "fuzz_csv_import: setup failed: %s\n", err.msg);
 		abort();

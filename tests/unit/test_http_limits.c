@@ -234,7 +234,7 @@ static void a_revocation_reaches_every_core_at_once(void **state)
 	struct sk_core *core2;
 	struct sk_key_rec k;
 	char key[SK_KEY_STRLEN];
-	assert_int_equal(sk_store_open_sqlite(t->db, 0, &store2, &t->err), 0);
+	assert_int_equal(sk_store_open(t->uri, 0, &store2, &t->err), 0);
 	assert_int_equal(sk_core_open(store2, t->vault, 0, &core2, &t->err), 0);
 	assert_int_equal(sk_key_create(t->core, "worker-test", "read", key, &t->err), 0);
 	for (int i = 0; i < 3; i++)

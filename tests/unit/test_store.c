@@ -1,5 +1,6 @@
-/* test_store.c: unit tests of the SQLite storage backend on a temporary file, and of the
- * fault-injecting wrapper around it. */
+/* test_store.c: unit tests of the SQLite storage backend on a temporary file, opened by URI
+ * as everything opens a store; of the URI table that picks the backend; of the scrub's
+ * contract; and of the fault-injecting wrapper. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
+#include "testlib.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -24,6 +27,14 @@ struct fx {
 	struct sk_store *s;
 };
 
+/* Opens the store of the database file path through its URI (t_store_uri). */
+static int sopen(const char *path, int create, struct sk_store **out, struct sk_errctx *err)
+{
+	char uri[256];
+	t_store_uri(path, uri, sizeof(uri));
+	return sk_store_open(uri, create, out, err);
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -33,7 +44,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/sk_test_store_XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-	assert_int_equal(sk_store_open_sqlite(f->path, 1, &f->s, &err), 0);
+	assert_int_equal(sopen(f->path, 1, &f->s, &err), 0);
 	*state = f;
 	return 0;
 }
@@ -81,7 +92,7 @@ static void test_open_create_twice(void **state)
 	struct sk_store *s = NULL;
 	struct stat sb;
 
-	assert_int_equal(sk_store_open_sqlite(f->path, 1, &s, &err), SK_ERR_EXISTS);
+	assert_int_equal(sopen(f->path, 1, &s, &err), SK_ERR_EXISTS);
 	assert_null(s);
 	assert_int_equal(err.code, SK_ERR_EXISTS);
 	assert_non_null(strstr(err.msg, f->path));
@@ -97,7 +108,7 @@ static void test_open_missing(void **state)
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/missing", f->dir);
-	assert_int_equal(sk_store_open_sqlite(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
+	assert_int_equal(sopen(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
 	assert_null(s);
 	assert_int_equal(err.code, SK_ERR_NOT_INITIALISED);
 	assert_non_null(strstr(err.msg, p));
@@ -118,7 +129,7 @@ static void test_open_foreign_db(void **state)
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(sk_store_open_sqlite(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
+	assert_int_equal(sopen(p, 0, &s, &err), SK_ERR_NOT_INITIALISED);
 	assert_null(s);
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
@@ -138,7 +149,7 @@ static void test_create_fails_cleanly(void **state)
 
 	snprintf(p, sizeof(p), "%s/plain", f->dir);
 	sk_mem_fail_after(0);
-	assert_int_equal(sk_store_open_sqlite(p, 1, &s, &err), SK_ERR_NOMEM);
+	assert_int_equal(sopen(p, 1, &s, &err), SK_ERR_NOMEM);
 	sk_mem_fail_after(-1);
 	assert_null(s);
 	assert_int_equal(access(p, F_OK), -1);
@@ -156,7 +167,7 @@ static void test_open_newer_schema(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(sk_store_open_sqlite(f->path, 0, &f->s, &err), SK_ERR_STORAGE);
+	assert_int_equal(sopen(f->path, 0, &f->s, &err), SK_ERR_STORAGE);
 	assert_null(f->s);
 	assert_non_null(strstr(err.msg, "newer"));
 }
@@ -170,7 +181,7 @@ static void test_reopen_keeps_data(void **state)
 	assert_int_equal(sk_store_meta_set(f->s, "k", "v1"), 0);
 	sk_store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(sk_store_open_sqlite(f->path, 0, &f->s, &err), 0);
+	assert_int_equal(sopen(f->path, 0, &f->s, &err), 0);
 	assert_int_equal(sk_store_meta_get(f->s, "k", v, sizeof(v)), 0);
 	assert_string_equal(v, "v1");
 }
@@ -998,6 +1009,182 @@ static void test_overlong_text_is_corrupt(void **state)
 	assert_string_equal(sk_store_corrupt_where(), "contacts.id");
 }
 
+/* ---- the URI table (sk_store_open) ---- */
+
+/* meta "k" as seen through uri: the value, or "" when the open fails. */
+static void meta_through(const char *uri, char *out, size_t cap)
+{
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	out[0] = '\0';
+	if (sk_store_open(uri, 0, &s, &err) == 0)
+		assert_int_equal(sk_store_meta_get(s, "k", out, cap), 0);
+	sk_store_close(s);
+}
+
+/* A plain path, sqlite:PATH (any case), sqlite:///ABSOLUTE all name the same SQLite file. */
+static void test_uri_names_the_file(void **state)
+{
+	struct fx *f = *state;
+	char uri[256], v[16];
+
+	assert_int_equal(sk_store_meta_set(f->s, "k", "same"), 0);
+	meta_through(f->path, v, sizeof(v));
+	assert_string_equal(v, "same");
+	snprintf(uri, sizeof(uri), "sqlite:%s", f->path);
+	meta_through(uri, v, sizeof(v));
+	assert_string_equal(v, "same");
+	snprintf(uri, sizeof(uri), "SQLite:%s", f->path);
+	meta_through(uri, v, sizeof(v));
+	assert_string_equal(v, "same");
+	assert_true(f->path[0] == '/');
+	snprintf(uri, sizeof(uri), "sqlite://%s", f->path); /* sqlite:///tmp/... */
+	meta_through(uri, v, sizeof(v));
+	assert_string_equal(v, "same");
+
+	/* the file each names, as the default key file is derived from it */
+	assert_ptr_equal(sk_store_uri_file(f->path), f->path);
+	assert_string_equal(sk_store_uri_file(uri), f->path);
+	assert_string_equal(sk_store_uri_file("sqlite:rel/x.db"), "rel/x.db");
+	assert_string_equal(sk_store_uri_file("./a:b.db"), "./a:b.db");
+	assert_string_equal(sk_store_uri_file("/srv/a:b.db"), "/srv/a:b.db");
+	assert_null(sk_store_uri_file("sqlite:"));
+	assert_null(sk_store_uri_file("sqlite://host/x.db"));
+	assert_null(sk_store_uri_file("postgresql://localhost/samtycke"));
+	assert_null(sk_store_uri_file("mysql:x"));
+	assert_null(sk_store_uri_file(""));
+	assert_null(sk_store_uri_file(NULL));
+}
+
+/* create through a URI makes the file it names, private, and a relative sqlite:PATH is
+ * relative to the working directory. A ':' after a '/' is part of a plain path. */
+static void test_uri_create(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	struct stat sb;
+	char cwd[512], p[192];
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	int rc = sk_store_open("sqlite:plain", 1, &s, &err);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rc, 0);
+	sk_store_close(s);
+	s = NULL;
+	snprintf(p, sizeof(p), "%s/plain", f->dir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(unlink(p), 0);
+
+	snprintf(p, sizeof(p), "%s/a:b", f->dir);
+	assert_int_equal(sk_store_open(p, 1, &s, &err), 0);
+	sk_store_close(s);
+	s = NULL;
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(access("sqlite:plain", F_OK), -1); /* no file named after the URI */
+}
+
+/* What is refused: SK_ERR_USAGE, a message naming the scheme and never the rest (a server
+ * URI may carry a password), no file made, *out NULL. */
+static void refused(const char *uri, const char *want, const char *never)
+{
+	struct sk_errctx err = {0};
+	struct sk_store *s = (struct sk_store *)&err; /* must come back NULL */
+
+	assert_int_equal(sk_store_open(uri, 1, &s, &err), SK_ERR_USAGE);
+	assert_null(s);
+	assert_int_equal(err.code, SK_ERR_USAGE);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s': message '%s' lacks '%s'", uri, err.msg, want);
+	if (never && strstr(err.msg, never))
+		fail_msg("'%s': message '%s' shows '%s'", uri, err.msg, never);
+}
+
+static void test_uri_refused(void **state)
+{
+	struct fx *f = *state;
+	char uri[256], p[192];
+
+	refused("mysql://app:hunter2@db.example.com/samtycke", "unknown store URI scheme 'mysql'",
+		"hunter2");
+	refused("Redis:6379", "unknown store URI scheme 'Redis'", "6379");
+	refused("file:/tmp/x.db", "unknown store URI scheme 'file'", "/tmp/x.db");
+	refused("a:b", "'a'", NULL);
+	refused("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz:x",
+		"'abcdefghijklmnopqrstuvwxyzabcdef...'", "ghijklmnopqrstuvwxyz:x");
+	refused("postgresql://app:hunter2@localhost/samtycke", "'postgresql' is not built in this "
+		"version", "hunter2");
+	refused("postgres://localhost/samtycke", "'postgres' is not built", "localhost");
+	refused("PostgreSQL://localhost/samtycke", "not built in this version", "localhost");
+	refused("", "empty", NULL);
+	refused("sqlite:", "names no file", NULL);
+	refused("sqlite://", "names no file", NULL);
+	snprintf(uri, sizeof(uri), "sqlite://localhost%s/plain", f->dir);
+	refused(uri, "takes no host", NULL);
+	snprintf(p, sizeof(p), "%s/plain", f->dir);
+	assert_int_equal(access(p, F_OK), -1);
+
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	assert_int_equal(sk_store_open(NULL, 0, &s, &err), SK_ERR_USAGE);
+	assert_null(s);
+}
+
+/* ---- scrub (store.h, contract 6) ---- */
+
+static int file_holds(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return 0;
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), fp), k = strlen(needle);
+	fclose(fp);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(buf + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* While another handle reads, scrub answers BUSY at once (not after the 5 s busy wait);
+ * once it returns 0, no byte of the deleted rows is left in the database file or its WAL. */
+static void test_scrub(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *reader = NULL;
+	const char *id = "c_scrubscrubscrubscrubscru", *mark = "scrub-me-0x5eed-personal";
+	char wal[160], v[16];
+	struct stat sb;
+	struct timespec t0, t1;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	add_contact(f->s, id, 7);
+	assert_int_equal(sk_store_field_put(f->s, id, "name", (const uint8_t *)mark, strlen(mark)), 0);
+	assert_int_equal(sk_store_scrub(f->s), 0);
+	assert_true(file_holds(f->path, mark)); /* the check below can see it */
+
+	assert_int_equal(sopen(f->path, 0, &reader, &err), 0);
+	assert_int_equal(sk_store_begin(reader, 0), 0);
+	assert_int_equal(sk_store_meta_get(reader, "unset", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_contact_delete(f->s, id), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(sk_store_scrub(f->s), SK_ERR_BUSY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 3);
+	assert_int_equal(sk_store_commit(reader), 0);
+	sk_store_close(reader);
+
+	assert_int_equal(sk_store_scrub(f->s), 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_false(file_holds(f->path, mark));
+	assert_false(file_holds(wal, mark));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1025,6 +1212,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uri_names_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uri_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uri_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -878,7 +878,7 @@ static void independent_endpoints(void **state)
 	}
 	add_at(t, "http://127.0.0.1:%d/ok", ok->port, id);
 	endpoint_move(t, id, "w_zzzzzzzzzzzzzzzzzzzzzzzz", NULL); /* listed last */
-	struct sk_delivery_config cfg = {.db = t->db, .vault = t->vault, .allow_private = 1,
+	struct sk_delivery_config cfg = {.db = t->uri, .vault = t->vault, .allow_private = 1,
 					 .backoff = 5, .retry_for = 1000, .timeout_ms = 8000,
 					 .poll_ms = 50};
 	struct sk_delivery *d = NULL;

@@ -1,6 +1,7 @@
 /* testlib.h: set-up shared by the unit tests: a temporary folder with a fresh key file, a
- * real SQLite store (optionally behind the fault-injecting backend) and a core with the
- * example policy applied. Header-only so that each test binary stays one file. */
+ * real store opened by URI like the binary opens it (SQLite today; optionally behind the
+ * fault-injecting backend) and a core with the example policy applied. Header-only so that
+ * each test binary stays one file. */
 #ifndef SK_TESTLIB_H
 #define SK_TESTLIB_H
 
@@ -23,7 +24,8 @@
 
 struct tenv {
 	char dir[64];
-	char db[128];
+	char db[128];  /* the database file, for tests that look into it or tamper with it */
+	char uri[160]; /* the store URI every open goes through (t_store_uri) */
 	char key[128];
 	struct sk_store *store; /* the fault wrapper when wrapped */
 	struct sk_vault *vault;
@@ -59,6 +61,14 @@ static inline int t_apply_text(struct tenv *t, const char *text)
 	return sk_policy_apply(t->core, text, strlen(text), "test.yaml", NULL, NULL, &t->err);
 }
 
+/* The store URI of a database file path, as every unit test opens its store (the binary's
+ * --db takes the same URIs), so that the suite can later run per backend by changing this
+ * one place. */
+static inline void t_store_uri(const char *path, char *out, size_t cap)
+{
+	assert_true((size_t)snprintf(out, cap, "sqlite:%s", path) < cap);
+}
+
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
 static inline struct tenv *tenv_new(int fault)
 {
@@ -66,10 +76,11 @@ static inline struct tenv *tenv_new(int fault)
 	snprintf(t->dir, sizeof(t->dir), "/tmp/sk-unit.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	snprintf(t->db, sizeof(t->db), "%s/t.db", t->dir);
+	t_store_uri(t->db, t->uri, sizeof(t->uri));
 	snprintf(t->key, sizeof(t->key), "%s/t.key", t->dir);
 	assert_int_equal(sk_vault_keyfile_create(t->key, &t->err), 0);
 	assert_int_equal(sk_vault_open(t->key, &t->vault, &t->err), 0);
-	assert_int_equal(sk_store_open_sqlite(t->db, 1, &t->store, &t->err), 0);
+	assert_int_equal(sk_store_open(t->uri, 1, &t->store, &t->err), 0);
 	if (fault)
 		assert_int_equal(sk_store_fault_wrap(t->store, 0, 0, &t->store), 0);
 	assert_int_equal(sk_core_open(t->store, t->vault, 1, &t->core, &t->err), 0);

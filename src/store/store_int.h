@@ -1,0 +1,15 @@
+/* store_int.h: what the files of src/store share and nothing outside them sees: each
+ * backend's open function, which sk_store_open (store.c) reaches through its scheme table. */
+#ifndef SK_STORE_INT_H
+#define SK_STORE_INT_H
+
+#include "store/store.h"
+
+/* SQLite backend (src/store/sqlite.c), opened on a file path (sk_store_open has taken the
+ * URI apart). create != 0: the file must not exist yet and is created and migrated;
+ * otherwise it must exist. Opens in WAL mode, synchronous=FULL, secure_delete=ON, foreign
+ * keys on, and runs any pending migration. */
+int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
+			  struct sk_errctx *err);
+
+#endif
