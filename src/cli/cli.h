@@ -1,4 +1,4 @@
-/* cli.h: what the command files share: the command table entry, the invocation context
+/* cli.h: what the command files share: the command entry, the invocation context
  * (database, key file, output mode), opening the core on demand, and output helpers. */
 #ifndef SK_CLI_H
 #define SK_CLI_H
@@ -24,11 +24,14 @@ struct sk_cli {
 	struct sk_errctx err;
 };
 
+/* One command: each cmd_*.c file defines a `const struct sk_cmd sk_cmd_entry_NAME` per
+ * command it holds, and main.c lists them (docs/internals/cli.md). */
 struct sk_cmd {
 	const char *name;   /* "policy apply", "check" */
-	int (*run)(struct sk_cli *cli, int argc, char **argv); /* argv[0] is the last name word */
 	const char *usage;  /* arguments after the name */
 	const char *help;   /* one paragraph */
+	/* self is this entry (for usage and help); argv[0] is the last name word. */
+	int (*run)(const struct sk_cmd *self, struct sk_cli *cli, int argc, char **argv);
 };
 
 /* Opens store, vault and core for a command that needs an existing database. */
@@ -41,7 +44,6 @@ int sk_cli_fail(struct sk_cli *cli, int code);
 int sk_cli_usage(const struct sk_cmd *cmd);
 /* Prints cmd's whole help to stdout; returns SK_EXIT_OK. */
 int sk_cli_help(const struct sk_cmd *cmd);
-const struct sk_cmd *sk_cli_find(const char *name);
 /* Prints a JSON value to stdout (compact, one line) and takes its reference. */
 void sk_cli_print_json(json_t *v);
 /* Formats t as RFC 3339, "unknown" for 0; a static buffer per call site is not needed: out
@@ -59,34 +61,5 @@ int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char *
 /* For a command without options of its own: takes --json and --help, and wants exactly
  * nargs arguments. Returns -1 when the command should go on, else its exit code. */
 int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv, int nargs);
-
-#define SK_CMD_DECL(fn) int fn(struct sk_cli *cli, int argc, char **argv)
-SK_CMD_DECL(sk_cmd_init);
-SK_CMD_DECL(sk_cmd_policy_apply);
-SK_CMD_DECL(sk_cmd_policy_show);
-SK_CMD_DECL(sk_cmd_contact_add);
-SK_CMD_DECL(sk_cmd_contact_show);
-SK_CMD_DECL(sk_cmd_contact_edit);
-SK_CMD_DECL(sk_cmd_consent_record);
-SK_CMD_DECL(sk_cmd_consent_show);
-SK_CMD_DECL(sk_cmd_consent_proof);
-SK_CMD_DECL(sk_cmd_check);
-SK_CMD_DECL(sk_cmd_ledger_replay);
-SK_CMD_DECL(sk_cmd_audit_verify);
-SK_CMD_DECL(sk_cmd_suppress);
-SK_CMD_DECL(sk_cmd_unsuppress);
-SK_CMD_DECL(sk_cmd_serve);
-SK_CMD_DECL(sk_cmd_keys_create);
-SK_CMD_DECL(sk_cmd_keys_list);
-SK_CMD_DECL(sk_cmd_keys_revoke);
-SK_CMD_DECL(sk_cmd_pending_expire);
-SK_CMD_DECL(sk_cmd_export);
-SK_CMD_DECL(sk_cmd_forget);
-SK_CMD_DECL(sk_cmd_purge);
-SK_CMD_DECL(sk_cmd_webhook_add);
-SK_CMD_DECL(sk_cmd_webhook_list);
-SK_CMD_DECL(sk_cmd_webhook_remove);
-SK_CMD_DECL(sk_cmd_import);
-SK_CMD_DECL(sk_cmd_export_contacts);
 
 #endif

@@ -5,10 +5,9 @@
 #include "cli/cli.h"
 #include "util/sktime.h"
 
-int sk_cmd_check(struct sk_cli *cli, int argc, char **argv)
+static int run_check(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"at", required_argument, NULL, 'a'}, {0}};
-	const struct sk_cmd *cmd = sk_cli_find("check");
 	struct sk_gate_result g;
 	int64_t at = 0;
 	int c, done = 0;
@@ -39,3 +38,11 @@ int sk_cmd_check(struct sk_cli *cli, int argc, char **argv)
 	}
 	return g.allowed ? SK_EXIT_OK : SK_EXIT_NO;
 }
+
+const struct sk_cmd sk_cmd_entry_check = {
+	.name = "check",
+	.usage = "EMAIL PURPOSE [--at RFC3339]",
+	.help = "Ask the gate. Exit 0 and 'allowed' when processing is allowed, exit 1 and the "
+		"reason when denied. Any storage error answers denied with reason 'error'.",
+	.run = run_check,
+};

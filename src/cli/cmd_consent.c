@@ -8,7 +8,7 @@
 #include "util/sktime.h"
 #include "util/str.h"
 
-int sk_cmd_consent_record(struct sk_cli *cli, int argc, char **argv)
+static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"method", required_argument, NULL, 'm'},
@@ -20,9 +20,6 @@ int sk_cmd_consent_record(struct sk_cli *cli, int argc, char **argv)
 		{"evidence", required_argument, NULL, 'e'},
 		{0},
 	};
-	char name[32];
-	snprintf(name, sizeof(name), "consent %s", argv[0]);
-	const struct sk_cmd *cmd = sk_cli_find(name);
 	struct sk_consent_req req = {.action = sk_action_from_name(argv[0]), .actor = "cli",
 				     .lang = "en"};
 	struct sk_event_rec ev;
@@ -120,9 +117,8 @@ static int show_event(void *arg, const struct sk_event_rec *ev)
 	return 0;
 }
 
-int sk_cmd_consent_show(struct sk_cli *cli, int argc, char **argv)
+static int run_consent_show(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("consent show");
 	char id[SK_ID_LEN + 1];
 	int rc;
 
@@ -150,9 +146,8 @@ int sk_cmd_consent_show(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
+static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("consent proof");
 	struct sk_proof p;
 	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], hash[2 * SK_HASH_LEN + 1];
 	int rc;
@@ -208,3 +203,50 @@ int sk_cmd_consent_proof(struct sk_cli *cli, int argc, char **argv)
 	sk_proof_reset(&p);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_consent_give = {
+	.name = "consent give",
+	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [--notice-version N] [--lang "
+		"sv|en] [--at RFC3339] [--actor WHO] [--evidence JSON]",
+	.help = "Record that the person gave consent for PURPOSE. METHOD is form, "
+		"preference_centre, import, api, cli, mail_link or one_click. Without a source, "
+		"or an import without --at, the consent is stored as unverified and the gate "
+		"denies it.",
+	.run = run_consent_record,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_refuse = {
+	.name = "consent refuse",
+	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.help = "Record that the person refused consent for PURPOSE.",
+	.run = run_consent_record,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_withdraw = {
+	.name = "consent withdraw",
+	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.help = "Record that the person withdrew consent for PURPOSE.",
+	.run = run_consent_record,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_confirm = {
+	.name = "consent confirm",
+	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.help = "Record the confirmation of a pending (double opt-in) consent for PURPOSE.",
+	.run = run_consent_record,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_show = {
+	.name = "consent show",
+	.usage = "EMAIL",
+	.help = "List the person's consent state per purpose and the whole history.",
+	.run = run_consent_show,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_proof = {
+	.name = "consent proof",
+	.usage = "EMAIL PURPOSE",
+	.help = "Show who gave the current consent, when, where, how, and the exact notice text "
+		"shown.",
+	.run = run_consent_proof,
+};

@@ -29,9 +29,8 @@ static int parse_fields(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, 
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_contact_add(struct sk_cli *cli, int argc, char **argv)
+static int run_contact_add(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("contact add");
 	struct sk_field_value fields[MAX_FIELDS];
 	char id[SK_ID_LEN + 1];
 	size_t n;
@@ -49,9 +48,8 @@ int sk_cmd_contact_add(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_contact_edit(struct sk_cli *cli, int argc, char **argv)
+static int run_contact_edit(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("contact edit");
 	struct sk_field_value fields[MAX_FIELDS];
 	char id[SK_ID_LEN + 1];
 	size_t n;
@@ -69,9 +67,8 @@ int sk_cmd_contact_edit(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_contact_show(struct sk_cli *cli, int argc, char **argv)
+static int run_contact_show(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("contact show");
 	struct sk_contact ct;
 	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
 	int rc;
@@ -91,3 +88,24 @@ int sk_cmd_contact_show(struct sk_cli *cli, int argc, char **argv)
 	sk_contact_reset(&ct);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_contact_add = {
+	.name = "contact add",
+	.usage = "EMAIL [--field NAME=VALUE]...",
+	.help = "Add a contact. Only fields that some purpose of the policy needs are accepted.",
+	.run = run_contact_add,
+};
+
+const struct sk_cmd sk_cmd_entry_contact_show = {
+	.name = "contact show",
+	.usage = "EMAIL",
+	.help = "Show a contact's fields.",
+	.run = run_contact_show,
+};
+
+const struct sk_cmd sk_cmd_entry_contact_edit = {
+	.name = "contact edit",
+	.usage = "EMAIL --field NAME=VALUE...",
+	.help = "Change a contact's fields.",
+	.run = run_contact_edit,
+};

@@ -109,7 +109,7 @@ static int read_file(const char *path, char **out, size_t *len, struct sk_errctx
 	return 0;
 }
 
-int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
+static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"map", required_argument, NULL, 'm'},
@@ -118,7 +118,6 @@ int sk_cmd_import(struct sk_cli *cli, int argc, char **argv)
 		{"rejects-with-data", no_argument, NULL, 'D'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("import");
 	const char *map = NULL, *rejects = NULL;
 	char tmp[4200] = "";
 	struct sk_csv_import_opts o = {0};
@@ -215,7 +214,7 @@ out:
 	return exitc;
 }
 
-int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
+static int run_export_contacts(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"purpose", required_argument, NULL, 'p'},
@@ -224,7 +223,6 @@ int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
 		{"for-spreadsheet", no_argument, NULL, 's'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("export-contacts");
 	const char *purpose = NULL;
 	enum sk_export_format fmt = SK_EXPORT_CSV;
 	int c, done = 0, rc, allowed_only = 0, sheet = 0;
@@ -257,3 +255,33 @@ int sk_cmd_export_contacts(struct sk_cli *cli, int argc, char **argv)
 		return sk_cli_fail(cli, rc);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_import = {
+	.name = "import",
+	.usage = "FILE --map MAPPING [--rejects FILE [--rejects-with-data]] [--dry-run]",
+	.help = "Import contacts and consents from a CSV file (RFC 4180, ',' or ';', UTF-8 with "
+		"or without BOM, or the encoding the mapping names). MAPPING (JSON) names the "
+		"address column, the declared fields and, per purpose, the consent, date and "
+		"source columns (docs/import-export.md). The file is checked whole first: a wrong "
+		"encoding or a quote never closed stops it naming the line, and nothing is "
+		"stored. A 'yes' with date and source is a give by method import; without them it "
+		"is stored as unverified; 'no' is a refusal. A row stores only the fields its "
+		"consents need. Rejected rows go to --rejects as CSV (line,reason,column; no "
+		"values); --rejects-with-data adds each row's cells to fix and re-import "
+		"(personal data: delete the file after use). Runs in transactions of 1,000 rows; "
+		"re-running the same file and mapping resumes after the last committed row. "
+		"--dry-run counts without writing.",
+	.run = run_import,
+};
+
+const struct sk_cmd sk_cmd_entry_export_contacts = {
+	.name = "export-contacts",
+	.usage = "--purpose P [--format csv|ndjson] [--allowed-only] [--for-spreadsheet]",
+	.help = "Every contact with the gate's answer for purpose P (allowed and reason) and its "
+		"fields, streamed to stdout as CSV (RFC 4180, every value exactly as stored) or "
+		"NDJSON. --allowed-only: only the contacts the gate allows. --for-spreadsheet "
+		"(CSV only): a UTF-8 BOM, and cells starting with = + - @ tab or CR get a leading "
+		"' so that a spreadsheet never runs them (not for machines: values change). The "
+		"export carries every opt-out.",
+	.run = run_export_contacts,
+};

@@ -6,9 +6,8 @@
 #include "store/store.h"
 #include "vault/vault.h"
 
-int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
+static int run_init(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("init");
 	int rc, made_key = 0;
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
 		return rc;
@@ -43,3 +42,12 @@ int sk_cmd_init(struct sk_cli *cli, int argc, char **argv)
 	}
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_init = {
+	.name = "init",
+	.usage = "",
+	.help = "Create a new database and its master key file. The key file is written beside "
+		"the database as DB.key with mode 0600 (SAMTYCKE_KEY_FILE or --key-file choose "
+		"another path); keep it out of backups of the database.",
+	.run = run_init,
+};

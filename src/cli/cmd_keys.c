@@ -3,14 +3,13 @@
 #include "cli/cli.h"
 #include "util/sktime.h"
 
-int sk_cmd_keys_create(struct sk_cli *cli, int argc, char **argv)
+static int run_keys_create(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, 'n'},
 		{"scope", required_argument, NULL, 's'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("keys create");
 	const char *name = NULL, *scope = NULL;
 	char key[SK_KEY_STRLEN];
 	int c, done = 0, rc;
@@ -50,9 +49,8 @@ static int print_key(void *arg, const struct sk_key_rec *k)
 	return 0;
 }
 
-int sk_cmd_keys_list(struct sk_cli *cli, int argc, char **argv)
+static int run_keys_list(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("keys list");
 	int rc;
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
 		return rc;
@@ -68,9 +66,8 @@ int sk_cmd_keys_list(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_keys_revoke(struct sk_cli *cli, int argc, char **argv)
+static int run_keys_revoke(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("keys revoke");
 	int rc;
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
 		return rc;
@@ -82,3 +79,25 @@ int sk_cmd_keys_revoke(struct sk_cli *cli, int argc, char **argv)
 		printf("revoked %s\n", argv[optind]);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_keys_create = {
+	.name = "keys create",
+	.usage = "--name NAME --scope SCOPES",
+	.help = "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. "
+		"The key is printed alone on stdout, once; only its hash is stored.",
+	.run = run_keys_create,
+};
+
+const struct sk_cmd sk_cmd_entry_keys_list = {
+	.name = "keys list",
+	.usage = "",
+	.help = "List API keys (names, scopes, created, revoked).",
+	.run = run_keys_list,
+};
+
+const struct sk_cmd sk_cmd_entry_keys_revoke = {
+	.name = "keys revoke",
+	.usage = "NAME",
+	.help = "Revoke the active API key named NAME.",
+	.run = run_keys_revoke,
+};

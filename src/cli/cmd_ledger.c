@@ -6,9 +6,8 @@
 #include "util/sktime.h"
 #include "util/str.h"
 
-int sk_cmd_audit_verify(struct sk_cli *cli, int argc, char **argv)
+static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("audit verify");
 	uint8_t head[SK_HASH_LEN];
 	char hex[2 * SK_HASH_LEN + 1];
 	int64_t bad = 0, count = 0;
@@ -65,10 +64,9 @@ static int print_diff(void *arg, const struct sk_replay_diff *d)
 	return 0;
 }
 
-int sk_cmd_ledger_replay(struct sk_cli *cli, int argc, char **argv)
+static int run_ledger_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"check", no_argument, NULL, 'c'}, {0}};
-	const struct sk_cmd *cmd = sk_cli_find("ledger replay");
 	int c, done = 0, rc, check_only = 0;
 	long ndiff = 0;
 
@@ -99,3 +97,19 @@ int sk_cmd_ledger_replay(struct sk_cli *cli, int argc, char **argv)
 		printf("stored state equals the ledger\n");
 	return ndiff ? SK_EXIT_NO : SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_ledger_replay = {
+	.name = "ledger replay",
+	.usage = "[--check]",
+	.help = "Rebuild the consent state from the ledger and report every difference from the "
+		"stored state; with --check only report. Exit 1 when differences were found.",
+	.run = run_ledger_replay,
+};
+
+const struct sk_cmd sk_cmd_entry_audit_verify = {
+	.name = "audit verify",
+	.usage = "",
+	.help = "Verify the ledger's hash chain. Exit 0 when whole; otherwise exit 1 naming the "
+		"first bad sequence number.",
+	.run = run_audit_verify,
+};

@@ -92,14 +92,13 @@ static void plan_print(const struct sk_policy_plan *pl, int dry)
 		printf("policy version %d applied\n", pl->version);
 }
 
-int sk_cmd_policy_apply(struct sk_cli *cli, int argc, char **argv)
+static int run_policy_apply(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"force", no_argument, NULL, 'f'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("policy apply");
 	struct sk_policy_plan *plan = NULL;
 	struct sk_buf b;
 	int c, done = 0, rc, flags = 0;
@@ -170,9 +169,8 @@ static json_t *policy_json(const struct sk_core *core)
 			 p->org_privacy_url, "fields", fields, "purposes", purposes);
 }
 
-int sk_cmd_policy_show(struct sk_cli *cli, int argc, char **argv)
+static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("policy show");
 	int rc;
 	char dur[32];
 
@@ -206,3 +204,23 @@ int sk_cmd_policy_show(struct sk_cli *cli, int argc, char **argv)
 	}
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_policy_apply = {
+	.name = "policy apply",
+	.usage = "FILE [--dry-run] [--force]",
+	.help = "Validate the policy file and store it. A notice whose text changed becomes a new "
+		"version; old versions stay readable forever. Prints the difference from the "
+		"applied policy; a file equal to it stores nothing. A file that drops a purpose "
+		"contacts still hold (given, pending or unverified consents) is refused (exit 3) "
+		"unless --force. --dry-run validates and prints the difference without storing "
+		"(exit 3 when the apply would be refused).",
+	.run = run_policy_apply,
+};
+
+const struct sk_cmd sk_cmd_entry_policy_show = {
+	.name = "policy show",
+	.usage = "",
+	.help = "Show the applied policy: organisation, fields and purposes with current notice "
+		"versions.",
+	.run = run_policy_show,
+};

@@ -9,10 +9,9 @@
 #define SCRUB_TRIES 5      /* retries of a waiting WAL scrub after forget */
 #define SCRUB_PAUSE_MS 200 /* between them (each also waits up to 200 ms for readers) */
 
-int sk_cmd_export(struct sk_cli *cli, int argc, char **argv)
+static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"lang", required_argument, NULL, 'l'}, {0}};
-	const struct sk_cmd *cmd = sk_cli_find("export");
 	const char *lang = "en";
 	char id[SK_ID_LEN + 1];
 	json_t *doc;
@@ -40,9 +39,8 @@ int sk_cmd_export(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_forget(struct sk_cli *cli, int argc, char **argv)
+static int run_forget(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("forget");
 	json_t *receipt;
 	int rc;
 
@@ -80,14 +78,13 @@ int sk_cmd_forget(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_purge(struct sk_cli *cli, int argc, char **argv)
+static int run_purge(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
 		{"pending-days", required_argument, NULL, 'p'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("purge");
 	int c, done = 0, rc, dry = 0;
 	long pending_days = DEFAULT_PENDING_DAYS;
 	char *end;
@@ -130,3 +127,32 @@ int sk_cmd_purge(struct sk_cli *cli, int argc, char **argv)
 	json_decref(res);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_export = {
+	.name = "export",
+	.usage = "EMAIL [--lang sv|en]",
+	.help = "Everything held about the person, as one JSON document: fields, every consent "
+		"with its evidence and the notice texts shown, the purposes and their legal basis "
+		"and retention, the systems the data is shared with, rectifications, behavioural "
+		"records.",
+	.run = run_export,
+};
+
+const struct sk_cmd sk_cmd_entry_forget = {
+	.name = "forget",
+	.usage = "EMAIL",
+	.help = "Erase the person: every row about them and their data key go, the keyed hash of "
+		"the address goes on the suppression list (reason erased), connected systems are "
+		"told by an 'erased' change. Prints the erasure receipt (--json: as JSON).",
+	.run = run_forget,
+};
+
+const struct sk_cmd sk_cmd_entry_purge = {
+	.name = "purge",
+	.usage = "[--dry-run] [--pending-days N]",
+	.help = "Delete the contacts that have no basis left (never consented, withdrawn, "
+		"expired, pending double opt-ins older than N days (default 7), unverified legacy "
+		"data, inactive), one transaction each; --dry-run lists them by reason without "
+		"deleting.",
+	.run = run_purge,
+};

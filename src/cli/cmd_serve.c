@@ -19,7 +19,7 @@ static int number(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
+static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -47,7 +47,6 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 	struct sk_mail_config mail = {.timeout = 30};
 	int tls_given = 0;
 	char public_url[300];
-	const struct sk_cmd *cmd = sk_cli_find("serve");
 	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
 				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
 				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
@@ -161,3 +160,37 @@ int sk_cmd_serve(struct sk_cli *cli, int argc, char **argv)
 		return sk_cli_fail(cli, rc);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_serve = {
+	.name = "serve",
+	.usage = "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] [--rate-limit "
+		"PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] [--smtp-url "
+		"smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] [--smtp-tls "
+		"required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
+		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
+		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
+		"N] [--trusted-proxy CIDR]...",
+	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
+		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
+		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
+		"100, 0 for none) requests per second per key. Prints 'listening on "
+		"http://HOST:PORT' when ready and one access-log line per request on stderr. "
+		"SIGTERM or SIGINT stop it after in-flight requests; SIGHUP reloads the policy. "
+		"Forms (docs/forms.md): --form-rate-limit (default 10) posts per minute per "
+		"address; double opt-in mails go through --smtp-url from --mail-from (password in "
+		"$SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) "
+		"that hold --confirm-days (default 7); consents unconfirmed after --pending-days "
+		"(default 7, 0 never) expire hourly. --purge-daily runs 'samtycke purge' once a "
+		"day. Webhooks (docs/webhooks.md) are delivered by a thread of their own; a "
+		"failed delivery is retried after --webhook-backoff (default 5) seconds, doubling "
+		"up to an hour, for --webhook-retry-for (default 259200, 3 days) seconds; "
+		"--allow-private-webhooks lets endpoints on loopback and private networks be "
+		"added and reached (link-local and cloud metadata addresses never); deliveries "
+		"ignore http_proxy, https_proxy and all_proxy and go through --webhook-proxy "
+		"(http://, https://, socks5://, socks5h://) only. Limits "
+		"(docs/internals/http.md): --max-connections (default 1000) open connections in "
+		"all, --max-client-connections (default 64) per client address; --trusted-proxy "
+		"CIDR (repeatable) names reverse proxies whose X-Forwarded-For gives the client "
+		"address.",
+	.run = run_serve,
+};

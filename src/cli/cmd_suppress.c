@@ -10,10 +10,9 @@
 
 static const char *const reasons[] = {"erased", "bounced", "complained", "opted_out"};
 
-int sk_cmd_suppress(struct sk_cli *cli, int argc, char **argv)
+static int run_suppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'}, {0}};
-	const struct sk_cmd *cmd = sk_cli_find("suppress");
 	const char *reason = "opted_out";
 	int c, done = 0, rc, ok = 0;
 
@@ -38,9 +37,9 @@ int sk_cmd_suppress(struct sk_cli *cli, int argc, char **argv)
 }
 
 /* samtycke unsuppress EMAIL: the way back, on the person's own request. */
-int sk_cmd_unsuppress(struct sk_cli *cli, int argc, char **argv)
+static int run_unsuppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	int rc = sk_cli_plain(cli, sk_cli_find("unsuppress"), argc, argv, 1);
+	int rc = sk_cli_plain(cli, cmd, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_unsuppress(cli->core, argv[optind], &cli->err)))
@@ -53,10 +52,9 @@ int sk_cmd_unsuppress(struct sk_cli *cli, int argc, char **argv)
 }
 
 /* samtycke pending expire: what the server does hourly, by hand. */
-int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
+static int run_pending_expire(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"days", required_argument, NULL, 'd'}, {0}};
-	const struct sk_cmd *cmd = sk_cli_find("pending expire");
 	long days = 7, expired, deleted, lapsed;
 	int c, done = 0, rc;
 	char *end;
@@ -87,3 +85,28 @@ int sk_cmd_pending_expire(struct sk_cli *cli, int argc, char **argv)
 		       expired == 1 ? "" : "s", deleted, deleted == 1 ? "" : "s");
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_suppress = {
+	.name = "suppress",
+	.usage = "EMAIL [--reason erased|bounced|complained|opted_out]",
+	.help = "Put an address on the suppression list; it outranks every consent.",
+	.run = run_suppress,
+};
+
+const struct sk_cmd sk_cmd_entry_unsuppress = {
+	.name = "unsuppress",
+	.usage = "EMAIL",
+	.help = "Take an address off the suppression list, when the person asks to come back "
+		"(forms never mail a suppressed address). Connected systems are told by an "
+		"'unsuppressed' change. Exit 1 when the address was not suppressed.",
+	.run = run_unsuppress,
+};
+
+const struct sk_cmd sk_cmd_entry_pending_expire = {
+	.name = "pending expire",
+	.usage = "[--days N]",
+	.help = "Delete form requests whose confirmation link has expired (nothing about the "
+		"person changes), expire consents left pending by the API for more than N days "
+		"(default 7) and delete the personal data of contacts that have nothing else.",
+	.run = run_pending_expire,
+};

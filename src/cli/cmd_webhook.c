@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "sync/sync.h"
 
-int sk_cmd_webhook_add(struct sk_cli *cli, int argc, char **argv)
+static int run_webhook_add(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"events", required_argument, NULL, 'e'},
@@ -13,7 +13,6 @@ int sk_cmd_webhook_add(struct sk_cli *cli, int argc, char **argv)
 		{"allow-private", no_argument, NULL, 'P'},
 		{0},
 	};
-	const struct sk_cmd *cmd = sk_cli_find("webhook add");
 	const char *events = NULL, *name = NULL;
 	char id[SK_ID_LEN + 1], secret[SK_WEBHOOK_SECRET_MAX];
 	int c, done = 0, rc, allow_private = 0;
@@ -42,9 +41,8 @@ int sk_cmd_webhook_add(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_webhook_list(struct sk_cli *cli, int argc, char **argv)
+static int run_webhook_list(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("webhook list");
 	json_t *all, *w;
 	size_t i;
 	int c, done = 0, rc;
@@ -80,9 +78,8 @@ int sk_cmd_webhook_list(struct sk_cli *cli, int argc, char **argv)
 	return SK_EXIT_OK;
 }
 
-int sk_cmd_webhook_remove(struct sk_cli *cli, int argc, char **argv)
+static int run_webhook_remove(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	const struct sk_cmd *cmd = sk_cli_find("webhook remove");
 	int c, done = 0, rc;
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
 		return sk_cli_usage(cmd);
@@ -98,3 +95,31 @@ int sk_cmd_webhook_remove(struct sk_cli *cli, int argc, char **argv)
 		printf("removed %s\n", argv[optind]);
 	return SK_EXIT_OK;
 }
+
+const struct sk_cmd sk_cmd_entry_webhook_add = {
+	.name = "webhook add",
+	.usage = "URL --events EVENTS [--name NAME] [--allow-private]",
+	.help = "Add a webhook endpoint (docs/webhooks.md). EVENTS is a comma-separated set of "
+		"consent.given, consent.withdrawn, consent.refused, consent.expired, "
+		"consent.pending, consent.unverified, contact.changed, contact.erased, "
+		"contact.unsuppressed, or all. Only http and https URLs; a host on loopback or a "
+		"private network is refused unless --allow-private. Prints the endpoint id and "
+		"its signing secret (whsec_...), once; 'samtycke serve' delivers every change "
+		"from now on, signed per Standard Webhooks.",
+	.run = run_webhook_add,
+};
+
+const struct sk_cmd sk_cmd_entry_webhook_list = {
+	.name = "webhook list",
+	.usage = "",
+	.help = "List webhook endpoints with their delivery state: last delivered seq, pending "
+		"changes, last error.",
+	.run = run_webhook_list,
+};
+
+const struct sk_cmd sk_cmd_entry_webhook_remove = {
+	.name = "webhook remove",
+	.usage = "ID",
+	.help = "Remove the webhook endpoint ID.",
+	.run = run_webhook_remove,
+};

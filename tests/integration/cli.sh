@@ -262,13 +262,29 @@ sk consent give a@example.com newsletter --method form --at yesterday
 expect "bad --at" 2 "RFC 3339"
 sk suppress a@example.com --reason whim
 expect "unknown suppression reason" 2 "usage: samtycke suppress"
-for c in init "policy apply" "policy show" "contact add" "contact show" "contact edit" \
-	"consent give" "consent refuse" "consent withdraw" "consent confirm" "consent show" \
-	"consent proof" check suppress "ledger replay" "audit verify" serve "keys create" \
-	"keys list" "keys revoke" export forget purge "pending expire"; do
+# ---- the command entries (docs/internals/cli.md) ----
+# The commands `samtycke --help` lists are exactly the entries the cmd_*.c files define
+# (.name = "..."), each once; every one answers --help with exit 0 and its own usage, and
+# names itself in a usage error (run gets its own entry, also where entries share a run).
+sk --help
+listed=$(printf '%s\n' "$out" | sed -n '/^commands:$/,/^$/p' | sed -n 's/^  \(.\{17\}\) .*/\1/p' |
+	sed 's/ *$//')
+defined=$(sed -n 's/^[[:space:]]*\.name = "\([^"]*\)",$/\1/p' "$root"/src/cli/cmd_*.c)
+ok "--help lists commands" test "$(printf '%s\n' "$listed" | grep -c .)" -ge 30
+ok "every entry is listed once, every listed command is an entry" \
+	test "$(printf '%s\n' "$listed" | sort)" = "$(printf '%s\n' "$defined" | sort)"
+ok "no command is listed twice" \
+	test "$(printf '%s\n' "$listed" | sort -u | grep -c .)" = "$(printf '%s\n' "$listed" | grep -c .)"
+printf '%s\n' "$listed" >"$d/commands"
+while read -r c; do
 	# shellcheck disable=SC2086
 	sk $c --help
-	expect "$c --help" 0 "usage: samtycke $c"
-done
+	ok "$c --help exits 0 with its own usage" test "$status" = 0 -a -z "$err" \
+		-a "$(printf '%s\n' "$out" | head -n 1 | cut -d ' ' -f 1-$(($(echo "$c" | wc -w) + 2)))" = \
+		"usage: samtycke $c"
+	# shellcheck disable=SC2086
+	sk $c --no-such-option
+	expect "$c usage error names $c" 2 "usage: samtycke $c "
+done <"$d/commands"
 
 done_testing
