@@ -279,6 +279,15 @@ int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
 
 /* ---- the mail outbox (core/outbox.c; docs/internals/mail.md) ---- */
 
+/* The double opt-in mail: subject and body in lang ("sv" or "en"; anything else is
+ * SK_ERR_INVALID) naming the controller and the n purpose titles, the link on a line of its
+ * own, when it expires (UTC), and that nothing happens if the person ignores it. *subject
+ * and *text are sk_malloc'ed. */
+int sk_mail_confirmation(const char *lang, const char *controller,
+			 const char *const *purpose_titles, size_t n, const char *link,
+			 int64_t expires, char **subject, char **text, struct sk_errctx *err);
+
+
 /* A mail ready to send, built from what the outbox names. */
 struct sk_outgoing {
 	struct sk_outbox_rec rec;

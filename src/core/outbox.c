@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mail/mail.h"
 #include "util/mem.h"
 
 #define TOKEN_TAG "confirm"

@@ -8,7 +8,6 @@
 
 #include "http/http.h"
 #include "http/http_int.h"
-#include "mail/mail.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 #include "vault/vault.h"

@@ -1,5 +1,5 @@
 /* mail.h: outgoing mail: building an RFC 5322 message (UTF-8 text, quoted-printable, RFC 2047
- * subject), sending it over SMTP with libcurl, and the texts of the double opt-in mail.
+ * subject) and sending it over SMTP with libcurl; the mail worker that drains the outbox.
  * Addresses never appear in error messages. */
 #ifndef SK_MAIL_H
 #define SK_MAIL_H
@@ -51,14 +51,6 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
  * threads send mail (libcurl otherwise does it on first use). */
 int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
 		 struct sk_errctx *err);
-
-/* The double opt-in mail: subject and body in lang ("sv" or "en"; anything else is
- * SK_ERR_INVALID) naming the controller and the n purpose titles, the link on a line of its
- * own, when it expires (UTC), and that nothing happens if the person ignores it. *subject
- * and *text are sk_malloc'ed. */
-int sk_mail_confirmation(const char *lang, const char *controller,
-			 const char *const *purpose_titles, size_t n, const char *link,
-			 int64_t expires, char **subject, char **text, struct sk_errctx *err);
 
 /* ---- the mail worker (mail/worker.c) ---- */
 

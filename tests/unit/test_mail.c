@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "mail/mail.h"
 #include "util/err.h"
 #include "util/mem.h"

@@ -1,0 +1,170 @@
+/* mailtext.c: the texts of the mails core sends, in Swedish and English: the double opt-in
+ * mail names the controller and each purpose, puts the link on a line of its own, says when
+ * it expires and that nothing happens if it is ignored. Prose is wrapped at 72 characters.
+ * Building the message and sending it are src/mail's. */
+#include "core/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+#define WRAP 72 /* prose in the confirmation mail */
+
+/* ---- the double opt-in mail ------------------------------------------------------------ */
+
+static int check_text(const char *s, const char *what, struct sk_errctx *err)
+{
+	if (!s || !*s)
+		return sk_errf(err, SK_ERR_INVALID, "confirmation mail: %s is missing", what);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return sk_errf(err, SK_ERR_INVALID,
+				       "confirmation mail: %s contains a control character", what);
+	return 0;
+}
+
+/* Appends a paragraph (printf-style) wrapped at WRAP characters (UTF-8 aware), then end.
+ * A word longer than a line stands alone on its line. */
+static int append_para(struct sk_buf *b, const char *end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int append_para(struct sk_buf *b, const char *end, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(text))
+		return SK_ERR_TOO_LARGE;
+	const char *p = text;
+	size_t col = 0;
+	int rc = 0;
+	while (!rc && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " "), chars = 0;
+		for (size_t i = 0; i < n; i++)
+			chars += ((unsigned char)p[i] & 0xc0) != 0x80;
+		if (col && col + 1 + chars > WRAP) {
+			rc = sk_buf_append(b, "\n", 1);
+			col = 0;
+		} else if (col) {
+			rc = sk_buf_append(b, " ", 1);
+			col++;
+		}
+		if (!rc)
+			rc = sk_buf_append(b, p, n);
+		col += chars;
+		p += n;
+	}
+	return rc ? rc : sk_buf_appends(b, end);
+}
+
+struct confirm_lang {
+	const char *code;
+	const char *subject;  /* %s: controller */
+	const char *greeting;
+	const char *asked;    /* %s: controller */
+	const char *how;
+	const char *expires;  /* day, month name, year, hour, minute */
+	const char *ignore;
+	const char *regards;
+	const char *months[12];
+};
+
+static const struct confirm_lang confirm_langs[] = {
+	{"sv", "Bekräfta ditt samtycke – %s", "Hej!",
+	 "Någon, förhoppningsvis du, har med den här e-postadressen bett %s om:",
+	 "Bekräfta genom att öppna länken nedan och trycka på knappen på sidan som visas:",
+	 "Länken slutar gälla den %d %s %d kl. %02d:%02d (UTC).",
+	 "Om det inte var du, eller om du har ändrat dig, kan du strunta i det här "
+	 "meddelandet. Då händer ingenting: inget samtycke registreras, och den obekräftade "
+	 "anmälan tas bort automatiskt.",
+	 "Med vänliga hälsningar",
+	 {"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+	  "oktober", "november", "december"}},
+	{"en", "Confirm your consent – %s", "Hello,",
+	 "Someone, hopefully you, used this e-mail address to ask %s for:",
+	 "To confirm, open the link below and press the button on the page that opens:",
+	 "The link expires on %d %s %d at %02d:%02d UTC.",
+	 "If this was not you, or you have changed your mind, simply ignore this message. "
+	 "Nothing will happen: no consent is recorded, and the unconfirmed request is removed "
+	 "automatically.",
+	 "Kind regards",
+	 {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+	  "October", "November", "December"}},
+};
+
+int sk_mail_confirmation(const char *lang, const char *controller,
+			 const char *const *purpose_titles, size_t n, const char *link,
+			 int64_t expires, char **subject, char **text, struct sk_errctx *err)
+{
+	const struct confirm_lang *L = NULL;
+	struct sk_buf s, t;
+	struct tm tm;
+	time_t tt = (time_t)expires;
+	int rc = 0;
+
+	*subject = NULL;
+	*text = NULL;
+	sk_buf_init(&s, 4096);
+	sk_buf_init(&t, 64 * 1024);
+	for (size_t i = 0; lang && i < sizeof(confirm_langs) / sizeof(confirm_langs[0]); i++)
+		if (strcmp(lang, confirm_langs[i].code) == 0)
+			L = &confirm_langs[i];
+	if (!L) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: language must be sv or en");
+		goto out;
+	}
+	if ((rc = check_text(controller, "controller name", err)) ||
+	    (rc = check_text(link, "link", err)))
+		goto out;
+	if (strchr(link, ' ')) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: link contains a space");
+		goto out;
+	}
+	if (n == 0 || !purpose_titles) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: no purpose to confirm");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = check_text(purpose_titles[i], "purpose title", err)))
+			goto out;
+	if (!gmtime_r(&tt, &tm)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: expiry time out of range");
+		goto out;
+	}
+
+	if ((rc = sk_buf_printf(&s, L->subject, controller)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", L->greeting)) ||
+	    (rc = append_para(&t, "\n", L->asked, controller)))
+		goto failed;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = sk_buf_printf(&t, "  - %s\n", purpose_titles[i])))
+			goto failed;
+	if ((rc = sk_buf_appends(&t, "\n")) || (rc = append_para(&t, "\n\n", "%s", L->how)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", link)) ||
+	    (rc = append_para(&t, "\n\n", L->expires, tm.tm_mday, L->months[tm.tm_mon],
+			      tm.tm_year + 1900, tm.tm_hour, tm.tm_min)) ||
+	    (rc = append_para(&t, "\n\n", "%s", L->ignore)) ||
+	    (rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller)))
+		goto failed;
+	*subject = sk_buf_steal(&s, NULL);
+	*text = sk_buf_steal(&t, NULL);
+	goto out;
+failed:
+	rc = sk_errf(err, rc, "cannot build the confirmation mail");
+out:
+	sk_buf_reset(&s);
+	sk_buf_reset(&t);
+	return rc;
+}
