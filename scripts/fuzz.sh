@@ -6,25 +6,17 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${1:-60}
 out=$(mktemp -d /tmp/samtycke-fuzz.XXXXXX)
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc"
-util="src/util/mem.c src/util/err.c src/util/str.c src/util/sktime.c src/util/buf.c"
-
-build() {
-	name=$1
-	shift
-	# shellcheck disable=SC2086
-	clang $flags "tests/fuzz/$name.c" "$@" -o "$out/$name"
-}
-build fuzz_policy src/core/policy.c $util $(pkg-config --cflags --libs yaml-0.1)
-build fuzz_token src/vault/vault.c src/vault/email.c $util \
-	$(pkg-config --cflags --libs libsodium libidn2) -lunistring
-build fuzz_import_map src/io/mapping.c src/core/policy.c $util \
-	$(pkg-config --cflags --libs jansson yaml-0.1 libsodium)
-# the CSV reader needs the whole core (dry run against a temporary database)
-# shellcheck disable=SC2046
-build fuzz_csv_import src/io/csv_import.c src/io/mapping.c src/core/*.c src/store/*.c \
-	src/vault/*.c $util $(pkg-config --cflags --libs jansson yaml-0.1 libsodium sqlite3 libidn2) \
-	-lcsv
+# The targets and their sources come from meson.build (-Dfuzz=true), built with clang: the
+# libraries with -fsanitize=fuzzer-no-link, the targets linked with -fsanitize=fuzzer.
+fb=build-fuzz
+if [ ! -f "$fb/build.ninja" ]; then
+	CC=clang meson setup "$fb" --buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+fi
+targets="fuzz_policy fuzz_token fuzz_import_map fuzz_csv_import"
+# shellcheck disable=SC2086
+ninja -C "$fb" $targets >/dev/null
+for t in $targets; do cp "$fb/$t" "$out/$t"; done
 
 mkdir -p "$out/seed_policy" "$out/seed_token" "$out/seed_map" "$out/seed_csv"
 cp examples/policy.yaml "$out/seed_policy/"

@@ -260,6 +260,15 @@ int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_E
 		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part must be 1 to 64 bytes");
 		goto out;
 	}
+	/* NFC can turn a letter into an ASCII special (U+037E GREEK QUESTION MARK becomes ';'):
+	 * the result is checked again, so that the canonical form is itself a valid address and
+	 * canonicalising it changes nothing. */
+	for (size_t i = 0; i < low_len; i++)
+		if (low[i] < 0x80 && !local_char_ok(low[i])) {
+			rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part has a character "
+				     "that normalises to one not allowed (an ASCII special)");
+			goto out;
+		}
 	if (low[0] == '.' || low[low_len - 1] == '.' || memmem(low, low_len, "..", 2)) {
 		rc = sk_errf(err, SK_ERR_INVALID_EMAIL, "e-mail local part has a misplaced dot");
 		goto out;

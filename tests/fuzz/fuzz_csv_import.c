@@ -69,12 +69,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const maps[] = {
-		"{\"email\":\"email\",\"fields\":{\"first_name\":\"first_name\",\"company\":\"company\"},"
-		"\"consents\":{\"newsletter\":{\"value\":\"nl\",\"at\":\"nl_at\",\"source\":\"nl_src\"},"
-		"\"lead_scoring\":{\"value\":\"ls\"}}}",
+		/* parenthesised: one literal each, split over lines */
+		("{\"email\":\"email\",\"fields\":{\"first_name\":\"first_name\",\"company\":\"company\"},"
+		 "\"consents\":{\"newsletter\":{\"value\":\"nl\",\"at\":\"nl_at\",\"source\":\"nl_src\"},"
+		 "\"lead_scoring\":{\"value\":\"ls\"}}}"),
 		"{\"email\":\"email\",\"encoding\":\"windows-1252\",\"fields\":{\"first_name\":\"a\"}}",
-		"{\"email\":\"email\",\"encoding\":\"utf-16\",\"consents\":{\"newsletter\":"
-		"{\"value\":\"nl\"}}}",
+		("{\"email\":\"email\",\"encoding\":\"utf-16\",\"consents\":{\"newsletter\":"
+		 "{\"value\":\"nl\"}}}"),
 	};
 	struct sk_csv_import_report rep;
 	struct sk_errctx err = {0};

@@ -1,10 +1,5 @@
-/* fuzz_import_map.c: libFuzzer target for the import mapping parser (io/mapping.c). Build
- * and run with clang (gcc has no libFuzzer), from the top of the checkout:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *     tests/fuzz/fuzz_import_map.c src/io/mapping.c src/core/policy.c src/util/mem.c \
- *     src/util/err.c src/util/str.c src/util/sktime.c src/util/buf.c \
- *     $(pkg-config --cflags --libs jansson yaml-0.1 libsodium) -o /tmp/fuzz_import_map
- *   /tmp/fuzz_import_map -max_total_time=60 */
+/* fuzz_import_map.c: libFuzzer target for the import mapping parser (io/mapping.c). Built
+ * from meson.build (-Dfuzz=true, clang) and run by scripts/fuzz.sh (make fuzz). */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,10 +1,6 @@
 /* fuzz_policy.c: libFuzzer target for the policy file parser (core/policy.c) and the field
- * validators it feeds. Build and run with clang (gcc has no libFuzzer), from the top:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *     tests/fuzz/fuzz_policy.c src/core/policy.c src/util/mem.c src/util/err.c \
- *     src/util/str.c src/util/sktime.c src/util/buf.c $(pkg-config --cflags --libs yaml-0.1) \
- *     -o /tmp/fuzz_policy
- *   /tmp/fuzz_policy -max_total_time=60 examples/   (the example policy as a seed) */
+ * validators it feeds. Built from meson.build (-Dfuzz=true, clang) and run by scripts/fuzz.sh
+ * (make fuzz), with the example policy as a seed. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,11 +1,7 @@
 /* fuzz_token.c: libFuzzer target for the signed link tokens (vault/vault.c) and the address
- * canonicalisation (vault/email.c): no input may verify without the key, or crash. Build and
- * run with clang (gcc has no libFuzzer), from the top of the checkout:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *     tests/fuzz/fuzz_token.c src/vault/vault.c src/vault/email.c src/util/mem.c \
- *     src/util/err.c src/util/str.c src/util/buf.c \
- *     $(pkg-config --cflags --libs libsodium libidn2) -lunistring -o /tmp/fuzz_token
- *   /tmp/fuzz_token -max_total_time=60 */
+ * canonicalisation (vault/email.c): no input may verify without the key, or crash, and the
+ * canonical form is a fixed point. Built from meson.build (-Dfuzz=true, clang) and run by
+ * scripts/fuzz.sh (make fuzz). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
