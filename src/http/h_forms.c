@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "http/http_int.h"
+#include "http/page.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 #include "vault/vault.h"
@@ -16,63 +17,6 @@
 #define MAX_PAIRS 128
 #define HONEYPOT "website"
 #define TOKEN_TAG "confirm"
-
-/* ---- HTML ---- */
-
-static int html_esc(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (; *s && !rc; s++) {
-		switch (*s) {
-		case '<': rc = sk_buf_appends(b, "&lt;"); break;
-		case '>': rc = sk_buf_appends(b, "&gt;"); break;
-		case '&': rc = sk_buf_appends(b, "&amp;"); break;
-		case '"': rc = sk_buf_appends(b, "&quot;"); break;
-		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
-		default: rc = sk_buf_append(b, s, 1);
-		}
-	}
-	return rc;
-}
-
-static const char *const page_head =
-	"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
-static const char *const page_style =
-	"</title><style>body{font-family:system-ui,sans-serif;max-width:36em;margin:2em auto;"
-	"padding:0 1em;line-height:1.5}label{display:block;margin:.8em 0 .2em}"
-	"input[type=text],input[type=email],input[type=tel]{width:100%%;padding:.4em}"
-	".consent{display:flex;gap:.6em;margin:1em 0}.consent input{margin-top:.3em}"
-	".hp{position:absolute;left:-10000px}</style></head><body>\n";
-
-/* A whole page: a heading and one paragraph. */
-static int reply_page(struct sk_req *r, int status, const char *lang, const char *title,
-		      const char *text)
-{
-	struct sk_buf b;
-	int rc;
-	sk_buf_init(&b, FORM_BODY_MAX);
-	rc = sk_buf_printf(&b, page_head, lang);
-	if (!rc)
-		rc = html_esc(&b, title);
-	if (!rc)
-		rc = sk_buf_printf(&b, page_style);
-	if (!rc)
-		rc = sk_buf_appends(&b, "<h1>");
-	if (!rc)
-		rc = html_esc(&b, title);
-	if (!rc)
-		rc = sk_buf_appends(&b, "</h1>\n<p>");
-	if (!rc)
-		rc = html_esc(&b, text);
-	if (!rc)
-		rc = sk_buf_appends(&b, "</p>\n</body></html>\n");
-	if (!rc)
-		rc = sk_reply_text(r, status, b.data);
-	sk_buf_reset(&b);
-	r->content_type = "text/html; charset=utf-8";
-	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
-}
 
 /* ?lang=, else the first of sv or en in Accept-Language, else en. */
 static int page_lang(struct sk_req *r, const char *given)
@@ -90,11 +34,6 @@ static int page_lang(struct sk_req *r, const char *given)
 		p += strcspn(p, ",");
 	}
 	return SK_LANG_EN;
-}
-
-static const char *say(int lang, const char *sv, const char *en)
-{
-	return lang == SK_LANG_SV ? sv : en;
 }
 
 static const struct sk_form *find_form(struct sk_req *r)
@@ -122,62 +61,43 @@ int sk_h_form_page(struct sk_req *r)
 	if (!f)
 		return r->err.code;
 	const struct sk_policy *pol = r->core->policy;
-	int lang = page_lang(r, NULL), rc;
-	const char *ln = sk_lang_name(lang);
+	int lang = page_lang(r, NULL);
 	struct sk_buf b;
-	sk_buf_init(&b, 1 << 20);
-	rc = sk_buf_printf(&b, page_head, ln);
-	rc = rc ? rc : html_esc(&b, f->title[lang]);
-	rc = rc ? rc : sk_buf_printf(&b, page_style);
-	rc = rc ? rc : sk_buf_appends(&b, "<h1>");
-	rc = rc ? rc : html_esc(&b, f->title[lang]);
-	rc = rc ? rc : sk_buf_printf(&b, "</h1>\n<form method=\"post\" action=\"/f/%s\">\n"
-				     "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", f->id, ln);
+	int rc = sk_page_begin(&b, lang, f->title[lang]);
+	rc = rc ? rc : sk_html(&b, "<form method=\"post\" action=\"/f/%s\">\n"
+			       "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", f->id,
+			       sk_lang_name(lang));
 	for (size_t i = 0; !rc && i < f->nfields; i++) {
 		const struct sk_field_def *d = sk_policy_field(pol, f->fields[i].name);
-		const char *label = d->label[lang] ? d->label[lang] : d->name;
-		rc = sk_buf_printf(&b, "<label for=\"f-%s\">", d->name);
-		rc = rc ? rc : html_esc(&b, label);
-		rc = rc ? rc : sk_buf_printf(&b, "%s</label><input type=\"%s\" id=\"f-%s\" name=\"%s\" "
-					     "maxlength=\"%d\"%s>\n", f->fields[i].required ? " *" : "",
-					     input_type(d->type), d->name, d->name, d->max_length,
-					     f->fields[i].required ? " required" : "");
+		int req = f->fields[i].required;
+		rc = sk_html(&b, "<label for=\"f-%s\">%s%s</label><input type=\"%s\" id=\"f-%s\" "
+			     "name=\"%s\" maxlength=\"%d\"%s>\n", d->name,
+			     d->label[lang] ? d->label[lang] : d->name, req ? " *" : "",
+			     input_type(d->type), d->name, d->name, d->max_length,
+			     req ? " required" : "");
 	}
 	/* The form's own purpose: what sending the form does, said in its notice text, with no
 	 * box (it is not a consent to give or withhold beside the others). */
 	const struct sk_purpose *own = f->purpose ? sk_policy_purpose(pol, f->purpose) : NULL;
-	if (!rc && own) {
-		rc = sk_buf_appends(&b, "<p class=\"purpose\"><strong>");
-		rc = rc ? rc : html_esc(&b, own->title[lang]);
-		rc = rc ? rc : sk_buf_appends(&b, "</strong><br>");
-		rc = rc ? rc : html_esc(&b, own->notice[lang]);
-		rc = rc ? rc : sk_buf_appends(&b, "</p>\n");
-	}
+	if (!rc && own)
+		rc = sk_html(&b, "<p class=\"purpose\"><strong>%s</strong><br>%s</p>\n",
+			     own->title[lang], own->notice[lang]);
 	/* Each consent: its own box, never ticked, worded with the purpose's notice text. */
 	for (size_t i = 0; !rc && i < f->nconsents; i++) {
 		const struct sk_purpose *p = sk_policy_purpose(pol, f->consents[i].purpose);
-		rc = sk_buf_printf(&b, "<div class=\"consent\"><input type=\"checkbox\" id=\"c-%s\" "
-				   "name=\"consent\" value=\"%s\"><label for=\"c-%s\"><strong>",
-				   p->id, p->id, p->id);
-		rc = rc ? rc : html_esc(&b, p->title[lang]);
-		rc = rc ? rc : sk_buf_appends(&b, "</strong><br>");
-		rc = rc ? rc : html_esc(&b, p->notice[lang]);
-		rc = rc ? rc : sk_buf_appends(&b, "</label></div>\n");
+		rc = sk_html(&b, "<div class=\"consent\"><input type=\"checkbox\" id=\"c-%s\" "
+			     "name=\"consent\" value=\"%s\"><label for=\"c-%s\"><strong>%s</strong>"
+			     "<br>%s</label></div>\n", p->id, p->id, p->id, p->title[lang],
+			     p->notice[lang]);
 	}
-	rc = rc ? rc : sk_buf_printf(&b, "<div class=\"hp\" aria-hidden=\"true\"><label for=\"hp\">"
-				     "Website</label><input type=\"text\" id=\"hp\" name=\"%s\" "
-				     "tabindex=\"-1\" autocomplete=\"off\"></div>\n"
-				     "<p><button type=\"submit\">%s</button></p>\n</form>\n<p><small>",
-				     HONEYPOT, say(lang, "Skicka", "Send"));
-	rc = rc ? rc : html_esc(&b, pol->org_name);
-	rc = rc ? rc : sk_buf_printf(&b, " &middot; <a href=\"");
-	rc = rc ? rc : html_esc(&b, pol->org_privacy_url);
-	rc = rc ? rc : sk_buf_printf(&b, "\">%s</a></small></p>\n</body></html>\n",
-				     say(lang, "Integritetspolicy", "Privacy policy"));
-	rc = rc ? rc : sk_reply_text(r, 200, b.data);
-	sk_buf_reset(&b);
-	r->content_type = "text/html; charset=utf-8";
-	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
+	rc = rc ? rc : sk_html(&b, "<div class=\"hp\" aria-hidden=\"true\"><label for=\"hp\">"
+			       "Website</label><input type=\"text\" id=\"hp\" name=\"%s\" "
+			       "tabindex=\"-1\" autocomplete=\"off\"></div>\n"
+			       "<p><button type=\"submit\">%s</button></p>\n</form>\n"
+			       "<p><small>%s &middot; <a href=\"%s\">%s</a></small></p>\n",
+			       HONEYPOT, sk_page_msg(lang, SK_MSG_SEND), pol->org_name,
+			       pol->org_privacy_url, sk_page_msg(lang, SK_MSG_PRIVACY));
+	return sk_page_reply(r, &b, 200, rc);
 }
 
 /* ---- CORS ---- */
@@ -396,22 +316,15 @@ static int answer(struct sk_req *r, const struct sk_form *f, struct submission *
 	}
 	if (rc) {
 		int status = sk_err_http_status(rc);
-		return reply_page(r, status, sk_lang_name(lang), say(lang, "Något gick fel",
-								   "Something went wrong"), r->err.msg);
+		return sk_reply_page(r, status, lang, sk_page_msg(lang, SK_MSG_WENT_WRONG),
+				     r->err.msg);
 	}
 	if (f->success_url) {
 		sk_strlcpy(r->location, f->success_url, sizeof(r->location));
 		return sk_reply_text(r, 303, "");
 	}
-	return reply_page(r, 200, sk_lang_name(lang), say(lang, "Tack!", "Thank you!"),
-			  o->npending ? say(lang, "Vi har skickat ett mejl till dig. Följ länken i "
-					    "det för att bekräfta.",
-					    "We have sent you an e-mail. Follow the link in it to "
-					    "confirm.")
-				      : say(lang, "Dina val är sparade. Om vi redan har din adress får "
-					    "du ett mejl där du bekräftar ändringen.",
-					    "Your choices are saved. If we already have your address, "
-					    "we have sent you an e-mail to confirm the change."));
+	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),
+			     sk_page_msg(lang, o->npending ? SK_MSG_MAIL_SENT : SK_MSG_SAVED));
 }
 
 int sk_h_form_post(struct sk_req *r)
@@ -490,16 +403,13 @@ static int confirm_token(struct sk_req *r, char subject[SK_TOKEN_MAX], int lang)
 	int rc = sk_vault_token_verify(r->core->vault, TOKEN_TAG, r->param, sk_time_now(), subject,
 				       &expires);
 	if (rc == SK_ERR_EXPIRED) {
-		reply_page(r, 410, sk_lang_name(lang), say(lang, "Länken har gått ut",
-							  "The link has expired"),
-			   say(lang, "Inget har sparats. Anmäl dig gärna igen.",
-			       "Nothing was recorded. You are welcome to sign up again."));
+		sk_reply_page(r, 410, lang, sk_page_msg(lang, SK_MSG_LINK_EXPIRED),
+			      sk_page_msg(lang, SK_MSG_LINK_EXPIRED_TEXT));
 		return rc;
 	}
 	if (rc) {
-		reply_page(r, 400, sk_lang_name(lang), say(lang, "Ogiltig länk", "Invalid link"),
-			   say(lang, "Länken är inte giltig. Inget har sparats.",
-			       "This link is not valid. Nothing was recorded."));
+		sk_reply_page(r, 400, lang, sk_page_msg(lang, SK_MSG_LINK_INVALID),
+			      sk_page_msg(lang, SK_MSG_LINK_INVALID_TEXT));
 		return rc;
 	}
 	return 0;
@@ -511,23 +421,13 @@ int sk_h_confirm_page(struct sk_req *r)
 	int lang = page_lang(r, NULL);
 	if (confirm_token(r, subject, lang))
 		return 0;
+	const char *title = sk_page_msg(lang, SK_MSG_CONFIRM);
 	struct sk_buf b;
-	int rc;
-	sk_buf_init(&b, FORM_BODY_MAX);
-	const char *title = say(lang, "Bekräfta", "Confirm");
-	rc = sk_buf_printf(&b, page_head, sk_lang_name(lang));
-	rc = rc ? rc : html_esc(&b, title);
-	rc = rc ? rc : sk_buf_printf(&b, page_style);
-	rc = rc ? rc : sk_buf_printf(&b, "<h1>%s</h1>\n<p>%s</p>\n<form method=\"post\" "
-				     "action=\"/f/confirm/%s\"><button type=\"submit\">%s</button>"
-				     "</form>\n</body></html>\n", title,
-				     say(lang, "Tryck på knappen för att bekräfta ditt samtycke.",
-					 "Press the button to confirm your consent."),
-				     r->param, title);
-	rc = rc ? rc : sk_reply_text(r, 200, b.data);
-	sk_buf_reset(&b);
-	r->content_type = "text/html; charset=utf-8";
-	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
+	int rc = sk_page_begin(&b, lang, title);
+	rc = rc ? rc : sk_html(&b, "<p>%s</p>\n<form method=\"post\" action=\"/f/confirm/%s\">"
+			       "<button type=\"submit\">%s</button></form>\n",
+			       sk_page_msg(lang, SK_MSG_CONFIRM_TEXT), r->param, title);
+	return sk_page_reply(r, &b, 200, rc);
 }
 
 int sk_h_confirm_post(struct sk_req *r)
@@ -552,12 +452,9 @@ int sk_h_confirm_post(struct sk_req *r)
 		rc = 0;
 	free(evs);
 	if (rc && rc != SK_ERR_NOT_FOUND) /* rolled back: a page, not the API's envelope */
-		return reply_page(r, sk_err_http_status(rc), sk_lang_name(lang),
-				  say(lang, "Något gick fel", "Something went wrong"),
-				  say(lang, "Inget har sparats. Försök igen om en stund.",
-				      "Nothing was recorded. Please try again in a while."));
-	return reply_page(r, 200, sk_lang_name(lang), say(lang, "Tack!", "Thank you!"),
-			  n ? say(lang, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")
-			    : say(lang, "Det finns inget kvar att bekräfta.",
-				  "There is nothing left to confirm."));
+		return sk_reply_page(r, sk_err_http_status(rc), lang,
+				     sk_page_msg(lang, SK_MSG_WENT_WRONG),
+				     sk_page_msg(lang, SK_MSG_TRY_AGAIN));
+	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),
+			     sk_page_msg(lang, n ? SK_MSG_CONFIRMED : SK_MSG_NOTHING_LEFT));
 }
