@@ -139,7 +139,7 @@ static int run_policy_apply(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 
 static json_t *policy_json(const struct sk_core *core)
 {
-	const struct sk_policy *p = core->policy;
+	const struct sk_policy *p = sk_core_policy(core);
 	char dur[32];
 	json_t *fields = json_array(), *purposes = json_array();
 	for (size_t i = 0; i < p->nfields; i++)
@@ -164,7 +164,7 @@ static json_t *policy_json(const struct sk_core *core)
 		json_array_append_new(purposes, o);
 	}
 	return json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:o,s:o}", "policy_version",
-			 core->policy_version, "organisation", "name", p->org_name, "contact",
+			 sk_core_policy_version(core), "organisation", "name", p->org_name, "contact",
 			 p->org_contact, "address", p->org_address, "privacy_policy_url",
 			 p->org_privacy_url, "fields", fields, "purposes", purposes);
 }
@@ -182,9 +182,9 @@ static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 		sk_cli_print_json(policy_json(cli->core));
 		return SK_EXIT_OK;
 	}
-	const struct sk_policy *p = cli->core->policy;
+	const struct sk_policy *p = sk_core_policy(cli->core);
 	printf("policy version %d\ncontroller: %s\ncontact:    %s\naddress:    %s\nprivacy:    %s\n",
-	       cli->core->policy_version, p->org_name, p->org_contact, p->org_address,
+	       sk_core_policy_version(cli->core), p->org_name, p->org_contact, p->org_address,
 	       p->org_privacy_url);
 	printf("\nfields:\n");
 	for (size_t i = 0; i < p->nfields; i++)

@@ -135,8 +135,8 @@ int sk_cli_open(struct sk_cli *cli)
 		rc = sk_vault_open(cli->keyfile, &cli->vault, &cli->err);
 	if (!rc)
 		rc = sk_core_open(cli->store, cli->vault, 0, &cli->core, &cli->err);
-	if (!rc && cli->core->canon_note[0]) /* once, on the run that upgraded the database */
-		fprintf(stderr, "samtycke: %s\n", cli->core->canon_note);
+	if (!rc && sk_core_open_note(cli->core)[0]) /* once, on the run that upgraded it */
+		fprintf(stderr, "samtycke: %s\n", sk_core_open_note(cli->core));
 	return rc;
 }
 

@@ -290,3 +290,28 @@ int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, vo
 	int rc = sk_store_change_each(c->store, after, limit, cb, arg);
 	return rc ? sk__store_err(err, rc, "reading changes") : 0;
 }
+
+const struct sk_policy *sk_core_policy(const struct sk_core *c)
+{
+	return c->policy;
+}
+
+int sk_core_policy_version(const struct sk_core *c)
+{
+	return c->policy_version;
+}
+
+struct sk_vault *sk_core_vault(const struct sk_core *c)
+{
+	return c->vault;
+}
+
+struct sk_store *sk_core_store(const struct sk_core *c)
+{
+	return c->store;
+}
+
+const char *sk_core_open_note(const struct sk_core *c)
+{
+	return c->canon_note;
+}

@@ -15,22 +15,9 @@
 struct sk_vault;
 struct json_t;
 
-struct sk_core {
-	struct sk_store *store;   /* borrowed */
-	struct sk_vault *vault;   /* borrowed */
-	struct sk_policy *policy; /* owned; NULL until a policy is applied */
-	int policy_version;
-	int in_batch;
-	int read_depth;           /* nested read snapshots */
-	/* API keys checked in the last second; dropped when any core of this process revokes a
-	 * key (key_cache_gen), so another process's revocation holds within a second */
-	struct sk_key_rec key_cache[4];
-	int64_t key_cache_at[4];
-	unsigned key_cache_gen;
-	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
-	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
-	char canon_note[512];
-};
+/* The core: one store, the vault and the applied policy tied together. Opaque outside
+ * src/core (core_int.h holds its fields); read it through the accessors below. */
+struct sk_core;
 
 /* Ties store and vault together (both stay the caller's). init != 0 stores the vault's check
  * value in a new database; otherwise the stored one must match (SK_ERR_KEY), and contacts
@@ -39,6 +26,16 @@ struct sk_core {
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
 		 struct sk_errctx *err);
 void sk_core_free(struct sk_core *c);
+/* The applied policy (NULL until one is applied) and its version. */
+const struct sk_policy *sk_core_policy(const struct sk_core *c);
+int sk_core_policy_version(const struct sk_core *c);
+/* The vault and the store the core works with: for the workers that read what core wrote
+ * (webhook delivery), which hold no decision of their own. */
+struct sk_vault *sk_core_vault(const struct sk_core *c);
+struct sk_store *sk_core_store(const struct sk_core *c);
+/* What opening the core did that the operator should hear of (the re-keying of contacts to
+ * a newer canonical form: ids only); "" when nothing. */
+const char *sk_core_open_note(const struct sk_core *c);
 /* Reads the newest applied policy again (after another process applied one). */
 int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err);
 /* SK_ERR_NO_POLICY unless a policy is applied. */

@@ -5,6 +5,23 @@
 #include "core/core.h"
 #include "vault/vault.h"
 
+struct sk_core {
+	struct sk_store *store;   /* borrowed */
+	struct sk_vault *vault;   /* borrowed */
+	struct sk_policy *policy; /* owned; NULL until a policy is applied */
+	int policy_version;
+	int in_batch;
+	int read_depth;           /* nested read snapshots */
+	/* API keys checked in the last second; dropped when any core of this process revokes a
+	 * key (key_cache_gen), so another process's revocation holds within a second */
+	struct sk_key_rec key_cache[4];
+	int64_t key_cache_at[4];
+	unsigned key_cache_gen;
+	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
+	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
+	char canon_note[512];
+};
+
 /* Seconds a client clock may run ahead: an occurred_at later than now plus this is refused. */
 #define SK__FUTURE_SLACK 300
 

@@ -40,7 +40,7 @@ static const struct sk_form *find_form(struct sk_req *r)
 {
 	if (sk_core_need_policy(r->core, &r->err))
 		return NULL;
-	const struct sk_form *f = sk_policy_form(r->core->policy, r->param);
+	const struct sk_form *f = sk_policy_form(sk_core_policy(r->core), r->param);
 	if (!f)
 		sk_errf(&r->err, SK_ERR_NOT_FOUND, "no such form");
 	return f;
@@ -60,7 +60,7 @@ int sk_h_form_page(struct sk_req *r)
 	const struct sk_form *f = find_form(r);
 	if (!f)
 		return r->err.code;
-	const struct sk_policy *pol = r->core->policy;
+	const struct sk_policy *pol = sk_core_policy(r->core);
 	int lang = page_lang(r, NULL);
 	struct sk_buf b;
 	int rc = sk_page_begin(&b, lang, f->title[lang]);
@@ -400,7 +400,7 @@ out:
 static int confirm_token(struct sk_req *r, char subject[SK_TOKEN_MAX], int lang)
 {
 	int64_t expires;
-	int rc = sk_vault_token_verify(r->core->vault, TOKEN_TAG, r->param, sk_time_now(), subject,
+	int rc = sk_vault_token_verify(sk_core_vault(r->core), TOKEN_TAG, r->param, sk_time_now(), subject,
 				       &expires);
 	if (rc == SK_ERR_EXPIRED) {
 		sk_reply_page(r, 410, lang, sk_page_msg(lang, SK_MSG_LINK_EXPIRED),

@@ -46,8 +46,8 @@ int sk_h_purposes(struct sk_req *r)
 	if (rc)
 		return rc;
 	json_t *arr = json_array(), *p;
-	for (size_t i = 0; i < r->core->policy->npurposes; i++) {
-		if ((rc = purpose_json(r, &r->core->policy->purposes[i], &p))) {
+	for (size_t i = 0; i < sk_core_policy(r->core)->npurposes; i++) {
+		if ((rc = purpose_json(r, &sk_core_policy(r->core)->purposes[i], &p))) {
 			json_decref(arr);
 			return rc;
 		}

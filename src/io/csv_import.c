@@ -129,7 +129,7 @@ static int header(struct imp *x)
 			return sk_errf(x->err, SK_ERR_NOMEM, "out of memory");
 		x->nhdr++;
 	}
-	if ((rc = sk_import_map_bind(x->map, (const char *const *)x->hdr, x->nhdr, x->c->policy,
+	if ((rc = sk_import_map_bind(x->map, (const char *const *)x->hdr, x->nhdr, sk_core_policy(x->c),
 				     x->err)))
 		return rc;
 	if (x->o->header && (rc = x->o->header(x->o->reject_arg, (const char *const *)x->hdr,

@@ -127,7 +127,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 	*n = 0;
 	if ((rc = sk_core_need_policy(c, err)))
 		return rc;
-	if (!sk_policy_purpose(c->policy, purpose))
+	if (!sk_policy_purpose(sk_core_policy(c), purpose))
 		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
 			       purpose);
 	if (!(ids = sk_calloc(PAGE, sizeof(*ids))))
@@ -140,9 +140,9 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		fputs("\xEF\xBB\xBF", out); /* a BOM, so that Excel reads UTF-8 */
 	if (fmt != SK_EXPORT_NDJSON) {
 		fputs("id,email,email_canonical,allowed,reason", out);
-		for (size_t i = 0; i < c->policy->nfields; i++)
-			if (strcmp(c->policy->fields[i].name, "email") != 0)
-				fprintf(out, ",%s", c->policy->fields[i].name);
+		for (size_t i = 0; i < sk_core_policy(c)->nfields; i++)
+			if (strcmp(sk_core_policy(c)->fields[i].name, "email") != 0)
+				fprintf(out, ",%s", sk_core_policy(c)->fields[i].name);
 		fputs("\r\n", out);
 	}
 	do {
@@ -162,7 +162,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 			sk_gate_check(c, email ? email : "", purpose, now, &g);
 			if (!allowed_only || g.allowed) {
 				rc = fmt != SK_EXPORT_NDJSON
-					     ? write_csv(out, c->policy, &ct, email, &g,
+					     ? write_csv(out, sk_core_policy(c), &ct, email, &g,
 							 fmt == SK_EXPORT_CSV_SPREADSHEET)
 					     : write_ndjson(out, purpose, &ct, email ? email : "", &g);
 				if (rc)

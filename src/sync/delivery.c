@@ -279,18 +279,18 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 	size_t slen = 0, blen = 0;
 	int rc;
 
-	if ((rc = sk_store_webhook_get(c->store, id, &w)))
+	if ((rc = sk_store_webhook_get(sk_core_store(c), id, &w)))
 		return rc == SK_ERR_NOT_FOUND ? 0 : sk_errf(err, rc, "cannot read a webhook endpoint");
 	if (!w.enabled || w.next_attempt_at > sk_time_now())
 		return 0;
 	snprintf(ad, sizeof(ad), "webhook/%s", w.id);
-	if ((rc = sk_vault_unseal_system(c->vault, ad, w.secret, w.secret_len, &secret, &slen)))
+	if ((rc = sk_vault_unseal_system(sk_core_vault(c), ad, w.secret, w.secret_len, &secret, &slen)))
 		return sk_errf(err, rc, "cannot open the secret of webhook %s", w.id);
 	w.secret = NULL;
 	w.secret_len = 0;
 	for (int sent = 0; sent < max;) {
 		struct scan s = {w.events, w.cursor, {0}};
-		rc = sk_store_change_each(c->store, w.cursor, SCAN_BATCH, scan_change, &s);
+		rc = sk_store_change_each(sk_core_store(c), w.cursor, SCAN_BATCH, scan_change, &s);
 		if (rc && rc != FOUND) {
 			rc = sk_errf(err, rc, "cannot read the change feed");
 			break;
@@ -300,7 +300,7 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 			if (s.last != w.cursor) {
 				/* Nothing for this endpoint: move past what it does not want. */
 				w.cursor = s.last;
-				if ((rc = sk_store_webhook_state(c->store, &w)))
+				if ((rc = sk_store_webhook_state(sk_core_store(c), &w)))
 					rc = sk_errf(err, rc, "cannot save a webhook cursor");
 				if (!rc)
 					continue;
@@ -352,7 +352,7 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 			failed(cfg, &w, s.hit.seq, now, retry_after);
 			go_on = w.next_attempt_at == 0; /* given up on that change: the next one */
 		}
-		if ((rc = sk_store_webhook_state(c->store, &w))) {
+		if ((rc = sk_store_webhook_state(sk_core_store(c), &w))) {
 			rc = sk_errf(err, rc, "cannot save the state of webhook %s", w.id);
 			break;
 		}
@@ -393,7 +393,7 @@ int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, in
 		     int *nsent, struct sk_errctx *err)
 {
 	struct ids l = {.now = sk_time_now()};
-	int rc = sk_store_webhook_each(c->store, due, &l), first = 0;
+	int rc = sk_store_webhook_each(sk_core_store(c), due, &l), first = 0;
 
 	if (nsent)
 		*nsent = 0;
@@ -470,7 +470,7 @@ static void *dispatch(void *arg)
 	for (;;) {
 		int rc = core ? 0 : open_core(d, &store, &core, &err);
 		struct ids l = {.now = sk_time_now()};
-		if (!rc && (rc = sk_store_webhook_each(core->store, due, &l)))
+		if (!rc && (rc = sk_store_webhook_each(sk_core_store(core), due, &l)))
 			sk_errf(&err, rc, "cannot read the webhook endpoints");
 		if (rc)
 			complain(d, rc, &err);

@@ -480,14 +480,14 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 	if ((rc = sk_id_new("w_", w.id)) || (rc = sk_vault_whsec_new(secret)))
 		return sk_errf(err, rc, "cannot make a webhook id or secret");
 	secret_ad(w.id, ad);
-	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
+	if ((rc = sk_vault_seal_system(sk_core_vault(c), ad, secret, strlen(secret), &sealed, &sealed_len))) {
 		rc = sk_errf(err, rc, "cannot seal the webhook secret");
 		goto out;
 	}
 	w.secret = sealed;
 	w.secret_len = sealed_len;
-	if ((rc = sk_store_change_last(c->store, &w.cursor)) ||
-	    (rc = sk_store_webhook_put(c->store, &w))) {
+	if ((rc = sk_store_change_last(sk_core_store(c), &w.cursor)) ||
+	    (rc = sk_store_webhook_put(sk_core_store(c), &w))) {
 		rc = sk_errf(err, rc, "cannot store the webhook endpoint");
 		goto out;
 	}
@@ -501,7 +501,7 @@ out:
 
 int sk_webhook_remove(struct sk_core *c, const char *id, struct sk_errctx *err)
 {
-	int rc = sk_store_webhook_delete(c->store, id);
+	int rc = sk_store_webhook_delete(sk_core_store(c), id);
 	if (rc == SK_ERR_NOT_FOUND)
 		return sk_errf(err, rc, "no webhook endpoint with that id");
 	return rc ? sk_errf(err, rc, "cannot remove the webhook endpoint") : 0;
@@ -539,7 +539,7 @@ static int status_json(struct sk_core *c, const struct sk_webhook_rec *w, json_t
 {
 	struct counter k = {w->events, 0};
 	int rc = 0;
-	if ((rc = sk_store_change_each(c->store, w->cursor, -1, count_pending, &k)))
+	if ((rc = sk_store_change_each(sk_core_store(c), w->cursor, -1, count_pending, &k)))
 		return sk_errf(err, rc, "cannot read the change feed");
 	*out = json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o}", "id", w->id,
 			 "name", w->name, "url", w->url, "events", events_json(w->events),
@@ -587,7 +587,7 @@ int sk_webhook_status(struct sk_core *c, const char *id, json_t **out, struct sk
 	if ((rc = sk_core_read_begin(c, err)))
 		return rc;
 	if (id) {
-		rc = sk_store_webhook_get(c->store, id, &w);
+		rc = sk_store_webhook_get(sk_core_store(c), id, &w);
 		if (rc == SK_ERR_NOT_FOUND)
 			rc = sk_errf(err, rc, "no webhook endpoint with that id");
 		else if (rc)
@@ -596,7 +596,7 @@ int sk_webhook_status(struct sk_core *c, const char *id, json_t **out, struct sk
 			rc = status_json(c, &w, out, err);
 		goto out;
 	}
-	if ((rc = sk_store_webhook_each(c->store, collect, &l))) {
+	if ((rc = sk_store_webhook_each(sk_core_store(c), collect, &l))) {
 		rc = sk_errf(err, rc, "cannot read the webhook endpoints");
 		goto out;
 	}

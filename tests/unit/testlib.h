@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/core.h"
+#include "core/core_int.h" /* white-box: tests may look inside the core */
 #include "store/store.h"
 #include "util/err.h"
 #include "util/mem.h"
