@@ -220,8 +220,7 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 #define SK_FORM_UA_MAX 256        /* bytes of the user agent kept as evidence */
 #define SK_OUTBOX_KEEP_DAYS 2     /* sent or failed mail rows are kept this long (the limit) */
 
-/* One submission, checked against its form by the caller (declared fields, required ones,
- * consents on offer, a valid address). */
+/* One submission of a form (sk_form_check says whether it fits the form). */
 struct sk_form_input {
 	const struct sk_form *form;
 	const char *email;            /* as typed */
@@ -251,9 +250,11 @@ struct sk_form_outcome {
 
 void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
 		     struct sk_form_outcome *out);
-/* Checks what a submission carries the same way for every address (the address itself, and
- * each field's value against its declaration), so that an error cannot tell who is on
- * file; sk_form_submit checks it too. */
+/* Checks a submission against its form (only fields the form declares, every required one,
+ * only consents it offers, once each, at least one unless the form has a purpose of its
+ * own) and the same way for every address (the address itself, each field's value against
+ * its declaration), so that an error cannot tell who is on file. sk_form_submit checks it
+ * too. */
 int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err);
 /* Records a submission in one transaction. For an address the hub does not know and that is
  * not suppressed, consents that need no confirmation are given at once with the fields

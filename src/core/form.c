@@ -242,10 +242,44 @@ out:
 	return rc;
 }
 
+/* Every field one the form declares, every required one there, every consent one the form
+ * offers, once each, and at least one unless the form has a purpose of its own. */
+static int check_against_form(const struct sk_form_input *in, struct sk_errctx *err)
+{
+	const struct sk_form *f = in->form;
+	for (size_t i = 0; i < in->nfields; i++)
+		if (!sk_form_field(f, in->fields[i].name))
+			return sk_errf(err, SK_ERR_UNDECLARED_FIELD,
+				       "field '%.64s' is not part of this form", in->fields[i].name);
+	for (size_t i = 0; i < f->nfields; i++) {
+		int present = 0;
+		for (size_t j = 0; j < in->nfields; j++)
+			present |= strcmp(in->fields[j].name, f->fields[i].name) == 0 &&
+				   in->fields[j].value[0];
+		if (f->fields[i].required && !present)
+			return sk_errf(err, SK_ERR_INVALID, "field '%s' is required", f->fields[i].name);
+	}
+	for (size_t i = 0; i < in->nconsents; i++) {
+		if (!sk_form_consent(f, in->consents[i]))
+			return sk_errf(err, SK_ERR_INVALID, "consent '%.63s' is not offered on this form",
+				       in->consents[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(in->consents[i], in->consents[j]) == 0)
+				return sk_errf(err, SK_ERR_INVALID, "consent '%.63s' is given twice",
+					       in->consents[i]);
+	}
+	if (in->nconsents == 0 && !f->purpose)
+		return sk_errf(err, SK_ERR_INVALID, "tick at least one consent");
+	return 0;
+}
+
 int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err)
 {
 	char written[SK_EMAIL_MAX + 1], canon[SK_EMAIL_MAX + 1];
-	int rc = sk_email_forms(in->email, written, canon, err);
+	int rc = check_against_form(in, err);
+	if (rc)
+		return rc;
+	rc = sk_email_forms(in->email, written, canon, err);
 	sk_vault_wipe(written, sizeof(written));
 	sk_vault_wipe(canon, sizeof(canon));
 	if (rc) {

@@ -247,41 +247,14 @@ static void submission_reset(struct submission *s)
 	json_decref(s->doc);
 }
 
-/* Every field declared by the form, every required one there, every consent on offer. */
-static int check_submission(struct sk_req *r, const struct sk_form *f, struct submission *s,
-			    const char **email)
+/* What parsing checks itself: the parameters that are not fields; the rest of the
+ * submission is checked by sk_form_check. *email gets the email field, if any. */
+static int check_params(struct sk_req *r, struct submission *s, const char **email)
 {
 	*email = NULL;
-	for (size_t i = 0; i < s->nfields; i++) {
-		if (!sk_form_field(f, s->fields[i].name))
-			return sk_errf(&r->err, SK_ERR_UNDECLARED_FIELD,
-				       "field '%.64s' is not part of this form", s->fields[i].name);
+	for (size_t i = 0; i < s->nfields; i++)
 		if (strcmp(s->fields[i].name, "email") == 0)
 			*email = s->fields[i].value;
-	}
-	for (size_t i = 0; i < f->nfields; i++) {
-		int present = 0;
-		for (size_t j = 0; j < s->nfields; j++)
-			present |= strcmp(s->fields[j].name, f->fields[i].name) == 0 &&
-				   s->fields[j].value[0];
-		if (f->fields[i].required && !present)
-			return sk_errf(&r->err, SK_ERR_INVALID, "field '%s' is required", f->fields[i].name);
-	}
-	for (size_t i = 0; i < s->nconsents; i++) {
-		if (!sk_form_consent(f, s->consents[i]))
-			return sk_errf(&r->err, SK_ERR_INVALID, "consent '%.63s' is not offered on this form",
-				       s->consents[i]);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(s->consents[i], s->consents[j]) == 0)
-				return sk_errf(&r->err, SK_ERR_INVALID, "consent '%.63s' is given twice",
-					       s->consents[i]);
-	}
-	if (s->nconsents == 0 && !f->purpose)
-		return sk_errf(&r->err, SK_ERR_INVALID, "tick at least one consent");
-	char canon[SK_EMAIL_MAX + 1];
-	struct sk_errctx why;
-	if (sk_email_canonical(*email, canon, &why))
-		return sk_errf(&r->err, SK_ERR_INVALID_EMAIL, "field 'email': %s", why.msg);
 	if (s->lang && sk_lang_from_name(s->lang) < 0)
 		return sk_errf(&r->err, SK_ERR_INVALID, "lang must be sv or en");
 	if (s->page_url && strlen(s->page_url) > 200)
@@ -362,7 +335,7 @@ int sk_h_form_post(struct sk_req *r)
 	if ((rc = s.json ? parse_json(r, &s) : parse_urlencoded(r, &s)))
 		goto out;
 	lang = page_lang(r, s.lang);
-	if ((rc = check_submission(r, f, &s, &email)))
+	if ((rc = check_params(r, &s, &email)))
 		goto out;
 	const char *gpch = sk_req_header(r, "Sec-GPC");
 	struct sk_form_input in = {
@@ -372,6 +345,8 @@ int sk_h_form_post(struct sk_req *r)
 		.ip = r->ip, .user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT),
 		.gpc = gpch && strcmp(gpch, "1") == 0, .scripted = s.json, .can_mail = cfg->mail != NULL,
 		.link_days = cfg->confirm_days, .link_base = cfg->public_url};
+	if ((rc = sk_form_check(r->core, &in, &r->err)))
+		goto out;
 	sk_form_foresee(r->core, &in, &o);
 	/* Decided by the form alone, before anything is stored, so the answer cannot tell
 	 * whether the address is known. */
@@ -380,8 +355,6 @@ int sk_h_form_post(struct sk_req *r)
 			     "mail server is configured");
 		goto out;
 	}
-	if ((rc = sk_form_check(r->core, &in, &r->err)))
-		goto out;
 	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
 	 * kept or sent. */
 	if (s.honeypot && s.honeypot[0])

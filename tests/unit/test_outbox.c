@@ -199,9 +199,55 @@ static void smtputf8_address_waits_when_smtp_is_down(void **state)
 	tenv_free(t);
 }
 
+/* sk_form_check holds a submission against its form, in core, before anything is looked up. */
+static void submission_fits_its_form(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const struct sk_form *nl = form(t, "newsletter");
+	struct sk_field_value email[] = {{"email", "fits@example.com"}};
+	struct sk_field_value extra[] = {{"email", "fits@example.com"}, {"company", "X"}};
+	struct sk_field_value none[] = {{"first_name", "A"}};
+	const char *const ok[] = {"newsletter"}, *const twice[] = {"newsletter", "newsletter"},
+			  *const other[] = {"offers"};
+	struct {
+		const struct sk_field_value *f;
+		size_t nf;
+		const char *const *c;
+		size_t nc;
+		int rc;
+		const char *says;
+	} cases[] = {
+		{email, 1, ok, 1, 0, ""},
+		{extra, 2, ok, 1, SK_ERR_UNDECLARED_FIELD, "field 'company' is not part of this form"},
+		{none, 1, ok, 1, SK_ERR_UNDECLARED_FIELD, "first_name"},
+		{email, 1, other, 1, SK_ERR_INVALID, "consent 'offers' is not offered"},
+		{email, 1, twice, 2, SK_ERR_INVALID, "given twice"},
+		{email, 1, ok, 0, SK_ERR_INVALID, "tick at least one consent"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_form_input in = {.form = nl, .email = "fits@example.com",
+					   .fields = cases[i].f, .nfields = cases[i].nf,
+					   .consents = cases[i].c, .nconsents = cases[i].nc,
+					   .lang = "en"};
+		sk_errctx_reset(&t->err);
+		assert_int_equal(sk_form_check(t->core, &in, &t->err), cases[i].rc);
+		assert_non_null(strstr(t->err.msg, cases[i].says));
+	}
+	/* the webinar's own purpose: no box needed, but its required fields are */
+	const struct sk_form *web = form(t, "webinar");
+	struct sk_field_value reg[] = {{"email", "fits@example.com"}, {"first_name", "A"}};
+	struct sk_form_input in = {.form = web, .email = "fits@example.com", .fields = reg,
+				   .nfields = 2, .lang = "en"};
+	assert_int_equal(sk_form_check(t->core, &in, &t->err), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "field 'last_name' is required"));
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(submission_fits_its_form),
 		cmocka_unit_test(submit_whole_or_nothing),
 		cmocka_unit_test(confirm_records_the_request),
 		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
