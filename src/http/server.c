@@ -334,6 +334,9 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 			MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
 		}
 	}
+	/* Answers carry personal data (the API) or credentials (a confirmation page holds its
+	 * link's token): no cache, shared or private, keeps them. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0) {
 		MHD_add_response_header(resp, "Content-Security-Policy",
 					"default-src 'none'; style-src 'unsafe-inline'; "

@@ -1225,3 +1225,16 @@ test('page_url: only an http(s) URL is kept, as scheme, host and path; free text
 		assert.equal(p.evidence.page_url, kept || null, `evidence page_url for ${pageUrl}`);
 	}
 });
+
+test('no answer may be cached: form pages, confirmation pages (they hold the link) and form answers say Cache-Control: no-store', T, async () => {
+	const email = addr('no.cache');
+	const page = await getPage(`${BASE}/f/newsletter`);
+	assert.equal(page.headers['cache-control'], 'no-store', 'the form page');
+	const r = await jsonPost('newsletter', { email, consent: ['newsletter'] }, { headers: { origin: ORIGIN } });
+	assert.equal(r.headers['cache-control'], 'no-store', 'the answer to a post');
+	const [m] = await waitMail(email);
+	const l = checkMail(m, email, 'en');
+	const c = await request('GET', l.url);
+	assert.equal(c.status, 200);
+	assert.equal(c.headers['cache-control'], 'no-store', 'the confirmation page');
+});
