@@ -37,7 +37,8 @@
 /* A policy with forms: purposes a and b (consent), c (legitimate interest) and d (consent with
  * double opt-in), and the start of a form f. The cases append from line 14 or 18. */
 #define PT "title: {sv: T, en: T}, description: {sv: D, en: D}, notice: {sv: N, en: N}"
-#define FBASE                                                                                  \
+/* Lines 1 to 9, shared by FBASE and RBASE: the organisation, three fields, purposes a, b, c. */
+#define PBASE                                                                                  \
 	ORG                                                                    /* 1 */         \
 	"fields:\n"                                                            /* 2 */         \
 	"  email: {type: email}\n"                                             /* 3 */         \
@@ -47,7 +48,9 @@
 	"  a: {kind: communication, legal_basis: consent, fields: [email, first_name], " PT "}\n" \
 	"  b: {kind: profiling, legal_basis: consent, fields: [email], " PT "}\n" /* 8 */       \
 	"  c: {kind: other, legal_basis: legitimate_interest, fields: [email, company], " PT    \
-	"}\n"                                                                  /* 9 */         \
+	"}\n"                                                                  /* 9 */
+#define FBASE                                                                                  \
+	PBASE                                                                  /* 1-9 */       \
 	"  d: {kind: communication, legal_basis: consent, double_opt_in: true, fields: [email], " \
 	PT "}\n"                                                               /* 10 */        \
 	"forms:\n"                                                             /* 11 */        \
@@ -1093,16 +1096,7 @@ static void test_names(void **state)
 /* A policy with a registration purpose r (contract), a consent purpose o of kind other, and the
  * marketing consents a and b; the cases append to form f from line 15. */
 #define RBASE                                                                                  \
-	ORG                                                                    /* 1 */         \
-	"fields:\n"                                                            /* 2 */         \
-	"  email: {type: email}\n"                                             /* 3 */         \
-	"  first_name: {type: text}\n"                                         /* 4 */         \
-	"  company: {type: text}\n"                                            /* 5 */         \
-	"purposes:\n"                                                          /* 6 */         \
-	"  a: {kind: communication, legal_basis: consent, fields: [email, first_name], " PT "}\n" \
-	"  b: {kind: profiling, legal_basis: consent, fields: [email], " PT "}\n" /* 8 */       \
-	"  c: {kind: other, legal_basis: legitimate_interest, fields: [email, company], " PT    \
-	"}\n"                                                                  /* 9 */         \
+	PBASE                                                                  /* 1-9 */       \
 	"  r: {kind: other, legal_basis: contract, fields: [email, company], " PT "}\n" /* 10 */ \
 	"  o: {kind: other, legal_basis: consent, fields: [email, company], " PT "}\n" /* 11 */ \
 	"forms:\n"                                                             /* 12 */        \
