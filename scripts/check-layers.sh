@@ -12,12 +12,13 @@ allowed() {
 	vault) echo "util vault" ;;
 	store) echo "util store" ;;
 	core) echo "util vault store core" ;;
+	render) echo "util vault store core render" ;;
 	io) echo "util vault store core io" ;;
 	mail) echo "util vault store core mail" ;;
-	sync) echo "util vault store core sync" ;;
-	http) echo "util vault store core io sync http" ;;
-	serve) echo "util vault store core io mail sync http serve" ;;
-	cli) echo "util vault store core io mail sync http serve cli" ;;
+	sync) echo "util vault store core render sync" ;;
+	http) echo "util vault store core render io sync http" ;;
+	serve) echo "util vault store core render io mail sync http serve" ;;
+	cli) echo "util vault store core render io mail sync http serve cli" ;;
 	*) echo "" ;;
 	esac
 }

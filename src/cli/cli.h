@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/core.h"
+#include "render/render.h"
 #include "util/err.h"
 
 /* Exit codes, as documented in docs/cli.md. */

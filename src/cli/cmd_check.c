@@ -29,10 +29,7 @@ static int run_check(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		sk_gate_check(cli->core, argv[optind], argv[optind + 1], at ? at : sk_time_now(), &g);
 	}
 	if (cli->json) {
-		json_t *o = json_pack("{s:b,s:s}", "allowed", g.allowed, "reason", g.reason);
-		json_object_set_new(o, "consent_id", g.consent_id[0] ? json_string(g.consent_id)
-								     : json_null());
-		sk_cli_print_json(o);
+		sk_cli_print_json(sk_json_gate(&g));
 	} else {
 		printf("%s %s\n", g.allowed ? "allowed" : "denied", g.reason);
 	}

@@ -73,28 +73,20 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	const char *status = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0
 				     ? st.status : "unknown";
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
-					    (json_int_t)ev.seq, "contact_id", ev.contact_id, "status",
-					    status));
+		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
 	else
 		printf("recorded %s as event %lld (%s); %s is now %s\n", ev.action,
 		       (long long)ev.seq, ev.id, ev.purpose, status);
 	return SK_EXIT_OK;
 }
 
-struct show_ctx {
-	json_t *arr;
-	int64_t now;
-};
 
 static int show_state(void *arg, const struct sk_state_rec *st)
 {
-	struct show_ctx *x = arg;
+	struct sk_json_list *x = arg;
 	char t[SK_TIME_STRLEN];
-	if (x->arr) {
-		json_array_append_new(x->arr, sk_json_state(st, x->now));
-		return 0;
-	}
+	if (x->arr)
+		return sk_json_list_state(x, st);
 	printf("  %-20s %s", st->purpose, sk_status_name(sk_state_effective(st, x->now)));
 	if (st->valid_until)
 		printf(", valid until %s", sk_cli_time(st->valid_until, t));
@@ -104,16 +96,15 @@ static int show_state(void *arg, const struct sk_state_rec *st)
 
 static int show_event(void *arg, const struct sk_event_rec *ev)
 {
-	struct show_ctx *x = arg;
+	struct sk_json_list *x = arg;
 	char t[SK_TIME_STRLEN], source[sizeof(ev->source)];
 	/* an old row's source may hold a page's query: shown without it (docs/rights.md) */
 	sk_source_strip(ev->source, source, sizeof(source));
 	if (x->arr)
-		json_array_append_new(x->arr, sk_json_event(ev));
-	else
-		printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
-		       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method,
-		       source, ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
+		return sk_json_list_event(x, ev);
+	printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
+	       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method, source,
+	       ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
 	return 0;
 }
 
@@ -126,8 +117,8 @@ static int run_consent_show(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	struct show_ctx st = {cli->json ? json_array() : NULL, sk_time_now()};
-	struct show_ctx hist = {cli->json ? json_array() : NULL, st.now};
+	struct sk_json_list st = {cli->json ? json_array() : NULL, sk_time_now(), 0};
+	struct sk_json_list hist = {cli->json ? json_array() : NULL, st.now, 0};
 	if (!cli->json)
 		printf("contact %s\nstate:\n", id);
 	rc = sk_consent_states(cli->core, id, show_state, &st, &cli->err);
@@ -141,8 +132,7 @@ static int run_consent_show(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return sk_cli_fail(cli, rc);
 	}
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s,s:o,s:o}", "contact_id", id, "state", st.arr,
-					    "history", hist.arr));
+		sk_cli_print_json(sk_json_consents(id, st.arr, hist.arr));
 	return SK_EXIT_OK;
 }
 
@@ -158,20 +148,10 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 	    (rc = sk_consent_proof(cli->core, argv[optind], argv[optind + 1], &p, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	const struct sk_event_rec *ev = &p.event;
-	const char *status = sk_status_name(sk_state_effective(&p.state, sk_time_now()));
+	int64_t now = sk_time_now();
+	const char *status = sk_status_name(sk_state_effective(&p.state, now));
 	if (cli->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p.state.contact_id,
-				      "purpose", p.state.purpose, "status", status, "event",
-				      sk_json_event(ev), "notice_text", p.notice_text);
-		if (p.given.seq) {
-			json_t *gev = p.given_evidence_json ? json_loads(p.given_evidence_json, 0, NULL) : NULL;
-			json_object_set_new(o, "given", sk_json_event(&p.given));
-			json_object_set_new(o, "given_evidence", gev ? gev : json_null());
-		}
-		json_t *evd = p.evidence_json ? json_loads(p.evidence_json, 0, NULL) : NULL;
-		json_object_set_new(o, "evidence", evd ? evd : json_null());
-		json_object_set_new(o, "evidence_shredded", json_boolean(p.evidence_shredded));
-		sk_cli_print_json(o);
+		sk_cli_print_json(sk_json_proof(&p, now));
 	} else {
 		sk_hex(ev->notice_sha256, SK_HASH_LEN, hash);
 		char gsrc[sizeof(ev->source)], src[sizeof(ev->source)];

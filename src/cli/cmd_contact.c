@@ -42,7 +42,7 @@ static int run_contact_add(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 	    (rc = sk_contact_add(cli->core, argv[optind], fields, n, id, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s}", "id", id));
+		sk_cli_print_json(sk_json_created(id));
 	else
 		printf("%s\n", id);
 	return SK_EXIT_OK;
@@ -61,7 +61,7 @@ static int run_contact_edit(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 	    (rc = sk_contact_edit(cli->core, id, fields, n, "cli", &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:b}", "ok", 1));
+		sk_cli_print_json(sk_json_ok());
 	else
 		printf("updated %zu field%s\n", n, n == 1 ? "" : "s");
 	return SK_EXIT_OK;

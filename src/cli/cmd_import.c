@@ -185,7 +185,7 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		tmp[0] = '\0';
 	}
 	if (cli->json) {
-		sk_cli_print_json(sk_import_report_json(&r, o.dry_run));
+		sk_cli_print_json(sk_json_import_report(&r, o.dry_run));
 	} else if (r.already_complete) {
 		printf("already imported: this file with this mapping was imported completely "
 		       "before; nothing to do\n");

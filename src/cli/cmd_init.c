@@ -33,8 +33,7 @@ static int run_init(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char
 		return sk_cli_fail(cli, rc);
 	}
 	if (cli->json) {
-		sk_cli_print_json(json_pack("{s:s,s:s,s:b}", "database", cli->db, "key_file",
-					    cli->keyfile, "key_created", made_key));
+		sk_cli_print_json(sk_json_init(cli->db, cli->keyfile, made_key));
 	} else {
 		printf("database: %s\n", cli->db);
 		printf("key file: %s (%s; keep it outside backups of the database)\n", cli->keyfile,

@@ -29,7 +29,7 @@ static int run_keys_create(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 	if ((rc = sk_cli_open(cli)) || (rc = sk_key_create(cli->core, name, scope, key, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s,s:s,s:s}", "name", name, "scopes", scope, "key", key));
+		sk_cli_print_json(sk_json_key_created(name, scope, key));
 	else
 		printf("%s\n", key);
 	return SK_EXIT_OK;
@@ -37,13 +37,9 @@ static int run_keys_create(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 
 static int print_key(void *arg, const struct sk_key_rec *k)
 {
-	json_t *arr = arg;
 	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
-	if (arr)
-		return json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", k->id,
-							    "name", k->name, "scopes", k->scopes,
-							    "created_at", sk_json_time(k->created_at),
-							    "revoked_at", sk_json_time(k->revoked_at)));
+	if (arg)
+		return sk_json_list_key(arg, k);
 	printf("%-20s %-24s created %s%s%s\n", k->name, k->scopes, sk_cli_time(k->created_at, t1),
 	       k->revoked_at ? ", revoked " : "", k->revoked_at ? sk_cli_time(k->revoked_at, t2) : "");
 	return 0;
@@ -62,7 +58,7 @@ static int run_keys_list(const struct sk_cmd *cmd, struct sk_cli *cli, int argc,
 		return sk_cli_fail(cli, rc);
 	}
 	if (arr)
-		sk_cli_print_json(json_pack("{s:o}", "keys", arr));
+		sk_cli_print_json(sk_json_keys(arr));
 	return SK_EXIT_OK;
 }
 
@@ -74,7 +70,7 @@ static int run_keys_revoke(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 	if ((rc = sk_cli_open(cli)) || (rc = sk_key_revoke(cli->core, argv[optind], &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:b}", "revoked", 1));
+		sk_cli_print_json(sk_json_key_revoked(NULL));
 	else
 		printf("revoked %s\n", argv[optind]);
 	return SK_EXIT_OK;

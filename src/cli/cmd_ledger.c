@@ -29,13 +29,7 @@ static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return sk_cli_fail(cli, rc);
 	sk_hex(head, sizeof(head), hex);
 	if (cli->json) {
-		json_t *o = json_pack("{s:b,s:I}", "ok", !rc, "events", (json_int_t)count);
-		json_object_set_new(o, rc ? "first_bad_seq" : "head", rc ? json_integer(bad)
-									 : json_string(hex));
-		json_object_set_new(o, "scrub_pending", since ? json_pack("{s:o}", "since",
-									   sk_json_time(since))
-							      : json_null());
-		sk_cli_print_json(o);
+		sk_cli_print_json(sk_json_audit(rc != 0, count, bad, head, since));
 	} else {
 		if (rc)
 			printf("ledger chain broken: first bad sequence number %lld\n", (long long)bad);
@@ -53,14 +47,10 @@ static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 
 static int print_diff(void *arg, const struct sk_replay_diff *d)
 {
-	json_t *arr = arg;
-	if (arr)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "contact_id", d->contact_id,
-						     "purpose", d->purpose, "stored", d->stored,
-						     "derived", d->derived));
-	else
-		printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, d->stored,
-		       d->derived);
+	if (arg)
+		return sk_json_list_diff(arg, d);
+	printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, d->stored,
+	       d->derived);
 	return 0;
 }
 
@@ -88,8 +78,7 @@ static int run_ledger_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 		return sk_cli_fail(cli, rc);
 	}
 	if (arr)
-		sk_cli_print_json(json_pack("{s:I,s:o,s:b}", "differences", (json_int_t)ndiff,
-					    "diffs", arr, "rebuilt", ndiff && !check_only));
+		sk_cli_print_json(sk_json_replay(ndiff, arr, ndiff && !check_only));
 	else if (ndiff)
 		printf("%ld difference%s; %s\n", ndiff, ndiff == 1 ? "" : "s",
 		       check_only ? "stored state left as it was" : "stored state rebuilt from the ledger");

@@ -29,46 +29,12 @@ static int read_file(const char *path, struct sk_buf *b, struct sk_errctx *err)
 	return rc;
 }
 
-static const char *const item_names[] = {"purpose", "field", "form", "setting"};
-static const char *const op_names[] = {"added", "removed", "changed"};
-
-static json_t *plan_json(const struct sk_policy_plan *pl, int dry)
-{
-	json_t *changes = json_array(), *purposes = json_array();
-	for (size_t i = 0; i < pl->ndiffs; i++) {
-		const struct sk_policy_diff *d = &pl->diffs[i];
-		json_t *o = json_pack("{s:s,s:s,s:s}", "item", item_names[d->item], "change",
-				      op_names[d->op], "id", d->id);
-		if (d->op == SK_PO_CHANGED) {
-			json_t *a = json_array();
-			char buf[sizeof(d->attrs)], *save = NULL;
-			sk_strlcpy(buf, d->attrs, sizeof(buf));
-			for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-				json_array_append_new(a, json_string(t));
-			json_object_set_new(o, "attributes", a);
-		}
-		if (d->item == SK_PI_PURPOSE && d->op == SK_PO_REMOVED)
-			json_object_set_new(o, "holders", json_integer(d->holders));
-		json_array_append_new(changes, o);
-	}
-	for (size_t i = 0; i < pl->nnotices; i++)
-		json_array_append_new(purposes, json_pack("{s:s,s:i,s:b}", "purpose",
-							  pl->notices[i].purpose, "notice_version",
-							  pl->notices[i].version, "new_version",
-							  pl->notices[i].is_new));
-	return json_pack("{s:b,s:b,s:b,s:b,s:i,s:i,s:o,s:o,s:s?}", "dry_run", dry, "unchanged",
-			 pl->unchanged, "refused", pl->refused, "forced", pl->forced,
-			 "base_version", pl->base_version, "policy_version", pl->version,
-			 "changes", changes, "purposes", purposes, "message",
-			 pl->why[0] ? pl->why : NULL);
-}
-
 static void plan_print(const struct sk_policy_plan *pl, int dry)
 {
 	static const char sign[] = {'+', '-', '~'};
 	for (size_t i = 0; i < pl->ndiffs; i++) {
 		const struct sk_policy_diff *d = &pl->diffs[i];
-		printf("%c %s %s", sign[d->op], item_names[d->item], d->id);
+		printf("%c %s %s", sign[d->op], sk_policy_item_name(d->item), d->id);
 		if (d->op == SK_PO_CHANGED)
 			printf(": %s", d->attrs);
 		if (d->item == SK_PI_PURPOSE && d->op == SK_PO_REMOVED)
@@ -127,7 +93,7 @@ static int run_policy_apply(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return sk_cli_fail(cli, rc);
 	int dry = flags & SK_POLICY_DRY_RUN;
 	if (cli->json)
-		sk_cli_print_json(plan_json(plan, dry));
+		sk_cli_print_json(sk_json_policy_plan(plan, dry));
 	else
 		plan_print(plan, dry);
 	if (!cli->json && plan->why[0])
@@ -137,36 +103,17 @@ static int run_policy_apply(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 	return rc;
 }
 
-static json_t *policy_json(const struct sk_core *core)
+/* The applied policy as JSON: its purposes in the shape GET /v1/purposes gives them. */
+static int print_policy_json(struct sk_cli *cli)
 {
-	const struct sk_policy *p = sk_core_policy(core);
-	char dur[32];
-	json_t *fields = json_array(), *purposes = json_array();
-	for (size_t i = 0; i < p->nfields; i++)
-		json_array_append_new(fields, json_pack("{s:s,s:s,s:i}", "name", p->fields[i].name,
-							"type", sk_field_type_name(p->fields[i].type),
-							"max_length", p->fields[i].max_length));
-	for (size_t i = 0; i < p->npurposes; i++) {
-		const struct sk_purpose *u = &p->purposes[i];
-		json_t *pf = json_array();
-		for (size_t j = 0; j < u->nfields; j++)
-			json_array_append_new(pf, json_string(u->fields[j]));
-		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:i,s:o,s:o,s:o,s:o}", "id", u->id, "kind",
-				      sk_kind_name(u->kind), "legal_basis", sk_basis_name(u->basis),
-				      "double_opt_in", u->double_opt_in, "notice_version",
-				      u->notice_version, "fields", pf, "title", sk_json_texts(u->title),
-				      "description", sk_json_texts(u->description), "notice",
-				      sk_json_texts(u->notice));
-		sk_duration_format(u->validity, dur, sizeof(dur));
-		json_object_set_new(o, "validity", u->validity.n ? json_string(dur) : json_null());
-		sk_duration_format(u->retention, dur, sizeof(dur));
-		json_object_set_new(o, "retention", u->retention.n ? json_string(dur) : json_null());
-		json_array_append_new(purposes, o);
-	}
-	return json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:o,s:o}", "policy_version",
-			 sk_core_policy_version(core), "organisation", "name", p->org_name, "contact",
-			 p->org_contact, "address", p->org_address, "privacy_policy_url",
-			 p->org_privacy_url, "fields", fields, "purposes", purposes);
+	struct sk_notice_set *ns;
+	int rc = sk_policy_notices(cli->core, &ns, &cli->err);
+	if (rc)
+		return sk_cli_fail(cli, rc);
+	const struct sk_policy *p = sk_core_policy(cli->core);
+	sk_cli_print_json(sk_json_policy(p, sk_core_policy_version(cli->core), ns));
+	sk_notice_sets_free(ns, p->npurposes);
+	return SK_EXIT_OK;
 }
 
 static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
@@ -178,10 +125,8 @@ static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 		return rc;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_core_need_policy(cli->core, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	if (cli->json) {
-		sk_cli_print_json(policy_json(cli->core));
-		return SK_EXIT_OK;
-	}
+	if (cli->json)
+		return print_policy_json(cli);
 	const struct sk_policy *p = sk_core_policy(cli->core);
 	printf("policy version %d\ncontroller: %s\ncontact:    %s\naddress:    %s\nprivacy:    %s\n",
 	       sk_core_policy_version(cli->core), p->org_name, p->org_contact, p->org_address,

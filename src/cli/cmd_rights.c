@@ -14,7 +14,7 @@ static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	static const struct option opts[] = {{"lang", required_argument, NULL, 'l'}, {0}};
 	const char *lang = "en";
 	char id[SK_ID_LEN + 1];
-	json_t *doc;
+	struct sk_access_export x;
 	int c, done = 0, rc;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
@@ -27,8 +27,10 @@ static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	if (argc - optind != 1)
 		return sk_cli_usage(cmd);
 	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
-	    (rc = sk_export(cli->core, id, lang, &doc, &cli->err)))
+	    (rc = sk_export(cli->core, id, lang, &x, &cli->err)))
 		return sk_cli_fail(cli, rc);
+	json_t *doc = sk_json_export(&x);
+	sk_access_export_reset(&x);
 	if (cli->json) {
 		sk_cli_print_json(doc);
 		return SK_EXIT_OK;
@@ -41,7 +43,7 @@ static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 
 static int run_forget(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	json_t *receipt;
+	struct sk_erasure_receipt receipt;
 	int rc;
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
@@ -51,30 +53,27 @@ static int run_forget(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		return sk_cli_fail(cli, rc);
 	/* Erased and committed. A reader holding the database keeps the WAL scrub waiting: try
 	 * again a few times, then leave it recorded for the server or 'audit verify'. */
-	int pending = json_is_true(json_object_get(receipt, "scrub_pending"));
+	int pending = receipt.scrub_pending;
 	for (int i = 0; pending && i < SCRUB_TRIES; i++) {
 		nanosleep(&(struct timespec){0, SCRUB_PAUSE_MS * 1000000L}, NULL);
 		if (sk_scrub_retry(cli->core, &pending, &cli->err))
 			pending = 1;
 	}
-	json_object_set_new(receipt, "scrub_pending", json_boolean(pending));
+	receipt.scrub_pending = pending;
 	if (pending)
 		fprintf(stderr, "samtycke: the erasure is committed, but another program holds the "
 			"database open, so its WAL is not scrubbed yet; a running server retries it, "
 			"or run 'samtycke audit verify' once that program is done\n");
 	if (cli->json) {
-		sk_cli_print_json(receipt);
+		sk_cli_print_json(sk_json_erasure(&receipt));
 		return SK_EXIT_OK;
 	}
-	json_t *id = json_object_get(receipt, "contact_id");
-	if (json_is_string(id))
+	if (receipt.contact_id[0])
 		printf("erased contact %s (erasure %s); %lld ledger events kept, their evidence "
-		       "unreadable; the address is suppressed\n", json_string_value(id),
-		       json_string_value(json_object_get(receipt, "erasure_id")),
-		       (long long)json_integer_value(json_object_get(receipt, "ledger_events_kept")));
+		       "unreadable; the address is suppressed\n", receipt.contact_id,
+		       receipt.erasure_id, (long long)receipt.ledger_events_kept);
 	else
 		printf("no contact has this address; it is suppressed so that it never comes in\n");
-	json_decref(receipt);
 	return SK_EXIT_OK;
 }
 
@@ -88,7 +87,7 @@ static int run_purge(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	int c, done = 0, rc, dry = 0;
 	long pending_days = DEFAULT_PENDING_DAYS;
 	char *end;
-	json_t *res;
+	struct sk_purge_report res;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
 		if (c == 'n') {
@@ -109,22 +108,18 @@ static int run_purge(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	    (rc = sk_purge(cli->core, sk_time_now(), (int)pending_days, dry, &res, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
-		sk_cli_print_json(res);
+		sk_cli_print_json(sk_json_purge(&res));
+		sk_purge_report_reset(&res);
 		return SK_EXIT_OK;
 	}
-	const char *reason;
-	json_t *ids;
-	json_object_foreach(json_object_get(res, "contacts"), reason, ids) {
-		size_t i;
-		json_t *id;
-		printf("%s: %zu\n", reason, json_array_size(ids));
-		json_array_foreach(ids, i, id)
-			printf("  %s\n", json_string_value(id));
+	for (int r = 0; r < SK_PURGE_NREASONS; r++) {
+		printf("%s: %zu\n", sk_purge_reason_name(r), res.by_reason[r].n);
+		for (size_t i = 0; i < res.by_reason[r].n; i++)
+			printf("  %s\n", res.by_reason[r].id[i]);
 	}
-	printf("%s %lld contact%s\n", dry ? "would purge" : "purged",
-	       (long long)json_integer_value(json_object_get(res, "total")),
-	       json_integer_value(json_object_get(res, "total")) == 1 ? "" : "s");
-	json_decref(res);
+	printf("%s %lld contact%s\n", dry ? "would purge" : "purged", (long long)res.total,
+	       res.total == 1 ? "" : "s");
+	sk_purge_report_reset(&res);
 	return SK_EXIT_OK;
 }
 

@@ -30,7 +30,7 @@ static int run_suppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, 
 	if ((rc = sk_cli_open(cli)) || (rc = sk_suppress(cli->core, argv[optind], reason, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:b,s:s}", "suppressed", 1, "reason", reason));
+		sk_cli_print_json(sk_json_suppressed(1, reason));
 	else
 		printf("suppressed (%s)\n", reason);
 	return SK_EXIT_OK;
@@ -45,7 +45,7 @@ static int run_unsuppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc
 	if ((rc = sk_cli_open(cli)) || (rc = sk_unsuppress(cli->core, argv[optind], &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:b}", "suppressed", 0));
+		sk_cli_print_json(sk_json_suppressed(0, NULL));
 	else
 		printf("no longer suppressed\n");
 	return SK_EXIT_OK;
@@ -76,9 +76,7 @@ static int run_pending_expire(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 				    &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:I,s:I,s:I}", "requests_deleted", (json_int_t)lapsed,
-					    "expired", (json_int_t)expired, "contacts_deleted",
-					    (json_int_t)deleted));
+		sk_cli_print_json(sk_json_expiry(lapsed, expired, deleted));
 	else
 		printf("deleted %ld lapsed form request%s; expired %ld unconfirmed consent%s; "
 		       "deleted %ld contact%s\n", lapsed, lapsed == 1 ? "" : "s", expired,

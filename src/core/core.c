@@ -284,6 +284,43 @@ int sk_notice_get(struct sk_core *c, const char *purpose, int version, const cha
 	return rc ? sk__store_err(err, rc, "reading a notice") : 0;
 }
 
+void sk_notice_sets_free(struct sk_notice_set *n, size_t count)
+{
+	for (size_t i = 0; n && i < count; i++)
+		for (int l = 0; l < SK_NLANG; l++)
+			sk_free(n[i].text[l]);
+	sk_free(n);
+}
+
+int sk_policy_notices(struct sk_core *c, struct sk_notice_set **out, struct sk_errctx *err)
+{
+	int rc = sk_core_need_policy(c, err);
+	if (rc)
+		return rc;
+	size_t np = c->policy->npurposes;
+	struct sk_notice_set *ns = sk_calloc(np ? np : 1, sizeof(*ns));
+	if (!ns)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < np && !rc; i++) {
+		const struct sk_purpose *p = &c->policy->purposes[i];
+		ns[i].version = p->notice_version;
+		for (int l = 0; l < SK_NLANG && !rc; l++) {
+			struct sk_notice_rec n;
+			if ((rc = sk_notice_get(c, p->id, p->notice_version, sk_lang_name(l), &n, err)))
+				break;
+			memcpy(ns[i].sha256[l], n.sha256, SK_HASH_LEN);
+			if (!(ns[i].text[l] = sk_strdup(n.text)))
+				rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (rc) {
+		sk_notice_sets_free(ns, np);
+		return rc;
+	}
+	*out = ns;
+	return 0;
+}
+
 int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
 	       struct sk_errctx *err)
 {

@@ -13,7 +13,6 @@
 #include "util/err.h"
 
 struct sk_vault;
-struct json_t;
 
 /* The core: one store, the vault and the applied policy tied together. Opaque outside
  * src/core (core_int.h holds its fields); read it through the accessors below. */
@@ -307,16 +306,71 @@ int sk_outbox_done(struct sk_core *c, const struct sk_outgoing *m, int rc, const
 		   int64_t now, struct sk_errctx *err);
 /* ---- data-subject rights and disposal (core/rights.c; docs/rights.md) ---- */
 
-/* Everything held about contact id, as one JSON document (texts in lang). */
-int sk_export(struct sk_core *c, const char *id, const char *lang, struct json_t **out,
+/* The access export: everything held about one contact (render/rights.c gives its JSON). */
+struct sk_export_event {
+	struct sk_event_rec event;     /* evidence pointer NULL */
+	char *notice_text;             /* owned; NULL when that notice version is not stored */
+	char *evidence_json;           /* owned; NULL when none or no longer openable */
+};
+/* One purpose the person has a consent state for, with its history in ledger order. */
+struct sk_export_consent {
+	struct sk_state_rec state;
+	struct sk_export_event *history; /* owned */
+	size_t nhistory;
+};
+/* A system the data is shared with: an active API key that may read (scopes read or dsr),
+ * or an enabled webhook endpoint. Strings owned. */
+struct sk_export_share {
+	int webhook;                   /* 0: an API key */
+	char *name;                    /* the key's name; the endpoint's name, else its id */
+	char *scopes;                  /* API key only, else NULL */
+	char *url, *events;            /* webhook only, else NULL */
+};
+/* A rectification: when, which fields (comma-separated names), by whom. Strings owned. */
+struct sk_export_rect {
+	int64_t at;
+	char *fields;
+	char *actor;
+};
+struct sk_access_export {
+	int64_t exported_at;           /* statuses are as the gate sees them at this time */
+	int lang;                      /* SK_LANG_*: the language of purpose texts */
+	const struct sk_policy *policy; /* the core's: valid until it reloads its policy */
+	struct sk_contact contact;
+	struct sk_export_consent *consents; /* the states that have events, in state order */
+	size_t nconsents;
+	const struct sk_purpose **purposes; /* of those consents, the ones in the policy */
+	size_t npurposes;
+	struct sk_export_share *shared;
+	size_t nshared;
+	struct sk_export_rect *rects;
+	size_t nrects;
+};
+void sk_access_export_reset(struct sk_access_export *x);
+/* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is
+ * filled (and to be reset by the caller) only when 0 is returned. */
+int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_access_export *out,
 	      struct sk_errctx *err);
+
+/* The erasure receipt (render/rights.c gives its JSON). No owned memory. */
+struct sk_erasure_receipt {
+	char erasure_id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1]; /* "" when no contact had the address */
+	int64_t erased_at;
+	const char *const *categories;  /* what was deleted (static names); none when unknown */
+	size_t ncategories;
+	int suppressed;                 /* the address is on the suppression list (always 1) */
+	long ledger_events_kept;
+	int scrub_pending;              /* a reader kept the scrub from completing */
+};
 /* Erasure: deletes every row about the person and the data key, suppresses the address
  * (reason "erased"), appends an "erased" change, commits and scrubs (sk_scrub_retry).
- * *receipt gets the erasure receipt once the deletion is committed, with "scrub_pending"
- * true when a reader kept the scrub from completing. By address: an unknown address is
+ * *receipt gets the erasure receipt once the deletion is committed, with scrub_pending
+ * set when a reader kept the scrub from completing. By address: an unknown address is
  * still suppressed. */
-int sk_forget(struct sk_core *c, const char *id, struct json_t **receipt, struct sk_errctx *err);
-int sk_forget_email(struct sk_core *c, const char *email, struct json_t **receipt,
+int sk_forget(struct sk_core *c, const char *id, struct sk_erasure_receipt *receipt,
+	      struct sk_errctx *err);
+int sk_forget_email(struct sk_core *c, const char *email, struct sk_erasure_receipt *receipt,
 		    struct sk_errctx *err);
 /* The scrub after an erasure (sk_store_scrub): afterwards no byte of the deleted rows is left
  * in any file the store owns (docs/internals/store.md). While another connection holds a
@@ -327,12 +381,36 @@ int sk_forget_email(struct sk_core *c, const char *email, struct json_t **receip
  * when none waits. */
 int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err);
 int sk_scrub_pending(struct sk_core *c, int64_t *since, struct sk_errctx *err);
+/* Why the purge deletes a contact, in the order the report lists them. */
+#define SK_PURGE_REASON_LIST(X)                                                              \
+	X(NEVER_CONSENTED, "never_consented")                                                \
+	X(WITHDRAWN, "withdrawn")                                                            \
+	X(EXPIRED, "expired")                                                                \
+	X(PENDING, "pending")                                                                \
+	X(UNVERIFIED, "unverified")                                                          \
+	X(INACTIVE, "inactive")
+enum sk_purge_reason {
+#define SK__PURGE_ENUM(name, str) SK_PURGE_##name,
+	SK_PURGE_REASON_LIST(SK__PURGE_ENUM)
+#undef SK__PURGE_ENUM
+	SK_PURGE_NREASONS
+};
+const char *sk_purge_reason_name(enum sk_purge_reason r);
+
+/* The purge report (render/rights.c gives its JSON): contact ids by reason. */
+struct sk_purge_report {
+	int dry_run;
+	long total;
+	struct sk_purge_ids {
+		char (*id)[SK_ID_LEN + 1]; /* owned */
+		size_t n, alloc;
+	} by_reason[SK_PURGE_NREASONS];
+};
+void sk_purge_report_reset(struct sk_purge_report *r);
 /* What has no basis left at now, by reason; unless dry_run, deletes it (one transaction per
- * contact). *out: {"dry_run":..,"contacts":{reason:[ids]},"total":N}. */
-int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, struct json_t **out,
-	     struct sk_errctx *err);
-/* Deletes the fields that no purpose with a live basis needs any more (after a consent
- * ended); the address stays. Inside the caller's transaction. */
+ * contact). *out is filled (and to be reset by the caller) only when 0 is returned. */
+int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
+	     struct sk_purge_report *out, struct sk_errctx *err);
 
 /* ---- the gate (core/gate.c) ---- */
 
@@ -424,21 +502,35 @@ int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
 
 /* ---- consent receipts (core/receipt.c) ---- */
 
-/* A Kantara Consent Receipt v1.1 for ledger event event_id (a new JSON object). */
-int sk_receipt(struct sk_core *c, const char *event_id, struct json_t **out,
+/* What a Kantara Consent Receipt v1.1 says about one ledger event (render/receipt.c gives
+ * its JSON): the event, the controller and the purpose from the applied policy, and nothing
+ * personal but the contact's opaque id. */
+struct sk_consent_receipt {
+	char event_id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char lang[8];                  /* the event's language, as stored */
+	int text_lang;                 /* SK_LANG_* for the purpose's texts (en when unknown) */
+	int64_t consent_at;            /* when it happened, else when it was recorded */
+	int64_t valid_until;           /* 0: until withdrawn */
+	char method[32];
+	char source[256];              /* stripped of a page's query (docs/rights.md) */
+	char purpose_id[SK_PURPOSE_MAX];
+	const struct sk_purpose *purpose; /* NULL when no longer in the policy */
+	const struct sk_policy *policy; /* the core's: valid until it reloads its policy */
+};
+/* The receipt for ledger event event_id. */
+int sk_receipt(struct sk_core *c, const char *event_id, struct sk_consent_receipt *out,
 	       struct sk_errctx *err);
 
-/* ---- JSON shapes shared by the command line and the API (core/json.c) ---- */
-
-struct json_t *sk_json_time(int64_t t); /* RFC 3339 string; null for 0 */
-struct json_t *sk_json_contact(const struct sk_contact *ct);
-struct json_t *sk_json_event(const struct sk_event_rec *ev);
-/* The state with its status as the gate sees it at now (a lapsed consent is expired). */
-struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
-struct json_t *sk_json_change(const struct sk_change_rec *ch);
-/* {"sv":..,"en":..} of a text written in every language. */
-struct json_t *sk_json_texts(char *const t[SK_NLANG]);
-/* A policy duration as written ("24 months"); null for none. */
-struct json_t *sk_json_duration(struct sk_duration d);
+/* The notice of a purpose at one version in every language, for the purpose list. */
+struct sk_notice_set {
+	int version;
+	char *text[SK_NLANG];          /* owned */
+	uint8_t sha256[SK_NLANG][SK_HASH_LEN];
+};
+/* The stored notice of every purpose of the applied policy at its current version, one set
+ * per purpose in policy order; freed with sk_notice_sets_free(*out, npurposes). */
+int sk_policy_notices(struct sk_core *c, struct sk_notice_set **out, struct sk_errctx *err);
+void sk_notice_sets_free(struct sk_notice_set *n, size_t count);
 
 #endif

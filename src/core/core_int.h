@@ -5,6 +5,10 @@
 #include "core/core.h"
 #include "vault/vault.h"
 
+/* Core keeps jansson inside, where it parses or stores JSON (a sealed form request below,
+ * the policy, evidence, the outbox); nothing in core.h hands a json_t to a caller. */
+struct json_t;
+
 struct sk_core {
 	struct sk_store *store;   /* borrowed */
 	struct sk_vault *vault;   /* borrowed */

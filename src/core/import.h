@@ -35,6 +35,17 @@ struct sk_import_counts {
 	long fields_dropped; /* field cells not stored: no purpose the row consents to needs them */
 };
 
+/* What a CSV import (io/csv_import.c, sk_csv_import) did: here beside the counts so that
+ * the renderer (render/import.c) needs only core. */
+struct sk_csv_import_report {
+	struct sk_import_counts counts;
+	char file_sha256[65];
+	long resumed_after;     /* data rows a previous run had committed; 0 for a fresh run */
+	int already_complete;   /* the same file and mapping were imported completely before */
+	char delimiter;
+	int bom;
+};
+
 /* One consent of a row, as the mapping names it: purpose, and the cells (NULL or "" when
  * empty) with their column names (for reports). */
 struct sk_import_consent {

@@ -3,7 +3,6 @@
  * whose purposes ended, and the purge of contacts without a basis. */
 #include "core/core_int.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,21 +200,30 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 	return sk__scrub_mark(c, err);
 }
 
-static json_t *erasure_receipt(const char *contact_id, long events, int scrub_pending)
+static const char *const erased_categories[] = {"contact", "fields", "data_key",
+						 "consent_state", "rectifications"};
+
+/* The receipt of an erasure (contact_id NULL: no contact had the address). */
+static int erasure_receipt(const char *contact_id, long events, int scrub_pending,
+			   struct sk_erasure_receipt *r, struct sk_errctx *err)
 {
-	char id[SK_ID_LEN + 1];
-	if (sk_id_new("x_", id))
-		return NULL;
-	json_t *cats = contact_id ? json_pack("[s,s,s,s,s]", "contact", "fields", "data_key",
-					      "consent_state", "rectifications")
-				  : json_array();
-	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:I,s:b}", "erasure_id", id, "contact_id",
-			 contact_id ? json_string(contact_id) : json_null(), "erased_at",
-			 sk_json_time(sk_time_now()), "categories", cats, "suppressed", 1,
-			 "ledger_events_kept", (json_int_t)events, "scrub_pending", scrub_pending);
+	memset(r, 0, sizeof(*r));
+	if (sk_id_new("x_", r->erasure_id))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if (contact_id) {
+		sk_strlcpy(r->contact_id, contact_id, sizeof(r->contact_id));
+		r->categories = erased_categories;
+		r->ncategories = sizeof(erased_categories) / sizeof(erased_categories[0]);
+	}
+	r->erased_at = sk_time_now();
+	r->suppressed = 1;
+	r->ledger_events_kept = events;
+	r->scrub_pending = scrub_pending;
+	return 0;
 }
 
-int sk_forget(struct sk_core *c, const char *id, json_t **receipt, struct sk_errctx *err)
+int sk_forget(struct sk_core *c, const char *id, struct sk_erasure_receipt *receipt,
+	      struct sk_errctx *err)
 {
 	struct sk_contact_rec ct;
 	long events = 0;
@@ -241,11 +249,11 @@ int sk_forget(struct sk_core *c, const char *id, json_t **receipt, struct sk_err
 	struct sk_errctx scrub_err = {0};
 	if (sk_scrub_retry(c, &pending, &scrub_err))
 		pending = 1;
-	*receipt = erasure_receipt(ct.id, events, pending);
-	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	return erasure_receipt(ct.id, events, pending, receipt, err);
 }
 
-int sk_forget_email(struct sk_core *c, const char *email, json_t **receipt, struct sk_errctx *err)
+int sk_forget_email(struct sk_core *c, const char *email, struct sk_erasure_receipt *receipt,
+		    struct sk_errctx *err)
 {
 	char id[SK_ID_LEN + 1];
 	int rc = sk_contact_find(c, email, id, err);
@@ -256,163 +264,256 @@ int sk_forget_email(struct sk_core *c, const char *email, json_t **receipt, stru
 	/* Unknown: nothing to delete, but the address must never come in later. */
 	if ((rc = sk_suppress(c, email, "erased", err)))
 		return rc;
-	*receipt = erasure_receipt(NULL, 0, 0);
-	return *receipt ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	return erasure_receipt(NULL, 0, 0, receipt, err);
 }
 
 /* ---- export ---- */
 
+/* Grows *arr (of *n elements of size, *alloc allocated) by one zeroed element. */
+static void *grow(void *arr, size_t *n, size_t *alloc, size_t size)
+{
+	void **a = arr;
+	if (*n == *alloc) {
+		size_t na = *alloc ? 2 * *alloc : 8;
+		void *p = sk_realloc(*a, na * size);
+		if (!p)
+			return NULL;
+		*a = p;
+		*alloc = na;
+	}
+	char *e = (char *)*a + (*n)++ * size;
+	memset(e, 0, size);
+	return e;
+}
+
 struct export_ctx {
 	struct sk_core *c;
 	const uint8_t *dk;      /* NULL when the data key is gone */
-	json_t *consents;       /* purpose -> {status.., history:[..]} */
-	int rc;
-	struct sk_errctx *err;
+	struct sk_export_event *ev; /* every event of the contact, in ledger order */
+	size_t nev, alloc;
+	struct sk_access_export *x;
+	size_t nshared_alloc, nrects_alloc;
 };
 
 static int export_event(void *arg, const struct sk_event_rec *ev)
 {
 	struct export_ctx *x = arg;
 	struct sk_notice_rec n;
-	json_t *e = sk_json_event(ev);
-	if (sk_store_notice_get(x->c->store, ev->purpose, ev->notice_version, ev->lang, &n) == 0)
-		json_object_set_new(e, "notice_text", json_string(n.text));
-	json_t *evd = NULL;
+	struct sk_export_event *e = grow(&x->ev, &x->nev, &x->alloc, sizeof(*x->ev));
+	if (!e)
+		return SK_ERR_NOMEM;
+	e->event = *ev;
+	e->event.evidence = NULL;
+	e->event.evidence_len = 0;
+	if (sk_store_notice_get(x->c->store, ev->purpose, ev->notice_version, ev->lang, &n) == 0 &&
+	    !(e->notice_text = sk_strdup(n.text)))
+		return SK_ERR_NOMEM;
 	if (ev->evidence && x->dk) {
 		char ad[128], *plain;
 		size_t len;
 		sk__seal_ad(ev->contact_id, ev->id, ad);
-		if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, &plain, &len) == 0) {
-			evd = json_loads(plain, 0, NULL);
-			sk_free(plain);
-		}
+		if (sk_vault_unseal(x->dk, ad, ev->evidence, ev->evidence_len, &plain, &len) == 0)
+			e->evidence_json = plain;
 	}
-	json_object_set_new(e, "evidence", evd ? evd : json_null());
-	json_t *p = json_object_get(x->consents, ev->purpose);
-	if (!p) {
-		p = json_pack("{s:s,s:[]}", "purpose", ev->purpose, "history");
-		json_object_set_new(x->consents, ev->purpose, p);
-	}
-	json_array_append_new(json_object_get(p, "history"), e);
 	return 0;
+}
+
+static char *dup_or_null(const char *s, int *bad)
+{
+	char *d = sk_strdup(s);
+	if (!d)
+		*bad = 1;
+	return d;
 }
 
 static int export_key(void *arg, const struct sk_key_rec *k)
 {
-	json_t *arr = arg;
+	struct export_ctx *x = arg;
+	int bad = 0;
 	if (k->revoked_at || !(sk_key_has_scope(k, "read") || sk_key_has_scope(k, "dsr")))
 		return 0;
-	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "name", k->name, "scopes",
-					     k->scopes, "kind", "api_key"));
-	return 0;
+	struct sk_export_share *sh = grow(&x->x->shared, &x->x->nshared, &x->nshared_alloc,
+					  sizeof(*sh));
+	if (!sh)
+		return SK_ERR_NOMEM;
+	sh->name = dup_or_null(k->name, &bad);
+	sh->scopes = dup_or_null(k->scopes, &bad);
+	return bad ? SK_ERR_NOMEM : 0;
 }
 
 static int export_webhook(void *arg, const struct sk_webhook_rec *w)
 {
+	struct export_ctx *x = arg;
+	int bad = 0;
 	if (!w->enabled)
 		return 0;
-	json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s}", "name", w->name[0] ? w->name : w->id,
-					     "url", w->url, "events", w->events, "kind", "webhook"));
-	return 0;
+	struct sk_export_share *sh = grow(&x->x->shared, &x->x->nshared, &x->nshared_alloc,
+					  sizeof(*sh));
+	if (!sh)
+		return SK_ERR_NOMEM;
+	sh->webhook = 1;
+	sh->name = dup_or_null(w->name[0] ? w->name : w->id, &bad);
+	sh->url = dup_or_null(w->url, &bad);
+	sh->events = dup_or_null(w->events, &bad);
+	return bad ? SK_ERR_NOMEM : 0;
 }
 
 static int export_rect(void *arg, int64_t at, const char *actor, const char *fields)
 {
-	json_t *arr = arg, *names = json_array();
-	for (const char *p = fields; *p;) {
-		size_t len = strcspn(p, ",");
-		json_array_append_new(names, json_stringn(p, len));
-		p += len + (p[len] == ',');
+	struct export_ctx *x = arg;
+	int bad = 0;
+	struct sk_export_rect *r = grow(&x->x->rects, &x->x->nrects, &x->nrects_alloc,
+					sizeof(*r));
+	if (!r)
+		return SK_ERR_NOMEM;
+	r->at = at;
+	r->fields = dup_or_null(fields, &bad);
+	r->actor = dup_or_null(actor ? actor : "", &bad);
+	return bad ? SK_ERR_NOMEM : 0;
+}
+
+static void export_event_reset(struct sk_export_event *e)
+{
+	sk_free(e->notice_text);
+	if (e->evidence_json)
+		sk_vault_wipe(e->evidence_json, strlen(e->evidence_json));
+	sk_free(e->evidence_json);
+}
+
+void sk_access_export_reset(struct sk_access_export *x)
+{
+	if (!x)
+		return;
+	sk_contact_reset(&x->contact);
+	for (size_t i = 0; i < x->nconsents; i++) {
+		for (size_t j = 0; j < x->consents[i].nhistory; j++)
+			export_event_reset(&x->consents[i].history[j]);
+		sk_free(x->consents[i].history);
 	}
-	json_array_append_new(arr, json_pack("{s:o,s:o,s:s}", "at", sk_json_time(at), "fields",
-					     names, "actor", actor ? actor : ""));
+	sk_free(x->consents);
+	sk_free(x->purposes);
+	for (size_t i = 0; i < x->nshared; i++) {
+		sk_free(x->shared[i].name);
+		sk_free(x->shared[i].scopes);
+		sk_free(x->shared[i].url);
+		sk_free(x->shared[i].events);
+	}
+	sk_free(x->shared);
+	for (size_t i = 0; i < x->nrects; i++) {
+		sk_free(x->rects[i].fields);
+		sk_free(x->rects[i].actor);
+	}
+	sk_free(x->rects);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Moves the events of each state's purpose (in ledger order) into one consent per state that
+ * has any; events of a purpose without a state are left out, as they always were. */
+static int export_group(struct export_ctx *x, const struct sk__states *s)
+{
+	struct sk_access_export *out = x->x;
+	const struct sk_policy *pol = out->policy;
+	if (s->n && (!(out->consents = sk_calloc(s->n, sizeof(*out->consents))) ||
+		     !(out->purposes = sk_calloc(s->n, sizeof(*out->purposes)))))
+		return SK_ERR_NOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t n = 0;
+		for (size_t k = 0; k < x->nev; k++)
+			n += strcmp(x->ev[k].event.purpose, s->st[i].purpose) == 0;
+		if (!n)
+			continue;
+		struct sk_export_consent *ec = &out->consents[out->nconsents];
+		if (!(ec->history = sk_calloc(n, sizeof(*ec->history))))
+			return SK_ERR_NOMEM;
+		out->nconsents++;
+		ec->state = s->st[i];
+		for (size_t k = 0; k < x->nev; k++) {
+			if (strcmp(x->ev[k].event.purpose, s->st[i].purpose) != 0)
+				continue;
+			ec->history[ec->nhistory++] = x->ev[k];
+			memset(&x->ev[k], 0, sizeof(x->ev[k])); /* moved */
+			x->ev[k].event.purpose[0] = '\0';
+		}
+		const struct sk_purpose *u = sk_policy_purpose(pol, s->st[i].purpose);
+		if (u)
+			out->purposes[out->npurposes++] = u;
+	}
 	return 0;
 }
 
-int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
+int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_access_export *out,
 	      struct sk_errctx *err)
 {
-	struct sk_contact ct;
+	struct sk_access_export doc = {0};
 	struct sk__states s = {0};
 	uint8_t dk[SK_VAULT_KEY_LEN];
 	int l = sk_lang_from_name(lang ? lang : "en"), rc;
-	int64_t now = sk_time_now();
 
 	if (l < 0)
 		return sk_errf(err, SK_ERR_INVALID, "lang must be sv or en");
 	if ((rc = sk_core_need_policy(c, err)) || (rc = sk_core_read_begin(c, err)))
 		return rc;
-	if ((rc = sk_contact_get_by_id(c, id, &ct, err))) {
+	if ((rc = sk_contact_get_by_id(c, id, &doc.contact, err))) {
 		sk_core_read_end(c);
 		return rc;
 	}
-	const struct sk_policy *pol = c->policy;
-	json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s},s:o}", "exported_at", sk_json_time(now),
-				"controller", "name", pol->org_name, "contact", pol->org_contact,
-				"address", pol->org_address, "privacy_policy_url",
-				pol->org_privacy_url, "contact", sk_json_contact(&ct));
-	struct export_ctx x = {c, NULL, json_object(), 0, err};
+	doc.exported_at = sk_time_now();
+	doc.lang = l;
+	doc.policy = c->policy;
+	struct export_ctx x = {.c = c, .x = &doc};
 	int dkrc = sk__datakey(c, id, dk, err);
 	x.dk = dkrc ? NULL : dk;
-	rc = sk_store_ledger_each(c->store, id, 0, export_event, &x);
+	if ((rc = sk_store_ledger_each(c->store, id, 0, export_event, &x)))
+		sk__store_err(err, rc, "reading the ledger");
 	if (!rc)
 		rc = states_load(c, id, &s, err);
-	json_t *consents = json_array(), *purposes = json_array();
-	for (size_t i = 0; !rc && i < s.n; i++) {
-		json_t *p = json_object_get(x.consents, s.st[i].purpose);
-		if (!p)
-			continue;
-		json_t *st = sk_json_state(&s.st[i], now);
-		json_object_set(p, "status", json_object_get(st, "status"));
-		json_object_set(p, "valid_until", json_object_get(st, "valid_until"));
-		json_decref(st);
-		json_array_append(consents, p);
-		const struct sk_purpose *u = sk_policy_purpose(pol, s.st[i].purpose);
-		if (!u)
-			continue;
-		json_t *fields = json_array();
-		for (size_t k = 0; k < u->nfields; k++)
-			json_array_append_new(fields, json_string(u->fields[k]));
-		json_array_append_new(purposes, json_pack(
-			"{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", u->id, "title", u->title[l],
-			"description", u->description[l], "legal_basis", sk_basis_name(u->basis),
-			"kind", sk_kind_name(u->kind), "validity", sk_json_duration(u->validity),
-			"retention", sk_json_duration(u->retention), "fields", fields));
-	}
-	json_t *shared = json_array(), *rect = json_array();
-	if (!rc && (rc = sk_store_key_each(c->store, export_key, shared)))
+	if (!rc && (rc = export_group(&x, &s)))
+		sk_errf(err, rc, "out of memory");
+	if (!rc && (rc = sk_store_key_each(c->store, export_key, &x)))
 		sk__store_err(err, rc, "reading API keys");
-	if (!rc && (rc = sk_store_webhook_each(c->store, export_webhook, shared)))
+	if (!rc && (rc = sk_store_webhook_each(c->store, export_webhook, &x)))
 		sk__store_err(err, rc, "reading webhooks");
-	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, rect)))
+	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, &x)))
 		sk__store_err(err, rc, "reading rectifications");
 	sk_core_read_end(c);
 	sk_vault_wipe(dk, sizeof(dk));
-	json_object_set_new(doc, "consents", consents);
-	json_object_set_new(doc, "purposes", purposes);
-	json_object_set_new(doc, "shared_with", shared);
-	json_object_set_new(doc, "rectifications", rect);
-	json_object_set_new(doc, "behaviour", json_pack("{s:[],s:[],s:[]}", "tracking_events",
-							"scores", "mails_sent"));
-	json_decref(x.consents);
+	for (size_t k = 0; k < x.nev; k++)
+		export_event_reset(&x.ev[k]);
+	sk_free(x.ev);
 	sk_free(s.st);
-	sk_contact_reset(&ct);
 	if (rc) {
-		json_decref(doc);
+		sk_access_export_reset(&doc);
 		return rc;
 	}
 	*out = doc;
-	return doc ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	return 0;
 }
 
 /* ---- purge ---- */
 
-static const char *const reasons[] = {"never_consented", "withdrawn", "expired", "pending",
-				      "unverified", "inactive", NULL};
+static const char *const reasons[] = {
+#define SK__PURGE_NAME(name, str) str,
+	SK_PURGE_REASON_LIST(SK__PURGE_NAME)
+#undef SK__PURGE_NAME
+};
 
-/* Why contact ct has no basis left at now, or NULL when it keeps one. */
-static const char *purge_reason(struct sk_core *c, const struct sk_contact_rec *ct,
-				const struct sk__states *s, int64_t now, int pending_days)
+const char *sk_purge_reason_name(enum sk_purge_reason r)
+{
+	return (unsigned)r < SK_PURGE_NREASONS ? reasons[r] : "unknown";
+}
+
+void sk_purge_report_reset(struct sk_purge_report *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < SK_PURGE_NREASONS; i++)
+		sk_free(r->by_reason[i].id);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Why contact ct has no basis left at now (SK_PURGE_*), or -1 when it keeps one. */
+static int purge_reason(struct sk_core *c, const struct sk_contact_rec *ct,
+			const struct sk__states *s, int64_t now, int pending_days)
 {
 	const struct sk_policy *pol = c->policy;
 	int64_t last = ct->updated_at;
@@ -420,49 +521,50 @@ static const char *purge_reason(struct sk_core *c, const struct sk_contact_rec *
 		if (s->st[i].updated_at > last)
 			last = s->st[i].updated_at;
 	if (pol->retain_inactive.n && sk_time_add(last, pol->retain_inactive) <= now)
-		return "inactive";
+		return SK_PURGE_INACTIVE;
 	if (s->n == 0)
-		return sk_time_add(ct->created_at, pol->retain_no_basis) <= now ? "never_consented"
-										  : NULL;
+		return sk_time_add(ct->created_at, pol->retain_no_basis) <= now
+			       ? SK_PURGE_NEVER_CONSENTED
+			       : -1;
 	/* Each ended basis has a deadline: when it ended plus how long its data may stay. */
-	const char *why = NULL;
+	int why = -1;
 	int64_t deadline = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sk_state_rec *st = &s->st[i];
 		const struct sk_purpose *p = sk_policy_purpose(pol, st->purpose);
 		struct sk_duration ret = p ? p->retention : (struct sk_duration){0, 'd'};
 		enum sk_status e = sk_state_effective(st, now);
-		const char *r;
+		int r;
 		int64_t d;
 		switch (e) {
 		case SK_ST_GIVEN:
-			return NULL;
+			return -1;
 		case SK_ST_PENDING:
 			if (st->updated_at > now - (int64_t)pending_days * 86400)
-				return NULL;
-			r = "pending";
+				return -1;
+			r = SK_PURGE_PENDING;
 			d = st->updated_at + (int64_t)pending_days * 86400;
 			break;
 		case SK_ST_UNVERIFIED:
-			r = "unverified";
+			r = SK_PURGE_UNVERIFIED;
 			d = sk_time_add(st->updated_at, pol->retain_no_basis);
 			break;
 		case SK_ST_REFUSED:
 		case SK_ST_WITHDRAWN:
-			r = "withdrawn";
+			r = SK_PURGE_WITHDRAWN;
 			d = sk_time_add(st->updated_at, ret);
 			break;
 		default: /* expired: at the end of its validity, or when it was expired */
-			r = "expired";
+			r = SK_PURGE_EXPIRED;
 			d = sk_time_add(st->valid_until && st->valid_until <= now ? st->valid_until
 										: st->updated_at, ret);
 		}
-		if (!why || d > deadline) {
+		if (why < 0 || d > deadline) {
 			why = r;
 			deadline = d;
 		}
 	}
-	return deadline <= now ? why : NULL;
+	return deadline <= now ? why : -1;
 }
 
 struct purge_batch {
@@ -477,22 +579,33 @@ static int batch_add(void *arg, const struct sk_contact_rec *ct)
 	return 0;
 }
 
-int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, json_t **out,
-	     struct sk_errctx *err)
+static int purge_list_add(struct sk_purge_ids *l, const char *id)
+{
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? 2 * l->alloc : 16;
+		char (*p)[SK_ID_LEN + 1] = sk_realloc(l->id, na * sizeof(*p));
+		if (!p)
+			return SK_ERR_NOMEM;
+		l->id = p;
+		l->alloc = na;
+	}
+	sk_strlcpy(l->id[l->n++], id, SK_ID_LEN + 1);
+	return 0;
+}
+
+int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
+	     struct sk_purge_report *out, struct sk_errctx *err)
 {
 	struct purge_batch *b = sk_malloc(sizeof(*b));
 	struct sk__states s = {0};
 	char after[SK_ID_LEN + 1] = "";
-	json_t *lists = json_object();
-	long total = 0;
+	struct sk_purge_report rep = {.dry_run = dry_run};
 	int rc;
 
 	if (!b)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	if ((rc = sk_core_need_policy(c, err)))
 		goto out;
-	for (int i = 0; reasons[i]; i++)
-		json_object_set_new(lists, reasons[i], json_array());
 	/* In batches of ids: read a batch, then decide and delete one contact per transaction,
 	 * so that a crash leaves every contact whole or gone. */
 	do {
@@ -506,21 +619,22 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, json
 			if ((rc = dry_run ? 0 : sk__core_begin(c, err)))
 				break;
 			rc = states_load(c, ct->id, &s, err);
-			const char *why = rc ? NULL : purge_reason(c, ct, &s, now, pending_days);
-			if (!rc && why && !dry_run)
-				rc = sk__contact_erase(c, ct, strcmp(why, "withdrawn") == 0 ? "opted_out"
+			int why = rc ? -1 : purge_reason(c, ct, &s, now, pending_days);
+			if (!rc && why >= 0 && !dry_run)
+				rc = sk__contact_erase(c, ct, why == SK_PURGE_WITHDRAWN ? "opted_out"
 											: NULL, err);
 			if (!dry_run)
 				rc = sk__core_end(c, rc, err);
-			if (!rc && why) {
-				json_array_append_new(json_object_get(lists, why), json_string(ct->id));
-				total++;
+			if (!rc && why >= 0) {
+				if ((rc = purge_list_add(&rep.by_reason[why], ct->id)))
+					sk_errf(err, rc, "out of memory");
+				rep.total++;
 			}
 		}
 		if (b->n)
 			memcpy(after, b->ct[b->n - 1].id, sizeof(after));
 	} while (!rc && b->n == PURGE_BATCH);
-	if (!rc && !dry_run && total) {
+	if (!rc && !dry_run && rep.total) {
 		/* as after an erasure: a reader may keep the scrub waiting; it stays recorded */
 		int pending;
 		struct sk_errctx scrub_err = {0};
@@ -530,10 +644,9 @@ out:
 	sk_free(b);
 	sk_free(s.st);
 	if (rc) {
-		json_decref(lists);
+		sk_purge_report_reset(&rep);
 		return rc;
 	}
-	*out = json_pack("{s:b,s:o,s:I}", "dry_run", dry_run, "contacts", lists, "total",
-			 (json_int_t)total);
-	return *out ? 0 : sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	*out = rep;
+	return 0;
 }

@@ -6,12 +6,6 @@
 
 #define BULK_MAX 10000
 
-static json_t *result_json(const struct sk_gate_result *g)
-{
-	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", g->reason,
-			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
-}
-
 int sk_h_check(struct sk_req *r)
 {
 	struct sk_gate_result g;
@@ -19,7 +13,7 @@ int sk_h_check(struct sk_req *r)
 	if (!email || !purpose)
 		return sk_errf(&r->err, SK_ERR_INVALID, "give ?email=ADDRESS&purpose=PURPOSE");
 	sk_gate_check(r->core, email, purpose, sk_time_now(), &g);
-	return sk_reply_json(r, 200, result_json(&g));
+	return sk_reply_json(r, 200, sk_json_gate(&g));
 }
 
 int sk_h_check_bulk(struct sk_req *r)
@@ -57,7 +51,7 @@ int sk_h_check_bulk(struct sk_req *r)
 	int snapshot = sk_core_read_begin(r->core, NULL) == 0;
 	json_array_foreach(emails, i, e) {
 		sk_gate_check(r->core, json_string_value(e), purpose, now, &g);
-		if (json_array_append_new(results, result_json(&g))) {
+		if (json_array_append_new(results, sk_json_gate(&g))) {
 			rc = sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -65,7 +59,7 @@ int sk_h_check_bulk(struct sk_req *r)
 	if (snapshot)
 		sk_core_read_end(r->core);
 	if (!rc)
-		rc = sk_reply_json(r, 200, json_pack("{s:O}", "results", results));
+		rc = sk_reply_json(r, 200, sk_json_gate_bulk(json_incref(results)));
 out:
 	json_decref(results);
 	json_decref(body);

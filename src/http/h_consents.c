@@ -74,9 +74,7 @@ static int consent_create(struct sk_req *r, void *arg)
 	if ((rc = sk_consent_record(r->core, &req, &ev, &r->err)) ||
 	    (rc = sk_consent_state(r->core, ev.contact_id, ev.purpose, &st, &r->err)))
 		goto out;
-	rc = sk_reply_json(r, 201, json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
-					     (json_int_t)ev.seq, "contact_id", ev.contact_id,
-					     "status", st.status));
+	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, st.status));
 out:
 	free(evidence);
 	json_decref(body);
@@ -90,7 +88,7 @@ int sk_h_consent_create(struct sk_req *r)
 
 int sk_h_receipt(struct sk_req *r)
 {
-	json_t *receipt;
+	struct sk_consent_receipt receipt;
 	int rc = sk_receipt(r->core, r->param, &receipt, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, receipt);
+	return rc ? rc : sk_reply_json(r, 200, sk_json_receipt(&receipt));
 }

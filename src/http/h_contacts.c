@@ -55,7 +55,7 @@ static int contact_create(struct sk_req *r, void *arg)
 	if (!(rc = sk_json_str(r, body, "email", 1, &email)) &&
 	    !(rc = fields_from_json(r, json_object_get(body, "fields"), fields, &n)) &&
 	    !(rc = sk_contact_add(r->core, email, fields, n, id, &r->err)))
-		rc = sk_reply_json(r, 201, json_pack("{s:s}", "id", id));
+		rc = sk_reply_json(r, 201, sk_json_created(id));
 	json_decref(body);
 	return rc;
 }
@@ -99,32 +99,14 @@ int sk_h_contact_patch(struct sk_req *r)
 	return rc;
 }
 
-struct list_ctx {
-	json_t *arr;
-	int64_t now;
-};
-
-static int add_state(void *arg, const struct sk_state_rec *st)
-{
-	struct list_ctx *x = arg;
-	return json_array_append_new(x->arr, sk_json_state(st, x->now)) ? SK_ERR_NOMEM : 0;
-}
-
-static int add_event(void *arg, const struct sk_event_rec *ev)
-{
-	struct list_ctx *x = arg;
-	return json_array_append_new(x->arr, sk_json_event(ev)) ? SK_ERR_NOMEM : 0;
-}
-
 int sk_h_contact_consents(struct sk_req *r)
 {
-	struct list_ctx st = {json_array(), sk_time_now()}, hist = {json_array(), st.now};
+	struct sk_json_list st = {json_array(), sk_time_now(), 0}, hist = {json_array(), st.now, 0};
 	int rc;
 	if (!(rc = sk_contact_exists(r->core, r->param, &r->err)) &&
-	    !(rc = sk_consent_states(r->core, r->param, add_state, &st, &r->err)) &&
-	    !(rc = sk_consent_history(r->core, r->param, add_event, &hist, &r->err)))
-		return sk_reply_json(r, 200, json_pack("{s:s,s:o,s:o}", "contact_id", r->param,
-						       "state", st.arr, "history", hist.arr));
+	    !(rc = sk_consent_states(r->core, r->param, sk_json_list_state, &st, &r->err)) &&
+	    !(rc = sk_consent_history(r->core, r->param, sk_json_list_event, &hist, &r->err)))
+		return sk_reply_json(r, 200, sk_json_consents(r->param, st.arr, hist.arr));
 	json_decref(st.arr);
 	json_decref(hist.arr);
 	return rc;

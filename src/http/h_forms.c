@@ -262,14 +262,6 @@ static int check_params(struct sk_req *r, struct submission *s, const char **ema
 	return 0;
 }
 
-static json_t *names(const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 /* A form post's answer: the redirect or page; a JSON post's: the JSON. */
 static int answer(struct sk_req *r, const struct sk_form *f, struct submission *s, int lang,
 		  int rc, const struct sk_form_outcome *o)
@@ -277,10 +269,7 @@ static int answer(struct sk_req *r, const struct sk_form *f, struct submission *
 	if (s->json) {
 		if (rc)
 			return rc;
-		return sk_reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o}", "status", "ok", "given",
-						       names(o->given, o->ngiven), "pending",
-						       names(o->pending, o->npending), "ignored",
-						       names(o->ignored, o->nignored)));
+		return sk_reply_json(r, 200, sk_json_form_outcome(o));
 	}
 	if (rc && f->error_url) {
 		snprintf(r->location, sizeof(r->location), "%s%cerror=%s", f->error_url,

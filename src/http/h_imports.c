@@ -26,8 +26,7 @@ static int add_reject(void *arg, int64_t line, const char *reason, const char *c
 	(void)ncells;
 	if (x->n++ >= MAX_REJECTS)
 		return 0;
-	json_t *o = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason,
-			      "column", column);
+	json_t *o = sk_json_import_reject(line, reason, column);
 	return o && json_array_append_new(x->list, o) == 0 ? 0 : SK_ERR_NOMEM;
 }
 
@@ -94,7 +93,7 @@ int sk_h_imports(struct sk_req *r)
 	o.reject_arg = &rj;
 	if ((rc = sk_csv_import(r->core, in, &o, &rep, &r->err)))
 		goto out;
-	json_t *v = sk_import_report_json(&rep, o.dry_run);
+	json_t *v = sk_json_import_report(&rep, o.dry_run);
 	if (v) {
 		json_object_set(v, "rejects", rj.list);
 		json_object_set_new(v, "rejects_truncated", json_boolean(rj.n > MAX_REJECTS));

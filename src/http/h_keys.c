@@ -6,6 +6,5 @@
 int sk_h_key_revoke(struct sk_req *r)
 {
 	int rc = sk_key_revoke(r->core, r->param, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, json_pack("{s:s,s:b}", "name", r->param,
-							  "revoked", 1));
+	return rc ? rc : sk_reply_json(r, 200, sk_json_key_revoked(r->param));
 }

@@ -4,16 +4,20 @@
 
 int sk_h_contact_export(struct sk_req *r)
 {
-	json_t *doc;
-	int rc = sk_export(r->core, r->param, sk_req_arg(r, "lang"), &doc, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, doc);
+	struct sk_access_export x;
+	int rc = sk_export(r->core, r->param, sk_req_arg(r, "lang"), &x, &r->err);
+	if (rc)
+		return rc;
+	json_t *doc = sk_json_export(&x);
+	sk_access_export_reset(&x);
+	return sk_reply_json(r, 200, doc);
 }
 
 int sk_h_contact_delete(struct sk_req *r)
 {
-	json_t *receipt;
+	struct sk_erasure_receipt receipt;
 	int rc = sk_forget(r->core, r->param, &receipt, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, receipt);
+	return rc ? rc : sk_reply_json(r, 200, sk_json_erasure(&receipt));
 }
 
 int sk_h_suppression_check(struct sk_req *r)
@@ -24,5 +28,5 @@ int sk_h_suppression_check(struct sk_req *r)
 		return sk_errf(&r->err, SK_ERR_INVALID, "give ?email=ADDRESS");
 	if ((rc = sk_suppressed(r->core, email, &yes, &r->err)))
 		return rc;
-	return sk_reply_json(r, 200, json_pack("{s:b}", "suppressed", yes));
+	return sk_reply_json(r, 200, sk_json_suppressed(yes, NULL));
 }

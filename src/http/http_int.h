@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 

@@ -70,14 +70,8 @@ struct sk_csv_import_opts {
 	void *reject_arg;
 };
 
-struct sk_csv_import_report {
-	struct sk_import_counts counts;
-	char file_sha256[65];
-	long resumed_after;     /* data rows a previous run had committed; 0 for a fresh run */
-	int already_complete;   /* the same file and mapping were imported completely before */
-	char delimiter;
-	int bom;
-};
+/* struct sk_csv_import_report (what sk_csv_import did) is declared in core/import.h, so
+ * that render/import.c can give its JSON without using io. */
 
 /* Imports the CSV in (seekable: it is read twice). The first pass hashes the file (SHA-256)
  * and checks it whole before anything is stored: the encoding (UTF-8, or the mapping's
@@ -88,9 +82,6 @@ struct sk_csv_import_report {
  * file and mapping. */
 int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *o,
 		  struct sk_csv_import_report *out, struct sk_errctx *err);
-
-/* The report as JSON (CLI --json and POST /v1/imports): counts, file hash, resume state. */
-struct json_t *sk_import_report_json(const struct sk_csv_import_report *r, int dry_run);
 
 /* ---- the export (io/export.c) ---- */
 

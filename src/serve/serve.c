@@ -102,15 +102,16 @@ static void *maintenance(void *arg)
 		else if (expired)
 			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
 				"contacts\n", expired, deleted);
-		json_t *res = NULL;
+		struct sk_purge_report res;
 		if (config->purge_daily && core && sk_time_now() - last_purge >= 86400) {
 			if (sk_purge(core, sk_time_now(), config->pending_days ? config->pending_days : 7,
-				     0, &res, &err))
+				     0, &res, &err)) {
 				fprintf(stderr, "samtycke: purge failed: %s\n", err.msg);
-			else
+			} else {
 				fprintf(stderr, "samtycke: purge removed %lld contacts\n",
-					(long long)json_integer_value(json_object_get(res, "total")));
-			json_decref(res);
+					(long long)res.total);
+				sk_purge_report_reset(&res);
+			}
 			last_purge = sk_time_now();
 		}
 		pthread_mutex_lock(&stop_lock);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "render/render.h" /* sk_json_time for payloads and the status */
 #include "vault/vault.h"
 
 struct sockaddr;

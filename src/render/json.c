@@ -1,10 +1,11 @@
 /* json.c: the JSON shapes of contacts, consent events, states and changes, one definition
- * for the command line's --json and for the HTTP API. */
-#include "core/core_int.h"
-
+ * for the command line's --json and for the HTTP API (the pieces the other render files
+ * build their documents from). */
 #include <jansson.h>
 
+#include "render/render.h"
 #include "util/sktime.h"
+#include "util/str.h"
 
 json_t *sk_json_time(int64_t t)
 {

@@ -1,0 +1,186 @@
+/* answers.c: the JSON of the small answers of the API and the command line: the gate's
+ * answer, a recorded consent, a contact's consents and its proof, the change feed, the audit,
+ * a replay, API keys, suppression, created things, a form submission's outcome and the
+ * maintenance counts. One shape each, whoever prints it. */
+#include <jansson.h>
+
+#include "render/render.h"
+#include "util/str.h"
+
+json_t *sk_json_gate(const struct sk_gate_result *g)
+{
+	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", g->reason,
+			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
+}
+
+json_t *sk_json_gate_bulk(json_t *results)
+{
+	return json_pack("{s:o}", "results", results);
+}
+
+json_t *sk_json_consent_recorded(const struct sk_event_rec *ev, const char *status)
+{
+	return json_pack("{s:s,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
+			 "contact_id", ev->contact_id, "status", status);
+}
+
+json_t *sk_json_consents(const char *contact_id, json_t *state, json_t *history)
+{
+	return json_pack("{s:s,s:o,s:o}", "contact_id", contact_id, "state", state, "history",
+			 history);
+}
+
+static json_t *evidence(const char *text)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+	return v ? v : json_null();
+}
+
+json_t *sk_json_proof(const struct sk_proof *p, int64_t now)
+{
+	const char *status = sk_status_name(sk_state_effective(&p->state, now));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p->state.contact_id,
+			      "purpose", p->state.purpose, "status", status, "event",
+			      sk_json_event(&p->event), "notice_text", p->notice_text);
+	if (!o)
+		return NULL;
+	if (p->given.seq) {
+		json_object_set_new(o, "given", sk_json_event(&p->given));
+		json_object_set_new(o, "given_evidence", evidence(p->given_evidence_json));
+	}
+	json_object_set_new(o, "evidence", evidence(p->evidence_json));
+	json_object_set_new(o, "evidence_shredded", json_boolean(p->evidence_shredded));
+	return o;
+}
+
+int sk_json_list_state(void *arg, const struct sk_state_rec *st)
+{
+	struct sk_json_list *x = arg;
+	return json_array_append_new(x->arr, sk_json_state(st, x->now)) ? SK_ERR_NOMEM : 0;
+}
+
+int sk_json_list_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct sk_json_list *x = arg;
+	return json_array_append_new(x->arr, sk_json_event(ev)) ? SK_ERR_NOMEM : 0;
+}
+
+int sk_json_list_change(void *arg, const struct sk_change_rec *ch)
+{
+	struct sk_json_list *x = arg;
+	x->last = ch->seq;
+	return json_array_append_new(x->arr, sk_json_change(ch)) ? SK_ERR_NOMEM : 0;
+}
+
+json_t *sk_json_changes(json_t *changes, int64_t next)
+{
+	return json_pack("{s:o,s:I}", "changes", changes, "next", (json_int_t)next);
+}
+
+json_t *sk_json_audit(int broken, int64_t count, int64_t bad, const uint8_t head[SK_HASH_LEN],
+		      int64_t scrub_since)
+{
+	char hex[2 * SK_HASH_LEN + 1];
+	/* an erasure whose WAL scrub a reader still holds up (docs/rights.md) */
+	json_t *scrub = scrub_since ? json_pack("{s:o}", "since", sk_json_time(scrub_since))
+				    : json_null();
+	if (broken)
+		return json_pack("{s:b,s:I,s:I,s:o}", "ok", 0, "events", (json_int_t)count,
+				 "first_bad_seq", (json_int_t)bad, "scrub_pending", scrub);
+	sk_hex(head, SK_HASH_LEN, hex);
+	return json_pack("{s:b,s:I,s:s,s:o}", "ok", 1, "events", (json_int_t)count, "head", hex,
+			 "scrub_pending", scrub);
+}
+
+int sk_json_list_diff(void *arg, const struct sk_replay_diff *d)
+{
+	return json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s}", "contact_id",
+						    d->contact_id, "purpose", d->purpose, "stored",
+						    d->stored, "derived", d->derived))
+		       ? SK_ERR_NOMEM
+		       : 0;
+}
+
+json_t *sk_json_replay(long ndiff, json_t *diffs, int rebuilt)
+{
+	return json_pack("{s:I,s:o,s:b}", "differences", (json_int_t)ndiff, "diffs", diffs,
+			 "rebuilt", rebuilt);
+}
+
+int sk_json_list_key(void *arg, const struct sk_key_rec *k)
+{
+	return json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", k->id, "name",
+						    k->name, "scopes", k->scopes, "created_at",
+						    sk_json_time(k->created_at), "revoked_at",
+						    sk_json_time(k->revoked_at)))
+		       ? SK_ERR_NOMEM
+		       : 0;
+}
+
+json_t *sk_json_keys(json_t *keys)
+{
+	return json_pack("{s:o}", "keys", keys);
+}
+
+json_t *sk_json_key_created(const char *name, const char *scopes, const char *key)
+{
+	return json_pack("{s:s,s:s,s:s}", "name", name, "scopes", scopes, "key", key);
+}
+
+json_t *sk_json_key_revoked(const char *name)
+{
+	if (!name)
+		return json_pack("{s:b}", "revoked", 1);
+	return json_pack("{s:s,s:b}", "name", name, "revoked", 1);
+}
+
+json_t *sk_json_suppressed(int yes, const char *reason)
+{
+	if (reason)
+		return json_pack("{s:b,s:s}", "suppressed", yes, "reason", reason);
+	return json_pack("{s:b}", "suppressed", yes);
+}
+
+json_t *sk_json_created(const char *id)
+{
+	return json_pack("{s:s}", "id", id);
+}
+
+json_t *sk_json_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *names(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *sk_json_form_outcome(const struct sk_form_outcome *o)
+{
+	return json_pack("{s:s,s:o,s:o,s:o}", "status", "ok", "given", names(o->given, o->ngiven),
+			 "pending", names(o->pending, o->npending), "ignored",
+			 names(o->ignored, o->nignored));
+}
+
+json_t *sk_json_expiry(long requests_deleted, long expired, long contacts_deleted)
+{
+	return json_pack("{s:I,s:I,s:I}", "requests_deleted", (json_int_t)requests_deleted,
+			 "expired", (json_int_t)expired, "contacts_deleted",
+			 (json_int_t)contacts_deleted);
+}
+
+json_t *sk_json_init(const char *database, const char *key_file, int key_created)
+{
+	return json_pack("{s:s,s:s,s:b}", "database", database, "key_file", key_file,
+			 "key_created", key_created);
+}
+
+json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column)
+{
+	return json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason, "column",
+			 column);
+}

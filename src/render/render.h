@@ -1,0 +1,130 @@
+/* render.h: every JSON shape that samtycke answers with, defined once and used by the
+ * command line's --json and the HTTP API alike (docs/internals/render.md). Each function
+ * returns a new jansson reference (NULL only when out of memory) built from core's domain
+ * structs; nothing here reads the store or decides anything. */
+#ifndef SK_RENDER_H
+#define SK_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "core/import.h"
+
+struct json_t;
+
+/* ---- shared pieces (render/json.c) ---- */
+
+struct json_t *sk_json_time(int64_t t); /* RFC 3339 string; null for 0 */
+struct json_t *sk_json_contact(const struct sk_contact *ct);
+struct json_t *sk_json_event(const struct sk_event_rec *ev);
+/* The state with its status as the gate sees it at now (a lapsed consent is expired). */
+struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
+struct json_t *sk_json_change(const struct sk_change_rec *ch);
+/* {"sv":..,"en":..} of a text written in every language. */
+struct json_t *sk_json_texts(char *const t[SK_NLANG]);
+/* A policy duration as written ("24 months"); null for none. */
+struct json_t *sk_json_duration(struct sk_duration d);
+
+/* ---- data-subject rights and disposal (render/rights.c) ---- */
+
+/* The access export document (docs/rights.md). */
+struct json_t *sk_json_export(const struct sk_access_export *x);
+/* {"erasure_id","contact_id" (null when no contact had the address),"erased_at",
+ * "categories","suppressed","ledger_events_kept","scrub_pending"} */
+struct json_t *sk_json_erasure(const struct sk_erasure_receipt *r);
+/* {"dry_run":..,"contacts":{reason:[ids]} (every reason, in SK_PURGE_REASON_LIST order),
+ * "total":N} */
+struct json_t *sk_json_purge(const struct sk_purge_report *r);
+
+/* ---- consent receipts (render/receipt.c) ---- */
+
+/* A Kantara Consent Receipt v1.1. */
+struct json_t *sk_json_receipt(const struct sk_consent_receipt *r);
+
+/* ---- the policy and its purposes (render/policy.c) ---- */
+
+/* One purpose as GET /v1/purposes documents it (docs/openapi.yaml, Purpose), with its
+ * notice at the purpose's current version in every language. */
+struct json_t *sk_json_purpose(const struct sk_purpose *p, const struct sk_notice_set *n);
+/* {"purposes":[..]}: notices[i] belongs to pol->purposes[i]. */
+struct json_t *sk_json_purposes(const struct sk_policy *pol, const struct sk_notice_set *notices);
+/* The applied policy (samtycke policy show --json): version, organisation, fields and the
+ * purposes, each in sk_json_purpose's shape. */
+struct json_t *sk_json_policy(const struct sk_policy *pol, int version,
+			      const struct sk_notice_set *notices);
+/* The names of a policy difference's item and change ("purpose", "added"...). */
+const char *sk_policy_item_name(enum sk_policy_item i);
+const char *sk_policy_op_name(enum sk_policy_op o);
+/* What applying a policy file does or would do (samtycke policy apply --json). */
+struct json_t *sk_json_policy_plan(const struct sk_policy_plan *plan, int dry_run);
+
+/* ---- answers of the API and the command line (render/answers.c) ---- */
+
+/* The gate's answer: {"allowed","reason","consent_id" (null when none)}. */
+struct json_t *sk_json_gate(const struct sk_gate_result *g);
+/* {"results":[gate answers]}; takes the reference to results. */
+struct json_t *sk_json_gate_bulk(struct json_t *results);
+/* A recorded consent event: {"id","seq","contact_id","status"}. */
+struct json_t *sk_json_consent_recorded(const struct sk_event_rec *ev, const char *status);
+/* A contact's consents: {"contact_id","state":[..],"history":[..]}; takes the references to
+ * state and history (built with the list callbacks below). */
+struct json_t *sk_json_consents(const char *contact_id, struct json_t *state,
+				struct json_t *history);
+/* The proof of one consent (samtycke consent proof --json). */
+struct json_t *sk_json_proof(const struct sk_proof *p, int64_t now);
+
+/* Callbacks for sk_consent_states, sk_consent_history and sk_changes that append each item
+ * in its shape to arr (the array is the caller's). */
+struct sk_json_list {
+	struct json_t *arr;
+	int64_t now;   /* states: the time their status is seen at */
+	int64_t last;  /* changes: the seq of the last one appended */
+};
+int sk_json_list_state(void *arg, const struct sk_state_rec *st);
+int sk_json_list_event(void *arg, const struct sk_event_rec *ev);
+int sk_json_list_change(void *arg, const struct sk_change_rec *ch);
+/* A page of the change feed: {"changes":[..],"next":N}; takes the reference to changes. */
+struct json_t *sk_json_changes(struct json_t *changes, int64_t next);
+
+/* The ledger audit: {"ok","events","head" or "first_bad_seq","scrub_pending" ({"since"} or
+ * null)}; broken != 0 when the chain is broken at bad. */
+struct json_t *sk_json_audit(int broken, int64_t count, int64_t bad,
+			     const uint8_t head[SK_HASH_LEN], int64_t scrub_since);
+/* A replay's answer: {"differences","diffs":[..],"rebuilt"}; takes diffs (built with
+ * sk_json_list_diff, arg the array). */
+int sk_json_list_diff(void *arg, const struct sk_replay_diff *d);
+struct json_t *sk_json_replay(long ndiff, struct json_t *diffs, int rebuilt);
+
+/* API keys: one key as listed (never its secret), the list, and a created key (its secret
+ * shown once). */
+int sk_json_list_key(void *arg, const struct sk_key_rec *k);
+struct json_t *sk_json_keys(struct json_t *keys);
+struct json_t *sk_json_key_created(const char *name, const char *scopes, const char *key);
+
+/* A revoked key: {"name","revoked":true} (the API), or {"revoked":true} when name is NULL
+ * (the command line, which was given the name). */
+struct json_t *sk_json_key_revoked(const char *name);
+
+/* {"suppressed":yes} (the suppression check; unsuppress), with "reason" when not NULL
+ * (suppress). */
+struct json_t *sk_json_suppressed(int yes, const char *reason);
+/* A created thing: {"id":..}; a change made: {"ok":true}. */
+struct json_t *sk_json_created(const char *id);
+struct json_t *sk_json_ok(void);
+/* A form submission's answer: {"status":"ok","given","pending","ignored"}. */
+struct json_t *sk_json_form_outcome(const struct sk_form_outcome *o);
+/* The maintenance of samtycke expire: {"requests_deleted","expired","contacts_deleted"}. */
+struct json_t *sk_json_expiry(long requests_deleted, long expired, long contacts_deleted);
+/* samtycke init: {"database","key_file","key_created"}. */
+struct json_t *sk_json_init(const char *database, const char *key_file, int key_created);
+
+/* ---- the CSV import report (render/import.c) ---- */
+
+/* Counts, file hash and resume state (CLI --json and POST /v1/imports, which adds its
+ * rejects). */
+struct json_t *sk_json_import_report(const struct sk_csv_import_report *r, int dry_run);
+/* One rejected row over HTTP: {"line","reason","column"} (never the cells). */
+struct json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column);
+
+#endif

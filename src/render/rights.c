@@ -1,0 +1,114 @@
+/* rights.c: the JSON of the data subject's rights and of disposal (docs/rights.md): the
+ * access export, the erasure receipt and the purge report, from core's structs, one shape
+ * each for the command line and the API. */
+#include <jansson.h>
+#include <string.h>
+
+#include "render/render.h"
+
+/* An event of the export: its shape, the notice text shown (when stored) and the evidence. */
+static json_t *export_event(const struct sk_export_event *e)
+{
+	json_t *o = sk_json_event(&e->event);
+	if (e->notice_text)
+		json_object_set_new(o, "notice_text", json_string(e->notice_text));
+	json_t *evd = e->evidence_json ? json_loads(e->evidence_json, 0, NULL) : NULL;
+	json_object_set_new(o, "evidence", evd ? evd : json_null());
+	return o;
+}
+
+static json_t *export_consent(const struct sk_export_consent *c, int64_t now)
+{
+	json_t *hist = json_array();
+	for (size_t i = 0; i < c->nhistory; i++)
+		json_array_append_new(hist, export_event(&c->history[i]));
+	json_t *o = json_pack("{s:s,s:o}", "purpose", c->state.purpose, "history", hist);
+	json_t *st = sk_json_state(&c->state, now);
+	json_object_set(o, "status", json_object_get(st, "status"));
+	json_object_set(o, "valid_until", json_object_get(st, "valid_until"));
+	json_decref(st);
+	return o;
+}
+
+static json_t *export_purpose(const struct sk_purpose *u, int l)
+{
+	json_t *fields = json_array();
+	for (size_t k = 0; k < u->nfields; k++)
+		json_array_append_new(fields, json_string(u->fields[k]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", u->id, "title", u->title[l],
+			 "description", u->description[l], "legal_basis", sk_basis_name(u->basis),
+			 "kind", sk_kind_name(u->kind), "validity", sk_json_duration(u->validity),
+			 "retention", sk_json_duration(u->retention), "fields", fields);
+}
+
+static json_t *export_share(const struct sk_export_share *s)
+{
+	if (s->webhook)
+		return json_pack("{s:s,s:s,s:s,s:s}", "name", s->name, "url", s->url, "events",
+				 s->events, "kind", "webhook");
+	return json_pack("{s:s,s:s,s:s}", "name", s->name, "scopes", s->scopes, "kind", "api_key");
+}
+
+static json_t *export_rect(const struct sk_export_rect *r)
+{
+	json_t *names = json_array();
+	for (const char *p = r->fields; *p;) {
+		size_t len = strcspn(p, ",");
+		json_array_append_new(names, json_stringn(p, len));
+		p += len + (p[len] == ',');
+	}
+	return json_pack("{s:o,s:o,s:s}", "at", sk_json_time(r->at), "fields", names, "actor",
+			 r->actor);
+}
+
+json_t *sk_json_export(const struct sk_access_export *x)
+{
+	const struct sk_policy *pol = x->policy;
+	json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s},s:o}", "exported_at",
+				sk_json_time(x->exported_at), "controller", "name", pol->org_name,
+				"contact", pol->org_contact, "address", pol->org_address,
+				"privacy_policy_url", pol->org_privacy_url, "contact",
+				sk_json_contact(&x->contact));
+	json_t *consents = json_array(), *purposes = json_array(), *shared = json_array(),
+	       *rect = json_array();
+	for (size_t i = 0; i < x->nconsents; i++)
+		json_array_append_new(consents, export_consent(&x->consents[i], x->exported_at));
+	for (size_t i = 0; i < x->npurposes; i++)
+		json_array_append_new(purposes, export_purpose(x->purposes[i], x->lang));
+	for (size_t i = 0; i < x->nshared; i++)
+		json_array_append_new(shared, export_share(&x->shared[i]));
+	for (size_t i = 0; i < x->nrects; i++)
+		json_array_append_new(rect, export_rect(&x->rects[i]));
+	json_object_set_new(doc, "consents", consents);
+	json_object_set_new(doc, "purposes", purposes);
+	json_object_set_new(doc, "shared_with", shared);
+	json_object_set_new(doc, "rectifications", rect);
+	json_object_set_new(doc, "behaviour", json_pack("{s:[],s:[],s:[]}", "tracking_events",
+							"scores", "mails_sent"));
+	return doc;
+}
+
+json_t *sk_json_erasure(const struct sk_erasure_receipt *r)
+{
+	json_t *cats = json_array();
+	for (size_t i = 0; i < r->ncategories; i++)
+		json_array_append_new(cats, json_string(r->categories[i]));
+	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:I,s:b}", "erasure_id", r->erasure_id,
+			 "contact_id", r->contact_id[0] ? json_string(r->contact_id) : json_null(),
+			 "erased_at", sk_json_time(r->erased_at), "categories", cats, "suppressed",
+			 r->suppressed, "ledger_events_kept", (json_int_t)r->ledger_events_kept,
+			 "scrub_pending", r->scrub_pending);
+}
+
+json_t *sk_json_purge(const struct sk_purge_report *r)
+{
+	json_t *lists = json_object();
+	for (int i = 0; i < SK_PURGE_NREASONS; i++) {
+		json_t *ids = json_array();
+		for (size_t k = 0; k < r->by_reason[i].n; k++)
+			json_array_append_new(ids, json_string(r->by_reason[i].id[k]));
+		json_object_set_new(lists, sk_purge_reason_name(i), ids);
+	}
+	return json_pack("{s:b,s:o,s:I}", "dry_run", r->dry_run, "contacts", lists, "total",
+			 (json_int_t)r->total);
+}
