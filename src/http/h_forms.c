@@ -46,57 +46,14 @@ static const struct sk_form *find_form(struct sk_req *r)
 	return f;
 }
 
-static const char *input_type(enum sk_field_type t)
-{
-	switch (t) {
-	case SK_FIELD_EMAIL: return "email";
-	case SK_FIELD_PHONE: return "tel";
-	default: return "text";
-	}
-}
-
 int sk_h_form_page(struct sk_req *r)
 {
 	const struct sk_form *f = find_form(r);
 	if (!f)
 		return r->err.code;
-	const struct sk_policy *pol = sk_core_policy(r->core);
 	int lang = page_lang(r, NULL);
 	struct sk_buf b;
-	int rc = sk_page_begin(&b, lang, f->title[lang]);
-	rc = rc ? rc : sk_html(&b, "<form method=\"post\" action=\"/f/%s\">\n"
-			       "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", f->id,
-			       sk_lang_name(lang));
-	for (size_t i = 0; !rc && i < f->nfields; i++) {
-		const struct sk_field_def *d = sk_policy_field(pol, f->fields[i].name);
-		int req = f->fields[i].required;
-		rc = sk_html(&b, "<label for=\"f-%s\">%s%s</label><input type=\"%s\" id=\"f-%s\" "
-			     "name=\"%s\" maxlength=\"%d\"%s>\n", d->name,
-			     d->label[lang] ? d->label[lang] : d->name, req ? " *" : "",
-			     input_type(d->type), d->name, d->name, d->max_length,
-			     req ? " required" : "");
-	}
-	/* The form's own purpose: what sending the form does, said in its notice text, with no
-	 * box (it is not a consent to give or withhold beside the others). */
-	const struct sk_purpose *own = f->purpose ? sk_policy_purpose(pol, f->purpose) : NULL;
-	if (!rc && own)
-		rc = sk_html(&b, "<p class=\"purpose\"><strong>%s</strong><br>%s</p>\n",
-			     own->title[lang], own->notice[lang]);
-	/* Each consent: its own box, never ticked, worded with the purpose's notice text. */
-	for (size_t i = 0; !rc && i < f->nconsents; i++) {
-		const struct sk_purpose *p = sk_policy_purpose(pol, f->consents[i].purpose);
-		rc = sk_html(&b, "<div class=\"consent\"><input type=\"checkbox\" id=\"c-%s\" "
-			     "name=\"consent\" value=\"%s\"><label for=\"c-%s\"><strong>%s</strong>"
-			     "<br>%s</label></div>\n", p->id, p->id, p->id, p->title[lang],
-			     p->notice[lang]);
-	}
-	rc = rc ? rc : sk_html(&b, "<div class=\"hp\" aria-hidden=\"true\"><label for=\"hp\">"
-			       "Website</label><input type=\"text\" id=\"hp\" name=\"%s\" "
-			       "tabindex=\"-1\" autocomplete=\"off\"></div>\n"
-			       "<p><button type=\"submit\">%s</button></p>\n</form>\n"
-			       "<p><small>%s &middot; <a href=\"%s\">%s</a></small></p>\n",
-			       HONEYPOT, sk_page_msg(lang, SK_MSG_SEND), pol->org_name,
-			       pol->org_privacy_url, sk_page_msg(lang, SK_MSG_PRIVACY));
+	int rc = sk_page_form(&b, sk_core_policy(r->core), f, lang, HONEYPOT);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
@@ -383,12 +340,8 @@ int sk_h_confirm_page(struct sk_req *r)
 	int lang = page_lang(r, NULL);
 	if (confirm_token(r, subject, lang))
 		return 0;
-	const char *title = sk_page_msg(lang, SK_MSG_CONFIRM);
 	struct sk_buf b;
-	int rc = sk_page_begin(&b, lang, title);
-	rc = rc ? rc : sk_html(&b, "<p>%s</p>\n<form method=\"post\" action=\"/f/confirm/%s\">"
-			       "<button type=\"submit\">%s</button></form>\n",
-			       sk_page_msg(lang, SK_MSG_CONFIRM_TEXT), r->param, title);
+	int rc = sk_page_confirm(&b, lang, r->param);
 	return sk_page_reply(r, &b, 200, rc);
 }
 

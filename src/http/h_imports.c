@@ -93,12 +93,8 @@ int sk_h_imports(struct sk_req *r)
 	o.reject_arg = &rj;
 	if ((rc = sk_csv_import(r->core, in, &o, &rep, &r->err)))
 		goto out;
-	json_t *v = sk_json_import_report(&rep, o.dry_run);
-	if (v) {
-		json_object_set(v, "rejects", rj.list);
-		json_object_set_new(v, "rejects_truncated", json_boolean(rj.n > MAX_REJECTS));
-	}
-	rc = sk_reply_json(r, 200, v);
+	rc = sk_reply_json(r, 200, sk_json_import_answer(&rep, o.dry_run, json_incref(rj.list),
+							 rj.n > MAX_REJECTS));
 out:
 	if (in)
 		fclose(in);

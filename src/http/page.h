@@ -1,52 +1,13 @@
-/* page.h: the HTML of the public pages (forms, confirmation): the message catalogue, one
- * text per language (sv, en) for every message, and a writer that escapes every argument,
- * so that only the format strings written in the code can produce markup. */
-#ifndef SK_PAGE_H
-#define SK_PAGE_H
+/* page.h: sending the public pages over HTTP. The pages themselves, their escaping and the
+ * message catalogue are the renderer's (render/page.h, included here). */
+#ifndef SK_HTTP_PAGE_H
+#define SK_HTTP_PAGE_H
 
 #include "http/http_int.h"
+#include "render/page.h"
 
-/* X(NAME, Swedish, English) */
-#define SK_PAGE_MSG_LIST(X)                                                                  \
-	X(SEND, "Skicka", "Send")                                                            \
-	X(PRIVACY, "Integritetspolicy", "Privacy policy")                                    \
-	X(WENT_WRONG, "Något gick fel", "Something went wrong")                              \
-	X(THANKS, "Tack!", "Thank you!")                                                     \
-	X(MAIL_SENT, "Vi har skickat ett mejl till dig. Följ länken i det för att bekräfta.", \
-	  "We have sent you an e-mail. Follow the link in it to confirm.")                   \
-	X(SAVED, "Dina val är sparade. Om vi redan har din adress får du ett mejl där du "   \
-		 "bekräftar ändringen.",                                                     \
-	  "Your choices are saved. If we already have your address, we have sent you an "    \
-	  "e-mail to confirm the change.")                                                   \
-	X(LINK_EXPIRED, "Länken har gått ut", "The link has expired")                        \
-	X(LINK_EXPIRED_TEXT, "Inget har sparats. Anmäl dig gärna igen.",                     \
-	  "Nothing was recorded. You are welcome to sign up again.")                         \
-	X(LINK_INVALID, "Ogiltig länk", "Invalid link")                                      \
-	X(LINK_INVALID_TEXT, "Länken är inte giltig. Inget har sparats.",                    \
-	  "This link is not valid. Nothing was recorded.")                                   \
-	X(CONFIRM, "Bekräfta", "Confirm")                                                    \
-	X(CONFIRM_TEXT, "Tryck på knappen för att bekräfta ditt samtycke.",                  \
-	  "Press the button to confirm your consent.")                                       \
-	X(TRY_AGAIN, "Inget har sparats. Försök igen om en stund.",                          \
-	  "Nothing was recorded. Please try again in a while.")                              \
-	X(CONFIRMED, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")            \
-	X(NOTHING_LEFT, "Det finns inget kvar att bekräfta.", "There is nothing left to confirm.")
-
-enum sk_page_msg {
-#define SK__PAGE_MSG_ENUM(name, sv, en) SK_MSG_##name,
-	SK_PAGE_MSG_LIST(SK__PAGE_MSG_ENUM)
-#undef SK__PAGE_MSG_ENUM
-};
-
-/* The message in lang (SK_LANG_SV or SK_LANG_EN). */
-const char *sk_page_msg(int lang, enum sk_page_msg m);
-
-/* Appends fmt to b: "%s" writes its argument HTML-escaped (NULL writes nothing), "%d" an
- * int, "%%" a percent sign; nothing else is a conversion. Returns 0 or the buffer's error. */
-int sk_html(struct sk_buf *b, const char *fmt, ...);
-/* The start of a page in lang: doctype, title, style, and the heading title. */
-int sk_page_begin(struct sk_buf *b, int lang, const char *title);
-/* Ends the page in b and makes it the reply (text/html) with status; frees b. */
+/* Ends the page in b and makes it the reply (text/html) with status; frees b. rc is the
+ * error of building it, if any. */
 int sk_page_reply(struct sk_req *r, struct sk_buf *b, int status, int rc);
 /* A whole page: a heading and one paragraph. */
 int sk_reply_page(struct sk_req *r, int status, int lang, const char *title, const char *text);

@@ -178,9 +178,3 @@ json_t *sk_json_init(const char *database, const char *key_file, int key_created
 	return json_pack("{s:s,s:s,s:b}", "database", database, "key_file", key_file,
 			 "key_created", key_created);
 }
-
-json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column)
-{
-	return json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason, "column",
-			 column);
-}

@@ -1,5 +1,6 @@
 /* import.c: the JSON of a CSV import's report (counts, file hash, resume state), one shape
- * for `samtycke import --json` and POST /v1/imports (which adds its rejects). */
+ * for `samtycke import --json` and POST /v1/imports (which adds its rejects), and of one
+ * rejected row over HTTP. */
 #include <jansson.h>
 
 #include "render/render.h"
@@ -15,4 +16,22 @@ json_t *sk_json_import_report(const struct sk_csv_import_report *r, int dry_run)
 			 (json_int_t)n->unverified, "refused", (json_int_t)n->refused, "unchanged",
 			 (json_int_t)n->unchanged, "rejected", (json_int_t)n->rejected,
 			 "fields_dropped", (json_int_t)n->fields_dropped);
+}
+
+json_t *sk_json_import_answer(const struct sk_csv_import_report *r, int dry_run,
+			      json_t *rejects, int truncated)
+{
+	json_t *v = sk_json_import_report(r, dry_run);
+	if (v) {
+		json_object_set(v, "rejects", rejects);
+		json_object_set_new(v, "rejects_truncated", json_boolean(truncated));
+	}
+	json_decref(rejects);
+	return v;
+}
+
+json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column)
+{
+	return json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "reason", reason, "column",
+			 column);
 }

@@ -124,6 +124,10 @@ struct json_t *sk_json_init(const char *database, const char *key_file, int key_
 /* Counts, file hash and resume state (CLI --json and POST /v1/imports, which adds its
  * rejects). */
 struct json_t *sk_json_import_report(const struct sk_csv_import_report *r, int dry_run);
+/* POST /v1/imports's answer: the report with "rejects" (takes the reference) and
+ * "rejects_truncated". */
+struct json_t *sk_json_import_answer(const struct sk_csv_import_report *r, int dry_run,
+				     struct json_t *rejects, int truncated);
 /* One rejected row over HTTP: {"line","reason","column"} (never the cells). */
 struct json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column);
 

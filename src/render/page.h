@@ -1,0 +1,69 @@
+/* page.h: the HTML of the public pages (forms, confirmation): the message catalogue, one
+ * text per language (sv, en) for every message, a writer that escapes every argument, so
+ * that only the format strings written in the code can produce markup, and the pages
+ * themselves. Sending a page is the adapter's (src/http/page.c: sk_page_reply). */
+#ifndef SK_RENDER_PAGE_H
+#define SK_RENDER_PAGE_H
+
+#include "core/core.h"
+#include "util/buf.h"
+
+#define SK_PAGE_MAX (1 << 20) /* bytes of one page */
+
+/* X(NAME, Swedish, English) */
+#define SK_PAGE_MSG_LIST(X)                                                                  \
+	X(SEND, "Skicka", "Send")                                                            \
+	X(PRIVACY, "Integritetspolicy", "Privacy policy")                                    \
+	X(WENT_WRONG, "Något gick fel", "Something went wrong")                              \
+	X(THANKS, "Tack!", "Thank you!")                                                     \
+	X(MAIL_SENT, "Vi har skickat ett mejl till dig. Följ länken i det för att bekräfta.", \
+	  "We have sent you an e-mail. Follow the link in it to confirm.")                   \
+	X(SAVED, "Dina val är sparade. Om vi redan har din adress får du ett mejl där du "   \
+		 "bekräftar ändringen.",                                                     \
+	  "Your choices are saved. If we already have your address, we have sent you an "    \
+	  "e-mail to confirm the change.")                                                   \
+	X(LINK_EXPIRED, "Länken har gått ut", "The link has expired")                        \
+	X(LINK_EXPIRED_TEXT, "Inget har sparats. Anmäl dig gärna igen.",                     \
+	  "Nothing was recorded. You are welcome to sign up again.")                         \
+	X(LINK_INVALID, "Ogiltig länk", "Invalid link")                                      \
+	X(LINK_INVALID_TEXT, "Länken är inte giltig. Inget har sparats.",                    \
+	  "This link is not valid. Nothing was recorded.")                                   \
+	X(CONFIRM, "Bekräfta", "Confirm")                                                    \
+	X(CONFIRM_TEXT, "Tryck på knappen för att bekräfta ditt samtycke.",                  \
+	  "Press the button to confirm your consent.")                                       \
+	X(TRY_AGAIN, "Inget har sparats. Försök igen om en stund.",                          \
+	  "Nothing was recorded. Please try again in a while.")                              \
+	X(CONFIRMED, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")            \
+	X(NOTHING_LEFT, "Det finns inget kvar att bekräfta.", "There is nothing left to confirm.") \
+	/* the hidden honeypot field's label: for robots only, the same in every language */  \
+	X(HONEYPOT_LABEL, "Website", "Website")
+
+enum sk_page_msg {
+#define SK__PAGE_MSG_ENUM(name, sv, en) SK_MSG_##name,
+	SK_PAGE_MSG_LIST(SK__PAGE_MSG_ENUM)
+#undef SK__PAGE_MSG_ENUM
+	SK_PAGE_NMSG
+};
+
+/* The message in lang (SK_LANG_SV or SK_LANG_EN). */
+const char *sk_page_msg(int lang, enum sk_page_msg m);
+
+/* Appends fmt to b: "%s" writes its argument HTML-escaped (NULL writes nothing), "%d" an
+ * int, "%%" a percent sign; nothing else is a conversion. Returns 0 or the buffer's error. */
+int sk_html(struct sk_buf *b, const char *fmt, ...);
+/* The start of a page in lang (initialises b, capped at SK_PAGE_MAX): doctype, title,
+ * style, and the heading title. */
+int sk_page_begin(struct sk_buf *b, int lang, const char *title);
+/* The end of a page. */
+int sk_page_end(struct sk_buf *b);
+/* A page of a heading and one paragraph, begun in b (not ended). */
+int sk_page_message(struct sk_buf *b, int lang, const char *title, const char *text);
+/* A form's page in lang: its fields, its own purpose's notice, one unticked box per consent
+ * (worded with the purpose's notice), the honeypot field named honeypot, the controller and
+ * its privacy policy; begun in b (not ended). */
+int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_form *f,
+		 int lang, const char *honeypot);
+/* The double opt-in confirmation page of token: one button posting it back. */
+int sk_page_confirm(struct sk_buf *b, int lang, const char *token);
+
+#endif
