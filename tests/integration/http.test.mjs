@@ -273,6 +273,17 @@ test('GET /v1/purposes lists every purpose of the policy with its notice', T, as
 	assert.equal(list.find((p) => p.id === 'ip_tracking').kind, 'tracking');
 });
 
+test('samtycke policy show --json gives each purpose in the shape of GET /v1/purposes (one renderer)', T, async () => {
+	const list = await purposeList();
+	const r = spawnSync(SAMTYCKE, ['--db', DB, '--json', 'policy', 'show'], { encoding: 'utf8' });
+	assert.equal(r.status, 0, `policy show --json: ${r.stderr}`);
+	const doc = JSON.parse(r.stdout);
+	assert.deepEqual(Object.keys(doc), ['policy_version', 'organisation', 'fields', 'purposes']);
+	assert.equal(typeof doc.policy_version, 'number');
+	assert.deepEqual(doc.purposes, list, 'the same purposes, key for key and in the same order');
+	assert.deepEqual(Object.keys(doc.purposes[0]), Object.keys(list[0]));
+});
+
 // ===================================================================================
 // authentication and scopes
 // ===================================================================================

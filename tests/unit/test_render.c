@@ -1,0 +1,437 @@
+/* test_render.c: the render layer (src/render) alone: each JSON shape's keys, their order and
+ * types for a known input, null for an absent time or id, the receipt and the purposes built
+ * from a real core, sk_html's escaping of every special character, and the page catalogue
+ * (every message in both languages). Linked with render and the layers below only. */
+#include "testlib.h"
+
+#include <jansson.h>
+
+#include "render/page.h"
+#include "render/render.h"
+#include "util/sktime.h"
+
+/* The object's keys, in order, joined by commas. */
+static char *keys_of(json_t *o)
+{
+	static char out[1024];
+	const char *k;
+	json_t *v;
+	out[0] = '\0';
+	assert_true(json_is_object(o));
+	json_object_foreach(o, k, v) {
+		if (out[0])
+			strcat(out, ",");
+		strcat(out, k);
+	}
+	return out;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static int64_t t_at(const char *s)
+{
+	int64_t t;
+	assert_int_equal(sk_time_parse(s, &t), 0);
+	return t;
+}
+
+static void an_event(struct sk_event_rec *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = 7;
+	strcpy(ev->id, "e_event0000000000000000001");
+	strcpy(ev->contact_id, "c_contact00000000000000001");
+	strcpy(ev->purpose, "newsletter");
+	strcpy(ev->action, "give");
+	ev->occurred_at = t_at("2026-01-02T03:04:05Z");
+	ev->recorded_at = t_at("2026-01-02T03:04:06Z");
+	strcpy(ev->method, "form");
+	strcpy(ev->source, "form:nl https://www.example.com/page?email=someone@example.com");
+	ev->notice_version = 2;
+	memset(ev->notice_sha256, 0xab, SK_HASH_LEN);
+	strcpy(ev->lang, "sv");
+	strcpy(ev->actor, "api:crm");
+	ev->flags = SK_EV_UNVERIFIED;
+}
+
+static void time_and_duration(void **state)
+{
+	(void)state;
+	json_t *t = sk_json_time(0);
+	assert_true(json_is_null(t));
+	json_decref(t);
+	t = sk_json_time(t_at("2026-01-02T03:04:05Z"));
+	assert_string_equal(json_string_value(t), "2026-01-02T03:04:05Z");
+	json_decref(t);
+	t = sk_json_duration((struct sk_duration){0, 'd'});
+	assert_true(json_is_null(t));
+	json_decref(t);
+	t = sk_json_duration((struct sk_duration){24, 'm'});
+	assert_string_equal(json_string_value(t), "24 months");
+	json_decref(t);
+}
+
+static void event_state_change(void **state)
+{
+	(void)state;
+	struct sk_event_rec ev;
+	an_event(&ev);
+	json_t *e = sk_json_event(&ev);
+	assert_string_equal(keys_of(e), "seq,id,purpose,action,occurred_at,recorded_at,method,"
+			    "source,notice_version,notice_sha256,lang,actor,verified,valid_until");
+	assert_int_equal(json_integer_value(json_object_get(e, "seq")), 7);
+	assert_string_equal(str(e, "occurred_at"), "2026-01-02T03:04:05Z");
+	assert_true(json_is_false(json_object_get(e, "verified")));
+	assert_true(json_is_null(json_object_get(e, "valid_until")));
+	/* a page's query never leaves in an answer */
+	assert_null(strstr(str(e, "source"), "someone"));
+	assert_int_equal(strlen(str(e, "notice_sha256")), 2 * SK_HASH_LEN);
+	json_decref(e);
+
+	struct sk_state_rec st = {0};
+	strcpy(st.purpose, "newsletter");
+	strcpy(st.status, "given");
+	strcpy(st.event_id, ev.id);
+	st.valid_until = t_at("2026-02-01T00:00:00Z");
+	st.notice_version = 2;
+	json_t *s = sk_json_state(&st, t_at("2026-01-15T00:00:00Z"));
+	assert_string_equal(keys_of(s), "purpose,status,event_id,valid_until,notice_version");
+	assert_string_equal(str(s, "status"), "given");
+	json_decref(s);
+	s = sk_json_state(&st, t_at("2026-03-01T00:00:00Z")); /* lapsed: as the gate sees it */
+	assert_string_equal(str(s, "status"), "expired");
+	json_decref(s);
+	st.valid_until = 0;
+	s = sk_json_state(&st, t_at("2026-03-01T00:00:00Z"));
+	assert_true(json_is_null(json_object_get(s, "valid_until")));
+	json_decref(s);
+
+	struct sk_change_rec ch = {.seq = 3, .at = t_at("2026-01-02T03:04:05Z")};
+	strcpy(ch.type, "unsuppressed");
+	json_t *c = sk_json_change(&ch);
+	assert_string_equal(keys_of(c), "seq,type,contact_id,purpose,status,at");
+	assert_true(json_is_null(json_object_get(c, "contact_id")));
+	assert_true(json_is_null(json_object_get(c, "purpose")));
+	assert_true(json_is_null(json_object_get(c, "status")));
+	json_decref(c);
+}
+
+static void contact_and_gate(void **state)
+{
+	(void)state;
+	struct sk_field_value f[] = {{"email", "a@example.com"}, {"first_name", "Asa"}};
+	struct sk_contact ct = {.id = "c_contact00000000000000001", .created_at = 1,
+				.fields = f, .nfields = 2};
+	json_t *o = sk_json_contact(&ct);
+	assert_string_equal(keys_of(o), "id,created_at,updated_at,fields");
+	assert_true(json_is_null(json_object_get(o, "updated_at")));
+	assert_string_equal(str(json_object_get(o, "fields"), "first_name"), "Asa");
+	json_decref(o);
+
+	struct sk_gate_result g = {.allowed = 0, .reason = "no_consent"};
+	o = sk_json_gate(&g);
+	assert_string_equal(keys_of(o), "allowed,reason,consent_id");
+	assert_true(json_is_false(json_object_get(o, "allowed")));
+	assert_true(json_is_null(json_object_get(o, "consent_id")));
+	json_decref(o);
+	strcpy(g.consent_id, "e_event0000000000000000001");
+	g.allowed = 1;
+	g.reason = "consent";
+	o = sk_json_gate(&g);
+	assert_string_equal(str(o, "consent_id"), g.consent_id);
+	json_decref(o);
+}
+
+static void erasure_and_purge(void **state)
+{
+	(void)state;
+	static const char *const cats[] = {"contact", "fields"};
+	struct sk_erasure_receipt r = {.erasure_id = "x_erasure00000000000000001",
+				       .contact_id = "c_contact00000000000000001",
+				       .erased_at = 1, .categories = cats, .ncategories = 2,
+				       .suppressed = 1, .ledger_events_kept = 4};
+	json_t *o = sk_json_erasure(&r);
+	assert_string_equal(keys_of(o), "erasure_id,contact_id,erased_at,categories,suppressed,"
+			    "ledger_events_kept,scrub_pending");
+	assert_int_equal(json_array_size(json_object_get(o, "categories")), 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "ledger_events_kept")), 4);
+	assert_true(json_is_false(json_object_get(o, "scrub_pending")));
+	json_decref(o);
+	/* an address no contact had: no id, nothing deleted */
+	r.contact_id[0] = '\0';
+	r.ncategories = 0;
+	o = sk_json_erasure(&r);
+	assert_true(json_is_null(json_object_get(o, "contact_id")));
+	assert_int_equal(json_array_size(json_object_get(o, "categories")), 0);
+	json_decref(o);
+
+	char ids[2][SK_ID_LEN + 1] = {"c_a", "c_b"};
+	struct sk_purge_report p = {.dry_run = 1, .total = 2};
+	p.by_reason[SK_PURGE_EXPIRED].id = ids;
+	p.by_reason[SK_PURGE_EXPIRED].n = 2;
+	o = sk_json_purge(&p);
+	assert_string_equal(keys_of(o), "dry_run,contacts,total");
+	/* every reason, in the list's order, even when empty */
+	assert_string_equal(keys_of(json_object_get(o, "contacts")),
+			    "never_consented,withdrawn,expired,pending,unverified,inactive");
+	json_t *ex = json_object_get(json_object_get(o, "contacts"), "expired");
+	assert_int_equal(json_array_size(ex), 2);
+	assert_string_equal(json_string_value(json_array_get(ex, 1)), "c_b");
+	assert_int_equal(json_integer_value(json_object_get(o, "total")), 2);
+	json_decref(o);
+}
+
+static void export_document(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const struct sk_policy *pol = sk_core_policy(t->core);
+	struct sk_export_event hist[2] = {{.notice_text = "Notice", .evidence_json = "{\"ip\":1}"},
+					  {.evidence_json = "not json"}};
+	an_event(&hist[0].event);
+	an_event(&hist[1].event);
+	struct sk_export_consent cons = {.history = hist, .nhistory = 2};
+	strcpy(cons.state.purpose, "newsletter");
+	strcpy(cons.state.status, "withdrawn");
+	const struct sk_purpose *purposes[] = {sk_policy_purpose(pol, "newsletter")};
+	struct sk_export_share sh[2] = {{.name = "crm", .scopes = "read"},
+					{.webhook = 1, .name = "hook", .url = "https://h.example/",
+					 .events = "all"}};
+	struct sk_export_rect rect = {.at = 1, .fields = "first_name,company", .actor = "cli"};
+	struct sk_access_export x = {.exported_at = 1, .lang = SK_LANG_SV, .policy = pol,
+				     .contact = {.id = "c_contact00000000000000001"},
+				     .consents = &cons, .nconsents = 1, .purposes = purposes,
+				     .npurposes = 1, .shared = sh, .nshared = 2, .rects = &rect,
+				     .nrects = 1};
+	json_t *o = sk_json_export(&x);
+	assert_string_equal(keys_of(o), "exported_at,controller,contact,consents,purposes,"
+			    "shared_with,rectifications,behaviour");
+	json_t *c0 = json_array_get(json_object_get(o, "consents"), 0);
+	assert_string_equal(keys_of(c0), "purpose,history,status,valid_until");
+	json_t *h = json_object_get(c0, "history");
+	assert_string_equal(str(json_array_get(h, 0), "notice_text"), "Notice");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_array_get(h, 0), "evidence"), "ip")), 1);
+	/* no stored notice: no key; evidence that does not parse: null */
+	assert_null(json_object_get(json_array_get(h, 1), "notice_text"));
+	assert_true(json_is_null(json_object_get(json_array_get(h, 1), "evidence")));
+	json_t *p0 = json_array_get(json_object_get(o, "purposes"), 0);
+	assert_string_equal(keys_of(p0), "id,title,description,legal_basis,kind,validity,"
+			    "retention,fields");
+	assert_string_equal(str(p0, "title"), "Nyhetsbrev");
+	json_t *sw = json_object_get(o, "shared_with");
+	assert_string_equal(keys_of(json_array_get(sw, 0)), "name,scopes,kind");
+	assert_string_equal(keys_of(json_array_get(sw, 1)), "name,url,events,kind");
+	json_t *r0 = json_array_get(json_object_get(o, "rectifications"), 0);
+	assert_int_equal(json_array_size(json_object_get(r0, "fields")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r0, "fields"), 1)),
+			    "company");
+	json_decref(o);
+	tenv_free(t);
+}
+
+/* Moved from test_core.c: the receipt's JSON, built from what core says. */
+static void receipt_document(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_event_rec ev;
+	struct sk_consent_receipt r;
+	struct sk_consent_req req = {.email = "anna@example.com", .purpose = "newsletter",
+				     .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",
+				     .lang = "sv"};
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	assert_int_equal(sk_receipt(t->core, ev.id, &r, &t->err), 0);
+	json_t *rc = sk_json_receipt(&r);
+	assert_string_equal(json_string_value(json_object_get(rc, "version")), "KI-CR-v1.1.0");
+	assert_string_equal(json_string_value(json_object_get(rc, "consentReceiptID")), ev.id);
+	assert_string_equal(json_string_value(json_object_get(rc, "piiPrincipalId")), ev.contact_id);
+	assert_string_equal(json_string_value(json_object_get(rc, "collectionMethod")), "form: form:nl");
+	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), ev.occurred_at);
+	json_t *svc = json_array_get(json_object_get(rc, "services"), 0);
+	assert_string_equal(json_string_value(json_object_get(svc, "service")), "Nyhetsbrev");
+	json_t *pur = json_array_get(json_object_get(svc, "purposes"), 0);
+	assert_non_null(strstr(str(pur, "termination"), "valid until "));
+	/* nothing personal but the opaque id */
+	char *text = json_dumps(rc, 0);
+	assert_null(strstr(text, "anna"));
+	free(text);
+	json_decref(rc);
+	/* a purpose no longer in the policy: its id, category "other" */
+	r.purpose = NULL;
+	rc = sk_json_receipt(&r);
+	svc = json_array_get(json_object_get(rc, "services"), 0);
+	assert_string_equal(str(svc, "service"), "newsletter");
+	pur = json_array_get(json_object_get(svc, "purposes"), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(pur, "purposeCategory"),
+							     0)), "other");
+	json_decref(rc);
+	tenv_free(t);
+}
+
+/* One purpose shape: GET /v1/purposes and policy show --json print the same purposes. */
+static void purposes_and_policy(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_notice_set *ns;
+	const struct sk_policy *pol = sk_core_policy(t->core);
+	assert_int_equal(sk_policy_notices(t->core, &ns, &t->err), 0);
+	json_t *list = sk_json_purposes(pol, ns);
+	json_t *doc = sk_json_policy(pol, sk_core_policy_version(t->core), ns);
+	assert_string_equal(keys_of(doc), "policy_version,organisation,fields,purposes");
+	assert_true(json_equal(json_object_get(list, "purposes"), json_object_get(doc, "purposes")));
+	json_t *p0 = json_array_get(json_object_get(list, "purposes"), 0);
+	assert_string_equal(keys_of(p0), "id,kind,legal_basis,double_opt_in,validity,retention,"
+			    "fields,title,description,notice");
+	json_t *notice = json_object_get(p0, "notice");
+	assert_string_equal(keys_of(notice), "version,text,sha256");
+	assert_string_equal(keys_of(json_object_get(notice, "text")), "sv,en");
+	assert_string_equal(str(json_object_get(notice, "text"), "en"),
+			    pol->purposes[0].notice[SK_LANG_EN]);
+	assert_int_equal(strlen(str(json_object_get(notice, "sha256"), "sv")), 2 * SK_HASH_LEN);
+	json_decref(list);
+	json_decref(doc);
+	sk_notice_sets_free(ns, pol->npurposes);
+	tenv_free(t);
+}
+
+static void small_answers(void **state)
+{
+	(void)state;
+	struct sk_csv_import_report rep = {.counts = {.rows = 3, .fields_dropped = 9},
+					   .file_sha256 = "ab"};
+	json_t *o = sk_json_import_report(&rep, 1);
+	assert_string_equal(keys_of(o), "file_sha256,dry_run,already_complete,resumed_after,rows,"
+			    "created,updated,given,unverified,refused,unchanged,rejected,"
+			    "fields_dropped");
+	assert_int_equal(json_integer_value(json_object_get(o, "fields_dropped")), 9);
+	assert_true(json_is_true(json_object_get(o, "dry_run")));
+	json_decref(o);
+	o = sk_json_import_answer(&rep, 0, json_array(), 1);
+	assert_true(json_is_array(json_object_get(o, "rejects")));
+	assert_true(json_is_true(json_object_get(o, "rejects_truncated")));
+	json_decref(o);
+
+	uint8_t head[SK_HASH_LEN] = {0};
+	o = sk_json_audit(0, 5, 0, head, 0);
+	assert_string_equal(keys_of(o), "ok,events,head,scrub_pending");
+	assert_true(json_is_null(json_object_get(o, "scrub_pending")));
+	json_decref(o);
+	o = sk_json_audit(1, 5, 3, head, t_at("2026-01-02T03:04:05Z"));
+	assert_string_equal(keys_of(o), "ok,events,first_bad_seq,scrub_pending");
+	assert_string_equal(str(json_object_get(o, "scrub_pending"), "since"),
+			    "2026-01-02T03:04:05Z");
+	json_decref(o);
+
+	o = sk_json_suppressed(1, NULL);
+	assert_string_equal(keys_of(o), "suppressed");
+	json_decref(o);
+	o = sk_json_suppressed(1, "opted_out");
+	assert_string_equal(keys_of(o), "suppressed,reason");
+	json_decref(o);
+	o = sk_json_key_revoked("crm");
+	assert_string_equal(keys_of(o), "name,revoked");
+	json_decref(o);
+	o = sk_json_key_revoked(NULL);
+	assert_string_equal(keys_of(o), "revoked");
+	json_decref(o);
+
+	const char *given[] = {"newsletter"};
+	struct sk_form_outcome fo = {.given = {given[0]}, .ngiven = 1};
+	o = sk_json_form_outcome(&fo);
+	assert_string_equal(keys_of(o), "status,given,pending,ignored");
+	assert_int_equal(json_array_size(json_object_get(o, "given")), 1);
+	assert_int_equal(json_array_size(json_object_get(o, "ignored")), 0);
+	json_decref(o);
+}
+
+static void html_escapes_every_special_character(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 4096);
+	assert_int_equal(sk_html(&b, "<p title=\"%s\">%s</p>", "a\"b'c", "<script>&x</script>"), 0);
+	assert_string_equal(b.data, "<p title=\"a&quot;b&#39;c\">&lt;script&gt;&amp;x&lt;/script&gt;</p>");
+	sk_buf_reset(&b);
+	sk_buf_init(&b, 4096);
+	/* NULL writes nothing; %d an int; %% a percent sign; anything else is text */
+	assert_int_equal(sk_html(&b, "[%s]%d%%%x", (const char *)NULL, -42), 0);
+	assert_string_equal(b.data, "[]-42%%x");
+	sk_buf_reset(&b);
+	/* a whole page: the title is escaped in <title> and in the heading */
+	assert_int_equal(sk_page_message(&b, SK_LANG_SV, "<b>", "a & b"), 0);
+	assert_int_equal(sk_page_end(&b), 0);
+	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
+	assert_non_null(strstr(b.data, "<title>&lt;b&gt;</title>"));
+	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;</h1>"));
+	assert_non_null(strstr(b.data, "<p>a &amp; b</p>"));
+	assert_null(strstr(b.data, "<b>"));
+	sk_buf_reset(&b);
+	/* a page over its cap is an error, not a truncated page */
+	char *big = malloc(SK_PAGE_MAX);
+	memset(big, 'x', SK_PAGE_MAX - 1);
+	big[SK_PAGE_MAX - 1] = '\0';
+	assert_int_not_equal(sk_page_message(&b, SK_LANG_EN, "t", big), 0);
+	sk_buf_reset(&b);
+	free(big);
+}
+
+static void catalogue_has_every_message_in_both_languages(void **state)
+{
+	(void)state;
+	for (int m = 0; m < SK_PAGE_NMSG; m++)
+		for (int l = 0; l < SK_NLANG; l++) {
+			const char *s = sk_page_msg(l, (enum sk_page_msg)m);
+			assert_non_null(s);
+			assert_true(s[0] != '\0');
+		}
+	/* Swedish where asked, English otherwise */
+	assert_string_equal(sk_page_msg(SK_LANG_SV, SK_MSG_SEND), "Skicka");
+	assert_string_equal(sk_page_msg(SK_LANG_EN, SK_MSG_SEND), "Send");
+	assert_string_equal(sk_page_msg(99, SK_MSG_SEND), "Send");
+}
+
+static void form_and_confirm_pages(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const struct sk_policy *pol = sk_core_policy(t->core);
+	assert_true(pol->nforms > 0);
+	struct sk_buf b;
+	for (int l = 0; l < SK_NLANG; l++) {
+		assert_int_equal(sk_page_form(&b, pol, &pol->forms[0], l, "website"), 0);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_SEND)));
+		assert_non_null(strstr(b.data, "name=\"website\""));
+		assert_null(strstr(b.data, " checked")); /* never pre-ticked */
+		sk_buf_reset(&b);
+	}
+	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok\"en<"), 0);
+	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok&quot;en&lt;\""));
+	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_CONFIRM_TEXT)));
+	sk_buf_reset(&b);
+	tenv_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(time_and_duration),
+		cmocka_unit_test(event_state_change),
+		cmocka_unit_test(contact_and_gate),
+		cmocka_unit_test(erasure_and_purge),
+		cmocka_unit_test(export_document),
+		cmocka_unit_test(receipt_document),
+		cmocka_unit_test(purposes_and_policy),
+		cmocka_unit_test(small_answers),
+		cmocka_unit_test(html_escapes_every_special_character),
+		cmocka_unit_test(catalogue_has_every_message_in_both_languages),
+		cmocka_unit_test(form_and_confirm_pages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
