@@ -36,7 +36,8 @@ expect "example policy applies" 0 "policy version 1 applied"
 sk policy show
 expect "policy show lists purposes" 0 "sales_followup"
 sk --json policy show
-expect "policy show --json" 0 '"notice_version":1'
+# each purpose in the shape of GET /v1/purposes (docs/cli.md; one renderer, render/policy.c)
+expect "policy show --json" 0 '"notice":{"version":1,"text":{"sv":'
 
 # ---- the done-when walk-through ----
 sk consent give anna@example.com newsletter --method form --source "form:newsletter https://www.example.com/nyhetsbrev" --lang sv
