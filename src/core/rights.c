@@ -269,19 +269,23 @@ int sk_forget_email(struct sk_core *c, const char *email, struct sk_erasure_rece
 
 /* ---- export ---- */
 
-/* Grows *arr (of *n elements of size, *alloc allocated) by one zeroed element. */
+/* Grows the array whose pointer is at arr (*n elements of size, *alloc allocated) by one
+ * zeroed element and returns it; NULL when out of memory. The pointer is read and written
+ * with memcpy, whatever its element type. */
 static void *grow(void *arr, size_t *n, size_t *alloc, size_t size)
 {
-	void **a = arr;
+	char *a;
+	memcpy(&a, arr, sizeof(a));
 	if (*n == *alloc) {
 		size_t na = *alloc ? 2 * *alloc : 8;
-		void *p = sk_realloc(*a, na * size);
+		char *p = sk_realloc(a, na * size);
 		if (!p)
 			return NULL;
-		*a = p;
+		a = p;
+		memcpy(arr, &a, sizeof(a));
 		*alloc = na;
 	}
-	char *e = (char *)*a + (*n)++ * size;
+	char *e = a + (*n)++ * size;
 	memset(e, 0, size);
 	return e;
 }
@@ -431,8 +435,7 @@ static int export_group(struct export_ctx *x, const struct sk__states *s)
 			if (strcmp(x->ev[k].event.purpose, s->st[i].purpose) != 0)
 				continue;
 			ec->history[ec->nhistory++] = x->ev[k];
-			memset(&x->ev[k], 0, sizeof(x->ev[k])); /* moved */
-			x->ev[k].event.purpose[0] = '\0';
+			memset(&x->ev[k], 0, sizeof(x->ev[k])); /* moved (its purpose now "") */
 		}
 		const struct sk_purpose *u = sk_policy_purpose(pol, s->st[i].purpose);
 		if (u)
