@@ -317,7 +317,7 @@ int sk_h_form_post(struct sk_req *r)
 	if ((rc = origin_check(r, f)))
 		goto out;
 	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
-	if ((r->retry_after = sk_rate_take(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
+	if ((r->retry_after = sk_http_rate(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
 		rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many submissions from this address; "
 			     "retry after %d s", r->retry_after);
 		goto out;

@@ -61,25 +61,9 @@ struct sk_route {
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
-/* Token bucket: 0 when key may go on, else the seconds to wait. rate per second; 0: off.
- * Buckets live in one process-wide table (ratelimit.c) of SK_RATE_ENTRIES keys. */
-int sk_rate_take(const char *key, double rate, double burst);
-
-/* ---- rate tables (ratelimit.c) ---- */
-
-#define SK_RATE_ENTRIES 16384
-
-struct sk_rate_table;
-/* A table of at most cap buckets; seed keys the hash. NULL when out of memory or cap is 0. */
-struct sk_rate_table *sk_rate_table_new(size_t cap, uint64_t seed);
-void sk_rate_table_free(struct sk_rate_table *t);
-/* As sk_rate_take, at time now (seconds). Keys are compared whole; a full table forgets the
- * least recently used bucket that has refilled (else the least recently used). */
-int sk_rate_table_take(struct sk_rate_table *t, const char *key, double rate, double burst,
-		       double now);
-size_t sk_rate_table_count(struct sk_rate_table *t);
-/* The hash slot of key (tests use it to find keys that collide). */
-size_t sk_rate_table_slot(const struct sk_rate_table *t, const char *key);
+/* The daemon's rate limit (struct sk_http_env): 0 when key may go on, else the seconds
+ * to wait. rate per second; 0: off. */
+int sk_http_rate(const char *key, double rate, double burst);
 
 /* ---- client addresses (client.c) ---- */
 
