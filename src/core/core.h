@@ -234,6 +234,7 @@ struct sk_form_input {
 	const char *user_agent;       /* NULL when none */
 	int gpc;                      /* the browser sent Sec-GPC: 1 */
 	int scripted;                 /* posted as JSON by a site's script */
+	int robot;                    /* the field only robots fill (the honeypot) was filled */
 	int can_mail;                 /* a mail server is configured */
 	int link_days;                /* how long a confirmation link holds */
 	const char *link_base;        /* the public URL its confirmation link starts with */
@@ -256,12 +257,14 @@ void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
  * its declaration), so that an error cannot tell who is on file. sk_form_submit checks it
  * too. */
 int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err);
-/* Records a submission in one transaction. For an address the hub does not know and that is
- * not suppressed, consents that need no confirmation are given at once with the fields
- * they need. Everything else (double opt-in consents; any change for a known person) is held
- * as a sealed request with its confirmation mail queued in the outbox, at most
- * SK_FORM_MAILS_PER_DAY a day per address, and only when can_mail. A suppressed address
- * gets nothing stored and nothing sent. *out is the answer, whatever happened. */
+/* Records a submission in one transaction, after sk_form_check. A form that needs
+ * confirmation by mail is refused (SK_ERR_BUSY) without can_mail; a robot's post stores
+ * nothing. For an address the hub does not know and that is not suppressed, consents that
+ * need no confirmation are given at once with the fields they need. Everything else (double
+ * opt-in consents; any change for a known person) is held as a sealed request with its
+ * confirmation mail queued in the outbox, at most SK_FORM_MAILS_PER_DAY a day per address.
+ * A suppressed address gets nothing stored and nothing sent. *out is the answer, the same
+ * whatever happened (sk_form_foresee). */
 int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		   struct sk_form_outcome *out, struct sk_errctx *err);
 /* The person followed the link in their mail: the request's fields are stored and its
@@ -270,6 +273,17 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
  * suppressed confirms nothing (*nconfirmed 0, return 0). */
 int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
 		    int *nconfirmed, struct sk_errctx *err);
+/* Checks the token of a confirmation link (/f/confirm/TOKEN): 0 when it is whole and
+ * unexpired; SK_ERR_EXPIRED when only its time is past; SK_ERR_INVALID when it is altered,
+ * malformed or made for another use. */
+int sk_form_link_check(struct sk_core *c, const char *token, struct sk_errctx *err);
+/* The person confirmed from the link with token; the click's client address and user agent
+ * (either may be NULL) are its evidence. Checks the token as sk_form_link_check does, then
+ * confirms the request it names (sk_form_confirm) or, for a link mailed before requests
+ * existed ("contact/first/last"), the consents that one submission left pending
+ * (sk_pending_confirm). */
+int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
+			 const char *user_agent, int *nconfirmed, struct sk_errctx *err);
 /* Deletes the requests whose link has expired (and their unsent mail), and outbox rows
  * older than SK_OUTBOX_KEEP_DAYS. */
 int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,

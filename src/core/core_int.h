@@ -22,6 +22,9 @@ struct sk_core {
 	char canon_note[512];
 };
 
+/* The vault token tag of confirmation links (made by outbox.c, checked by form.c). */
+#define SK__CONFIRM_TAG "confirm"
+
 /* Seconds a client clock may run ahead: an occurred_at later than now plus this is refused. */
 #define SK__FUTURE_SLACK 300
 
