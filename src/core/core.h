@@ -426,15 +426,24 @@ int sk_key_list(struct sk_core *c, sk_key_cb cb, void *arg, struct sk_errctx *er
 
 #define SK_IDEM_TTL (24 * 3600)
 
-/* Inside an open batch: the stored answer for (API key, Idempotency-Key). *found is 0 when
- * there is none (or it is older than SK_IDEM_TTL); SK_ERR_IDEMPOTENCY_MISMATCH when it was
- * made for another request (request is hashed: method, path and body). */
-int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
-		   const void *request, size_t len, struct sk_idem_rec *out, int *found,
-		   struct sk_errctx *err);
-int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
-		 const void *request, size_t len, int status, const char *body,
-		 struct sk_errctx *err);
+/* An answer as the adapter sends it: its status and body. */
+struct sk_answer {
+	int status;
+	char *body;      /* owned (sk_malloc) */
+};
+/* Writes the answer of a request: *status and *body (valid until sk_idem_run returns). */
+typedef int (*sk_idem_fn)(void *arg, int *status, const char **body);
+
+/* Runs fn, honouring an Idempotency-Key. With idem_key NULL, fn just runs. With one (1 to
+ * 255 printable ASCII bytes, else SK_ERR_INVALID), fn runs in one transaction: a retry of
+ * the same request (request, len: its bytes as the adapter hashes them, e.g. method, route
+ * and body) by the same API key within SK_IDEM_TTL gets the first answer in *replay (status
+ * nonzero; the caller frees body) and fn is not called; the same key with another request
+ * is SK_ERR_IDEMPOTENCY_MISMATCH; otherwise fn runs and, when it succeeds with a status
+ * below 300, its answer is saved with its writes, so that neither outlives the other. */
+int sk_idem_run(struct sk_core *c, const char *key_id, const char *idem_key, const void *request,
+		size_t len, sk_idem_fn fn, void *arg, struct sk_answer *replay,
+		struct sk_errctx *err);
 
 /* ---- consent receipts (core/receipt.c) ---- */
 

@@ -495,40 +495,108 @@ static void api_keys(void **state)
 	tenv_free(t);
 }
 
+/* What an idempotent call does: records a consent (a write) and answers 201, or fails. */
+struct idem_try {
+	struct tenv *t;
+	int calls;
+	int fail;
+	char body[64];
+};
+
+static int idem_try(void *arg, int *status, const char **body)
+{
+	struct idem_try *x = arg;
+	x->calls++;
+	int rc = t_consent(x->t, "idem@example.com", "newsletter", SK_ACT_GIVE, "api", "test", 0);
+	if (rc)
+		return rc;
+	if (x->fail)
+		return sk_errf(&x->t->err, SK_ERR_INVALID, "the call failed after its write");
+	snprintf(x->body, sizeof(x->body), "{\"call\":%d}", x->calls);
+	*status = 201;
+	*body = x->body;
+	return 0;
+}
+
+static int idem_count(void *arg, const struct sk_event_rec *ev)
+{
+	(void)ev;
+	(*(long *)arg)++;
+	return 0;
+}
+
+static long idem_events(struct tenv *t)
+{
+	long n = 0;
+	char id[SK_ID_LEN + 1];
+	if (sk_contact_find(t->core, "idem@example.com", id, &t->err) == 0)
+		(void)sk_consent_history(t->core, id, idem_count, &n, &t->err);
+	return n;
+}
+
+/* sk_idem_run: a retry gets the first answer and writes nothing; another request under the
+ * same key is refused; a failed call saves neither its write nor an answer; a bad key is
+ * refused before anything runs; after the TTL the key is forgotten. */
 static void idempotent_answers(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_idem_rec r;
-	int found;
+	struct idem_try x = {.t = t};
+	struct sk_answer a;
 	const char req[] = "POST /v1/consents {...}";
 
-	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
-	assert_false(found);
-	assert_int_equal(sk_idem_save(t->core, "k_1", "retry-1", req, sizeof(req), 201,
-				      "{\"id\":\"e_1\"}", &t->err), 0);
-	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
-
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
-	assert_true(found);
-	assert_int_equal(r.status, 201);
-	assert_string_equal(r.body, "{\"id\":\"e_1\"}");
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(idem_events(t), 1);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(a.status, 201);
+	assert_string_equal(a.body, "{\"call\":1}");
+	sk_free(a.body);
+	assert_int_equal(idem_events(t), 1);
 	/* another request under the same key; the same key of another API key is its own */
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", "other", 5, &r, &found, &t->err),
-			 SK_ERR_IDEMPOTENCY_MISMATCH);
-	assert_int_equal(sk_idem_lookup(t->core, "k_2", "retry-1", "other", 5, &r, &found, &t->err), 0);
-	assert_false(found);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", "other", 5, idem_try, &x, &a,
+				     &t->err), SK_ERR_IDEMPOTENCY_MISMATCH);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(sk_idem_run(t->core, "k_2", "retry-1", "other", 5, idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 2);
+	assert_int_equal(idem_events(t), 2);
+	/* a call that fails after writing: its write and no answer are kept */
+	x.fail = 1;
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-2", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), SK_ERR_INVALID);
+	assert_int_equal(idem_events(t), 2);
+	x.fail = 0;
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-2", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(idem_events(t), 3);
+	/* keys that are not 1 to 255 printable ASCII bytes: refused, nothing runs */
+	char longkey[300];
+	memset(longkey, 'k', 256);
+	longkey[256] = '\0';
+	const char *bad[] = {"", "tab\there", longkey, "caf\xc3\xa9"};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sk_idem_run(t->core, "k_1", bad[i], req, sizeof(req), idem_try, &x,
+					     &a, &t->err), SK_ERR_INVALID);
+	assert_int_equal(x.calls, 4);
+	/* no key: the call just runs */
+	assert_int_equal(sk_idem_run(t->core, "k_1", NULL, req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 5);
 	/* after the TTL it is forgotten */
 	char later[SK_TIME_STRLEN];
 	sk_time_format(sk_time_now() + SK_IDEM_TTL + 10, later);
 	setenv("SAMTYCKE_NOW", later, 1);
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
 	unsetenv("SAMTYCKE_NOW");
-	assert_false(found);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(x.calls, 6);
 	tenv_free(t);
 }
 
