@@ -306,11 +306,6 @@ struct sk_vault *sk_core_vault(const struct sk_core *c)
 	return c->vault;
 }
 
-struct sk_store *sk_core_store(const struct sk_core *c)
-{
-	return c->store;
-}
-
 const char *sk_core_open_note(const struct sk_core *c)
 {
 	return c->canon_note;

@@ -29,10 +29,8 @@ void sk_core_free(struct sk_core *c);
 /* The applied policy (NULL until one is applied) and its version. */
 const struct sk_policy *sk_core_policy(const struct sk_core *c);
 int sk_core_policy_version(const struct sk_core *c);
-/* The vault and the store the core works with: for the workers that read what core wrote
- * (webhook delivery), which hold no decision of their own. */
+/* The vault the core works with (the form confirmation handler checks its token with it). */
 struct sk_vault *sk_core_vault(const struct sk_core *c);
-struct sk_store *sk_core_store(const struct sk_core *c);
 /* What opening the core did that the operator should hear of (the re-keying of contacts to
  * a newer canonical form: ids only); "" when nothing. */
 const char *sk_core_open_note(const struct sk_core *c);

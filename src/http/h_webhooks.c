@@ -1,5 +1,6 @@
 /* h_webhooks.c: webhook endpoints over HTTP (scope admin): create one (its secret is in the
- * answer, once), read its delivery status, remove it. Delivery is in src/sync. */
+ * answer, once), read its delivery status, remove it. Each handler parses, calls one core
+ * function (core/webhook.h) and renders; delivery is in src/sync. */
 #include <string.h>
 
 #include "http/http.h"
@@ -55,9 +56,9 @@ int sk_h_webhook_create(struct sk_req *r)
 
 int sk_h_webhook_get(struct sk_req *r)
 {
-	json_t *o;
-	int rc = sk_webhook_status(r->core, r->param, &o, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, o);
+	struct sk_webhook_info w;
+	int rc = sk_webhook_get(r->core, r->param, &w, &r->err);
+	return rc ? rc : sk_reply_json(r, 200, sk_json_webhook(&w));
 }
 
 int sk_h_webhook_delete(struct sk_req *r)

@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/net.h"
 
 #define SK_JSON_MAX_DEPTH 32
 
@@ -65,29 +66,8 @@ const struct sk_server_config *sk_server_cfg(void);
  * to wait. rate per second; 0: off. */
 int sk_http_rate(const char *key, double rate, double burst);
 
-/* ---- client addresses (client.c) ---- */
+/* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
-struct sockaddr;
-
-struct sk_ipaddr {
-	int family;                /* AF_INET or AF_INET6; 0: none */
-	uint8_t a[16];             /* network order; IPv4 in the first 4 bytes */
-};
-
-struct sk_cidr {
-	struct sk_ipaddr ip;       /* host bits cleared */
-	unsigned bits;
-};
-
-/* A numeric address of len bytes (no port, no brackets); -1 when it is not one. An
- * IPv4-mapped IPv6 address becomes IPv4. */
-int sk_ip_parse(const char *s, size_t len, struct sk_ipaddr *out);
-int sk_ip_from_sockaddr(const struct sockaddr *sa, struct sk_ipaddr *out);
-void sk_ip_format(const struct sk_ipaddr *ip, char *out, size_t len);
-/* "ADDRESS" or "ADDRESS/BITS", IPv4 or IPv6; -1 when malformed. */
-int sk_cidr_parse(const char *s, struct sk_cidr *out);
-/* 1 when ip is inside one of the n prefixes. */
-int sk_cidr_match(const struct sk_cidr *set, size_t n, const struct sk_ipaddr *ip);
 /* The client of a request from peer with the X-Forwarded-For list xff (NULL: none; several
  * headers joined with ','): the peer itself unless it is a trusted proxy; then the right-most
  * address of xff that is not a trusted proxy (or the left-most when all are). Returns 1 when
