@@ -301,11 +301,6 @@ int sk_core_policy_version(const struct sk_core *c)
 	return c->policy_version;
 }
 
-struct sk_vault *sk_core_vault(const struct sk_core *c)
-{
-	return c->vault;
-}
-
 const char *sk_core_open_note(const struct sk_core *c)
 {
 	return c->canon_note;

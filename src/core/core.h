@@ -29,8 +29,6 @@ void sk_core_free(struct sk_core *c);
 /* The applied policy (NULL until one is applied) and its version. */
 const struct sk_policy *sk_core_policy(const struct sk_core *c);
 int sk_core_policy_version(const struct sk_core *c);
-/* The vault the core works with (the form confirmation handler checks its token with it). */
-struct sk_vault *sk_core_vault(const struct sk_core *c);
 /* What opening the core did that the operator should hear of (the re-keying of contacts to
  * a newer canonical form: ids only); "" when nothing. */
 const char *sk_core_open_note(const struct sk_core *c);
