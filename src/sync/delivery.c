@@ -50,10 +50,10 @@ struct sk_delivery {
 struct scan {
 	const char *events;
 	int64_t last;             /* the last seq looked at */
-	struct sk_change_rec hit; /* the first that matches */
+	struct sk_change hit;     /* the first that matches */
 };
 
-static int scan_change(void *arg, const struct sk_change_rec *ch)
+static int scan_change(void *arg, const struct sk_change *ch)
 {
 	struct scan *s = arg;
 	s->last = ch->seq;
@@ -290,7 +290,7 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 	w.secret_len = 0;
 	for (int sent = 0; sent < max;) {
 		struct scan s = {w.events, w.cursor, {0}};
-		rc = sk_store_change_each(sk_core_store(c), w.cursor, SCAN_BATCH, scan_change, &s);
+		rc = sk_changes(c, w.cursor, SCAN_BATCH, scan_change, &s, NULL);
 		if (rc && rc != FOUND) {
 			rc = sk_errf(err, rc, "cannot read the change feed");
 			break;

@@ -20,7 +20,7 @@ struct sk_vault;
 
 /* The event a change is sent as ("consent.withdrawn", "contact.erased" ...); NULL for a
  * change of a type that is not sent. */
-const char *sk_webhook_event_name(const struct sk_change_rec *ch);
+const char *sk_webhook_event_name(const struct sk_change *ch);
 /* Checks a comma-separated list of event names (or "all") and writes it, without spaces or
  * repeats, to out. SK_ERR_INVALID naming the first unknown name. */
 int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct sk_errctx *err);
@@ -90,7 +90,7 @@ int64_t sk_webhook_retry_after(const char *value, int64_t now);
 int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
 		    size_t len, char out[SK_WEBHOOK_SIG_MAX]);
 /* The JSON body sent for a change (ids only); *out is allocated with sk_malloc. */
-int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen);
+int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen);
 
 /* A new endpoint: the secret is made here, returned once in outsecret and stored sealed.
  * Its cursor starts at the newest change, so it receives what happens from now on. */

@@ -24,12 +24,10 @@
 
 /* The events are SK_EVENT_LIST (core/vocab.h): each names the change type it is sent for
  * and, for consent changes, the new status. */
-const char *sk_webhook_event_name(const struct sk_change_rec *ch)
+const char *sk_webhook_event_name(const struct sk_change *ch)
 {
-	int type = sk_change_type_from_name(ch->type);
-	int status = type == SK_CHG_CONSENT ? sk_status_from_name(ch->status) : -1;
-	if (type < 0 || (type == SK_CHG_CONSENT && status < 0))
-		return NULL;
+	int type = (int)ch->type;
+	int status = type == SK_CHG_CONSENT ? (int)ch->status : -1;
 	for (int i = 0; i < SK_NEVENTS; i++)
 		if ((int)sk_event_change((enum sk_event)i) == type &&
 		    sk_event_status((enum sk_event)i) == status)
@@ -424,10 +422,10 @@ int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, c
 	return sk_vault_whsec_sign(secret, msg_id, timestamp, body, len, out);
 }
 
-int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen)
+int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen)
 {
 	const char *ev = sk_webhook_event_name(ch);
-	int consent = sk_change_type_from_name(ch->type) == SK_CHG_CONSENT;
+	int consent = ch->type == SK_CHG_CONSENT;
 	json_t *o;
 	char *s;
 	if (!ev)
@@ -436,7 +434,8 @@ int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outle
 		      "contact_id", ch->contact_id[0] ? json_string(ch->contact_id) : json_null(),
 		      "purpose",
 		      consent ? json_string(ch->purpose) : json_null(), "status",
-		      consent ? json_string(ch->status) : json_null(), "at", sk_json_time(ch->at));
+		      consent ? json_string(sk_status_name(ch->status)) : json_null(), "at",
+		      sk_json_time(ch->at));
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!s)
@@ -512,7 +511,7 @@ struct counter {
 	json_int_t n;
 };
 
-static int count_pending(void *arg, const struct sk_change_rec *ch)
+static int count_pending(void *arg, const struct sk_change *ch)
 {
 	struct counter *k = arg;
 	if (sk_webhook_events_match(k->events, sk_webhook_event_name(ch)))
@@ -539,7 +538,7 @@ static int status_json(struct sk_core *c, const struct sk_webhook_rec *w, json_t
 {
 	struct counter k = {w->events, 0};
 	int rc = 0;
-	if ((rc = sk_store_change_each(sk_core_store(c), w->cursor, -1, count_pending, &k)))
+	if ((rc = sk_changes(c, w->cursor, -1, count_pending, &k, NULL)))
 		return sk_errf(err, rc, "cannot read the change feed");
 	*out = json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o}", "id", w->id,
 			 "name", w->name, "url", w->url, "events", events_json(w->events),
