@@ -194,7 +194,7 @@ struct sk_change {
 	enum sk_change_type type;
 	char contact_id[SK_ID_LEN + 1]; /* "" when no contact holds it (an unsuppressed address) */
 	char purpose[SK_PURPOSE_MAX];   /* "" when not about one purpose */
-	enum sk_status status;          /* consent changes: the new status; SK_ST_UNKNOWN otherwise */
+	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
 	int64_t at;
 };
 

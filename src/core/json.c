@@ -60,11 +60,12 @@ json_t *sk_json_change(const struct sk_change *ch)
 {
 	/* contact_id null: an unsuppressed address that no contact holds; status null: not a
 	 * consent change */
+	json_t *status = ch->status == SK_ST_UNKNOWN ? json_null()
+						     : json_string(sk_status_name(ch->status));
 	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o}", "seq", (json_int_t)ch->seq, "type",
 			 sk_change_type_name(ch->type), "contact_id", str_or_null(ch->contact_id),
-			 "purpose", str_or_null(ch->purpose), "status",
-			 ch->status == SK_ST_UNKNOWN ? json_null() : json_string(sk_status_name(ch->status)),
-			 "at", sk_json_time(ch->at));
+			 "purpose", str_or_null(ch->purpose), "status", status, "at",
+			 sk_json_time(ch->at));
 }
 
 json_t *sk_json_texts(char *const t[SK_NLANG])

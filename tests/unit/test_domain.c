@@ -40,7 +40,8 @@ static void every_action_and_method_round_trips(void **state)
 	for (int a = 0; a < SK_NACTIONS; a++) {
 		for (int m = 0; m < SK_NMETHODS; m++) {
 			const char *where = "untouched";
-			rec_event(&r, sk_action_name((enum sk_action)a), sk_method_name((enum sk_method)m));
+			rec_event(&r, sk_action_name((enum sk_action)a),
+				  sk_method_name((enum sk_method)m));
 			assert_int_equal(sk__event_from_rec(&r, &ev, &where), 0);
 			assert_string_equal(where, "untouched");
 			assert_int_equal(ev.action, a);
@@ -63,8 +64,10 @@ static void every_action_and_method_round_trips(void **state)
 			/* the JSON shape prints the stored words */
 			json_t *j = sk_json_event(&ev);
 			assert_non_null(j);
-			assert_string_equal(json_string_value(json_object_get(j, "action")), r.action);
-			assert_string_equal(json_string_value(json_object_get(j, "method")), r.method);
+			assert_string_equal(json_string_value(json_object_get(j, "action")),
+					    r.action);
+			assert_string_equal(json_string_value(json_object_get(j, "method")),
+					    r.method);
 			json_decref(j);
 		}
 	}
