@@ -22,19 +22,19 @@ static int run_check(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		return sk_cli_usage(cmd);
 	if (sk_cli_open(cli)) {
 		/* Fail closed: no database, no key, no answer but "denied". */
-		g = (struct sk_gate_result){.allowed = 0,
-					    .reason = sk_reason_name(SK_RSN_ERROR)};
+		g = (struct sk_gate_result){.allowed = 0, .reason = SK_RSN_ERROR};
 		fprintf(stderr, "samtycke: %s\n", cli->err.msg);
 	} else {
 		sk_gate_check(cli->core, argv[optind], argv[optind + 1], at ? at : sk_time_now(), &g);
 	}
 	if (cli->json) {
-		json_t *o = json_pack("{s:b,s:s}", "allowed", g.allowed, "reason", g.reason);
+		json_t *o = json_pack("{s:b,s:s}", "allowed", g.allowed, "reason",
+				      sk_reason_name(g.reason));
 		json_object_set_new(o, "consent_id", g.consent_id[0] ? json_string(g.consent_id)
 								     : json_null());
 		sk_cli_print_json(o);
 	} else {
-		printf("%s %s\n", g.allowed ? "allowed" : "denied", g.reason);
+		printf("%s %s\n", g.allowed ? "allowed" : "denied", sk_reason_name(g.reason));
 	}
 	return g.allowed ? SK_EXIT_OK : SK_EXIT_NO;
 }

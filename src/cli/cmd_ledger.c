@@ -51,16 +51,23 @@ static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 	return rc ? SK_EXIT_NO : SK_EXIT_OK;
 }
 
+/* A status of a replay difference: its name, or "missing". */
+static const char *diff_status(enum sk_status s)
+{
+	return s == SK_ST_MISSING ? "missing" : sk_status_name(s);
+}
+
 static int print_diff(void *arg, const struct sk_replay_diff *d)
 {
 	json_t *arr = arg;
+	const char *stored = diff_status(d->stored), *derived = diff_status(d->derived);
 	if (arr)
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s}", "contact_id", d->contact_id,
-						     "purpose", d->purpose, "stored", d->stored,
-						     "derived", d->derived));
+						     "purpose", d->purpose, "stored", stored,
+						     "derived", derived));
 	else
-		printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, d->stored,
-		       d->derived);
+		printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, stored,
+		       derived);
 	return 0;
 }
 

@@ -284,11 +284,12 @@ int sk_notice_get(struct sk_core *c, const char *purpose, int version, const cha
 	return rc ? sk__store_err(err, rc, "reading a notice") : 0;
 }
 
-int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_fn cb, void *arg,
 	       struct sk_errctx *err)
 {
-	int rc = sk_store_change_each(c->store, after, limit, cb, arg);
-	return rc ? sk__store_err(err, rc, "reading changes") : 0;
+	struct sk__relay x = {.change = cb, .arg = arg};
+	int rc = sk_store_change_each(c->store, after, limit, sk__relay_change, &x);
+	return rc ? sk__relay_err(err, rc, &x, "reading changes") : 0;
 }
 
 const struct sk_policy *sk_core_policy(const struct sk_core *c)

@@ -144,6 +144,61 @@ int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN +
 #define SK_EV_UNVERIFIED 1 /* consent claimed without the evidence to prove it */
 #define SK_EV_DOUBLE_OPT_IN 2 /* the purpose required confirmation when this was given */
 
+/* What core hands out about consents: domain structs whose closed words are the enums of
+ * core/vocab.h, never the store's records with their strings (those stay the storage
+ * contract, store/store.h). core/domain.c converts, in one place. A stored word that is not
+ * in its list (a tampered database) never reads as a valid value: a status becomes
+ * SK_ST_UNKNOWN (the gate reads it as nothing recorded; ledger replay reports and repairs
+ * it); an action, a method or a change type fails the read with SK_ERR_CORRUPT naming table
+ * and column, and nothing is handed on for that row. (struct sk_consent_event, not
+ * sk_event: the tag sk_event is vocab.h's enum of webhook events.) */
+
+/* One ledger event (its sealed evidence and hash links stay inside core). */
+struct sk_consent_event {
+	int64_t seq;
+	char id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	enum sk_action action;
+	int64_t occurred_at;
+	int64_t recorded_at;
+	enum sk_method method;
+	char source[256];
+	int notice_version;
+	uint8_t notice_sha256[SK_HASH_LEN];
+	char lang[8];
+	int64_t valid_until;  /* 0: no limit */
+	char actor[128];
+	int flags;            /* SK_EV_* */
+};
+
+/* The consent state of one (contact, purpose), as stored (sk_state_status: at a time). */
+struct sk_state {
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	enum sk_status status;
+	int64_t seq;          /* ledger seq of the event that set it */
+	char event_id[SK_ID_LEN + 1];
+	int64_t updated_at;   /* occurred_at of that event */
+	int64_t valid_until;  /* 0: no limit */
+	int notice_version;
+};
+
+/* One entry of the change feed. */
+struct sk_change {
+	int64_t seq;
+	enum sk_change_type type;
+	char contact_id[SK_ID_LEN + 1]; /* "" when no contact holds it (an unsuppressed address) */
+	char purpose[SK_PURPOSE_MAX];   /* "" when not about one purpose */
+	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
+	int64_t at;
+};
+
+/* Callbacks that walk them; a non-zero return stops the walk and is returned. */
+typedef int (*sk_consent_event_fn)(void *arg, const struct sk_consent_event *ev);
+typedef int (*sk_state_fn)(void *arg, const struct sk_state *st);
+typedef int (*sk_change_fn)(void *arg, const struct sk_change *ch);
+
 struct sk_consent_req {
 	const char *email;          /* or contact_id */
 	const char *contact_id;
@@ -161,34 +216,32 @@ struct sk_consent_req {
 
 /* Appends one event to the ledger (hash-chained), updates the state and the change feed, in
  * one transaction. A give for an unknown address creates the contact. out (may be NULL)
- * receives the event as stored (its evidence pointer is NULL). */
+ * receives the event as stored (without its evidence). */
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
-		      struct sk_event_rec *out, struct sk_errctx *err);
+		      struct sk_consent_event *out, struct sk_errctx *err);
 
-/* The pure state transition: the state after ev, given the state before (status UNKNOWN
- * when none). Used by recording and by replay alike, so the two cannot disagree. */
-void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev);
-/* Status of a stored state at time now: a given consent past its validity is expired. */
-enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now);
+/* Status of a state at time now: a given consent past its validity is expired. (The
+ * transition itself, on stored rows, is sk_state_apply in core_int.h.) */
+enum sk_status sk_state_status(const struct sk_state *st, int64_t now);
 
 /* The stored state of (contact, purpose); SK_ERR_NOT_FOUND when no event exists. */
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
-		     struct sk_state_rec *out, struct sk_errctx *err);
+		     struct sk_state *out, struct sk_errctx *err);
 /* History and state of one contact, in order. */
-int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
+int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_fn cb, void *arg,
 		      struct sk_errctx *err);
-int sk_consent_history(struct sk_core *c, const char *contact_id, sk_event_cb cb, void *arg,
-		       struct sk_errctx *err);
+int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_event_fn cb,
+		       void *arg, struct sk_errctx *err);
 
 /* The proof of the current state of (contact, purpose): the event that set it, the exact
  * notice text shown, and the opened evidence. */
 struct sk_proof {
-	struct sk_state_rec state;
-	struct sk_event_rec event;     /* evidence pointer NULL */
+	struct sk_state state;
+	struct sk_consent_event event;
 	char *notice_text;             /* owned */
 	char *evidence_json;           /* owned; NULL when none or no longer openable */
 	int evidence_shredded;         /* the data key is gone (erased person) */
-	struct sk_event_rec given;     /* the give before a confirm (seq 0 when none) */
+	struct sk_consent_event given; /* the give before a confirm (seq 0 when none) */
 	char *given_evidence_json;     /* owned; that give's evidence, NULL when none */
 };
 void sk_proof_reset(struct sk_proof *p);
@@ -348,9 +401,9 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run, stru
 
 struct sk_gate_result {
 	int allowed;
-	const char *reason;  /* sk_reason_name() of one of SK_REASON_LIST (core/vocab.h):
-				consent, legitimate_interest, contract, legal_obligation when
-				allowed; the others when denied */
+	enum sk_reason reason; /* SK_REASON_LIST (core/vocab.h; sk_reason_name): consent,
+				  legitimate_interest, contract, legal_obligation when allowed;
+				  the others when denied */
 	char contact_id[SK_ID_LEN + 1];
 	char consent_id[SK_ID_LEN + 1]; /* the ledger event relied on, "" when none */
 	int64_t valid_until;
@@ -383,8 +436,9 @@ int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t
 struct sk_replay_diff {
 	const char *contact_id;
 	const char *purpose;
-	const char *stored;   /* status, or "missing" */
-	const char *derived;  /* status, or "missing" */
+	enum sk_status stored;   /* SK_ST_MISSING when no state is stored; a stored word that is
+				    no status reads as SK_ST_UNKNOWN */
+	enum sk_status derived;  /* SK_ST_MISSING when the ledger implies none */
 };
 typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
 
@@ -399,7 +453,7 @@ int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, l
 int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,
 		  struct sk_notice_rec *out, struct sk_errctx *err);
 /* Changes with seq > after, in order, at most limit (limit <= 0: all). */
-int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_fn cb, void *arg,
 	       struct sk_errctx *err);
 
 /* ---- API keys (core/keys.c) ---- */
@@ -451,10 +505,10 @@ int sk_receipt(struct sk_core *c, const char *event_id, struct json_t **out,
 
 struct json_t *sk_json_time(int64_t t); /* RFC 3339 string; null for 0 */
 struct json_t *sk_json_contact(const struct sk_contact *ct);
-struct json_t *sk_json_event(const struct sk_event_rec *ev);
+struct json_t *sk_json_event(const struct sk_consent_event *ev);
 /* The state with its status as the gate sees it at now (a lapsed consent is expired). */
-struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
-struct json_t *sk_json_change(const struct sk_change_rec *ch);
+struct json_t *sk_json_state(const struct sk_state *st, int64_t now);
+struct json_t *sk_json_change(const struct sk_change *ch);
 /* {"sv":..,"en":..} of a text written in every language. */
 struct json_t *sk_json_texts(char *const t[SK_NLANG]);
 /* A policy duration as written ("24 months"); null for none. */

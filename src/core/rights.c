@@ -274,7 +274,11 @@ static int export_event(void *arg, const struct sk_event_rec *ev)
 {
 	struct export_ctx *x = arg;
 	struct sk_notice_rec n;
-	json_t *e = sk_json_event(ev);
+	struct sk_consent_event de;
+	const char *where = NULL;
+	if (sk__event_from_rec(ev, &de, &where))
+		return x->rc = sk__corrupt_word(x->err, "reading the ledger", where);
+	json_t *e = sk_json_event(&de);
 	if (sk_store_notice_get(x->c->store, ev->purpose, ev->notice_version, ev->lang, &n) == 0)
 		json_object_set_new(e, "notice_text", json_string(n.text));
 	json_t *evd = NULL;
@@ -362,7 +366,9 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, json_t **out,
 		json_t *p = json_object_get(x.consents, s.st[i].purpose);
 		if (!p)
 			continue;
-		json_t *st = sk_json_state(&s.st[i], now);
+		struct sk_state ds;
+		sk__state_from_rec(&s.st[i], &ds);
+		json_t *st = sk_json_state(&ds, now);
 		json_object_set(p, "status", json_object_get(st, "status"));
 		json_object_set(p, "valid_until", json_object_get(st, "valid_until"));
 		json_decref(st);

@@ -22,12 +22,10 @@
 
 /* The events are SK_EVENT_LIST (core/vocab.h): each names the change type it is sent for
  * and, for consent changes, the new status. */
-const char *sk_webhook_event_name(const struct sk_change_rec *ch)
+const char *sk_webhook_event_name(const struct sk_change *ch)
 {
-	int type = sk_change_type_from_name(ch->type);
-	int status = type == SK_CHG_CONSENT ? sk_status_from_name(ch->status) : -1;
-	if (type < 0 || (type == SK_CHG_CONSENT && status < 0))
-		return NULL;
+	int type = (int)ch->type;
+	int status = type == SK_CHG_CONSENT ? (int)ch->status : -1;
 	for (int i = 0; i < SK_NEVENTS; i++)
 		if ((int)sk_event_change((enum sk_event)i) == type &&
 		    sk_event_status((enum sk_event)i) == status)
@@ -181,7 +179,15 @@ struct counter {
 	int64_t n;
 };
 
-static int count_pending(void *arg, const struct sk_change_rec *ch)
+/* A walk of the change feed failed: a word outside its list is named by its column. */
+static int feed_err(struct sk_errctx *err, int rc, const struct sk__relay *x)
+{
+	if (rc == SK_ERR_CORRUPT && x->where)
+		return sk__corrupt_word(err, "reading the change feed", x->where);
+	return sk_errf(err, rc, "cannot read the change feed");
+}
+
+static int count_pending(void *arg, const struct sk_change *ch)
 {
 	struct counter *k = arg;
 	if (sk_webhook_events_match(k->events, sk_webhook_event_name(ch)))
@@ -195,8 +201,9 @@ static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w,
 {
 	struct counter k = {w->events, 0};
 	int rc;
-	if ((rc = sk_store_change_each(c->store, w->cursor, -1, count_pending, &k)))
-		return sk_errf(err, rc, "cannot read the change feed");
+	struct sk__relay x = {.change = count_pending, .arg = &k};
+	if ((rc = sk_store_change_each(c->store, w->cursor, -1, sk__relay_change, &x)))
+		return feed_err(err, rc, &x);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->id, w->id, sizeof(out->id));
 	sk_strlcpy(out->name, w->name, sizeof(out->name));
@@ -364,10 +371,10 @@ void sk_webhook_job_close(struct sk_webhook_job *job)
 struct scan {
 	const char *events;
 	int64_t last;             /* the last seq looked at */
-	struct sk_change_rec hit; /* the first that matches */
+	struct sk_change hit;     /* the first that matches */
 };
 
-static int scan_change(void *arg, const struct sk_change_rec *ch)
+static int scan_change(void *arg, const struct sk_change *ch)
 {
 	struct scan *s = arg;
 	s->last = ch->seq;
@@ -378,21 +385,22 @@ static int scan_change(void *arg, const struct sk_change_rec *ch)
 	return 0;
 }
 
-int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk_change_rec *out,
+int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk_change *out,
 			int *found, struct sk_errctx *err)
 {
 	struct sk_webhook_rec *w = &job->ep;
 	*found = 0;
 	for (;;) {
 		struct scan s = {w->events, w->cursor, {0}};
-		int rc = sk_store_change_each(c->store, w->cursor, SCAN_BATCH, scan_change, &s);
+		struct sk__relay x = {.change = scan_change, .arg = &s};
+		int rc = sk_store_change_each(c->store, w->cursor, SCAN_BATCH, sk__relay_change, &x);
 		if (rc == FOUND) {
 			*out = s.hit;
 			*found = 1;
 			return 0;
 		}
 		if (rc)
-			return sk_errf(err, rc, "cannot read the change feed");
+			return feed_err(err, rc, &x);
 		if (s.last == w->cursor)
 			return 0;
 		/* Nothing for this endpoint: move past what it does not want. */

@@ -19,7 +19,7 @@
 
 /* The event a change is sent as ("consent.withdrawn", "contact.erased" ...); NULL for a
  * change of a type that is not sent. */
-const char *sk_webhook_event_name(const struct sk_change_rec *ch);
+const char *sk_webhook_event_name(const struct sk_change *ch);
 /* Checks a comma-separated list of event names (or "all") and writes it, without spaces or
  * repeats, to out. SK_ERR_INVALID naming the first unknown name. */
 int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct sk_errctx *err);
@@ -87,7 +87,7 @@ int sk_webhook_job_open(struct sk_core *c, const char *id, int64_t now,
 void sk_webhook_job_close(struct sk_webhook_job *job);
 /* The first change after the cursor that the endpoint wants (*found 1, in *out). Changes it
  * does not want are passed over: the cursor moves past them and is saved. */
-int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk_change_rec *out,
+int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk_change *out,
 			int *found, struct sk_errctx *err);
 /* The outcome of an attempt at change seq made at attempt_at, saved: delivered (the cursor
  * moves to seq, failures are forgotten); 410 Gone (the endpoint is disabled); failed

@@ -8,7 +8,8 @@
 
 static json_t *result_json(const struct sk_gate_result *g)
 {
-	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", g->reason,
+	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason",
+			 sk_reason_name(g->reason),
 			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
 }
 

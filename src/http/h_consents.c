@@ -12,8 +12,8 @@ static int consent_create(struct sk_req *r, void *arg)
 					   "source", "notice_version", "lang", "occurred_at",
 					   "evidence", NULL};
 	struct sk_consent_req req = {0};
-	struct sk_event_rec ev;
-	struct sk_state_rec st;
+	struct sk_consent_event ev;
+	struct sk_state st;
 	const char *action, *at;
 	char actor[80], *evidence = NULL;
 	json_t *body, *v;
@@ -76,7 +76,7 @@ static int consent_create(struct sk_req *r, void *arg)
 		goto out;
 	rc = sk_reply_json(r, 201, json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
 					     (json_int_t)ev.seq, "contact_id", ev.contact_id,
-					     "status", st.status));
+					     "status", sk_status_name(st.status)));
 out:
 	free(evidence);
 	json_decref(body);

@@ -104,13 +104,13 @@ struct list_ctx {
 	int64_t now;
 };
 
-static int add_state(void *arg, const struct sk_state_rec *st)
+static int add_state(void *arg, const struct sk_state *st)
 {
 	struct list_ctx *x = arg;
 	return json_array_append_new(x->arr, sk_json_state(st, x->now)) ? SK_ERR_NOMEM : 0;
 }
 
-static int add_event(void *arg, const struct sk_event_rec *ev)
+static int add_event(void *arg, const struct sk_consent_event *ev)
 {
 	struct list_ctx *x = arg;
 	return json_array_append_new(x->arr, sk_json_event(ev)) ? SK_ERR_NOMEM : 0;

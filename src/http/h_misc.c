@@ -77,7 +77,7 @@ struct feed {
 	int64_t next;
 };
 
-static int add_change(void *arg, const struct sk_change_rec *ch)
+static int add_change(void *arg, const struct sk_change *ch)
 {
 	struct feed *f = arg;
 	f->next = ch->seq;

@@ -227,7 +227,7 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 	if ((rc = sk_webhook_job_open(c, id, sk_time_now(), &job, &ready, err)) || !ready)
 		return rc;
 	for (int sent = 0; sent < max;) {
-		struct sk_change_rec hit;
+		struct sk_change hit;
 		int found;
 		if ((rc = sk_webhook_job_next(c, &job, &hit, &found, err)) || !found)
 			break;

@@ -64,7 +64,7 @@ int64_t sk_webhook_retry_after(const char *value, int64_t now);
 int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
 		    size_t len, char out[SK_WEBHOOK_SIG_MAX]);
 /* The JSON body sent for a change (ids only); *out is allocated with sk_malloc. */
-int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen);
+int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen);
 
 /* ---- the JSON of an endpoint's status (sync/webhook_json.c) ---- */
 

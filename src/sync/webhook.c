@@ -132,10 +132,10 @@ int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, c
 	return sk_vault_whsec_sign(secret, msg_id, timestamp, body, len, out);
 }
 
-int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen)
+int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen)
 {
 	const char *ev = sk_webhook_event_name(ch);
-	int consent = sk_change_type_from_name(ch->type) == SK_CHG_CONSENT;
+	int consent = ch->type == SK_CHG_CONSENT;
 	json_t *o;
 	char *s;
 	if (!ev)
@@ -144,7 +144,8 @@ int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outle
 		      "contact_id", ch->contact_id[0] ? json_string(ch->contact_id) : json_null(),
 		      "purpose",
 		      consent ? json_string(ch->purpose) : json_null(), "status",
-		      consent ? json_string(ch->status) : json_null(), "at", sk_json_time(ch->at));
+		      consent ? json_string(sk_status_name(ch->status)) : json_null(), "at",
+		      sk_json_time(ch->at));
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!s)

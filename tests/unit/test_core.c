@@ -245,7 +245,7 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	size_t len;
 	char *policy = t_example_policy(&len);
 	struct sk_proof p;
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	const char *v1_en = sk_policy_purpose(t->core->policy, "newsletter")->notice[SK_LANG_EN];
 	char *v1 = strdup(v1_en);
 
@@ -273,7 +273,7 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	sk_vault_sha256(v1, strlen(v1), h);
 	assert_memory_equal(p.event.notice_sha256, h, 32);
 	assert_string_equal(p.event.source, "form:newsletter https://www.example.com/nyhetsbrev");
-	assert_string_equal(p.event.method, "form");
+	assert_string_equal(sk_method_name(p.event.method), "form");
 	assert_string_equal(p.evidence_json, "{\"ip\":\"192.0.2.7\"}");
 	sk_proof_reset(&p);
 
@@ -406,7 +406,7 @@ static void gate_fails_closed(void **state)
 		sk_store_fault_set(t->store, n, 1);
 		sk_gate_check(t->core, "anna@example.com", "newsletter", sk_time_now(), &g);
 		assert_false(g.allowed);
-		assert_string_equal(g.reason, "error");
+		assert_string_equal(sk_reason_name(g.reason), "error");
 	}
 	sk_store_fault_set(t->store, 0, 0);
 	tenv_free(t);
@@ -518,7 +518,7 @@ static int idem_try(void *arg, int *status, const char **body)
 	return 0;
 }
 
-static int idem_count(void *arg, const struct sk_event_rec *ev)
+static int idem_count(void *arg, const struct sk_consent_event *ev)
 {
 	(void)ev;
 	(*(long *)arg)++;
@@ -604,7 +604,7 @@ static void receipt_of_an_event(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	json_t *rc;
 	struct sk_consent_req r = {.email = "anna@example.com", .purpose = "newsletter",
 				   .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",
@@ -628,7 +628,7 @@ static void receipt_of_an_event(void **state)
 }
 
 static int t_pending_give(struct tenv *t, const char *email, const char *purpose, int64_t at,
-			  struct sk_event_rec *out)
+			  struct sk_consent_event *out)
 {
 	struct sk_consent_req r = {.email = email, .purpose = purpose, .action = SK_ACT_GIVE,
 				   .method = "form", .source = "form:newsletter", .lang = "en",
@@ -641,7 +641,7 @@ static void double_opt_in_confirm_and_expiry(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	int n;
 	long expired, deleted, ndiff;
 	int64_t now = sk_time_now(), bad, count;
@@ -655,7 +655,7 @@ static void double_opt_in_confirm_and_expiry(void **state)
 	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
 	struct sk_proof pr;
 	assert_int_equal(sk_consent_proof(t->core, "doi@example.com", "newsletter", &pr, &t->err), 0);
-	assert_string_equal(pr.event.action, "confirm");
+	assert_string_equal(sk_action_name(pr.event.action), "confirm");
 	assert_string_equal(pr.evidence_json, "{\"ip\":\"198.51.100.4\"}");
 	assert_int_equal(pr.given.seq, ev.seq);
 	assert_string_equal(pr.given_evidence_json, "{\"ip\":\"203.0.113.77\"}");
@@ -936,7 +936,7 @@ static void upgrade_keeps_both_of_a_collision(void **state)
 		const char *kept = older_first ? a : b, *apart = older_first ? b : a;
 		sk_gate_check(t->core, "\xc3\x85SA@example.com", "newsletter", sk_time_now(), &g);
 		assert_string_equal(g.contact_id, kept);
-		assert_string_equal(g.reason, older_first ? "consent" : "refused");
+		assert_string_equal(sk_reason_name(g.reason), older_first ? "consent" : "refused");
 		/* the other is still there, by its id, and named in the note and the report */
 		assert_int_equal(t_count(t, "contacts"), 2);
 		assert_int_equal(sk_contact_get_by_id(t->core, apart, &ct, &t->err), 0);

@@ -197,7 +197,7 @@ static void outcomes(void **state)
 	assert_int_equal(t_consent(t, "b@example.com", "newsletter", SK_ACT_GIVE, "form", "t", 0), 0);
 	int64_t now = sk_time_now();
 	struct sk_webhook_job job;
-	struct sk_change_rec ch, ch2;
+	struct sk_change ch, ch2;
 	int ready, found, given_up;
 	assert_int_equal(sk_webhook_job_open(t->core, a, now, &job, &ready, &t->err), 0);
 	assert_int_equal(ready, 1);
@@ -205,8 +205,8 @@ static void outcomes(void **state)
 	int64_t cursor0 = job.ep.cursor;
 	assert_int_equal(sk_webhook_job_next(t->core, &job, &ch, &found, &t->err), 0);
 	assert_int_equal(found, 1);
-	assert_string_equal(ch.type, "consent");
-	assert_string_equal(ch.status, "given");
+	assert_int_equal(ch.type, SK_CHG_CONSENT);
+	assert_int_equal(ch.status, SK_ST_GIVEN);
 	assert_true(ch.seq > cursor0);
 	assert_int_equal(job.ep.cursor, cursor0);
 	/* failures back off, doubling, at least a Retry-After, capped */
@@ -271,7 +271,7 @@ static void passed_over(void **state)
 	int64_t last = 0;
 	assert_int_equal(sk_store_change_last(t->store, &last), 0);
 	struct sk_webhook_job job;
-	struct sk_change_rec ch;
+	struct sk_change ch;
 	int ready, found = 1;
 	assert_int_equal(sk_webhook_job_open(t->core, a, sk_time_now(), &job, &ready, &t->err), 0);
 	assert_true(job.ep.cursor < last);
@@ -297,7 +297,7 @@ static void storage_failures(void **state)
 	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "t", 0), 0);
 	int64_t now = sk_time_now();
 	struct sk_webhook_job job;
-	struct sk_change_rec ch;
+	struct sk_change ch;
 	int ready, found, given_up;
 	const struct sk_webhook_retry r = {10, 1000};
 	char (*ids)[SK_ID_LEN + 1];

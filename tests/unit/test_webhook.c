@@ -148,6 +148,16 @@ static void url_split_agrees_with_curl(void **state)
 	}
 }
 
+/* The event a stored change is sent as: NULL when none, and when core would not hand the row
+ * on at all (a type in no list is corrupt: core/domain.c). */
+static const char *event_of(const struct sk_change_rec *rec)
+{
+	struct sk_change ch;
+	if (sk__change_from_rec(rec, &ch, NULL))
+		return NULL;
+	return sk_webhook_event_name(&ch);
+}
+
 static void event_lists(void **state)
 {
 	(void)state;
@@ -171,11 +181,11 @@ static void event_lists(void **state)
 
 	struct sk_change_rec ch = {.seq = 7, .type = "consent", .contact_id = "c_x",
 				   .purpose = "newsletter", .status = "withdrawn", .at = 0};
-	assert_string_equal(sk_webhook_event_name(&ch), "consent.withdrawn");
+	assert_string_equal(event_of(&ch), "consent.withdrawn");
 	snprintf(ch.type, sizeof(ch.type), "erased");
-	assert_string_equal(sk_webhook_event_name(&ch), "contact.erased");
+	assert_string_equal(event_of(&ch), "contact.erased");
 	snprintf(ch.type, sizeof(ch.type), "import_batch"); /* a type this version does not send */
-	assert_null(sk_webhook_event_name(&ch));
+	assert_null(event_of(&ch));
 }
 
 /* Each change type and status is sent as the event it was sent as before the event names
@@ -207,7 +217,7 @@ static void every_change_is_sent_as_its_event(void **state)
 		struct sk_change_rec ch = {.seq = 1, .contact_id = "c_x", .purpose = "newsletter"};
 		snprintf(ch.type, sizeof(ch.type), "%s", cases[i].type);
 		snprintf(ch.status, sizeof(ch.status), "%s", cases[i].status);
-		const char *ev = sk_webhook_event_name(&ch);
+		const char *ev = event_of(&ch);
 		if (cases[i].event ? !ev || strcmp(ev, cases[i].event) != 0 : ev != NULL)
 			fail_msg("type '%s' status '%s': sent as %s, want %s", cases[i].type,
 				 cases[i].status, ev ? ev : "nothing",
@@ -231,9 +241,9 @@ static void every_change_is_sent_as_its_event(void **state)
 static void payload_ids_only(void **state)
 {
 	(void)state;
-	struct sk_change_rec ch = {.seq = 42, .type = "consent", .contact_id = "c_abc",
-				   .purpose = "newsletter", .status = "withdrawn",
-				   .at = 1764400000};
+	struct sk_change ch = {.seq = 42, .type = SK_CHG_CONSENT, .contact_id = "c_abc",
+			       .purpose = "newsletter", .status = SK_ST_WITHDRAWN,
+			       .at = 1764400000};
 	char *body;
 	size_t len;
 	assert_int_equal(sk_webhook_payload(&ch, &body, &len), 0);
@@ -242,7 +252,7 @@ static void payload_ids_only(void **state)
 			    "\"at\":\"2025-11-29T07:06:40Z\"}");
 	assert_int_equal(len, strlen(body));
 	sk_free(body);
-	struct sk_change_rec er = {.seq = 43, .type = "erased", .contact_id = "c_abc", .at = 1};
+	struct sk_change er = {.seq = 43, .type = SK_CHG_ERASED, .contact_id = "c_abc", .at = 1};
 	assert_int_equal(sk_webhook_payload(&er, &body, &len), 0);
 	assert_non_null(strstr(body, "\"type\":\"contact.erased\""));
 	assert_non_null(strstr(body, "\"purpose\":null"));
