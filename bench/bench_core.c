@@ -162,7 +162,8 @@ static double samtycke_check(struct sk_core *core, long n, long m, int64_t now)
 	double t = now_s() - t0;
 	if (allowed != m) {
 		fprintf(stderr, "bench_core: only %ld of %ld gate checks were allowed (last reason: %s);"
-				" the benchmark measured nothing\n", allowed, m, res.reason);
+				" the benchmark measured nothing\n", allowed, m,
+			sk_reason_name(res.reason));
 		exit(1);
 	}
 	return t;

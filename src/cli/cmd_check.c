@@ -22,8 +22,7 @@ static int run_check(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		return sk_cli_usage(cmd);
 	if (sk_cli_open(cli)) {
 		/* Fail closed: no database, no key, no answer but "denied". */
-		g = (struct sk_gate_result){.allowed = 0,
-					    .reason = sk_reason_name(SK_RSN_ERROR)};
+		g = (struct sk_gate_result){.allowed = 0, .reason = SK_RSN_ERROR};
 		fprintf(stderr, "samtycke: %s\n", cli->err.msg);
 	} else {
 		sk_gate_check(cli->core, argv[optind], argv[optind + 1], at ? at : sk_time_now(), &g);
@@ -31,7 +30,7 @@ static int run_check(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if (cli->json) {
 		sk_cli_print_json(sk_json_gate(&g));
 	} else {
-		printf("%s %s\n", g.allowed ? "allowed" : "denied", g.reason);
+		printf("%s %s\n", g.allowed ? "allowed" : "denied", sk_reason_name(g.reason));
 	}
 	return g.allowed ? SK_EXIT_OK : SK_EXIT_NO;
 }

@@ -22,7 +22,7 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	};
 	struct sk_consent_req req = {.action = sk_action_from_name(argv[0]), .actor = "cli",
 				     .lang = "en"};
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	int c, done = 0, rc;
 	char *end;
 
@@ -69,32 +69,32 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	req.purpose = argv[optind + 1];
 	if ((rc = sk_cli_open(cli)) || (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	struct sk_state_rec st;
+	struct sk_state st;
 	const char *status = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0
-				     ? st.status : "unknown";
+				     ? sk_status_name(st.status) : "unknown";
 	if (cli->json)
 		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
 	else
-		printf("recorded %s as event %lld (%s); %s is now %s\n", ev.action,
+		printf("recorded %s as event %lld (%s); %s is now %s\n", sk_action_name(ev.action),
 		       (long long)ev.seq, ev.id, ev.purpose, status);
 	return SK_EXIT_OK;
 }
 
 
-static int show_state(void *arg, const struct sk_state_rec *st)
+static int show_state(void *arg, const struct sk_state *st)
 {
 	struct sk_json_list *x = arg;
 	char t[SK_TIME_STRLEN];
 	if (x->arr)
 		return sk_json_list_state(x, st);
-	printf("  %-20s %s", st->purpose, sk_status_name(sk_state_effective(st, x->now)));
+	printf("  %-20s %s", st->purpose, sk_status_name(sk_state_status(st, x->now)));
 	if (st->valid_until)
 		printf(", valid until %s", sk_cli_time(st->valid_until, t));
 	printf("\n");
 	return 0;
 }
 
-static int show_event(void *arg, const struct sk_event_rec *ev)
+static int show_event(void *arg, const struct sk_consent_event *ev)
 {
 	struct sk_json_list *x = arg;
 	char t[SK_TIME_STRLEN], source[sizeof(ev->source)];
@@ -103,7 +103,8 @@ static int show_event(void *arg, const struct sk_event_rec *ev)
 	if (x->arr)
 		return sk_json_list_event(x, ev);
 	printf("  %4lld %s %-20s %-8s %-17s %s%s\n", (long long)ev->seq,
-	       sk_cli_time(ev->occurred_at, t), ev->purpose, ev->action, ev->method, source,
+	       sk_cli_time(ev->occurred_at, t), ev->purpose, sk_action_name(ev->action),
+	       sk_method_name(ev->method), source,
 	       ev->flags & SK_EV_UNVERIFIED ? " (unverified)" : "");
 	return 0;
 }
@@ -147,9 +148,9 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_consent_proof(cli->core, argv[optind], argv[optind + 1], &p, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	const struct sk_event_rec *ev = &p.event;
+	const struct sk_consent_event *ev = &p.event;
 	int64_t now = sk_time_now();
-	const char *status = sk_status_name(sk_state_effective(&p.state, now));
+	const char *status = sk_status_name(sk_state_status(&p.state, now));
 	if (cli->json) {
 		sk_cli_print_json(sk_json_proof(&p, now));
 	} else {
@@ -162,14 +163,16 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 		if (p.given.seq)
 			printf("given:       %s (event %lld) by %s from %s\n",
 			       sk_cli_time(p.given.occurred_at, t1), (long long)p.given.seq,
-			       p.given.method, gsrc);
+			       sk_method_name(p.given.method), gsrc);
 		if (p.given_evidence_json)
 			printf("given with:  %s\n", p.given_evidence_json);
-		printf("action:      %s (event %lld, %s)%s\n", ev->action, (long long)ev->seq, ev->id,
+		printf("action:      %s (event %lld, %s)%s\n", sk_action_name(ev->action),
+		       (long long)ev->seq, ev->id,
 		       ev->flags & SK_EV_UNVERIFIED ? ", unverified: claimed without evidence" : "");
 		printf("when:        %s (recorded %s)\n", sk_cli_time(ev->occurred_at, t1),
 		       sk_cli_time(ev->recorded_at, t2));
-		printf("how:         %s\nwhere:       %s\nwho:         recorded by %s\n", ev->method,
+		printf("how:         %s\nwhere:       %s\nwho:         recorded by %s\n",
+		       sk_method_name(ev->method),
 		       src[0] ? src : "(no source)", ev->actor);
 		if (ev->valid_until)
 			printf("valid until: %s\n", sk_cli_time(ev->valid_until, t1));

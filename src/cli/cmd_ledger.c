@@ -49,8 +49,8 @@ static int print_diff(void *arg, const struct sk_replay_diff *d)
 {
 	if (arg)
 		return sk_json_list_diff(arg, d);
-	printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose, d->stored,
-	       d->derived);
+	printf("%s %s: stored %s, ledger says %s\n", d->contact_id, d->purpose,
+	       sk_replay_status_name(d->stored), sk_replay_status_name(d->derived));
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "sync/sync.h"
+#include "util/mem.h"
 
 static int run_webhook_add(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
@@ -34,7 +35,7 @@ static int run_webhook_add(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 				 &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s,s:s}", "id", id, "secret", secret));
+		sk_cli_print_json(sk_json_webhook_created(id, secret));
 	else
 		printf("%s\n%s\n", id, secret);
 	memset(secret, 0, sizeof(secret));
@@ -43,8 +44,8 @@ static int run_webhook_add(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 
 static int run_webhook_list(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	json_t *all, *w;
-	size_t i;
+	struct sk_webhook_info *all = NULL;
+	size_t n = 0;
 	int c, done = 0, rc;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", NULL, &done)) != -1)
@@ -53,28 +54,25 @@ static int run_webhook_list(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return SK_EXIT_OK;
 	if (optind != argc)
 		return sk_cli_usage(cmd);
-	if ((rc = sk_cli_open(cli)) || (rc = sk_webhook_status(cli->core, NULL, &all, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_webhook_list(cli->core, &all, &n, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
-		sk_cli_print_json(all);
+		json_t *o = sk_json_webhooks(all, n);
+		sk_free(all);
+		if (!o)
+			return sk_cli_fail(cli, sk_errf(&cli->err, SK_ERR_NOMEM, "out of memory"));
+		sk_cli_print_json(o);
 		return SK_EXIT_OK;
 	}
-	json_array_foreach(json_object_get(all, "webhooks"), i, w) {
-		json_t *ev = json_object_get(w, "events"), *e;
-		size_t j;
-		printf("%s %s seq %lld pending %lld %s", json_string_value(json_object_get(w, "id")),
-		       json_is_true(json_object_get(w, "enabled")) ? "enabled" : "disabled",
-		       (long long)json_integer_value(json_object_get(w, "last_delivered_seq")),
-		       (long long)json_integer_value(json_object_get(w, "pending")),
-		       json_string_value(json_object_get(w, "url")));
-		json_array_foreach(ev, j, e)
-			printf("%s%s", j ? "," : " ", json_string_value(e));
-		const char *err = json_string_value(json_object_get(w, "last_error"));
-		if (err)
-			printf(" (last error: %s)", err);
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_webhook_info *w = &all[i];
+		printf("%s %s seq %lld pending %lld %s %s", w->id, w->enabled ? "enabled" : "disabled",
+		       (long long)w->last_delivered_seq, (long long)w->pending, w->url, w->events);
+		if (w->last_error[0])
+			printf(" (last error: %s)", w->last_error);
 		printf("\n");
 	}
-	json_decref(all);
+	sk_free(all);
 	return SK_EXIT_OK;
 }
 
@@ -90,7 +88,7 @@ static int run_webhook_remove(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	if ((rc = sk_cli_open(cli)) || (rc = sk_webhook_remove(cli->core, argv[optind], &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
-		sk_cli_print_json(json_pack("{s:s,s:b}", "id", argv[optind], "removed", 1));
+		sk_cli_print_json(sk_json_webhook_removed(argv[optind]));
 	else
 		printf("removed %s\n", argv[optind]);
 	return SK_EXIT_OK;

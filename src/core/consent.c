@@ -64,6 +64,13 @@ enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now)
 	return (enum sk_status)s;
 }
 
+enum sk_status sk_state_status(const struct sk_state *st, int64_t now)
+{
+	if (st->status == SK_ST_GIVEN && st->valid_until && now >= st->valid_until)
+		return SK_ST_EXPIRED;
+	return st->status;
+}
+
 /* Validates the request against the policy; fills what the event needs from it. */
 static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 		     const struct sk_purpose **outp, struct sk_purpose *ghost,
@@ -172,7 +179,7 @@ static int seal_evidence(struct sk_core *c, const struct sk_event_rec *ev, const
 }
 
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
-		      struct sk_event_rec *out, struct sk_errctx *err)
+		      struct sk_consent_event *out, struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
 	struct sk_purpose ghost = {0};
@@ -263,34 +270,39 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 out:
 	rc = sk__core_end(c, rc, err);
 	sk_free(evidence);
-	if (!rc && out) {
-		*out = ev;
-		out->evidence = NULL;
-	}
+	/* cannot fail: the action and the method were checked against their lists */
+	if (!rc && out)
+		(void)sk__event_from_rec(&ev, out, NULL);
 	return rc;
 }
 
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
-		     struct sk_state_rec *out, struct sk_errctx *err)
+		     struct sk_state *out, struct sk_errctx *err)
 {
-	int rc = sk_store_state_get(c->store, contact_id, purpose, out);
+	struct sk_state_rec r;
+	int rc = sk_store_state_get(c->store, contact_id, purpose, &r);
 	if (rc == SK_ERR_NOT_FOUND)
 		return sk_errf(err, rc, "no consent event for this purpose");
-	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading consent state");
+	sk__state_from_rec(&r, out);
+	return 0;
 }
 
-int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
+int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_fn cb, void *arg,
 		      struct sk_errctx *err)
 {
-	int rc = sk_store_state_each(c->store, contact_id, cb, arg);
-	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
+	struct sk__relay x = {.state = cb, .arg = arg};
+	int rc = sk_store_state_each(c->store, contact_id, sk__relay_state, &x);
+	return rc ? sk__relay_err(err, rc, &x, "reading consent state") : 0;
 }
 
-int sk_consent_history(struct sk_core *c, const char *contact_id, sk_event_cb cb, void *arg,
-		       struct sk_errctx *err)
+int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_event_fn cb,
+		       void *arg, struct sk_errctx *err)
 {
-	int rc = sk_store_ledger_each(c->store, contact_id, 0, cb, arg);
-	return rc ? sk__store_err(err, rc, "reading the ledger") : 0;
+	struct sk__relay x = {.event = cb, .arg = arg};
+	int rc = sk_store_ledger_each(c->store, contact_id, 0, sk__relay_event, &x);
+	return rc ? sk__relay_err(err, rc, &x, "reading the ledger") : 0;
 }
 
 void sk_proof_reset(struct sk_proof *p)
@@ -308,6 +320,16 @@ struct proof_ctx {
 	int rc;
 	struct sk_errctx *err;
 };
+
+/* The event as the proof hands it out; a corrupt row fails the proof. */
+static int proof_copy(struct proof_ctx *x, const struct sk_event_rec *ev,
+		      struct sk_consent_event *out)
+{
+	const char *where = NULL;
+	if (sk__event_from_rec(ev, out, &where))
+		return x->rc = sk__corrupt_word(x->err, "reading the ledger", where);
+	return 0;
+}
 
 /* Opens ev's sealed evidence into *out (left NULL when there is none or the key is gone). */
 static int open_evidence(struct proof_ctx *x, const struct sk_event_rec *ev, char **out)
@@ -330,8 +352,8 @@ static int proof_event(void *arg, const struct sk_event_rec *ev)
 	if (strcmp(ev->purpose, p->state.purpose) != 0 || ev->seq > p->state.seq)
 		return 0;
 	if (sk_action_from_name(ev->action) == SK_ACT_GIVE && ev->seq < p->state.seq) {
-		p->given = *ev;
-		p->given.evidence = NULL;
+		if (proof_copy(x, ev, &p->given))
+			return x->rc;
 		sk_free(p->given_evidence_json);
 		p->given_evidence_json = NULL;
 		if (open_evidence(x, ev, &p->given_evidence_json))
@@ -339,8 +361,8 @@ static int proof_event(void *arg, const struct sk_event_rec *ev)
 	}
 	if (ev->seq != p->state.seq)
 		return 0;
-	p->event = *ev;
-	p->event.evidence = NULL;
+	if (proof_copy(x, ev, &p->event))
+		return x->rc;
 	if (sk_action_from_name(ev->action) != SK_ACT_CONFIRM) {
 		p->given.seq = 0;
 		sk_free(p->given_evidence_json);
@@ -362,11 +384,8 @@ int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,
 	memset(out, 0, sizeof(*out));
 	if ((rc = sk_contact_find(c, email, id, err)))
 		return rc;
-	rc = sk_store_state_get(c->store, id, purpose, &out->state);
-	if (rc == SK_ERR_NOT_FOUND)
-		return sk_errf(err, rc, "no consent event for this purpose");
-	if (rc)
-		return sk__store_err(err, rc, "reading consent state");
+	if ((rc = sk_consent_state(c, id, purpose, &out->state, err)))
+		return rc;
 	rc = sk__datakey(c, id, dk, err);
 	if (rc && rc != SK_ERR_NOT_FOUND)
 		return rc;

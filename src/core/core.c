@@ -321,11 +321,12 @@ int sk_policy_notices(struct sk_core *c, struct sk_notice_set **out, struct sk_e
 	return 0;
 }
 
-int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_fn cb, void *arg,
 	       struct sk_errctx *err)
 {
-	int rc = sk_store_change_each(c->store, after, limit, cb, arg);
-	return rc ? sk__store_err(err, rc, "reading changes") : 0;
+	struct sk__relay x = {.change = cb, .arg = arg};
+	int rc = sk_store_change_each(c->store, after, limit, sk__relay_change, &x);
+	return rc ? sk__relay_err(err, rc, &x, "reading changes") : 0;
 }
 
 const struct sk_policy *sk_core_policy(const struct sk_core *c)
@@ -336,16 +337,6 @@ const struct sk_policy *sk_core_policy(const struct sk_core *c)
 int sk_core_policy_version(const struct sk_core *c)
 {
 	return c->policy_version;
-}
-
-struct sk_vault *sk_core_vault(const struct sk_core *c)
-{
-	return c->vault;
-}
-
-struct sk_store *sk_core_store(const struct sk_core *c)
-{
-	return c->store;
 }
 
 const char *sk_core_open_note(const struct sk_core *c)

@@ -28,10 +28,6 @@ void sk_core_free(struct sk_core *c);
 /* The applied policy (NULL until one is applied) and its version. */
 const struct sk_policy *sk_core_policy(const struct sk_core *c);
 int sk_core_policy_version(const struct sk_core *c);
-/* The vault and the store the core works with: for the workers that read what core wrote
- * (webhook delivery), which hold no decision of their own. */
-struct sk_vault *sk_core_vault(const struct sk_core *c);
-struct sk_store *sk_core_store(const struct sk_core *c);
 /* What opening the core did that the operator should hear of (the re-keying of contacts to
  * a newer canonical form: ids only); "" when nothing. */
 const char *sk_core_open_note(const struct sk_core *c);
@@ -147,6 +143,61 @@ int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN +
 #define SK_EV_UNVERIFIED 1 /* consent claimed without the evidence to prove it */
 #define SK_EV_DOUBLE_OPT_IN 2 /* the purpose required confirmation when this was given */
 
+/* What core hands out about consents: domain structs whose closed words are the enums of
+ * core/vocab.h, never the store's records with their strings (those stay the storage
+ * contract, store/store.h). core/domain.c converts, in one place. A stored word that is not
+ * in its list (a tampered database) never reads as a valid value: a status becomes
+ * SK_ST_UNKNOWN (the gate reads it as nothing recorded; ledger replay reports and repairs
+ * it); an action, a method or a change type fails the read with SK_ERR_CORRUPT naming table
+ * and column, and nothing is handed on for that row. (struct sk_consent_event, not
+ * sk_event: the tag sk_event is vocab.h's enum of webhook events.) */
+
+/* One ledger event (its sealed evidence and hash links stay inside core). */
+struct sk_consent_event {
+	int64_t seq;
+	char id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	enum sk_action action;
+	int64_t occurred_at;
+	int64_t recorded_at;
+	enum sk_method method;
+	char source[256];
+	int notice_version;
+	uint8_t notice_sha256[SK_HASH_LEN];
+	char lang[8];
+	int64_t valid_until;  /* 0: no limit */
+	char actor[128];
+	int flags;            /* SK_EV_* */
+};
+
+/* The consent state of one (contact, purpose), as stored (sk_state_status: at a time). */
+struct sk_state {
+	char contact_id[SK_ID_LEN + 1];
+	char purpose[SK_PURPOSE_MAX];
+	enum sk_status status;
+	int64_t seq;          /* ledger seq of the event that set it */
+	char event_id[SK_ID_LEN + 1];
+	int64_t updated_at;   /* occurred_at of that event */
+	int64_t valid_until;  /* 0: no limit */
+	int notice_version;
+};
+
+/* One entry of the change feed. */
+struct sk_change {
+	int64_t seq;
+	enum sk_change_type type;
+	char contact_id[SK_ID_LEN + 1]; /* "" when no contact holds it (an unsuppressed address) */
+	char purpose[SK_PURPOSE_MAX];   /* "" when not about one purpose */
+	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
+	int64_t at;
+};
+
+/* Callbacks that walk them; a non-zero return stops the walk and is returned. */
+typedef int (*sk_consent_event_fn)(void *arg, const struct sk_consent_event *ev);
+typedef int (*sk_state_fn)(void *arg, const struct sk_state *st);
+typedef int (*sk_change_fn)(void *arg, const struct sk_change *ch);
+
 struct sk_consent_req {
 	const char *email;          /* or contact_id */
 	const char *contact_id;
@@ -164,34 +215,32 @@ struct sk_consent_req {
 
 /* Appends one event to the ledger (hash-chained), updates the state and the change feed, in
  * one transaction. A give for an unknown address creates the contact. out (may be NULL)
- * receives the event as stored (its evidence pointer is NULL). */
+ * receives the event as stored (without its evidence). */
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
-		      struct sk_event_rec *out, struct sk_errctx *err);
+		      struct sk_consent_event *out, struct sk_errctx *err);
 
-/* The pure state transition: the state after ev, given the state before (status UNKNOWN
- * when none). Used by recording and by replay alike, so the two cannot disagree. */
-void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev);
-/* Status of a stored state at time now: a given consent past its validity is expired. */
-enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now);
+/* Status of a state at time now: a given consent past its validity is expired. (The
+ * transition itself, on stored rows, is sk_state_apply in core_int.h.) */
+enum sk_status sk_state_status(const struct sk_state *st, int64_t now);
 
 /* The stored state of (contact, purpose); SK_ERR_NOT_FOUND when no event exists. */
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
-		     struct sk_state_rec *out, struct sk_errctx *err);
+		     struct sk_state *out, struct sk_errctx *err);
 /* History and state of one contact, in order. */
-int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_cb cb, void *arg,
+int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_fn cb, void *arg,
 		      struct sk_errctx *err);
-int sk_consent_history(struct sk_core *c, const char *contact_id, sk_event_cb cb, void *arg,
-		       struct sk_errctx *err);
+int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_event_fn cb,
+		       void *arg, struct sk_errctx *err);
 
 /* The proof of the current state of (contact, purpose): the event that set it, the exact
  * notice text shown, and the opened evidence. */
 struct sk_proof {
-	struct sk_state_rec state;
-	struct sk_event_rec event;     /* evidence pointer NULL */
+	struct sk_state state;
+	struct sk_consent_event event;
 	char *notice_text;             /* owned */
 	char *evidence_json;           /* owned; NULL when none or no longer openable */
 	int evidence_shredded;         /* the data key is gone (erased person) */
-	struct sk_event_rec given;     /* the give before a confirm (seq 0 when none) */
+	struct sk_consent_event given; /* the give before a confirm (seq 0 when none) */
 	char *given_evidence_json;     /* owned; that give's evidence, NULL when none */
 };
 void sk_proof_reset(struct sk_proof *p);
@@ -233,6 +282,7 @@ struct sk_form_input {
 	const char *user_agent;       /* NULL when none */
 	int gpc;                      /* the browser sent Sec-GPC: 1 */
 	int scripted;                 /* posted as JSON by a site's script */
+	int robot;                    /* the field only robots fill (the honeypot) was filled */
 	int can_mail;                 /* a mail server is configured */
 	int link_days;                /* how long a confirmation link holds */
 	const char *link_base;        /* the public URL its confirmation link starts with */
@@ -255,12 +305,14 @@ void sk_form_foresee(const struct sk_core *c, const struct sk_form_input *in,
  * its declaration), so that an error cannot tell who is on file. sk_form_submit checks it
  * too. */
 int sk_form_check(struct sk_core *c, const struct sk_form_input *in, struct sk_errctx *err);
-/* Records a submission in one transaction. For an address the hub does not know and that is
- * not suppressed, consents that need no confirmation are given at once with the fields
- * they need. Everything else (double opt-in consents; any change for a known person) is held
- * as a sealed request with its confirmation mail queued in the outbox, at most
- * SK_FORM_MAILS_PER_DAY a day per address, and only when can_mail. A suppressed address
- * gets nothing stored and nothing sent. *out is the answer, whatever happened. */
+/* Records a submission in one transaction, after sk_form_check. A form that needs
+ * confirmation by mail is refused (SK_ERR_BUSY) without can_mail; a robot's post stores
+ * nothing. For an address the hub does not know and that is not suppressed, consents that
+ * need no confirmation are given at once with the fields they need. Everything else (double
+ * opt-in consents; any change for a known person) is held as a sealed request with its
+ * confirmation mail queued in the outbox, at most SK_FORM_MAILS_PER_DAY a day per address.
+ * A suppressed address gets nothing stored and nothing sent. *out is the answer, the same
+ * whatever happened (sk_form_foresee). */
 int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		   struct sk_form_outcome *out, struct sk_errctx *err);
 /* The person followed the link in their mail: the request's fields are stored and its
@@ -269,6 +321,17 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
  * suppressed confirms nothing (*nconfirmed 0, return 0). */
 int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
 		    int *nconfirmed, struct sk_errctx *err);
+/* Checks the token of a confirmation link (/f/confirm/TOKEN): 0 when it is whole and
+ * unexpired; SK_ERR_EXPIRED when only its time is past; SK_ERR_INVALID when it is altered,
+ * malformed or made for another use. */
+int sk_form_link_check(struct sk_core *c, const char *token, struct sk_errctx *err);
+/* The person confirmed from the link with token; the click's client address and user agent
+ * (either may be NULL) are its evidence. Checks the token as sk_form_link_check does, then
+ * confirms the request it names (sk_form_confirm) or, for a link mailed before requests
+ * existed ("contact/first/last"), the consents that one submission left pending
+ * (sk_pending_confirm). */
+int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
+			 const char *user_agent, int *nconfirmed, struct sk_errctx *err);
 /* Deletes the requests whose link has expired (and their unsent mail), and outbox rows
  * older than SK_OUTBOX_KEEP_DAYS. */
 int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
@@ -308,13 +371,13 @@ int sk_outbox_done(struct sk_core *c, const struct sk_outgoing *m, int rc, const
 
 /* The access export: everything held about one contact (render/rights.c gives its JSON). */
 struct sk_export_event {
-	struct sk_event_rec event;     /* evidence pointer NULL */
+	struct sk_consent_event event;
 	char *notice_text;             /* owned; NULL when that notice version is not stored */
 	char *evidence_json;           /* owned; NULL when none or no longer openable */
 };
 /* One purpose the person has a consent state for, with its history in ledger order. */
 struct sk_export_consent {
-	struct sk_state_rec state;
+	struct sk_state state;
 	struct sk_export_event *history; /* owned */
 	size_t nhistory;
 };
@@ -416,9 +479,9 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
 
 struct sk_gate_result {
 	int allowed;
-	const char *reason;  /* sk_reason_name() of one of SK_REASON_LIST (core/vocab.h):
-				consent, legitimate_interest, contract, legal_obligation when
-				allowed; the others when denied */
+	enum sk_reason reason; /* SK_REASON_LIST (core/vocab.h; sk_reason_name): consent,
+				  legitimate_interest, contract, legal_obligation when allowed;
+				  the others when denied */
 	char contact_id[SK_ID_LEN + 1];
 	char consent_id[SK_ID_LEN + 1]; /* the ledger event relied on, "" when none */
 	int64_t valid_until;
@@ -451,8 +514,9 @@ int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t
 struct sk_replay_diff {
 	const char *contact_id;
 	const char *purpose;
-	const char *stored;   /* status, or "missing" */
-	const char *derived;  /* status, or "missing" */
+	enum sk_status stored;   /* SK_ST_MISSING when no state is stored; a stored word that is
+				    no status reads as SK_ST_UNKNOWN */
+	enum sk_status derived;  /* SK_ST_MISSING when the ledger implies none */
 };
 typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
 
@@ -467,7 +531,7 @@ int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, l
 int sk_notice_get(struct sk_core *c, const char *purpose, int version, const char *lang,
 		  struct sk_notice_rec *out, struct sk_errctx *err);
 /* Changes with seq > after, in order, at most limit (limit <= 0: all). */
-int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_cb cb, void *arg,
+int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_fn cb, void *arg,
 	       struct sk_errctx *err);
 
 /* ---- API keys (core/keys.c) ---- */
@@ -490,15 +554,24 @@ int sk_key_list(struct sk_core *c, sk_key_cb cb, void *arg, struct sk_errctx *er
 
 #define SK_IDEM_TTL (24 * 3600)
 
-/* Inside an open batch: the stored answer for (API key, Idempotency-Key). *found is 0 when
- * there is none (or it is older than SK_IDEM_TTL); SK_ERR_IDEMPOTENCY_MISMATCH when it was
- * made for another request (request is hashed: method, path and body). */
-int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
-		   const void *request, size_t len, struct sk_idem_rec *out, int *found,
-		   struct sk_errctx *err);
-int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
-		 const void *request, size_t len, int status, const char *body,
-		 struct sk_errctx *err);
+/* An answer as the adapter sends it: its status and body. */
+struct sk_answer {
+	int status;
+	char *body;      /* owned (sk_malloc) */
+};
+/* Writes the answer of a request: *status and *body (valid until sk_idem_run returns). */
+typedef int (*sk_idem_fn)(void *arg, int *status, const char **body);
+
+/* Runs fn, honouring an Idempotency-Key. With idem_key NULL, fn just runs. With one (1 to
+ * 255 printable ASCII bytes, else SK_ERR_INVALID), fn runs in one transaction: a retry of
+ * the same request (request, len: its bytes as the adapter hashes them, e.g. method, route
+ * and body) by the same API key within SK_IDEM_TTL gets the first answer in *replay (status
+ * nonzero; the caller frees body) and fn is not called; the same key with another request
+ * is SK_ERR_IDEMPOTENCY_MISMATCH; otherwise fn runs and, when it succeeds with a status
+ * below 300, its answer is saved with its writes, so that neither outlives the other. */
+int sk_idem_run(struct sk_core *c, const char *key_id, const char *idem_key, const void *request,
+		size_t len, sk_idem_fn fn, void *arg, struct sk_answer *replay,
+		struct sk_errctx *err);
 
 /* ---- consent receipts (core/receipt.c) ---- */
 

@@ -26,6 +26,9 @@ struct sk_core {
 	char canon_note[512];
 };
 
+/* The vault token tag of confirmation links (made by outbox.c, checked by form.c). */
+#define SK__CONFIRM_TAG "confirm"
+
 /* Seconds a client clock may run ahead: an occurred_at later than now plus this is refused. */
 #define SK__FUTURE_SLACK 300
 
@@ -125,5 +128,46 @@ int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
  * the policy; pending form requests naming the purpose are to be counted here too. */
 int sk__purpose_in_use(struct sk_core *c, const char *purpose, int64_t now, int64_t *outn,
 		       struct sk_errctx *err);
+
+/* ---- stored rows (core works on the store's records inside) ---- */
+
+/* The pure state transition: the state after ev, given the state before (status "unknown"
+ * when none). Used by recording and by replay alike, so the two cannot disagree. */
+void sk_state_apply(struct sk_state_rec *st, const struct sk_event_rec *ev);
+/* Status of a stored state at time now: a given consent past its validity is expired; a
+ * stored word that is no status is SK_ST_UNKNOWN. */
+enum sk_status sk_state_effective(const struct sk_state_rec *st, int64_t now);
+
+/* ---- the public boundary: records to domain structs (core/domain.c) ---- */
+
+/* A stored status word as an enum: SK_ST_UNKNOWN for "" and for any word that is none of
+ * SK_STATUS_LIST. */
+enum sk_status sk__status_from_stored(const char *word);
+/* The conversions. An event or change whose action, method or type is none of its list is
+ * SK_ERR_CORRUPT (out unspecified); *where (may be NULL) then names "table.column". */
+int sk__event_from_rec(const struct sk_event_rec *r, struct sk_consent_event *out,
+		       const char **where);
+void sk__state_from_rec(const struct sk_state_rec *r, struct sk_state *out);
+int sk__change_from_rec(const struct sk_change_rec *r, struct sk_change *out,
+			const char **where);
+/* Relays for the store's walks: pass sk__relay_event (an sk_event_cb) with a struct
+ * sk__relay as its arg, and each record reaches fn converted. A corrupt row stops the walk
+ * with SK_ERR_CORRUPT and sets where. */
+struct sk__relay {
+	sk_consent_event_fn event; /* the one that the relay passed calls */
+	sk_state_fn state;
+	sk_change_fn change;
+	void *arg;
+	const char *where;    /* set on SK_ERR_CORRUPT by a conversion */
+};
+int sk__relay_event(void *arg, const struct sk_event_rec *r);
+int sk__relay_state(void *arg, const struct sk_state_rec *r);
+int sk__relay_change(void *arg, const struct sk_change_rec *r);
+/* SK_ERR_CORRUPT recorded in err: while what, the column where holds a word outside its
+ * list (the word itself is never repeated). */
+int sk__corrupt_word(struct sk_errctx *err, const char *what, const char *where);
+/* A walk's failure, recorded in err: a conversion's SK_ERR_CORRUPT names its column
+ * (x->where); anything else (the callback's own codes too) as sk__store_err. Returns rc. */
+int sk__relay_err(struct sk_errctx *err, int rc, const struct sk__relay *x, const char *what);
 
 #endif

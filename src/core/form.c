@@ -319,6 +319,14 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 	 * for a known one would tell who is on file. */
 	if ((rc = sk_form_check(c, in, err)))
 		return rc;
+	/* Decided by the form alone, before anything is stored, so that the answer cannot tell
+	 * whether the address is known. */
+	if (out->npending && !in->can_mail)
+		return sk_errf(err, SK_ERR_BUSY, "this form needs confirmation by e-mail, and no "
+			       "mail server is configured");
+	/* A robot gets the answer a person would, and nothing is kept or sent. */
+	if (in->robot)
+		return 0;
 	if ((rc = sk_email_forms(in->email, written, canon, err)))
 		return rc;
 	sk_vault_email_key(c->vault, canon, key);
@@ -489,6 +497,49 @@ out:
 		return rc;
 	*nconfirmed = n;
 	return 0;
+}
+
+int sk_form_link_check(struct sk_core *c, const char *token, struct sk_errctx *err)
+{
+	char subject[SK_TOKEN_MAX];
+	int rc = sk_vault_token_verify(c->vault, SK__CONFIRM_TAG, token, sk_time_now(), subject,
+				       NULL);
+	sk_vault_wipe(subject, sizeof(subject));
+	if (rc == SK_ERR_EXPIRED)
+		return sk_errf(err, rc, "the confirmation link has expired");
+	if (rc)
+		return sk_errf(err, SK_ERR_INVALID, "the confirmation link is not valid");
+	return 0;
+}
+
+int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
+			 const char *user_agent, int *nconfirmed, struct sk_errctx *err)
+{
+	char subject[SK_TOKEN_MAX], contact[SK_ID_LEN + 1], *evidence;
+	long long first, last;
+	int rc;
+
+	*nconfirmed = 0;
+	rc = sk_vault_token_verify(c->vault, SK__CONFIRM_TAG, token, sk_time_now(), subject, NULL);
+	if (rc == SK_ERR_EXPIRED)
+		return sk_errf(err, rc, "the confirmation link has expired");
+	if (rc)
+		return sk_errf(err, SK_ERR_INVALID, "the confirmation link is not valid");
+	/* The click is the evidence: where from and with what, nothing else. */
+	json_t *ev = json_pack("{s:s?,s:s?}", "ip", ip, "user_agent", user_agent);
+	evidence = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(ev);
+	if (!evidence)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	/* A request id ("r_..."), or for links mailed before requests existed
+	 * "contact/first/last": the pending consents that one submission set. */
+	if (strncmp(subject, "r_", 2) == 0)
+		rc = sk_form_confirm(c, subject, evidence, nconfirmed, err);
+	else if (sscanf(subject, "%26[^/]/%lld/%lld", contact, &first, &last) == 3 && first > 0 &&
+		 last >= first)
+		rc = sk_pending_confirm(c, contact, first, last, evidence, nconfirmed, err);
+	free(evidence);
+	return rc;
 }
 
 int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,

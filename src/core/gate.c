@@ -31,14 +31,14 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->reason = sk_reason_name(SK_RSN_ERROR);
+	out->reason = SK_RSN_ERROR;
 	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
 	if (!p) {
-		out->reason = sk_reason_name(SK_RSN_UNKNOWN_PURPOSE);
+		out->reason = SK_RSN_UNKNOWN_PURPOSE;
 		return;
 	}
 	if (sk__addr_parse(c, email, &a, NULL)) {
-		out->reason = sk_reason_name(SK_RSN_INVALID_EMAIL);
+		out->reason = SK_RSN_INVALID_EMAIL;
 		return;
 	}
 	rc = sk__addr_lookup(c, &a, p->id, &g);
@@ -49,7 +49,7 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 	if (g.suppressed) {
 		/* the suppression's own reason "erased" marks an erasure (core/rights.c) */
 		int erased = strcmp(g.suppress_reason, "erased") == 0;
-		out->reason = sk_reason_name(erased ? SK_RSN_ERASED : SK_RSN_SUPPRESSED);
+		out->reason = erased ? SK_RSN_ERASED : SK_RSN_SUPPRESSED;
 		return;
 	}
 	if (g.found)
@@ -71,22 +71,21 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 			if (held)
 				s = SK_ST_PENDING;
 		}
-		out->reason = sk_reason_name(consent_reason(s));
+		out->reason = consent_reason(s);
 		out->allowed = s == SK_ST_GIVEN;
 		break;
 	case SK_BASIS_LEGITIMATE_INTEREST:
 		/* Allowed unless the person objected (refused or withdrew). */
 		out->allowed = s != SK_ST_REFUSED && s != SK_ST_WITHDRAWN;
-		out->reason =
-			sk_reason_name(out->allowed ? SK_RSN_LEGITIMATE_INTEREST : SK_RSN_OBJECTED);
+		out->reason = out->allowed ? SK_RSN_LEGITIMATE_INTEREST : SK_RSN_OBJECTED;
 		break;
 	case SK_BASIS_CONTRACT:
 		out->allowed = 1;
-		out->reason = sk_reason_name(SK_RSN_CONTRACT);
+		out->reason = SK_RSN_CONTRACT;
 		break;
 	case SK_BASIS_LEGAL_OBLIGATION:
 		out->allowed = 1;
-		out->reason = sk_reason_name(SK_RSN_LEGAL_OBLIGATION);
+		out->reason = SK_RSN_LEGAL_OBLIGATION;
 		break;
 	}
 }

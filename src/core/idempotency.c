@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/mem.h"
+
 /* Keyed: the request may hold personal data, and the digest outlives an erasure for up to
  * SK_IDEM_TTL; without the key no one can test a guess against it. */
 static void request_hash(struct sk_core *c, const void *request, size_t len,
@@ -13,7 +15,7 @@ static void request_hash(struct sk_core *c, const void *request, size_t len,
 	sk_vault_keyed_hash(c->vault, "samtycke idempotency v1", request, len, out);
 }
 
-int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
+static int lookup(struct sk_core *c, const char *key_id, const char *idem_key,
 		   const void *request, size_t len, struct sk_idem_rec *out, int *found,
 		   struct sk_errctx *err)
 {
@@ -34,7 +36,7 @@ int sk_idem_lookup(struct sk_core *c, const char *key_id, const char *idem_key,
 	return 0;
 }
 
-int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
+static int save(struct sk_core *c, const char *key_id, const char *idem_key,
 		 const void *request, size_t len, int status, const char *body,
 		 struct sk_errctx *err)
 {
@@ -47,4 +49,46 @@ int sk_idem_save(struct sk_core *c, const char *key_id, const char *idem_key,
 	if (!rc)
 		rc = sk_store_idem_put(c->store, &r);
 	return rc ? sk__store_err(err, rc, "saving an idempotent answer") : 0;
+}
+
+int sk_idem_run(struct sk_core *c, const char *key_id, const char *idem_key, const void *request,
+		size_t len, sk_idem_fn fn, void *arg, struct sk_answer *replay,
+		struct sk_errctx *err)
+{
+	struct sk_idem_rec stored;
+	const char *body = NULL;
+	int rc, found = 0, status = 0;
+
+	replay->status = 0;
+	replay->body = NULL;
+	if (!idem_key)
+		return fn(arg, &status, &body);
+	size_t klen = strlen(idem_key);
+	for (size_t i = 0; i < klen; i++)
+		if (idem_key[i] < 0x20 || idem_key[i] > 0x7e)
+			klen = 0;
+	if (klen == 0 || klen > 255)
+		return sk_errf(err, SK_ERR_INVALID, "Idempotency-Key must be 1 to 255 printable "
+			       "ASCII characters");
+	if ((rc = sk_core_batch_begin(c, err)))
+		return rc;
+	rc = lookup(c, key_id, idem_key, request, len, &stored, &found, err);
+	if (!rc && found) {
+		/* the stored body lives until the next store call: the rollback */
+		if ((replay->body = sk_strdup(stored.body ? stored.body : "")))
+			replay->status = stored.status;
+		else
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		sk_core_batch_rollback(c);
+		return rc;
+	}
+	if (!rc)
+		rc = fn(arg, &status, &body);
+	if (!rc && status < 300)
+		rc = save(c, key_id, idem_key, request, len, status, body, err);
+	if (rc) {
+		sk_core_batch_rollback(c);
+		return rc;
+	}
+	return sk_core_batch_commit(c, err);
 }

@@ -3,7 +3,6 @@
  * events, so that a rejected row writes nothing. The rules are in docs/import-export.md. */
 #include "core/import.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -109,32 +108,22 @@ void sk_import_mark_seen(struct sk_import *im, const char *email)
 
 static int is_blank(const char *s)
 {
-	if (!s)
-		return 1;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	return *s == '\0';
+	size_t n = 0;
+	return !s || (sk_trim(s, &n), n == 0);
 }
 
 int sk_import_yesno(const char *v)
 {
 	static const char *const yes[] = {"yes", "ja", "true", "1", "y"};
 	static const char *const no[] = {"no", "nej", "false", "0", "n"};
-	char t[8];
-	size_t n = 0;
+	size_t n;
 	if (is_blank(v))
 		return -1;
-	while (isspace((unsigned char)*v))
-		v++;
-	while (*v && !isspace((unsigned char)*v) && n < sizeof(t) - 1)
-		t[n++] = *v++;
-	t[n] = '\0';
-	if (!is_blank(v))
-		return -2;
+	v = sk_trim(v, &n);
 	for (size_t i = 0; i < 5; i++) {
-		if (strcasecmp(t, yes[i]) == 0)
+		if (strlen(yes[i]) == n && strncasecmp(v, yes[i], n) == 0)
 			return 1;
-		if (strcasecmp(t, no[i]) == 0)
+		if (strlen(no[i]) == n && strncasecmp(v, no[i], n) == 0)
 			return 0;
 	}
 	return -2;
@@ -176,13 +165,8 @@ static int cell_parse(const struct sk_import_consent *ic, int64_t now, struct ce
 		return SK_REJ_INVALID;
 	}
 	if (!is_blank(ic->source)) {
-		const char *s = ic->source;
 		size_t n;
-		while (isspace((unsigned char)*s))
-			s++;
-		n = strlen(s);
-		while (n && isspace((unsigned char)s[n - 1]))
-			n--;
+		const char *s = sk_trim(ic->source, &n);
 		for (size_t i = 0; i < n && n <= SOURCE_MAX; i++)
 			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 				n = SOURCE_MAX + 1; /* no control characters in a source */

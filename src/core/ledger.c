@@ -184,10 +184,13 @@ struct compare_ctx {
 	void *arg;
 };
 
+/* stored and derived: the states' words, NULL for missing. */
 static int report(struct compare_ctx *x, const struct sk_state_rec *key, const char *stored,
 		  const char *derived)
 {
-	struct sk_replay_diff d = {key->contact_id, key->purpose, stored, derived};
+	struct sk_replay_diff d = {key->contact_id, key->purpose,
+				   stored ? sk__status_from_stored(stored) : SK_ST_MISSING,
+				   derived ? sk__status_from_stored(derived) : SK_ST_MISSING};
 	x->ndiff++;
 	return x->cb ? x->cb(x->arg, &d) : 0;
 }
@@ -198,7 +201,7 @@ static int compare_state(void *arg, const struct sk_state_rec *st)
 	struct replay_ctx *r = x->r;
 	int rc;
 	while (x->i < r->n && state_cmp(&r->st[x->i], st) < 0) {
-		if ((rc = report(x, &r->st[x->i], "missing", r->st[x->i].status)))
+		if ((rc = report(x, &r->st[x->i], NULL, r->st[x->i].status)))
 			return rc;
 		x->i++;
 	}
@@ -206,7 +209,7 @@ static int compare_state(void *arg, const struct sk_state_rec *st)
 		const struct sk_state_rec *d = &r->st[x->i++];
 		return state_same(d, st) ? 0 : report(x, st, st->status, d->status);
 	}
-	return report(x, st, st->status, "missing");
+	return report(x, st, st->status, NULL);
 }
 
 int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
@@ -241,7 +244,7 @@ int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, l
 	qsort(r.st, r.n, sizeof(*r.st), state_cmp);
 	rc = sk_store_state_each(c->store, NULL, compare_state, &x);
 	for (; !rc && x.i < r.n; x.i++)
-		rc = report(&x, &r.st[x.i], "missing", r.st[x.i].status);
+		rc = report(&x, &r.st[x.i], NULL, r.st[x.i].status);
 	if (rc) {
 		sk__store_err(err, rc, "reading consent state");
 		goto out;

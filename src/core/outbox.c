@@ -10,7 +10,6 @@
 
 #include "util/mem.h"
 
-#define TOKEN_TAG "confirm"
 #define FIRST_WAIT 60   /* seconds before the first retry; doubles */
 #define WAIT_CAP 3600
 #define CLAIM_FOR 300   /* seconds a taken mail is not taken again (the SMTP timeout is 30) */
@@ -70,7 +69,7 @@ static int build_confirm(struct sk_core *c, const char *public_url, int64_t now,
 	}
 	if ((rc = recipient(email, out->to, err)))
 		goto out;
-	if ((rc = sk_vault_token_sign(c->vault, TOKEN_TAG, rec.id, rec.expires_at, token))) {
+	if ((rc = sk_vault_token_sign(c->vault, SK__CONFIRM_TAG, rec.id, rec.expires_at, token))) {
 		rc = sk_errf(err, rc, "could not sign the confirmation link");
 		goto out;
 	}

@@ -297,6 +297,8 @@ struct export_ctx {
 	size_t nev, alloc;
 	struct sk_access_export *x;
 	size_t nshared_alloc, nrects_alloc;
+	struct sk_errctx *err;
+	int reported;           /* export_event recorded its failure in err */
 };
 
 static int export_event(void *arg, const struct sk_event_rec *ev)
@@ -304,11 +306,13 @@ static int export_event(void *arg, const struct sk_event_rec *ev)
 	struct export_ctx *x = arg;
 	struct sk_notice_rec n;
 	struct sk_export_event *e = grow(&x->ev, &x->nev, &x->alloc, sizeof(*x->ev));
+	const char *where = NULL;
 	if (!e)
 		return SK_ERR_NOMEM;
-	e->event = *ev;
-	e->event.evidence = NULL;
-	e->event.evidence_len = 0;
+	if (sk__event_from_rec(ev, &e->event, &where)) {
+		x->reported = 1;
+		return sk__corrupt_word(x->err, "reading the ledger", where);
+	}
 	if (sk_store_notice_get(x->c->store, ev->purpose, ev->notice_version, ev->lang, &n) == 0 &&
 	    !(e->notice_text = sk_strdup(n.text)))
 		return SK_ERR_NOMEM;
@@ -430,7 +434,7 @@ static int export_group(struct export_ctx *x, const struct sk__states *s)
 		if (!(ec->history = sk_calloc(n, sizeof(*ec->history))))
 			return SK_ERR_NOMEM;
 		out->nconsents++;
-		ec->state = s->st[i];
+		sk__state_from_rec(&s->st[i], &ec->state);
 		for (size_t k = 0; k < x->nev; k++) {
 			if (strcmp(x->ev[k].event.purpose, s->st[i].purpose) != 0)
 				continue;
@@ -463,10 +467,10 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_acc
 	doc.exported_at = sk_time_now();
 	doc.lang = l;
 	doc.policy = c->policy;
-	struct export_ctx x = {.c = c, .x = &doc};
+	struct export_ctx x = {.c = c, .x = &doc, .err = err};
 	int dkrc = sk__datakey(c, id, dk, err);
 	x.dk = dkrc ? NULL : dk;
-	if ((rc = sk_store_ledger_each(c->store, id, 0, export_event, &x)))
+	if ((rc = sk_store_ledger_each(c->store, id, 0, export_event, &x)) && !x.reported)
 		sk__store_err(err, rc, "reading the ledger");
 	if (!rc)
 		rc = states_load(c, id, &s, err);

@@ -101,6 +101,7 @@ enum sk_status {
 #define SK__X(sfx, name) SK_ST_##sfx,
 	SK_STATUS_LIST(SK__X)
 #undef SK__X
+	SK_ST_MISSING = -1, /* no state at all (replay's differences): no name, never stored */
 };
 enum sk_method {
 #define SK__X(sfx, name) SK_METHOD_##sfx,

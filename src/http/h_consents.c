@@ -12,8 +12,8 @@ static int consent_create(struct sk_req *r, void *arg)
 					   "source", "notice_version", "lang", "occurred_at",
 					   "evidence", NULL};
 	struct sk_consent_req req = {0};
-	struct sk_event_rec ev;
-	struct sk_state_rec st;
+	struct sk_consent_event ev;
+	struct sk_state st;
 	const char *action, *at;
 	char actor[80], *evidence = NULL;
 	json_t *body, *v;
@@ -74,7 +74,7 @@ static int consent_create(struct sk_req *r, void *arg)
 	if ((rc = sk_consent_record(r->core, &req, &ev, &r->err)) ||
 	    (rc = sk_consent_state(r->core, ev.contact_id, ev.purpose, &st, &r->err)))
 		goto out;
-	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, st.status));
+	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, sk_status_name(st.status)));
 out:
 	free(evidence);
 	json_decref(body);

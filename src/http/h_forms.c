@@ -16,7 +16,6 @@
 #define FORM_BODY_MAX (64 * 1024)
 #define MAX_PAIRS 128
 #define HONEYPOT "website"
-#define TOKEN_TAG "confirm"
 
 /* ?lang=, else the first of sv or en in Accept-Language, else en. */
 static int page_lang(struct sk_req *r, const char *given)
@@ -263,7 +262,7 @@ int sk_h_form_post(struct sk_req *r)
 	if ((rc = origin_check(r, f)))
 		goto out;
 	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
-	if ((r->retry_after = sk_rate_take(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
+	if ((r->retry_after = sk_http_rate(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
 		rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many submissions from this address; "
 			     "retry after %d s", r->retry_after);
 		goto out;
@@ -290,21 +289,8 @@ int sk_h_form_post(struct sk_req *r)
 		.page_url = s.page_url ? s.page_url : sk_req_header(r, MHD_HTTP_HEADER_REFERER),
 		.ip = r->ip, .user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT),
 		.gpc = gpch && strcmp(gpch, "1") == 0, .scripted = s.json, .can_mail = cfg->mail != NULL,
-		.link_days = cfg->confirm_days, .link_base = cfg->public_url};
-	if ((rc = sk_form_check(r->core, &in, &r->err)))
-		goto out;
-	sk_form_foresee(r->core, &in, &o);
-	/* Decided by the form alone, before anything is stored, so the answer cannot tell
-	 * whether the address is known. */
-	if (o.npending && !cfg->mail) {
-		rc = sk_errf(&r->err, SK_ERR_BUSY, "this form needs confirmation by e-mail, and no "
-			     "mail server is configured");
-		goto out;
-	}
-	/* A filled honeypot is a robot: it gets the answer a person would, and nothing is
-	 * kept or sent. */
-	if (s.honeypot && s.honeypot[0])
-		goto out;
+		.link_days = cfg->confirm_days, .link_base = cfg->public_url,
+		.robot = s.honeypot && s.honeypot[0]};
 	rc = sk_form_submit(r->core, &in, &o, &r->err);
 out:
 	rc = answer(r, f, &s, lang, rc, &o);
@@ -314,58 +300,35 @@ out:
 
 /* ---- confirmation ---- */
 
-/* The token's subject: a request id ("r_..."), or for links mailed before requests existed
- * "contact/first/last"; else an error page. */
-static int confirm_token(struct sk_req *r, char subject[SK_TOKEN_MAX], int lang)
+/* 0 when the link's token holds; else the page saying it expired or is not valid. */
+static int link_page(struct sk_req *r, int rc, int lang)
 {
-	int64_t expires;
-	int rc = sk_vault_token_verify(sk_core_vault(r->core), TOKEN_TAG, r->param, sk_time_now(), subject,
-				       &expires);
-	if (rc == SK_ERR_EXPIRED) {
-		sk_reply_page(r, 410, lang, sk_page_msg(lang, SK_MSG_LINK_EXPIRED),
-			      sk_page_msg(lang, SK_MSG_LINK_EXPIRED_TEXT));
-		return rc;
-	}
-	if (rc) {
-		sk_reply_page(r, 400, lang, sk_page_msg(lang, SK_MSG_LINK_INVALID),
-			      sk_page_msg(lang, SK_MSG_LINK_INVALID_TEXT));
-		return rc;
-	}
-	return 0;
+	if (rc == SK_ERR_EXPIRED)
+		return sk_reply_page(r, 410, lang, sk_page_msg(lang, SK_MSG_LINK_EXPIRED),
+				     sk_page_msg(lang, SK_MSG_LINK_EXPIRED_TEXT));
+	return sk_reply_page(r, 400, lang, sk_page_msg(lang, SK_MSG_LINK_INVALID),
+			     sk_page_msg(lang, SK_MSG_LINK_INVALID_TEXT));
 }
 
 int sk_h_confirm_page(struct sk_req *r)
 {
-	char subject[SK_TOKEN_MAX];
 	int lang = page_lang(r, NULL);
-	if (confirm_token(r, subject, lang))
-		return 0;
+	int rc = sk_form_link_check(r->core, r->param, &r->err);
+	if (rc)
+		return link_page(r, rc, lang);
 	struct sk_buf b;
-	int rc = sk_page_confirm(&b, lang, r->param);
+	rc = sk_page_confirm(&b, lang, r->param);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
 int sk_h_confirm_post(struct sk_req *r)
 {
-	char subject[SK_TOKEN_MAX], contact[SK_ID_LEN + 1], *evs;
-	long long first, last;
-	int n = 0, rc, lang = page_lang(r, NULL);
-	if (confirm_token(r, subject, lang))
-		return 0;
-	json_t *ev = json_pack("{s:s,s:s?}", "ip", r->ip, "user_agent",
-			       sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT));
-	evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(ev);
-	if (!evs)
-		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-	if (strncmp(subject, "r_", 2) == 0)
-		rc = sk_form_confirm(r->core, subject, evs, &n, &r->err);
-	else if (sscanf(subject, "%26[^/]/%lld/%lld", contact, &first, &last) == 3 && first > 0 &&
-		 last >= first)
-		rc = sk_pending_confirm(r->core, contact, first, last, evs, &n, &r->err);
-	else
-		rc = 0;
-	free(evs);
+	int n = 0, lang = page_lang(r, NULL);
+	int rc = sk_form_link_check(r->core, r->param, &r->err);
+	if (rc)
+		return link_page(r, rc, lang);
+	rc = sk_form_confirm_link(r->core, r->param, r->ip,
+				  sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT), &n, &r->err);
 	if (rc && rc != SK_ERR_NOT_FOUND) /* rolled back: a page, not the API's envelope */
 		return sk_reply_page(r, sk_err_http_status(rc), lang,
 				     sk_page_msg(lang, SK_MSG_WENT_WRONG),

@@ -1,5 +1,6 @@
 /* h_webhooks.c: webhook endpoints over HTTP (scope admin): create one (its secret is in the
- * answer, once), read its delivery status, remove it. Delivery is in src/sync. */
+ * answer, once), read its delivery status, remove it. Each handler parses, calls one core
+ * function (core/webhook.h) and renders; delivery is in src/sync. */
 #include <string.h>
 
 #include "http/http.h"
@@ -48,20 +49,20 @@ int sk_h_webhook_create(struct sk_req *r)
 	json_decref(body);
 	if (rc)
 		return rc;
-	rc = sk_reply_json(r, 201, json_pack("{s:s,s:s}", "id", id, "secret", secret));
+	rc = sk_reply_json(r, 201, sk_json_webhook_created(id, secret));
 	memset(secret, 0, sizeof(secret));
 	return rc;
 }
 
 int sk_h_webhook_get(struct sk_req *r)
 {
-	json_t *o;
-	int rc = sk_webhook_status(r->core, r->param, &o, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, o);
+	struct sk_webhook_info w;
+	int rc = sk_webhook_get(r->core, r->param, &w, &r->err);
+	return rc ? rc : sk_reply_json(r, 200, sk_json_webhook(&w));
 }
 
 int sk_h_webhook_delete(struct sk_req *r)
 {
 	int rc = sk_webhook_remove(r->core, r->param, &r->err);
-	return rc ? rc : sk_reply_json(r, 200, json_pack("{s:s,s:b}", "id", r->param, "deleted", 1));
+	return rc ? rc : sk_reply_json(r, 200, sk_json_webhook_deleted(r->param));
 }

@@ -47,6 +47,9 @@ struct sk_http;
 struct sk_http_env {
 	/* The calling thread's core (its own store connection); NULL with err set on failure. */
 	struct sk_core *(*core)(struct sk_errctx *err);
+	/* The rate limits (token buckets the daemon keeps): 0 when key may go on, else the
+	 * seconds to wait; rate per second, 0: off. */
+	int (*rate)(const char *key, double rate, double burst);
 };
 
 /* Checks the options the adapter takes (listen address, trusted proxies, connection caps

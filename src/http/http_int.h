@@ -12,6 +12,7 @@
 #include "render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/net.h"
 
 #define SK_JSON_MAX_DEPTH 32
 
@@ -62,49 +63,12 @@ struct sk_route {
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
-/* Token bucket: 0 when key may go on, else the seconds to wait. rate per second; 0: off.
- * Buckets live in one process-wide table (ratelimit.c) of SK_RATE_ENTRIES keys. */
-int sk_rate_take(const char *key, double rate, double burst);
+/* The daemon's rate limit (struct sk_http_env): 0 when key may go on, else the seconds
+ * to wait. rate per second; 0: off. */
+int sk_http_rate(const char *key, double rate, double burst);
 
-/* ---- rate tables (ratelimit.c) ---- */
+/* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
-#define SK_RATE_ENTRIES 16384
-
-struct sk_rate_table;
-/* A table of at most cap buckets; seed keys the hash. NULL when out of memory or cap is 0. */
-struct sk_rate_table *sk_rate_table_new(size_t cap, uint64_t seed);
-void sk_rate_table_free(struct sk_rate_table *t);
-/* As sk_rate_take, at time now (seconds). Keys are compared whole; a full table forgets the
- * least recently used bucket that has refilled (else the least recently used). */
-int sk_rate_table_take(struct sk_rate_table *t, const char *key, double rate, double burst,
-		       double now);
-size_t sk_rate_table_count(struct sk_rate_table *t);
-/* The hash slot of key (tests use it to find keys that collide). */
-size_t sk_rate_table_slot(const struct sk_rate_table *t, const char *key);
-
-/* ---- client addresses (client.c) ---- */
-
-struct sockaddr;
-
-struct sk_ipaddr {
-	int family;                /* AF_INET or AF_INET6; 0: none */
-	uint8_t a[16];             /* network order; IPv4 in the first 4 bytes */
-};
-
-struct sk_cidr {
-	struct sk_ipaddr ip;       /* host bits cleared */
-	unsigned bits;
-};
-
-/* A numeric address of len bytes (no port, no brackets); -1 when it is not one. An
- * IPv4-mapped IPv6 address becomes IPv4. */
-int sk_ip_parse(const char *s, size_t len, struct sk_ipaddr *out);
-int sk_ip_from_sockaddr(const struct sockaddr *sa, struct sk_ipaddr *out);
-void sk_ip_format(const struct sk_ipaddr *ip, char *out, size_t len);
-/* "ADDRESS" or "ADDRESS/BITS", IPv4 or IPv6; -1 when malformed. */
-int sk_cidr_parse(const char *s, struct sk_cidr *out);
-/* 1 when ip is inside one of the n prefixes. */
-int sk_cidr_match(const struct sk_cidr *set, size_t n, const struct sk_ipaddr *ip);
 /* The client of a request from peer with the X-Forwarded-For list xff (NULL: none; several
  * headers joined with ','): the peer itself unless it is a trusted proxy; then the right-most
  * address of xff that is not a trusted proxy (or the left-most when all are). Returns 1 when

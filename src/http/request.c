@@ -79,49 +79,43 @@ int sk_json_str(struct sk_req *r, json_t *o, const char *key, int required, cons
 	return 0;
 }
 
+struct idem_call {
+	struct sk_req *r;
+	int (*fn)(struct sk_req *r, void *arg);
+	void *arg;
+};
+
+static int idem_call(void *arg, int *status, const char **body)
+{
+	struct idem_call *x = arg;
+	int rc = x->fn(x->r, x->arg);
+	*status = x->r->status;
+	*body = x->r->reply;
+	return rc;
+}
+
 int sk_idempotent(struct sk_req *r, int (*fn)(struct sk_req *r, void *arg), void *arg)
 {
 	const char *key = sk_req_header(r, "Idempotency-Key");
-	struct sk_idem_rec stored;
+	struct idem_call call = {r, fn, arg};
+	struct sk_answer replay;
 	struct sk_buf req;
-	int rc, found = 0;
+	int rc;
 
-	if (!key)
-		return fn(r, arg);
-	size_t klen = strlen(key);
-	for (size_t i = 0; i < klen; i++)
-		if (key[i] < 0x20 || key[i] > 0x7e)
-			klen = 0;
-	if (klen == 0 || klen > 255)
-		return sk_errf(&r->err, SK_ERR_INVALID, "Idempotency-Key must be 1 to 255 printable "
-			       "ASCII characters");
 	/* The request as hashed: method, route and body. */
 	sk_buf_init(&req, r->body.len + 512);
-	if ((rc = sk_buf_append_field(&req, r->method, strlen(r->method))) ||
-	    (rc = sk_buf_append_field(&req, r->route->path, strlen(r->route->path))) ||
-	    (rc = sk_buf_append_field(&req, r->param, strlen(r->param))) ||
-	    (rc = sk_buf_append_field(&req, r->body.data, r->body.len))) {
+	if (key && ((rc = sk_buf_append_field(&req, r->method, strlen(r->method))) ||
+		    (rc = sk_buf_append_field(&req, r->route->path, strlen(r->route->path))) ||
+		    (rc = sk_buf_append_field(&req, r->param, strlen(r->param))) ||
+		    (rc = sk_buf_append_field(&req, r->body.data, r->body.len)))) {
 		sk_buf_reset(&req);
 		return sk_errf(&r->err, rc, "out of memory");
 	}
-	if ((rc = sk_core_batch_begin(r->core, &r->err)))
-		goto out;
-	rc = sk_idem_lookup(r->core, r->key.id, key, req.data, req.len, &stored, &found, &r->err);
-	if (!rc && found) {
-		rc = sk_reply_text(r, stored.status, stored.body);
-		sk_core_batch_rollback(r->core);
-		goto out;
-	}
-	if (!rc)
-		rc = fn(r, arg);
-	if (!rc && r->status < 300)
-		rc = sk_idem_save(r->core, r->key.id, key, req.data, req.len, r->status, r->reply,
-				  &r->err);
-	if (rc)
-		sk_core_batch_rollback(r->core);
-	else
-		rc = sk_core_batch_commit(r->core, &r->err);
-out:
+	rc = sk_idem_run(r->core, r->key.id, key, req.data, req.len, idem_call, &call, &replay,
+			 &r->err);
+	if (!rc && replay.status)
+		rc = sk_reply_text(r, replay.status, replay.body);
+	sk_free(replay.body);
 	sk_buf_reset(&req);
 	return rc;
 }

@@ -25,7 +25,7 @@
 #include "util/sktime.h"
 
 static const struct sk_server_config *config;
-static const struct sk_http_env *env; /* what the daemon lends: each thread's core */
+static const struct sk_http_env *env; /* what the daemon lends: cores, rate limits */
 /* --trusted-proxy, parsed once at start */
 static struct sk_cidr trusted[SK_MAX_TRUSTED_PROXIES];
 static size_t ntrusted;
@@ -40,46 +40,14 @@ struct conn_state {
 	int linger;                /* a body was refused unread: close it gently */
 };
 
-static int64_t mono_ns_for_seed(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- rate limits: token buckets per API key and per client address (ratelimit.c) ---- */
-
-static pthread_once_t rates_once = PTHREAD_ONCE_INIT;
-static struct sk_rate_table *rates;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 const struct sk_server_config *sk_server_cfg(void)
 {
 	return config;
 }
 
-static void rates_init(void)
+int sk_http_rate(const char *key, double rate, double burst)
 {
-	uint64_t seed = 0;
-	if (sk_random(&seed, sizeof(seed)))
-		seed = (uint64_t)mono_ns_for_seed();
-	rates = sk_rate_table_new(SK_RATE_ENTRIES, seed);
-}
-
-int sk_rate_take(const char *key, double rate, double burst)
-{
-	if (rate <= 0)
-		return 0;
-	pthread_once(&rates_once, rates_init);
-	if (!rates)
-		return 1; /* no memory for the table: refuse rather than let everything through */
-	return sk_rate_table_take(rates, key, rate, burst, now_s());
+	return env->rate(key, rate, burst);
 }
 
 /* ---- replies ---- */
@@ -184,7 +152,7 @@ static int authenticate(struct sk_req *r)
 	if (!sk_key_has_scope(&r->key, r->route->scope))
 		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this route needs the '%s' scope",
 			       r->route->scope);
-	if ((r->retry_after = sk_rate_take(r->key.id, config->rate_limit, 2 * config->rate_limit)))
+	if ((r->retry_after = sk_http_rate(r->key.id, config->rate_limit, 2 * config->rate_limit)))
 		return sk_errf(&r->err, SK_ERR_RATE_LIMITED, "more than %g requests per second; "
 			       "retry after %d s", config->rate_limit, r->retry_after);
 	return 0;

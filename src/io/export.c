@@ -81,7 +81,8 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 		rc = SK_ERR_IO;
 	if (!rc)
 		rc = cellf(out, canonical_of(email, canon));
-	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false", g->reason) < 0)
+	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false",
+			   sk_reason_name(g->reason)) < 0)
 		rc = SK_ERR_IO;
 	for (size_t i = 0; !rc && i < pol->nfields; i++) {
 		if (strcmp(pol->fields[i].name, "email") == 0)
@@ -107,7 +108,7 @@ static int write_ndjson(FILE *out, const char *purpose, const struct sk_contact 
 	/* an address not valid UTF-8 (stored before version 2) is null, not the end of the export */
 	o = json_pack("{s:s,s:o?,s:s?,s:s,s:b,s:s,s:o}", "id", ct->id, "email", json_string(email),
 		      "email_canonical", canonical_of(email, canon), "purpose", purpose, "allowed",
-		      g->allowed, "reason", g->reason, "fields", f);
+		      g->allowed, "reason", sk_reason_name(g->reason), "fields", f);
 	if (!o)
 		return SK_ERR_NOMEM;
 	int rc = json_dumpf(o, out, JSON_COMPACT) || fputc('\n', out) == EOF ? SK_ERR_IO : 0;

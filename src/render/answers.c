@@ -9,7 +9,7 @@
 
 json_t *sk_json_gate(const struct sk_gate_result *g)
 {
-	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", g->reason,
+	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", sk_reason_name(g->reason),
 			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
 }
 
@@ -18,7 +18,7 @@ json_t *sk_json_gate_bulk(json_t *results)
 	return json_pack("{s:o}", "results", results);
 }
 
-json_t *sk_json_consent_recorded(const struct sk_event_rec *ev, const char *status)
+json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status)
 {
 	return json_pack("{s:s,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
 			 "contact_id", ev->contact_id, "status", status);
@@ -38,7 +38,7 @@ static json_t *evidence(const char *text)
 
 json_t *sk_json_proof(const struct sk_proof *p, int64_t now)
 {
-	const char *status = sk_status_name(sk_state_effective(&p->state, now));
+	const char *status = sk_status_name(sk_state_status(&p->state, now));
 	json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s}", "contact_id", p->state.contact_id,
 			      "purpose", p->state.purpose, "status", status, "event",
 			      sk_json_event(&p->event), "notice_text", p->notice_text);
@@ -53,19 +53,19 @@ json_t *sk_json_proof(const struct sk_proof *p, int64_t now)
 	return o;
 }
 
-int sk_json_list_state(void *arg, const struct sk_state_rec *st)
+int sk_json_list_state(void *arg, const struct sk_state *st)
 {
 	struct sk_json_list *x = arg;
 	return json_array_append_new(x->arr, sk_json_state(st, x->now)) ? SK_ERR_NOMEM : 0;
 }
 
-int sk_json_list_event(void *arg, const struct sk_event_rec *ev)
+int sk_json_list_event(void *arg, const struct sk_consent_event *ev)
 {
 	struct sk_json_list *x = arg;
 	return json_array_append_new(x->arr, sk_json_event(ev)) ? SK_ERR_NOMEM : 0;
 }
 
-int sk_json_list_change(void *arg, const struct sk_change_rec *ch)
+int sk_json_list_change(void *arg, const struct sk_change *ch)
 {
 	struct sk_json_list *x = arg;
 	x->last = ch->seq;
@@ -92,11 +92,17 @@ json_t *sk_json_audit(int broken, int64_t count, int64_t bad, const uint8_t head
 			 "scrub_pending", scrub);
 }
 
+const char *sk_replay_status_name(enum sk_status s)
+{
+	return s == SK_ST_MISSING ? "missing" : sk_status_name(s);
+}
+
 int sk_json_list_diff(void *arg, const struct sk_replay_diff *d)
 {
 	return json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s}", "contact_id",
 						    d->contact_id, "purpose", d->purpose, "stored",
-						    d->stored, "derived", d->derived))
+						    sk_replay_status_name(d->stored), "derived",
+						    sk_replay_status_name(d->derived)))
 		       ? SK_ERR_NOMEM
 		       : 0;
 }

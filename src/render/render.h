@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "core/import.h"
+#include "core/webhook.h"
 
 struct json_t;
 
@@ -17,10 +18,10 @@ struct json_t;
 
 struct json_t *sk_json_time(int64_t t); /* RFC 3339 string; null for 0 */
 struct json_t *sk_json_contact(const struct sk_contact *ct);
-struct json_t *sk_json_event(const struct sk_event_rec *ev);
+struct json_t *sk_json_event(const struct sk_consent_event *ev);
 /* The state with its status as the gate sees it at now (a lapsed consent is expired). */
-struct json_t *sk_json_state(const struct sk_state_rec *st, int64_t now);
-struct json_t *sk_json_change(const struct sk_change_rec *ch);
+struct json_t *sk_json_state(const struct sk_state *st, int64_t now);
+struct json_t *sk_json_change(const struct sk_change *ch);
 /* {"sv":..,"en":..} of a text written in every language. */
 struct json_t *sk_json_texts(char *const t[SK_NLANG]);
 /* A policy duration as written ("24 months"); null for none. */
@@ -66,7 +67,7 @@ struct json_t *sk_json_gate(const struct sk_gate_result *g);
 /* {"results":[gate answers]}; takes the reference to results. */
 struct json_t *sk_json_gate_bulk(struct json_t *results);
 /* A recorded consent event: {"id","seq","contact_id","status"}. */
-struct json_t *sk_json_consent_recorded(const struct sk_event_rec *ev, const char *status);
+struct json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status);
 /* A contact's consents: {"contact_id","state":[..],"history":[..]}; takes the references to
  * state and history (built with the list callbacks below). */
 struct json_t *sk_json_consents(const char *contact_id, struct json_t *state,
@@ -81,9 +82,9 @@ struct sk_json_list {
 	int64_t now;   /* states: the time their status is seen at */
 	int64_t last;  /* changes: the seq of the last one appended */
 };
-int sk_json_list_state(void *arg, const struct sk_state_rec *st);
-int sk_json_list_event(void *arg, const struct sk_event_rec *ev);
-int sk_json_list_change(void *arg, const struct sk_change_rec *ch);
+int sk_json_list_state(void *arg, const struct sk_state *st);
+int sk_json_list_event(void *arg, const struct sk_consent_event *ev);
+int sk_json_list_change(void *arg, const struct sk_change *ch);
 /* A page of the change feed: {"changes":[..],"next":N}; takes the reference to changes. */
 struct json_t *sk_json_changes(struct json_t *changes, int64_t next);
 
@@ -94,6 +95,8 @@ struct json_t *sk_json_audit(int broken, int64_t count, int64_t bad,
 /* A replay's answer: {"differences","diffs":[..],"rebuilt"}; takes diffs (built with
  * sk_json_list_diff, arg the array). */
 int sk_json_list_diff(void *arg, const struct sk_replay_diff *d);
+/* A replay difference's status: its name, or "missing". */
+const char *sk_replay_status_name(enum sk_status s);
 struct json_t *sk_json_replay(long ndiff, struct json_t *diffs, int rebuilt);
 
 /* API keys: one key as listed (never its secret), the list, and a created key (its secret
@@ -118,6 +121,22 @@ struct json_t *sk_json_form_outcome(const struct sk_form_outcome *o);
 struct json_t *sk_json_expiry(long requests_deleted, long expired, long contacts_deleted);
 /* samtycke init: {"database","key_file","key_created"}. */
 struct json_t *sk_json_init(const char *database, const char *key_file, int key_created);
+
+/* ---- webhook endpoints (render/webhook.c) ---- */
+
+/* {"id","name","url","events","enabled","last_delivered_seq","pending","last_status",
+ * "last_error","next_attempt_at","failures","failed_changes","last_failed_seq",
+ * "created_at"}: one endpoint, as `webhook list --json` and GET /v1/webhooks/{id} give it;
+ * NULL when out of memory. */
+struct json_t *sk_json_webhook(const struct sk_webhook_info *w);
+/* {"webhooks":[..]} of n endpoints. */
+struct json_t *sk_json_webhooks(const struct sk_webhook_info *w, size_t n);
+/* A new endpoint: {"id","secret"} (the secret shown once), from the CLI and the API alike. */
+struct json_t *sk_json_webhook_created(const char *id, const char *secret);
+/* A removed endpoint: {"id","removed":true} (webhook remove) and {"id","deleted":true}
+ * (DELETE /v1/webhooks/{id}): two documents, as they always were. */
+struct json_t *sk_json_webhook_removed(const char *id);
+struct json_t *sk_json_webhook_deleted(const char *id);
 
 /* ---- the CSV import report (render/import.c) ---- */
 

@@ -13,6 +13,7 @@
 
 #include "core/core.h"
 #include "mail/mail.h"
+#include "serve/ratelimit.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/mem.h"
@@ -179,7 +180,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	static const struct sk_http_env env = {.core = thread_core};
+	static const struct sk_http_env env = {.core = thread_core, .rate = sk_rate_take};
 	struct sk_http *http = NULL;
 	if ((rc = sk_http_start(cfg, &env, &http, err))) {
 		workers_close();

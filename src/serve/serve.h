@@ -1,6 +1,7 @@
 /* serve.h: the daemon of `samtycke serve`: one store connection and core per thread, the
  * background workers (lapse of form requests and pending consents, the daily purge, erasure
- * scrubs, the mail worker, webhook delivery), signals, and the HTTP adapter it runs
+ * scrubs, the mail worker, webhook delivery), the rate limits, signals, and the HTTP adapter
+ * it runs
  * (src/http). */
 #ifndef SK_SERVE_H
 #define SK_SERVE_H

@@ -17,12 +17,9 @@
 
 #include "util/mem.h"
 #include "util/sktime.h"
+#include "util/net.h"
 #include "util/str.h"
-#include "vault/vault.h"
 
-#define SCAN_BATCH 256
-#define BACKOFF_CAP 3600
-#define FOUND (-1)
 
 /* An endpoint handed to the workers: queued (busy 0) or being served (busy 1). Never two
  * workers on one endpoint, so its changes stay in order. */
@@ -44,25 +41,6 @@ struct sk_delivery {
 	int stopping;
 	int64_t last_complaint;
 };
-
-/* ---- finding the next change for an endpoint ---- */
-
-struct scan {
-	const char *events;
-	int64_t last;             /* the last seq looked at */
-	struct sk_change_rec hit; /* the first that matches */
-};
-
-static int scan_change(void *arg, const struct sk_change_rec *ch)
-{
-	struct scan *s = arg;
-	s->last = ch->seq;
-	if (sk_webhook_events_match(s->events, sk_webhook_event_name(ch))) {
-		s->hit = *ch;
-		return FOUND;
-	}
-	return 0;
-}
 
 /* ---- one request ---- */
 
@@ -117,7 +95,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 {
 	struct xfer *x = arg;
 	(void)purpose;
-	if (!sk_webhook_addr_allowed(&a->addr, x->cfg->allow_private)) {
+	if (!sk_net_addr_allowed(&a->addr, x->cfg->allow_private)) {
 		x->refused = 1;
 		return CURL_SOCKET_BAD;
 	}
@@ -159,8 +137,7 @@ static enum sk_webhook_fail curl_fail(CURLcode cc, long oserr)
 
 /* POSTs body. *status gets the HTTP status (0 when there was no answer), *fail why the
  * attempt failed (SK_WH_OK after a 2xx), *retry_after the Retry-After in seconds (-1: none). */
-static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_rec *w,
-		 const char *resolve, const char *msg_id, int64_t ts, const char *sig,
+static void post(const struct sk_delivery_config *cfg, const char *url, const char *resolve, const char *msg_id, int64_t ts, const char *sig,
 		 const char *body, size_t len, int *status, enum sk_webhook_fail *fail,
 		 int64_t *retry_after)
 {
@@ -188,7 +165,7 @@ static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_r
 		hdr = t;
 	if (resolve[0])
 		res = curl_slist_append(NULL, resolve);
-	curl_easy_setopt(h, CURLOPT_URL, w->url);
+	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -236,97 +213,44 @@ static void post(const struct sk_delivery_config *cfg, const struct sk_webhook_r
 
 /* ---- one endpoint ---- */
 
-/* The state after a failed attempt at change seq. */
-static void failed(const struct sk_delivery_config *cfg, struct sk_webhook_rec *w, int64_t seq,
-		   int64_t now, int64_t retry_after)
-{
-	if (!w->first_failure_at)
-		w->first_failure_at = now;
-	w->failures++;
-	if (now - w->first_failure_at >= cfg->retry_for) {
-		/* Given up: recorded and skipped, so that one bad change cannot stop the rest. */
-		w->cursor = seq;
-		w->nfailed++;
-		w->last_failed_seq = seq;
-		char e[sizeof(w->last_error) + 64];
-		snprintf(e, sizeof(e), "change %lld given up after %d attempts: %.180s",
-			 (long long)seq, w->failures, w->last_error);
-		sk_strlcpy(w->last_error, e, sizeof(w->last_error));
-		w->failures = 0;
-		w->first_failure_at = 0;
-		w->next_attempt_at = 0;
-		return;
-	}
-	int64_t wait = cfg->backoff > 0 ? cfg->backoff : 5;
-	for (int i = 1; i < w->failures && wait < BACKOFF_CAP; i++)
-		wait *= 2;
-	if (wait > BACKOFF_CAP)
-		wait = BACKOFF_CAP;
-	/* A 429 or 503 with Retry-After: at least that long (capped at an hour). The give-up
-	 * clock runs from the first failure whatever the waits, so it comes no sooner. */
-	if (retry_after > wait)
-		wait = retry_after > SK_WEBHOOK_RETRY_AFTER_MAX ? SK_WEBHOOK_RETRY_AFTER_MAX
-								 : retry_after;
-	w->next_attempt_at = now + wait;
-}
-
-/* Delivers up to max changes to endpoint id; *nsent counts the requests made. */
+/* Delivers up to max changes to endpoint id; *nsent counts the requests made. What is read
+ * and saved goes through core (core/webhook.h); this decides nothing but the request. */
 static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *cfg,
 			    const char *id, int max, int *nsent, struct sk_errctx *err)
 {
-	struct sk_webhook_rec w;
-	char ad[SK_ID_LEN + 16], *secret = NULL, *body = NULL;
-	size_t slen = 0, blen = 0;
-	int rc;
+	struct sk_webhook_job job;
+	const struct sk_webhook_retry retry = {cfg->backoff, cfg->retry_for};
+	char *body = NULL;
+	size_t blen = 0;
+	int rc, ready;
 
-	if ((rc = sk_store_webhook_get(sk_core_store(c), id, &w)))
-		return rc == SK_ERR_NOT_FOUND ? 0 : sk_errf(err, rc, "cannot read a webhook endpoint");
-	if (!w.enabled || w.next_attempt_at > sk_time_now())
-		return 0;
-	snprintf(ad, sizeof(ad), "webhook/%s", w.id);
-	if ((rc = sk_vault_unseal_system(sk_core_vault(c), ad, w.secret, w.secret_len, &secret, &slen)))
-		return sk_errf(err, rc, "cannot open the secret of webhook %s", w.id);
-	w.secret = NULL;
-	w.secret_len = 0;
+	if ((rc = sk_webhook_job_open(c, id, sk_time_now(), &job, &ready, err)) || !ready)
+		return rc;
 	for (int sent = 0; sent < max;) {
-		struct scan s = {w.events, w.cursor, {0}};
-		rc = sk_store_change_each(sk_core_store(c), w.cursor, SCAN_BATCH, scan_change, &s);
-		if (rc && rc != FOUND) {
-			rc = sk_errf(err, rc, "cannot read the change feed");
+		struct sk_change hit;
+		int found;
+		if ((rc = sk_webhook_job_next(c, &job, &hit, &found, err)) || !found)
 			break;
-		}
-		if (rc != FOUND) {
-			rc = 0;
-			if (s.last != w.cursor) {
-				/* Nothing for this endpoint: move past what it does not want. */
-				w.cursor = s.last;
-				if ((rc = sk_store_webhook_state(sk_core_store(c), &w)))
-					rc = sk_errf(err, rc, "cannot save a webhook cursor");
-				if (!rc)
-					continue;
-			}
-			break;
-		}
-		rc = 0;
 		char msg_id[80], sig[SK_WEBHOOK_SIG_MAX], resolve[SK_WEBHOOK_RESOLVE_MAX];
-		int64_t now = sk_time_now();
+		char error[256];
+		int64_t now = sk_time_now(), attempt_at = now;
 		int status = 0;
-		snprintf(msg_id, sizeof(msg_id), "msg_%s_%lld", w.id, (long long)s.hit.seq);
+		snprintf(msg_id, sizeof(msg_id), "msg_%s_%lld", job.ep.id, (long long)hit.seq);
 		sk_free(body);
 		body = NULL;
-		if ((rc = sk_webhook_payload(&s.hit, &body, &blen)) ||
-		    (rc = sk_webhook_sign(secret, msg_id, now, body, blen, sig))) {
+		if ((rc = sk_webhook_payload(&hit, &body, &blen)) ||
+		    (rc = sk_webhook_sign(job.secret, msg_id, now, body, blen, sig))) {
 			rc = sk_errf(err, rc, "cannot build webhook %s", msg_id);
 			break;
 		}
-		w.last_attempt_at = now;
 		/* Resolved and checked again at every attempt, and the request pinned to the
 		 * addresses checked, so that DNS cannot turn a public name private later. Through
 		 * a configured proxy the proxy connects, but the name is still checked here. */
 		enum sk_webhook_fail fail;
 		int64_t retry_after = -1;
-		if (!sk_webhook_resolve(w.url, cfg->allow_private, resolve, sizeof(resolve), &fail)) {
-			post(cfg, &w, resolve, msg_id, now, sig, body, blen, &status, &fail,
+		if (!sk_webhook_resolve(job.ep.url, cfg->allow_private, resolve, sizeof(resolve),
+					&fail)) {
+			post(cfg, job.ep.url, resolve, msg_id, now, sig, body, blen, &status, &fail,
 			     &retry_after);
 			sent++;
 			if (nsent)
@@ -335,81 +259,55 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		/* Abandoned because the server is stopping: not the receiver's failure. */
 		if (status == 0 && cfg->stopping && cfg->stopping(cfg->stopping_arg))
 			break;
-		w.last_status = status;
-		sk_webhook_fail_text(fail, status, w.last_error, sizeof(w.last_error));
+		sk_webhook_fail_text(fail, status, error, sizeof(error));
 		now = sk_time_now();
 		int go_on = 0;
 		if (fail == SK_WH_OK) {
-			w.cursor = s.hit.seq;
-			w.failures = 0;
-			w.first_failure_at = 0;
-			w.next_attempt_at = 0;
+			rc = sk_webhook_job_delivered(c, &job, hit.seq, attempt_at, status, err);
 			go_on = 1;
 		} else if (fail == SK_WH_GONE) {
-			w.enabled = 0;
-			fprintf(stderr, "samtycke: webhook %s answered 410 Gone and is disabled\n", w.id);
+			rc = sk_webhook_job_gone(c, &job, attempt_at, status, error, err);
+			fprintf(stderr, "samtycke: webhook %s answered 410 Gone and is disabled\n",
+				job.ep.id);
 		} else {
-			failed(cfg, &w, s.hit.seq, now, retry_after);
-			go_on = w.next_attempt_at == 0; /* given up on that change: the next one */
+			/* given up on that change: the next one */
+			rc = sk_webhook_job_failed(c, &job, hit.seq, attempt_at, now, status, error,
+						   retry_after, &retry, &go_on, err);
 		}
-		if ((rc = sk_store_webhook_state(sk_core_store(c), &w))) {
-			rc = sk_errf(err, rc, "cannot save the state of webhook %s", w.id);
-			break;
-		}
-		if (!go_on)
+		if (rc || !go_on)
 			break;
 	}
-	if (secret)
-		sk_vault_wipe(secret, slen);
-	sk_free(secret);
+	sk_webhook_job_close(&job);
 	sk_free(body);
 	return rc;
-}
-
-struct ids {
-	char (*id)[SK_ID_LEN + 1];
-	size_t n, cap;
-	int64_t now;
-};
-
-static int due(void *arg, const struct sk_webhook_rec *w)
-{
-	struct ids *l = arg;
-	if (!w->enabled || w->next_attempt_at > l->now)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 8;
-		void *p = sk_realloc(l->id, cap * sizeof(*l->id));
-		if (!p)
-			return SK_ERR_NOMEM;
-		l->id = p;
-		l->cap = cap;
-	}
-	memcpy(l->id[l->n++], w->id, SK_ID_LEN + 1);
-	return 0;
 }
 
 int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, int max,
 		     int *nsent, struct sk_errctx *err)
 {
-	struct ids l = {.now = sk_time_now()};
-	int rc = sk_store_webhook_each(sk_core_store(c), due, &l), first = 0;
+	char (*ids)[SK_ID_LEN + 1] = NULL;
+	size_t n = 0;
+	int rc = sk_webhook_due(c, sk_time_now(), &ids, &n, err), first = 0;
 
 	if (nsent)
 		*nsent = 0;
-	if (rc)
-		rc = sk_errf(err, rc, "cannot read the webhook endpoints");
 	/* One endpoint's failure does not hold up the others. */
-	for (size_t i = 0; i < l.n && !rc; i++) {
-		int r = deliver_endpoint(c, cfg, l.id[i], max, nsent, err);
+	for (size_t i = 0; i < n && !rc; i++) {
+		int r = deliver_endpoint(c, cfg, ids[i], max, nsent, err);
 		if (r && !first)
 			first = r;
 	}
-	sk_free(l.id);
+	sk_free(ids);
 	return rc ? rc : first;
 }
 
 /* ---- the threads ---- */
+
+/* The endpoints due, as sk_webhook_due gives them. */
+struct ids {
+	char (*id)[SK_ID_LEN + 1];
+	size_t n;
+};
 
 static int is_stopping(void *arg)
 {
@@ -469,9 +367,9 @@ static void *dispatch(void *arg)
 
 	for (;;) {
 		int rc = core ? 0 : open_core(d, &store, &core, &err);
-		struct ids l = {.now = sk_time_now()};
-		if (!rc && (rc = sk_store_webhook_each(sk_core_store(core), due, &l)))
-			sk_errf(&err, rc, "cannot read the webhook endpoints");
+		struct ids l = {0};
+		if (!rc)
+			rc = sk_webhook_due(core, sk_time_now(), &l.id, &l.n, &err);
 		if (rc)
 			complain(d, rc, &err);
 		pthread_mutex_lock(&d->lock);

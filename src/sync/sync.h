@@ -1,7 +1,7 @@
-/* sync.h: keeping connected systems in step: webhook endpoints (add, list, status, remove),
- * the event names and payloads of the change feed, Standard Webhooks signatures, the check
- * that refuses private and special-purpose targets, and the delivery threads
- * (docs/internals/sync.md). */
+/* sync.h: keeping connected systems in step: the payloads of the change feed, Standard
+ * Webhooks signatures, the check before each delivery that refuses private and
+ * special-purpose targets, the delivery threads, and the JSON of an endpoint's status
+ * (docs/internals/sync.md). The endpoints themselves are core/webhook.h. */
 #ifndef SK_SYNC_H
 #define SK_SYNC_H
 
@@ -9,39 +9,15 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/webhook.h"
 #include "render/render.h" /* sk_json_time for payloads and the status */
+#include "util/net.h"
 #include "vault/vault.h"
 
-struct sockaddr;
 struct sk_vault;
 
-#define SK_WEBHOOK_SECRET_MAX SK_WHSEC_MAX /* "whsec_" and base64 of 24 bytes (vault.h) */
 #define SK_WEBHOOK_SIG_MAX SK_WHSIG_MAX       /* "v1," and base64 of 32 bytes (vault.h) */
-#define SK_WEBHOOK_RESOLVE_MAX 1400 /* a CURLOPT_RESOLVE entry: host:port:addr,addr.. */
-
-/* The event a change is sent as ("consent.withdrawn", "contact.erased" ...); NULL for a
- * change of a type that is not sent. */
-const char *sk_webhook_event_name(const struct sk_change_rec *ch);
-/* Checks a comma-separated list of event names (or "all") and writes it, without spaces or
- * repeats, to out. SK_ERR_INVALID naming the first unknown name. */
-int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct sk_errctx *err);
-/* 1 when an endpoint subscribed to events (as stored) wants event. */
-int sk_webhook_events_match(const char *events, const char *event);
-
-/* Who may reach an address, from the classifier in webhook.c (the IANA special-purpose
- * registries and the cloud metadata addresses; docs/webhooks.md has the table). */
-enum sk_addr_verdict {
-	SK_ADDR_PUBLIC,  /* reachable */
-	SK_ADDR_PRIVATE, /* loopback, private, unique-local, CGNAT: only with allow_private */
-	SK_ADDR_NEVER,   /* link-local, metadata, multicast, documentation, ...: never */
-};
-/* The verdict on an address (IPv4, IPv6; IPv4-mapped, NAT64 and 6to4 addresses are judged
- * by the IPv4 address inside as well); outwhat (may be NULL) gets the name of the range. */
-enum sk_addr_verdict sk_webhook_addr_class(const struct sockaddr *sa, const char **outwhat);
-/* 1 when a delivery may connect to the address. */
-int sk_webhook_addr_allowed(const struct sockaddr *sa, int allow_private);
-/* 0 when every range of the classifier's table parses; else the 1-based bad entry. */
-int sk_webhook_ranges_check(void);
+#define SK_WEBHOOK_RESOLVE_MAX SK_NET_RESOLVE_MAX /* a CURLOPT_RESOLVE entry (util/net.h) */
 
 /* Why a delivery attempt failed: the fixed text that last_error gets. No text names an
  * address, a host, a resolver's answer or curl's own words, so that the status of an
@@ -71,19 +47,17 @@ enum sk_webhook_fail {
 /* The text for a failure (status: the HTTP status, for SK_WH_HTTP). */
 void sk_webhook_fail_text(enum sk_webhook_fail fail, int status, char *out, size_t outlen);
 
-/* Checks a target URL: http or https, a host that resolves, and every address of it allowed
- * (sk_webhook_addr_allowed). resolve (may be NULL) gets "host:port:addr,addr" for
+/* Checks a target URL before an attempt: http or https (as curl reads the URL, which is what
+ * the request goes to), a host that resolves, and every address of it allowed
+ * (sk_net_host_check). resolve (may be NULL) gets "host:port:addr,addr" for
  * CURLOPT_RESOLVE, so that the request goes to the addresses checked. 0, or SK_ERR_INVALID
  * with *outfail saying why. */
 int sk_webhook_resolve(const char *url, int allow_private, char *resolve, size_t resolvelen,
 		       enum sk_webhook_fail *outfail);
-/* The same, with a message naming the rule broken (for adding an endpoint). */
-int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
-			 struct sk_errctx *err);
 
 /* Retry-After of a 429 or 503 answer: delay-seconds or an HTTP date (relative to now), as
- * seconds from now, capped at SK_WEBHOOK_RETRY_AFTER_MAX; -1 when malformed. */
-#define SK_WEBHOOK_RETRY_AFTER_MAX 3600
+ * seconds from now, capped at SK_WEBHOOK_RETRY_AFTER_MAX (core/webhook.h); -1 when
+ * malformed. */
 int64_t sk_webhook_retry_after(const char *value, int64_t now);
 
 /* Standard Webhooks: "v1," base64(HMAC-SHA256(secret bytes, id "." timestamp "." body)),
@@ -91,19 +65,7 @@ int64_t sk_webhook_retry_after(const char *value, int64_t now);
 int sk_webhook_sign(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
 		    size_t len, char out[SK_WEBHOOK_SIG_MAX]);
 /* The JSON body sent for a change (ids only); *out is allocated with sk_malloc. */
-int sk_webhook_payload(const struct sk_change_rec *ch, char **out, size_t *outlen);
-
-/* A new endpoint: the secret is made here, returned once in outsecret and stored sealed.
- * Its cursor starts at the newest change, so it receives what happens from now on. */
-int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const char *name,
-		   int allow_private, char outid[SK_ID_LEN + 1],
-		   char outsecret[SK_WEBHOOK_SECRET_MAX], struct sk_errctx *err);
-int sk_webhook_remove(struct sk_core *c, const char *id, struct sk_errctx *err);
-/* {"id","name","url","events","enabled","last_delivered_seq","pending","last_status",
- * "last_error","next_attempt_at","failures","failed_changes","last_failed_seq",
- * "created_at"}: one endpoint (id) or, with id NULL, {"webhooks":[..]} of all. */
-int sk_webhook_status(struct sk_core *c, const char *id, struct json_t **out,
-		      struct sk_errctx *err);
+int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen);
 
 /* ---- delivery (sync/delivery.c) ---- */
 #define SK_DELIVERY_WORKERS 8      /* endpoints served at once, by default */

@@ -245,7 +245,7 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	size_t len;
 	char *policy = t_example_policy(&len);
 	struct sk_proof p;
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	const char *v1_en = sk_policy_purpose(t->core->policy, "newsletter")->notice[SK_LANG_EN];
 	char *v1 = strdup(v1_en);
 
@@ -273,7 +273,7 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	sk_vault_sha256(v1, strlen(v1), h);
 	assert_memory_equal(p.event.notice_sha256, h, 32);
 	assert_string_equal(p.event.source, "form:newsletter https://www.example.com/nyhetsbrev");
-	assert_string_equal(p.event.method, "form");
+	assert_string_equal(sk_method_name(p.event.method), "form");
 	assert_string_equal(p.evidence_json, "{\"ip\":\"192.0.2.7\"}");
 	sk_proof_reset(&p);
 
@@ -406,7 +406,7 @@ static void gate_fails_closed(void **state)
 		sk_store_fault_set(t->store, n, 1);
 		sk_gate_check(t->core, "anna@example.com", "newsletter", sk_time_now(), &g);
 		assert_false(g.allowed);
-		assert_string_equal(g.reason, "error");
+		assert_string_equal(sk_reason_name(g.reason), "error");
 	}
 	sk_store_fault_set(t->store, 0, 0);
 	tenv_free(t);
@@ -495,40 +495,108 @@ static void api_keys(void **state)
 	tenv_free(t);
 }
 
+/* What an idempotent call does: records a consent (a write) and answers 201, or fails. */
+struct idem_try {
+	struct tenv *t;
+	int calls;
+	int fail;
+	char body[64];
+};
+
+static int idem_try(void *arg, int *status, const char **body)
+{
+	struct idem_try *x = arg;
+	x->calls++;
+	int rc = t_consent(x->t, "idem@example.com", "newsletter", SK_ACT_GIVE, "api", "test", 0);
+	if (rc)
+		return rc;
+	if (x->fail)
+		return sk_errf(&x->t->err, SK_ERR_INVALID, "the call failed after its write");
+	snprintf(x->body, sizeof(x->body), "{\"call\":%d}", x->calls);
+	*status = 201;
+	*body = x->body;
+	return 0;
+}
+
+static int idem_count(void *arg, const struct sk_consent_event *ev)
+{
+	(void)ev;
+	(*(long *)arg)++;
+	return 0;
+}
+
+static long idem_events(struct tenv *t)
+{
+	long n = 0;
+	char id[SK_ID_LEN + 1];
+	if (sk_contact_find(t->core, "idem@example.com", id, &t->err) == 0)
+		(void)sk_consent_history(t->core, id, idem_count, &n, &t->err);
+	return n;
+}
+
+/* sk_idem_run: a retry gets the first answer and writes nothing; another request under the
+ * same key is refused; a failed call saves neither its write nor an answer; a bad key is
+ * refused before anything runs; after the TTL the key is forgotten. */
 static void idempotent_answers(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_idem_rec r;
-	int found;
+	struct idem_try x = {.t = t};
+	struct sk_answer a;
 	const char req[] = "POST /v1/consents {...}";
 
-	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
-	assert_false(found);
-	assert_int_equal(sk_idem_save(t->core, "k_1", "retry-1", req, sizeof(req), 201,
-				      "{\"id\":\"e_1\"}", &t->err), 0);
-	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
-
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
-	assert_true(found);
-	assert_int_equal(r.status, 201);
-	assert_string_equal(r.body, "{\"id\":\"e_1\"}");
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(idem_events(t), 1);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(a.status, 201);
+	assert_string_equal(a.body, "{\"call\":1}");
+	sk_free(a.body);
+	assert_int_equal(idem_events(t), 1);
 	/* another request under the same key; the same key of another API key is its own */
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", "other", 5, &r, &found, &t->err),
-			 SK_ERR_IDEMPOTENCY_MISMATCH);
-	assert_int_equal(sk_idem_lookup(t->core, "k_2", "retry-1", "other", 5, &r, &found, &t->err), 0);
-	assert_false(found);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", "other", 5, idem_try, &x, &a,
+				     &t->err), SK_ERR_IDEMPOTENCY_MISMATCH);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(sk_idem_run(t->core, "k_2", "retry-1", "other", 5, idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 2);
+	assert_int_equal(idem_events(t), 2);
+	/* a call that fails after writing: its write and no answer are kept */
+	x.fail = 1;
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-2", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), SK_ERR_INVALID);
+	assert_int_equal(idem_events(t), 2);
+	x.fail = 0;
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-2", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(idem_events(t), 3);
+	/* keys that are not 1 to 255 printable ASCII bytes: refused, nothing runs */
+	char longkey[300];
+	memset(longkey, 'k', 256);
+	longkey[256] = '\0';
+	const char *bad[] = {"", "tab\there", longkey, "caf\xc3\xa9"};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sk_idem_run(t->core, "k_1", bad[i], req, sizeof(req), idem_try, &x,
+					     &a, &t->err), SK_ERR_INVALID);
+	assert_int_equal(x.calls, 4);
+	/* no key: the call just runs */
+	assert_int_equal(sk_idem_run(t->core, "k_1", NULL, req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
+	assert_int_equal(x.calls, 5);
 	/* after the TTL it is forgotten */
 	char later[SK_TIME_STRLEN];
 	sk_time_format(sk_time_now() + SK_IDEM_TTL + 10, later);
 	setenv("SAMTYCKE_NOW", later, 1);
-	assert_int_equal(sk_idem_lookup(t->core, "k_1", "retry-1", req, sizeof(req), &r, &found,
-					&t->err), 0);
+	assert_int_equal(sk_idem_run(t->core, "k_1", "retry-1", req, sizeof(req), idem_try, &x, &a,
+				     &t->err), 0);
 	unsetenv("SAMTYCKE_NOW");
-	assert_false(found);
+	assert_int_equal(a.status, 0);
+	assert_int_equal(x.calls, 6);
 	tenv_free(t);
 }
 
@@ -536,7 +604,7 @@ static void receipt_of_an_event(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	struct sk_consent_receipt rc;
 	struct sk_consent_req r = {.email = "anna@example.com", .purpose = "newsletter",
 				   .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",
@@ -558,7 +626,7 @@ static void receipt_of_an_event(void **state)
 }
 
 static int t_pending_give(struct tenv *t, const char *email, const char *purpose, int64_t at,
-			  struct sk_event_rec *out)
+			  struct sk_consent_event *out)
 {
 	struct sk_consent_req r = {.email = email, .purpose = purpose, .action = SK_ACT_GIVE,
 				   .method = "form", .source = "form:newsletter", .lang = "en",
@@ -571,7 +639,7 @@ static void double_opt_in_confirm_and_expiry(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	int n;
 	long expired, deleted, ndiff;
 	int64_t now = sk_time_now(), bad, count;
@@ -585,7 +653,7 @@ static void double_opt_in_confirm_and_expiry(void **state)
 	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
 	struct sk_proof pr;
 	assert_int_equal(sk_consent_proof(t->core, "doi@example.com", "newsletter", &pr, &t->err), 0);
-	assert_string_equal(pr.event.action, "confirm");
+	assert_string_equal(sk_action_name(pr.event.action), "confirm");
 	assert_string_equal(pr.evidence_json, "{\"ip\":\"198.51.100.4\"}");
 	assert_int_equal(pr.given.seq, ev.seq);
 	assert_string_equal(pr.given_evidence_json, "{\"ip\":\"203.0.113.77\"}");
@@ -865,7 +933,7 @@ static void upgrade_keeps_both_of_a_collision(void **state)
 		const char *kept = older_first ? a : b, *apart = older_first ? b : a;
 		sk_gate_check(t->core, "\xc3\x85SA@example.com", "newsletter", sk_time_now(), &g);
 		assert_string_equal(g.contact_id, kept);
-		assert_string_equal(g.reason, older_first ? "consent" : "refused");
+		assert_string_equal(sk_reason_name(g.reason), older_first ? "consent" : "refused");
 		/* the other is still there, by its id, and named in the note and the report */
 		assert_int_equal(t_count(t, "contacts"), 2);
 		assert_int_equal(sk_contact_get_by_id(t->core, apart, &ct, &t->err), 0);

@@ -207,7 +207,7 @@ static void test_csv_reader(void **state)
 	sk_contact_reset(&ct);
 	struct sk_gate_result g;
 	sk_gate_check(t->core, "c@x.example", "newsletter", sk_time_now(), &g);
-	assert_string_equal(g.reason, "unverified");
+	assert_string_equal(sk_reason_name(g.reason), "unverified");
 
 	/* a cell with a line break: reported at the line the row begins on */
 	static const char ml[] = "email,first_name,nl,nl_at,nl_src\n"

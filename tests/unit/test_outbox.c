@@ -95,6 +95,85 @@ static void confirm_records_the_request(void **state)
 	tenv_free(t);
 }
 
+/* What the HTTP adapter used to decide is core's now: a robot's post (the honeypot filled)
+ * and a double opt-in post while no mail server is configured store nothing and queue
+ * nothing; the latter says why (503 busy), the former answers as for a person. */
+static void robots_and_mailless_posts_store_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const doi[] = {"newsletter"}, *const plain[] = {"offers"};
+	struct sk_field_value fields[] = {{"email", "robot@example.com"}};
+	struct sk_form_input in = {.form = form(t, "newsletter"), .email = "robot@example.com",
+				   .fields = fields, .nfields = 1, .consents = doi, .nconsents = 1,
+				   .lang = "en", .ip = "192.0.2.1", .can_mail = 1, .link_days = 7,
+				   .robot = 1};
+	struct sk_form_outcome o;
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_form_submit(t->core, &in, &o, &t->err), 0);
+	assert_int_equal(o.npending, 1); /* the answer a person would get */
+	assert_int_equal(sk_contact_find(t->core, "robot@example.com", id, &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(outbox_waiting(t), 0);
+
+	in.robot = 0;
+	in.can_mail = 0;
+	assert_int_equal(sk_form_submit(t->core, &in, &o, &t->err), SK_ERR_BUSY);
+	assert_non_null(strstr(t->err.msg, "no mail server is configured"));
+	assert_int_equal(sk_contact_find(t->core, "robot@example.com", id, &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(outbox_waiting(t), 0);
+
+	/* a consent that needs no confirmation goes in without mail */
+	in.form = form(t, "webinar");
+	struct sk_field_value reg[] = {{"email", "robot@example.com"}, {"first_name", "A"},
+				       {"last_name", "B"}};
+	in.fields = reg;
+	in.nfields = 3;
+	in.consents = plain;
+	assert_int_equal(sk_form_submit(t->core, &in, &o, &t->err), 0);
+	assert_string_equal(t_gate(t, "robot@example.com", "offers", 0), "consent");
+	tenv_free(t);
+}
+
+/* A confirmation link is checked in core: whole and unexpired confirms, with the click's
+ * address and user agent as evidence; altered, made for another use, or expired does not. */
+static void confirm_link_holds_its_token(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const consents[] = {"newsletter"};
+	assert_int_equal(submit(t, "newsletter", "link@example.com", consents, 1), 0);
+	struct sk_outbox_rec m;
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), 0);
+	char good[SK_TOKEN_MAX], other[SK_TOKEN_MAX], old[SK_TOKEN_MAX], bent[SK_TOKEN_MAX];
+	int64_t now = sk_time_now();
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", m.ref, now + 3600, good), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "unsubscribe", m.ref, now + 3600, other), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", m.ref, now - 1, old), 0);
+	memcpy(bent, good, sizeof(bent));
+	bent[3] = bent[3] == 'A' ? 'B' : 'A';
+	int n = -1;
+	assert_int_equal(sk_form_link_check(t->core, good, &t->err), 0);
+	assert_int_equal(sk_form_link_check(t->core, bent, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_form_link_check(t->core, other, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_form_link_check(t->core, old, &t->err), SK_ERR_EXPIRED);
+	assert_int_equal(sk_form_link_check(t->core, "", &t->err), SK_ERR_INVALID);
+	const char *bad[] = {bent, other, old};
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(sk_form_confirm_link(t->core, bad[i], "192.0.2.9", "ua", &n, &t->err) != 0);
+		assert_int_equal(n, 0);
+		assert_string_equal(t_gate(t, "link@example.com", "newsletter", 0),
+				    "pending_confirmation");
+	}
+	assert_int_equal(sk_form_confirm_link(t->core, good, "192.0.2.9", "Firefox", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t_gate(t, "link@example.com", "newsletter", 0), "consent");
+	struct sk_proof p;
+	assert_int_equal(sk_consent_proof(t->core, "link@example.com", "newsletter", &p, &t->err), 0);
+	assert_string_equal(p.evidence_json, "{\"ip\":\"192.0.2.9\",\"user_agent\":\"Firefox\"}");
+	sk_proof_reset(&p);
+	tenv_free(t);
+}
+
 /* SMTP down: the post was stored and its mail waits; when the server is back, the worker
  * sends it on its next attempt, once. */
 static void mail_waits_while_smtp_is_down(void **state)
@@ -250,6 +329,8 @@ int main(void)
 		cmocka_unit_test(submission_fits_its_form),
 		cmocka_unit_test(submit_whole_or_nothing),
 		cmocka_unit_test(confirm_records_the_request),
+		cmocka_unit_test(robots_and_mailless_posts_store_nothing),
+		cmocka_unit_test(confirm_link_holds_its_token),
 		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
 		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
 		cmocka_unit_test(smtputf8_address_waits_when_smtp_is_down),

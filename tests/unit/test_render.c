@@ -40,17 +40,17 @@ static int64_t t_at(const char *s)
 	return t;
 }
 
-static void an_event(struct sk_event_rec *ev)
+static void an_event(struct sk_consent_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->seq = 7;
 	strcpy(ev->id, "e_event0000000000000000001");
 	strcpy(ev->contact_id, "c_contact00000000000000001");
 	strcpy(ev->purpose, "newsletter");
-	strcpy(ev->action, "give");
+	ev->action = SK_ACT_GIVE;
 	ev->occurred_at = t_at("2026-01-02T03:04:05Z");
 	ev->recorded_at = t_at("2026-01-02T03:04:06Z");
-	strcpy(ev->method, "form");
+	ev->method = SK_METHOD_FORM;
 	strcpy(ev->source, "form:nl https://www.example.com/page?email=someone@example.com");
 	ev->notice_version = 2;
 	memset(ev->notice_sha256, 0xab, SK_HASH_LEN);
@@ -79,7 +79,7 @@ static void time_and_duration(void **state)
 static void event_state_change(void **state)
 {
 	(void)state;
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	an_event(&ev);
 	json_t *e = sk_json_event(&ev);
 	assert_string_equal(keys_of(e), "seq,id,purpose,action,occurred_at,recorded_at,method,"
@@ -93,9 +93,9 @@ static void event_state_change(void **state)
 	assert_int_equal(strlen(str(e, "notice_sha256")), 2 * SK_HASH_LEN);
 	json_decref(e);
 
-	struct sk_state_rec st = {0};
+	struct sk_state st = {0};
 	strcpy(st.purpose, "newsletter");
-	strcpy(st.status, "given");
+	st.status = SK_ST_GIVEN;
 	strcpy(st.event_id, ev.id);
 	st.valid_until = t_at("2026-02-01T00:00:00Z");
 	st.notice_version = 2;
@@ -111,8 +111,8 @@ static void event_state_change(void **state)
 	assert_true(json_is_null(json_object_get(s, "valid_until")));
 	json_decref(s);
 
-	struct sk_change_rec ch = {.seq = 3, .at = t_at("2026-01-02T03:04:05Z")};
-	strcpy(ch.type, "unsuppressed");
+	struct sk_change ch = {.seq = 3, .type = SK_CHG_UNSUPPRESSED,
+			       .at = t_at("2026-01-02T03:04:05Z")};
 	json_t *c = sk_json_change(&ch);
 	assert_string_equal(keys_of(c), "seq,type,contact_id,purpose,status,at");
 	assert_true(json_is_null(json_object_get(c, "contact_id")));
@@ -133,7 +133,7 @@ static void contact_and_gate(void **state)
 	assert_string_equal(str(json_object_get(o, "fields"), "first_name"), "Asa");
 	json_decref(o);
 
-	struct sk_gate_result g = {.allowed = 0, .reason = "no_consent"};
+	struct sk_gate_result g = {.allowed = 0, .reason = SK_RSN_NO_CONSENT};
 	o = sk_json_gate(&g);
 	assert_string_equal(keys_of(o), "allowed,reason,consent_id");
 	assert_true(json_is_false(json_object_get(o, "allowed")));
@@ -141,7 +141,7 @@ static void contact_and_gate(void **state)
 	json_decref(o);
 	strcpy(g.consent_id, "e_event0000000000000000001");
 	g.allowed = 1;
-	g.reason = "consent";
+	g.reason = SK_RSN_CONSENT;
 	o = sk_json_gate(&g);
 	assert_string_equal(str(o, "consent_id"), g.consent_id);
 	json_decref(o);
@@ -197,7 +197,7 @@ static void export_document(void **state)
 	an_event(&hist[1].event);
 	struct sk_export_consent cons = {.history = hist, .nhistory = 2};
 	strcpy(cons.state.purpose, "newsletter");
-	strcpy(cons.state.status, "withdrawn");
+	cons.state.status = SK_ST_WITHDRAWN;
 	const struct sk_purpose *purposes[] = {sk_policy_purpose(pol, "newsletter")};
 	struct sk_export_share sh[2] = {{.name = "crm", .scopes = "read"},
 					{.webhook = 1, .name = "hook", .url = "https://h.example/",
@@ -240,7 +240,7 @@ static void receipt_document(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	struct sk_consent_receipt r;
 	struct sk_consent_req req = {.email = "anna@example.com", .purpose = "newsletter",
 				     .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",

@@ -28,8 +28,10 @@ static int note_diff(void *arg, const struct sk_replay_diff *d)
 {
 	struct diffs *x = arg;
 	x->n++;
-	snprintf(x->status, sizeof(x->status), "%s", d->stored);
-	snprintf(x->derived, sizeof(x->derived), "%s", d->derived);
+	snprintf(x->status, sizeof(x->status), "%s",
+		 d->stored == SK_ST_MISSING ? "missing" : sk_status_name(d->stored));
+	snprintf(x->derived, sizeof(x->derived), "%s",
+		 d->derived == SK_ST_MISSING ? "missing" : sk_status_name(d->derived));
 	return 0;
 }
 

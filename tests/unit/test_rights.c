@@ -334,15 +334,17 @@ static void ledger_col(struct tenv *t, const char *col, int64_t seq, char *out, 
 	sqlite3_close(db);
 }
 
-static int json_event_cb(void *arg, const struct sk_event_rec *ev)
+static int json_event_cb(void *arg, const struct sk_event_rec *rec)
 {
-	json_t *e = sk_json_event(ev);
+	struct sk_consent_event ev;
+	assert_int_equal(sk__event_from_rec(rec, &ev, NULL), 0);
+	json_t *e = sk_json_event(&ev);
 	*(char **)arg = json_dumps(e, 0);
 	json_decref(e);
 	return 0;
 }
 
-static int history_cb(void *arg, const struct sk_event_rec *ev)
+static int history_cb(void *arg, const struct sk_consent_event *ev)
 {
 	json_t *e = sk_json_event(ev);
 	json_array_append_new(arg, e);
@@ -384,7 +386,7 @@ static void sources_never_serve_a_query(void **state)
 	const char *old = "form:newsletter v1 https://anna:pw@www.example.com/signup"
 			  "?email=anna.old%40example.com&name=Anna#ref=anna.old@example.com";
 	char id[SK_ID_LEN + 1], eid[SK_ID_LEN + 1], stored[300], *js = NULL;
-	struct sk_event_rec ev;
+	struct sk_consent_event ev;
 	json_t *doc, *receipt;
 	int64_t bad, count;
 
@@ -463,11 +465,12 @@ static void audit_reports_overlong_ledger_text(void **state)
 	tenv_free(t);
 }
 
-static int change_cb(void *arg, const struct sk_change_rec *ch)
+static int change_cb(void *arg, const struct sk_change *ch)
 {
 	char *out = arg;
 	size_t n = strlen(out);
-	snprintf(out + n, 512 - n, "%s%s:%s:%s", n ? " " : "", ch->type, ch->purpose, ch->status);
+	snprintf(out + n, 512 - n, "%s%s:%s:%s", n ? " " : "", sk_change_type_name(ch->type),
+		 ch->purpose, ch->status == SK_ST_UNKNOWN ? "" : sk_status_name(ch->status));
 	return 0;
 }
 

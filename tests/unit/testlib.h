@@ -118,13 +118,15 @@ static inline const char *t_gate(struct tenv *t, const char *email, const char *
 {
 	struct sk_gate_result g;
 	sk_gate_check(t->core, email, purpose, now ? now : sk_time_now(), &g);
+	const char *reason = sk_reason_name(g.reason);
+	assert_non_null(reason);
 	/* allowed must agree with the reason */
 	if (g.allowed)
-		assert_true(strcmp(g.reason, "consent") == 0 ||
-			    strcmp(g.reason, "legitimate_interest") == 0 ||
-			    strcmp(g.reason, "contract") == 0 ||
-			    strcmp(g.reason, "legal_obligation") == 0);
-	return g.reason;
+		assert_true(strcmp(reason, "consent") == 0 ||
+			    strcmp(reason, "legitimate_interest") == 0 ||
+			    strcmp(reason, "contract") == 0 ||
+			    strcmp(reason, "legal_obligation") == 0);
+	return reason;
 }
 
 #endif

@@ -1,13 +1,15 @@
-/* ratelimit.c: the token buckets behind every rate limit (API keys, form posts per client
- * address). A bounded hash table with full-key comparison, so two clients never share a
- * bucket, and least-recently-used eviction that prefers buckets that are full again. */
-#include "http/http_int.h"
+/* ratelimit.c: the token buckets behind every rate limit of the daemon (API keys, form posts
+ * per client address). A bounded hash table with full-key comparison, so two clients never
+ * share a bucket, and least-recently-used eviction that prefers buckets that are full again. */
+#include "serve/ratelimit.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/mem.h"
+#include "util/str.h"
 
 /* How many of the least recently used entries eviction looks at for one that is full. */
 #define EVICT_SCAN 8
@@ -191,4 +193,37 @@ int sk_rate_table_take(struct sk_rate_table *t, const char *key, double rate, do
 		wait = (int)ceil((1 - e->tokens) / rate);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
+}
+
+/* ---- the daemon's table ---- */
+
+static pthread_once_t rates_once = PTHREAD_ONCE_INIT;
+static struct sk_rate_table *rates;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void rates_init(void)
+{
+	uint64_t seed = 0;
+	if (sk_random(&seed, sizeof(seed))) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	rates = sk_rate_table_new(SK_RATE_ENTRIES, seed);
+}
+
+int sk_rate_take(const char *key, double rate, double burst)
+{
+	if (rate <= 0)
+		return 0;
+	pthread_once(&rates_once, rates_init);
+	if (!rates)
+		return 1; /* no memory for the table: refuse rather than let everything through */
+	return sk_rate_table_take(rates, key, rate, burst, now_s());
 }
