@@ -29,6 +29,7 @@ struct sk_cli {
  * command it holds, and main.c lists them (docs/internals/cli.md). */
 struct sk_cmd {
 	const char *name;   /* "policy apply", "check" */
+	const char *summary; /* one line, lower case, for the list of commands */
 	const char *usage;  /* arguments after the name */
 	const char *help;   /* one paragraph */
 	/* self is this entry (for usage and help); argv[0] is the last name word. */
@@ -38,10 +39,16 @@ struct sk_cmd {
 /* Opens store, vault and core for a command that needs an existing database. */
 int sk_cli_open(struct sk_cli *cli);
 void sk_cli_close(struct sk_cli *cli);
-/* Prints the error in cli->err (or code's message) to stderr, or as {"error":{..}} with
- * --json, and returns the exit code for it. */
+/* Prints the error in cli->err (or code's message) to stderr, or as {"error":{..}} on
+ * stderr with --json, and returns the exit code for it. */
 int sk_cli_fail(struct sk_cli *cli, int code);
-/* Prints "usage: ..." for cmd to stderr and returns SK_EXIT_USAGE. */
+/* Prints an error that is not in cli->err: "samtycke: MESSAGE" on stderr, or with --json
+ * {"error":{"code":CODE,"message":MESSAGE}} on stderr (CODE a name of util/err.h);
+ * returns exit. */
+int sk_cli_error(int exit, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prints "usage: ..." for cmd to stderr (with --json as an error object with code
+ * "usage") and returns SK_EXIT_USAGE. */
 int sk_cli_usage(const struct sk_cmd *cmd);
 /* Prints cmd's whole help to stdout; returns SK_EXIT_OK. */
 int sk_cli_help(const struct sk_cmd *cmd);
@@ -50,6 +57,10 @@ void sk_cli_print_json(json_t *v);
 /* Formats t as RFC 3339, "unknown" for 0; a static buffer per call site is not needed: out
  * has SK_TIME_STRLEN bytes. */
 const char *sk_cli_time(int64_t t, char *out);
+/* The contact a command names by address or contact id (sk_contact_resolve, which a
+ * command that also takes an address no contact has calls itself); SK_ERR_NOT_FOUND, in
+ * cli->err, when no contact has it. */
+int sk_cli_contact(struct sk_cli *cli, const char *who, char id[SK_ID_LEN + 1]);
 /* Parses NAME=VALUE into f (pointing into arg, which is modified). */
 int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err);
 

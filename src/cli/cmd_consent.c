@@ -36,16 +36,14 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 		case 'n':
 			req.notice_version = (int)strtol(optarg, &end, 10);
 			if (*end || req.notice_version <= 0) {
-				fprintf(stderr, "samtycke: --notice-version takes a positive number\n");
-				return SK_EXIT_USAGE;
+				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE,
+						    "--notice-version takes a positive number");
 			}
 			break;
 		case 'a':
-			if (sk_time_parse(optarg, &req.occurred_at)) {
-				fprintf(stderr, "samtycke: --at takes an RFC 3339 time such as "
-						"2026-01-31T12:00:00Z\n");
-				return SK_EXIT_USAGE;
-			}
+			if (sk_time_parse_human(optarg, &req.occurred_at))
+				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE,
+						    "--at takes " SK_TIME_FORMS);
 			break;
 		default: return sk_cli_usage(cmd);
 		}
@@ -60,20 +58,31 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 		int is_obj = json_is_object(v);
 		json_decref(v);
 		if (!is_obj) {
-			fprintf(stderr, "samtycke: --evidence must be a JSON object (column %d: %s)\n",
-				je.column, v ? "not an object" : je.text);
-			return SK_EXIT_USAGE;
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE,
+					    "--evidence must be a JSON object (column %d: %s)",
+					    je.column, v ? "not an object" : je.text);
 		}
 	}
-	req.email = argv[optind];
+	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
+	req.email = who;
 	req.purpose = argv[optind + 1];
-	if ((rc = sk_cli_open(cli)) || (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err)) ||
+	    (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
 		return sk_cli_fail(cli, rc);
+	/* The state now, not as stored: a give dated (--at) before the purpose's validity
+	 * reaches back to today has already run out, and saying "given" would mislead. */
 	struct sk_state st;
-	const char *status = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0
-				     ? sk_status_name(st.status) : "unknown";
+	char t[SK_TIME_STRLEN];
+	int have = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0;
+	enum sk_status now = have ? sk_state_status(&st, sk_time_now()) : SK_ST_UNKNOWN;
+	const char *status = have ? sk_status_name(now) : "unknown";
 	if (cli->json)
 		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
+	else if (have && now == SK_ST_EXPIRED && st.status != SK_ST_EXPIRED && st.valid_until)
+		printf("recorded %s as event %lld (%s); %s already expired at %s (its validity "
+		       "counts from --at), so it is not given now\n", sk_action_name(ev.action),
+		       (long long)ev.seq, ev.id, ev.purpose, sk_cli_time(st.valid_until, t));
 	else
 		printf("recorded %s as event %lld (%s); %s is now %s\n", sk_action_name(ev.action),
 		       (long long)ev.seq, ev.id, ev.purpose, status);
@@ -116,7 +125,7 @@ static int run_consent_show(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
 		return rc;
-	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_cli_contact(cli, argv[optind], id)))
 		return sk_cli_fail(cli, rc);
 	struct sk_json_list st = {cli->json ? json_array() : NULL, sk_time_now(), 0};
 	struct sk_json_list hist = {cli->json ? json_array() : NULL, st.now, 0};
@@ -145,8 +154,10 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 2)) >= 0)
 		return rc;
+	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
 	if ((rc = sk_cli_open(cli)) ||
-	    (rc = sk_consent_proof(cli->core, argv[optind], argv[optind + 1], &p, &cli->err)))
+	    (rc = sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err)) ||
+	    (rc = sk_consent_proof(cli->core, who, argv[optind + 1], &p, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	const struct sk_consent_event *ev = &p.event;
 	int64_t now = sk_time_now();
@@ -189,8 +200,9 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 
 const struct sk_cmd sk_cmd_entry_consent_give = {
 	.name = "consent give",
-	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [--notice-version N] [--lang "
-		"sv|en] [--at RFC3339] [--actor WHO] [--evidence JSON]",
+	.summary = "record that a person gave consent",
+	.usage = "EMAIL|ID PURPOSE --method METHOD --source SOURCE [--notice-version N] [--lang "
+		"sv|en] [--at TIME] [--actor WHO] [--evidence JSON]",
 	.help = "Record that the person gave consent for PURPOSE. METHOD is form, "
 		"preference_centre, import, api, cli, mail_link or one_click. Without a source, "
 		"or an import without --at, the consent is stored as unverified and the gate "
@@ -200,35 +212,40 @@ const struct sk_cmd sk_cmd_entry_consent_give = {
 
 const struct sk_cmd sk_cmd_entry_consent_refuse = {
 	.name = "consent refuse",
-	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.summary = "record that a person refused consent",
+	.usage = "EMAIL|ID PURPOSE --method METHOD --source SOURCE [options as for give]",
 	.help = "Record that the person refused consent for PURPOSE.",
 	.run = run_consent_record,
 };
 
 const struct sk_cmd sk_cmd_entry_consent_withdraw = {
 	.name = "consent withdraw",
-	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.summary = "record that a person withdrew consent",
+	.usage = "EMAIL|ID PURPOSE --method METHOD --source SOURCE [options as for give]",
 	.help = "Record that the person withdrew consent for PURPOSE.",
 	.run = run_consent_record,
 };
 
 const struct sk_cmd sk_cmd_entry_consent_confirm = {
 	.name = "consent confirm",
-	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [options as for give]",
+	.summary = "record the confirmation of a pending consent",
+	.usage = "EMAIL|ID PURPOSE --method METHOD --source SOURCE [options as for give]",
 	.help = "Record the confirmation of a pending (double opt-in) consent for PURPOSE.",
 	.run = run_consent_record,
 };
 
 const struct sk_cmd sk_cmd_entry_consent_show = {
 	.name = "consent show",
-	.usage = "EMAIL",
+	.summary = "a person's consent state and history",
+	.usage = "EMAIL|ID",
 	.help = "List the person's consent state per purpose and the whole history.",
 	.run = run_consent_show,
 };
 
 const struct sk_cmd sk_cmd_entry_consent_proof = {
 	.name = "consent proof",
-	.usage = "EMAIL PURPOSE",
+	.summary = "who gave a consent, when, where, how, what text",
+	.usage = "EMAIL|ID PURPOSE",
 	.help = "Show who gave the current consent, when, where, how, and the exact notice text "
 		"shown.",
 	.run = run_consent_proof,

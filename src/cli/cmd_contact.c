@@ -57,7 +57,7 @@ static int run_contact_edit(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 
 	if ((rc = parse_fields(cli, cmd, argc, argv, fields, &n, &done)) || done)
 		return rc;
-	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
+	if ((rc = sk_cli_open(cli)) || (rc = sk_cli_contact(cli, argv[optind], id)) ||
 	    (rc = sk_contact_edit(cli->core, id, fields, n, "cli", &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
@@ -70,12 +70,13 @@ static int run_contact_edit(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 static int run_contact_show(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	struct sk_contact ct;
-	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN];
+	char t1[SK_TIME_STRLEN], t2[SK_TIME_STRLEN], id[SK_ID_LEN + 1];
 	int rc;
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
 		return rc;
-	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_get(cli->core, argv[optind], &ct, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_cli_contact(cli, argv[optind], id)) ||
+	    (rc = sk_contact_get_by_id(cli->core, id, &ct, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
 		sk_cli_print_json(sk_json_contact(&ct));
@@ -91,6 +92,7 @@ static int run_contact_show(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 
 const struct sk_cmd sk_cmd_entry_contact_add = {
 	.name = "contact add",
+	.summary = "add a contact",
 	.usage = "EMAIL [--field NAME=VALUE]...",
 	.help = "Add a contact. Only fields that some purpose of the policy needs are accepted.",
 	.run = run_contact_add,
@@ -98,14 +100,16 @@ const struct sk_cmd sk_cmd_entry_contact_add = {
 
 const struct sk_cmd sk_cmd_entry_contact_show = {
 	.name = "contact show",
-	.usage = "EMAIL",
+	.summary = "show a contact's fields",
+	.usage = "EMAIL|ID",
 	.help = "Show a contact's fields.",
 	.run = run_contact_show,
 };
 
 const struct sk_cmd sk_cmd_entry_contact_edit = {
 	.name = "contact edit",
-	.usage = "EMAIL --field NAME=VALUE...",
+	.summary = "change a contact's fields",
+	.usage = "EMAIL|ID --field NAME=VALUE...",
 	.help = "Change a contact's fields.",
 	.run = run_contact_edit,
 };

@@ -258,6 +258,7 @@ static int run_export_contacts(const struct sk_cmd *cmd, struct sk_cli *cli, int
 
 const struct sk_cmd sk_cmd_entry_import = {
 	.name = "import",
+	.summary = "import contacts and consents from a CSV file",
 	.usage = "FILE --map MAPPING [--rejects FILE [--rejects-with-data]] [--dry-run]",
 	.help = "Import contacts and consents from a CSV file (RFC 4180, ',' or ';', UTF-8 with "
 		"or without BOM, or the encoding the mapping names). MAPPING (JSON) names the "
@@ -276,6 +277,7 @@ const struct sk_cmd sk_cmd_entry_import = {
 
 const struct sk_cmd sk_cmd_entry_export_contacts = {
 	.name = "export-contacts",
+	.summary = "every contact with the gate's answer for a purpose",
 	.usage = "--purpose P [--format csv|ndjson] [--allowed-only] [--for-spreadsheet]",
 	.help = "Every contact with the gate's answer for purpose P (allowed and reason) and its "
 		"fields, streamed to stdout as CSV (RFC 4180, every value exactly as stored) or "

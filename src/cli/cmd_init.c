@@ -44,6 +44,7 @@ static int run_init(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char
 
 const struct sk_cmd sk_cmd_entry_init = {
 	.name = "init",
+	.summary = "create a new database and its master key file",
 	.usage = "",
 	.help = "Create a new database and its master key file. The key file is written beside "
 		"the database as DB.key with mode 0600 (SAMTYCKE_KEY_FILE or --key-file choose "

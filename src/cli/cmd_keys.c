@@ -78,6 +78,7 @@ static int run_keys_revoke(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 
 const struct sk_cmd sk_cmd_entry_keys_create = {
 	.name = "keys create",
+	.summary = "create an API key",
 	.usage = "--name NAME --scope SCOPES",
 	.help = "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. "
 		"The key is printed alone on stdout, once; only its hash is stored.",
@@ -86,6 +87,7 @@ const struct sk_cmd sk_cmd_entry_keys_create = {
 
 const struct sk_cmd sk_cmd_entry_keys_list = {
 	.name = "keys list",
+	.summary = "list API keys",
 	.usage = "",
 	.help = "List API keys (names, scopes, created, revoked).",
 	.run = run_keys_list,
@@ -93,6 +95,7 @@ const struct sk_cmd sk_cmd_entry_keys_list = {
 
 const struct sk_cmd sk_cmd_entry_keys_revoke = {
 	.name = "keys revoke",
+	.summary = "revoke an API key",
 	.usage = "NAME",
 	.help = "Revoke the active API key named NAME.",
 	.run = run_keys_revoke,

@@ -89,6 +89,7 @@ static int run_ledger_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 
 const struct sk_cmd sk_cmd_entry_ledger_replay = {
 	.name = "ledger replay",
+	.summary = "rebuild the consent state from the ledger",
 	.usage = "[--check]",
 	.help = "Rebuild the consent state from the ledger and report every difference from the "
 		"stored state; with --check only report. Exit 1 when differences were found.",
@@ -97,6 +98,7 @@ const struct sk_cmd sk_cmd_entry_ledger_replay = {
 
 const struct sk_cmd sk_cmd_entry_audit_verify = {
 	.name = "audit verify",
+	.summary = "verify the ledger's hash chain",
 	.usage = "",
 	.help = "Verify the ledger's hash chain. Exit 0 when whole; otherwise exit 1 naming the "
 		"first bad sequence number.",

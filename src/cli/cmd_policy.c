@@ -152,6 +152,7 @@ static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 
 const struct sk_cmd sk_cmd_entry_policy_apply = {
 	.name = "policy apply",
+	.summary = "validate a policy file and store it as the policy",
 	.usage = "FILE [--dry-run] [--force]",
 	.help = "Validate the policy file and store it. A notice whose text changed becomes a new "
 		"version; old versions stay readable forever. Prints the difference from the "
@@ -164,6 +165,7 @@ const struct sk_cmd sk_cmd_entry_policy_apply = {
 
 const struct sk_cmd sk_cmd_entry_policy_show = {
 	.name = "policy show",
+	.summary = "show the applied policy",
 	.usage = "",
 	.help = "Show the applied policy: organisation, fields and purposes with current notice "
 		"versions.",

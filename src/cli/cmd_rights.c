@@ -26,7 +26,7 @@ static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		return SK_EXIT_OK;
 	if (argc - optind != 1)
 		return sk_cli_usage(cmd);
-	if ((rc = sk_cli_open(cli)) || (rc = sk_contact_find(cli->core, argv[optind], id, &cli->err)) ||
+	if ((rc = sk_cli_open(cli)) || (rc = sk_cli_contact(cli, argv[optind], id)) ||
 	    (rc = sk_export(cli->core, id, lang, &x, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	json_t *doc = sk_json_export(&x);
@@ -44,12 +44,16 @@ static int run_export(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 static int run_forget(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	struct sk_erasure_receipt receipt;
+	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
 	int rc;
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
 		return rc;
-	if ((rc = sk_cli_open(cli)) ||
-	    (rc = sk_forget_email(cli->core, argv[optind], &receipt, &cli->err)))
+	rc = sk_cli_open(cli);
+	rc = rc ? rc : sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err);
+	rc = rc ? rc : sk_forget_email(cli->core, who, &receipt, &cli->err);
+	sk_vault_wipe(who, sizeof(who));
+	if (rc)
 		return sk_cli_fail(cli, rc);
 	/* Erased and committed. A reader holding the database keeps the WAL scrub waiting: try
 	 * again a few times, then leave it recorded for the server or 'audit verify'. */
@@ -125,7 +129,8 @@ static int run_purge(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 
 const struct sk_cmd sk_cmd_entry_export = {
 	.name = "export",
-	.usage = "EMAIL [--lang sv|en]",
+	.summary = "everything held about a person, as JSON",
+	.usage = "EMAIL|ID [--lang sv|en]",
 	.help = "Everything held about the person, as one JSON document: fields, every consent "
 		"with its evidence and the notice texts shown, the purposes and their legal basis "
 		"and retention, the systems the data is shared with, rectifications, behavioural "
@@ -135,7 +140,8 @@ const struct sk_cmd sk_cmd_entry_export = {
 
 const struct sk_cmd sk_cmd_entry_forget = {
 	.name = "forget",
-	.usage = "EMAIL",
+	.summary = "erase a person",
+	.usage = "EMAIL|ID",
 	.help = "Erase the person: every row about them and their data key go, the keyed hash of "
 		"the address goes on the suppression list (reason erased), connected systems are "
 		"told by an 'erased' change. Prints the erasure receipt (--json: as JSON).",
@@ -144,6 +150,7 @@ const struct sk_cmd sk_cmd_entry_forget = {
 
 const struct sk_cmd sk_cmd_entry_purge = {
 	.name = "purge",
+	.summary = "delete the contacts that have no basis left",
 	.usage = "[--dry-run] [--pending-days N]",
 	.help = "Delete the contacts that have no basis left (never consented, withdrawn, "
 		"expired, pending double opt-ins older than N days (default 7), unverified legacy "

@@ -110,8 +110,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			break;
 		case 'Y':
 			if (sk_delivery_proxy_check(optarg, &cli->err)) {
-				fprintf(stderr, "samtycke: %s\n", cli->err.msg);
-				return SK_EXIT_USAGE;
+				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "%s", cli->err.msg);
 			}
 			cfg.webhook_proxy = optarg;
 			break;
@@ -134,12 +133,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if (mail.url) {
 		struct sk_mail_sender sender;
 		if (!mail.from) {
-			fprintf(stderr, "samtycke: --smtp-url needs --mail-from\n");
-			return SK_EXIT_USAGE;
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "--smtp-url needs --mail-from");
 		}
 		if (sk_mail_from_parse(mail.from, &sender, &cli->err)) {
-			fprintf(stderr, "samtycke: --mail-from: %s\n", cli->err.msg);
-			return SK_EXIT_USAGE;
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "--mail-from: %s", cli->err.msg);
 		}
 		mail.password = getenv("SAMTYCKE_SMTP_PASSWORD");
 		/* A password never crosses the network in clear unless asked for. */
@@ -163,6 +160,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 
 const struct sk_cmd sk_cmd_entry_serve = {
 	.name = "serve",
+	.summary = "run the HTTP API, the forms and the mail worker",
 	.usage = "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] [--rate-limit "
 		"PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] [--smtp-url "
 		"smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] [--smtp-tls "

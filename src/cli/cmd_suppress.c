@@ -27,7 +27,10 @@ static int run_suppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, 
 		ok |= strcmp(reason, reasons[i]) == 0;
 	if (!ok || argc - optind != 1)
 		return sk_cli_usage(cmd);
-	if ((rc = sk_cli_open(cli)) || (rc = sk_suppress(cli->core, argv[optind], reason, &cli->err)))
+	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err)) ||
+	    (rc = sk_suppress(cli->core, who, reason, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
 		sk_cli_print_json(sk_json_suppressed(1, reason));
@@ -42,7 +45,10 @@ static int run_unsuppress(const struct sk_cmd *cmd, struct sk_cli *cli, int argc
 	int rc = sk_cli_plain(cli, cmd, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
-	if ((rc = sk_cli_open(cli)) || (rc = sk_unsuppress(cli->core, argv[optind], &cli->err)))
+	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err)) ||
+	    (rc = sk_unsuppress(cli->core, who, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json)
 		sk_cli_print_json(sk_json_suppressed(0, NULL));
@@ -86,14 +92,16 @@ static int run_pending_expire(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 
 const struct sk_cmd sk_cmd_entry_suppress = {
 	.name = "suppress",
-	.usage = "EMAIL [--reason erased|bounced|complained|opted_out]",
+	.summary = "put an address on the suppression list",
+	.usage = "EMAIL|ID [--reason erased|bounced|complained|opted_out]",
 	.help = "Put an address on the suppression list; it outranks every consent.",
 	.run = run_suppress,
 };
 
 const struct sk_cmd sk_cmd_entry_unsuppress = {
 	.name = "unsuppress",
-	.usage = "EMAIL",
+	.summary = "take an address off the suppression list",
+	.usage = "EMAIL|ID",
 	.help = "Take an address off the suppression list, when the person asks to come back "
 		"(forms never mail a suppressed address). Connected systems are told by an "
 		"'unsuppressed' change. Exit 1 when the address was not suppressed.",
@@ -102,6 +110,7 @@ const struct sk_cmd sk_cmd_entry_unsuppress = {
 
 const struct sk_cmd sk_cmd_entry_pending_expire = {
 	.name = "pending expire",
+	.summary = "delete lapsed form requests and stale pending consents",
 	.usage = "[--days N]",
 	.help = "Delete form requests whose confirmation link has expired (nothing about the "
 		"person changes), expire consents left pending by the API for more than N days "

@@ -96,6 +96,7 @@ static int run_webhook_remove(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 
 const struct sk_cmd sk_cmd_entry_webhook_add = {
 	.name = "webhook add",
+	.summary = "add a webhook endpoint",
 	.usage = "URL --events EVENTS [--name NAME] [--allow-private]",
 	.help = "Add a webhook endpoint (docs/webhooks.md). EVENTS is a comma-separated set of "
 		"consent.given, consent.withdrawn, consent.refused, consent.expired, "
@@ -109,6 +110,7 @@ const struct sk_cmd sk_cmd_entry_webhook_add = {
 
 const struct sk_cmd sk_cmd_entry_webhook_list = {
 	.name = "webhook list",
+	.summary = "list webhook endpoints and their delivery state",
 	.usage = "",
 	.help = "List webhook endpoints with their delivery state: last delivered seq, pending "
 		"changes, last error.",
@@ -117,6 +119,7 @@ const struct sk_cmd sk_cmd_entry_webhook_list = {
 
 const struct sk_cmd sk_cmd_entry_webhook_remove = {
 	.name = "webhook remove",
+	.summary = "remove a webhook endpoint",
 	.usage = "ID",
 	.help = "Remove the webhook endpoint ID.",
 	.run = run_webhook_remove,

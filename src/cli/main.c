@@ -1,6 +1,8 @@
 /* main.c: the samtycke command. Global options, the list of command entries, dispatch, and
  * the helpers every command file shares (opening the database, errors, JSON output). */
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,13 +54,52 @@ static const struct sk_cmd *const commands[] = {SK_CLI_COMMANDS(SK_CLI_POINT)};
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* Set when --json appears anywhere on the command line (before a "--"): every error, a
+ * usage error found before the command has read its options too, is then one JSON object
+ * on stderr. */
+static int json_errors;
+/* With --json, getopt's complaint, kept for the usage error that follows it. */
+static char usage_why[160];
+
+static void print_error_json(const char *code, const char *msg, const char *usage)
+{
+	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	if (e && usage)
+		json_object_set_new(json_object_get(e, "error"), "usage", json_string(usage));
+	if (!e) { /* a message that is not UTF-8: say so plainly rather than nothing */
+		fprintf(stderr, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n", code,
+			sk_err_message(SK_ERR_INVALID));
+		return;
+	}
+	json_dumpf(e, stderr, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stderr);
+	json_decref(e);
+}
+
+int sk_cli_error(int exit, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_errors)
+		print_error_json(sk_err_name(code), msg, NULL);
+	else
+		fprintf(stderr, "samtycke: %s\n", msg);
+	return exit;
+}
+
 static void global_usage(FILE *f)
 {
 	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--json] COMMAND [ARGS]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->usage);
-	fprintf(f, "\nEvery command takes --help. Exit codes: 0 ok or allowed, 1 denied or not "
+		fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\n'samtycke help COMMAND' or 'samtycke COMMAND --help' shows a command's "
+		   "arguments and options; 'samtycke help GROUP' (policy, contact, consent, keys, "
+		   "webhook, ...) lists a group.\n"
+		   "Exit codes: 0 ok or allowed, 1 denied or not "
 		   "found, 2 usage, 3 data or storage error.\n"
 		   "The database is --db, else $SAMTYCKE_DB, else ./samtycke.db; the key file is "
 		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key'.\n");
@@ -72,8 +113,82 @@ static const struct sk_cmd *find(const char *name)
 	return NULL;
 }
 
+/* A group is the first word of the two-word commands: policy, contact, consent, ... */
+static int is_group(const char *word)
+{
+	size_t n = strlen(word);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i]->name, word, n) == 0 && commands[i]->name[n] == ' ')
+			return 1;
+	return 0;
+}
+
+static void group_usage(FILE *f, const char *group)
+{
+	size_t n = strlen(group);
+	fprintf(f, "usage: samtycke %s COMMAND [ARGS]\n\ncommands:\n", group);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i]->name, group, n) == 0 && commands[i]->name[n] == ' ')
+			fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\n'samtycke help %s COMMAND' or 'samtycke %s COMMAND --help' shows its "
+		   "arguments and options.\n", group, group);
+}
+
+/* A command line that names a group but no command of it: the group's list, on stdout for
+ * --help (exit 0), else as a usage error. */
+static int group_error(const char *group, const char *word)
+{
+	if (json_errors) {
+		char line[64];
+		snprintf(line, sizeof(line), "samtycke %s COMMAND", group);
+		if (word)
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "unknown command '%s %s'; "
+					    "'samtycke help %s' lists them", group, word, group);
+		print_error_json("usage", "a command of the group is missing", line);
+		return SK_EXIT_USAGE;
+	}
+	if (word)
+		fprintf(stderr, "samtycke: unknown command '%s %s'\n", group, word);
+	group_usage(stderr, group);
+	return SK_EXIT_USAGE;
+}
+
+/* samtycke help [COMMAND | GROUP]: the same texts as --help, on stdout. */
+static int help(int argc, char **argv)
+{
+	const struct sk_cmd *cmd = NULL;
+	if (argc == 0) {
+		global_usage(stdout);
+		return SK_EXIT_OK;
+	}
+	if (argc >= 2) {
+		char two[128];
+		snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
+		cmd = find(two);
+	}
+	if (!cmd && argc == 1)
+		cmd = find(argv[0]);
+	if (cmd)
+		return sk_cli_help(cmd);
+	if (argc == 1 && is_group(argv[0])) {
+		group_usage(stdout, argv[0]);
+		return SK_EXIT_OK;
+	}
+	return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "no command '%s%s%s'; 'samtycke help' "
+			    "lists them", argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
 int sk_cli_usage(const struct sk_cmd *cmd)
 {
+	if (json_errors) {
+		char line[1024], msg[1200];
+		snprintf(line, sizeof(line), "samtycke %s %s", cmd->name, cmd->usage);
+		snprintf(msg, sizeof(msg), "%s%susage: %s", usage_why, usage_why[0] ? "; " : "",
+			 line);
+		print_error_json("usage", msg, line);
+		usage_why[0] = '\0';
+		return SK_EXIT_USAGE;
+	}
 	fprintf(stderr, "usage: samtycke %s %s\n(samtycke %s --help for more)\n", cmd->name,
 		cmd->usage, cmd->name);
 	return SK_EXIT_USAGE;
@@ -110,8 +225,12 @@ int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char *
 			return -1;
 		}
 		if (c == '?' || c == ':') {
-			fprintf(stderr, "samtycke %s: %s option '%s'\n", cmd->name,
-				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+			if (json_errors)
+				snprintf(usage_why, sizeof(usage_why), "%s option '%s'",
+					 c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+			else
+				fprintf(stderr, "samtycke %s: %s option '%s'\n", cmd->name,
+					c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
 			return '?';
 		}
 		return c;
@@ -154,10 +273,8 @@ int sk_cli_fail(struct sk_cli *cli, int code)
 {
 	const char *msg = cli->err.code == code && cli->err.msg[0] ? cli->err.msg
 								   : sk_err_message(code);
-	if (cli->json) {
-		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", sk_err_name(code),
-				      "message", msg);
-		sk_cli_print_json(e);
+	if (cli->json || json_errors) {
+		print_error_json(sk_err_name(code), msg, NULL);
 	} else {
 		fprintf(stderr, "samtycke: %s\n", msg);
 	}
@@ -187,6 +304,16 @@ const char *sk_cli_time(int64_t t, char *out)
 	return out;
 }
 
+int sk_cli_contact(struct sk_cli *cli, const char *who, char id[SK_ID_LEN + 1])
+{
+	char email[SK_CONTACT_WHO_MAX];
+	int rc = sk_contact_resolve(cli->core, who, id, email, &cli->err);
+	sk_vault_wipe(email, sizeof(email));
+	if (!rc && !id[0])
+		rc = sk_errf(&cli->err, SK_ERR_NOT_FOUND, "no contact has this address");
+	return rc;
+}
+
 int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err)
 {
 	char *eq = strchr(arg, '=');
@@ -213,6 +340,9 @@ int main(int argc, char **argv)
 	int c;
 
 	cli.db = getenv("SAMTYCKE_DB");
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json_errors = 1;
 	while ((c = getopt_long(argc, argv, "+d:k:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': cli.db = optarg; break;
@@ -220,7 +350,13 @@ int main(int argc, char **argv)
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
 		case 'V': printf("samtycke %s\n", SK_VERSION); return SK_EXIT_OK;
-		default: global_usage(stderr); return SK_EXIT_USAGE;
+		default:
+			if (json_errors)
+				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "unknown or incomplete "
+						    "option '%s'; 'samtycke help' lists them",
+						    argv[optind - 1]);
+			global_usage(stderr);
+			return SK_EXIT_USAGE;
 		}
 	}
 	if (!cli.db || !*cli.db)
@@ -233,9 +369,14 @@ int main(int argc, char **argv)
 		cli.keyfile = cli.keyfile_buf;
 	}
 	if (optind >= argc) {
+		if (json_errors)
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "no command given; "
+					    "'samtycke help' lists them");
 		global_usage(stderr);
 		return SK_EXIT_USAGE;
 	}
+	if (strcmp(argv[optind], "help") == 0)
+		return help(argc - optind - 1, argv + optind + 1);
 
 	/* A command is one word or two ("policy apply"). */
 	const struct sk_cmd *cmd = NULL;
@@ -248,7 +389,18 @@ int main(int argc, char **argv)
 	}
 	if (!cmd)
 		cmd = find(argv[optind]);
+	if (!cmd && is_group(argv[optind])) {
+		const char *next = optind + 1 < argc ? argv[optind + 1] : NULL;
+		if (next && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0)) {
+			group_usage(stdout, argv[optind]);
+			return SK_EXIT_OK;
+		}
+		return group_error(argv[optind], next && strcmp(next, "--json") ? next : NULL);
+	}
 	if (!cmd) {
+		if (json_errors)
+			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "unknown command '%s'; "
+					    "'samtycke help' lists them", argv[optind]);
 		fprintf(stderr, "samtycke: unknown command '%s'\n", argv[optind]);
 		global_usage(stderr);
 		return SK_EXIT_USAGE;

@@ -201,6 +201,44 @@ static int field_order(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+int sk_contact_resolve(struct sk_core *c, const char *who, char outid[SK_ID_LEN + 1],
+		       char email[SK_CONTACT_WHO_MAX], struct sk_errctx *err)
+{
+	struct sk_contact ct;
+	int rc;
+	outid[0] = email[0] = '\0';
+	if (!who)
+		return sk_errf(err, SK_ERR_USAGE, "no address or contact id given");
+	if (strncmp(who, "c_", 2) != 0 || strchr(who, '@')) {
+		if (strlen(who) >= SK_CONTACT_WHO_MAX)
+			return sk_errf(err, SK_ERR_INVALID_EMAIL, "the address is longer than %d bytes",
+				       SK_CONTACT_WHO_MAX - 1);
+		sk_strlcpy(email, who, SK_CONTACT_WHO_MAX);
+		rc = sk_contact_find(c, who, outid, err);
+		if (rc == SK_ERR_NOT_FOUND || rc == SK_ERR_INVALID_EMAIL) {
+			outid[0] = '\0';
+			return 0;
+		}
+		return rc;
+	}
+	/* an id: it is no personal data, so the message may name it */
+	if (strlen(who) > SK_ID_LEN)
+		return sk_errf(err, SK_ERR_NOT_FOUND, "no contact has the id %.*s...", SK_ID_LEN, who);
+	rc = sk_contact_get_by_id(c, who, &ct, err);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no contact has the id %s", who);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < ct.nfields; i++)
+		if (strcmp(ct.fields[i].name, "email") == 0)
+			sk_strlcpy(email, ct.fields[i].value, SK_CONTACT_WHO_MAX);
+	sk_strlcpy(outid, ct.id, SK_ID_LEN + 1);
+	sk_contact_reset(&ct);
+	if (!email[0])
+		return sk_errf(err, SK_ERR_CORRUPT, "contact %s has no address", who);
+	return 0;
+}
+
 int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
 			 struct sk_errctx *err)
 {

@@ -134,6 +134,15 @@ int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err);
 /* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
 int sk_contact_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
 		    struct sk_errctx *err);
+/* What a command names a person by: an address (any variant) or a contact id as the change
+ * feed, purge reports and exports give it ("c_...", no '@'). An id must name a contact
+ * (SK_ERR_NOT_FOUND, "no contact has the id ...", otherwise); outid gets it and email the
+ * address the contact keeps. An address is copied to email as written; outid gets its
+ * contact's id, or "" when no contact has it (it may be new, or no address at all, which the
+ * function it is handed to then says). email has SK_CONTACT_WHO_MAX bytes. */
+#define SK_CONTACT_WHO_MAX 512
+int sk_contact_resolve(struct sk_core *c, const char *who, char outid[SK_ID_LEN + 1],
+		       char email[SK_CONTACT_WHO_MAX], struct sk_errctx *err);
 
 /* ---- consent ledger and state (core/consent.c) ---- */
 

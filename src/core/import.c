@@ -134,13 +134,11 @@ int sk_import_date(const char *v, int64_t *out)
 	char buf[40];
 	size_t n;
 	v = sk_trim(v, &n);
-	if (n == 0 || n >= sizeof(buf) - 12)
+	if (n == 0 || n >= sizeof(buf))
 		return SK_ERR_INVALID;
 	memcpy(buf, v, n);
 	buf[n] = '\0';
-	if (n == 10) /* YYYY-MM-DD */
-		memcpy(buf + n, "T00:00:00Z", 11);
-	return sk_time_parse(buf, out);
+	return sk_time_parse_human(buf, out); /* RFC 3339, or a date and time in UTC */
 }
 
 /* A consent cell parsed and checked. */

@@ -103,6 +103,22 @@ int sk_time_parse(const char *s, int64_t *out)
 	return 0;
 }
 
+int sk_time_parse_human(const char *s, int64_t *out)
+{
+	char buf[SK_TIME_STRLEN];
+	size_t n = s ? strlen(s) : 0;
+	if (n >= 20 || n == 0)
+		return sk_time_parse(s, out);
+	/* no zone: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DD HH:MM:SS", read as UTC */
+	if (n != 10 && n != 16 && n != 19)
+		return SK_ERR_INVALID;
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)n, s,
+		 n == 10 ? "T00:00:00Z" : n == 16 ? ":00Z" : "Z");
+	if (n > 10 && buf[10] == ' ')
+		buf[10] = 'T';
+	return sk_time_parse(buf, out);
+}
+
 void sk_time_format(int64_t t, char *out)
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);

@@ -19,6 +19,15 @@ int64_t sk_time_now(void);
 /* Tests and demos may pin the clock: SAMTYCKE_NOW=RFC3339 in the environment. */
 /* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; returns 0 or SK_ERR_INVALID. */
 int sk_time_parse(const char *s, int64_t *out);
+/* The forms people type or spreadsheets export, for the command line and the CSV import
+ * (never the API, which takes RFC 3339 only): RFC 3339 as above, or "YYYY-MM-DD HH:MM",
+ * "YYYY-MM-DD HH:MM:SS" (a space or a T between; how Excel and HubSpot export them) or
+ * "YYYY-MM-DD" (midnight), each without a zone and read as UTC. Returns 0 or
+ * SK_ERR_INVALID; SK_TIME_FORMS names the forms for an error message. */
+int sk_time_parse_human(const char *s, int64_t *out);
+#define SK_TIME_FORMS                                                                      \
+	"RFC 3339 (2025-05-01T10:00:00Z, 2025-05-01T12:00:00+02:00), or 2025-05-01 10:00, "   \
+	"2025-05-01 10:00:00 or 2025-05-01 (UTC)"
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into out (at least SK_TIME_STRLEN bytes). */
 void sk_time_format(int64_t t, char *out);
 /* Parses "N days|months|years" (singular too); returns 0 or SK_ERR_INVALID. */

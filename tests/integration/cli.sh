@@ -263,6 +263,103 @@ sk consent give a@example.com newsletter --method form --at yesterday
 expect "bad --at" 2 "RFC 3339"
 sk suppress a@example.com --reason whim
 expect "unknown suppression reason" 2 "usage: samtycke suppress"
+# ---- the first hour (issue 11): help, one-line descriptions, JSON errors, ids, times ----
+# has / hasnt NAME TEXT: the last run printed (did not print) TEXT, on stdout or stderr
+has() { ok "$1" sh -c 'printf "%s\n%s\n" "$1" "$2" | grep -qF -- "$3"' - "$out" "$err" "$2"; }
+hasnt() { ok "$1" sh -c '! printf "%s\n%s\n" "$1" "$2" | grep -qF -- "$3"' - "$out" "$err" "$2"; }
+# isjson KIND: $err is one JSON error object of that code and stdout is empty
+isjson() {
+	[ -z "$out" ] && printf '%s' "$err" | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["error"]
+sys.exit(0 if e["code"] == sys.argv[1] and e["message"] else 1)' "$1"
+}
+sk help
+expect "help lists the commands" 0 "commands:"
+ok "help is the list on stdout" test -z "$err"
+sk --help
+ok "every listed command has a one-line description" test "$(printf '%s\n' "$out" |
+	sed -n '/^commands:$/,/^$/p' | sed -n '/^  /p' | grep -cv '^  .\{17\} [a-z]')" = 0
+expect "the list describes check" 0 "check             ask the gate"
+sk help consent give
+expect "help COMMAND is its --help" 0 "usage: samtycke consent give EMAIL|ID PURPOSE"
+sk help check
+expect "help of a one-word command" 0 "usage: samtycke check EMAIL|ID PURPOSE"
+sk consent --help
+expect "GROUP --help lists the group" 0 "consent withdraw  record that a person withdrew consent"
+hasnt "GROUP --help lists only the group" "policy apply"
+sk help policy
+expect "help GROUP lists the group" 0 "policy show"
+sk keys
+expect "a group alone is a usage error listing it" 2 "keys create"
+sk consent frob
+expect "an unknown command of a group names it" 2 "unknown command 'consent frob'"
+sk help frobnicate
+expect "help of an unknown command" 2 "no command 'frobnicate'"
+sk --json frobnicate
+ok "--json: an unknown command is a JSON error on stderr" isjson usage
+sk --json consent
+ok "--json: a group alone is a JSON error" isjson usage
+sk check anna@example.com newsletter --bogus --json
+ok "--json: an unknown option is a JSON error" isjson usage
+has "--json: the usage error names the option" "--bogus"
+sk --json check anna@example.com
+ok "--json: a missing argument is a JSON error" isjson usage
+sk --json consent give a@example.com newsletter --method form --source f --at yesterday
+ok "--json: a bad --at is a JSON error" isjson usage
+sk --json contact show nobody@example.com
+ok "--json: not found is a JSON error on stderr" isjson not_found
+sk --json --db "$d/none.db" contact show nobody@example.com
+ok "--json: no database is a JSON error on stderr" isjson not_initialised
+sk --json --db "$d/none.db" check anna@example.com newsletter
+ok "--json: check fails closed with a JSON error on stderr" \
+	test "$status" = 1 -a "$(printf '%s' "$err" | cut -c1-10)" = '{"error":{'
+sk consent give dora@example.com newsletter --method form --source f --at "2020-05-01 10:00"
+expect "a give whose validity already ran out says so" 0 \
+	"newsletter already expired at 2022-05-01T10:00:00Z"
+hasnt "... and not that it is given now" "is now given"
+sk check dora@example.com newsletter
+expect "... and the gate agrees" 1 "denied expired"
+sk consent give dora@example.com offers --method form --source f --at "2026-01-15 09:30"
+expect "a spreadsheet time (UTC) is read" 0 "offers is now given"
+sk consent proof dora@example.com offers
+expect "... as UTC" 0 "2026-01-15T09:30:00Z"
+sk consent give dora@example.com offers --method form --source f --at "15/01/2026 09:30"
+expect "a time in another form names the forms expected" 2 "2025-05-01 10:00"
+dora=$(printf '%s\n' "$out" | sed -n 's/.*(\(e_[a-z0-9]*\)).*/\1/p')
+run "$bin" contact show dora@example.com
+dora=$(printf '%s\n' "$out" | sed -n 's/^id: *//p')
+ok "dora has a contact id" test -n "$dora"
+sk contact show "$dora"
+expect "contact show takes an id" 0 "dora@example.com"
+sk consent withdraw "$dora" offers --method cli --source support
+expect "consent withdraw takes an id" 0 "offers is now withdrawn"
+sk check "$dora" offers
+expect "check takes an id" 1 "denied withdrawn"
+sk consent show "$dora"
+expect "consent show takes an id" 0 "withdrawn"
+sk consent proof "$dora" offers
+expect "consent proof takes an id" 0 "offers"
+sk contact edit "$dora" --field first_name=Dora
+expect "contact edit takes an id" 0 "updated 1 field"
+sk --json export "$dora"
+expect "export takes an id" 0 "$dora"
+sk check c_nosuchcontact offers
+expect "check of an unknown id: denied, and says so" 1 "denied no_consent"
+has "... naming the id" "no contact has the id c_nosuchcontact"
+sk export c_nosuchcontact
+expect "export of an unknown id: not found" 1 "no contact has the id c_nosuchcontact"
+sk suppress "$dora"
+expect "suppress takes an id" 0 "suppressed"
+sk check dora@example.com offers
+expect "... the address is suppressed" 1 "denied suppressed"
+sk unsuppress "$dora"
+expect "unsuppress takes an id" 0 "no longer suppressed"
+sk forget "$dora"
+expect "forget takes an id" 0 "erased contact $dora"
+sk contact show dora@example.com
+expect "... the contact is gone" 1 "no contact"
+
 # ---- the command entries (docs/internals/cli.md) ----
 # The commands `samtycke --help` lists are exactly the entries the cmd_*.c files define
 # (.name = "..."), each once; every one answers --help with exit 0 and its own usage, and

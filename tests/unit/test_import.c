@@ -170,6 +170,13 @@ static void test_values(void **state)
 	assert_int_equal(t, 1740823200);
 	assert_int_equal(sk_import_date("2025-03-01", &t), 0);
 	assert_int_equal(t, 1740787200);
+	/* how Excel and HubSpot export a time: read as UTC (issue 11) */
+	assert_int_equal(sk_import_date("2025-03-01 10:00", &t), 0);
+	assert_int_equal(t, 1740823200);
+	assert_int_equal(sk_import_date(" 2025-03-01 10:00:30 ", &t), 0);
+	assert_int_equal(t, 1740823230);
+	assert_int_equal(sk_import_date("2025-03-01 10:0", &t), SK_ERR_INVALID);
+	assert_int_equal(sk_import_date("2025-03-01 24:00", &t), SK_ERR_INVALID);
 	assert_int_equal(sk_import_date("2025-13-01", &t), SK_ERR_INVALID);
 	assert_int_equal(sk_import_date("yesterday", &t), SK_ERR_INVALID);
 	assert_int_equal(sk_import_date("", &t), SK_ERR_INVALID);

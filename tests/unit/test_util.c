@@ -74,6 +74,34 @@ static void time_rejects_bad_input(void **state)
 		assert_int_equal(sk_time_parse(bad[i], &t), SK_ERR_INVALID);
 }
 
+/* The forms people type and spreadsheets export, for the CLI and the CSV import: without a
+ * zone they are UTC; anything else is refused; the API's parser stays RFC 3339 only. */
+static void time_human_forms(void **state)
+{
+	(void)state;
+	int64_t t;
+	static const struct {
+		const char *s;
+		int64_t want;
+	} good[] = {{"2025-05-01 10:00", 1746093600},     {"2025-05-01T10:00", 1746093600},
+		    {"2025-05-01 10:00:07", 1746093607},  {"2025-05-01", 1746057600},
+		    {"2025-05-01T12:00:00+02:00", 1746093600}, {"2025-05-01T10:00:00Z", 1746093600}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		t = 0;
+		assert_int_equal(sk_time_parse_human(good[i].s, &t), 0);
+		assert_int_equal(t, good[i].want);
+	}
+	const char *bad[] = {"", "2025-05-01 10", "2025-05-01 10:0", "2025-05-01 1:00",
+			     "2025-05-01 10:00:0", "2025-05-01 24:00", "2025-02-30 10:00",
+			     "01/05/2025 10:00", "2025-05-01 10:00 ", "2025-05-01  10:00",
+			     "2025-05-01 10:00Z", "yesterday", "2025-05-01x10:00"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sk_time_parse_human(bad[i], &t), SK_ERR_INVALID);
+	assert_int_equal(sk_time_parse_human(NULL, &t), SK_ERR_INVALID);
+	assert_int_equal(sk_time_parse("2025-05-01 10:00", &t), SK_ERR_INVALID);
+	assert_non_null(strstr(SK_TIME_FORMS, "2025-05-01 10:00"));
+}
+
 static void durations_are_calendar_aware(void **state)
 {
 	(void)state;
@@ -248,6 +276,7 @@ int main(void)
 		cmocka_unit_test(buf_alloc_failure_keeps_content),
 		cmocka_unit_test(time_round_trip),
 		cmocka_unit_test(time_rejects_bad_input),
+		cmocka_unit_test(time_human_forms),
 		cmocka_unit_test(durations_are_calendar_aware),
 		cmocka_unit_test(hex_and_ids),
 		cmocka_unit_test(error_table_is_consistent),
