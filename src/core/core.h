@@ -330,10 +330,28 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
  * suppressed confirms nothing (*nconfirmed 0, return 0). */
 int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
 		    int *nconfirmed, struct sk_errctx *err);
+/* What a confirmation link is about, for its page (docs/forms.md, "The confirmation link"). */
+enum sk_link_state {
+	SK_LINK_OPEN,      /* waiting for the person's confirmation */
+	SK_LINK_CONFIRMED, /* confirmed already (kept until the link expires, without the
+			      address or fields) */
+	SK_LINK_GONE,      /* lapsed, or deleted with an erasure or a suppression */
+};
+struct sk_link_info {
+	enum sk_link_state state;
+	int lang; /* the submission's language (enum sk_lang), -1 when not known */
+	/* the purposes asked for, from the policy in force (one dropped since is left out);
+	 * for a link mailed before requests existed, none */
+	const struct sk_purpose *purposes[SK_FORM_MAX_ITEMS];
+	size_t npurposes;
+};
 /* Checks the token of a confirmation link (/f/confirm/TOKEN): 0 when it is whole and
  * unexpired; SK_ERR_EXPIRED when only its time is past; SK_ERR_INVALID when it is altered,
- * malformed or made for another use. */
-int sk_form_link_check(struct sk_core *c, const char *token, struct sk_errctx *err);
+ * malformed or made for another use. With info (may be NULL), and for a token that is whole
+ * (expired too), says what the link is about: the request open, confirmed or gone, its
+ * language and its purposes; a storage failure reading it is returned as such. */
+int sk_form_link_check(struct sk_core *c, const char *token, struct sk_link_info *info,
+		       struct sk_errctx *err);
 /* The person confirmed from the link with token; the click's client address and user agent
  * (either may be NULL) are its evidence. Checks the token as sk_form_link_check does, then
  * confirms the request it names (sk_form_confirm) or, for a link mailed before requests
@@ -350,11 +368,13 @@ int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
 
 /* The double opt-in mail: subject and body in lang ("sv" or "en"; anything else is
  * SK_ERR_INVALID) naming the controller and the n purpose titles, the link on a line of its
- * own, when it expires (UTC), and that nothing happens if the person ignores it. *subject
- * and *text are sk_malloc'ed. */
+ * own, when it expires (UTC), and what happens if the person ignores it: nothing is
+ * recorded; or, when the same submission gave other consents at once (others_given), that
+ * the ones listed are not recorded and those stay. *subject and *text are sk_malloc'ed. */
 int sk_mail_confirmation(const char *lang, const char *controller,
-			 const char *const *purpose_titles, size_t n, const char *link,
-			 int64_t expires, char **subject, char **text, struct sk_errctx *err);
+			 const char *const *purpose_titles, size_t n, int others_given,
+			 const char *link, int64_t expires, char **subject, char **text,
+			 struct sk_errctx *err);
 
 
 /* A mail ready to send, built from what the outbox names. */

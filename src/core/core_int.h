@@ -118,7 +118,8 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
  * and unsent mail; inside the caller's transaction. */
 int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
 		     struct sk_errctx *err);
-/* Reads request id (lapsed at now counts as gone: NOT_FOUND) and opens its sealed JSON. */
+/* Reads request id (lapsed at now counts as gone: NOT_FOUND; one confirmed already is
+ * SK_ERR_EXISTS) and opens its sealed JSON. */
 int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_request_rec *rec,
 		     struct json_t **out, struct sk_errctx *err);
 /* Loads the newest policy from the store into c (no-op when none is applied). */

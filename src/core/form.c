@@ -183,7 +183,8 @@ static int give(struct sk_core *c, const char *contact_id, const char *purpose, 
 /* The request: what the person asked for, sealed, and its confirmation mail queued. */
 static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t key[SK_HASH_LEN],
 		const char *email, const char *const *purposes, size_t n,
-		const struct provenance *pv, int64_t now, struct sk_errctx *err)
+		const char *const *given, size_t ngiven, const struct provenance *pv, int64_t now,
+		struct sk_errctx *err)
 {
 	struct sk_field_value fields[SK_FORM_MAX_ITEMS];
 	size_t nf = fields_for(c, in, purposes, n, fields);
@@ -193,12 +194,20 @@ static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t
 	char ad[64], *text = NULL;
 	uint8_t *sealed = NULL;
 	size_t slen = 0;
-	json_t *doc = NULL, *fo = json_object(), *po = json_array();
+	json_t *doc = NULL, *fo = json_object(), *po = json_array(), *go = json_array();
 	int rc = 0;
 
+	/* the consents the same submission gave at once (the mail must not say that nothing is
+	 * recorded); a purpose on another basis records no consent */
+	for (size_t i = 0; go && i < ngiven; i++) {
+		const struct sk_purpose *p = sk_policy_purpose(c->policy, given[i]);
+		if (p && p->basis == SK_BASIS_CONSENT)
+			json_array_append_new(go, json_string(given[i]));
+	}
 	if (sk_id_new("r_", r.id) || sk_id_new("m_", m.id)) {
 		json_decref(fo);
 		json_decref(po);
+		json_decref(go);
 		return sk_errf(err, SK_ERR_IO, "no randomness for an id");
 	}
 	for (size_t i = 0; fo && po && i < n; i++) {
@@ -211,14 +220,15 @@ static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t
 	}
 	for (size_t i = 0; fo && i < nf; i++)
 		json_object_set_new(fo, fields[i].name, json_string(fields[i].value));
-	if (fo && po)
-		doc = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:s,s:s,s:s?}", "email", email, "form",
+	if (fo && po && go)
+		doc = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:s,s:s,s:s?,s:o}", "email", email, "form",
 				in->form->id, "lang", in->lang, "at", (json_int_t)now, "consents", po,
 				"fields", fo, "source", pv->source, "evidence", pv->evidence,
-				"link_base", in->link_base);
+				"link_base", in->link_base, "given", go);
 	else {
 		json_decref(fo);
 		json_decref(po);
+		json_decref(go);
 	}
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
@@ -373,7 +383,7 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		if (!rc && (rc = sk_store_outbox_count(c->store, key, now - DAY, &sent)))
 			sk__store_err(err, rc, "counting confirmation mails");
 		if (!rc && sent < SK_FORM_MAILS_PER_DAY)
-			rc = hold(c, in, key, to, held, nheld, &pv, now, err);
+			rc = hold(c, in, key, to, held, nheld, now_list, nnow, &pv, now, err);
 	}
 out:
 	if (rc)
@@ -389,8 +399,11 @@ done:
 
 /* ---- confirmation ---- */
 
-int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_request_rec *rec,
-		     json_t **out, struct sk_errctx *err)
+/* Reads request id, lapsed or not, and opens its sealed JSON: the request, or after its
+ * confirmation what is kept of it ({"confirmed_at", "lang", "consents"}: no address, no
+ * fields) until its link expires, so that the link can say it was confirmed. */
+static int request_read(struct sk_core *c, const char *id, struct sk_request_rec *rec,
+			json_t **out, struct sk_errctx *err)
 {
 	char ad[64], *text = NULL;
 	size_t len;
@@ -398,7 +411,7 @@ int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_r
 	int rc = sk_store_request_get(c->store, id, rec);
 
 	*out = NULL;
-	if (rc == SK_ERR_NOT_FOUND || (!rc && rec->expires_at <= now))
+	if (rc == SK_ERR_NOT_FOUND)
 		return sk_errf(err, SK_ERR_NOT_FOUND, "no such request");
 	if (rc)
 		return sk__store_err(err, rc, "reading a request");
@@ -409,6 +422,55 @@ int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_r
 	sk_vault_wipe(text, len);
 	sk_free(text);
 	return *out ? 0 : sk_errf(err, SK_ERR_STORAGE, "request %s is not readable", rec->id);
+}
+
+int sk__request_open(struct sk_core *c, const char *id, int64_t now, struct sk_request_rec *rec,
+		     json_t **out, struct sk_errctx *err)
+{
+	int rc = request_read(c, id, rec, out, err);
+	if (!rc && rec->expires_at <= now)
+		rc = sk_errf(err, SK_ERR_NOT_FOUND, "no such request");
+	else if (!rc && json_object_get(*out, "confirmed_at"))
+		rc = sk_errf(err, SK_ERR_EXISTS, "the request was confirmed already");
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* After a confirmation: the request is replaced by what its link needs to say so (the
+ * language and the purposes, sealed as the request was), under the same id and address
+ * key, so that it expires with the link and goes with an erasure; no purpose in clear, so
+ * that the gate and the policy's holder count do not see it. */
+static int request_settle(struct sk_core *c, const struct sk_request_rec *rec, json_t *doc,
+			  int64_t now, struct sk_errctx *err)
+{
+	struct sk_request_rec t = *rec;
+	char ad[64], *text = NULL;
+	uint8_t *sealed = NULL;
+	size_t slen = 0;
+	json_t *kept = json_pack("{s:I,s:O?,s:O?}", "confirmed_at", (json_int_t)now, "lang",
+				 json_object_get(doc, "lang"), "consents",
+				 json_object_get(doc, "consents"));
+	int rc = sk_store_request_delete(c->store, rec->id);
+	if (rc)
+		return sk__store_err(err, rc, "deleting a confirmed request");
+	text = kept ? json_dumps(kept, JSON_COMPACT) : NULL;
+	json_decref(kept);
+	snprintf(ad, sizeof(ad), REQUEST_AD "%s", rec->id);
+	if (!text || sk_vault_seal_system(c->vault, ad, text, strlen(text), &sealed, &slen)) {
+		free(text);
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+	t.purposes[0] = '\0';
+	t.payload = sealed;
+	t.payload_len = slen;
+	if ((rc = sk_store_request_put(c->store, &t)))
+		sk__store_err(err, rc, "keeping a confirmed request");
+	free(text);
+	sk_free(sealed);
+	return rc;
 }
 
 /* The fields held, as far as the policy still declares and needs them. */
@@ -441,7 +503,7 @@ int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evide
 	if ((rc = sk_core_need_policy(c, err)) || (rc = sk_core_batch_begin(c, err)))
 		return rc;
 	rc = sk__request_open(c, request_id, sk_time_now(), &rec, &doc, err);
-	if (rc == SK_ERR_NOT_FOUND) {
+	if (rc == SK_ERR_NOT_FOUND || rc == SK_ERR_EXISTS) { /* gone, or confirmed already */
 		sk_core_batch_rollback(c);
 		sk_errctx_reset(err);
 		return 0;
@@ -486,8 +548,10 @@ int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evide
 		n += !rc;
 	}
 out:
-	if (!rc && (rc = sk_store_request_delete(c->store, rec.id)))
+	if (!rc && suppressed && (rc = sk_store_request_delete(c->store, rec.id)))
 		sk__store_err(err, rc, "deleting a confirmed request");
+	else if (!rc && !suppressed)
+		rc = request_settle(c, &rec, doc, sk_time_now(), err);
 	json_decref(doc);
 	if (rc) {
 		sk_core_batch_rollback(c);
@@ -499,11 +563,56 @@ out:
 	return 0;
 }
 
-int sk_form_link_check(struct sk_core *c, const char *token, struct sk_errctx *err)
+/* What the request of a whole token is about (sk_form_link_check). */
+static int link_info(struct sk_core *c, const char *subject, int64_t now,
+		     struct sk_link_info *info, struct sk_errctx *err)
+{
+	struct sk_request_rec rec;
+	json_t *doc = NULL, *e;
+	size_t i;
+	if (strncmp(subject, "r_", 2) != 0)
+		return 0; /* a link mailed before requests existed: nothing more is known */
+	int rc = request_read(c, subject, &rec, &doc, err);
+	if (rc == SK_ERR_NOT_FOUND) {
+		sk_errctx_reset(err);
+		info->state = SK_LINK_GONE;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	const char *lang = json_string_value(json_object_get(doc, "lang"));
+	info->lang = lang ? sk_lang_from_name(lang) : -1;
+	info->state = json_object_get(doc, "confirmed_at") ? SK_LINK_CONFIRMED
+			: rec.expires_at <= now ? SK_LINK_GONE : SK_LINK_OPEN;
+	json_array_foreach(json_object_get(doc, "consents"), i, e) {
+		const struct sk_purpose *p = c->policy ? sk_policy_purpose(
+			c->policy, json_string_value(json_object_get(e, "purpose"))) : NULL;
+		if (p && info->npurposes < SK_FORM_MAX_ITEMS)
+			info->purposes[info->npurposes++] = p;
+	}
+	json_decref(doc);
+	return 0;
+}
+
+int sk_form_link_check(struct sk_core *c, const char *token, struct sk_link_info *info,
+		       struct sk_errctx *err)
 {
 	char subject[SK_TOKEN_MAX];
-	int rc = sk_vault_token_verify(c->vault, SK__CONFIRM_TAG, token, sk_time_now(), subject,
-				       NULL);
+	int64_t now = sk_time_now();
+	int rc = sk_vault_token_verify(c->vault, SK__CONFIRM_TAG, token, now, subject, NULL);
+	if (info) {
+		memset(info, 0, sizeof(*info));
+		info->state = rc == SK_ERR_EXPIRED ? SK_LINK_GONE : SK_LINK_OPEN;
+		info->lang = -1;
+	}
+	/* the MAC holds (expired or not): what the link is about */
+	if (info && (rc == 0 || rc == SK_ERR_EXPIRED)) {
+		int irc = link_info(c, subject, now, info, err);
+		if (irc) {
+			sk_vault_wipe(subject, sizeof(subject));
+			return irc;
+		}
+	}
 	sk_vault_wipe(subject, sizeof(subject));
 	if (rc == SK_ERR_EXPIRED)
 		return sk_errf(err, rc, "the confirmation link has expired");

@@ -1,6 +1,7 @@
 /* mailtext.c: the texts of the mails core sends, in Swedish and English: the double opt-in
  * mail names the controller and each purpose, puts the link on a line of its own, says when
- * it expires and that nothing happens if it is ignored. Prose is wrapped at 72 characters.
+ * it expires and what happens if it is ignored (nothing; or, when the same form gave other
+ * consents at once, that those stay). Prose is wrapped at 72 characters.
  * Building the message and sending it are src/mail's. */
 #include "core/core.h"
 
@@ -77,6 +78,7 @@ struct confirm_lang {
 	const char *how;
 	const char *expires;  /* day, month name, year, hour, minute */
 	const char *ignore;
+	const char *ignore_given; /* the same, when the submission recorded others at once */
 	const char *regards;
 	const char *months[12];
 };
@@ -89,6 +91,10 @@ static const struct confirm_lang confirm_langs[] = {
 	 "Om det inte var du, eller om du har ändrat dig, kan du strunta i det här "
 	 "meddelandet. Då händer ingenting: inget samtycke registreras, och den obekräftade "
 	 "anmälan tas bort automatiskt.",
+	 "Om det inte var du, eller om du har ändrat dig, kan du strunta i det här "
+	 "meddelandet. Då registreras inget av det som står ovan, och den obekräftade "
+	 "anmälan tas bort automatiskt. Det som du gav i samma formulär utan att det behövde "
+	 "bekräftas är redan registrerat; det kan du när som helst återkalla.",
 	 "Med vänliga hälsningar",
 	 {"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
 	  "oktober", "november", "december"}},
@@ -99,14 +105,19 @@ static const struct confirm_lang confirm_langs[] = {
 	 "If this was not you, or you have changed your mind, simply ignore this message. "
 	 "Nothing will happen: no consent is recorded, and the unconfirmed request is removed "
 	 "automatically.",
+	 "If this was not you, or you have changed your mind, simply ignore this message. "
+	 "Then nothing listed above is recorded, and the unconfirmed request is removed "
+	 "automatically. What you gave on the same form that needed no confirmation is "
+	 "recorded already; you can withdraw it at any time.",
 	 "Kind regards",
 	 {"January", "February", "March", "April", "May", "June", "July", "August", "September",
 	  "October", "November", "December"}},
 };
 
 int sk_mail_confirmation(const char *lang, const char *controller,
-			 const char *const *purpose_titles, size_t n, const char *link,
-			 int64_t expires, char **subject, char **text, struct sk_errctx *err)
+			 const char *const *purpose_titles, size_t n, int others_given,
+			 const char *link, int64_t expires, char **subject, char **text,
+			 struct sk_errctx *err)
 {
 	const struct confirm_lang *L = NULL;
 	struct sk_buf s, t;
@@ -155,7 +166,7 @@ int sk_mail_confirmation(const char *lang, const char *controller,
 	    (rc = sk_buf_printf(&t, "%s\n\n", link)) ||
 	    (rc = append_para(&t, "\n\n", L->expires, tm.tm_mday, L->months[tm.tm_mon],
 			      tm.tm_year + 1900, tm.tm_hour, tm.tm_min)) ||
-	    (rc = append_para(&t, "\n\n", "%s", L->ignore)) ||
+	    (rc = append_para(&t, "\n\n", "%s", others_given ? L->ignore_given : L->ignore)) ||
 	    (rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller)))
 		goto failed;
 	*subject = sk_buf_steal(&s, NULL);

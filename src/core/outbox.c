@@ -63,6 +63,9 @@ static int build_confirm(struct sk_core *c, const char *public_url, int64_t now,
 		if (p && n < SK_FORM_MAX_ITEMS)
 			titles[n++] = p->title[lng];
 	}
+	/* whether the same submission recorded consents at once (so the mail must not say
+	 * that ignoring it records nothing); a request made before 0.1.x holds no "given" */
+	int others = json_array_size(json_object_get(doc, "given")) > 0;
 	if (n == 0) {
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "nothing left to confirm");
 		goto out;
@@ -76,7 +79,8 @@ static int build_confirm(struct sk_core *c, const char *public_url, int64_t now,
 	/* the link goes to the server the person used */
 	const char *base = json_string_value(json_object_get(doc, "link_base"));
 	snprintf(link, sizeof(link), "%s/f/confirm/%s", base ? base : public_url, token);
-	rc = sk_mail_confirmation(lang, c->policy->org_name, titles, n, link, rec.expires_at,
+	rc = sk_mail_confirmation(lang, c->policy->org_name, titles, n, others, link,
+				  rec.expires_at,
 				  &out->subject, &out->text, err);
 out:
 	json_decref(doc);

@@ -300,39 +300,65 @@ out:
 
 /* ---- confirmation ---- */
 
-/* 0 when the link's token holds; else the page saying it expired or is not valid. */
-static int link_page(struct sk_req *r, int rc, int lang)
+/* Checks the link and, in *lang, takes the language of the submission when known (the
+ * person chose it on the form; the browser's may differ). Returns -1 when the handler
+ * should go on (the request is open), else the page answered: confirmed already (200), the
+ * request lapsed or gone (410), the link expired (410) or not valid (400), or a failure. */
+static int link_page(struct sk_req *r, struct sk_link_info *li, int *lang)
 {
+	int rc = sk_form_link_check(r->core, r->param, li, &r->err);
+	if (li->lang >= 0 && li->lang < SK_NLANG)
+		*lang = li->lang;
+	if ((rc == 0 || rc == SK_ERR_EXPIRED) && li->state == SK_LINK_CONFIRMED) {
+		struct sk_buf b;
+		rc = sk_page_confirmed(&b, *lang, li, 1);
+		return sk_page_reply(r, &b, 200, rc);
+	}
+	if (rc == 0 && li->state == SK_LINK_GONE)
+		return sk_reply_page(r, 410, *lang, sk_page_msg(*lang, SK_MSG_LAPSED),
+				     sk_page_msg(*lang, SK_MSG_LAPSED_TEXT));
+	if (rc == 0)
+		return -1;
 	if (rc == SK_ERR_EXPIRED)
-		return sk_reply_page(r, 410, lang, sk_page_msg(lang, SK_MSG_LINK_EXPIRED),
-				     sk_page_msg(lang, SK_MSG_LINK_EXPIRED_TEXT));
-	return sk_reply_page(r, 400, lang, sk_page_msg(lang, SK_MSG_LINK_INVALID),
-			     sk_page_msg(lang, SK_MSG_LINK_INVALID_TEXT));
+		return sk_reply_page(r, 410, *lang, sk_page_msg(*lang, SK_MSG_LINK_EXPIRED),
+				     sk_page_msg(*lang, SK_MSG_LINK_EXPIRED_TEXT));
+	if (rc == SK_ERR_INVALID)
+		return sk_reply_page(r, 400, *lang, sk_page_msg(*lang, SK_MSG_LINK_INVALID),
+				     sk_page_msg(*lang, SK_MSG_LINK_INVALID_TEXT));
+	return sk_reply_page(r, sk_err_http_status(rc), *lang, sk_page_msg(*lang, SK_MSG_WENT_WRONG),
+			     sk_page_msg(*lang, SK_MSG_TRY_AGAIN));
 }
 
 int sk_h_confirm_page(struct sk_req *r)
 {
+	struct sk_link_info li;
 	int lang = page_lang(r, NULL);
-	int rc = sk_form_link_check(r->core, r->param, &r->err);
-	if (rc)
-		return link_page(r, rc, lang);
+	int rc = link_page(r, &li, &lang);
+	if (rc != -1)
+		return rc;
 	struct sk_buf b;
-	rc = sk_page_confirm(&b, lang, r->param);
+	rc = sk_page_confirm(&b, lang, r->param, &li);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
 int sk_h_confirm_post(struct sk_req *r)
 {
+	struct sk_link_info li;
 	int n = 0, lang = page_lang(r, NULL);
-	int rc = sk_form_link_check(r->core, r->param, &r->err);
-	if (rc)
-		return link_page(r, rc, lang);
+	int rc = link_page(r, &li, &lang);
+	if (rc != -1)
+		return rc;
 	rc = sk_form_confirm_link(r->core, r->param, r->ip,
 				  sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT), &n, &r->err);
 	if (rc && rc != SK_ERR_NOT_FOUND) /* rolled back: a page, not the API's envelope */
 		return sk_reply_page(r, sk_err_http_status(rc), lang,
 				     sk_page_msg(lang, SK_MSG_WENT_WRONG),
 				     sk_page_msg(lang, SK_MSG_TRY_AGAIN));
+	if (n) {
+		struct sk_buf b;
+		rc = sk_page_confirmed(&b, lang, &li, 0);
+		return sk_page_reply(r, &b, 200, rc);
+	}
 	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),
-			     sk_page_msg(lang, n ? SK_MSG_CONFIRMED : SK_MSG_NOTHING_LEFT));
+			     sk_page_msg(lang, SK_MSG_NOTHING_LEFT));
 }

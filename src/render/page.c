@@ -133,11 +133,40 @@ int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_
 				 pol->org_privacy_url, sk_page_msg(lang, SK_MSG_PRIVACY));
 }
 
-int sk_page_confirm(struct sk_buf *b, int lang, const char *token)
+/* "<p>intro</p><ul><li>title</li>...</ul>", the titles in lang. */
+static int purpose_list(struct sk_buf *b, int lang, const char *intro,
+			const struct sk_link_info *info)
+{
+	int rc = sk_html(b, "<p>%s</p>\n<ul class=\"purposes\">\n", intro);
+	for (size_t i = 0; !rc && i < info->npurposes; i++)
+		rc = sk_html(b, "<li>%s</li>\n", info->purposes[i]->title[lang]);
+	return rc ? rc : sk_html(b, "</ul>\n");
+}
+
+int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
+		    const struct sk_link_info *info)
 {
 	const char *title = sk_page_msg(lang, SK_MSG_CONFIRM);
 	int rc = sk_page_begin(b, lang, title);
-	return rc ? rc : sk_html(b, "<p>%s</p>\n<form method=\"post\" action=\"/f/confirm/%s\">"
-				 "<button type=\"submit\">%s</button></form>\n",
-				 sk_page_msg(lang, SK_MSG_CONFIRM_TEXT), token, title);
+	if (!rc && info && info->npurposes)
+		rc = purpose_list(b, lang, sk_page_msg(lang, SK_MSG_CONFIRM_WHAT), info);
+	else if (!rc)
+		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_CONFIRM_TEXT));
+	return rc ? rc : sk_html(b, "<form method=\"post\" action=\"/f/confirm/%s\">"
+				 "<button type=\"submit\">%s</button></form>\n", token, title);
+}
+
+int sk_page_confirmed(struct sk_buf *b, int lang, const struct sk_link_info *info, int already)
+{
+	int rc = sk_page_begin(b, lang, sk_page_msg(lang, already ? SK_MSG_ALREADY_CONFIRMED
+								  : SK_MSG_THANKS));
+	if (rc)
+		return rc;
+	if (info && info->npurposes)
+		rc = purpose_list(b, lang, sk_page_msg(lang, already ? SK_MSG_ALREADY_CONFIRMED_TEXT
+								     : SK_MSG_CONFIRMED_WHAT), info);
+	else
+		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_CONFIRMED));
+	return rc || !already ? rc
+			      : sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_ALREADY_CONFIRMED_DONE));
 }

@@ -23,8 +23,24 @@
 	  "Your choices are saved. If we already have your address, we have sent you an "    \
 	  "e-mail to confirm the change.")                                                   \
 	X(LINK_EXPIRED, "Länken har gått ut", "The link has expired")                        \
-	X(LINK_EXPIRED_TEXT, "Inget har sparats. Anmäl dig gärna igen.",                     \
-	  "Nothing was recorded. You are welcome to sign up again.")                         \
+	X(LINK_EXPIRED_TEXT, "Förfrågan som länken gällde har gått ut. Om du inte bekräftade " \
+			     "den innan dess har inget sparats. Anmäl dig gärna igen.",      \
+	  "The request this link was for has lapsed. If you did not confirm it before, "     \
+	  "nothing was recorded. You are welcome to sign up again.")                         \
+	X(LAPSED, "Förfrågan har gått ut", "The request has lapsed")                         \
+	X(LAPSED_TEXT, "Förfrågan som länken gällde är inte längre öppen: den har gått ut "  \
+		       "eller tagits bort, och inget från den har sparats. Anmäl dig gärna "  \
+		       "igen.",                                                              \
+	  "The request this link was for is no longer open: it has lapsed or was "          \
+	  "withdrawn, and nothing from it was recorded. You are welcome to sign up again.")  \
+	X(ALREADY_CONFIRMED, "Redan bekräftat", "Already confirmed")                         \
+	X(ALREADY_CONFIRMED_TEXT, "Du har redan bekräftat ditt samtycke till:",              \
+	  "You have already confirmed your consent to:")                                     \
+	X(ALREADY_CONFIRMED_DONE, "Inget mer behöver göras.", "Nothing more needs doing.")   \
+	X(CONFIRM_WHAT, "Tryck på knappen för att bekräfta ditt samtycke till:",             \
+	  "Press the button to confirm your consent to:")                                    \
+	X(CONFIRMED_WHAT, "Du har bekräftat ditt samtycke till:",                            \
+	  "You have confirmed your consent to:")                                             \
 	X(LINK_INVALID, "Ogiltig länk", "Invalid link")                                      \
 	X(LINK_INVALID_TEXT, "Länken är inte giltig. Inget har sparats.",                    \
 	  "This link is not valid. Nothing was recorded.")                                   \
@@ -63,7 +79,12 @@ int sk_page_message(struct sk_buf *b, int lang, const char *title, const char *t
  * its privacy policy; begun in b (not ended). */
 int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_form *f,
 		 int lang, const char *honeypot);
-/* The double opt-in confirmation page of token: one button posting it back. */
-int sk_page_confirm(struct sk_buf *b, int lang, const char *token);
+/* The double opt-in confirmation page of token: what is being confirmed (the titles of
+ * info's purposes, when known; info may be NULL) and one button posting it back. */
+int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
+		    const struct sk_link_info *info);
+/* The page after a confirmation (already: the link was confirmed before): the heading and
+ * the purposes confirmed, when known. */
+int sk_page_confirmed(struct sk_buf *b, int lang, const struct sk_link_info *info, int already);
 
 #endif

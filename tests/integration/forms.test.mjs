@@ -538,10 +538,14 @@ test('done-when 6: following the same link again is fine and records nothing new
 	assert.ok(done.confirmed, 'needs the test before');
 	const h = history(done.email).length;
 	const before = await snapshot();
-	const c = await confirmPage(done.link);
-	const r = await submitConfirm(c);
+	// the link says plainly that it was confirmed already, and offers no button (issue 11)
+	const c = await getPage(done.link, { 'user-agent': UA_CONFIRM });
+	assert.equal(formsOf(c.text).length, 0, `no confirmation button once confirmed: ${c.text}`);
+	assert.match(pageText(c.text), /already confirmed/i, `the page says it was confirmed already: ${c.text}`);
+	const r = await request('POST', done.link, { headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': UA_CONFIRM }, body: '' });
 	assert.equal(r.status, 200, `POST ${done.link} again: ${show(r)}`);
 	isHtml(r);
+	assert.match(pageText(r.text), /already confirmed/i, `the answer says it was confirmed already: ${r.text}`);
 	const r2 = await request('POST', done.link, { headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': UA_CONFIRM }, body: '' });
 	assert.equal(r2.status, 200, `a third POST: ${show(r2)}`);
 	await unchanged(before, 'confirming twice');
@@ -1078,10 +1082,14 @@ test('an anonymous post about a known person changes nothing: states, fields and
 	assert.equal(history(email).length, h, 'the lapse recorded nothing about the person');
 	const g2 = gate(email, 'newsletter');
 	assert.equal(g2.reason, 'withdrawn', 'still withdrawn after the lapse: the next CRM import cannot resubscribe them');
-	// and a lapsed request's link confirms nothing
+	// and a lapsed request's link confirms nothing, and says that the request has lapsed
+	// (410 Gone, issue 11), though the link itself has not expired yet
 	const l = checkMail(got[0], email, 'en');
 	const p = await request('POST', l.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
-	assert.equal(p.status, 200);
+	assert.equal(p.status, 410, `POST a lapsed request's link: ${show(p)}`);
+	assert.match(pageText(p.text), /request has lapsed/i, `the page says the request has lapsed: ${p.text}`);
+	assert.equal(formsOf(p.text).length, 0, 'no confirmation button for a lapsed request');
+	assert.equal(history(email).length, h, 'the lapsed link recorded nothing');
 });
 
 test('a known person who confirms their own request gets exactly what it asked for, fields included', T, async () => {
@@ -1237,4 +1245,58 @@ test('no answer may be cached: form pages, confirmation pages (they hold the lin
 	const c = await request('GET', l.url);
 	assert.equal(c.status, 200);
 	assert.equal(c.headers['cache-control'], 'no-store', 'the confirmation page');
+});
+
+// ===================================================================================
+// issue 11: the confirmation page and mail speak of what is being confirmed
+// ===================================================================================
+
+test('the confirmation page names the purposes being confirmed, in the language of the submission, not the browser\'s', T, async () => {
+	const email = addr('page.names');
+	const r = await formPost('webinar', [['email', email], ['first_name', 'Sara'], ['last_name', 'Lind'], ['consent', 'event_invitations'], ['consent', 'offers'], ['lang', 'sv']]);
+	assert.equal(r.status, 200, show(r));
+	const ps = await purposes();
+	const [m] = await waitMail(email);
+	const l = checkMail(m, email, 'sv');
+	// the browser asks for English; the person filled in the Swedish form
+	const g = await getPage(l.url, { 'user-agent': UA_CONFIRM, 'accept-language': 'en-GB,en;q=0.9' });
+	assert.match(g.text, /<html lang="sv">/, `the page is in the submission's language: ${g.text.slice(0, 200)}`);
+	const text = pageText(g.text);
+	assert.ok(text.includes(ps.event_invitations.title.sv), `the page names "${ps.event_invitations.title.sv}": ${text}`);
+	assert.ok(!text.includes(ps.event_invitations.title.en), `not in English: ${text}`);
+	for (const lang of ['sv', 'en'])
+		assert.ok(!text.includes(ps.offers.title[lang]), `offers (given at once) is not on the page: ${text}`);
+	assert.equal(formsOf(g.text).length, 1, 'one confirmation form');
+	// pressed: the answer names what was confirmed, in Swedish too
+	const c = await confirmPage(l.url);
+	const p = await submitConfirm(c);
+	assert.equal(p.status, 200, show(p));
+	assert.match(p.text, /<html lang="sv">/);
+	assert.ok(pageText(p.text).includes(ps.event_invitations.title.sv), `the answer names what was confirmed: ${p.text}`);
+	isAllowed(email, 'event_invitations');
+	// and the link afterwards: already confirmed, in Swedish, naming it, no button
+	const again = await getPage(l.url, { 'accept-language': 'en' });
+	assert.match(again.text, /<html lang="sv">/);
+	assert.match(pageText(again.text), /Redan bekräftat/, `already confirmed, in Swedish: ${again.text}`);
+	assert.ok(pageText(again.text).includes(ps.event_invitations.title.sv));
+	assert.equal(formsOf(again.text).length, 0, 'no button once confirmed');
+});
+
+test('the confirmation mail does not say that nothing is recorded when the same post recorded other consents', T, async () => {
+	for (const lang of ['sv', 'en']) {
+		const both = addr(`mail.both.${lang}`), only = addr(`mail.only.${lang}`);
+		// the webinar form gives its registration (and here offers) at once
+		ok(await jsonPost('webinar', { email: both, first_name: 'B', last_name: 'O', consent: ['event_invitations', 'offers'], lang }, { headers: { origin: ORIGIN } }));
+		isAllowed(both, 'offers');
+		// the newsletter form gives nothing at once
+		ok(await jsonPost('newsletter', { email: only, consent: ['newsletter'], lang }, { headers: { origin: ORIGIN } }));
+		isNotGiven(only, 'offers');
+		const lb = checkMail((await waitMail(both))[0], both, lang), lo = checkMail((await waitMail(only))[0], only, lang);
+		const nothing = lang === 'sv' ? 'inget samtycke registreras' : 'no consent is recorded';
+		const stays = lang === 'sv' ? 'redan registrerat' : 'recorded already';
+		assert.ok(!norm(lb.text).includes(nothing), `${lang}: offers was recorded, so the mail must not say "${nothing}":\n${lb.text}`);
+		assert.ok(norm(lb.text).includes(stays), `${lang}: the mail says what was given at once stays:\n${lb.text}`);
+		assert.ok(norm(lo.text).includes(nothing), `${lang}: nothing else recorded, the mail says "${nothing}":\n${lo.text}`);
+		assert.ok(!norm(lo.text).includes(stays), `${lang}: and nothing about other consents:\n${lo.text}`);
+	}
 });

@@ -573,7 +573,7 @@ static void build_survives_allocation_failures(void **state)
 		size_t len;
 		sk_mem_fail_after(n);
 		int rc = sk_mail_build(&cfg_local, &m, &msg, &len, NULL);
-		int rc2 = sk_mail_confirmation("sv", "Exempel AB", titles, 1, LONG_URL, T0, &subject,
+		int rc2 = sk_mail_confirmation("sv", "Exempel AB", titles, 1, 0, LONG_URL, T0, &subject,
 					       &text, NULL);
 		sk_mem_fail_after(-1);
 		if (rc == 0 && rc2 == 0)
@@ -603,7 +603,7 @@ static void confirmation_texts(void **state)
 	/* 2026-03-10T14:05:00Z */
 	int64_t exp = T0 + (31 + 28 + 9) * 86400 + 14 * 3600 + 5 * 60;
 
-	assert_int_equal(sk_mail_confirmation("sv", "Exempel AB", titles_sv, 2, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("sv", "Exempel AB", titles_sv, 2, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 0);
 	assert_string_equal(subject, "Bekräfta ditt samtycke – Exempel AB");
@@ -615,7 +615,7 @@ static void confirmation_texts(void **state)
 	sk_free(subject);
 	sk_free(text);
 
-	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 1, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 1, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 0);
 	assert_string_equal(subject, "Confirm your consent – Example Ltd");
@@ -634,25 +634,25 @@ static void confirmation_texts(void **state)
 	sk_free(subject);
 	sk_free(text);
 
-	assert_int_equal(sk_mail_confirmation("de", "Example Ltd", titles_en, 1, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("de", "Example Ltd", titles_en, 1, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 SK_ERR_INVALID);
 	assert_null(subject);
 	assert_null(text);
-	assert_int_equal(sk_mail_confirmation(NULL, "Example Ltd", titles_en, 1, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation(NULL, "Example Ltd", titles_en, 1, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 SK_ERR_INVALID);
-	assert_int_equal(sk_mail_confirmation("en", "Example\nLtd", titles_en, 1, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("en", "Example\nLtd", titles_en, 1, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 SK_ERR_INVALID);
-	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 0, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 0, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 SK_ERR_INVALID);
-	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 1, "https://x y",
+	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", titles_en, 1, 0, "https://x y",
 					      exp, &subject, &text, &e),
 			 SK_ERR_INVALID);
 	const char *bad_titles[] = {"News\nletter"};
-	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", bad_titles, 1, LONG_URL, exp,
+	assert_int_equal(sk_mail_confirmation("en", "Example Ltd", bad_titles, 1, 0, LONG_URL, exp,
 					      &subject, &text, &e),
 			 SK_ERR_INVALID);
 }
@@ -710,7 +710,7 @@ static void delivery_to_aiosmtpd(void **state)
 		snprintf(sent[i].link, sizeof(sent[i].link),
 			 "https://consent.example.com/f/confirm/%s?lang=%s", tok, sent[i].lang);
 		assert_true(strlen(sent[i].link) > 76);
-		assert_int_equal(sk_mail_confirmation(sent[i].lang, "Exempel AB", titles, 1,
+		assert_int_equal(sk_mail_confirmation(sent[i].lang, "Exempel AB", titles, 1, 0,
 						      sent[i].link, T0 + 7 * 86400,
 						      &sent[i].subject, &sent[i].text, &e),
 				 0);

@@ -152,11 +152,11 @@ static void confirm_link_holds_its_token(void **state)
 	memcpy(bent, good, sizeof(bent));
 	bent[3] = bent[3] == 'A' ? 'B' : 'A';
 	int n = -1;
-	assert_int_equal(sk_form_link_check(t->core, good, &t->err), 0);
-	assert_int_equal(sk_form_link_check(t->core, bent, &t->err), SK_ERR_INVALID);
-	assert_int_equal(sk_form_link_check(t->core, other, &t->err), SK_ERR_INVALID);
-	assert_int_equal(sk_form_link_check(t->core, old, &t->err), SK_ERR_EXPIRED);
-	assert_int_equal(sk_form_link_check(t->core, "", &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_form_link_check(t->core, good, NULL, &t->err), 0);
+	assert_int_equal(sk_form_link_check(t->core, bent, NULL, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_form_link_check(t->core, other, NULL, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_form_link_check(t->core, old, NULL, &t->err), SK_ERR_EXPIRED);
+	assert_int_equal(sk_form_link_check(t->core, "", NULL, &t->err), SK_ERR_INVALID);
 	const char *bad[] = {bent, other, old};
 	for (size_t i = 0; i < 3; i++) {
 		assert_true(sk_form_confirm_link(t->core, bad[i], "192.0.2.9", "ua", &n, &t->err) != 0);
@@ -212,6 +212,82 @@ static void mail_waits_while_smtp_is_down(void **state)
 	assert_int_equal(maildir_list(maildir, names, 4, 2), 1);
 	unsetenv("SAMTYCKE_NOW");
 	smtpd_stop(NULL);
+	tenv_free(t);
+}
+
+/* A submission in Swedish whose webinar form gives offers at once and holds
+ * event_invitations: the link says what it is about (open, then confirmed, then gone), in
+ * the submission's language, and the mail does not claim that nothing is recorded. */
+static void link_says_what_it_is_about(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const consents[] = {"event_invitations", "offers"};
+	struct sk_field_value fields[] = {{"email", "about@example.com"}, {"first_name", "Sara"},
+					  {"last_name", "Lind"}};
+	struct sk_form_input in = {.form = form(t, "webinar"), .email = "about@example.com",
+				   .fields = fields, .nfields = 3, .consents = consents,
+				   .nconsents = 2, .lang = "sv", .ip = "192.0.2.1", .can_mail = 1,
+				   .link_days = 7, .link_base = "https://consent.example.com"};
+	struct sk_form_outcome o;
+	struct sk_link_info li;
+	struct sk_outgoing out;
+	char tok[SK_TOKEN_MAX], later[SK_TOKEN_MAX], old[SK_TOKEN_MAX];
+	int64_t now = sk_time_now();
+	int n = -1;
+	assert_int_equal(sk_form_submit(t->core, &in, &o, &t->err), 0);
+	assert_string_equal(t_gate(t, "about@example.com", "offers", 0), "consent");
+	assert_int_equal(sk_outbox_take(t->core, "http://x", now, &out, &t->err), 0);
+	assert_non_null(strstr(out.text, "Inbjudningar till evenemang"));
+	assert_null(strstr(out.text, "inget samtycke registreras"));
+	assert_non_null(strstr(out.text, "redan registrerat"));
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", out.rec.ref, now + 3600, tok), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", out.rec.ref, now + 30 * 86400,
+					     later), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", out.rec.ref, now - 1, old), 0);
+
+	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
+	assert_int_equal(li.state, SK_LINK_OPEN);
+	assert_int_equal(li.lang, SK_LANG_SV);
+	assert_int_equal(li.npurposes, 1);
+	assert_string_equal(li.purposes[0]->id, "event_invitations");
+
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
+	assert_int_equal(li.state, SK_LINK_CONFIRMED);
+	assert_int_equal(li.lang, SK_LANG_SV);
+	assert_int_equal(li.npurposes, 1);
+	assert_string_equal(li.purposes[0]->id, "event_invitations");
+	/* an expired link of a confirmed request still says it was confirmed */
+	assert_int_equal(sk_form_link_check(t->core, old, &li, &t->err), SK_ERR_EXPIRED);
+	assert_int_equal(li.state, SK_LINK_CONFIRMED);
+	/* what is kept is no pending request: the gate and a second confirmation see nothing */
+	assert_string_equal(t_gate(t, "about@example.com", "event_invitations", 0), "consent");
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(n, 0);
+	/* it goes when the link lapses: then the link (one signed for longer) says gone */
+	long nd = 0;
+	assert_int_equal(sk_form_requests_expire(t->core, now + 8 * 86400, &nd, &t->err), 0);
+	assert_int_equal(nd, 1);
+	assert_int_equal(sk_form_link_check(t->core, later, &li, &t->err), 0);
+	assert_int_equal(li.state, SK_LINK_GONE);
+	assert_int_equal(li.lang, -1);
+	assert_int_equal(li.npurposes, 0);
+	sk_outgoing_reset(&out);
+
+	/* a request whose person was erased: gone, and nothing is confirmed from it */
+	in.email = fields[0].value = "erased@example.com";
+	assert_int_equal(sk_form_submit(t->core, &in, &o, &t->err), 0);
+	assert_int_equal(sk_outbox_take(t->core, "http://x", now, &out, &t->err), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", out.rec.ref, now + 3600, tok), 0);
+	struct sk_erasure_receipt rcpt;
+	assert_int_equal(sk_forget_email(t->core, "erased@example.com", &rcpt, &t->err), 0);
+	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
+	assert_int_equal(li.state, SK_LINK_GONE);
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(n, 0);
+	sk_outgoing_reset(&out);
 	tenv_free(t);
 }
 
@@ -331,6 +407,7 @@ int main(void)
 		cmocka_unit_test(confirm_records_the_request),
 		cmocka_unit_test(robots_and_mailless_posts_store_nothing),
 		cmocka_unit_test(confirm_link_holds_its_token),
+		cmocka_unit_test(link_says_what_it_is_about),
 		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
 		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
 		cmocka_unit_test(smtputf8_address_waits_when_smtp_is_down),

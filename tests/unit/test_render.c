@@ -411,9 +411,30 @@ static void form_and_confirm_pages(void **state)
 		assert_null(strstr(b.data, " checked")); /* never pre-ticked */
 		sk_buf_reset(&b);
 	}
-	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok\"en<"), 0);
+	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok\"en<", NULL), 0);
 	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok&quot;en&lt;\""));
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_CONFIRM_TEXT)));
+	sk_buf_reset(&b);
+	/* with what the link is about: the purposes' titles, in the page's language, escaped */
+	struct sk_purpose p = {.id = "x"};
+	p.title[SK_LANG_SV] = "Nyhetsbrev <b>";
+	p.title[SK_LANG_EN] = "Newsletter";
+	struct sk_link_info li = {.state = SK_LINK_OPEN, .lang = SK_LANG_SV, .npurposes = 1};
+	li.purposes[0] = &p;
+	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok", &li), 0);
+	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_CONFIRM_WHAT)));
+	assert_non_null(strstr(b.data, "<li>Nyhetsbrev &lt;b&gt;</li>"));
+	assert_null(strstr(b.data, "Newsletter"));
+	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok\""));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_confirmed(&b, SK_LANG_EN, &li, 1), 0);
+	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
+	assert_non_null(strstr(b.data, "<li>Newsletter</li>"));
+	assert_null(strstr(b.data, "<form"));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_confirmed(&b, SK_LANG_EN, &li, 0), 0);
+	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_CONFIRMED_WHAT)));
+	assert_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
 	sk_buf_reset(&b);
 	tenv_free(t);
 }
