@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "vault/vault.h"
 #include "util/sktime.h"
 
 #define MAIL_MAX (1024 * 1024)     /* a whole built message */
@@ -54,6 +55,21 @@ static int check_address(const char *s, const char *what, struct sk_errctx *err)
 		return sk_errf(err, SK_ERR_INVALID, "mail %s address lacks local part or domain",
 			       what);
 	return 0;
+}
+
+/* The form of an address the envelope and the address headers carry: the local part as
+ * written, an internationalised domain as its A-label. That is what a server without
+ * SMTPUTF8 needs, and a server with it takes the same (RFC 6531 3.2); only a local part
+ * beyond ASCII needs SMTPUTF8 (libcurl asks for it when the server offers it). One rule for
+ * both kinds of server, decided here rather than left to how libcurl was built. */
+static int ascii_domain(const char *s, const char *what, char out[SK_EMAIL_MAX + 1],
+			struct sk_errctx *err)
+{
+	int rc = check_address(s, what, err);
+	if (!rc && (rc = sk_email_ascii_domain(s, out, err)))
+		rc = sk_errf(err, rc, "mail %s address: %s", what,
+			     rc == SK_ERR_NOMEM ? "out of memory" : err ? err->msg : "invalid");
+	return rc;
 }
 
 /* ---- headers --------------------------------------------------------------------------- */
@@ -144,9 +160,10 @@ int sk_mail_from_parse(const char *from, struct sk_mail_sender *out, struct sk_e
 	if ((rc = check_header(from, "sender", err)))
 		return rc;
 	if (!lt) {
-		if ((rc = check_address(from, "sender", err)))
+		char a[SK_EMAIL_MAX + 1];
+		if ((rc = ascii_domain(from, "sender", a, err)))
 			return rc;
-		sk_strlcpy(out->address, from, sizeof(out->address));
+		sk_strlcpy(out->address, a, sizeof(out->address));
 		return 0;
 	}
 	/* "Display Name <address>": the name may be quoted, the address is a bare one */
@@ -157,8 +174,10 @@ int sk_mail_from_parse(const char *from, struct sk_mail_sender *out, struct sk_e
 			       "as a bare address");
 	memcpy(out->address, lt + 1, alen);
 	out->address[alen] = '\0';
-	if ((rc = check_address(out->address, "sender", err)))
+	char a[SK_EMAIL_MAX + 1];
+	if ((rc = ascii_domain(out->address, "sender", a, err)))
 		return rc;
+	sk_strlcpy(out->address, a, sizeof(out->address));
 	const char *n = from, *e = lt;
 	while (n < e && (*n == ' ' || *n == '\t'))
 		n++;
@@ -247,9 +266,9 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 		*outlen = 0;
 	sk_buf_init(&b, MAIL_MAX);
 	struct sk_mail_sender from;
-	char tail[sizeof(from.address) + 4];
+	char tail[sizeof(from.address) + 4], to[SK_EMAIL_MAX + 1];
 	if ((rc = sk_mail_from_parse(cfg->from, &from, err)) ||
-	    (rc = check_address(m->to, "recipient", err)) ||
+	    (rc = ascii_domain(m->to, "recipient", to, err)) ||
 	    (rc = check_header(m->subject, "subject", err)))
 		goto out;
 	if (!m->text) {
@@ -267,7 +286,7 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 		sk_strlcpy(tail, from.address, sizeof(tail));
 	if ((rc = append_date(&b, sk_time_now())) ||
 	    (rc = append_words(&b, "From", from.name, 1, tail)) ||
-	    (rc = sk_buf_printf(&b, "To: %s\r\n", m->to)) ||
+	    (rc = sk_buf_printf(&b, "To: %s\r\n", to)) ||
 	    (rc = append_words(&b, "Subject", m->subject, 0, "")) ||
 	    (rc = sk_buf_printf(&b, "Message-ID: <%s@%s>\r\n", id, strrchr(from.address, '@') + 1)) ||
 	    (rc = sk_buf_appends(&b, "MIME-Version: 1.0\r\n"
@@ -362,11 +381,12 @@ int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
 	CURL *curl = NULL;
 	CURLcode cc = CURLE_OK;
 	struct sk_mail_sender from;
-	char *msg = NULL;
+	char *msg = NULL, to[SK_EMAIL_MAX + 1];
 	size_t len = 0;
 	int rc;
 
-	if ((rc = sk_mail_from_parse(cfg->from, &from, err)))
+	if ((rc = sk_mail_from_parse(cfg->from, &from, err)) ||
+	    (rc = ascii_domain(m->to, "recipient", to, err)))
 		return rc;
 	if (!cfg->url || (strncasecmp(cfg->url, "smtp://", 7) != 0 &&
 			  strncasecmp(cfg->url, "smtps://", 8) != 0))
@@ -377,7 +397,7 @@ int sk_mail_send(const struct sk_mail_config *cfg, const struct sk_mail *m,
 	up.len = len;
 	errbuf[0] = '\0';
 	curl = curl_easy_init();
-	rcpt = curl_slist_append(NULL, m->to);
+	rcpt = curl_slist_append(NULL, to);
 	if (!curl || !rcpt) {
 		rc = sk_errf(err, SK_ERR_NOMEM, "cannot set up the SMTP transfer");
 		goto out;
@@ -422,9 +442,9 @@ curl_failed:;
 	/* A local part beyond ASCII needs SMTPUTF8; curl uses it when the server offers it,
 	 * and a server that refuses it (5xx) will never take this address. No answer at all is
 	 * an ordinary failure that may pass. */
-	const char *at = strrchr(m->to, '@');
+	const char *at = strrchr(to, '@');
 	int utf8 = 0;
-	for (const char *c = m->to; at && c < at; c++)
+	for (const char *c = to; at && c < at; c++)
 		utf8 |= (unsigned char)*c >= 0x80;
 	if (utf8 && reply >= 500)
 		rc = sk_errf(err, SK_ERR_INVALID, "SMTP %s failed: the address needs SMTPUTF8, "
@@ -434,6 +454,7 @@ curl_failed:;
 		     "SMTP %s failed: %s%s%s%s%s", smtp_step(cc), curl_easy_strerror(cc),
 		     detail ? " (" : "", detail ? errbuf : "", detail ? ")" : "", code);
 out:
+	sk_vault_wipe(to, sizeof(to));
 	curl_slist_free_all(rcpt);
 	if (curl)
 		curl_easy_cleanup(curl);

@@ -102,6 +102,41 @@ out:
 	return rc;
 }
 
+int sk_email_ascii_domain(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err)
+{
+	const char *at = in ? strrchr(in, '@') : NULL;
+	if (!at || at == in || !at[1])
+		return sk_errf(err, SK_ERR_INVALID, "the address lacks a local part or a domain");
+	size_t pos = (size_t)(at - in) + 1;
+	if (pos > SK_EMAIL_MAX)
+		return sk_errf(err, SK_ERR_INVALID, "the address is longer than %d bytes",
+			       SK_EMAIL_MAX);
+	memcpy(out, in, pos);
+	const char *d = at + 1;
+	char *ascii = NULL;
+	int idn = 0;
+	for (const char *p = d; *p; p++)
+		idn |= (unsigned char)*p >= 0x80;
+	/* an ASCII domain (a name, an A-label, a literal) goes as it is */
+	if (idn) {
+		if (idn2_to_ascii_8z(d, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+			return sk_errf(err, SK_ERR_INVALID, "the domain is not a valid "
+				       "internationalised domain name");
+		for (char *p = ascii; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		d = ascii;
+	}
+	int rc = 0;
+	if (pos + strlen(d) > SK_EMAIL_MAX)
+		rc = sk_errf(err, SK_ERR_INVALID, "the address is longer than %d bytes",
+			     SK_EMAIL_MAX);
+	else
+		memcpy(out + pos, d, strlen(d) + 1);
+	idn2_free(ascii);
+	return rc;
+}
+
 /* Version 1 (before canonical form version 2): trimmed, ASCII letters lowercased, bytes of
  * 0x80 and above taken as they come, IDNA domain. Kept unchanged: suppression keys made
  * under it cannot be re-keyed. */

@@ -39,6 +39,12 @@ int sk_email_canonical(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_err
  * trimmed, byte for byte (written may be NULL). */
 int sk_email_forms(const char *in, char written[SK_EMAIL_MAX + 1], char out[SK_EMAIL_MAX + 1],
 		   struct sk_errctx *err);
+/* The address for an SMTP envelope and the address headers: the local part byte for byte as
+ * given (after the last '@' is the domain), the domain lowercased and in IDNA A-label form,
+ * which every mail server takes, with SMTPUTF8 or without (RFC 6531 3.2). SK_ERR_INVALID
+ * when there is no '@' or the domain is no valid (internationalised) domain name; the message
+ * never holds the address. out holds SK_EMAIL_MAX + 1 bytes. */
+int sk_email_ascii_domain(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);
 /* Version 1 of the rules, kept to find suppression keys made under it: trimmed, ASCII
  * letters lowercased, other bytes as they come, IDNA (A-label) domain. */
 int sk_email_canonical_legacy(const char *in, char out[SK_EMAIL_MAX + 1], struct sk_errctx *err);

@@ -685,6 +685,76 @@ struct sent {
 	char *subject, *text;
 };
 
+/* The header section of a raw message as Mailbox stored it (up to the empty line). */
+static int headers_ascii(const char *raw)
+{
+	const char *end = strstr(raw, "\n\n");
+	for (const char *p = raw; *p && (!end || p < end); p++)
+		if ((unsigned char)*p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* An internationalised domain goes out as its A-label, in the envelope (MAIL FROM, RCPT TO)
+ * and in From:, To: and the Message-ID, to a server without SMTPUTF8 and to one with it;
+ * the local part goes as written, which only the latter takes when it is not ASCII. An
+ * address whose domain is no valid IDN is refused before connecting, without naming it. */
+static void idn_envelope_both_kinds_of_server(void **state)
+{
+	(void)state;
+	for (int utf8 = 0; utf8 <= 1; utf8++) {
+		char maildir[128], url[64], names[4][512];
+		int port = free_port();
+		snprintf(maildir, sizeof(maildir), "%s/maildir-idn%d", dir, utf8);
+		smtpd_start_in(dir, port, maildir, utf8);
+		snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+		struct sk_mail_config cfg = {.url = url, .timeout = 10,
+					     .from = "Räksmörgås AB <noreply@Räksmörgås.example>"};
+		struct sk_errctx e = {0};
+		struct sk_mail m = {.to = utf8 ? "björn@bücher.example" : "anna@Bücher.example",
+				    .subject = "Hej", .text = "x"};
+		int rc = sk_mail_send(&cfg, &m, &e);
+		if (rc)
+			fail_msg("send (SMTPUTF8 %d): %s", utf8, e.msg);
+		assert_int_equal(maildir_list(maildir, names, 4, 1), 1);
+		char *raw = slurp(names[0]);
+		assert_non_null(strstr(raw, "X-MailFrom: noreply@xn--rksmrgs-5wao1o.example"));
+		assert_non_null(strstr(raw, "<noreply@xn--rksmrgs-5wao1o.example>"));
+		assert_non_null(strstr(raw, "@xn--rksmrgs-5wao1o.example>\nMIME-Version"));
+		if (utf8) {
+			/* Mailbox writes a header beyond ASCII as an encoded word */
+			assert_non_null(strstr(raw, "X-RcptTo: =?utf-8?q?bj=C3=B6rn=40xn--bcher-kva=2Eexample?="));
+			assert_non_null(strstr(raw, "\nTo: björn@xn--bcher-kva.example\n"));
+		} else {
+			assert_non_null(strstr(raw, "X-RcptTo: anna@xn--bcher-kva.example"));
+			assert_non_null(strstr(raw, "\nTo: anna@xn--bcher-kva.example\n"));
+			assert_true(headers_ascii(raw)); /* nothing that needs SMTPUTF8 */
+			/* a local part beyond ASCII cannot go to this server: refused for good */
+			m.to = "björn@bücher.example";
+			assert_int_equal(sk_mail_send(&cfg, &m, &e), SK_ERR_INVALID);
+			assert_non_null(strstr(e.msg, "SMTPUTF8"));
+			assert_null(strchr(e.msg, '@'));
+		}
+		free(raw);
+		/* no valid IDN (a snowman is no letter): refused, the address not named */
+		m.to = "anna@\xe2\x98\x83.example";
+		assert_int_equal(sk_mail_send(&cfg, &m, &e), SK_ERR_INVALID);
+		assert_non_null(strstr(e.msg, "recipient"));
+		assert_null(strstr(e.msg, "\xe2\x98\x83"));
+		assert_int_equal(maildir_list(maildir, names, 4, 1), 1);
+		smtpd_stop(NULL);
+	}
+	/* the sender is read once, at start: a bad domain there is refused, the envelope
+	 * address is the A-label form */
+	struct sk_mail_sender snd;
+	struct sk_errctx e = {0};
+	assert_int_equal(sk_mail_from_parse("noreply@Räksmörgås.example", &snd, &e), 0);
+	assert_string_equal(snd.address, "noreply@xn--rksmrgs-5wao1o.example");
+	assert_int_equal(sk_mail_from_parse("X <noreply@\xe2\x98\x83.example>", &snd, &e),
+			 SK_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "sender"));
+}
+
 static void delivery_to_aiosmtpd(void **state)
 {
 	(void)state;
@@ -820,6 +890,7 @@ int main(void)
 		cmocka_unit_test(build_survives_allocation_failures),
 		cmocka_unit_test(confirmation_texts),
 		cmocka_unit_test_teardown(delivery_to_aiosmtpd, smtpd_stop),
+		cmocka_unit_test_teardown(idn_envelope_both_kinds_of_server, smtpd_stop),
 		cmocka_unit_test(delivery_nothing_listening),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
