@@ -157,6 +157,17 @@ static int group_error(const char *group, const char *word)
 static int help(int argc, char **argv)
 {
 	const struct sk_cmd *cmd = NULL;
+	char *words[2];
+	int n = 0;
+	for (int i = 0; i < argc; i++) /* --json (for errors) and --help are no command words */
+		if (strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--help") != 0 && n < 2)
+			words[n++] = argv[i];
+		else if (n == 2 && strcmp(argv[i], "--json") != 0 && strcmp(argv[i], "--help") != 0)
+			n = 3;
+	if (n > 2)
+		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "help takes one command or group");
+	argc = n;
+	argv = words;
 	if (argc == 0) {
 		global_usage(stdout);
 		return SK_EXIT_OK;

@@ -296,6 +296,11 @@ sk consent frob
 expect "an unknown command of a group names it" 2 "unknown command 'consent frob'"
 sk help frobnicate
 expect "help of an unknown command" 2 "no command 'frobnicate'"
+sk help check --json
+expect "help COMMAND --json is still its help" 0 "usage: samtycke check"
+sk --json consent give erik@example.com newsletter --method form --source f --at "2020-05-01 10:00"
+expect "--json: a give already run out says status expired" 0 '"status":"expired"'
+
 sk --json frobnicate
 ok "--json: an unknown command is a JSON error on stderr" isjson usage
 sk --json consent
