@@ -67,11 +67,11 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	}
 	req.email = argv[optind];
 	req.purpose = argv[optind + 1];
-	if ((rc = sk_cli_open(cli)) || (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
-		return sk_cli_fail(cli, rc);
 	struct sk_state st;
-	const char *status = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0
-				     ? sk_status_name(st.status) : "unknown";
+	if ((rc = sk_cli_open(cli)) ||
+	    (rc = sk_consent_record_state(cli->core, &req, &ev, &st, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	const char *status = sk_status_name(st.status);
 	if (cli->json)
 		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
 	else

@@ -178,8 +178,10 @@ static int seal_evidence(struct sk_core *c, const struct sk_event_rec *ev, const
 	return rc ? sk_errf(err, rc, "out of memory") : 0;
 }
 
-int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
-		      struct sk_consent_event *out, struct sk_errctx *err)
+/* sk_consent_record; outstate (may be NULL) gets the state the event left, as written in
+ * the same transaction. */
+static int record(struct sk_core *c, const struct sk_consent_req *req,
+		  struct sk_consent_event *out, struct sk_state *outstate, struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
 	struct sk_purpose ghost = {0};
@@ -273,7 +275,22 @@ out:
 	/* cannot fail: the action and the method were checked against their lists */
 	if (!rc && out)
 		(void)sk__event_from_rec(&ev, out, NULL);
+	if (!rc && outstate)
+		sk__state_from_rec(&st, outstate);
 	return rc;
+}
+
+int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
+		      struct sk_consent_event *out, struct sk_errctx *err)
+{
+	return record(c, req, out, NULL, err);
+}
+
+int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
+			    struct sk_consent_event *out, struct sk_state *state,
+			    struct sk_errctx *err)
+{
+	return record(c, req, out, state, err);
 }
 
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
@@ -303,6 +320,20 @@ int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_eve
 	struct sk__relay x = {.event = cb, .arg = arg};
 	int rc = sk_store_ledger_each(c->store, contact_id, 0, sk__relay_event, &x);
 	return rc ? sk__relay_err(err, rc, &x, "reading the ledger") : 0;
+}
+
+int sk_consent_overview(struct sk_core *c, const char *contact_id, sk_state_fn state,
+			void *state_arg, sk_consent_event_fn event, void *event_arg,
+			struct sk_errctx *err)
+{
+	int rc = sk_core_read_begin(c, err);
+	if (rc)
+		return rc;
+	if (!(rc = sk_contact_exists(c, contact_id, err)) &&
+	    !(rc = sk_consent_states(c, contact_id, state, state_arg, err)))
+		rc = sk_consent_history(c, contact_id, event, event_arg, err);
+	sk_core_read_end(c);
+	return rc;
 }
 
 void sk_proof_reset(struct sk_proof *p)

@@ -129,6 +129,11 @@ int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *o
  * A rectification entry names the fields and actor (never a value). */
 int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
 		    size_t nfields, const char *actor, struct sk_errctx *err);
+/* The same, and *out (sk_contact_reset it) gets the contact as the edit left it, read in the
+ * same transaction: an error means nothing was changed. */
+int sk_contact_edit_get(struct sk_core *c, const char *id, const struct sk_field_value *fields,
+			size_t nfields, const char *actor, struct sk_contact *out,
+			struct sk_errctx *err);
 /* 0 when contact id exists; SK_ERR_NOT_FOUND when not. */
 int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err);
 /* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
@@ -218,6 +223,11 @@ struct sk_consent_req {
  * receives the event as stored (without its evidence). */
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_consent_event *out, struct sk_errctx *err);
+/* The same, and *state gets the state the event left (written in the same transaction), for
+ * the answer to whoever recorded it. */
+int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
+			    struct sk_consent_event *out, struct sk_state *state,
+			    struct sk_errctx *err);
 
 /* Status of a state at time now: a given consent past its validity is expired. (The
  * transition itself, on stored rows, is sk_state_apply in core_int.h.) */
@@ -231,6 +241,11 @@ int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_fn cb,
 		      struct sk_errctx *err);
 int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_event_fn cb,
 		       void *arg, struct sk_errctx *err);
+/* Both of one contact, read at one moment: every state, then every event; SK_ERR_NOT_FOUND
+ * when there is no contact id. */
+int sk_consent_overview(struct sk_core *c, const char *contact_id, sk_state_fn state,
+			void *state_arg, sk_consent_event_fn event, void *event_arg,
+			struct sk_errctx *err);
 
 /* The proof of the current state of (contact, purpose): the event that set it, the exact
  * notice text shown, and the opened evidence. */
@@ -492,6 +507,13 @@ struct sk_gate_result {
  * with nothing recorded asks a second time, for an unconfirmed form request. */
 void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
 		   struct sk_gate_result *out);
+/* The gate for n addresses and one purpose, all read at one moment of the store: (*out)[i]
+ * (n of them, freed with sk_free) answers emails[i], each failing closed on its own.
+ * SK_ERR_TOO_LARGE (nothing checked) beyond SK_GATE_MANY_MAX addresses. */
+#define SK_GATE_MANY_MAX 10000
+int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
+		       const char *purpose, int64_t now, struct sk_gate_result **out,
+		       struct sk_errctx *err);
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
@@ -509,6 +531,20 @@ void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN]);
  * sequence number that is missing, altered or out of order. *count gets the events read. */
 int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
 		    struct sk_errctx *err);
+
+/* An audit: the ledger chain and whether an erasure's scrub still waits. */
+struct sk_audit {
+	int broken;               /* the chain is broken at first_bad_seq */
+	int64_t events;           /* events read */
+	int64_t first_bad_seq;
+	uint8_t head[SK_HASH_LEN]; /* the hash of the last event, when whole */
+	int64_t scrub_since;      /* the oldest erasure whose scrub waits; 0: none */
+};
+/* Verifies the chain (sk_audit_verify) and reads the waiting scrub (sk_scrub_pending); with
+ * retry_scrub, a waiting scrub is tried once first (sk_scrub_retry: the command line; in the
+ * daemon its scrubber thread does that). A broken chain is a finding, not an error: out says
+ * so and 0 is returned. */
+int sk_audit(struct sk_core *c, int retry_scrub, struct sk_audit *out, struct sk_errctx *err);
 
 /* One difference between the state the ledger implies and the stored state. */
 struct sk_replay_diff {

@@ -71,8 +71,7 @@ static int consent_create(struct sk_req *r, void *arg)
 		}
 		req.evidence_json = evidence;
 	}
-	if ((rc = sk_consent_record(r->core, &req, &ev, &r->err)) ||
-	    (rc = sk_consent_state(r->core, ev.contact_id, ev.purpose, &st, &r->err)))
+	if ((rc = sk_consent_record_state(r->core, &req, &ev, &st, &r->err)))
 		goto out;
 	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, sk_status_name(st.status)));
 out:

@@ -70,6 +70,38 @@ static void contact_variants_are_one_contact(void **state)
 	tenv_free(t);
 }
 
+/* An edit that answers with the contact reads it in its own transaction: whichever store
+ * call fails, the answer is an error and the field is unchanged; else the answer holds the
+ * new value. */
+static void edit_answers_whole_or_not_at_all(void **state)
+{
+	(void)state;
+	int done = 0;
+	for (long n = 1; !done && n < 200; n++) {
+		struct tenv *t = tenv_new(1);
+		struct sk_field_value f[] = {{"first_name", "Anna"}};
+		struct sk_field_value e[] = {{"first_name", "Berit"}};
+		struct sk_contact ct;
+		char id[SK_ID_LEN + 1];
+		assert_int_equal(sk_contact_add(t->core, "edit@example.com", f, 1, id, &t->err), 0);
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_contact_edit_get(t->core, id, e, 1, "test", &ct, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0) {
+			assert_string_equal(ct.fields[1].value, "Berit");
+			done = 1;
+		} else {
+			assert_int_equal(ct.nfields, 0);
+		}
+		sk_contact_reset(&ct);
+		assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+		assert_string_equal(ct.fields[1].value, rc ? "Anna" : "Berit");
+		sk_contact_reset(&ct);
+		tenv_free(t);
+	}
+	assert_true(done);
+}
+
 static void undeclared_or_invalid_fields_store_nothing(void **state)
 {
 	(void)state;
@@ -105,6 +137,76 @@ static void undeclared_or_invalid_fields_store_nothing(void **state)
 	assert_int_equal(sk_contact_edit(t->core, "c_nosuchcontact", f_ok, 1, "test", &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_int_equal(t_count(t, "contact_fields"), fields);
+	tenv_free(t);
+}
+
+/* Many addresses at once: each answer in the order asked, each failing closed on its own;
+ * past the limit nothing is checked. */
+static void gate_checks_many_in_order(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_gate_result *g;
+	assert_int_equal(t_consent(t, "many@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0),
+			 0);
+	const char *emails[] = {"nobody@example.com", "MANY@example.com", "not an address"};
+	assert_int_equal(sk_gate_check_many(t->core, emails, 3, "newsletter", sk_time_now(), &g,
+					    &t->err), 0);
+	assert_false(g[0].allowed);
+	assert_int_equal(g[0].reason, SK_RSN_NO_CONSENT);
+	assert_true(g[1].allowed);
+	assert_int_equal(g[1].reason, SK_RSN_CONSENT);
+	assert_false(g[2].allowed);
+	assert_int_equal(g[2].reason, SK_RSN_INVALID_EMAIL);
+	sk_free(g);
+	assert_int_equal(sk_gate_check_many(t->core, emails, SK_GATE_MANY_MAX + 1, "newsletter",
+					    sk_time_now(), &g, &t->err), SK_ERR_TOO_LARGE);
+	assert_null(g);
+	tenv_free(t);
+}
+
+/* The order the overview reports in: every state first ('s'), then every event ('e'). */
+struct overview_log {
+	char seen[16];
+	size_t n;
+};
+
+static int overview_state(void *arg, const struct sk_state *st)
+{
+	struct overview_log *x = arg;
+	(void)st;
+	if (x->n < sizeof(x->seen) - 1)
+		x->seen[x->n++] = 's';
+	return 0;
+}
+
+static int overview_event(void *arg, const struct sk_consent_event *ev)
+{
+	struct overview_log *x = arg;
+	(void)ev;
+	if (x->n < sizeof(x->seen) - 1)
+		x->seen[x->n++] = 'e';
+	return 0;
+}
+
+static void overview_reads_states_then_history(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct overview_log x = {{0}, 0};
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(t_consent(t, "ov@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "ov@example.com", "newsletter", SK_ACT_WITHDRAW, "api", "a", 0), 0);
+	assert_int_equal(t_consent(t, "ov@example.com", "offers", SK_ACT_REFUSE, "api", "a", 0), 0);
+	assert_int_equal(sk_contact_find(t->core, "ov@example.com", id, &t->err), 0);
+	assert_int_equal(sk_consent_overview(t->core, id, overview_state, &x, overview_event, &x,
+					     &t->err), 0);
+	assert_string_equal(x.seen, "sseee");
+	x.n = 0;
+	memset(x.seen, 0, sizeof(x.seen));
+	assert_int_equal(sk_consent_overview(t->core, "c_nosuchcontact00000000000", overview_state,
+					     &x, overview_event, &x, &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(x.n, 0);
 	tenv_free(t);
 }
 
@@ -198,6 +300,25 @@ static void double_opt_in_and_other_bases(void **state)
 	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
 	assert_int_equal(t_consent(t, "doi@example.com", "newsletter", SK_ACT_CONFIRM, "mail_link",
 				   "link", 0), SK_ERR_INVALID);
+	/* the state an event left comes back with it, as stored in the same transaction */
+	struct sk_consent_req q = {.email = "doi2@example.com", .purpose = "newsletter",
+				   .action = SK_ACT_GIVE, .method = "form", .source = "f",
+				   .lang = "en", .actor = "test"};
+	struct sk_consent_event ev;
+	struct sk_state st, again;
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &t->err), 0);
+	assert_int_equal(st.status, SK_ST_PENDING);
+	assert_int_equal(st.seq, ev.seq);
+	assert_string_equal(st.event_id, ev.id);
+	q.action = SK_ACT_CONFIRM;
+	q.method = "mail_link";
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &t->err), 0);
+	assert_int_equal(st.status, SK_ST_GIVEN);
+	assert_int_equal(sk_consent_state(t->core, ev.contact_id, "newsletter", &again, &t->err), 0);
+	assert_int_equal(st.status, again.status);
+	assert_int_equal(st.seq, again.seq);
+	assert_int_equal(st.valid_until, again.valid_until);
+	assert_string_equal(st.event_id, again.event_id);
 
 	assert_string_equal(t_gate(t, "li@example.com", "offers", 0), "legitimate_interest");
 	assert_int_equal(t_consent(t, "li@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
@@ -304,13 +425,22 @@ static int64_t tampered_at(const char *sql)
 		snprintf(mail, sizeof(mail), "p%d@example.com", i);
 		assert_int_equal(t_consent(t, mail, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
 	}
+	struct sk_audit a;
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
 	assert_int_equal(count, 4);
+	assert_int_equal(sk_audit(t->core, 1, &a, &t->err), 0);
+	assert_false(a.broken);
+	assert_int_equal(a.events, 4);
 	t_sql(t, sql);
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), SK_ERR_CHAIN_BROKEN);
 	char want[64];
 	snprintf(want, sizeof(want), "sequence number %lld", (long long)bad);
 	assert_non_null(strstr(t->err.msg, want));
+	/* the audit reports a broken chain as a finding, not an error */
+	assert_int_equal(sk_audit(t->core, 0, &a, &t->err), 0);
+	assert_true(a.broken);
+	assert_int_equal(a.first_bad_seq, bad);
+	assert_int_equal(a.scrub_since, 0);
 	tenv_free(t);
 	return bad;
 }
@@ -1064,6 +1194,9 @@ int main(void)
 		cmocka_unit_test(contact_variants_are_one_contact),
 		cmocka_unit_test(undeclared_or_invalid_fields_store_nothing),
 		cmocka_unit_test(gate_answers_each_reason),
+		cmocka_unit_test(gate_checks_many_in_order),
+		cmocka_unit_test(edit_answers_whole_or_not_at_all),
+		cmocka_unit_test(overview_reads_states_then_history),
 		cmocka_unit_test(vocab_names_parse_back),
 		cmocka_unit_test(double_opt_in_and_other_bases),
 		cmocka_unit_test(bad_requests_append_nothing),

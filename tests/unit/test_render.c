@@ -318,12 +318,14 @@ static void small_answers(void **state)
 	assert_true(json_is_true(json_object_get(o, "rejects_truncated")));
 	json_decref(o);
 
-	uint8_t head[SK_HASH_LEN] = {0};
-	o = sk_json_audit(0, 5, 0, head, 0);
+	struct sk_audit au = {.events = 5};
+	o = sk_json_audit(&au);
 	assert_string_equal(keys_of(o), "ok,events,head,scrub_pending");
 	assert_true(json_is_null(json_object_get(o, "scrub_pending")));
 	json_decref(o);
-	o = sk_json_audit(1, 5, 3, head, t_at("2026-01-02T03:04:05Z"));
+	au = (struct sk_audit){.broken = 1, .events = 5, .first_bad_seq = 3,
+			       .scrub_since = t_at("2026-01-02T03:04:05Z")};
+	o = sk_json_audit(&au);
 	assert_string_equal(keys_of(o), "ok,events,first_bad_seq,scrub_pending");
 	assert_string_equal(str(json_object_get(o, "scrub_pending"), "since"),
 			    "2026-01-02T03:04:05Z");
