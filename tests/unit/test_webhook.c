@@ -259,7 +259,7 @@ static void payload_ids_only(void **state)
 	sk_free(body);
 }
 
-/* The status as `webhook list --json` and the API give it (sync/webhook_json.c): one
+/* The status as `webhook list --json` and the API give it (render/webhook.c): one
  * endpoint, or {"webhooks":[..]} of all with id NULL. */
 static json_t *status_of(struct tenv *t, const char *id)
 {
