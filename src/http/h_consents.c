@@ -74,9 +74,10 @@ static int consent_create(struct sk_req *r, void *arg)
 	if ((rc = sk_consent_record(r->core, &req, &ev, &r->err)) ||
 	    (rc = sk_consent_state(r->core, ev.contact_id, ev.purpose, &st, &r->err)))
 		goto out;
-	rc = sk_reply_json(r, 201, json_pack("{s:s,s:I,s:s,s:s}", "id", ev.id, "seq",
-					     (json_int_t)ev.seq, "contact_id", ev.contact_id,
-					     "status", st.status));
+	/* seq is the ledger's (ledger_seq says so by name), not the change feed's */
+	rc = sk_reply_json(r, 201, json_pack("{s:s,s:I,s:I,s:s,s:s}", "id", ev.id, "seq",
+					     (json_int_t)ev.seq, "ledger_seq", (json_int_t)ev.seq,
+					     "contact_id", ev.contact_id, "status", st.status));
 out:
 	free(evidence);
 	json_decref(body);
