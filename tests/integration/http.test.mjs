@@ -49,12 +49,12 @@ const KANTARA = path.join(ROOT, 'docs', 'standards', 'kantara-consent-receipt-v1
 // whose headers arrived, answered or not) and the addresses used ----
 const answered = { main: 0, limited: 0, guarded: 0 };
 const serverOf = (base) => (base === LIMITED ? 'limited' : base === GUARDED ? 'guarded' : 'main');
-// A JSON text Prism can carry: it answers a malformed body itself (or hangs on it), so such a
-// request goes straight to the server and its answer is checked by schema.
+// A JSON text Prism can carry: it answers a malformed body itself (or hangs on it), and sends
+// on a re-encoded copy of the rest; so a body other than compact JSON goes straight to the
+// server, and its answer is checked by schema.
 const wellFormed = (raw) => {
 	try {
-		JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw);
-		return !Buffer.isBuffer(raw) || Buffer.from(raw.toString('utf8')).equals(raw);
+		return typeof raw === 'string' && JSON.stringify(JSON.parse(raw)) === raw;
 	} catch {
 		return false;
 	}

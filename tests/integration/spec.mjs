@@ -112,3 +112,69 @@ export function schemaCheck(method, url, status, headers, text) {
 	const v = validator(media.schema);
 	assert.ok(v(body), `${what}: the body does not match the spec's schema: ${JSON.stringify(v.errors)} in ${text.slice(0, 300)}`);
 }
+
+// proxied(URL, BASE, PRISM, METHOD, HEADERS, BODY): the URL through Prism for a request to the
+// server at BASE, or null when it must go straight there: a form post (Prism would follow its
+// redirect to the company's site), or a JSON body other than its compact form (Prism answers
+// or hangs on a malformed one, and sends on a re-encoded copy, so padding would be lost).
+export function proxied(url, base, prism, method, headers = {}, body = undefined) {
+	if (!prism || !url.startsWith(base)) return null;
+	const ct = String(headers['content-type'] || headers['Content-Type'] || '').toLowerCase();
+	const p = new URL(url).pathname;
+	if (method === 'POST' && /^\/f\/[^/]+$/.test(p) && !ct.startsWith('application/json')) return null;
+	if (body !== undefined && ct.startsWith('application/json')) {
+		try {
+			if (JSON.stringify(JSON.parse(body)) !== body) return null;
+		} catch {
+			return null;
+		}
+	}
+	return prism + url.slice(base.length);
+}
+
+// answerCheck(VIA_PRISM, METHOD, PATH, STATUS, HEADERS, TEXT): wireCheck for an answer that
+// came through Prism, schemaCheck for one that did not.
+export function answerCheck(viaPrism, method, p, status, headers, text) {
+	if (viaPrism) wireCheck(method, p, status, headers);
+	else schemaCheck(method, p, status, headers, text);
+}
+
+// startPrism(UPSTREAM, LOGFILE): Prism's validating proxy in front of UPSTREAM, as server.inc's
+// start_prism starts it, for the tests that start their own servers. Resolves with
+// {url, stop()} once it listens; its log (LOGFILE) is for the script to read after the run.
+export async function startPrism(upstream, logFile) {
+	const { spawn } = await import('node:child_process');
+	const { openSync, closeSync, readFileSync: read } = await import('node:fs');
+	const net = await import('node:net');
+	const bin = path.join(ROOT, 'node_modules', '.bin', 'prism');
+	for (let attempt = 0; ; attempt++) {
+		const port = await new Promise((resolve) => {
+			const s = net.createServer().listen(0, '127.0.0.1', () => {
+				const p = s.address().port;
+				s.close(() => resolve(p));
+			});
+		});
+		const fd = openSync(logFile, 'a');
+		const child = spawn(bin, ['proxy', path.join(ROOT, 'docs', 'openapi.yaml'), upstream, '--host', '127.0.0.1', '--port', String(port), '--cors', 'false'], { stdio: ['ignore', fd, fd] });
+		closeSync(fd);
+		const exited = new Promise((r) => child.on('exit', r));
+		const deadline = Date.now() + 30_000;
+		let up = false;
+		while (!up && Date.now() < deadline && child.exitCode === null) {
+			await new Promise((r) => setTimeout(r, 100));
+			up = read(logFile, 'utf8').includes(`Prism is listening on http://127.0.0.1:${port}`);
+		}
+		if (up) {
+			return {
+				url: `http://127.0.0.1:${port}`,
+				stop: async () => {
+					child.kill('SIGKILL');
+					await exited;
+				},
+			};
+		}
+		child.kill('SIGKILL');
+		await exited;
+		if (attempt >= 2) throw new Error(`Prism's proxy did not listen within 30 s: see ${logFile}`);
+	}
+}
