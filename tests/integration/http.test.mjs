@@ -60,9 +60,11 @@ const wellFormed = (raw) => {
 	}
 };
 // Every answer is held against docs/openapi.yaml: through the proxy by its marks, else by schema.
+// And every answer says Cache-Control: no-store (docs/api.md).
 function specCheck(method, p, via, r) {
 	if (via === BASE && BASE !== DIRECT) wireCheck(method, p, r.status, r.headers);
 	else schemaCheck(method, p, r.status, r.headers, r.text);
+	assert.equal(r.headers.get('cache-control'), 'no-store', `Cache-Control of ${method} ${p} (${r.status})`);
 }
 const emails = new Set();
 const addr = (local, domain = 'example.com') => {
@@ -1291,6 +1293,26 @@ test('revocation: a key revoked by another process (the CLI) fails within a seco
 	for (const r of await use()) err(r, 401, 'unauthorized');
 });
 
+// ---- the wire against the spec (tests/integration/spec.mjs) ----
+
+test('the spec check itself: Prism is in the path and its marks fail a test', T, async () => {
+	assert.notEqual(BASE, DIRECT, 'http.sh puts Prism\'s proxy in front of the main server');
+	// a request the spec refuses (no key) is marked, and passes: the server refused it too
+	const r = await api('GET', '/v1/purposes');
+	err(r, 401, 'unauthorized');
+	const marks = JSON.parse(r.headers.get('sl-violations') || '[]');
+	assert.ok(marks.some((v) => v.location[0] === 'request'), `Prism marked the request: ${r.headers.get('sl-violations')}`);
+	// a mark on a response fails, whatever its severity; a marked request that was taken fails
+	const h = (v) => new Headers({ 'sl-violations': JSON.stringify([v]) });
+	assert.throws(() => wireCheck('GET', '/x', 200, h({ location: ['response'], severity: 'Warning', message: 'Unable to match the returned status code' })), /does not describe/);
+	assert.throws(() => wireCheck('POST', '/x', 201, h({ location: ['request', 'body'], severity: 'Error', message: 'must match pattern' })), /does not describe/);
+	wireCheck('POST', '/x', 422, h({ location: ['request', 'body'], severity: 'Error', message: 'must match pattern' }));
+	// by schema: an unlisted status, a body off its schema
+	assert.throws(() => schemaCheck('GET', '/healthz', 418, new Headers(), ''), /lists no 418/);
+	assert.throws(() => schemaCheck('GET', '/healthz', 200, new Headers({ 'content-type': 'application/json' }), '{"status":"fine"}'), /does not match/);
+	schemaCheck('GET', '/healthz', 200, new Headers({ 'content-type': 'application/json' }), '{"status":"ok"}');
+});
+
 // ---- HTTP as RFC 9110 and 9112 say (docs/api.md, "HTTP") ----
 
 // What a header list looks like for comparing a GET's answer with its HEAD's: every header
@@ -1385,6 +1407,10 @@ test('pages that follow Accept-Language say Vary: Accept-Language; the API\'s JS
 	assert.ok(vary(post).includes('accept-language'), `form answer Vary: ${post.headers.get('vary')}`);
 	const json = await get('/v1/purposes');
 	assert.ok(!vary(json).includes('accept-language'), `the API's JSON does not vary by language: ${json.headers.get('vary')}`);
+	// a cross-origin post's answer varies by both
+	const cors = await nodeReq('POST', '/f/webinar', { body: '{"email":"not-an-address"}', headers: { ...sv, origin: 'https://www.example.com' } });
+	assert.equal(cors.headers.get('access-control-allow-origin'), 'https://www.example.com', show(cors));
+	assert.deepEqual(vary(cors).sort(), ['accept-language', 'origin'], `Vary: ${cors.headers.get('vary')}`);
 });
 
 test('a request without Host (HTTP/1.1) or with two Host headers is 400 bad_request', T, async () => {

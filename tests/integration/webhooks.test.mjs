@@ -102,6 +102,7 @@ async function api(method, p, { key = KEY.admin, body, base } = {}) {
 	const res = await fetch((via || base || srv.url) + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
 	const text = await res.text();
 	answerCheck(!!via, method, p, res.status, res.headers, text);
+	assert.equal(res.headers.get('cache-control'), 'no-store', `Cache-Control of ${method} ${p}: the answers hold a webhook's secret`);
 	let json;
 	try {
 		json = JSON.parse(text);
