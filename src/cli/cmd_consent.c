@@ -68,12 +68,13 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	req.email = argv[optind];
 	req.purpose = argv[optind + 1];
 	struct sk_state st;
+	int64_t chseq = 0;
 	if ((rc = sk_cli_open(cli)) ||
-	    (rc = sk_consent_record_state(cli->core, &req, &ev, &st, &cli->err)))
+	    (rc = sk_consent_record_state(cli->core, &req, &ev, &st, &chseq, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	const char *status = sk_status_name(st.status);
 	if (cli->json)
-		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
+		sk_cli_print_json(sk_json_consent_recorded(&ev, status, chseq));
 	else
 		printf("recorded %s as event %lld (%s); %s is now %s\n", sk_action_name(ev.action),
 		       (long long)ev.seq, ev.id, ev.purpose, status);

@@ -14,6 +14,13 @@
 int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *contact_id,
 		      const char *purpose, const char *status, int64_t at, struct sk_errctx *err)
 {
+	return sk__change_append_seq(c, t, contact_id, purpose, status, at, NULL, err);
+}
+
+int sk__change_append_seq(struct sk_core *c, enum sk_change_type t, const char *contact_id,
+			  const char *purpose, const char *status, int64_t at, int64_t *seq,
+			  struct sk_errctx *err)
+{
 	struct sk_change_rec ch = {.at = at};
 	int rc;
 	sk_strlcpy(ch.type, sk_change_type_name(t), sizeof(ch.type));
@@ -22,6 +29,8 @@ int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *cont
 	sk_strlcpy(ch.status, status ? status : "", sizeof(ch.status));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		sk__store_err(err, rc, "recording a change");
+	else if (seq)
+		*seq = ch.seq;
 	return rc;
 }
 
@@ -181,7 +190,8 @@ static int seal_evidence(struct sk_core *c, const struct sk_event_rec *ev, const
 /* sk_consent_record; outstate (may be NULL) gets the state the event left, as written in
  * the same transaction. */
 static int record(struct sk_core *c, const struct sk_consent_req *req,
-		  struct sk_consent_event *out, struct sk_state *outstate, struct sk_errctx *err)
+		  struct sk_consent_event *out, struct sk_state *outstate, int64_t *change_seq,
+		  struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
 	struct sk_purpose ghost = {0};
@@ -264,7 +274,8 @@ static int record(struct sk_core *c, const struct sk_consent_req *req,
 		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
 			goto out;
 	}
-	rc = sk__change_append(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, err);
+	rc = sk__change_append_seq(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, change_seq,
+				   err);
 	/* Fields deleted with the basis: a "contact" change after the consent change, so that a
 	 * system holding copies of them learns to delete them too (docs/rights.md). */
 	if (!rc && ndeleted)
@@ -283,14 +294,14 @@ out:
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_consent_event *out, struct sk_errctx *err)
 {
-	return record(c, req, out, NULL, err);
+	return record(c, req, out, NULL, NULL, err);
 }
 
 int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
 			    struct sk_consent_event *out, struct sk_state *state,
-			    struct sk_errctx *err)
+			    int64_t *change_seq, struct sk_errctx *err)
 {
-	return record(c, req, out, state, err);
+	return record(c, req, out, state, change_seq, err);
 }
 
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,

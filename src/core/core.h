@@ -223,11 +223,12 @@ struct sk_consent_req {
  * receives the event as stored (without its evidence). */
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_consent_event *out, struct sk_errctx *err);
-/* The same, and *state gets the state the event left (written in the same transaction), for
- * the answer to whoever recorded it. */
+/* The same, and *state gets the state the event left and *change_seq the number of the
+ * change it appended to the change feed (not the ledger's seq), both written in the same
+ * transaction, for the answer to whoever recorded it. */
 int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
 			    struct sk_consent_event *out, struct sk_state *state,
-			    struct sk_errctx *err);
+			    int64_t *change_seq, struct sk_errctx *err);
 
 /* Status of a state at time now: a given consent past its validity is expired. (The
  * transition itself, on stored rows, is sk_state_apply in core_int.h.) */

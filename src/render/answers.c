@@ -24,9 +24,12 @@ json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n)
 	return results ? json_pack("{s:o}", "results", results) : NULL;
 }
 
-json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status)
+json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status,
+				 int64_t change_seq)
 {
-	return json_pack("{s:s,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
+	/* seq is the ledger's (ledger_seq says so by name), not the change feed's */
+	return json_pack("{s:s,s:I,s:I,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
+			 "ledger_seq", (json_int_t)ev->seq, "change_seq", (json_int_t)change_seq,
 			 "contact_id", ev->contact_id, "status", status);
 }
 

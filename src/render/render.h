@@ -66,8 +66,11 @@ struct json_t *sk_json_policy_plan(const struct sk_policy_plan *plan, int dry_ru
 struct json_t *sk_json_gate(const struct sk_gate_result *g);
 /* {"results":[gate answers]}: the n answers of sk_gate_check_many, in order. */
 struct json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n);
-/* A recorded consent event: {"id","seq","contact_id","status"}. */
-struct json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status);
+/* A recorded consent event: {"id","seq","ledger_seq","change_seq","contact_id","status"}:
+ * seq and ledger_seq are the event's number in the ledger, change_seq the number of the change
+ * it appended to the change feed (GET /v1/changes?after=). */
+struct json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status,
+					int64_t change_seq);
 /* A contact's consents: {"contact_id","state":[..],"history":[..]}; takes the references to
  * state and history (built with the list callbacks below). */
 struct json_t *sk_json_consents(const char *contact_id, struct json_t *state,

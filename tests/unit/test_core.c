@@ -306,13 +306,19 @@ static void double_opt_in_and_other_bases(void **state)
 				   .lang = "en", .actor = "test"};
 	struct sk_consent_event ev;
 	struct sk_state st, again;
-	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &t->err), 0);
+	int64_t chseq = 0, last = 0;
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &chseq, &t->err), 0);
 	assert_int_equal(st.status, SK_ST_PENDING);
 	assert_int_equal(st.seq, ev.seq);
 	assert_string_equal(st.event_id, ev.id);
+	/* the change's number is the feed's, which counts contact changes too: not the ledger's */
+	assert_int_equal(sk_store_change_last(t->store, &last), 0);
+	assert_int_equal(chseq, last);
+	assert_true(chseq != ev.seq);
 	q.action = SK_ACT_CONFIRM;
 	q.method = "mail_link";
-	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &t->err), 0);
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &chseq, &t->err), 0);
+	assert_int_equal(chseq, last + 1);
 	assert_int_equal(st.status, SK_ST_GIVEN);
 	assert_int_equal(sk_consent_state(t->core, ev.contact_id, "newsletter", &again, &t->err), 0);
 	assert_int_equal(st.status, again.status);
