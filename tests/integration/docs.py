@@ -153,13 +153,13 @@ def parse_page(text):
             while j < len(lines) and not re.match(r"\s*```\s*$", lines[j]):
                 j += 1
             body = [ln[len(indent):] if ln.startswith(indent) else ln for ln in lines[i + 1:j]]
-            if lang == "sh":
+            if pending and pending[0] == "file":
+                steps.append({"kind": "file", "line": i + 2, "lines": body,
+                              "name": pending[1]})
+            elif lang == "sh":
                 if pending and pending[0] == "norun":
                     steps.append({"kind": "norun", "line": i + 2, "lines": body,
                                   "reason": pending[1]})
-                elif pending and pending[0] == "file":
-                    steps.append({"kind": "file", "line": i + 2, "lines": body,
-                                  "name": pending[1]})
                 else:
                     steps.append({"kind": "run", "line": i + 2, "lines": body})
             pending = None
