@@ -7,9 +7,9 @@ set -u
 bin=${1:?usage: sh tests/integration/docs.sh path/to/samtycke [PAGE...]}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 shift
-for tool in bash jq /usr/bin/python3; do
+for tool in bash jq openssl /usr/sbin/nginx /usr/bin/python3; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "not ok - $tool is installed (the doc examples need it)"
+		echo "not ok - $tool is installed (the doc examples need it: scripts/install-deps.sh --test)"
 		exit 1
 	fi
 done
