@@ -198,7 +198,6 @@ samtycke() {
 	for a in "${SKARGS[@]}"; do
 		if [ "$a" = serve ]; then
 			[ $listen = 1 ] && SKARGS+=(--listen "127.0.0.1:$SKPORT")
-			echo "$BASHPID" >>"$SKD/.servers"
 			rm -f "$SKD/.ready"
 			if [ "$BASHPID" != "$$" ]; then
 				exec "$SKBIN" "${SKARGS[@]}" >>"$SKD/.serve.log" 2>&1
@@ -369,23 +368,24 @@ def run_page(name, text, binary):
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("SAMTYCKE_") and k not in ("http_proxy", "https_proxy")}
         env["HOME"] = d
+        # the page runs in its own process group: whatever it leaves running (a server,
+        # nginx, a sync loop) is killed with it
+        p = subprocess.Popen(["bash", ".page.sh", d, binary, sys.executable, str(port)],
+                             cwd=d, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
         try:
-            p = subprocess.run(["bash", ".page.sh", d, binary, sys.executable, str(port)],
-                               cwd=d, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=PAGE_TIMEOUT, start_new_session=True)
+            out, _ = p.communicate(timeout=PAGE_TIMEOUT)
             timed_out = False
-            output = p.stdout.decode(errors="replace")
-        except subprocess.TimeoutExpired as e:
+        except subprocess.TimeoutExpired:
             timed_out = True
-            output = (e.stdout or b"").decode(errors="replace")
-        servers = os.path.join(d, ".servers")
-        if os.path.exists(servers):
-            for pid in open(servers).read().split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+        output = out.decode(errors="replace")
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         results = open(os.path.join(d, ".results")).read().split("\n") \
             if os.path.exists(os.path.join(d, ".results")) else []
         fails = {}
