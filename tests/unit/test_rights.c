@@ -419,7 +419,7 @@ static void sources_never_serve_a_query(void **state)
 	/* after erasure: the consent receipt, the event JSON and the history */
 	assert_int_equal(receipt_json(t->core, eid, &receipt, &t->err), 0);
 	assert_string_equal(json_string_value(json_object_get(receipt, "collectionMethod")),
-			    "form: form:newsletter v1 https://www.example.com/signup");
+			    "Web form (source: form:newsletter v1 https://www.example.com/signup)");
 	json_decref(receipt);
 	assert_int_equal(sk_store_ledger_get(t->store, eid, json_event_cb, &js), 0);
 	assert_non_null(strstr(js, "\"source\": \"form:newsletter v1 https://www.example.com/signup\""));
