@@ -290,7 +290,15 @@ static void export_holds_everything(void **state)
 	assert_string_equal(json_string_value(json_object_get(fields, "first_name")), "Inga");
 	json_t *c0 = json_array_get(json_object_get(doc, "consents"), 0);
 	assert_string_equal(json_string_value(json_object_get(c0, "status")), "given");
+	/* the ISO/IEC TS 27560 record fields: from the event that set the state and the policy */
 	json_t *h0 = json_array_get(json_object_get(c0, "history"), 0);
+	assert_string_equal(json_string_value(json_object_get(c0, "language")), "en");
+	assert_string_equal(json_string_value(json_object_get(c0, "validity")), "24 months");
+	assert_string_equal(json_string_value(json_object_get(c0, "retention")), "30 days");
+	assert_string_equal(json_string_value(json_object_get(c0, "jurisdiction")), "SE");
+	assert_non_null(json_object_get(c0, "actor"));
+	assert_non_null(strstr(json_string_value(json_object_get(c0, "withdrawal_method")),
+			       "dpo@example.com"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "evidence"), "ip")),
 			    "192.0.2.44");
 	assert_non_null(strstr(json_string_value(json_object_get(h0, "notice_text")), "our newsletter"));
