@@ -1,7 +1,6 @@
-/* receipt.c: what a consent receipt (Kantara Initiative Consent Receipt v1.1) says about one
- * ledger event: the event and what it means for the consent, the applied policy (controller,
- * purpose, Kantara's categories) and nothing personal but the contact's opaque id. Its JSON
- * is render/receipt.c's. */
+/* receipt.c: what a Kantara Consent Receipt v1.1 says about one ledger event: what the event
+ * means for the consent, the applied policy's controller and purpose with Kantara's
+ * categories, and nothing personal but the contact's opaque id (JSON: render/receipt.c). */
 #include "core/core_int.h"
 
 #include <string.h>
