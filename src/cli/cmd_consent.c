@@ -1,5 +1,6 @@
 /* cmd_consent.c: samtycke consent give|refuse|withdraw|confirm (append to the ledger),
- * consent show (state and history) and consent proof (who, when, where, how, what text). */
+ * consent show (state and history), consent proof (who, when, where, how, what text) and
+ * consent receipt (a Kantara Consent Receipt v1.1 for one ledger event). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,21 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 	return SK_EXIT_OK;
 }
 
+/* The receipt is a JSON document (the API's), printed as such with or without --json. */
+static int run_consent_receipt(const struct sk_cmd *cmd, struct sk_cli *cli, int argc,
+			       char **argv)
+{
+	struct sk_consent_receipt r;
+	int rc;
+
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
+	if ((rc = sk_cli_open(cli)) || (rc = sk_receipt(cli->core, argv[optind], &r, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	sk_cli_print_json(sk_json_receipt(&r));
+	return SK_EXIT_OK;
+}
+
 const struct sk_cmd sk_cmd_entry_consent_give = {
 	.name = "consent give",
 	.usage = "EMAIL PURPOSE --method METHOD --source SOURCE [--notice-version N] [--lang "
@@ -233,4 +249,12 @@ const struct sk_cmd sk_cmd_entry_consent_proof = {
 	.help = "Show who gave the current consent, when, where, how, and the exact notice text "
 		"shown.",
 	.run = run_consent_proof,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_receipt = {
+	.name = "consent receipt",
+	.usage = "EVENT_ID",
+	.help = "Print the Kantara Consent Receipt v1.1 (JSON) of one ledger event: a give, a "
+		"refusal, a withdrawal, a confirmation or an expiry.",
+	.run = run_consent_receipt,
 };

@@ -396,6 +396,11 @@ struct sk_export_consent {
 	struct sk_state state;
 	struct sk_export_event *history; /* owned */
 	size_t nhistory;
+	/* For the ISO/IEC TS 27560 record fields (docs/rights.md): the purpose (NULL when no
+	 * longer in the policy) and the event of history that set the state (NULL when none
+	 * of them did). */
+	const struct sk_purpose *purpose;
+	const struct sk_export_event *last;
 };
 /* A system the data is shared with: an active API key that may read (scopes read or dsr),
  * or an enabled webhook endpoint. Strings owned. */
@@ -612,6 +617,22 @@ int sk_idem_run(struct sk_core *c, const char *key_id, const char *idem_key, con
 
 /* ---- consent receipts (core/receipt.c) ---- */
 
+/* What a receipt says about the consent, decided by core from the event (render/receipt.c
+ * words it as consentType and termination; docs/rights.md has the table). */
+enum sk_receipt_terms {
+	SK_TERMS_GIVEN,      /* give or confirm: in force until valid_until or a withdrawal */
+	SK_TERMS_PENDING,    /* a give waiting for its double opt-in confirmation */
+	SK_TERMS_REFUSED,    /* refuse: never given */
+	SK_TERMS_WITHDRAWN,  /* withdraw: ended at consent_at */
+	SK_TERMS_EXPIRED,    /* expire: its validity ran out at consent_at */
+	SK_TERMS_UNVERIFIED, /* a give claimed without evidence (SK_EV_UNVERIFIED): not relied on */
+};
+/* Kantara CR v1.1's categories (its appendices): the purpose category of each purpose kind
+ * and the PII category of each field type, one table each in core/receipt.c. */
+const char *sk_kind_purpose_category(enum sk_kind k);
+const char *sk_field_pii_category(enum sk_field_type t);
+#define SK_RECEIPT_PII_MAX 8
+
 /* What a Kantara Consent Receipt v1.1 says about one ledger event (render/receipt.c gives
  * its JSON): the event, the controller and the purpose from the applied policy, and nothing
  * personal but the contact's opaque id. */
@@ -620,15 +641,27 @@ struct sk_consent_receipt {
 	char contact_id[SK_ID_LEN + 1];
 	char lang[8];                  /* the event's language, as stored */
 	int text_lang;                 /* SK_LANG_* for the purpose's texts (en when unknown) */
-	int64_t consent_at;            /* when it happened, else when it was recorded */
+	enum sk_action action;
+	enum sk_receipt_terms terms;
+	/* consentTimestamp: when the event happened; for an unverified give the time the import
+	 * claimed, else 0 (none known: never the time it was recorded; docs/rights.md) */
+	int64_t consent_at;
+	int64_t recorded_at;           /* when samtycke recorded the event */
 	int64_t valid_until;           /* 0: until withdrawn */
 	char method[32];
+	const char *method_phrase;     /* SK_METHOD_LIST's phrase (core/vocab.h) */
 	char source[256];              /* stripped of a page's query (docs/rights.md) */
 	char purpose_id[SK_PURPOSE_MAX];
 	const struct sk_purpose *purpose; /* NULL when no longer in the policy */
+	const char *purpose_category;  /* sk_kind_purpose_category; NULL without a purpose */
+	/* the PII categories of the purpose's fields (and of what its kind records), each once,
+	 * in Kantara's order; none without a purpose */
+	const char *pii_categories[SK_RECEIPT_PII_MAX];
+	size_t npii;
 	const struct sk_policy *policy; /* the core's: valid until it reloads its policy */
 };
-/* The receipt for ledger event event_id. */
+/* The receipt for ledger event event_id: any event, so also the refusal, the withdrawal
+ * and the expiry that end a consent. */
 int sk_receipt(struct sk_core *c, const char *event_id, struct sk_consent_receipt *out,
 	       struct sk_errctx *err);
 

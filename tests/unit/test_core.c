@@ -757,8 +757,82 @@ static void receipt_of_an_event(void **state)
 	assert_non_null(rc.purpose);
 	assert_string_equal(rc.purpose->title[rc.text_lang], "Nyhetsbrev");
 	assert_ptr_equal(rc.policy, sk_core_policy(t->core));
+	assert_int_equal(rc.action, SK_ACT_GIVE);
+	assert_int_equal(rc.terms, SK_TERMS_GIVEN);
+	assert_string_equal(rc.method_phrase, "Web form");
+	assert_string_equal(rc.purpose_category, "Marketing");
+	assert_int_equal(rc.npii, 2);
+	assert_string_equal(rc.pii_categories[0], "Biographical");
+	assert_string_equal(rc.pii_categories[1], "Contact");
 	assert_int_equal(sk_receipt(t->core, "e_nosuchevent", &rc, &t->err), SK_ERR_NOT_FOUND);
+	/* the events that refuse or end a consent, and an unverified claim, say so */
+	struct { enum sk_action action; const char *method, *source; enum sk_receipt_terms terms; }
+	steps[] = {{SK_ACT_REFUSE, "api", "crm", SK_TERMS_REFUSED},
+		   {SK_ACT_WITHDRAW, "mail_link", "mail", SK_TERMS_WITHDRAWN},
+		   {SK_ACT_GIVE, "import", "", SK_TERMS_UNVERIFIED}};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		r.action = steps[i].action;
+		r.method = steps[i].method;
+		r.source = steps[i].source;
+		r.occurred_at = 0;
+		assert_int_equal(sk_consent_record(t->core, &r, &ev, &t->err), 0);
+		assert_int_equal(sk_receipt(t->core, ev.id, &rc, &t->err), 0);
+		assert_int_equal(rc.action, steps[i].action);
+		assert_int_equal(rc.terms, steps[i].terms);
+		/* the time of the event; none for a claim without one (not its recording) */
+		assert_int_equal(rc.consent_at, steps[i].terms == SK_TERMS_UNVERIFIED ? 0
+								: ev.occurred_at);
+		assert_int_equal(rc.recorded_at, ev.recorded_at);
+	}
 	tenv_free(t);
+}
+
+/* Kantara's categories: one per purpose kind and per field type, all in its appendices. */
+static void receipt_category_tables(void **state)
+{
+	(void)state;
+	static const char *const purpose_cats[] = {
+		"Core Function", "Contracted Service", "Delivery", "Contact Requested",
+		"Personalized Experience", "Marketing", "Marketing Third Parties",
+		"Sharing for Delivery", "Sharing for Marketing",
+		"3rd Party Sharing for Core Function", "Legally Required Data Retention",
+		"Required by Law Enforcement or Government", "Protecting Your Health",
+		"Protecting Our Interests", "Improve Performance"};
+	static const char *const pii_cats[] = {"Biographical", "Contact", "Biometric",
+					       "Communications/Social", "Network/Service", "Health",
+					       "Financial"};
+	for (int k = SK_KIND_COMMUNICATION; k <= SK_KIND_OTHER; k++) {
+		const char *c = sk_kind_purpose_category((enum sk_kind)k);
+		int found = 0;
+		assert_non_null(c);
+		for (size_t i = 0; i < sizeof(purpose_cats) / sizeof(purpose_cats[0]); i++)
+			found |= strcmp(c, purpose_cats[i]) == 0;
+		if (!found)
+			fail_msg("kind %s maps to \"%s\", not a Kantara purpose category",
+				 sk_kind_name((enum sk_kind)k), c);
+	}
+	assert_string_equal(sk_kind_purpose_category(SK_KIND_COMMUNICATION), "Marketing");
+	assert_string_equal(sk_kind_purpose_category(SK_KIND_OTHER), "Contracted Service");
+	assert_null(sk_kind_purpose_category((enum sk_kind)99));
+	for (int f = SK_FIELD_EMAIL; f <= SK_FIELD_COUNTRY; f++) {
+		const char *c = sk_field_pii_category((enum sk_field_type)f);
+		int found = 0;
+		assert_non_null(c);
+		for (size_t i = 0; i < sizeof(pii_cats) / sizeof(pii_cats[0]); i++)
+			found |= strcmp(c, pii_cats[i]) == 0;
+		assert_true(found);
+	}
+	assert_string_equal(sk_field_pii_category(SK_FIELD_EMAIL), "Contact");
+	assert_string_equal(sk_field_pii_category(SK_FIELD_TEXT), "Biographical");
+	assert_null(sk_field_pii_category((enum sk_field_type)99));
+	/* every method reads as a phrase, not its stored word */
+	for (int m = 0; m < SK_NMETHODS; m++) {
+		const char *ph = sk_method_phrase((enum sk_method)m);
+		assert_non_null(ph);
+		assert_true(ph[0] >= 'A' && ph[0] <= 'Z');
+		assert_null(strchr(ph, '_'));
+	}
+	assert_null(sk_method_phrase((enum sk_method)SK_NMETHODS));
 }
 
 static int t_pending_give(struct tenv *t, const char *email, const char *purpose, int64_t at,
@@ -1215,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(api_keys),
 		cmocka_unit_test(idempotent_answers),
 		cmocka_unit_test(receipt_of_an_event),
+		cmocka_unit_test(receipt_category_tables),
 		cmocka_unit_test(double_opt_in_confirm_and_expiry),
 		cmocka_unit_test(unicode_spellings_are_one_person),
 		cmocka_unit_test(undecodable_addresses_are_refused),
