@@ -9,7 +9,7 @@ libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistring-dev"
 
 case "${1:-}" in
---test) pkgs="$pkgs python3-aiosmtpd" ;;
+--test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl" ;;
 --bench) pkgs="$pkgs wrk nginx-light time" ;;
 --fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac

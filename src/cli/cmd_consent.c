@@ -1,5 +1,6 @@
 /* cmd_consent.c: samtycke consent give|refuse|withdraw|confirm (append to the ledger),
- * consent show (state and history) and consent proof (who, when, where, how, what text). */
+ * consent show (state and history), consent proof (who, when, where, how, what text) and
+ * consent receipt (a Kantara Consent Receipt v1.1 for one ledger event). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,20 +67,20 @@ static int run_consent_record(const struct sk_cmd *cmd, struct sk_cli *cli, int 
 	char who_id[SK_ID_LEN + 1], who[SK_CONTACT_WHO_MAX];
 	req.email = who;
 	req.purpose = argv[optind + 1];
+	struct sk_state st;
+	int64_t chseq = 0;
+	char t[SK_TIME_STRLEN];
 	if ((rc = sk_cli_open(cli)) ||
 	    (rc = sk_contact_resolve(cli->core, argv[optind], who_id, who, &cli->err)) ||
-	    (rc = sk_consent_record(cli->core, &req, &ev, &cli->err)))
+	    (rc = sk_consent_record_state(cli->core, &req, &ev, &st, &chseq, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	/* The state now, not as stored: a give dated (--at) before the purpose's validity
 	 * reaches back to today has already run out, and saying "given" would mislead. */
-	struct sk_state st;
-	char t[SK_TIME_STRLEN];
-	int have = sk_consent_state(cli->core, ev.contact_id, ev.purpose, &st, NULL) == 0;
-	enum sk_status now = have ? sk_state_status(&st, sk_time_now()) : SK_ST_UNKNOWN;
-	const char *status = have ? sk_status_name(now) : "unknown";
+	enum sk_status now = sk_state_status(&st, sk_time_now());
+	const char *status = sk_status_name(now);
 	if (cli->json)
-		sk_cli_print_json(sk_json_consent_recorded(&ev, status));
-	else if (have && now == SK_ST_EXPIRED && st.status != SK_ST_EXPIRED && st.valid_until)
+		sk_cli_print_json(sk_json_consent_recorded(&ev, status, chseq));
+	else if (now == SK_ST_EXPIRED && st.status != SK_ST_EXPIRED && st.valid_until)
 		printf("recorded %s as event %lld (%s); %s already expired at %s (its validity "
 		       "counts from --at), so it is not given now\n", sk_action_name(ev.action),
 		       (long long)ev.seq, ev.id, ev.purpose, sk_cli_time(st.valid_until, t));
@@ -198,6 +199,21 @@ static int run_consent_proof(const struct sk_cmd *cmd, struct sk_cli *cli, int a
 	return SK_EXIT_OK;
 }
 
+/* The receipt is a JSON document (the API's), printed as such with or without --json. */
+static int run_consent_receipt(const struct sk_cmd *cmd, struct sk_cli *cli, int argc,
+			       char **argv)
+{
+	struct sk_consent_receipt r;
+	int rc;
+
+	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 1)) >= 0)
+		return rc;
+	if ((rc = sk_cli_open(cli)) || (rc = sk_receipt(cli->core, argv[optind], &r, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	sk_cli_print_json(sk_json_receipt(&r));
+	return SK_EXIT_OK;
+}
+
 const struct sk_cmd sk_cmd_entry_consent_give = {
 	.name = "consent give",
 	.summary = "record that a person gave consent",
@@ -249,4 +265,13 @@ const struct sk_cmd sk_cmd_entry_consent_proof = {
 	.help = "Show who gave the current consent, when, where, how, and the exact notice text "
 		"shown.",
 	.run = run_consent_proof,
+};
+
+const struct sk_cmd sk_cmd_entry_consent_receipt = {
+	.name = "consent receipt",
+	.summary = "the Kantara consent receipt of one ledger event",
+	.usage = "EVENT_ID",
+	.help = "Print the Kantara Consent Receipt v1.1 (JSON) of one ledger event: a give, a "
+		"refusal, a withdrawal, a confirmation or an expiry.",
+	.run = run_consent_receipt,
 };

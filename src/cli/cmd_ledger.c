@@ -8,41 +8,33 @@
 
 static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	uint8_t head[SK_HASH_LEN];
+	struct sk_audit a;
 	char hex[2 * SK_HASH_LEN + 1];
-	int64_t bad = 0, count = 0;
 	int rc;
 
 	if ((rc = sk_cli_plain(cli, cmd, argc, argv, 0)) >= 0)
 		return rc;
-	if ((rc = sk_cli_open(cli)))
-		return sk_cli_fail(cli, rc);
 	/* A WAL scrub an erasure left waiting is tried once more, then reported if it still
 	 * waits (docs/rights.md). */
-	int pending = 0;
-	int64_t since = 0;
-	if ((rc = sk_scrub_retry(cli->core, &pending, &cli->err)) ||
-	    (rc = sk_scrub_pending(cli->core, &since, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_audit(cli->core, 1, &a, &cli->err)))
 		return sk_cli_fail(cli, rc);
-	rc = sk_audit_verify(cli->core, &bad, &count, head, &cli->err);
-	if (rc && rc != SK_ERR_CHAIN_BROKEN)
-		return sk_cli_fail(cli, rc);
-	sk_hex(head, sizeof(head), hex);
 	if (cli->json) {
-		sk_cli_print_json(sk_json_audit(rc != 0, count, bad, head, since));
+		sk_cli_print_json(sk_json_audit(&a));
 	} else {
-		if (rc)
-			printf("ledger chain broken: first bad sequence number %lld\n", (long long)bad);
+		sk_hex(a.head, sizeof(a.head), hex);
+		if (a.broken)
+			printf("ledger chain broken: first bad sequence number %lld\n",
+			       (long long)a.first_bad_seq);
 		else
-			printf("ledger whole: %lld events, head %s\n", (long long)count, hex);
-		if (since) {
+			printf("ledger whole: %lld events, head %s\n", (long long)a.events, hex);
+		if (a.scrub_since) {
 			char t[SK_TIME_STRLEN];
-			sk_time_format(since, t);
+			sk_time_format(a.scrub_since, t);
 			printf("erasure scrub pending since %s: another program holds the database "
 			       "open, so the WAL may still hold erased data\n", t);
 		}
 	}
-	return rc ? SK_EXIT_NO : SK_EXIT_OK;
+	return a.broken ? SK_EXIT_NO : SK_EXIT_OK;
 }
 
 static int print_diff(void *arg, const struct sk_replay_diff *d)

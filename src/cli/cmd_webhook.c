@@ -101,8 +101,11 @@ const struct sk_cmd sk_cmd_entry_webhook_add = {
 	.help = "Add a webhook endpoint (docs/webhooks.md). EVENTS is a comma-separated set of "
 		"consent.given, consent.withdrawn, consent.refused, consent.expired, "
 		"consent.pending, consent.unverified, contact.changed, contact.erased, "
-		"contact.unsuppressed, or all. Only http and https URLs; a host on loopback or a "
-		"private network is refused unless --allow-private. Prints the endpoint id and "
+		"contact.unsuppressed, or all. Only http and https URLs. Nothing is looked up "
+		"now: a host written as a loopback or private address, or localhost, is refused "
+		"unless --allow-private; other names are resolved and judged before every "
+		"delivery, and private addresses are reached only by 'serve "
+		"--allow-private-webhooks'. Prints the endpoint id and "
 		"its signing secret (whsec_...), once; 'samtycke serve' delivers every change "
 		"from now on, signed per Standard Webhooks.",
 	.run = run_webhook_add,

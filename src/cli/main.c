@@ -28,6 +28,7 @@
 	X(consent_confirm) \
 	X(consent_show) \
 	X(consent_proof) \
+	X(consent_receipt) \
 	X(check) \
 	X(suppress) \
 	X(unsuppress) \

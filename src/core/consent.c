@@ -14,6 +14,13 @@
 int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *contact_id,
 		      const char *purpose, const char *status, int64_t at, struct sk_errctx *err)
 {
+	return sk__change_append_seq(c, t, contact_id, purpose, status, at, NULL, err);
+}
+
+int sk__change_append_seq(struct sk_core *c, enum sk_change_type t, const char *contact_id,
+			  const char *purpose, const char *status, int64_t at, int64_t *seq,
+			  struct sk_errctx *err)
+{
 	struct sk_change_rec ch = {.at = at};
 	int rc;
 	sk_strlcpy(ch.type, sk_change_type_name(t), sizeof(ch.type));
@@ -22,6 +29,8 @@ int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *cont
 	sk_strlcpy(ch.status, status ? status : "", sizeof(ch.status));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		sk__store_err(err, rc, "recording a change");
+	else if (seq)
+		*seq = ch.seq;
 	return rc;
 }
 
@@ -178,8 +187,11 @@ static int seal_evidence(struct sk_core *c, const struct sk_event_rec *ev, const
 	return rc ? sk_errf(err, rc, "out of memory") : 0;
 }
 
-int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
-		      struct sk_consent_event *out, struct sk_errctx *err)
+/* sk_consent_record; outstate (may be NULL) gets the state the event left, as written in
+ * the same transaction. */
+static int record(struct sk_core *c, const struct sk_consent_req *req,
+		  struct sk_consent_event *out, struct sk_state *outstate, int64_t *change_seq,
+		  struct sk_errctx *err)
 {
 	const struct sk_purpose *p = NULL;
 	struct sk_purpose ghost = {0};
@@ -262,7 +274,8 @@ int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
 			goto out;
 	}
-	rc = sk__change_append(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, err);
+	rc = sk__change_append_seq(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, change_seq,
+				   err);
 	/* Fields deleted with the basis: a "contact" change after the consent change, so that a
 	 * system holding copies of them learns to delete them too (docs/rights.md). */
 	if (!rc && ndeleted)
@@ -273,7 +286,22 @@ out:
 	/* cannot fail: the action and the method were checked against their lists */
 	if (!rc && out)
 		(void)sk__event_from_rec(&ev, out, NULL);
+	if (!rc && outstate)
+		sk__state_from_rec(&st, outstate);
 	return rc;
+}
+
+int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
+		      struct sk_consent_event *out, struct sk_errctx *err)
+{
+	return record(c, req, out, NULL, NULL, err);
+}
+
+int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
+			    struct sk_consent_event *out, struct sk_state *state,
+			    int64_t *change_seq, struct sk_errctx *err)
+{
+	return record(c, req, out, state, change_seq, err);
 }
 
 int sk_consent_state(struct sk_core *c, const char *contact_id, const char *purpose,
@@ -303,6 +331,20 @@ int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_eve
 	struct sk__relay x = {.event = cb, .arg = arg};
 	int rc = sk_store_ledger_each(c->store, contact_id, 0, sk__relay_event, &x);
 	return rc ? sk__relay_err(err, rc, &x, "reading the ledger") : 0;
+}
+
+int sk_consent_overview(struct sk_core *c, const char *contact_id, sk_state_fn state,
+			void *state_arg, sk_consent_event_fn event, void *event_arg,
+			struct sk_errctx *err)
+{
+	int rc = sk_core_read_begin(c, err);
+	if (rc)
+		return rc;
+	if (!(rc = sk_contact_exists(c, contact_id, err)) &&
+	    !(rc = sk_consent_states(c, contact_id, state, state_arg, err)))
+		rc = sk_consent_history(c, contact_id, event, event_arg, err);
+	sk_core_read_end(c);
+	return rc;
 }
 
 void sk_proof_reset(struct sk_proof *p)

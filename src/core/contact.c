@@ -279,8 +279,9 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 	return rc ? rc : sk_contact_get_by_id(c, id, out, err);
 }
 
-int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
-		    size_t nfields, const char *actor, struct sk_errctx *err)
+/* sk_contact_edit; out (may be NULL) gets the contact as the same transaction left it. */
+static int edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
+		size_t nfields, const char *actor, struct sk_contact *out, struct sk_errctx *err)
 {
 	char names[1024] = "";
 	struct sk_contact_rec rec;
@@ -313,5 +314,24 @@ int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_val
 	if (!rc)
 		rc = sk__change_append(c, SK_CHG_CONTACT, id, NULL, NULL, now, err);
 	sk_vault_wipe(dk, sizeof(dk));
-	return sk__core_end(c, rc, err);
+	if (!rc && out)
+		rc = sk_contact_get_by_id(c, id, out, err);
+	rc = sk__core_end(c, rc, err);
+	if (rc && out)
+		sk_contact_reset(out);
+	return rc;
+}
+
+int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
+		    size_t nfields, const char *actor, struct sk_errctx *err)
+{
+	return edit(c, id, fields, nfields, actor, NULL, err);
+}
+
+int sk_contact_edit_get(struct sk_core *c, const char *id, const struct sk_field_value *fields,
+			size_t nfields, const char *actor, struct sk_contact *out,
+			struct sk_errctx *err)
+{
+	memset(out, 0, sizeof(*out));
+	return edit(c, id, fields, nfields, actor, out, err);
 }

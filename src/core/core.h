@@ -129,6 +129,11 @@ int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *o
  * A rectification entry names the fields and actor (never a value). */
 int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
 		    size_t nfields, const char *actor, struct sk_errctx *err);
+/* The same, and *out (sk_contact_reset it) gets the contact as the edit left it, read in the
+ * same transaction: an error means nothing was changed. */
+int sk_contact_edit_get(struct sk_core *c, const char *id, const struct sk_field_value *fields,
+			size_t nfields, const char *actor, struct sk_contact *out,
+			struct sk_errctx *err);
 /* 0 when contact id exists; SK_ERR_NOT_FOUND when not. */
 int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err);
 /* The contact id for an address; SK_ERR_NOT_FOUND when unknown. */
@@ -227,6 +232,12 @@ struct sk_consent_req {
  * receives the event as stored (without its evidence). */
 int sk_consent_record(struct sk_core *c, const struct sk_consent_req *req,
 		      struct sk_consent_event *out, struct sk_errctx *err);
+/* The same, and *state gets the state the event left and *change_seq the number of the
+ * change it appended to the change feed (not the ledger's seq), both written in the same
+ * transaction, for the answer to whoever recorded it. */
+int sk_consent_record_state(struct sk_core *c, const struct sk_consent_req *req,
+			    struct sk_consent_event *out, struct sk_state *state,
+			    int64_t *change_seq, struct sk_errctx *err);
 
 /* Status of a state at time now: a given consent past its validity is expired. (The
  * transition itself, on stored rows, is sk_state_apply in core_int.h.) */
@@ -240,6 +251,11 @@ int sk_consent_states(struct sk_core *c, const char *contact_id, sk_state_fn cb,
 		      struct sk_errctx *err);
 int sk_consent_history(struct sk_core *c, const char *contact_id, sk_consent_event_fn cb,
 		       void *arg, struct sk_errctx *err);
+/* Both of one contact, read at one moment: every state, then every event; SK_ERR_NOT_FOUND
+ * when there is no contact id. */
+int sk_consent_overview(struct sk_core *c, const char *contact_id, sk_state_fn state,
+			void *state_arg, sk_consent_event_fn event, void *event_arg,
+			struct sk_errctx *err);
 
 /* The proof of the current state of (contact, purpose): the event that set it, the exact
  * notice text shown, and the opened evidence. */
@@ -409,6 +425,11 @@ struct sk_export_consent {
 	struct sk_state state;
 	struct sk_export_event *history; /* owned */
 	size_t nhistory;
+	/* For the ISO/IEC TS 27560 record fields (docs/rights.md): the purpose (NULL when no
+	 * longer in the policy) and the event of history that set the state (NULL when none
+	 * of them did). */
+	const struct sk_purpose *purpose;
+	const struct sk_export_event *last;
 };
 /* A system the data is shared with: an active API key that may read (scopes read or dsr),
  * or an enabled webhook endpoint. Strings owned. */
@@ -521,6 +542,13 @@ struct sk_gate_result {
  * with nothing recorded asks a second time, for an unconfirmed form request. */
 void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
 		   struct sk_gate_result *out);
+/* The gate for n addresses and one purpose, all read at one moment of the store: (*out)[i]
+ * (n of them, freed with sk_free) answers emails[i], each failing closed on its own.
+ * SK_ERR_TOO_LARGE (nothing checked) beyond SK_GATE_MANY_MAX addresses. */
+#define SK_GATE_MANY_MAX 10000
+int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
+		       const char *purpose, int64_t now, struct sk_gate_result **out,
+		       struct sk_errctx *err);
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
@@ -538,6 +566,20 @@ void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN]);
  * sequence number that is missing, altered or out of order. *count gets the events read. */
 int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
 		    struct sk_errctx *err);
+
+/* An audit: the ledger chain and whether an erasure's scrub still waits. */
+struct sk_audit {
+	int broken;               /* the chain is broken at first_bad_seq */
+	int64_t events;           /* events read */
+	int64_t first_bad_seq;
+	uint8_t head[SK_HASH_LEN]; /* the hash of the last event, when whole */
+	int64_t scrub_since;      /* the oldest erasure whose scrub waits; 0: none */
+};
+/* Verifies the chain (sk_audit_verify) and reads the waiting scrub (sk_scrub_pending); with
+ * retry_scrub, a waiting scrub is tried once first (sk_scrub_retry: the command line; in the
+ * daemon its scrubber thread does that). A broken chain is a finding, not an error: out says
+ * so and 0 is returned. */
+int sk_audit(struct sk_core *c, int retry_scrub, struct sk_audit *out, struct sk_errctx *err);
 
 /* One difference between the state the ledger implies and the stored state. */
 struct sk_replay_diff {
@@ -604,6 +646,22 @@ int sk_idem_run(struct sk_core *c, const char *key_id, const char *idem_key, con
 
 /* ---- consent receipts (core/receipt.c) ---- */
 
+/* What a receipt says about the consent, decided by core from the event (render/receipt.c
+ * words it as consentType and termination; docs/rights.md has the table). */
+enum sk_receipt_terms {
+	SK_TERMS_GIVEN,      /* give or confirm: in force until valid_until or a withdrawal */
+	SK_TERMS_PENDING,    /* a give waiting for its double opt-in confirmation */
+	SK_TERMS_REFUSED,    /* refuse: never given */
+	SK_TERMS_WITHDRAWN,  /* withdraw: ended at consent_at */
+	SK_TERMS_EXPIRED,    /* expire: its validity ran out at consent_at */
+	SK_TERMS_UNVERIFIED, /* a give claimed without evidence (SK_EV_UNVERIFIED): not relied on */
+};
+/* Kantara CR v1.1's categories (its appendices): the purpose category of each purpose kind
+ * and the PII category of each field type, one table each in core/receipt.c. */
+const char *sk_kind_purpose_category(enum sk_kind k);
+const char *sk_field_pii_category(enum sk_field_type t);
+#define SK_RECEIPT_PII_MAX 8
+
 /* What a Kantara Consent Receipt v1.1 says about one ledger event (render/receipt.c gives
  * its JSON): the event, the controller and the purpose from the applied policy, and nothing
  * personal but the contact's opaque id. */
@@ -612,15 +670,27 @@ struct sk_consent_receipt {
 	char contact_id[SK_ID_LEN + 1];
 	char lang[8];                  /* the event's language, as stored */
 	int text_lang;                 /* SK_LANG_* for the purpose's texts (en when unknown) */
-	int64_t consent_at;            /* when it happened, else when it was recorded */
+	enum sk_action action;
+	enum sk_receipt_terms terms;
+	/* consentTimestamp: when the event happened; for an unverified give the time the import
+	 * claimed, else 0 (none known: never the time it was recorded; docs/rights.md) */
+	int64_t consent_at;
+	int64_t recorded_at;           /* when samtycke recorded the event */
 	int64_t valid_until;           /* 0: until withdrawn */
 	char method[32];
+	const char *method_phrase;     /* SK_METHOD_LIST's phrase (core/vocab.h) */
 	char source[256];              /* stripped of a page's query (docs/rights.md) */
 	char purpose_id[SK_PURPOSE_MAX];
 	const struct sk_purpose *purpose; /* NULL when no longer in the policy */
+	const char *purpose_category;  /* sk_kind_purpose_category; NULL without a purpose */
+	/* the PII categories of the purpose's fields (and of what its kind records), each once,
+	 * in Kantara's order; none without a purpose */
+	const char *pii_categories[SK_RECEIPT_PII_MAX];
+	size_t npii;
 	const struct sk_policy *policy; /* the core's: valid until it reloads its policy */
 };
-/* The receipt for ledger event event_id. */
+/* The receipt for ledger event event_id: any event, so also the refusal, the withdrawal
+ * and the expiry that end a consent. */
 int sk_receipt(struct sk_core *c, const char *event_id, struct sk_consent_receipt *out,
 	       struct sk_errctx *err);
 

@@ -43,6 +43,10 @@ int sk__store_err(struct sk_errctx *err, int rc, const char *what);
  * status may be NULL (stored as ""). A storage failure is recorded in err. */
 int sk__change_append(struct sk_core *c, enum sk_change_type t, const char *contact_id,
 		      const char *purpose, const char *status, int64_t at, struct sk_errctx *err);
+/* The same; *seq (may be NULL) gets the change's number in the feed. */
+int sk__change_append_seq(struct sk_core *c, enum sk_change_type t, const char *contact_id,
+			  const char *purpose, const char *status, int64_t at, int64_t *seq,
+			  struct sk_errctx *err);
 /* Canonical address and its email_key. */
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],
 		  struct sk_errctx *err);

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "util/mem.h"
+
 /* The reasons are SK_REASON_LIST (core/vocab.h). */
 static enum sk_reason consent_reason(enum sk_status s)
 {
@@ -88,4 +90,24 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 		out->reason = SK_RSN_LEGAL_OBLIGATION;
 		break;
 	}
+}
+
+int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
+		       const char *purpose, int64_t now, struct sk_gate_result **out,
+		       struct sk_errctx *err)
+{
+	*out = NULL;
+	if (n > SK_GATE_MANY_MAX)
+		return sk_errf(err, SK_ERR_TOO_LARGE, "at most %d addresses per request",
+			       SK_GATE_MANY_MAX);
+	if (!(*out = sk_calloc(n ? n : 1, sizeof(**out))))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	/* One read snapshot: every answer sees the same moment of the store. If it cannot
+	 * start, each check fails closed on its own. */
+	int snapshot = sk_core_read_begin(c, NULL) == 0;
+	for (size_t i = 0; i < n; i++)
+		sk_gate_check(c, emails[i], purpose, now, &(*out)[i]);
+	if (snapshot)
+		sk_core_read_end(c);
+	return 0;
 }

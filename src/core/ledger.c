@@ -262,3 +262,19 @@ out:
 	sk_free(r.slot);
 	return sk__core_end(c, rc, err);
 }
+
+int sk_audit(struct sk_core *c, int retry_scrub, struct sk_audit *out, struct sk_errctx *err)
+{
+	int pending, rc;
+	memset(out, 0, sizeof(*out));
+	if (retry_scrub && (rc = sk_scrub_retry(c, &pending, err)))
+		return rc;
+	rc = sk_audit_verify(c, &out->first_bad_seq, &out->events, out->head, err);
+	if (rc == SK_ERR_CHAIN_BROKEN) {
+		out->broken = 1;
+		sk_errctx_reset(err);
+	} else if (rc) {
+		return rc;
+	}
+	return sk_scrub_pending(c, &out->scrub_since, err);
+}

@@ -418,6 +418,38 @@ static int http_url_ok(const char *u)
 	return (strncmp(u, "https://", 8) == 0 && u[8]) || (strncmp(u, "http://", 7) == 0 && u[7]);
 }
 
+/* organisation.address: one line, or a mapping of its parts (street_address required;
+ * postal_code, locality, region, country optional), kept as parts and joined into the one
+ * line ("street, postal_code locality, region, country") that notices and exports print. */
+static int parse_address(struct pctx *c, const struct node *org, struct sk_policy *p)
+{
+	static const char *const keys[] = {"street_address", "postal_code", "locality", "region",
+					   "country", NULL};
+	const struct node *a = map_get(org, "address");
+	int rc;
+	if (a && a->kind != NODE_MAP && a->kind != NODE_SCALAR)
+		return bad(c, a, "expected one line or a mapping with street_address and optionally "
+			   "postal_code, locality, region, country");
+	if (!a || a->kind != NODE_MAP)
+		return get_str(c, org, "address", &p->org_address);
+	if ((rc = check_keys(c, a, keys)) || (rc = get_str(c, a, "street_address", &p->org_street)) ||
+	    (map_get(a, "postal_code") && (rc = get_str(c, a, "postal_code", &p->org_postal_code))) ||
+	    (map_get(a, "locality") && (rc = get_str(c, a, "locality", &p->org_locality))) ||
+	    (map_get(a, "region") && (rc = get_str(c, a, "region", &p->org_region))) ||
+	    (map_get(a, "country") && (rc = get_str(c, a, "country", &p->org_country))))
+		return rc;
+	char *pc = p->org_postal_code, *lo = p->org_locality, *re = p->org_region,
+	     *co = p->org_country;
+	size_t len = strlen(p->org_street) + (pc ? strlen(pc) : 0) + (lo ? strlen(lo) : 0) +
+		     (re ? strlen(re) : 0) + (co ? strlen(co) : 0) + 16;
+	if (!(p->org_address = sk_malloc(len)))
+		return nomem(c);
+	snprintf(p->org_address, len, "%s%s%s%s%s%s%s%s%s", p->org_street, pc || lo ? ", " : "",
+		 pc ? pc : "", pc && lo ? " " : "", lo ? lo : "", re ? ", " : "", re ? re : "",
+		 co ? ", " : "", co ? co : "");
+	return 0;
+}
+
 static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p)
 {
 	static const char *const keys[] = {"name", "contact", "address", "privacy_policy_url",
@@ -425,7 +457,7 @@ static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p
 	int rc;
 	if ((rc = check_keys(c, org, keys)) || (rc = get_str(c, org, "name", &p->org_name)) ||
 	    (rc = get_str(c, org, "contact", &p->org_contact)) ||
-	    (rc = get_str(c, org, "address", &p->org_address)) ||
+	    (rc = parse_address(c, org, p)) ||
 	    (rc = get_str(c, org, "privacy_policy_url", &p->org_privacy_url)) ||
 	    (map_get(org, "phone") && (rc = get_str(c, org, "phone", &p->org_phone))) ||
 	    (map_get(org, "jurisdiction") &&
@@ -973,6 +1005,11 @@ void sk_policy_free(struct sk_policy *p)
 	sk_free(p->org_name);
 	sk_free(p->org_contact);
 	sk_free(p->org_address);
+	sk_free(p->org_street);
+	sk_free(p->org_postal_code);
+	sk_free(p->org_locality);
+	sk_free(p->org_region);
+	sk_free(p->org_country);
 	sk_free(p->org_privacy_url);
 	sk_free(p->org_phone);
 	sk_free(p->org_jurisdiction);

@@ -80,7 +80,11 @@ struct sk_form {
 struct sk_policy {
 	char *org_name;
 	char *org_contact;
-	char *org_address;
+	char *org_address;      /* one line; of a split address: its parts joined (", ") */
+	/* The address's parts when the file splits it (organisation.address as a mapping, for
+	 * a consent receipt's schema.org PostalAddress); all NULL when it is one line. Only
+	 * street is required; the others may be NULL. */
+	char *org_street, *org_postal_code, *org_locality, *org_region, *org_country;
 	char *org_privacy_url;
 	char *org_phone;        /* optional */
 	char *org_jurisdiction; /* optional, such as "SE" */

@@ -438,10 +438,13 @@ static int export_group(struct export_ctx *x, const struct sk__states *s)
 		for (size_t k = 0; k < x->nev; k++) {
 			if (strcmp(x->ev[k].event.purpose, s->st[i].purpose) != 0)
 				continue;
+			if (strcmp(x->ev[k].event.id, ec->state.event_id) == 0)
+				ec->last = &ec->history[ec->nhistory];
 			ec->history[ec->nhistory++] = x->ev[k];
 			memset(&x->ev[k], 0, sizeof(x->ev[k])); /* moved (its purpose now "") */
 		}
 		const struct sk_purpose *u = sk_policy_purpose(pol, s->st[i].purpose);
+		ec->purpose = u;
 		if (u)
 			out->purposes[out->npurposes++] = u;
 	}

@@ -21,7 +21,12 @@ static const char *const status_names[] = {
 #undef SK__X
 };
 static const char *const method_names[] = {
-#define SK__X(sfx, name) [SK_METHOD_##sfx] = name,
+#define SK__X(sfx, name, phrase) [SK_METHOD_##sfx] = name,
+	SK_METHOD_LIST(SK__X)
+#undef SK__X
+};
+static const char *const method_phrases[] = {
+#define SK__X(sfx, name, phrase) [SK_METHOD_##sfx] = phrase,
 	SK_METHOD_LIST(SK__X)
 #undef SK__X
 };
@@ -82,6 +87,7 @@ int sk_status_from_name(const char *name) { return find_str(status_names, SK_NST
 const char *sk_method_name(enum sk_method m) { return at(method_names, SK_NMETHODS, (int)m); }
 int sk_method_from_name(const char *name) { return find_str(method_names, SK_NMETHODS, name); }
 int sk_method_valid(const char *name) { return sk_method_from_name(name) >= 0; }
+const char *sk_method_phrase(enum sk_method m) { return at(method_phrases, SK_NMETHODS, (int)m); }
 
 const char *sk_reason_name(enum sk_reason r) { return at(reason_names, SK_NREASONS, (int)r); }
 int sk_reason_from_name(const char *name) { return find_str(reason_names, SK_NREASONS, name); }

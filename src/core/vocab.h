@@ -32,16 +32,17 @@
 	X(EXPIRED,     "expired")          \
 	X(UNVERIFIED,  "unverified")
 
-/* Methods a consent may be recorded by.
- *        enum suffix         name */
-#define SK_METHOD_LIST(X)                              \
-	X(FORM,              "form")                   \
-	X(PREFERENCE_CENTRE, "preference_centre")      \
-	X(IMPORT,            "import")                 \
-	X(API,               "api")                    \
-	X(CLI,               "cli")                    \
-	X(MAIL_LINK,         "mail_link")              \
-	X(ONE_CLICK,         "one_click")
+/* Methods a consent may be recorded by. phrase: how the consent was collected, in words, as
+ * a consent receipt's collectionMethod says it (docs/rights.md).
+ *        enum suffix         name                   phrase */
+#define SK_METHOD_LIST(X)                                                                         \
+	X(FORM,              "form",                "Web form")                                   \
+	X(PREFERENCE_CENTRE, "preference_centre",   "Preference centre")                          \
+	X(IMPORT,            "import",              "Imported from another system")               \
+	X(API,               "api",                 "Recorded by a connected system via the API") \
+	X(CLI,               "cli",                 "Recorded by the controller's staff")         \
+	X(MAIL_LINK,         "mail_link",           "Link in an e-mail")                          \
+	X(ONE_CLICK,         "one_click",           "One-click unsubscribe in an e-mail")
 
 /* The gate's reasons (struct sk_gate_result.reason). allowed: 1 for the reasons of an
  * allowed answer, 0 for those of a denied one.
@@ -104,7 +105,7 @@ enum sk_status {
 	SK_ST_MISSING = -1, /* no state at all (replay's differences): no name, never stored */
 };
 enum sk_method {
-#define SK__X(sfx, name) SK_METHOD_##sfx,
+#define SK__X(sfx, name, phrase) SK_METHOD_##sfx,
 	SK_METHOD_LIST(SK__X)
 #undef SK__X
 };
@@ -127,7 +128,7 @@ enum sk_event {
 enum {
 	SK_NACTIONS = 0 SK_ACTION_LIST(SK__VOCAB_COUNT3),
 	SK_NSTATUSES = 0 SK_STATUS_LIST(SK__VOCAB_COUNT2),
-	SK_NMETHODS = 0 SK_METHOD_LIST(SK__VOCAB_COUNT2),
+	SK_NMETHODS = 0 SK_METHOD_LIST(SK__VOCAB_COUNT3),
 	SK_NREASONS = 0 SK_REASON_LIST(SK__VOCAB_COUNT3),
 	SK_NCHANGES = 0 SK_CHANGE_LIST(SK__VOCAB_COUNT2),
 	SK_NEVENTS = 0 SK_EVENT_LIST(SK__VOCAB_COUNT4),
@@ -149,6 +150,8 @@ const char *sk_method_name(enum sk_method m);
 int sk_method_from_name(const char *name);
 /* 1 when name is one of the methods. */
 int sk_method_valid(const char *name);
+/* The list's phrase column: how a consent was collected, in words (NULL when out of range). */
+const char *sk_method_phrase(enum sk_method m);
 
 const char *sk_reason_name(enum sk_reason r);
 int sk_reason_from_name(const char *name);

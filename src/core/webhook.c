@@ -94,23 +94,22 @@ int sk_webhook_events_match(const char *events, const char *event)
 
 /* ---- the target rule ---- */
 
-int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
-			 struct sk_errctx *err)
+int sk_webhook_check_url(const char *url, int allow_private, struct sk_errctx *err)
 {
-	switch (sk_net_url_check(url, allow_private, resolve, resolvelen)) {
+	switch (sk_net_url_check_offline(url, allow_private)) {
 	case SK_NET_OK: return 0;
 	case SK_NET_NOMEM: return sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	case SK_NET_BAD_SCHEME:
 		return sk_errf(err, SK_ERR_INVALID, "url: only http and https URLs are accepted");
-	case SK_NET_RESOLVE: return sk_errf(err, SK_ERR_INVALID, "url: the host does not resolve");
 	case SK_NET_ADDR_PRIVATE:
-		return sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a loopback, private "
-			       "or shared (CGNAT) address (allowed only with webhook add "
-			       "--allow-private or serve --allow-private-webhooks)");
+		return sk_errf(err, SK_ERR_INVALID, "url: a loopback, private or shared (CGNAT) "
+			       "address: add it with webhook add --allow-private, or over HTTP to a "
+			       "server started with serve --allow-private-webhooks; either way it is "
+			       "delivered to only by a server started with --allow-private-webhooks");
 	case SK_NET_ADDR_NEVER:
-		return sk_errf(err, SK_ERR_INVALID, "url: the host resolves to a link-local, cloud "
-			       "metadata, multicast, documentation or other special-purpose address, "
-			       "which webhooks never reach, not even with --allow-private");
+		return sk_errf(err, SK_ERR_INVALID, "url: a link-local, cloud metadata, multicast, "
+			       "documentation or other special-purpose address, which webhooks never "
+			       "reach, not even with --allow-private");
 	default: return sk_errf(err, SK_ERR_INVALID, "url: not an absolute http or https URL");
 	}
 }
@@ -133,7 +132,7 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 	size_t sealed_len = 0;
 	int rc;
 
-	if (!url || (rc = sk_webhook_check_url(url, allow_private, NULL, 0, err)))
+	if (!url || (rc = sk_webhook_check_url(url, allow_private, err)))
 		return url ? rc : sk_errf(err, SK_ERR_INVALID, "url is required");
 	if ((rc = sk_webhook_events_parse(events, w.events, sizeof(w.events), err)))
 		return rc;

@@ -26,11 +26,11 @@ int sk_webhook_events_parse(const char *list, char *out, size_t outlen, struct s
 /* 1 when an endpoint subscribed to events (as stored) wants event. */
 int sk_webhook_events_match(const char *events, const char *event);
 
-/* The target rule for a new endpoint: http or https, a host that resolves, and every
- * address of it allowed (util/net.h). resolve (may be NULL) gets "host:port:addr,addr" as
- * sk_net_host_check writes it. 0, or SK_ERR_INVALID with a message naming the rule broken. */
-int sk_webhook_check_url(const char *url, int allow_private, char *resolve, size_t resolvelen,
-			 struct sk_errctx *err);
+/* The target rule for a new endpoint, checked without the network: http or https, and a host
+ * that is an allowed address or a name (sk_net_url_check_offline; a name is not looked up:
+ * delivery resolves and judges it before every attempt). 0, or SK_ERR_INVALID with a message
+ * naming the rule broken. */
+int sk_webhook_check_url(const char *url, int allow_private, struct sk_errctx *err);
 
 /* ---- endpoints ---- */
 

@@ -2,9 +2,8 @@
 #include <string.h>
 
 #include "http/http_int.h"
+#include "util/mem.h"
 #include "util/sktime.h"
-
-#define BULK_MAX 10000
 
 int sk_h_check(struct sk_req *r)
 {
@@ -19,49 +18,38 @@ int sk_h_check(struct sk_req *r)
 int sk_h_check_bulk(struct sk_req *r)
 {
 	static const char *const keys[] = {"purpose", "emails", NULL};
-	struct sk_gate_result g;
-	const char *purpose;
-	json_t *body, *emails, *e, *results = NULL;
-	size_t i;
+	struct sk_gate_result *g = NULL;
+	const char *purpose, **emails = NULL;
+	json_t *body, *list, *e;
+	size_t i, n;
 	int rc;
 
 	if ((rc = sk_req_json(r, keys, &body)))
 		return rc;
 	if ((rc = sk_json_str(r, body, "purpose", 1, &purpose)))
 		goto out;
-	emails = json_object_get(body, "emails");
-	if (!json_is_array(emails)) {
+	list = json_object_get(body, "emails");
+	if (!json_is_array(list)) {
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "'emails' must be an array of addresses");
 		goto out;
 	}
-	if (json_array_size(emails) > BULK_MAX) {
-		rc = sk_errf(&r->err, SK_ERR_TOO_LARGE, "at most %d addresses per request", BULK_MAX);
+	n = json_array_size(list);
+	if (!(emails = sk_calloc(n + 1, sizeof(*emails)))) {
+		rc = sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(emails, i, e) {
-		if (!json_is_string(e)) {
+	json_array_foreach(list, i, e) {
+		if (!(emails[i] = json_string_value(e))) {
 			rc = sk_errf(&r->err, SK_ERR_INVALID, "'emails[%zu]' must be a string", i);
 			goto out;
 		}
 	}
-	/* One read snapshot: every answer sees the same moment of the store. If it cannot
-	 * start, each check fails closed on its own. */
-	results = json_array();
-	int64_t now = sk_time_now();
-	int snapshot = sk_core_read_begin(r->core, NULL) == 0;
-	json_array_foreach(emails, i, e) {
-		sk_gate_check(r->core, json_string_value(e), purpose, now, &g);
-		if (json_array_append_new(results, sk_json_gate(&g))) {
-			rc = sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-			break;
-		}
-	}
-	if (snapshot)
-		sk_core_read_end(r->core);
-	if (!rc)
-		rc = sk_reply_json(r, 200, sk_json_gate_bulk(json_incref(results)));
+	if ((rc = sk_gate_check_many(r->core, emails, n, purpose, sk_time_now(), &g, &r->err)))
+		goto out;
+	rc = sk_reply_json(r, 200, sk_json_gate_bulk(g, n));
 out:
-	json_decref(results);
 	json_decref(body);
+	sk_free(emails);
+	sk_free(g);
 	return rc;
 }

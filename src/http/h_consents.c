@@ -14,6 +14,7 @@ static int consent_create(struct sk_req *r, void *arg)
 	struct sk_consent_req req = {0};
 	struct sk_consent_event ev;
 	struct sk_state st;
+	int64_t chseq = 0;
 	const char *action, *at;
 	char actor[80], *evidence = NULL;
 	json_t *body, *v;
@@ -71,10 +72,9 @@ static int consent_create(struct sk_req *r, void *arg)
 		}
 		req.evidence_json = evidence;
 	}
-	if ((rc = sk_consent_record(r->core, &req, &ev, &r->err)) ||
-	    (rc = sk_consent_state(r->core, ev.contact_id, ev.purpose, &st, &r->err)))
+	if ((rc = sk_consent_record_state(r->core, &req, &ev, &st, &chseq, &r->err)))
 		goto out;
-	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, sk_status_name(st.status)));
+	rc = sk_reply_json(r, 201, sk_json_consent_recorded(&ev, sk_status_name(st.status), chseq));
 out:
 	free(evidence);
 	json_decref(body);

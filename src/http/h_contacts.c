@@ -28,14 +28,12 @@ static int fields_from_json(struct sk_req *r, json_t *o, struct sk_field_value *
 	return 0;
 }
 
-static int reply_contact(struct sk_req *r, int status, const char *id)
+/* The answer of a core call (rc) that fetched ct: the contact, or the error. */
+static int reply_contact(struct sk_req *r, int rc, struct sk_contact *ct)
 {
-	struct sk_contact ct;
-	int rc = sk_contact_get_by_id(r->core, id, &ct, &r->err);
-	if (rc)
-		return rc;
-	rc = sk_reply_json(r, status, sk_json_contact(&ct));
-	sk_contact_reset(&ct);
+	if (!rc)
+		rc = sk_reply_json(r, 200, sk_json_contact(ct));
+	sk_contact_reset(ct);
 	return rc;
 }
 
@@ -67,23 +65,24 @@ int sk_h_contact_create(struct sk_req *r)
 
 int sk_h_contact_find(struct sk_req *r)
 {
-	char id[SK_ID_LEN + 1];
+	struct sk_contact ct;
 	const char *email = sk_req_arg(r, "email");
 	if (!email)
 		return sk_errf(&r->err, SK_ERR_INVALID, "give ?email=ADDRESS");
-	int rc = sk_contact_find(r->core, email, id, &r->err);
-	return rc ? rc : reply_contact(r, 200, id);
+	return reply_contact(r, sk_contact_get(r->core, email, &ct, &r->err), &ct);
 }
 
 int sk_h_contact_get(struct sk_req *r)
 {
-	return reply_contact(r, 200, r->param);
+	struct sk_contact ct;
+	return reply_contact(r, sk_contact_get_by_id(r->core, r->param, &ct, &r->err), &ct);
 }
 
 int sk_h_contact_patch(struct sk_req *r)
 {
 	static const char *const keys[] = {"fields", NULL};
 	struct sk_field_value fields[MAX_FIELDS];
+	struct sk_contact ct = {0};
 	json_t *body;
 	size_t n;
 	int rc;
@@ -92,9 +91,9 @@ int sk_h_contact_patch(struct sk_req *r)
 	snprintf(actor, sizeof(actor), "api:%s", r->key.name);
 	if ((rc = sk_req_json(r, keys, &body)))
 		return rc;
-	if (!(rc = fields_from_json(r, json_object_get(body, "fields"), fields, &n)) &&
-	    !(rc = sk_contact_edit(r->core, r->param, fields, n, actor, &r->err)))
-		rc = reply_contact(r, 200, r->param);
+	if (!(rc = fields_from_json(r, json_object_get(body, "fields"), fields, &n)))
+		rc = sk_contact_edit_get(r->core, r->param, fields, n, actor, &ct, &r->err);
+	rc = reply_contact(r, rc, &ct);
 	json_decref(body);
 	return rc;
 }
@@ -103,9 +102,8 @@ int sk_h_contact_consents(struct sk_req *r)
 {
 	struct sk_json_list st = {json_array(), sk_time_now(), 0}, hist = {json_array(), st.now, 0};
 	int rc;
-	if (!(rc = sk_contact_exists(r->core, r->param, &r->err)) &&
-	    !(rc = sk_consent_states(r->core, r->param, sk_json_list_state, &st, &r->err)) &&
-	    !(rc = sk_consent_history(r->core, r->param, sk_json_list_event, &hist, &r->err)))
+	if (!(rc = sk_consent_overview(r->core, r->param, sk_json_list_state, &st,
+				       sk_json_list_event, &hist, &r->err)))
 		return sk_reply_json(r, 200, sk_json_consents(r->param, st.arr, hist.arr));
 	json_decref(st.arr);
 	json_decref(hist.arr);

@@ -17,9 +17,11 @@
 #define MAX_PAIRS 128
 #define HONEYPOT "website"
 
-/* ?lang=, else the first of sv or en in Accept-Language, else en. */
+/* ?lang=, else the first of sv or en in Accept-Language, else en. The answer then says
+ * Vary: Accept-Language. */
 static int page_lang(struct sk_req *r, const char *given)
 {
+	r->vary_lang = 1;
 	const char *q = given ? given : sk_req_arg(r, "lang");
 	if (q && sk_lang_from_name(q) >= 0)
 		return sk_lang_from_name(q);
@@ -257,6 +259,7 @@ int sk_h_form_post(struct sk_req *r)
 	const struct sk_form *f = find_form(r);
 	if (!f)
 		return r->err.code;
+	lang = page_lang(r, NULL); /* until the submission names its own */
 	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	s.json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	if ((rc = origin_check(r, f)))
@@ -273,8 +276,8 @@ int sk_h_form_post(struct sk_req *r)
 		goto out;
 	}
 	if (!s.json && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
-		rc = sk_errf(&r->err, SK_ERR_INVALID, "send application/x-www-form-urlencoded or "
-			     "application/json");
+		rc = sk_errf(&r->err, SK_ERR_UNSUPPORTED_MEDIA, "send application/x-www-form-urlencoded "
+			     "or application/json");
 		goto out;
 	}
 	if ((rc = s.json ? parse_json(r, &s) : parse_urlencoded(r, &s)))

@@ -57,14 +57,7 @@ int sk_h_changes(struct sk_req *r)
 
 int sk_h_audit(struct sk_req *r)
 {
-	uint8_t head[SK_HASH_LEN];
-	int64_t bad = 0, count = 0, since = 0;
-	int rc = sk_audit_verify(r->core, &bad, &count, head, &r->err);
-	if (rc && rc != SK_ERR_CHAIN_BROKEN)
-		return rc;
-	int src = sk_scrub_pending(r->core, &since, &r->err);
-	if (src)
-		return src;
-	return sk_reply_json(r, 200, sk_json_audit(rc == SK_ERR_CHAIN_BROKEN, count, bad, head,
-						   since));
+	struct sk_audit a;
+	int rc = sk_audit(r->core, 0, &a, &r->err);
+	return rc ? rc : sk_reply_json(r, 200, sk_json_audit(&a));
 }

@@ -37,6 +37,7 @@ struct sk_req {
 	const char *content_type;  /* NULL: application/json */
 	char location[1024];       /* Location header for redirects, "" for none */
 	char cors_origin[256];     /* Access-Control-Allow-Origin, "" for none */
+	int vary_lang;             /* the answer follows Accept-Language: Vary says so */
 	char ip[64];               /* the client's address (evidence and per-IP limits only):
 				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
 	int retry_after;           /* seconds, for 429 */
@@ -58,6 +59,8 @@ struct sk_route {
 };
 
 #define SK_ROUTE_NO_DB 1 /* answered without the database (no core, no key) */
+#define SK_ROUTE_JSON 2  /* the body is JSON: any other Content-Type is 415 */
+#define SK_ROUTE_CSV 4   /* with SK_ROUTE_JSON: text/csv is taken too */
 
 #define SK_NO_BODY SIZE_MAX
 

@@ -2,24 +2,26 @@
  * routes and scopes; tests/unit/test_openapi.c holds the two equal. The last column is the
  * route's body cap: 0 for the server's (--max-body, 1 MiB), SK_NO_BODY for a route that takes
  * none (a body is refused with 413 before it is read); then flags (SK_ROUTE_NO_DB: answered
- * without the database). */
+ * without the database; SK_ROUTE_JSON: the body must be application/json, else 415 before it
+ * is read, SK_ROUTE_CSV: text/csv too). The form routes take form posts or JSON and check
+ * the type themselves (h_forms.c). Every GET route answers HEAD too (server.c). */
 #include "http/http_int.h"
 
 const struct sk_route sk_routes[] = {
 	{"GET", "/healthz", NULL, sk_h_healthz, SK_NO_BODY, SK_ROUTE_NO_DB},
 	{"GET", "/v1/purposes", "read", sk_h_purposes, SK_NO_BODY, 0},
-	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, 0},
+	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/contacts", "read", sk_h_contact_find, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}", "read", sk_h_contact_get, SK_NO_BODY, 0},
-	{"PATCH", "/v1/contacts/{id}", "write", sk_h_contact_patch, 0, 0},
+	{"PATCH", "/v1/contacts/{id}", "write", sk_h_contact_patch, 0, SK_ROUTE_JSON},
 	{"DELETE", "/v1/contacts/{id}", "dsr", sk_h_contact_delete, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/consents", "read", sk_h_contact_consents, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/export", "dsr", sk_h_contact_export, SK_NO_BODY, 0},
 	{"GET", "/v1/suppressions/check", "read", sk_h_suppression_check, SK_NO_BODY, 0},
-	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, 0},
+	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/consents/{id}/receipt", "read", sk_h_receipt, SK_NO_BODY, 0},
 	{"GET", "/v1/check", "read", sk_h_check, SK_NO_BODY, 0},
-	{"POST", "/v1/check", "read", sk_h_check_bulk, 0, 0},
+	{"POST", "/v1/check", "read", sk_h_check_bulk, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/changes", "read", sk_h_changes, SK_NO_BODY, 0},
 	{"GET", "/v1/audit/verify", "read", sk_h_audit, SK_NO_BODY, 0},
 	/* public web forms and double opt-in (docs/forms.md) */
@@ -29,10 +31,10 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/f/confirm/{token}", NULL, sk_h_confirm_page, SK_NO_BODY, 0},
 	{"POST", "/f/confirm/{token}", NULL, sk_h_confirm_post, 0, 0},
 	/* webhook endpoints (docs/webhooks.md) */
-	{"POST", "/v1/webhooks", "admin", sk_h_webhook_create, 0, 0},
+	{"POST", "/v1/webhooks", "admin", sk_h_webhook_create, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/webhooks/{id}", "admin", sk_h_webhook_get, SK_NO_BODY, 0},
 	{"DELETE", "/v1/webhooks/{id}", "admin", sk_h_webhook_delete, SK_NO_BODY, 0},
-	{"POST", "/v1/imports", "write", sk_h_imports, 0, 0},
+	{"POST", "/v1/imports", "write", sk_h_imports, 0, SK_ROUTE_JSON | SK_ROUTE_CSV},
 	/* API keys: revocation (creation stays on the command line, docs/cli.md) */
 	{"DELETE", "/v1/keys/{name}", "admin", sk_h_key_revoke, SK_NO_BODY, 0},
 };

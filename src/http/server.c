@@ -5,6 +5,8 @@
 #include "http/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -118,20 +120,24 @@ static int path_match(const char *pattern, const char *path, char *param, size_t
 	return !*pattern && !*path;
 }
 
+/* HEAD is answered on every GET route (RFC 9110 9.3.2): the GET's handler runs, and
+ * libmicrohttpd sends its status and headers without the body. */
 static int route_find(struct sk_req *r, const char *url)
 {
 	int path_known = 0;
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	r->allow[0] = '\0';
 	for (size_t i = 0; i < sk_nroutes; i++) {
 		if (!path_match(sk_routes[i].path, url, r->param, sizeof(r->param)))
 			continue;
-		if (strcmp(sk_routes[i].method, r->method) == 0) {
+		if (strcmp(sk_routes[i].method, method) == 0) {
 			r->route = &sk_routes[i];
 			return 0;
 		}
+		int get = strcmp(sk_routes[i].method, "GET") == 0;
 		size_t n = strlen(r->allow);
-		snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s", path_known ? ", " : "",
-			 sk_routes[i].method);
+		snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s%s", path_known ? ", " : "",
+			 sk_routes[i].method, get ? ", HEAD" : "");
 		path_known = 1;
 	}
 	if (path_known)
@@ -140,13 +146,23 @@ static int route_find(struct sk_req *r, const char *url)
 	return sk_errf(&r->err, SK_ERR_NOT_FOUND, "no such route");
 }
 
+/* The key of an "Authorization: Bearer KEY" header, or NULL. The scheme's name is matched
+ * case-insensitively and may be followed by several spaces (RFC 9110 11.1, 11.4). */
+static const char *bearer_key(const char *h)
+{
+	if (!h || strncasecmp(h, "Bearer", 6) != 0 || h[6] != ' ')
+		return NULL;
+	h += 6;
+	h += strspn(h, " ");
+	return *h ? h : NULL;
+}
+
 static int authenticate(struct sk_req *r)
 {
-	static const char bearer[] = "Bearer ";
-	const char *h = sk_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h || strncmp(h, bearer, sizeof(bearer) - 1) != 0)
+	const char *key = bearer_key(sk_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION));
+	if (!key)
 		return sk_errf(&r->err, SK_ERR_UNAUTHORIZED, "send 'Authorization: Bearer KEY'");
-	int rc = sk_key_authenticate(r->core, h + sizeof(bearer) - 1, &r->key, &r->err);
+	int rc = sk_key_authenticate(r->core, key, &r->key, &r->err);
 	if (rc)
 		return rc;
 	if (!sk_key_has_scope(&r->key, r->route->scope))
@@ -188,7 +204,8 @@ static int dispatch(struct sk_req *r)
 		return r->err.code ? r->err.code : SK_ERR_STORAGE;
 	/* A GET reads only: its key check and its handler share one read snapshot, instead of
 	 * a read transaction per statement. */
-	int snapshot = strcmp(r->method, "GET") == 0 && sk_core_read_begin(r->core, NULL) == 0;
+	int snapshot = strcmp(r->route->method, "GET") == 0 &&
+		       sk_core_read_begin(r->core, NULL) == 0;
 	if (!r->route->scope || r->authed || !(rc = authenticate(r)))
 		rc = r->route->handler(r);
 	if (snapshot)
@@ -196,18 +213,70 @@ static int dispatch(struct sk_req *r)
 	return rc;
 }
 
-/* The first call: headers only. A request with a body has its route, key, scope, rate and
- * declared length checked here, so that a body that would be refused is never read: the
- * answer goes at once, and the connection closes after it. A request without a body keeps
- * its checks for the last call, so that its connection stays open. */
-static int headers_check(struct sk_req *r, const char *url)
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
 {
-	int rc = route_find(r, url);
+	(void)kind;
+	(void)value;
+	if (key && strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request without Host, and any request with more than one, is
+ * answered 400. */
+static int host_check(struct sk_req *r, const char *version)
+{
+	int n = 0;
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_host, &n);
+	if (n > 1)
+		return sk_errf(&r->err, SK_ERR_BAD_REQUEST, "the request has %d Host headers; "
+			       "send exactly one", n);
+	if (n == 0 && version && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
+		return sk_errf(&r->err, SK_ERR_BAD_REQUEST, "an HTTP/1.1 request needs a Host "
+			       "header");
+	return 0;
+}
+
+/* 1 when the Content-Type header names media type want (case-insensitive, parameters such
+ * as "; charset=utf-8" allowed after it). */
+static int media_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+	if (!ct)
+		return 0;
+	ct += strspn(ct, " \t");
+	return strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || strchr(" \t;", ct[n]));
+}
+
+/* A JSON route's body must say Content-Type: application/json (a route that also takes CSV:
+ * or text/csv); anything else, or none, is 415 before the body is read. */
+static int media_check(struct sk_req *r)
+{
+	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!(r->route->flags & SK_ROUTE_JSON) || media_is(ct, "application/json"))
+		return 0;
+	if ((r->route->flags & SK_ROUTE_CSV) && media_is(ct, "text/csv"))
+		return 0;
+	return sk_errf(&r->err, SK_ERR_UNSUPPORTED_MEDIA, "%s %s takes Content-Type: "
+		       "application/json%s", r->route->method, r->route->path,
+		       (r->route->flags & SK_ROUTE_CSV) ? " or text/csv" : "");
+}
+
+/* The first call: headers only. A request with a body has its route, key, scope, rate,
+ * Content-Type and declared length checked here, so that a body that would be refused is
+ * never read: the answer goes at once, and the connection closes after it. A request
+ * without a body keeps its checks for the last call, so that its connection stays open. */
+static int headers_check(struct sk_req *r, const char *url, const char *version)
+{
+	int rc = host_check(r, version);
 	const char *cl = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	const char *te = sk_req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
 	int has_body = len > 0 || te;
 
+	if (!rc)
+		rc = route_find(r, url);
 	if (rc) {
 		r->early_rc = rc;
 		return has_body ? rc : 0;
@@ -227,7 +296,7 @@ static int headers_check(struct sk_req *r, const char *url)
 		r->too_large = 1;
 		return too_large(r);
 	}
-	return 0;
+	return media_check(r);
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -293,9 +362,14 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 				r->content_type ? r->content_type : "application/json");
 	if (r->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	/* Vary names what chose this answer besides the URL: the Origin (CORS) and, on the
+	 * public pages, the language (page_lang in h_forms.c). */
+	if (r->cors_origin[0] || r->vary_lang)
+		MHD_add_response_header(resp, "Vary", r->cors_origin[0] && r->vary_lang
+					? "Origin, Accept-Language"
+					: r->cors_origin[0] ? "Origin" : "Accept-Language");
 	if (r->cors_origin[0]) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
-		MHD_add_response_header(resp, "Vary", "Origin");
 		if (strcmp(r->method, "OPTIONS") == 0) {
 			MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST");
 			MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
@@ -329,7 +403,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	(void)cls;
-	(void)version;
 	struct sk_req *r = *con_cls;
 	int rc;
 
@@ -344,7 +417,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->start_ns = mono_ns();
 		atomic_fetch_add(&inflight, 1);
 		*con_cls = r;
-		if ((rc = headers_check(r, url))) {
+		if ((rc = headers_check(r, url, version))) {
 			const union MHD_ConnectionInfo *ci =
 				MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 			struct conn_state *st = ci ? ci->socket_context : NULL;
@@ -623,14 +696,40 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
+static struct sockaddr_storage listen_addr;
+
 struct sk_http {
 	struct MHD_Daemon *d;
 	pthread_t lingerer;
 	int have_lingerer;
 	unsigned timeout;
+	int fd; /* the listening socket (ours: MHD_OPTION_LISTEN_SOCKET) */
 };
 
-static struct sockaddr_storage listen_addr;
+/* The listening socket on listen_addr, made here rather than by libmicrohttpd so that a
+ * failure names the address and port it tried (libmicrohttpd's message says "port 0" when
+ * given a socket address) and why. Returns the descriptor, or -1 with err set. */
+static int listen_socket(const char *listen_text, struct sk_errctx *err)
+{
+	socklen_t len = listen_addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							 : sizeof(struct sockaddr_in);
+	int on = 1;
+	int fd = socket(listen_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		sk_errf(err, SK_ERR_IO, "cannot listen on %s: %s", listen_text, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (listen_addr.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&listen_addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+		sk_errf(err, SK_ERR_IO, "cannot listen on %s: %s", listen_text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static unsigned max_conns;
 
 int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
@@ -673,12 +772,17 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 	env = e;
 	h->timeout = cfg->timeout;
 	signal(SIGPIPE, SIG_IGN);
+	int fd = listen_socket(cfg->listen, err);
+	if (fd < 0) {
+		sk_free(h);
+		return err->code;
+	}
 	h->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(listen_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&listen_addr,
+		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 2,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
 		MHD_OPTION_CONNECTION_LIMIT, max_conns,
@@ -686,9 +790,11 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!h->d) {
+		close(fd);
 		sk_free(h);
-		return sk_errf(err, SK_ERR_IO, "cannot listen on %s", cfg->listen);
+		return sk_errf(err, SK_ERR_IO, "cannot serve on %s", cfg->listen);
 	}
+	h->fd = fd;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	const char *colon = strrchr(cfg->listen, ':');
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
@@ -709,10 +815,12 @@ void sk_http_stop(struct sk_http *h)
 	if (!h)
 		return;
 	/* Stop accepting; let what is in flight finish (at most the timeout), then stop. */
-	MHD_quiesce_daemon(h->d);
+	MHD_socket lfd = MHD_quiesce_daemon(h->d);
 	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * h->timeout; waited++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	MHD_stop_daemon(h->d);
+	if (lfd != MHD_INVALID_SOCKET) /* quiesced: the listening socket is ours to close */
+		close(lfd);
 	if (h->have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
 		linger_stop = 1;

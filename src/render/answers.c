@@ -13,14 +13,23 @@ json_t *sk_json_gate(const struct sk_gate_result *g)
 			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
 }
 
-json_t *sk_json_gate_bulk(json_t *results)
+json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n)
 {
-	return json_pack("{s:o}", "results", results);
+	json_t *results = json_array();
+	for (size_t i = 0; results && i < n; i++)
+		if (json_array_append_new(results, sk_json_gate(&g[i]))) {
+			json_decref(results);
+			return NULL;
+		}
+	return results ? json_pack("{s:o}", "results", results) : NULL;
 }
 
-json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status)
+json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status,
+				 int64_t change_seq)
 {
-	return json_pack("{s:s,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
+	/* seq is the ledger's (ledger_seq says so by name), not the change feed's */
+	return json_pack("{s:s,s:I,s:I,s:I,s:s,s:s}", "id", ev->id, "seq", (json_int_t)ev->seq,
+			 "ledger_seq", (json_int_t)ev->seq, "change_seq", (json_int_t)change_seq,
 			 "contact_id", ev->contact_id, "status", status);
 }
 
@@ -77,19 +86,18 @@ json_t *sk_json_changes(json_t *changes, int64_t next)
 	return json_pack("{s:o,s:I}", "changes", changes, "next", (json_int_t)next);
 }
 
-json_t *sk_json_audit(int broken, int64_t count, int64_t bad, const uint8_t head[SK_HASH_LEN],
-		      int64_t scrub_since)
+json_t *sk_json_audit(const struct sk_audit *a)
 {
 	char hex[2 * SK_HASH_LEN + 1];
 	/* an erasure whose WAL scrub a reader still holds up (docs/rights.md) */
-	json_t *scrub = scrub_since ? json_pack("{s:o}", "since", sk_json_time(scrub_since))
-				    : json_null();
-	if (broken)
-		return json_pack("{s:b,s:I,s:I,s:o}", "ok", 0, "events", (json_int_t)count,
-				 "first_bad_seq", (json_int_t)bad, "scrub_pending", scrub);
-	sk_hex(head, SK_HASH_LEN, hex);
-	return json_pack("{s:b,s:I,s:s,s:o}", "ok", 1, "events", (json_int_t)count, "head", hex,
-			 "scrub_pending", scrub);
+	json_t *scrub = a->scrub_since ? json_pack("{s:o}", "since", sk_json_time(a->scrub_since))
+				       : json_null();
+	if (a->broken)
+		return json_pack("{s:b,s:I,s:I,s:o}", "ok", 0, "events", (json_int_t)a->events,
+				 "first_bad_seq", (json_int_t)a->first_bad_seq, "scrub_pending", scrub);
+	sk_hex(a->head, SK_HASH_LEN, hex);
+	return json_pack("{s:b,s:I,s:s,s:o}", "ok", 1, "events", (json_int_t)a->events, "head",
+			 hex, "scrub_pending", scrub);
 }
 
 const char *sk_replay_status_name(enum sk_status s)

@@ -64,10 +64,13 @@ struct json_t *sk_json_policy_plan(const struct sk_policy_plan *plan, int dry_ru
 
 /* The gate's answer: {"allowed","reason","consent_id" (null when none)}. */
 struct json_t *sk_json_gate(const struct sk_gate_result *g);
-/* {"results":[gate answers]}; takes the reference to results. */
-struct json_t *sk_json_gate_bulk(struct json_t *results);
-/* A recorded consent event: {"id","seq","contact_id","status"}. */
-struct json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status);
+/* {"results":[gate answers]}: the n answers of sk_gate_check_many, in order. */
+struct json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n);
+/* A recorded consent event: {"id","seq","ledger_seq","change_seq","contact_id","status"}:
+ * seq and ledger_seq are the event's number in the ledger, change_seq the number of the change
+ * it appended to the change feed (GET /v1/changes?after=). */
+struct json_t *sk_json_consent_recorded(const struct sk_consent_event *ev, const char *status,
+					int64_t change_seq);
 /* A contact's consents: {"contact_id","state":[..],"history":[..]}; takes the references to
  * state and history (built with the list callbacks below). */
 struct json_t *sk_json_consents(const char *contact_id, struct json_t *state,
@@ -89,9 +92,8 @@ int sk_json_list_change(void *arg, const struct sk_change *ch);
 struct json_t *sk_json_changes(struct json_t *changes, int64_t next);
 
 /* The ledger audit: {"ok","events","head" or "first_bad_seq","scrub_pending" ({"since"} or
- * null)}; broken != 0 when the chain is broken at bad. */
-struct json_t *sk_json_audit(int broken, int64_t count, int64_t bad,
-			     const uint8_t head[SK_HASH_LEN], int64_t scrub_since);
+ * null)}. */
+struct json_t *sk_json_audit(const struct sk_audit *a);
 /* A replay's answer: {"differences","diffs":[..],"rebuilt"}; takes diffs (built with
  * sk_json_list_diff, arg the array). */
 int sk_json_list_diff(void *arg, const struct sk_replay_diff *d);

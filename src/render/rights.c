@@ -2,6 +2,7 @@
  * access export, the erasure receipt and the purge report, from core's structs, one shape
  * each for the command line and the API. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "render/render.h"
@@ -17,7 +18,16 @@ static json_t *export_event(const struct sk_export_event *e)
 	return o;
 }
 
-static json_t *export_consent(const struct sk_export_consent *c, int64_t now)
+/* A string, or null for NULL or "". */
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* A consent record, with the ISO/IEC TS 27560 fields samtycke holds after status and
+ * valid_until (docs/rights.md says which field each carries). */
+static json_t *export_consent(const struct sk_export_consent *c, const struct sk_policy *pol,
+			      int64_t now)
 {
 	json_t *hist = json_array();
 	for (size_t i = 0; i < c->nhistory; i++)
@@ -27,6 +37,18 @@ static json_t *export_consent(const struct sk_export_consent *c, int64_t now)
 	json_object_set(o, "status", json_object_get(st, "status"));
 	json_object_set(o, "valid_until", json_object_get(st, "valid_until"));
 	json_decref(st);
+	const struct sk_consent_event *ev = c->last ? &c->last->event : NULL;
+	char how[512];
+	snprintf(how, sizeof(how), "at any time, in the ways the notice names or by asking "
+		 "the controller (%s)", pol->org_contact);
+	json_object_set_new(o, "language", str_or_null(ev ? ev->lang : NULL));
+	json_object_set_new(o, "validity", c->purpose ? sk_json_duration(c->purpose->validity)
+						      : json_null());
+	json_object_set_new(o, "actor", str_or_null(ev ? ev->actor : NULL));
+	json_object_set_new(o, "jurisdiction", str_or_null(pol->org_jurisdiction));
+	json_object_set_new(o, "retention", c->purpose ? sk_json_duration(c->purpose->retention)
+						       : json_null());
+	json_object_set_new(o, "withdrawal_method", json_string(how));
 	return o;
 }
 
@@ -72,7 +94,7 @@ json_t *sk_json_export(const struct sk_access_export *x)
 	json_t *consents = json_array(), *purposes = json_array(), *shared = json_array(),
 	       *rect = json_array();
 	for (size_t i = 0; i < x->nconsents; i++)
-		json_array_append_new(consents, export_consent(&x->consents[i], x->exported_at));
+		json_array_append_new(consents, export_consent(&x->consents[i], pol, x->exported_at));
 	for (size_t i = 0; i < x->npurposes; i++)
 		json_array_append_new(purposes, export_purpose(x->purposes[i], x->lang));
 	for (size_t i = 0; i < x->nshared; i++)

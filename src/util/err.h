@@ -37,7 +37,9 @@
 	X(RATE_LIMITED,     26, "rate_limited",         429, "too many requests")              \
 	X(IDEMPOTENCY_MISMATCH, 27, "idempotency_mismatch", 422, "Idempotency-Key was used for another request") \
 	X(EXPIRED,          28, "expired",              410, "the link has expired")          \
-	X(CORRUPT,          29, "corrupt",              500, "stored data is corrupt")
+	X(CORRUPT,          29, "corrupt",              500, "stored data is corrupt")     \
+	X(UNSUPPORTED_MEDIA, 30, "unsupported_media_type", 415, "the body's Content-Type is not one this route takes") \
+	X(BAD_REQUEST,      31, "bad_request",          400, "malformed request")
 
 enum sk_err {
 #define SK__ERR_ENUM(sfx, num, name, http, msg) SK_ERR_##sfx = num,

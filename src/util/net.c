@@ -1,6 +1,6 @@
 /* net.c: IP addresses for every layer: numeric parsing and prefixes (--trusted-proxy), the
  * classifier of special-purpose ranges that webhooks never reach, and the strict split and
- * resolve-and-check of an http(s) URL (getaddrinfo). libc only. */
+ * resolve-and-check of an http(s) URL (getaddrinfo), or its check without the network. */
 #include "util/net.h"
 
 #include <arpa/inet.h>
@@ -411,6 +411,41 @@ out:
 		resolve[0] = '\0';
 	if (res)
 		freeaddrinfo(res);
+	return fail;
+}
+
+/* 1 for "localhost" and names under it, with or without a final dot (RFC 6761 6.3). */
+static int is_localhost(const char *host)
+{
+	size_t n = strlen(host);
+	if (n && host[n - 1] == '.')
+		n--;
+	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	       (n > 10 && strncasecmp(host + n - 10, ".localhost", 10) == 0);
+}
+
+enum sk_net_fail sk_net_url_check_offline(const char *url, int allow_private)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+	struct addrinfo *res = NULL;
+	struct sk_url_parts u;
+	enum sk_net_fail fail = sk_net_url_split(url, &u);
+	if (fail)
+		return fail;
+	if (is_localhost(u.host))
+		return allow_private ? SK_NET_OK : SK_NET_ADDR_PRIVATE;
+	if (getaddrinfo(u.host, u.port, &hints, &res) != 0 || !res)
+		return SK_NET_OK; /* a name: looked up and judged before every delivery */
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		enum sk_addr_verdict v = sk_net_addr_class(ai->ai_addr, NULL);
+		if (v == SK_ADDR_NEVER) {
+			fail = SK_NET_ADDR_NEVER;
+			break;
+		}
+		if (v == SK_ADDR_PRIVATE && !allow_private)
+			fail = SK_NET_ADDR_PRIVATE;
+	}
+	freeaddrinfo(res);
 	return fail;
 }
 

@@ -86,5 +86,11 @@ enum sk_net_fail sk_net_host_check(const char *host, const char *port, int allow
 /* sk_net_url_split, then sk_net_host_check. */
 enum sk_net_fail sk_net_url_check(const char *url, int allow_private, char *resolve,
 				  size_t resolvelen);
+/* The check of a URL without the network (when a webhook endpoint is added): the split, and
+ * a host that is an address in any form the resolver reads without DNS (127.1, 2130706433,
+ * 0x7f.1, [::1]) or a name in the localhost domain (RFC 6761: always loopback) judged as
+ * sk_net_host_check would; any other name is not looked up (SK_NET_OK): it is judged at every
+ * delivery. */
+enum sk_net_fail sk_net_url_check_offline(const char *url, int allow_private);
 
 #endif

@@ -5,7 +5,9 @@
 # way), "limited" (--form-rate-limit 3), "future" (its clock pinned 30 days ahead with
 # SAMTYCKE_NOW, for expired links) and "nomail" (no --smtp-url). Runs
 # tests/integration/forms.test.mjs (node:test, TAP), then stops everything and checks clean
-# exits, the access logs and the ledger.
+# exits, the access logs and the ledger. Requests to "main" go through Prism's validating proxy
+# for docs/openapi.yaml (start_prism in server.inc) except those it cannot carry (form posts,
+# whose redirects it would follow; malformed bodies), which are checked by schema.
 # Usage: sh tests/integration/forms.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -115,11 +117,13 @@ start slow "$slow_port" --form-rate-limit 100000
 slow_pid=$pid
 db=$main_db
 mail_args=""
+start_prism main "http://127.0.0.1:$main_port"
 
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d" KEY_READER
 export FORMS_URL="http://127.0.0.1:$main_port" FORMS_URL_LIMITED="http://127.0.0.1:$lim_port"
 export FORMS_URL_FUTURE="http://127.0.0.1:$fut_port" SK_FUTURE_NOW="$future"
 export FORMS_URL_NOMAIL="http://127.0.0.1:$nomail_port" FORMS_URL_SLOW="http://127.0.0.1:$slow_port" KEY_SLOW
+export FORMS_URL_PRISM="$prism_url"
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
@@ -129,6 +133,7 @@ if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
 
+check_prism main
 stop main "$main_pid"
 stop limited "$lim_pid"
 stop future "$fut_pid"

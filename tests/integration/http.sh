@@ -5,7 +5,9 @@
 # --rate-limit 5 --timeout 2 for the limit tests), runs tests/integration/http.test.mjs
 # (node:test, TAP), then checks the access logs and the shutdown on SIGTERM. A third server
 # ("guarded": default connection caps, --trusted-proxy 127.0.0.3, --form-rate-limit 2) is for
-# the abuse limits.
+# the abuse limits. The functional tests reach the main server through Prism's validating
+# proxy for docs/openapi.yaml (start_prism in server.inc; BASE_URL is the proxy, BASE_URL_DIRECT
+# the server), and the run fails on anything the spec does not describe.
 # Usage: sh tests/integration/http.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -83,6 +85,7 @@ start guarded --rate-limit 0 --trusted-proxy 127.0.0.3/32 --trusted-proxy fd00::
 	--form-rate-limit 2
 guard_pid=$pid
 guard_url=$url
+start_prism main "$main_url"
 
 # Bad values of the new options are usage errors (exit 2) that name the option.
 for bad in "--trusted-proxy 10.0.0.0/33" "--trusted-proxy example.com" \
@@ -117,7 +120,7 @@ fi
 stop nofile "$nofile_pid"
 
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db"
-export BASE_URL="$main_url" BASE_URL_LIMITED="$lim_url" SK_LIMITED_TIMEOUT=2 SK_LIMITED_RATE=5
+export BASE_URL="$prism_url" BASE_URL_DIRECT="$main_url" BASE_URL_LIMITED="$lim_url" SK_LIMITED_TIMEOUT=2 SK_LIMITED_RATE=5
 export BASE_URL_GUARDED="$guard_url"
 export KEY_ADMIN KEY_READER KEY_WRITER KEY_CRM KEY_MA KEY_REVOKED KEY_LIMITED
 export SK_TEST_REPORT="$d/report"
@@ -154,6 +157,7 @@ checklog() {
 	fi
 }
 
+check_prism main
 stop main "$main_pid"
 stop limited "$lim_pid"
 stop guarded "$guard_pid"

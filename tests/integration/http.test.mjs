@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RawConn } from './rawhttp.mjs';
+import { wireCheck, schemaCheck, SPEC } from './spec.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
@@ -21,7 +22,8 @@ const need = (name) => {
 	if (!v) throw new Error(`${name} is not set: run this file through tests/integration/http.sh`);
 	return v;
 };
-const BASE = need('BASE_URL');
+const BASE = need('BASE_URL'); // Prism's validating proxy in front of the main server
+const DIRECT = process.env.BASE_URL_DIRECT || BASE; // the main server itself
 const LIMITED = need('BASE_URL_LIMITED');
 const GUARDED = need('BASE_URL_GUARDED');
 const LIMITED_TIMEOUT = Number(process.env.SK_LIMITED_TIMEOUT || 2);
@@ -47,6 +49,23 @@ const KANTARA = path.join(ROOT, 'docs', 'standards', 'kantara-consent-receipt-v1
 // whose headers arrived, answered or not) and the addresses used ----
 const answered = { main: 0, limited: 0, guarded: 0 };
 const serverOf = (base) => (base === LIMITED ? 'limited' : base === GUARDED ? 'guarded' : 'main');
+// A JSON text Prism can carry: it answers a malformed body itself (or hangs on it), and sends
+// on a re-encoded copy of the rest; so a body other than compact JSON goes straight to the
+// server, and its answer is checked by schema.
+const wellFormed = (raw) => {
+	try {
+		return typeof raw === 'string' && JSON.stringify(JSON.parse(raw)) === raw;
+	} catch {
+		return false;
+	}
+};
+// Every answer is held against docs/openapi.yaml: through the proxy by its marks, else by schema.
+// And every answer says Cache-Control: no-store (docs/api.md).
+function specCheck(method, p, via, r) {
+	if (via === BASE && BASE !== DIRECT) wireCheck(method, p, r.status, r.headers);
+	else schemaCheck(method, p, r.status, r.headers, r.text);
+	assert.equal(r.headers.get('cache-control'), 'no-store', `Cache-Control of ${method} ${p} (${r.status})`);
+}
 const emails = new Set();
 const addr = (local, domain = 'example.com') => {
 	const a = `${local}@${domain}`;
@@ -80,18 +99,23 @@ async function api(method, p, { key, body, raw, headers = {}, base = BASE } = {}
 	if (raw !== undefined) payload = raw;
 	else if (body !== undefined) payload = JSON.stringify(body);
 	if (payload !== undefined && !('content-type' in h)) h['content-type'] = 'application/json';
-	const res = await fetch(base + p, { method, headers: h, body: payload });
+	const via = base === BASE && ((raw !== undefined && !wellFormed(raw)) || method === 'HEAD') ? DIRECT : base;
+	const res = await fetch(via + p, { method, headers: h, body: payload });
 	const text = await res.text();
 	answered[serverOf(base)]++;
-	return { status: res.status, headers: res.headers, text, json: parse(text) };
+	const r = { status: res.status, headers: res.headers, text, json: parse(text) };
+	specCheck(method, p, via, r);
+	return r;
 }
 
 // nodeReq(METHOD, PATH, {key, body (string|Buffer|array of chunks), headers, base, agent}):
 // one request with node:http, for big or chunked bodies and for keep-alive. Resolves with the
-// response even when the server answers before the whole body is sent.
+// response even when the server answers before the whole body is sent. Goes straight to the
+// server (not through the proxy: these tests are about the server's connections), and the
+// answer is checked against the spec by schema.
 function nodeReq(method, p, { key, body, headers = {}, base = BASE, agent = false, chunked = false, localAddress } = {}) {
 	return new Promise((resolve, reject) => {
-		const u = new URL(base + p);
+		const u = new URL((base === BASE ? DIRECT : base) + p);
 		const h = body !== undefined ? { 'content-type': 'application/json', ...headers } : { ...headers };
 		if (key) h.authorization = `Bearer ${key}`;
 		if (body !== undefined && !chunked) h['content-length'] = Buffer.byteLength(body);
@@ -106,7 +130,14 @@ function nodeReq(method, p, { key, body, headers = {}, base = BASE, agent = fals
 				const text = Buffer.concat(parts).toString('utf8');
 				const hs = new Headers();
 				for (const [k, v] of Object.entries(res.headers)) hs.set(k, Array.isArray(v) ? v.join(', ') : v);
-				resolve({ status: res.statusCode, headers: hs, text, json: parse(text), reused: req.reusedSocket, socket: res.socket });
+				const r = { status: res.statusCode, headers: hs, text, json: parse(text), reused: req.reusedSocket, socket: res.socket };
+				try {
+					schemaCheck(method, p, r.status, hs, text);
+				} catch (e) {
+					reject(e);
+					return;
+				}
+				resolve(r);
 			});
 			res.on('error', reject);
 		});
@@ -443,11 +474,12 @@ test('POST /v1/contacts for a suppressed address is 409 suppressed and check say
 
 let carl; // {email, contact_id, give: answer of the give}
 
-test('POST /v1/consents records a give: 201 {"id":"e_..","seq","contact_id","status":"given"}', T, async () => {
+test('POST /v1/consents records a give: 201 {"id":"e_..","seq","ledger_seq","change_seq","contact_id","status":"given"}', T, async () => {
 	const email = addr('carl');
 	const before = await snapshot();
 	const r = ok(await consent({ email, purpose: 'newsletter', action: 'give', evidence: { ip: '203.0.113.9', user_agent: 'Mozilla/5.0' } }), 201);
-	assert.deepEqual(Object.keys(r).sort(), ['contact_id', 'id', 'seq', 'status']);
+	assert.deepEqual(Object.keys(r).sort(), ['change_seq', 'contact_id', 'id', 'ledger_seq', 'seq', 'status']);
+	assert.equal(r.ledger_seq, r.seq, 'seq is the ledger\'s sequence number, ledger_seq names it');
 	assert.match(r.id, EID);
 	assert.match(r.contact_id, CID);
 	assert.equal(r.status, 'given');
@@ -455,7 +487,9 @@ test('POST /v1/consents records a give: 201 {"id":"e_..","seq","contact_id","sta
 	carl = { email, contact_id: r.contact_id, give: r };
 	const after = await snapshot();
 	assert.equal(after.events, before.events + 1, 'one ledger event');
+	assert.equal(r.ledger_seq, after.events, 'ledger_seq is the event\'s place in the ledger (audit verify counts it)');
 	assert.ok(after.next > before.next, 'the change feed moved');
+	assert.equal(r.change_seq, after.next, 'change_seq is the consent change\'s place in the feed, the last one made');
 	const c = ok(await contactByEmail(email));
 	assert.equal(c.id, r.contact_id, 'a give for a new address created the contact');
 });
@@ -982,7 +1016,7 @@ test('keep-alive: several requests share one connection, none answers Connection
 });
 
 test('keep-alive: two requests in sequence on one raw connection get two answers', T, async () => {
-	const conn = await RawConn.open(BASE);
+	const conn = await RawConn.open(DIRECT);
 	try {
 		const req = (p) => `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY.reader}\r\n\r\n`;
 		conn.write(req('/healthz'));
@@ -1088,7 +1122,7 @@ const MiB = 1024 * 1024;
 // Sends only the headers of a request on a raw connection and waits for the answer: a server
 // that answers has not waited for the body.
 async function headersOnly(base, head, { localAddress, timeoutMs = 2000 } = {}) {
-	const conn = await RawConn.open(base, { localAddress });
+	const conn = await RawConn.open(base === BASE ? DIRECT : base, { localAddress });
 	try {
 		conn.write(head);
 		const r = await conn.response(timeoutMs);
@@ -1104,7 +1138,7 @@ async function headersOnly(base, head, { localAddress, timeoutMs = 2000 } = {}) 
 // as soon as an answer arrives or the server closes, as curl does: a server that refuses a
 // body unread answers at once, while the client may still be sending.
 async function rawSend(base, method, p, body, { key, headers = {} } = {}) {
-	const conn = await RawConn.open(base);
+	const conn = await RawConn.open(base === BASE ? DIRECT : base);
 	try {
 		let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\n`;
 		if (key) head += `Authorization: Bearer ${key}\r\n`;
@@ -1269,6 +1303,201 @@ test('revocation: a key revoked by another process (the CLI) fails within a seco
 	assert.equal(revoked.status, 0, revoked.stderr);
 	await sleep(1100);
 	for (const r of await use()) err(r, 401, 'unauthorized');
+});
+
+// ---- the wire against the spec (tests/integration/spec.mjs) ----
+
+test('the spec check itself: Prism is in the path and its marks fail a test', T, async () => {
+	assert.notEqual(BASE, DIRECT, 'http.sh puts Prism\'s proxy in front of the main server');
+	// a request the spec refuses (no key) is marked, and passes: the server refused it too
+	const r = await api('GET', '/v1/purposes');
+	err(r, 401, 'unauthorized');
+	const marks = JSON.parse(r.headers.get('sl-violations') || '[]');
+	assert.ok(marks.some((v) => v.location[0] === 'request'), `Prism marked the request: ${r.headers.get('sl-violations')}`);
+	// a mark on a response fails, whatever its severity; a marked request that was taken fails
+	const h = (v) => new Headers({ 'sl-violations': JSON.stringify([v]) });
+	assert.throws(() => wireCheck('GET', '/x', 200, h({ location: ['response'], severity: 'Warning', message: 'Unable to match the returned status code' })), /does not describe/);
+	assert.throws(() => wireCheck('POST', '/x', 201, h({ location: ['request', 'body'], severity: 'Error', message: 'must match pattern' })), /does not describe/);
+	wireCheck('POST', '/x', 422, h({ location: ['request', 'body'], severity: 'Error', message: 'must match pattern' }));
+	// by schema: an unlisted status, a body off its schema
+	assert.throws(() => schemaCheck('GET', '/healthz', 418, new Headers(), ''), /lists no 418/);
+	assert.throws(() => schemaCheck('GET', '/healthz', 200, new Headers({ 'content-type': 'application/json' }), '{"status":"fine"}'), /does not match/);
+	schemaCheck('GET', '/healthz', 200, new Headers({ 'content-type': 'application/json' }), '{"status":"ok"}');
+});
+
+// ---- HTTP as RFC 9110 and 9112 say (docs/api.md, "HTTP") ----
+
+// What a header list looks like for comparing a GET's answer with its HEAD's: every header
+// but Date.
+function headerList(r) {
+	const out = {};
+	for (const [k, v] of r.headers) if (k !== 'date' && k !== 'connection' && k !== 'keep-alive') out[k] = v;
+	return out;
+}
+
+test('HEAD answers every GET route with the GET\'s status and headers and no body', T, async () => {
+	assert.ok(anna && carl);
+	const q = encodeURIComponent(anna.email);
+	// one concrete path per GET route of the spec; a new GET route without one here fails
+	const sample = {
+		'/healthz': '/healthz',
+		'/v1/purposes': '/v1/purposes',
+		'/v1/contacts': `/v1/contacts?email=${q}`,
+		'/v1/contacts/{id}': `/v1/contacts/${anna.id}`,
+		'/v1/contacts/{id}/consents': `/v1/contacts/${anna.id}/consents`,
+		'/v1/contacts/{id}/export': `/v1/contacts/${anna.id}/export`,
+		'/v1/suppressions/check': `/v1/suppressions/check?email=${q}`,
+		'/v1/consents/{id}/receipt': `/v1/consents/${carl.give.id}/receipt`,
+		'/v1/check': `/v1/check?email=${q}&purpose=newsletter`,
+		'/v1/changes': '/v1/changes?limit=2',
+		'/v1/audit/verify': '/v1/audit/verify',
+		'/f/{id}': '/f/newsletter',
+		'/f/confirm/{token}': '/f/confirm/r_not_a_real_token',
+		'/v1/webhooks/{id}': '/v1/webhooks/w_aaaaaaaaaaaaaaaaaaaaaaaa',
+	};
+	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
+	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');
+	for (const tpl of gets) {
+		const p = sample[tpl];
+		const g = await nodeReq('GET', p, { key: KEY.admin });
+		const h = await nodeReq('HEAD', p, { key: KEY.admin });
+		assert.equal(h.status, g.status, `HEAD ${p}: ${h.status}, GET: ${show(g)}`);
+		assert.notEqual(h.status, 405, `HEAD ${p} is answered`);
+		assert.equal(h.text, '', `HEAD ${p} has no body`);
+		const gh = headerList(g);
+		const hh = headerList(h);
+		// an export and the change feed hold times of the moment: the length may differ by a digit or two
+		if (tpl === '/v1/contacts/{id}/export' || tpl === '/v1/audit/verify') {
+			delete gh['content-length'];
+			delete hh['content-length'];
+		}
+		assert.deepEqual(hh, gh, `HEAD ${p} has the GET's headers`);
+	}
+	// without a key, as a health monitor probes
+	const probe = await nodeReq('HEAD', '/healthz');
+	assert.equal(probe.status, 200);
+	assert.equal(probe.headers.get('content-length'), String('{"status":"ok"}'.length));
+	// HEAD is listed in Allow wherever GET is
+	const r = await api('DELETE', '/v1/purposes', { key: KEY.admin });
+	err(r, 405, 'method_not_allowed');
+	assert.match(r.headers.get('allow'), /\bGET, HEAD\b/);
+	// a route without GET has no HEAD either
+	const none = await nodeReq('HEAD', '/v1/consents', { key: KEY.admin });
+	assert.equal(none.status, 405);
+	assert.equal(none.headers.get('allow'), 'POST');
+});
+
+test('Cache-Control: no-store is on every answer: data, pages, errors and refusals before the body', T, async () => {
+	const answers = [
+		await get(`/v1/contacts/${anna.id}`),
+		await get(`/v1/contacts/${anna.id}/export`),
+		await api('GET', '/healthz'),
+		await api('GET', '/f/newsletter'),
+		await get('/v1/nothing-here'),
+		await api('GET', '/v1/purposes'),
+		await api('DELETE', '/v1/purposes', { key: KEY.admin }),
+		await nodeReq('POST', '/v1/consents', { body: '{}' }),
+		await nodeReq('POST', '/v1/consents', { key: KEY.crm, body: 'x'.repeat(2 * 1024 * 1024) }),
+	];
+	for (const r of answers) assert.equal(r.headers.get('cache-control'), 'no-store', `Cache-Control of ${show(r)}`);
+});
+
+test('pages that follow Accept-Language say Vary: Accept-Language; the API\'s JSON does not', T, async () => {
+	const vary = (r) => (r.headers.get('vary') || '').split(',').map((x) => x.trim().toLowerCase());
+	const sv = { 'accept-language': 'sv-SE, en;q=0.5' };
+	const page = await api('GET', '/f/newsletter', { headers: sv });
+	assert.equal(page.status, 200);
+	assert.match(page.text, /<html lang="sv"/);
+	assert.ok(vary(page).includes('accept-language'), `form page Vary: ${page.headers.get('vary')}`);
+	const confirm = await api('GET', '/f/confirm/r_not_a_real_token', { headers: sv });
+	assert.equal(confirm.status, 400, show(confirm));
+	assert.ok(vary(confirm).includes('accept-language'), `confirmation page Vary: ${confirm.headers.get('vary')}`);
+	// a form post's answer page (straight to the server: a redirect would be followed by the proxy)
+	const post = await nodeReq('POST', '/f/webinar', { body: 'email=not-an-address', headers: { ...sv, 'content-type': 'application/x-www-form-urlencoded' } });
+	assert.equal(post.status, 422, show(post));
+	assert.match(post.text, /<html lang="sv"/);
+	assert.ok(vary(post).includes('accept-language'), `form answer Vary: ${post.headers.get('vary')}`);
+	const json = await get('/v1/purposes');
+	assert.ok(!vary(json).includes('accept-language'), `the API's JSON does not vary by language: ${json.headers.get('vary')}`);
+	// a cross-origin post's answer varies by both
+	const cors = await nodeReq('POST', '/f/webinar', { body: '{"email":"not-an-address"}', headers: { ...sv, origin: 'https://www.example.com' } });
+	assert.equal(cors.headers.get('access-control-allow-origin'), 'https://www.example.com', show(cors));
+	assert.deepEqual(vary(cors).sort(), ['accept-language', 'origin'], `Vary: ${cors.headers.get('vary')}`);
+});
+
+test('a request without Host (HTTP/1.1) or with two Host headers is 400 bad_request', T, async () => {
+	const send = async (head) => {
+		const conn = await RawConn.open(DIRECT);
+		try {
+			conn.write(head);
+			const r = await conn.response();
+			answered.main++;
+			return r;
+		} finally {
+			conn.end();
+		}
+	};
+	const none = await send('GET /healthz HTTP/1.1\r\n\r\n');
+	assert.equal(none.status, 400, none.text);
+	assert.equal(none.json?.error?.code, 'bad_request', none.text);
+	assert.match(none.json.error.message, /Host/);
+	const two = await send('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: example.com\r\n\r\n');
+	assert.equal(two.status, 400, two.text);
+	assert.equal(two.json?.error?.code, 'bad_request', two.text);
+	const twoPost = await send(`POST /v1/check HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nAuthorization: Bearer ${KEY.reader}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+	assert.equal(twoPost.status, 400, twoPost.text);
+	for (const r of [none, two, twoPost]) schemaCheck('GET', '/healthz', r.status, r.headers, r.text);
+	// HTTP/1.0 has no Host requirement; one Host is fine
+	const old = await send('GET /healthz HTTP/1.0\r\n\r\n');
+	assert.equal(old.status, 200, old.text);
+	const one = await send('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+	assert.equal(one.status, 200, one.text);
+});
+
+test('a JSON route refuses another Content-Type with 415 unsupported_media_type and writes nothing', T, async () => {
+	const before = await snapshot();
+	const body = JSON.stringify({ email: addr('media'), purpose: 'newsletter', action: 'give' });
+	for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'text/csv', 'application/jsonx']) {
+		const r = await api('POST', '/v1/consents', { key: KEY.crm, raw: body, headers: { 'content-type': ct } });
+		err(r, 415, 'unsupported_media_type', { names: ['application/json'] });
+	}
+	err(await nodeReq('POST', '/v1/contacts', { key: KEY.crm, body, headers: { 'content-type': '' } }), 415, 'unsupported_media_type');
+	err(await api('PATCH', `/v1/contacts/${anna.id}`, { key: KEY.crm, raw: '{"fields":{}}', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+	err(await api('POST', '/v1/check', { key: KEY.reader, raw: '{}', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+	err(await api('POST', '/v1/webhooks', { key: KEY.admin, raw: '{}', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+	err(await api('POST', '/v1/imports', { key: KEY.admin, raw: 'email\n', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type', { names: ['text/csv'] });
+	await unchanged(before, 'bodies of another media type');
+	// the type is matched without case and with parameters; text/csv stays accepted on /v1/imports
+	ok(await api('POST', '/v1/consents', { key: KEY.crm, raw: body, headers: { 'content-type': 'Application/JSON; charset=utf-8' } }), 201);
+	const csv = await api('POST', '/v1/imports?dry_run=true&map=' + encodeURIComponent('{"columns":{"email":"email"}}'), { key: KEY.admin, raw: `email\n${addr('csvmedia')}\n`, headers: { 'content-type': 'text/csv' } });
+	assert.notEqual(csv.status, 415, show(csv));
+	// the public form takes a form post or JSON, and answers another type with 415 too
+	const f = await nodeReq('POST', '/f/webinar', { body: 'email=x', headers: { 'content-type': 'text/plain' } });
+	assert.equal(f.status, 415, show(f));
+	assert.match(f.headers.get('content-type'), /^text\/html/);
+	const redirected = await nodeReq('POST', '/f/newsletter', { body: 'email=x', headers: { 'content-type': 'text/plain' } });
+	assert.equal(redirected.status, 303, show(redirected));
+	assert.match(redirected.headers.get('location'), /[?&]error=unsupported_media_type$/);
+});
+
+// Straight to the server (nodeReq): Prism 5.14 itself takes only "Bearer" with that case
+// and marks "bearer" as an invalid scheme, which RFC 9110 11.1 says it is not.
+test('the Bearer scheme is matched without regard to case (RFC 9110 11.1)', T, async () => {
+	const as = (authorization) => nodeReq('GET', '/v1/purposes', { headers: { authorization } });
+	for (const scheme of ['bearer', 'BEARER', 'bEaReR']) ok(await as(`${scheme} ${KEY.reader}`));
+	ok(await as(`Bearer   ${KEY.reader}`));
+	err(await as(`Bearer${KEY.reader}`), 401, 'unauthorized');
+	err(await as(`Bearers ${KEY.reader}`), 401, 'unauthorized');
+	err(await as(`Token ${KEY.reader}`), 401, 'unauthorized');
+});
+
+test('serve on a port in use fails, naming the address and port it tried', T, async () => {
+	const port = new URL(DIRECT).port;
+	const r = spawnSync(SAMTYCKE, ['--db', DB, 'serve', '--listen', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 10_000 });
+	assert.notEqual(r.status, 0, `serve on a used port exits non-zero: ${r.stdout} ${r.stderr}`);
+	assert.ok(r.stderr.includes(`127.0.0.1:${port}`), `stderr names 127.0.0.1:${port}: ${r.stderr}`);
+	assert.match(r.stderr, /in use/i);
+	assert.doesNotMatch(r.stderr, /port 0\b/, `stderr does not name port 0: ${r.stderr}`);
 });
 
 // ---- shutdown ----

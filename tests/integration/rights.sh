@@ -7,7 +7,9 @@
 # (aiosmtpd with a Maildir) and a samtycke server on that database, and runs
 # tests/integration/rights.test.mjs (node:test, TAP); that file makes its own databases and
 # servers for the canary, purge and kill cases. Then stops the server and checks its clean
-# exit, its access log and the ledger.
+# exit, its access log and the ledger. Requests to the server go through Prism's validating
+# proxy for docs/openapi.yaml (start_prism in server.inc), except form posts and bodies it
+# cannot carry, which are checked by schema (tests/integration/spec.mjs).
 # Usage: sh tests/integration/rights.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -74,6 +76,8 @@ while ! grep -qx "listening on http://127.0.0.1:$main_port" "$d/main.out"; do
 	sleep 0.1
 done
 
+start_prism main "http://127.0.0.1:$main_port"
+export BASE_URL_PRISM="$prism_url"
 export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d"
 export BASE_URL="http://127.0.0.1:$main_port" SK_SMTP_URL="$smtp_url"
 export KEY_DSR KEY_READER KEY_WRITER KEY_CRM KEY_REVOKED
@@ -85,6 +89,8 @@ node_status=$?
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
+
+check_prism main
 
 # SIGTERM, then the server must exit with status 0 within 5 s.
 kill -TERM "$main_pid" 2>/dev/null

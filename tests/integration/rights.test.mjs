@@ -14,8 +14,10 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { proxied, answerCheck } from './spec.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
@@ -25,6 +27,8 @@ const need = (name) => {
 	return v;
 };
 const BASE = need('BASE_URL');
+// Prism's validating proxy in front of BASE (rights.sh); answers are held against docs/openapi.yaml.
+const PRISM = process.env.BASE_URL_PRISM || '';
 const SAMTYCKE = need('SAMTYCKE');
 const DB = need('SK_DB');
 const TMP = need('SK_TMP');
@@ -73,7 +77,8 @@ function parse(text) {
 }
 function request(method, url, { headers = {}, body } = {}) {
 	return new Promise((resolve, reject) => {
-		const u = new URL(url);
+		const via = proxied(url, BASE, PRISM, method, headers, body);
+		const u = new URL(via || url);
 		const h = { ...headers };
 		if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
 		const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent: false });
@@ -82,6 +87,12 @@ function request(method, url, { headers = {}, body } = {}) {
 			res.on('data', (c) => parts.push(c));
 			res.on('end', () => {
 				const text = Buffer.concat(parts).toString('utf8');
+				try {
+					answerCheck(!!via, method, u.pathname + u.search, res.statusCode, res.headers, text);
+				} catch (e) {
+					reject(e);
+					return;
+				}
 				resolve({ status: res.statusCode, headers: res.headers, text, json: parse(text), url });
 			});
 			res.on('error', reject);
@@ -773,6 +784,7 @@ test('GET /v1/contacts/{id}/export: fields, consents with history, notice texts,
 	err(await get(`/v1/contacts/${id}/export`, KEY.crm), 403, 'forbidden');
 	err(await get(`/v1/contacts/${id}/export`, null), 401, 'unauthorized');
 	err(await get(`/v1/contacts/c_${'Z'.repeat(24)}/export`, KEY.dsr), 404, 'not_found');
+	assert.match(err(await get(`/v1/contacts/${id}/export?lang=xx`, KEY.dsr), 422, 'invalid').message, /lang/);
 	const x = ok(await get(`/v1/contacts/${id}/export`, KEY.dsr));
 	checkExportShape(x);
 	// controller
@@ -1302,7 +1314,7 @@ test('a URL in a consent source keeps scheme, host and path: the query (an addre
 	const hist = ok(await get(`/v1/contacts/${e.contact_id}/consents`, KEY.crm)).history;
 	assert.deepEqual(hist.filter((h) => h.id === e.id).map((h) => h.source), ['landing https://www.example.com/offer'], `the history: ${JSON.stringify(hist)}`);
 	const rec = ok(await get(`/v1/consents/${e.id}/receipt`));
-	assert.equal(rec.collectionMethod, 'api: landing https://www.example.com/offer');
+	assert.equal(rec.collectionMethod, 'Recorded by a connected system via the API (source: landing https://www.example.com/offer)');
 	must(cli(['consent', 'give', email, 'newsletter', '--method', 'cli', '--source', `https://www.example.com/nl?e=${email}`]));
 	assert.equal(sqlite(DB, `SELECT source FROM consent_ledger WHERE contact_id = '${e.contact_id}' ORDER BY seq DESC LIMIT 1`), 'https://www.example.com/nl', 'the CLI too');
 	// a plain label stays as it was given
@@ -1330,4 +1342,135 @@ test('serve refuses to start on a broken ledger chain, names the first bad seque
 	sqlite(db, "UPDATE consent_ledger SET source = 'test' WHERE seq = 2");
 	const srv = await startServer('broken-repaired', db);
 	await srv.stop();
+});
+
+// ===================================================================================
+// consent receipts (Kantara CR v1.1) that mean what they say (docs/rights.md, "Consent receipts")
+// ===================================================================================
+
+const KANTARA_SCHEMA = path.join(ROOT, 'docs', 'standards', 'kantara-consent-receipt-v1.1.schema.json');
+// Kantara CR v1.1's appendix lists: purpose categories and PII categories.
+const KANTARA_PURPOSE_CATEGORIES = ['Core Function', 'Contracted Service', 'Delivery', 'Contact Requested',
+	'Personalized Experience', 'Marketing', 'Marketing Third Parties', 'Sharing for Delivery',
+	'Sharing for Marketing', '3rd Party Sharing for Core Function', 'Legally Required Data Retention',
+	'Required by Law Enforcement or Government', 'Protecting Your Health', 'Protecting Our Interests',
+	'Improve Performance'];
+const KANTARA_PII_CATEGORIES = ['Biographical', 'Contact', 'Biometric', 'Communications/Social',
+	'Network/Service', 'Health', 'Financial', 'Official/Government Identifiers', 'Social Welfare',
+	'Judicial', 'Property', 'Employee Personnel Information', 'Psychological', 'Membership',
+	'Behavioral', 'Profiling', 'Criminal'];
+let kantaraValidate;
+function kantara() {
+	if (!kantaraValidate) {
+		const AjvDraft04 = createRequire(path.join(ROOT, 'package.json'))('ajv-draft-04');
+		const Ajv = AjvDraft04.default || AjvDraft04;
+		const ajv = new Ajv({ allErrors: true, strict: false });
+		kantaraValidate = ajv.compile(JSON.parse(readFileSync(KANTARA_SCHEMA, 'utf8')));
+		kantaraValidate.ajv = ajv;
+	}
+	return kantaraValidate;
+}
+// The receipt of ledger event id, from the API and from `samtycke consent receipt` (the same
+// document), valid against the vendored schema and with the policy's controller and purpose.
+async function receiptOf(id, { db = DB, base = BASE, key = KEY.reader, purpose } = {}) {
+	const fromCli = must(cli(['consent', 'receipt', id], { db }));
+	assert.ok(fromCli.json, `consent receipt prints JSON: ${showCli(fromCli)}`);
+	const r = base ? ok(await get(`/v1/consents/${id}/receipt`, key, base)) : fromCli.json;
+	assert.deepEqual(fromCli.json, r, 'the command line prints the API\'s receipt');
+	const v = kantara();
+	assert.ok(v(r), `not a valid Kantara CR v1.1: ${v.ajv.errorsText(v.errors)}\n${JSON.stringify(r, null, 1)}`);
+	assert.equal(r.consentReceiptID, id);
+	const [ctl] = r.piiControllers;
+	assert.deepEqual(ctl.address, { streetAddress: 'Exempelgatan 1', postalCode: '111 22', addressLocality: 'Stockholm', addressCountry: 'Sweden' }, 'the address split as the policy splits it');
+	assert.equal(r.services.length, 1);
+	assert.equal(r.services[0].service, 'Exempel AB', 'the service is the controller\'s');
+	assert.equal(r.services[0].purposes.length, 1);
+	const p = r.services[0].purposes[0];
+	if (purpose) assert.equal(p.purpose, purpose, 'the purpose is its title');
+	for (const c of p.purposeCategory) assert.ok(KANTARA_PURPOSE_CATEGORIES.includes(c), `purposeCategory ${c} is Kantara's`);
+	for (const c of p.piiCategory) assert.ok(KANTARA_PII_CATEGORIES.includes(c), `piiCategory ${c} is Kantara's`);
+	assert.doesNotMatch(r.collectionMethod, /^(form|api|cli|import|mail_link|one_click|preference_centre)\b/, 'the method in words');
+	return { r, p };
+}
+const epoch = (t) => Math.floor(Date.parse(t) / 1000);
+const atOf = (t) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+test('consent receipts for give, refuse and withdraw (API and CLI) validate and say what happened: only a given consent is EXPLICIT and valid until', T, async () => {
+	const email = addr('rut.receipt');
+	const give = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'newsletter', action: 'give', source: 'https://www.example.com/signup', lang: 'en' } }), 201);
+	let { r, p } = await receiptOf(give.id, { purpose: 'Newsletter' });
+	assert.equal(p.consentType, 'EXPLICIT');
+	assert.match(p.termination, /^valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ or until withdrawn/);
+	assert.ok(Math.abs(r.consentTimestamp - Date.now() / 1000) < 600, `consentTimestamp ${r.consentTimestamp} is now`);
+	assert.deepEqual(p.purposeCategory, ['Marketing']);
+	assert.deepEqual(p.piiCategory, ['Biographical', 'Contact'], 'email and first_name, as categories');
+	assert.equal(r.collectionMethod, 'Recorded by a connected system via the API (source: https://www.example.com/signup)');
+
+	const refuse = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'lead_scoring', action: 'refuse', source: 'crm', lang: 'en' } }), 201);
+	({ r, p } = await receiptOf(refuse.id, { purpose: 'Lead scoring' }));
+	assert.equal(p.consentType, 'REFUSED');
+	assert.equal(p.termination, `no consent: refused at ${atOf(r.consentTimestamp)}; nothing is processed on consent for this purpose`);
+	assert.ok(p.piiCategory.includes('Profiling'), 'a profiling purpose records a score');
+
+	const withdraw = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'newsletter', action: 'withdraw', source: 'crm', lang: 'en' } }), 201);
+	({ r, p } = await receiptOf(withdraw.id, { purpose: 'Newsletter' }));
+	assert.equal(p.consentType, 'WITHDRAWN');
+	assert.match(p.termination, /^ended: withdrawn at /);
+	assert.doesNotMatch(p.termination, /valid until/);
+	const hist = ok(await get(`/v1/contacts/${withdraw.contact_id}/consents`, KEY.crm)).history;
+	assert.equal(r.consentTimestamp, epoch(hist.find((h) => h.id === withdraw.id).occurred_at), 'the time of the withdrawal');
+
+	// a receipt in Swedish: the purpose's Swedish title
+	const sv = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'offers', action: 'give', source: 'crm', lang: 'sv' } }), 201);
+	await receiptOf(sv.id, { purpose: 'Erbjudanden' });
+	// an unknown event: 404 and exit 1 (not found)
+	err(await get(`/v1/consents/e_${'a'.repeat(24)}/receipt`), 404, 'not_found');
+	must(cli(['consent', 'receipt', `e_${'a'.repeat(24)}`]), 1);
+});
+
+test('a consent receipt for an unverified import has no invented consent time, and one for an expired pending consent says it ended', T, async () => {
+	const email = addr('ulla.unverified');
+	// imported without a time or a source: unverified, no time known
+	const imp = must(cli(['--json', 'consent', 'give', email, 'newsletter', '--method', 'import', '--source', 'old-crm.csv']));
+	let { r, p } = await receiptOf(imp.json.id, { purpose: 'Newsletter' });
+	assert.equal(r.consentTimestamp, 0, 'no consent time is invented (not the time of the import)');
+	assert.equal(p.consentType, 'UNVERIFIED');
+	assert.match(p.termination, /^not in force: consent was claimed without evidence/);
+	assert.equal(r.collectionMethod, 'Imported from another system (source: old-crm.csv)');
+
+	// a pending (double opt-in) consent never confirmed expires: its receipt says it ended
+	const { db } = newDb('receipts', policyText((s) => s.replace(/(newsletter:\n    kind: communication\n    legal_basis: consent\n    validity: 24 months\n    retention: 30 days\n    double_opt_in:) false/, '$1 true')));
+	const e2 = 'ebba.expired@example.com';
+	must(cli(['consent', 'give', e2, 'offers', '--method', 'cli', '--source', 'phone call'], { db }));
+	const pend = must(cli(['--json', 'consent', 'give', e2, 'newsletter', '--method', 'form', '--source', 'https://www.example.com/nl'], { db }));
+	assert.equal(pend.json.status, 'pending', showCli(pend));
+	({ p } = await receiptOf(pend.json.id, { db, base: null, purpose: 'Newsletter' }));
+	assert.equal(p.consentType, 'EXPLICIT');
+	assert.match(p.termination, /^not in force until the person confirms it/);
+	must(cli(['pending', 'expire', '--days', '7'], { db, now: Date.now() + 8 * 86400_000 }));
+	const shown = must(cli(['--json', 'consent', 'show', e2], { db }));
+	const exp = (shown.json.history || []).find((h) => h.action === 'expire');
+	assert.ok(exp, `an expire event: ${shown.out.slice(0, 600)}`);
+	({ r, p } = await receiptOf(exp.id, { db, base: null, purpose: 'Newsletter' }));
+	assert.equal(p.consentType, 'EXPIRED');
+	assert.equal(p.termination, `ended: expired at ${atOf(r.consentTimestamp)}; nothing is processed on this consent until it is given again`);
+	assert.equal(r.consentTimestamp, epoch(exp.occurred_at));
+});
+
+test('the export carries the ISO/IEC TS 27560 record fields of each consent: language, validity, actor, jurisdiction, retention, withdrawal method', T, async () => {
+	const email = addr('tove.ts27560');
+	const g = ok(await api('POST', '/v1/consents', { key: KEY.crm, body: { email, purpose: 'newsletter', action: 'give', source: 'crm', lang: 'sv' } }), 201);
+	const x = ok(await get(`/v1/contacts/${g.contact_id}/export`, KEY.dsr));
+	const [c] = x.consents;
+	assert.deepEqual(Object.keys(c), ['purpose', 'history', 'status', 'valid_until', 'language', 'validity', 'actor', 'jurisdiction', 'retention', 'withdrawal_method']);
+	assert.equal(c.language, 'sv');
+	assert.equal(c.validity, '24 months');
+	assert.equal(c.retention, '30 days');
+	assert.equal(c.jurisdiction, 'SE');
+	assert.equal(c.actor, c.history[c.history.length - 1].actor || null, 'who recorded the event that set the state');
+	assert.match(c.withdrawal_method, /at any time/);
+	assert.match(c.withdrawal_method, /dpo@example\.com/);
+	// the command line's export is the same document
+	const fromCli = exportCli(email);
+	assert.deepEqual(fromCli.consents[0], { ...c }, 'samtycke export prints the same consent record');
 });

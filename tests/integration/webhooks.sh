@@ -2,7 +2,8 @@
 # webhooks.sh: webhook delivery of the real samtycke binary (docs/webhooks.md). Makes a fresh
 # database with the example policy and API keys, then runs webhooks.test.mjs (node:test,
 # TAP), which starts and kills the server itself and runs two receivers ("crm" and "ma") on
-# loopback that verify every delivery with the standardwebhooks library.
+# loopback that verify every delivery with the standardwebhooks library. Its API requests to
+# the main server go through Prism's validating proxy for docs/openapi.yaml.
 # Usage: sh tests/integration/webhooks.sh path/to/samtycke
 set -u
 bin=${1:?usage: sh tests/integration/webhooks.sh path/to/samtycke}
@@ -51,3 +52,18 @@ export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d"
 export KEY_ADMIN KEY_CRM KEY_MA KEY_READER
 cd "$root" || exit 1
 timeout 300 node --test --test-reporter=tap tests/integration/webhooks.test.mjs
+node_status=$?
+
+# Prism's proxy (in front of the main server; webhooks.test.mjs starts it) logged no answer
+# that docs/openapi.yaml does not describe, and no error of its own.
+. "$root/tests/integration/prism.inc"
+prism_scan main
+if [ -z "$prism_violations" ] && [ "$prism_reqs" -gt 0 ]; then
+	echo "ok - Prism's proxy saw $prism_reqs requests and no answer that docs/openapi.yaml does not describe"
+else
+	echo "not ok - Prism's proxy saw requests and no answer that docs/openapi.yaml does not describe"
+	echo "#   $prism_reqs requests"
+	printf '%s\n' "$prism_violations" | sed 's/^/#   /'
+	node_status=1
+fi
+exit "$node_status"

@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startPrism, answerCheck } from './spec.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
@@ -43,8 +44,8 @@ const SERVER_ENV = { ...process.env, http_proxy: ENV_PROXY, https_proxy: ENV_PRO
 
 // ---- the server ----
 const servers = new Set();
-async function startServer(args = SERVER_ARGS, db = DB) {
-	const p = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
+async function startServer(args = SERVER_ARGS, db = DB, listen = '127.0.0.1:0') {
+	const p = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', listen, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
 	servers.add(p);
 	p.log = '';
 	p.stderr.on('data', (c) => (p.log += c));
@@ -64,6 +65,20 @@ async function startServer(args = SERVER_ARGS, db = DB) {
 	});
 	return p;
 }
+// The main server ("srv") always listens on one port, so that one Prism proxy for
+// docs/openapi.yaml stands in front of it across its restarts; webhooks.sh reads its log.
+const MAIN_PORT = await new Promise((resolve) => {
+	const s = net.createServer().listen(0, '127.0.0.1', () => {
+		const p = s.address().port;
+		s.close(() => resolve(p));
+	});
+});
+let prism;
+async function startMain(args = SERVER_ARGS) {
+	const p = await startServer(args, DB, `127.0.0.1:${MAIN_PORT}`);
+	if (!prism) prism = await startPrism(p.url, path.join(TMP, 'main.prism.log'));
+	return p;
+}
 async function stopServer(p, signal = 'SIGTERM') {
 	p.kill(signal);
 	const r = await p.exited;
@@ -73,6 +88,7 @@ async function stopServer(p, signal = 'SIGTERM') {
 after(async () => {
 	for (const p of servers) p.kill('SIGKILL');
 	for (const r of receivers) await r.stop().catch(() => {});
+	if (prism) await prism.stop();
 	envProxy.server.close();
 });
 
@@ -81,8 +97,12 @@ async function api(method, p, { key = KEY.admin, body, base } = {}) {
 	const h = {};
 	if (key) h.authorization = `Bearer ${key}`;
 	if (body !== undefined) h['content-type'] = 'application/json';
-	const res = await fetch((base || srv.url) + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+	// the main server's API through the proxy; another server's answers are checked by schema
+	const via = prism && (base || srv.url) === srv.url ? prism.url : null;
+	const res = await fetch((via || base || srv.url) + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
 	const text = await res.text();
+	answerCheck(!!via, method, p, res.status, res.headers, text);
+	assert.equal(res.headers.get('cache-control'), 'no-store', `Cache-Control of ${method} ${p}: the answers hold a webhook's secret`);
 	let json;
 	try {
 		json = JSON.parse(text);
@@ -209,7 +229,7 @@ const crm = new Receiver('crm');
 const ma = new Receiver('ma');
 
 test('setup: the server starts and both receivers are registered', T, async () => {
-	srv = await startServer();
+	srv = await startMain();
 	await crm.start();
 	await ma.start();
 	await addEndpoint(crm, ['all']);
@@ -368,7 +388,7 @@ test('kill -9 during deliveries loses nothing: after a restart every change arri
 	const r = await stopServer(srv, 'SIGKILL');
 	assert.equal(r.sig, 'SIGKILL');
 	const before = crm.unique().filter((g) => g.payload.seq > from).length;
-	srv = await startServer();
+	srv = await startMain();
 	crm.delay = 0;
 	await waitFor('every change after the restart', async () => (await status(crm)).pending === 0, 30_000);
 	const want = (await changesAfter(from)).map((c) => c.seq);
@@ -479,13 +499,13 @@ test('deliveries go through --webhook-proxy when given, never through the enviro
 	});
 	await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
 	await stopServer(srv);
-	srv = await startServer([...SERVER_ARGS, '--webhook-proxy', `http://127.0.0.1:${proxy.address().port}`]);
+	srv = await startMain([...SERVER_ARGS, '--webhook-proxy', `http://127.0.0.1:${proxy.address().port}`]);
 	const email = addr();
 	const c = await consent(KEY.crm, { email, purpose: 'newsletter', action: 'give' });
 	await waitFor('the delivery through the proxy', () => crm.got.some((g) => g.payload.contact_id === c.contact_id && g.payload.type === 'consent.given'));
 	assert.ok(carried.some((l) => l.startsWith(`POST ${crm.url}`)), JSON.stringify(carried.slice(0, 3)));
 	await stopServer(srv);
-	srv = await startServer();
+	srv = await startMain();
 	await new Promise((r) => proxy.close(r));
 	// the environment's proxy (set for every server of this file) was never connected to
 	assert.equal(envProxy.connections, 0);

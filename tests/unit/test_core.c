@@ -70,6 +70,38 @@ static void contact_variants_are_one_contact(void **state)
 	tenv_free(t);
 }
 
+/* An edit that answers with the contact reads it in its own transaction: whichever store
+ * call fails, the answer is an error and the field is unchanged; else the answer holds the
+ * new value. */
+static void edit_answers_whole_or_not_at_all(void **state)
+{
+	(void)state;
+	int done = 0;
+	for (long n = 1; !done && n < 200; n++) {
+		struct tenv *t = tenv_new(1);
+		struct sk_field_value f[] = {{"first_name", "Anna"}};
+		struct sk_field_value e[] = {{"first_name", "Berit"}};
+		struct sk_contact ct;
+		char id[SK_ID_LEN + 1];
+		assert_int_equal(sk_contact_add(t->core, "edit@example.com", f, 1, id, &t->err), 0);
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_contact_edit_get(t->core, id, e, 1, "test", &ct, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0) {
+			assert_string_equal(ct.fields[1].value, "Berit");
+			done = 1;
+		} else {
+			assert_int_equal(ct.nfields, 0);
+		}
+		sk_contact_reset(&ct);
+		assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
+		assert_string_equal(ct.fields[1].value, rc ? "Anna" : "Berit");
+		sk_contact_reset(&ct);
+		tenv_free(t);
+	}
+	assert_true(done);
+}
+
 static void undeclared_or_invalid_fields_store_nothing(void **state)
 {
 	(void)state;
@@ -105,6 +137,76 @@ static void undeclared_or_invalid_fields_store_nothing(void **state)
 	assert_int_equal(sk_contact_edit(t->core, "c_nosuchcontact", f_ok, 1, "test", &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_int_equal(t_count(t, "contact_fields"), fields);
+	tenv_free(t);
+}
+
+/* Many addresses at once: each answer in the order asked, each failing closed on its own;
+ * past the limit nothing is checked. */
+static void gate_checks_many_in_order(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_gate_result *g;
+	assert_int_equal(t_consent(t, "many@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0),
+			 0);
+	const char *emails[] = {"nobody@example.com", "MANY@example.com", "not an address"};
+	assert_int_equal(sk_gate_check_many(t->core, emails, 3, "newsletter", sk_time_now(), &g,
+					    &t->err), 0);
+	assert_false(g[0].allowed);
+	assert_int_equal(g[0].reason, SK_RSN_NO_CONSENT);
+	assert_true(g[1].allowed);
+	assert_int_equal(g[1].reason, SK_RSN_CONSENT);
+	assert_false(g[2].allowed);
+	assert_int_equal(g[2].reason, SK_RSN_INVALID_EMAIL);
+	sk_free(g);
+	assert_int_equal(sk_gate_check_many(t->core, emails, SK_GATE_MANY_MAX + 1, "newsletter",
+					    sk_time_now(), &g, &t->err), SK_ERR_TOO_LARGE);
+	assert_null(g);
+	tenv_free(t);
+}
+
+/* The order the overview reports in: every state first ('s'), then every event ('e'). */
+struct overview_log {
+	char seen[16];
+	size_t n;
+};
+
+static int overview_state(void *arg, const struct sk_state *st)
+{
+	struct overview_log *x = arg;
+	(void)st;
+	if (x->n < sizeof(x->seen) - 1)
+		x->seen[x->n++] = 's';
+	return 0;
+}
+
+static int overview_event(void *arg, const struct sk_consent_event *ev)
+{
+	struct overview_log *x = arg;
+	(void)ev;
+	if (x->n < sizeof(x->seen) - 1)
+		x->seen[x->n++] = 'e';
+	return 0;
+}
+
+static void overview_reads_states_then_history(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct overview_log x = {{0}, 0};
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(t_consent(t, "ov@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "ov@example.com", "newsletter", SK_ACT_WITHDRAW, "api", "a", 0), 0);
+	assert_int_equal(t_consent(t, "ov@example.com", "offers", SK_ACT_REFUSE, "api", "a", 0), 0);
+	assert_int_equal(sk_contact_find(t->core, "ov@example.com", id, &t->err), 0);
+	assert_int_equal(sk_consent_overview(t->core, id, overview_state, &x, overview_event, &x,
+					     &t->err), 0);
+	assert_string_equal(x.seen, "sseee");
+	x.n = 0;
+	memset(x.seen, 0, sizeof(x.seen));
+	assert_int_equal(sk_consent_overview(t->core, "c_nosuchcontact00000000000", overview_state,
+					     &x, overview_event, &x, &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(x.n, 0);
 	tenv_free(t);
 }
 
@@ -198,6 +300,31 @@ static void double_opt_in_and_other_bases(void **state)
 	assert_string_equal(t_gate(t, "doi@example.com", "newsletter", 0), "consent");
 	assert_int_equal(t_consent(t, "doi@example.com", "newsletter", SK_ACT_CONFIRM, "mail_link",
 				   "link", 0), SK_ERR_INVALID);
+	/* the state an event left comes back with it, as stored in the same transaction */
+	struct sk_consent_req q = {.email = "doi2@example.com", .purpose = "newsletter",
+				   .action = SK_ACT_GIVE, .method = "form", .source = "f",
+				   .lang = "en", .actor = "test"};
+	struct sk_consent_event ev;
+	struct sk_state st, again;
+	int64_t chseq = 0, last = 0;
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &chseq, &t->err), 0);
+	assert_int_equal(st.status, SK_ST_PENDING);
+	assert_int_equal(st.seq, ev.seq);
+	assert_string_equal(st.event_id, ev.id);
+	/* the change's number is the feed's, which counts contact changes too: not the ledger's */
+	assert_int_equal(sk_store_change_last(t->store, &last), 0);
+	assert_int_equal(chseq, last);
+	assert_true(chseq != ev.seq);
+	q.action = SK_ACT_CONFIRM;
+	q.method = "mail_link";
+	assert_int_equal(sk_consent_record_state(t->core, &q, &ev, &st, &chseq, &t->err), 0);
+	assert_int_equal(chseq, last + 1);
+	assert_int_equal(st.status, SK_ST_GIVEN);
+	assert_int_equal(sk_consent_state(t->core, ev.contact_id, "newsletter", &again, &t->err), 0);
+	assert_int_equal(st.status, again.status);
+	assert_int_equal(st.seq, again.seq);
+	assert_int_equal(st.valid_until, again.valid_until);
+	assert_string_equal(st.event_id, again.event_id);
 
 	assert_string_equal(t_gate(t, "li@example.com", "offers", 0), "legitimate_interest");
 	assert_int_equal(t_consent(t, "li@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
@@ -304,13 +431,22 @@ static int64_t tampered_at(const char *sql)
 		snprintf(mail, sizeof(mail), "p%d@example.com", i);
 		assert_int_equal(t_consent(t, mail, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
 	}
+	struct sk_audit a;
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
 	assert_int_equal(count, 4);
+	assert_int_equal(sk_audit(t->core, 1, &a, &t->err), 0);
+	assert_false(a.broken);
+	assert_int_equal(a.events, 4);
 	t_sql(t, sql);
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), SK_ERR_CHAIN_BROKEN);
 	char want[64];
 	snprintf(want, sizeof(want), "sequence number %lld", (long long)bad);
 	assert_non_null(strstr(t->err.msg, want));
+	/* the audit reports a broken chain as a finding, not an error */
+	assert_int_equal(sk_audit(t->core, 0, &a, &t->err), 0);
+	assert_true(a.broken);
+	assert_int_equal(a.first_bad_seq, bad);
+	assert_int_equal(a.scrub_since, 0);
 	tenv_free(t);
 	return bad;
 }
@@ -621,8 +757,82 @@ static void receipt_of_an_event(void **state)
 	assert_non_null(rc.purpose);
 	assert_string_equal(rc.purpose->title[rc.text_lang], "Nyhetsbrev");
 	assert_ptr_equal(rc.policy, sk_core_policy(t->core));
+	assert_int_equal(rc.action, SK_ACT_GIVE);
+	assert_int_equal(rc.terms, SK_TERMS_GIVEN);
+	assert_string_equal(rc.method_phrase, "Web form");
+	assert_string_equal(rc.purpose_category, "Marketing");
+	assert_int_equal(rc.npii, 2);
+	assert_string_equal(rc.pii_categories[0], "Biographical");
+	assert_string_equal(rc.pii_categories[1], "Contact");
 	assert_int_equal(sk_receipt(t->core, "e_nosuchevent", &rc, &t->err), SK_ERR_NOT_FOUND);
+	/* the events that refuse or end a consent, and an unverified claim, say so */
+	struct { enum sk_action action; const char *method, *source; enum sk_receipt_terms terms; }
+	steps[] = {{SK_ACT_REFUSE, "api", "crm", SK_TERMS_REFUSED},
+		   {SK_ACT_WITHDRAW, "mail_link", "mail", SK_TERMS_WITHDRAWN},
+		   {SK_ACT_GIVE, "import", "", SK_TERMS_UNVERIFIED}};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		r.action = steps[i].action;
+		r.method = steps[i].method;
+		r.source = steps[i].source;
+		r.occurred_at = 0;
+		assert_int_equal(sk_consent_record(t->core, &r, &ev, &t->err), 0);
+		assert_int_equal(sk_receipt(t->core, ev.id, &rc, &t->err), 0);
+		assert_int_equal(rc.action, steps[i].action);
+		assert_int_equal(rc.terms, steps[i].terms);
+		/* the time of the event; none for a claim without one (not its recording) */
+		assert_int_equal(rc.consent_at, steps[i].terms == SK_TERMS_UNVERIFIED ? 0
+								: ev.occurred_at);
+		assert_int_equal(rc.recorded_at, ev.recorded_at);
+	}
 	tenv_free(t);
+}
+
+/* Kantara's categories: one per purpose kind and per field type, all in its appendices. */
+static void receipt_category_tables(void **state)
+{
+	(void)state;
+	static const char *const purpose_cats[] = {
+		"Core Function", "Contracted Service", "Delivery", "Contact Requested",
+		"Personalized Experience", "Marketing", "Marketing Third Parties",
+		"Sharing for Delivery", "Sharing for Marketing",
+		"3rd Party Sharing for Core Function", "Legally Required Data Retention",
+		"Required by Law Enforcement or Government", "Protecting Your Health",
+		"Protecting Our Interests", "Improve Performance"};
+	static const char *const pii_cats[] = {"Biographical", "Contact", "Biometric",
+					       "Communications/Social", "Network/Service", "Health",
+					       "Financial"};
+	for (int k = SK_KIND_COMMUNICATION; k <= SK_KIND_OTHER; k++) {
+		const char *c = sk_kind_purpose_category((enum sk_kind)k);
+		int found = 0;
+		assert_non_null(c);
+		for (size_t i = 0; i < sizeof(purpose_cats) / sizeof(purpose_cats[0]); i++)
+			found |= strcmp(c, purpose_cats[i]) == 0;
+		if (!found)
+			fail_msg("kind %s maps to \"%s\", not a Kantara purpose category",
+				 sk_kind_name((enum sk_kind)k), c);
+	}
+	assert_string_equal(sk_kind_purpose_category(SK_KIND_COMMUNICATION), "Marketing");
+	assert_string_equal(sk_kind_purpose_category(SK_KIND_OTHER), "Contracted Service");
+	assert_null(sk_kind_purpose_category((enum sk_kind)99));
+	for (int f = SK_FIELD_EMAIL; f <= SK_FIELD_COUNTRY; f++) {
+		const char *c = sk_field_pii_category((enum sk_field_type)f);
+		int found = 0;
+		assert_non_null(c);
+		for (size_t i = 0; i < sizeof(pii_cats) / sizeof(pii_cats[0]); i++)
+			found |= strcmp(c, pii_cats[i]) == 0;
+		assert_true(found);
+	}
+	assert_string_equal(sk_field_pii_category(SK_FIELD_EMAIL), "Contact");
+	assert_string_equal(sk_field_pii_category(SK_FIELD_TEXT), "Biographical");
+	assert_null(sk_field_pii_category((enum sk_field_type)99));
+	/* every method reads as a phrase, not its stored word */
+	for (int m = 0; m < SK_NMETHODS; m++) {
+		const char *ph = sk_method_phrase((enum sk_method)m);
+		assert_non_null(ph);
+		assert_true(ph[0] >= 'A' && ph[0] <= 'Z');
+		assert_null(strchr(ph, '_'));
+	}
+	assert_null(sk_method_phrase((enum sk_method)SK_NMETHODS));
 }
 
 static int t_pending_give(struct tenv *t, const char *email, const char *purpose, int64_t at,
@@ -1064,6 +1274,9 @@ int main(void)
 		cmocka_unit_test(contact_variants_are_one_contact),
 		cmocka_unit_test(undeclared_or_invalid_fields_store_nothing),
 		cmocka_unit_test(gate_answers_each_reason),
+		cmocka_unit_test(gate_checks_many_in_order),
+		cmocka_unit_test(edit_answers_whole_or_not_at_all),
+		cmocka_unit_test(overview_reads_states_then_history),
 		cmocka_unit_test(vocab_names_parse_back),
 		cmocka_unit_test(double_opt_in_and_other_bases),
 		cmocka_unit_test(bad_requests_append_nothing),
@@ -1076,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(api_keys),
 		cmocka_unit_test(idempotent_answers),
 		cmocka_unit_test(receipt_of_an_event),
+		cmocka_unit_test(receipt_category_tables),
 		cmocka_unit_test(double_opt_in_confirm_and_expiry),
 		cmocka_unit_test(unicode_spellings_are_one_person),
 		cmocka_unit_test(undecodable_addresses_are_refused),

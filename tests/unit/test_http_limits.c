@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 
 #include "http/http_int.h"
-#include "http/page.h"
 
 /* ---- client addresses ---- */
 
@@ -133,33 +132,9 @@ static void a_revocation_reaches_every_core_at_once(void **state)
 	tenv_free(t);
 }
 
-/* The public pages: every value is escaped by construction, and every message exists in
- * both languages. */
-static void pages_escape_every_value(void **state)
-{
-	(void)state;
-	struct sk_buf b;
-	sk_buf_init(&b, 4096);
-	assert_int_equal(sk_html(&b, "<p title=\"%s\">%s %d%% %x</p>", "\"><script>", "a&b'<", 7),
-			 0);
-	assert_string_equal(b.data, "<p title=\"&quot;&gt;&lt;script&gt;\">a&amp;b&#39;&lt; 7% %x</p>");
-	sk_buf_reset(&b);
-	assert_int_equal(sk_page_begin(&b, SK_LANG_SV, "<b>Tack</b>"), 0);
-	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
-	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;Tack&lt;/b&gt;</h1>"));
-	assert_non_null(strstr(b.data, "width:100%;"));
-	sk_buf_reset(&b);
-	assert_string_equal(sk_page_msg(SK_LANG_SV, SK_MSG_SEND), "Skicka");
-	assert_string_equal(sk_page_msg(SK_LANG_EN, SK_MSG_SEND), "Send");
-	for (int m = SK_MSG_SEND; m <= SK_MSG_NOTHING_LEFT; m++)
-		for (int l = 0; l < SK_NLANG; l++)
-			assert_true(strlen(sk_page_msg(l, (enum sk_page_msg)m)) > 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pages_escape_every_value),
 		cmocka_unit_test(prefixes_parse_and_match),
 		cmocka_unit_test(forwarded_for_counts_only_from_a_trusted_proxy),
 		cmocka_unit_test(a_revocation_reaches_every_core_at_once),

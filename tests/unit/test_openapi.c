@@ -1,6 +1,7 @@
 /* test_openapi.c: docs/openapi.yaml describes exactly the server's route table: the same
  * paths, the same methods on each, and the same scope (x-scope) on each operation; and every
- * enum in it that lists a closed vocabulary (core/vocab.h) holds exactly that list's words. */
+ * enum in it that lists a closed vocabulary (core/vocab.h) holds exactly that list's words;
+ * the Error schema names every error code the API answers (util/err.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -325,6 +326,43 @@ static void check_result_description_names_every_reason(void **state)
 	}
 }
 
+/* Every error code the API answers (an HTTP status of 4xx in src/util/err.h) is named in the
+ * Error schema's description, as `code`; the few only the command line or the HTML pages give
+ * are listed here. */
+static void error_description_names_every_api_code(void **state)
+{
+	(void)state;
+	static const char *const not_api[] = {"usage", "policy_invalid", "expired", NULL};
+	static const struct {
+		const char *name;
+		int http;
+	} codes[] = {
+#define SK__X(sfx, num, name, http, msg) {name, http},
+		SK_ERROR_MAP(SK__X)
+#undef SK__X
+	};
+	yaml_node_t *d = map_get(map_get(map_get(map_get(yaml_document_get_root_node(&doc),
+							 "components"), "schemas"), "Error"),
+				 "description");
+	assert_non_null(d);
+	const char *text = (const char *)d->data.scalar.value;
+	size_t named = 0;
+	for (size_t i = 0; i < NELEM(codes); i++) {
+		int skip = codes[i].http < 400 || codes[i].http >= 500;
+		for (int j = 0; !skip && not_api[j]; j++)
+			skip = strcmp(not_api[j], codes[i].name) == 0;
+		if (skip)
+			continue;
+		char quoted[64];
+		snprintf(quoted, sizeof(quoted), "`%s`", codes[i].name);
+		if (!strstr(text, quoted))
+			fail_msg("the Error schema's description in docs/openapi.yaml does not name %s "
+				 "(src/util/err.h)", quoted);
+		named++;
+	}
+	assert_true(named > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +370,7 @@ int main(void)
 		cmocka_unit_test(every_description_is_a_route),
 		cmocka_unit_test(vocabulary_enums_equal_the_tables),
 		cmocka_unit_test(check_result_description_names_every_reason),
+		cmocka_unit_test(error_description_names_every_api_code),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

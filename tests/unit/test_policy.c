@@ -109,6 +109,13 @@ static void test_example(void **state)
 	assert_string_equal(p->org_name, "Exempel AB");
 	assert_string_equal(p->org_contact, "dpo@example.com");
 	assert_string_equal(p->org_privacy_url, "https://www.example.com/privacy");
+	/* the address in parts (a consent receipt's PostalAddress) and as one line */
+	assert_string_equal(p->org_street, "Exempelgatan 1");
+	assert_string_equal(p->org_postal_code, "111 22");
+	assert_string_equal(p->org_locality, "Stockholm");
+	assert_null(p->org_region);
+	assert_string_equal(p->org_country, "Sweden");
+	assert_string_equal(p->org_address, "Exempelgatan 1, 111 22 Stockholm, Sweden");
 	assert_int_equal(p->npurposes, 7);
 
 	static const struct {
@@ -198,6 +205,25 @@ static void test_minimal_defaults(void **state)
 	p = NULL;
 	assert_int_equal(parse(MINIMAL, &p, &err), 0);
 	assert_int_equal(sk_policy_purpose(p, "a")->double_opt_in, 0);
+	/* one line: kept whole, no parts */
+	assert_string_equal(p->org_address, "Gatan 1");
+	assert_null(p->org_street);
+	assert_null(p->org_country);
+	sk_policy_free(p);
+	/* parts without a postal code or locality, with a region */
+	p = NULL;
+	assert_int_equal(parse("organisation: {name: x, contact: y, privacy_policy_url: https://x,"
+			       " address: {street_address: 1 Main St, region: Ontario, country: CA}}\n"
+			       FIELDS PURPOSE_A, &p, &err), 0);
+	assert_string_equal(p->org_address, "1 Main St, Ontario, CA");
+	assert_string_equal(p->org_region, "Ontario");
+	assert_null(p->org_locality);
+	sk_policy_free(p);
+	p = NULL;
+	assert_int_equal(parse("organisation: {name: x, contact: y, privacy_policy_url: https://x,"
+			       " address: {street_address: Gatan 2, locality: Lund}}\n"
+			       FIELDS PURPOSE_A, &p, &err), 0);
+	assert_string_equal(p->org_address, "Gatan 2, Lund");
 	sk_policy_free(p);
 	sk_policy_free(NULL);
 }
@@ -244,6 +270,18 @@ static void test_validation_errors(void **state)
 		{"bare scheme url", "organisation: {name: x, contact: y, address: z, "
 				    "privacy_policy_url: 'https://'}\n",
 		 "organisation.privacy_policy_url: expected a URL"},
+		{"address: unknown part", "organisation: {name: x, contact: y, privacy_policy_url: "
+					  "https://x, address: {street_address: a, zip: b}}\n",
+		 "t.yaml:1: organisation.address.zip: unknown key"},
+		{"address: no street", "organisation:\n  name: x\n  contact: y\n  privacy_policy_url:"
+				       " https://x\n  address:\n    locality: Stockholm\n",
+		 "t.yaml:5: organisation.address.street_address: missing"},
+		{"address: empty part", "organisation: {name: x, contact: y, privacy_policy_url: "
+					"https://x, address: {street_address: a, country: ''}}\n",
+		 "t.yaml:1: organisation.address.country: must not be empty"},
+		{"address: a list", "organisation: {name: x, contact: y, privacy_policy_url: "
+				    "https://x, address: [a, b]}\n",
+		 "t.yaml:1: organisation.address: expected one line or a mapping"},
 		{"org not a mapping", "organisation: Exempel AB\n",
 		 "t.yaml:1: organisation: expected a mapping"},
 		{"name not a string", "organisation:\n  name: [a, b]\n",

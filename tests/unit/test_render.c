@@ -212,7 +212,15 @@ static void export_document(void **state)
 	assert_string_equal(keys_of(o), "exported_at,controller,contact,consents,purposes,"
 			    "shared_with,rectifications,behaviour");
 	json_t *c0 = json_array_get(json_object_get(o, "consents"), 0);
-	assert_string_equal(keys_of(c0), "purpose,history,status,valid_until");
+	assert_string_equal(keys_of(c0), "purpose,history,status,valid_until,language,validity,"
+			    "actor,jurisdiction,retention,withdrawal_method");
+	/* the TS 27560 fields: none known yet (no last event, no purpose) are null */
+	assert_true(json_is_null(json_object_get(c0, "language")));
+	assert_true(json_is_null(json_object_get(c0, "validity")));
+	assert_true(json_is_null(json_object_get(c0, "actor")));
+	assert_true(json_is_null(json_object_get(c0, "retention")));
+	assert_string_equal(str(c0, "jurisdiction"), "SE");
+	assert_non_null(strstr(str(c0, "withdrawal_method"), "dpo@example.com"));
 	json_t *h = json_object_get(c0, "history");
 	assert_string_equal(str(json_array_get(h, 0), "notice_text"), "Notice");
 	assert_int_equal(json_integer_value(json_object_get(
@@ -227,12 +235,37 @@ static void export_document(void **state)
 	json_t *sw = json_object_get(o, "shared_with");
 	assert_string_equal(keys_of(json_array_get(sw, 0)), "name,scopes,kind");
 	assert_string_equal(keys_of(json_array_get(sw, 1)), "name,url,events,kind");
+	json_decref(o);
+	/* with the event that set the state and the purpose: their values */
+	cons.last = &hist[1];
+	cons.purpose = purposes[0];
+	o = sk_json_export(&x);
+	c0 = json_array_get(json_object_get(o, "consents"), 0);
+	assert_string_equal(str(c0, "language"), "sv");
+	assert_string_equal(str(c0, "actor"), "api:crm");
+	assert_string_equal(str(c0, "validity"), "24 months");
+	assert_string_equal(str(c0, "retention"), "30 days");
 	json_t *r0 = json_array_get(json_object_get(o, "rectifications"), 0);
 	assert_int_equal(json_array_size(json_object_get(r0, "fields")), 2);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(r0, "fields"), 1)),
 			    "company");
 	json_decref(o);
 	tenv_free(t);
+}
+
+/* The receipt of an event: a purpose's only entry of services[0].purposes[0]. */
+static json_t *receipt_purpose(json_t *rc)
+{
+	json_t *svc = json_array_get(json_object_get(rc, "services"), 0);
+	assert_int_equal(json_array_size(json_object_get(svc, "purposes")), 1);
+	return json_array_get(json_object_get(svc, "purposes"), 0);
+}
+
+static json_t *receipt_of(struct tenv *t, const char *event_id)
+{
+	struct sk_consent_receipt r;
+	assert_int_equal(sk_receipt(t->core, event_id, &r, &t->err), 0);
+	return sk_json_receipt(&r);
 }
 
 /* Moved from test_core.c: the receipt's JSON, built from what core says. */
@@ -251,25 +284,162 @@ static void receipt_document(void **state)
 	assert_string_equal(json_string_value(json_object_get(rc, "version")), "KI-CR-v1.1.0");
 	assert_string_equal(json_string_value(json_object_get(rc, "consentReceiptID")), ev.id);
 	assert_string_equal(json_string_value(json_object_get(rc, "piiPrincipalId")), ev.contact_id);
-	assert_string_equal(json_string_value(json_object_get(rc, "collectionMethod")), "form: form:nl");
+	/* the method in words (SK_METHOD_LIST's phrase), then the source */
+	assert_string_equal(str(rc, "collectionMethod"), "Web form (source: form:nl)");
 	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), ev.occurred_at);
+	/* the controller's address as a schema.org PostalAddress, split as the policy splits it */
+	json_t *ctl = json_array_get(json_object_get(rc, "piiControllers"), 0);
+	json_t *addr = json_object_get(ctl, "address");
+	assert_string_equal(keys_of(addr), "streetAddress,postalCode,addressLocality,addressCountry");
+	assert_string_equal(str(addr, "streetAddress"), "Exempelgatan 1");
+	assert_string_equal(str(addr, "postalCode"), "111 22");
+	assert_string_equal(str(addr, "addressLocality"), "Stockholm");
+	assert_string_equal(str(addr, "addressCountry"), "Sweden");
+	/* the service is the controller's; the purpose is its title in the event's language */
 	json_t *svc = json_array_get(json_object_get(rc, "services"), 0);
-	assert_string_equal(json_string_value(json_object_get(svc, "service")), "Nyhetsbrev");
-	json_t *pur = json_array_get(json_object_get(svc, "purposes"), 0);
+	assert_string_equal(str(svc, "service"), "Exempel AB");
+	json_t *pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "purpose"), "Nyhetsbrev");
+	assert_string_equal(str(pur, "consentType"), "EXPLICIT");
 	assert_non_null(strstr(str(pur, "termination"), "valid until "));
+	/* Kantara's categories, not the policy's words: newsletter is communication, its fields
+	 * email (contact) and first_name (biographical) */
+	json_t *pc = json_object_get(pur, "purposeCategory");
+	assert_int_equal(json_array_size(pc), 1);
+	assert_string_equal(json_string_value(json_array_get(pc, 0)), "Marketing");
+	json_t *pii = json_object_get(pur, "piiCategory");
+	assert_int_equal(json_array_size(pii), 2);
+	assert_string_equal(json_string_value(json_array_get(pii, 0)), "Biographical");
+	assert_string_equal(json_string_value(json_array_get(pii, 1)), "Contact");
 	/* nothing personal but the opaque id */
 	char *text = json_dumps(rc, 0);
 	assert_null(strstr(text, "anna"));
 	free(text);
 	json_decref(rc);
-	/* a purpose no longer in the policy: its id, category "other" */
+	/* a purpose no longer in the policy: its id, and no category is claimed */
 	r.purpose = NULL;
+	r.purpose_category = NULL;
+	r.npii = 0;
 	rc = sk_json_receipt(&r);
-	svc = json_array_get(json_object_get(rc, "services"), 0);
-	assert_string_equal(str(svc, "service"), "newsletter");
-	pur = json_array_get(json_object_get(svc, "purposes"), 0);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(pur, "purposeCategory"),
-							     0)), "other");
+	pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "purpose"), "newsletter");
+	assert_int_equal(json_array_size(json_object_get(pur, "purposeCategory")), 0);
+	assert_int_equal(json_array_size(json_object_get(pur, "piiCategory")), 0);
+	json_decref(rc);
+	tenv_free(t);
+}
+
+/* Receipts of the events that refuse and end a consent say so, with the event's time. */
+static void receipt_terms_follow_the_event(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_consent_event ev;
+	char at[SK_TIME_STRLEN], want[128];
+
+	struct sk_consent_req req = {.email = "anna@example.com", .purpose = "lead_scoring",
+				     .action = SK_ACT_REFUSE, .method = "api", .source = "crm"};
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	json_t *rc = receipt_of(t, ev.id);
+	json_t *pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "consentType"), "REFUSED");
+	sk_time_format(ev.occurred_at, at);
+	snprintf(want, sizeof(want), "no consent: refused at %s;", at);
+	assert_non_null(strstr(str(pur, "termination"), want));
+	assert_null(strstr(str(pur, "termination"), "valid until"));
+	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), ev.occurred_at);
+	assert_string_equal(str(rc, "collectionMethod"),
+			    "Recorded by a connected system via the API (source: crm)");
+	/* lead scoring is profiling: its score is a category of its own */
+	json_t *pii = json_object_get(pur, "piiCategory");
+	assert_string_equal(json_string_value(json_array_get(pii, json_array_size(pii) - 1)),
+			    "Profiling");
+	json_decref(rc);
+
+	req.action = SK_ACT_GIVE;
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	req.action = SK_ACT_WITHDRAW;
+	req.method = "one_click";
+	req.source = "";
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	rc = receipt_of(t, ev.id);
+	pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "consentType"), "WITHDRAWN");
+	sk_time_format(ev.occurred_at, at);
+	snprintf(want, sizeof(want), "ended: withdrawn at %s;", at);
+	assert_non_null(strstr(str(pur, "termination"), want));
+	assert_null(strstr(str(pur, "termination"), "valid until"));
+	assert_string_equal(str(rc, "collectionMethod"), "One-click unsubscribe in an e-mail");
+	json_decref(rc);
+	tenv_free(t);
+}
+
+/* The expiry of a pending consent that was never confirmed ends it: its receipt says so. */
+static void receipt_of_an_expiry(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_consent_event ev;
+	struct sk_consent_req req = {.email = "bo@example.com", .purpose = "newsletter",
+				     .action = SK_ACT_GIVE, .method = "form", .source = "form:nl",
+				     .lang = "en", .double_opt_in = 1};
+	long expired, deleted;
+	char at[SK_TIME_STRLEN], want[128];
+
+	/* another consent keeps the contact (and its states) after the expiry */
+	assert_int_equal(t_consent(t, "bo@example.com", "offers", SK_ACT_GIVE, "form", "form:nl",
+				   0), 0);
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	json_t *rc = receipt_of(t, ev.id);
+	json_t *pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "consentType"), "EXPLICIT");
+	assert_non_null(strstr(str(pur, "termination"), "not in force until the person confirms"));
+	json_decref(rc);
+
+	int64_t later = sk_time_now() + 8 * 86400LL;
+	assert_int_equal(sk_pending_expire(t->core, later, 7, &expired, &deleted, &t->err), 0);
+	assert_int_equal(expired, 1);
+	struct sk_state st;
+	assert_int_equal(sk_consent_state(t->core, ev.contact_id, "newsletter", &st, &t->err), 0);
+	rc = receipt_of(t, st.event_id);
+	pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "consentType"), "EXPIRED");
+	sk_time_format(json_integer_value(json_object_get(rc, "consentTimestamp")), at);
+	snprintf(want, sizeof(want), "ended: expired at %s;", at);
+	assert_non_null(strstr(str(pur, "termination"), want));
+	assert_true(json_integer_value(json_object_get(rc, "consentTimestamp")) > 0);
+	json_decref(rc);
+	tenv_free(t);
+}
+
+/* An unverified import: no invented consent time, and it says it is not relied on. */
+static void receipt_of_an_unverified_import(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_consent_event ev;
+	struct sk_consent_req req = {.email = "cai@example.com", .purpose = "newsletter",
+				     .action = SK_ACT_GIVE, .method = "import", .source = "crm.csv"};
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	assert_true(ev.flags & SK_EV_UNVERIFIED);
+	json_t *rc = receipt_of(t, ev.id);
+	/* no time was claimed: 0, never the time of the import */
+	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), 0);
+	json_t *pur = receipt_purpose(rc);
+	assert_string_equal(str(pur, "consentType"), "UNVERIFIED");
+	assert_non_null(strstr(str(pur, "termination"), "not in force"));
+	assert_null(strstr(str(pur, "termination"), "valid until"));
+	json_decref(rc);
+	/* a claimed time without a source: the claimed time, still unverified */
+	int64_t claimed = t_at("2024-05-01T10:00:00Z");
+	req.email = "dag@example.com";
+	req.source = "";
+	req.occurred_at = claimed;
+	assert_int_equal(sk_consent_record(t->core, &req, &ev, &t->err), 0);
+	rc = receipt_of(t, ev.id);
+	assert_int_equal(json_integer_value(json_object_get(rc, "consentTimestamp")), claimed);
+	assert_string_equal(str(receipt_purpose(rc), "consentType"), "UNVERIFIED");
+	assert_string_equal(str(rc, "collectionMethod"), "Imported from another system");
 	json_decref(rc);
 	tenv_free(t);
 }
@@ -318,12 +488,14 @@ static void small_answers(void **state)
 	assert_true(json_is_true(json_object_get(o, "rejects_truncated")));
 	json_decref(o);
 
-	uint8_t head[SK_HASH_LEN] = {0};
-	o = sk_json_audit(0, 5, 0, head, 0);
+	struct sk_audit au = {.events = 5};
+	o = sk_json_audit(&au);
 	assert_string_equal(keys_of(o), "ok,events,head,scrub_pending");
 	assert_true(json_is_null(json_object_get(o, "scrub_pending")));
 	json_decref(o);
-	o = sk_json_audit(1, 5, 3, head, t_at("2026-01-02T03:04:05Z"));
+	au = (struct sk_audit){.broken = 1, .events = 5, .first_bad_seq = 3,
+			       .scrub_since = t_at("2026-01-02T03:04:05Z")};
+	o = sk_json_audit(&au);
 	assert_string_equal(keys_of(o), "ok,events,first_bad_seq,scrub_pending");
 	assert_string_equal(str(json_object_get(o, "scrub_pending"), "since"),
 			    "2026-01-02T03:04:05Z");
@@ -439,15 +611,42 @@ static void form_and_confirm_pages(void **state)
 	tenv_free(t);
 }
 
+/* The public pages: every value is escaped by construction, and every message exists in
+ * both languages. */
+static void pages_escape_every_value(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 4096);
+	assert_int_equal(sk_html(&b, "<p title=\"%s\">%s %d%% %x</p>", "\"><script>", "a&b'<", 7),
+			 0);
+	assert_string_equal(b.data, "<p title=\"&quot;&gt;&lt;script&gt;\">a&amp;b&#39;&lt; 7% %x</p>");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_begin(&b, SK_LANG_SV, "<b>Tack</b>"), 0);
+	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
+	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;Tack&lt;/b&gt;</h1>"));
+	assert_non_null(strstr(b.data, "width:100%;"));
+	sk_buf_reset(&b);
+	assert_string_equal(sk_page_msg(SK_LANG_SV, SK_MSG_SEND), "Skicka");
+	assert_string_equal(sk_page_msg(SK_LANG_EN, SK_MSG_SEND), "Send");
+	for (int m = SK_MSG_SEND; m <= SK_MSG_NOTHING_LEFT; m++)
+		for (int l = 0; l < SK_NLANG; l++)
+			assert_true(strlen(sk_page_msg(l, (enum sk_page_msg)m)) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pages_escape_every_value),
 		cmocka_unit_test(time_and_duration),
 		cmocka_unit_test(event_state_change),
 		cmocka_unit_test(contact_and_gate),
 		cmocka_unit_test(erasure_and_purge),
 		cmocka_unit_test(export_document),
 		cmocka_unit_test(receipt_document),
+		cmocka_unit_test(receipt_terms_follow_the_event),
+		cmocka_unit_test(receipt_of_an_expiry),
+		cmocka_unit_test(receipt_of_an_unverified_import),
 		cmocka_unit_test(purposes_and_policy),
 		cmocka_unit_test(small_answers),
 		cmocka_unit_test(html_escapes_every_special_character),

@@ -290,7 +290,15 @@ static void export_holds_everything(void **state)
 	assert_string_equal(json_string_value(json_object_get(fields, "first_name")), "Inga");
 	json_t *c0 = json_array_get(json_object_get(doc, "consents"), 0);
 	assert_string_equal(json_string_value(json_object_get(c0, "status")), "given");
+	/* the ISO/IEC TS 27560 record fields: from the event that set the state and the policy */
 	json_t *h0 = json_array_get(json_object_get(c0, "history"), 0);
+	assert_string_equal(json_string_value(json_object_get(c0, "language")), "en");
+	assert_string_equal(json_string_value(json_object_get(c0, "validity")), "24 months");
+	assert_string_equal(json_string_value(json_object_get(c0, "retention")), "30 days");
+	assert_string_equal(json_string_value(json_object_get(c0, "jurisdiction")), "SE");
+	assert_non_null(json_object_get(c0, "actor"));
+	assert_non_null(strstr(json_string_value(json_object_get(c0, "withdrawal_method")),
+			       "dpo@example.com"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "evidence"), "ip")),
 			    "192.0.2.44");
 	assert_non_null(strstr(json_string_value(json_object_get(h0, "notice_text")), "our newsletter"));
@@ -419,7 +427,7 @@ static void sources_never_serve_a_query(void **state)
 	/* after erasure: the consent receipt, the event JSON and the history */
 	assert_int_equal(receipt_json(t->core, eid, &receipt, &t->err), 0);
 	assert_string_equal(json_string_value(json_object_get(receipt, "collectionMethod")),
-			    "form: form:newsletter v1 https://www.example.com/signup");
+			    "Web form (source: form:newsletter v1 https://www.example.com/signup)");
 	json_decref(receipt);
 	assert_int_equal(sk_store_ledger_get(t->store, eid, json_event_cb, &js), 0);
 	assert_non_null(strstr(js, "\"source\": \"form:newsletter v1 https://www.example.com/signup\""));
