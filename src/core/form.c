@@ -140,14 +140,21 @@ static int provenance_make(struct sk_core *c, const struct sk_form_input *in,
 	if (!page || !ua)
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	if (!rc) {
-		/* the page is cut so that the source fits; both are clean UTF-8 */
-		char *short_page = clean_text(page, 200);
-		if (!short_page)
+		/* The ledger's source is clear text that an erasure keeps, and a page's path is the
+		 * visitor's to choose (/thanks/anna@example.com/): it names the site only, scheme
+		 * and host. The whole page (path too) is in the sealed evidence, which an erasure
+		 * shreds. */
+		char *site = clean_text(page, 200);
+		if (!site) {
 			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
-		else
+		} else {
+			char *host = strstr(site, "://");
+			if (host)
+				host[3 + strcspn(host + 3, "/")] = '\0';
 			snprintf(pv->source, sizeof(pv->source), "form:%s v%d%s%s", in->form->id,
-				 c->policy_version, short_page[0] ? " " : "", short_page);
-		sk_free(short_page);
+				 c->policy_version, site[0] ? " " : "", site);
+		}
+		sk_free(site);
 	}
 	if (!rc) {
 		ev = json_pack("{s:s,s:i,s:s?,s:s,s:s?,s:b}", "form", in->form->id, "form_version",

@@ -524,7 +524,7 @@ test('done-when 5: consent proof shows the form, page, notice text, both times a
 	assert.equal(p.given.method, 'form');
 	// the page kept as scheme, host and path: a query or fragment may carry personal data
 	assert.ok(done.pageUrl.includes('?'), 'the form page was opened with a query string');
-	assert.equal(p.given.source, `form:newsletter v${pv()} ${done.pageUrl.split('?')[0]}`, 'source: form:ID v{policy version} PAGE (the Referer without its query)');
+	assert.equal(p.given.source, `form:newsletter v${pv()} ${new URL(done.pageUrl).origin}`, 'source: form:ID v{policy version} SITE (the Referer\'s scheme and host: its path is the sealed evidence\'s)');
 	assert.equal(p.given.lang, 'en');
 	assert.equal(p.notice_text, nl.notice.text.en, 'the exact notice text shown');
 	assert.equal(p.given.notice_version, nl.notice.version);
@@ -688,7 +688,7 @@ test('a JSON post from an allowed origin: 200 {"status":"ok","pending":["newslet
 	const p = proof(email, 'newsletter');
 	assert.equal(p.given.action, 'give');
 	assert.equal(p.given.method, 'form');
-	assert.equal(p.given.source, `form:newsletter v${pv()} ${pageUrl}`, 'page_url wins over Referer');
+	assert.equal(p.given.source, `form:newsletter v${pv()} ${new URL(pageUrl).origin}`, 'the site of page_url in the source');
 	assert.equal(p.given.lang, 'sv');
 	assert.equal(p.notice_text, ps.newsletter.notice.text.sv);
 	assert.equal(p.given.notice_sha256, sha256(ps.newsletter.notice.text.sv));
@@ -786,7 +786,7 @@ test('webinar: company is optional; offers is given at once, event_invitations w
 	const p = proof(email, 'event_invitations');
 	assert.equal(p.given.lang, 'sv');
 	assert.equal(p.notice_text, ps.event_invitations.notice.text.sv);
-	assert.equal(p.given.source, `form:webinar v${pv()} https://www.example.com/webbinarium`);
+	assert.equal(p.given.source, `form:webinar v${pv()} https://www.example.com`);
 	const o = proof(email, 'offers');
 	assert.equal(o.event.action, 'give');
 	assert.equal(o.evidence.gpc, false, 'no Sec-GPC: gpc false');
@@ -1245,7 +1245,7 @@ test('surrounding Unicode white space is trimmed before the address is stored an
 	assert.equal(fieldOf(email, 'email'), email, 'stored without the spaces');
 });
 
-test('page_url: only an http(s) URL is kept, as scheme, host and path; free text and user:password@ are dropped', T, async () => {
+test('page_url: only an http(s) URL is kept, as scheme, host and path (sealed; the clear source has the site only); free text and user:password@ are dropped', T, async () => {
 	const cases = [
 		['Jane Doe 19800101-1234 jane.doe@example.org', ''],
 		['https://jane.doe@example.org@www.example.com/p?email=x#y', 'https://www.example.com/p'],
@@ -1255,7 +1255,7 @@ test('page_url: only an http(s) URL is kept, as scheme, host and path; free text
 		const email = addr(`page.url${i}`);
 		ok(await jsonPost('webinar', { email, first_name: 'P', last_name: 'U', consent: ['offers'], page_url: pageUrl }, { headers: { origin: ORIGIN } }));
 		const p = proof(email, 'offers');
-		assert.equal(p.event.source, `form:webinar v${pv()} ${kept}`.trimEnd(), `source for ${pageUrl}`);
+		assert.equal(p.event.source, `form:webinar v${pv()} ${kept && new URL(kept).origin}`.trimEnd(), `source for ${pageUrl}`);
 		assert.equal(p.evidence.page_url, kept || null, `evidence page_url for ${pageUrl}`);
 	}
 });
@@ -1324,5 +1324,26 @@ test('the confirmation mail does not say that nothing is recorded when the same 
 		assert.ok(norm(lb.text).includes(stays), `${lang}: the mail says what was given at once stays:\n${lb.text}`);
 		assert.ok(norm(lo.text).includes(nothing), `${lang}: nothing else recorded, the mail says "${nothing}":\n${lo.text}`);
 		assert.ok(!norm(lo.text).includes(stays), `${lang}: and nothing about other consents:\n${lo.text}`);
+	}
+});
+
+// A page's path is the visitor's to choose (/thanks/anna@example.com/): it is evidence, sealed
+// with the person's data key, and never in the clear-text ledger source that an erasure keeps.
+test('a page path that names the person is kept sealed only: no clear byte of it in the database, from page_url or Referer', T, async () => {
+	const marker = `pathsecret${process.pid}x${Date.now()}`;
+	for (const [i, how] of ['page_url', 'referer'].entries()) {
+		const email = addr(`path.secret${i}`);
+		const page = `https://www.example.com/thanks/${marker}${i}/Anna-Berg`;
+		const body = { email, first_name: 'P', last_name: 'U', consent: ['offers'] };
+		if (how === 'page_url')
+			body.page_url = page;
+		ok(await jsonPost('webinar', body, { headers: { origin: ORIGIN, ...(how === 'referer' ? { referer: page } : {}) } }));
+		const p = proof(email, 'offers');
+		assert.equal(p.event.source, `form:webinar v${pv()} https://www.example.com`, `${how}: the source names the site only`);
+		assert.equal(p.evidence.page_url, page, `${how}: the whole page is in the sealed evidence`);
+	}
+	for (const suffix of ['', '-wal']) {
+		if (existsSync(DB + suffix))
+			assert.ok(!readFileSync(DB + suffix).includes(marker), `${DB + suffix} holds the page path in clear`);
 	}
 });

@@ -86,7 +86,9 @@ static void confirm_records_the_request(void **state)
 	assert_string_equal(t_gate(t, "conf@example.com", "newsletter", 0), "consent");
 	struct sk_proof p;
 	assert_int_equal(sk_consent_proof(t->core, "conf@example.com", "newsletter", &p, &t->err), 0);
-	assert_string_equal(p.given.source, "form:newsletter v1 https://www.example.com/w");
+	/* the clear source names the site only; the page's path is in the sealed evidence */
+	assert_string_equal(p.given.source, "form:newsletter v1 https://www.example.com");
+	assert_non_null(strstr(p.given_evidence_json, "\"page_url\":\"https://www.example.com/w\""));
 	assert_null(strstr(p.given_evidence_json, "email="));
 	sk_proof_reset(&p);
 	/* the same link again: nothing left */
