@@ -360,7 +360,14 @@ struct sk_link_info {
 	 * for a link mailed before requests existed, none */
 	const struct sk_purpose *purposes[SK_FORM_MAX_ITEMS];
 	size_t npurposes;
+	/* An open request's fields, stored with the consents when the person confirms (a known
+	 * person's values replaced): their declarations and the values as posted, so that the
+	 * page shows them before the person confirms. Values owned: sk_link_info_reset. */
+	const struct sk_field_def *fields[SK_FORM_MAX_ITEMS];
+	char *values[SK_FORM_MAX_ITEMS];
+	size_t nfields;
 };
+void sk_link_info_reset(struct sk_link_info *info);
 /* Checks the token of a confirmation link (/f/confirm/TOKEN): 0 when it is whole and
  * unexpired; SK_ERR_EXPIRED when only its time is past; SK_ERR_INVALID when it is altered,
  * malformed or made for another use. With info (may be NULL), and for a token that is whole

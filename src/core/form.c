@@ -597,8 +597,33 @@ static int link_info(struct sk_core *c, const char *subject, int64_t now,
 		if (p && info->npurposes < SK_FORM_MAX_ITEMS)
 			info->purposes[info->npurposes++] = p;
 	}
+	/* What confirming would store besides the consents: the person sees it first, since
+	 * anyone may have typed their address into the form. */
+	struct sk_field_value held[SK_FORM_MAX_ITEMS];
+	size_t nf = info->state == SK_LINK_OPEN && c->policy
+			    ? held_fields(c, json_object_get(doc, "fields"), held) : 0;
+	for (i = 0; i < nf && !rc; i++) {
+		if (strcmp(held[i].name, "email") == 0)
+			continue;
+		info->fields[info->nfields] = sk_policy_field(c->policy, held[i].name);
+		if (!(info->values[info->nfields++] = sk_strdup(held[i].value)))
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
 	json_decref(doc);
-	return 0;
+	if (rc)
+		sk_link_info_reset(info);
+	return rc;
+}
+
+void sk_link_info_reset(struct sk_link_info *info)
+{
+	for (size_t i = 0; i < info->nfields; i++) {
+		if (info->values[i])
+			sk_vault_wipe(info->values[i], strlen(info->values[i]));
+		sk_free(info->values[i]);
+		info->values[i] = NULL;
+	}
+	info->nfields = 0;
 }
 
 int sk_form_link_check(struct sk_core *c, const char *token, struct sk_link_info *info,

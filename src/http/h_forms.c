@@ -337,11 +337,13 @@ int sk_h_confirm_page(struct sk_req *r)
 	struct sk_link_info li;
 	int lang = page_lang(r, NULL);
 	int rc = link_page(r, &li, &lang);
-	if (rc != -1)
-		return rc;
-	struct sk_buf b;
-	rc = sk_page_confirm(&b, lang, r->param, &li);
-	return sk_page_reply(r, &b, 200, rc);
+	if (rc == -1) {
+		struct sk_buf b;
+		rc = sk_page_confirm(&b, lang, r->param, &li);
+		rc = sk_page_reply(r, &b, 200, rc);
+	}
+	sk_link_info_reset(&li);
+	return rc;
 }
 
 int sk_h_confirm_post(struct sk_req *r)
@@ -349,6 +351,7 @@ int sk_h_confirm_post(struct sk_req *r)
 	struct sk_link_info li;
 	int n = 0, lang = page_lang(r, NULL);
 	int rc = link_page(r, &li, &lang);
+	sk_link_info_reset(&li); /* the page shown after needs the purposes only */
 	if (rc != -1)
 		return rc;
 	rc = sk_form_confirm_link(r->core, r->param, r->ip,

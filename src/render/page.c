@@ -152,6 +152,17 @@ int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
 		rc = purpose_list(b, lang, sk_page_msg(lang, SK_MSG_CONFIRM_WHAT), info);
 	else if (!rc)
 		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_CONFIRM_TEXT));
+	/* the details that would be saved with it, as posted: the person checks them first */
+	if (!rc && info && info->nfields) {
+		rc = sk_html(b, "<p>%s</p>\n<ul class=\"fields\">\n",
+			     sk_page_msg(lang, SK_MSG_CONFIRM_FIELDS));
+		for (size_t i = 0; !rc && i < info->nfields; i++) {
+			const struct sk_field_def *d = info->fields[i];
+			rc = sk_html(b, "<li>%s: %s</li>\n", d->label[lang] ? d->label[lang] : d->name,
+				     info->values[i]);
+		}
+		rc = rc ? rc : sk_html(b, "</ul>\n");
+	}
 	return rc ? rc : sk_html(b, "<form method=\"post\" action=\"/f/confirm/%s\">"
 				 "<button type=\"submit\">%s</button></form>\n", token, title);
 }

@@ -39,6 +39,10 @@
 	X(ALREADY_CONFIRMED_DONE, "Inget mer behöver göras.", "Nothing more needs doing.")   \
 	X(CONFIRM_WHAT, "Tryck på knappen för att bekräfta ditt samtycke till:",             \
 	  "Press the button to confirm your consent to:")                                    \
+	X(CONFIRM_FIELDS, "Med det sparas de här uppgifterna, som de skrevs i formuläret (de "  \
+			  "ersätter dem vi har):",                                            \
+	  "These details are saved with it, as they were typed into the form (they replace "   \
+	  "the ones we hold):")                                                                \
 	X(CONFIRMED_WHAT, "Du har bekräftat ditt samtycke till:",                            \
 	  "You have confirmed your consent to:")                                             \
 	X(LINK_INVALID, "Ogiltig länk", "Invalid link")                                      \

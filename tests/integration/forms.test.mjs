@@ -1118,18 +1118,24 @@ test('an anonymous post about a known person changes nothing: states, fields and
 	assert.equal(history(email).length, h, 'the lapsed link recorded nothing');
 });
 
-test('a known person who confirms their own request gets exactly what it asked for, fields included', T, async () => {
+test('a known person who confirms their own request gets exactly what it asked for, fields included, after the page showed them', T, async () => {
 	const email = addr('known.confirms');
 	mustCli('contact', 'add', email, '--field', 'first_name=Old', '--field', 'last_name=Name');
 	mustCli('consent', 'give', email, 'event_invitations', '--method', 'api', '--source', 'crm');
-	ok(await jsonPost('webinar', { email, first_name: 'New', last_name: 'Name', consent: ['offers'] }, { headers: { origin: ORIGIN } }));
+	ok(await jsonPost('webinar', { email, first_name: 'New <b>&', last_name: 'Name', consent: ['offers'] }, { headers: { origin: ORIGIN } }));
 	isPending(email, 'offers');
 	assert.equal(fieldOf(email, 'first_name'), 'Old');
 	const [m] = await waitMail(email);
 	const l = checkMail(m, email, 'en');
-	assert.equal((await submitConfirm(await confirmPage(l.url))).status, 200);
+	assert.ok(!JSON.stringify(m).includes('New <b>'), 'the mail carries no value typed into the form');
+	// anyone may type an address into a form: before confirming, the page shows the details
+	// that confirming stores (escaped), so the person does not replace their own unawares
+	const c = await confirmPage(l.url);
+	assert.ok(c.page.text.includes('<li>First name: New &lt;b&gt;&amp;</li>'), `the page lists the new first name, escaped: ${c.page.text}`);
+	assert.ok(c.page.text.includes('they replace the ones we hold'), 'and says they replace what is held');
+	assert.equal((await submitConfirm(c)).status, 200);
 	isAllowed(email, 'offers');
-	assert.equal(fieldOf(email, 'first_name'), 'New', 'the confirmed request rectified the first name');
+	assert.equal(fieldOf(email, 'first_name'), 'New <b>&', 'the confirmed request rectified the first name');
 	isAllowed(email, 'event_invitations');
 });
 

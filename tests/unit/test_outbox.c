@@ -253,11 +253,20 @@ static void link_says_what_it_is_about(void **state)
 	assert_int_equal(li.lang, SK_LANG_SV);
 	assert_int_equal(li.npurposes, 1);
 	assert_string_equal(li.purposes[0]->id, "event_invitations");
+	/* the details confirming would store, as posted, for the page to show first */
+	assert_int_equal(li.nfields, 2);
+	assert_string_equal(li.fields[0]->name, "first_name");
+	assert_string_equal(li.values[0], "Sara");
+	assert_string_equal(li.fields[1]->name, "last_name");
+	assert_string_equal(li.values[1], "Lind");
+	sk_link_info_reset(&li);
+	assert_int_equal(li.nfields, 0);
 
 	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
 	assert_int_equal(li.state, SK_LINK_CONFIRMED);
+	assert_int_equal(li.nfields, 0); /* a confirmed request holds no fields any more */
 	assert_int_equal(li.lang, SK_LANG_SV);
 	assert_int_equal(li.npurposes, 1);
 	assert_string_equal(li.purposes[0]->id, "event_invitations");
