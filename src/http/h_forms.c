@@ -61,7 +61,8 @@ int sk_h_form_page(struct sk_req *r)
 /* ---- CORS ---- */
 
 /* 0 when the request may come from its Origin (none, our own, or a listed one); sets the
- * CORS answer header for a listed origin. */
+ * CORS answer header for a listed origin. Our own is --public-url's origin, or without one
+ * the request's Host. */
 static int origin_check(struct sk_req *r, const struct sk_form *f)
 {
 	const char *origin = sk_req_header(r, "Origin");
@@ -77,7 +78,9 @@ static int origin_check(struct sk_req *r, const struct sk_form *f)
 	if (pub && strncmp(pub, origin, strlen(origin)) == 0 &&
 	    (pub[strlen(origin)] == '\0' || pub[strlen(origin)] == '/'))
 		return 0;
-	for (int i = 0; host && i < 2; i++) {
+	/* The request's own Host is the client's to write: with a public URL configured, only
+	 * that URL is our own origin (a rebound name must not pass as ours). */
+	for (int i = 0; host && !pub && i < 2; i++) {
 		snprintf(own, sizeof(own), "%s://%s", i ? "https" : "http", host);
 		if (strcmp(own, origin) == 0)
 			return 0;
