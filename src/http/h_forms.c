@@ -2,6 +2,7 @@
  * and JSON) that accept only declared fields and record each ticked consent with its
  * evidence, CORS for the listed origins, and the double opt-in confirmation pages. */
 #include <microhttpd.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,7 +268,17 @@ int sk_h_form_post(struct sk_req *r)
 	s.json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	if ((rc = origin_check(r, f)))
 		goto out;
-	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
+	/* An IPv6 client's bucket is its /64: one host commonly holds the whole prefix, and a
+	 * bucket per address would let it post without limit. */
+	struct sk_ipaddr a;
+	if (sk_ip_parse(r->ip, strlen(r->ip), &a) == 0 && a.family == AF_INET6) {
+		memset(a.a + 8, 0, 8);
+		char net[64];
+		sk_ip_format(&a, net, sizeof(net));
+		snprintf(ipkey, sizeof(ipkey), "ip:%s/64", net);
+	} else {
+		snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
+	}
 	if ((r->retry_after = sk_http_rate(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
 		rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many submissions from this address; "
 			     "retry after %d s", r->retry_after);

@@ -1275,6 +1275,11 @@ test('X-Forwarded-For counts only from a --trusted-proxy, read from the right', 
 	assert.equal(limited(await post('198.51.100.3, 127.0.0.3', '127.0.0.3')), false);
 	// the proxy itself, without the header, is a client of its own
 	assert.equal(limited(await post(undefined, '127.0.0.3')), false);
+	// an IPv6 client's bucket is its /64: other addresses of the same prefix are the same client
+	assert.equal(limited(await post('2001:db8:1:2::1', '127.0.0.3')), false);
+	assert.equal(limited(await post('2001:db8:1:2::2', '127.0.0.3')), false);
+	assert.equal(limited(await post('2001:db8:1:2:ffff::3', '127.0.0.3')), true, 'a third address of one /64 is limited');
+	assert.equal(limited(await post('2001:db8:1:3::1', '127.0.0.3')), false, 'another /64 is another client');
 });
 
 test('revocation: a key revoked with DELETE /v1/keys/{name} fails on the very next request, on every worker', T, async () => {
