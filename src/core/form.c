@@ -141,7 +141,7 @@ static int provenance_make(struct sk_core *c, const struct sk_form_input *in,
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	if (!rc) {
 		/* The ledger's source is clear text that an erasure keeps, and a page's path is the
-		 * visitor's to choose (/thanks/anna@example.com/): it names the site only, scheme
+		 * visitor's to choose (/thanks/ADDRESS/): it names the site only, scheme
 		 * and host. The whole page (path too) is in the sealed evidence, which an erasure
 		 * shreds. */
 		char *site = clean_text(page, 200);
