@@ -353,6 +353,16 @@ struct sq_store {
 	char dk_id[SK_ID_LEN + 1];
 	uint8_t dk[128];
 	size_t dk_len;
+	int gate_ok;             /* the last gate_lookup: (email_key, purpose) and its answer */
+	uint8_t gate_key[SK_HASH_LEN];
+	char gate_purpose[SK_PURPOSE_MAX];
+	struct sk_gate_rec gate;
+	/* a contact inserted in this transaction has no consent state but those put since:
+	 * state_get answers NOT_FOUND for its other purposes without asking SQLite */
+	int new_ok;
+	char new_id[SK_ID_LEN + 1];
+	size_t new_nput;
+	char new_put[16][SK_PURPOSE_MAX];
 	size_t nnotices;         /* notices read (a notice version never changes) */
 	struct {
 		struct sk_notice_rec rec;
@@ -368,7 +378,7 @@ struct sq_store {
 
 static void sq_cache_clear(struct sq_store *q)
 {
-	q->head_ok = q->contact_ok = q->dk_ok = 0;
+	q->head_ok = q->contact_ok = q->dk_ok = q->gate_ok = q->new_ok = 0;
 	memset(q->dk, 0, sizeof(q->dk));
 	for (size_t i = 0; i < q->nnotices; i++)
 		sk_free(q->notices[i].text);
@@ -741,7 +751,7 @@ static int sq_contact_insert(struct sk_store *s, const struct sk_contact_rec *c)
 	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_INSERT);
 
-	q->contact_ok = 0;
+	q->contact_ok = q->gate_ok = q->new_ok = 0;
 	if (sq_text(st, 1, c->id) || sq_blob(st, 2, c->email_key, SK_HASH_LEN) ||
 	    sqlite3_bind_int64(st, 3, c->created_at) || sqlite3_bind_int64(st, 4, c->updated_at))
 		return sq_bindfail(st);
@@ -749,6 +759,10 @@ static int sq_contact_insert(struct sk_store *s, const struct sk_contact_rec *c)
 	if (rc == 0 && sq_cache_on(q)) {
 		q->contact = *c;
 		q->contact_ok = 1;
+		q->new_ok = strlen(c->id) < sizeof(q->new_id);
+		if (q->new_ok)
+			strcpy(q->new_id, c->id);
+		q->new_nput = 0;
 	}
 	return rc;
 }
@@ -966,7 +980,18 @@ static int sq_ledger_each(struct sk_store *s, const char *contact_id, int64_t af
 
 static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PUT);
+
+	q->gate_ok = 0;
+	if (q->new_ok && strcmp(r->contact_id, q->new_id) == 0) {
+		/* from now on its state for this purpose is asked of SQLite */
+		if (q->new_nput == sizeof(q->new_put) / sizeof(q->new_put[0]) ||
+		    strlen(r->purpose) >= SK_PURPOSE_MAX)
+			q->new_ok = 0;
+		else
+			strcpy(q->new_put[q->new_nput++], r->purpose);
+	}
 
 	if (sq_text(st, 1, r->contact_id) || sq_text(st, 2, r->purpose) ||
 	    sq_text(st, 3, r->status) || sqlite3_bind_int64(st, 4, r->seq) ||
@@ -979,8 +1004,17 @@ static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
 static int sq_state_get(struct sk_store *s, const char *contact_id, const char *purpose,
 			struct sk_state_rec *out)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GET);
 	int rc;
+
+	if (q->new_ok && sq_cache_on(q) && strcmp(contact_id, q->new_id) == 0) {
+		size_t i = 0;
+		while (i < q->new_nput && strcmp(q->new_put[i], purpose))
+			i++;
+		if (i == q->new_nput)
+			return SK_ERR_NOT_FOUND; /* a new contact, and no state put for purpose */
+	}
 
 	if (sq_text(st, 1, contact_id) || sq_text(st, 2, purpose))
 		return sq_bindfail(st);
@@ -1009,6 +1043,7 @@ static int sq_state_each(struct sk_store *s, const char *contact_id, sk_state_cb
 
 static int sq_state_clear(struct sk_store *s)
 {
+	sq_cache_clear((struct sq_store *)s);
 	return sq_run(sq_stmt(s, SQ_STATE_CLEAR));
 }
 
@@ -1016,6 +1051,8 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 			      int64_t at)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_PUT);
+
+	((struct sq_store *)s)->gate_ok = 0;
 
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, reason) ||
 	    sqlite3_bind_int64(st, 3, at))
@@ -1026,9 +1063,16 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const char *purpose,
 			  struct sk_gate_rec *out)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_GATE_LOOKUP);
 	int rc;
 
+	if (q->gate_ok && sq_cache_on(q) && memcmp(q->gate_key, email_key, SK_HASH_LEN) == 0 &&
+	    strcmp(q->gate_purpose, purpose) == 0) {
+		*out = q->gate;
+		return 0;
+	}
+	q->gate_ok = 0;
 	memset(out, 0, sizeof(*out));
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, purpose))
 		return sq_bindfail(st);
@@ -1044,6 +1088,12 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 			rc = sq_state_row(st, 2, &out->state);
 	}
 	sq_done(st);
+	if (rc == 0 && sq_cache_on(q) && strlen(purpose) < sizeof(q->gate_purpose)) {
+		memcpy(q->gate_key, email_key, SK_HASH_LEN);
+		strcpy(q->gate_purpose, purpose);
+		q->gate = *out;
+		q->gate_ok = 1;
+	}
 	return rc;
 }
 
@@ -1268,6 +1318,7 @@ static int sq_field_delete(struct sk_store *s, const char *id, const char *name)
 static int sq_suppression_delete(struct sk_store *s, const uint8_t *email_key)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_DELETE);
+	((struct sq_store *)s)->gate_ok = 0;
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN))
 		return sq_bindfail(st);
 	return sq_run(st);
