@@ -181,6 +181,7 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		o.header = reject_header;
 		o.reject_arg = &rj;
 	}
+	o.bulk = 1; /* this process does nothing else meanwhile */
 	/* auto: the line on a terminal only, and never under --json */
 	o.progress = progress >= 0 ? progress
 		     : isatty(2) && !cli->json ? SK_PROGRESS_TTY : SK_PROGRESS_NONE;

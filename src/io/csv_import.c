@@ -694,9 +694,9 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		x.skip = found ? out->counts.rows : 0;
 		out->resumed_after = x.skip;
 		out->counts.rows = 0;
-		if ((rc = sk_core_bulk(c, 1, err)))
+		if (o->bulk && (rc = sk_core_bulk(c, 1, err)))
 			goto out;
-		x.bulk = 1;
+		x.bulk = o->bulk;
 		if ((rc = batch_begin(&x)))
 			goto out;
 		in_tx = 1;

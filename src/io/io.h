@@ -71,6 +71,8 @@ struct sk_csv_import_opts {
 	size_t map_len;
 	int dry_run;
 	int progress;           /* SK_PROGRESS_*: how progress shows on stderr */
+	int bulk;               /* the store's bulk mode (sk_core_bulk) for the import: for a
+				 * process of its own (the CLI), not a shared server connection */
 	sk_reject_cb reject;    /* may be NULL */
 	sk_header_cb header;    /* may be NULL; called with reject_arg */
 	void *reject_arg;
