@@ -761,7 +761,7 @@ static int sq_contact_insert(struct sk_store *s, const struct sk_contact_rec *c)
 		q->contact_ok = 1;
 		q->new_ok = strlen(c->id) < sizeof(q->new_id);
 		if (q->new_ok)
-			strcpy(q->new_id, c->id);
+			sk_strlcpy(q->new_id, c->id, sizeof(q->new_id));
 		q->new_nput = 0;
 	}
 	return rc;
@@ -827,8 +827,9 @@ static void sq_dk_keep(struct sq_store *q, const char *id, const uint8_t *wrappe
 	q->dk_ok = sq_cache_on(q) && len <= sizeof(q->dk) && strlen(id) < sizeof(q->dk_id);
 	if (!q->dk_ok)
 		return;
-	strcpy(q->dk_id, id);
-	memcpy(q->dk, wrapped, len);
+	sk_strlcpy(q->dk_id, id, sizeof(q->dk_id));
+	if (len)
+		memcpy(q->dk, wrapped, len);
 	q->dk_len = len;
 }
 
@@ -990,7 +991,7 @@ static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
 		    strlen(r->purpose) >= SK_PURPOSE_MAX)
 			q->new_ok = 0;
 		else
-			strcpy(q->new_put[q->new_nput++], r->purpose);
+			sk_strlcpy(q->new_put[q->new_nput++], r->purpose, SK_PURPOSE_MAX);
 	}
 
 	if (sq_text(st, 1, r->contact_id) || sq_text(st, 2, r->purpose) ||
@@ -1090,7 +1091,7 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 	sq_done(st);
 	if (rc == 0 && sq_cache_on(q) && strlen(purpose) < sizeof(q->gate_purpose)) {
 		memcpy(q->gate_key, email_key, SK_HASH_LEN);
-		strcpy(q->gate_purpose, purpose);
+		sk_strlcpy(q->gate_purpose, purpose, sizeof(q->gate_purpose));
 		q->gate = *out;
 		q->gate_ok = 1;
 	}
