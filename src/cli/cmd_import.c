@@ -116,6 +116,7 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		{"rejects", required_argument, NULL, 'r'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"rejects-with-data", no_argument, NULL, 'D'},
+		{"progress", required_argument, NULL, 'P'},
 		{0},
 	};
 	const char *map = NULL, *rejects = NULL;
@@ -125,7 +126,7 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	FILE *in = NULL, *rf = NULL;
 	struct rejects rj = {0};
 	char *maptext = NULL;
-	int c, done = 0, rc, exitc = SK_EXIT_OK, fd;
+	int c, done = 0, rc, exitc = SK_EXIT_OK, fd, progress = -1;
 
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
 		switch (c) {
@@ -133,6 +134,16 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		case 'r': rejects = optarg; break;
 		case 'n': o.dry_run = 1; break;
 		case 'D': rj.with_data = 1; break;
+		case 'P':
+			if (strcmp(optarg, "json") == 0)
+				progress = SK_PROGRESS_JSON;
+			else if (strcmp(optarg, "none") == 0)
+				progress = SK_PROGRESS_NONE;
+			else if (strcmp(optarg, "auto") != 0)
+				return sk_cli_fail(cli, sk_errf(&cli->err, SK_ERR_USAGE,
+								"--progress: '%.20s' is not json, "
+								"none or auto", optarg));
+			break;
 		default: return sk_cli_usage(cmd);
 		}
 	}
@@ -170,7 +181,10 @@ static int run_import(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 		o.header = reject_header;
 		o.reject_arg = &rj;
 	}
-	o.progress = isatty(2) && !cli->json;
+	o.bulk = 1; /* this process does nothing else meanwhile */
+	/* auto: the line on a terminal only, and never under --json */
+	o.progress = progress >= 0 ? progress
+		     : isatty(2) && !cli->json ? SK_PROGRESS_TTY : SK_PROGRESS_NONE;
 	if ((rc = sk_cli_open(cli)) || (rc = sk_csv_import(cli->core, in, &o, &r, &cli->err)))
 		goto out;
 	if (rf) {
@@ -259,7 +273,8 @@ static int run_export_contacts(const struct sk_cmd *cmd, struct sk_cli *cli, int
 const struct sk_cmd sk_cmd_entry_import = {
 	.name = "import",
 	.summary = "import contacts and consents from a CSV file",
-	.usage = "FILE --map MAPPING [--rejects FILE [--rejects-with-data]] [--dry-run]",
+	.usage = "FILE --map MAPPING [--rejects FILE [--rejects-with-data]] [--dry-run] "
+		 "[--progress auto|json|none]",
 	.help = "Import contacts and consents from a CSV file (RFC 4180, ',' or ';', UTF-8 with "
 		"or without BOM, or the encoding the mapping names). MAPPING (JSON) names the "
 		"address column, the declared fields and, per purpose, the consent, date and "
@@ -269,9 +284,12 @@ const struct sk_cmd sk_cmd_entry_import = {
 		"is stored as unverified; 'no' is a refusal. A row stores only the fields its "
 		"consents need. Rejected rows go to --rejects as CSV (line,reason,column; no "
 		"values); --rejects-with-data adds each row's cells to fix and re-import "
-		"(personal data: delete the file after use). Runs in transactions of 1,000 rows; "
+		"(personal data: delete the file after use). Runs in transactions of 5,000 rows; "
 		"re-running the same file and mapping resumes after the last committed row. "
-		"--dry-run counts without writing.",
+		"--dry-run counts without writing. Progress goes to stderr: a line with rows, "
+		"rate and time left when stderr is a terminal (auto, the default); --progress "
+		"json writes one JSON object per line after each committed batch and at the end; "
+		"none writes nothing.",
 	.run = run_import,
 };
 

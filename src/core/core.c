@@ -139,6 +139,15 @@ void sk_core_batch_rollback(struct sk_core *c)
 	sk_store_rollback(c->store);
 }
 
+int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err)
+{
+	if (c->in_batch)
+		return sk_errf(err, SK_ERR_USAGE, "bulk mode changes only between batches");
+	int rc = sk_store_bulk(c->store, on);
+	return rc ? sk__store_err(err, rc, on ? "starting the bulk checkpointer" :
+					       "checkpointing after the import") : 0;
+}
+
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 {
 	if (c->read_depth++ > 0 || c->in_batch)

@@ -41,6 +41,9 @@ int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
 void sk_core_batch_rollback(struct sk_core *c);
+/* Bulk mode around a long run of batches (the import), outside a batch: the store moves
+ * its WAL checkpoint off the commit path (sk_store_bulk); off again checkpoints once. */
+int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err);
 
 /* A read snapshot: every read until read_end sees the same moment of the store. Snapshots
  * nest (only the outermost begins and ends one), and inside a batch they are the batch. */

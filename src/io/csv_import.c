@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "io/io.h"
 #include "util/mem.h"
@@ -68,6 +69,7 @@ struct imp {
 	int rc;                /* the first fatal error; parsing goes on, ignored */
 	long skip;             /* data rows committed by an earlier run */
 	long in_batch;
+	long batch;            /* rows in this transaction: SK_IMPORT_BATCH, doubling */
 	char id[96];
 	/* reading and decoding */
 	struct sk_hasher hs;
@@ -82,7 +84,17 @@ struct imp {
 	/* progress */
 	long long fsize, fpos;
 	int drawn;
+	double t0, tlast;      /* monotonic seconds: start, last line drawn */
+	long rows0;            /* rows when this run began (a resumed run skips some) */
+	int bulk;              /* the store is in bulk mode (sk_core_bulk) */
 };
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void cell(void *s, size_t len, void *data)
 {
@@ -150,13 +162,33 @@ static int header_check(struct imp *x)
 	return 0;
 }
 
+/* The progress on stderr (SK_PROGRESS_*). The rate counts this run's rows; the time left
+ * is the elapsed time scaled by the bytes still to read. tty: at most 5 redraws a second;
+ * json: the caller calls it once per committed batch and at the end (last). */
 static void progress(struct imp *x, int last)
 {
-	if (!x->o->progress || x->fsize <= 0)
+	if (x->o->progress == SK_PROGRESS_NONE || x->check)
 		return;
-	int pct = (int)(x->fpos * 100 / x->fsize), w = pct * 30 / 100;
-	fprintf(stderr, "\rimporting [%.*s%*s] %3d%% %ld rows", w,
-		"##############################", 30 - w, "", pct, x->rep->counts.rows);
+	double now = mono(), el = now - x->t0;
+	if (x->o->progress == SK_PROGRESS_TTY && !last && now - x->tlast < 0.2)
+		return;
+	x->tlast = now;
+	long rows = x->rep->counts.rows, done = rows - x->rows0;
+	long long size = x->fsize > 0 ? x->fsize : 0, pos = last ? size : x->fpos;
+	double rate = el > 0 ? (double)(done > 0 ? done : 0) / el : 0;
+	double left = last || pos <= 0 || pos >= size ? 0 : el * (double)(size - pos) / (double)pos;
+	if (x->o->progress == SK_PROGRESS_JSON) {
+		fprintf(stderr, "{\"progress\":\"import\",\"rows\":%ld,\"bytes\":%lld,"
+			"\"total_bytes\":%lld,\"elapsed_s\":%.3f,\"rows_per_s\":%.0f,"
+			"\"eta_s\":%.1f,\"done\":%s}\n", rows, pos, size, el, rate, left,
+			last ? "true" : "false");
+		fflush(stderr);
+		return;
+	}
+	int pct = size ? (int)(pos * 100 / size) : 100, w = pct * 30 / 100;
+	fprintf(stderr, "\rimporting [%.*s%*s] %3d%% %ld rows, %.0f rows/s, %s%ld:%02ld left ", w,
+		"##############################", 30 - w, "", pct, rows, rate, "",
+		(long)(left + 0.5) / 60, (long)(left + 0.5) % 60);
 	if (last)
 		fputc('\n', stderr);
 	x->drawn = 1;
@@ -259,6 +291,15 @@ static int data_row(struct imp *x, int skipped)
 	return reason ? reject(x, x->row_line, reason, column) : 0;
 }
 
+/* A batch: one transaction, and a fresh seed for the randomness its rows draw (ids, data
+ * keys, nonces: sk_vault_rng_seed). */
+static int batch_begin(struct imp *x)
+{
+	if (sk_vault_rng_seed())
+		return sk_errf(x->err, SK_ERR_IO, "no randomness from the operating system");
+	return sk_core_batch_begin(x->c, x->err);
+}
+
 static int batch_flush(struct imp *x, int done)
 {
 	int rc;
@@ -268,7 +309,9 @@ static int batch_flush(struct imp *x, int done)
 	    (rc = sk_core_batch_commit(x->c, x->err)))
 		return rc;
 	x->in_batch = 0;
-	return done ? 0 : sk_core_batch_begin(x->c, x->err);
+	if (!done && x->o->progress == SK_PROGRESS_JSON)
+		progress(x, 0);
+	return done ? 0 : batch_begin(x);
 }
 
 static void row_end(int term, void *data)
@@ -287,9 +330,12 @@ static void row_end(int term, void *data)
 			x->rc = data_row(x, 1);
 		} else {
 			x->rc = data_row(x, 0);
-			if (!x->rc && !x->o->dry_run && ++x->in_batch >= SK_IMPORT_BATCH)
+			if (!x->rc && !x->o->dry_run && ++x->in_batch >= x->batch) {
 				x->rc = batch_flush(x, 0);
-			if (x->rep->counts.rows % 1000 == 0)
+				if (x->batch < SK_IMPORT_BATCH_MAX)
+					x->batch *= 2;
+			}
+			if (x->rep->counts.rows % 1000 == 0 && x->o->progress == SK_PROGRESS_TTY)
 				progress(x, 0);
 		}
 	}
@@ -648,11 +694,17 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		x.skip = found ? out->counts.rows : 0;
 		out->resumed_after = x.skip;
 		out->counts.rows = 0;
-		if ((rc = sk_core_batch_begin(c, err)))
+		if (o->bulk && (rc = sk_core_bulk(c, 1, err)))
+			goto out;
+		x.bulk = o->bulk;
+		if ((rc = batch_begin(&x)))
 			goto out;
 		in_tx = 1;
 	}
 	/* 2. the import */
+	x.t0 = x.tlast = mono();
+	x.batch = SK_IMPORT_BATCH;
+	x.rows0 = x.skip;
 	if ((rc = pass(&x, in, 0)))
 		goto out;
 	progress(&x, 1);
@@ -671,6 +723,14 @@ out:
 		fputc('\n', stderr);
 	if (rc && in_tx)
 		sk_core_batch_rollback(c);
+	sk_vault_rng_stop();
+	/* the import's rows are committed (or rolled back) by now: a failed last checkpoint
+	 * loses nothing (the WAL holds it; the next commit's autocheckpoint copies it), so it
+	 * does not turn a finished import into a failure */
+	if (x.bulk) {
+		struct sk_errctx e2 = {0};
+		(void)sk_core_bulk(c, 0, &e2);
+	}
 	if (x.cd != (iconv_t)-1)
 		iconv_close(x.cd);
 	for (size_t i = 0; i < x.nhdr; i++)

@@ -12,7 +12,8 @@
 
 #define SK_CSV_MAX_ROW (64 * 1024) /* bytes in one row */
 #define SK_CSV_MAX_COLS 256
-#define SK_IMPORT_BATCH 1000       /* rows per transaction */
+#define SK_IMPORT_BATCH 5000       /* rows in the first transaction; each next one doubles */
+#define SK_IMPORT_BATCH_MAX 80000  /* ... up to this many */
 
 /* ---- the mapping (io/mapping.c) ---- */
 
@@ -60,11 +61,18 @@ typedef int (*sk_reject_cb)(void *arg, int64_t line, const char *reason, const c
 /* The header row (trimmed names), once, before the first reject. */
 typedef int (*sk_header_cb)(void *arg, const char *const *cols, size_t ncols);
 
+/* Progress of an import on stderr: nothing; a line redrawn in place (rows, rate, time
+ * left: for a terminal); or one JSON object per line, after every committed batch and once
+ * at the end (for scripts: the fields are in docs/import-export.md). */
+enum { SK_PROGRESS_NONE, SK_PROGRESS_TTY, SK_PROGRESS_JSON };
+
 struct sk_csv_import_opts {
 	const char *map_text;   /* the mapping as given */
 	size_t map_len;
 	int dry_run;
-	int progress;           /* draw a progress bar on stderr */
+	int progress;           /* SK_PROGRESS_*: how progress shows on stderr */
+	int bulk;               /* the store's bulk mode (sk_core_bulk) for the import: for a
+				 * process of its own (the CLI), not a shared server connection */
 	sk_reject_cb reject;    /* may be NULL */
 	sk_header_cb header;    /* may be NULL; called with reject_arg */
 	void *reject_arg;

@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -18,6 +20,9 @@
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 #define SQ_CHECKPOINT_WAIT_MS 200
+#define SQ_BULK_CHECKPOINT_MS 100 /* how often the bulk checkpointer looks at the WAL */
+#define SQ_NOTICE_CACHE 16
+#define SQ_BULK_CACHE "-131072" /* KiB of page cache in bulk mode: 128 MiB */
 
 /* Migration N is migrations[N - 1]; each ends by setting user_version to N and runs in one
  * transaction. Append new ones; never edit one that has shipped. */
@@ -335,7 +340,56 @@ struct sq_store {
 	uint8_t *webhook_secret; /* what the last webhook_get pointed at */
 	uint8_t *request_payload; /* what the last request_get pointed at */
 	sqlite3_stmt *st[SQ_NSTMT];
+	/* Reads cached inside one write transaction (BEGIN IMMEDIATE holds the write lock, so
+	 * no other connection can change these rows until it ends); emptied at every begin,
+	 * commit and rollback, and by every write that could make them stale. */
+	int wtx;                 /* a write transaction is open */
+	int head_ok;             /* the ledger head */
+	int64_t head_seq;
+	uint8_t head_hash[SK_HASH_LEN];
+	int contact_ok;          /* the last contact read or inserted by id */
+	struct sk_contact_rec contact;
+	int dk_ok;               /* the last data key read or written */
+	char dk_id[SK_ID_LEN + 1];
+	uint8_t dk[128];
+	size_t dk_len;
+	int gate_ok;             /* the last gate_lookup: (email_key, purpose) and its answer */
+	uint8_t gate_key[SK_HASH_LEN];
+	char gate_purpose[SK_PURPOSE_MAX];
+	struct sk_gate_rec gate;
+	/* a contact inserted in this transaction has no consent state but those put since:
+	 * state_get answers NOT_FOUND for its other purposes without asking SQLite */
+	int new_ok;
+	char new_id[SK_ID_LEN + 1];
+	size_t new_nput;
+	char new_put[16][SK_PURPOSE_MAX];
+	size_t nnotices;         /* notices read (a notice version never changes) */
+	struct {
+		struct sk_notice_rec rec;
+		char *text;
+	} notices[SQ_NOTICE_CACHE];
+	/* bulk mode: a second connection that checkpoints on its own thread */
+	sqlite3 *ck_db;
+	pthread_t ck_thread;
+	pthread_mutex_t ck_mu;
+	pthread_cond_t ck_cv;
+	int ck_running, ck_stop;
 };
+
+static void sq_cache_clear(struct sq_store *q)
+{
+	q->head_ok = q->contact_ok = q->dk_ok = q->gate_ok = q->new_ok = 0;
+	memset(q->dk, 0, sizeof(q->dk));
+	for (size_t i = 0; i < q->nnotices; i++)
+		sk_free(q->notices[i].text);
+	q->nnotices = 0;
+}
+
+/* The caches may be used: a write transaction of ours is still open. */
+static int sq_cache_on(struct sq_store *q)
+{
+	return q->wtx && !sqlite3_get_autocommit(q->db);
+}
 
 static sqlite3_stmt *sq_stmt(struct sk_store *s, enum sq_stmt i)
 {
@@ -525,18 +579,29 @@ static int sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
 
 static int sq_begin(struct sk_store *s, int write)
 {
-	return sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
+	struct sq_store *q = (struct sq_store *)s;
+	sq_cache_clear(q);
+	q->wtx = 0;
+	int rc = sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
+	q->wtx = write && rc == 0;
+	return rc;
 }
 
 static int sq_commit(struct sk_store *s)
 {
+	struct sq_store *q = (struct sq_store *)s;
+	sq_cache_clear(q);
+	q->wtx = 0;
 	return sq_run(sq_stmt(s, SQ_COMMIT));
 }
 
 static int sq_rollback(struct sk_store *s)
 {
+	struct sq_store *q = (struct sq_store *)s;
+	sq_cache_clear(q);
+	q->wtx = 0;
 	/* Autocommit: no transaction is active, or SQLite has already rolled it back. */
-	if (sqlite3_get_autocommit(((struct sq_store *)s)->db))
+	if (sqlite3_get_autocommit(q->db))
 		return 0;
 	return sq_run(sq_stmt(s, SQ_ROLLBACK));
 }
@@ -605,6 +670,7 @@ static int sq_policy_get(struct sk_store *s, char **outtext, size_t *outlen, int
 
 static int sq_notice_put(struct sk_store *s, const struct sk_notice_rec *n)
 {
+	sq_cache_clear((struct sq_store *)s);
 	sqlite3_stmt *st = sq_stmt(s, SQ_NOTICE_PUT);
 
 	if (sq_text(st, 1, n->purpose) || sqlite3_bind_int(st, 2, n->version) ||
@@ -623,6 +689,21 @@ static int sq_notice_get(struct sk_store *s, const char *purpose, int version, c
 
 	sk_free(q->notice_text);
 	q->notice_text = NULL;
+	if (sq_cache_on(q)) {
+		for (size_t i = 0; i < q->nnotices; i++) {
+			const struct sk_notice_rec *n = &q->notices[i].rec;
+			if (n->version != version || strcmp(n->purpose, purpose) ||
+			    strcmp(n->lang, lang))
+				continue;
+			/* a copy: out->text stays valid until the next notice_get, as before */
+			if (!(q->notice_text = sk_strndup(q->notices[i].text,
+							  strlen(q->notices[i].text))))
+				return SK_ERR_NOMEM;
+			*out = *n;
+			out->text = q->notice_text;
+			return 0;
+		}
+	}
 	if (sq_text(st, 1, purpose) || sqlite3_bind_int(st, 2, version) || sq_text(st, 3, lang))
 		return sq_bindfail(st);
 	rc = sq_row(st);
@@ -642,6 +723,12 @@ static int sq_notice_get(struct sk_store *s, const char *purpose, int version, c
 		}
 	}
 	sq_done(st);
+	if (rc == 0 && sq_cache_on(q) && q->nnotices < SQ_NOTICE_CACHE &&
+	    (q->notices[q->nnotices].text = sk_strndup(out->text, strlen(out->text)))) {
+		q->notices[q->nnotices].rec = *out;
+		q->notices[q->nnotices].rec.text = NULL;
+		q->nnotices++;
+	}
 	return rc;
 }
 
@@ -661,12 +748,23 @@ static int sq_notice_latest(struct sk_store *s, const char *purpose, int *outver
 
 static int sq_contact_insert(struct sk_store *s, const struct sk_contact_rec *c)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_INSERT);
 
+	q->contact_ok = q->gate_ok = q->new_ok = 0;
 	if (sq_text(st, 1, c->id) || sq_blob(st, 2, c->email_key, SK_HASH_LEN) ||
 	    sqlite3_bind_int64(st, 3, c->created_at) || sqlite3_bind_int64(st, 4, c->updated_at))
 		return sq_bindfail(st);
-	return sq_run(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sq_cache_on(q)) {
+		q->contact = *c;
+		q->contact_ok = 1;
+		q->new_ok = strlen(c->id) < sizeof(q->new_id);
+		if (q->new_ok)
+			sk_strlcpy(q->new_id, c->id, sizeof(q->new_id));
+		q->new_nput = 0;
+	}
+	return rc;
 }
 
 static int sq_contact_by_key(struct sk_store *s, const uint8_t *email_key,
@@ -686,23 +784,35 @@ static int sq_contact_by_key(struct sk_store *s, const uint8_t *email_key,
 
 static int sq_contact_by_id(struct sk_store *s, const char *id, struct sk_contact_rec *out)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_BY_ID);
 	int rc;
 
+	if (q->contact_ok && sq_cache_on(q) && strcmp(q->contact.id, id) == 0) {
+		*out = q->contact;
+		return 0;
+	}
+	q->contact_ok = 0;
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);
 	rc = sq_row(st);
 	if (rc == 0)
 		rc = sq_contact_row(st, out);
 	sq_done(st);
+	if (rc == 0 && sq_cache_on(q)) {
+		q->contact = *out;
+		q->contact_ok = 1;
+	}
 	return rc;
 }
 
 static int sq_contact_touch(struct sk_store *s, const char *id, int64_t at)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_TOUCH);
 	int rc;
 
+	q->contact_ok = 0;
 	if (sq_text(st, 1, id) || sqlite3_bind_int64(st, 2, at))
 		return sq_bindfail(st);
 	rc = sq_run(st);
@@ -711,21 +821,47 @@ static int sq_contact_touch(struct sk_store *s, const char *id, int64_t at)
 	return rc;
 }
 
+/* The wrapped (never the plain) data key, cached for the next datakey_get of its contact. */
+static void sq_dk_keep(struct sq_store *q, const char *id, const uint8_t *wrapped, size_t len)
+{
+	q->dk_ok = sq_cache_on(q) && len <= sizeof(q->dk) && strlen(id) < sizeof(q->dk_id);
+	if (!q->dk_ok)
+		return;
+	sk_strlcpy(q->dk_id, id, sizeof(q->dk_id));
+	if (len)
+		memcpy(q->dk, wrapped, len);
+	q->dk_len = len;
+}
+
 static int sq_datakey_put(struct sk_store *s, const char *id, const uint8_t *wrapped, size_t len)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_DATAKEY_PUT);
 
+	q->dk_ok = 0;
 	if (sq_text(st, 1, id) || sq_blob(st, 2, wrapped, len))
 		return sq_bindfail(st);
-	return sq_run(st);
+	int rc = sq_run(st);
+	if (rc == 0)
+		sq_dk_keep(q, id, wrapped, len);
+	return rc;
 }
 
 static int sq_datakey_get(struct sk_store *s, const char *id, uint8_t *out, size_t cap,
 			  size_t *outlen)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_DATAKEY_GET);
 	int rc;
 
+	if (q->dk_ok && sq_cache_on(q) && strcmp(q->dk_id, id) == 0) {
+		*outlen = q->dk_len;
+		if (q->dk_len > cap)
+			return SK_ERR_TOO_LARGE;
+		memcpy(out, q->dk, q->dk_len);
+		return 0;
+	}
+	q->dk_ok = 0;
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);
 	rc = sq_row(st);
@@ -737,6 +873,8 @@ static int sq_datakey_get(struct sk_store *s, const char *id, uint8_t *out, size
 			rc = SK_ERR_TOO_LARGE;
 		else if (n)
 			memcpy(out, p, n);
+		if (rc == 0)
+			sq_dk_keep(q, id, p, n);
 	}
 	sq_done(st);
 	return rc;
@@ -770,7 +908,10 @@ static int sq_field_each(struct sk_store *s, const char *id, sk_field_cb cb, voi
 
 static int sq_ledger_append(struct sk_store *s, const struct sk_event_rec *ev)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_APPEND);
+
+	q->head_ok = 0;
 
 	if (sqlite3_bind_int64(st, 1, ev->seq) || sq_text(st, 2, ev->id) ||
 	    sq_text(st, 3, ev->contact_id) || sq_text(st, 4, ev->purpose) ||
@@ -782,12 +923,26 @@ static int sq_ledger_append(struct sk_store *s, const struct sk_event_rec *ev)
 	    sqlite3_bind_int(st, 15, ev->flags) || sq_blob(st, 16, ev->evidence, ev->evidence_len) ||
 	    sq_blob(st, 17, ev->prev_hash, SK_HASH_LEN) || sq_blob(st, 18, ev->hash, SK_HASH_LEN))
 		return sq_bindfail(st);
-	return sq_run(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sq_cache_on(q)) {
+		/* the newest event is the head: the next append reads it from here */
+		q->head_seq = ev->seq;
+		memcpy(q->head_hash, ev->hash, SK_HASH_LEN);
+		q->head_ok = 1;
+	}
+	return rc;
 }
 
 static int sq_ledger_last(struct sk_store *s, int64_t *outseq, uint8_t *outhash)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_LAST);
+
+	if (q->head_ok && sq_cache_on(q)) {
+		*outseq = q->head_seq;
+		memcpy(outhash, q->head_hash, SK_HASH_LEN);
+		return 0;
+	}
 	int rc = sq_row(st);
 
 	if (rc == 0) {
@@ -799,6 +954,11 @@ static int sq_ledger_last(struct sk_store *s, int64_t *outseq, uint8_t *outhash)
 		rc = 0;
 	}
 	sq_done(st);
+	if (rc == 0 && sq_cache_on(q)) {
+		q->head_seq = *outseq;
+		memcpy(q->head_hash, outhash, SK_HASH_LEN);
+		q->head_ok = 1;
+	}
 	return rc;
 }
 
@@ -821,7 +981,18 @@ static int sq_ledger_each(struct sk_store *s, const char *contact_id, int64_t af
 
 static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PUT);
+
+	q->gate_ok = 0;
+	if (q->new_ok && strcmp(r->contact_id, q->new_id) == 0) {
+		/* from now on its state for this purpose is asked of SQLite */
+		if (q->new_nput == sizeof(q->new_put) / sizeof(q->new_put[0]) ||
+		    strlen(r->purpose) >= SK_PURPOSE_MAX)
+			q->new_ok = 0;
+		else
+			sk_strlcpy(q->new_put[q->new_nput++], r->purpose, SK_PURPOSE_MAX);
+	}
 
 	if (sq_text(st, 1, r->contact_id) || sq_text(st, 2, r->purpose) ||
 	    sq_text(st, 3, r->status) || sqlite3_bind_int64(st, 4, r->seq) ||
@@ -834,8 +1005,17 @@ static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
 static int sq_state_get(struct sk_store *s, const char *contact_id, const char *purpose,
 			struct sk_state_rec *out)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GET);
 	int rc;
+
+	if (q->new_ok && sq_cache_on(q) && strcmp(contact_id, q->new_id) == 0) {
+		size_t i = 0;
+		while (i < q->new_nput && strcmp(q->new_put[i], purpose))
+			i++;
+		if (i == q->new_nput)
+			return SK_ERR_NOT_FOUND; /* a new contact, and no state put for purpose */
+	}
 
 	if (sq_text(st, 1, contact_id) || sq_text(st, 2, purpose))
 		return sq_bindfail(st);
@@ -864,6 +1044,7 @@ static int sq_state_each(struct sk_store *s, const char *contact_id, sk_state_cb
 
 static int sq_state_clear(struct sk_store *s)
 {
+	sq_cache_clear((struct sq_store *)s);
 	return sq_run(sq_stmt(s, SQ_STATE_CLEAR));
 }
 
@@ -871,6 +1052,8 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 			      int64_t at)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_PUT);
+
+	((struct sq_store *)s)->gate_ok = 0;
 
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, reason) ||
 	    sqlite3_bind_int64(st, 3, at))
@@ -881,9 +1064,16 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const char *purpose,
 			  struct sk_gate_rec *out)
 {
+	struct sq_store *q = (struct sq_store *)s;
 	sqlite3_stmt *st = sq_stmt(s, SQ_GATE_LOOKUP);
 	int rc;
 
+	if (q->gate_ok && sq_cache_on(q) && memcmp(q->gate_key, email_key, SK_HASH_LEN) == 0 &&
+	    strcmp(q->gate_purpose, purpose) == 0) {
+		*out = q->gate;
+		return 0;
+	}
+	q->gate_ok = 0;
 	memset(out, 0, sizeof(*out));
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, purpose))
 		return sq_bindfail(st);
@@ -899,6 +1089,12 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 			rc = sq_state_row(st, 2, &out->state);
 	}
 	sq_done(st);
+	if (rc == 0 && sq_cache_on(q) && strlen(purpose) < sizeof(q->gate_purpose)) {
+		memcpy(q->gate_key, email_key, SK_HASH_LEN);
+		sk_strlcpy(q->gate_purpose, purpose, sizeof(q->gate_purpose));
+		q->gate = *out;
+		q->gate_ok = 1;
+	}
 	return rc;
 }
 
@@ -1071,6 +1267,8 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_DELETE);
 	int rc;
 
+	sq_cache_clear((struct sq_store *)s); /* its data key, contact and events may go */
+
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);
 	rc = sq_run(st);
@@ -1121,6 +1319,7 @@ static int sq_field_delete(struct sk_store *s, const char *id, const char *name)
 static int sq_suppression_delete(struct sk_store *s, const uint8_t *email_key)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_SUPPRESSION_DELETE);
+	((struct sq_store *)s)->gate_ok = 0;
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN))
 		return sq_bindfail(st);
 	return sq_run(st);
@@ -1450,6 +1649,7 @@ static int sq_outbox_purge(struct sk_store *s, int64_t before)
 static int sq_contact_rekey(struct sk_store *s, const char *id, const uint8_t *email_key)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_REKEY);
+	sq_cache_clear((struct sq_store *)s);
 	if (sq_text(st, 1, id) || sq_blob(st, 2, email_key, SK_HASH_LEN))
 		return sq_bindfail(st);
 	int rc = sq_run(st);
@@ -1491,10 +1691,111 @@ static int sq_request_count(struct sk_store *s, const char *purpose, int64_t now
 	return sq_count_purpose(s, SQ_REQUEST_COUNT, purpose, now, outcount);
 }
 
+/* ---- bulk mode: the WAL checkpoint off the commit path ----
+ * With wal_autocheckpoint on (1,000 pages), every import commit that grows the WAL past it
+ * ran a checkpoint inside sqlite3_step(COMMIT): pages copied into the database file and two
+ * more fsyncs, on the writer's time. In bulk mode the writer's connection checkpoints never;
+ * a second connection on its own thread runs a PASSIVE checkpoint every
+ * SQ_BULK_CHECKPOINT_MS (PASSIVE takes no lock the writer waits for), so the copying runs on
+ * the other core while the writer goes on, and the writer restarts the WAL at the start of
+ * its next transaction once everything is copied (so the WAL stays about a batch long). */
+static void *sq_ckpt_main(void *arg)
+{
+	struct sq_store *q = arg;
+	pthread_mutex_lock(&q->ck_mu);
+	while (!q->ck_stop) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += SQ_BULK_CHECKPOINT_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&q->ck_cv, &q->ck_mu, &t);
+		if (q->ck_stop)
+			break;
+		pthread_mutex_unlock(&q->ck_mu);
+		(void)sqlite3_wal_checkpoint_v2(q->ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&q->ck_mu);
+	}
+	pthread_mutex_unlock(&q->ck_mu);
+	return NULL;
+}
+
+static void sq_bulk_stop(struct sq_store *q)
+{
+	if (!q->ck_running)
+		return;
+	pthread_mutex_lock(&q->ck_mu);
+	q->ck_stop = 1;
+	pthread_cond_signal(&q->ck_cv);
+	pthread_mutex_unlock(&q->ck_mu);
+	pthread_join(q->ck_thread, NULL);
+	pthread_cond_destroy(&q->ck_cv);
+	pthread_mutex_destroy(&q->ck_mu);
+	sqlite3_close_v2(q->ck_db);
+	q->ck_db = NULL;
+	q->ck_running = 0;
+}
+
+static int sq_bulk(struct sk_store *s, int on)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	int rc;
+
+	if (!sqlite3_get_autocommit(q->db))
+		return SK_ERR_USAGE; /* only between transactions */
+	if (!on) {
+		sq_bulk_stop(q);
+		rc = sqlite3_exec(q->db, "PRAGMA wal_autocheckpoint = 1000;" SK_SQLITE_TUNING, NULL,
+				  NULL, NULL);
+		if (rc == SQLITE_OK) /* what is left in the WAL, once, as autocheckpoint would */
+			rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+						       NULL);
+		/* busy: another connection checkpoints now; the next one does the rest */
+		return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? 0 : sq_code(rc);
+	}
+	if (q->ck_running)
+		return 0;
+	const char *path = sqlite3_db_filename(q->db, "main");
+	if (!path || !*path)
+		return 0; /* a temporary database: nothing to checkpoint */
+	rc = sqlite3_open_v2(path, &q->ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(q->ck_db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close_v2(q->ck_db);
+		q->ck_db = NULL;
+		return sq_code(rc);
+	}
+	q->ck_stop = 0;
+	pthread_mutex_init(&q->ck_mu, NULL);
+	pthread_cond_init(&q->ck_cv, NULL);
+	if (pthread_create(&q->ck_thread, NULL, sq_ckpt_main, q)) {
+		pthread_cond_destroy(&q->ck_cv);
+		pthread_mutex_destroy(&q->ck_mu);
+		sqlite3_close_v2(q->ck_db);
+		q->ck_db = NULL;
+		return SK_ERR_NOMEM;
+	}
+	q->ck_running = 1;
+	/* a page cache that holds the pages a large batch touches again and again (the
+	 * email_key-ordered trees), so that each is written to the WAL once per batch */
+	rc = sqlite3_exec(q->db, "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = "
+			  SQ_BULK_CACHE, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sq_bulk_stop(q);
+		return sq_code(rc);
+	}
+	return 0;
+}
+
 static void sq_close(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
 
+	sq_bulk_stop(q);
+	sq_cache_clear(q);
 	for (int i = 0; i < SQ_NSTMT; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close_v2(q->db);

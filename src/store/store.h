@@ -356,7 +356,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 			     int64_t *outcount), (s, purpose, now, outcount))                      \
 	/* How many unexpired form requests name purpose. */                                  \
 	X(request_count, (struct sk_store * s, const char *purpose, int64_t now,              \
-			  int64_t *outcount), (s, purpose, now, outcount))
+			  int64_t *outcount), (s, purpose, now, outcount))                       \
+	/* Bulk mode for a long run of large transactions (the import), outside a transaction: */ \
+	/* on = 1 moves the WAL checkpoint off the commit path (the SQLite backend runs it on */ \
+	/* a second thread and connection); on = 0 stops that and checkpoints once. */         \
+	X(bulk, (struct sk_store * s, int on), (s, on))
 
 struct sk_store_methods {
 	int version;

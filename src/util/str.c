@@ -43,9 +43,18 @@ int sk_unhex(const char *s, uint8_t *out, size_t len)
 	return 0;
 }
 
+static _Thread_local int (*random_source)(void *p, size_t len);
+
+void sk_random_set_source(int (*fn)(void *p, size_t len))
+{
+	random_source = fn;
+}
+
 int sk_random(void *p, size_t len)
 {
 	uint8_t *q = p;
+	if (random_source)
+		return random_source(p, len);
 	while (len) {
 		ssize_t n = getrandom(q, len, 0);
 		if (n < 0) {

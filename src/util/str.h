@@ -36,5 +36,8 @@ int sk_url_strip(const char *in, char *out, size_t outlen);
 int sk_source_strip(const char *in, char *out, size_t outlen);
 /* Fills len random bytes from the kernel; returns 0 or SK_ERR_IO. */
 int sk_random(void *p, size_t len);
+/* A source that sk_random draws from on this thread instead of the kernel (NULL: the
+ * kernel again). The vault sets it for bulk work (sk_vault_rng_seed); util knows no crypto. */
+void sk_random_set_source(int (*fn)(void *p, size_t len));
 
 #endif

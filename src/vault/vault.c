@@ -145,11 +145,78 @@ void sk_vault_keyed_hash(const struct sk_vault *v, const char *tag, const void *
 	crypto_generichash_final(&st, out, 32);
 }
 
+/* ---- user-space randomness for bulk work (sk_vault_rng_seed) ---- */
+
+#define RNG_BLOCK 4096
+static _Thread_local struct {
+	int on;
+	size_t used;                 /* bytes of out handed out */
+	uint8_t seed[randombytes_SEEDBYTES];
+	uint8_t out[RNG_BLOCK];      /* the last 32 bytes are the next seed, never handed out */
+} rng;
+
+static void rng_refill(void)
+{
+	randombytes_buf_deterministic(rng.out, sizeof(rng.out), rng.seed);
+	memcpy(rng.seed, rng.out + RNG_BLOCK - randombytes_SEEDBYTES, randombytes_SEEDBYTES);
+	sodium_memzero(rng.out + RNG_BLOCK - randombytes_SEEDBYTES, randombytes_SEEDBYTES);
+	rng.used = 0;
+}
+
+/* Every random byte of the vault comes from here. */
+static void vault_random(void *p, size_t len)
+{
+	uint8_t *q = p;
+	if (!rng.on) {
+		randombytes_buf(p, len);
+		return;
+	}
+	while (len) {
+		size_t avail = RNG_BLOCK - randombytes_SEEDBYTES - rng.used;
+		if (!avail) {
+			rng_refill();
+			continue;
+		}
+		size_t n = len < avail ? len : avail;
+		memcpy(q, rng.out + rng.used, n);
+		sodium_memzero(rng.out + rng.used, n); /* handed out once, then gone */
+		rng.used += n;
+		q += n;
+		len -= n;
+	}
+}
+
+static int rng_source(void *p, size_t len)
+{
+	vault_random(p, len);
+	return 0;
+}
+
+int sk_vault_rng_seed(void)
+{
+	sk_vault_rng_stop();
+	if (vault_init())
+		return SK_ERR_CRYPTO;
+	if (sk_random(rng.seed, sizeof(rng.seed))) /* the kernel: the source is reset above */
+		return SK_ERR_IO;
+	rng.on = 1;
+	rng_refill();
+	sk_random_set_source(rng_source);
+	return 0;
+}
+
+void sk_vault_rng_stop(void)
+{
+	sk_random_set_source(NULL);
+	rng.on = 0;
+	sodium_memzero(&rng, sizeof(rng));
+}
+
 int sk_vault_datakey_new(const struct sk_vault *v, const char *contact_id,
 			 uint8_t dk[SK_VAULT_KEY_LEN], uint8_t wrapped[SK_VAULT_WRAPPED_LEN])
 {
-	crypto_aead_xchacha20poly1305_ietf_keygen(dk);
-	randombytes_buf(wrapped, 24);
+	vault_random(dk, SK_VAULT_KEY_LEN);
+	vault_random(wrapped, 24);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + 24, NULL, dk, SK_VAULT_KEY_LEN,
 						   (const uint8_t *)contact_id, strlen(contact_id),
 						   NULL, wrapped, v->wrap);
@@ -175,7 +242,7 @@ int sk_vault_seal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const void
 	uint8_t *c = sk_malloc(n);
 	if (!c)
 		return SK_ERR_NOMEM;
-	randombytes_buf(c, 24);
+	vault_random(c, 24);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(c + 24, NULL, p, len, (const uint8_t *)ad,
 						   strlen(ad), NULL, c, dk);
 	*out = c;

@@ -98,6 +98,17 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
 int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
 
+/* Randomness for bulk work (the import makes about 11 draws a row; each was a getrandom
+ * call). sk_vault_rng_seed takes a fresh 32-byte seed from the kernel and, until
+ * sk_vault_rng_stop, every draw on this thread (data keys, nonces, ids through sk_random)
+ * comes from libsodium's randombytes_buf_deterministic (ChaCha20) under that seed, in blocks
+ * of 4 KiB whose last 32 bytes seed the next block (no block is ever drawn twice, and an
+ * earlier block cannot be computed from a later state). Seed it again per batch.
+ * SK_ERR_IO when the kernel gives no randomness (and then every draw goes to the kernel).
+ * Other threads are not affected. */
+int sk_vault_rng_seed(void);
+void sk_vault_rng_stop(void);
+
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32]);
 /* Incremental SHA-256 over length-prefixed fields (4-byte big-endian length, then the
  * bytes), so that no two different field lists hash alike. */

@@ -1185,6 +1185,126 @@ static void test_scrub(void **state)
 	assert_false(file_holds(wal, mark));
 }
 
+/* Issue 12: what the SQLite backend answers from memory inside a write transaction (the
+ * ledger head, the gate's answer, the states of a contact made in it, the contact, its data
+ * key) follows every write of the transaction, and nothing of it outlives a rollback or
+ * hides another connection's commit. */
+static void test_write_tx_caches(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s, *s2;
+	struct sk_errctx err = {0};
+	struct sk_event_rec ev;
+	struct sk_gate_rec g;
+	struct sk_state_rec st, got;
+	struct sk_contact_rec c;
+	uint8_t key[SK_HASH_LEN], h[SK_HASH_LEN], wrapped[72], out[128];
+	int64_t seq;
+	size_t n;
+
+	key_of(key, 1);
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	add_contact(s, "c_cache1", 1);
+	assert_int_equal(sk_store_ledger_last(s, &seq, h), 0);
+	assert_int_equal(seq, 0);
+	make_event(&ev, 1, "c_cache1");
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	assert_int_equal(sk_store_ledger_last(s, &seq, h), 0);
+	assert_int_equal(seq, 1);
+	assert_memory_equal(h, ev.hash, SK_HASH_LEN);
+	/* a failed append (the seq is taken) leaves the head as it was */
+	assert_int_equal(sk_store_ledger_append(s, &ev), SK_ERR_EXISTS);
+	assert_int_equal(sk_store_ledger_last(s, &seq, h), 0);
+	assert_int_equal(seq, 1);
+	/* a contact made in this transaction has no state until one is put */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.found);
+	assert_false(g.suppressed);
+	assert_false(g.has_state);
+	assert_int_equal(sk_store_state_get(s, "c_cache1", "newsletter", &got), SK_ERR_NOT_FOUND);
+	make_state(&st, "c_cache1", "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	assert_int_equal(sk_store_state_get(s, "c_cache1", "newsletter", &got), 0);
+	assert_string_equal(got.status, "given");
+	assert_int_equal(sk_store_state_get(s, "c_cache1", "offers", &got), SK_ERR_NOT_FOUND);
+	/* the gate's answer follows the state and the suppression list */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.has_state);
+	assert_string_equal(g.state.status, "given");
+	assert_int_equal(sk_store_suppression_put(s, key, "bounce", 10), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.suppressed);
+	/* the data key and the contact */
+	memset(wrapped, 0x5a, sizeof(wrapped));
+	assert_int_equal(sk_store_datakey_put(s, "c_cache1", wrapped, sizeof(wrapped)), 0);
+	assert_int_equal(sk_store_datakey_get(s, "c_cache1", out, sizeof(out), &n), 0);
+	assert_int_equal(n, sizeof(wrapped));
+	assert_memory_equal(out, wrapped, n);
+	assert_int_equal(sk_store_datakey_get(s, "c_cache1", out, 8, &n), SK_ERR_TOO_LARGE);
+	assert_int_equal(sk_store_contact_by_id(s, "c_cache1", &c), 0);
+	assert_int_equal(sk_store_contact_touch(s, "c_cache1", 4242), 0);
+	assert_int_equal(sk_store_contact_by_id(s, "c_cache1", &c), 0);
+	assert_int_equal(c.updated_at, 4242);
+	assert_int_equal(sk_store_rollback(s), 0);
+
+	/* after the rollback nothing of it is answered */
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	assert_int_equal(sk_store_ledger_last(s, &seq, h), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_false(g.found);
+	assert_false(g.suppressed);
+	assert_int_equal(sk_store_contact_by_id(s, "c_cache1", &c), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_datakey_get(s, "c_cache1", out, sizeof(out), &n),
+			 SK_ERR_NOT_FOUND);
+	add_contact(s, "c_cache2", 2);
+	make_event(&ev, 1, "c_cache2");
+	assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	assert_int_equal(sk_store_commit(s), 0);
+
+	/* another connection appends between two of our transactions: we see its head */
+	assert_int_equal(sopen(f->path, 0, &s2, &err), 0);
+	assert_int_equal(sk_store_begin(s2, 1), 0);
+	make_event(&ev, 2, "c_cache2");
+	assert_int_equal(sk_store_ledger_append(s2, &ev), 0);
+	assert_int_equal(sk_store_commit(s2), 0);
+	sk_store_close(s2);
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	assert_int_equal(sk_store_ledger_last(s, &seq, h), 0);
+	assert_int_equal(seq, 2);
+	assert_memory_equal(h, ev.hash, SK_HASH_LEN);
+	assert_int_equal(sk_store_rollback(s), 0);
+}
+
+/* Bulk mode: only between transactions; on twice is once; the data stays readable after
+ * it, and a store closed while in it stops its checkpointer. */
+static void test_bulk(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s;
+	struct sk_contact_rec c;
+	char id[32];
+
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	assert_int_equal(sk_store_bulk(s, 1), SK_ERR_USAGE);
+	assert_int_equal(sk_store_rollback(s), 0);
+	assert_int_equal(sk_store_bulk(s, 1), 0);
+	assert_int_equal(sk_store_bulk(s, 1), 0);
+	for (int b = 0; b < 3; b++) {
+		assert_int_equal(sk_store_begin(s, 1), 0);
+		for (int i = 0; i < 80; i++) { /* key_of: at most 256 distinct keys */
+			snprintf(id, sizeof(id), "c_bulk%03d", b * 80 + i);
+			add_contact(s, id, b * 80 + i);
+		}
+		assert_int_equal(sk_store_commit(s), 0);
+	}
+	assert_int_equal(sk_store_bulk(s, 0), 0);
+	assert_int_equal(sk_store_bulk(s, 0), 0);
+	assert_int_equal(sk_store_contact_by_id(s, "c_bulk239", &c), 0);
+	/* closed while in bulk mode (teardown closes it) */
+	assert_int_equal(sk_store_bulk(s, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1216,6 +1336,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uri_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_tx_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

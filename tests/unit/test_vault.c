@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "util/err.h"
 #include "util/mem.h"
 #include "vault/vault.h"
+#include "util/str.h"
 
 static char dir[64];
 
@@ -321,6 +323,74 @@ static void sha256_known_answer(void **state)
 	assert_false(sk_vault_equal("same", "sane", 4));
 }
 
+/* The user-space randomness of bulk work (sk_vault_rng_seed): draws never repeat within a
+ * seed, two seeds give different streams, sk_random draws from it only while it is on, and
+ * values sealed under it open as any others. */
+static void *other_thread(void *arg)
+{
+	/* another thread is never switched: its draws are the kernel's, and it can stop
+	 * nothing of ours */
+	uint8_t *out = arg;
+	sk_vault_rng_stop();
+	return sk_random(out, 32) == 0 ? out : NULL;
+}
+
+static void rng_batches(void **state)
+{
+	(void)state;
+	uint8_t a[4200], b[4200], c[4200], d[32];
+	assert_int_equal(sk_vault_rng_seed(), 0);
+	/* more than one 4 KiB block, in odd sizes: no 16-byte window repeats */
+	for (size_t off = 0; off < sizeof(a); off += 7)
+		assert_int_equal(sk_random(a + off, sizeof(a) - off < 7 ? sizeof(a) - off : 7), 0);
+	for (size_t i = 0; i + 16 <= sizeof(a); i += 16)
+		for (size_t j = i + 16; j + 16 <= sizeof(a); j += 16)
+			assert_false(memcmp(a + i, a + j, 16) == 0);
+	/* a fresh seed: another stream */
+	assert_int_equal(sk_vault_rng_seed(), 0);
+	assert_int_equal(sk_random(b, sizeof(b)), 0);
+	assert_false(memcmp(a, b, 64) == 0);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, other_thread, d), 0);
+	void *got;
+	assert_int_equal(pthread_join(th, &got), 0);
+	assert_ptr_equal(got, d);
+	/* still ours after the other thread "stopped": the stream goes on without repeating */
+	assert_int_equal(sk_random(c, 64), 0);
+	assert_false(memcmp(c, b, 64) == 0);
+	/* data keys and nonces come from it, and open as usual */
+	struct sk_errctx err = {0};
+	char dir[] = "/tmp/sk-vault-rng.XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	assert_int_equal(sk_vault_keyfile_create(path, &err), 0);
+	struct sk_vault *v;
+	assert_int_equal(sk_vault_open(path, &v, &err), 0);
+	uint8_t dk[SK_VAULT_KEY_LEN], dk2[SK_VAULT_KEY_LEN], w[SK_VAULT_WRAPPED_LEN];
+	assert_int_equal(sk_vault_datakey_new(v, "ct1", dk, w), 0);
+	assert_int_equal(sk_vault_datakey_unwrap(v, "ct1", w, sizeof(w), dk2), 0);
+	assert_memory_equal(dk, dk2, sizeof(dk));
+	uint8_t *s1, *s2;
+	size_t n1, n2;
+	assert_int_equal(sk_vault_seal(dk, "f", "same", 4, &s1, &n1), 0);
+	assert_int_equal(sk_vault_seal(dk, "f", "same", 4, &s2, &n2), 0);
+	assert_false(memcmp(s1, s2, 24) == 0); /* a new nonce each time */
+	char *p;
+	size_t pl;
+	assert_int_equal(sk_vault_unseal(dk, "f", s1, n1, &p, &pl), 0);
+	assert_string_equal(p, "same");
+	sk_free(p);
+	sk_free(s1);
+	sk_free(s2);
+	sk_vault_free(v);
+	unlink(path);
+	rmdir(dir);
+	/* stopped: the kernel again (and stopping twice is harmless) */
+	sk_vault_rng_stop();
+	sk_vault_rng_stop();
+	assert_int_equal(sk_random(c, 32), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +400,7 @@ int main(void)
 		cmocka_unit_test(canonical_unicode_refusals),
 		cmocka_unit_test(canonical_legacy),
 		cmocka_unit_test(keyfile_and_email_key),
+		cmocka_unit_test(rng_batches),
 		cmocka_unit_test(datakeys_and_sealing),
 		cmocka_unit_test(sha256_known_answer),
 	};
