@@ -2,12 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "cli/cli.h"
 #include "serve/serve.h"
 #include "mail/mail.h"
 #include "sync/sync.h"
+#include "util/curl_dl.h"
 
 static int number(const char *s, double lo, double hi, double *out)
 {
@@ -152,7 +151,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
 	cfg.vault = cli->vault;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* The server sends mail and delivers webhooks: load libcurl (and its global init) now,
+	 * before the threads, and refuse to start without it rather than fail each send. */
+	if ((rc = sk_curl_load(&cli->err)))
+		return sk_cli_fail(cli, rc);
 	if ((rc = sk_serve_run(&cfg, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	return SK_EXIT_OK;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/accesslog.h"
 #include "http/http_int.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -449,26 +450,44 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue_reply(conn, r);
 }
 
-/* One access-log line per request: no query string, no path parameter, no address. */
+/* The time of a log line, formatted once per second per thread. */
+static const char *log_time(void)
+{
+	static _Thread_local int64_t at = -1;
+	static _Thread_local char t[SK_TIME_STRLEN];
+	int64_t now = sk_time_now();
+	if (now != at) {
+		sk_time_format(now, t);
+		at = now;
+	}
+	return t;
+}
+
+/* One access-log line per request: no query string, no path parameter, no address. Handed to
+ * the buffered writer (accesslog.c), which writes it within SK_ALOG_FLUSH_MS. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)conn;
 	struct sk_req *r = *con_cls;
-	char t[SK_TIME_STRLEN];
 	if (!r)
 		return;
 	char line[512];
-	sk_time_format(sk_time_now(), t);
-	int n = snprintf(line, sizeof(line), "%s %s %s %d %.3fms key=%s%s\n", t, r->method,
-			 r->route ? r->route->path : "-", r->status,
-			 (double)(mono_ns() - r->start_ns) / 1e6, r->key.name[0] ? r->key.name : "-",
+	/* the duration in microseconds, rounded, printed as milliseconds with 3 decimals */
+	int64_t us = (mono_ns() - r->start_ns + 500) / 1000;
+	int n = snprintf(line, sizeof(line), "%s %s %s %d %lld.%03lldms key=%s%s\n", log_time(),
+			 r->method, r->route ? r->route->path : "-", r->status,
+			 (long long)(us / 1000), (long long)(us % 1000),
+			 r->key.name[0] ? r->key.name : "-",
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
-	/* One write per line, no stdio lock shared by the threads; a line is far below
-	 * PIPE_BUF, so lines never interleave. */
-	if (n > 0 && write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
-		n = 0;
+	if (n > 0) {
+		if ((size_t)n >= sizeof(line)) { /* cut, but still one line */
+			n = (int)sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		sk_alog_line(line, (size_t)n);
+	}
 	sk_buf_reset(&r->body);
 	sk_free(r->reply);
 	sk_free(r);
@@ -777,6 +796,10 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 		sk_free(h);
 		return err->code;
 	}
+	/* the access log's writer thread; without it, lines are written at once */
+	struct sk_errctx lerr = {0};
+	if (sk_alog_start(STDERR_FILENO, &lerr))
+		fprintf(stderr, "%s; access-log lines are written one by one\n", lerr.msg);
 	h->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(listen_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -790,6 +813,7 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	if (!h->d) {
+		sk_alog_stop();
 		close(fd);
 		sk_free(h);
 		return sk_errf(err, SK_ERR_IO, "cannot serve on %s", cfg->listen);
@@ -821,6 +845,7 @@ void sk_http_stop(struct sk_http *h)
 	MHD_stop_daemon(h->d);
 	if (lfd != MHD_INVALID_SOCKET) /* quiesced: the listening socket is ours to close */
 		close(lfd);
+	sk_alog_stop(); /* after the daemon: the last requests' lines are in the buffer */
 	if (h->have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
 		linger_stop = 1;

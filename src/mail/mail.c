@@ -3,7 +3,7 @@
  * No address ever goes into an error message. See docs/internals/mail.md. */
 #include "mail/mail.h"
 
-#include <curl/curl.h>
+#include "util/curl_dl.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

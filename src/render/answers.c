@@ -3,6 +3,7 @@
  * a replay, API keys, suppression, created things, a form submission's outcome and the
  * maintenance counts. One shape each, whoever prints it. */
 #include <jansson.h>
+#include <stdio.h>
 
 #include "render/render.h"
 #include "util/str.h"
@@ -11,6 +12,25 @@ json_t *sk_json_gate(const struct sk_gate_result *g)
 {
 	return json_pack("{s:b,s:s,s:o}", "allowed", g->allowed, "reason", sk_reason_name(g->reason),
 			 "consent_id", g->consent_id[0] ? json_string(g->consent_id) : json_null());
+}
+
+int sk_json_gate_text(const struct sk_gate_result *g, char *buf, size_t cap)
+{
+	const char *reason = sk_reason_name(g->reason);
+	/* Names and ids are printable ASCII without '"' or '\\': jansson writes them as they
+	 * are. Anything else is left to jansson, so the bytes never differ. */
+	for (const char *s = g->consent_id; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
+			return -1;
+	for (const char *s = reason; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
+			return -1;
+	int n = g->consent_id[0]
+		? snprintf(buf, cap, "{\"allowed\":%s,\"reason\":\"%s\",\"consent_id\":\"%s\"}",
+			   g->allowed ? "true" : "false", reason, g->consent_id)
+		: snprintf(buf, cap, "{\"allowed\":%s,\"reason\":\"%s\",\"consent_id\":null}",
+			   g->allowed ? "true" : "false", reason);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
 json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n)

@@ -64,6 +64,12 @@ struct json_t *sk_json_policy_plan(const struct sk_policy_plan *plan, int dry_ru
 
 /* The gate's answer: {"allowed","reason","consent_id" (null when none)}. */
 struct json_t *sk_json_gate(const struct sk_gate_result *g);
+/* The same answer as json_dumps(sk_json_gate(g), JSON_COMPACT), byte for byte, written into
+ * BUF (CAP bytes, NUL-terminated) without jansson: the check path's fast answer. Returns its
+ * length, or -1 when it does not fit or the id holds a byte that JSON would escape (then use
+ * sk_json_gate). SK_JSON_GATE_MAX is always enough for the ids the ledger makes. */
+#define SK_JSON_GATE_MAX 160
+int sk_json_gate_text(const struct sk_gate_result *g, char *buf, size_t cap);
 /* {"results":[gate answers]}: the n answers of sk_gate_check_many, in order. */
 struct json_t *sk_json_gate_bulk(const struct sk_gate_result *g, size_t n);
 /* A recorded consent event: {"id","seq","ledger_seq","change_seq","contact_id","status"}:

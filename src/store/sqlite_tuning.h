@@ -3,8 +3,17 @@
 #ifndef SK_SQLITE_TUNING_H
 #define SK_SQLITE_TUNING_H
 
-/* 16 MiB of page cache; up to 256 MiB of the file read through mmap (address space, not
- * memory: the kernel's page cache backs it). Writes still go through the WAL as usual. */
-#define SK_SQLITE_TUNING "PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;"
+/* Up to this much of the file is read through mmap (address space, not memory: the kernel's
+ * page cache backs it, and only the pages touched count in RSS). A build may set another
+ * (-DSK_SQLITE_MMAP_BYTES=N) to measure; SQLite caps it at its own maximum (2 GiB on Debian). */
+#ifndef SK_SQLITE_MMAP_BYTES
+#define SK_SQLITE_MMAP_BYTES 268435456
+#endif
+#define SK__STR(x) #x
+#define SK__XSTR(x) SK__STR(x)
+
+/* 16 MiB of page cache; mmap as above. Writes still go through the WAL as usual. */
+#define SK_SQLITE_TUNING \
+	"PRAGMA cache_size = -16384; PRAGMA mmap_size = " SK__XSTR(SK_SQLITE_MMAP_BYTES) ";"
 
 #endif

@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "util/curl_dl.h"
 
 #include "util/mem.h"
 #include "util/sktime.h"

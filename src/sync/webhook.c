@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "util/curl_dl.h"
 
 #include "util/mem.h"
 #include "util/net.h"

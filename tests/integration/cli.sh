@@ -46,6 +46,11 @@ sk check anna@example.com newsletter
 expect "allowed for newsletter" 0 "allowed consent"
 sk check anna@example.com offers
 expect "denied no_consent for offers" 1 "denied no_consent"
+# A command without network does not load libcurl (issue 12): the dynamic loader's own
+# trace lists every library it initialises; libsqlite3 shows that the trace works.
+LD_DEBUG=libs "$bin" check anna@example.com newsletter >/dev/null 2>"$d/ld.trace"
+ok "the loader trace names libsqlite3" grep -q 'calling init: .*libsqlite3' "$d/ld.trace"
+ok "check does not load libcurl" test "$(grep -c 'libcurl' "$d/ld.trace")" = 0
 sk check " Anna@EXAMPLE.com " newsletter --json
 expect "address variant finds the contact (json)" 0 '{"allowed":true,"reason":"consent","consent_id":"e_'
 sk consent withdraw anna@example.com newsletter --method mail_link --source "mail:nl-2026-11"

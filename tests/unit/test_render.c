@@ -634,6 +634,41 @@ static void pages_escape_every_value(void **state)
 			assert_true(strlen(sk_page_msg(l, (enum sk_page_msg)m)) > 0);
 }
 
+/* The check path's fast answer (sk_json_gate_text) is the jansson answer, byte for byte, for
+ * every reason, allowed or not, with and without a consent id; an id that JSON would escape,
+ * and a buffer that is too small, are refused so that the caller falls back to jansson. */
+static void gate_text_equals_jansson(void **state)
+{
+	(void)state;
+	static const char *const ids[] = {"", "e_23ocqcqu7xjyfflpqez6avsh", "x"};
+	char text[SK_JSON_GATE_MAX];
+	for (int reason = 0; reason < SK_NREASONS; reason++)
+		for (int allowed = 0; allowed < 2; allowed++)
+			for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+				struct sk_gate_result g = {.allowed = allowed, .reason = reason};
+				snprintf(g.consent_id, sizeof(g.consent_id), "%s", ids[i]);
+				json_t *v = sk_json_gate(&g);
+				assert_non_null(v);
+				char *want = json_dumps(v, JSON_COMPACT);
+				json_decref(v);
+				int n = sk_json_gate_text(&g, text, sizeof(text));
+				assert_int_equal(n, (int)strlen(want));
+				assert_string_equal(text, want);
+				/* exactly the length plus its NUL fits; one byte less does not */
+				char small[SK_JSON_GATE_MAX];
+				assert_int_equal(sk_json_gate_text(&g, small, (size_t)n + 1), n);
+				assert_int_equal(sk_json_gate_text(&g, small, (size_t)n), -1);
+				free(want);
+			}
+	/* an id with a byte that JSON escapes: left to jansson */
+	static const char *const odd[] = {"e_\"x", "e_\\x", "e_\n", "e_\xc3\xa5"};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		struct sk_gate_result g = {.allowed = 1, .reason = SK_RSN_CONSENT};
+		snprintf(g.consent_id, sizeof(g.consent_id), "%s", odd[i]);
+		assert_int_equal(sk_json_gate_text(&g, text, sizeof(text)), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +684,7 @@ int main(void)
 		cmocka_unit_test(receipt_of_an_unverified_import),
 		cmocka_unit_test(purposes_and_policy),
 		cmocka_unit_test(small_answers),
+		cmocka_unit_test(gate_text_equals_jansson),
 		cmocka_unit_test(html_escapes_every_special_character),
 		cmocka_unit_test(catalogue_has_every_message_in_both_languages),
 		cmocka_unit_test(form_and_confirm_pages),

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "util/curl_dl.h"
 
 #include "sync/sync.h"
 #include "util/sktime.h"
