@@ -94,6 +94,12 @@ static const char *const migrations[] = {
 	" AND failed_at = 0;"
 	"CREATE INDEX mail_outbox_key ON mail_outbox(email_key, created_at);"
 	"PRAGMA user_version = 5;",
+	/* 6 (issue 12, audit): a partial index of the pending consent states, so that pending
+	 * expiry (the server's maintenance, at start and every hour) reads only those instead
+	 * of every consent state */
+	"CREATE INDEX consent_state_pending ON consent_state(updated_at)"
+	" WHERE status = 'pending';"
+	"PRAGMA user_version = 6;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -184,6 +190,7 @@ enum sq_stmt {
 	SQ_STATE_REKEY,
 	SQ_STATE_COUNT_LIVE,
 	SQ_REQUEST_COUNT,
+	SQ_STATE_PENDING_EACH,
 	SQ_NSTMT
 };
 
@@ -325,6 +332,11 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" AND (valid_until = 0 OR valid_until > ?2)))",
 	[SQ_REQUEST_COUNT] = "SELECT count(*) FROM form_requests WHERE expires_at > ?2"
 			     " AND instr(',' || purposes || ',', ',' || ?1 || ',') > 0",
+	/* through consent_state_pending (migration 6): the pending rows only, then sorted */
+	[SQ_STATE_PENDING_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+				  " INDEXED BY consent_state_pending"
+				  " WHERE status = 'pending' AND updated_at < ?1"
+				  " ORDER BY contact_id, purpose",
 };
 
 struct sq_store {
@@ -1489,6 +1501,22 @@ static int sq_request_count(struct sk_store *s, const char *purpose, int64_t now
 			    int64_t *outcount)
 {
 	return sq_count_purpose(s, SQ_REQUEST_COUNT, purpose, now, outcount);
+}
+
+static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PENDING_EACH);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
 }
 
 static void sq_close(struct sk_store *s)

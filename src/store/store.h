@@ -356,7 +356,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 			     int64_t *outcount), (s, purpose, now, outcount))                      \
 	/* How many unexpired form requests name purpose. */                                  \
 	X(request_count, (struct sk_store * s, const char *purpose, int64_t now,              \
-			  int64_t *outcount), (s, purpose, now, outcount))
+			  int64_t *outcount), (s, purpose, now, outcount))                      \
+	/* The pending states last written before `before`, ordered by contact then purpose; */ \
+	/* reads only those (an index of pending states), never every state. */              \
+	X(state_pending_each, (struct sk_store * s, int64_t before, sk_state_cb cb, void *arg), \
+	  (s, before, cb, arg))
 
 struct sk_store_methods {
 	int version;
