@@ -42,6 +42,15 @@ int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
 void sk_core_batch_rollback(struct sk_core *c);
 
+/* The change hook: fn(arg) is called, on the committing thread, after every commit of this
+ * process that appended to the change feed (a consent, a withdrawal, an erasure ...), so
+ * that the webhook delivery of this process wakes at once instead of at its next poll;
+ * other processes' changes are still found by the poll. Process-wide; fn must be quick and
+ * must not call the core. Setting NULL waits for a call in progress: after it returns, arg
+ * is no longer used. */
+typedef void (*sk_change_hook)(void *arg);
+void sk_core_set_change_hook(sk_change_hook fn, void *arg);
+
 /* A read snapshot: every read until read_end sees the same moment of the store. Snapshots
  * nest (only the outermost begins and ends one), and inside a batch they are the batch. */
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err);

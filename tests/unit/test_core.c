@@ -934,6 +934,46 @@ static void pending_expiry_reads_only_pending_states(void **state)
 	tenv_free(t);
 }
 
+static void count_hook(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* The change hook runs once per commit that appended a change, after the commit; not for a
+ * write that failed and rolled back, not for a batch until it commits, never for a batch
+ * rolled back, and not after it is cleared. */
+static void change_hook_after_commit_only(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int calls = 0;
+	sk_core_set_change_hook(count_hook, &calls);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(calls, 1);
+	assert_int_not_equal(t_consent(t, "a@example.com", "nosuchpurpose", SK_ACT_GIVE, "form", "f",
+				       0), 0);
+	assert_int_equal(calls, 1);
+	struct sk_gate_result g;
+	sk_gate_check(t->core, "a@example.com", "newsletter", sk_time_now(), &g);
+	assert_int_equal(calls, 1);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(t_consent(t, "b@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "c@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(t_consent(t, "d@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	sk_core_batch_rollback(t->core);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0); /* nothing appended */
+	assert_int_equal(calls, 2);
+	sk_core_set_change_hook(NULL, NULL);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_WITHDRAW, "form", "f", 0), 0);
+	assert_int_equal(calls, 2);
+	tenv_free(t);
+}
+
 /* ---- one person, one canonical address (canonical form version 2) ---- */
 
 /* Åsa.Öberg in three spellings: composed with capitals, lower case with spaces around,
@@ -1319,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(receipt_category_tables),
 		cmocka_unit_test(double_opt_in_confirm_and_expiry),
 		cmocka_unit_test(pending_expiry_reads_only_pending_states),
+		cmocka_unit_test(change_hook_after_commit_only),
 		cmocka_unit_test(unicode_spellings_are_one_person),
 		cmocka_unit_test(undecodable_addresses_are_refused),
 		cmocka_unit_test(old_suppressions_still_hold),
