@@ -559,6 +559,16 @@ int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
 		       const char *purpose, int64_t now, struct sk_gate_result **out,
 		       struct sk_errctx *err);
 
+/* The contacts the gate may allow for purpose, read through the state index rather than by
+ * asking the gate for every contact: for a basis whose rule allows only a given consent, the
+ * contacts holding a state of purpose stored as given and not suppressed under their key,
+ * with id > after ("" or NULL: from the start), in id order, at most limit, into ids; *n of
+ * them. A superset: the gate (sk_gate_check) still decides each one. For a basis that
+ * allows without a consent (legitimate interest, contract, legal obligation) nothing is
+ * listed and *all is 1: every contact is a candidate. SK_ERR_UNKNOWN_PURPOSE. */
+int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after, long limit,
+		       char (*ids)[SK_ID_LEN + 1], size_t *n, int *all, struct sk_errctx *err);
+
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
 /* Lifts a suppression (the person asked to come back) and appends an "unsuppressed" change;

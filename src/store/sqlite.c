@@ -191,6 +191,7 @@ enum sq_stmt {
 	SQ_STATE_COUNT_LIVE,
 	SQ_REQUEST_COUNT,
 	SQ_STATE_PENDING_EACH,
+	SQ_STATE_GIVEN_EACH,
 	SQ_NSTMT
 };
 
@@ -337,6 +338,12 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				  " INDEXED BY consent_state_pending"
 				  " WHERE status = 'pending' AND updated_at < ?1"
 				  " ORDER BY contact_id, purpose",
+	/* through consent_state_contact, in contact order; the suppression probed by key */
+	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state AS s"
+				" WHERE s.contact_id > ?2 AND s.purpose = ?1 AND s.status = 'given'"
+				" AND NOT EXISTS (SELECT 1 FROM suppressions AS x"
+				" WHERE x.email_key = s.email_key)"
+				" ORDER BY s.contact_id LIMIT ?3",
 };
 
 struct sq_store {
@@ -1510,6 +1517,24 @@ static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb
 	int rc = 0;
 
 	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_given_each(struct sk_store *s, const char *purpose, const char *after,
+			       long limit, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GIVEN_EACH);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
+	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
 		if ((rc = sq_state_row(st, 0, &r)) == 0)

@@ -360,7 +360,11 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* The pending states last written before `before`, ordered by contact then purpose; */ \
 	/* reads only those (an index of pending states), never every state. */              \
 	X(state_pending_each, (struct sk_store * s, int64_t before, sk_state_cb cb, void *arg), \
-	  (s, before, cb, arg))
+	  (s, before, cb, arg))                                                               \
+	/* The states of purpose stored as 'given' whose key is not suppressed, of contacts */ \
+	/* with id > after ("" for the start), in contact id order, at most limit (<= 0: all). */ \
+	X(state_given_each, (struct sk_store * s, const char *purpose, const char *after,     \
+			     long limit, sk_state_cb cb, void *arg), (s, purpose, after, limit, cb, arg))
 
 struct sk_store_methods {
 	int version;
