@@ -181,8 +181,9 @@ int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 
 void sk_core_read_end(struct sk_core *c)
 {
-	if (--c->read_depth == 0 && !c->in_batch)
-		sk_store_commit(c->store);
+	/* a read has nothing to keep: if even its end fails, it is rolled back, never left open */
+	if (--c->read_depth == 0 && !c->in_batch && sk_store_commit(c->store))
+		sk_store_rollback(c->store);
 }
 
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],

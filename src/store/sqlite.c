@@ -192,6 +192,8 @@ enum sq_stmt {
 	SQ_REQUEST_COUNT,
 	SQ_STATE_PENDING_EACH,
 	SQ_STATE_GIVEN_EACH,
+	SQ_LEDGER_BY_CONTACT,
+	SQ_STATE_PAGE,
 	SQ_NSTMT
 };
 
@@ -344,6 +346,13 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" AND NOT EXISTS (SELECT 1 FROM suppressions AS x"
 				" WHERE x.email_key = s.email_key)"
 				" ORDER BY s.contact_id LIMIT ?3",
+	/* through consent_ledger_contact(contact_id, seq) */
+	[SQ_LEDGER_BY_CONTACT] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger"
+				 " INDEXED BY consent_ledger_contact ORDER BY contact_id, seq",
+	/* through consent_state_contact(contact_id, purpose) */
+	[SQ_STATE_PAGE] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+			  " WHERE (contact_id, purpose) > (?1, ?2)"
+			  " ORDER BY contact_id, purpose LIMIT ?3",
 };
 
 struct sq_store {
@@ -1534,6 +1543,38 @@ static int sq_state_given_each(struct sk_store *s, const char *purpose, const ch
 	int rc = 0;
 
 	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
+	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_ledger_each_by_contact(struct sk_store *s, sk_event_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_BY_CONTACT);
+	struct sk_event_rec ev;
+	int rc = 0;
+
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_event_row(st, &ev)) == 0)
+			rc = cb(arg, &ev);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_page(struct sk_store *s, const char *after_contact, const char *after_purpose,
+			 long limit, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PAGE);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sq_text(st, 1, after_contact) || sq_text(st, 2, after_purpose) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
 	while (rc == 0 && sq_next(st, &rc)) {
