@@ -187,13 +187,14 @@ static void streamed_check_equals_whole_replay(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
 	static const char *const tamper[] = {
-		"UPDATE consent_state SET status = 'given' WHERE status = 'withdrawn'"
-		" AND contact_id IN (SELECT contact_id FROM consent_state ORDER BY contact_id"
-		" LIMIT 5)",
+		"UPDATE consent_state SET status = 'given' WHERE (contact_id, purpose) IN (SELECT"
+		" contact_id, purpose FROM consent_state WHERE status = 'withdrawn'"
+		" ORDER BY contact_id LIMIT 5)",
 		"UPDATE consent_state SET seq = seq + 1000 WHERE contact_id ="
 		" (SELECT contact_id FROM consent_state ORDER BY contact_id DESC LIMIT 1)",
-		"DELETE FROM consent_state WHERE status = 'refused' AND contact_id IN (SELECT"
-		" contact_id FROM consent_state ORDER BY contact_id LIMIT 40 OFFSET 300)",
+		"DELETE FROM consent_state WHERE (contact_id, purpose) IN (SELECT contact_id,"
+		" purpose FROM consent_state WHERE status = 'refused' ORDER BY contact_id"
+		" LIMIT 10 OFFSET 100)",
 		"DELETE FROM consent_state WHERE contact_id = (SELECT contact_id FROM consent_state"
 		" ORDER BY contact_id LIMIT 1 OFFSET 600)",
 	};
