@@ -41,6 +41,7 @@ bench: build
 	@bench/core.sh $(BUILD)
 	@bench/http.sh $(BUILD)
 	@bench/import.sh $(BUILD)
+	@bench/audit.sh $(BUILD)
 
 # The parsers' libFuzzer targets (tests/fuzz), 60 s each (FUZZ_SECONDS); needs clang.
 fuzz:

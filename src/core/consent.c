@@ -29,8 +29,11 @@ int sk__change_append_seq(struct sk_core *c, enum sk_change_type t, const char *
 	sk_strlcpy(ch.status, status ? status : "", sizeof(ch.status));
 	if ((rc = sk_store_change_append(c->store, &ch)))
 		sk__store_err(err, rc, "recording a change");
-	else if (seq)
-		*seq = ch.seq;
+	else {
+		c->changed = 1; /* the change hook runs after the commit (core/core.c) */
+		if (seq)
+			*seq = ch.seq;
+	}
 	return rc;
 }
 

@@ -2,6 +2,7 @@
  * helpers the other core files share. */
 #include "core/core_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,10 +98,34 @@ int sk__core_begin(struct sk_core *c, struct sk_errctx *err)
 	return rc ? sk__store_err(err, rc, "starting a transaction") : 0;
 }
 
+/* The change hook (sk_core_set_change_hook); the lock is held while it runs, so that
+ * setting it NULL waits for a call in progress. */
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static sk_change_hook hook_fn;
+static void *hook_arg;
+
+void sk_core_set_change_hook(sk_change_hook fn, void *arg)
+{
+	pthread_mutex_lock(&hook_lock);
+	hook_fn = fn;
+	hook_arg = arg;
+	pthread_mutex_unlock(&hook_lock);
+}
+
+static void run_change_hook(void)
+{
+	pthread_mutex_lock(&hook_lock);
+	if (hook_fn)
+		hook_fn(hook_arg);
+	pthread_mutex_unlock(&hook_lock);
+}
+
 int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err)
 {
 	if (c->in_batch)
 		return rc;
+	int changed = c->changed;
+	c->changed = 0;
 	if (rc) {
 		sk_store_rollback(c->store);
 		return rc;
@@ -110,6 +135,8 @@ int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err)
 		sk_store_rollback(c->store);
 		return sk__store_err(err, rc, "committing");
 	}
+	if (changed)
+		run_change_hook(); /* only once the change is committed and visible */
 	return 0;
 }
 
@@ -136,6 +163,7 @@ void sk_core_batch_rollback(struct sk_core *c)
 	if (!c->in_batch)
 		return;
 	c->in_batch = 0;
+	c->changed = 0;
 	sk_store_rollback(c->store);
 }
 
@@ -162,8 +190,9 @@ int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 
 void sk_core_read_end(struct sk_core *c)
 {
-	if (--c->read_depth == 0 && !c->in_batch)
-		sk_store_commit(c->store);
+	/* a read has nothing to keep: if even its end fails, it is rolled back, never left open */
+	if (--c->read_depth == 0 && !c->in_batch && sk_store_commit(c->store))
+		sk_store_rollback(c->store);
 }
 
 int sk__email_key(struct sk_core *c, const char *email, uint8_t key[SK_HASH_LEN],

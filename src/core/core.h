@@ -45,6 +45,15 @@ void sk_core_batch_rollback(struct sk_core *c);
  * its WAL checkpoint off the commit path (sk_store_bulk); off again checkpoints once. */
 int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err);
 
+/* The change hook: fn(arg) is called, on the committing thread, after every commit of this
+ * process that appended to the change feed (a consent, a withdrawal, an erasure ...), so
+ * that the webhook delivery of this process wakes at once instead of at its next poll;
+ * other processes' changes are still found by the poll. Process-wide; fn must be quick and
+ * must not call the core. Setting NULL waits for a call in progress: after it returns, arg
+ * is no longer used. */
+typedef void (*sk_change_hook)(void *arg);
+void sk_core_set_change_hook(sk_change_hook fn, void *arg);
+
 /* A read snapshot: every read until read_end sees the same moment of the store. Snapshots
  * nest (only the outermost begins and ends one), and inside a batch they are the batch. */
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err);
@@ -559,6 +568,16 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
 		       const char *purpose, int64_t now, struct sk_gate_result **out,
 		       struct sk_errctx *err);
+
+/* The contacts the gate may allow for purpose, read through the state index rather than by
+ * asking the gate for every contact: for a basis whose rule allows only a given consent, the
+ * contacts holding a state of purpose stored as given and not suppressed under their key,
+ * with id > after ("" or NULL: from the start), in id order, at most limit, into ids; *n of
+ * them. A superset: the gate (sk_gate_check) still decides each one. For a basis that
+ * allows without a consent (legitimate interest, contract, legal obligation) nothing is
+ * listed and *all is 1: every contact is a candidate. SK_ERR_UNKNOWN_PURPOSE. */
+int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after, long limit,
+		       char (*ids)[SK_ID_LEN + 1], size_t *n, int *all, struct sk_errctx *err);
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);

@@ -16,6 +16,7 @@ struct sk_core {
 	int policy_version;
 	int in_batch;
 	int read_depth;           /* nested read snapshots */
+	int changed;              /* the open transaction appended to the change feed */
 	/* API keys checked in the last second; dropped when any core of this process revokes a
 	 * key (key_cache_gen), so another process's revocation holds within a second */
 	struct sk_key_rec key_cache[4];

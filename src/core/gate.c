@@ -23,6 +23,20 @@ static enum sk_reason consent_reason(enum sk_status s)
 	}
 }
 
+/* The gate's rule: whether a purpose on basis b allows an address, not suppressed, whose
+ * effective status is s. sk_gate_check and sk_gate_candidates both ask it. */
+static int basis_allows(enum sk_basis b, enum sk_status s)
+{
+	switch (b) {
+	case SK_BASIS_CONSENT: return s == SK_ST_GIVEN;
+	/* allowed unless the person objected (refused or withdrew) */
+	case SK_BASIS_LEGITIMATE_INTEREST: return s != SK_ST_REFUSED && s != SK_ST_WITHDRAWN;
+	case SK_BASIS_CONTRACT: return 1;
+	case SK_BASIS_LEGAL_OBLIGATION: return 1;
+	}
+	return 0;
+}
+
 void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
 		   struct sk_gate_result *out)
 {
@@ -74,22 +88,59 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 				s = SK_ST_PENDING;
 		}
 		out->reason = consent_reason(s);
-		out->allowed = s == SK_ST_GIVEN;
+		out->allowed = basis_allows(p->basis, s);
 		break;
 	case SK_BASIS_LEGITIMATE_INTEREST:
-		/* Allowed unless the person objected (refused or withdrew). */
-		out->allowed = s != SK_ST_REFUSED && s != SK_ST_WITHDRAWN;
+		out->allowed = basis_allows(p->basis, s);
 		out->reason = out->allowed ? SK_RSN_LEGITIMATE_INTEREST : SK_RSN_OBJECTED;
 		break;
 	case SK_BASIS_CONTRACT:
-		out->allowed = 1;
+		out->allowed = basis_allows(p->basis, s);
 		out->reason = SK_RSN_CONTRACT;
 		break;
 	case SK_BASIS_LEGAL_OBLIGATION:
-		out->allowed = 1;
+		out->allowed = basis_allows(p->basis, s);
 		out->reason = SK_RSN_LEGAL_OBLIGATION;
 		break;
 	}
+}
+
+struct cand_page {
+	char (*ids)[SK_ID_LEN + 1];
+	size_t n;
+};
+
+static int cand_add(void *arg, const struct sk_state_rec *st)
+{
+	struct cand_page *pg = arg;
+	memcpy(pg->ids[pg->n++], st->contact_id, SK_ID_LEN + 1);
+	return 0;
+}
+
+int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after, long limit,
+		       char (*ids)[SK_ID_LEN + 1], size_t *n, int *all, struct sk_errctx *err)
+{
+	const struct sk_purpose *p = c->policy ? sk_policy_purpose(c->policy, purpose) : NULL;
+	*n = 0;
+	*all = 0;
+	if (!p)
+		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
+			       purpose);
+	/* The state index lists every contact the gate may allow only when the gate's rule
+	 * allows no status but given: then an allowed address has a state stored as given
+	 * (given with valid_until passed is expired: a candidate the gate then denies). */
+#define SK__ONLY_GIVEN(sfx, name) &&(SK_ST_##sfx == SK_ST_GIVEN || !basis_allows(p->basis, SK_ST_##sfx))
+	int only_given = 1 SK_STATUS_LIST(SK__ONLY_GIVEN);
+#undef SK__ONLY_GIVEN
+	if (!only_given) {
+		*all = 1;
+		return 0;
+	}
+	struct cand_page pg = {ids, 0};
+	int rc = sk_store_state_given_each(c->store, purpose, after ? after : "", limit, cand_add,
+					   &pg);
+	*n = pg.n;
+	return rc ? sk__store_err(err, rc, "reading consent state") : 0;
 }
 
 int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,

@@ -212,6 +212,149 @@ static int compare_state(void *arg, const struct sk_state_rec *st)
 	return report(x, st, st->status, NULL);
 }
 
+/* ---- replay --check, streamed in bounded memory ----
+ * The ledger is read in (contact, seq) order (the index consent_ledger_contact), so that one
+ * contact's events are folded at a time into a few states; the stored states are read in
+ * pages in the same (contact, purpose) order and merged with them as they come. Memory holds
+ * one contact's states and one page of stored ones, whatever the size of the ledger; the
+ * differences come out in the same order as from the whole-ledger replay. */
+#define STORED_PAGE 256
+
+struct stream_ctx {
+	struct sk_core *c;
+	struct compare_ctx *x;
+	char contact[SK_ID_LEN + 1]; /* the contact being folded; "" before the first */
+	struct sk_state_rec *cur;    /* its states, one per purpose */
+	size_t ncur, alloc;
+	struct sk_state_rec stored[STORED_PAGE];
+	size_t nstored, istored;
+	int stored_end;
+	char after_contact[SK_ID_LEN + 1];
+	char after_purpose[sizeof(((struct sk_state_rec *)0)->purpose)];
+};
+
+static int stored_add(void *arg, const struct sk_state_rec *st)
+{
+	struct stream_ctx *sc = arg;
+	sc->stored[sc->nstored++] = *st;
+	sk_strlcpy(sc->after_contact, st->contact_id, sizeof(sc->after_contact));
+	sk_strlcpy(sc->after_purpose, st->purpose, sizeof(sc->after_purpose));
+	return 0;
+}
+
+/* The next stored state (NULL after the last), a page read when needed; *rc on failure. */
+static const struct sk_state_rec *stored_peek(struct stream_ctx *sc, int *rc)
+{
+	if (sc->istored == sc->nstored && !sc->stored_end) {
+		sc->nstored = sc->istored = 0;
+		*rc = sk_store_state_page(sc->c->store, sc->after_contact, sc->after_purpose,
+					  STORED_PAGE, stored_add, sc);
+		if (*rc)
+			return NULL;
+		sc->stored_end = sc->nstored < STORED_PAGE;
+	}
+	return sc->istored < sc->nstored ? &sc->stored[sc->istored] : NULL;
+}
+
+/* Compares the folded states of sc->contact (until: every stored state up to and including
+ * that contact; NULL until: every stored state left) with the stored ones. */
+static int stream_flush(struct stream_ctx *sc, const char *until)
+{
+	size_t n = 0;
+	int rc = 0;
+	if (until && sc->ncur) {
+		/* States of contacts whose personal data was deleted are gone with them by design. */
+		struct sk_contact_rec ct;
+		int e = sk_store_contact_by_id(sc->c->store, sc->contact, &ct);
+		if (e && e != SK_ERR_NOT_FOUND)
+			return e;
+		for (size_t i = 0; !e && i < sc->ncur; i++)
+			if (sk_status_from_name(sc->cur[i].status) != SK_ST_UNKNOWN)
+				sc->cur[n++] = sc->cur[i];
+		qsort(sc->cur, n, sizeof(*sc->cur), state_cmp);
+	}
+	size_t i = 0;
+	for (;;) {
+		const struct sk_state_rec *st = stored_peek(sc, &rc);
+		if (rc)
+			return rc;
+		const struct sk_state_rec *d = i < n ? &sc->cur[i] : NULL;
+		int in = st && (!until || strcmp(st->contact_id, until) <= 0);
+		if (!in && !d)
+			break;
+		int cmp = in && d ? state_cmp(st, d) : in ? -1 : 1;
+		if (cmp < 0) {
+			rc = report(sc->x, st, st->status, NULL);
+			sc->istored++;
+		} else if (cmp == 0) {
+			rc = state_same(d, st) ? 0 : report(sc->x, st, st->status, d->status);
+			sc->istored++;
+			i++;
+		} else {
+			rc = report(sc->x, d, NULL, d->status);
+			i++;
+		}
+		if (rc)
+			return rc;
+	}
+	sc->ncur = 0;
+	return 0;
+}
+
+static int stream_event(void *arg, const struct sk_event_rec *ev)
+{
+	struct stream_ctx *sc = arg;
+	int rc;
+	if (strcmp(ev->contact_id, sc->contact) != 0) {
+		if (sc->contact[0] && (rc = stream_flush(sc, sc->contact)))
+			return rc;
+		sk_strlcpy(sc->contact, ev->contact_id, sizeof(sc->contact));
+	}
+	size_t i = 0;
+	while (i < sc->ncur && strcmp(sc->cur[i].purpose, ev->purpose) != 0)
+		i++;
+	if (i == sc->ncur) {
+		if (sc->ncur == sc->alloc) {
+			size_t na = sc->alloc ? 2 * sc->alloc : 8;
+			struct sk_state_rec *p = sk_realloc(sc->cur, na * sizeof(*p));
+			if (!p)
+				return SK_ERR_NOMEM;
+			sc->cur = p;
+			sc->alloc = na;
+		}
+		struct sk_state_rec *st = &sc->cur[sc->ncur++];
+		memset(st, 0, sizeof(*st));
+		sk_strlcpy(st->contact_id, ev->contact_id, sizeof(st->contact_id));
+		sk_strlcpy(st->purpose, ev->purpose, sizeof(st->purpose));
+		sk_strlcpy(st->status, sk_status_name(SK_ST_UNKNOWN), sizeof(st->status));
+	}
+	sk_state_apply(&sc->cur[i], ev);
+	return 0;
+}
+
+static int replay_check_stream(struct sk_core *c, struct compare_ctx *x, struct sk_errctx *err)
+{
+	struct stream_ctx *sc = sk_calloc(1, sizeof(*sc));
+	int rc;
+	if (!sc)
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	sc->c = c;
+	sc->x = x;
+	if ((rc = sk_core_read_begin(c, err))) {
+		sk_free(sc);
+		return rc;
+	}
+	rc = sk_store_ledger_each_by_contact(c->store, stream_event, sc);
+	if (!rc && sc->contact[0])
+		rc = stream_flush(sc, sc->contact);
+	if (!rc)
+		rc = stream_flush(sc, NULL); /* stored states of contacts without events */
+	sk_core_read_end(c);
+	sk_free(sc->cur);
+	sk_free(sc);
+	return rc ? sk__store_err(err, rc, "replaying the ledger") : 0;
+}
+
 int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
 		     struct sk_errctx *err)
 {
@@ -219,6 +362,14 @@ int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, l
 	struct compare_ctx x = {&r, 0, 0, cb, arg};
 	int rc;
 
+	/* --check: streamed, in bounded memory, inside a read snapshot */
+	if (!write) {
+		*ndiff = 0;
+		rc = replay_check_stream(c, &x, err);
+		if (!rc)
+			*ndiff = x.ndiff;
+		return rc;
+	}
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
 	rc = sk_store_ledger_each(c->store, NULL, 0, replay_event, &r);

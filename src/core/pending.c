@@ -85,7 +85,8 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 	int rc;
 
 	*nexpired = *ndeleted = 0;
-	rc = sk_store_state_each(c->store, NULL, collect_stale, &x);
+	/* the pending states only (an index of them), not every consent state */
+	rc = sk_store_state_pending_each(c->store, x.before, collect_stale, &x);
 	if (rc) {
 		sk_free(x.list.st);
 		return sk__store_err(err, rc, "reading consent state");

@@ -1,7 +1,8 @@
 /* export.c: every contact with the gate's answer for one purpose and its declared fields,
  * as RFC 4180 CSV (exact by default; for a spreadsheet, cells that it would run as a formula
  * are defused with a leading ' and a BOM goes first) or as NDJSON; streamed page by page
- * inside one read snapshot. */
+ * inside one read snapshot. --allowed-only walks the state index (sk_gate_candidates) and
+ * opens only the contacts the gate may allow. */
 #include <jansson.h>
 #include <string.h>
 
@@ -123,7 +124,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 	char after[SK_ID_LEN + 1] = "";
 	int64_t now = sk_time_now();
 	size_t got;
-	int rc;
+	int rc, all = 1;
 
 	*n = 0;
 	if ((rc = sk_core_need_policy(c, err)))
@@ -147,7 +148,12 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		fputs("\r\n", out);
 	}
 	do {
-		if ((rc = sk_contact_page(c, after, PAGE, ids, &got, err)))
+		/* --allowed-only: the candidates from the state index, when the basis allows
+		 * only a given consent; every contact otherwise. The gate decides each. */
+		if (allowed_only &&
+		    (rc = sk_gate_candidates(c, purpose, after, PAGE, ids, &got, &all, err)))
+			break;
+		if (all && (rc = sk_contact_page(c, after, PAGE, ids, &got, err)))
 			break;
 		for (size_t i = 0; !rc && i < got; i++) {
 			struct sk_contact ct;

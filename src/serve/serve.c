@@ -203,6 +203,8 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	struct sk_delivery *delivery = NULL;
 	if (sk_delivery_start(&dcfg, &delivery, err))
 		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);
+	else /* a change committed by this process wakes the delivery at once (poll: others') */
+		sk_core_set_change_hook(sk_delivery_wake, delivery);
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -222,6 +224,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		pthread_join(maint, NULL);
 	if (have_scrub)
 		pthread_join(scrub, NULL);
+	sk_core_set_change_hook(NULL, NULL); /* waits for a wake in progress */
 	sk_delivery_stop(delivery);
 	sk_mail_worker_stop(mailer);
 	workers_close();

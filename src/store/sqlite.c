@@ -99,6 +99,12 @@ static const char *const migrations[] = {
 	" AND failed_at = 0;"
 	"CREATE INDEX mail_outbox_key ON mail_outbox(email_key, created_at);"
 	"PRAGMA user_version = 5;",
+	/* 6 (issue 12, audit): a partial index of the pending consent states, so that pending
+	 * expiry (the server's maintenance, at start and every hour) reads only those instead
+	 * of every consent state */
+	"CREATE INDEX consent_state_pending ON consent_state(updated_at)"
+	" WHERE status = 'pending';"
+	"PRAGMA user_version = 6;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -189,6 +195,10 @@ enum sq_stmt {
 	SQ_STATE_REKEY,
 	SQ_STATE_COUNT_LIVE,
 	SQ_REQUEST_COUNT,
+	SQ_STATE_PENDING_EACH,
+	SQ_STATE_GIVEN_EACH,
+	SQ_LEDGER_BY_CONTACT,
+	SQ_STATE_PAGE,
 	SQ_NSTMT
 };
 
@@ -330,6 +340,24 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" AND (valid_until = 0 OR valid_until > ?2)))",
 	[SQ_REQUEST_COUNT] = "SELECT count(*) FROM form_requests WHERE expires_at > ?2"
 			     " AND instr(',' || purposes || ',', ',' || ?1 || ',') > 0",
+	/* through consent_state_pending (migration 6): the pending rows only, then sorted */
+	[SQ_STATE_PENDING_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+				  " INDEXED BY consent_state_pending"
+				  " WHERE status = 'pending' AND updated_at < ?1"
+				  " ORDER BY contact_id, purpose",
+	/* through consent_state_contact, in contact order; the suppression probed by key */
+	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state AS s"
+				" WHERE s.contact_id > ?2 AND s.purpose = ?1 AND s.status = 'given'"
+				" AND NOT EXISTS (SELECT 1 FROM suppressions AS x"
+				" WHERE x.email_key = s.email_key)"
+				" ORDER BY s.contact_id LIMIT ?3",
+	/* through consent_ledger_contact(contact_id, seq) */
+	[SQ_LEDGER_BY_CONTACT] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger"
+				 " INDEXED BY consent_ledger_contact ORDER BY contact_id, seq",
+	/* through consent_state_contact(contact_id, purpose) */
+	[SQ_STATE_PAGE] = "SELECT " SQ_STATE_COLS " FROM consent_state"
+			  " WHERE (contact_id, purpose) > (?1, ?2)"
+			  " ORDER BY contact_id, purpose LIMIT ?3",
 };
 
 struct sq_store {
@@ -1788,6 +1816,72 @@ static int sq_bulk(struct sk_store *s, int on)
 		return sq_code(rc);
 	}
 	return 0;
+}
+
+static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PENDING_EACH);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_given_each(struct sk_store *s, const char *purpose, const char *after,
+			       long limit, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GIVEN_EACH);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
+	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_ledger_each_by_contact(struct sk_store *s, sk_event_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_BY_CONTACT);
+	struct sk_event_rec ev;
+	int rc = 0;
+
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_event_row(st, &ev)) == 0)
+			rc = cb(arg, &ev);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_page(struct sk_store *s, const char *after_contact, const char *after_purpose,
+			 long limit, sk_state_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PAGE);
+	struct sk_state_rec r;
+	int rc = 0;
+
+	if (sq_text(st, 1, after_contact) || sq_text(st, 2, after_purpose) ||
+	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
 }
 
 static void sq_close(struct sk_store *s)

@@ -360,7 +360,22 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* Bulk mode for a long run of large transactions (the import), outside a transaction: */ \
 	/* on = 1 moves the WAL checkpoint off the commit path (the SQLite backend runs it on */ \
 	/* a second thread and connection); on = 0 stops that and checkpoints once. */         \
-	X(bulk, (struct sk_store * s, int on), (s, on))
+	X(bulk, (struct sk_store * s, int on), (s, on))                                        \
+	/* The pending states last written before `before`, ordered by contact then purpose; */ \
+	/* reads only those (an index of pending states), never every state. */              \
+	X(state_pending_each, (struct sk_store * s, int64_t before, sk_state_cb cb, void *arg), \
+	  (s, before, cb, arg))                                                               \
+	/* The states of purpose stored as 'given' whose key is not suppressed, of contacts */ \
+	/* with id > after ("" for the start), in contact id order, at most limit (<= 0: all). */ \
+	X(state_given_each, (struct sk_store * s, const char *purpose, const char *after,     \
+			     long limit, sk_state_cb cb, void *arg), (s, purpose, after, limit, cb, arg)) \
+	/* Every event ordered by contact, then seq (streaming replay: one contact at a time). */ \
+	X(ledger_each_by_contact, (struct sk_store * s, sk_event_cb cb, void *arg), (s, cb, arg)) \
+	/* States after (after_contact, after_purpose) in (contact, purpose) order ("", "" for */ \
+	/* the start), at most limit (<= 0: all). */                                          \
+	X(state_page, (struct sk_store * s, const char *after_contact, const char *after_purpose, \
+		       long limit, sk_state_cb cb, void *arg),                                  \
+	  (s, after_contact, after_purpose, limit, cb, arg))
 
 struct sk_store_methods {
 	int version;

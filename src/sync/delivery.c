@@ -26,6 +26,7 @@
 struct claim {
 	char id[SK_ID_LEN + 1];
 	int busy;
+	int again; /* found due again while busy: served once more before it is dropped */
 };
 
 struct sk_delivery {
@@ -39,6 +40,7 @@ struct sk_delivery {
 	struct claim *claims;
 	size_t nclaims, capclaims;
 	int stopping;
+	int woken; /* sk_delivery_wake since the dispatcher last looked */
 	int64_t last_complaint;
 };
 
@@ -352,6 +354,33 @@ static int open_core(struct sk_delivery *d, struct sk_store **store, struct sk_c
 	return rc;
 }
 
+/* The dispatcher's sleep (d->lock held): ms, or until sk_delivery_wake or stop; returns
+ * d->stopping. A wake that came while it was looking is not lost: woken stays set. */
+static int nap_or_wake(struct sk_delivery *d, long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (!d->stopping && !d->woken && pthread_cond_timedwait(&d->cond, &d->lock, &until) == 0)
+		;
+	d->woken = 0;
+	return d->stopping;
+}
+
+void sk_delivery_wake(void *arg)
+{
+	struct sk_delivery *d = arg;
+	pthread_mutex_lock(&d->lock);
+	d->woken = 1;
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
 static long poll_ms(const struct sk_delivery *d)
 {
 	return d->cfg.poll_ms > 0 ? d->cfg.poll_ms : 200;
@@ -377,8 +406,13 @@ static void *dispatch(void *arg)
 			size_t j = 0;
 			while (j < d->nclaims && strcmp(d->claims[j].id, l.id[i]) != 0)
 				j++;
-			if (j < d->nclaims)
-				continue; /* queued or being served */
+			if (j < d->nclaims) {
+				/* queued, or being served: then served once more, since the worker
+				 * may have read the endpoint's changes before this one came */
+				if (d->claims[j].busy)
+					d->claims[j].again = 1;
+				continue;
+			}
 			if (d->nclaims == d->capclaims) {
 				size_t cap = d->capclaims ? 2 * d->capclaims : 16;
 				void *p = sk_realloc(d->claims, cap * sizeof(*d->claims));
@@ -388,11 +422,12 @@ static void *dispatch(void *arg)
 				d->capclaims = cap;
 			}
 			memcpy(d->claims[d->nclaims].id, l.id[i], SK_ID_LEN + 1);
+			d->claims[d->nclaims].again = 0;
 			d->claims[d->nclaims++].busy = 0;
 		}
 		if (l.n)
 			pthread_cond_broadcast(&d->work);
-		int stop = nap(d, &d->cond, poll_ms(d));
+		int stop = nap_or_wake(d, poll_ms(d));
 		pthread_mutex_unlock(&d->lock);
 		sk_free(l.id);
 		if (stop)
@@ -449,7 +484,10 @@ static void *work(void *arg)
 		pthread_mutex_lock(&d->lock);
 		for (i = 0; i < d->nclaims && strcmp(d->claims[i].id, id) != 0; i++)
 			;
-		if (i < d->nclaims) {
+		if (i < d->nclaims && d->claims[i].again) {
+			d->claims[i].busy = d->claims[i].again = 0; /* served again, in its place */
+			pthread_cond_signal(&d->work);
+		} else if (i < d->nclaims) {
 			/* keeps the queue in order: the oldest claim is served first */
 			memmove(&d->claims[i], &d->claims[i + 1],
 				(d->nclaims - i - 1) * sizeof(*d->claims));

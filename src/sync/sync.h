@@ -95,6 +95,10 @@ int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery *
 		      struct sk_errctx *err);
 /* Stops them (a request in flight is abandoned) and frees d; NULL is a no-op. */
 void sk_delivery_stop(struct sk_delivery *d);
+/* Wakes the dispatcher now instead of at its next poll (arg: the struct sk_delivery): the
+ * change hook of this process's core (sk_core_set_change_hook), so that a change committed
+ * here reaches the receivers without waiting for poll_ms. */
+void sk_delivery_wake(void *arg);
 /* One pass over every endpoint, one after another in this thread: delivers what is due, in
  * seq order, at most max changes per endpoint. *nsent (may be NULL) gets the number of
  * requests made. */

@@ -907,6 +907,73 @@ static void double_opt_in_confirm_and_expiry(void **state)
 	tenv_free(t);
 }
 
+/* Pending expiry reads the pending states only (through the index of migration 6), never
+ * every consent state: a given state whose row cannot even be read does not stop it, where
+ * a scan of every state failed on that row. */
+static void pending_expiry_reads_only_pending_states(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_consent_event ev;
+	long expired = -1, deleted = -1;
+	int64_t now = sk_time_now();
+	assert_int_equal(t_consent(t, "given@example.com", "offers", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_pending_give(t, "stale@example.com", "newsletter", now - 10 * DAY, &ev), 0);
+	assert_int_equal(t_pending_give(t, "fresh@example.com", "newsletter", 0, &ev), 0);
+	assert_int_equal(t_count(t, "sqlite_master WHERE name = 'consent_state_pending'"), 1);
+	/* the given state's event id longer than its field: reading that row is an error */
+	t_sql(t, "UPDATE consent_state SET event_id = printf('%0200d', 0) WHERE status = 'given'");
+	assert_int_equal(sk_pending_expire(t->core, now, 7, &expired, &deleted, &t->err), 0);
+	assert_int_equal(expired, 1);
+	assert_int_equal(deleted, 1);
+	assert_string_equal(t_gate(t, "stale@example.com", "newsletter", 0), "no_consent");
+	assert_string_equal(t_gate(t, "fresh@example.com", "newsletter", 0), "pending_confirmation");
+	/* nothing older than the cut-off is left pending: a second pass does nothing */
+	assert_int_equal(sk_pending_expire(t->core, now, 7, &expired, &deleted, &t->err), 0);
+	assert_int_equal(expired, 0);
+	tenv_free(t);
+}
+
+static void count_hook(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* The change hook runs once per commit that appended a change, after the commit; not for a
+ * write that failed and rolled back, not for a batch until it commits, never for a batch
+ * rolled back, and not after it is cleared. */
+static void change_hook_after_commit_only(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int calls = 0;
+	sk_core_set_change_hook(count_hook, &calls);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(calls, 1);
+	assert_int_not_equal(t_consent(t, "a@example.com", "nosuchpurpose", SK_ACT_GIVE, "form", "f",
+				       0), 0);
+	assert_int_equal(calls, 1);
+	struct sk_gate_result g;
+	sk_gate_check(t->core, "a@example.com", "newsletter", sk_time_now(), &g);
+	assert_int_equal(calls, 1);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(t_consent(t, "b@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "c@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
+	assert_int_equal(calls, 2);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(t_consent(t, "d@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	sk_core_batch_rollback(t->core);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0); /* nothing appended */
+	assert_int_equal(calls, 2);
+	sk_core_set_change_hook(NULL, NULL);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_WITHDRAW, "form", "f", 0), 0);
+	assert_int_equal(calls, 2);
+	tenv_free(t);
+}
+
 /* ---- one person, one canonical address (canonical form version 2) ---- */
 
 /* Åsa.Öberg in three spellings: composed with capitals, lower case with spaces around,
@@ -1291,6 +1358,8 @@ int main(void)
 		cmocka_unit_test(receipt_of_an_event),
 		cmocka_unit_test(receipt_category_tables),
 		cmocka_unit_test(double_opt_in_confirm_and_expiry),
+		cmocka_unit_test(pending_expiry_reads_only_pending_states),
+		cmocka_unit_test(change_hook_after_commit_only),
 		cmocka_unit_test(unicode_spellings_are_one_person),
 		cmocka_unit_test(undecodable_addresses_are_refused),
 		cmocka_unit_test(old_suppressions_still_hold),

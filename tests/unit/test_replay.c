@@ -124,10 +124,154 @@ static void replay_fails_cleanly_on_storage_error(void **state)
 	tenv_free(t);
 }
 
+/* Every difference as one line "contact purpose stored derived", in the order reported. */
+struct difflist {
+	char *text;
+	size_t len, cap;
+	int n;
+};
+
+static int list_diff(void *arg, const struct sk_replay_diff *d)
+{
+	struct difflist *l = arg;
+	char line[160];
+	int k = snprintf(line, sizeof(line), "%s %s %s %s\n", d->contact_id, d->purpose,
+			 d->stored == SK_ST_MISSING ? "missing" : sk_status_name(d->stored),
+			 d->derived == SK_ST_MISSING ? "missing" : sk_status_name(d->derived));
+	if (l->len + (size_t)k + 1 > l->cap) {
+		l->cap = 2 * (l->len + (size_t)k + 1);
+		l->text = realloc(l->text, l->cap);
+		assert_non_null(l->text);
+	}
+	memcpy(l->text + l->len, line, (size_t)k + 1);
+	l->len += (size_t)k;
+	l->n++;
+	return 0;
+}
+
+/* 600 contacts (more states than one page of the streamed check) with states changed,
+ * deleted and added behind the ledger's back: --check (streamed, one contact at a time)
+ * reports exactly the differences, in the same order, as the whole-ledger replay that a
+ * rebuild runs; and it needs a fixed number of allocations whatever the number of states
+ * (the whole-ledger replay grows its table with them and fails when allocation is cut). */
+static void streamed_check_equals_whole_replay(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	long ndiff = -1;
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	for (int i = 0; i < 600; i++) {
+		char mail[64];
+		snprintf(mail, sizeof(mail), "s%03d@example.com", i);
+		assert_int_equal(t_consent(t, mail, purposes[i % 6], SK_ACT_GIVE, "form", "f", 0), 0);
+		assert_int_equal(t_consent(t, mail, purposes[(i + 1) % 6], i % 2 ? SK_ACT_REFUSE
+						   : SK_ACT_GIVE, "form", "f", 0), 0);
+		if (i % 3 == 0)
+			assert_int_equal(t_consent(t, mail, purposes[i % 6], SK_ACT_WITHDRAW, "form",
+						   "f", 0), 0);
+	}
+	assert_int_equal(sk_core_batch_commit(t->core, &t->err), 0);
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_add(t->core, "noevents@example.com", NULL, 0, id, &t->err), 0);
+	/* in order: none yet */
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, 0);
+	/* no more allocations than a streamed check needs (its context and one contact's
+	 * states), whatever the size; the whole-ledger table needs 4 for these 1,200 states */
+	sk_mem_fail_after(3);
+	int rc = sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err);
+	sk_mem_fail_after(-1);
+	if (rc)
+		fail_msg("--check over 1,200 states failed with 3 allocations allowed: %s", t->err.msg);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	static const char *const tamper[] = {
+		"UPDATE consent_state SET status = 'given' WHERE (contact_id, purpose) IN (SELECT"
+		" contact_id, purpose FROM consent_state WHERE status = 'withdrawn'"
+		" ORDER BY contact_id LIMIT 5)",
+		"UPDATE consent_state SET seq = seq + 1000 WHERE contact_id ="
+		" (SELECT contact_id FROM consent_state ORDER BY contact_id DESC LIMIT 1)",
+		"DELETE FROM consent_state WHERE (contact_id, purpose) IN (SELECT contact_id,"
+		" purpose FROM consent_state WHERE status = 'refused' ORDER BY contact_id"
+		" LIMIT 10 OFFSET 100)",
+		"DELETE FROM consent_state WHERE contact_id = (SELECT contact_id FROM consent_state"
+		" ORDER BY contact_id LIMIT 1 OFFSET 600)",
+	};
+	for (size_t i = 0; i < sizeof(tamper) / sizeof(tamper[0]); i++)
+		if (sqlite3_exec(db, tamper[i], NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", tamper[i], sqlite3_errmsg(db));
+	char sql[512];
+	/* stored states with no event: one for the contact without events, one for a
+	 * purpose a contact never had */
+	snprintf(sql, sizeof(sql), "INSERT INTO consent_state SELECT email_key, 'newsletter', id,"
+		 " 'given', 1, 'e_x', 0, 0, 1 FROM contacts WHERE id = '%s';"
+		 "INSERT INTO consent_state SELECT c.email_key, 'zzz_unknown', c.id, 'given', 1,"
+		 " 'e_y', 0, 0, 1 FROM contacts AS c ORDER BY c.id LIMIT 1 OFFSET 200", id);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	struct difflist streamed = {0}, whole = {0};
+	assert_int_equal(sk_ledger_replay(t->core, 0, list_diff, &streamed, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, streamed.n);
+	assert_true(streamed.n >= 10);
+	assert_non_null(strstr(streamed.text, " zzz_unknown given missing\n"));
+	assert_non_null(strstr(streamed.text, " refused\n"));        /* deleted: stored missing */
+	assert_non_null(strstr(streamed.text, " given withdrawn\n")); /* changed */
+	/* the rebuild replays the whole ledger in memory and reports before it writes */
+	assert_int_equal(sk_ledger_replay(t->core, 1, list_diff, &whole, &ndiff, &t->err), 0);
+	if (strcmp(streamed.text, whole.text) != 0)
+		fail_msg("streamed:\n%s\nwhole:\n%s", streamed.text, whole.text);
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, 0);
+	free(streamed.text);
+	free(whole.text);
+	tenv_free(t);
+}
+
+/* The streamed --check fails cleanly (a storage error, nothing left open) wherever the
+ * store fails, and works again after. */
+static void streamed_check_fails_cleanly(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	long ndiff;
+	for (int i = 0; i < 20; i++) {
+		char mail[64];
+		snprintf(mail, sizeof(mail), "p%d@example.com", i);
+		assert_int_equal(t_consent(t, mail, purposes[i % 6], SK_ACT_GIVE, "form", "f", 0), 0);
+	}
+	int failed = 0;
+	for (long n = 1; n < 60; n++) {
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0)
+			break;
+		failed++;
+		assert_int_equal(rc, SK_ERR_STORAGE);
+	}
+	assert_true(failed >= 3);
+	for (long n = 1; n < 30; n++) { /* and when memory runs out */
+		sk_mem_fail_after(n);
+		int rc = sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err);
+		sk_mem_fail_after(-1);
+		if (rc == 0)
+			break;
+		assert_true(rc == SK_ERR_NOMEM || rc == SK_ERR_STORAGE);
+	}
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	assert_int_equal(ndiff, 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(replay_equals_state_after_random_events),
+		cmocka_unit_test(streamed_check_equals_whole_replay),
+		cmocka_unit_test(streamed_check_fails_cleanly),
 		cmocka_unit_test(replay_fails_cleanly_on_storage_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -899,6 +899,54 @@ static void independent_endpoints(void **state)
 	tenv_free(t);
 }
 
+/* A change committed by this process wakes the delivery through the core's change hook:
+ * with a poll interval of a minute, the receiver still has the consent within seconds (the
+ * 5 s bound is far above the time it takes and far below the poll; no speed is asserted).
+ * Without the hook it would wait for the next poll, a minute away. */
+static void commit_wakes_delivery(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *ok = tsrv_new(R204);
+	char id[SK_ID_LEN + 1];
+	add_at(t, "http://127.0.0.1:%d/ok", ok->port, id);
+	struct sk_delivery_config cfg = {.db = t->uri, .vault = t->vault, .allow_private = 1,
+					 .backoff = 5, .retry_for = 1000, .timeout_ms = 8000,
+					 .poll_ms = 60000};
+	struct sk_delivery *d = NULL;
+	assert_int_equal(sk_delivery_start(&cfg, &d, &t->err), 0);
+	sk_core_set_change_hook(sk_delivery_wake, d);
+	usleep(300000); /* the dispatcher's first look (nothing due) is over; it sleeps */
+	assert_int_equal(atomic_load(&ok->nreq), 0);
+	long long t0 = mono_ms();
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	while (atomic_load(&ok->nreq) < 2 && mono_ms() - t0 < 5000)
+		usleep(5000);
+	int got = atomic_load(&ok->nreq);
+	/* a withdrawal, the same way */
+	long long t1 = mono_ms();
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_WITHDRAW, "form", "test", 0),
+			 0);
+	while (atomic_load(&ok->nreq) < got + 1 && mono_ms() - t1 < 5000)
+		usleep(5000);
+	int got2 = atomic_load(&ok->nreq);
+	/* the receiver counts a request before it answers; the cursor moves after the answer */
+	long long pending = -1;
+	for (long long t2 = mono_ms(); pending != 0 && mono_ms() - t2 < 5000; usleep(5000)) {
+		json_t *o = status_of(t, id);
+		pending = jint(o, "pending");
+		json_decref(o);
+	}
+	sk_core_set_change_hook(NULL, NULL);
+	sk_delivery_stop(d);
+	if (got < 2 || got2 < got + 1)
+		fail_msg("the receiver got %d requests after the consent and %d after the withdrawal "
+			 "(the commit did not wake the delivery)", got, got2);
+	assert_int_equal(pending, 0);
+	tsrv_free(ok);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +966,7 @@ int main(void)
 		cmocka_unit_test(retry_after_honoured),
 		cmocka_unit_test(proxy_from_environment_ignored),
 		cmocka_unit_test(independent_endpoints),
+		cmocka_unit_test(commit_wakes_delivery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

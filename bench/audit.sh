@@ -1,0 +1,44 @@
+#!/bin/sh
+# audit.sh: the audit benchmark (bench/bench_audit.c: export --allowed-only, audit verify,
+# ledger replay --check) at N contacts, then a server on that database: CPU spent starting and
+# memory when idle, and the latency from a withdrawal to a loopback webhook receiver.
+# Usage: bench/audit.sh [BUILD_DIR] [N] [SAMTYCKE_BINARY]; the binary defaults to the build's
+# (give another one, such as an older build, to compare the server figures on the same data).
+# Removes its temporary directory and stops its server on exit. See docs/BENCHMARKS.md.
+set -eu
+
+build=${1:-build}
+n=${2:-100000}
+bin=${3:-$build/samtycke}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d /tmp/samtycke-bench.XXXXXX)
+srv=""
+trap 'if [ -n "$srv" ]; then kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+
+SK_SOURCE_ROOT=$root "$build/bench_audit" "$dir" "$n"
+
+sk() { "$bin" --db "$dir/samtycke.db" --key-file "$dir/master.key" "$@"; }
+key=$(sk keys create --name bench --scope write,admin)
+rport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sk webhook add "http://127.0.0.1:$rport/hook" --events consent.withdrawn --allow-private >/dev/null
+
+t0=$(date +%s.%N)
+"$bin" --db "$dir/samtycke.db" --key-file "$dir/master.key" serve --listen 127.0.0.1:0 --allow-private-webhooks --rate-limit 0 >"$dir/serve.out" 2>"$dir/serve.err" &
+srv=$!
+i=0
+while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 600 ]; then echo "audit.sh: the server did not start" >&2; cat "$dir/serve.err" >&2; exit 1; fi
+	sleep 0.1
+done
+ready=$(date +%s.%N)
+url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/serve.out" | head -1)
+sleep 3 # idle: the maintenance thread's first pass (pending expiry) is over
+tck=$(getconf CLK_TCK)
+cpu=$(awk -v t="$tck" '{ print ($14 + $15) / t }' "/proc/$srv/stat")
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$srv/status")
+anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$srv/status")
+echo "server ($bin) at N = $n: ready in $(echo "$ready - $t0" | bc) s;" \
+	"CPU used by start-up and 3 s idle $cpu s; idle VmRSS $rss KiB (RssAnon $anon KiB)"
+/usr/bin/python3 "$root/bench/webhook_latency.py" "$url" "$key" "$rport" 100
