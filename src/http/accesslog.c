@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/sktime.h"
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  /* to the writer: half full, or stop */
 static pthread_cond_t drained = PTHREAD_COND_INITIALIZER; /* to workers: a buffer came back */
@@ -44,12 +46,7 @@ static void *writer_main(void *arg)
 			while (!used && !stopping)
 				pthread_cond_wait(&wake, &lock);
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += SK_ALOG_FLUSH_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			sk_deadline(SK_ALOG_FLUSH_MS, &until);
 			while (!stopping && used < SK_ALOG_BUF / 2 &&
 			       pthread_cond_timedwait(&wake, &lock, &until) != ETIMEDOUT)
 				;

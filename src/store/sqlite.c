@@ -16,6 +16,7 @@
 #include "store/sqlite_tuning.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/sktime.h"
 #include "util/str.h"
 
 #define SQ_BUSY_TIMEOUT_MS 5000
@@ -592,6 +593,33 @@ static int sq_event_row(sqlite3_stmt *st, struct sk_event_rec *ev)
 	return rc;
 }
 
+/* Each row of a bound statement of states (or events) to cb, in order; a nonzero return
+ * of cb stops the walk and is returned. The statement is reset either way. */
+static int sq_state_walk(sqlite3_stmt *st, sk_state_cb cb, void *arg)
+{
+	struct sk_state_rec r;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_event_walk(sqlite3_stmt *st, sk_event_cb cb, void *arg)
+{
+	struct sk_event_rec ev;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_event_row(st, &ev)) == 0)
+			rc = cb(arg, &ev);
+	}
+	sq_done(st);
+	return rc;
+}
+
+
 static int sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
 {
 	int rc = 0;
@@ -994,17 +1022,10 @@ static int sq_ledger_each(struct sk_store *s, const char *contact_id, int64_t af
 			  sk_event_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_LEDGER_EACH_CONTACT : SQ_LEDGER_EACH_ALL);
-	struct sk_event_rec ev;
-	int rc = 0;
 
 	if (sqlite3_bind_int64(st, 1, after) || (contact_id && sq_text(st, 2, contact_id)))
 		return sq_bindfail(st);
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_event_row(st, &ev)) == 0)
-			rc = cb(arg, &ev);
-	}
-	sq_done(st);
-	return rc;
+	return sq_event_walk(st, cb, arg);
 }
 
 static int sq_state_put(struct sk_store *s, const struct sk_state_rec *r)
@@ -1057,17 +1078,10 @@ static int sq_state_get(struct sk_store *s, const char *contact_id, const char *
 static int sq_state_each(struct sk_store *s, const char *contact_id, sk_state_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_STATE_EACH_CONTACT : SQ_STATE_EACH_ALL);
-	struct sk_state_rec r;
-	int rc = 0;
 
 	if (contact_id && sq_text(st, 1, contact_id))
 		return sq_bindfail(st);
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_state_row(st, 0, &r)) == 0)
-			rc = cb(arg, &r);
-	}
-	sq_done(st);
-	return rc;
+	return sq_state_walk(st, cb, arg);
 }
 
 static int sq_state_clear(struct sk_store *s)
@@ -1733,12 +1747,7 @@ static void *sq_ckpt_main(void *arg)
 	pthread_mutex_lock(&q->ck_mu);
 	while (!q->ck_stop) {
 		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += SQ_BULK_CHECKPOINT_MS * 1000000L;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		sk_deadline(SQ_BULK_CHECKPOINT_MS, &t);
 		pthread_cond_timedwait(&q->ck_cv, &q->ck_mu, &t);
 		if (q->ck_stop)
 			break;
@@ -1821,67 +1830,37 @@ static int sq_bulk(struct sk_store *s, int on)
 static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PENDING_EACH);
-	struct sk_state_rec r;
-	int rc = 0;
 
 	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK)
 		return sq_bindfail(st);
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_state_row(st, 0, &r)) == 0)
-			rc = cb(arg, &r);
-	}
-	sq_done(st);
-	return rc;
+	return sq_state_walk(st, cb, arg);
 }
 
 static int sq_state_given_each(struct sk_store *s, const char *purpose, const char *after,
 			       long limit, sk_state_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GIVEN_EACH);
-	struct sk_state_rec r;
-	int rc = 0;
 
 	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_state_row(st, 0, &r)) == 0)
-			rc = cb(arg, &r);
-	}
-	sq_done(st);
-	return rc;
+	return sq_state_walk(st, cb, arg);
 }
 
 static int sq_ledger_each_by_contact(struct sk_store *s, sk_event_cb cb, void *arg)
 {
-	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_BY_CONTACT);
-	struct sk_event_rec ev;
-	int rc = 0;
-
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_event_row(st, &ev)) == 0)
-			rc = cb(arg, &ev);
-	}
-	sq_done(st);
-	return rc;
+	return sq_event_walk(sq_stmt(s, SQ_LEDGER_BY_CONTACT), cb, arg);
 }
 
 static int sq_state_page(struct sk_store *s, const char *after_contact, const char *after_purpose,
 			 long limit, sk_state_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_PAGE);
-	struct sk_state_rec r;
-	int rc = 0;
 
 	if (sq_text(st, 1, after_contact) || sq_text(st, 2, after_purpose) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_state_row(st, 0, &r)) == 0)
-			rc = cb(arg, &r);
-	}
-	sq_done(st);
-	return rc;
+	return sq_state_walk(st, cb, arg);
 }
 
 static void sq_close(struct sk_store *s)

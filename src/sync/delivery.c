@@ -359,13 +359,7 @@ static int open_core(struct sk_delivery *d, struct sk_store **store, struct sk_c
 static int nap_or_wake(struct sk_delivery *d, long ms)
 {
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	sk_deadline(ms, &until);
 	while (!d->stopping && !d->woken && pthread_cond_timedwait(&d->cond, &d->lock, &until) == 0)
 		;
 	d->woken = 0;

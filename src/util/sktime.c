@@ -182,16 +182,21 @@ void sk_duration_format(struct sk_duration d, char *out, size_t outlen)
 		snprintf(out, outlen, "%d %s%s", d.n, w, d.n == 1 ? "" : "s");
 }
 
+void sk_deadline(long ms, struct timespec *out)
+{
+	clock_gettime(CLOCK_REALTIME, out);
+	out->tv_sec += ms / 1000;
+	out->tv_nsec += (ms % 1000) * 1000000L;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_sec++;
+		out->tv_nsec -= 1000000000L;
+	}
+}
+
 int sk_nap(pthread_cond_t *cond, pthread_mutex_t *lock, const int *stopping, long ms)
 {
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	sk_deadline(ms, &until);
 	while (!*stopping && pthread_cond_timedwait(cond, lock, &until) == 0)
 		;
 	return *stopping;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SK_TIME_STRLEN 21 /* "2026-11-29T05:17:39Z" plus NUL */
 
@@ -41,5 +42,7 @@ void sk_duration_format(struct sk_duration d, char *out, size_t outlen);
  * (wall clock), returning early when *stopping is set (and cond signalled); returns
  * *stopping. */
 int sk_nap(pthread_cond_t *cond, pthread_mutex_t *lock, const int *stopping, long ms);
+/* *out = the CLOCK_REALTIME time ms milliseconds from now, for pthread_cond_timedwait. */
+void sk_deadline(long ms, struct timespec *out);
 
 #endif

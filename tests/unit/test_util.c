@@ -269,9 +269,27 @@ static void source_strip_reduces_each_url(void **state)
 	}
 }
 
+/* A deadline for pthread_cond_timedwait: ms ahead of now, its nanoseconds always below a
+ * second (a value past it makes the wait fail with EINVAL at once). */
+static void deadlines_are_normalised(void **state)
+{
+	(void)state;
+	long cases[] = {0, 1, 999, 1000, 1500, 2999, 60000};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct timespec before, d;
+		clock_gettime(CLOCK_REALTIME, &before);
+		sk_deadline(cases[i], &d);
+		assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+		double ahead = (double)(d.tv_sec - before.tv_sec) +
+			       (double)(d.tv_nsec - before.tv_nsec) / 1e9;
+		assert_true(ahead >= cases[i] / 1000.0 - 0.001 && ahead < cases[i] / 1000.0 + 0.5);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(deadlines_are_normalised),
 		cmocka_unit_test(buf_cap_is_enforced),
 		cmocka_unit_test(buf_alloc_failure_keeps_content),
 		cmocka_unit_test(time_round_trip),
