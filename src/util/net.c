@@ -432,6 +432,11 @@ enum sk_net_fail sk_net_url_check_offline(const char *url, int allow_private)
 	enum sk_net_fail fail = sk_net_url_split(url, &u);
 	if (fail)
 		return fail;
+	/* Final dots name the same host ("127.0.0.1.", "localhost.."): judge it without them,
+	 * so that a written-out address cannot pass as a name until delivery. */
+	size_t n = strlen(u.host);
+	while (n > 1 && u.host[n - 1] == '.')
+		u.host[--n] = '\0';
 	if (is_localhost(u.host))
 		return allow_private ? SK_NET_OK : SK_NET_ADDR_PRIVATE;
 	if (getaddrinfo(u.host, u.port, &hints, &res) != 0 || !res)

@@ -75,6 +75,8 @@ static void url_checks(void **state)
 		"http://127.0.0.1:8080/hook", "http://10.0.0.7/", "https://[::1]:8443/x",
 		"http://192.168.1.1/", "http://localhost/", "http://[::ffff:127.0.0.1]/",
 		"http://2130706433/", "http://0x7f.1/", "http://100.64.1.1/",
+		/* final dots name the same host */
+		"http://127.0.0.1./", "http://127.1../x", "http://localhost../",
 	};
 	static const char *const never[] = {
 		"http://[fe80::1]/", "http://0.0.0.0/", "http://169.254.169.254/latest/meta-data/",
