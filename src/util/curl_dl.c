@@ -1,6 +1,6 @@
 /* curl_dl.c: libcurl through dlopen, loaded the first time a command sends mail, delivers a
  * webhook or reads a URL, so that the other commands start without it (docs/internals/cli.md).
- * Until loaded, or when it cannot be, the table holds stubs that fail closed. */
+ * Until loaded, or when it cannot be, the table holds fallbacks that fail closed. */
 #include "util/curl_dl.h"
 
 #include <dlfcn.h>
@@ -8,56 +8,56 @@
 #include <stdio.h>
 #include <string.h>
 
-static CURLcode stub_global_init(long flags)
+static CURLcode absent_global_init(long flags)
 {
 	(void)flags;
 	return CURLE_FAILED_INIT;
 }
-static CURL *stub_easy_init(void)
+static CURL *absent_easy_init(void)
 {
 	return NULL;
 }
-static CURLcode stub_easy_setopt(CURL *h, CURLoption opt, ...)
+static CURLcode absent_easy_setopt(CURL *h, CURLoption opt, ...)
 {
 	(void)h;
 	(void)opt;
 	return CURLE_FAILED_INIT;
 }
-static CURLcode stub_easy_perform(CURL *h)
+static CURLcode absent_easy_perform(CURL *h)
 {
 	(void)h;
 	return CURLE_FAILED_INIT;
 }
-static CURLcode stub_easy_getinfo(CURL *h, CURLINFO info, ...)
+static CURLcode absent_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
 	(void)h;
 	(void)info;
 	return CURLE_FAILED_INIT;
 }
-static void stub_easy_cleanup(CURL *h)
+static void absent_easy_cleanup(CURL *h)
 {
 	(void)h;
 }
-static const char *stub_easy_strerror(CURLcode cc)
+static const char *absent_easy_strerror(CURLcode cc)
 {
 	(void)cc;
 	return "libcurl could not be loaded";
 }
-static struct curl_slist *stub_slist_append(struct curl_slist *l, const char *s)
+static struct curl_slist *absent_slist_append(struct curl_slist *l, const char *s)
 {
 	(void)l;
 	(void)s;
 	return NULL;
 }
-static void stub_slist_free_all(struct curl_slist *l)
+static void absent_slist_free_all(struct curl_slist *l)
 {
 	(void)l;
 }
-static CURLU *stub_url(void)
+static CURLU *absent_url(void)
 {
 	return NULL;
 }
-static CURLUcode stub_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
+static CURLUcode absent_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
 {
 	(void)u;
 	(void)what;
@@ -65,7 +65,7 @@ static CURLUcode stub_url_set(CURLU *u, CURLUPart what, const char *part, unsign
 	(void)flags;
 	return CURLUE_OUT_OF_MEMORY;
 }
-static CURLUcode stub_url_get(const CURLU *u, CURLUPart what, char **part, unsigned int flags)
+static CURLUcode absent_url_get(const CURLU *u, CURLUPart what, char **part, unsigned int flags)
 {
 	(void)u;
 	(void)what;
@@ -74,30 +74,30 @@ static CURLUcode stub_url_get(const CURLU *u, CURLUPart what, char **part, unsig
 		*part = NULL;
 	return CURLUE_OUT_OF_MEMORY;
 }
-static void stub_url_cleanup(CURLU *u)
+static void absent_url_cleanup(CURLU *u)
 {
 	(void)u;
 }
-static void stub_free(void *p)
+static void absent_free(void *p)
 {
 	(void)p;
 }
-static time_t stub_getdate(const char *p, const time_t *unused)
+static time_t absent_getdate(const char *p, const time_t *unused)
 {
 	(void)p;
 	(void)unused;
 	return (time_t)-1;
 }
 
-static const struct sk_curl_api stubs = {
-	stub_global_init, stub_easy_init,     stub_easy_setopt, stub_easy_perform,
-	stub_easy_getinfo, stub_easy_cleanup, stub_easy_strerror, stub_slist_append,
-	stub_slist_free_all, stub_url,        stub_url_set,     stub_url_get,
-	stub_url_cleanup,  stub_free,         stub_getdate,
+static const struct sk_curl_api absent = {
+	absent_global_init,  absent_easy_init,     absent_easy_setopt,   absent_easy_perform,
+	absent_easy_getinfo, absent_easy_cleanup,  absent_easy_strerror, absent_slist_append,
+	absent_slist_free_all, absent_url,         absent_url_set,       absent_url_get,
+	absent_url_cleanup,  absent_free,          absent_getdate,
 };
 
 static struct sk_curl_api api;
-static const struct sk_curl_api *table = &stubs;
+static const struct sk_curl_api *table = &absent;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char why[256]; /* why loading failed; empty when it worked */
 

@@ -1,6 +1,6 @@
 /* curl_dl.h: libcurl loaded with dlopen on first use, so that a command that needs no network
  * never maps libcurl and its ~20 libraries. Include this instead of <curl/curl.h>: the curl_*
- * names below call through one table, which holds failing stubs when libcurl cannot be loaded. */
+ * names below call through one table, which holds fallbacks that fail when libcurl cannot be loaded. */
 #ifndef SK_CURL_DL_H
 #define SK_CURL_DL_H
 
@@ -35,7 +35,7 @@ struct sk_curl_api {
  * naming the library and dlerror's reason; every later call returns the same answer. */
 int sk_curl_load(struct sk_errctx *err);
 
-/* The table: libcurl's functions once loaded, else stubs that fail closed (NULL handles,
+/* The table: libcurl's functions once loaded, else fallbacks that fail closed (NULL handles,
  * CURLE_FAILED_INIT, CURLUE_OUT_OF_MEMORY, getdate -1). Loads on first call. Never NULL. */
 const struct sk_curl_api *sk_curl(void);
 

@@ -260,15 +260,6 @@ static void gate_answers_each_reason(void **state)
 	tenv_free(t);
 }
 
-static const char *with_basis(const char *policy, const char *from, const char *to)
-{
-	static char buf[1 << 17];
-	const char *p = strstr(policy, from);
-	assert_non_null(p);
-	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - policy), policy, to, p + strlen(from));
-	return buf;
-}
-
 static void double_opt_in_and_other_bases(void **state)
 {
 	(void)state;
@@ -276,15 +267,15 @@ static void double_opt_in_and_other_bases(void **state)
 	size_t len;
 	char *policy = t_example_policy(&len);
 	/* newsletter with double opt-in; offers on legitimate interest; ip_tracking on contract */
-	char *p1 = strdup(with_basis(policy, "double_opt_in: false", "double_opt_in: true"));
-	char *p2 = strdup(with_basis(p1, "legal_basis: consent\n    validity: 24 months\n    "
+	char *p1 = strdup(t_policy_with(policy, "double_opt_in: false", "double_opt_in: true"));
+	char *p2 = strdup(t_policy_with(p1, "legal_basis: consent\n    validity: 24 months\n    "
 					 "retention: 30 days\n    double_opt_in: false\n    "
 					 "fields: [email, first_name, last_name, company]",
 				     "legal_basis: legitimate_interest\n    validity: 24 months\n    "
 				     "retention: 30 days\n    double_opt_in: false\n    "
 				     "fields: [email, first_name, last_name, company]"));
 	/* a form may only ask for consent-based purposes: drop offers from the webinar form */
-	char *p3 = strdup(with_basis(p2, "      - purpose: offers\n        double_opt_in: false\n", ""));
+	char *p3 = strdup(t_policy_with(p2, "      - purpose: offers\n        double_opt_in: false\n", ""));
 	assert_int_equal(t_apply_text(t, p3), 0);
 	free(p3);
 	assert_true(sk_policy_purpose(t->core->policy, "newsletter")->double_opt_in);
@@ -388,7 +379,7 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	/* the same policy again keeps version 1; a changed text makes version 2 */
 	assert_int_equal(t_apply_text(t, policy), 0);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "newsletter")->notice_version, 1);
-	assert_int_equal(t_apply_text(t, with_basis(policy, "about once a month and use",
+	assert_int_equal(t_apply_text(t, t_policy_with(policy, "about once a month and use",
 						    "about twice a month and use")), 0);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "newsletter")->notice_version, 2);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "offers")->notice_version, 1);

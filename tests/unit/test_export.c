@@ -96,15 +96,6 @@ static void allowed_only_opens_only_candidates(void **state)
 	tenv_free(t);
 }
 
-static const char *with_basis(const char *policy, const char *from, const char *to)
-{
-	static char buf[1 << 17];
-	const char *p = strstr(policy, from);
-	assert_non_null(p);
-	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - policy), policy, to, p + strlen(from));
-	return buf;
-}
-
 /* --allowed-only lists exactly the rows the full export marks allowed, in the same order:
  * for newsletter (consent: through the state index) and offers (legitimate interest:
  * allowed without a consent, so every contact is asked). */
@@ -114,13 +105,13 @@ static void allowed_only_equals_the_gate(void **state)
 	struct tenv *t = tenv_new(0);
 	size_t len;
 	char *policy = t_example_policy(&len);
-	char *p2 = strdup(with_basis(policy, "legal_basis: consent\n    validity: 24 months\n    "
+	char *p2 = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
 					 "retention: 30 days\n    double_opt_in: false\n    "
 					 "fields: [email, first_name, last_name, company]",
 				     "legal_basis: legitimate_interest\n    validity: 24 months\n    "
 				     "retention: 30 days\n    double_opt_in: false\n    "
 				     "fields: [email, first_name, last_name, company]"));
-	char *p3 = strdup(with_basis(p2, "      - purpose: offers\n        double_opt_in: false\n", ""));
+	char *p3 = strdup(t_policy_with(p2, "      - purpose: offers\n        double_opt_in: false\n", ""));
 	assert_int_equal(t_apply_text(t, p3), 0);
 	free(p2);
 	free(p3);

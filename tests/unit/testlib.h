@@ -61,6 +61,17 @@ static inline int t_apply_text(struct tenv *t, const char *text)
 	return sk_policy_apply(t->core, text, strlen(text), "test.yaml", NULL, NULL, &t->err);
 }
 
+/* policy with its first occurrence of from replaced by to (the from must be there), in a
+ * static buffer: valid until the next call. */
+static inline const char *t_policy_with(const char *policy, const char *from, const char *to)
+{
+	static char buf[1 << 17];
+	const char *p = strstr(policy, from);
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - policy), policy, to, p + strlen(from));
+	return buf;
+}
+
 /* The store URI of a database file path, as every unit test opens its store (the binary's
  * --db takes the same URIs), so that the suite can later run per backend by changing this
  * one place. */
