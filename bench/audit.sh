@@ -1,7 +1,8 @@
 #!/bin/sh
 # audit.sh: the audit benchmark (bench/bench_audit.c: export --allowed-only, audit verify,
 # ledger replay --check) at N contacts, then a server on that database: CPU spent starting and
-# memory when idle, and the latency from a withdrawal to a loopback webhook receiver.
+# memory when idle and under check load (wrk), the latency from a withdrawal to a loopback
+# webhook receiver, and the latency of erasures (DELETE /v1/contacts/{id}).
 # Usage: bench/audit.sh [BUILD_DIR] [N] [SAMTYCKE_BINARY]; the binary defaults to the build's
 # (give another one, such as an older build, to compare the server figures on the same data).
 # Removes its temporary directory and stops its server on exit. See docs/BENCHMARKS.md.
@@ -16,10 +17,11 @@ srv=""
 trap 'if [ -n "$srv" ]; then kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
+"$root/scripts/install-deps.sh" --bench >/dev/null || { echo "audit.sh: could not install wrk" >&2; exit 1; }
 SK_SOURCE_ROOT=$root "$build/bench_audit" "$dir" "$n"
 
 sk() { "$bin" --db "$dir/samtycke.db" --key-file "$dir/master.key" "$@"; }
-key=$(sk keys create --name bench --scope write,admin)
+key=$(sk keys create --name bench --scope read,write,dsr,admin)
 rport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sk webhook add "http://127.0.0.1:$rport/hook" --events consent.withdrawn --allow-private >/dev/null
 
@@ -41,4 +43,15 @@ rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$srv/status")
 anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$srv/status")
 echo "server ($bin) at N = $n: ready in $(echo "$ready - $t0" | bc) s;" \
 	"CPU used by start-up and 3 s idle $cpu s; idle VmRSS $rss KiB (RssAnon $anon KiB)"
-/usr/bin/python3 "$root/bench/webhook_latency.py" "$url" "$key" "$rport" 100
+
+# Under load: one wrk thread, 32 connections, 10 s of checks of random addresses (as
+# bench/http.sh), VmRSS and RssAnon sampled every 50 ms; the peak of each.
+"$root/bench/rss_peak.sh" "$srv" >"$dir/rss.out" &
+sampler=$!
+wrk -t1 -c32 -d10s -s "$root/bench/http-check.lua" "$url" -- /v1/check "$key" "$n" 1 >"$dir/wrk.out" 2>&1 ||
+	{ cat "$dir/wrk.out" >&2; echo "audit.sh: wrk failed" >&2; exit 1; }
+kill -TERM "$sampler" 2>/dev/null || true
+wait "$sampler" 2>/dev/null || true
+rate=$(sed -n 's/.*SKBENCH .*rps=\([0-9.]*\).*/\1/p' "$dir/wrk.out")
+echo "server under check load (wrk -t1 -c32 -d10s, $rate req/s): peak $(cat "$dir/rss.out")"
+/usr/bin/python3 "$root/bench/server_latency.py" "$url" "$key" "$rport" 100

@@ -163,19 +163,17 @@ int sk_scrub_retry(struct sk_core *c, int *pending, struct sk_errctx *err)
 	}
 	if (rc)
 		return sk__store_err(err, rc, "scrubbing after an erasure");
-	/* Scrubbed: clear the mark if it is still the one seen, then scrub again so that not
-	 * even the old mark is left behind (that one may wait for readers: it holds nothing
-	 * personal). A mark changed meanwhile is a later erasure's, still owed. */
+	/* Scrubbed: clear the mark if it is still the one seen. A mark changed meanwhile is a
+	 * later erasure's, still owed. The clearing stays in the WAL until the next checkpoint:
+	 * its pages hold the meta table only, nothing of a person, so it is not scrubbed again
+	 * (a second checkpoint cost three more syncs on every erasure). */
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
 	if ((rc = scrub_read(c, now, &since, &gen)))
 		sk__store_err(err, rc, "reading the scrub mark");
 	else if (strcmp(now, seen) == 0 && (rc = sk_store_meta_set(c->store, META_SCRUB, "")))
 		sk__store_err(err, rc, "clearing the scrub mark");
-	if ((rc = sk__core_end(c, rc, err)))
-		return rc;
-	sk_store_scrub(c->store);
-	return 0;
+	return sk__core_end(c, rc, err);
 }
 
 /* ---- erasure ---- */

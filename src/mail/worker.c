@@ -83,7 +83,7 @@ static void *run(void *arg)
 	for (;;) {
 		int rc = 0;
 		if (!core) {
-			rc = sk_store_open(w->cfg.db, 0, &store, &err);
+			rc = sk_store_open_resident(w->cfg.db, &store, &err);
 			if (!rc)
 				rc = sk_core_open(store, w->cfg.vault, 0, &core, &err);
 			if (rc) {

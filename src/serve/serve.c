@@ -50,7 +50,7 @@ static struct sk_core *thread_core(struct sk_errctx *err)
 		return NULL;
 	}
 	w->generation = atomic_load(&policy_generation);
-	if (sk_store_open(config->db, 0, &w->store, err) ||
+	if (sk_store_open_resident(config->db, &w->store, err) ||
 	    sk_core_open(w->store, config->vault, 0, &w->core, err)) {
 		sk_store_close(w->store);
 		sk_free(w);
@@ -149,6 +149,23 @@ static void *scrubber(void *arg)
 
 /* ---- start and stop ---- */
 
+static int verify_at_start(struct sk_errctx *err)
+{
+	struct sk_store *store = NULL;
+	struct sk_core *core = NULL;
+	int64_t bad = 0, nev = 0;
+	int rc = sk_store_open(config->db, 0, &store, err);
+	if (!rc)
+		rc = sk_core_open(store, config->vault, 0, &core, err);
+	if (!rc && (rc = sk_audit_verify(core, &bad, &nev, NULL, err)) == SK_ERR_CHAIN_BROKEN)
+		sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence number "
+			"%lld; nothing was written. Run 'samtycke audit verify' and see "
+			"docs/rights.md", (long long)bad);
+	sk_core_free(core);
+	sk_store_close(store);
+	return rc;
+}
+
 int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 {
 	sigset_t sigs;
@@ -159,19 +176,11 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	if ((rc = sk_http_check(cfg, err)))
 		return rc;
 	/* A broken ledger chain: refuse to start, so that nothing is appended to it and no answer
-	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start"). */
-	struct sk_core *vc = thread_core(err);
-	int64_t bad = 0, nev = 0;
-	if (!vc)
-		return err->code ? err->code : SK_ERR_STORAGE;
-	if ((rc = sk_audit_verify(vc, &bad, &nev, NULL, err))) {
-		if (rc == SK_ERR_CHAIN_BROKEN)
-			sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence "
-				"number %lld; nothing was written. Run 'samtycke audit verify' and see "
-				"docs/rights.md", (long long)bad);
-		workers_close();
+	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start").
+	 * The check reads the whole ledger on a connection of its own, closed after it, so that
+	 * the pages it mapped do not stay in the server's memory. */
+	if ((rc = verify_at_start(err)))
 		return rc;
-	}
 	/* Signals go to the main thread's sigwait only; every thread started after inherits
 	 * the mask. */
 	sigemptyset(&sigs);

@@ -1879,6 +1879,15 @@ static void sq_close(struct sk_store *s)
 	sk_free(q);
 }
 
+/* mmap_size 0 unmaps at once when no statement is running (docs/internals/store.md,
+ * "Memory of a server"). */
+static int sq_bound_memory(struct sk_store *s)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	int rc = sqlite3_exec(q->db, "PRAGMA mmap_size = 0;", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
 static const struct sk_store_methods sq_methods = {
 	.version = SK_STORE_VERSION,
 	.name = "sqlite",

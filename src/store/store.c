@@ -129,3 +129,14 @@ void sk_store_close(struct sk_store *s)
 	if (s && s->m && s->m->close)
 		s->m->close(s);
 }
+
+int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_errctx *err)
+{
+	int rc = sk_store_open(uri, 0, out, err);
+	if (!rc && (rc = sk_store_bound_memory(*out))) {
+		sk_errf(err, rc, "bounding the store's memory: %s", sk_err_message(rc));
+		sk_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}

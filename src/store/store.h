@@ -375,7 +375,12 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* the start), at most limit (<= 0: all). */                                          \
 	X(state_page, (struct sk_store * s, const char *after_contact, const char *after_purpose, \
 		       long limit, sk_state_cb cb, void *arg),                                  \
-	  (s, after_contact, after_purpose, limit, cb, arg))
+	  (s, after_contact, after_purpose, limit, cb, arg))                                   \
+	/* For a long-running process with a handle per thread (serve): the handle's memory */ \
+	/* stays its page cache whatever the size of the data. The SQLite backend stops */      \
+	/* mapping the file (reads go through pread into the bounded page cache), so the */     \
+	/* mapped pages of a large file do not pile up in each thread's share of RSS. */        \
+	X(bound_memory, (struct sk_store * s), (s))
 
 struct sk_store_methods {
 	int version;
@@ -415,6 +420,9 @@ const char *sk_store_corrupt_where(void);
  * sqlite URI without a path fails with SK_ERR_USAGE; the message names the scheme, never
  * the rest of the URI (a server URI may hold a password). */
 int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
+/* sk_store_open of an existing store for a thread of a long-running process (the server's
+ * threads, its mail worker and webhook delivery), with bound_memory set. */
+int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_errctx *err);
 
 /* The local file that uri's store keeps its data in (the path of a sqlite URI, or a plain
  * path), pointing into uri; NULL when the store is no local file or uri is not valid. For

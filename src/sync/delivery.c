@@ -342,7 +342,7 @@ static void complain(struct sk_delivery *d, int rc, const struct sk_errctx *err)
 static int open_core(struct sk_delivery *d, struct sk_store **store, struct sk_core **core,
 		     struct sk_errctx *err)
 {
-	int rc = sk_store_open(d->cfg.db, 0, store, err);
+	int rc = sk_store_open_resident(d->cfg.db, store, err);
 	if (!rc)
 		rc = sk_core_open(*store, d->cfg.vault, 0, core, err);
 	if (rc) {

@@ -1305,10 +1305,52 @@ static void test_bulk(void **state)
 	assert_int_equal(sk_store_bulk(s, 1), 0);
 }
 
+/* Whether this process maps the file path (a line of /proc/self/maps ending in it; the file
+ * reports no size, so it is read line by line). */
+static int maps_file(const char *path)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char *line = NULL;
+	size_t cap = 0, p = strlen(path);
+	ssize_t n;
+	int found = 0;
+	assert_non_null(maps);
+	while (!found && (n = getline(&line, &cap, maps)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		found = (size_t)n >= p && strcmp(line + n - p, path) == 0;
+	}
+	free(line);
+	fclose(maps);
+	return found;
+}
+
+/* bound_memory: the handle reads without mapping the file; an ordinary handle maps it. */
+static void test_bound_memory(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *plain = NULL;
+	struct sk_contact_rec c;
+
+	add_contact(f->s, "c_mapped", 1);
+	assert_int_equal(sk_store_scrub(f->s), 0); /* its pages into the file, read from there */
+	assert_int_equal(sk_store_bound_memory(f->s), 0);
+	assert_int_equal(sk_store_contact_by_id(f->s, "c_mapped", &c), 0);
+	assert_false(maps_file(f->path));
+	/* the positive control: a handle at the defaults maps the file it reads */
+	assert_int_equal(sopen(f->path, 0, &plain, &err), 0);
+	assert_int_equal(sk_store_contact_by_id(plain, "c_mapped", &c), 0);
+	assert_true(maps_file(f->path));
+	sk_store_close(plain);
+	assert_false(maps_file(f->path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_create_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_fails_cleanly, setup, teardown),
