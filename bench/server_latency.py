@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """server_latency.py: two latencies of a running samtycke server, one request at a time.
 
-Usage: server_latency.py SERVER_URL API_KEY RECEIVER_PORT COUNT
+Usage: server_latency.py SERVER_URL API_KEY RECEIVER_PORT COUNT [FIRST]
+(FIRST, default 0, shifts the addresses used below by that many: for repeated runs on one
+database.)
 1. Withdrawal to webhook: a receiver listens on 127.0.0.1:RECEIVER_PORT (the endpoint must
    already be registered for consent.withdrawn); COUNT times it withdraws the newsletter
    consent of user0@bench.example, user2@, ... (given by bench_audit) with POST
@@ -19,6 +21,7 @@ import threading
 import time
 
 url, key, rport, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+first = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 arrived = threading.Event()
 arrivals = []
 
@@ -43,7 +46,7 @@ conn = http.client.HTTPConnection(host, int(port), timeout=10)
 lat = []
 for i in range(count):
     arrived.clear()
-    body = json.dumps({'email': f'user{2 * i}@bench.example', 'purpose': 'newsletter',
+    body = json.dumps({'email': f'user{first + 2 * i}@bench.example', 'purpose': 'newsletter',
                        'action': 'withdraw', 'method': 'api', 'source': 'bench'})
     t0 = time.monotonic()
     conn.request('POST', '/v1/consents', body, {'Authorization': f'Bearer {key}',
@@ -69,7 +72,7 @@ print(f'withdrawal to webhook receiver, {count} withdrawals one after another: {
 auth = {'Authorization': f'Bearer {key}'}
 erase, pending = [], 0
 for i in range(count):
-    conn.request('GET', f'/v1/contacts?email=user{2 * i + 1}%40bench.example', headers=auth)
+    conn.request('GET', f'/v1/contacts?email=user{first + 2 * i + 1}%40bench.example', headers=auth)
     r = conn.getresponse()
     found = r.read()
     if r.status != 200:

@@ -373,6 +373,7 @@ struct sq_store {
 	 * no other connection can change these rows until it ends); emptied at every begin,
 	 * commit and rollback, and by every write that could make them stale. */
 	int wtx;                 /* a write transaction is open */
+	int lazy;                /* it was begun SK_TX_WRITE_LAZY: synchronous is NORMAL */
 	int head_ok;             /* the ledger head */
 	int64_t head_seq;
 	uint8_t head_hash[SK_HASH_LEN];
@@ -633,12 +634,28 @@ static int sq_change_row(sqlite3_stmt *st, struct sk_change_rec *ch)
 	return rc;
 }
 
+/* A lazy write transaction (SK_TX_WRITE_LAZY) runs with synchronous = NORMAL: in WAL mode
+ * its commit does not sync the WAL, and a crash may lose it but never corrupts the database
+ * (SQLite's documentation of PRAGMA synchronous). Every other one runs at FULL. */
+static int sq_lazy(struct sq_store *q, int on)
+{
+	if (q->lazy == on)
+		return 0;
+	int rc = sqlite3_exec(q->db, on ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+			      NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		q->lazy = on;
+	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
 static int sq_begin(struct sk_store *s, int write)
 {
 	struct sq_store *q = (struct sq_store *)s;
 	sq_cache_clear(q);
 	q->wtx = 0;
-	int rc = sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
+	int rc = sq_lazy(q, write == SK_TX_WRITE_LAZY);
+	if (!rc)
+		rc = sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
 	q->wtx = write && rc == 0;
 	return rc;
 }
@@ -648,7 +665,9 @@ static int sq_commit(struct sk_store *s)
 	struct sq_store *q = (struct sq_store *)s;
 	sq_cache_clear(q);
 	q->wtx = 0;
-	return sq_run(sq_stmt(s, SQ_COMMIT));
+	int rc = sq_run(sq_stmt(s, SQ_COMMIT));
+	int back = sq_lazy(q, 0);
+	return rc ? rc : back;
 }
 
 static int sq_rollback(struct sk_store *s)
@@ -657,9 +676,9 @@ static int sq_rollback(struct sk_store *s)
 	sq_cache_clear(q);
 	q->wtx = 0;
 	/* Autocommit: no transaction is active, or SQLite has already rolled it back. */
-	if (sqlite3_get_autocommit(q->db))
-		return 0;
-	return sq_run(sq_stmt(s, SQ_ROLLBACK));
+	int rc = sqlite3_get_autocommit(q->db) ? 0 : sq_run(sq_stmt(s, SQ_ROLLBACK));
+	int back = sq_lazy(q, 0);
+	return rc ? rc : back;
 }
 
 static int sq_meta_get(struct sk_store *s, const char *key, char *out, size_t outlen)

@@ -55,6 +55,9 @@
 
 #define SK_STORE_VERSION 1
 
+/* The write argument of sk_store_begin. */
+enum { SK_TX_READ = 0, SK_TX_WRITE = 1, SK_TX_WRITE_LAZY = 2 };
+
 #define SK_PURPOSE_MAX 64   /* purpose ids: [a-z0-9_], at most 63 chars */
 #define SK_HASH_LEN 32
 #define SK_FORM_MAX_PURPOSES 40 /* consent boxes and its own purpose on one form */
@@ -222,7 +225,9 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 #define SK_STORE_METHOD_LIST(X)                                                              \
 	/* Transactions (contract 3). write != 0: a write transaction that excludes every   */ \
 	/* other writer until commit or rollback; 0: a read snapshot. rollback with none open */ \
-	/* is 0. commit returns once the write is durable. */                                  \
+	/* is 0. commit returns once the write is durable; with write == SK_TX_WRITE_LAZY it  */ \
+	/* may return before: a crash can then lose that transaction, whole (never a part of */ \
+	/* it, never an earlier one). */                                                        \
 	X(begin, (struct sk_store * s, int write), (s, write))                                  \
 	X(commit, (struct sk_store * s), (s))                                                   \
 	X(rollback, (struct sk_store * s), (s))                                                 \

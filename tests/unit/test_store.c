@@ -1346,11 +1346,93 @@ static void test_bound_memory(void **state)
 	assert_false(maps_file(f->path));
 }
 
+/* ---- lazy write transactions: a VFS over the default one that counts xSync calls ---- */
+
+static sqlite3_vfs *real_vfs;
+static int syncs;
+static struct {
+	const sqlite3_io_methods *real;
+	sqlite3_io_methods counting;
+} io_tab[8];
+
+static int counting_sync(sqlite3_file *f, int flags)
+{
+	for (size_t i = 0; i < sizeof(io_tab) / sizeof(io_tab[0]); i++)
+		if (f->pMethods == &io_tab[i].counting) {
+			syncs++;
+			return io_tab[i].real->xSync(f, flags);
+		}
+	return SQLITE_IOERR;
+}
+
+/* The real xOpen fills the file; its methods table is swapped for a copy whose xSync
+ * counts (one copy per distinct table the real VFS uses). */
+static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+			 int *out_flags)
+{
+	(void)vfs;
+	int rc = real_vfs->xOpen(real_vfs, name, f, flags, out_flags);
+	if (rc != SQLITE_OK || !f->pMethods)
+		return rc;
+	for (size_t i = 0; i < sizeof(io_tab) / sizeof(io_tab[0]); i++) {
+		if (!io_tab[i].real) {
+			io_tab[i].real = f->pMethods;
+			io_tab[i].counting = *f->pMethods;
+			io_tab[i].counting.xSync = counting_sync;
+		}
+		if (io_tab[i].real == f->pMethods) {
+			f->pMethods = &io_tab[i].counting;
+			return SQLITE_OK;
+		}
+	}
+	return SQLITE_OK; /* table full: not counted (the test then fails, not silently passes) */
+}
+
+/* SK_TX_WRITE_LAZY: its commit does not sync; the next ordinary commit (after a lazy commit
+ * or a lazy rollback) syncs again, as every commit did before. */
+static void test_lazy_write(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	static sqlite3_vfs counting;
+
+	real_vfs = sqlite3_vfs_find(NULL);
+	counting = *real_vfs;
+	counting.zName = "sk_counting";
+	counting.xOpen = counting_open;
+	assert_int_equal(sqlite3_vfs_register(&counting, 1), SQLITE_OK);
+	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "0"), 0); /* the WAL is begun */
+
+	syncs = 0;
+	assert_int_equal(sk_store_begin(s, SK_TX_WRITE_LAZY), 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "1"), 0);
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(syncs, 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "2"), 0);
+	assert_true(syncs > 0);
+
+	assert_int_equal(sk_store_begin(s, SK_TX_WRITE_LAZY), 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "3"), 0);
+	assert_int_equal(sk_store_rollback(s), 0);
+	syncs = 0;
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "4"), 0);
+	assert_true(syncs > 0);
+
+	char v[8];
+	assert_int_equal(sk_store_meta_get(s, "t_lazy", v, sizeof(v)), 0);
+	assert_string_equal(v, "4");
+	sk_store_close(s);
+	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_create_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_fails_cleanly, setup, teardown),
