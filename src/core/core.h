@@ -589,10 +589,13 @@ int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errc
 
 /* ---- ledger integrity (core/ledger.c) ---- */
 
-/* Computes the hash of ev (all fields but hash, prev_hash included). */
+/* Computes the hash of ev (all fields but hash, prev_hash included) by its hash_version:
+ * SK_LEDGER_HASH_SHA256 (events written before migration 7) or SK_LEDGER_HASH_BLAKE2B (the
+ * current one, also for 0). */
 void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN]);
 /* Walks the whole ledger. 0 when whole; SK_ERR_CHAIN_BROKEN with *bad_seq set to the first
- * sequence number that is missing, altered or out of order. *count gets the events read. */
+ * sequence number that is missing, altered or out of order, or whose hash version is unknown
+ * or lower than an earlier event's (no downgrade). *count gets the events read. */
 int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
 		    struct sk_errctx *err);
 

@@ -100,7 +100,15 @@ struct sk_event_rec {
 	size_t evidence_len;
 	uint8_t prev_hash[SK_HASH_LEN];
 	uint8_t hash[SK_HASH_LEN];
+	/* How hash was computed (docs/internals/core.md, "The hash"): SK_LEDGER_HASH_SHA256 for
+	 * events written before migration 7, SK_LEDGER_HASH_BLAKE2B since. 0 on an append means
+	 * SK_LEDGER_HASH_CURRENT (sk_ledger_hash reads it the same way); reads give the stored
+	 * number, whatever it is, so that the audit can judge it. */
+	int hash_version;
 };
+#define SK_LEDGER_HASH_SHA256 1
+#define SK_LEDGER_HASH_BLAKE2B 2
+#define SK_LEDGER_HASH_CURRENT SK_LEDGER_HASH_BLAKE2B
 
 /* Current consent state of one (contact, purpose). */
 struct sk_state_rec {

@@ -110,12 +110,15 @@ int sk_vault_rng_seed(void);
 void sk_vault_rng_stop(void);
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32]);
-/* Incremental SHA-256 over length-prefixed fields (4-byte big-endian length, then the
- * bytes), so that no two different field lists hash alike. */
+/* Incremental SHA-256 (sk_hasher_init) or unkeyed BLAKE2b-256 (sk_hasher_init_blake2b,
+ * libsodium's crypto_generichash) over length-prefixed fields (4-byte big-endian length, then
+ * the bytes), so that no two different field lists hash alike. */
 struct sk_hasher {
-	_Alignas(16) unsigned char opaque[128];
+	_Alignas(64) unsigned char opaque[448];
+	int blake2b;
 };
 void sk_hasher_init(struct sk_hasher *h);
+void sk_hasher_init_blake2b(struct sk_hasher *h);
 void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len);
 void sk_hasher_str(struct sk_hasher *h, const char *s);
 void sk_hasher_i64(struct sk_hasher *h, int64_t v);
