@@ -352,7 +352,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				  " WHERE status = 'pending' AND updated_at < ?1"
 				  " ORDER BY contact_id, purpose",
 	/* through consent_state_contact, in contact order; the suppression probed by key */
-	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state AS s"
+	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS ", s.email_key FROM consent_state AS s"
 				" WHERE s.contact_id > ?2 AND s.purpose = ?1 AND s.status = 'given'"
 				" AND NOT EXISTS (SELECT 1 FROM suppressions AS x"
 				" WHERE x.email_key = s.email_key)"
@@ -1844,14 +1844,24 @@ static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb
 }
 
 static int sq_state_given_each(struct sk_store *s, const char *purpose, const char *after,
-			       long limit, sk_state_cb cb, void *arg)
+			       long limit, sk_state_key_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GIVEN_EACH);
+	struct sk_state_rec r;
+	uint8_t key[SK_HASH_LEN];
+	int rc = 0;
 
 	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
-	return sq_state_walk(st, cb, arg);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0) {
+			sq_col_hash(st, 8, key);
+			rc = cb(arg, &r, key);
+		}
+	}
+	sq_done(st);
+	return rc;
 }
 
 static int sq_ledger_each_by_contact(struct sk_store *s, sk_event_cb cb, void *arg)
