@@ -1,7 +1,7 @@
 /* vault.h: everything cryptographic, on libsodium: the master key file, address
  * canonicalisation and the keyed email hash, per-contact data keys wrapped by the master key,
- * sealing and opening of personal fields, signed expiring tokens for links, and SHA-256 for
- * the ledger and notices. */
+ * sealing and opening of personal fields, signed expiring tokens for links, SHA-256 for
+ * notices (and ledger events before migration 7) and BLAKE2b-256 for newer ledger events. */
 #ifndef SK_VAULT_H
 #define SK_VAULT_H
 
