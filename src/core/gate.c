@@ -2,7 +2,8 @@
  * state (more read the suppression list under the legacy keys of an address with non-ASCII
  * letters: core/canon.c; one more, only when nothing is recorded, asks for an unconfirmed
  * form request); the answer is allowed or denied with a reason code and the consent relied
- * on. It fails closed: whatever goes wrong, the answer is denied with reason "error". */
+ * on. It fails closed: whatever goes wrong, the answer is denied with reason "error". The
+ * export's candidates are decided by the same rule from the state their walk read. */
 #include "core/core_int.h"
 
 #include <string.h>
@@ -41,22 +42,21 @@ static int basis_allows(enum sk_basis b, enum sk_status s)
  * sk_gate_check and sk_gate_check_candidate both end here. out->reason is SK_RSN_ERROR on
  * entry and stays so when a store call fails. */
 static void gate_decide(struct sk_core *c, const struct sk_purpose *p,
-			const struct sk_gate_rec *gr, const uint8_t key[SK_HASH_LEN], int64_t now,
+			const struct sk_gate_rec *g, const uint8_t key[SK_HASH_LEN], int64_t now,
 			struct sk_gate_result *out)
 {
-	const struct sk_gate_rec g = *gr;
-	if (g.suppressed) {
+	if (g->suppressed) {
 		/* the suppression's own reason "erased" marks an erasure (core/rights.c) */
-		int erased = strcmp(g.suppress_reason, "erased") == 0;
+		int erased = strcmp(g->suppress_reason, "erased") == 0;
 		out->reason = erased ? SK_RSN_ERASED : SK_RSN_SUPPRESSED;
 		return;
 	}
-	if (g.found)
-		memcpy(out->contact_id, g.contact_id, sizeof(out->contact_id));
-	enum sk_status s = g.has_state ? sk_state_effective(&g.state, now) : SK_ST_UNKNOWN;
-	if (g.has_state && s != SK_ST_UNKNOWN) {
-		memcpy(out->consent_id, g.state.event_id, sizeof(out->consent_id));
-		out->valid_until = g.state.valid_until;
+	if (g->found)
+		memcpy(out->contact_id, g->contact_id, sizeof(out->contact_id));
+	enum sk_status s = g->has_state ? sk_state_effective(&g->state, now) : SK_ST_UNKNOWN;
+	if (g->has_state && s != SK_ST_UNKNOWN) {
+		memcpy(out->consent_id, g->state.event_id, sizeof(out->consent_id));
+		out->valid_until = g->state.valid_until;
 	}
 
 	switch (p->basis) {
