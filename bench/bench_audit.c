@@ -25,6 +25,7 @@
 #include "vault/vault.h"
 
 #define BATCH 10000
+#define REPS 3 /* timed runs of the export and the verify (and their references); the fastest */
 #define DEFAULT_N 100000L
 #define POLICY_MAX (1024 * 1024)
 
@@ -41,6 +42,11 @@ static void die(const char *what, const char *detail)
 {
 	fprintf(stderr, "bench_audit: %s: %s\n", what, detail);
 	exit(1);
+}
+
+static double min_d(double a, double b)
+{
+	return a < b ? a : b;
 }
 
 static double now_s(void)
@@ -321,14 +327,20 @@ int main(int argc, char **argv)
 	struct sk_core *core = open_core(dir, 0, &st, &v);
 	long nexp = 0, nfull = 0;
 
-	/* the reference first, so that both find the files in the page cache */
-	t0 = now_s();
-	long nplain = plain_join(dir, null);
-	double plain_s = now_s() - t0;
-	t0 = now_s();
-	if (sk_export_contacts(core, "newsletter", SK_EXPORT_CSV, 1, null, &nexp, &err))
-		die("export --allowed-only", err.msg);
-	double exp_s = now_s() - t0;
+	/* the reference first, so that both find the files in the page cache; each side REPS
+	 * times in turn and the fastest kept, so that a burst of other work on the shared
+	 * machine weighs less */
+	long nplain = 0;
+	double plain_s = 1e9, exp_s = 1e9;
+	for (int r = 0; r < REPS; r++) {
+		t0 = now_s();
+		nplain = plain_join(dir, null);
+		plain_s = min_d(plain_s, now_s() - t0);
+		t0 = now_s();
+		if (sk_export_contacts(core, "newsletter", SK_EXPORT_CSV, 1, null, &nexp, &err))
+			die("export --allowed-only", err.msg);
+		exp_s = min_d(exp_s, now_s() - t0);
+	}
 	t0 = now_s();
 	if (sk_export_contacts(core, "newsletter", SK_EXPORT_CSV, 0, null, &nfull, &err))
 		die("export", err.msg);
@@ -339,18 +351,22 @@ int main(int argc, char **argv)
 	line("export --allowed-only (state index)", exp_s, "plain SQL join", plain_s);
 	line("export, every contact gated (old path)", full_s, "plain SQL join", plain_s);
 
-	t0 = now_s();
-	long nscan = plain_scan(dir);
-	double scan_s = now_s() - t0;
+	long nscan = 0;
 	int64_t bad = 0, nev = 0;
-	t0 = now_s();
-	if (sk_audit_verify(core, &bad, &nev, NULL, &err))
-		die("audit verify", err.msg);
-	double verify_s = now_s() - t0;
+	double scan_s = 1e9, verify_s = 1e9;
+	for (int r = 0; r < REPS; r++) {
+		t0 = now_s();
+		nscan = plain_scan(dir);
+		scan_s = min_d(scan_s, now_s() - t0);
+		t0 = now_s();
+		if (sk_audit_verify(core, &bad, &nev, NULL, &err))
+			die("audit verify", err.msg);
+		verify_s = min_d(verify_s, now_s() - t0);
+	}
 	if (nev != nscan)
 		die("audit verify", "did not read every event");
 	printf("audit verify: %lld events\n", (long long)nev);
-	line("audit verify (SHA-256 chain)", verify_s, "plain full scan", scan_s);
+	line("audit verify (BLAKE2b chain, v2)", verify_s, "plain full scan", scan_s);
 	close_core(core, st, v);
 
 	double base_s, check_s, whole_s;

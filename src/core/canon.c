@@ -50,8 +50,15 @@ void sk__addr_wipe(struct sk__addr *a)
 int sk__addr_lookup(struct sk_core *c, const struct sk__addr *a, const char *purpose,
 		    struct sk_gate_rec *out)
 {
-	struct sk_gate_rec old;
 	int rc = sk_store_gate_lookup(c->store, a->key, purpose ? purpose : "", out);
+	return rc ? rc : sk__addr_legacy_suppressed(c, a, out);
+}
+
+int sk__addr_legacy_suppressed(struct sk_core *c, const struct sk__addr *a,
+			       struct sk_gate_rec *out)
+{
+	struct sk_gate_rec old;
+	int rc = 0;
 	/* Only the suppression list is asked under the legacy keys: contacts and states were
 	 * re-keyed when the database was upgraded. */
 	for (size_t i = 0; !rc && !out->suppressed && i < a->nlegacy; i++) {

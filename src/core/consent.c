@@ -261,6 +261,7 @@ static int record(struct sk_core *c, const struct sk_consent_req *req,
 			goto out;
 		ev.evidence = evidence;
 	}
+	ev.hash_version = SK_LEDGER_HASH_CURRENT;
 	sk_ledger_hash(&ev, ev.hash);
 	if ((rc = sk_store_ledger_append(c->store, &ev))) {
 		sk__store_err(err, rc, "appending to the ledger");

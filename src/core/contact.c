@@ -239,26 +239,17 @@ int sk_contact_resolve(struct sk_core *c, const char *who, char outid[SK_ID_LEN 
 	return 0;
 }
 
-int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
-			 struct sk_errctx *err)
+/* The data key and the opened fields of contact id into out (id, fields, nfields). */
+static int open_fields(struct sk_core *c, const char *id, struct sk_contact *out,
+		       struct sk_errctx *err)
 {
-	struct sk_contact_rec rec;
 	uint8_t dk[SK_VAULT_KEY_LEN];
 	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = sk_store_contact_by_id(c->store, id, &rec);
-	if (rc == SK_ERR_NOT_FOUND)
-		return sk_errf(err, rc, "no such contact");
-	if (rc)
-		return sk__store_err(err, rc, "reading a contact");
-	if ((rc = sk__datakey(c, rec.id, dk, err)))
+	if ((rc = sk__datakey(c, id, dk, err)))
 		return rc;
-	memcpy(out->id, rec.id, sizeof(rec.id));
-	out->created_at = rec.created_at;
-	out->updated_at = rec.updated_at;
+	sk_strlcpy(out->id, id, sizeof(out->id));
 	struct open_ctx o = {out, dk, 0, err};
-	rc = sk_store_field_each(c->store, rec.id, open_field, &o);
+	rc = sk_store_field_each(c->store, id, open_field, &o);
 	if (rc && !o.rc)
 		sk__store_err(err, rc, "reading fields");
 	sk_vault_wipe(dk, sizeof(dk));
@@ -268,6 +259,34 @@ int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *o
 	}
 	qsort(out->fields, out->nfields, sizeof(*out->fields), field_order);
 	return 0;
+}
+
+int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
+			 struct sk_errctx *err)
+{
+	struct sk_contact_rec rec;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sk_store_contact_by_id(c->store, id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, rc, "no such contact");
+	if (rc)
+		return sk__store_err(err, rc, "reading a contact");
+	if ((rc = open_fields(c, rec.id, out, err)))
+		return rc;
+	out->created_at = rec.created_at;
+	out->updated_at = rec.updated_at;
+	return 0;
+}
+
+int sk_contact_fields_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
+			    struct sk_errctx *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (strlen(id) > SK_ID_LEN)
+		return sk_errf(err, SK_ERR_NOT_FOUND, "no such contact");
+	return open_fields(c, id, out, err);
 }
 
 int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,

@@ -137,6 +137,11 @@ int sk_contact_get(struct sk_core *c, const char *email, struct sk_contact *out,
 		   struct sk_errctx *err);
 int sk_contact_get_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
 			 struct sk_errctx *err);
+/* The same without reading the contact's row (created_at and updated_at are left 0), for a
+ * contact that a read in the same snapshot has shown to exist (an export candidate: its
+ * consent state references it). SK_ERR_NOT_FOUND when it has no data key. */
+int sk_contact_fields_by_id(struct sk_core *c, const char *id, struct sk_contact *out,
+			    struct sk_errctx *err);
 /* Sets fields of contact id (same rules as add); the address itself is not changed here.
  * A rectification entry names the fields and actor (never a value). */
 int sk_contact_edit(struct sk_core *c, const char *id, const struct sk_field_value *fields,
@@ -572,12 +577,28 @@ int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
 /* The contacts the gate may allow for purpose, read through the state index rather than by
  * asking the gate for every contact: for a basis whose rule allows only a given consent, the
  * contacts holding a state of purpose stored as given and not suppressed under their key,
- * with id > after ("" or NULL: from the start), in id order, at most limit, into ids; *n of
- * them. A superset: the gate (sk_gate_check) still decides each one. For a basis that
+ * with id > after ("" or NULL: from the start), in id order, at most limit, into out (each
+ * state with its key); *n of them. A superset: the gate (sk_gate_check_candidate, or
+ * sk_gate_check) still decides each one. For a basis that
  * allows without a consent (legitimate interest, contract, legal obligation) nothing is
  * listed and *all is 1: every contact is a candidate. SK_ERR_UNKNOWN_PURPOSE. */
+struct sk_gate_candidate {
+	struct sk_state_rec state;        /* as the walk read it: the contact is state.contact_id */
+	uint8_t email_key[SK_HASH_LEN];   /* the key the state is stored under */
+};
 int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after, long limit,
-		       char (*ids)[SK_ID_LEN + 1], size_t *n, int *all, struct sk_errctx *err);
+		       struct sk_gate_candidate *out, size_t *n, int *all, struct sk_errctx *err);
+/* sk_gate_check for one candidate, read by sk_gate_candidates in the same read snapshot
+ * (between sk_core_read_begin and sk_core_read_end) and for the same purpose: the same answer,
+ * without the gate's lookup when the address (the contact's email field) has the key the
+ * candidate's state is stored under. Then the walk has already read that state and found the
+ * key not suppressed; only the address's legacy keys (non-ASCII letters) are still asked of
+ * the suppression list. Otherwise (another key) it is sk_gate_check. The rule is the same
+ * function in both. canon (may be NULL; SK_EMAIL_MAX + 1 bytes) gets the address's canonical
+ * form, "" when the address is invalid. */
+void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *cand,
+			     const char *email, const char *purpose, int64_t now,
+			     struct sk_gate_result *out, char *canon);
 
 /* ---- suppression ---- */
 int sk_suppress(struct sk_core *c, const char *email, const char *reason, struct sk_errctx *err);
@@ -589,10 +610,13 @@ int sk_suppressed(struct sk_core *c, const char *email, int *out, struct sk_errc
 
 /* ---- ledger integrity (core/ledger.c) ---- */
 
-/* Computes the hash of ev (all fields but hash, prev_hash included). */
+/* Computes the hash of ev (all fields but hash, prev_hash included) by its hash_version:
+ * SK_LEDGER_HASH_SHA256 (events written before migration 7) or SK_LEDGER_HASH_BLAKE2B (the
+ * current one, also for 0). */
 void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN]);
 /* Walks the whole ledger. 0 when whole; SK_ERR_CHAIN_BROKEN with *bad_seq set to the first
- * sequence number that is missing, altered or out of order. *count gets the events read. */
+ * sequence number that is missing, altered or out of order, or whose hash version is unknown
+ * or lower than an earlier event's (no downgrade). *count gets the events read. */
 int sk_audit_verify(struct sk_core *c, int64_t *bad_seq, int64_t *count, uint8_t head[SK_HASH_LEN],
 		    struct sk_errctx *err);
 

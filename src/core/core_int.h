@@ -73,6 +73,10 @@ void sk__addr_wipe(struct sk__addr *a);
  * suppression check (gate, contact add, consent, import, forget) goes through here. */
 int sk__addr_lookup(struct sk_core *c, const struct sk__addr *a, const char *purpose,
 		    struct sk_gate_rec *out);
+/* The second half of sk__addr_lookup: sets out->suppressed (and its reason) when the address
+ * is suppressed under one of its legacy keys; nothing is asked when it has none (ASCII). */
+int sk__addr_legacy_suppressed(struct sk_core *c, const struct sk__addr *a,
+			       struct sk_gate_rec *out);
 /* Puts the address's email_key on the suppression list; inside the caller's transaction. */
 int sk__addr_suppress(struct sk_core *c, const struct sk__addr *a, const char *reason,
 		      struct sk_errctx *err);

@@ -2,7 +2,8 @@
  * state (more read the suppression list under the legacy keys of an address with non-ASCII
  * letters: core/canon.c; one more, only when nothing is recorded, asks for an unconfirmed
  * form request); the answer is allowed or denied with a reason code and the consent relied
- * on. It fails closed: whatever goes wrong, the answer is denied with reason "error". */
+ * on. It fails closed: whatever goes wrong, the answer is denied with reason "error". The
+ * export's candidates are decided by the same rule from the state their walk read. */
 #include "core/core_int.h"
 
 #include <string.h>
@@ -37,43 +38,25 @@ static int basis_allows(enum sk_basis b, enum sk_status s)
 	return 0;
 }
 
-void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
-		   struct sk_gate_result *out)
+/* The answer for purpose p from what was read about the address (g; key its email_key):
+ * sk_gate_check and sk_gate_check_candidate both end here. out->reason is SK_RSN_ERROR on
+ * entry and stays so when a store call fails. */
+static void gate_decide(struct sk_core *c, const struct sk_purpose *p,
+			const struct sk_gate_rec *g, const uint8_t key[SK_HASH_LEN], int64_t now,
+			struct sk_gate_result *out)
 {
-	const struct sk_purpose *p;
-	struct sk__addr a;
-	struct sk_gate_rec g;
-	uint8_t key[SK_HASH_LEN];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->reason = SK_RSN_ERROR;
-	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
-	if (!p) {
-		out->reason = SK_RSN_UNKNOWN_PURPOSE;
-		return;
-	}
-	if (sk__addr_parse(c, email, &a, NULL)) {
-		out->reason = SK_RSN_INVALID_EMAIL;
-		return;
-	}
-	rc = sk__addr_lookup(c, &a, p->id, &g);
-	memcpy(key, a.key, sizeof(key));
-	sk__addr_wipe(&a);
-	if (rc)
-		return;
-	if (g.suppressed) {
+	if (g->suppressed) {
 		/* the suppression's own reason "erased" marks an erasure (core/rights.c) */
-		int erased = strcmp(g.suppress_reason, "erased") == 0;
+		int erased = strcmp(g->suppress_reason, "erased") == 0;
 		out->reason = erased ? SK_RSN_ERASED : SK_RSN_SUPPRESSED;
 		return;
 	}
-	if (g.found)
-		memcpy(out->contact_id, g.contact_id, sizeof(out->contact_id));
-	enum sk_status s = g.has_state ? sk_state_effective(&g.state, now) : SK_ST_UNKNOWN;
-	if (g.has_state && s != SK_ST_UNKNOWN) {
-		memcpy(out->consent_id, g.state.event_id, sizeof(out->consent_id));
-		out->valid_until = g.state.valid_until;
+	if (g->found)
+		memcpy(out->contact_id, g->contact_id, sizeof(out->contact_id));
+	enum sk_status s = g->has_state ? sk_state_effective(&g->state, now) : SK_ST_UNKNOWN;
+	if (g->has_state && s != SK_ST_UNKNOWN) {
+		memcpy(out->consent_id, g->state.event_id, sizeof(out->consent_id));
+		out->valid_until = g->state.valid_until;
 	}
 
 	switch (p->basis) {
@@ -105,20 +88,95 @@ void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, in
 	}
 }
 
+void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
+		   struct sk_gate_result *out)
+{
+	const struct sk_purpose *p;
+	struct sk__addr a;
+	struct sk_gate_rec g;
+	uint8_t key[SK_HASH_LEN];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->reason = SK_RSN_ERROR;
+	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
+	if (!p) {
+		out->reason = SK_RSN_UNKNOWN_PURPOSE;
+		return;
+	}
+	if (sk__addr_parse(c, email, &a, NULL)) {
+		out->reason = SK_RSN_INVALID_EMAIL;
+		return;
+	}
+	rc = sk__addr_lookup(c, &a, p->id, &g);
+	memcpy(key, a.key, sizeof(key));
+	sk__addr_wipe(&a);
+	if (rc)
+		return;
+	gate_decide(c, p, &g, key, now, out);
+}
+
+void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *cand,
+			     const char *email, const char *purpose, int64_t now,
+			     struct sk_gate_result *out, char *canon)
+{
+	const struct sk_purpose *p;
+	struct sk__addr a;
+	struct sk_gate_rec g;
+	uint8_t key[SK_HASH_LEN];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->reason = SK_RSN_ERROR;
+	if (canon)
+		canon[0] = '\0';
+	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
+	if (!p) {
+		out->reason = SK_RSN_UNKNOWN_PURPOSE;
+		return;
+	}
+	if (sk__addr_parse(c, email, &a, NULL)) {
+		out->reason = SK_RSN_INVALID_EMAIL;
+		return;
+	}
+	if (canon)
+		memcpy(canon, a.canon, sizeof(a.canon));
+	if (sk_vault_equal(a.key, cand->email_key, SK_HASH_LEN) &&
+	    strcmp(cand->state.purpose, p->id) == 0) {
+		/* what the gate's lookup would read under this key, in this snapshot: the walk's
+		 * state, and no suppression under the key (the walk's NOT EXISTS) */
+		memset(&g, 0, sizeof(g));
+		g.found = 1;
+		memcpy(g.contact_id, cand->state.contact_id, sizeof(g.contact_id));
+		g.has_state = 1;
+		g.state = cand->state;
+		rc = sk__addr_legacy_suppressed(c, &a, &g);
+	} else {
+		rc = sk__addr_lookup(c, &a, p->id, &g);
+	}
+	memcpy(key, a.key, sizeof(key));
+	sk__addr_wipe(&a);
+	if (rc)
+		return;
+	gate_decide(c, p, &g, key, now, out);
+}
+
 struct cand_page {
-	char (*ids)[SK_ID_LEN + 1];
+	struct sk_gate_candidate *out;
 	size_t n;
 };
 
-static int cand_add(void *arg, const struct sk_state_rec *st)
+static int cand_add(void *arg, const struct sk_state_rec *st, const uint8_t *email_key)
 {
 	struct cand_page *pg = arg;
-	memcpy(pg->ids[pg->n++], st->contact_id, SK_ID_LEN + 1);
+	pg->out[pg->n].state = *st;
+	memcpy(pg->out[pg->n].email_key, email_key, SK_HASH_LEN);
+	pg->n++;
 	return 0;
 }
 
 int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after, long limit,
-		       char (*ids)[SK_ID_LEN + 1], size_t *n, int *all, struct sk_errctx *err)
+		       struct sk_gate_candidate *out, size_t *n, int *all, struct sk_errctx *err)
 {
 	const struct sk_purpose *p = c->policy ? sk_policy_purpose(c->policy, purpose) : NULL;
 	*n = 0;
@@ -136,7 +194,7 @@ int sk_gate_candidates(struct sk_core *c, const char *purpose, const char *after
 		*all = 1;
 		return 0;
 	}
-	struct cand_page pg = {ids, 0};
+	struct cand_page pg = {out, 0};
 	int rc = sk_store_state_given_each(c->store, purpose, after ? after : "", limit, cand_add,
 					   &pg);
 	*n = pg.n;

@@ -1,6 +1,7 @@
-/* ledger.c: integrity of the consent ledger. Each event's hash covers every field of the
- * event and the hash of the one before it, so an edit, a deletion or a reordering shows as
- * the first sequence number whose chain no longer holds. Replay rebuilds the consent state
+/* ledger.c: integrity of the consent ledger. Each event's hash (SHA-256 before migration 7,
+ * BLAKE2b-256 since) covers every field of the event and the hash of the one before it, so
+ * an edit, a deletion or a reordering shows as the first sequence number whose chain no
+ * longer holds. Replay rebuilds the consent state
  * from the ledger alone, with the same transition function that recording uses. */
 #include "core/core_int.h"
 
@@ -9,13 +10,25 @@
 
 #include "util/mem.h"
 
-#define LEDGER_DOMAIN "samtycke ledger v1"
+/* The domain strings of the two hash versions (docs/internals/core.md, "The hash"). */
+#define LEDGER_DOMAIN_V1 "samtycke ledger v1"
+#define LEDGER_DOMAIN_V2 "samtycke ledger v2"
 
 void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN])
 {
 	struct sk_hasher h;
-	sk_hasher_init(&h);
-	sk_hasher_str(&h, LEDGER_DOMAIN);
+	int version = ev->hash_version ? ev->hash_version : SK_LEDGER_HASH_CURRENT;
+	if (version == SK_LEDGER_HASH_SHA256) {
+		/* version 1, exactly as written before migration 7: its version is not hashed */
+		sk_hasher_init(&h);
+		sk_hasher_str(&h, LEDGER_DOMAIN_V1);
+	} else {
+		/* version 2 and any other number (which the audit refuses before hashing): the
+		 * version is a hashed field, so that changing it breaks the chain */
+		sk_hasher_init_blake2b(&h);
+		sk_hasher_str(&h, LEDGER_DOMAIN_V2);
+		sk_hasher_i64(&h, version);
+	}
 	sk_hasher_i64(&h, ev->seq);
 	sk_hasher_str(&h, ev->id);
 	sk_hasher_str(&h, ev->contact_id);
@@ -39,6 +52,7 @@ void sk_ledger_hash(const struct sk_event_rec *ev, uint8_t out[SK_HASH_LEN])
 struct verify_ctx {
 	int64_t expect_seq;
 	uint8_t prev[SK_HASH_LEN];
+	int version; /* the highest hash version met so far; 0 before the first event */
 	int64_t bad_seq;
 	int64_t count;
 };
@@ -53,6 +67,17 @@ static int verify_event(void *arg, const struct sk_event_rec *ev)
 		v->bad_seq = v->expect_seq;
 		return 1;
 	}
+	/* A version this build does not know, or one lower than an earlier event's (no
+	 * downgrade: once a version-2 event is written, every later one is version 2), breaks
+	 * the chain at this event. */
+	if (ev->hash_version != SK_LEDGER_HASH_SHA256 && ev->hash_version != SK_LEDGER_HASH_BLAKE2B) {
+		v->bad_seq = ev->seq;
+		return 1;
+	}
+	if (ev->hash_version < v->version) {
+		v->bad_seq = ev->seq;
+		return 1;
+	}
 	sk_ledger_hash(ev, h);
 	if (!sk_vault_equal(ev->prev_hash, v->prev, SK_HASH_LEN) ||
 	    !sk_vault_equal(ev->hash, h, SK_HASH_LEN)) {
@@ -60,6 +85,7 @@ static int verify_event(void *arg, const struct sk_event_rec *ev)
 		return 1;
 	}
 	memcpy(v->prev, ev->hash, SK_HASH_LEN);
+	v->version = ev->hash_version;
 	v->expect_seq++;
 	return 0;
 }

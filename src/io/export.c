@@ -68,9 +68,8 @@ static const char *canonical_of(const char *email, char out[SK_EMAIL_MAX + 1])
 }
 
 static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_contact *ct,
-		     const char *email, const struct sk_gate_result *g, int sheet)
+		     const char *email, const char *canon, const struct sk_gate_result *g, int sheet)
 {
-	char canon[SK_EMAIL_MAX + 1];
 	/* every cell through cellf: exact, or escaped for a spreadsheet */
 	int (*cellf)(FILE *, const char *) = sheet ? sk_csv_cell_sheet : sk_csv_cell;
 	int rc = cellf(out, ct->id);
@@ -81,7 +80,7 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 	if (!rc && fputc(',', out) == EOF)
 		rc = SK_ERR_IO;
 	if (!rc)
-		rc = cellf(out, canonical_of(email, canon));
+		rc = cellf(out, canon);
 	if (!rc && fprintf(out, ",%s,%s", g->allowed ? "true" : "false",
 			   sk_reason_name(g->reason)) < 0)
 		rc = SK_ERR_IO;
@@ -99,16 +98,15 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 }
 
 static int write_ndjson(FILE *out, const char *purpose, const struct sk_contact *ct,
-			const char *email, const struct sk_gate_result *g)
+			const char *email, const char *canon, const struct sk_gate_result *g)
 {
-	char canon[SK_EMAIL_MAX + 1];
 	json_t *f = json_object(), *o;
 	for (size_t i = 0; f && i < ct->nfields; i++)
 		if (strcmp(ct->fields[i].name, "email") != 0)
 			json_object_set_new(f, ct->fields[i].name, json_string(ct->fields[i].value));
 	/* an address not valid UTF-8 (stored before version 2) is null, not the end of the export */
 	o = json_pack("{s:s,s:o?,s:s?,s:s,s:b,s:s,s:o}", "id", ct->id, "email", json_string(email),
-		      "email_canonical", canonical_of(email, canon), "purpose", purpose, "allowed",
+		      "email_canonical", canon, "purpose", purpose, "allowed",
 		      g->allowed, "reason", sk_reason_name(g->reason), "fields", f);
 	if (!o)
 		return SK_ERR_NOMEM;
@@ -121,6 +119,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		       int allowed_only, FILE *out, long *n, struct sk_errctx *err)
 {
 	char (*ids)[SK_ID_LEN + 1] = NULL;
+	struct sk_gate_candidate *cands = NULL;
 	char after[SK_ID_LEN + 1] = "";
 	int64_t now = sk_time_now();
 	size_t got;
@@ -132,10 +131,14 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 	if (!sk_policy_purpose(sk_core_policy(c), purpose))
 		return sk_errf(err, SK_ERR_UNKNOWN_PURPOSE, "purpose '%.63s' is not in the policy",
 			       purpose);
-	if (!(ids = sk_calloc(PAGE, sizeof(*ids))))
+	if (!(ids = sk_calloc(PAGE, sizeof(*ids))) ||
+	    (allowed_only && !(cands = sk_calloc(PAGE, sizeof(*cands))))) {
+		sk_free(ids);
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
 	if ((rc = sk_core_read_begin(c, err))) {
 		sk_free(ids);
+		sk_free(cands);
 		return rc;
 	}
 	if (fmt == SK_EXPORT_CSV_SPREADSHEET)
@@ -149,16 +152,23 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 	}
 	do {
 		/* --allowed-only: the candidates from the state index, when the basis allows
-		 * only a given consent; every contact otherwise. The gate decides each. */
+		 * only a given consent; every contact otherwise. The gate decides each: for a
+		 * candidate from the state it has already read in this snapshot
+		 * (sk_gate_check_candidate), otherwise by its own lookup. */
 		if (allowed_only &&
-		    (rc = sk_gate_candidates(c, purpose, after, PAGE, ids, &got, &all, err)))
+		    (rc = sk_gate_candidates(c, purpose, after, PAGE, cands, &got, &all, err)))
 			break;
 		if (all && (rc = sk_contact_page(c, after, PAGE, ids, &got, err)))
 			break;
 		for (size_t i = 0; !rc && i < got; i++) {
 			struct sk_contact ct;
 			struct sk_gate_result g;
-			if ((rc = sk_contact_get_by_id(c, ids[i], &ct, err))) {
+			char canon_buf[SK_EMAIL_MAX + 1];
+			const char *canon;
+			const char *id = all ? ids[i] : cands[i].state.contact_id;
+			rc = all ? sk_contact_get_by_id(c, id, &ct, err)
+				 : sk_contact_fields_by_id(c, id, &ct, err);
+			if (rc) {
 				if (rc == SK_ERR_NOT_FOUND) { /* erased meanwhile */
 					rc = 0;
 					continue;
@@ -166,12 +176,20 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 				break;
 			}
 			const char *email = field_of(&ct, "email");
-			sk_gate_check(c, email ? email : "", purpose, now, &g);
+			if (all) {
+				sk_gate_check(c, email ? email : "", purpose, now, &g);
+				canon = canonical_of(email, canon_buf);
+			} else {
+				sk_gate_check_candidate(c, &cands[i], email ? email : "", purpose, now,
+							&g, canon_buf);
+				canon = canon_buf[0] ? canon_buf : NULL;
+			}
 			if (!allowed_only || g.allowed) {
 				rc = fmt != SK_EXPORT_NDJSON
-					     ? write_csv(out, sk_core_policy(c), &ct, email, &g,
+					     ? write_csv(out, sk_core_policy(c), &ct, email, canon, &g,
 							 fmt == SK_EXPORT_CSV_SPREADSHEET)
-					     : write_ndjson(out, purpose, &ct, email ? email : "", &g);
+					     : write_ndjson(out, purpose, &ct, email ? email : "", canon,
+							    &g);
 				if (rc)
 					sk_errf(err, rc, "writing the export");
 				else
@@ -180,10 +198,12 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 			sk_contact_reset(&ct);
 		}
 		if (got)
-			memcpy(after, ids[got - 1], sizeof(after));
+			memcpy(after, all ? ids[got - 1] : cands[got - 1].state.contact_id,
+			       sizeof(after));
 	} while (!rc && got == PAGE);
 	sk_core_read_end(c);
 	sk_free(ids);
+	sk_free(cands);
 	if (!rc && fflush(out))
 		rc = sk_errf(err, SK_ERR_IO, "writing the export");
 	return rc;

@@ -106,13 +106,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX consent_state_pending ON consent_state(updated_at)"
 	" WHERE status = 'pending';"
 	"PRAGMA user_version = 6;",
+	/* 7 (issue 12, ledger2): the ledger's hash version. Events written before it keep
+	 * version 1 (SHA-256, still verified); new ones are written with version 2 (BLAKE2b-256,
+	 * the version inside the hashed fields). docs/internals/core.md, "The hash". */
+	"ALTER TABLE consent_ledger ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;"
+	"PRAGMA user_version = 7;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define SQ_LEDGER_COLS                                                                \
 	"seq, id, contact_id, purpose, action, occurred_at, recorded_at, method, source," \
 	" notice_version, notice_sha256, lang, valid_until, actor, flags, evidence,"      \
-	" prev_hash, hash"
+	" prev_hash, hash, hash_version"
 #define SQ_STATE_COLS \
 	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
 #define SQ_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
@@ -237,7 +242,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_FIELD_EACH] = "SELECT name, sealed FROM contact_fields WHERE contact_id = ?1"
 			  " ORDER BY name",
 	[SQ_LEDGER_APPEND] = "INSERT INTO consent_ledger(" SQ_LEDGER_COLS ") VALUES(?1, ?2, ?3,"
-			     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+			     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 	[SQ_LEDGER_LAST] = "SELECT seq, hash FROM consent_ledger ORDER BY seq DESC LIMIT 1",
 	[SQ_LEDGER_EACH_ALL] = "SELECT " SQ_LEDGER_COLS " FROM consent_ledger WHERE seq > ?1"
 			       " ORDER BY seq",
@@ -347,7 +352,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				  " WHERE status = 'pending' AND updated_at < ?1"
 				  " ORDER BY contact_id, purpose",
 	/* through consent_state_contact, in contact order; the suppression probed by key */
-	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS " FROM consent_state AS s"
+	[SQ_STATE_GIVEN_EACH] = "SELECT " SQ_STATE_COLS ", s.email_key FROM consent_state AS s"
 				" WHERE s.contact_id > ?2 AND s.purpose = ?1 AND s.status = 'given'"
 				" AND NOT EXISTS (SELECT 1 FROM suppressions AS x"
 				" WHERE x.email_key = s.email_key)"
@@ -591,6 +596,7 @@ static int sq_event_row(sqlite3_stmt *st, struct sk_event_rec *ev)
 	ev->evidence_len = ev->evidence ? (size_t)sqlite3_column_bytes(st, 15) : 0;
 	sq_col_hash(st, 16, ev->prev_hash);
 	sq_col_hash(st, 17, ev->hash);
+	ev->hash_version = sqlite3_column_int(st, 18);
 	return rc;
 }
 
@@ -996,7 +1002,8 @@ static int sq_ledger_append(struct sk_store *s, const struct sk_event_rec *ev)
 	    sq_blob(st, 11, ev->notice_sha256, SK_HASH_LEN) || sq_text(st, 12, ev->lang) ||
 	    sqlite3_bind_int64(st, 13, ev->valid_until) || sq_text(st, 14, ev->actor) ||
 	    sqlite3_bind_int(st, 15, ev->flags) || sq_blob(st, 16, ev->evidence, ev->evidence_len) ||
-	    sq_blob(st, 17, ev->prev_hash, SK_HASH_LEN) || sq_blob(st, 18, ev->hash, SK_HASH_LEN))
+	    sq_blob(st, 17, ev->prev_hash, SK_HASH_LEN) || sq_blob(st, 18, ev->hash, SK_HASH_LEN) ||
+	    sqlite3_bind_int(st, 19, ev->hash_version ? ev->hash_version : SK_LEDGER_HASH_CURRENT))
 		return sq_bindfail(st);
 	int rc = sq_run(st);
 	if (rc == 0 && sq_cache_on(q)) {
@@ -1856,14 +1863,24 @@ static int sq_state_pending_each(struct sk_store *s, int64_t before, sk_state_cb
 }
 
 static int sq_state_given_each(struct sk_store *s, const char *purpose, const char *after,
-			       long limit, sk_state_cb cb, void *arg)
+			       long limit, sk_state_key_cb cb, void *arg)
 {
 	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_GIVEN_EACH);
+	struct sk_state_rec r;
+	uint8_t key[SK_HASH_LEN];
+	int rc = 0;
 
 	if (sq_text(st, 1, purpose) || sq_text(st, 2, after) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return sq_bindfail(st);
-	return sq_state_walk(st, cb, arg);
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_state_row(st, 0, &r)) == 0) {
+			sq_col_hash(st, 8, key);
+			rc = cb(arg, &r, key);
+		}
+	}
+	sq_done(st);
+	return rc;
 }
 
 static int sq_ledger_each_by_contact(struct sk_store *s, sk_event_cb cb, void *arg)

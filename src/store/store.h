@@ -103,7 +103,15 @@ struct sk_event_rec {
 	size_t evidence_len;
 	uint8_t prev_hash[SK_HASH_LEN];
 	uint8_t hash[SK_HASH_LEN];
+	/* How hash was computed (docs/internals/core.md, "The hash"): SK_LEDGER_HASH_SHA256 for
+	 * events written before migration 7, SK_LEDGER_HASH_BLAKE2B since. 0 on an append means
+	 * SK_LEDGER_HASH_CURRENT (sk_ledger_hash reads it the same way); reads give the stored
+	 * number, whatever it is, so that the audit can judge it. */
+	int hash_version;
 };
+#define SK_LEDGER_HASH_SHA256 1
+#define SK_LEDGER_HASH_BLAKE2B 2
+#define SK_LEDGER_HASH_CURRENT SK_LEDGER_HASH_BLAKE2B
 
 /* Current consent state of one (contact, purpose). */
 struct sk_state_rec {
@@ -212,6 +220,8 @@ struct sk_outbox_rec {
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
 typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
 typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
+/* A state with the email_key it is stored under (SK_HASH_LEN bytes). */
+typedef int (*sk_state_key_cb)(void *arg, const struct sk_state_rec *st, const uint8_t *email_key);
 typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
 typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 typedef int (*sk_contact_cb)(void *arg, const struct sk_contact_rec *c);
@@ -371,9 +381,10 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	X(state_pending_each, (struct sk_store * s, int64_t before, sk_state_cb cb, void *arg), \
 	  (s, before, cb, arg))                                                               \
 	/* The states of purpose stored as 'given' whose key is not suppressed, of contacts */ \
-	/* with id > after ("" for the start), in contact id order, at most limit (<= 0: all). */ \
+	/* with id > after ("" for the start), in contact id order, at most limit (<= 0: all), */ \
+	/* each with the email_key it is stored under. */                                     \
 	X(state_given_each, (struct sk_store * s, const char *purpose, const char *after,     \
-			     long limit, sk_state_cb cb, void *arg), (s, purpose, after, limit, cb, arg)) \
+			     long limit, sk_state_key_cb cb, void *arg), (s, purpose, after, limit, cb, arg)) \
 	/* Every event ordered by contact, then seq (streaming replay: one contact at a time). */ \
 	X(ledger_each_by_contact, (struct sk_store * s, sk_event_cb cb, void *arg), (s, cb, arg)) \
 	/* States after (after_contact, after_purpose) in (contact, purpose) order ("", "" for */ \

@@ -377,24 +377,40 @@ void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])
 
 _Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct sk_hasher *)0)->opaque),
 	       "sk_hasher too small for libsodium's SHA-256 state");
+_Static_assert(sizeof(crypto_generichash_state) <= sizeof(((struct sk_hasher *)0)->opaque),
+	       "sk_hasher too small for libsodium's BLAKE2b state");
+
+#define H_SHA(h) ((crypto_hash_sha256_state *)(void *)(h)->opaque)
+#define H_B2B(h) ((crypto_generichash_state *)(void *)(h)->opaque)
 
 void sk_hasher_init(struct sk_hasher *h)
 {
-	crypto_hash_sha256_init((crypto_hash_sha256_state *)h->opaque);
+	h->blake2b = 0;
+	crypto_hash_sha256_init(H_SHA(h));
+}
+
+void sk_hasher_init_blake2b(struct sk_hasher *h)
+{
+	h->blake2b = 1;
+	/* unkeyed, 32 bytes: cannot fail with these sizes */
+	(void)crypto_generichash_init(H_B2B(h), NULL, 0, 32);
+}
+
+void sk_hasher_update(struct sk_hasher *h, const void *p, size_t len)
+{
+	if (h->blake2b)
+		(void)crypto_generichash_update(H_B2B(h), p, len);
+	else
+		crypto_hash_sha256_update(H_SHA(h), p, len);
 }
 
 void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len)
 {
 	uint8_t be[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
 			 (uint8_t)len};
-	crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, be, 4);
+	sk_hasher_update(h, be, 4);
 	if (len)
-		crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, p, len);
-}
-
-void sk_hasher_update(struct sk_hasher *h, const void *p, size_t len)
-{
-	crypto_hash_sha256_update((crypto_hash_sha256_state *)h->opaque, p, len);
+		sk_hasher_update(h, p, len);
 }
 
 void sk_hasher_str(struct sk_hasher *h, const char *s)
@@ -413,7 +429,10 @@ void sk_hasher_i64(struct sk_hasher *h, int64_t v)
 
 void sk_hasher_final(struct sk_hasher *h, uint8_t out[32])
 {
-	crypto_hash_sha256_final((crypto_hash_sha256_state *)h->opaque, out);
+	if (h->blake2b)
+		(void)crypto_generichash_final(H_B2B(h), out, 32);
+	else
+		crypto_hash_sha256_final(H_SHA(h), out);
 }
 
 int sk_vault_equal(const void *a, const void *b, size_t len)

@@ -1,7 +1,7 @@
 /* vault.h: everything cryptographic, on libsodium: the master key file, address
  * canonicalisation and the keyed email hash, per-contact data keys wrapped by the master key,
- * sealing and opening of personal fields, signed expiring tokens for links, and SHA-256 for
- * the ledger and notices. */
+ * sealing and opening of personal fields, signed expiring tokens for links, SHA-256 for
+ * notices (and ledger events before migration 7) and BLAKE2b-256 for newer ledger events. */
 #ifndef SK_VAULT_H
 #define SK_VAULT_H
 
@@ -110,12 +110,15 @@ int sk_vault_rng_seed(void);
 void sk_vault_rng_stop(void);
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32]);
-/* Incremental SHA-256 over length-prefixed fields (4-byte big-endian length, then the
- * bytes), so that no two different field lists hash alike. */
+/* Incremental SHA-256 (sk_hasher_init) or unkeyed BLAKE2b-256 (sk_hasher_init_blake2b,
+ * libsodium's crypto_generichash) over length-prefixed fields (4-byte big-endian length, then
+ * the bytes), so that no two different field lists hash alike. */
 struct sk_hasher {
-	_Alignas(16) unsigned char opaque[128];
+	_Alignas(64) unsigned char opaque[448];
+	int blake2b;
 };
 void sk_hasher_init(struct sk_hasher *h);
+void sk_hasher_init_blake2b(struct sk_hasher *h);
 void sk_hasher_field(struct sk_hasher *h, const void *p, size_t len);
 void sk_hasher_str(struct sk_hasher *h, const char *s);
 void sk_hasher_i64(struct sk_hasher *h, int64_t v);

@@ -458,6 +458,246 @@ static void audit_names_first_bad_seq(void **state)
 				     "UPDATE consent_ledger SET seq = 3 WHERE seq = -2"), 2);
 }
 
+/* ---- ledger hash versions (migration 7): 1 = SHA-256, 2 = BLAKE2b-256 ---- */
+
+/* Known answers, computed independently (Python's hashlib over the same framing: 4-byte
+ * big-endian length before each field, integers as 8-byte big-endian). Version 1 is the hash
+ * every event written before migration 7 carries, so it must never change. */
+static void ledger_hash_known_answers(void **state)
+{
+	(void)state;
+	struct sk_event_rec ev = {0};
+	uint8_t h[SK_HASH_LEN];
+	char hex[2 * SK_HASH_LEN + 1];
+	ev.seq = 7;
+	sk_strlcpy(ev.id, "e_kat", sizeof(ev.id));
+	sk_strlcpy(ev.contact_id, "c_kat", sizeof(ev.contact_id));
+	sk_strlcpy(ev.purpose, "newsletter", sizeof(ev.purpose));
+	sk_strlcpy(ev.action, "give", sizeof(ev.action));
+	ev.occurred_at = 1700000000;
+	ev.recorded_at = 1700000001;
+	sk_strlcpy(ev.method, "form", sizeof(ev.method));
+	sk_strlcpy(ev.source, "form:signup https://www.example.com/", sizeof(ev.source));
+	ev.notice_version = 3;
+	memset(ev.notice_sha256, 0x33, SK_HASH_LEN);
+	sk_strlcpy(ev.lang, "sv", sizeof(ev.lang));
+	ev.valid_until = 1763072000;
+	sk_strlcpy(ev.actor, "subject", sizeof(ev.actor));
+	ev.flags = 5;
+	ev.evidence = (const uint8_t *)"sealed";
+	ev.evidence_len = 6;
+	memset(ev.prev_hash, 0x11, SK_HASH_LEN);
+
+	ev.hash_version = SK_LEDGER_HASH_SHA256;
+	sk_ledger_hash(&ev, h);
+	sk_hex(h, SK_HASH_LEN, hex);
+	assert_string_equal(hex, "82981067db3e6aac226fb9d3a3427308f108203aaf2784cac88248d241783e41");
+	ev.hash_version = SK_LEDGER_HASH_BLAKE2B;
+	sk_ledger_hash(&ev, h);
+	sk_hex(h, SK_HASH_LEN, hex);
+	assert_string_equal(hex, "3fad119a7f5bcec92fbc0575c59d159deb39203d51e9b502e0e7ead168401f22");
+	/* 0 is the current version, which is BLAKE2b */
+	uint8_t h0[SK_HASH_LEN];
+	ev.hash_version = 0;
+	sk_ledger_hash(&ev, h0);
+	assert_memory_equal(h0, h, SK_HASH_LEN);
+	/* the version is a hashed field: another number, another hash */
+	ev.hash_version = 3;
+	sk_ledger_hash(&ev, h0);
+	assert_memory_not_equal(h0, h, SK_HASH_LEN);
+}
+
+static int events_into(void *arg, const struct sk_event_rec *ev)
+{
+	struct sk_event_rec *all = arg;
+	assert_true(ev->seq >= 1 && ev->seq <= 8);
+	all[ev->seq - 1] = *ev;
+	all[ev->seq - 1].evidence = NULL; /* none here: t_consent gives no evidence */
+	assert_null(ev->evidence);
+	return 0;
+}
+
+static long replay_diffs(struct tenv *t)
+{
+	long ndiff = -1;
+	assert_int_equal(sk_ledger_replay(t->core, 0, NULL, NULL, &ndiff, &t->err), 0);
+	return ndiff;
+}
+
+/* A database as the code before migration 7 left it: schema version 6 (consent_ledger
+ * without hash_version) and nold events hashed with SHA-256 (version 1), built at test time:
+ * the events are recorded through the core, then rehashed as version 1 (the hash whose known
+ * answer is checked above) and the column dropped. Then opened again, so that migration 7
+ * runs as it would on an upgrade. */
+static struct tenv *old_database(int nold)
+{
+	struct tenv *t = tenv_new(0);
+	struct sk_event_rec ev[8];
+	uint8_t prev[SK_HASH_LEN] = {0};
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_true(nold <= 8);
+	for (int i = 0; i < nold; i++) {
+		char mail[64];
+		snprintf(mail, sizeof(mail), "old%d@example.com", i);
+		assert_int_equal(t_consent(t, mail, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	}
+	assert_int_equal(sk_store_ledger_each(t->store, NULL, 0, events_into, ev), 0);
+	sk_core_free(t->core);
+	sk_store_close(t->store);
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE consent_ledger SET prev_hash = ?2, hash = ?3"
+					    " WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
+	for (int i = 0; i < nold; i++) {
+		assert_int_equal(ev[i].hash_version, SK_LEDGER_HASH_BLAKE2B);
+		ev[i].hash_version = SK_LEDGER_HASH_SHA256;
+		memcpy(ev[i].prev_hash, prev, SK_HASH_LEN);
+		sk_ledger_hash(&ev[i], ev[i].hash);
+		memcpy(prev, ev[i].hash, SK_HASH_LEN);
+		sqlite3_bind_int64(st, 1, ev[i].seq);
+		sqlite3_bind_blob(st, 2, ev[i].prev_hash, SK_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, ev[i].hash, SK_HASH_LEN, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE consent_ledger DROP COLUMN hash_version;"
+					  "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* reopened: migration 7 */
+	assert_int_equal(sk_store_open(t->uri, 0, &t->store, &t->err), 0);
+	assert_int_equal(sk_core_open(t->store, t->vault, 0, &t->core, &t->err), 0);
+	return t;
+}
+
+static void t_exec_int(struct tenv *t, const char *sql, int64_t want)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), want);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The upgrade: old events keep verifying as version 1, new ones are version 2, and the chain
+ * holds across the boundary (audit verify, audit head, replay --check). */
+static void ledger_upgrade_keeps_old_events(void **state)
+{
+	(void)state;
+	struct tenv *t = old_database(3);
+	int64_t bad = -1, count = 0;
+	uint8_t head[SK_HASH_LEN];
+	struct sk_event_rec last;
+	t_exec_int(t, "PRAGMA user_version", 7);
+	t_exec_int(t, "SELECT count(*) FROM consent_ledger WHERE hash_version = 1", 3);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, head, &t->err), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(sk_store_ledger_each(t->store, NULL, 2, sk__copy_event, &last), 0);
+	assert_int_equal(last.hash_version, SK_LEDGER_HASH_SHA256);
+	assert_memory_equal(head, last.hash, SK_HASH_LEN);
+	assert_int_equal(replay_diffs(t), 0);
+
+	assert_int_equal(t_consent(t, "new0@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "old1@example.com", "newsletter", SK_ACT_WITHDRAW, "form", "f", 0), 0);
+	t_exec_int(t, "SELECT count(*) FROM consent_ledger WHERE hash_version = 2 AND seq > 3", 2);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, head, &t->err), 0);
+	assert_int_equal(count, 5);
+	assert_int_equal(sk_store_ledger_each(t->store, NULL, 4, sk__copy_event, &last), 0);
+	assert_int_equal(last.seq, 5);
+	assert_int_equal(last.hash_version, SK_LEDGER_HASH_BLAKE2B);
+	assert_memory_equal(head, last.hash, SK_HASH_LEN);
+	assert_int_equal(replay_diffs(t), 0);
+	tenv_free(t);
+}
+
+/* An old database (3 version-1 events), 2 version-2 events after it, the tampering, then
+ * the audit: the first bad sequence number. */
+static int64_t mixed_tampered_at(const char *sql)
+{
+	struct tenv *t = old_database(3);
+	int64_t bad = -1, count;
+	assert_int_equal(t_consent(t, "new0@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(t_consent(t, "new1@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
+	assert_int_equal(count, 5);
+	t_sql(t, sql);
+	int rc = sk_audit_verify(t->core, &bad, &count, NULL, &t->err);
+	tenv_free(t);
+	return rc == SK_ERR_CHAIN_BROKEN ? bad : 0;
+}
+
+static void ledger_mixed_chain_tampered(void **state)
+{
+	(void)state;
+	/* a version-2 row altered */
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET action = 'refuse' WHERE seq = 5"), 5);
+	/* a version-2 row's version flipped to 1 (or to a version this build does not know) */
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET hash_version = 1 WHERE seq = 4"), 4);
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET hash_version = 1 WHERE seq = 5"), 5);
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET hash_version = 3 WHERE seq = 4"), 4);
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET hash_version = 0 WHERE seq = 5"), 5);
+	/* a version-1 row's version raised, a version-1 row altered */
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET hash_version = 2 WHERE seq = 3"), 3);
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET source = 'x' WHERE seq = 2"), 2);
+	/* across the boundary: the first version-2 row no longer names the last version-1 one,
+	 * or the last version-1 row deleted */
+	assert_int_equal(mixed_tampered_at("UPDATE consent_ledger SET prev_hash = zeroblob(32) "
+					   "WHERE seq = 4"), 4);
+	assert_int_equal(mixed_tampered_at("DELETE FROM consent_ledger WHERE seq = 3"), 3);
+}
+
+/* Appends one event for contact_id chained onto the head, hashed as version hv. */
+static void append_with_version(struct tenv *t, const char *contact_id, int hv)
+{
+	struct sk_event_rec ev = {0};
+	assert_int_equal(sk_store_begin(t->store, 1), 0);
+	assert_int_equal(sk_store_ledger_last(t->store, &ev.seq, ev.prev_hash), 0);
+	ev.seq++;
+	assert_int_equal(sk_id_new("e_", ev.id), 0);
+	sk_strlcpy(ev.contact_id, contact_id, sizeof(ev.contact_id));
+	sk_strlcpy(ev.purpose, "newsletter", sizeof(ev.purpose));
+	sk_strlcpy(ev.action, "withdraw", sizeof(ev.action));
+	ev.occurred_at = ev.recorded_at = sk_time_now();
+	sk_strlcpy(ev.method, "form", sizeof(ev.method));
+	sk_strlcpy(ev.source, "f", sizeof(ev.source));
+	ev.notice_version = 1;
+	sk_strlcpy(ev.lang, "en", sizeof(ev.lang));
+	sk_strlcpy(ev.actor, "test", sizeof(ev.actor));
+	ev.hash_version = hv;
+	sk_ledger_hash(&ev, ev.hash);
+	assert_int_equal(sk_store_ledger_append(t->store, &ev), 0);
+	assert_int_equal(sk_store_commit(t->store), 0);
+}
+
+/* No downgrade: a version-1 event, correctly chained and hashed, after a version-2 one is a
+ * broken chain at that event; the same event as version 2 is whole (so it is the rule, not
+ * the chain, that refuses it). */
+static void ledger_refuses_downgrade(void **state)
+{
+	(void)state;
+	for (int hv = SK_LEDGER_HASH_SHA256; hv <= SK_LEDGER_HASH_BLAKE2B; hv++) {
+		struct tenv *t = old_database(2);
+		char id[SK_ID_LEN + 1];
+		int64_t bad = -1, count;
+		assert_int_equal(t_consent(t, "new0@example.com", "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+		assert_int_equal(sk_contact_find(t->core, "new0@example.com", id, &t->err), 0);
+		append_with_version(t, id, hv);
+		int rc = sk_audit_verify(t->core, &bad, &count, NULL, &t->err);
+		if (hv == SK_LEDGER_HASH_SHA256) {
+			assert_int_equal(rc, SK_ERR_CHAIN_BROKEN);
+			assert_int_equal(bad, 4);
+			assert_non_null(strstr(t->err.msg, "sequence number 4"));
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(count, 4);
+		}
+		tenv_free(t);
+	}
+}
+
 /* Every byte of the database file and its WAL, searched for the plain value. */
 static int db_contains(struct tenv *t, const char *needle)
 {
@@ -1340,6 +1580,10 @@ int main(void)
 		cmocka_unit_test(bad_requests_append_nothing),
 		cmocka_unit_test(notices_are_versioned_and_proof_shows_text),
 		cmocka_unit_test(audit_names_first_bad_seq),
+		cmocka_unit_test(ledger_hash_known_answers),
+		cmocka_unit_test(ledger_upgrade_keeps_old_events),
+		cmocka_unit_test(ledger_mixed_chain_tampered),
+		cmocka_unit_test(ledger_refuses_downgrade),
 		cmocka_unit_test(no_personal_data_in_clear),
 		cmocka_unit_test(wrong_key_is_refused),
 		cmocka_unit_test(gate_fails_closed),

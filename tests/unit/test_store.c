@@ -199,7 +199,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 6); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 7); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
