@@ -1879,6 +1879,33 @@ static void sq_close(struct sk_store *s)
 	sk_free(q);
 }
 
+/* Group commit (docs/internals/group-commit.md): a job's writes inside the open write
+ * transaction. Undoing them also empties the transaction's read caches (the ledger head
+ * above all: a head cached from an undone append would break the hash chain). Fixed SQL,
+ * nothing bound. */
+static int sq_savepoint(struct sk_store *s, int op)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	int rc;
+	if (!q->wtx || sqlite3_get_autocommit(q->db))
+		return SK_ERR_STORAGE; /* no write transaction of ours is open */
+	switch (op) {
+	case SK_SAVEPOINT_SET:
+		rc = sqlite3_exec(q->db, "SAVEPOINT sk_job", NULL, NULL, NULL);
+		break;
+	case SK_SAVEPOINT_RELEASE:
+		rc = sqlite3_exec(q->db, "RELEASE sk_job", NULL, NULL, NULL);
+		break;
+	case SK_SAVEPOINT_UNDO:
+		sq_cache_clear(q);
+		rc = sqlite3_exec(q->db, "ROLLBACK TO sk_job; RELEASE sk_job", NULL, NULL, NULL);
+		break;
+	default:
+		return SK_ERR_USAGE;
+	}
+	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
 static const struct sk_store_methods sq_methods = {
 	.version = SK_STORE_VERSION,
 	.name = "sqlite",

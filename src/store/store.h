@@ -375,7 +375,14 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* the start), at most limit (<= 0: all). */                                          \
 	X(state_page, (struct sk_store * s, const char *after_contact, const char *after_purpose, \
 		       long limit, sk_state_cb cb, void *arg),                                  \
-	  (s, after_contact, after_purpose, limit, cb, arg))
+	  (s, after_contact, after_purpose, limit, cb, arg))                                   \
+	/* The one savepoint of a write transaction (group commit, docs/internals/ */        \
+	/* group-commit.md): op SK_SAVEPOINT_SET sets it, SK_SAVEPOINT_RELEASE keeps what */   \
+	/* came since, SK_SAVEPOINT_UNDO undoes it (and forgets every read the backend cached */ \
+	/* in the transaction) and releases it; the transaction stays open. */                \
+	X(savepoint, (struct sk_store * s, int op), (s, op))
+
+enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
 
 struct sk_store_methods {
 	int version;
