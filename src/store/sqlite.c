@@ -403,6 +403,8 @@ struct sq_store {
 	pthread_mutex_t ck_mu;
 	pthread_cond_t ck_cv;
 	int ck_running, ck_stop;
+	/* group commit (sq_savepoint): SAVEPOINT, RELEASE, ROLLBACK TO, prepared on first use */
+	sqlite3_stmt *sp[3];
 };
 
 static void sq_cache_clear(struct sq_store *q)
@@ -1871,6 +1873,8 @@ static void sq_close(struct sk_store *s)
 	sq_cache_clear(q);
 	for (int i = 0; i < SQ_NSTMT; i++)
 		sqlite3_finalize(q->st[i]);
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(q->sp[i]);
 	sqlite3_close_v2(q->db);
 	sk_free(q->notice_text);
 	sk_free(q->idem_body);
@@ -1885,25 +1889,24 @@ static void sq_close(struct sk_store *s)
  * nothing bound. */
 static int sq_savepoint(struct sk_store *s, int op)
 {
+	static const char *const sql[3] = {"SAVEPOINT sk_job", "RELEASE sk_job",
+					   "ROLLBACK TO sk_job"};
 	struct sq_store *q = (struct sq_store *)s;
-	int rc;
+	if (op < SK_SAVEPOINT_SET || op > SK_SAVEPOINT_UNDO)
+		return SK_ERR_USAGE;
 	if (!q->wtx || sqlite3_get_autocommit(q->db))
 		return SK_ERR_STORAGE; /* no write transaction of ours is open */
-	switch (op) {
-	case SK_SAVEPOINT_SET:
-		rc = sqlite3_exec(q->db, "SAVEPOINT sk_job", NULL, NULL, NULL);
-		break;
-	case SK_SAVEPOINT_RELEASE:
-		rc = sqlite3_exec(q->db, "RELEASE sk_job", NULL, NULL, NULL);
-		break;
-	case SK_SAVEPOINT_UNDO:
-		sq_cache_clear(q);
-		rc = sqlite3_exec(q->db, "ROLLBACK TO sk_job; RELEASE sk_job", NULL, NULL, NULL);
-		break;
-	default:
-		return SK_ERR_USAGE;
+	for (int i = 0; i < 3; i++) {
+		int rc = q->sp[i] ? SQLITE_OK : sqlite3_prepare_v2(q->db, sql[i], -1, &q->sp[i], NULL);
+		if (rc != SQLITE_OK)
+			return sq_code(rc);
 	}
-	return rc == SQLITE_OK ? 0 : sq_code(rc);
+	if (op == SK_SAVEPOINT_UNDO) {
+		sq_cache_clear(q);
+		int rc = sq_run(q->sp[2]); /* ROLLBACK TO keeps the savepoint: release it too */
+		return rc ? rc : sq_run(q->sp[SK_SAVEPOINT_RELEASE]);
+	}
+	return sq_run(q->sp[op]);
 }
 
 static const struct sk_store_methods sq_methods = {

@@ -267,6 +267,32 @@ static void change_hook_once_per_group(void **state)
 	tenv_free(t);
 }
 
+/* The store's savepoint: only inside a write transaction; an unknown op is a usage error;
+ * a group that is asked to run inside a batch is refused and fails each job. */
+static void savepoint_outside_a_transaction(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct job j[1] = {{.email = "sp@example.com"}};
+	struct sk_group_job g[1];
+	assert_int_equal(sk_store_savepoint(t->store, SK_SAVEPOINT_SET), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_begin(t->store, 0), 0);
+	assert_int_equal(sk_store_savepoint(t->store, SK_SAVEPOINT_SET), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_rollback(t->store), 0);
+	assert_int_equal(sk_store_begin(t->store, 1), 0);
+	assert_int_equal(sk_store_savepoint(t->store, 7), SK_ERR_USAGE);
+	assert_int_equal(sk_store_savepoint(t->store, SK_SAVEPOINT_SET), 0);
+	assert_int_equal(sk_store_savepoint(t->store, SK_SAVEPOINT_UNDO), 0);
+	assert_int_equal(sk_store_rollback(t->store), 0);
+	jobs_init(g, j, 1);
+	assert_int_equal(sk_core_batch_begin(t->core, &t->err), 0);
+	assert_int_equal(sk_core_group_run(t->core, g, 1, &t->err), SK_ERR_USAGE);
+	assert_int_equal(g[0].rc, SK_ERR_USAGE);
+	sk_core_batch_rollback(t->core);
+	assert_string_equal(t_gate(t, "sp@example.com", "newsletter", 0), "no_consent");
+	tenv_free(t);
+}
+
 /* ---- the writer (serve/writer.c) ---- */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -395,6 +421,7 @@ int main(void)
 		cmocka_unit_test(storage_failure_at_every_call),
 		cmocka_unit_test(idempotency_within_a_group),
 		cmocka_unit_test(change_hook_once_per_group),
+		cmocka_unit_test(savepoint_outside_a_transaction),
 		cmocka_unit_test(writer_queue_is_bounded),
 		cmocka_unit_test(writer_without_core_fails_each_write),
 	};
