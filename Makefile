@@ -42,6 +42,7 @@ bench: build
 	@bench/http.sh $(BUILD)
 	@bench/import.sh $(BUILD)
 	@bench/audit.sh $(BUILD)
+	@bench/writes.sh $(BUILD)
 
 # The parsers' libFuzzer targets (tests/fuzz), 60 s each (FUZZ_SECONDS); needs clang.
 fuzz:

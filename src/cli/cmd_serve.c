@@ -41,6 +41,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"max-client-connections", required_argument, NULL, 'K'},
 		{"trusted-proxy", required_argument, NULL, 'X'},
 		{"webhook-proxy", required_argument, NULL, 'Y'},
+		{"write-queue", required_argument, NULL, 'Q'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -50,7 +51,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
 				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
 				       .max_connections = SK_MAX_CONNECTIONS,
-				       .max_client_connections = SK_MAX_CLIENT_CONNECTIONS};
+				       .max_client_connections = SK_MAX_CLIENT_CONNECTIONS,
+				       .write_queue = SK_WRITE_QUEUE};
 	const char *proxies[SK_MAX_TRUSTED_PROXIES];
 	double v;
 	int c, done = 0, rc;
@@ -100,6 +102,11 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			if (number(optarg, 1, 1000000, &v))
 				return sk_cli_usage(cmd);
 			*(c == 'C' ? &cfg.max_connections : &cfg.max_client_connections) = (unsigned)v;
+			break;
+		case 'Q':
+			if (number(optarg, 1, SK_WRITE_QUEUE_MAX, &v))
+				return sk_cli_usage(cmd);
+			cfg.write_queue = (unsigned)v;
 			break;
 		case 'X':
 			if (cfg.ntrusted_proxies == SK_MAX_TRUSTED_PROXIES)
@@ -169,7 +176,7 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
 		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
-		"N] [--trusted-proxy CIDR]...",
+		"N] [--trusted-proxy CIDR]... [--write-queue N]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -191,6 +198,9 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"(docs/internals/http.md): --max-connections (default 1000) open connections in "
 		"all, --max-client-connections (default 64) per client address; --trusted-proxy "
 		"CIDR (repeatable) names reverse proxies whose X-Forwarded-For gives the client "
-		"address.",
+		"address. API writes (POST /v1/consents, POST /v1/contacts, PATCH "
+		"/v1/contacts/ID) are committed in groups by one writer "
+		"(docs/internals/group-commit.md); --write-queue (default 256, at most 65536) "
+		"writes may wait for it, one more is answered 503 with Retry-After.",
 	.run = run_serve,
 };

@@ -92,7 +92,7 @@ int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err)
 
 int sk__core_begin(struct sk_core *c, struct sk_errctx *err)
 {
-	if (c->in_batch)
+	if (c->in_batch || c->in_group)
 		return 0;
 	int rc = sk_store_begin(c->store, 1);
 	return rc ? sk__store_err(err, rc, "starting a transaction") : 0;
@@ -122,7 +122,7 @@ static void run_change_hook(void)
 
 int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err)
 {
-	if (c->in_batch)
+	if (c->in_batch || c->in_group)
 		return rc;
 	int changed = c->changed;
 	c->changed = 0;
@@ -144,6 +144,10 @@ int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err)
 {
 	if (c->in_batch)
 		return sk_errf(err, SK_ERR_USAGE, "a batch is already open");
+	if (c->in_group) { /* the group's transaction; the job's savepoint bounds it */
+		c->in_batch = 1;
+		return 0;
+	}
 	int rc = sk__core_begin(c, err);
 	if (!rc)
 		c->in_batch = 1;
@@ -155,6 +159,8 @@ int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err)
 	if (!c->in_batch)
 		return sk_errf(err, SK_ERR_USAGE, "no batch is open");
 	c->in_batch = 0;
+	if (c->in_group)
+		return 0; /* committed with its group */
 	return sk__core_end(c, 0, err);
 }
 
@@ -163,8 +169,98 @@ void sk_core_batch_rollback(struct sk_core *c)
 	if (!c->in_batch)
 		return;
 	c->in_batch = 0;
+	if (c->in_group) {
+		/* undo the job's writes so far; a new savepoint keeps bounding the rest of it */
+		if (sk_store_savepoint(c->store, SK_SAVEPOINT_UNDO) ||
+		    sk_store_savepoint(c->store, SK_SAVEPOINT_SET))
+			c->in_group = 2; /* the group cannot go on: sk_core_group_run fails it */
+		return;
+	}
 	c->changed = 0;
 	sk_store_rollback(c->store);
+}
+
+/* The group's error for every job that had succeeded (a failed job keeps its own). */
+static void group_fail(struct sk_group_job *jobs, size_t n, int rc, const struct sk_errctx *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc)
+			continue;
+		jobs[i].rc = rc;
+		*jobs[i].err = *err;
+	}
+}
+
+int sk_core_group_run(struct sk_core *c, struct sk_group_job *jobs, size_t n,
+		      struct sk_errctx *err)
+{
+	int rc;
+	for (size_t i = 0; i < n; i++)
+		jobs[i].rc = 0;
+	if (c->in_batch || c->in_group || c->read_depth) {
+		rc = sk_errf(err, SK_ERR_USAGE, "a group runs outside any batch or snapshot "
+			     "(batch %d, group %d, snapshot %d)", c->in_batch, c->in_group,
+			     c->read_depth);
+		group_fail(jobs, n, rc, err);
+		return rc;
+	}
+	if ((rc = sk_store_begin(c->store, 1))) {
+		sk__store_err(err, rc, "starting a group's transaction");
+		group_fail(jobs, n, rc, err);
+		return rc;
+	}
+	c->changed = 0;
+	c->in_group = 1;
+	for (size_t i = 0; i < n; i++) {
+		int changed = c->changed;
+		if ((rc = sk_store_savepoint(c->store, SK_SAVEPOINT_SET))) {
+			sk__store_err(err, rc, "setting a job's savepoint");
+			goto fail;
+		}
+		jobs[i].rc = jobs[i].run(c, jobs[i].arg, jobs[i].err);
+		if (c->in_batch) { /* a job that left its batch open: its writes are undone */
+			c->in_batch = 0;
+			if (!jobs[i].rc)
+				jobs[i].rc = sk_errf(jobs[i].err, SK_ERR_USAGE, "a batch was left open");
+		}
+		if (c->in_group == 2) {
+			rc = sk__store_err(err, SK_ERR_STORAGE, "undoing a job's writes");
+			goto fail;
+		}
+		if (jobs[i].rc) {
+			c->changed = changed;
+			rc = sk_store_savepoint(c->store, SK_SAVEPOINT_UNDO);
+		} else {
+			rc = sk_store_savepoint(c->store, SK_SAVEPOINT_RELEASE);
+		}
+		if (rc) {
+			sk__store_err(err, rc, jobs[i].rc ? "undoing a job's writes"
+							  : "releasing a job's savepoint");
+			if (!jobs[i].rc) {
+				jobs[i].rc = rc;
+				*jobs[i].err = *err;
+			}
+			goto fail;
+		}
+	}
+	c->in_group = 0;
+	if ((rc = sk_store_commit(c->store))) {
+		sk_store_rollback(c->store);
+		c->changed = 0;
+		sk__store_err(err, rc, "committing");
+		group_fail(jobs, n, rc, err);
+		return rc;
+	}
+	if (c->changed)
+		run_change_hook(); /* once, after the group's commit */
+	c->changed = 0;
+	return 0;
+fail:
+	c->in_group = 0;
+	c->changed = 0;
+	sk_store_rollback(c->store);
+	group_fail(jobs, n, rc, err);
+	return rc;
 }
 
 int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err)
@@ -178,7 +274,7 @@ int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err)
 
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 {
-	if (c->read_depth++ > 0 || c->in_batch)
+	if (c->read_depth++ > 0 || c->in_batch || c->in_group)
 		return 0;
 	int rc = sk_store_begin(c->store, 0);
 	if (rc) {
@@ -191,7 +287,7 @@ int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)
 void sk_core_read_end(struct sk_core *c)
 {
 	/* a read has nothing to keep: if even its end fails, it is rolled back, never left open */
-	if (--c->read_depth == 0 && !c->in_batch && sk_store_commit(c->store))
+	if (--c->read_depth == 0 && !c->in_batch && !c->in_group && sk_store_commit(c->store))
 		sk_store_rollback(c->store);
 }
 

@@ -41,6 +41,25 @@ int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err);
 int sk_core_batch_commit(struct sk_core *c, struct sk_errctx *err);
 void sk_core_batch_rollback(struct sk_core *c);
+/* Group commit (docs/internals/group-commit.md): many jobs, one write transaction, one
+ * commit. Each job runs in its own savepoint; a job that returns an error has its writes
+ * undone (and every read cached in the transaction forgotten) and keeps its own error,
+ * while the others go on. Inside a job, batches and single writes join the group's
+ * transaction (a batch's rollback undoes the job's writes so far). run returns 0 or an
+ * SK_ERR_* code with its message in *err (the job's own errctx). */
+struct sk_group_job {
+	int (*run)(struct sk_core *c, void *arg, struct sk_errctx *err);
+	void *arg;
+	struct sk_errctx *err;    /* the job's: its own failure, or the group's */
+	int rc;                   /* out: 0 when its writes are committed */
+};
+/* Runs the n jobs (n >= 1) in one transaction and commits once; the change hook runs once
+ * after the commit when any job appended to the change feed. Returns 0 when the group
+ * committed: jobs[i].rc says which jobs' writes are in it. Otherwise (the transaction could
+ * not begin, a savepoint failed, or the commit failed) nothing of the group is stored, every
+ * job that had succeeded gets the group's error in its rc and errctx, and err holds it. */
+int sk_core_group_run(struct sk_core *c, struct sk_group_job *jobs, size_t n,
+		      struct sk_errctx *err);
 /* Bulk mode around a long run of batches (the import), outside a batch: the store moves
  * its WAL checkpoint off the commit path (sk_store_bulk); off again checkpoints once. */
 int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err);

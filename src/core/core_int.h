@@ -15,6 +15,7 @@ struct sk_core {
 	struct sk_policy *policy; /* owned; NULL until a policy is applied */
 	int policy_version;
 	int in_batch;
+	int in_group;             /* sk_core_group_run: a job runs in the group's transaction */
 	int read_depth;           /* nested read snapshots */
 	int changed;              /* the open transaction appended to the change feed */
 	/* API keys checked in the last second; dropped when any core of this process revokes a

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "core/core.h" /* struct sk_group_job */
+
 struct sk_errctx;
 struct sk_vault;
 struct sk_mail_config;
@@ -38,10 +40,25 @@ struct sk_server_config {
 	int webhook_backoff;       /* seconds before the first retry; 0: 5 */
 	long webhook_retry_for;    /* seconds a change is retried; 0: 3 days */
 	const char *webhook_proxy; /* proxy for deliveries; NULL: none (environment ignored) */
+	/* group commit (docs/internals/group-commit.md) */
+	unsigned write_queue;      /* API writes waiting for the writer; one more is 503; 0:
+				    * SK_WRITE_QUEUE */
 };
+
+#define SK_WRITE_QUEUE 256
+#define SK_WRITE_QUEUE_MAX 65536
 
 struct sk_core;
 struct sk_http;
+
+/* One API write handed to the daemon's writer (group commit): job runs on the writer's
+ * thread and core, in the group's transaction; then done(w) is called on that thread with
+ * job.rc set (0 only once the group's commit is durable). */
+struct sk_http_write {
+	struct sk_group_job job;
+	void (*done)(struct sk_http_write *w);
+	struct sk_http_write *next; /* the writer's queue */
+};
 
 /* What the daemon (src/serve) lends the HTTP adapter. */
 struct sk_http_env {
@@ -50,6 +67,13 @@ struct sk_http_env {
 	/* The rate limits (token buckets the daemon keeps): 0 when key may go on, else the
 	 * seconds to wait; rate per second, 0: off. */
 	int (*rate)(const char *key, double rate, double burst);
+	/* Group commit: queues w for the writer. 0: done(w) will be called; SK_ERR_BUSY with a
+	 * message in err when the queue is full or the writer is stopping (done is not called,
+	 * nothing was run). NULL: writes run on the request's own thread. */
+	int (*write)(struct sk_http_write *w, struct sk_errctx *err);
+	/* Runs what the writer holds and stops it (sk_http_stop calls it before the adapter
+	 * stops, so that no request waits on a writer that is gone); NULL: none. */
+	void (*write_stop)(void);
 };
 
 /* Checks the options the adapter takes (listen address, trusted proxies, connection caps

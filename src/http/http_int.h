@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "http/http.h"
 #include "render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -47,6 +48,10 @@ struct sk_req {
 	int authed;                /* the key was checked on the first call */
 	int answered;              /* a response is queued */
 	size_t max_body;           /* this route's body cap */
+	/* group commit (SK_ROUTE_GROUP): the write handed to the daemon's writer; while
+	 * writing is set the request is suspended, and the writer's thread owns it */
+	struct sk_http_write write;
+	int writing;
 };
 
 struct sk_route {
@@ -61,6 +66,8 @@ struct sk_route {
 #define SK_ROUTE_NO_DB 1 /* answered without the database (no core, no key) */
 #define SK_ROUTE_JSON 2  /* the body is JSON: any other Content-Type is 415 */
 #define SK_ROUTE_CSV 4   /* with SK_ROUTE_JSON: text/csv is taken too */
+#define SK_ROUTE_GROUP 8 /* a write whose handler runs on the daemon's writer, committed with
+			  * others in one group (docs/internals/group-commit.md) */
 
 #define SK_NO_BODY SIZE_MAX
 

@@ -4,21 +4,23 @@
  * none (a body is refused with 413 before it is read); then flags (SK_ROUTE_NO_DB: answered
  * without the database; SK_ROUTE_JSON: the body must be application/json, else 415 before it
  * is read, SK_ROUTE_CSV: text/csv too). The form routes take form posts or JSON and check
- * the type themselves (h_forms.c). Every GET route answers HEAD too (server.c). */
+ * the type themselves (h_forms.c); SK_ROUTE_GROUP: the handler runs on the daemon's writer
+ * and commits in a group with other writes (docs/internals/group-commit.md). Every GET
+ * route answers HEAD too (server.c). */
 #include "http/http_int.h"
 
 const struct sk_route sk_routes[] = {
 	{"GET", "/healthz", NULL, sk_h_healthz, SK_NO_BODY, SK_ROUTE_NO_DB},
 	{"GET", "/v1/purposes", "read", sk_h_purposes, SK_NO_BODY, 0},
-	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, SK_ROUTE_JSON},
+	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/contacts", "read", sk_h_contact_find, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}", "read", sk_h_contact_get, SK_NO_BODY, 0},
-	{"PATCH", "/v1/contacts/{id}", "write", sk_h_contact_patch, 0, SK_ROUTE_JSON},
+	{"PATCH", "/v1/contacts/{id}", "write", sk_h_contact_patch, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"DELETE", "/v1/contacts/{id}", "dsr", sk_h_contact_delete, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/consents", "read", sk_h_contact_consents, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/export", "dsr", sk_h_contact_export, SK_NO_BODY, 0},
 	{"GET", "/v1/suppressions/check", "read", sk_h_suppression_check, SK_NO_BODY, 0},
-	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, SK_ROUTE_JSON},
+	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/consents/{id}/receipt", "read", sk_h_receipt, SK_NO_BODY, 0},
 	{"GET", "/v1/check", "read", sk_h_check, SK_NO_BODY, 0},
 	{"POST", "/v1/check", "read", sk_h_check_bulk, 0, SK_ROUTE_JSON},

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,45 @@ static int too_large(struct sk_req *r)
 	return sk_errf(&r->err, SK_ERR_TOO_LARGE, "the body is larger than %zu bytes", r->max_body);
 }
 
+/* ---- group commit (docs/internals/group-commit.md) ---- */
+
+/* On the writer's thread, in the group's transaction: the route's handler on the writer's
+ * core. Its answer (or error, in r->err) waits in r until the group has committed. The
+ * request is suspended meanwhile: libmicrohttpd leaves its headers and body alone. */
+static int group_job(struct sk_core *c, void *arg, struct sk_errctx *err)
+{
+	struct sk_req *r = arg;
+	(void)err; /* r->err, the job's errctx */
+	r->core = c;
+	return r->route->handler(r);
+}
+
+/* On the writer's thread, once the group has committed or failed: the request goes on,
+ * and on_request answers it. */
+static void group_done(struct sk_http_write *w)
+{
+	struct sk_req *r = (struct sk_req *)((char *)w - offsetof(struct sk_req, write));
+	MHD_resume_connection(r->conn);
+}
+
+/* Hands the request to the writer; suspended until group_done (or at once, answered 503
+ * with Retry-After, when the queue is full). Suspended first: the writer may finish the
+ * job before this returns. */
+static void group_submit(struct sk_req *r)
+{
+	r->write.job = (struct sk_group_job){.run = group_job, .arg = r, .err = &r->err};
+	r->write.done = group_done;
+	r->writing = 1;
+	MHD_suspend_connection(r->conn);
+	/* from a 0 here on, r belongs to the writer until group_done: not a field is touched */
+	int rc = env->write(&r->write, &r->err);
+	if (rc) {
+		r->write.job.rc = rc;
+		r->retry_after = 1;
+		MHD_resume_connection(r->conn);
+	}
+}
+
 /* The last call: the whole request is here. */
 static int dispatch(struct sk_req *r)
 {
@@ -207,8 +247,13 @@ static int dispatch(struct sk_req *r)
 	 * a read transaction per statement. */
 	int snapshot = strcmp(r->route->method, "GET") == 0 &&
 		       sk_core_read_begin(r->core, NULL) == 0;
-	if (!r->route->scope || r->authed || !(rc = authenticate(r)))
-		rc = r->route->handler(r);
+	if (!r->route->scope || r->authed || !(rc = authenticate(r))) {
+		rc = 0;
+		if ((r->route->flags & SK_ROUTE_GROUP) && env->write)
+			group_submit(r); /* answered when the handler's group has committed */
+		else
+			rc = r->route->handler(r);
+	}
 	if (snapshot)
 		sk_core_read_end(r->core);
 	return rc;
@@ -389,7 +434,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 	}
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-	if (r->status == MHD_HTTP_TOO_MANY_REQUESTS) {
+	if (r->status == MHD_HTTP_TOO_MANY_REQUESTS ||
+	    (r->status == MHD_HTTP_SERVICE_UNAVAILABLE && r->retry_after)) {
 		char s[16];
 		snprintf(s, sizeof(s), "%d", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
@@ -445,8 +491,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	}
 
+	if (r->writing) { /* resumed: the writer has run it, and its group has committed or not */
+		r->writing = 0;
+		if (r->write.job.rc)
+			reply_error(r, r->write.job.rc);
+		return queue_reply(conn, r);
+	}
 	if ((rc = dispatch(r)))
 		reply_error(r, rc);
+	if (r->writing)
+		return MHD_YES; /* suspended: group_done resumes it */
 	return queue_reply(conn, r);
 }
 
@@ -801,7 +855,7 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 	if (sk_alog_start(STDERR_FILENO, &lerr))
 		fprintf(stderr, "%s; access-log lines are written one by one\n", lerr.msg);
 	h->d = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 			(listen_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, on_accept, NULL, on_request, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
@@ -842,6 +896,14 @@ void sk_http_stop(struct sk_http *h)
 	MHD_socket lfd = MHD_quiesce_daemon(h->d);
 	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * h->timeout; waited++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	/* Writes still queued are run and their requests resumed (a suspended request must
+	 * not meet MHD_stop_daemon); later ones are answered 503. Then a short wait for those
+	 * answers to go out. */
+	if (env->write_stop) {
+		env->write_stop();
+		for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 200; waited++)
+			nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
 	MHD_stop_daemon(h->d);
 	if (lfd != MHD_INVALID_SOCKET) /* quiesced: the listening socket is ours to close */
 		close(lfd);

@@ -14,6 +14,7 @@
 #include "core/core.h"
 #include "mail/mail.h"
 #include "serve/ratelimit.h"
+#include "serve/writer.h"
 #include "store/store.h"
 #include "sync/sync.h"
 #include "util/mem.h"
@@ -147,6 +148,20 @@ static void *scrubber(void *arg)
 	}
 }
 
+/* ---- group commit: the writer (serve/writer.c) ---- */
+
+static struct sk_writer *writer;
+
+static int write_submit(struct sk_http_write *w, struct sk_errctx *err)
+{
+	return sk_writer_submit(writer, w, err);
+}
+
+static void write_stop(void)
+{
+	sk_writer_stop(writer); /* writer stays valid: a late submit is refused */
+}
+
 /* ---- start and stop ---- */
 
 static int verify_at_start(struct sk_errctx *err)
@@ -189,9 +204,17 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	static const struct sk_http_env env = {.core = thread_core, .rate = sk_rate_take};
+	static const struct sk_http_env env = {.core = thread_core, .rate = sk_rate_take,
+					       .write = write_submit, .write_stop = write_stop};
 	struct sk_http *http = NULL;
+	if ((rc = sk_writer_start(cfg->write_queue ? cfg->write_queue : SK_WRITE_QUEUE,
+				  thread_core, &writer, err))) {
+		workers_close();
+		return rc;
+	}
 	if ((rc = sk_http_start(cfg, &env, &http, err))) {
+		sk_writer_free(writer);
+		writer = NULL;
 		workers_close();
 		return rc;
 	}
@@ -224,7 +247,9 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		}
 		break;
 	}
-	sk_http_stop(http);
+	sk_http_stop(http); /* it stops the writer too, before the adapter (env.write_stop) */
+	sk_writer_free(writer); /* stopped by now: no thread uses it */
+	writer = NULL;
 	pthread_mutex_lock(&stop_lock);
 	stopping = 1;
 	pthread_cond_broadcast(&stop_cond);

@@ -409,6 +409,8 @@ struct sq_store {
 	pthread_mutex_t ck_mu;
 	pthread_cond_t ck_cv;
 	int ck_running, ck_stop;
+	/* group commit (sq_savepoint): SAVEPOINT, RELEASE, ROLLBACK TO, prepared on first use */
+	sqlite3_stmt *sp[3];
 };
 
 static void sq_cache_clear(struct sq_store *q)
@@ -1907,6 +1909,8 @@ static void sq_close(struct sk_store *s)
 	sq_cache_clear(q);
 	for (int i = 0; i < SQ_NSTMT; i++)
 		sqlite3_finalize(q->st[i]);
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(q->sp[i]);
 	sqlite3_close_v2(q->db);
 	sk_free(q->notice_text);
 	sk_free(q->idem_body);
@@ -1922,6 +1926,32 @@ static int sq_bound_memory(struct sk_store *s)
 	struct sq_store *q = (struct sq_store *)s;
 	int rc = sqlite3_exec(q->db, "PRAGMA mmap_size = 0;", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
+/* Group commit (docs/internals/group-commit.md): a job's writes inside the open write
+ * transaction. Undoing them also empties the transaction's read caches (the ledger head
+ * above all: a head cached from an undone append would break the hash chain). Fixed SQL,
+ * nothing bound. */
+static int sq_savepoint(struct sk_store *s, int op)
+{
+	static const char *const sql[3] = {"SAVEPOINT sk_job", "RELEASE sk_job",
+					   "ROLLBACK TO sk_job"};
+	struct sq_store *q = (struct sq_store *)s;
+	if (op < SK_SAVEPOINT_SET || op > SK_SAVEPOINT_UNDO)
+		return SK_ERR_USAGE;
+	if (!q->wtx || sqlite3_get_autocommit(q->db))
+		return SK_ERR_STORAGE; /* no write transaction of ours is open */
+	for (int i = 0; i < 3; i++) {
+		int rc = q->sp[i] ? SQLITE_OK : sqlite3_prepare_v2(q->db, sql[i], -1, &q->sp[i], NULL);
+		if (rc != SQLITE_OK)
+			return sq_code(rc);
+	}
+	if (op == SK_SAVEPOINT_UNDO) {
+		sq_cache_clear(q);
+		int rc = sq_run(q->sp[2]); /* ROLLBACK TO keeps the savepoint: release it too */
+		return rc ? rc : sq_run(q->sp[SK_SAVEPOINT_RELEASE]);
+	}
+	return sq_run(q->sp[op]);
 }
 
 static const struct sk_store_methods sq_methods = {

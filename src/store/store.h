@@ -396,7 +396,14 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* stays its page cache whatever the size of the data. The SQLite backend stops */      \
 	/* mapping the file (reads go through pread into the bounded page cache), so the */     \
 	/* mapped pages of a large file do not pile up in each thread's share of RSS. */        \
-	X(bound_memory, (struct sk_store * s), (s))
+	X(bound_memory, (struct sk_store * s), (s))                                        \
+	/* The one savepoint of a write transaction (group commit, docs/internals/ */        \
+	/* group-commit.md): op SK_SAVEPOINT_SET sets it, SK_SAVEPOINT_RELEASE keeps what */   \
+	/* came since, SK_SAVEPOINT_UNDO undoes it (and forgets every read the backend cached */ \
+	/* in the transaction) and releases it; the transaction stays open. */                \
+	X(savepoint, (struct sk_store * s, int op), (s, op))
+
+enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
 
 struct sk_store_methods {
 	int version;

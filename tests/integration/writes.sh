@@ -1,0 +1,251 @@
+#!/bin/sh
+# writes.sh: group commit for API writes (docs/internals/group-commit.md) against the real
+# binary and server: 64 concurrent POST /v1/consents each get 201 with their own event and
+# one event each in the ledger; good and refused requests in the same groups; ten concurrent
+# retries with one Idempotency-Key append one event; a full write queue (--write-queue 1,
+# the writer held up by another process's write lock) answers 503 with Retry-After and
+# stores nothing; SIGTERM with writes queued answers every one of them and exits cleanly;
+# the ledger chain is whole after each step.
+# Usage: sh tests/integration/writes.sh path/to/samtycke
+set -u
+. "$(dirname "$0")/server.inc"
+bin=${1:?usage: sh tests/integration/writes.sh path/to/samtycke}
+root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+
+require "curl is not installed" command -v curl
+require "the sqlite3 shell is not installed (this test counts ledger rows with it)" command -v sqlite3
+require "$py has no sqlite3 module" "$py" -c 'import sqlite3'
+require "no samtycke binary at $bin" test -x "$bin"
+
+d=$(mktemp -d /tmp/samtycke-writes.XXXXXX)
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+db="$d/t.db"
+unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
+
+setup "$bin" --db "$db" init
+setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
+newkey KEY writer write
+
+# start NAME ARGS...: a server; sets $url and $pid (as http.sh does).
+start() {
+	name=$1
+	shift
+	"$bin" --db "$db" serve --listen 127.0.0.1:0 --rate-limit 0 --max-client-connections 256 \
+		"$@" >"$d/$name.out" 2>"$d/$name.log" &
+	pid=$!
+	pids="$pids $pid"
+	i=0
+	url=""
+	while [ $i -lt 100 ]; do
+		url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/$name.out")
+		[ -n "$url" ] && break
+		alive "$pid" || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -z "$url" ]; then
+		echo "not ok - server $name ($*) printed 'listening on http://127.0.0.1:PORT' within 10 s"
+		sed 's/^/#   err: /' "$d/$name.log" | head -20
+		exit 1
+	fi
+}
+
+events() { sqlite3 "$db" 'SELECT count(*) FROM consent_ledger'; }
+
+# bg_post ARGS...: post in the background; wait_posts waits for all of them (not for the
+# servers, which are background processes too).
+posts=""
+bg_post() {
+	post "$@" &
+	posts="$posts $!"
+}
+wait_posts() {
+	for j in $posts; do wait "$j"; done
+	posts=""
+}
+
+# post TAG URL EMAIL [PURPOSE [IDEMPOTENCY-KEY]]: one POST /v1/consents; the status goes to
+# $d/TAG.code, the body to $d/TAG.json, the headers to $d/TAG.hdr.
+post() {
+	idem=""
+	[ $# -ge 5 ] && idem="Idempotency-Key: $5"
+	curl -s --max-time 30 -o "$d/$1.json" -D "$d/$1.hdr" -w '%{http_code}' \
+		-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+		${idem:+-H "$idem"} \
+		-d "{\"email\":\"$3\",\"purpose\":\"${4:-newsletter}\",\"action\":\"give\"}" \
+		"$2/v1/consents" >"$d/$1.code"
+}
+
+# codes PREFIX N: the status codes of PREFIX1 .. PREFIXN, sorted and counted
+codes() {
+	k=1
+	while [ $k -le "$2" ]; do
+		cat "$d/$1$k.code"
+		echo
+		k=$((k + 1))
+	done | sort | uniq -c | sed 's/^ *//' | tr '\n' ' '
+}
+
+# ok NAME TEST...: one case, passed when the test succeeds.
+ok() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+audit_ok() {
+	if "$bin" --db "$db" audit verify >"$d/audit.out" 2>&1; then
+		pass "audit verify: the chain is whole $1"
+	else
+		fail "audit verify: the chain is whole $1" "$(cat "$d/audit.out")"
+	fi
+}
+
+start main --threads 2
+main_url=$url
+main_pid=$pid
+
+# ---- 64 concurrent writes ----
+before=$(events)
+k=1
+while [ $k -le 64 ]; do
+	bg_post "c$k" "$main_url" "conc$k@example.com"
+	k=$((k + 1))
+done
+wait_posts
+got=$(codes c 64)
+if [ "$got" = "64 201 " ]; then
+	pass "64 concurrent POST /v1/consents: every one 201"
+else
+	fail "64 concurrent POST /v1/consents: every one 201" "$got"
+fi
+after=$(events)
+if [ "$after" -eq $((before + 64)) ]; then
+	pass "64 concurrent POSTs: 64 events in the ledger"
+else
+	fail "64 concurrent POSTs: 64 events in the ledger" "before $before, after $after"
+fi
+nseq=$(sed -n 's/.*"ledger_seq":\([0-9]*\).*/\1/p' "$d"/c*.json | sort -u | wc -l)
+ncontact=$(sed -n 's/.*"contact_id":"\([^"]*\)".*/\1/p' "$d"/c*.json | sort -u | wc -l)
+if [ "$nseq" -eq 64 ] && [ "$ncontact" -eq 64 ]; then
+	pass "each of the 64 answers names its own event and contact"
+else
+	fail "each of the 64 answers names its own event and contact" "$nseq seqs, $ncontact contacts"
+fi
+# every answered seq is in the ledger with the contact the answer names
+bad=0
+for f in "$d"/c*.json; do
+	s=$(sed -n 's/.*"ledger_seq":\([0-9]*\).*/\1/p' "$f")
+	c=$(sed -n 's/.*"contact_id":"\([^"]*\)".*/\1/p' "$f")
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM consent_ledger WHERE seq = $s AND contact_id = '$c'")" = 1 ] || bad=$((bad + 1))
+done
+ok "each answered event is stored as answered" test "$bad" -eq 0
+audit_ok "after 64 concurrent writes"
+
+# ---- good and refused requests in the same groups ----
+before=$(events)
+k=1
+while [ $k -le 20 ]; do
+	bg_post "g$k" "$main_url" "mixed$k@example.com"
+	bg_post "b$k" "$main_url" "mixedbad$k@example.com" no_such_purpose
+	k=$((k + 1))
+done
+wait_posts
+got="$(codes g 20)/ $(codes b 20)"
+if [ "$got" = "20 201 / 20 422 " ]; then
+	pass "20 good and 20 refused concurrent POSTs: 201 for each good one, 422 for each refused one"
+else
+	fail "20 good and 20 refused concurrent POSTs: 201 for each good one, 422 for each refused one" "$got"
+fi
+ok "the refused ones name their error" grep -q unknown_purpose "$d/b1.json"
+after=$(events)
+ok "good and refused together: 20 events in the ledger" test "$after" -eq $((before + 20))
+audit_ok "after groups with refused writes"
+
+# ---- idempotency under concurrency ----
+before=$(events)
+k=1
+while [ $k -le 10 ]; do
+	bg_post "i$k" "$main_url" "retry@example.com" newsletter "same-key-1"
+	k=$((k + 1))
+done
+wait_posts
+got=$(codes i 10)
+nbody=$(for f in "$d"/i*.json; do cat "$f"; echo; done | sort -u | wc -l)
+after=$(events)
+if [ "$got" = "10 201 " ] && [ "$nbody" -eq 1 ] && [ "$after" -eq $((before + 1)) ]; then
+	pass "10 concurrent retries with one Idempotency-Key: one event, the same 201 answer for each"
+else
+	fail "10 concurrent retries with one Idempotency-Key: one event, the same 201 answer for each" \
+		"codes $got" "$nbody distinct bodies" "events $before -> $after"
+fi
+
+# ---- a full queue ----
+# lock SECONDS: another process holds the database's write lock for SECONDS (the writer waits
+# for it in BEGIN IMMEDIATE, up to the busy timeout of 5 s). Sets lock_pid once it holds it.
+lock() {
+	rm -f "$d/locked"
+	"$py" -c '
+import sqlite3, sys, time, pathlib
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+pathlib.Path(sys.argv[3]).touch()
+time.sleep(float(sys.argv[2]))
+c.execute("COMMIT")' "$db" "$1" "$d/locked" &
+	lock_pid=$!
+	pids="$pids $lock_pid"
+	i=0
+	while [ ! -e "$d/locked" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+start queue --threads 2 --write-queue 1
+q_url=$url
+q_pid=$pid
+before=$(events)
+lock 3
+bg_post qa "$q_url" "queue-a@example.com"
+sleep 0.5 # the writer has taken qa and waits for the lock
+bg_post qb "$q_url" "queue-b@example.com"
+sleep 0.5 # qb waits in the queue's one place
+post qc "$q_url" "queue-c@example.com"
+if [ "$(cat "$d/qc.code")" = 503 ] && grep -qi '^Retry-After: 1' "$d/qc.hdr" &&
+	grep -q '"busy"' "$d/qc.json" && grep -q 'write queue is full' "$d/qc.json"; then
+	pass "a write past --write-queue is 503 busy with Retry-After, at once"
+else
+	fail "a write past --write-queue is 503 busy with Retry-After, at once" \
+		"$(cat "$d/qc.code")" "$(cat "$d/qc.hdr")" "$(cat "$d/qc.json")"
+fi
+wait_posts
+got="$(cat "$d/qa.code") $(cat "$d/qb.code")"
+ok "the queued writes are answered 201 once the lock is gone" test "$got" = "201 201"
+after=$(events)
+ok "a full queue stores nothing of the refused write (2 events, not 3)" test "$after" -eq $((before + 2))
+audit_ok "after a full queue"
+
+# ---- SIGTERM with writes queued ----
+before=$(events)
+lock 2
+k=1
+while [ $k -le 3 ]; do
+	bg_post "t$k" "$q_url" "term$k@example.com"
+	k=$((k + 1))
+	sleep 0.2
+done
+kill -TERM "$q_pid"
+wait_posts
+got=$(codes t 3)
+n201=$(grep -l '^201$' "$d"/t?.code 2>/dev/null | wc -l)
+case $got in
+*000*) fail "SIGTERM with writes queued: every client gets an answer" "$got" ;;
+*) pass "SIGTERM with writes queued: every client gets an answer ($got)" ;;
+esac
+stop queue "$q_pid"
+after=$(events)
+ok "SIGTERM: exactly the writes answered 201 are stored" test "$after" -eq $((before + n201))
+audit_ok "after a stop with writes queued"
+
+stop main "$main_pid"
+audit_ok "at the end"
+[ "$failed" -eq 0 ]
