@@ -2,6 +2,7 @@
 # building; this file only installs what is missing and calls them.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BENCH_N    ?= 1000000
 
 .PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz clean
 
@@ -37,12 +38,13 @@ run: build
 demo: build
 	@scripts/demo.sh $(BUILD)/samtycke
 
+# Every benchmark at BENCH_N contacts (or rows); `make bench BENCH_N=100000` for a quicker run.
 bench: build
-	@bench/core.sh $(BUILD)
-	@bench/http.sh $(BUILD)
-	@bench/import.sh $(BUILD)
-	@bench/audit.sh $(BUILD)
-	@bench/writes.sh $(BUILD)
+	@bench/core.sh $(BUILD) $(BENCH_N)
+	@SK_BENCH_N=$(BENCH_N) bench/http.sh $(BUILD)
+	@bench/import.sh $(BUILD) $(BENCH_N)
+	@bench/audit.sh $(BUILD) $(BENCH_N)
+	@SK_BENCH_N=$(BENCH_N) bench/writes.sh $(BUILD)
 
 # The parsers' libFuzzer targets (tests/fuzz), 60 s each (FUZZ_SECONDS); needs clang.
 fuzz:
