@@ -305,7 +305,9 @@ static int batch_flush(struct imp *x, int done)
 	int rc;
 	if (x->o->dry_run)
 		return 0;
-	if ((rc = sk_import_record_put(x->c, x->id, &x->rep->counts, done, x->err)) ||
+	/* the batch's rows in email_key order, then the record, in one transaction */
+	if ((rc = sk_import_flush(x->im, x->err)) ||
+	    (rc = sk_import_record_put(x->c, x->id, &x->rep->counts, done, x->err)) ||
 	    (rc = sk_core_batch_commit(x->c, x->err)))
 		return rc;
 	x->in_batch = 0;
@@ -330,7 +332,9 @@ static void row_end(int term, void *data)
 			x->rc = data_row(x, 1);
 		} else {
 			x->rc = data_row(x, 0);
-			if (!x->rc && !x->o->dry_run && ++x->in_batch >= x->batch) {
+			if (!x->rc && !x->o->dry_run &&
+			    (++x->in_batch >= x->batch ||
+			     sk_import_pending_bytes(x->im) >= SK_IMPORT_BATCH_BYTES)) {
 				x->rc = batch_flush(x, 0);
 				if (x->batch < SK_IMPORT_BATCH_MAX)
 					x->batch *= 2;
@@ -671,6 +675,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	sk_import_set_deferred(x.im, 1); /* each batch validated in file order, written sorted */
 	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
 		x.fsize = (long long)st.st_size;
 	/* 1. the file's hash and every check that can refuse it whole */

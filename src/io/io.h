@@ -14,6 +14,8 @@
 #define SK_CSV_MAX_COLS 256
 #define SK_IMPORT_BATCH 5000       /* rows in the first transaction; each next one doubles */
 #define SK_IMPORT_BATCH_MAX 80000  /* ... up to this many */
+#define SK_IMPORT_BATCH_BYTES (48 * 1024 * 1024) /* or fewer: the rows a batch holds until it
+						   * is written in key order stay under this */
 
 /* ---- the mapping (io/mapping.c) ---- */
 
