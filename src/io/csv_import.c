@@ -70,6 +70,7 @@ struct imp {
 	long skip;             /* data rows committed by an earlier run */
 	long in_batch;
 	long batch;            /* rows in this transaction: SK_IMPORT_BATCH, doubling */
+	size_t batch_bytes;    /* ... or fewer: the bytes its rows may hold until written */
 	char id[96];
 	/* reading and decoding */
 	struct sk_hasher hs;
@@ -334,7 +335,7 @@ static void row_end(int term, void *data)
 			x->rc = data_row(x, 0);
 			if (!x->rc && !x->o->dry_run &&
 			    (++x->in_batch >= x->batch ||
-			     sk_import_pending_bytes(x->im) >= SK_IMPORT_BATCH_BYTES)) {
+			     sk_import_pending_bytes(x->im) >= x->batch_bytes)) {
 				x->rc = batch_flush(x, 0);
 				if (x->batch < SK_IMPORT_BATCH_MAX)
 					x->batch *= 2;
@@ -709,6 +710,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 	/* 2. the import */
 	x.t0 = x.tlast = mono();
 	x.batch = SK_IMPORT_BATCH;
+	x.batch_bytes = o->batch_bytes ? o->batch_bytes : SK_IMPORT_BATCH_BYTES;
 	x.rows0 = x.skip;
 	if ((rc = pass(&x, in, 0)))
 		goto out;

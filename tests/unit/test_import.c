@@ -741,6 +741,43 @@ static void test_import_key_order_nomem(void **state)
 	assert_true(ok);
 }
 
+/* The bytes a batch's rows may hold until their sorted write are a limit: past it the batch
+ * is committed early (here after every row), so a storage failure later leaves the rows
+ * committed before it, and the re-run resumes after them. */
+static void test_import_batch_bytes(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	char csv[2048];
+	size_t n = (size_t)snprintf(csv, sizeof(csv), "email,first_name,nl,nl_at,nl_src\n");
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "b%d@x.example,Bo,yes,2025-01-01T10:00:00Z,form:x\n", i);
+	struct sk_csv_import_opts o = {.map_text = MAP, .map_len = strlen(MAP), .bulk = 1,
+				       .reject = rj_add, .reject_arg = &r, .batch_bytes = 1};
+	memset(&r, 0, sizeof(r));
+	FILE *f = fmemopen(csv, n, "rb");
+	assert_non_null(f);
+	sk_store_fault_set(t->store, 150, 0); /* well inside the 20 rows */
+	assert_int_not_equal(sk_csv_import(t->core, f, &o, &rep, &t->err), 0);
+	sk_store_fault_set(t->store, 0, 0);
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_find(t->core, "b0@x.example", id, &t->err), 0);
+	assert_int_equal(sk_contact_find(t->core, "b19@x.example", id, &t->err),
+			 SK_ERR_NOT_FOUND);
+	/* the re-run resumes after the committed rows and ends as one clean run would */
+	rewind(f);
+	assert_int_equal(sk_csv_import(t->core, f, &o, &rep, &t->err), 0);
+	fclose(f);
+	assert_true(rep.resumed_after > 0 && rep.resumed_after < 20);
+	assert_int_equal(rep.counts.rows, 20);
+	assert_int_equal(rep.counts.created, 20);
+	assert_int_equal(sk_contact_find(t->core, "b19@x.example", id, &t->err), 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_import_statements),
 		cmocka_unit_test(test_import_key_order),
 		cmocka_unit_test(test_import_key_order_nomem),
+		cmocka_unit_test(test_import_batch_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
