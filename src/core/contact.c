@@ -122,6 +122,29 @@ out:
 	return rc;
 }
 
+int sk__contact_add_checked(struct sk_core *c, const char *written,
+			    const uint8_t key[SK_HASH_LEN], const struct sk_field_value *fields,
+			    size_t nfields, char outid[SK_ID_LEN + 1], struct sk_errctx *err)
+{
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	struct sk_contact_rec rec;
+	int rc;
+
+	if (!c->in_batch)
+		return sk_errf(err, SK_ERR_USAGE, "no batch is open");
+	if ((rc = sk_core_need_policy(c, err)) || (rc = fields_check(c, fields, nfields, err)))
+		return rc;
+	rc = sk__contact_create(c, written, key, &rec, dk, err);
+	for (size_t i = 0; !rc && i < nfields; i++)
+		rc = sk__field_store(c, rec.id, dk, fields[i].name, fields[i].value, err);
+	if (!rc)
+		rc = sk__change_append(c, SK_CHG_CONTACT, rec.id, NULL, NULL, rec.created_at, err);
+	if (!rc)
+		memcpy(outid, rec.id, sizeof(rec.id));
+	sk_vault_wipe(dk, sizeof(dk));
+	return rc;
+}
+
 int sk_contact_exists(struct sk_core *c, const char *id, struct sk_errctx *err)
 {
 	struct sk_contact_rec rec;

@@ -98,6 +98,13 @@ void sk__seal_ad(const char *contact_id, const char *name, char out[128]);
 int sk__contact_create(struct sk_core *c, const char *written, const uint8_t key[SK_HASH_LEN],
 		       struct sk_contact_rec *out, uint8_t dk[SK_VAULT_KEY_LEN],
 		       struct sk_errctx *err);
+/* sk_contact_add for an address the caller has parsed (written form and key) and looked up
+ * (neither suppressed nor a contact) in the batch it holds open: the import's deferred
+ * write (core/import.c), so the suppression list is not asked twice. SK_ERR_USAGE outside
+ * a batch. */
+int sk__contact_add_checked(struct sk_core *c, const char *written,
+			    const uint8_t key[SK_HASH_LEN], const struct sk_field_value *fields,
+			    size_t nfields, char outid[SK_ID_LEN + 1], struct sk_errctx *err);
 /* Seals and stores one field of a contact. */
 int sk__field_store(struct sk_core *c, const char *contact_id, const uint8_t dk[SK_VAULT_KEY_LEN],
 		    const char *name, const char *value, struct sk_errctx *err);

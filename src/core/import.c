@@ -4,6 +4,7 @@
 #include "core/import.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,12 +25,50 @@ const char *sk_reject_name(int r)
 	return reject_names[r];
 }
 
+/* One consent write of a row: what it does, with its cell's date and source. */
+struct act {
+	const char *purpose;
+	int what;            /* DO_GIVE, DO_UNVERIFIED, DO_REFUSE, DO_WITHDRAW */
+	int64_t at;
+	const char *source;
+};
+
+/* A row validated and waiting for its write: everything steps 2 and 3 of sk_import_row
+ * need. In deferred mode its strings live in the batch's arena until the batch is written. */
+struct pend {
+	uint8_t key[SK_HASH_LEN]; /* the sort key: email_key */
+	size_t seq;               /* file order within the batch (a stable sort) */
+	int found;
+	char id[SK_ID_LEN + 1];   /* the contact, when found */
+	const char *email;        /* as in the file (for a new contact, immediate mode) */
+	const char *written;      /* its written form (for a new contact, deferred mode) */
+	const char *evidence_json;
+	const struct sk_field_value *keep;
+	size_t nkeep;
+	const struct act *acts;   /* in the order they are written: gives, then refusals */
+	size_t nacts;
+};
+
+/* The batch arena: chunks that never move, freed together when the batch is written. */
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+#define CHUNK_BYTES (1024 * 1024)
+
 /* Addresses seen in this file: 64 bits of their keyed hash, open addressing. */
 struct sk_import {
 	struct sk_core *core;
 	int dry_run;
 	uint64_t *slot;
 	size_t nslots, nused;
+	/* deferred mode (sk_import_set_deferred): the batch's validated rows */
+	int deferred;
+	struct pend *pend;
+	size_t npend, cappend;
+	struct chunk *chunks;
+	size_t bytes;            /* arena and pend array, for sk_import_pending_bytes */
 };
 
 int sk_import_new(struct sk_core *c, int dry_run, struct sk_import **out)
@@ -48,12 +87,107 @@ int sk_import_new(struct sk_core *c, int dry_run, struct sk_import **out)
 	return 0;
 }
 
+static void pend_clear(struct sk_import *im)
+{
+	for (struct chunk *k = im->chunks, *nx; k; k = nx) {
+		nx = k->next;
+		sk_vault_wipe(k->data, k->used); /* addresses and field values */
+		sk_free(k);
+	}
+	im->chunks = NULL;
+	im->npend = 0;
+	im->bytes = im->cappend * sizeof(struct pend);
+}
+
 void sk_import_free(struct sk_import *im)
 {
 	if (!im)
 		return;
+	pend_clear(im);
+	sk_free(im->pend);
 	sk_free(im->slot);
 	sk_free(im);
+}
+
+void sk_import_set_deferred(struct sk_import *im, int deferred)
+{
+	im->deferred = deferred;
+}
+
+size_t sk_import_pending(const struct sk_import *im)
+{
+	return im->npend;
+}
+
+size_t sk_import_pending_bytes(const struct sk_import *im)
+{
+	return im->bytes;
+}
+
+/* n bytes from the arena, aligned for any member; NULL when out of memory. */
+static void *arena_alloc(struct sk_import *im, size_t n)
+{
+	struct chunk *k = im->chunks;
+	n = (n + 15) & ~(size_t)15;
+	if (!k || k->cap - k->used < n) {
+		size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+		if (!(k = sk_malloc(sizeof(*k) + cap)))
+			return NULL;
+		k->next = im->chunks;
+		k->used = 0;
+		k->cap = cap;
+		im->chunks = k;
+		im->bytes += sizeof(*k) + cap;
+	}
+	void *p = k->data + k->used;
+	k->used += n;
+	return p;
+}
+
+static const char *arena_str(struct sk_import *im, const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	char *p = arena_alloc(im, n);
+	if (p)
+		memcpy(p, s ? s : "", n);
+	return p;
+}
+
+/* Copies p (pointing into the caller's row) into the batch: SK_ERR_NOMEM or 0. */
+static int pend_add(struct sk_import *im, const struct pend *p)
+{
+	struct pend q = *p;
+	q.email = NULL; /* the written form and the key are what the write needs */
+	if (im->npend == im->cappend) {
+		size_t n = im->cappend ? 2 * im->cappend : 1024;
+		struct pend *a = sk_realloc(im->pend, n * sizeof(*a));
+		if (!a)
+			return SK_ERR_NOMEM;
+		im->bytes += (n - im->cappend) * sizeof(*a);
+		im->pend = a;
+		im->cappend = n;
+	}
+	struct sk_field_value *keep = p->nkeep ? arena_alloc(im, p->nkeep * sizeof(*keep)) : NULL;
+	struct act *acts = p->nacts ? arena_alloc(im, p->nacts * sizeof(*acts)) : NULL;
+	if ((p->nkeep && !keep) || (p->nacts && !acts) ||
+	    !(q.written = arena_str(im, p->written)) ||
+	    (p->evidence_json && !(q.evidence_json = arena_str(im, p->evidence_json))))
+		return SK_ERR_NOMEM;
+	for (size_t i = 0; i < p->nkeep; i++)
+		if (!(keep[i].name = arena_str(im, p->keep[i].name)) ||
+		    !(keep[i].value = arena_str(im, p->keep[i].value)))
+			return SK_ERR_NOMEM;
+	for (size_t i = 0; i < p->nacts; i++) {
+		acts[i] = p->acts[i];
+		if (!(acts[i].purpose = arena_str(im, p->acts[i].purpose)) ||
+		    !(acts[i].source = arena_str(im, p->acts[i].source)))
+			return SK_ERR_NOMEM;
+	}
+	q.keep = keep;
+	q.acts = acts;
+	q.seq = im->npend;
+	im->pend[im->npend++] = q;
+	return 0;
 }
 
 void sk_import_set_dry_run(struct sk_import *im, int dry_run)
@@ -234,6 +368,75 @@ static int purpose_needs(const struct sk_purpose *p, const char *field)
 	return 0;
 }
 
+/* Writes one validated row: the contact (new, or its kept fields), then its consents. */
+static int apply(struct sk_import *im, const struct pend *p, struct sk_errctx *err)
+{
+	struct sk_core *c = im->core;
+	char id[SK_ID_LEN + 1];
+	int rc;
+
+	if (p->found) {
+		sk_strlcpy(id, p->id, sizeof(id));
+		if (p->nkeep && (rc = sk_contact_edit(c, id, p->keep, p->nkeep, "import", err)))
+			return rc;
+	} else if (p->written) { /* deferred: looked up in this batch, in file order */
+		if ((rc = sk__contact_add_checked(c, p->written, p->key, p->keep, p->nkeep, id,
+						  err)))
+			return rc;
+	} else if ((rc = sk_contact_add(c, p->email, p->keep, p->nkeep, id, err))) {
+		return rc;
+	}
+	for (size_t i = 0; i < p->nacts; i++) {
+		const struct act *a = &p->acts[i];
+		struct sk_consent_req req = {
+			.contact_id = id,
+			.purpose = a->purpose,
+			.method = sk_method_name(SK_METHOD_IMPORT),
+			.actor = "import",
+			.occurred_at = a->at,
+			.source = a->source,
+		};
+		switch (a->what) {
+		case DO_GIVE:
+			req.action = SK_ACT_GIVE;
+			req.evidence_json = p->evidence_json;
+			break;
+		case DO_UNVERIFIED:
+			/* no date or no source: stored as unverified, never given */
+			req.action = SK_ACT_GIVE;
+			req.occurred_at = 0;
+			req.source = "";
+			break;
+		default:
+			req.action = a->what == DO_WITHDRAW ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
+			break;
+		}
+		if ((rc = sk_consent_record(c, &req, NULL, err)))
+			return rc;
+	}
+	return 0;
+}
+
+/* email_key order; rows of one key (never two in one file: the second is a duplicate) keep
+ * their file order */
+static int pend_cmp(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+	int d = memcmp(x->key, y->key, SK_HASH_LEN);
+	return d ? d : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int sk_import_flush(struct sk_import *im, struct sk_errctx *err)
+{
+	int rc = 0;
+	if (im->npend > 1)
+		qsort(im->pend, im->npend, sizeof(*im->pend), pend_cmp);
+	for (size_t i = 0; !rc && i < im->npend; i++)
+		rc = apply(im, &im->pend[i], err);
+	pend_clear(im);
+	return rc;
+}
+
 int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		  struct sk_import_counts *counts, int *reason, const char **column,
 		  struct sk_errctx *err)
@@ -246,9 +449,10 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 	struct sk_state_rec st[MAX_CONSENTS];
 	int has_st[MAX_CONSENTS], what[MAX_CONSENTS], wants[MAX_CONSENTS];
 	struct sk_field_value keep[MAX_FIELDS];
+	struct act acts[MAX_CONSENTS];
+	char written[SK_EMAIL_MAX + 1];
 	size_t nkeep = 0;
 	long dropped = 0;
-	char id[SK_ID_LEN + 1];
 	int64_t now = sk_time_now();
 	int rc;
 
@@ -263,13 +467,17 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		return rc;
 
 	/* 1. everything that can reject the row, before any write */
-	if (is_blank(row->email) || sk__addr_parse(c, row->email, &a, NULL)) {
+	rc = 0;
+	if (is_blank(row->email) || (rc = sk__addr_parse(c, row->email, &a, NULL))) {
+		if (rc == SK_ERR_NOMEM) /* not the row's fault: the import stops */
+			return sk_errf(err, rc, "out of memory while canonicalising an address");
 		*reason = SK_REJ_INVALID_EMAIL;
 		*column = row->email_col;
 		goto reject;
 	}
 	rc = sk__addr_lookup(c, &a, "", &g);
 	memcpy(key, a.key, sizeof(key));
+	memcpy(written, a.written, sizeof(written));
 	sk__addr_wipe(&a);
 	if (rc)
 		return sk__store_err(err, rc, "looking up an address");
@@ -341,63 +549,55 @@ int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		return sk_errf(err, rc, "out of memory");
 	counts->fields_dropped += dropped;
 
-	/* 2. the contact */
+	/* what the row writes: the contact, then its consents, gives first, then refusals, so
+	 * that the clean-up after a refusal keeps the fields that the row's other consents need */
+	struct pend pd = {.found = g.found, .email = row->email, .written = written,
+			  .evidence_json = row->evidence_json, .keep = keep, .nkeep = nkeep,
+			  .acts = acts};
+	memcpy(pd.key, key, sizeof(key));
 	if (g.found) {
 		counts->updated++;
-		sk_strlcpy(id, g.contact_id, sizeof(id));
-		if (!im->dry_run && nkeep &&
-		    (rc = sk_contact_edit(c, id, keep, nkeep, "import", err)))
-			return rc;
+		sk_strlcpy(pd.id, g.contact_id, sizeof(pd.id));
 	} else {
 		counts->created++;
-		if (!im->dry_run && (rc = sk_contact_add(c, row->email, keep, nkeep, id, err)))
-			return rc;
 	}
-
-	/* 3. the consents: gives first, then refusals, so that the clean-up after a refusal
-	 * keeps the fields that the row's other consents need */
 	for (size_t k = 0; k < 2 * row->nconsents; k++) {
 		size_t i = k % row->nconsents;
 		if ((k < row->nconsents) != (what[i] == DO_GIVE || what[i] == DO_UNVERIFIED))
 			continue;
-		struct sk_consent_req req = {
-			.contact_id = id,
-			.purpose = row->consents[i].purpose,
-			.method = sk_method_name(SK_METHOD_IMPORT),
-			.actor = "import",
-		};
+		struct act *a = &acts[pd.nacts];
+		*a = (struct act){.purpose = row->consents[i].purpose, .what = what[i],
+				  .at = cells[i].at, .source = cells[i].source};
 		switch (what[i]) {
 		case DO_NOTHING:
 			if (cells[i].yes >= 0)
 				counts->unchanged++;
 			continue;
 		case DO_GIVE:
-			req.action = SK_ACT_GIVE;
-			req.occurred_at = cells[i].at;
-			req.source = cells[i].source;
-			req.evidence_json = row->evidence_json;
 			counts->given++;
 			break;
 		case DO_UNVERIFIED:
-			/* no date or no source: stored as unverified, never given */
-			req.action = SK_ACT_GIVE;
-			req.occurred_at = 0;
-			req.source = "";
 			counts->unverified++;
 			break;
 		default:
-			req.action = what[i] == DO_WITHDRAW ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
-			req.occurred_at = cells[i].at;
-			req.source = cells[i].source;
 			counts->refused++;
 			break;
 		}
-		if (!im->dry_run && (rc = sk_consent_record(c, &req, NULL, err)))
-			return rc;
+		pd.nacts++;
 	}
-	return 0;
+	if (im->dry_run)
+		return 0;
+	if (im->deferred) {
+		rc = pend_add(im, &pd) ? sk_errf(err, SK_ERR_NOMEM, "out of memory") : 0;
+	} else {
+		pd.written = NULL;
+		rc = apply(im, &pd, err);
+	}
+	sk_vault_wipe(written, sizeof(written));
+	return rc;
 
 reject:
+	sk_vault_wipe(written, sizeof(written));
 	counts->rejected++;
 	return 0;
 }

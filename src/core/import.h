@@ -82,6 +82,19 @@ void sk_import_set_dry_run(struct sk_import *im, int dry_run);
 int sk_import_row(struct sk_import *im, const struct sk_import_row *row,
 		  struct sk_import_counts *counts, int *reason, const char **column,
 		  struct sk_errctx *err);
+/* Deferred mode (1), for batches: sk_import_row validates and counts a row in file order
+ * as before, but keeps what it would write (copied) until sk_import_flush, which writes the
+ * batch's rows sorted by email_key, so that the trees ordered by it are written in key order.
+ * Rows of one address keep their file order (the second is a duplicate anyway). The caller
+ * holds one transaction from the first row to the flush. Off (0, the default): each row is
+ * written at once. */
+void sk_import_set_deferred(struct sk_import *im, int deferred);
+/* Writes the rows kept in deferred mode, in email_key order, and forgets them (also when a
+ * write fails: the caller then rolls its transaction back). 0, or the first error. */
+int sk_import_flush(struct sk_import *im, struct sk_errctx *err);
+/* Rows kept and the bytes they hold (to bound a batch's memory). */
+size_t sk_import_pending(const struct sk_import *im);
+size_t sk_import_pending_bytes(const struct sk_import *im);
 /* Marks an address as seen (rows skipped when an import resumes), so that a later copy of
  * it is still a duplicate. Invalid addresses are ignored. */
 void sk_import_mark_seen(struct sk_import *im, const char *email);

@@ -70,6 +70,7 @@ struct imp {
 	long skip;             /* data rows committed by an earlier run */
 	long in_batch;
 	long batch;            /* rows in this transaction: SK_IMPORT_BATCH, doubling */
+	size_t batch_bytes;    /* ... or fewer: the bytes its rows may hold until written */
 	char id[96];
 	/* reading and decoding */
 	struct sk_hasher hs;
@@ -305,7 +306,9 @@ static int batch_flush(struct imp *x, int done)
 	int rc;
 	if (x->o->dry_run)
 		return 0;
-	if ((rc = sk_import_record_put(x->c, x->id, &x->rep->counts, done, x->err)) ||
+	/* the batch's rows in email_key order, then the record, in one transaction */
+	if ((rc = sk_import_flush(x->im, x->err)) ||
+	    (rc = sk_import_record_put(x->c, x->id, &x->rep->counts, done, x->err)) ||
 	    (rc = sk_core_batch_commit(x->c, x->err)))
 		return rc;
 	x->in_batch = 0;
@@ -330,7 +333,9 @@ static void row_end(int term, void *data)
 			x->rc = data_row(x, 1);
 		} else {
 			x->rc = data_row(x, 0);
-			if (!x->rc && !x->o->dry_run && ++x->in_batch >= x->batch) {
+			if (!x->rc && !x->o->dry_run &&
+			    (++x->in_batch >= x->batch ||
+			     sk_import_pending_bytes(x->im) >= x->batch_bytes)) {
 				x->rc = batch_flush(x, 0);
 				if (x->batch < SK_IMPORT_BATCH_MAX)
 					x->batch *= 2;
@@ -671,6 +676,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	sk_import_set_deferred(x.im, 1); /* each batch validated in file order, written sorted */
 	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
 		x.fsize = (long long)st.st_size;
 	/* 1. the file's hash and every check that can refuse it whole */
@@ -704,6 +710,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 	/* 2. the import */
 	x.t0 = x.tlast = mono();
 	x.batch = SK_IMPORT_BATCH;
+	x.batch_bytes = o->batch_bytes ? o->batch_bytes : SK_IMPORT_BATCH_BYTES;
 	x.rows0 = x.skip;
 	if ((rc = pass(&x, in, 0)))
 		goto out;

@@ -14,6 +14,8 @@
 #define SK_CSV_MAX_COLS 256
 #define SK_IMPORT_BATCH 5000       /* rows in the first transaction; each next one doubles */
 #define SK_IMPORT_BATCH_MAX 80000  /* ... up to this many */
+#define SK_IMPORT_BATCH_BYTES (32 * 1024 * 1024) /* or fewer: the rows a batch holds until it
+						   * is written in key order stay under this */
 
 /* ---- the mapping (io/mapping.c) ---- */
 
@@ -76,6 +78,8 @@ struct sk_csv_import_opts {
 	sk_reject_cb reject;    /* may be NULL */
 	sk_header_cb header;    /* may be NULL; called with reject_arg */
 	void *reject_arg;
+	size_t batch_bytes;     /* a batch is committed early once its rows waiting for their
+				 * sorted write hold this many bytes; 0: SK_IMPORT_BATCH_BYTES */
 };
 
 /* struct sk_csv_import_report (what sk_csv_import did) is declared in core/import.h, so

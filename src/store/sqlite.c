@@ -2072,6 +2072,14 @@ static int sq_prepare(struct sq_store *q, const char *path, struct sk_errctx *er
 	return 0;
 }
 
+/* Once per process, before SQLite's first use: no memory statistics (sqlite3_memory_used
+ * is never read here), so that SQLite's allocations take no global mutex. */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+static void sq_config(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE once initialised */
+}
+
 int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 			  struct sk_errctx *err)
 {
@@ -2095,7 +2103,11 @@ int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 		goto out;
 	}
 	q->base.m = &sq_methods;
-	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, NULL);
+	pthread_once(&sq_config_once, sq_config);
+	/* NOMUTEX: a handle is used by one thread at a time (store.h, docs/internals/store.md),
+	 * so SQLite's per-connection mutex (entered on every call) guards nothing; the bulk
+	 * checkpointer has its own connection (sq_bulk) */
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (rc == SQLITE_CANTOPEN && access(path, F_OK) != 0 && errno == ENOENT)
 			rc = sk_errf(err, SK_ERR_NOT_INITIALISED, "%s does not exist; run init first",

@@ -653,6 +653,131 @@ static void test_import_statements(void **state)
 	tenv_free(t);
 }
 
+/* Issue 12: a batch is validated in file order (rejects and their line numbers as before)
+ * and written sorted by email_key, so that the trees ordered by it are written in key
+ * order: within one batch the ledger follows the key, not the file. */
+static void test_import_key_order(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	const long rows = 60;
+	size_t cap = 256 + (size_t)rows * 80, n = 0;
+	char *csv = malloc(cap);
+	n += (size_t)snprintf(csv + n, cap - n, "email,first_name,nl,nl_at,nl_src\n");
+	for (long i = 0; i < rows; i++)
+		n += (size_t)snprintf(csv + n, cap - n,
+				      "o%ld@x.example,Bo,yes,2025-01-01T10:00:00Z,form:x\n", i);
+	/* line 62: a second copy of line 2 (a duplicate); line 63: a bad address */
+	n += (size_t)snprintf(csv + n, cap - n, "o0@x.example,Al,no,,\nnot-an-address,Bo,yes,,\n");
+	assert_int_equal(imp(t, csv, n, NULL, 0, &rep, &r), 0);
+	assert_int_equal(rep.counts.created, rows);
+	assert_int_equal(rep.counts.given, rows);
+	assert_string_equal(r.lines, "62:duplicate:email;63:invalid_email:email;");
+	char *v = t_field(t, "o0@x.example", "first_name"); /* the first copy's effect */
+	assert_non_null(v);
+	assert_string_equal(v, "Bo");
+	free(v);
+
+	/* the ledger in email_key order (one batch): each event's seq above the one before */
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open_v2(t->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT l.seq FROM consent_ledger l JOIN contacts "
+					    "c ON c.id = l.contact_id ORDER BY c.email_key, l.seq",
+					    -1, &st, NULL), SQLITE_OK);
+	long events = 0, last = 0, out_of_order = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long seq = (long)sqlite3_column_int64(st, 0);
+		out_of_order += seq < last;
+		last = seq;
+		events++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(events, rows);
+	if (out_of_order)
+		fail_msg("%ld of %ld events are not in email_key order", out_of_order, events);
+	free(csv);
+	tenv_free(t);
+}
+
+/* Allocation failing at each call in turn while a batch is kept for its sorted write: the
+ * import fails with "out of memory" or succeeds; a failed run leaves nothing of its batch. */
+static void test_import_key_order_nomem(void **state)
+{
+	(void)state;
+	static const char three[] = "email,first_name,nl,nl_at,nl_src\n"
+				    "p@x.example,Bo,yes,2025-01-01T10:00:00Z,form:x\n"
+				    "q@x.example,Bo,no,,\n"
+				    "r@x.example,Bo,yes,,\n";
+	int ok = 0;
+	for (long fail = 0; fail < 2000 && !ok; fail++) {
+		struct tenv *t = tenv_new(0);
+		struct sk_csv_import_report rep;
+		struct rj r;
+		char id[SK_ID_LEN + 1];
+		sk_mem_fail_after(fail);
+		int rc = imp(t, three, sizeof(three) - 1, NULL, 0, &rep, &r);
+		sk_mem_fail_after(-1);
+		int found = 0;
+		for (const char *const *e = (const char *const[]){"p@x.example", "q@x.example",
+								  "r@x.example", NULL};
+		     *e; e++)
+			found += sk_contact_find(t->core, *e, id, &t->err) == 0;
+		if (rc == 0) {
+			/* an allocation failing is never the row's fault (no reject) */
+			if (found != 3)
+				fail_msg("allocation %ld failed, the import succeeded, but %d of 3 "
+					 "rows are there (rejects: %s)", fail, found, r.lines);
+			ok = 1;
+		} else if (found) {
+			fail_msg("allocation %ld failed (%s) but %d rows stayed", fail, t->err.msg,
+				 found);
+		}
+		tenv_free(t);
+	}
+	assert_true(ok);
+}
+
+/* The bytes a batch's rows may hold until their sorted write are a limit: past it the batch
+ * is committed early (here after every row), so a storage failure later leaves the rows
+ * committed before it, and the re-run resumes after them. */
+static void test_import_batch_bytes(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	char csv[2048];
+	size_t n = (size_t)snprintf(csv, sizeof(csv), "email,first_name,nl,nl_at,nl_src\n");
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "b%d@x.example,Bo,yes,2025-01-01T10:00:00Z,form:x\n", i);
+	struct sk_csv_import_opts o = {.map_text = MAP, .map_len = strlen(MAP), .bulk = 1,
+				       .reject = rj_add, .reject_arg = &r, .batch_bytes = 1};
+	memset(&r, 0, sizeof(r));
+	FILE *f = fmemopen(csv, n, "rb");
+	assert_non_null(f);
+	sk_store_fault_set(t->store, 150, 0); /* well inside the 20 rows */
+	assert_int_not_equal(sk_csv_import(t->core, f, &o, &rep, &t->err), 0);
+	sk_store_fault_set(t->store, 0, 0);
+	char id[SK_ID_LEN + 1];
+	assert_int_equal(sk_contact_find(t->core, "b0@x.example", id, &t->err), 0);
+	assert_int_equal(sk_contact_find(t->core, "b19@x.example", id, &t->err),
+			 SK_ERR_NOT_FOUND);
+	/* the re-run resumes after the committed rows and ends as one clean run would */
+	rewind(f);
+	assert_int_equal(sk_csv_import(t->core, f, &o, &rep, &t->err), 0);
+	fclose(f);
+	assert_true(rep.resumed_after > 0 && rep.resumed_after < 20);
+	assert_int_equal(rep.counts.rows, 20);
+	assert_int_equal(rep.counts.created, 20);
+	assert_int_equal(sk_contact_find(t->core, "b19@x.example", id, &t->err), 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,6 +794,9 @@ int main(void)
 		cmocka_unit_test(test_import_minimisation),
 		cmocka_unit_test(test_export_exact),
 		cmocka_unit_test(test_import_statements),
+		cmocka_unit_test(test_import_key_order),
+		cmocka_unit_test(test_import_key_order_nomem),
+		cmocka_unit_test(test_import_batch_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

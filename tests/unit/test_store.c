@@ -1,6 +1,10 @@
 /* test_store.c: unit tests of the SQLite storage backend on a temporary file, opened by URI
  * as everything opens a store; of the URI table that picks the backend; of the scrub's
  * contract; and of the fault-injecting wrapper. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1427,6 +1431,44 @@ static void test_lazy_write(void **state)
 	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
 }
 
+/* The connections SQLite opened in this process, in order: this binary's sqlite3_open_v2
+ * comes before the library's and hands every call on. */
+static sqlite3 *opened[16];
+static int nopened;
+
+int sqlite3_open_v2(const char *name, sqlite3 **db, int flags, const char *vfs)
+{
+	static int (*real)(const char *, sqlite3 **, int, const char *);
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "sqlite3_open_v2");
+	int rc = real(name, db, flags, vfs);
+	if (nopened < 16)
+		opened[nopened++] = *db;
+	return rc;
+}
+
+/* Issue 12: a store's connection is used by one thread at a time, so it takes no
+ * per-connection mutex (SQLITE_OPEN_NOMUTEX: sqlite3_db_mutex is NULL), and SQLite keeps
+ * no memory statistics (no global mutex around its allocations). The bulk checkpointer's
+ * own connection, shared with the thread that stops it, keeps its mutex. */
+static void test_connection_nomutex(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s;
+	struct sk_errctx err = {0};
+
+	nopened = 0;
+	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
+	assert_int_equal(nopened, 1);
+	assert_null(sqlite3_db_mutex(opened[0]));
+	assert_int_equal(sk_store_bulk(s, 1), 0);
+	assert_int_equal(nopened, 2);
+	assert_non_null(sqlite3_db_mutex(opened[1]));
+	assert_int_equal(sk_store_bulk(s, 0), 0);
+	sk_store_close(s);
+	assert_int_equal(sqlite3_memory_used(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1462,6 +1504,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_tx_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_nomutex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
