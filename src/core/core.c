@@ -269,7 +269,7 @@ int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err)
 		return sk_errf(err, SK_ERR_USAGE, "bulk mode changes only between batches");
 	int rc = sk_store_bulk(c->store, on);
 	return rc ? sk__store_err(err, rc, on ? "starting the bulk checkpointer" :
-					       "checkpointing after the import") : 0;
+					       "checkpointing after bulk mode") : 0;
 }
 
 int sk_core_read_begin(struct sk_core *c, struct sk_errctx *err)

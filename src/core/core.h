@@ -60,8 +60,10 @@ struct sk_group_job {
  * job that had succeeded gets the group's error in its rc and errctx, and err holds it. */
 int sk_core_group_run(struct sk_core *c, struct sk_group_job *jobs, size_t n,
 		      struct sk_errctx *err);
-/* Bulk mode around a long run of batches (the import), outside a batch: the store moves
- * its WAL checkpoint off the commit path (sk_store_bulk); off again checkpoints once. */
+/* Bulk mode (sk_store_bulk's SK_BULK_*), outside a batch: SK_BULK_IMPORT around a long run
+ * of batches (the import) moves the store's WAL checkpoint off the commit path and grows its
+ * cache; SK_BULK_CHECKPOINT (the server's group-commit writer) moves the checkpoint only;
+ * SK_BULK_OFF checkpoints once. */
 int sk_core_bulk(struct sk_core *c, int on, struct sk_errctx *err);
 
 /* The change hook: fn(arg) is called, on the committing thread, after every commit of this

@@ -700,7 +700,7 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 		x.skip = found ? out->counts.rows : 0;
 		out->resumed_after = x.skip;
 		out->counts.rows = 0;
-		if (o->bulk && (rc = sk_core_bulk(c, 1, err)))
+		if (o->bulk && (rc = sk_core_bulk(c, SK_BULK_IMPORT, err)))
 			goto out;
 		x.bulk = o->bulk;
 		if ((rc = batch_begin(&x)))
@@ -736,7 +736,7 @@ out:
 	 * does not turn a finished import into a failure */
 	if (x.bulk) {
 		struct sk_errctx e2 = {0};
-		(void)sk_core_bulk(c, 0, &e2);
+		(void)sk_core_bulk(c, SK_BULK_OFF, &e2);
 	}
 	if (x.cd != (iconv_t)-1)
 		iconv_close(x.cd);

@@ -28,6 +28,7 @@ struct worker {
 	struct sk_store *store;
 	struct sk_core *core;
 	unsigned generation;     /* of the policy it loaded */
+	int bulk_tried;          /* the writer's: its checkpoint moved off the commit path */
 	struct worker *next;
 };
 
@@ -152,6 +153,23 @@ static void *scrubber(void *arg)
 
 static struct sk_writer *writer;
 
+/* The writer's core: the thread's own, with the WAL checkpoint off its commit path
+ * (SK_BULK_CHECKPOINT: a second connection checkpoints every 100 ms), so that no group's
+ * commit copies the WAL into the database file (docs/internals/group-commit.md). If that
+ * cannot start, the checkpoints stay in the commits, as on every other connection. */
+static struct sk_core *writer_core(struct sk_errctx *err)
+{
+	struct sk_core *c = thread_core(err);
+	if (c && !self->bulk_tried) {
+		struct sk_errctx e2 = {0};
+		self->bulk_tried = 1;
+		if (sk_core_bulk(c, SK_BULK_CHECKPOINT, &e2))
+			fprintf(stderr, "samtycke: %s; the writer checkpoints in its commits\n",
+				e2.msg);
+	}
+	return c;
+}
+
 static int write_submit(struct sk_http_write *w, struct sk_errctx *err)
 {
 	return sk_writer_submit(writer, w, err);
@@ -208,7 +226,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 					       .write = write_submit, .write_stop = write_stop};
 	struct sk_http *http = NULL;
 	if ((rc = sk_writer_start(cfg->write_queue ? cfg->write_queue : SK_WRITE_QUEUE,
-				  thread_core, &writer, err))) {
+				  writer_core, &writer, err))) {
 		workers_close();
 		return rc;
 	}

@@ -1810,9 +1810,10 @@ static int sq_bulk(struct sk_store *s, int on)
 
 	if (!sqlite3_get_autocommit(q->db))
 		return SK_ERR_USAGE; /* only between transactions */
-	if (!on) {
+	if (on == SK_BULK_OFF) {
 		sq_bulk_stop(q);
-		rc = sqlite3_exec(q->db, "PRAGMA wal_autocheckpoint = 1000;" SK_SQLITE_TUNING, NULL,
+		/* the cache as it was; the map is left as the handle has it (bound_memory) */
+		rc = sqlite3_exec(q->db, "PRAGMA wal_autocheckpoint = 1000;" SK_SQLITE_CACHE, NULL,
 				  NULL, NULL);
 		if (rc == SQLITE_OK) /* what is left in the WAL, once, as autocheckpoint would */
 			rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
@@ -1820,6 +1821,8 @@ static int sq_bulk(struct sk_store *s, int on)
 		/* busy: another connection checkpoints now; the next one does the rest */
 		return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? 0 : sq_code(rc);
 	}
+	if (on != SK_BULK_IMPORT && on != SK_BULK_CHECKPOINT)
+		return SK_ERR_USAGE;
 	if (q->ck_running)
 		return 0;
 	const char *path = sqlite3_db_filename(q->db, "main");
@@ -1844,10 +1847,12 @@ static int sq_bulk(struct sk_store *s, int on)
 		return SK_ERR_NOMEM;
 	}
 	q->ck_running = 1;
-	/* a page cache that holds the pages a large batch touches again and again (the
-	 * email_key-ordered trees), so that each is written to the WAL once per batch */
-	rc = sqlite3_exec(q->db, "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = "
-			  SQ_BULK_CACHE, NULL, NULL, NULL);
+	/* for the import, a page cache that holds the pages a large batch touches again and
+	 * again (the email_key-ordered trees), so that each is written to the WAL once per
+	 * batch; a server's writer keeps its bounded cache */
+	rc = sqlite3_exec(q->db, on == SK_BULK_IMPORT ? "PRAGMA wal_autocheckpoint = 0; PRAGMA "
+			  "cache_size = " SQ_BULK_CACHE : "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+			  NULL);
 	if (rc != SQLITE_OK) {
 		sq_bulk_stop(q);
 		return sq_code(rc);

@@ -13,7 +13,7 @@
 #define SK__XSTR(x) SK__STR(x)
 
 /* 16 MiB of page cache; mmap as above. Writes still go through the WAL as usual. */
-#define SK_SQLITE_TUNING \
-	"PRAGMA cache_size = -16384; PRAGMA mmap_size = " SK__XSTR(SK_SQLITE_MMAP_BYTES) ";"
+#define SK_SQLITE_CACHE "PRAGMA cache_size = -16384;"
+#define SK_SQLITE_TUNING SK_SQLITE_CACHE " PRAGMA mmap_size = " SK__XSTR(SK_SQLITE_MMAP_BYTES) ";"
 
 #endif

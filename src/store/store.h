@@ -55,6 +55,9 @@
 
 #define SK_STORE_VERSION 1
 
+/* The on argument of sk_store_bulk. */
+enum { SK_BULK_OFF = 0, SK_BULK_IMPORT = 1, SK_BULK_CHECKPOINT = 2 };
+
 /* The write argument of sk_store_begin. */
 enum { SK_TX_READ = 0, SK_TX_WRITE = 1, SK_TX_WRITE_LAZY = 2 };
 
@@ -372,9 +375,12 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* How many unexpired form requests name purpose. */                                  \
 	X(request_count, (struct sk_store * s, const char *purpose, int64_t now,              \
 			  int64_t *outcount), (s, purpose, now, outcount))                       \
-	/* Bulk mode for a long run of large transactions (the import), outside a transaction: */ \
-	/* on = 1 moves the WAL checkpoint off the commit path (the SQLite backend runs it on */ \
-	/* a second thread and connection); on = 0 stops that and checkpoints once. */         \
+	/* Bulk mode, outside a transaction: on = SK_BULK_IMPORT (a long run of large */        \
+	/* transactions) moves the WAL checkpoint off the commit path (the SQLite backend runs */ \
+	/* it on a second thread and connection) and grows the page cache for large batches; */ \
+	/* SK_BULK_CHECKPOINT (a server's writer of many small transactions) moves the */        \
+	/* checkpoint only; SK_BULK_OFF stops either and checkpoints once. Asking for a mode */   \
+	/* while one is on keeps the one that is on. */                                          \
 	X(bulk, (struct sk_store * s, int on), (s, on))                                        \
 	/* The pending states last written before `before`, ordered by contact then purpose; */ \
 	/* reads only those (an index of pending states), never every state. */              \

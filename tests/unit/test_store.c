@@ -1469,6 +1469,50 @@ static void test_connection_nomutex(void **state)
 	assert_int_equal(sqlite3_memory_used(), 0);
 }
 
+static long long pragma_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The two bulk modes: both move the checkpoint off the commit path; only the import's grows
+ * the page cache; off restores the cache and autocheckpoint and leaves the map as the handle
+ * had it (a server's bound_memory survives its writer's bulk mode). */
+static void test_bulk_modes(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s;
+	struct sk_errctx err = {0};
+
+	nopened = 0;
+	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
+	assert_int_equal(nopened, 1);
+	sqlite3 *db = opened[0];
+	assert_int_equal(sk_store_bound_memory(s), 0);
+	assert_int_equal(sk_store_bulk(s, 7), SK_ERR_USAGE);
+
+	assert_int_equal(sk_store_bulk(s, SK_BULK_CHECKPOINT), 0);
+	assert_int_equal(nopened, 2); /* the checkpointer's connection */
+	assert_int_equal(pragma_of(db, "PRAGMA wal_autocheckpoint"), 0);
+	assert_int_equal(pragma_of(db, "PRAGMA cache_size"), -16384);
+	assert_int_equal(sk_store_bulk(s, SK_BULK_OFF), 0);
+	assert_int_equal(pragma_of(db, "PRAGMA wal_autocheckpoint"), 1000);
+	assert_int_equal(pragma_of(db, "PRAGMA mmap_size"), 0);
+
+	assert_int_equal(sk_store_bulk(s, SK_BULK_IMPORT), 0);
+	assert_int_equal(pragma_of(db, "PRAGMA wal_autocheckpoint"), 0);
+	assert_int_equal(pragma_of(db, "PRAGMA cache_size"), -131072);
+	assert_int_equal(sk_store_bulk(s, SK_BULK_OFF), 0);
+	assert_int_equal(pragma_of(db, "PRAGMA cache_size"), -16384);
+	assert_int_equal(pragma_of(db, "PRAGMA mmap_size"), 0);
+	sk_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1505,6 +1549,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_tx_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_nomutex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_modes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
