@@ -61,6 +61,10 @@ struct sk_route {
 #define SK_ROUTE_NO_DB 1 /* answered without the database (no core, no key) */
 #define SK_ROUTE_JSON 2  /* the body is JSON: any other Content-Type is 415 */
 #define SK_ROUTE_CSV 4   /* with SK_ROUTE_JSON: text/csv is taken too */
+/* A GET whose handler asks one question of the store (the check): its key check and handler
+ * run without the shared read snapshot of the other GETs, so that the store may answer from
+ * its hot cache (store/sqlite.c), each read current as of its own start. */
+#define SK_ROUTE_ONE_READ 8
 
 #define SK_NO_BODY SIZE_MAX
 
