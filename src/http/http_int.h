@@ -64,7 +64,7 @@ struct sk_route {
 /* A GET whose handler asks one question of the store (the check): its key check and handler
  * run without the shared read snapshot of the other GETs, so that the store may answer from
  * its hot cache (store/sqlite.c), each read current as of its own start. */
-#define SK_ROUTE_ONE_READ 8
+#define SK_ROUTE_ONE_READ 16 /* 8 is SK_ROUTE_GROUP on main (group commit) */
 
 #define SK_NO_BODY SIZE_MAX
 
