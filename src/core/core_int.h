@@ -22,6 +22,9 @@ struct sk_core {
 	 * key (key_cache_gen), so another process's revocation holds within a second */
 	struct sk_key_rec key_cache[4];
 	int64_t key_cache_at[4];
+	/* keyed BLAKE2b of the whole key string each slot was checked with: a request that
+	 * presents the same string is matched without its SHA-256 (keys.c) */
+	uint8_t key_cache_mac[4][32];
 	unsigned key_cache_gen;
 	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
 	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */

@@ -101,15 +101,29 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 	int known = 0;
 
 	memset(out, 0, sizeof(*out));
-	sk_vault_sha256(dot ? dot + 1 : "", dot ? strlen(dot + 1) : 0, h);
 	int64_t now = sk_time_now();
 	int slot = -1;
 	unsigned gen = atomic_load(&key_generation);
 	if (c->key_cache_gen != gen) {
 		memset(c->key_cache_at, 0, sizeof(c->key_cache_at));
 		memset(c->key_cache, 0, sizeof(c->key_cache));
+		memset(c->key_cache_mac, 0, sizeof(c->key_cache_mac));
 		c->key_cache_gen = gen;
 	}
+	/* A key string checked within the last second, presented again: matched by its keyed
+	 * BLAKE2b (the vault's secret, a tag of its own), compared in constant time, which costs
+	 * a fifth of the SHA-256 below. Nothing of the key itself is kept. */
+	uint8_t mac[32];
+	if (key && c->vault) {
+		sk_vault_keyed_hash(c->vault, "api key cache", key, strlen(key), mac);
+		for (int i = 0; i < 4; i++)
+			if (now - c->key_cache_at[i] < 1 &&
+			    sk_vault_equal(mac, c->key_cache_mac[i], sizeof(mac))) {
+				*out = c->key_cache[i];
+				return 0;
+			}
+	}
+	sk_vault_sha256(dot ? dot + 1 : "", dot ? strlen(dot + 1) : 0, h);
 	if (dot && dot - key == SK_ID_LEN && strlen(dot + 1) == 2 * SECRET_LEN) {
 		memcpy(id, key, SK_ID_LEN);
 		/* A key checked within the last second is taken from the cache (by id, then its
@@ -132,6 +146,10 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 		slot = (int)(h[0] & 3);
 		c->key_cache[slot] = *out;
 		c->key_cache_at[slot] = now;
+		if (key && c->vault)
+			memcpy(c->key_cache_mac[slot], mac, sizeof(mac));
+		else
+			memset(c->key_cache_at + slot, 0, sizeof(c->key_cache_at[slot]));
 	}
 	if (!known || !match || out->revoked_at) {
 		memset(out, 0, sizeof(*out));
@@ -143,6 +161,7 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 int sk_key_revoke(struct sk_core *c, const char *name, struct sk_errctx *err)
 {
 	memset(c->key_cache_at, 0, sizeof(c->key_cache_at));
+	memset(c->key_cache_mac, 0, sizeof(c->key_cache_mac));
 	int rc = sk__core_begin(c, err);
 	if (rc)
 		return rc;

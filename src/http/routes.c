@@ -3,10 +3,11 @@
  * route's body cap: 0 for the server's (--max-body, 1 MiB), SK_NO_BODY for a route that takes
  * none (a body is refused with 413 before it is read); then flags (SK_ROUTE_NO_DB: answered
  * without the database; SK_ROUTE_JSON: the body must be application/json, else 415 before it
- * is read, SK_ROUTE_CSV: text/csv too). The form routes take form posts or JSON and check
- * the type themselves (h_forms.c); SK_ROUTE_GROUP: the handler runs on the daemon's writer
- * and commits in a group with other writes (docs/internals/group-commit.md). Every GET
- * route answers HEAD too (server.c). */
+ * is read, SK_ROUTE_CSV: text/csv too; SK_ROUTE_ONE_READ: a GET run without a shared read
+ * snapshot, http_int.h). The form routes take form posts or JSON and check the type
+ * themselves (h_forms.c); SK_ROUTE_GROUP: the handler runs on the daemon's writer and
+ * commits in a group with other writes (docs/internals/group-commit.md). Every GET route
+ * answers HEAD too (server.c). */
 #include "http/http_int.h"
 
 const struct sk_route sk_routes[] = {
@@ -22,7 +23,7 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/v1/suppressions/check", "read", sk_h_suppression_check, SK_NO_BODY, 0},
 	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/consents/{id}/receipt", "read", sk_h_receipt, SK_NO_BODY, 0},
-	{"GET", "/v1/check", "read", sk_h_check, SK_NO_BODY, 0},
+	{"GET", "/v1/check", "read", sk_h_check, SK_NO_BODY, SK_ROUTE_ONE_READ},
 	{"POST", "/v1/check", "read", sk_h_check_bulk, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/changes", "read", sk_h_changes, SK_NO_BODY, 0},
 	{"GET", "/v1/audit/verify", "read", sk_h_audit, SK_NO_BODY, 0},

@@ -244,8 +244,10 @@ static int dispatch(struct sk_req *r)
 	if (!(r->core = env->core(&r->err)))
 		return r->err.code ? r->err.code : SK_ERR_STORAGE;
 	/* A GET reads only: its key check and its handler share one read snapshot, instead of
-	 * a read transaction per statement. */
+	 * a read transaction per statement; except the check (SK_ROUTE_ONE_READ), whose one
+	 * question the store may answer from its hot cache outside a transaction. */
 	int snapshot = strcmp(r->route->method, "GET") == 0 &&
+		       !(r->route->flags & SK_ROUTE_ONE_READ) &&
 		       sk_core_read_begin(r->core, NULL) == 0;
 	if (!r->route->scope || r->authed || !(rc = authenticate(r))) {
 		rc = 0;

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -366,6 +368,9 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " ORDER BY contact_id, purpose LIMIT ?3",
 };
 
+struct sq_hot;
+static const struct sk_store_methods sq_methods;
+
 struct sq_store {
 	struct sk_store base;
 	sqlite3 *db;
@@ -403,6 +408,13 @@ struct sq_store {
 		struct sk_notice_rec rec;
 		char *text;
 	} notices[SQ_NOTICE_CACHE];
+	/* the hot gate cache (below): answers of gate_lookup outside a transaction, valid
+	 * while SQLite's WAL-index header is unchanged */
+	const volatile uint32_t *shm; /* region 0 of the WAL index, SQLite's own mapping */
+	struct sq_hot *hot;           /* the file's table */
+	int hot_tried;
+	uint64_t hot_gen;             /* the generation and header this handle saw last */
+	uint32_t hot_hdr[12];
 	/* bulk mode: a second connection that checkpoints on its own thread */
 	sqlite3 *ck_db;
 	pthread_t ck_thread;
@@ -1131,6 +1143,267 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 	return sq_run(st);
 }
 
+/* ---- the hot gate cache ----
+ *
+ * gate_lookup called outside a transaction (the server's check path) is answered from a
+ * table of earlier answers while nothing has been committed to the database since they were
+ * read, by any connection of any process. "Nothing committed since" is read from SQLite's
+ * own WAL index: every commit in WAL mode rewrites the index header (frame count, frame
+ * checksums, salts and the header's own checksum) in the shared memory that every
+ * connection maps, before the commit returns; SQLite itself decides whether its page cache
+ * is still valid by comparing that header (walIndexTryHdr in wal.c). So each lookup reads
+ * the header (both copies, which a writer writes in turn: when they differ, a commit is
+ * under way and the cache is not used), and when it differs from the one the table was
+ * filled under, every entry is dropped at once (a new generation). An entry is filled from
+ * a lookup whose header was read before its statement took its snapshot: its answer is as
+ * new as that header or newer, and a header still equal to it means no commit since.
+ * Inside a transaction the table is neither read nor filled, so a snapshot stays one.
+ *
+ * One table per database file and process (by device and inode), shared by the handles of
+ * all threads, entries under 64 striped mutexes; each handle remembers the last header and
+ * generation it saw, so that only a change takes the table's own mutex. Size:
+ * SK_SQLITE_HOT_SLOTS entries (sqlite_tuning.h), allocated on first use, freed with the
+ * last handle on the file. */
+
+#define SQ_WALHDR_WORDS 12     /* one copy of the WAL-index header: 48 bytes (wal.c) */
+#define SQ_WALINDEX_PGSZ 32768 /* the size of a WAL-index region (wal.c, WALINDEX_PGSZ) */
+#define SQ_HOT_STRIPES 64
+#define SQ_HOT_FILES 8         /* databases with a table at once; more go without */
+
+/* One answer, packed (the record's repeated contact id and purpose are kept once): about
+ * 200 bytes. An answer that does not pack and unpack to the same bytes is not kept. */
+struct sq_hot_slot {
+	uint64_t gen; /* 0: empty */
+	uint8_t key[SK_HASH_LEN];
+	char purpose[32];
+	uint8_t suppressed, found, has_state;
+	char reason[24];
+	char contact_id[SK_ID_LEN + 1];
+	char status[16];
+	char event_id[SK_ID_LEN + 1];
+	int32_t notice_version;
+	int64_t seq, updated_at, valid_until;
+};
+
+struct sq_hot {
+	dev_t dev;
+	ino_t ino;
+	int refs;                      /* handles using it; under sq_hot_files_mu */
+	pthread_mutex_t mu;            /* gen and hdr */
+	uint64_t gen;                  /* the generation of the header below */
+	uint32_t hdr[SQ_WALHDR_WORDS]; /* the header the current generation is filled under */
+	atomic_long hits, misses;      /* for the tests (sk__store_sqlite_hot_stats) */
+	pthread_mutex_t stripe[SQ_HOT_STRIPES];
+	struct sq_hot_slot slot[SK_SQLITE_HOT_SLOTS];
+};
+
+static pthread_mutex_t sq_hot_files_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_hot *sq_hot_files[SQ_HOT_FILES];
+
+/* The table of the file at path, made on first use; NULL when there is no room. */
+static struct sq_hot *sq_hot_acquire(const char *path)
+{
+	struct stat sb;
+	struct sq_hot *t = NULL;
+	int free_at = -1;
+	if (!path || !*path || stat(path, &sb) != 0)
+		return NULL;
+	pthread_mutex_lock(&sq_hot_files_mu);
+	for (int i = 0; i < SQ_HOT_FILES && !t; i++) {
+		if (!sq_hot_files[i])
+			free_at = free_at < 0 ? i : free_at;
+		else if (sq_hot_files[i]->dev == sb.st_dev && sq_hot_files[i]->ino == sb.st_ino)
+			t = sq_hot_files[i];
+	}
+	if (!t && free_at >= 0 && (t = sk_calloc(1, sizeof(*t)))) {
+		t->dev = sb.st_dev;
+		t->ino = sb.st_ino;
+		pthread_mutex_init(&t->mu, NULL);
+		for (int i = 0; i < SQ_HOT_STRIPES; i++)
+			pthread_mutex_init(&t->stripe[i], NULL);
+		sq_hot_files[free_at] = t;
+	}
+	if (t)
+		t->refs++;
+	pthread_mutex_unlock(&sq_hot_files_mu);
+	return t;
+}
+
+static void sq_hot_release(struct sq_hot *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&sq_hot_files_mu);
+	if (--t->refs == 0) {
+		for (int i = 0; i < SQ_HOT_FILES; i++)
+			if (sq_hot_files[i] == t)
+				sq_hot_files[i] = NULL;
+		pthread_mutex_destroy(&t->mu);
+		for (int i = 0; i < SQ_HOT_STRIPES; i++)
+			pthread_mutex_destroy(&t->stripe[i]);
+		sk_free(t);
+	}
+	pthread_mutex_unlock(&sq_hot_files_mu);
+}
+
+/* The WAL index as SQLite maps it for this connection (region 0, through the VFS's own
+ * xShmMap on the database file), and the file's table, once. Asked only after a statement
+ * ran, so that the connection has its WAL open and the region stays mapped until the
+ * connection closes. Without either, the handle goes without the cache. */
+static void sq_hot_attach(struct sq_store *q)
+{
+	sqlite3_file *f = NULL;
+	void volatile *p = NULL;
+	q->hot_tried = 1;
+	if (sqlite3_file_control(q->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+		return;
+	if (f->pMethods->xShmMap(f, 0, SQ_WALINDEX_PGSZ, 0, &p) != SQLITE_OK || !p)
+		return;
+	if ((q->hot = sq_hot_acquire(sqlite3_db_filename(q->db, "main"))))
+		q->shm = p;
+}
+
+/* Reads the header into out: 0, or -1 when it cannot be trusted now (not initialised, or
+ * the two copies differ: a commit is writing it). */
+static int sq_walhdr(const volatile uint32_t *h, uint32_t out[SQ_WALHDR_WORDS])
+{
+	uint32_t two[SQ_WALHDR_WORDS];
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	for (int i = 0; i < SQ_WALHDR_WORDS; i++)
+		out[i] = h[i];
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	for (int i = 0; i < SQ_WALHDR_WORDS; i++)
+		two[i] = h[SQ_WALHDR_WORDS + i];
+	/* byte 12 is isInit */
+	if (memcmp(out, two, sizeof(two)) != 0 || ((const uint8_t *)out)[12] == 0)
+		return -1;
+	return 0;
+}
+
+/* The generation the table may be used under for this lookup, or 0 when it may not. */
+static uint64_t sq_hot_gen(struct sq_store *q)
+{
+	uint32_t h[SQ_WALHDR_WORDS];
+	struct sq_hot *t = q->hot;
+	if (!t || q->wtx || !sqlite3_get_autocommit(q->db) || sq_walhdr(q->shm, h))
+		return 0;
+	/* The header this handle saw last, unchanged: no commit since, so no handle has seen a
+	 * newer one, and the generation it had then still holds. */
+	if (q->hot_gen && memcmp(q->hot_hdr, h, sizeof(h)) == 0)
+		return q->hot_gen;
+	pthread_mutex_lock(&t->mu);
+	if (t->gen == 0 || memcmp(t->hdr, h, sizeof(h)) != 0) {
+		memcpy(t->hdr, h, sizeof(h));
+		t->gen++;
+	}
+	q->hot_gen = t->gen;
+	pthread_mutex_unlock(&t->mu);
+	memcpy(q->hot_hdr, h, sizeof(h));
+	return q->hot_gen;
+}
+
+static size_t sq_hot_index(const uint8_t *key, const char *purpose)
+{
+	uint32_t h;
+	memcpy(&h, key, sizeof(h)); /* a keyed hash already: its bytes are uniform */
+	for (const char *p = purpose; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return (h & (SK_SQLITE_HOT_SLOTS - 1)) & ~(size_t)1; /* two slots per set */
+}
+
+static void sq_hot_unpack(const struct sq_hot_slot *e, struct sk_gate_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->suppressed = e->suppressed;
+	memcpy(out->suppress_reason, e->reason, sizeof(e->reason));
+	out->found = e->found;
+	memcpy(out->contact_id, e->contact_id, sizeof(e->contact_id));
+	out->has_state = e->has_state;
+	if (!e->has_state)
+		return;
+	memcpy(out->state.contact_id, e->contact_id, sizeof(e->contact_id));
+	memcpy(out->state.purpose, e->purpose, sizeof(e->purpose));
+	memcpy(out->state.status, e->status, sizeof(e->status));
+	out->state.seq = e->seq;
+	memcpy(out->state.event_id, e->event_id, sizeof(e->event_id));
+	out->state.updated_at = e->updated_at;
+	out->state.valid_until = e->valid_until;
+	out->state.notice_version = e->notice_version;
+}
+
+/* 0 when rec packs into e without loss (checked by unpacking it again). */
+static int sq_hot_pack(struct sq_hot_slot *e, const uint8_t *key, const char *purpose,
+		       const struct sk_gate_rec *rec)
+{
+	struct sk_gate_rec back;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, SK_HASH_LEN);
+	if (sk_strlcpy(e->purpose, purpose, sizeof(e->purpose)) ||
+	    sk_strlcpy(e->reason, rec->suppress_reason, sizeof(e->reason)) ||
+	    sk_strlcpy(e->contact_id, rec->contact_id, sizeof(e->contact_id)) ||
+	    sk_strlcpy(e->status, rec->state.status, sizeof(e->status)) ||
+	    sk_strlcpy(e->event_id, rec->state.event_id, sizeof(e->event_id)))
+		return -1;
+	e->suppressed = (uint8_t)rec->suppressed;
+	e->found = (uint8_t)rec->found;
+	e->has_state = (uint8_t)rec->has_state;
+	e->seq = rec->state.seq;
+	e->updated_at = rec->state.updated_at;
+	e->valid_until = rec->state.valid_until;
+	e->notice_version = rec->state.notice_version;
+	sq_hot_unpack(e, &back);
+	return memcmp(&back, rec, sizeof(back)) != 0 ? -1 : 0;
+}
+
+/* 1 and the answer in out when the table holds it under generation gen. */
+static int sq_hot_get(struct sq_hot *t, uint64_t gen, const uint8_t *key, const char *purpose,
+		      struct sk_gate_rec *out)
+{
+	size_t i = sq_hot_index(key, purpose);
+	int found = 0;
+	pthread_mutex_t *mu = &t->stripe[(i >> 1) % SQ_HOT_STRIPES];
+	pthread_mutex_lock(mu);
+	for (size_t j = i; j < i + 2 && !found; j++) {
+		const struct sq_hot_slot *e = &t->slot[j];
+		if (e->gen == gen && memcmp(e->key, key, SK_HASH_LEN) == 0 &&
+		    strcmp(e->purpose, purpose) == 0) {
+			sq_hot_unpack(e, out);
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(mu);
+	atomic_fetch_add_explicit(found ? &t->hits : &t->misses, 1, memory_order_relaxed);
+	return found;
+}
+
+/* Keeps an answer read under generation gen, the newest first in its set. */
+static void sq_hot_put(struct sq_hot *t, uint64_t gen, const uint8_t *key, const char *purpose,
+		       const struct sk_gate_rec *rec)
+{
+	struct sq_hot_slot e;
+	size_t i = sq_hot_index(key, purpose);
+	if (sq_hot_pack(&e, key, purpose, rec))
+		return;
+	e.gen = gen;
+	pthread_mutex_t *mu = &t->stripe[(i >> 1) % SQ_HOT_STRIPES];
+	pthread_mutex_lock(mu);
+	if (t->slot[i].gen == gen)
+		t->slot[i + 1] = t->slot[i];
+	t->slot[i] = e;
+	pthread_mutex_unlock(mu);
+}
+
+int sk__store_sqlite_hot_stats(struct sk_store *s, long *hits, long *misses)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	if (!s || s->m != &sq_methods || !q->hot)
+		return -1;
+	*hits = atomic_load(&q->hot->hits);
+	*misses = atomic_load(&q->hot->misses);
+	return 0;
+}
+
 static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const char *purpose,
 			  struct sk_gate_rec *out)
 {
@@ -1144,6 +1417,10 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 		return 0;
 	}
 	q->gate_ok = 0;
+	/* outside a transaction: the hot cache, while no commit happened since */
+	uint64_t hot = sq_hot_gen(q);
+	if (hot && sq_hot_get(q->hot, hot, email_key, purpose, out))
+		return 0;
 	memset(out, 0, sizeof(*out));
 	if (sq_blob(st, 1, email_key, SK_HASH_LEN) || sq_text(st, 2, purpose))
 		return sq_bindfail(st);
@@ -1159,6 +1436,10 @@ static int sq_gate_lookup(struct sk_store *s, const uint8_t *email_key, const ch
 			rc = sq_state_row(st, 2, &out->state);
 	}
 	sq_done(st);
+	if (rc == 0 && hot)
+		sq_hot_put(q->hot, hot, email_key, purpose, out);
+	if (!q->hot_tried && rc == 0)
+		sq_hot_attach(q);
 	if (rc == 0 && sq_cache_on(q) && strlen(purpose) < sizeof(q->gate_purpose)) {
 		memcpy(q->gate_key, email_key, SK_HASH_LEN);
 		sk_strlcpy(q->gate_purpose, purpose, sizeof(q->gate_purpose));
@@ -1912,6 +2193,8 @@ static void sq_close(struct sk_store *s)
 
 	sq_bulk_stop(q);
 	sq_cache_clear(q);
+	q->shm = NULL; /* SQLite's mapping: it goes with the connection */
+	sq_hot_release(q->hot);
 	for (int i = 0; i < SQ_NSTMT; i++)
 		sqlite3_finalize(q->st[i]);
 	for (int i = 0; i < 3; i++)

@@ -12,4 +12,8 @@
 int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 			  struct sk_errctx *err);
 
+/* For the tests: how often the SQLite backend's hot gate cache (sqlite.c) answered and
+ * missed, summed over every handle on the file of s. -1 when s has no cache (yet). */
+int sk__store_sqlite_hot_stats(struct sk_store *s, long *hits, long *misses);
+
 #endif

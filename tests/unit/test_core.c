@@ -846,6 +846,21 @@ static void api_keys(void **state)
 	assert_string_equal(k.name, "");
 	assert_int_equal(sk_key_authenticate(t->core, "nonsense", &k, &t->err), SK_ERR_UNAUTHORIZED);
 	assert_int_equal(sk_key_authenticate(t->core, "", &k, &t->err), SK_ERR_UNAUTHORIZED);
+	/* within the second, the same string is matched from the cache, with its record; any
+	 * other string with the same id (longer, shorter) is checked in full and refused */
+	for (int i = 0; i < 3; i++) {
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), 0);
+		assert_string_equal(k.name, "crm");
+		assert_string_equal(k.scopes, "read,write");
+	}
+	snprintf(bad, sizeof(bad), "%s", key);
+	bad[strlen(bad) - 1] = '\0';
+	assert_int_equal(sk_key_authenticate(t->core, bad, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	char longer[SK_KEY_STRLEN + 2];
+	snprintf(longer, sizeof(longer), "%s0", key);
+	assert_int_equal(sk_key_authenticate(t->core, longer, &k, &t->err), SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_key_authenticate(t->core, key, &k, &t->err), 0);
 
 	assert_int_equal(sk_key_create(t->core, "crm", "read", key2, &t->err), SK_ERR_EXISTS);
 	assert_int_equal(sk_key_create(t->core, "x", "read,root", key2, &t->err), SK_ERR_INVALID);

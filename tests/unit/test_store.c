@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 #include "testlib.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -730,6 +731,92 @@ static void test_gate_lookup(void **state)
 	assert_string_equal(g.suppress_reason, "unsubscribed");
 	assert_false(g.found);
 	assert_false(g.has_state);
+}
+
+/* The hot gate cache (store/sqlite.c): a lookup outside a transaction may be answered from
+ * it, but never after a commit from another handle or another connection (any process's
+ * commit rewrites the WAL-index header it is checked against), and never inside a read
+ * snapshot, which keeps seeing its own moment. */
+static void test_hot_gate_cache(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s, *s2;
+	struct sk_errctx err = {0};
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+	struct sk_gate_rec g, first;
+	struct sk_state_rec st;
+	uint8_t key[SK_HASH_LEN];
+	long hits = 0, misses = 0, hits2 = 0;
+	sqlite3 *raw;
+
+	key_of(key, 1);
+	add_contact(s, a, 1);
+	make_state(&st, a, "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	/* the first lookups read SQLite (and fill the cache); then the cache answers, with
+	 * the same record */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &first), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sk__store_sqlite_hot_stats(s, &hits, &misses), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+		assert_memory_equal(&g, &first, sizeof(g));
+	}
+	assert_int_equal(sk__store_sqlite_hot_stats(s, &hits2, &misses), 0);
+	assert_int_equal(hits2, hits + 3);
+	assert_string_equal(g.state.status, "given");
+	assert_string_equal(g.state.purpose, "newsletter");
+	assert_string_equal(g.state.contact_id, a);
+
+	/* another handle (another server thread) withdraws: the very next lookup sees it */
+	assert_int_equal(sopen(f->path, 0, &s2, &err), 0);
+	make_state(&st, a, "newsletter", "withdrawn", 2);
+	assert_int_equal(sk_store_state_put(s2, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_string_equal(g.state.status, "withdrawn");
+	assert_int_equal(g.state.seq, 2);
+	/* ... and a suppression */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sk_store_suppression_put(s2, key, "complaint", 11), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(g.suppressed);
+	assert_string_equal(g.suppress_reason, "complaint");
+
+	/* a plain SQLite connection (what another program would use) changes the state */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DELETE FROM suppressions; UPDATE consent_state SET"
+				      " status = 'refused', seq = 3", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_false(g.suppressed);
+	assert_string_equal(g.state.status, "refused");
+	assert_int_equal(g.state.seq, 3);
+
+	/* inside a read snapshot the cache is not used: the snapshot keeps its moment */
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sk__store_sqlite_hot_stats(s, &hits, &misses), 0);
+	assert_int_equal(sk_store_begin(s, 0), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_string_equal(g.state.status, "refused");
+	assert_int_equal(sqlite3_exec(raw, "UPDATE consent_state SET status = 'given', seq = 4",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_string_equal(g.state.status, "refused");
+	assert_int_equal(sk__store_sqlite_hot_stats(s, &hits2, &misses), 0);
+	assert_int_equal(hits2, hits);
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_string_equal(g.state.status, "given");
+	assert_int_equal(g.state.seq, 4);
+
+	/* a stored value that cannot be read is an error every time, never a cached answer */
+	assert_int_equal(sqlite3_exec(raw, "UPDATE consent_state SET status ="
+				      " 'a-status-far-too-long-for-its-field'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), SK_ERR_CORRUPT);
+	sqlite3_close(raw);
+	sk_store_close(s2);
 }
 
 struct changes_seen {
@@ -1537,6 +1624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlong_text_is_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_gate_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
