@@ -159,7 +159,8 @@ static const char *bearer_key(const char *h)
 	return *h ? h : NULL;
 }
 
-static int authenticate(struct sk_req *r)
+/* The key and the route's scope, on r->core. */
+static int key_check(struct sk_req *r)
 {
 	const char *key = bearer_key(sk_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION));
 	if (!key)
@@ -170,6 +171,14 @@ static int authenticate(struct sk_req *r)
 	if (!sk_key_has_scope(&r->key, r->route->scope))
 		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this route needs the '%s' scope",
 			       r->route->scope);
+	return 0;
+}
+
+static int authenticate(struct sk_req *r)
+{
+	int rc = key_check(r);
+	if (rc)
+		return rc;
 	if ((r->retry_after = sk_http_rate(r->key.id, config->rate_limit, 2 * config->rate_limit)))
 		return sk_errf(&r->err, SK_ERR_RATE_LIMITED, "more than %g requests per second; "
 			       "retry after %d s", config->rate_limit, r->retry_after);
@@ -202,14 +211,20 @@ static int group_job(struct sk_core *c, void *arg, struct sk_errctx *err)
 	struct sk_req *r = arg;
 	(void)err; /* r->err, the job's errctx */
 	r->core = c;
-	return r->route->handler(r);
+	/* The key once more, as of this group: a key revoked while its write waited in the
+	 * queue writes nothing (the bound of a revocation stays that of the key check). */
+	int rc = key_check(r);
+	return rc ? rc : r->route->handler(r);
 }
 
 /* On the writer's thread, once the group has committed or failed: the request goes on,
- * and on_request answers it. */
+ * and on_request answers it (a group that could not take the write lock: busy, with
+ * Retry-After as for a full queue). */
 static void group_done(struct sk_http_write *w)
 {
 	struct sk_req *r = (struct sk_req *)((char *)w - offsetof(struct sk_req, write));
+	if (w->job.rc == SK_ERR_BUSY)
+		r->retry_after = 1;
 	MHD_resume_connection(r->conn);
 }
 

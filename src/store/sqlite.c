@@ -676,6 +676,8 @@ static int sq_begin(struct sk_store *s, int write)
 	int rc = sq_lazy(q, write == SK_TX_WRITE_LAZY);
 	if (!rc)
 		rc = sq_run(sq_stmt(s, write ? SQ_BEGIN_WRITE : SQ_BEGIN_READ));
+	if (rc) /* no transaction: the next autocommit write must be durable */
+		(void)sq_lazy(q, 0);
 	q->wtx = write && rc == 0;
 	return rc;
 }

@@ -4,7 +4,9 @@
 # one event each in the ledger; good and refused requests in the same groups; ten concurrent
 # retries with one Idempotency-Key append one event; a full write queue (--write-queue 1,
 # the writer held up by another process's write lock) answers 503 with Retry-After and
-# stores nothing; SIGTERM with writes queued answers every one of them and exits cleanly;
+# stores nothing, as does a group that cannot take the write lock (503 busy with
+# Retry-After) and a write whose key is revoked while it waits (401); SIGTERM with writes
+# queued answers every one of them and exits cleanly;
 # the ledger chain is whole after each step.
 # Usage: sh tests/integration/writes.sh path/to/samtycke
 set -u
@@ -183,8 +185,9 @@ else
 fi
 
 # ---- a full queue ----
-# lock SECONDS: another process holds the database's write lock for SECONDS (the writer waits
-# for it in BEGIN IMMEDIATE, up to the busy timeout of 5 s). Sets lock_pid once it holds it.
+# lock SECONDS [SQL]: another process holds the database's write lock for SECONDS (the writer
+# waits for it in BEGIN IMMEDIATE, up to the busy timeout of 5 s), runs SQL (if any) and
+# commits. Sets lock_pid once it holds it.
 lock() {
 	rm -f "$d/locked"
 	"$py" -c '
@@ -193,7 +196,9 @@ c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 pathlib.Path(sys.argv[3]).touch()
 time.sleep(float(sys.argv[2]))
-c.execute("COMMIT")' "$db" "$1" "$d/locked" &
+if sys.argv[4]:
+    c.execute(sys.argv[4])
+c.execute("COMMIT")' "$db" "$1" "$d/locked" "${2:-}" &
 	lock_pid=$!
 	pids="$pids $lock_pid"
 	i=0
@@ -223,6 +228,34 @@ ok "the queued writes are answered 201 once the lock is gone" test "$got" = "201
 after=$(events)
 ok "a full queue stores nothing of the refused write (2 events, not 3)" test "$after" -eq $((before + 2))
 audit_ok "after a full queue"
+
+# ---- the writer cannot take the write lock within the busy timeout ----
+before=$(events)
+lock 7
+post gb "$q_url" "group-busy@example.com"
+if [ "$(cat "$d/gb.code")" = 503 ] && grep -qi '^Retry-After: 1' "$d/gb.hdr" &&
+	grep -q '"busy"' "$d/gb.json"; then
+	pass "a group that cannot take the write lock is 503 busy with Retry-After"
+else
+	fail "a group that cannot take the write lock is 503 busy with Retry-After" \
+		"$(cat "$d/gb.code")" "$(cat "$d/gb.hdr")" "$(cat "$d/gb.json")"
+fi
+wait "$lock_pid"
+ok "the busy group stored nothing" test "$(events)" -eq "$before"
+
+# ---- a key revoked while its write waits in the queue ----
+# The key is checked when the request comes (it is valid then), the write waits for the lock,
+# and the other process revokes the key before it lets go: the write must store nothing.
+newkey LATE late write
+before=$(events)
+lock 1.5 "UPDATE api_keys SET revoked_at = strftime('%s', 'now') WHERE name = 'late'"
+saved_key=$KEY
+KEY=$LATE
+post rv "$q_url" "revoked-wait@example.com"
+KEY=$saved_key
+wait "$lock_pid"
+ok "a write whose key was revoked while it waited is 401" test "$(cat "$d/rv.code")" = 401
+ok "... and stores nothing" test "$(events)" -eq "$before"
 
 # ---- SIGTERM with writes queued ----
 before=$(events)

@@ -1518,6 +1518,50 @@ static void test_lazy_write(void **state)
 	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
 }
 
+/* A lazy begin that fails (another writer holds the lock) leaves no lazy setting behind:
+ * the next autocommit write syncs (review of issue 12). */
+static void test_lazy_begin_fails(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	sqlite3 *other = NULL;
+	static sqlite3_vfs counting;
+
+	real_vfs = sqlite3_vfs_find(NULL);
+	counting = *real_vfs;
+	counting.zName = "sk_counting2";
+	counting.xOpen = counting_open;
+	assert_int_equal(sqlite3_vfs_register(&counting, 1), SQLITE_OK);
+	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "0"), 0);
+	assert_int_equal(sqlite3_open_v2(f->path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sk_store_begin(s, SK_TX_WRITE_LAZY), 0); /* busy */
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	syncs = 0;
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "1"), 0); /* autocommit, ordinary */
+	assert_true(syncs > 0);
+	sk_store_close(s);
+	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
+}
+
+/* bound_memory survives a bulk mode switched on and off (a server's writer). */
+static void test_bound_memory_after_bulk(void **state)
+{
+	struct fx *f = *state;
+	struct sk_contact_rec c;
+
+	add_contact(f->s, "c_mapped", 1);
+	assert_int_equal(sk_store_scrub(f->s), 0);
+	assert_int_equal(sk_store_bound_memory(f->s), 0);
+	assert_int_equal(sk_store_bulk(f->s, SK_BULK_CHECKPOINT), 0);
+	assert_int_equal(sk_store_bulk(f->s, SK_BULK_OFF), 0);
+	assert_int_equal(sk_store_contact_by_id(f->s, "c_mapped", &c), 0);
+	assert_false(maps_file(f->path));
+}
+
 /* The connections SQLite opened in this process, in order: this binary's sqlite3_open_v2
  * comes before the library's and hands every call on. */
 static sqlite3 *opened[16];
@@ -1638,6 +1682,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_nomutex, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_begin_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_memory_after_bulk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
