@@ -199,8 +199,8 @@ int sk_contact_resolve(struct sk_core *c, const char *who, char outid[SK_ID_LEN 
  * core/vocab.h, never the store's records with their strings (those stay the storage
  * contract, store/store.h). core/domain.c converts, in one place. A stored word that is not
  * in its list (a tampered database) never reads as a valid value: a status becomes
- * SK_ST_UNKNOWN (the gate reads it as nothing recorded; ledger replay reports and repairs
- * it); an action, a method or a change type fails the read with SK_ERR_CORRUPT naming table
+ * SK_ST_UNKNOWN (the gate reads it as nothing recorded, which denies a consent, and denies
+ * a legitimate interest with the error reason; ledger replay reports and repairs it); an action, a method or a change type fails the read with SK_ERR_CORRUPT naming table
  * and column, and nothing is handed on for that row. (struct sk_consent_event, not
  * sk_event: the tag sk_event is vocab.h's enum of webhook events.) */
 

@@ -58,6 +58,12 @@ static void gate_decide(struct sk_core *c, const struct sk_purpose *p,
 		memcpy(out->consent_id, g->state.event_id, sizeof(out->consent_id));
 		out->valid_until = g->state.valid_until;
 	}
+	/* A stored state whose status is no status (a tampered database) reads as nothing
+	 * recorded, which denies a consent; a legitimate interest would allow it, so there the
+	 * answer is denied with the error reason: the gate never allows on a word it cannot
+	 * read. */
+	if (g->has_state && s == SK_ST_UNKNOWN && p->basis == SK_BASIS_LEGITIMATE_INTEREST)
+		return; /* out->reason stays SK_RSN_ERROR, not allowed */
 
 	switch (p->basis) {
 	case SK_BASIS_CONSENT:

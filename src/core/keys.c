@@ -92,8 +92,9 @@ out:
 	return rc;
 }
 
-int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *out,
-			struct sk_errctx *err)
+/* sk_key_authenticate, with mac the caller's (wiped by it after). */
+static int key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *out,
+			    uint8_t mac[32], struct sk_errctx *err)
 {
 	char id[SK_ID_LEN + 1] = "";
 	uint8_t h[SK_HASH_LEN];
@@ -113,12 +114,11 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 	/* A key string checked within the last second, presented again: matched by its keyed
 	 * BLAKE2b (the vault's secret, a tag of its own), compared in constant time, which costs
 	 * a fifth of the SHA-256 below. Nothing of the key itself is kept. */
-	uint8_t mac[32];
 	if (key && c->vault) {
 		sk_vault_keyed_hash(c->vault, "api key cache", key, strlen(key), mac);
 		for (int i = 0; i < 4; i++)
 			if (now - c->key_cache_at[i] < 1 &&
-			    sk_vault_equal(mac, c->key_cache_mac[i], sizeof(mac))) {
+			    sk_vault_equal(mac, c->key_cache_mac[i], 32)) {
 				*out = c->key_cache[i];
 				return 0;
 			}
@@ -147,7 +147,7 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 		c->key_cache[slot] = *out;
 		c->key_cache_at[slot] = now;
 		if (key && c->vault)
-			memcpy(c->key_cache_mac[slot], mac, sizeof(mac));
+			memcpy(c->key_cache_mac[slot], mac, 32);
 		else
 			memset(c->key_cache_at + slot, 0, sizeof(c->key_cache_at[slot]));
 	}
@@ -156,6 +156,15 @@ int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *o
 		return sk_errf(err, SK_ERR_UNAUTHORIZED, "missing, unknown or revoked API key");
 	}
 	return 0;
+}
+
+int sk_key_authenticate(struct sk_core *c, const char *key, struct sk_key_rec *out,
+			struct sk_errctx *err)
+{
+	uint8_t mac[32]; /* the keyed digest of the key string: not left on the stack */
+	int rc = key_authenticate(c, key, out, mac, err);
+	sk_vault_wipe(mac, sizeof(mac));
+	return rc;
 }
 
 int sk_key_revoke(struct sk_core *c, const char *name, struct sk_errctx *err)

@@ -413,6 +413,7 @@ struct sq_store {
 	const volatile uint32_t *shm; /* region 0 of the WAL index, SQLite's own mapping */
 	struct sq_hot *hot;           /* the file's table */
 	int hot_tried;
+	int hot_wipe;                 /* contacts deleted in this transaction: wipe at commit */
 	uint64_t hot_gen;             /* the generation and header this handle saw last */
 	uint32_t hot_hdr[12];
 	/* bulk mode: a second connection that checkpoints on its own thread */
@@ -548,6 +549,21 @@ static void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outlen, const
 	out[n] = '\0';
 }
 
+/* An integer column the gate's answer rests on (a consent's valid_until): anything but an
+ * integer (NULL, a text, a real: a tampered database) fails the read with CORRUPT instead of
+ * reading as 0, which would mean "no limit". */
+static int64_t sq_col_int(sqlite3_stmt *st, int i, const char *where, int *rc)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_INTEGER) {
+		if (*rc == 0) {
+			sk_strlcpy(sq_corrupt_where, where, sizeof(sq_corrupt_where));
+			*rc = SK_ERR_CORRUPT;
+		}
+		return 0;
+	}
+	return sqlite3_column_int64(st, i);
+}
+
 /* Hashes of the wrong length are zero-filled, not refused: the audit reports the row as a
  * broken chain. */
 static void sq_col_hash(sqlite3_stmt *st, int i, uint8_t out[SK_HASH_LEN])
@@ -581,7 +597,7 @@ static int sq_state_row(sqlite3_stmt *st, int c, struct sk_state_rec *out)
 	out->seq = sqlite3_column_int64(st, c + 3);
 	sq_col_text(st, c + 4, out->event_id, sizeof(out->event_id), "consent_state.event_id", &rc);
 	out->updated_at = sqlite3_column_int64(st, c + 5);
-	out->valid_until = sqlite3_column_int64(st, c + 6);
+	out->valid_until = sq_col_int(st, c + 6, "consent_state.valid_until", &rc);
 	out->notice_version = sqlite3_column_int(st, c + 7);
 	return rc;
 }
@@ -682,6 +698,8 @@ static int sq_begin(struct sk_store *s, int write)
 	return rc;
 }
 
+static void sq_hot_wipe(struct sq_hot *t);
+
 static int sq_commit(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
@@ -689,12 +707,16 @@ static int sq_commit(struct sk_store *s)
 	q->wtx = 0;
 	int rc = sq_run(sq_stmt(s, SQ_COMMIT));
 	int back = sq_lazy(q, 0);
+	if (q->hot_wipe && q->hot && sqlite3_get_autocommit(q->db))
+		sq_hot_wipe(q->hot); /* committed (or rolled back by SQLite: wiping loses nothing) */
+	q->hot_wipe = 0;
 	return rc ? rc : back;
 }
 
 static int sq_rollback(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
+	q->hot_wipe = 0;
 	sq_cache_clear(q);
 	q->wtx = 0;
 	/* Autocommit: no transaction is active, or SQLite has already rolled it back. */
@@ -1187,6 +1209,9 @@ struct sq_hot_slot {
 	int64_t seq, updated_at, valid_until;
 };
 
+_Static_assert((SK_SQLITE_HOT_SLOTS & (SK_SQLITE_HOT_SLOTS - 1)) == 0 && SK_SQLITE_HOT_SLOTS >= 2,
+	       "SK_SQLITE_HOT_SLOTS is a power of two");
+
 struct sq_hot {
 	dev_t dev;
 	ino_t ino;
@@ -1277,8 +1302,10 @@ static int sq_walhdr(const volatile uint32_t *h, uint32_t out[SQ_WALHDR_WORDS])
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	for (int i = 0; i < SQ_WALHDR_WORDS; i++)
 		two[i] = h[SQ_WALHDR_WORDS + i];
-	/* byte 12 is isInit */
-	if (memcmp(out, two, sizeof(two)) != 0 || ((const uint8_t *)out)[12] == 0)
+	/* word 0 is the WAL-index format (3007000 in every SQLite 3.7 and later: another one
+	 * means a layout this code does not know); byte 12 is isInit */
+	if (memcmp(out, two, sizeof(two)) != 0 || out[0] != 3007000 ||
+	    ((const uint8_t *)out)[12] == 0)
 		return -1;
 	return 0;
 }
@@ -1288,7 +1315,11 @@ static uint64_t sq_hot_gen(struct sq_store *q)
 {
 	uint32_t h[SQ_WALHDR_WORDS];
 	struct sq_hot *t = q->hot;
-	if (!t || q->wtx || !sqlite3_get_autocommit(q->db) || sq_walhdr(q->shm, h))
+	/* No transaction of any kind open on the handle: not a BEGIN, and not the implicit
+	 * read snapshot of a statement still stepping (an iteration whose callback asks the
+	 * gate), which would read an older moment than the header below says. */
+	if (!t || q->wtx || !sqlite3_get_autocommit(q->db) ||
+	    sqlite3_txn_state(q->db, "main") != SQLITE_TXN_NONE || sq_walhdr(q->shm, h))
 		return 0;
 	/* The header this handle saw last, unchanged: no commit since, so no handle has seen a
 	 * newer one, and the generation it had then still holds. */
@@ -1394,6 +1425,38 @@ static void sq_hot_put(struct sq_hot *t, uint64_t gen, const uint8_t *key, const
 		t->slot[i + 1] = t->slot[i];
 	t->slot[i] = e;
 	pthread_mutex_unlock(mu);
+}
+
+/* After a commit that deleted contacts (an erasure, a purge): every kept answer is zeroed.
+ * They are all of an older generation by then and could never answer again, but they would
+ * keep the link of an erased address's key to its contact id in memory, which the erasure
+ * removed from the database. Slots never filled are only read (no page is touched for
+ * writing). */
+static void sq_hot_wipe(struct sq_hot *t)
+{
+	for (size_t i = 0; i < SK_SQLITE_HOT_SLOTS; i += 2) {
+		pthread_mutex_t *mu = &t->stripe[(i >> 1) % SQ_HOT_STRIPES];
+		pthread_mutex_lock(mu);
+		for (size_t j = i; j < i + 2; j++)
+			if (t->slot[j].gen)
+				explicit_bzero(&t->slot[j], sizeof(t->slot[j]));
+		pthread_mutex_unlock(mu);
+	}
+}
+
+long sk__store_sqlite_hot_kept(struct sk_store *s)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	long n = 0;
+	if (!s || s->m != &sq_methods || !q->hot)
+		return -1;
+	for (size_t i = 0; i < SK_SQLITE_HOT_SLOTS; i += 2) {
+		pthread_mutex_t *mu = &q->hot->stripe[(i >> 1) % SQ_HOT_STRIPES];
+		pthread_mutex_lock(mu);
+		n += (q->hot->slot[i].gen != 0) + (q->hot->slot[i + 1].gen != 0);
+		pthread_mutex_unlock(mu);
+	}
+	return n;
 }
 
 int sk__store_sqlite_hot_stats(struct sk_store *s, long *hits, long *misses)
@@ -1627,6 +1690,16 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
 	rc = sq_run(st);
 	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
 		rc = SK_ERR_NOT_FOUND;
+	/* the hot gate cache forgets every answer once the deletion commits (sq_hot_wipe) */
+	struct sq_store *q = (struct sq_store *)s;
+	if (rc == 0 && !q->hot_tried)
+		sq_hot_attach(q);
+	if (rc == 0 && q->hot) {
+		if (sqlite3_get_autocommit(q->db))
+			sq_hot_wipe(q->hot);
+		else
+			q->hot_wipe = 1;
+	}
 	return rc;
 }
 

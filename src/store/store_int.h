@@ -15,5 +15,7 @@ int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 /* For the tests: how often the SQLite backend's hot gate cache (sqlite.c) answered and
  * missed, summed over every handle on the file of s. -1 when s has no cache (yet). */
 int sk__store_sqlite_hot_stats(struct sk_store *s, long *hits, long *misses);
+/* For the tests: the answers the table keeps now, of any generation; -1 without a table. */
+long sk__store_sqlite_hot_kept(struct sk_store *s);
 
 #endif

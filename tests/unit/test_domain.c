@@ -283,6 +283,39 @@ static void tampered_status_reads_as_unknown(void **state)
 	tenv_free(t);
 }
 
+/* On legitimate interest, "nothing recorded" allows: a tampered status must not. And a
+ * valid_until that is no integer (it would read as 0, "no limit") fails the gate closed. */
+static void tampered_state_never_allows(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	size_t len;
+	char *policy = t_example_policy(&len);
+	char *li = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
+					"retention: 30 days\n    double_opt_in: false\n    "
+					"fields: [email, first_name, last_name, company]",
+					"legal_basis: legitimate_interest\n    validity: 24 months\n    "
+					"retention: 30 days\n    double_opt_in: false\n    "
+					"fields: [email, first_name, last_name, company]"));
+	char *p = strdup(t_policy_with(li, "      - purpose: offers\n        double_opt_in: false\n", ""));
+	assert_int_equal(t_apply_text(t, p), 0);
+	assert_int_equal(sk_policy_purpose(sk_core_policy(t->core), "offers")->basis,
+			 SK_BASIS_LEGITIMATE_INTEREST);
+	assert_int_equal(t_consent(t, "li@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
+	assert_string_equal(t_gate(t, "li@example.com", "offers", 0), "objected");
+	tamper(t, "UPDATE consent_state SET status = 'granted' WHERE purpose = 'offers'");
+	assert_string_equal(t_gate(t, "li@example.com", "offers", 0), "error");
+
+	assert_int_equal(t_consent(t, "vu@example.com", "newsletter", SK_ACT_GIVE, "api", "crm", 0), 0);
+	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "consent");
+	tamper(t, "UPDATE consent_state SET valid_until = 'never' WHERE purpose = 'newsletter'");
+	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "error");
+	free(p);
+	free(li);
+	free(policy);
+	tenv_free(t);
+}
+
 /* A stored action, method or change type that is no word: the read fails as corrupt, names
  * table and column (never the word), and hands nothing on for that row. */
 static void tampered_words_are_corrupt(void **state)
@@ -346,6 +379,7 @@ int main(void)
 		cmocka_unit_test(unknown_stored_words),
 		cmocka_unit_test(tampered_status_reads_as_unknown),
 		cmocka_unit_test(tampered_words_are_corrupt),
+		cmocka_unit_test(tampered_state_never_allows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

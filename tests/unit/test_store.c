@@ -737,6 +737,95 @@ static void test_gate_lookup(void **state)
  * it, but never after a commit from another handle or another connection (any process's
  * commit rewrites the WAL-index header it is checked against), and never inside a read
  * snapshot, which keeps seeing its own moment. */
+/* The hot gate cache is not used while a statement of the handle still steps (an iteration
+ * whose callback asks the gate): that lookup reads the iteration's older snapshot and must
+ * not be kept under the newer header (review of issue 12). */
+struct hot_cb_ctx {
+	struct sk_store *s, *s2;
+	const char *a;
+	int done;
+};
+
+static int hot_in_callback(void *arg, const struct sk_state_rec *row)
+{
+	struct hot_cb_ctx *x = arg;
+	struct sk_state_rec st;
+	struct sk_gate_rec g;
+	uint8_t key[SK_HASH_LEN];
+	(void)row;
+	if (x->done++)
+		return 0;
+	key_of(key, 1);
+	make_state(&st, x->a, "newsletter", "withdrawn", 2); /* another handle commits */
+	assert_int_equal(sk_store_state_put(x->s2, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(x->s, key, "newsletter", &g), 0);
+	return 0;
+}
+
+static void test_hot_gate_cache_in_callback(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s, *s2;
+	struct sk_errctx err = {0};
+	const char *a = "c_aaaaaaaaaaaaaaaaaaaaaaaa";
+	struct sk_gate_rec g;
+	struct sk_state_rec st;
+	uint8_t key[SK_HASH_LEN];
+
+	key_of(key, 1);
+	add_contact(s, a, 1);
+	make_state(&st, a, "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, a, "offers", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sopen(f->path, 0, &s2, &err), 0);
+	assert_int_equal(sk_store_gate_lookup(s2, key, "newsletter", &g), 0);
+	assert_int_equal(sk_store_gate_lookup(s2, key, "newsletter", &g), 0);
+	struct hot_cb_ctx x = {s, s2, a, 0};
+	assert_int_equal(sk_store_state_each(s, a, hot_in_callback, &x), 0);
+	assert_int_equal(sk_store_gate_lookup(s2, key, "newsletter", &g), 0);
+	assert_string_equal(g.state.status, "withdrawn");
+	sk_store_close(s2);
+}
+
+/* After a deletion of a contact commits, the table keeps no answer (none could answer
+ * again, but they would keep an erased key's link to its contact id in memory); a commit
+ * that deletes nothing leaves them (the positive control). */
+static void test_hot_gate_cache_wiped_on_erasure(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s;
+	struct sk_gate_rec g;
+	struct sk_state_rec st;
+	uint8_t key[SK_HASH_LEN];
+
+	key_of(key, 1);
+	add_contact(s, "c_wipe1", 1);
+	make_state(&st, "c_wipe1", "newsletter", "given", 1);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+	assert_true(sk__store_sqlite_hot_kept(s) > 0);
+	assert_int_equal(sk_store_meta_set(s, "t_other", "1"), 0); /* a commit, no deletion */
+	assert_true(sk__store_sqlite_hot_kept(s) > 0);
+
+	assert_int_equal(sk_store_begin(s, SK_TX_WRITE), 0);
+	assert_int_equal(sk_store_contact_delete(s, "c_wipe1"), 0);
+	assert_true(sk__store_sqlite_hot_kept(s) > 0); /* not before the commit */
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 0);
+
+	/* outside a transaction, the deletion is its own commit */
+	add_contact(s, "c_wipe2", 2);
+	uint8_t key2[SK_HASH_LEN];
+	key_of(key2, 2);
+	assert_int_equal(sk_store_gate_lookup(s, key2, "newsletter", &g), 0);
+	assert_true(sk__store_sqlite_hot_kept(s) > 0);
+	assert_int_equal(sk_store_contact_delete(s, "c_wipe2"), 0);
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 0);
+}
+
 static void test_hot_gate_cache(void **state)
 {
 	struct fx *f = *state;
@@ -1682,6 +1771,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_nomutex, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_gate_cache_in_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_gate_cache_wiped_on_erasure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_begin_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_memory_after_bulk, setup, teardown),
 	};
