@@ -94,37 +94,13 @@ static void gate_decide(struct sk_core *c, const struct sk_purpose *p,
 	}
 }
 
-void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
-		   struct sk_gate_result *out)
-{
-	const struct sk_purpose *p;
-	struct sk__addr a;
-	struct sk_gate_rec g;
-	uint8_t key[SK_HASH_LEN];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->reason = SK_RSN_ERROR;
-	p = c->policy && purpose ? sk_policy_purpose(c->policy, purpose) : NULL;
-	if (!p) {
-		out->reason = SK_RSN_UNKNOWN_PURPOSE;
-		return;
-	}
-	if (sk__addr_parse(c, email, &a, NULL)) {
-		out->reason = SK_RSN_INVALID_EMAIL;
-		return;
-	}
-	rc = sk__addr_lookup(c, &a, p->id, &g);
-	memcpy(key, a.key, sizeof(key));
-	sk__addr_wipe(&a);
-	if (rc)
-		return;
-	gate_decide(c, p, &g, key, now, out);
-}
-
-void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *cand,
-			     const char *email, const char *purpose, int64_t now,
-			     struct sk_gate_result *out, char *canon)
+/* The gate for one address and purpose; with cand (an address the candidate walk found),
+ * what the walk already read in this snapshot stands for the gate's own lookup when the
+ * address's key is the one the state is stored under. canon (may be NULL) gets the
+ * canonical address. */
+static void gate_check(struct sk_core *c, const struct sk_gate_candidate *cand,
+		       const char *email, const char *purpose, int64_t now,
+		       struct sk_gate_result *out, char *canon)
 {
 	const struct sk_purpose *p;
 	struct sk__addr a;
@@ -147,7 +123,7 @@ void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *
 	}
 	if (canon)
 		memcpy(canon, a.canon, sizeof(a.canon));
-	if (sk_vault_equal(a.key, cand->email_key, SK_HASH_LEN) &&
+	if (cand && sk_vault_equal(a.key, cand->email_key, SK_HASH_LEN) &&
 	    strcmp(cand->state.purpose, p->id) == 0) {
 		/* what the gate's lookup would read under this key, in this snapshot: the walk's
 		 * state, and no suppression under the key (the walk's NOT EXISTS) */
@@ -165,6 +141,19 @@ void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *
 	if (rc)
 		return;
 	gate_decide(c, p, &g, key, now, out);
+}
+
+void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,
+		   struct sk_gate_result *out)
+{
+	gate_check(c, NULL, email, purpose, now, out, NULL);
+}
+
+void sk_gate_check_candidate(struct sk_core *c, const struct sk_gate_candidate *cand,
+			     const char *email, const char *purpose, int64_t now,
+			     struct sk_gate_result *out, char *canon)
+{
+	gate_check(c, cand, email, purpose, now, out, canon);
 }
 
 struct cand_page {
