@@ -289,16 +289,7 @@ static void tampered_state_never_allows(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	size_t len;
-	char *policy = t_example_policy(&len);
-	char *li = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
-					"retention: 30 days\n    double_opt_in: false\n    "
-					"fields: [email, first_name, last_name, company]",
-					"legal_basis: legitimate_interest\n    validity: 24 months\n    "
-					"retention: 30 days\n    double_opt_in: false\n    "
-					"fields: [email, first_name, last_name, company]"));
-	char *p = strdup(t_policy_with(li, "      - purpose: offers\n        double_opt_in: false\n", ""));
-	assert_int_equal(t_apply_text(t, p), 0);
+	assert_int_equal(t_apply_offers_li(t), 0);
 	assert_int_equal(sk_policy_purpose(sk_core_policy(t->core), "offers")->basis,
 			 SK_BASIS_LEGITIMATE_INTEREST);
 	assert_int_equal(t_consent(t, "li@example.com", "offers", SK_ACT_WITHDRAW, "api", "crm", 0), 0);
@@ -310,9 +301,6 @@ static void tampered_state_never_allows(void **state)
 	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "consent");
 	tamper(t, "UPDATE consent_state SET valid_until = 'never' WHERE purpose = 'newsletter'");
 	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "error");
-	free(p);
-	free(li);
-	free(policy);
 	tenv_free(t);
 }
 

@@ -103,19 +103,7 @@ static void allowed_only_equals_the_gate(void **state)
 {
 	(void)state;
 	struct tenv *t = tenv_new(0);
-	size_t len;
-	char *policy = t_example_policy(&len);
-	char *p2 = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
-					 "retention: 30 days\n    double_opt_in: false\n    "
-					 "fields: [email, first_name, last_name, company]",
-				     "legal_basis: legitimate_interest\n    validity: 24 months\n    "
-				     "retention: 30 days\n    double_opt_in: false\n    "
-				     "fields: [email, first_name, last_name, company]"));
-	char *p3 = strdup(t_policy_with(p2, "      - purpose: offers\n        double_opt_in: false\n", ""));
-	assert_int_equal(t_apply_text(t, p3), 0);
-	free(p2);
-	free(p3);
-	free(policy);
+	assert_int_equal(t_apply_offers_li(t), 0);
 	static const enum sk_action acts[] = {SK_ACT_GIVE, SK_ACT_REFUSE, SK_ACT_WITHDRAW};
 	for (int i = 0; i < 60; i++) {
 		char email[64];

@@ -72,6 +72,25 @@ static inline const char *t_policy_with(const char *policy, const char *from, co
 	return buf;
 }
 
+/* Applies the example policy with offers on legitimate interest (and dropped from the
+ * webinar form, which may only ask for consent-based purposes): 0 or the apply's error. */
+static inline int t_apply_offers_li(struct tenv *t)
+{
+	size_t len;
+	char *policy = t_example_policy(&len);
+	char *li = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
+					"retention: 30 days\n    double_opt_in: false\n    "
+					"fields: [email, first_name, last_name, company]",
+					"legal_basis: legitimate_interest\n    validity: 24 months\n    "
+					"retention: 30 days\n    double_opt_in: false\n    "
+					"fields: [email, first_name, last_name, company]"));
+	int rc = t_apply_text(t, t_policy_with(li, "      - purpose: offers\n        double_opt_in: "
+					      "false\n", ""));
+	free(li);
+	free(policy);
+	return rc;
+}
+
 /* The store URI of a database file path, as every unit test opens its store (the binary's
  * --db takes the same URIs), so that the suite can later run per backend by changing this
  * one place. */
