@@ -1568,22 +1568,35 @@ static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, in
 	return SQLITE_OK; /* table full: not counted (the test then fails, not silently passes) */
 }
 
+static sqlite3_vfs counting_vfs;
+
+/* A store on f's file whose SQLite files count their syncs (the counting VFS made the
+ * default until counting_close), its WAL begun. */
+static struct sk_store *counting_store(struct fx *f)
+{
+	struct sk_errctx err = {0};
+	struct sk_store *s = NULL;
+	real_vfs = sqlite3_vfs_find(NULL);
+	counting_vfs = *real_vfs;
+	counting_vfs.zName = "sk_counting";
+	counting_vfs.xOpen = counting_open;
+	assert_int_equal(sqlite3_vfs_register(&counting_vfs, 1), SQLITE_OK);
+	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
+	assert_int_equal(sk_store_meta_set(s, "t_lazy", "0"), 0); /* the WAL is begun */
+	return s;
+}
+
+static void counting_close(struct sk_store *s)
+{
+	sk_store_close(s);
+	assert_int_equal(sqlite3_vfs_unregister(&counting_vfs), SQLITE_OK);
+}
+
 /* SK_TX_WRITE_LAZY: its commit does not sync; the next ordinary commit (after a lazy commit
  * or a lazy rollback) syncs again, as every commit did before. */
 static void test_lazy_write(void **state)
 {
-	struct fx *f = *state;
-	struct sk_errctx err = {0};
-	struct sk_store *s = NULL;
-	static sqlite3_vfs counting;
-
-	real_vfs = sqlite3_vfs_find(NULL);
-	counting = *real_vfs;
-	counting.zName = "sk_counting";
-	counting.xOpen = counting_open;
-	assert_int_equal(sqlite3_vfs_register(&counting, 1), SQLITE_OK);
-	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
-	assert_int_equal(sk_store_meta_set(s, "t_lazy", "0"), 0); /* the WAL is begun */
+	struct sk_store *s = counting_store(*state);
 
 	syncs = 0;
 	assert_int_equal(sk_store_begin(s, SK_TX_WRITE_LAZY), 0);
@@ -1603,8 +1616,7 @@ static void test_lazy_write(void **state)
 	char v[8];
 	assert_int_equal(sk_store_meta_get(s, "t_lazy", v, sizeof(v)), 0);
 	assert_string_equal(v, "4");
-	sk_store_close(s);
-	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
+	counting_close(s);
 }
 
 /* A lazy begin that fails (another writer holds the lock) leaves no lazy setting behind:
@@ -1612,18 +1624,9 @@ static void test_lazy_write(void **state)
 static void test_lazy_begin_fails(void **state)
 {
 	struct fx *f = *state;
-	struct sk_errctx err = {0};
-	struct sk_store *s = NULL;
+	struct sk_store *s = counting_store(f);
 	sqlite3 *other = NULL;
-	static sqlite3_vfs counting;
 
-	real_vfs = sqlite3_vfs_find(NULL);
-	counting = *real_vfs;
-	counting.zName = "sk_counting2";
-	counting.xOpen = counting_open;
-	assert_int_equal(sqlite3_vfs_register(&counting, 1), SQLITE_OK);
-	assert_int_equal(sopen(f->path, 0, &s, &err), 0);
-	assert_int_equal(sk_store_meta_set(s, "t_lazy", "0"), 0);
 	assert_int_equal(sqlite3_open_v2(f->path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_not_equal(sk_store_begin(s, SK_TX_WRITE_LAZY), 0); /* busy */
@@ -1632,8 +1635,7 @@ static void test_lazy_begin_fails(void **state)
 	syncs = 0;
 	assert_int_equal(sk_store_meta_set(s, "t_lazy", "1"), 0); /* autocommit, ordinary */
 	assert_true(syncs > 0);
-	sk_store_close(s);
-	assert_int_equal(sqlite3_vfs_unregister(&counting), SQLITE_OK);
+	counting_close(s);
 }
 
 /* bound_memory survives a bulk mode switched on and off (a server's writer). */
