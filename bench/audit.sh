@@ -12,6 +12,7 @@ build=${1:-build}
 n=${2:-100000}
 bin=${3:-$build/samtycke}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/serve.inc"
 dir=$(mktemp -d /tmp/samtycke-bench.XXXXXX)
 srv=""
 trap 'if [ -n "$srv" ]; then kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; fi; rm -rf "$dir"' EXIT
@@ -28,14 +29,9 @@ sk webhook add "http://127.0.0.1:$rport/hook" --events consent.withdrawn --allow
 t0=$(date +%s.%N)
 "$bin" --db "$dir/samtycke.db" --key-file "$dir/master.key" serve --listen 127.0.0.1:0 --allow-private-webhooks --rate-limit 0 >"$dir/serve.out" 2>"$dir/serve.err" &
 srv=$!
-i=0
-while ! grep -q 'listening on' "$dir/serve.out" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 600 ]; then echo "audit.sh: the server did not start" >&2; cat "$dir/serve.err" >&2; exit 1; fi
-	sleep 0.1
-done
+url=$(listening_url "$dir/serve.out" "$srv") ||
+	{ echo "audit.sh: the server did not start" >&2; cat "$dir/serve.err" >&2; exit 1; }
 ready=$(date +%s.%N)
-url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$dir/serve.out" | head -1)
 sleep 3 # idle: the maintenance thread's first pass (pending expiry) is over
 tck=$(getconf CLK_TCK)
 cpu=$(awk -v t="$tck" '{ print ($14 + $15) / t }' "/proc/$srv/stat")

@@ -16,6 +16,7 @@ set -eu
 
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/serve.inc"
 n=${SK_BENCH_N:-100000}
 wt=${SK_BENCH_WRK_THREADS:-1}
 wc=${SK_BENCH_CONNECTIONS:-64}
@@ -87,18 +88,8 @@ key=$(sk keys create --name bench --scope read) || die "samtycke keys create fai
 "$build/samtycke" --db "$db" --key-file "$keyfile" serve --listen 127.0.0.1:0 --threads "$st" \
 	--rate-limit 0 >"$dir/serve.out" 2>/dev/null &
 sk_pid=$!
-sk_url=""
-i=0
-while [ $i -lt 100 ]; do
-	sk_url=$(sed -n 's|^listening on \(http://[^ ]*\).*|\1|p' "$dir/serve.out" 2>/dev/null |
-		head -n 1)
-	[ -n "$sk_url" ] && break
-	kill -0 "$sk_pid" 2>/dev/null || die "samtycke serve exited before listening"
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$sk_url" ] || die "samtycke serve did not say 'listening on' within 10 s"
-sk_url=${sk_url%/}
+sk_url=$(listening_url "$dir/serve.out" "$sk_pid") ||
+	die "samtycke serve exited or did not say 'listening on' within 60 s"
 
 # The answer must really be an allowed check, for the first, the last and a middle address.
 for a in 0 $((n / 2)) $((n - 1)); do

@@ -18,6 +18,7 @@ set -eu
 
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/serve.inc"
 n=${SK_BENCH_N:-100000}
 clients=${SK_BENCH_CLIENTS:-8 64}
 secs=${SK_BENCH_DURATION:-10}
@@ -66,18 +67,8 @@ key=$("$sk_bin" --db "$db" --key-file "$keyfile" keys create --name bench \
 "$sk_bin" --db "$db" --key-file "$keyfile" serve --listen 127.0.0.1:0 --threads "$st" \
 	--rate-limit 0 --max-client-connections 1000 >"$dir/serve.out" 2>/dev/null &
 sk_pid=$!
-sk_url=""
-i=0
-while [ $i -lt 100 ]; do
-	sk_url=$(sed -n 's|^listening on \(http://[^ ]*\).*|\1|p' "$dir/serve.out" 2>/dev/null |
-		head -n 1)
-	[ -n "$sk_url" ] && break
-	kill -0 "$sk_pid" 2>/dev/null || die "samtycke serve exited before listening"
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$sk_url" ] || die "samtycke serve did not say 'listening on' within 10 s"
-sk_url=${sk_url%/}
+sk_url=$(listening_url "$dir/serve.out" "$sk_pid") ||
+	die "samtycke serve exited or did not say 'listening on' within 60 s"
 code=$(curl -sS -o "$dir/first.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
 	-H 'Content-Type: application/json' \
 	-d '{"email":"first@bench.example","purpose":"newsletter","action":"give"}' \

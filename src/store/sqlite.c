@@ -1707,12 +1707,24 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
  * pages, so once the WAL's pages are in the database file and the WAL is empty, no deleted
  * byte is left (temp_store is MEMORY: no temporary files). It waits for readers only a moment
  * (SQ_CHECKPOINT_WAIT_MS), not the full busy timeout: an erasure is answered at once and its
- * scrub retried later (docs/rights.md). */
+ * scrub retried later (docs/rights.md). Another connection's checkpoint in progress (the
+ * server writer's checkpointer runs one every 100 ms) makes SQLite answer BUSY at once,
+ * without its busy handler: that is tried again every 5 ms within the same moment. */
 static int sq_scrub(struct sk_store *s)
 {
 	sqlite3 *db = ((struct sq_store *)s)->db;
+	struct timespec t0, t;
+	int rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sqlite3_busy_timeout(db, SQ_CHECKPOINT_WAIT_MS);
-	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	for (;;) {
+		rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if ((rc & 0xff) != SQLITE_BUSY || ms >= SQ_CHECKPOINT_WAIT_MS)
+			break;
+		sqlite3_sleep(5);
+	}
 	sqlite3_busy_timeout(db, SQ_BUSY_TIMEOUT_MS);
 	return rc == SQLITE_OK ? 0 : sq_code(rc);
 }
