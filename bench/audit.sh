@@ -1,6 +1,7 @@
 #!/bin/sh
 # audit.sh: the audit benchmark (bench/bench_audit.c: export --allowed-only, audit verify,
-# ledger replay --check) at N contacts, then a server on that database: CPU spent starting and
+# ledger replay --check) at N contacts, the time of one CLI command (check, consent give),
+# then a server on that database: CPU spent starting and
 # memory when idle and under check load (wrk), the latency from a withdrawal to a loopback
 # webhook receiver, and the latency of erasures (DELETE /v1/contacts/{id}).
 # Usage: bench/audit.sh [BUILD_DIR] [N] [SAMTYCKE_BINARY]; the binary defaults to the build's
@@ -22,6 +23,15 @@ trap 'exit 130' INT TERM
 SK_SOURCE_ROOT=$root "$build/bench_audit" "$dir" "$n"
 
 sk() { "$bin" --db "$dir/samtycke.db" --key-file "$dir/master.key" "$@"; }
+
+# One CLI command at a time, before any server holds the database: a gate check (it needs no
+# network, so it must not load libcurl) and a consent given to a new address each run.
+cli="/usr/bin/python3 $root/bench/cli_time.py 30"
+$cli "samtycke check (allowed), N = $n" "$bin" --db "$dir/samtycke.db" \
+	--key-file "$dir/master.key" check user0@bench.example newsletter
+$cli "samtycke consent give (new contact), N = $n" "$bin" --db "$dir/samtycke.db" \
+	--key-file "$dir/master.key" consent give "cli{i}@bench.example" newsletter \
+	--method api --source bench
 key=$(sk keys create --name bench --scope read,write,dsr,admin)
 rport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sk webhook add "http://127.0.0.1:$rport/hook" --events consent.withdrawn --allow-private >/dev/null
