@@ -175,6 +175,8 @@ enum sq_stmt {
 	SQ_IDEM_PUT,
 	SQ_IDEM_PURGE,
 	SQ_CONTACT_DELETE,
+	SQ_CONTACT_KEY,
+	SQ_NOTICE_PURPOSES,
 	SQ_CONTACT_EACH,
 	SQ_FIELD_DELETE,
 	SQ_SUPPRESSION_DELETE,
@@ -298,6 +300,9 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_IDEM_PURGE] = "DELETE FROM idempotency WHERE created_at < ?1",
 	/* fields, data key and states go by ON DELETE CASCADE */
 	[SQ_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
+	[SQ_CONTACT_KEY] = "SELECT email_key FROM contacts WHERE id = ?1",
+	/* every purpose a policy ever had (each has a notice): the hot cache's keys */
+	[SQ_NOTICE_PURPOSES] = "SELECT DISTINCT purpose FROM notices",
 	[SQ_CONTACT_EACH] = "SELECT id, email_key, created_at, updated_at FROM contacts"
 			    " WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[SQ_FIELD_DELETE] = "DELETE FROM contact_fields WHERE contact_id = ?1 AND name = ?2",
@@ -413,7 +418,10 @@ struct sq_store {
 	const volatile uint32_t *shm; /* region 0 of the WAL index, SQLite's own mapping */
 	struct sq_hot *hot;           /* the file's table */
 	int hot_tried;
-	int hot_wipe;                 /* contacts deleted in this transaction: wipe at commit */
+	/* contacts deleted in this transaction, forgotten by the hot cache at commit: their
+	 * keys (at most SQ_HOT_ERASED; more, and the whole table is wiped) */
+	uint8_t hot_erased[8][SK_HASH_LEN];
+	int hot_nerased, hot_wipe_all;
 	uint64_t hot_gen;             /* the generation and header this handle saw last */
 	uint32_t hot_hdr[12];
 	/* bulk mode: a second connection that checkpoints on its own thread */
@@ -698,7 +706,7 @@ static int sq_begin(struct sk_store *s, int write)
 	return rc;
 }
 
-static void sq_hot_wipe(struct sq_hot *t);
+static void sq_hot_forget(struct sq_store *q);
 
 static int sq_commit(struct sk_store *s)
 {
@@ -707,16 +715,15 @@ static int sq_commit(struct sk_store *s)
 	q->wtx = 0;
 	int rc = sq_run(sq_stmt(s, SQ_COMMIT));
 	int back = sq_lazy(q, 0);
-	if (q->hot_wipe && q->hot && sqlite3_get_autocommit(q->db))
-		sq_hot_wipe(q->hot); /* committed (or rolled back by SQLite: wiping loses nothing) */
-	q->hot_wipe = 0;
+	if (sqlite3_get_autocommit(q->db))
+		sq_hot_forget(q); /* committed (or rolled back by SQLite: forgetting loses nothing) */
 	return rc ? rc : back;
 }
 
 static int sq_rollback(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
-	q->hot_wipe = 0;
+	q->hot_nerased = q->hot_wipe_all = 0;
 	sq_cache_clear(q);
 	q->wtx = 0;
 	/* Autocommit: no transaction is active, or SQLite has already rolled it back. */
@@ -1193,6 +1200,7 @@ static int sq_suppression_put(struct sk_store *s, const uint8_t *email_key, cons
 #define SQ_WALINDEX_PGSZ 32768 /* the size of a WAL-index region (wal.c, WALINDEX_PGSZ) */
 #define SQ_HOT_STRIPES 64
 #define SQ_HOT_FILES 8         /* databases with a table at once; more go without */
+#define SQ_HOT_ERASED 8        /* erased keys a transaction remembers one by one */
 
 /* One answer, packed (the record's repeated contact id and purpose are kept once): about
  * 200 bytes. An answer that does not pack and unpack to the same bytes is not kept. */
@@ -1444,6 +1452,42 @@ static void sq_hot_wipe(struct sq_hot *t)
 	}
 }
 
+/* After a commit that deleted contacts (an erasure, a purge): the answers kept for their
+ * keys are zeroed, under every purpose a policy ever had (two slots each), or the whole table
+ * when the transaction deleted more than SQ_HOT_ERASED. They could not answer again (the
+ * commit changed the header), but they would keep the link of an erased address's key to its
+ * contact and consent ids in memory, which the erasure removed from the database. */
+static void sq_hot_forget(struct sq_store *q)
+{
+	if (q->hot && q->hot_wipe_all) {
+		sq_hot_wipe(q->hot);
+	} else if (q->hot && q->hot_nerased) {
+		sqlite3_stmt *st = sq_stmt(&q->base, SQ_NOTICE_PURPOSES);
+		int rc = 0, n = 0;
+		char purpose[SK_PURPOSE_MAX];
+		while (sq_next(st, &rc)) {
+			sq_col_text(st, 0, purpose, sizeof(purpose), "notices.purpose", &rc);
+			if (rc)
+				break;
+			n++;
+			for (int k = 0; k < q->hot_nerased; k++) {
+				size_t i = sq_hot_index(q->hot_erased[k], purpose);
+				pthread_mutex_t *mu = &q->hot->stripe[(i >> 1) % SQ_HOT_STRIPES];
+				pthread_mutex_lock(mu);
+				for (size_t j = i; j < i + 2; j++)
+					if (memcmp(q->hot->slot[j].key, q->hot_erased[k], SK_HASH_LEN) == 0)
+						explicit_bzero(&q->hot->slot[j], sizeof(q->hot->slot[j]));
+				pthread_mutex_unlock(mu);
+			}
+		}
+		sq_done(st);
+		if (rc || n == 0) /* the purposes could not be read: forget them all */
+			sq_hot_wipe(q->hot);
+	}
+	explicit_bzero(q->hot_erased, sizeof(q->hot_erased));
+	q->hot_nerased = q->hot_wipe_all = 0;
+}
+
 long sk__store_sqlite_hot_kept(struct sk_store *s)
 {
 	struct sq_store *q = (struct sq_store *)s;
@@ -1680,25 +1724,39 @@ static int sq_idem_purge(struct sk_store *s, int64_t before)
 
 static int sq_contact_delete(struct sk_store *s, const char *id)
 {
-	sqlite3_stmt *st = sq_stmt(s, SQ_CONTACT_DELETE);
-	int rc;
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st;
+	uint8_t key[SK_HASH_LEN];
+	int rc, have_key = 0;
 
-	sq_cache_clear((struct sq_store *)s); /* its data key, contact and events may go */
+	/* the key, for the hot gate cache to forget once the deletion commits */
+	if (!q->hot_tried)
+		sq_hot_attach(q);
+	if (q->hot) {
+		st = sq_stmt(s, SQ_CONTACT_KEY);
+		if (sq_text(st, 1, id))
+			return sq_bindfail(st);
+		if ((rc = sq_row(st)) == 0 && sqlite3_column_bytes(st, 0) == SK_HASH_LEN) {
+			memcpy(key, sqlite3_column_blob(st, 0), SK_HASH_LEN);
+			have_key = 1;
+		}
+		sq_done(st);
+	}
+	sq_cache_clear(q); /* its data key, contact and events may go */
 
+	st = sq_stmt(s, SQ_CONTACT_DELETE);
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);
 	rc = sq_run(st);
-	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+	if (rc == 0 && sqlite3_changes(q->db) == 0)
 		rc = SK_ERR_NOT_FOUND;
-	/* the hot gate cache forgets every answer once the deletion commits (sq_hot_wipe) */
-	struct sq_store *q = (struct sq_store *)s;
-	if (rc == 0 && !q->hot_tried)
-		sq_hot_attach(q);
 	if (rc == 0 && q->hot) {
-		if (sqlite3_get_autocommit(q->db))
-			sq_hot_wipe(q->hot);
+		if (!have_key || q->hot_nerased == SQ_HOT_ERASED)
+			q->hot_wipe_all = 1;
 		else
-			q->hot_wipe = 1;
+			memcpy(q->hot_erased[q->hot_nerased++], key, SK_HASH_LEN);
+		if (sqlite3_get_autocommit(q->db))
+			sq_hot_forget(q);
 	}
 	return rc;
 }

@@ -789,40 +789,65 @@ static void test_hot_gate_cache_in_callback(void **state)
 	sk_store_close(s2);
 }
 
-/* After a deletion of a contact commits, the table keeps no answer (none could answer
- * again, but they would keep an erased key's link to its contact id in memory); a commit
- * that deletes nothing leaves them (the positive control). */
+/* After a deletion of a contact commits, the table keeps no answer for its key, under any
+ * purpose (they could answer nothing again, but they would keep an erased key's link to its
+ * contact in memory); another person's answers stay; a commit that deletes nothing leaves
+ * them all (the positive control). Without notices to name the purposes, the table is
+ * wiped whole. */
 static void test_hot_gate_cache_wiped_on_erasure(void **state)
 {
 	struct fx *f = *state;
 	struct sk_store *s = f->s;
 	struct sk_gate_rec g;
 	struct sk_state_rec st;
-	uint8_t key[SK_HASH_LEN];
+	uint8_t key[SK_HASH_LEN], other[SK_HASH_LEN];
 
+	put_notice(s, "newsletter", 1, "en", "Our newsletter.");
+	put_notice(s, "offers", 1, "en", "Our offers.");
 	key_of(key, 1);
+	key_of(other, 3);
 	add_contact(s, "c_wipe1", 1);
+	add_contact(s, "c_keep3", 3);
 	make_state(&st, "c_wipe1", "newsletter", "given", 1);
 	assert_int_equal(sk_store_state_put(s, &st), 0);
-	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
-	assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
-	assert_true(sk__store_sqlite_hot_kept(s) > 0);
+	for (int i = 0; i < 2; i++) { /* the first lookup of each fills the table */
+		assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+		assert_int_equal(sk_store_gate_lookup(s, key, "offers", &g), 0);
+		assert_int_equal(sk_store_gate_lookup(s, other, "newsletter", &g), 0);
+	}
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 3);
 	assert_int_equal(sk_store_meta_set(s, "t_other", "1"), 0); /* a commit, no deletion */
-	assert_true(sk__store_sqlite_hot_kept(s) > 0);
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 3);
 
 	assert_int_equal(sk_store_begin(s, SK_TX_WRITE), 0);
 	assert_int_equal(sk_store_contact_delete(s, "c_wipe1"), 0);
-	assert_true(sk__store_sqlite_hot_kept(s) > 0); /* not before the commit */
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 3); /* not before the commit */
 	assert_int_equal(sk_store_commit(s), 0);
-	assert_int_equal(sk__store_sqlite_hot_kept(s), 0);
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 1); /* c_keep3's stays */
 
 	/* outside a transaction, the deletion is its own commit */
-	add_contact(s, "c_wipe2", 2);
-	uint8_t key2[SK_HASH_LEN];
-	key_of(key2, 2);
-	assert_int_equal(sk_store_gate_lookup(s, key2, "newsletter", &g), 0);
-	assert_true(sk__store_sqlite_hot_kept(s) > 0);
-	assert_int_equal(sk_store_contact_delete(s, "c_wipe2"), 0);
+	assert_int_equal(sk_store_contact_delete(s, "c_keep3"), 0);
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 0);
+}
+
+/* With no notice to name the purposes, an erasure wipes the whole table. */
+static void test_hot_gate_cache_wiped_whole(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s;
+	struct sk_gate_rec g;
+	uint8_t key[SK_HASH_LEN], other[SK_HASH_LEN];
+
+	key_of(key, 1);
+	key_of(other, 3);
+	add_contact(s, "c_wipe1", 1);
+	add_contact(s, "c_keep3", 3);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(sk_store_gate_lookup(s, key, "newsletter", &g), 0);
+		assert_int_equal(sk_store_gate_lookup(s, other, "newsletter", &g), 0);
+	}
+	assert_int_equal(sk__store_sqlite_hot_kept(s), 2);
+	assert_int_equal(sk_store_contact_delete(s, "c_wipe1"), 0);
 	assert_int_equal(sk__store_sqlite_hot_kept(s), 0);
 }
 
@@ -1775,6 +1800,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_gate_cache_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_gate_cache_wiped_on_erasure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_gate_cache_wiped_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_begin_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_memory_after_bulk, setup, teardown),
 	};
