@@ -1459,6 +1459,8 @@ static void sq_hot_wipe(struct sq_hot *t)
  * contact and consent ids in memory, which the erasure removed from the database. */
 static void sq_hot_forget(struct sq_store *q)
 {
+	if (!q->hot_nerased && !q->hot_wipe_all)
+		return; /* nothing deleted (every other commit) */
 	if (q->hot && q->hot_wipe_all) {
 		sq_hot_wipe(q->hot);
 	} else if (q->hot && q->hot_nerased) {
