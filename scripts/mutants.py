@@ -134,7 +134,7 @@ def tracked_files(root):
     return [p for p in out.decode().split("\0") if p]
 
 
-def make_scratch(root, keep):
+def make_scratch(root):
     scratch = tempfile.mkdtemp(prefix="samtycke-mutate.")
     for rel in tracked_files(root):
         src = os.path.join(root, rel)
@@ -179,7 +179,22 @@ def cmd_run(root, args):
             print("mutate: no mutant named %s" % ", ".join(unknown), file=sys.stderr)
             return 2
         mutants = [m for m in mutants if m.name in names]
-    scratch = make_scratch(root, keep)
+    scratch = make_scratch(root)
+    rc = 2
+    try:
+        rc = run_all(mutants, scratch)
+        return rc
+    finally:
+        # kept with --keep, and when the run fails, so that its logs can be read
+        if rc == 0 and not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            print("mutate: the scratch copy and its logs stay in %s" % scratch, file=sys.stderr)
+
+
+def run_all(mutants, scratch):
+    """Builds the scratch copy, checks each test command without a mutant, then runs each
+    mutant; returns the exit status (0: every mutant caught)."""
     logs = os.path.join(scratch, "mutate-logs")
     os.makedirs(logs)
     print("mutate: scratch copy %s, logs in %s" % (scratch, logs), flush=True)
@@ -221,8 +236,6 @@ def cmd_run(root, args):
         else:
             survived += 1
             print("SURVIVED %s (%s: %s)" % (m.name, m.path, m.command), flush=True)
-    if not keep:
-        shutil.rmtree(scratch, ignore_errors=True)
     line = "%d caught, %d survived" % (caught, survived)
     if broken:
         line += ", %d do not build" % broken
