@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BENCH_N    ?= 1000000
 
-.PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz clean
+.PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz mutate clean
 
 all: build
 
@@ -31,6 +31,12 @@ build-asan: deps-test $(BUILD_ASAN)/build.ninja
 # is "N passed, N failed".
 check: deps-test build build-asan
 	@tests/run.sh $(BUILD) $(BUILD_ASAN)
+
+# The mutation check (tests/mutants.list): each mutant applied to a scratch copy, built, and
+# its test run; ends "N caught, N survived". Not part of check: it builds once per mutant.
+# `make mutate MUTANTS="name ..."` runs only those.
+mutate: deps-test
+	@scripts/mutate.sh $(MUTANTS)
 
 run: build
 	@scripts/run.sh $(BUILD)/samtycke

@@ -1,7 +1,11 @@
 #!/bin/sh
 # Runs every test and counts the cases. Each unit test binary prints TAP (cmocka's TAP
 # output); each integration script prints TAP too. A binary that dies without reporting
-# counts as one failed case. Usage: tests/run.sh BUILD_DIR [BUILD_DIR...]
+# counts as one failed case; so does a program whose TAP plan (`1..N`) is missing or does not
+# match the cases it ran, so that no case can vanish silently. `ok ... # SKIP` cases and a
+# whole program skipped (`1..0 # SKIP why`) are counted apart, as skipped.
+# Usage: tests/run.sh BUILD_DIR [BUILD_DIR...]
+#        tests/run.sh --scripts SCRIPT...   (only these sh scripts: tests/runner-check.sh)
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 export SK_SOURCE_ROOT="$root"
@@ -9,6 +13,21 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 log=$(mktemp -d /tmp/samtycke-tests.XXXXXX)
 pass=0
 fail=0
+skip=0
+
+# tap_count FILE: "PASSED FAILED SKIPPED PLANS PLAN" of a TAP output, top level only (node's
+# subtests are indented); PLAN is the last plan's N, or - without one.
+tap_count() {
+	awk '
+	/^ok( |$)/ { if (toupper($0) ~ /# *SKIP/) s++; else p++; next }
+	/^not ok( |$)/ { f++; next }
+	/^1\.\.[0-9]+/ {
+		plans++
+		plan = substr($0, 4); sub(/[^0-9].*/, "", plan)
+		if (plan == 0 && toupper($0) ~ /# *SKIP/) s++
+	}
+	END { printf "%d %d %d %d %s\n", p, f, s, plans, plans ? plan : "-" }' "$1"
+}
 
 # run NAME COMMAND...: runs one test program, echoes its failures, adds up its cases.
 run() {
@@ -17,24 +36,52 @@ run() {
 	out="$log/$(echo "$name" | tr '/ ' '__').out"
 	"$@" >"$out" 2>&1
 	status=$?
-	p=$(grep -c '^ok ' "$out")
-	f=$(grep -c '^not ok ' "$out")
+	set -- $(tap_count "$out")
+	p=$1 f=$2 sk=$3 plans=$4 plan=$5
+	grep '^not ok ' "$out" | sed "s|^|$name: |"
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $status"
 	fi
-	grep '^not ok ' "$out" | sed "s|^|$name: |"
+	cases=$((p + f + sk))
+	[ "$plan" = 0 ] && cases=0 # a whole program skipped
+	if [ "$plans" -ne 1 ]; then
+		f=$((f + 1))
+		echo "not ok - $name printed $plans TAP plans (1..N), wanted one"
+	elif [ "$plan" -ne "$cases" ]; then
+		f=$((f + 1))
+		echo "not ok - $name planned $plan cases (1..$plan) and ran $cases"
+	fi
 	if [ "$f" -gt 0 ]; then
 		echo "--- $name output (last 30 lines):"
 		tail -n 30 "$out"
 	fi
-	printf '%-40s %4d passed, %d failed\n' "$name" "$p" "$f"
+	printf '%-40s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$sk"
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + sk))
 }
+
+finish() {
+	rm -rf "$log"
+	echo "$skip skipped"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+
+if [ "${1:-}" = --scripts ]; then
+	shift
+	for s in "$@"; do
+		run "$(basename "$s" .sh)" sh "$s"
+	done
+	finish
+	exit
+fi
 
 run lint sh "$root/tests/lint.sh"
 run openapi-lint sh "$root/tests/openapi-lint.sh"
+run mutants-check sh "$root/tests/mutants-check.sh"
+run runner-check sh "$root/tests/runner-check.sh"
 for build in "$@"; do
 	tag=$(basename "$build")
 	for t in "$build"/test_*; do
@@ -46,6 +93,4 @@ for build in "$@"; do
 	done
 done
 
-rm -rf "$log"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -131,4 +131,5 @@ else
 		"$(grep ' GET /v1/check ' "$d/serve.log" | grep -v ' 200 ' | head -5)"
 fi
 stop serve "$pid"
+plan
 [ "$failed" -eq 0 ]

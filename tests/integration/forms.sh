@@ -127,8 +127,7 @@ export FORMS_URL_PRISM="$prism_url"
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
-timeout 300 node --test --test-reporter=tap tests/integration/forms.test.mjs
-node_status=$?
+node_tap timeout 300 node --test --test-reporter=tap tests/integration/forms.test.mjs
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
@@ -178,4 +177,5 @@ for cmd in "audit verify" "ledger replay --check"; do
 	fi
 done
 
+plan
 [ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]

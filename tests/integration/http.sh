@@ -126,8 +126,7 @@ export KEY_ADMIN KEY_READER KEY_WRITER KEY_CRM KEY_MA KEY_REVOKED KEY_LIMITED
 export SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
-timeout 300 node --test --test-reporter=tap tests/integration/http.test.mjs
-node_status=$?
+node_tap timeout 300 node --test --test-reporter=tap tests/integration/http.test.mjs
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
@@ -185,4 +184,5 @@ for cmd in "audit verify" "ledger replay --check"; do
 	fi
 done
 
+plan
 [ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]

@@ -361,8 +361,9 @@ ok "Prism's proxy saw $prism_reqs requests and no answer that docs/openapi.yaml 
 # ---- resume after kill -9 ----
 python3 "$gen" 20000 3 >"$d/big20k.csv"
 newdb clean
-"$bin" import "$d/big20k.csv" --map "$map" >/dev/null 2>&1
+"$bin" import "$d/big20k.csv" --map "$map" >"$d/clean.out" 2>/dev/null
 clean_ledger=$(sql 'select count(*) from consent_ledger')
+clean_changes=$(sql 'select count(*) from changes')
 clean_state=$(sql 'select status || count(*) from consent_state group by status order by 1' | tr '\n' ' ')
 clean_contacts=$(sql 'select count(*) from contacts')
 newdb crash
@@ -386,6 +387,10 @@ ok "the re-run removed the killed run's temporary reject file" sh -c "! ls '$d'/
 ok "after resume: ledger events equal a clean run ($clean_ledger)" test "$(sql 'select count(*) from consent_ledger')" = "$clean_ledger"
 ok "after resume: consent states equal a clean run" test "$(sql 'select status || count(*) from consent_state group by status order by 1' | tr '\n' ' ')" = "$clean_state"
 ok "after resume: contacts equal a clean run" test "$(sql 'select count(*) from contacts')" = "$clean_contacts"
+ok "after resume: the change feed is as long as a clean run's ($clean_changes; no change emitted twice)" test "$(sql 'select count(*) from changes')" = "$clean_changes"
+# the report's counts (rows, created, updated, ...) are the clean run's: no row counted twice
+printf '%s\n' "$out" | grep -v '^resumed after row' >"$d/resumed.out"
+ok "after resume: the reported counts equal a clean run's" cmp -s "$d/clean.out" "$d/resumed.out"
 ok "after resume: no contact has two events for one purpose" test "$(sql 'select count(*) from (select contact_id, purpose from consent_ledger group by 1, 2 having count(*) > 1)')" = 0
 sk audit verify
 expect "ledger whole after the resumed import" 0 "ledger whole"

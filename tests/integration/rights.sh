@@ -84,8 +84,7 @@ export KEY_DSR KEY_READER KEY_WRITER KEY_CRM KEY_REVOKED
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"
 
 cd "$root" || exit 1
-timeout 400 node --test --test-reporter=tap tests/integration/rights.test.mjs
-node_status=$?
+node_tap timeout 400 node --test --test-reporter=tap tests/integration/rights.test.mjs
 if [ "$node_status" -ne 0 ]; then
 	echo "# node --test exited with status $node_status"
 fi
@@ -138,4 +137,5 @@ for cmd in "audit verify" "ledger replay --check"; do
 	fi
 done
 
+plan
 [ "$failed" -eq 0 ] && [ "$node_status" -eq 0 ]

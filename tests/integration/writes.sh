@@ -281,4 +281,5 @@ audit_ok "after a stop with writes queued"
 
 stop main "$main_pid"
 audit_ok "at the end"
+plan
 [ "$failed" -eq 0 ]

@@ -649,12 +649,15 @@ static void ledger_mixed_chain_tampered(void **state)
 	assert_int_equal(mixed_tampered_at("DELETE FROM consent_ledger WHERE seq = 3"), 3);
 }
 
-/* Appends one event for contact_id chained onto the head, hashed as version hv. */
-static void append_with_version(struct tenv *t, const char *contact_id, int hv)
+/* Appends one event for contact_id chained onto the head (or, with prev, onto that hash
+ * instead), hashed as version hv: its own hash is right for what it holds. */
+static void append_event(struct tenv *t, const char *contact_id, int hv, const uint8_t *prev)
 {
 	struct sk_event_rec ev = {0};
 	assert_int_equal(sk_store_begin(t->store, 1), 0);
 	assert_int_equal(sk_store_ledger_last(t->store, &ev.seq, ev.prev_hash), 0);
+	if (prev)
+		memcpy(ev.prev_hash, prev, SK_HASH_LEN);
 	ev.seq++;
 	assert_int_equal(sk_id_new("e_", ev.id), 0);
 	sk_strlcpy(ev.contact_id, contact_id, sizeof(ev.contact_id));
@@ -670,6 +673,43 @@ static void append_with_version(struct tenv *t, const char *contact_id, int hv)
 	sk_ledger_hash(&ev, ev.hash);
 	assert_int_equal(sk_store_ledger_append(t->store, &ev), 0);
 	assert_int_equal(sk_store_commit(t->store), 0);
+}
+
+static void append_with_version(struct tenv *t, const char *contact_id, int hv)
+{
+	append_event(t, contact_id, hv, NULL);
+}
+
+/* The prev link: an event whose own hash is right but that names another event before it
+ * (as a row copied in from another database, or chained onto an older row) breaks the chain
+ * at that event; so does one of a hash version this build does not know, even hashed
+ * rightly as that version. */
+static void ledger_checks_each_link(void **state)
+{
+	(void)state;
+	uint8_t other[SK_HASH_LEN];
+	for (size_t i = 0; i < SK_HASH_LEN; i++)
+		other[i] = (uint8_t)(0xa5 ^ i);
+	for (int k = 0; k < 2; k++) {
+		struct tenv *t = tenv_new(0);
+		char id[SK_ID_LEN + 1];
+		int64_t bad = -1, count;
+		for (int i = 0; i < 3; i++) {
+			char mail[64];
+			snprintf(mail, sizeof(mail), "link%d@example.com", i);
+			assert_int_equal(t_consent(t, mail, "newsletter", SK_ACT_GIVE, "form", "f", 0), 0);
+		}
+		assert_int_equal(sk_contact_find(t->core, "link0@example.com", id, &t->err), 0);
+		if (k == 0)
+			append_event(t, id, SK_LEDGER_HASH_BLAKE2B, other);
+		else
+			append_event(t, id, SK_LEDGER_HASH_BLAKE2B + 1, NULL);
+		assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err),
+				 SK_ERR_CHAIN_BROKEN);
+		assert_int_equal(bad, 4);
+		assert_non_null(strstr(t->err.msg, "sequence number 4"));
+		tenv_free(t);
+	}
 }
 
 /* No downgrade: a version-1 event, correctly chained and hashed, after a version-2 one is a
@@ -1599,6 +1639,7 @@ int main(void)
 		cmocka_unit_test(ledger_upgrade_keeps_old_events),
 		cmocka_unit_test(ledger_mixed_chain_tampered),
 		cmocka_unit_test(ledger_refuses_downgrade),
+		cmocka_unit_test(ledger_checks_each_link),
 		cmocka_unit_test(no_personal_data_in_clear),
 		cmocka_unit_test(wrong_key_is_refused),
 		cmocka_unit_test(gate_fails_closed),
