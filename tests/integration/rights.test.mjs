@@ -364,6 +364,16 @@ function sealedOf(db, id) {
 	const rows = sqlite(db, `SELECT 'field-' || name || ':' || hex(sealed) FROM contact_fields WHERE contact_id = '${id}' UNION ALL SELECT 'data_key:' || hex(wrapped) FROM contact_keys WHERE contact_id = '${id}'`);
 	return rows.split('\n').filter(Boolean).map((r) => `raw:${r}`);
 }
+// tracePresent(DIR, VALUES): the scan's positive control on the real files: each raw value
+// (the sealed bytes as stored now) is found before the erasure, so that a scan that finds
+// nothing afterwards means the bytes went, not that the scan cannot see them.
+function tracePresent(dir, values) {
+	const found = new Set(scanDir(dir, values).hits.map((h) => h.value));
+	for (const v of values) {
+		const label = v.split(':').slice(0, 2).join(':');
+		assert.ok(found.has(label), `positive control: the scan finds ${label} in the files before the erasure`);
+	}
+}
 function noTrace(dir, values) {
 	const res = scanDir(dir, values);
 	const names = res.files.map((f) => f.file);
@@ -484,6 +494,7 @@ test('canary: after DELETE /v1/contacts/{id} no byte of the person is in the dat
 		for (const v of [c.email, c.first_name, c.last_name, c.patched, c.ip, c.ua]) assert.ok(xs.includes(v) || xs.includes(JSON.stringify(v).slice(1, -1)), `before erasure the export holds ${v}`);
 		const hist = ok(await get(`/v1/contacts/${id}/consents`, crm, B)).history;
 		assert.ok(hist.length >= 5, `the history holds every event: ${hist.length}`);
+		tracePresent(dir, sealedOf(db, id));
 		// erasure
 		const rc = ok(await api('DELETE', `/v1/contacts/${id}`, { key: dsr, base: B }));
 		assert.match(rc.erasure_id ?? '', /^x_/, `erasure_id: ${JSON.stringify(rc)}`);
@@ -541,6 +552,7 @@ test('canary by the CLI: samtycke forget leaves no byte of the person in the dat
 	for (const v of sealedOf(db, shown.id)) sealed.add(v);
 	const x = exportCli(c.email, o);
 	assert.ok(JSON.stringify(x).includes(c.ip), 'positive control: the export opens the evidence');
+	tracePresent(dir, sealedOf(db, shown.id));
 	const r = must(cli(['forget', c.email, '--json'], o));
 	assert.ok(r.json, `forget --json prints the receipt: ${showCli(r)}`);
 	assert.equal(r.json.contact_id, shown.id);

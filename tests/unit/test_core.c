@@ -260,6 +260,68 @@ static void gate_answers_each_reason(void **state)
 	tenv_free(t);
 }
 
+/* The policy with offers on another legal basis (and dropped from the webinar form, which may
+ * only ask for consent-based purposes); 0 or the apply's error. */
+static int apply_offers_on(struct tenv *t, const char *basis)
+{
+	size_t len;
+	char to[256];
+	char *policy = t_example_policy(&len);
+	snprintf(to, sizeof(to), "legal_basis: %s\n    validity: 24 months\n    retention: 30 days\n"
+		 "    double_opt_in: false\n    fields: [email, first_name, last_name, company]", basis);
+	char *b = strdup(t_policy_with(policy, "legal_basis: consent\n    validity: 24 months\n    "
+				       "retention: 30 days\n    double_opt_in: false\n    "
+				       "fields: [email, first_name, last_name, company]", to));
+	int rc = t_apply_text(t, t_policy_with(b, "      - purpose: offers\n        double_opt_in: "
+					      "false\n", ""));
+	free(b);
+	free(policy);
+	return rc;
+}
+
+/* allowed and reason of one check, read from the result itself */
+static int gate_allows(struct tenv *t, const char *email, const char *purpose, const char *reason)
+{
+	struct sk_gate_result g;
+	sk_gate_check(t->core, email, purpose, sk_time_now(), &g);
+	assert_string_equal(sk_reason_name(g.reason), reason);
+	return g.allowed;
+}
+
+/* Each legal basis by its own rule: legitimate interest allows until the person objects
+ * (refuses or withdraws) and never on a status it cannot read; a contract and a legal
+ * obligation allow whatever is recorded. */
+static void gate_answers_each_basis(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	assert_int_equal(apply_offers_on(t, "legitimate_interest"), 0);
+	assert_true(gate_allows(t, "li@example.com", "offers", "legitimate_interest"));
+	assert_int_equal(t_consent(t, "li.refused@example.com", "offers", SK_ACT_REFUSE, "api",
+				   "crm", 0), 0);
+	assert_false(gate_allows(t, "li.refused@example.com", "offers", "objected"));
+	assert_int_equal(t_consent(t, "li.withdrew@example.com", "offers", SK_ACT_WITHDRAW, "api",
+				   "crm", 0), 0);
+	assert_false(gate_allows(t, "li.withdrew@example.com", "offers", "objected"));
+	/* a status nobody wrote (a tampered database): denied with the error reason under
+	 * legitimate interest, which would allow "nothing recorded"; a consent denies it too */
+	assert_int_equal(t_consent(t, "li.tampered@example.com", "newsletter", SK_ACT_GIVE, "form",
+				   "f", 0), 0);
+	assert_true(gate_allows(t, "li.tampered@example.com", "newsletter", "consent"));
+	t_sql(t, "UPDATE consent_state SET status = 'granted' WHERE purpose = 'offers'");
+	assert_false(gate_allows(t, "li.refused@example.com", "offers", "error"));
+	assert_false(gate_allows(t, "li.withdrew@example.com", "offers", "error"));
+	t_sql(t, "UPDATE consent_state SET status = 'granted' WHERE purpose = 'newsletter'");
+	assert_false(gate_allows(t, "li.tampered@example.com", "newsletter", "no_consent"));
+	assert_true(gate_allows(t, "li@example.com", "offers", "legitimate_interest"));
+
+	assert_int_equal(apply_offers_on(t, "contract"), 0);
+	assert_true(gate_allows(t, "client@example.com", "offers", "contract"));
+	assert_int_equal(apply_offers_on(t, "legal_obligation"), 0);
+	assert_true(gate_allows(t, "client@example.com", "offers", "legal_obligation"));
+	tenv_free(t);
+}
+
 static void double_opt_in_and_other_bases(void **state)
 {
 	(void)state;
@@ -812,6 +874,19 @@ static void gate_fails_closed(void **state)
 	for (long n = 1; n <= calls; n++) {
 		sk_store_fault_set(t->store, n, 1);
 		sk_gate_check(t->core, "anna@example.com", "newsletter", sk_time_now(), &g);
+		assert_false(g.allowed);
+		assert_string_equal(sk_reason_name(g.reason), "error");
+	}
+	/* nothing recorded: the gate also asks for an unconfirmed form request, and a failure
+	 * there is an error too, not "no_consent" */
+	sk_store_fault_set(t->store, 0, 0);
+	sk_gate_check(t->core, "nobody@example.com", "newsletter", sk_time_now(), &g);
+	assert_string_equal(sk_reason_name(g.reason), "no_consent");
+	calls = sk_store_fault_calls(t->store);
+	assert_true(calls >= 2);
+	for (long n = 1; n <= calls; n++) {
+		sk_store_fault_set(t->store, n, 1);
+		sk_gate_check(t->core, "nobody@example.com", "newsletter", sk_time_now(), &g);
 		assert_false(g.allowed);
 		assert_string_equal(sk_reason_name(g.reason), "error");
 	}
@@ -1627,6 +1702,7 @@ int main(void)
 		cmocka_unit_test(contact_variants_are_one_contact),
 		cmocka_unit_test(undeclared_or_invalid_fields_store_nothing),
 		cmocka_unit_test(gate_answers_each_reason),
+		cmocka_unit_test(gate_answers_each_basis),
 		cmocka_unit_test(gate_checks_many_in_order),
 		cmocka_unit_test(edit_answers_whole_or_not_at_all),
 		cmocka_unit_test(overview_reads_states_then_history),

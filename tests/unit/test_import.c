@@ -552,6 +552,38 @@ static void test_import_minimisation(void **state)
 	tenv_free(t);
 }
 
+/* A purpose that needs double opt-in stays pending when an import or the API gives it,
+ * until the person confirms; the gate allows only then. */
+static void test_import_double_opt_in_stays_pending(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_csv_import_report rep;
+	struct rj r;
+	size_t len;
+	char *policy = t_example_policy(&len);
+	/* the first double_opt_in of the example policy is the newsletter's */
+	assert_int_equal(t_apply_text(t, t_policy_with(policy, "double_opt_in: false",
+						       "double_opt_in: true")), 0);
+	free(policy);
+	assert_true(sk_policy_purpose(t->core->policy, "newsletter")->double_opt_in);
+	static const char rows[] = "email,first_name,nl,nl_at,nl_src\n"
+				   "doi@x.example,Di,yes,2026-06-01T10:00:00Z,crm:export\n";
+	assert_int_equal(imp(t, rows, sizeof(rows) - 1, MAP, 0, &rep, &r), 0);
+	assert_string_equal(r.lines, "");
+	assert_string_equal(t_gate(t, "doi@x.example", "newsletter", 0), "pending_confirmation");
+	assert_int_equal(t_consent(t, "api@x.example", "newsletter", SK_ACT_GIVE, "api", "crm", 0), 0);
+	assert_string_equal(t_gate(t, "api@x.example", "newsletter", 0), "pending_confirmation");
+	/* the same file again does not confirm it */
+	assert_int_equal(imp(t, rows, sizeof(rows) - 1, MAP, 0, &rep, &r), 0);
+	assert_string_equal(t_gate(t, "doi@x.example", "newsletter", 0), "pending_confirmation");
+	/* the person's confirmation does */
+	assert_int_equal(t_consent(t, "doi@x.example", "newsletter", SK_ACT_CONFIRM, "mail_link",
+				   "mail:double-opt-in", 0), 0);
+	assert_string_equal(t_gate(t, "doi@x.example", "newsletter", 0), "consent");
+	tenv_free(t);
+}
+
 /* The export is exact for machines; --for-spreadsheet escapes formulas and writes a BOM. */
 static void test_export_exact(void **state)
 {
@@ -837,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_csv_line_numbers),
 		cmocka_unit_test(test_csv_encoding),
 		cmocka_unit_test(test_import_minimisation),
+		cmocka_unit_test(test_import_double_opt_in_stays_pending),
 		cmocka_unit_test(test_export_exact),
 		cmocka_unit_test(test_import_statements),
 		cmocka_unit_test(test_import_key_order),

@@ -91,6 +91,50 @@ static int db_has(struct tenv *t, const char *needle)
 	return file_has(t->db, needle) || file_has(wal, needle);
 }
 
+/* db_has for bytes: the database file or its WAL holds p[0..n) */
+static int db_has_bytes(struct tenv *t, const uint8_t *p, size_t n)
+{
+	char path[160];
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		snprintf(path, sizeof(path), i ? "%s-wal" : "%s", t->db);
+		if (access(path, F_OK) != 0)
+			continue;
+		char *data = t_read_file(path, &len);
+		int found = memmem(data, len, p, n) != NULL;
+		free(data);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+#define SEALED_MAX 8
+/* The stored bytes of a contact: its wrapped data key and each sealed field (at most
+ * SEALED_MAX, each at most 512 bytes); returns how many. */
+static size_t sealed_of(struct tenv *t, const char *id, uint8_t out[SEALED_MAX][512],
+			size_t lens[SEALED_MAX])
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t n = 0;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1"
+					    " UNION ALL SELECT sealed FROM contact_fields"
+					    " WHERE contact_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(n < SEALED_MAX);
+		lens[n] = (size_t)sqlite3_column_bytes(st, 0);
+		assert_true(lens[n] >= 16 && lens[n] <= 512);
+		memcpy(out[n], sqlite3_column_blob(st, 0), lens[n]);
+		n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 static int give_with(struct tenv *t, const char *email, const char *purpose, const char *evidence,
 		     int64_t at, int doi)
 {
@@ -119,10 +163,23 @@ static void erasure_leaves_nothing(void **state)
 	assert_int_equal(give_with(t, "bystander@example.com", "offers", "{\"ip\":\"192.0.2.1\"}", 0, 0), 0);
 	struct sk_field_value e[] = {{"last_name", "Zwonkowitz-Berg"}};
 	assert_int_equal(sk_contact_edit(t->core, id, e, 1, "test", &t->err), 0);
+	/* positive control: the scan finds clear text that is there (the purpose's name) */
+	assert_true(db_has(t, "sales_followup"));
 	for (size_t i = 0; i < sizeof(canary) / sizeof(canary[0]); i++)
 		assert_false(db_has(t, canary[i])); /* sealed from the start */
+	/* what is stored of the person is the wrapped key and the sealed fields: each is found
+	 * in the files before the erasure (the scan's positive control), none after it */
+	uint8_t sealed[SEALED_MAX][512];
+	size_t slen[SEALED_MAX];
+	size_t nsealed = sealed_of(t, id, sealed, slen);
+	assert_int_equal(nsealed, 1 + 5); /* the key; email, four fields */
+	for (size_t i = 0; i < nsealed; i++)
+		assert_true(db_has_bytes(t, sealed[i], slen[i]));
 
 	assert_int_equal(forget_json(t->core, id, &receipt, &t->err), 0);
+	assert_true(json_is_false(json_object_get(receipt, "scrub_pending")));
+	for (size_t i = 0; i < nsealed; i++)
+		assert_false(db_has_bytes(t, sealed[i], slen[i]));
 	assert_string_equal(json_string_value(json_object_get(receipt, "contact_id")), id);
 	assert_true(json_is_true(json_object_get(receipt, "suppressed")));
 	assert_int_equal(json_integer_value(json_object_get(receipt, "ledger_events_kept")), 1);
@@ -204,6 +261,7 @@ static void withdrawal_deletes_unneeded_fields(void **state)
 	assert_string_equal(ct.fields[0].name, "email");
 	assert_string_equal(ct.fields[1].name, "first_name");
 	sk_contact_reset(&ct);
+	assert_true(db_has(t, "crm")); /* positive control: the scan finds the clear source */
 	assert_false(db_has(t, "Holm"));
 	assert_int_equal(t_consent(t, "greta@example.com", "newsletter", SK_ACT_REFUSE, "api", "crm", 0), 0);
 	assert_int_equal(sk_contact_get_by_id(t->core, id, &ct, &t->err), 0);
