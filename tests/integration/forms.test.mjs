@@ -1356,11 +1356,16 @@ test('a page path that names the person is kept sealed only: no clear byte of it
 
 // A name rebound to the server (DNS rebinding) makes Origin and Host agree on the attacker's
 // name: with --public-url set, only that URL counts as the server's own origin.
-test('with --public-url, a post whose Origin merely equals its own Host is refused (forbidden), and the public URL is accepted', T, async () => {
+test('with --public-url, a post whose Origin merely equals its own Host, or is a prefix of the public URL, is refused (forbidden), and the public URL is accepted', T, async () => {
 	const email = addr('rebound');
 	const r = await formPost('newsletter', [['email', email], ['consent', 'newsletter']], { headers: { origin: 'http://rebound.example', host: 'rebound.example' } });
 	redirectsToError(r, 'forbidden'); // the form has an error_url: the refusal goes there
 	assert.equal(mailsTo(email).length, 0, 'nothing queued');
-	const r2 = await formPost('newsletter', [['email', email], ['consent', 'newsletter']], { headers: { origin: new URL(BASE).origin } });
+	// an origin that is only the start of the public URL (another port) is not ours either
+	const pub = new URL(BASE).origin;
+	const r3 = await formPost('newsletter', [['email', email], ['consent', 'newsletter']], { headers: { origin: pub.slice(0, -1) } });
+	redirectsToError(r3, 'forbidden');
+	assert.equal(mailsTo(email).length, 0, 'nothing queued');
+	const r2 = await formPost('newsletter', [['email', email], ['consent', 'newsletter']], { headers: { origin: pub } });
 	assert.ok(r2.status < 400, `Origin = the public URL: ${show(r2)}`);
 });

@@ -198,6 +198,7 @@ static void token_other_tag_or_key(void **state)
 	assert_int_equal(sk_vault_token_sign(vault, "confirm", "e_abc", T0 + 60, tok), 0);
 	assert_int_equal(token_rc(vault, "unsubscribe", tok, T0), SK_ERR_INVALID);
 	assert_int_equal(token_rc(vault, "confirmx", tok, T0), SK_ERR_INVALID);
+	assert_int_equal(token_rc(vault, "consent", tok, T0), SK_ERR_INVALID); /* same length */
 	assert_int_equal(token_rc(vault, "", tok, T0), SK_ERR_INVALID);
 	/* a key from another key file */
 	assert_int_equal(token_rc(vault2, "confirm", tok, T0), SK_ERR_INVALID);

@@ -1,7 +1,8 @@
 /* test_outbox.c: web form submissions through the core (sk_form_submit, sk_form_confirm) and
  * the mail outbox drained by the worker's pass against a real aiosmtpd: a submission is
- * stored whole or not at all, mail waits in the outbox while SMTP is down and goes when it
- * is back, IDN domains go out in ASCII, and an address that needs SMTPUTF8 fails clearly. */
+ * stored whole or not at all, a lapsed request confirms nothing, mail waits in the outbox
+ * while SMTP is down and goes when it is back, IDN domains go out in ASCII, and an address
+ * that needs SMTPUTF8 fails clearly. */
 #include "testlib.h"
 
 #include "mail/mail.h"
@@ -94,6 +95,39 @@ static void confirm_records_the_request(void **state)
 	/* the same link again: nothing left */
 	assert_int_equal(sk_form_confirm(t->core, m.ref, "{}", &n, &t->err), 0);
 	assert_int_equal(n, 0);
+	tenv_free(t);
+}
+
+/* A request lapses with its link (link_days, 7 here): a link signed for longer then says
+ * the request is gone, and following it records nothing, before the request is deleted. */
+static void a_lapsed_request_confirms_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const consents[] = {"newsletter"};
+	assert_int_equal(submit(t, "newsletter", "lapsed@example.com", consents, 1), 0);
+	struct sk_outbox_rec m;
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), 0);
+	char later[SK_TOKEN_MAX], at[64];
+	int64_t now = sk_time_now();
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", m.ref, now + 60 * 86400, later), 0);
+	struct sk_link_info li;
+	/* a positive control: before it lapses the same link is open */
+	assert_int_equal(sk_form_link_check(t->core, later, &li, &t->err), 0);
+	assert_int_equal(li.state, SK_LINK_OPEN);
+	sk_link_info_reset(&li);
+	sk_time_format(now + 8 * 86400, at);
+	setenv("SAMTYCKE_NOW", at, 1);
+	int rc = sk_form_link_check(t->core, later, &li, &t->err), n = -1;
+	int lstate = li.state;
+	sk_link_info_reset(&li);
+	int crc = sk_form_confirm_link(t->core, later, "192.0.2.9", "ua", &n, &t->err);
+	unsetenv("SAMTYCKE_NOW");
+	assert_int_equal(rc, 0);
+	assert_int_equal(lstate, SK_LINK_GONE);
+	assert_int_equal(crc, 0);
+	assert_int_equal(n, 0);
+	assert_string_not_equal(t_gate(t, "lapsed@example.com", "newsletter", 0), "consent");
 	tenv_free(t);
 }
 
@@ -494,6 +528,7 @@ int main(void)
 		cmocka_unit_test(confirm_of_a_suppressed_address_records_nothing),
 		cmocka_unit_test(submit_whole_or_nothing),
 		cmocka_unit_test(confirm_records_the_request),
+		cmocka_unit_test(a_lapsed_request_confirms_nothing),
 		cmocka_unit_test(robots_and_mailless_posts_store_nothing),
 		cmocka_unit_test(confirm_link_holds_its_token),
 		cmocka_unit_test(link_says_what_it_is_about),

@@ -1,8 +1,10 @@
 /* test_serve.c: the daemon's rate limits (src/serve/ratelimit.c), without a socket:
- * whole-key buckets, a bounded table, eviction that keeps busy clients limited. */
+ * whole-key buckets, a bounded table, eviction that keeps busy clients limited, a burst that
+ * idling cannot grow, and refusal when there is no memory for a bucket. */
 #include "testlib.h"
 
 #include "serve/ratelimit.h"
+#include "util/mem.h"
 
 /* ---- the rate table ---- */
 
@@ -123,6 +125,36 @@ static void long_keys_are_compared_whole(void **state)
 	assert_int_equal(sk_rate_take(b, 0.001, 1), 0);
 }
 
+/* An idle client's bucket fills up to its burst and no further: after an hour without a
+ * request it gets the burst (3) and then waits, not an hour's worth of requests. */
+static void an_idle_bucket_holds_no_more_than_its_burst(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(8, 3);
+	assert_non_null(t);
+	assert_int_equal(sk_rate_table_take(t, "key:idle", 1, 3, 0.0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sk_rate_table_take(t, "key:idle", 1, 3, 3600.0), 0);
+	assert_true(sk_rate_table_take(t, "key:idle", 1, 3, 3600.0) > 0);
+	sk_rate_table_free(t);
+}
+
+/* Without memory for a new client's bucket the request is refused, not let through. */
+static void no_memory_for_a_bucket_refuses(void **state)
+{
+	(void)state;
+	struct sk_rate_table *t = sk_rate_table_new(8, 5);
+	assert_non_null(t);
+	sk_mem_fail_after(0);
+	int wait = sk_rate_table_take(t, "key:new", 1, 3, 0.0);
+	sk_mem_fail_after(-1);
+	assert_true(wait > 0);
+	assert_int_equal(sk_rate_table_count(t), 0);
+	/* a positive control: with memory the same client is let through */
+	assert_int_equal(sk_rate_table_take(t, "key:new", 1, 3, 0.0), 0);
+	sk_rate_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +164,8 @@ int main(void)
 		cmocka_unit_test(eviction_falls_back_to_the_oldest),
 		cmocka_unit_test(a_limited_client_stays_limited_among_many),
 		cmocka_unit_test(long_keys_are_compared_whole),
+		cmocka_unit_test(an_idle_bucket_holds_no_more_than_its_burst),
+		cmocka_unit_test(no_memory_for_a_bucket_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* test_webhook.c: webhook signatures (the Standard Webhooks specification's own example),
  * the URL check of new endpoints over the address table (the classifier itself is
  * test_net.c), event lists, payloads, endpoints in the store, and delivery:
- * back-off and giving up, Retry-After, the fixed failure texts, proxies from the
- * environment, and endpoints served independently, against small servers on loopback. */
+ * every delivery signed as a receiver checks it, back-off and giving up, Retry-After, the
+ * fixed failure texts, proxies from the environment, and endpoints served independently,
+ * against small servers on loopback. */
 #include "testlib.h"
 
 #include <arpa/inet.h>
@@ -848,6 +849,73 @@ static void proxy_from_environment_ignored(void **state)
 	tenv_free(t);
 }
 
+/* header NAME of the request head in v->last, copied to out; 0 when absent. */
+static int head_value(const struct tsrv *v, const char *name, char *out, size_t cap)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "\r\n%s: ", name);
+	const char *h = strstr(v->last, want), *end = strstr(v->last, "\r\n\r\n");
+	if (!h || !end || h > end)
+		return 0;
+	h += strlen(want);
+	size_t n = strcspn(h, "\r\n");
+	if (n >= cap)
+		return 0;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* What a receiver checks (Standard Webhooks): each delivery carries webhook-id,
+ * webhook-timestamp (now, within the 5 minutes receivers accept) and webhook-signature, the
+ * signature of that id, that timestamp and the body as sent, under the endpoint's own
+ * secret; each change has its own id. */
+static void deliveries_are_signed(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct tsrv *rx = tsrv_new(R204);
+	char id[SK_ID_LEN + 1], url[128], secret[SK_WEBHOOK_SECRET_MAX], first_id[96] = "";
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rx->port);
+	assert_int_equal(sk_webhook_add(t->core, url, "all", NULL, 1, id, secret, &t->err), 0);
+	struct sk_delivery_config cfg = {.allow_private = 1, .backoff = 5, .retry_for = 1000,
+					 .timeout_ms = 4000};
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(t_consent(t, "a@example.com", "newsletter",
+					   round ? SK_ACT_WITHDRAW : SK_ACT_GIVE, "form", "test", 0), 0);
+		int before = atomic_load(&rx->nreq), sent = 0;
+		assert_int_equal(sk_delivery_pass(t->core, &cfg, 1, &sent, &t->err), 0);
+		assert_int_equal(atomic_load(&rx->nreq), before + 1);
+		char msg_id[96], ts[32], sig[256], want[SK_WEBHOOK_SIG_MAX];
+		if (!head_value(rx, "webhook-id", msg_id, sizeof(msg_id)) ||
+		    !head_value(rx, "webhook-timestamp", ts, sizeof(ts)) ||
+		    !head_value(rx, "webhook-signature", sig, sizeof(sig)))
+			fail_msg("a delivery without webhook-id, webhook-timestamp or "
+				 "webhook-signature:\n%s", rx->last);
+		const char *body = strstr(rx->last, "\r\n\r\n") + 4;
+		assert_true(strspn(ts, "0123456789") == strlen(ts) && ts[0]);
+		long long at = strtoll(ts, NULL, 10), now = (long long)sk_time_now();
+		if (at < now - 300 || at > now + 300)
+			fail_msg("webhook-timestamp %lld is not now (%lld)", at, now);
+		assert_int_equal(sk_webhook_sign(secret, msg_id, at, body, strlen(body), want), 0);
+		if (strcmp(sig, want) != 0)
+			fail_msg("webhook-signature %s is not the signature of id %s, timestamp %s and "
+				 "the body under the endpoint's secret (%s)", sig, msg_id, ts, want);
+		if (round == 0)
+			snprintf(first_id, sizeof(first_id), "%s", msg_id);
+		else if (strcmp(first_id, msg_id) == 0)
+			fail_msg("two changes were sent with one webhook-id (%s)", msg_id);
+	}
+	/* a positive control of the comparison: another secret signs otherwise */
+	char other[SK_WEBHOOK_SIG_MAX], mine[SK_WEBHOOK_SIG_MAX];
+	assert_int_equal(sk_webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "m", 1, "x", 1,
+					 other), 0);
+	assert_int_equal(sk_webhook_sign(secret, "m", 1, "x", 1, mine), 0);
+	assert_string_not_equal(other, mine);
+	tsrv_free(rx);
+	tenv_free(t);
+}
+
 /* Three endpoints that never answer, served first, and a healthy one: the healthy one has
  * the change within about a second. Stopping abandons the hanging requests at once and
  * does not count them against the receivers. */
@@ -953,6 +1021,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(signature_known_vector),
+		cmocka_unit_test(deliveries_are_signed),
 		cmocka_unit_test(every_change_is_sent_as_its_event),
 		cmocka_unit_test(url_literals),
 		cmocka_unit_test(url_checks),
