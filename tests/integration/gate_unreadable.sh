@@ -29,7 +29,11 @@ newkey KEY reader read
 setup sk consent give anna@example.com newsletter --method api --source test
 setup sk consent give bo@example.com newsletter --method api --source test
 
-"$bin" --db "$db" serve --listen 127.0.0.1:0 --threads 2 --rate-limit 0 >"$d/serve.out" \
+# One HTTP thread: its database connection is opened by the first check, before the table
+# goes, so every later check reaches the gate. (A thread that opened its connection only
+# after that could not prepare its statements, nor so check the key: 500 storage_error,
+# which denies too but is not the gate's answer this test is about.)
+"$bin" --db "$db" serve --listen 127.0.0.1:0 --threads 1 --rate-limit 0 >"$d/serve.out" \
 	2>"$d/serve.log" &
 pid=$!
 pids="$pids $pid"
