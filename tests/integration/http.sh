@@ -45,43 +45,14 @@ else
 	pass "keys list never shows a key itself"
 fi
 
-# start NAME ARGS...: starts a server, waits up to 10 s for its "listening on" line, and
-# sets $url and $pid. Its stdout goes to $d/NAME.out, its access log to $d/NAME.log.
-start() {
-	name=$1
-	shift
-	"$bin" --db "$db" serve --listen 127.0.0.1:0 "$@" >"$d/$name.out" 2>"$d/$name.log" &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	url=""
-	while [ $i -lt 100 ]; do
-		url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/$name.out")
-		[ -n "$url" ] && break
-		alive "$pid" || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -z "$url" ]; then
-		echo "not ok - server $name ($*) printed 'listening on http://127.0.0.1:PORT' within 10 s"
-		sed 's/^/#   out: /' "$d/$name.out" | head -20
-		sed 's/^/#   err: /' "$d/$name.log" | head -20
-		exit 1
-	fi
-	if [ "$(wc -l <"$d/$name.out")" -ne 1 ]; then
-		fail "server $name prints exactly one line on stdout" "$(head -5 "$d/$name.out")"
-	else
-		pass "server $name prints exactly one line on stdout"
-	fi
-}
-
-start main --rate-limit 0 --threads 4
+# the servers (server.inc start_server)
+start_server main --rate-limit 0 --threads 4
 main_pid=$pid
 main_url=$url
-start limited --rate-limit 5 --timeout 2
+start_server limited --rate-limit 5 --timeout 2
 lim_pid=$pid
 lim_url=$url
-start guarded --rate-limit 0 --trusted-proxy 127.0.0.3/32 --trusted-proxy fd00::/8 \
+start_server guarded --rate-limit 0 --trusted-proxy 127.0.0.3/32 --trusted-proxy fd00::/8 \
 	--form-rate-limit 2
 guard_pid=$pid
 guard_url=$url

@@ -65,23 +65,7 @@ for s in $scopes; do
 	fi
 done
 
-"$bin" --db "$db" serve --listen 127.0.0.1:0 --rate-limit 0 >"$d/main.out" 2>"$d/main.log" &
-pid=$!
-pids="$pids $pid"
-i=0
-url=""
-while [ $i -lt 100 ]; do
-	url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/main.out")
-	[ -n "$url" ] && break
-	alive "$pid" || break
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ -z "$url" ]; then
-	echo "not ok - the server printed 'listening on http://127.0.0.1:PORT' within 10 s"
-	sed 's/^/#   err: /' "$d/main.log" | head -20
-	exit 1
-fi
+start_server main --rate-limit 0
 
 # ask METHOD PATH [KEY]: one request; sets $code to the status and $code_err to the error code.
 ask() {

@@ -30,28 +30,11 @@ setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
 newkey KEY writer write
 
-# start NAME ARGS...: a server; sets $url and $pid (as http.sh does).
+# start NAME ARGS...: a server (server.inc start_server) without rate limit, 256 clients.
 start() {
-	name=$1
+	n=$1
 	shift
-	"$bin" --db "$db" serve --listen 127.0.0.1:0 --rate-limit 0 --max-client-connections 256 \
-		"$@" >"$d/$name.out" 2>"$d/$name.log" &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	url=""
-	while [ $i -lt 100 ]; do
-		url=$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$d/$name.out")
-		[ -n "$url" ] && break
-		alive "$pid" || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -z "$url" ]; then
-		echo "not ok - server $name ($*) printed 'listening on http://127.0.0.1:PORT' within 10 s"
-		sed 's/^/#   err: /' "$d/$name.log" | head -20
-		exit 1
-	fi
+	start_server "$n" --rate-limit 0 --max-client-connections 256 "$@"
 }
 
 events() { sqlite3 "$db" 'SELECT count(*) FROM consent_ledger'; }
