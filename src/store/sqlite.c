@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #define SQ_CHECKPOINT_WAIT_MS 200
 #define SQ_BULK_CHECKPOINT_MS 100 /* how often the bulk checkpointer looks at the WAL */
 #define SQ_NOTICE_CACHE 16
+#define SQ_ROWS_TABLES 24 /* at least sk_store_ntables (checked in rows_put) */
 #define SQ_BULK_CACHE "-131072" /* KiB of page cache in bulk mode: 128 MiB */
 
 /* Migration N is migrations[N - 1]; each ends by setting user_version to N and runs in one
@@ -113,6 +115,11 @@ static const char *const migrations[] = {
 	 * the version inside the hashed fields). docs/internals/core.md, "The hash". */
 	"ALTER TABLE consent_ledger ADD COLUMN hash_version INTEGER NOT NULL DEFAULT 1;"
 	"PRAGMA user_version = 7;",
+	/* 8 (issue 13): leases, so that work meant to run in one place (a webhook endpoint's
+	 * delivery, the mail worker) does when several servers share the store */
+	"CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"PRAGMA user_version = 8;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -209,6 +216,8 @@ enum sq_stmt {
 	SQ_STATE_GIVEN_EACH,
 	SQ_LEDGER_BY_CONTACT,
 	SQ_STATE_PAGE,
+	SQ_LEASE_TAKE,
+	SQ_LEASE_RELEASE,
 	SQ_NSTMT
 };
 
@@ -371,6 +380,12 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_STATE_PAGE] = "SELECT " SQ_STATE_COLS " FROM consent_state"
 			  " WHERE (contact_id, purpose) > (?1, ?2)"
 			  " ORDER BY contact_id, purpose LIMIT ?3",
+	/* one statement: taken when free, expired or ours (a row changed), else left as is */
+	[SQ_LEASE_TAKE] = "INSERT INTO leases(name, holder, until) VALUES(?1, ?2, ?4)"
+			  " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
+			  " until = excluded.until"
+			  " WHERE leases.holder = excluded.holder OR leases.until <= ?3",
+	[SQ_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
 };
 
 struct sq_hot;
@@ -432,6 +447,8 @@ struct sq_store {
 	int ck_running, ck_stop;
 	/* group commit (sq_savepoint): SAVEPOINT, RELEASE, ROLLBACK TO, prepared on first use */
 	sqlite3_stmt *sp[3];
+	/* rows_put's INSERT per table of sk_store_tables, prepared on first use */
+	sqlite3_stmt *rows_put[SQ_ROWS_TABLES];
 };
 
 static void sq_cache_clear(struct sq_store *q)
@@ -2346,6 +2363,8 @@ static void sq_close(struct sk_store *s)
 		sqlite3_finalize(q->st[i]);
 	for (int i = 0; i < 3; i++)
 		sqlite3_finalize(q->sp[i]);
+	for (int i = 0; i < SQ_ROWS_TABLES; i++)
+		sqlite3_finalize(q->rows_put[i]);
 	sqlite3_close_v2(q->db);
 	sk_free(q->notice_text);
 	sk_free(q->idem_body);
@@ -2387,6 +2406,135 @@ static int sq_savepoint(struct sk_store *s, int op)
 		return rc ? rc : sq_run(q->sp[SK_SAVEPOINT_RELEASE]);
 	}
 	return sq_run(q->sp[op]);
+}
+
+/* ---- moving a store (samtycke migrate) ---- */
+
+/* Every row of a table of sk_store_tables, as SQLite holds it. The SQL is built from the
+ * table's entry, never from the caller's text. */
+static int sq_rows_each(struct sk_store *s, const char *table, sk_row_cb cb, void *arg)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	const struct sk_store_table *t = sk_store_table(table);
+	struct sk_value row[32];
+	sqlite3_stmt *st;
+	char sql[512];
+	int rc = 0;
+
+	if (!t || t->ncols > 32)
+		return SK_ERR_USAGE;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
+	if ((rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sq_code(rc);
+	rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		for (int i = 0; i < t->ncols; i++) {
+			struct sk_value *v = &row[i];
+			memset(v, 0, sizeof(*v));
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v->type = SK_VALUE_INT;
+				v->i = sqlite3_column_int64(st, i);
+				break;
+			case SQLITE_TEXT:
+				v->type = SK_VALUE_TEXT;
+				v->p = sqlite3_column_text(st, i);
+				v->len = (size_t)sqlite3_column_bytes(st, i);
+				break;
+			case SQLITE_BLOB:
+				v->type = SK_VALUE_BLOB;
+				v->p = sqlite3_column_blob(st, i);
+				v->len = (size_t)sqlite3_column_bytes(st, i);
+				if (!v->p)
+					v->p = ""; /* an empty blob is not NULL */
+				break;
+			case SQLITE_NULL:
+				v->type = SK_VALUE_NULL;
+				break;
+			default: /* a REAL: samtycke writes none */
+				sk_strlcpy(sq_corrupt_where, t->name, sizeof(sq_corrupt_where));
+				rc = SK_ERR_CORRUPT;
+			}
+		}
+		if (rc == 0)
+			rc = cb(arg, row, t->ncols);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Inserts one row through the table's INSERT, prepared once per handle. */
+static int sq_rows_put(struct sk_store *s, const char *table, const struct sk_value *row)
+{
+	const struct sk_store_table *t = sk_store_table(table);
+	struct sq_store *q = (struct sq_store *)s;
+	int ti = t ? (int)(t - sk_store_tables) : -1;
+	int rc = 0;
+
+	if (ti < 0 || ti >= SQ_ROWS_TABLES)
+		return SK_ERR_USAGE;
+	if (!q->rows_put[ti]) {
+		char sql[1024];
+		int n = snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES(?1", t->name, t->columns);
+		for (int i = 2; i <= t->ncols && n > 0 && (size_t)n < sizeof(sql); i++)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", ?%d", i);
+		if (n <= 0 || (size_t)n + 2 > sizeof(sql))
+			return SK_ERR_USAGE;
+		sql[n++] = ')';
+		sql[n] = '\0';
+		if ((rc = sqlite3_prepare_v2(q->db, sql, -1, &q->rows_put[ti], NULL)) != SQLITE_OK)
+			return sq_code(rc);
+	}
+	sqlite3_stmt *st = q->rows_put[ti];
+	sq_cache_clear(q); /* a written row may be one a cache holds */
+	for (int i = 0; i < t->ncols && rc == SQLITE_OK; i++) {
+		const struct sk_value *v = &row[i];
+		switch (v->type) {
+		case SK_VALUE_INT:
+			rc = sqlite3_bind_int64(st, i + 1, v->i);
+			break;
+		case SK_VALUE_TEXT:
+			rc = sqlite3_bind_text64(st, i + 1, v->p, v->len, SQLITE_STATIC, SQLITE_UTF8);
+			break;
+		case SK_VALUE_BLOB:
+			rc = sqlite3_bind_blob64(st, i + 1, v->p ? v->p : "", v->len, SQLITE_STATIC);
+			break;
+		case SK_VALUE_NULL:
+			rc = sqlite3_bind_null(st, i + 1);
+			break;
+		default:
+			sq_done(st);
+			return SK_ERR_USAGE;
+		}
+	}
+	if (rc != SQLITE_OK)
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+/* ---- leases ---- */
+
+static int sq_lease_take(struct sk_store *s, const char *name, const char *holder,
+			 int64_t now_ms, int64_t until_ms, int *got)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEASE_TAKE);
+	*got = 0;
+	if (sq_text(st, 1, name) || sq_text(st, 2, holder) || sqlite3_bind_int64(st, 3, now_ms) ||
+	    sqlite3_bind_int64(st, 4, until_ms))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0)
+		*got = sqlite3_changes(q->db) > 0;
+	return rc;
+}
+
+static int sq_lease_release(struct sk_store *s, const char *name, const char *holder)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEASE_RELEASE);
+	if (sq_text(st, 1, name) || sq_text(st, 2, holder))
+		return sq_bindfail(st);
+	return sq_run(st);
 }
 
 static const struct sk_store_methods sq_methods = {

@@ -219,7 +219,33 @@ struct sk_outbox_rec {
 	char last_error[256]; /* never an address */
 };
 
+/* One stored value of a row (rows_each, rows_put): what a column holds, the same on every
+ * backend. TEXT and BLOB point at len bytes (a TEXT is not NUL-terminated), valid like a
+ * read's pointers (contract 5). */
+enum { SK_VALUE_NULL, SK_VALUE_INT, SK_VALUE_TEXT, SK_VALUE_BLOB };
+struct sk_value {
+	int type;
+	int64_t i;            /* SK_VALUE_INT */
+	const void *p;        /* SK_VALUE_TEXT, SK_VALUE_BLOB */
+	size_t len;
+};
+
+/* The tables every backend holds, with the same names and columns, in an order where the
+ * rows a row refers to come first (store.c): what samtycke migrate copies. A backend's own
+ * bookkeeping (its schema version, leases) is not among them. */
+struct sk_store_table {
+	const char *name;
+	const char *columns;  /* comma-separated, in the order rows_each gives them */
+	int ncols;
+	const char *order;    /* the columns rows come ordered by (the primary key's, if any) */
+};
+extern const struct sk_store_table sk_store_tables[];
+extern const int sk_store_ntables;
+/* The table called name; NULL when there is none (a backend refuses such a name). */
+const struct sk_store_table *sk_store_table(const char *name);
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
+typedef int (*sk_row_cb)(void *arg, const struct sk_value *row, int ncols);
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
 typedef int (*sk_event_cb)(void *arg, const struct sk_event_rec *ev);
 typedef int (*sk_state_cb)(void *arg, const struct sk_state_rec *st);
@@ -407,7 +433,26 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* group-commit.md): op SK_SAVEPOINT_SET sets it, SK_SAVEPOINT_RELEASE keeps what */   \
 	/* came since, SK_SAVEPOINT_UNDO undoes it (and forgets every read the backend cached */ \
 	/* in the transaction) and releases it; the transaction stays open. */                \
-	X(savepoint, (struct sk_store * s, int op), (s, op))
+	X(savepoint, (struct sk_store * s, int op), (s, op))                                \
+	/* Moving a store between backends (samtycke migrate, docs/internals/store.md): */   \
+	/* every row of table (a name in sk_store_tables) as stored, one callback per row */  \
+	/* with the table's columns in its order, the rows in primary-key order. */          \
+	X(rows_each, (struct sk_store * s, const char *table, sk_row_cb cb, void *arg),      \
+	  (s, table, cb, arg))                                                                 \
+	/* Inserts one such row as given (its ncols values); EXISTS on a taken key. */       \
+	X(rows_put, (struct sk_store * s, const char *table, const struct sk_value *row),    \
+	  (s, table, row))                                                                     \
+	/* A lease: work that must run in one place at a time (a webhook endpoint's delivery, */ \
+	/* the mail worker) when several servers share one store. take: *got = 1 when lease */ \
+	/* name was free, had expired (its until <= now_ms) or is holder's already; it is    */ \
+	/* then holder's until until_ms (a renewal when it was). Otherwise *got = 0 and        */ \
+	/* nothing changes. Atomic on its own, outside a transaction (contract 3). release:  */ \
+	/* frees it when holder has it, 0 either way. Times are Unix milliseconds. */          \
+	X(lease_take, (struct sk_store * s, const char *name, const char *holder,            \
+		       int64_t now_ms, int64_t until_ms, int *got),                              \
+	  (s, name, holder, now_ms, until_ms, got))                                           \
+	X(lease_release, (struct sk_store * s, const char *name, const char *holder),        \
+	  (s, name, holder))
 
 enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
 

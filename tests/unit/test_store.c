@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "testlib.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -204,7 +205,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 7); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 8); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -1760,6 +1761,140 @@ static void test_bulk_modes(void **state)
 	sk_store_close(s);
 }
 
+/* ---- leases (several servers on one store) ---- */
+
+static void test_lease(void **state)
+{
+	struct fx *f = *state;
+	int got = -1;
+
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv1", 1000, 3000, &got), 0);
+	assert_int_equal(got, 1); /* free */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv2", 2000, 4000, &got), 0);
+	assert_int_equal(got, 0); /* srv1's until 3000 */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:b", "srv2", 2000, 4000, &got), 0);
+	assert_int_equal(got, 1); /* another name is another lease */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv1", 2500, 5500, &got), 0);
+	assert_int_equal(got, 1); /* its holder renews */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv2", 5499, 9000, &got), 0);
+	assert_int_equal(got, 0); /* not expired yet: the renewal counts */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv2", 5500, 9000, &got), 0);
+	assert_int_equal(got, 1); /* expired: taken over */
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv1", 5600, 9600, &got), 0);
+	assert_int_equal(got, 0); /* the old holder lost it */
+	assert_int_equal(sk_store_lease_release(f->s, "webhook:a", "srv1"), 0);
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv3", 5700, 9700, &got), 0);
+	assert_int_equal(got, 0); /* a release by one who does not hold it frees nothing */
+	assert_int_equal(sk_store_lease_release(f->s, "webhook:a", "srv2"), 0);
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv3", 5700, 9700, &got), 0);
+	assert_int_equal(got, 1); /* released by its holder: free at once */
+}
+
+/* ---- moving rows (samtycke migrate) ---- */
+
+struct rows_copy {
+	struct sk_store *to;
+	const char *table;
+	long n;
+};
+
+static int rows_copy_cb(void *arg, const struct sk_value *row, int ncols)
+{
+	struct rows_copy *c = arg;
+	assert_int_equal(ncols, sk_store_table(c->table)->ncols);
+	c->n++;
+	return sk_store_rows_put(c->to, c->table, row);
+}
+
+/* Every row of every table, rendered as text (type, then bytes in hex), in order. */
+static int rows_dump_cb(void *arg, const struct sk_value *row, int ncols)
+{
+	struct sk_buf *b = arg;
+	for (int i = 0; i < ncols; i++) {
+		sk_buf_printf(b, "|%d:", row[i].type);
+		if (row[i].type == SK_VALUE_INT)
+			sk_buf_printf(b, "%lld", (long long)row[i].i);
+		for (size_t j = 0; row[i].type != SK_VALUE_INT && j < row[i].len; j++)
+			sk_buf_printf(b, "%02x", ((const uint8_t *)row[i].p)[j]);
+	}
+	sk_buf_appends(b, "\n");
+	return 0;
+}
+
+static char *rows_dump_all(struct sk_store *s)
+{
+	struct sk_buf b;
+	sk_buf_init(&b, 1 << 20);
+	for (int t = 0; t < sk_store_ntables; t++) {
+		sk_buf_printf(&b, "%s\n", sk_store_tables[t].name);
+		assert_int_equal(sk_store_rows_each(s, sk_store_tables[t].name, rows_dump_cb, &b), 0);
+	}
+	return sk_buf_steal(&b, NULL);
+}
+
+static void test_rows_copy(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_contact_rec c = {.created_at = 5, .updated_at = 6};
+	struct sk_event_rec ev = {.seq = 1, .occurred_at = 7, .recorded_at = 8, .notice_version = 1,
+				  .valid_until = 0, .flags = 3};
+	struct sk_store *to;
+	char path[160];
+
+	/* a row in the tables with each kind of value: text, integer, blob, NULL, empty blob */
+	strcpy(c.id, "c1");
+	key_of(c.email_key, 1);
+	assert_int_equal(sk_store_contact_insert(f->s, &c), 0);
+	assert_int_equal(sk_store_field_put(f->s, "c1", "email", (const uint8_t *)"\0sealed\xff", 8), 0);
+	assert_int_equal(sk_store_field_put(f->s, "c1", "empty", (const uint8_t *)"", 0), 0);
+	strcpy(ev.id, "e1");
+	strcpy(ev.contact_id, "c1");
+	strcpy(ev.purpose, "newsletter");
+	strcpy(ev.action, "give");
+	strcpy(ev.method, "api");
+	strcpy(ev.source, "s\xc3\xa5");
+	strcpy(ev.lang, "sv");
+	strcpy(ev.actor, "t");
+	memset(ev.hash, 0xab, SK_HASH_LEN);
+	assert_int_equal(sk_store_ledger_append(f->s, &ev), 0); /* evidence NULL */
+	assert_int_equal(sk_store_meta_set(f->s, "k", "v"), 0);
+	int got;
+	assert_int_equal(sk_store_lease_take(f->s, "mail", "srv1", 1, 2, &got), 0);
+
+	snprintf(path, sizeof(path), "%s/copy", f->dir);
+	assert_int_equal(sopen(path, 1, &to, &err), 0);
+	assert_int_equal(sk_store_begin(to, SK_TX_WRITE), 0);
+	long rows = 0;
+	for (int t = 0; t < sk_store_ntables; t++) {
+		struct rows_copy cp = {.to = to, .table = sk_store_tables[t].name};
+		assert_int_equal(sk_store_rows_each(f->s, cp.table, rows_copy_cb, &cp), 0);
+		rows += cp.n;
+	}
+	assert_int_equal(sk_store_commit(to), 0);
+	assert_true(rows >= 5);
+
+	char *a = rows_dump_all(f->s), *b = rows_dump_all(to);
+	assert_string_equal(a, b); /* every value of every row, its type included */
+	assert_non_null(strstr(a, "|3:00736561")); /* the blob with a NUL byte came whole */
+	assert_non_null(strstr(a, "|3:\n")); /* the empty field's blob is a blob, not NULL */
+	sk_free(a);
+	sk_free(b);
+
+	/* a taken key: EXISTS, and nothing else changes */
+	struct rows_copy again = {.to = to, .table = "contacts"};
+	assert_int_equal(sk_store_rows_each(f->s, "contacts", rows_copy_cb, &again), SK_ERR_EXISTS);
+	/* a name that is not one of the tables: refused, never put into SQL */
+	assert_int_equal(sk_store_rows_each(f->s, "contacts; DROP TABLE meta", rows_copy_cb, &again),
+			 SK_ERR_USAGE);
+	assert_int_equal(sk_store_rows_each(f->s, "leases", rows_copy_cb, &again), SK_ERR_USAGE);
+	assert_int_equal(sk_store_rows_put(to, "nope", NULL), SK_ERR_USAGE);
+	sk_store_close(to);
+	char p[512];
+	snprintf(p, sizeof(p), "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+	assert_int_equal(system(p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1803,6 +1938,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hot_gate_cache_wiped_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_begin_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_memory_after_bulk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_copy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
