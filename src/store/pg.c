@@ -585,19 +585,15 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 		PQclear(r);
 		return rc;
 	}
-	char name[32], cmd[64];
-	char *decl;
-	size_t dn;
+	char name[32], cmd[64], decl[2048];
 	snprintf(name, sizeof(name), "sk_c%u", ++q->ncursor);
 	if (i >= 0)
 		sql = pg_sql[i];
-	dn = strlen(sql) + 96;
-	if (!(decl = sk_malloc(dn)))
-		return SK_ERR_NOMEM;
-	snprintf(decl, dn, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s", name, sql);
+	if ((size_t)snprintf(decl, sizeof(decl), "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s",
+			     name, sql) >= sizeof(decl))
+		return SK_ERR_USAGE; /* the longest statement here is far shorter */
 	rc = pg_check(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
 				      p ? p->len : NULL, p ? p->fmt : NULL, 1));
-	sk_free(decl);
 	if (rc)
 		return rc;
 	snprintf(cmd, sizeof(cmd), "FETCH %d FROM %s", PG_PAGE, name);

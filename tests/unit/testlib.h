@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "core/core_int.h" /* white-box: tests may look inside the core */
 #include "store/store.h"
 #include "util/err.h"
@@ -154,6 +157,144 @@ static inline void t_store_drop(const char *path)
 		return;
 	t_pg_name(path, name, sizeof(name));
 	assert_int_equal(t_pg_sh("dropdb", name), 0);
+}
+
+/* SQL of a test (tampering, counting) as PostgreSQL reads it: SQLite's blob literals
+ * X'..' become '\\x..'::bytea. Allocated; the caller frees it. */
+static inline char *t_pg_sql(const char *sql)
+{
+	size_t n = strlen(sql), o = 0;
+	char *out = malloc(n * 2 + 16);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
+		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
+				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
+				 sql[i - 1] == '\''))) {
+			const char *end = strchr(sql + i + 2, '\'');
+			assert_non_null(end);
+			o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - (sql + i + 2)),
+					     sql + i + 2);
+			i = (size_t)(end - sql);
+			continue;
+		}
+		out[o++] = sql[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The PostgreSQL connection to the database of a path (t_store_uri); fails the test when
+ * it cannot connect. */
+static inline PGconn *t_pg_connect(const char *path)
+{
+	char name[64], uri[256];
+	t_pg_name(path, name, sizeof(name));
+	snprintf(uri, sizeof(uri), "%s/%s", t_pg(), name);
+	PGconn *c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to %s: %s", name, PQerrorMessage(c));
+	return c;
+}
+
+/* Runs SQL (one statement or several) on the store of a path through a connection of its
+ * own, on either backend; fails the test when it fails. The rows the last statement
+ * changed. */
+static inline long t_db_exec(const char *path, const char *sql)
+{
+	long n;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		n = atol(PQcmdTuples(r));
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return n;
+	}
+	sqlite3 *db;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The integer in the first column of the first row of a query (0 when NULL); fails the
+ * test when there is no row. */
+static inline int64_t t_db_int(const char *path, const char *sql)
+{
+	int64_t v = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		v = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return v;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* 1 when needle is in a file of the store of a path: the database file, WAL and shared
+ * memory on SQLite; on PostgreSQL (after a CHECKPOINT) every file of the tables, their TOAST
+ * and indexes in the cluster's data folder, and every WAL segment. */
+static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
+{
+	char files[4096][320];
+	int n = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		PGresult *r = PQexec(c, "CHECKPOINT");
+		PQclear(r);
+		r = PQexec(c, "SELECT current_setting('data_directory') || '/' || pg_relation_filepath(c.oid)"
+			   " FROM pg_class AS c WHERE c.relfilenode <> 0 AND (c.relnamespace ="
+			   " 'public'::regnamespace OR c.oid IN (SELECT reltoastrelid FROM pg_class"
+			   " WHERE relnamespace = 'public'::regnamespace) OR c.oid IN (SELECT"
+			   " indexrelid FROM pg_index WHERE indrelid IN (SELECT reltoastrelid FROM"
+			   " pg_class WHERE relnamespace = 'public'::regnamespace)))"
+			   " UNION ALL SELECT current_setting('data_directory') || '/pg_wal/' || name"
+			   " FROM pg_ls_waldir()");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("listing the store's files: %s", PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r) && n < 4096; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s", PQgetvalue(r, i, 0));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		const char *suffix[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s%s", path, suffix[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		if (access(files[i], F_OK) != 0)
+			continue;
+		char *data = t_read_file(files[i], &len);
+		int found = memmem(data, len, needle, nlen) != NULL;
+		free(data);
+		if (found)
+			return 1;
+	}
+	return 0;
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
