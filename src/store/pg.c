@@ -1698,7 +1698,8 @@ static int pg_request_count(struct sk_store *s, const char *purpose, int64_t now
  * a samtycke thread, and a connection's memory does not grow with the size of the data. */
 static int pg_bulk(struct sk_store *s, int on)
 {
-	(void)s;
+	if (!pg_idle((struct pg_store *)s))
+		return SK_ERR_USAGE; /* only between transactions, as on SQLite */
 	return on == SK_BULK_OFF || on == SK_BULK_IMPORT || on == SK_BULK_CHECKPOINT ? 0
 										      : SK_ERR_USAGE;
 }

@@ -160,13 +160,21 @@ static inline void t_store_drop(const char *path)
 }
 
 /* SQL of a test (tampering, counting) as PostgreSQL reads it: SQLite's blob literals
- * X'..' become '\\x..'::bytea, parameters ?N become $N. Allocated; the caller frees it. */
+ * X'..' become '\\x..'::bytea, printf('%.Nc', 'x') repeat('x', N), parameters ?N
+ * become $N. Allocated; the caller frees it. */
 static inline char *t_pg_sql(const char *sql)
 {
 	size_t n = strlen(sql), o = 0;
 	char *out = malloc(n * 2 + 16);
 	assert_non_null(out);
 	for (size_t i = 0; i < n; i++) {
+		int width, used = 0;
+		char ch;
+		if (sscanf(sql + i, "printf('%%.%dc', '%c')%n", &width, &ch, &used) == 2 && used) {
+			o += (size_t)sprintf(out + o, "repeat('%c', %d)", ch, width);
+			i += (size_t)used - 1;
+			continue;
+		}
 		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
 		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
 				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
