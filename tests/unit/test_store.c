@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1387,6 +1388,246 @@ static void test_uri_pg_unreachable(void **state)
 	assert_null(strstr(err.msg, "hunter2"));
 }
 
+/* An insert that meets a taken key answers EXISTS and the write transaction goes on (core
+ * relies on it: a contact that exists already is an answer, not a failure): what came
+ * before and after it commits. On PostgreSQL a raised unique violation would abort the
+ * whole transaction. */
+static void test_exists_keeps_the_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct sk_key_rec k = {0};
+	char v[8];
+
+	add_contact(f->s, "c_exists_one", 1);
+	put_key(f->s, "k_exists_one", "crm", 10, 0);
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0);
+	assert_int_equal(sk_store_meta_set(f->s, "before", "1"), 0);
+	struct sk_contact_rec c = {0};
+	sk_strlcpy(c.id, "c_exists_two", sizeof(c.id));
+	key_of(c.email_key, 1); /* the first contact's key */
+	assert_int_equal(sk_store_contact_insert(f->s, &c), SK_ERR_EXISTS);
+	sk_strlcpy(k.id, "k_exists_two", sizeof(k.id));
+	sk_strlcpy(k.name, "crm", sizeof(k.name)); /* an active key has the name */
+	sk_strlcpy(k.scopes, "read", sizeof(k.scopes));
+	assert_int_equal(sk_store_key_put(f->s, &k), SK_ERR_EXISTS);
+	assert_int_equal(sk_store_meta_set(f->s, "after", "2"), 0);
+	assert_int_equal(sk_store_commit(f->s), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "before", v, sizeof(v)), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "after", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(sk_store_contact_by_id(f->s, "c_exists_two", &c), SK_ERR_NOT_FOUND);
+}
+
+/* PostgreSQL ends a transaction at a failed statement: its commit must then fail (the
+ * server answers ROLLBACK to the COMMIT), never report the write as done. */
+static void test_pg_failed_statement_fails_commit(void **state)
+{
+	struct fx *f = *state;
+	struct sk_state_rec st;
+	char v[8];
+
+	if (!t_pg())
+		skip(); /* SQLite undoes the failed statement alone and goes on */
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0);
+	assert_int_equal(sk_store_meta_set(f->s, "lost", "1"), 0);
+	make_state(&st, "c_no_such_contact", "newsletter", "given", 1); /* no contact: fails */
+	assert_int_equal(sk_store_state_put(f->s, &st), SK_ERR_STORAGE);
+	assert_int_not_equal(sk_store_commit(f->s), 0);
+	assert_int_equal(sk_store_rollback(f->s), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "lost", v, sizeof(v)), SK_ERR_NOT_FOUND);
+}
+
+/* ---- PostgreSQL: several connections at once (contracts 3 and 4) ---- */
+
+#define PG_WRITES 150
+
+struct writer {
+	struct sk_store *s;
+	int id;
+	int failed;      /* calls that did not answer 0 */
+	int first_error;
+};
+
+static void writer_fail(struct writer *w, int rc)
+{
+	if (rc && !w->failed++)
+		w->first_error = rc;
+}
+
+/* Core's write, as it runs it: begin, read the ledger head, append head + 1 chained to it,
+ * append a change, commit. */
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	for (int i = 0; i < PG_WRITES; i++) {
+		struct sk_event_rec ev;
+		struct sk_change_rec ch = {0};
+		uint8_t head[SK_HASH_LEN];
+		int64_t seq = 0;
+		int rc = sk_store_begin(w->s, SK_TX_WRITE);
+		if (rc) {
+			writer_fail(w, rc);
+			continue;
+		}
+		if ((rc = sk_store_ledger_last(w->s, &seq, head)) == 0) {
+			make_event(&ev, seq + 1, w->id ? "c_writer1" : "c_writer0");
+			memcpy(ev.prev_hash, head, SK_HASH_LEN);
+			memset(ev.hash, 0, SK_HASH_LEN);
+			memcpy(ev.hash, &ev.seq, sizeof(ev.seq));
+			ev.hash[31] = (uint8_t)(w->id + 1);
+			rc = sk_store_ledger_append(w->s, &ev);
+		}
+		sk_strlcpy(ch.type, "consent", sizeof(ch.type));
+		sk_strlcpy(ch.contact_id, ev.contact_id, sizeof(ch.contact_id));
+		if (rc == 0)
+			rc = sk_store_change_append(w->s, &ch);
+		if (rc == 0)
+			rc = sk_store_commit(w->s);
+		if (rc)
+			(void)sk_store_rollback(w->s);
+		writer_fail(w, rc);
+	}
+	return NULL;
+}
+
+struct chain {
+	int64_t n;
+	int broken;
+	uint8_t prev[SK_HASH_LEN];
+};
+
+static int chain_cb(void *arg, const struct sk_event_rec *ev)
+{
+	struct chain *c = arg;
+	c->broken += ev->seq != c->n + 1 || memcmp(ev->prev_hash, c->prev, SK_HASH_LEN) != 0;
+	memcpy(c->prev, ev->hash, SK_HASH_LEN);
+	c->n++;
+	return 0;
+}
+
+struct poll {
+	int64_t cursor;
+	int gaps;
+};
+
+static int poll_cb(void *arg, const struct sk_change_rec *ch)
+{
+	struct poll *p = arg;
+	p->gaps += ch->seq != p->cursor + 1;
+	p->cursor = ch->seq;
+	return 0;
+}
+
+/* Two connections writing at once, as two servers do: every write succeeds, the ledger is
+ * numbered 1, 2, 3 ... and each event chains to the one before (the writer lock makes
+ * ledger_last + 1 safe); meanwhile a third connection polling the change feed by cursor
+ * never sees a seq before the ones below it (commit order is seq order). */
+static void test_pg_concurrent_writers(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct writer w[2] = {{0}};
+	pthread_t th[2];
+	struct sk_store *poller = NULL;
+	struct poll p = {0};
+	struct chain c = {0};
+	int64_t last = 0;
+
+	if (!t_pg())
+		skip(); /* SQLite: test_group and the integration tests cover one file's writers */
+	for (int i = 0; i < 2; i++) {
+		w[i].id = i;
+		assert_int_equal(sopen(f->path, 0, &w[i].s, &err), 0);
+	}
+	assert_int_equal(sopen(f->path, 0, &poller, &err), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
+	while (p.cursor < 2 * PG_WRITES && w[0].failed + w[1].failed == 0) {
+		int64_t before = p.cursor;
+		assert_int_equal(sk_store_change_each(poller, p.cursor, 0, poll_cb, &p), 0);
+		if (p.cursor == before)
+			usleep(1000);
+		if (p.cursor == before && sk_store_change_last(poller, &last) == 0 &&
+		    last == 2 * PG_WRITES && p.cursor == last)
+			break;
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		if (w[i].failed)
+			fail_msg("writer %d: %d writes failed, the first with %s", i, w[i].failed,
+				 sk_err_name(w[i].first_error));
+		sk_store_close(w[i].s);
+	}
+	assert_int_equal(sk_store_change_each(poller, p.cursor, 0, poll_cb, &p), 0);
+	assert_int_equal(p.gaps, 0);
+	assert_int_equal(p.cursor, 2 * PG_WRITES);
+	assert_int_equal(sk_store_ledger_each(poller, NULL, 0, chain_cb, &c), 0);
+	assert_int_equal(c.n, 2 * PG_WRITES);
+	assert_int_equal(c.broken, 0);
+	sk_store_close(poller);
+}
+
+struct begin_wait {
+	struct sk_store *s;
+	int rc;
+	double seconds;
+};
+
+static double t_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *begin_main(void *arg)
+{
+	struct begin_wait *b = arg;
+	double t0 = t_now();
+	b->rc = sk_store_begin(b->s, SK_TX_WRITE);
+	b->seconds = t_now() - t0;
+	return NULL;
+}
+
+/* begin waits for the writer before it (another connection): it returns once that one
+ * commits; a writer that holds on past the lock timeout (5 s) makes it answer BUSY. A
+ * read transaction never waits for a writer. */
+static void test_pg_begin_waits_then_busy(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct begin_wait b = {0};
+	pthread_t th;
+
+	if (!t_pg())
+		skip(); /* SQLite's busy timeout: test_lazy_begin_fails and the writer tests */
+	assert_int_equal(sopen(f->path, 0, &b.s, &err), 0);
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0);
+	assert_int_equal(sk_store_meta_set(f->s, "w", "1"), 0);
+	assert_int_equal(pthread_create(&th, NULL, begin_main, &b), 0);
+	usleep(400 * 1000);
+	assert_int_equal(sk_store_commit(f->s), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(b.rc, 0);
+	assert_true(b.seconds >= 0.3);
+	char v[8];
+	assert_int_equal(sk_store_meta_get(b.s, "w", v, sizeof(v)), 0); /* sees the commit */
+	assert_string_equal(v, "1");
+	/* now b.s writes and holds on: f->s waits the lock timeout, then BUSY */
+	double t0 = t_now();
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), SK_ERR_BUSY);
+	double waited = t_now() - t0;
+	assert_true(waited >= 4.5 && waited < 10);
+	assert_int_equal(sk_store_rollback(f->s), 0); /* nothing open: harmless */
+	assert_int_equal(sk_store_begin(f->s, SK_TX_READ), 0); /* a reader does not wait */
+	assert_int_equal(sk_store_commit(f->s), 0);
+	assert_int_equal(sk_store_rollback(b.s), 0);
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0); /* free again */
+	assert_int_equal(sk_store_rollback(f->s), 0);
+	sk_store_close(b.s);
+}
+
 /* ---- scrub (store.h, contract 6) ---- */
 
 static int file_holds(const char *path, const char *needle)
@@ -1986,6 +2227,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uri_names_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_pg_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exists_keeps_the_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_failed_statement_fails_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_begin_waits_then_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scrub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_tx_caches, setup, teardown),

@@ -202,6 +202,7 @@ static inline PGconn *t_pg_connect(const char *path)
 	PGconn *c = PQconnectdb(uri);
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("connecting to %s: %s", name, PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
 	return c;
 }
 
