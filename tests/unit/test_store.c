@@ -1362,6 +1362,29 @@ static void test_uri_refused(void **state)
 	assert_null(s);
 }
 
+/* A URI as samtycke init shows it: never the password. */
+static void test_uri_shown(void **state)
+{
+	(void)state;
+	char out[256];
+	static const char *const cases[][2] = {
+		{"postgresql://app:hunter2@db.example.com:5432/sk", "postgresql://app:***@db.example.com:5432/sk"},
+		{"postgres://app:hun@ter2@db.example.com/sk", "postgres://app:***@db.example.com/sk"},
+		{"postgresql://app@db.example.com/sk?sslmode=require&password=hunter2&x=1",
+		 "postgresql://app@db.example.com/sk?sslmode=require&password=***&x=1"},
+		{"postgresql://db.example.com/sk?password=hunter2", "postgresql://db.example.com/sk?password=***"},
+		{"sqlite:/srv/a:b@c.db", "sqlite:/srv/a:b@c.db"},
+		{"/srv/samtycke.db", "/srv/samtycke.db"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sk_store_uri_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	sk_store_uri_shown("postgresql://app:hunter2@h/sk", out, 12);
+	assert_null(strstr(out, "hunter2"));
+	assert_int_equal(strlen(out), 11);
+}
+
 /* A PostgreSQL server that cannot be reached (a port nothing listens on, or a wrong
  * password): STORAGE, a message that says so, never the URI's password; *out NULL. */
 static void test_uri_pg_unreachable(void **state)
@@ -2226,6 +2249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_names_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_create, setup, teardown),
+		cmocka_unit_test(test_uri_shown),
 		cmocka_unit_test_setup_teardown(test_uri_pg_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exists_keeps_the_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_failed_statement_fails_commit, setup, teardown),
