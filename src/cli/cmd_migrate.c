@@ -115,7 +115,7 @@ static int run_migrate(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 
 const struct sk_cmd sk_cmd_entry_migrate = {
 	.name = "migrate",
-	.summary = "copy the database into a new store (SQLite, PostgreSQL) and verify it",
+	.summary = "copy the database into a new store and verify it",
 	.usage = "--to URI",
 	.help = "Copy every row of the database (--db) as stored into the new store URI (a SQLite "
 		"path or sqlite: URI, or a postgresql:// URI), in one read snapshot and one write "

@@ -33,7 +33,8 @@ stop_all() {
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	pids=""
 }
-trap 'stop_all; tap_cleanup' EXIT
+hook_pid=""
+trap 'stop_all; [ -z "$hook_pid" ] || kill -TERM "$hook_pid" 2>/dev/null; tap_cleanup' EXIT
 
 free_port() {
 	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -107,24 +108,32 @@ must "$bin" --key-file "$key" --db "$src" keys create --name old --scope read,wr
 old=$out
 must "$bin" --key-file "$key" --db "$src" keys revoke old
 
-# A webhook endpoint that answers 204, and a server that delivers to it (its cursor moves)
-# and takes a double opt-in form (a pending request and its mail, which waits: no SMTP).
+# A webhook endpoint, and a server that delivers to it (its cursor moves) and takes a double
+# opt-in form (a pending request and its mail, which waits: nothing listens on its SMTP port).
 hook_port=$(free_port)
+must "$bin" --key-file "$key" --db "$src" webhook add "http://127.0.0.1:$hook_port/hook" \
+	--events all --name crm --allow-private
+hook_secret=$(printf '%s\n' "$out" | sed -n 's/.*\(whsec_[A-Za-z0-9+/=]*\).*/\1/p')
+# The receiver answers 204 only to a delivery signed with the endpoint's secret (Standard
+# Webhooks), else 400: a delivery from the target proves that its sealed secret opens there.
 "$py" -c '
-import http.server, sys
+import base64, hashlib, hmac, http.server, sys
+key = base64.b64decode(sys.argv[2][len("whsec_"):])
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(204)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        signed = "%s.%s." % (self.headers["webhook-id"], self.headers["webhook-timestamp"])
+        mac = base64.b64encode(hmac.new(key, signed.encode() + body, hashlib.sha256).digest()).decode()
+        good = ("v1," + mac) in (self.headers.get("webhook-signature") or "").split()
+        self.send_response(204 if good else 400)
         self.end_headers()
     def log_message(self, *a):
         pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-' "$hook_port" &
-pids="$pids $!"
-must "$bin" --key-file "$key" --db "$src" webhook add "http://127.0.0.1:$hook_port/hook" \
-	--events all --name crm --allow-private
-hook_id=$(printf '%s\n' "$out" | head -1)
+' "$hook_port" "$hook_secret" &
+hook_pid=$!
+sk --db "$src" --json webhook list
+added_at=$(printf '%s' "$out" | sed -n 's/.*"last_delivered_seq":\([0-9]*\).*/\1/p')
 serve src "$src" --allow-private-webhooks --smtp-url "smtp://127.0.0.1:$(free_port)" \
 	--mail-from noreply@example.com
 run curl -sS -H 'Content-Type: application/json' \
@@ -134,13 +143,13 @@ must "$bin" --key-file "$key" --db "$src" consent give anna@example.com event_in
 i=0
 while [ $i -lt 100 ]; do
 	sk --db "$src" --json webhook list
-	printf '%s' "$out" | grep -q '"last_delivered_seq":[1-9]' &&
-		printf '%s' "$out" | grep -q '"pending":0' && break
+	now=$(printf '%s' "$out" | sed -n 's/.*"last_delivered_seq":\([0-9]*\).*/\1/p')
+	[ "${now:-0}" -gt "${added_at:-0}" ] && printf '%s' "$out" | grep -q '"pending":0' && break
 	sleep 0.1
 	i=$((i + 1))
 done
-ok "set-up: the server delivered every change to the webhook (its cursor moved)" \
-	sh -c 'printf "%s" "$1" | grep -q "\"last_delivered_seq\":[1-9]"' - "$out"
+ok "set-up: the server delivered the changes since the endpoint was added (its cursor moved)" \
+	sh -c '[ "${1:-0}" -gt "${2:-0}" ] && printf "%s" "$3" | grep -q "\"pending\":0"' - "$now" "$added_at" "$out"
 src_hooks=$out
 stop_all
 
@@ -186,15 +195,6 @@ sk --db "$dst" --json webhook list
 ok "the webhook endpoint and its cursor are kept" test "$out" = "$src_hooks"
 sk --db "$dst" keys list
 ok "the API keys are listed as on the source" sh -c 'printf "%s" "$1" | grep -q reader && printf "%s" "$1" | grep -q old' - "$out"
-serve dst "$dst"
-run curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $reader" \
-	"$url/v1/check?email=anna@example.com&purpose=newsletter"
-ok "an API key made on the source authenticates against a server on the target" test "$out" = 200
-run curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old" \
-	"$url/v1/check?email=anna@example.com&purpose=newsletter"
-ok "the key revoked on the source stays revoked" test "$out" = 401
-stop_all
-
 # ---- and back, into a third store: every row as it was ----
 back=$d/back.db
 sk --db "$dst" --json migrate --to "$back"
@@ -219,11 +219,36 @@ ok "the compared rows hold the ledger, sealed fields, keys, the webhook and the 
 		grep -Eq "^$t [1-9]" "$1" || exit 1
 	done' - "$d/rows.src"
 
+# ---- a server on the target ----
+serve dst "$dst" --allow-private-webhooks
+run curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $reader" \
+	"$url/v1/check?email=anna@example.com&purpose=newsletter"
+ok "an API key made on the source authenticates against a server on the target" test "$out" = 200
+run curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old" \
+	"$url/v1/check?email=anna@example.com&purpose=newsletter"
+ok "the key revoked on the source stays revoked" test "$out" = 401
+before=$(printf '%s' "$src_hooks" | sed -n 's/.*"last_delivered_seq":\([0-9]*\).*/\1/p')
+must "$bin" --key-file "$key" --db "$dst" consent withdraw anna@example.com offers --method api --source crm
+i=0
+while [ $i -lt 100 ]; do
+	sk --db "$dst" --json webhook list
+	now=$(printf '%s' "$out" | sed -n 's/.*"last_delivered_seq":\([0-9]*\).*/\1/p')
+	[ "${now:-0}" -gt "$before" ] && printf '%s' "$out" | grep -q '"pending":0' && break
+	sleep 0.1
+	i=$((i + 1))
+done
+ok "a server on the target delivers the next change, signed with the copied secret" \
+	test "${now:-0}" -gt "$before"
+ok "and only what came after the cursor (one change)" test "${now:-0}" -eq $((before + 1))
+stop_all
+
 # ---- failure paths ----
+sk --db "$dst" --json audit verify
+dst_audit=$out
 sk --db "$src" migrate --to "$dst"
 expect "an initialised target is refused" 3 "target: the store is not empty"
 sk --db "$dst" --json audit verify
-ok "and is left as it was (its chain, its head)" sh -c 'printf "%s" "$1" | grep -q "\"head\":\"$2\""' - "$out" "$src_head"
+ok "and is left as it was (its chain, its head)" test "$out" = "$dst_audit"
 fresh=$(newdb fresh)
 must "$bin" --key-file "$key" --db "$fresh" init
 sk --db "$src" migrate --to "$fresh"
