@@ -69,6 +69,39 @@ static struct tenv *source(void)
 	return t;
 }
 
+/* Runs sql on t's store behind samtycke's back: through the sqlite3 library, or psql in the
+ * PostgreSQL mode of testlib (SK_TEST_PG: t->uri is then the database's URI). */
+static void tamper(struct tenv *t, const char *sql)
+{
+	const char *pg = getenv("SK_TEST_PG");
+	if (pg && *pg) {
+		char cmd[1024];
+		snprintf(cmd, sizeof(cmd), "psql -q -X -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
+			 t->uri, sql);
+		assert_int_equal(system(cmd), 0);
+		return;
+	}
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Closes a target; in testlib's PostgreSQL mode (which defines T_SQLITE_ONLY) also drops
+ * the database t_store_uri made for it. */
+static void target_free(struct tenv *t, struct sk_store *s, const char *name)
+{
+	sk_store_close(s);
+#ifdef T_SQLITE_ONLY
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	t_store_drop(path);
+#else
+	(void)t;
+	(void)name;
+#endif
+}
+
 /* A new target store beside t's, behind the fault backend (not failing yet). */
 static struct sk_store *target(struct tenv *t, const char *name)
 {
@@ -158,7 +191,7 @@ static void test_copy_equals_source(void **state)
 	assert_string_equal(a, b);
 	sk_free(a);
 	sk_free(b);
-	sk_store_close(to);
+	target_free(t, to, "copy.db");
 	tenv_free(t);
 }
 
@@ -178,7 +211,7 @@ static void test_target_with_rows_refused(void **state)
 	assert_non_null(strstr(t->err.msg, "target: the store is not empty (table contacts has rows)"));
 	assert_int_equal(rows_in(to), 1);
 	assert_int_equal(r.verified, 0);
-	sk_store_close(to);
+	target_free(t, to, "busy.db");
 	tenv_free(t);
 }
 
@@ -195,7 +228,7 @@ static void test_target_failure_leaves_it_empty(void **state)
 	struct sk_store *scratch = target(t, "scratch.db");
 	assert_int_equal(sk_migrate(t->core, scratch, 0, NULL, NULL, &r, &t->err), 0);
 	long calls = sk_store_fault_calls(scratch);
-	sk_store_close(scratch);
+	target_free(t, scratch, "scratch.db");
 	assert_true(calls > r.total);
 
 	long puts_failed = 0;
@@ -215,7 +248,7 @@ static void test_target_failure_leaves_it_empty(void **state)
 	/* and then it takes the copy whole */
 	assert_int_equal(sk_migrate(t->core, to, 0, NULL, NULL, &r, &t->err), 0);
 	assert_int_equal(rows_in(to), (long)r.total);
-	sk_store_close(to);
+	target_free(t, to, "fail.db");
 	tenv_free(t);
 }
 
@@ -235,7 +268,7 @@ static void test_source_failure_leaves_target_empty(void **state)
 		assert_true(strncmp(t->err.msg, "source: ", 8) == 0);
 		assert_int_equal(rows_in(to), 0);
 	}
-	sk_store_close(to);
+	target_free(t, to, "src-fail.db");
 	tenv_free(t);
 }
 
@@ -247,17 +280,13 @@ static void test_tampered_ledger_refused(void **state)
 	struct tenv *t = source();
 	struct sk_store *to = target(t, "tampered.db");
 	struct sk_migrate_result r;
-	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE consent_ledger SET source = 'forged' WHERE seq = 3",
-				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tamper(t, "UPDATE consent_ledger SET source = 'forged' WHERE seq = 3");
 	assert_int_equal(sk_migrate(t->core, to, 0, NULL, NULL, &r, &t->err), SK_ERR_CHAIN_BROKEN);
 	assert_non_null(strstr(t->err.msg, "target: the copied ledger's hash chain is broken at "
 					   "sequence number 3"));
 	assert_int_equal(rows_in(to), 0);
-	sk_store_close(to);
+	target_free(t, to, "tampered.db");
 	tenv_free(t);
 }
 
@@ -268,18 +297,14 @@ static void test_state_mismatch_refused(void **state)
 	struct tenv *t = source();
 	struct sk_store *to = target(t, "state.db");
 	struct sk_migrate_result r;
-	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE consent_state SET status = 'given' WHERE "
-					  "status = 'withdrawn'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tamper(t, "UPDATE consent_state SET status = 'given' WHERE status = 'withdrawn'");
 	assert_int_equal(sk_migrate(t->core, to, 0, NULL, NULL, &r, &t->err),
 			 SK_ERR_STATE_MISMATCH);
 	assert_non_null(strstr(t->err.msg, "target: the stored consent state differs from the "
 					   "ledger in 1 place"));
 	assert_int_equal(rows_in(to), 0);
-	sk_store_close(to);
+	target_free(t, to, "state.db");
 	tenv_free(t);
 }
 
