@@ -242,11 +242,44 @@ ok "a server on the target delivers the next change, signed with the copied secr
 ok "and only what came after the cursor (one change)" test "${now:-0}" -eq $((before + 1))
 stop_all
 
+# ---- the other direction: a SQLite file into newdb's store (PostgreSQL with SK_TEST_PG) ----
+again=$(newdb again)
+sk --db "$back" migrate --to "$again"
+expect "the SQLite copy moves into a new store" 0 "verified:"
+sk --db "$again" migrate --to "$d/again2.db"
+expect "and out of it into SQLite again" 0 "verified:"
+rows "$d/again2.db" >"$d/rows.again"
+ok "with every row as it was" cmp -s "$d/rows.back" "$d/rows.again"
+
+# ---- one snapshot while another process writes ----
+(
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		"$bin" --key-file "$key" --db "$back" consent give "w$i@example.com" newsletter \
+			--method api --source crm >/dev/null 2>&1
+		"$bin" --key-file "$key" --db "$back" consent withdraw anna@example.com newsletter \
+			--method api --source crm >/dev/null 2>&1
+		"$bin" --key-file "$key" --db "$back" consent give anna@example.com newsletter \
+			--method api --source crm >/dev/null 2>&1
+	done
+) &
+writer=$!
+good=0
+for i in 1 2 3 4 5; do
+	sk --db "$back" migrate --to "$d/busy$i.db"
+	if [ "$status" -eq 0 ]; then good=$((good + 1)); else echo "# migrate $i: $err"; fi
+done
+wait "$writer"
+ok "five migrates while another process writes each copy one verified snapshot" test "$good" -eq 5
+sk --db "$d/busy5.db" ledger replay --check
+expect "the last of them: its state equals its ledger" 0 "stored state equals the ledger"
+
 # ---- failure paths ----
 sk --db "$dst" --json audit verify
 dst_audit=$out
 sk --db "$src" migrate --to "$dst"
 expect "an initialised target is refused" 3 "target: the store is not empty"
+sk --json --db "$src" migrate --to "$dst"
+expect "--json: the refusal is an error object with code exists" 3 '{"error":{"code":"exists","message":"target: the store is not empty'
 sk --db "$dst" --json audit verify
 ok "and is left as it was (its chain, its head)" test "$out" = "$dst_audit"
 fresh=$(newdb fresh)
