@@ -86,6 +86,8 @@ static int run_migrate(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 		return sk_cli_fail(cli, rc);
 	if ((rc = sk_core_open(cli->store, cli->vault, 0, &cli->core, &cli->err)))
 		return side_fail(cli, "source", rc);
+	if (sk_core_open_note(cli->core)[0]) /* once, on the run that upgraded it */
+		fprintf(stderr, "samtycke: %s\n", sk_core_open_note(cli->core));
 
 	/* The target: a new store. One that exists is accepted only when it holds no row (a
 	 * PostgreSQL database whose schema an earlier, failed migrate made); sk_migrate checks. */
