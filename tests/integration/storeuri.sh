@@ -1,8 +1,9 @@
 #!/bin/sh
 # storeuri.sh: the real samtycke binary given its store as a URI (--db and $SAMTYCKE_DB,
 # docs/cli.md): sqlite:PATH, sqlite:///ABSOLUTE and a plain path name one database and its
-# default key file; a server opens it by URI too; unknown, unbuilt and malformed URIs are
-# usage errors that name the scheme and never the rest of the URI.
+# default key file; a server opens it by URI too; unknown and malformed URIs are usage errors
+# that name the scheme and never the rest of the URI; a PostgreSQL URI needs --key-file and
+# an unreachable server is a storage error that never shows the password.
 # Usage: sh tests/integration/storeuri.sh path/to/samtycke
 set -u
 bin=$1
@@ -67,15 +68,23 @@ ok "the message does not show the rest of the URI" test -z "$(printf '%s' "$err"
 sk --json --db "mysql://app:hunter2@db.example.com/samtycke" policy show
 expect "--json: the error code is usage" 2 '"code":"usage"'
 sk --db "postgresql://app:hunter2@localhost/samtycke" policy show
-expect "postgresql:// is known but not built in this version" 2 "'postgresql' is not built in this version"
+expect "postgresql:// without --key-file is a usage error naming it" 2 "give --key-file PATH"
 ok "nor does that message show the rest" test -z "$(printf '%s' "$err" | grep -e hunter2 -e localhost)"
 mkdir "$d/pg"
 (cd "$d/pg" && "$bin" --db postgresql://localhost/samtycke init >"$d/out" 2>"$d/err")
 status=$?
 out=$(cat "$d/out")
 err=$(cat "$d/err")
-expect "init with an unbuilt backend is refused" 2 "not built"
-ok "and leaves no key file behind" test -z "$(ls -A "$d/pg")"
+expect "init of a PostgreSQL store without --key-file is refused" 2 "--key-file"
+ok "and leaves no key file behind (no ./samtycke.key)" test -z "$(ls -A "$d/pg")"
+(cd "$d/pg" && "$bin" --db "postgresql://app:hunter2@127.0.0.1:1/samtycke?connect_timeout=5" \
+	--key-file "$d/pg/k.key" init >"$d/out" 2>"$d/err")
+status=$?
+out=$(cat "$d/out")
+err=$(cat "$d/err")
+expect "a server that cannot be reached is a storage error" 3 "cannot connect to the PostgreSQL store"
+ok "that message shows no password" test -z "$(printf '%s' "$err" | grep -e hunter2)"
+ok "and init leaves no key file behind" test -z "$(ls -A "$d/pg")"
 sk --db "sqlite://localhost$d/v.db" init
 expect "sqlite:// with a host is refused" 2 "takes no host"
 ok "and leaves no database or key file" test ! -e "$d/v.db.key" -a ! -e "$d/v.db" -a ! -e "$d/samtycke.key"
