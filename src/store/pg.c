@@ -381,6 +381,7 @@ struct pg_store {
 	char rows_prepared[PG_ROWS_TABLES];
 	PGresult *keep; /* the result the last read's pointers point into (contract 5) */
 	int wtx;        /* a write transaction of ours is open */
+	int tx;         /* a transaction of ours (any) is open: a lost connection is not healed */
 	unsigned ncursor; /* cursors declared so far: each iteration names its own */
 };
 
@@ -448,6 +449,27 @@ static int pg_check(struct pg_store *q, PGresult *r)
 	return rc;
 }
 
+/* A connection lost (the server restarted, a network cut) is opened again before the next
+ * call that runs outside a transaction of ours, with nothing prepared; inside one the calls
+ * fail (STORAGE) until the caller rolls back, which is what heals it: the transaction's
+ * earlier statements are gone with the old connection, and the rest must not commit alone. */
+static int pg_heal(struct pg_store *q)
+{
+	if (PQstatus(q->conn) != CONNECTION_BAD)
+		return 0;
+	if (q->tx)
+		return SK_ERR_STORAGE;
+	PQreset(q->conn);
+	if (PQstatus(q->conn) != CONNECTION_OK)
+		return SK_ERR_STORAGE;
+	memset(q->prepared, 0, sizeof(q->prepared));
+	memset(q->rows_prepared, 0, sizeof(q->rows_prepared));
+	PGresult *r = PQexec(q->conn, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'");
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok ? 0 : SK_ERR_STORAGE;
+}
+
 /* Runs statement i (prepared on first use) with p, results in binary; *out the result. */
 static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresult **out)
 {
@@ -455,6 +477,8 @@ static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresu
 	int rc;
 	snprintf(name, sizeof(name), "s%d", (int)i);
 	*out = NULL;
+	if ((rc = pg_heal(q)))
+		return rc;
 	if (!q->prepared[i]) {
 		if ((rc = pg_check(q, PQprepare(q->conn, name, pg_sql[i], 0, NULL))))
 			return rc;
@@ -574,7 +598,9 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 		   pg_row_fn fn, void *ctx)
 {
 	PGresult *r;
-	int rc = 0;
+	int rc = pg_heal(q);
+	if (rc)
+		return rc;
 	if (small) {
 		if (i >= 0)
 			rc = pg_run(q, (enum pg_stmt)i, p, &r);
@@ -829,12 +855,16 @@ static int pg_begin(struct sk_store *s, int write)
 				  : write ? PG_BEGIN_WRITE
 					  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 	q->wtx = 0;
+	int rc = pg_heal(q);
+	if (rc)
+		return rc;
 	if (!pg_idle(q))
 		return SK_ERR_STORAGE; /* one is open already */
-	int rc = pg_simple(q, sql);
+	rc = pg_simple(q, sql);
 	if (rc && !pg_idle(q))
 		(void)pg_simple(q, "ROLLBACK");
 	q->wtx = write && rc == 0;
+	q->tx = rc == 0;
 	return rc;
 }
 
@@ -842,7 +872,7 @@ static int pg_begin(struct sk_store *s, int write)
 static int pg_commit(struct sk_store *s)
 {
 	struct pg_store *q = (struct pg_store *)s;
-	q->wtx = 0;
+	q->wtx = q->tx = 0;
 	if (pg_idle(q))
 		return SK_ERR_STORAGE; /* nothing to commit */
 	PGresult *r = PQexec(q->conn, "COMMIT");
@@ -858,9 +888,11 @@ static int pg_commit(struct sk_store *s)
 static int pg_rollback(struct sk_store *s)
 {
 	struct pg_store *q = (struct pg_store *)s;
-	q->wtx = 0;
+	q->wtx = q->tx = 0;
 	if (pg_idle(q))
 		return 0;
+	if (PQstatus(q->conn) == CONNECTION_BAD)
+		return 0; /* the transaction went with the connection; the next call opens anew */
 	return pg_simple(q, "ROLLBACK");
 }
 
@@ -1833,6 +1865,8 @@ static int pg_rows_put(struct sk_store *s, const char *table, const struct sk_va
 
 	if (ti < 0 || ti >= PG_ROWS_TABLES || t->ncols > PG_MAXP)
 		return SK_ERR_USAGE;
+	if ((rc = pg_heal(q)))
+		return rc;
 	snprintf(name, sizeof(name), "r%d", ti);
 	if (!q->rows_prepared[ti]) {
 		char sql[1024];
