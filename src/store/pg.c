@@ -470,6 +470,15 @@ static int pg_heal(struct pg_store *q)
 	return ok ? 0 : SK_ERR_STORAGE;
 }
 
+/* pg_check for a result nobody reads: cleared either way. */
+static int pg_done(struct pg_store *q, PGresult *r)
+{
+	int rc = pg_check(q, r);
+	if (rc == 0)
+		PQclear(r);
+	return rc;
+}
+
 /* Runs statement i (prepared on first use) with p, results in binary; *out the result. */
 static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresult **out)
 {
@@ -480,7 +489,7 @@ static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresu
 	if ((rc = pg_heal(q)))
 		return rc;
 	if (!q->prepared[i]) {
-		if ((rc = pg_check(q, PQprepare(q->conn, name, pg_sql[i], 0, NULL))))
+		if ((rc = pg_done(q, PQprepare(q->conn, name, pg_sql[i], 0, NULL))))
 			return rc;
 		q->prepared[i] = 1;
 	}
@@ -506,7 +515,7 @@ static int pg_exec(struct pg_store *q, enum pg_stmt i, const struct pp *p, long 
 /* Plain SQL without parameters (transaction control, SET, VACUUM). */
 static int pg_simple(struct pg_store *q, const char *sql)
 {
-	return pg_check(q, PQexec(q->conn, sql));
+	return pg_done(q, PQexec(q->conn, sql));
 }
 
 /* Runs statement i and expects one row: 0 with *out holding it, NOT_FOUND, or an error. */
@@ -606,6 +615,8 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 			rc = pg_run(q, (enum pg_stmt)i, p, &r);
 		else
 			rc = pg_check(q, r = PQexecParams(q->conn, sql, 0, NULL, NULL, NULL, NULL, 1));
+		if (rc)
+			r = NULL; /* cleared by pg_check */
 		for (int k = 0; rc == 0 && k < PQntuples(r); k++)
 			rc = fn(r, k, ctx);
 		PQclear(r);
@@ -618,7 +629,7 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 	if ((size_t)snprintf(decl, sizeof(decl), "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s",
 			     name, sql) >= sizeof(decl))
 		return SK_ERR_USAGE; /* the longest statement here is far shorter */
-	rc = pg_check(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
+	rc = pg_done(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
 				      p ? p->len : NULL, p ? p->fmt : NULL, 1));
 	if (rc)
 		return rc;
@@ -1876,7 +1887,7 @@ static int pg_rows_put(struct sk_store *s, const char *table, const struct sk_va
 		if (n <= 0 || (size_t)n + 32 > sizeof(sql))
 			return SK_ERR_USAGE;
 		snprintf(sql + n, sizeof(sql) - (size_t)n, ") ON CONFLICT DO NOTHING");
-		if ((rc = pg_check(q, PQprepare(q->conn, name, sql, 0, NULL))))
+		if ((rc = pg_done(q, PQprepare(q->conn, name, sql, 0, NULL))))
 			return rc;
 		q->rows_prepared[ti] = 1;
 	}
