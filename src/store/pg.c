@@ -24,6 +24,12 @@
 #define PG_LOCK_TIMEOUT "5s"  /* as SQLite's busy timeout */
 #define PG_SCRUB_LOCK_TIMEOUT "200ms"
 
+/* What every connection sets first (at open, and again when it is opened anew). */
+#define PG_SESSION_SQL                                                                   \
+	"SET lock_timeout = '" PG_LOCK_TIMEOUT "'; SET client_encoding = 'UTF8';"          \
+	" SELECT set_config('synchronous_commit', 'on', false)"                            \
+	" WHERE current_setting('synchronous_commit') IN ('off', 'local')"
+
 #define PG_BEGIN_WRITE                                                           \
 	"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '" PG_LOCK_TIMEOUT \
 	"'; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")"
@@ -464,8 +470,8 @@ static int pg_heal(struct pg_store *q)
 		return SK_ERR_STORAGE;
 	memset(q->prepared, 0, sizeof(q->prepared));
 	memset(q->rows_prepared, 0, sizeof(q->rows_prepared));
-	PGresult *r = PQexec(q->conn, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'");
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PGresult *r = PQexec(q->conn, PG_SESSION_SQL);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	return ok ? 0 : SK_ERR_STORAGE;
 }
@@ -2070,8 +2076,10 @@ int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct
 	}
 	PQsetNoticeProcessor(q->conn, pg_quiet, NULL);
 	/* outside a write transaction too (a lease, a scrub, an autocommit write): a wait for a
-	 * row lock is bounded as begin's is */
-	if ((rc = pg_simple(q, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'"))) {
+	 * row lock is bounded as begin's is; texts go both ways as UTF-8 whatever the client's
+	 * locale; and a commit is durable (contract 3) even where the server's default says
+	 * synchronous_commit = off (a stronger setting, remote_apply, is kept) */
+	if ((rc = pg_simple(q, PG_SESSION_SQL))) {
 		rc = sk_errf(err, rc, "PostgreSQL store: %s", pg_message(q->conn, msg, sizeof(msg)));
 		goto fail;
 	}
