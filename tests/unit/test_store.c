@@ -71,6 +71,9 @@ static int teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/plain", f->dir);
 	unlink(p);
+	t_store_drop(p); /* PostgreSQL: the databases other stores of a test were given */
+	snprintf(p, sizeof(p), "%s/copy", f->dir);
+	t_store_drop(p);
 	assert_int_equal(rmdir(f->dir), 0);
 	free(f);
 	return 0;
