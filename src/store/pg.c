@@ -2041,6 +2041,9 @@ static int pg_migrate(struct pg_store *q, int create, struct sk_errctx *err)
 		if (create && v >= 0)
 			rc = sk_errf(err, SK_ERR_EXISTS, "the PostgreSQL database already holds a "
 				     "samtycke store");
+		else if (!create && v < 0) /* dropped meanwhile: never made without init */
+			rc = sk_errf(err, SK_ERR_NOT_INITIALISED, "the PostgreSQL database holds no "
+				     "samtycke store; run init first");
 		else if (v > PG_NMIGRATIONS)
 			rc = sk_errf(err, SK_ERR_STORAGE, "PostgreSQL store: schema version %d is "
 				     "newer than this samtycke knows (%d)", v, PG_NMIGRATIONS);
