@@ -1991,9 +1991,13 @@ static const char *pg_message(PGconn *c, char *buf, size_t cap)
 /* The schema version: -1 when the database holds no samtycke schema. */
 static int pg_schema_version(struct pg_store *q, int *out)
 {
+	/* pg_tables, read with the statement's snapshot, not to_regclass: that one asks the
+	 * catalog cache, which may still hold "no such table" from before the lock was taken
+	 * while another session made it (two inits at once) */
 	PGresult *r = PQexecParams(q->conn,
-				   "SELECT to_regclass('samtycke_schema') IS NOT NULL", 0, NULL,
-				   NULL, NULL, NULL, 0);
+				   "SELECT EXISTS(SELECT 1 FROM pg_catalog.pg_tables WHERE"
+				   " tablename = 'samtycke_schema' AND schemaname = current_schema())",
+				   0, NULL, NULL, NULL, NULL, 0);
 	int rc = pg_check(q, r);
 	if (rc)
 		return rc;

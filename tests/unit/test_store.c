@@ -1504,6 +1504,54 @@ static void test_pg_connection_lost(void **state)
 	assert_int_equal(sk_store_commit(f->s), 0);
 }
 
+struct opener {
+	const char *path;
+	struct sk_store *s;
+	int rc;
+};
+
+static void *open_main(void *arg)
+{
+	struct opener *o = arg;
+	struct sk_errctx err = {0};
+	o->rc = sopen(o->path, 1, &o->s, &err);
+	return NULL;
+}
+
+/* Two inits of one empty database at once (two servers set up together): the schema is
+ * made once, under the writer's lock; the other answers EXISTS, never a half-made store or
+ * a storage error. */
+static void test_pg_two_inits_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct opener o[2] = {{0}};
+	pthread_t th[2];
+	char p[192];
+
+	if (!t_pg())
+		skip(); /* SQLite: O_EXCL on the file (test_open_create_twice) */
+	snprintf(p, sizeof(p), "%s/plain", f->dir); /* dropped by the teardown */
+	for (int round = 0; round < 3; round++) {
+		t_store_drop(p);
+		char uri[256];
+		t_store_uri(p, uri, sizeof(uri)); /* an empty database again */
+		for (int i = 0; i < 2; i++) {
+			o[i].path = p;
+			o[i].s = NULL;
+			assert_int_equal(pthread_create(&th[i], NULL, open_main, &o[i]), 0);
+		}
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+		if (!((o[0].rc == 0 && o[1].rc == SK_ERR_EXISTS) || (o[1].rc == 0 && o[0].rc == SK_ERR_EXISTS)))
+			fail_msg("round %d: %s and %s", round, sk_err_name(o[0].rc), sk_err_name(o[1].rc));
+		assert_true((o[0].rc == 0 && o[1].rc == SK_ERR_EXISTS) ||
+			    (o[1].rc == 0 && o[0].rc == SK_ERR_EXISTS));
+		for (int i = 0; i < 2; i++)
+			sk_store_close(o[i].s);
+		assert_int_equal(t_db_int(p, "SELECT count(*) FROM samtycke_schema"), 1);
+	}
+}
+
 /* ---- PostgreSQL: several connections at once (contracts 3 and 4) ---- */
 
 #define PG_WRITES 150
@@ -2298,6 +2346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exists_keeps_the_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_failed_statement_fails_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_connection_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_two_inits_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_begin_waits_then_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_refused, setup, teardown),
