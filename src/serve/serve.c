@@ -92,15 +92,23 @@ static void workers_close(void)
  * One small read a second (the policy's row), on the maintenance thread. */
 static void policy_check(struct sk_core *core)
 {
+	static int64_t last_complaint;
+	static int last_said;
 	struct sk_errctx err = {0};
 	int stored = 0;
 	if (sk_core_policy_stored(core, &stored, &err)) {
-		fprintf(stderr, "samtycke: checking the policy version failed: %s\n", err.msg);
+		if (sk_time_now() - last_complaint >= 60) { /* once a minute at most */
+			fprintf(stderr, "samtycke: checking the policy version failed: %s\n",
+				err.msg);
+			last_complaint = sk_time_now();
+		}
 		return;
 	}
 	if (stored != sk_core_policy_version(core)) {
-		fprintf(stderr, "samtycke: policy version %d found in the store; reloading\n",
-			stored);
+		if (stored != last_said)
+			fprintf(stderr, "samtycke: policy version %d found in the store; "
+				"reloading\n", stored);
+		last_said = stored;
 		atomic_fetch_add(&policy_generation, 1);
 	}
 }
