@@ -21,6 +21,7 @@ struct sk_mail_worker {
 	int stopping;
 	int64_t lease_until; /* Unix ms: the lease "mail" is ours until then (0: not ours) */
 	int64_t lease_retry; /* Unix ms: another server holds it; not asked again before */
+	int64_t lease_complaint; /* Unix ms: the last failure to reach the lease said on stderr */
 };
 
 static int is_stopping(void *arg)
@@ -89,8 +90,14 @@ static int lease_ours(struct sk_mail_worker *w, struct sk_core *core)
 		return 1;
 	if (!w->lease_until && w->lease_retry > now)
 		return 0;
-	if (sk_core_lease_take(core, "mail", w->cfg.lease_holder, now, now + ttl, &got, &err))
-		fprintf(stderr, "samtycke: mail worker: %s\n", err.msg);
+	if (sk_core_lease_take(core, "mail", w->cfg.lease_holder, now, now + ttl, &got, &err)) {
+		/* the store did not answer: ours while what we took has not run out */
+		if (now - w->lease_complaint >= 60000) { /* once a minute at most */
+			fprintf(stderr, "samtycke: mail worker: %s\n", err.msg);
+			w->lease_complaint = now;
+		}
+		return w->lease_until > now;
+	}
 	if (got && !w->lease_until)
 		fprintf(stderr, "samtycke: this server sends the mail (lease \"mail\")\n");
 	else if (!got && w->lease_until)

@@ -75,7 +75,7 @@ def recv(portfile, log, slowflag):
             with lock:  # recorded on receipt: a delivery in flight at a kill is recorded
                 out.write("%d %s\n" % (seq, self.headers.get("webhook-id", "")))
             if os.path.exists(slowflag):
-                time.sleep(0.6)
+                time.sleep(1.0)
             try:
                 self.send_response(204)
                 self.send_header("Content-Length", "0")

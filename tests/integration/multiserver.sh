@@ -151,11 +151,12 @@ fault() {
 		fail "the endpoint's status names its delivering server (delivered_by), one of the three ($1)" "$body"
 		return
 	fi
-	sleep 0.3 # into the receiver's 0.6 s answer
+	sleep 0.3 # into the receiver's 1 s answer
 	eval "vp=\$${victim}_pid"
 	for s in a b c; do [ "$s" != "$victim" ] && via=$s; done
-	in_flight=$(tail -1 "$d/recv.log" | cut -d' ' -f1)
 	kill -"$1" "$vp"
+	sleep 0.2 # the victim's last request is recorded by now; no other server has the lease
+	in_flight=$(tail -1 "$d/recv.log" | cut -d' ' -f1)
 	if [ "$1" = STOP ]; then
 		sleep 4 # twice the lease: another server takes over, from the endpoint's cursor
 		rm -f "$d/slow"
