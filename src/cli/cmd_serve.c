@@ -42,6 +42,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"trusted-proxy", required_argument, NULL, 'X'},
 		{"webhook-proxy", required_argument, NULL, 'Y'},
 		{"write-queue", required_argument, NULL, 'Q'},
+		{"lease-seconds", required_argument, NULL, 'E'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
@@ -52,7 +53,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
 				       .max_connections = SK_MAX_CONNECTIONS,
 				       .max_client_connections = SK_MAX_CLIENT_CONNECTIONS,
-				       .write_queue = SK_WRITE_QUEUE};
+				       .write_queue = SK_WRITE_QUEUE,
+				       .lease_seconds = SK_LEASE_SECONDS};
 	const char *proxies[SK_MAX_TRUSTED_PROXIES];
 	double v;
 	int c, done = 0, rc;
@@ -107,6 +109,11 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			if (number(optarg, 1, SK_WRITE_QUEUE_MAX, &v))
 				return sk_cli_usage(cmd);
 			cfg.write_queue = (unsigned)v;
+			break;
+		case 'E':
+			if (number(optarg, 1, 3600, &v))
+				return sk_cli_usage(cmd);
+			cfg.lease_seconds = (unsigned)v;
 			break;
 		case 'X':
 			if (cfg.ntrusted_proxies == SK_MAX_TRUSTED_PROXIES)
@@ -176,7 +183,7 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
 		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
-		"N] [--trusted-proxy CIDR]... [--write-queue N]",
+		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -201,6 +208,11 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"address. API writes (POST /v1/consents, POST /v1/contacts, PATCH "
 		"/v1/contacts/ID) are committed in groups by one writer "
 		"(docs/internals/group-commit.md); --write-queue (default 256, at most 65536) "
-		"writes may wait for it, one more is answered 503 with Retry-After.",
+		"writes may wait for it, one more is answered 503 with Retry-After. Several "
+		"servers may share one store (docs/internals/serve.md): each webhook endpoint "
+		"and the mail are served by one server at a time, the holder of a lease that "
+		"holds --lease-seconds (default 30, 1 to 3600) and passes to another server "
+		"when its holder stops or dies; a policy applied anywhere is loaded by every "
+		"server within 2 seconds.",
 	.run = run_serve,
 };

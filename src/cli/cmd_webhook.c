@@ -70,6 +70,8 @@ static int run_webhook_list(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		       (long long)w->last_delivered_seq, (long long)w->pending, w->url, w->events);
 		if (w->last_error[0])
 			printf(" (last error: %s)", w->last_error);
+		if (w->delivered_by[0])
+			printf(" (delivered by %s)", w->delivered_by);
 		printf("\n");
 	}
 	sk_free(all);

@@ -82,6 +82,36 @@ int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err)
 	return sk__policy_load(c, err);
 }
 
+int sk_core_policy_stored(struct sk_core *c, int *version, struct sk_errctx *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int64_t at = 0;
+	int rc = sk_store_policy_get(c->store, &text, &len, version, &at);
+	sk_free(text);
+	if (rc == SK_ERR_NOT_FOUND) {
+		*version = 0;
+		return 0;
+	}
+	return rc ? sk__store_err(err, rc, "reading the policy version") : 0;
+}
+
+int sk_core_lease_take(struct sk_core *c, const char *name, const char *holder, int64_t now_ms,
+		       int64_t until_ms, int *got, struct sk_errctx *err)
+{
+	int rc = sk_store_lease_take(c->store, name, holder, now_ms, until_ms, got);
+	if (rc)
+		*got = 0;
+	return rc ? sk__store_err(err, rc, "taking a lease") : 0;
+}
+
+int sk_core_lease_release(struct sk_core *c, const char *name, const char *holder,
+			  struct sk_errctx *err)
+{
+	int rc = sk_store_lease_release(c->store, name, holder);
+	return rc ? sk__store_err(err, rc, "releasing a lease") : 0;
+}
+
 int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err)
 {
 	if (!c->policy)

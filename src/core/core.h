@@ -35,6 +35,16 @@ const char *sk_core_open_note(const struct sk_core *c);
 int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err);
 /* SK_ERR_NO_POLICY unless a policy is applied. */
 int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
+/* The version of the newest policy in the store (0: none), read without parsing it: a server
+ * compares it with sk_core_policy_version to notice a policy applied elsewhere. */
+int sk_core_policy_stored(struct sk_core *c, int *version, struct sk_errctx *err);
+
+/* Leases (several servers on one store, docs/internals/serve.md): the store's lease_take and
+ * lease_release, with an error message. Times are Unix milliseconds (sk_time_now_ms). */
+int sk_core_lease_take(struct sk_core *c, const char *name, const char *holder, int64_t now_ms,
+		       int64_t until_ms, int *got, struct sk_errctx *err);
+int sk_core_lease_release(struct sk_core *c, const char *name, const char *holder,
+			  struct sk_errctx *err);
 
 /* Batches: between begin and commit, writes share one transaction (bulk work amortises the
  * sync). Without a batch every write is its own durable transaction. */

@@ -218,6 +218,18 @@ static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w,
 	out->failed_changes = w->nfailed;
 	out->last_failed_seq = w->last_failed_seq;
 	out->created_at = w->created_at;
+	/* the lease of the server delivering to it, if live (sync/delivery.c takes it) */
+	char name[16 + SK_ID_LEN];
+	int64_t until = 0;
+	snprintf(name, sizeof(name), "webhook:%s", w->id);
+	rc = sk_store_lease_get(c->store, name, out->delivered_by, &until);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		return sk__store_err(err, rc, "reading the delivery lease");
+	if (rc || until <= sk_time_now_ms()) {
+		out->delivered_by[0] = '\0';
+		until = 0;
+	}
+	out->delivered_by_until = (until + 999) / 1000;
 	return 0;
 }
 

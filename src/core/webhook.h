@@ -58,6 +58,10 @@ struct sk_webhook_info {
 	int64_t failed_changes;    /* changes given up on */
 	int64_t last_failed_seq;   /* 0: none */
 	int64_t created_at;
+	/* The server that delivers to it now, several servers on one store sharing the work
+	 * (docs/internals/serve.md): the holder of its lease, "" when no lease is live. */
+	char delivered_by[SK_LEASE_HOLDER_MAX];
+	int64_t delivered_by_until; /* Unix seconds, rounded up: the lease's expiry */
 };
 /* One endpoint; SK_ERR_NOT_FOUND for an unknown id. */
 int sk_webhook_get(struct sk_core *c, const char *id, struct sk_webhook_info *out,

@@ -43,7 +43,12 @@ struct sk_server_config {
 	/* group commit (docs/internals/group-commit.md) */
 	unsigned write_queue;      /* API writes waiting for the writer; one more is 503; 0:
 				    * SK_WRITE_QUEUE */
+	/* several servers on one store (docs/internals/serve.md) */
+	unsigned lease_seconds;    /* how long a webhook or mail lease holds; 0:
+				    * SK_LEASE_SECONDS */
 };
+
+#define SK_LEASE_SECONDS 30
 
 #define SK_WRITE_QUEUE 256
 #define SK_WRITE_QUEUE_MAX 65536

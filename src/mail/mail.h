@@ -63,6 +63,11 @@ struct sk_mail_worker_config {
 	const struct sk_mail_config *mail;
 	const char *public_url;           /* base of the links in mails */
 	long poll_ms;                     /* how often the outbox is read; 0: 250 */
+	/* Several servers on one store (docs/internals/serve.md): only the holder of the lease
+	 * "mail" sends. lease_holder: this server's id; NULL: no lease (one process alone).
+	 * lease_ms: how long the lease holds. */
+	const char *lease_holder;
+	long lease_ms;
 };
 struct sk_mail_worker;
 /* Starts the thread that drains the outbox. */

@@ -1,6 +1,7 @@
 /* worker.c: the mail worker of `samtycke serve`. A thread with its own store connection
  * takes the next mail due from the outbox (core/outbox.c), sends it over SMTP, and reports
- * the result, so that no request thread ever waits for a mail server. */
+ * the result, so that no request thread ever waits for a mail server. With several servers
+ * on one store, only the holder of the lease "mail" sends (docs/internals/serve.md). */
 #include "mail/mail.h"
 
 #include <pthread.h>
@@ -18,6 +19,9 @@ struct sk_mail_worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stopping;
+	int64_t lease_until; /* Unix ms: the lease "mail" is ours until then (0: not ours) */
+	int64_t lease_retry; /* Unix ms: another server holds it; not asked again before */
+	int64_t lease_complaint; /* Unix ms: the last failure to reach the lease said on stderr */
 };
 
 static int is_stopping(void *arg)
@@ -72,6 +76,37 @@ int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
 	return rc;
 }
 
+/* Whether this server is the one that sends: takes the lease "mail", or renews it once a
+ * third of it has passed (so it never runs out while the worker lives); a server that does
+ * not hold it asks again at most once a second. Always 1 without a lease holder. */
+static int lease_ours(struct sk_mail_worker *w, struct sk_core *core)
+{
+	struct sk_errctx err = {0};
+	int64_t now = sk_time_now_ms(), ttl = w->cfg.lease_ms > 0 ? w->cfg.lease_ms : 30000;
+	int got = 0;
+	if (!w->cfg.lease_holder)
+		return 1;
+	if (w->lease_until - now > 2 * ttl / 3)
+		return 1;
+	if (!w->lease_until && w->lease_retry > now)
+		return 0;
+	if (sk_core_lease_take(core, "mail", w->cfg.lease_holder, now, now + ttl, &got, &err)) {
+		/* the store did not answer: ours while what we took has not run out */
+		if (now - w->lease_complaint >= 60000) { /* once a minute at most */
+			fprintf(stderr, "samtycke: mail worker: %s\n", err.msg);
+			w->lease_complaint = now;
+		}
+		return w->lease_until > now;
+	}
+	if (got && !w->lease_until)
+		fprintf(stderr, "samtycke: this server sends the mail (lease \"mail\")\n");
+	else if (!got && w->lease_until)
+		fprintf(stderr, "samtycke: another server sends the mail now (lease \"mail\")\n");
+	w->lease_until = got ? now + ttl : 0;
+	w->lease_retry = got ? 0 : now + (ttl < 1000 ? ttl : 1000);
+	return got;
+}
+
 static void *run(void *arg)
 {
 	struct sk_mail_worker *w = arg;
@@ -93,7 +128,7 @@ static void *run(void *arg)
 				store = NULL;
 			}
 		}
-		if (!rc)
+		if (!rc && lease_ours(w, core))
 			rc = sk_mail_worker_pass(core, &w->mail, w->cfg.public_url, 50, NULL, &err);
 		if (rc && sk_time_now() - last_complaint >= 60) {
 			/* Messages name mails by id, never an address. */
@@ -108,6 +143,10 @@ static void *run(void *arg)
 		if (stop)
 			break;
 	}
+	/* A clean stop frees the lease at once: another server sends without waiting. */
+	if (core && w->lease_until > sk_time_now_ms() &&
+	    sk_core_lease_release(core, "mail", w->cfg.lease_holder, &err))
+		fprintf(stderr, "samtycke: mail worker: %s (the lease expires)\n", err.msg);
 	sk_core_free(core);
 	sk_store_close(store);
 	return NULL;

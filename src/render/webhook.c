@@ -22,7 +22,7 @@ static json_t *events_json(const char *events)
 
 json_t *sk_json_webhook(const struct sk_webhook_info *w)
 {
-	return json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o}", "id", w->id,
+	return json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:I,s:o,s:o,s:o,s:i,s:I,s:o,s:o,s:o}", "id", w->id,
 			 "name", w->name, "url", w->url, "events", events_json(w->events),
 			 "enabled", w->enabled, "last_delivered_seq",
 			 (json_int_t)w->last_delivered_seq, "pending", (json_int_t)w->pending,
@@ -32,7 +32,11 @@ json_t *sk_json_webhook(const struct sk_webhook_info *w)
 			 w->failures, "failed_changes", (json_int_t)w->failed_changes,
 			 "last_failed_seq",
 			 w->last_failed_seq ? json_integer(w->last_failed_seq) : json_null(),
-			 "created_at", sk_json_time(w->created_at));
+			 "created_at", sk_json_time(w->created_at), "delivered_by",
+			 w->delivered_by[0]
+				 ? json_pack("{s:s,s:o}", "server", w->delivered_by, "until",
+					     sk_json_time(w->delivered_by_until))
+				 : json_null());
 }
 
 json_t *sk_json_webhooks(const struct sk_webhook_info *w, size_t n)

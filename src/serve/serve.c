@@ -2,7 +2,9 @@
  * the scrubber) gets its own store handle and core on first use (a handle belongs to one
  * thread, docs/internals/store.md); the mail worker and webhook delivery open their own.
  * Signals go to the main thread only: SIGHUP reloads the policy everywhere, SIGTERM and
- * SIGINT stop everything in order. */
+ * SIGINT stop everything in order. Several servers may share one store: a policy applied
+ * by another is noticed within POLICY_CHECK_MS, and the webhook delivery and the mail worker
+ * work under leases held in this server's name (docs/internals/serve.md). */
 #include "serve/serve.h"
 
 #include <jansson.h>
@@ -10,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "mail/mail.h"
@@ -19,6 +22,7 @@
 #include "sync/sync.h"
 #include "util/mem.h"
 #include "util/sktime.h"
+#include "util/str.h"
 
 static const struct sk_server_config *config;
 
@@ -80,7 +84,34 @@ static void workers_close(void)
 
 /* ---- maintenance: unconfirmed requests and consents lapse (docs/forms.md) ---- */
 
-#define MAINTENANCE_EVERY 3600
+#define MAINTENANCE_EVERY 3600 /* seconds */
+#define POLICY_CHECK_MS 1000
+
+/* A policy applied by another server or the CLI: when the store holds a version other than
+ * the one this thread's core loaded, every thread reloads at its next use (as on SIGHUP).
+ * One small read a second (the policy's row), on the maintenance thread. */
+static void policy_check(struct sk_core *core)
+{
+	static int64_t last_complaint;
+	static int last_said;
+	struct sk_errctx err = {0};
+	int stored = 0;
+	if (sk_core_policy_stored(core, &stored, &err)) {
+		if (sk_time_now() - last_complaint >= 60) { /* once a minute at most */
+			fprintf(stderr, "samtycke: checking the policy version failed: %s\n",
+				err.msg);
+			last_complaint = sk_time_now();
+		}
+		return;
+	}
+	if (stored != sk_core_policy_version(core)) {
+		if (stored != last_said)
+			fprintf(stderr, "samtycke: policy version %d found in the store; "
+				"reloading\n", stored);
+		last_said = stored;
+		atomic_fetch_add(&policy_generation, 1);
+	}
+}
 
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
@@ -91,9 +122,14 @@ static void *maintenance(void *arg)
 	(void)arg;
 	struct sk_errctx err;
 	int64_t last_purge = 0;
-	for (;;) {
+	for (long tick = 0;; tick++) {
 		struct sk_core *core = thread_core(&err);
 		long expired = 0, deleted = 0, lapsed = 0;
+		if (core)
+			policy_check(core);
+		/* the rest hourly: every MAINTENANCE_EVERY ticks of POLICY_CHECK_MS */
+		if (tick % (MAINTENANCE_EVERY * 1000L / POLICY_CHECK_MS) != 0)
+			goto nap;
 		if (!core || sk_form_requests_expire(core, sk_time_now(), &lapsed, &err))
 			fprintf(stderr, "samtycke: deleting lapsed form requests failed: %s\n", err.msg);
 		else if (lapsed)
@@ -117,8 +153,9 @@ static void *maintenance(void *arg)
 			}
 			last_purge = sk_time_now();
 		}
+	nap:
 		pthread_mutex_lock(&stop_lock);
-		int done = sk_nap(&stop_cond, &stop_lock, &stopping, MAINTENANCE_EVERY * 1000L);
+		int done = sk_nap(&stop_cond, &stop_lock, &stopping, POLICY_CHECK_MS);
 		pthread_mutex_unlock(&stop_lock);
 		if (done)
 			return NULL;
@@ -182,6 +219,24 @@ static void write_stop(void)
 
 /* ---- start and stop ---- */
 
+/* This server's name in the store's leases: "HOST:PID:RANDOM", unique among the servers of
+ * one store (the random part tells apart two runs that got the same PID). */
+static char lease_holder[SK_LEASE_HOLDER_MAX];
+
+static int holder_new(struct sk_errctx *err)
+{
+	char host[64] = "", hex[17];
+	uint8_t rnd[8];
+	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		sk_strlcpy(host, "host", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	if (sk_random(rnd, sizeof(rnd)))
+		return sk_errf(err, SK_ERR_IO, "no randomness for this server's lease name");
+	sk_hex(rnd, sizeof(rnd), hex);
+	snprintf(lease_holder, sizeof(lease_holder), "%s:%ld:%s", host, (long)getpid(), hex);
+	return 0;
+}
+
 static int verify_at_start(struct sk_errctx *err)
 {
 	struct sk_store *store = NULL;
@@ -212,7 +267,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	 * rests on it until someone has looked (docs/rights.md, "Ledger integrity at start").
 	 * The check reads the whole ledger on a connection of its own, closed after it, so that
 	 * the pages it mapped do not stay in the server's memory. */
-	if ((rc = verify_at_start(err)))
+	if ((rc = verify_at_start(err)) || (rc = holder_new(err)))
 		return rc;
 	/* Signals go to the main thread's sigwait only; every thread started after inherits
 	 * the mask. */
@@ -241,15 +296,18 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	int have_scrub = pthread_create(&scrub, NULL, scrubber, NULL) == 0;
 	/* Mail is sent by its own thread from the outbox, never on a request thread. */
 	struct sk_mail_worker *mailer = NULL;
+	long lease_ms = 1000L * (cfg->lease_seconds ? cfg->lease_seconds : SK_LEASE_SECONDS);
 	struct sk_mail_worker_config mcfg = {.db = cfg->db, .vault = cfg->vault, .mail = cfg->mail,
-					     .public_url = cfg->public_url};
+					     .public_url = cfg->public_url,
+					     .lease_holder = lease_holder, .lease_ms = lease_ms};
 	if (cfg->mail && sk_mail_worker_start(&mcfg, &mailer, err))
 		fprintf(stderr, "samtycke: %s; no mail is sent\n", err->msg);
 	struct sk_delivery_config dcfg = {
 		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
 		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
 		.retry_for = cfg->webhook_retry_for ? cfg->webhook_retry_for : 3 * 86400,
-		.timeout_ms = 10000, .poll_ms = 200, .proxy = cfg->webhook_proxy};
+		.timeout_ms = 10000, .poll_ms = 200, .proxy = cfg->webhook_proxy,
+		.lease_holder = lease_holder, .lease_ms = lease_ms};
 	struct sk_delivery *delivery = NULL;
 	if (sk_delivery_start(&dcfg, &delivery, err))
 		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);

@@ -192,6 +192,7 @@ enum pg_stmt {
 	PG_STATE_PAGE,
 	PG_LEASE_TAKE,
 	PG_LEASE_RELEASE,
+	PG_LEASE_GET,
 	PG_SCRUB_READERS,
 	PG_NSTMT
 };
@@ -364,6 +365,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 			  " until = excluded.until"
 			  " WHERE leases.holder = excluded.holder OR leases.until <= $3::bigint",
 	[PG_LEASE_RELEASE] = "DELETE FROM leases WHERE name = $1 AND holder = $2",
+	[PG_LEASE_GET] = "SELECT holder, until FROM leases WHERE name = $1",
 	/* another session of this database holds a snapshot: VACUUM could not remove rows
 	 * deleted before it */
 	[PG_SCRUB_READERS] = "SELECT EXISTS(SELECT 1 FROM pg_stat_activity"
@@ -1947,6 +1949,23 @@ static int pg_lease_release(struct sk_store *s, const char *name, const char *ho
 	pp_text(&p, name);
 	pp_text(&p, holder);
 	return pg_exec((struct pg_store *)s, PG_LEASE_RELEASE, &p, NULL);
+}
+
+/* The holder is cut to SK_LEASE_HOLDER_MAX, as on SQLite (store.h). */
+static int pg_lease_get(struct sk_store *s, const char *name, char *holder, int64_t *until_ms)
+{
+	struct pp p = {0};
+	PGresult *r;
+	holder[0] = '\0';
+	*until_ms = 0;
+	pp_text(&p, name);
+	int rc = pg_row((struct pg_store *)s, PG_LEASE_GET, &p, &r);
+	if (rc == 0) {
+		sk_strlcpy(holder, PQgetvalue(r, 0, 0), SK_LEASE_HOLDER_MAX);
+		*until_ms = pg_int(r, 0, 1);
+	}
+	PQclear(r);
+	return rc;
 }
 
 static void pg_close(struct sk_store *s)

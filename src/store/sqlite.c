@@ -218,6 +218,7 @@ enum sq_stmt {
 	SQ_STATE_PAGE,
 	SQ_LEASE_TAKE,
 	SQ_LEASE_RELEASE,
+	SQ_LEASE_GET,
 	SQ_NSTMT
 };
 
@@ -386,6 +387,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " until = excluded.until"
 			  " WHERE leases.holder = excluded.holder OR leases.until <= ?3",
 	[SQ_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
+	[SQ_LEASE_GET] = "SELECT holder, until FROM leases WHERE name = ?1",
 };
 
 struct sq_hot;
@@ -2527,6 +2529,23 @@ static int sq_lease_release(struct sk_store *s, const char *name, const char *ho
 	if (sq_text(st, 1, name) || sq_text(st, 2, holder))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+static int sq_lease_get(struct sk_store *s, const char *name, char *holder, int64_t *until_ms)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEASE_GET);
+	holder[0] = '\0';
+	*until_ms = 0;
+	if (sq_text(st, 1, name))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		sk_strlcpy(holder, h ? h : "", SK_LEASE_HOLDER_MAX);
+		*until_ms = sqlite3_column_int64(st, 1);
+	}
+	sq_done(st);
+	return rc;
 }
 
 static const struct sk_store_methods sq_methods = {

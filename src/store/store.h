@@ -452,7 +452,15 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 		       int64_t now_ms, int64_t until_ms, int *got),                              \
 	  (s, name, holder, now_ms, until_ms, got))                                           \
 	X(lease_release, (struct sk_store * s, const char *name, const char *holder),        \
-	  (s, name, holder))
+	  (s, name, holder))                                                                   \
+	/* Who holds lease name (several servers, docs/internals/serve.md): its holder into */ \
+	/* holder (SK_LEASE_HOLDER_MAX bytes, cut) and its expiry (Unix ms) into *until_ms,  */ \
+	/* expired or not; SK_ERR_NOT_FOUND when no row has that name. Reads only. */           \
+	X(lease_get, (struct sk_store * s, const char *name, char *holder, int64_t *until_ms), \
+	  (s, name, holder, until_ms))
+
+/* The room for a lease holder's id ("host:pid:random"), its NUL included. */
+#define SK_LEASE_HOLDER_MAX 128
 
 enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
 

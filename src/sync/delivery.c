@@ -2,7 +2,9 @@
  * matching change is POSTed, signed, and the cursor moves only after a 2xx, so delivery is at
  * least once and in seq order. A dispatcher thread finds the endpoints due and a pool of
  * workers serves them, one endpoint per worker, so that a dead endpoint delays no other.
- * Failures back off (Retry-After honoured); see docs/internals/sync.md. */
+ * Failures back off (Retry-After honoured); see docs/internals/sync.md. With several servers
+ * on one store, an endpoint is served by the holder of its lease alone, renewed before each
+ * cursor write (docs/internals/serve.md, "Several servers on one store"). */
 #include "sync/sync.h"
 
 #include <errno.h>
@@ -29,6 +31,13 @@ struct claim {
 	int again; /* found due again while busy: served once more before it is dropped */
 };
 
+/* A lease of this server on one endpoint ("webhook:<id>"), as this server knows it. */
+struct held {
+	char id[SK_ID_LEN + 1];
+	int64_t until;    /* Unix ms: ours until then (0: not ours) */
+	int64_t retry_at; /* Unix ms: another server held it; not asked again before */
+};
+
 struct sk_delivery {
 	struct sk_delivery_config cfg;
 	pthread_t dispatcher;
@@ -42,6 +51,8 @@ struct sk_delivery {
 	int stopping;
 	int woken; /* sk_delivery_wake since the dispatcher last looked */
 	int64_t last_complaint;
+	struct held *held; /* under lock */
+	size_t nheld, capheld;
 };
 
 /* ---- one request ---- */
@@ -213,19 +224,119 @@ static void post(const struct sk_delivery_config *cfg, const char *url, const ch
 	curl_easy_cleanup(h);
 }
 
+/* ---- leases: one server per endpoint ---- */
+
+static int open_core(struct sk_delivery *d, struct sk_store **store, struct sk_core **core,
+		     struct sk_errctx *err);
+
+/* d's entry for endpoint id (d->lock held), added when missing; NULL when out of memory. */
+static struct held *held_find(struct sk_delivery *d, const char *id)
+{
+	for (size_t i = 0; i < d->nheld; i++)
+		if (strcmp(d->held[i].id, id) == 0)
+			return &d->held[i];
+	if (d->nheld == d->capheld) {
+		size_t cap = d->capheld ? 2 * d->capheld : 16;
+		void *p = sk_realloc(d->held, cap * sizeof(*d->held));
+		if (!p)
+			return NULL;
+		d->held = p;
+		d->capheld = cap;
+	}
+	struct held *h = &d->held[d->nheld++];
+	memset(h, 0, sizeof(*h));
+	memcpy(h->id, id, SK_ID_LEN + 1);
+	return h;
+}
+
+/* Takes or renews the lease on endpoint id for cfg->lease_ms: *ours 1 when this server
+ * holds it now. Without a lease holder (one process alone) always ours. d (NULL in
+ * sk_delivery_pass) remembers the outcome: an endpoint another server holds is not asked
+ * for again within a second, so that the servers that do not hold it do not take the
+ * store's write lock on every poll. renew: asked even so (before a cursor write). */
+static int lease_hold(struct sk_core *c, const struct sk_delivery_config *cfg,
+		      struct sk_delivery *d, const char *id, int renew, int *ours,
+		      struct sk_errctx *err)
+{
+	char name[16 + SK_ID_LEN];
+	int64_t now = sk_time_now_ms(), ttl = cfg->lease_ms > 0 ? cfg->lease_ms : 30000;
+	*ours = 1;
+	if (!cfg->lease_holder)
+		return 0;
+	if (d && !renew) {
+		pthread_mutex_lock(&d->lock);
+		struct held *h = held_find(d, id);
+		int skip = h && h->retry_at > now;
+		pthread_mutex_unlock(&d->lock);
+		if (skip) {
+			*ours = 0;
+			return 0;
+		}
+	}
+	snprintf(name, sizeof(name), "webhook:%s", id);
+	int rc = sk_core_lease_take(c, name, cfg->lease_holder, now, now + ttl, ours, err);
+	if (rc)
+		return rc;
+	if (d) {
+		pthread_mutex_lock(&d->lock);
+		struct held *h = held_find(d, id);
+		if (h) {
+			h->until = *ours ? now + ttl : 0;
+			h->retry_at = *ours ? 0 : now + (ttl < 1000 ? ttl : 1000);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	return 0;
+}
+
+/* At a clean stop: every lease this server holds is freed at once, so that another server
+ * takes the endpoints over without waiting for them to expire. */
+static void leases_release(struct sk_delivery *d)
+{
+	struct sk_store *store = NULL;
+	struct sk_core *core = NULL;
+	struct sk_errctx err = {0};
+	int64_t now = sk_time_now_ms();
+	size_t n = 0;
+	for (size_t i = 0; i < d->nheld; i++)
+		n += d->held[i].until > now;
+	if (!d->cfg.lease_holder || !n)
+		return;
+	if (open_core(d, &store, &core, &err)) {
+		fprintf(stderr, "samtycke: webhook leases not released (they expire): %s\n",
+			err.msg);
+		return;
+	}
+	for (size_t i = 0; i < d->nheld; i++) {
+		char name[16 + SK_ID_LEN];
+		if (d->held[i].until <= now)
+			continue;
+		snprintf(name, sizeof(name), "webhook:%s", d->held[i].id);
+		if (sk_core_lease_release(core, name, d->cfg.lease_holder, &err))
+			fprintf(stderr, "samtycke: webhook %s: lease not released (it expires): "
+				"%s\n", d->held[i].id, err.msg);
+	}
+	sk_core_free(core);
+	sk_store_close(store);
+}
+
 /* ---- one endpoint ---- */
 
 /* Delivers up to max changes to endpoint id; *nsent counts the requests made. What is read
  * and saved goes through core (core/webhook.h); this decides nothing but the request. */
 static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *cfg,
-			    const char *id, int max, int *nsent, struct sk_errctx *err)
+			    struct sk_delivery *d, const char *id, int max, int *nsent,
+			    struct sk_errctx *err)
 {
 	struct sk_webhook_job job;
 	const struct sk_webhook_retry retry = {cfg->backoff, cfg->retry_for};
 	char *body = NULL;
 	size_t blen = 0;
-	int rc, ready;
+	int rc, ready, ours;
 
+	/* another server's endpoint: left to it */
+	if ((rc = lease_hold(c, cfg, d, id, 0, &ours, err)) || !ours)
+		return rc;
 	if ((rc = sk_webhook_job_open(c, id, sk_time_now(), &job, &ready, err)) || !ready)
 		return rc;
 	for (int sent = 0; sent < max;) {
@@ -264,6 +375,15 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		sk_webhook_fail_text(fail, status, error, sizeof(error));
 		now = sk_time_now();
 		int go_on = 0;
+		/* Still ours? A server stalled beyond its lease (or cut off from the store) may
+		 * find another one serving the endpoint: it writes nothing and stops, and the
+		 * change it sent is the one a receiver may see twice (docs/webhooks.md). */
+		if ((rc = lease_hold(c, cfg, d, id, 1, &ours, err)) || !ours) {
+			if (!rc)
+				fprintf(stderr, "samtycke: webhook %s: lease lost to another server; "
+					"it delivers from its cursor\n", job.ep.id);
+			break;
+		}
 		if (fail == SK_WH_OK) {
 			rc = sk_webhook_job_delivered(c, &job, hit.seq, attempt_at, status, err);
 			go_on = 1;
@@ -295,7 +415,7 @@ int sk_delivery_pass(struct sk_core *c, const struct sk_delivery_config *cfg, in
 		*nsent = 0;
 	/* One endpoint's failure does not hold up the others. */
 	for (size_t i = 0; i < n && !rc; i++) {
-		int r = deliver_endpoint(c, cfg, ids[i], max, nsent, err);
+		int r = deliver_endpoint(c, cfg, NULL, ids[i], max, nsent, err);
 		if (r && !first)
 			first = r;
 	}
@@ -471,7 +591,7 @@ static void *work(void *arg)
 		memcpy(id, d->claims[i].id, sizeof(id));
 		pthread_mutex_unlock(&d->lock);
 
-		int rc = deliver_endpoint(core, &d->cfg, id, 100, NULL, &err);
+		int rc = deliver_endpoint(core, &d->cfg, d, id, 100, NULL, &err);
 		if (rc)
 			complain(d, rc, &err);
 
@@ -563,9 +683,11 @@ void sk_delivery_stop(struct sk_delivery *d)
 	pthread_join(d->dispatcher, NULL);
 	for (int i = 0; i < d->nworkers; i++)
 		pthread_join(d->workers[i], NULL);
+	leases_release(d);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	pthread_cond_destroy(&d->work);
 	sk_free(d->claims);
+	sk_free(d->held);
 	sk_free(d);
 }

@@ -86,6 +86,11 @@ struct sk_delivery_config {
 	 * whatever http_proxy, https_proxy or all_proxy in the environment say. */
 	const char *proxy;
 	int workers;             /* endpoints delivered to at once; 0: SK_DELIVERY_WORKERS */
+	/* Several servers on one store (docs/internals/serve.md): each endpoint is delivered
+	 * to by the holder of the lease "webhook:<id>" alone. lease_holder is this server's
+	 * id; NULL: no leases (one process alone). lease_ms: how long a lease holds. */
+	const char *lease_holder;
+	long lease_ms;
 };
 struct sk_delivery;
 /* Starts the delivery threads: one that finds the endpoints due, and a pool of workers

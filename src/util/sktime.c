@@ -18,6 +18,13 @@ int64_t sk_time_now(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t sk_time_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int digits(const char *s, int n, int *out)
 {
 	int v = 0;

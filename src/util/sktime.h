@@ -17,6 +17,9 @@ struct sk_duration {
 };
 
 int64_t sk_time_now(void);
+/* The wall clock in Unix milliseconds, never pinned by SAMTYCKE_NOW: for leases shared
+ * between servers (docs/internals/serve.md), whose expiry must pass in real time. */
+int64_t sk_time_now_ms(void);
 /* Tests and demos may pin the clock: SAMTYCKE_NOW=RFC3339 in the environment. */
 /* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"; returns 0 or SK_ERR_INVALID. */
 int sk_time_parse(const char *s, int64_t *out);

@@ -2202,6 +2202,20 @@ static void test_lease(void **state)
 	assert_int_equal(sk_store_lease_release(f->s, "webhook:a", "srv2"), 0);
 	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv3", 5700, 9700, &got), 0);
 	assert_int_equal(got, 1); /* released by its holder: free at once */
+
+	/* lease_get: who holds it and until when (shown in the webhook status) */
+	char holder[SK_LEASE_HOLDER_MAX];
+	int64_t until = -1;
+	assert_int_equal(sk_store_lease_get(f->s, "webhook:a", holder, &until), 0);
+	assert_string_equal(holder, "srv3");
+	assert_int_equal(until, 9700);
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv3", 6000, 12000, &got), 0);
+	assert_int_equal(sk_store_lease_get(f->s, "webhook:a", holder, &until), 0);
+	assert_int_equal(until, 12000); /* the renewal is seen */
+	assert_int_equal(sk_store_lease_release(f->s, "webhook:a", "srv3"), 0);
+	assert_int_equal(sk_store_lease_get(f->s, "webhook:a", holder, &until), SK_ERR_NOT_FOUND);
+	assert_string_equal(holder, "");
+	assert_int_equal(sk_store_lease_get(f->s, "nothing", holder, &until), SK_ERR_NOT_FOUND);
 }
 
 /* ---- moving rows (samtycke migrate) ---- */

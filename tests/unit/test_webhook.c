@@ -341,6 +341,53 @@ static void endpoints_and_secret(void **state)
 	tenv_free(t);
 }
 
+/* Several servers on one store: only the holder of an endpoint's lease delivers to it, and
+ * the status names that holder (docs/internals/serve.md). */
+static void delivery_under_lease(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], secret[SK_WEBHOOK_SECRET_MAX], name[64];
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:1/hook", "all", NULL, 1, id,
+					secret, &t->err), 0);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "test", 0), 0);
+	json_t *o = status_of(t, id);
+	assert_true(json_is_null(json_object_get(o, "delivered_by"))); /* nobody yet */
+	json_decref(o);
+	snprintf(name, sizeof(name), "webhook:%s", id);
+	int64_t now = sk_time_now_ms();
+	int got = 0;
+	assert_int_equal(sk_store_lease_take(t->store, name, "other:1:aa", now, now + 60000, &got), 0);
+	assert_int_equal(got, 1);
+	struct sk_delivery_config cfg = {.allow_private = 1, .backoff = 5, .retry_for = 100,
+					 .timeout_ms = 2000, .lease_holder = "me:2:bb",
+					 .lease_ms = 60000};
+	int sent = -1;
+	assert_int_equal(sk_delivery_pass(t->core, &cfg, 10, &sent, &t->err), 0);
+	assert_int_equal(sent, 0); /* another server's endpoint: left alone */
+	o = status_of(t, id);
+	json_t *by = json_object_get(o, "delivered_by");
+	assert_string_equal(json_string_value(json_object_get(by, "server")), "other:1:aa");
+	assert_non_null(json_string_value(json_object_get(by, "until")));
+	assert_int_equal(jint(o, "failures"), 0);
+	json_decref(o);
+	/* its holder stops cleanly: taken over at once */
+	assert_int_equal(sk_store_lease_release(t->store, name, "other:1:aa"), 0);
+	assert_int_equal(sk_delivery_pass(t->core, &cfg, 10, &sent, &t->err), 0);
+	assert_int_equal(sent, 1);
+	o = status_of(t, id);
+	by = json_object_get(o, "delivered_by");
+	assert_string_equal(json_string_value(json_object_get(by, "server")), "me:2:bb");
+	assert_int_equal(jint(o, "failures"), 1); /* refused: the outcome is saved by the holder */
+	json_decref(o);
+	/* the lease run out: the status names nobody */
+	assert_int_equal(sk_store_lease_take(t->store, name, "me:2:bb", now, now - 1, &got), 0);
+	o = status_of(t, id);
+	assert_true(json_is_null(json_object_get(o, "delivered_by")));
+	json_decref(o);
+	tenv_free(t);
+}
+
 static void delivery_backs_off_then_gives_up(void **state)
 {
 	(void)state;
@@ -1030,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(payload_ids_only),
 		cmocka_unit_test(endpoints_and_secret),
 		cmocka_unit_test(delivery_backs_off_then_gives_up),
+		cmocka_unit_test(delivery_under_lease),
 		cmocka_unit_test(delivery_storage_failures),
 		cmocka_unit_test(add_failures),
 		cmocka_unit_test(failure_texts),
