@@ -139,6 +139,8 @@ if bench_pg_wanted; then
 		{ cat "$dir/fill-pg.log" >&2; die "loading $n contacts into PostgreSQL failed"; }
 	rm -f "$dir/pgdb/plain.db" "$dir/pgdb/plain.db-wal" "$dir/pgdb/plain.db-shm"
 	say "bench/http: loaded $n contacts into PostgreSQL in $(($(date +%s) - t0)) s"
+	pg_size=$(/usr/lib/postgresql/15/bin/psql -X -At -d "$bench_pg_uri" \
+		-c 'SELECT pg_database_size(current_database())') || pg_size=0
 	pg_key=$("$build/samtycke" --db "$bench_pg_uri" --key-file "$pg_keyfile" keys create \
 		--name bench --scope read) || die "samtycke keys create on PostgreSQL failed"
 	serve_bg "$dir/pg1.out" "$bench_pg_uri" "$pg_keyfile"
@@ -392,10 +394,14 @@ printf 'nginx:    %s, worker_processes %s, access_log %s; answer %s bytes; keep-
 	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" \
 	"$([ "$ng_log" = off ] && echo off || echo 'to a file')" "$ng_size" "$ng_ka"
 printf '          proxies: upstream keepalive 64, HTTP/1.1, round robin, plain HTTP\n'
+printf 'store:    SQLite file %.1f MiB' "$(du -ck "$db"* | tail -n 1 | awk '{ print $1 / 1024 }')"
 if [ "$pg_on" = 1 ]; then
+	printf ', PostgreSQL database %.1f MiB (pg_database_size), both after loading %s contacts\n' \
+		"$(awk -v b="$pg_size" 'BEGIN { print b / 1048576 }')" "$n"
 	printf 'PostgreSQL: %s, fsync on (tests/pg.sh --durable), shared_buffers 64MB, on this machine\n' \
 		"$(/usr/lib/postgresql/15/bin/postgres --version | sed 's/^postgres (PostgreSQL) //')"
 else
+	printf ' after loading %s contacts\n' "$n"
 	printf 'PostgreSQL: not measured (SK_BENCH_PG=0, or postgresql-15 not installed)\n'
 fi
 printf 'machine:  %s cores, %s; wrk, nginx, every server and PostgreSQL share these cores\n' \
