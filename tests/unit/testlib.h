@@ -1,6 +1,6 @@
 /* testlib.h: set-up shared by the unit tests: a temporary folder with a fresh key file, a
- * real store opened by URI like the binary opens it (SQLite today; optionally behind the
- * fault-injecting backend) and a core with the example policy applied. Header-only so that
+ * real store opened by URI like the binary opens it (SQLite, or PostgreSQL when SK_TEST_PG
+ * names a cluster; optionally behind the fault-injecting backend) and a core with the example policy applied. Header-only so that
  * each test binary stays one file. */
 #ifndef SK_TESTLIB_H
 #define SK_TESTLIB_H
@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "core/core_int.h" /* white-box: tests may look inside the core */
 #include "store/store.h"
@@ -91,12 +94,207 @@ static inline int t_apply_offers_li(struct tenv *t)
 	return rc;
 }
 
+/* The PostgreSQL mode: SK_TEST_PG holds a base URI (tests/pg.sh start prints one); NULL
+ * when the suite runs on SQLite. */
+static inline const char *t_pg(void)
+{
+	const char *base = getenv("SK_TEST_PG");
+	return base && *base ? base : NULL;
+}
+
+/* A test of a SQLite fact (the file, its WAL, the hot gate cache): skipped on PostgreSQL,
+ * where the guarantee it checks has its own test or does not apply. */
+#define T_SQLITE_ONLY()            \
+	do {                       \
+		if (t_pg())        \
+			skip();    \
+	} while (0)
+
+/* The database name a path gets in PostgreSQL mode: its letters and digits, the rest '_'. */
+static inline void t_pg_name(const char *path, char *out, size_t cap)
+{
+	size_t n = 0;
+	const char *p = strlen(path) > 58 ? path + strlen(path) - 58 : path;
+	n = (size_t)snprintf(out, cap, "sk");
+	for (; *p && n + 1 < cap; p++)
+		out[n++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9')) ? *p : '_';
+	out[n] = '\0';
+}
+
+/* Runs tests/pg.sh VERB BASE NAME quietly; its exit status. */
+static inline int t_pg_sh(const char *verb, const char *name)
+{
+	char cmd[1024];
+	const char *root = getenv("SK_SOURCE_ROOT");
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/pg.sh' %s '%s' '%s' >/dev/null 2>&1",
+		 root ? root : ".", verb, t_pg(), name);
+	return system(cmd);
+}
+
 /* The store URI of a database file path, as every unit test opens its store (the binary's
- * --db takes the same URIs), so that the suite can later run per backend by changing this
- * one place. */
+ * --db takes the same URIs). On SQLite, sqlite:PATH. In PostgreSQL mode (SK_TEST_PG), a
+ * database of its own named after the path, made (empty) the first time it is asked for:
+ * opening with create makes the schema in it, as samtycke init does; t_store_drop (tenv_free
+ * calls it) drops it. */
 static inline void t_store_uri(const char *path, char *out, size_t cap)
 {
+	if (t_pg()) {
+		char name[64];
+		t_pg_name(path, name, sizeof(name));
+		assert_true((size_t)snprintf(out, cap, "%s/%s", t_pg(), name) < cap);
+		(void)t_pg_sh("createdb", name); /* fails harmlessly when it exists */
+		return;
+	}
 	assert_true((size_t)snprintf(out, cap, "sqlite:%s", path) < cap);
+}
+
+/* Drops the PostgreSQL database of a path (t_store_uri); nothing on SQLite. */
+static inline void t_store_drop(const char *path)
+{
+	char name[64];
+	if (!t_pg())
+		return;
+	t_pg_name(path, name, sizeof(name));
+	assert_int_equal(t_pg_sh("dropdb", name), 0);
+}
+
+/* SQL of a test (tampering, counting) as PostgreSQL reads it: SQLite's blob literals
+ * X'..' become '\\x..'::bytea. Allocated; the caller frees it. */
+static inline char *t_pg_sql(const char *sql)
+{
+	size_t n = strlen(sql), o = 0;
+	char *out = malloc(n * 2 + 16);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
+		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
+				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
+				 sql[i - 1] == '\''))) {
+			const char *end = strchr(sql + i + 2, '\'');
+			assert_non_null(end);
+			o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - (sql + i + 2)),
+					     sql + i + 2);
+			i = (size_t)(end - sql);
+			continue;
+		}
+		out[o++] = sql[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The PostgreSQL connection to the database of a path (t_store_uri); fails the test when
+ * it cannot connect. */
+static inline PGconn *t_pg_connect(const char *path)
+{
+	char name[64], uri[256];
+	t_pg_name(path, name, sizeof(name));
+	snprintf(uri, sizeof(uri), "%s/%s", t_pg(), name);
+	PGconn *c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to %s: %s", name, PQerrorMessage(c));
+	return c;
+}
+
+/* Runs SQL (one statement or several) on the store of a path through a connection of its
+ * own, on either backend; fails the test when it fails. The rows the last statement
+ * changed. */
+static inline long t_db_exec(const char *path, const char *sql)
+{
+	long n;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		n = atol(PQcmdTuples(r));
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return n;
+	}
+	sqlite3 *db;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The integer in the first column of the first row of a query (0 when NULL); fails the
+ * test when there is no row. */
+static inline int64_t t_db_int(const char *path, const char *sql)
+{
+	int64_t v = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		v = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return v;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* 1 when needle is in a file of the store of a path: the database file, WAL and shared
+ * memory on SQLite; on PostgreSQL (after a CHECKPOINT) every file of the tables, their TOAST
+ * and indexes in the cluster's data folder, and every WAL segment. */
+static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
+{
+	char files[4096][320];
+	int n = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		PGresult *r = PQexec(c, "CHECKPOINT");
+		PQclear(r);
+		r = PQexec(c, "SELECT current_setting('data_directory') || '/' || pg_relation_filepath(c.oid)"
+			   " FROM pg_class AS c WHERE c.relfilenode <> 0 AND (c.relnamespace ="
+			   " 'public'::regnamespace OR c.oid IN (SELECT reltoastrelid FROM pg_class"
+			   " WHERE relnamespace = 'public'::regnamespace) OR c.oid IN (SELECT"
+			   " indexrelid FROM pg_index WHERE indrelid IN (SELECT reltoastrelid FROM"
+			   " pg_class WHERE relnamespace = 'public'::regnamespace)))"
+			   " UNION ALL SELECT current_setting('data_directory') || '/pg_wal/' || name"
+			   " FROM pg_ls_waldir()");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("listing the store's files: %s", PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r) && n < 4096; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s", PQgetvalue(r, i, 0));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		const char *suffix[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s%s", path, suffix[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		if (access(files[i], F_OK) != 0)
+			continue;
+		char *data = t_read_file(files[i], &len);
+		int found = memmem(data, len, needle, nlen) != NULL;
+		free(data);
+		if (found)
+			return 1;
+	}
+	return 0;
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
@@ -127,6 +325,7 @@ static inline void tenv_free(struct tenv *t)
 	sk_core_free(t->core);
 	sk_store_close(t->store);
 	sk_vault_free(t->vault);
+	t_store_drop(t->db);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
 	assert_int_equal(system(cmd), 0);
 	free(t);
