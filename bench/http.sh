@@ -96,10 +96,13 @@ key=$(sk keys create --name bench --scope read) || die "samtycke keys create fai
 [ -n "$key" ] || die "samtycke keys create printed no key"
 
 # ---- 2. samtycke serve ----
+# --trusted-proxy 127.0.0.1: the proxied runs' nginx is exempt from --max-client-connections
+# (64 a client address), as docs/deployment.md has it; without it, nginx's kept-alive
+# connections beyond 64 are closed unanswered and nginx answers 502.
 
 # Started directly (not through sk()), so that $! is the server's own PID.
 "$build/samtycke" --db "$db" --key-file "$keyfile" serve --listen 127.0.0.1:0 --threads "$st" \
-	--rate-limit 0 >"$dir/serve.out" 2>/dev/null &
+	--rate-limit 0 --trusted-proxy 127.0.0.1 >"$dir/serve.out" 2>/dev/null &
 sk_pid=$!
 sk_url=$(listening_url "$dir/serve.out" "$sk_pid") ||
 	die "samtycke serve exited or did not say 'listening on' within 60 s"
@@ -119,7 +122,7 @@ done
 
 serve_bg() { # OUT DB KEYFILE: `samtycke serve` in the background; sets serve_pid
 	"$build/samtycke" --db "$2" --key-file "$3" serve --listen 127.0.0.1:0 --threads "$st" \
-		--rate-limit 0 >"$1" 2>/dev/null &
+		--rate-limit 0 --trusted-proxy 127.0.0.1 >"$1" 2>/dev/null &
 	serve_pid=$!
 }
 serve_bg "$dir/serve2.out" "$db" "$keyfile"
@@ -388,7 +391,7 @@ done <"$dir/targets"
 printf '%-40s%s x\n' "ratio (samtycke SQLite / nginx static)" \
 	"$(awk -v a="$sk_rps" -v b="$ng_rps" 'BEGIN { printf "%.2f", a / b }')"
 printf '\n'
-printf 'samtycke: serve --threads %s --rate-limit 0 (each server); answer %s bytes (header+body); keep-alive %s\n' \
+printf 'samtycke: serve --threads %s --rate-limit 0 --trusted-proxy 127.0.0.1 (each server); answer %s bytes (header+body); keep-alive %s\n' \
 	"$st" "$sk_size" "$sk_ka"
 printf 'nginx:    %s, worker_processes %s, access_log %s; answer %s bytes; keep-alive %s;\n' \
 	"$("$nginx" -v 2>&1 | sed 's/^nginx version: //')" "$nw" \
