@@ -503,6 +503,11 @@ int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_err
  * names derived from it (the default key file) and for removing a failed init. */
 const char *sk_store_uri_file(const char *uri);
 
+/* uri as it may be shown (samtycke init prints the store it made): a password in it, in
+ * the user part (scheme://user:PASSWORD@host) or as a password= parameter, reads "***".
+ * Cut to fit out (cap > 0). */
+void sk_store_uri_shown(const char *uri, char *out, size_t cap);
+
 /* Fault injection for tests (src/store/fault.c): wraps inner (taking ownership) so that the
  * fail_at-th method call from now (1-based) and, when sticky, every later call fails with
  * SK_ERR_STORAGE. fail_at 0 never fails. sk_store_fault_calls tells how many calls passed. */

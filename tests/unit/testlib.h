@@ -160,13 +160,21 @@ static inline void t_store_drop(const char *path)
 }
 
 /* SQL of a test (tampering, counting) as PostgreSQL reads it: SQLite's blob literals
- * X'..' become '\\x..'::bytea. Allocated; the caller frees it. */
+ * X'..' become '\\x..'::bytea, printf('%.Nc', 'x') repeat('x', N), parameters ?N
+ * become $N. Allocated; the caller frees it. */
 static inline char *t_pg_sql(const char *sql)
 {
 	size_t n = strlen(sql), o = 0;
 	char *out = malloc(n * 2 + 16);
 	assert_non_null(out);
 	for (size_t i = 0; i < n; i++) {
+		int width, used = 0;
+		char ch;
+		if (sscanf(sql + i, "printf('%%.%dc', '%c')%n", &width, &ch, &used) == 2 && used) {
+			o += (size_t)sprintf(out + o, "repeat('%c', %d)", ch, width);
+			i += (size_t)used - 1;
+			continue;
+		}
 		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
 		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
 				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
@@ -178,7 +186,7 @@ static inline char *t_pg_sql(const char *sql)
 			i = (size_t)(end - sql);
 			continue;
 		}
-		out[o++] = sql[i];
+		out[o++] = sql[i] == '?' && sql[i + 1] >= '1' && sql[i + 1] <= '9' ? '$' : sql[i];
 	}
 	out[o] = '\0';
 	return out;
@@ -194,6 +202,7 @@ static inline PGconn *t_pg_connect(const char *path)
 	PGconn *c = PQconnectdb(uri);
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("connecting to %s: %s", name, PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
 	return c;
 }
 
@@ -256,8 +265,8 @@ static inline int64_t t_db_int(const char *path, const char *sql)
 
 /* 1 when needle is in a file of the store of a path: the database file, WAL and shared
  * memory on SQLite; on PostgreSQL (after a CHECKPOINT) every file of the tables, their TOAST
- * and indexes in the cluster's data folder, and every WAL segment. */
-static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
+ * and indexes in the cluster's data folder, and (wal != 0) every WAL segment. */
+static inline int t_db_contains_in(const char *path, const void *needle, size_t nlen, int wal)
 {
 	char files[4096][320];
 	int n = 0;
@@ -265,14 +274,15 @@ static inline int t_db_contains(const char *path, const void *needle, size_t nle
 		PGconn *c = t_pg_connect(path);
 		PGresult *r = PQexec(c, "CHECKPOINT");
 		PQclear(r);
-		r = PQexec(c, "SELECT current_setting('data_directory') || '/' || pg_relation_filepath(c.oid)"
+		r = PQexecParams(c, "SELECT current_setting('data_directory') || '/' || pg_relation_filepath(c.oid)"
 			   " FROM pg_class AS c WHERE c.relfilenode <> 0 AND (c.relnamespace ="
 			   " 'public'::regnamespace OR c.oid IN (SELECT reltoastrelid FROM pg_class"
 			   " WHERE relnamespace = 'public'::regnamespace) OR c.oid IN (SELECT"
 			   " indexrelid FROM pg_index WHERE indrelid IN (SELECT reltoastrelid FROM"
 			   " pg_class WHERE relnamespace = 'public'::regnamespace)))"
 			   " UNION ALL SELECT current_setting('data_directory') || '/pg_wal/' || name"
-			   " FROM pg_ls_waldir()");
+			   " FROM pg_ls_waldir() WHERE $1 = 1", 1, NULL, (const char *const[]){wal ? "1" : "0"},
+			   NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK)
 			fail_msg("listing the store's files: %s", PQerrorMessage(c));
 		for (int i = 0; i < PQntuples(r) && n < 4096; i++)
@@ -295,6 +305,80 @@ static inline int t_db_contains(const char *path, const void *needle, size_t nle
 			return 1;
 	}
 	return 0;
+}
+
+/* The first column of each row of a query with one text parameter (?1), as bytes: at most
+ * max rows of at most cap bytes each into out (row i at out + i * cap, its length in
+ * lens[i]); returns how many rows. */
+static inline size_t t_db_blobs(const char *path, const char *sql, const char *param,
+				uint8_t *out, size_t cap, size_t *lens, size_t max)
+{
+	size_t n = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexecParams(c, q, 1, NULL, &param, NULL, NULL, 1);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r); i++, n++) {
+			assert_true(n < max);
+			lens[n] = (size_t)PQgetlength(r, i, 0);
+			assert_true(lens[n] <= cap);
+			memcpy(out + n * cap, PQgetvalue(r, i, 0), lens[n]);
+		}
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return n;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(n < max);
+		lens[n] = (size_t)sqlite3_column_bytes(st, 0);
+		assert_true(lens[n] <= cap);
+		memcpy(out + n * cap, sqlite3_column_blob(st, 0), lens[n]);
+		n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* PostgreSQL: 1 when a tuple (live, or dead and not yet removed by VACUUM) on a page of a
+ * table of the store holds bytes p[0..n), read from the pages themselves (pageinspect), not
+ * through SQL, which would not show a deleted row. What VACUUM leaves in the free space of a
+ * page is no tuple (docs/internals/store.md, "Erasure on PostgreSQL"). */
+static inline int t_pg_tuple_has(const char *path, const void *p, size_t n)
+{
+	PGconn *c = t_pg_connect(path);
+	PGresult *r = PQexec(c, "CREATE EXTENSION IF NOT EXISTS pageinspect");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("pageinspect: %s", PQerrorMessage(c));
+	PQclear(r);
+	const char *v[1] = {p};
+	int len[1] = {(int)n}, fmt[1] = {1};
+	r = PQexecParams(c, "SELECT count(*) FROM pg_class AS c,"
+			 " generate_series(0, (pg_relation_size(c.oid) / 8192)::int - 1) AS b,"
+			 " heap_page_items(get_raw_page(c.oid::regclass::text, b)) AS h"
+			 " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
+			 " AND h.t_data IS NOT NULL AND position($1::bytea IN h.t_data) > 0",
+			 1, NULL, v, len, fmt, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("reading pages: %s", PQerrorMessage(c));
+	int found = atoi(PQgetvalue(r, 0, 0)) > 0;
+	PQclear(r);
+	PQfinish(c);
+	return found;
+}
+
+static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
+{
+	return t_db_contains_in(path, needle, nlen, 1);
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
