@@ -58,6 +58,9 @@ mail_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("12
 mail="--smtp-url smtp://127.0.0.1:$mail_port --mail-from noreply@example.com"
 # --max-client-connections 4: nginx, named by --trusted-proxy as the guide says, must be
 # exempt from it (the case "40 checks at once").
+# (server.inc's start_server may read NAME.out before the shell has made it: made here first)
+: >"$d/a.out"
+: >"$d/b.out"
 # shellcheck disable=SC2086 # $mail is a list of arguments
 start_server a --rate-limit 0 --trusted-proxy 127.0.0.1 --max-client-connections 4 $mail
 pid_a=$pid
@@ -243,8 +246,9 @@ else
 fi
 
 # ---- form posts are limited per client across both servers ----
-# 10 a minute with a burst of 10 in the page: of 16 posts from one client, 11 pass and 5 are
-# refused by nginx, though each server alone (--form-rate-limit 10) would have taken 8.
+# 10 a minute with a burst of 10 in the page: of 16 posts from one client, 11 pass (12 when
+# the posts took over 6 s, one token's time) and the rest are refused by nginx, though each
+# server alone (--form-rate-limit 10) would have taken 8.
 ok_n=0
 lim_n=0
 other=""
@@ -259,16 +263,17 @@ while [ $i -lt 16 ]; do
 	*) other="$other $c" ;;
 	esac
 done
-if [ "$ok_n" -eq 11 ] && [ "$lim_n" -eq 5 ] && [ -z "$other" ]; then
-	pass "16 form posts from one client through nginx: 11 accepted, 5 refused 429 (the limit holds across both servers)"
+if [ "$ok_n" -ge 11 ] && [ "$ok_n" -le 12 ] && [ "$lim_n" -eq $((16 - ok_n)) ] && [ -z "$other" ]; then
+	pass "16 form posts from one client through nginx: $ok_n accepted, $lim_n refused 429 (the limit holds across both servers)"
 else
 	fail "16 form posts from one client through nginx: 11 accepted, 5 refused 429" \
 		"accepted $ok_n, refused $lim_n, other:$other"
 fi
-if [ "$(served 200 '"POST /f/newsletter"')" -ge 1 ] && [ "$(grep -F '"POST /f/newsletter" 429 upstream=- ' "$d/nginx/access.log" | wc -l)" -eq 5 ]; then
-	pass "the 5 refused form posts never reached a server"
+if [ "$lim_n" -ge 1 ] && [ "$(served 200 '"POST /f/newsletter"')" -ge 1 ] &&
+	[ "$(grep -F '"POST /f/newsletter" 429 upstream=- ' "$d/nginx/access.log" | wc -l)" -eq "$lim_n" ]; then
+	pass "the $lim_n refused form posts never reached a server"
 else
-	fail "the 5 refused form posts never reached a server" "$(grep -F '/f/newsletter' "$d/nginx/access.log")"
+	fail "the refused form posts never reached a server" "$(grep -F '/f/newsletter' "$d/nginx/access.log")"
 fi
 
 # ---- one server killed: the other answers everything ----
