@@ -45,6 +45,7 @@ demo: build
 	@scripts/demo.sh $(BUILD)/samtycke
 
 # Every benchmark at BENCH_N contacts (or rows); `make bench BENCH_N=100000` for a quicker run.
+# core, http and writes also run on a throwaway PostgreSQL (SK_BENCH_PG=0 leaves it out).
 bench: build
 	@bench/core.sh $(BUILD) $(BENCH_N)
 	@SK_BENCH_N=$(BENCH_N) bench/http.sh $(BUILD)

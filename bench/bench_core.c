@@ -34,8 +34,10 @@ struct rates {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_core [-t] [-p POLICY] [-m CHECKS] DIR [N]\n"
+	fprintf(stderr, "usage: bench_core [-t] [-p POLICY] [-m CHECKS] [-s STORE] DIR [N]\n"
 			"  -t      give plain SQLite samtycke's page cache and mmap settings too\n"
+			"  -s      samtycke's store URI (an empty PostgreSQL database, for one),\n"
+			"          instead of DIR/samtycke.db; the key file stays DIR/master.key\n"
 			"  DIR     an empty directory for the two databases\n"
 			"  N       contacts to load (default %ld)\n"
 			"  CHECKS  gate checks to time (default %ld)\n"
@@ -99,8 +101,8 @@ static void read_policy(const char *path, struct sk_buf *b)
 
 /* ---- samtycke ---- */
 
-static struct sk_core *samtycke_open(const char *dir, const char *policy_path, struct sk_store **st,
-				    struct sk_vault **v)
+static struct sk_core *samtycke_open(const char *dir, const char *store_uri, const char *policy_path,
+				    struct sk_store **st, struct sk_vault **v)
 {
 	char keyfile[4096], db[4096];
 	struct sk_errctx err = {0};
@@ -108,7 +110,10 @@ static struct sk_core *samtycke_open(const char *dir, const char *policy_path, s
 	struct sk_buf b;
 
 	snprintf(keyfile, sizeof(keyfile), "%s/master.key", dir);
-	snprintf(db, sizeof(db), "%s/samtycke.db", dir);
+	if (store_uri)
+		snprintf(db, sizeof(db), "%s", store_uri);
+	else
+		snprintf(db, sizeof(db), "%s/samtycke.db", dir);
 	if (sk_vault_keyfile_create(keyfile, &err) || sk_vault_open(keyfile, v, &err) ||
 	    sk_store_open(db, 1, st, &err) || sk_core_open(*st, *v, 1, &core, &err))
 		die("opening samtycke", err.msg);
@@ -265,7 +270,7 @@ static void row(const char *label, double ops, double sk_s, double plain_s)
 
 int main(int argc, char **argv)
 {
-	const char *policy = NULL, *root = getenv("SK_SOURCE_ROOT");
+	const char *policy = NULL, *store_uri = NULL, *root = getenv("SK_SOURCE_ROOT");
 	char policy_buf[4096];
 	long n = DEFAULT_N, m = DEFAULT_M;
 	struct sk_store *store;
@@ -274,13 +279,15 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	int c;
 
-	while ((c = getopt(argc, argv, "p:m:t")) != -1) {
+	while ((c = getopt(argc, argv, "p:m:s:t")) != -1) {
 		if (c == 't')
 			plain_tuned = 1;
 		else if (c == 'p')
 			policy = optarg;
 		else if (c == 'm')
 			m = parse_count(optarg);
+		else if (c == 's')
+			store_uri = optarg;
 		else
 			usage();
 	}
@@ -297,7 +304,7 @@ int main(int argc, char **argv)
 
 	/* Loaded a day ago, so every consent is verified, given and well within its validity. */
 	int64_t now = sk_time_now(), given_at = now - 86400;
-	struct sk_core *core = samtycke_open(dir, policy, &store, &vault);
+	struct sk_core *core = samtycke_open(dir, store_uri, policy, &store, &vault);
 	sqlite3 *db = plain_open(dir);
 
 	sk.append_s = samtycke_load(core, n, given_at);
@@ -311,15 +318,21 @@ int main(int argc, char **argv)
 	sqlite3_close(db);
 	getrusage(RUSAGE_SELF, &ru);
 
-	printf("bench/core: N=%ld contacts, M=%ld checks, one thread\n", n, m);
+	printf("bench/core: N=%ld contacts, M=%ld checks, one thread, samtycke on %s\n", n, m,
+	       store_uri ? (strncmp(store_uri, "postgres", 8) == 0 ? "PostgreSQL" : "-s STORE")
+			 : "SQLite");
 	printf("%-32s%-16s%-16s%s\n", "", "samtycke", "plain SQLite", "ratio");
 	row("gate checks /s", (double)m, sk.check_s, plain.check_s);
 	row("consent appends /s (batch 10k)", (double)n, sk.append_s, plain.append_s);
 	printf("\n%-32s%-16.2f%-16.2f(seconds)\n", "load time", sk.append_s, plain.append_s);
 	printf("%-32s%-16.2f%-16.2f(seconds)\n", "check time", sk.check_s, plain.check_s);
-	printf("%-32s%-16.1f%-16.1f(MiB, after close)\n", "database file",
-	       file_mib(dir, "samtycke.db") + file_mib(dir, "samtycke.db-wal"),
-	       file_mib(dir, "plain.db") + file_mib(dir, "plain.db-wal"));
+	if (store_uri)
+		printf("%-32s%-16s%-16.1f(MiB, after close)\n", "database file", "-",
+		       file_mib(dir, "plain.db") + file_mib(dir, "plain.db-wal"));
+	else
+		printf("%-32s%-16.1f%-16.1f(MiB, after close)\n", "database file",
+		       file_mib(dir, "samtycke.db") + file_mib(dir, "samtycke.db-wal"),
+		       file_mib(dir, "plain.db") + file_mib(dir, "plain.db-wal"));
 	printf("%-32s%.1f MiB\n", "peak RSS (whole process)", (double)ru.ru_maxrss / 1024.0);
 	printf("SQLite %s\nsamtycke settings:     %s\nplain SQLite settings: %s\n",
 	       sqlite3_libversion(), SK_SQLITE_TUNING,

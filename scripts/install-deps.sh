@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages samtycke needs to build (no option), test (--test) or
-# benchmark (--bench), only those missing; with --test also the npm test tools.
+# benchmark (--bench: wrk, nginx, PostgreSQL 15), only those missing; with --test also the
+# npm test tools.
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -eu
 
@@ -10,7 +11,7 @@ libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistri
 
 case "${1:-}" in
 --test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl" ;;
---bench) pkgs="$pkgs wrk nginx-light time" ;;
+--bench) pkgs="$pkgs wrk nginx-light time postgresql-15" ;;
 --fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 
