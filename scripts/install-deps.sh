@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages samtycke needs to build (no option), test (--test) or
 # benchmark (--bench), only those missing; with --test also the npm test tools.
+# postgresql-15 (server and client, for the PostgreSQL pass of the tests and the benchmarks)
+# never starts a service here: tests/pg.sh starts a throwaway cluster under /tmp.
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -eu
 
@@ -9,8 +11,8 @@ libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistring-dev"
 
 case "${1:-}" in
---test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl" ;;
---bench) pkgs="$pkgs wrk nginx-light time" ;;
+--test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl postgresql-15" ;;
+--bench) pkgs="$pkgs wrk nginx-light time postgresql-15" ;;
 --fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
 
