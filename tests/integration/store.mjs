@@ -2,7 +2,7 @@
 // sh scripts: with SK_TEST_PG (a base URI from tests/pg.sh) each store is a fresh database of
 // that cluster, dropped when the process exits; else a SQLite file in the given folder.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,4 +51,18 @@ export function storeHolds(db, text) {
 	const r = spawnSync(PG_DUMP, ['--data-only', '--no-owner', '-d', db], { encoding: 'utf8', maxBuffer: 256 << 20 });
 	if (r.status !== 0) throw new Error(`pg_dump: ${r.stderr}`);
 	return r.stdout.includes(text) || r.stdout.toLowerCase().includes(Buffer.from(text).toString('hex'));
+}
+
+// storeDump(DB, FILE): on PostgreSQL writes every row of every table of DB to FILE as binary
+// COPY (text and bytea as their raw bytes), so that a scan of FILE for a person's bytes is a
+// scan of everything the database holds in its tables.
+export function storeDump(db, file) {
+	const q = (sql, encoding) => {
+		const r = spawnSync(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { encoding, maxBuffer: 256 << 20 });
+		if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+		return r.stdout;
+	};
+	const tables = q("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1", 'utf8').split('\n').filter(Boolean);
+	if (tables.length === 0) throw new Error(`storeDump: no table in ${db}`);
+	writeFileSync(file, Buffer.concat(tables.map((t) => q(`COPY "${t}" TO STDOUT (FORMAT binary)`, 'buffer'))));
 }
