@@ -545,14 +545,6 @@ static int sq_next(sqlite3_stmt *st, int *rc)
 	return 0;
 }
 
-/* The table and column of the last corrupt text read on this thread (sk_store_corrupt_where). */
-static _Thread_local char sq_corrupt_where[64];
-
-const char *sk_store_corrupt_where(void)
-{
-	return sq_corrupt_where;
-}
-
 /* Copies a text column into its fixed field. A text that does not fit (or holds a NUL byte)
  * was not written by samtycke, whose fields are the limits of what it writes: the read
  * fails with SK_ERR_CORRUPT, naming where ("consent_ledger.source"), rather than hand on a
@@ -565,7 +557,7 @@ static void sq_col_text(sqlite3_stmt *st, int i, char *out, size_t outlen, const
 	if (n >= outlen || (n && memchr(t, '\0', n))) {
 		out[0] = '\0';
 		if (*rc == 0) {
-			sk_strlcpy(sq_corrupt_where, where, sizeof(sq_corrupt_where));
+			sk__store_corrupt(where);
 			*rc = SK_ERR_CORRUPT;
 		}
 		return;
@@ -581,7 +573,7 @@ static int64_t sq_col_int(sqlite3_stmt *st, int i, const char *where, int *rc)
 {
 	if (sqlite3_column_type(st, i) != SQLITE_INTEGER) {
 		if (*rc == 0) {
-			sk_strlcpy(sq_corrupt_where, where, sizeof(sq_corrupt_where));
+			sk__store_corrupt(where);
 			*rc = SK_ERR_CORRUPT;
 		}
 		return 0;
@@ -2452,7 +2444,7 @@ static int sq_rows_each(struct sk_store *s, const char *table, sk_row_cb cb, voi
 				v->type = SK_VALUE_NULL;
 				break;
 			default: /* a REAL: samtycke writes none */
-				sk_strlcpy(sq_corrupt_where, t->name, sizeof(sq_corrupt_where));
+				sk__store_corrupt(t->name);
 				rc = SK_ERR_CORRUPT;
 			}
 		}

@@ -8,6 +8,7 @@
 
 #include "store/store_int.h"
 #include "util/err.h"
+#include "util/str.h"
 
 #define SCHEME_SHOWN_MAX 32 /* bytes of an unknown scheme quoted in an error message */
 
@@ -46,10 +47,18 @@ static int sqlite_open(const char *uri, const char *rest, int create, struct sk_
 	return sk__store_open_sqlite(path, create, out, err);
 }
 
+/* The whole URI goes to libpq (which takes both spellings); it is never printed. */
+static int pg_open(const char *uri, const char *rest, int create, struct sk_store **out,
+		   struct sk_errctx *err)
+{
+	(void)rest;
+	return sk__store_open_pg(uri, create, out, err);
+}
+
 static const struct backend backends[] = {
 	{"sqlite", sqlite_open, sqlite_file},
-	{"postgresql", NULL, NULL},
-	{"postgres", NULL, NULL}, /* libpq takes both spellings */
+	{"postgresql", pg_open, NULL},
+	{"postgres", pg_open, NULL},
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -103,6 +112,19 @@ int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_
 			       "store URI scheme '%s' is not built in this version: this samtycke "
 			       "opens sqlite:PATH or a file path", b->scheme);
 	return b->open(uri, rest, create, out, err);
+}
+
+/* The table and column of the last corrupt text read on this thread, for both backends. */
+static _Thread_local char corrupt_where[64];
+
+const char *sk_store_corrupt_where(void)
+{
+	return corrupt_where;
+}
+
+void sk__store_corrupt(const char *where)
+{
+	sk_strlcpy(corrupt_where, where, sizeof(corrupt_where));
 }
 
 const char *sk_store_uri_file(const char *uri)

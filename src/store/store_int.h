@@ -12,6 +12,15 @@
 int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 			  struct sk_errctx *err);
 
+/* PostgreSQL backend (src/store/pg.c), opened on the whole URI (handed to libpq's
+ * PQconnectdb). The database must exist; create != 0 makes the schema in it (EXISTS when
+ * there is one), otherwise it must hold one (NOT_INITIALISED); an older one is migrated. */
+int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
+
+/* Where the last SK_ERR_CORRUPT on this thread was found ("table.column"), set by the
+ * backends, read through sk_store_corrupt_where. */
+void sk__store_corrupt(const char *where);
+
 /* For the tests: how often the SQLite backend's hot gate cache (sqlite.c) answered and
  * missed, summed over every handle on the file of s. -1 when s has no cache (yet). */
 int sk__store_sqlite_hot_stats(struct sk_store *s, long *hits, long *misses);

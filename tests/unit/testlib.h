@@ -1,6 +1,6 @@
 /* testlib.h: set-up shared by the unit tests: a temporary folder with a fresh key file, a
- * real store opened by URI like the binary opens it (SQLite today; optionally behind the
- * fault-injecting backend) and a core with the example policy applied. Header-only so that
+ * real store opened by URI like the binary opens it (SQLite, or PostgreSQL when SK_TEST_PG
+ * names a cluster; optionally behind the fault-injecting backend) and a core with the example policy applied. Header-only so that
  * each test binary stays one file. */
 #ifndef SK_TESTLIB_H
 #define SK_TESTLIB_H
@@ -91,12 +91,69 @@ static inline int t_apply_offers_li(struct tenv *t)
 	return rc;
 }
 
+/* The PostgreSQL mode: SK_TEST_PG holds a base URI (tests/pg.sh start prints one); NULL
+ * when the suite runs on SQLite. */
+static inline const char *t_pg(void)
+{
+	const char *base = getenv("SK_TEST_PG");
+	return base && *base ? base : NULL;
+}
+
+/* A test of a SQLite fact (the file, its WAL, the hot gate cache): skipped on PostgreSQL,
+ * where the guarantee it checks has its own test or does not apply. */
+#define T_SQLITE_ONLY()            \
+	do {                       \
+		if (t_pg())        \
+			skip();    \
+	} while (0)
+
+/* The database name a path gets in PostgreSQL mode: its letters and digits, the rest '_'. */
+static inline void t_pg_name(const char *path, char *out, size_t cap)
+{
+	size_t n = 0;
+	const char *p = strlen(path) > 58 ? path + strlen(path) - 58 : path;
+	n = (size_t)snprintf(out, cap, "sk");
+	for (; *p && n + 1 < cap; p++)
+		out[n++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9')) ? *p : '_';
+	out[n] = '\0';
+}
+
+/* Runs tests/pg.sh VERB BASE NAME quietly; its exit status. */
+static inline int t_pg_sh(const char *verb, const char *name)
+{
+	char cmd[1024];
+	const char *root = getenv("SK_SOURCE_ROOT");
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/pg.sh' %s '%s' '%s' >/dev/null 2>&1",
+		 root ? root : ".", verb, t_pg(), name);
+	return system(cmd);
+}
+
 /* The store URI of a database file path, as every unit test opens its store (the binary's
- * --db takes the same URIs), so that the suite can later run per backend by changing this
- * one place. */
+ * --db takes the same URIs). On SQLite, sqlite:PATH. In PostgreSQL mode (SK_TEST_PG), a
+ * database of its own named after the path, made (empty) the first time it is asked for:
+ * opening with create makes the schema in it, as samtycke init does; t_store_drop (tenv_free
+ * calls it) drops it. */
 static inline void t_store_uri(const char *path, char *out, size_t cap)
 {
+	if (t_pg()) {
+		char name[64];
+		t_pg_name(path, name, sizeof(name));
+		assert_true((size_t)snprintf(out, cap, "%s/%s", t_pg(), name) < cap);
+		(void)t_pg_sh("createdb", name); /* fails harmlessly when it exists */
+		return;
+	}
 	assert_true((size_t)snprintf(out, cap, "sqlite:%s", path) < cap);
+}
+
+/* Drops the PostgreSQL database of a path (t_store_uri); nothing on SQLite. */
+static inline void t_store_drop(const char *path)
+{
+	char name[64];
+	if (!t_pg())
+		return;
+	t_pg_name(path, name, sizeof(name));
+	assert_int_equal(t_pg_sh("dropdb", name), 0);
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
@@ -127,6 +184,7 @@ static inline void tenv_free(struct tenv *t)
 	sk_core_free(t->core);
 	sk_store_close(t->store);
 	sk_vault_free(t->vault);
+	t_store_drop(t->db);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
 	assert_int_equal(system(cmd), 0);
 	free(t);
