@@ -17,8 +17,8 @@ sk() { run "$bin" "$@"; }
 sk init
 expect "init creates the database" 0 "key file: $key_file"
 ok "key file has mode 0600" test "$(stat -c %a "$key_file")" = 600
-sk init
-expect "init refuses an existing database" 3 "exists"
+sk --json init
+expect "init refuses an existing database" 3 '"code":"exists"'
 sk consent give anna@example.com newsletter --method form --source f
 expect "consent before a policy names the missing step" 3 "policy apply"
 

@@ -178,7 +178,7 @@ fi
 # waits for it, up to the busy timeout of 5 s), runs SQL (if any) and commits. Sets lock_pid
 # once it holds it. On SQLite the lock is BEGIN IMMEDIATE (Python's sqlite3); on PostgreSQL
 # psql takes the transaction-level advisory lock the backend's writers take (src/store/pg.c).
-pg_write_lock="pg_advisory_xact_lock(PG_LOCK_KEY)"
+pg_write_lock="pg_advisory_xact_lock(8313416780553988963)" # PG_WRITER_LOCK
 lock() {
 	rm -f "$d/locked"
 	if on_pg; then
