@@ -585,19 +585,15 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 		PQclear(r);
 		return rc;
 	}
-	char name[32], cmd[64];
-	char *decl;
-	size_t dn;
+	char name[32], cmd[64], decl[2048];
 	snprintf(name, sizeof(name), "sk_c%u", ++q->ncursor);
 	if (i >= 0)
 		sql = pg_sql[i];
-	dn = strlen(sql) + 96;
-	if (!(decl = sk_malloc(dn)))
-		return SK_ERR_NOMEM;
-	snprintf(decl, dn, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s", name, sql);
+	if ((size_t)snprintf(decl, sizeof(decl), "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s",
+			     name, sql) >= sizeof(decl))
+		return SK_ERR_USAGE; /* the longest statement here is far shorter */
 	rc = pg_check(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
 				      p ? p->len : NULL, p ? p->fmt : NULL, 1));
-	sk_free(decl);
 	if (rc)
 		return rc;
 	snprintf(cmd, sizeof(cmd), "FETCH %d FROM %s", PG_PAGE, name);
@@ -1702,7 +1698,8 @@ static int pg_request_count(struct sk_store *s, const char *purpose, int64_t now
  * a samtycke thread, and a connection's memory does not grow with the size of the data. */
 static int pg_bulk(struct sk_store *s, int on)
 {
-	(void)s;
+	if (!pg_idle((struct pg_store *)s))
+		return SK_ERR_USAGE; /* only between transactions, as on SQLite */
 	return on == SK_BULK_OFF || on == SK_BULK_IMPORT || on == SK_BULK_CHECKPOINT ? 0
 										      : SK_ERR_USAGE;
 }

@@ -179,11 +179,7 @@ static void unknown_stored_words(void **state)
 
 static void tamper(struct tenv *t, const char *sql)
 {
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_true(sqlite3_changes(db) > 0);
-	sqlite3_close(db);
+	assert_true(t_db_exec(t->db, sql) > 0);
 }
 
 struct seen {
@@ -299,8 +295,10 @@ static void tampered_state_never_allows(void **state)
 
 	assert_int_equal(t_consent(t, "vu@example.com", "newsletter", SK_ACT_GIVE, "api", "crm", 0), 0);
 	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "consent");
-	tamper(t, "UPDATE consent_state SET valid_until = 'never' WHERE purpose = 'newsletter'");
-	assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "error");
+	if (!t_pg()) { /* a BIGINT column of PostgreSQL holds no text */
+		tamper(t, "UPDATE consent_state SET valid_until = 'never' WHERE purpose = 'newsletter'");
+		assert_string_equal(t_gate(t, "vu@example.com", "newsletter", 0), "error");
+	}
 	tenv_free(t);
 }
 

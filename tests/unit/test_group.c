@@ -12,17 +12,9 @@
 
 static long t_count(struct tenv *t, const char *table)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	return (long)t_db_int(t->db, sql);
 }
 
 /* One job: a consent for email, then (fail_after) an error of its own after the append. */

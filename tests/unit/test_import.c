@@ -713,21 +713,14 @@ static void test_import_key_order(void **state)
 	free(v);
 
 	/* the ledger in email_key order (one batch): each event's seq above the one before */
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open_v2(t->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT l.seq FROM consent_ledger l JOIN contacts "
-					    "c ON c.id = l.contact_id ORDER BY c.email_key, l.seq",
-					    -1, &st, NULL), SQLITE_OK);
-	long events = 0, last = 0, out_of_order = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		long seq = (long)sqlite3_column_int64(st, 0);
-		out_of_order += seq < last;
-		last = seq;
-		events++;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	static const char *const in_key_order =
+		"FROM (SELECT l.seq, lag(l.seq) OVER (ORDER BY c.email_key, l.seq) AS prev"
+		" FROM consent_ledger AS l JOIN contacts AS c ON c.id = l.contact_id) AS o";
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) %s", in_key_order);
+	long events = (long)t_db_int(t->db, sql);
+	snprintf(sql, sizeof(sql), "SELECT count(*) %s WHERE o.seq < o.prev", in_key_order);
+	long out_of_order = (long)t_db_int(t->db, sql);
 	assert_int_equal(events, rows);
 	if (out_of_order)
 		fail_msg("%ld of %ld events are not in email_key order", out_of_order, events);

@@ -77,19 +77,13 @@ static void replay_equals_state_after_random_events(void **state)
 	assert_int_equal(count, 1000);
 
 	/* change one stored state behind the ledger's back */
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE consent_state SET status = 'given' WHERE "
-					  "(contact_id, purpose) = (SELECT contact_id, purpose FROM "
-					  "consent_state WHERE status = 'withdrawn' LIMIT 1)",
-				      NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
+	assert_int_equal(t_db_exec(t->db, "UPDATE consent_state SET status = 'given' WHERE "
+				   "(contact_id, purpose) = (SELECT contact_id, purpose FROM "
+				   "consent_state WHERE status = 'withdrawn' LIMIT 1)"), 1);
 	/* and delete another */
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM consent_state WHERE (contact_id, purpose) = "
-					  "(SELECT contact_id, purpose FROM consent_state WHERE "
-					  "status = 'refused' LIMIT 1)", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_close(db);
+	assert_int_equal(t_db_exec(t->db, "DELETE FROM consent_state WHERE (contact_id, purpose) = "
+				   "(SELECT contact_id, purpose FROM consent_state WHERE "
+				   "status = 'refused' LIMIT 1)"), 1);
 
 	assert_int_equal(sk_ledger_replay(t->core, 0, note_diff, &d, &ndiff, &t->err), 0);
 	assert_int_equal(ndiff, 2);
@@ -184,8 +178,6 @@ static void streamed_check_equals_whole_replay(void **state)
 	if (rc)
 		fail_msg("--check over 1,200 states failed with 3 allocations allowed: %s", t->err.msg);
 
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
 	static const char *const tamper[] = {
 		"UPDATE consent_state SET status = 'given' WHERE (contact_id, purpose) IN (SELECT"
 		" contact_id, purpose FROM consent_state WHERE status = 'withdrawn'"
@@ -199,8 +191,7 @@ static void streamed_check_equals_whole_replay(void **state)
 		" ORDER BY contact_id LIMIT 1 OFFSET 600)",
 	};
 	for (size_t i = 0; i < sizeof(tamper) / sizeof(tamper[0]); i++)
-		if (sqlite3_exec(db, tamper[i], NULL, NULL, NULL) != SQLITE_OK)
-			fail_msg("%s: %s", tamper[i], sqlite3_errmsg(db));
+		t_db_exec(t->db, tamper[i]);
 	char sql[512];
 	/* stored states with no event: one for the contact without events, one for a
 	 * purpose a contact never had */
@@ -208,9 +199,7 @@ static void streamed_check_equals_whole_replay(void **state)
 		 " 'given', 1, 'e_x', 0, 0, 1 FROM contacts WHERE id = '%s';"
 		 "INSERT INTO consent_state SELECT c.email_key, 'zzz_unknown', c.id, 'given', 1,"
 		 " 'e_y', 0, 0, 1 FROM contacts AS c ORDER BY c.id LIMIT 1 OFFSET 200", id);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_close(db);
+	t_db_exec(t->db, sql);
 
 	struct difflist streamed = {0}, whole = {0};
 	assert_int_equal(sk_ledger_replay(t->core, 0, list_diff, &streamed, &ndiff, &t->err), 0);

@@ -84,9 +84,13 @@ static int file_has(const char *path, const char *needle)
 	return found;
 }
 
+/* On PostgreSQL: the files of the tables and indexes (the WAL keeps what was written until
+ * its segments are recycled: docs/internals/store.md, "Erasure on PostgreSQL"). */
 static int db_has(struct tenv *t, const char *needle)
 {
 	char wal[160];
+	if (t_pg())
+		return t_db_contains_in(t->db, needle, strlen(needle), 0);
 	snprintf(wal, sizeof(wal), "%s-wal", t->db);
 	return file_has(t->db, needle) || file_has(wal, needle);
 }
@@ -95,6 +99,8 @@ static int db_has(struct tenv *t, const char *needle)
 static int db_has_bytes(struct tenv *t, const uint8_t *p, size_t n)
 {
 	char path[160];
+	if (t_pg())
+		return t_pg_tuple_has(t->db, p, n);
 	for (int i = 0; i < 2; i++) {
 		size_t len;
 		snprintf(path, sizeof(path), i ? "%s-wal" : "%s", t->db);
@@ -115,23 +121,11 @@ static int db_has_bytes(struct tenv *t, const uint8_t *p, size_t n)
 static size_t sealed_of(struct tenv *t, const char *id, uint8_t out[SEALED_MAX][512],
 			size_t lens[SEALED_MAX])
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	size_t n = 0;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1"
-					    " UNION ALL SELECT sealed FROM contact_fields"
-					    " WHERE contact_id = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		assert_true(n < SEALED_MAX);
-		lens[n] = (size_t)sqlite3_column_bytes(st, 0);
-		assert_true(lens[n] >= 16 && lens[n] <= 512);
-		memcpy(out[n], sqlite3_column_blob(st, 0), lens[n]);
-		n++;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	size_t n = t_db_blobs(t->db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1"
+			      " UNION ALL SELECT sealed FROM contact_fields WHERE contact_id = ?1", id,
+			      &out[0][0], 512, lens, SEALED_MAX);
+	for (size_t i = 0; i < n; i++)
+		assert_true(lens[i] >= 16);
 	return n;
 }
 
@@ -188,21 +182,12 @@ static void erasure_leaves_nothing(void **state)
 	/* nothing of the person's rows is left; the ledger still verifies */
 	const char *tables[] = {"contacts", "contact_fields", "contact_keys", "consent_state",
 				"rectifications"};
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
 	for (size_t i = 0; i < 5; i++) {
 		char sql[160];
-		sqlite3_stmt *st;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE contact_id = ?1", tables[i]);
-		if (i == 0)
-			snprintf(sql, sizeof(sql), "SELECT count(*) FROM contacts WHERE id = ?1");
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 0);
-		sqlite3_finalize(st);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = '%s'", tables[i],
+			 i == 0 ? "id" : "contact_id", id);
+		assert_int_equal(t_db_int(t->db, sql), 0);
 	}
-	sqlite3_close(db);
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
 	assert_int_equal(count, 2);
 	assert_string_equal(t_gate(t, canary[0], "sales_followup", 0), "erased");
@@ -387,17 +372,13 @@ static void export_holds_everything(void **state)
 /* One text column of one ledger row, read with SQLite itself. */
 static void ledger_col(struct tenv *t, const char *col, int64_t seq, char *out, size_t outlen)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	char sql[128];
-	snprintf(sql, sizeof(sql), "SELECT %s FROM consent_ledger WHERE seq = ?1", col);
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	char sql[128], seqs[24];
+	uint8_t v[512];
+	size_t len;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM consent_ledger WHERE seq = CAST(?1 AS BIGINT)", col);
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
+	assert_int_equal(t_db_blobs(t->db, sql, seqs, v, sizeof(v), &len, 1), 1);
+	snprintf(out, outlen, "%.*s", (int)len, (const char *)v);
 }
 
 static int json_event_cb(void *arg, const struct sk_event_rec *rec)
@@ -509,14 +490,12 @@ static void audit_reports_overlong_ledger_text(void **state)
 	(void)state;
 	struct tenv *t = tenv_new(0);
 	int64_t bad, count;
-	sqlite3 *db;
 	assert_int_equal(t_consent(t, "ovl@example.com", "offers", SK_ACT_GIVE, "api", "crm", 0), 0);
 	assert_int_equal(t_consent(t, "ovl@example.com", "newsletter", SK_ACT_GIVE, "api", "crm", 0), 0);
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), 0);
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE consent_ledger SET actor = printf('%.300c', 'a')"
-					  " WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	assert_int_equal(t_db_exec(t->db, t_pg() ? "UPDATE consent_ledger SET actor = repeat('a', 300)"
+				   " WHERE seq = 2" : "UPDATE consent_ledger SET actor ="
+				   " printf('%.300c', 'a') WHERE seq = 2"), 1);
 	assert_int_equal(sk_audit_verify(t->core, &bad, &count, NULL, &t->err), SK_ERR_CHAIN_BROKEN);
 	assert_int_equal(bad, 2);
 	assert_non_null(strstr(t->err.msg, "sequence number 2"));
@@ -595,26 +574,20 @@ static void field_cleanup_emits_a_contact_change(void **state)
 /* The contact's wrapped data key as stored (the bytes that must leave the WAL). */
 static size_t wrapped_key(struct tenv *t, const char *id, uint8_t *out, size_t cap)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
 	size_t n = 0;
-	assert_int_equal(sqlite3_open(t->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = (size_t)sqlite3_column_bytes(st, 0);
-	assert_true(n > 16 && n <= cap);
-	memcpy(out, sqlite3_column_blob(st, 0), n);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	assert_int_equal(t_db_blobs(t->db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1",
+				    id, out, cap, &n, 1), 1);
+	assert_true(n > 16);
 	return n;
 }
 
+/* On PostgreSQL the tuples on the tables' pages, which VACUUM must remove. */
 static int wal_has(struct tenv *t, const uint8_t *p, size_t n)
 {
 	char wal[160];
 	size_t len;
+	if (t_pg())
+		return t_pg_tuple_has(t->db, p, n);
 	snprintf(wal, sizeof(wal), "%s-wal", t->db);
 	if (access(wal, F_OK) != 0)
 		return 0;
@@ -634,7 +607,8 @@ static void erasure_answers_while_a_reader_holds_the_wal(void **state)
 	json_t *receipt;
 	int64_t since;
 	int pending;
-	sqlite3 *reader;
+	sqlite3 *reader = NULL;
+	PGconn *pg_reader = NULL;
 
 	assert_int_equal(sk_contact_add(t->core, "ruth.reader@example.com", f, 1, id, &t->err), 0);
 	size_t wn = wrapped_key(t, id, wk, sizeof(wk));
@@ -643,9 +617,17 @@ static void erasure_answers_while_a_reader_holds_the_wal(void **state)
 	assert_int_equal(since, 0);
 
 	/* another connection holds a read transaction open */
-	assert_int_equal(sqlite3_open(t->db, &reader), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM contacts;", NULL, NULL,
-				      NULL), SQLITE_OK);
+	if (t_pg()) { /* a snapshot, which keeps VACUUM from removing what it could see */
+		pg_reader = t_pg_connect(t->db);
+		PQclear(PQexec(pg_reader, "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+		PGresult *r = PQexec(pg_reader, "SELECT count(*) FROM contacts");
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		PQclear(r);
+	} else {
+		assert_int_equal(sqlite3_open(t->db, &reader), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM contacts;", NULL,
+					      NULL, NULL), SQLITE_OK);
+	}
 	time_t t0 = time(NULL);
 	assert_int_equal(forget_json(t->core, id, &receipt, &t->err), 0);
 	assert_true(time(NULL) - t0 <= 2); /* at once, not after the busy timeout */
@@ -669,8 +651,13 @@ static void erasure_answers_while_a_reader_holds_the_wal(void **state)
 	assert_int_equal(pending, 1);
 
 	/* the reader goes: the next retry completes the scrub */
-	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(reader);
+	if (t_pg()) {
+		PQclear(PQexec(pg_reader, "COMMIT"));
+		PQfinish(pg_reader);
+	} else {
+		assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(reader);
+	}
 	assert_int_equal(sk_scrub_retry(t->core, &pending, &t->err), 0);
 	assert_int_equal(pending, 0);
 	assert_false(wal_has(t, wk, wn));

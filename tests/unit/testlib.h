@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "core/core_int.h" /* white-box: tests may look inside the core */
 #include "store/store.h"
 #include "util/err.h"
@@ -154,6 +157,228 @@ static inline void t_store_drop(const char *path)
 		return;
 	t_pg_name(path, name, sizeof(name));
 	assert_int_equal(t_pg_sh("dropdb", name), 0);
+}
+
+/* SQL of a test (tampering, counting) as PostgreSQL reads it: SQLite's blob literals
+ * X'..' become '\\x..'::bytea, printf('%.Nc', 'x') repeat('x', N), parameters ?N
+ * become $N. Allocated; the caller frees it. */
+static inline char *t_pg_sql(const char *sql)
+{
+	size_t n = strlen(sql), o = 0;
+	char *out = malloc(n * 2 + 16);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		int width, used = 0;
+		char ch;
+		if (sscanf(sql + i, "printf('%%.%dc', '%c')%n", &width, &ch, &used) == 2 && used) {
+			o += (size_t)sprintf(out + o, "repeat('%c', %d)", ch, width);
+			i += (size_t)used - 1;
+			continue;
+		}
+		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
+		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
+				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
+				 sql[i - 1] == '\''))) {
+			const char *end = strchr(sql + i + 2, '\'');
+			assert_non_null(end);
+			o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - (sql + i + 2)),
+					     sql + i + 2);
+			i = (size_t)(end - sql);
+			continue;
+		}
+		out[o++] = sql[i] == '?' && sql[i + 1] >= '1' && sql[i + 1] <= '9' ? '$' : sql[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The PostgreSQL connection to the database of a path (t_store_uri); fails the test when
+ * it cannot connect. */
+static inline PGconn *t_pg_connect(const char *path)
+{
+	char name[64], uri[256];
+	t_pg_name(path, name, sizeof(name));
+	snprintf(uri, sizeof(uri), "%s/%s", t_pg(), name);
+	PGconn *c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to %s: %s", name, PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	return c;
+}
+
+/* Runs SQL (one statement or several) on the store of a path through a connection of its
+ * own, on either backend; fails the test when it fails. The rows the last statement
+ * changed. */
+static inline long t_db_exec(const char *path, const char *sql)
+{
+	long n;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		n = atol(PQcmdTuples(r));
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return n;
+	}
+	sqlite3 *db;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The integer in the first column of the first row of a query (0 when NULL); fails the
+ * test when there is no row. */
+static inline int64_t t_db_int(const char *path, const char *sql)
+{
+	int64_t v = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexec(c, q);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		v = PQgetisnull(r, 0, 0) ? 0 : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return v;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* 1 when needle is in a file of the store of a path: the database file, WAL and shared
+ * memory on SQLite; on PostgreSQL (after a CHECKPOINT) every file of the tables, their TOAST
+ * and indexes in the cluster's data folder, and (wal != 0) every WAL segment. */
+static inline int t_db_contains_in(const char *path, const void *needle, size_t nlen, int wal)
+{
+	char files[4096][320];
+	int n = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		PGresult *r = PQexec(c, "CHECKPOINT");
+		PQclear(r);
+		r = PQexecParams(c, "SELECT current_setting('data_directory') || '/' || pg_relation_filepath(c.oid)"
+			   " FROM pg_class AS c WHERE c.relfilenode <> 0 AND (c.relnamespace ="
+			   " 'public'::regnamespace OR c.oid IN (SELECT reltoastrelid FROM pg_class"
+			   " WHERE relnamespace = 'public'::regnamespace) OR c.oid IN (SELECT"
+			   " indexrelid FROM pg_index WHERE indrelid IN (SELECT reltoastrelid FROM"
+			   " pg_class WHERE relnamespace = 'public'::regnamespace)))"
+			   " UNION ALL SELECT current_setting('data_directory') || '/pg_wal/' || name"
+			   " FROM pg_ls_waldir() WHERE $1 = 1", 1, NULL, (const char *const[]){wal ? "1" : "0"},
+			   NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("listing the store's files: %s", PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r) && n < 4096; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s", PQgetvalue(r, i, 0));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		const char *suffix[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++)
+			snprintf(files[n++], sizeof(files[0]), "%s%s", path, suffix[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		if (access(files[i], F_OK) != 0)
+			continue;
+		char *data = t_read_file(files[i], &len);
+		int found = memmem(data, len, needle, nlen) != NULL;
+		free(data);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+/* The first column of each row of a query with one text parameter (?1), as bytes: at most
+ * max rows of at most cap bytes each into out (row i at out + i * cap, its length in
+ * lens[i]); returns how many rows. */
+static inline size_t t_db_blobs(const char *path, const char *sql, const char *param,
+				uint8_t *out, size_t cap, size_t *lens, size_t max)
+{
+	size_t n = 0;
+	if (t_pg()) {
+		PGconn *c = t_pg_connect(path);
+		char *q = t_pg_sql(sql);
+		PGresult *r = PQexecParams(c, q, 1, NULL, &param, NULL, NULL, 1);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r); i++, n++) {
+			assert_true(n < max);
+			lens[n] = (size_t)PQgetlength(r, i, 0);
+			assert_true(lens[n] <= cap);
+			memcpy(out + n * cap, PQgetvalue(r, i, 0), lens[n]);
+		}
+		PQclear(r);
+		free(q);
+		PQfinish(c);
+		return n;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(n < max);
+		lens[n] = (size_t)sqlite3_column_bytes(st, 0);
+		assert_true(lens[n] <= cap);
+		memcpy(out + n * cap, sqlite3_column_blob(st, 0), lens[n]);
+		n++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* PostgreSQL: 1 when a tuple (live, or dead and not yet removed by VACUUM) on a page of a
+ * table of the store holds bytes p[0..n), read from the pages themselves (pageinspect), not
+ * through SQL, which would not show a deleted row. What VACUUM leaves in the free space of a
+ * page is no tuple (docs/internals/store.md, "Erasure on PostgreSQL"). */
+static inline int t_pg_tuple_has(const char *path, const void *p, size_t n)
+{
+	PGconn *c = t_pg_connect(path);
+	PGresult *r = PQexec(c, "CREATE EXTENSION IF NOT EXISTS pageinspect");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("pageinspect: %s", PQerrorMessage(c));
+	PQclear(r);
+	const char *v[1] = {p};
+	int len[1] = {(int)n}, fmt[1] = {1};
+	r = PQexecParams(c, "SELECT count(*) FROM pg_class AS c,"
+			 " generate_series(0, (pg_relation_size(c.oid) / 8192)::int - 1) AS b,"
+			 " heap_page_items(get_raw_page(c.oid::regclass::text, b)) AS h"
+			 " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
+			 " AND h.t_data IS NOT NULL AND position($1::bytea IN h.t_data) > 0",
+			 1, NULL, v, len, fmt, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("reading pages: %s", PQerrorMessage(c));
+	int found = atoi(PQgetvalue(r, 0, 0)) > 0;
+	PQclear(r);
+	PQfinish(c);
+	return found;
+}
+
+static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
+{
+	return t_db_contains_in(path, needle, nlen, 1);
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
