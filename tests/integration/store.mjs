@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PG_SH = path.join(here, '..', 'pg.sh');
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+export const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
 export const ON_PG = !!process.env.SK_TEST_PG;
 export const SQLITE_ONLY = 'sqlite only: it looks inside the SQLite file';
