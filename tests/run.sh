@@ -2,8 +2,9 @@
 # Runs every test and counts the cases. Each unit test binary prints TAP (cmocka's TAP
 # output); each integration script prints TAP too. A binary that dies without reporting
 # counts as one failed case; so does a program whose TAP plan (`1..N`) is missing or does not
-# match the cases it ran, so that no case can vanish silently. `ok ... # SKIP` cases and a
-# whole program skipped (`1..0 # SKIP why`) are counted apart, as skipped.
+# match the cases it ran, so that no case can vanish silently. `ok ... # SKIP` cases (and
+# cmocka's `not ok N # SKIP name`: a SKIP directive makes any case a skip in TAP) and a whole
+# program skipped (`1..0 # SKIP why`) are counted apart, as skipped.
 # After every build has run on SQLite, the first build runs again on PostgreSQL: a throwaway
 # cluster (tests/pg.sh) under /tmp, its base URI in SK_TEST_PG, its unit binaries and
 # integration scripts tagged pg/NAME; the store's unit test of a second build (the ASan one)
@@ -24,7 +25,8 @@ skip=0
 # subtests are indented); PLAN is the last plan's N, or - without one.
 tap_count() {
 	awk '
-	/^ok( |$)/ { if (toupper($0) ~ /# *SKIP/) s++; else p++; next }
+	/^(not )?ok( |$)/ && toupper($0) ~ /# *SKIP/ { s++; next }
+	/^ok( |$)/ { p++; next }
 	/^not ok( |$)/ { f++; next }
 	/^1\.\.[0-9]+/ {
 		plans++
@@ -43,7 +45,7 @@ run() {
 	status=$?
 	set -- $(tap_count "$out")
 	p=$1 f=$2 sk=$3 plans=$4 plan=$5
-	grep '^not ok ' "$out" | sed "s|^|$name: |"
+	grep '^not ok ' "$out" | grep -iv '# *skip' | sed "s|^|$name: |"
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $status"
