@@ -8,12 +8,12 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/sk-pg-unit.XXXXXX) || exit 1
-base=$(sh "$root/tests/pg.sh" start "$dir/cluster") || {
+# the folder itself holds the cluster (pg.sh gives it to the cluster's owner)
+base=$(cd /tmp && sh "$root/tests/pg.sh" start "$dir") || {
 	rm -rf "$dir"
 	exit 1
 }
 SK_TEST_PG=$base SK_SOURCE_ROOT=${SK_SOURCE_ROOT:-$root} "$@"
 rc=$?
-sh "$root/tests/pg.sh" stop "$dir/cluster"
-rm -rf "$dir"
+sh "$root/tests/pg.sh" stop "$dir"
 exit $rc

@@ -32,10 +32,12 @@ static int run_init(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char
 		}
 		return sk_cli_fail(cli, rc);
 	}
+	char shown[1024];
+	sk_store_uri_shown(cli->db, shown, sizeof(shown)); /* never a server's password */
 	if (cli->json) {
-		sk_cli_print_json(sk_json_init(cli->db, cli->keyfile, made_key));
+		sk_cli_print_json(sk_json_init(shown, cli->keyfile, made_key));
 	} else {
-		printf("database: %s\n", cli->db);
+		printf("database: %s\n", shown);
 		printf("key file: %s (%s; keep it outside backups of the database)\n", cli->keyfile,
 		       made_key ? "created, mode 0600" : "existing");
 	}

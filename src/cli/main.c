@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "store/store.h"
@@ -46,7 +47,8 @@
 	X(webhook_list) \
 	X(webhook_remove) \
 	X(import) \
-	X(export_contacts)
+	X(export_contacts) \
+	X(migrate)
 
 #define SK_CLI_DECLARE(n) extern const struct sk_cmd sk_cmd_entry_##n;
 SK_CLI_COMMANDS(SK_CLI_DECLARE)
@@ -103,7 +105,8 @@ static void global_usage(FILE *f)
 		   "Exit codes: 0 ok or allowed, 1 denied or not "
 		   "found, 2 usage, 3 data or storage error.\n"
 		   "The database is --db, else $SAMTYCKE_DB, else ./samtycke.db; the key file is "
-		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key'.\n");
+		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key' (a "
+		   "PostgreSQL store has no path: give --key-file).\n");
 }
 
 static const struct sk_cmd *find(const char *name)
@@ -373,8 +376,13 @@ int main(int argc, char **argv)
 	}
 	if (!cli.db || !*cli.db)
 		cli.db = "samtycke.db";
+	int need_keyfile = 0;
 	if (keyfile && *keyfile) {
 		cli.keyfile = keyfile;
+	} else if (strncasecmp(cli.db, "postgres", 8) == 0 && !sk_store_uri_file(cli.db)) {
+		/* a server's store: there is no database file to put the key beside, and a key
+		 * file in whatever folder the command runs in would be a new key each time */
+		need_keyfile = 1;
 	} else {
 		const char *file = sk_store_uri_file(cli.db); /* a store URI's file (docs/cli.md) */
 		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", file ? file : "samtycke");
@@ -389,6 +397,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "help") == 0)
 		return help(argc - optind - 1, argv + optind + 1);
+	if (need_keyfile)
+		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE,
+				    "a PostgreSQL store needs its key file named: give --key-file PATH "
+				    "(or set SAMTYCKE_KEY_FILE)");
 
 	/* A command is one word or two ("policy apply"). */
 	const struct sk_cmd *cmd = NULL;

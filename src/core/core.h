@@ -670,6 +670,31 @@ typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
 int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
 		     struct sk_errctx *err);
 
+/* ---- moving a store (core/migrate.c, docs/migrate.md) ---- */
+
+#define SK_MIGRATE_MAX_TABLES 32
+struct sk_migrate_result {
+	int ntables;
+	const char *table[SK_MIGRATE_MAX_TABLES]; /* sk_store_tables' names, in its order */
+	int64_t rows[SK_MIGRATE_MAX_TABLES];      /* rows copied per table */
+	int64_t total;
+	int64_t ledger_seq;                       /* the ledger's head: 0 when it is empty */
+	uint8_t ledger_head[SK_HASH_LEN];
+	int verified;                             /* the copy passed its checks and committed */
+};
+/* Called every progress_every rows copied: the table being copied and the rows so far. */
+typedef void (*sk_migrate_progress_fn)(void *arg, const char *table, int64_t total);
+/* Copies every row of from's store, as stored (ledger hashes, sealed fields, wrapped data
+ * keys, cursors, meta), into to, a new store of any backend: one read snapshot of the
+ * source, one write transaction on the target, each table of sk_store_tables in order
+ * (rows_each -> rows_put). Before it commits, the copy is checked: the vault opens it
+ * (sk_core_open), its chain is whole and ends at the source's head, and its state equals
+ * what its ledger replays to. to must hold no row (SK_ERR_EXISTS, nothing written). Any
+ * failure rolls the target back; err's message starts with "source:" or "target:". */
+int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
+	       sk_migrate_progress_fn progress, void *parg, struct sk_migrate_result *out,
+	       struct sk_errctx *err);
+
 /* ---- notices and the change feed ---- */
 
 /* The notice of purpose in lang at version (0: current); text valid until the next call. */

@@ -120,6 +120,21 @@ json_t *sk_json_audit(const struct sk_audit *a)
 			 hex, "scrub_pending", scrub);
 }
 
+json_t *sk_json_migrate(const struct sk_migrate_result *r)
+{
+	char hex[2 * SK_HASH_LEN + 1];
+	json_t *tables = json_object();
+	for (int t = 0; tables && t < r->ntables; t++)
+		if (json_object_set_new(tables, r->table[t], json_integer((json_int_t)r->rows[t]))) {
+			json_decref(tables);
+			return NULL;
+		}
+	sk_hex(r->ledger_head, SK_HASH_LEN, hex);
+	return json_pack("{s:o,s:I,s:{s:I,s:o},s:b}", "tables", tables, "rows",
+			 (json_int_t)r->total, "ledger", "seq", (json_int_t)r->ledger_seq, "head",
+			 r->ledger_seq ? json_string(hex) : json_null(), "verified", r->verified);
+}
+
 const char *sk_replay_status_name(enum sk_status s)
 {
 	return s == SK_ST_MISSING ? "missing" : sk_status_name(s);

@@ -107,6 +107,10 @@ int sk_json_list_diff(void *arg, const struct sk_replay_diff *d);
 const char *sk_replay_status_name(enum sk_status s);
 struct json_t *sk_json_replay(long ndiff, struct json_t *diffs, int rebuilt);
 
+/* A migration's summary: {"tables":{NAME:ROWS,...},"rows","ledger":{"seq","head"},
+ * "verified"}; head is null for an empty ledger. */
+struct json_t *sk_json_migrate(const struct sk_migrate_result *r);
+
 /* API keys: one key as listed (never its secret), the list, and a created key (its secret
  * shown once). */
 int sk_json_list_key(void *arg, const struct sk_key_rec *k);

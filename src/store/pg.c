@@ -24,6 +24,12 @@
 #define PG_LOCK_TIMEOUT "5s"  /* as SQLite's busy timeout */
 #define PG_SCRUB_LOCK_TIMEOUT "200ms"
 
+/* What every connection sets first (at open, and again when it is opened anew). */
+#define PG_SESSION_SQL                                                                   \
+	"SET lock_timeout = '" PG_LOCK_TIMEOUT "'; SET client_encoding = 'UTF8';"          \
+	" SELECT set_config('synchronous_commit', 'on', false)"                            \
+	" WHERE current_setting('synchronous_commit') IN ('off', 'local')"
+
 #define PG_BEGIN_WRITE                                                           \
 	"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '" PG_LOCK_TIMEOUT \
 	"'; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")"
@@ -381,6 +387,7 @@ struct pg_store {
 	char rows_prepared[PG_ROWS_TABLES];
 	PGresult *keep; /* the result the last read's pointers point into (contract 5) */
 	int wtx;        /* a write transaction of ours is open */
+	int tx;         /* a transaction of ours (any) is open: a lost connection is not healed */
 	unsigned ncursor; /* cursors declared so far: each iteration names its own */
 };
 
@@ -448,6 +455,36 @@ static int pg_check(struct pg_store *q, PGresult *r)
 	return rc;
 }
 
+/* A connection lost (the server restarted, a network cut) is opened again before the next
+ * call that runs outside a transaction of ours, with nothing prepared; inside one the calls
+ * fail (STORAGE) until the caller rolls back, which is what heals it: the transaction's
+ * earlier statements are gone with the old connection, and the rest must not commit alone. */
+static int pg_heal(struct pg_store *q)
+{
+	if (PQstatus(q->conn) != CONNECTION_BAD)
+		return 0;
+	if (q->tx)
+		return SK_ERR_STORAGE;
+	PQreset(q->conn);
+	if (PQstatus(q->conn) != CONNECTION_OK)
+		return SK_ERR_STORAGE;
+	memset(q->prepared, 0, sizeof(q->prepared));
+	memset(q->rows_prepared, 0, sizeof(q->rows_prepared));
+	PGresult *r = PQexec(q->conn, PG_SESSION_SQL);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok ? 0 : SK_ERR_STORAGE;
+}
+
+/* pg_check for a result nobody reads: cleared either way. */
+static int pg_done(struct pg_store *q, PGresult *r)
+{
+	int rc = pg_check(q, r);
+	if (rc == 0)
+		PQclear(r);
+	return rc;
+}
+
 /* Runs statement i (prepared on first use) with p, results in binary; *out the result. */
 static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresult **out)
 {
@@ -455,8 +492,10 @@ static int pg_run(struct pg_store *q, enum pg_stmt i, const struct pp *p, PGresu
 	int rc;
 	snprintf(name, sizeof(name), "s%d", (int)i);
 	*out = NULL;
+	if ((rc = pg_heal(q)))
+		return rc;
 	if (!q->prepared[i]) {
-		if ((rc = pg_check(q, PQprepare(q->conn, name, pg_sql[i], 0, NULL))))
+		if ((rc = pg_done(q, PQprepare(q->conn, name, pg_sql[i], 0, NULL))))
 			return rc;
 		q->prepared[i] = 1;
 	}
@@ -474,7 +513,7 @@ static int pg_exec(struct pg_store *q, enum pg_stmt i, const struct pp *p, long 
 	PGresult *r;
 	int rc = pg_run(q, i, p, &r);
 	if (rc == 0 && changed)
-		*changed = atol(PQcmdTuples(r));
+		*changed = strtol(PQcmdTuples(r), NULL, 10); /* digits, or "" for none */
 	PQclear(r);
 	return rc;
 }
@@ -482,7 +521,7 @@ static int pg_exec(struct pg_store *q, enum pg_stmt i, const struct pp *p, long 
 /* Plain SQL without parameters (transaction control, SET, VACUUM). */
 static int pg_simple(struct pg_store *q, const char *sql)
 {
-	return pg_check(q, PQexec(q->conn, sql));
+	return pg_done(q, PQexec(q->conn, sql));
 }
 
 /* Runs statement i and expects one row: 0 with *out holding it, NOT_FOUND, or an error. */
@@ -574,12 +613,16 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 		   pg_row_fn fn, void *ctx)
 {
 	PGresult *r;
-	int rc = 0;
+	int rc = pg_heal(q);
+	if (rc)
+		return rc;
 	if (small) {
 		if (i >= 0)
 			rc = pg_run(q, (enum pg_stmt)i, p, &r);
 		else
 			rc = pg_check(q, r = PQexecParams(q->conn, sql, 0, NULL, NULL, NULL, NULL, 1));
+		if (rc)
+			r = NULL; /* cleared by pg_check */
 		for (int k = 0; rc == 0 && k < PQntuples(r); k++)
 			rc = fn(r, k, ctx);
 		PQclear(r);
@@ -592,7 +635,7 @@ static int pg_each(struct pg_store *q, int i, const char *sql, const struct pp *
 	if ((size_t)snprintf(decl, sizeof(decl), "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s",
 			     name, sql) >= sizeof(decl))
 		return SK_ERR_USAGE; /* the longest statement here is far shorter */
-	rc = pg_check(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
+	rc = pg_done(q, PQexecParams(q->conn, decl, p ? p->n : 0, NULL, p ? p->v : NULL,
 				      p ? p->len : NULL, p ? p->fmt : NULL, 1));
 	if (rc)
 		return rc;
@@ -829,12 +872,16 @@ static int pg_begin(struct sk_store *s, int write)
 				  : write ? PG_BEGIN_WRITE
 					  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 	q->wtx = 0;
+	int rc = pg_heal(q);
+	if (rc)
+		return rc;
 	if (!pg_idle(q))
 		return SK_ERR_STORAGE; /* one is open already */
-	int rc = pg_simple(q, sql);
+	rc = pg_simple(q, sql);
 	if (rc && !pg_idle(q))
 		(void)pg_simple(q, "ROLLBACK");
 	q->wtx = write && rc == 0;
+	q->tx = rc == 0;
 	return rc;
 }
 
@@ -842,7 +889,7 @@ static int pg_begin(struct sk_store *s, int write)
 static int pg_commit(struct sk_store *s)
 {
 	struct pg_store *q = (struct pg_store *)s;
-	q->wtx = 0;
+	q->wtx = q->tx = 0;
 	if (pg_idle(q))
 		return SK_ERR_STORAGE; /* nothing to commit */
 	PGresult *r = PQexec(q->conn, "COMMIT");
@@ -858,9 +905,11 @@ static int pg_commit(struct sk_store *s)
 static int pg_rollback(struct sk_store *s)
 {
 	struct pg_store *q = (struct pg_store *)s;
-	q->wtx = 0;
+	q->wtx = q->tx = 0;
 	if (pg_idle(q))
 		return 0;
+	if (PQstatus(q->conn) == CONNECTION_BAD)
+		return 0; /* the transaction went with the connection; the next call opens anew */
 	return pg_simple(q, "ROLLBACK");
 }
 
@@ -1817,7 +1866,7 @@ static int pg_rows_each(struct sk_store *s, const char *table, sk_row_cb cb, voi
 	char sql[512];
 	if (!t || t->ncols > 32)
 		return SK_ERR_USAGE;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order); /* lint: allow (names from sk_store_tables) */
 	return pg_each((struct pg_store *)s, -1, sql, NULL, 0, pg_rows_fn, &c);
 }
 
@@ -1833,16 +1882,18 @@ static int pg_rows_put(struct sk_store *s, const char *table, const struct sk_va
 
 	if (ti < 0 || ti >= PG_ROWS_TABLES || t->ncols > PG_MAXP)
 		return SK_ERR_USAGE;
+	if ((rc = pg_heal(q)))
+		return rc;
 	snprintf(name, sizeof(name), "r%d", ti);
 	if (!q->rows_prepared[ti]) {
 		char sql[1024];
-		int n = snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES($1", t->name, t->columns);
+		int n = snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES($1", t->name, t->columns); /* lint: allow (names from sk_store_tables) */
 		for (int i = 2; i <= t->ncols && n > 0 && (size_t)n < sizeof(sql); i++)
 			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", $%d", i);
 		if (n <= 0 || (size_t)n + 32 > sizeof(sql))
 			return SK_ERR_USAGE;
 		snprintf(sql + n, sizeof(sql) - (size_t)n, ") ON CONFLICT DO NOTHING");
-		if ((rc = pg_check(q, PQprepare(q->conn, name, sql, 0, NULL))))
+		if ((rc = pg_done(q, PQprepare(q->conn, name, sql, 0, NULL))))
 			return rc;
 		q->rows_prepared[ti] = 1;
 	}
@@ -1867,7 +1918,7 @@ static int pg_rows_put(struct sk_store *s, const char *table, const struct sk_va
 	PGresult *r = PQexecPrepared(q->conn, name, p.n, p.v, p.len, p.fmt, 1);
 	if ((rc = pg_check(q, r)))
 		return rc;
-	rc = atol(PQcmdTuples(r)) ? 0 : SK_ERR_EXISTS;
+	rc = strtol(PQcmdTuples(r), NULL, 10) ? 0 : SK_ERR_EXISTS;
 	PQclear(r);
 	return rc;
 }
@@ -1955,7 +2006,7 @@ static int pg_schema_version(struct pg_store *q, int *out)
 			 NULL, 0);
 	if ((rc = pg_check(q, r)))
 		return rc;
-	*out = PQgetisnull(r, 0, 0) ? 0 : atoi(PQgetvalue(r, 0, 0));
+	*out = PQgetisnull(r, 0, 0) ? 0 : (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return 0;
 }
@@ -1990,6 +2041,9 @@ static int pg_migrate(struct pg_store *q, int create, struct sk_errctx *err)
 		if (create && v >= 0)
 			rc = sk_errf(err, SK_ERR_EXISTS, "the PostgreSQL database already holds a "
 				     "samtycke store");
+		else if (!create && v < 0) /* dropped meanwhile: never made without init */
+			rc = sk_errf(err, SK_ERR_NOT_INITIALISED, "the PostgreSQL database holds no "
+				     "samtycke store; run init first");
 		else if (v > PG_NMIGRATIONS)
 			rc = sk_errf(err, SK_ERR_STORAGE, "PostgreSQL store: schema version %d is "
 				     "newer than this samtycke knows (%d)", v, PG_NMIGRATIONS);
@@ -2025,8 +2079,10 @@ int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct
 	}
 	PQsetNoticeProcessor(q->conn, pg_quiet, NULL);
 	/* outside a write transaction too (a lease, a scrub, an autocommit write): a wait for a
-	 * row lock is bounded as begin's is */
-	if ((rc = pg_simple(q, "SET lock_timeout = '" PG_LOCK_TIMEOUT "'"))) {
+	 * row lock is bounded as begin's is; texts go both ways as UTF-8 whatever the client's
+	 * locale; and a commit is durable (contract 3) even where the server's default says
+	 * synchronous_commit = off (a stronger setting, remote_apply, is kept) */
+	if ((rc = pg_simple(q, PG_SESSION_SQL))) {
 		rc = sk_errf(err, rc, "PostgreSQL store: %s", pg_message(q->conn, msg, sizeof(msg)));
 		goto fail;
 	}

@@ -3,6 +3,7 @@
  * rest of samtycke reaches a storage backend. */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -112,6 +113,41 @@ int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_
 			       "store URI scheme '%s' is not built in this version: this samtycke "
 			       "opens sqlite:PATH or a file path", b->scheme);
 	return b->open(uri, rest, create, out, err);
+}
+
+void sk_store_uri_shown(const char *uri, char *out, size_t cap)
+{
+	size_t o = 0;
+	const char *p = uri ? uri : "", *auth = strstr(p, "://");
+	const char *at = NULL, *colon = NULL;
+	if (auth) { /* the authority: up to the first '/', '?' or '#' after "://" */
+		auth += 3;
+		size_t alen = strcspn(auth, "/?#");
+		for (size_t i = 0; i < alen; i++)
+			if (auth[i] == '@')
+				at = auth + i; /* the last '@': a password may hold one */
+		if (at)
+			colon = memchr(auth, ':', (size_t)(at - auth));
+	}
+	for (; *p && o + 1 < cap; p++) {
+		if (colon && p == colon + 1) {
+			o += (size_t)snprintf(out + o, cap - o, "***");
+			p = at - 1;
+			continue;
+		}
+		int is_param = (p > uri && (p[-1] == '?' || p[-1] == '&'));
+		if (is_param && strncasecmp(p, "password=", 9) == 0) {
+			o += (size_t)snprintf(out + o, cap - o, "password=***");
+			for (p += 9; *p && *p != '&'; p++)
+				;
+			p--; /* the loop steps onto the '&' or the end */
+			continue;
+		}
+		out[o++] = *p;
+	}
+	if (o >= cap)
+		o = cap - 1;
+	out[o] = '\0';
 }
 
 /* The table and column of the last corrupt text read on this thread, for both backends. */

@@ -487,10 +487,11 @@ const char *sk_store_corrupt_where(void);
  *   sqlite:PATH          the SQLite database file PATH, as written (relative or absolute)
  *   sqlite:///ABS/PATH   the same for an absolute path (RFC 8089 style: an empty host)
  *   PATH                 a plain path, no "scheme:" before its first '/': sqlite:PATH
- *   postgresql://, postgres://   known, but not built in this version
- * Schemes are case-insensitive; there is no percent-decoding and no query part. create != 0:
- * the store must not exist yet (EXISTS) and is created and migrated; otherwise it must exist
- * and be initialised (NOT_INITIALISED). An empty URI, an unknown or unbuilt scheme, or a
+ *   postgresql://, postgres://   PostgreSQL (pg.c): the whole URI goes to libpq; the database
+ *                                must exist (init makes the schema in it)
+ * Schemes are case-insensitive; a sqlite URI has no percent-decoding and no query part.
+ * create != 0: the store must not exist yet (EXISTS) and is created and migrated; otherwise it
+ * must exist and be initialised (NOT_INITIALISED). An empty URI, an unknown scheme, or a
  * sqlite URI without a path fails with SK_ERR_USAGE; the message names the scheme, never
  * the rest of the URI (a server URI may hold a password). */
 int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
@@ -502,6 +503,11 @@ int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_err
  * path), pointing into uri; NULL when the store is no local file or uri is not valid. For
  * names derived from it (the default key file) and for removing a failed init. */
 const char *sk_store_uri_file(const char *uri);
+
+/* uri as it may be shown (samtycke init prints the store it made): a password in it, in
+ * the user part (scheme://user:PASSWORD@host) or as a password= parameter, reads "***".
+ * Cut to fit out (cap > 0). */
+void sk_store_uri_shown(const char *uri, char *out, size_t cap);
 
 /* Fault injection for tests (src/store/fault.c): wraps inner (taking ownership) so that the
  * fail_at-th method call from now (1-based) and, when sticky, every later call fails with

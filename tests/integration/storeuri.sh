@@ -2,9 +2,10 @@
 # storeuri.sh: the real samtycke binary given its store as a URI (--db and $SAMTYCKE_DB,
 # docs/cli.md): sqlite:PATH, sqlite:///ABSOLUTE and a plain path name one database and its
 # default key file; a server opens it by URI too; unknown and malformed URIs are usage errors
-# that name the scheme and never the rest of the URI. postgresql:// (and postgres://) URIs
-# that cannot connect fail clearly without a password; init on one needs --key-file; on a
-# real PostgreSQL (SK_TEST_PG) one store is made and opened by URI.
+# that name the scheme and never the rest of the URI; a PostgreSQL URI needs --key-file and
+# an unreachable server is a storage error that never shows the password, nor does a
+# malformed one or one in another case; on a real PostgreSQL (SK_TEST_PG) one store is made
+# and opened by URI.
 # Usage: sh tests/integration/storeuri.sh path/to/samtycke
 set -u
 bin=$1
@@ -69,6 +70,10 @@ expect "an unknown scheme is a usage error naming it" 2 "unknown store URI schem
 ok "the message does not show the rest of the URI" test -z "$(printf '%s' "$err" | grep -e hunter2 -e db.example.com)"
 sk --json --db "mysql://app:hunter2@db.example.com/samtycke" policy show
 expect "--json: the error code is usage" 2 '"code":"usage"'
+sk --db "postgresql://app:hunter2@localhost/samtycke" policy show
+expect "postgresql:// without --key-file is a usage error naming it" 2 "give --key-file PATH"
+ok "nor does that message show the rest" test -z "$(printf '%s' "$err" | grep -e hunter2 -e localhost)"
+
 # ---- postgresql:// ----
 # A URI may hold a password (in its user part or as ?password=): no message may show it.
 # no_secret: the last command's output names neither password.
@@ -89,8 +94,16 @@ mkdir "$d/pg"
 status=$?
 out=$(cat "$d/out")
 err=$(cat "$d/err")
-expect "init on postgresql:// without a key file is refused, naming --key-file" 2 "--key-file"
-ok "... and leaves no key file behind, naming no password" sh -c 'test -z "$(ls -A "$1")"' - "$d/pg"
+expect "init of a PostgreSQL store without --key-file is refused" 2 "--key-file"
+ok "and leaves no key file behind (no ./samtycke.key)" test -z "$(ls -A "$d/pg")"
+(cd "$d/pg" && "$bin" --db "postgresql://app:hunter2@127.0.0.1:1/samtycke?connect_timeout=5" \
+	--key-file "$d/pg/k.key" init >"$d/out" 2>"$d/err")
+status=$?
+out=$(cat "$d/out")
+err=$(cat "$d/err")
+expect "a server that cannot be reached is a storage error" 3 "cannot connect to the PostgreSQL store"
+ok "that message shows no password" test -z "$(printf '%s' "$err" | grep -e hunter2)"
+ok "and init leaves no key file behind" test -z "$(ls -A "$d/pg")"
 # On a real PostgreSQL (tests/run.sh's PostgreSQL pass, SK_TEST_PG): one store by URI.
 if on_pg; then
 	pgdb=$(newdb uri)

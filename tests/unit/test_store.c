@@ -71,6 +71,9 @@ static int teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/plain", f->dir);
 	unlink(p);
+	t_store_drop(p); /* PostgreSQL: the databases other stores of a test were given */
+	snprintf(p, sizeof(p), "%s/copy", f->dir);
+	t_store_drop(p);
 	assert_int_equal(rmdir(f->dir), 0);
 	free(f);
 	return 0;
@@ -1362,6 +1365,29 @@ static void test_uri_refused(void **state)
 	assert_null(s);
 }
 
+/* A URI as samtycke init shows it: never the password. */
+static void test_uri_shown(void **state)
+{
+	(void)state;
+	char out[256];
+	static const char *const cases[][2] = {
+		{"postgresql://app:hunter2@db.example.com:5432/sk", "postgresql://app:***@db.example.com:5432/sk"},
+		{"postgres://app:hun@ter2@db.example.com/sk", "postgres://app:***@db.example.com/sk"},
+		{"postgresql://app@db.example.com/sk?sslmode=require&password=hunter2&x=1",
+		 "postgresql://app@db.example.com/sk?sslmode=require&password=***&x=1"},
+		{"postgresql://db.example.com/sk?password=hunter2", "postgresql://db.example.com/sk?password=***"},
+		{"sqlite:/srv/a:b@c.db", "sqlite:/srv/a:b@c.db"},
+		{"/srv/samtycke.db", "/srv/samtycke.db"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sk_store_uri_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	sk_store_uri_shown("postgresql://app:hunter2@h/sk", out, 12);
+	assert_null(strstr(out, "hunter2"));
+	assert_int_equal(strlen(out), 11);
+}
+
 /* A PostgreSQL server that cannot be reached (a port nothing listens on, or a wrong
  * password): STORAGE, a message that says so, never the URI's password; *out NULL. */
 static void test_uri_pg_unreachable(void **state)
@@ -1435,6 +1461,47 @@ static void test_pg_failed_statement_fails_commit(void **state)
 	assert_int_not_equal(sk_store_commit(f->s), 0);
 	assert_int_equal(sk_store_rollback(f->s), 0);
 	assert_int_equal(sk_store_meta_get(f->s, "lost", v, sizeof(v)), SK_ERR_NOT_FOUND);
+}
+
+/* Ends every other connection to the store's database (a server restart, as its clients see
+ * it). */
+static void pg_kill_others(const char *path)
+{
+	assert_true(t_db_int(path, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			     " WHERE datname = current_database() AND pid <> pg_backend_pid()") >= 1);
+}
+
+/* A connection the server ended is opened again at the next call outside a transaction (a
+ * server's threads live through a database restart); inside one, the calls fail until the
+ * caller rolls back, and nothing of the transaction commits. */
+static void test_pg_connection_lost(void **state)
+{
+	struct fx *f = *state;
+	char v[8];
+	int rc;
+
+	if (!t_pg())
+		skip(); /* a SQLite file has no connection to lose */
+	assert_int_equal(sk_store_meta_set(f->s, "a", "1"), 0);
+	pg_kill_others(f->path);
+	rc = sk_store_meta_get(f->s, "a", v, sizeof(v)); /* finds it gone: STORAGE, or healed */
+	assert_true(rc == SK_ERR_STORAGE || rc == 0);
+	assert_int_equal(sk_store_meta_get(f->s, "a", v, sizeof(v)), 0);
+	assert_string_equal(v, "1");
+
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0);
+	assert_int_equal(sk_store_meta_set(f->s, "b", "2"), 0);
+	pg_kill_others(f->path);
+	assert_int_equal(sk_store_meta_set(f->s, "c", "3"), SK_ERR_STORAGE);
+	assert_int_equal(sk_store_meta_set(f->s, "d", "4"), SK_ERR_STORAGE); /* not alone */
+	assert_int_not_equal(sk_store_commit(f->s), 0);
+	assert_int_equal(sk_store_rollback(f->s), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "a", v, sizeof(v)), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "b", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_meta_get(f->s, "d", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_begin(f->s, SK_TX_WRITE), 0); /* and writes again */
+	assert_int_equal(sk_store_meta_set(f->s, "e", "5"), 0);
+	assert_int_equal(sk_store_commit(f->s), 0);
 }
 
 /* ---- PostgreSQL: several connections at once (contracts 3 and 4) ---- */
@@ -2226,9 +2293,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_names_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_create, setup, teardown),
+		cmocka_unit_test(test_uri_shown),
 		cmocka_unit_test_setup_teardown(test_uri_pg_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exists_keeps_the_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_failed_statement_fails_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pg_connection_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pg_begin_waits_then_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uri_refused, setup, teardown),

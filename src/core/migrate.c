@@ -1,0 +1,194 @@
+/* migrate.c: samtycke migrate's use case. Every row of a store, as stored, copied into a new
+ * store of any backend in one write transaction, and checked there (the key, the ledger chain
+ * and its head, the state against the ledger) before it commits (docs/migrate.md). */
+#include <string.h>
+
+#include "core/core_int.h"
+#include "util/str.h"
+
+struct copy_ctx {
+	struct sk_store *to;
+	const char *table;
+	int64_t n;
+	int put_rc; /* the target's error, to tell it from the source's */
+	struct sk_migrate_result *out;
+	long every;
+	sk_migrate_progress_fn progress;
+	void *parg;
+};
+
+static int copy_row(void *arg, const struct sk_value *row, int ncols)
+{
+	struct copy_ctx *x = arg;
+	(void)ncols;
+	int rc = sk_store_rows_put(x->to, x->table, row);
+	if (rc) {
+		x->put_rc = rc;
+		return rc;
+	}
+	x->n++;
+	x->out->total++;
+	if (x->progress && x->every > 0 && x->out->total % x->every == 0)
+		x->progress(x->parg, x->table, x->out->total);
+	return 0;
+}
+
+static int count_row(void *arg, const struct sk_value *row, int ncols)
+{
+	(void)row;
+	(void)ncols;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+static int count_diff(void *arg, const struct sk_replay_diff *d)
+{
+	(void)arg;
+	(void)d;
+	return 0;
+}
+
+/* A target's message: "target: " before what the core said. */
+static int target_err(struct sk_errctx *err, int rc, const char *what)
+{
+	char msg[sizeof(err->msg)];
+	sk_strlcpy(msg, err && err->code == rc && err->msg[0] ? err->msg : sk_err_message(rc),
+		   sizeof(msg));
+	return sk_errf(err, rc, "target: %s%s%s", what ? what : "", what ? ": " : "", msg);
+}
+
+/* The checks on the copy, inside its write transaction: the key file opens it (sk_core_open
+ * compares the copied check value), its ledger chain is whole and ends at the source's head,
+ * and its stored state equals what its ledger replays to. */
+static int verify_target(struct sk_core *from, struct sk_store *to,
+			 const struct sk_migrate_result *out, struct sk_errctx *err)
+{
+	struct sk_core *tc = NULL;
+	uint8_t head[SK_HASH_LEN];
+	int64_t bad = 0, count = 0;
+	long ndiff = 0;
+	int rc;
+
+	sk_errctx_reset(err);
+	if ((rc = sk_core_open(to, from->vault, 0, &tc, err)))
+		return target_err(err, rc, "opening the copy");
+	tc->in_batch = 1; /* its reads run in the migration's write transaction */
+	rc = sk_audit_verify(tc, &bad, &count, head, err);
+	if (rc == SK_ERR_CHAIN_BROKEN) {
+		rc = sk_errf(err, rc, "target: the copied ledger's hash chain is broken at sequence "
+				      "number %lld ('audit verify' on the source tells whether it is "
+				      "broken there)", (long long)bad);
+		goto out;
+	}
+	if (rc) {
+		target_err(err, rc, "verifying the ledger");
+		goto out;
+	}
+	if (count != out->ledger_seq ||
+	    (count && memcmp(head, out->ledger_head, SK_HASH_LEN) != 0)) {
+		rc = sk_errf(err, SK_ERR_CHAIN_BROKEN, "target: the copied ledger ends at sequence "
+			     "number %lld, not at the source's head (%lld)", (long long)count,
+			     (long long)out->ledger_seq);
+		goto out;
+	}
+	if ((rc = sk_ledger_replay(tc, 0, count_diff, NULL, &ndiff, err))) {
+		target_err(err, rc, "replaying the ledger");
+		goto out;
+	}
+	if (ndiff)
+		rc = sk_errf(err, SK_ERR_STATE_MISMATCH, "target: the stored consent state differs "
+			     "from the ledger in %ld place%s ('ledger replay --check' on the source "
+			     "lists them)", ndiff, ndiff == 1 ? "" : "s");
+out:
+	tc->in_batch = 0;
+	sk_core_free(tc);
+	return rc;
+}
+
+int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
+	       sk_migrate_progress_fn progress, void *parg, struct sk_migrate_result *out,
+	       struct sk_errctx *err)
+{
+	int rc, reading = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sk_store_ntables > SK_MIGRATE_MAX_TABLES)
+		return sk_errf(err, SK_ERR_USAGE, "more tables than a migration reports");
+	if ((rc = sk_store_begin(to, SK_TX_WRITE)))
+		return sk_errf(err, rc, "target: starting a write transaction: %s",
+			       sk_err_message(rc));
+	/* Only into a new store: an initialised one has its key check value in meta, and
+	 * nothing of another store is ever mixed with the copy. */
+	for (int t = 0; t < sk_store_ntables; t++) {
+		int64_t n = 0;
+		if ((rc = sk_store_rows_each(to, sk_store_tables[t].name, count_row, &n))) {
+			sk_errf(err, rc, "target: reading table %s: %s", sk_store_tables[t].name,
+				sk_err_message(rc));
+			goto out;
+		}
+		if (n) {
+			rc = sk_errf(err, SK_ERR_EXISTS, "target: the store is not empty (table %s "
+				     "has rows): migrate writes only into a new store",
+				     sk_store_tables[t].name);
+			goto out;
+		}
+	}
+	/* One snapshot of the source, however its servers go on writing. */
+	if ((rc = sk_core_read_begin(from, err))) {
+		sk_errf(err, rc, "source: starting a read transaction: %s", sk_err_message(rc));
+		goto out;
+	}
+	reading = 1;
+	if ((rc = sk_store_ledger_last(from->store, &out->ledger_seq, out->ledger_head))) {
+		sk_errf(err, rc, "source: reading the ledger head: %s", sk_err_message(rc));
+		goto out;
+	}
+	out->ntables = sk_store_ntables;
+	for (int t = 0; t < sk_store_ntables; t++) {
+		struct copy_ctx x = {to, sk_store_tables[t].name, 0, 0, out, progress_every,
+				     progress, parg};
+		out->table[t] = x.table;
+		rc = sk_store_rows_each(from->store, x.table, copy_row, &x);
+		out->rows[t] = x.n;
+		if (rc && x.put_rc) {
+			sk_errf(err, rc, "target: writing a row of table %s: %s", x.table,
+				sk_err_message(rc));
+			goto out;
+		}
+		if (rc) {
+			sk_errf(err, rc, "source: reading table %s: %s", x.table, sk_err_message(rc));
+			goto out;
+		}
+	}
+	sk_core_read_end(from);
+	reading = 0;
+	/* Each table holds as many rows on the target as were read from the source (a backend
+	 * that dropped a row would fail here). */
+	for (int t = 0; t < sk_store_ntables; t++) {
+		int64_t n = 0;
+		if ((rc = sk_store_rows_each(to, out->table[t], count_row, &n))) {
+			sk_errf(err, rc, "target: reading table %s: %s", out->table[t],
+				sk_err_message(rc));
+			goto out;
+		}
+		if (n != out->rows[t]) {
+			rc = sk_errf(err, SK_ERR_STORAGE, "target: table %s holds %lld rows after the "
+				     "copy, the source %lld", out->table[t], (long long)n,
+				     (long long)out->rows[t]);
+			goto out;
+		}
+	}
+	if ((rc = verify_target(from, to, out, err)))
+		goto out;
+	if ((rc = sk_store_commit(to))) {
+		sk_errf(err, rc, "target: committing: %s", sk_err_message(rc));
+		goto out;
+	}
+	out->verified = 1;
+out:
+	if (reading)
+		sk_core_read_end(from);
+	if (rc)
+		sk_store_rollback(to);
+	return rc;
+}
