@@ -27,8 +27,9 @@ build: deps $(BUILD)/build.ninja
 build-asan: deps-test $(BUILD_ASAN)/build.ninja
 	@ninja -C $(BUILD_ASAN)
 
-# Every test, in the normal build and again under AddressSanitizer and UBSan; the last line
-# is "N passed, N failed".
+# Every test, in the normal build and again under AddressSanitizer and UBSan on SQLite, then
+# the normal build's on a throwaway PostgreSQL 15 (tests/pg.sh); the last line is
+# "N passed, N failed".
 check: deps-test build build-asan
 	@tests/run.sh $(BUILD) $(BUILD_ASAN)
 

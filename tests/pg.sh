@@ -9,6 +9,10 @@
 #   tests/pg.sh stop DIR               stops it (by the PID in DIR/postmaster.pid) and removes DIR
 #   tests/pg.sh createdb BASE NAME     creates database NAME and prints its URI (BASE/NAME)
 #   tests/pg.sh dropdb BASE NAME       drops it, closing any connection still open to it
+#   tests/pg.sh run CMD [ARG...]       starts a cluster in a new folder under /tmp, runs CMD
+#                                      with SK_TEST_PG set to its base URI, stops it (also
+#                                      when interrupted) and exits with CMD's status: one test
+#                                      in the PostgreSQL mode (tests/mutants.list uses it)
 #
 # initdb refuses to run as root: as root, the cluster runs as `nobody` in a folder it owns.
 # Authentication is trust, and only on 127.0.0.1 and a socket inside DIR.
@@ -86,8 +90,24 @@ createdb)
 dropdb)
 	psql_admin "$2" "DROP DATABASE IF EXISTS \"$3\" WITH (FORCE)"
 	;;
+run)
+	shift
+	[ "$#" -gt 0 ] || {
+		echo "usage: tests/pg.sh run CMD [ARG...]" >&2
+		exit 2
+	}
+	run_dir=$(mktemp -d /tmp/samtycke-pgrun.XXXXXX)
+	trap '"$0" stop "$run_dir"' EXIT
+	trap 'exit 130' INT TERM HUP
+	SK_TEST_PG=$("$0" start "$run_dir") || exit 1
+	export SK_TEST_PG
+	set +e
+	"$@"
+	run_status=$?
+	exit "$run_status"
+	;;
 *)
-	echo "usage: tests/pg.sh start DIR [--durable] | stop DIR | createdb BASE NAME | dropdb BASE NAME" >&2
+	echo "usage: tests/pg.sh start DIR [--durable] | stop DIR | createdb BASE NAME | dropdb BASE NAME | run CMD..." >&2
 	exit 2
 	;;
 esac

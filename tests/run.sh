@@ -2,8 +2,14 @@
 # Runs every test and counts the cases. Each unit test binary prints TAP (cmocka's TAP
 # output); each integration script prints TAP too. A binary that dies without reporting
 # counts as one failed case; so does a program whose TAP plan (`1..N`) is missing or does not
-# match the cases it ran, so that no case can vanish silently. `ok ... # SKIP` cases and a
-# whole program skipped (`1..0 # SKIP why`) are counted apart, as skipped.
+# match the cases it ran, so that no case can vanish silently. `ok ... # SKIP` cases (and
+# cmocka's `not ok N # SKIP name`: a SKIP directive makes any case a skip in TAP) and a whole
+# program skipped (`1..0 # SKIP why`) are counted apart, as skipped.
+# After every build has run on SQLite, the first build runs again on PostgreSQL: a throwaway
+# cluster (tests/pg.sh) under /tmp, its base URI in SK_TEST_PG, its unit binaries and
+# integration scripts tagged pg/NAME; the store's unit test of a second build (the ASan one)
+# runs there too, tagged pg-asan/test_store. The cluster is stopped by its PID at the end,
+# also when the run is interrupted. No PostgreSQL 15 is a failure, never a silent skip.
 # Usage: tests/run.sh BUILD_DIR [BUILD_DIR...]
 #        tests/run.sh --scripts SCRIPT...   (only these sh scripts: tests/runner-check.sh)
 set -u
@@ -19,7 +25,8 @@ skip=0
 # subtests are indented); PLAN is the last plan's N, or - without one.
 tap_count() {
 	awk '
-	/^ok( |$)/ { if (toupper($0) ~ /# *SKIP/) s++; else p++; next }
+	/^(not )?ok( |$)/ && toupper($0) ~ /# *SKIP/ { s++; next }
+	/^ok( |$)/ { p++; next }
 	/^not ok( |$)/ { f++; next }
 	/^1\.\.[0-9]+/ {
 		plans++
@@ -38,7 +45,7 @@ run() {
 	status=$?
 	set -- $(tap_count "$out")
 	p=$1 f=$2 sk=$3 plans=$4 plan=$5
-	grep '^not ok ' "$out" | sed "s|^|$name: |"
+	grep '^not ok ' "$out" | grep -iv '# *skip' | sed "s|^|$name: |"
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $status"
@@ -62,7 +69,19 @@ run() {
 	skip=$((skip + sk))
 }
 
+# The PostgreSQL cluster of the third pass, stopped at exit whatever ends the run.
+pg_dir=""
+stop_pg() {
+	if [ -n "$pg_dir" ]; then
+		"$root/tests/pg.sh" stop "$pg_dir"
+		pg_dir=""
+	fi
+}
+trap stop_pg EXIT
+trap 'exit 130' INT TERM HUP
+
 finish() {
+	stop_pg
 	rm -rf "$log"
 	echo "$skip skipped"
 	echo "$pass passed, $fail failed"
@@ -82,15 +101,38 @@ run lint sh "$root/tests/lint.sh"
 run openapi-lint sh "$root/tests/openapi-lint.sh"
 run mutants-check sh "$root/tests/mutants-check.sh"
 run runner-check sh "$root/tests/runner-check.sh"
-for build in "$@"; do
-	tag=$(basename "$build")
-	for t in "$build"/test_*; do
+# each_test TAG BUILD: every unit binary and integration script of BUILD, tagged TAG/NAME.
+each_test() {
+	for t in "$2"/test_*; do
 		{ [ -f "$t" ] && [ -x "$t" ]; } || continue
-		run "$tag/$(basename "$t")" "$t"
+		run "$1/$(basename "$t")" "$t"
 	done
 	for s in "$root"/tests/integration/*.sh; do
-		run "$tag/$(basename "$s" .sh)" sh "$s" "$build/samtycke"
+		run "$1/$(basename "$s" .sh)" sh "$s" "$2/samtycke"
 	done
+}
+
+for build in "$@"; do
+	each_test "$(basename "$build")" "$build"
 done
+
+# The PostgreSQL pass: the first build again, every test on a real PostgreSQL 15.
+if [ "$#" -gt 0 ]; then
+	pg_dir=$(mktemp -d /tmp/samtycke-pg.XXXXXX)
+	if base=$("$root/tests/pg.sh" start "$pg_dir" 2>"$log/pg-start.err"); then
+		export SK_TEST_PG="$base"
+		each_test pg "$1"
+		if [ "$#" -gt 1 ] && [ -x "$2/test_store" ]; then
+			run "pg-$(basename "$2")/test_store" "$2/test_store"
+		fi
+		unset SK_TEST_PG
+	else
+		fail=$((fail + 1))
+		echo "not ok - pg: tests/pg.sh could not start PostgreSQL 15, so nothing ran on it" \
+			"(scripts/install-deps.sh --test installs postgresql-15):"
+		sed 's/^/#   /' "$log/pg-start.err"
+	fi
+	stop_pg
+fi
 
 finish

@@ -24,6 +24,7 @@ printf 'ok 1 - a\nok 2 - b\n1..1\n' | fixture long
 printf '1..1\nok 1 - a\n1..1\n' | fixture twoplans
 printf 'ok 1 - a\nok 2 - b # SKIP no sqlite3 shell\n    ok 1 - a subtest\n1..2\n' | fixture skipone
 printf '1..0 # SKIP the sqlite3 shell is not installed\n' | fixture skipall
+printf '1..3\nok 1 - a\nnot ok 2 # SKIP test_pg_only\nnot ok 3 - b\n' | fixture skipnotok
 
 # case NAME WANT: tests/run.sh --scripts on fixture NAME prints the summary line WANT
 # ("N passed, N failed, N skipped") and exits 0 exactly when nothing failed.
@@ -49,5 +50,6 @@ case_ long "2 passed, 1 failed, 0 skipped" "a plan of 1 with 2 cases run fails"
 case_ twoplans "1 passed, 1 failed, 0 skipped" "two plans fail"
 case_ skipone "1 passed, 0 failed, 1 skipped" "a case marked SKIP counts as skipped, not passed; subtests are not counted"
 case_ skipall "0 passed, 0 failed, 1 skipped" "a plan of 1..0 marked SKIP: the whole script counts as skipped"
+case_ skipnotok "1 passed, 1 failed, 1 skipped" "cmocka's skipped case (not ok N # SKIP) counts as skipped, a plain not ok still fails"
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -11,14 +11,15 @@ bin=$1
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 d=$tap_dir
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-export SAMTYCKE_DB="$d/t.db"
+SAMTYCKE_DB=$(newdb t)
+export SAMTYCKE_DB SAMTYCKE_KEY_FILE="$d/t.key"
 sk() { run "$bin" "$@"; }
-sql() { sqlite3 "$SAMTYCKE_DB" "$1"; }
+sql() { dbsql "$SAMTYCKE_DB" "$1"; }
 # has_line_of FILE TEXT: a line of FILE (CRLF or LF) holds TEXT.
 has_line_of() { tr -d '\r' <"$1" | grep -qF -- "$2"; }
 
-"$bin" init >/dev/null 2>&1 && "$bin" policy apply "$root/examples/policy.yaml" >/dev/null 2>&1
-ok "init and policy apply" test -s "$SAMTYCKE_DB"
+ok "init and policy apply" sh -c '{ "$1" init && "$1" policy apply "$2"; } >/dev/null 2>&1' sh "$bin" \
+	"$root/examples/policy.yaml"
 
 # Åsa.Öberg: composed with capitals; lower case with spaces around; decomposed (NFD)
 up=$(printf '\303\205sa.\303\226berg@Example.com')

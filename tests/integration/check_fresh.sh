@@ -15,8 +15,10 @@ require "curl is not installed" command -v curl
 d=$(mktemp -d /tmp/samtycke-fresh.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 sk() { "$bin" --db "$db" "$@"; }
 
 setup sk init

@@ -1,6 +1,6 @@
 #!/bin/sh
-# domain.sh: what a database tampered with through the sqlite3 shell reads as, now that core
-# hands out enums instead of the stored words (docs/internals/core.md, "Domain structs"): a
+# domain.sh: what a database tampered with through the sqlite3 shell (psql on PostgreSQL)
+# reads as, now that core hands out enums instead of the stored words (docs/internals/core.md, "Domain structs"): a
 # status that is no word reads as unknown, is denied by the gate and is repaired by replay;
 # an action, method or change type that is no word fails the read as corrupt, naming the
 # table and column and never the word, on the command line and in the API's change feed.
@@ -10,12 +10,13 @@ bin=$1
 . "$(dirname "$0")/tap.inc"
 root=${SK_SOURCE_ROOT:-.}
 d=$tap_dir
-export SAMTYCKE_DB="$d/t.db"
 unset SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+SAMTYCKE_DB=$(newdb t)
+export SAMTYCKE_DB SAMTYCKE_KEY_FILE="$d/t.key"
 sk() { run "$bin" "$@"; }
-db() { sqlite3 "$SAMTYCKE_DB" "$1"; }
+db() { dbsql "$SAMTYCKE_DB" "$1"; }
 
-if ! command -v sqlite3 >/dev/null; then
+if ! on_pg && ! command -v sqlite3 >/dev/null; then
 	echo "1..0 # SKIP the sqlite3 shell is not installed"
 	exit 0
 fi

@@ -22,8 +22,10 @@ require "no samtycke binary at $bin" test -x "$bin"
 d=$(mktemp -d /tmp/samtycke-forms.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -106,13 +108,14 @@ node -e 'require("net").createServer(() => {}).listen(+process.argv[1], "127.0.0
 hole_pid=$!
 pids="$pids $hole_pid"
 # on a database of its own, so that its stuck worker cannot take the others' mail
-setup "$bin" --db "$d/slow.db" init
-setup "$bin" --db "$d/slow.db" policy apply "$root/examples/policy.yaml"
-setup "$bin" --db "$d/slow.db" keys create --name slow-reader --scope read
+slow_db=$(newdb slow)
+setup "$bin" --db "$slow_db" init
+setup "$bin" --db "$slow_db" policy apply "$root/examples/policy.yaml"
+setup "$bin" --db "$slow_db" keys create --name slow-reader --scope read
 KEY_SLOW=$(cat "$d/setup.out")
 mail_args="--smtp-url smtp://127.0.0.1:$hole_port --mail-from noreply@example.com"
 main_db=$db
-db="$d/slow.db"
+db=$slow_db
 start slow "$slow_port" --form-rate-limit 100000
 slow_pid=$pid
 db=$main_db

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gate_unreadable.sh: the gate fails closed on a running server. A server answers checks,
-# then another program (the sqlite3 shell) takes away the table the gate reads
-# (consent_state); every check after that, of an address it answered before (allowed,
+# then another program (the sqlite3 shell, or psql on PostgreSQL) takes away the table the
+# gate reads (consent_state); every check after that, of an address it answered before (allowed,
 # perhaps kept in memory) or never asked about, is 200 with "allowed":false and
 # "reason":"error" (docs/api.md), never allowed, and the server keeps running.
 # Usage: sh tests/integration/gate_unreadable.sh path/to/samtycke
@@ -16,8 +16,10 @@ require "curl is not installed" command -v curl
 d=$(mktemp -d /tmp/samtycke-unreadable.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 sk() { "$bin" --db "$db" "$@"; }
 cases=0
 case_ok() { cases=$((cases + 1)); pass "$1"; }
@@ -75,8 +77,12 @@ else
 fi
 
 # the gate's table goes, committed by another program
-require "the sqlite3 shell is not installed" command -v sqlite3
-setup sqlite3 "$db" "DROP TABLE consent_state"
+if on_pg; then
+	require "psql is not installed" test -x "$pg_bin/psql"
+else
+	require "the sqlite3 shell is not installed" command -v sqlite3
+fi
+setup dbsql "$db" "DROP TABLE consent_state"
 
 for who in anna bo carl; do
 	a=$(check "$who")

@@ -20,16 +20,19 @@ expect_py="$root/tests/integration/expect_import.py"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
 sk() { run "$bin" "$@"; }
 
-# newdb NAME: a fresh database with the example policy; sets SAMTYCKE_DB.
-newdb() {
-	export SAMTYCKE_DB="$d/$1.db"
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
+# freshdb NAME: a fresh store (newdb, tap.inc) with the example policy; sets SAMTYCKE_DB.
+freshdb() {
+	SAMTYCKE_DB=$(newdb "$1")
+	export SAMTYCKE_DB
 	"$bin" init >/dev/null 2>&1 && "$bin" policy apply "$root/examples/policy.yaml" >/dev/null 2>&1
 }
 # val KEY FILE: the value of "KEY value" in FILE.
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 # jval KEY: a number from the last --json output.
 jval() { printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-sql() { sqlite3 "$SAMTYCKE_DB" "$1"; }
+sql() { dbsql "$SAMTYCKE_DB" "$1"; }
 # has_line LINE FILE: FILE (CRLF lines) holds exactly the line LINE.
 has_line() { tr -d '\r' <"$2" | grep -qxF -- "$1"; }
 
@@ -40,7 +43,7 @@ fi
 
 # ---- the sample file ----
 python3 "$expect_py" "$sample" >"$d/exp"
-newdb sample
+freshdb sample
 sk --json import "$sample" --map "$map" --rejects "$d/rej.csv"
 ok "import of the sample exits 0" test "$status" -eq 0
 for k in rows created given unverified refused rejected fields_dropped; do
@@ -78,7 +81,7 @@ expect "same file and mapping again: already imported" 0 "already imported"
 ok "nothing new in the ledger after the re-run" test "$(sql 'select count(*) from consent_ledger')" -eq $(($(val given "$d/exp") + $(val unverified "$d/exp") + $(val refused "$d/exp")))
 
 # ---- suppression ----
-newdb supp
+freshdb supp
 "$bin" suppress maja.olsson1@atlas.example >/dev/null
 "$bin" forget asa.andersson2@klarna.example >/dev/null
 python3 "$expect_py" "$sample" maja.olsson1@atlas.example asa.andersson2@klarna.example >"$d/exp2"
@@ -90,7 +93,7 @@ sk check asa.andersson2@klarna.example newsletter
 expect "erased address stays erased" 1 "denied erased"
 
 # ---- the mapping is checked before any row ----
-newdb undeclared
+freshdb undeclared
 sk import "$sample" --map "$root/tests/fixtures/import-mapping-undeclared.json"
 expect "undeclared field in the mapping refuses the whole import" 3 "field 'shoe_size' is not declared"
 ok "nothing stored after a refused mapping" test "$(sql 'select count(*) from contacts')" -eq 0
@@ -110,7 +113,7 @@ sk import "$sample"
 expect "import without --map is a usage error" 2 "usage"
 
 # ---- dry run ----
-newdb dry
+freshdb dry
 sk --json import "$sample" --map "$map" --dry-run --rejects "$d/rej3.csv"
 ok "dry run reports the same counts" test "$(jval given) $(jval unverified) $(jval refused) $(jval rejected) $(jval created)" = "$(val given "$d/exp") $(val unverified "$d/exp") $(val refused "$d/exp") $(val rejected "$d/exp") $(val created "$d/exp")"
 ok "dry run writes nothing" test "$(sql 'select count(*) from contacts') $(sql 'select count(*) from consent_ledger') $(sql "select count(*) from meta where key like 'import:%'")" = "0 0 0"
@@ -119,7 +122,7 @@ sk import "$sample" --map "$map" --dry-run
 expect "dry run says so" 0 "dry run: nothing was written"
 
 # ---- the reject report with the rows' data, to fix and re-import ----
-newdb withdata
+freshdb withdata
 sk import "$sample" --map "$map" --rejects "$d/rejd.csv" --rejects-with-data
 ok "--rejects-with-data: the header names the report's columns, then the file's" test "$(head -1 "$d/rejd.csv" | tr -d '\r')" = "reject_line,reject_reason,reject_column,$(head -1 "$sample")"
 ok "--rejects-with-data: the rejected row's cells follow its reason" has_line "$bad_line,invalid_email,email,not-an-address,Bad,Row,Volvo,yes,2025-03-01T10:00:00Z,form:newsletter,,,,,," "$d/rejd.csv"
@@ -137,7 +140,7 @@ rows = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
 with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as f:
     csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
 PY
-newdb semi
+freshdb semi
 sk --json import "$d/semi.csv" --map "$map" --rejects "$d/rej4.csv"
 ok "BOM, ';' and CRLF: same counts" test "$(jval given) $(jval unverified) $(jval refused) $(jval rejected)" = "$(val given "$d/exp") $(val unverified "$d/exp") $(val refused "$d/exp") $(val rejected "$d/exp")"
 ok "BOM, ';' and CRLF: same reject lines" cmp -s "$d/rej.csv" "$d/rej4.csv"
@@ -145,7 +148,7 @@ sk contact show "quoted.row@ikea.example"
 expect "quoted cells with quotes and commas read whole" 0 'Karin "KG"'
 
 # ---- multi-line cells, limits ----
-newdb limits
+freshdb limits
 {
 	echo 'email,first_name,newsletter,newsletter_at,newsletter_source'
 	echo 'a1@x.example,"two'
@@ -181,7 +184,7 @@ while [ $i -lt 2000 ]; do echo 'more text in a quote that never closes, 01234567
 printf '{"email":"email","fields":{"first_name":"first_name"}}' >"$d/open.json"
 sk import "$d/open.csv" --map "$d/open.json"
 expect "an unclosed quote ends with an error, not unbounded memory" 3 "line 2: a quote opened here is not closed within 64 KiB"
-newdb quote
+freshdb quote
 printf 'email,first_name,newsletter\nq1@x.example,Bo,yes\nq2@x.example,"Bo,yes\nq3@x.example,Bo,yes\nq4@x.example,Bo,yes\n' >"$d/open2.csv"
 sk import "$d/open2.csv" --map "$d/lim.json" --rejects "$d/rej-open.csv"
 expect "a quote never closed stops the import naming the line it opened on" 3 "line 3: a quote opened here is never closed"
@@ -191,7 +194,7 @@ sk import "$d/empty.csv" --map "$d/lim.json"
 expect "an empty file is refused" 3 "empty"
 
 # ---- exact line numbers, NUL bytes, encodings ----
-newdb enc
+freshdb enc
 printf '{"email":"email","fields":{"first_name":"first_name"},"consents":{"newsletter":{"value":"newsletter"}}}' >"$d/enc.json"
 printf 'email,first_name,newsletter\r\n  \r\nl1@x.example,Bo,maybe\r\n\t\n \nl2@x.example,"two\nlines",maybe\n   \nl3@x.example,Bo,maybe\n' >"$d/ws.csv"
 sk import "$d/ws.csv" --map "$d/enc.json" --rejects "$d/rej-ws.csv"
@@ -222,7 +225,7 @@ expect "the UTF-16 name is stored as UTF-8" 0 "Zoë"
 ok "nothing anywhere is stored as U+FFFD" test "$("$bin" export-contacts --purpose newsletter | grep -c "$(printf '\357\277\275')")" = 0
 
 # ---- export ----
-newdb export
+freshdb export
 "$bin" import "$sample" --map "$map" >/dev/null
 sk export-contacts --purpose newsletter --format csv
 ok "export csv: header then one row per contact" test "$(printf '%s\n' "$out" | wc -l)" -eq $(($(val created "$d/exp") + 1))
@@ -250,7 +253,7 @@ sk export-contacts --purpose newsletter --format ndjson --for-spreadsheet
 expect "--for-spreadsheet with ndjson is a usage error" 2 "usage"
 
 # ---- the round trip never resubscribes anyone ----
-newdb trip
+freshdb trip
 "$bin" import "$sample" --map "$map" >/dev/null
 "$bin" consent withdraw maja.olsson1@atlas.example newsletter --method mail_link --source "mail:x" >/dev/null
 "$bin" forget erik.persson12@telia.example >/dev/null
@@ -279,7 +282,7 @@ expect "an erased contact stays erased after the round trip" 1 "denied erased"
 ok "the erased address is rejected as suppressed" grep -q ',suppressed,email' "$d/rej6.csv"
 
 # ---- POST /v1/imports through a real server ----
-newdb http
+freshdb http
 wkey=$("$bin" keys create --name importer --scope write 2>/dev/null)
 rkey=$("$bin" keys create --name reader --scope read 2>/dev/null)
 "$bin" serve --listen 127.0.0.1:0 >"$d/srv.out" 2>"$d/srv.log" &
@@ -360,25 +363,25 @@ ok "Prism's proxy saw $prism_reqs requests and no answer that docs/openapi.yaml 
 
 # ---- resume after kill -9 ----
 python3 "$gen" 20000 3 >"$d/big20k.csv"
-newdb clean
+freshdb clean
 "$bin" import "$d/big20k.csv" --map "$map" >"$d/clean.out" 2>/dev/null
 clean_ledger=$(sql 'select count(*) from consent_ledger')
 clean_changes=$(sql 'select count(*) from changes')
 clean_state=$(sql 'select status || count(*) from consent_state group by status order by 1' | tr '\n' ' ')
 clean_contacts=$(sql 'select count(*) from contacts')
-newdb crash
+freshdb crash
 "$bin" import "$d/big20k.csv" --map "$map" --rejects "$d/rejk.csv" >/dev/null 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 600 ]; do
-	r=$(sqlite3 "$SAMTYCKE_DB" "select value from meta where key like 'import:%'" 2>/dev/null | cut -d' ' -f1)
+	r=$(dbsql "$SAMTYCKE_DB" "select value from meta where key like 'import:%'" 2>/dev/null | cut -d' ' -f1)
 	[ -n "$r" ] && [ "$r" -ge 3000 ] && break
 	sleep 0.05
 	i=$((i + 1))
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
-killed_at=$(sqlite3 "$SAMTYCKE_DB" "select value from meta where key like 'import:%'" | awk '{print $1, $9}')
+killed_at=$(dbsql "$SAMTYCKE_DB" "select value from meta where key like 'import:%'" | awk '{print $1, $9}')
 ok "the import was killed midway (record: $killed_at)" sh -c "set -- $killed_at; test \"\$1\" -ge 1000 -a \"\$1\" -lt 20000 -a \"\$2\" = 0"
 ok "the killed import left its temporary reject file" sh -c "ls '$d'/rejk.csv.tmp* >/dev/null 2>&1"
 sk import "$d/big20k.csv" --map "$map" --rejects "$d/rejk.csv"
@@ -391,7 +394,7 @@ ok "after resume: the change feed is as long as a clean run's ($clean_changes; n
 # the report's counts (rows, created, updated, ...) are the clean run's: no row counted twice
 printf '%s\n' "$out" | grep -v '^resumed after row' >"$d/resumed.out"
 ok "after resume: the reported counts equal a clean run's" cmp -s "$d/clean.out" "$d/resumed.out"
-ok "after resume: no contact has two events for one purpose" test "$(sql 'select count(*) from (select contact_id, purpose from consent_ledger group by 1, 2 having count(*) > 1)')" = 0
+ok "after resume: no contact has two events for one purpose" test "$(sql 'select count(*) from (select contact_id, purpose from consent_ledger group by 1, 2 having count(*) > 1) as twice')" = 0
 sk audit verify
 expect "ledger whole after the resumed import" 0 "ledger whole"
 

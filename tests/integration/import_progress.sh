@@ -11,11 +11,15 @@ root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 d=$tap_dir
 map="$root/tests/fixtures/import-mapping.json"
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-newdb() {
-	export SAMTYCKE_DB="$d/$1.db"
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
+# freshdb NAME: a fresh store (newdb, tap.inc) with the example policy; sets SAMTYCKE_DB.
+freshdb() {
+	SAMTYCKE_DB=$(newdb "$1")
+	export SAMTYCKE_DB
 	"$bin" init >/dev/null 2>&1 && "$bin" policy apply "$root/examples/policy.yaml" >/dev/null 2>&1
 }
-sql() { sqlite3 "$SAMTYCKE_DB" "$1"; }
+sql() { dbsql "$SAMTYCKE_DB" "$1"; }
 
 # 12,000 rows: the first batch commits after 5,000, the second (10,000) only at the end
 python3 "$root/tests/data/gen_contacts.py" 12000 5 >"$d/c12k.csv"
@@ -44,7 +48,7 @@ assert last["eta_s"] == 0 and last["rows_per_s"] > 0, last
 EOF
 }
 
-newdb json
+freshdb json
 "$bin" import "$d/c12k.csv" --map "$map" --progress json >"$d/out" 2>"$d/err"
 status=$?
 out=$(cat "$d/out")
@@ -56,7 +60,7 @@ ok "--progress json: the report on stdout is unchanged" sh -c "grep -q '^rows: *
 json_contacts=$(sql 'select count(*) from contacts')
 json_ledger=$(sql 'select count(*) from consent_ledger')
 
-newdb plain
+freshdb plain
 "$bin" import "$d/c12k.csv" --map "$map" >"$d/out2" 2>"$d/err2"
 status=$?
 out=$(cat "$d/out2")
@@ -65,12 +69,12 @@ ok "without --progress and without a terminal: nothing on stderr" test "$status"
 ok "the progress changes nothing stored (contacts, events)" \
 	test "$(sql 'select count(*) from contacts')/$(sql 'select count(*) from consent_ledger')" = "$json_contacts/$json_ledger"
 
-newdb none
+freshdb none
 "$bin" import "$d/c12k.csv" --map "$map" --progress none >/dev/null 2>"$d/err3"
 status=$?
 ok "--progress none: nothing on stderr" test "$status" -eq 0 -a ! -s "$d/err3"
 
-newdb dry
+freshdb dry
 "$bin" import "$d/c12k.csv" --map "$map" --dry-run --progress json >/dev/null 2>"$d/err4"
 status=$?
 ok "--dry-run --progress json: the import succeeds" test "$status" -eq 0
@@ -78,7 +82,7 @@ ok "--dry-run --progress json: no batch commits, one line at the end with every 
 	check_json "$d/err4" 12000 "$size" ""
 ok "--dry-run stored nothing" test "$(sql 'select count(*) from contacts')" = 0
 
-newdb bad
+freshdb bad
 run "$bin" import "$d/c12k.csv" --map "$map" --progress yes
 expect "a wrong --progress is a usage error that names the option" 2 "--progress"
 ok "a wrong --progress stores nothing" test "$(sql 'select count(*) from contacts')" = 0
@@ -86,7 +90,7 @@ run "$bin" import "$d/c12k.csv" --map "$map" --progress
 ok "--progress without a value is a usage error" test "$status" -eq 2
 
 # on a terminal (script(1) gives the command a pseudo-terminal): the line redrawn in place
-newdb tty
+freshdb tty
 if command -v script >/dev/null 2>&1; then
 	SK_BIN=$bin SK_CSV="$d/c12k.csv" SK_MAP=$map script -qec \
 		'"$SK_BIN" import "$SK_CSV" --map "$SK_MAP" >/dev/null' "$d/typescript" >/dev/null 2>&1
@@ -94,8 +98,11 @@ if command -v script >/dev/null 2>&1; then
 	ok "on a terminal: the import succeeds" test "$status" -eq 0
 	ok "on a terminal: a progress line with rows, rate and time left" \
 		sh -c "tr '\r' '\n' <'$d/typescript' | grep -Eq 'importing \[#+ *\] 100% 12000 rows, [0-9]+ rows/s, 0:00 left'"
-	ok "on a terminal, under --json: no progress line" sh -c \
-		"SK_BIN='$bin' SK_CSV='$d/c12k.csv' SK_MAP='$map' SAMTYCKE_DB='$d/tty2.db' script -qec '\"\$SK_BIN\" init >/dev/null 2>&1; \"\$SK_BIN\" policy apply \"$root/examples/policy.yaml\" >/dev/null 2>&1; \"\$SK_BIN\" --json import \"\$SK_CSV\" --map \"\$SK_MAP\" >/dev/null' '$d/ts2' >/dev/null 2>&1; ! grep -q 'importing' '$d/ts2' && test \$(sqlite3 '$d/tty2.db' 'select count(*) from contacts') -gt 0"
+	freshdb tty2
+	SK_BIN=$bin SK_CSV="$d/c12k.csv" SK_MAP=$map script -qec \
+		'"$SK_BIN" --json import "$SK_CSV" --map "$SK_MAP" >/dev/null' "$d/ts2" >/dev/null 2>&1
+	ok "on a terminal, under --json: no progress line" \
+		sh -c "! grep -q 'importing' '$d/ts2' && test $(sql 'select count(*) from contacts') -gt 0"
 else
 	pass "# SKIP script(1) is not installed: the terminal line is not tested"
 fi

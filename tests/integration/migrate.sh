@@ -309,7 +309,11 @@ tdst=$(newdb tdst)
 sk --db "$d/tampered.db" migrate --to "$tdst"
 expect "a tampered source ledger fails the migrate at verify" 3 "hash chain is broken at sequence number 2"
 case $tdst in
-postgres*) ;;
+postgres*) ok "and leaves nothing of the copy in the target database (its tables empty)" test \
+	"$(dbsql "$tdst" "SELECT (SELECT count(*) FROM consent_ledger) + (SELECT count(*) FROM contacts)
+		+ (SELECT count(*) FROM contact_fields) + (SELECT count(*) FROM suppressions)
+		+ (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM webhooks)
+		+ (SELECT count(*) FROM changes)")" = 0 ;;
 *) ok "and leaves no target file behind" test ! -e "$tdst" -a ! -e "$tdst-wal" ;;
 esac
 sk --db "$src" migrate --to "$tdst"

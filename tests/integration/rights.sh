@@ -19,15 +19,22 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 
 require "node is not installed (these tests need Node 20)" command -v node
 require "$py has no aiosmtpd (apt-get install python3-aiosmtpd)" "$py" -c 'import aiosmtpd'
-require "the sqlite3 shell is not installed (these tests read the database with it)" command -v sqlite3
+if on_pg; then
+	require "psql is not installed (these tests read the database with it)" test -x "$pg_bin/psql"
+else
+	require "the sqlite3 shell is not installed (these tests read the database with it)" command -v sqlite3
+fi
 require "no samtycke binary at $bin" test -x "$bin"
 
 d=$(mktemp -d /tmp/samtycke-rights.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 mkdir "$d/main"
-db="$d/main/t.db"
+db="$d/main/t.db" # alone in its folder, which the scans read
+on_pg && db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
+# The key file is named (where SQLite would imply it): a PostgreSQL store has no file beside it.
+export SAMTYCKE_KEY_FILE="$d/main/t.db.key"
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -78,7 +85,7 @@ done
 
 start_prism main "http://127.0.0.1:$main_port"
 export BASE_URL_PRISM="$prism_url"
-export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d"
+export SK_SOURCE_ROOT="$root" SAMTYCKE="$bin" SK_DB="$db" SK_TMP="$d" SK_KEY_FILE="$SAMTYCKE_KEY_FILE"
 export BASE_URL="http://127.0.0.1:$main_port" SK_SMTP_URL="$smtp_url"
 export KEY_DSR KEY_READER KEY_WRITER KEY_CRM KEY_REVOKED
 export SK_MAILDIR="$maildir" SK_PYTHON="$py" SK_TEST_REPORT="$d/report"

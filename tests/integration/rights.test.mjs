@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { proxied, answerCheck } from './spec.mjs';
+import { ON_PG, PSQL, dbsql, newDb as storeDb, storeDump } from './store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
@@ -147,13 +148,17 @@ function formPost(form, pairs, { headers = {}, base = BASE } = {}) {
 function iso(t) {
 	return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+// Every database's key file, named explicitly (a PostgreSQL store has no file next to which
+// one could be implied): the main one from rights.sh, the others beside their database.
+const KEYS = new Map([[DB, need('SK_KEY_FILE')]]);
+const dbArgs = (db) => ['--db', db, '--key-file', KEYS.get(db)];
 function cli(args, { db = DB, now } = {}) {
 	const env = { ...process.env };
 	delete env.SAMTYCKE_NOW;
 	delete env.SAMTYCKE_DB;
 	delete env.SAMTYCKE_KEY_FILE;
 	if (now !== undefined) env.SAMTYCKE_NOW = typeof now === 'string' ? now : iso(now);
-	const r = spawnSync(SAMTYCKE, ['--db', db, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+	const r = spawnSync(SAMTYCKE, [...dbArgs(db), ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
 	return { status: r.status, out: r.stdout, err: r.stderr, json: parse(r.stdout), args };
 }
 const showCli = (r) => `samtycke ${r.args.join(' ')}: status ${r.status}\nout: ${r.out.slice(0, 1500)}\nerr: ${r.err.slice(0, 1500)}`;
@@ -174,11 +179,11 @@ function contactOf(email, opts = {}) {
 	assert.ok(r.json && CID.test(r.json.id), `contact show --json has the id: ${showCli(r)}`);
 	return r.json;
 }
+// sqlite(DB, SQL): the rows SQL reads, by the backend's own shell (sqlite3, or psql).
 function sqlite(db, sql) {
-	const r = spawnSync('sqlite3', ['-batch', '-bail', db, sql], { encoding: 'utf8' });
-	assert.equal(r.status, 0, `sqlite3 ${sql}: ${r.stderr}`);
-	return r.stdout.trim();
+	return dbsql(db, sql).trim();
 }
+const HEX = (col) => (ON_PG ? `upper(encode(${col}, 'hex'))` : `hex(${col})`);
 const sqlCount = (db, sql) => Number(sqlite(db, sql));
 
 // ---- databases and servers of their own ----
@@ -186,11 +191,16 @@ function policyText(edit = (s) => s) {
 	return edit(readFileSync(POLICY, 'utf8'));
 }
 // newDb(NAME, POLICY TEXT): a fresh database alone in TMP/NAME (so that every file in that
-// directory is the database's), with the policy applied; the policy file lives outside it.
+// directory is the database's; on PostgreSQL the database of its own that store.mjs makes,
+// whose rows scanDir dumps into that directory), with the policy applied; the policy file
+// lives outside it, the key file is TMP/NAME/t.db.key (where SQLite would imply it).
+const DIR_DB = new Map();
 function newDb(name, text = policyText()) {
 	const dir = path.join(TMP, name);
 	mkdirSync(dir, { recursive: true });
-	const db = path.join(dir, 't.db');
+	const db = storeDb(dir, 't');
+	KEYS.set(db, path.join(dir, 't.db.key'));
+	DIR_DB.set(dir, db);
 	must(cli(['init'], { db }));
 	const pfile = path.join(TMP, `${name}.policy.yaml`);
 	writeFileSync(pfile, text);
@@ -225,7 +235,7 @@ async function startServer(name, db, args = [], { now } = {}) {
 	const env = { ...process.env };
 	delete env.SAMTYCKE_NOW;
 	if (now !== undefined) env.SAMTYCKE_NOW = iso(now);
-	const proc = spawn(SAMTYCKE, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`, '--public-url', url, '--rate-limit', '0', ...args], {
+	const proc = spawn(SAMTYCKE, [...dbArgs(db), 'serve', '--listen', `127.0.0.1:${port}`, '--public-url', url, '--rate-limit', '0', ...args], {
 		stdio: ['ignore', out, log],
 		env,
 	});
@@ -353,7 +363,11 @@ async function confirm(link, ua = UA) {
 }
 
 // ---- the scan for an erased person's bytes ----
+// The store's own bytes that the scan reads: SQLite's files in DIR, or on PostgreSQL every row
+// of every table written to DIR/STORE_FILE by storeDump (binary COPY: text and bytea as raw bytes).
+const STORE_FILE = ON_PG ? 'tables.copy' : 't.db';
 function scanDir(dir, values) {
+	if (ON_PG) storeDump(DIR_DB.get(dir), path.join(dir, STORE_FILE));
 	const r = spawnSync(PY, [SCAN_PY, 'scan', dir, '--exclude', 't.db.key', '--', ...values], { encoding: 'utf8', maxBuffer: 64 << 20 });
 	assert.equal(r.status, 0, `rights-scan.py: ${r.stderr}`);
 	return JSON.parse(r.stdout);
@@ -361,7 +375,7 @@ function scanDir(dir, values) {
 // sealedOf(DB, ID): the contact's sealed fields and wrapped data key as stored, as scan
 // values "raw:LABEL:HEX": their ciphertext must go with the erasure too.
 function sealedOf(db, id) {
-	const rows = sqlite(db, `SELECT 'field-' || name || ':' || hex(sealed) FROM contact_fields WHERE contact_id = '${id}' UNION ALL SELECT 'data_key:' || hex(wrapped) FROM contact_keys WHERE contact_id = '${id}'`);
+	const rows = sqlite(db, `SELECT 'field-' || name || ':' || ${HEX('sealed')} FROM contact_fields WHERE contact_id = '${id}' UNION ALL SELECT 'data_key:' || ${HEX('wrapped')} FROM contact_keys WHERE contact_id = '${id}'`);
 	return rows.split('\n').filter(Boolean).map((r) => `raw:${r}`);
 }
 // tracePresent(DIR, VALUES): the scan's positive control on the real files: each raw value
@@ -377,7 +391,7 @@ function tracePresent(dir, values) {
 function noTrace(dir, values) {
 	const res = scanDir(dir, values);
 	const names = res.files.map((f) => f.file);
-	assert.ok(names.includes('t.db'), `the database file itself was scanned: ${JSON.stringify(res.files)}`);
+	assert.ok(names.includes(STORE_FILE), `the database file (on PostgreSQL the dump of its rows) itself was scanned: ${JSON.stringify(res.files)}`);
 	assert.ok(res.needles > values.length * 10, `the scan searched every encoding (${res.needles} needles)`);
 	const hits = res.hits.map((h) => `${h.file} @${h.offset}: ${JSON.stringify(h.value)} as ${h.encoding}, near ${JSON.stringify(h.context)}`);
 	assert.deepEqual(hits, [], `no byte of the erased person in ${names.map((n, i) => `${n} (${res.files[i].size} bytes)`).join(', ')}`);
@@ -1135,15 +1149,19 @@ test('purge killed with SIGKILL midway leaves every contact whole or gone; a sec
 	// whole or gone: the checks after each kill
 	const q1 = (sql) => sqlite(db, sql);
 	const wholeOrGone = (when) => {
-		assert.equal(q1('PRAGMA integrity_check'), 'ok', `${when}: integrity_check`);
-		assert.equal(q1('PRAGMA foreign_key_check'), '', `${when}: no dangling reference`);
+		if (!ON_PG) { // SQLite's own checks of its file; PostgreSQL enforces its keys itself
+			assert.equal(q1('PRAGMA integrity_check'), 'ok', `${when}: integrity_check`);
+			assert.equal(q1('PRAGMA foreign_key_check'), '', `${when}: no dangling reference`);
+		}
 		assert.equal(q1('SELECT count(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_keys k WHERE k.contact_id = c.id)'), '0', `${when}: every contact left has its data key`);
 		assert.equal(q1("SELECT count(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND f.name = 'email')"), '0', `${when}: every contact left has its address`);
 		assert.equal(q1('SELECT count(*) FROM contacts c WHERE c.id IN (SELECT contact_id FROM consent_ledger) AND NOT EXISTS (SELECT 1 FROM consent_state s WHERE s.contact_id = c.id)'), '0', `${when}: every contact left with consent events has its consent state`);
 		assert.equal(q1("SELECT count(*) FROM contacts c WHERE c.id NOT IN (SELECT contact_id FROM consent_ledger) AND (SELECT count(*) FROM contact_fields f WHERE f.contact_id = c.id AND f.name IN ('first_name', 'company')) <> 2"), '0', `${when}: every never-consented contact left has all its fields`);
 		// every table with a contact_id column but the ledger and the change feed (which keep
 		// ids by design) holds only rows of contacts that exist
-		const tables = q1("SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) i WHERE m.type = 'table' AND i.name = 'contact_id'").split('\n').filter(Boolean);
+		const tables = q1(ON_PG
+			? "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'contact_id'"
+			: "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) i WHERE m.type = 'table' AND i.name = 'contact_id'").split('\n').filter(Boolean);
 		for (const tb of ['contact_fields', 'contact_keys', 'consent_state']) assert.ok(tables.includes(tb), `${tb} has contact_id`);
 		for (const tb of tables.filter((x) => !['consent_ledger', 'changes'].includes(x))) assert.equal(q1(`SELECT count(*) FROM "${tb}" WHERE contact_id NOT IN (SELECT id FROM contacts)`), '0', `${when}: no ${tb} row of a contact that is gone`);
 		must(cli(['audit', 'verify'], { db, now: TP }));
@@ -1154,7 +1172,7 @@ test('purge killed with SIGKILL midway leaves every contact whole or gone; a sec
 	// contacts are gone
 	let remaining = N + LIVE;
 	for (const step of [25, 300, 1000]) {
-		const p = spawn(SAMTYCKE, ['--db', db, 'purge'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+		const p = spawn(SAMTYCKE, [...dbArgs(db), 'purge'], { stdio: ['ignore', 'pipe', 'pipe'], env });
 		children.add(p);
 		let pout = '';
 		p.stdout.on('data', (c) => (pout += c));
@@ -1163,9 +1181,13 @@ test('purge killed with SIGKILL midway leaves every contact whole or gone; a sec
 		const start = Date.now();
 		let killedAt = null;
 		while (p.exitCode === null && p.signalCode === null && Date.now() - start < 60_000) {
-			const r = spawnSync('sqlite3', ['-batch', db, 'SELECT count(*) FROM contacts'], { encoding: 'utf8' });
-			const n = Number(r.stdout.trim());
-			if (r.status === 0 && n <= remaining - step) {
+			let n = Infinity;
+			try {
+				n = Number(dbsql(db, 'SELECT count(*) FROM contacts').trim());
+			} catch {
+				// busy: ask again
+			}
+			if (n <= remaining - step) {
 				p.kill('SIGKILL');
 				killedAt = n;
 				break;
@@ -1198,9 +1220,11 @@ test('purge killed with SIGKILL midway leaves every contact whole or gone; a sec
 // 4. erasure while another program reads; URLs in sources; a broken ledger at start
 // ===================================================================================
 
-// holdReader(DB): another process (Python's sqlite3) that opens DB and keeps a read
-// transaction open until release() is called.
+// holdReader(DB): another process (Python's sqlite3, or psql on PostgreSQL) that opens DB
+// and keeps a read transaction open until release() is called. On PostgreSQL it is a
+// REPEATABLE READ transaction that has read: its snapshot keeps deleted rows in the pages.
 async function holdReader(db) {
+	if (ON_PG) return holdReaderPg(db);
 	const code = [
 		'import sqlite3, sys',
 		'c = sqlite3.connect(sys.argv[1], isolation_level=None)',
@@ -1229,6 +1253,27 @@ async function holdReader(db) {
 			p.stdin.write('\n');
 			assert.equal(await exited, 0, `the reader ended cleanly: ${errText}`);
 			assert.ok(out.includes('released'));
+		},
+	};
+}
+async function holdReaderPg(db) {
+	const flag = path.join(TMP, `reader-held-${process.pid}-${Date.now()}`);
+	const p = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], { stdio: ['pipe', 'pipe', 'pipe'] });
+	children.add(p);
+	let errText = '';
+	p.stderr.on('data', (c) => (errText += c));
+	p.stdout.on('data', () => {});
+	const exited = new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+	p.stdin.write(`BEGIN ISOLATION LEVEL REPEATABLE READ;\nSELECT count(*) FROM contacts;\n\\! touch '${flag}'\n`);
+	const end = Date.now() + 10_000;
+	while (!existsSync(flag)) {
+		assert.ok(Date.now() < end && p.exitCode === null, `the reader holds a read transaction: ${errText}`);
+		await sleep(20);
+	}
+	return {
+		async release() {
+			p.stdin.end('COMMIT;\n');
+			assert.equal(await exited, 0, `the reader ended cleanly: ${errText}`);
 		},
 	};
 }
@@ -1272,7 +1317,9 @@ test('DELETE /v1/contacts/{id} while another program holds a read transaction: t
 		// positive control: the files still hold the wrapped data key while the reader stays
 		// (the WAL, or the database file when the server's checkpointer copied it there
 		// before the reader came: the erasure's zeroed pages cannot be copied past it)
-		assert.ok(scanHits(dir, sealed).some((h) => h.startsWith('t.db')), 'while the reader holds it, the database files still have the sealed data (the scan can see it)');
+		// (on PostgreSQL the deleted rows stay in the pages, which test_rights reads with
+		// pageinspect; the dump of the live rows cannot see them: the pending scrub is the sign)
+		if (!ON_PG) assert.ok(scanHits(dir, sealed).some((h) => h.startsWith('t.db')), 'while the reader holds it, the database files still have the sealed data (the scan can see it)');
 		const v = must(cli(['--json', 'audit', 'verify'], { db }));
 		assert.equal(v.json.ok, true);
 		assert.ok(v.json.scrub_pending && RFC3339.test(v.json.scrub_pending.since), `audit verify --json reports the pending scrub: ${v.out}`);
@@ -1283,7 +1330,8 @@ test('DELETE /v1/contacts/{id} while another program holds a read transaction: t
 		// the reader goes: the server's retry completes the scrub by itself (within seconds)
 		await reader.release();
 		reader = null;
-		await until(() => scanHits(dir, values).length === 0, 10_000, 'the server scrubs the WAL once the reader is gone');
+		if (ON_PG) await until(() => sqlCount(db, "SELECT count(*) FROM meta WHERE key = 'scrub_pending' AND value <> ''") === 0, 10_000, 'the server completes the scrub (VACUUM) once the reader is gone');
+		else await until(() => scanHits(dir, values).length === 0, 10_000, 'the server scrubs the WAL once the reader is gone');
 		noTrace(dir, values);
 		const after = must(cli(['--json', 'audit', 'verify'], { db }));
 		assert.equal(after.json.scrub_pending, null, `no scrub pending any more: ${after.out}`);
@@ -1343,7 +1391,7 @@ test('serve refuses to start on a broken ledger chain, names the first bad seque
 	sqlite(db, "UPDATE consent_ledger SET source = 'altered' WHERE seq = 2");
 	const before = sqlite(db, 'SELECT count(*), max(seq) FROM consent_ledger; SELECT count(*) FROM changes');
 	const port = await freePort();
-	const r = spawnSync(SAMTYCKE, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 15_000 });
+	const r = spawnSync(SAMTYCKE, [...dbArgs(db), 'serve', '--listen', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 15_000 });
 	assert.equal(r.status, 3, `serve exits 3: ${r.status} ${r.signal} ${r.stderr}`);
 	assert.doesNotMatch(r.stdout, /listening on/, 'it never listened');
 	assert.match(r.stderr, /refuses to start/);

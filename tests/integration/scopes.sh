@@ -19,8 +19,10 @@ require "no samtycke binary at $bin" test -x "$bin"
 d=$(mktemp -d /tmp/samtycke-scopes.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 
 # Cases are numbered here so that the script can end with its TAP plan.
 ncases=0

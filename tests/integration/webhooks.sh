@@ -6,6 +6,7 @@
 # the main server go through Prism's validating proxy for docs/openapi.yaml.
 # Usage: sh tests/integration/webhooks.sh path/to/samtycke
 set -u
+. "$(dirname "$0")/store.inc"
 bin=${1:?usage: sh tests/integration/webhooks.sh path/to/samtycke}
 root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
@@ -24,10 +25,12 @@ if [ ! -x "$bin" ]; then
 fi
 
 d=$(mktemp -d /tmp/samtycke-webhooks.XXXXXX)
-trap 'rm -rf "$d"' EXIT
+trap 'store_cleanup; rm -rf "$d"' EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 
 setup() {
 	if ! "$@" >"$d/setup.out" 2>"$d/setup.err"; then

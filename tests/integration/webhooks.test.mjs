@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPrism, answerCheck } from './spec.mjs';
+import { newDb } from './store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.SK_SOURCE_ROOT || path.resolve(here, '..', '..');
@@ -258,7 +259,7 @@ test('webhook routes need the admin scope and refuse bad input', T, async () => 
 });
 
 test('targets on loopback and private networks are refused without the flag', T, async () => {
-	const db2 = path.join(TMP, 'private.db');
+	const db2 = newDb(TMP, 'private');
 	assert.equal(spawnSync(SAMTYCKE, ['--db', db2, 'init']).status, 0);
 	const k = spawnSync(SAMTYCKE, ['--db', db2, 'keys', 'create', '--name', 'admin', '--scope', 'admin'], { encoding: 'utf8' });
 	assert.equal(k.status, 0, k.stderr);

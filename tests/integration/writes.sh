@@ -16,15 +16,21 @@ root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 
 require "curl is not installed" command -v curl
-require "the sqlite3 shell is not installed (this test counts ledger rows with it)" command -v sqlite3
-require "$py has no sqlite3 module" "$py" -c 'import sqlite3'
+if on_pg; then
+	require "psql is not installed (this test counts ledger rows with it)" test -x "$pg_bin/psql"
+else
+	require "the sqlite3 shell is not installed (this test counts ledger rows with it)" command -v sqlite3
+	require "$py has no sqlite3 module" "$py" -c 'import sqlite3'
+fi
 require "no samtycke binary at $bin" test -x "$bin"
 
 d=$(mktemp -d /tmp/samtycke-writes.XXXXXX)
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-db="$d/t.db"
+db=$(newdb t)
 unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
+# The key file is named: a PostgreSQL store has no file next to which it could be implied.
+export SAMTYCKE_KEY_FILE="$d/t.key"
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
@@ -37,7 +43,7 @@ start() {
 	start_server "$n" --rate-limit 0 --max-client-connections 256 "$@"
 }
 
-events() { sqlite3 "$db" 'SELECT count(*) FROM consent_ledger'; }
+events() { dbsql "$db" 'SELECT count(*) FROM consent_ledger'; }
 
 # bg_post ARGS...: post in the background; wait_posts waits for all of them (not for the
 # servers, which are background processes too).
@@ -124,7 +130,7 @@ bad=0
 for f in "$d"/c*.json; do
 	s=$(sed -n 's/.*"ledger_seq":\([0-9]*\).*/\1/p' "$f")
 	c=$(sed -n 's/.*"contact_id":"\([^"]*\)".*/\1/p' "$f")
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM consent_ledger WHERE seq = $s AND contact_id = '$c'")" = 1 ] || bad=$((bad + 1))
+	[ "$(dbsql "$db" "SELECT count(*) FROM consent_ledger WHERE seq = $s AND contact_id = '$c'")" = 1 ] || bad=$((bad + 1))
 done
 ok "each answered event is stored as answered" test "$bad" -eq 0
 audit_ok "after 64 concurrent writes"
@@ -169,11 +175,23 @@ fi
 
 # ---- a full queue ----
 # lock SECONDS [SQL]: another process holds the database's write lock for SECONDS (the writer
-# waits for it in BEGIN IMMEDIATE, up to the busy timeout of 5 s), runs SQL (if any) and
-# commits. Sets lock_pid once it holds it.
+# waits for it, up to the busy timeout of 5 s), runs SQL (if any) and commits. Sets lock_pid
+# once it holds it. On SQLite the lock is BEGIN IMMEDIATE (Python's sqlite3); on PostgreSQL
+# psql takes the transaction-level advisory lock the backend's writers take (src/store/pg.c).
+pg_write_lock="pg_advisory_xact_lock(8313416780553988963)" # PG_WRITER_LOCK
 lock() {
 	rm -f "$d/locked"
-	"$py" -c '
+	if on_pg; then
+		{
+			echo "BEGIN;"
+			echo "SELECT $pg_write_lock;"
+			printf '%s\n' "\\! touch '$d/locked'"
+			echo "SELECT pg_sleep($1);"
+			[ -n "${2:-}" ] && echo "$2;"
+			echo "COMMIT;"
+		} | "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null &
+	else
+		"$py" -c '
 import sqlite3, sys, time, pathlib
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
@@ -182,6 +200,7 @@ time.sleep(float(sys.argv[2]))
 if sys.argv[4]:
     c.execute(sys.argv[4])
 c.execute("COMMIT")' "$db" "$1" "$d/locked" "${2:-}" &
+	fi
 	lock_pid=$!
 	pids="$pids $lock_pid"
 	i=0
@@ -231,7 +250,9 @@ ok "the busy group stored nothing" test "$(events)" -eq "$before"
 # and the other process revokes the key before it lets go: the write must store nothing.
 newkey LATE late write
 before=$(events)
-lock 1.5 "UPDATE api_keys SET revoked_at = strftime('%s', 'now') WHERE name = 'late'"
+now_sql="strftime('%s', 'now')"
+on_pg && now_sql="extract(epoch from now())::bigint"
+lock 1.5 "UPDATE api_keys SET revoked_at = $now_sql WHERE name = 'late'"
 saved_key=$KEY
 KEY=$LATE
 post rv "$q_url" "revoked-wait@example.com"
