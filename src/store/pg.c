@@ -5,6 +5,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2094,7 +2095,29 @@ int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct
 	if (!q)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory opening the PostgreSQL store");
 	q->base.m = &pg_methods;
-	q->conn = PQconnectdb(uri);
+	/* libpq knows the schemes in lower case only and reads anything else as a key=value
+	 * string, quoting it (password and all) in its complaint; and a URI it cannot parse is
+	 * quoted whole. So: the scheme lower-cased, and a parse failure said without libpq's
+	 * text. */
+	char *conninfo = sk_strdup(uri);
+	if (!conninfo) {
+		sk_free(q);
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory opening the PostgreSQL store");
+	}
+	for (char *c = conninfo; *c && *c != ':'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	PQfreemem(perr);
+	if (!opts) {
+		sk_free(conninfo);
+		sk_free(q);
+		return sk_errf(err, SK_ERR_USAGE, "the PostgreSQL store URI is malformed (see "
+			       "libpq's connection URIs; the URI is not shown: it may hold a password)");
+	}
+	PQconninfoFree(opts);
+	q->conn = PQconnectdb(conninfo);
+	sk_free(conninfo);
 	if (!q->conn || PQstatus(q->conn) != CONNECTION_OK) {
 		rc = sk_errf(err, SK_ERR_STORAGE, "cannot connect to the PostgreSQL store: %s",
 			     pg_message(q->conn, msg, sizeof(msg)));

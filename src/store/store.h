@@ -499,9 +499,10 @@ const char *sk_store_corrupt_where(void);
  *                                must exist (init makes the schema in it)
  * Schemes are case-insensitive; a sqlite URI has no percent-decoding and no query part.
  * create != 0: the store must not exist yet (EXISTS) and is created and migrated; otherwise it
- * must exist and be initialised (NOT_INITIALISED). An empty URI, an unknown scheme, or a
- * sqlite URI without a path fails with SK_ERR_USAGE; the message names the scheme, never
- * the rest of the URI (a server URI may hold a password). */
+ * must exist and be initialised (NOT_INITIALISED). An empty URI, an unknown scheme, a
+ * sqlite URI without a path, or a postgresql URI that libpq cannot parse fails with
+ * SK_ERR_USAGE; the message names the scheme, never the rest of the URI (a server URI may
+ * hold a password). */
 int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
 /* sk_store_open of an existing store for a thread of a long-running process (the server's
  * threads, its mail worker and webhook delivery), with bound_memory set. */

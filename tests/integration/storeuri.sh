@@ -87,7 +87,7 @@ sk --json --key-file "$pgkey" --db "POSTGRES://app:hunter2@127.0.0.1:$closed/sam
 expect "postgres:// too, any case; the gate fails closed with a JSON error" 1 '"code":"storage_error"'
 ok "... naming no password" no_secret
 sk --key-file "$pgkey" --db "postgresql://app:hunter2@[::1/samtycke" policy show
-expect "a malformed postgresql:// URI is refused" 3 "PostgreSQL"
+expect "a malformed postgresql:// URI is refused as a usage error (exit 2)" 2 "the PostgreSQL store URI is malformed"
 ok "... without echoing the URI and its password" no_secret
 mkdir "$d/pg"
 (cd "$d/pg" && "$bin" --db "postgresql://app:hunter2@127.0.0.1:$closed/samtycke" init >"$d/out" 2>"$d/err")
