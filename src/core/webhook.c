@@ -351,6 +351,7 @@ int sk_webhook_job_open(struct sk_core *c, const char *id, int64_t now,
 	*ready = 0;
 	if ((rc = sk_store_webhook_get(c->store, id, &job->ep)))
 		return rc == SK_ERR_NOT_FOUND ? 0 : sk_errf(err, rc, "cannot read a webhook endpoint");
+	job->stored_cursor = job->ep.cursor;
 	if (!job->ep.enabled || job->ep.next_attempt_at > now) {
 		job->ep.secret = NULL;
 		job->ep.secret_len = 0;
@@ -396,6 +397,8 @@ static int scan_change(void *arg, const struct sk_change *ch)
 	return 0;
 }
 
+static int save(struct sk_core *c, struct sk_webhook_job *job, struct sk_errctx *err);
+
 int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk_change *out,
 			int *found, struct sk_errctx *err)
 {
@@ -416,15 +419,33 @@ int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk
 			return 0;
 		/* Nothing for this endpoint: move past what it does not want. */
 		w->cursor = s.last;
-		if ((rc = sk_store_webhook_state(c->store, w)))
-			return sk_errf(err, rc, "cannot save a webhook cursor");
+		if ((rc = save(c, job, err)))
+			return rc;
 	}
 }
 
-static int save(struct sk_core *c, const struct sk_webhook_rec *w, struct sk_errctx *err)
+/* Writes the job's endpoint state, only while the stored cursor is still the one this job
+ * last read or wrote: another server that held the endpoint's lease meanwhile (this one
+ * stalled past it, then took it again) may have moved it on, disabled the endpoint or
+ * counted failures, and a stale record written over that would send changes again or
+ * enable what a 410 disabled. Then SK_ERR_BUSY and nothing is written; the caller stops and
+ * a later pass starts from the stored state. The caller holds the lease, so no other server
+ * writes between the read and the write. */
+static int save(struct sk_core *c, struct sk_webhook_job *job, struct sk_errctx *err)
 {
-	int rc = sk_store_webhook_state(c->store, w);
-	return rc ? sk_errf(err, rc, "cannot save the state of webhook %s", w->id) : 0;
+	struct sk_webhook_rec now;
+	int rc = sk_store_webhook_get(c->store, job->ep.id, &now);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0; /* deleted meanwhile: nothing to keep */
+	if (rc)
+		return sk_errf(err, rc, "cannot read the state of webhook %s", job->ep.id);
+	if (now.cursor != job->stored_cursor)
+		return sk_errf(err, SK_ERR_BUSY, "webhook %s was served by another server meanwhile; "
+			       "it goes on from the stored cursor", job->ep.id);
+	if ((rc = sk_store_webhook_state(c->store, &job->ep)))
+		return sk_errf(err, rc, "cannot save the state of webhook %s", job->ep.id);
+	job->stored_cursor = job->ep.cursor;
+	return 0;
 }
 
 int sk_webhook_job_delivered(struct sk_core *c, struct sk_webhook_job *job, int64_t seq,
@@ -438,7 +459,7 @@ int sk_webhook_job_delivered(struct sk_core *c, struct sk_webhook_job *job, int6
 	w->failures = 0;
 	w->first_failure_at = 0;
 	w->next_attempt_at = 0;
-	return save(c, w, err);
+	return save(c, job, err);
 }
 
 int sk_webhook_job_gone(struct sk_core *c, struct sk_webhook_job *job, int64_t attempt_at,
@@ -449,7 +470,7 @@ int sk_webhook_job_gone(struct sk_core *c, struct sk_webhook_job *job, int64_t a
 	w->last_status = status;
 	sk_strlcpy(w->last_error, error, sizeof(w->last_error));
 	w->enabled = 0;
-	return save(c, w, err);
+	return save(c, job, err);
 }
 
 int sk_webhook_job_failed(struct sk_core *c, struct sk_webhook_job *job, int64_t seq,
@@ -478,7 +499,7 @@ int sk_webhook_job_failed(struct sk_core *c, struct sk_webhook_job *job, int64_t
 		w->first_failure_at = 0;
 		w->next_attempt_at = 0;
 		*given_up = 1;
-		return save(c, w, err);
+		return save(c, job, err);
 	}
 	int64_t wait = retry->backoff > 0 ? retry->backoff : 5;
 	for (int i = 1; i < w->failures && wait < SK_WEBHOOK_BACKOFF_CAP; i++)
@@ -491,5 +512,5 @@ int sk_webhook_job_failed(struct sk_core *c, struct sk_webhook_job *job, int64_t
 		wait = retry_after > SK_WEBHOOK_RETRY_AFTER_MAX ? SK_WEBHOOK_RETRY_AFTER_MAX
 								 : retry_after;
 	w->next_attempt_at = now + wait;
-	return save(c, w, err);
+	return save(c, job, err);
 }

@@ -82,6 +82,7 @@ struct sk_webhook_job {
 	struct sk_webhook_rec ep; /* the secret fields are cleared */
 	char *secret;             /* "whsec_..."; wiped and freed by sk_webhook_job_close */
 	size_t secret_len;
+	int64_t stored_cursor;    /* the cursor in the store as this job last read or wrote it */
 };
 /* Reads endpoint id and opens its secret. *ready is 1 when it is to be delivered to now;
  * 0 (and rc 0) when it is gone, disabled or not due at now. A secret that does not open is

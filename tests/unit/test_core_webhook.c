@@ -286,6 +286,47 @@ static void passed_over(void **state)
 	tenv_free(t);
 }
 
+/* A job that another server's job overtook (it stalled past its lease, then took the lease
+ * again) writes nothing over what that server stored: the cursor never goes back and a 410's
+ * disabling is never undone. */
+static void stale_job_writes_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char a[SK_ID_LEN + 1];
+	add_one(t, "all", a);
+	assert_int_equal(t_consent(t, "a@example.com", "newsletter", SK_ACT_GIVE, "form", "t", 0), 0);
+	assert_int_equal(t_consent(t, "b@example.com", "newsletter", SK_ACT_GIVE, "form", "t", 0), 0);
+	int64_t now = sk_time_now();
+	struct sk_webhook_job stalled, other;
+	struct sk_change ch1, ch2;
+	int ready, found;
+	struct sk_webhook_info info;
+
+	assert_int_equal(sk_webhook_job_open(t->core, a, now, &stalled, &ready, &t->err), 0);
+	assert_int_equal(ready, 1);
+	assert_int_equal(sk_webhook_job_next(t->core, &stalled, &ch1, &found, &t->err), 0);
+	assert_int_equal(found, 1);
+	/* meanwhile the other server delivers two changes and is then told 410 Gone */
+	assert_int_equal(sk_webhook_job_open(t->core, a, now, &other, &ready, &t->err), 0);
+	assert_int_equal(sk_webhook_job_next(t->core, &other, &ch2, &found, &t->err), 0);
+	assert_int_equal(sk_webhook_job_delivered(t->core, &other, ch2.seq, now, 200, &t->err), 0);
+	assert_int_equal(sk_webhook_job_next(t->core, &other, &ch2, &found, &t->err), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(sk_webhook_job_delivered(t->core, &other, ch2.seq, now, 200, &t->err), 0);
+	assert_int_equal(sk_webhook_job_gone(t->core, &other, now, 410, "gone", &t->err), 0);
+	sk_webhook_job_close(&other);
+	/* the stalled one comes back with its first change answered */
+	assert_int_equal(sk_webhook_job_delivered(t->core, &stalled, ch1.seq, now, 200, &t->err),
+			 SK_ERR_BUSY);
+	assert_non_null(strstr(t->err.msg, "another server"));
+	sk_webhook_job_close(&stalled);
+	assert_int_equal(sk_webhook_get(t->core, a, &info, &t->err), 0);
+	assert_int_equal(info.last_delivered_seq, ch2.seq); /* not back to ch1 */
+	assert_int_equal(info.enabled, 0);                  /* still disabled */
+	tenv_free(t);
+}
+
 /* A storage failure at each store call of a delivery step is an error with a message, and
  * no crash. */
 static void storage_failures(void **state)
@@ -330,6 +371,11 @@ static void storage_failures(void **state)
 	assert_int_not_equal(sk_webhook_job_failed(t->core, &job, ch.seq, now, now, 0, "x", -1, &r,
 						   &given_up, &t->err), 0);
 	char want[80];
+	snprintf(want, sizeof(want), "cannot read the state of webhook %s", a);
+	assert_string_equal(t->err.msg, want);
+	sk_store_fault_set(t->store, 2, 0); /* the read before the write passes, the write fails */
+	assert_int_not_equal(sk_webhook_job_failed(t->core, &job, ch.seq, now, now, 0, "x", -1, &r,
+						   &given_up, &t->err), 0);
 	snprintf(want, sizeof(want), "cannot save the state of webhook %s", a);
 	assert_string_equal(t->err.msg, want);
 	sk_store_fault_set(t->store, 1, 0);
@@ -357,6 +403,7 @@ int main(void)
 		cmocka_unit_test(outcomes),
 		cmocka_unit_test(passed_over),
 		cmocka_unit_test(storage_failures),
+		cmocka_unit_test(stale_job_writes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
