@@ -31,9 +31,15 @@
 	" SELECT set_config('synchronous_commit', 'on', false)"                            \
 	" WHERE current_setting('synchronous_commit') IN ('off', 'local')"
 
+/* A writer never waits on its client inside a write transaction; one whose client has gone
+ * without a word (a host that lost power or its network: no FIN, so PostgreSQL would keep the
+ * session, and the writer's lock, until TCP keepalive notices, two hours by Linux's defaults)
+ * is ended by the server after PG_WRITE_IDLE, and the other servers' writers go on. */
+#define PG_WRITE_IDLE "30s"
 #define PG_BEGIN_WRITE                                                           \
 	"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '" PG_LOCK_TIMEOUT \
-	"'; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")"
+	"'; SET LOCAL idle_in_transaction_session_timeout = '" PG_WRITE_IDLE "';"      \
+	" SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")"
 
 /* Migration N is migrations[N - 1], run in one transaction holding the writer's lock; each
  * ends by setting samtycke_schema.version to N. Append new ones; never edit one that has
@@ -451,7 +457,9 @@ static int pg_check(struct pg_store *q, PGresult *r)
 	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK)
 		return 0;
-	int rc = r ? pg_code(q->conn, r) : SK_ERR_NOMEM;
+	/* no result at all: libpq could not send (the connection is gone) or ran out of memory */
+	int rc = r ? pg_code(q->conn, r)
+		   : PQstatus(q->conn) == CONNECTION_BAD ? SK_ERR_STORAGE : SK_ERR_NOMEM;
 	if (getenv("SK_PG_DEBUG"))
 		fprintf(stderr, "pg: %s", PQerrorMessage(q->conn));
 	PQclear(r);
