@@ -82,12 +82,14 @@ sed -e "s|^    listen 443 ssl http2;$|    listen 127.0.0.1:$port ssl http2;|" \
 	-e "s|/etc/ssl/consent.example.com/fullchain.pem;|$d/nginx/cert.pem;|" \
 	-e "s|/etc/ssl/consent.example.com/privkey.pem;|$d/nginx/key.pem;|" \
 	-e "s|/var/log/nginx/samtycke.log |$d/nginx/access.log |" \
+	-e "s|/var/log/nginx/samtycke-error.log |$d/nginx/site-error.log |" \
 	-e "s|server 10.0.0.11:8080 |server $hp_a |" \
 	-e "s|server 10.0.0.12:8080 |server $hp_b |" \
 	"$d/cluster.conf" >"$d/nginx/site.conf"
 missing=""
 for want in "listen 127.0.0.1:$port ssl" "$d/nginx/cert.pem;" "$d/nginx/key.pem;" \
-	"access_log $d/nginx/access.log samtycke;" "server $hp_a " "server $hp_b " \
+	"access_log $d/nginx/access.log samtycke;" "error_log $d/nginx/site-error.log crit;" \
+	"server $hp_a " "server $hp_b " "limit_conn samtycke_conn 64;" \
 	"keepalive " "proxy_http_version 1.1;" 'proxy_set_header Connection "";' \
 	'X-Forwarded-For $proxy_add_x_forwarded_for;' "location = /healthz"; do
 	grep -qF -- "$want" "$d/nginx/site.conf" || missing="$missing [$want]"
@@ -177,11 +179,17 @@ else
 	fail "six checks through nginx are answered by both servers, each denied no_consent" \
 		"server a: $na, server b: $nb; answers:$bad" "$(cat "$d/nginx/access.log" 2>/dev/null)"
 fi
-if grep -q 'eva\|example\.com\|email=' "$d/nginx/access.log"; then
-	fail "nginx's access log (the page's log_format) holds no address and no query string" \
-		"$(grep 'eva\|example\.com\|email=' "$d/nginx/access.log" | head -3)"
+# path parameters: a confirmation token (a working link) and a contact id
+through /f/confirm/TOKENtoken0123456789 >/dev/null
+through /v1/contacts/c_ContactId0123 -H "Authorization: Bearer $KEY" >/dev/null
+if grep -q 'eva\|example\.com\|email=\|TOKENtoken\|ContactId' "$d/nginx/access.log"; then
+	fail "nginx's access log (the page's log_format) holds no address, query string, token or contact id" \
+		"$(grep 'eva\|example\.com\|email=\|TOKENtoken\|ContactId' "$d/nginx/access.log" | head -3)"
+elif ! grep -q '"GET /f/confirm" ' "$d/nginx/access.log" ||
+	! grep -q '"GET /v1/contacts" ' "$d/nginx/access.log"; then
+	fail "nginx's access log names the routes" "$(tail -n 3 "$d/nginx/access.log")"
 else
-	pass "nginx's access log (the page's log_format) holds no address and no query string"
+	pass "nginx's access log (the page's log_format) holds no address, query string, token or contact id, and names the routes"
 fi
 # keep-alive to the servers: fewer connections were opened than requests were passed on
 # (without `keepalive` and HTTP/1.1 upstream each request opens one)
