@@ -3,7 +3,9 @@
  * rest of samtycke reaches a storage backend. */
 #include "store/store.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -115,6 +117,29 @@ int sk_store_open(const char *uri, int create, struct sk_store **out, struct sk_
 	return b->open(uri, rest, create, out, err);
 }
 
+/* 1 when the query parameter at p is libpq's password, its name read as libpq reads it
+ * (percent-decoded: ?pass%77ord= is the password too); *len is then the name's length up to
+ * and including its '='. */
+static int param_is_password(const char *p, size_t *len)
+{
+	static const char want[] = "password";
+	size_t i = 0, n = 0;
+	for (; p[i] && p[i] != '=' && p[i] != '&'; n++) {
+		int c = (unsigned char)p[i];
+		if (c == '%' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
+			char hex[3] = {p[i + 1], p[i + 2], 0};
+			c = (int)strtol(hex, NULL, 16);
+			i += 3;
+		} else {
+			i++;
+		}
+		if (n >= sizeof(want) - 1 || tolower(c) != want[n])
+			return 0;
+	}
+	*len = i + 1;
+	return n == sizeof(want) - 1 && p[i] == '=';
+}
+
 void sk_store_uri_shown(const char *uri, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -136,9 +161,10 @@ void sk_store_uri_shown(const char *uri, char *out, size_t cap)
 			continue;
 		}
 		int is_param = (p > uri && (p[-1] == '?' || p[-1] == '&'));
-		if (is_param && strncasecmp(p, "password=", 9) == 0) {
+		size_t nlen;
+		if (is_param && param_is_password(p, &nlen)) {
 			o += (size_t)snprintf(out + o, cap - o, "password=***");
-			for (p += 9; *p && *p != '&'; p++)
+			for (p += nlen; *p && *p != '&'; p++)
 				;
 			p--; /* the loop steps onto the '&' or the end */
 			continue;

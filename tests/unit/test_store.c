@@ -1376,6 +1376,10 @@ static void test_uri_shown(void **state)
 		{"postgresql://app@db.example.com/sk?sslmode=require&password=hunter2&x=1",
 		 "postgresql://app@db.example.com/sk?sslmode=require&password=***&x=1"},
 		{"postgresql://db.example.com/sk?password=hunter2", "postgresql://db.example.com/sk?password=***"},
+		/* libpq percent-decodes names: these are the password too */
+		{"postgresql://db.example.com/sk?pass%77ord=hunter2&x=1", "postgresql://db.example.com/sk?password=***&x=1"},
+		{"postgresql://db.example.com/sk?%70%61%73%73%77%6f%72%64=hunter2", "postgresql://db.example.com/sk?password=***"},
+		{"postgresql://db.example.com/sk?passwords=1&passwor=2", "postgresql://db.example.com/sk?passwords=1&passwor=2"},
 		{"sqlite:/srv/a:b@c.db", "sqlite:/srv/a:b@c.db"},
 		{"/srv/samtycke.db", "/srv/samtycke.db"},
 	};
