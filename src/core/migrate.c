@@ -6,10 +6,35 @@
 #include "core/core_int.h"
 #include "util/str.h"
 
+/* What a table's rows add up to: how many, and a hash of every value with its type, in
+ * row order (rows_each's order is the same on every backend). */
+struct rows_sum {
+	int64_t n;
+	struct sk_hasher h;
+};
+
+static void sum_add(struct rows_sum *sum, const struct sk_value *row, int ncols)
+{
+	for (int i = 0; i < ncols; i++) {
+		sk_hasher_i64(&sum->h, row[i].type);
+		if (row[i].type == SK_VALUE_INT)
+			sk_hasher_i64(&sum->h, row[i].i);
+		else
+			sk_hasher_field(&sum->h, row[i].p, row[i].type == SK_VALUE_NULL ? 0 : row[i].len);
+	}
+	sum->n++;
+}
+
+static int sum_row(void *arg, const struct sk_value *row, int ncols)
+{
+	sum_add(arg, row, ncols);
+	return 0;
+}
+
 struct copy_ctx {
 	struct sk_store *to;
 	const char *table;
-	int64_t n;
+	struct rows_sum sum; /* of the rows read from the source */
 	int put_rc; /* the target's error, to tell it from the source's */
 	struct sk_migrate_result *out;
 	long every;
@@ -20,13 +45,12 @@ struct copy_ctx {
 static int copy_row(void *arg, const struct sk_value *row, int ncols)
 {
 	struct copy_ctx *x = arg;
-	(void)ncols;
 	int rc = sk_store_rows_put(x->to, x->table, row);
 	if (rc) {
 		x->put_rc = rc;
 		return rc;
 	}
-	x->n++;
+	sum_add(&x->sum, row, ncols);
 	x->out->total++;
 	if (x->progress && x->every > 0 && x->out->total % x->every == 0)
 		x->progress(x->parg, x->table, x->out->total);
@@ -110,6 +134,7 @@ int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
 	       struct sk_errctx *err)
 {
 	int rc, reading = 0;
+	uint8_t digest[SK_MIGRATE_MAX_TABLES][32];
 
 	memset(out, 0, sizeof(*out));
 	if (sk_store_ntables > SK_MIGRATE_MAX_TABLES)
@@ -145,11 +170,13 @@ int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
 	}
 	out->ntables = sk_store_ntables;
 	for (int t = 0; t < sk_store_ntables; t++) {
-		struct copy_ctx x = {to, sk_store_tables[t].name, 0, 0, out, progress_every,
-				     progress, parg};
+		struct copy_ctx x = {.to = to, .table = sk_store_tables[t].name, .out = out,
+				     .every = progress_every, .progress = progress, .parg = parg};
+		sk_hasher_init_blake2b(&x.sum.h);
 		out->table[t] = x.table;
 		rc = sk_store_rows_each(from->store, x.table, copy_row, &x);
-		out->rows[t] = x.n;
+		out->rows[t] = x.sum.n;
+		sk_hasher_final(&x.sum.h, digest[t]);
 		if (rc && x.put_rc) {
 			sk_errf(err, rc, "target: writing a row of table %s: %s", x.table,
 				sk_err_message(rc));
@@ -162,19 +189,29 @@ int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
 	}
 	sk_core_read_end(from);
 	reading = 0;
-	/* Each table holds as many rows on the target as were read from the source (a backend
-	 * that dropped a row would fail here). */
+	/* Each table reads back from the target as it was read from the source: as many rows,
+	 * and every value of every row with its type (a backend that dropped a row, or stored
+	 * a value as something else, fails here). */
 	for (int t = 0; t < sk_store_ntables; t++) {
-		int64_t n = 0;
-		if ((rc = sk_store_rows_each(to, out->table[t], count_row, &n))) {
+		struct rows_sum back = {0};
+		uint8_t d[32];
+		sk_hasher_init_blake2b(&back.h);
+		if ((rc = sk_store_rows_each(to, out->table[t], sum_row, &back))) {
 			sk_errf(err, rc, "target: reading table %s: %s", out->table[t],
 				sk_err_message(rc));
 			goto out;
 		}
-		if (n != out->rows[t]) {
+		sk_hasher_final(&back.h, d);
+		if (back.n != out->rows[t]) {
 			rc = sk_errf(err, SK_ERR_STORAGE, "target: table %s holds %lld rows after the "
-				     "copy, the source %lld", out->table[t], (long long)n,
+				     "copy, the source %lld", out->table[t], (long long)back.n,
 				     (long long)out->rows[t]);
+			goto out;
+		}
+		if (memcmp(d, digest[t], sizeof(d)) != 0) {
+			rc = sk_errf(err, SK_ERR_STORAGE, "target: table %s reads back otherwise than "
+				     "the source's rows were read (a value changed in the copy)",
+				     out->table[t]);
 			goto out;
 		}
 	}

@@ -308,6 +308,46 @@ static void test_state_mismatch_refused(void **state)
 	tenv_free(t);
 }
 
+/* A backend that stores a value otherwise than it was given (here: one byte of a sealed
+ * field, which neither the chain nor the replay reads) is caught by reading every table back:
+ * the migrate fails and the target stays empty. */
+static int (*real_rows_put)(struct sk_store *, const char *, const struct sk_value *);
+
+static int bent_rows_put(struct sk_store *s, const char *table, const struct sk_value *row)
+{
+	if (strcmp(table, "contact_fields") != 0)
+		return real_rows_put(s, table, row);
+	struct sk_value bent[3];
+	uint8_t buf[4096];
+	memcpy(bent, row, sizeof(bent));
+	assert_int_equal(bent[2].type, SK_VALUE_BLOB);
+	assert_true(bent[2].len > 0 && bent[2].len <= sizeof(buf));
+	memcpy(buf, bent[2].p, bent[2].len);
+	buf[0] ^= 1;
+	bent[2].p = buf;
+	return real_rows_put(s, table, bent);
+}
+
+static void test_value_changed_in_copy_refused(void **state)
+{
+	(void)state;
+	struct tenv *t = source();
+	struct sk_store *to = target(t, "bent.db");
+	struct sk_migrate_result r;
+	struct sk_store_methods bent = *to->m;
+	const struct sk_store_methods *was = to->m;
+
+	real_rows_put = was->rows_put;
+	bent.rows_put = bent_rows_put;
+	to->m = &bent;
+	assert_int_equal(sk_migrate(t->core, to, 0, NULL, NULL, &r, &t->err), SK_ERR_STORAGE);
+	assert_non_null(strstr(t->err.msg, "target: table contact_fields reads back otherwise"));
+	to->m = was;
+	assert_int_equal(rows_in(to), 0);
+	target_free(t, to, "bent.db");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_source_failure_leaves_target_empty),
 		cmocka_unit_test(test_tampered_ledger_refused),
 		cmocka_unit_test(test_state_mismatch_refused),
+		cmocka_unit_test(test_value_changed_in_copy_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
