@@ -35,8 +35,9 @@ const char *sk_core_open_note(const struct sk_core *c);
 int sk_core_reload_policy(struct sk_core *c, struct sk_errctx *err);
 /* SK_ERR_NO_POLICY unless a policy is applied. */
 int sk_core_need_policy(struct sk_core *c, struct sk_errctx *err);
-/* The version of the newest policy in the store (0: none), read without parsing it: a server
- * compares it with sk_core_policy_version to notice a policy applied elsewhere. */
+/* The version of the newest policy in the store (0: none), read without parsing it (the
+ * store hands the text too, a few KiB, freed at once): a server compares it with
+ * sk_core_policy_version every second to notice a policy applied elsewhere. */
 int sk_core_policy_stored(struct sk_core *c, int *version, struct sk_errctx *err);
 
 /* Leases (several servers on one store, docs/internals/serve.md): the store's lease_take and
