@@ -133,15 +133,7 @@ sk2_url=$(listening_url "$dir/serve2.out" "$sk2_pid") ||
 pg_on=0
 if bench_pg_wanted; then
 	pg_on=1
-	bench_pg_start samtycke_bench || die "could not start PostgreSQL (tests/pg.sh)"
-	mkdir "$dir/pgdb"
-	pg_keyfile=$dir/pgdb/master.key
-	t0=$(date +%s)
-	SK_SOURCE_ROOT=$root "$build/bench_core" -m 1 -s "$bench_pg_uri" "$dir/pgdb" "$n" \
-		>"$dir/fill-pg.log" 2>&1 ||
-		{ cat "$dir/fill-pg.log" >&2; die "loading $n contacts into PostgreSQL failed"; }
-	rm -f "$dir/pgdb/plain.db" "$dir/pgdb/plain.db-wal" "$dir/pgdb/plain.db-shm"
-	say "bench/http: loaded $n contacts into PostgreSQL in $(($(date +%s) - t0)) s"
+	bench_pg_fill samtycke_bench
 	pg_size=$(/usr/lib/postgresql/15/bin/psql -X -At -d "$bench_pg_uri" \
 		-c 'SELECT pg_database_size(current_database())') || pg_size=0
 	pg_key=$("$build/samtycke" --db "$bench_pg_uri" --key-file "$pg_keyfile" keys create \

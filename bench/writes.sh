@@ -85,15 +85,7 @@ code=$(curl -sS -o "$dir/first.json" -w '%{http_code}' -H "Authorization: Bearer
 pg_on=0
 if bench_pg_wanted; then
 	pg_on=1
-	bench_pg_start samtycke_writes || die "could not start PostgreSQL (tests/pg.sh)"
-	mkdir "$dir/pgdb"
-	pg_keyfile=$dir/pgdb/master.key
-	t0=$(date +%s)
-	SK_SOURCE_ROOT=$root "$build/bench_core" -m 1 -s "$bench_pg_uri" "$dir/pgdb" "$n" \
-		>"$dir/fill-pg.log" 2>&1 ||
-		{ cat "$dir/fill-pg.log" >&2; die "loading $n contacts into PostgreSQL failed"; }
-	rm -f "$dir/pgdb/plain.db" "$dir/pgdb/plain.db-wal" "$dir/pgdb/plain.db-shm"
-	say "bench/writes: loaded $n contacts into PostgreSQL in $(($(date +%s) - t0)) s"
+	bench_pg_fill samtycke_writes
 	pg_key=$("$sk_bin" --db "$bench_pg_uri" --key-file "$pg_keyfile" keys create --name bench \
 		--scope write) || die "samtycke keys create on PostgreSQL failed"
 	"$sk_bin" --db "$bench_pg_uri" --key-file "$pg_keyfile" serve --listen 127.0.0.1:0 \

@@ -7,31 +7,6 @@
 
 #include "util/buf.h"
 
-/* Every row of every table, rendered as text (type, then bytes in hex), in order. */
-static int dump_cb(void *arg, const struct sk_value *row, int ncols)
-{
-	struct sk_buf *b = arg;
-	for (int i = 0; i < ncols; i++) {
-		sk_buf_printf(b, "|%d:", row[i].type);
-		if (row[i].type == SK_VALUE_INT)
-			sk_buf_printf(b, "%lld", (long long)row[i].i);
-		for (size_t j = 0; row[i].type != SK_VALUE_INT && j < row[i].len; j++)
-			sk_buf_printf(b, "%02x", ((const uint8_t *)row[i].p)[j]);
-	}
-	sk_buf_appends(b, "\n");
-	return 0;
-}
-
-static char *dump(struct sk_store *s)
-{
-	struct sk_buf b;
-	sk_buf_init(&b, 1 << 22);
-	for (int t = 0; t < sk_store_ntables; t++) {
-		sk_buf_printf(&b, "%s\n", sk_store_tables[t].name);
-		assert_int_equal(sk_store_rows_each(s, sk_store_tables[t].name, dump_cb, &b), 0);
-	}
-	return sk_buf_steal(&b, NULL);
-}
 
 static int count_cb(void *arg, const struct sk_value *row, int ncols)
 {
@@ -153,7 +128,7 @@ static void test_copy_equals_source(void **state)
 	assert_int_equal(seq, 6);
 	assert_memory_equal(r.ledger_head, head, SK_HASH_LEN);
 
-	char *a = dump(t->store), *b = dump(to);
+	char *a = t_rows_dump(t->store), *b = t_rows_dump(to);
 	assert_string_equal(a, b); /* every value of every row, its type included */
 	assert_int_equal((long)r.total, rows_in(to));
 	sk_free(a);
@@ -184,10 +159,10 @@ static void test_copy_equals_source(void **state)
 	sk_core_free(c);
 
 	/* a second migrate into the copy: refused, nothing written */
-	a = dump(to);
+	a = t_rows_dump(to);
 	assert_int_equal(sk_migrate(t->core, to, 0, NULL, NULL, &r, &t->err), SK_ERR_EXISTS);
 	assert_non_null(strstr(t->err.msg, "target: the store is not empty (table meta"));
-	b = dump(to);
+	b = t_rows_dump(to);
 	assert_string_equal(a, b);
 	sk_free(a);
 	sk_free(b);

@@ -2238,31 +2238,6 @@ static int rows_copy_cb(void *arg, const struct sk_value *row, int ncols)
 	return sk_store_rows_put(c->to, c->table, row);
 }
 
-/* Every row of every table, rendered as text (type, then bytes in hex), in order. */
-static int rows_dump_cb(void *arg, const struct sk_value *row, int ncols)
-{
-	struct sk_buf *b = arg;
-	for (int i = 0; i < ncols; i++) {
-		sk_buf_printf(b, "|%d:", row[i].type);
-		if (row[i].type == SK_VALUE_INT)
-			sk_buf_printf(b, "%lld", (long long)row[i].i);
-		for (size_t j = 0; row[i].type != SK_VALUE_INT && j < row[i].len; j++)
-			sk_buf_printf(b, "%02x", ((const uint8_t *)row[i].p)[j]);
-	}
-	sk_buf_appends(b, "\n");
-	return 0;
-}
-
-static char *rows_dump_all(struct sk_store *s)
-{
-	struct sk_buf b;
-	sk_buf_init(&b, 1 << 20);
-	for (int t = 0; t < sk_store_ntables; t++) {
-		sk_buf_printf(&b, "%s\n", sk_store_tables[t].name);
-		assert_int_equal(sk_store_rows_each(s, sk_store_tables[t].name, rows_dump_cb, &b), 0);
-	}
-	return sk_buf_steal(&b, NULL);
-}
 
 static void test_rows_copy(void **state)
 {
@@ -2306,7 +2281,7 @@ static void test_rows_copy(void **state)
 	assert_int_equal(sk_store_commit(to), 0);
 	assert_true(rows >= 5);
 
-	char *a = rows_dump_all(f->s), *b = rows_dump_all(to);
+	char *a = t_rows_dump(f->s), *b = t_rows_dump(to);
 	assert_string_equal(a, b); /* every value of every row, its type included */
 	assert_non_null(strstr(a, "|3:00736561")); /* the blob with a NUL byte came whole */
 	assert_non_null(strstr(a, "|3:\n")); /* the empty field's blob is a blob, not NULL */

@@ -21,6 +21,7 @@
 
 #include "core/core_int.h" /* white-box: tests may look inside the core */
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "vault/vault.h"
@@ -379,6 +380,33 @@ static inline int t_pg_tuple_has(const char *path, const void *p, size_t n)
 static inline int t_db_contains(const char *path, const void *needle, size_t nlen)
 {
 	return t_db_contains_in(path, needle, nlen, 1);
+}
+
+/* Every row of every table of s (sk_store_tables), as text: each value's type, then its
+ * integer or its bytes in hex, rows in order. For comparing two stores; sk_free it. */
+static inline int t__rows_dump_cb(void *arg, const struct sk_value *row, int ncols)
+{
+	struct sk_buf *b = arg;
+	for (int i = 0; i < ncols; i++) {
+		sk_buf_printf(b, "|%d:", row[i].type);
+		if (row[i].type == SK_VALUE_INT)
+			sk_buf_printf(b, "%lld", (long long)row[i].i);
+		for (size_t j = 0; row[i].type != SK_VALUE_INT && j < row[i].len; j++)
+			sk_buf_printf(b, "%02x", ((const uint8_t *)row[i].p)[j]);
+	}
+	sk_buf_appends(b, "\n");
+	return 0;
+}
+
+static inline char *t_rows_dump(struct sk_store *s)
+{
+	struct sk_buf b;
+	sk_buf_init(&b, 1 << 22);
+	for (int t = 0; t < sk_store_ntables; t++) {
+		sk_buf_printf(&b, "%s\n", sk_store_tables[t].name);
+		assert_int_equal(sk_store_rows_each(s, sk_store_tables[t].name, t__rows_dump_cb, &b), 0);
+	}
+	return sk_buf_steal(&b, NULL);
 }
 
 /* A fresh environment; fault != 0 puts the fault backend (not failing yet) in between. */
