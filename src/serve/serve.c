@@ -89,7 +89,8 @@ static void workers_close(void)
 
 /* A policy applied by another server or the CLI: when the store holds a version other than
  * the one this thread's core loaded, every thread reloads at its next use (as on SIGHUP).
- * One small read a second (the policy's row), on the maintenance thread. */
+ * One read a second of the newest policy row (its text too, a few KiB), on the maintenance
+ * thread. */
 static void policy_check(struct sk_core *core)
 {
 	static int64_t last_complaint;
