@@ -1868,17 +1868,16 @@ static int pg_rows_fn(const PGresult *r, int i, void *ctx)
 	return c->cb(c->arg, row, c->t->ncols);
 }
 
-/* Every row of a table of sk_store_tables, through a cursor; the SQL is built from the
- * table's entry, never from the caller's text. */
+/* Every row of a table of sk_store_tables, through a cursor, by the table's constant SELECT
+ * (sk__store_rows_sql); a name that is no table's is refused. */
 static int pg_rows_each(struct sk_store *s, const char *table, sk_row_cb cb, void *arg)
 {
 	const struct sk_store_table *t = sk_store_table(table);
 	struct pg_rows_ctx c = {cb, arg, t};
-	char sql[512];
 	if (!t || t->ncols > 32)
 		return SK_ERR_USAGE;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order); /* lint: allow (names from sk_store_tables) */
-	return pg_each((struct pg_store *)s, -1, sql, NULL, 0, pg_rows_fn, &c);
+	return pg_each((struct pg_store *)s, -1, sk__store_rows_sql[t - sk_store_tables].select,
+		       NULL, 0, pg_rows_fn, &c);
 }
 
 /* Inserts one row through the table's INSERT (prepared once per handle as "r<index>");
@@ -1897,14 +1896,8 @@ static int pg_rows_put(struct sk_store *s, const char *table, const struct sk_va
 		return rc;
 	snprintf(name, sizeof(name), "r%d", ti);
 	if (!q->rows_prepared[ti]) {
-		char sql[1024];
-		int n = snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES($1", t->name, t->columns); /* lint: allow (names from sk_store_tables) */
-		for (int i = 2; i <= t->ncols && n > 0 && (size_t)n < sizeof(sql); i++)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", $%d", i);
-		if (n <= 0 || (size_t)n + 32 > sizeof(sql))
-			return SK_ERR_USAGE;
-		snprintf(sql + n, sizeof(sql) - (size_t)n, ") ON CONFLICT DO NOTHING");
-		if ((rc = pg_done(q, PQprepare(q->conn, name, sql, 0, NULL))))
+		rc = pg_done(q, PQprepare(q->conn, name, sk__store_rows_sql[ti].insert_pg, 0, NULL));
+		if (rc)
 			return rc;
 		q->rows_prepared[ti] = 1;
 	}

@@ -2404,21 +2404,21 @@ static int sq_savepoint(struct sk_store *s, int op)
 
 /* ---- moving a store (samtycke migrate) ---- */
 
-/* Every row of a table of sk_store_tables, as SQLite holds it. The SQL is built from the
- * table's entry, never from the caller's text. */
+/* Every row of a table of sk_store_tables, as SQLite holds it, through the table's constant
+ * SELECT (sk__store_rows_sql); a name that is no table's is refused. */
 static int sq_rows_each(struct sk_store *s, const char *table, sk_row_cb cb, void *arg)
 {
 	struct sq_store *q = (struct sq_store *)s;
 	const struct sk_store_table *t = sk_store_table(table);
 	struct sk_value row[32];
 	sqlite3_stmt *st;
-	char sql[512];
 	int rc = 0;
 
 	if (!t || t->ncols > 32)
 		return SK_ERR_USAGE;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY %s", t->columns, t->name, t->order); /* lint: allow (names from sk_store_tables) */
-	if ((rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL)) != SQLITE_OK)
+	rc = sqlite3_prepare_v2(q->db, sk__store_rows_sql[t - sk_store_tables].select, -1, &st,
+				NULL);
+	if (rc != SQLITE_OK)
 		return sq_code(rc);
 	rc = 0;
 	while (rc == 0 && sq_next(st, &rc)) {
@@ -2467,18 +2467,10 @@ static int sq_rows_put(struct sk_store *s, const char *table, const struct sk_va
 
 	if (ti < 0 || ti >= SQ_ROWS_TABLES)
 		return SK_ERR_USAGE;
-	if (!q->rows_put[ti]) {
-		char sql[1024];
-		int n = snprintf(sql, sizeof(sql), "INSERT INTO %s(%s) VALUES(?1", t->name, t->columns); /* lint: allow (sk_store_tables) */
-		for (int i = 2; i <= t->ncols && n > 0 && (size_t)n < sizeof(sql); i++)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", ?%d", i);
-		if (n <= 0 || (size_t)n + 2 > sizeof(sql))
-			return SK_ERR_USAGE;
-		sql[n++] = ')';
-		sql[n] = '\0';
-		if ((rc = sqlite3_prepare_v2(q->db, sql, -1, &q->rows_put[ti], NULL)) != SQLITE_OK)
-			return sq_code(rc);
-	}
+	if (!q->rows_put[ti] &&
+	    (rc = sqlite3_prepare_v2(q->db, sk__store_rows_sql[ti].insert, -1, &q->rows_put[ti],
+				     NULL)) != SQLITE_OK)
+		return sq_code(rc);
 	sqlite3_stmt *st = q->rows_put[ti];
 	sq_cache_clear(q); /* a written row may be one a cache holds */
 	for (int i = 0; i < t->ncols && rc == SQLITE_OK; i++) {

@@ -198,38 +198,92 @@ const char *sk_store_uri_file(const char *uri)
 	return b->file(rest);
 }
 
-/* The tables, each after the ones its rows refer to. Keep in step with both backends'
- * migrations: a column added to a table is added here too (tests/unit/test_store.c checks
- * that a migrated copy holds every column of every row). */
-const struct sk_store_table sk_store_tables[] = {
-	{"meta", "key, value", 2, "key"},
-	{"policy_versions", "version, applied_at, text", 3, "version"},
-	{"notices", "purpose, version, lang, text, sha256, created_at", 6, "purpose, version, lang"},
-	{"contacts", "id, email_key, created_at, updated_at", 4, "id"},
-	{"contact_keys", "contact_id, wrapped", 2, "contact_id"},
-	{"contact_fields", "contact_id, name, sealed", 3, "contact_id, name"},
-	{"consent_ledger",
-	 "seq, id, contact_id, purpose, action, occurred_at, recorded_at, method, source,"
-	 " notice_version, notice_sha256, lang, valid_until, actor, flags, evidence, prev_hash,"
-	 " hash, hash_version", 19, "seq"},
-	{"consent_state",
-	 "email_key, purpose, contact_id, status, seq, event_id, updated_at, valid_until,"
-	 " notice_version", 9, "email_key, purpose"},
-	{"suppressions", "email_key, reason, at", 3, "email_key"},
-	{"changes", "seq, type, contact_id, purpose, status, at", 6, "seq"},
-	{"api_keys", "id, name, scopes, secret_hash, created_at, revoked_at", 6, "id"},
-	{"idempotency", "key_id, idem_key, request_hash, status, body, created_at", 6,
-	 "key_id, idem_key"},
-	{"rectifications", "contact_id, at, actor, fields", 4, "contact_id, at, actor, fields"},
-	{"webhooks",
-	 "id, name, url, events, secret, created_at, enabled, cursor, failures, first_failure_at,"
-	 " next_attempt_at, last_status, last_error, last_attempt_at, nfailed, last_failed_seq", 16,
-	 "id"},
-	{"form_requests", "id, email_key, purposes, created_at, expires_at, payload", 6, "id"},
-	{"mail_outbox",
-	 "id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at, failed_at,"
-	 " last_error", 10, "id"},
-};
+/* The tables once: X(name, columns, ncols, order). From this list come sk_store_tables and
+ * each backend's SELECT and INSERT of rows_each and rows_put (sk__store_rows_sql), constant
+ * strings put together by the preprocessor: no SQL is ever built at run time. */
+#define SK__TABLE_LIST(X)                                                                   \
+	X(meta, "key, value", 2, "key")                                                       \
+	X(policy_versions, "version, applied_at, text", 3, "version")                         \
+	X(notices, "purpose, version, lang, text, sha256, created_at", 6,                     \
+	  "purpose, version, lang")                                                           \
+	X(contacts, "id, email_key, created_at, updated_at", 4, "id")                         \
+	X(contact_keys, "contact_id, wrapped", 2, "contact_id")                               \
+	X(contact_fields, "contact_id, name, sealed", 3, "contact_id, name")                  \
+	X(consent_ledger,                                                                     \
+	  "seq, id, contact_id, purpose, action, occurred_at, recorded_at, method, source,"  \
+	  " notice_version, notice_sha256, lang, valid_until, actor, flags, evidence,"       \
+	  " prev_hash, hash, hash_version", 19, "seq")                                       \
+	X(consent_state,                                                                      \
+	  "email_key, purpose, contact_id, status, seq, event_id, updated_at, valid_until,"  \
+	  " notice_version", 9, "email_key, purpose")                                        \
+	X(suppressions, "email_key, reason, at", 3, "email_key")                              \
+	X(changes, "seq, type, contact_id, purpose, status, at", 6, "seq")                    \
+	X(api_keys, "id, name, scopes, secret_hash, created_at, revoked_at", 6, "id")         \
+	X(idempotency, "key_id, idem_key, request_hash, status, body, created_at", 6,         \
+	  "key_id, idem_key")                                                                 \
+	X(rectifications, "contact_id, at, actor, fields", 4, "contact_id, at, actor, fields") \
+	X(webhooks,                                                                           \
+	  "id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
+	  " first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"    \
+	  " nfailed, last_failed_seq", 16, "id")                                             \
+	X(form_requests, "id, email_key, purposes, created_at, expires_at, payload", 6, "id") \
+	X(mail_outbox,                                                                        \
+	  "id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at,"        \
+	  " failed_at, last_error", 10, "id")
+
+/* The placeholders of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
+#define SK__Q1 "?1"
+#define SK__Q2 SK__Q1 ", ?2"
+#define SK__Q3 SK__Q2 ", ?3"
+#define SK__Q4 SK__Q3 ", ?4"
+#define SK__Q5 SK__Q4 ", ?5"
+#define SK__Q6 SK__Q5 ", ?6"
+#define SK__Q7 SK__Q6 ", ?7"
+#define SK__Q8 SK__Q7 ", ?8"
+#define SK__Q9 SK__Q8 ", ?9"
+#define SK__Q10 SK__Q9 ", ?10"
+#define SK__Q11 SK__Q10 ", ?11"
+#define SK__Q12 SK__Q11 ", ?12"
+#define SK__Q13 SK__Q12 ", ?13"
+#define SK__Q14 SK__Q13 ", ?14"
+#define SK__Q15 SK__Q14 ", ?15"
+#define SK__Q16 SK__Q15 ", ?16"
+#define SK__Q17 SK__Q16 ", ?17"
+#define SK__Q18 SK__Q17 ", ?18"
+#define SK__Q19 SK__Q18 ", ?19"
+#define SK__D1 "$1"
+#define SK__D2 SK__D1 ", $2"
+#define SK__D3 SK__D2 ", $3"
+#define SK__D4 SK__D3 ", $4"
+#define SK__D5 SK__D4 ", $5"
+#define SK__D6 SK__D5 ", $6"
+#define SK__D7 SK__D6 ", $7"
+#define SK__D8 SK__D7 ", $8"
+#define SK__D9 SK__D8 ", $9"
+#define SK__D10 SK__D9 ", $10"
+#define SK__D11 SK__D10 ", $11"
+#define SK__D12 SK__D11 ", $12"
+#define SK__D13 SK__D12 ", $13"
+#define SK__D14 SK__D13 ", $14"
+#define SK__D15 SK__D14 ", $15"
+#define SK__D16 SK__D15 ", $16"
+#define SK__D17 SK__D16 ", $17"
+#define SK__D18 SK__D17 ", $18"
+#define SK__D19 SK__D18 ", $19"
+
+/* Keep in step with both backends' migrations: a column added to a table is added here too
+ * (tests/unit/test_store.c checks that a copy holds every column of every row). The tables
+ * come each after the ones its rows refer to. */
+#define SK__TABLE_ENTRY(name, cols, n, order) {#name, cols, n, order},
+const struct sk_store_table sk_store_tables[] = {SK__TABLE_LIST(SK__TABLE_ENTRY)};
+#undef SK__TABLE_ENTRY
+
+#define SK__TABLE_SQL(name, cols, n, order)                                              \
+	{"SELECT " cols " FROM " #name " ORDER BY " order,                                   \
+	 "INSERT INTO " #name "(" cols ") VALUES(" SK__Q##n ")",                             \
+	 "INSERT INTO " #name "(" cols ") VALUES(" SK__D##n ") ON CONFLICT DO NOTHING"},
+const struct sk__store_rows_sql sk__store_rows_sql[] = {SK__TABLE_LIST(SK__TABLE_SQL)};
+#undef SK__TABLE_SQL
 const int sk_store_ntables = (int)(sizeof(sk_store_tables) / sizeof(sk_store_tables[0]));
 
 const struct sk_store_table *sk_store_table(const char *name)

@@ -17,6 +17,18 @@ int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
  * there is one), otherwise it must hold one (NOT_INITIALISED); an older one is migrated. */
 int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct sk_errctx *err);
 
+/* The SQL of rows_each and rows_put for each table, at the index of sk_store_tables:
+ * constants made from store.c's table list. select: every column in the table's order, rows
+ * in its order (both backends); insert: SQLite's, with ?N placeholders; insert_pg:
+ * PostgreSQL's, with $N and ON CONFLICT DO NOTHING (a taken key is EXISTS by the row count,
+ * never an error that would end the caller's transaction). */
+struct sk__store_rows_sql {
+	const char *select;
+	const char *insert;
+	const char *insert_pg;
+};
+extern const struct sk__store_rows_sql sk__store_rows_sql[];
+
 /* Where the last SK_ERR_CORRUPT on this thread was found ("table.column"), set by the
  * backends, read through sk_store_corrupt_where. */
 void sk__store_corrupt(const char *where);
