@@ -19,13 +19,7 @@ require "node is not installed (these tests need Node 20)" command -v node
 require "$py has no aiosmtpd (apt-get install python3-aiosmtpd)" "$py" -c 'import aiosmtpd'
 require "no samtycke binary at $bin" test -x "$bin"
 
-d=$(mktemp -d /tmp/samtycke-forms.XXXXXX)
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-db=$(newdb t)
-unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
-# The key file is named: a PostgreSQL store has no file next to which it could be implied.
-export SAMTYCKE_KEY_FILE="$d/t.key"
+scratch forms
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"

@@ -13,13 +13,7 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 require "no samtycke binary at $bin" test -x "$bin"
 require "curl is not installed" command -v curl
 
-d=$(mktemp -d /tmp/samtycke-unreadable.XXXXXX)
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-db=$(newdb t)
-unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-# The key file is named: a PostgreSQL store has no file next to which it could be implied.
-export SAMTYCKE_KEY_FILE="$d/t.key"
+scratch unreadable
 sk() { "$bin" --db "$db" "$@"; }
 cases=0
 case_ok() { cases=$((cases + 1)); pass "$1"; }

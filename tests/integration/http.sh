@@ -22,13 +22,7 @@ fi
 require "node is not installed (these tests need Node 20)" command -v node
 require "no samtycke binary at $bin" test -x "$bin"
 
-d=$(mktemp -d /tmp/samtycke-http.XXXXXX)
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-db=$(newdb t)
-unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-# The key file is named: a PostgreSQL store has no file next to which it could be implied.
-export SAMTYCKE_KEY_FILE="$d/t.key"
+scratch http
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"

@@ -16,13 +16,7 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 require "curl is not installed" command -v curl
 require "no samtycke binary at $bin" test -x "$bin"
 
-d=$(mktemp -d /tmp/samtycke-scopes.XXXXXX)
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-db=$(newdb t)
-unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW
-# The key file is named: a PostgreSQL store has no file next to which it could be implied.
-export SAMTYCKE_KEY_FILE="$d/t.key"
+scratch scopes
 
 # Cases are numbered here so that the script can end with its TAP plan.
 ncases=0

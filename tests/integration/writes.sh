@@ -24,13 +24,7 @@ else
 fi
 require "no samtycke binary at $bin" test -x "$bin"
 
-d=$(mktemp -d /tmp/samtycke-writes.XXXXXX)
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-db=$(newdb t)
-unset SAMTYCKE_DB SAMTYCKE_KEY_FILE SAMTYCKE_NOW SAMTYCKE_SMTP_PASSWORD
-# The key file is named: a PostgreSQL store has no file next to which it could be implied.
-export SAMTYCKE_KEY_FILE="$d/t.key"
+scratch writes
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
