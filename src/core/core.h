@@ -436,6 +436,102 @@ int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
 int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
 			    struct sk_errctx *err);
 
+/* ---- the preference centre (core/prefs.c; docs/preference-centre.md) ---- */
+
+/* A person's own link to their data and choices: /p/TOKEN, a signed, expiring token (vault
+ * tag SK_PREF_TAG) whose subject is the contact id, so it carries no address. A link is
+ * bound to its contact: once the contact is erased it is invalid, whatever its time. */
+#define SK_PREF_TAG "pref"
+#define SK_PREF_LINK_DAYS 30      /* a mailed link holds this long (CLI and API may choose) */
+#define SK_PREF_LINK_MAX 192      /* bytes of a token, with its NUL (the vault's SK_TOKEN_MAX) */
+
+/* Mints a link token for contact id, valid until now + days (1 to 365). SK_ERR_NOT_FOUND
+ * when there is no such contact. *expires (may be NULL) gets its expiry. */
+int sk_pref_link(struct sk_core *c, const char *contact_id, int64_t now, int days,
+		 char token[SK_PREF_LINK_MAX], int64_t *expires, struct sk_errctx *err);
+/* Checks a link token at now: 0 and the contact id when it is whole, unexpired and its
+ * contact exists; SK_ERR_EXPIRED when only its time is past (contact_id is then filled:
+ * authentic, so that a fresh link can be mailed to the address on file); SK_ERR_INVALID
+ * when it is altered, malformed, made for another use, or its contact is gone (erased);
+ * a storage failure as such. */
+int sk_pref_check(struct sk_core *c, const char *token, int64_t now,
+		  char contact_id[SK_ID_LEN + 1], struct sk_errctx *err);
+
+/* One purpose of the policy as the person's page shows it. */
+struct sk_pref_purpose {
+	const struct sk_purpose *purpose; /* the core's policy: valid until it reloads it */
+	enum sk_status status;            /* as the gate sees it at the view's time;
+					     SK_ST_UNKNOWN when nothing is recorded */
+	int has_event;                    /* event and the texts below are set */
+	struct sk_consent_event event;    /* the event that set the state */
+	char *notice_text;                /* owned: the notice text shown then (its version and
+					     language), NULL when no longer readable */
+	char *page;                       /* owned: the page it was given on (sealed evidence),
+					     NULL when none or shredded */
+	int64_t confirmed_at;             /* when a double opt-in was confirmed; 0 when not */
+	int changeable;                   /* on consent: the page offers give or withdraw */
+};
+/* Everything the page shows: the person's data and every purpose of the applied policy, in
+ * policy order. */
+struct sk_pref_view {
+	int64_t at;                       /* the moment read; statuses are at this time */
+	int64_t link_expires;
+	struct sk_contact contact;        /* fields opened */
+	struct sk_pref_purpose *purposes; /* owned */
+	size_t npurposes;
+};
+void sk_pref_view_reset(struct sk_pref_view *v);
+/* The view of the link's person at now (after sk_pref_check, which it repeats). */
+int sk_pref_view(struct sk_core *c, const char *token, int64_t now, struct sk_pref_view *out,
+		 struct sk_errctx *err);
+
+/* One change made on the page: give or withdraw purpose. */
+struct sk_pref_change {
+	const char *purpose;
+	int give;                         /* 1: give; 0: withdraw */
+	const char *lang;                 /* the page's: "sv" or "en" */
+	const char *page;                 /* the page's URL (evidence) */
+	const char *user_agent;           /* reduced to its class in the evidence; may be NULL */
+};
+/* Records a change made on the link's page: a ledger event with method preference_centre,
+ * the notice version shown, and sealed evidence (page, time, user agent class, notice
+ * version). A give of a double opt-in purpose counts as confirmed (the link went to the
+ * person's own address) and its evidence says so. Only purposes on consent may be changed
+ * (SK_ERR_INVALID otherwise, and for an unknown purpose); a give for a suppressed address
+ * is refused (SK_ERR_FORBIDDEN). Giving what is given, or withdrawing what is not, records
+ * nothing and returns 0. out (may be NULL) gets the event, seq 0 when none. */
+int sk_pref_set(struct sk_core *c, const char *token, const struct sk_pref_change *ch,
+		int64_t now, struct sk_consent_event *out, struct sk_errctx *err);
+/* The access export (sk_export) and the erasure (sk_forget) of the link's person. */
+struct sk_access_export;
+struct sk_erasure_receipt;
+int sk_pref_export(struct sk_core *c, const char *token, int64_t now, const char *lang,
+		   struct sk_access_export *out, struct sk_errctx *err);
+int sk_pref_erase(struct sk_core *c, const char *token, int64_t now,
+		  struct sk_erasure_receipt *out, struct sk_errctx *err);
+
+/* "Mail me my link" (/p): for a known, unsuppressed address under the limit of
+ * SK_FORM_MAILS_PER_DAY mails a day, queues a mail with a fresh link (outbox kind
+ * "preflink"); otherwise does nothing. The caller answers the same either way, so this
+ * returns 0 for every valid address (SK_ERR_INVALID_EMAIL for one that is not). */
+int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int64_t now,
+		    struct sk_errctx *err);
+/* The same for an expired link (sk_pref_check's SK_ERR_EXPIRED): a fresh link to the
+ * address on file. An altered token is SK_ERR_INVALID. */
+int sk_pref_renew(struct sk_core *c, const char *token, const char *lang, int64_t now,
+		  struct sk_errctx *err);
+
+/* CSRF tokens of the public pages' forms (no cookie is set): a signed token whose subject
+ * binds it to what the form acts on (bound: a link token, or a fixed name for the /p
+ * form), valid for two hours. sk_pref_csrf_check: 0, or SK_ERR_FORBIDDEN. */
+int sk_pref_csrf(struct sk_core *c, const char *bound, int64_t now,
+		 char out[SK_PREF_LINK_MAX]);
+int sk_pref_csrf_check(struct sk_core *c, const char *bound, const char *csrf, int64_t now);
+
+/* The class of a user agent for evidence: "bot", "mobile", "tablet", "desktop" or
+ * "unknown" (never the string itself, which identifies a browser far more closely). */
+const char *sk_ua_class(const char *user_agent);
+
 /* ---- the mail outbox (core/outbox.c; docs/internals/mail.md) ---- */
 
 /* The double opt-in mail: subject and body in lang ("sv" or "en"; anything else is

@@ -88,6 +88,12 @@ struct sk_policy {
 	char *org_privacy_url;
 	char *org_phone;        /* optional */
 	char *org_jurisdiction; /* optional, such as "SE" */
+	/* The brand of the public pages (organisation.brand, docs/policy.md); each optional,
+	 * NULL when absent: a logo (https URL), colours as "#rrggbb" (primary: headings, buttons
+	 * and links; background; text), and a stylesheet (https URL) loaded after ours. */
+	char *brand_logo_url;
+	char *brand_primary, *brand_background, *brand_text;
+	char *brand_stylesheet_url;
 	struct sk_field_def *fields;
 	size_t nfields;
 	struct sk_purpose *purposes;

@@ -328,7 +328,7 @@ static int link_page(struct sk_req *r, struct sk_link_info *li, int *lang)
 		*lang = li->lang;
 	if ((rc == 0 || rc == SK_ERR_EXPIRED) && li->state == SK_LINK_CONFIRMED) {
 		struct sk_buf b;
-		rc = sk_page_confirmed(&b, *lang, li, 1);
+		rc = sk_page_confirmed(&b, sk_core_policy(r->core), *lang, li, 1);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	if (rc == 0 && li->state == SK_LINK_GONE)
@@ -353,7 +353,7 @@ int sk_h_confirm_page(struct sk_req *r)
 	int rc = link_page(r, &li, &lang);
 	if (rc == -1) {
 		struct sk_buf b;
-		rc = sk_page_confirm(&b, lang, r->param, &li);
+		rc = sk_page_confirm(&b, sk_core_policy(r->core), lang, r->param, &li);
 		rc = sk_page_reply(r, &b, 200, rc);
 	}
 	sk_link_info_reset(&li);
@@ -376,7 +376,7 @@ int sk_h_confirm_post(struct sk_req *r)
 				     sk_page_msg(lang, SK_MSG_TRY_AGAIN));
 	if (n) {
 		struct sk_buf b;
-		rc = sk_page_confirmed(&b, lang, &li, 0);
+		rc = sk_page_confirmed(&b, sk_core_policy(r->core), lang, &li, 0);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),

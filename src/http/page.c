@@ -14,6 +14,6 @@ int sk_page_reply(struct sk_req *r, struct sk_buf *b, int status, int rc)
 int sk_reply_page(struct sk_req *r, int status, int lang, const char *title, const char *text)
 {
 	struct sk_buf b;
-	int rc = sk_page_message(&b, lang, title, text);
+	int rc = sk_page_message(&b, r->core ? sk_core_policy(r->core) : NULL, lang, title, text);
 	return sk_page_reply(r, &b, status, rc);
 }

@@ -58,8 +58,9 @@ int sk_html(struct sk_buf *b, const char *fmt, ...)
 	return rc;
 }
 
-int sk_page_begin(struct sk_buf *b, int lang, const char *title)
+int sk_page_begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title)
 {
+	(void)pol; /* the brand: not yet */
 	sk_buf_init(b, SK_PAGE_MAX);
 	return sk_html(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -78,9 +79,10 @@ int sk_page_end(struct sk_buf *b)
 	return sk_buf_appends(b, "</body></html>\n");
 }
 
-int sk_page_message(struct sk_buf *b, int lang, const char *title, const char *text)
+int sk_page_message(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title,
+		    const char *text)
 {
-	int rc = sk_page_begin(b, lang, title);
+	int rc = sk_page_begin(b, pol, lang, title);
 	return rc ? rc : sk_html(b, "<p>%s</p>\n", text);
 }
 
@@ -96,7 +98,7 @@ static const char *input_type(enum sk_field_type t)
 int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_form *f,
 		 int lang, const char *honeypot)
 {
-	int rc = sk_page_begin(b, lang, f->title[lang]);
+	int rc = sk_page_begin(b, pol, lang, f->title[lang]);
 	rc = rc ? rc : sk_html(b, "<form method=\"post\" action=\"/f/%s\">\n"
 			       "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n", f->id,
 			       sk_lang_name(lang));
@@ -143,11 +145,11 @@ static int purpose_list(struct sk_buf *b, int lang, const char *intro,
 	return rc ? rc : sk_html(b, "</ul>\n");
 }
 
-int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
+int sk_page_confirm(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
 		    const struct sk_link_info *info)
 {
 	const char *title = sk_page_msg(lang, SK_MSG_CONFIRM);
-	int rc = sk_page_begin(b, lang, title);
+	int rc = sk_page_begin(b, pol, lang, title);
 	if (!rc && info && info->npurposes)
 		rc = purpose_list(b, lang, sk_page_msg(lang, SK_MSG_CONFIRM_WHAT), info);
 	else if (!rc)
@@ -167,9 +169,10 @@ int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
 				 "<button type=\"submit\">%s</button></form>\n", token, title);
 }
 
-int sk_page_confirmed(struct sk_buf *b, int lang, const struct sk_link_info *info, int already)
+int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang,
+		      const struct sk_link_info *info, int already)
 {
-	int rc = sk_page_begin(b, lang, sk_page_msg(lang, already ? SK_MSG_ALREADY_CONFIRMED
+	int rc = sk_page_begin(b, pol, lang, sk_page_msg(lang, already ? SK_MSG_ALREADY_CONFIRMED
 								  : SK_MSG_THANKS));
 	if (rc)
 		return rc;

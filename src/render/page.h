@@ -72,12 +72,13 @@ const char *sk_page_msg(int lang, enum sk_page_msg m);
  * int, "%%" a percent sign; nothing else is a conversion. Returns 0 or the buffer's error. */
 int sk_html(struct sk_buf *b, const char *fmt, ...);
 /* The start of a page in lang (initialises b, capped at SK_PAGE_MAX): doctype, title,
- * style, and the heading title. */
-int sk_page_begin(struct sk_buf *b, int lang, const char *title);
+ * style, and the heading title; in the organisation's brand when pol (may be NULL: no
+ * policy applied yet) has one. */
+int sk_page_begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title);
 /* The end of a page. */
 int sk_page_end(struct sk_buf *b);
 /* A page of a heading and one paragraph, begun in b (not ended). */
-int sk_page_message(struct sk_buf *b, int lang, const char *title, const char *text);
+int sk_page_message(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title, const char *text);
 /* A form's page in lang: its fields, its own purpose's notice, one unticked box per consent
  * (worded with the purpose's notice), the honeypot field named honeypot, the controller and
  * its privacy policy; begun in b (not ended). */
@@ -85,10 +86,10 @@ int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_
 		 int lang, const char *honeypot);
 /* The double opt-in confirmation page of token: what is being confirmed (the titles of
  * info's purposes, when known; info may be NULL) and one button posting it back. */
-int sk_page_confirm(struct sk_buf *b, int lang, const char *token,
+int sk_page_confirm(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
 		    const struct sk_link_info *info);
 /* The page after a confirmation (already: the link was confirmed before): the heading and
  * the purposes confirmed, when known. */
-int sk_page_confirmed(struct sk_buf *b, int lang, const struct sk_link_info *info, int already);
+int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang, const struct sk_link_info *info, int already);
 
 #endif

@@ -537,7 +537,7 @@ static void html_escapes_every_special_character(void **state)
 	assert_string_equal(b.data, "[]-42%%x");
 	sk_buf_reset(&b);
 	/* a whole page: the title is escaped in <title> and in the heading */
-	assert_int_equal(sk_page_message(&b, SK_LANG_SV, "<b>", "a & b"), 0);
+	assert_int_equal(sk_page_message(&b, NULL, SK_LANG_SV, "<b>", "a & b"), 0);
 	assert_int_equal(sk_page_end(&b), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
 	assert_non_null(strstr(b.data, "<title>&lt;b&gt;</title>"));
@@ -549,7 +549,7 @@ static void html_escapes_every_special_character(void **state)
 	char *big = malloc(SK_PAGE_MAX);
 	memset(big, 'x', SK_PAGE_MAX - 1);
 	big[SK_PAGE_MAX - 1] = '\0';
-	assert_int_not_equal(sk_page_message(&b, SK_LANG_EN, "t", big), 0);
+	assert_int_not_equal(sk_page_message(&b, NULL, SK_LANG_EN, "t", big), 0);
 	sk_buf_reset(&b);
 	free(big);
 }
@@ -583,7 +583,7 @@ static void form_and_confirm_pages(void **state)
 		assert_null(strstr(b.data, " checked")); /* never pre-ticked */
 		sk_buf_reset(&b);
 	}
-	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok\"en<", NULL), 0);
+	assert_int_equal(sk_page_confirm(&b, NULL, SK_LANG_SV, "tok\"en<", NULL), 0);
 	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok&quot;en&lt;\""));
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_CONFIRM_TEXT)));
 	sk_buf_reset(&b);
@@ -593,18 +593,18 @@ static void form_and_confirm_pages(void **state)
 	p.title[SK_LANG_EN] = "Newsletter";
 	struct sk_link_info li = {.state = SK_LINK_OPEN, .lang = SK_LANG_SV, .npurposes = 1};
 	li.purposes[0] = &p;
-	assert_int_equal(sk_page_confirm(&b, SK_LANG_SV, "tok", &li), 0);
+	assert_int_equal(sk_page_confirm(&b, NULL, SK_LANG_SV, "tok", &li), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_CONFIRM_WHAT)));
 	assert_non_null(strstr(b.data, "<li>Nyhetsbrev &lt;b&gt;</li>"));
 	assert_null(strstr(b.data, "Newsletter"));
 	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok\""));
 	sk_buf_reset(&b);
-	assert_int_equal(sk_page_confirmed(&b, SK_LANG_EN, &li, 1), 0);
+	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 1), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
 	assert_non_null(strstr(b.data, "<li>Newsletter</li>"));
 	assert_null(strstr(b.data, "<form"));
 	sk_buf_reset(&b);
-	assert_int_equal(sk_page_confirmed(&b, SK_LANG_EN, &li, 0), 0);
+	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 0), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_CONFIRMED_WHAT)));
 	assert_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
 	sk_buf_reset(&b);
@@ -622,7 +622,7 @@ static void pages_escape_every_value(void **state)
 			 0);
 	assert_string_equal(b.data, "<p title=\"&quot;&gt;&lt;script&gt;\">a&amp;b&#39;&lt; 7% %x</p>");
 	sk_buf_reset(&b);
-	assert_int_equal(sk_page_begin(&b, SK_LANG_SV, "<b>Tack</b>"), 0);
+	assert_int_equal(sk_page_begin(&b, NULL, SK_LANG_SV, "<b>Tack</b>"), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
 	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;Tack&lt;/b&gt;</h1>"));
 	assert_non_null(strstr(b.data, "width:100%;"));
