@@ -33,6 +33,7 @@
 	X(check) \
 	X(suppress) \
 	X(unsuppress) \
+	X(link) \
 	X(export) \
 	X(forget) \
 	X(purge) \

@@ -428,9 +428,12 @@ int sk_form_link_check(struct sk_core *c, const char *token, struct sk_link_info
  * (either may be NULL) are its evidence. Checks the token as sk_form_link_check does, then
  * confirms the request it names (sk_form_confirm) or, for a link mailed before requests
  * existed ("contact/first/last"), the consents that one submission left pending
- * (sk_pending_confirm). */
+ * (sk_pending_confirm). contact_id (may be NULL; SK_ID_LEN + 1 bytes) gets the id of the
+ * contact whose consents were confirmed, "" when none was (for the page's link to the
+ * preference centre). */
 int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
-			 const char *user_agent, int *nconfirmed, struct sk_errctx *err);
+			 const char *user_agent, int *nconfirmed, char *contact_id,
+			 struct sk_errctx *err);
 /* Deletes the requests whose link has expired (and their unsent mail), and outbox rows
  * older than SK_OUTBOX_KEEP_DAYS. */
 int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
@@ -543,7 +546,17 @@ int sk_mail_confirmation(const char *lang, const char *controller,
 			 const char *const *purpose_titles, size_t n, int others_given,
 			 const char *link, int64_t expires, char **subject, char **text,
 			 struct sk_errctx *err);
-
+/* The same, and with pref_link (may be NULL: none) a paragraph offering the preference
+ * centre at that link (the person's own, or the /p page that mails one). */
+int sk_mail_confirmation_pref(const char *lang, const char *controller,
+			      const char *const *purpose_titles, size_t n, int others_given,
+			      const char *link, int64_t expires, const char *pref_link,
+			      char **subject, char **text, struct sk_errctx *err);
+/* The preference link mail (outbox kind "preflink:LANG"): subject and body in lang ("sv" or
+ * "en"), naming the controller and what the page shows, the link on a line of its own, when
+ * it expires (UTC), and that a person who did not ask for it may ignore it. */
+int sk_mail_preflink(const char *lang, const char *controller, const char *link,
+		     int64_t expires, char **subject, char **text, struct sk_errctx *err);
 
 /* A mail ready to send, built from what the outbox names. */
 struct sk_outgoing {
@@ -554,7 +567,8 @@ struct sk_outgoing {
 };
 void sk_outgoing_reset(struct sk_outgoing *m);
 /* The next mail due at now, claimed and built (the double opt-in mail with its signed link
- * under the URL the form was posted to, else public_url); SK_ERR_NOT_FOUND when none is due. A mail whose request is gone (confirmed,
+ * under the URL the form was posted to, else public_url; the preference link mail with a
+ * fresh SK_PREF_LINK_DAYS link under public_url); SK_ERR_NOT_FOUND when none is due. A mail whose request is gone (confirmed,
  * lapsed, erased) is dropped on the way. */
 int sk_outbox_take(struct sk_core *c, const char *public_url, int64_t now,
 		   struct sk_outgoing *out, struct sk_errctx *err);

@@ -496,8 +496,9 @@ static size_t held_fields(struct sk_core *c, json_t *fo, struct sk_field_value *
 	return n;
 }
 
-int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
-		    int *nconfirmed, struct sk_errctx *err)
+/* sk_form_confirm; contact (may be NULL) gets the id of the contact confirmed, "" when none. */
+static int form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
+			int *nconfirmed, char *contact, struct sk_errctx *err)
 {
 	struct sk_request_rec rec;
 	struct sk_field_value fields[SK_FORM_MAX_ITEMS];
@@ -567,7 +568,15 @@ out:
 	if ((rc = sk_core_batch_commit(c, err)))
 		return rc;
 	*nconfirmed = n;
+	if (contact && n)
+		sk_strlcpy(contact, id, SK_ID_LEN + 1);
 	return 0;
+}
+
+int sk_form_confirm(struct sk_core *c, const char *request_id, const char *evidence_json,
+		    int *nconfirmed, struct sk_errctx *err)
+{
+	return form_confirm(c, request_id, evidence_json, nconfirmed, NULL, err);
 }
 
 /* What the request of a whole token is about (sk_form_link_check). */
@@ -654,13 +663,16 @@ int sk_form_link_check(struct sk_core *c, const char *token, struct sk_link_info
 }
 
 int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
-			 const char *user_agent, int *nconfirmed, struct sk_errctx *err)
+			 const char *user_agent, int *nconfirmed, char *contact_id,
+			 struct sk_errctx *err)
 {
 	char subject[SK_TOKEN_MAX], contact[SK_ID_LEN + 1], *evidence;
 	long long first, last;
 	int rc;
 
 	*nconfirmed = 0;
+	if (contact_id)
+		contact_id[0] = '\0';
 	rc = sk_vault_token_verify(c->vault, SK__CONFIRM_TAG, token, sk_time_now(), subject, NULL);
 	if (rc == SK_ERR_EXPIRED)
 		return sk_errf(err, rc, "the confirmation link has expired");
@@ -675,10 +687,13 @@ int sk_form_confirm_link(struct sk_core *c, const char *token, const char *ip,
 	/* A request id ("r_..."), or for links mailed before requests existed
 	 * "contact/first/last": the pending consents that one submission set. */
 	if (strncmp(subject, "r_", 2) == 0)
-		rc = sk_form_confirm(c, subject, evidence, nconfirmed, err);
+		rc = form_confirm(c, subject, evidence, nconfirmed, contact_id, err);
 	else if (sscanf(subject, "%26[^/]/%lld/%lld", contact, &first, &last) == 3 && first > 0 &&
-		 last >= first)
+		 last >= first) {
 		rc = sk_pending_confirm(c, contact, first, last, evidence, nconfirmed, err);
+		if (!rc && *nconfirmed && contact_id)
+			sk_strlcpy(contact_id, contact, SK_ID_LEN + 1);
+	}
 	free(evidence);
 	return rc;
 }

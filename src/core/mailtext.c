@@ -1,7 +1,8 @@
 /* mailtext.c: the texts of the mails core sends, in Swedish and English: the double opt-in
  * mail names the controller and each purpose, puts the link on a line of its own, says when
  * it expires and what happens if it is ignored (nothing; or, when the same form gave other
- * consents at once, that those stay). Prose is wrapped at 72 characters.
+ * consents at once, that those stay), and offers the preference centre; the preference link
+ * mail says what the link shows and when it expires. Prose is wrapped at 72 characters.
  * Building the message and sending it are src/mail's. */
 #include "core/core.h"
 
@@ -81,6 +82,7 @@ struct confirm_lang {
 	const char *ignore_given; /* the same, when the submission recorded others at once */
 	const char *regards;
 	const char *months[12];
+	const char *prefs;    /* the preference centre, before its link */
 };
 
 static const struct confirm_lang confirm_langs[] = {
@@ -97,7 +99,9 @@ static const struct confirm_lang confirm_langs[] = {
 	 "bekräftas är redan registrerat; det kan du när som helst återkalla.",
 	 "Med vänliga hälsningar",
 	 {"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-	  "oktober", "november", "december"}},
+	  "oktober", "november", "december"},
+	 "På den här sidan kan du när som helst se vilka uppgifter vi har om dig och ändra "
+	 "dina val:"},
 	{"en", "Confirm your consent – %s", "Hello,",
 	 "Someone, hopefully you, used this e-mail address to ask %s for:",
 	 "To confirm, open the link below and press the button on the page that opens:",
@@ -111,13 +115,24 @@ static const struct confirm_lang confirm_langs[] = {
 	 "recorded already; you can withdraw it at any time.",
 	 "Kind regards",
 	 {"January", "February", "March", "April", "May", "June", "July", "August", "September",
-	  "October", "November", "December"}},
+	  "October", "November", "December"},
+	 "On this page you can see the data we hold about you and change your choices at any "
+	 "time:"},
 };
 
 int sk_mail_confirmation(const char *lang, const char *controller,
 			 const char *const *purpose_titles, size_t n, int others_given,
 			 const char *link, int64_t expires, char **subject, char **text,
 			 struct sk_errctx *err)
+{
+	return sk_mail_confirmation_pref(lang, controller, purpose_titles, n, others_given, link,
+					 expires, NULL, subject, text, err);
+}
+
+int sk_mail_confirmation_pref(const char *lang, const char *controller,
+			      const char *const *purpose_titles, size_t n, int others_given,
+			      const char *link, int64_t expires, const char *pref_link,
+			      char **subject, char **text, struct sk_errctx *err)
 {
 	const struct confirm_lang *L = NULL;
 	struct sk_buf s, t;
@@ -143,6 +158,11 @@ int sk_mail_confirmation(const char *lang, const char *controller,
 		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: link contains a space");
 		goto out;
 	}
+	if (pref_link && ((rc = check_text(pref_link, "preference link", err)) ||
+			  strchr(pref_link, ' '))) {
+		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: bad preference link");
+		goto out;
+	}
 	if (n == 0 || !purpose_titles) {
 		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: no purpose to confirm");
 		goto out;
@@ -166,14 +186,97 @@ int sk_mail_confirmation(const char *lang, const char *controller,
 	    (rc = sk_buf_printf(&t, "%s\n\n", link)) ||
 	    (rc = append_para(&t, "\n\n", L->expires, tm.tm_mday, L->months[tm.tm_mon],
 			      tm.tm_year + 1900, tm.tm_hour, tm.tm_min)) ||
-	    (rc = append_para(&t, "\n\n", "%s", others_given ? L->ignore_given : L->ignore)) ||
-	    (rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller)))
+	    (rc = append_para(&t, "\n\n", "%s", others_given ? L->ignore_given : L->ignore)))
+		goto failed;
+	if (pref_link && ((rc = append_para(&t, "\n\n", "%s", L->prefs)) ||
+			  (rc = sk_buf_printf(&t, "%s\n\n", pref_link))))
+		goto failed;
+	if ((rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller)))
 		goto failed;
 	*subject = sk_buf_steal(&s, NULL);
 	*text = sk_buf_steal(&t, NULL);
 	goto out;
 failed:
 	rc = sk_errf(err, rc, "cannot build the confirmation mail");
+out:
+	sk_buf_reset(&s);
+	sk_buf_reset(&t);
+	return rc;
+}
+
+/* ---- the preference link mail --------------------------------------------------------- */
+
+struct preflink_lang {
+	const char *code;
+	const char *subject;  /* %s: controller */
+	const char *greeting;
+	const char *what;     /* %s: controller */
+	const char *expires;  /* day, month name, year, hour, minute */
+	const char *ignore;
+	const char *regards;
+	const char *const *months;
+};
+
+static const struct preflink_lang preflink_langs[] = {
+	{"sv", "Din länk till dina uppgifter och val – %s", "Hej!",
+	 "Här är din personliga länk till %s. På sidan ser du vilka uppgifter vi har om dig, "
+	 "vad varje samtycke gäller och hur det gavs, och där kan du ge eller återkalla varje "
+	 "samtycke, ladda ner dina uppgifter eller be oss radera dem:",
+	 "Länken slutar gälla den %d %s %d kl. %02d:%02d (UTC). Dela den inte: den som har "
+	 "länken kan se och ändra dina val.",
+	 "Om du inte bad om den här länken kan du strunta i det här meddelandet. Ingenting "
+	 "ändras.",
+	 "Med vänliga hälsningar", confirm_langs[0].months},
+	{"en", "Your link to your data and choices – %s", "Hello,",
+	 "Here is your personal link to %s. The page shows the data we hold about you, what "
+	 "each consent is for and how it was given, and there you can give or withdraw each "
+	 "consent, download your data or ask us to erase it:",
+	 "The link expires on %d %s %d at %02d:%02d UTC. Do not share it: anyone who has the "
+	 "link can see and change your choices.",
+	 "If you did not ask for this link, simply ignore this message. Nothing changes.",
+	 "Kind regards", confirm_langs[1].months},
+};
+
+int sk_mail_preflink(const char *lang, const char *controller, const char *link,
+		     int64_t expires, char **subject, char **text, struct sk_errctx *err)
+{
+	const struct preflink_lang *L = NULL;
+	struct sk_buf s, t;
+	struct tm tm;
+	time_t tt = (time_t)expires;
+	int rc = 0;
+
+	*subject = NULL;
+	*text = NULL;
+	sk_buf_init(&s, 4096);
+	sk_buf_init(&t, 64 * 1024);
+	for (size_t i = 0; lang && i < sizeof(preflink_langs) / sizeof(preflink_langs[0]); i++)
+		if (strcmp(lang, preflink_langs[i].code) == 0)
+			L = &preflink_langs[i];
+	if (!L) {
+		rc = sk_errf(err, SK_ERR_INVALID, "preference link mail: language must be sv or en");
+		goto out;
+	}
+	if ((rc = check_text(controller, "controller name", err)) ||
+	    (rc = check_text(link, "link", err)))
+		goto out;
+	if (strchr(link, ' ') || !gmtime_r(&tt, &tm)) {
+		rc = sk_errf(err, SK_ERR_INVALID, "preference link mail: bad link or expiry");
+		goto out;
+	}
+	if ((rc = sk_buf_printf(&s, L->subject, controller)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", L->greeting)) ||
+	    (rc = append_para(&t, "\n\n", L->what, controller)) ||
+	    (rc = sk_buf_printf(&t, "%s\n\n", link)) ||
+	    (rc = append_para(&t, "\n\n", L->expires, tm.tm_mday, L->months[tm.tm_mon],
+			      tm.tm_year + 1900, tm.tm_hour, tm.tm_min)) ||
+	    (rc = append_para(&t, "\n\n", "%s", L->ignore)) ||
+	    (rc = sk_buf_printf(&t, "%s\n%s\n", L->regards, controller))) {
+		rc = sk_errf(err, rc, "cannot build the preference link mail");
+		goto out;
+	}
+	*subject = sk_buf_steal(&s, NULL);
+	*text = sk_buf_steal(&t, NULL);
 out:
 	sk_buf_reset(&s);
 	sk_buf_reset(&t);

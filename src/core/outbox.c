@@ -1,5 +1,5 @@
 /* outbox.c: the mail outbox. Core queues a mail in the same transaction as what it is about
- * (a form request); the mail worker (src/mail/worker.c) takes the next one due, built here
+ * (a form request, a preference link asked for); the mail worker (src/mail/worker.c) takes the next one due, built here
  * from the request and the policy, sends it, and reports back: sent, retried with back-off,
  * or given up. See docs/internals/mail.md. */
 #include "core/core_int.h"
@@ -78,12 +78,55 @@ static int build_confirm(struct sk_core *c, const char *public_url, int64_t now,
 	}
 	/* the link goes to the server the person used */
 	const char *base = json_string_value(json_object_get(doc, "link_base"));
-	snprintf(link, sizeof(link), "%s/f/confirm/%s", base ? base : public_url, token);
-	rc = sk_mail_confirmation(lang, c->policy->org_name, titles, n, others, link,
-				  rec.expires_at,
-				  &out->subject, &out->text, err);
+	if (!base)
+		base = public_url;
+	snprintf(link, sizeof(link), "%s/f/confirm/%s", base, token);
+	/* The preference centre: a person already on file gets their own link (the mail goes
+	 * to the address on file); anyone else the page that mails one. */
+	char id[SK_ID_LEN + 1], pref[SK_PREF_LINK_MAX], pref_link[SK_PREF_LINK_MAX + 512];
+	struct sk_errctx ignore = {0};
+	if (sk_contact_find(c, email, id, &ignore) == 0 &&
+	    sk_pref_link(c, id, now, SK_PREF_LINK_DAYS, pref, NULL, &ignore) == 0)
+		snprintf(pref_link, sizeof(pref_link), "%s/p/%s", base, pref);
+	else
+		snprintf(pref_link, sizeof(pref_link), "%s/p", base);
+	sk_vault_wipe(pref, sizeof(pref));
+	rc = sk_mail_confirmation_pref(lang, c->policy->org_name, titles, n, others, link,
+				       rec.expires_at, pref_link, &out->subject, &out->text, err);
 out:
 	json_decref(doc);
+	return rc;
+}
+
+/* Builds the mail with a fresh preference link of the contact the outbox row names (kind
+ * "preflink:LANG"). A contact gone (erased) or an address suppressed since: nothing to send. */
+static int build_preflink(struct sk_core *c, const char *public_url, int64_t now,
+			  struct sk_outgoing *out, struct sk_errctx *err)
+{
+	struct sk_contact ct = {0};
+	char token[SK_PREF_LINK_MAX], link[SK_PREF_LINK_MAX + 512];
+	const char *lang = strcmp(out->rec.kind, "preflink:sv") == 0 ? "sv" : "en";
+	int64_t expires = 0;
+	int suppressed = 0;
+	int rc = sk_contact_get_by_id(c, out->rec.ref, &ct, err);
+	if (rc)
+		return rc;
+	if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
+		rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");
+	else if (!(rc = sk_suppressed(c, ct.fields[0].value, &suppressed, err)) && suppressed)
+		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the address is suppressed");
+	if (!rc)
+		rc = recipient(ct.fields[0].value, out->to, err);
+	if (!rc)
+		rc = sk_pref_link(c, ct.id, now, SK_PREF_LINK_DAYS, token, &expires, err);
+	if (!rc) {
+		snprintf(link, sizeof(link), "%s/p/%s", public_url, token);
+		rc = sk_mail_preflink(lang, c->policy->org_name, link, expires, &out->subject,
+				      &out->text, err);
+		sk_vault_wipe(link, sizeof(link));
+		sk_vault_wipe(token, sizeof(token));
+	}
+	sk_contact_reset(&ct);
 	return rc;
 }
 
@@ -114,6 +157,8 @@ int sk_outbox_take(struct sk_core *c, const char *public_url, int64_t now,
 			return rc;
 		if (strcmp(out->rec.kind, "confirm") == 0)
 			rc = build_confirm(c, public_url, now, out, err);
+		else if (strncmp(out->rec.kind, "preflink", 8) == 0)
+			rc = build_preflink(c, public_url, now, out, err);
 		else
 			rc = sk_errf(err, SK_ERR_NOT_FOUND, "unknown kind of mail");
 		if (rc == 0 || rc == SK_ERR_STORAGE || rc == SK_ERR_BUSY || rc == SK_ERR_NOMEM)

@@ -109,3 +109,37 @@ int sk_h_contact_consents(struct sk_req *r)
 	json_decref(hist.arr);
 	return rc;
 }
+
+/* POST /v1/contacts/{id}/preference-link: the contact's own link to the preference centre
+ * under the server's --public-url; optional body {"days": N} (1 to 365, default 30). */
+int sk_h_contact_pref_link(struct sk_req *r)
+{
+	static const char *const keys[] = {"days", NULL};
+	const struct sk_server_config *cfg = sk_server_cfg();
+	char token[SK_PREF_LINK_MAX], url[SK_PREF_LINK_MAX + 512], base[320];
+	json_t *body = NULL, *d;
+	int64_t expires = 0;
+	int rc, days = SK_PREF_LINK_DAYS;
+
+	if (r->body.len && (rc = sk_req_json(r, keys, &body)))
+		return rc;
+	if ((d = json_object_get(body, "days"))) {
+		json_int_t v = json_is_integer(d) ? json_integer_value(d) : 0;
+		if (v < 1 || v > 365) {
+			json_decref(body);
+			return sk_errf(&r->err, SK_ERR_INVALID, "'days' must be a whole number from 1 to 365");
+		}
+		days = (int)v;
+	}
+	json_decref(body);
+	if (cfg->public_url)
+		snprintf(base, sizeof(base), "%s", cfg->public_url);
+	else
+		snprintf(base, sizeof(base), "http://%s", cfg->listen);
+	for (size_t n = strlen(base); n && base[n - 1] == '/'; n--)
+		base[n - 1] = '\0';
+	if ((rc = sk_pref_link(r->core, r->param, sk_time_now(), days, token, &expires, &r->err)))
+		return rc;
+	snprintf(url, sizeof(url), "%s/p/%s", base, token);
+	return sk_reply_json(r, 201, sk_json_pref_link(url, expires));
+}

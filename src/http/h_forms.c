@@ -328,7 +328,7 @@ static int link_page(struct sk_req *r, struct sk_link_info *li, int *lang)
 		*lang = li->lang;
 	if ((rc == 0 || rc == SK_ERR_EXPIRED) && li->state == SK_LINK_CONFIRMED) {
 		struct sk_buf b;
-		rc = sk_page_confirmed(&b, sk_core_policy(r->core), *lang, li, 1);
+		rc = sk_page_confirmed(&b, sk_core_policy(r->core), *lang, li, 1, NULL);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	if (rc == 0 && li->state == SK_LINK_GONE)
@@ -368,15 +368,23 @@ int sk_h_confirm_post(struct sk_req *r)
 	sk_link_info_reset(&li); /* the page shown after needs the purposes only */
 	if (rc != -1)
 		return rc;
+	char contact[SK_ID_LEN + 1], token[SK_PREF_LINK_MAX], url[SK_PREF_LINK_MAX + 8];
 	rc = sk_form_confirm_link(r->core, r->param, r->ip,
-				  sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT), &n, &r->err);
+				  sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT), &n, contact, &r->err);
 	if (rc && rc != SK_ERR_NOT_FOUND) /* rolled back: a page, not the API's envelope */
 		return sk_reply_page(r, sk_err_http_status(rc), lang,
 				     sk_page_msg(lang, SK_MSG_WENT_WRONG),
 				     sk_page_msg(lang, SK_MSG_TRY_AGAIN));
 	if (n) {
 		struct sk_buf b;
-		rc = sk_page_confirmed(&b, sk_core_policy(r->core), lang, &li, 0);
+		struct sk_errctx ignore = {0};
+		/* the person just proved the mailbox is theirs: their own preference link (on
+		 * this server: a path), or none when it cannot be made */
+		int have = contact[0] && sk_pref_link(r->core, contact, sk_time_now(),
+						      SK_PREF_LINK_DAYS, token, NULL, &ignore) == 0;
+		if (have)
+			snprintf(url, sizeof(url), "/p/%s", token);
+		rc = sk_page_confirmed(&b, sk_core_policy(r->core), lang, &li, 0, have ? url : NULL);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),

@@ -129,6 +129,7 @@ int sk_h_check_bulk(struct sk_req *r);
 int sk_h_changes(struct sk_req *r);
 int sk_h_audit(struct sk_req *r);
 int sk_h_contact_export(struct sk_req *r);
+int sk_h_contact_pref_link(struct sk_req *r);
 int sk_h_contact_delete(struct sk_req *r);
 int sk_h_suppression_check(struct sk_req *r);
 int sk_h_form_page(struct sk_req *r);

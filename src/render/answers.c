@@ -200,6 +200,11 @@ json_t *sk_json_ok(void)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+json_t *sk_json_pref_link(const char *url, int64_t expires)
+{
+	return json_pack("{s:s,s:o}", "url", url, "expires_at", sk_json_time(expires));
+}
+
 static json_t *names(const char *const *v, size_t n)
 {
 	json_t *a = json_array();

@@ -170,7 +170,7 @@ int sk_page_confirm(struct sk_buf *b, const struct sk_policy *pol, int lang, con
 }
 
 int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang,
-		      const struct sk_link_info *info, int already)
+		      const struct sk_link_info *info, int already, const char *pref_url)
 {
 	int rc = sk_page_begin(b, pol, lang, sk_page_msg(lang, already ? SK_MSG_ALREADY_CONFIRMED
 								  : SK_MSG_THANKS));
@@ -181,6 +181,10 @@ int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang,
 								     : SK_MSG_CONFIRMED_WHAT), info);
 	else
 		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_CONFIRMED));
-	return rc || !already ? rc
-			      : sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_ALREADY_CONFIRMED_DONE));
+	if (!rc && already)
+		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_ALREADY_CONFIRMED_DONE));
+	if (!rc && pref_url)
+		rc = sk_html(b, "<p><a href=\"%s\">%s</a></p>\n", pref_url,
+			     sk_page_msg(lang, SK_MSG_SEE_CHOICES));
+	return rc;
 }

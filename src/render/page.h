@@ -55,6 +55,7 @@
 	  "Nothing was recorded. Please try again in a while.")                              \
 	X(CONFIRMED, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")            \
 	X(NOTHING_LEFT, "Det finns inget kvar att bekräfta.", "There is nothing left to confirm.") \
+	X(SEE_CHOICES, "Se och ändra dina val", "See and change your choices")               \
 	/* the hidden honeypot field's label: for robots only, the same in every language */  \
 	X(HONEYPOT_LABEL, "Website", "Website")
 
@@ -89,7 +90,9 @@ int sk_page_form(struct sk_buf *b, const struct sk_policy *pol, const struct sk_
 int sk_page_confirm(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
 		    const struct sk_link_info *info);
 /* The page after a confirmation (already: the link was confirmed before): the heading and
- * the purposes confirmed, when known. */
-int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang, const struct sk_link_info *info, int already);
+ * the purposes confirmed, when known, and with pref_url (may be NULL) a link to the person's
+ * preference centre. */
+int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang,
+		      const struct sk_link_info *info, int already, const char *pref_url);
 
 #endif

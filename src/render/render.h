@@ -127,6 +127,9 @@ struct json_t *sk_json_suppressed(int yes, const char *reason);
 /* A created thing: {"id":..}; a change made: {"ok":true}. */
 struct json_t *sk_json_created(const char *id);
 struct json_t *sk_json_ok(void);
+/* A preference-centre link (samtycke link --json, POST /v1/contacts/{id}/preference-link):
+ * {"url","expires_at"}. */
+struct json_t *sk_json_pref_link(const char *url, int64_t expires);
 /* A form submission's answer: {"status":"ok","given","pending","ignored"}. */
 struct json_t *sk_json_form_outcome(const struct sk_form_outcome *o);
 /* The maintenance of samtycke expire: {"requests_deleted","expired","contacts_deleted"}. */

@@ -209,7 +209,8 @@ struct sk_request_rec {
 struct sk_outbox_rec {
 	char id[SK_ID_LEN + 1];
 	uint8_t email_key[SK_HASH_LEN]; /* the recipient's, for the per-address limit */
-	char kind[16];        /* "confirm": the double opt-in mail of request ref */
+	char kind[16];        /* "confirm": the double opt-in mail of request ref; "preflink:sv" or
+			       * "preflink:en": a preference link to contact ref (core/prefs.c) */
 	char ref[SK_ID_LEN + 1];
 	int64_t created_at;
 	int64_t next_attempt_at;

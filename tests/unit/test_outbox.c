@@ -124,7 +124,7 @@ static void a_lapsed_request_confirms_nothing(void **state)
 	int rc = sk_form_link_check(t->core, later, &li, &t->err), n = -1;
 	int lstate = li.state;
 	sk_link_info_reset(&li);
-	int crc = sk_form_confirm_link(t->core, later, "192.0.2.9", "ua", &n, &t->err);
+	int crc = sk_form_confirm_link(t->core, later, "192.0.2.9", "ua", &n, NULL, &t->err);
 	unsetenv("SAMTYCKE_NOW");
 	assert_int_equal(rc, 0);
 	assert_int_equal(lstate, SK_LINK_GONE);
@@ -198,12 +198,12 @@ static void confirm_link_holds_its_token(void **state)
 	assert_int_equal(sk_form_link_check(t->core, "", NULL, &t->err), SK_ERR_INVALID);
 	const char *bad[] = {bent, other, old};
 	for (size_t i = 0; i < 3; i++) {
-		assert_true(sk_form_confirm_link(t->core, bad[i], "192.0.2.9", "ua", &n, &t->err) != 0);
+		assert_true(sk_form_confirm_link(t->core, bad[i], "192.0.2.9", "ua", &n, NULL, &t->err) != 0);
 		assert_int_equal(n, 0);
 		assert_string_equal(t_gate(t, "link@example.com", "newsletter", 0),
 				    "pending_confirmation");
 	}
-	assert_int_equal(sk_form_confirm_link(t->core, good, "192.0.2.9", "Firefox", &n, &t->err), 0);
+	assert_int_equal(sk_form_confirm_link(t->core, good, "192.0.2.9", "Firefox", &n, NULL, &t->err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(t_gate(t, "link@example.com", "newsletter", 0), "consent");
 	struct sk_proof p;
@@ -299,7 +299,7 @@ static void link_says_what_it_is_about(void **state)
 	sk_link_info_reset(&li);
 	assert_int_equal(li.nfields, 0);
 
-	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, NULL, &t->err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
 	assert_int_equal(li.state, SK_LINK_CONFIRMED);
@@ -312,7 +312,7 @@ static void link_says_what_it_is_about(void **state)
 	assert_int_equal(li.state, SK_LINK_CONFIRMED);
 	/* what is kept is no pending request: the gate and a second confirmation see nothing */
 	assert_string_equal(t_gate(t, "about@example.com", "event_invitations", 0), "consent");
-	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, NULL, &t->err), 0);
 	assert_int_equal(n, 0);
 	/* it goes when the link lapses: then the link (one signed for longer) says gone */
 	long nd = 0;
@@ -333,7 +333,7 @@ static void link_says_what_it_is_about(void **state)
 	assert_int_equal(sk_forget_email(t->core, "erased@example.com", &rcpt, &t->err), 0);
 	assert_int_equal(sk_form_link_check(t->core, tok, &li, &t->err), 0);
 	assert_int_equal(li.state, SK_LINK_GONE);
-	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, &t->err), 0);
+	assert_int_equal(sk_form_confirm_link(t->core, tok, "192.0.2.9", "ua", &n, NULL, &t->err), 0);
 	assert_int_equal(n, 0);
 	sk_outgoing_reset(&out);
 	tenv_free(t);

@@ -599,12 +599,12 @@ static void form_and_confirm_pages(void **state)
 	assert_null(strstr(b.data, "Newsletter"));
 	assert_non_null(strstr(b.data, "action=\"/f/confirm/tok\""));
 	sk_buf_reset(&b);
-	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 1), 0);
+	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 1, NULL), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
 	assert_non_null(strstr(b.data, "<li>Newsletter</li>"));
 	assert_null(strstr(b.data, "<form"));
 	sk_buf_reset(&b);
-	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 0), 0);
+	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 0, NULL), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_CONFIRMED_WHAT)));
 	assert_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
 	sk_buf_reset(&b);
