@@ -487,6 +487,8 @@ test('done-when 2: a real mail arrives at the address, about confirming, with th
 	const [m] = await waitMail(done.email);
 	const l = checkMail(m, done.email, 'en');
 	assert.ok(l.text.includes('Newsletter'), `the mail names the purpose being confirmed:\n${l.text}`);
+	// not on file before it confirms: the preference centre's page that mails a link
+	assert.ok(l.text.includes(`\n${BASE}/p\n`), `the mail offers ${BASE}/p on a line of its own:\n${l.text}`);
 	done.link = l.url;
 	done.token = l.token;
 });
@@ -510,6 +512,13 @@ test('done-when 4: pressing the button confirms (200); the gate then allows the 
 	isHtml(r);
 	isAllowed(done.email, 'newsletter');
 	done.confirmed = true;
+	// the page offers the person's own preference centre: a link bound to this contact
+	const m = r.text.match(/<a href="(\/p\/([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+)">See and change your choices<\/a>/);
+	assert.ok(m, `a link to /p/TOKEN on the page: ${r.text}`);
+	const c = cli('--json', 'contact', 'show', done.email);
+	assert.ok(c.json && c.json.id, `contact show: ${c.out} ${c.err}`);
+	assert.ok(Buffer.from(m[2], 'base64url').toString('latin1').startsWith(c.json.id), 'the link names the contact just confirmed');
+	assert.ok(!m[1].includes('example'), 'no address in the link');
 });
 
 test('done-when 5: consent proof shows the form, page, notice text, both times and the sealed IP and user agent', T, async () => {

@@ -523,6 +523,119 @@ static void confirm_of_a_suppressed_address_records_nothing(void **state)
 	tenv_free(t);
 }
 
+/* The body of a quoted-printable message as text: soft line breaks joined, =XX decoded. */
+static char *qp_body(const char *raw)
+{
+	const char *b = strstr(raw, "\r\n\r\n");
+	if (!b)
+		b = strstr(raw, "\n\n");
+	assert_non_null(b);
+	char *out = malloc(strlen(b) + 1), *o = out;
+	for (const char *p = b; *p; p++) {
+		if (*p == '=' && p[1] == '\r' && p[2] == '\n')
+			p += 2;
+		else if (*p == '=' && p[1] == '\n')
+			p += 1;
+		else if (*p == '=' && p[1] && p[2]) {
+			char hex[3] = {p[1], p[2], 0};
+			*o++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else if (*p != '\r')
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The token of the first line that starts with prefix, into tok. */
+static void token_after(const char *text, const char *prefix, char tok[SK_TOKEN_MAX])
+{
+	char line[SK_TOKEN_MAX + 64];
+	snprintf(line, sizeof(line), "\n%s", prefix);
+	const char *p = strstr(text, line);
+	assert_non_null(p);
+	p += strlen(line);
+	size_t n = strcspn(p, "\r\n");
+	assert_true(n > 0 && n < SK_TOKEN_MAX);
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+}
+
+/* The confirmation mail offers the preference centre: a person on file their own link,
+ * anyone else the page that mails one. */
+static void confirm_mail_offers_the_preference_centre(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const nl[] = {"newsletter"}, *const both[] = {"event_invitations", "offers"};
+	struct sk_outgoing out;
+	char tok[SK_TOKEN_MAX], got[SK_ID_LEN + 1], id[SK_ID_LEN + 1];
+	int64_t now = sk_time_now();
+	/* a new address, nothing on file until it confirms: the /p page */
+	assert_int_equal(submit(t, "newsletter", "new@example.com", nl, 1), 0);
+	assert_int_equal(sk_outbox_take(t->core, "http://x", now, &out, &t->err), 0);
+	assert_non_null(strstr(out.text, "\nhttps://consent.example.com/p\n"));
+	assert_null(strstr(out.text, "/p/"));
+	assert_non_null(strstr(out.text, "see the data we hold"));
+	assert_int_equal(sk_outbox_done(t->core, &out, 0, NULL, now, &t->err), 0);
+	sk_outgoing_reset(&out);
+	/* offers is given at once, so the address is on file: its own link */
+	assert_int_equal(submit(t, "webinar", "onfile@example.com", both, 2), 0);
+	assert_int_equal(sk_contact_find(t->core, "onfile@example.com", id, &t->err), 0);
+	assert_int_equal(sk_outbox_take(t->core, "http://x", now, &out, &t->err), 0);
+	token_after(out.text, "https://consent.example.com/p/", tok);
+	assert_int_equal(sk_pref_check(t->core, tok, now, got, &t->err), 0);
+	assert_string_equal(got, id);
+	assert_int_equal(sk_pref_check(t->core, tok, now + 31 * 86400, got, &t->err), SK_ERR_EXPIRED);
+	sk_outgoing_reset(&out);
+	tenv_free(t);
+}
+
+/* "Mail me my link": the preflink mail reaches a real SMTP server, to the address on file,
+ * in the language asked, with a link that opens this person's page; a fourth request in a
+ * day sends nothing. */
+static void preflink_mail_reaches_smtp(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char url[64], maildir[128], names[8][512], tok[SK_TOKEN_MAX], id[SK_ID_LEN + 1];
+	char got[SK_ID_LEN + 1];
+	int port = free_port(), nfailed = 0;
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	snprintf(maildir, sizeof(maildir), "%s/maildir", t->dir);
+	struct sk_mail_config cfg = {.url = url, .from = "noreply@example.com", .timeout = 5};
+	assert_int_equal(sk_contact_add(t->core, "Link.Me@example.com", NULL, 0, id, &t->err), 0);
+	smtpd_start_in(t->dir, port, maildir, 0);
+	assert_int_equal(sk_pref_request(t->core, "link.me@EXAMPLE.com", "en", sk_time_now(),
+					 &t->err), 0);
+	assert_int_equal(sk_pref_request(t->core, "nobody@example.com", "en", sk_time_now(),
+					 &t->err), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "https://consent.example.com", 10,
+					     &nfailed, &t->err), 0);
+	assert_int_equal(nfailed, 0);
+	assert_int_equal(maildir_list(maildir, names, 8, 1), 1);
+	char *raw = slurp(names[0]);
+	assert_non_null(strstr(raw, "X-RcptTo: Link.Me@example.com")); /* as on file */
+	assert_non_null(strstr(raw, "Subject: =?UTF-8?")); /* the en dash: RFC 2047 */
+	char *body = qp_body(raw);
+	assert_non_null(strstr(body, "Exempel AB"));
+	assert_non_null(strstr(body, "did not ask for this link"));
+	token_after(body, "https://consent.example.com/p/", tok);
+	assert_int_equal(sk_pref_check(t->core, tok, sk_time_now(), got, &t->err), 0);
+	assert_string_equal(got, id);
+	free(body);
+	free(raw);
+	/* two more today, then nothing */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(sk_pref_request(t->core, "link.me@example.com", "sv", sk_time_now(),
+						 &t->err), 0);
+	assert_int_equal(sk_mail_worker_pass(t->core, &cfg, "https://consent.example.com", 10,
+					     &nfailed, &t->err), 0);
+	assert_int_equal(maildir_list(maildir, names, 8, 4), 3);
+	smtpd_stop(NULL);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +651,8 @@ int main(void)
 		cmocka_unit_test_teardown(mail_waits_while_smtp_is_down, smtpd_stop),
 		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
 		cmocka_unit_test(smtputf8_address_waits_when_smtp_is_down),
+		cmocka_unit_test(confirm_mail_offers_the_preference_centre),
+		cmocka_unit_test_teardown(preflink_mail_reaches_smtp, smtpd_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

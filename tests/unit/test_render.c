@@ -607,6 +607,11 @@ static void form_and_confirm_pages(void **state)
 	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_EN, &li, 0, NULL), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_CONFIRMED_WHAT)));
 	assert_null(strstr(b.data, sk_page_msg(SK_LANG_EN, SK_MSG_ALREADY_CONFIRMED)));
+	assert_null(strstr(b.data, "/p/"));
+	sk_buf_reset(&b);
+	/* with the person's own link to the preference centre, escaped */
+	assert_int_equal(sk_page_confirmed(&b, NULL, SK_LANG_SV, &li, 0, "/p/a\"b"), 0);
+	assert_non_null(strstr(b.data, "<a href=\"/p/a&quot;b\">Se och ändra dina val</a>"));
 	sk_buf_reset(&b);
 	tenv_free(t);
 }
