@@ -355,6 +355,47 @@ static void set_double_opt_in(void **state)
 	tenv_free(t);
 }
 
+/* Under a storage failure at every step, a double opt-in give through the link (a give and
+ * a confirm) and a link request are stored whole or not at all, and the answer is the
+ * error: an error means nothing was stored. */
+static void whole_or_nothing(void **state)
+{
+	(void)state;
+	int done = 0;
+	long failures = 0;
+	for (long n = 1; !done && n < 400; n++) {
+		struct tenv *t = tenv_new(1);
+		char id[SK_ID_LEN + 1], tok[SK_PREF_LINK_MAX];
+		size_t len;
+		char *policy = t_example_policy(&len);
+		assert_int_equal(t_apply_text(t, t_policy_with(policy, "    double_opt_in: false\n    "
+							"fields: [email, first_name]",
+							"    double_opt_in: true\n    "
+							"fields: [email, first_name]")), 0);
+		free(policy);
+		assert_int_equal(sk_contact_add(t->core, EMAIL, NULL, 0, id, &t->err), 0);
+		mint(t, id, tok);
+		struct sk_pref_change ch = {.purpose = "newsletter", .give = 1, .lang = "en"};
+		sk_store_fault_set(t->store, n, 0); /* the Nth call fails; the rollback runs */
+		int rc = sk_pref_set(t->core, tok, &ch, sk_time_now(), NULL, &t->err);
+		int rrc = sk_pref_request(t->core, EMAIL, "en", sk_time_now(), &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0) {
+			assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
+			assert_int_equal(ledger_count(t, id), 2);
+		} else {
+			assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "no_consent");
+			assert_int_equal(ledger_count(t, id), 0);
+			failures++;
+		}
+		assert_int_equal(mails_to(t, EMAIL), rrc == 0);
+		done = rc == 0 && rrc == 0;
+		tenv_free(t);
+	}
+	assert_true(done);
+	assert_true(failures > 0); /* an injected fault made it fail: errors are not ignored */
+}
+
 /* "Mail me my link": a mail for a known, unsuppressed address, at most three a day, nothing
  * for anyone else, and the same answer every time. */
 static void request_and_renew(void **state)
@@ -540,6 +581,7 @@ int main(void)
 		cmocka_unit_test(set_not_on_consent),
 		cmocka_unit_test(set_suppressed),
 		cmocka_unit_test(set_double_opt_in),
+		cmocka_unit_test(whole_or_nothing),
 		cmocka_unit_test(request_and_renew),
 		cmocka_unit_test(request_suppressed_queues_nothing),
 		cmocka_unit_test(preflink_mail),
