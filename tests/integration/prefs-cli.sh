@@ -45,5 +45,9 @@ sk link
 expect "no argument is a usage error" 2 "usage: samtycke link"
 sk link --help
 expect "--help" 0 "preference centre"
+sk forget "$id"
+expect "forget" 0 "erasure"
+sk link "$id"
+expect "an erased contact gets no link (exit 1)" 1 "no contact"
 
 done_testing

@@ -550,6 +550,52 @@ static void csrf_tokens(void **state)
 	tenv_free(t);
 }
 
+/* The preflink mail's text: in the language asked, the controller, what the page shows, the
+ * link alone on its line, when it expires, "ignore it"; prose wrapped at 72; bad input
+ * refused. */
+static void preflink_mail_text(void **state)
+{
+	(void)state;
+	struct sk_errctx err = {0};
+	char *subject, *text;
+	const char *link = "https://consent.example.com/p/abcdefghijklmnopqrstuvwxyz0123456789_-"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ.abcdefghijklmnopqrstuvwxyz0123456789";
+	int64_t exp = 1798761600; /* 2027-01-01 00:00 UTC */
+	assert_int_equal(sk_mail_preflink("sv", "Exempel AB", link, exp, &subject, &text, &err), 0);
+	assert_string_equal(subject, "Din länk till dina uppgifter och val – Exempel AB");
+	assert_non_null(strstr(text, "Exempel AB"));
+	assert_non_null(strstr(text, "ge eller återkalla"));
+	assert_non_null(strstr(text, "1 januari 2027 kl. 00:00 (UTC)"));
+	assert_non_null(strstr(text, "strunta i det"));
+	char line[256];
+	snprintf(line, sizeof(line), "\n%s\n", link);
+	assert_non_null(strstr(text, line));
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n"), chars = 0;
+		for (size_t i = 0; i < n; i++)
+			chars += ((unsigned char)p[i] & 0xc0) != 0x80;
+		assert_true(chars <= 72 || strncmp(p, link, n) == 0);
+		p += n + (p[n] != '\0');
+	}
+	sk_free(subject);
+	sk_free(text);
+	assert_int_equal(sk_mail_preflink("en", "Example Ltd", link, exp, &subject, &text, &err), 0);
+	assert_non_null(strstr(subject, "Your link to your data and choices"));
+	assert_non_null(strstr(text, "withdraw each"));
+	assert_non_null(strstr(text, "1 January 2027 at 00:00 UTC"));
+	assert_non_null(strstr(text, "did not ask for this link"));
+	sk_free(subject);
+	sk_free(text);
+	assert_int_equal(sk_mail_preflink("de", "Example Ltd", link, exp, &subject, &text, &err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_mail_preflink("en", "Example\nLtd", link, exp, &subject, &text, &err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_mail_preflink("en", "Example Ltd", "https://x y", exp, &subject, &text,
+					  &err), SK_ERR_INVALID);
+	assert_null(subject);
+	assert_null(text);
+}
+
 static void ua_classes(void **state)
 {
 	(void)state;
@@ -587,6 +633,7 @@ int main(void)
 		cmocka_unit_test(preflink_mail),
 		cmocka_unit_test(export_and_erase),
 		cmocka_unit_test(csrf_tokens),
+		cmocka_unit_test(preflink_mail_text),
 		cmocka_unit_test(ua_classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
