@@ -513,10 +513,12 @@ int sk_pref_export(struct sk_core *c, const char *token, int64_t now, const char
 int sk_pref_erase(struct sk_core *c, const char *token, int64_t now,
 		  struct sk_erasure_receipt *out, struct sk_errctx *err);
 
-/* "Mail me my link" (/p): for a known, unsuppressed address under the limit of
+/* "Mail me my link" (/p): for an unsuppressed address under the limit of
  * SK_FORM_MAILS_PER_DAY mails a day, queues a mail with a fresh link (outbox kind
- * "preflink"); otherwise does nothing. The caller answers the same either way, so this
- * returns 0 for every valid address (SK_ERR_INVALID_EMAIL for one that is not). */
+ * "preflink:LANG"), which the mail worker sends only when a contact has the address (it is
+ * not asked here, so that answering costs the same for every address); otherwise does
+ * nothing. The caller answers the same either way, so this returns 0 for every valid
+ * address (SK_ERR_INVALID_EMAIL for one that is not). */
 int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int64_t now,
 		    struct sk_errctx *err);
 /* The same for an expired link (sk_pref_check's SK_ERR_EXPIRED): a fresh link to the

@@ -99,17 +99,28 @@ out:
 }
 
 /* Builds the mail with a fresh preference link of the contact the outbox row names (kind
- * "preflink:LANG"). A contact gone (erased) or an address suppressed since: nothing to send. */
+ * "preflink:LANG"): by its id (ref), or, for an address typed into /p (ref ""), the contact
+ * under the row's email_key. No such contact (unknown, erased) or an address suppressed
+ * since: nothing to send. */
 static int build_preflink(struct sk_core *c, const char *public_url, int64_t now,
 			  struct sk_outgoing *out, struct sk_errctx *err)
 {
 	struct sk_contact ct = {0};
+	struct sk_contact_rec rec;
 	char token[SK_PREF_LINK_MAX], link[SK_PREF_LINK_MAX + 512];
 	const char *lang = strcmp(out->rec.kind, "preflink:sv") == 0 ? "sv" : "en";
+	const char *id = out->rec.ref;
 	int64_t expires = 0;
-	int suppressed = 0;
-	int rc = sk_contact_get_by_id(c, out->rec.ref, &ct, err);
-	if (rc)
+	int suppressed = 0, rc = 0;
+	if (!id[0]) {
+		rc = sk_store_contact_by_key(c->store, out->rec.email_key, &rec);
+		if (rc == SK_ERR_NOT_FOUND)
+			return sk_errf(err, rc, "no contact has the address");
+		if (rc)
+			return sk__store_err(err, rc, "looking up a contact");
+		id = rec.id;
+	}
+	if ((rc = sk_contact_get_by_id(c, id, &ct, err)))
 		return rc;
 	if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
 		rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");

@@ -301,11 +301,11 @@ int sk_pref_erase(struct sk_core *c, const char *token, int64_t now,
 
 /* ---- "mail me my link" ---- */
 
-/* Queues the preflink mail to contact id at the address email (its key), unless the address
- * is suppressed or has had SK_FORM_MAILS_PER_DAY mails in the last day; inside the caller's
- * batch. */
-static int queue_link(struct sk_core *c, const char *id, const char *email, const char *lang,
-		      int64_t now, struct sk_errctx *err)
+/* Queues a preflink mail for the address with key (ref: the contact id, or "" to be found by
+ * the key when the mail is built), unless the address is suppressed or has had
+ * SK_FORM_MAILS_PER_DAY mails in the last day; inside the caller's batch. */
+static int queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *email,
+		      const char *ref, const char *lang, int64_t now, struct sk_errctx *err)
 {
 	struct sk_outbox_rec m = {.created_at = now, .next_attempt_at = now};
 	long sent = 0;
@@ -313,8 +313,7 @@ static int queue_link(struct sk_core *c, const char *id, const char *email, cons
 	int rc = sk_suppressed(c, email, &suppressed, err);
 	if (rc || suppressed)
 		return rc;
-	if ((rc = sk__email_key(c, email, m.email_key, err)))
-		return rc;
+	memcpy(m.email_key, key, SK_HASH_LEN);
 	if ((rc = sk_store_outbox_count(c->store, m.email_key, now - DAY, &sent)))
 		return sk__store_err(err, rc, "counting mails");
 	if (sent >= SK_FORM_MAILS_PER_DAY)
@@ -322,45 +321,32 @@ static int queue_link(struct sk_core *c, const char *id, const char *email, cons
 	if (sk_id_new("m_", m.id))
 		return sk_errf(err, SK_ERR_IO, "no randomness for an id");
 	/* the language rides in the kind: the outbox row names what to send, nothing more */
-	snprintf(m.kind, sizeof(m.kind), "preflink:%s", strcmp(lang, "sv") == 0 ? "sv" : "en");
-	sk_strlcpy(m.ref, id, sizeof(m.ref));
+	snprintf(m.kind, sizeof(m.kind), "preflink:%s", lang && strcmp(lang, "sv") == 0 ? "sv"
+										   : "en");
+	sk_strlcpy(m.ref, ref, sizeof(m.ref));
 	if ((rc = sk_store_outbox_put(c->store, &m)))
 		sk__store_err(err, rc, "queueing a mail");
 	return rc;
 }
 
+/* Whether the address is on file is not asked here but when the mail is built (outbox.c):
+ * answering costs the same for every address (a suppression lookup and one queued row under
+ * the address's keyed hash), so neither the answer nor its time tells who is on file. */
 int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int64_t now,
 		    struct sk_errctx *err)
 {
-	char canon[SK_EMAIL_MAX + 1], id[SK_ID_LEN + 1];
-	struct sk_contact ct = {0};
-	int rc;
-	if ((rc = sk_email_canonical(email ? email : "", canon, err)))
-		return rc;
-	sk_vault_wipe(canon, sizeof(canon));
-	if ((rc = sk_core_batch_begin(c, err)))
-		return rc;
-	rc = sk_contact_find(c, email, id, err);
-	if (rc == SK_ERR_NOT_FOUND) {
-		/* unknown: nothing stored, nothing sent, the same answer */
-		sk_errctx_reset(err);
-		rc = 0;
-		goto out;
-	}
-	/* mailed at the address on file, never at the spelling typed (another mailbox may
-	 * share its key: case, a Kelvin sign for a k) */
-	if (!rc && !(rc = sk_contact_get_by_id(c, id, &ct, err))) {
-		if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
-			rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");
-		else
-			rc = queue_link(c, id, ct.fields[0].value, lang ? lang : "en", now, err);
-	}
-out:
+	struct sk__addr a;
+	int rc = sk__addr_parse(c, email ? email : "", &a, err);
 	if (rc)
-		sk_core_batch_rollback(c);
-	else
-		rc = sk_core_batch_commit(c, err);
-	sk_contact_reset(&ct);
+		return rc;
+	if (!(rc = sk_core_batch_begin(c, err))) {
+		rc = queue_link(c, a.key, a.written, "", lang, now, err);
+		if (rc)
+			sk_core_batch_rollback(c);
+		else
+			rc = sk_core_batch_commit(c, err);
+	}
+	sk__addr_wipe(&a);
 	return rc;
 }
 
@@ -378,10 +364,11 @@ int sk_pref_renew(struct sk_core *c, const char *token, const char *lang, int64_
 		rc = 0;
 	}
 	if (!rc && !(rc = sk_contact_get_by_id(c, id, &ct, err))) {
+		uint8_t key[SK_HASH_LEN];
 		if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
 			rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");
-		else
-			rc = queue_link(c, id, ct.fields[0].value, lang ? lang : "en", now, err);
+		else if (!(rc = sk__email_key(c, ct.fields[0].value, key, err)))
+			rc = queue_link(c, key, ct.fields[0].value, id, lang, now, err);
 	}
 	if (rc)
 		sk_core_batch_rollback(c);
