@@ -1,10 +1,8 @@
-/* prefs.c: the preference centre's use cases (docs/preference-centre.md). A person's own
- * signed link (/p/TOKEN, subject the contact id) opens their data and every purpose of the
- * policy; changes made there are ledger events with method preference_centre; "mail me my
- * link" queues a mail in the outbox. CSRF tokens and the user agent class live here too. */
+/* prefs.c: the preference centre's use cases (docs/preference-centre.md): a person's signed
+ * link to their data and every purpose, changes as preference_centre ledger events, "mail me
+ * my link" through the outbox, CSRF tokens of the public pages and the user agent class. */
 #include "core/core_int.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
