@@ -469,9 +469,8 @@ static int get_brand_url(struct pctx *c, const struct node *brand, const char *k
 	if (rc)
 		return rc;
 	const char *u = *out;
-	int ok = strlen(u) <= MAX_BRAND_URL &&
-		 (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://localhost", 16) == 0 ||
-		  strncmp(u, "http://127.0.0.1", 16) == 0);
+	int http = strncmp(u, "http://", 7) == 0;
+	int ok = strlen(u) <= MAX_BRAND_URL && (strncmp(u, "https://", 8) == 0 || http);
 	for (const unsigned char *q = (const unsigned char *)u; ok && *q; q++)
 		ok = *q > 0x20 && *q < 0x7f && !strchr("\"'\\<>`", *q);
 	if (!ok)
@@ -480,11 +479,14 @@ static int get_brand_url(struct pctx *c, const struct node *brand, const char *k
 	if (sk_url_origin(u, origin, sizeof(origin)))
 		return bad(c, n, "%s", shape);
 	const char *why = origin_problem(origin);
-	if (why || (strncmp(u, "http://", 7) == 0 && strcmp(origin, "http://localhost") != 0 &&
-		    strcmp(origin, "http://127.0.0.1") != 0 &&
-		    strncmp(origin, "http://localhost:", 17) != 0 &&
-		    strncmp(origin, "http://127.0.0.1:", 17) != 0))
-		return bad(c, n, "%s", why ? why : shape);
+	if (why)
+		return bad(c, n, "%s", why);
+	/* plain http only on this machine: the host is localhost or 127.0.0.1, with any port */
+	const char *host = origin + 7, *end = host + strcspn(host, ":");
+	int loopback = (end - host == 9 && strncmp(host, "localhost", 9) == 0) ||
+		       (end - host == 9 && strncmp(host, "127.0.0.1", 9) == 0);
+	if (http && !loopback)
+		return bad(c, n, "%s", shape);
 	return 0;
 }
 

@@ -60,7 +60,7 @@ json_t *sk_json_policy(const struct sk_policy *p, int version, const struct sk_n
 							"type", sk_field_type_name(p->fields[i].type),
 							"max_length", p->fields[i].max_length));
 	/* the brand as written (absent keys left out; no brand, no "brand") */
-	json_t *brand = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?}", "logo_url", p->brand_logo_url,
+	json_t *brand = json_pack("{s:s*,s:s*,s:s*,s:s*,s:s*}", "logo_url", p->brand_logo_url,
 				  "primary", p->brand_primary, "background", p->brand_background,
 				  "text", p->brand_text, "stylesheet_url", p->brand_stylesheet_url);
 	if (brand && json_object_size(brand) == 0) {

@@ -1752,6 +1752,10 @@ static void test_brand(void **state)
 		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
 		{"http lookalike of localhost", BRAND_ORG("    logo_url: http://localhost.example.com/l\n"),
 		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"ftp url", BRAND_ORG("    logo_url: ftp://www.example.com/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"http on a loopback lookalike", BRAND_ORG("    logo_url: http://127.0.0.10/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
 		{"javascript url", BRAND_ORG("    stylesheet_url: 'javascript:alert(1)'\n"),
 		 "t.yaml:7: organisation.brand.stylesheet_url: expected an https:// URL"},
 		{"quote in url", BRAND_ORG("    logo_url: https://www.example.com/a\"b.png\n"),
@@ -1806,6 +1810,68 @@ static void test_brand(void **state)
 	}
 }
 
+/* word in text, case-insensitively, as a whole word (not inside a longer one) */
+static int has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *t = strcasestr(text, word); t; t = strcasestr(t + 1, word)) {
+		unsigned char before = t > text ? (unsigned char)t[-1] : ' ';
+		unsigned char after = (unsigned char)t[n];
+		int lb = before >= 0x80 || ((before | 0x20) >= 'a' && (before | 0x20) <= 'z');
+		int la = after >= 0x80 || ((after | 0x20) >= 'a' && (after | 0x20) <= 'z');
+		if (!lb && !la)
+			return 1;
+	}
+	return 0;
+}
+
+/* The example's forms never tell a person that data is used which the form does not ask for:
+ * no notice shown on a form (its own purpose's, its consent options') names, in either
+ * language, a declared field that the form leaves out (docs/forms.md, "What a form's notices
+ * may say"). */
+static void test_example_notices_match_forms(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_example(&len);
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	sk_errctx_reset(&err);
+	assert_int_equal(sk_policy_parse(text, len, "policy.yaml", &p, &err), 0);
+	size_t checked = 0;
+	for (size_t i = 0; i < p->nforms; i++) {
+		const struct sk_form *f = &p->forms[i];
+		const char *shown[1 + 32];
+		size_t nshown = 0;
+		if (f->purpose)
+			shown[nshown++] = f->purpose;
+		for (size_t j = 0; j < f->nconsents && nshown < 33; j++)
+			shown[nshown++] = f->consents[j].purpose;
+		for (size_t k = 0; k < p->nfields; k++) {
+			const struct sk_field_def *d = &p->fields[k];
+			if (sk_form_field(f, d->name))
+				continue;
+			for (size_t j = 0; j < nshown; j++) {
+				const struct sk_purpose *pu = sk_policy_purpose(p, shown[j]);
+				for (int l = 0; l < SK_NLANG; l++) {
+					if (d->label[l] && has_word(pu->notice[l], d->label[l]))
+						fail_msg("form %s: the %s notice of %s names \"%s\", "
+							 "which the form does not ask for", f->id,
+							 sk_lang_name(l), pu->id, d->label[l]);
+					checked++;
+				}
+			}
+		}
+	}
+	assert_true(checked > 20);
+	/* the check itself finds a field's label in a notice */
+	assert_true(has_word("use your first name to greet you", "First name"));
+	assert_true(has_word("ditt namn, ditt land och", "Land"));
+	assert_false(has_word("i utlandet", "Land"));
+	sk_policy_free(p);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1828,6 +1894,7 @@ int main(void)
 		cmocka_unit_test(test_apply_over_old_policy),
 		cmocka_unit_test(test_apply_failures),
 		cmocka_unit_test(test_brand),
+		cmocka_unit_test(test_example_notices_match_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
