@@ -150,6 +150,7 @@ double sk_contrast(const char *a, const char *b);
 /* The origin of url ("https://host[:port]", what comes before the path, query or fragment)
  * in out; -1 when it has none, holds user info ('@') or does not fit in size. */
 int sk_url_origin(const char *url, char *out, size_t size);
+#define SK_URL_ORIGIN_MAX 512 /* enough for the origin of a brand URL (at most 500 bytes) */
 int sk_lang_from_name(const char *name);
 const char *sk_lang_name(int lang);
 const char *sk_basis_name(enum sk_basis b);
