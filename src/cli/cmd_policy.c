@@ -131,6 +131,13 @@ static int run_policy_show(const struct sk_cmd *cmd, struct sk_cli *cli, int arg
 	printf("policy version %d\ncontroller: %s\ncontact:    %s\naddress:    %s\nprivacy:    %s\n",
 	       sk_core_policy_version(cli->core), p->org_name, p->org_contact, p->org_address,
 	       p->org_privacy_url);
+	if (p->brand_logo_url || p->brand_primary || p->brand_background || p->brand_text ||
+	    p->brand_stylesheet_url)
+		printf("brand:      primary %s, background %s, text %s%s%s%s%s\n",
+		       sk_brand_primary(p), sk_brand_background(p), sk_brand_text(p),
+		       p->brand_logo_url ? ", logo " : "", p->brand_logo_url ? p->brand_logo_url : "",
+		       p->brand_stylesheet_url ? ", stylesheet " : "",
+		       p->brand_stylesheet_url ? p->brand_stylesheet_url : "");
 	printf("\nfields:\n");
 	for (size_t i = 0; i < p->nfields; i++)
 		printf("  %-16s %s, at most %d bytes\n", p->fields[i].name,

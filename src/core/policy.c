@@ -4,6 +4,7 @@
  * purposes, fields and forms. */
 #include "core/policy.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@
 #define MAX_FORM_CONSENTS 32
 #define MAX_FORM_ORIGINS 16
 #define MAX_HOST 253
+#define MAX_BRAND_URL 500
+#define MIN_CONTRAST 4.5 /* WCAG 2 AA, normal text */
 
 static const char *const lang_names[] = {"sv", "en", NULL};
 static const char *const basis_names[] = {"consent", "legitimate_interest", "contract",
@@ -450,10 +453,93 @@ static int parse_address(struct pctx *c, const struct node *org, struct sk_polic
 	return 0;
 }
 
+static const char *origin_problem(const char *s);
+
+/* A brand URL (logo, stylesheet): https (http only for localhost and 127.0.0.1, for tests),
+ * at most MAX_BRAND_URL bytes of printable ASCII without quotes, spaces, backslashes or angle
+ * brackets, and an origin (scheme, host, port) that a Content-Security-Policy can name. */
+static int get_brand_url(struct pctx *c, const struct node *brand, const char *key, char **out)
+{
+	static const char *const shape = "expected an https:// URL (http:// only for localhost "
+		"or 127.0.0.1) of at most 500 bytes, without quotes, spaces or control characters";
+	const struct node *n = map_get(brand, key);
+	if (!n)
+		return 0;
+	int rc = get_str(c, brand, key, out);
+	if (rc)
+		return rc;
+	const char *u = *out;
+	int http = strncmp(u, "http://", 7) == 0;
+	int ok = strlen(u) <= MAX_BRAND_URL && (strncmp(u, "https://", 8) == 0 || http);
+	for (const unsigned char *q = (const unsigned char *)u; ok && *q; q++)
+		ok = *q > 0x20 && *q < 0x7f && !strchr("\"'\\<>`", *q);
+	if (!ok)
+		return bad(c, n, "%s", shape);
+	char origin[MAX_BRAND_URL + 1];
+	if (sk_url_origin(u, origin, sizeof(origin)))
+		return bad(c, n, "%s", shape);
+	const char *why = origin_problem(origin);
+	if (why)
+		return bad(c, n, "%s", why);
+	/* plain http only on this machine: the host is localhost or 127.0.0.1, with any port */
+	const char *host = origin + 7, *end = host + strcspn(host, ":");
+	int loopback = (end - host == 9 && strncmp(host, "localhost", 9) == 0) ||
+		       (end - host == 9 && strncmp(host, "127.0.0.1", 9) == 0);
+	if (http && !loopback)
+		return bad(c, n, "%s", shape);
+	return 0;
+}
+
+static int get_colour(struct pctx *c, const struct node *brand, const char *key, char **out)
+{
+	const struct node *n = map_get(brand, key);
+	if (!n)
+		return 0;
+	int rc = get_str(c, brand, key, out);
+	if (rc)
+		return rc;
+	if (sk_colour_rgb(*out, NULL))
+		return bad(c, n, "expected a colour written #rrggbb, such as #1d4ed8");
+	return 0;
+}
+
+/* organisation.brand: logo_url, primary, background, text, stylesheet_url, each optional.
+ * The text must be readable on the background, and the button text (the background colour)
+ * on the primary colour: WCAG AA's 4.5:1, with the defaults for colours left out. */
+static int parse_brand(struct pctx *c, const struct node *org, struct sk_policy *p)
+{
+	static const char *const keys[] = {"logo_url", "primary", "background", "text",
+					   "stylesheet_url", NULL};
+	const struct node *b;
+	int rc;
+	if ((rc = get_node(c, org, "brand", 0, NODE_MAP, &b)) || !b)
+		return rc;
+	if ((rc = check_keys(c, b, keys)) ||
+	    (rc = get_brand_url(c, b, "logo_url", &p->brand_logo_url)) ||
+	    (rc = get_colour(c, b, "primary", &p->brand_primary)) ||
+	    (rc = get_colour(c, b, "background", &p->brand_background)) ||
+	    (rc = get_colour(c, b, "text", &p->brand_text)) ||
+	    (rc = get_brand_url(c, b, "stylesheet_url", &p->brand_stylesheet_url)))
+		return rc;
+	const char *bg = sk_brand_background(p), *fg = sk_brand_text(p), *pr = sk_brand_primary(p);
+	double r1 = sk_contrast(fg, bg), r2 = sk_contrast(bg, pr);
+	char what[256];
+	if (r1 < MIN_CONTRAST)
+		snprintf(what, sizeof(what), "the text colour %s on the background %s has a contrast "
+			 "of %.2f:1; at least 4.5:1 is needed (WCAG AA)", fg, bg, r1);
+	else if (r2 < MIN_CONTRAST)
+		snprintf(what, sizeof(what), "the button text (the background colour %s) on the "
+			 "primary colour %s has a contrast of %.2f:1; at least 4.5:1 is needed (WCAG "
+			 "AA)", bg, pr, r2);
+	else
+		return 0;
+	return perr(c, b->keyline, b, NULL, what); /* on the line of "brand:" */
+}
+
 static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p)
 {
 	static const char *const keys[] = {"name", "contact", "address", "privacy_policy_url",
-					   "phone", "jurisdiction", NULL};
+					   "phone", "jurisdiction", "brand", NULL};
 	int rc;
 	if ((rc = check_keys(c, org, keys)) || (rc = get_str(c, org, "name", &p->org_name)) ||
 	    (rc = get_str(c, org, "contact", &p->org_contact)) ||
@@ -466,7 +552,7 @@ static int parse_org(struct pctx *c, const struct node *org, struct sk_policy *p
 	if (!http_url_ok(p->org_privacy_url))
 		return bad(c, map_get(org, "privacy_policy_url"),
 			   "expected a URL starting with https:// or http://");
-	return 0;
+	return parse_brand(c, org, p);
 }
 
 static int parse_field(struct pctx *c, const struct node *k, const struct node *v,
@@ -1013,6 +1099,11 @@ void sk_policy_free(struct sk_policy *p)
 	sk_free(p->org_privacy_url);
 	sk_free(p->org_phone);
 	sk_free(p->org_jurisdiction);
+	sk_free(p->brand_logo_url);
+	sk_free(p->brand_primary);
+	sk_free(p->brand_background);
+	sk_free(p->brand_text);
+	sk_free(p->brand_stylesheet_url);
 	for (size_t i = 0; i < p->nfields; i++) {
 		sk_free(p->fields[i].name);
 		for (int l = 0; l < SK_NLANG; l++)
@@ -1254,4 +1345,67 @@ const char *sk_kind_name(enum sk_kind k)
 const char *sk_field_type_name(enum sk_field_type t)
 {
 	return (unsigned)t <= SK_FIELD_COUNTRY ? type_names[t] : NULL;
+}
+
+/* --- the brand's colours and URLs ---------------------------------------------------------- */
+
+int sk_colour_rgb(const char *s, unsigned char out[3])
+{
+	if (!s || s[0] != '#' || strlen(s) != 7 || strspn(s + 1, "0123456789abcdefABCDEF") != 6)
+		return -1;
+	for (int i = 0; out && i < 3; i++) {
+		char h[3] = {s[1 + 2 * i], s[2 + 2 * i], '\0'};
+		out[i] = (unsigned char)strtol(h, NULL, 16);
+	}
+	return 0;
+}
+
+/* WCAG 2's relative luminance of an sRGB colour. */
+static double luminance(const unsigned char rgb[3])
+{
+	static const double w[3] = {0.2126, 0.7152, 0.0722};
+	double l = 0;
+	for (int i = 0; i < 3; i++) {
+		double v = rgb[i] / 255.0;
+		l += w[i] * (v <= 0.03928 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+	}
+	return l;
+}
+
+double sk_contrast(const char *a, const char *b)
+{
+	unsigned char x[3], y[3];
+	if (sk_colour_rgb(a, x) || sk_colour_rgb(b, y))
+		return 0;
+	double la = luminance(x), lb = luminance(y);
+	return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
+}
+
+const char *sk_brand_primary(const struct sk_policy *p)
+{
+	return p && p->brand_primary ? p->brand_primary : SK_BRAND_PRIMARY;
+}
+
+const char *sk_brand_background(const struct sk_policy *p)
+{
+	return p && p->brand_background ? p->brand_background : SK_BRAND_BACKGROUND;
+}
+
+const char *sk_brand_text(const struct sk_policy *p)
+{
+	return p && p->brand_text ? p->brand_text : SK_BRAND_TEXT;
+}
+
+int sk_url_origin(const char *url, char *out, size_t size)
+{
+	const char *h = strstr(url, "://");
+	if (!h || h == url)
+		return -1;
+	h += 3;
+	size_t n = (size_t)(h - url) + strcspn(h, "/?#");
+	if (n == (size_t)(h - url) || n >= size || memchr(h, '@', n - (size_t)(h - url)))
+		return -1;
+	memcpy(out, url, n);
+	out[n] = '\0';
+	return 0;
 }

@@ -133,6 +133,24 @@ int sk_policy_field_validate(const struct sk_field_def *f, const char *value,
 			     struct sk_errctx *err);
 
 /* "sv" -> SK_LANG_SV ...; -1 when unknown. */
+/* The brand's colours when the policy (may be NULL) sets none: dark text on white, a blue
+ * that white button text reads well on (contrast 6.7:1 and 16:1). */
+#define SK_BRAND_PRIMARY "#1d4ed8"
+#define SK_BRAND_BACKGROUND "#ffffff"
+#define SK_BRAND_TEXT "#1a1a1a"
+const char *sk_brand_primary(const struct sk_policy *p);
+const char *sk_brand_background(const struct sk_policy *p);
+const char *sk_brand_text(const struct sk_policy *p);
+/* "#rrggbb" as red, green, blue in out (may be NULL: only checks). 0, or -1 when s is not
+ * written so. */
+int sk_colour_rgb(const char *s, unsigned char out[3]);
+/* WCAG 2's contrast ratio of two "#rrggbb" colours, from 1 to 21 (0 when one is not a
+ * colour). */
+double sk_contrast(const char *a, const char *b);
+/* The origin of url ("https://host[:port]", what comes before the path, query or fragment)
+ * in out; -1 when it has none, holds user info ('@') or does not fit in size. */
+int sk_url_origin(const char *url, char *out, size_t size);
+#define SK_URL_ORIGIN_MAX 512 /* enough for the origin of a brand URL (at most 500 bytes) */
 int sk_lang_from_name(const char *name);
 const char *sk_lang_name(int lang);
 const char *sk_basis_name(enum sk_basis b);

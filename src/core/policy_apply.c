@@ -242,6 +242,11 @@ static void policy_diff(struct sk_policy_plan *plan, const struct sk_policy *old
 	attr(d, !str_eq(old->org_privacy_url, new->org_privacy_url), "privacy_policy_url");
 	attr(d, !str_eq(old->org_phone, new->org_phone), "phone");
 	attr(d, !str_eq(old->org_jurisdiction, new->org_jurisdiction), "jurisdiction");
+	attr(d, !str_eq(old->brand_logo_url, new->brand_logo_url) ||
+		!str_eq(old->brand_primary, new->brand_primary) ||
+		!str_eq(old->brand_background, new->brand_background) ||
+		!str_eq(old->brand_text, new->brand_text) ||
+		!str_eq(old->brand_stylesheet_url, new->brand_stylesheet_url), "brand");
 	diff_keep(plan);
 	d = diff_add(plan, SK_PI_SETTING, SK_PO_CHANGED, "retention");
 	attr(d, !dur_eq(old->retain_no_basis, new->retain_no_basis), "no_basis");

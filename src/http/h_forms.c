@@ -55,6 +55,7 @@ int sk_h_form_page(struct sk_req *r)
 		return r->err.code;
 	int lang = page_lang(r, NULL);
 	struct sk_buf b;
+	r->page_form = f; /* its allowed_origins may frame it (sk_page_csp) */
 	int rc = sk_page_form(&b, sk_core_policy(r->core), f, lang, HONEYPOT);
 	return sk_page_reply(r, &b, 200, rc);
 }
@@ -263,6 +264,7 @@ int sk_h_form_post(struct sk_req *r)
 	const struct sk_form *f = find_form(r);
 	if (!f)
 		return r->err.code;
+	r->page_form = f; /* the answer page shows in the form's frame on the company site */
 	lang = page_lang(r, NULL); /* until the submission names its own */
 	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	s.json = ct && strncasecmp(ct, "application/json", 16) == 0;

@@ -38,6 +38,12 @@ struct sk_req {
 	const char *content_type;  /* NULL: application/json */
 	char location[1024];       /* Location header for redirects, "" for none */
 	char cors_origin[256];     /* Access-Control-Allow-Origin, "" for none */
+	/* text/html answers: the Content-Security-Policy the page chose (owned; NULL: the
+	 * strict default, SK_PAGE_CSP_DEFAULT), and the form whose pages these are (its
+	 * allowed_origins may frame them; set by the form handlers before the page reply) */
+	char *csp;
+	const struct sk_form *page_form;
+	const char *cache_control; /* NULL: no-store */
 	int vary_lang;             /* the answer follows Accept-Language: Vary says so */
 	char ip[64];               /* the client's address (evidence and per-IP limits only):
 				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
@@ -142,5 +148,7 @@ int sk_h_webhook_get(struct sk_req *r);
 int sk_h_webhook_delete(struct sk_req *r);
 int sk_h_imports(struct sk_req *r);
 int sk_h_key_revoke(struct sk_req *r);
+int sk_h_asset_css(struct sk_req *r);
+int sk_h_asset_embed(struct sk_req *r);
 
 #endif

@@ -1,13 +1,24 @@
-/* page.c: a page built by the renderer (render/page.c) becomes the reply: text/html, the
- * buffer freed. */
+/* page.c: a page built by the renderer (render/page.c) becomes the reply: text/html with
+ * the Content-Security-Policy the renderer chose for it, the buffer freed. */
 #include "http/page.h"
+
+#include "util/mem.h"
 
 int sk_page_reply(struct sk_req *r, struct sk_buf *b, int status, int rc)
 {
-	rc = rc ? rc : sk_page_end(b);
+	const struct sk_policy *pol = r->core ? sk_core_policy(r->core) : NULL;
+	struct sk_buf csp;
+	sk_buf_init(&csp, 0);
+	rc = rc ? rc : sk_page_end(b, pol);
 	rc = rc ? rc : sk_reply_text(r, status, b->data);
 	sk_buf_reset(b);
 	r->content_type = "text/html; charset=utf-8";
+	/* the page's own CSP: its brand's origins, and a form's framing sites (r->page_form) */
+	if (!rc && !(rc = sk_page_csp(&csp, pol, r->page_form))) {
+		sk_free(r->csp);
+		r->csp = sk_buf_steal(&csp, NULL);
+	}
+	sk_buf_reset(&csp);
 	return rc ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
 }
 

@@ -12,6 +12,10 @@
 
 const struct sk_route sk_routes[] = {
 	{"GET", "/healthz", NULL, sk_h_healthz, SK_NO_BODY, SK_ROUTE_NO_DB},
+	/* the public pages' stylesheet (in the policy's brand) and the embedding script
+	 * (h_assets.c, docs/forms.md) */
+	{"GET", "/assets/page.css", NULL, sk_h_asset_css, SK_NO_BODY, 0},
+	{"GET", "/assets/embed.js", NULL, sk_h_asset_embed, SK_NO_BODY, SK_ROUTE_NO_DB},
 	{"GET", "/v1/purposes", "read", sk_h_purposes, SK_NO_BODY, 0},
 	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/contacts", "read", sk_h_contact_find, SK_NO_BODY, 0},

@@ -24,6 +24,7 @@
 
 #include "http/accesslog.h"
 #include "http/http_int.h"
+#include "render/page.h"
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/sktime.h"
@@ -440,15 +441,19 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 		}
 	}
 	/* Answers carry personal data (the API) or credentials (a confirmation page holds its
-	 * link's token): no cache, shared or private, keeps them. */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	 * link's token): no cache, shared or private, keeps them. Only the public assets
+	 * (h_assets.c) say otherwise. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				r->cache_control ? r->cache_control : "no-store");
+	/* A page's CSP is the renderer's choice (sk_page_csp, through sk_page_reply); any other
+	 * HTML answer gets the strictest: nothing inline, no framing. */
 	if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0) {
 		MHD_add_response_header(resp, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; "
-					"frame-ancestors 'self'");
-		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+					r->csp ? r->csp : SK_PAGE_CSP_DEFAULT);
 		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	}
+	/* every answer is what its Content-Type says (the assets' script and stylesheet too) */
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->status == MHD_HTTP_TOO_MANY_REQUESTS ||
@@ -561,6 +566,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	sk_buf_reset(&r->body);
 	sk_free(r->reply);
+	sk_free(r->csp);
 	sk_free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&inflight, 1);

@@ -72,12 +72,28 @@ const char *sk_page_msg(int lang, enum sk_page_msg m);
 /* Appends fmt to b: "%s" writes its argument HTML-escaped (NULL writes nothing), "%d" an
  * int, "%%" a percent sign; nothing else is a conversion. Returns 0 or the buffer's error. */
 int sk_html(struct sk_buf *b, const char *fmt, ...);
-/* The start of a page in lang (initialises b, capped at SK_PAGE_MAX): doctype, title,
- * style, and the heading title; in the organisation's brand when pol (may be NULL: no
- * policy applied yet) has one. */
+/* The start of a page in lang (initialises b, capped at SK_PAGE_MAX): doctype, title, the
+ * stylesheet (/assets/page.css, and the brand's own after it), the header (the logo and the
+ * organisation's name), <main> and the heading title; in the organisation's brand when pol
+ * (may be NULL: no policy applied yet) has one. No inline style anywhere: the pages' CSP
+ * allows styles from stylesheets only. */
 int sk_page_begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title);
-/* The end of a page. */
-int sk_page_end(struct sk_buf *b);
+/* The end of a page: </main>, the footer (the controller and its privacy policy, in the
+ * language sk_page_begin wrote into <html lang>), </body></html>. pol may be NULL. */
+int sk_page_end(struct sk_buf *b, const struct sk_policy *pol);
+/* The stylesheet of the public pages in pol's brand (the defaults when pol is NULL or has
+ * none), served as /assets/page.css; initialises b. */
+int sk_page_css(struct sk_buf *b, const struct sk_policy *pol);
+/* The Content-Security-Policy of a page (initialises b): no inline script or style, styles
+ * from our own origin and the brand stylesheet's, images from the logo's origin only, forms
+ * posting to our own origin, no <base>, and frame-ancestors 'none', except on a form's pages
+ * (form not NULL): frame-ancestors the form's allowed_origins, form-action also the origins
+ * of its success_url and error_url. */
+int sk_page_csp(struct sk_buf *b, const struct sk_policy *pol, const struct sk_form *form);
+/* The CSP of every other text/html answer: nothing but our own stylesheet. */
+#define SK_PAGE_CSP_DEFAULT                                                                  \
+	"default-src 'none'; style-src 'self'; img-src 'none'; form-action 'self'; "         \
+	"base-uri 'none'; frame-ancestors 'none'"
 /* A page of a heading and one paragraph, begun in b (not ended). */
 int sk_page_message(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title, const char *text);
 /* A form's page in lang: its fields, its own purpose's notice, one unticked box per consent

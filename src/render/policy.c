@@ -59,10 +59,18 @@ json_t *sk_json_policy(const struct sk_policy *p, int version, const struct sk_n
 		json_array_append_new(fields, json_pack("{s:s,s:s,s:i}", "name", p->fields[i].name,
 							"type", sk_field_type_name(p->fields[i].type),
 							"max_length", p->fields[i].max_length));
-	return json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:o,s:o}", "policy_version", version,
+	/* the brand as written (absent keys left out; no brand, no "brand") */
+	json_t *brand = json_pack("{s:s*,s:s*,s:s*,s:s*,s:s*}", "logo_url", p->brand_logo_url,
+				  "primary", p->brand_primary, "background", p->brand_background,
+				  "text", p->brand_text, "stylesheet_url", p->brand_stylesheet_url);
+	if (brand && json_object_size(brand) == 0) {
+		json_decref(brand);
+		brand = NULL;
+	}
+	return json_pack("{s:i,s:{s:s,s:s,s:s,s:s,s:o*},s:o,s:o}", "policy_version", version,
 			 "organisation", "name", p->org_name, "contact", p->org_contact, "address",
-			 p->org_address, "privacy_policy_url", p->org_privacy_url, "fields", fields,
-			 "purposes", purpose_list(p, notices));
+			 p->org_address, "privacy_policy_url", p->org_privacy_url, "brand", brand,
+			 "fields", fields, "purposes", purpose_list(p, notices));
 }
 
 json_t *sk_json_policy_plan(const struct sk_policy_plan *pl, int dry)

@@ -28,7 +28,7 @@ sk policy apply "$d/broken.yaml"
 expect "YAML syntax error names file and line" 3 "broken.yaml:4: syntax error"
 sed 's/^    validity: 24 months$/    validity: forever/' "$root/examples/policy.yaml" >"$d/bad.yaml"
 sk policy apply "$d/bad.yaml"
-expect "bad duration names file, line and key" 3 "bad.yaml:35: purposes.newsletter.validity"
+expect "bad duration names file, line and key" 3 "bad.yaml:43: purposes.newsletter.validity"
 sk policy show
 expect "a refused policy stores nothing" 3 "no policy"
 sk policy apply "$d/missing.yaml"
@@ -118,12 +118,12 @@ sk check gus@example.com newsletter
 expect "gate says suppressed" 1 "denied suppressed"
 
 # ---- notice versions ----
-sed 's/about once a month and use/about twice a month and use/' "$root/examples/policy.yaml" >"$d/p2.yaml"
+sed 's/about once a month. Your/about twice a month. Your/' "$root/examples/policy.yaml" >"$d/p2.yaml"
 sk policy apply "$d/p2.yaml"
 expect "changed notice becomes version 2" 0 "newsletter           notice version 2 (new)"
 sk consent proof anna@example.com newsletter
 expect "old consent still shows version 1" 0 "version 1 (en)"
-expect "and version 1's exact text" 0 "about once a month and use"
+expect "and version 1's exact text" 0 "about once a month. Your"
 
 # ---- applying a changed policy: identical files, dropped purposes, dry runs ----
 sk policy apply "$d/p2.yaml"

@@ -1376,6 +1376,8 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 	// one concrete path per GET route of the spec; a new GET route without one here fails
 	const sample = {
 		'/healthz': '/healthz',
+		'/assets/page.css': '/assets/page.css',
+		'/assets/embed.js': '/assets/embed.js',
 		'/v1/purposes': '/v1/purposes',
 		'/v1/contacts': `/v1/contacts?email=${q}`,
 		'/v1/contacts/{id}': `/v1/contacts/${anna.id}`,

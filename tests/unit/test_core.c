@@ -431,8 +431,8 @@ static void notices_are_versioned_and_proof_shows_text(void **state)
 	/* the same policy again keeps version 1; a changed text makes version 2 */
 	assert_int_equal(t_apply_text(t, policy), 0);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "newsletter")->notice_version, 1);
-	assert_int_equal(t_apply_text(t, t_policy_with(policy, "about once a month and use",
-						    "about twice a month and use")), 0);
+	assert_int_equal(t_apply_text(t, t_policy_with(policy, "about once a month. Your",
+						    "about twice a month. Your")), 0);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "newsletter")->notice_version, 2);
 	assert_int_equal(sk_policy_purpose(t->core->policy, "offers")->notice_version, 1);
 

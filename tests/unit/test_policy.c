@@ -1692,6 +1692,186 @@ static void test_alloc_failure(void **state)
 	free(text);
 }
 
+/* organisation.brand: a valid brand is kept as written; each kind of mistake is refused with
+ * file:line: and key; colours that WCAG AA would fail are refused naming both colours. */
+#define BRAND_ORG(b)                                                                          \
+	"organisation:\n  name: Exempel AB\n  contact: dpo@example.com\n  address: Gatan 1\n"  \
+	"  privacy_policy_url: https://www.example.com/privacy\n  brand:\n" b                 \
+	FIELDS PURPOSE_A
+static void test_brand(void **state)
+{
+	(void)state;
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	const char *ok = BRAND_ORG("    logo_url: https://www.example.com/logo.svg\n"
+				   "    primary: '#0B5E3B'\n    background: '#fbfaf7'\n"
+				   "    text: '#222222'\n"
+				   "    stylesheet_url: https://cdn.example.com:8443/brand.css?v=2\n");
+	sk_errctx_reset(&err);
+	int rc = sk_policy_parse(ok, strlen(ok), "t.yaml", &p, &err);
+	if (rc)
+		print_error("%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_string_equal(p->brand_logo_url, "https://www.example.com/logo.svg");
+	assert_string_equal(p->brand_primary, "#0B5E3B");
+	assert_string_equal(p->brand_background, "#fbfaf7");
+	assert_string_equal(p->brand_text, "#222222");
+	assert_string_equal(p->brand_stylesheet_url, "https://cdn.example.com:8443/brand.css?v=2");
+	assert_string_equal(sk_brand_primary(p), "#0B5E3B");
+	sk_policy_free(p);
+	p = NULL;
+	/* no brand: NULLs, and the defaults are readable */
+	assert_int_equal(sk_policy_parse(MINIMAL, strlen(MINIMAL), "t.yaml", &p, &err), 0);
+	assert_null(p->brand_logo_url);
+	assert_null(p->brand_primary);
+	assert_null(p->brand_stylesheet_url);
+	assert_string_equal(sk_brand_background(p), SK_BRAND_BACKGROUND);
+	assert_true(sk_contrast(sk_brand_text(p), sk_brand_background(p)) >= 4.5);
+	assert_true(sk_contrast(sk_brand_background(p), sk_brand_primary(p)) >= 4.5);
+	sk_policy_free(p);
+	p = NULL;
+	/* http on the loopback (tests) */
+	const char *local = BRAND_ORG("    stylesheet_url: http://127.0.0.1:8080/b.css\n"
+				      "    logo_url: http://localhost/l.png\n");
+	assert_int_equal(sk_policy_parse(local, strlen(local), "t.yaml", &p, &err), 0);
+	sk_policy_free(p);
+	p = NULL;
+
+	/* the luminance: known WCAG ratios */
+	assert_true(sk_contrast("#000000", "#ffffff") > 20.99);
+	assert_true(sk_contrast("#ffffff", "#000000") > 20.99);
+	assert_true(sk_contrast("#777777", "#ffffff") < 4.5);  /* 4.48: the classic near miss */
+	assert_true(sk_contrast("#767676", "#ffffff") >= 4.5); /* 4.54 */
+	assert_true(sk_contrast("#ffffff", "#ffffff") < 1.01);
+	assert_true(sk_contrast("#fff", "#000000") == 0);
+
+	static const struct {
+		const char *name, *yaml, *want;
+	} cases[] = {
+		{"http logo", BRAND_ORG("    logo_url: http://www.example.com/logo.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"http lookalike of localhost", BRAND_ORG("    logo_url: http://localhost.example.com/l\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"ftp url", BRAND_ORG("    logo_url: ftp://www.example.com/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"http on a loopback lookalike", BRAND_ORG("    logo_url: http://127.0.0.10/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"javascript url", BRAND_ORG("    stylesheet_url: 'javascript:alert(1)'\n"),
+		 "t.yaml:7: organisation.brand.stylesheet_url: expected an https:// URL"},
+		{"quote in url", BRAND_ORG("    logo_url: https://www.example.com/a\"b.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"space in url", BRAND_ORG("    logo_url: 'https://www.example.com/a b.png'\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"control in url", BRAND_ORG("    logo_url: \"https://www.example.com/a\\tb\"\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"user info", BRAND_ORG("    logo_url: https://me@www.example.com/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"no host", BRAND_ORG("    logo_url: https:///l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"host with semicolon", BRAND_ORG("    logo_url: https://a.example;b/l.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an origin"},
+		{"url too long", BRAND_ORG("    logo_url: https://www.example.com/"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.png\n"),
+		 "t.yaml:7: organisation.brand.logo_url: expected an https:// URL"},
+		{"short colour", BRAND_ORG("    primary: '#fff'\n"),
+		 "t.yaml:7: organisation.brand.primary: expected a colour written #rrggbb"},
+		{"named colour", BRAND_ORG("    text: black\n"),
+		 "t.yaml:7: organisation.brand.text: expected a colour written #rrggbb"},
+		{"colour with more", BRAND_ORG("    background: '#ffffff;x'\n"),
+		 "t.yaml:7: organisation.brand.background: expected a colour written #rrggbb"},
+		{"colour not hex", BRAND_ORG("    background: '#gggggg'\n"),
+		 "t.yaml:7: organisation.brand.background: expected a colour written #rrggbb"},
+		{"unknown brand key", BRAND_ORG("    font: Comic Sans\n"),
+		 "t.yaml:7: organisation.brand.font: unknown key"},
+		{"brand not a mapping", "organisation:\n  name: x\n  contact: y\n  address: z\n"
+		 "  privacy_policy_url: https://x\n  brand: blue\n" FIELDS PURPOSE_A,
+		 "t.yaml:6: organisation.brand: expected a mapping"},
+		{"grey text", BRAND_ORG("    text: '#999999'\n"),
+		 "t.yaml:6: organisation.brand: the text colour #999999 on the background #ffffff "
+		 "has a contrast of 2.85:1; at least 4.5:1"},
+		{"dark background, default text", BRAND_ORG("    background: '#202020'\n"),
+		 "organisation.brand: the text colour #1a1a1a on the background #202020"},
+		{"light primary", BRAND_ORG("    primary: '#ffcc00'\n"),
+		 "t.yaml:6: organisation.brand: the button text (the background colour #ffffff) on "
+		 "the primary colour #ffcc00 has a contrast of 1.5"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sk_errctx_reset(&err);
+		p = NULL;
+		rc = sk_policy_parse(cases[i].yaml, strlen(cases[i].yaml), "t.yaml", &p, &err);
+		if (rc != SK_ERR_POLICY || !strstr(err.msg, cases[i].want))
+			fail_msg("%s: rc %d, got \"%s\", want \"%s\"", cases[i].name, rc, err.msg,
+				 cases[i].want);
+		assert_null(p);
+	}
+}
+
+/* word in text, case-insensitively, as a whole word (not inside a longer one) */
+static int has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *t = strcasestr(text, word); t; t = strcasestr(t + 1, word)) {
+		unsigned char before = t > text ? (unsigned char)t[-1] : ' ';
+		unsigned char after = (unsigned char)t[n];
+		int lb = before >= 0x80 || ((before | 0x20) >= 'a' && (before | 0x20) <= 'z');
+		int la = after >= 0x80 || ((after | 0x20) >= 'a' && (after | 0x20) <= 'z');
+		if (!lb && !la)
+			return 1;
+	}
+	return 0;
+}
+
+/* The example's forms never tell a person that data is used which the form does not ask for:
+ * no notice shown on a form (its own purpose's, its consent options') names, in either
+ * language, a declared field that the form leaves out (docs/forms.md, "What a form's notices
+ * may say"). */
+static void test_example_notices_match_forms(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_example(&len);
+	struct sk_errctx err;
+	struct sk_policy *p = NULL;
+	sk_errctx_reset(&err);
+	assert_int_equal(sk_policy_parse(text, len, "policy.yaml", &p, &err), 0);
+	size_t checked = 0;
+	for (size_t i = 0; i < p->nforms; i++) {
+		const struct sk_form *f = &p->forms[i];
+		const char *shown[1 + 32];
+		size_t nshown = 0;
+		if (f->purpose)
+			shown[nshown++] = f->purpose;
+		for (size_t j = 0; j < f->nconsents && nshown < 33; j++)
+			shown[nshown++] = f->consents[j].purpose;
+		for (size_t k = 0; k < p->nfields; k++) {
+			const struct sk_field_def *d = &p->fields[k];
+			if (sk_form_field(f, d->name))
+				continue;
+			for (size_t j = 0; j < nshown; j++) {
+				const struct sk_purpose *pu = sk_policy_purpose(p, shown[j]);
+				for (int l = 0; l < SK_NLANG; l++) {
+					if (d->label[l] && has_word(pu->notice[l], d->label[l]))
+						fail_msg("form %s: the %s notice of %s names \"%s\", "
+							 "which the form does not ask for", f->id,
+							 sk_lang_name(l), pu->id, d->label[l]);
+					checked++;
+				}
+			}
+		}
+	}
+	assert_true(checked > 20);
+	/* the check itself finds a field's label in a notice */
+	assert_true(has_word("use your first name to greet you", "First name"));
+	assert_true(has_word("ditt namn, ditt land och", "Land"));
+	assert_false(has_word("i utlandet", "Land"));
+	sk_policy_free(p);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1713,6 +1893,8 @@ int main(void)
 		cmocka_unit_test(test_apply_diff),
 		cmocka_unit_test(test_apply_over_old_policy),
 		cmocka_unit_test(test_apply_failures),
+		cmocka_unit_test(test_brand),
+		cmocka_unit_test(test_example_notices_match_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

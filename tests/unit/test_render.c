@@ -538,7 +538,7 @@ static void html_escapes_every_special_character(void **state)
 	sk_buf_reset(&b);
 	/* a whole page: the title is escaped in <title> and in the heading */
 	assert_int_equal(sk_page_message(&b, NULL, SK_LANG_SV, "<b>", "a & b"), 0);
-	assert_int_equal(sk_page_end(&b), 0);
+	assert_int_equal(sk_page_end(&b, NULL), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
 	assert_non_null(strstr(b.data, "<title>&lt;b&gt;</title>"));
 	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;</h1>"));
@@ -616,6 +616,96 @@ static void form_and_confirm_pages(void **state)
 	tenv_free(t);
 }
 
+/* The brand and the landmarks on every page, with no inline style (the CSP forbids it); the
+ * stylesheet in the brand's colours, its URL versioned by its text; and the CSP of a page:
+ * nothing inline, the brand's origins only, no framing except by a form's own sites. */
+static void pages_in_the_brand_with_a_strict_csp(void **state)
+{
+	(void)state;
+	struct sk_policy pol = {.org_name = "Exempel <AB>",
+				.org_privacy_url = "https://www.example.com/privacy",
+				.brand_logo_url = "https://cdn.example.com/logo.svg?x=1&y=2",
+				.brand_primary = "#0b5e3b",
+				.brand_stylesheet_url = "https://static.example.com:8443/b.css"};
+	struct sk_buf b, css, csp;
+	assert_int_equal(sk_page_begin(&b, &pol, SK_LANG_SV, "Tack"), 0);
+	assert_int_equal(sk_page_end(&b, &pol), 0);
+	assert_non_null(strstr(b.data, "<header class=\"site\"><img src=\"https://cdn.example.com/"
+				       "logo.svg?x=1&amp;y=2\" alt=\"Exempel &lt;AB&gt;\""));
+	assert_non_null(strstr(b.data, "<span class=\"org\">Exempel &lt;AB&gt;</span></header>"));
+	assert_non_null(strstr(b.data, "<main id=\"main\">\n<h1>Tack</h1>"));
+	assert_non_null(strstr(b.data, "<link rel=\"stylesheet\" href=\"/assets/page.css?v="));
+	assert_non_null(strstr(b.data, "<link rel=\"stylesheet\" href=\"https://static.example.com:"
+				       "8443/b.css\">"));
+	/* the footer in the page's language */
+	assert_non_null(strstr(b.data, "</main>\n<footer class=\"site\"><p>Exempel &lt;AB&gt; "
+				       "&middot; <a href=\"https://www.example.com/privacy\">"
+				       "Integritetspolicy</a></p></footer>"));
+	assert_null(strstr(b.data, "style="));
+	assert_null(strstr(b.data, "<style"));
+	assert_null(strstr(b.data, "<script"));
+	char *v1 = strstr(b.data, "page.css?v=");
+	char ver[20];
+	memcpy(ver, v1, 19);
+	ver[19] = '\0';
+	sk_buf_reset(&b);
+	/* no policy: no logo, still the landmarks, the footer in English */
+	assert_int_equal(sk_page_begin(&b, NULL, SK_LANG_EN, "T"), 0);
+	assert_int_equal(sk_page_end(&b, NULL), 0);
+	assert_null(strstr(b.data, "<img"));
+	assert_non_null(strstr(b.data, "<header class=\"site\"></header>\n<main id=\"main\">"));
+	assert_non_null(strstr(b.data, "</main>\n<footer class=\"site\"></footer>"));
+	sk_buf_reset(&b);
+
+	/* the stylesheet: the brand's colours, the defaults for the others */
+	assert_int_equal(sk_page_css(&css, &pol), 0);
+	assert_non_null(strstr(css.data, "--primary:#0b5e3b;--bg:#ffffff;--text:#1a1a1a;"));
+	assert_non_null(strstr(css.data, "button,.button{"));
+	assert_non_null(strstr(css.data, ":focus-visible{outline:3px solid var(--primary)"));
+	sk_buf_reset(&css);
+	assert_int_equal(sk_page_css(&css, NULL), 0);
+	assert_non_null(strstr(css.data, "--primary:" SK_BRAND_PRIMARY ";--bg:" SK_BRAND_BACKGROUND
+					 ";--text:" SK_BRAND_TEXT ";"));
+	sk_buf_reset(&css);
+	/* another brand, another stylesheet URL */
+	pol.brand_primary = "#0b5e3c";
+	assert_int_equal(sk_page_begin(&b, &pol, SK_LANG_SV, "Tack"), 0);
+	assert_null(strstr(b.data, ver));
+	sk_buf_reset(&b);
+
+	/* the CSP of a page that is not a form's: no framing at all, no inline anything */
+	assert_int_equal(sk_page_csp(&csp, NULL, NULL), 0);
+	assert_string_equal(csp.data, SK_PAGE_CSP_DEFAULT);
+	sk_buf_reset(&csp);
+	assert_int_equal(sk_page_csp(&csp, &pol, NULL), 0);
+	assert_string_equal(csp.data, "default-src 'none'; style-src 'self' "
+			    "https://static.example.com:8443; img-src https://cdn.example.com; "
+			    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	sk_buf_reset(&csp);
+	/* a form's page: framed by its allowed origins only; its redirects' origins may be
+	 * posted to; an origin that could break out of its directive is left out */
+	char *origins[] = {"https://www.example.com", "http://localhost:8080"};
+	struct sk_form f = {.id = "nl", .success_url = "https://www.example.com/thanks?a=1",
+			    .error_url = "https://x.example;script-src 'unsafe-inline'/e",
+			    .origins = origins, .norigins = 2};
+	assert_int_equal(sk_page_csp(&csp, &pol, &f), 0);
+	assert_string_equal(csp.data, "default-src 'none'; style-src 'self' "
+			    "https://static.example.com:8443; img-src https://cdn.example.com; "
+			    "form-action 'self' https://www.example.com; base-uri 'none'; "
+			    "frame-ancestors https://www.example.com http://localhost:8080");
+	assert_null(strstr(csp.data, "unsafe-inline"));
+	sk_buf_reset(&csp);
+	/* an origin named twice (success_url and error_url on one site) is named once */
+	f.error_url = "https://www.example.com/fel";
+	assert_int_equal(sk_page_csp(&csp, NULL, &f), 0);
+	assert_non_null(strstr(csp.data, "; form-action 'self' https://www.example.com; "));
+	sk_buf_reset(&csp);
+	f.norigins = 0;
+	assert_int_equal(sk_page_csp(&csp, NULL, &f), 0);
+	assert_non_null(strstr(csp.data, "; frame-ancestors 'none'"));
+	sk_buf_reset(&csp);
+}
+
 /* The public pages: every value is escaped by construction, and every message exists in
  * both languages. */
 static void pages_escape_every_value(void **state)
@@ -630,7 +720,7 @@ static void pages_escape_every_value(void **state)
 	assert_int_equal(sk_page_begin(&b, NULL, SK_LANG_SV, "<b>Tack</b>"), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
 	assert_non_null(strstr(b.data, "<h1>&lt;b&gt;Tack&lt;/b&gt;</h1>"));
-	assert_non_null(strstr(b.data, "width:100%;"));
+	assert_null(strstr(b.data, "<style")); /* the CSP allows no inline style */
 	sk_buf_reset(&b);
 	assert_string_equal(sk_page_msg(SK_LANG_SV, SK_MSG_SEND), "Skicka");
 	assert_string_equal(sk_page_msg(SK_LANG_EN, SK_MSG_SEND), "Send");
@@ -678,6 +768,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pages_escape_every_value),
+		cmocka_unit_test(pages_in_the_brand_with_a_strict_csp),
 		cmocka_unit_test(time_and_duration),
 		cmocka_unit_test(event_state_change),
 		cmocka_unit_test(contact_and_gate),
