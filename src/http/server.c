@@ -447,7 +447,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 					"default-src 'none'; style-src 'unsafe-inline'; "
 					"frame-ancestors 'self'");
 		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		/* No Referer to other sites (a page's URL may hold its link's token); not
+		 * no-referrer, with which a browser posts a page's own forms with `Origin: null`,
+		 * which the origin checks refuse (tests/e2e/forms.sh found it). */
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	}
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
