@@ -182,8 +182,13 @@ test('"Erase me" asks one confirmation, then shows the erasure receipt (both pas
 	let res = await click(page, `a[href^="/p/${anna.token}/erase"]`, 'the "Erase me" link');
 	assert.equal(res.status(), 200);
 	await axeCheck(page, 'the erase confirmation (en)', { lang: 'en' });
+	const asked = await page.innerText('h1');
+	const g = await gate(anna.email, 'offers');
+	assert.equal(g.allowed, true, `opening the erase page erased nothing (one confirmation is asked): ${JSON.stringify(g)}`);
 	res = await click(page, `form[method=post][action^="/p/${anna.token}/erase"] button`, 'the erase button');
 	assert.equal(res.status(), 200, `the erasure's answer: ${(await page.content()).slice(0, 300)}`);
+	assert.notEqual(await page.innerText('h1'), asked, 'the answer to the erase button is the receipt, not the question again');
+	assert.equal(await page.locator('form[action$="/erase"]').count(), 0, 'the receipt offers no erase button');
 	await axeCheck(page, 'the erasure receipt (en)', { lang: 'en' });
 	const after = await open(anna.ctx, anna.link, 400);
 	assert.match(await after.innerText('h1'), /Invalid link/, 'the erased person\'s link says "Invalid link"');
