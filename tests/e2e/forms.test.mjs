@@ -6,7 +6,7 @@
 // key. Each top-level test is one TAP case; addresses are at example.com only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, open, axeCheck, tabTo, api, need, waitLink } from './lib.mjs';
+import { launch, newContext, open, said, axeCheck, tabTo, api, need, waitLink } from './lib.mjs';
 
 const BASE = need('FORMS_URL');
 const FUTURE = need('FORMS_URL_FUTURE');
@@ -33,7 +33,7 @@ async function send(ctx, lang, email) {
 	await page.fill('input[name=email]', email);
 	await page.check('input[name=consent][value=newsletter]');
 	const [res] = await Promise.all([page.waitForNavigation(), page.click('form[action="/f/newsletter"] button[type=submit]')]);
-	assert.equal(res.status(), 200, `the newsletter form's answer (${lang}): ${(await page.content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `the newsletter form's answer (${lang}): the page says ${await said(page)}`);
 	return page;
 }
 
@@ -59,7 +59,7 @@ test('a form is filled in and sent with the keyboard alone, every focused contro
 	assert.equal(await page.isChecked('input[name=consent][value=newsletter]'), true, 'Space ticks the focused box');
 	await tabTo(page, () => document.activeElement?.tagName === 'BUTTON' && document.activeElement.type === 'submit', 'the send button');
 	const [res] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-	assert.equal(res.status(), 200, `Enter on the send button posts the form: ${(await page.content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `Enter on the send button posts the form: the page says ${await said(page)}`);
 	await axeCheck(page, 'the thank-you page (en)', { lang: 'en' });
 	const g = await gate(email, 'newsletter');
 	assert.deepEqual([g.allowed, g.reason], [false, 'pending_confirmation'], `the keyboard's post made a request: ${JSON.stringify(g)}`);
@@ -78,7 +78,7 @@ test('the thank-you, confirmation and confirmed pages pass axe, in sv and en, an
 		const page = await open(other, link);
 		await axeCheck(page, `the confirmation page (${lang})`, { lang });
 		const [res] = await Promise.all([page.waitForNavigation(), page.click('form[action^="/f/confirm/"] button')]);
-		assert.equal(res.status(), 200, `confirming (${lang}): ${(await page.content()).slice(0, 300)}`);
+		assert.equal(res.status(), 200, `confirming (${lang}): the page says ${await said(page)}`);
 		await axeCheck(page, `the confirmed page (${lang})`, { lang });
 		const again = await open(other, link);
 		await axeCheck(again, `the "already confirmed" page (${lang})`, { lang });

@@ -71,12 +71,18 @@ export function watch(page) {
 	return page;
 }
 
+// said(page): what the page says, its visible text in one line (for failure messages).
+export async function said(page) {
+	const t = await page.innerText('body').catch(() => '');
+	return JSON.stringify(t.replace(/\s+/g, ' ').trim().slice(0, 400));
+}
+
 // open(ctx, URL, STATUS): a new page at URL whose answer must have STATUS; returns the page.
 export async function open(ctx, url, status = 200) {
 	const page = watch(await ctx.newPage());
 	const res = await page.goto(url);
 	assert.ok(res, `no answer for ${url}`);
-	assert.equal(res.status(), status, `GET ${url} answered ${res.status()}, wanted ${status}: ${(await page.content()).slice(0, 400)}`);
+	assert.equal(res.status(), status, `GET ${url} answered ${res.status()}, wanted ${status}: the page says ${await said(page)}`);
 	return page;
 }
 

@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newContext, open, watch, axeCheck, tabTo, api, key, cli, need, waitLink, receiver } from './lib.mjs';
+import { launch, newContext, open, said, watch, axeCheck, tabTo, api, key, cli, need, waitLink, receiver } from './lib.mjs';
 
 const BASE = need('PREFS_URL');
 const FUTURE = need('PREFS_URL_FUTURE');
@@ -72,7 +72,7 @@ async function change(page, id, action, lang) {
 	assert.equal(await btn.getAttribute('value'), action, `${section(id)}'s button has value ${action}`);
 	assert.equal((await btn.innerText()).trim(), TEXT[lang][action], `${section(id)}'s button says what it does (${lang})`);
 	const res = await click(page, buttonOf(id), `${action} ${id}`);
-	assert.equal(res.status(), 200, `after ${action} ${id}: ${(await page.content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `after ${action} ${id}: the page says ${await said(page)}`);
 	assert.match(page.url(), new RegExp(`/p/[^/?]+\\?(.*&)?saved=${id}\\b`), `${action} ${id} answered 303 to /p/{token}?saved=${id}`);
 	const status = page.locator('[role=status]');
 	assert.ok((await status.count()) >= 1, `the page after ${action} ${id} has a role="status" message`);
@@ -96,7 +96,7 @@ test('the link from `samtycke link` opens the person\'s page: their data, each p
 	const ctx = await newContext(browser, { lang: 'en' });
 	const page = watch(await ctx.newPage());
 	const res = await page.goto(anna.link);
-	assert.equal(res.status(), 200, `GET ${anna.link}: ${(await page.content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `GET ${anna.link}: the page says ${await said(page)}`);
 	assert.equal((await res.allHeaders())['cache-control'], 'no-store', 'the person\'s page says Cache-Control: no-store');
 	const data = await page.locator('section#data').innerText();
 	assert.ok(data.includes(anna.email) && data.includes('Anna'), `section#data shows the address and first name: ${data}`);
@@ -170,7 +170,7 @@ test('"Download my data (JSON)" downloads my-data.json, which is this person\'s:
 
 test('"See my data as a page" shows the readable export, which passes axe (en)', T, async () => {
 	const res = await click(annaPage(), `a[href^="/p/${anna.token}/export"]:not([href*="export.json"])`, 'the readable export link');
-	assert.equal(res.status(), 200, `the readable export: ${(await annaPage().content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `the readable export: the page says ${await said(annaPage())}`);
 	assert.ok((await annaPage().innerText('body')).includes(anna.email), 'the readable export shows the address');
 	await axeCheck(annaPage(), 'the readable export (en)', { lang: 'en' });
 	await annaPage().goBack();
@@ -186,7 +186,7 @@ test('"Erase me" asks one confirmation, then shows the erasure receipt (both pas
 	const g = await gate(anna.email, 'offers');
 	assert.equal(g.allowed, true, `opening the erase page erased nothing (one confirmation is asked): ${JSON.stringify(g)}`);
 	res = await click(page, `form[method=post][action^="/p/${anna.token}/erase"] button`, 'the erase button');
-	assert.equal(res.status(), 200, `the erasure's answer: ${(await page.content()).slice(0, 300)}`);
+	assert.equal(res.status(), 200, `the erasure's answer: the page says ${await said(page)}`);
 	assert.notEqual(await page.innerText('h1'), asked, 'the answer to the erase button is the receipt, not the question again');
 	assert.equal(await page.locator('form[action$="/erase"]').count(), 0, 'the receipt offers no erase button');
 	await axeCheck(page, 'the erasure receipt (en)', { lang: 'en' });
@@ -253,7 +253,7 @@ test('/p and its "link on its way" page pass axe in sv and en, the same page for
 			await axeCheck(page, `/p (${lang})`, { lang });
 			await page.fill('form[action="/p"] input[name=email]', email);
 			const res = await click(page, 'form[action="/p"] button[type=submit]', `/p's send button (${lang})`);
-			assert.equal(res.status(), 200, `POST /p (${lang}): ${(await page.content()).slice(0, 300)}`);
+			assert.equal(res.status(), 200, `POST /p (${lang}): the page says ${await said(page)}`);
 			await axeCheck(page, `the "link on its way" page (${lang})`, { lang });
 			texts.push(await page.innerText('body'));
 		}
