@@ -6,7 +6,7 @@
 // key. Each top-level test is one TAP case; addresses are at example.com only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, open, said, axeCheck, tabTo, api, need, waitLink } from './lib.mjs';
+import { noAddressInUrls, launch, newContext, open, said, axeCheck, tabTo, api, need, waitLink } from './lib.mjs';
 
 const BASE = need('FORMS_URL');
 const FUTURE = need('FORMS_URL_FUTURE');
@@ -106,4 +106,8 @@ test('an invalid and an expired confirmation link answer plain pages that pass a
 		await axeCheck(junk, `the invalid link page for a malformed token (${lang})`, { lang });
 		await ctx.close();
 	}
+});
+
+test('no URL the browser requested in the forms and their links held an e-mail address', T, async () => {
+	noAddressInUrls();
 });

@@ -40,6 +40,16 @@ export async function launch() {
 	});
 }
 
+// Every URL the browsers of this file requested (a test holds them free of addresses).
+export const requested = [];
+
+// noAddressInUrls(): no URL requested so far holds an e-mail address, whole or encoded.
+export function noAddressInUrls() {
+	assert.ok(requested.length > 0, 'the browser requested something');
+	const bad = requested.filter((u) => /@|%40/i.test(u));
+	assert.deepEqual(bad, [], `of ${requested.length} URLs requested, these hold an address`);
+}
+
 // A context as a person's browser: its language (Accept-Language and navigator.language from
 // locale), 1000 px wide, no request leaving loopback (the example brand's logo at
 // www.example.com is aborted: the pages must stand without it). The page's CSP is enforced
@@ -54,6 +64,7 @@ export async function newContext(browser, { lang = 'en', ...opts } = {}) {
 	ctx.setDefaultTimeout(10_000);
 	ctx.setDefaultNavigationTimeout(15_000);
 	await ctx.route('**/*', (route) => {
+		requested.push(route.request().url());
 		const u = new URL(route.request().url());
 		if (/^127\.\d+\.\d+\.\d+$/.test(u.hostname) || u.protocol === 'data:') return route.continue();
 		return route.abort('blockedbyclient');

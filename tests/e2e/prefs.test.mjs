@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newContext, open, said, watch, axeCheck, tabTo, api, key, cli, need, waitLink, receiver } from './lib.mjs';
+import { noAddressInUrls, launch, newContext, open, said, watch, axeCheck, tabTo, api, key, cli, need, waitLink, receiver } from './lib.mjs';
 
 const BASE = need('PREFS_URL');
 const FUTURE = need('PREFS_URL_FUTURE');
@@ -282,4 +282,8 @@ test('an invalid link (400 "Invalid link", a link to /p) and an expired one (410
 		await axeCheck(page, `the expired link page (${lang})`, { lang });
 		await ctx.close();
 	}
+});
+
+test('no URL the browser requested in the preference centre held an e-mail address', T, async () => {
+	noAddressInUrls();
 });
