@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BENCH_N    ?= 1000000
 
-.PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz mutate clean
+.PHONY: all deps deps-test build build-asan check run demo bench bench-http fuzz mutate screenshots clean
 
 all: build
 
@@ -38,6 +38,11 @@ check: deps-test build build-asan
 # `make mutate MUTANTS="name ..."` runs only those.
 mutate: deps-test
 	@scripts/mutate.sh $(MUTANTS)
+
+# The PNGs of the public pages in docs/img/ (scripts/screenshots.sh: Debian's chromium, the
+# example policy, fixed fake data at example.com), 1000 px wide, full page.
+screenshots: deps-test build
+	@scripts/screenshots.sh $(BUILD)/samtycke
 
 run: build
 	@scripts/run.sh $(BUILD)/samtycke

@@ -10,6 +10,8 @@
 # integration scripts tagged pg/NAME; the store's unit test of a second build (the ASan one)
 # runs there too, tagged pg-asan/test_store. The cluster is stopped by its PID at the end,
 # also when the run is interrupted. No PostgreSQL 15 is a failure, never a silent skip.
+# The browser tests (tests/e2e/*.sh, tagged e2e-NAME) run in every pass like the integration
+# scripts.
 # Usage: tests/run.sh BUILD_DIR [BUILD_DIR...]
 #        tests/run.sh --scripts SCRIPT...   (only these sh scripts: tests/runner-check.sh)
 set -u
@@ -109,6 +111,10 @@ each_test() {
 	done
 	for s in "$root"/tests/integration/*.sh; do
 		run "$1/$(basename "$s" .sh)" sh "$s" "$2/samtycke"
+	done
+	# the browser tests (Debian's chromium; no chromium is a failure naming the fix)
+	for s in "$root"/tests/e2e/*.sh; do
+		run "$1/e2e-$(basename "$s" .sh)" sh "$s" "$2/samtycke"
 	done
 }
 

@@ -450,7 +450,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 	if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0) {
 		MHD_add_response_header(resp, "Content-Security-Policy",
 					r->csp ? r->csp : SK_PAGE_CSP_DEFAULT);
-		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		/* No Referer to other sites (a page's URL may hold its link's token); not
+		 * no-referrer, with which a browser posts a page's own forms with `Origin: null`,
+		 * which the origin checks refuse (tests/e2e/forms.sh found it). */
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	}
 	/* every answer is what its Content-Type says (the assets' script and stylesheet too) */
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

@@ -1,0 +1,27 @@
+#!/bin/sh
+# embed.sh: a samtycke form on the company's own site, in a real browser
+# (tests/e2e/embed.test.mjs; issue 14, item 7): the form with /assets/embed.js, and an iframe
+# of the form page on an allowed and on another origin. Starts aiosmtpd and a server on a
+# fresh store with the browser tests' policy (tests/e2e/policy.mjs), whose forms allow the
+# origin of the test's site "allowed" (a node server on another loopback port) and not that
+# of its site "other".
+# Usage: sh tests/e2e/embed.sh path/to/samtycke
+set -u
+bin=${1:?usage: sh tests/e2e/embed.sh path/to/samtycke}
+root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$root/tests/e2e/e2e.inc"
+
+e2e_begin e2e-embed
+e2e_ports 4
+# shellcheck disable=SC2046 # four words on purpose
+set -- $(cat "$d/ports")
+e2e_policy test "http://127.0.0.1:$3"
+setup "$bin" --db "$db" keys create --name e2e-reader --scope read
+KEY_READER=$(cat "$d/setup.out")
+start_smtp "$1"
+e2e_start main "$2" --smtp-url "smtp://127.0.0.1:$1" --mail-from noreply@example.com \
+	--form-rate-limit 100000
+
+export EMBED_URL="http://127.0.0.1:$2" SITE_PORT="$3" OTHER_PORT="$4" KEY_READER
+e2e_node embed.test.mjs
+e2e_end
