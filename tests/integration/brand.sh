@@ -55,8 +55,8 @@ check "the header shows the logo, named by the organisation, and its name" \
 	grep -q '<header class="site"><img src="https://www.example.com/assets/exempel-logo.svg" alt="Exempel AB" width="144" height="44"><span class="org">Exempel AB</span></header>' "$d/form.b"
 check "the page has a <main> and a footer with the controller and its privacy policy, in the page's language" \
 	sh -c "grep -q '<main id=\"main\">' '$d/form.b' && grep -q '</main>' '$d/form.b' && grep -q '<footer class=\"site\"><p>Exempel AB &middot; <a href=\"https://www.example.com/privacy\">Integritetspolicy</a></p></footer>' '$d/form.b'"
-check "the form page still says nosniff and no-referrer, and no-store" \
-	test "$(header form x-content-type-options) $(header form referrer-policy) $(header form cache-control)" = "nosniff no-referrer no-store"
+check "the form page still says nosniff and same-origin, and no-store" \
+	test "$(header form x-content-type-options) $(header form referrer-policy) $(header form cache-control)" = "nosniff same-origin no-store"
 
 # the answer to a form post is shown in the same frame: the form's framing rule
 # (the webinar form has no error_url: its errors are pages)
