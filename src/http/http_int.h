@@ -81,6 +81,23 @@ const struct sk_server_config *sk_server_cfg(void);
  * to wait. rate per second; 0: off. */
 int sk_http_rate(const char *key, double rate, double burst);
 
+/* ---- the public pages (public.c: shared by h_forms.c and h_prefs.c) ---- */
+
+/* The page's language: given (a submission's lang), else ?lang=, else the first of sv or en
+ * in Accept-Language, else en. The answer then says Vary: Accept-Language. */
+int sk_page_lang(struct sk_req *r, const char *given);
+/* 1 when origin (an Origin header; NULL: none) is absent or the server's own: --public-url's
+ * origin, or without one the request's Host. */
+int sk_origin_own(struct sk_req *r, const char *origin);
+/* The rate-limit bucket of the request's client address: "ip:ADDRESS", an IPv6 client by
+ * its /64. */
+void sk_client_bucket(const struct sk_req *r, char *out, size_t outlen);
+/* Parses an application/x-www-form-urlencoded body (a=b&c=d, + for space, %XX escapes),
+ * calling take for each pair; *store (sk_free it, also on error) holds the decoded text the
+ * pairs point into. A pair without a name is SK_ERR_INVALID; take's error stops the parse. */
+typedef int (*sk_pair_fn)(void *arg, struct sk_req *r, const char *k, const char *v);
+int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store);
+
 /* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
 /* The client of a request from peer with the X-Forwarded-For list xff (NULL: none; several
