@@ -38,6 +38,7 @@ struct sk_req {
 	const char *content_type;  /* NULL: application/json */
 	char location[1024];       /* Location header for redirects, "" for none */
 	char cors_origin[256];     /* Access-Control-Allow-Origin, "" for none */
+	const char *disposition;   /* Content-Disposition (a static string), NULL for none */
 	int vary_lang;             /* the answer follows Accept-Language: Vary says so */
 	char ip[64];               /* the client's address (evidence and per-IP limits only):
 				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
@@ -74,6 +75,7 @@ struct sk_route {
 #define SK_ROUTE_ONE_READ 16
 
 #define SK_NO_BODY SIZE_MAX
+#define SK_PREF_BODY_MAX 8192 /* a preference-centre form post (h_prefs.c) */
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
@@ -158,5 +160,14 @@ int sk_h_webhook_get(struct sk_req *r);
 int sk_h_webhook_delete(struct sk_req *r);
 int sk_h_imports(struct sk_req *r);
 int sk_h_key_revoke(struct sk_req *r);
+int sk_h_pref_ask(struct sk_req *r);
+int sk_h_pref_request(struct sk_req *r);
+int sk_h_pref_page(struct sk_req *r);
+int sk_h_pref_consent(struct sk_req *r);
+int sk_h_pref_export(struct sk_req *r);
+int sk_h_pref_export_json(struct sk_req *r);
+int sk_h_pref_erase_page(struct sk_req *r);
+int sk_h_pref_erase(struct sk_req *r);
+int sk_h_pref_renew(struct sk_req *r);
 
 #endif
