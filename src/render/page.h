@@ -87,7 +87,6 @@
 	X(PREF_SAVED_GIVEN, "Sparat: du har gett ditt samtycke till", "Saved: you have given your consent to") \
 	X(PREF_SAVED_WITHDRAWN, "Sparat: du har återkallat ditt samtycke till",             \
 	  "Saved: you have withdrawn your consent to")                                       \
-	X(PREF_SAVED, "Ditt val är sparat.", "Your choice is saved.")                        \
 	X(PREF_NOT_SAVED, "Inget har sparats:", "Nothing was saved:")                        \
 	X(PREF_YOUR_DATA, "Dina uppgifter", "Your data")                                     \
 	X(PREF_DOWNLOAD, "Ladda ner mina uppgifter (JSON)", "Download my data (JSON)")       \
@@ -240,7 +239,8 @@ int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang, c
  * view (<section id="purpose-ID" class="purpose">: title, description, legal basis,
  * status, the evidence summary with the notice text in a <details>, and on consent one
  * form with one button, give or withdraw), and the links to the exports and the erasure.
- * saved (may be NULL): the purpose just changed, said in a role="status" element; error
+ * saved (may be NULL): the purpose just changed, said in a role="status" element (nothing
+ * when it names no purpose on consent of the view); error
  * (may be NULL): why nothing was saved, in a role="alert" element. */
 int sk_page_pref(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
 		 const char *csrf, const struct sk_pref_view *v, const char *saved,

@@ -202,14 +202,13 @@ int sk_page_pref(struct sk_buf *b, const struct sk_policy *pol, int lang, const 
 		for (size_t i = 0; i < v->npurposes; i++)
 			if (strcmp(v->purposes[i].purpose->id, saved) == 0)
 				pp = &v->purposes[i];
+		/* what the page shows now, named: a saved= that names no purpose on consent
+		 * (a hand-made address) says nothing */
 		if (pp && pp->purpose->basis == SK_BASIS_CONSENT)
 			rc = sk_html(b, "<p role=\"status\" class=\"saved\">%s: %s</p>\n",
 				     sk_page_msg(lang, pp->status == SK_ST_GIVEN ? SK_MSG_PREF_SAVED_GIVEN
 										  : SK_MSG_PREF_SAVED_WITHDRAWN),
 				     pp->purpose->title[lang]);
-		else
-			rc = sk_html(b, "<p role=\"status\" class=\"saved\">%s</p>\n",
-				     sk_page_msg(lang, SK_MSG_PREF_SAVED));
 	}
 	rc = rc ? rc : sk_html(b, "<p>%s</p>\n<section id=\"data\">\n<h2>%s</h2>\n",
 			       sk_page_msg(lang, SK_MSG_PREF_INTRO), sk_page_msg(lang, SK_MSG_PREF_DATA));

@@ -728,6 +728,13 @@ static void pref_page_structure(void **state)
 	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_SV, "t", "c", &v, "offers", NULL), 0);
 	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_PREF_SAVED_WITHDRAWN)));
 	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "billing", NULL), 0);
+	assert_null(strstr(b.data, "role=\"status\"")); /* not on consent: nothing to say */
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "<nosuch>", NULL), 0);
+	assert_null(strstr(b.data, "role=\"status\""));
+	assert_null(strstr(b.data, "nosuch"));
+	sk_buf_reset(&b);
 	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "news", "no <b>"), 0);
 	assert_non_null(strstr(b.data, "role=\"alert\""));
 	assert_non_null(strstr(b.data, "no &lt;b&gt;"));
