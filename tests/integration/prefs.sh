@@ -117,8 +117,13 @@ after=$(ledger)
 [ "$before" = "$after" ] && pass "the refused posts stored nothing (ledger rows $after)" ||
 	fail "the refused posts stored nothing" "ledger rows $before -> $after"
 
+req -H 'Origin: null' -d "csrf=$csrf_bo&purpose=newsletter&action=withdraw" "$url/p/$tok/consent"
+expect "Origin: null (what a browser sends from our no-referrer pages) with another link's csrf: 403" 403
+[ "$(ledger)" = "$after" ] && pass "... and stored nothing" || fail "... and stored nothing"
+
 # ---- withdrawing and giving, one action each ----
-req -d "csrf=$csrf&purpose=newsletter&action=withdraw&lang=en" "$url/p/$tok/consent"
+# as a browser posts it from the page: Origin null (the page's Referrer-Policy is no-referrer)
+req -H 'Origin: null' -d "csrf=$csrf&purpose=newsletter&action=withdraw&lang=en" "$url/p/$tok/consent"
 expect "withdraw newsletter: 303" 303
 loc=$(sed -n 's/^Location: *//Ip' "$d/hdr" | tr -d '\r')
 [ "$loc" = "/p/$tok?saved=newsletter&lang=en" ] && pass "303 to the page, saved=newsletter" ||
