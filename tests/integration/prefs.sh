@@ -5,7 +5,9 @@
 # answer for a known and an unknown address), and what a stranger may not do: a missing,
 # wrong or other link's CSRF token, a foreign Origin, too many requests on one link, a wrong
 # method, an oversize body. Each refusal is checked to have stored nothing (the ledger's row
-# count). A second server, its clock 40 days ahead, sees the link expired. Both backends.
+# count). A second server, its clock 40 days ahead, sees the link expired. The pages' GETs go
+# through Prism's validating proxy for docs/openapi.yaml. The access logs hold no token and no
+# address. Both backends.
 # Usage: sh tests/integration/prefs.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -207,6 +209,15 @@ done
 	fail "45 quick requests on one link: some answered 429"
 req "$limited/p/$tok_bo"
 expect "another link on the same server is not limited by it" 200
+
+# ---- the pages against docs/openapi.yaml: GETs through Prism's validating proxy ----
+start_prism main "$url"
+pids="$pids $prism_pid"
+for path in "/p" "/p?lang=sv" "/p/$tok" "/p/$tok?lang=sv&saved=offers" "/p/$tok/export" \
+	"/p/$tok/export.json" "/p/$tok/erase" "/p/${tok}x" "/p/${tok}x/export.json"; do
+	curl -s -o /dev/null "$prism_url$path"
+done
+check_prism main
 
 # ---- erasure ----
 req "$url/p/$tok/erase?lang=en"
