@@ -31,7 +31,7 @@ setup "$bin" --db "$db" contact add cleo@example.com
 SAMTYCKE_NOW=$(date -u -d '+40 days' +%Y-%m-%dT%H:%M:%SZ) start_server future --form-rate-limit 1000
 future=$url
 future_pid=$pid
-start_server limited --form-rate-limit 1000 # a server of its own for the per-token limit
+start_server limited --form-rate-limit 3 # a server of its own for the limits
 limited=$url
 limited_pid=$pid
 start_server main --rate-limit 0 --form-rate-limit 1000
@@ -209,6 +209,16 @@ done
 	fail "45 quick requests on one link: some answered 429"
 req "$limited/p/$tok_bo"
 expect "another link on the same server is not limited by it" 200
+# POST /p takes from the client address's bucket of the forms (--form-rate-limit 3 here)
+req "$limited/p"
+csrf_l=$(csrf_of)
+n429=0
+for i in 1 2 3 4 5; do
+	s=$(curl -s -o /dev/null -w '%{http_code}' -d "csrf=$csrf_l&email=nobody%40example.com" "$limited/p")
+	[ "$s" = 429 ] && n429=$((n429 + 1))
+done
+[ "$n429" -ge 1 ] && pass "POST /p five times with --form-rate-limit 3: 429 ($n429 times)" ||
+	fail "POST /p five times with --form-rate-limit 3: 429"
 
 # ---- the pages against docs/openapi.yaml: GETs through Prism's validating proxy ----
 start_prism main "$url"
