@@ -106,6 +106,7 @@
 	X(ST_WITHDRAWN, "Samtycke återkallat", "Consent withdrawn")                          \
 	X(ST_EXPIRED, "Samtycket har gått ut", "Consent expired")                            \
 	X(ST_UNVERIFIED, "Samtycke utan bevis (räknas inte)", "Consent without proof (does not count)") \
+	X(ST_NOT_CONSENT, "Kräver inte ditt samtycke", "Does not need your consent")         \
 	X(M_FORM, "Ett webbformulär", "A web form")                                          \
 	X(M_PREFERENCE_CENTRE, "Sidan för dina val", "Your preference page")                  \
 	X(M_IMPORT, "Importerat från ett annat system", "Imported from another system")      \

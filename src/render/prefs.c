@@ -165,10 +165,16 @@ static int purpose_section(struct sk_buf *b, int lang, const char *token, const 
 			 "<dl class=\"basis\">\n<dt>%s</dt><dd>%s</dd>\n",
 			 p->id, p->title[lang], p->description[lang],
 			 sk_page_msg(lang, SK_MSG_PREF_BASIS), basis_text(lang, p->basis));
+	/* the status in words (its class says the same, for style: never colour alone); a
+	 * purpose on another basis has no consent to show */
 	if (!rc && consent)
 		rc = sk_html(b, "<dt>%s</dt><dd class=\"status status-%s\">%s</dd>\n",
 			     sk_page_msg(lang, SK_MSG_PREF_STATUS), sk_status_name(pp->status),
 			     status_text(lang, pp->status));
+	else if (!rc)
+		rc = sk_html(b, "<dt>%s</dt><dd class=\"status status-basis\">%s</dd>\n",
+			     sk_page_msg(lang, SK_MSG_PREF_STATUS),
+			     sk_page_msg(lang, SK_MSG_ST_NOT_CONSENT));
 	rc = rc ? rc : sk_html(b, "</dl>\n");
 	if (!rc && !consent)
 		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_PREF_NOT_CONSENT));

@@ -694,6 +694,8 @@ static void pref_page_structure(void **state)
 		assert_non_null(strstr(b.data, "?a=&quot;&gt;&lt;b&gt;"));
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_BASIS_CONTRACT)));
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_PREF_NOT_CONSENT)));
+		assert_int_equal(count_of(b.data, "class=\"status status-"), 3); /* every purpose */
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ST_NOT_CONSENT)));
 		/* one form and one button per purpose on consent: withdraw when given, else give */
 		assert_int_equal(count_of(b.data, "<form method=\"post\" action=\"/p/tok&quot;&lt;/consent\">"), 2);
 		assert_int_equal(count_of(b.data, "<button"), 2);
