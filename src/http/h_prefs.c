@@ -49,11 +49,20 @@ static int client_rate(struct sk_req *r)
 	return r->retry_after ? SK_ERR_RATE_LIMITED : 0;
 }
 
-/* A page of a heading and one paragraph from the catalogue, with status. */
+/* A page of a heading and one paragraph from the catalogue, with status. Its language
+ * switch leads, for a POST, to the page to show instead: /p for /p and a renewal, the
+ * person's page for the person's forms (the POST's own address has no page). */
 static int message(struct sk_req *r, int status, int lang, enum sk_page_msg title,
 		   enum sk_page_msg text)
 {
-	return sk_reply_page(r, status, lang, sk_page_msg(lang, title), sk_page_msg(lang, text));
+	struct sk_buf b;
+	char self[sizeof(r->param) + 8] = "/p";
+	int post = strcmp(r->method, "POST") == 0;
+	if (post && r->param[0] && !strstr(r->route->path, "/renew"))
+		snprintf(self, sizeof(self), "/p/%s", r->param);
+	int rc = sk_page_pref_message(&b, sk_core_policy(r->core), lang, post ? self : NULL,
+				      sk_page_msg(lang, title), sk_page_msg(lang, text));
+	return sk_page_reply(r, &b, status, rc);
 }
 
 /* The page for a refusal before any core call: 429, 403, 415, 422. */

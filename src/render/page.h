@@ -233,7 +233,8 @@ int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang, c
 
 /* ---- the preference centre's pages (render/prefs.c; docs/preference-centre.md) ----
  * Each is begun in b (not ended), in lang, with the language switch (<nav class="lang">,
- * links ?lang=sv and ?lang=en) and its content in <main>. token is the person's link token
+ * links ?lang=sv and ?lang=en; on a page answering a POST, to the page to show instead:
+ * /p, or the person's page for their page shown with an error) and its content in <main>. token is the person's link token
  * (it goes into the page's links and forms), csrf the form token of the page's forms. */
 
 /* The person's page (/p/TOKEN): their data (<section id="data">), each purpose of the
@@ -266,6 +267,11 @@ int sk_page_pref_ask(struct sk_buf *b, const struct sk_policy *pol, int lang,
 		     const char *csrf, const char *error);
 /* The answer to POST /p and to a renewal: "if we hold this address, a link is on its way". */
 int sk_page_pref_sent(struct sk_buf *b, const struct sk_policy *pol, int lang);
+/* A heading and one paragraph in the frame of these pages (a refusal, a failure); the
+ * switch's links lead to self (NULL: this address again; an answer to a POST names the page
+ * to show instead). */
+int sk_page_pref_message(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			 const char *self, const char *title, const char *text);
 /* An invalid link (altered, malformed, erased person): says so and links to /p. */
 int sk_page_pref_invalid(struct sk_buf *b, const struct sk_policy *pol, int lang);
 /* An expired link: says so, with a button mailing a fresh link (POST /p/TOKEN/renew). */

@@ -4,6 +4,7 @@
  * and every text is in the catalogue; the structure (ids, classes, forms) is the contract. */
 #include "render/page.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/sktime.h"
@@ -89,18 +90,28 @@ static const char *when(int64_t t, char out[32])
 
 /* ---- the frame: heading, language switch, <main> ---- */
 
-static int begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title)
+/* The page's start: the heading, the language switch and <main>. The switch's links are
+ * "?lang=xx" (this page again), or "SELF?lang=xx" for an answer to a POST (self: the page to
+ * show instead, since the POST's own address has no page to GET). */
+static int begin_at(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title,
+		    const char *self)
 {
 	static const enum sk_page_msg names[SK_NLANG] = {SK_MSG_PREF_LANG_SV, SK_MSG_PREF_LANG_EN};
 	int rc = sk_page_begin(b, pol, lang, title);
 	rc = rc ? rc : sk_html(b, "<nav class=\"lang\" aria-label=\"%s\"><ul>",
 			       sk_page_msg(lang, SK_MSG_PREF_LANG_NAV));
 	for (int l = 0; !rc && l < SK_NLANG; l++)
-		rc = sk_html(b, l == lang ? "<li><a href=\"?lang=%s\" lang=\"%s\" hreflang=\"%s\" "
+		rc = sk_html(b, l == lang ? "<li><a href=\"%s?lang=%s\" lang=\"%s\" hreflang=\"%s\" "
 					    "aria-current=\"true\">%s</a></li>"
-					  : "<li><a href=\"?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a></li>",
-			     sk_lang_name(l), sk_lang_name(l), sk_lang_name(l), sk_page_msg(l, names[l]));
+					  : "<li><a href=\"%s?lang=%s\" lang=\"%s\" hreflang=\"%s\">%s</a></li>",
+			     self ? self : "", sk_lang_name(l), sk_lang_name(l), sk_lang_name(l),
+			     sk_page_msg(l, names[l]));
 	return rc ? rc : sk_html(b, "</ul></nav>\n<main>\n");
+}
+
+static int begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title)
+{
+	return begin_at(b, pol, lang, title, NULL);
 }
 
 static int end(struct sk_buf *b, int rc)
@@ -198,8 +209,10 @@ int sk_page_pref(struct sk_buf *b, const struct sk_policy *pol, int lang, const 
 		 const char *csrf, const struct sk_pref_view *v, const char *saved,
 		 const char *error)
 {
-	char t[32];
-	int rc = begin(b, pol, lang, sk_page_msg(lang, SK_MSG_PREF_TITLE));
+	char t[32], self[SK_PREF_LINK_MAX + 8];
+	/* with an error it answers a POST of its form: the switch leads to the page itself */
+	snprintf(self, sizeof(self), "/p/%s", token);
+	int rc = begin_at(b, pol, lang, sk_page_msg(lang, SK_MSG_PREF_TITLE), error ? self : NULL);
 	if (!rc && error)
 		rc = sk_html(b, "<p role=\"alert\" class=\"error\">%s %s</p>\n",
 			     sk_page_msg(lang, SK_MSG_PREF_NOT_SAVED), error);
@@ -344,7 +357,7 @@ int sk_page_pref_erased(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			const struct sk_erasure_receipt *r)
 {
 	char t[32];
-	int rc = begin(b, pol, lang, sk_page_msg(lang, SK_MSG_ERASED_TITLE));
+	int rc = begin_at(b, pol, lang, sk_page_msg(lang, SK_MSG_ERASED_TITLE), "/p");
 	rc = rc ? rc : sk_html(b, "<p role=\"status\">%s</p>\n<ul class=\"erased\">\n",
 			       sk_page_msg(lang, SK_MSG_ERASED_TEXT));
 	for (size_t i = 0; !rc && i < r->ncategories; i++)
@@ -382,9 +395,16 @@ int sk_page_pref_ask(struct sk_buf *b, const struct sk_policy *pol, int lang,
 
 int sk_page_pref_sent(struct sk_buf *b, const struct sk_policy *pol, int lang)
 {
-	int rc = begin(b, pol, lang, sk_page_msg(lang, SK_MSG_ASK_SENT_TITLE));
+	int rc = begin_at(b, pol, lang, sk_page_msg(lang, SK_MSG_ASK_SENT_TITLE), "/p");
 	return end(b, rc ? rc : sk_html(b, "<p role=\"status\">%s</p>\n",
 					sk_page_msg(lang, SK_MSG_ASK_SENT)));
+}
+
+int sk_page_pref_message(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			 const char *self, const char *title, const char *text)
+{
+	int rc = begin_at(b, pol, lang, title, self);
+	return end(b, rc ? rc : sk_html(b, "<p>%s</p>\n", text));
 }
 
 int sk_page_pref_invalid(struct sk_buf *b, const struct sk_policy *pol, int lang)

@@ -97,6 +97,9 @@ req -d "purpose=newsletter&action=withdraw" "$url/p/$tok/consent"
 expect "a consent post without csrf: 403" 403
 req -d "csrf=AAAA.BBBB&purpose=newsletter&action=withdraw" "$url/p/$tok/consent"
 expect "a consent post with a wrong csrf: 403" 403
+grep -qF "<nav class=\"lang\"" "$d/body" && grep -qF "href=\"/p/$tok?lang=sv\"" "$d/body" &&
+	pass "the refusal page has the language switch, to the person's page" ||
+	fail "the refusal page has the language switch, to the person's page" "$(head -c 800 "$d/body")"
 req -d "csrf=$csrf_bo&purpose=newsletter&action=withdraw" "$url/p/$tok/consent"
 expect "a consent post with another link's csrf: 403" 403
 req -H 'Origin: https://evil.example' -d "csrf=$csrf&purpose=newsletter&action=withdraw" "$url/p/$tok/consent"

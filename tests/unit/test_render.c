@@ -742,6 +742,11 @@ static void pref_page_structure(void **state)
 	assert_non_null(strstr(b.data, "no &lt;b&gt;"));
 	assert_null(strstr(b.data, "role=\"status\""));
 	sk_buf_reset(&b);
+	/* answering a POST (with an error): the language switch leads to the page itself */
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t<", "c", &v, NULL, "x"), 0);
+	assert_non_null(strstr(b.data, "href=\"/p/t&lt;?lang=sv\""));
+	assert_null(strstr(b.data, "href=\"?lang="));
+	sk_buf_reset(&b);
 }
 
 /* The other pages of the preference centre: the readable export, the erasure's
@@ -818,6 +823,7 @@ static void pref_other_pages(void **state)
 
 		assert_int_equal(sk_page_pref_sent(&b, NULL, l), 0);
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ASK_SENT)));
+		assert_non_null(strstr(b.data, "href=\"/p?lang=en\""));
 		assert_non_null(strstr(b.data, "role=\"status\""));
 		sk_buf_reset(&b);
 
@@ -832,6 +838,17 @@ static void pref_other_pages(void **state)
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_RENEW_BUTTON)));
 		sk_buf_reset(&b);
 	}
+	/* a refusal or failure in the same frame: heading, switch (to self when given), text */
+	assert_int_equal(sk_page_pref_message(&b, NULL, SK_LANG_SV, "/p/t\"", "T<", "x & y"), 0);
+	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
+	assert_non_null(strstr(b.data, "<h1>T&lt;</h1>"));
+	assert_non_null(strstr(b.data, "<nav class=\"lang\""));
+	assert_non_null(strstr(b.data, "href=\"/p/t&quot;?lang=en\""));
+	assert_non_null(strstr(b.data, "<main>\n<p>x &amp; y</p>\n</main>"));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref_message(&b, NULL, SK_LANG_EN, NULL, "T", "x"), 0);
+	assert_non_null(strstr(b.data, "href=\"?lang=sv\""));
+	sk_buf_reset(&b);
 	assert_int_equal(sk_page_pref_ask(&b, NULL, SK_LANG_EN, "c", "bad <b>"), 0);
 	assert_non_null(strstr(b.data, "<p role=\"alert\" class=\"error\">bad &lt;b&gt;</p>"));
 	sk_buf_reset(&b);
