@@ -48,8 +48,7 @@
 	X(webhook_remove) \
 	X(import) \
 	X(export_contacts) \
-	X(migrate) \
-	X(link)
+	X(migrate)
 
 #define SK_CLI_DECLARE(n) extern const struct sk_cmd sk_cmd_entry_##n;
 SK_CLI_COMMANDS(SK_CLI_DECLARE)
