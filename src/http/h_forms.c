@@ -18,26 +18,6 @@
 #define MAX_PAIRS 128
 #define HONEYPOT "website"
 
-/* ?lang=, else the first of sv or en in Accept-Language, else en. The answer then says
- * Vary: Accept-Language. */
-static int page_lang(struct sk_req *r, const char *given)
-{
-	r->vary_lang = 1;
-	const char *q = given ? given : sk_req_arg(r, "lang");
-	if (q && sk_lang_from_name(q) >= 0)
-		return sk_lang_from_name(q);
-	const char *al = sk_req_header(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
-	for (const char *p = al; p && *p;) {
-		p += strspn(p, " ,");
-		if (strncasecmp(p, "sv", 2) == 0)
-			return SK_LANG_SV;
-		if (strncasecmp(p, "en", 2) == 0)
-			return SK_LANG_EN;
-		p += strcspn(p, ",");
-	}
-	return SK_LANG_EN;
-}
-
 static const struct sk_form *find_form(struct sk_req *r)
 {
 	if (sk_core_need_policy(r->core, &r->err))
@@ -53,7 +33,7 @@ int sk_h_form_page(struct sk_req *r)
 	const struct sk_form *f = find_form(r);
 	if (!f)
 		return r->err.code;
-	int lang = page_lang(r, NULL);
+	int lang = sk_page_lang(r, NULL);
 	struct sk_buf b;
 	r->page_form = f; /* its allowed_origins may frame it (sk_page_csp) */
 	int rc = sk_page_form(&b, sk_core_policy(r->core), f, lang, HONEYPOT);
@@ -68,25 +48,12 @@ int sk_h_form_page(struct sk_req *r)
 static int origin_check(struct sk_req *r, const struct sk_form *f)
 {
 	const char *origin = sk_req_header(r, "Origin");
-	const char *host = sk_req_header(r, MHD_HTTP_HEADER_HOST);
-	const char *pub = sk_server_cfg()->public_url;
-	char own[300];
-	if (!origin)
-		return 0;
-	if (sk_form_origin_allowed(f, origin)) {
+	if (origin && sk_form_origin_allowed(f, origin)) {
 		sk_strlcpy(r->cors_origin, origin, sizeof(r->cors_origin));
 		return 0;
 	}
-	if (pub && strncmp(pub, origin, strlen(origin)) == 0 &&
-	    (pub[strlen(origin)] == '\0' || pub[strlen(origin)] == '/'))
+	if (sk_origin_own(r, origin))
 		return 0;
-	/* The request's own Host is the client's to write: with a public URL configured, only
-	 * that URL is our own origin (a rebound name must not pass as ours). */
-	for (int i = 0; host && !pub && i < 2; i++) {
-		snprintf(own, sizeof(own), "%s://%s", i ? "https" : "http", host);
-		if (strcmp(own, origin) == 0)
-			return 0;
-	}
 	return sk_errf(&r->err, SK_ERR_FORBIDDEN, "this form does not accept posts from that origin");
 }
 
@@ -140,38 +107,9 @@ static int take_pair(struct sk_req *r, struct submission *s, const char *k, cons
 	return 0;
 }
 
-/* application/x-www-form-urlencoded: a=b&c=d, with + for space and %XX escapes. */
-static int parse_urlencoded(struct sk_req *r, struct submission *s)
+static int take_form_pair(void *arg, struct sk_req *r, const char *k, const char *v)
 {
-	char *p = s->store = sk_strndup(r->body.data ? r->body.data : "", r->body.len);
-	if (!p)
-		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-	while (*p) {
-		char *amp = p + strcspn(p, "&"), *eq;
-		int last = *amp == '\0';
-		*amp = '\0';
-		if (*p) {
-			eq = strchr(p, '=');
-			char *v = eq ? eq + 1 : p + strlen(p);
-			if (eq)
-				*eq = '\0';
-			for (char *c = p; *c; c++)
-				*c = *c == '+' ? ' ' : *c;
-			for (char *c = v; *c; c++)
-				*c = *c == '+' ? ' ' : *c;
-			MHD_http_unescape(p);
-			MHD_http_unescape(v);
-			if (strlen(p) == 0)
-				return sk_errf(&r->err, SK_ERR_INVALID, "a form field has no name");
-			int rc = take_pair(r, s, p, v);
-			if (rc)
-				return rc;
-		}
-		if (last)
-			break;
-		p = amp + 1;
-	}
-	return 0;
+	return take_pair(r, arg, k, v);
 }
 
 static int parse_json(struct sk_req *r, struct submission *s)
@@ -265,22 +203,12 @@ int sk_h_form_post(struct sk_req *r)
 	if (!f)
 		return r->err.code;
 	r->page_form = f; /* the answer page shows in the form's frame on the company site */
-	lang = page_lang(r, NULL); /* until the submission names its own */
+	lang = sk_page_lang(r, NULL); /* until the submission names its own */
 	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	s.json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	if ((rc = origin_check(r, f)))
 		goto out;
-	/* An IPv6 client's bucket is its /64: one host commonly holds the whole prefix, and a
-	 * bucket per address would let it post without limit. */
-	struct sk_ipaddr a;
-	if (sk_ip_parse(r->ip, strlen(r->ip), &a) == 0 && a.family == AF_INET6) {
-		memset(a.a + 8, 0, 8);
-		char net[64];
-		sk_ip_format(&a, net, sizeof(net));
-		snprintf(ipkey, sizeof(ipkey), "ip:%s/64", net);
-	} else {
-		snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
-	}
+	sk_client_bucket(r, ipkey, sizeof(ipkey));
 	if ((r->retry_after = sk_http_rate(ipkey, cfg->form_rate / 60.0, cfg->form_rate))) {
 		rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many submissions from this address; "
 			     "retry after %d s", r->retry_after);
@@ -296,9 +224,9 @@ int sk_h_form_post(struct sk_req *r)
 			     "or application/json");
 		goto out;
 	}
-	if ((rc = s.json ? parse_json(r, &s) : parse_urlencoded(r, &s)))
+	if ((rc = s.json ? parse_json(r, &s) : sk_req_urlencoded(r, take_form_pair, &s, &s.store)))
 		goto out;
-	lang = page_lang(r, s.lang);
+	lang = sk_page_lang(r, s.lang);
 	if ((rc = check_params(r, &s, &email)))
 		goto out;
 	const char *gpch = sk_req_header(r, "Sec-GPC");
@@ -351,7 +279,7 @@ static int link_page(struct sk_req *r, struct sk_link_info *li, int *lang)
 int sk_h_confirm_page(struct sk_req *r)
 {
 	struct sk_link_info li;
-	int lang = page_lang(r, NULL);
+	int lang = sk_page_lang(r, NULL);
 	int rc = link_page(r, &li, &lang);
 	if (rc == -1) {
 		struct sk_buf b;
@@ -365,7 +293,7 @@ int sk_h_confirm_page(struct sk_req *r)
 int sk_h_confirm_post(struct sk_req *r)
 {
 	struct sk_link_info li;
-	int n = 0, lang = page_lang(r, NULL);
+	int n = 0, lang = sk_page_lang(r, NULL);
 	int rc = link_page(r, &li, &lang);
 	sk_link_info_reset(&li); /* the page shown after needs the purposes only */
 	if (rc != -1)

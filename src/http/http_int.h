@@ -44,6 +44,7 @@ struct sk_req {
 	char *csp;
 	const struct sk_form *page_form;
 	const char *cache_control; /* NULL: no-store */
+	const char *disposition;   /* Content-Disposition (a static string), NULL for none */
 	int vary_lang;             /* the answer follows Accept-Language: Vary says so */
 	char ip[64];               /* the client's address (evidence and per-IP limits only):
 				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
@@ -80,12 +81,30 @@ struct sk_route {
 #define SK_ROUTE_ONE_READ 16
 
 #define SK_NO_BODY SIZE_MAX
+#define SK_PREF_BODY_MAX 8192 /* a preference-centre form post (h_prefs.c) */
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
 /* The daemon's rate limit (struct sk_http_env): 0 when key may go on, else the seconds
  * to wait. rate per second; 0: off. */
 int sk_http_rate(const char *key, double rate, double burst);
+
+/* ---- the public pages (public.c: shared by h_forms.c and h_prefs.c) ---- */
+
+/* The page's language: given (a submission's lang), else ?lang=, else the first of sv or en
+ * in Accept-Language, else en. The answer then says Vary: Accept-Language. */
+int sk_page_lang(struct sk_req *r, const char *given);
+/* 1 when origin (an Origin header; NULL: none) is absent or the server's own: --public-url's
+ * origin, or without one the request's Host. */
+int sk_origin_own(struct sk_req *r, const char *origin);
+/* The rate-limit bucket of the request's client address: "ip:ADDRESS", an IPv6 client by
+ * its /64. */
+void sk_client_bucket(const struct sk_req *r, char *out, size_t outlen);
+/* Parses an application/x-www-form-urlencoded body (a=b&c=d, + for space, %XX escapes),
+ * calling take for each pair; *store (sk_free it, also on error) holds the decoded text the
+ * pairs point into. A pair without a name is SK_ERR_INVALID; take's error stops the parse. */
+typedef int (*sk_pair_fn)(void *arg, struct sk_req *r, const char *k, const char *v);
+int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store);
 
 /* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
@@ -150,5 +169,14 @@ int sk_h_imports(struct sk_req *r);
 int sk_h_key_revoke(struct sk_req *r);
 int sk_h_asset_css(struct sk_req *r);
 int sk_h_asset_embed(struct sk_req *r);
+int sk_h_pref_ask(struct sk_req *r);
+int sk_h_pref_request(struct sk_req *r);
+int sk_h_pref_page(struct sk_req *r);
+int sk_h_pref_consent(struct sk_req *r);
+int sk_h_pref_export(struct sk_req *r);
+int sk_h_pref_export_json(struct sk_req *r);
+int sk_h_pref_erase_page(struct sk_req *r);
+int sk_h_pref_erase(struct sk_req *r);
+int sk_h_pref_renew(struct sk_req *r);
 
 #endif

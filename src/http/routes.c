@@ -38,6 +38,16 @@ const struct sk_route sk_routes[] = {
 	{"OPTIONS", "/f/{id}", NULL, sk_h_form_preflight, SK_NO_BODY, 0},
 	{"GET", "/f/confirm/{token}", NULL, sk_h_confirm_page, SK_NO_BODY, 0},
 	{"POST", "/f/confirm/{token}", NULL, sk_h_confirm_post, 0, 0},
+	/* the preference centre (docs/preference-centre.md): form posts of at most 8 KiB */
+	{"GET", "/p", NULL, sk_h_pref_ask, SK_NO_BODY, 0},
+	{"POST", "/p", NULL, sk_h_pref_request, SK_PREF_BODY_MAX, 0},
+	{"GET", "/p/{token}", NULL, sk_h_pref_page, SK_NO_BODY, 0},
+	{"POST", "/p/{token}/consent", NULL, sk_h_pref_consent, SK_PREF_BODY_MAX, 0},
+	{"GET", "/p/{token}/export", NULL, sk_h_pref_export, SK_NO_BODY, 0},
+	{"GET", "/p/{token}/export.json", NULL, sk_h_pref_export_json, SK_NO_BODY, 0},
+	{"GET", "/p/{token}/erase", NULL, sk_h_pref_erase_page, SK_NO_BODY, 0},
+	{"POST", "/p/{token}/erase", NULL, sk_h_pref_erase, SK_PREF_BODY_MAX, 0},
+	{"POST", "/p/{token}/renew", NULL, sk_h_pref_renew, SK_PREF_BODY_MAX, 0},
 	/* webhook endpoints (docs/webhooks.md) */
 	{"POST", "/v1/webhooks", "admin", sk_h_webhook_create, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/webhooks/{id}", "admin", sk_h_webhook_get, SK_NO_BODY, 0},

@@ -426,6 +426,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 				r->content_type ? r->content_type : "application/json");
 	if (r->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->disposition)
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	/* Vary names what chose this answer besides the URL: the Origin (CORS) and, on the
 	 * public pages, the language (page_lang in h_forms.c). */
 	if (r->cors_origin[0] || r->vary_lang)

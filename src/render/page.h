@@ -56,6 +56,145 @@
 	X(CONFIRMED, "Ditt samtycke är bekräftat.", "Your consent is confirmed.")            \
 	X(NOTHING_LEFT, "Det finns inget kvar att bekräfta.", "There is nothing left to confirm.") \
 	X(SEE_CHOICES, "Se och ändra dina val", "See and change your choices")               \
+	/* the preference centre (render/prefs.c) */                                          \
+	X(PREF_TITLE, "Dina uppgifter och val", "Your data and choices")                     \
+	X(PREF_LANG_NAV, "Språk", "Language")                                                \
+	X(PREF_LANG_SV, "Svenska", "Svenska")                                                \
+	X(PREF_LANG_EN, "English", "English")                                                \
+	X(PREF_INTRO, "Här ser du vad vi har om dig, varför, och du ändrar dina val själv.", \
+	  "Here you see what we hold about you and why, and you change your choices yourself.") \
+	X(PREF_DATA, "Uppgifter vi har om dig", "The data we hold about you")                \
+	X(PREF_NO_DATA, "Vi har inga uppgifter om dig utöver din adress.",                   \
+	  "We hold no data about you beyond your address.")                                  \
+	X(PREF_PURPOSES, "Vad vi använder dem till", "What we use them for")                 \
+	X(PREF_BASIS, "Rättslig grund", "Legal basis")                                       \
+	X(PREF_STATUS, "Status", "Status")                                                   \
+	X(PREF_EVIDENCE, "Så registrerades ditt val", "How your choice was recorded")        \
+	X(PREF_WHEN, "När", "When")                                                          \
+	X(PREF_WHERE, "Var", "Where")                                                        \
+	X(PREF_HOW, "Hur", "How")                                                            \
+	X(PREF_NOTICE_VERSION, "Version av texten", "Version of the notice")                 \
+	X(PREF_NOTICE_SHOWN, "Texten du fick se", "The notice text you were shown")          \
+	X(PREF_NOTICE_GONE, "Texten finns inte längre att läsa.", "The text can no longer be read.") \
+	X(PREF_CONFIRMED_AT, "Bekräftat via mejl", "Confirmed by e-mail")                    \
+	X(PREF_NO_EVENT, "Inget är registrerat för det här ändamålet.",                      \
+	  "Nothing is recorded for this purpose.")                                           \
+	X(PREF_NOT_CONSENT, "Det här bygger inte på ditt samtycke utan på den rättsliga "    \
+			    "grunden ovan. Kontakta oss om du vill invända.",                \
+	  "This does not rest on your consent but on the legal basis above. Contact us if "  \
+	  "you wish to object.")                                                             \
+	X(PREF_GIVE, "Ge samtycke", "Give consent")                                          \
+	X(PREF_WITHDRAW, "Återkalla samtycke", "Withdraw consent")                           \
+	X(PREF_SAVED_GIVEN, "Sparat: du har gett ditt samtycke till", "Saved: you have given your consent to") \
+	X(PREF_SAVED_WITHDRAWN, "Sparat: du har återkallat ditt samtycke till",             \
+	  "Saved: you have withdrawn your consent to")                                       \
+	X(PREF_NOT_SAVED, "Inget har sparats:", "Nothing was saved:")                        \
+	X(PREF_YOUR_DATA, "Dina uppgifter", "Your data")                                     \
+	X(PREF_DOWNLOAD, "Ladda ner mina uppgifter (JSON)", "Download my data (JSON)")       \
+	X(PREF_SEE_EXPORT, "Se mina uppgifter som en sida", "See my data as a page")         \
+	X(PREF_ERASE_LINK, "Radera mig", "Erase me")                                         \
+	X(PREF_LINK_VALID, "Länken gäller till", "This link works until")                    \
+	X(PREF_BACK, "Tillbaka till dina val", "Back to your choices")                       \
+	/* legal bases, statuses, methods and actions, worded for people */                 \
+	X(BASIS_CONSENT, "Ditt samtycke", "Your consent")                                    \
+	X(BASIS_LEGITIMATE_INTEREST, "Berättigat intresse", "Legitimate interest")           \
+	X(BASIS_CONTRACT, "Avtal med dig", "A contract with you")                            \
+	X(BASIS_LEGAL_OBLIGATION, "Rättslig förpliktelse", "A legal obligation")             \
+	X(ST_UNKNOWN, "Inget val gjort", "No choice made")                                   \
+	X(ST_PENDING, "Väntar på din bekräftelse", "Awaiting your confirmation")             \
+	X(ST_GIVEN, "Samtycke givet", "Consent given")                                       \
+	X(ST_REFUSED, "Samtycke nekat", "Consent refused")                                   \
+	X(ST_WITHDRAWN, "Samtycke återkallat", "Consent withdrawn")                          \
+	X(ST_EXPIRED, "Samtycket har gått ut", "Consent expired")                            \
+	X(ST_UNVERIFIED, "Samtycke utan bevis (räknas inte)", "Consent without proof (does not count)") \
+	X(ST_NOT_CONSENT, "Kräver inte ditt samtycke", "Does not need your consent")         \
+	X(M_FORM, "Ett webbformulär", "A web form")                                          \
+	X(M_PREFERENCE_CENTRE, "Sidan för dina val", "Your preference page")                  \
+	X(M_IMPORT, "Importerat från ett annat system", "Imported from another system")      \
+	X(M_API, "Registrerat av ett anslutet system", "Recorded by a connected system")     \
+	X(M_CLI, "Registrerat av vår personal", "Recorded by our staff")                     \
+	X(M_MAIL_LINK, "En länk i ett mejl", "A link in an e-mail")                          \
+	X(M_ONE_CLICK, "Avregistrering med ett klick i ett mejl", "One-click unsubscribe in an e-mail") \
+	X(A_GIVE, "Gav samtycke", "Gave consent")                                            \
+	X(A_REFUSE, "Nekade samtycke", "Refused consent")                                    \
+	X(A_WITHDRAW, "Återkallade samtycke", "Withdrew consent")                            \
+	X(A_CONFIRM, "Bekräftade via mejl", "Confirmed by e-mail")                           \
+	X(A_EXPIRE, "Samtycket gick ut", "The consent expired")                              \
+	/* the readable export */                                                            \
+	X(EXP_TITLE, "Allt vi har om dig", "Everything we hold about you")                   \
+	X(EXP_AT, "Sammanställt", "Compiled")                                                \
+	X(EXP_CONSENTS, "Samtycken och deras historik", "Consents and their history")        \
+	X(EXP_NO_CONSENTS, "Inga samtycken är registrerade.", "No consents are recorded.")   \
+	X(EXP_VALID_UNTIL, "Gäller till", "Valid until")                                     \
+	X(EXP_HISTORY, "Historik", "History")                                                \
+	X(EXP_ACTION, "Händelse", "Event")                                                   \
+	X(EXP_RECTS, "Rättelser", "Corrections")                                             \
+	X(EXP_NO_RECTS, "Inga uppgifter har rättats.", "No data has been corrected.")        \
+	X(EXP_FIELDS, "Fält", "Fields")                                                      \
+	X(EXP_BY, "Av", "By")                                                                \
+	X(EXP_SHARED, "Delas med", "Shared with")                                            \
+	X(EXP_NO_SHARED, "Dina uppgifter delas inte med något annat system.",                \
+	  "Your data is not shared with any other system.")                                  \
+	X(EXP_KEY, "System med läsbehörighet", "A system with read access")                  \
+	X(EXP_WEBHOOK, "System som får ändringar skickade till sig", "A system sent every change") \
+	/* erasure */                                                                        \
+	X(ERASE_TITLE, "Radera mig", "Erase me")                                             \
+	X(ERASE_TEXT, "Allt vi har om dig raderas: dina uppgifter och dina val. Det går inte " \
+		      "att ångra. Din adress sparas bara som en oläsbar kontrollsumma, så att " \
+		      "den aldrig läggs in igen.",                                           \
+	  "Everything we hold about you is erased: your data and your choices. This cannot " \
+	  "be undone. Your address is kept only as an unreadable checksum, so that it is "    \
+	  "never added again.")                                                              \
+	X(ERASE_BUTTON, "Radera allt om mig", "Erase everything about me")                   \
+	X(ERASED_TITLE, "Du är raderad", "You are erased")                                   \
+	X(ERASED_TEXT, "Det här raderades:", "This was erased:")                             \
+	X(ERASED_SUPPRESSED, "Din adress finns nu på vår spärrlista, bara som en oläsbar "   \
+			     "kontrollsumma: den importeras eller synkas aldrig in igen och får " \
+			     "inga utskick.",                                                \
+	  "Your address is now on our suppression list, only as an unreadable checksum: it " \
+	  "is never imported or synced again and gets no mail.")                             \
+	X(ERASED_LEDGER, "Vår logg över samtycken behåller %d händelser, utan dina uppgifter " \
+			 "och med bevisen förseglade med en nyckel som inte längre finns: så kan " \
+			 "vi visa att vi följt lagen utan att kunna läsa vem du var.",       \
+	  "Our consent log keeps %d events, without your data and with their evidence sealed " \
+	  "under a key that no longer exists: so we can show that we followed the law "      \
+	  "without being able to read who you were.")                                        \
+	X(ERASED_ID, "Kvittots nummer", "Receipt number")                                    \
+	X(ERASED_AT, "Raderat", "Erased")                                                    \
+	X(ERASED_SCRUB, "De sista spåren i databasfilen tas bort inom kort.",                \
+	  "The last traces in the database file are removed shortly.")                       \
+	X(CAT_CONTACT, "Din kontaktpost", "Your contact record")                             \
+	X(CAT_FIELDS, "Dina uppgifter (fälten)", "Your data (the fields)")                   \
+	X(CAT_DATA_KEY, "Nyckeln som dina uppgifter var krypterade med",                     \
+	  "The key your data was encrypted with")                                            \
+	X(CAT_CONSENT_STATE, "Dina val", "Your choices")                                     \
+	X(CAT_RECTIFICATIONS, "Historiken över rättelser", "The history of corrections")     \
+	/* asking for a link (/p) */                                                         \
+	X(ASK_TITLE, "Få en länk till dina uppgifter", "Get a link to your data")            \
+	X(ASK_TEXT, "Skriv din e-postadress så mejlar vi en länk till sidan där du ser dina " \
+		    "uppgifter och ändrar dina val.",                                        \
+	  "Type your e-mail address and we will mail you a link to the page where you see "  \
+	  "your data and change your choices.")                                              \
+	X(ASK_EMAIL, "E-postadress", "E-mail address")                                       \
+	X(ASK_BUTTON, "Mejla mig en länk", "Mail me a link")                                 \
+	X(ASK_BAD_EMAIL, "Det där är inte en e-postadress. Inget har skickats.",             \
+	  "That is not an e-mail address. Nothing was sent.")                                \
+	X(ASK_SENT_TITLE, "Kolla din inkorg", "Check your inbox")                            \
+	X(ASK_SENT, "Om vi har den adressen är en länk på väg dit. Den gäller i 30 dagar.",  \
+	  "If we hold this address, a link is on its way to it. It works for 30 days.")      \
+	X(LINK_INVALID_PREF, "Länken är inte giltig. Be om en ny länk här:",                 \
+	  "This link is not valid. Ask for a new link here:")                                \
+	X(LINK_EXPIRED_PREF, "Länken har gått ut. Vi kan mejla en ny länk till adressen vi har.", \
+	  "This link has expired. We can mail a fresh link to the address we hold.")         \
+	X(RENEW_BUTTON, "Mejla mig en ny länk", "Mail me a fresh link")                      \
+	X(PREF_FORBIDDEN, "Formuläret kom inte från den här sidan eller är för gammalt. Inget " \
+			  "har sparats. Ladda om sidan och försök igen.",                    \
+	  "The form did not come from this page or is too old. Nothing was saved. Reload "   \
+	  "the page and try again.")                                                         \
+	X(PREF_RATE, "För många försök. Inget har sparats. Vänta en stund och försök igen.", \
+	  "Too many attempts. Nothing was saved. Wait a while and try again.")               \
+	X(PREF_BAD_FORM, "Formuläret var inte ifyllt som det ska. Inget har sparats.",       \
+	  "The form was not filled in as it should be. Nothing was saved.")                  \
 	/* the hidden honeypot field's label: for robots only, the same in every language */  \
 	X(HONEYPOT_LABEL, "Website", "Website")
 
@@ -110,5 +249,52 @@ int sk_page_confirm(struct sk_buf *b, const struct sk_policy *pol, int lang, con
  * preference centre. */
 int sk_page_confirmed(struct sk_buf *b, const struct sk_policy *pol, int lang,
 		      const struct sk_link_info *info, int already, const char *pref_url);
+
+/* ---- the preference centre's pages (render/prefs.c; docs/preference-centre.md) ----
+ * Each is begun in b (not ended), in lang, with the language switch (<nav class="lang">,
+ * links ?lang=sv and ?lang=en; on a page answering a POST, to the page to show instead:
+ * /p, or the person's page for their page shown with an error) and its content in <main>. token is the person's link token
+ * (it goes into the page's links and forms), csrf the form token of the page's forms. */
+
+/* The person's page (/p/TOKEN): their data (<section id="data">), each purpose of the
+ * view (<section id="purpose-ID" class="purpose">: title, description, legal basis,
+ * status, the evidence summary with the notice text in a <details>, and on consent one
+ * form with one button, give or withdraw), and the links to the exports and the erasure.
+ * saved (may be NULL): the purpose just changed, said in a role="status" element (nothing
+ * when it names no purpose on consent of the view); error
+ * (may be NULL): why nothing was saved, in a role="alert" element. */
+int sk_page_pref(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
+		 const char *csrf, const struct sk_pref_view *v, const char *saved,
+		 const char *error);
+struct sk_access_export;
+struct sk_erasure_receipt;
+/* The access export as a readable page: the data, every consent with its history, the
+ * corrections, the systems it is shared with. */
+int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			const char *token, const struct sk_access_export *x);
+/* The erasure's one confirmation: what it does, and one button posting to
+ * /p/TOKEN/erase. */
+int sk_page_pref_erase(struct sk_buf *b, const struct sk_policy *pol, int lang,
+		       const char *token, const char *csrf);
+/* The erasure receipt: what was erased, that the address is suppressed, the ledger events
+ * kept and why. */
+int sk_page_pref_erased(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			const struct sk_erasure_receipt *rc);
+/* /p: a form for an address (fields email, csrf, lang) posting to /p; error (may be NULL)
+ * in a role="alert" element. */
+int sk_page_pref_ask(struct sk_buf *b, const struct sk_policy *pol, int lang,
+		     const char *csrf, const char *error);
+/* The answer to POST /p and to a renewal: "if we hold this address, a link is on its way". */
+int sk_page_pref_sent(struct sk_buf *b, const struct sk_policy *pol, int lang);
+/* A heading and one paragraph in the frame of these pages (a refusal, a failure); the
+ * switch's links lead to self (NULL: this address again; an answer to a POST names the page
+ * to show instead). */
+int sk_page_pref_message(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			 const char *self, const char *title, const char *text);
+/* An invalid link (altered, malformed, erased person): says so and links to /p. */
+int sk_page_pref_invalid(struct sk_buf *b, const struct sk_policy *pol, int lang);
+/* An expired link: says so, with a button mailing a fresh link (POST /p/TOKEN/renew). */
+int sk_page_pref_expired(struct sk_buf *b, const struct sk_policy *pol, int lang,
+			 const char *token, const char *csrf);
 
 #endif

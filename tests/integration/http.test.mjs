@@ -1391,6 +1391,11 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/f/{id}': '/f/newsletter',
 		'/f/confirm/{token}': '/f/confirm/r_not_a_real_token',
 		'/v1/webhooks/{id}': '/v1/webhooks/w_aaaaaaaaaaaaaaaaaaaaaaaa',
+		'/p': '/p',
+		'/p/{token}': '/p/not_a_real_token',
+		'/p/{token}/export': '/p/not_a_real_token/export',
+		'/p/{token}/export.json': '/p/not_a_real_token/export.json',
+		'/p/{token}/erase': '/p/not_a_real_token/erase',
 	};
 	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
 	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');

@@ -729,6 +729,229 @@ static void pages_escape_every_value(void **state)
 			assert_true(strlen(sk_page_msg(l, (enum sk_page_msg)m)) > 0);
 }
 
+/* How many times needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* The preference centre's page (render/prefs.c) from a hand-made view: the contract's
+ * structure in both languages, one button per purpose on consent naming what it does, and
+ * every value escaped. */
+static void pref_page_structure(void **state)
+{
+	(void)state;
+	struct sk_purpose ps[3] = {{.id = "news", .basis = SK_BASIS_CONSENT},
+				   {.id = "offers", .basis = SK_BASIS_CONSENT},
+				   {.id = "billing", .basis = SK_BASIS_CONTRACT}};
+	for (int i = 0; i < 3; i++)
+		for (int l = 0; l < SK_NLANG; l++) {
+			ps[i].title[l] = l == SK_LANG_SV ? "Titel <i>" : "Title <i>";
+			ps[i].description[l] = "What & why";
+		}
+	struct sk_field_value fv[] = {{"email", "anna@example.com"}, {"name", "<img src=x>"}};
+	struct sk_pref_purpose pp[3] = {{.purpose = &ps[0], .status = SK_ST_GIVEN, .has_event = 1,
+					 .notice_text = "<script>alert(1)</script>",
+					 .page = "https://www.example.com/?a=\"><b>", .changeable = 1},
+					{.purpose = &ps[1], .status = SK_ST_UNKNOWN, .changeable = 1},
+					{.purpose = &ps[2], .status = SK_ST_UNKNOWN}};
+	pp[0].event.occurred_at = t_at("2026-05-01T10:00:00Z");
+	pp[0].event.method = SK_METHOD_FORM;
+	pp[0].event.notice_version = 3;
+	struct sk_pref_view v = {.at = t_at("2026-06-01T10:00:00Z"), .purposes = pp, .npurposes = 3};
+	v.contact.fields = fv;
+	v.contact.nfields = 2;
+	struct sk_buf b;
+	for (int l = 0; l < SK_NLANG; l++) {
+		const char *ln = sk_lang_name(l);
+		char want[256];
+		assert_int_equal(sk_page_pref(&b, NULL, l, "tok\"<", "cs\"rf", &v, NULL, NULL), 0);
+		assert_int_equal(sk_page_end(&b, NULL), 0);
+		snprintf(want, sizeof(want), "<html lang=\"%s\">", ln);
+		assert_non_null(strstr(b.data, want));
+		assert_non_null(strstr(b.data, "<nav class=\"lang\""));
+		assert_non_null(strstr(b.data, "href=\"?lang=sv\""));
+		assert_non_null(strstr(b.data, "href=\"?lang=en\""));
+		/* one <main>, sk_page_begin's, which holds the switch and the sections */
+		assert_non_null(strstr(b.data, "<main id=\"main\">"));
+		assert_null(strstr(strstr(b.data, "<main") + 1, "<main"));
+		assert_true(strstr(b.data, "<main") < strstr(b.data, "<nav class=\"lang\""));
+		assert_non_null(strstr(b.data, "<section id=\"data\">"));
+		assert_non_null(strstr(b.data, "<dd>&lt;img src=x&gt;</dd>"));
+		assert_non_null(strstr(b.data, "<section id=\"purpose-news\" class=\"purpose\">\n<h2>T"));
+		assert_non_null(strstr(b.data, "<section id=\"purpose-billing\" class=\"purpose\">"));
+		/* the evidence: when, where, how, version, and the notice text in a <details> */
+		assert_non_null(strstr(b.data, "2026-05-01 10:00 UTC"));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_M_FORM)));
+		assert_non_null(strstr(b.data, "<dd>3</dd>"));
+		assert_non_null(strstr(b.data, "<details><summary>"));
+		assert_non_null(strstr(b.data, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+		assert_non_null(strstr(b.data, "?a=&quot;&gt;&lt;b&gt;"));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_BASIS_CONTRACT)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_PREF_NOT_CONSENT)));
+		assert_int_equal(count_of(b.data, "class=\"status status-"), 3); /* every purpose */
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ST_NOT_CONSENT)));
+		/* one form and one button per purpose on consent: withdraw when given, else give */
+		assert_int_equal(count_of(b.data, "<form method=\"post\" action=\"/p/tok&quot;&lt;/consent\">"), 2);
+		assert_int_equal(count_of(b.data, "<button"), 2);
+		snprintf(want, sizeof(want), "name=\"action\" value=\"withdraw\">%s</button>",
+			 sk_page_msg(l, SK_MSG_PREF_WITHDRAW));
+		assert_non_null(strstr(b.data, want));
+		snprintf(want, sizeof(want), "name=\"action\" value=\"give\">%s</button>",
+			 sk_page_msg(l, SK_MSG_PREF_GIVE));
+		assert_non_null(strstr(b.data, want));
+		assert_non_null(strstr(b.data, "name=\"csrf\" value=\"cs&quot;rf\""));
+		snprintf(want, sizeof(want), "name=\"lang\" value=\"%s\"", ln);
+		assert_non_null(strstr(b.data, want));
+		/* the three links, the language kept */
+		assert_non_null(strstr(b.data, "href=\"/p/tok&quot;&lt;/export.json\""));
+		snprintf(want, sizeof(want), "href=\"/p/tok&quot;&lt;/export?lang=%s\"", ln);
+		assert_non_null(strstr(b.data, want));
+		snprintf(want, sizeof(want), "href=\"/p/tok&quot;&lt;/erase?lang=%s\"", ln);
+		assert_non_null(strstr(b.data, want));
+		/* nothing a value held became markup; headings in order */
+		assert_null(strstr(b.data, "<script>"));
+		assert_null(strstr(b.data, "<img"));
+		assert_null(strstr(b.data, "<i>"));
+		assert_true(strstr(b.data, "<h1>") < strstr(b.data, "<h2>"));
+		assert_true(strstr(b.data, "<h2>") < strstr(b.data, "<h3>"));
+		assert_null(strstr(b.data, "role=\"status\""));
+		sk_buf_reset(&b);
+	}
+	/* what was saved, in a status element; an error in an alert, escaped */
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "news", NULL), 0);
+	assert_non_null(strstr(b.data, "<p role=\"status\" class=\"saved\">Saved: you have given"));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_SV, "t", "c", &v, "offers", NULL), 0);
+	assert_non_null(strstr(b.data, sk_page_msg(SK_LANG_SV, SK_MSG_PREF_SAVED_WITHDRAWN)));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "billing", NULL), 0);
+	assert_null(strstr(b.data, "role=\"status\"")); /* not on consent: nothing to say */
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "<nosuch>", NULL), 0);
+	assert_null(strstr(b.data, "role=\"status\""));
+	assert_null(strstr(b.data, "nosuch"));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t", "c", &v, "news", "no <b>"), 0);
+	assert_non_null(strstr(b.data, "role=\"alert\""));
+	assert_non_null(strstr(b.data, "no &lt;b&gt;"));
+	assert_null(strstr(b.data, "role=\"status\""));
+	sk_buf_reset(&b);
+	/* answering a POST (with an error): the language switch leads to the page itself */
+	assert_int_equal(sk_page_pref(&b, NULL, SK_LANG_EN, "t<", "c", &v, NULL, "x"), 0);
+	assert_non_null(strstr(b.data, "href=\"/p/t&lt;?lang=sv\""));
+	assert_null(strstr(b.data, "href=\"?lang="));
+	sk_buf_reset(&b);
+}
+
+/* The other pages of the preference centre: the readable export, the erasure's
+ * confirmation and receipt, /p and its answer, the invalid and expired link pages. */
+static void pref_other_pages(void **state)
+{
+	(void)state;
+	struct sk_purpose p = {.id = "news", .basis = SK_BASIS_CONSENT};
+	p.title[SK_LANG_SV] = "Nyhetsbrev";
+	p.title[SK_LANG_EN] = "Newsletter";
+	struct sk_export_event hist[2] = {{.notice_text = "Notice <v1>"}, {.notice_text = NULL}};
+	hist[0].event.action = SK_ACT_GIVE;
+	hist[0].event.method = SK_METHOD_FORM;
+	hist[0].event.occurred_at = t_at("2026-01-02T03:04:05Z");
+	strcpy(hist[0].event.source, "form:<x>");
+	hist[1].event.action = SK_ACT_WITHDRAW;
+	hist[1].event.method = SK_METHOD_PREFERENCE_CENTRE;
+	hist[1].event.occurred_at = t_at("2026-02-02T03:04:05Z");
+	struct sk_export_consent ec = {.history = hist, .nhistory = 2, .purpose = &p, .last = &hist[0]};
+	strcpy(ec.state.purpose, "news");
+	ec.state.status = SK_ST_WITHDRAWN;
+	struct sk_export_rect rect = {.at = t_at("2026-03-01T00:00:00Z"), .fields = "name",
+				      .actor = "api:<crm>"};
+	struct sk_export_share sh = {.webhook = 1, .name = "hook <1>"};
+	struct sk_field_value fv[] = {{"email", "a&b@example.com"}};
+	struct sk_access_export x = {.exported_at = t_at("2026-04-01T00:00:00Z"), .consents = &ec,
+				     .nconsents = 1, .rects = &rect, .nrects = 1, .shared = &sh,
+				     .nshared = 1};
+	x.contact.fields = fv;
+	x.contact.nfields = 1;
+	struct sk_buf b;
+	for (int l = 0; l < SK_NLANG; l++) {
+		assert_int_equal(sk_page_pref_export(&b, NULL, l, "tok", &x), 0);
+		assert_non_null(strstr(b.data, "<dd>a&amp;b@example.com</dd>"));
+		assert_non_null(strstr(b.data, p.title[l]));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_A_GIVE)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_A_WITHDRAW)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ST_WITHDRAWN)));
+		assert_non_null(strstr(b.data, "form:&lt;x&gt;"));
+		assert_non_null(strstr(b.data, "Notice &lt;v1&gt;"));
+		assert_non_null(strstr(b.data, "api:&lt;crm&gt;"));
+		assert_non_null(strstr(b.data, "hook &lt;1&gt;"));
+		assert_non_null(strstr(b.data, "<th scope=\"col\">"));
+		assert_non_null(strstr(b.data, "2026-02-02 03:04 UTC"));
+		assert_null(strstr(b.data, "<x>"));
+		sk_buf_reset(&b);
+
+		assert_int_equal(sk_page_pref_erase(&b, NULL, l, "t<k", "c\"s"), 0);
+		assert_non_null(strstr(b.data, "<form method=\"post\" action=\"/p/t&lt;k/erase\">"));
+		assert_non_null(strstr(b.data, "name=\"csrf\" value=\"c&quot;s\""));
+		assert_int_equal(count_of(b.data, "<button"), 1);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ERASE_BUTTON)));
+		sk_buf_reset(&b);
+
+		static const char *const cats[] = {"contact", "data_key"};
+		struct sk_erasure_receipt r = {.erasure_id = "x_1", .categories = cats, .ncategories = 2,
+					       .suppressed = 1, .ledger_events_kept = 7,
+					       .erased_at = t_at("2026-04-01T00:00:00Z")};
+		assert_int_equal(sk_page_pref_erased(&b, NULL, l, &r), 0);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_CONTACT)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_DATA_KEY)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ERASED_SUPPRESSED)));
+		assert_non_null(strstr(b.data, l == SK_LANG_SV ? "behåller 7 händelser" : "keeps 7 events"));
+		assert_null(strstr(b.data, "<form"));
+		sk_buf_reset(&b);
+
+		assert_int_equal(sk_page_pref_ask(&b, NULL, l, "c<s", NULL), 0);
+		assert_non_null(strstr(b.data, "<form method=\"post\" action=\"/p\">"));
+		assert_non_null(strstr(b.data, "<label for=\"email\">"));
+		assert_non_null(strstr(b.data, "name=\"email\""));
+		assert_non_null(strstr(b.data, "value=\"c&lt;s\""));
+		assert_null(strstr(b.data, "role=\"alert\""));
+		sk_buf_reset(&b);
+
+		assert_int_equal(sk_page_pref_sent(&b, NULL, l), 0);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ASK_SENT)));
+		assert_non_null(strstr(b.data, "href=\"/p?lang=en\""));
+		assert_non_null(strstr(b.data, "role=\"status\""));
+		sk_buf_reset(&b);
+
+		assert_int_equal(sk_page_pref_invalid(&b, NULL, l), 0);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_LINK_INVALID)));
+		assert_non_null(strstr(b.data, "href=\"/p?lang="));
+		sk_buf_reset(&b);
+
+		assert_int_equal(sk_page_pref_expired(&b, NULL, l, "t\"k", "cs"), 0);
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_LINK_EXPIRED)));
+		assert_non_null(strstr(b.data, "action=\"/p/t&quot;k/renew\""));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_RENEW_BUTTON)));
+		sk_buf_reset(&b);
+	}
+	/* a refusal or failure in the same frame: heading, switch (to self when given), text */
+	assert_int_equal(sk_page_pref_message(&b, NULL, SK_LANG_SV, "/p/t\"", "T<", "x & y"), 0);
+	assert_non_null(strstr(b.data, "<html lang=\"sv\">"));
+	assert_non_null(strstr(b.data, "<h1>T&lt;</h1>"));
+	assert_non_null(strstr(b.data, "<nav class=\"lang\""));
+	assert_non_null(strstr(b.data, "href=\"/p/t&quot;?lang=en\""));
+	assert_non_null(strstr(b.data, "</nav>\n<p>x &amp; y</p>\n"));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref_message(&b, NULL, SK_LANG_EN, NULL, "T", "x"), 0);
+	assert_non_null(strstr(b.data, "href=\"?lang=sv\""));
+	sk_buf_reset(&b);
+	assert_int_equal(sk_page_pref_ask(&b, NULL, SK_LANG_EN, "c", "bad <b>"), 0);
+	assert_non_null(strstr(b.data, "<p role=\"alert\" class=\"error\">bad &lt;b&gt;</p>"));
+	sk_buf_reset(&b);
+}
+
 /* The check path's fast answer (sk_json_gate_text) is the jansson answer, byte for byte, for
  * every reason, allowed or not, with and without a consent id; an id that JSON would escape,
  * and a buffer that is too small, are refused so that the caller falls back to jansson. */
@@ -784,6 +1007,8 @@ int main(void)
 		cmocka_unit_test(html_escapes_every_special_character),
 		cmocka_unit_test(catalogue_has_every_message_in_both_languages),
 		cmocka_unit_test(form_and_confirm_pages),
+		cmocka_unit_test(pref_page_structure),
+		cmocka_unit_test(pref_other_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

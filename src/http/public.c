@@ -1,0 +1,98 @@
+/* public.c: what the public pages' handlers share (the forms, h_forms.c, and the preference
+ * centre, h_prefs.c): the page's language, whether an Origin is the server's own, the client
+ * address's rate-limit bucket, and the x-www-form-urlencoded body parser. */
+#include <microhttpd.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http_int.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+int sk_page_lang(struct sk_req *r, const char *given)
+{
+	r->vary_lang = 1;
+	const char *q = given ? given : sk_req_arg(r, "lang");
+	if (q && sk_lang_from_name(q) >= 0)
+		return sk_lang_from_name(q);
+	const char *al = sk_req_header(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+	for (const char *p = al; p && *p;) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, "sv", 2) == 0)
+			return SK_LANG_SV;
+		if (strncasecmp(p, "en", 2) == 0)
+			return SK_LANG_EN;
+		p += strcspn(p, ",");
+	}
+	return SK_LANG_EN;
+}
+
+int sk_origin_own(struct sk_req *r, const char *origin)
+{
+	const char *host = sk_req_header(r, MHD_HTTP_HEADER_HOST);
+	const char *pub = sk_server_cfg()->public_url;
+	char own[300];
+	if (!origin)
+		return 1;
+	if (pub && strncmp(pub, origin, strlen(origin)) == 0 &&
+	    (pub[strlen(origin)] == '\0' || pub[strlen(origin)] == '/'))
+		return 1;
+	/* The request's own Host is the client's to write: with a public URL configured, only
+	 * that URL is our own origin (a rebound name must not pass as ours). */
+	for (int i = 0; host && !pub && i < 2; i++) {
+		snprintf(own, sizeof(own), "%s://%s", i ? "https" : "http", host);
+		if (strcmp(own, origin) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void sk_client_bucket(const struct sk_req *r, char *out, size_t outlen)
+{
+	/* An IPv6 client's bucket is its /64: one host commonly holds the whole prefix, and a
+	 * bucket per address would let it post without limit. */
+	struct sk_ipaddr a;
+	if (sk_ip_parse(r->ip, strlen(r->ip), &a) == 0 && a.family == AF_INET6) {
+		memset(a.a + 8, 0, 8);
+		char net[64];
+		sk_ip_format(&a, net, sizeof(net));
+		snprintf(out, outlen, "ip:%s/64", net);
+	} else {
+		snprintf(out, outlen, "ip:%s", r->ip);
+	}
+}
+
+int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store)
+{
+	char *p = *store = sk_strndup(r->body.data ? r->body.data : "", r->body.len);
+	if (!p)
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	while (*p) {
+		char *amp = p + strcspn(p, "&"), *eq;
+		int last = *amp == '\0';
+		*amp = '\0';
+		if (*p) {
+			eq = strchr(p, '=');
+			char *v = eq ? eq + 1 : p + strlen(p);
+			if (eq)
+				*eq = '\0';
+			for (char *c = p; *c; c++)
+				*c = *c == '+' ? ' ' : *c;
+			for (char *c = v; *c; c++)
+				*c = *c == '+' ? ' ' : *c;
+			MHD_http_unescape(p);
+			MHD_http_unescape(v);
+			if (strlen(p) == 0)
+				return sk_errf(&r->err, SK_ERR_INVALID, "a form field has no name");
+			int rc = take(arg, r, p, v);
+			if (rc)
+				return rc;
+		}
+		if (last)
+			break;
+		p = amp + 1;
+	}
+	return 0;
+}
