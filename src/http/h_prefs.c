@@ -126,10 +126,9 @@ static int post_begin(struct sk_req *r, struct post *p, const char *bound, int c
 	const char *ct = sk_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *origin = sk_req_header(r, "Origin");
 	int rc;
-	/* "null", an opaque origin, is what a browser sends when it posts a form of our own
-	 * pages: their Referrer-Policy is no-referrer, under which Fetch serialises a POST's
-	 * origin as null. It names no site, so the CSRF token alone decides; any site named
-	 * must be ours. */
+	/* "null", an opaque origin, is what a browser sends under a no-referrer policy, from a
+	 * sandboxed frame or with some privacy tools. It names no site, so the CSRF token alone
+	 * decides; any site named must be ours. */
 	if (origin && strcmp(origin, "null") != 0 && !sk_origin_own(r, origin))
 		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "posts come from this site only");
 	if (r->param[0] && (rc = token_rate(r)))
