@@ -46,6 +46,12 @@ test('form-webinar-en.png: the webinar form (en)', T, async () => {
 	await ctx.close();
 });
 
+test('form-newsletter-sv-phone.png: the newsletter form on a phone (sv)', T, async () => {
+	const ctx = await newContext(browser, { lang: 'sv', viewport: { width: 390, height: 700 } });
+	await shot(await open(ctx, `${BASE}/f/newsletter`), 'form-newsletter-sv-phone.png');
+	await ctx.close();
+});
+
 test('confirm-sv.png: the double opt-in confirmation page (sv)', T, async () => {
 	const email = 'bo.berg@example.com';
 	const r = await fetch(`${BASE}/f/newsletter`, {
