@@ -44,8 +44,8 @@ static int run_link(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char
 		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE,
 				    "--base takes the server's public URL, http:// or https://");
 	if ((rc = sk_cli_open(cli)) || (rc = sk_cli_contact(cli, argv[optind], id)) ||
-	    (rc = sk_pref_link(cli->core, id, sk_time_now(), (int)days, token, &expires,
-			       &cli->err)))
+	    (rc = sk_pref_link_via(cli->core, id, SK_PREF_VIA_CLI, sk_time_now(), (int)days, token,
+				   &expires, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	snprintf(url, sizeof(url), "%.*s/p/%s", (int)blen, base, token);
 	if (cli->json)

@@ -449,7 +449,14 @@ int sk_form_requests_expire(struct sk_core *c, int64_t now, long *ndeleted,
 #define SK_PREF_LINK_MAX 192      /* bytes of a token, with its NUL (the vault's SK_TOKEN_MAX) */
 
 /* Mints a link token for contact id, valid until now + days (1 to 365). SK_ERR_NOT_FOUND
- * when there is no such contact. *expires (may be NULL) gets its expiry. */
+ * when there is no such contact. *expires (may be NULL) gets its expiry. A link mailed by
+ * samtycke itself (sk_pref_link) and one handed out by the controller (the command line, the
+ * API) are told apart inside the token, so that the evidence of a change made with it says
+ * truthfully how the person came by it. */
+enum sk_pref_via { SK_PREF_VIA_MAIL, SK_PREF_VIA_CLI, SK_PREF_VIA_API };
+int sk_pref_link_via(struct sk_core *c, const char *contact_id, enum sk_pref_via via,
+		     int64_t now, int days, char token[SK_PREF_LINK_MAX], int64_t *expires,
+		     struct sk_errctx *err);
 int sk_pref_link(struct sk_core *c, const char *contact_id, int64_t now, int days,
 		 char token[SK_PREF_LINK_MAX], int64_t *expires, struct sk_errctx *err);
 /* Checks a link token at now: 0 and the contact id when it is whole, unexpired and its
@@ -495,6 +502,8 @@ struct sk_pref_change {
 	const char *lang;                 /* the page's: "sv" or "en" */
 	const char *page;                 /* the page's URL (evidence) */
 	const char *user_agent;           /* reduced to its class in the evidence; may be NULL */
+	int notice_version;               /* a give: the notice version the page showed beside
+					     its button (0: the current one) */
 };
 /* Records a change made on the link's page: a ledger event with method preference_centre,
  * the notice version shown, and sealed evidence (page, time, user agent class, notice
@@ -502,7 +511,9 @@ struct sk_pref_change {
  * person's own address) and its evidence says so. Only purposes on consent may be changed
  * (SK_ERR_INVALID otherwise, and for an unknown purpose); a give for a suppressed address
  * is refused (SK_ERR_FORBIDDEN). Giving what is given, or withdrawing what is not, records
- * nothing and returns 0. out (may be NULL) gets the event, seq 0 when none. */
+ * nothing and returns 0. A give whose notice_version is not the current one (the text
+ * changed since the page was shown) is SK_ERR_INVALID and records nothing. out (may be NULL)
+ * gets the event, seq 0 when none. */
 int sk_pref_set(struct sk_core *c, const char *token, const struct sk_pref_change *ch,
 		int64_t now, struct sk_consent_event *out, struct sk_errctx *err);
 /* The access export (sk_export) and the erasure (sk_forget) of the link's person. */

@@ -15,15 +15,33 @@
 #define CSRF_TAG "csrf"
 #define CSRF_SECONDS (2 * 3600)
 #define CSRF_BIND_BYTES 16 /* of the SHA-256 of what a CSRF token is bound to: 128 bits */
-#define VIA "link mailed to the contact's own address"
+
+/* How the person came by the link (enum sk_pref_via): the token's subject is the contact id,
+ * then ":cli" or ":api" for a link handed out by the controller; and what the evidence says. */
+static const char *const via_tag[] = {"", ":cli", ":api"};
+static const char *const via_text[] = {
+	"link mailed by samtycke to the contact's own address",
+	"link made with samtycke link and handed to the contact by the controller",
+	"link made through the API and handed to the contact by the controller",
+};
 
 /* ---- links ---- */
 
 int sk_pref_link(struct sk_core *c, const char *contact_id, int64_t now, int days,
 		 char token[SK_PREF_LINK_MAX], int64_t *expires, struct sk_errctx *err)
 {
+	return sk_pref_link_via(c, contact_id, SK_PREF_VIA_MAIL, now, days, token, expires, err);
+}
+
+int sk_pref_link_via(struct sk_core *c, const char *contact_id, enum sk_pref_via via,
+		     int64_t now, int days, char token[SK_PREF_LINK_MAX], int64_t *expires,
+		     struct sk_errctx *err)
+{
+	char subject[SK_ID_LEN + 8];
 	int rc;
 	token[0] = '\0';
+	if ((unsigned)via > SK_PREF_VIA_API)
+		return sk_errf(err, SK_ERR_INVALID, "unknown kind of link");
 	if (days < 1 || days > 365)
 		return sk_errf(err, SK_ERR_INVALID, "days must be 1 to 365");
 	if (!contact_id || strlen(contact_id) > SK_ID_LEN)
@@ -31,24 +49,36 @@ int sk_pref_link(struct sk_core *c, const char *contact_id, int64_t now, int day
 	if ((rc = sk_contact_exists(c, contact_id, err)))
 		return rc;
 	int64_t exp = now + (int64_t)days * DAY;
-	if ((rc = sk_vault_token_sign(c->vault, SK_PREF_TAG, contact_id, exp, token)))
+	snprintf(subject, sizeof(subject), "%s%s", contact_id, via_tag[via]);
+	if ((rc = sk_vault_token_sign(c->vault, SK_PREF_TAG, subject, exp, token)))
 		return sk_errf(err, rc, "could not sign the link");
 	if (expires)
 		*expires = exp;
 	return 0;
 }
 
-/* sk_pref_check, and *expires (may be NULL) the link's expiry. */
+/* sk_pref_check, and *expires and *via (either may be NULL) the link's expiry and how it
+ * was given out. */
 static int link_check(struct sk_core *c, const char *token, int64_t now,
-		      char contact_id[SK_ID_LEN + 1], int64_t *expires, struct sk_errctx *err)
+		      char contact_id[SK_ID_LEN + 1], int64_t *expires, enum sk_pref_via *via,
+		      struct sk_errctx *err)
 {
 	char subject[SK_TOKEN_MAX];
 	int64_t exp = 0;
+	int v = SK_PREF_VIA_MAIL;
 	contact_id[0] = '\0';
 	int rc = token ? sk_vault_token_verify(c->vault, SK_PREF_TAG, token, now, subject, &exp)
 		       : SK_ERR_INVALID;
 	if (rc != 0 && rc != SK_ERR_EXPIRED)
 		return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
+	char *colon = strchr(subject, ':');
+	if (colon) {
+		for (v = SK_PREF_VIA_CLI; v <= SK_PREF_VIA_API && strcmp(colon, via_tag[v]) != 0; v++)
+			;
+		if (v > SK_PREF_VIA_API)
+			return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
+		*colon = '\0';
+	}
 	if (strlen(subject) > SK_ID_LEN)
 		return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	/* The link is bound to its contact: once erased, it is no link at all, expired or not. */
@@ -60,6 +90,8 @@ static int link_check(struct sk_core *c, const char *token, int64_t now,
 	sk_strlcpy(contact_id, subject, SK_ID_LEN + 1);
 	if (expires)
 		*expires = exp;
+	if (via)
+		*via = (enum sk_pref_via)v;
 	if (rc == SK_ERR_EXPIRED)
 		return sk_errf(err, rc, "the link has expired");
 	return 0;
@@ -68,7 +100,7 @@ static int link_check(struct sk_core *c, const char *token, int64_t now,
 int sk_pref_check(struct sk_core *c, const char *token, int64_t now,
 		  char contact_id[SK_ID_LEN + 1], struct sk_errctx *err)
 {
-	return link_check(c, token, now, contact_id, NULL, err);
+	return link_check(c, token, now, contact_id, NULL, NULL, err);
 }
 
 /* ---- the view ---- */
@@ -140,7 +172,7 @@ int sk_pref_view(struct sk_core *c, const char *token, int64_t now, struct sk_pr
 	memset(out, 0, sizeof(*out));
 	if ((rc = sk_core_need_policy(c, err)) || (rc = sk_core_read_begin(c, err)))
 		return rc;
-	if ((rc = link_check(c, token, now, id, &out->link_expires, err)) ||
+	if ((rc = link_check(c, token, now, id, &out->link_expires, NULL, err)) ||
 	    (rc = sk_contact_get_by_id(c, id, &out->contact, err)))
 		goto out;
 	if (out->contact.nfields == 0 || strcmp(out->contact.fields[0].name, "email") != 0) {
@@ -189,14 +221,14 @@ static void evidence_page(const char *url, char *out, size_t cap)
 }
 
 static int evidence_make(const struct sk_pref_change *ch, int64_t now, int version, int doi,
-			 char **out, struct sk_errctx *err)
+			 enum sk_pref_via via, char **out, struct sk_errctx *err)
 {
 	char page[SK_FORM_PAGE_MAX + 1], at[SK_TIME_STRLEN];
 	evidence_page(ch->page, page, sizeof(page));
 	sk_time_format(now, at);
 	json_t *ev = json_pack("{s:s?,s:s,s:s,s:i,s:s}", "page", page[0] ? page : NULL, "at", at,
 			       "user_agent_class", sk_ua_class(ch->user_agent), "notice_version",
-			       version, "via", VIA);
+			       version, "via", via_text[via]);
 	if (ev && doi)
 		json_object_set_new(ev, "double_opt_in", json_string("confirmed by the link"));
 	*out = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -222,15 +254,19 @@ int sk_pref_set(struct sk_core *c, const char *token, const struct sk_pref_chang
 		return sk_errf(err, SK_ERR_INVALID, "no such purpose");
 	if (p->basis != SK_BASIS_CONSENT)
 		return sk_errf(err, SK_ERR_INVALID, "this purpose does not rest on consent");
+	/* the text the person read beside the button is the one the event names */
+	if (ch->give && ch->notice_version && ch->notice_version != p->notice_version)
+		return sk_errf(err, SK_ERR_INVALID, "the notice text has changed since the page was "
+			       "shown: read it again below");
 	const char *lang = ch->lang ? ch->lang : "en";
 	if (sk_lang_from_name(lang) < 0)
 		return sk_errf(err, SK_ERR_INVALID, "lang must be sv or en");
 	int doi = ch->give && p->double_opt_in;
-	if ((rc = evidence_make(ch, now, p->notice_version, doi, &evidence, err)))
-		return rc;
+	enum sk_pref_via via;
 	if ((rc = sk_core_batch_begin(c, err)))
 		goto done;
-	if ((rc = link_check(c, token, now, id, NULL, err)) ||
+	if ((rc = link_check(c, token, now, id, NULL, &via, err)) ||
+	    (rc = evidence_make(ch, now, p->notice_version, doi, via, &evidence, err)) ||
 	    (rc = sk_contact_get_by_id(c, id, &ct, err)))
 		goto out;
 	if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0) {
@@ -285,7 +321,7 @@ int sk_pref_export(struct sk_core *c, const char *token, int64_t now, const char
 		   struct sk_access_export *out, struct sk_errctx *err)
 {
 	char id[SK_ID_LEN + 1];
-	int rc = link_check(c, token, now, id, NULL, err);
+	int rc = link_check(c, token, now, id, NULL, NULL, err);
 	return rc ? rc : sk_export(c, id, lang, out, err);
 }
 
@@ -293,24 +329,22 @@ int sk_pref_erase(struct sk_core *c, const char *token, int64_t now,
 		  struct sk_erasure_receipt *out, struct sk_errctx *err)
 {
 	char id[SK_ID_LEN + 1];
-	int rc = link_check(c, token, now, id, NULL, err);
+	int rc = link_check(c, token, now, id, NULL, NULL, err);
 	return rc ? rc : sk_forget(c, id, out, err);
 }
 
 /* ---- "mail me my link" ---- */
 
 /* Queues a preflink mail for the address with key (ref: the contact id, or "" to be found by
- * the key when the mail is built), unless the address is suppressed or has had
- * SK_FORM_MAILS_PER_DAY mails in the last day; inside the caller's batch. */
-static int queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *email,
-		      const char *ref, const char *lang, int64_t now, struct sk_errctx *err)
+ * the key when the mail is built), unless the address has had SK_FORM_MAILS_PER_DAY mails in
+ * the last day; inside the caller's batch. Whether it is suppressed is asked when the mail is
+ * built (outbox.c drops it then), so that asking costs the same for a suppressed address. */
+static int queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
+		      const char *lang, int64_t now, struct sk_errctx *err)
 {
 	struct sk_outbox_rec m = {.created_at = now, .next_attempt_at = now};
 	long sent = 0;
-	int suppressed = 0;
-	int rc = sk_suppressed(c, email, &suppressed, err);
-	if (rc || suppressed)
-		return rc;
+	int rc;
 	memcpy(m.email_key, key, SK_HASH_LEN);
 	if ((rc = sk_store_outbox_count(c->store, m.email_key, now - DAY, &sent)))
 		return sk__store_err(err, rc, "counting mails");
@@ -327,9 +361,9 @@ static int queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const c
 	return rc;
 }
 
-/* Whether the address is on file is not asked here but when the mail is built (outbox.c):
- * answering costs the same for every address (a suppression lookup and one queued row under
- * the address's keyed hash), so neither the answer nor its time tells who is on file. */
+/* Whether the address is on file, or suppressed, is not asked here but when the mail is built
+ * (outbox.c): answering costs the same for every address (one queued row under the address's
+ * keyed hash), so neither the answer nor its time tells who is or was on file. */
 int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int64_t now,
 		    struct sk_errctx *err)
 {
@@ -338,7 +372,7 @@ int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int6
 	if (rc)
 		return rc;
 	if (!(rc = sk_core_batch_begin(c, err))) {
-		rc = queue_link(c, a.key, a.written, "", lang, now, err);
+		rc = queue_link(c, a.key, "", lang, now, err);
 		if (rc)
 			sk_core_batch_rollback(c);
 		else
@@ -353,10 +387,11 @@ int sk_pref_renew(struct sk_core *c, const char *token, const char *lang, int64_
 {
 	char id[SK_ID_LEN + 1];
 	struct sk_contact ct = {0};
+	int suppressed = 0;
 	int rc = sk_core_batch_begin(c, err);
 	if (rc)
 		return rc;
-	rc = link_check(c, token, now, id, NULL, err);
+	rc = link_check(c, token, now, id, NULL, NULL, err);
 	if (rc == SK_ERR_EXPIRED) {
 		sk_errctx_reset(err);
 		rc = 0;
@@ -365,8 +400,9 @@ int sk_pref_renew(struct sk_core *c, const char *token, const char *lang, int64_
 		uint8_t key[SK_HASH_LEN];
 		if (ct.nfields == 0 || strcmp(ct.fields[0].name, "email") != 0)
 			rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");
-		else if (!(rc = sk__email_key(c, ct.fields[0].value, key, err)))
-			rc = queue_link(c, key, ct.fields[0].value, id, lang, now, err);
+		else if (!(rc = sk__email_key(c, ct.fields[0].value, key, err)) &&
+			 !(rc = sk_suppressed(c, ct.fields[0].value, &suppressed, err)) && !suppressed)
+			rc = queue_link(c, key, id, lang, now, err);
 	}
 	if (rc)
 		sk_core_batch_rollback(c);

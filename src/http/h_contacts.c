@@ -138,7 +138,8 @@ int sk_h_contact_pref_link(struct sk_req *r)
 		snprintf(base, sizeof(base), "http://%s", cfg->listen);
 	for (size_t n = strlen(base); n && base[n - 1] == '/'; n--)
 		base[n - 1] = '\0';
-	if ((rc = sk_pref_link(r->core, r->param, sk_time_now(), days, token, &expires, &r->err)))
+	if ((rc = sk_pref_link_via(r->core, r->param, SK_PREF_VIA_API, sk_time_now(), days, token,
+				   &expires, &r->err)))
 		return rc;
 	snprintf(url, sizeof(url), "%s/p/%s", base, token);
 	return sk_reply_json(r, 201, sk_json_pref_link(url, expires));

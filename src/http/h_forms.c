@@ -36,7 +36,7 @@ int sk_h_form_page(struct sk_req *r)
 	int lang = sk_page_lang(r, NULL);
 	struct sk_buf b;
 	r->page_form = f; /* its allowed_origins may frame it (sk_page_csp) */
-	int rc = sk_page_form(&b, sk_core_policy(r->core), f, lang, HONEYPOT);
+	int rc = sk_page_form(&b, sk_page_policy(r), f, lang, HONEYPOT);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
@@ -258,7 +258,7 @@ static int link_page(struct sk_req *r, struct sk_link_info *li, int *lang)
 		*lang = li->lang;
 	if ((rc == 0 || rc == SK_ERR_EXPIRED) && li->state == SK_LINK_CONFIRMED) {
 		struct sk_buf b;
-		rc = sk_page_confirmed(&b, sk_core_policy(r->core), *lang, li, 1, NULL);
+		rc = sk_page_confirmed(&b, sk_page_policy(r), *lang, li, 1, NULL);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	if (rc == 0 && li->state == SK_LINK_GONE)
@@ -283,7 +283,7 @@ int sk_h_confirm_page(struct sk_req *r)
 	int rc = link_page(r, &li, &lang);
 	if (rc == -1) {
 		struct sk_buf b;
-		rc = sk_page_confirm(&b, sk_core_policy(r->core), lang, r->param, &li);
+		rc = sk_page_confirm(&b, sk_page_policy(r), lang, r->param, &li);
 		rc = sk_page_reply(r, &b, 200, rc);
 	}
 	sk_link_info_reset(&li);
@@ -314,7 +314,7 @@ int sk_h_confirm_post(struct sk_req *r)
 						      SK_PREF_LINK_DAYS, token, NULL, &ignore) == 0;
 		if (have)
 			snprintf(url, sizeof(url), "/p/%s", token);
-		rc = sk_page_confirmed(&b, sk_core_policy(r->core), lang, &li, 0, have ? url : NULL);
+		rc = sk_page_confirmed(&b, sk_page_policy(r), lang, &li, 0, have ? url : NULL);
 		return sk_page_reply(r, &b, 200, rc);
 	}
 	return sk_reply_page(r, 200, lang, sk_page_msg(lang, SK_MSG_THANKS),

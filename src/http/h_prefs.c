@@ -60,7 +60,7 @@ static int message(struct sk_req *r, int status, int lang, enum sk_page_msg titl
 	int post = strcmp(r->method, "POST") == 0;
 	if (post && r->param[0] && !strstr(r->route->path, "/renew"))
 		snprintf(self, sizeof(self), "/p/%s", r->param);
-	int rc = sk_page_pref_message(&b, sk_core_policy(r->core), lang, post ? self : NULL,
+	int rc = sk_page_pref_message(&b, sk_page_policy(r), lang, post ? self : NULL,
 				      sk_page_msg(lang, title), sk_page_msg(lang, text));
 	return sk_page_reply(r, &b, status, rc);
 }
@@ -79,7 +79,7 @@ static int refusal(struct sk_req *r, int lang, int rc)
 static int link_error(struct sk_req *r, int lang, int rc)
 {
 	struct sk_buf b;
-	const struct sk_policy *pol = sk_core_policy(r->core);
+	const struct sk_policy *pol = sk_page_policy(r);
 	if (rc == SK_ERR_INVALID || rc == SK_ERR_NOT_FOUND) {
 		rc = sk_page_pref_invalid(&b, pol, lang);
 		return sk_page_reply(r, &b, 400, rc);
@@ -96,7 +96,7 @@ static int link_error(struct sk_req *r, int lang, int rc)
 /* A form post's fields (application/x-www-form-urlencoded only; each at most once; any
  * other name is refused). */
 struct post {
-	const char *csrf, *lang, *purpose, *action, *email;
+	const char *csrf, *lang, *purpose, *action, *email, *notice_version;
 	char *store;
 };
 
@@ -108,6 +108,7 @@ static int take(void *arg, struct sk_req *r, const char *k, const char *v)
 			    : strcmp(k, "purpose") == 0 ? &p->purpose
 			    : strcmp(k, "action") == 0  ? &p->action
 			    : strcmp(k, "email") == 0   ? &p->email
+			    : strcmp(k, "notice_version") == 0 ? &p->notice_version
 							: NULL;
 	if (!slot)
 		return sk_errf(&r->err, SK_ERR_INVALID, "this form has no field '%.32s'", k);
@@ -127,9 +128,12 @@ static int post_begin(struct sk_req *r, struct post *p, const char *bound, int c
 	const char *origin = sk_req_header(r, "Origin");
 	int rc;
 	/* "null", an opaque origin, is what a browser sends under a no-referrer policy, from a
-	 * sandboxed frame or with some privacy tools. It names no site, so the CSRF token alone
-	 * decides; any site named must be ours. */
-	if (origin && strcmp(origin, "null") != 0 && !sk_origin_own(r, origin))
+	 * sandboxed frame or with some privacy tools. It names no site: on a link's routes the
+	 * CSRF token bound to the link decides. Not on /p, whose token anyone can fetch: there a
+	 * sandboxed frame on any site could make its visitors ask for links. Any site named must
+	 * be ours. */
+	int opaque = origin && strcmp(origin, "null") == 0;
+	if (origin && (opaque ? !r->param[0] : !sk_origin_own(r, origin)))
 		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "posts come from this site only");
 	if (r->param[0] && (rc = token_rate(r)))
 		return rc;
@@ -155,7 +159,7 @@ int sk_h_pref_ask(struct sk_req *r)
 	char csrf[SK_PREF_LINK_MAX];
 	struct sk_buf b;
 	int rc = sk_pref_csrf(r->core, ASK_BOUND, sk_time_now(), csrf);
-	rc = rc ? rc : sk_page_pref_ask(&b, sk_core_policy(r->core), lang, csrf, NULL);
+	rc = rc ? rc : sk_page_pref_ask(&b, sk_page_policy(r), lang, csrf, NULL);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
@@ -172,13 +176,13 @@ int sk_h_pref_request(struct sk_req *r)
 					 sk_time_now(), &r->err)) == SK_ERR_INVALID_EMAIL) {
 		char csrf[SK_PREF_LINK_MAX];
 		rc = sk_pref_csrf(r->core, ASK_BOUND, sk_time_now(), csrf);
-		rc = rc ? rc : sk_page_pref_ask(&b, sk_core_policy(r->core), lang, csrf,
+		rc = rc ? rc : sk_page_pref_ask(&b, sk_page_policy(r), lang, csrf,
 						sk_page_msg(lang, SK_MSG_ASK_BAD_EMAIL));
 		rc = sk_page_reply(r, &b, 422, rc);
 	} else if (rc) {
 		rc = message(r, sk_err_http_status(rc), lang, SK_MSG_WENT_WRONG, SK_MSG_TRY_AGAIN);
 	} else {
-		rc = sk_page_pref_sent(&b, sk_core_policy(r->core), lang);
+		rc = sk_page_pref_sent(&b, sk_page_policy(r), lang);
 		rc = sk_page_reply(r, &b, 200, rc);
 	}
 	sk_free(p.store);
@@ -200,7 +204,7 @@ static int person_page(struct sk_req *r, int lang, int status, const char *saved
 		rc = link_error(r, lang, rc);
 	} else {
 		rc = sk_pref_csrf(r->core, r->param, now, csrf);
-		rc = rc ? rc : sk_page_pref(&b, sk_core_policy(r->core), lang, r->param, csrf, &v,
+		rc = rc ? rc : sk_page_pref(&b, sk_page_policy(r), lang, r->param, csrf, &v,
 					    saved, error);
 		rc = sk_page_reply(r, &b, status, rc);
 	}
@@ -226,6 +230,13 @@ int sk_h_pref_consent(struct sk_req *r)
 	if (!rc && (!p.purpose || !p.action ||
 		    (strcmp(p.action, "give") != 0 && strcmp(p.action, "withdraw") != 0)))
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "send purpose and action (give or withdraw)");
+	long nv = 0;
+	if (!rc && p.notice_version) {
+		char *end;
+		nv = strtol(p.notice_version, &end, 10);
+		if (end == p.notice_version || *end || nv < 1 || nv > 1000000)
+			rc = sk_errf(&r->err, SK_ERR_INVALID, "notice_version must be a version number");
+	}
 	if (rc) {
 		rc = refusal(r, lang, rc);
 		goto out;
@@ -235,7 +246,7 @@ int sk_h_pref_consent(struct sk_req *r)
 	struct sk_pref_change ch = {
 		.purpose = p.purpose, .give = strcmp(p.action, "give") == 0,
 		.lang = sk_lang_name(lang), .page = page,
-		.user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT)};
+		.user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT), .notice_version = (int)nv};
 	rc = sk_pref_set(r->core, r->param, &ch, sk_time_now(), NULL, &r->err);
 	if (rc == SK_ERR_INVALID || rc == SK_ERR_FORBIDDEN || rc == SK_ERR_UNKNOWN_PURPOSE ||
 	    rc == SK_ERR_SUPPRESSED) {
@@ -270,7 +281,7 @@ int sk_h_pref_export(struct sk_req *r)
 	int rc = sk_pref_export(r->core, r->param, sk_time_now(), sk_lang_name(lang), &x, &r->err);
 	if (rc)
 		return link_error(r, lang, rc);
-	rc = sk_page_pref_export(&b, sk_core_policy(r->core), lang, r->param, &x);
+	rc = sk_page_pref_export(&b, sk_page_policy(r), lang, r->param, &x);
 	rc = sk_page_reply(r, &b, 200, rc);
 	sk_access_export_reset(&x);
 	return rc;
@@ -305,7 +316,7 @@ int sk_h_pref_erase_page(struct sk_req *r)
 	if (rc)
 		return link_error(r, lang, rc);
 	rc = sk_pref_csrf(r->core, r->param, now, csrf);
-	rc = rc ? rc : sk_page_pref_erase(&b, sk_core_policy(r->core), lang, r->param, csrf);
+	rc = rc ? rc : sk_page_pref_erase(&b, sk_page_policy(r), lang, r->param, csrf);
 	return sk_page_reply(r, &b, 200, rc);
 }
 
@@ -321,7 +332,7 @@ int sk_h_pref_erase(struct sk_req *r)
 	} else if ((rc = sk_pref_erase(r->core, r->param, sk_time_now(), &rec, &r->err))) {
 		rc = link_error(r, lang, rc);
 	} else {
-		rc = sk_page_pref_erased(&b, sk_core_policy(r->core), lang, &rec);
+		rc = sk_page_pref_erased(&b, sk_page_policy(r), lang, &rec);
 		rc = sk_page_reply(r, &b, 200, rc);
 	}
 	sk_free(p.store);
@@ -344,7 +355,7 @@ int sk_h_pref_renew(struct sk_req *r)
 	} else if (rc) {
 		rc = message(r, sk_err_http_status(rc), lang, SK_MSG_WENT_WRONG, SK_MSG_TRY_AGAIN);
 	} else {
-		rc = sk_page_pref_sent(&b, sk_core_policy(r->core), lang);
+		rc = sk_page_pref_sent(&b, sk_page_policy(r), lang);
 		rc = sk_page_reply(r, &b, 200, rc);
 	}
 	sk_free(p.store);

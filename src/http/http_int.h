@@ -43,6 +43,7 @@ struct sk_req {
 	 * allowed_origins may frame them; set by the form handlers before the page reply) */
 	char *csp;
 	const struct sk_form *page_form;
+	struct sk_policy page_pol;  /* sk_page_policy's copy, for a page holding a link token */
 	const char *cache_control; /* NULL: no-store */
 	const char *disposition;   /* Content-Disposition (a static string), NULL for none */
 	int vary_lang;             /* the answer follows Accept-Language: Vary says so */

@@ -2,11 +2,23 @@
  * the Content-Security-Policy the renderer chose for it, the buffer freed. */
 #include "http/page.h"
 
+#include <string.h>
+
 #include "util/mem.h"
+
+const struct sk_policy *sk_page_policy(struct sk_req *r)
+{
+	const struct sk_policy *pol = r->core ? sk_core_policy(r->core) : NULL;
+	if (!pol || !pol->brand_stylesheet_url || !r->route || !strstr(r->route->path, "{token}"))
+		return pol;
+	r->page_pol = *pol;
+	r->page_pol.brand_stylesheet_url = NULL;
+	return &r->page_pol;
+}
 
 int sk_page_reply(struct sk_req *r, struct sk_buf *b, int status, int rc)
 {
-	const struct sk_policy *pol = r->core ? sk_core_policy(r->core) : NULL;
+	const struct sk_policy *pol = sk_page_policy(r);
 	struct sk_buf csp;
 	sk_buf_init(&csp, 0);
 	rc = rc ? rc : sk_page_end(b, pol);
@@ -25,6 +37,6 @@ int sk_page_reply(struct sk_req *r, struct sk_buf *b, int status, int rc)
 int sk_reply_page(struct sk_req *r, int status, int lang, const char *title, const char *text)
 {
 	struct sk_buf b;
-	int rc = sk_page_message(&b, r->core ? sk_core_policy(r->core) : NULL, lang, title, text);
+	int rc = sk_page_message(&b, sk_page_policy(r), lang, title, text);
 	return sk_page_reply(r, &b, status, rc);
 }

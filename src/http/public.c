@@ -82,9 +82,11 @@ int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store
 				*c = *c == '+' ? ' ' : *c;
 			for (char *c = v; *c; c++)
 				*c = *c == '+' ? ' ' : *c;
-			MHD_http_unescape(p);
-			MHD_http_unescape(v);
-			if (strlen(p) == 0)
+			/* a %00 would cut a value short without a word (offers%00x as offers) */
+			size_t np = MHD_http_unescape(p), nv = MHD_http_unescape(v);
+			if (np != strlen(p) || nv != strlen(v))
+				return sk_errf(&r->err, SK_ERR_INVALID, "a form field holds a NUL byte (%%00)");
+			if (np == 0)
 				return sk_errf(&r->err, SK_ERR_INVALID, "a form field has no name");
 			int rc = take(arg, r, p, v);
 			if (rc)

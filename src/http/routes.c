@@ -24,7 +24,7 @@ const struct sk_route sk_routes[] = {
 	{"DELETE", "/v1/contacts/{id}", "dsr", sk_h_contact_delete, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/consents", "read", sk_h_contact_consents, SK_NO_BODY, 0},
 	{"GET", "/v1/contacts/{id}/export", "dsr", sk_h_contact_export, SK_NO_BODY, 0},
-	{"POST", "/v1/contacts/{id}/preference-link", "write", sk_h_contact_pref_link, 4096, 0},
+	{"POST", "/v1/contacts/{id}/preference-link", "dsr", sk_h_contact_pref_link, 4096, 0},
 	{"GET", "/v1/suppressions/check", "read", sk_h_suppression_check, SK_NO_BODY, 0},
 	{"POST", "/v1/consents", "write", sk_h_consent_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/consents/{id}/receipt", "read", sk_h_receipt, SK_NO_BODY, 0},

@@ -83,6 +83,7 @@
 			    "grunden ovan. Kontakta oss om du vill invända.",                \
 	  "This does not rest on your consent but on the legal basis above. Contact us if "  \
 	  "you wish to object.")                                                             \
+	X(PREF_NOTICE_NOW, "Det här samtycker du till:", "What you consent to:")             \
 	X(PREF_GIVE, "Ge samtycke", "Give consent")                                          \
 	X(PREF_WITHDRAW, "Återkalla samtycke", "Withdraw consent")                           \
 	X(PREF_SAVED_GIVEN, "Sparat: du har gett ditt samtycke till", "Saved: you have given your consent to") \

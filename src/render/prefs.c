@@ -193,6 +193,13 @@ static int purpose_section(struct sk_buf *b, int lang, const char *token, const 
 		int given = pp->status == SK_ST_GIVEN;
 		rc = sk_html(b, "<form method=\"post\" action=\"/p/%s/consent\">\n", token);
 		rc = rc ? rc : hidden(b, lang, csrf);
+		/* giving: the notice text in force beside the button, and its version posted with
+		 * it, so the event names the text the person read */
+		if (!rc && !given && p->notice_version > 0)
+			rc = sk_html(b, "<p class=\"notice-current\"><strong>%s</strong><br>%s</p>\n"
+				     "<input type=\"hidden\" name=\"notice_version\" value=\"%d\">\n",
+				     sk_page_msg(lang, SK_MSG_PREF_NOTICE_NOW), p->notice[lang],
+				     p->notice_version);
 		rc = rc ? rc : sk_html(b, "<input type=\"hidden\" name=\"purpose\" value=\"%s\">\n"
 				       "<button type=\"submit\" name=\"action\" value=\"%s\">%s</button>\n"
 				       "</form>\n", p->id, given ? "withdraw" : "give",

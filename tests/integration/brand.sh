@@ -124,6 +124,29 @@ else
 	fail "policy apply refuses a logo over plain http" "status $st" "$(cat "$d/http.out")"
 fi
 
+# ---- the brand's own stylesheet: on every page but one whose address holds a link ----
+# (CSS can read attribute values, the token in such a page's links and forms among them, and
+# send them out in image requests)
+sed 's|    text: "#1f2421"|    text: "#1f2421"\n    stylesheet_url: https://cdn.example.com/brand.css|' \
+	"$root/examples/policy.yaml" >"$d/css.yaml"
+setup "$bin" --db "$db" policy apply "$d/css.yaml"
+setup "$bin" --db "$db" contact add brand-person@example.com
+link=$("$bin" --db "$db" link brand-person@example.com --base "$url")
+i=0
+until get form2 "$url/f/newsletter" && grep -q 'cdn.example.com' "$d/form2.b" || [ $i -ge 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "a form page loads the brand's stylesheet, and its CSP allows its origin" \
+	sh -c "grep -q '<link rel=\"stylesheet\" href=\"https://cdn.example.com/brand.css\">' '$d/form2.b' &&
+		printf '%s' \"\$1\" | grep -q \"style-src 'self' https://cdn.example.com;\"" - "$(header form2 content-security-policy)"
+get person "$link"
+check "the person's page (its address holds the link) does not load it, nor does its CSP allow it" \
+	sh -c "test \"\$1\" = 200 && ! grep -q 'cdn.example.com' '$d/person.b' &&
+		! printf '%s' \"\$2\" | grep -q cdn.example.com" - "$code" "$(header person content-security-policy)"
+get confirm2 "$url/f/confirm/not-a-token"
+check "nor does a confirmation page" sh -c "! grep -q 'cdn.example.com' '$d/confirm2.b'"
+
 stop main "$main"
 plan
 [ "$failed" -eq 0 ]

@@ -460,29 +460,30 @@ test('POST /v1/contacts/{id}/preference-link mints a link without the address: 2
 	assert.ok(anna, 'needs the contact of the tests before');
 	const before = await snapshot();
 	const t0 = Date.now();
-	const r = ok(await post(`/v1/contacts/${anna.id}/preference-link`, undefined, KEY.writer), 201);
+	const r = ok(await post(`/v1/contacts/${anna.id}/preference-link`, undefined, KEY.admin), 201);
 	assert.deepEqual(Object.keys(r).sort(), ['expires_at', 'url']);
 	assert.match(r.url, /^https?:\/\/[^/]+\/p\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 	assert.ok(!r.url.toLowerCase().includes('anna') && !r.url.includes('example'), `no address in ${r.url}`);
 	assert.match(r.expires_at, RFC3339);
 	const days = (Date.parse(r.expires_at) - t0) / 86400e3;
 	assert.ok(days > 29.99 && days < 30.01, `30 days, got ${days}`);
-	const r7 = ok(await post(`/v1/contacts/${anna.id}/preference-link`, { days: 7 }, KEY.crm), 201);
+	const r7 = ok(await post(`/v1/contacts/${anna.id}/preference-link`, { days: 7 }, KEY.admin), 201);
 	const d7 = (Date.parse(r7.expires_at) - t0) / 86400e3;
 	assert.ok(d7 > 6.99 && d7 < 7.01, `7 days, got ${d7}`);
 	assert.notEqual(r7.url, r.url);
 	await unchanged(before, 'minting a link');
 });
 
-test('POST /v1/contacts/{id}/preference-link refuses bad days (422), bad JSON (400), unknown contacts (404) and keys without write (403)', T, async () => {
+test('POST /v1/contacts/{id}/preference-link refuses bad days (422), bad JSON (400), unknown contacts (404) and keys without dsr (403: a write key may not, since the link opens the export and the erasure)', T, async () => {
 	assert.ok(anna);
 	for (const days of [0, 366, -1, 1.5, '7', null])
-		err(await post(`/v1/contacts/${anna.id}/preference-link`, { days }, KEY.writer), 422, 'invalid', { names: ['days'] });
-	err(await post(`/v1/contacts/${anna.id}/preference-link`, { days: 7, email: 'x' }, KEY.writer), 422, 'invalid', { names: ['email'] });
-	const bad = await api('POST', `/v1/contacts/${anna.id}/preference-link`, { key: KEY.writer, raw: '{"days":', headers: { 'content-type': 'application/json' } });
+		err(await post(`/v1/contacts/${anna.id}/preference-link`, { days }, KEY.admin), 422, 'invalid', { names: ['days'] });
+	err(await post(`/v1/contacts/${anna.id}/preference-link`, { days: 7, email: 'x' }, KEY.admin), 422, 'invalid', { names: ['email'] });
+	const bad = await api('POST', `/v1/contacts/${anna.id}/preference-link`, { key: KEY.admin, raw: '{"days":', headers: { 'content-type': 'application/json' } });
 	err(bad, 400, 'bad_json');
-	err(await post('/v1/contacts/c_aaaaaaaaaaaaaaaaaaaaaaaa/preference-link', undefined, KEY.writer), 404, 'not_found');
-	err(await post(`/v1/contacts/${anna.id}/preference-link`, undefined, KEY.reader), 403, 'forbidden');
+	err(await post('/v1/contacts/c_aaaaaaaaaaaaaaaaaaaaaaaa/preference-link', undefined, KEY.admin), 404, 'not_found');
+	for (const k of [KEY.reader, KEY.writer, KEY.crm])
+		err(await post(`/v1/contacts/${anna.id}/preference-link`, undefined, k), 403, 'forbidden');
 	err(await api('POST', `/v1/contacts/${anna.id}/preference-link`, {}), 401, 'unauthorized');
 });
 

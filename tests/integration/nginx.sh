@@ -179,13 +179,15 @@ else
 	fail "six checks through nginx are answered by both servers, each denied no_consent" \
 		"server a: $na, server b: $nb; answers:$bad" "$(cat "$d/nginx/access.log" 2>/dev/null)"
 fi
-# path parameters: a confirmation token (a working link) and a contact id
+# path parameters: a confirmation token and a preference link (working links) and a contact id
 through /f/confirm/TOKENtoken0123456789 >/dev/null
+through /p/TOKENtoken0123456789/export.json >/dev/null
 through /v1/contacts/c_ContactId0123 -H "Authorization: Bearer $KEY" >/dev/null
 if grep -q 'eva\|example\.com\|email=\|TOKENtoken\|ContactId' "$d/nginx/access.log"; then
 	fail "nginx's access log (the page's log_format) holds no address, query string, token or contact id" \
 		"$(grep 'eva\|example\.com\|email=\|TOKENtoken\|ContactId' "$d/nginx/access.log" | head -3)"
 elif ! grep -q '"GET /f/confirm" ' "$d/nginx/access.log" ||
+	! grep -q '"GET /p/TOKEN" ' "$d/nginx/access.log" ||
 	! grep -q '"GET /v1/contacts" ' "$d/nginx/access.log"; then
 	fail "nginx's access log names the routes" "$(tail -n 3 "$d/nginx/access.log")"
 else

@@ -112,6 +112,10 @@ req -d "csrf=$csrf&purpose=newsletter&action=withdraw&extra=1" "$url/p/$tok/cons
 expect "a consent post with an unknown field: 422" 422
 req -d "csrf=$csrf&purpose=nosuch&action=give" "$url/p/$tok/consent"
 expect "a purpose the policy does not have: 422, the page says why" 422 'role="alert"'
+req -d "csrf=$csrf&purpose=offers&action=give&notice_version=99" "$url/p/$tok/consent"
+expect "a give beside a notice version that is not in force: 422, the page says why" 422 'notice text has changed'
+req -d "csrf=$csrf&purpose=offers&action=give&notice_version=x" "$url/p/$tok/consent"
+expect "a notice_version that is no number: 422" 422
 req -H 'Origin: https://evil.example' -d "csrf=$csrf" "$url/p/$tok/erase"
 expect "an erase post from a foreign Origin: 403" 403
 req -d "csrf=x" "$url/p/$tok/erase"
@@ -138,8 +142,10 @@ expect "the page says what was saved in role=status" 200 'role="status"[^>]*>Sav
 [ "$(status_of newsletter)" = withdrawn ] && pass "newsletter shows withdrawn" ||
 	fail "newsletter shows withdrawn" "$(status_of newsletter)"
 [ "$(ledger)" = $((after + 1)) ] && pass "the withdrawal is one ledger event" || fail "the withdrawal is one ledger event"
-req -d "csrf=$csrf&purpose=offers&action=give" "$url/p/$tok/consent"
-expect "give offers: 303" 303
+grep -q 'name="notice_version" value="1"' "$d/body" && pass "the give form posts the notice version it shows" ||
+	fail "the give form posts the notice version it shows"
+req -d "csrf=$csrf&purpose=offers&action=give&notice_version=1" "$url/p/$tok/consent"
+expect "give offers (with the notice version the page showed): 303" 303
 [ "$(status_of offers)" = given ] && pass "offers shows given" || fail "offers shows given" "$(status_of offers)"
 dbsql "$db" "SELECT method FROM consent_ledger ORDER BY seq DESC LIMIT 1" >"$d/m"
 grep -qx preference_centre "$d/m" && pass "the ledger event's method is preference_centre" ||
@@ -189,6 +195,10 @@ req -d "email=anna%40example.com" "$url/p"
 expect "POST /p without csrf: 403" 403
 req -d "csrf=$csrf&email=anna%40example.com" "$url/p"
 expect "POST /p with a link's csrf: 403" 403
+req -H 'Origin: null' -d "csrf=$csrf_p&email=anna%40example.com" "$url/p"
+expect "POST /p from an opaque origin (a sandboxed frame on any site): 403" 403
+req -d "csrf=$csrf_p&email=anna%40example.com%00x" "$url/p"
+expect "a value with a NUL byte (%00) is refused, not cut short: 422" 422
 req -d "csrf=$csrf_p&email=not-an-address" "$url/p"
 expect "POST /p with something that is no address: 422" 422 'role="alert"'
 head -c 9000 /dev/zero | tr '\0' a >"$d/big"

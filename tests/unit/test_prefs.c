@@ -206,7 +206,7 @@ static void set_give_withdraw(void **state)
 	assert_non_null(e);
 	assert_string_equal(json_string_value(json_object_get(e, "user_agent_class")), "desktop");
 	assert_string_equal(json_string_value(json_object_get(e, "via")),
-			    "link mailed to the contact's own address");
+			    "link mailed by samtycke to the contact's own address");
 	assert_int_equal(json_integer_value(json_object_get(e, "notice_version")), 1);
 	assert_string_equal(json_string_value(json_object_get(e, "page")),
 			    "https://consent.example.com/p/{token}/consent");
@@ -257,6 +257,13 @@ static void set_give_withdraw(void **state)
 	ch.lang = "de";
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, now, &ev, &t->err), SK_ERR_INVALID);
 	ch.lang = "en";
+	/* a give beside a notice text that is no longer the one in force (the page was shown
+	 * before the policy changed it): the event would name a text the person did not read */
+	int current = sk_policy_purpose(sk_core_policy(t->core), "offers")->notice_version;
+	ch.notice_version = current + 1;
+	assert_int_equal(sk_pref_set(t->core, tok, &ch, now, &ev, &t->err), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "notice text has changed"));
+	ch.notice_version = 0;
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, now + 31 * DAY, &ev, &t->err), SK_ERR_EXPIRED);
 	char bad[SK_PREF_LINK_MAX];
 	strcpy(bad, tok);
@@ -352,6 +359,28 @@ static void set_double_opt_in(void **state)
 	assert_int_equal(v.purposes[0].status, SK_ST_GIVEN);
 	assert_true(v.purposes[0].confirmed_at > 0);
 	sk_pref_view_reset(&v);
+
+	/* a link handed out by the controller works the same, and the evidence says so */
+	char handed[SK_PREF_LINK_MAX], got[SK_ID_LEN + 1];
+	int64_t now = sk_time_now();
+	assert_int_equal(sk_pref_link_via(t->core, id, SK_PREF_VIA_API, now, 1, handed, NULL,
+					  &t->err), 0);
+	assert_int_equal(sk_pref_check(t->core, handed, now, got, &t->err), 0);
+	assert_string_equal(got, id);
+	ch.give = 0;
+	assert_int_equal(sk_pref_set(t->core, handed, &ch, now, &ev, &t->err), 0);
+	assert_int_equal(ev.action, SK_ACT_WITHDRAW);
+	assert_int_equal(sk_consent_proof(t->core, EMAIL, "newsletter", &pr, &t->err), 0);
+	assert_non_null(strstr(pr.evidence_json, "\"via\":\"link made through the API and handed "
+					       "to the contact by the controller\""));
+	sk_proof_reset(&pr);
+	assert_int_equal(sk_pref_link_via(t->core, id, SK_PREF_VIA_CLI, now, 1, handed, NULL,
+					  &t->err), 0);
+	ch.give = 1;
+	assert_int_equal(sk_pref_set(t->core, handed, &ch, now, &ev, &t->err), 0);
+	assert_int_equal(sk_consent_proof(t->core, EMAIL, "newsletter", &pr, &t->err), 0);
+	assert_non_null(strstr(pr.evidence_json, "\"via\":\"link made with samtycke link"));
+	sk_proof_reset(&pr);
 	tenv_free(t);
 }
 
@@ -447,8 +476,10 @@ static void request_and_renew(void **state)
 	tenv_free(t);
 }
 
-/* The suppressed address of request_and_renew had a mail before: count only the new ones. */
-static void request_suppressed_queues_nothing(void **state)
+/* A suppressed address gets no mail. Asking for it queues the same row as for any address
+ * (so that the answer's time does not tell that it was once on file), and the worker drops
+ * it; a renewal (the holder of a link) queues nothing. */
+static void request_suppressed_mails_nothing(void **state)
 {
 	(void)state;
 	char id[SK_ID_LEN + 1], tok[SK_PREF_LINK_MAX];
@@ -457,8 +488,14 @@ static void request_suppressed_queues_nothing(void **state)
 	mint(t, id, tok);
 	assert_int_equal(sk_suppress(t->core, EMAIL, "opted_out", &t->err), 0);
 	assert_int_equal(sk_pref_request(t->core, EMAIL, "en", now, &t->err), 0);
+	assert_int_equal(mails_to(t, EMAIL), 1);
+	struct sk_outgoing out;
+	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now, &out, &t->err),
+			 SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_pref_renew(t->core, tok, "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), 0);
+	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now, &out, &t->err),
+			 SK_ERR_NOT_FOUND);
 	tenv_free(t);
 }
 
@@ -638,7 +675,7 @@ int main(void)
 		cmocka_unit_test(set_double_opt_in),
 		cmocka_unit_test(whole_or_nothing),
 		cmocka_unit_test(request_and_renew),
-		cmocka_unit_test(request_suppressed_queues_nothing),
+		cmocka_unit_test(request_suppressed_mails_nothing),
 		cmocka_unit_test(preflink_mail),
 		cmocka_unit_test(export_and_erase),
 		cmocka_unit_test(csrf_tokens),

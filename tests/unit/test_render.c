@@ -751,6 +751,8 @@ static void pref_page_structure(void **state)
 		for (int l = 0; l < SK_NLANG; l++) {
 			ps[i].title[l] = l == SK_LANG_SV ? "Titel <i>" : "Title <i>";
 			ps[i].description[l] = "What & why";
+			ps[i].notice[l] = l == SK_LANG_SV ? "Vi mejlar <dig>" : "We mail <you>";
+			ps[i].notice_version = 4;
 		}
 	struct sk_field_value fv[] = {{"email", "anna@example.com"}, {"name", "<img src=x>"}};
 	struct sk_pref_purpose pp[3] = {{.purpose = &ps[0], .status = SK_ST_GIVEN, .has_event = 1,
@@ -803,6 +805,13 @@ static void pref_page_structure(void **state)
 		snprintf(want, sizeof(want), "name=\"action\" value=\"give\">%s</button>",
 			 sk_page_msg(l, SK_MSG_PREF_GIVE));
 		assert_non_null(strstr(b.data, want));
+		/* giving: the notice text in force beside the button, escaped, and its version
+		 * posted with it; withdrawing needs neither */
+		snprintf(want, sizeof(want), "<strong>%s</strong><br>%s</p>\n<input type=\"hidden\" "
+			 "name=\"notice_version\" value=\"4\">", sk_page_msg(l, SK_MSG_PREF_NOTICE_NOW),
+			 l == SK_LANG_SV ? "Vi mejlar &lt;dig&gt;" : "We mail &lt;you&gt;");
+		assert_non_null(strstr(b.data, want));
+		assert_int_equal(count_of(b.data, "name=\"notice_version\""), 1);
 		assert_non_null(strstr(b.data, "name=\"csrf\" value=\"cs&quot;rf\""));
 		snprintf(want, sizeof(want), "name=\"lang\" value=\"%s\"", ln);
 		assert_non_null(strstr(b.data, want));
