@@ -244,7 +244,6 @@ int sk_page_begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const
 	sk_buf_init(b, SK_PAGE_MAX);
 	rc = rc ? rc : sk_html(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 			       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-			       "<meta name=\"referrer\" content=\"same-origin\">"
 			       "<title>%s%s%s</title>\n<link rel=\"stylesheet\" "
 			       "href=\"/assets/page.css?v=%s\">\n", sk_lang_name(lang), title,
 			       pol ? " \xc2\xb7 " : "", pol ? pol->org_name : NULL, v);
