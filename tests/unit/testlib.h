@@ -176,9 +176,12 @@ static inline char *t_pg_sql(const char *sql)
 			i += (size_t)used - 1;
 			continue;
 		}
+		/* a blob literal starts a token: an x at the end of a word or of a string (an id
+		 * such as 'c_..6x' followed by its quote) is not one */
 		if ((sql[i] == 'X' || sql[i] == 'x') && sql[i + 1] == '\'' &&
 		    (i == 0 || !((sql[i - 1] >= 'a' && sql[i - 1] <= 'z') ||
-				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') || sql[i - 1] == '_' ||
+				 (sql[i - 1] >= 'A' && sql[i - 1] <= 'Z') ||
+				 (sql[i - 1] >= '0' && sql[i - 1] <= '9') || sql[i - 1] == '_' ||
 				 sql[i - 1] == '\''))) {
 			const char *end = strchr(sql + i + 2, '\'');
 			assert_non_null(end);
