@@ -20,15 +20,38 @@
 
 /* ---- the double opt-in mail ------------------------------------------------------------ */
 
-static int check_text(const char *s, const char *what, struct sk_errctx *err)
+/* A text of the mail named mail (in messages): present, without control characters. */
+static int check_text(const char *mail, const char *s, const char *what, struct sk_errctx *err)
 {
 	if (!s || !*s)
-		return sk_errf(err, SK_ERR_INVALID, "confirmation mail: %s is missing", what);
+		return sk_errf(err, SK_ERR_INVALID, "%s: %s is missing", mail, what);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return sk_errf(err, SK_ERR_INVALID,
-				       "confirmation mail: %s contains a control character", what);
+			return sk_errf(err, SK_ERR_INVALID, "%s: %s contains a control character",
+				       mail, what);
 	return 0;
+}
+
+/* A link, on a line of its own: a text without spaces. */
+static int check_link(const char *mail, const char *s, const char *what, struct sk_errctx *err)
+{
+	int rc = check_text(mail, s, what, err);
+	if (!rc && strchr(s, ' '))
+		rc = sk_errf(err, SK_ERR_INVALID, "%s: %s contains a space", mail, what);
+	return rc;
+}
+
+/* What every mail with a link checks: the controller's name, the link, and its expiry as a
+ * UTC calendar time in *tm. */
+static int check_common(const char *mail, const char *controller, const char *link,
+			int64_t expires, struct tm *tm, struct sk_errctx *err)
+{
+	time_t tt = (time_t)expires;
+	int rc = check_text(mail, controller, "controller name", err);
+	rc = rc ? rc : check_link(mail, link, "link", err);
+	if (!rc && !gmtime_r(&tt, tm))
+		rc = sk_errf(err, SK_ERR_INVALID, "%s: expiry time out of range", mail);
+	return rc;
 }
 
 /* Appends a paragraph (printf-style) wrapped at WRAP characters (UTF-8 aware), then end.
@@ -137,7 +160,7 @@ int sk_mail_confirmation_pref(const char *lang, const char *controller,
 	const struct confirm_lang *L = NULL;
 	struct sk_buf s, t;
 	struct tm tm;
-	time_t tt = (time_t)expires;
+	const char *mail = "confirmation mail";
 	int rc = 0;
 
 	*subject = NULL;
@@ -148,32 +171,19 @@ int sk_mail_confirmation_pref(const char *lang, const char *controller,
 		if (strcmp(lang, confirm_langs[i].code) == 0)
 			L = &confirm_langs[i];
 	if (!L) {
-		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: language must be sv or en");
+		rc = sk_errf(err, SK_ERR_INVALID, "%s: language must be sv or en", mail);
 		goto out;
 	}
-	if ((rc = check_text(controller, "controller name", err)) ||
-	    (rc = check_text(link, "link", err)))
+	if ((rc = check_common(mail, controller, link, expires, &tm, err)) ||
+	    (pref_link && (rc = check_link(mail, pref_link, "preference link", err))))
 		goto out;
-	if (strchr(link, ' ')) {
-		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: link contains a space");
-		goto out;
-	}
-	if (pref_link && ((rc = check_text(pref_link, "preference link", err)) ||
-			  strchr(pref_link, ' '))) {
-		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: bad preference link");
-		goto out;
-	}
 	if (n == 0 || !purpose_titles) {
-		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: no purpose to confirm");
+		rc = sk_errf(err, SK_ERR_INVALID, "%s: no purpose to confirm", mail);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if ((rc = check_text(purpose_titles[i], "purpose title", err)))
+		if ((rc = check_text(mail, purpose_titles[i], "purpose title", err)))
 			goto out;
-	if (!gmtime_r(&tt, &tm)) {
-		rc = sk_errf(err, SK_ERR_INVALID, "confirmation mail: expiry time out of range");
-		goto out;
-	}
 
 	if ((rc = sk_buf_printf(&s, L->subject, controller)) ||
 	    (rc = sk_buf_printf(&t, "%s\n\n", L->greeting)) ||
@@ -243,7 +253,7 @@ int sk_mail_preflink(const char *lang, const char *controller, const char *link,
 	const struct preflink_lang *L = NULL;
 	struct sk_buf s, t;
 	struct tm tm;
-	time_t tt = (time_t)expires;
+	const char *mail = "preference link mail";
 	int rc = 0;
 
 	*subject = NULL;
@@ -254,16 +264,11 @@ int sk_mail_preflink(const char *lang, const char *controller, const char *link,
 		if (strcmp(lang, preflink_langs[i].code) == 0)
 			L = &preflink_langs[i];
 	if (!L) {
-		rc = sk_errf(err, SK_ERR_INVALID, "preference link mail: language must be sv or en");
+		rc = sk_errf(err, SK_ERR_INVALID, "%s: language must be sv or en", mail);
 		goto out;
 	}
-	if ((rc = check_text(controller, "controller name", err)) ||
-	    (rc = check_text(link, "link", err)))
+	if ((rc = check_common(mail, controller, link, expires, &tm, err)))
 		goto out;
-	if (strchr(link, ' ') || !gmtime_r(&tt, &tm)) {
-		rc = sk_errf(err, SK_ERR_INVALID, "preference link mail: bad link or expiry");
-		goto out;
-	}
 	if ((rc = sk_buf_printf(&s, L->subject, controller)) ||
 	    (rc = sk_buf_printf(&t, "%s\n\n", L->greeting)) ||
 	    (rc = append_para(&t, "\n\n", L->what, controller)) ||

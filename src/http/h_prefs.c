@@ -271,7 +271,9 @@ out:
 
 /* ---- the exports ---- */
 
-int sk_h_pref_export(struct sk_req *r)
+/* The access export of the link's person: as a page, or (json) as the API's JSON, a file
+ * to download. */
+static int export_reply(struct sk_req *r, int json)
 {
 	struct sk_access_export x = {0};
 	struct sk_buf b;
@@ -281,25 +283,25 @@ int sk_h_pref_export(struct sk_req *r)
 	int rc = sk_pref_export(r->core, r->param, sk_time_now(), sk_lang_name(lang), &x, &r->err);
 	if (rc)
 		return link_error(r, lang, rc);
-	rc = sk_page_pref_export(&b, sk_page_policy(r), lang, r->param, &x);
-	rc = sk_page_reply(r, &b, 200, rc);
+	if (json) {
+		r->disposition = "attachment; filename=\"my-data.json\"";
+		rc = sk_reply_json(r, 200, sk_json_export(&x));
+	} else {
+		rc = sk_page_pref_export(&b, sk_page_policy(r), lang, r->param, &x);
+		rc = sk_page_reply(r, &b, 200, rc);
+	}
 	sk_access_export_reset(&x);
 	return rc;
 }
 
+int sk_h_pref_export(struct sk_req *r)
+{
+	return export_reply(r, 0);
+}
+
 int sk_h_pref_export_json(struct sk_req *r)
 {
-	struct sk_access_export x = {0};
-	int lang = sk_page_lang(r, NULL);
-	if (token_rate(r))
-		return refusal(r, lang, SK_ERR_RATE_LIMITED);
-	int rc = sk_pref_export(r->core, r->param, sk_time_now(), sk_lang_name(lang), &x, &r->err);
-	if (rc)
-		return link_error(r, lang, rc);
-	r->disposition = "attachment; filename=\"my-data.json\"";
-	rc = sk_reply_json(r, 200, sk_json_export(&x));
-	sk_access_export_reset(&x);
-	return rc;
+	return export_reply(r, 1);
 }
 
 /* ---- erasure ---- */

@@ -231,7 +231,7 @@ const char *sk_store_uri_file(const char *uri)
 	  "id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at,"        \
 	  " failed_at, last_error", 10, "id")
 
-/* The placeholders of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
+/* The parameters of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
 #define SK__Q1 "?1"
 #define SK__Q2 SK__Q1 ", ?2"
 #define SK__Q3 SK__Q2 ", ?3"

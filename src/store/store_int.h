@@ -19,7 +19,7 @@ int sk__store_open_pg(const char *uri, int create, struct sk_store **out, struct
 
 /* The SQL of rows_each and rows_put for each table, at the index of sk_store_tables:
  * constants made from store.c's table list. select: every column in the table's order, rows
- * in its order (both backends); insert: SQLite's, with ?N placeholders; insert_pg:
+ * in its order (both backends); insert: SQLite's, with ?N parameters; insert_pg:
  * PostgreSQL's, with $N and ON CONFLICT DO NOTHING (a taken key is EXISTS by the row count,
  * never an error that would end the caller's transaction). */
 struct sk__store_rows_sql {

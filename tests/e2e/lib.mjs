@@ -23,7 +23,9 @@ export function need(name) {
 	return v;
 }
 
-// The flags of ../shared/MACHINE-NOTES.md: headless, no sandbox (root), nothing fetched.
+// Debian's chromium as the tests run it: headless, no sandbox (the tests may run as root, where
+// chromium's sandbox refuses to start), no GPU, and nothing fetched in the background (no
+// component updates, no first-run set-up).
 export const CHROMIUM_FLAGS = [
 	'--headless',
 	'--no-sandbox',
