@@ -854,6 +854,73 @@ int sk_key_has_scope(const struct sk_key_rec *k, const char *scope);
 int sk_key_revoke(struct sk_core *c, const char *name, struct sk_errctx *err);
 int sk_key_list(struct sk_core *c, sk_key_cb cb, void *arg, struct sk_errctx *err);
 
+/* ---- staff: the console's users, roles, sessions and audit trail (core/staff.c,
+ * docs/console.md) ---- */
+
+/* The roles, weakest first; each holds every scope of the ones before it. A role's scopes are
+ * those an API key needs to sign in as it: X(NAME, name, scopes). */
+#define SK_ROLE_LIST(X)                               \
+	X(VIEWER, "viewer", "read")                   \
+	X(MARKETER, "marketer", "read,write")         \
+	X(DPO, "dpo", "read,write,dsr")               \
+	X(ADMIN, "admin", "read,write,dsr,admin")
+#define SK__ROLE_ENUM(n, s, sc) SK_ROLE_##n,
+enum sk_role { SK_ROLE_LIST(SK__ROLE_ENUM) SK_ROLE_COUNT };
+#undef SK__ROLE_ENUM
+const char *sk_role_name(enum sk_role r);
+/* The role named s; -1 when none. */
+int sk_role_parse(const char *s);
+
+/* What a role may do in the console: X(NAME, name, lowest role that may). The matrix is
+ * docs/console.md's table; the console shows a link or button only when the role may use it,
+ * and every route checks again. */
+#define SK_CAN_LIST(X)                                                                    \
+	X(VIEW, "view", VIEWER)            /* overview, purposes and notices, audience counts */ \
+	X(FIND, "find", VIEWER)            /* find a person: fields, states, evidence summary */ \
+	X(RECORD, "record", MARKETER)      /* record a consent by phone or paper; withdraw */ \
+	X(RECTIFY, "rectify", MARKETER)    /* correct a field */                          \
+	X(LINK, "link", MARKETER)          /* send a preference-centre link */            \
+	X(IMPORT, "import", MARKETER)      /* dry runs and imports */                     \
+	X(AUDIENCE, "audience", MARKETER)  /* export a purpose's allowed list */          \
+	X(EVIDENCE, "evidence", DPO)       /* full evidence, notice texts, history, receipts */ \
+	X(EXPORT, "export", DPO)           /* Art. 15/20 access export */                 \
+	X(ERASE, "erase", DPO)             /* Art. 17 erasure */                          \
+	X(RETENTION, "retention", DPO)     /* the purge report and running it */          \
+	X(AUDIT, "audit", DPO)             /* read and export the staff audit trail */    \
+	X(ADMIN, "admin", ADMIN)           /* webhooks, API keys, staff users */
+#define SK__CAN_ENUM(n, s, r) SK_CAN_##n,
+enum sk_can { SK_CAN_LIST(SK__CAN_ENUM) SK_CAN_COUNT };
+#undef SK__CAN_ENUM
+const char *sk_can_name(enum sk_can what);
+/* 1 when role may do what. */
+int sk_role_may(enum sk_role role, enum sk_can what);
+
+/* A signed-in staff member: a user of the console, or an API key that signed in. */
+struct sk_staff {
+	char name[64];       /* the user's name; "key:KEYNAME" for an API key */
+	enum sk_role role;
+	char session_id[SK_ID_LEN + 1]; /* the session's id (never its secret) */
+};
+
+#define SK_SESSION_STRLEN 96   /* a session's cookie value, with its NUL, with room */
+#define SK_CSRF_STRLEN 72      /* a CSRF token, with its NUL, with room */
+#define SK_STAFF_PASSWORD_MIN 12 /* characters of a password, at least */
+
+/* The actor that ledger events and rectifications record for a staff action:
+ * "staff:NAME". */
+void sk_staff_actor(const struct sk_staff *who, char *out, size_t outlen);
+
+/* Audits one staff action inside the caller's batch (so that the action and its audit row
+ * commit together): who, the action's name (a constant: "consent.record", "contact.erase",
+ * "import.run", ...), its target (a contact id, purpose, key or endpoint name; never an
+ * address) and an optional detail (a short constant text or counts; never personal data).
+ * Reads of personal data are audited too ("contact.view", "contact.export"). */
+int sk_staff_audit(struct sk_core *c, const struct sk_staff *who, const char *action,
+		   const char *target, const char *detail, struct sk_errctx *err);
+
+/* ---- the console's pages' questions (the overview, audiences, ...: one section per page
+ * file in core, each declared below its own heading) ---- */
+
 /* ---- idempotent requests (core/idempotency.c) ---- */
 
 #define SK_IDEM_TTL (24 * 3600)

@@ -158,3 +158,13 @@ int sk_h_asset_embed(struct sk_req *r)
 	r->cache_control = ASSET_CACHE;
 	return 0;
 }
+
+/* The console's stylesheet (render/console.c): the same for every organisation. */
+int sk_h_asset_console_css(struct sk_req *r)
+{
+	if (sk_reply_text(r, 200, sk_console_css))
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	r->content_type = "text/css; charset=utf-8";
+	r->cache_control = ASSET_CACHE;
+	return 0;
+}

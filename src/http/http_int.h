@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "http/http.h"
+#include "render/console.h"
 #include "render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -29,6 +30,9 @@ struct sk_req {
 	size_t received;           /* body bytes read, kept or not */
 	struct sk_core *core;      /* this worker thread's */
 	struct sk_key_rec key;     /* the authenticated key */
+	/* a console route's (scope "@CAN"): who is signed in, and the session's CSRF token */
+	struct sk_staff staff;
+	char csrf[SK_CSRF_STRLEN];
 	struct sk_errctx err;
 	/* the reply */
 	int status;
@@ -65,7 +69,9 @@ struct sk_req {
 struct sk_route {
 	const char *method;
 	const char *path;          /* "/v1/contacts/{id}": at most one {param} segment */
-	const char *scope;         /* NULL: no key needed */
+	const char *scope;         /* NULL: no key needed; "@CAN" (a console route): a signed-in
+				    * staff session whose role may CAN (sk_can_name), and on a
+				    * POST the session's CSRF token (docs/console.md) */
 	int (*handler)(struct sk_req *r);
 	size_t max_body;           /* bytes; 0: the server's --max-body; SK_NO_BODY: none */
 	int flags;                 /* SK_ROUTE_* */
@@ -83,6 +89,7 @@ struct sk_route {
 
 #define SK_NO_BODY SIZE_MAX
 #define SK_PREF_BODY_MAX 8192 /* a preference-centre form post (h_prefs.c) */
+#define SK_CON_BODY_MAX 65536 /* a console form post (not an import's upload) */
 
 /* The running server's configuration. */
 const struct sk_server_config *sk_server_cfg(void);
@@ -106,6 +113,15 @@ void sk_client_bucket(const struct sk_req *r, char *out, size_t outlen);
  * pairs point into. A pair without a name is SK_ERR_INVALID; take's error stops the parse. */
 typedef int (*sk_pair_fn)(void *arg, struct sk_req *r, const char *k, const char *v);
 int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store);
+
+/* ---- the staff console (console.c; the pages are render/console*.c) ---- */
+
+/* The frame of a console page of section nav for this request: the policy, the language
+ * (sk_page_lang), the signed-in staff member and the session's CSRF token. */
+void sk_con_frame_of(struct sk_req *r, enum sk_con_nav nav, struct sk_con_frame *out);
+/* Ends the console page in b and makes it the reply (text/html, the console's CSP,
+ * Cache-Control: no-store); frees b. rc is the error of building it, if any. */
+int sk_con_reply(struct sk_req *r, struct sk_buf *b, int status, int rc);
 
 /* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
@@ -179,5 +195,22 @@ int sk_h_pref_export_json(struct sk_req *r);
 int sk_h_pref_erase_page(struct sk_req *r);
 int sk_h_pref_erase(struct sk_req *r);
 int sk_h_pref_renew(struct sk_req *r);
+int sk_h_asset_console_css(struct sk_req *r);
+
+/* the console (h_console_*.c), one block per file */
+/* h_console_auth.c */
+
+
+/* h_console_overview.c */
+
+
+/* h_console_person.c */
+
+
+/* h_console_import.c */
+
+
+/* h_console_admin.c */
+
 
 #endif

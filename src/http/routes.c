@@ -16,6 +16,8 @@ const struct sk_route sk_routes[] = {
 	 * (h_assets.c, docs/forms.md) */
 	{"GET", "/assets/page.css", NULL, sk_h_asset_css, SK_NO_BODY, 0},
 	{"GET", "/assets/embed.js", NULL, sk_h_asset_embed, SK_NO_BODY, SK_ROUTE_NO_DB},
+	/* the staff console's stylesheet (docs/console.md) */
+	{"GET", "/assets/console.css", NULL, sk_h_asset_console_css, SK_NO_BODY, SK_ROUTE_NO_DB},
 	{"GET", "/v1/purposes", "read", sk_h_purposes, SK_NO_BODY, 0},
 	{"POST", "/v1/contacts", "write", sk_h_contact_create, 0, SK_ROUTE_JSON | SK_ROUTE_GROUP},
 	{"GET", "/v1/contacts", "read", sk_h_contact_find, SK_NO_BODY, 0},
@@ -55,6 +57,24 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/v1/imports", "write", sk_h_imports, 0, SK_ROUTE_JSON | SK_ROUTE_CSV},
 	/* API keys: revocation (creation stays on the command line, docs/cli.md) */
 	{"DELETE", "/v1/keys/{name}", "admin", sk_h_key_revoke, SK_NO_BODY, 0},
+
+	/* ---- the staff console (docs/console.md): scope "@CAN", a signed-in session whose
+	 * role may CAN; form posts of at most SK_CON_BODY_MAX unless said ---- */
+
+	/* sign-in, sign-out and the audit trail (h_console_auth.c) */
+
+
+	/* the overview and the purposes (h_console_overview.c) */
+
+
+	/* find a person and act on them (h_console_person.c) */
+
+
+	/* imports (h_console_import.c) */
+
+
+	/* audiences, retention, webhooks and keys (h_console_admin.c) */
+
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);

@@ -1,0 +1,102 @@
+/* console.h: the HTML of the staff console (docs/console.md): its message catalogue (sv, en),
+ * the frame every console page shares (header, navigation by role, the signed-in person,
+ * sign-out) and the pages, one section per page file in render/. Values go through sk_html
+ * (render/page.h), which escapes them. Sending a page is the adapter's (http/console.c). */
+#ifndef SK_RENDER_CONSOLE_H
+#define SK_RENDER_CONSOLE_H
+
+#include "core/core.h"
+#include "render/page.h"
+#include "util/buf.h"
+
+/* The catalogue: one list per page file, each X(NAME, Swedish, English); SK_CON_NAME. */
+#define SK_CON_MSG_FRAME(X)                                                                  \
+	X(CONSOLE, "Konsol", "Console")                                                      \
+	X(NAV_LABEL, "Konsolens sidor", "Console pages")                                      \
+	X(SIGNED_IN_AS, "Inloggad som", "Signed in as")                                      \
+	X(SIGN_OUT, "Logga ut", "Sign out")                                                  \
+	X(LANG_OTHER, "English", "Svenska")                                                  \
+	X(NAV_OVERVIEW, "Översikt", "Overview")                                              \
+	X(NAV_PERSON, "Hitta en person", "Find a person")                                    \
+	X(NAV_PURPOSES, "Ändamål och texter", "Purposes and notices")                        \
+	X(NAV_IMPORT, "Import", "Import")                                                    \
+	X(NAV_AUDIENCES, "Målgrupper", "Audiences")                                          \
+	X(NAV_RETENTION, "Gallring", "Retention")                                            \
+	X(NAV_ADMIN, "Webhooks och nycklar", "Webhooks and keys")                            \
+	X(NAV_AUDIT, "Granskningslogg", "Audit trail")                                       \
+	X(FORBIDDEN, "Inte tillåtet", "Not allowed")                                         \
+	X(FORBIDDEN_TEXT, "Din roll får inte göra det här. Inget har ändrats.",              \
+	  "Your role may not do this. Nothing was changed.")
+/* the sign-in page, sessions and the audit trail (render/console_auth.c) */
+#define SK_CON_MSG_AUTH(X) X(SIGN_IN, "Logga in", "Sign in")
+/* the overview and purposes pages (render/console_overview.c) */
+#define SK_CON_MSG_OVERVIEW(X) X(OVERVIEW_TITLE, "Översikt", "Overview")
+/* find a person and its actions (render/console_person.c) */
+#define SK_CON_MSG_PERSON(X) X(PERSON_TITLE, "Hitta en person", "Find a person")
+/* the import pages (render/console_import.c) */
+#define SK_CON_MSG_IMPORT(X) X(IMPORT_TITLE, "Import", "Import")
+/* audiences, retention, webhooks and keys (render/console_admin.c) */
+#define SK_CON_MSG_ADMIN(X) X(AUDIENCES_TITLE, "Målgrupper", "Audiences")
+
+#define SK_CON_MSG_LIST(X)                                                                   \
+	SK_CON_MSG_FRAME(X)                                                                  \
+	SK_CON_MSG_AUTH(X)                                                                   \
+	SK_CON_MSG_OVERVIEW(X)                                                               \
+	SK_CON_MSG_PERSON(X)                                                                 \
+	SK_CON_MSG_IMPORT(X)                                                                 \
+	SK_CON_MSG_ADMIN(X)
+
+enum sk_con_msg {
+#define SK__CON_MSG_ENUM(name, sv, en) SK_CON_##name,
+	SK_CON_MSG_LIST(SK__CON_MSG_ENUM)
+#undef SK__CON_MSG_ENUM
+	SK_CON_NMSG
+};
+
+/* The message in lang (SK_LANG_SV or SK_LANG_EN). */
+const char *sk_con_msg(int lang, enum sk_con_msg m);
+
+/* The console's sections, in the order of its navigation: X(NAME, path, message, permission
+ * needed to see the link). */
+#define SK_CON_NAV_LIST(X)                                           \
+	X(OVERVIEW, "/console", NAV_OVERVIEW, VIEW)                  \
+	X(PERSON, "/console/person", NAV_PERSON, FIND)               \
+	X(PURPOSES, "/console/purposes", NAV_PURPOSES, VIEW)         \
+	X(IMPORT, "/console/import", NAV_IMPORT, IMPORT)             \
+	X(AUDIENCES, "/console/audiences", NAV_AUDIENCES, VIEW)      \
+	X(RETENTION, "/console/retention", NAV_RETENTION, RETENTION) \
+	X(ADMIN, "/console/admin", NAV_ADMIN, ADMIN)                 \
+	X(AUDIT, "/console/audit", NAV_AUDIT, AUDIT)
+enum sk_con_nav {
+#define SK__CON_NAV_ENUM(n, path, msg, can) SK_NAV_##n,
+	SK_CON_NAV_LIST(SK__CON_NAV_ENUM)
+#undef SK__CON_NAV_ENUM
+	SK_NAV_NONE
+};
+
+/* The console's stylesheet, served as /assets/console.css. */
+extern const char sk_console_css[];
+
+/* What every console page is drawn with. */
+struct sk_con_frame {
+	const struct sk_policy *pol; /* NULL: no policy applied yet */
+	int lang;
+	const struct sk_staff *who;  /* NULL: nobody signed in (the sign-in page) */
+	const char *csrf;            /* the session's CSRF token (NULL when nobody is) */
+	enum sk_con_nav nav;         /* the section this page belongs to */
+};
+
+/* The start of a console page (initialises b, capped at SK_PAGE_MAX): doctype, title, the
+ * stylesheet, the header (the organisation's name, the signed-in person and role, the
+ * language switch, the sign-out button), the navigation with only the sections f->who's
+ * role may see, <main id="main"> and the heading title. */
+int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *title);
+/* </main></body></html>. */
+int sk_con_end(struct sk_buf *b);
+/* The hidden CSRF field every console form carries: <input type=hidden name=csrf ...>. */
+int sk_con_csrf(struct sk_buf *b, const struct sk_con_frame *f);
+/* A page of a heading and one paragraph, begun in b (not ended). */
+int sk_con_message(struct sk_buf *b, const struct sk_con_frame *f, const char *title,
+		   const char *text);
+
+#endif
