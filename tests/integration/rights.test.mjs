@@ -159,9 +159,9 @@ function cli(args, { db = DB, now } = {}) {
 	delete env.SAMTYCKE_KEY_FILE;
 	if (now !== undefined) env.SAMTYCKE_NOW = typeof now === 'string' ? now : iso(now);
 	const r = spawnSync(SAMTYCKE, [...dbArgs(db), ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
-	return { status: r.status, out: r.stdout, err: r.stderr, json: parse(r.stdout), args };
+	return { status: r.status, signal: r.signal, error: r.error, out: r.stdout ?? '', err: r.stderr ?? '', json: parse(r.stdout), args };
 }
-const showCli = (r) => `samtycke ${r.args.join(' ')}: status ${r.status}\nout: ${r.out.slice(0, 1500)}\nerr: ${r.err.slice(0, 1500)}`;
+const showCli = (r) => `samtycke ${r.args.join(' ')}: status ${r.status}${r.signal ? ` signal ${r.signal}` : ''}${r.error ? ` (${r.error.message})` : ''}\nout: ${r.out.slice(0, 1500)}\nerr: ${r.err.slice(0, 1500)}`;
 function must(r, status = 0) {
 	assert.equal(r.status, status, showCli(r));
 	return r;
