@@ -201,6 +201,7 @@ enum pg_stmt {
 	PG_LEASE_RELEASE,
 	PG_LEASE_GET,
 	PG_SCRUB_READERS,
+	PG_WEBHOOK_SECRET_SET,
 	PG_NSTMT
 };
 
@@ -378,6 +379,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_SCRUB_READERS] = "SELECT EXISTS(SELECT 1 FROM pg_stat_activity"
 			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
 			     " AND backend_type = 'client backend' AND backend_xmin IS NOT NULL)",
+	[PG_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = $2 WHERE id = $1",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -1968,6 +1970,15 @@ static int pg_lease_get(struct sk_store *s, const char *name, char *holder, int6
 	}
 	PQclear(r);
 	return rc;
+}
+
+static int pg_webhook_secret_set(struct sk_store *s, const char *id, const uint8_t *secret,
+				 size_t secret_len)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_bin(&p, secret, secret_len);
+	return pg_exec_found((struct pg_store *)s, PG_WEBHOOK_SECRET_SET, &p);
 }
 
 static void pg_close(struct sk_store *s)

@@ -219,6 +219,7 @@ enum sq_stmt {
 	SQ_LEASE_TAKE,
 	SQ_LEASE_RELEASE,
 	SQ_LEASE_GET,
+	SQ_WEBHOOK_SECRET_SET,
 	SQ_NSTMT
 };
 
@@ -388,6 +389,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " WHERE leases.holder = excluded.holder OR leases.until <= ?3",
 	[SQ_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
 	[SQ_LEASE_GET] = "SELECT holder, until FROM leases WHERE name = ?1",
+	[SQ_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = ?2 WHERE id = ?1",
 };
 
 struct sq_hot;
@@ -2537,6 +2539,20 @@ static int sq_lease_get(struct sk_store *s, const char *name, char *holder, int6
 		*until_ms = sqlite3_column_int64(st, 1);
 	}
 	sq_done(st);
+	return rc;
+}
+
+static int sq_webhook_secret_set(struct sk_store *s, const char *id, const uint8_t *secret,
+				 size_t secret_len)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_SECRET_SET);
+	int rc;
+
+	if (sq_text(st, 1, id) || sq_blob(st, 2, secret, secret_len))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
 	return rc;
 }
 

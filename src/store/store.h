@@ -458,7 +458,12 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* holder (SK_LEASE_HOLDER_MAX bytes, cut) and its expiry (Unix ms) into *until_ms,  */ \
 	/* expired or not; SK_ERR_NOT_FOUND when no row has that name. Reads only. */           \
 	X(lease_get, (struct sk_store * s, const char *name, char *holder, int64_t *until_ms), \
-	  (s, name, holder, until_ms))
+	  (s, name, holder, until_ms))                                                        \
+	/* Replaces webhook endpoint id's sealed secret (a rotation from the console); its   */ \
+	/* delivery state is left as it is. SK_ERR_NOT_FOUND for an unknown id. */             \
+	X(webhook_secret_set, (struct sk_store * s, const char *id, const uint8_t *secret,    \
+			       size_t secret_len),                                             \
+	  (s, id, secret, secret_len))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128
