@@ -101,8 +101,8 @@ int sk_con_retention(struct sk_buf *b, const struct sk_con_frame *f,
 	if (!rc && error)
 		rc = sk_html(b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
 	if (!rc && rep) {
-		rc = sk_html(b, "<p%s>%s</p>\n", rep->dry_run ? "" : " class=\"note\" role=\"status\"",
-			     rep->dry_run ? M(RET_INTRO) : M(RET_DONE));
+		rc = rep->dry_run ? sk_html(b, "<p>%s</p>\n", M(RET_INTRO))
+				  : sk_html(b, "<p class=\"note\" role=\"status\">%s</p>\n", M(RET_DONE));
 		rc = rc ? rc : sk_html(b, "<table class=\"purge\"><thead><tr><th scope=\"col\">%s"
 				       "</th><th scope=\"col\" class=\"num\">%s</th></tr></thead>"
 				       "<tbody>", M(COL_REASON), M(COL_COUNT));
