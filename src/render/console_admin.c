@@ -46,7 +46,7 @@ static int audience_counts(struct sk_buf *b, const struct sk_con_frame *f, const
 			 num(a->allowed, n2, sizeof(n2)), M(AUD_AS_OF), at, at);
 	if (!rc && can_export)
 		rc = sk_html(b, "<p><a class=\"button\" id=\"export\" href=\"/console/audiences/%s/"
-			     "allowed.csv\" download>%s</a></p>\n", purpose, M(AUD_EXPORT));
+			     "allowed.csv\">%s</a></p>\n", purpose, M(AUD_EXPORT));
 	rc = rc ? rc : sk_html(b, "<h2>%s</h2>\n", M(AUD_EXCLUDED));
 	for (int i = 0; i < SK_NREASONS; i++)
 		if (!sk_reason_allowed((enum sk_reason)i))
