@@ -101,6 +101,46 @@ static void audience_refuses(void **state)
 	tenv_free(t);
 }
 
+/* A storage failure at any store call: either the whole answer fails (nothing filled), or
+ * the gate failed closed for some contact: counted under "error", never allowed. */
+static void audience_storage_failure(void **state)
+{
+	(void)state;
+	int done = 0, closed = 0;
+	for (long n = 1; !done && n < 400; n++) {
+		struct tenv *t = tenv_new(1);
+		struct sk_audience a = {.contacts = -5};
+		int64_t now = sk_time_now();
+		give(t, "one@example.com", now - DAY);
+		give(t, "two@example.com", now - DAY);
+		assert_int_equal(t_consent(t, "three@example.com", "newsletter", SK_ACT_REFUSE, "form",
+					   "form:newsletter", now - DAY), 0);
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_audience(t->core, "newsletter", now, &a, &t->err);
+		long calls = sk_store_fault_calls(t->store);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc) {
+			assert_int_equal(a.contacts, -5);
+		} else {
+			long sum = 0;
+			for (int i = 0; i < SK_NREASONS; i++)
+				sum += a.by_reason[i];
+			assert_int_equal(a.contacts, 3);
+			assert_int_equal(sum, 3);
+			/* each contact gets its own answer or "error", never allowed by mistake */
+			assert_int_equal(a.allowed, a.by_reason[SK_RSN_CONSENT]);
+			assert_true(a.allowed <= 2 && a.by_reason[SK_RSN_REFUSED] <= 1);
+			assert_int_equal(a.allowed + a.by_reason[SK_RSN_REFUSED] +
+						 a.by_reason[SK_RSN_ERROR], 3);
+			closed += a.by_reason[SK_RSN_ERROR] > 0;
+			done = calls < n; /* the injected failure came after the last call */
+		}
+		tenv_free(t);
+	}
+	assert_true(done);
+	assert_true(closed > 0);
+}
+
 /* The opened secret of endpoint id, as a delivery would sign with it. */
 static void secret_of(struct tenv *t, const char *id, char *out, size_t len)
 {
@@ -215,6 +255,34 @@ static void audiences_page(void **state)
 	tenv_free(t);
 }
 
+static void retention_page(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_staff dpo = {.name = "dana", .role = SK_ROLE_DPO};
+	struct sk_con_frame f = {.pol = sk_core_policy(t->core), .lang = SK_LANG_EN, .who = &dpo,
+				 .csrf = "tok", .nav = SK_NAV_RETENTION};
+	char ids[2][SK_ID_LEN + 1] = {"c_firstcontactid000000000", "c_secondcontactid00000000"};
+	struct sk_purge_report rep = {.dry_run = 1, .total = 2};
+	rep.by_reason[SK_PURGE_EXPIRED].id = ids;
+	rep.by_reason[SK_PURGE_EXPIRED].n = 2;
+	struct sk_buf b;
+	char *html = page_of(sk_con_retention(&b, &f, &rep, NULL), &b);
+	assert_non_null(strstr(html, "<tr data-reason=\"expired\"><th scope=\"row\">Expired <code>expired"
+				     "</code></th><td class=\"num\">2</td>"));
+	assert_non_null(strstr(html, "id=\"total\">2</td>"));
+	assert_null(strstr(html, "c_firstcontactid")); /* counts only */
+	assert_non_null(strstr(html, "This dry run changes nothing."));
+	assert_non_null(strstr(html, "<form method=\"post\" action=\"/console/retention\">"
+				     "<input type=\"hidden\" name=\"csrf\" value=\"tok\">"));
+	sk_free(html);
+	rep.dry_run = 0;
+	html = page_of(sk_con_retention(&b, &f, &rep, NULL), &b);
+	assert_non_null(strstr(html, "<p class=\"note\" role=\"status\">The purge has run."));
+	sk_free(html);
+	tenv_free(t);
+}
+
 static void admin_page(void **state)
 {
 	(void)state;
@@ -266,9 +334,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(audience_counts),
 		cmocka_unit_test(audience_refuses),
+		cmocka_unit_test(audience_storage_failure),
 		cmocka_unit_test(webhook_rotate),
 		cmocka_unit_test(webhook_disable),
 		cmocka_unit_test(audiences_page),
+		cmocka_unit_test(retention_page),
 		cmocka_unit_test(admin_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
