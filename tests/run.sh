@@ -152,6 +152,10 @@ if [ "$#" -gt 0 ]; then
 			run "pg-$(basename "$2")/test_store" "$2/test_store"
 		fi
 		unset SK_TEST_PG
+		# a crash or a full disk of the cluster itself, which the tests would only see as
+		# refused connections
+		grep -E 'PANIC|terminated by signal|in recovery mode|out of memory|No space left' \
+			"$pg_dir/server.log" | head -n 20 | sed 's/^/# the PostgreSQL log: /'
 	else
 		fail=$((fail + 1))
 		echo "not ok - pg: tests/pg.sh could not start PostgreSQL 15, so nothing ran on it" \
