@@ -100,9 +100,11 @@ int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *tit
 		for (size_t i = 0; !rc && i < sizeof(nav) / sizeof(nav[0]); i++) {
 			if (!sk_role_may(f->who->role, nav[i].can))
 				continue;
-			rc = sk_html(b, "<li><a href=\"%s\"%s>%s</a></li>", nav[i].path,
-				     (size_t)f->nav == i ? " aria-current=\"page\"" : "",
-				     sk_con_msg(f->lang, nav[i].msg));
+			/* (the attribute in the format: a %s argument would be escaped) */
+			rc = sk_html(b, (size_t)f->nav == i
+					 ? "<li><a href=\"%s\" aria-current=\"page\">%s</a></li>"
+					 : "<li><a href=\"%s\">%s</a></li>",
+				     nav[i].path, sk_con_msg(f->lang, nav[i].msg));
 		}
 		rc = rc ? rc : sk_html(b, "</ul></nav>\n");
 	}
