@@ -215,14 +215,17 @@ check "the trail holds the lock-out, the unlock, the failures, the disabling and
 	grep -q ',locky,dpo,sign_in.locked,' "$d/csv.b" && grep -q ',cli,,user.unlock,locky,' "$d/csv.b" &&
 	grep -q ',?,,sign_in.failed,,unknown name' "$d/csv.b" && grep -q ',cli,,user.disable,leaver,' "$d/csv.b" &&
 	grep -q ',dpo-user,dpo,sign_out,' "$d/csv.b" && grep -q ',key:console-rw,marketer,sign_in,,api key' "$d/csv.b"
+check "the export is itself in the trail, first (audit.export by dpo-user)" \
+	sh -c 'sed -n 2p "$1" | grep -q ",dpo-user,dpo,audit.export,,csv"' - "$d/csv.b"
 req json -b "$d/dpo2" "$main/console/audit.json"
-check "audit.json: every event, newest first, as many as the CSV's rows" \
+check "audit.json: every event, newest first, the CSV's rows and its own export" \
 	[ "$code" = 200 ] && "$py" -c '
 import json, sys
 ev = json.load(open(sys.argv[1]))["events"]
 seqs = [e["seq"] for e in ev]
 assert seqs == sorted(seqs, reverse=True) and seqs[-1] == 1, seqs[:5]
-assert len(ev) == int(sys.argv[2]), (len(ev), sys.argv[2])
+assert len(ev) == int(sys.argv[2]) + 1, (len(ev), sys.argv[2])  # and its own audit.export
+assert ev[0]["action"] == "audit.export" and ev[0]["detail"] == "json", ev[0]
 assert set(ev[0]) == {"seq", "at", "who", "role", "action", "target", "detail"}
 ' "$d/json.b" "$(($(wc -l <"$d/csv.b") - 1))"
 nrows=$(($(wc -l <"$d/csv.b") - 1))
