@@ -149,6 +149,39 @@ setup "$bin" --db "$db" keys revoke console-rw
 req k4 -b "$d/key" "$main/console/audit"
 check "revoking the key ends its session at the next request" [ "$code" = 303 ]
 
+# ---- the user commands ----
+# exits CODE WHAT CMD...: CMD exits CODE; its stdout in $d/cmd.out
+exits() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" >"$d/cmd.out" 2>"$d/cmd.err"
+	st=$?
+	if [ "$st" = "$want" ]; then pass "$what (exit $want)"; else fail "$what (exit $want)" "exit $st" "$(cat "$d/cmd.err")"; fi
+}
+exits 0 "user add without --password-file prints a generated password" "$bin" --db "$db" user add gen --role marketer
+gen=$(cat "$d/cmd.out")
+check "the generated password is one line of 24 characters" \
+	[ "$(wc -l <"$d/cmd.out")" = 1 ] && [ "${#gen}" = 24 ]
+req gen -c "$d/gen" --data-urlencode "name=gen" --data-urlencode "password=$gen" "$main/console/sign-in"
+check "the generated password signs in" [ "$code" = 303 ]
+exits 3 "user add of a taken name" "$bin" --db "$db" user add gen --role viewer --password-file "$d/pw"
+exits 2 "user add with a role that is none" "$bin" --db "$db" user add other --role root --password-file "$d/pw"
+printf 'eleven char\n' >"$d/short"
+exits 3 "user add with a password under 12 characters" "$bin" --db "$db" user add other --role viewer --password-file "$d/short"
+exits 1 "user passwd of an unknown name" "$bin" --db "$db" user passwd nobody --password-file "$d/pw"
+exits 0 "user passwd from a file" "$bin" --db "$db" user passwd gen --password-file "$d/pw"
+sign_in gen2 gen
+check "the new password signs in" [ "$code" = 303 ]
+exits 0 "user list --json" "$bin" --db "$db" --json user list
+check "user list --json lists the users, no hash, no password" \
+	"$py" -c '
+import json, sys
+u = {x["name"]: x for x in json.load(open(sys.argv[1]))["users"]}
+assert u["gen"]["role"] == "marketer" and "other" not in u, u
+assert "argon2" not in open(sys.argv[1]).read()
+' "$d/cmd.out"
+
 # ---- a disabled user ----
 sign_in leaver leaver
 req l1 -b "$d/leaver" "$main/console/audit"
