@@ -65,21 +65,13 @@ static int sign_in_take(void *arg, struct sk_req *r, const char *k, const char *
 	return 0;
 }
 
-/* The cookie of a new session: Secure when the public URL is https. */
-static void set_session_cookie(struct sk_req *r, const char *value)
+void sk_con_cookie(struct sk_req *r, const char *value)
 {
 	const char *pub = sk_server_cfg()->public_url;
 	int secure = pub && strncmp(pub, "https:", 6) == 0;
-	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=%s; Path=/console; HttpOnly; "
-		 "SameSite=Strict%s", SK_CON_COOKIE, value, secure ? "; Secure" : "");
-}
-
-static void clear_session_cookie(struct sk_req *r)
-{
-	const char *pub = sk_server_cfg()->public_url;
-	int secure = pub && strncmp(pub, "https:", 6) == 0;
-	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=; Path=/console; Max-Age=0; HttpOnly; "
-		 "SameSite=Strict%s", SK_CON_COOKIE, secure ? "; Secure" : "");
+	snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=%s; Path=/console;%s HttpOnly; "
+		 "SameSite=Strict%s", SK_CON_COOKIE, value ? value : "", value ? "" : " Max-Age=0;",
+		 secure ? "; Secure" : "");
 }
 
 /* POST /console/sign-in: from our own origin, within the client address's rate (the forms'
@@ -119,7 +111,7 @@ int sk_h_con_sign_in(struct sk_req *r)
 	}
 	if (!rc) {
 		const char *next = next_ok(form.next);
-		set_session_cookie(r, cookie);
+		sk_con_cookie(r, cookie);
 		snprintf(r->location, sizeof(r->location), "%s", next ? next : "/console");
 		rc = sk_reply_text(r, 303, "");
 		r->content_type = "text/html; charset=utf-8";
@@ -138,7 +130,7 @@ int sk_h_con_sign_out(struct sk_req *r)
 	int rc = sk_staff_sign_out(r->core, &r->staff, &r->err);
 	if (rc)
 		return rc;
-	clear_session_cookie(r);
+	sk_con_cookie(r, NULL);
 	snprintf(r->location, sizeof(r->location), "/console/sign-in");
 	rc = sk_reply_text(r, 303, "");
 	r->content_type = "text/html; charset=utf-8";

@@ -131,6 +131,9 @@ void sk_con_frame_of(struct sk_req *r, enum sk_con_nav nav, struct sk_con_frame 
 int sk_con_reply(struct sk_req *r, struct sk_buf *b, int status, int rc);
 /* The console's session cookie (docs/console.md): "sk_session=ID.SECRET". */
 #define SK_CON_COOKIE "sk_session"
+/* Sets the reply's cookie to value (NULL: clears it): Path=/console; HttpOnly;
+ * SameSite=Strict, and Secure when --public-url is https (h_console_auth.c). */
+void sk_con_cookie(struct sk_req *r, const char *value);
 /* 1 when token is the CSRF token of the request's session (constant time). Otherwise 0,
  * with SK_ERR_FORBIDDEN and its message in r->err: the handler returns r->err.code, and the
  * server answers the console's 403 page. For SK_ROUTE_CSRF_SELF routes (server.c checks

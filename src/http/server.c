@@ -312,8 +312,7 @@ static void console_error(struct sk_req *r, int code)
 		else
 			snprintf(r->location, sizeof(r->location), "/console/sign-in");
 		if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SK_CON_COOKIE))
-			snprintf(r->set_cookie, sizeof(r->set_cookie), "%s=; Path=/console; Max-Age=0; "
-				 "HttpOnly; SameSite=Strict", SK_CON_COOKIE);
+			sk_con_cookie(r, NULL); /* an ended session's: cleared */
 		if (sk_reply_text(r, 303, ""))
 			r->status = 503;
 		r->content_type = "text/html; charset=utf-8";

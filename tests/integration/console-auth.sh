@@ -147,7 +147,9 @@ req k3 --data-urlencode "key=$KEY_W" "$main/console/sign-in"
 check "a key without read may not sign in: 403" [ "$code" = 403 ] && [ -z "$(header k3 Set-Cookie)" ]
 setup "$bin" --db "$db" keys revoke console-rw
 req k4 -b "$d/key" "$main/console/audit"
-check "revoking the key ends its session at the next request" [ "$code" = 303 ]
+check "revoking the key ends its session at the next request (303, the cookie cleared)" \
+	[ "$code" = 303 ] && header k4 Set-Cookie | grep -q '^sk_session=; Path=/console; Max-Age=0;'
+
 
 # ---- the user commands ----
 # exits CODE WHAT CMD...: CMD exits CODE; its stdout in $d/cmd.out
