@@ -2,6 +2,9 @@
  * sessions") and the staff audit trail's page and exports ("The audit trail"). Each parses,
  * makes one core call (sk_staff_*) and renders (render/console_auth.c); the session, role
  * and CSRF checks of the other console routes are the server's (server.c). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strcasestr */
+#endif
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +21,12 @@
 /* ---- sign-in ---- */
 
 /* next as the sign-in form may carry it on: a path under /console (never a URL, never
- * another host: no "//", no backslash, no control or quoting character); NULL otherwise. */
+ * another host: no "//", no backslash, no control or quoting character, no "/.." nor an
+ * escaped dot that a browser would resolve as one); NULL otherwise. */
 static const char *next_ok(const char *next)
 {
 	if (!next || strncmp(next, "/console", 8) != 0 || !strchr("/?", next[8]) ||
-	    strlen(next) > 512 || strstr(next, "//") || strstr(next, "/.."))
+	    strlen(next) > 512 || strstr(next, "//") || strstr(next, "/..") || strcasestr(next, "%2e"))
 		return next && strcmp(next, "/console") == 0 ? next : NULL;
 	for (const char *p = next; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\\\"'<>`", *p))

@@ -80,7 +80,7 @@ secret=$(printf '%s' "$cookie" | sed 's/^sk_session=[^.]*\.\([0-9a-f]*\);.*/\1/'
 req audit -b "$d/dpo" "$main/console/audit"
 check "a dpo reads the audit trail" [ "$code" = 200 ] && grep -q '<code>sign_in</code>' "$d/audit.b"
 
-for bad in "https://evil.example/console" "//evil.example/console" "/consolex" "/console/../v1" "javascript:alert(1)"; do
+for bad in "https://evil.example/console" "//evil.example/console" "/consolex" "/console/../v1" "/console/%2E%2e/v1" "javascript:alert(1)"; do
 	req nx --data-urlencode "name=viewer-user" --data-urlencode "password=$pw" \
 		--data-urlencode "next=$bad" "$main/console/sign-in"
 	check "next=$bad is not followed: 303 to /console" [ "$code" = 303 ] && [ "$(header nx Location)" = /console ]
