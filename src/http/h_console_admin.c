@@ -1,7 +1,7 @@
-/* h_console_admin.c: the console's audiences, retention, and webhooks and API keys pages
- * (docs/console.md). The server has checked the session, the role (the route's "@CAN") and
- * a POST's CSRF token before these run; each parses, makes one core call (with its
- * sk_staff_audit in the same batch where the core allows) and renders
+/* h_console_admin.c: the console's audiences, retention, and webhooks, API keys and staff
+ * users pages (docs/console.md). The server has checked the session, the role (the route's
+ * "@CAN") and a POST's CSRF token before these run; each parses, makes one core call (with
+ * its sk_staff_audit in the same batch where the core allows) and renders
  * (render/console_admin.c). */
 #include <stdio.h>
 #include <string.h>
@@ -167,17 +167,42 @@ static int key_take(void *arg, const struct sk_key_rec *k)
 	return 0;
 }
 
-/* The page with the endpoints and keys as they are now, and what v says happened. */
+struct userlist {
+	struct sk_staff_user *u;
+	size_t n, cap;
+};
+
+static int user_take(void *arg, const struct sk_staff_user *u)
+{
+	struct userlist *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *p = sk_realloc(l->u, cap * sizeof(*l->u));
+		if (!p)
+			return SK_ERR_NOMEM;
+		l->u = p;
+		l->cap = cap;
+	}
+	l->u[l->n++] = *u;
+	return 0;
+}
+
+/* The page with the endpoints, keys and users as they are now, and what v says happened. */
 static int admin_page(struct sk_req *r, int status, struct sk_con_admin_view *v)
 {
 	struct sk_con_frame f;
 	struct sk_webhook_info *w = NULL;
 	struct keylist keys = {0};
+	struct userlist users = {0};
 	struct sk_buf b;
 	size_t nw = 0;
 	int rc = sk_webhook_list(r->core, &w, &nw, &r->err);
 	rc = rc ? rc : sk_key_list(r->core, key_take, &keys, &r->err);
+	rc = rc ? rc : sk_staff_list(r->core, user_take, &users, &r->err);
 	if (!rc) {
+		v->users = users.u;
+		v->nusers = users.n;
+		v->now = sk_time_now();
 		sk_con_frame_of(r, SK_NAV_ADMIN, &f);
 		v->webhooks = w;
 		v->nwebhooks = nw;
@@ -188,6 +213,7 @@ static int admin_page(struct sk_req *r, int status, struct sk_con_admin_view *v)
 	}
 	sk_free(w);
 	sk_free(keys.k);
+	sk_free(users.u);
 	return rc;
 }
 
@@ -199,7 +225,7 @@ int sk_h_con_admin(struct sk_req *r)
 
 /* The fields of an action's form; scope may repeat. */
 struct admin_form {
-	const char *op, *id, *name, *url, *events;
+	const char *op, *id, *name, *url, *events, *role;
 	char scopes[64];
 	int bad;
 	char *store;
@@ -219,6 +245,8 @@ static int admin_pair(void *arg, struct sk_req *r, const char *k, const char *v)
 		p->url = v;
 	else if (strcmp(k, "events") == 0)
 		p->events = v;
+	else if (strcmp(k, "role") == 0)
+		p->role = v;
 	else if (strcmp(k, "scope") == 0) {
 		size_t used = strlen(p->scopes), n = strlen(v);
 		if (used + n + 2 > sizeof(p->scopes))
@@ -229,19 +257,26 @@ static int admin_pair(void *arg, struct sk_req *r, const char *k, const char *v)
 	return 0; /* csrf (checked by the server) and anything else: ignored */
 }
 
-/* The page's actions: the form's op, the audit trail's name for it, what the page says
- * when it is done, and what it shows once (NULL: nothing). */
-enum admin_op { OP_WEBHOOK_ADD, OP_WEBHOOK_ROTATE, OP_WEBHOOK_DISABLE, OP_KEY_CREATE, OP_KEY_REVOKE };
+/* The page's actions: the form's op, the audit trail's name for it (NULL: the core call
+ * audits itself, as the staff user changes do), what the page says when it is done, and
+ * what it shows once. */
+enum admin_op {
+	OP_WEBHOOK_ADD, OP_WEBHOOK_ROTATE, OP_WEBHOOK_DISABLE, OP_KEY_CREATE, OP_KEY_REVOKE,
+	OP_USER_ADD, OP_USER_DISABLE, OP_USER_UNLOCK
+};
 static const struct {
 	const char *op, *audit;
 	enum sk_con_msg done;
-	int once; /* 1: a webhook secret; 2: an API key */
+	int once; /* 1: a webhook secret; 2: an API key; 3: a password */
 } ops[] = {
 	[OP_WEBHOOK_ADD] = {"webhook-add", "webhook.add", SK_CON_ADM_ADDED, 1},
 	[OP_WEBHOOK_ROTATE] = {"webhook-rotate", "webhook.rotate", SK_CON_ADM_ROTATED, 1},
 	[OP_WEBHOOK_DISABLE] = {"webhook-disable", "webhook.disable", SK_CON_ADM_DISABLED_DONE, 0},
 	[OP_KEY_CREATE] = {"key-create", "key.create", SK_CON_ADM_KEY_CREATED, 2},
 	[OP_KEY_REVOKE] = {"key-revoke", "key.revoke", SK_CON_ADM_KEY_REVOKED, 0},
+	[OP_USER_ADD] = {"user-add", NULL, SK_CON_ADM_USER_ADDED, 3},
+	[OP_USER_DISABLE] = {"user-disable", NULL, SK_CON_ADM_USER_DISABLED, 0},
+	[OP_USER_UNLOCK] = {"user-unlock", NULL, SK_CON_ADM_USER_UNLOCKED, 0},
 };
 
 /* One action of the page: its core call and its audit row in one batch. */
@@ -257,6 +292,8 @@ static int admin_action(struct sk_req *r, struct admin_form *p, struct sk_con_ad
 		op++;
 	if (op == sizeof(ops) / sizeof(ops[0]))
 		return sk_errf(&r->err, SK_ERR_INVALID, "the form names no known action");
+	if (op >= OP_USER_ADD && !p->name)
+		return sk_errf(&r->err, SK_ERR_INVALID, "name: which user");
 	if ((rc = sk_core_batch_begin(r->core, &r->err)))
 		return rc;
 	switch ((enum admin_op)op) {
@@ -283,8 +320,27 @@ static int admin_action(struct sk_req *r, struct admin_form *p, struct sk_con_ad
 			     : sk_errf(&r->err, SK_ERR_INVALID, "name: which key to revoke");
 		target = p->name;
 		break;
+	case OP_USER_ADD: {
+		int role = sk_role_parse(p->role);
+		if (role < 0)
+			rc = sk_errf(&r->err, SK_ERR_INVALID, "role: viewer, marketer, dpo or admin");
+		else if ((rc = sk_staff_password_new(once, oncelen)))
+			rc = sk_errf(&r->err, rc, "cannot make a password");
+		else
+			rc = sk_staff_add(r->core, &r->staff, p->name, (enum sk_role)role, once,
+					  &r->err);
+		break;
 	}
-	if (!rc)
+	case OP_USER_DISABLE:
+		rc = p->name && strcmp(p->name, r->staff.name) == 0
+			     ? sk_errf(&r->err, SK_ERR_INVALID, "you cannot disable yourself here")
+			     : sk_staff_disable(r->core, &r->staff, p->name, &r->err);
+		break;
+	case OP_USER_UNLOCK:
+		rc = sk_staff_unlock(r->core, &r->staff, p->name, &r->err);
+		break;
+	}
+	if (!rc && ops[op].audit)
 		rc = sk_staff_audit(r->core, &r->staff, ops[op].audit, target,
 				    op == OP_KEY_CREATE ? p->scopes : NULL, &r->err);
 	rc = audited(r, rc);
@@ -295,7 +351,9 @@ static int admin_action(struct sk_req *r, struct admin_form *p, struct sk_con_ad
 	v->done = sk_con_msg(lang, ops[op].done);
 	if (ops[op].once) {
 		v->once = once;
-		v->once_label = ops[op].once == 1 ? M(lang, ADM_SECRET_ONCE) : M(lang, ADM_KEY_ONCE);
+		v->once_label = ops[op].once == 1   ? M(lang, ADM_SECRET_ONCE)
+				: ops[op].once == 2 ? M(lang, ADM_KEY_ONCE)
+						    : M(lang, ADM_PASSWORD_ONCE);
 	}
 	return 0;
 }

@@ -127,7 +127,7 @@
 	X(PRG_PENDING, "Aldrig bekräftat", "Never confirmed")                                \
 	X(PRG_UNVERIFIED, "Samtycke utan bevis", "Consent without evidence")                 \
 	X(PRG_INACTIVE, "Inaktiv", "Inactive")                                               \
-	X(ADM_TITLE, "Webhooks och API-nycklar", "Webhooks and API keys")                    \
+	X(ADM_TITLE, "Webhooks, API-nycklar och användare", "Webhooks, API keys and users")  \
 	X(ADM_WEBHOOKS, "Webhooks", "Webhooks")                                              \
 	X(ADM_NO_WEBHOOKS, "Inga webhooks ännu.", "No webhooks yet.")                        \
 	X(ADM_NAME, "Namn", "Name")                                                          \
@@ -167,7 +167,18 @@
 	X(ADM_KEY_CREATED, "API-nyckeln är skapad.", "The API key was created.")             \
 	X(ADM_KEY_REVOKED, "API-nyckeln är återkallad.", "The API key was revoked.")         \
 	X(ADM_FAILED_TEXT, "Det gick inte, och inget ändrades:",                             \
-	  "That did not work, and nothing was changed:")
+	  "That did not work, and nothing was changed:")                                     \
+	X(ADM_USERS, "Konsolens användare", "Console users")                                  \
+	X(ADM_NO_USERS, "Inga användare ännu.", "No users yet.")                              \
+	X(ADM_ROLE, "Roll", "Role")                                                          \
+	X(ADM_LOCKED, "Låst efter misslyckade inloggningar", "Locked after failed sign-ins")  \
+	X(ADM_UNLOCK, "Lås upp", "Unlock")                                                   \
+	X(ADM_ADD_USER, "Lägg till en användare", "Add a user")                              \
+	X(ADM_PASSWORD_ONCE, "Lösenordet visas bara nu. Ge det till användaren:",            \
+	  "The password is shown only now. Give it to the user:")                            \
+	X(ADM_USER_ADDED, "Användaren är tillagd.", "The user was added.")                   \
+	X(ADM_USER_DISABLED, "Användaren är avstängd.", "The user was disabled.")             \
+	X(ADM_USER_UNLOCKED, "Användaren är upplåst.", "The user was unlocked.")
 
 #define SK_CON_MSG_LIST(X)                                                                   \
 	SK_CON_MSG_FRAME(X)                                                                  \
@@ -259,13 +270,16 @@ int sk_con_audiences(struct sk_buf *b, const struct sk_con_frame *f, const char 
  * the button that runs the purge; error (NULL: none) in place of the counts. */
 int sk_con_retention(struct sk_buf *b, const struct sk_con_frame *f,
 		     const struct sk_purge_report *rep, const char *error);
-/* What the webhooks and keys page shows. */
+/* What the webhooks, keys and users page shows. */
 struct sk_webhook_info;
 struct sk_con_admin_view {
 	const struct sk_webhook_info *webhooks;
 	size_t nwebhooks;
 	const struct sk_key_rec *keys;
 	size_t nkeys;
+	const struct sk_staff_user *users;
+	size_t nusers;
+	int64_t now;         /* for "locked": a lock still running */
 	const char *done;    /* what an action did (a catalogue message), NULL: none */
 	const char *once;    /* a secret or key to show once, NULL: none */
 	const char *once_label;

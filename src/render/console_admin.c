@@ -1,6 +1,6 @@
-/* console_admin.c: the console's pages for campaign audiences, retention, and webhooks and
- * API keys (docs/console.md): counts and lists only, never a person's data; every form posts
- * the session's CSRF token. */
+/* console_admin.c: the console's pages for campaign audiences, retention, and webhooks, API
+ * keys and staff users (docs/console.md): counts and lists only, never a person's data;
+ * every form posts the session's CSRF token. */
 #include <stdio.h>
 #include <string.h>
 
@@ -235,6 +235,51 @@ static int keys(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_
 				 M(ADM_CREATE));
 }
 
+static int users(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_con_admin_view *v)
+{
+	char at[SK_TIME_STRLEN];
+	int rc = sk_html(b, "<h2>%s</h2>\n", M(ADM_USERS));
+	if (!rc && !v->nusers)
+		rc = sk_html(b, "<p>%s</p>\n", M(ADM_NO_USERS));
+	if (!rc && v->nusers)
+		rc = sk_html(b, "<table class=\"users\"><thead><tr><th scope=\"col\">%s</th>"
+			     "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s"
+			     "</th><th scope=\"col\">%s</th></tr></thead><tbody>\n", M(ADM_NAME),
+			     M(ADM_ROLE), M(ADM_CREATED), M(ADM_STATE), M(ADM_ACTIONS));
+	for (size_t i = 0; !rc && i < v->nusers; i++) {
+		const struct sk_staff_user *u = &v->users[i];
+		int locked = u->locked_until > v->now;
+		sk_time_format(u->created_at, at);
+		rc = sk_html(b, "<tr data-user=\"%s\"><th scope=\"row\">%s</th><td>%s</td><td>%s</td>"
+			     "<td class=\"state\">%s</td><td>", u->name, u->name,
+			     sk_role_name(u->role), at,
+			     u->disabled ? M(ADM_DISABLED) : locked ? M(ADM_LOCKED) : M(ADM_ACTIVE));
+		if (!rc && locked && !u->disabled)
+			rc = action(b, f, "user-unlock", "name", u->name, M(ADM_UNLOCK), u->name,
+				    "secondary");
+		/* an admin does not disable themself from here (the command line can) */
+		if (!rc && !u->disabled && (!f->who || strcmp(f->who->name, u->name) != 0))
+			rc = action(b, f, "user-disable", "name", u->name, M(ADM_DISABLE), u->name,
+				    "danger");
+		rc = rc ? rc : sk_html(b, "</td></tr>\n");
+	}
+	if (!rc && v->nusers)
+		rc = sk_html(b, "</tbody></table>\n");
+	rc = rc ? rc : sk_html(b, "<h3>%s</h3><form method=\"post\" action=\"/console/admin\" "
+			       "class=\"add-user\"><input type=\"hidden\" name=\"op\" "
+			       "value=\"user-add\">", M(ADM_ADD_USER));
+	rc = rc ? rc : sk_con_csrf(b, f);
+	rc = rc ? rc : sk_html(b, "<label for=\"user-name\">%s</label><input type=\"text\" "
+			       "id=\"user-name\" name=\"name\" maxlength=\"63\" required>"
+			       "<label for=\"user-role\">%s</label><select id=\"user-role\" "
+			       "name=\"role\">", M(ADM_NAME), M(ADM_ROLE));
+	for (int r = 0; !rc && r < SK_ROLE_COUNT; r++)
+		rc = sk_html(b, "<option value=\"%s\">%s</option>", sk_role_name((enum sk_role)r),
+			     sk_role_name((enum sk_role)r));
+	return rc ? rc : sk_html(b, "</select> <button type=\"submit\">%s</button></form>\n",
+				 M(ADM_ADD));
+}
+
 int sk_con_admin(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_con_admin_view *v)
 {
 	int rc = sk_con_begin(b, f, M(ADM_TITLE));
@@ -248,5 +293,6 @@ int sk_con_admin(struct sk_buf *b, const struct sk_con_frame *f, const struct sk
 	if (!rc && v->done)
 		rc = sk_html(b, "</div>\n");
 	rc = rc ? rc : webhooks(b, f, v);
-	return rc ? rc : keys(b, f, v);
+	rc = rc ? rc : keys(b, f, v);
+	return rc ? rc : users(b, f, v);
 }

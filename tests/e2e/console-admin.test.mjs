@@ -4,7 +4,8 @@
 // allowed addresses); a viewer sees the counts but no export link, and the export answers
 // 403; an admin adds a webhook to a loopback receiver, sees a delivery, rotates its secret
 // (the next delivery verifies with the new one only), disables it, creates an API key (shown
-// once) and revokes it (the key then answers 401); a dpo cannot open the admin page (403)
+// once) and revokes it (the key then answers 401), adds a console user (password shown once)
+// and disables them; a dpo cannot open the admin page (403)
 // and, on a second server with its clock moved 800 days on, runs the purge's dry run and the
 // purge and sees the counts the command line sees; the audit trail holds each of those
 // actions. axe-core on every page state, in sv and en. Run by tests/e2e/console-admin.sh:
@@ -221,6 +222,33 @@ test('an admin creates an API key (shown once) that works, revokes it, and it an
 	await ctx.close();
 });
 
+test('an admin adds a console user (password shown once) who can sign in, then disables them (en)', T, async () => {
+	const { ctx, page } = await as('ada');
+	await page.goto(`${BASE}/console/admin`);
+	await page.fill('#user-name', 'newbie');
+	await page.selectOption('#user-role', 'viewer');
+	await Promise.all([page.waitForLoadState('load'), page.click('form.add-user button[type=submit]')]);
+	const pw = (await page.textContent('#once'))?.trim();
+	assert.ok(pw && pw.length >= 12, `the password shown once: ${await said(page)}`);
+	assert.match(await page.textContent('tr[data-user="newbie"]'), /viewer/);
+	await axeCheck(page, 'user added (en)', { lang: 'en' });
+	// the new user signs in with it, as a viewer
+	const nctx = await newContext(browser, { lang: 'en' });
+	const np = watch(await nctx.newPage());
+	await signIn(np, BASE, 'newbie', pw);
+	assert.equal((await np.goto(`${BASE}/console/audiences`)).status(), 200);
+	assert.equal((await np.goto(`${BASE}/console/admin`)).status(), 403, 'a viewer may not open the admin page');
+	// disabled: the user's session ends at its next request
+	await page.goto(`${BASE}/console/admin`);
+	await Promise.all([page.waitForLoadState('load'), page.click('tr[data-user="newbie"] form:has(input[value="user-disable"]) button')]);
+	assert.equal(await page.locator('tr[data-user="newbie"] form:has(input[value="user-disable"])').count(), 0, await said(page));
+	assert.equal(await page.locator('tr[data-user="ada"] form:has(input[value="user-disable"])').count(), 0, 'an admin is not offered to disable themself');
+	await np.goto(`${BASE}/console/audiences`);
+	assert.match(new URL(np.url()).pathname, /^\/console\/sign-in/, 'the disabled user is sent to sign in');
+	await nctx.close();
+	await ctx.close();
+});
+
 // A server on the same store with its clock at NOW (SAMTYCKE_NOW), started after the first
 // one's webhooks are done (it would otherwise deliver with a timestamp 800 days ahead).
 async function movedServer(now) {
@@ -297,6 +325,7 @@ test('every change made on these pages, and the download of the allowed list, is
 	assert.ok(has('mia', 'audience.export', 'newsletter', 'count=2'), 'audience.export by the marketer, with the count');
 	for (const action of ['webhook.add', 'webhook.rotate', 'webhook.disable', 'key.create', 'key.revoke']) assert.ok(has('ada', action), `${action} by the admin`);
 	assert.ok(has('ada', 'key.revoke', 'console-made'), 'the key revoked is named');
+	assert.ok(has('ada', 'user.add', 'newbie') && has('ada', 'user.disable', 'newbie'), 'the user added and disabled');
 	assert.ok(rows.some((r) => r[2] === 'dana' && r[4] === 'retention.purge' && /total=[1-9]/.test(r[6] || '')), 'retention.purge by the dpo, with its counts');
 	assert.ok(!rows.some((r) => r[4] === 'audience.export' && r[2] === 'vic'), 'the refused export is no export');
 	assert.doesNotMatch(await res.text(), /@example\.com|whsec_|k_[a-z0-9]{24}\./, 'no address, secret or key in the trail');

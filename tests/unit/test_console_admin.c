@@ -296,7 +296,11 @@ static void admin_page(void **state)
 				       {.id = "w_b", .url = "https://b.example.com/", .events = "all"}};
 	struct sk_key_rec k[2] = {{.name = "etl", .scopes = "read", .created_at = 1},
 				  {.name = "old", .scopes = "admin", .created_at = 1, .revoked_at = 2}};
-	struct sk_con_admin_view v = {.webhooks = w, .nwebhooks = 2, .keys = k, .nkeys = 2};
+	struct sk_staff_user u[3] = {{.name = "ada", .role = SK_ROLE_ADMIN},
+				     {.name = "lou", .role = SK_ROLE_MARKETER, .locked_until = 500},
+				     {.name = "old", .role = SK_ROLE_VIEWER, .disabled = 1}};
+	struct sk_con_admin_view v = {.webhooks = w, .nwebhooks = 2, .keys = k, .nkeys = 2,
+				      .users = u, .nusers = 3, .now = 100};
 	struct sk_buf b;
 	char *html = page_of(sk_con_admin(&b, &f, &v), &b);
 	assert_non_null(strstr(html, "&lt;crm&gt;")); /* escaped */
@@ -309,6 +313,17 @@ static void admin_page(void **state)
 	/* an active key can be revoked, a revoked one not */
 	assert_non_null(strstr(html, "name=\"name\" value=\"etl\""));
 	assert_null(strstr(html, "name=\"name\" value=\"old\""));
+	/* users: a locked one can be unlocked; nobody disables themself or a disabled user */
+	const char *lou = strstr(html, "<tr data-user=\"lou\">"), *old = strstr(html, "<tr data-user=\"old\">");
+	assert_non_null(lou);
+	assert_non_null(old);
+	assert_non_null(strstr(lou, "Locked after failed sign-ins"));
+	assert_true(strstr(lou, "user-unlock") < old && strstr(lou, "user-unlock") != NULL);
+	assert_true(strstr(lou, "user-disable") < old && strstr(lou, "user-disable") != NULL);
+	assert_null(strstr(old, "user-disable"));
+	const char *ada = strstr(html, "<tr data-user=\"ada\">");
+	assert_non_null(ada);
+	assert_true(strstr(ada, "user-disable") == NULL || strstr(ada, "user-disable") > lou);
 	/* every form carries the session's CSRF token */
 	size_t forms = 0, tokens = 0;
 	for (const char *p = html; (p = strstr(p, "<form method=\"post\"")); p++)
