@@ -53,7 +53,7 @@ int sk_h_con_audiences(struct sk_req *r)
 }
 
 /* The allowed list: every address the gate allows for the purpose now, as the command
- * line's `export --allowed-only` writes it (io/export.c, exact RFC 4180), audited with the
+ * line's `export-contacts --allowed-only` writes it (io/export.c, exact RFC 4180), audited with the
  * purpose and the count before it is sent. */
 int sk_h_con_audience_export(struct sk_req *r)
 {
