@@ -237,6 +237,12 @@ int sk_h_con_audit_json(struct sk_req *r);
 
 
 /* h_console_admin.c */
+int sk_h_con_audiences(struct sk_req *r);
+int sk_h_con_audience_export(struct sk_req *r);
+int sk_h_con_retention(struct sk_req *r);
+int sk_h_con_retention_run(struct sk_req *r);
+int sk_h_con_admin(struct sk_req *r);
+int sk_h_con_admin_post(struct sk_req *r);
 
 
 #endif
