@@ -107,7 +107,8 @@ static int ov_purposes(struct sk_buf *b, const struct sk_con_frame *f, const str
 			 M(OV_PURPOSES));
 	if (!o->policy)
 		return rc ? rc : sk_html(b, "<p>%s</p></section>\n", M(OV_NO_POLICY));
-	rc = rc ? rc : sk_html(b, "<p class=\"muted\">%s</p>\n<div class=\"ov-scroll\">"
+	rc = rc ? rc : sk_html(b, "<p class=\"muted\">%s</p>\n<div class=\"ov-scroll\" "
+			       "tabindex=\"0\" role=\"region\" aria-labelledby=\"ov-purposes\">"
 			       "<table class=\"ov-purposes\"><thead><tr><th scope=\"col\">%s</th>"
 			       "<th scope=\"col\">%s</th>", M(OV_PURPOSES_NOTE), M(OV_PURPOSE),
 			       M(OV_BASIS));
@@ -235,7 +236,8 @@ static int ov_webhooks(struct sk_buf *b, const struct sk_con_frame *f, const str
 			 M(OV_WEBHOOKS));
 	if (!o->nwebhooks)
 		return rc ? rc : sk_html(b, "<p>%s</p></section>\n", M(OV_WH_NONE));
-	rc = rc ? rc : sk_html(b, "<div class=\"ov-scroll\"><table class=\"ov-webhooks\"><thead><tr>"
+	rc = rc ? rc : sk_html(b, "<div class=\"ov-scroll\" tabindex=\"0\" role=\"region\" "
+			       "aria-labelledby=\"ov-webhooks\"><table class=\"ov-webhooks\"><thead><tr>"
 			       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s"
 			       "</th><th scope=\"col\" class=\"num\">%s</th><th scope=\"col\">%s</th>"
 			       "</tr></thead><tbody>\n", M(OV_NAME), M(OV_URL), M(OV_WH_STATE),
