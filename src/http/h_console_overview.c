@@ -58,10 +58,12 @@ int sk_h_con_verify(struct sk_req *r)
 	sk_con_frame_of(r, SK_NAV_OVERVIEW, &f);
 	if (rc)
 		return failed(r, SK_NAV_OVERVIEW, sk_con_msg(f.lang, SK_CON_OV_VERIFY_RUN));
-	if ((rc = sk_core_batch_begin(r->core, &r->err)))
+	/* the walk reads in its own snapshot, outside the write (a long ledger would hold
+	 * every other writer for as long); its result and the audit row commit together */
+	if ((rc = sk_audit(r->core, 0, &a, &r->err)) ||
+	    (rc = sk_core_batch_begin(r->core, &r->err)))
 		return failed(r, SK_NAV_OVERVIEW, sk_con_msg(f.lang, SK_CON_OV_VERIFY_RUN));
-	rc = sk_audit(r->core, 0, &a, &r->err);
-	rc = rc ? rc : sk_audit_record(r->core, &a, sk_time_now(), &r->err);
+	rc = sk_audit_record(r->core, &a, sk_time_now(), &r->err);
 	if (!rc) {
 		if (a.broken)
 			snprintf(detail, sizeof(detail), "broken at %lld", (long long)a.first_bad_seq);

@@ -222,7 +222,9 @@ static int ov_ledger(struct sk_buf *b, const struct sk_con_frame *f, const struc
 	}
 	rc = rc ? rc : sk_html(b, "</dd></dl>\n");
 	if (!rc && can_verify) {
-		rc = sk_html(b, "<form method=\"post\" action=\"/console/verify\">");
+		/* ?lang=: the answer (303 to the overview) in the language of this page */
+		rc = sk_html(b, "<form method=\"post\" action=\"/console/verify?lang=%s\">",
+			     f->lang == SK_LANG_SV ? "sv" : "en");
 		rc = rc ? rc : sk_con_csrf(b, f);
 		rc = rc ? rc : sk_html(b, "<button type=\"submit\">%s</button></form>\n",
 				       M(OV_VERIFY_RUN));

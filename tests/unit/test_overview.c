@@ -527,7 +527,7 @@ static void renders_the_overview(void **state)
 	}
 	/* the button, with the CSRF token, for a role that may */
 	char *html = render_overview(&o, SK_LANG_EN, 1);
-	assert_non_null(strstr(html, "<form method=\"post\" action=\"/console/verify\">"
+	assert_non_null(strstr(html, "<form method=\"post\" action=\"/console/verify?lang=en\">"
 				     "<input type=\"hidden\" name=\"csrf\" value=\"tok\">"));
 	free(html);
 	sk_overview_reset(&o);
