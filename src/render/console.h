@@ -269,6 +269,7 @@ int sk_con_audit_csv_head(struct sk_buf *b);
 int sk_con_audit_csv_row(struct sk_buf *b, const struct sk_staff_audit_rec *a);
 struct json_t;
 int sk_con_audit_json_row(struct json_t *list, const struct sk_staff_audit_rec *a);
+
 /* ---- the overview and the purposes pages (render/console_overview.c) ---- */
 
 /* The overview (GET /console), begun in b (not ended): the figures of o; with can_verify
