@@ -1401,6 +1401,10 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		// the console's overview pages (without a session: the same answer to both)
 		'/console': '/console',
 		'/console/purposes': '/console/purposes',
+		'/console/sign-in': '/console/sign-in',
+		'/console/audit': '/console/audit',
+		'/console/audit.csv': '/console/audit.csv',
+		'/console/audit.json': '/console/audit.json',
 	};
 	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
 	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');
