@@ -16,7 +16,8 @@ static int run_audit_verify(const struct sk_cmd *cmd, struct sk_cli *cli, int ar
 		return rc;
 	/* A WAL scrub an erasure left waiting is tried once more, then reported if it still
 	 * waits (docs/rights.md). */
-	if ((rc = sk_cli_open(cli)) || (rc = sk_audit(cli->core, 1, &a, &cli->err)))
+	if ((rc = sk_cli_open(cli)) || (rc = sk_audit(cli->core, 1, &a, &cli->err)) ||
+	    (rc = sk_audit_record(cli->core, &a, sk_time_now(), &cli->err)))
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
 		sk_cli_print_json(sk_json_audit(&a));

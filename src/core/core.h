@@ -1012,6 +1012,122 @@ struct sk_audience {
  * purpose; *out is filled only when 0 is returned. */
 int sk_audience(struct sk_core *c, const char *purpose, int64_t now, struct sk_audience *out,
 		struct sk_errctx *err);
+/* ---- the console's overview and purposes pages (core/overview.c, core/textdiff.c;
+ * docs/console.md, "The overview" and "Purposes and notices") ---- */
+
+/* The last `audit verify` (the command line's, GET /v1/audit/verify's, the console's, the
+ * server's at start), as recorded in the store's meta table. */
+struct sk_audit_last {
+	int64_t at;               /* when it ran; 0: never run (or never recorded) */
+	int64_t events;           /* events it read */
+	int64_t first_bad_seq;    /* 0: the chain was whole */
+};
+/* Records what an audit found (sk_audit, sk_audit_verify) at time at; outside a snapshot
+ * (a write of its own). sk_audit_last reads it (out->at 0 when none is recorded). */
+int sk_audit_record(struct sk_core *c, const struct sk_audit *a, int64_t at,
+		    struct sk_errctx *err);
+int sk_audit_last(struct sk_core *c, struct sk_audit_last *out, struct sk_errctx *err);
+
+/* The overview's columns per purpose: what the gate answers now for the contacts that hold
+ * a state of it, by the gate's own rule. X(NAME, name). */
+#define SK_OV_COUNT_LIST(X)         \
+	X(ALLOWED, "allowed")       \
+	X(WITHDRAWN, "withdrawn")   \
+	X(REFUSED, "refused")       \
+	X(EXPIRED, "expired")       \
+	X(PENDING, "pending")       \
+	X(UNVERIFIED, "unverified") \
+	X(SUPPRESSED, "suppressed")
+enum sk_ov_count {
+#define SK__OV_ENUM(n, s) SK_OV_##n,
+	SK_OV_COUNT_LIST(SK__OV_ENUM)
+#undef SK__OV_ENUM
+	SK_OV_NCOUNTS
+};
+const char *sk_ov_count_name(enum sk_ov_count i);
+
+struct sk_overview_purpose {
+	const struct sk_purpose *purpose; /* the core's policy: valid until it reloads it */
+	int64_t n[SK_OV_NCOUNTS];
+	int64_t requests;         /* unconfirmed form requests naming it (not yet a state) */
+};
+#define SK_OV_WEEKS 12
+#define SK_OV_WEEK (7 * 86400)
+struct sk_overview_supp {
+	char reason[SK_PURPOSE_MAX];
+	int64_t n;
+};
+/* Everything the overview shows: counts and states of the system, never a person. */
+struct sk_overview {
+	int64_t now;
+	const struct sk_policy *policy;   /* NULL when none is applied */
+	int policy_version;
+	struct sk_overview_purpose *purposes; /* owned: one per purpose, in policy order */
+	size_t npurposes;
+	/* gives (a consent that took effect: a give that needs no confirmation and is no
+	 * unverified claim, or a confirmation) and withdrawals per week, oldest first: week i
+	 * starts at week_start[i] (Monday 00:00 UTC), the last is the week of now */
+	int64_t week_start[SK_OV_WEEKS];
+	int64_t gives[SK_OV_WEEKS];
+	int64_t withdrawals[SK_OV_WEEKS];
+	int64_t ledger_seq;               /* the ledger's head: 0 when empty */
+	uint8_t ledger_head[SK_HASH_LEN];
+	struct sk_audit_last verify;
+	struct sk_webhook_info *webhooks; /* owned */
+	size_t nwebhooks;
+	int64_t outbox_waiting;           /* neither sent nor given up */
+	int64_t outbox_oldest;            /* created_at of the oldest waiting; 0: none */
+	int64_t outbox_failed;            /* given up, not yet purged */
+	struct sk_overview_supp *supp;    /* owned, by reason */
+	size_t nsupp;
+};
+void sk_overview_reset(struct sk_overview *o);
+/* The overview at now, read in one snapshot. *out is filled (and to be reset by the caller)
+ * only when 0 is returned. */
+int sk_overview(struct sk_core *c, int64_t now, struct sk_overview *out, struct sk_errctx *err);
+
+/* A word diff: a text as a list of runs of words (with the spaces after them) that are in
+ * both versions, only in the old one or only in the new one. */
+enum sk_diff_op { SK_DIFF_SAME, SK_DIFF_DEL, SK_DIFF_INS };
+struct sk_diff_run {
+	enum sk_diff_op op;
+	const char *p;   /* into the old text (SAME, DEL) or the new one (INS) */
+	size_t len;
+};
+#define SK_DIFF_MAX_WORDS 2000 /* past this in either text: one DEL and one INS of the whole */
+/* The runs that turn a into b, in order (a longest common subsequence of words; words are
+ * split at ASCII white space, which stays with the word before it). *out (sk_free) holds
+ * *n runs pointing into a and b. */
+int sk_word_diff(const char *a, const char *b, struct sk_diff_run **out, size_t *n,
+		 struct sk_errctx *err);
+
+/* A notice's versions: one per version of the purpose's notice, oldest first, with its
+ * text in each language and when it was stored (the policy apply that made it). */
+struct sk_notice_version {
+	int version;
+	int64_t since;                 /* created_at of the version */
+	char *text[SK_NLANG];          /* owned; NULL when that language is not stored */
+};
+struct sk_notice_history {
+	char purpose[SK_PURPOSE_MAX];
+	struct sk_notice_version *v;   /* owned */
+	size_t nv;
+};
+void sk_notice_history_reset(struct sk_notice_history *h);
+/* Every stored version of purpose's notice. */
+int sk_notice_history(struct sk_core *c, const char *purpose, struct sk_notice_history *out,
+		      struct sk_errctx *err);
+
+/* The policy lint: the checks `policy apply` makes, run again with today's rules on the
+ * applied policy as stored (an older samtycke may have applied it before a rule existed).
+ * ok 1 when it passes them all; otherwise finding holds what apply would say now. */
+struct sk_policy_lint {
+	int version;                   /* the applied policy's; 0: none applied */
+	int64_t applied_at;
+	int ok;
+	char finding[1024];
+};
+int sk_policy_lint(struct sk_core *c, struct sk_policy_lint *out, struct sk_errctx *err);
 
 /* ---- idempotent requests (core/idempotency.c) ---- */
 

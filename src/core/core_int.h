@@ -150,6 +150,10 @@ int sk__policy_load(struct sk_core *c, struct sk_errctx *err);
 int sk__purpose_in_use(struct sk_core *c, const char *purpose, int64_t now, int64_t *outn,
 		       struct sk_errctx *err);
 
+/* The gate's rule (gate.c): 1 when a purpose on basis b allows an address that is not
+ * suppressed and whose effective status is s. The overview counts by it too. */
+int sk__gate_allows(enum sk_basis b, enum sk_status s);
+
 /* ---- stored rows (core works on the store's records inside) ---- */
 
 /* The pure state transition: the state after ev, given the state before (status "unknown"

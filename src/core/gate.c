@@ -38,6 +38,11 @@ static int basis_allows(enum sk_basis b, enum sk_status s)
 	return 0;
 }
 
+int sk__gate_allows(enum sk_basis b, enum sk_status s)
+{
+	return basis_allows(b, s);
+}
+
 /* The answer for purpose p from what was read about the address (g; key its email_key):
  * sk_gate_check and sk_gate_check_candidate both end here. out->reason is SK_RSN_ERROR on
  * entry and stays so when a store call fails. */

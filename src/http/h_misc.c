@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "http/http_int.h"
+#include "util/sktime.h"
 #include "util/str.h"
 
 #define CHANGES_DEFAULT 100
@@ -58,6 +59,9 @@ int sk_h_changes(struct sk_req *r)
 int sk_h_audit(struct sk_req *r)
 {
 	struct sk_audit a;
+	/* outside a read snapshot (SK_ROUTE_ONE_READ): the result is recorded for the
+	 * console's overview */
 	int rc = sk_audit(r->core, 0, &a, &r->err);
+	rc = rc ? rc : sk_audit_record(r->core, &a, sk_time_now(), &r->err);
 	return rc ? rc : sk_reply_json(r, 200, sk_json_audit(&a));
 }

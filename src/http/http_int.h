@@ -85,9 +85,11 @@ struct sk_route {
 #define SK_ROUTE_CSV 4   /* with SK_ROUTE_JSON: text/csv is taken too */
 #define SK_ROUTE_GROUP 8 /* a write whose handler runs on the daemon's writer, committed with
 			  * others in one group (docs/internals/group-commit.md) */
-/* A GET whose handler asks one question of the store (the check): its key check and handler
- * run without the shared read snapshot of the other GETs, so that the store may answer from
- * its hot cache (store/sqlite.c), each read current as of its own start. */
+/* A GET whose handler asks one question of the store (the check), or takes its own
+ * snapshot and then writes (the audit, which records its result for the console): its key
+ * check and handler run without the shared read snapshot of the other GETs, so that the
+ * store may answer from its hot cache (store/sqlite.c), each read current as of its own
+ * start. */
 #define SK_ROUTE_ONE_READ 16
 /* A console POST whose body is not a form post (the import's multipart upload): the server
  * checks its session, role and Origin but not its CSRF token, which its handler checks with
@@ -228,7 +230,9 @@ int sk_h_con_audit_json(struct sk_req *r);
 
 
 /* h_console_overview.c */
-
+int sk_h_con_overview(struct sk_req *r);
+int sk_h_con_verify(struct sk_req *r);
+int sk_h_con_purposes(struct sk_req *r);
 
 /* h_console_person.c */
 

@@ -33,7 +33,7 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/v1/check", "read", sk_h_check, SK_NO_BODY, SK_ROUTE_ONE_READ},
 	{"POST", "/v1/check", "read", sk_h_check_bulk, 0, SK_ROUTE_JSON},
 	{"GET", "/v1/changes", "read", sk_h_changes, SK_NO_BODY, 0},
-	{"GET", "/v1/audit/verify", "read", sk_h_audit, SK_NO_BODY, 0},
+	{"GET", "/v1/audit/verify", "read", sk_h_audit, SK_NO_BODY, SK_ROUTE_ONE_READ},
 	/* public web forms and double opt-in (docs/forms.md) */
 	{"GET", "/f/{id}", NULL, sk_h_form_page, SK_NO_BODY, 0},
 	{"POST", "/f/{id}", NULL, sk_h_form_post, 0, 0},
@@ -71,7 +71,9 @@ const struct sk_route sk_routes[] = {
 
 
 	/* the overview and the purposes (h_console_overview.c) */
-
+	{"GET", "/console", "@view", sk_h_con_overview, SK_NO_BODY, 0},
+	{"POST", "/console/verify", "@audit", sk_h_con_verify, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/purposes", "@view", sk_h_con_purposes, SK_NO_BODY, 0},
 
 	/* find a person and act on them (h_console_person.c) */
 

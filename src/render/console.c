@@ -84,7 +84,33 @@ const char sk_console_css[] =
 	"label.check{display:inline-block;font-weight:400;margin:0 1rem 0 0}\n"
 	"#once{display:inline-block;padding:.3rem .5rem;background:var(--bg);"
 	"border:1px solid var(--line);word-break:break-all;user-select:all}\n"
-	"td.lasterror{max-width:20rem;overflow-wrap:anywhere}\n";
+	"td.lasterror{max-width:20rem;overflow-wrap:anywhere}\n"
+	/* ---- overview: the overview and the purposes pages (console_overview.c) ---- */
+	".ov-scroll{overflow-x:auto}\n"
+	"figure.ov-chart{margin:0 0 .5rem}\n"
+	"svg.ov-chart{display:block;max-width:48rem;height:auto}\n"
+	"svg.ov-chart .give{fill:var(--primary)}\n"
+	"svg.ov-chart .withdraw{fill:var(--danger)}\n"
+	"svg.ov-chart .axis{stroke:var(--muted);stroke-width:1}\n"
+	"svg.ov-chart .tick{fill:var(--muted);font-size:11px}\n"
+	".key{display:inline-block;width:.9rem;height:.9rem;vertical-align:-.1rem;"
+	"margin:0 .2rem 0 .6rem}\n"
+	".key.give{background:var(--primary)}\n"
+	".key.withdraw{background:var(--danger)}\n"
+	"dl.ov-facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}\n"
+	"dl.ov-facts dt{font-weight:600}\n"
+	"dl.ov-facts dd{margin:0}\n"
+	"code.hash{word-break:break-all}\n"
+	".bad{color:var(--danger)}\n"
+	".pu-versions{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));"
+	"gap:1rem;margin:0 0 1rem}\n"
+	".pu-version{border:1px solid var(--line);border-radius:.35rem;padding:.5rem .75rem}\n"
+	".pu-version h5{font-size:.95rem;margin:0 0 .25rem}\n"
+	".notice{white-space:pre-wrap;margin:0}\n"
+	"del{color:var(--danger);text-decoration:line-through}\n"
+	"ins{color:var(--ok);text-decoration:underline}\n"
+	".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+	"white-space:nowrap}\n";
 
 int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *title)
 {

@@ -70,7 +70,120 @@
 	X(AUDIT_NEWEST, "Nyaste händelserna", "Newest events")                                 \
 	X(AUDIT_EXPORT, "Exportera hela loggen:", "Export the whole trail:")
 /* the overview and purposes pages (render/console_overview.c) */
-#define SK_CON_MSG_OVERVIEW(X) X(OVERVIEW_TITLE, "Översikt", "Overview")
+#define SK_CON_MSG_OVERVIEW(X)                                                               \
+	X(OVERVIEW_TITLE, "Översikt", "Overview")                                            \
+	X(OV_NO_POLICY, "Ingen policy är tillämpad än.", "No policy has been applied yet.")    \
+	X(OV_PURPOSES, "Samtycke per ändamål", "Consent per purpose")                        \
+	X(OV_PURPOSES_NOTE, "Vad spärren (gate) svarar nu för kontakterna som har ett "      \
+	  "registrerat läge för ändamålet.", "What the gate answers now for the contacts "   \
+	  "that hold a recorded state of the purpose.")                                      \
+	X(OV_NONCONSENT_NOTE, "På en annan rättslig grund än samtycke tillåts också kontakter " \
+	  "utan registrerat läge, om adressen inte är spärrad.", "On a legal basis other "   \
+	  "than consent, contacts without a recorded state are allowed too, unless their "   \
+	  "address is suppressed.")                                                          \
+	X(OV_PURPOSE, "Ändamål", "Purpose")                                                  \
+	X(OV_BASIS, "Rättslig grund", "Legal basis")                                         \
+	X(OV_ALLOWED, "Tillåtna", "Allowed")                                                 \
+	X(OV_WITHDRAWN, "Återkallade", "Withdrawn")                                          \
+	X(OV_REFUSED, "Nekade", "Refused")                                                   \
+	X(OV_EXPIRED, "Utgångna", "Expired")                                                 \
+	X(OV_PENDING, "Väntar på bekräftelse", "Pending")                                    \
+	X(OV_UNVERIFIED, "Overifierade", "Unverified")                                       \
+	X(OV_SUPPRESSED, "Spärrade", "Suppressed")                                           \
+	X(OV_REQUESTS, "Obekräftade formulär", "Unconfirmed form requests")                  \
+	X(OV_CHART, "Givna och återkallade samtycken per vecka",                             \
+	  "Consents given and withdrawn per week")                                           \
+	X(OV_CHART_DESC, "De senaste 12 veckorna, äldst först; tabellen under diagrammet "   \
+	  "har samma siffror.", "The last 12 weeks, oldest first; the table below the chart " \
+	  "has the same figures.")                                                           \
+	X(OV_WEEK, "Veckan som börjar", "Week starting")                                     \
+	X(OV_GIVES, "Givna", "Given")                                                        \
+	X(OV_WITHDRAWALS, "Återkallade", "Withdrawn")                                        \
+	X(OV_LEDGER, "Samtyckesliggaren", "The consent ledger")                              \
+	X(OV_HEAD_SEQ, "Senaste löpnummer", "Last sequence number")                          \
+	X(OV_HEAD_HASH, "Kedjans senaste hash", "Hash at the head of the chain")             \
+	X(OV_LEDGER_EMPTY, "Liggaren är tom.", "The ledger is empty.")                       \
+	X(OV_VERIFY_LAST, "Senaste granskning (audit verify)", "Last audit verify")          \
+	X(OV_VERIFY_NEVER, "aldrig körd", "never run")                                       \
+	X(OV_VERIFY_WHOLE, "kedjan hel; händelser lästa:", "chain whole; events read:")      \
+	X(OV_VERIFY_BROKEN, "kedjan bruten vid löpnummer", "chain broken at sequence number") \
+	X(OV_VERIFY_RUN, "Granska kedjan nu", "Verify the chain now")                        \
+	X(OV_WEBHOOKS, "Webhooks", "Webhooks")                                               \
+	X(OV_WH_NONE, "Inga webhooks.", "No webhook endpoints.")                             \
+	X(OV_NAME, "Namn", "Name")                                                           \
+	X(OV_URL, "Adress", "URL")                                                           \
+	X(OV_WH_STATE, "Läge", "State")                                                      \
+	X(OV_WH_ENABLED, "på", "enabled")                                                    \
+	X(OV_WH_DISABLED, "avstängd", "disabled")                                            \
+	X(OV_WH_LAG, "Ej levererade ändringar", "Changes not delivered")                     \
+	X(OV_WH_ERROR, "Senaste fel", "Last error")                                          \
+	X(OV_OUTBOX, "Utkorgen för e-post", "Mail outbox")                                   \
+	X(OV_OUTBOX_WAITING, "Väntar på att skickas", "Waiting to be sent")                  \
+	X(OV_OUTBOX_OLDEST, "Den äldsta har väntat", "The oldest has waited")                \
+	X(OV_OUTBOX_FAILED, "Uppgivna", "Given up")                                          \
+	X(OV_SUPP, "Spärrlistan per orsak", "Suppressions by reason")                        \
+	X(OV_SUPP_NONE, "Spärrlistan är tom.", "The suppression list is empty.")             \
+	X(OV_REASON, "Orsak", "Reason")                                                      \
+	X(OV_COUNT, "Antal", "Count")                                                        \
+	X(OV_NONE, "inget", "none")                                                          \
+	X(BASIS_CONSENT, "samtycke", "consent")                                              \
+	X(BASIS_LEGITIMATE_INTEREST, "berättigat intresse", "legitimate interest")           \
+	X(BASIS_CONTRACT, "avtal", "contract")                                               \
+	X(BASIS_LEGAL_OBLIGATION, "rättslig förpliktelse", "legal obligation")               \
+	X(KIND_COMMUNICATION, "kommunikation", "communication")                              \
+	X(KIND_PROFILING, "profilering", "profiling")                                        \
+	X(KIND_TRACKING, "spårning", "tracking")                                             \
+	X(KIND_OTHER, "annat", "other")                                                      \
+	X(DUR_DAY, "dag", "day")                                                             \
+	X(DUR_DAYS, "dagar", "days")                                                         \
+	X(DUR_MONTH, "månad", "month")                                                       \
+	X(DUR_MONTHS, "månader", "months")                                                   \
+	X(DUR_YEAR, "år", "year")                                                            \
+	X(DUR_YEARS, "år", "years")                                                          \
+	X(PURPOSES_TITLE, "Ändamål och texter", "Purposes and notices")                      \
+	X(PU_POLICY, "Tillämpad policy, version", "Applied policy, version")                 \
+	X(PU_APPLIED, "tillämpad", "applied")                                                \
+	X(PU_ID, "Id", "Id")                                                                 \
+	X(PU_TITLE, "Rubrik", "Title")                                                       \
+	X(PU_KIND, "Slag", "Kind")                                                           \
+	X(PU_VALIDITY, "Ett samtycke gäller", "A consent is valid for")                      \
+	X(PU_UNTIL_WITHDRAWN, "tills det återkallas", "until withdrawn")                     \
+	X(PU_RETENTION, "Sparas efter att grunden upphört", "Kept after the basis ends")     \
+	X(PU_DOI, "Dubbel bekräftelse (double opt-in)", "Double opt-in")                     \
+	X(PU_YES, "ja", "yes")                                                               \
+	X(PU_NO, "nej", "no")                                                                \
+	X(PU_FIELDS, "Fält som behövs", "Fields it needs")                                   \
+	X(PU_NOTICES, "Texten som visas, version för version", "The notice, version by version") \
+	X(PU_VERSION, "Version", "Version")                                                  \
+	X(PU_SINCE, "sedan", "since")                                                        \
+	X(PU_NO_TEXT, "Ingen text lagrad.", "No text stored.")                               \
+	X(PU_DIFF_LEGEND, "Ändringar mot versionen före: borttagna ord är överstrukna, nya "  \
+	  "ord understrukna.", "Changes from the version before: removed words are struck "  \
+	  "through, new words underlined.")                                                  \
+	X(PU_REMOVED, "borttaget:", "removed:")                                              \
+	X(PU_ADDED, "nytt:", "added:")                                                       \
+	X(PU_LANG_SV, "Svenska", "Swedish")                                                  \
+	X(PU_LANG_EN, "Engelska", "English")                                                 \
+	X(PU_LINT, "Policygranskning", "Policy lint")                                        \
+	X(PU_LINT_INTRO, "Kontrollerna som policy apply gör, körda igen med dagens regler på " \
+	  "den tillämpade policyn:", "The checks that policy apply makes, run again with "    \
+	  "today's rules on the applied policy:")                                            \
+	X(PU_LINT_C1, "Varje ändamål har sin text på svenska och engelska.",                 \
+	  "Every purpose has its notice in Swedish and English.")                            \
+	X(PU_LINT_C2, "Minimering: varje deklarerat fält behövs av något ändamål.",          \
+	  "Minimisation: every declared field is needed by some purpose.")                   \
+	X(PU_LINT_C3, "Ett samtyckesval är aldrig förkryssat och aldrig obligatoriskt.",     \
+	  "A consent option is never pre-ticked and never required.")                        \
+	X(PU_LINT_C4, "Ingen buntning (GDPR art. 7.4): att skicka ett formulär hänger aldrig " \
+	  "på ett samtycke eller på uppgifter som bara ett samtycke behöver.",               \
+	  "No bundling (GDPR Art. 7(4)): submitting a form never depends on a consent, nor " \
+	  "on data only a consent needs.")                                                   \
+	X(PU_LINT_C5, "Läsbara färger (WCAG 2 AA, kontrast minst 4,5:1).",                   \
+	  "Readable colours (WCAG 2 AA, contrast at least 4.5:1).")                          \
+	X(PU_LINT_OK, "Inga anmärkningar: policyn klarar alla kontroller.",                  \
+	  "No findings: the policy passes every check.")                                     \
+	X(PU_LINT_FINDING, "Anmärkning (policy apply skulle vägra filen i dag):",             \
+	  "Finding (policy apply would refuse the file today):")
 /* find a person and its actions (render/console_person.c) */
 #define SK_CON_MSG_PERSON(X) X(PERSON_TITLE, "Hitta en person", "Find a person")
 /* the import pages (render/console_import.c) */
@@ -286,5 +399,15 @@ struct sk_con_admin_view {
 	const char *error;   /* why an action failed (core's message), NULL: none */
 };
 int sk_con_admin(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_con_admin_view *v);
+/* ---- the overview and the purposes pages (render/console_overview.c) ---- */
+
+/* The overview (GET /console), begun in b (not ended): the figures of o; with can_verify
+ * (the role may SK_CAN_AUDIT) a button that runs audit verify (POST /console/verify). */
+int sk_con_overview(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_overview *o,
+		    int can_verify);
+/* The purposes page (GET /console/purposes), begun in b (not ended): the applied policy
+ * f->pol, hist[i] the notice versions of its purpose i (npurposes of them), and the lint. */
+int sk_con_purposes(struct sk_buf *b, const struct sk_con_frame *f,
+		    const struct sk_notice_history *hist, const struct sk_policy_lint *lint);
 
 #endif

@@ -246,10 +246,18 @@ static int verify_at_start(struct sk_errctx *err)
 	int rc = sk_store_open(config->db, 0, &store, err);
 	if (!rc)
 		rc = sk_core_open(store, config->vault, 0, &core, err);
-	if (!rc && (rc = sk_audit_verify(core, &bad, &nev, NULL, err)) == SK_ERR_CHAIN_BROKEN)
+	if (!rc && (rc = sk_audit_verify(core, &bad, &nev, NULL, err)) == SK_ERR_CHAIN_BROKEN) {
+		/* recorded for the console's overview; the refusal stays the error */
+		struct sk_audit a = {.broken = 1, .events = nev, .first_bad_seq = bad};
+		struct sk_errctx ignored = {0};
+		(void)sk_audit_record(core, &a, sk_time_now(), &ignored);
 		sk_errf(err, rc, "serve refuses to start: ledger chain broken at sequence number "
 			"%lld; nothing was written. Run 'samtycke audit verify' and see "
 			"docs/rights.md", (long long)bad);
+	} else if (!rc) {
+		struct sk_audit a = {.events = nev};
+		rc = sk_audit_record(core, &a, sk_time_now(), err);
+	}
 	sk_core_free(core);
 	sk_store_close(store);
 	return rc;

@@ -228,6 +228,10 @@ enum pg_stmt {
 	PG_AUDIT_APPEND,
 	PG_AUDIT_EACH,
 	PG_WEBHOOK_SECRET_SET,
+	PG_STATE_TALLY,
+	PG_LEDGER_TALLY,
+	PG_SUPPRESSION_TALLY,
+	PG_OUTBOX_TALLY,
 	PG_NSTMT
 };
 
@@ -423,6 +427,18 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_AUDIT_EACH] = "SELECT " PG_AUDIT_COLS " FROM staff_audit WHERE seq < $1::bigint"
 			  " ORDER BY seq DESC LIMIT $2::bigint",
 	[PG_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = $2 WHERE id = $1",
+	/* the console's overview: aggregates only (store.h) */
+	[PG_STATE_TALLY] = "SELECT s.purpose, s.status,"
+			   " (s.valid_until <> 0 AND s.valid_until <= $1::bigint) AS lapsed,"
+			   " EXISTS (SELECT 1 FROM suppressions AS x WHERE x.email_key = s.email_key)"
+			   " AS supp, count(*) FROM consent_state AS s"
+			   " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+	[PG_LEDGER_TALLY] = "SELECT action, (occurred_at - $1::bigint) / $2::bigint, flags,"
+			    " count(*) FROM consent_ledger WHERE occurred_at >= $1::bigint"
+			    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+	[PG_SUPPRESSION_TALLY] = "SELECT reason, count(*) FROM suppressions GROUP BY 1 ORDER BY 1",
+	[PG_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
+			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2195,6 +2211,72 @@ static int pg_webhook_secret_set(struct sk_store *s, const char *id, const uint8
 	pp_text(&p, id);
 	pp_bin(&p, secret, secret_len);
 	return pg_exec_found((struct pg_store *)s, PG_WEBHOOK_SECRET_SET, &p);
+}
+
+/* ---- the console's overview: aggregates (store.h) ---- */
+
+/* How a tally's columns read: na texts (into a, then b; wa and wb name them for a CORRUPT),
+ * then nint integers into the fields slot names (0: x, 1: y, 2: min), then the count. */
+struct pg_tally {
+	int na;
+	const char *wa, *wb;
+	int nint;
+	const int *slot;
+	sk_tally_cb cb;
+	void *arg;
+};
+
+static int pg_tally_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_tally *tl = ctx;
+	struct sk_tally_rec t;
+	int rc = 0;
+	memset(&t, 0, sizeof(t));
+	if (tl->na > 0)
+		pg_text(r, i, 0, t.a, sizeof(t.a), tl->wa, &rc);
+	if (tl->na > 1)
+		pg_text(r, i, 1, t.b, sizeof(t.b), tl->wb, &rc);
+	for (int k = 0; k < tl->nint; k++) {
+		int64_t *dst[] = {&t.x, &t.y, &t.min};
+		*dst[tl->slot[k]] = pg_int(r, i, tl->na + k);
+	}
+	t.count = pg_int(r, i, tl->na + tl->nint);
+	return rc ? rc : tl->cb(tl->arg, &t);
+}
+
+static int pg_state_tally(struct sk_store *s, int64_t now, sk_tally_cb cb, void *arg)
+{
+	static const int slot[] = {0, 1};
+	struct pp p = {0};
+	struct pg_tally tl = {2, "consent_state.purpose", "consent_state.status", 2, slot, cb, arg};
+	pp_int(&p, now);
+	return pg_each((struct pg_store *)s, PG_STATE_TALLY, NULL, &p, 1, pg_tally_fn, &tl);
+}
+
+static int pg_ledger_tally(struct sk_store *s, int64_t since, int64_t width, sk_tally_cb cb,
+			   void *arg)
+{
+	static const int slot[] = {0, 1};
+	struct pp p = {0};
+	struct pg_tally tl = {1, "consent_ledger.action", NULL, 2, slot, cb, arg};
+	if (width <= 0)
+		return SK_ERR_USAGE;
+	pp_int(&p, since);
+	pp_int(&p, width);
+	return pg_each((struct pg_store *)s, PG_LEDGER_TALLY, NULL, &p, 1, pg_tally_fn, &tl);
+}
+
+static int pg_suppression_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
+{
+	struct pg_tally tl = {1, "suppressions.reason", NULL, 0, NULL, cb, arg};
+	return pg_each((struct pg_store *)s, PG_SUPPRESSION_TALLY, NULL, NULL, 1, pg_tally_fn, &tl);
+}
+
+static int pg_outbox_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
+{
+	static const int slot[] = {0, 1, 2};
+	struct pg_tally tl = {0, NULL, NULL, 3, slot, cb, arg};
+	return pg_each((struct pg_store *)s, PG_OUTBOX_TALLY, NULL, NULL, 1, pg_tally_fn, &tl);
 }
 
 static void pg_close(struct sk_store *s)

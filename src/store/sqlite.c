@@ -249,6 +249,10 @@ enum sq_stmt {
 	SQ_AUDIT_APPEND,
 	SQ_AUDIT_EACH,
 	SQ_WEBHOOK_SECRET_SET,
+	SQ_STATE_TALLY,
+	SQ_LEDGER_TALLY,
+	SQ_SUPPRESSION_TALLY,
+	SQ_OUTBOX_TALLY,
 	SQ_NSTMT
 };
 
@@ -435,6 +439,18 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_AUDIT_EACH] = "SELECT " SQ_AUDIT_COLS " FROM staff_audit WHERE seq < ?1"
 			  " ORDER BY seq DESC LIMIT ?2",
 	[SQ_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = ?2 WHERE id = ?1",
+	/* the console's overview: aggregates only (store.h) */
+	[SQ_STATE_TALLY] = "SELECT s.purpose, s.status,"
+			   " (s.valid_until <> 0 AND s.valid_until <= ?1) AS lapsed,"
+			   " EXISTS (SELECT 1 FROM suppressions AS x WHERE x.email_key = s.email_key)"
+			   " AS supp, count(*) FROM consent_state AS s"
+			   " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+	[SQ_LEDGER_TALLY] = "SELECT action, (occurred_at - ?1) / ?2, flags, count(*)"
+			    " FROM consent_ledger WHERE occurred_at >= ?1"
+			    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+	[SQ_SUPPRESSION_TALLY] = "SELECT reason, count(*) FROM suppressions GROUP BY 1 ORDER BY 1",
+	[SQ_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
+			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 };
 
 struct sq_hot;
@@ -2762,6 +2778,69 @@ static int sq_webhook_secret_set(struct sk_store *s, const char *id, const uint8
 	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
 		rc = SK_ERR_NOT_FOUND;
 	return rc;
+}
+
+/* ---- the console's overview: aggregates (store.h) ---- */
+
+/* Walks a tally statement: na text columns (into a, then b; wa and wb name them for a
+ * CORRUPT), then nint integers into the fields slot names (0: x, 1: y, 2: min), then the
+ * count. */
+static int sq_tally_walk(sqlite3_stmt *st, int na, const char *wa, const char *wb, int nint,
+			 const int *slot, sk_tally_cb cb, void *arg)
+{
+	struct sk_tally_rec t;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&t, 0, sizeof(t));
+		if (na > 0)
+			sq_col_text(st, 0, t.a, sizeof(t.a), wa, &rc);
+		if (na > 1)
+			sq_col_text(st, 1, t.b, sizeof(t.b), wb, &rc);
+		for (int i = 0; i < nint; i++) {
+			int64_t v = sqlite3_column_int64(st, na + i);
+			int64_t *dst[] = {&t.x, &t.y, &t.min};
+			*dst[slot[i]] = v;
+		}
+		t.count = sqlite3_column_int64(st, na + nint);
+		if (rc == 0)
+			rc = cb(arg, &t);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_state_tally(struct sk_store *s, int64_t now, sk_tally_cb cb, void *arg)
+{
+	static const int slot[] = {0, 1};
+	sqlite3_stmt *st = sq_stmt(s, SQ_STATE_TALLY);
+	if (sqlite3_bind_int64(st, 1, now))
+		return sq_bindfail(st);
+	return sq_tally_walk(st, 2, "consent_state.purpose", "consent_state.status", 2, slot, cb,
+			     arg);
+}
+
+static int sq_ledger_tally(struct sk_store *s, int64_t since, int64_t width, sk_tally_cb cb,
+			   void *arg)
+{
+	static const int slot[] = {0, 1};
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEDGER_TALLY);
+	if (width <= 0)
+		return SK_ERR_USAGE;
+	if (sqlite3_bind_int64(st, 1, since) || sqlite3_bind_int64(st, 2, width))
+		return sq_bindfail(st);
+	return sq_tally_walk(st, 1, "consent_ledger.action", NULL, 2, slot, cb, arg);
+}
+
+static int sq_suppression_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
+{
+	return sq_tally_walk(sq_stmt(s, SQ_SUPPRESSION_TALLY), 1, "suppressions.reason", NULL, 0,
+			     NULL, cb, arg);
+}
+
+static int sq_outbox_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
+{
+	static const int slot[] = {0, 1, 2};
+	return sq_tally_walk(sq_stmt(s, SQ_OUTBOX_TALLY), 0, NULL, NULL, 3, slot, cb, arg);
 }
 
 static const struct sk_store_methods sq_methods = {

@@ -292,6 +292,17 @@ typedef int (*sk_change_cb)(void *arg, const struct sk_change_rec *ch);
 typedef int (*sk_key_cb)(void *arg, const struct sk_key_rec *k);
 typedef int (*sk_contact_cb)(void *arg, const struct sk_contact_rec *c);
 typedef int (*sk_webhook_cb)(void *arg, const struct sk_webhook_rec *w);
+/* One group of an aggregate (the *_tally methods): its keys, as each method says, and the
+ * number of rows in it; a key a method does not use is "" or 0. Counts only: never a row
+ * about one person. */
+struct sk_tally_rec {
+	char a[SK_PURPOSE_MAX]; /* a purpose id, an action, a suppression reason */
+	char b[16];             /* a status */
+	int64_t x, y;
+	int64_t min;            /* outbox_tally only */
+	int64_t count;
+};
+typedef int (*sk_tally_cb)(void *arg, const struct sk_tally_rec *t);
 /* A rectification: when, who, which fields (comma-separated names, never values). */
 typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, const char *fields);
 typedef int (*sk_staff_cb)(void *arg, const struct sk_staff_rec *u);
@@ -523,7 +534,22 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* delivery state is left as it is. SK_ERR_NOT_FOUND for an unknown id. */             \
 	X(webhook_secret_set, (struct sk_store * s, const char *id, const uint8_t *secret,    \
 			       size_t secret_len),                                             \
-	  (s, id, secret, secret_len))
+	  (s, id, secret, secret_len))                                                         \
+	/* ---- the console's overview (core/overview.c): counts, never rows of people ---- */ \
+	/* The consent states grouped by purpose (a), status as stored (b), x = 1 when */      \
+	/* valid_until is set and <= now, else 0, y = 1 when the state's email_key is on the */ \
+	/* suppression list, else 0; count of each group; in (a, b, x, y) order. */            \
+	X(state_tally, (struct sk_store * s, int64_t now, sk_tally_cb cb, void *arg),          \
+	  (s, now, cb, arg))                                                                   \
+	/* The ledger events that occurred at or after since, grouped by action (a), x = */    \
+	/* (occurred_at - since) / width (width > 0), y = flags; in (a, x, y) order. */        \
+	X(ledger_tally, (struct sk_store * s, int64_t since, int64_t width, sk_tally_cb cb,    \
+			 void *arg), (s, since, width, cb, arg))                                \
+	/* The suppression list grouped by reason (a), in reason order. */                     \
+	X(suppression_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))   \
+	/* The mail outbox grouped by x = 1 when sent, y = 1 when given up; min = the oldest */ \
+	/* created_at of the group; in (x, y) order. */                                         \
+	X(outbox_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

@@ -1379,6 +1379,7 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/healthz': '/healthz',
 		'/assets/page.css': '/assets/page.css',
 		'/assets/embed.js': '/assets/embed.js',
+		'/assets/console.css': '/assets/console.css',
 		'/v1/purposes': '/v1/purposes',
 		'/v1/contacts': `/v1/contacts?email=${q}`,
 		'/v1/contacts/{id}': `/v1/contacts/${anna.id}`,
@@ -1397,6 +1398,13 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/p/{token}/export': '/p/not_a_real_token/export',
 		'/p/{token}/export.json': '/p/not_a_real_token/export.json',
 		'/p/{token}/erase': '/p/not_a_real_token/erase',
+		// the console's overview pages (without a session: the same answer to both)
+		'/console': '/console',
+		'/console/purposes': '/console/purposes',
+		'/console/sign-in': '/console/sign-in',
+		'/console/audit': '/console/audit',
+		'/console/audit.csv': '/console/audit.csv',
+		'/console/audit.json': '/console/audit.json',
 	};
 	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
 	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');

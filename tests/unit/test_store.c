@@ -2482,6 +2482,130 @@ static void test_staff_audit(void **state)
 	assert_int_equal(seen.seq[1], 2);
 }
 
+/* ---- the console's overview: aggregates ---- */
+
+struct tallies {
+	int n;
+	char row[16][128];
+};
+
+static int tally_cb(void *arg, const struct sk_tally_rec *t)
+{
+	struct tallies *ts = arg;
+	assert_true(ts->n < 16);
+	snprintf(ts->row[ts->n++], sizeof(ts->row[0]), "%s/%s/%lld/%lld/%lld/%lld", t->a, t->b,
+		 (long long)t->x, (long long)t->y, (long long)t->min, (long long)t->count);
+	return 0;
+}
+
+/* The overview's four aggregates: states by purpose, status, lapsed at now and suppressed;
+ * ledger events by action, week and flags since a time; suppressions by reason; the outbox
+ * by sent and given up with its oldest. Counts in groups, in the documented order. */
+static void test_tallies(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	const char *ids[4] = {"c_aaaaaaaaaaaaaaaaaaaaaaaa", "c_bbbbbbbbbbbbbbbbbbbbbbbb",
+			      "c_cccccccccccccccccccccccc", "c_dddddddddddddddddddddddd"};
+	struct sk_state_rec st;
+	struct tallies t = {0};
+	uint8_t key[SK_HASH_LEN];
+
+	/* empty: no group at all */
+	assert_int_equal(sk_store_state_tally(s, 1000, tally_cb, &t), 0);
+	assert_int_equal(sk_store_ledger_tally(s, 0, 100, tally_cb, &t), 0);
+	assert_int_equal(sk_store_suppression_tally(s, tally_cb, &t), 0);
+	assert_int_equal(sk_store_outbox_tally(s, tally_cb, &t), 0);
+	assert_int_equal(t.n, 0);
+
+	for (int i = 0; i < 4; i++)
+		add_contact(s, ids[i], i + 1);
+	/* newsletter: a and b given (a's valid_until passed at 1000, b's not), c given with no
+	 * limit but suppressed, d withdrawn; offers: a refused */
+	make_state(&st, ids[0], "newsletter", "given", 1);
+	st.valid_until = 1000;
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, ids[1], "newsletter", "given", 2);
+	st.valid_until = 1001;
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, ids[2], "newsletter", "given", 3);
+	st.valid_until = 0;
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, ids[3], "newsletter", "withdrawn", 4);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	make_state(&st, ids[0], "offers", "refused", 5);
+	assert_int_equal(sk_store_state_put(s, &st), 0);
+	key_of(key, 3);
+	assert_int_equal(sk_store_suppression_put(s, key, "opted_out", 50), 0);
+	key_of(key, 9); /* no contact: counted among suppressions only */
+	assert_int_equal(sk_store_suppression_put(s, key, "bounced", 51), 0);
+	key_of(key, 10);
+	assert_int_equal(sk_store_suppression_put(s, key, "opted_out", 52), 0);
+
+	assert_int_equal(sk_store_state_tally(s, 1000, tally_cb, &t), 0);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.row[0], "newsletter/given/0/0/0/1"); /* b: 1001 > now */
+	assert_string_equal(t.row[1], "newsletter/given/0/1/0/1"); /* c: no limit, suppressed */
+	assert_string_equal(t.row[2], "newsletter/given/1/0/0/1"); /* a: 1000 <= now */
+	assert_string_equal(t.row[3], "newsletter/withdrawn/1/0/0/1"); /* make_state's 504 */
+	assert_string_equal(t.row[4], "offers/refused/1/0/0/1");
+	t.n = 0;
+	assert_int_equal(sk_store_state_tally(s, 100, tally_cb, &t), 0); /* a moved clock */
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.row[0], "newsletter/given/0/0/0/2"); /* a and b both still valid */
+	assert_string_equal(t.row[2], "newsletter/withdrawn/0/0/0/1");
+	assert_string_equal(t.row[3], "offers/refused/0/0/0/1");
+
+	/* the ledger: weeks of width 100 from 1000; before since is left out */
+	struct sk_event_rec ev;
+	int64_t at[] = {999, 1000, 1050, 1099, 1100, 1350};
+	const char *act[] = {"give", "give", "give", "withdraw", "give", "confirm"};
+	int flags[] = {0, 0, 2, 0, 0, 0};
+	for (int i = 0; i < 6; i++) {
+		make_event(&ev, i + 1, ids[0]);
+		ev.occurred_at = at[i];
+		sk_strlcpy(ev.action, act[i], sizeof(ev.action));
+		ev.flags = flags[i];
+		assert_int_equal(sk_store_ledger_append(s, &ev), 0);
+	}
+	t.n = 0;
+	assert_int_equal(sk_store_ledger_tally(s, 1000, 100, tally_cb, &t), 0);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.row[0], "confirm//3/0/0/1");
+	assert_string_equal(t.row[1], "give//0/0/0/1");
+	assert_string_equal(t.row[2], "give//0/2/0/1"); /* flags kept apart */
+	assert_string_equal(t.row[3], "give//1/0/0/1");
+	assert_string_equal(t.row[4], "withdraw//0/0/0/1");
+	assert_int_equal(sk_store_ledger_tally(s, 1000, 0, tally_cb, &t), SK_ERR_USAGE);
+
+	t.n = 0;
+	assert_int_equal(sk_store_suppression_tally(s, tally_cb, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "bounced//0/0/0/1");
+	assert_string_equal(t.row[1], "opted_out//0/0/0/2");
+
+	/* the outbox: two waiting (oldest 300), one sent, one given up */
+	struct sk_outbox_rec m;
+	int64_t created[] = {400, 300, 200, 100};
+	for (int i = 0; i < 4; i++) {
+		memset(&m, 0, sizeof(m));
+		snprintf(m.id, sizeof(m.id), "m_%024d", i);
+		key_of(m.email_key, i + 1);
+		sk_strlcpy(m.kind, "confirm", sizeof(m.kind));
+		sk_strlcpy(m.ref, "r_x", sizeof(m.ref));
+		m.created_at = m.next_attempt_at = created[i];
+		m.sent_at = i == 2 ? 250 : 0;
+		m.failed_at = i == 3 ? 150 : 0;
+		assert_int_equal(sk_store_outbox_put(s, &m), 0);
+		assert_int_equal(sk_store_outbox_state(s, &m), 0);
+	}
+	t.n = 0;
+	assert_int_equal(sk_store_outbox_tally(s, tally_cb, &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.row[0], "//0/0/300/2");
+	assert_string_equal(t.row[1], "//0/1/100/1");
+	assert_string_equal(t.row[2], "//1/0/200/1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2539,6 +2663,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_staff_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
