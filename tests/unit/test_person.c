@@ -2,11 +2,13 @@
  * (SQLite, or PostgreSQL under SK_TEST_PG): finding by any variant of the address, the view a
  * role may see (the summary without sealed evidence or history, the full view with them),
  * recording a phone or paper consent with its evidence and actor, refusals that store nothing,
- * roles that may not, rectification, the mailed link, the export and the typed erasure. */
+ * roles that may not, rectification, the mailed link, the export and the typed erasure; and
+ * the person's page (render/console_person.c) showing each role only what it may see and do. */
 #include "testlib.h"
 
 #include <jansson.h>
 
+#include "render/console.h"
 #include "util/sktime.h"
 
 #define EMAIL "person@example.com"
@@ -339,6 +341,79 @@ static void receipt_by_role(void **state)
 	tenv_free(t);
 }
 
+/* The person's page as each role sees it: the gate's answer and the summary for all; the
+ * sealed evidence, the notice text and the history for the DPO only; each action's form only
+ * for a role that may use it, each with the session's CSRF token. */
+static char *page_as(struct tenv *t, const struct sk_staff *who, const char *id, int lang)
+{
+	struct sk_person_view v;
+	struct sk_buf b;
+	struct sk_con_frame f = {.pol = sk_core_policy(t->core), .lang = lang, .who = who,
+				 .csrf = "CSRF-TOKEN", .nav = SK_NAV_PERSON};
+	assert_int_equal(sk_person_view(t->core, who, id, sk_time_now(), &v, &t->err), 0);
+	assert_int_equal(sk_con_person_page(&b, &f, &v, NULL, NULL), 0);
+	assert_int_equal(sk_con_end(&b), 0);
+	sk_person_view_reset(&v);
+	return sk_buf_steal(&b, NULL);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void page_by_role(void **state)
+{
+	(void)state;
+	char id[SK_ID_LEN + 1];
+	struct tenv *t = setup_contact(id);
+	struct sk_person_consent in = {.purpose = "newsletter", .action = SK_ACT_GIVE,
+				       .method = "phone", .reference = "CALL-<b>9</b>",
+				       .note = "said <script>yes</script>"};
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, sk_time_now(), NULL, NULL,
+					  &t->err), 0);
+	const char *notice = sk_core_policy(t->core)->purposes[0].notice[SK_LANG_EN];
+
+	char *v = page_as(t, &viewer, id, SK_LANG_EN);
+	assert_non_null(strstr(v, "Pia"));
+	assert_non_null(strstr(v, "consent</span>")); /* the gate's reason */
+	assert_non_null(strstr(v, "staff:mia"));
+	assert_null(strstr(v, "CALL-"));              /* no sealed evidence */
+	assert_null(strstr(v, "History"));
+	assert_null(strstr(v, notice));
+	assert_int_equal(count(v, "action=\"/console/person/"), 0); /* no action at all */
+	assert_null(strstr(v, "/erase"));
+	assert_null(strstr(v, "/export"));
+	free(v);
+
+	char *m = page_as(t, &marketer, id, SK_LANG_EN);
+	assert_null(strstr(m, "CALL-"));
+	assert_null(strstr(m, "/console/receipt/"));
+	assert_non_null(strstr(m, "/record\""));
+	assert_non_null(strstr(m, "/withdraw\""));
+	assert_non_null(strstr(m, "/rectify\""));
+	assert_non_null(strstr(m, "/link\""));
+	assert_null(strstr(m, "/export"));
+	assert_null(strstr(m, "/erase"));
+	assert_int_equal(count(m, "name=\"csrf\" value=\"CSRF-TOKEN\""), count(m, "<form"));
+	free(m);
+
+	char *d = page_as(t, &dpo, id, SK_LANG_SV);
+	assert_non_null(strstr(d, "CALL-&lt;b&gt;9&lt;/b&gt;"));
+	assert_null(strstr(d, "<script>"));
+	assert_non_null(strstr(d, "Historik"));
+	assert_non_null(strstr(d, "/console/receipt/"));
+	assert_non_null(strstr(d, "/export\""));
+	assert_non_null(strstr(d, "/erase\""));
+	/* the notice text shown, in the event's language (en) */
+	assert_non_null(strstr(d, "<blockquote class=\"notice\">"));
+	free(d);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +424,7 @@ int main(void)
 		cmocka_unit_test(rectify_and_link),
 		cmocka_unit_test(export_and_erase),
 		cmocka_unit_test(receipt_by_role),
+		cmocka_unit_test(page_by_role),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
