@@ -286,6 +286,21 @@ int sk_person_record(struct sk_core *c, const struct sk_staff *who, const char *
 		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list");
 		goto out;
 	}
+	/* only a consent in force (or waiting, or claimed) can be withdrawn */
+	if (in->action == SK_ACT_WITHDRAW) {
+		struct sk_state st;
+		rc = sk_consent_state(c, ct.id, p->id, &st, err);
+		if (rc && rc != SK_ERR_NOT_FOUND)
+			goto out;
+		enum sk_status now_st = rc ? SK_ST_UNKNOWN : sk_state_status(&st, now);
+		sk_errctx_reset(err);
+		if (now_st != SK_ST_GIVEN && now_st != SK_ST_PENDING && now_st != SK_ST_UNVERIFIED) {
+			rc = sk_errf(err, SK_ERR_INVALID, "there is no consent to withdraw for this "
+				     "purpose");
+			goto out;
+		}
+		rc = 0;
+	}
 	struct sk_consent_req req = {.contact_id = ct.id, .purpose = p->id,
 				     .action = in->action, .method = in->method,
 				     .source = "console", .notice_version = version, .lang = lang,

@@ -198,6 +198,13 @@ static void record_checks(void **state)
 	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
 	assert_int_equal(ledger_count(t, id), 1);
 
+	/* only what is in force can be withdrawn */
+	struct sk_person_consent w = {.purpose = "offers", .action = SK_ACT_WITHDRAW,
+				      .method = "phone"};
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &w, now, &ev, NULL, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(ledger_count(t, id), 1);
+
 	/* a suppressed address cannot be given a consent */
 	assert_int_equal(sk_suppress(t->core, EMAIL, "complained", &t->err), 0);
 	in.purpose = "offers";
