@@ -19,7 +19,7 @@
 /* A console form post's fields: each at most once, csrf ignored (the server checked it). */
 struct post {
 	const char *email, *purpose, *action, *method, *when, *notice_version, *reference, *note,
-		*field, *value, *confirm;
+		*field, *value, *confirm, *notice_lang;
 	char *store;
 };
 
@@ -39,6 +39,7 @@ static int take(void *arg, struct sk_req *r, const char *k, const char *v)
 			    : strcmp(k, "field") == 0          ? &p->field
 			    : strcmp(k, "value") == 0          ? &p->value
 			    : strcmp(k, "confirm") == 0        ? &p->confirm
+			    : strcmp(k, "notice_lang") == 0    ? &p->notice_lang
 							       : NULL;
 	if (!slot)
 		return sk_errf(&r->err, SK_ERR_INVALID, "this form has no field '%.32s'", k);
@@ -180,7 +181,13 @@ static int record(struct sk_req *r, int withdraw)
 	in.method = p.method;
 	in.reference = p.reference;
 	in.note = p.note;
-	in.lang = sk_lang_name(sk_page_lang(r, NULL));
+	/* the language of the notice the person was told; the page's when not said */
+	if (p.notice_lang && *p.notice_lang && sk_lang_from_name(p.notice_lang) < 0) {
+		rc = sk_errf(&r->err, SK_ERR_INVALID, "the notice language must be sv or en");
+		goto out;
+	}
+	in.lang = p.notice_lang && *p.notice_lang ? p.notice_lang
+						  : sk_lang_name(sk_page_lang(r, NULL));
 	if (p.when && *p.when && sk_time_parse_human(p.when, &in.occurred_at)) {
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "the time must be YYYY-MM-DDTHH:MM (UTC)");
 		goto out;

@@ -85,6 +85,7 @@
 	X(PN_R_WHEN, "När (UTC; tomt: nu)", "When (UTC; empty: now)")                             \
 	X(PN_R_NOTICE, "Textversionen personen fick", "The notice version the person was told")   \
 	X(PN_R_CURRENT, "gällande", "current")                                                    \
+	X(PN_R_NOTICE_LANG, "Textens språk", "The notice's language")                           \
 	X(PN_R_REF, "Referens (samtals-id eller blankettens id)",                                 \
 	  "Reference (a call id or the form's id)")                                            \
 	X(PN_R_NOTE, "Anteckning (förseglas med bevisen)", "Note (sealed with the evidence)")     \

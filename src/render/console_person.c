@@ -218,12 +218,17 @@ static int actions(struct sk_buf *b, const struct sk_con_frame *f,
 				       " id=\"r-when\" name=\"when\" max=\"%s\">\n<label "
 				       "for=\"r-notice\">%s</label><input type=\"number\" id=\"r-notice\" "
 				       "name=\"notice_version\" min=\"1\" placeholder=\"%s\">\n"
+				       "<label for=\"r-lang\">%s</label><select id=\"r-lang\" "
+				       "name=\"notice_lang\"><option value=\"sv\"%s>svenska</option>"
+				       "<option value=\"en\"%s>English</option></select>\n"
 				       "<label for=\"r-ref\">%s</label><input type=\"text\" id=\"r-ref\" "
 				       "name=\"reference\" required maxlength=\"128\">\n<label "
 				       "for=\"r-note\">%s</label><textarea id=\"r-note\" name=\"note\" "
 				       "rows=\"2\" maxlength=\"2000\"></textarea>\n<p class=\"muted\">%s"
 				       "</p><button type=\"submit\">%s</button></form></section>\n",
-				       M(R_WHEN), now, M(R_NOTICE), M(R_CURRENT), M(R_REF), M(R_NOTE),
+				       M(R_WHEN), now, M(R_NOTICE), M(R_CURRENT), M(R_NOTICE_LANG),
+				       f->lang == SK_LANG_SV ? " selected" : "",
+				       f->lang == SK_LANG_SV ? "" : " selected", M(R_REF), M(R_NOTE),
 				       M(R_DOI), M(R_SUBMIT));
 		/* withdraw: only what is in force can be withdrawn */
 		rc = rc ? rc : sk_html(b, "<section class=\"action\" aria-labelledby=\"a-withdraw\">"
