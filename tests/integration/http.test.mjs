@@ -1397,6 +1397,14 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/p/{token}/export': '/p/not_a_real_token/export',
 		'/p/{token}/export.json': '/p/not_a_real_token/export.json',
 		'/p/{token}/erase': '/p/not_a_real_token/erase',
+		'/assets/console.css': '/assets/console.css',
+		// the console (without a session: the same refusal to GET and HEAD)
+		'/console/person': '/console/person',
+		'/console/person/{id}': `/console/person/${anna.id}`,
+		'/console/person/{id}/export': `/console/person/${anna.id}/export`,
+		'/console/person/{id}/export.json': `/console/person/${anna.id}/export.json`,
+		'/console/person/{id}/erase': `/console/person/${anna.id}/erase`,
+		'/console/receipt/{id}': `/console/receipt/${carl.give.id}`,
 	};
 	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
 	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');
