@@ -3,7 +3,8 @@
  * role may see (the summary without sealed evidence or history, the full view with them),
  * recording a phone or paper consent with its evidence and actor, refusals that store nothing,
  * roles that may not, rectification, the mailed link, the export and the typed erasure; and
- * the person's page (render/console_person.c) showing each role only what it may see and do. */
+ * the person's page (render/console_person.c) showing each role only what it may see and do;
+ * and each action and read in the staff audit trail, a refused one not. */
 #include "testlib.h"
 
 #include <jansson.h>
@@ -421,6 +422,77 @@ static void page_by_role(void **state)
 	tenv_free(t);
 }
 
+/* The audit trail: newest first, "ACTION TARGET DETAIL WHO" per row, joined by '\n'. */
+struct trail {
+	char text[4096];
+	int n;
+};
+
+static int trail_add(void *arg, const struct sk_staff_audit_rec *a)
+{
+	struct trail *t = arg;
+	size_t len = strlen(t->text);
+	snprintf(t->text + len, sizeof(t->text) - len, "%s %s %s %s\n", a->action, a->target,
+		 a->detail, a->who);
+	t->n++;
+	return 0;
+}
+
+static struct trail trail_of(struct tenv *t)
+{
+	struct trail tr = {0};
+	assert_int_equal(sk_staff_audit_read(t->core, 0, 100, trail_add, &tr, &t->err), 0);
+	return tr;
+}
+
+/* Each action and each read of the person is one audit row, written with it; a refused
+ * action writes none; no row holds the address. */
+static void audited(void **state)
+{
+	(void)state;
+	char id[SK_ID_LEN + 1], line[256];
+	struct tenv *t = setup_contact(id);
+	int64_t now = sk_time_now();
+	struct sk_person_view v;
+	struct sk_person_consent in = {.purpose = "newsletter", .action = SK_ACT_GIVE,
+				       .method = "phone", .reference = "CALL-3"};
+	struct sk_access_export x;
+	struct sk_erasure_receipt r;
+	int n0 = trail_of(t).n;
+
+	assert_int_equal(sk_person_view(t->core, &marketer, id, now, &v, &t->err), 0);
+	sk_person_view_reset(&v);
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, now, NULL, NULL, &t->err), 0);
+	assert_int_equal(sk_person_rectify(t->core, &marketer, id, "first_name", "Per", &t->err), 0);
+	assert_int_equal(sk_person_link(t->core, &marketer, id, "en", now, &t->err), 0);
+	assert_int_equal(sk_person_export(t->core, &dpo, id, "en", &x, &t->err), 0);
+	sk_access_export_reset(&x);
+	/* refused: no row */
+	assert_int_equal(sk_person_record(t->core, &viewer, id, &in, now, NULL, NULL, &t->err),
+			 SK_ERR_FORBIDDEN);
+	assert_int_equal(sk_person_erase(t->core, &dpo, id, "wrong@example.com", &r, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(trail_of(t).n, n0 + 5);
+	assert_int_equal(sk_person_erase(t->core, &dpo, id, EMAIL, &r, &t->err), 0);
+
+	struct trail tr = trail_of(t);
+	assert_int_equal(tr.n, n0 + 6);
+	const char *want[][3] = {{"contact.view", "summary", "mia"},
+				 {"consent.record", "newsletter", "mia"},
+				 {"contact.rectify", "first_name", "mia"},
+				 {"contact.link", "", "mia"},
+				 {"contact.export", "", "dana"},
+				 {"contact.erase", "", "dana"}};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(line, sizeof(line), "%s %s %s %s\n", want[i][0], id, want[i][1], want[i][2]);
+		if (!strstr(tr.text, line))
+			fail_msg("no audit row '%s' in:\n%s", line, tr.text);
+	}
+	assert_null(strstr(tr.text, "@"));
+	assert_null(strstr(tr.text, "Per"));
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +504,7 @@ int main(void)
 		cmocka_unit_test(export_and_erase),
 		cmocka_unit_test(receipt_by_role),
 		cmocka_unit_test(page_by_role),
+		cmocka_unit_test(audited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
