@@ -107,7 +107,8 @@ static int after(struct sk_req *r, int rc, const char *done)
 		sk_strlcpy(msg, r->err.msg, sizeof(msg));
 		return page(r, sk_err_http_status(rc), NULL, msg);
 	}
-	snprintf(r->location, sizeof(r->location), "/console/person/%s?done=%s", r->param, done);
+	snprintf(r->location, sizeof(r->location), "/console/person/%s?done=%s&lang=%s", r->param,
+		 done, sk_lang_name(sk_page_lang(r, NULL)));
 	return sk_reply_text(r, 303, "") ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory") : 0;
 }
 
@@ -139,7 +140,8 @@ int sk_h_con_person_find(struct sk_req *r)
 	sk_free(p.store);
 	if (rc == 0) {
 		/* the address stays in the body: the page is named by the contact's opaque id */
-		snprintf(r->location, sizeof(r->location), "/console/person/%s", id);
+		snprintf(r->location, sizeof(r->location), "/console/person/%s?lang=%s", id,
+			 sk_lang_name(sk_page_lang(r, NULL)));
 		return sk_reply_text(r, 303, "") ? sk_errf(&r->err, SK_ERR_NOMEM, "out of memory")
 						 : 0;
 	}

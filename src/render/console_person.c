@@ -22,8 +22,9 @@ int sk_con_person_find(struct sk_buf *b, const struct sk_con_frame *f, int what)
 			     M(FIND_SUPPRESSED));
 	else if (!rc && what == SK_CON_PFIND_BAD)
 		rc = sk_html(b, "<p class=\"error\" role=\"alert\">%s</p>\n", M(FIND_BAD));
-	rc = rc ? rc : sk_html(b, "<p>%s</p>\n<form method=\"post\" action=\"/console/person\">",
-			       M(FIND_INTRO));
+	/* a form's answer is in the page's language (a POST's address has no switch of its own) */
+	rc = rc ? rc : sk_html(b, "<p>%s</p>\n<form method=\"post\" action=\"/console/person?lang=%s\">",
+			       M(FIND_INTRO), sk_lang_name(f->lang));
 	rc = rc ? rc : sk_con_csrf(b, f);
 	return rc ? rc : sk_html(b, "<label for=\"email\">%s</label><input type=\"email\" "
 				 "id=\"email\" name=\"email\" required autocomplete=\"off\" "
@@ -162,7 +163,8 @@ static int history(struct sk_buf *b, const struct sk_con_frame *f,
 static int action_form(struct sk_buf *b, const struct sk_con_frame *f, const char *id,
 		       const char *what)
 {
-	int rc = sk_html(b, "<form method=\"post\" action=\"/console/person/%s/%s\">", id, what);
+	int rc = sk_html(b, "<form method=\"post\" action=\"/console/person/%s/%s?lang=%s\">", id,
+			 what, sk_lang_name(f->lang));
 	return rc ? rc : sk_con_csrf(b, f);
 }
 
@@ -356,7 +358,8 @@ int sk_con_person_erase_ask(struct sk_buf *b, const struct sk_con_frame *f, cons
 	if (!rc && wrong)
 		rc = sk_html(b, "<p class=\"error\" role=\"alert\">%s</p>\n", M(E_WRONG));
 	rc = rc ? rc : sk_html(b, "<p>%s</p>\n", M(E_TEXT));
-	rc = rc ? rc : sk_html(b, "<form method=\"post\" action=\"/console/person/%s/erase\">", id);
+	rc = rc ? rc : sk_html(b, "<form method=\"post\" action=\"/console/person/%s/erase?lang=%s\">",
+			       id, sk_lang_name(f->lang));
 	rc = rc ? rc : sk_con_csrf(b, f);
 	return rc ? rc : sk_html(b, "<label for=\"confirm\">%s</label><p class=\"muted\" "
 				 "id=\"confirm-how\">%s <strong><code>%s</code></strong></p><input "

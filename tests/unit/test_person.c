@@ -400,10 +400,10 @@ static void page_by_role(void **state)
 	char *m = page_as(t, &marketer, id, SK_LANG_EN);
 	assert_null(strstr(m, "CALL-"));
 	assert_null(strstr(m, "/console/receipt/"));
-	assert_non_null(strstr(m, "/record\""));
-	assert_non_null(strstr(m, "/withdraw\""));
-	assert_non_null(strstr(m, "/rectify\""));
-	assert_non_null(strstr(m, "/link\""));
+	assert_non_null(strstr(m, "/record?lang=en\""));
+	assert_non_null(strstr(m, "/withdraw?lang=en\""));
+	assert_non_null(strstr(m, "/rectify?lang=en\""));
+	assert_non_null(strstr(m, "/link?lang=en\""));
 	assert_null(strstr(m, "/export"));
 	assert_null(strstr(m, "/erase"));
 	assert_int_equal(count(m, "name=\"csrf\" value=\"CSRF-TOKEN\""), count(m, "<form"));
