@@ -1128,6 +1128,98 @@ struct sk_policy_lint {
 	char finding[1024];
 };
 int sk_policy_lint(struct sk_core *c, struct sk_policy_lint *out, struct sk_errctx *err);
+/* ---- find a person and act on them (core/person.c; docs/console.md, "Finding a person").
+ * Every function takes who is acting and audits what it did with sk_staff_audit in the same
+ * transaction as the action (or the read), so that neither is stored without the other. ---- */
+
+/* The contact id of an address, canonicalised as everywhere (sk_contact_find). Not found:
+ * SK_ERR_NOT_FOUND, and *suppressed (may be NULL) says whether the address is on the
+ * suppression list (staff may know that; the public never learns it). */
+struct sk_consent_receipt;
+int sk_person_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
+		   int *suppressed, struct sk_errctx *err);
+
+/* One purpose of the policy as the person's page shows it. */
+struct sk_person_purpose {
+	const struct sk_purpose *purpose;  /* the core's policy */
+	struct sk_gate_result gate;        /* the gate's answer at the view's time */
+	enum sk_status status;             /* SK_ST_UNKNOWN when nothing is recorded */
+	int has_event;                     /* event is the one the state rests on */
+	struct sk_consent_event event;
+	/* the full view only (SK_CAN_EVIDENCE), else NULL / seq 0: */
+	char *notice_text;                 /* owned: the notice text shown (event's version) */
+	char *evidence_json;               /* owned: the event's sealed evidence, opened */
+	struct sk_consent_event given;     /* the give before a confirm (seq 0 when none) */
+	char *given_evidence_json;         /* owned */
+};
+/* What the console shows of one person. */
+struct sk_person_view {
+	int64_t at;                        /* the moment read; statuses are at this time */
+	int full;                          /* the viewer's role may see the full evidence */
+	int suppressed;                    /* the address is on the suppression list */
+	struct sk_contact contact;         /* fields opened; email first */
+	struct sk_person_purpose *purposes; /* owned: every purpose of the policy, in order */
+	size_t npurposes;
+	struct sk_consent_event *history;  /* owned: the full view only; newest first */
+	size_t nhistory;
+};
+void sk_person_view_reset(struct sk_person_view *v);
+/* The person with contact id at now, as who's role may see it: the summary for every role
+ * that may find, and for SK_CAN_EVIDENCE the sealed evidence, the notice texts and the
+ * history (for the others they are not even read). Audited "contact.view". An unknown or
+ * erased id: SK_ERR_NOT_FOUND (nothing audited). */
+int sk_person_view(struct sk_core *c, const struct sk_staff *who, const char *id, int64_t now,
+		   struct sk_person_view *out, struct sk_errctx *err);
+
+/* A consent the person gave or refused by phone or on paper, or a withdrawal they asked
+ * for, recorded by staff (SK_CAN_RECORD). */
+struct sk_person_consent {
+	const char *purpose;
+	enum sk_action action;             /* give, refuse or withdraw */
+	const char *method;                /* "phone" or "paper" */
+	int64_t occurred_at;               /* when the person said it; 0: now; never later */
+	int notice_version;                /* the version the person was told; 0: current */
+	const char *lang;                  /* the notice's language: "sv" or "en" */
+	const char *reference;             /* a call id or a scanned form's id; required for
+					      give and refuse, optional for a withdrawal */
+	const char *note;                  /* free text, sealed with the evidence; may be NULL */
+};
+/* Records it: a ledger event with the method, the actor sk_staff_actor(who), the source
+ * "console" and sealed evidence (taken_by, reference, note, the notice version told). A give
+ * of a double opt-in purpose is pending until the person confirms it: a preference-centre
+ * link is mailed to the address on file (outbox "preflink:LANG"), where giving it confirms
+ * it; *mailed (may be NULL) says so. A give for a suppressed address is SK_ERR_SUPPRESSED.
+ * Audited "consent.record" (or "consent.withdraw"), target the contact id, detail the
+ * purpose. out (may be NULL) gets the event. */
+int sk_person_record(struct sk_core *c, const struct sk_staff *who, const char *id,
+		     const struct sk_person_consent *in, int64_t now,
+		     struct sk_consent_event *out, int *mailed, struct sk_errctx *err);
+/* Corrects one declared field (not the address: SK_ERR_INVALID) of contact id with
+ * sk_contact_edit, the rectification naming sk_staff_actor(who). Audited "contact.rectify",
+ * detail the field's name (never its value). */
+int sk_person_rectify(struct sk_core *c, const struct sk_staff *who, const char *id,
+		      const char *field, const char *value, struct sk_errctx *err);
+/* Queues a mail with a fresh preference-centre link (SK_PREF_VIA_MAIL, minted when the mail
+ * is built) to the address on file, in lang; the link is never shown to staff. A suppressed
+ * address gets none (SK_ERR_SUPPRESSED). Audited "contact.link". */
+int sk_person_link(struct sk_core *c, const struct sk_staff *who, const char *id,
+		   const char *lang, int64_t now, struct sk_errctx *err);
+/* The access export (sk_export) of contact id, audited "contact.export". */
+int sk_person_export(struct sk_core *c, const struct sk_staff *who, const char *id,
+		     const char *lang, struct sk_access_export *out, struct sk_errctx *err);
+/* The short code that confirms an erasure instead of the address: the last 6 characters of
+ * the contact id, upper-cased. */
+void sk_person_erase_code(const char *id, char out[8]);
+/* Erases contact id (as sk_forget) once confirm is its address (any variant that
+ * canonicalises the same) or sk_person_erase_code; anything else is SK_ERR_INVALID and
+ * erases nothing. The erasure and its audit row ("contact.erase", target the contact id)
+ * commit together; the scrub follows. */
+int sk_person_erase(struct sk_core *c, const struct sk_staff *who, const char *id,
+		    const char *confirm, struct sk_erasure_receipt *out, struct sk_errctx *err);
+/* The Kantara receipt of ledger event event_id (sk_receipt), audited "contact.receipt"
+ * (target the event's contact id, detail the event id). */
+int sk_person_receipt(struct sk_core *c, const struct sk_staff *who, const char *event_id,
+		      struct sk_consent_receipt *out, struct sk_errctx *err);
 
 /* ---- idempotent requests (core/idempotency.c) ---- */
 

@@ -195,4 +195,17 @@ int sk__corrupt_word(struct sk_errctx *err, const char *what, const char *where)
  * (x->where); anything else (the callback's own codes too) as sk__store_err. Returns rc. */
 int sk__relay_err(struct sk_errctx *err, int rc, const struct sk__relay *x, const char *what);
 
+/* The parts of sk_forget, for an erasure that commits with something else (the console's,
+ * with its audit row: core/person.c): sk__forget_in deletes contact id inside the caller's
+ * transaction (*events: its ledger events, which stay); after the commit, sk__forget_done
+ * scrubs and fills the receipt. */
+int sk__forget_in(struct sk_core *c, const char *id, long *events, struct sk_errctx *err);
+int sk__forget_done(struct sk_core *c, const char *id, long events,
+		    struct sk_erasure_receipt *receipt, struct sk_errctx *err);
+/* Queues a preference-link mail (outbox "preflink:LANG") for the address with key, ref the
+ * contact id ("" to be found by the key), within the daily limit; inside the caller's batch
+ * (core/prefs.c). */
+int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
+			const char *lang, int64_t now, struct sk_errctx *err);
+
 #endif

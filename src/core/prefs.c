@@ -339,8 +339,8 @@ int sk_pref_erase(struct sk_core *c, const char *token, int64_t now,
  * the key when the mail is built), unless the address has had SK_FORM_MAILS_PER_DAY mails in
  * the last day; inside the caller's batch. Whether it is suppressed is asked when the mail is
  * built (outbox.c drops it then), so that asking costs the same for a suppressed address. */
-static int queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
-		      const char *lang, int64_t now, struct sk_errctx *err)
+int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
+			const char *lang, int64_t now, struct sk_errctx *err)
 {
 	struct sk_outbox_rec m = {.created_at = now, .next_attempt_at = now};
 	long sent = 0;
@@ -372,7 +372,7 @@ int sk_pref_request(struct sk_core *c, const char *email, const char *lang, int6
 	if (rc)
 		return rc;
 	if (!(rc = sk_core_batch_begin(c, err))) {
-		rc = queue_link(c, a.key, "", lang, now, err);
+		rc = sk__pref_queue_link(c, a.key, "", lang, now, err);
 		if (rc)
 			sk_core_batch_rollback(c);
 		else
@@ -402,7 +402,7 @@ int sk_pref_renew(struct sk_core *c, const char *token, const char *lang, int64_
 			rc = sk_errf(err, SK_ERR_STORAGE, "the contact has no address");
 		else if (!(rc = sk__email_key(c, ct.fields[0].value, key, err)) &&
 			 !(rc = sk_suppressed(c, ct.fields[0].value, &suppressed, err)) && !suppressed)
-			rc = queue_link(c, key, id, lang, now, err);
+			rc = sk__pref_queue_link(c, key, id, lang, now, err);
 	}
 	if (rc)
 		sk_core_batch_rollback(c);

@@ -224,25 +224,23 @@ static int erasure_receipt(const char *contact_id, long events, int scrub_pendin
 	return 0;
 }
 
-int sk_forget(struct sk_core *c, const char *id, struct sk_erasure_receipt *receipt,
-	      struct sk_errctx *err)
+int sk__forget_in(struct sk_core *c, const char *id, long *events, struct sk_errctx *err)
 {
 	struct sk_contact_rec ct;
-	long events = 0;
-	int rc = sk__core_begin(c, err);
-	if (rc)
-		return rc;
-	rc = sk_store_contact_by_id(c->store, id, &ct);
+	int rc = sk_store_contact_by_id(c->store, id, &ct);
+	*events = 0;
 	if (rc == SK_ERR_NOT_FOUND)
-		sk_errf(err, rc, "no such contact");
-	else if (rc)
-		sk__store_err(err, rc, "reading a contact");
-	if (!rc && (rc = sk_store_ledger_each(c->store, ct.id, 0, count_event, &events)))
-		sk__store_err(err, rc, "reading the ledger");
-	if (!rc)
-		rc = sk__contact_erase(c, &ct, "erased", err);
-	if ((rc = sk__core_end(c, rc, err)))
-		return rc;
+		return sk_errf(err, rc, "no such contact");
+	if (rc)
+		return sk__store_err(err, rc, "reading a contact");
+	if ((rc = sk_store_ledger_each(c->store, ct.id, 0, count_event, events)))
+		return sk__store_err(err, rc, "reading the ledger");
+	return sk__contact_erase(c, &ct, "erased", err);
+}
+
+int sk__forget_done(struct sk_core *c, const char *id, long events,
+		    struct sk_erasure_receipt *receipt, struct sk_errctx *err)
+{
 	/* Committed: the erasure is answered whatever the scrub does. Nothing of the person may
 	 * stay in the WAL: move it into the file (where secure_delete zeroed the freed space) and
 	 * truncate it; while a reader prevents that, it stays recorded and is retried. A failure
@@ -251,7 +249,22 @@ int sk_forget(struct sk_core *c, const char *id, struct sk_erasure_receipt *rece
 	struct sk_errctx scrub_err = {0};
 	if (sk_scrub_retry(c, &pending, &scrub_err))
 		pending = 1;
-	return erasure_receipt(ct.id, events, pending, receipt, err);
+	return erasure_receipt(id, events, pending, receipt, err);
+}
+
+int sk_forget(struct sk_core *c, const char *id, struct sk_erasure_receipt *receipt,
+	      struct sk_errctx *err)
+{
+	long events = 0;
+	char cid[SK_ID_LEN + 1];
+	int rc = sk__core_begin(c, err);
+	if (rc)
+		return rc;
+	sk_strlcpy(cid, id ? id : "", sizeof(cid));
+	rc = sk__forget_in(c, cid, &events, err);
+	if ((rc = sk__core_end(c, rc, err)))
+		return rc;
+	return sk__forget_done(c, cid, events, receipt, err);
 }
 
 int sk_forget_email(struct sk_core *c, const char *email, struct sk_erasure_receipt *receipt,

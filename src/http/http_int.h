@@ -235,7 +235,18 @@ int sk_h_con_verify(struct sk_req *r);
 int sk_h_con_purposes(struct sk_req *r);
 
 /* h_console_person.c */
-
+int sk_h_con_person_ask(struct sk_req *r);
+int sk_h_con_person_find(struct sk_req *r);
+int sk_h_con_person(struct sk_req *r);
+int sk_h_con_person_record(struct sk_req *r);
+int sk_h_con_person_withdraw(struct sk_req *r);
+int sk_h_con_person_rectify(struct sk_req *r);
+int sk_h_con_person_link(struct sk_req *r);
+int sk_h_con_person_export(struct sk_req *r);
+int sk_h_con_person_export_json(struct sk_req *r);
+int sk_h_con_person_erase_page(struct sk_req *r);
+int sk_h_con_person_erase(struct sk_req *r);
+int sk_h_con_receipt(struct sk_req *r);
 
 /* h_console_import.c */
 

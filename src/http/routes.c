@@ -75,8 +75,21 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/console/verify", "@audit", sk_h_con_verify, SK_CON_BODY_MAX, 0},
 	{"GET", "/console/purposes", "@view", sk_h_con_purposes, SK_NO_BODY, 0},
 
-	/* find a person and act on them (h_console_person.c) */
-
+	/* find a person and act on them (h_console_person.c); a GET that reads a person's data
+	 * writes its audit row in the same transaction (SK_ROUTE_ONE_READ: no shared read
+	 * snapshot, in which no write could begin) */
+	{"GET", "/console/person", "@find", sk_h_con_person_ask, SK_NO_BODY, 0},
+	{"POST", "/console/person", "@find", sk_h_con_person_find, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/person/{id}", "@find", sk_h_con_person, SK_NO_BODY, SK_ROUTE_ONE_READ},
+	{"POST", "/console/person/{id}/record", "@record", sk_h_con_person_record, SK_CON_BODY_MAX, 0},
+	{"POST", "/console/person/{id}/withdraw", "@record", sk_h_con_person_withdraw, SK_CON_BODY_MAX, 0},
+	{"POST", "/console/person/{id}/rectify", "@rectify", sk_h_con_person_rectify, SK_CON_BODY_MAX, 0},
+	{"POST", "/console/person/{id}/link", "@link", sk_h_con_person_link, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/person/{id}/export", "@export", sk_h_con_person_export, SK_NO_BODY, SK_ROUTE_ONE_READ},
+	{"GET", "/console/person/{id}/export.json", "@export", sk_h_con_person_export_json, SK_NO_BODY, SK_ROUTE_ONE_READ},
+	{"GET", "/console/person/{id}/erase", "@erase", sk_h_con_person_erase_page, SK_NO_BODY, 0},
+	{"POST", "/console/person/{id}/erase", "@erase", sk_h_con_person_erase, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/receipt/{id}", "@evidence", sk_h_con_receipt, SK_NO_BODY, SK_ROUTE_ONE_READ},
 
 	/* imports (h_console_import.c) */
 

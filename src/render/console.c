@@ -110,7 +110,25 @@ const char sk_console_css[] =
 	"del{color:var(--danger);text-decoration:line-through}\n"
 	"ins{color:var(--ok);text-decoration:underline}\n"
 	".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
-	"white-space:nowrap}\n";
+	"white-space:nowrap}\n"
+	/* find a person (render/console_person.c) */
+	"section.purpose,section.action{border-top:1px solid var(--line);padding:.25rem 0 .75rem}\n"
+	"h3{font-size:1.05rem;margin:1rem 0 .25rem}\n"
+	"h4{font-size:.95rem;margin:.75rem 0 .25rem}\n"
+	".gate{font-weight:700;padding:.1rem .4rem;border-radius:.25rem;border:1px solid}\n"
+	".gate.allowed{color:var(--ok)}\n"
+	".gate.denied{color:var(--danger)}\n"
+	"dl.ev{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.25rem 0}\n"
+	"dl.ev dt{font-weight:600}\n"
+	"dl.ev dd{margin:0}\n"
+	"pre.evidence{white-space:pre-wrap;word-break:break-all;background:var(--panel);"
+	"padding:.5rem;border:1px solid var(--line);border-radius:.35rem}\n"
+	"blockquote.notice{margin:.25rem 0;padding:.5rem .8rem;border-left:4px solid var(--line);"
+	"background:var(--panel)}\n"
+	"code.hash{word-break:break-all}\n"
+	"fieldset{border:0;padding:0;margin:.75rem 0 0}\n"
+	"legend{font-weight:600;padding:0}\n"
+	"label.inline{display:inline-block;font-weight:400;margin:.25rem 1rem .25rem 0}\n";
 
 int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *title)
 {

@@ -185,7 +185,116 @@
 	X(PU_LINT_FINDING, "Anmärkning (policy apply skulle vägra filen i dag):",             \
 	  "Finding (policy apply would refuse the file today):")
 /* find a person and its actions (render/console_person.c) */
-#define SK_CON_MSG_PERSON(X) X(PERSON_TITLE, "Hitta en person", "Find a person")
+#define SK_CON_MSG_PERSON(X)                                                                 \
+	X(PERSON_TITLE, "Hitta en person", "Find a person")                                   \
+	X(PN_FIND_INTRO, "Skriv personens exakta e-postadress. Personer listas aldrig och kan inte " \
+	  "sökas på del av en adress.", "Type the person's exact e-mail address. People are "  \
+	  "never listed and cannot be searched by part of an address.")                        \
+	X(PN_FIND_EMAIL, "E-postadress", "E-mail address")                                       \
+	X(PN_FIND_SUBMIT, "Hitta", "Find")                                                        \
+	X(PN_FIND_NONE, "Ingen kontakt har den adressen.", "No contact has that address.")        \
+	X(PN_FIND_SUPPRESSED, "Adressen finns på spärrlistan (efter en radering, ett klagomål "   \
+	  "eller en studs): den importeras och kontaktas aldrig.", "The address is on the "     \
+	  "suppression list (after an erasure, a complaint or a bounce): it is never imported " \
+	  "or contacted.")                                                                     \
+	X(PN_FIND_BAD, "Det är ingen giltig e-postadress.", "That is not a valid e-mail address.") \
+	X(PN_P_TITLE, "Person", "Person")                                                         \
+	X(PN_P_ID, "Kontakt-id", "Contact id")                                                    \
+	X(PN_P_FIELDS, "Uppgifter", "Data held")                                                  \
+	X(PN_P_SUPPRESSED, "Adressen är spärrad: ingenting skickas, vad samtyckena än säger.",     \
+	  "The address is suppressed: nothing is sent, whatever the consents say.")            \
+	X(PN_P_PURPOSES, "Ändamål: vad grinden svarar nu, och varför",                             \
+	  "Purposes: what the gate answers now, and why")                                       \
+	X(PN_P_PURPOSE, "Ändamål", "Purpose")                                                     \
+	X(PN_P_STATUS, "Status", "Status")                                                        \
+	X(PN_P_GATE, "Grinden", "Gate")                                                           \
+	X(PN_P_ALLOWED, "tillåtet", "allowed")                                                    \
+	X(PN_P_DENIED, "nekat", "denied")                                                         \
+	X(PN_P_RESTS_ON, "Vilar på", "Rests on")                                                  \
+	X(PN_P_METHOD, "Sätt", "Method")                                                          \
+	X(PN_P_SOURCE, "Källa", "Source")                                                         \
+	X(PN_P_WHEN, "När", "When")                                                               \
+	X(PN_P_NOTICE_VERSION, "Textversion", "Notice version")                                   \
+	X(PN_P_VALID_UNTIL, "Gäller till", "Valid until")                                         \
+	X(PN_P_UNTIL_WITHDRAWN, "tills det återkallas", "until withdrawn")                        \
+	X(PN_P_BY, "Registrerat av", "Recorded by")                                               \
+	X(PN_P_NOTHING, "Inget registrerat", "Nothing recorded")                                  \
+	X(PN_P_EVIDENCE, "Förseglade bevis", "Sealed evidence")                                   \
+	X(PN_P_GIVEN_EVIDENCE, "Bevis för samtycket före bekräftelsen",                           \
+	  "Evidence of the give before its confirmation")                                      \
+	X(PN_P_NONE, "inga", "none")                                                              \
+	X(PN_P_NOTICE_SHOWN, "Texten som visades", "The notice text shown")                       \
+	X(PN_P_RECEIPT, "Kvitto (JSON)", "Receipt (JSON)")                                        \
+	X(PN_P_HISTORY, "Historik, nyast först", "History, newest first")                         \
+	X(PN_P_EVENT, "Händelse", "Event")                                                        \
+	X(PN_P_ACTIONS, "Åtgärder", "Actions")                                                    \
+	X(PN_R_TITLE, "Registrera ett samtycke per telefon eller på papper",                      \
+	  "Record a consent given by phone or on paper")                                       \
+	X(PN_R_ACTION, "Personen", "The person")                                                  \
+	X(PN_R_GIVE, "gav samtycke", "gave consent")                                              \
+	X(PN_R_REFUSE, "nekade", "refused")                                                       \
+	X(PN_R_METHOD_PHONE, "per telefon", "by phone")                                           \
+	X(PN_R_METHOD_PAPER, "på papper", "on paper")                                             \
+	X(PN_R_WHEN, "När (UTC; tomt: nu)", "When (UTC; empty: now)")                             \
+	X(PN_R_NOTICE, "Textversionen personen fick", "The notice version the person was told")   \
+	X(PN_R_CURRENT, "gällande", "current")                                                    \
+	X(PN_R_NOTICE_LANG, "Textens språk", "The notice's language")                           \
+	X(PN_R_REF, "Referens (samtals-id eller blankettens id)",                                 \
+	  "Reference (a call id or the form's id)")                                            \
+	X(PN_R_NOTE, "Anteckning (förseglas med bevisen)", "Note (sealed with the evidence)")     \
+	X(PN_R_DOI, "Ändamål med dubbel bekräftelse blir väntande: personen får en länk och "      \
+	  "bekräftar själv.", "A purpose with double opt-in stays pending: the person is "     \
+	  "mailed a link and confirms it themselves.")                                         \
+	X(PN_R_SUBMIT, "Registrera", "Record")                                                    \
+	X(PN_W_TITLE, "Återkalla ett samtycke", "Withdraw a consent")                             \
+	X(PN_W_SUBMIT, "Återkalla", "Withdraw")                                                   \
+	X(PN_C_TITLE, "Rätta en uppgift", "Correct a field")                                      \
+	X(PN_C_FIELD, "Uppgift", "Field")                                                         \
+	X(PN_C_VALUE, "Nytt värde", "New value")                                                  \
+	X(PN_C_SUBMIT, "Rätta", "Correct")                                                        \
+	X(PN_L_TITLE, "Skicka en länk till personens sida för val",                               \
+	  "Send a preference-centre link")                                                     \
+	X(PN_L_TEXT, "Länken mejlas till adressen i registret och visas aldrig här.",             \
+	  "The link is mailed to the address on file and never shown here.")                   \
+	X(PN_L_SUBMIT, "Mejla länken", "Mail the link")                                           \
+	X(PN_X_TITLE, "Registerutdrag (art. 15 och 20)", "Access export (Art. 15 and 20)")        \
+	X(PN_X_PAGE, "Visa utdraget", "Show the export")                                          \
+	X(PN_X_JSON, "Ladda ner som JSON", "Download as JSON")                                    \
+	X(PN_X_CONSENTS, "Samtycken och deras historik", "Consents and their history")           \
+	X(PN_X_RECTS, "Rättelser", "Rectifications")                                              \
+	X(PN_X_SHARED, "Delas med", "Shared with")                                                \
+	X(PN_E_TITLE, "Radera personen (art. 17)", "Erase the person (Art. 17)")                  \
+	X(PN_E_LINK, "Radera personen…", "Erase this person…")                                    \
+	X(PN_E_TEXT, "Raderingen tar bort alla uppgifter om personen och förstör nyckeln till "   \
+	  "bevisen; adressen spärras så att den aldrig importeras igen. Det går inte att "      \
+	  "ångra.", "The erasure deletes everything held about the person and destroys the "    \
+	  "key to the evidence; the address is suppressed so that it is never imported again. " \
+	  "It cannot be undone.")                                                              \
+	X(PN_E_HOW, "Skriv personens e-postadress, eller koden", "Type the person's e-mail "      \
+	  "address, or the code")                                                              \
+	X(PN_E_CONFIRM, "Bekräftelse", "Confirmation")                                            \
+	X(PN_E_SUBMIT, "Radera för alltid", "Erase for good")                                     \
+	X(PN_E_WRONG, "Bekräftelsen stämde inte. Ingenting raderades.",                           \
+	  "The confirmation did not match. Nothing was erased.")                               \
+	X(PN_E_DONE, "Personen är raderad", "The person is erased")                               \
+	X(PN_E_DONE_TEXT, "Alla uppgifter är borttagna och adressen är spärrad. Spara kvittot.",  \
+	  "Everything is deleted and the address is suppressed. Keep the receipt.")            \
+	X(PN_E_RECEIPT_JSON, "Ladda ner raderingskvittot (JSON)", "Download the erasure receipt (JSON)") \
+	X(PN_E_SCRUB, "Filerna skrubbas så snart ingen läsare hindrar det.",                      \
+	  "The files are scrubbed as soon as no reader prevents it.")                          \
+	X(PN_DONE_RECORD, "Samtycket registrerades.", "The consent was recorded.")                \
+	X(PN_DONE_PENDING, "Samtycket väntar på bekräftelse: en länk mejlades till personen.",    \
+	  "The consent waits for confirmation: a link was mailed to the person.")              \
+	X(PN_DONE_REFUSE, "Nejet registrerades.", "The refusal was recorded.")                    \
+	X(PN_DONE_WITHDRAW, "Samtycket återkallades.", "The consent was withdrawn.")              \
+	X(PN_DONE_RECTIFY, "Uppgiften rättades.", "The field was corrected.")                     \
+	X(PN_DONE_LINK, "En länk mejlades till adressen i registret.",                            \
+	  "A link was mailed to the address on file.")                                         \
+	X(PN_REFUSED, "Ingenting ändrades:", "Nothing was changed:")                              \
+	X(PN_MISSING, "Ingen sådan person", "No such person")                                     \
+	X(PN_MISSING_TEXT, "Ingen kontakt har det id:t. Den kan ha raderats.",                    \
+	  "No contact has that id. It may have been erased.")                                  \
+	X(PN_BACK, "Tillbaka till personen", "Back to the person")
 /* the import pages (render/console_import.c) */
 #define SK_CON_MSG_IMPORT(X) X(IMPORT_TITLE, "Import", "Import")
 /* audiences, retention, webhooks and keys (render/console_admin.c) */
@@ -409,5 +518,33 @@ int sk_con_overview(struct sk_buf *b, const struct sk_con_frame *f, const struct
  * f->pol, hist[i] the notice versions of its purpose i (npurposes of them), and the lint. */
 int sk_con_purposes(struct sk_buf *b, const struct sk_con_frame *f,
 		    const struct sk_notice_history *hist, const struct sk_policy_lint *lint);
+/* ---- find a person and act on them (render/console_person.c) ---- */
+
+struct sk_person_view;
+struct sk_access_export;
+struct sk_erasure_receipt;
+/* The find form; with what (SK_CON_PFIND_*), the answer to a search. */
+enum { SK_CON_PFIND_ASK, SK_CON_PFIND_NONE, SK_CON_PFIND_SUPPRESSED, SK_CON_PFIND_BAD };
+int sk_con_person_find(struct sk_buf *b, const struct sk_con_frame *f, int what);
+/* The message of a done code (?done= after an action's 303), NULL for an unknown code. */
+const char *sk_con_person_done(int lang, const char *code);
+/* The person's page: fields, each purpose's gate answer and what it rests on (with the full
+ * evidence when v->full), the history, and the actions f->who's role may use. done (a
+ * role="status" line) and error (a role="alert" line after "nothing was changed") may be
+ * NULL. */
+int sk_con_person_page(struct sk_buf *b, const struct sk_con_frame *f,
+		       const struct sk_person_view *v, const char *done, const char *error);
+/* The access export as a page. */
+int sk_con_person_export(struct sk_buf *b, const struct sk_con_frame *f,
+			 const struct sk_access_export *x);
+/* The erasure's confirmation page of contact id with its short code; wrong: the last
+ * confirmation did not match. */
+int sk_con_person_erase_ask(struct sk_buf *b, const struct sk_con_frame *f, const char *id,
+			    const char *code, int wrong);
+/* The erasure receipt, with json (its JSON text) to download. */
+int sk_con_person_erased(struct sk_buf *b, const struct sk_con_frame *f,
+			 const struct sk_erasure_receipt *r, const char *json);
+/* The page for an unknown or erased id. */
+int sk_con_person_missing(struct sk_buf *b, const struct sk_con_frame *f);
 
 #endif

@@ -45,6 +45,8 @@ static const char *method_text(int lang, enum sk_method m)
 	case SK_METHOD_CLI: return sk_page_msg(lang, SK_MSG_M_CLI);
 	case SK_METHOD_MAIL_LINK: return sk_page_msg(lang, SK_MSG_M_MAIL_LINK);
 	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
+	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
+	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
 	}
 	return sk_method_name(m);
 }
