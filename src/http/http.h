@@ -46,6 +46,9 @@ struct sk_server_config {
 	/* several servers on one store (docs/internals/serve.md) */
 	unsigned lease_seconds;    /* how long a webhook or mail lease holds; 0:
 				    * SK_LEASE_SECONDS */
+	/* the console's imports (docs/console.md, "Importing") */
+	const char *import_dir;    /* the spool folder of staged uploads, job states, rejects
+				    * and saved mappings; NULL: the console cannot import */
 };
 
 #define SK_LEASE_SECONDS 30
