@@ -417,6 +417,24 @@ static int on_progress(void *arg, const struct sk_import_progress *p)
 	return r->hook ? r->hook(r->hook_arg, p) : 0;
 }
 
+/* Removes the temporary rejects files that runs killed before their rename left behind
+ * (one job runs in one server at a time, so none of them is being written). */
+static void remove_stale_tmp(const char *dir, const char *id)
+{
+	char path[PATH_MAX_SK];
+	if (path_of(path, sizeof(path), dir, id, ""))
+		return;
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "rejects.csv.tmp", 15) == 0 ||
+		    strncmp(e->d_name, "job.json.tmp", 12) == 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
 int sk_import_job_run(struct sk_core *c, const char *dir, struct sk_import_job *j,
 		      sk_progress_cb hook, void *hook_arg, struct sk_errctx *err)
 {
@@ -437,6 +455,7 @@ int sk_import_job_run(struct sk_core *c, const char *dir, struct sk_import_job *
 		sk_free(map);
 		return sk_errf(err, SK_ERR_NOT_FOUND, "the import's file is no longer kept");
 	}
+	remove_stale_tmp(dir, j->id);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
 	    !(r.rej = fdopen(fd, "w"))) {
 		if (fd >= 0)

@@ -182,8 +182,7 @@ int sk_con_import_job(struct sk_buf *b, const struct sk_con_frame *f,
 	if (!rc && !done) { /* queued or running, but not in this server: interrupted */
 		char num[32];
 		snprintf(num, sizeof(num), "%ld", j->committed);
-		rc = bar(b, f, j, 0, 0);
-		rc = rc ? rc : sk_html(b, "<p class=\"note\" id=\"imp-interrupted\">%s (%s %s)</p>\n",
+		rc = sk_html(b, "<p class=\"note\" id=\"imp-interrupted\">%s (%s %s)</p>\n",
 				       M(IMPORT_INTERRUPTED), num, M(IMPORT_COMMITTED));
 		rc = rc ? rc : (has_upload ? run_form(b, f, j, M(IMPORT_RESUME))
 					   : sk_html(b, "<p>%s</p>\n", M(IMPORT_GONE)));
