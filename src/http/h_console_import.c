@@ -176,6 +176,13 @@ void sk_con_import_stop(void)
 	pthread_mutex_unlock(&lock);
 	if (join)
 		pthread_join(worker, NULL);
+	/* a server started again in this process (the tests) starts a worker again; the jobs
+	 * that were queued stay queued on disk, and their pages offer to resume them */
+	pthread_mutex_lock(&lock);
+	started = stopping = 0;
+	qhead = qn = 0;
+	running[0] = '\0';
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- the pages ---- */
@@ -293,9 +300,17 @@ int sk_h_con_import_upload(struct sk_req *r)
 	    (rc = sk_import_mapping_save(dir(), save_as, map, maplen, &r->err)))
 		goto out;
 	if ((rc = sk_import_job_create(dir(), csv->data, csv->len, map, maplen,
-				       strcmp(mode, "dry_run") == 0, &r->staff, &j, &r->err)) ||
-	    (rc = enqueue(r, j.id)))
+				       strcmp(mode, "dry_run") == 0, &r->staff, &j, &r->err)))
 		goto out;
+	if ((rc = enqueue(r, j.id))) {
+		/* not queued: the staged file goes at once, the job says why */
+		struct sk_errctx e2 = {0};
+		sk_import_job_remove_upload(dir(), j.id);
+		j.state = SK_JOB_FAILED;
+		sk_strlcpy(j.error, r->err.msg, sizeof(j.error));
+		(void)sk_import_job_save(dir(), &j, &e2);
+		goto out;
+	}
 	snprintf(r->location, sizeof(r->location), "/console/import/%s", j.id);
 	rc = sk_reply_text(r, 303, "");
 	r->content_type = "text/plain; charset=utf-8";
