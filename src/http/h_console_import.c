@@ -208,6 +208,15 @@ int sk_h_con_import_form(struct sk_req *r)
 	return form_page(r, 200, NULL);
 }
 
+/* 303 to job id's page, in the language the post was made in (its ?lang=). */
+static void redirect_to(struct sk_req *r, const char *id)
+{
+	const char *lang = sk_req_arg(r, "lang");
+	int known = lang && (strcmp(lang, "sv") == 0 || strcmp(lang, "en") == 0);
+	snprintf(r->location, sizeof(r->location), "/console/import/%s%s%s", id,
+		 known ? "?lang=" : "", known ? lang : "");
+}
+
 /* The mapping of an upload: the file part (JSON, or YAML made JSON), else the saved one
  * named; *out is sk_free'd by the caller. */
 static int upload_mapping(struct sk_req *r, const struct sk_mp_part *file,
@@ -311,7 +320,7 @@ int sk_h_con_import_upload(struct sk_req *r)
 		(void)sk_import_job_save(dir(), &j, &e2);
 		goto out;
 	}
-	snprintf(r->location, sizeof(r->location), "/console/import/%s", j.id);
+	redirect_to(r, j.id);
 	rc = sk_reply_text(r, 303, "");
 	r->content_type = "text/plain; charset=utf-8";
 	goto out;
@@ -431,7 +440,7 @@ int sk_h_con_import_run(struct sk_req *r)
 	j.role = r->staff.role;
 	if ((rc = sk_import_job_save(dir(), &j, &r->err)) || (rc = enqueue(r, j.id)))
 		return rc;
-	snprintf(r->location, sizeof(r->location), "/console/import/%s", j.id);
+	redirect_to(r, j.id);
 	rc = sk_reply_text(r, 303, "");
 	r->content_type = "text/plain; charset=utf-8";
 	return rc;

@@ -18,8 +18,10 @@ int sk_con_import_form(struct sk_buf *b, const struct sk_con_frame *f, const cha
 	if (!rc && error)
 		rc = sk_html(b, "<div class=\"error\" role=\"alert\"><p>%s</p><p>%s</p></div>\n",
 			     M(IMPORT_BAD), error);
-	rc = rc ? rc : sk_html(b, "<p>%s</p>\n<form method=\"post\" action=\"/console/import\" "
-			       "enctype=\"multipart/form-data\" class=\"imp-form\">", M(IMPORT_INTRO));
+	/* the page's language goes with the post, so that the answer is in it too */
+	rc = rc ? rc : sk_html(b, "<p>%s</p>\n<form method=\"post\" action=\"/console/import?lang=%s\" "
+			       "enctype=\"multipart/form-data\" class=\"imp-form\">", M(IMPORT_INTRO),
+			       sk_lang_name(f->lang));
 	rc = rc ? rc : sk_con_csrf(b, f);
 	rc = rc ? rc : sk_html(b, "<label for=\"imp-csv\">%s</label><input type=\"file\" "
 			       "id=\"imp-csv\" name=\"csv\" accept=\".csv,text/csv\" required>"
@@ -137,7 +139,8 @@ static int bar(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_i
 static int run_form(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_import_job *j,
 		    const char *label)
 {
-	int rc = sk_html(b, "<form method=\"post\" action=\"/console/import/%s/run\">", j->id);
+	int rc = sk_html(b, "<form method=\"post\" action=\"/console/import/%s/run?lang=%s\">", j->id,
+			 sk_lang_name(f->lang));
 	rc = rc ? rc : sk_con_csrf(b, f);
 	return rc ? rc : sk_html(b, "<button type=\"submit\">%s</button></form>\n", label);
 }

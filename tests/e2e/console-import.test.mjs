@@ -84,9 +84,21 @@ async function upload(page, base, text, mode, name = 'contacts.csv') {
 	await page.check(`input[name=mode][value=${mode}]`);
 	const [res] = await Promise.all([page.waitForNavigation(), page.click('form.imp-form button[type=submit]')]);
 	assert.equal(res.status(), 200, `the upload ends on the job's page: ${await said(page)}`);
-	const m = page.url().match(/\/console\/import\/(im[A-Za-z0-9_]+)$/);
+	const m = page.url().match(/\/console\/import\/(im[A-Za-z0-9_]+)(\?lang=(sv|en))?$/);
 	assert.ok(m, `the upload answered 303 to /console/import/{id}: ${page.url()}`);
 	return m[1];
+}
+
+// uploadWith(page, OPTIONS): the form sent with a saved mapping or a mapping file of its own;
+// the answer.
+async function uploadWith(page, { saved, map, saveAs, text = small.text }) {
+	await page.goto(`${BASE}/console/import`);
+	await page.setInputFiles('#imp-csv', { name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+	if (map !== undefined) await page.setInputFiles('#imp-map', { name: 'mapping.yaml', mimeType: 'application/yaml', buffer: Buffer.from(map) });
+	if (saved) await page.selectOption('#imp-saved', saved);
+	if (saveAs) await page.fill('#imp-save', saveAs);
+	const [res] = await Promise.all([page.waitForNavigation(), page.click('form.imp-form button[type=submit]')]);
+	return res;
 }
 
 // finished(page): waits (up to 60 s) until the job's page shows its counts: the script
@@ -145,7 +157,7 @@ test('the import of the dry run\'s file: the <progress> bar reaches its max and 
 	assert.ok(main?.dry, 'the dry run of the first case is needed');
 	const { page } = main;
 	await page.goto(`${BASE}/console/import/${main.dry}`);
-	const [res] = await Promise.all([page.waitForNavigation(), page.click(`form[action="/console/import/${main.dry}/run"] button`)]);
+	const [res] = await Promise.all([page.waitForNavigation(), page.click(`form[action^="/console/import/${main.dry}/run"] button`)]);
 	assert.equal(res.status(), 200, `the import runs: ${await said(page)}`);
 	assert.equal(await page.locator('h1').innerText(), 'Import');
 	// while it runs (when the browser sees it running): the bar and its text; axe
@@ -181,6 +193,32 @@ test('the import of the dry run\'s file: the <progress> bar reaches its max and 
 	assert.equal((await reader.get(`/v1/contacts?email=${encodeURIComponent('e2e-imp-0@example.com')}`)).status, 200, 'the import stored the contacts');
 	assert.equal(existsSync(path.join(DIR, main.dry, 'upload.csv')), false, 'the staged file is removed once imported');
 	noAddressInUrls();
+});
+
+test('a mapping saved with an upload is offered by name and used; a bad mapping shows the form again with the reason and stages nothing; axe in sv and en', T, async () => {
+	assert.ok(main, 'the first case signed the marketer in');
+	const { page } = main;
+	let res = await uploadWith(page, { map: MAP_YAML, saveAs: 'e2e-crm' });
+	assert.equal(res.status(), 200, `the upload with a name to save its mapping as: ${await said(page)}`);
+	await finished(page);
+	await page.goto(`${BASE}/console/import`);
+	assert.equal(await page.locator('#imp-saved option[value="e2e-crm"]').count(), 1, 'the saved mapping is offered by name');
+	res = await uploadWith(page, { saved: 'e2e-crm' });
+	assert.equal(res.status(), 200);
+	assert.match(page.url(), /\/console\/import\/im[A-Za-z0-9_]+(\?lang=en)?$/, 'the saved mapping was taken');
+	await finished(page);
+	assert.equal((await counts(page)).rows, 3000, 'the dry run with the saved mapping read the file');
+	const before = jobs().length;
+	for (const lang of ['en', 'sv']) {
+		await page.goto(`${BASE}/console/import?lang=${lang}`);
+		await page.setInputFiles('#imp-csv', { name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(small.text) });
+		await page.setInputFiles('#imp-map', { name: 'mapping.yaml', mimeType: 'application/yaml', buffer: Buffer.from('email: email\nnonsense: [1\n') });
+		const [r] = await Promise.all([page.waitForNavigation(), page.click('form.imp-form button[type=submit]')]);
+		assert.equal(r.status(), 422, `a bad mapping is refused (${lang})`);
+		assert.equal(await page.locator('.error[role=alert]').count(), 1, `the form says why (${lang}): ${await said(page)}`);
+		await axeCheck(page, `the form after a bad mapping (${lang})`, { lang });
+	}
+	assert.equal(jobs().length, before, 'a refused upload stages nothing');
 });
 
 test('a viewer cannot import: no link, 403 on the page and on an upload, nothing stored', T, async () => {
@@ -255,7 +293,7 @@ test('the server killed during an import and started again: the page offers resu
 	const prog = await (await page.request.get(`${BASE2}/console/import/${id}/progress`)).json();
 	assert.equal(prog.state, 'interrupted');
 	assert.ok(prog.committed >= 5000 && prog.committed < 20000, `rows committed before the kill: ${prog.committed}`);
-	const [res] = await Promise.all([page.waitForNavigation(), page.click(`form[action="/console/import/${id}/run"] button`)]);
+	const [res] = await Promise.all([page.waitForNavigation(), page.click(`form[action^="/console/import/${id}/run"] button`)]);
 	assert.equal(res.status(), 200);
 	await finished(page);
 	assert.equal(Number(await page.locator('progress#imp-bar').getAttribute('value')), Number(await page.locator('progress#imp-bar').getAttribute('max')), 'the bar is full');
