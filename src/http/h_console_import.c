@@ -11,6 +11,7 @@
 #include "http/multipart.h"
 #include "io/io.h"
 #include "util/mem.h"
+#include "util/sktime.h"
 #include "util/str.h"
 
 #define QUEUE_MAX 64     /* jobs waiting for the worker */
@@ -187,6 +188,21 @@ void sk_con_import_stop(void)
 
 /* ---- the pages ---- */
 
+/* The staged uploads older than SK_IMPORT_KEEP_DAYS go, at most once an hour. */
+static void sweep(void)
+{
+	static pthread_mutex_t swept_lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last;
+	int64_t now = sk_time_now();
+	pthread_mutex_lock(&swept_lock);
+	int due = now - last >= 3600;
+	if (due)
+		last = now;
+	pthread_mutex_unlock(&swept_lock);
+	if (due && dir())
+		sk_import_job_sweep(dir(), now, (int64_t)SK_IMPORT_KEEP_DAYS * 86400, active);
+}
+
 static int form_page(struct sk_req *r, int status, const char *error)
 {
 	struct sk_con_frame f;
@@ -194,6 +210,7 @@ static int form_page(struct sk_req *r, int status, const char *error)
 	char names[SK_MAPPINGS_MAX][SK_MAPPING_NAME_MAX + 1];
 	const char *ptrs[SK_MAPPINGS_MAX];
 	size_t n = 0;
+	sweep();
 	if (dir())
 		sk_import_mapping_list(dir(), names, SK_MAPPINGS_MAX, &n);
 	for (size_t i = 0; i < n; i++)

@@ -508,3 +508,25 @@ out:
 	sk_free(map);
 	return rc;
 }
+
+int sk_import_job_sweep(const char *dir, int64_t now, int64_t max_age,
+			int (*active)(const char *id))
+{
+	char path[PATH_MAX_SK];
+	int removed = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!sk_import_job_id_ok(e->d_name) ||
+		    path_of(path, sizeof(path), dir, e->d_name, "upload.csv") || stat(path, &st) ||
+		    (int64_t)st.st_mtime > now - max_age || (active && active(e->d_name)))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}

@@ -170,6 +170,12 @@ int sk_import_job_run(struct sk_core *c, const char *dir, struct sk_import_job *
 /* Removes a job's staged upload; 1 when it is still there. */
 void sk_import_job_remove_upload(const char *dir, const char *id);
 int sk_import_job_has_upload(const char *dir, const char *id);
+/* Removes the staged uploads older than max_age seconds at now (a dry run never imported, an
+ * interrupted import never resumed: personal data is not kept for ever), except those of
+ * the jobs active says run (active may be NULL). Returns how many it removed. */
+#define SK_IMPORT_KEEP_DAYS 7
+int sk_import_job_sweep(const char *dir, int64_t now, int64_t max_age,
+			int (*active)(const char *id));
 /* The path of a job's rejects file (0, or -1 for a bad id or a path too long). */
 int sk_import_job_rejects_path(const char *dir, const char *id, char *out, size_t outlen);
 /* The first max rejects of a job's rejects file (none while there is no file). */

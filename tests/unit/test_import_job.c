@@ -3,11 +3,13 @@
  * and keeps its file for the import; an import stopped after a committed batch that resumes
  * to the same result as one clean run; saved mappings and their names; mappings in YAML. */
 #include <jansson.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "testlib.h"
 
 #include "io/io.h"
+#include "util/sktime.h"
 
 static const char *MAP =
 	"{\"email\":\"email\",\"fields\":{\"first_name\":\"first_name\"},"
@@ -180,6 +182,37 @@ static void a_stopped_import_resumes(void **state)
 	tenv_free(t);
 }
 
+static int only_imbusy_active(const char *id)
+{
+	return strcmp(id, "imbusy0000") == 0;
+}
+
+/* Staged files older than SK_IMPORT_KEEP_DAYS go; newer ones and active jobs' stay. */
+static void old_uploads_are_swept(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char dir[256], path[512];
+	struct sk_import_job a, b;
+	snprintf(dir, sizeof(dir), "%s/imports", t->dir);
+	assert_int_equal(sk_import_job_create(dir, "email\n", 6, MAP, strlen(MAP), 1, &marketer, &a,
+					      &t->err), 0);
+	assert_int_equal(sk_import_job_create(dir, "email\n", 6, MAP, strlen(MAP), 1, &marketer, &b,
+					      &t->err), 0);
+	int64_t now = sk_time_now(), week = (int64_t)SK_IMPORT_KEEP_DAYS * 86400;
+	snprintf(path, sizeof(path), "%s/%s/upload.csv", dir, a.id);
+	struct timespec old[2] = {{.tv_sec = now - week - 60}, {.tv_sec = now - week - 60}};
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(sk_import_job_sweep(dir, now, week, only_imbusy_active), 1);
+	assert_false(sk_import_job_has_upload(dir, a.id));
+	assert_true(sk_import_job_has_upload(dir, b.id));
+	/* the job itself stays: its page says the file is no longer kept */
+	struct sk_import_job back;
+	assert_int_equal(sk_import_job_load(dir, a.id, &back, &t->err), 0);
+	assert_int_equal(sk_import_job_sweep(dir, now, week, only_imbusy_active), 0);
+	tenv_free(t);
+}
+
 static void saved_mappings(void **state)
 {
 	(void)state;
@@ -245,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_job_runs_and_keeps_its_counts_and_rejects),
 		cmocka_unit_test(a_stopped_import_resumes),
+		cmocka_unit_test(old_uploads_are_swept),
 		cmocka_unit_test(saved_mappings),
 		cmocka_unit_test(yaml_mappings),
 	};
