@@ -47,16 +47,3 @@ void sk_staff_actor(const struct sk_staff *who, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "staff:%s", who->name);
 }
-
-/* TEMP stub (helper auth's, until "console auth ready"): audits nothing */
-int sk_staff_audit(struct sk_core *c, const struct sk_staff *who, const char *action,
-		   const char *target, const char *detail, struct sk_errctx *err)
-{
-	(void)c;
-	(void)who;
-	(void)action;
-	(void)target;
-	(void)detail;
-	(void)err;
-	return 0;
-}

@@ -35,9 +35,3 @@ int sk_con_reply(struct sk_req *r, struct sk_buf *b, int status, int rc)
 	r->csp = sk_strdup(CONSOLE_CSP);
 	return r->csp ? 0 : sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
 }
-
-/* TEMP stub (helper auth's, until "console auth ready") */
-int sk_con_csrf_ok(struct sk_req *r, const char *token)
-{
-	return r->csrf[0] && token && strcmp(r->csrf, token) == 0;
-}

@@ -86,10 +86,6 @@ struct sk_route {
  * run without the shared read snapshot of the other GETs, so that the store may answer from
  * its hot cache (store/sqlite.c), each read current as of its own start. */
 #define SK_ROUTE_ONE_READ 16
-/* TEMP stub (helper auth's, until "console auth ready"): the handler checks the CSRF token
- * itself (a multipart upload), with sk_con_csrf_ok. */
-#define SK_ROUTE_CSRF_SELF 32
-int sk_con_csrf_ok(struct sk_req *r, const char *token);
 
 #define SK_NO_BODY SIZE_MAX
 #define SK_PREF_BODY_MAX 8192 /* a preference-centre form post (h_prefs.c) */
