@@ -38,6 +38,21 @@ tap_count() {
 	END { printf "%d %d %d %d %s\n", p, f, s, plans, plans ? plan : "-" }' "$1"
 }
 
+# first_errors NAME FILE: each failed case of FILE with the first error line of its report
+# (node's "error:", cmocka's message), so that the end of a long run still says why.
+first_errors() {
+	awk -v name="$1" '
+	function flush() { if (nok != "") print name ": " nok (err != "" ? "\n    " err : ""); nok = ""; err = "" }
+	/^(not )?ok( |$)/ { flush() }
+	/^not ok( |$)/ && toupper($0) !~ /# *SKIP/ { nok = $0; n = 0; next }
+	more { err = err " " substr($0, 1, 300); more = 0; next }
+	nok != "" && err == "" && n++ < 40 && /^[ \t#]*(error|message|[^ ]+\.c:[0-9]+)/ {
+		err = substr($0, 1, 300)
+		more = /: *[|>]-?$/ # a YAML block: the text is on the next line
+	}
+	END { flush() }' "$2"
+}
+
 # run NAME COMMAND...: runs one test program, echoes its failures, adds up its cases.
 run() {
 	name=$1
@@ -64,6 +79,7 @@ run() {
 	if [ "$f" -gt 0 ]; then
 		echo "--- $name output (last 30 lines):"
 		tail -n 30 "$out"
+		first_errors "$name" "$out" >>"$log/failures"
 	fi
 	printf '%-40s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$sk"
 	pass=$((pass + p))
@@ -84,6 +100,10 @@ trap 'exit 130' INT TERM HUP
 
 finish() {
 	stop_pg
+	if [ -s "$log/failures" ]; then
+		echo "--- every failed case, with its first error line:"
+		cat "$log/failures"
+	fi
 	rm -rf "$log"
 	echo "$skip skipped"
 	echo "$pass passed, $fail failed"
@@ -132,6 +152,10 @@ if [ "$#" -gt 0 ]; then
 			run "pg-$(basename "$2")/test_store" "$2/test_store"
 		fi
 		unset SK_TEST_PG
+		# a crash or a full disk of the cluster itself, which the tests would only see as
+		# refused connections
+		grep -E 'PANIC|terminated by signal|in recovery mode|out of memory|No space left' \
+			"$pg_dir/server.log" | head -n 20 | sed 's/^/# the PostgreSQL log: /'
 	else
 		fail=$((fail + 1))
 		echo "not ok - pg: tests/pg.sh could not start PostgreSQL 15, so nothing ran on it" \

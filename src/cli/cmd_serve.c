@@ -57,6 +57,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"webhook-proxy", required_argument, NULL, 'Y'},
 		{"write-queue", required_argument, NULL, 'Q'},
 		{"lease-seconds", required_argument, NULL, 'E'},
+		{"console-idle-minutes", required_argument, NULL, 'i'},
+		{"console-session-hours", required_argument, NULL, 'H'},
 		{"import-dir", required_argument, NULL, 'I'},
 		{0},
 	};
@@ -130,6 +132,16 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 				return sk_cli_usage(cmd);
 			cfg.lease_seconds = (unsigned)v;
 			break;
+		case 'i':
+			if (number(optarg, 1, 24 * 60, &v))
+				return sk_cli_usage(cmd);
+			cfg.console_idle_minutes = (unsigned)v;
+			break;
+		case 'H':
+			if (number(optarg, 1, 24 * 7, &v))
+				return sk_cli_usage(cmd);
+			cfg.console_session_hours = (unsigned)v;
+			break;
 		case 'X':
 			if (cfg.ntrusted_proxies == SK_MAX_TRUSTED_PROXIES)
 				return sk_cli_usage(cmd);
@@ -201,7 +213,8 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
 		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
-		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] [--import-dir DIR]",
+		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] "
+		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -231,9 +244,11 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"and the mail are served by one server at a time, the holder of a lease that "
 		"holds --lease-seconds (default 30, 1 to 3600) and passes to another server "
 		"when its holder stops or dies; a policy applied anywhere is loaded by every "
-		"server within 2 seconds. The console's imports (docs/console.md) keep their "
-		"staged uploads, progress, rejects and saved mappings in --import-dir (default: "
-		"DATABASE.imports beside a SQLite file; none for PostgreSQL, where the console "
-		"cannot import without it).",
+		"server within 2 seconds. The staff console (docs/console.md) is under /console: "
+		"a session ends after --console-idle-minutes (default 30, 1 to 1440) unused, and "
+		"--console-session-hours (default 12, 1 to 168) after sign-in. The console's "
+		"imports keep their staged uploads, progress, rejects and saved mappings in "
+		"--import-dir (default: DATABASE.imports beside a SQLite file; none for "
+		"PostgreSQL, where the console cannot import without it).",
 	.run = run_serve,
 };

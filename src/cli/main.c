@@ -43,6 +43,11 @@
 	X(keys_create) \
 	X(keys_list) \
 	X(keys_revoke) \
+	X(user_add) \
+	X(user_list) \
+	X(user_passwd) \
+	X(user_disable) \
+	X(user_unlock) \
 	X(audit_verify) \
 	X(webhook_add) \
 	X(webhook_list) \

@@ -918,6 +918,82 @@ void sk_staff_actor(const struct sk_staff *who, char *out, size_t outlen);
 int sk_staff_audit(struct sk_core *c, const struct sk_staff *who, const char *action,
 		   const char *target, const char *detail, struct sk_errctx *err);
 
+/* Users, sign-in, sessions and the CSRF token (core/staff.c, docs/console.md, "Signing in
+ * and sessions"). A user's name is 1 to 63 letters, digits, '_', '.', '-' or '@'. */
+#define SK_STAFF_LOCK_AFTER 5            /* failed sign-ins in a row that lock a user */
+#define SK_STAFF_LOCK_SECONDS (15 * 60)  /* for this long */
+#define SK_STAFF_IDLE_DEFAULT (30 * 60)  /* a session unused this long ends (serve's
+					  * --console-idle-minutes) */
+#define SK_STAFF_ABSOLUTE_DEFAULT (12 * 3600) /* and any session this long after sign-in
+					       * (--console-session-hours) */
+#define SK_STAFF_TOUCH_SECONDS 30        /* last_seen is written at most this often */
+
+/* How long sessions last: seconds (0: the defaults above). */
+struct sk_session_opts {
+	int64_t idle;
+	int64_t absolute;
+};
+
+/* A user as listed (never the hash). */
+struct sk_staff_user {
+	char name[64];
+	enum sk_role role;
+	int64_t created_at;
+	int disabled;
+	int failed;
+	int64_t locked_until;
+};
+typedef int (*sk_staff_user_cb)(void *arg, const struct sk_staff_user *u);
+
+/* Changes to users, each audited (by: who did it; NULL: the command line, audited as
+ * "cli"). password: at least SK_STAFF_PASSWORD_MIN characters. add: EXISTS on a taken
+ * name; the others NOT_FOUND on an unknown one. disable ends the user's sessions at their
+ * next request; unlock clears a lock-out and the count of failures. */
+int sk_staff_add(struct sk_core *c, const struct sk_staff *by, const char *name,
+		 enum sk_role role, const char *password, struct sk_errctx *err);
+int sk_staff_passwd(struct sk_core *c, const struct sk_staff *by, const char *name,
+		    const char *password, struct sk_errctx *err);
+int sk_staff_disable(struct sk_core *c, const struct sk_staff *by, const char *name,
+		     struct sk_errctx *err);
+int sk_staff_unlock(struct sk_core *c, const struct sk_staff *by, const char *name,
+		    struct sk_errctx *err);
+int sk_staff_list(struct sk_core *c, sk_staff_user_cb cb, void *arg, struct sk_errctx *err);
+/* A new strong password (24 characters from an unambiguous alphabet) into out (>= 25). */
+int sk_staff_password_new(char *out, size_t outlen);
+
+/* Signs in by name and password: a new session into *out and its cookie value (the session's
+ * id and secret) into cookie. An unknown name, a wrong password, a disabled user and a
+ * locked one all answer SK_ERR_UNAUTHORIZED with one message, after the same work (an
+ * unknown name is verified against a dummy hash). Each failure for a known user counts; the
+ * SK_STAFF_LOCK_AFTER-th in a row locks it for SK_STAFF_LOCK_SECONDS. Audited:
+ * "sign_in", "sign_in.failed", "sign_in.locked" (never the name typed when it is unknown). */
+int sk_staff_sign_in(struct sk_core *c, const char *name, const char *password,
+		     const struct sk_session_opts *o, struct sk_staff *out,
+		     char cookie[SK_SESSION_STRLEN], struct sk_errctx *err);
+/* Signs in with an API key (sk_key_authenticate): as the highest role whose scopes
+ * (SK_ROLE_LIST) it holds all of; a key without read: SK_ERR_FORBIDDEN. The session ends
+ * when the key is revoked. Audited as "key:NAME". */
+int sk_staff_sign_in_key(struct sk_core *c, const char *key, const struct sk_session_opts *o,
+			 struct sk_staff *out, char cookie[SK_SESSION_STRLEN],
+			 struct sk_errctx *err);
+/* The session of a cookie value: 0 with *out and its CSRF token, or SK_ERR_UNAUTHORIZED
+ * (none, unknown, wrong secret, idle or past its absolute end, its user disabled or its key
+ * revoked). Notes the use (last_seen) at most every SK_STAFF_TOUCH_SECONDS, outside any
+ * transaction of the caller's: call it outside one. */
+int sk_staff_session_check(struct sk_core *c, const char *cookie, const struct sk_session_opts *o,
+			   struct sk_staff *out, char csrf[SK_CSRF_STRLEN], struct sk_errctx *err);
+/* Ends who's session (audited "sign_out"). */
+int sk_staff_sign_out(struct sk_core *c, const struct sk_staff *who, struct sk_errctx *err);
+/* The CSRF token of a session: a keyed hash (the vault's) of its id, in hex. */
+void sk_staff_csrf(struct sk_core *c, const char *session_id, char out[SK_CSRF_STRLEN]);
+/* 1 when token is who's session's CSRF token (compared in constant time). */
+int sk_staff_csrf_ok(struct sk_core *c, const struct sk_staff *who, const char *token);
+
+/* The audit trail, newest first: rows with seq < before (0: from the newest), at most
+ * limit (<= 0: all of it, for the export). */
+int sk_staff_audit_read(struct sk_core *c, int64_t before, long limit, sk_staff_audit_cb cb,
+			void *arg, struct sk_errctx *err);
+
 /* ---- the console's pages' questions (the overview, audiences, ...: one section per page
  * file in core, each declared below its own heading) ---- */
 

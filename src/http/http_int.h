@@ -33,6 +33,9 @@ struct sk_req {
 	/* a console route's (scope "@CAN"): who is signed in, and the session's CSRF token */
 	struct sk_staff staff;
 	char csrf[SK_CSRF_STRLEN];
+	int con_text;              /* a console refusal's text: an enum sk_con_msg + 1; 0: the
+				    * error's own message (server.c) */
+	char set_cookie[192];      /* a Set-Cookie header, "" for none (h_console_auth.c) */
 	struct sk_errctx err;
 	/* the reply */
 	int status;
@@ -86,6 +89,10 @@ struct sk_route {
  * run without the shared read snapshot of the other GETs, so that the store may answer from
  * its hot cache (store/sqlite.c), each read current as of its own start. */
 #define SK_ROUTE_ONE_READ 16
+/* A console POST whose body is not a form post (the import's multipart upload): the server
+ * checks its session, role and Origin but not its CSRF token, which its handler checks with
+ * sk_con_csrf_ok once it has read its parts. */
+#define SK_ROUTE_CSRF_SELF 32
 
 #define SK_NO_BODY SIZE_MAX
 #define SK_PREF_BODY_MAX 8192 /* a preference-centre form post (h_prefs.c) */
@@ -122,6 +129,19 @@ void sk_con_frame_of(struct sk_req *r, enum sk_con_nav nav, struct sk_con_frame 
 /* Ends the console page in b and makes it the reply (text/html, the console's CSP,
  * Cache-Control: no-store); frees b. rc is the error of building it, if any. */
 int sk_con_reply(struct sk_req *r, struct sk_buf *b, int status, int rc);
+/* The console's session cookie (docs/console.md): "sk_session=ID.SECRET". */
+#define SK_CON_COOKIE "sk_session"
+/* Sets the reply's cookie to value (NULL: clears it): Path=/console; HttpOnly;
+ * SameSite=Strict, and Secure when --public-url is https (h_console_auth.c). */
+void sk_con_cookie(struct sk_req *r, const char *value);
+/* 1 when token is the CSRF token of the request's session (constant time). Otherwise 0,
+ * with SK_ERR_FORBIDDEN and its message in r->err: the handler returns r->err.code, and the
+ * server answers the console's 403 page. For SK_ROUTE_CSRF_SELF routes (server.c checks
+ * every other console POST itself). */
+int sk_con_csrf_ok(struct sk_req *r, const char *token);
+/* The session options of the running server (--console-idle-minutes,
+ * --console-session-hours). */
+struct sk_session_opts sk_con_session_opts(void);
 
 /* ---- client addresses (client.c; the addresses themselves are util/net.h) ---- */
 
@@ -199,6 +219,12 @@ int sk_h_asset_console_css(struct sk_req *r);
 
 /* the console (h_console_*.c), one block per file */
 /* h_console_auth.c */
+int sk_h_con_sign_in_page(struct sk_req *r);
+int sk_h_con_sign_in(struct sk_req *r);
+int sk_h_con_sign_out(struct sk_req *r);
+int sk_h_con_audit(struct sk_req *r);
+int sk_h_con_audit_csv(struct sk_req *r);
+int sk_h_con_audit_json(struct sk_req *r);
 
 
 /* h_console_overview.c */

@@ -62,6 +62,12 @@ const struct sk_route sk_routes[] = {
 	 * role may CAN; form posts of at most SK_CON_BODY_MAX unless said ---- */
 
 	/* sign-in, sign-out and the audit trail (h_console_auth.c) */
+	{"GET", "/console/sign-in", NULL, sk_h_con_sign_in_page, SK_NO_BODY, 0},
+	{"POST", "/console/sign-in", NULL, sk_h_con_sign_in, SK_CON_BODY_MAX, 0},
+	{"POST", "/console/sign-out", "@view", sk_h_con_sign_out, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/audit", "@audit", sk_h_con_audit, SK_NO_BODY, 0},
+	{"GET", "/console/audit.csv", "@audit", sk_h_con_audit_csv, SK_NO_BODY, 0},
+	{"GET", "/console/audit.json", "@audit", sk_h_con_audit_json, SK_NO_BODY, 0},
 
 
 	/* the overview and the purposes (h_console_overview.c) */

@@ -87,9 +87,20 @@ int sk_reply_json(struct sk_req *r, int status, json_t *v)
 	return rc;
 }
 
-/* The one place an error becomes the envelope. */
+static void console_error(struct sk_req *r, int code);
+
+static int console_route(const struct sk_req *r)
+{
+	return r->route && r->route->scope && r->route->scope[0] == '@';
+}
+
+/* The one place an error becomes the envelope (a console route's: a page, console_error). */
 static void reply_error(struct sk_req *r, int code)
 {
+	if (console_route(r)) {
+		console_error(r, code);
+		return;
+	}
 	const char *msg = r->err.code == code && r->err.msg[0] ? r->err.msg : sk_err_message(code);
 	json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", sk_err_name(code), "message", msg);
 	if (sk_reply_json(r, sk_err_http_status(code), v))
@@ -180,8 +191,164 @@ static int key_check(struct sk_req *r)
 	return 0;
 }
 
+/* ---- the staff console (docs/console.md, docs/internals/http.md "The console's
+ * session check") ---- */
+
+struct sk_session_opts sk_con_session_opts(void)
+{
+	return (struct sk_session_opts){
+		.idle = (int64_t)config->console_idle_minutes * 60,
+		.absolute = (int64_t)config->console_session_hours * 3600,
+	};
+}
+
+/* The permission a console route's scope "@CAN" names; -1 when none. */
+static int can_of(const char *scope)
+{
+	for (int i = 0; i < SK_CAN_COUNT; i++)
+		if (strcmp(scope + 1, sk_can_name((enum sk_can)i)) == 0)
+			return i;
+	return -1;
+}
+
+/* The session of the cookie, then the role's permission, on r->core (outside any
+ * transaction: the check notes the session's use). */
+static int console_check(struct sk_req *r)
+{
+	const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SK_CON_COOKIE);
+	struct sk_session_opts o = sk_con_session_opts();
+	int rc = sk_staff_session_check(r->core, cookie, &o, &r->staff, r->csrf, &r->err);
+	if (rc)
+		return rc;
+	int can = can_of(r->route->scope);
+	if (can < 0 || !sk_role_may(r->staff.role, (enum sk_can)can)) {
+		r->con_text = SK_CON_FORBIDDEN_TEXT + 1;
+		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "the role %s may not %s",
+			       sk_role_name(r->staff.role), r->route->scope + 1);
+	}
+	return 0;
+}
+
+int sk_con_csrf_ok(struct sk_req *r, const char *token)
+{
+	if (r->core && sk_staff_csrf_ok(r->core, &r->staff, token))
+		return 1;
+	r->con_text = SK_CON_CSRF_TEXT + 1;
+	sk_errf(&r->err, SK_ERR_FORBIDDEN, "the form's CSRF token is missing or not this session's");
+	return 0;
+}
+
+struct csrf_find {
+	char token[SK_CSRF_STRLEN];
+	int n;
+};
+
+static int csrf_take(void *arg, struct sk_req *r, const char *k, const char *v)
+{
+	struct csrf_find *f = arg;
+	(void)r;
+	if (strcmp(k, "csrf") == 0) {
+		f->n++;
+		sk_strlcpy(f->token, v, sizeof(f->token));
+	}
+	return 0;
+}
+
+/* A console POST: from our own origin, and (unless its handler checks it,
+ * SK_ROUTE_CSRF_SELF) carrying its session's CSRF token as the form field csrf, exactly
+ * once. Nothing of the route runs otherwise. */
+static int console_post_check(struct sk_req *r)
+{
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return 0;
+	if (!sk_origin_own(r, sk_req_header(r, "Origin"))) {
+		r->con_text = SK_CON_CSRF_TEXT + 1;
+		return sk_errf(&r->err, SK_ERR_FORBIDDEN, "the form was posted from another site");
+	}
+	if (r->route->flags & SK_ROUTE_CSRF_SELF)
+		return 0;
+	struct csrf_find f = {0};
+	char *store = NULL;
+	int rc = sk_req_urlencoded(r, csrf_take, &f, &store);
+	sk_free(store);
+	if (rc || f.n != 1)
+		f.token[0] = '\0';
+	return sk_con_csrf_ok(r, f.token) ? 0 : SK_ERR_FORBIDDEN;
+}
+
+/* Appends s to b with every byte outside [A-Za-z0-9/._~-] as %XX. */
+static void url_encode(char *out, size_t outlen, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 4 < outlen; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr("/._~-", ch))
+			out[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(out + n, outlen - n, "%%%02X", ch);
+	}
+	out[n] = '\0';
+}
+
+/* The request's path, from its route and parameter (the URL itself is not kept). */
+static void request_path(const struct sk_req *r, char *out, size_t outlen)
+{
+	const char *p = r->route->path, *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+	if (!close)
+		snprintf(out, outlen, "%s", p);
+	else
+		snprintf(out, outlen, "%.*s%s%s", (int)(open - p), p, r->param, close + 1);
+}
+
+/* A console route's error: no session: 303 to the sign-in page (with next=PATH for a GET);
+ * any other: a console page with the status, the catalogue's text for a refusal (role,
+ * CSRF) or the error's message (which never holds personal data). */
+static void console_error(struct sk_req *r, int code)
+{
+	struct sk_buf b;
+	struct sk_con_frame f;
+	if (code == SK_ERR_UNAUTHORIZED) {
+		char path[300], enc[900];
+		request_path(r, path, sizeof(path));
+		url_encode(enc, sizeof(enc), path);
+		if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+			snprintf(r->location, sizeof(r->location), "/console/sign-in?next=%s", enc);
+		else
+			snprintf(r->location, sizeof(r->location), "/console/sign-in");
+		if (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SK_CON_COOKIE))
+			sk_con_cookie(r, NULL); /* an ended session's: cleared */
+		if (sk_reply_text(r, 303, ""))
+			r->status = 503;
+		r->content_type = "text/html; charset=utf-8";
+		return;
+	}
+	if (code != SK_ERR_FORBIDDEN)
+		r->con_text = 0;
+	sk_con_frame_of(r, SK_NAV_NONE, &f);
+	const char *title = sk_con_msg(f.lang, code == SK_ERR_FORBIDDEN ? SK_CON_FORBIDDEN
+								  : SK_CON_ERROR_TITLE);
+	const char *text = r->con_text ? sk_con_msg(f.lang, (enum sk_con_msg)(r->con_text - 1))
+		: r->err.code == code && r->err.msg[0] ? r->err.msg : sk_err_message(code);
+	int rc = sk_con_message(&b, &f, title, text);
+	if (sk_con_reply(r, &b, sk_err_http_status(code), rc))
+		r->status = 503;
+	else
+		r->status = sk_err_http_status(code);
+	if (code == SK_ERR_RATE_LIMITED || code == SK_ERR_BUSY)
+		r->retry_after = r->retry_after ? r->retry_after : 1;
+}
+
 static int authenticate(struct sk_req *r)
 {
+	if (console_route(r)) {
+		int rc = console_check(r);
+		if (!rc && (r->retry_after = sk_http_rate(r->staff.session_id, config->rate_limit,
+							  2 * config->rate_limit)))
+			rc = sk_errf(&r->err, SK_ERR_RATE_LIMITED, "too many requests; retry after %d s",
+				     r->retry_after);
+		return rc;
+	}
 	int rc = key_check(r);
 	if (rc)
 		return rc;
@@ -219,7 +386,8 @@ static int group_job(struct sk_core *c, void *arg, struct sk_errctx *err)
 	r->core = c;
 	/* The key once more, as of this group: a key revoked while its write waited in the
 	 * queue writes nothing (the bound of a revocation stays that of the key check). */
-	int rc = key_check(r);
+	/* (a console route's session was checked before the queue) */
+	int rc = console_route(r) ? 0 : key_check(r);
 	return rc ? rc : r->route->handler(r);
 }
 
@@ -267,12 +435,16 @@ static int dispatch(struct sk_req *r)
 	/* A GET reads only: its key check and its handler share one read snapshot, instead of
 	 * a read transaction per statement; except the check (SK_ROUTE_ONE_READ), whose one
 	 * question the store may answer from its hot cache outside a transaction. */
+	/* A console page's GET neither: its session check notes the session's use, and its
+	 * handler audits reads of personal data (sk_staff_audit), both writes. */
 	int snapshot = strcmp(r->route->method, "GET") == 0 &&
-		       !(r->route->flags & SK_ROUTE_ONE_READ) &&
+		       !(r->route->flags & SK_ROUTE_ONE_READ) && !console_route(r) &&
 		       sk_core_read_begin(r->core, NULL) == 0;
 	if (!r->route->scope || r->authed || !(rc = authenticate(r))) {
-		rc = 0;
-		if ((r->route->flags & SK_ROUTE_GROUP) && env->write)
+		rc = console_route(r) ? console_post_check(r) : 0;
+		if (rc)
+			; /* refused: nothing of the route runs */
+		else if ((r->route->flags & SK_ROUTE_GROUP) && env->write)
 			group_submit(r); /* answered when the handler's group has committed */
 		else
 			rc = r->route->handler(r);
@@ -433,6 +605,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->disposition)
 		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	/* Vary names what chose this answer besides the URL: the Origin (CORS) and, on the
 	 * public pages, the language (page_lang in h_forms.c). */
 	if (r->cors_origin[0] || r->vary_lang)

@@ -69,6 +69,12 @@ const char sk_console_css[] =
 	".error{padding:.6rem .8rem;border-left:4px solid var(--danger);background:#fef3f2}\n"
 	"details{margin:.25rem 0}\n"
 	"summary{cursor:pointer}\n"
+	/* ---- the sign-in page and the audit trail (console_auth.c) ---- */
+	"form.sign-in{max-width:26rem}\n"
+	"form.sign-in input{width:100%}\n"
+	"table.audit{font-size:.9rem}\n"
+	"table.audit caption{text-align:left;font-weight:600;padding:.25rem 0}\n"
+	"table.audit code{font-size:.85rem}\n"
 	/* ---- import (render/console_import.c) ---- */
 	".imp-form fieldset{border:1px solid var(--line);border-radius:.35rem;margin:1rem 0;"
 	"padding:.5rem 1rem}\n"
@@ -107,9 +113,11 @@ int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *tit
 		for (size_t i = 0; !rc && i < sizeof(nav) / sizeof(nav[0]); i++) {
 			if (!sk_role_may(f->who->role, nav[i].can))
 				continue;
-			rc = sk_html(b, "<li><a href=\"%s\"%s>%s</a></li>", nav[i].path,
-				     (size_t)f->nav == i ? " aria-current=\"page\"" : "",
-				     sk_con_msg(f->lang, nav[i].msg));
+			/* (the attribute in the format: a %s argument would be escaped) */
+			rc = sk_html(b, (size_t)f->nav == i
+					 ? "<li><a href=\"%s\" aria-current=\"page\">%s</a></li>"
+					 : "<li><a href=\"%s\">%s</a></li>",
+				     nav[i].path, sk_con_msg(f->lang, nav[i].msg));
 		}
 		rc = rc ? rc : sk_html(b, "</ul></nav>\n");
 	}

@@ -31,7 +31,47 @@ struct json_t;
 	X(FORBIDDEN_TEXT, "Din roll får inte göra det här. Inget har ändrats.",              \
 	  "Your role may not do this. Nothing was changed.")
 /* the sign-in page, sessions and the audit trail (render/console_auth.c) */
-#define SK_CON_MSG_AUTH(X) X(SIGN_IN, "Logga in", "Sign in")
+#define SK_CON_MSG_AUTH(X)                                                                   \
+	X(SIGN_IN, "Logga in", "Sign in")                                                    \
+	X(SIGN_IN_NAME, "Användarnamn", "User name")                                          \
+	X(SIGN_IN_PASSWORD, "Lösenord", "Password")                                            \
+	X(SIGN_IN_KEY_TITLE, "Logga in med en API-nyckel", "Sign in with an API key")          \
+	X(SIGN_IN_KEY, "API-nyckel", "API key")                                                \
+	X(SIGN_IN_KEY_HINT, "Du får den roll vars behörigheter nyckeln har.",                   \
+	  "You get the role whose scopes the key holds.")                                      \
+	X(SIGN_IN_FAILED, "Fel namn eller lösenord, eller så är användaren låst eller "        \
+	  "avstängd. Efter 5 misslyckade försök i rad låses användaren i 15 minuter.",         \
+	  "Wrong name or password, or the user is locked or disabled. After 5 failed "         \
+	  "attempts in a row a user is locked for 15 minutes.")                                \
+	X(SIGN_IN_KEY_FAILED, "Nyckeln är okänd eller återkallad, eller saknar behörigheten "  \
+	  "read.", "The key is unknown or revoked, or lacks the read scope.")                  \
+	X(SIGN_IN_RATE, "För många försök. Vänta en stund och försök igen.",                   \
+	  "Too many attempts. Wait a moment and try again.")                                   \
+	X(SIGN_IN_ORIGIN, "Formuläret skickades från en annan webbplats.",                      \
+	  "The form was sent from another site.")                                              \
+	X(SIGNED_OUT, "Du är utloggad.", "You are signed out.")                                \
+	X(CSRF_TEXT, "Formuläret var inaktuellt eller kom från en annan webbplats. Inget har " \
+	  "ändrats. Ladda om sidan och försök igen.",                                          \
+	  "The form was stale or came from another site. Nothing was changed. Reload the "     \
+	  "page and try again.")                                                               \
+	X(ERROR_TITLE, "Det gick inte", "That did not work")                                   \
+	X(AUDIT_TITLE, "Granskningslogg", "Audit trail")                                       \
+	X(AUDIT_INTRO, "Varje inloggning, misslyckad inloggning, utloggning och ändring av "   \
+	  "användare, och varje åtgärd i konsolen, nyast först.",                              \
+	  "Every sign-in, failed sign-in, sign-out and user change, and every action taken "   \
+	  "in the console, newest first.")                                                     \
+	X(AUDIT_CAPTION, "Händelser i granskningsloggen", "Events of the audit trail")         \
+	X(AUDIT_SEQ, "Nr", "No.")                                                              \
+	X(AUDIT_AT, "Tid (UTC)", "Time (UTC)")                                                 \
+	X(AUDIT_WHO, "Vem", "Who")                                                             \
+	X(AUDIT_ROLE, "Roll", "Role")                                                          \
+	X(AUDIT_ACTION, "Åtgärd", "Action")                                                    \
+	X(AUDIT_TARGET, "Gäller", "Target")                                                    \
+	X(AUDIT_DETAIL, "Detaljer", "Detail")                                                  \
+	X(AUDIT_EMPTY, "Inget har loggats än.", "Nothing has been logged yet.")                \
+	X(AUDIT_OLDER, "Äldre händelser", "Older events")                                      \
+	X(AUDIT_NEWEST, "Nyaste händelserna", "Newest events")                                 \
+	X(AUDIT_EXPORT, "Exportera hela loggen:", "Export the whole trail:")
 /* the overview and purposes pages (render/console_overview.c) */
 #define SK_CON_MSG_OVERVIEW(X) X(OVERVIEW_TITLE, "Översikt", "Overview")
 /* find a person and its actions (render/console_person.c) */
@@ -162,6 +202,24 @@ int sk_con_csrf(struct sk_buf *b, const struct sk_con_frame *f);
 /* A page of a heading and one paragraph, begun in b (not ended). */
 int sk_con_message(struct sk_buf *b, const struct sk_con_frame *f, const char *title,
 		   const char *text);
+
+/* ---- the sign-in page and the audit trail (console_auth.c) ---- */
+
+/* The sign-in page: the form of name and password, and the form of an API key; next (the
+ * page to go on to, already checked; NULL: none) rides in both. error: a refusal's text
+ * shown above the form it concerns (key_error: the key's). */
+int sk_con_sign_in_page(struct sk_buf *b, const struct sk_con_frame *f, const char *next,
+			const char *error, int key_error);
+/* A page of the audit trail: rows newest first; older: the seq to continue before (0:
+ * none older); first: this is the newest page. */
+int sk_con_audit_page(struct sk_buf *b, const struct sk_con_frame *f,
+		      const struct sk_staff_audit_rec *rows, size_t n, int64_t older, int first);
+/* The exports: CSV (RFC 4180, CRLF, a header line) and JSON (each row an object appended to
+ * list, a json_t array). */
+int sk_con_audit_csv_head(struct sk_buf *b);
+int sk_con_audit_csv_row(struct sk_buf *b, const struct sk_staff_audit_rec *a);
+struct json_t;
+int sk_con_audit_json_row(struct json_t *list, const struct sk_staff_audit_rec *a);
 
 /* ---- the import pages (render/console_import.c) ---- */
 

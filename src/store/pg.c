@@ -110,6 +110,17 @@ static const char *const migrations[] = {
 	"CREATE INDEX mail_outbox_key ON mail_outbox(email_key, created_at);"
 	"CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, until BIGINT NOT NULL);"
 	"UPDATE samtycke_schema SET version = 1;",
+	/* 2 (SQLite's 9, issue 15): the staff console's users, sessions and audit trail */
+	"CREATE TABLE staff_users(name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL, disabled BIGINT NOT NULL, failed BIGINT NOT NULL,"
+	" locked_until BIGINT NOT NULL);"
+	"CREATE TABLE staff_sessions(id TEXT PRIMARY KEY, secret_hash BYTEA NOT NULL,"
+	" staff TEXT NOT NULL, key_id TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, expires_at BIGINT NOT NULL);"
+	"CREATE INDEX staff_sessions_expiry ON staff_sessions(expires_at);"
+	"CREATE TABLE staff_audit(seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, who TEXT NOT NULL,"
+	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
+	"UPDATE samtycke_schema SET version = 2;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -119,6 +130,10 @@ static const char *const migrations[] = {
 	" prev_hash, hash, hash_version"
 #define PG_STATE_COLS \
 	"contact_id, purpose, status, seq, event_id, updated_at, valid_until, notice_version"
+#define PG_STAFF_COLS "name, role, hash, created_at, disabled, failed, locked_until"
+#define PG_SESSION_COLS \
+	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
+#define PG_AUDIT_COLS "seq, at, who, role, action, target, detail"
 #define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
 #define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
@@ -201,6 +216,17 @@ enum pg_stmt {
 	PG_LEASE_RELEASE,
 	PG_LEASE_GET,
 	PG_SCRUB_READERS,
+	PG_STAFF_PUT,
+	PG_STAFF_GET,
+	PG_STAFF_UPDATE,
+	PG_STAFF_EACH,
+	PG_SESSION_PUT,
+	PG_SESSION_GET,
+	PG_SESSION_TOUCH,
+	PG_SESSION_DELETE,
+	PG_SESSION_PURGE,
+	PG_AUDIT_APPEND,
+	PG_AUDIT_EACH,
 	PG_NSTMT
 };
 
@@ -378,6 +404,23 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_SCRUB_READERS] = "SELECT EXISTS(SELECT 1 FROM pg_stat_activity"
 			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
 			     " AND backend_type = 'client backend' AND backend_xmin IS NOT NULL)",
+	[PG_STAFF_PUT] = "INSERT INTO staff_users(" PG_STAFF_COLS ") VALUES($1, $2, $3, $4::bigint,"
+			 " $5::bigint, $6::bigint, $7::bigint) ON CONFLICT DO NOTHING",
+	[PG_STAFF_GET] = "SELECT " PG_STAFF_COLS " FROM staff_users WHERE name = $1",
+	[PG_STAFF_UPDATE] = "UPDATE staff_users SET role = $2, hash = $3, disabled = $4::bigint,"
+			    " failed = $5::bigint, locked_until = $6::bigint WHERE name = $1",
+	[PG_STAFF_EACH] = "SELECT " PG_STAFF_COLS " FROM staff_users ORDER BY name",
+	[PG_SESSION_PUT] = "INSERT INTO staff_sessions(" PG_SESSION_COLS ") VALUES($1, $2, $3,"
+			   " $4, $5, $6, $7::bigint, $8::bigint, $9::bigint)",
+	[PG_SESSION_GET] = "SELECT " PG_SESSION_COLS " FROM staff_sessions WHERE id = $1",
+	[PG_SESSION_TOUCH] = "UPDATE staff_sessions SET last_seen = $2::bigint WHERE id = $1",
+	[PG_SESSION_DELETE] = "DELETE FROM staff_sessions WHERE id = $1",
+	[PG_SESSION_PURGE] = "DELETE FROM staff_sessions WHERE expires_at <= $1::bigint",
+	[PG_AUDIT_APPEND] = "INSERT INTO staff_audit(" PG_AUDIT_COLS ")"
+			    " SELECT coalesce(max(seq), 0) + 1, $1::bigint, $2, $3, $4, $5, $6"
+			    " FROM staff_audit RETURNING seq",
+	[PG_AUDIT_EACH] = "SELECT " PG_AUDIT_COLS " FROM staff_audit WHERE seq < $1::bigint"
+			  " ORDER BY seq DESC LIMIT $2::bigint",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -1968,6 +2011,179 @@ static int pg_lease_get(struct sk_store *s, const char *name, char *holder, int6
 	}
 	PQclear(r);
 	return rc;
+}
+
+/* ---- the staff console: users, sessions, the audit trail ---- */
+
+static int pg_staff_row(const PGresult *r, int i, struct sk_staff_rec *u)
+{
+	int rc = 0;
+	memset(u, 0, sizeof(*u));
+	pg_text(r, i, 0, u->name, sizeof(u->name), "staff_users.name", &rc);
+	pg_text(r, i, 1, u->role, sizeof(u->role), "staff_users.role", &rc);
+	pg_text(r, i, 2, u->hash, sizeof(u->hash), "staff_users.hash", &rc);
+	u->created_at = pg_int(r, i, 3);
+	u->disabled = (int)pg_int(r, i, 4);
+	u->failed = (int)pg_int(r, i, 5);
+	u->locked_until = pg_int(r, i, 6);
+	return rc;
+}
+
+static int pg_staff_put(struct sk_store *s, const struct sk_staff_rec *u)
+{
+	struct pp p = {0};
+	long changed = 0;
+	pp_text(&p, u->name);
+	pp_text(&p, u->role);
+	pp_text(&p, u->hash);
+	pp_int(&p, u->created_at);
+	pp_int(&p, u->disabled);
+	pp_int(&p, u->failed);
+	pp_int(&p, u->locked_until);
+	int rc = pg_exec((struct pg_store *)s, PG_STAFF_PUT, &p, &changed);
+	return rc ? rc : changed ? 0 : SK_ERR_EXISTS;
+}
+
+static int pg_staff_get(struct sk_store *s, const char *name, struct sk_staff_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, name);
+	int rc = pg_row((struct pg_store *)s, PG_STAFF_GET, &p, &r);
+	if (rc == 0)
+		rc = pg_staff_row(r, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_staff_update(struct sk_store *s, const struct sk_staff_rec *u)
+{
+	struct pp p = {0};
+	pp_text(&p, u->name);
+	pp_text(&p, u->role);
+	pp_text(&p, u->hash);
+	pp_int(&p, u->disabled);
+	pp_int(&p, u->failed);
+	pp_int(&p, u->locked_until);
+	return pg_exec_found((struct pg_store *)s, PG_STAFF_UPDATE, &p);
+}
+
+static int pg_staff_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_staff_rec u;
+	int rc = pg_staff_row(r, i, &u);
+	return rc ? rc : ((sk_staff_cb)c->cb)(c->arg, &u);
+}
+
+/* Staff users are few: one round trip. */
+static int pg_staff_each(struct sk_store *s, sk_staff_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	return pg_each((struct pg_store *)s, PG_STAFF_EACH, NULL, NULL, 1, pg_staff_fn, &c);
+}
+
+static int pg_session_put(struct sk_store *s, const struct sk_session_rec *ss)
+{
+	struct pp p = {0};
+	pp_text(&p, ss->id);
+	pp_bin(&p, ss->secret_hash, SK_HASH_LEN);
+	pp_text(&p, ss->staff);
+	pp_text(&p, ss->key_id);
+	pp_text(&p, ss->who);
+	pp_text(&p, ss->role);
+	pp_int(&p, ss->created_at);
+	pp_int(&p, ss->last_seen);
+	pp_int(&p, ss->expires_at);
+	return pg_exec((struct pg_store *)s, PG_SESSION_PUT, &p, NULL);
+}
+
+static int pg_session_get(struct sk_store *s, const char *id, struct sk_session_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_SESSION_GET, &p, &r);
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		pg_text(r, 0, 0, out->id, sizeof(out->id), "staff_sessions.id", &rc);
+		pg_hash(r, 0, 1, out->secret_hash);
+		pg_text(r, 0, 2, out->staff, sizeof(out->staff), "staff_sessions.staff", &rc);
+		pg_text(r, 0, 3, out->key_id, sizeof(out->key_id), "staff_sessions.key_id", &rc);
+		pg_text(r, 0, 4, out->who, sizeof(out->who), "staff_sessions.who", &rc);
+		pg_text(r, 0, 5, out->role, sizeof(out->role), "staff_sessions.role", &rc);
+		out->created_at = pg_int(r, 0, 6);
+		out->last_seen = pg_int(r, 0, 7);
+		out->expires_at = pg_int(r, 0, 8);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_touch(struct sk_store *s, const char *id, int64_t at)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_int(&p, at);
+	return pg_exec((struct pg_store *)s, PG_SESSION_TOUCH, &p, NULL);
+}
+
+static int pg_session_delete(struct sk_store *s, const char *id)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	return pg_exec((struct pg_store *)s, PG_SESSION_DELETE, &p, NULL);
+}
+
+static int pg_session_purge(struct sk_store *s, int64_t now)
+{
+	struct pp p = {0};
+	pp_int(&p, now);
+	return pg_exec((struct pg_store *)s, PG_SESSION_PURGE, &p, NULL);
+}
+
+static int pg_staff_audit_append(struct sk_store *s, struct sk_staff_audit_rec *a)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_int(&p, a->at);
+	pp_text(&p, a->who);
+	pp_text(&p, a->role);
+	pp_text(&p, a->action);
+	pp_text(&p, a->target);
+	pp_text(&p, a->detail);
+	int rc = pg_row((struct pg_store *)s, PG_AUDIT_APPEND, &p, &r);
+	if (rc == 0)
+		a->seq = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc == SK_ERR_NOT_FOUND ? SK_ERR_STORAGE : rc;
+}
+
+static int pg_audit_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_staff_audit_rec a;
+	int rc = 0;
+	memset(&a, 0, sizeof(a));
+	a.seq = pg_int(r, i, 0);
+	a.at = pg_int(r, i, 1);
+	pg_text(r, i, 2, a.who, sizeof(a.who), "staff_audit.who", &rc);
+	pg_text(r, i, 3, a.role, sizeof(a.role), "staff_audit.role", &rc);
+	pg_text(r, i, 4, a.action, sizeof(a.action), "staff_audit.action", &rc);
+	pg_text(r, i, 5, a.target, sizeof(a.target), "staff_audit.target", &rc);
+	pg_text(r, i, 6, a.detail, sizeof(a.detail), "staff_audit.detail", &rc);
+	return rc ? rc : ((sk_staff_audit_cb)c->cb)(c->arg, &a);
+}
+
+static int pg_staff_audit_each(struct sk_store *s, int64_t before, long limit,
+			       sk_staff_audit_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	struct pp p = {0};
+	pp_int(&p, before > 0 ? before : INT64_MAX);
+	pp_int(&p, limit > 0 ? limit : INT64_MAX);
+	return pg_each((struct pg_store *)s, PG_AUDIT_EACH, NULL, &p, limit > 0 && limit <= PG_PAGE,
+		       pg_audit_fn, &c);
 }
 
 static void pg_close(struct sk_store *s)

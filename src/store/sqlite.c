@@ -120,6 +120,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE leases(name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
 	"PRAGMA user_version = 8;",
+	/* 9 (issue 15): the staff console's users, sessions (only a hash of each secret) and
+	 * its audit trail (docs/console.md) */
+	"CREATE TABLE staff_users(name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, disabled INTEGER NOT NULL, failed INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE staff_sessions(id TEXT PRIMARY KEY, secret_hash BLOB NOT NULL,"
+	" staff TEXT NOT NULL, key_id TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE INDEX staff_sessions_expiry ON staff_sessions(expires_at);"
+	"CREATE TABLE staff_audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
+	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
+	"PRAGMA user_version = 9;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -139,6 +152,11 @@ static const char *const migrations[] = {
 	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
 	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
 	" nfailed, last_failed_seq"
+
+#define SQ_STAFF_COLS "name, role, hash, created_at, disabled, failed, locked_until"
+#define SQ_SESSION_COLS \
+	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
+#define SQ_AUDIT_COLS "seq, at, who, role, action, target, detail"
 
 enum sq_stmt {
 	SQ_BEGIN_READ,
@@ -219,6 +237,17 @@ enum sq_stmt {
 	SQ_LEASE_TAKE,
 	SQ_LEASE_RELEASE,
 	SQ_LEASE_GET,
+	SQ_STAFF_PUT,
+	SQ_STAFF_GET,
+	SQ_STAFF_UPDATE,
+	SQ_STAFF_EACH,
+	SQ_SESSION_PUT,
+	SQ_SESSION_GET,
+	SQ_SESSION_TOUCH,
+	SQ_SESSION_DELETE,
+	SQ_SESSION_PURGE,
+	SQ_AUDIT_APPEND,
+	SQ_AUDIT_EACH,
 	SQ_NSTMT
 };
 
@@ -388,6 +417,22 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " WHERE leases.holder = excluded.holder OR leases.until <= ?3",
 	[SQ_LEASE_RELEASE] = "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
 	[SQ_LEASE_GET] = "SELECT holder, until FROM leases WHERE name = ?1",
+	[SQ_STAFF_PUT] = "INSERT INTO staff_users(" SQ_STAFF_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[SQ_STAFF_GET] = "SELECT " SQ_STAFF_COLS " FROM staff_users WHERE name = ?1",
+	[SQ_STAFF_UPDATE] = "UPDATE staff_users SET role = ?2, hash = ?3, disabled = ?5,"
+			    " failed = ?6, locked_until = ?7 WHERE name = ?1 AND ?4 = ?4",
+	[SQ_STAFF_EACH] = "SELECT " SQ_STAFF_COLS " FROM staff_users ORDER BY name",
+	[SQ_SESSION_PUT] = "INSERT INTO staff_sessions(" SQ_SESSION_COLS ")"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQ_SESSION_GET] = "SELECT " SQ_SESSION_COLS " FROM staff_sessions WHERE id = ?1",
+	[SQ_SESSION_TOUCH] = "UPDATE staff_sessions SET last_seen = ?2 WHERE id = ?1",
+	[SQ_SESSION_DELETE] = "DELETE FROM staff_sessions WHERE id = ?1",
+	[SQ_SESSION_PURGE] = "DELETE FROM staff_sessions WHERE expires_at <= ?1",
+	[SQ_AUDIT_APPEND] = "INSERT INTO staff_audit(" SQ_AUDIT_COLS ")"
+			    " VALUES((SELECT coalesce(max(seq), 0) + 1 FROM staff_audit), ?1, ?2, ?3,"
+			    " ?4, ?5, ?6) RETURNING seq",
+	[SQ_AUDIT_EACH] = "SELECT " SQ_AUDIT_COLS " FROM staff_audit WHERE seq < ?1"
+			  " ORDER BY seq DESC LIMIT ?2",
 };
 
 struct sq_hot;
@@ -2535,6 +2580,169 @@ static int sq_lease_get(struct sk_store *s, const char *name, char *holder, int6
 		const char *h = (const char *)sqlite3_column_text(st, 0);
 		sk_strlcpy(holder, h ? h : "", SK_LEASE_HOLDER_MAX);
 		*until_ms = sqlite3_column_int64(st, 1);
+	}
+	sq_done(st);
+	return rc;
+}
+
+/* ---- the staff console: users, sessions, the audit trail ---- */
+
+static int sq_staff_row(sqlite3_stmt *st, struct sk_staff_rec *u)
+{
+	int rc = 0;
+	memset(u, 0, sizeof(*u));
+	sq_col_text(st, 0, u->name, sizeof(u->name), "staff_users.name", &rc);
+	sq_col_text(st, 1, u->role, sizeof(u->role), "staff_users.role", &rc);
+	sq_col_text(st, 2, u->hash, sizeof(u->hash), "staff_users.hash", &rc);
+	u->created_at = sqlite3_column_int64(st, 3);
+	u->disabled = sqlite3_column_int(st, 4);
+	u->failed = sqlite3_column_int(st, 5);
+	u->locked_until = sqlite3_column_int64(st, 6);
+	return rc;
+}
+
+static int sq_staff_bind(sqlite3_stmt *st, const struct sk_staff_rec *u)
+{
+	return sq_text(st, 1, u->name) || sq_text(st, 2, u->role) || sq_text(st, 3, u->hash) ||
+	       sqlite3_bind_int64(st, 4, u->created_at) || sqlite3_bind_int(st, 5, u->disabled) ||
+	       sqlite3_bind_int(st, 6, u->failed) || sqlite3_bind_int64(st, 7, u->locked_until);
+}
+
+static int sq_staff_put(struct sk_store *s, const struct sk_staff_rec *u)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STAFF_PUT);
+	if (sq_staff_bind(st, u))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_staff_get(struct sk_store *s, const char *name, struct sk_staff_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STAFF_GET);
+	if (sq_text(st, 1, name))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0)
+		rc = sq_staff_row(st, out);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_staff_update(struct sk_store *s, const struct sk_staff_rec *u)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STAFF_UPDATE);
+	if (sq_staff_bind(st, u))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
+	return rc;
+}
+
+static int sq_staff_each(struct sk_store *s, sk_staff_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_STAFF_EACH);
+	struct sk_staff_rec u;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc))
+		if ((rc = sq_staff_row(st, &u)) == 0)
+			rc = cb(arg, &u);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_session_put(struct sk_store *s, const struct sk_session_rec *ss)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_PUT);
+	if (sq_text(st, 1, ss->id) || sq_blob(st, 2, ss->secret_hash, SK_HASH_LEN) ||
+	    sq_text(st, 3, ss->staff) || sq_text(st, 4, ss->key_id) || sq_text(st, 5, ss->who) ||
+	    sq_text(st, 6, ss->role) || sqlite3_bind_int64(st, 7, ss->created_at) ||
+	    sqlite3_bind_int64(st, 8, ss->last_seen) || sqlite3_bind_int64(st, 9, ss->expires_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_session_get(struct sk_store *s, const char *id, struct sk_session_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_GET);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		sq_col_text(st, 0, out->id, sizeof(out->id), "staff_sessions.id", &rc);
+		sq_col_hash(st, 1, out->secret_hash);
+		sq_col_text(st, 2, out->staff, sizeof(out->staff), "staff_sessions.staff", &rc);
+		sq_col_text(st, 3, out->key_id, sizeof(out->key_id), "staff_sessions.key_id", &rc);
+		sq_col_text(st, 4, out->who, sizeof(out->who), "staff_sessions.who", &rc);
+		sq_col_text(st, 5, out->role, sizeof(out->role), "staff_sessions.role", &rc);
+		out->created_at = sqlite3_column_int64(st, 6);
+		out->last_seen = sqlite3_column_int64(st, 7);
+		out->expires_at = sqlite3_column_int64(st, 8);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_session_touch(struct sk_store *s, const char *id, int64_t at)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_TOUCH);
+	if (sq_text(st, 1, id) || sqlite3_bind_int64(st, 2, at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_session_delete(struct sk_store *s, const char *id)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_DELETE);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_session_purge(struct sk_store *s, int64_t now)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_PURGE);
+	if (sqlite3_bind_int64(st, 1, now))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_staff_audit_append(struct sk_store *s, struct sk_staff_audit_rec *a)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_AUDIT_APPEND);
+	if (sqlite3_bind_int64(st, 1, a->at) || sq_text(st, 2, a->who) || sq_text(st, 3, a->role) ||
+	    sq_text(st, 4, a->action) || sq_text(st, 5, a->target) || sq_text(st, 6, a->detail))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0)
+		a->seq = sqlite3_column_int64(st, 0);
+	if (rc == 0 && sqlite3_step(st) != SQLITE_DONE)
+		rc = SK_ERR_STORAGE;
+	sq_done(st);
+	return rc;
+}
+
+static int sq_staff_audit_each(struct sk_store *s, int64_t before, long limit,
+			       sk_staff_audit_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_AUDIT_EACH);
+	struct sk_staff_audit_rec a;
+	int rc = 0;
+	if (sqlite3_bind_int64(st, 1, before > 0 ? before : INT64_MAX) ||
+	    sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&a, 0, sizeof(a));
+		a.seq = sqlite3_column_int64(st, 0);
+		a.at = sqlite3_column_int64(st, 1);
+		sq_col_text(st, 2, a.who, sizeof(a.who), "staff_audit.who", &rc);
+		sq_col_text(st, 3, a.role, sizeof(a.role), "staff_audit.role", &rc);
+		sq_col_text(st, 4, a.action, sizeof(a.action), "staff_audit.action", &rc);
+		sq_col_text(st, 5, a.target, sizeof(a.target), "staff_audit.target", &rc);
+		sq_col_text(st, 6, a.detail, sizeof(a.detail), "staff_audit.detail", &rc);
+		if (rc == 0)
+			rc = cb(arg, &a);
 	}
 	sq_done(st);
 	return rc;

@@ -229,7 +229,10 @@ const char *sk_store_uri_file(const char *uri)
 	X(form_requests, "id, email_key, purposes, created_at, expires_at, payload", 6, "id") \
 	X(mail_outbox,                                                                        \
 	  "id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at,"        \
-	  " failed_at, last_error", 10, "id")
+	  " failed_at, last_error", 10, "id")                                                \
+	X(staff_users, "name, role, hash, created_at, disabled, failed, locked_until", 7,    \
+	  "name")                                                                             \
+	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")
 
 /* The parameters of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
 #define SK__Q1 "?1"

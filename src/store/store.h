@@ -245,6 +245,42 @@ extern const int sk_store_ntables;
 /* The table called name; NULL when there is none (a backend refuses such a name). */
 const struct sk_store_table *sk_store_table(const char *name);
 
+/* A staff user of the console (core/staff.c): the password only as its Argon2id hash string
+ * (libsodium's crypto_pwhash_str, parameters included). */
+struct sk_staff_rec {
+	char name[64];
+	char role[16];        /* viewer, marketer, dpo, admin */
+	char hash[160];       /* crypto_pwhash_str's string (crypto_pwhash_STRBYTES = 128) */
+	int64_t created_at;
+	int disabled;
+	int failed;           /* failed sign-ins in a row */
+	int64_t locked_until; /* 0: not locked */
+};
+
+/* A console session: only the hash of its secret is stored. */
+struct sk_session_rec {
+	char id[SK_ID_LEN + 1];
+	uint8_t secret_hash[SK_HASH_LEN];
+	char staff[64];       /* the user's name, or "" for a key's session */
+	char key_id[SK_ID_LEN + 1]; /* the API key that signed in, or "" */
+	char who[80];         /* shown and audited: the user's name, or "key:NAME" */
+	char role[16];
+	int64_t created_at;
+	int64_t last_seen;
+	int64_t expires_at;   /* the absolute end */
+};
+
+/* One row of the staff audit trail (append-only): never personal data. */
+struct sk_staff_audit_rec {
+	int64_t seq;
+	int64_t at;
+	char who[80];
+	char role[16];
+	char action[48];
+	char target[128];
+	char detail[256];
+};
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_row_cb)(void *arg, const struct sk_value *row, int ncols);
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
@@ -258,6 +294,8 @@ typedef int (*sk_contact_cb)(void *arg, const struct sk_contact_rec *c);
 typedef int (*sk_webhook_cb)(void *arg, const struct sk_webhook_rec *w);
 /* A rectification: when, who, which fields (comma-separated names, never values). */
 typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, const char *fields);
+typedef int (*sk_staff_cb)(void *arg, const struct sk_staff_rec *u);
+typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 
 /* The methods, once: X(name, (parameters), (arguments)). The first parameter is always
  * struct sk_store *s. From this list come the method table, the sk_store_* wrappers and the
@@ -458,7 +496,29 @@ typedef int (*sk_rectification_cb)(void *arg, int64_t at, const char *actor, con
 	/* holder (SK_LEASE_HOLDER_MAX bytes, cut) and its expiry (Unix ms) into *until_ms,  */ \
 	/* expired or not; SK_ERR_NOT_FOUND when no row has that name. Reads only. */           \
 	X(lease_get, (struct sk_store * s, const char *name, char *holder, int64_t *until_ms), \
-	  (s, name, holder, until_ms))
+	  (s, name, holder, until_ms))                                                         \
+	/* Staff users of the console (core/staff.c). put: EXISTS on a taken name; update */  \
+	/* writes role, hash, disabled, failed and locked_until (NOT_FOUND when absent); */    \
+	/* each: by name. */                                                                   \
+	X(staff_put, (struct sk_store * s, const struct sk_staff_rec *u), (s, u))              \
+	X(staff_get, (struct sk_store * s, const char *name, struct sk_staff_rec *out),        \
+	  (s, name, out))                                                                      \
+	X(staff_update, (struct sk_store * s, const struct sk_staff_rec *u), (s, u))           \
+	X(staff_each, (struct sk_store * s, sk_staff_cb cb, void *arg), (s, cb, arg))          \
+	/* Console sessions. get: NOT_FOUND when absent; touch sets last_seen; delete is 0 */  \
+	/* whether or not it was there; purge deletes those whose expires_at <= now. */       \
+	X(session_put, (struct sk_store * s, const struct sk_session_rec *ss), (s, ss))        \
+	X(session_get, (struct sk_store * s, const char *id, struct sk_session_rec *out),      \
+	  (s, id, out))                                                                        \
+	X(session_touch, (struct sk_store * s, const char *id, int64_t at), (s, id, at))       \
+	X(session_delete, (struct sk_store * s, const char *id), (s, id))                      \
+	X(session_purge, (struct sk_store * s, int64_t now), (s, now))                         \
+	/* The staff audit trail, append-only: append sets a->seq to the newest + 1 (inside */ \
+	/* a write transaction); each: seq < before (before <= 0: from the newest), newest */ \
+	/* first, at most limit (<= 0: all). */                                                \
+	X(staff_audit_append, (struct sk_store * s, struct sk_staff_audit_rec * a), (s, a))    \
+	X(staff_audit_each, (struct sk_store * s, int64_t before, long limit,                 \
+			     sk_staff_audit_cb cb, void *arg), (s, before, limit, cb, arg))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

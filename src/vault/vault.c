@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -438,6 +439,39 @@ void sk_hasher_final(struct sk_hasher *h, uint8_t out[32])
 int sk_vault_equal(const void *a, const void *b, size_t len)
 {
 	return sodium_memcmp(a, b, len) == 0;
+}
+
+int sk_vault_password_hash(const char *password, char out[SK_PWHASH_MAX])
+{
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return SK_ERR_NOMEM;
+	return 0;
+}
+
+int sk_vault_password_verify(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+static char dummy_hash[SK_PWHASH_MAX];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_make(void)
+{
+	uint8_t pw[24];
+	char hex[49];
+	randombytes_buf(pw, sizeof(pw));
+	sodium_bin2hex(hex, sizeof(hex), pw, sizeof(pw));
+	if (sk_vault_password_hash(hex, dummy_hash))
+		dummy_hash[0] = '\0';
+	sodium_memzero(hex, sizeof(hex));
+}
+
+const char *sk_vault_password_dummy(void)
+{
+	pthread_once(&dummy_once, dummy_make);
+	return dummy_hash;
 }
 
 void sk_vault_wipe(void *p, size_t len)

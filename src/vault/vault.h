@@ -127,6 +127,16 @@ void sk_hasher_final(struct sk_hasher *h, uint8_t out[32]);
 void sk_hasher_update(struct sk_hasher *h, const void *p, size_t len);
 /* Constant-time comparison: 1 when equal. */
 int sk_vault_equal(const void *a, const void *b, size_t len);
+/* Staff passwords (core/staff.c): libsodium's crypto_pwhash_str, Argon2id at the
+ * "interactive" limits, its string (parameters and salt included) into out (SK_PWHASH_MAX
+ * bytes). verify: 1 when password matches hash. A hash string that is not one (a
+ * dummy's "") costs the same as a mismatch only through sk_vault_password_dummy. */
+#define SK_PWHASH_MAX 128
+int sk_vault_password_hash(const char *password, char out[SK_PWHASH_MAX]);
+int sk_vault_password_verify(const char *hash, const char *password);
+/* A fixed hash of a random password, made once per process: what an unknown name's
+ * sign-in is verified against, so that it costs what a wrong password costs. */
+const char *sk_vault_password_dummy(void);
 void sk_vault_wipe(void *p, size_t len);
 
 /* Sealing of the server's own secrets (webhook signing secrets) under subkey 5 of the master

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
@@ -228,6 +228,39 @@ export function cli(args, { status = 0, env = {} } = {}) {
 	});
 	assert.equal(r.status, status, `samtycke ${args.join(' ')} exited ${r.status}, wanted ${status}: ${r.stdout}${r.stderr}`);
 	return r.stdout;
+}
+
+// ---- the staff console (docs/console.md) ----
+
+// staffUser(NAME, ROLE, PASSWORD): a console user made as an operator makes one, with
+// `samtycke user add NAME --role ROLE --password-file FILE` (FILE in SK_TMP); returns
+// PASSWORD (by default one made of the name, long enough).
+export function staffUser(name, role, password = `${name} has a long test password`) {
+	const file = path.join(need('SK_TMP'), `pw-${name}`);
+	writeFileSync(file, `${password}\n`, { mode: 0o600 });
+	cli(['user', 'add', name, '--role', role, '--password-file', file]);
+	return password;
+}
+
+// signIn(page, BASE, NAME, PASSWORD, {next}): signs in through the console's sign-in page as
+// a person does: its fields name and password, then its submit button. The sign-in answers
+// 303 to next (a path under /console; by default /console, the overview) with the session's
+// cookie; returns the answer of the page it lands on (whatever its status: a role that may
+// not see next gets the console's 403 page). Fails when the sign-in page is shown again.
+export async function signIn(page, base, name, password, { next } = {}) {
+	const q = next ? `?next=${encodeURIComponent(next)}` : '';
+	const res = await page.goto(`${base}/console/sign-in${q}`);
+	assert.equal(res.status(), 200, `GET /console/sign-in answered ${res.status()}`);
+	await page.fill('input[name=name]', name);
+	await page.fill('input[name=password]', password);
+	const [landed] = await Promise.all([
+		page.waitForNavigation(),
+		page.click('form:has(input[name=password]) button[type=submit]'),
+	]);
+	assert.ok(landed, `signing in as ${name}: no answer`);
+	assert.ok(!new URL(page.url()).pathname.startsWith('/console/sign-in'),
+		`signing in as ${name} was refused: the page says ${await said(page)}`);
+	return landed;
 }
 
 // ---- mail ----

@@ -44,7 +44,8 @@ awk '/^paths:/ { p = 1; next }
 	p && /^[a-z]/ { p = 0 }
 	p && /^  \/[^ ]*:$/ { path = $1; sub(/:$/, "", path) }
 	p && /^    [a-z]+:$/ { m = toupper($1); sub(/:$/, "", m) }
-	p && /^      x-scope: / { print m, path, $2 }' "$root/docs/openapi.yaml" >"$d/spec"
+	p && /^      x-scope: / && $2 !~ /^"@/ { print m, path, $2 }' "$root/docs/openapi.yaml" >"$d/spec"
+# (the console's routes, x-scope "@CAN", take a session, not a key: console-auth.sh)
 
 nroutes=$(wc -l <"$d/routes")
 if [ "$nroutes" -ge 10 ]; then

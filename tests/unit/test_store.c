@@ -214,8 +214,8 @@ static void test_wal_and_version(void **state)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
-	if (t_pg()) { /* PostgreSQL's own migrations: one, the whole schema, with leases */
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 1);
+	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 2);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -230,7 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 8); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 9); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2302,6 +2302,156 @@ static void test_rows_copy(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* ---- the staff console: users, sessions, the audit trail (migration 9) ---- */
+
+struct staff_seen {
+	int n;
+	char names[4][64];
+};
+
+static int staff_cb(void *arg, const struct sk_staff_rec *u)
+{
+	struct staff_seen *ss = arg;
+	if (ss->n < 4)
+		sk_strlcpy(ss->names[ss->n], u->name, sizeof(ss->names[0]));
+	ss->n++;
+	return 0;
+}
+
+static void test_staff_users(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_staff_rec u = {.created_at = 10}, got;
+	struct staff_seen seen = {0};
+
+	strcpy(u.name, "zoe");
+	strcpy(u.role, "dpo");
+	strcpy(u.hash, "$argon2id$v=19$m=65536,t=2,p=1$x$y");
+	assert_int_equal(sk_store_staff_put(s, &u), 0);
+	assert_int_equal(sk_store_staff_put(s, &u), SK_ERR_EXISTS); /* a taken name */
+	strcpy(u.name, "adam");
+	strcpy(u.role, "viewer");
+	assert_int_equal(sk_store_staff_put(s, &u), 0);
+	assert_int_equal(sk_store_staff_get(s, "zoe", &got), 0);
+	assert_string_equal(got.role, "dpo");
+	assert_string_equal(got.hash, "$argon2id$v=19$m=65536,t=2,p=1$x$y");
+	assert_int_equal(got.created_at, 10);
+	assert_int_equal(got.disabled, 0);
+	assert_int_equal(sk_store_staff_get(s, "nobody", &got), SK_ERR_NOT_FOUND);
+
+	got.failed = 4;
+	got.locked_until = 99;
+	got.disabled = 1;
+	strcpy(got.hash, "new");
+	assert_int_equal(sk_store_staff_update(s, &got), 0);
+	assert_int_equal(sk_store_staff_get(s, "zoe", &got), 0);
+	assert_int_equal(got.failed, 4);
+	assert_int_equal(got.locked_until, 99);
+	assert_int_equal(got.disabled, 1);
+	assert_string_equal(got.hash, "new");
+	assert_int_equal(got.created_at, 10); /* not written by update */
+	strcpy(got.name, "nobody");
+	assert_int_equal(sk_store_staff_update(s, &got), SK_ERR_NOT_FOUND);
+
+	assert_int_equal(sk_store_staff_each(s, staff_cb, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[0], "adam"); /* by name */
+	assert_string_equal(seen.names[1], "zoe");
+}
+
+static void test_staff_sessions(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_session_rec ss = {.created_at = 100, .last_seen = 100, .expires_at = 200}, got;
+
+	strcpy(ss.id, "s_aaaaaaaaaaaaaaaaaaaaaaaa");
+	memset(ss.secret_hash, 0x5a, SK_HASH_LEN);
+	strcpy(ss.staff, "zoe");
+	strcpy(ss.who, "zoe");
+	strcpy(ss.role, "dpo");
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+	strcpy(ss.id, "s_bbbbbbbbbbbbbbbbbbbbbbbb");
+	ss.staff[0] = '\0';
+	strcpy(ss.key_id, "k_cccccccccccccccccccccccc");
+	strcpy(ss.who, "key:mailer");
+	ss.expires_at = 300;
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+
+	assert_int_equal(sk_store_session_get(s, "s_aaaaaaaaaaaaaaaaaaaaaaaa", &got), 0);
+	assert_string_equal(got.staff, "zoe");
+	assert_string_equal(got.key_id, "");
+	assert_string_equal(got.role, "dpo");
+	uint8_t h[SK_HASH_LEN];
+	memset(h, 0x5a, sizeof(h));
+	assert_memory_equal(got.secret_hash, h, SK_HASH_LEN);
+	assert_int_equal(got.expires_at, 200);
+	assert_int_equal(sk_store_session_touch(s, "s_aaaaaaaaaaaaaaaaaaaaaaaa", 150), 0);
+	assert_int_equal(sk_store_session_get(s, "s_aaaaaaaaaaaaaaaaaaaaaaaa", &got), 0);
+	assert_int_equal(got.last_seen, 150);
+	assert_int_equal(sk_store_session_get(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb", &got), 0);
+	assert_string_equal(got.key_id, "k_cccccccccccccccccccccccc");
+	assert_string_equal(got.who, "key:mailer");
+
+	/* purge: only the ended ones */
+	assert_int_equal(sk_store_session_purge(s, 200), 0);
+	assert_int_equal(sk_store_session_get(s, "s_aaaaaaaaaaaaaaaaaaaaaaaa", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_session_get(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb", &got), 0);
+	assert_int_equal(sk_store_session_delete(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb"), 0);
+	assert_int_equal(sk_store_session_delete(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb"), 0);
+	assert_int_equal(sk_store_session_get(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb", &got), SK_ERR_NOT_FOUND);
+}
+
+struct audit_seen {
+	int n;
+	int64_t seq[8];
+	char action[8][48];
+};
+
+static int audit_cb(void *arg, const struct sk_staff_audit_rec *a)
+{
+	struct audit_seen *as = arg;
+	if (as->n < 8) {
+		as->seq[as->n] = a->seq;
+		sk_strlcpy(as->action[as->n], a->action, sizeof(as->action[0]));
+	}
+	as->n++;
+	return 0;
+}
+
+static void test_staff_audit(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct audit_seen seen = {0};
+
+	assert_int_equal(sk_store_staff_audit_each(s, 0, 0, audit_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(sk_store_begin(s, SK_TX_WRITE), 0);
+	for (int i = 1; i <= 5; i++) {
+		struct sk_staff_audit_rec a = {.at = 1000 + i};
+		strcpy(a.who, "zoe");
+		strcpy(a.role, "dpo");
+		snprintf(a.action, sizeof(a.action), "act%d", i);
+		strcpy(a.target, "c_x");
+		strcpy(a.detail, "d\xc3\xa5");
+		assert_int_equal(sk_store_staff_audit_append(s, &a), 0);
+		assert_int_equal(a.seq, i); /* 1, 2, 3 ...: set by append */
+	}
+	assert_int_equal(sk_store_commit(s), 0);
+
+	/* newest first, all of it */
+	assert_int_equal(sk_store_staff_audit_each(s, 0, 0, audit_cb, &seen), 0);
+	assert_int_equal(seen.n, 5);
+	assert_int_equal(seen.seq[0], 5);
+	assert_string_equal(seen.action[0], "act5");
+	assert_int_equal(seen.seq[4], 1);
+	/* a page: before 4, at most 2 */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_staff_audit_each(s, 4, 2, audit_cb, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.seq[0], 3);
+	assert_int_equal(seen.seq[1], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2355,6 +2505,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bound_memory_after_bulk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_staff_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_staff_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
