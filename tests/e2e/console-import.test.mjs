@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as lib from './lib.mjs';
 
@@ -51,15 +51,12 @@ function csv(prefix, rows, bad) {
 }
 
 const users = {};
-// user(ROLE): a staff user of ROLE made by `samtycke user add` (once per role).
+// user(ROLE): a staff user of ROLE made by `samtycke user add` (lib.mjs's staffUser; once per
+// role).
 function user(role) {
 	if (!users[role]) {
 		const name = `e2e-${role}`;
-		const password = `pw-${role}-correct-horse-battery`;
-		const file = path.join(need('SK_TMP'), `${name}.pw`);
-		writeFileSync(file, password + '\n', { mode: 0o600 });
-		cli(['user', 'add', name, '--role', role, '--password-file', file]);
-		users[role] = { name, password };
+		users[role] = { name, password: lib.staffUser(name, role) };
 	}
 	return users[role];
 }
@@ -223,11 +220,11 @@ test('a mapping saved with an upload is offered by name and used; a bad mapping 
 
 test('a viewer cannot import: no link, 403 on the page and on an upload, nothing stored', T, async () => {
 	const { ctx, page } = await signedIn('viewer', 'en');
-	await page.goto(`${BASE}/console`);
-	assert.equal(await page.locator('nav a[href="/console/import"]').count(), 0, 'the viewer\'s navigation has no import link');
 	for (const lang of ['en', 'sv']) {
 		const res = await page.goto(`${BASE}/console/import?lang=${lang}`);
 		assert.equal(res.status(), 403, `GET /console/import as a viewer (${lang})`);
+		assert.ok((await page.locator('nav a').count()) > 0, 'the 403 page has the console\'s navigation');
+		assert.equal(await page.locator('nav a[href="/console/import"]').count(), 0, 'the viewer\'s navigation has no import link');
 		await axeCheck(page, `the import page refused to a viewer (${lang})`, { lang });
 	}
 	const before = jobs().length;
@@ -311,4 +308,25 @@ test('the server killed during an import and started again: the page offers resu
 	await ctx.close();
 	second.kill('SIGTERM');
 	await new Promise((r) => second.once('exit', r));
+});
+
+test('the staff audit trail names each import: import.dry_run, import.run and import.resume, by whom, with the counts and no value', T, async () => {
+	const { ctx, page } = await signedIn('dpo', 'en');
+	const r = await page.request.get(`${BASE}/console/audit.json`);
+	assert.equal(r.status(), 200, 'GET /console/audit.json as a dpo');
+	const body = await r.json();
+	const rows = body.events;
+	assert.ok(Array.isArray(rows), 'the audit trail lists its events');
+	const imports = rows.filter((a) => a.action.startsWith('import.'));
+	const of = (action) => imports.filter((a) => a.action === action);
+	assert.ok(of('import.dry_run').length >= 2, `two dry runs audited: ${JSON.stringify(imports)}`);
+	const run = of('import.run').find((a) => a.target === main.dry);
+	assert.ok(run, `the import of the dry run's file is audited with its job id: ${JSON.stringify(imports)}`);
+	assert.equal(run.who, 'e2e-marketer');
+	assert.match(run.detail, /^rows=3000 created=\d+ .*rejected=\d+ fields_dropped=0$/, 'the detail is the counts');
+	const resume = of('import.resume');
+	assert.equal(resume.length, 1, 'the resumed import is audited once, as a resume');
+	assert.match(resume[0].detail, /^rows=20000 created=20000 /);
+	assert.ok(!/@|Secretname|not-an-address/.test(JSON.stringify(imports)), 'no value of a file in the audit trail');
+	await ctx.close();
 });
