@@ -997,6 +997,22 @@ int sk_staff_audit_read(struct sk_core *c, int64_t before, long limit, sk_staff_
 /* ---- the console's pages' questions (the overview, audiences, ...: one section per page
  * file in core, each declared below its own heading) ---- */
 
+/* ---- campaign audiences (core/audience.c; docs/console.md, "Audiences") ---- */
+
+/* How many contacts the gate allows for one purpose at one moment, and why the others are
+ * excluded: every contact asked, one read snapshot. */
+struct sk_audience {
+	int64_t at;                     /* the moment the gate was asked at */
+	long contacts;                  /* contacts asked about */
+	long allowed;                   /* of them, allowed */
+	long by_reason[SK_NREASONS];    /* the gate's answers by reason (sk_reason_name), the
+					   allowed reasons included; "error" fails closed */
+};
+/* The audience of purpose at now. SK_ERR_UNKNOWN_PURPOSE when the policy has no such
+ * purpose; *out is filled only when 0 is returned. */
+int sk_audience(struct sk_core *c, const char *purpose, int64_t now, struct sk_audience *out,
+		struct sk_errctx *err);
+
 /* ---- idempotent requests (core/idempotency.c) ---- */
 
 #define SK_IDEM_TTL (24 * 3600)

@@ -173,6 +173,60 @@ int sk_webhook_remove(struct sk_core *c, const char *id, struct sk_errctx *err)
 	return rc ? sk_errf(err, rc, "cannot remove the webhook endpoint") : 0;
 }
 
+int sk_webhook_rotate(struct sk_core *c, const char *id, char outsecret[SK_WEBHOOK_SECRET_MAX],
+		      struct sk_errctx *err)
+{
+	uint8_t *sealed = NULL;
+	char secret[SK_WEBHOOK_SECRET_MAX], ad[SK_ID_LEN + 16];
+	size_t sealed_len = 0;
+	int rc;
+
+	if (!id || strlen(id) > SK_ID_LEN)
+		return sk_errf(err, SK_ERR_NOT_FOUND, "no webhook endpoint with that id");
+	if ((rc = sk_vault_whsec_new(secret)))
+		return sk_errf(err, rc, "cannot make a webhook secret");
+	secret_ad(id, ad);
+	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
+		rc = sk_errf(err, rc, "cannot seal the webhook secret");
+		goto out;
+	}
+	if ((rc = sk__core_begin(c, err)))
+		goto out;
+	rc = sk_store_webhook_secret_set(c->store, id, sealed, sealed_len);
+	if (rc == SK_ERR_NOT_FOUND)
+		rc = sk_errf(err, rc, "no webhook endpoint with that id");
+	else if (rc)
+		rc = sk_errf(err, rc, "cannot store the webhook secret");
+	if (!(rc = sk__core_end(c, rc, err)))
+		memcpy(outsecret, secret, SK_WEBHOOK_SECRET_MAX);
+out:
+	sk_vault_wipe(secret, sizeof(secret));
+	sk_free(sealed);
+	return rc;
+}
+
+int sk_webhook_disable(struct sk_core *c, const char *id, struct sk_errctx *err)
+{
+	struct sk_webhook_rec w;
+	int rc;
+	if (!id || strlen(id) > SK_ID_LEN)
+		return sk_errf(err, SK_ERR_NOT_FOUND, "no webhook endpoint with that id");
+	if ((rc = sk__core_begin(c, err)))
+		return rc;
+	rc = sk_store_webhook_get(c->store, id, &w);
+	if (rc == SK_ERR_NOT_FOUND) {
+		rc = sk_errf(err, rc, "no webhook endpoint with that id");
+	} else if (rc) {
+		rc = sk_errf(err, rc, "cannot read the webhook endpoint");
+	} else {
+		w.enabled = 0;
+		w.next_attempt_at = 0;
+		if ((rc = sk_store_webhook_state(c->store, &w)))
+			rc = sk_errf(err, rc, "cannot disable the webhook endpoint");
+	}
+	return sk__core_end(c, rc, err);
+}
+
 struct counter {
 	const char *events;
 	int64_t n;
@@ -442,6 +496,9 @@ static int save(struct sk_core *c, struct sk_webhook_job *job, struct sk_errctx 
 	if (now.cursor != job->stored_cursor)
 		return sk_errf(err, SK_ERR_BUSY, "webhook %s was served by another server meanwhile; "
 			       "it goes on from the stored cursor", job->ep.id);
+	/* disabled meanwhile (from the console, sk_webhook_disable): it stays disabled */
+	if (!now.enabled)
+		job->ep.enabled = 0;
 	if ((rc = sk_store_webhook_state(c->store, &job->ep)))
 		return sk_errf(err, rc, "cannot save the state of webhook %s", job->ep.id);
 	job->stored_cursor = job->ep.cursor;

@@ -41,6 +41,14 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 		   char outsecret[SK_WEBHOOK_SECRET_MAX], struct sk_errctx *err);
 /* SK_ERR_NOT_FOUND for an unknown id. */
 int sk_webhook_remove(struct sk_core *c, const char *id, struct sk_errctx *err);
+/* A new secret for endpoint id, made and sealed as add's, returned once in outsecret; the
+ * old one signs nothing more (a delivery already under way finishes with it). Its delivery
+ * state is untouched. SK_ERR_NOT_FOUND for an unknown id. */
+int sk_webhook_rotate(struct sk_core *c, const char *id, char outsecret[SK_WEBHOOK_SECRET_MAX],
+		      struct sk_errctx *err);
+/* Stops deliveries to endpoint id (kept, with its state, to be seen or removed); a delivery
+ * under way does not enable it again. SK_ERR_NOT_FOUND for an unknown id. */
+int sk_webhook_disable(struct sk_core *c, const char *id, struct sk_errctx *err);
 
 /* The delivery status of one endpoint. */
 struct sk_webhook_info {

@@ -251,6 +251,12 @@ struct sk_core *sk_http_thread_core(struct sk_errctx *err);
 
 
 /* h_console_admin.c */
+int sk_h_con_audiences(struct sk_req *r);
+int sk_h_con_audience_export(struct sk_req *r);
+int sk_h_con_retention(struct sk_req *r);
+int sk_h_con_retention_run(struct sk_req *r);
+int sk_h_con_admin(struct sk_req *r);
+int sk_h_con_admin_post(struct sk_req *r);
 
 
 #endif

@@ -90,6 +90,13 @@ const struct sk_route sk_routes[] = {
 
 
 	/* audiences, retention, webhooks and keys (h_console_admin.c) */
+	{"GET", "/console/audiences", "@view", sk_h_con_audiences, SK_NO_BODY, 0},
+	{"GET", "/console/audiences/{purpose}/allowed.csv", "@audience", sk_h_con_audience_export,
+	 SK_NO_BODY, 0},
+	{"GET", "/console/retention", "@retention", sk_h_con_retention, SK_NO_BODY, 0},
+	{"POST", "/console/retention", "@retention", sk_h_con_retention_run, SK_CON_BODY_MAX, 0},
+	{"GET", "/console/admin", "@admin", sk_h_con_admin, SK_NO_BODY, 0},
+	{"POST", "/console/admin", "@admin", sk_h_con_admin_post, SK_CON_BODY_MAX, 0},
 
 };
 

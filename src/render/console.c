@@ -75,6 +75,16 @@ const char sk_console_css[] =
 	"table.audit{font-size:.9rem}\n"
 	"table.audit caption{text-align:left;font-weight:600;padding:.25rem 0}\n"
 	"table.audit code{font-size:.85rem}\n"
+	/* audiences, retention, webhooks and keys (console_admin.c) */
+	"form.inline{display:inline;margin:0}\n"
+	"form.inline label{display:inline;margin-right:.5rem}\n"
+	".scroll{overflow-x:auto}\n"
+	"fieldset{border:1px solid var(--line);border-radius:.35rem;margin:.75rem 0;"
+	"padding:.5rem .75rem}\n"
+	"label.check{display:inline-block;font-weight:400;margin:0 1rem 0 0}\n"
+	"#once{display:inline-block;padding:.3rem .5rem;background:var(--bg);"
+	"border:1px solid var(--line);word-break:break-all;user-select:all}\n"
+	"td.lasterror{max-width:20rem;overflow-wrap:anywhere}\n"
 	/* ---- import (render/console_import.c) ---- */
 	".imp-form fieldset{border:1px solid var(--line);border-radius:.35rem;margin:1rem 0;"
 	"padding:.5rem 1rem}\n"

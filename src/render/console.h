@@ -140,7 +140,109 @@ struct json_t;
 	X(IMPORT_NEW, "Ny import", "New import")                                             \
 	X(IMPORT_NOT_FOUND, "Det finns ingen sådan import.", "There is no such import.")
 /* audiences, retention, webhooks and keys (render/console_admin.c) */
-#define SK_CON_MSG_ADMIN(X) X(AUDIENCES_TITLE, "Målgrupper", "Audiences")
+#define SK_CON_MSG_ADMIN(X)                                                                  \
+	X(AUDIENCES_TITLE, "Målgrupper", "Audiences")                                        \
+	X(AUD_INTRO, "Hur många ett ändamål får kontakta nu, och varför de andra utesluts. "  \
+	  "Grinden tillfrågas för varje kontakt.",                                            \
+	  "How many a purpose may contact now, and why the others are excluded. The gate is " \
+	  "asked for every contact.")                                                         \
+	X(AUD_PURPOSE, "Ändamål", "Purpose")                                                 \
+	X(AUD_SHOW, "Visa", "Show")                                                          \
+	X(AUD_AS_OF, "Grinden tillfrågad", "The gate asked at")                              \
+	X(AUD_CONTACTS, "Kontakter", "Contacts")                                             \
+	X(AUD_ALLOWED, "Får kontaktas", "May be contacted")                                  \
+	X(AUD_EXCLUDED, "Utesluts, per skäl", "Excluded, by reason")                         \
+	X(AUD_NONE_EXCLUDED, "Ingen utesluts.", "Nobody is excluded.")                       \
+	X(AUD_EXPORT, "Ladda ner listan över dem som får kontaktas (CSV)",                   \
+	  "Download the list of those who may be contacted (CSV)")                           \
+	X(AUD_NO_PURPOSE, "Det ändamålet finns inte i policyn.",                             \
+	  "That purpose is not in the policy.")                                               \
+	X(COL_REASON, "Skäl", "Reason")                                                      \
+	X(COL_COUNT, "Antal", "Count")                                                       \
+	X(RSN_CONSENT, "Samtycke", "Consent")                                                \
+	X(RSN_LEGITIMATE_INTEREST, "Berättigat intresse", "Legitimate interest")             \
+	X(RSN_CONTRACT, "Avtal", "Contract")                                                 \
+	X(RSN_LEGAL_OBLIGATION, "Rättslig förpliktelse", "Legal obligation")                 \
+	X(RSN_NO_CONSENT, "Inget samtycke", "No consent")                                    \
+	X(RSN_REFUSED, "Nekat", "Refused")                                                   \
+	X(RSN_WITHDRAWN, "Återkallat", "Withdrawn")                                          \
+	X(RSN_EXPIRED, "Utgånget", "Expired")                                                \
+	X(RSN_PENDING_CONFIRMATION, "Väntar på bekräftelse", "Awaiting confirmation")        \
+	X(RSN_UNVERIFIED, "Samtycke utan bevis", "Consent without evidence")                 \
+	X(RSN_SUPPRESSED, "Spärrad adress", "Suppressed address")                            \
+	X(RSN_ERASED, "Raderad", "Erased")                                                   \
+	X(RSN_OBJECTED, "Invändning", "Objected")                                            \
+	X(RSN_UNKNOWN_PURPOSE, "Okänt ändamål", "Unknown purpose")                           \
+	X(RSN_INVALID_EMAIL, "Ogiltig adress", "Invalid address")                            \
+	X(RSN_ERROR, "Kunde inte kontrolleras", "Could not be checked")                      \
+	X(RET_TITLE, "Gallring", "Retention")                                                \
+	X(RET_INTRO, "Kontakter utan kvarvarande grund som gallringen skulle radera nu, per " \
+	  "skäl. Den här provkörningen ändrar ingenting.",                                    \
+	  "Contacts with no basis left that the purge would delete now, by reason. This dry " \
+	  "run changes nothing.")                                                             \
+	X(RET_DONE, "Gallringen är körd. Så här många kontakter raderades:",                 \
+	  "The purge has run. This many contacts were deleted:")                             \
+	X(RET_TOTAL, "Totalt", "Total")                                                      \
+	X(RET_RUN, "Kör gallringen nu", "Run the purge now")                                 \
+	X(RET_RUN_NOTE, "Raderingen går inte att ångra.", "The deletion cannot be undone.")   \
+	X(PRG_NEVER_CONSENTED, "Har aldrig samtyckt", "Never consented")                     \
+	X(PRG_WITHDRAWN, "Återkallat", "Withdrawn")                                          \
+	X(PRG_EXPIRED, "Utgånget", "Expired")                                                \
+	X(PRG_PENDING, "Aldrig bekräftat", "Never confirmed")                                \
+	X(PRG_UNVERIFIED, "Samtycke utan bevis", "Consent without evidence")                 \
+	X(PRG_INACTIVE, "Inaktiv", "Inactive")                                               \
+	X(ADM_TITLE, "Webhooks, API-nycklar och användare", "Webhooks, API keys and users")  \
+	X(ADM_WEBHOOKS, "Webhooks", "Webhooks")                                              \
+	X(ADM_NO_WEBHOOKS, "Inga webhooks ännu.", "No webhooks yet.")                        \
+	X(ADM_NAME, "Namn", "Name")                                                          \
+	X(ADM_URL, "Adress (URL)", "URL")                                                    \
+	X(ADM_EVENTS, "Händelser", "Events")                                                 \
+	X(ADM_EVENTS_HINT, "Händelsenamn med kommatecken emellan, eller all.",               \
+	  "Event names separated by commas, or all.")                                         \
+	X(ADM_STATE, "Läge", "State")                                                        \
+	X(ADM_ENABLED, "På", "Enabled")                                                      \
+	X(ADM_DISABLED, "Avstängd", "Disabled")                                              \
+	X(ADM_LAG, "Ändringar som väntar", "Changes waiting")                                \
+	X(ADM_DELIVERED, "Levererat till och med ändring", "Delivered up to change")         \
+	X(ADM_LAST_STATUS, "Senaste svar (HTTP)", "Last answer (HTTP)")                      \
+	X(ADM_LAST_ERROR, "Senaste fel", "Last error")                                       \
+	X(ADM_FAILED, "Uppgivna ändringar", "Changes given up")                              \
+	X(ADM_ACTIONS, "Åtgärder", "Actions")                                                \
+	X(ADM_ROTATE, "Byt hemlighet", "Rotate secret")                                      \
+	X(ADM_DISABLE, "Stäng av", "Disable")                                                \
+	X(ADM_ADD_WEBHOOK, "Lägg till en webhook", "Add a webhook")                          \
+	X(ADM_ADD, "Lägg till", "Add")                                                       \
+	X(ADM_SECRET_ONCE, "Webhookens hemlighet visas bara nu. Spara den hos mottagaren:",  \
+	  "The webhook's secret is shown only now. Store it with the receiver:")             \
+	X(ADM_KEY_ONCE, "Nyckeln visas bara nu. Spara den där den ska användas:",            \
+	  "The key is shown only now. Store it where it will be used:")                      \
+	X(ADM_KEYS, "API-nycklar", "API keys")                                               \
+	X(ADM_NO_KEYS, "Inga API-nycklar ännu.", "No API keys yet.")                         \
+	X(ADM_SCOPES, "Behörigheter", "Scopes")                                              \
+	X(ADM_CREATED, "Skapad", "Created")                                                  \
+	X(ADM_REVOKED, "Återkallad", "Revoked")                                              \
+	X(ADM_ACTIVE, "Aktiv", "Active")                                                     \
+	X(ADM_REVOKE, "Återkalla", "Revoke")                                                 \
+	X(ADM_CREATE_KEY, "Skapa en API-nyckel", "Create an API key")                        \
+	X(ADM_CREATE, "Skapa", "Create")                                                     \
+	X(ADM_ADDED, "Webhooken är tillagd.", "The webhook was added.")                      \
+	X(ADM_ROTATED, "Webhookens hemlighet är bytt.", "The webhook's secret was rotated.")   \
+	X(ADM_DISABLED_DONE, "Webhooken är avstängd.", "The webhook was disabled.")          \
+	X(ADM_KEY_CREATED, "API-nyckeln är skapad.", "The API key was created.")             \
+	X(ADM_KEY_REVOKED, "API-nyckeln är återkallad.", "The API key was revoked.")         \
+	X(ADM_FAILED_TEXT, "Det gick inte, och inget ändrades:",                             \
+	  "That did not work, and nothing was changed:")                                     \
+	X(ADM_USERS, "Konsolens användare", "Console users")                                  \
+	X(ADM_NO_USERS, "Inga användare ännu.", "No users yet.")                              \
+	X(ADM_ROLE, "Roll", "Role")                                                          \
+	X(ADM_LOCKED, "Låst efter misslyckade inloggningar", "Locked after failed sign-ins")  \
+	X(ADM_UNLOCK, "Lås upp", "Unlock")                                                   \
+	X(ADM_ADD_USER, "Lägg till en användare", "Add a user")                              \
+	X(ADM_PASSWORD_ONCE, "Lösenordet visas bara nu. Ge det till användaren:",            \
+	  "The password is shown only now. Give it to the user:")                            \
+	X(ADM_USER_ADDED, "Användaren är tillagd.", "The user was added.")                   \
+	X(ADM_USER_DISABLED, "Användaren är avstängd.", "The user was disabled.")             \
+	X(ADM_USER_UNLOCKED, "Användaren är upplåst.", "The user was unlocked.")
 
 #define SK_CON_MSG_LIST(X)                                                                   \
 	SK_CON_MSG_FRAME(X)                                                                  \
@@ -220,6 +322,34 @@ int sk_con_audit_csv_head(struct sk_buf *b);
 int sk_con_audit_csv_row(struct sk_buf *b, const struct sk_staff_audit_rec *a);
 struct json_t;
 int sk_con_audit_json_row(struct json_t *list, const struct sk_staff_audit_rec *a);
+
+/* ---- audiences, retention, webhooks and keys (console_admin.c; docs/console.md) ---- */
+
+/* The audiences page, begun in b: the purpose select (the policy's communication purposes,
+ * purpose chosen), and when a is not NULL its counts, with the allowed list's link when
+ * can_export. error (NULL: none) is a message of the catalogue's shown instead of counts. */
+int sk_con_audiences(struct sk_buf *b, const struct sk_con_frame *f, const char *purpose,
+		     const struct sk_audience *a, int can_export, const char *error);
+/* The retention page, begun in b: rep's counts by reason (a dry run, or what a run did) and
+ * the button that runs the purge; error (NULL: none) in place of the counts. */
+int sk_con_retention(struct sk_buf *b, const struct sk_con_frame *f,
+		     const struct sk_purge_report *rep, const char *error);
+/* What the webhooks, keys and users page shows. */
+struct sk_webhook_info;
+struct sk_con_admin_view {
+	const struct sk_webhook_info *webhooks;
+	size_t nwebhooks;
+	const struct sk_key_rec *keys;
+	size_t nkeys;
+	const struct sk_staff_user *users;
+	size_t nusers;
+	int64_t now;         /* for "locked": a lock still running */
+	const char *done;    /* what an action did (a catalogue message), NULL: none */
+	const char *once;    /* a secret or key to show once, NULL: none */
+	const char *once_label;
+	const char *error;   /* why an action failed (core's message), NULL: none */
+};
+int sk_con_admin(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_con_admin_view *v);
 
 /* ---- the import pages (render/console_import.c) ---- */
 

@@ -227,6 +227,7 @@ enum pg_stmt {
 	PG_SESSION_PURGE,
 	PG_AUDIT_APPEND,
 	PG_AUDIT_EACH,
+	PG_WEBHOOK_SECRET_SET,
 	PG_NSTMT
 };
 
@@ -421,6 +422,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 			    " FROM staff_audit RETURNING seq",
 	[PG_AUDIT_EACH] = "SELECT " PG_AUDIT_COLS " FROM staff_audit WHERE seq < $1::bigint"
 			  " ORDER BY seq DESC LIMIT $2::bigint",
+	[PG_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = $2 WHERE id = $1",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2184,6 +2186,15 @@ static int pg_staff_audit_each(struct sk_store *s, int64_t before, long limit,
 	pp_int(&p, limit > 0 ? limit : INT64_MAX);
 	return pg_each((struct pg_store *)s, PG_AUDIT_EACH, NULL, &p, limit > 0 && limit <= PG_PAGE,
 		       pg_audit_fn, &c);
+}
+
+static int pg_webhook_secret_set(struct sk_store *s, const char *id, const uint8_t *secret,
+				 size_t secret_len)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_bin(&p, secret, secret_len);
+	return pg_exec_found((struct pg_store *)s, PG_WEBHOOK_SECRET_SET, &p);
 }
 
 static void pg_close(struct sk_store *s)

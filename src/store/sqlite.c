@@ -248,6 +248,7 @@ enum sq_stmt {
 	SQ_SESSION_PURGE,
 	SQ_AUDIT_APPEND,
 	SQ_AUDIT_EACH,
+	SQ_WEBHOOK_SECRET_SET,
 	SQ_NSTMT
 };
 
@@ -433,6 +434,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			    " ?4, ?5, ?6) RETURNING seq",
 	[SQ_AUDIT_EACH] = "SELECT " SQ_AUDIT_COLS " FROM staff_audit WHERE seq < ?1"
 			  " ORDER BY seq DESC LIMIT ?2",
+	[SQ_WEBHOOK_SECRET_SET] = "UPDATE webhooks SET secret = ?2 WHERE id = ?1",
 };
 
 struct sq_hot;
@@ -2745,6 +2747,20 @@ static int sq_staff_audit_each(struct sk_store *s, int64_t before, long limit,
 			rc = cb(arg, &a);
 	}
 	sq_done(st);
+	return rc;
+}
+
+static int sq_webhook_secret_set(struct sk_store *s, const char *id, const uint8_t *secret,
+				 size_t secret_len)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_WEBHOOK_SECRET_SET);
+	int rc;
+
+	if (sq_text(st, 1, id) || sq_blob(st, 2, secret, secret_len))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(((struct sq_store *)s)->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
 	return rc;
 }
 

@@ -518,7 +518,12 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* first, at most limit (<= 0: all). */                                                \
 	X(staff_audit_append, (struct sk_store * s, struct sk_staff_audit_rec * a), (s, a))    \
 	X(staff_audit_each, (struct sk_store * s, int64_t before, long limit,                 \
-			     sk_staff_audit_cb cb, void *arg), (s, before, limit, cb, arg))
+			     sk_staff_audit_cb cb, void *arg), (s, before, limit, cb, arg))          \
+	/* Replaces webhook endpoint id's sealed secret (a rotation from the console); its   */ \
+	/* delivery state is left as it is. SK_ERR_NOT_FOUND for an unknown id. */             \
+	X(webhook_secret_set, (struct sk_store * s, const char *id, const uint8_t *secret,    \
+			       size_t secret_len),                                             \
+	  (s, id, secret, secret_len))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

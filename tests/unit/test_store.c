@@ -2239,6 +2239,36 @@ static int rows_copy_cb(void *arg, const struct sk_value *row, int ncols)
 }
 
 
+/* webhook_secret_set: a rotation replaces the sealed secret alone; the name, URL, events
+ * and delivery state stay as they were; an unknown id is NOT_FOUND. */
+static void test_webhook_secret_set(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t old[] = "sealed-old", new_secret[] = "sealed-new-longer";
+	struct sk_webhook_rec w = {.id = "w_secretset0000000000000", .name = "crm",
+				   .url = "https://crm.example.com/hook", .events = "all",
+				   .secret = old, .secret_len = sizeof(old), .created_at = 100,
+				   .enabled = 1, .cursor = 7, .failures = 2, .last_status = 500,
+				   .last_error = "HTTP 500"};
+	struct sk_webhook_rec got;
+
+	assert_int_equal(sk_store_webhook_put(f->s, &w), 0);
+	assert_int_equal(sk_store_webhook_secret_set(f->s, w.id, new_secret, sizeof(new_secret)), 0);
+	assert_int_equal(sk_store_webhook_get(f->s, w.id, &got), 0);
+	assert_int_equal(got.secret_len, sizeof(new_secret));
+	assert_memory_equal(got.secret, new_secret, sizeof(new_secret));
+	assert_string_equal(got.name, "crm");
+	assert_string_equal(got.url, "https://crm.example.com/hook");
+	assert_int_equal(got.enabled, 1);
+	assert_int_equal(got.cursor, 7);
+	assert_int_equal(got.failures, 2);
+	assert_int_equal(got.last_status, 500);
+	assert_string_equal(got.last_error, "HTTP 500");
+	assert_int_equal(sk_store_webhook_secret_set(f->s, "w_nosuchendpoint000000000", new_secret,
+						     sizeof(new_secret)),
+			 SK_ERR_NOT_FOUND);
+}
+
 static void test_rows_copy(void **state)
 {
 	struct fx *f = *state;
@@ -2508,6 +2538,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_staff_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
