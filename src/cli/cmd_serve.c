@@ -18,6 +18,20 @@ static int number(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* The console's import folder when --import-dir is not given: beside a SQLite database,
+ * PATH.imports; none for PostgreSQL (several servers share no folder: name one). */
+static const char *import_dir_of(const char *db, char *out, size_t outlen)
+{
+	if (!db || strncmp(db, "postgres", 8) == 0)
+		return NULL;
+	if (strncmp(db, "sqlite://", 9) == 0)
+		db += 9;
+	else if (strncmp(db, "sqlite:", 7) == 0)
+		db += 7;
+	int n = snprintf(out, outlen, "%s.imports", db);
+	return n > 9 && (size_t)n < outlen ? out : NULL;
+}
+
 static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -45,11 +59,12 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"lease-seconds", required_argument, NULL, 'E'},
 		{"console-idle-minutes", required_argument, NULL, 'i'},
 		{"console-session-hours", required_argument, NULL, 'H'},
+		{"import-dir", required_argument, NULL, 'I'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30};
 	int tls_given = 0;
-	char public_url[300];
+	char public_url[300], import_dir[4096];
 	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
 				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
 				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
@@ -139,6 +154,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			}
 			cfg.webhook_proxy = optarg;
 			break;
+		case 'I': cfg.import_dir = optarg; break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;
 		case 'M': mail.from = optarg; break;
@@ -169,6 +185,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			mail.tls_required = 1;
 		cfg.mail = &mail;
 	}
+	if (!cfg.import_dir)
+		cfg.import_dir = import_dir_of(cli->db, import_dir, sizeof(import_dir));
 	if (!cfg.public_url) {
 		snprintf(public_url, sizeof(public_url), "http://%s", cfg.listen);
 		cfg.public_url = public_url;
@@ -196,7 +214,7 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
 		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] "
-		"[--console-idle-minutes N] [--console-session-hours N]",
+		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -228,6 +246,9 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"when its holder stops or dies; a policy applied anywhere is loaded by every "
 		"server within 2 seconds. The staff console (docs/console.md) is under /console: "
 		"a session ends after --console-idle-minutes (default 30, 1 to 1440) unused, and "
-		"--console-session-hours (default 12, 1 to 168) after sign-in.",
+		"--console-session-hours (default 12, 1 to 168) after sign-in. The console's "
+		"imports keep their staged uploads, progress, rejects and saved mappings in "
+		"--import-dir (default: DATABASE.imports beside a SQLite file; none for "
+		"PostgreSQL, where the console cannot import without it).",
 	.run = run_serve,
 };

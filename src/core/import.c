@@ -662,3 +662,9 @@ int sk_contact_page(struct sk_core *c, const char *after, long limit,
 	*n = p.n;
 	return rc ? sk__store_err(err, rc, "listing contacts") : 0;
 }
+
+const char *sk_job_state_name(enum sk_job_state s)
+{
+	static const char *const names[] = {"queued", "running", "done", "failed"};
+	return (unsigned)s < sizeof(names) / sizeof(*names) ? names[s] : "?";
+}

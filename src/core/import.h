@@ -46,6 +46,36 @@ struct sk_csv_import_report {
 	int bom;
 };
 
+/* A console import job (io/import_job.c keeps it in its spool folder; docs/console.md). */
+enum sk_job_state { SK_JOB_QUEUED, SK_JOB_RUNNING, SK_JOB_DONE, SK_JOB_FAILED };
+/* "queued", "running", "done", "failed" (core/import.c) */
+const char *sk_job_state_name(enum sk_job_state s);
+
+struct sk_import_job {
+	char id[SK_ID_LEN + 1];
+	char staff[64];          /* who started it (struct sk_staff's name) */
+	enum sk_role role;
+	int dry_run;
+	enum sk_job_state state;
+	int64_t created;
+	long rows, committed;    /* rows read; rows committed (an earlier run's included) */
+	long long bytes, total_bytes;
+	double elapsed_s, rows_per_s, eta_s;
+	long resumed_after;      /* rows an earlier run had committed */
+	int already_complete;    /* this file and mapping were imported completely before */
+	int runs;                /* runs begun: more than one after a dry run or a resume */
+	char error[256];         /* why it failed (never a value of the file) */
+	char file_sha256[65];
+	struct sk_import_counts counts;
+};
+
+/* A rejected row as the page lists it. */
+struct sk_import_reject {
+	long long line;
+	char column[128];
+	char reason[32];
+};
+
 /* One consent of a row, as the mapping names it: purpose, and the cells (NULL or "" when
  * empty) with their column names (for reports). */
 struct sk_import_consent {

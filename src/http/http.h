@@ -49,6 +49,9 @@ struct sk_server_config {
 	/* the staff console's sessions (docs/console.md) */
 	unsigned console_idle_minutes;  /* a session unused this long ends; 0: 30 */
 	unsigned console_session_hours; /* every session ends this long after sign-in; 0: 12 */
+	/* the console's imports (docs/console.md, "Importing") */
+	const char *import_dir;    /* the spool folder of staged uploads, job states, rejects
+				    * and saved mappings; NULL: the console cannot import */
 };
 
 #define SK_LEASE_SECONDS 30

@@ -249,6 +249,20 @@ int sk_h_con_person_erase(struct sk_req *r);
 int sk_h_con_receipt(struct sk_req *r);
 
 /* h_console_import.c */
+/* The import pages (docs/console.md, "Importing"); the worker thread that runs the jobs. */
+int sk_h_con_import_form(struct sk_req *r);
+int sk_h_con_import_upload(struct sk_req *r);
+int sk_h_con_import_job(struct sk_req *r);
+int sk_h_con_import_progress(struct sk_req *r);
+int sk_h_con_import_rejects(struct sk_req *r);
+int sk_h_con_import_run(struct sk_req *r);
+int sk_h_asset_console_js(struct sk_req *r);
+/* Stops the import worker (sk_http_stop, before the cores close): the running import is
+ * stopped after its last committed batch, to be resumed. */
+void sk_con_import_stop(void);
+/* The calling thread's core, as the daemon lends it (server.c): for the import worker. */
+struct sk_core *sk_http_thread_core(struct sk_errctx *err);
+#define SK_CON_UPLOAD_MAX (64u << 20) /* an import's upload (POST /console/import) */
 
 
 /* h_console_admin.c */

@@ -91,7 +91,17 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/console/person/{id}/erase", "@erase", sk_h_con_person_erase, SK_CON_BODY_MAX, 0},
 	{"GET", "/console/receipt/{id}", "@evidence", sk_h_con_receipt, SK_NO_BODY, SK_ROUTE_ONE_READ},
 
-	/* imports (h_console_import.c) */
+	/* imports (h_console_import.c): the upload is multipart, up to 64 MiB, and carries its
+	 * CSRF token in the body, which the handler checks (SK_ROUTE_CSRF_SELF) */
+	{"GET", "/console/import", "@import", sk_h_con_import_form, SK_NO_BODY, 0},
+	{"POST", "/console/import", "@import", sk_h_con_import_upload, SK_CON_UPLOAD_MAX,
+	 SK_ROUTE_CSRF_SELF},
+	{"GET", "/console/import/{id}", "@import", sk_h_con_import_job, SK_NO_BODY, 0},
+	{"GET", "/console/import/{id}/progress", "@import", sk_h_con_import_progress, SK_NO_BODY, 0},
+	{"GET", "/console/import/{id}/rejects.csv", "@import", sk_h_con_import_rejects, SK_NO_BODY,
+	 0},
+	{"POST", "/console/import/{id}/run", "@import", sk_h_con_import_run, SK_CON_BODY_MAX, 0},
+	{"GET", "/assets/console.js", NULL, sk_h_asset_console_js, SK_NO_BODY, SK_ROUTE_NO_DB},
 
 
 	/* audiences, retention, webhooks and keys (h_console_admin.c) */

@@ -50,6 +50,11 @@ const struct sk_server_config *sk_server_cfg(void)
 	return config;
 }
 
+struct sk_core *sk_http_thread_core(struct sk_errctx *err)
+{
+	return env->core(err);
+}
+
 int sk_http_rate(const char *key, double rate, double burst)
 {
 	return env->rate(key, rate, burst);
@@ -1101,6 +1106,7 @@ void sk_http_stop(struct sk_http *h)
 	/* Writes still queued are run and their requests resumed (a suspended request must
 	 * not meet MHD_stop_daemon); later ones are answered 503. Then a short wait for those
 	 * answers to go out. */
+	sk_con_import_stop(); /* the import worker uses a core of the daemon's */
 	if (env->write_stop) {
 		env->write_stop();
 		for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 200; waited++)

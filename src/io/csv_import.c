@@ -88,6 +88,8 @@ struct imp {
 	double t0, tlast;      /* monotonic seconds: start, last line drawn */
 	long rows0;            /* rows when this run began (a resumed run skips some) */
 	int bulk;              /* the store is in bulk mode (sk_core_bulk) */
+	long committed;        /* data rows committed (an earlier run's included) */
+	int committing;        /* progress after a commit: not held back by the rate */
 };
 
 static double mono(void)
@@ -166,25 +168,38 @@ static int header_check(struct imp *x)
 /* The progress on stderr (SK_PROGRESS_*). The rate counts this run's rows; the time left
  * is the elapsed time scaled by the bytes still to read. tty: at most 5 redraws a second;
  * json: the caller calls it once per committed batch and at the end (last). */
-static void progress(struct imp *x, int last)
+static int progress(struct imp *x, int last)
 {
-	if (x->o->progress == SK_PROGRESS_NONE || x->check)
-		return;
+	if ((x->o->progress == SK_PROGRESS_NONE && !x->o->on_progress) || x->check)
+		return 0;
 	double now = mono(), el = now - x->t0;
-	if (x->o->progress == SK_PROGRESS_TTY && !last && now - x->tlast < 0.2)
-		return;
+	if ((x->o->progress == SK_PROGRESS_TTY || x->o->on_progress) && !last && !x->committing &&
+	    now - x->tlast < 0.2)
+		return 0;
 	x->tlast = now;
 	long rows = x->rep->counts.rows, done = rows - x->rows0;
 	long long size = x->fsize > 0 ? x->fsize : 0, pos = last ? size : x->fpos;
 	double rate = el > 0 ? (double)(done > 0 ? done : 0) / el : 0;
 	double left = last || pos <= 0 || pos >= size ? 0 : el * (double)(size - pos) / (double)pos;
+	if (x->o->on_progress) {
+		struct sk_import_progress p = {
+			.rows = rows, .committed = x->committed, .bytes = pos, .total_bytes = size,
+			.elapsed_s = el, .rows_per_s = rate, .eta_s = left, .done = last,
+			.counts = &x->rep->counts,
+		};
+		int rc = x->o->on_progress(x->o->progress_arg, &p);
+		if (rc)
+			return sk_errf(x->err, rc, "the import was stopped");
+	}
+	if (x->o->progress == SK_PROGRESS_NONE)
+		return 0;
 	if (x->o->progress == SK_PROGRESS_JSON) {
 		fprintf(stderr, "{\"progress\":\"import\",\"rows\":%ld,\"bytes\":%lld,"
 			"\"total_bytes\":%lld,\"elapsed_s\":%.3f,\"rows_per_s\":%.0f,"
 			"\"eta_s\":%.1f,\"done\":%s}\n", rows, pos, size, el, rate, left,
 			last ? "true" : "false");
 		fflush(stderr);
-		return;
+		return 0;
 	}
 	int pct = size ? (int)(pos * 100 / size) : 100, w = pct * 30 / 100;
 	fprintf(stderr, "\rimporting [%.*s%*s] %3d%% %ld rows, %.0f rows/s, %s%ld:%02ld left ", w,
@@ -193,6 +208,7 @@ static void progress(struct imp *x, int last)
 	if (last)
 		fputc('\n', stderr);
 	x->drawn = 1;
+	return 0;
 }
 
 static int reject(struct imp *x, int64_t line, int reason, const char *column)
@@ -312,8 +328,14 @@ static int batch_flush(struct imp *x, int done)
 	    (rc = sk_core_batch_commit(x->c, x->err)))
 		return rc;
 	x->in_batch = 0;
-	if (!done && x->o->progress == SK_PROGRESS_JSON)
-		progress(x, 0);
+	x->committed = x->rep->counts.rows;
+	if (!done && (x->o->progress == SK_PROGRESS_JSON || x->o->on_progress)) {
+		x->committing = 1;
+		rc = progress(x, 0);
+		x->committing = 0;
+		if (rc)
+			return rc;
+	}
 	return done ? 0 : batch_begin(x);
 }
 
@@ -340,8 +362,9 @@ static void row_end(int term, void *data)
 				if (x->batch < SK_IMPORT_BATCH_MAX)
 					x->batch *= 2;
 			}
-			if (x->rep->counts.rows % 1000 == 0 && x->o->progress == SK_PROGRESS_TTY)
-				progress(x, 0);
+			if (!x->rc && x->rep->counts.rows % 1000 == 0 &&
+			    (x->o->progress == SK_PROGRESS_TTY || x->o->on_progress))
+				x->rc = progress(x, 0);
 		}
 	}
 	x->hdr_seen = 1;
@@ -711,14 +734,15 @@ int sk_csv_import(struct sk_core *c, FILE *in, const struct sk_csv_import_opts *
 	x.t0 = x.tlast = mono();
 	x.batch = SK_IMPORT_BATCH;
 	x.batch_bytes = o->batch_bytes ? o->batch_bytes : SK_IMPORT_BATCH_BYTES;
-	x.rows0 = x.skip;
+	x.rows0 = x.committed = x.skip;
 	if ((rc = pass(&x, in, 0)))
 		goto out;
-	progress(&x, 1);
 	if (x.skip > out->counts.rows) {
 		rc = sk_errf(err, SK_ERR_INVALID, "the file has fewer rows than the import record");
 		goto out;
 	}
+	if ((rc = progress(&x, 1)))
+		goto out;
 	if (!o->dry_run) {
 		/* the totals: this run's counts already include the earlier runs' */
 		if ((rc = batch_flush(&x, 1)))

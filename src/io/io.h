@@ -68,6 +68,25 @@ typedef int (*sk_header_cb)(void *arg, const char *const *cols, size_t ncols);
  * at the end (for scripts: the fields are in docs/import-export.md). */
 enum { SK_PROGRESS_NONE, SK_PROGRESS_TTY, SK_PROGRESS_JSON };
 
+/* Progress given to a caller (the console's import worker): rows read (an earlier run's
+ * committed rows included), rows committed so far, bytes read of total_bytes, seconds
+ * since this run began, this run's rows per second, seconds left (from the bytes still to
+ * read), and done on the last call. */
+struct sk_import_progress {
+	long rows, committed;
+	long long bytes, total_bytes;
+	double elapsed_s, rows_per_s, eta_s;
+	int done;
+	const struct sk_import_counts *counts; /* the counts so far */
+};
+/* Called every 1,000 rows (at most five times a second), after each committed batch, and
+ * once at the end (done). The last call of a real import (not a dry run) comes inside the
+ * import's last transaction, before its commit, so that what the callback writes through
+ * the core (an audit row) commits with the import's last rows. A nonzero return stops the
+ * import as an error would: the open batch is rolled back, the committed ones stay, and a
+ * later run of the same file and mapping resumes after them. */
+typedef int (*sk_progress_cb)(void *arg, const struct sk_import_progress *p);
+
 struct sk_csv_import_opts {
 	const char *map_text;   /* the mapping as given */
 	size_t map_len;
@@ -78,6 +97,8 @@ struct sk_csv_import_opts {
 	sk_reject_cb reject;    /* may be NULL */
 	sk_header_cb header;    /* may be NULL; called with reject_arg */
 	void *reject_arg;
+	sk_progress_cb on_progress; /* may be NULL; called with progress_arg */
+	void *progress_arg;
 	size_t batch_bytes;     /* a batch is committed early once its rows waiting for their
 				 * sorted write hold this many bytes; 0: SK_IMPORT_BATCH_BYTES */
 };
@@ -111,5 +132,68 @@ int sk_csv_cell(FILE *out, const char *s);
 /* The same for a spreadsheet: a cell starting with =, +, -, @, tab or CR gets a ' first, so
  * that it is never run as a formula (CSV injection). Not exact: for people, not machines. */
 int sk_csv_cell_sheet(FILE *out, const char *s);
+
+/* ---- the console's import jobs (io/import_job.c, docs/console.md "Importing") ---- */
+
+/* A spool directory holds one folder per job, DIR/ID/: upload.csv (the staged file, mode
+ * 0600, removed once imported), mapping.json, job.json (the state below) and rejects.csv
+ * (line, column, reason: never a value); and the saved mappings, DIR/mappings/NAME.json. */
+#define PATH_MAX_SK 4096
+#define SK_MAPPING_MAX (1024 * 1024)   /* bytes of a mapping (as for the command line) */
+#define SK_MAPPING_NAME_MAX 40          /* a saved mapping's name: a-z, 0-9, -, _ */
+#define SK_MAPPINGS_MAX 100             /* saved mappings listed */
+
+/* struct sk_import_job and struct sk_import_reject are declared in core/import.h, so that
+ * the console's renderer needs only core. */
+
+/* 1 when id could name a job (letters, digits, _; so never a path). */
+int sk_import_job_id_ok(const char *id);
+/* Stages a job in dir (created, mode 0700, when missing): a new id, the file and the mapping
+ * (both copied, mode 0600), state queued, who and dry_run. */
+int sk_import_job_create(const char *dir, const char *csv, size_t csvlen, const char *map,
+			 size_t maplen, int dry_run, const struct sk_staff *who,
+			 struct sk_import_job *out, struct sk_errctx *err);
+/* The job id's state; SK_ERR_NOT_FOUND when there is none. */
+int sk_import_job_load(const char *dir, const char *id, struct sk_import_job *out,
+		       struct sk_errctx *err);
+/* Writes j's state (through a temporary file and a rename). */
+int sk_import_job_save(const char *dir, const struct sk_import_job *j, struct sk_errctx *err);
+/* Runs job j on c: sk_csv_import of its file and mapping (j->dry_run: a dry run), with its
+ * state saved at every progress step (sk_progress_cb's steps) and rejects.csv rewritten
+ * whole. hook (may be NULL) is called at each step after the state is saved, with
+ * sk_progress_cb's rules (the last call of a real import is inside its last transaction; a
+ * nonzero return stops the import). On success j is done and saved, and a real import's
+ * upload is removed; on an error j is left running for the caller to record (it keeps the
+ * upload so that a later run can resume). */
+int sk_import_job_run(struct sk_core *c, const char *dir, struct sk_import_job *j,
+		      sk_progress_cb hook, void *hook_arg, struct sk_errctx *err);
+/* Removes a job's staged upload; 1 when it is still there. */
+void sk_import_job_remove_upload(const char *dir, const char *id);
+int sk_import_job_has_upload(const char *dir, const char *id);
+/* Removes the staged uploads older than max_age seconds at now (a dry run never imported, an
+ * interrupted import never resumed: personal data is not kept for ever), except those of
+ * the jobs active says run (active may be NULL). Returns how many it removed. */
+#define SK_IMPORT_KEEP_DAYS 7
+int sk_import_job_sweep(const char *dir, int64_t now, int64_t max_age,
+			int (*active)(const char *id));
+/* The path of a job's rejects file (0, or -1 for a bad id or a path too long). */
+int sk_import_job_rejects_path(const char *dir, const char *id, char *out, size_t outlen);
+/* The first max rejects of a job's rejects file (none while there is no file). */
+int sk_import_job_rejects(const char *dir, const char *id, size_t max,
+			  struct sk_import_reject *out, size_t *n, struct sk_errctx *err);
+/* 1 when name could name a saved mapping. */
+int sk_import_mapping_name_ok(const char *name);
+/* Saves text (a mapping, already checked) as dir's mapping name, replacing one of the name. */
+int sk_import_mapping_save(const char *dir, const char *name, const char *text, size_t len,
+			   struct sk_errctx *err);
+/* The saved mapping name (*out NUL-terminated; sk_free it); SK_ERR_NOT_FOUND when none. */
+int sk_import_mapping_load(const char *dir, const char *name, char **out, size_t *len,
+			   struct sk_errctx *err);
+/* The names of the saved mappings, sorted, at most max. */
+int sk_import_mapping_list(const char *dir, char (*names)[SK_MAPPING_NAME_MAX + 1], size_t max,
+			   size_t *n);
+/* A mapping written in YAML (the same keys as the JSON) as JSON text (*out: sk_free it):
+ * the console takes either. SK_ERR_INVALID names the line. */
+int sk_import_map_yaml(const char *text, size_t len, char **out, struct sk_errctx *err);
 
 #endif

@@ -1,11 +1,14 @@
 /* mapping.c: the import mapping, a JSON document that says which CSV column is the address,
  * which columns are which declared fields, and which columns carry the consent, its date and
- * its source for each purpose. Checked against the header and the policy before any row. */
+ * its source for each purpose. Checked against the header and the policy before any row. The
+ * console also takes it written in YAML (sk_import_map_yaml turns that into the JSON). */
 #include <ctype.h>
 #include <iconv.h>
 #include <jansson.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
+#include <yaml.h>
 
 #include "io/io.h"
 #include "util/mem.h"
@@ -247,4 +250,145 @@ int sk_import_map_bind(struct sk_import_map *m, const char *const *cols, size_t 
 			return rc;
 	}
 	return 0;
+}
+
+/* ---- the mapping written in YAML (the console takes either) ---- */
+
+/* One YAML node from the parser's events into *out: mappings become objects, sequences
+ * arrays, scalars strings (the mapping's values are column names, so "1" stays "1").
+ * Anchors and aliases are refused (nothing in a mapping needs them). depth bounds nesting. */
+static int yaml_node(yaml_parser_t *p, yaml_event_t *ev, int depth, json_t **out,
+		     struct sk_errctx *err)
+{
+	int rc = 0;
+	*out = NULL;
+	if (depth > 8)
+		return sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line %zu: nested too deep",
+			       ev->start_mark.line + 1);
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		*out = json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		return *out ? 0 : sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line %zu: a "
+					  "value is not UTF-8", ev->start_mark.line + 1);
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT: {
+		int map = ev->type == YAML_MAPPING_START_EVENT;
+		json_t *o = map ? json_object() : json_array();
+		if (!o)
+			return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		for (;;) {
+			yaml_event_t k, v;
+			json_t *key = NULL, *val = NULL;
+			if (!yaml_parser_parse(p, &k)) {
+				rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line %zu: %s",
+					     p->problem_mark.line + 1,
+					     p->problem ? p->problem : "malformed");
+				break;
+			}
+			if (k.type == YAML_MAPPING_END_EVENT || k.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&k);
+				break;
+			}
+			if (map) {
+				if (k.type != YAML_SCALAR_EVENT) {
+					rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line "
+						     "%zu: a key must be a name",
+						     k.start_mark.line + 1);
+					yaml_event_delete(&k);
+					break;
+				}
+				rc = yaml_node(p, &k, depth + 1, &key, err);
+				yaml_event_delete(&k);
+				if (rc)
+					break;
+				if (!yaml_parser_parse(p, &v)) {
+					json_decref(key);
+					rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line "
+						     "%zu: %s", p->problem_mark.line + 1,
+						     p->problem ? p->problem : "malformed");
+					break;
+				}
+				rc = yaml_node(p, &v, depth + 1, &val, err);
+				yaml_event_delete(&v);
+				if (!rc && json_object_get(o, json_string_value(key)))
+					rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML): the key "
+						     "'%.64s' is given twice", json_string_value(key));
+				if (!rc)
+					json_object_set(o, json_string_value(key), val);
+				json_decref(key);
+				json_decref(val);
+			} else {
+				rc = yaml_node(p, &k, depth + 1, &val, err);
+				yaml_event_delete(&k);
+				if (!rc)
+					json_array_append(o, val);
+				json_decref(val);
+			}
+			if (rc)
+				break;
+		}
+		if (rc) {
+			json_decref(o);
+			return rc;
+		}
+		*out = o;
+		return 0;
+	}
+	case YAML_ALIAS_EVENT:
+	default:
+		return sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line %zu: only keys, "
+			       "values and nesting are allowed (no anchors or aliases)",
+			       ev->start_mark.line + 1);
+	}
+}
+
+int sk_import_map_yaml(const char *text, size_t len, char **out, struct sk_errctx *err)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	json_t *root = NULL;
+	int rc = 0;
+	*out = NULL;
+	if (!yaml_parser_initialize(&p))
+		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML), line %zu: %s",
+				     p.problem_mark.line + 1, p.problem ? p.problem : "malformed");
+			break;
+		}
+		yaml_event_type_t t = ev.type;
+		if (t == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_START_EVENT ||
+		    t == YAML_DOCUMENT_END_EVENT) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (root) {
+			yaml_event_delete(&ev);
+			rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML) holds more than one "
+				     "document");
+			break;
+		}
+		rc = yaml_node(&p, &ev, 0, &root, err);
+		yaml_event_delete(&ev);
+		if (rc)
+			break;
+	}
+	yaml_parser_delete(&p);
+	if (!rc && !json_is_object(root))
+		rc = sk_errf(err, SK_ERR_INVALID, "the mapping (YAML) must be keys and values");
+	if (!rc) {
+		char *s = json_dumps(root, JSON_COMPACT);
+		*out = s ? sk_strdup(s) : NULL;
+		free(s);
+		if (!*out)
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	}
+	json_decref(root);
+	return rc;
 }

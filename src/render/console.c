@@ -128,7 +128,14 @@ const char sk_console_css[] =
 	"code.hash{word-break:break-all}\n"
 	"fieldset{border:0;padding:0;margin:.75rem 0 0}\n"
 	"legend{font-weight:600;padding:0}\n"
-	"label.inline{display:inline-block;font-weight:400;margin:.25rem 1rem .25rem 0}\n";
+	"label.inline{display:inline-block;font-weight:400;margin:.25rem 1rem .25rem 0}\n"
+	/* ---- import (render/console_import.c) ---- */
+	".imp-form fieldset{border:1px solid var(--line);border-radius:.35rem;margin:1rem 0;"
+	"padding:.5rem 1rem}\n"
+	".imp-form label.inline{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;"
+	"margin:.25rem 1.5rem .25rem 0}\n"
+	"progress#imp-bar{width:100%;height:1.25rem;margin:.25rem 0}\n"
+	"table.imp-counts{width:auto;min-width:20rem}\n";
 
 int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *title)
 {

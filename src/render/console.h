@@ -6,8 +6,11 @@
 #define SK_RENDER_CONSOLE_H
 
 #include "core/core.h"
+#include "core/import.h"
 #include "render/page.h"
 #include "util/buf.h"
+
+struct json_t;
 
 /* The catalogue: one list per page file, each X(NAME, Swedish, English); SK_CON_NAME. */
 #define SK_CON_MSG_FRAME(X)                                                                  \
@@ -296,7 +299,68 @@
 	  "No contact has that id. It may have been erased.")                                  \
 	X(PN_BACK, "Tillbaka till personen", "Back to the person")
 /* the import pages (render/console_import.c) */
-#define SK_CON_MSG_IMPORT(X) X(IMPORT_TITLE, "Import", "Import")
+#define SK_CON_MSG_IMPORT(X)                                                                  \
+	X(IMPORT_TITLE, "Import", "Import")                                                  \
+	X(IMPORT_INTRO, "Ladda upp en CSV-fil och en mappning. Börja gärna med en "             \
+	  "provkörning: den läser och kontrollerar allt men sparar ingenting.",                 \
+	  "Upload a CSV file and a mapping. Start with a dry run: it reads and checks "         \
+	  "everything but stores nothing.")                                                   \
+	X(IMPORT_FILE, "CSV-fil", "CSV file")                                                \
+	X(IMPORT_MAP_FILE, "Mappning (JSON eller YAML)", "Mapping (JSON or YAML)")           \
+	X(IMPORT_MAP_SAVED, "… eller en sparad mappning", "… or a saved mapping")            \
+	X(IMPORT_MAP_NONE, "(ingen)", "(none)")                                              \
+	X(IMPORT_MAP_SAVE_AS, "Spara den uppladdade mappningen som (valfritt; a–z, 0–9, - och _)", \
+	  "Save the uploaded mapping as (optional; a–z, 0–9, - and _)")                      \
+	X(IMPORT_MODE, "Vad ska göras?", "What to do")                                       \
+	X(IMPORT_MODE_DRY, "Provkörning (sparar ingenting)", "Dry run (stores nothing)")     \
+	X(IMPORT_MODE_RUN, "Importera", "Import")                                            \
+	X(IMPORT_UPLOAD, "Ladda upp", "Upload")                                              \
+	X(IMPORT_NO_DIR, "Importen behöver en mapp för uppladdningar: starta servern med "      \
+	  "--import-dir.", "Imports need a folder for uploads: start the server with "          \
+	  "--import-dir.")                                                                     \
+	X(IMPORT_BAD, "Uppladdningen kunde inte användas. Ingenting har sparats.",             \
+	  "The upload could not be used. Nothing was stored.")                                 \
+	X(IMPORT_DRY_TITLE, "Provkörning", "Dry run")                                        \
+	X(IMPORT_QUEUED, "Väntar på att starta.", "Waiting to start.")                      \
+	X(IMPORT_PROGRESS, "Förlopp", "Progress")                                            \
+	X(IMPORT_ROWS_DONE, "rader klara", "rows done")                                      \
+	X(IMPORT_RATE, "rader/s", "rows/s")                                                  \
+	X(IMPORT_LEFT, "kvar", "left")                                                       \
+	X(IMPORT_DONE, "Klar.", "Done.")                                                     \
+	X(IMPORT_DRY_DONE, "Provkörningen är klar. Ingenting har sparats.",                   \
+	  "The dry run is done. Nothing was stored.")                                          \
+	X(IMPORT_ALREADY, "Den här filen med den här mappningen är redan importerad; inget nytt " \
+	  "sparades.", "This file with this mapping was imported before; nothing new was stored.") \
+	X(IMPORT_RESUMED, "Fortsatte efter rad", "Resumed after row")                       \
+	X(IMPORT_INTERRUPTED, "Importen avbröts (servern stoppades). Raderna som redan sparats " \
+	  "finns kvar; fortsätt för att importera resten.",                                     \
+	  "The import was interrupted (the server stopped). The rows already committed stay; "  \
+	  "resume to import the rest.")                                                        \
+	X(IMPORT_COMMITTED, "rader sparade", "rows committed")                               \
+	X(IMPORT_RESUME, "Fortsätt importen", "Resume the import")                           \
+	X(IMPORT_RUN_NOW, "Importera filen", "Import the file")                              \
+	X(IMPORT_FAILED, "Importen misslyckades:", "The import failed:")                     \
+	X(IMPORT_GONE, "Filen sparas inte längre; ladda upp den igen.",                       \
+	  "The file is no longer kept; upload it again.")                                      \
+	X(IMPORT_COUNTS, "Resultat", "Counts")                                               \
+	X(IMPORT_C_ROWS, "Rader", "Rows")                                                    \
+	X(IMPORT_C_CREATED, "Nya kontakter", "Contacts created")                             \
+	X(IMPORT_C_UPDATED, "Uppdaterade kontakter", "Contacts updated")                     \
+	X(IMPORT_C_GIVEN, "Samtycken givna", "Consents given")                               \
+	X(IMPORT_C_UNVERIFIED, "Overifierade (utan bevis)", "Unverified (no evidence)")      \
+	X(IMPORT_C_REFUSED, "Nej och återkallade", "Refused")                                 \
+	X(IMPORT_C_UNCHANGED, "Oförändrade", "Unchanged")                                    \
+	X(IMPORT_C_REJECTED, "Avvisade rader", "Rows rejected")                              \
+	X(IMPORT_C_DROPPED, "Fält som inte sparades", "Fields dropped")                      \
+	X(IMPORT_REJECTS, "De första avvisade raderna", "First rejected rows")               \
+	X(IMPORT_REJ_LINE, "Rad", "Line")                                                    \
+	X(IMPORT_REJ_COLUMN, "Kolumn", "Column")                                             \
+	X(IMPORT_REJ_REASON, "Skäl", "Reason")                                               \
+	X(IMPORT_REJ_NONE, "Ingen rad avvisades.", "No row was rejected.")                   \
+	X(IMPORT_REJ_FILE, "Ladda ner alla avvisade rader (CSV: rad, kolumn, skäl; inga värden)", \
+	  "Download every rejected row (CSV: line, column, reason; no values)")                \
+	X(IMPORT_NEW, "Ny import", "New import")                                             \
+	X(IMPORT_NOT_FOUND, "Det finns ingen sådan import.", "There is no such import.")
 /* audiences, retention, webhooks and keys (render/console_admin.c) */
 #define SK_CON_MSG_ADMIN(X)                                                                  \
 	X(AUDIENCES_TITLE, "Målgrupper", "Audiences")                                        \
@@ -546,5 +610,26 @@ int sk_con_person_erased(struct sk_buf *b, const struct sk_con_frame *f,
 			 const struct sk_erasure_receipt *r, const char *json);
 /* The page for an unknown or erased id. */
 int sk_con_person_missing(struct sk_buf *b, const struct sk_con_frame *f);
+
+/* ---- the import pages (render/console_import.c) ---- */
+
+/* The upload form: a CSV file, a mapping file or one of the saved mappings (names, n of
+ * them), the name to save an uploaded mapping as, dry run or import. error (may be NULL) is
+ * why the last upload was refused; no_dir: the server has no import folder, so the page
+ * says so instead of the form. */
+int sk_con_import_form(struct sk_buf *b, const struct sk_con_frame *f, const char *const *names,
+		       size_t n, const char *error, int no_dir);
+/* A job's page: its progress while it is active (a <progress> element and text; without
+ * JavaScript the page refreshes itself, with it /assets/console.js polls the progress), or
+ * its counts and first rejects once done (a dry run's with the button that imports the
+ * file), or the resume button when it was interrupted (state queued or running but not
+ * active in this server), or why it failed. has_upload: the staged file is still kept. */
+int sk_con_import_job(struct sk_buf *b, const struct sk_con_frame *f,
+		      const struct sk_import_job *j, int active, int has_upload,
+		      const struct sk_import_reject *rejects, size_t nrejects);
+/* The JSON that /console/import/{id}/progress answers (docs/console.md). */
+struct json_t *sk_con_import_progress_json(const struct sk_import_job *j, int active);
+/* The console's script (/assets/console.js): the import page's live progress. */
+extern const char sk_console_js[];
 
 #endif
