@@ -39,7 +39,7 @@ check: deps-test build build-asan
 mutate: deps-test
 	@scripts/mutate.sh $(MUTANTS)
 
-# The PNGs of the public pages in docs/img/ (scripts/screenshots.sh: Debian's chromium, the
+# The PNGs of the public pages and the console in docs/img/ (scripts/screenshots.sh: Debian's chromium, the
 # example policy, fixed fake data at example.com), 1000 px wide, full page.
 screenshots: deps-test build
 	@scripts/screenshots.sh $(BUILD)/samtycke

@@ -1,5 +1,5 @@
-// screenshots.mjs: the PNGs of the public pages in docs/img/ (README.md shows one), in
-// Debian's chromium through playwright-core, 1000 px wide and full page. Run by
+// screenshots.mjs: the PNGs of the public pages and the console in docs/img/ (README.md
+// shows some), in Debian's chromium through playwright-core, 1000 px wide and full page. Run by
 // scripts/screenshots.sh (`make screenshots`), which starts a server with the example policy
 // and its clock pinned (SAMTYCKE_NOW), so that the pages show the same fixed fake person at
 // example.com and the same times on every run. Each picture is one TAP case; one that cannot
@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, newContext, open, api, key, cli, need, waitLink, ROOT } from '../tests/e2e/lib.mjs';
+import { launch, newContext, open, api, key, cli, need, waitLink, signIn, staffUser, ROOT } from '../tests/e2e/lib.mjs';
 
 const BASE = need('SHOTS_URL');
 const NOW = need('SAMTYCKE_NOW');
@@ -30,6 +30,18 @@ before(async () => {
 	];
 	for (const [purpose, action, at, method, source] of consents) {
 		writer.ok(await writer.post('/v1/consents', { email: PERSON.email, purpose, action, occurred_at: at, method, source, lang: 'sv' }), 201, `POST /v1/consents ${purpose}`);
+	}
+	// the overview's weeks: sign-ups at fixed times in the twelve weeks before NOW, and a few
+	// withdrawals, by people numbered at example.com
+	const DAY = 86400e3;
+	for (let i = 0; i < 40; i++) {
+		const email = `kund${i}@example.com`;
+		const at = new Date(Date.parse(NOW) - (2 + ((i * 37) % 80)) * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+		writer.ok(await writer.post('/v1/consents', { email, purpose: 'offers', action: 'give', occurred_at: at, method: 'form', source: 'form:webinar https://www.example.com', lang: 'sv' }), 201, `POST /v1/consents ${email}`);
+		if (i % 6 === 5) {
+			const later = new Date(Date.parse(at) + 9 * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+			writer.ok(await writer.post('/v1/consents', { email, purpose: 'offers', action: 'withdraw', occurred_at: later, method: 'api', source: 'crm-sync', lang: 'sv' }), 201, `POST /v1/consents ${email} withdraw`);
+		}
 	}
 });
 after(async () => {
@@ -74,3 +86,25 @@ for (const lang of ['sv', 'en']) {
 		await ctx.close();
 	});
 }
+
+// The staff console, as the data-protection officer sees it (docs/console.md).
+const DPO = { name: 'dana', password: staffUser('dana', 'dpo') };
+
+test('console-overview-en.png: the console\'s overview (en)', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const page = await ctx.newPage();
+	await signIn(page, BASE, DPO.name, DPO.password);
+	await shot(page, 'console-overview-en.png');
+	await ctx.close();
+});
+
+test('console-person-en.png: a person\'s page in the console, as the DPO sees it (en)', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const page = await ctx.newPage();
+	await signIn(page, BASE, DPO.name, DPO.password, { next: '/console/person' });
+	await page.fill('input[name=email]', PERSON.email);
+	await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+	assert.match(new URL(page.url()).pathname, /^\/console\/person\/c_/, `the person was found: ${page.url()}`);
+	await shot(page, 'console-person-en.png');
+	await ctx.close();
+});

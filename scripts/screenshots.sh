@@ -1,7 +1,9 @@
 #!/bin/sh
-# screenshots.sh: makes the PNGs of the public pages in docs/img/ (scripts/screenshots.mjs):
-# the webinar form, the double opt-in confirmation page, and the preference centre's page of
-# a fixed fake person in sv and en, 1000 px wide and full page, in Debian's chromium. A fresh
+# screenshots.sh: makes the PNGs of the public pages and the console in docs/img/
+# (scripts/screenshots.mjs): the webinar form, the double opt-in confirmation page, the
+# preference centre's page of a fixed fake person in sv and en, and the console's overview
+# and that person's page as a DPO sees them, 1000 px wide and full page, in Debian's
+# chromium. A fresh
 # store with the example policy (its brand included), real mail through aiosmtpd, and a
 # server whose clock is pinned (SAMTYCKE_NOW) so that every run shows the same times.
 # Usage: scripts/screenshots.sh path/to/samtycke   (make screenshots)
