@@ -54,21 +54,6 @@ struct sign_in_form {
 	const char *name, *password, *key, *next;
 };
 
-static int sign_in_take(void *arg, struct sk_req *r, const char *k, const char *v)
-{
-	struct sign_in_form *f = arg;
-	(void)r;
-	if (strcmp(k, "name") == 0)
-		f->name = v;
-	else if (strcmp(k, "password") == 0)
-		f->password = v;
-	else if (strcmp(k, "key") == 0)
-		f->key = v;
-	else if (strcmp(k, "next") == 0)
-		f->next = v;
-	return 0;
-}
-
 void sk_con_cookie(struct sk_req *r, const char *value)
 {
 	const char *pub = sk_server_cfg()->public_url;
@@ -95,7 +80,11 @@ int sk_h_con_sign_in(struct sk_req *r)
 	sk_client_bucket(r, bucket + 8, sizeof(bucket) - 8);
 	if ((r->retry_after = sk_http_rate(bucket, cfg->form_rate / 60.0, cfg->form_rate)))
 		return sign_in_page(r, 429, NULL, SK_CON_SIGN_IN_RATE, 0);
-	if ((rc = sk_req_urlencoded(r, sign_in_take, &form, &store))) {
+	const struct sk_post_field fields[] = {
+		{"name", &form.name}, {"password", &form.password}, {"key", &form.key},
+		{"next", &form.next}, {NULL, NULL},
+	};
+	if ((rc = sk_req_form(r, fields, &store))) {
 		sk_free(store);
 		return sign_in_page(r, 400, NULL, SK_CON_SIGN_IN_FAILED, 0);
 	}

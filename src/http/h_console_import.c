@@ -418,20 +418,12 @@ int sk_h_con_import_rejects(struct sk_req *r)
 	return rc ? sk_errf(&r->err, rc, "the rejects file is too large to send") : 0;
 }
 
-static int skip_pair(void *arg, struct sk_req *r, const char *k, const char *v)
-{
-	(void)arg;
-	(void)r;
-	(void)k;
-	(void)v;
-	return 0; /* the only field is csrf, checked by the server */
-}
-
 int sk_h_con_import_run(struct sk_req *r)
 {
 	struct sk_import_job j;
 	char *store = NULL;
-	int rc = sk_req_urlencoded(r, skip_pair, NULL, &store);
+	static const struct sk_post_field fields[] = {{"csrf", NULL}, {NULL, NULL}};
+	int rc = sk_req_form(r, fields, &store);
 	sk_free(store);
 	if (rc)
 		return rc;

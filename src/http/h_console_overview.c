@@ -37,15 +37,6 @@ int sk_h_con_overview(struct sk_req *r)
 }
 
 /* Takes no field but the csrf token (checked by the server). */
-static int verify_field(void *arg, struct sk_req *r, const char *k, const char *v)
-{
-	(void)arg;
-	(void)v;
-	if (strcmp(k, "csrf") == 0)
-		return 0;
-	return sk_errf(&r->err, SK_ERR_INVALID, "unknown form field '%.40s'", k);
-}
-
 /* Runs audit verify (the ledger's hash chain), records its result for the overview and
  * audits the staff action, in one batch; then back to the overview (303). */
 int sk_h_con_verify(struct sk_req *r)
@@ -53,7 +44,8 @@ int sk_h_con_verify(struct sk_req *r)
 	struct sk_con_frame f;
 	struct sk_audit a;
 	char *store = NULL, detail[64];
-	int rc = sk_req_urlencoded(r, verify_field, NULL, &store);
+	static const struct sk_post_field fields[] = {{"csrf", NULL}, {NULL, NULL}};
+	int rc = sk_req_form(r, fields, &store);
 	sk_free(store);
 	sk_con_frame_of(r, SK_NAV_OVERVIEW, &f);
 	if (rc)

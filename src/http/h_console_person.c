@@ -23,36 +23,17 @@ struct post {
 	char *store;
 };
 
-static int take(void *arg, struct sk_req *r, const char *k, const char *v)
-{
-	struct post *p = arg;
-	if (strcmp(k, "csrf") == 0)
-		return 0;
-	const char **slot = strcmp(k, "email") == 0            ? &p->email
-			    : strcmp(k, "purpose") == 0        ? &p->purpose
-			    : strcmp(k, "action") == 0         ? &p->action
-			    : strcmp(k, "method") == 0         ? &p->method
-			    : strcmp(k, "when") == 0           ? &p->when
-			    : strcmp(k, "notice_version") == 0 ? &p->notice_version
-			    : strcmp(k, "reference") == 0      ? &p->reference
-			    : strcmp(k, "note") == 0           ? &p->note
-			    : strcmp(k, "field") == 0          ? &p->field
-			    : strcmp(k, "value") == 0          ? &p->value
-			    : strcmp(k, "confirm") == 0        ? &p->confirm
-			    : strcmp(k, "notice_lang") == 0    ? &p->notice_lang
-							       : NULL;
-	if (!slot)
-		return sk_errf(&r->err, SK_ERR_INVALID, "this form has no field '%.32s'", k);
-	if (*slot)
-		return sk_errf(&r->err, SK_ERR_INVALID, "field '%s' is given twice", k);
-	*slot = v;
-	return 0;
-}
-
 static int parse(struct sk_req *r, struct post *p)
 {
-	memset(p, 0, sizeof(*p));
-	return sk_req_urlencoded(r, take, p, &p->store);
+	const struct sk_post_field fields[] = {
+		{"csrf", NULL}, {"email", &p->email}, {"purpose", &p->purpose},
+		{"action", &p->action}, {"method", &p->method}, {"when", &p->when},
+		{"notice_version", &p->notice_version}, {"reference", &p->reference},
+		{"note", &p->note}, {"field", &p->field}, {"value", &p->value},
+		{"confirm", &p->confirm}, {"notice_lang", &p->notice_lang}, {NULL, NULL},
+	};
+	p->store = NULL;
+	return sk_req_form(r, fields, &p->store);
 }
 
 /* The 404 page of an unknown or erased id. */

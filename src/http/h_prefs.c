@@ -100,24 +100,6 @@ struct post {
 	char *store;
 };
 
-static int take(void *arg, struct sk_req *r, const char *k, const char *v)
-{
-	struct post *p = arg;
-	const char **slot = strcmp(k, "csrf") == 0      ? &p->csrf
-			    : strcmp(k, "lang") == 0    ? &p->lang
-			    : strcmp(k, "purpose") == 0 ? &p->purpose
-			    : strcmp(k, "action") == 0  ? &p->action
-			    : strcmp(k, "email") == 0   ? &p->email
-			    : strcmp(k, "notice_version") == 0 ? &p->notice_version
-							: NULL;
-	if (!slot)
-		return sk_errf(&r->err, SK_ERR_INVALID, "this form has no field '%.32s'", k);
-	if (*slot)
-		return sk_errf(&r->err, SK_ERR_INVALID, "field '%s' is given twice", k);
-	*slot = v;
-	return 0;
-}
-
 /* What every POST does before its core call: the Origin (absent or ours), the rate limits
  * (the token's on a /p/{token} route; the client's when client is set), the body's type,
  * its fields, and the CSRF token bound to bound. *lang follows the posted lang. Returns 0,
@@ -141,7 +123,12 @@ static int post_begin(struct sk_req *r, struct post *p, const char *bound, int c
 		return rc;
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 		return sk_errf(&r->err, SK_ERR_UNSUPPORTED_MEDIA, "send application/x-www-form-urlencoded");
-	if ((rc = sk_req_urlencoded(r, take, p, &p->store)))
+	const struct sk_post_field fields[] = {
+		{"csrf", &p->csrf}, {"lang", &p->lang}, {"purpose", &p->purpose},
+		{"action", &p->action}, {"email", &p->email}, {"notice_version", &p->notice_version},
+		{NULL, NULL},
+	};
+	if ((rc = sk_req_form(r, fields, &p->store)))
 		return rc;
 	if (p->lang && sk_lang_from_name(p->lang) < 0)
 		return sk_errf(&r->err, SK_ERR_INVALID, "lang must be sv or en");

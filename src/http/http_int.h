@@ -122,6 +122,16 @@ void sk_client_bucket(const struct sk_req *r, char *out, size_t outlen);
  * pairs point into. A pair without a name is SK_ERR_INVALID; take's error stops the parse. */
 typedef int (*sk_pair_fn)(void *arg, struct sk_req *r, const char *k, const char *v);
 int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store);
+/* A form post's field: its name and where its value goes (NULL: taken and left, as the csrf
+ * of a console form, which the server checked). */
+struct sk_post_field {
+	const char *name;
+	const char **value;
+};
+/* Parses an urlencoded body (sk_req_urlencoded) into fields, a list ended by {NULL}: each
+ * value slot is set to NULL first, then to its field's value; a field given twice or not in
+ * the list is SK_ERR_INVALID naming it. */
+int sk_req_form(struct sk_req *r, const struct sk_post_field *fields, char **store);
 
 /* ---- the staff console (console.c; the pages are render/console*.c) ---- */
 

@@ -98,3 +98,28 @@ int sk_req_urlencoded(struct sk_req *r, sk_pair_fn take, void *arg, char **store
 	}
 	return 0;
 }
+
+/* sk_req_form's pair: the field's slot, once. */
+static int form_take(void *arg, struct sk_req *r, const char *k, const char *v)
+{
+	const struct sk_post_field *f = arg;
+	for (; f->name; f++) {
+		if (strcmp(f->name, k) != 0)
+			continue;
+		if (!f->value)
+			return 0;
+		if (*f->value)
+			return sk_errf(&r->err, SK_ERR_INVALID, "field '%s' is given twice", k);
+		*f->value = v;
+		return 0;
+	}
+	return sk_errf(&r->err, SK_ERR_INVALID, "this form has no field '%.32s'", k);
+}
+
+int sk_req_form(struct sk_req *r, const struct sk_post_field *fields, char **store)
+{
+	for (const struct sk_post_field *f = fields; f->name; f++)
+		if (f->value)
+			*f->value = NULL;
+	return sk_req_urlencoded(r, form_take, (void *)fields, store);
+}

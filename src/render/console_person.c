@@ -48,22 +48,6 @@ const char *sk_con_person_done(int lang, const char *code)
 	return NULL;
 }
 
-static const char *method_text(int lang, enum sk_method m)
-{
-	switch (m) {
-	case SK_METHOD_FORM: return sk_page_msg(lang, SK_MSG_M_FORM);
-	case SK_METHOD_PREFERENCE_CENTRE: return sk_page_msg(lang, SK_MSG_M_PREFERENCE_CENTRE);
-	case SK_METHOD_IMPORT: return sk_page_msg(lang, SK_MSG_M_IMPORT);
-	case SK_METHOD_API: return sk_page_msg(lang, SK_MSG_M_API);
-	case SK_METHOD_CLI: return sk_page_msg(lang, SK_MSG_M_CLI);
-	case SK_METHOD_MAIL_LINK: return sk_page_msg(lang, SK_MSG_M_MAIL_LINK);
-	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
-	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
-	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
-	}
-	return sk_method_name(m);
-}
-
 static int when(struct sk_buf *b, int64_t t)
 {
 	char s[SK_TIME_STRLEN];
@@ -81,7 +65,7 @@ static int event_summary(struct sk_buf *b, const struct sk_con_frame *f,
 	snprintf(v, sizeof(v), "%d", ev->notice_version);
 	int rc = sk_html(b, "<dl class=\"ev\"><dt>%s</dt><dd>%s (<code>%s</code>)</dd>"
 			 "<dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>", M(P_METHOD),
-			 method_text(f->lang, ev->method), sk_method_name(ev->method), M(P_SOURCE),
+			 sk_page_method(f->lang, ev->method), sk_method_name(ev->method), M(P_SOURCE),
 			 ev->source[0] ? ev->source : "\xe2\x80\x94", M(P_WHEN));
 	rc = rc ? rc : when(b, ev->occurred_at);
 	rc = rc ? rc : sk_html(b, "</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>",
@@ -328,7 +312,7 @@ int sk_con_person_export(struct sk_buf *b, const struct sk_con_frame *f,
 			rc = sk_html(b, "<li>");
 			rc = rc ? rc : when(b, e->occurred_at ? e->occurred_at : e->recorded_at);
 			rc = rc ? rc : sk_html(b, " %s, %s, %s %d</li>", sk_action_name(e->action),
-					       method_text(f->lang, e->method), M(P_NOTICE_VERSION),
+					       sk_page_method(f->lang, e->method), M(P_NOTICE_VERSION),
 					       e->notice_version);
 		}
 		rc = rc ? rc : sk_html(b, "</ul>\n");

@@ -35,6 +35,22 @@ static int escape(struct sk_buf *b, const char *s)
 	return rc;
 }
 
+const char *sk_page_method(int lang, enum sk_method m)
+{
+	switch (m) {
+	case SK_METHOD_FORM: return sk_page_msg(lang, SK_MSG_M_FORM);
+	case SK_METHOD_PREFERENCE_CENTRE: return sk_page_msg(lang, SK_MSG_M_PREFERENCE_CENTRE);
+	case SK_METHOD_IMPORT: return sk_page_msg(lang, SK_MSG_M_IMPORT);
+	case SK_METHOD_API: return sk_page_msg(lang, SK_MSG_M_API);
+	case SK_METHOD_CLI: return sk_page_msg(lang, SK_MSG_M_CLI);
+	case SK_METHOD_MAIL_LINK: return sk_page_msg(lang, SK_MSG_M_MAIL_LINK);
+	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
+	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
+	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
+	}
+	return sk_method_name(m);
+}
+
 int sk_html(struct sk_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -211,6 +211,8 @@ enum sk_page_msg {
 /* The message in lang (SK_LANG_SV or SK_LANG_EN). */
 const char *sk_page_msg(int lang, enum sk_page_msg m);
 
+/* How a consent was given or changed (a ledger event's method), in words, in lang. */
+const char *sk_page_method(int lang, enum sk_method m);
 /* Appends fmt to b: "%s" writes its argument HTML-escaped (NULL writes nothing), "%d" an
  * int, "%%" a percent sign; nothing else is a conversion. Returns 0 or the buffer's error. */
 int sk_html(struct sk_buf *b, const char *fmt, ...);

@@ -35,22 +35,6 @@ static const char *status_text(int lang, enum sk_status s)
 	}
 }
 
-static const char *method_text(int lang, enum sk_method m)
-{
-	switch (m) {
-	case SK_METHOD_FORM: return sk_page_msg(lang, SK_MSG_M_FORM);
-	case SK_METHOD_PREFERENCE_CENTRE: return sk_page_msg(lang, SK_MSG_M_PREFERENCE_CENTRE);
-	case SK_METHOD_IMPORT: return sk_page_msg(lang, SK_MSG_M_IMPORT);
-	case SK_METHOD_API: return sk_page_msg(lang, SK_MSG_M_API);
-	case SK_METHOD_CLI: return sk_page_msg(lang, SK_MSG_M_CLI);
-	case SK_METHOD_MAIL_LINK: return sk_page_msg(lang, SK_MSG_M_MAIL_LINK);
-	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
-	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
-	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
-	}
-	return sk_method_name(m);
-}
-
 static const char *action_text(int lang, enum sk_action a)
 {
 	switch (a) {
@@ -151,7 +135,7 @@ static int evidence(struct sk_buf *b, int lang, const struct sk_pref_purpose *pp
 			 sk_page_msg(lang, SK_MSG_PREF_EVIDENCE), sk_page_msg(lang, SK_MSG_PREF_WHEN),
 			 when(ev->occurred_at ? ev->occurred_at : ev->recorded_at, t),
 			 sk_page_msg(lang, SK_MSG_PREF_WHERE), pp->page ? pp->page : ev->source,
-			 sk_page_msg(lang, SK_MSG_PREF_HOW), method_text(lang, ev->method));
+			 sk_page_msg(lang, SK_MSG_PREF_HOW), sk_page_method(lang, ev->method));
 	if (!rc && pp->confirmed_at)
 		rc = sk_html(b, "<dt>%s</dt><dd>%s</dd>\n", sk_page_msg(lang, SK_MSG_PREF_CONFIRMED_AT),
 			     when(pp->confirmed_at, t));
@@ -285,7 +269,7 @@ static int export_consent(struct sk_buf *b, int lang, const struct sk_access_exp
 		const struct sk_consent_event *ev = &c->history[i].event;
 		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>\n",
 			     when(ev->occurred_at ? ev->occurred_at : ev->recorded_at, t),
-			     action_text(lang, ev->action), method_text(lang, ev->method),
+			     action_text(lang, ev->action), sk_page_method(lang, ev->method),
 			     ev->source, ev->notice_version);
 	}
 	rc = rc ? rc : sk_html(b, "</tbody>\n</table>\n");
