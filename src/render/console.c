@@ -125,9 +125,8 @@ const char sk_console_css[] =
 	"padding:.5rem;border:1px solid var(--line);border-radius:.35rem}\n"
 	"blockquote.notice{margin:.25rem 0;padding:.5rem .8rem;border-left:4px solid var(--line);"
 	"background:var(--panel)}\n"
-	"code.hash{word-break:break-all}\n"
-	"fieldset{border:0;padding:0;margin:.75rem 0 0}\n"
-	"legend{font-weight:600;padding:0}\n"
+	"section.action fieldset{border:0;padding:0;margin:.75rem 0 0}\n"
+	"section.action legend{font-weight:600;padding:0}\n"
 	"label.inline{display:inline-block;font-weight:400;margin:.25rem 1rem .25rem 0}\n"
 	/* ---- import (render/console_import.c) ---- */
 	".imp-form fieldset{border:1px solid var(--line);border-radius:.35rem;margin:1rem 0;"
