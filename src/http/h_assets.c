@@ -159,12 +159,24 @@ int sk_h_asset_embed(struct sk_req *r)
 	return 0;
 }
 
-/* The console's stylesheet (render/console.c): the same for every organisation. */
+/* The console's stylesheet (render/console.c) and script (render/console_import.c): the same
+ * for every organisation, and asked again on each load (no-cache), so that staff never keep
+ * an old one after an upgrade. */
+static int console_asset(struct sk_req *r, const char *text, const char *type)
+{
+	if (sk_reply_text(r, 200, text))
+		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
+	r->content_type = type;
+	r->cache_control = "no-cache";
+	return 0;
+}
+
 int sk_h_asset_console_css(struct sk_req *r)
 {
-	if (sk_reply_text(r, 200, sk_console_css))
-		return sk_errf(&r->err, SK_ERR_NOMEM, "out of memory");
-	r->content_type = "text/css; charset=utf-8";
-	r->cache_control = ASSET_CACHE;
-	return 0;
+	return console_asset(r, sk_console_css, "text/css; charset=utf-8");
+}
+
+int sk_h_asset_console_js(struct sk_req *r)
+{
+	return console_asset(r, sk_console_js, "text/javascript; charset=utf-8");
 }

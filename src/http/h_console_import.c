@@ -454,11 +454,3 @@ int sk_h_con_import_run(struct sk_req *r)
 	r->content_type = "text/plain; charset=utf-8";
 	return rc;
 }
-
-int sk_h_asset_console_js(struct sk_req *r)
-{
-	int rc = sk_reply_text(r, 200, sk_console_js);
-	r->content_type = "text/javascript; charset=utf-8";
-	r->cache_control = "no-cache";
-	return rc;
-}
