@@ -190,6 +190,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if (!cfg.public_url) {
 		snprintf(public_url, sizeof(public_url), "http://%s", cfg.listen);
 		cfg.public_url = public_url;
+		cfg.public_url_default = 1;
 	}
 	/* Open once here, so that a missing database or a wrong key fails before listening. */
 	if ((rc = sk_cli_open(cli)))

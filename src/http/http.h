@@ -31,6 +31,8 @@ struct sk_server_config {
 	/* forms (docs/forms.md) */
 	const struct sk_mail_config *mail; /* NULL: no mail, so no double opt-in */
 	const char *public_url;    /* base of links in mails; NULL: http://LISTEN */
+	int public_url_default;    /* public_url is http://LISTEN, not --public-url: then a
+				    * request's own Host names our origin too */
 	double form_rate;          /* form posts per minute per IP; 0: off */
 	int confirm_days;          /* how long a confirmation link holds */
 	int pending_days;          /* unconfirmed consents expire after this; 0: never */

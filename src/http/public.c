@@ -29,19 +29,28 @@ int sk_page_lang(struct sk_req *r, const char *given)
 	return SK_LANG_EN;
 }
 
+/* The origin of url (scheme://host[:port], its path left out) in out; "" when url has none. */
+static void origin_of(const char *url, char *out, size_t outlen)
+{
+	const char *sep = url ? strstr(url, "://") : NULL;
+	size_t n = sep ? (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#") : 0;
+	snprintf(out, outlen, "%.*s", n < outlen ? (int)n : 0, sep ? url : "");
+}
+
 int sk_origin_own(struct sk_req *r, const char *origin)
 {
+	const struct sk_server_config *cfg = sk_server_cfg();
 	const char *host = sk_req_header(r, MHD_HTTP_HEADER_HOST);
-	const char *pub = sk_server_cfg()->public_url;
 	char own[300];
 	if (!origin)
 		return 1;
-	if (pub && strncmp(pub, origin, strlen(origin)) == 0 &&
-	    (pub[strlen(origin)] == '\0' || pub[strlen(origin)] == '/'))
+	origin_of(cfg->public_url, own, sizeof(own));
+	if (own[0] && strcmp(own, origin) == 0)
 		return 1;
-	/* The request's own Host is the client's to write: with a public URL configured, only
-	 * that URL is our own origin (a rebound name must not pass as ours). */
-	for (int i = 0; host && !pub && i < 2; i++) {
+	/* The request's own Host is the client's to write: with --public-url given, only that
+	 * URL is our own origin (a rebound name must not pass as ours). Without it (the default
+	 * http://LISTEN), the Host the browser used (localhost for 127.0.0.1, say) is ours too. */
+	for (int i = 0; host && (!cfg->public_url || cfg->public_url_default) && i < 2; i++) {
 		snprintf(own, sizeof(own), "%s://%s", i ? "https" : "http", host);
 		if (strcmp(own, origin) == 0)
 			return 1;
