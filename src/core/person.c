@@ -286,20 +286,30 @@ int sk_person_record(struct sk_core *c, const struct sk_staff *who, const char *
 		rc = sk_errf(err, SK_ERR_SUPPRESSED, "the address is on the suppression list");
 		goto out;
 	}
+	struct sk_state st;
+	rc = sk_consent_state(c, ct.id, p->id, &st, err);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		goto out;
+	int known = !rc;
+	enum sk_status now_st = known ? sk_state_status(&st, now) : SK_ST_UNKNOWN;
+	sk_errctx_reset(err);
+	rc = 0;
 	/* only a consent in force (or waiting, or claimed) can be withdrawn */
-	if (in->action == SK_ACT_WITHDRAW) {
-		struct sk_state st;
-		rc = sk_consent_state(c, ct.id, p->id, &st, err);
-		if (rc && rc != SK_ERR_NOT_FOUND)
-			goto out;
-		enum sk_status now_st = rc ? SK_ST_UNKNOWN : sk_state_status(&st, now);
-		sk_errctx_reset(err);
-		if (now_st != SK_ST_GIVEN && now_st != SK_ST_PENDING && now_st != SK_ST_UNVERIFIED) {
-			rc = sk_errf(err, SK_ERR_INVALID, "there is no consent to withdraw for this "
-				     "purpose");
-			goto out;
-		}
-		rc = 0;
+	if (in->action == SK_ACT_WITHDRAW && now_st != SK_ST_GIVEN && now_st != SK_ST_PENDING &&
+	    now_st != SK_ST_UNVERIFIED) {
+		rc = sk_errf(err, SK_ERR_INVALID, "there is no consent to withdraw for this purpose");
+		goto out;
+	}
+	/* a paper form or call from before the person's own later withdrawal or refusal would
+	 * overturn it: a backlog of old forms never brings back a consent they took back */
+	if (in->action == SK_ACT_GIVE && known &&
+	    (st.status == SK_ST_WITHDRAWN || st.status == SK_ST_REFUSED) && when <= st.updated_at) {
+		char last[SK_TIME_STRLEN];
+		sk_time_format(st.updated_at, last);
+		rc = sk_errf(err, SK_ERR_INVALID, "the person %s this consent at %s; a consent "
+			     "recorded now must be dated after that",
+			     st.status == SK_ST_WITHDRAWN ? "withdrew" : "refused", last);
+		goto out;
 	}
 	struct sk_consent_req req = {.contact_id = ct.id, .purpose = p->id,
 				     .action = in->action, .method = in->method,

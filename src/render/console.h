@@ -114,7 +114,7 @@ struct json_t;
 	X(OV_WEBHOOKS, "Webhooks", "Webhooks")                                               \
 	X(OV_WH_NONE, "Inga webhooks.", "No webhook endpoints.")                             \
 	X(OV_NAME, "Namn", "Name")                                                           \
-	X(OV_URL, "Adress", "URL")                                                           \
+	X(OV_URL, "Webbplats", "Site")                                                           \
 	X(OV_WH_STATE, "Läge", "State")                                                      \
 	X(OV_WH_ENABLED, "på", "enabled")                                                    \
 	X(OV_WH_DISABLED, "avstängd", "disabled")                                            \

@@ -232,6 +232,27 @@ static int ov_ledger(struct sk_buf *b, const struct sk_con_frame *f, const struc
 	return rc ? rc : sk_html(b, "</section>\n");
 }
 
+/* The site of a webhook's URL (scheme://host[:port]) in out: every role sees the overview,
+ * and an endpoint's path, query or user info is often its secret (a token in the path, a
+ * password before the host); the whole URL is on the admin page only. */
+static void site_of(const char *url, char *out, size_t outlen)
+{
+	const char *sep = strstr(url, "://");
+	if (!sep) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	const char *host = sep + 3;
+	size_t n = strcspn(host, "/?#");
+	for (size_t j = n; j > 0; j--)
+		if (host[j - 1] == '@') {
+			n -= j;
+			host += j;
+			break;
+		}
+	snprintf(out, outlen, "%.*s%.*s", (int)(sep + 3 - url), url, (int)n, host);
+}
+
 static int ov_webhooks(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_overview *o)
 {
 	int rc = sk_html(b, "<section aria-labelledby=\"ov-webhooks\"><h2 id=\"ov-webhooks\">%s</h2>\n",
@@ -246,12 +267,13 @@ static int ov_webhooks(struct sk_buf *b, const struct sk_con_frame *f, const str
 			       M(OV_WH_LAG), M(OV_WH_ERROR));
 	for (size_t i = 0; !rc && i < o->nwebhooks; i++) {
 		const struct sk_webhook_info *w = &o->webhooks[i];
-		char status[16] = "";
+		char status[16] = "", site[300];
+		site_of(w->url, site, sizeof(site));
 		if (w->last_status)
 			snprintf(status, sizeof(status), "HTTP %d: ", w->last_status);
 		rc = sk_html(b, "<tr><th scope=\"row\">%s</th><td><code>%s</code></td><td>%s</td>"
 			     "<td class=\"num\" data-lag>%s</td><td>%s%s</td></tr>\n",
-			     w->name[0] ? w->name : w->id, w->url,
+			     w->name[0] ? w->name : w->id, site,
 			     w->enabled ? M(OV_WH_ENABLED) : M(OV_WH_DISABLED), num(w->pending).s,
 			     w->last_error[0] ? status : "",
 			     w->last_error[0] ? w->last_error : M(OV_NONE));

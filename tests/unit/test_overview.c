@@ -472,7 +472,7 @@ static void renders_the_overview(void **state)
 	assert_int_equal(t_consent(t, "r1@example.com", "offers", SK_ACT_WITHDRAW, "api", "t", 0), 0);
 	assert_int_equal(sk_overview(t->core, sk_time_now(), &o, &t->err), 0);
 	/* a webhook whose name and error would be markup if not escaped */
-	struct sk_webhook_info wh = {.id = "w_1", .name = "<b>crm</b>", .url = "https://crm.example.com/h",
+	struct sk_webhook_info wh = {.id = "w_1", .name = "<b>crm</b>", .url = "https://hook:pw-secret@crm.example.com/h/T0KEN?k=v",
 				     .enabled = 1, .pending = 42, .last_status = 500,
 				     .last_error = "server said <oops>"};
 	o.webhooks = sk_malloc(sizeof(wh));
@@ -483,6 +483,10 @@ static void renders_the_overview(void **state)
 		char *html = render_overview(&o, lang, 0);
 		assert_null(strstr(html, "style="));
 		assert_null(strstr(html, "<script"));
+		/* a webhook by its site only: no user info, path or query, which may be secrets */
+		assert_non_null(strstr(html, "<code>https://crm.example.com</code>"));
+		assert_null(strstr(html, "pw-secret"));
+		assert_null(strstr(html, "T0KEN"));
 		/* the chart: an image with a title and a description, and a table of the same
 		 * figures, week by week */
 		assert_non_null(strstr(html, "<svg class=\"ov-chart\" role=\"img\" "

@@ -206,12 +206,30 @@ static void record_checks(void **state)
 			 SK_ERR_INVALID);
 	assert_int_equal(ledger_count(t, id), 1);
 
+	/* a withdrawal holds against a paper form dated before it: the give is refused, naming
+	 * why, and the consent stays withdrawn; one dated after it is taken */
+	struct sk_person_consent wn = {.purpose = "newsletter", .action = SK_ACT_WITHDRAW,
+				       .method = "phone", .occurred_at = now - 1800};
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &wn, now, &ev, NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "withdrawn");
+	struct sk_person_consent old = in;
+	old.occurred_at = now - 30 * 86400;
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &old, now, &ev, NULL, &t->err),
+			 SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "withdrew"));
+	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "withdrawn");
+	assert_int_equal(ledger_count(t, id), 2);
+	old.occurred_at = now - 60;
+	assert_int_equal(sk_person_record(t->core, &marketer, id, &old, now, &ev, NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
+	assert_int_equal(ledger_count(t, id), 3);
+
 	/* a suppressed address cannot be given a consent */
 	assert_int_equal(sk_suppress(t->core, EMAIL, "complained", &t->err), 0);
 	in.purpose = "offers";
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, now, &ev, NULL, &t->err),
 			 SK_ERR_SUPPRESSED);
-	assert_int_equal(ledger_count(t, id), 1);
+	assert_int_equal(ledger_count(t, id), 3);
 	tenv_free(t);
 }
 
