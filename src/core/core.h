@@ -1134,10 +1134,11 @@ int sk_policy_lint(struct sk_core *c, struct sk_policy_lint *out, struct sk_errc
 
 /* The contact id of an address, canonicalised as everywhere (sk_contact_find). Not found:
  * SK_ERR_NOT_FOUND, and *suppressed (may be NULL) says whether the address is on the
- * suppression list (staff may know that; the public never learns it). */
+ * suppression list (staff may know that; the public never learns it). Every lookup is in the
+ * audit trail ("contact.find": the id found or none, and found, none or suppressed). */
 struct sk_consent_receipt;
-int sk_person_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
-		   int *suppressed, struct sk_errctx *err);
+int sk_person_find(struct sk_core *c, const struct sk_staff *who, const char *email,
+		   char outid[SK_ID_LEN + 1], int *suppressed, struct sk_errctx *err);
 
 /* One purpose of the policy as the person's page shows it. */
 struct sk_person_purpose {

@@ -25,20 +25,36 @@ static int batch_end(struct sk_core *c, int rc, struct sk_errctx *err)
 	return sk_core_batch_commit(c, err);
 }
 
-int sk_person_find(struct sk_core *c, const char *email, char outid[SK_ID_LEN + 1],
-		   int *suppressed, struct sk_errctx *err)
+static int may(const struct sk_staff *who, enum sk_can what, struct sk_errctx *err);
+
+int sk_person_find(struct sk_core *c, const struct sk_staff *who, const char *email,
+		   char outid[SK_ID_LEN + 1], int *suppressed, struct sk_errctx *err)
 {
 	int rc, s = 0;
 	outid[0] = '\0';
 	if (suppressed)
 		*suppressed = 0;
-	rc = sk_contact_find(c, email ? email : "", outid, err);
-	if (rc != SK_ERR_NOT_FOUND)
+	if ((rc = may(who, SK_CAN_FIND, err)))
 		return rc;
-	struct sk_errctx e2 = {0};
-	if (sk_suppressed(c, email, &s, &e2) == 0 && suppressed)
-		*suppressed = s;
-	return sk_errf(err, SK_ERR_NOT_FOUND, "no contact has this address");
+	rc = sk_contact_find(c, email ? email : "", outid, err);
+	if (rc && rc != SK_ERR_NOT_FOUND)
+		return rc;
+	if (rc) {
+		struct sk_errctx e2 = {0};
+		if (sk_suppressed(c, email, &s, &e2) == 0 && suppressed)
+			*suppressed = s;
+	}
+	/* every lookup is audited, a miss too: its answer tells whether an address is known or
+	 * suppressed; no answer goes out unaudited */
+	int arc = sk_core_batch_begin(c, err);
+	if (!arc)
+		arc = batch_end(c, sk_staff_audit(c, who, "contact.find", outid,
+						  !rc ? "found" : s ? "suppressed" : "none", err), err);
+	if (arc) {
+		outid[0] = '\0';
+		return arc;
+	}
+	return rc ? sk_errf(err, SK_ERR_NOT_FOUND, "no contact has this address") : 0;
 }
 
 /* ---- the view ---- */

@@ -114,7 +114,7 @@ int sk_h_con_person_find(struct sk_req *r)
 	if (!rc && !p.email)
 		rc = sk_errf(&r->err, SK_ERR_INVALID, "the address is missing");
 	if (!rc) {
-		rc = sk_person_find(r->core, p.email, id, &suppressed, &r->err);
+		rc = sk_person_find(r->core, &r->staff, p.email, id, &suppressed, &r->err);
 		if (p.email)
 			sk_vault_wipe(p.store, strlen(p.store));
 	}

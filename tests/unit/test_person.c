@@ -56,27 +56,57 @@ static const struct sk_person_purpose *purpose_of(const struct sk_person_view *v
 	return NULL;
 }
 
+struct trail {
+	char text[4096];
+	int n;
+};
+
+static int trail_add(void *arg, const struct sk_staff_audit_rec *a)
+{
+	struct trail *t = arg;
+	size_t len = strlen(t->text);
+	snprintf(t->text + len, sizeof(t->text) - len, "%s %s %s %s\n", a->action, a->target,
+		 a->detail, a->who);
+	t->n++;
+	return 0;
+}
+
+static struct trail trail_of(struct tenv *t)
+{
+	struct trail tr = {0};
+	assert_int_equal(sk_staff_audit_read(t->core, 0, 100, trail_add, &tr, &t->err), 0);
+	return tr;
+}
+
 /* Found by any variant of the address; an unknown one is not found, and a suppressed one
  * says so. */
 static void find_by_address(void **state)
 {
 	(void)state;
-	char id[SK_ID_LEN + 1], got[SK_ID_LEN + 1];
+	char id[SK_ID_LEN + 1], got[SK_ID_LEN + 1], line[128];
 	int suppressed = -1;
 	struct tenv *t = setup_contact(id);
-	assert_int_equal(sk_person_find(t->core, "  Person@EXAMPLE.com ", got, &suppressed, &t->err), 0);
+	assert_int_equal(sk_person_find(t->core, &viewer, "  Person@EXAMPLE.com ", got, &suppressed, &t->err), 0);
 	assert_string_equal(got, id);
 	assert_int_equal(suppressed, 0);
-	assert_int_equal(sk_person_find(t->core, "nobody@example.com", got, &suppressed, &t->err),
+	assert_int_equal(sk_person_find(t->core, &viewer, "nobody@example.com", got, &suppressed, &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_string_equal(got, "");
 	assert_int_equal(suppressed, 0);
 	assert_int_equal(sk_suppress(t->core, "gone@example.com", "complained", &t->err), 0);
-	assert_int_equal(sk_person_find(t->core, "GONE@example.com", got, &suppressed, &t->err),
+	assert_int_equal(sk_person_find(t->core, &viewer, "GONE@example.com", got, &suppressed, &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_int_equal(suppressed, 1);
-	assert_int_equal(sk_person_find(t->core, "not an address", got, &suppressed, &t->err),
+	assert_int_equal(sk_person_find(t->core, &viewer, "not an address", got, &suppressed, &t->err),
 			 SK_ERR_INVALID_EMAIL);
+	/* every lookup that answered is audited, a miss too, never with the address */
+	struct trail tr = trail_of(t);
+	snprintf(line, sizeof(line), "contact.find %s found", id);
+	assert_non_null(strstr(tr.text, line));
+	assert_non_null(strstr(tr.text, "contact.find  none"));
+	assert_non_null(strstr(tr.text, "contact.find  suppressed"));
+	assert_null(strstr(tr.text, "example.com"));
+	assert_null(strstr(tr.text, "EXAMPLE"));
 	tenv_free(t);
 }
 
@@ -441,28 +471,6 @@ static void page_by_role(void **state)
 }
 
 /* The audit trail: newest first, "ACTION TARGET DETAIL WHO" per row, joined by '\n'. */
-struct trail {
-	char text[4096];
-	int n;
-};
-
-static int trail_add(void *arg, const struct sk_staff_audit_rec *a)
-{
-	struct trail *t = arg;
-	size_t len = strlen(t->text);
-	snprintf(t->text + len, sizeof(t->text) - len, "%s %s %s %s\n", a->action, a->target,
-		 a->detail, a->who);
-	t->n++;
-	return 0;
-}
-
-static struct trail trail_of(struct tenv *t)
-{
-	struct trail tr = {0};
-	assert_int_equal(sk_staff_audit_read(t->core, 0, 100, trail_add, &tr, &t->err), 0);
-	return tr;
-}
-
 /* Each action and each read of the person is one audit row, written with it; a refused
  * action writes none; no row holds the address. */
 static void audited(void **state)
