@@ -56,3 +56,4 @@ expect "--public-url: a prefix of it is refused" 403 \
 expect "--public-url: another scheme is refused" 403 \
 	"$(sign_in "$url" "http://consent.example.com")"
 plan
+[ "$failed" -eq 0 ]
