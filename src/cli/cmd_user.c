@@ -188,7 +188,9 @@ const struct sk_cmd sk_cmd_entry_user_add = {
 	.help = "Add a staff user of the console (docs/console.md) with a role. The password "
 		"is the first line of FILE ('-': stdin), at least 12 characters; without "
 		"--password-file a strong one is generated and printed alone on stdout, once. "
-		"Only its Argon2id hash is stored. A taken name exits 3.",
+		"Only its Argon2id hash is stored. Names are unique whatever their letter "
+		"case, and 'cli' is reserved (the audit trail's word for the command line): "
+		"either exits 3, as does a taken name.",
 	.run = run_user_add,
 };
 
@@ -205,7 +207,8 @@ const struct sk_cmd sk_cmd_entry_user_passwd = {
 	.summary = "set a staff user's password",
 	.usage = "NAME [--password-file FILE]",
 	.help = "Set the password of staff user NAME: the first line of FILE, or a generated "
-		"one printed alone on stdout, once. An unknown name exits 1.",
+		"one printed alone on stdout, once. Every session of the user ends at once. "
+		"An unknown name exits 1.",
 	.run = run_user_passwd,
 };
 
@@ -214,7 +217,7 @@ const struct sk_cmd sk_cmd_entry_user_disable = {
 	.summary = "disable a staff user",
 	.usage = "NAME",
 	.help = "Disable staff user NAME: it can no longer sign in, and its sessions end at "
-		"their next request. An unknown name exits 1.",
+		"once. An unknown name exits 1.",
 	.run = run_user_disable,
 };
 

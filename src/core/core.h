@@ -947,8 +947,10 @@ typedef int (*sk_staff_user_cb)(void *arg, const struct sk_staff_user *u);
 
 /* Changes to users, each audited (by: who did it; NULL: the command line, audited as
  * "cli"). password: at least SK_STAFF_PASSWORD_MIN characters. add: EXISTS on a taken
- * name; the others NOT_FOUND on an unknown one. disable ends the user's sessions at their
- * next request; unlock clears a lock-out and the count of failures. */
+ * name or one that differs from an existing name only in ASCII letter case, INVALID on the
+ * reserved "cli" in any case; the others NOT_FOUND on an unknown one. passwd and disable
+ * delete every session of the user in the same transaction as the change; unlock clears a
+ * lock-out and the count of failures. */
 int sk_staff_add(struct sk_core *c, const struct sk_staff *by, const char *name,
 		 enum sk_role role, const char *password, struct sk_errctx *err);
 int sk_staff_passwd(struct sk_core *c, const struct sk_staff *by, const char *name,

@@ -77,6 +77,18 @@ static int name_ok(const char *name)
 	return 1;
 }
 
+/* 1 when a and b are the same ASCII name but for letter case (names are ASCII: name_ok). */
+static int same_but_case(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
 /* Characters, not bytes: a UTF-8 continuation byte does not count. */
 static size_t chars(const char *s)
 {
@@ -123,7 +135,7 @@ int sk_staff_audit(struct sk_core *c, const struct sk_staff *who, const char *ac
  * row commit together. */
 static int user_change(struct sk_core *c, const struct sk_staff *by, const char *name,
 		       const char *action, void (*fn)(struct sk_staff_rec *u, const void *arg),
-		       const void *arg, struct sk_errctx *err)
+		       const void *arg, int end_sessions, struct sk_errctx *err)
 {
 	struct sk_staff_rec u;
 	int rc = sk__core_begin(c, err);
@@ -139,10 +151,30 @@ static int user_change(struct sk_core *c, const struct sk_staff *by, const char 
 		if ((rc = sk_store_staff_update(c->store, &u)))
 			sk__store_err(err, rc, "writing a staff user");
 	}
+	/* a new password or a disable ends every session of the user at once */
+	if (!rc && end_sessions && (rc = sk_store_session_delete_staff(c->store, u.name)))
+		sk__store_err(err, rc, "ending a staff user's sessions");
 	if (!rc)
 		rc = audit_as(c, by ? by->name : "cli", by ? sk_role_name(by->role) : "", action,
 			      u.name, NULL, err);
 	return sk__core_end(c, rc, err);
+}
+
+/* Another user whose name is name but for letter case, found by staff_each. */
+struct like_ctx {
+	const char *name;
+	int found;
+	char found_name[64];
+};
+
+static int like_one(void *arg, const struct sk_staff_rec *r)
+{
+	struct like_ctx *l = arg;
+	if (same_but_case(r->name, l->name) && !l->found) {
+		l->found = 1;
+		sk_strlcpy(l->found_name, r->name, sizeof(l->found_name));
+	}
+	return 0;
 }
 
 int sk_staff_add(struct sk_core *c, const struct sk_staff *by, const char *name,
@@ -153,6 +185,9 @@ int sk_staff_add(struct sk_core *c, const struct sk_staff *by, const char *name,
 	if (!name_ok(name))
 		return sk_errf(err, SK_ERR_INVALID, "a user name is 1 to 63 letters, digits, '_', "
 			       "'.', '-' or '@'");
+	if (same_but_case(name, "cli"))
+		return sk_errf(err, SK_ERR_INVALID, "'cli' is reserved: the staff audit trail "
+			       "names the command line so");
 	if ((unsigned)role >= SK_ROLE_COUNT)
 		return sk_errf(err, SK_ERR_INVALID, "no such role");
 	if ((rc = password_ok(password, err)))
@@ -165,10 +200,17 @@ int sk_staff_add(struct sk_core *c, const struct sk_staff *by, const char *name,
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory hashing a password");
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
-	rc = sk_store_staff_put(c->store, &u);
-	if (rc == SK_ERR_EXISTS)
+	struct like_ctx lk = {.name = name};
+	rc = sk_store_staff_each(c->store, like_one, &lk);
+	if (rc)
+		sk__store_err(err, rc, "reading staff users");
+	else if (lk.found)
+		rc = sk_errf(err, SK_ERR_EXISTS, "a staff user named '%s' exists (names are "
+			     "unique whatever their letter case)", lk.found_name);
+	rc = rc ? rc : sk_store_staff_put(c->store, &u);
+	if (rc == SK_ERR_EXISTS && !lk.found)
 		sk_errf(err, rc, "a staff user named '%s' exists", name);
-	else if (rc)
+	else if (rc && rc != err->code)
 		sk__store_err(err, rc, "storing a staff user");
 	if (!rc)
 		rc = audit_as(c, by ? by->name : "cli", by ? sk_role_name(by->role) : "",
@@ -192,7 +234,7 @@ int sk_staff_passwd(struct sk_core *c, const struct sk_staff *by, const char *na
 		return rc;
 	if (sk_vault_password_hash(password, hash))
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory hashing a password");
-	rc = user_change(c, by, name, "user.passwd", set_hash, hash, err);
+	rc = user_change(c, by, name, "user.passwd", set_hash, hash, 1, err);
 	sk_vault_wipe(hash, sizeof(hash));
 	return rc;
 }
@@ -206,7 +248,7 @@ static void set_disabled(struct sk_staff_rec *u, const void *arg)
 int sk_staff_disable(struct sk_core *c, const struct sk_staff *by, const char *name,
 		     struct sk_errctx *err)
 {
-	return user_change(c, by, name, "user.disable", set_disabled, NULL, err);
+	return user_change(c, by, name, "user.disable", set_disabled, NULL, 1, err);
 }
 
 static void set_unlocked(struct sk_staff_rec *u, const void *arg)
@@ -219,7 +261,7 @@ static void set_unlocked(struct sk_staff_rec *u, const void *arg)
 int sk_staff_unlock(struct sk_core *c, const struct sk_staff *by, const char *name,
 		    struct sk_errctx *err)
 {
-	return user_change(c, by, name, "user.unlock", set_unlocked, NULL, err);
+	return user_change(c, by, name, "user.unlock", set_unlocked, NULL, 0, err);
 }
 
 struct list_ctx {

@@ -232,6 +232,7 @@ enum pg_stmt {
 	PG_LEDGER_TALLY,
 	PG_SUPPRESSION_TALLY,
 	PG_OUTBOX_TALLY,
+	PG_SESSION_DELETE_STAFF,
 	PG_NSTMT
 };
 
@@ -439,6 +440,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_SUPPRESSION_TALLY] = "SELECT reason, count(*) FROM suppressions GROUP BY 1 ORDER BY 1",
 	[PG_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
+	[PG_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = $1 AND staff <> ''",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2277,6 +2279,13 @@ static int pg_outbox_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
 	static const int slot[] = {0, 1, 2};
 	struct pg_tally tl = {0, NULL, NULL, 3, slot, cb, arg};
 	return pg_each((struct pg_store *)s, PG_OUTBOX_TALLY, NULL, NULL, 1, pg_tally_fn, &tl);
+}
+
+static int pg_session_delete_staff(struct sk_store *s, const char *staff)
+{
+	struct pp p = {0};
+	pp_text(&p, staff);
+	return pg_exec((struct pg_store *)s, PG_SESSION_DELETE_STAFF, &p, NULL);
 }
 
 static void pg_close(struct sk_store *s)

@@ -253,6 +253,7 @@ enum sq_stmt {
 	SQ_LEDGER_TALLY,
 	SQ_SUPPRESSION_TALLY,
 	SQ_OUTBOX_TALLY,
+	SQ_SESSION_DELETE_STAFF,
 	SQ_NSTMT
 };
 
@@ -451,6 +452,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_SUPPRESSION_TALLY] = "SELECT reason, count(*) FROM suppressions GROUP BY 1 ORDER BY 1",
 	[SQ_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
+	[SQ_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = ?1 AND staff <> ''",
 };
 
 struct sq_hot;
@@ -2841,6 +2843,14 @@ static int sq_outbox_tally(struct sk_store *s, sk_tally_cb cb, void *arg)
 {
 	static const int slot[] = {0, 1, 2};
 	return sq_tally_walk(sq_stmt(s, SQ_OUTBOX_TALLY), 0, NULL, NULL, 3, slot, cb, arg);
+}
+
+static int sq_session_delete_staff(struct sk_store *s, const char *staff)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SESSION_DELETE_STAFF);
+	if (sq_text(st, 1, staff))
+		return sq_bindfail(st);
+	return sq_run(st);
 }
 
 static const struct sk_store_methods sq_methods = {

@@ -549,7 +549,10 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	X(suppression_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))   \
 	/* The mail outbox grouped by x = 1 when sent, y = 1 when given up; min = the oldest */ \
 	/* created_at of the group; in (x, y) order. */                                         \
-	X(outbox_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))
+	X(outbox_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))        \
+	/* Deletes every console session of staff user staff (not a key's: staff != ""); 0   */ \
+	/* whether or not there were any. A password change and a disable (core/staff.c). */   \
+	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

@@ -4,7 +4,8 @@
 # https public URL), 303 to the sign-in page without a session, 403 for a role that may not,
 # a POST refused without its session's CSRF token (missing, wrong, another session's) or
 # from another origin, a session past its idle end (servers with their clocks moved on),
-# lock-out after 5 failures and `user unlock`, a disabled user and a revoked key, API-key
+# lock-out after 5 failures and `user unlock`, a disabled user, a new password ending
+# sessions, names refused as confusable (`cli`, letter case), a revoked key, API-key
 # sign-in by scopes, the sign-in rate limit, `next` kept under /console, the audit trail and
 # its CSV and JSON exports, and an access log without names or secrets.
 # Usage: sh tests/integration/console-auth.sh path/to/samtycke
@@ -175,6 +176,22 @@ exits 1 "user passwd of an unknown name" "$bin" --db "$db" user passwd nobody --
 exits 0 "user passwd from a file" "$bin" --db "$db" user passwd gen --password-file "$d/pw"
 sign_in gen2 gen
 check "the new password signs in" [ "$code" = 303 ]
+exits 3 "user add of a name that differs from a taken one only in letter case" \
+	"$bin" --db "$db" user add GEN --role admin --password-file "$d/pw"
+exits 3 "user add of the reserved name cli" "$bin" --db "$db" user add cli --role admin --password-file "$d/pw"
+exits 3 "user add of the reserved name Cli" "$bin" --db "$db" user add Cli --role admin --password-file "$d/pw"
+
+# ---- a new password ends the sessions made before it ----
+req pw1 -b "$d/gen2" "$main/console"
+before=$code
+printf 'yet another long password\n' >"$d/pw2"
+setup "$bin" --db "$db" user passwd gen --password-file "$d/pw2"
+req pw2 -b "$d/gen2" "$main/console"
+check "user passwd ends the user's open session: refused at its next request" \
+	[ "$before $code" = "200 303" ]
+req pw3 -c "$d/gen3" --data-urlencode "name=gen" --data-urlencode "password=yet another long password" \
+	"$main/console/sign-in"
+check "the new password signs in afresh" [ "$code" = 303 ]
 exits 0 "user list --json" "$bin" --db "$db" --json user list
 check "user list --json lists the users, no hash, no password" \
 	"$py" -c '

@@ -1,7 +1,8 @@
 /* test_staff.c: unit tests of the console's staff in core (core/staff.c): the roles matrix,
  * users and passwords, sign-in by password and by API key, lock-out and its end, sessions'
  * idle and absolute ends on a moved clock, the CSRF token's binding to its session, a
- * disabled user and a revoked key, and the audit rows all of it leaves. */
+ * disabled user and a revoked key, a new password ending the user's sessions, confusable
+ * names refused, and the audit rows all of it leaves. */
 #include "testlib.h"
 
 #include "util/sktime.h"
@@ -385,6 +386,88 @@ static void test_disabled_user(void **state)
 	assert_string_equal(ar->a[3].detail, "disabled");
 }
 
+/* A new password ends every session of that user in its own transaction (the rows are
+ * gone, not only refused later); other users' sessions live on. A disable does the same. */
+static void test_passwd_ends_sessions(void **state)
+{
+	struct tenv *t = *state;
+	struct sk_staff a1, a2, b, who;
+	char c1[SK_SESSION_STRLEN], c2[SK_SESSION_STRLEN], cb[SK_SESSION_STRLEN];
+	char csrf[SK_CSRF_STRLEN];
+	struct sk_session_rec ss;
+
+	assert_int_equal(sk_staff_add(t->core, NULL, "ann", SK_ROLE_ADMIN, PW, &t->err), 0);
+	assert_int_equal(sk_staff_add(t->core, NULL, "bob", SK_ROLE_VIEWER, PW, &t->err), 0);
+	assert_int_equal(sk_staff_sign_in(t->core, "ann", PW, &opts, &a1, c1, &t->err), 0);
+	assert_int_equal(sk_staff_sign_in(t->core, "ann", PW, &opts, &a2, c2, &t->err), 0);
+	assert_int_equal(sk_staff_sign_in(t->core, "bob", PW, &opts, &b, cb, &t->err), 0);
+	assert_int_equal(sk_staff_session_check(t->core, c1, &opts, &who, csrf, &t->err), 0);
+
+	/* changed by ann herself from one of her sessions: that one ends too */
+	assert_int_equal(sk_staff_passwd(t->core, &who, "ann", "another long password", &t->err),
+			 0);
+	assert_int_equal(sk_store_session_get(t->store, a1.session_id, &ss), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_session_get(t->store, a2.session_id, &ss), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_staff_session_check(t->core, c1, &opts, &who, csrf, &t->err),
+			 SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_staff_session_check(t->core, c2, &opts, &who, csrf, &t->err),
+			 SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_staff_session_check(t->core, cb, &opts, &who, csrf, &t->err), 0);
+	assert_string_equal(who.name, "bob");
+	/* the new password signs in */
+	assert_int_equal(sk_staff_sign_in(t->core, "ann", "another long password", &opts, &a1, c1,
+					  &t->err), 0);
+	assert_int_equal(sk_staff_session_check(t->core, c1, &opts, &who, csrf, &t->err), 0);
+
+	/* unlock leaves sessions; disable deletes them at once */
+	assert_int_equal(sk_staff_unlock(t->core, NULL, "ann", &t->err), 0);
+	assert_int_equal(sk_store_session_get(t->store, a1.session_id, &ss), 0);
+	assert_int_equal(sk_staff_disable(t->core, NULL, "ann", &t->err), 0);
+	assert_int_equal(sk_store_session_get(t->store, a1.session_id, &ss), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_session_get(t->store, b.session_id, &ss), 0);
+}
+
+/* Names the audit trail could confuse: "cli" (the command line's actor word) in any case,
+ * and a name that differs from an existing one only in letter case. */
+static void test_confusable_names(void **state)
+{
+	struct tenv *t = *state;
+	struct sk_staff out;
+	char cookie[SK_SESSION_STRLEN];
+
+	assert_int_equal(sk_staff_add(t->core, NULL, "cli", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_staff_add(t->core, NULL, "CLI", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_staff_add(t->core, NULL, "?", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_staff_add(t->core, NULL, "key:mailer", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_staff_add(t->core, NULL, "staff:ann", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_staff_add(t->core, NULL, "clio", SK_ROLE_VIEWER, PW, &t->err), 0);
+
+	assert_int_equal(sk_staff_add(t->core, NULL, "admin", SK_ROLE_ADMIN, PW, &t->err), 0);
+	assert_int_equal(sk_staff_add(t->core, NULL, "Admin", SK_ROLE_ADMIN, PW, &t->err),
+			 SK_ERR_EXISTS);
+	assert_non_null(strstr(t->err.msg, "'admin'"));
+	assert_int_equal(sk_staff_add(t->core, NULL, "ADMIN", SK_ROLE_VIEWER, PW, &t->err),
+			 SK_ERR_EXISTS);
+	assert_int_equal(sk_staff_add(t->core, NULL, "Bea", SK_ROLE_VIEWER, PW, &t->err), 0);
+	assert_int_equal(sk_staff_add(t->core, NULL, "bea", SK_ROLE_VIEWER, PW, &t->err),
+			 SK_ERR_EXISTS);
+	/* the refused ones were not stored and cannot sign in */
+	assert_int_equal(sk_staff_sign_in(t->core, "Admin", PW, &opts, &out, cookie, &t->err),
+			 SK_ERR_UNAUTHORIZED);
+	assert_int_equal(sk_staff_sign_in(t->core, "cli", PW, &opts, &out, cookie, &t->err),
+			 SK_ERR_UNAUTHORIZED);
+	struct audit_rows *ar = trail(t);
+	int adds = 0;
+	for (int i = 0; i < ar->n; i++)
+		adds += strcmp(ar->a[i].action, "user.add") == 0;
+	assert_int_equal(adds, 3); /* clio, admin, Bea */
+}
+
 static void test_audit_in_batch(void **state)
 {
 	struct tenv *t = *state;
@@ -428,6 +511,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_sign_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_in_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passwd_ends_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confusable_names, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2429,6 +2429,29 @@ static void test_staff_sessions(void **state)
 	assert_int_equal(sk_store_session_delete(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb"), 0);
 	assert_int_equal(sk_store_session_delete(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb"), 0);
 	assert_int_equal(sk_store_session_get(s, "s_bbbbbbbbbbbbbbbbbbbbbbbb", &got), SK_ERR_NOT_FOUND);
+
+	/* delete_staff: every session of that user, not another user's nor a key's */
+	ss.expires_at = 900;
+	strcpy(ss.key_id, "");
+	strcpy(ss.staff, "zoe");
+	strcpy(ss.id, "s_dddddddddddddddddddddddd");
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+	strcpy(ss.id, "s_eeeeeeeeeeeeeeeeeeeeeeee");
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+	strcpy(ss.staff, "Zoe");
+	strcpy(ss.id, "s_ffffffffffffffffffffffff");
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+	strcpy(ss.staff, "");
+	strcpy(ss.key_id, "k_cccccccccccccccccccccccc");
+	strcpy(ss.id, "s_gggggggggggggggggggggggg");
+	assert_int_equal(sk_store_session_put(s, &ss), 0);
+	assert_int_equal(sk_store_session_delete_staff(s, "zoe"), 0);
+	assert_int_equal(sk_store_session_get(s, "s_dddddddddddddddddddddddd", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_session_get(s, "s_eeeeeeeeeeeeeeeeeeeeeeee", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_session_get(s, "s_ffffffffffffffffffffffff", &got), 0);
+	assert_int_equal(sk_store_session_delete_staff(s, ""), 0); /* never a key's */
+	assert_int_equal(sk_store_session_get(s, "s_gggggggggggggggggggggggg", &got), 0);
+	assert_int_equal(sk_store_session_delete_staff(s, "zoe"), 0); /* none left: still 0 */
 }
 
 struct audit_seen {
