@@ -114,6 +114,24 @@ static void run_one(const char *id)
 		return; /* left running: the page offers to resume it */
 	/* the error names a line or a column, never a value (docs/import-export.md) */
 	fprintf(stderr, "samtycke: import %s failed: %s\n", id, err.msg);
+	if (!j.dry_run && j.state == SK_JOB_RUNNING && j.committed > 0) {
+		/* rows were committed: the job stays to be resumed (sk_import_job_run kept its
+		 * file), and what was committed is audited now */
+		struct sk_staff who = {.role = j.role};
+		struct sk_errctx e2 = {0};
+		char d[256], dd[300];
+		sk_strlcpy(who.name, j.staff, sizeof(who.name));
+		detail(&j.counts, d, sizeof(d));
+		snprintf(dd, sizeof(dd), "committed=%ld %s", j.committed, d);
+		if (sk_core_batch_begin(c, &e2) ||
+		    sk_staff_audit(c, &who, "import.failed", j.id, dd, &e2) ||
+		    sk_core_batch_commit(c, &e2)) {
+			sk_core_batch_rollback(c);
+			fprintf(stderr, "samtycke: import %s: the audit of its committed rows "
+				"failed: %s\n", id, e2.msg);
+		}
+		return;
+	}
 	j.state = SK_JOB_FAILED;
 	sk_strlcpy(j.error, err.msg, sizeof(j.error));
 	sk_import_job_remove_upload(dir(), id); /* personal data: kept only to be imported */
@@ -281,6 +299,27 @@ static int field(struct sk_req *r, const struct sk_mp_part *p, char *out, size_t
 	return 0;
 }
 
+/* Saves the mapping as name, audited (import.mapping_save) in the same batch: a saved
+ * mapping others use may be replaced, so the audit says whether it was. */
+static int save_mapping(struct sk_req *r, const char *name, const char *map, size_t maplen)
+{
+	char *old = NULL, detail[SK_MAPPING_NAME_MAX + 32];
+	size_t oldlen = 0;
+	struct sk_errctx e2 = {0};
+	int had = sk_import_mapping_load(dir(), name, &old, &oldlen, &e2) == 0;
+	sk_free(old);
+	snprintf(detail, sizeof(detail), "name=%s %s", name, had ? "replaced" : "new");
+	int rc = sk_core_batch_begin(r->core, &r->err);
+	rc = rc ? rc : sk_staff_audit(r->core, &r->staff, "import.mapping_save", name, detail,
+				      &r->err);
+	rc = rc ? rc : sk_import_mapping_save(dir(), name, map, maplen, &r->err);
+	if (rc) {
+		sk_core_batch_rollback(r->core);
+		return rc;
+	}
+	return sk_core_batch_commit(r->core, &r->err);
+}
+
 int sk_h_con_import_upload(struct sk_req *r)
 {
 	struct sk_mp_part parts[SK_MP_MAX_PARTS];
@@ -322,8 +361,7 @@ int sk_h_con_import_upload(struct sk_req *r)
 	 * when the job runs */
 	if ((rc = sk_import_map_parse(map, maplen, &m, &r->err)))
 		goto bad;
-	if (save_as[0] && mapfile && mapfile->len &&
-	    (rc = sk_import_mapping_save(dir(), save_as, map, maplen, &r->err)))
+	if (save_as[0] && mapfile && mapfile->len && (rc = save_mapping(r, save_as, map, maplen)))
 		goto out;
 	if ((rc = sk_import_job_create(dir(), csv->data, csv->len, map, maplen,
 				       strcmp(mode, "dry_run") == 0, &r->staff, &j, &r->err)))

@@ -475,15 +475,27 @@ int sk_import_job_run(struct sk_core *c, const char *dir, struct sk_import_job *
 		.on_progress = on_progress, .progress_arg = &r,
 	};
 	rc = sk_csv_import(c, in, &o, &rep, err);
-	if (!rc && (fflush(r.rej) || ferror(r.rej)))
-		rc = sk_errf(err, SK_ERR_IO, "cannot write the rejects file");
+	/* the rejects file failing after a complete import is a warning, not a failure: the
+	 * rows are stored and audited */
+	int rej_bad = fflush(r.rej) != 0 || ferror(r.rej);
 	fclose(r.rej);
 	r.rej = NULL;
-	if (!rc && rename(tmp, rpath))
-		rc = sk_errf(err, SK_ERR_IO, "cannot write the rejects file");
-	if (rc) {
+	if (!rc && !rej_bad && rename(tmp, rpath))
+		rej_bad = 1;
+	if (rc || rej_bad)
 		unlink(tmp);
+	if (rc) {
+		/* left running, its file kept, with why: rows committed before the failure are
+		 * resumed from (the caller marks a job failed only when none were) */
+		struct sk_errctx e = {0};
+		sk_strlcpy(j->error, err->msg, sizeof(j->error));
+		(void)sk_import_job_save(dir, j, &e);
 		goto out;
+	}
+	if (rej_bad) {
+		unlink(rpath); /* not an earlier run's rejects under this run's counts */
+		sk_strlcpy(j->error, "the import is complete, but its rejects file could not be "
+			   "written", sizeof(j->error));
 	}
 	memcpy(j->file_sha256, rep.file_sha256, sizeof(j->file_sha256));
 	j->resumed_after = rep.resumed_after;

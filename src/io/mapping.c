@@ -218,8 +218,11 @@ int sk_import_map_bind(struct sk_import_map *m, const char *const *cols, size_t 
 	for (size_t i = 0; i < ncols; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cols[i], cols[j]) == 0)
-				return sk_errf(err, SK_ERR_INVALID, "header: column '%.64s' appears "
-					       "twice", cols[i]);
+				/* by position: a file without a header row has data in its
+				 * first line, and this message is logged and kept */
+				return sk_errf(err, SK_ERR_INVALID, "header: columns %zu and %zu "
+					       "have the same name (is the first line a header?)",
+					       j + 1, i + 1);
 	if ((rc = col_find(cols, ncols, m->email, &m->email_i, "email", err)))
 		return rc;
 	for (size_t i = 0; i < m->nfields; i++) {

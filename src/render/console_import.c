@@ -187,12 +187,18 @@ int sk_con_import_job(struct sk_buf *b, const struct sk_con_frame *f,
 		snprintf(num, sizeof(num), "%ld", j->committed);
 		rc = sk_html(b, "<p class=\"note\" id=\"imp-interrupted\">%s (%s %s)</p>\n",
 				       M(IMPORT_INTERRUPTED), num, M(IMPORT_COMMITTED));
+		if (!rc && j->error[0]) /* stopped by an error after rows were committed */
+			rc = sk_html(b, "<p class=\"error\" role=\"alert\" id=\"imp-error\">%s</p>\n",
+				     j->error);
 		rc = rc ? rc : (has_upload ? run_form(b, f, j, M(IMPORT_RESUME))
 					   : sk_html(b, "<p>%s</p>\n", M(IMPORT_GONE)));
 		return rc ? rc : sk_html(b, "<p><a href=\"/console/import\">%s</a></p>\n",
 					 M(IMPORT_NEW));
 	}
 	rc = rc ? rc : bar(b, f, j, 1, 0);
+	if (!rc && j->error[0]) /* done, with a warning (its rejects file was not written) */
+		rc = sk_html(b, "<p class=\"note warning\" role=\"status\" id=\"imp-warning\">"
+			     "%s</p>\n", j->error);
 	if (!rc && j->dry_run)
 		rc = sk_html(b, "<p class=\"note\">%s</p>\n", M(IMPORT_DRY_DONE));
 	if (!rc && j->already_complete)

@@ -5,12 +5,13 @@
 // the page say done, and downloads the rejects file; a viewer cannot import (403, nothing
 // stored); an upload without the session's CSRF token is refused; an import whose server is
 // killed (kill -9) mid-way is offered "resume" by the server started again, and ends with
-// every row in once. axe-core on every page state in sv and en. Run by
+// every row in once; a file without a header row fails without quoting its addresses; saving
+// a mapping is audited (new, then replaced). axe-core on every page state in sv and en. Run by
 // tests/e2e/console-import.sh: IMPORT_URL, IMPORT_DIR, IMPORT_PORT2, IMPORT_DIR2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as lib from './lib.mjs';
 
@@ -205,6 +206,10 @@ test('a mapping saved with an upload is offered by name and used; a bad mapping 
 	assert.match(page.url(), /\/console\/import\/im[A-Za-z0-9_]+(\?lang=en)?$/, 'the saved mapping was taken');
 	await finished(page);
 	assert.equal((await counts(page)).rows, 3000, 'the dry run with the saved mapping read the file');
+	// saved again under the same name: it replaces the one others use, and the audit says so
+	res = await uploadWith(page, { map: MAP_YAML, saveAs: 'e2e-crm' });
+	assert.equal(res.status(), 200, `the upload that saves the mapping again: ${await said(page)}`);
+	await finished(page);
 	const before = jobs().length;
 	for (const lang of ['en', 'sv']) {
 		await page.goto(`${BASE}/console/import?lang=${lang}`);
@@ -216,6 +221,23 @@ test('a mapping saved with an upload is offered by name and used; a bad mapping 
 		await axeCheck(page, `the form after a bad mapping (${lang})`, { lang });
 	}
 	assert.equal(jobs().length, before, 'a refused upload stages nothing');
+});
+
+test('a file without a header row, its first line addresses: the job fails naming columns by position, no address on its page or in job.json', T, async () => {
+	assert.ok(main, 'the first case signed the marketer in');
+	const { page } = main;
+	const text = 'e2e-nohdr@example.com,Jane,e2e-nohdr@example.com\r\ne2e-nohdr2@example.com,John,e2e-nohdr2@example.com\r\n';
+	const res = await uploadWith(page, { map: MAP_YAML, text });
+	assert.equal(res.status(), 200, `the upload is staged: ${await said(page)}`);
+	const id = page.url().match(/\/console\/import\/(im[A-Za-z0-9_]+)/)[1];
+	await page.waitForSelector('.error[role=alert]', { timeout: 60_000 });
+	const shown = await page.locator('main').innerText();
+	assert.match(shown, /columns 1 and 3/, `the page says which columns, by position: ${shown}`);
+	assert.ok(!shown.includes('@'), `no address on the job's page: ${shown}`);
+	const state = readFileSync(path.join(DIR, id, 'job.json'), 'utf8');
+	assert.match(state, /columns 1 and 3/);
+	assert.ok(!state.includes('@'), `no address in job.json: ${state}`);
+	noAddressInUrls();
 });
 
 test('a viewer cannot import: no link, 403 on the page and on an upload, nothing stored', T, async () => {
@@ -327,6 +349,9 @@ test('the staff audit trail names each import: import.dry_run, import.run and im
 	const resume = of('import.resume');
 	assert.equal(resume.length, 1, 'the resumed import is audited once, as a resume');
 	assert.match(resume[0].detail, /^rows=20000 created=20000 /);
+	const saves = of('import.mapping_save').filter((a) => a.target === 'e2e-crm');
+	assert.deepEqual(saves.map((a) => a.detail).sort(), ['name=e2e-crm new', 'name=e2e-crm replaced'], `saving a mapping is audited, new then replaced: ${JSON.stringify(imports)}`);
+	assert.equal(saves[0].who, 'e2e-marketer');
 	assert.ok(!/@|Secretname|not-an-address/.test(JSON.stringify(imports)), 'no value of a file in the audit trail');
 	await ctx.close();
 });

@@ -1,8 +1,9 @@
 /* test_console_import.c: the console's import pages (render/console_import.c) in each state
  * of a job: the form (saved mappings, the error of a refused upload, escaped), a running job
  * (the bar, the refresh for browsers without JavaScript, the script), a finished one (the bar
- * at its max, the counts, the rejects and their file), a dry run's import button, an
- * interrupted import's resume button, a failure; and the progress JSON. */
+ * at its max, the counts, the rejects and their file; a warning when the rejects file was
+ * not written), a dry run's import button, an interrupted import's resume button (and why,
+ * when an error stopped it), a failure; and the progress JSON. */
 #include <jansson.h>
 
 #include "testlib.h"
@@ -105,6 +106,14 @@ static void a_finished_job_shows_counts_rejects_and_its_file(void **state)
 	/* none rejected */
 	assert_int_equal(sk_con_import_job(&b, &f, &j, 0, 0, r, 0), 0);
 	assert_true(has(&b, "No row was rejected."));
+	assert_false(has(&b, "id=\"imp-warning\""));
+	sk_buf_reset(&b);
+	/* done, but its rejects file was not written: a warning, escaped, not a failure */
+	snprintf(j.error, sizeof(j.error), "the rejects file <not> written");
+	assert_int_equal(sk_con_import_job(&b, &f, &j, 0, 0, r, 0), 0);
+	assert_true(has(&b, "<strong id=\"imp-state\">Done.</strong>"));
+	assert_true(has(&b, "id=\"imp-warning\">the rejects file &lt;not&gt; written</p>"));
+	assert_false(has(&b, "The import failed"));
 	sk_buf_reset(&b);
 }
 
@@ -134,6 +143,13 @@ static void a_dry_run_offers_the_import_and_an_interrupted_one_resume(void **sta
 	assert_true(has(&b, "5000 rows committed"));
 	assert_true(has(&b, "<button type=\"submit\">Resume the import</button>"));
 	assert_false(has(&b, "http-equiv=\"refresh\""));
+	assert_false(has(&b, "id=\"imp-error\""));
+	sk_buf_reset(&b);
+	/* stopped by a storage error after rows were committed: why, and still resumable */
+	snprintf(j.error, sizeof(j.error), "storage <failed>");
+	assert_int_equal(sk_con_import_job(&b, &f, &j, 0, 1, NULL, 0), 0);
+	assert_true(has(&b, "id=\"imp-error\">storage &lt;failed&gt;</p>"));
+	assert_true(has(&b, "<button type=\"submit\">Resume the import</button>"));
 	sk_buf_reset(&b);
 	/* failed: why, escaped */
 	j = job(SK_JOB_FAILED, 0);

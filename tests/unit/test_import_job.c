@@ -1,7 +1,9 @@
 /* test_import_job.c: the console's import jobs (io/import_job.c): a job staged, run and its
  * state and rejects file read back (never a value in them); a dry run that stores nothing
  * and keeps its file for the import; an import stopped after a committed batch that resumes
- * to the same result as one clean run; saved mappings and their names; mappings in YAML. */
+ * to the same result as one clean run, and one stopped by a storage error the same; a header
+ * of addresses never quoted; a rejects file that cannot be written only a warning; saved
+ * mappings and their names; mappings in YAML. */
 #include <jansson.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -182,6 +184,111 @@ static void a_stopped_import_resumes(void **state)
 	tenv_free(t);
 }
 
+/* A file without a header row, its first line addresses: the message names the columns by
+ * position, and neither it nor job.json holds an address (issue 15's review). */
+static void a_header_of_addresses_is_not_quoted(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char dir[256], path[512];
+	static const char csv[] = "jane.doe@example.com,Jane,jane.doe@example.com\r\n"
+				  "john@example.com,John,john@example.com\r\n";
+	struct sk_import_job j;
+	size_t len;
+	snprintf(dir, sizeof(dir), "%s/imports", t->dir);
+	assert_int_equal(sk_import_job_create(dir, csv, sizeof(csv) - 1, MAP, strlen(MAP), 1,
+					      &marketer, &j, &t->err), 0);
+	assert_int_equal(sk_import_job_run(t->core, dir, &j, NULL, NULL, &t->err), SK_ERR_INVALID);
+	assert_null(strstr(t->err.msg, "example.com"));
+	assert_non_null(strstr(t->err.msg, "columns 1 and 3"));
+	snprintf(path, sizeof(path), "%s/%s/job.json", dir, j.id);
+	char *text = t_read_file(path, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "columns 1 and 3")); /* why, kept for the page */
+	assert_null(strstr(text, "example.com"));
+	free(text);
+	tenv_free(t);
+}
+
+/* A storage error after batches were committed: the job is left to be resumed (its file
+ * kept, why it stopped saved), and the resume ends as one clean run would. */
+static void a_storage_error_after_a_batch_leaves_it_resumable(void **state)
+{
+	(void)state;
+	char dir[256];
+	size_t len;
+	char *csv = csv_of(12000, &len);
+	struct sk_import_job j, back;
+
+	/* how many store calls a whole import makes, to fail in its middle */
+	struct tenv *t = tenv_new(1);
+	snprintf(dir, sizeof(dir), "%s/imports", t->dir);
+	sk_store_fault_set(t->store, 0, 0);
+	long before = sk_store_fault_calls(t->store);
+	assert_int_equal(sk_import_job_create(dir, csv, len, MAP, strlen(MAP), 0, &marketer, &j,
+					      &t->err), 0);
+	assert_int_equal(sk_import_job_run(t->core, dir, &j, NULL, NULL, &t->err), 0);
+	long calls = sk_store_fault_calls(t->store) - before;
+	assert_true(calls > 10);
+	tenv_free(t);
+
+	t = tenv_new(1);
+	snprintf(dir, sizeof(dir), "%s/imports", t->dir);
+	assert_int_equal(sk_import_job_create(dir, csv, len, MAP, strlen(MAP), 0, &marketer, &j,
+					      &t->err), 0);
+	sk_store_fault_set(t->store, calls * 3 / 4, 0); /* once, in the third of three batches */
+	assert_true(sk_import_job_run(t->core, dir, &j, NULL, NULL, &t->err) != 0);
+	sk_store_fault_set(t->store, 0, 0);
+	assert_int_equal(sk_import_job_load(dir, j.id, &back, &t->err), 0);
+	assert_int_equal(back.state, SK_JOB_RUNNING); /* interrupted: resumable, not failed */
+	assert_true(back.committed >= SK_IMPORT_BATCH);
+	assert_true(back.error[0] != '\0');
+	assert_null(strstr(back.error, "example.com"));
+	assert_true(sk_import_job_has_upload(dir, j.id));
+	assert_true(contacts(t) > 0);
+
+	if (sk_import_job_run(t->core, dir, &back, NULL, NULL, &t->err)) fail_msg("resume: %s", t->err.msg);
+	assert_int_equal(sk_import_job_load(dir, j.id, &back, &t->err), 0);
+	assert_int_equal(back.state, SK_JOB_DONE);
+	assert_string_equal(back.error, "");
+	assert_true(back.resumed_after >= SK_IMPORT_BATCH);
+	assert_int_equal(back.counts.rows, 12000);
+	assert_int_equal(contacts(t), 11880);
+	assert_int_equal(t_db_int(t->db, "select count(*) from consent_ledger"), 11880);
+	free(csv);
+	tenv_free(t);
+}
+
+/* Only the rejects file fails (here: its name is taken by a folder) after a complete
+ * import: the job is done, with a warning, not failed. */
+static void a_rejects_file_that_fails_is_a_warning(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char dir[256], path[600];
+	size_t len;
+	char *csv = csv_of(300, &len);
+	struct sk_import_job j, back;
+	snprintf(dir, sizeof(dir), "%s/imports", t->dir);
+	assert_int_equal(sk_import_job_create(dir, csv, len, MAP, strlen(MAP), 0, &marketer, &j,
+					      &t->err), 0);
+	snprintf(path, sizeof(path), "%s/%s/rejects.csv", dir, j.id);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/rejects.csv/x", dir, j.id);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(sk_import_job_run(t->core, dir, &j, NULL, NULL, &t->err), 0);
+	assert_int_equal(contacts(t), 297);
+	assert_int_equal(sk_import_job_load(dir, j.id, &back, &t->err), 0);
+	assert_int_equal(back.state, SK_JOB_DONE);
+	assert_non_null(strstr(back.error, "rejects file could not be written"));
+	assert_int_equal(back.counts.rejected, 3);
+	assert_false(sk_import_job_has_upload(dir, j.id));
+	free(csv);
+	tenv_free(t);
+}
+
 static int only_imbusy_active(const char *id)
 {
 	return strcmp(id, "imbusy0000") == 0;
@@ -278,6 +385,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_job_runs_and_keeps_its_counts_and_rejects),
 		cmocka_unit_test(a_stopped_import_resumes),
+		cmocka_unit_test(a_header_of_addresses_is_not_quoted),
+		cmocka_unit_test(a_storage_error_after_a_batch_leaves_it_resumable),
+		cmocka_unit_test(a_rejects_file_that_fails_is_a_warning),
 		cmocka_unit_test(old_uploads_are_swept),
 		cmocka_unit_test(saved_mappings),
 		cmocka_unit_test(yaml_mappings),
