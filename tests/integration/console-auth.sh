@@ -58,47 +58,74 @@ csrf_of() { # csrf_of JAR: the CSRF token of the session's page
 
 # ---- no session ----
 req none "$main/console/audit"
-check "GET /console/audit without a session: 303 to the sign-in page with next" \
-	[ "$code" = 303 ] && [ "$(header none Location)" = "/console/sign-in?next=/console/audit" ]
+if [ "$code" = 303 ] && [ "$(header none Location)" = "/console/sign-in?next=/console/audit" ]; then
+	pass "GET /console/audit without a session: 303 to the sign-in page with next"
+else
+	fail "GET /console/audit without a session: 303 to the sign-in page with next" "code $code"
+fi
 req none_post -d csrf=x "$main/console/sign-out"
-check "POST /console/sign-out without a session: 303 to the sign-in page, nothing runs" \
-	[ "$code" = 303 ] && [ "$(header none_post Location)" = "/console/sign-in" ]
+if [ "$code" = 303 ] && [ "$(header none_post Location)" = "/console/sign-in" ]; then
+	pass "POST /console/sign-out without a session: 303 to the sign-in page, nothing runs"
+else
+	fail "POST /console/sign-out without a session: 303 to the sign-in page, nothing runs" "code $code"
+fi
 req page "$main/console/sign-in?next=/console/audit"
-check "the sign-in page: 200, a form of name and password and one of an API key, next kept" \
-	[ "$code" = 200 ] && grep -q 'name="password"' "$d/page.b" && grep -q 'name="key"' "$d/page.b" &&
-	grep -q 'name="next" value="/console/audit"' "$d/page.b"
+if [ "$code" = 200 ] && grep -q 'name="password"' "$d/page.b" && grep -q 'name="key"' "$d/page.b" &&
+	grep -q 'name="next" value="/console/audit"' "$d/page.b"; then
+	pass "the sign-in page: 200, a form of name and password and one of an API key, next kept"
+else
+	fail "the sign-in page: 200, a form of name and password and one of an API key, next kept" "code $code"
+fi
 
 # ---- sign-in and the cookie ----
 req signin -c "$d/dpo" --data-urlencode "name=dpo-user" --data-urlencode "password=$pw" \
 	--data-urlencode "next=/console/audit" "$main/console/sign-in"
 cookie=$(header signin Set-Cookie)
-check "sign-in: 303 to next" [ "$code" = 303 ] && [ "$(header signin Location)" = /console/audit ]
+if [ "$code" = 303 ] && [ "$(header signin Location)" = /console/audit ]; then
+	pass "sign-in: 303 to next"
+else
+	fail "sign-in: 303 to next" "code $code"
+fi
 case $cookie in
 "sk_session="*"; Path=/console; HttpOnly; SameSite=Strict") pass "the cookie: Path=/console; HttpOnly; SameSite=Strict, not Secure over http" ;;
 *) fail "the cookie: Path=/console; HttpOnly; SameSite=Strict, not Secure over http" "$cookie" ;;
 esac
 secret=$(printf '%s' "$cookie" | sed 's/^sk_session=[^.]*\.\([0-9a-f]*\);.*/\1/')
 req audit -b "$d/dpo" "$main/console/audit"
-check "a dpo reads the audit trail" [ "$code" = 200 ] && grep -q '<code>sign_in</code>' "$d/audit.b"
+if [ "$code" = 200 ] && grep -q '<code>sign_in</code>' "$d/audit.b"; then
+	pass "a dpo reads the audit trail"
+else
+	fail "a dpo reads the audit trail" "code $code"
+fi
 
 for bad in "https://evil.example/console" "//evil.example/console" "/consolex" "/console/../v1" "/console/%2E%2e/v1" "javascript:alert(1)"; do
 	req nx --data-urlencode "name=viewer-user" --data-urlencode "password=$pw" \
 		--data-urlencode "next=$bad" "$main/console/sign-in"
-	check "next=$bad is not followed: 303 to /console" [ "$code" = 303 ] && [ "$(header nx Location)" = /console ]
+	if [ "$code" = 303 ] && [ "$(header nx Location)" = /console ]; then
+		pass "next=$bad is not followed: 303 to /console"
+	else
+		fail "next=$bad is not followed: 303 to /console" "code $code"
+	fi
 done
 
 req wrong --data-urlencode "name=dpo-user" --data-urlencode "password=not it at all" "$main/console/sign-in"
 w=$(grep -o 'role="alert"[^<]*' "$d/wrong.b")
 req unknown --data-urlencode "name=nobody" --data-urlencode "password=not it at all" "$main/console/sign-in"
 u=$(grep -o 'role="alert"[^<]*' "$d/unknown.b")
-check "a wrong password and an unknown name: the same 403 page, no cookie" \
-	[ "$code" = 403 ] && [ -n "$w" ] && [ "$w" = "$u" ] && [ -z "$(header unknown Set-Cookie)" ]
+if [ "$code" = 403 ] && [ -n "$w" ] && [ "$w" = "$u" ] && [ -z "$(header unknown Set-Cookie)" ]; then
+	pass "a wrong password and an unknown name: the same 403 page, no cookie"
+else
+	fail "a wrong password and an unknown name: the same 403 page, no cookie" "code $code"
+fi
 
 # ---- roles ----
 sign_in viewer viewer-user
 req v403 -b "$d/viewer" "$main/console/audit"
-check "a viewer gets the 403 console page for /console/audit" \
-	[ "$code" = 403 ] && grep -q 'Not allowed' "$d/v403.b" && grep -q 'Signed in as viewer-user' "$d/v403.b"
+if [ "$code" = 403 ] && grep -q 'Not allowed' "$d/v403.b" && grep -q 'Signed in as viewer-user' "$d/v403.b"; then
+	pass "a viewer gets the 403 console page for /console/audit"
+else
+	fail "a viewer gets the 403 console page for /console/audit" "code $code"
+fi
 req vcsv -b "$d/viewer" "$main/console/audit.csv"
 check "a viewer gets 403 for the audit export" [ "$code" = 403 ]
 sign_in marketer marketer-user
@@ -113,7 +140,11 @@ tok=$(csrf_of dpo)
 tok_admin=$(csrf_of admin)
 check "the page carries a CSRF token of 64 hex digits" [ "${#tok}" = 64 ]
 req c1 -b "$d/dpo" -d "x=1" "$main/console/sign-out"
-check "sign-out without csrf: 403" [ "$code" = 403 ] && grep -q 'Nothing was changed' "$d/c1.b"
+if [ "$code" = 403 ] && grep -q 'Nothing was changed' "$d/c1.b"; then
+	pass "sign-out without csrf: 403"
+else
+	fail "sign-out without csrf: 403" "code $code"
+fi
 req c2 -b "$d/dpo" -d "csrf=$(printf '%064d' 0)" "$main/console/sign-out"
 check "sign-out with a wrong csrf: 403" [ "$code" = 403 ]
 req c3 -b "$d/dpo" -d "csrf=$tok_admin" "$main/console/sign-out"
@@ -143,13 +174,24 @@ newkey KEY_W console-w write
 req k1 -c "$d/key" --data-urlencode "key=$KEY_RW" "$main/console/sign-in"
 check "a read,write key signs in" [ "$code" = 303 ]
 req k2 -b "$d/key" "$main/console/audit"
-check "as a marketer: 403 for the audit trail" [ "$code" = 403 ] && grep -q 'key:console-rw (marketer)' "$d/k2.b"
+if [ "$code" = 403 ] && grep -q 'key:console-rw (marketer)' "$d/k2.b"; then
+	pass "as a marketer: 403 for the audit trail"
+else
+	fail "as a marketer: 403 for the audit trail" "code $code"
+fi
 req k3 --data-urlencode "key=$KEY_W" "$main/console/sign-in"
-check "a key without read may not sign in: 403" [ "$code" = 403 ] && [ -z "$(header k3 Set-Cookie)" ]
+if [ "$code" = 403 ] && [ -z "$(header k3 Set-Cookie)" ]; then
+	pass "a key without read may not sign in: 403"
+else
+	fail "a key without read may not sign in: 403" "code $code"
+fi
 setup "$bin" --db "$db" keys revoke console-rw
 req k4 -b "$d/key" "$main/console/audit"
-check "revoking the key ends its session at the next request (303, the cookie cleared)" \
-	[ "$code" = 303 ] && header k4 Set-Cookie | grep -q '^sk_session=; Path=/console; Max-Age=0;'
+if [ "$code" = 303 ] && header k4 Set-Cookie | grep -q '^sk_session=; Path=/console; Max-Age=0;'; then
+	pass "revoking the key ends its session at the next request (303, the cookie cleared)"
+else
+	fail "revoking the key ends its session at the next request (303, the cookie cleared)" "code $code"
+fi
 
 
 # ---- the user commands ----
@@ -164,8 +206,11 @@ exits() {
 }
 exits 0 "user add without --password-file prints a generated password" "$bin" --db "$db" user add gen --role marketer
 gen=$(cat "$d/cmd.out")
-check "the generated password is one line of 24 characters" \
-	[ "$(wc -l <"$d/cmd.out")" = 1 ] && [ "${#gen}" = 24 ]
+if [ "$(wc -l <"$d/cmd.out")" = 1 ] && [ "${#gen}" = 24 ]; then
+	pass "the generated password is one line of 24 characters"
+else
+	fail "the generated password is one line of 24 characters" "code $code"
+fi
 req gen -c "$d/gen" --data-urlencode "name=gen" --data-urlencode "password=$gen" "$main/console/sign-in"
 check "the generated password signs in" [ "$code" = 303 ]
 exits 3 "user add of a taken name" "$bin" --db "$db" user add gen --role viewer --password-file "$d/pw"
@@ -207,13 +252,20 @@ req l1 -b "$d/leaver" "$main/console/audit"
 before=$code
 setup "$bin" --db "$db" user disable leaver
 req l2 -b "$d/leaver" "$main/console/audit"
-check "disabling a user ends its session at the next request" [ "$before" = 200 ] && [ "$code" = 303 ]
+if [ "$before" = 200 ] && [ "$code" = 303 ]; then
+	pass "disabling a user ends its session at the next request"
+else
+	fail "disabling a user ends its session at the next request" "code $code"
+fi
 
 # ---- sign-out ----
 req out -b "$d/dpo" -d "csrf=$tok" "$main/console/sign-out"
-check "sign-out with its token: 303 to the sign-in page, the cookie cleared" \
-	[ "$code" = 303 ] && [ "$(header out Location)" = /console/sign-in ] &&
-	header out Set-Cookie | grep -q '^sk_session=; Path=/console; Max-Age=0'
+if [ "$code" = 303 ] && [ "$(header out Location)" = /console/sign-in ] &&
+	header out Set-Cookie | grep -q '^sk_session=; Path=/console; Max-Age=0'; then
+	pass "sign-out with its token: 303 to the sign-in page, the cookie cleared"
+else
+	fail "sign-out with its token: 303 to the sign-in page, the cookie cleared" "code $code"
+fi
 req after -b "$d/dpo" "$main/console/audit"
 check "the signed-out session is refused" [ "$code" = 303 ]
 
@@ -246,11 +298,19 @@ start_server https --public-url https://console.example --form-rate-limit 3
 req s1 --data-urlencode "name=admin-user" --data-urlencode "password=$pw" "$url/console/sign-in"
 check "under an https public URL the cookie is Secure" header s1 Set-Cookie | grep -q '; Secure$'
 req s2 -H "Origin: http://127.0.0.1" --data-urlencode "name=admin-user" --data-urlencode "password=$pw" "$url/console/sign-in"
-check "a sign-in from an origin other than the public URL: 403" [ "$code" = 403 ] && [ -z "$(header s2 Set-Cookie)" ]
+if [ "$code" = 403 ] && [ -z "$(header s2 Set-Cookie)" ]; then
+	pass "a sign-in from an origin other than the public URL: 403"
+else
+	fail "a sign-in from an origin other than the public URL: 403" "code $code"
+fi
 for i in 1 2 3; do
 	req s3 --data-urlencode "name=admin-user" --data-urlencode "password=$pw" "$url/console/sign-in"
 done
-check "past --form-rate-limit sign-ins a minute from one address: 429" [ "$code" = 429 ] && [ -n "$(header s3 Retry-After)" ]
+if [ "$code" = 429 ] && [ -n "$(header s3 Retry-After)" ]; then
+	pass "past --form-rate-limit sign-ins a minute from one address: 429"
+else
+	fail "past --form-rate-limit sign-ins a minute from one address: 429" "code $code"
+fi
 stop https "$pid"
 
 # ---- the audit trail and its exports (more than a page of it) ----
@@ -259,19 +319,24 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 done
 sign_in dpo2 dpo-user
 req csv -b "$d/dpo2" "$main/console/audit.csv"
-check "audit.csv: 200 text/csv, an attachment, a header line" \
-	[ "$code" = 200 ] && header csv Content-Type | grep -q '^text/csv' &&
+if [ "$code" = 200 ] && header csv Content-Type | grep -q '^text/csv' &&
 	header csv Content-Disposition | grep -q '^attachment' &&
-	[ "$(head -1 "$d/csv.b" | tr -d '\r')" = "seq,at,who,role,action,target,detail" ]
-check "the trail holds the lock-out, the unlock, the failures, the disabling and the sign-outs" \
-	grep -q ',locky,dpo,sign_in.locked,' "$d/csv.b" && grep -q ',cli,,user.unlock,locky,' "$d/csv.b" &&
+	[ "$(head -1 "$d/csv.b" | tr -d '\r')" = "seq,at,who,role,action,target,detail" ]; then
+	pass "audit.csv: 200 text/csv, an attachment, a header line"
+else
+	fail "audit.csv: 200 text/csv, an attachment, a header line" "code $code"
+fi
+if grep -q ',locky,dpo,sign_in.locked,' "$d/csv.b" && grep -q ',cli,,user.unlock,locky,' "$d/csv.b" &&
 	grep -q ',?,,sign_in.failed,,unknown name' "$d/csv.b" && grep -q ',cli,,user.disable,leaver,' "$d/csv.b" &&
-	grep -q ',dpo-user,dpo,sign_out,' "$d/csv.b" && grep -q ',key:console-rw,marketer,sign_in,,api key' "$d/csv.b"
+	grep -q ',dpo-user,dpo,sign_out,' "$d/csv.b" && grep -q ',key:console-rw,marketer,sign_in,,api key' "$d/csv.b"; then
+	pass "the trail holds the lock-out, the unlock, the failures, the disabling and the sign-outs"
+else
+	fail "the trail holds the lock-out, the unlock, the failures, the disabling and the sign-outs" "code $code"
+fi
 check "the export is itself in the trail, first (audit.export by dpo-user)" \
 	sh -c 'sed -n 2p "$1" | grep -q ",dpo-user,dpo,audit.export,,csv"' - "$d/csv.b"
 req json -b "$d/dpo2" "$main/console/audit.json"
-check "audit.json: every event, newest first, the CSV's rows and its own export" \
-	[ "$code" = 200 ] && "$py" -c '
+if [ "$code" = 200 ] && "$py" -c '
 import json, sys
 ev = json.load(open(sys.argv[1]))["events"]
 seqs = [e["seq"] for e in ev]
@@ -279,15 +344,22 @@ assert seqs == sorted(seqs, reverse=True) and seqs[-1] == 1, seqs[:5]
 assert len(ev) == int(sys.argv[2]) + 1, (len(ev), sys.argv[2])  # and its own audit.export
 assert ev[0]["action"] == "audit.export" and ev[0]["detail"] == "json", ev[0]
 assert set(ev[0]) == {"seq", "at", "who", "role", "action", "target", "detail"}
-' "$d/json.b" "$(($(wc -l <"$d/csv.b") - 1))"
+' "$d/json.b" "$(($(wc -l <"$d/csv.b") - 1))"; then
+	pass "audit.json: every event, newest first, the CSV's rows and its own export"
+else
+	fail "audit.json: every event, newest first, the CSV's rows and its own export" "code $code"
+fi
 nrows=$(($(wc -l <"$d/csv.b") - 1))
 req p1 -b "$d/dpo2" "$main/console/audit"
 older=$(sed -n 's/.*href="\/console\/audit?before=\([0-9]*\)".*/\1/p' "$d/p1.b")
 req p2 -b "$d/dpo2" "$main/console/audit?before=$older"
-check "the trail is paged: 50 a page, then older ones ($nrows in all)" \
-	[ "$(grep -c '^<tr><td class="num">' "$d/p1.b")" = 50 ] && [ -n "$older" ] &&
+if [ "$(grep -c '^<tr><td class="num">' "$d/p1.b")" = 50 ] && [ -n "$older" ] &&
 	[ "$(grep -c '^<tr><td class="num">' "$d/p2.b")" -ge 1 ] &&
-	! grep -q "<td class=\"num\">$older</td>" "$d/p2.b"
+	! grep -q "<td class=\"num\">$older</td>" "$d/p2.b"; then
+	pass "the trail is paged: 50 a page, then older ones ($nrows in all)"
+else
+	fail "the trail is paged: 50 a page, then older ones ($nrows in all)" "code $code"
+fi
 
 stop main "$main_pid"
 # ---- the access log ----
