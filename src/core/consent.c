@@ -460,3 +460,20 @@ int sk_consent_proof(struct sk_core *c, const char *email, const char *purpose,
 		sk_proof_reset(out);
 	return rc;
 }
+
+int sk__purpose_proof(struct sk_core *c, const char *contact_id, const char *email,
+		      const char *purpose, int64_t now, enum sk_status *status,
+		      struct sk_proof *out, struct sk_errctx *err)
+{
+	struct sk_state st;
+	*status = SK_ST_UNKNOWN;
+	int rc = sk_consent_state(c, contact_id, purpose, &st, err);
+	if (rc == SK_ERR_NOT_FOUND) {
+		sk_errctx_reset(err);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*status = sk_state_status(&st, now);
+	return (rc = sk_consent_proof(c, email, purpose, out, err)) ? rc : 1;
+}

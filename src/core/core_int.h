@@ -68,6 +68,13 @@ struct sk__addr {
 	size_t nlegacy;
 	uint8_t legacy_key[SK__LEGACY_MAX][SK_HASH_LEN];
 };
+/* A purpose's state as of now in *status (SK_ST_UNKNOWN when it has none) and, when it has
+ * one, the event that set it in *out (sk_consent_proof: its notice text and opened
+ * evidence, sk_proof_reset after). Returns 1 with a proof, 0 without one, or an error. The
+ * preference centre's and the console's person pages both show this. */
+int sk__purpose_proof(struct sk_core *c, const char *contact_id, const char *email,
+		      const char *purpose, int64_t now, enum sk_status *status,
+		      struct sk_proof *out, struct sk_errctx *err);
 /* Canonicalises email (SK_ERR_INVALID_EMAIL with the reason) and computes both keys. */
 int sk__addr_parse(struct sk_core *c, const char *email, struct sk__addr *a,
 		   struct sk_errctx *err);

@@ -81,20 +81,11 @@ static int view_purpose(struct sk_core *c, const char *id, const char *email, in
 			const struct sk_purpose *p, int64_t now, struct sk_person_purpose *out,
 			struct sk_errctx *err)
 {
-	struct sk_state st;
 	struct sk_proof pr;
 	out->purpose = p;
-	out->status = SK_ST_UNKNOWN;
 	sk_gate_check(c, email, p->id, now, &out->gate);
-	int rc = sk_consent_state(c, id, p->id, &st, err);
-	if (rc == SK_ERR_NOT_FOUND) {
-		sk_errctx_reset(err);
-		return 0;
-	}
-	if (rc)
-		return rc;
-	out->status = sk_state_status(&st, now);
-	if ((rc = sk_consent_proof(c, email, p->id, &pr, err)))
+	int rc = sk__purpose_proof(c, id, email, p->id, now, &out->status, &pr, err);
+	if (rc <= 0)
 		return rc;
 	out->has_event = 1;
 	out->event = pr.event;
