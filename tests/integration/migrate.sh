@@ -72,8 +72,11 @@ rows() {
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 for t in sys.argv[2].split():
+    # meta's audit_last is each store's record of its own last verify, which a verify of
+    # the target writes anew: not data that is copied
     rs = sorted(repr(tuple((type(v).__name__, v) for v in r))
-                for r in con.execute('SELECT * FROM "%s"' % t))
+                for r in con.execute('SELECT * FROM "%s"' % t)
+                if not (t == 'meta' and r[0] == 'audit_last'))
     print(t, len(rs))
     for r in rs:
         print(' ', r)
