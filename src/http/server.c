@@ -276,7 +276,7 @@ static int console_post_check(struct sk_req *r)
 	return sk_con_csrf_ok(r, f.token) ? 0 : SK_ERR_FORBIDDEN;
 }
 
-/* Appends s to b with every byte outside [A-Za-z0-9/._~-] as %XX. */
+/* s into out with every byte outside [A-Za-z0-9/._~-] as %XX (cut short to fit outlen). */
 static void url_encode(char *out, size_t outlen, const char *s)
 {
 	size_t n = 0;
