@@ -10,11 +10,12 @@ root=${SK_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 e2e_begin e2e-console-auth
 e2e_policy test
-e2e_ports 1
-# shellcheck disable=SC2046 # one word
+e2e_ports 2
+# shellcheck disable=SC2046 # two words
 set -- $(cat "$d/ports")
 e2e_start main "$1" --form-rate-limit 100000
 
-export CONSOLE_URL="http://127.0.0.1:$1"
+# the second port: a server the node test starts on the same store with its clock moved on
+export CONSOLE_URL="http://127.0.0.1:$1" LATER_PORT="$2"
 e2e_node console-auth.test.mjs
 e2e_end

@@ -4,10 +4,13 @@
 // role may use; a viewer and a marketer get the console's 403 page for the audit trail, a dpo
 // and an admin read it; a wrong password shows one refusal; signing out ends the session (the
 // audit page then leads to the sign-in page again). axe-core on the sign-in page (as it comes,
-// and refused), the audit page and the 403 page, in sv and en. Run by tests/e2e/console-auth.sh
-// (CONSOLE_URL). Each top-level test is one TAP case.
+// and refused), the audit page and the 403 page, in sv and en. In the browser too: a form whose
+// CSRF token was changed is refused and does nothing, and a session past its idle time (on a
+// second server of the same store whose clock is 31 minutes on) leads to the sign-in page.
+// Run by tests/e2e/console-auth.sh (CONSOLE_URL, LATER_PORT). Each top-level test is one TAP case.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { launch, newContext, open, said, watch, axeCheck, signIn, staffUser, need, noAddressInUrls } from './lib.mjs';
 
 const BASE = need('CONSOLE_URL');
@@ -129,5 +132,55 @@ test('signing out ends the session: the audit page leads to the sign-in page aga
 	await Promise.all([page.waitForNavigation(), page.click('form:has(input[name=password]) button[type=submit]')]);
 	assert.equal(new URL(page.url()).pathname, '/console/audit');
 	noAddressInUrls();
+	await ctx.close();
+});
+
+test('a form whose CSRF token was changed is refused (403) and does nothing; the session goes on', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const page = watch(await ctx.newPage());
+	await signIn(page, BASE, users.dpo.name, users.dpo.password, { next: '/console/audit' });
+	await page.evaluate(() => {
+		document.querySelector('header.con form[action="/console/sign-out"] input[name=csrf]').value = '0'.repeat(64);
+	});
+	const [res] = await Promise.all([page.waitForNavigation(), page.click('header.con form[action="/console/sign-out"] button')]);
+	assert.equal(res.status(), 403, `a sign-out with a changed token: ${await said(page)}`);
+	assert.equal((await page.innerText('h1')).trim(), TEXT.en.forbidden);
+	await axeCheck(page, 'the CSRF refusal (en)', { lang: 'en' });
+	assert.equal((await ctx.cookies()).filter((c) => c.name === 'sk_session').length, 1, 'the cookie is kept');
+	const again = await page.goto(`${BASE}/console/audit`);
+	assert.equal(again.status(), 200, 'the session was not ended by the refused post');
+	assert.equal(new URL(page.url()).pathname, '/console/audit');
+	await ctx.close();
+});
+
+test('a session past its idle time leads to the sign-in page (a server of the same store, its clock 31 minutes on)', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const page = watch(await ctx.newPage());
+	await signIn(page, BASE, users.dpo.name, users.dpo.password, { next: '/console/audit' });
+	const port = need('LATER_PORT');
+	const later = new Date(Date.now() + 31 * 60e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+	const srv = spawn(need('SAMTYCKE'), ['--db', need('SK_DB'), 'serve', '--listen', `127.0.0.1:${port}`, '--rate-limit', '0'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: { ...process.env, SAMTYCKE_NOW: later },
+	});
+	try {
+		let out = '';
+		srv.stdout.on('data', (b) => (out += b));
+		srv.stderr.on('data', () => {});
+		const end = Date.now() + 10_000;
+		while (!out.includes(`listening on http://127.0.0.1:${port}`)) {
+			assert.ok(Date.now() < end && srv.exitCode === null, `the later server did not start: ${out}`);
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		// the browser sends the same cookie: cookies are per host, not per port
+		const res = await page.goto(`http://127.0.0.1:${port}/console/audit`);
+		assert.equal(res.status(), 200);
+		const u = new URL(page.url());
+		assert.equal(u.pathname, '/console/sign-in', `an idle session is refused: ${await said(page)}`);
+		assert.equal(u.searchParams.get('next'), '/console/audit', 'with the way back');
+	} finally {
+		srv.kill('SIGTERM');
+		await new Promise((r) => (srv.exitCode !== null ? r() : srv.on('exit', r)));
+	}
 	await ctx.close();
 });
