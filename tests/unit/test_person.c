@@ -26,26 +26,6 @@ static struct tenv *setup_contact(char id[SK_ID_LEN + 1])
 	return t;
 }
 
-static long ledger_count(struct tenv *t, const char *id)
-{
-	long n = 0;
-	struct sk_access_export x;
-	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
-	for (size_t i = 0; i < x.nconsents; i++)
-		n += (long)x.consents[i].nhistory;
-	sk_access_export_reset(&x);
-	return n;
-}
-
-static long mails_to(struct tenv *t, const char *email)
-{
-	uint8_t key[SK_HASH_LEN];
-	long n = 0;
-	assert_int_equal(sk__email_key(t->core, email, key, &t->err), 0);
-	assert_int_equal(sk_store_outbox_count(t->store, key, 0, &n), 0);
-	return n;
-}
-
 static const struct sk_person_purpose *purpose_of(const struct sk_person_view *v,
 						  const char *id)
 {
@@ -216,7 +196,7 @@ static void record_checks(void **state)
 			 SK_ERR_FORBIDDEN);
 	assert_int_equal(sk_person_record(t->core, &marketer, "c_nobody", &in, now, &ev, NULL,
 					  &t->err), SK_ERR_NOT_FOUND);
-	assert_int_equal(ledger_count(t, id), 0);
+	assert_int_equal(t_ledger_count(t, id), 0);
 
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, now, &ev, NULL, &t->err), 0);
 	assert_int_equal(ev.method, SK_METHOD_PAPER);
@@ -227,14 +207,14 @@ static void record_checks(void **state)
 	assert_string_equal(ev.lang, "sv");
 	assert_int_equal(ev.flags & SK_EV_UNVERIFIED, 0);
 	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
-	assert_int_equal(ledger_count(t, id), 1);
+	assert_int_equal(t_ledger_count(t, id), 1);
 
 	/* only what is in force can be withdrawn */
 	struct sk_person_consent w = {.purpose = "offers", .action = SK_ACT_WITHDRAW,
 				      .method = "phone"};
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &w, now, &ev, NULL, &t->err),
 			 SK_ERR_INVALID);
-	assert_int_equal(ledger_count(t, id), 1);
+	assert_int_equal(t_ledger_count(t, id), 1);
 
 	/* a withdrawal holds against a paper form dated before it: the give is refused, naming
 	 * why, and the consent stays withdrawn; one dated after it is taken */
@@ -248,18 +228,18 @@ static void record_checks(void **state)
 			 SK_ERR_INVALID);
 	assert_non_null(strstr(t->err.msg, "withdrew"));
 	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "withdrawn");
-	assert_int_equal(ledger_count(t, id), 2);
+	assert_int_equal(t_ledger_count(t, id), 2);
 	old.occurred_at = now - 60;
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &old, now, &ev, NULL, &t->err), 0);
 	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
-	assert_int_equal(ledger_count(t, id), 3);
+	assert_int_equal(t_ledger_count(t, id), 3);
 
 	/* a suppressed address cannot be given a consent */
 	assert_int_equal(sk_suppress(t->core, EMAIL, "complained", &t->err), 0);
 	in.purpose = "offers";
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, now, &ev, NULL, &t->err),
 			 SK_ERR_SUPPRESSED);
-	assert_int_equal(ledger_count(t, id), 3);
+	assert_int_equal(t_ledger_count(t, id), 3);
 	tenv_free(t);
 }
 
@@ -279,12 +259,12 @@ static void record_double_opt_in(void **state)
 	int mailed = 0;
 	struct sk_person_consent in = {.purpose = "newsletter", .action = SK_ACT_GIVE,
 				       .method = "phone", .reference = "CALL-1"};
-	assert_int_equal(mails_to(t, EMAIL), 0);
+	assert_int_equal(t_mails_to(t, EMAIL), 0);
 	assert_int_equal(sk_person_record(t->core, &marketer, id, &in, sk_time_now(), NULL,
 					  &mailed, &t->err), 0);
 	assert_int_equal(mailed, 1);
 	assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "pending_confirmation");
-	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(t_mails_to(t, EMAIL), 1);
 	tenv_free(t);
 }
 
@@ -316,14 +296,14 @@ static void rectify_and_link(void **state)
 	/* the link goes by mail to the address on file */
 	assert_int_equal(sk_person_link(t->core, &viewer, id, "sv", sk_time_now(), &t->err),
 			 SK_ERR_FORBIDDEN);
-	assert_int_equal(mails_to(t, EMAIL), 0);
+	assert_int_equal(t_mails_to(t, EMAIL), 0);
 	assert_int_equal(sk_person_link(t->core, &marketer, id, "sv", sk_time_now(), &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(t_mails_to(t, EMAIL), 1);
 	assert_int_equal(sk_suppress(t->core, EMAIL, "complained", &t->err), 0);
 	assert_int_equal(sk_person_link(t->core, &marketer, id, "sv", sk_time_now(), &t->err),
 			 SK_ERR_SUPPRESSED);
 	/* (the suppression dropped the queued mail; none was queued after it) */
-	assert_int_equal(mails_to(t, EMAIL), 0);
+	assert_int_equal(t_mails_to(t, EMAIL), 0);
 	tenv_free(t);
 }
 

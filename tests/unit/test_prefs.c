@@ -25,26 +25,6 @@ static void mint(struct tenv *t, const char *id, char token[SK_PREF_LINK_MAX])
 	assert_int_equal(sk_pref_link(t->core, id, sk_time_now(), 30, token, NULL, &t->err), 0);
 }
 
-static long ledger_count(struct tenv *t, const char *id)
-{
-	long n = 0;
-	struct sk_access_export x;
-	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
-	for (size_t i = 0; i < x.nconsents; i++)
-		n += (long)x.consents[i].nhistory;
-	sk_access_export_reset(&x);
-	return n;
-}
-
-static long mails_to(struct tenv *t, const char *email)
-{
-	uint8_t key[SK_HASH_LEN];
-	long n = 0;
-	assert_int_equal(sk__email_key(t->core, email, key, &t->err), 0);
-	assert_int_equal(sk_store_outbox_count(t->store, key, 0, &n), 0);
-	return n;
-}
-
 /* A link opens its own contact only, expires, cannot be altered or borrowed from another use,
  * and dies with an erasure. */
 static void link_mint_and_check(void **state)
@@ -218,10 +198,10 @@ static void set_give_withdraw(void **state)
 	sk_proof_reset(&pr);
 
 	/* giving what is given records nothing */
-	long n = ledger_count(t, id);
+	long n = t_ledger_count(t, id);
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, now, &ev, &t->err), 0);
 	assert_int_equal(ev.seq, 0);
-	assert_int_equal(ledger_count(t, id), n);
+	assert_int_equal(t_ledger_count(t, id), n);
 	assert_int_equal(last_change(t).seq, l.seq);
 
 	/* withdrawing takes one call, like giving */
@@ -242,12 +222,12 @@ static void set_give_withdraw(void **state)
 	assert_int_equal(ct.nfields, 1);
 	sk_contact_reset(&ct);
 	/* withdrawing what is not given records nothing */
-	n = ledger_count(t, id);
+	n = t_ledger_count(t, id);
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, now, &ev, &t->err), 0);
 	ch.purpose = "newsletter";
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, now, &ev, &t->err), 0);
 	assert_int_equal(ev.seq, 0);
-	assert_int_equal(ledger_count(t, id), n);
+	assert_int_equal(t_ledger_count(t, id), n);
 
 	/* refusals, each storing nothing */
 	ch.give = 1;
@@ -269,7 +249,7 @@ static void set_give_withdraw(void **state)
 	strcpy(bad, tok);
 	bad[3] ^= 1;
 	assert_int_equal(sk_pref_set(t->core, bad, &ch, now, &ev, &t->err), SK_ERR_INVALID);
-	assert_int_equal(ledger_count(t, id), n);
+	assert_int_equal(t_ledger_count(t, id), n);
 	assert_string_equal(t_gate(t, EMAIL, "offers", 0), "withdrawn");
 	tenv_free(t);
 }
@@ -292,7 +272,7 @@ static void set_not_on_consent(void **state)
 		assert_int_equal(v.purposes[i].changeable,
 				 strcmp(v.purposes[i].purpose->id, "offers") != 0);
 	sk_pref_view_reset(&v);
-	assert_int_equal(ledger_count(t, id), 0);
+	assert_int_equal(t_ledger_count(t, id), 0);
 	tenv_free(t);
 }
 
@@ -306,15 +286,15 @@ static void set_suppressed(void **state)
 	struct sk_pref_change ch = {.purpose = "newsletter", .give = 1, .lang = "en"};
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, sk_time_now(), NULL, &t->err), 0);
 	assert_int_equal(sk_suppress(t->core, "PREF@example.com", "opted_out", &t->err), 0);
-	long n = ledger_count(t, id);
+	long n = t_ledger_count(t, id);
 	ch.purpose = "offers";
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, sk_time_now(), NULL, &t->err),
 			 SK_ERR_FORBIDDEN);
-	assert_int_equal(ledger_count(t, id), n);
+	assert_int_equal(t_ledger_count(t, id), n);
 	ch.purpose = "newsletter";
 	ch.give = 0;
 	assert_int_equal(sk_pref_set(t->core, tok, &ch, sk_time_now(), NULL, &t->err), 0);
-	assert_int_equal(ledger_count(t, id), n + 1);
+	assert_int_equal(t_ledger_count(t, id), n + 1);
 	tenv_free(t);
 }
 
@@ -411,13 +391,13 @@ static void whole_or_nothing(void **state)
 		sk_store_fault_set(t->store, 0, 0);
 		if (rc == 0) {
 			assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "consent");
-			assert_int_equal(ledger_count(t, id), 2);
+			assert_int_equal(t_ledger_count(t, id), 2);
 		} else {
 			assert_string_equal(t_gate(t, EMAIL, "newsletter", 0), "no_consent");
-			assert_int_equal(ledger_count(t, id), 0);
+			assert_int_equal(t_ledger_count(t, id), 0);
 			failures++;
 		}
-		assert_int_equal(mails_to(t, EMAIL), rrc == 0);
+		assert_int_equal(t_mails_to(t, EMAIL), rrc == 0);
 		done = rc == 0 && rrc == 0;
 		tenv_free(t);
 	}
@@ -437,7 +417,7 @@ static void request_and_renew(void **state)
 	/* unknown: the same work as for a known address (one row under the keyed hash, so that
 	 * the answer's time tells nothing), and the worker finds nobody to mail */
 	assert_int_equal(sk_pref_request(t->core, "nobody@example.com", "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, "nobody@example.com"), 1);
+	assert_int_equal(t_mails_to(t, "nobody@example.com"), 1);
 	struct sk_outgoing out;
 	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now, &out, &t->err),
 			 SK_ERR_NOT_FOUND);
@@ -445,7 +425,7 @@ static void request_and_renew(void **state)
 			 SK_ERR_INVALID_EMAIL);
 
 	assert_int_equal(sk_pref_request(t->core, " Pref@Example.COM ", "sv", now, &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(t_mails_to(t, EMAIL), 1);
 	struct sk_outbox_rec m;
 	assert_int_equal(sk_store_outbox_next(t->store, now, &m), 0);
 	assert_string_equal(m.kind, "preflink:sv");
@@ -456,17 +436,17 @@ static void request_and_renew(void **state)
 	sk_outgoing_reset(&out);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sk_pref_request(t->core, EMAIL, "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), SK_FORM_MAILS_PER_DAY);
+	assert_int_equal(t_mails_to(t, EMAIL), SK_FORM_MAILS_PER_DAY);
 
 	/* renew: the expired link's contact, under the same limit */
 	char other[SK_ID_LEN + 1];
 	assert_int_equal(sk_contact_add(t->core, "renew@example.com", NULL, 0, other, &t->err), 0);
 	assert_int_equal(sk_pref_link(t->core, other, now - 10 * DAY, 1, tok, NULL, &t->err), 0);
 	assert_int_equal(sk_pref_renew(t->core, tok, "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, "renew@example.com"), 1);
+	assert_int_equal(t_mails_to(t, "renew@example.com"), 1);
 	tok[4] ^= 1;
 	assert_int_equal(sk_pref_renew(t->core, tok, "en", now, &t->err), SK_ERR_INVALID);
-	assert_int_equal(mails_to(t, "renew@example.com"), 1);
+	assert_int_equal(t_mails_to(t, "renew@example.com"), 1);
 
 	/* suppressed: nothing */
 	assert_int_equal(sk_suppress(t->core, "renew@example.com", "opted_out", &t->err), 0);
@@ -488,12 +468,12 @@ static void request_suppressed_mails_nothing(void **state)
 	mint(t, id, tok);
 	assert_int_equal(sk_suppress(t->core, EMAIL, "opted_out", &t->err), 0);
 	assert_int_equal(sk_pref_request(t->core, EMAIL, "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(t_mails_to(t, EMAIL), 1);
 	struct sk_outgoing out;
 	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now, &out, &t->err),
 			 SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_pref_renew(t->core, tok, "en", now, &t->err), 0);
-	assert_int_equal(mails_to(t, EMAIL), 1);
+	assert_int_equal(t_mails_to(t, EMAIL), 1);
 	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now, &out, &t->err),
 			 SK_ERR_NOT_FOUND);
 	tenv_free(t);

@@ -457,6 +457,28 @@ static inline int t_consent(struct tenv *t, const char *email, const char *purpo
 	return sk_consent_record(t->core, &r, NULL, &t->err);
 }
 
+/* The number of ledger events of contact id (its access export's history). */
+static inline long t_ledger_count(struct tenv *t, const char *id)
+{
+	long n = 0;
+	struct sk_access_export x;
+	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
+	for (size_t i = 0; i < x.nconsents; i++)
+		n += (long)x.consents[i].nhistory;
+	sk_access_export_reset(&x);
+	return n;
+}
+
+/* The number of mails in the outbox to email, sent or not. */
+static inline long t_mails_to(struct tenv *t, const char *email)
+{
+	uint8_t key[SK_HASH_LEN];
+	long n = 0;
+	assert_int_equal(sk__email_key(t->core, email, key, &t->err), 0);
+	assert_int_equal(sk_store_outbox_count(t->store, key, 0, &n), 0);
+	return n;
+}
+
 static inline const char *t_gate(struct tenv *t, const char *email, const char *purpose,
 				 int64_t now)
 {
