@@ -1308,4 +1308,68 @@ struct sk_notice_set {
 int sk_policy_notices(struct sk_core *c, struct sk_notice_set **out, struct sk_errctx *err);
 void sk_notice_sets_free(struct sk_notice_set *n, size_t count);
 
+/* ---- marketing under consent (issue 16; docs/marketing.md): the banner and visitors, web
+ * and mail tracking, lead scoring, campaigns, UTM links. Each function asks the gate (or,
+ * for an anonymous visitor, the visitor's own banner answer) itself; none acts without the
+ * consent it needs. ---- */
+
+/* The purposes the marketing functions ask for, by fixed id (docs/marketing.md). A policy
+ * without one of them leaves what it governs off: the gate answers unknown_purpose, which
+ * denies.
+ * - ip_tracking: the full IP address of a visit is stored, and looked up in the company
+ *   ranges; without it the address is truncated (IPv4 /24, IPv6 /48) before anything is
+ *   written, and no company is looked up.
+ * - lead_scoring: tracking events are attached to a person's profile (and scored); mails to
+ *   the person carry an open pixel and per-person click links. Without it neither.
+ * - sales_followup: a score leaves samtycke (the score.changed webhook, an export column). */
+#define SK_PURPOSE_IP_TRACKING "ip_tracking"
+#define SK_PURPOSE_LEAD_SCORING "lead_scoring"
+#define SK_PURPOSE_SALES_FOLLOWUP "sales_followup"
+
+/* -- visitors and the banner (core/visitor.c; docs/banner.md) -- */
+
+/* An anonymous visitor of the web site, known by a pseudonymous random id ("v_" + 24 base32,
+ * sk_id_new), which the banner script keeps in the browser. */
+
+/* *given = 1 when purpose may be used for visitor_id at now: for a visitor tied to a
+ * contact, the gate's answer for that contact (which the banner's answer was carried to);
+ * otherwise the visitor's own last banner answer for it (a give not since refused or
+ * withdrawn, within the purpose's validity). An unknown visitor or purpose: 0. Fails closed:
+ * on any error *given is 0 and the error is returned. */
+int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purpose,
+		     int64_t now, int *given, struct sk_errctx *err);
+/* The contact visitor_id is tied to (SK_ID_LEN + 1 bytes), "" when none. */
+int sk_visitor_contact(struct sk_core *c, const char *visitor_id, char *contact_id,
+		       struct sk_errctx *err);
+/* A signed, expiring token (vault tag SK_VISITOR_TAG) that ties a browser's visitor to
+ * contact_id: put into a tracked mail link's target (in the URL's fragment, never in a UTM
+ * value), and read by the banner script, which hands it to POST /v/identify. */
+#define SK_VISITOR_TAG "vid"
+#define SK_VISITOR_TOKEN_DAYS 30
+int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
+		     char token[SK_PREF_LINK_MAX], struct sk_errctx *err);
+
+/* -- tracking (core/track.c; docs/tracking.md) -- */
+
+/* One tracking event as it arrives: from the web site (POST /t: a page view or a custom
+ * event with its UTM values) or from a mail (an open pixel, a click on a tracked link). */
+struct sk_track_in {
+	const char *type;          /* "page_view", "event", "mail_open", "mail_click" */
+	const char *name;          /* a custom event's name; NULL otherwise */
+	const char *url;           /* the page, or a clicked link's target; NULL when none */
+	const char *utm_source, *utm_medium, *utm_campaign, *utm_term, *utm_content; /* or NULL */
+	const char *visitor_id;    /* web events: the banner's visitor; NULL for mail events */
+	const char *contact_id;    /* mail events: the contact the signed link names; else NULL */
+	const char *campaign_id;   /* mail events: the campaign; else NULL */
+	const char *ip;            /* the client's address as the server saw it; NULL when none */
+	int64_t at;
+};
+/* Records one event, each rule applied here: the IP address truncated unless ip_tracking is
+ * given (and the company looked up only when it is); the event attached to a contact only
+ * with lead_scoring given (for a visitor: one tied to a contact); the contact's score moved
+ * by the policy's scoring rules. *stored (may be NULL) is 1 when a row was written (an
+ * event that no consent allows to keep is dropped, 0). */
+int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored,
+		    struct sk_errctx *err);
+
 #endif

@@ -284,4 +284,13 @@ int sk_h_con_admin(struct sk_req *r);
 int sk_h_con_admin_post(struct sk_req *r);
 
 
+/* h_banner.c (helper visitor) */
+
+/* h_track.c (helper track) */
+
+/* h_campaigns.c (helper campaign) */
+
+/* h_utm.c (helper utm) */
+
+
 #endif

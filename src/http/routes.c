@@ -113,6 +113,15 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/console/admin", "@admin", sk_h_con_admin, SK_NO_BODY, 0},
 	{"POST", "/console/admin", "@admin", sk_h_con_admin_post, SK_CON_BODY_MAX, 0},
 
+
+	/* the banner and visitors (h_banner.c; helper visitor) */
+
+	/* web tracking and scores (h_track.c; helper track) */
+
+	/* campaigns, mail links, unsubscribe, suppressions (h_campaigns.c; helper campaign) */
+
+	/* UTM links (h_utm.c; helper utm) */
+
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);
