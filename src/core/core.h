@@ -360,6 +360,10 @@ struct sk_form_input {
 	int can_mail;                 /* a mail server is configured */
 	int link_days;                /* how long a confirmation link holds */
 	const char *link_base;        /* the public URL its confirmation link starts with */
+	/* the banner's visitor id the page's script added (field sk_visitor; docs/banner.md),
+	 * NULL when none: a new address's consents given at once carry the visitor's answers
+	 * to the contact; otherwise they are carried when the person confirms from the mail */
+	const char *visitor_id;
 };
 
 /* What a submission of this form gives, the same for every address (an answer must not tell

@@ -301,10 +301,41 @@ static int carry(struct sk_core *c, const char *visitor_id, const char *contact_
 	return rc;
 }
 
-static int identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+/* The tie and the carrying, inside the caller's batch. */
+static int tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
+	       const char *how, int64_t now, int *carried, struct sk_errctx *err)
+{
+	struct sk_visitor_rec v;
+	int rc;
+	if ((rc = visitor_read(c, visitor_id, &v, err)) ||
+	    (rc = sk_contact_exists(c, contact_id, err)))
+		return rc;
+	snprintf(v.contact_id, sizeof(v.contact_id), "%s", contact_id);
+	v.last_seen_at = now;
+	if ((rc = sk_store_visitor_put(c->store, &v)))
+		return sk__store_err(err, rc, "tying a visitor");
+	return carry(c, visitor_id, contact_id, NULL, how, carried, err);
+}
+
+int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
 		    const char *how, int64_t now, int *carried, struct sk_errctx *err)
 {
 	struct sk_visitor_rec v;
+	if (carried)
+		*carried = 0;
+	if (!visitor_id || !id_ok(visitor_id))
+		return 0;
+	int rc = sk_store_visitor_get(c->store, visitor_id, &v);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading a visitor");
+	return tie(c, visitor_id, contact_id, how, now, carried, err);
+}
+
+static int identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+		    const char *how, int64_t now, int *carried, struct sk_errctx *err)
+{
 	int rc;
 	if (carried)
 		*carried = 0;
@@ -312,17 +343,8 @@ static int identify(struct sk_core *c, const char *visitor_id, const char *conta
 		return rc;
 	if ((rc = sk_core_batch_begin(c, err)))
 		return rc;
-	if ((rc = visitor_read(c, visitor_id, &v, err)) ||
-	    (rc = sk_contact_exists(c, contact_id, err)))
-		goto out;
-	snprintf(v.contact_id, sizeof(v.contact_id), "%s", contact_id);
-	v.last_seen_at = now;
-	if ((rc = sk_store_visitor_put(c->store, &v))) {
-		rc = sk__store_err(err, rc, "tying a visitor");
-		goto out;
-	}
-	rc = carry(c, visitor_id, contact_id, NULL, how, carried, err);
-out:
+	rc = tie(c, visitor_id, contact_id, how, now, carried, err);
+
 	if (rc) {
 		sk_core_batch_rollback(c);
 		if (carried)

@@ -401,6 +401,71 @@ static void purge_untied(void **state)
 	tenv_free(t);
 }
 
+static int form_submit(struct tenv *t, const char *email, const char *vid)
+{
+	const struct sk_form *f = sk_policy_form(t->core->policy, "webinar");
+	struct sk_field_value fields[] = {{"email", email}, {"first_name", "Anna"},
+					  {"last_name", "Berg"}};
+	const char *const consents[] = {"offers"};
+	struct sk_form_input in = {.form = f, .email = email, .fields = fields, .nfields = 3,
+				   .consents = consents, .nconsents = 1, .lang = "en",
+				   .page_url = "https://www.example.com/webinar", .ip = "192.0.2.1",
+				   .user_agent = "test", .can_mail = 1, .link_days = 7,
+				   .link_base = "https://consent.example.com", .visitor_id = vid};
+	struct sk_form_outcome o;
+	return sk_form_submit(t->core, &in, &o, &t->err);
+}
+
+/* A form submission carrying the visitor id: a new address's consents given at once carry
+ * the answers; for a known address nothing changes until the person confirms from the
+ * mail. */
+static void form_carries(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	char vid[SK_ID_LEN + 1], cid[SK_ID_LEN + 1], ct[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 0, 1, "click", now - 60, vid), 0);
+	assert_int_equal(form_submit(t, "nova@example.com", vid), 0);
+	assert_int_equal(sk_contact_find(t->core, "nova@example.com", cid, &t->err), 0);
+	assert_int_equal(sk_visitor_contact(t->core, vid, ct, &t->err), 0);
+	assert_string_equal(ct, cid);
+	assert_int_equal(banner_events(t, cid), 2);
+	assert_string_equal(t_gate(t, "nova@example.com", "lead_scoring", now), "consent");
+	assert_string_equal(t_gate(t, "nova@example.com", "ip_tracking", now), "refused");
+	/* a forged or unknown visitor id ties nothing and is no error */
+	assert_int_equal(form_submit(t, "other@example.com", "v_aaaaaaaaaaaaaaaaaaaaaaaa"), 0);
+	assert_int_equal(form_submit(t, "third@example.com", "'; drop"), 0);
+
+	/* a known address: an anonymous post changes nothing of theirs */
+	char v2[SK_ID_LEN + 1], known[SK_ID_LEN + 1];
+	make_contact(t, "known@example.com", now - 1000, known);
+	assert_int_equal(answer(t, NULL, 1, 1, "click", now - 30, v2), 0);
+	assert_int_equal(form_submit(t, "known@example.com", v2), 0);
+	assert_int_equal(sk_visitor_contact(t->core, v2, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(banner_events(t, known), 0);
+	assert_string_equal(t_gate(t, "known@example.com", "ip_tracking", now), "no_consent");
+	/* until they confirm from the mail */
+	struct sk_outbox_rec m;
+	int found = 0;
+	while (sk_store_outbox_next(t->store, INT64_MAX, &m) == 0) {
+		int n = 0;
+		m.sent_at = now; /* out of the queue */
+		assert_int_equal(sk_store_outbox_state(t->store, &m), 0);
+		if (strcmp(m.kind, "confirm") != 0)
+			continue;
+		assert_int_equal(sk_form_confirm(t->core, m.ref, "{}", &n, &t->err), 0);
+		found += n;
+	}
+	assert_true(found >= 1);
+	assert_int_equal(sk_visitor_contact(t->core, v2, ct, &t->err), 0);
+	assert_string_equal(ct, known);
+	assert_int_equal(banner_events(t, known), 2);
+	assert_string_equal(t_gate(t, "known@example.com", "ip_tracking", now), "consent");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +478,7 @@ int main(void)
 		cmocka_unit_test(gate_after_tie),
 		cmocka_unit_test(fail_closed),
 		cmocka_unit_test(purge_untied),
+		cmocka_unit_test(form_carries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
