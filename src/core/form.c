@@ -232,13 +232,13 @@ static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t
 				in->form->id, "lang", in->lang, "at", (json_int_t)now, "consents", po,
 				"fields", fo, "source", pv->source, "evidence", pv->evidence,
 				"link_base", in->link_base, "given", go);
-	if (doc && in->visitor_id && *in->visitor_id)
-		json_object_set_new(doc, "visitor", json_string(in->visitor_id));
 	else {
 		json_decref(fo);
 		json_decref(po);
 		json_decref(go);
 	}
+	if (doc && in->visitor_id && *in->visitor_id)
+		json_object_set_new(doc, "visitor", json_string(in->visitor_id));
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	snprintf(ad, sizeof(ad), REQUEST_AD "%s", r.id);
