@@ -1369,6 +1369,14 @@ const char *sk_banner_label(int lang, enum sk_banner_label which);
  * when the policy has no banner. out has SK_BANNER_VERSION_LEN + 1 bytes. */
 int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *err);
 
+/* What /c.js is made of: the applied policy's banner (its texts, purposes and notices) and
+ * its version in each language. SK_ERR_NOT_FOUND when the policy has no banner. */
+struct sk_banner_view {
+	const struct sk_policy *policy;   /* the core's: valid until it reloads its policy */
+	char version[SK_NLANG][SK_BANNER_VERSION_LEN + 1];
+};
+int sk_banner_view(struct sk_core *c, struct sk_banner_view *out, struct sk_errctx *err);
+
 /* One choice of an answer: purpose given (1) or not (0). */
 struct sk_visitor_choice {
 	const char *purpose;

@@ -80,6 +80,18 @@ int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *
 	return 0;
 }
 
+int sk_banner_view(struct sk_core *c, struct sk_banner_view *out, struct sk_errctx *err)
+{
+	memset(out, 0, sizeof(*out));
+	for (int l = 0; l < SK_NLANG; l++) {
+		int rc = sk_banner_version(c, l, out->version[l], err);
+		if (rc)
+			return rc;
+	}
+	out->policy = c->policy;
+	return 0;
+}
+
 /* ---- reading a visitor ---- */
 
 /* The last answer per purpose, in the order each purpose was first answered. */
