@@ -641,6 +641,10 @@ struct sk_access_export {
 	size_t nshared;
 	struct sk_export_rect *rects;
 	size_t nrects;
+	/* the banner's visitors tied to the contact, with their answers (issue 16, helper
+	 * visitor; docs/banner.md) */
+	struct sk_visitor_view *visitors;
+	size_t nvisitors;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is

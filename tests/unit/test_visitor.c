@@ -262,6 +262,13 @@ static void token_identify(void **state)
 	assert_string_equal(ct, cid);
 	assert_int_equal(banner_events(t, cid), 2);
 	assert_string_equal(t_gate(t, "vera@example.com", "lead_scoring", now), "consent");
+	/* the access export holds the tied visitor with its answers */
+	struct sk_access_export x;
+	assert_int_equal(sk_export(t->core, cid, "en", &x, &t->err), 0);
+	assert_int_equal(x.nvisitors, 1);
+	assert_string_equal(x.visitors[0].visitor.id, vid);
+	assert_int_equal(x.visitors[0].nanswers, 2);
+	sk_access_export_reset(&x);
 	struct sk_proof pr;
 	assert_int_equal(sk_consent_proof(t->core, "vera@example.com", "lead_scoring", &pr, &t->err), 0);
 	assert_int_equal(pr.event.occurred_at, now - 50); /* the answer's own time */
