@@ -5,6 +5,10 @@
  * closed, erasure and purge. */
 #include "testlib.h"
 
+#include <jansson.h>
+
+#include "render/page.h"
+#include "render/render.h"
 #include "util/sktime.h"
 
 #define DAY 86400
@@ -268,6 +272,18 @@ static void token_identify(void **state)
 	assert_int_equal(x.nvisitors, 1);
 	assert_string_equal(x.visitors[0].visitor.id, vid);
 	assert_int_equal(x.visitors[0].nanswers, 2);
+	/* in the JSON and on the person's export page */
+	json_t *j = sk_json_export(&x);
+	char *js = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(js, vid));
+	free(js);
+	json_decref(j);
+	struct sk_buf page;
+	sk_buf_init(&page, 1 << 20);
+	assert_int_equal(sk_page_pref_export(&page, t->core->policy, SK_LANG_EN, "tok", &x), 0);
+	assert_non_null(strstr(page.data, "<section id=\"visitors\">"));
+	assert_non_null(strstr(page.data, "<td>lead_scoring</td><td>Gave consent</td>"));
+	sk_buf_reset(&page);
 	sk_access_export_reset(&x);
 	struct sk_proof pr;
 	assert_int_equal(sk_consent_proof(t->core, "vera@example.com", "lead_scoring", &pr, &t->err), 0);
