@@ -1435,8 +1435,14 @@ int sk_visitor_get(struct sk_core *c, const char *visitor_id, struct sk_visitor_
 int sk_visitor_by_contact(struct sk_core *c, const char *contact_id,
 			  struct sk_visitor_view **out, size_t *n, struct sk_errctx *err);
 void sk_visitor_views_free(struct sk_visitor_view *v, size_t n);
-/* A visitor never tied to a contact and not seen (no answer) for this long is purged with
- * the purge (sk_purge): 13 months, the longest a consent cookie is commonly held. */
+/* Notes that visitor_id was seen at now (tracking calls it for each event it keeps of a
+ * visitor, so that the purge counts events too); inside the caller's batch when one is open.
+ * An unknown or malformed visitor id is no error and changes nothing. */
+int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		     struct sk_errctx *err);
+/* A visitor never tied to a contact and not seen (no answer, identification or tracking
+ * event) for this long is purged with the purge (sk_purge): 13 months, the longest a
+ * consent choice is commonly kept. */
 #define SK_VISITOR_KEEP_DAYS 395
 
 /* -- tracking (core/track.c; docs/tracking.md) -- */

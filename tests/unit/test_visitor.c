@@ -410,6 +410,12 @@ static void purge_untied(void **state)
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, old), 0);
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, tied), 0);
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now, fresh), 0);
+	/* an old visitor with a recent tracking event stays */
+	char seen[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, seen), 0);
+	assert_int_equal(sk_visitor_touch(t->core, seen, now - DAY, &t->err), 0);
+	assert_int_equal(sk_visitor_touch(t->core, "v_aaaaaaaaaaaaaaaaaaaaaaaa", now, &t->err), 0);
+	assert_int_equal(sk_visitor_touch(t->core, "junk", now, &t->err), 0);
 	assert_int_equal(sk_visitor_identify(t->core, tied, cid, now - 399 * (int64_t)DAY, NULL,
 					     &t->err), 0);
 	struct sk_purge_report r;
@@ -418,6 +424,8 @@ static void purge_untied(void **state)
 	struct sk_visitor_view v;
 	assert_int_equal(sk_visitor_get(t->core, old, &v, &t->err), SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_visitor_get(t->core, fresh, &v, &t->err), 0);
+	sk_visitor_view_reset(&v);
+	assert_int_equal(sk_visitor_get(t->core, seen, &v, &t->err), 0);
 	sk_visitor_view_reset(&v);
 	assert_int_equal(sk_visitor_get(t->core, tied, &v, &t->err), 0);
 	sk_visitor_view_reset(&v);
