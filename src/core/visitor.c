@@ -245,8 +245,8 @@ static char *evidence_of(const struct sk_visitor_answer_rec *a, const char *how)
 /* Carries one answer to contact_id unless the contact's own event for the purpose is as
  * late or later; inside the caller's batch. *done is 1 when an event was recorded. */
 static int carry_one(struct sk_core *c, const char *contact_id,
-		     const struct sk_visitor_answer_rec *a, const char *how, int *done,
-		     struct sk_errctx *err)
+		     const struct sk_visitor_answer_rec *a, const char *how, int64_t now,
+		     int *done, struct sk_errctx *err)
 {
 	const struct sk_purpose *pu = sk_policy_purpose(c->policy, a->purpose);
 	struct sk_state st;
@@ -263,15 +263,18 @@ static int carry_one(struct sk_core *c, const char *contact_id,
 	if (known && st.updated_at >= a->at)
 		return 0;
 	enum sk_action act = SK_ACT_GIVE;
+	enum sk_status cur = known ? sk_state_status(&st, now) : SK_ST_UNKNOWN;
+	if (strcmp(a->action, "give") == 0 && pu->validity.n &&
+	    sk_time_add(a->at, pu->validity) <= now)
+		return 0; /* a give that has lapsed is no current answer */
 	if (strcmp(a->action, "give") != 0) {
 		/* a withdrawal of a consent the contact does not hold is a refusal */
-		int holds = known && (st.status == SK_ST_GIVEN || st.status == SK_ST_PENDING ||
-				      st.status == SK_ST_UNVERIFIED);
+		int holds = cur == SK_ST_GIVEN || cur == SK_ST_PENDING || cur == SK_ST_UNVERIFIED;
 		act = holds ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
-		if (known && !holds && st.status == SK_ST_REFUSED)
+		if (cur == SK_ST_REFUSED)
 			return 0; /* refused already: nothing new to say */
-	} else if (known && st.status == SK_ST_GIVEN) {
-		return 0; /* given already; the give on record is the person's own */
+	} else if (cur == SK_ST_GIVEN) {
+		return 0; /* given and in force; the give on record is the person's own */
 	}
 	char *evidence = evidence_of(a, how);
 	if (!evidence)
@@ -296,7 +299,8 @@ static int carry_one(struct sk_core *c, const char *contact_id,
 /* Carries the visitor's current answers (or only purpose's, when not NULL); inside the
  * caller's batch. */
 static int carry(struct sk_core *c, const char *visitor_id, const char *contact_id,
-		 const char *only, const char *how, int *carried, struct sk_errctx *err)
+		 const char *only, const char *how, int64_t now, int *carried,
+		 struct sk_errctx *err)
 {
 	struct latest l = {0};
 	int rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l);
@@ -306,7 +310,7 @@ static int carry(struct sk_core *c, const char *visitor_id, const char *contact_
 		int done = 0;
 		if (only && strcmp(only, l.a[i].purpose) != 0)
 			continue;
-		rc = carry_one(c, contact_id, &l.a[i], how, &done, err);
+		rc = carry_one(c, contact_id, &l.a[i], how, now, &done, err);
 		if (carried)
 			*carried += done;
 	}
@@ -326,7 +330,7 @@ static int tie(struct sk_core *c, const char *visitor_id, const char *contact_id
 	v.last_seen_at = now;
 	if ((rc = sk_store_visitor_put(c->store, &v)))
 		return sk__store_err(err, rc, "tying a visitor");
-	return carry(c, visitor_id, contact_id, NULL, how, carried, err);
+	return carry(c, visitor_id, contact_id, NULL, how, now, carried, err);
 }
 
 int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
@@ -515,7 +519,8 @@ int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, 
 	 * in a mail to them or by their own form submission; the answer is carried at once */
 	if (!rc && v.contact_id[0])
 		for (size_t i = 0; i < in->nchoices && !rc; i++)
-			rc = carry(c, v.id, v.contact_id, in->choices[i].purpose, "tied", NULL, err);
+			rc = carry(c, v.id, v.contact_id, in->choices[i].purpose, "tied", now, NULL,
+				   err);
 out:
 	if (rc) {
 		sk_core_batch_rollback(c);

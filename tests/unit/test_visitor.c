@@ -335,6 +335,31 @@ static void later_wins(void **state)
 	tenv_free(t);
 }
 
+/* What is carried is the visitor's current answer: a lapsed give is not; a give renews a
+ * contact's consent that has expired. */
+static void carry_current_only(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	char old[SK_ID_LEN + 1], fresh[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int carried = -1;
+	make_contact(t, "erik@example.com", now - 300 * (int64_t)DAY, cid);
+	/* ip_tracking holds 6 months: a give of 7 months ago has lapsed */
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 210 * (int64_t)DAY, old), 0);
+	assert_int_equal(sk_visitor_identify(t->core, old, cid, now, &carried, &t->err), 0);
+	assert_int_equal(carried, 1); /* the refusal of lead_scoring only */
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "no_consent");
+	/* the contact's own give of 8 months ago has expired: a recent banner give renews it */
+	assert_int_equal(t_consent(t, "erik@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now - 240 * (int64_t)DAY), 0);
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "expired");
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 10, fresh), 0);
+	assert_int_equal(sk_visitor_identify(t->core, fresh, cid, now, &carried, &t->err), 0);
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "consent");
+	tenv_free(t);
+}
+
 static void gate_after_tie(void **state)
 {
 	(void)state;
@@ -506,6 +531,7 @@ int main(void)
 		cmocka_unit_test(validity_and_unknowns),
 		cmocka_unit_test(token_identify),
 		cmocka_unit_test(later_wins),
+		cmocka_unit_test(carry_current_only),
 		cmocka_unit_test(gate_after_tie),
 		cmocka_unit_test(fail_closed),
 		cmocka_unit_test(purge_untied),
