@@ -191,6 +191,28 @@ test('a form submitted with the banner carries the answer to the new contact (me
 	await ctx.close();
 });
 
+test('the keyboard alone answers: Tab reaches the dialog\'s buttons first, with a visible focus, and Enter records the choice', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const pg = await visit(ctx);
+	await dialog(pg).waitFor({ state: 'visible' });
+	const focused = () => pg.evaluate(() => {
+		const e = document.activeElement;
+		const cs = getComputedStyle(e);
+		return { text: e.textContent.trim(), inDialog: !!e.closest('div.sk-b'), outline: parseFloat(cs.outlineWidth) || 0 };
+	});
+	await pg.keyboard.press('Tab');
+	let f = await focused();
+	assert.deepEqual([f.text, f.inDialog], ['Accept all', true], `the first Tab stop: ${JSON.stringify(f)}`);
+	assert.ok(f.outline >= 2, `the focus is drawn: ${JSON.stringify(f)}`);
+	await pg.keyboard.press('Tab');
+	f = await focused();
+	assert.equal(f.text, 'Reject all');
+	await pg.keyboard.press('Enter');
+	const ev = await waitEvents(pg, 1);
+	assert.deepEqual(ev[0].answers, { ip_tracking: false, lead_scoring: false });
+	await ctx.close();
+});
+
 for (const lang of ['en', 'sv']) {
 	test(`axe finds no serious or critical violation with the banner open (${lang}), nor with its choices shown`, T, async () => {
 		const ctx = await newContext(browser, { lang });
