@@ -1340,8 +1340,10 @@ void sk_notice_sets_free(struct sk_notice_set *n, size_t count);
  * sk_id_new), which the banner script keeps in the browser. */
 
 /* *given = 1 when purpose may be used for visitor_id at now: for a visitor tied to a
- * contact, the gate's answer for that contact (which the banner's answer was carried to);
- * otherwise the visitor's own last banner answer for it (a give not since refused or
+ * contact, the gate's answer for that contact (which the banner's answer was carried to),
+ * unless the browser refused or withdrew it on the banner after the contact's own last
+ * event for it (an answer of a tied browser is not carried until it is identified again,
+ * but it is honoured for the browser at once); otherwise the visitor's own last banner answer for it (a give not since refused or
  * withdrawn, within the purpose's validity). An unknown visitor or purpose: 0. Fails closed:
  * on any error *given is 0 and the error is returned. */
 int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purpose,
@@ -1403,8 +1405,9 @@ struct sk_visitor_answer_in {
  * version and text hash, language, page, signal and user-agent class. Checks first and
  * stores nothing on any error (SK_ERR_INVALID naming the field): each purpose one the
  * banner asks for, once; the version the current one for the language (else "version: the
- * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). For a
- * visitor tied to a contact the answer is carried at once (as by sk_visitor_identify).
+ * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). The post is
+ * anonymous: even for a visitor tied to a contact nothing of the contact changes (the next
+ * identification carries it); sk_visitor_given honours a refusal for the browser at once.
  * out_id (SK_ID_LEN + 1 bytes) gets the visitor id. */
 int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, int64_t now,
 		      char *out_id, struct sk_errctx *err);

@@ -179,9 +179,13 @@ int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purp
 	}
 	if (rc)
 		return rc;
+	if ((rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l)))
+		return sk__store_err(err, rc, "reading a visitor's answers");
+	const struct sk_visitor_answer_rec *a = latest_for(&l, purpose);
 	if (v.contact_id[0]) {
 		/* tied: the gate's answer for the contact, which the answers were carried to */
 		struct sk_gate_result g;
+		struct sk_state st;
 		rc = sk_contact_get_by_id(c, v.contact_id, &ct, err);
 		if (rc == SK_ERR_NOT_FOUND) {
 			sk_errctx_reset(err);
@@ -193,12 +197,20 @@ int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purp
 		sk_contact_reset(&ct);
 		if (g.reason == SK_RSN_ERROR)
 			return sk_errf(err, SK_ERR_STORAGE, "the gate could not be asked");
-		*given = g.allowed;
+		if (!g.allowed)
+			return 0;
+		/* the browser's own refusal since the contact's last word holds for it */
+		if (a && strcmp(a->action, "give") != 0) {
+			rc = sk_consent_state(c, v.contact_id, purpose, &st, err);
+			if (rc && rc != SK_ERR_NOT_FOUND)
+				return rc;
+			sk_errctx_reset(err);
+			if (rc == SK_ERR_NOT_FOUND || a->at > st.updated_at)
+				return 0;
+		}
+		*given = 1;
 		return 0;
 	}
-	if ((rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l)))
-		return sk__store_err(err, rc, "reading a visitor's answers");
-	const struct sk_visitor_answer_rec *a = latest_for(&l, purpose);
 	const struct sk_purpose *pu = sk_policy_purpose(c->policy, purpose);
 	if (!a || strcmp(a->action, "give") != 0 || pu->basis != SK_BASIS_CONSENT)
 		return 0;
@@ -296,11 +308,9 @@ static int carry_one(struct sk_core *c, const char *contact_id,
 	return rc;
 }
 
-/* Carries the visitor's current answers (or only purpose's, when not NULL); inside the
- * caller's batch. */
+/* Carries the visitor's current answers; inside the caller's batch. */
 static int carry(struct sk_core *c, const char *visitor_id, const char *contact_id,
-		 const char *only, const char *how, int64_t now, int *carried,
-		 struct sk_errctx *err)
+		 const char *how, int64_t now, int *carried, struct sk_errctx *err)
 {
 	struct latest l = {0};
 	int rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l);
@@ -308,8 +318,6 @@ static int carry(struct sk_core *c, const char *visitor_id, const char *contact_
 		return sk__store_err(err, rc, "reading a visitor's answers");
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		int done = 0;
-		if (only && strcmp(only, l.a[i].purpose) != 0)
-			continue;
 		rc = carry_one(c, contact_id, &l.a[i], how, now, &done, err);
 		if (carried)
 			*carried += done;
@@ -330,7 +338,7 @@ static int tie(struct sk_core *c, const char *visitor_id, const char *contact_id
 	v.last_seen_at = now;
 	if ((rc = sk_store_visitor_put(c->store, &v)))
 		return sk__store_err(err, rc, "tying a visitor");
-	return carry(c, visitor_id, contact_id, NULL, how, now, carried, err);
+	return carry(c, visitor_id, contact_id, how, now, carried, err);
 }
 
 int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
@@ -515,12 +523,9 @@ int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, 
 		if ((rc = sk_store_visitor_answer_append(c->store, &a)))
 			rc = sk__store_err(err, rc, "storing an answer");
 	}
-	/* a visitor tied to a contact: the person's own browser, shown to be theirs by a link
-	 * in a mail to them or by their own form submission; the answer is carried at once */
-	if (!rc && v.contact_id[0])
-		for (size_t i = 0; i < in->nchoices && !rc; i++)
-			rc = carry(c, v.id, v.contact_id, in->choices[i].purpose, "tied", now, NULL,
-				   err);
+	/* Even a visitor tied to a contact posts anonymously: nothing of the person changes
+	 * here (the next identification carries the answer); sk_visitor_given honours a
+	 * refusal for this browser at once. */
 out:
 	if (rc) {
 		sk_core_batch_rollback(c);

@@ -376,11 +376,26 @@ static void gate_after_tie(void **state)
 				   "t", now - 10), 0);
 	assert_int_equal(given(t, vid, "lead_scoring", now), 0);
 	assert_int_equal(given(t, vid, "ip_tracking", now), 1);
-	/* a later banner answer of the tied browser is carried at once */
+	/* a later banner answer of the tied browser is an anonymous post: nothing of the
+	 * person changes, but the browser's refusal holds for it at once */
 	char v2[SK_ID_LEN + 1];
 	assert_int_equal(answer(t, vid, 0, 1, "click", now, v2), 0);
-	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now), "withdrawn");
-	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now), "withdrawn");
+	assert_int_equal(given(t, vid, "ip_tracking", now), 0);
+	assert_int_equal(given(t, vid, "lead_scoring", now), 0);
+	/* the person's own later give (the preference centre) outranks the browser's refusal */
+	assert_int_equal(t_consent(t, "gia@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now + 5), 0);
+	assert_int_equal(given(t, vid, "ip_tracking", now + 10), 1);
+	/* identified again by a mail link, the browser's answers are carried, later wins */
+	char tok[SK_PREF_LINK_MAX];
+	int carried = -1;
+	assert_int_equal(sk_visitor_token(t->core, cid, now, tok, &t->err), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, vid, tok, now + 20, &carried, &t->err), 0);
+	assert_int_equal(carried, 1); /* lead_scoring; ip_tracking's own give came later */
+	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now + 20), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now + 20), "consent");
 	/* erasure takes the tied visitor and its answers */
 	struct sk_erasure_receipt r;
 	assert_int_equal(sk_forget(t->core, cid, &r, &t->err), 0);
