@@ -232,7 +232,12 @@ const char *sk_store_uri_file(const char *uri)
 	  " failed_at, last_error", 10, "id")                                                \
 	X(staff_users, "name, role, hash, created_at, disabled, failed, locked_until", 7,    \
 	  "name")                                                                             \
-	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")
+	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")              \
+	X(track_events,                                                                       \
+	  "id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term,"         \
+	  " utm_content, visitor_id, contact_id, campaign_id, ip, company", 15, "id")        \
+	X(company_ranges, "start_key, end_key, name", 3, "start_key, end_key")                \
+	X(scores, "contact_id, score, computed_at, nevents, last_at", 5, "contact_id")
 
 /* The parameters of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
 #define SK__Q1 "?1"
