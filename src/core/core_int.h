@@ -215,7 +215,6 @@ int sk__forget_done(struct sk_core *c, const char *id, long events,
 int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
 			const char *lang, int64_t now, struct sk_errctx *err);
 
-<<<<<<< HEAD
 /* ---- tracking and lead scoring (issue 16, helper track) ---- */
 /* The gate for a contact by id: its address asked of sk_gate_check. NOT_FOUND (and out
  * denied) for an unknown contact; any other failure denies with reason error. */
@@ -231,7 +230,6 @@ int sk__score_update(struct sk_core *c, const char *contact_id, int64_t now,
  * transaction. */
 int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char *purpose,
 			  struct sk_errctx *err);
-=======
 /* A recipient for the envelope and To (512 bytes): the local part as written, the domain in
  * A-labels (core/outbox.c). */
 int sk__outbox_recipient(const char *email, char *out, struct sk_errctx *err);
@@ -245,6 +243,5 @@ int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
  * failed. */
 int sk__campaign_done(struct sk_core *c, const char *row_id, int sent, int given_up, int64_t now,
 		      struct sk_errctx *err);
->>>>>>> e8ab755
 
 #endif

@@ -651,7 +651,6 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* Deletes every console session of staff user staff (not a key's: staff != ""); 0   */ \
 	/* whether or not there were any. A password change and a disable (core/staff.c). */   \
 	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))          \
-<<<<<<< HEAD
 	/* ---- visitors of the banner (issue 16, helper visitor; docs/banner.md) ---- */      \
 	/* put inserts the visitor, or (same id) sets its contact_id and last_seen_at. A    */ \
 	/* visitor tied to a contact goes with its contact_delete. */                           \
@@ -694,8 +693,7 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* A contact's stored score: put replaces it; get NOT_FOUND when none. */              \
 	X(score_put, (struct sk_store * s, const struct sk_score_rec *r), (s, r))              \
 	X(score_get, (struct sk_store * s, const char *contact_id, struct sk_score_rec *out),  \
-	  (s, contact_id, out))
-=======
+	  (s, contact_id, out))                                                         \
 	/* ---- campaigns (issue 16, helper campaign; docs/campaigns.md) ---- */               \
 	/* put: inserts, or for an id already stored updates its status and updated_at. */    \
 	X(campaign_put, (struct sk_store * s, const struct sk_campaign_rec *c), (s, c))        \
@@ -714,7 +712,6 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* one contact's send log, oldest first (the access export) */                         \
 	X(send_each_contact, (struct sk_store * s, const char *contact_id, sk_send_cb cb,      \
 			      void *arg), (s, contact_id, cb, arg))
->>>>>>> e8ab755
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

@@ -215,11 +215,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_stmt *st;
 
 	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
-<<<<<<< HEAD
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 4);
-=======
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 3);
->>>>>>> e8ab755
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 5);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -234,11 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-<<<<<<< HEAD
-	assert_int_equal(sqlite3_column_int(st, 0), 11); /* migrations applied */
-=======
-	assert_int_equal(sqlite3_column_int(st, 0), 10); /* migrations applied */
->>>>>>> e8ab755
+	assert_int_equal(sqlite3_column_int(st, 0), 12); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2736,7 +2728,6 @@ static void test_tallies(void **state)
 	assert_string_equal(t.row[2], "//1/0/200/1");
 }
 
-<<<<<<< HEAD
 /* ---- tracking and lead scoring (issue 16, helper track; SQLite 11, PostgreSQL 4) ---- */
 
 struct track_seen {
@@ -2883,7 +2874,8 @@ static void test_company_ranges(void **state)
 	assert_int_equal(sk_store_company_clear(s), 0);
 	ipkey(at, 10, 1, 0, 200);
 	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
-=======
+}
+
 /* ---- campaigns (issue 16) ---- */
 
 static int campaign_seen(void *arg, const struct sk_campaign_rec *c)
@@ -2999,7 +2991,6 @@ static void test_campaigns(void **state)
 	assert_int_equal(t.n, 0);
 	assert_int_equal(sk_store_send_get(s, "q_1", &rg), SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
->>>>>>> e8ab755
 }
 
 int main(void)
@@ -3061,12 +3052,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_visitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
-<<<<<<< HEAD
 		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
-=======
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
->>>>>>> e8ab755
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
