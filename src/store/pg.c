@@ -18,7 +18,7 @@
 
 #define PG_PAGE 1000        /* rows an iteration fetches at a time */
 #define PG_MAXP 24          /* parameters of one statement, at most */
-#define PG_ROWS_TABLES 24   /* at least sk_store_ntables (checked in rows_put) */
+#define PG_ROWS_TABLES 32   /* at least sk_store_ntables (checked in rows_put) */
 /* The advisory lock every writer takes (pg_advisory_xact_lock): "samtycke" in ASCII, cut to
  * 63 bits. Advisory locks are per database, so stores in other databases never meet it. */
 #define PG_WRITER_LOCK "8313416780553988963"
@@ -133,6 +133,34 @@ static const char *const migrations[] = {
 	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
 	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
 	"UPDATE samtycke_schema SET version = 3;",
+	/* 4 (SQLite's 11, issue 16): tracking events, company ranges, scores */
+	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL,"
+	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
+	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
+	" utm_content TEXT NOT NULL, visitor_id TEXT NOT NULL,"
+	" contact_id TEXT REFERENCES contacts(id) ON DELETE CASCADE,"
+	" campaign_id TEXT NOT NULL, ip TEXT NOT NULL, company TEXT NOT NULL);"
+	"CREATE INDEX track_events_contact ON track_events(contact_id, at)"
+	" WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX track_events_visitor ON track_events(visitor_id, at);"
+	"CREATE INDEX track_events_at ON track_events(at);"
+	"CREATE TABLE company_ranges(start_key BYTEA NOT NULL, end_key BYTEA NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(start_key, end_key));"
+	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
+	" ON DELETE CASCADE, score BIGINT NOT NULL, computed_at BIGINT NOT NULL,"
+	" nevents BIGINT NOT NULL, last_at BIGINT NOT NULL);"
+	"UPDATE samtycke_schema SET version = 4;",
+	/* 5 (SQLite's 12, issue 16): mail campaigns and their send log */
+	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
+	" status TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+	" spec TEXT NOT NULL);"
+	"CREATE TABLE campaign_sends(id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL"
+	" REFERENCES campaigns(id) ON DELETE CASCADE, contact_id TEXT NOT NULL"
+	" REFERENCES contacts(id) ON DELETE CASCADE, state TEXT NOT NULL, reason TEXT NOT NULL,"
+	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
+	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
+	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	"UPDATE samtycke_schema SET version = 5;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -146,6 +174,9 @@ static const char *const migrations[] = {
 #define PG_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define PG_AUDIT_COLS "seq, at, who, role, action, target, detail"
+#define PG_TRACK_COLS                                                                  \
+	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
+	" visitor_id, contact_id, campaign_id, ip, company"
 #define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
 #define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
@@ -156,6 +187,10 @@ static const char *const migrations[] = {
 	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
 	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
 	" nfailed, last_failed_seq"
+
+#define PG_CAMPAIGN_COLS "id, name, purpose, status, created_at, updated_at, spec"
+#define PG_SEND_COLS \
+	"id, campaign_id, contact_id, state, reason, consent_id, lang, queued_at, sent_at"
 
 enum pg_stmt {
 	PG_META_GET,
@@ -245,12 +280,32 @@ enum pg_stmt {
 	PG_SUPPRESSION_TALLY,
 	PG_OUTBOX_TALLY,
 	PG_SESSION_DELETE_STAFF,
+	PG_CAMPAIGN_PUT,
+	PG_CAMPAIGN_GET,
+	PG_CAMPAIGN_EACH,
+	PG_SEND_PUT,
+	PG_SEND_GET,
+	PG_SEND_STATE,
+	PG_SEND_TALLY,
+	PG_SEND_EACH_CONTACT,
 	PG_VISITOR_PUT,
 	PG_VISITOR_GET,
 	PG_VISITOR_BY_CONTACT,
 	PG_VISITOR_ANSWER_APPEND,
 	PG_VISITOR_ANSWER_EACH,
 	PG_VISITOR_PURGE,
+	PG_TRACK_PUT,
+	PG_TRACK_EACH_CONTACT,
+	PG_TRACK_EACH_VISITOR,
+	PG_TRACK_IP_SET,
+	PG_TRACK_FORGET_EVENTS,
+	PG_TRACK_FORGET_SCORE,
+	PG_TRACK_PURGE,
+	PG_COMPANY_CLEAR,
+	PG_COMPANY_PUT,
+	PG_COMPANY_FIND,
+	PG_SCORE_PUT,
+	PG_SCORE_GET,
 	PG_NSTMT
 };
 
@@ -386,7 +441,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = $2, attempts = $3,"
 			    " sent_at = $4, failed_at = $5, last_error = $6 WHERE id = $1",
 	[PG_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = $1"
-			    " AND created_at >= $2",
+			    " AND created_at >= $2 AND kind <> 'campaign'",
 	[PG_OUTBOX_PURGE] = "DELETE FROM mail_outbox WHERE (sent_at > 0 OR failed_at > 0)"
 			    " AND created_at < $1",
 	/* One statement that never raises for a taken key (which would abort the caller's
@@ -459,6 +514,21 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 	[PG_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = $1 AND staff <> ''",
+	[PG_CAMPAIGN_PUT] = "INSERT INTO campaigns(" PG_CAMPAIGN_COLS ") VALUES($1, $2, $3, $4, $5,"
+			    " $6, $7) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+			    " updated_at = excluded.updated_at",
+	[PG_CAMPAIGN_GET] = "SELECT " PG_CAMPAIGN_COLS " FROM campaigns WHERE id = $1",
+	[PG_CAMPAIGN_EACH] = "SELECT " PG_CAMPAIGN_COLS " FROM campaigns"
+			     " ORDER BY created_at DESC, id DESC",
+	[PG_SEND_PUT] = "INSERT INTO campaign_sends(" PG_SEND_COLS ") VALUES($1, $2, $3, $4, $5,"
+			" $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+	[PG_SEND_GET] = "SELECT " PG_SEND_COLS " FROM campaign_sends WHERE id = $1",
+	[PG_SEND_STATE] = "UPDATE campaign_sends SET state = $2, reason = $3, consent_id = $4,"
+			  " sent_at = $5 WHERE id = $1",
+	[PG_SEND_TALLY] = "SELECT reason, state, count(*) FROM campaign_sends"
+			  " WHERE campaign_id = $1 GROUP BY 2, 1 ORDER BY 2, 1",
+	[PG_SEND_EACH_CONTACT] = "SELECT " PG_SEND_COLS " FROM campaign_sends"
+				 " WHERE contact_id = $1 ORDER BY queued_at, id",
 	/* visitors of the banner (issue 16); answers go with their visitor (ON DELETE CASCADE) */
 	[PG_VISITOR_PUT] = "INSERT INTO visitors(id, contact_id, created_at, last_seen_at)"
 			   " VALUES($1, $2, $3::bigint, $4::bigint) ON CONFLICT(id) DO UPDATE SET"
@@ -477,6 +547,28 @@ static const char *const pg_sql[PG_NSTMT] = {
 				   " FROM visitor_answers WHERE visitor_id = $1 ORDER BY seq",
 	[PG_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL"
 			     " AND last_seen_at < $1::bigint",
+	[PG_TRACK_PUT] = "INSERT INTO track_events(" PG_TRACK_COLS ") VALUES($1, $2, $3, $4, $5,"
+			 " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	[PG_TRACK_EACH_CONTACT] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE contact_id = $1 ORDER BY at, id",
+	[PG_TRACK_EACH_VISITOR] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE visitor_id = $1 AND visitor_id <> '' ORDER BY at, id",
+	[PG_TRACK_IP_SET] = "UPDATE track_events SET ip = $2, company = $3 WHERE id = $1",
+	[PG_TRACK_FORGET_EVENTS] = "DELETE FROM track_events WHERE contact_id = $1",
+	[PG_TRACK_FORGET_SCORE] = "DELETE FROM scores WHERE contact_id = $1",
+	[PG_TRACK_PURGE] = "DELETE FROM track_events WHERE at < $1::bigint",
+	[PG_COMPANY_CLEAR] = "DELETE FROM company_ranges",
+	[PG_COMPANY_PUT] = "INSERT INTO company_ranges(start_key, end_key, name) VALUES($1, $2, $3)"
+			   " ON CONFLICT(start_key, end_key) DO UPDATE SET name = excluded.name",
+	/* the narrowest range: the latest start, then the earliest end */
+	[PG_COMPANY_FIND] = "SELECT name FROM company_ranges WHERE start_key <= $1"
+			    " AND end_key >= $1 ORDER BY start_key DESC, end_key LIMIT 1",
+	[PG_SCORE_PUT] = "INSERT INTO scores(contact_id, score, computed_at, nevents, last_at)"
+			 " VALUES($1, $2, $3, $4, $5) ON CONFLICT(contact_id) DO UPDATE SET"
+			 " score = excluded.score, computed_at = excluded.computed_at,"
+			 " nevents = excluded.nevents, last_at = excluded.last_at",
+	[PG_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
+			 " WHERE contact_id = $1",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -484,7 +576,8 @@ static const char *const pg_sql[PG_NSTMT] = {
 #define PG_SCRUB_SQL                                                                      \
 	"VACUUM (INDEX_CLEANUP ON) contacts, contact_keys, contact_fields, consent_state,"    \
 	" suppressions, changes, idempotency, rectifications, form_requests, mail_outbox,"   \
-	" consent_ledger, webhooks, leases, visitors, visitor_answers"
+	" consent_ledger, webhooks, leases, visitors, visitor_answers, track_events, scores,"    \
+	" campaign_sends"
 
 static const struct sk_store_methods pg_methods;
 
@@ -2322,6 +2415,297 @@ static int pg_session_delete_staff(struct sk_store *s, const char *staff)
 	struct pp p = {0};
 	pp_text(&p, staff);
 	return pg_exec((struct pg_store *)s, PG_SESSION_DELETE_STAFF, &p, NULL);
+}
+
+/* ---- campaigns ---- */
+
+static int pg_campaign_put(struct sk_store *s, const struct sk_campaign_rec *c)
+{
+	struct pp p = {0};
+	pp_text(&p, c->id);
+	pp_text(&p, c->name);
+	pp_text(&p, c->purpose);
+	pp_text(&p, c->status);
+	pp_int(&p, c->created_at);
+	pp_int(&p, c->updated_at);
+	pp_text(&p, c->spec ? c->spec : "{}");
+	return pg_exec((struct pg_store *)s, PG_CAMPAIGN_PUT, &p, NULL);
+}
+
+static int pg_campaign_row(const PGresult *r, int i, struct sk_campaign_rec *out)
+{
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	pg_text(r, i, 0, out->id, sizeof(out->id), "campaigns.id", &rc);
+	pg_text(r, i, 1, out->name, sizeof(out->name), "campaigns.name", &rc);
+	pg_text(r, i, 2, out->purpose, sizeof(out->purpose), "campaigns.purpose", &rc);
+	pg_text(r, i, 3, out->status, sizeof(out->status), "campaigns.status", &rc);
+	out->created_at = pg_int(r, i, 4);
+	out->updated_at = pg_int(r, i, 5);
+	return rc;
+}
+
+static int pg_campaign_get(struct sk_store *s, const char *id, struct sk_campaign_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_CAMPAIGN_GET, &p, &r);
+	if (rc)
+		return rc;
+	rc = pg_campaign_row(r, 0, out);
+	if (rc == 0) {
+		size_t n = PQgetisnull(r, 0, 6) ? 0 : (size_t)PQgetlength(r, 0, 6);
+		if (!(out->spec = sk_malloc(n + 1)))
+			rc = SK_ERR_NOMEM;
+		else {
+			memcpy(out->spec, PQgetvalue(r, 0, 6), n);
+			out->spec[n] = '\0';
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_campaign_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_campaign_rec rec;
+	int rc = pg_campaign_row(r, i, &rec);
+	return rc ? rc : ((sk_campaign_cb)c->cb)(c->arg, &rec);
+}
+
+static int pg_campaign_each(struct sk_store *s, sk_campaign_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	return pg_each((struct pg_store *)s, PG_CAMPAIGN_EACH, NULL, NULL, 1, pg_campaign_fn, &c);
+}
+
+static int pg_send_put(struct sk_store *s, const struct sk_send_rec *r)
+{
+	struct pp p = {0};
+	long changed = 0;
+	pp_text(&p, r->id);
+	pp_text(&p, r->campaign_id);
+	pp_text(&p, r->contact_id);
+	pp_text(&p, r->state);
+	pp_text(&p, r->reason);
+	pp_text(&p, r->consent_id);
+	pp_text(&p, r->lang);
+	pp_int(&p, r->queued_at);
+	pp_int(&p, r->sent_at);
+	int rc = pg_exec((struct pg_store *)s, PG_SEND_PUT, &p, &changed);
+	return rc ? rc : changed ? 0 : SK_ERR_EXISTS;
+}
+
+static int pg_send_row(const PGresult *r, int i, struct sk_send_rec *out)
+{
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	pg_text(r, i, 0, out->id, sizeof(out->id), "campaign_sends.id", &rc);
+	pg_text(r, i, 1, out->campaign_id, sizeof(out->campaign_id), "campaign_sends.campaign_id",
+		&rc);
+	pg_text(r, i, 2, out->contact_id, sizeof(out->contact_id), "campaign_sends.contact_id",
+		&rc);
+	pg_text(r, i, 3, out->state, sizeof(out->state), "campaign_sends.state", &rc);
+	pg_text(r, i, 4, out->reason, sizeof(out->reason), "campaign_sends.reason", &rc);
+	pg_text(r, i, 5, out->consent_id, sizeof(out->consent_id), "campaign_sends.consent_id",
+		&rc);
+	pg_text(r, i, 6, out->lang, sizeof(out->lang), "campaign_sends.lang", &rc);
+	out->queued_at = pg_int(r, i, 7);
+	out->sent_at = pg_int(r, i, 8);
+	return rc;
+}
+
+static int pg_send_get(struct sk_store *s, const char *id, struct sk_send_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_SEND_GET, &p, &r);
+	if (rc)
+		return rc;
+	rc = pg_send_row(r, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_send_state(struct sk_store *s, const struct sk_send_rec *r)
+{
+	struct pp p = {0};
+	pp_text(&p, r->id);
+	pp_text(&p, r->state);
+	pp_text(&p, r->reason);
+	pp_text(&p, r->consent_id);
+	pp_int(&p, r->sent_at);
+	return pg_exec((struct pg_store *)s, PG_SEND_STATE, &p, NULL);
+}
+
+static int pg_send_tally(struct sk_store *s, const char *campaign_id, sk_tally_cb cb, void *arg)
+{
+	struct pp p = {0};
+	struct pg_tally tl = {2, "campaign_sends.reason", "campaign_sends.state", 0, NULL, cb, arg};
+	pp_text(&p, campaign_id);
+	return pg_each((struct pg_store *)s, PG_SEND_TALLY, NULL, &p, 1, pg_tally_fn, &tl);
+}
+
+static int pg_send_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_send_rec rec;
+	int rc = pg_send_row(r, i, &rec);
+	return rc ? rc : ((sk_send_cb)c->cb)(c->arg, &rec);
+}
+
+static int pg_send_each_contact(struct sk_store *s, const char *contact_id, sk_send_cb cb,
+				void *arg)
+{
+	struct pp p = {0};
+	struct pg_cb c = {(void *)cb, arg};
+	pp_text(&p, contact_id);
+	return pg_each((struct pg_store *)s, PG_SEND_EACH_CONTACT, NULL, &p, 1, pg_send_fn, &c);
+}
+
+/* ---- tracking and lead scoring ---- */
+
+static int pg_track_put(struct sk_store *s, const struct sk_track_rec *e)
+{
+	struct pp p = {0};
+	pp_text(&p, e->id);
+	pp_int(&p, e->at);
+	pp_text(&p, e->type);
+	pp_text(&p, e->name);
+	pp_text(&p, e->url);
+	for (int i = 0; i < SK_NUTM; i++)
+		pp_text(&p, e->utm[i]);
+	pp_text(&p, e->visitor_id);
+	pp_text(&p, e->contact_id[0] ? e->contact_id : NULL);
+	pp_text(&p, e->campaign_id);
+	pp_text(&p, e->ip);
+	pp_text(&p, e->company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_PUT, &p, NULL);
+}
+
+static int pg_track_fn(const PGresult *r, int i, void *ctx)
+{
+	static const char *const utm_where[SK_NUTM] = {
+		"track_events.utm_source", "track_events.utm_medium", "track_events.utm_campaign",
+		"track_events.utm_term", "track_events.utm_content"};
+	struct pg_cb *c = ctx;
+	struct sk_track_rec *e = sk_malloc(sizeof(*e));
+	int rc = 0;
+	if (!e)
+		return SK_ERR_NOMEM;
+	memset(e, 0, sizeof(*e));
+	pg_text(r, i, 0, e->id, sizeof(e->id), "track_events.id", &rc);
+	e->at = pg_int(r, i, 1);
+	pg_text(r, i, 2, e->type, sizeof(e->type), "track_events.type", &rc);
+	pg_text(r, i, 3, e->name, sizeof(e->name), "track_events.name", &rc);
+	pg_text(r, i, 4, e->url, sizeof(e->url), "track_events.url", &rc);
+	for (int k = 0; k < SK_NUTM; k++)
+		pg_text(r, i, 5 + k, e->utm[k], sizeof(e->utm[k]), utm_where[k], &rc);
+	pg_text(r, i, 10, e->visitor_id, sizeof(e->visitor_id), "track_events.visitor_id", &rc);
+	pg_text(r, i, 11, e->contact_id, sizeof(e->contact_id), "track_events.contact_id", &rc);
+	pg_text(r, i, 12, e->campaign_id, sizeof(e->campaign_id), "track_events.campaign_id",
+		&rc);
+	pg_text(r, i, 13, e->ip, sizeof(e->ip), "track_events.ip", &rc);
+	pg_text(r, i, 14, e->company, sizeof(e->company), "track_events.company", &rc);
+	if (rc == 0)
+		rc = ((sk_track_cb)c->cb)(c->arg, e);
+	sk_free(e);
+	return rc;
+}
+
+static int pg_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	struct pp p = {0};
+	struct pg_cb c = {(void *)cb, arg};
+	pp_text(&p, contact_id ? contact_id : visitor_id ? visitor_id : "");
+	return pg_each((struct pg_store *)s, contact_id ? PG_TRACK_EACH_CONTACT
+						: PG_TRACK_EACH_VISITOR, NULL, &p, 0, pg_track_fn, &c);
+}
+
+static int pg_track_ip_set(struct sk_store *s, const char *id, const char *ip,
+			   const char *company)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_text(&p, ip);
+	pp_text(&p, company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_IP_SET, &p, NULL);
+}
+
+static int pg_track_forget(struct sk_store *s, const char *contact_id)
+{
+	struct pp p = {0};
+	pp_text(&p, contact_id);
+	int rc = pg_exec((struct pg_store *)s, PG_TRACK_FORGET_EVENTS, &p, NULL);
+	return rc ? rc : pg_exec((struct pg_store *)s, PG_TRACK_FORGET_SCORE, &p, NULL);
+}
+
+static int pg_track_purge(struct sk_store *s, int64_t before, long *outn)
+{
+	struct pp p = {0};
+	pp_int(&p, before);
+	*outn = 0;
+	return pg_exec((struct pg_store *)s, PG_TRACK_PURGE, &p, outn);
+}
+
+static int pg_company_clear(struct sk_store *s)
+{
+	return pg_exec((struct pg_store *)s, PG_COMPANY_CLEAR, NULL, NULL);
+}
+
+static int pg_company_put(struct sk_store *s, const uint8_t *start, const uint8_t *end,
+			  const char *name)
+{
+	struct pp p = {0};
+	pp_bin(&p, start, SK_IPKEY_LEN);
+	pp_bin(&p, end, SK_IPKEY_LEN);
+	pp_text(&p, name);
+	return pg_exec((struct pg_store *)s, PG_COMPANY_PUT, &p, NULL);
+}
+
+static int pg_company_find(struct sk_store *s, const uint8_t *addr, char *out, size_t outlen)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_bin(&p, addr, SK_IPKEY_LEN);
+	int rc = pg_row((struct pg_store *)s, PG_COMPANY_FIND, &p, &r);
+	if (rc == 0)
+		pg_text(r, 0, 0, out, outlen, "company_ranges.name", &rc);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_score_put(struct sk_store *s, const struct sk_score_rec *sc)
+{
+	struct pp p = {0};
+	pp_text(&p, sc->contact_id);
+	pp_int(&p, sc->score);
+	pp_int(&p, sc->computed_at);
+	pp_int(&p, sc->nevents);
+	pp_int(&p, sc->last_at);
+	return pg_exec((struct pg_store *)s, PG_SCORE_PUT, &p, NULL);
+}
+
+static int pg_score_get(struct sk_store *s, const char *contact_id, struct sk_score_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	memset(out, 0, sizeof(*out));
+	pp_text(&p, contact_id);
+	int rc = pg_row((struct pg_store *)s, PG_SCORE_GET, &p, &r);
+	if (rc == 0) {
+		sk_strlcpy(out->contact_id, contact_id, sizeof(out->contact_id));
+		out->score = pg_int(r, 0, 0);
+		out->computed_at = pg_int(r, 0, 1);
+		out->nevents = pg_int(r, 0, 2);
+		out->last_at = pg_int(r, 0, 3);
+	}
+	PQclear(r);
+	return rc;
 }
 
 static void pg_close(struct sk_store *s)

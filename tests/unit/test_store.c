@@ -215,7 +215,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_stmt *st;
 
 	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 3);
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 5);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -230,7 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 10); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 12); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2728,6 +2728,271 @@ static void test_tallies(void **state)
 	assert_string_equal(t.row[2], "//1/0/200/1");
 }
 
+/* ---- tracking and lead scoring (issue 16, helper track; SQLite 11, PostgreSQL 4) ---- */
+
+struct track_seen {
+	int n;
+	struct sk_track_rec e[4];
+};
+
+static int track_cb(void *arg, const struct sk_track_rec *e)
+{
+	struct track_seen *ts = arg;
+	assert_true(ts->n < 4);
+	ts->e[ts->n++] = *e;
+	return 0;
+}
+
+static void track_ev(struct sk_store *s, const char *id, int64_t at, const char *contact,
+		     const char *visitor, const char *ip)
+{
+	struct sk_track_rec *e = calloc(1, sizeof(*e));
+	assert_non_null(e);
+	sk_strlcpy(e->id, id, sizeof(e->id));
+	e->at = at;
+	sk_strlcpy(e->type, "page_view", sizeof(e->type));
+	sk_strlcpy(e->url, "https://www.example.com/pricing", sizeof(e->url));
+	sk_strlcpy(e->utm[SK_UTM_SOURCE], "news", sizeof(e->utm[0]));
+	sk_strlcpy(e->utm[SK_UTM_CONTENT], "b\xc3\xa5t", sizeof(e->utm[0]));
+	sk_strlcpy(e->contact_id, contact, sizeof(e->contact_id));
+	sk_strlcpy(e->visitor_id, visitor, sizeof(e->visitor_id));
+	sk_strlcpy(e->ip, ip, sizeof(e->ip));
+	sk_strlcpy(e->company, contact[0] ? "Example AB" : "", sizeof(e->company));
+	assert_int_equal(sk_store_track_put(s, e), 0);
+	free(e);
+}
+
+static void test_track_events(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct track_seen *ts = calloc(1, sizeof(*ts));
+	long n = -1;
+	assert_non_null(ts);
+	add_contact(s, "c_track1", 1);
+	add_contact(s, "c_track2", 2);
+	track_ev(s, "t_2", 200, "c_track1", "v_one", "192.0.2.7");
+	track_ev(s, "t_1", 100, "c_track1", "v_one", "2001:db8::1");
+	track_ev(s, "t_3", 300, "", "v_one", "198.51.100.0");
+	track_ev(s, "t_4", 400, "c_track2", "", "");
+	assert_int_equal(sk_store_track_each(s, "c_track1", NULL, track_cb, ts), 0);
+	assert_int_equal(ts->n, 2); /* attached only, in time order */
+	assert_string_equal(ts->e[0].id, "t_1");
+	assert_string_equal(ts->e[1].id, "t_2");
+	assert_string_equal(ts->e[1].url, "https://www.example.com/pricing");
+	assert_string_equal(ts->e[1].utm[SK_UTM_CONTENT], "b\xc3\xa5t");
+	assert_string_equal(ts->e[1].ip, "192.0.2.7");
+	assert_string_equal(ts->e[1].company, "Example AB");
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_one", track_cb, ts), 0);
+	assert_int_equal(ts->n, 3); /* the visitor's, attached or not */
+	assert_string_equal(ts->e[2].contact_id, ""); /* none stored: "" back */
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "", track_cb, ts), 0);
+	assert_int_equal(ts->n, 0); /* no visitor id matches nothing */
+
+	/* the address rewritten (ip_tracking withdrawn) */
+	assert_int_equal(sk_store_track_ip_set(s, "t_2", "192.0.2.0", ""), 0);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, "c_track1", NULL, track_cb, ts), 0);
+	assert_string_equal(ts->e[1].ip, "192.0.2.0");
+	assert_string_equal(ts->e[1].company, "");
+
+	/* the score: put replaces, get NOT_FOUND when none */
+	struct sk_score_rec sc = {.score = 12, .computed_at = 300, .nevents = 2, .last_at = 200},
+			    got;
+	sk_strlcpy(sc.contact_id, "c_track1", sizeof(sc.contact_id));
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+	sc.score = 15;
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), 0);
+	assert_int_equal(got.score, 15);
+	assert_int_equal(got.computed_at, 300);
+	assert_int_equal(got.nevents, 2);
+	assert_int_equal(got.last_at, 200);
+	sk_strlcpy(sc.contact_id, "c_track2", sizeof(sc.contact_id));
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+
+	/* forget: the contact's attached events and score, nobody else's */
+	assert_int_equal(sk_store_track_forget(s, "c_track1"), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), SK_ERR_NOT_FOUND);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_one", track_cb, ts), 0);
+	assert_int_equal(ts->n, 1);
+	assert_string_equal(ts->e[0].id, "t_3");
+	assert_int_equal(sk_store_score_get(s, "c_track2", &got), 0);
+
+	/* the erasure takes the contact's events and score with it */
+	assert_int_equal(sk_store_contact_delete(s, "c_track2"), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track2", &got), SK_ERR_NOT_FOUND);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, "c_track2", NULL, track_cb, ts), 0);
+	assert_int_equal(ts->n, 0);
+
+	/* retention: before a time, and how many went */
+	track_ev(s, "t_5", 500, "", "v_two", "");
+	assert_int_equal(sk_store_track_purge(s, 400, &n), 0);
+	assert_int_equal(n, 1); /* t_3 */
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_two", track_cb, ts), 0);
+	assert_int_equal(ts->n, 1);
+	free(ts);
+}
+
+static void ipkey(uint8_t k[SK_IPKEY_LEN], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	memset(k, 0, SK_IPKEY_LEN);
+	k[10] = k[11] = 0xff;
+	k[12] = a, k[13] = b, k[14] = c, k[15] = d;
+}
+
+static void test_company_ranges(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	uint8_t lo[SK_IPKEY_LEN], hi[SK_IPKEY_LEN], at[SK_IPKEY_LEN];
+	char name[SK_COMPANY_MAX + 1];
+	ipkey(lo, 10, 0, 0, 0), ipkey(hi, 10, 255, 255, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Wide AB"), 0);
+	ipkey(lo, 10, 1, 0, 0), ipkey(hi, 10, 1, 0, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Narrow AB"), 0);
+	/* 200.x sorts after 10.x bytewise as numerically: not "inside" 10/8 by text order */
+	ipkey(lo, 192, 0, 2, 0), ipkey(hi, 192, 0, 2, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Doc AB"), 0);
+	ipkey(at, 10, 1, 0, 200);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Narrow AB"); /* the narrowest holding it */
+	ipkey(at, 10, 2, 0, 1);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Wide AB");
+	ipkey(at, 192, 0, 2, 255);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Doc AB");
+	ipkey(at, 192, 0, 3, 0);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+	ipkey(at, 9, 255, 255, 255);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_company_clear(s), 0);
+	ipkey(at, 10, 1, 0, 200);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+}
+
+/* ---- campaigns (issue 16) ---- */
+
+static int campaign_seen(void *arg, const struct sk_campaign_rec *c)
+{
+	struct tallies *ts = arg;
+	snprintf(ts->row[ts->n++], sizeof(ts->row[0]), "%s/%.40s/%s/%s", c->id, c->name, c->status,
+		 c->spec ? "spec" : "-");
+	return 0;
+}
+
+static int send_seen(void *arg, const struct sk_send_rec *r)
+{
+	struct tallies *ts = arg;
+	snprintf(ts->row[ts->n++], sizeof(ts->row[0]), "%s/%s/%s/%lld", r->id, r->campaign_id,
+		 r->state, (long long)r->queued_at);
+	return 0;
+}
+
+/* Campaigns: put and get (spec whole), a second put updates the status only; the list newest
+ * first. The send log: one row per (campaign, contact), a second is EXISTS; its state set;
+ * the tally by state and reason; a contact's rows; and the rows go with the contact. */
+static void test_campaigns(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_campaign_rec c = {0}, got;
+	struct tallies t = {0};
+
+	assert_int_equal(sk_store_campaign_get(s, "k_none", &got), SK_ERR_NOT_FOUND);
+	sk_strlcpy(c.id, "k_1", sizeof(c.id));
+	sk_strlcpy(c.name, "Spring", sizeof(c.name));
+	sk_strlcpy(c.purpose, "newsletter", sizeof(c.purpose));
+	sk_strlcpy(c.status, "draft", sizeof(c.status));
+	c.created_at = c.updated_at = 100;
+	c.spec = "{\"subject\": {\"en\": \"Hi\"}}";
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	sk_strlcpy(c.id, "k_2", sizeof(c.id));
+	c.created_at = c.updated_at = 200;
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	sk_strlcpy(c.id, "k_1", sizeof(c.id));
+	sk_strlcpy(c.status, "queued", sizeof(c.status));
+	sk_strlcpy(c.name, "renamed", sizeof(c.name));
+	c.updated_at = 300;
+	c.spec = "{}";
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	assert_int_equal(sk_store_campaign_get(s, "k_1", &got), 0);
+	assert_string_equal(got.name, "Spring");
+	assert_string_equal(got.status, "queued");
+	assert_string_equal(got.purpose, "newsletter");
+	assert_int_equal(got.created_at, 100);
+	assert_int_equal(got.updated_at, 300);
+	assert_string_equal(got.spec, "{\"subject\": {\"en\": \"Hi\"}}");
+	sk_free(got.spec);
+	assert_int_equal(sk_store_campaign_each(s, campaign_seen, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "k_2/Spring/draft/-");
+	assert_string_equal(t.row[1], "k_1/Spring/queued/-");
+
+	add_contact(s, "c_a", 1);
+	add_contact(s, "c_b", 2);
+	struct sk_send_rec r = {0}, rg;
+	const char *who[] = {"c_a", "c_b"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(r.id, sizeof(r.id), "q_%d", i);
+		sk_strlcpy(r.campaign_id, "k_1", sizeof(r.campaign_id));
+		sk_strlcpy(r.contact_id, who[i], sizeof(r.contact_id));
+		sk_strlcpy(r.state, "queued", sizeof(r.state));
+		sk_strlcpy(r.consent_id, "e_1", sizeof(r.consent_id));
+		sk_strlcpy(r.lang, "sv", sizeof(r.lang));
+		r.queued_at = 400 + i;
+		assert_int_equal(sk_store_send_put(s, &r), 0);
+	}
+	/* the same person again, under a new row id: refused */
+	sk_strlcpy(r.id, "q_9", sizeof(r.id));
+	assert_int_equal(sk_store_send_put(s, &r), SK_ERR_EXISTS);
+	assert_int_equal(sk_store_send_get(s, "q_9", &rg), SK_ERR_NOT_FOUND);
+	/* the other campaign may queue the same person */
+	sk_strlcpy(r.campaign_id, "k_2", sizeof(r.campaign_id));
+	assert_int_equal(sk_store_send_put(s, &r), 0);
+
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+	assert_string_equal(rg.contact_id, "c_a");
+	assert_string_equal(rg.lang, "sv");
+	assert_string_equal(rg.consent_id, "e_1");
+	sk_strlcpy(rg.state, "skipped", sizeof(rg.state));
+	sk_strlcpy(rg.reason, "withdrawn", sizeof(rg.reason));
+	rg.consent_id[0] = '\0';
+	assert_int_equal(sk_store_send_state(s, &rg), 0);
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+	assert_string_equal(rg.state, "skipped");
+	assert_string_equal(rg.reason, "withdrawn");
+	assert_string_equal(rg.consent_id, "");
+	assert_int_equal(sk_store_send_get(s, "q_1", &rg), 0);
+	sk_strlcpy(rg.state, "sent", sizeof(rg.state));
+	rg.sent_at = 500;
+	assert_int_equal(sk_store_send_state(s, &rg), 0);
+
+	t.n = 0;
+	assert_int_equal(sk_store_send_tally(s, "k_1", tally_cb, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "/sent/0/0/0/1");
+	assert_string_equal(t.row[1], "withdrawn/skipped/0/0/0/1");
+
+	t.n = 0;
+	assert_int_equal(sk_store_send_each_contact(s, "c_b", send_seen, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "q_1/k_1/sent/401");
+	assert_string_equal(t.row[1], "q_9/k_2/queued/401");
+
+	/* erasure: the contact's send log goes with it, the other's stays */
+	assert_int_equal(sk_store_contact_delete(s, "c_b"), 0);
+	t.n = 0;
+	assert_int_equal(sk_store_send_each_contact(s, "c_b", send_seen, &t), 0);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(sk_store_send_get(s, "q_1", &rg), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2787,6 +3052,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_visitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
