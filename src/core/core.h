@@ -360,6 +360,10 @@ struct sk_form_input {
 	int can_mail;                 /* a mail server is configured */
 	int link_days;                /* how long a confirmation link holds */
 	const char *link_base;        /* the public URL its confirmation link starts with */
+	/* the banner's visitor id the page's script added (field sk_visitor; docs/banner.md),
+	 * NULL when none: a new address's consents given at once carry the visitor's answers
+	 * to the contact; otherwise they are carried when the person confirms from the mail */
+	const char *visitor_id;
 };
 
 /* What a submission of this form gives, the same for every address (an answer must not tell
@@ -645,6 +649,10 @@ struct sk_access_export {
 	size_t nshared;
 	struct sk_export_rect *rects;
 	size_t nrects;
+	/* the banner's visitors tied to the contact, with their answers (issue 16, helper
+	 * visitor; docs/banner.md) */
+	struct sk_visitor_view *visitors;
+	size_t nvisitors;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is
@@ -1355,8 +1363,10 @@ void sk_notice_sets_free(struct sk_notice_set *n, size_t count);
  * sk_id_new), which the banner script keeps in the browser. */
 
 /* *given = 1 when purpose may be used for visitor_id at now: for a visitor tied to a
- * contact, the gate's answer for that contact (which the banner's answer was carried to);
- * otherwise the visitor's own last banner answer for it (a give not since refused or
+ * contact, the gate's answer for that contact (which the banner's answer was carried to),
+ * unless the browser refused or withdrew it on the banner after the contact's own last
+ * event for it (an answer of a tied browser is not carried until it is identified again,
+ * but it is honoured for the browser at once); otherwise the visitor's own last banner answer for it (a give not since refused or
  * withdrawn, within the purpose's validity). An unknown visitor or purpose: 0. Fails closed:
  * on any error *given is 0 and the error is returned. */
 int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purpose,
@@ -1388,6 +1398,14 @@ const char *sk_banner_label(int lang, enum sk_banner_label which);
  * when the policy has no banner. out has SK_BANNER_VERSION_LEN + 1 bytes. */
 int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *err);
 
+/* What /c.js is made of: the applied policy's banner (its texts, purposes and notices) and
+ * its version in each language. SK_ERR_NOT_FOUND when the policy has no banner. */
+struct sk_banner_view {
+	const struct sk_policy *policy;   /* the core's: valid until it reloads its policy */
+	char version[SK_NLANG][SK_BANNER_VERSION_LEN + 1];
+};
+int sk_banner_view(struct sk_core *c, struct sk_banner_view *out, struct sk_errctx *err);
+
 /* One choice of an answer: purpose given (1) or not (0). */
 struct sk_visitor_choice {
 	const char *purpose;
@@ -1410,8 +1428,9 @@ struct sk_visitor_answer_in {
  * version and text hash, language, page, signal and user-agent class. Checks first and
  * stores nothing on any error (SK_ERR_INVALID naming the field): each purpose one the
  * banner asks for, once; the version the current one for the language (else "version: the
- * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). For a
- * visitor tied to a contact the answer is carried at once (as by sk_visitor_identify).
+ * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). The post is
+ * anonymous: even for a visitor tied to a contact nothing of the contact changes (the next
+ * identification carries it); sk_visitor_given honours a refusal for the browser at once.
  * out_id (SK_ID_LEN + 1 bytes) gets the visitor id. */
 int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, int64_t now,
 		      char *out_id, struct sk_errctx *err);
@@ -1442,8 +1461,14 @@ int sk_visitor_get(struct sk_core *c, const char *visitor_id, struct sk_visitor_
 int sk_visitor_by_contact(struct sk_core *c, const char *contact_id,
 			  struct sk_visitor_view **out, size_t *n, struct sk_errctx *err);
 void sk_visitor_views_free(struct sk_visitor_view *v, size_t n);
-/* A visitor never tied to a contact and not seen (no answer) for this long is purged with
- * the purge (sk_purge): 13 months, the longest a consent cookie is commonly held. */
+/* Notes that visitor_id was seen at now (tracking calls it for each event it keeps of a
+ * visitor, so that the purge counts events too); inside the caller's batch when one is open.
+ * An unknown or malformed visitor id is no error and changes nothing. */
+int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		     struct sk_errctx *err);
+/* A visitor never tied to a contact and not seen (no answer, identification or tracking
+ * event) for this long is purged with the purge (sk_purge): 13 months, the longest a
+ * consent choice is commonly kept. */
 #define SK_VISITOR_KEEP_DAYS 395
 
 /* -- tracking (core/track.c; docs/tracking.md) -- */

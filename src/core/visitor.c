@@ -80,6 +80,18 @@ int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *
 	return 0;
 }
 
+int sk_banner_view(struct sk_core *c, struct sk_banner_view *out, struct sk_errctx *err)
+{
+	memset(out, 0, sizeof(*out));
+	for (int l = 0; l < SK_NLANG; l++) {
+		int rc = sk_banner_version(c, l, out->version[l], err);
+		if (rc)
+			return rc;
+	}
+	out->policy = c->policy;
+	return 0;
+}
+
 /* ---- reading a visitor ---- */
 
 /* The last answer per purpose, in the order each purpose was first answered. */
@@ -167,9 +179,13 @@ int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purp
 	}
 	if (rc)
 		return rc;
+	if ((rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l)))
+		return sk__store_err(err, rc, "reading a visitor's answers");
+	const struct sk_visitor_answer_rec *a = latest_for(&l, purpose);
 	if (v.contact_id[0]) {
 		/* tied: the gate's answer for the contact, which the answers were carried to */
 		struct sk_gate_result g;
+		struct sk_state st;
 		rc = sk_contact_get_by_id(c, v.contact_id, &ct, err);
 		if (rc == SK_ERR_NOT_FOUND) {
 			sk_errctx_reset(err);
@@ -181,12 +197,20 @@ int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purp
 		sk_contact_reset(&ct);
 		if (g.reason == SK_RSN_ERROR)
 			return sk_errf(err, SK_ERR_STORAGE, "the gate could not be asked");
-		*given = g.allowed;
+		if (!g.allowed)
+			return 0;
+		/* the browser's own refusal since the contact's last word holds for it */
+		if (a && strcmp(a->action, "give") != 0) {
+			rc = sk_consent_state(c, v.contact_id, purpose, &st, err);
+			if (rc && rc != SK_ERR_NOT_FOUND)
+				return rc;
+			sk_errctx_reset(err);
+			if (rc == SK_ERR_NOT_FOUND || a->at > st.updated_at)
+				return 0;
+		}
+		*given = 1;
 		return 0;
 	}
-	if ((rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l)))
-		return sk__store_err(err, rc, "reading a visitor's answers");
-	const struct sk_visitor_answer_rec *a = latest_for(&l, purpose);
 	const struct sk_purpose *pu = sk_policy_purpose(c->policy, purpose);
 	if (!a || strcmp(a->action, "give") != 0 || pu->basis != SK_BASIS_CONSENT)
 		return 0;
@@ -233,8 +257,8 @@ static char *evidence_of(const struct sk_visitor_answer_rec *a, const char *how)
 /* Carries one answer to contact_id unless the contact's own event for the purpose is as
  * late or later; inside the caller's batch. *done is 1 when an event was recorded. */
 static int carry_one(struct sk_core *c, const char *contact_id,
-		     const struct sk_visitor_answer_rec *a, const char *how, int *done,
-		     struct sk_errctx *err)
+		     const struct sk_visitor_answer_rec *a, const char *how, int64_t now,
+		     int *done, struct sk_errctx *err)
 {
 	const struct sk_purpose *pu = sk_policy_purpose(c->policy, a->purpose);
 	struct sk_state st;
@@ -251,15 +275,18 @@ static int carry_one(struct sk_core *c, const char *contact_id,
 	if (known && st.updated_at >= a->at)
 		return 0;
 	enum sk_action act = SK_ACT_GIVE;
+	enum sk_status cur = known ? sk_state_status(&st, now) : SK_ST_UNKNOWN;
+	if (strcmp(a->action, "give") == 0 && pu->validity.n &&
+	    sk_time_add(a->at, pu->validity) <= now)
+		return 0; /* a give that has lapsed is no current answer */
 	if (strcmp(a->action, "give") != 0) {
 		/* a withdrawal of a consent the contact does not hold is a refusal */
-		int holds = known && (st.status == SK_ST_GIVEN || st.status == SK_ST_PENDING ||
-				      st.status == SK_ST_UNVERIFIED);
+		int holds = cur == SK_ST_GIVEN || cur == SK_ST_PENDING || cur == SK_ST_UNVERIFIED;
 		act = holds ? SK_ACT_WITHDRAW : SK_ACT_REFUSE;
-		if (known && !holds && st.status == SK_ST_REFUSED)
+		if (cur == SK_ST_REFUSED)
 			return 0; /* refused already: nothing new to say */
-	} else if (known && st.status == SK_ST_GIVEN) {
-		return 0; /* given already; the give on record is the person's own */
+	} else if (cur == SK_ST_GIVEN) {
+		return 0; /* given and in force; the give on record is the person's own */
 	}
 	char *evidence = evidence_of(a, how);
 	if (!evidence)
@@ -281,10 +308,9 @@ static int carry_one(struct sk_core *c, const char *contact_id,
 	return rc;
 }
 
-/* Carries the visitor's current answers (or only purpose's, when not NULL); inside the
- * caller's batch. */
+/* Carries the visitor's current answers; inside the caller's batch. */
 static int carry(struct sk_core *c, const char *visitor_id, const char *contact_id,
-		 const char *only, const char *how, int *carried, struct sk_errctx *err)
+		 const char *how, int64_t now, int *carried, struct sk_errctx *err)
 {
 	struct latest l = {0};
 	int rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l);
@@ -292,19 +318,48 @@ static int carry(struct sk_core *c, const char *visitor_id, const char *contact_
 		return sk__store_err(err, rc, "reading a visitor's answers");
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		int done = 0;
-		if (only && strcmp(only, l.a[i].purpose) != 0)
-			continue;
-		rc = carry_one(c, contact_id, &l.a[i], how, &done, err);
+		rc = carry_one(c, contact_id, &l.a[i], how, now, &done, err);
 		if (carried)
 			*carried += done;
 	}
 	return rc;
 }
 
-static int identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+/* The tie and the carrying, inside the caller's batch. */
+static int tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
+	       const char *how, int64_t now, int *carried, struct sk_errctx *err)
+{
+	struct sk_visitor_rec v;
+	int rc;
+	if ((rc = visitor_read(c, visitor_id, &v, err)) ||
+	    (rc = sk_contact_exists(c, contact_id, err)))
+		return rc;
+	snprintf(v.contact_id, sizeof(v.contact_id), "%s", contact_id);
+	v.last_seen_at = now;
+	if ((rc = sk_store_visitor_put(c->store, &v)))
+		return sk__store_err(err, rc, "tying a visitor");
+	return carry(c, visitor_id, contact_id, how, now, carried, err);
+}
+
+int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
 		    const char *how, int64_t now, int *carried, struct sk_errctx *err)
 {
 	struct sk_visitor_rec v;
+	if (carried)
+		*carried = 0;
+	if (!visitor_id || !id_ok(visitor_id))
+		return 0;
+	int rc = sk_store_visitor_get(c->store, visitor_id, &v);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading a visitor");
+	return tie(c, visitor_id, contact_id, how, now, carried, err);
+}
+
+static int identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+		    const char *how, int64_t now, int *carried, struct sk_errctx *err)
+{
 	int rc;
 	if (carried)
 		*carried = 0;
@@ -312,17 +367,8 @@ static int identify(struct sk_core *c, const char *visitor_id, const char *conta
 		return rc;
 	if ((rc = sk_core_batch_begin(c, err)))
 		return rc;
-	if ((rc = visitor_read(c, visitor_id, &v, err)) ||
-	    (rc = sk_contact_exists(c, contact_id, err)))
-		goto out;
-	snprintf(v.contact_id, sizeof(v.contact_id), "%s", contact_id);
-	v.last_seen_at = now;
-	if ((rc = sk_store_visitor_put(c->store, &v))) {
-		rc = sk__store_err(err, rc, "tying a visitor");
-		goto out;
-	}
-	rc = carry(c, visitor_id, contact_id, NULL, how, carried, err);
-out:
+	rc = tie(c, visitor_id, contact_id, how, now, carried, err);
+
 	if (rc) {
 		sk_core_batch_rollback(c);
 		if (carried)
@@ -477,11 +523,9 @@ int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, 
 		if ((rc = sk_store_visitor_answer_append(c->store, &a)))
 			rc = sk__store_err(err, rc, "storing an answer");
 	}
-	/* a visitor tied to a contact: the person's own browser, shown to be theirs by a link
-	 * in a mail to them or by their own form submission; the answer is carried at once */
-	if (!rc && v.contact_id[0])
-		for (size_t i = 0; i < in->nchoices && !rc; i++)
-			rc = carry(c, v.id, v.contact_id, in->choices[i].purpose, "tied", NULL, err);
+	/* Even a visitor tied to a contact posts anonymously: nothing of the person changes
+	 * here (the next identification carries the answer); sk_visitor_given honours a
+	 * refusal for this browser at once. */
 out:
 	if (rc) {
 		sk_core_batch_rollback(c);
@@ -491,6 +535,27 @@ out:
 		return rc;
 	memcpy(out_id, v.id, SK_ID_LEN + 1);
 	return 0;
+}
+
+int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		     struct sk_errctx *err)
+{
+	struct sk_visitor_rec v;
+	if (!id_ok(visitor_id))
+		return 0;
+	int rc = sk__core_begin(c, err);
+	if (rc)
+		return rc;
+	rc = sk_store_visitor_get(c->store, visitor_id, &v);
+	if (rc == 0 && v.last_seen_at < now) {
+		v.last_seen_at = now;
+		rc = sk_store_visitor_put(c->store, &v);
+	}
+	if (rc == SK_ERR_NOT_FOUND)
+		rc = 0;
+	else if (rc)
+		rc = sk__store_err(err, rc, "noting a visitor seen");
+	return sk__core_end(c, rc, err);
 }
 
 /* ---- views ---- */

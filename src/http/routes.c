@@ -114,7 +114,14 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/console/admin", "@admin", sk_h_con_admin_post, SK_CON_BODY_MAX, 0},
 
 
-	/* the banner and visitors (h_banner.c; helper visitor) */
+	/* the banner and visitors (h_banner.c; helper visitor; docs/banner.md): the script, and
+	 * the answers and identification it posts from the policy's banner origins */
+	{"GET", "/c.js", NULL, sk_h_banner_js, SK_NO_BODY, 0},
+	{"POST", "/v/answer", NULL, sk_h_visitor_answer, SK_VISITOR_BODY_MAX, 0},
+	{"OPTIONS", "/v/answer", NULL, sk_h_visitor_preflight, SK_NO_BODY, 0},
+	{"POST", "/v/identify", NULL, sk_h_visitor_identify, SK_VISITOR_BODY_MAX, 0},
+	{"OPTIONS", "/v/identify", NULL, sk_h_visitor_preflight, SK_NO_BODY, 0},
+	{"GET", "/v1/visitors/{id}", "read", sk_h_visitor_get, SK_NO_BODY, 0},
 
 	/* web tracking and scores (h_track.c; helper track) */
 

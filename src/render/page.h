@@ -136,6 +136,13 @@
 	X(EXP_NO_RECTS, "Inga uppgifter har rättats.", "No data has been corrected.")        \
 	X(EXP_FIELDS, "Fält", "Fields")                                                      \
 	X(EXP_BY, "Av", "By")                                                                \
+	X(EXP_VISITORS, "Dina svar på webbplatsens fråga om spårning",                        \
+	  "Your answers to our web site's tracking banner")                                  \
+	X(EXP_NO_VISITORS, "Ingen webbläsare är kopplad till dig.",                           \
+	  "No browser is linked to you.")                                                    \
+	X(EXP_PURPOSE, "Ändamål", "Purpose")                                                 \
+	X(EXP_ANSWER, "Svar", "Answer")                                                      \
+	X(EXP_PAGE, "Sida", "Page")                                                          \
 	X(EXP_SHARED, "Delas med", "Shared with")                                            \
 	X(EXP_NO_SHARED, "Dina uppgifter delas inte med något annat system.",                \
 	  "Your data is not shared with any other system.")                                  \

@@ -5,6 +5,10 @@
  * closed, erasure and purge. */
 #include "testlib.h"
 
+#include <jansson.h>
+
+#include "render/page.h"
+#include "render/render.h"
 #include "util/sktime.h"
 
 #define DAY 86400
@@ -262,6 +266,25 @@ static void token_identify(void **state)
 	assert_string_equal(ct, cid);
 	assert_int_equal(banner_events(t, cid), 2);
 	assert_string_equal(t_gate(t, "vera@example.com", "lead_scoring", now), "consent");
+	/* the access export holds the tied visitor with its answers */
+	struct sk_access_export x;
+	assert_int_equal(sk_export(t->core, cid, "en", &x, &t->err), 0);
+	assert_int_equal(x.nvisitors, 1);
+	assert_string_equal(x.visitors[0].visitor.id, vid);
+	assert_int_equal(x.visitors[0].nanswers, 2);
+	/* in the JSON and on the person's export page */
+	json_t *j = sk_json_export(&x);
+	char *js = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(js, vid));
+	free(js);
+	json_decref(j);
+	struct sk_buf page;
+	sk_buf_init(&page, 1 << 20);
+	assert_int_equal(sk_page_pref_export(&page, t->core->policy, SK_LANG_EN, "tok", &x), 0);
+	assert_non_null(strstr(page.data, "<section id=\"visitors\">"));
+	assert_non_null(strstr(page.data, "<td>lead_scoring</td><td>Gave consent</td>"));
+	sk_buf_reset(&page);
+	sk_access_export_reset(&x);
 	struct sk_proof pr;
 	assert_int_equal(sk_consent_proof(t->core, "vera@example.com", "lead_scoring", &pr, &t->err), 0);
 	assert_int_equal(pr.event.occurred_at, now - 50); /* the answer's own time */
@@ -312,6 +335,31 @@ static void later_wins(void **state)
 	tenv_free(t);
 }
 
+/* What is carried is the visitor's current answer: a lapsed give is not; a give renews a
+ * contact's consent that has expired. */
+static void carry_current_only(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	char old[SK_ID_LEN + 1], fresh[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int carried = -1;
+	make_contact(t, "erik@example.com", now - 300 * (int64_t)DAY, cid);
+	/* ip_tracking holds 6 months: a give of 7 months ago has lapsed */
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 210 * (int64_t)DAY, old), 0);
+	assert_int_equal(sk_visitor_identify(t->core, old, cid, now, &carried, &t->err), 0);
+	assert_int_equal(carried, 1); /* the refusal of lead_scoring only */
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "no_consent");
+	/* the contact's own give of 8 months ago has expired: a recent banner give renews it */
+	assert_int_equal(t_consent(t, "erik@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now - 240 * (int64_t)DAY), 0);
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "expired");
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 10, fresh), 0);
+	assert_int_equal(sk_visitor_identify(t->core, fresh, cid, now, &carried, &t->err), 0);
+	assert_string_equal(t_gate(t, "erik@example.com", "ip_tracking", now), "consent");
+	tenv_free(t);
+}
+
 static void gate_after_tie(void **state)
 {
 	(void)state;
@@ -328,11 +376,26 @@ static void gate_after_tie(void **state)
 				   "t", now - 10), 0);
 	assert_int_equal(given(t, vid, "lead_scoring", now), 0);
 	assert_int_equal(given(t, vid, "ip_tracking", now), 1);
-	/* a later banner answer of the tied browser is carried at once */
+	/* a later banner answer of the tied browser is an anonymous post: nothing of the
+	 * person changes, but the browser's refusal holds for it at once */
 	char v2[SK_ID_LEN + 1];
 	assert_int_equal(answer(t, vid, 0, 1, "click", now, v2), 0);
-	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now), "withdrawn");
-	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now), "withdrawn");
+	assert_int_equal(given(t, vid, "ip_tracking", now), 0);
+	assert_int_equal(given(t, vid, "lead_scoring", now), 0);
+	/* the person's own later give (the preference centre) outranks the browser's refusal */
+	assert_int_equal(t_consent(t, "gia@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now + 5), 0);
+	assert_int_equal(given(t, vid, "ip_tracking", now + 10), 1);
+	/* identified again by a mail link, the browser's answers are carried, later wins */
+	char tok[SK_PREF_LINK_MAX];
+	int carried = -1;
+	assert_int_equal(sk_visitor_token(t->core, cid, now, tok, &t->err), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, vid, tok, now + 20, &carried, &t->err), 0);
+	assert_int_equal(carried, 1); /* lead_scoring; ip_tracking's own give came later */
+	assert_string_equal(t_gate(t, "gia@example.com", "lead_scoring", now + 20), "consent");
+	assert_string_equal(t_gate(t, "gia@example.com", "ip_tracking", now + 20), "consent");
 	/* erasure takes the tied visitor and its answers */
 	struct sk_erasure_receipt r;
 	assert_int_equal(sk_forget(t->core, cid, &r, &t->err), 0);
@@ -387,6 +450,12 @@ static void purge_untied(void **state)
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, old), 0);
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, tied), 0);
 	assert_int_equal(answer(t, NULL, 1, 0, "click", now, fresh), 0);
+	/* an old visitor with a recent tracking event stays */
+	char seen[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 400 * (int64_t)DAY, seen), 0);
+	assert_int_equal(sk_visitor_touch(t->core, seen, now - DAY, &t->err), 0);
+	assert_int_equal(sk_visitor_touch(t->core, "v_aaaaaaaaaaaaaaaaaaaaaaaa", now, &t->err), 0);
+	assert_int_equal(sk_visitor_touch(t->core, "junk", now, &t->err), 0);
 	assert_int_equal(sk_visitor_identify(t->core, tied, cid, now - 399 * (int64_t)DAY, NULL,
 					     &t->err), 0);
 	struct sk_purge_report r;
@@ -396,8 +465,75 @@ static void purge_untied(void **state)
 	assert_int_equal(sk_visitor_get(t->core, old, &v, &t->err), SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_visitor_get(t->core, fresh, &v, &t->err), 0);
 	sk_visitor_view_reset(&v);
+	assert_int_equal(sk_visitor_get(t->core, seen, &v, &t->err), 0);
+	sk_visitor_view_reset(&v);
 	assert_int_equal(sk_visitor_get(t->core, tied, &v, &t->err), 0);
 	sk_visitor_view_reset(&v);
+	tenv_free(t);
+}
+
+static int form_submit(struct tenv *t, const char *email, const char *vid)
+{
+	const struct sk_form *f = sk_policy_form(t->core->policy, "webinar");
+	struct sk_field_value fields[] = {{"email", email}, {"first_name", "Anna"},
+					  {"last_name", "Berg"}};
+	const char *const consents[] = {"offers"};
+	struct sk_form_input in = {.form = f, .email = email, .fields = fields, .nfields = 3,
+				   .consents = consents, .nconsents = 1, .lang = "en",
+				   .page_url = "https://www.example.com/webinar", .ip = "192.0.2.1",
+				   .user_agent = "test", .can_mail = 1, .link_days = 7,
+				   .link_base = "https://consent.example.com", .visitor_id = vid};
+	struct sk_form_outcome o;
+	return sk_form_submit(t->core, &in, &o, &t->err);
+}
+
+/* A form submission carrying the visitor id: a new address's consents given at once carry
+ * the answers; for a known address nothing changes until the person confirms from the
+ * mail. */
+static void form_carries(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now();
+	char vid[SK_ID_LEN + 1], cid[SK_ID_LEN + 1], ct[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 0, 1, "click", now - 60, vid), 0);
+	assert_int_equal(form_submit(t, "nova@example.com", vid), 0);
+	assert_int_equal(sk_contact_find(t->core, "nova@example.com", cid, &t->err), 0);
+	assert_int_equal(sk_visitor_contact(t->core, vid, ct, &t->err), 0);
+	assert_string_equal(ct, cid);
+	assert_int_equal(banner_events(t, cid), 2);
+	assert_string_equal(t_gate(t, "nova@example.com", "lead_scoring", now), "consent");
+	assert_string_equal(t_gate(t, "nova@example.com", "ip_tracking", now), "refused");
+	/* a forged or unknown visitor id ties nothing and is no error */
+	assert_int_equal(form_submit(t, "other@example.com", "v_aaaaaaaaaaaaaaaaaaaaaaaa"), 0);
+	assert_int_equal(form_submit(t, "third@example.com", "'; drop"), 0);
+
+	/* a known address: an anonymous post changes nothing of theirs */
+	char v2[SK_ID_LEN + 1], known[SK_ID_LEN + 1];
+	make_contact(t, "known@example.com", now - 1000, known);
+	assert_int_equal(answer(t, NULL, 1, 1, "click", now - 30, v2), 0);
+	assert_int_equal(form_submit(t, "known@example.com", v2), 0);
+	assert_int_equal(sk_visitor_contact(t->core, v2, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(banner_events(t, known), 0);
+	assert_string_equal(t_gate(t, "known@example.com", "ip_tracking", now), "no_consent");
+	/* until they confirm from the mail */
+	struct sk_outbox_rec m;
+	int found = 0;
+	while (sk_store_outbox_next(t->store, INT64_MAX, &m) == 0) {
+		int n = 0;
+		m.sent_at = now; /* out of the queue */
+		assert_int_equal(sk_store_outbox_state(t->store, &m), 0);
+		if (strcmp(m.kind, "confirm") != 0)
+			continue;
+		assert_int_equal(sk_form_confirm(t->core, m.ref, "{}", &n, &t->err), 0);
+		found += n;
+	}
+	assert_true(found >= 1);
+	assert_int_equal(sk_visitor_contact(t->core, v2, ct, &t->err), 0);
+	assert_string_equal(ct, known);
+	assert_int_equal(banner_events(t, known), 2);
+	assert_string_equal(t_gate(t, "known@example.com", "ip_tracking", now), "consent");
 	tenv_free(t);
 }
 
@@ -410,9 +546,11 @@ int main(void)
 		cmocka_unit_test(validity_and_unknowns),
 		cmocka_unit_test(token_identify),
 		cmocka_unit_test(later_wins),
+		cmocka_unit_test(carry_current_only),
 		cmocka_unit_test(gate_after_tie),
 		cmocka_unit_test(fail_closed),
 		cmocka_unit_test(purge_untied),
+		cmocka_unit_test(form_carries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
