@@ -645,6 +645,8 @@ struct sk_access_export {
 	size_t nshared;
 	struct sk_export_rect *rects;
 	size_t nrects;
+	struct sk_send_rec *sends;     /* campaign: the send log, oldest first (helper campaign) */
+	size_t nsends;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is
