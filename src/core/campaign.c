@@ -520,22 +520,6 @@ int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb c
 
 /* ---- building a mail ---- */
 
-static int put_html_escaped(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (; *s && !rc; s++) {
-		switch (*s) {
-		case '<': rc = sk_buf_appends(b, "&lt;"); break;
-		case '>': rc = sk_buf_appends(b, "&gt;"); break;
-		case '&': rc = sk_buf_appends(b, "&amp;"); break;
-		case '"': rc = sk_buf_appends(b, "&quot;"); break;
-		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
-		default: rc = sk_buf_append(b, s, 1);
-		}
-	}
-	return rc;
-}
-
 static int put_pct(struct sk_buf *b, const char *s)
 {
 	int rc = 0;
@@ -622,7 +606,7 @@ static int render(const struct mailctx *m, const char *t, int html, struct sk_bu
 			sk_buf_init(&u, 8192);
 			rc = link_url(m, strtol(name + 5, NULL, 10), &u);
 			if (!rc && u.len)
-				rc = html ? put_html_escaped(b, u.data) : sk_buf_appends(b, u.data);
+				rc = html ? sk_buf_append_html(b, u.data) : sk_buf_appends(b, u.data);
 			sk_buf_reset(&u);
 		} else if (field_of_purpose(sk_policy_purpose(m->c->policy,
 							       json_string_value(json_object_get(
@@ -630,7 +614,7 @@ static int render(const struct mailctx *m, const char *t, int html, struct sk_bu
 					    name)) {
 			const char *v = field_value(m->ct, name);
 			if (v)
-				rc = html ? put_html_escaped(b, v) : sk_buf_appends(b, v);
+				rc = html ? sk_buf_append_html(b, v) : sk_buf_appends(b, v);
 		}
 		s = e + 2;
 	}

@@ -329,6 +329,18 @@ else
 	fail "the erased person's send log is gone with them"
 fi
 
+# ---- the public routes under abuse ----
+py abuse '
+s, h, page = req("GET", "/u/not_a_real_token")
+ok(s == 400 and "no-store" in h["Cache-Control"] and "default-src" in (h["Content-Security-Policy"] or ""),
+   "an unknown token: a 400 page, not stored, with the CSP", s, h["Cache-Control"], h["Content-Security-Policy"])
+s, _, _ = req("POST", "/u/not_a_real_token", "List-Unsubscribe=One-Click&" + "x" * 20000,
+              ctype="application/x-www-form-urlencoded")
+ok(s == 413, "a one-click body over 4 KiB is refused with 413", s)
+codes = [req("GET", "/l/hammered_token")[0] for _ in range(14)]
+ok(codes[0] == 400 and codes[-1] == 429, "one token hammered is rate limited", codes)
+'
+
 stop main "$srv"
 plan
 [ "$failed" -eq 0 ]
