@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utm.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -17,12 +18,14 @@ static const char *const langs[SK_NLANG] = {"sv", "en"};
 static const char *const utm_keys[] = {"source", "medium", "campaign", "term", "content"};
 #define NUTM (sizeof(utm_keys) / sizeof(utm_keys[0]))
 
-/* Calls into the tracking and visitor parts (helpers track and visitor, issue 16), weak until
- * they are merged: without them a mail event is not recorded and no visitor token is made. */
+/* The call into the tracking part (helper track, issue 16), weak until it is merged: without
+ * it a mail event is not recorded. */
 #pragma weak sk_track_record
-#pragma weak sk_visitor_token
 
 /* ---- the description ---- */
+
+static int utm_build(const json_t *doc, const char *target, char **out, const char **field,
+		     struct sk_errctx *err);
 
 static int field_of_purpose(const struct sk_purpose *p, const char *name)
 {
@@ -128,6 +131,20 @@ static int check_spec(struct sk_core *c, json_t *doc, const struct sk_purpose **
 				return sk_errf(err, SK_ERR_INVALID, "utm.%.32s: one of source, medium, "
 					       "campaign, term, content, a text of at most 200 bytes", k);
 		}
+	}
+	json_array_foreach(links, i, v) {
+		char *built = NULL;
+		const char *field = NULL;
+		int rc = utm_build(doc, json_string_value(v), &built, &field, err);
+		sk_free(built);
+		if (rc == SK_ERR_INVALID) {
+			char why[sizeof(err->msg)];
+			sk_strlcpy(why, err->msg, sizeof(why));
+			return sk_errf(err, rc, "%s (links[%zu]): %s",
+				       field && strcmp(field, "url") != 0 ? "utm" : "links", i, why);
+		}
+		if (rc)
+			return rc;
 	}
 	if ((seg = json_object_get(doc, "segment"))) {
 		if (!json_is_object(seg))
@@ -520,39 +537,33 @@ int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb c
 
 /* ---- building a mail ---- */
 
-static int put_pct(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			rc = sk_buf_append(b, p, 1);
-		else
-			rc = sk_buf_printf(b, "%%%02X", *p);
-	}
-	return rc;
-}
-
-/* target with the campaign's UTM values added to its query (before any fragment). The one
- * place links get their UTM values: helper utm's sk_utm_build takes it over once merged. */
-static int utm_link(const json_t *doc, const char *target, struct sk_buf *b)
+/* target with the campaign's UTM values (sk_utm_build: the query kept, the fragment last);
+ * target as it is when the campaign has none. */
+static int utm_build(const json_t *doc, const char *target, char **out, const char **field,
+		     struct sk_errctx *err)
 {
 	const json_t *utm = json_object_get(doc, "utm");
-	const char *hash = strchr(target, '#');
-	size_t base = hash ? (size_t)(hash - target) : strlen(target);
-	int rc = sk_buf_append(b, target, base);
-	int q = memchr(target, '?', base) != NULL;
-	for (size_t i = 0; !rc && i < NUTM; i++) {
-		const char *v = json_string_value(json_object_get(utm, utm_keys[i]));
-		if (!v || !v[0])
-			continue;
-		rc = sk_buf_printf(b, "%cutm_%s=", q ? '&' : '?', utm_keys[i]);
-		if (!rc)
-			rc = put_pct(b, v);
-		q = 1;
-	}
-	if (!rc && hash)
-		rc = sk_buf_appends(b, hash);
+	if (!utm || !json_object_size(utm))
+		return (*out = sk_strdup(target)) ? 0 : SK_ERR_NOMEM;
+	struct sk_utm_in in = {
+		.url = target,
+		.source = json_string_value(json_object_get(utm, "source")),
+		.medium = json_string_value(json_object_get(utm, "medium")),
+		.campaign = json_string_value(json_object_get(utm, "campaign")),
+		.term = json_string_value(json_object_get(utm, "term")),
+		.content = json_string_value(json_object_get(utm, "content")),
+	};
+	return sk_utm_build(&in, out, field, err);
+}
+
+static int utm_link(const json_t *doc, const char *target, struct sk_buf *b)
+{
+	struct sk_errctx ignore = {0};
+	char *link = NULL;
+	int rc = utm_build(doc, target, &link, NULL, &ignore);
+	if (!rc)
+		rc = sk_buf_appends(b, link);
+	sk_free(link);
 	return rc;
 }
 
@@ -901,7 +912,7 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	else if ((rc = utm_link(k.doc, strchr(to, '#') ? to : to, &b)))
 		rc = sk_errf(err, rc, "the link is too long");
-	if (!rc && sk_visitor_token && !strchr(b.data ? b.data : "", '#')) {
+	if (!rc && !strchr(b.data ? b.data : "", '#')) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
 		if (sk_visitor_token(c, row.contact_id, now, vt, &ignore) == 0 &&

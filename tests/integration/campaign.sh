@@ -200,8 +200,8 @@ for m in ms:
 import re
 l = re.search(r"(http://127.0.0.1:\d+/l/[A-Za-z0-9_.-]+)", lead_text).group(1)
 s, h, _ = req("GET", l)
-ok(s == 303 and h["Location"].startswith("https://www.example.com/news?utm_source=newsletter&utm_medium=email&utm_campaign=mixed"),
-   "the click link answers 303 to the target with the UTM values", s, h.get("Location"))
+ok(s == 303 and h["Location"].startswith("https://www.example.com/news?utm_source=newsletter&utm_medium=email&utm_campaign=mixed#sk_vt="),
+   "the click link answers 303 to the target with the UTM values and a visitor token in the fragment", s, h.get("Location"))
 s, h, _ = req("GET", l[:-3] + ("A" if l[-3] != "A" else "B") + l[-2:])
 ok(s == 400 and h.get("Location") is None, "a forged click link redirects nowhere", s)
 o = re.search(r"(http://127.0.0.1:\d+/o/[A-Za-z0-9_.-]+)", lead_html).group(1)

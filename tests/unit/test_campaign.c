@@ -76,6 +76,9 @@ static void create_refuses_with_the_reason(void **state)
 		 " \"text\": {\"en\": \"t\"}}", "de", SK_ERR_INVALID},
 		{"{\"name\": \"x\", \"purpose\": \"newsletter\", \"subject\": {\"en\": \"s\"},"
 		 " \"text\": {\"en\": \"t\"}, \"utm\": {\"evil\": \"x\"}}", "utm.evil", SK_ERR_INVALID},
+		{"{\"name\": \"x\", \"purpose\": \"newsletter\", \"subject\": {\"en\": \"s\"},"
+		 " \"text\": {\"en\": \"t\"}, \"links\": [\"https://www.example.com/\"],"
+		 " \"utm\": {\"source\": \"nl\"}}", "utm (links[0])", SK_ERR_INVALID},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = create(t, bad[i].json, id);
@@ -220,7 +223,8 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 				   " \"text\": {\"en\": \"Hi {{first_name}}! {{link:1}}\"},"
 				   " \"html\": {\"en\": \"<p>{{first_name}} <a href=\\\"{{link:1}}\\\">"
 				   "x</a></p>\"}, \"links\": [\"https://www.example.com/n?x=1#top\"],"
-				   " \"utm\": {\"source\": \"nl\", \"campaign\": \"spring 26\"}}", id),
+				   " \"utm\": {\"source\": \"nl\", \"medium\": \"email\","
+				   " \"campaign\": \"Spring 26\"}}", id),
 			 0);
 	assert_int_equal(sk_campaign_send(t->core, id, T0 + 200, NULL, &t->err), 0);
 	int seen = 0;
@@ -254,7 +258,7 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 			assert_null(strstr(x.html, "/o/"));
 			assert_null(strstr(x.text, "/l/"));
 			assert_non_null(strstr(x.text, "https://www.example.com/n?x=1&utm_source=nl"
-						       "&utm_campaign=spring%2026#top"));
+						       "&utm_medium=email&utm_campaign=spring%2026#top"));
 			m[0] = x;
 			seen |= 1;
 			continue;
@@ -268,8 +272,8 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 	size_t n = strcspn(l, " \n");
 	snprintf(tok, sizeof(tok), "%.*s", (int)n, l);
 	assert_int_equal(sk_campaign_click(t->core, tok, "192.0.2.1", T0 + 400, target, &t->err), 0);
-	assert_string_equal(target, "https://www.example.com/n?x=1&utm_source=nl&utm_campaign="
-				    "spring%2026#top");
+	assert_string_equal(target, "https://www.example.com/n?x=1&utm_source=nl&utm_medium=email"
+				    "&utm_campaign=spring%2026#top");
 	tok[3] ^= 1;
 	assert_int_equal(sk_campaign_click(t->core, tok, NULL, T0 + 400, target, &t->err),
 			 SK_ERR_INVALID);
