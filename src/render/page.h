@@ -134,6 +134,10 @@
 	X(EXP_ACTION, "Händelse", "Event")                                                   \
 	X(EXP_RECTS, "Rättelser", "Corrections")                                             \
 	X(EXP_NO_RECTS, "Inga uppgifter har rättats.", "No data has been corrected.")        \
+	X(EXP_MAILS, "Utskick till dig", "Mailings to you")                                  \
+	X(EXP_NO_MAILS, "Inga utskick.", "No mailings.")                                     \
+	X(EXP_MAIL_CAMPAIGN, "Utskick", "Mailing")                                           \
+	X(EXP_MAIL_STATE, "Status", "State")                                                 \
 	X(EXP_FIELDS, "Fält", "Fields")                                                      \
 	X(EXP_BY, "Av", "By")                                                                \
 	X(EXP_SHARED, "Delas med", "Shared with")                                            \
