@@ -688,20 +688,14 @@ int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
 	if (!g.allowed) {
 		sk_strlcpy(r.state, "skipped", sizeof(r.state));
 		sk_strlcpy(r.reason, sk_reason_name(g.reason), sizeof(r.reason));
-	} else {
-		sk_strlcpy(r.state, "sending", sizeof(r.state));
-		memcpy(r.consent_id, g.consent_id, sizeof(r.consent_id));
-	}
-	if ((rc = sk__core_begin(c, err)) == 0) {
-		if ((rc = sk_store_send_state(c->store, &r)))
-			sk__store_err(err, rc, "saving the send log");
-		rc = sk__core_end(c, rc, err);
-	}
-	if (rc)
-		goto out;
-	if (!g.allowed) {
-		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the gate denies it now (%s)",
-			     sk_reason_name(g.reason));
+		if ((rc = sk__core_begin(c, err)) == 0) {
+			if ((rc = sk_store_send_state(c->store, &r)))
+				sk__store_err(err, rc, "saving the send log");
+			rc = sk__core_end(c, rc, err);
+		}
+		if (!rc)
+			rc = sk_errf(err, SK_ERR_NOT_FOUND, "the gate denies it now (%s)",
+				     sk_reason_name(g.reason));
 		goto out;
 	}
 	struct sk_gate_result lead;
@@ -768,8 +762,24 @@ int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
 	out->text = sk_buf_steal(&t, NULL);
 	out->html = th ? sk_buf_steal(&h, NULL) : NULL;
 	out->campaign = 1;
-	if (!out->subject || !out->text || (th && !out->html) || !out->list_unsub)
+	if (!out->subject || !out->text || (th && !out->html) || !out->list_unsub) {
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		goto out_footer;
+	}
+	/* built: the row is marked sending, committed, before the mail is handed to SMTP (a
+	 * row found sending later was claimed by a process that died: never sent again) */
+	sk_strlcpy(r.state, "sending", sizeof(r.state));
+	memcpy(r.consent_id, g.consent_id, sizeof(r.consent_id));
+	if ((rc = sk__core_begin(c, err)) == 0) {
+		if ((rc = sk_store_send_state(c->store, &r)))
+			sk__store_err(err, rc, "saving the send log");
+		rc = sk__core_end(c, rc, err);
+	}
+	if (rc) {
+		struct sk_outbox_rec keep = out->rec;
+		sk_outgoing_reset(out);
+		out->rec = keep;
+	}
 out_footer:
 	sk_free(footer);
 	sk_free(hfooter);

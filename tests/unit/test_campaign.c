@@ -172,6 +172,15 @@ static void send_queues_each_once(void **state)
 	sk_free(rec.spec);
 	/* campaign mail does not count against a person's form mails of the day */
 	assert_int_equal(t_mails_to(t, "a@example.com"), 0);
+	/* the send log is in the person's access export */
+	char cid[SK_ID_LEN + 1];
+	struct sk_access_export x;
+	assert_int_equal(sk_contact_find(t->core, "a@example.com", cid, &t->err), 0);
+	assert_int_equal(sk_export(t->core, cid, "en", &x, &t->err), 0);
+	assert_int_equal(x.nsends, 1);
+	assert_string_equal(x.sends[0].campaign_id, id);
+	assert_string_equal(x.sends[0].state, "queued");
+	sk_access_export_reset(&x);
 	tenv_free(t);
 }
 
