@@ -18,9 +18,6 @@ static const char *const langs[SK_NLANG] = {"sv", "en"};
 static const char *const utm_keys[] = {"source", "medium", "campaign", "term", "content"};
 #define NUTM (sizeof(utm_keys) / sizeof(utm_keys[0]))
 
-/* The call into the tracking part (helper track, issue 16), weak until it is merged: without
- * it a mail event is not recorded. */
-#pragma weak sk_track_record
 
 /* ---- the description ---- */
 
@@ -310,16 +307,19 @@ static const char *field_value(const struct sk_contact *ct, const char *name)
 	return NULL;
 }
 
-/* The contact's lead score and last activity. Helper track's sk_score_get gives them once
- * merged; until then (and for a contact without lead_scoring) there is none, so a segment
- * on the score or on activity matches nobody. */
-static int score_of(struct sk_core *c, const char *contact_id, long *score, int64_t *last)
+/* The contact's lead score and last activity at now (sk_score_get): 1 when it has a score,
+ * 0 when none (no lead_scoring, or any failure), so a segment on the score or on activity
+ * never matches a contact without one. */
+static int score_of(struct sk_core *c, const char *contact_id, int64_t now, long *score,
+		    int64_t *last)
 {
-	(void)c;
-	(void)contact_id;
-	*score = 0;
-	*last = 0;
-	return 0;
+	struct sk_score s;
+	struct sk_errctx ignore = {0};
+	if (sk_score_get(c, contact_id, now, &s, &ignore) || !s.has)
+		return 0;
+	*score = (long)s.score;
+	*last = s.last_activity;
+	return 1;
 }
 
 /* 1 when the contact is in the campaign's segment (no segment: everyone). */
@@ -338,7 +338,9 @@ static int in_segment(struct sk_core *c, const json_t *doc, const struct sk_cont
 	if (min || max || days) {
 		long score;
 		int64_t last;
-		if (!score_of(c, ct->id, &score, &last) || !last) /* no score: never matches */
+		if (!score_of(c, ct->id, now, &score, &last)) /* no score: never matches */
+			return 0;
+		if (days && !last) /* no activity at all: not active within any days */
 			return 0;
 		if ((min && score < json_integer_value(min)) ||
 		    (max && score > json_integer_value(max)) ||
@@ -897,7 +899,7 @@ int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64
 {
 	struct sk_send_rec row;
 	int rc = token_row(c, SK_CAMPAIGN_OPEN_TAG, token, now, &row, NULL, err);
-	if (rc || !sk_track_record)
+	if (rc)
 		return rc;
 	struct sk_track_in in = {.type = "mail_open", .contact_id = row.contact_id,
 				 .campaign_id = row.campaign_id, .ip = ip, .at = now};
@@ -932,7 +934,7 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	}
 	if (!rc) {
 		sk_strlcpy(target, b.data ? b.data : "", SK_CAMPAIGN_URL_MAX);
-		if (sk_track_record) {
+		{
 			struct sk_track_in in = {.type = "mail_click", .url = to,
 						 .contact_id = row.contact_id,
 						 .campaign_id = row.campaign_id, .ip = ip, .at = now};

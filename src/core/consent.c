@@ -277,6 +277,9 @@ static int record(struct sk_core *c, const struct sk_consent_req *req,
 	    req->action == SK_ACT_EXPIRE) {
 		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
 			goto out;
+		/* lead_scoring: score and history go; ip_tracking: addresses truncated */
+		if ((rc = sk__track_basis_ended(c, contact.id, p->id, err)))
+			goto out;
 	}
 	rc = sk__change_append_seq(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, change_seq,
 				   err);

@@ -707,6 +707,8 @@ struct sk_purge_report {
 		char (*id)[SK_ID_LEN + 1]; /* owned */
 		size_t n, alloc;
 	} by_reason[SK_PURGE_NREASONS];
+	long tracking_events;      /* tracking events past tracking.retention deleted (not
+				    * counted in a dry run) */
 };
 void sk_purge_report_reset(struct sk_purge_report *r);
 /* What has no basis left at now, by reason; unless dry_run, deletes it (one transaction per
@@ -1468,6 +1470,54 @@ struct sk_track_in {
  * event that no consent allows to keep is dropped, 0). */
 int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored,
 		    struct sk_errctx *err);
+/* The events attached to contact_id (lead_scoring given), oldest first, to cb (the access
+ * export; GET score counts them). */
+int sk_track_events(struct sk_core *c, const char *contact_id, sk_track_cb cb, void *arg,
+		    struct sk_errctx *err);
+/* The events of an anonymous visitor, oldest first: what POST /t stored (tests, checks). */
+int sk_track_visitor_events(struct sk_core *c, const char *visitor_id, sk_track_cb cb,
+			    void *arg, struct sk_errctx *err);
+/* The company ranges (samtycke companies load; docs/tracking.md): replaces them all with
+ * those of a CSV file's rows, in one transaction. Each row: a network in CIDR form and a
+ * name, or a first address, a last address and a name. */
+struct sk_company_range {
+	const char *network;      /* "192.0.2.0/24", or NULL when first and last are given */
+	const char *first, *last; /* the range's first and last address; NULL with network */
+	const char *name;
+};
+/* Checks one range (message names the field) and fills its keys. */
+int sk_company_range_keys(const struct sk_company_range *r, uint8_t start[SK_IPKEY_LEN],
+			  uint8_t end[SK_IPKEY_LEN], struct sk_errctx *err);
+/* Replaces the ranges with n ranges (all or nothing); a bad one: SK_ERR_INVALID naming its
+ * index (err) and nothing stored. */
+int sk_company_load(struct sk_core *c, const struct sk_company_range *r, size_t n,
+		    size_t *bad_index, struct sk_errctx *err);
+/* The company of ip (SK_COMPANY_MAX + 1 bytes): NOT_FOUND when none; INVALID when ip is no
+ * address. */
+int sk_company_lookup(struct sk_core *c, const char *ip, char *out, struct sk_errctx *err);
+/* Deletes the tracking events past the policy's tracking.retention at now (sk_purge calls
+ * it); *n how many. */
+int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err);
+
+/* -- lead scoring (core/score.c; docs/scoring.md) -- */
+
+struct sk_score {
+	int has;                /* 1: lead_scoring given, the score below; 0: none */
+	enum sk_reason reason;  /* the gate's reason for lead_scoring */
+	double score;           /* at now: each attached event's points decayed, capped */
+	int64_t stored;         /* the score as last stored, in whole points */
+	int64_t computed_at;    /* when it was stored; 0 when never */
+	long nevents;           /* attached events */
+	int64_t last_activity;  /* the newest attached event; 0 when none */
+};
+/* The score of contact_id at now, or none (has 0, with the gate's reason) without
+ * lead_scoring. SK_ERR_NOT_FOUND for an unknown contact. */
+int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
+		 struct sk_errctx *err);
+/* The points one event earns at now under the policy's rules, before the cap (pure). */
+double sk_score_event(const struct sk_policy *p, const struct sk_track_rec *e, int64_t now);
+/* 1 when url matches pattern ('*' any run of characters, ASCII case-insensitive). */
+int sk_score_url_match(const char *pattern, const char *url);
 
 /* -- campaigns (core/campaign.c; docs/campaigns.md) -- */
 

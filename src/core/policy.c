@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
@@ -1105,10 +1106,123 @@ static int parse_retention(struct pctx *c, const struct node *root, struct sk_po
 	return 0;
 }
 
+/* ---- tracking and lead scoring (issue 16, helper track; docs/scoring.md) ---- */
+
+static const char *const track_types[] = {"page_view", "event", "mail_open", "mail_click",
+					  NULL};
+
+/* An integer scalar within [lo, hi]. */
+static int get_long(struct pctx *c, const struct node *map, const char *key, int required,
+		    long lo, long hi, long *out)
+{
+	const struct node *n;
+	char *end;
+	int rc = get_node(c, map, key, required, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	errno = 0;
+	long v = strtol(n->str, &end, 10);
+	if (!n->str[0] || *end || errno || v < lo || v > hi)
+		return bad(c, n, "expected a whole number from %ld to %ld", lo, hi);
+	*out = v;
+	return 0;
+}
+
+/* An optional non-empty string of at most max bytes, without control characters. */
+static int get_opt_str(struct pctx *c, const struct node *map, const char *key, size_t max,
+		       char **out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 0, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	size_t len = strlen(n->str);
+	if (!len || len > max)
+		return bad(c, n, "expected a text of 1 to %zu characters", max);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)n->str[i] < 0x20 || n->str[i] == 0x7f)
+			return bad(c, n, "must not hold control characters");
+	*out = sk_strdup(n->str);
+	return *out ? 0 : nomem(c);
+}
+
+static int parse_score_rule(struct pctx *c, const struct node *v, struct sk_score_rule *r)
+{
+	static const char *const keys[] = {"type", "name", "url", "utm", "points", "half_life",
+					   NULL};
+	static const char *const utm_keys[] = {"source", "medium", "campaign", "term", "content",
+					       NULL};
+	const struct node *t, *utm;
+	int rc;
+	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)))
+		return rc;
+	if ((rc = get_node(c, v, "type", 0, NODE_SCALAR, &t)))
+		return rc;
+	if (t) {
+		int ty;
+		if ((rc = get_enum(c, v, "type", track_types, &ty)))
+			return rc;
+		if (!(r->type = sk_strdup(track_types[ty])))
+			return nomem(c);
+	}
+	if ((rc = get_opt_str(c, v, "name", 100, &r->name)) ||
+	    (rc = get_opt_str(c, v, "url", 2000, &r->url)) ||
+	    (rc = get_long(c, v, "points", 1, -SK_SCORE_POINTS_MAX, SK_SCORE_POINTS_MAX,
+			   &r->points)) ||
+	    (rc = get_duration(c, v, "half_life", &r->half_life)) ||
+	    (rc = get_node(c, v, "utm", 0, NODE_MAP, &utm)))
+		return rc;
+	if (utm) {
+		if ((rc = check_keys(c, utm, utm_keys)))
+			return rc;
+		for (int i = 0; i < 5; i++)
+			if ((rc = get_opt_str(c, utm, utm_keys[i], 200, &r->utm[i])))
+				return rc;
+	}
+	return 0;
+}
+
+/* tracking: {retention: 90 days}; scoring: {cap: 100, rules: [...]} */
+static int parse_tracking(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const tkeys[] = {"retention", NULL};
+	static const char *const skeys[] = {"cap", "rules", NULL};
+	const struct node *t, *sc, *rules;
+	int rc;
+	p->track_retention = (struct sk_duration){90, 'd'};
+	p->score_cap = 100;
+	if ((rc = get_node(c, root, "tracking", 0, NODE_MAP, &t)))
+		return rc;
+	if (t) {
+		const struct node *rn = map_get(t, "retention");
+		if ((rc = check_keys(c, t, tkeys)) ||
+		    (rc = get_duration(c, t, "retention", &p->track_retention)))
+			return rc;
+		if (rn && p->track_retention.n == 0)
+			return bad(c, rn, "expected a duration such as '90 days'");
+	}
+	if ((rc = get_node(c, root, "scoring", 0, NODE_MAP, &sc)) || !sc)
+		return rc;
+	if ((rc = check_keys(c, sc, skeys)) ||
+	    (rc = get_long(c, sc, "cap", 0, 1, 1000000, &p->score_cap)) ||
+	    (rc = get_node(c, sc, "rules", 0, NODE_SEQ, &rules)) || !rules)
+		return rc;
+	if (rules->nkids > SK_SCORE_MAX_RULES)
+		return bad(c, rules, "more than %d rules", SK_SCORE_MAX_RULES);
+	if (rules->nkids && !(p->score_rules = sk_calloc(rules->nkids, sizeof(*p->score_rules))))
+		return nomem(c);
+	for (size_t i = 0; i < rules->nkids; i++) {
+		p->nscore_rules++;
+		if ((rc = parse_score_rule(c, rules->kids[i], &p->score_rules[i])))
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
 	static const char *const keys[] = {"organisation", "fields", "purposes", "forms",
-					   "retention", "banner", NULL};
+					   "retention", "banner", "tracking", "scoring", NULL};
 	const struct node *org, *fields, *purposes, *forms;
 	int rc;
 	if ((rc = check_keys(c, root, keys)) ||
@@ -1126,6 +1240,8 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 	if ((rc = get_node(c, root, "forms", 0, NODE_MAP, &forms)) ||
 	    (forms && (rc = parse_forms(c, forms, p))) ||
 	    (rc = parse_banner(c, root, p)))
+		return rc;
+	if ((rc = parse_tracking(c, root, p)))
 		return rc;
 	return parse_retention(c, root, p);
 }
@@ -1167,6 +1283,15 @@ void sk_policy_free(struct sk_policy *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nscore_rules; i++) {
+		struct sk_score_rule *r = &p->score_rules[i];
+		sk_free(r->type);
+		sk_free(r->name);
+		sk_free(r->url);
+		for (int k = 0; k < 5; k++)
+			sk_free(r->utm[k]);
+	}
+	sk_free(p->score_rules);
 	sk_free(p->org_name);
 	sk_free(p->org_contact);
 	sk_free(p->org_address);

@@ -90,6 +90,20 @@ struct sk_banner {
 	size_t norigins;
 };
 
+/* A lead-scoring rule (scoring.rules, docs/scoring.md): an attached event that matches every
+ * condition given earns points, halved every half_life after the event. */
+#define SK_SCORE_MAX_RULES 100
+#define SK_SCORE_POINTS_MAX 1000
+struct sk_score_rule {
+	char *type;          /* page_view, event, mail_open, mail_click; NULL: any */
+	char *name;          /* a custom event's name, exact; NULL: any */
+	char *url;           /* a URL pattern, '*' matching any run of characters; NULL: any */
+	char *utm[5];        /* source, medium, campaign, term, content: exact, case-insensitive;
+			      * NULL: any */
+	long points;         /* -SK_SCORE_POINTS_MAX .. SK_SCORE_POINTS_MAX */
+	struct sk_duration half_life; /* n == 0: no decay */
+};
+
 struct sk_policy {
 	char *org_name;
 	char *org_contact;
@@ -116,6 +130,11 @@ struct sk_policy {
 	struct sk_form *forms;  /* optional; none when the file has no forms: */
 	size_t nforms;
 	struct sk_banner banner;
+	/* ---- tracking and lead scoring (issue 16, helper track) ---- */
+	struct sk_duration track_retention; /* tracking.retention: events older go; 90 days */
+	struct sk_score_rule *score_rules;  /* scoring.rules, in file order */
+	size_t nscore_rules;
+	long score_cap;                     /* scoring.cap: the highest score; 100 */
 };
 
 /* Parses and validates a policy document. Errors name the file, line and key:

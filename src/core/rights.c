@@ -685,7 +685,10 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
 			rc = sk__core_end(c, rc, err);
 		}
 	}
-	if (!rc && !dry_run && rep.total) {
+	/* tracking events past the policy's tracking.retention (docs/tracking.md) */
+	if (!rc && !dry_run)
+		rc = sk_track_purge(c, now, &rep.tracking_events, err);
+	if (!rc && !dry_run && (rep.total || rep.tracking_events)) {
 		/* as after an erasure: a reader may keep the scrub waiting; it stays recorded */
 		int pending;
 		struct sk_errctx scrub_err = {0};

@@ -74,7 +74,8 @@
 	X(CONSENT,       "consent")              \
 	X(CONTACT,       "contact")              \
 	X(ERASED,        "erased")               \
-	X(UNSUPPRESSED,  "unsuppressed")
+	X(UNSUPPRESSED,  "unsuppressed")         \
+	X(SCORE,         "score")
 
 /* Webhook events: the event a change is sent as. A change of type `change` is sent as the
  * event; for consent changes the new status must be `status` too (-1: any status).
@@ -88,7 +89,8 @@
 	X(CONSENT_UNVERIFIED,  "consent.unverified",   SK_CHG_CONSENT, SK_ST_UNVERIFIED)  \
 	X(CONTACT_CHANGED,     "contact.changed",      SK_CHG_CONTACT, -1)                \
 	X(CONTACT_ERASED,      "contact.erased",       SK_CHG_ERASED, -1)                 \
-	X(CONTACT_UNSUPPRESSED, "contact.unsuppressed", SK_CHG_UNSUPPRESSED, -1)
+	X(CONTACT_UNSUPPRESSED, "contact.unsuppressed", SK_CHG_UNSUPPRESSED, -1)         \
+	X(SCORE_CHANGED,       "score.changed",        SK_CHG_SCORE, -1)
 
 /* ---- the enums and their sizes ---- */
 

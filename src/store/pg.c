@@ -18,7 +18,7 @@
 
 #define PG_PAGE 1000        /* rows an iteration fetches at a time */
 #define PG_MAXP 24          /* parameters of one statement, at most */
-#define PG_ROWS_TABLES 24   /* at least sk_store_ntables (checked in rows_put) */
+#define PG_ROWS_TABLES 32   /* at least sk_store_ntables (checked in rows_put) */
 /* The advisory lock every writer takes (pg_advisory_xact_lock): "samtycke" in ASCII, cut to
  * 63 bits. Advisory locks are per database, so stores in other databases never meet it. */
 #define PG_WRITER_LOCK "8313416780553988963"
@@ -133,8 +133,24 @@ static const char *const migrations[] = {
 	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
 	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
 	"UPDATE samtycke_schema SET version = 3;",
-	/* 5 (issue 16, campaign; SQLite's 12): mail campaigns and their send log. It sits at
-	 * index 4 until track's 4 is merged before it; the version follows the index. */
+	/* 4 (SQLite's 11, issue 16): tracking events, company ranges, scores */
+	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL,"
+	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
+	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
+	" utm_content TEXT NOT NULL, visitor_id TEXT NOT NULL,"
+	" contact_id TEXT REFERENCES contacts(id) ON DELETE CASCADE,"
+	" campaign_id TEXT NOT NULL, ip TEXT NOT NULL, company TEXT NOT NULL);"
+	"CREATE INDEX track_events_contact ON track_events(contact_id, at)"
+	" WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX track_events_visitor ON track_events(visitor_id, at);"
+	"CREATE INDEX track_events_at ON track_events(at);"
+	"CREATE TABLE company_ranges(start_key BYTEA NOT NULL, end_key BYTEA NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(start_key, end_key));"
+	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
+	" ON DELETE CASCADE, score BIGINT NOT NULL, computed_at BIGINT NOT NULL,"
+	" nevents BIGINT NOT NULL, last_at BIGINT NOT NULL);"
+	"UPDATE samtycke_schema SET version = 4;",
+	/* 5 (issue 16, campaign; SQLite's 12): mail campaigns and their send log. */
 	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
 	" status TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
 	" spec TEXT NOT NULL);"
@@ -144,7 +160,7 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
 	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
-	"UPDATE samtycke_schema SET version = 4;",
+	"UPDATE samtycke_schema SET version = 5;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -158,6 +174,9 @@ static const char *const migrations[] = {
 #define PG_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define PG_AUDIT_COLS "seq, at, who, role, action, target, detail"
+#define PG_TRACK_COLS                                                                  \
+	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
+	" visitor_id, contact_id, campaign_id, ip, company"
 #define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
 #define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
@@ -267,6 +286,18 @@ enum pg_stmt {
 	PG_VISITOR_ANSWER_APPEND,
 	PG_VISITOR_ANSWER_EACH,
 	PG_VISITOR_PURGE,
+	PG_TRACK_PUT,
+	PG_TRACK_EACH_CONTACT,
+	PG_TRACK_EACH_VISITOR,
+	PG_TRACK_IP_SET,
+	PG_TRACK_FORGET_EVENTS,
+	PG_TRACK_FORGET_SCORE,
+	PG_TRACK_PURGE,
+	PG_COMPANY_CLEAR,
+	PG_COMPANY_PUT,
+	PG_COMPANY_FIND,
+	PG_SCORE_PUT,
+	PG_SCORE_GET,
 	PG_CAMPAIGN_PUT,
 	PG_CAMPAIGN_GET,
 	PG_CAMPAIGN_EACH,
@@ -501,6 +532,28 @@ static const char *const pg_sql[PG_NSTMT] = {
 				   " FROM visitor_answers WHERE visitor_id = $1 ORDER BY seq",
 	[PG_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL"
 			     " AND last_seen_at < $1::bigint",
+	[PG_TRACK_PUT] = "INSERT INTO track_events(" PG_TRACK_COLS ") VALUES($1, $2, $3, $4, $5,"
+			 " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	[PG_TRACK_EACH_CONTACT] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE contact_id = $1 ORDER BY at, id",
+	[PG_TRACK_EACH_VISITOR] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE visitor_id = $1 AND visitor_id <> '' ORDER BY at, id",
+	[PG_TRACK_IP_SET] = "UPDATE track_events SET ip = $2, company = $3 WHERE id = $1",
+	[PG_TRACK_FORGET_EVENTS] = "DELETE FROM track_events WHERE contact_id = $1",
+	[PG_TRACK_FORGET_SCORE] = "DELETE FROM scores WHERE contact_id = $1",
+	[PG_TRACK_PURGE] = "DELETE FROM track_events WHERE at < $1::bigint",
+	[PG_COMPANY_CLEAR] = "DELETE FROM company_ranges",
+	[PG_COMPANY_PUT] = "INSERT INTO company_ranges(start_key, end_key, name) VALUES($1, $2, $3)"
+			   " ON CONFLICT(start_key, end_key) DO UPDATE SET name = excluded.name",
+	/* the narrowest range: the latest start, then the earliest end */
+	[PG_COMPANY_FIND] = "SELECT name FROM company_ranges WHERE start_key <= $1"
+			    " AND end_key >= $1 ORDER BY start_key DESC, end_key LIMIT 1",
+	[PG_SCORE_PUT] = "INSERT INTO scores(contact_id, score, computed_at, nevents, last_at)"
+			 " VALUES($1, $2, $3, $4, $5) ON CONFLICT(contact_id) DO UPDATE SET"
+			 " score = excluded.score, computed_at = excluded.computed_at,"
+			 " nevents = excluded.nevents, last_at = excluded.last_at",
+	[PG_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
+			 " WHERE contact_id = $1",
 	[PG_CAMPAIGN_PUT] = "INSERT INTO campaigns(" PG_CAMPAIGN_COLS ") VALUES($1, $2, $3, $4, $5,"
 			    " $6, $7) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
 			    " updated_at = excluded.updated_at",
@@ -523,7 +576,8 @@ static const char *const pg_sql[PG_NSTMT] = {
 #define PG_SCRUB_SQL                                                                      \
 	"VACUUM (INDEX_CLEANUP ON) contacts, contact_keys, contact_fields, consent_state,"    \
 	" suppressions, changes, idempotency, rectifications, form_requests, mail_outbox,"   \
-	" consent_ledger, webhooks, leases, visitors, visitor_answers, campaign_sends"
+	" consent_ledger, webhooks, leases, visitors, visitor_answers, track_events, scores,"     \
+	" campaign_sends"
 
 static const struct sk_store_methods pg_methods;
 
@@ -2361,6 +2415,148 @@ static int pg_session_delete_staff(struct sk_store *s, const char *staff)
 	struct pp p = {0};
 	pp_text(&p, staff);
 	return pg_exec((struct pg_store *)s, PG_SESSION_DELETE_STAFF, &p, NULL);
+}
+
+/* ---- tracking and lead scoring ---- */
+
+static int pg_track_put(struct sk_store *s, const struct sk_track_rec *e)
+{
+	struct pp p = {0};
+	pp_text(&p, e->id);
+	pp_int(&p, e->at);
+	pp_text(&p, e->type);
+	pp_text(&p, e->name);
+	pp_text(&p, e->url);
+	for (int i = 0; i < SK_NUTM; i++)
+		pp_text(&p, e->utm[i]);
+	pp_text(&p, e->visitor_id);
+	pp_text(&p, e->contact_id[0] ? e->contact_id : NULL);
+	pp_text(&p, e->campaign_id);
+	pp_text(&p, e->ip);
+	pp_text(&p, e->company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_PUT, &p, NULL);
+}
+
+static int pg_track_fn(const PGresult *r, int i, void *ctx)
+{
+	static const char *const utm_where[SK_NUTM] = {
+		"track_events.utm_source", "track_events.utm_medium", "track_events.utm_campaign",
+		"track_events.utm_term", "track_events.utm_content"};
+	struct pg_cb *c = ctx;
+	struct sk_track_rec *e = sk_malloc(sizeof(*e));
+	int rc = 0;
+	if (!e)
+		return SK_ERR_NOMEM;
+	memset(e, 0, sizeof(*e));
+	pg_text(r, i, 0, e->id, sizeof(e->id), "track_events.id", &rc);
+	e->at = pg_int(r, i, 1);
+	pg_text(r, i, 2, e->type, sizeof(e->type), "track_events.type", &rc);
+	pg_text(r, i, 3, e->name, sizeof(e->name), "track_events.name", &rc);
+	pg_text(r, i, 4, e->url, sizeof(e->url), "track_events.url", &rc);
+	for (int k = 0; k < SK_NUTM; k++)
+		pg_text(r, i, 5 + k, e->utm[k], sizeof(e->utm[k]), utm_where[k], &rc);
+	pg_text(r, i, 10, e->visitor_id, sizeof(e->visitor_id), "track_events.visitor_id", &rc);
+	pg_text(r, i, 11, e->contact_id, sizeof(e->contact_id), "track_events.contact_id", &rc);
+	pg_text(r, i, 12, e->campaign_id, sizeof(e->campaign_id), "track_events.campaign_id",
+		&rc);
+	pg_text(r, i, 13, e->ip, sizeof(e->ip), "track_events.ip", &rc);
+	pg_text(r, i, 14, e->company, sizeof(e->company), "track_events.company", &rc);
+	if (rc == 0)
+		rc = ((sk_track_cb)c->cb)(c->arg, e);
+	sk_free(e);
+	return rc;
+}
+
+static int pg_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	struct pp p = {0};
+	struct pg_cb c = {(void *)cb, arg};
+	pp_text(&p, contact_id ? contact_id : visitor_id ? visitor_id : "");
+	return pg_each((struct pg_store *)s, contact_id ? PG_TRACK_EACH_CONTACT
+						: PG_TRACK_EACH_VISITOR, NULL, &p, 0, pg_track_fn, &c);
+}
+
+static int pg_track_ip_set(struct sk_store *s, const char *id, const char *ip,
+			   const char *company)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_text(&p, ip);
+	pp_text(&p, company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_IP_SET, &p, NULL);
+}
+
+static int pg_track_forget(struct sk_store *s, const char *contact_id)
+{
+	struct pp p = {0};
+	pp_text(&p, contact_id);
+	int rc = pg_exec((struct pg_store *)s, PG_TRACK_FORGET_EVENTS, &p, NULL);
+	return rc ? rc : pg_exec((struct pg_store *)s, PG_TRACK_FORGET_SCORE, &p, NULL);
+}
+
+static int pg_track_purge(struct sk_store *s, int64_t before, long *outn)
+{
+	struct pp p = {0};
+	pp_int(&p, before);
+	*outn = 0;
+	return pg_exec((struct pg_store *)s, PG_TRACK_PURGE, &p, outn);
+}
+
+static int pg_company_clear(struct sk_store *s)
+{
+	return pg_exec((struct pg_store *)s, PG_COMPANY_CLEAR, NULL, NULL);
+}
+
+static int pg_company_put(struct sk_store *s, const uint8_t *start, const uint8_t *end,
+			  const char *name)
+{
+	struct pp p = {0};
+	pp_bin(&p, start, SK_IPKEY_LEN);
+	pp_bin(&p, end, SK_IPKEY_LEN);
+	pp_text(&p, name);
+	return pg_exec((struct pg_store *)s, PG_COMPANY_PUT, &p, NULL);
+}
+
+static int pg_company_find(struct sk_store *s, const uint8_t *addr, char *out, size_t outlen)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_bin(&p, addr, SK_IPKEY_LEN);
+	int rc = pg_row((struct pg_store *)s, PG_COMPANY_FIND, &p, &r);
+	if (rc == 0)
+		pg_text(r, 0, 0, out, outlen, "company_ranges.name", &rc);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_score_put(struct sk_store *s, const struct sk_score_rec *sc)
+{
+	struct pp p = {0};
+	pp_text(&p, sc->contact_id);
+	pp_int(&p, sc->score);
+	pp_int(&p, sc->computed_at);
+	pp_int(&p, sc->nevents);
+	pp_int(&p, sc->last_at);
+	return pg_exec((struct pg_store *)s, PG_SCORE_PUT, &p, NULL);
+}
+
+static int pg_score_get(struct sk_store *s, const char *contact_id, struct sk_score_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	memset(out, 0, sizeof(*out));
+	pp_text(&p, contact_id);
+	int rc = pg_row((struct pg_store *)s, PG_SCORE_GET, &p, &r);
+	if (rc == 0) {
+		sk_strlcpy(out->contact_id, contact_id, sizeof(out->contact_id));
+		out->score = pg_int(r, 0, 0);
+		out->computed_at = pg_int(r, 0, 1);
+		out->nevents = pg_int(r, 0, 2);
+		out->last_at = pg_int(r, 0, 3);
+	}
+	PQclear(r);
+	return rc;
 }
 
 /* ---- campaigns ---- */

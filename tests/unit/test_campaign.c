@@ -292,6 +292,13 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 	/* an open token is not a click token */
 	assert_int_equal(sk_campaign_click(t->core, otok, NULL, T0 + 400, target, &t->err),
 			 SK_ERR_INVALID);
+	/* the open and the click were recorded for the person, through the tracking call */
+	char lead_id[SK_ID_LEN + 1];
+	struct sk_score sc;
+	assert_int_equal(sk_contact_find(t->core, "lead@example.com", lead_id, &t->err), 0);
+	assert_int_equal(sk_score_get(t->core, lead_id, T0 + 401, &sc, &t->err), 0);
+	assert_true(sc.has);
+	assert_int_equal(sc.nevents, 2);
 	sk_outgoing_reset(&m[0]);
 	sk_outgoing_reset(&m[1]);
 	tenv_free(t);
