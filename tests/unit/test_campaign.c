@@ -299,6 +299,26 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 	assert_int_equal(sk_score_get(t->core, lead_id, T0 + 401, &sc, &t->err), 0);
 	assert_true(sc.has);
 	assert_int_equal(sc.nevents, 2);
+	/* a score segment: only the person with a score in range (the click's 5 points and the
+	 * open's 1), active within the days; the others have no score */
+	char sid[SK_ID_LEN + 1];
+	struct sk_audience a;
+	assert_int_equal(create(t, "{\"name\": \"s\", \"purpose\": \"newsletter\","
+				   " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"t\"},"
+				   " \"segment\": {\"score_min\": 5, \"active_within_days\": 1}}", sid),
+			 0);
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 402, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 1);
+	assert_int_equal(a.segment, 2);
+	/* ten days later it was not active within one day */
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 10 * 86400, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 0);
+	assert_int_equal(create(t, "{\"name\": \"s\", \"purpose\": \"newsletter\","
+				   " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"t\"},"
+				   " \"segment\": {\"score_max\": 3}}", sid), 0);
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 402, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 0);
+	assert_int_equal(a.segment, 3);
 	sk_outgoing_reset(&m[0]);
 	sk_outgoing_reset(&m[1]);
 	tenv_free(t);
