@@ -384,5 +384,14 @@ ok(codes[0] == 400 and codes[-1] == 429, "one token hammered is rate limited", c
 '
 
 stop main "$srv"
+
+# samtycke migrate copies the campaigns and their send log
+if "$bin" --db "$db" --json migrate --to "$d/copy.db" >"$d/migrate.json" 2>"$d/migrate.err" &&
+	"$py" -c 'import json, sys; t = json.load(open(sys.argv[1]))["tables"]; sys.exit(0 if t["campaigns"] >= 5 and t["campaign_sends"] >= 10 else 1)' "$d/migrate.json" &&
+	[ "$(sqlite3 "$d/copy.db" "SELECT count(*) FROM campaign_sends WHERE state = 'sent'")" -ge 10 ]; then
+	pass "migrate copies the campaigns and their send log"
+else
+	fail "migrate copies the campaigns and their send log" "$(cat "$d/migrate.json" "$d/migrate.err")"
+fi
 plan
 [ "$failed" -eq 0 ]
