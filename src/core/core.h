@@ -653,6 +653,8 @@ struct sk_access_export {
 	 * visitor; docs/banner.md) */
 	struct sk_visitor_view *visitors;
 	size_t nvisitors;
+	struct sk_send_rec *sends;     /* campaign: the send log, oldest first (helper campaign) */
+	size_t nsends;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is

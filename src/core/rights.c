@@ -430,6 +430,7 @@ void sk_access_export_reset(struct sk_access_export *x)
 		sk_free(x->rects[i].actor);
 	}
 	sk_free(x->rects);
+	sk_free(x->sends); /* campaign */
 	memset(x, 0, sizeof(*x));
 }
 
@@ -466,6 +467,18 @@ static int export_group(struct export_ctx *x, const struct sk__states *s)
 		if (u)
 			out->purposes[out->npurposes++] = u;
 	}
+	return 0;
+}
+
+/* campaign: one row of the person's send log */
+static int export_send(void *arg, const struct sk_send_rec *r)
+{
+	struct sk_access_export *x = arg;
+	struct sk_send_rec *n = sk_realloc(x->sends, (x->nsends + 1) * sizeof(*n));
+	if (!n)
+		return SK_ERR_NOMEM;
+	x->sends = n;
+	x->sends[x->nsends++] = *r;
 	return 0;
 }
 
@@ -506,6 +519,8 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_acc
 	/* the banner's visitors tied to the contact (issue 16, helper visitor) */
 	if (!rc)
 		rc = sk_visitor_by_contact(c, id, &doc.visitors, &doc.nvisitors, err);
+	if (!rc && (rc = sk_store_send_each_contact(c->store, id, export_send, &doc)))
+		sk__store_err(err, rc, "reading the campaign send log"); /* campaign */
 	sk_core_read_end(c);
 	sk_vault_wipe(dk, sizeof(dk));
 	for (size_t k = 0; k < x.nev; k++)

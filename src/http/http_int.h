@@ -297,6 +297,16 @@ int sk_h_visitor_get(struct sk_req *r);
 /* h_track.c (helper track) */
 
 /* h_campaigns.c (helper campaign) */
+int sk_h_campaign_create(struct sk_req *r);
+int sk_h_campaign_list(struct sk_req *r);
+int sk_h_campaign_get(struct sk_req *r);
+int sk_h_campaign_preview(struct sk_req *r);
+int sk_h_campaign_send(struct sk_req *r);
+int sk_h_suppression_add(struct sk_req *r);
+int sk_h_unsub_page(struct sk_req *r);
+int sk_h_unsub_post(struct sk_req *r);
+int sk_h_mail_open(struct sk_req *r);
+int sk_h_mail_click(struct sk_req *r);
 
 /* h_utm.c (helper utm) */
 

@@ -339,6 +339,22 @@ int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 	if (!rc && x->nrects)
 		rc = sk_html(b, "</tbody>\n</table>\n");
 	rc = rc ? rc : export_visitors(b, lang, x);
+	/* campaign: the send log */
+	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"mailings\">\n<h2>%s</h2>\n",
+			       sk_page_msg(lang, SK_MSG_EXP_MAILS));
+	if (!rc && !x->nsends)
+		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_MAILS));
+	else if (!rc)
+		rc = sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+			     "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+			     sk_page_msg(lang, SK_MSG_PREF_WHEN), sk_page_msg(lang, SK_MSG_EXP_MAIL_CAMPAIGN),
+			     sk_page_msg(lang, SK_MSG_EXP_MAIL_STATE));
+	for (size_t i = 0; !rc && i < x->nsends; i++)
+		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s %s</td></tr>\n",
+			     when(x->sends[i].sent_at ? x->sends[i].sent_at : x->sends[i].queued_at, t),
+			     x->sends[i].campaign_id, x->sends[i].state, x->sends[i].reason);
+	if (!rc && x->nsends)
+		rc = sk_html(b, "</tbody>\n</table>\n");
 	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"shared\">\n<h2>%s</h2>\n",
 			       sk_page_msg(lang, SK_MSG_EXP_SHARED));
 	if (!rc && !x->nshared)

@@ -177,4 +177,16 @@ struct json_t *sk_json_import_answer(const struct sk_csv_import_report *r, int d
 /* One rejected row over HTTP: {"line","reason","column"} (never the cells). */
 struct json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column);
 
+/* ---- campaigns (render/campaign.c; docs/campaigns.md) ---- */
+
+/* {"id","name","purpose","status","created_at","updated_at"}, and the description as
+ * "campaign" when rec->spec holds it. */
+struct json_t *sk_json_campaign(const struct sk_campaign_rec *rec);
+/* The send log counted: {"id","queued","sending","sent","failed","skipped":{REASON:n}}. */
+struct json_t *sk_json_campaign_status(const char *id, const struct sk_campaign_status *st);
+/* A preview: {"id","at","contacts","audience","excluded":{REASON:n,...,"segment":n}}. */
+struct json_t *sk_json_campaign_preview(const char *id, const struct sk_audience *a);
+/* One send-log row of a person (the access export). */
+struct json_t *sk_json_send(const struct sk_send_rec *r);
+
 #endif
