@@ -254,6 +254,9 @@ struct sk_change {
 	char purpose[SK_PURPOSE_MAX];   /* "" when not about one purpose */
 	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
 	int64_t at;
+	/* score changes handed to a webhook (sk_webhook_job_next): the person's stored score
+	 * at delivery, set only when sales_followup is allowed; the feed itself has none */
+	int64_t score;
 };
 
 /* Callbacks that walk them; a non-zero return stops the walk and is returned. */

@@ -7,7 +7,9 @@
 
 #include <arpa/inet.h>
 
+#include "core/webhook.h"
 #include "util/net.h"
+#include "sync/sync.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 #define DAY 86400
@@ -350,6 +352,50 @@ static void test_company_load(void **state)
 	tenv_free(t);
 }
 
+/* The score.changed webhook: only with sales_followup allowed at delivery, with the score;
+ * otherwise skipped (the cursor passes it). */
+static void test_score_webhook_needs_sales_followup(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	static const char *const ls[] = {"lead_scoring", NULL};
+	static const char *const ls_sf[] = {"lead_scoring", "sales_followup", NULL};
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1], wid[SK_ID_LEN + 1];
+	char secret[SK_WEBHOOK_SECRET_MAX];
+	struct sk_webhook_job job;
+	struct sk_change hit;
+	int ready = 0, found = 0;
+	(void)state;
+	person(t, "ja@example.com", ls, a);     /* no sales_followup */
+	person(t, "ko@example.com", ls_sf, b);  /* with it */
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/x", "score.changed", "crm",
+					1, wid, secret, &t->err), 0);
+	int64_t now = sk_time_now();
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(sk_webhook_job_open(t->core, wid, now, &job, &ready, &t->err), 0);
+	assert_true(ready);
+	assert_int_equal(sk_webhook_job_next(t->core, &job, &hit, &found, &t->err), 0);
+	assert_true(found);
+	assert_int_equal(hit.type, SK_CHG_SCORE);
+	assert_string_equal(hit.contact_id, b); /* a's change was skipped */
+	assert_int_equal(hit.score, 5);
+	char *body = NULL;
+	size_t blen = 0;
+	assert_int_equal(sk_webhook_payload(&hit, &body, &blen), 0);
+	assert_non_null(strstr(body, "\"type\":\"score.changed\""));
+	assert_non_null(strstr(body, "\"score\":5"));
+	sk_free(body);
+	assert_int_equal(sk_webhook_job_delivered(t->core, &job, hit.seq, now, 200, &t->err), 0);
+	/* sales_followup withdrawn before delivery: b's next change is skipped too */
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(t_consent(t, "ko@example.com", "sales_followup", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(sk_webhook_job_next(t->core, &job, &hit, &found, &t->err), 0);
+	assert_false(found);
+	sk_webhook_job_close(&job);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_retention_purge),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_company_load),
+		cmocka_unit_test(test_score_webhook_needs_sales_followup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
