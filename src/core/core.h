@@ -640,6 +640,11 @@ struct sk_access_export {
 	size_t nshared;
 	struct sk_export_rect *rects;
 	size_t nrects;
+	/* ---- tracking and lead scoring (helper track; docs/tracking.md) ---- */
+	struct sk_track_rec *track_events;  /* attached to the person, oldest first */
+	size_t ntrack_events;
+	int has_score;                      /* a stored score (lead_scoring given) */
+	struct sk_score_rec score;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is

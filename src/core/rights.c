@@ -407,6 +407,7 @@ void sk_access_export_reset(struct sk_access_export *x)
 {
 	if (!x)
 		return;
+	sk_free(x->track_events); /* tracking (helper track) */
 	sk_contact_reset(&x->contact);
 	for (size_t i = 0; i < x->nconsents; i++) {
 		for (size_t j = 0; j < x->consents[i].nhistory; j++)
@@ -500,6 +501,8 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_acc
 		sk__store_err(err, rc, "reading webhooks");
 	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, &x)))
 		sk__store_err(err, rc, "reading rectifications");
+	if (!rc) /* tracking events and score (helper track) */
+		rc = sk__track_export(c, id, &doc, err);
 	sk_core_read_end(c);
 	sk_vault_wipe(dk, sizeof(dk));
 	for (size_t k = 0; k < x.nev; k++)

@@ -200,6 +200,38 @@ int sk_track_visitor_events(struct sk_core *c, const char *visitor_id, sk_track_
 	return rc ? sk__store_err(err, rc, "reading tracking events") : 0;
 }
 
+/* ---- the access export ---- */
+
+static int export_add(void *arg, const struct sk_track_rec *e)
+{
+	struct sk_access_export *x = arg;
+	size_t n = x->ntrack_events;
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) { /* full at 0, 16, 32, 64, ... */
+		size_t na = x->ntrack_events ? x->ntrack_events * 2 : 16;
+		void *p = sk_realloc(x->track_events, na * sizeof(*x->track_events));
+		if (!p)
+			return SK_ERR_NOMEM;
+		x->track_events = p;
+	}
+	x->track_events[x->ntrack_events++] = *e;
+	return 0;
+}
+
+int sk__track_export(struct sk_core *c, const char *contact_id, struct sk_access_export *x,
+		     struct sk_errctx *err)
+{
+	int rc = sk_store_track_each(c->store, contact_id, NULL, export_add, x);
+	if (rc)
+		return sk__store_err(err, rc, "reading tracking events");
+	rc = sk_store_score_get(c->store, contact_id, &x->score);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading the score");
+	x->has_score = 1;
+	return 0;
+}
+
 /* ---- what ends with a consent ---- */
 
 /* The attached events' ids and their addresses truncated, read before any is rewritten. */

@@ -287,6 +287,7 @@ int sk_h_con_admin_post(struct sk_req *r);
 /* h_banner.c (helper visitor) */
 
 /* h_track.c (helper track) */
+int sk_h_contact_score(struct sk_req *r);
 
 /* h_campaigns.c (helper campaign) */
 

@@ -117,6 +117,7 @@ const struct sk_route sk_routes[] = {
 	/* the banner and visitors (h_banner.c; helper visitor) */
 
 	/* web tracking and scores (h_track.c; helper track) */
+	{"GET", "/v1/contacts/{id}/score", "read", sk_h_contact_score, SK_NO_BODY, 0},
 
 	/* campaigns, mail links, unsubscribe, suppressions (h_campaigns.c; helper campaign) */
 

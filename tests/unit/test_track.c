@@ -175,6 +175,22 @@ static void test_lead_scoring_scores(void **state)
 	/* an unknown contact */
 	assert_int_equal(sk_score_get(t->core, "c_aaaaaaaaaaaaaaaaaaaaaaaa", now, &sc, &t->err),
 			 SK_ERR_NOT_FOUND);
+	/* the access export holds the attached events and the score */
+	struct sk_access_export x;
+	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
+	assert_int_equal(x.ntrack_events, 2);
+	assert_string_equal(x.track_events[0].type, "mail_click");
+	assert_string_equal(x.track_events[0].campaign_id, "cmp_1");
+	assert_true(x.has_score);
+	assert_int_equal(x.score.score, 6);
+	sk_access_export_reset(&x);
+	/* withdrawn: neither is there any more */
+	assert_int_equal(t_consent(t, "di@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
+	assert_int_equal(x.ntrack_events, 0);
+	assert_false(x.has_score);
+	sk_access_export_reset(&x);
 	tenv_free(t);
 }
 
