@@ -1425,6 +1425,11 @@ struct sk_score {
  * lead_scoring. SK_ERR_NOT_FOUND for an unknown contact. */
 int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
 		 struct sk_errctx *err);
+/* The score that may leave samtycke for the contact (the contacts export's column): its
+ * stored score in whole points, *has 1, only when the gate allows sales_followup for email
+ * at now and a score is stored; else *has 0. Fails closed (*has 0) on a gate error. */
+int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email, int64_t now,
+		    int *has, int64_t *score, struct sk_errctx *err);
 /* The points one event earns at now under the policy's rules, before the cap (pure). */
 double sk_score_event(const struct sk_policy *p, const struct sk_track_rec *e, int64_t now);
 /* 1 when url matches pattern ('*' any run of characters, ASCII case-insensitive). */

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 
 #include "core/webhook.h"
+#include "io/io.h"
 #include "util/net.h"
 #include "sync/sync.h"
 
@@ -412,6 +413,44 @@ static void test_score_webhook_needs_sales_followup(void **state)
 	tenv_free(t);
 }
 
+/* The contacts export's score column: filled only for people with sales_followup. */
+static void test_export_score_column(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	static const char *const ls[] = {"lead_scoring", NULL};
+	static const char *const ls_sf[] = {"lead_scoring", "sales_followup", NULL};
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	char *text = NULL;
+	size_t len = 0;
+	long n = 0;
+	(void)state;
+	person(t, "lo@example.com", ls, a);
+	person(t, "mi@example.com", ls_sf, b);
+	int64_t now = sk_time_now();
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(sk_export_contacts(t->core, "newsletter", SK_EXPORT_CSV, 0, out, &n,
+					    &t->err), 0);
+	fclose(out);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(text, ",score\r\n"));
+	char line_a[512] = "", line_b[512] = "";
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strncmp(l, a, SK_ID_LEN) == 0)
+			snprintf(line_a, sizeof(line_a), "%s", l);
+		if (strncmp(l, b, SK_ID_LEN) == 0)
+			snprintf(line_b, sizeof(line_b), "%s", l);
+	}
+	free(text);
+	/* the last cell: empty without sales_followup, the score with it */
+	assert_non_null(strstr(line_a, ",\r"));
+	assert_null(strstr(line_a, ",5\r"));
+	assert_non_null(strstr(line_b, ",5\r"));
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_company_load),
 		cmocka_unit_test(test_score_webhook_needs_sales_followup),
+		cmocka_unit_test(test_export_score_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
