@@ -11,6 +11,25 @@
 #include "util/net.h"
 #include "util/str.h"
 
+/* The gate for a contact by id (core_int.h): its address, asked of sk_gate_check. */
+int sk__gate_contact(struct sk_core *c, const char *contact_id, const char *purpose,
+		     int64_t now, struct sk_gate_result *out, struct sk_errctx *err)
+{
+	struct sk_contact ct;
+	const char *email = NULL;
+	memset(out, 0, sizeof(*out));
+	out->reason = SK_RSN_ERROR;
+	int rc = sk_contact_fields_by_id(c, contact_id, &ct, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < ct.nfields && !email; i++)
+		if (strcmp(ct.fields[i].name, "email") == 0)
+			email = ct.fields[i].value;
+	sk_gate_check(c, email ? email : "", purpose, now, out);
+	sk_contact_reset(&ct);
+	return 0;
+}
+
 static int is_web(const char *type)
 {
 	return strcmp(type, "page_view") == 0 || strcmp(type, "event") == 0;
@@ -87,7 +106,7 @@ static int decide(struct sk_core *c, const struct sk_track_in *in, int64_t now, 
 		if ((rc = sk__gate_contact(c, in->contact_id, SK_PURPOSE_LEAD_SCORING, now, &g,
 					   err)))
 			return rc;
-		if (g.allowed)
+		if (g.allowed) /* lead_scoring given: the event is the person's */
 			sk_strlcpy(attach, in->contact_id, SK_ID_LEN + 1);
 		*keep = 1;
 		return 0;
@@ -122,7 +141,7 @@ static int address(struct sk_core *c, const char *ip, int ipt, struct sk_track_r
 	if (!ip || sk_ip_parse(ip, strlen(ip), &a))
 		return 0;
 	if (!ipt)
-		sk_ip_truncate(&a);
+		sk_ip_truncate(&a); /* no ip_tracking: the /24 or /48 only is ever written */
 	sk_ip_format(&a, e->ip, sizeof(e->ip));
 	if (!ipt)
 		return 0;

@@ -456,7 +456,7 @@ static int score_send(struct sk_core *c, struct sk_change *ch, int *send)
 		return 0; /* erased since */
 	if (rc)
 		return rc;
-	if (!g.allowed)
+	if (!g.allowed) /* no sales_followup: skipped */
 		return 0;
 	if (g.reason == SK_RSN_ERROR)
 		return SK_ERR_STORAGE;
