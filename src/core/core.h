@@ -1359,6 +1359,80 @@ int sk_visitor_contact(struct sk_core *c, const char *visitor_id, char *contact_
 int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 		     char token[SK_PREF_LINK_MAX], struct sk_errctx *err);
 
+/* The banner's buttons, fixed per language (a part of its version). */
+enum sk_banner_label {
+	SK_BANNER_ACCEPT,   /* "Accept all" */
+	SK_BANNER_REJECT,   /* "Reject all" */
+	SK_BANNER_CHOOSE,   /* "Choose" */
+	SK_BANNER_SAVE,     /* "Save my choice" */
+	SK_BANNER_REOPEN,   /* the persistent link: "Cookie and tracking choices" */
+	SK_BANNER_NLABEL
+};
+const char *sk_banner_label(int lang, enum sk_banner_label which);
+/* The banner's version in lang (enum sk_lang): the hex SHA-256 of its texts in that
+ * language (title, intro, button labels, and per purpose its id, title, notice version and
+ * the SHA-256 of its notice text). A changed text makes a new version. SK_ERR_NOT_FOUND
+ * when the policy has no banner. out has SK_BANNER_VERSION_LEN + 1 bytes. */
+int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *err);
+
+/* One choice of an answer: purpose given (1) or not (0). */
+struct sk_visitor_choice {
+	const char *purpose;
+	int give;
+};
+#define SK_VISITOR_MAX_CHOICES 8
+/* A banner answer as the script posts it. */
+struct sk_visitor_answer_in {
+	const char *visitor_id;        /* NULL or "": a first answer; a visitor id is minted */
+	const char *lang;              /* "sv" or "en" */
+	const char *version;           /* the banner version shown (sk_banner_version) */
+	const struct sk_visitor_choice *choices;
+	size_t nchoices;
+	const char *page;              /* the page's URL; kept without its query or fragment */
+	const char *signal;            /* "click" or "gpc" (gpc: every choice a refusal) */
+	const char *user_agent;        /* reduced to sk_ua_class; may be NULL */
+};
+/* Records an answer: one append-only row per choice (give; refuse, or withdraw when the
+ * visitor's last answer for it was a give), with the banner version, the purpose's notice
+ * version and text hash, language, page, signal and user-agent class. Checks first and
+ * stores nothing on any error (SK_ERR_INVALID naming the field): each purpose one the
+ * banner asks for, once; the version the current one for the language (else "version: the
+ * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). For a
+ * visitor tied to a contact the answer is carried at once (as by sk_visitor_identify).
+ * out_id (SK_ID_LEN + 1 bytes) gets the visitor id. */
+int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, int64_t now,
+		      char *out_id, struct sk_errctx *err);
+/* Ties visitor_id to contact_id and carries each of its current answers (the last per
+ * purpose) to the contact's ledger with sk_consent_record: method banner, the answer's own
+ * time as occurred_at, its notice version, source "banner:" + the version's first 12 hex
+ * digits, sealed evidence. A contact's own event for that purpose at or after the answer's
+ * time wins: that answer is not carried. A give to a suppressed address is not carried.
+ * SK_ERR_NOT_FOUND for an unknown visitor or contact. *carried (may be NULL) counts the
+ * events recorded. */
+int sk_visitor_identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+			int64_t now, int *carried, struct sk_errctx *err);
+/* sk_visitor_identify for the contact a token of sk_visitor_token names: SK_ERR_INVALID
+ * (nothing tied) for a forged, altered or expired token, or one whose contact is gone. */
+int sk_visitor_identify_token(struct sk_core *c, const char *visitor_id, const char *token,
+			      int64_t now, int *carried, struct sk_errctx *err);
+/* A visitor with its answers, for GET /v1/visitors/{id} and the access export. */
+struct sk_visitor_view {
+	struct sk_visitor_rec visitor;
+	struct sk_visitor_answer_rec *answers; /* owned, in order */
+	size_t nanswers;
+};
+void sk_visitor_view_reset(struct sk_visitor_view *v);
+int sk_visitor_get(struct sk_core *c, const char *visitor_id, struct sk_visitor_view *out,
+		   struct sk_errctx *err);
+/* The visitors tied to contact_id with their answers (*out: n of them, each reset and the
+ * array freed with sk_visitor_views_free). */
+int sk_visitor_by_contact(struct sk_core *c, const char *contact_id,
+			  struct sk_visitor_view **out, size_t *n, struct sk_errctx *err);
+void sk_visitor_views_free(struct sk_visitor_view *v, size_t n);
+/* A visitor never tied to a contact and not seen (no answer) for this long is purged with
+ * the purge (sk_purge): 13 months, the longest a consent cookie is commonly held. */
+#define SK_VISITOR_KEEP_DAYS 395
+
 /* -- tracking (core/track.c; docs/tracking.md) -- */
 
 /* One tracking event as it arrives: from the web site (POST /t: a page view or a custom

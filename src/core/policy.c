@@ -27,6 +27,7 @@
 #define MAX_FORM_FIELDS 64
 #define MAX_FORM_CONSENTS 32
 #define MAX_FORM_ORIGINS 16
+#define MAX_BANNER_PURPOSES 8
 #define MAX_HOST 253
 #define MAX_BRAND_URL 500
 #define MIN_CONTRAST 4.5 /* WCAG 2 AA, normal text */
@@ -864,11 +865,20 @@ static int parse_form_consents(struct pctx *c, const struct node *list, struct s
 	return 0;
 }
 
-static int parse_form_origins(struct pctx *c, const struct node *list, struct sk_form *f)
+static int str_listed(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* A list of exact origins (a form's allowed_origins, the banner's origins). */
+static int parse_origins(struct pctx *c, const struct node *list, char ***out, size_t *nout)
 {
 	if (list->nkids > MAX_FORM_ORIGINS)
 		return bad(c, list, "more than %d origins", MAX_FORM_ORIGINS);
-	if (list->nkids && !(f->origins = sk_calloc(list->nkids, sizeof(*f->origins))))
+	if (list->nkids && !(*out = sk_calloc(list->nkids, sizeof(**out))))
 		return nomem(c);
 	for (size_t i = 0; i < list->nkids; i++) {
 		const struct node *n = list->kids[i];
@@ -878,11 +888,11 @@ static int parse_form_origins(struct pctx *c, const struct node *list, struct sk
 			return rc;
 		if ((why = origin_problem(n->str)))
 			return bad(c, n, "%s", why);
-		if (sk_form_origin_allowed(f, n->str))
+		if (str_listed(*out, *nout, n->str))
 			return bad(c, n, "listed twice");
-		if (!(f->origins[f->norigins] = sk_strdup(n->str)))
+		if (!((*out)[*nout] = sk_strdup(n->str)))
 			return nomem(c);
-		f->norigins++;
+		(*nout)++;
 	}
 	return 0;
 }
@@ -987,7 +997,7 @@ static int parse_form(struct pctx *c, const struct node *v, struct sk_policy *p,
 	    (rc = get_url(c, v, "success_url", &f->success_url)) ||
 	    (rc = get_url(c, v, "error_url", &f->error_url)) ||
 	    (rc = get_node(c, v, "allowed_origins", 0, NODE_SEQ, &origins)) ||
-	    (origins && (rc = parse_form_origins(c, origins, f))))
+	    (origins && (rc = parse_origins(c, origins, &f->origins, &f->norigins))))
 		return rc;
 	return 0;
 }
@@ -1009,6 +1019,74 @@ static int parse_forms(struct pctx *c, const struct node *forms, struct sk_polic
 		if ((rc = parse_form(c, forms->kids[i + 1], p, f)))
 			return rc;
 	}
+	return 0;
+}
+
+/* A purpose the banner may ask an anonymous visitor for: on consent, of kind tracking or
+ * profiling. */
+static int banner_purpose_ok(const struct sk_purpose *pu)
+{
+	return pu && pu->basis == SK_BASIS_CONSENT &&
+	       (pu->kind == SK_KIND_TRACKING || pu->kind == SK_KIND_PROFILING);
+}
+
+static int add_banner_purpose(struct pctx *c, struct sk_banner *b, const char *id)
+{
+	if (!(b->purposes[b->npurposes] = sk_strdup(id)))
+		return nomem(c);
+	b->npurposes++;
+	return 0;
+}
+
+/* banner: {origins: [...], title: {sv, en}, intro: {sv, en}, purposes: [...]} */
+static int parse_banner(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const keys[] = {"origins", "title", "intro", "purposes", NULL};
+	static const char *const defaults[] = {"ip_tracking", "lead_scoring"};
+	struct sk_banner *b = &p->banner;
+	const struct node *v, *origins, *purposes;
+	int rc;
+	if ((rc = get_node(c, root, "banner", 0, NODE_MAP, &v)) || !v)
+		return rc;
+	b->present = 1;
+	if ((rc = check_keys(c, v, keys)) ||
+	    (rc = get_node(c, v, "origins", 1, NODE_SEQ, &origins)) ||
+	    (rc = parse_origins(c, origins, &b->origins, &b->norigins)) ||
+	    (rc = get_texts(c, v, "title", 1, b->title)) ||
+	    (rc = get_texts(c, v, "intro", 1, b->intro)) ||
+	    (rc = get_node(c, v, "purposes", 0, NODE_SEQ, &purposes)))
+		return rc;
+	if (!b->norigins)
+		return bad(c, origins, "list at least one origin: the web site that loads the banner");
+	if (!(b->purposes = sk_calloc(MAX_BANNER_PURPOSES, sizeof(*b->purposes))))
+		return nomem(c);
+	if (!purposes) {
+		for (size_t i = 0; i < 2; i++)
+			if (banner_purpose_ok(sk_policy_purpose(p, defaults[i])) &&
+			    (rc = add_banner_purpose(c, b, defaults[i])))
+				return rc;
+	} else {
+		if (purposes->nkids > MAX_BANNER_PURPOSES)
+			return bad(c, purposes, "more than %d purposes", MAX_BANNER_PURPOSES);
+		for (size_t i = 0; i < purposes->nkids; i++) {
+			const struct node *n = purposes->kids[i];
+			if ((rc = want(c, n, NODE_SCALAR)))
+				return rc;
+			const struct sk_purpose *pu = sk_policy_purpose(p, n->str);
+			if (!pu)
+				return bad(c, n, "not a defined purpose; define it under purposes");
+			if (!banner_purpose_ok(pu))
+				return bad(c, n, "the banner asks an anonymous visitor only for a "
+					   "purpose on consent of kind tracking or profiling");
+			if (sk_banner_has_purpose(p, n->str))
+				return bad(c, n, "listed twice");
+			if ((rc = add_banner_purpose(c, b, n->str)))
+				return rc;
+		}
+	}
+	if (!b->npurposes)
+		return bad(c, v, "the banner has no purpose to ask for: declare ip_tracking or "
+			   "lead_scoring (on consent), or list purposes");
 	return 0;
 }
 
@@ -1144,7 +1222,7 @@ static int parse_tracking(struct pctx *c, const struct node *root, struct sk_pol
 static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
 	static const char *const keys[] = {"organisation", "fields", "purposes", "forms",
-					   "retention", "tracking", "scoring", NULL};
+					   "retention", "banner", "tracking", "scoring", NULL};
 	const struct node *org, *fields, *purposes, *forms;
 	int rc;
 	if ((rc = check_keys(c, root, keys)) ||
@@ -1160,7 +1238,8 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 			return bad(c, fields->kids[2 * i], "not needed by any purpose; declare only "
 				   "the fields that a purpose needs");
 	if ((rc = get_node(c, root, "forms", 0, NODE_MAP, &forms)) ||
-	    (forms && (rc = parse_forms(c, forms, p))))
+	    (forms && (rc = parse_forms(c, forms, p))) ||
+	    (rc = parse_banner(c, root, p)))
 		return rc;
 	if ((rc = parse_tracking(c, root, p)))
 		return rc;
@@ -1267,6 +1346,16 @@ void sk_policy_free(struct sk_policy *p)
 		sk_free(f->origins);
 	}
 	sk_free(p->forms);
+	for (int l = 0; l < SK_NLANG; l++) {
+		sk_free(p->banner.title[l]);
+		sk_free(p->banner.intro[l]);
+	}
+	for (size_t j = 0; j < p->banner.npurposes; j++)
+		sk_free(p->banner.purposes[j]);
+	sk_free(p->banner.purposes);
+	for (size_t j = 0; j < p->banner.norigins; j++)
+		sk_free(p->banner.origins[j]);
+	sk_free(p->banner.origins);
 	sk_free(p);
 }
 
@@ -1336,6 +1425,17 @@ const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const cha
 		if (strcmp(f->consents[i].purpose, purpose) == 0)
 			return &f->consents[i];
 	return NULL;
+}
+
+int sk_policy_site_origin_allowed(const struct sk_policy *p, const char *origin)
+{
+	return p && p->banner.present &&
+	       str_listed(p->banner.origins, p->banner.norigins, origin);
+}
+
+int sk_banner_has_purpose(const struct sk_policy *p, const char *purpose)
+{
+	return p && purpose && str_listed(p->banner.purposes, p->banner.npurposes, purpose);
 }
 
 int sk_form_origin_allowed(const struct sk_form *f, const char *origin)

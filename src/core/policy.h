@@ -91,6 +91,19 @@ struct sk_score_rule {
 	struct sk_duration half_life; /* n == 0: no decay */
 };
 
+/* The visitor banner of the web site (banner:, docs/banner.md); present is 0 without one. */
+struct sk_banner {
+	int present;
+	char *title[SK_NLANG];
+	char *intro[SK_NLANG];
+	/* The purposes it asks for, in order: each on consent, of kind tracking or profiling;
+	 * by default those of ip_tracking and lead_scoring that the policy declares. */
+	char **purposes;
+	size_t npurposes;
+	char **origins;      /* the web sites that may load it and post to /v/... and /t */
+	size_t norigins;
+};
+
 struct sk_policy {
 	char *org_name;
 	char *org_contact;
@@ -116,6 +129,7 @@ struct sk_policy {
 	struct sk_duration retain_inactive;  /* nothing recorded for this long; n == 0: never */
 	struct sk_form *forms;  /* optional; none when the file has no forms: */
 	size_t nforms;
+	struct sk_banner banner;
 	/* ---- tracking and lead scoring (issue 16, helper track) ---- */
 	struct sk_duration track_retention; /* tracking.retention: events older go; 90 days */
 	struct sk_score_rule *score_rules;  /* scoring.rules, in file order */
@@ -147,6 +161,11 @@ const struct sk_form_field *sk_form_field(const struct sk_form *f, const char *n
 const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const char *purpose);
 /* 1 when origin (an Origin header's value) is exactly one of the form's allowed_origins. */
 int sk_form_origin_allowed(const struct sk_form *f, const char *origin);
+/* 1 when origin (an Origin header's value) is exactly one of the banner's origins: the web
+ * sites that may post to /v/... and /t. 0 without a banner. */
+int sk_policy_site_origin_allowed(const struct sk_policy *p, const char *origin);
+/* 1 when the banner asks for purpose. */
+int sk_banner_has_purpose(const struct sk_policy *p, const char *purpose);
 /* Checks a value against the field's type; the message names the field, never the value. */
 int sk_policy_field_validate(const struct sk_field_def *f, const char *value,
 			     struct sk_errctx *err);

@@ -662,6 +662,17 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
 		if (b->n)
 			memcpy(after, b->ct[b->n - 1].id, sizeof(after));
 	} while (!rc && b->n == PURGE_BATCH);
+	/* the banner's visitors never tied to a contact and not seen for SK_VISITOR_KEEP_DAYS
+	 * (docs/banner.md), with their answers */
+	if (!rc && !dry_run) {
+		if (!(rc = sk__core_begin(c, err))) {
+			rc = sk_store_visitor_purge(c->store, now - (int64_t)SK_VISITOR_KEEP_DAYS * 86400,
+						    NULL);
+			if (rc)
+				rc = sk__store_err(err, rc, "purging visitors");
+			rc = sk__core_end(c, rc, err);
+		}
+	}
 	/* tracking events past the policy's tracking.retention (docs/tracking.md) */
 	if (!rc && !dry_run)
 		rc = sk_track_purge(c, now, &rep.tracking_events, err);

@@ -44,7 +44,8 @@
 	X(MAIL_LINK,         "mail_link",           "Link in an e-mail")                          \
 	X(ONE_CLICK,         "one_click",           "One-click unsubscribe in an e-mail") \
 	X(PHONE,             "phone",               "Told to the controller's staff by phone") \
-	X(PAPER,             "paper",               "Given on paper, recorded by the controller's staff")
+	X(PAPER,             "paper",               "Given on paper, recorded by the controller's staff") \
+	X(BANNER,            "banner",              "The visitor banner of the web site")
 
 /* The gate's reasons (struct sk_gate_result.reason). allowed: 1 for the reasons of an
  * allowed answer, 0 for those of a denied one.

@@ -47,6 +47,7 @@ const char *sk_page_method(int lang, enum sk_method m)
 	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
 	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
 	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
+	case SK_METHOD_BANNER: return sk_page_msg(lang, SK_MSG_M_BANNER);
 	}
 	return sk_method_name(m);
 }

@@ -118,6 +118,7 @@
 	X(M_ONE_CLICK, "Avregistrering med ett klick i ett mejl", "One-click unsubscribe in an e-mail") \
 	X(M_PHONE, "Per telefon till vår personal", "By phone to our staff") \
 	X(M_PAPER, "På papper, registrerat av vår personal", "On paper, recorded by our staff") \
+	X(M_BANNER, "Webbplatsens fråga om spårning", "The web site's tracking banner") \
 	X(A_GIVE, "Gav samtycke", "Gave consent")                                            \
 	X(A_REFUSE, "Nekade samtycke", "Refused consent")                                    \
 	X(A_WITHDRAW, "Återkallade samtycke", "Withdrew consent")                            \

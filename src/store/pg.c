@@ -121,9 +121,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"UPDATE samtycke_schema SET version = 2;",
-	/* 4 (SQLite's 11, issue 16, helper track): tracking events, company ranges, scores.
-	 * Until migration 3 (helper visitor's) is merged before it, it sits at index 2 and
-	 * sets version 3: at the merge it moves after 3 and sets 4. */
+	/* 3 (SQLite's 10, issue 16): the banner's visitors and their answers (docs/banner.md) */
+	"CREATE TABLE visitors(id TEXT PRIMARY KEY, contact_id TEXT REFERENCES contacts(id)"
+	" ON DELETE CASCADE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL);"
+	"CREATE INDEX visitors_contact ON visitors(contact_id) WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX visitors_seen ON visitors(last_seen_at) WHERE contact_id IS NULL;"
+	"CREATE TABLE visitor_answers(seq BIGINT PRIMARY KEY, visitor_id TEXT NOT NULL"
+	" REFERENCES visitors(id) ON DELETE CASCADE, purpose TEXT NOT NULL, action TEXT NOT NULL,"
+	" at BIGINT NOT NULL, banner_version TEXT NOT NULL, notice_version BIGINT NOT NULL,"
+	" notice_sha256 BYTEA NOT NULL, lang TEXT NOT NULL, page TEXT NOT NULL,"
+	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
+	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
+	"UPDATE samtycke_schema SET version = 3;",
+	/* 4 (SQLite's 11, issue 16, helper track): tracking events, company ranges, scores. */
 	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL,"
 	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
 	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
@@ -139,7 +149,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
 	" ON DELETE CASCADE, score BIGINT NOT NULL, computed_at BIGINT NOT NULL,"
 	" nevents BIGINT NOT NULL, last_at BIGINT NOT NULL);"
-	"UPDATE samtycke_schema SET version = 3;",
+	"UPDATE samtycke_schema SET version = 4;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -153,6 +163,17 @@ static const char *const migrations[] = {
 #define PG_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define PG_AUDIT_COLS "seq, at, who, role, action, target, detail"
+#define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
+#define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
+#define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
+#define PG_OUTBOX_COLS                                                                  \
+	"id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at, failed_at," \
+	" last_error"
+#define PG_WEBHOOK_COLS                                                                 \
+	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
+	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
+	" nfailed, last_failed_seq"
+
 #define PG_TRACK_COLS                                                                  \
 	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
 	" visitor_id, contact_id, campaign_id, ip, company"
@@ -255,6 +276,12 @@ enum pg_stmt {
 	PG_SUPPRESSION_TALLY,
 	PG_OUTBOX_TALLY,
 	PG_SESSION_DELETE_STAFF,
+	PG_VISITOR_PUT,
+	PG_VISITOR_GET,
+	PG_VISITOR_BY_CONTACT,
+	PG_VISITOR_ANSWER_APPEND,
+	PG_VISITOR_ANSWER_EACH,
+	PG_VISITOR_PURGE,
 	PG_TRACK_PUT,
 	PG_TRACK_EACH_CONTACT,
 	PG_TRACK_EACH_VISITOR,
@@ -475,6 +502,24 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 	[PG_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = $1 AND staff <> ''",
+	/* visitors of the banner (issue 16); answers go with their visitor (ON DELETE CASCADE) */
+	[PG_VISITOR_PUT] = "INSERT INTO visitors(id, contact_id, created_at, last_seen_at)"
+			   " VALUES($1, $2, $3::bigint, $4::bigint) ON CONFLICT(id) DO UPDATE SET"
+			   " contact_id = excluded.contact_id, last_seen_at = excluded.last_seen_at",
+	[PG_VISITOR_GET] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+			   " WHERE id = $1",
+	[PG_VISITOR_BY_CONTACT] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+				  " WHERE contact_id = $1 ORDER BY id",
+	[PG_VISITOR_ANSWER_APPEND] = "INSERT INTO visitor_answers(seq, visitor_id, purpose, action,"
+				     " at, banner_version, notice_version, notice_sha256, lang, page,"
+				     " signal, ua_class) SELECT coalesce(max(seq), 0) + 1, $1, $2, $3,"
+				     " $4::bigint, $5, $6::bigint, $7, $8, $9, $10, $11"
+				     " FROM visitor_answers RETURNING seq",
+	[PG_VISITOR_ANSWER_EACH] = "SELECT seq, visitor_id, purpose, action, at, banner_version,"
+				   " notice_version, notice_sha256, lang, page, signal, ua_class"
+				   " FROM visitor_answers WHERE visitor_id = $1 ORDER BY seq",
+	[PG_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL"
+			     " AND last_seen_at < $1::bigint",
 	[PG_TRACK_PUT] = "INSERT INTO track_events(" PG_TRACK_COLS ") VALUES($1, $2, $3, $4, $5,"
 			 " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
 	[PG_TRACK_EACH_CONTACT] = "SELECT " PG_TRACK_COLS " FROM track_events"
@@ -504,7 +549,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 #define PG_SCRUB_SQL                                                                      \
 	"VACUUM (INDEX_CLEANUP ON) contacts, contact_keys, contact_fields, consent_state,"    \
 	" suppressions, changes, idempotency, rectifications, form_requests, mail_outbox,"   \
-	" consent_ledger, webhooks, leases, track_events, scores"
+	" consent_ledger, webhooks, leases, visitors, visitor_answers, track_events, scores"
 
 static const struct sk_store_methods pg_methods;
 
@@ -2492,6 +2537,123 @@ static void pg_close(struct sk_store *s)
 	PQclear(q->keep);
 	PQfinish(q->conn);
 	sk_free(q);
+}
+
+/* ---- visitors of the banner (issue 16, store.h) ---- */
+
+static int pg_visitor_put(struct sk_store *s, const struct sk_visitor_rec *v)
+{
+	struct pp p = {0};
+	pp_text(&p, v->id);
+	pp_text(&p, v->contact_id[0] ? v->contact_id : NULL);
+	pp_int(&p, v->created_at);
+	pp_int(&p, v->last_seen_at);
+	return pg_exec((struct pg_store *)s, PG_VISITOR_PUT, &p, NULL);
+}
+
+static int pg_visitor_row(const PGresult *r, int i, struct sk_visitor_rec *v)
+{
+	int rc = 0;
+	memset(v, 0, sizeof(*v));
+	pg_text(r, i, 0, v->id, sizeof(v->id), "visitors.id", &rc);
+	pg_text(r, i, 1, v->contact_id, sizeof(v->contact_id), "visitors.contact_id", &rc);
+	v->created_at = pg_int(r, i, 2);
+	v->last_seen_at = pg_int(r, i, 3);
+	return rc;
+}
+
+static int pg_visitor_get(struct sk_store *s, const char *id, struct sk_visitor_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_VISITOR_GET, &p, &r);
+	if (rc == 0)
+		rc = pg_visitor_row(r, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_visitor_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_visitor_rec v;
+	int rc = pg_visitor_row(r, i, &v);
+	return rc ? rc : ((sk_visitor_cb)c->cb)(c->arg, &v);
+}
+
+static int pg_visitor_each_by_contact(struct sk_store *s, const char *contact_id,
+				      sk_visitor_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	struct pp p = {0};
+	pp_text(&p, contact_id);
+	return pg_each((struct pg_store *)s, PG_VISITOR_BY_CONTACT, NULL, &p, 1, pg_visitor_fn, &c);
+}
+
+static int pg_visitor_answer_append(struct sk_store *s, struct sk_visitor_answer_rec *a)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, a->visitor_id);
+	pp_text(&p, a->purpose);
+	pp_text(&p, a->action);
+	pp_int(&p, a->at);
+	pp_text(&p, a->banner_version);
+	pp_int(&p, a->notice_version);
+	pp_bin(&p, a->notice_sha256, SK_HASH_LEN);
+	pp_text(&p, a->lang);
+	pp_text(&p, a->page);
+	pp_text(&p, a->signal);
+	pp_text(&p, a->ua_class);
+	int rc = pg_row((struct pg_store *)s, PG_VISITOR_ANSWER_APPEND, &p, &r);
+	if (rc == 0)
+		a->seq = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc == SK_ERR_NOT_FOUND ? SK_ERR_STORAGE : rc;
+}
+
+static int pg_visitor_answer_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_visitor_answer_rec a;
+	int rc = 0;
+	memset(&a, 0, sizeof(a));
+	a.seq = pg_int(r, i, 0);
+	pg_text(r, i, 1, a.visitor_id, sizeof(a.visitor_id), "visitor_answers.visitor_id", &rc);
+	pg_text(r, i, 2, a.purpose, sizeof(a.purpose), "visitor_answers.purpose", &rc);
+	pg_text(r, i, 3, a.action, sizeof(a.action), "visitor_answers.action", &rc);
+	a.at = pg_int(r, i, 4);
+	pg_text(r, i, 5, a.banner_version, sizeof(a.banner_version),
+		"visitor_answers.banner_version", &rc);
+	a.notice_version = (int)pg_int(r, i, 6);
+	pg_hash(r, i, 7, a.notice_sha256);
+	pg_text(r, i, 8, a.lang, sizeof(a.lang), "visitor_answers.lang", &rc);
+	pg_text(r, i, 9, a.page, sizeof(a.page), "visitor_answers.page", &rc);
+	pg_text(r, i, 10, a.signal, sizeof(a.signal), "visitor_answers.signal", &rc);
+	pg_text(r, i, 11, a.ua_class, sizeof(a.ua_class), "visitor_answers.ua_class", &rc);
+	return rc ? rc : ((sk_visitor_answer_cb)c->cb)(c->arg, &a);
+}
+
+static int pg_visitor_answer_each(struct sk_store *s, const char *visitor_id,
+				  sk_visitor_answer_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	struct pp p = {0};
+	pp_text(&p, visitor_id);
+	return pg_each((struct pg_store *)s, PG_VISITOR_ANSWER_EACH, NULL, &p, 0,
+		       pg_visitor_answer_fn, &c);
+}
+
+static int pg_visitor_purge(struct sk_store *s, int64_t before, int64_t *outcount)
+{
+	struct pp p = {0};
+	long changed = 0;
+	pp_int(&p, before);
+	int rc = pg_exec((struct pg_store *)s, PG_VISITOR_PURGE, &p, &changed);
+	if (rc == 0 && outcount)
+		*outcount = changed;
+	return rc;
 }
 
 static const struct sk_store_methods pg_methods = {

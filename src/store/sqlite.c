@@ -133,11 +133,23 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"PRAGMA user_version = 9;",
+	/* 10 (issue 16): the banner's visitors and their answers (docs/banner.md). A visitor
+	 * tied to a contact goes with it (ON DELETE CASCADE); its answers go with it. */
+	"CREATE TABLE visitors(id TEXT PRIMARY KEY, contact_id TEXT REFERENCES contacts(id)"
+	" ON DELETE CASCADE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE INDEX visitors_contact ON visitors(contact_id) WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX visitors_seen ON visitors(last_seen_at) WHERE contact_id IS NULL;"
+	"CREATE TABLE visitor_answers(seq INTEGER PRIMARY KEY, visitor_id TEXT NOT NULL"
+	" REFERENCES visitors(id) ON DELETE CASCADE, purpose TEXT NOT NULL, action TEXT NOT NULL,"
+	" at INTEGER NOT NULL, banner_version TEXT NOT NULL, notice_version INTEGER NOT NULL,"
+	" notice_sha256 BLOB NOT NULL, lang TEXT NOT NULL, page TEXT NOT NULL,"
+	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
+	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
+	"PRAGMA user_version = 10;",
 	/* 11 (issue 16, helper track): tracking events (contact_id only when attached to a
 	 * person: lead_scoring given), the company ranges the user loads, and per-contact
-	 * scores (docs/tracking.md, docs/scoring.md). Until migration 10 (helper visitor's) is
-	 * merged before it, it sits at index 9 and sets user_version 10: at the merge it moves
-	 * after 10 and sets 11. */
+	 * scores (docs/tracking.md, docs/scoring.md). */
 	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL,"
 	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
 	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
@@ -153,7 +165,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
 	" ON DELETE CASCADE, score INTEGER NOT NULL, computed_at INTEGER NOT NULL,"
 	" nevents INTEGER NOT NULL, last_at INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 10;",
+	"PRAGMA user_version = 11;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -178,6 +190,7 @@ static const char *const migrations[] = {
 #define SQ_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define SQ_AUDIT_COLS "seq, at, who, role, action, target, detail"
+
 #define SQ_TRACK_COLS                                                                  \
 	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
 	" visitor_id, contact_id, campaign_id, ip, company"
@@ -278,6 +291,13 @@ enum sq_stmt {
 	SQ_SUPPRESSION_TALLY,
 	SQ_OUTBOX_TALLY,
 	SQ_SESSION_DELETE_STAFF,
+	SQ_VISITOR_PUT,
+	SQ_VISITOR_GET,
+	SQ_VISITOR_BY_CONTACT,
+	SQ_VISITOR_ANSWER_APPEND,
+	SQ_VISITOR_ANSWER_EACH,
+	SQ_VISITOR_PURGE_ANSWERS,
+	SQ_VISITOR_PURGE,
 	SQ_TRACK_PUT,
 	SQ_TRACK_EACH_CONTACT,
 	SQ_TRACK_EACH_VISITOR,
@@ -489,6 +509,24 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 	[SQ_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = ?1 AND staff <> ''",
+	/* visitors of the banner (issue 16) */
+	[SQ_VISITOR_PUT] = "INSERT INTO visitors(id, contact_id, created_at, last_seen_at)"
+			   " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+			   " contact_id = excluded.contact_id, last_seen_at = excluded.last_seen_at",
+	[SQ_VISITOR_GET] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+			   " WHERE id = ?1",
+	[SQ_VISITOR_BY_CONTACT] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+				  " WHERE contact_id = ?1 ORDER BY id",
+	[SQ_VISITOR_ANSWER_APPEND] = "INSERT INTO visitor_answers(visitor_id, purpose, action, at,"
+				     " banner_version, notice_version, notice_sha256, lang, page,"
+				     " signal, ua_class) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+				     " ?10, ?11)",
+	[SQ_VISITOR_ANSWER_EACH] = "SELECT seq, visitor_id, purpose, action, at, banner_version,"
+				   " notice_version, notice_sha256, lang, page, signal, ua_class"
+				   " FROM visitor_answers WHERE visitor_id = ?1 ORDER BY seq",
+	[SQ_VISITOR_PURGE_ANSWERS] = "DELETE FROM visitor_answers WHERE visitor_id IN (SELECT id"
+				     " FROM visitors WHERE contact_id IS NULL AND last_seen_at < ?1)",
+	[SQ_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL AND last_seen_at < ?1",
 	[SQ_TRACK_PUT] = "INSERT INTO track_events(" SQ_TRACK_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
 			 " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[SQ_TRACK_EACH_CONTACT] = "SELECT " SQ_TRACK_COLS " FROM track_events"
@@ -2909,6 +2947,117 @@ static int sq_session_delete_staff(struct sk_store *s, const char *staff)
 	if (sq_text(st, 1, staff))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+/* ---- visitors of the banner (issue 16, store.h) ---- */
+
+static int sq_visitor_put(struct sk_store *s, const struct sk_visitor_rec *v)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_PUT);
+	if (sq_text(st, 1, v->id) || sq_text(st, 2, v->contact_id[0] ? v->contact_id : NULL) ||
+	    sqlite3_bind_int64(st, 3, v->created_at) || sqlite3_bind_int64(st, 4, v->last_seen_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static void sq_visitor_row(sqlite3_stmt *st, struct sk_visitor_rec *v, int *rc)
+{
+	memset(v, 0, sizeof(*v));
+	sq_col_text(st, 0, v->id, sizeof(v->id), "visitors.id", rc);
+	sq_col_text(st, 1, v->contact_id, sizeof(v->contact_id), "visitors.contact_id", rc);
+	v->created_at = sqlite3_column_int64(st, 2);
+	v->last_seen_at = sqlite3_column_int64(st, 3);
+}
+
+static int sq_visitor_get(struct sk_store *s, const char *id, struct sk_visitor_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_GET);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0)
+		sq_visitor_row(st, out, &rc);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_each_by_contact(struct sk_store *s, const char *contact_id,
+				      sk_visitor_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_BY_CONTACT);
+	struct sk_visitor_rec v;
+	int rc = 0;
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_visitor_row(st, &v, &rc);
+		if (rc == 0)
+			rc = cb(arg, &v);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_answer_append(struct sk_store *s, struct sk_visitor_answer_rec *a)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_ANSWER_APPEND);
+	if (sq_text(st, 1, a->visitor_id) || sq_text(st, 2, a->purpose) ||
+	    sq_text(st, 3, a->action) || sqlite3_bind_int64(st, 4, a->at) ||
+	    sq_text(st, 5, a->banner_version) || sqlite3_bind_int64(st, 6, a->notice_version) ||
+	    sq_blob(st, 7, a->notice_sha256, SK_HASH_LEN) || sq_text(st, 8, a->lang) ||
+	    sq_text(st, 9, a->page) || sq_text(st, 10, a->signal) || sq_text(st, 11, a->ua_class))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0)
+		a->seq = sqlite3_last_insert_rowid(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_visitor_answer_each(struct sk_store *s, const char *visitor_id,
+				  sk_visitor_answer_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_ANSWER_EACH);
+	struct sk_visitor_answer_rec a;
+	int rc = 0;
+	if (sq_text(st, 1, visitor_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&a, 0, sizeof(a));
+		a.seq = sqlite3_column_int64(st, 0);
+		sq_col_text(st, 1, a.visitor_id, sizeof(a.visitor_id), "visitor_answers.visitor_id", &rc);
+		sq_col_text(st, 2, a.purpose, sizeof(a.purpose), "visitor_answers.purpose", &rc);
+		sq_col_text(st, 3, a.action, sizeof(a.action), "visitor_answers.action", &rc);
+		a.at = sqlite3_column_int64(st, 4);
+		sq_col_text(st, 5, a.banner_version, sizeof(a.banner_version),
+			    "visitor_answers.banner_version", &rc);
+		a.notice_version = (int)sqlite3_column_int64(st, 6);
+		sq_col_hash(st, 7, a.notice_sha256);
+		sq_col_text(st, 8, a.lang, sizeof(a.lang), "visitor_answers.lang", &rc);
+		sq_col_text(st, 9, a.page, sizeof(a.page), "visitor_answers.page", &rc);
+		sq_col_text(st, 10, a.signal, sizeof(a.signal), "visitor_answers.signal", &rc);
+		sq_col_text(st, 11, a.ua_class, sizeof(a.ua_class), "visitor_answers.ua_class", &rc);
+		if (rc == 0)
+			rc = cb(arg, &a);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_purge(struct sk_store *s, int64_t before, int64_t *outcount)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_PURGE_ANSWERS);
+	int rc;
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
+	st = sq_stmt(s, SQ_VISITOR_PURGE);
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && outcount)
+		*outcount = sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
 }
 
 /* ---- tracking and lead scoring ---- */

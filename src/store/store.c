@@ -232,7 +232,11 @@ const char *sk_store_uri_file(const char *uri)
 	  " failed_at, last_error", 10, "id")                                                \
 	X(staff_users, "name, role, hash, created_at, disabled, failed, locked_until", 7,    \
 	  "name")                                                                             \
-	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")              \
+	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")               \
+	X(visitors, "id, contact_id, created_at, last_seen_at", 4, "id")                      \
+	X(visitor_answers,                                                                    \
+	  "seq, visitor_id, purpose, action, at, banner_version, notice_version,"            \
+	  " notice_sha256, lang, page, signal, ua_class", 12, "seq")               \
 	X(track_events,                                                                       \
 	  "id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term,"         \
 	  " utm_content, visitor_id, contact_id, campaign_id, ip, company", 15, "id")        \

@@ -324,6 +324,33 @@ struct sk_score_rec {
  * that bytewise order is numeric order on both backends. */
 #define SK_IPKEY_LEN 16
 
+/* A visitor of the web site (the banner, core/visitor.c): contact_id "" when not tied. */
+struct sk_visitor_rec {
+	char id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	int64_t created_at;
+	int64_t last_seen_at;
+};
+#define SK_VISITOR_PAGE_MAX 512   /* a page's URL without its query, NUL included */
+#define SK_BANNER_VERSION_LEN 64  /* hex SHA-256 */
+/* One banner answer of a visitor, append-only. */
+struct sk_visitor_answer_rec {
+	int64_t seq;                     /* set by visitor_answer_append */
+	char visitor_id[SK_ID_LEN + 1];
+	char purpose[64];
+	char action[16];                 /* give, refuse, withdraw */
+	int64_t at;
+	char banner_version[SK_BANNER_VERSION_LEN + 1];
+	int notice_version;
+	uint8_t notice_sha256[SK_HASH_LEN];
+	char lang[8];
+	char page[SK_VISITOR_PAGE_MAX];
+	char signal[8];                  /* click, gpc */
+	char ua_class[16];
+};
+typedef int (*sk_visitor_cb)(void *arg, const struct sk_visitor_rec *v);
+typedef int (*sk_visitor_answer_cb)(void *arg, const struct sk_visitor_answer_rec *a);
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_row_cb)(void *arg, const struct sk_value *row, int ncols);
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
@@ -595,7 +622,25 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	X(outbox_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))        \
 	/* Deletes every console session of staff user staff (not a key's: staff != ""); 0   */ \
 	/* whether or not there were any. A password change and a disable (core/staff.c). */   \
-	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))        \
+	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))          \
+	/* ---- visitors of the banner (issue 16, helper visitor; docs/banner.md) ---- */      \
+	/* put inserts the visitor, or (same id) sets its contact_id and last_seen_at. A    */ \
+	/* visitor tied to a contact goes with its contact_delete. */                           \
+	X(visitor_put, (struct sk_store * s, const struct sk_visitor_rec *v), (s, v))          \
+	X(visitor_get, (struct sk_store * s, const char *id, struct sk_visitor_rec *out),      \
+	  (s, id, out))                                                                        \
+	/* The visitors tied to contact_id, by id. */                                          \
+	X(visitor_each_by_contact, (struct sk_store * s, const char *contact_id,               \
+				    sk_visitor_cb cb, void *arg), (s, contact_id, cb, arg))      \
+	/* Appends an answer (a->seq is set); answers are never changed. */                    \
+	X(visitor_answer_append, (struct sk_store * s, struct sk_visitor_answer_rec * a), (s, a)) \
+	/* A visitor's answers in the order they were recorded. */                             \
+	X(visitor_answer_each, (struct sk_store * s, const char *visitor_id,                   \
+				sk_visitor_answer_cb cb, void *arg), (s, visitor_id, cb, arg))   \
+	/* Deletes the visitors never tied to a contact and not seen since before, with */     \
+	/* their answers; *outcount (may be NULL) how many visitors went. */                   \
+	X(visitor_purge, (struct sk_store * s, int64_t before, int64_t *outcount),             \
+	  (s, before, outcount))                                                            \
 	/* ---- tracking and lead scoring (issue 16, helper track; docs/tracking.md) ---- */   \
 	/* Inserts a tracking event (e->contact_id "" stores none). */                         \
 	X(track_put, (struct sk_store * s, const struct sk_track_rec *e), (s, e))              \

@@ -125,7 +125,7 @@ int sk_strlcpy(char *out, const char *s, size_t outlen)
 
 /* Length of the valid UTF-8 character at p (at most n bytes available), or 0 when p does
  * not start one (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut). */
-static size_t utf8_char(const unsigned char *p, size_t n)
+size_t sk_utf8_char(const unsigned char *p, size_t n)
 {
 	size_t len;
 	uint32_t cp;
@@ -168,7 +168,7 @@ static void ub_put(struct ubuf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n && !b->cut) {
-		size_t k = utf8_char(p + i, n - i);
+		size_t k = sk_utf8_char(p + i, n - i);
 		if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
 			i++; /* dropped */
 			continue;

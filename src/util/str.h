@@ -20,6 +20,9 @@ int sk_id_new_at(const char prefix[2], uint64_t ms, char out[SK_ID_LEN + 1]);
 int sk_strlcpy(char *out, const char *s, size_t outlen);
 /* s without leading and trailing white space: the start, and its length in *outlen. */
 const char *sk_trim(const char *s, size_t *outlen);
+/* Length of the valid UTF-8 character at p (at most n bytes available, n >= 1), or 0 when p
+ * does not start one (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut). */
+size_t sk_utf8_char(const unsigned char *p, size_t n);
 /* A URL reduced to what identifies a page, not a person: scheme, host (with its port) and
  * path are kept; userinfo ("user:pass@"), query and fragment are dropped. A URL with a scheme
  * but no "//" authority (mailto:, tel:, data:) keeps only "scheme:". Bytes that are not valid

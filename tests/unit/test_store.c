@@ -215,8 +215,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_stmt *st;
 
 	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
-		/* 3 on branch track alone (its migration 4 sits third until 3 is merged) */
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 3);
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 4);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -231,8 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	/* migrations applied: 10 on branch track alone (its 11 sits tenth until 10 is merged) */
-	assert_int_equal(sqlite3_column_int(st, 0), 10);
+	assert_int_equal(sqlite3_column_int(st, 0), 11); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2271,6 +2269,95 @@ static void test_webhook_secret_set(void **state)
 			 SK_ERR_NOT_FOUND);
 }
 
+static int visitor_seen_cb(void *arg, const struct sk_visitor_rec *v)
+{
+	char *out = arg;
+	strcat(out, v->id);
+	strcat(out, ";");
+	return 0;
+}
+
+static int answer_seen_cb(void *arg, const struct sk_visitor_answer_rec *a)
+{
+	struct sk_visitor_answer_rec *out = arg;
+	out[out[0].seq ? 1 : 0] = *a;
+	return 0;
+}
+
+/* The banner's visitors (issue 16): put and get, the tie, answers in order, erasure with the
+ * contact, purge of the untied and unseen only. */
+static void test_visitors(void **state)
+{
+	struct fx *f = *state;
+	struct sk_contact_rec c = {.created_at = 5, .updated_at = 6};
+	struct sk_visitor_rec v = {.id = "v_one", .created_at = 10, .last_seen_at = 10}, got;
+	strcpy(c.id, "c_vis");
+	key_of(c.email_key, 41);
+	assert_int_equal(sk_store_contact_insert(f->s, &c), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_visitor_put(f->s, &v), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0);
+	assert_string_equal(got.contact_id, "");
+	assert_int_equal(got.created_at, 10);
+	/* the answers, append-only and in order */
+	struct sk_visitor_answer_rec a = {.visitor_id = "v_one", .purpose = "ip_tracking",
+					  .action = "give", .at = 11, .notice_version = 2,
+					  .lang = "sv", .page = "https://www.example.com/a",
+					  .signal = "click", .ua_class = "mobile"};
+	memset(a.banner_version, 'a', SK_BANNER_VERSION_LEN);
+	memset(a.notice_sha256, 0x5a, SK_HASH_LEN);
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	int64_t first = a.seq;
+	strcpy(a.action, "withdraw");
+	a.at = 12;
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	assert_true(a.seq > first);
+	struct sk_visitor_answer_rec seen[2];
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_one", answer_seen_cb, seen), 0);
+	assert_string_equal(seen[0].action, "give");
+	assert_string_equal(seen[1].action, "withdraw");
+	assert_int_equal(seen[0].notice_version, 2);
+	assert_memory_equal(seen[0].notice_sha256, a.notice_sha256, SK_HASH_LEN);
+	assert_int_equal(strlen(seen[0].banner_version), SK_BANNER_VERSION_LEN);
+	assert_string_equal(seen[0].page, "https://www.example.com/a");
+	assert_string_equal(seen[0].ua_class, "mobile");
+	/* the tie; the contact's visitors */
+	strcpy(v.contact_id, "c_vis");
+	v.last_seen_at = 20;
+	assert_int_equal(sk_store_visitor_put(f->s, &v), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0);
+	assert_string_equal(got.contact_id, "c_vis");
+	assert_int_equal(got.created_at, 10); /* kept */
+	assert_int_equal(got.last_seen_at, 20);
+	char ids[128] = "";
+	assert_int_equal(sk_store_visitor_each_by_contact(f->s, "c_vis", visitor_seen_cb, ids), 0);
+	assert_string_equal(ids, "v_one;");
+	/* purge: only the untied and unseen go */
+	struct sk_visitor_rec old = {.id = "v_old", .created_at = 1, .last_seen_at = 1};
+	struct sk_visitor_rec young = {.id = "v_young", .created_at = 1, .last_seen_at = 100};
+	assert_int_equal(sk_store_visitor_put(f->s, &old), 0);
+	assert_int_equal(sk_store_visitor_put(f->s, &young), 0);
+	a.at = 1;
+	strcpy(a.visitor_id, "v_old");
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	int64_t n = -1;
+	assert_int_equal(sk_store_visitor_purge(f->s, 50, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_old", &got), SK_ERR_NOT_FOUND);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_old", answer_seen_cb, seen), 0);
+	assert_int_equal(seen[0].seq, 0); /* its answers went with it */
+	assert_int_equal(sk_store_visitor_get(f->s, "v_young", &got), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0); /* tied: stays */
+	/* erasure of the contact takes its visitors and their answers */
+	assert_int_equal(sk_store_contact_delete(f->s, "c_vis"), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), SK_ERR_NOT_FOUND);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_one", answer_seen_cb, seen), 0);
+	assert_int_equal(seen[0].seq, 0);
+}
+
 static void test_rows_copy(void **state)
 {
 	struct fx *f = *state;
@@ -2300,6 +2387,16 @@ static void test_rows_copy(void **state)
 	assert_int_equal(sk_store_meta_set(f->s, "k", "v"), 0);
 	int got;
 	assert_int_equal(sk_store_lease_take(f->s, "mail", "srv1", 1, 2, &got), 0);
+	/* a tied visitor (contact_id text) and an untied one (NULL), with an answer */
+	struct sk_visitor_rec vr = {.id = "v_tied", .contact_id = "c1", .created_at = 1,
+				    .last_seen_at = 2};
+	assert_int_equal(sk_store_visitor_put(f->s, &vr), 0);
+	struct sk_visitor_rec vu = {.id = "v_untied", .created_at = 3, .last_seen_at = 4};
+	assert_int_equal(sk_store_visitor_put(f->s, &vu), 0);
+	struct sk_visitor_answer_rec va = {.visitor_id = "v_untied", .purpose = "ip_tracking",
+					   .action = "give", .at = 5, .notice_version = 1,
+					   .lang = "en", .signal = "click", .ua_class = "desktop"};
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &va), 0);
 
 	snprintf(path, sizeof(path), "%s/copy", f->dir);
 	assert_int_equal(sopen(path, 1, &to, &err), 0);
@@ -2835,6 +2932,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_staff_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),

@@ -1,0 +1,265 @@
+/* utm.c: the UTM link builder (utm.h, docs/utm.md): checks a landing page's URL and the
+ * campaign values, and appends them to its query, percent-encoded (RFC 3986), with the rest
+ * of the query and the fragment kept. Pure: no store, no policy. */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/utm.h"
+#include "util/buf.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+_Static_assert(SK_UTM_URL_MAX == 2048, "the message below says 2048");
+#define OUT_CAP 16384 /* a URL of SK_UTM_URL_MAX and five values, each byte as %XX */
+
+static const char *const utm_keys[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
+				       "utm_content"};
+static const char *const field_names[] = {"source", "medium", "campaign", "term", "content"};
+
+static int is_alnum(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+static int is_hex(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+static int hexval(unsigned char ch)
+{
+	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+}
+
+/* RFC 3986's unreserved characters, which are never encoded. */
+static int is_unreserved(unsigned char ch)
+{
+	return is_alnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+}
+
+/* A character a URL may hold as it is (RFC 3986: unreserved, gen-delims, sub-delims, '%'). */
+static int is_url_char(unsigned char ch)
+{
+	return is_unreserved(ch) || (ch && strchr(":/?#[]@!$&'()*+,;=%", ch));
+}
+
+static int bad_url(struct sk_errctx *err, const char **field, const char *why)
+{
+	if (field)
+		*field = "url";
+	return sk_errf(err, SK_ERR_INVALID, "url %s", why);
+}
+
+/* The URL's own rules: characters, scheme, host, port. */
+static int check_url(const char *url, const char **field, struct sk_errctx *err)
+{
+	size_t len = url ? strlen(url) : 0, i, skip, hlen;
+	const char *auth, *end, *host, *port;
+	int nhash = 0;
+
+	if (!len)
+		return bad_url(err, field, "is required");
+	if (len > SK_UTM_URL_MAX)
+		return bad_url(err, field, "is longer than 2048 bytes");
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)url[i];
+		if (ch < 0x20 || ch == 0x7f)
+			return bad_url(err, field, "must not hold control characters");
+		if (ch == ' ')
+			return bad_url(err, field, "must not hold spaces");
+		if (ch >= 0x80)
+			return bad_url(err, field, "must be ASCII: percent-encode other characters");
+		if (!is_url_char(ch))
+			return bad_url(err, field, "holds a character that URLs do not allow "
+				       "(percent-encode it)");
+		if (ch == '%' && !(is_hex((unsigned char)url[i + 1]) &&
+				   is_hex((unsigned char)url[i + 2])))
+			return bad_url(err, field, "holds a '%' that is not followed by two hex digits");
+		if (ch == '#' && ++nhash > 1)
+			return bad_url(err, field, "holds more than one '#'");
+	}
+	if (!strncasecmp(url, "http://", 7))
+		skip = 7;
+	else if (!strncasecmp(url, "https://", 8))
+		skip = 8;
+	else
+		return bad_url(err, field, "must start with http:// or https://");
+	auth = url + skip;
+	end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(end - auth)))
+		return bad_url(err, field, "must not carry a user name or password");
+	host = auth;
+	if (*host == '[') {
+		const char *close = memchr(host, ']', (size_t)(end - host));
+		if (!close || close == host + 1)
+			return bad_url(err, field, "has an IPv6 host without its closing ']'");
+		for (const char *p = host + 1; p < close; p++)
+			if (!is_hex((unsigned char)*p) && *p != ':' && *p != '.')
+				return bad_url(err, field, "has an IPv6 host that is not an address");
+		port = close + 1;
+		if (port < end && *port != ':')
+			return bad_url(err, field, "has characters after its IPv6 host");
+	} else {
+		port = memchr(host, ':', (size_t)(end - host));
+		if (!port)
+			port = end;
+		hlen = (size_t)(port - host);
+		if (!hlen)
+			return bad_url(err, field, "needs a host");
+		for (i = 0; i < hlen; i++)
+			if (!is_alnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
+				return bad_url(err, field, "has a host with characters a host name "
+					       "does not have (write an international name in "
+					       "its xn-- form)");
+	}
+	if (port < end) { /* ":PORT" */
+		long v = 0;
+		size_t n = (size_t)(end - port - 1);
+		if (n < 1 || n > 5)
+			return bad_url(err, field, "has a port that is not a number 1-65535");
+		for (i = 1; i <= n; i++) {
+			if (port[i] < '0' || port[i] > '9')
+				return bad_url(err, field, "has a port that is not a number 1-65535");
+			v = v * 10 + (port[i] - '0');
+		}
+		if (v < 1 || v > 65535)
+			return bad_url(err, field, "has a port that is not a number 1-65535");
+	}
+	return 0;
+}
+
+/* One value: trimmed, checked, lowercased unless keep_case, percent-encoded onto b.
+ * *present is 0 for an optional value left out. */
+static int put_value(struct sk_buf *b, int k, const char *v, int required, int keep_case,
+		     int *present, const char **field, struct sk_errctx *err)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0, i, cl;
+	const unsigned char *p;
+	int rc;
+
+	*present = 0;
+	if (v)
+		v = sk_trim(v, &n);
+	if (!n) {
+		if (!required)
+			return 0;
+		if (field)
+			*field = field_names[k];
+		return sk_errf(err, SK_ERR_INVALID, "%s is required", field_names[k]);
+	}
+	if (field)
+		*field = field_names[k];
+	if (n > SK_UTM_VALUE_MAX)
+		return sk_errf(err, SK_ERR_INVALID, "%s is longer than %d bytes", field_names[k],
+			       SK_UTM_VALUE_MAX);
+	p = (const unsigned char *)v;
+	for (i = 0; i < n; i += cl) {
+		if (!(cl = sk_utf8_char(p + i, n - i)))
+			return sk_errf(err, SK_ERR_INVALID, "%s is not valid UTF-8", field_names[k]);
+		if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0))
+			return sk_errf(err, SK_ERR_INVALID, "%s must not hold control characters",
+				       field_names[k]);
+	}
+	if ((rc = sk_buf_appends(b, b->len ? "&" : "")) ||
+	    (rc = sk_buf_appends(b, utm_keys[k])) || (rc = sk_buf_appends(b, "=")))
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = p[i];
+		if (!keep_case) {
+			if (ch >= 'A' && ch <= 'Z')
+				ch |= 0x20;
+			/* U+00C0..U+00DE but U+00D7 (x): their lowercase is 0x20 above */
+			else if (i > 0 && p[i - 1] == 0xc3 && ch >= 0x80 && ch <= 0x9e && ch != 0x97)
+				ch += 0x20;
+		}
+		if (is_unreserved(ch))
+			rc = sk_buf_append(b, &ch, 1);
+		else
+			rc = sk_buf_append(b, (char[]){'%', hex[ch >> 4], hex[ch & 15]}, 3);
+		if (rc)
+			goto nomem;
+	}
+	*present = 1;
+	return 0;
+nomem:
+	return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+}
+
+/* 1 when the query parameter p[0..n) is named one of the five utm_* (its name compared
+ * after decoding %XX, in any letter case). */
+static int is_utm_param(const char *p, size_t n)
+{
+	char name[16];
+	size_t i, o = 0;
+	for (i = 0; i < n && p[i] != '='; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch == '%' && i + 2 < n && is_hex((unsigned char)p[i + 1]) &&
+		    is_hex((unsigned char)p[i + 2])) {
+			ch = (unsigned char)(hexval((unsigned char)p[i + 1]) << 4 |
+					     hexval((unsigned char)p[i + 2]));
+			i += 2;
+		}
+		if (o + 1 >= sizeof(name))
+			return 0;
+		name[o++] = (char)ch;
+	}
+	name[o] = 0;
+	for (size_t k = 0; k < sizeof(utm_keys) / sizeof(utm_keys[0]); k++)
+		if (!strcasecmp(name, utm_keys[k]))
+			return 1;
+	return 0;
+}
+
+int sk_utm_build(const struct sk_utm_in *in, char **out, const char **field,
+		 struct sk_errctx *err)
+{
+	const char *vals[5] = {in->source, in->medium, in->campaign, in->term, in->content};
+	struct sk_buf tags, b;
+	const char *q, *frag, *p;
+	size_t baselen;
+	int rc, present, any = 0;
+
+	*out = NULL;
+	if (field)
+		*field = NULL;
+	sk_buf_init(&tags, OUT_CAP);
+	sk_buf_init(&b, OUT_CAP);
+	if ((rc = check_url(in->url, field, err)))
+		goto out;
+	for (int k = 0; k < 5; k++)
+		if ((rc = put_value(&tags, k, vals[k], k < 3, in->keep_case, &present, field, err)))
+			goto out;
+	if (field)
+		*field = NULL;
+
+	frag = in->url + strcspn(in->url, "#");
+	q = memchr(in->url, '?', (size_t)(frag - in->url));
+	baselen = (size_t)((q ? q : frag) - in->url);
+	if ((rc = sk_buf_append(&b, in->url, baselen)) || (rc = sk_buf_appends(&b, "?")))
+		goto nomem;
+	/* the query's other parameters, in their order; empty ones ("&&") dropped */
+	for (p = q ? q + 1 : frag; p < frag;) {
+		const char *amp = memchr(p, '&', (size_t)(frag - p));
+		size_t n = (size_t)((amp ? amp : frag) - p);
+		if (n && !is_utm_param(p, n)) {
+			if ((any && (rc = sk_buf_appends(&b, "&"))) || (rc = sk_buf_append(&b, p, n)))
+				goto nomem;
+			any = 1;
+		}
+		p += n + (amp != NULL);
+	}
+	if ((any && (rc = sk_buf_appends(&b, "&"))) ||
+	    (rc = sk_buf_append(&b, tags.data, tags.len)) || (rc = sk_buf_appends(&b, frag)))
+		goto nomem;
+	*out = sk_buf_steal(&b, NULL);
+	rc = 0;
+	goto out;
+nomem:
+	rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+out:
+	sk_buf_reset(&tags);
+	sk_buf_reset(&b);
+	return rc;
+}
