@@ -287,6 +287,9 @@ int sk_h_con_admin_post(struct sk_req *r);
 /* h_banner.c (helper visitor) */
 
 /* h_track.c (helper track) */
+#define SK_TRACK_BODY_MAX 4096 /* POST /t: an event is a few hundred bytes */
+int sk_h_track_post(struct sk_req *r);
+int sk_h_track_preflight(struct sk_req *r);
 int sk_h_contact_score(struct sk_req *r);
 
 /* h_campaigns.c (helper campaign) */

@@ -451,6 +451,77 @@ static void test_export_score_column(void **state)
 	tenv_free(t);
 }
 
+/* A visitor's banner answer (en, the current version); its id in vid. */
+static void answer(struct tenv *t, const char *vid_in, int ip, int ls, char vid[SK_ID_LEN + 1])
+{
+	char version[SK_BANNER_VERSION_LEN + 1];
+	assert_int_equal(sk_banner_version(t->core, SK_LANG_EN, version, &t->err), 0);
+	struct sk_visitor_choice ch[] = {{"ip_tracking", ip}, {"lead_scoring", ls}};
+	struct sk_visitor_answer_in in = {.visitor_id = vid_in, .lang = "en", .version = version,
+					  .choices = ch, .nchoices = 2,
+					  .page = "https://www.example.com/", .signal = "click"};
+	assert_int_equal(sk_visitor_answer(t->core, &in, sk_time_now(), vid, &t->err), 0);
+}
+
+static int web_event(struct tenv *t, const char *vid, const char *ip, int *stored)
+{
+	struct sk_track_in in = {.type = "page_view", .visitor_id = vid, .ip = ip,
+				 .url = "https://www.example.com/pricing", .utm_campaign = "spring",
+				 .at = sk_time_now()};
+	return sk_track_record(t->core, &in, stored, &t->err);
+}
+
+/* Web events: stored only with ip_tracking or lead_scoring given by the visitor; the full
+ * address and the company only with ip_tracking; attached only to a contact the visitor is
+ * tied to, and only with that contact's lead_scoring. */
+static void test_web_events(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char none[SK_ID_LEN + 1], ipt[SK_ID_LEN + 1], ls[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int stored = -1;
+	(void)state;
+	const struct sk_company_range r[] = {{.network = "192.0.2.0/24", .name = "Example AB"}};
+	assert_int_equal(sk_company_load(t->core, r, 1, NULL, &t->err), 0);
+	/* neither: not stored at all, and the same answer */
+	answer(t, NULL, 0, 0, none);
+	assert_int_equal(web_event(t, none, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	/* an unknown visitor: the same */
+	assert_int_equal(web_event(t, "v_aaaaaaaaaaaaaaaaaaaaaaaa", "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 0);
+	/* ip_tracking only: the full address and its company, of no one */
+	answer(t, NULL, 1, 0, ipt);
+	assert_int_equal(web_event(t, ipt, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '192.0.2.7' AND company = 'Example AB'"
+			       " AND contact_id IS NULL AND utm_campaign = 'spring'"), 1);
+	/* lead_scoring only, not tied: truncated, no company, of no one */
+	answer(t, NULL, 0, 1, ls);
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '192.0.2.0' AND company = '' AND contact_id IS NULL"), 1);
+	/* tied to a contact (its banner answer carried to the contact): attached and scored */
+	person(t, "no@example.com", NULL, cid);
+	assert_int_equal(sk_visitor_identify(t->core, ls, cid, sk_time_now(), NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, "no@example.com", "lead_scoring", 0), "consent");
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL AND ip = '192.0.2.0'"), 1);
+	struct sk_score sc;
+	assert_int_equal(sk_score_get(t->core, cid, sk_time_now(), &sc, &t->err), 0);
+	assert_int_equal(sc.has, 1);
+	assert_int_equal(sc.stored, 10); /* a pricing page view */
+	/* the contact withdraws lead_scoring: history gone, and the visitor's next event is
+	 * not stored (the tied visitor's answer is the contact's) */
+	assert_int_equal(t_consent(t, "no@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_company_load),
 		cmocka_unit_test(test_score_webhook_needs_sales_followup),
 		cmocka_unit_test(test_export_score_column),
+		cmocka_unit_test(test_web_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
