@@ -203,7 +203,8 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 }
 
 static const char *const erased_categories[] = {"contact", "fields", "data_key",
-						 "consent_state", "rectifications"};
+						 "consent_state", "rectifications",
+						 "tracking_events", "score"};
 
 /* The receipt of an erasure (contact_id NULL: no contact had the address). */
 static int erasure_receipt(const char *contact_id, long events, int scrub_pending,

@@ -286,6 +286,17 @@ static int truncs_add(void *arg, const struct sk_track_rec *e)
 	return 0;
 }
 
+struct vwalk {
+	struct sk_store *store;
+	struct truncs *l;
+};
+
+static int visitor_events(void *arg, const struct sk_visitor_rec *v)
+{
+	struct vwalk *w = arg;
+	return sk_store_track_each(w->store, NULL, v->id, truncs_add, w->l);
+}
+
 int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char *purpose,
 			  struct sk_errctx *err)
 {
@@ -298,10 +309,13 @@ int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char 
 	}
 	if (strcmp(purpose, SK_PURPOSE_IP_TRACKING) != 0)
 		return 0;
-	/* ip_tracking: the attached events' addresses are truncated and their companies
-	 * cleared (docs/tracking.md) */
+	/* ip_tracking: the addresses of the person's events (attached, or of the visitors tied
+	 * to them) are truncated and their companies cleared (docs/tracking.md) */
 	struct truncs l = {0};
+	struct vwalk w = {c->store, &l};
 	rc = sk_store_track_each(c->store, contact_id, NULL, truncs_add, &l);
+	if (!rc)
+		rc = sk_store_visitor_each_by_contact(c->store, contact_id, visitor_events, &w);
 	for (size_t i = 0; !rc && i < l.n; i++)
 		rc = sk_store_track_ip_set(c->store, l.t[i].id, l.t[i].ip, "");
 	sk_free(l.t);

@@ -177,16 +177,6 @@ static const char *const migrations[] = {
 #define PG_TRACK_COLS                                                                  \
 	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
 	" visitor_id, contact_id, campaign_id, ip, company"
-#define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
-#define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
-#define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
-#define PG_OUTBOX_COLS                                                                  \
-	"id, email_key, kind, ref, created_at, next_attempt_at, attempts, sent_at, failed_at," \
-	" last_error"
-#define PG_WEBHOOK_COLS                                                                 \
-	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
-	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
-	" nfailed, last_failed_seq"
 
 enum pg_stmt {
 	PG_META_GET,
@@ -294,6 +284,7 @@ enum pg_stmt {
 	PG_COMPANY_FIND,
 	PG_SCORE_PUT,
 	PG_SCORE_GET,
+	PG_TRACK_DELETE_VISITORS,
 	PG_NSTMT
 };
 
@@ -542,6 +533,9 @@ static const char *const pg_sql[PG_NSTMT] = {
 			 " nevents = excluded.nevents, last_at = excluded.last_at",
 	[PG_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
 			 " WHERE contact_id = $1",
+	/* contact_delete: the events of the visitors tied to the contact (sqlite.c) */
+	[PG_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
+				     " (SELECT id FROM visitors WHERE contact_id = $1)",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -1594,7 +1588,9 @@ static int pg_contact_delete(struct sk_store *s, const char *id)
 {
 	struct pp p = {0};
 	pp_text(&p, id);
-	return pg_exec_found((struct pg_store *)s, PG_CONTACT_DELETE, &p);
+	/* tracking events of its visitors (the attached ones go by the cascade) */
+	int rc = pg_exec((struct pg_store *)s, PG_TRACK_DELETE_VISITORS, &p, NULL);
+	return rc ? rc : pg_exec_found((struct pg_store *)s, PG_CONTACT_DELETE, &p);
 }
 
 /* VACUUM removes the rows deleted before it, from the table and its indexes, once no

@@ -522,6 +522,34 @@ static void test_web_events(void **state)
 	tenv_free(t);
 }
 
+/* A visitor tied to a contact with ip_tracking (no lead_scoring): its events are the
+ * person's though not attached. Withdrawing ip_tracking truncates them; the erasure deletes
+ * them. */
+static void test_tied_visitor_ip_and_erasure(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char vid[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int stored = 0;
+	(void)state;
+	answer(t, NULL, 1, 0, vid);
+	person(t, "ob@example.com", NULL, cid);
+	assert_int_equal(sk_visitor_identify(t->core, vid, cid, sk_time_now(), NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, "ob@example.com", "ip_tracking", 0), "consent");
+	assert_int_equal(web_event(t, vid, "2001:db8:1:2::7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '2001:db8:1:2::7' AND contact_id IS NULL"), 1);
+	assert_int_equal(t_consent(t, "ob@example.com", "ip_tracking", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(rows(t, "ip = '2001:db8:1::'"), 1);
+	assert_int_equal(rows(t, "ip = '2001:db8:1:2::7'"), 0);
+	/* the erasure takes the tied visitor's events too */
+	struct sk_erasure_receipt rec;
+	assert_int_equal(sk_forget(t->core, cid, &rec, &t->err), 0);
+	(void)rec; /* static names only: nothing to free */
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_score_webhook_needs_sales_followup),
 		cmocka_unit_test(test_export_score_column),
 		cmocka_unit_test(test_web_events),
+		cmocka_unit_test(test_tied_visitor_ip_and_erasure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
