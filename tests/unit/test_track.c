@@ -9,6 +9,7 @@
 
 #include "core/webhook.h"
 #include "io/io.h"
+#include "render/page.h"
 #include "util/net.h"
 #include "sync/sync.h"
 
@@ -184,6 +185,14 @@ static void test_lead_scoring_scores(void **state)
 	assert_string_equal(x.track_events[0].campaign_id, "cmp_1");
 	assert_true(x.has_score);
 	assert_int_equal(x.score.score, 6);
+	/* the person's own export page shows them, escaped */
+	sk_strlcpy(x.track_events[0].url, "https://www.example.com/<b>", sizeof(x.track_events[0].url));
+	struct sk_buf b;
+	assert_int_equal(sk_page_pref_export(&b, NULL, SK_LANG_EN, "tok", &x), 0);
+	assert_non_null(strstr(b.data, "<section id=\"tracking\">"));
+	assert_non_null(strstr(b.data, "Interest score: 6"));
+	assert_non_null(strstr(b.data, "<td>mail_click</td><td>https://www.example.com/&lt;b&gt;</td>"));
+	sk_buf_reset(&b);
 	sk_access_export_reset(&x);
 	/* withdrawn: neither is there any more */
 	assert_int_equal(t_consent(t, "di@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
