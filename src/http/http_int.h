@@ -291,6 +291,8 @@ int sk_h_con_admin_post(struct sk_req *r);
 /* h_campaigns.c (helper campaign) */
 
 /* h_utm.c (helper utm) */
+int sk_h_utm(struct sk_req *r);
+int sk_h_con_utm(struct sk_req *r);
 
 
 #endif

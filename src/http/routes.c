@@ -121,6 +121,8 @@ const struct sk_route sk_routes[] = {
 	/* campaigns, mail links, unsubscribe, suppressions (h_campaigns.c; helper campaign) */
 
 	/* UTM links (h_utm.c; helper utm) */
+	{"GET", "/v1/utm", "read", sk_h_utm, SK_NO_BODY, 0},
+	{"GET", "/console/utm", "@view", sk_h_con_utm, SK_NO_BODY, 0},
 
 };
 
