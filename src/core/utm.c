@@ -272,3 +272,24 @@ out:
 	sk_buf_reset(&b);
 	return rc;
 }
+
+size_t sk_utm_faults(const struct sk_utm_in *in, struct sk_utm_fault out[SK_UTM_NFIELDS])
+{
+	const char *vals[5] = {in->source, in->medium, in->campaign, in->term, in->content};
+	struct sk_errctx err;
+	struct sk_buf scratch;
+	size_t n = 0;
+	int present;
+
+	sk_buf_init(&scratch, OUT_CAP);
+	if (check_url(in->url, &out[n], &err) == SK_ERR_INVALID)
+		n++;
+	for (int k = 0; k < 5; k++) {
+		sk_buf_clear(&scratch);
+		if (put_value(&scratch, k, vals[k], k < 3, in->keep_case, &present, &out[n], &err) ==
+		    SK_ERR_INVALID)
+			n++;
+	}
+	sk_buf_reset(&scratch);
+	return n;
+}

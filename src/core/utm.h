@@ -5,6 +5,8 @@
 #ifndef SK_UTM_H
 #define SK_UTM_H
 
+#include <stddef.h>
+
 #include "util/err.h"
 
 #define SK_UTM_URL_MAX 2048  /* bytes of the URL given (the link built may be longer) */
@@ -70,5 +72,10 @@ struct sk_utm_fault {
 /* sk_utm_build with the refusal's reason in *fault (may be NULL), for the console. */
 int sk_utm_build_why(const struct sk_utm_in *in, char **out, struct sk_utm_fault *fault,
 		     struct sk_errctx *err);
+/* Every field's refusal at once, in the order url, source, medium, campaign, term, content
+ * (the first is sk_utm_build_why's), so that a form can mark them all: their number, 0 when
+ * the link can be built. */
+#define SK_UTM_NFIELDS 6
+size_t sk_utm_faults(const struct sk_utm_in *in, struct sk_utm_fault out[SK_UTM_NFIELDS]);
 
 #endif

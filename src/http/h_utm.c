@@ -52,9 +52,10 @@ int sk_h_con_utm(struct sk_req *r)
 					    "content", "keep_case"};
 	struct sk_con_frame f;
 	struct sk_utm_in in;
-	struct sk_utm_fault fault = {0};
+	struct sk_utm_fault faults[SK_UTM_NFIELDS];
 	struct sk_buf b;
 	char *link = NULL;
+	size_t nfaults = 0;
 	int asked = 0, status = 200, rc = 0;
 
 	sk_con_frame_of(r, SK_NAV_UTM, &f);
@@ -64,13 +65,15 @@ int sk_h_con_utm(struct sk_req *r)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		asked |= sk_req_arg(r, names[i]) != NULL;
 	if (asked) {
-		rc = sk_utm_build_why(&in, &link, &fault, &r->err);
-		if (rc == SK_ERR_INVALID)
+		rc = sk_utm_build(&in, &link, NULL, &r->err);
+		if (rc == SK_ERR_INVALID) { /* every refusal, each next to its field */
+			nfaults = sk_utm_faults(&in, faults);
 			status = 400;
-		else if (rc)
+		} else if (rc) {
 			return rc;
+		}
 	}
-	rc = sk_con_utm(&b, &f, asked ? &in : NULL, link, &fault);
+	rc = sk_con_utm(&b, &f, asked ? &in : NULL, link, faults, nfaults);
 	sk_free(link);
 	return sk_con_reply(r, &b, status, rc);
 }

@@ -494,8 +494,8 @@ struct json_t;
 	X(UTM_RESULT, "Länken", "The link")                                                  \
 	X(UTM_COPY, "Kopiera länken", "Copy the link")                                       \
 	X(UTM_COPIED, "Länken är kopierad.", "The link was copied.")                          \
-	X(UTM_FAILED, "Länken gick inte att bygga. Rätta det markerade fältet.",              \
-	  "The link could not be built. Correct the field marked.")                          \
+	X(UTM_FAILED, "Länken gick inte att bygga. Rätta de markerade fälten.",               \
+	  "The link could not be built. Correct the fields marked.")                         \
 	X(UTM_WHY_REQUIRED, "Fältet måste fyllas i.", "This field is required.")             \
 	X(UTM_WHY_URL_TOO_LONG, "Adressen får vara högst 2048 byte.",                          \
 	  "The address may be at most 2048 bytes.")                                          \
@@ -704,9 +704,9 @@ extern const char sk_console_js[];
 struct sk_utm_in;
 struct sk_utm_fault;
 /* The UTM page (GET /console/utm), begun in b (not ended): the form filled with in (NULL:
- * empty), and either the link built (link, with its copy button) or, when fault names a
- * field, why next to that field. */
+ * empty), and either the link built (link, with its copy button) or the nfaults refusals,
+ * each next to its field. */
 int sk_con_utm(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_utm_in *in,
-	       const char *link, const struct sk_utm_fault *fault);
+	       const char *link, const struct sk_utm_fault *faults, size_t nfaults);
 
 #endif

@@ -25,13 +25,23 @@ json_t *sk_json_utm(const char *url)
 	return json_pack("{s:s}", "url", url);
 }
 
-/* One text field: its label, hint (hint < 0: none), the value given, and the refusal of it
- * when fault names it (aria-invalid, described by the error and the hint). */
+/* The refusal of field name among the faults, or NULL. */
+static const struct sk_utm_fault *fault_of(const struct sk_utm_fault *faults, size_t n,
+					   const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (faults[i].field && strcmp(faults[i].field, name) == 0)
+			return &faults[i];
+	return NULL;
+}
+
+/* One text field: its label, hint (hint < 0: none), the value given, and its refusal when
+ * fault is not NULL (aria-invalid, described by the error and the hint). */
 static int field(struct sk_buf *b, const struct sk_con_frame *f, const char *name,
 		 enum sk_con_msg label, int hint, const char *value, int required,
 		 const struct sk_utm_fault *fault)
 {
-	int bad = fault && fault->field && strcmp(fault->field, name) == 0;
+	int bad = fault != NULL;
 	char desc[64] = "";
 	int rc = sk_html(b, "<label for=\"utm-%s\">%s</label>", name, sk_con_msg(f->lang, label));
 	if (!rc && hint >= 0)
@@ -54,33 +64,36 @@ static int field(struct sk_buf *b, const struct sk_con_frame *f, const char *nam
 	if (!rc && *desc)
 		rc = sk_html(b, " aria-describedby=\"%s\"", desc);
 	if (!rc && bad)
-		rc = sk_html(b, " aria-invalid=\"true\" autofocus");
+		rc = sk_html(b, " aria-invalid=\"true\"");
 	return rc ? rc : sk_html(b, ">\n");
 }
 
 int sk_con_utm(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_utm_in *in,
-	       const char *link, const struct sk_utm_fault *fault)
+	       const char *link, const struct sk_utm_fault *faults, size_t nfaults)
 {
 	static const struct sk_utm_in none = {0};
 	if (!in)
 		in = &none;
 	int rc = sk_con_begin(b, f, M(UTM_TITLE));
 	rc = rc ? rc : sk_html(b, "<p>%s</p>\n", M(UTM_INTRO));
-	if (!rc && fault && fault->field)
+	if (!rc && nfaults)
 		rc = sk_html(b, "<p class=\"error\" role=\"alert\" id=\"utm-failed\">%s</p>\n",
 			     M(UTM_FAILED));
 	rc = rc ? rc : sk_html(b, "<form method=\"get\" action=\"/console/utm\" class=\"utm-form\" "
 			       "novalidate>\n<input type=\"hidden\" name=\"lang\" value=\"%s\">\n",
 			       sk_lang_name(f->lang));
-	rc = rc ? rc : field(b, f, "url", SK_CON_UTM_URL, -1, in->url, 1, fault);
+	rc = rc ? rc : field(b, f, "url", SK_CON_UTM_URL, -1, in->url, 1,
+			     fault_of(faults, nfaults, "url"));
 	rc = rc ? rc : field(b, f, "source", SK_CON_UTM_SOURCE, SK_CON_UTM_SOURCE_HINT, in->source,
-			     1, fault);
+			     1, fault_of(faults, nfaults, "source"));
 	rc = rc ? rc : field(b, f, "medium", SK_CON_UTM_MEDIUM, SK_CON_UTM_MEDIUM_HINT, in->medium,
-			     1, fault);
+			     1, fault_of(faults, nfaults, "medium"));
 	rc = rc ? rc : field(b, f, "campaign", SK_CON_UTM_CAMPAIGN, SK_CON_UTM_CAMPAIGN_HINT,
-			     in->campaign, 1, fault);
-	rc = rc ? rc : field(b, f, "term", SK_CON_UTM_TERM, -1, in->term, 0, fault);
-	rc = rc ? rc : field(b, f, "content", SK_CON_UTM_CONTENT, -1, in->content, 0, fault);
+			     in->campaign, 1, fault_of(faults, nfaults, "campaign"));
+	rc = rc ? rc : field(b, f, "term", SK_CON_UTM_TERM, -1, in->term, 0,
+			     fault_of(faults, nfaults, "term"));
+	rc = rc ? rc : field(b, f, "content", SK_CON_UTM_CONTENT, -1, in->content, 0,
+			     fault_of(faults, nfaults, "content"));
 	rc = rc ? rc : sk_html(b, in->keep_case
 				   ? "<p><label class=\"check\"><input type=\"checkbox\" "
 				     "name=\"keep_case\" value=\"1\" checked> %s</label></p>\n"

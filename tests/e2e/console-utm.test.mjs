@@ -3,9 +3,9 @@
 // in the navigation, fills the form and gets the link the command line gives for the same
 // values, and copies it with the copy button (the clipboard then holds it). A bad URL and a
 // missing campaign are each refused next to their own field (aria-invalid, described by the
-// error), the form keeping what was typed. Without a session the page sends to the sign-in.
-// axe-core in sv and en on the form, the link and the refusal. Run by
-// tests/e2e/console-utm.sh (CONSOLE_URL).
+// error), and two at once are both marked; the form keeps what was typed. Without a session
+// the page sends to the sign-in. axe-core in sv and en on the form, the link and the
+// refusals. Run by tests/e2e/console-utm.sh (CONSOLE_URL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, newContext, open, said, axeCheck, cli, need, signIn, staffUser, watch } from './lib.mjs';
@@ -106,6 +106,14 @@ test('each refusal is shown next to its field, and the form keeps what was typed
 		assert.equal(await page.locator('#utm-url-error').count(), 0, 'the URL is no longer marked');
 		assert.equal(await page.inputValue('#utm-source'), 'a', 'the other values are kept');
 		await axeCheck(page, `the refusal of the campaign (${lang})`, { lang });
+
+		// two fields wrong at once: both marked, each with its own reason
+		res = await build(page, lang, { url: 'www.example.com', campaign: '' });
+		assert.equal(res.status(), 400);
+		assert.equal((await page.locator('#utm-url-error').innerText()).trim(), TEXT[lang].scheme);
+		assert.equal((await page.locator('#utm-campaign-error').innerText()).trim(), TEXT[lang].required);
+		assert.equal(await page.locator('.field-error').count(), 2);
+		assert.equal(await page.locator('[aria-invalid=true]').count(), 2);
 		await ctx.close();
 	}
 });

@@ -1,5 +1,5 @@
 /* fuzz_utm.c: libFuzzer target for the UTM link builder (core/utm.c): no input crashes; a
- * refusal names a field and a reason; a link built is printable ASCII without space, keeps
+ * refusal names a field and a reason, and is the first of the list of every refusal; a link built is printable ASCII without space, keeps
  * the URL's fragment as its end, and is a fixed point (building it again with the same
  * values gives the same link: the utm_* it carries are replaced, nothing else moves).
  * Built from meson.build (-Dfuzz=true, clang) and run by scripts/fuzz.sh (make fuzz). */
@@ -31,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct sk_utm_in in = {part[0], part[1], part[2], part[3], part[4], part[5], data[0] & 1};
 	int rc = sk_utm_build_why(&in, &link, &fault, &err);
+	/* the console's list of every refusal: empty exactly when the link is built, its first
+	 * the build's */
+	struct sk_utm_fault all[SK_UTM_NFIELDS];
+	size_t nall = sk_utm_faults(&in, all);
+	if ((nall == 0) != (rc == 0) || nall > SK_UTM_NFIELDS ||
+	    (nall && (all[0].field != fault.field || all[0].why != fault.why)))
+		__builtin_trap();
 	if (rc) {
 		if (rc != SK_ERR_INVALID || !fault.field || fault.why <= SK_UTM_OK ||
 		    fault.why >= SK_UTM_NWHY || link ||
