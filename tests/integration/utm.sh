@@ -51,8 +51,11 @@ expect "utm without --campaign: exit 2 naming the field" 2 "campaign is required
 sk utm https://www.example.com/ --source a --medium '' --campaign c --json
 expect "utm --json: the error as JSON on stderr, naming the field" 2 \
 	'{"error":{"code":"invalid","message":"medium is required"}}'
-[ -z "$out" ] && pass "utm --json: nothing on stdout on an error" ||
+if [ -z "$out" ]; then
+	pass "utm --json: nothing on stdout on an error"
+else
 	fail "utm --json: nothing on stdout on an error" "$out"
+fi
 sk utm 'javascript:alert(1)' --source a --medium b --campaign c
 expect "utm: a URL that is not http(s) is exit 2" 2 "url must start with http:// or https://"
 sk utm 'https://www.example.com/a b' --source a --medium b --campaign c
