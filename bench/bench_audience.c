@@ -238,6 +238,15 @@ int main(int argc, char **argv)
 	snprintf(policy, sizeof(policy), "%s/examples/policy.yaml", root && *root ? root : ".");
 	snprintf(marker, sizeof(marker), "%s/loaded-%ld", dir, n);
 	int fresh = access(marker, F_OK) != 0;
+	if (fresh) /* what an earlier, other or unfinished load left */
+		for (const char *const *f = (const char *const[]){"master.key", "samtycke.db",
+								  "samtycke.db-wal", "samtycke.db-shm",
+								  "plain.db", "plain.db-wal",
+								  "plain.db-shm", NULL}; *f; f++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", dir, *f);
+			unlink(path);
+		}
 	/* (a later run within a year of the load finds the same answers: the given ones stay
 	 * valid, the expired ones expired) */
 	int64_t now = sk_time_now();
