@@ -60,9 +60,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"console-idle-minutes", required_argument, NULL, 'i'},
 		{"console-session-hours", required_argument, NULL, 'H'},
 		{"import-dir", required_argument, NULL, 'I'},
+		{"campaign-rate", required_argument, NULL, 'G'},
 		{0},
 	};
-	struct sk_mail_config mail = {.timeout = 30};
+	struct sk_mail_config mail = {.timeout = 30, .campaign_rate = 10};
 	int tls_given = 0;
 	char public_url[300], import_dir[4096];
 	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
@@ -155,6 +156,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			cfg.webhook_proxy = optarg;
 			break;
 		case 'I': cfg.import_dir = optarg; break;
+		case 'G':
+			if (number(optarg, 0.01, 10000, &mail.campaign_rate))
+				return sk_cli_usage(cmd);
+			break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;
 		case 'M': mail.from = optarg; break;
@@ -215,7 +220,8 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
 		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] "
-		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR]",
+		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR] "
+		"[--campaign-rate PER_SECOND]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -250,6 +256,8 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"--console-session-hours (default 12, 1 to 168) after sign-in. The console's "
 		"imports keep their staged uploads, progress, rejects and saved mappings in "
 		"--import-dir (default: DATABASE.imports beside a SQLite file; none for "
-		"PostgreSQL, where the console cannot import without it).",
+		"PostgreSQL, where the console cannot import without it). Campaign mails "
+		"(docs/campaigns.md) go out at most --campaign-rate (default 10, 0.01 to 10000) "
+		"a second.",
 	.run = run_serve,
 };

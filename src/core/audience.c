@@ -22,6 +22,12 @@ static const char *email_of(const struct sk_contact *ct)
 int sk_audience(struct sk_core *c, const char *purpose, int64_t now, struct sk_audience *out,
 		struct sk_errctx *err)
 {
+	return sk_audience_walk(c, purpose, now, NULL, NULL, out, err);
+}
+
+int sk_audience_walk(struct sk_core *c, const char *purpose, int64_t now, sk_audience_visit visit,
+		     void *arg, struct sk_audience *out, struct sk_errctx *err)
+{
 	struct sk_audience a = {.at = now};
 	char (*ids)[SK_ID_LEN + 1] = NULL;
 	char after[SK_ID_LEN + 1] = "";
@@ -53,10 +59,23 @@ int sk_audience(struct sk_core *c, const char *purpose, int64_t now, struct sk_a
 				break;
 			const char *email = email_of(&ct);
 			sk_gate_check(c, email ? email : "", purpose, now, &g);
+			int out_of_segment = 0;
+			if (g.allowed && visit) {
+				int v = visit(arg, &ct, email ? email : "", &g);
+				out_of_segment = v == SK_AUDIENCE_OUTSIDE;
+				if (v && !out_of_segment) {
+					rc = v;
+					if (!err->msg[0])
+						sk_errf(err, rc, "choosing the audience");
+					sk_contact_reset(&ct);
+					break;
+				}
+			}
 			sk_contact_reset(&ct);
 			a.contacts++;
-			a.allowed += g.allowed != 0;
-			if ((unsigned)g.reason < SK_NREASONS)
+			a.allowed += g.allowed && !out_of_segment;
+			a.segment += out_of_segment;
+			if ((unsigned)g.reason < SK_NREASONS && !out_of_segment)
 				a.by_reason[g.reason]++;
 		}
 		if (got)

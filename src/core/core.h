@@ -570,6 +570,11 @@ int sk_mail_confirmation_pref(const char *lang, const char *controller,
  * it expires (UTC), and that a person who did not ask for it may ignore it. */
 int sk_mail_preflink(const char *lang, const char *controller, const char *link,
 		     int64_t expires, char **subject, char **text, struct sk_errctx *err);
+/* The end of every campaign mail in lang ("sv" or "en"): who sends it and why, a visible
+ * unsubscribe link (one click withdraws the purpose) and the preference centre's link; as
+ * plain text, or (html 1) as an HTML paragraph with the links escaped. */
+int sk_mail_campaign_footer(const char *lang, const char *controller, const char *unsub,
+			    const char *pref, int html, char **out, struct sk_errctx *err);
 
 /* A mail ready to send, built from what the outbox names. */
 struct sk_outgoing {
@@ -577,6 +582,9 @@ struct sk_outgoing {
 	char to[512];                  /* the local part as written, the domain in A-labels */
 	char *subject;                 /* owned */
 	char *text;                    /* owned */
+	char *html;                    /* owned; NULL: text only (campaign mails may have it) */
+	char *list_unsub;              /* owned; List-Unsubscribe's value (RFC 8058); NULL: none */
+	int campaign;                  /* 1: a campaign mail, paced by the worker */
 };
 void sk_outgoing_reset(struct sk_outgoing *m);
 /* The next mail due at now, claimed and built (the double opt-in mail with its signed link
@@ -1009,11 +1017,24 @@ struct sk_audience {
 	long allowed;                   /* of them, allowed */
 	long by_reason[SK_NREASONS];    /* the gate's answers by reason (sk_reason_name), the
 					   allowed reasons included; "error" fails closed */
+	long segment;                   /* allowed by the gate but outside the visitor's
+					   segment (sk_audience_walk); not in allowed */
 };
 /* The audience of purpose at now. SK_ERR_UNKNOWN_PURPOSE when the policy has no such
  * purpose; *out is filled only when 0 is returned. */
 int sk_audience(struct sk_core *c, const char *purpose, int64_t now, struct sk_audience *out,
 		struct sk_errctx *err);
+/* The same walk (one read snapshot), with visit (may be NULL) called for every contact the
+ * gate allows, with its fields, address and the gate's answer: it returns 0 to keep the
+ * contact in the audience, SK_AUDIENCE_OUTSIDE when it is outside a segment (counted in
+ * segment, not in allowed), or an error code (SK_ERR_*), which stops the walk and is
+ * returned. Campaigns
+ * (core/campaign.c) use it for their preview and to choose whom to queue. */
+#define SK_AUDIENCE_OUTSIDE (-1)
+typedef int (*sk_audience_visit)(void *arg, const struct sk_contact *ct, const char *email,
+				 const struct sk_gate_result *g);
+int sk_audience_walk(struct sk_core *c, const char *purpose, int64_t now, sk_audience_visit visit,
+		     void *arg, struct sk_audience *out, struct sk_errctx *err);
 /* ---- the console's overview and purposes pages (core/overview.c, core/textdiff.c;
  * docs/console.md, "The overview" and "Purposes and notices") ---- */
 
@@ -1372,4 +1393,67 @@ struct sk_track_in {
 int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored,
 		    struct sk_errctx *err);
 
+/* -- campaigns (core/campaign.c; docs/campaigns.md) -- */
+
+/* Vault tags of the links in a campaign mail; each token's subject is the send-log row id
+ * (which names the campaign, so its purpose, and the contact, and goes with the contact's
+ * erasure), the click link's "ROW.N" for the campaign's link N. */
+#define SK_CAMPAIGN_UNSUB_TAG "unsub"
+#define SK_CAMPAIGN_OPEN_TAG "mopen"
+#define SK_CAMPAIGN_LINK_TAG "mlink"
+#define SK_CAMPAIGN_TOKEN_DAYS 400   /* how long the links of a campaign mail work */
+#define SK_CAMPAIGN_MAX_LINKS 50
+#define SK_CAMPAIGN_TEMPLATE_MAX (64 * 1024) /* bytes of one template */
+#define SK_CAMPAIGN_BATCH 200        /* recipients queued per write transaction */
+
+/* Creates a campaign from its JSON description (docs/campaigns.md): name, purpose (of kind
+ * communication), an optional segment, subject and text templates in sv and/or en (html
+ * optional), links, utm values. Merge fields are limited to the purpose's fields; an
+ * unknown or not-allowed one is SK_ERR_INVALID naming it. id gets the new campaign's id. */
+int sk_campaign_create(struct sk_core *c, const char *json, int64_t now,
+		       char id[SK_ID_LEN + 1], struct sk_errctx *err);
+/* The campaign and its description (rec.spec owned: sk_free). SK_ERR_NOT_FOUND. */
+int sk_campaign_get(struct sk_core *c, const char *id, struct sk_campaign_rec *out,
+		    struct sk_errctx *err);
+/* Every campaign, newest first. */
+int sk_campaign_list(struct sk_core *c, sk_campaign_cb cb, void *arg, struct sk_errctx *err);
+/* Who a send at now would reach: the gate's audience of the campaign's purpose, with the
+ * allowed contacts outside its segment counted in out->segment. */
+int sk_campaign_preview(struct sk_core *c, const char *id, int64_t now, struct sk_audience *out,
+			struct sk_errctx *err);
+/* Queues the campaign: one send-log row and one outbox mail (kind "campaign", ref the row)
+ * per contact the gate allows and the segment holds, SK_CAMPAIGN_BATCH per transaction. A
+ * contact already in the send log is never queued again, so running it again (after a crash)
+ * only adds whom the first run did not reach. *queued (may be NULL): rows added now. */
+int sk_campaign_send(struct sk_core *c, const char *id, int64_t now, long *queued,
+		     struct sk_errctx *err);
+/* A campaign's send log counted by state and reason. */
+struct sk_campaign_status {
+	long queued, sending, sent, failed, skipped;
+	long skipped_by[SK_NREASONS];  /* skipped by the gate's reason at send time */
+};
+int sk_campaign_status(struct sk_core *c, const char *id, struct sk_campaign_status *out,
+		       struct sk_errctx *err);
+/* The one-click unsubscribe (GET shows, POST acts: h_campaigns.c): the token's row, checked
+ * (SK_ERR_INVALID forged or for a row gone, as after erasure; SK_ERR_EXPIRED), and the
+ * purpose it would withdraw (purpose: SK_PURPOSE_MAX bytes). */
+int sk_campaign_unsub_check(struct sk_core *c, const char *token, int64_t now,
+			    struct sk_send_rec *row, char *purpose, struct sk_errctx *err);
+/* Withdraws the token's purpose for its contact at once (sk_consent_record, method
+ * one_click, source "campaign:ID"). Repeating it is harmless: a purpose no longer given is
+ * left as it is. */
+int sk_campaign_unsubscribe(struct sk_core *c, const char *token, int64_t now,
+			    struct sk_errctx *err);
+/* The open pixel and the tracked link (GET /o/TOKEN, /l/TOKEN): recorded through
+ * sk_track_record (mail_open, mail_click) for the token's contact and campaign. A click
+ * gives target (SK_CAMPAIGN_URL_MAX bytes): the link's target with the campaign's UTM values
+ * and, when a visitor token can be made, "#sk_vt=TOKEN". SK_ERR_INVALID for a bad token. */
+#define SK_CAMPAIGN_URL_MAX 4096
+int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64_t now,
+		     struct sk_errctx *err);
+int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int64_t now,
+		      char *target, struct sk_errctx *err);
+/* One contact's send log (the access export). */
+int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb cb, void *arg,
+			 struct sk_errctx *err);
 #endif

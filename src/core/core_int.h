@@ -215,4 +215,18 @@ int sk__forget_done(struct sk_core *c, const char *id, long events,
 int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
 			const char *lang, int64_t now, struct sk_errctx *err);
 
+/* A recipient for the envelope and To (512 bytes): the local part as written, the domain in
+ * A-labels (core/outbox.c). */
+int sk__outbox_recipient(const char *email, char *out, struct sk_errctx *err);
+/* Builds the campaign mail of outbox row m (kind "campaign"): asks the gate again for the
+ * recipient at now; a denied one is marked skipped with the reason and SK_ERR_NOT_FOUND is
+ * returned (nothing to send). A row already marked sending (claimed before a crash, not
+ * known to be sent) is marked failed ("interrupted") and not sent again: at most once. */
+int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
+		       struct sk_outgoing *out, struct sk_errctx *err);
+/* After the attempt of a campaign mail: its send-log row sent, back to queued (a retry), or
+ * failed. */
+int sk__campaign_done(struct sk_core *c, const char *row_id, int sent, int given_up, int64_t now,
+		      struct sk_errctx *err);
+
 #endif

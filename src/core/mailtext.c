@@ -287,3 +287,67 @@ out:
 	sk_buf_reset(&t);
 	return rc;
 }
+
+/* ---- the end of a campaign mail ---- */
+
+static const struct {
+	const char *code, *why, *unsub, *prefs;
+} footer_langs[] = {
+	{"sv", "Du får det här utskicket från %s eftersom du har samtyckt till det.",
+	 "Avsluta prenumerationen med ett klick:", "Ändra dina e-postinställningar:"},
+	{"en", "You receive this mailing from %s because you consented to it.",
+	 "Unsubscribe with one click:", "Change your e-mail settings:"},
+};
+
+static int put_escaped(struct sk_buf *b, const char *s)
+{
+	int rc = 0;
+	for (; *s && !rc; s++) {
+		if (*s == '&')
+			rc = sk_buf_appends(b, "&amp;");
+		else if (*s == '<')
+			rc = sk_buf_appends(b, "&lt;");
+		else if (*s == '>')
+			rc = sk_buf_appends(b, "&gt;");
+		else if (*s == '"')
+			rc = sk_buf_appends(b, "&quot;");
+		else
+			rc = sk_buf_append(b, s, 1);
+	}
+	return rc;
+}
+
+int sk_mail_campaign_footer(const char *lang, const char *controller, const char *unsub,
+			    const char *pref, int html, char **out, struct sk_errctx *err)
+{
+	struct sk_buf b, why;
+	int rc = 0;
+	size_t i = 0;
+	*out = NULL;
+	while (lang && i < 2 && strcmp(lang, footer_langs[i].code) != 0)
+		i++;
+	if (!lang || i == 2)
+		return sk_errf(err, SK_ERR_INVALID, "campaign mail: language must be sv or en");
+	sk_buf_init(&b, 16384);
+	sk_buf_init(&why, 1024);
+	if ((rc = sk_buf_printf(&why, footer_langs[i].why, controller ? controller : "")))
+		goto out;
+	if (!html)
+		rc = sk_buf_printf(&b, "\n\n-- \n%s\n\n%s\n%s\n\n%s\n%s\n", why.data,
+				   footer_langs[i].unsub, unsub, footer_langs[i].prefs, pref);
+	else if (!(rc = sk_buf_appends(&b, "\n<hr>\n<p style=\"font-size:small\">")) &&
+		 !(rc = put_escaped(&b, why.data)) &&
+		 !(rc = sk_buf_printf(&b, "<br>\n%s <a href=\"", footer_langs[i].unsub)) &&
+		 !(rc = put_escaped(&b, unsub)) && !(rc = sk_buf_appends(&b, "\">")) &&
+		 !(rc = put_escaped(&b, unsub)) &&
+		 !(rc = sk_buf_printf(&b, "</a><br>\n%s <a href=\"", footer_langs[i].prefs)) &&
+		 !(rc = put_escaped(&b, pref)) && !(rc = sk_buf_appends(&b, "\">")) &&
+		 !(rc = put_escaped(&b, pref)))
+		rc = sk_buf_appends(&b, "</a></p>\n");
+out:
+	if (!rc && !(*out = sk_buf_steal(&b, NULL)))
+		rc = SK_ERR_NOMEM;
+	sk_buf_reset(&b);
+	sk_buf_reset(&why);
+	return rc ? sk_errf(err, rc, "cannot build the end of the campaign mail") : 0;
+}

@@ -18,13 +18,15 @@ void sk_outgoing_reset(struct sk_outgoing *m)
 {
 	sk_free(m->subject);
 	sk_free(m->text);
+	sk_free(m->html);
+	sk_free(m->list_unsub);
 	sk_vault_wipe(m->to, sizeof(m->to));
 	memset(m, 0, sizeof(*m));
 }
 
 /* The recipient for the envelope and To: the local part as the person wrote it, the domain
  * as its ASCII (A-label) form, which every server takes. */
-static int recipient(const char *email, char *out, struct sk_errctx *err)
+int sk__outbox_recipient(const char *email, char *out, struct sk_errctx *err)
 {
 	char canon[SK_EMAIL_MAX + 1];
 	int rc = sk_email_canonical(email, canon, err);
@@ -70,7 +72,7 @@ static int build_confirm(struct sk_core *c, const char *public_url, int64_t now,
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "nothing left to confirm");
 		goto out;
 	}
-	if ((rc = recipient(email, out->to, err)))
+	if ((rc = sk__outbox_recipient(email, out->to, err)))
 		goto out;
 	if ((rc = sk_vault_token_sign(c->vault, SK__CONFIRM_TAG, rec.id, rec.expires_at, token))) {
 		rc = sk_errf(err, rc, "could not sign the confirmation link");
@@ -127,7 +129,7 @@ static int build_preflink(struct sk_core *c, const char *public_url, int64_t now
 	else if (!(rc = sk_suppressed(c, ct.fields[0].value, &suppressed, err)) && suppressed)
 		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the address is suppressed");
 	if (!rc)
-		rc = recipient(ct.fields[0].value, out->to, err);
+		rc = sk__outbox_recipient(ct.fields[0].value, out->to, err);
 	if (!rc)
 		rc = sk_pref_link(c, ct.id, now, SK_PREF_LINK_DAYS, token, &expires, err);
 	if (!rc) {
@@ -170,6 +172,8 @@ int sk_outbox_take(struct sk_core *c, const char *public_url, int64_t now,
 			rc = build_confirm(c, public_url, now, out, err);
 		else if (strncmp(out->rec.kind, "preflink", 8) == 0)
 			rc = build_preflink(c, public_url, now, out, err);
+		else if (strcmp(out->rec.kind, "campaign") == 0)
+			rc = sk__campaign_build(c, public_url, now, out, err);
 		else
 			rc = sk_errf(err, SK_ERR_NOT_FOUND, "unknown kind of mail");
 		if (rc == 0 || rc == SK_ERR_STORAGE || rc == SK_ERR_BUSY || rc == SK_ERR_NOMEM)
@@ -203,6 +207,17 @@ int sk_outbox_done(struct sk_core *c, const struct sk_outgoing *m, int rc, const
 		if (rc == SK_ERR_INVALID || r.next_attempt_at - r.created_at > SK_OUTBOX_RETRY_FOR)
 			r.failed_at = now;
 	}
-	int src = sk_store_outbox_state(c->store, &r);
-	return src ? sk__store_err(err, src, "saving the state of a mail") : 0;
+	if (strcmp(r.kind, "campaign") != 0) {
+		int src = sk_store_outbox_state(c->store, &r);
+		return src ? sk__store_err(err, src, "saving the state of a mail") : 0;
+	}
+	/* a campaign mail: the outbox row and its send-log row in one transaction */
+	int erc = sk__core_begin(c, err);
+	if (erc)
+		return erc;
+	if ((erc = sk_store_outbox_state(c->store, &r)))
+		sk__store_err(err, erc, "saving the state of a mail");
+	else
+		erc = sk__campaign_done(c, r.ref, rc == 0, r.failed_at != 0, now, err);
+	return sk__core_end(c, erc, err);
 }

@@ -269,7 +269,8 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 	char tail[sizeof(from.address) + 4], to[SK_EMAIL_MAX + 1];
 	if ((rc = sk_mail_from_parse(cfg->from, &from, err)) ||
 	    (rc = ascii_domain(m->to, "recipient", to, err)) ||
-	    (rc = check_header(m->subject, "subject", err)))
+	    (rc = check_header(m->subject, "subject", err)) ||
+	    (m->list_unsub && (rc = check_header(m->list_unsub, "List-Unsubscribe", err))))
 		goto out;
 	if (!m->text) {
 		rc = sk_errf(err, SK_ERR_INVALID, "mail text is missing");
@@ -289,12 +290,28 @@ int sk_mail_build(const struct sk_mail_config *cfg, const struct sk_mail *m, cha
 	    (rc = sk_buf_printf(&b, "To: %s\r\n", to)) ||
 	    (rc = append_words(&b, "Subject", m->subject, 0, "")) ||
 	    (rc = sk_buf_printf(&b, "Message-ID: <%s@%s>\r\n", id, strrchr(from.address, '@') + 1)) ||
-	    (rc = sk_buf_appends(&b, "MIME-Version: 1.0\r\n"
-				     "Content-Type: text/plain; charset=utf-8\r\n"
-				     "Content-Transfer-Encoding: quoted-printable\r\n"
-				     "Auto-Submitted: auto-generated\r\n"
-				     "\r\n")) ||
-	    (rc = qp_body(&b, m->text))) {
+	    /* RFC 2369 and RFC 8058: a campaign mail's one-click unsubscribe */
+	    (m->list_unsub &&
+	     (rc = sk_buf_printf(&b, "List-Unsubscribe: %s\r\n"
+				     "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+				 m->list_unsub))) ||
+	    (rc = sk_buf_appends(&b, "MIME-Version: 1.0\r\n")) ||
+	    (m->html && (rc = sk_buf_printf(&b, "Content-Type: multipart/alternative;"
+						" boundary=\"=_sk_%s\"\r\n"
+						"Auto-Submitted: auto-generated\r\n"
+						"\r\n--=_sk_%s\r\n",
+					    id, id))) ||
+	    (rc = sk_buf_appends(&b, "Content-Type: text/plain; charset=utf-8\r\n"
+				     "Content-Transfer-Encoding: quoted-printable\r\n")) ||
+	    (!m->html && (rc = sk_buf_appends(&b, "Auto-Submitted: auto-generated\r\n"))) ||
+	    (rc = sk_buf_appends(&b, "\r\n")) || (rc = qp_body(&b, m->text)) ||
+	    (m->html && (rc = sk_buf_printf(&b, "\r\n--=_sk_%s\r\n"
+						"Content-Type: text/html; charset=utf-8\r\n"
+						"Content-Transfer-Encoding: quoted-printable\r\n"
+						"\r\n",
+					    id))) ||
+	    (m->html && (rc = qp_body(&b, m->html))) ||
+	    (m->html && (rc = sk_buf_printf(&b, "\r\n--=_sk_%s--\r\n", id)))) {
 		rc = sk_errf(err, rc, rc == SK_ERR_TOO_LARGE ? "mail message over %d bytes"
 							       : "cannot build the mail message",
 			     MAIL_MAX);

@@ -19,6 +19,7 @@ struct sk_mail_config {
 	/* When set, polled during a transfer: nonzero abandons it (the server is stopping). */
 	int (*stopping)(void *arg);
 	void *stopping_arg;
+	double campaign_rate;  /* the worker: campaign mails a second at most; 0: unpaced */
 };
 
 /* A sender as --mail-from gives it: a bare address, or a display name and the address in
@@ -34,6 +35,9 @@ struct sk_mail {
 	const char *to;
 	const char *subject;   /* UTF-8; encoded as RFC 2047 when not plain ASCII */
 	const char *text;      /* UTF-8 plain text body; "\n" or "\r\n" line ends */
+	const char *html;      /* NULL, or an HTML alternative: multipart/alternative */
+	const char *list_unsub; /* NULL, or List-Unsubscribe's value, with List-Unsubscribe-Post:
+				 * List-Unsubscribe=One-Click (RFC 8058) */
 };
 
 /* Builds an RFC 5322 message (Date, From, To, Subject, Message-ID, MIME-Version, Content-Type

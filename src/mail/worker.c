@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/core.h"
 #include "util/mem.h"
@@ -53,7 +54,8 @@ int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
 		}
 		if (rc)
 			break;
-		struct sk_mail msg = {.to = m.to, .subject = m.subject, .text = m.text};
+		struct sk_mail msg = {.to = m.to, .subject = m.subject, .text = m.text,
+				      .html = m.html, .list_unsub = m.list_unsub};
 		int sent = sk_mail_send(mail, &msg, &why);
 		/* Abandoned because the server is stopping: tried again at the next start. */
 		if (sent && mail->stopping && mail->stopping(mail->stopping_arg)) {
@@ -71,7 +73,18 @@ int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
 				why.msg);
 		if (sent && nfailed)
 			(*nfailed)++;
+		int paced = m.campaign && mail->campaign_rate > 0;
 		sk_outgoing_reset(&m);
+		/* campaign mail at most campaign_rate a second (--campaign-rate) */
+		if (paced && !rc) {
+			long left = (long)(1000.0 / mail->campaign_rate); /* ms; a real clock */
+			while (left > 0 && !(mail->stopping && mail->stopping(mail->stopping_arg))) {
+				long step = left < 20 ? left : 20;
+				struct timespec ts = {0, step * 1000000L};
+				nanosleep(&ts, NULL);
+				left -= step;
+			}
+		}
 	}
 	return rc;
 }

@@ -121,6 +121,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"UPDATE samtycke_schema SET version = 2;",
+	/* 5 (issue 16, campaign; SQLite's 12): mail campaigns and their send log. It sits at
+	 * index 3 until visitor's 3 and track's 4 are merged before it; the version follows the
+	 * index. */
+	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
+	" status TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+	" spec TEXT NOT NULL);"
+	"CREATE TABLE campaign_sends(id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL"
+	" REFERENCES campaigns(id) ON DELETE CASCADE, contact_id TEXT NOT NULL"
+	" REFERENCES contacts(id) ON DELETE CASCADE, state TEXT NOT NULL, reason TEXT NOT NULL,"
+	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
+	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
+	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	"UPDATE samtycke_schema SET version = 3;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -144,6 +157,10 @@ static const char *const migrations[] = {
 	"id, name, url, events, secret, created_at, enabled, cursor, failures,"            \
 	" first_failure_at, next_attempt_at, last_status, last_error, last_attempt_at,"   \
 	" nfailed, last_failed_seq"
+
+#define PG_CAMPAIGN_COLS "id, name, purpose, status, created_at, updated_at, spec"
+#define PG_SEND_COLS \
+	"id, campaign_id, contact_id, state, reason, consent_id, lang, queued_at, sent_at"
 
 enum pg_stmt {
 	PG_META_GET,
@@ -233,6 +250,14 @@ enum pg_stmt {
 	PG_SUPPRESSION_TALLY,
 	PG_OUTBOX_TALLY,
 	PG_SESSION_DELETE_STAFF,
+	PG_CAMPAIGN_PUT,
+	PG_CAMPAIGN_GET,
+	PG_CAMPAIGN_EACH,
+	PG_SEND_PUT,
+	PG_SEND_GET,
+	PG_SEND_STATE,
+	PG_SEND_TALLY,
+	PG_SEND_EACH_CONTACT,
 	PG_NSTMT
 };
 
@@ -368,7 +393,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = $2, attempts = $3,"
 			    " sent_at = $4, failed_at = $5, last_error = $6 WHERE id = $1",
 	[PG_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = $1"
-			    " AND created_at >= $2",
+			    " AND created_at >= $2 AND kind <> 'campaign'",
 	[PG_OUTBOX_PURGE] = "DELETE FROM mail_outbox WHERE (sent_at > 0 OR failed_at > 0)"
 			    " AND created_at < $1",
 	/* One statement that never raises for a taken key (which would abort the caller's
@@ -441,6 +466,21 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 	[PG_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = $1 AND staff <> ''",
+	[PG_CAMPAIGN_PUT] = "INSERT INTO campaigns(" PG_CAMPAIGN_COLS ") VALUES($1, $2, $3, $4, $5,"
+			    " $6, $7) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+			    " updated_at = excluded.updated_at",
+	[PG_CAMPAIGN_GET] = "SELECT " PG_CAMPAIGN_COLS " FROM campaigns WHERE id = $1",
+	[PG_CAMPAIGN_EACH] = "SELECT " PG_CAMPAIGN_COLS " FROM campaigns"
+			     " ORDER BY created_at DESC, id DESC",
+	[PG_SEND_PUT] = "INSERT INTO campaign_sends(" PG_SEND_COLS ") VALUES($1, $2, $3, $4, $5,"
+			" $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+	[PG_SEND_GET] = "SELECT " PG_SEND_COLS " FROM campaign_sends WHERE id = $1",
+	[PG_SEND_STATE] = "UPDATE campaign_sends SET state = $2, reason = $3, consent_id = $4,"
+			  " sent_at = $5 WHERE id = $1",
+	[PG_SEND_TALLY] = "SELECT reason, state, count(*) FROM campaign_sends"
+			  " WHERE campaign_id = $1 GROUP BY 2, 1 ORDER BY 2, 1",
+	[PG_SEND_EACH_CONTACT] = "SELECT " PG_SEND_COLS " FROM campaign_sends"
+				 " WHERE contact_id = $1 ORDER BY queued_at, id",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -448,7 +488,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 #define PG_SCRUB_SQL                                                                      \
 	"VACUUM (INDEX_CLEANUP ON) contacts, contact_keys, contact_fields, consent_state,"    \
 	" suppressions, changes, idempotency, rectifications, form_requests, mail_outbox,"   \
-	" consent_ledger, webhooks, leases"
+	" consent_ledger, webhooks, leases, campaign_sends"
 
 static const struct sk_store_methods pg_methods;
 
@@ -2286,6 +2326,155 @@ static int pg_session_delete_staff(struct sk_store *s, const char *staff)
 	struct pp p = {0};
 	pp_text(&p, staff);
 	return pg_exec((struct pg_store *)s, PG_SESSION_DELETE_STAFF, &p, NULL);
+}
+
+/* ---- campaigns ---- */
+
+static int pg_campaign_put(struct sk_store *s, const struct sk_campaign_rec *c)
+{
+	struct pp p = {0};
+	pp_text(&p, c->id);
+	pp_text(&p, c->name);
+	pp_text(&p, c->purpose);
+	pp_text(&p, c->status);
+	pp_int(&p, c->created_at);
+	pp_int(&p, c->updated_at);
+	pp_text(&p, c->spec ? c->spec : "{}");
+	return pg_exec((struct pg_store *)s, PG_CAMPAIGN_PUT, &p, NULL);
+}
+
+static int pg_campaign_row(const PGresult *r, int i, struct sk_campaign_rec *out)
+{
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	pg_text(r, i, 0, out->id, sizeof(out->id), "campaigns.id", &rc);
+	pg_text(r, i, 1, out->name, sizeof(out->name), "campaigns.name", &rc);
+	pg_text(r, i, 2, out->purpose, sizeof(out->purpose), "campaigns.purpose", &rc);
+	pg_text(r, i, 3, out->status, sizeof(out->status), "campaigns.status", &rc);
+	out->created_at = pg_int(r, i, 4);
+	out->updated_at = pg_int(r, i, 5);
+	return rc;
+}
+
+static int pg_campaign_get(struct sk_store *s, const char *id, struct sk_campaign_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_CAMPAIGN_GET, &p, &r);
+	if (rc)
+		return rc;
+	rc = pg_campaign_row(r, 0, out);
+	if (rc == 0) {
+		size_t n = PQgetisnull(r, 0, 6) ? 0 : (size_t)PQgetlength(r, 0, 6);
+		if (!(out->spec = sk_malloc(n + 1)))
+			rc = SK_ERR_NOMEM;
+		else {
+			memcpy(out->spec, PQgetvalue(r, 0, 6), n);
+			out->spec[n] = '\0';
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_campaign_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_campaign_rec rec;
+	int rc = pg_campaign_row(r, i, &rec);
+	return rc ? rc : ((sk_campaign_cb)c->cb)(c->arg, &rec);
+}
+
+static int pg_campaign_each(struct sk_store *s, sk_campaign_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	return pg_each((struct pg_store *)s, PG_CAMPAIGN_EACH, NULL, NULL, 1, pg_campaign_fn, &c);
+}
+
+static int pg_send_put(struct sk_store *s, const struct sk_send_rec *r)
+{
+	struct pp p = {0};
+	long changed = 0;
+	pp_text(&p, r->id);
+	pp_text(&p, r->campaign_id);
+	pp_text(&p, r->contact_id);
+	pp_text(&p, r->state);
+	pp_text(&p, r->reason);
+	pp_text(&p, r->consent_id);
+	pp_text(&p, r->lang);
+	pp_int(&p, r->queued_at);
+	pp_int(&p, r->sent_at);
+	int rc = pg_exec((struct pg_store *)s, PG_SEND_PUT, &p, &changed);
+	return rc ? rc : changed ? 0 : SK_ERR_EXISTS;
+}
+
+static int pg_send_row(const PGresult *r, int i, struct sk_send_rec *out)
+{
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	pg_text(r, i, 0, out->id, sizeof(out->id), "campaign_sends.id", &rc);
+	pg_text(r, i, 1, out->campaign_id, sizeof(out->campaign_id), "campaign_sends.campaign_id",
+		&rc);
+	pg_text(r, i, 2, out->contact_id, sizeof(out->contact_id), "campaign_sends.contact_id",
+		&rc);
+	pg_text(r, i, 3, out->state, sizeof(out->state), "campaign_sends.state", &rc);
+	pg_text(r, i, 4, out->reason, sizeof(out->reason), "campaign_sends.reason", &rc);
+	pg_text(r, i, 5, out->consent_id, sizeof(out->consent_id), "campaign_sends.consent_id",
+		&rc);
+	pg_text(r, i, 6, out->lang, sizeof(out->lang), "campaign_sends.lang", &rc);
+	out->queued_at = pg_int(r, i, 7);
+	out->sent_at = pg_int(r, i, 8);
+	return rc;
+}
+
+static int pg_send_get(struct sk_store *s, const char *id, struct sk_send_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_SEND_GET, &p, &r);
+	if (rc)
+		return rc;
+	rc = pg_send_row(r, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_send_state(struct sk_store *s, const struct sk_send_rec *r)
+{
+	struct pp p = {0};
+	pp_text(&p, r->id);
+	pp_text(&p, r->state);
+	pp_text(&p, r->reason);
+	pp_text(&p, r->consent_id);
+	pp_int(&p, r->sent_at);
+	return pg_exec((struct pg_store *)s, PG_SEND_STATE, &p, NULL);
+}
+
+static int pg_send_tally(struct sk_store *s, const char *campaign_id, sk_tally_cb cb, void *arg)
+{
+	struct pp p = {0};
+	struct pg_tally tl = {2, "campaign_sends.reason", "campaign_sends.state", 0, NULL, cb, arg};
+	pp_text(&p, campaign_id);
+	return pg_each((struct pg_store *)s, PG_SEND_TALLY, NULL, &p, 1, pg_tally_fn, &tl);
+}
+
+static int pg_send_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_send_rec rec;
+	int rc = pg_send_row(r, i, &rec);
+	return rc ? rc : ((sk_send_cb)c->cb)(c->arg, &rec);
+}
+
+static int pg_send_each_contact(struct sk_store *s, const char *contact_id, sk_send_cb cb,
+				void *arg)
+{
+	struct pp p = {0};
+	struct pg_cb c = {(void *)cb, arg};
+	pp_text(&p, contact_id);
+	return pg_each((struct pg_store *)s, PG_SEND_EACH_CONTACT, NULL, &p, 1, pg_send_fn, &c);
 }
 
 static void pg_close(struct sk_store *s)

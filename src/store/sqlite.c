@@ -133,6 +133,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"PRAGMA user_version = 9;",
+	/* 12 (issue 16, campaign): mail campaigns and their send log, one row per (campaign,
+	 * contact), deleted with the contact (docs/campaigns.md). It sits at index 10 until
+	 * visitor's 10 and track's 11 are merged before it; user_version follows the index. */
+	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
+	" status TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	" spec TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE campaign_sends(id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL"
+	" REFERENCES campaigns(id) ON DELETE CASCADE, contact_id TEXT NOT NULL"
+	" REFERENCES contacts(id) ON DELETE CASCADE, state TEXT NOT NULL, reason TEXT NOT NULL,"
+	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at INTEGER NOT NULL,"
+	" sent_at INTEGER NOT NULL, UNIQUE(campaign_id, contact_id)) WITHOUT ROWID;"
+	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	"PRAGMA user_version = 10;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -254,8 +267,20 @@ enum sq_stmt {
 	SQ_SUPPRESSION_TALLY,
 	SQ_OUTBOX_TALLY,
 	SQ_SESSION_DELETE_STAFF,
+	SQ_CAMPAIGN_PUT,
+	SQ_CAMPAIGN_GET,
+	SQ_CAMPAIGN_EACH,
+	SQ_SEND_PUT,
+	SQ_SEND_GET,
+	SQ_SEND_STATE,
+	SQ_SEND_TALLY,
+	SQ_SEND_EACH_CONTACT,
 	SQ_NSTMT
 };
+
+#define SQ_CAMPAIGN_COLS "id, name, purpose, status, created_at, updated_at, spec"
+#define SQ_SEND_COLS \
+	"id, campaign_id, contact_id, state, reason, consent_id, lang, queued_at, sent_at"
 
 static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_BEGIN_READ] = "BEGIN",
@@ -388,7 +413,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = ?2, attempts = ?3,"
 			    " sent_at = ?4, failed_at = ?5, last_error = ?6 WHERE id = ?1",
 	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = ?1"
-			    " AND created_at >= ?2",
+			    " AND created_at >= ?2 AND kind <> 'campaign'",
 	[SQ_OUTBOX_PURGE] = "DELETE FROM mail_outbox WHERE (sent_at > 0 OR failed_at > 0)"
 			    " AND created_at < ?1",
 	[SQ_CONTACT_REKEY] = "UPDATE contacts SET email_key = ?2 WHERE id = ?1",
@@ -453,6 +478,21 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_OUTBOX_TALLY] = "SELECT sent_at > 0, failed_at > 0, min(created_at), count(*)"
 			    " FROM mail_outbox GROUP BY 1, 2 ORDER BY 1, 2",
 	[SQ_SESSION_DELETE_STAFF] = "DELETE FROM staff_sessions WHERE staff = ?1 AND staff <> ''",
+	[SQ_CAMPAIGN_PUT] = "INSERT INTO campaigns(" SQ_CAMPAIGN_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+			    " ?6, ?7) ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+			    " updated_at = excluded.updated_at",
+	[SQ_CAMPAIGN_GET] = "SELECT " SQ_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1",
+	[SQ_CAMPAIGN_EACH] = "SELECT " SQ_CAMPAIGN_COLS " FROM campaigns"
+			     " ORDER BY created_at DESC, id DESC",
+	[SQ_SEND_PUT] = "INSERT INTO campaign_sends(" SQ_SEND_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+			" ?6, ?7, ?8, ?9)",
+	[SQ_SEND_GET] = "SELECT " SQ_SEND_COLS " FROM campaign_sends WHERE id = ?1",
+	[SQ_SEND_STATE] = "UPDATE campaign_sends SET state = ?2, reason = ?3, consent_id = ?4,"
+			  " sent_at = ?5 WHERE id = ?1",
+	[SQ_SEND_TALLY] = "SELECT reason, state, count(*) FROM campaign_sends"
+			  " WHERE campaign_id = ?1 GROUP BY 2, 1 ORDER BY 2, 1",
+	[SQ_SEND_EACH_CONTACT] = "SELECT " SQ_SEND_COLS " FROM campaign_sends"
+				 " WHERE contact_id = ?1 ORDER BY queued_at, id",
 };
 
 struct sq_hot;
@@ -2851,6 +2891,136 @@ static int sq_session_delete_staff(struct sk_store *s, const char *staff)
 	if (sq_text(st, 1, staff))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+/* ---- campaigns ---- */
+
+static int sq_campaign_put(struct sk_store *s, const struct sk_campaign_rec *c)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CAMPAIGN_PUT);
+	if (sq_text(st, 1, c->id) || sq_text(st, 2, c->name) || sq_text(st, 3, c->purpose) ||
+	    sq_text(st, 4, c->status) || sqlite3_bind_int64(st, 5, c->created_at) ||
+	    sqlite3_bind_int64(st, 6, c->updated_at) || sq_text(st, 7, c->spec ? c->spec : "{}"))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static void sq_campaign_row(sqlite3_stmt *st, struct sk_campaign_rec *out, int *rc)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_text(st, 0, out->id, sizeof(out->id), "campaigns.id", rc);
+	sq_col_text(st, 1, out->name, sizeof(out->name), "campaigns.name", rc);
+	sq_col_text(st, 2, out->purpose, sizeof(out->purpose), "campaigns.purpose", rc);
+	sq_col_text(st, 3, out->status, sizeof(out->status), "campaigns.status", rc);
+	out->created_at = sqlite3_column_int64(st, 4);
+	out->updated_at = sqlite3_column_int64(st, 5);
+}
+
+static int sq_campaign_get(struct sk_store *s, const char *id, struct sk_campaign_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CAMPAIGN_GET);
+	int rc;
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0) {
+		sq_campaign_row(st, out, &rc);
+		const char *t = (const char *)sqlite3_column_text(st, 6);
+		if (rc == 0 && !(out->spec = sk_strdup(t ? t : "{}")))
+			rc = SK_ERR_NOMEM;
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_campaign_each(struct sk_store *s, sk_campaign_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_CAMPAIGN_EACH);
+	struct sk_campaign_rec c;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_campaign_row(st, &c, &rc);
+		if (rc == 0)
+			rc = cb(arg, &c);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_send_put(struct sk_store *s, const struct sk_send_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SEND_PUT);
+	if (sq_text(st, 1, r->id) || sq_text(st, 2, r->campaign_id) ||
+	    sq_text(st, 3, r->contact_id) || sq_text(st, 4, r->state) || sq_text(st, 5, r->reason) ||
+	    sq_text(st, 6, r->consent_id) || sq_text(st, 7, r->lang) ||
+	    sqlite3_bind_int64(st, 8, r->queued_at) || sqlite3_bind_int64(st, 9, r->sent_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static void sq_send_row(sqlite3_stmt *st, struct sk_send_rec *out, int *rc)
+{
+	memset(out, 0, sizeof(*out));
+	sq_col_text(st, 0, out->id, sizeof(out->id), "campaign_sends.id", rc);
+	sq_col_text(st, 1, out->campaign_id, sizeof(out->campaign_id), "campaign_sends.campaign_id",
+		    rc);
+	sq_col_text(st, 2, out->contact_id, sizeof(out->contact_id), "campaign_sends.contact_id",
+		    rc);
+	sq_col_text(st, 3, out->state, sizeof(out->state), "campaign_sends.state", rc);
+	sq_col_text(st, 4, out->reason, sizeof(out->reason), "campaign_sends.reason", rc);
+	sq_col_text(st, 5, out->consent_id, sizeof(out->consent_id), "campaign_sends.consent_id",
+		    rc);
+	sq_col_text(st, 6, out->lang, sizeof(out->lang), "campaign_sends.lang", rc);
+	out->queued_at = sqlite3_column_int64(st, 7);
+	out->sent_at = sqlite3_column_int64(st, 8);
+}
+
+static int sq_send_get(struct sk_store *s, const char *id, struct sk_send_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SEND_GET);
+	int rc;
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	rc = sq_row(st);
+	if (rc == 0)
+		sq_send_row(st, out, &rc);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_send_state(struct sk_store *s, const struct sk_send_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SEND_STATE);
+	if (sq_text(st, 1, r->id) || sq_text(st, 2, r->state) || sq_text(st, 3, r->reason) ||
+	    sq_text(st, 4, r->consent_id) || sqlite3_bind_int64(st, 5, r->sent_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_send_tally(struct sk_store *s, const char *campaign_id, sk_tally_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SEND_TALLY);
+	if (sq_text(st, 1, campaign_id))
+		return sq_bindfail(st);
+	return sq_tally_walk(st, 2, "campaign_sends.reason", "campaign_sends.state", 0, NULL, cb,
+			     arg);
+}
+
+static int sq_send_each_contact(struct sk_store *s, const char *contact_id, sk_send_cb cb,
+				void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SEND_EACH_CONTACT);
+	struct sk_send_rec r;
+	int rc = 0;
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_send_row(st, &r, &rc);
+		if (rc == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
 }
 
 static const struct sk_store_methods sq_methods = {

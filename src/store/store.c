@@ -232,7 +232,11 @@ const char *sk_store_uri_file(const char *uri)
 	  " failed_at, last_error", 10, "id")                                                \
 	X(staff_users, "name, role, hash, created_at, disabled, failed, locked_until", 7,    \
 	  "name")                                                                             \
-	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")
+	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")               \
+	X(campaigns, "id, name, purpose, status, created_at, updated_at, spec", 7, "id")      \
+	X(campaign_sends,                                                                     \
+	  "id, campaign_id, contact_id, state, reason, consent_id, lang, queued_at, sent_at", \
+	  9, "id")
 
 /* The parameters of an INSERT of n columns: SQLite's ?N and PostgreSQL's $N. */
 #define SK__Q1 "?1"

@@ -220,6 +220,34 @@ struct sk_outbox_rec {
 	char last_error[256]; /* never an address */
 };
 
+/* A mail campaign (core/campaign.c; docs/campaigns.md). What it sends (segment, templates,
+ * UTM values) is one JSON document, spec, that only core reads. */
+struct sk_campaign_rec {
+	char id[SK_ID_LEN + 1];
+	char name[128];
+	char purpose[SK_PURPOSE_MAX];
+	char status[16];      /* "draft", "sending" (being queued), "queued" (all queued) */
+	int64_t created_at;
+	int64_t updated_at;
+	char *spec;           /* campaign_get: owned (sk_free); campaign_each: NULL */
+};
+
+/* One row of a campaign's send log: one per (campaign, contact), so that nobody is queued
+ * twice. id is the outbox row's ref. Deleted with the contact. */
+struct sk_send_rec {
+	char id[SK_ID_LEN + 1];
+	char campaign_id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char state[16];       /* "queued", "sending", "sent", "skipped", "failed" */
+	char reason[32];      /* skipped: the gate's reason; failed: why (never an address) */
+	char consent_id[SK_ID_LEN + 1]; /* the ledger event the gate relied on, "" when none */
+	char lang[4];
+	int64_t queued_at;
+	int64_t sent_at;      /* 0 until sent */
+};
+typedef int (*sk_campaign_cb)(void *arg, const struct sk_campaign_rec *c);
+typedef int (*sk_send_cb)(void *arg, const struct sk_send_rec *r);
+
 /* One stored value of a row (rows_each, rows_put): what a column holds, the same on every
  * backend. TEXT and BLOB point at len bytes (a TEXT is not NUL-terminated), valid like a
  * read's pointers (contract 5). */
@@ -552,7 +580,25 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	X(outbox_tally, (struct sk_store * s, sk_tally_cb cb, void *arg), (s, cb, arg))        \
 	/* Deletes every console session of staff user staff (not a key's: staff != ""); 0   */ \
 	/* whether or not there were any. A password change and a disable (core/staff.c). */   \
-	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))
+	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))          \
+	/* ---- campaigns (issue 16, helper campaign; docs/campaigns.md) ---- */               \
+	/* put: inserts, or for an id already stored updates its status and updated_at. */    \
+	X(campaign_put, (struct sk_store * s, const struct sk_campaign_rec *c), (s, c))        \
+	X(campaign_get, (struct sk_store * s, const char *id, struct sk_campaign_rec *out),    \
+	  (s, id, out))                                                                        \
+	/* every campaign, newest first (spec NULL) */                                        \
+	X(campaign_each, (struct sk_store * s, sk_campaign_cb cb, void *arg), (s, cb, arg))    \
+	/* a send-log row; EXISTS when (campaign_id, contact_id) already has one */           \
+	X(send_put, (struct sk_store * s, const struct sk_send_rec *r), (s, r))                \
+	X(send_get, (struct sk_store * s, const char *id, struct sk_send_rec *out), (s, id, out)) \
+	/* sets state, reason, consent_id and sent_at of row r->id */                          \
+	X(send_state, (struct sk_store * s, const struct sk_send_rec *r), (s, r))              \
+	/* one campaign's send log grouped by state (b) and reason (a), in (b, a) order */    \
+	X(send_tally, (struct sk_store * s, const char *campaign_id, sk_tally_cb cb, void *arg), \
+	  (s, campaign_id, cb, arg))                                                           \
+	/* one contact's send log, oldest first (the access export) */                         \
+	X(send_each_contact, (struct sk_store * s, const char *contact_id, sk_send_cb cb,      \
+			      void *arg), (s, contact_id, cb, arg))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

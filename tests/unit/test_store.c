@@ -215,7 +215,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_stmt *st;
 
 	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 2);
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 3);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -230,7 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 9); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 10); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2629,6 +2629,123 @@ static void test_tallies(void **state)
 	assert_string_equal(t.row[2], "//1/0/200/1");
 }
 
+/* ---- campaigns (issue 16) ---- */
+
+static int campaign_seen(void *arg, const struct sk_campaign_rec *c)
+{
+	struct tallies *ts = arg;
+	snprintf(ts->row[ts->n++], sizeof(ts->row[0]), "%s/%.40s/%s/%s", c->id, c->name, c->status,
+		 c->spec ? "spec" : "-");
+	return 0;
+}
+
+static int send_seen(void *arg, const struct sk_send_rec *r)
+{
+	struct tallies *ts = arg;
+	snprintf(ts->row[ts->n++], sizeof(ts->row[0]), "%s/%s/%s/%lld", r->id, r->campaign_id,
+		 r->state, (long long)r->queued_at);
+	return 0;
+}
+
+/* Campaigns: put and get (spec whole), a second put updates the status only; the list newest
+ * first. The send log: one row per (campaign, contact), a second is EXISTS; its state set;
+ * the tally by state and reason; a contact's rows; and the rows go with the contact. */
+static void test_campaigns(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_campaign_rec c = {0}, got;
+	struct tallies t = {0};
+
+	assert_int_equal(sk_store_campaign_get(s, "k_none", &got), SK_ERR_NOT_FOUND);
+	sk_strlcpy(c.id, "k_1", sizeof(c.id));
+	sk_strlcpy(c.name, "Spring", sizeof(c.name));
+	sk_strlcpy(c.purpose, "newsletter", sizeof(c.purpose));
+	sk_strlcpy(c.status, "draft", sizeof(c.status));
+	c.created_at = c.updated_at = 100;
+	c.spec = "{\"subject\": {\"en\": \"Hi\"}}";
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	sk_strlcpy(c.id, "k_2", sizeof(c.id));
+	c.created_at = c.updated_at = 200;
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	sk_strlcpy(c.id, "k_1", sizeof(c.id));
+	sk_strlcpy(c.status, "queued", sizeof(c.status));
+	sk_strlcpy(c.name, "renamed", sizeof(c.name));
+	c.updated_at = 300;
+	c.spec = "{}";
+	assert_int_equal(sk_store_campaign_put(s, &c), 0);
+	assert_int_equal(sk_store_campaign_get(s, "k_1", &got), 0);
+	assert_string_equal(got.name, "Spring");
+	assert_string_equal(got.status, "queued");
+	assert_string_equal(got.purpose, "newsletter");
+	assert_int_equal(got.created_at, 100);
+	assert_int_equal(got.updated_at, 300);
+	assert_string_equal(got.spec, "{\"subject\": {\"en\": \"Hi\"}}");
+	sk_free(got.spec);
+	assert_int_equal(sk_store_campaign_each(s, campaign_seen, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "k_2/Spring/draft/-");
+	assert_string_equal(t.row[1], "k_1/Spring/queued/-");
+
+	add_contact(s, "c_a", 1);
+	add_contact(s, "c_b", 2);
+	struct sk_send_rec r = {0}, rg;
+	const char *who[] = {"c_a", "c_b"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(r.id, sizeof(r.id), "q_%d", i);
+		sk_strlcpy(r.campaign_id, "k_1", sizeof(r.campaign_id));
+		sk_strlcpy(r.contact_id, who[i], sizeof(r.contact_id));
+		sk_strlcpy(r.state, "queued", sizeof(r.state));
+		sk_strlcpy(r.consent_id, "e_1", sizeof(r.consent_id));
+		sk_strlcpy(r.lang, "sv", sizeof(r.lang));
+		r.queued_at = 400 + i;
+		assert_int_equal(sk_store_send_put(s, &r), 0);
+	}
+	/* the same person again, under a new row id: refused */
+	sk_strlcpy(r.id, "q_9", sizeof(r.id));
+	assert_int_equal(sk_store_send_put(s, &r), SK_ERR_EXISTS);
+	assert_int_equal(sk_store_send_get(s, "q_9", &rg), SK_ERR_NOT_FOUND);
+	/* the other campaign may queue the same person */
+	sk_strlcpy(r.campaign_id, "k_2", sizeof(r.campaign_id));
+	assert_int_equal(sk_store_send_put(s, &r), 0);
+
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+	assert_string_equal(rg.contact_id, "c_a");
+	assert_string_equal(rg.lang, "sv");
+	assert_string_equal(rg.consent_id, "e_1");
+	sk_strlcpy(rg.state, "skipped", sizeof(rg.state));
+	sk_strlcpy(rg.reason, "withdrawn", sizeof(rg.reason));
+	rg.consent_id[0] = '\0';
+	assert_int_equal(sk_store_send_state(s, &rg), 0);
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+	assert_string_equal(rg.state, "skipped");
+	assert_string_equal(rg.reason, "withdrawn");
+	assert_string_equal(rg.consent_id, "");
+	assert_int_equal(sk_store_send_get(s, "q_1", &rg), 0);
+	sk_strlcpy(rg.state, "sent", sizeof(rg.state));
+	rg.sent_at = 500;
+	assert_int_equal(sk_store_send_state(s, &rg), 0);
+
+	t.n = 0;
+	assert_int_equal(sk_store_send_tally(s, "k_1", tally_cb, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "/sent/0/0/0/1");
+	assert_string_equal(t.row[1], "withdrawn/skipped/0/0/0/1");
+
+	t.n = 0;
+	assert_int_equal(sk_store_send_each_contact(s, "c_b", send_seen, &t), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.row[0], "q_1/k_1/sent/401");
+	assert_string_equal(t.row[1], "q_9/k_2/queued/401");
+
+	/* erasure: the contact's send log goes with it, the other's stays */
+	assert_int_equal(sk_store_contact_delete(s, "c_b"), 0);
+	t.n = 0;
+	assert_int_equal(sk_store_send_each_contact(s, "c_b", send_seen, &t), 0);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(sk_store_send_get(s, "q_1", &rg), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_send_get(s, "q_0", &rg), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2687,6 +2804,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
