@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	char policy[4096], url[64];
 	struct sk_store *store;
 	struct sk_vault *vault;
-	long n = 100000, sk_sent, curl_sent, fresh_sent;
+	long n = 10000, sk_sent, curl_sent, fresh_sent;
 	if (argc < 3 || argc > 4) {
 		fprintf(stderr, "usage: bench_campaign DIR SMTP_PORT [N]\n");
 		return 2;
