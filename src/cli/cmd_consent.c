@@ -220,7 +220,7 @@ const struct sk_cmd sk_cmd_entry_consent_give = {
 	.usage = "EMAIL|ID PURPOSE --method METHOD --source SOURCE [--notice-version N] [--lang "
 		"sv|en] [--at TIME] [--actor WHO] [--evidence JSON]",
 	.help = "Record that the person gave consent for PURPOSE. METHOD is form, "
-		"preference_centre, import, api, cli, mail_link, one_click, phone or paper. Without a source, "
+		"preference_centre, import, api, cli, mail_link, one_click, phone, paper or banner. Without a source, "
 		"or an import without --at, the consent is stored as unverified and the gate "
 		"denies it.",
 	.run = run_consent_record,

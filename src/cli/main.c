@@ -53,6 +53,11 @@
 	X(webhook_add) \
 	X(webhook_list) \
 	X(webhook_remove) \
+	X(campaign_create) \
+	X(campaign_list) \
+	X(campaign_preview) \
+	X(campaign_send) \
+	X(campaign_status) \
 	X(import) \
 	X(export_contacts) \
 	X(migrate)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utm.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -17,12 +18,11 @@ static const char *const langs[SK_NLANG] = {"sv", "en"};
 static const char *const utm_keys[] = {"source", "medium", "campaign", "term", "content"};
 #define NUTM (sizeof(utm_keys) / sizeof(utm_keys[0]))
 
-/* Calls into the tracking and visitor parts (helpers track and visitor, issue 16), weak until
- * they are merged: without them a mail event is not recorded and no visitor token is made. */
-#pragma weak sk_track_record
-#pragma weak sk_visitor_token
 
 /* ---- the description ---- */
+
+static int utm_build(const json_t *doc, const char *target, char **out, const char **field,
+		     struct sk_errctx *err);
 
 static int field_of_purpose(const struct sk_purpose *p, const char *name)
 {
@@ -128,6 +128,20 @@ static int check_spec(struct sk_core *c, json_t *doc, const struct sk_purpose **
 				return sk_errf(err, SK_ERR_INVALID, "utm.%.32s: one of source, medium, "
 					       "campaign, term, content, a text of at most 200 bytes", k);
 		}
+	}
+	json_array_foreach(links, i, v) {
+		char *built = NULL;
+		const char *field = NULL;
+		int rc = utm_build(doc, json_string_value(v), &built, &field, err);
+		sk_free(built);
+		if (rc == SK_ERR_INVALID) {
+			char why[sizeof(err->msg)];
+			sk_strlcpy(why, err->msg, sizeof(why));
+			return sk_errf(err, rc, "%s (links[%zu]): %s",
+				       field && strcmp(field, "url") != 0 ? "utm" : "links", i, why);
+		}
+		if (rc)
+			return rc;
 	}
 	if ((seg = json_object_get(doc, "segment"))) {
 		if (!json_is_object(seg))
@@ -293,16 +307,19 @@ static const char *field_value(const struct sk_contact *ct, const char *name)
 	return NULL;
 }
 
-/* The contact's lead score and last activity. Helper track's sk_score_get gives them once
- * merged; until then (and for a contact without lead_scoring) there is none, so a segment
- * on the score or on activity matches nobody. */
-static int score_of(struct sk_core *c, const char *contact_id, long *score, int64_t *last)
+/* The contact's lead score and last activity at now (sk_score_get): 1 when it has a score,
+ * 0 when none (no lead_scoring, or any failure), so a segment on the score or on activity
+ * never matches a contact without one. */
+static int score_of(struct sk_core *c, const char *contact_id, int64_t now, long *score,
+		    int64_t *last)
 {
-	(void)c;
-	(void)contact_id;
-	*score = 0;
-	*last = 0;
-	return 0;
+	struct sk_score s;
+	struct sk_errctx ignore = {0};
+	if (sk_score_get(c, contact_id, now, &s, &ignore) || !s.has)
+		return 0;
+	*score = (long)s.score;
+	*last = s.last_activity;
+	return 1;
 }
 
 /* 1 when the contact is in the campaign's segment (no segment: everyone). */
@@ -321,7 +338,9 @@ static int in_segment(struct sk_core *c, const json_t *doc, const struct sk_cont
 	if (min || max || days) {
 		long score;
 		int64_t last;
-		if (!score_of(c, ct->id, &score, &last) || !last) /* no score: never matches */
+		if (!score_of(c, ct->id, now, &score, &last)) /* no score: never matches */
+			return 0;
+		if (days && !last) /* no activity at all: not active within any days */
 			return 0;
 		if ((min && score < json_integer_value(min)) ||
 		    (max && score > json_integer_value(max)) ||
@@ -520,55 +539,33 @@ int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb c
 
 /* ---- building a mail ---- */
 
-static int put_html_escaped(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (; *s && !rc; s++) {
-		switch (*s) {
-		case '<': rc = sk_buf_appends(b, "&lt;"); break;
-		case '>': rc = sk_buf_appends(b, "&gt;"); break;
-		case '&': rc = sk_buf_appends(b, "&amp;"); break;
-		case '"': rc = sk_buf_appends(b, "&quot;"); break;
-		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
-		default: rc = sk_buf_append(b, s, 1);
-		}
-	}
-	return rc;
-}
-
-static int put_pct(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			rc = sk_buf_append(b, p, 1);
-		else
-			rc = sk_buf_printf(b, "%%%02X", *p);
-	}
-	return rc;
-}
-
-/* target with the campaign's UTM values added to its query (before any fragment). The one
- * place links get their UTM values: helper utm's sk_utm_build takes it over once merged. */
-static int utm_link(const json_t *doc, const char *target, struct sk_buf *b)
+/* target with the campaign's UTM values (sk_utm_build: the query kept, the fragment last);
+ * target as it is when the campaign has none. */
+static int utm_build(const json_t *doc, const char *target, char **out, const char **field,
+		     struct sk_errctx *err)
 {
 	const json_t *utm = json_object_get(doc, "utm");
-	const char *hash = strchr(target, '#');
-	size_t base = hash ? (size_t)(hash - target) : strlen(target);
-	int rc = sk_buf_append(b, target, base);
-	int q = memchr(target, '?', base) != NULL;
-	for (size_t i = 0; !rc && i < NUTM; i++) {
-		const char *v = json_string_value(json_object_get(utm, utm_keys[i]));
-		if (!v || !v[0])
-			continue;
-		rc = sk_buf_printf(b, "%cutm_%s=", q ? '&' : '?', utm_keys[i]);
-		if (!rc)
-			rc = put_pct(b, v);
-		q = 1;
-	}
-	if (!rc && hash)
-		rc = sk_buf_appends(b, hash);
+	if (!utm || !json_object_size(utm))
+		return (*out = sk_strdup(target)) ? 0 : SK_ERR_NOMEM;
+	struct sk_utm_in in = {
+		.url = target,
+		.source = json_string_value(json_object_get(utm, "source")),
+		.medium = json_string_value(json_object_get(utm, "medium")),
+		.campaign = json_string_value(json_object_get(utm, "campaign")),
+		.term = json_string_value(json_object_get(utm, "term")),
+		.content = json_string_value(json_object_get(utm, "content")),
+	};
+	return sk_utm_build(&in, out, field, err);
+}
+
+static int utm_link(const json_t *doc, const char *target, struct sk_buf *b)
+{
+	struct sk_errctx ignore = {0};
+	char *link = NULL;
+	int rc = utm_build(doc, target, &link, NULL, &ignore);
+	if (!rc)
+		rc = sk_buf_appends(b, link);
+	sk_free(link);
 	return rc;
 }
 
@@ -622,7 +619,7 @@ static int render(const struct mailctx *m, const char *t, int html, struct sk_bu
 			sk_buf_init(&u, 8192);
 			rc = link_url(m, strtol(name + 5, NULL, 10), &u);
 			if (!rc && u.len)
-				rc = html ? put_html_escaped(b, u.data) : sk_buf_appends(b, u.data);
+				rc = html ? sk_buf_append_html(b, u.data) : sk_buf_appends(b, u.data);
 			sk_buf_reset(&u);
 		} else if (field_of_purpose(sk_policy_purpose(m->c->policy,
 							       json_string_value(json_object_get(
@@ -630,7 +627,7 @@ static int render(const struct mailctx *m, const char *t, int html, struct sk_bu
 					    name)) {
 			const char *v = field_value(m->ct, name);
 			if (v)
-				rc = html ? put_html_escaped(b, v) : sk_buf_appends(b, v);
+				rc = html ? sk_buf_append_html(b, v) : sk_buf_appends(b, v);
 		}
 		s = e + 2;
 	}
@@ -693,20 +690,14 @@ int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
 	if (!g.allowed) {
 		sk_strlcpy(r.state, "skipped", sizeof(r.state));
 		sk_strlcpy(r.reason, sk_reason_name(g.reason), sizeof(r.reason));
-	} else {
-		sk_strlcpy(r.state, "sending", sizeof(r.state));
-		memcpy(r.consent_id, g.consent_id, sizeof(r.consent_id));
-	}
-	if ((rc = sk__core_begin(c, err)) == 0) {
-		if ((rc = sk_store_send_state(c->store, &r)))
-			sk__store_err(err, rc, "saving the send log");
-		rc = sk__core_end(c, rc, err);
-	}
-	if (rc)
-		goto out;
-	if (!g.allowed) {
-		rc = sk_errf(err, SK_ERR_NOT_FOUND, "the gate denies it now (%s)",
-			     sk_reason_name(g.reason));
+		if ((rc = sk__core_begin(c, err)) == 0) {
+			if ((rc = sk_store_send_state(c->store, &r)))
+				sk__store_err(err, rc, "saving the send log");
+			rc = sk__core_end(c, rc, err);
+		}
+		if (!rc)
+			rc = sk_errf(err, SK_ERR_NOT_FOUND, "the gate denies it now (%s)",
+				     sk_reason_name(g.reason));
 		goto out;
 	}
 	struct sk_gate_result lead;
@@ -773,8 +764,24 @@ int sk__campaign_build(struct sk_core *c, const char *public_url, int64_t now,
 	out->text = sk_buf_steal(&t, NULL);
 	out->html = th ? sk_buf_steal(&h, NULL) : NULL;
 	out->campaign = 1;
-	if (!out->subject || !out->text || (th && !out->html) || !out->list_unsub)
+	if (!out->subject || !out->text || (th && !out->html) || !out->list_unsub) {
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+		goto out_footer;
+	}
+	/* built: the row is marked sending, committed, before the mail is handed to SMTP (a
+	 * row found sending later was claimed by a process that died: never sent again) */
+	sk_strlcpy(r.state, "sending", sizeof(r.state));
+	memcpy(r.consent_id, g.consent_id, sizeof(r.consent_id));
+	if ((rc = sk__core_begin(c, err)) == 0) {
+		if ((rc = sk_store_send_state(c->store, &r)))
+			sk__store_err(err, rc, "saving the send log");
+		rc = sk__core_end(c, rc, err);
+	}
+	if (rc) {
+		struct sk_outbox_rec keep = out->rec;
+		sk_outgoing_reset(out);
+		out->rec = keep;
+	}
 out_footer:
 	sk_free(footer);
 	sk_free(hfooter);
@@ -892,7 +899,7 @@ int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64
 {
 	struct sk_send_rec row;
 	int rc = token_row(c, SK_CAMPAIGN_OPEN_TAG, token, now, &row, NULL, err);
-	if (rc || !sk_track_record)
+	if (rc)
 		return rc;
 	struct sk_track_in in = {.type = "mail_open", .contact_id = row.contact_id,
 				 .campaign_id = row.campaign_id, .ip = ip, .at = now};
@@ -917,7 +924,7 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	else if ((rc = utm_link(k.doc, strchr(to, '#') ? to : to, &b)))
 		rc = sk_errf(err, rc, "the link is too long");
-	if (!rc && sk_visitor_token && !strchr(b.data ? b.data : "", '#')) {
+	if (!rc && !strchr(b.data ? b.data : "", '#')) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
 		if (sk_visitor_token(c, row.contact_id, now, vt, &ignore) == 0 &&
@@ -927,7 +934,7 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	}
 	if (!rc) {
 		sk_strlcpy(target, b.data ? b.data : "", SK_CAMPAIGN_URL_MAX);
-		if (sk_track_record) {
+		{
 			struct sk_track_in in = {.type = "mail_click", .url = to,
 						 .contact_id = row.contact_id,
 						 .campaign_id = row.campaign_id, .ip = ip, .at = now};

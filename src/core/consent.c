@@ -107,7 +107,7 @@ static int req_check(struct sk_core *c, const struct sk_consent_req *req,
 		return sk_errf(err, SK_ERR_INVALID, "action must be give, refuse, withdraw, confirm or expire");
 	if (!req->method || !sk_method_valid(req->method))
 		return sk_errf(err, SK_ERR_INVALID, "method must be one of form, preference_centre, "
-			       "import, api, cli, mail_link, one_click, phone, paper");
+			       "import, api, cli, mail_link, one_click, phone, paper, banner");
 	if (req->source && strlen(req->source) >= sizeof(((struct sk_event_rec *)0)->source))
 		return sk_errf(err, SK_ERR_INVALID, "source is longer than 255 bytes");
 	if (req->actor && strlen(req->actor) >= sizeof(((struct sk_event_rec *)0)->actor))
@@ -276,6 +276,9 @@ static int record(struct sk_core *c, const struct sk_consent_req *req,
 	if (req->action == SK_ACT_WITHDRAW || req->action == SK_ACT_REFUSE ||
 	    req->action == SK_ACT_EXPIRE) {
 		if ((rc = sk__fields_cleanup(c, contact.id, &ndeleted, err)))
+			goto out;
+		/* lead_scoring: score and history go; ip_tracking: addresses truncated */
+		if ((rc = sk__track_basis_ended(c, contact.id, p->id, err)))
 			goto out;
 	}
 	rc = sk__change_append_seq(c, SK_CHG_CONSENT, contact.id, p->id, st.status, now, change_seq,

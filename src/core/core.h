@@ -360,6 +360,10 @@ struct sk_form_input {
 	int can_mail;                 /* a mail server is configured */
 	int link_days;                /* how long a confirmation link holds */
 	const char *link_base;        /* the public URL its confirmation link starts with */
+	/* the banner's visitor id the page's script added (field sk_visitor; docs/banner.md),
+	 * NULL when none: a new address's consents given at once carry the visitor's answers
+	 * to the contact; otherwise they are carried when the person confirms from the mail */
+	const char *visitor_id;
 };
 
 /* What a submission of this form gives, the same for every address (an answer must not tell
@@ -645,6 +649,12 @@ struct sk_access_export {
 	size_t nshared;
 	struct sk_export_rect *rects;
 	size_t nrects;
+	/* the banner's visitors tied to the contact, with their answers (issue 16, helper
+	 * visitor; docs/banner.md) */
+	struct sk_visitor_view *visitors;
+	size_t nvisitors;
+	struct sk_send_rec *sends;     /* campaign: the send log, oldest first (helper campaign) */
+	size_t nsends;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is
@@ -705,6 +715,8 @@ struct sk_purge_report {
 		char (*id)[SK_ID_LEN + 1]; /* owned */
 		size_t n, alloc;
 	} by_reason[SK_PURGE_NREASONS];
+	long tracking_events;      /* tracking events past tracking.retention deleted (not
+				    * counted in a dry run) */
 };
 void sk_purge_report_reset(struct sk_purge_report *r);
 /* What has no basis left at now, by reason; unless dry_run, deletes it (one transaction per
@@ -1353,8 +1365,10 @@ void sk_notice_sets_free(struct sk_notice_set *n, size_t count);
  * sk_id_new), which the banner script keeps in the browser. */
 
 /* *given = 1 when purpose may be used for visitor_id at now: for a visitor tied to a
- * contact, the gate's answer for that contact (which the banner's answer was carried to);
- * otherwise the visitor's own last banner answer for it (a give not since refused or
+ * contact, the gate's answer for that contact (which the banner's answer was carried to),
+ * unless the browser refused or withdrew it on the banner after the contact's own last
+ * event for it (an answer of a tied browser is not carried until it is identified again,
+ * but it is honoured for the browser at once); otherwise the visitor's own last banner answer for it (a give not since refused or
  * withdrawn, within the purpose's validity). An unknown visitor or purpose: 0. Fails closed:
  * on any error *given is 0 and the error is returned. */
 int sk_visitor_given(struct sk_core *c, const char *visitor_id, const char *purpose,
@@ -1369,6 +1383,95 @@ int sk_visitor_contact(struct sk_core *c, const char *visitor_id, char *contact_
 #define SK_VISITOR_TOKEN_DAYS 30
 int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 		     char token[SK_PREF_LINK_MAX], struct sk_errctx *err);
+
+/* The banner's buttons, fixed per language (a part of its version). */
+enum sk_banner_label {
+	SK_BANNER_ACCEPT,   /* "Accept all" */
+	SK_BANNER_REJECT,   /* "Reject all" */
+	SK_BANNER_CHOOSE,   /* "Choose" */
+	SK_BANNER_SAVE,     /* "Save my choice" */
+	SK_BANNER_REOPEN,   /* the persistent link: "Cookie and tracking choices" */
+	SK_BANNER_NLABEL
+};
+const char *sk_banner_label(int lang, enum sk_banner_label which);
+/* The banner's version in lang (enum sk_lang): the hex SHA-256 of its texts in that
+ * language (title, intro, button labels, and per purpose its id, title, notice version and
+ * the SHA-256 of its notice text). A changed text makes a new version. SK_ERR_NOT_FOUND
+ * when the policy has no banner. out has SK_BANNER_VERSION_LEN + 1 bytes. */
+int sk_banner_version(struct sk_core *c, int lang, char *out, struct sk_errctx *err);
+
+/* What /c.js is made of: the applied policy's banner (its texts, purposes and notices) and
+ * its version in each language. SK_ERR_NOT_FOUND when the policy has no banner. */
+struct sk_banner_view {
+	const struct sk_policy *policy;   /* the core's: valid until it reloads its policy */
+	char version[SK_NLANG][SK_BANNER_VERSION_LEN + 1];
+};
+int sk_banner_view(struct sk_core *c, struct sk_banner_view *out, struct sk_errctx *err);
+
+/* One choice of an answer: purpose given (1) or not (0). */
+struct sk_visitor_choice {
+	const char *purpose;
+	int give;
+};
+#define SK_VISITOR_MAX_CHOICES 8
+/* A banner answer as the script posts it. */
+struct sk_visitor_answer_in {
+	const char *visitor_id;        /* NULL or "": a first answer; a visitor id is minted */
+	const char *lang;              /* "sv" or "en" */
+	const char *version;           /* the banner version shown (sk_banner_version) */
+	const struct sk_visitor_choice *choices;
+	size_t nchoices;
+	const char *page;              /* the page's URL; kept without its query or fragment */
+	const char *signal;            /* "click" or "gpc" (gpc: every choice a refusal) */
+	const char *user_agent;        /* reduced to sk_ua_class; may be NULL */
+};
+/* Records an answer: one append-only row per choice (give; refuse, or withdraw when the
+ * visitor's last answer for it was a give), with the banner version, the purpose's notice
+ * version and text hash, language, page, signal and user-agent class. Checks first and
+ * stores nothing on any error (SK_ERR_INVALID naming the field): each purpose one the
+ * banner asks for, once; the version the current one for the language (else "version: the
+ * banner has changed"); a known visitor_id (an unknown one: SK_ERR_NOT_FOUND). The post is
+ * anonymous: even for a visitor tied to a contact nothing of the contact changes (the next
+ * identification carries it); sk_visitor_given honours a refusal for the browser at once.
+ * out_id (SK_ID_LEN + 1 bytes) gets the visitor id. */
+int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, int64_t now,
+		      char *out_id, struct sk_errctx *err);
+/* Ties visitor_id to contact_id and carries each of its current answers (the last per
+ * purpose) to the contact's ledger with sk_consent_record: method banner, the answer's own
+ * time as occurred_at, its notice version, source "banner:" + the version's first 12 hex
+ * digits, sealed evidence. A contact's own event for that purpose at or after the answer's
+ * time wins: that answer is not carried. A give to a suppressed address is not carried.
+ * SK_ERR_NOT_FOUND for an unknown visitor or contact. *carried (may be NULL) counts the
+ * events recorded. */
+int sk_visitor_identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
+			int64_t now, int *carried, struct sk_errctx *err);
+/* sk_visitor_identify for the contact a token of sk_visitor_token names: SK_ERR_INVALID
+ * (nothing tied) for a forged, altered or expired token, or one whose contact is gone. */
+int sk_visitor_identify_token(struct sk_core *c, const char *visitor_id, const char *token,
+			      int64_t now, int *carried, struct sk_errctx *err);
+/* A visitor with its answers, for GET /v1/visitors/{id} and the access export. */
+struct sk_visitor_view {
+	struct sk_visitor_rec visitor;
+	struct sk_visitor_answer_rec *answers; /* owned, in order */
+	size_t nanswers;
+};
+void sk_visitor_view_reset(struct sk_visitor_view *v);
+int sk_visitor_get(struct sk_core *c, const char *visitor_id, struct sk_visitor_view *out,
+		   struct sk_errctx *err);
+/* The visitors tied to contact_id with their answers (*out: n of them, each reset and the
+ * array freed with sk_visitor_views_free). */
+int sk_visitor_by_contact(struct sk_core *c, const char *contact_id,
+			  struct sk_visitor_view **out, size_t *n, struct sk_errctx *err);
+void sk_visitor_views_free(struct sk_visitor_view *v, size_t n);
+/* Notes that visitor_id was seen at now (tracking calls it for each event it keeps of a
+ * visitor, so that the purge counts events too); inside the caller's batch when one is open.
+ * An unknown or malformed visitor id is no error and changes nothing. */
+int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		     struct sk_errctx *err);
+/* A visitor never tied to a contact and not seen (no answer, identification or tracking
+ * event) for this long is purged with the purge (sk_purge): 13 months, the longest a
+ * consent choice is commonly kept. */
+#define SK_VISITOR_KEEP_DAYS 395
 
 /* -- tracking (core/track.c; docs/tracking.md) -- */
 
@@ -1392,6 +1495,54 @@ struct sk_track_in {
  * event that no consent allows to keep is dropped, 0). */
 int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored,
 		    struct sk_errctx *err);
+/* The events attached to contact_id (lead_scoring given), oldest first, to cb (the access
+ * export; GET score counts them). */
+int sk_track_events(struct sk_core *c, const char *contact_id, sk_track_cb cb, void *arg,
+		    struct sk_errctx *err);
+/* The events of an anonymous visitor, oldest first: what POST /t stored (tests, checks). */
+int sk_track_visitor_events(struct sk_core *c, const char *visitor_id, sk_track_cb cb,
+			    void *arg, struct sk_errctx *err);
+/* The company ranges (samtycke companies load; docs/tracking.md): replaces them all with
+ * those of a CSV file's rows, in one transaction. Each row: a network in CIDR form and a
+ * name, or a first address, a last address and a name. */
+struct sk_company_range {
+	const char *network;      /* "192.0.2.0/24", or NULL when first and last are given */
+	const char *first, *last; /* the range's first and last address; NULL with network */
+	const char *name;
+};
+/* Checks one range (message names the field) and fills its keys. */
+int sk_company_range_keys(const struct sk_company_range *r, uint8_t start[SK_IPKEY_LEN],
+			  uint8_t end[SK_IPKEY_LEN], struct sk_errctx *err);
+/* Replaces the ranges with n ranges (all or nothing); a bad one: SK_ERR_INVALID naming its
+ * index (err) and nothing stored. */
+int sk_company_load(struct sk_core *c, const struct sk_company_range *r, size_t n,
+		    size_t *bad_index, struct sk_errctx *err);
+/* The company of ip (SK_COMPANY_MAX + 1 bytes): NOT_FOUND when none; INVALID when ip is no
+ * address. */
+int sk_company_lookup(struct sk_core *c, const char *ip, char *out, struct sk_errctx *err);
+/* Deletes the tracking events past the policy's tracking.retention at now (sk_purge calls
+ * it); *n how many. */
+int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err);
+
+/* -- lead scoring (core/score.c; docs/scoring.md) -- */
+
+struct sk_score {
+	int has;                /* 1: lead_scoring given, the score below; 0: none */
+	enum sk_reason reason;  /* the gate's reason for lead_scoring */
+	double score;           /* at now: each attached event's points decayed, capped */
+	int64_t stored;         /* the score as last stored, in whole points */
+	int64_t computed_at;    /* when it was stored; 0 when never */
+	long nevents;           /* attached events */
+	int64_t last_activity;  /* the newest attached event; 0 when none */
+};
+/* The score of contact_id at now, or none (has 0, with the gate's reason) without
+ * lead_scoring. SK_ERR_NOT_FOUND for an unknown contact. */
+int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
+		 struct sk_errctx *err);
+/* The points one event earns at now under the policy's rules, before the cap (pure). */
+double sk_score_event(const struct sk_policy *p, const struct sk_track_rec *e, int64_t now);
+/* 1 when url matches pattern ('*' any run of characters, ASCII case-insensitive). */
+int sk_score_url_match(const char *pattern, const char *url);
 
 /* -- campaigns (core/campaign.c; docs/campaigns.md) -- */
 

@@ -215,6 +215,28 @@ int sk__forget_done(struct sk_core *c, const char *id, long events,
 int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *ref,
 			const char *lang, int64_t now, struct sk_errctx *err);
 
+/* Ties visitor_id (the banner's, handed in by a form submission or its confirmation) to
+ * contact_id and carries its answers (core/visitor.c), inside the caller's batch; how
+ * names the identification in the evidence. A visitor id that is empty, malformed or
+ * unknown ties nothing and is no error (0). */
+int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
+		    const char *how, int64_t now, int *carried, struct sk_errctx *err);
+
+/* ---- tracking and lead scoring (issue 16, helper track) ---- */
+/* The gate for a contact by id: its address asked of sk_gate_check. NOT_FOUND (and out
+ * denied) for an unknown contact; any other failure denies with reason error. */
+int sk__gate_contact(struct sk_core *c, const char *contact_id, const char *purpose,
+		     int64_t now, struct sk_gate_result *out, struct sk_errctx *err);
+/* Recomputes and stores contact_id's score at now; a change of at least one whole point
+ * appends a "score" change. Inside the caller's write transaction. */
+int sk__score_update(struct sk_core *c, const char *contact_id, int64_t now,
+		     struct sk_errctx *err);
+/* A consent of purpose ended for contact_id (withdraw, refuse, expire; core/consent.c):
+ * lead_scoring deletes the score and the attached events; ip_tracking truncates the stored
+ * addresses of the attached events and clears their companies. Inside the caller's write
+ * transaction. */
+int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char *purpose,
+			  struct sk_errctx *err);
 /* A recipient for the envelope and To (512 bytes): the local part as written, the domain in
  * A-labels (core/outbox.c). */
 int sk__outbox_recipient(const char *email, char *out, struct sk_errctx *err);

@@ -237,6 +237,8 @@ static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t
 		json_decref(po);
 		json_decref(go);
 	}
+	if (doc && in->visitor_id && *in->visitor_id)
+		json_object_set_new(doc, "visitor", json_string(in->visitor_id));
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	snprintf(ad, sizeof(ad), REQUEST_AD "%s", r.id);
@@ -374,6 +376,9 @@ int sk_form_submit(struct sk_core *c, const struct sk_form_input *in,
 		rc = sk_contact_add(c, in->email, fields, nf, id, err);
 		for (size_t i = 0; !rc && i < nnow; i++)
 			rc = give(c, id, now_list[i], 0, in->lang, 0, 0, &pv, err);
+		/* a new person: the banner's answers of their browser go with what they gave */
+		if (!rc)
+			rc = sk__visitor_tie(c, in->visitor_id, id, "form", now, NULL, err);
 	}
 	if (!rc && nheld && in->can_mail) {
 		long sent = 0;
@@ -555,6 +560,11 @@ static int form_confirm(struct sk_core *c, const char *request_id, const char *e
 			rc = sk_consent_record(c, &req, NULL, err);
 		n += !rc;
 	}
+	/* confirmed from the person's own mailbox: the banner's answers of the browser that
+	 * posted the form go with it */
+	if (!rc && n)
+		rc = sk__visitor_tie(c, json_string_value(json_object_get(doc, "visitor")), id,
+				     "form_confirmed", sk_time_now(), NULL, err);
 out:
 	if (!rc && suppressed && (rc = sk_store_request_delete(c->store, rec.id)))
 		sk__store_err(err, rc, "deleting a confirmed request");

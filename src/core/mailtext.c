@@ -299,24 +299,6 @@ static const struct {
 	 "Unsubscribe with one click:", "Change your e-mail settings:"},
 };
 
-static int put_escaped(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (; *s && !rc; s++) {
-		if (*s == '&')
-			rc = sk_buf_appends(b, "&amp;");
-		else if (*s == '<')
-			rc = sk_buf_appends(b, "&lt;");
-		else if (*s == '>')
-			rc = sk_buf_appends(b, "&gt;");
-		else if (*s == '"')
-			rc = sk_buf_appends(b, "&quot;");
-		else
-			rc = sk_buf_append(b, s, 1);
-	}
-	return rc;
-}
-
 int sk_mail_campaign_footer(const char *lang, const char *controller, const char *unsub,
 			    const char *pref, int html, char **out, struct sk_errctx *err)
 {
@@ -336,13 +318,13 @@ int sk_mail_campaign_footer(const char *lang, const char *controller, const char
 		rc = sk_buf_printf(&b, "\n\n-- \n%s\n\n%s\n%s\n\n%s\n%s\n", why.data,
 				   footer_langs[i].unsub, unsub, footer_langs[i].prefs, pref);
 	else if (!(rc = sk_buf_appends(&b, "\n<hr>\n<p style=\"font-size:small\">")) &&
-		 !(rc = put_escaped(&b, why.data)) &&
+		 !(rc = sk_buf_append_html(&b, why.data)) &&
 		 !(rc = sk_buf_printf(&b, "<br>\n%s <a href=\"", footer_langs[i].unsub)) &&
-		 !(rc = put_escaped(&b, unsub)) && !(rc = sk_buf_appends(&b, "\">")) &&
-		 !(rc = put_escaped(&b, unsub)) &&
+		 !(rc = sk_buf_append_html(&b, unsub)) && !(rc = sk_buf_appends(&b, "\">")) &&
+		 !(rc = sk_buf_append_html(&b, unsub)) &&
 		 !(rc = sk_buf_printf(&b, "</a><br>\n%s <a href=\"", footer_langs[i].prefs)) &&
-		 !(rc = put_escaped(&b, pref)) && !(rc = sk_buf_appends(&b, "\">")) &&
-		 !(rc = put_escaped(&b, pref)))
+		 !(rc = sk_buf_append_html(&b, pref)) && !(rc = sk_buf_appends(&b, "\">")) &&
+		 !(rc = sk_buf_append_html(&b, pref)))
 		rc = sk_buf_appends(&b, "</a></p>\n");
 out:
 	if (!rc && !(*out = sk_buf_steal(&b, NULL)))

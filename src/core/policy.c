@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
@@ -26,6 +27,7 @@
 #define MAX_FORM_FIELDS 64
 #define MAX_FORM_CONSENTS 32
 #define MAX_FORM_ORIGINS 16
+#define MAX_BANNER_PURPOSES 8
 #define MAX_HOST 253
 #define MAX_BRAND_URL 500
 #define MIN_CONTRAST 4.5 /* WCAG 2 AA, normal text */
@@ -863,11 +865,20 @@ static int parse_form_consents(struct pctx *c, const struct node *list, struct s
 	return 0;
 }
 
-static int parse_form_origins(struct pctx *c, const struct node *list, struct sk_form *f)
+static int str_listed(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* A list of exact origins (a form's allowed_origins, the banner's origins). */
+static int parse_origins(struct pctx *c, const struct node *list, char ***out, size_t *nout)
 {
 	if (list->nkids > MAX_FORM_ORIGINS)
 		return bad(c, list, "more than %d origins", MAX_FORM_ORIGINS);
-	if (list->nkids && !(f->origins = sk_calloc(list->nkids, sizeof(*f->origins))))
+	if (list->nkids && !(*out = sk_calloc(list->nkids, sizeof(**out))))
 		return nomem(c);
 	for (size_t i = 0; i < list->nkids; i++) {
 		const struct node *n = list->kids[i];
@@ -877,11 +888,11 @@ static int parse_form_origins(struct pctx *c, const struct node *list, struct sk
 			return rc;
 		if ((why = origin_problem(n->str)))
 			return bad(c, n, "%s", why);
-		if (sk_form_origin_allowed(f, n->str))
+		if (str_listed(*out, *nout, n->str))
 			return bad(c, n, "listed twice");
-		if (!(f->origins[f->norigins] = sk_strdup(n->str)))
+		if (!((*out)[*nout] = sk_strdup(n->str)))
 			return nomem(c);
-		f->norigins++;
+		(*nout)++;
 	}
 	return 0;
 }
@@ -986,7 +997,7 @@ static int parse_form(struct pctx *c, const struct node *v, struct sk_policy *p,
 	    (rc = get_url(c, v, "success_url", &f->success_url)) ||
 	    (rc = get_url(c, v, "error_url", &f->error_url)) ||
 	    (rc = get_node(c, v, "allowed_origins", 0, NODE_SEQ, &origins)) ||
-	    (origins && (rc = parse_form_origins(c, origins, f))))
+	    (origins && (rc = parse_origins(c, origins, &f->origins, &f->norigins))))
 		return rc;
 	return 0;
 }
@@ -1011,6 +1022,74 @@ static int parse_forms(struct pctx *c, const struct node *forms, struct sk_polic
 	return 0;
 }
 
+/* A purpose the banner may ask an anonymous visitor for: on consent, of kind tracking or
+ * profiling. */
+static int banner_purpose_ok(const struct sk_purpose *pu)
+{
+	return pu && pu->basis == SK_BASIS_CONSENT &&
+	       (pu->kind == SK_KIND_TRACKING || pu->kind == SK_KIND_PROFILING);
+}
+
+static int add_banner_purpose(struct pctx *c, struct sk_banner *b, const char *id)
+{
+	if (!(b->purposes[b->npurposes] = sk_strdup(id)))
+		return nomem(c);
+	b->npurposes++;
+	return 0;
+}
+
+/* banner: {origins: [...], title: {sv, en}, intro: {sv, en}, purposes: [...]} */
+static int parse_banner(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const keys[] = {"origins", "title", "intro", "purposes", NULL};
+	static const char *const defaults[] = {"ip_tracking", "lead_scoring"};
+	struct sk_banner *b = &p->banner;
+	const struct node *v, *origins, *purposes;
+	int rc;
+	if ((rc = get_node(c, root, "banner", 0, NODE_MAP, &v)) || !v)
+		return rc;
+	b->present = 1;
+	if ((rc = check_keys(c, v, keys)) ||
+	    (rc = get_node(c, v, "origins", 1, NODE_SEQ, &origins)) ||
+	    (rc = parse_origins(c, origins, &b->origins, &b->norigins)) ||
+	    (rc = get_texts(c, v, "title", 1, b->title)) ||
+	    (rc = get_texts(c, v, "intro", 1, b->intro)) ||
+	    (rc = get_node(c, v, "purposes", 0, NODE_SEQ, &purposes)))
+		return rc;
+	if (!b->norigins)
+		return bad(c, origins, "list at least one origin: the web site that loads the banner");
+	if (!(b->purposes = sk_calloc(MAX_BANNER_PURPOSES, sizeof(*b->purposes))))
+		return nomem(c);
+	if (!purposes) {
+		for (size_t i = 0; i < 2; i++)
+			if (banner_purpose_ok(sk_policy_purpose(p, defaults[i])) &&
+			    (rc = add_banner_purpose(c, b, defaults[i])))
+				return rc;
+	} else {
+		if (purposes->nkids > MAX_BANNER_PURPOSES)
+			return bad(c, purposes, "more than %d purposes", MAX_BANNER_PURPOSES);
+		for (size_t i = 0; i < purposes->nkids; i++) {
+			const struct node *n = purposes->kids[i];
+			if ((rc = want(c, n, NODE_SCALAR)))
+				return rc;
+			const struct sk_purpose *pu = sk_policy_purpose(p, n->str);
+			if (!pu)
+				return bad(c, n, "not a defined purpose; define it under purposes");
+			if (!banner_purpose_ok(pu))
+				return bad(c, n, "the banner asks an anonymous visitor only for a "
+					   "purpose on consent of kind tracking or profiling");
+			if (sk_banner_has_purpose(p, n->str))
+				return bad(c, n, "listed twice");
+			if ((rc = add_banner_purpose(c, b, n->str)))
+				return rc;
+		}
+	}
+	if (!b->npurposes)
+		return bad(c, v, "the banner has no purpose to ask for: declare ip_tracking or "
+			   "lead_scoring (on consent), or list purposes");
+	return 0;
+}
+
 /* retention: {no_basis: 30 days, inactive: 24 months} */
 static int parse_retention(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
@@ -1027,10 +1106,123 @@ static int parse_retention(struct pctx *c, const struct node *root, struct sk_po
 	return 0;
 }
 
+/* ---- tracking and lead scoring (issue 16, helper track; docs/scoring.md) ---- */
+
+static const char *const track_types[] = {"page_view", "event", "mail_open", "mail_click",
+					  NULL};
+
+/* An integer scalar within [lo, hi]. */
+static int get_long(struct pctx *c, const struct node *map, const char *key, int required,
+		    long lo, long hi, long *out)
+{
+	const struct node *n;
+	char *end;
+	int rc = get_node(c, map, key, required, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	errno = 0;
+	long v = strtol(n->str, &end, 10);
+	if (!n->str[0] || *end || errno || v < lo || v > hi)
+		return bad(c, n, "expected a whole number from %ld to %ld", lo, hi);
+	*out = v;
+	return 0;
+}
+
+/* An optional non-empty string of at most max bytes, without control characters. */
+static int get_opt_str(struct pctx *c, const struct node *map, const char *key, size_t max,
+		       char **out)
+{
+	const struct node *n;
+	int rc = get_node(c, map, key, 0, NODE_SCALAR, &n);
+	if (rc || !n)
+		return rc;
+	size_t len = strlen(n->str);
+	if (!len || len > max)
+		return bad(c, n, "expected a text of 1 to %zu characters", max);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)n->str[i] < 0x20 || n->str[i] == 0x7f)
+			return bad(c, n, "must not hold control characters");
+	*out = sk_strdup(n->str);
+	return *out ? 0 : nomem(c);
+}
+
+static int parse_score_rule(struct pctx *c, const struct node *v, struct sk_score_rule *r)
+{
+	static const char *const keys[] = {"type", "name", "url", "utm", "points", "half_life",
+					   NULL};
+	static const char *const utm_keys[] = {"source", "medium", "campaign", "term", "content",
+					       NULL};
+	const struct node *t, *utm;
+	int rc;
+	if ((rc = want(c, v, NODE_MAP)) || (rc = check_keys(c, v, keys)))
+		return rc;
+	if ((rc = get_node(c, v, "type", 0, NODE_SCALAR, &t)))
+		return rc;
+	if (t) {
+		int ty;
+		if ((rc = get_enum(c, v, "type", track_types, &ty)))
+			return rc;
+		if (!(r->type = sk_strdup(track_types[ty])))
+			return nomem(c);
+	}
+	if ((rc = get_opt_str(c, v, "name", 100, &r->name)) ||
+	    (rc = get_opt_str(c, v, "url", 2000, &r->url)) ||
+	    (rc = get_long(c, v, "points", 1, -SK_SCORE_POINTS_MAX, SK_SCORE_POINTS_MAX,
+			   &r->points)) ||
+	    (rc = get_duration(c, v, "half_life", &r->half_life)) ||
+	    (rc = get_node(c, v, "utm", 0, NODE_MAP, &utm)))
+		return rc;
+	if (utm) {
+		if ((rc = check_keys(c, utm, utm_keys)))
+			return rc;
+		for (int i = 0; i < 5; i++)
+			if ((rc = get_opt_str(c, utm, utm_keys[i], 200, &r->utm[i])))
+				return rc;
+	}
+	return 0;
+}
+
+/* tracking: {retention: 90 days}; scoring: {cap: 100, rules: [...]} */
+static int parse_tracking(struct pctx *c, const struct node *root, struct sk_policy *p)
+{
+	static const char *const tkeys[] = {"retention", NULL};
+	static const char *const skeys[] = {"cap", "rules", NULL};
+	const struct node *t, *sc, *rules;
+	int rc;
+	p->track_retention = (struct sk_duration){90, 'd'};
+	p->score_cap = 100;
+	if ((rc = get_node(c, root, "tracking", 0, NODE_MAP, &t)))
+		return rc;
+	if (t) {
+		const struct node *rn = map_get(t, "retention");
+		if ((rc = check_keys(c, t, tkeys)) ||
+		    (rc = get_duration(c, t, "retention", &p->track_retention)))
+			return rc;
+		if (rn && p->track_retention.n == 0)
+			return bad(c, rn, "expected a duration such as '90 days'");
+	}
+	if ((rc = get_node(c, root, "scoring", 0, NODE_MAP, &sc)) || !sc)
+		return rc;
+	if ((rc = check_keys(c, sc, skeys)) ||
+	    (rc = get_long(c, sc, "cap", 0, 1, 1000000, &p->score_cap)) ||
+	    (rc = get_node(c, sc, "rules", 0, NODE_SEQ, &rules)) || !rules)
+		return rc;
+	if (rules->nkids > SK_SCORE_MAX_RULES)
+		return bad(c, rules, "more than %d rules", SK_SCORE_MAX_RULES);
+	if (rules->nkids && !(p->score_rules = sk_calloc(rules->nkids, sizeof(*p->score_rules))))
+		return nomem(c);
+	for (size_t i = 0; i < rules->nkids; i++) {
+		p->nscore_rules++;
+		if ((rc = parse_score_rule(c, rules->kids[i], &p->score_rules[i])))
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_policy(struct pctx *c, const struct node *root, struct sk_policy *p)
 {
 	static const char *const keys[] = {"organisation", "fields", "purposes", "forms",
-					   "retention", NULL};
+					   "retention", "banner", "tracking", "scoring", NULL};
 	const struct node *org, *fields, *purposes, *forms;
 	int rc;
 	if ((rc = check_keys(c, root, keys)) ||
@@ -1046,7 +1238,10 @@ static int parse_policy(struct pctx *c, const struct node *root, struct sk_polic
 			return bad(c, fields->kids[2 * i], "not needed by any purpose; declare only "
 				   "the fields that a purpose needs");
 	if ((rc = get_node(c, root, "forms", 0, NODE_MAP, &forms)) ||
-	    (forms && (rc = parse_forms(c, forms, p))))
+	    (forms && (rc = parse_forms(c, forms, p))) ||
+	    (rc = parse_banner(c, root, p)))
+		return rc;
+	if ((rc = parse_tracking(c, root, p)))
 		return rc;
 	return parse_retention(c, root, p);
 }
@@ -1088,6 +1283,15 @@ void sk_policy_free(struct sk_policy *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nscore_rules; i++) {
+		struct sk_score_rule *r = &p->score_rules[i];
+		sk_free(r->type);
+		sk_free(r->name);
+		sk_free(r->url);
+		for (int k = 0; k < 5; k++)
+			sk_free(r->utm[k]);
+	}
+	sk_free(p->score_rules);
 	sk_free(p->org_name);
 	sk_free(p->org_contact);
 	sk_free(p->org_address);
@@ -1142,6 +1346,16 @@ void sk_policy_free(struct sk_policy *p)
 		sk_free(f->origins);
 	}
 	sk_free(p->forms);
+	for (int l = 0; l < SK_NLANG; l++) {
+		sk_free(p->banner.title[l]);
+		sk_free(p->banner.intro[l]);
+	}
+	for (size_t j = 0; j < p->banner.npurposes; j++)
+		sk_free(p->banner.purposes[j]);
+	sk_free(p->banner.purposes);
+	for (size_t j = 0; j < p->banner.norigins; j++)
+		sk_free(p->banner.origins[j]);
+	sk_free(p->banner.origins);
 	sk_free(p);
 }
 
@@ -1211,6 +1425,17 @@ const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const cha
 		if (strcmp(f->consents[i].purpose, purpose) == 0)
 			return &f->consents[i];
 	return NULL;
+}
+
+int sk_policy_site_origin_allowed(const struct sk_policy *p, const char *origin)
+{
+	return p && p->banner.present &&
+	       str_listed(p->banner.origins, p->banner.norigins, origin);
+}
+
+int sk_banner_has_purpose(const struct sk_policy *p, const char *purpose)
+{
+	return p && purpose && str_listed(p->banner.purposes, p->banner.npurposes, purpose);
 }
 
 int sk_form_origin_allowed(const struct sk_form *f, const char *origin)

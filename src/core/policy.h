@@ -77,6 +77,33 @@ struct sk_form {
 	size_t norigins;
 };
 
+/* The visitor banner of the web site (banner:, docs/banner.md); present is 0 without one. */
+struct sk_banner {
+	int present;
+	char *title[SK_NLANG];
+	char *intro[SK_NLANG];
+	/* The purposes it asks for, in order: each on consent, of kind tracking or profiling;
+	 * by default those of ip_tracking and lead_scoring that the policy declares. */
+	char **purposes;
+	size_t npurposes;
+	char **origins;      /* the web sites that may load it and post to /v/... and /t */
+	size_t norigins;
+};
+
+/* A lead-scoring rule (scoring.rules, docs/scoring.md): an attached event that matches every
+ * condition given earns points, halved every half_life after the event. */
+#define SK_SCORE_MAX_RULES 100
+#define SK_SCORE_POINTS_MAX 1000
+struct sk_score_rule {
+	char *type;          /* page_view, event, mail_open, mail_click; NULL: any */
+	char *name;          /* a custom event's name, exact; NULL: any */
+	char *url;           /* a URL pattern, '*' matching any run of characters; NULL: any */
+	char *utm[5];        /* source, medium, campaign, term, content: exact, case-insensitive;
+			      * NULL: any */
+	long points;         /* -SK_SCORE_POINTS_MAX .. SK_SCORE_POINTS_MAX */
+	struct sk_duration half_life; /* n == 0: no decay */
+};
+
 struct sk_policy {
 	char *org_name;
 	char *org_contact;
@@ -102,6 +129,12 @@ struct sk_policy {
 	struct sk_duration retain_inactive;  /* nothing recorded for this long; n == 0: never */
 	struct sk_form *forms;  /* optional; none when the file has no forms: */
 	size_t nforms;
+	struct sk_banner banner;
+	/* ---- tracking and lead scoring (issue 16, helper track) ---- */
+	struct sk_duration track_retention; /* tracking.retention: events older go; 90 days */
+	struct sk_score_rule *score_rules;  /* scoring.rules, in file order */
+	size_t nscore_rules;
+	long score_cap;                     /* scoring.cap: the highest score; 100 */
 };
 
 /* Parses and validates a policy document. Errors name the file, line and key:
@@ -128,6 +161,11 @@ const struct sk_form_field *sk_form_field(const struct sk_form *f, const char *n
 const struct sk_form_consent *sk_form_consent(const struct sk_form *f, const char *purpose);
 /* 1 when origin (an Origin header's value) is exactly one of the form's allowed_origins. */
 int sk_form_origin_allowed(const struct sk_form *f, const char *origin);
+/* 1 when origin (an Origin header's value) is exactly one of the banner's origins: the web
+ * sites that may post to /v/... and /t. 0 without a banner. */
+int sk_policy_site_origin_allowed(const struct sk_policy *p, const char *origin);
+/* 1 when the banner asks for purpose. */
+int sk_banner_has_purpose(const struct sk_policy *p, const char *purpose);
 /* Checks a value against the field's type; the message names the field, never the value. */
 int sk_policy_field_validate(const struct sk_field_def *f, const char *value,
 			     struct sk_errctx *err);

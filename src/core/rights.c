@@ -407,6 +407,9 @@ void sk_access_export_reset(struct sk_access_export *x)
 {
 	if (!x)
 		return;
+	sk_visitor_views_free(x->visitors, x->nvisitors);
+	x->visitors = NULL;
+	x->nvisitors = 0;
 	sk_contact_reset(&x->contact);
 	for (size_t i = 0; i < x->nconsents; i++) {
 		for (size_t j = 0; j < x->consents[i].nhistory; j++)
@@ -427,6 +430,7 @@ void sk_access_export_reset(struct sk_access_export *x)
 		sk_free(x->rects[i].actor);
 	}
 	sk_free(x->rects);
+	sk_free(x->sends); /* campaign */
 	memset(x, 0, sizeof(*x));
 }
 
@@ -466,6 +470,18 @@ static int export_group(struct export_ctx *x, const struct sk__states *s)
 	return 0;
 }
 
+/* campaign: one row of the person's send log */
+static int export_send(void *arg, const struct sk_send_rec *r)
+{
+	struct sk_access_export *x = arg;
+	struct sk_send_rec *n = sk_realloc(x->sends, (x->nsends + 1) * sizeof(*n));
+	if (!n)
+		return SK_ERR_NOMEM;
+	x->sends = n;
+	x->sends[x->nsends++] = *r;
+	return 0;
+}
+
 int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_access_export *out,
 	      struct sk_errctx *err)
 {
@@ -500,6 +516,11 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_acc
 		sk__store_err(err, rc, "reading webhooks");
 	if (!rc && (rc = sk_store_rectification_each(c->store, id, export_rect, &x)))
 		sk__store_err(err, rc, "reading rectifications");
+	/* the banner's visitors tied to the contact (issue 16, helper visitor) */
+	if (!rc)
+		rc = sk_visitor_by_contact(c, id, &doc.visitors, &doc.nvisitors, err);
+	if (!rc && (rc = sk_store_send_each_contact(c->store, id, export_send, &doc)))
+		sk__store_err(err, rc, "reading the campaign send log"); /* campaign */
 	sk_core_read_end(c);
 	sk_vault_wipe(dk, sizeof(dk));
 	for (size_t k = 0; k < x.nev; k++)
@@ -659,7 +680,21 @@ int sk_purge(struct sk_core *c, int64_t now, int pending_days, int dry_run,
 		if (b->n)
 			memcpy(after, b->ct[b->n - 1].id, sizeof(after));
 	} while (!rc && b->n == PURGE_BATCH);
-	if (!rc && !dry_run && rep.total) {
+	/* the banner's visitors never tied to a contact and not seen for SK_VISITOR_KEEP_DAYS
+	 * (docs/banner.md), with their answers */
+	if (!rc && !dry_run) {
+		if (!(rc = sk__core_begin(c, err))) {
+			rc = sk_store_visitor_purge(c->store, now - (int64_t)SK_VISITOR_KEEP_DAYS * 86400,
+						    NULL);
+			if (rc)
+				rc = sk__store_err(err, rc, "purging visitors");
+			rc = sk__core_end(c, rc, err);
+		}
+	}
+	/* tracking events past the policy's tracking.retention (docs/tracking.md) */
+	if (!rc && !dry_run)
+		rc = sk_track_purge(c, now, &rep.tracking_events, err);
+	if (!rc && !dry_run && (rep.total || rep.tracking_events)) {
 		/* as after an erasure: a reader may keep the scrub waiting; it stays recorded */
 		int pending;
 		struct sk_errctx scrub_err = {0};

@@ -44,7 +44,8 @@
 	X(MAIL_LINK,         "mail_link",           "Link in an e-mail")                          \
 	X(ONE_CLICK,         "one_click",           "One-click unsubscribe in an e-mail") \
 	X(PHONE,             "phone",               "Told to the controller's staff by phone") \
-	X(PAPER,             "paper",               "Given on paper, recorded by the controller's staff")
+	X(PAPER,             "paper",               "Given on paper, recorded by the controller's staff") \
+	X(BANNER,            "banner",              "The visitor banner of the web site")
 
 /* The gate's reasons (struct sk_gate_result.reason). allowed: 1 for the reasons of an
  * allowed answer, 0 for those of a denied one.
@@ -73,7 +74,8 @@
 	X(CONSENT,       "consent")              \
 	X(CONTACT,       "contact")              \
 	X(ERASED,        "erased")               \
-	X(UNSUPPRESSED,  "unsuppressed")
+	X(UNSUPPRESSED,  "unsuppressed")         \
+	X(SCORE,         "score")
 
 /* Webhook events: the event a change is sent as. A change of type `change` is sent as the
  * event; for consent changes the new status must be `status` too (-1: any status).
@@ -87,7 +89,8 @@
 	X(CONSENT_UNVERIFIED,  "consent.unverified",   SK_CHG_CONSENT, SK_ST_UNVERIFIED)  \
 	X(CONTACT_CHANGED,     "contact.changed",      SK_CHG_CONTACT, -1)                \
 	X(CONTACT_ERASED,      "contact.erased",       SK_CHG_ERASED, -1)                 \
-	X(CONTACT_UNSUPPRESSED, "contact.unsuppressed", SK_CHG_UNSUPPRESSED, -1)
+	X(CONTACT_UNSUPPRESSED, "contact.unsuppressed", SK_CHG_UNSUPPRESSED, -1)         \
+	X(SCORE_CHANGED,       "score.changed",        SK_CHG_SCORE, -1)
 
 /* ---- the enums and their sizes ---- */
 

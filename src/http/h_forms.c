@@ -78,6 +78,7 @@ struct submission {
 	const char *consents[MAX_PAIRS];
 	size_t nconsents;
 	const char *lang, *page_url, *honeypot;
+	const char *visitor; /* sk_visitor: the banner's visitor id (docs/banner.md) */
 	int json;
 	char *store; /* decoded copy of a form body */
 	json_t *doc; /* a JSON body */
@@ -95,6 +96,8 @@ static int take_pair(struct sk_req *r, struct submission *s, const char *k, cons
 		s->page_url = v;
 	} else if (strcmp(k, HONEYPOT) == 0) {
 		s->honeypot = v;
+	} else if (strcmp(k, "sk_visitor") == 0) {
+		s->visitor = v;
 	} else {
 		for (size_t i = 0; i < s->nfields; i++)
 			if (strcmp(s->fields[i].name, k) == 0)
@@ -237,7 +240,7 @@ int sk_h_form_post(struct sk_req *r)
 		.ip = r->ip, .user_agent = sk_req_header(r, MHD_HTTP_HEADER_USER_AGENT),
 		.gpc = gpch && strcmp(gpch, "1") == 0, .scripted = s.json, .can_mail = cfg->mail != NULL,
 		.link_days = cfg->confirm_days, .link_base = cfg->public_url,
-		.robot = s.honeypot && s.honeypot[0]};
+		.robot = s.honeypot && s.honeypot[0], .visitor_id = s.visitor};
 	rc = sk_form_submit(r->core, &in, &o, &r->err);
 out:
 	rc = answer(r, f, &s, lang, rc, &o);

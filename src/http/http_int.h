@@ -54,6 +54,8 @@ struct sk_req {
 	const char *cache_control; /* NULL: no-store */
 	const char *disposition;   /* Content-Disposition (a static string), NULL for none */
 	int vary_lang;             /* the answer follows Accept-Language: Vary says so */
+	const char *vary;          /* another request header the answer follows (a static
+				    * string, such as "Sec-GPC" for /c.js), NULL for none */
 	char ip[64];               /* the client's address (evidence and per-IP limits only):
 				    * the TCP peer, or X-Forwarded-For from a --trusted-proxy */
 	int retry_after;           /* seconds, for 429 */
@@ -285,10 +287,26 @@ int sk_h_con_admin_post(struct sk_req *r);
 
 
 /* h_banner.c (helper visitor) */
+#define SK_VISITOR_BODY_MAX 4096 /* a banner answer or identify post */
+int sk_h_banner_js(struct sk_req *r);
+int sk_h_visitor_answer(struct sk_req *r);
+int sk_h_visitor_identify(struct sk_req *r);
+int sk_h_visitor_preflight(struct sk_req *r);
+int sk_h_visitor_get(struct sk_req *r);
 
 /* h_track.c (helper track) */
 
 /* h_campaigns.c (helper campaign) */
+int sk_h_campaign_create(struct sk_req *r);
+int sk_h_campaign_list(struct sk_req *r);
+int sk_h_campaign_get(struct sk_req *r);
+int sk_h_campaign_preview(struct sk_req *r);
+int sk_h_campaign_send(struct sk_req *r);
+int sk_h_suppression_add(struct sk_req *r);
+int sk_h_unsub_page(struct sk_req *r);
+int sk_h_unsub_post(struct sk_req *r);
+int sk_h_mail_open(struct sk_req *r);
+int sk_h_mail_click(struct sk_req *r);
 
 /* h_utm.c (helper utm) */
 int sk_h_utm(struct sk_req *r);

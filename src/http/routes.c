@@ -114,11 +114,28 @@ const struct sk_route sk_routes[] = {
 	{"POST", "/console/admin", "@admin", sk_h_con_admin_post, SK_CON_BODY_MAX, 0},
 
 
-	/* the banner and visitors (h_banner.c; helper visitor) */
+	/* the banner and visitors (h_banner.c; helper visitor; docs/banner.md): the script, and
+	 * the answers and identification it posts from the policy's banner origins */
+	{"GET", "/c.js", NULL, sk_h_banner_js, SK_NO_BODY, 0},
+	{"POST", "/v/answer", NULL, sk_h_visitor_answer, SK_VISITOR_BODY_MAX, 0},
+	{"OPTIONS", "/v/answer", NULL, sk_h_visitor_preflight, SK_NO_BODY, 0},
+	{"POST", "/v/identify", NULL, sk_h_visitor_identify, SK_VISITOR_BODY_MAX, 0},
+	{"OPTIONS", "/v/identify", NULL, sk_h_visitor_preflight, SK_NO_BODY, 0},
+	{"GET", "/v1/visitors/{id}", "read", sk_h_visitor_get, SK_NO_BODY, 0},
 
 	/* web tracking and scores (h_track.c; helper track) */
 
 	/* campaigns, mail links, unsubscribe, suppressions (h_campaigns.c; helper campaign) */
+	{"POST", "/v1/campaigns", "write", sk_h_campaign_create, 0, SK_ROUTE_JSON},
+	{"GET", "/v1/campaigns", "read", sk_h_campaign_list, SK_NO_BODY, 0},
+	{"GET", "/v1/campaigns/{id}", "read", sk_h_campaign_get, SK_NO_BODY, 0},
+	{"GET", "/v1/campaigns/{id}/preview", "read", sk_h_campaign_preview, SK_NO_BODY, 0},
+	{"POST", "/v1/campaigns/{id}/send", "write", sk_h_campaign_send, 4096, 0},
+	{"POST", "/v1/suppressions", "write", sk_h_suppression_add, 4096, SK_ROUTE_JSON},
+	{"GET", "/u/{token}", NULL, sk_h_unsub_page, SK_NO_BODY, 0},
+	{"POST", "/u/{token}", NULL, sk_h_unsub_post, 4096, 0},
+	{"GET", "/o/{token}", NULL, sk_h_mail_open, SK_NO_BODY, 0},
+	{"GET", "/l/{token}", NULL, sk_h_mail_click, SK_NO_BODY, 0},
 
 	/* UTM links (h_utm.c; helper utm) */
 	{"GET", "/v1/utm", "read", sk_h_utm, SK_NO_BODY, 0},

@@ -609,10 +609,15 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct sk_req *r
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	/* Vary names what chose this answer besides the URL: the Origin (CORS) and, on the
 	 * public pages, the language (page_lang in h_forms.c). */
-	if (r->cors_origin[0] || r->vary_lang)
-		MHD_add_response_header(resp, "Vary", r->cors_origin[0] && r->vary_lang
-					? "Origin, Accept-Language"
-					: r->cors_origin[0] ? "Origin" : "Accept-Language");
+	if (r->cors_origin[0] || r->vary_lang || r->vary) {
+		char vary[96];
+		snprintf(vary, sizeof(vary), "%s%s%s%s%s", r->cors_origin[0] ? "Origin" : "",
+			 r->cors_origin[0] && r->vary_lang ? ", " : "",
+			 r->vary_lang ? "Accept-Language" : "",
+			 r->vary && (r->cors_origin[0] || r->vary_lang) ? ", " : "",
+			 r->vary ? r->vary : "");
+		MHD_add_response_header(resp, "Vary", vary);
+	}
 	if (r->cors_origin[0]) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
 		if (strcmp(r->method, "OPTIONS") == 0) {

@@ -19,22 +19,6 @@ const char *sk_page_msg(int lang, enum sk_page_msg m)
 	return msgs[m][lang == SK_LANG_SV ? SK_LANG_SV : SK_LANG_EN];
 }
 
-static int escape(struct sk_buf *b, const char *s)
-{
-	int rc = 0;
-	for (; s && *s && !rc; s++) {
-		switch (*s) {
-		case '<': rc = sk_buf_appends(b, "&lt;"); break;
-		case '>': rc = sk_buf_appends(b, "&gt;"); break;
-		case '&': rc = sk_buf_appends(b, "&amp;"); break;
-		case '"': rc = sk_buf_appends(b, "&quot;"); break;
-		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
-		default: rc = sk_buf_append(b, s, 1);
-		}
-	}
-	return rc;
-}
-
 const char *sk_page_method(int lang, enum sk_method m)
 {
 	switch (m) {
@@ -47,6 +31,7 @@ const char *sk_page_method(int lang, enum sk_method m)
 	case SK_METHOD_ONE_CLICK: return sk_page_msg(lang, SK_MSG_M_ONE_CLICK);
 	case SK_METHOD_PHONE: return sk_page_msg(lang, SK_MSG_M_PHONE);
 	case SK_METHOD_PAPER: return sk_page_msg(lang, SK_MSG_M_PAPER);
+	case SK_METHOD_BANNER: return sk_page_msg(lang, SK_MSG_M_BANNER);
 	}
 	return sk_method_name(m);
 }
@@ -65,7 +50,7 @@ int sk_html(struct sk_buf *b, const char *fmt, ...)
 		if (!pc || rc)
 			break;
 		switch (pc[1]) {
-		case 's': rc = escape(b, va_arg(ap, const char *)); break;
+		case 's': rc = sk_buf_append_html(b, va_arg(ap, const char *)); break;
 		case 'd': rc = sk_buf_printf(b, "%d", va_arg(ap, int)); break;
 		case '%': rc = sk_buf_append(b, "%", 1); break;
 		default: rc = sk_buf_append(b, pc, pc[1] ? 2 : 1); break; /* not a conversion */

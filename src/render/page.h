@@ -118,6 +118,7 @@
 	X(M_ONE_CLICK, "Avregistrering med ett klick i ett mejl", "One-click unsubscribe in an e-mail") \
 	X(M_PHONE, "Per telefon till vår personal", "By phone to our staff") \
 	X(M_PAPER, "På papper, registrerat av vår personal", "On paper, recorded by our staff") \
+	X(M_BANNER, "Webbplatsens fråga om spårning", "The web site's tracking banner") \
 	X(A_GIVE, "Gav samtycke", "Gave consent")                                            \
 	X(A_REFUSE, "Nekade samtycke", "Refused consent")                                    \
 	X(A_WITHDRAW, "Återkallade samtycke", "Withdrew consent")                            \
@@ -133,8 +134,19 @@
 	X(EXP_ACTION, "Händelse", "Event")                                                   \
 	X(EXP_RECTS, "Rättelser", "Corrections")                                             \
 	X(EXP_NO_RECTS, "Inga uppgifter har rättats.", "No data has been corrected.")        \
+	X(EXP_MAILS, "Utskick till dig", "Mailings to you")                                  \
+	X(EXP_NO_MAILS, "Inga utskick.", "No mailings.")                                     \
+	X(EXP_MAIL_CAMPAIGN, "Utskick", "Mailing")                                           \
+	X(EXP_MAIL_STATE, "Status", "State")                                                 \
 	X(EXP_FIELDS, "Fält", "Fields")                                                      \
 	X(EXP_BY, "Av", "By")                                                                \
+	X(EXP_VISITORS, "Dina svar på webbplatsens fråga om spårning",                        \
+	  "Your answers to our web site's tracking banner")                                  \
+	X(EXP_NO_VISITORS, "Ingen webbläsare är kopplad till dig.",                           \
+	  "No browser is linked to you.")                                                    \
+	X(EXP_PURPOSE, "Ändamål", "Purpose")                                                 \
+	X(EXP_ANSWER, "Svar", "Answer")                                                      \
+	X(EXP_PAGE, "Sida", "Page")                                                          \
 	X(EXP_SHARED, "Delas med", "Shared with")                                            \
 	X(EXP_NO_SHARED, "Dina uppgifter delas inte med något annat system.",                \
 	  "Your data is not shared with any other system.")                                  \
@@ -198,6 +210,19 @@
 	  "Too many attempts. Nothing was saved. Wait a while and try again.")               \
 	X(PREF_BAD_FORM, "Formuläret var inte ifyllt som det ska. Inget har sparats.",       \
 	  "The form was not filled in as it should be. Nothing was saved.")                  \
+	/* one-click unsubscribe from a campaign mail (/u/TOKEN, docs/campaigns.md) */       \
+	X(UNSUB_TITLE, "Avsluta prenumerationen", "Unsubscribe")                             \
+	X(UNSUB_TEXT, "Med knappen återkallar du ditt samtycke till det här, och du får inga " \
+		      "fler sådana utskick:",                                                \
+	  "The button withdraws your consent to this, and you get no more such mailings:")  \
+	X(UNSUB_BUTTON, "Avsluta prenumerationen", "Unsubscribe")                            \
+	X(UNSUB_DONE_TITLE, "Du har avslutat prenumerationen", "You are unsubscribed")       \
+	X(UNSUB_DONE, "Ditt samtycke är återkallat. Du får inga fler sådana utskick.",       \
+	  "Your consent is withdrawn. You get no more such mailings.")                       \
+	X(UNSUB_INVALID, "Länken är inte giltig eller har gått ut. Inget har ändrats.",      \
+	  "This link is not valid or has expired. Nothing was changed.")                     \
+	X(UNSUB_BAD, "Begäran var inte en avregistrering. Inget har ändrats.",               \
+	  "The request was not an unsubscribe. Nothing was changed.")                        \
 	/* the hidden honeypot field's label: for robots only, the same in every language */  \
 	X(HONEYPOT_LABEL, "Website", "Website")
 
@@ -222,6 +247,11 @@ int sk_html(struct sk_buf *b, const char *fmt, ...);
  * (may be NULL: no policy applied yet) has one. No inline style anywhere: the pages' CSP
  * allows styles from stylesheets only. */
 int sk_page_begin(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *title);
+/* The one-click unsubscribe page of a campaign mail (render/campaign.c): what the button
+ * withdraws (the purpose's title) and a form posting List-Unsubscribe=One-Click back to
+ * /u/TOKEN. */
+int sk_page_unsub(struct sk_buf *b, const struct sk_policy *pol, int lang, const char *token,
+		  const char *purpose_title);
 /* The end of a page: </main>, the footer (the controller and its privacy policy, in the
  * language sk_page_begin wrote into <html lang>), </body></html>. pol may be NULL. */
 int sk_page_end(struct sk_buf *b, const struct sk_policy *pol);

@@ -280,6 +280,35 @@ static int export_consent(struct sk_buf *b, int lang, const struct sk_access_exp
 	return rc ? rc : sk_html(b, "</section>\n");
 }
 
+/* The banner's answers of the browsers tied to the person (docs/banner.md): a section
+ * after the corrections, closing theirs. */
+static int export_visitors(struct sk_buf *b, int lang, const struct sk_access_export *x)
+{
+	char t[32];
+	size_t n = 0;
+	int rc = sk_html(b, "</section>\n<section id=\"visitors\">\n<h2>%s</h2>\n",
+			 sk_page_msg(lang, SK_MSG_EXP_VISITORS));
+	for (size_t i = 0; i < x->nvisitors; i++)
+		n += x->visitors[i].nanswers;
+	if (!rc && !n)
+		return sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_VISITORS));
+	rc = rc ? rc : sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">"
+			       "%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>"
+			       "\n<tbody>\n", sk_page_msg(lang, SK_MSG_PREF_WHEN),
+			       sk_page_msg(lang, SK_MSG_EXP_PURPOSE), sk_page_msg(lang, SK_MSG_EXP_ANSWER),
+			       sk_page_msg(lang, SK_MSG_EXP_PAGE));
+	for (size_t i = 0; !rc && i < x->nvisitors; i++)
+		for (size_t j = 0; !rc && j < x->visitors[i].nanswers; j++) {
+			const struct sk_visitor_answer_rec *a = &x->visitors[i].answers[j];
+			int act = sk_action_from_name(a->action);
+			rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+				     when(a->at, t), a->purpose,
+				     act >= 0 ? action_text(lang, (enum sk_action)act) : a->action,
+				     a->page);
+		}
+	return rc ? rc : sk_html(b, "</tbody>\n</table>\n");
+}
+
 int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			const char *token, const struct sk_access_export *x)
 {
@@ -308,6 +337,23 @@ int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 			     when(x->rects[i].at, t), x->rects[i].fields, x->rects[i].actor);
 	if (!rc && x->nrects)
+		rc = sk_html(b, "</tbody>\n</table>\n");
+	rc = rc ? rc : export_visitors(b, lang, x);
+	/* campaign: the send log */
+	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"mailings\">\n<h2>%s</h2>\n",
+			       sk_page_msg(lang, SK_MSG_EXP_MAILS));
+	if (!rc && !x->nsends)
+		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_MAILS));
+	else if (!rc)
+		rc = sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+			     "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+			     sk_page_msg(lang, SK_MSG_PREF_WHEN), sk_page_msg(lang, SK_MSG_EXP_MAIL_CAMPAIGN),
+			     sk_page_msg(lang, SK_MSG_EXP_MAIL_STATE));
+	for (size_t i = 0; !rc && i < x->nsends; i++)
+		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s %s</td></tr>\n",
+			     when(x->sends[i].sent_at ? x->sends[i].sent_at : x->sends[i].queued_at, t),
+			     x->sends[i].campaign_id, x->sends[i].state, x->sends[i].reason);
+	if (!rc && x->nsends)
 		rc = sk_html(b, "</tbody>\n</table>\n");
 	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"shared\">\n<h2>%s</h2>\n",
 			       sk_page_msg(lang, SK_MSG_EXP_SHARED));

@@ -27,6 +27,18 @@ struct json_t *sk_json_texts(char *const t[SK_NLANG]);
 /* A policy duration as written ("24 months"); null for none. */
 struct json_t *sk_json_duration(struct sk_duration d);
 
+/* ---- the visitor banner (render/banner.c; docs/banner.md) ---- */
+
+struct sk_buf;
+/* The script /c.js for the banner of v (sk_banner_view) in b (initialised here; the caller
+ * resets it): base the server's public URL (the script posts to the origin it was loaded
+ * from, this when that is unknown); gpc 1 when the request for it carried Sec-GPC: 1. */
+int sk_banner_js(struct sk_buf *b, const struct sk_banner_view *v, const char *base, int gpc);
+/* {"id","contact_id" (null when not tied),"created_at","last_seen_at","answers":[{"seq",
+ * "purpose","action","at","banner_version","notice_version","notice_sha256","lang","page",
+ * "signal","user_agent_class"}]} */
+struct json_t *sk_json_visitor(const struct sk_visitor_view *v);
+
 /* ---- data-subject rights and disposal (render/rights.c) ---- */
 
 /* The access export document (docs/rights.md). */
@@ -169,5 +181,16 @@ struct json_t *sk_json_import_reject(int64_t line, const char *reason, const cha
 
 /* {"url"}: a link built by sk_utm_build, as `utm --json` and GET /v1/utm give it. */
 struct json_t *sk_json_utm(const char *url);
+/* ---- campaigns (render/campaign.c; docs/campaigns.md) ---- */
+
+/* {"id","name","purpose","status","created_at","updated_at"}, and the description as
+ * "campaign" when rec->spec holds it. */
+struct json_t *sk_json_campaign(const struct sk_campaign_rec *rec);
+/* The send log counted: {"id","queued","sending","sent","failed","skipped":{REASON:n}}. */
+struct json_t *sk_json_campaign_status(const char *id, const struct sk_campaign_status *st);
+/* A preview: {"id","at","contacts","audience","excluded":{REASON:n,...,"segment":n}}. */
+struct json_t *sk_json_campaign_preview(const char *id, const struct sk_audience *a);
+/* One send-log row of a person (the access export). */
+struct json_t *sk_json_send(const struct sk_send_rec *r);
 
 #endif

@@ -105,8 +105,18 @@ json_t *sk_json_export(const struct sk_access_export *x)
 	json_object_set_new(doc, "purposes", purposes);
 	json_object_set_new(doc, "shared_with", shared);
 	json_object_set_new(doc, "rectifications", rect);
+	/* the banner's visitors tied to the person, with their answers (docs/banner.md) */
+	json_t *visitors = json_array();
+	for (size_t i = 0; visitors && i < x->nvisitors; i++)
+		json_array_append_new(visitors, sk_json_visitor(&x->visitors[i]));
+	json_object_set_new(doc, "visitors", visitors);
 	json_object_set_new(doc, "behaviour", json_pack("{s:[],s:[],s:[]}", "tracking_events",
 							"scores", "mails_sent"));
+	/* campaign: the send log, as the mails sent and skipped */
+	json_t *mails = json_array();
+	for (size_t i = 0; mails && i < x->nsends; i++)
+		json_array_append_new(mails, sk_json_send(&x->sends[i]));
+	json_object_set_new(json_object_get(doc, "behaviour"), "mails_sent", mails);
 	return doc;
 }
 

@@ -18,7 +18,7 @@
 
 #define PG_PAGE 1000        /* rows an iteration fetches at a time */
 #define PG_MAXP 24          /* parameters of one statement, at most */
-#define PG_ROWS_TABLES 24   /* at least sk_store_ntables (checked in rows_put) */
+#define PG_ROWS_TABLES 32   /* at least sk_store_ntables (checked in rows_put) */
 /* The advisory lock every writer takes (pg_advisory_xact_lock): "samtycke" in ASCII, cut to
  * 63 bits. Advisory locks are per database, so stores in other databases never meet it. */
 #define PG_WRITER_LOCK "8313416780553988963"
@@ -121,9 +121,36 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"UPDATE samtycke_schema SET version = 2;",
-	/* 5 (issue 16, campaign; SQLite's 12): mail campaigns and their send log. It sits at
-	 * index 3 until visitor's 3 and track's 4 are merged before it; the version follows the
-	 * index. */
+	/* 3 (SQLite's 10, issue 16): the banner's visitors and their answers (docs/banner.md) */
+	"CREATE TABLE visitors(id TEXT PRIMARY KEY, contact_id TEXT REFERENCES contacts(id)"
+	" ON DELETE CASCADE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL);"
+	"CREATE INDEX visitors_contact ON visitors(contact_id) WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX visitors_seen ON visitors(last_seen_at) WHERE contact_id IS NULL;"
+	"CREATE TABLE visitor_answers(seq BIGINT PRIMARY KEY, visitor_id TEXT NOT NULL"
+	" REFERENCES visitors(id) ON DELETE CASCADE, purpose TEXT NOT NULL, action TEXT NOT NULL,"
+	" at BIGINT NOT NULL, banner_version TEXT NOT NULL, notice_version BIGINT NOT NULL,"
+	" notice_sha256 BYTEA NOT NULL, lang TEXT NOT NULL, page TEXT NOT NULL,"
+	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
+	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
+	"UPDATE samtycke_schema SET version = 3;",
+	/* 4 (SQLite's 11, issue 16): tracking events, company ranges, scores */
+	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL,"
+	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
+	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
+	" utm_content TEXT NOT NULL, visitor_id TEXT NOT NULL,"
+	" contact_id TEXT REFERENCES contacts(id) ON DELETE CASCADE,"
+	" campaign_id TEXT NOT NULL, ip TEXT NOT NULL, company TEXT NOT NULL);"
+	"CREATE INDEX track_events_contact ON track_events(contact_id, at)"
+	" WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX track_events_visitor ON track_events(visitor_id, at);"
+	"CREATE INDEX track_events_at ON track_events(at);"
+	"CREATE TABLE company_ranges(start_key BYTEA NOT NULL, end_key BYTEA NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(start_key, end_key));"
+	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
+	" ON DELETE CASCADE, score BIGINT NOT NULL, computed_at BIGINT NOT NULL,"
+	" nevents BIGINT NOT NULL, last_at BIGINT NOT NULL);"
+	"UPDATE samtycke_schema SET version = 4;",
+	/* 5 (SQLite's 12, issue 16): mail campaigns and their send log */
 	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
 	" status TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
 	" spec TEXT NOT NULL);"
@@ -133,7 +160,7 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
 	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
-	"UPDATE samtycke_schema SET version = 3;",
+	"UPDATE samtycke_schema SET version = 5;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -147,6 +174,9 @@ static const char *const migrations[] = {
 #define PG_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define PG_AUDIT_COLS "seq, at, who, role, action, target, detail"
+#define PG_TRACK_COLS                                                                  \
+	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
+	" visitor_id, contact_id, campaign_id, ip, company"
 #define PG_CHANGE_COLS "seq, type, contact_id, purpose, status, at"
 #define PG_KEY_COLS "id, name, scopes, secret_hash, created_at, revoked_at"
 #define PG_REQUEST_COLS "id, email_key, purposes, created_at, expires_at, payload"
@@ -258,6 +288,24 @@ enum pg_stmt {
 	PG_SEND_STATE,
 	PG_SEND_TALLY,
 	PG_SEND_EACH_CONTACT,
+	PG_VISITOR_PUT,
+	PG_VISITOR_GET,
+	PG_VISITOR_BY_CONTACT,
+	PG_VISITOR_ANSWER_APPEND,
+	PG_VISITOR_ANSWER_EACH,
+	PG_VISITOR_PURGE,
+	PG_TRACK_PUT,
+	PG_TRACK_EACH_CONTACT,
+	PG_TRACK_EACH_VISITOR,
+	PG_TRACK_IP_SET,
+	PG_TRACK_FORGET_EVENTS,
+	PG_TRACK_FORGET_SCORE,
+	PG_TRACK_PURGE,
+	PG_COMPANY_CLEAR,
+	PG_COMPANY_PUT,
+	PG_COMPANY_FIND,
+	PG_SCORE_PUT,
+	PG_SCORE_GET,
 	PG_NSTMT
 };
 
@@ -481,6 +529,46 @@ static const char *const pg_sql[PG_NSTMT] = {
 			  " WHERE campaign_id = $1 GROUP BY 2, 1 ORDER BY 2, 1",
 	[PG_SEND_EACH_CONTACT] = "SELECT " PG_SEND_COLS " FROM campaign_sends"
 				 " WHERE contact_id = $1 ORDER BY queued_at, id",
+	/* visitors of the banner (issue 16); answers go with their visitor (ON DELETE CASCADE) */
+	[PG_VISITOR_PUT] = "INSERT INTO visitors(id, contact_id, created_at, last_seen_at)"
+			   " VALUES($1, $2, $3::bigint, $4::bigint) ON CONFLICT(id) DO UPDATE SET"
+			   " contact_id = excluded.contact_id, last_seen_at = excluded.last_seen_at",
+	[PG_VISITOR_GET] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+			   " WHERE id = $1",
+	[PG_VISITOR_BY_CONTACT] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+				  " WHERE contact_id = $1 ORDER BY id",
+	[PG_VISITOR_ANSWER_APPEND] = "INSERT INTO visitor_answers(seq, visitor_id, purpose, action,"
+				     " at, banner_version, notice_version, notice_sha256, lang, page,"
+				     " signal, ua_class) SELECT coalesce(max(seq), 0) + 1, $1, $2, $3,"
+				     " $4::bigint, $5, $6::bigint, $7, $8, $9, $10, $11"
+				     " FROM visitor_answers RETURNING seq",
+	[PG_VISITOR_ANSWER_EACH] = "SELECT seq, visitor_id, purpose, action, at, banner_version,"
+				   " notice_version, notice_sha256, lang, page, signal, ua_class"
+				   " FROM visitor_answers WHERE visitor_id = $1 ORDER BY seq",
+	[PG_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL"
+			     " AND last_seen_at < $1::bigint",
+	[PG_TRACK_PUT] = "INSERT INTO track_events(" PG_TRACK_COLS ") VALUES($1, $2, $3, $4, $5,"
+			 " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	[PG_TRACK_EACH_CONTACT] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE contact_id = $1 ORDER BY at, id",
+	[PG_TRACK_EACH_VISITOR] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				  " WHERE visitor_id = $1 AND visitor_id <> '' ORDER BY at, id",
+	[PG_TRACK_IP_SET] = "UPDATE track_events SET ip = $2, company = $3 WHERE id = $1",
+	[PG_TRACK_FORGET_EVENTS] = "DELETE FROM track_events WHERE contact_id = $1",
+	[PG_TRACK_FORGET_SCORE] = "DELETE FROM scores WHERE contact_id = $1",
+	[PG_TRACK_PURGE] = "DELETE FROM track_events WHERE at < $1::bigint",
+	[PG_COMPANY_CLEAR] = "DELETE FROM company_ranges",
+	[PG_COMPANY_PUT] = "INSERT INTO company_ranges(start_key, end_key, name) VALUES($1, $2, $3)"
+			   " ON CONFLICT(start_key, end_key) DO UPDATE SET name = excluded.name",
+	/* the narrowest range: the latest start, then the earliest end */
+	[PG_COMPANY_FIND] = "SELECT name FROM company_ranges WHERE start_key <= $1"
+			    " AND end_key >= $1 ORDER BY start_key DESC, end_key LIMIT 1",
+	[PG_SCORE_PUT] = "INSERT INTO scores(contact_id, score, computed_at, nevents, last_at)"
+			 " VALUES($1, $2, $3, $4, $5) ON CONFLICT(contact_id) DO UPDATE SET"
+			 " score = excluded.score, computed_at = excluded.computed_at,"
+			 " nevents = excluded.nevents, last_at = excluded.last_at",
+	[PG_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
+			 " WHERE contact_id = $1",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -488,7 +576,8 @@ static const char *const pg_sql[PG_NSTMT] = {
 #define PG_SCRUB_SQL                                                                      \
 	"VACUUM (INDEX_CLEANUP ON) contacts, contact_keys, contact_fields, consent_state,"    \
 	" suppressions, changes, idempotency, rectifications, form_requests, mail_outbox,"   \
-	" consent_ledger, webhooks, leases, campaign_sends"
+	" consent_ledger, webhooks, leases, visitors, visitor_answers, track_events, scores,"    \
+	" campaign_sends"
 
 static const struct sk_store_methods pg_methods;
 
@@ -2477,12 +2566,271 @@ static int pg_send_each_contact(struct sk_store *s, const char *contact_id, sk_s
 	return pg_each((struct pg_store *)s, PG_SEND_EACH_CONTACT, NULL, &p, 1, pg_send_fn, &c);
 }
 
+/* ---- tracking and lead scoring ---- */
+
+static int pg_track_put(struct sk_store *s, const struct sk_track_rec *e)
+{
+	struct pp p = {0};
+	pp_text(&p, e->id);
+	pp_int(&p, e->at);
+	pp_text(&p, e->type);
+	pp_text(&p, e->name);
+	pp_text(&p, e->url);
+	for (int i = 0; i < SK_NUTM; i++)
+		pp_text(&p, e->utm[i]);
+	pp_text(&p, e->visitor_id);
+	pp_text(&p, e->contact_id[0] ? e->contact_id : NULL);
+	pp_text(&p, e->campaign_id);
+	pp_text(&p, e->ip);
+	pp_text(&p, e->company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_PUT, &p, NULL);
+}
+
+static int pg_track_fn(const PGresult *r, int i, void *ctx)
+{
+	static const char *const utm_where[SK_NUTM] = {
+		"track_events.utm_source", "track_events.utm_medium", "track_events.utm_campaign",
+		"track_events.utm_term", "track_events.utm_content"};
+	struct pg_cb *c = ctx;
+	struct sk_track_rec *e = sk_malloc(sizeof(*e));
+	int rc = 0;
+	if (!e)
+		return SK_ERR_NOMEM;
+	memset(e, 0, sizeof(*e));
+	pg_text(r, i, 0, e->id, sizeof(e->id), "track_events.id", &rc);
+	e->at = pg_int(r, i, 1);
+	pg_text(r, i, 2, e->type, sizeof(e->type), "track_events.type", &rc);
+	pg_text(r, i, 3, e->name, sizeof(e->name), "track_events.name", &rc);
+	pg_text(r, i, 4, e->url, sizeof(e->url), "track_events.url", &rc);
+	for (int k = 0; k < SK_NUTM; k++)
+		pg_text(r, i, 5 + k, e->utm[k], sizeof(e->utm[k]), utm_where[k], &rc);
+	pg_text(r, i, 10, e->visitor_id, sizeof(e->visitor_id), "track_events.visitor_id", &rc);
+	pg_text(r, i, 11, e->contact_id, sizeof(e->contact_id), "track_events.contact_id", &rc);
+	pg_text(r, i, 12, e->campaign_id, sizeof(e->campaign_id), "track_events.campaign_id",
+		&rc);
+	pg_text(r, i, 13, e->ip, sizeof(e->ip), "track_events.ip", &rc);
+	pg_text(r, i, 14, e->company, sizeof(e->company), "track_events.company", &rc);
+	if (rc == 0)
+		rc = ((sk_track_cb)c->cb)(c->arg, e);
+	sk_free(e);
+	return rc;
+}
+
+static int pg_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	struct pp p = {0};
+	struct pg_cb c = {(void *)cb, arg};
+	pp_text(&p, contact_id ? contact_id : visitor_id ? visitor_id : "");
+	return pg_each((struct pg_store *)s, contact_id ? PG_TRACK_EACH_CONTACT
+						: PG_TRACK_EACH_VISITOR, NULL, &p, 0, pg_track_fn, &c);
+}
+
+static int pg_track_ip_set(struct sk_store *s, const char *id, const char *ip,
+			   const char *company)
+{
+	struct pp p = {0};
+	pp_text(&p, id);
+	pp_text(&p, ip);
+	pp_text(&p, company);
+	return pg_exec((struct pg_store *)s, PG_TRACK_IP_SET, &p, NULL);
+}
+
+static int pg_track_forget(struct sk_store *s, const char *contact_id)
+{
+	struct pp p = {0};
+	pp_text(&p, contact_id);
+	int rc = pg_exec((struct pg_store *)s, PG_TRACK_FORGET_EVENTS, &p, NULL);
+	return rc ? rc : pg_exec((struct pg_store *)s, PG_TRACK_FORGET_SCORE, &p, NULL);
+}
+
+static int pg_track_purge(struct sk_store *s, int64_t before, long *outn)
+{
+	struct pp p = {0};
+	pp_int(&p, before);
+	*outn = 0;
+	return pg_exec((struct pg_store *)s, PG_TRACK_PURGE, &p, outn);
+}
+
+static int pg_company_clear(struct sk_store *s)
+{
+	return pg_exec((struct pg_store *)s, PG_COMPANY_CLEAR, NULL, NULL);
+}
+
+static int pg_company_put(struct sk_store *s, const uint8_t *start, const uint8_t *end,
+			  const char *name)
+{
+	struct pp p = {0};
+	pp_bin(&p, start, SK_IPKEY_LEN);
+	pp_bin(&p, end, SK_IPKEY_LEN);
+	pp_text(&p, name);
+	return pg_exec((struct pg_store *)s, PG_COMPANY_PUT, &p, NULL);
+}
+
+static int pg_company_find(struct sk_store *s, const uint8_t *addr, char *out, size_t outlen)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_bin(&p, addr, SK_IPKEY_LEN);
+	int rc = pg_row((struct pg_store *)s, PG_COMPANY_FIND, &p, &r);
+	if (rc == 0)
+		pg_text(r, 0, 0, out, outlen, "company_ranges.name", &rc);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_score_put(struct sk_store *s, const struct sk_score_rec *sc)
+{
+	struct pp p = {0};
+	pp_text(&p, sc->contact_id);
+	pp_int(&p, sc->score);
+	pp_int(&p, sc->computed_at);
+	pp_int(&p, sc->nevents);
+	pp_int(&p, sc->last_at);
+	return pg_exec((struct pg_store *)s, PG_SCORE_PUT, &p, NULL);
+}
+
+static int pg_score_get(struct sk_store *s, const char *contact_id, struct sk_score_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	memset(out, 0, sizeof(*out));
+	pp_text(&p, contact_id);
+	int rc = pg_row((struct pg_store *)s, PG_SCORE_GET, &p, &r);
+	if (rc == 0) {
+		sk_strlcpy(out->contact_id, contact_id, sizeof(out->contact_id));
+		out->score = pg_int(r, 0, 0);
+		out->computed_at = pg_int(r, 0, 1);
+		out->nevents = pg_int(r, 0, 2);
+		out->last_at = pg_int(r, 0, 3);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static void pg_close(struct sk_store *s)
 {
 	struct pg_store *q = (struct pg_store *)s;
 	PQclear(q->keep);
 	PQfinish(q->conn);
 	sk_free(q);
+}
+
+/* ---- visitors of the banner (issue 16, store.h) ---- */
+
+static int pg_visitor_put(struct sk_store *s, const struct sk_visitor_rec *v)
+{
+	struct pp p = {0};
+	pp_text(&p, v->id);
+	pp_text(&p, v->contact_id[0] ? v->contact_id : NULL);
+	pp_int(&p, v->created_at);
+	pp_int(&p, v->last_seen_at);
+	return pg_exec((struct pg_store *)s, PG_VISITOR_PUT, &p, NULL);
+}
+
+static int pg_visitor_row(const PGresult *r, int i, struct sk_visitor_rec *v)
+{
+	int rc = 0;
+	memset(v, 0, sizeof(*v));
+	pg_text(r, i, 0, v->id, sizeof(v->id), "visitors.id", &rc);
+	pg_text(r, i, 1, v->contact_id, sizeof(v->contact_id), "visitors.contact_id", &rc);
+	v->created_at = pg_int(r, i, 2);
+	v->last_seen_at = pg_int(r, i, 3);
+	return rc;
+}
+
+static int pg_visitor_get(struct sk_store *s, const char *id, struct sk_visitor_rec *out)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, id);
+	int rc = pg_row((struct pg_store *)s, PG_VISITOR_GET, &p, &r);
+	if (rc == 0)
+		rc = pg_visitor_row(r, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_visitor_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_visitor_rec v;
+	int rc = pg_visitor_row(r, i, &v);
+	return rc ? rc : ((sk_visitor_cb)c->cb)(c->arg, &v);
+}
+
+static int pg_visitor_each_by_contact(struct sk_store *s, const char *contact_id,
+				      sk_visitor_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	struct pp p = {0};
+	pp_text(&p, contact_id);
+	return pg_each((struct pg_store *)s, PG_VISITOR_BY_CONTACT, NULL, &p, 1, pg_visitor_fn, &c);
+}
+
+static int pg_visitor_answer_append(struct sk_store *s, struct sk_visitor_answer_rec *a)
+{
+	struct pp p = {0};
+	PGresult *r;
+	pp_text(&p, a->visitor_id);
+	pp_text(&p, a->purpose);
+	pp_text(&p, a->action);
+	pp_int(&p, a->at);
+	pp_text(&p, a->banner_version);
+	pp_int(&p, a->notice_version);
+	pp_bin(&p, a->notice_sha256, SK_HASH_LEN);
+	pp_text(&p, a->lang);
+	pp_text(&p, a->page);
+	pp_text(&p, a->signal);
+	pp_text(&p, a->ua_class);
+	int rc = pg_row((struct pg_store *)s, PG_VISITOR_ANSWER_APPEND, &p, &r);
+	if (rc == 0)
+		a->seq = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc == SK_ERR_NOT_FOUND ? SK_ERR_STORAGE : rc;
+}
+
+static int pg_visitor_answer_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_visitor_answer_rec a;
+	int rc = 0;
+	memset(&a, 0, sizeof(a));
+	a.seq = pg_int(r, i, 0);
+	pg_text(r, i, 1, a.visitor_id, sizeof(a.visitor_id), "visitor_answers.visitor_id", &rc);
+	pg_text(r, i, 2, a.purpose, sizeof(a.purpose), "visitor_answers.purpose", &rc);
+	pg_text(r, i, 3, a.action, sizeof(a.action), "visitor_answers.action", &rc);
+	a.at = pg_int(r, i, 4);
+	pg_text(r, i, 5, a.banner_version, sizeof(a.banner_version),
+		"visitor_answers.banner_version", &rc);
+	a.notice_version = (int)pg_int(r, i, 6);
+	pg_hash(r, i, 7, a.notice_sha256);
+	pg_text(r, i, 8, a.lang, sizeof(a.lang), "visitor_answers.lang", &rc);
+	pg_text(r, i, 9, a.page, sizeof(a.page), "visitor_answers.page", &rc);
+	pg_text(r, i, 10, a.signal, sizeof(a.signal), "visitor_answers.signal", &rc);
+	pg_text(r, i, 11, a.ua_class, sizeof(a.ua_class), "visitor_answers.ua_class", &rc);
+	return rc ? rc : ((sk_visitor_answer_cb)c->cb)(c->arg, &a);
+}
+
+static int pg_visitor_answer_each(struct sk_store *s, const char *visitor_id,
+				  sk_visitor_answer_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	struct pp p = {0};
+	pp_text(&p, visitor_id);
+	return pg_each((struct pg_store *)s, PG_VISITOR_ANSWER_EACH, NULL, &p, 0,
+		       pg_visitor_answer_fn, &c);
+}
+
+static int pg_visitor_purge(struct sk_store *s, int64_t before, int64_t *outcount)
+{
+	struct pp p = {0};
+	long changed = 0;
+	pp_int(&p, before);
+	int rc = pg_exec((struct pg_store *)s, PG_VISITOR_PURGE, &p, &changed);
+	if (rc == 0 && outcount)
+		*outcount = changed;
+	return rc;
 }
 
 static const struct sk_store_methods pg_methods = {

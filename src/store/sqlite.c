@@ -26,7 +26,7 @@
 #define SQ_CHECKPOINT_WAIT_MS 200
 #define SQ_BULK_CHECKPOINT_MS 100 /* how often the bulk checkpointer looks at the WAL */
 #define SQ_NOTICE_CACHE 16
-#define SQ_ROWS_TABLES 24 /* at least sk_store_ntables (checked in rows_put) */
+#define SQ_ROWS_TABLES 32 /* at least sk_store_ntables (checked in rows_put) */
 #define SQ_BULK_CACHE "-131072" /* KiB of page cache in bulk mode: 128 MiB */
 
 /* Migration N is migrations[N - 1]; each ends by setting user_version to N and runs in one
@@ -133,9 +133,41 @@ static const char *const migrations[] = {
 	"CREATE TABLE staff_audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL,"
 	" role TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);"
 	"PRAGMA user_version = 9;",
-	/* 12 (issue 16, campaign): mail campaigns and their send log, one row per (campaign,
-	 * contact), deleted with the contact (docs/campaigns.md). It sits at index 10 until
-	 * visitor's 10 and track's 11 are merged before it; user_version follows the index. */
+	/* 10 (issue 16): the banner's visitors and their answers (docs/banner.md). A visitor
+	 * tied to a contact goes with it (ON DELETE CASCADE); its answers go with it. */
+	"CREATE TABLE visitors(id TEXT PRIMARY KEY, contact_id TEXT REFERENCES contacts(id)"
+	" ON DELETE CASCADE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE INDEX visitors_contact ON visitors(contact_id) WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX visitors_seen ON visitors(last_seen_at) WHERE contact_id IS NULL;"
+	"CREATE TABLE visitor_answers(seq INTEGER PRIMARY KEY, visitor_id TEXT NOT NULL"
+	" REFERENCES visitors(id) ON DELETE CASCADE, purpose TEXT NOT NULL, action TEXT NOT NULL,"
+	" at INTEGER NOT NULL, banner_version TEXT NOT NULL, notice_version INTEGER NOT NULL,"
+	" notice_sha256 BLOB NOT NULL, lang TEXT NOT NULL, page TEXT NOT NULL,"
+	" signal TEXT NOT NULL, ua_class TEXT NOT NULL);"
+	"CREATE INDEX visitor_answers_visitor ON visitor_answers(visitor_id, seq);"
+	"PRAGMA user_version = 10;",
+	/* 11 (issue 16): tracking events (contact_id only when attached to a person:
+	 * lead_scoring given), the company ranges the user loads, and per-contact scores
+	 * (docs/tracking.md, docs/scoring.md). */
+	"CREATE TABLE track_events(id TEXT PRIMARY KEY, at INTEGER NOT NULL, type TEXT NOT NULL,"
+	" name TEXT NOT NULL, url TEXT NOT NULL, utm_source TEXT NOT NULL,"
+	" utm_medium TEXT NOT NULL, utm_campaign TEXT NOT NULL, utm_term TEXT NOT NULL,"
+	" utm_content TEXT NOT NULL, visitor_id TEXT NOT NULL,"
+	" contact_id TEXT REFERENCES contacts(id) ON DELETE CASCADE,"
+	" campaign_id TEXT NOT NULL, ip TEXT NOT NULL, company TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX track_events_contact ON track_events(contact_id, at)"
+	" WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX track_events_visitor ON track_events(visitor_id, at);"
+	"CREATE INDEX track_events_at ON track_events(at);"
+	"CREATE TABLE company_ranges(start_key BLOB NOT NULL, end_key BLOB NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(start_key, end_key)) WITHOUT ROWID;"
+	"CREATE TABLE scores(contact_id TEXT PRIMARY KEY REFERENCES contacts(id)"
+	" ON DELETE CASCADE, score INTEGER NOT NULL, computed_at INTEGER NOT NULL,"
+	" nevents INTEGER NOT NULL, last_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 11;",
+	/* 12 (issue 16): mail campaigns and their send log, one row per (campaign, contact),
+	 * deleted with the contact (docs/campaigns.md). */
 	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
 	" status TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
 	" spec TEXT NOT NULL) WITHOUT ROWID;"
@@ -145,7 +177,7 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at INTEGER NOT NULL,"
 	" sent_at INTEGER NOT NULL, UNIQUE(campaign_id, contact_id)) WITHOUT ROWID;"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
-	"PRAGMA user_version = 10;",
+	"PRAGMA user_version = 12;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -170,6 +202,9 @@ static const char *const migrations[] = {
 #define SQ_SESSION_COLS \
 	"id, secret_hash, staff, key_id, who, role, created_at, last_seen, expires_at"
 #define SQ_AUDIT_COLS "seq, at, who, role, action, target, detail"
+#define SQ_TRACK_COLS                                                                  \
+	"id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term, utm_content," \
+	" visitor_id, contact_id, campaign_id, ip, company"
 
 enum sq_stmt {
 	SQ_BEGIN_READ,
@@ -275,6 +310,25 @@ enum sq_stmt {
 	SQ_SEND_STATE,
 	SQ_SEND_TALLY,
 	SQ_SEND_EACH_CONTACT,
+	SQ_VISITOR_PUT,
+	SQ_VISITOR_GET,
+	SQ_VISITOR_BY_CONTACT,
+	SQ_VISITOR_ANSWER_APPEND,
+	SQ_VISITOR_ANSWER_EACH,
+	SQ_VISITOR_PURGE_ANSWERS,
+	SQ_VISITOR_PURGE,
+	SQ_TRACK_PUT,
+	SQ_TRACK_EACH_CONTACT,
+	SQ_TRACK_EACH_VISITOR,
+	SQ_TRACK_IP_SET,
+	SQ_TRACK_FORGET_EVENTS,
+	SQ_TRACK_FORGET_SCORE,
+	SQ_TRACK_PURGE,
+	SQ_COMPANY_CLEAR,
+	SQ_COMPANY_PUT,
+	SQ_COMPANY_FIND,
+	SQ_SCORE_PUT,
+	SQ_SCORE_GET,
 	SQ_NSTMT
 };
 
@@ -493,6 +547,46 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " WHERE campaign_id = ?1 GROUP BY 2, 1 ORDER BY 2, 1",
 	[SQ_SEND_EACH_CONTACT] = "SELECT " SQ_SEND_COLS " FROM campaign_sends"
 				 " WHERE contact_id = ?1 ORDER BY queued_at, id",
+	/* visitors of the banner (issue 16) */
+	[SQ_VISITOR_PUT] = "INSERT INTO visitors(id, contact_id, created_at, last_seen_at)"
+			   " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+			   " contact_id = excluded.contact_id, last_seen_at = excluded.last_seen_at",
+	[SQ_VISITOR_GET] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+			   " WHERE id = ?1",
+	[SQ_VISITOR_BY_CONTACT] = "SELECT id, contact_id, created_at, last_seen_at FROM visitors"
+				  " WHERE contact_id = ?1 ORDER BY id",
+	[SQ_VISITOR_ANSWER_APPEND] = "INSERT INTO visitor_answers(visitor_id, purpose, action, at,"
+				     " banner_version, notice_version, notice_sha256, lang, page,"
+				     " signal, ua_class) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+				     " ?10, ?11)",
+	[SQ_VISITOR_ANSWER_EACH] = "SELECT seq, visitor_id, purpose, action, at, banner_version,"
+				   " notice_version, notice_sha256, lang, page, signal, ua_class"
+				   " FROM visitor_answers WHERE visitor_id = ?1 ORDER BY seq",
+	[SQ_VISITOR_PURGE_ANSWERS] = "DELETE FROM visitor_answers WHERE visitor_id IN (SELECT id"
+				     " FROM visitors WHERE contact_id IS NULL AND last_seen_at < ?1)",
+	[SQ_VISITOR_PURGE] = "DELETE FROM visitors WHERE contact_id IS NULL AND last_seen_at < ?1",
+	[SQ_TRACK_PUT] = "INSERT INTO track_events(" SQ_TRACK_COLS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+			 " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[SQ_TRACK_EACH_CONTACT] = "SELECT " SQ_TRACK_COLS " FROM track_events"
+				  " WHERE contact_id = ?1 ORDER BY at, id",
+	[SQ_TRACK_EACH_VISITOR] = "SELECT " SQ_TRACK_COLS " FROM track_events"
+				  " WHERE visitor_id = ?1 AND visitor_id <> '' ORDER BY at, id",
+	[SQ_TRACK_IP_SET] = "UPDATE track_events SET ip = ?2, company = ?3 WHERE id = ?1",
+	[SQ_TRACK_FORGET_EVENTS] = "DELETE FROM track_events WHERE contact_id = ?1",
+	[SQ_TRACK_FORGET_SCORE] = "DELETE FROM scores WHERE contact_id = ?1",
+	[SQ_TRACK_PURGE] = "DELETE FROM track_events WHERE at < ?1",
+	[SQ_COMPANY_CLEAR] = "DELETE FROM company_ranges",
+	[SQ_COMPANY_PUT] = "INSERT INTO company_ranges(start_key, end_key, name) VALUES(?1, ?2, ?3)"
+			   " ON CONFLICT(start_key, end_key) DO UPDATE SET name = excluded.name",
+	/* the narrowest range: the latest start, then the earliest end */
+	[SQ_COMPANY_FIND] = "SELECT name FROM company_ranges WHERE start_key <= ?1"
+			    " AND end_key >= ?1 ORDER BY start_key DESC, end_key LIMIT 1",
+	[SQ_SCORE_PUT] = "INSERT INTO scores(contact_id, score, computed_at, nevents, last_at)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(contact_id) DO UPDATE SET"
+			 " score = excluded.score, computed_at = excluded.computed_at,"
+			 " nevents = excluded.nevents, last_at = excluded.last_at",
+	[SQ_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
+			 " WHERE contact_id = ?1",
 };
 
 struct sq_hot;
@@ -2891,6 +2985,267 @@ static int sq_session_delete_staff(struct sk_store *s, const char *staff)
 	if (sq_text(st, 1, staff))
 		return sq_bindfail(st);
 	return sq_run(st);
+}
+
+/* ---- visitors of the banner (issue 16, store.h) ---- */
+
+static int sq_visitor_put(struct sk_store *s, const struct sk_visitor_rec *v)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_PUT);
+	if (sq_text(st, 1, v->id) || sq_text(st, 2, v->contact_id[0] ? v->contact_id : NULL) ||
+	    sqlite3_bind_int64(st, 3, v->created_at) || sqlite3_bind_int64(st, 4, v->last_seen_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static void sq_visitor_row(sqlite3_stmt *st, struct sk_visitor_rec *v, int *rc)
+{
+	memset(v, 0, sizeof(*v));
+	sq_col_text(st, 0, v->id, sizeof(v->id), "visitors.id", rc);
+	sq_col_text(st, 1, v->contact_id, sizeof(v->contact_id), "visitors.contact_id", rc);
+	v->created_at = sqlite3_column_int64(st, 2);
+	v->last_seen_at = sqlite3_column_int64(st, 3);
+}
+
+static int sq_visitor_get(struct sk_store *s, const char *id, struct sk_visitor_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_GET);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	int rc = sq_row(st);
+	if (rc == 0)
+		sq_visitor_row(st, out, &rc);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_each_by_contact(struct sk_store *s, const char *contact_id,
+				      sk_visitor_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_BY_CONTACT);
+	struct sk_visitor_rec v;
+	int rc = 0;
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		sq_visitor_row(st, &v, &rc);
+		if (rc == 0)
+			rc = cb(arg, &v);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_answer_append(struct sk_store *s, struct sk_visitor_answer_rec *a)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_ANSWER_APPEND);
+	if (sq_text(st, 1, a->visitor_id) || sq_text(st, 2, a->purpose) ||
+	    sq_text(st, 3, a->action) || sqlite3_bind_int64(st, 4, a->at) ||
+	    sq_text(st, 5, a->banner_version) || sqlite3_bind_int64(st, 6, a->notice_version) ||
+	    sq_blob(st, 7, a->notice_sha256, SK_HASH_LEN) || sq_text(st, 8, a->lang) ||
+	    sq_text(st, 9, a->page) || sq_text(st, 10, a->signal) || sq_text(st, 11, a->ua_class))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0)
+		a->seq = sqlite3_last_insert_rowid(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_visitor_answer_each(struct sk_store *s, const char *visitor_id,
+				  sk_visitor_answer_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_ANSWER_EACH);
+	struct sk_visitor_answer_rec a;
+	int rc = 0;
+	if (sq_text(st, 1, visitor_id))
+		return sq_bindfail(st);
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&a, 0, sizeof(a));
+		a.seq = sqlite3_column_int64(st, 0);
+		sq_col_text(st, 1, a.visitor_id, sizeof(a.visitor_id), "visitor_answers.visitor_id", &rc);
+		sq_col_text(st, 2, a.purpose, sizeof(a.purpose), "visitor_answers.purpose", &rc);
+		sq_col_text(st, 3, a.action, sizeof(a.action), "visitor_answers.action", &rc);
+		a.at = sqlite3_column_int64(st, 4);
+		sq_col_text(st, 5, a.banner_version, sizeof(a.banner_version),
+			    "visitor_answers.banner_version", &rc);
+		a.notice_version = (int)sqlite3_column_int64(st, 6);
+		sq_col_hash(st, 7, a.notice_sha256);
+		sq_col_text(st, 8, a.lang, sizeof(a.lang), "visitor_answers.lang", &rc);
+		sq_col_text(st, 9, a.page, sizeof(a.page), "visitor_answers.page", &rc);
+		sq_col_text(st, 10, a.signal, sizeof(a.signal), "visitor_answers.signal", &rc);
+		sq_col_text(st, 11, a.ua_class, sizeof(a.ua_class), "visitor_answers.ua_class", &rc);
+		if (rc == 0)
+			rc = cb(arg, &a);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_visitor_purge(struct sk_store *s, int64_t before, int64_t *outcount)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_VISITOR_PURGE_ANSWERS);
+	int rc;
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
+	st = sq_stmt(s, SQ_VISITOR_PURGE);
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	if (rc == 0 && outcount)
+		*outcount = sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
+}
+
+/* ---- tracking and lead scoring ---- */
+
+static int sq_track_put(struct sk_store *s, const struct sk_track_rec *e)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_PUT);
+	int bad = sq_text(st, 1, e->id) || sqlite3_bind_int64(st, 2, e->at) ||
+		  sq_text(st, 3, e->type) || sq_text(st, 4, e->name) || sq_text(st, 5, e->url);
+	for (int i = 0; !bad && i < SK_NUTM; i++)
+		bad = sq_text(st, 6 + i, e->utm[i]);
+	if (bad || sq_text(st, 11, e->visitor_id) ||
+	    sq_text(st, 12, e->contact_id[0] ? e->contact_id : NULL) ||
+	    sq_text(st, 13, e->campaign_id) || sq_text(st, 14, e->ip) ||
+	    sq_text(st, 15, e->company))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_track_row(sqlite3_stmt *st, struct sk_track_rec *e)
+{
+	static const char *const utm_where[SK_NUTM] = {
+		"track_events.utm_source", "track_events.utm_medium", "track_events.utm_campaign",
+		"track_events.utm_term", "track_events.utm_content"};
+	int rc = 0;
+	memset(e, 0, sizeof(*e));
+	sq_col_text(st, 0, e->id, sizeof(e->id), "track_events.id", &rc);
+	e->at = sqlite3_column_int64(st, 1);
+	sq_col_text(st, 2, e->type, sizeof(e->type), "track_events.type", &rc);
+	sq_col_text(st, 3, e->name, sizeof(e->name), "track_events.name", &rc);
+	sq_col_text(st, 4, e->url, sizeof(e->url), "track_events.url", &rc);
+	for (int i = 0; i < SK_NUTM; i++)
+		sq_col_text(st, 5 + i, e->utm[i], sizeof(e->utm[i]), utm_where[i], &rc);
+	sq_col_text(st, 10, e->visitor_id, sizeof(e->visitor_id), "track_events.visitor_id", &rc);
+	sq_col_text(st, 11, e->contact_id, sizeof(e->contact_id), "track_events.contact_id", &rc);
+	sq_col_text(st, 12, e->campaign_id, sizeof(e->campaign_id), "track_events.campaign_id",
+		    &rc);
+	sq_col_text(st, 13, e->ip, sizeof(e->ip), "track_events.ip", &rc);
+	sq_col_text(st, 14, e->company, sizeof(e->company), "track_events.company", &rc);
+	return rc;
+}
+
+static int sq_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_TRACK_EACH_CONTACT : SQ_TRACK_EACH_VISITOR);
+	struct sk_track_rec *e = sk_malloc(sizeof(*e));
+	int rc = 0;
+	if (!e)
+		return SK_ERR_NOMEM;
+	if (sq_text(st, 1, contact_id ? contact_id : visitor_id ? visitor_id : "")) {
+		sk_free(e);
+		return sq_bindfail(st);
+	}
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_track_row(st, e)) == 0)
+			rc = cb(arg, e);
+	}
+	sq_done(st);
+	sk_free(e);
+	return rc;
+}
+
+static int sq_track_ip_set(struct sk_store *s, const char *id, const char *ip,
+			   const char *company)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_IP_SET);
+	if (sq_text(st, 1, id) || sq_text(st, 2, ip) || sq_text(st, 3, company))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_track_forget(struct sk_store *s, const char *contact_id)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_FORGET_EVENTS);
+	int rc;
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
+	st = sq_stmt(s, SQ_TRACK_FORGET_SCORE);
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_track_purge(struct sk_store *s, int64_t before, long *outn)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_PURGE);
+	int rc;
+	if (sqlite3_bind_int64(st, 1, before))
+		return sq_bindfail(st);
+	rc = sq_run(st);
+	*outn = rc ? 0 : (long)sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_company_clear(struct sk_store *s)
+{
+	return sq_run(sq_stmt(s, SQ_COMPANY_CLEAR));
+}
+
+static int sq_company_put(struct sk_store *s, const uint8_t *start, const uint8_t *end,
+			  const char *name)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_COMPANY_PUT);
+	if (sq_blob(st, 1, start, SK_IPKEY_LEN) || sq_blob(st, 2, end, SK_IPKEY_LEN) ||
+	    sq_text(st, 3, name))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_company_find(struct sk_store *s, const uint8_t *addr, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_COMPANY_FIND);
+	int rc;
+	if (sq_blob(st, 1, addr, SK_IPKEY_LEN))
+		return sq_bindfail(st);
+	if ((rc = sq_row(st)) == 0)
+		sq_col_text(st, 0, out, outlen, "company_ranges.name", &rc);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_score_put(struct sk_store *s, const struct sk_score_rec *r)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SCORE_PUT);
+	if (sq_text(st, 1, r->contact_id) || sqlite3_bind_int64(st, 2, r->score) ||
+	    sqlite3_bind_int64(st, 3, r->computed_at) || sqlite3_bind_int64(st, 4, r->nevents) ||
+	    sqlite3_bind_int64(st, 5, r->last_at))
+		return sq_bindfail(st);
+	return sq_run(st);
+}
+
+static int sq_score_get(struct sk_store *s, const char *contact_id, struct sk_score_rec *out)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SCORE_GET);
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	if ((rc = sq_row(st)) == 0) {
+		sk_strlcpy(out->contact_id, contact_id, sizeof(out->contact_id));
+		out->score = sqlite3_column_int64(st, 0);
+		out->computed_at = sqlite3_column_int64(st, 1);
+		out->nevents = sqlite3_column_int64(st, 2);
+		out->last_at = sqlite3_column_int64(st, 3);
+	}
+	sq_done(st);
+	return rc;
 }
 
 /* ---- campaigns ---- */

@@ -233,6 +233,15 @@ const char *sk_store_uri_file(const char *uri)
 	X(staff_users, "name, role, hash, created_at, disabled, failed, locked_until", 7,    \
 	  "name")                                                                             \
 	X(staff_audit, "seq, at, who, role, action, target, detail", 7, "seq")               \
+	X(visitors, "id, contact_id, created_at, last_seen_at", 4, "id")                      \
+	X(visitor_answers,                                                                    \
+	  "seq, visitor_id, purpose, action, at, banner_version, notice_version,"            \
+	  " notice_sha256, lang, page, signal, ua_class", 12, "seq")                         \
+	X(track_events,                                                                       \
+	  "id, at, type, name, url, utm_source, utm_medium, utm_campaign, utm_term,"         \
+	  " utm_content, visitor_id, contact_id, campaign_id, ip, company", 15, "id")        \
+	X(company_ranges, "start_key, end_key, name", 3, "start_key, end_key")                \
+	X(scores, "contact_id, score, computed_at, nevents, last_at", 5, "contact_id")        \
 	X(campaigns, "id, name, purpose, status, created_at, updated_at, spec", 7, "id")      \
 	X(campaign_sends,                                                                     \
 	  "id, campaign_id, contact_id, state, reason, consent_id, lang, queued_at, sent_at", \

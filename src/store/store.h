@@ -309,6 +309,76 @@ struct sk_staff_audit_rec {
 	char detail[256];
 };
 
+/* A visitor of the web site (the banner, core/visitor.c): contact_id "" when not tied. */
+struct sk_visitor_rec {
+	char id[SK_ID_LEN + 1];
+	char contact_id[SK_ID_LEN + 1];
+	int64_t created_at;
+	int64_t last_seen_at;
+};
+#define SK_VISITOR_PAGE_MAX 512   /* a page's URL without its query, NUL included */
+#define SK_BANNER_VERSION_LEN 64  /* hex SHA-256 */
+/* One banner answer of a visitor, append-only. */
+struct sk_visitor_answer_rec {
+	int64_t seq;                     /* set by visitor_answer_append */
+	char visitor_id[SK_ID_LEN + 1];
+	char purpose[64];
+	char action[16];                 /* give, refuse, withdraw */
+	int64_t at;
+	char banner_version[SK_BANNER_VERSION_LEN + 1];
+	int notice_version;
+	uint8_t notice_sha256[SK_HASH_LEN];
+	char lang[8];
+	char page[SK_VISITOR_PAGE_MAX];
+	char signal[8];                  /* click, gpc */
+	char ua_class[16];
+};
+typedef int (*sk_visitor_cb)(void *arg, const struct sk_visitor_rec *v);
+typedef int (*sk_visitor_answer_cb)(void *arg, const struct sk_visitor_answer_rec *a);
+
+/* ---- tracking and lead scoring (issue 16; core/track.c, core/score.c) ---- */
+
+/* Limits of what a tracking event stores (longer values are refused by core). */
+#define SK_TRACK_NAME_MAX 100
+#define SK_TRACK_URL_MAX 2000
+#define SK_TRACK_UTM_MAX 200
+#define SK_TRACK_REF_MAX 63     /* a visitor's or a campaign's id */
+#define SK_COMPANY_MAX 200
+#define SK_IP_TEXT_MAX 46       /* INET6_ADDRSTRLEN */
+enum { SK_UTM_SOURCE, SK_UTM_MEDIUM, SK_UTM_CAMPAIGN, SK_UTM_TERM, SK_UTM_CONTENT, SK_NUTM };
+
+/* One tracking event as stored. contact_id is "" unless the event is attached to a person
+ * (lead_scoring given); ip is as stored (truncated unless ip_tracking was given); company
+ * "" when none was looked up. */
+struct sk_track_rec {
+	char id[SK_ID_LEN + 1];
+	int64_t at;
+	char type[16];
+	char name[SK_TRACK_NAME_MAX + 1];
+	char url[SK_TRACK_URL_MAX + 1];
+	char utm[SK_NUTM][SK_TRACK_UTM_MAX + 1];
+	char visitor_id[SK_TRACK_REF_MAX + 1];
+	char contact_id[SK_ID_LEN + 1];
+	char campaign_id[SK_TRACK_REF_MAX + 1];
+	char ip[SK_IP_TEXT_MAX + 1];
+	char company[SK_COMPANY_MAX + 1];
+};
+typedef int (*sk_track_cb)(void *arg, const struct sk_track_rec *e);
+
+/* A contact's stored score: whole points as last computed (for change detection), when,
+ * from how many attached events, and the newest event's time. */
+struct sk_score_rec {
+	char contact_id[SK_ID_LEN + 1];
+	int64_t score;
+	int64_t computed_at;
+	int64_t nevents;
+	int64_t last_at;
+};
+
+/* An address in the company ranges: 16 bytes, big-endian, IPv4 mapped (::ffff:a.b.c.d), so
+ * that bytewise order is numeric order on both backends. */
+#define SK_IPKEY_LEN 16
+
 /* Iteration callbacks: return 0 to go on; anything else stops and is returned. */
 typedef int (*sk_row_cb)(void *arg, const struct sk_value *row, int ncols);
 typedef int (*sk_field_cb)(void *arg, const char *name, const uint8_t *sealed, size_t len);
@@ -581,6 +651,49 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* Deletes every console session of staff user staff (not a key's: staff != ""); 0   */ \
 	/* whether or not there were any. A password change and a disable (core/staff.c). */   \
 	X(session_delete_staff, (struct sk_store * s, const char *staff), (s, staff))          \
+	/* ---- visitors of the banner (issue 16, helper visitor; docs/banner.md) ---- */      \
+	/* put inserts the visitor, or (same id) sets its contact_id and last_seen_at. A    */ \
+	/* visitor tied to a contact goes with its contact_delete. */                           \
+	X(visitor_put, (struct sk_store * s, const struct sk_visitor_rec *v), (s, v))          \
+	X(visitor_get, (struct sk_store * s, const char *id, struct sk_visitor_rec *out),      \
+	  (s, id, out))                                                                        \
+	/* The visitors tied to contact_id, by id. */                                          \
+	X(visitor_each_by_contact, (struct sk_store * s, const char *contact_id,               \
+				    sk_visitor_cb cb, void *arg), (s, contact_id, cb, arg))      \
+	/* Appends an answer (a->seq is set); answers are never changed. */                    \
+	X(visitor_answer_append, (struct sk_store * s, struct sk_visitor_answer_rec * a), (s, a)) \
+	/* A visitor's answers in the order they were recorded. */                             \
+	X(visitor_answer_each, (struct sk_store * s, const char *visitor_id,                   \
+				sk_visitor_answer_cb cb, void *arg), (s, visitor_id, cb, arg))   \
+	/* Deletes the visitors never tied to a contact and not seen since before, with */     \
+	/* their answers; *outcount (may be NULL) how many visitors went. */                   \
+	X(visitor_purge, (struct sk_store * s, int64_t before, int64_t *outcount),             \
+	  (s, before, outcount))                                                               \
+	/* ---- tracking and lead scoring (issue 16, helper track; docs/tracking.md) ---- */   \
+	/* Inserts a tracking event (e->contact_id "" stores none). */                         \
+	X(track_put, (struct sk_store * s, const struct sk_track_rec *e), (s, e))              \
+	/* The events attached to contact_id or, when contact_id is NULL, those of visitor_id, */ \
+	/* in (at, id) order. */                                                                \
+	X(track_each, (struct sk_store * s, const char *contact_id, const char *visitor_id,    \
+		       sk_track_cb cb, void *arg), (s, contact_id, visitor_id, cb, arg))         \
+	/* Rewrites one event's address and company (ip_tracking withdrawn). */               \
+	X(track_ip_set, (struct sk_store * s, const char *id, const char *ip,                  \
+			 const char *company), (s, id, ip, company))                             \
+	/* Deletes the events attached to contact_id and its score (lead_scoring withdrawn). */ \
+	X(track_forget, (struct sk_store * s, const char *contact_id), (s, contact_id))       \
+	/* Deletes the events that happened before before; *outn how many. */                 \
+	X(track_purge, (struct sk_store * s, int64_t before, long *outn), (s, before, outn))   \
+	/* The company ranges (SK_IPKEY_LEN-byte keys, start <= end): clear empties them. */   \
+	X(company_clear, (struct sk_store * s), (s))                                           \
+	X(company_put, (struct sk_store * s, const uint8_t *start, const uint8_t *end,         \
+			const char *name), (s, start, end, name))                                 \
+	/* The company of the narrowest range holding addr; NOT_FOUND when none. */           \
+	X(company_find, (struct sk_store * s, const uint8_t *addr, char *out, size_t outlen),  \
+	  (s, addr, out, outlen))                                                              \
+	/* A contact's stored score: put replaces it; get NOT_FOUND when none. */              \
+	X(score_put, (struct sk_store * s, const struct sk_score_rec *r), (s, r))              \
+	X(score_get, (struct sk_store * s, const char *contact_id, struct sk_score_rec *out),  \
+	  (s, contact_id, out))                                                         \
 	/* ---- campaigns (issue 16, helper campaign; docs/campaigns.md) ---- */               \
 	/* put: inserts, or for an id already stored updates its status and updated_at. */    \
 	X(campaign_put, (struct sk_store * s, const struct sk_campaign_rec *c), (s, c))        \

@@ -113,3 +113,19 @@ char *sk_buf_steal(struct sk_buf *b, size_t *outlen)
 	sk_buf_init(b, b->cap);
 	return p;
 }
+
+int sk_buf_append_html(struct sk_buf *b, const char *s)
+{
+	int rc = 0;
+	for (; s && *s && !rc; s++) {
+		switch (*s) {
+		case '<': rc = sk_buf_appends(b, "&lt;"); break;
+		case '>': rc = sk_buf_appends(b, "&gt;"); break;
+		case '&': rc = sk_buf_appends(b, "&amp;"); break;
+		case '"': rc = sk_buf_appends(b, "&quot;"); break;
+		case '\'': rc = sk_buf_appends(b, "&#39;"); break;
+		default: rc = sk_buf_append(b, s, 1);
+		}
+	}
+	return rc;
+}

@@ -23,6 +23,8 @@ int sk_buf_printf(struct sk_buf *b, const char *fmt, ...) __attribute__((format(
 /* Length-prefixed field (4-byte big-endian length, then the bytes): unambiguous framing
  * for anything that is hashed. */
 int sk_buf_append_field(struct sk_buf *b, const void *p, size_t len);
+/* Appends s (NULL: nothing) HTML-escaped: < > & " and ' as entities. */
+int sk_buf_append_html(struct sk_buf *b, const char *s);
 int sk_buf_append_i64(struct sk_buf *b, int64_t v);
 /* Hand the content to the caller (who frees it with sk_free); the buffer is left empty. */
 char *sk_buf_steal(struct sk_buf *b, size_t *outlen);

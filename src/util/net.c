@@ -68,6 +68,36 @@ void sk_ip_format(const struct sk_ipaddr *ip, char *out, size_t len)
 		out[0] = '\0';
 }
 
+void sk_ip_truncate(struct sk_ipaddr *ip)
+{
+	if (ip->family == AF_INET)
+		memset(ip->a + 3, 0, 13);
+	else if (ip->family == AF_INET6)
+		memset(ip->a + 6, 0, 10);
+}
+
+void sk_ip_key(const struct sk_ipaddr *ip, uint8_t out[16])
+{
+	if (ip->family == AF_INET) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, ip->a, 4);
+	} else {
+		memcpy(out, ip->a, 16);
+	}
+}
+
+void sk_cidr_keys(const struct sk_cidr *c, uint8_t start[16], uint8_t end[16])
+{
+	unsigned max = c->ip.family == AF_INET ? 32 : 128;
+	sk_ip_key(&c->ip, start);
+	memcpy(end, start, 16);
+	for (unsigned i = c->bits; i < max; i++) {
+		unsigned b = i + (128 - max);
+		end[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	}
+}
+
 int sk_cidr_parse(const char *s, struct sk_cidr *out)
 {
 	const char *slash = strchr(s, '/');

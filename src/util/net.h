@@ -29,6 +29,14 @@ int sk_ip_from_sockaddr(const struct sockaddr *sa, struct sk_ipaddr *out);
 void sk_ip_format(const struct sk_ipaddr *ip, char *out, size_t len);
 /* "ADDRESS" or "ADDRESS/BITS", IPv4 or IPv6; -1 when malformed. */
 int sk_cidr_parse(const char *s, struct sk_cidr *out);
+/* The address as tracking keeps it without ip_tracking (docs/tracking.md): IPv4 to its /24,
+ * IPv6 to its /48 (an IPv4-mapped IPv6 address was made IPv4 by sk_ip_parse). */
+void sk_ip_truncate(struct sk_ipaddr *ip);
+/* ip as a 16-byte big-endian key, IPv4 mapped (::ffff:a.b.c.d), so that bytewise order is
+ * numeric order: the company ranges compare these. */
+void sk_ip_key(const struct sk_ipaddr *ip, uint8_t out[16]);
+/* The first and last address of a prefix, as keys. */
+void sk_cidr_keys(const struct sk_cidr *c, uint8_t start[16], uint8_t end[16]);
 /* 1 when ip is inside one of the n prefixes. */
 int sk_cidr_match(const struct sk_cidr *set, size_t n, const struct sk_ipaddr *ip);
 

@@ -3,7 +3,8 @@
 // the forms' success_url and error_url go (a post then ends on samtycke's own thank-you page,
 // not on www.example.com, which a test browser cannot reach), the test site's origins are
 // added to every form's allowed_origins (the embedded form), and event_invitations needs
-// double opt-in (the preference centre's "a double opt-in purpose given on the page").
+// double opt-in (the preference centre's "a double opt-in purpose given on the page"); the test
+// site's origins are also added to the banner's origins.
 // Usage: node tests/e2e/policy.mjs OUT.yaml [ORIGIN...]
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,8 @@ for (const form of Object.values(doc.forms || {})) {
 	delete form.error_url;
 	form.allowed_origins = [...(form.allowed_origins || []), ...origins];
 }
+// the banner (docs/banner.md) may be loaded by the test sites too
+if (doc.banner) doc.banner.origins = [...(doc.banner.origins || []), ...origins];
 if (!doc.purposes?.event_invitations) {
 	console.error('examples/policy.yaml has no purpose event_invitations: tests/e2e/policy.mjs needs one');
 	process.exit(1);

@@ -1423,6 +1423,15 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/console/audit': '/console/audit',
 		'/console/audit.csv': '/console/audit.csv',
 		'/console/audit.json': '/console/audit.json',
+		'/c.js': '/c.js',
+		'/v1/visitors/{id}': '/v1/visitors/v_aaaaaaaaaaaaaaaaaaaaaaaa',
+		// campaigns (helper campaign)
+		'/v1/campaigns': '/v1/campaigns',
+		'/v1/campaigns/{id}': '/v1/campaigns/g_not_a_real_campaign',
+		'/v1/campaigns/{id}/preview': '/v1/campaigns/g_not_a_real_campaign/preview',
+		'/u/{token}': '/u/not_a_real_token',
+		'/o/{token}': '/o/not_a_real_token',
+		'/l/{token}': '/l/not_a_real_token',
 	};
 	const gets = Object.keys(SPEC.paths).filter((p) => SPEC.paths[p].get);
 	assert.deepEqual(gets.filter((p) => !(p in sample)), [], 'every GET route of the spec has a sample path here');

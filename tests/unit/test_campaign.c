@@ -76,6 +76,9 @@ static void create_refuses_with_the_reason(void **state)
 		 " \"text\": {\"en\": \"t\"}}", "de", SK_ERR_INVALID},
 		{"{\"name\": \"x\", \"purpose\": \"newsletter\", \"subject\": {\"en\": \"s\"},"
 		 " \"text\": {\"en\": \"t\"}, \"utm\": {\"evil\": \"x\"}}", "utm.evil", SK_ERR_INVALID},
+		{"{\"name\": \"x\", \"purpose\": \"newsletter\", \"subject\": {\"en\": \"s\"},"
+		 " \"text\": {\"en\": \"t\"}, \"links\": [\"https://www.example.com/\"],"
+		 " \"utm\": {\"source\": \"nl\"}}", "utm (links[0])", SK_ERR_INVALID},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = create(t, bad[i].json, id);
@@ -169,6 +172,15 @@ static void send_queues_each_once(void **state)
 	sk_free(rec.spec);
 	/* campaign mail does not count against a person's form mails of the day */
 	assert_int_equal(t_mails_to(t, "a@example.com"), 0);
+	/* the send log is in the person's access export */
+	char cid[SK_ID_LEN + 1];
+	struct sk_access_export x;
+	assert_int_equal(sk_contact_find(t->core, "a@example.com", cid, &t->err), 0);
+	assert_int_equal(sk_export(t->core, cid, "en", &x, &t->err), 0);
+	assert_int_equal(x.nsends, 1);
+	assert_string_equal(x.sends[0].campaign_id, id);
+	assert_string_equal(x.sends[0].state, "queued");
+	sk_access_export_reset(&x);
 	tenv_free(t);
 }
 
@@ -220,7 +232,8 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 				   " \"text\": {\"en\": \"Hi {{first_name}}! {{link:1}}\"},"
 				   " \"html\": {\"en\": \"<p>{{first_name}} <a href=\\\"{{link:1}}\\\">"
 				   "x</a></p>\"}, \"links\": [\"https://www.example.com/n?x=1#top\"],"
-				   " \"utm\": {\"source\": \"nl\", \"campaign\": \"spring 26\"}}", id),
+				   " \"utm\": {\"source\": \"nl\", \"medium\": \"email\","
+				   " \"campaign\": \"Spring 26\"}}", id),
 			 0);
 	assert_int_equal(sk_campaign_send(t->core, id, T0 + 200, NULL, &t->err), 0);
 	int seen = 0;
@@ -254,7 +267,7 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 			assert_null(strstr(x.html, "/o/"));
 			assert_null(strstr(x.text, "/l/"));
 			assert_non_null(strstr(x.text, "https://www.example.com/n?x=1&utm_source=nl"
-						       "&utm_campaign=spring%2026#top"));
+						       "&utm_medium=email&utm_campaign=spring%2026#top"));
 			m[0] = x;
 			seen |= 1;
 			continue;
@@ -268,8 +281,8 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 	size_t n = strcspn(l, " \n");
 	snprintf(tok, sizeof(tok), "%.*s", (int)n, l);
 	assert_int_equal(sk_campaign_click(t->core, tok, "192.0.2.1", T0 + 400, target, &t->err), 0);
-	assert_string_equal(target, "https://www.example.com/n?x=1&utm_source=nl&utm_campaign="
-				    "spring%2026#top");
+	assert_string_equal(target, "https://www.example.com/n?x=1&utm_source=nl&utm_medium=email"
+				    "&utm_campaign=spring%2026#top");
 	tok[3] ^= 1;
 	assert_int_equal(sk_campaign_click(t->core, tok, NULL, T0 + 400, target, &t->err),
 			 SK_ERR_INVALID);
@@ -279,6 +292,33 @@ static void mail_holds_links_and_tracking_only_with_lead_scoring(void **state)
 	/* an open token is not a click token */
 	assert_int_equal(sk_campaign_click(t->core, otok, NULL, T0 + 400, target, &t->err),
 			 SK_ERR_INVALID);
+	/* the open and the click were recorded for the person, through the tracking call */
+	char lead_id[SK_ID_LEN + 1];
+	struct sk_score sc;
+	assert_int_equal(sk_contact_find(t->core, "lead@example.com", lead_id, &t->err), 0);
+	assert_int_equal(sk_score_get(t->core, lead_id, T0 + 401, &sc, &t->err), 0);
+	assert_true(sc.has);
+	assert_int_equal(sc.nevents, 2);
+	/* a score segment: only the person with a score in range (the click's 5 points and the
+	 * open's 1), active within the days; the others have no score */
+	char sid[SK_ID_LEN + 1];
+	struct sk_audience a;
+	assert_int_equal(create(t, "{\"name\": \"s\", \"purpose\": \"newsletter\","
+				   " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"t\"},"
+				   " \"segment\": {\"score_min\": 5, \"active_within_days\": 1}}", sid),
+			 0);
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 402, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 1);
+	assert_int_equal(a.segment, 2);
+	/* ten days later it was not active within one day */
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 10 * 86400, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 0);
+	assert_int_equal(create(t, "{\"name\": \"s\", \"purpose\": \"newsletter\","
+				   " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"t\"},"
+				   " \"segment\": {\"score_max\": 3}}", sid), 0);
+	assert_int_equal(sk_campaign_preview(t->core, sid, T0 + 402, &a, &t->err), 0);
+	assert_int_equal(a.allowed, 0);
+	assert_int_equal(a.segment, 3);
 	sk_outgoing_reset(&m[0]);
 	sk_outgoing_reset(&m[1]);
 	tenv_free(t);

@@ -210,7 +210,7 @@ static void export_document(void **state)
 				     .nrects = 1};
 	json_t *o = sk_json_export(&x);
 	assert_string_equal(keys_of(o), "exported_at,controller,contact,consents,purposes,"
-			    "shared_with,rectifications,behaviour");
+			    "shared_with,rectifications,visitors,behaviour");
 	json_t *c0 = json_array_get(json_object_get(o, "consents"), 0);
 	assert_string_equal(keys_of(c0), "purpose,history,status,valid_until,language,validity,"
 			    "actor,jurisdiction,retention,withdrawal_method");

@@ -215,7 +215,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_stmt *st;
 
 	if (t_pg()) { /* PostgreSQL's own migrations: the whole schema, then the console's */
-		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 3);
+		assert_int_equal(t_db_int(f->path, "SELECT max(version) FROM samtycke_schema"), 5);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM leases"), 0);
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
@@ -230,7 +230,7 @@ static void test_wal_and_version(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 10); /* migrations applied */
+	assert_int_equal(sqlite3_column_int(st, 0), 12); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -2269,6 +2269,95 @@ static void test_webhook_secret_set(void **state)
 			 SK_ERR_NOT_FOUND);
 }
 
+static int visitor_seen_cb(void *arg, const struct sk_visitor_rec *v)
+{
+	char *out = arg;
+	strcat(out, v->id);
+	strcat(out, ";");
+	return 0;
+}
+
+static int answer_seen_cb(void *arg, const struct sk_visitor_answer_rec *a)
+{
+	struct sk_visitor_answer_rec *out = arg;
+	out[out[0].seq ? 1 : 0] = *a;
+	return 0;
+}
+
+/* The banner's visitors (issue 16): put and get, the tie, answers in order, erasure with the
+ * contact, purge of the untied and unseen only. */
+static void test_visitors(void **state)
+{
+	struct fx *f = *state;
+	struct sk_contact_rec c = {.created_at = 5, .updated_at = 6};
+	struct sk_visitor_rec v = {.id = "v_one", .created_at = 10, .last_seen_at = 10}, got;
+	strcpy(c.id, "c_vis");
+	key_of(c.email_key, 41);
+	assert_int_equal(sk_store_contact_insert(f->s, &c), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_visitor_put(f->s, &v), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0);
+	assert_string_equal(got.contact_id, "");
+	assert_int_equal(got.created_at, 10);
+	/* the answers, append-only and in order */
+	struct sk_visitor_answer_rec a = {.visitor_id = "v_one", .purpose = "ip_tracking",
+					  .action = "give", .at = 11, .notice_version = 2,
+					  .lang = "sv", .page = "https://www.example.com/a",
+					  .signal = "click", .ua_class = "mobile"};
+	memset(a.banner_version, 'a', SK_BANNER_VERSION_LEN);
+	memset(a.notice_sha256, 0x5a, SK_HASH_LEN);
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	int64_t first = a.seq;
+	strcpy(a.action, "withdraw");
+	a.at = 12;
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	assert_true(a.seq > first);
+	struct sk_visitor_answer_rec seen[2];
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_one", answer_seen_cb, seen), 0);
+	assert_string_equal(seen[0].action, "give");
+	assert_string_equal(seen[1].action, "withdraw");
+	assert_int_equal(seen[0].notice_version, 2);
+	assert_memory_equal(seen[0].notice_sha256, a.notice_sha256, SK_HASH_LEN);
+	assert_int_equal(strlen(seen[0].banner_version), SK_BANNER_VERSION_LEN);
+	assert_string_equal(seen[0].page, "https://www.example.com/a");
+	assert_string_equal(seen[0].ua_class, "mobile");
+	/* the tie; the contact's visitors */
+	strcpy(v.contact_id, "c_vis");
+	v.last_seen_at = 20;
+	assert_int_equal(sk_store_visitor_put(f->s, &v), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0);
+	assert_string_equal(got.contact_id, "c_vis");
+	assert_int_equal(got.created_at, 10); /* kept */
+	assert_int_equal(got.last_seen_at, 20);
+	char ids[128] = "";
+	assert_int_equal(sk_store_visitor_each_by_contact(f->s, "c_vis", visitor_seen_cb, ids), 0);
+	assert_string_equal(ids, "v_one;");
+	/* purge: only the untied and unseen go */
+	struct sk_visitor_rec old = {.id = "v_old", .created_at = 1, .last_seen_at = 1};
+	struct sk_visitor_rec young = {.id = "v_young", .created_at = 1, .last_seen_at = 100};
+	assert_int_equal(sk_store_visitor_put(f->s, &old), 0);
+	assert_int_equal(sk_store_visitor_put(f->s, &young), 0);
+	a.at = 1;
+	strcpy(a.visitor_id, "v_old");
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &a), 0);
+	int64_t n = -1;
+	assert_int_equal(sk_store_visitor_purge(f->s, 50, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_old", &got), SK_ERR_NOT_FOUND);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_old", answer_seen_cb, seen), 0);
+	assert_int_equal(seen[0].seq, 0); /* its answers went with it */
+	assert_int_equal(sk_store_visitor_get(f->s, "v_young", &got), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), 0); /* tied: stays */
+	/* erasure of the contact takes its visitors and their answers */
+	assert_int_equal(sk_store_contact_delete(f->s, "c_vis"), 0);
+	assert_int_equal(sk_store_visitor_get(f->s, "v_one", &got), SK_ERR_NOT_FOUND);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(sk_store_visitor_answer_each(f->s, "v_one", answer_seen_cb, seen), 0);
+	assert_int_equal(seen[0].seq, 0);
+}
+
 static void test_rows_copy(void **state)
 {
 	struct fx *f = *state;
@@ -2298,6 +2387,16 @@ static void test_rows_copy(void **state)
 	assert_int_equal(sk_store_meta_set(f->s, "k", "v"), 0);
 	int got;
 	assert_int_equal(sk_store_lease_take(f->s, "mail", "srv1", 1, 2, &got), 0);
+	/* a tied visitor (contact_id text) and an untied one (NULL), with an answer */
+	struct sk_visitor_rec vr = {.id = "v_tied", .contact_id = "c1", .created_at = 1,
+				    .last_seen_at = 2};
+	assert_int_equal(sk_store_visitor_put(f->s, &vr), 0);
+	struct sk_visitor_rec vu = {.id = "v_untied", .created_at = 3, .last_seen_at = 4};
+	assert_int_equal(sk_store_visitor_put(f->s, &vu), 0);
+	struct sk_visitor_answer_rec va = {.visitor_id = "v_untied", .purpose = "ip_tracking",
+					   .action = "give", .at = 5, .notice_version = 1,
+					   .lang = "en", .signal = "click", .ua_class = "desktop"};
+	assert_int_equal(sk_store_visitor_answer_append(f->s, &va), 0);
 
 	snprintf(path, sizeof(path), "%s/copy", f->dir);
 	assert_int_equal(sopen(path, 1, &to, &err), 0);
@@ -2629,6 +2728,154 @@ static void test_tallies(void **state)
 	assert_string_equal(t.row[2], "//1/0/200/1");
 }
 
+/* ---- tracking and lead scoring (issue 16, helper track; SQLite 11, PostgreSQL 4) ---- */
+
+struct track_seen {
+	int n;
+	struct sk_track_rec e[4];
+};
+
+static int track_cb(void *arg, const struct sk_track_rec *e)
+{
+	struct track_seen *ts = arg;
+	assert_true(ts->n < 4);
+	ts->e[ts->n++] = *e;
+	return 0;
+}
+
+static void track_ev(struct sk_store *s, const char *id, int64_t at, const char *contact,
+		     const char *visitor, const char *ip)
+{
+	struct sk_track_rec *e = calloc(1, sizeof(*e));
+	assert_non_null(e);
+	sk_strlcpy(e->id, id, sizeof(e->id));
+	e->at = at;
+	sk_strlcpy(e->type, "page_view", sizeof(e->type));
+	sk_strlcpy(e->url, "https://www.example.com/pricing", sizeof(e->url));
+	sk_strlcpy(e->utm[SK_UTM_SOURCE], "news", sizeof(e->utm[0]));
+	sk_strlcpy(e->utm[SK_UTM_CONTENT], "b\xc3\xa5t", sizeof(e->utm[0]));
+	sk_strlcpy(e->contact_id, contact, sizeof(e->contact_id));
+	sk_strlcpy(e->visitor_id, visitor, sizeof(e->visitor_id));
+	sk_strlcpy(e->ip, ip, sizeof(e->ip));
+	sk_strlcpy(e->company, contact[0] ? "Example AB" : "", sizeof(e->company));
+	assert_int_equal(sk_store_track_put(s, e), 0);
+	free(e);
+}
+
+static void test_track_events(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct track_seen *ts = calloc(1, sizeof(*ts));
+	long n = -1;
+	assert_non_null(ts);
+	add_contact(s, "c_track1", 1);
+	add_contact(s, "c_track2", 2);
+	track_ev(s, "t_2", 200, "c_track1", "v_one", "192.0.2.7");
+	track_ev(s, "t_1", 100, "c_track1", "v_one", "2001:db8::1");
+	track_ev(s, "t_3", 300, "", "v_one", "198.51.100.0");
+	track_ev(s, "t_4", 400, "c_track2", "", "");
+	assert_int_equal(sk_store_track_each(s, "c_track1", NULL, track_cb, ts), 0);
+	assert_int_equal(ts->n, 2); /* attached only, in time order */
+	assert_string_equal(ts->e[0].id, "t_1");
+	assert_string_equal(ts->e[1].id, "t_2");
+	assert_string_equal(ts->e[1].url, "https://www.example.com/pricing");
+	assert_string_equal(ts->e[1].utm[SK_UTM_CONTENT], "b\xc3\xa5t");
+	assert_string_equal(ts->e[1].ip, "192.0.2.7");
+	assert_string_equal(ts->e[1].company, "Example AB");
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_one", track_cb, ts), 0);
+	assert_int_equal(ts->n, 3); /* the visitor's, attached or not */
+	assert_string_equal(ts->e[2].contact_id, ""); /* none stored: "" back */
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "", track_cb, ts), 0);
+	assert_int_equal(ts->n, 0); /* no visitor id matches nothing */
+
+	/* the address rewritten (ip_tracking withdrawn) */
+	assert_int_equal(sk_store_track_ip_set(s, "t_2", "192.0.2.0", ""), 0);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, "c_track1", NULL, track_cb, ts), 0);
+	assert_string_equal(ts->e[1].ip, "192.0.2.0");
+	assert_string_equal(ts->e[1].company, "");
+
+	/* the score: put replaces, get NOT_FOUND when none */
+	struct sk_score_rec sc = {.score = 12, .computed_at = 300, .nevents = 2, .last_at = 200},
+			    got;
+	sk_strlcpy(sc.contact_id, "c_track1", sizeof(sc.contact_id));
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+	sc.score = 15;
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), 0);
+	assert_int_equal(got.score, 15);
+	assert_int_equal(got.computed_at, 300);
+	assert_int_equal(got.nevents, 2);
+	assert_int_equal(got.last_at, 200);
+	sk_strlcpy(sc.contact_id, "c_track2", sizeof(sc.contact_id));
+	assert_int_equal(sk_store_score_put(s, &sc), 0);
+
+	/* forget: the contact's attached events and score, nobody else's */
+	assert_int_equal(sk_store_track_forget(s, "c_track1"), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track1", &got), SK_ERR_NOT_FOUND);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_one", track_cb, ts), 0);
+	assert_int_equal(ts->n, 1);
+	assert_string_equal(ts->e[0].id, "t_3");
+	assert_int_equal(sk_store_score_get(s, "c_track2", &got), 0);
+
+	/* the erasure takes the contact's events and score with it */
+	assert_int_equal(sk_store_contact_delete(s, "c_track2"), 0);
+	assert_int_equal(sk_store_score_get(s, "c_track2", &got), SK_ERR_NOT_FOUND);
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, "c_track2", NULL, track_cb, ts), 0);
+	assert_int_equal(ts->n, 0);
+
+	/* retention: before a time, and how many went */
+	track_ev(s, "t_5", 500, "", "v_two", "");
+	assert_int_equal(sk_store_track_purge(s, 400, &n), 0);
+	assert_int_equal(n, 1); /* t_3 */
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_each(s, NULL, "v_two", track_cb, ts), 0);
+	assert_int_equal(ts->n, 1);
+	free(ts);
+}
+
+static void ipkey(uint8_t k[SK_IPKEY_LEN], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	memset(k, 0, SK_IPKEY_LEN);
+	k[10] = k[11] = 0xff;
+	k[12] = a, k[13] = b, k[14] = c, k[15] = d;
+}
+
+static void test_company_ranges(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	uint8_t lo[SK_IPKEY_LEN], hi[SK_IPKEY_LEN], at[SK_IPKEY_LEN];
+	char name[SK_COMPANY_MAX + 1];
+	ipkey(lo, 10, 0, 0, 0), ipkey(hi, 10, 255, 255, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Wide AB"), 0);
+	ipkey(lo, 10, 1, 0, 0), ipkey(hi, 10, 1, 0, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Narrow AB"), 0);
+	/* 200.x sorts after 10.x bytewise as numerically: not "inside" 10/8 by text order */
+	ipkey(lo, 192, 0, 2, 0), ipkey(hi, 192, 0, 2, 255);
+	assert_int_equal(sk_store_company_put(s, lo, hi, "Doc AB"), 0);
+	ipkey(at, 10, 1, 0, 200);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Narrow AB"); /* the narrowest holding it */
+	ipkey(at, 10, 2, 0, 1);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Wide AB");
+	ipkey(at, 192, 0, 2, 255);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), 0);
+	assert_string_equal(name, "Doc AB");
+	ipkey(at, 192, 0, 3, 0);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+	ipkey(at, 9, 255, 255, 255);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_company_clear(s), 0);
+	ipkey(at, 10, 1, 0, 200);
+	assert_int_equal(sk_store_company_find(s, at, name, sizeof(name)), SK_ERR_NOT_FOUND);
+}
+
 /* ---- campaigns (issue 16) ---- */
 
 static int campaign_seen(void *arg, const struct sk_campaign_rec *c)
@@ -2802,8 +3049,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_staff_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staff_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_secret_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
