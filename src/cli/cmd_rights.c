@@ -123,6 +123,9 @@ static int run_purge(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	}
 	printf("%s %lld contact%s\n", dry ? "would purge" : "purged", (long long)res.total,
 	       res.total == 1 ? "" : "s");
+	if (res.tracking_events) /* past tracking.retention (docs/tracking.md) */
+		printf("purged %ld tracking event%s\n", res.tracking_events,
+		       res.tracking_events == 1 ? "" : "s");
 	sk_purge_report_reset(&res);
 	return SK_EXIT_OK;
 }

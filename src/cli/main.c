@@ -60,7 +60,9 @@
 	X(campaign_status) \
 	X(import) \
 	X(export_contacts) \
-	X(migrate)
+	X(migrate) \
+	X(companies_load) \
+	X(companies_lookup)
 
 #define SK_CLI_DECLARE(n) extern const struct sk_cmd sk_cmd_entry_##n;
 SK_CLI_COMMANDS(SK_CLI_DECLARE)

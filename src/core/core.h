@@ -254,6 +254,9 @@ struct sk_change {
 	char purpose[SK_PURPOSE_MAX];   /* "" when not about one purpose */
 	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
 	int64_t at;
+	/* score changes handed to a webhook (sk_webhook_job_next): the person's stored score
+	 * at delivery, set only when sales_followup is allowed; the feed itself has none */
+	int64_t score;
 };
 
 /* Callbacks that walk them; a non-zero return stops the walk and is returned. */
@@ -655,6 +658,11 @@ struct sk_access_export {
 	size_t nvisitors;
 	struct sk_send_rec *sends;     /* campaign: the send log, oldest first (helper campaign) */
 	size_t nsends;
+	/* ---- tracking and lead scoring (helper track; docs/tracking.md) ---- */
+	struct sk_track_rec *track_events;  /* attached to the person, oldest first */
+	size_t ntrack_events;
+	int has_score;                      /* a stored score (lead_scoring given) */
+	struct sk_score_rec score;
 };
 void sk_access_export_reset(struct sk_access_export *x);
 /* Everything held about contact id (texts in lang: "sv" or "en"; NULL: "en"). *out is
@@ -1539,6 +1547,11 @@ struct sk_score {
  * lead_scoring. SK_ERR_NOT_FOUND for an unknown contact. */
 int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
 		 struct sk_errctx *err);
+/* The score that may leave samtycke for the contact (the contacts export's column): its
+ * stored score in whole points, *has 1, only when the gate allows sales_followup for email
+ * at now and a score is stored; else *has 0. Fails closed (*has 0) on a gate error. */
+int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email, int64_t now,
+		    int *has, int64_t *score, struct sk_errctx *err);
 /* The points one event earns at now under the policy's rules, before the cap (pure). */
 double sk_score_event(const struct sk_policy *p, const struct sk_track_rec *e, int64_t now);
 /* 1 when url matches pattern ('*' any run of characters, ASCII case-insensitive). */

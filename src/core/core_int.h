@@ -223,6 +223,10 @@ int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *conta
 		    const char *how, int64_t now, int *carried, struct sk_errctx *err);
 
 /* ---- tracking and lead scoring (issue 16, helper track) ---- */
+/* The access export's tracking part: the attached events and the stored score; inside the
+ * export's read snapshot. */
+int sk__track_export(struct sk_core *c, const char *contact_id, struct sk_access_export *x,
+		     struct sk_errctx *err);
 /* The gate for a contact by id: its address asked of sk_gate_check. NOT_FOUND (and out
  * denied) for an unknown contact; any other failure denies with reason error. */
 int sk__gate_contact(struct sk_core *c, const char *contact_id, const char *purpose,

@@ -220,21 +220,3 @@ int sk_gate_check_many(struct sk_core *c, const char *const *emails, size_t n,
 		sk_core_read_end(c);
 	return 0;
 }
-
-int sk__gate_contact(struct sk_core *c, const char *contact_id, const char *purpose,
-		     int64_t now, struct sk_gate_result *out, struct sk_errctx *err)
-{
-	struct sk_contact ct;
-	const char *email = NULL;
-	memset(out, 0, sizeof(*out));
-	out->reason = SK_RSN_ERROR;
-	int rc = sk_contact_fields_by_id(c, contact_id, &ct, err);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < ct.nfields && !email; i++)
-		if (strcmp(ct.fields[i].name, "email") == 0)
-			email = ct.fields[i].value;
-	sk_gate_check(c, email ? email : "", purpose, now, out);
-	sk_contact_reset(&ct);
-	return 0;
-}

@@ -203,7 +203,8 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 }
 
 static const char *const erased_categories[] = {"contact", "fields", "data_key",
-						 "consent_state", "rectifications"};
+						 "consent_state", "rectifications",
+						 "tracking_events", "score"};
 
 /* The receipt of an erasure (contact_id NULL: no contact had the address). */
 static int erasure_receipt(const char *contact_id, long events, int scrub_pending,
@@ -410,6 +411,7 @@ void sk_access_export_reset(struct sk_access_export *x)
 	sk_visitor_views_free(x->visitors, x->nvisitors);
 	x->visitors = NULL;
 	x->nvisitors = 0;
+	sk_free(x->track_events); /* tracking (helper track) */
 	sk_contact_reset(&x->contact);
 	for (size_t i = 0; i < x->nconsents; i++) {
 		for (size_t j = 0; j < x->consents[i].nhistory; j++)
@@ -521,6 +523,8 @@ int sk_export(struct sk_core *c, const char *id, const char *lang, struct sk_acc
 		rc = sk_visitor_by_contact(c, id, &doc.visitors, &doc.nvisitors, err);
 	if (!rc && (rc = sk_store_send_each_contact(c->store, id, export_send, &doc)))
 		sk__store_err(err, rc, "reading the campaign send log"); /* campaign */
+	if (!rc) /* tracking events and score (helper track) */
+		rc = sk__track_export(c, id, &doc, err);
 	sk_core_read_end(c);
 	sk_vault_wipe(dk, sizeof(dk));
 	for (size_t k = 0; k < x.nev; k++)

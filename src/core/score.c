@@ -175,3 +175,23 @@ out:
 	sk_core_read_end(c);
 	return rc;
 }
+
+int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email, int64_t now,
+		    int *has, int64_t *score, struct sk_errctx *err)
+{
+	struct sk_gate_result g;
+	struct sk_score_rec rec;
+	*has = 0;
+	*score = 0;
+	sk_gate_check(c, email ? email : "", SK_PURPOSE_SALES_FOLLOWUP, now, &g);
+	if (!g.allowed || strcmp(g.contact_id, contact_id) != 0)
+		return 0;
+	int rc = sk_store_score_get(c->store, contact_id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading a score");
+	*has = 1;
+	*score = rec.score;
+	return 0;
+}

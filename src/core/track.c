@@ -11,6 +11,25 @@
 #include "util/net.h"
 #include "util/str.h"
 
+/* The gate for a contact by id (core_int.h): its address, asked of sk_gate_check. */
+int sk__gate_contact(struct sk_core *c, const char *contact_id, const char *purpose,
+		     int64_t now, struct sk_gate_result *out, struct sk_errctx *err)
+{
+	struct sk_contact ct;
+	const char *email = NULL;
+	memset(out, 0, sizeof(*out));
+	out->reason = SK_RSN_ERROR;
+	int rc = sk_contact_fields_by_id(c, contact_id, &ct, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < ct.nfields && !email; i++)
+		if (strcmp(ct.fields[i].name, "email") == 0)
+			email = ct.fields[i].value;
+	sk_gate_check(c, email ? email : "", purpose, now, out);
+	sk_contact_reset(&ct);
+	return 0;
+}
+
 static int is_web(const char *type)
 {
 	return strcmp(type, "page_view") == 0 || strcmp(type, "event") == 0;
@@ -87,7 +106,7 @@ static int decide(struct sk_core *c, const struct sk_track_in *in, int64_t now, 
 		if ((rc = sk__gate_contact(c, in->contact_id, SK_PURPOSE_LEAD_SCORING, now, &g,
 					   err)))
 			return rc;
-		if (g.allowed)
+		if (g.allowed) /* lead_scoring given: the event is the person's */
 			sk_strlcpy(attach, in->contact_id, SK_ID_LEN + 1);
 		*keep = 1;
 		return 0;
@@ -122,7 +141,7 @@ static int address(struct sk_core *c, const char *ip, int ipt, struct sk_track_r
 	if (!ip || sk_ip_parse(ip, strlen(ip), &a))
 		return 0;
 	if (!ipt)
-		sk_ip_truncate(&a);
+		sk_ip_truncate(&a); /* no ip_tracking: the /24 or /48 only is ever written */
 	sk_ip_format(&a, e->ip, sizeof(e->ip));
 	if (!ipt)
 		return 0;
@@ -200,6 +219,38 @@ int sk_track_visitor_events(struct sk_core *c, const char *visitor_id, sk_track_
 	return rc ? sk__store_err(err, rc, "reading tracking events") : 0;
 }
 
+/* ---- the access export ---- */
+
+static int export_add(void *arg, const struct sk_track_rec *e)
+{
+	struct sk_access_export *x = arg;
+	size_t n = x->ntrack_events;
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) { /* full at 0, 16, 32, 64, ... */
+		size_t na = x->ntrack_events ? x->ntrack_events * 2 : 16;
+		void *p = sk_realloc(x->track_events, na * sizeof(*x->track_events));
+		if (!p)
+			return SK_ERR_NOMEM;
+		x->track_events = p;
+	}
+	x->track_events[x->ntrack_events++] = *e;
+	return 0;
+}
+
+int sk__track_export(struct sk_core *c, const char *contact_id, struct sk_access_export *x,
+		     struct sk_errctx *err)
+{
+	int rc = sk_store_track_each(c->store, contact_id, NULL, export_add, x);
+	if (rc)
+		return sk__store_err(err, rc, "reading tracking events");
+	rc = sk_store_score_get(c->store, contact_id, &x->score);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading the score");
+	x->has_score = 1;
+	return 0;
+}
+
 /* ---- what ends with a consent ---- */
 
 /* The attached events' ids and their addresses truncated, read before any is rewritten. */
@@ -235,6 +286,17 @@ static int truncs_add(void *arg, const struct sk_track_rec *e)
 	return 0;
 }
 
+struct vwalk {
+	struct sk_store *store;
+	struct truncs *l;
+};
+
+static int visitor_events(void *arg, const struct sk_visitor_rec *v)
+{
+	struct vwalk *w = arg;
+	return sk_store_track_each(w->store, NULL, v->id, truncs_add, w->l);
+}
+
 int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char *purpose,
 			  struct sk_errctx *err)
 {
@@ -247,10 +309,13 @@ int sk__track_basis_ended(struct sk_core *c, const char *contact_id, const char 
 	}
 	if (strcmp(purpose, SK_PURPOSE_IP_TRACKING) != 0)
 		return 0;
-	/* ip_tracking: the attached events' addresses are truncated and their companies
-	 * cleared (docs/tracking.md) */
+	/* ip_tracking: the addresses of the person's events (attached, or of the visitors tied
+	 * to them) are truncated and their companies cleared (docs/tracking.md) */
 	struct truncs l = {0};
+	struct vwalk w = {c->store, &l};
 	rc = sk_store_track_each(c->store, contact_id, NULL, truncs_add, &l);
+	if (!rc)
+		rc = sk_store_visitor_each_by_contact(c->store, contact_id, visitor_events, &w);
 	for (size_t i = 0; !rc && i < l.n; i++)
 		rc = sk_store_track_ip_set(c->store, l.t[i].id, l.t[i].ip, "");
 	sk_free(l.t);

@@ -435,19 +435,57 @@ void sk_webhook_job_close(struct sk_webhook_job *job)
 }
 
 struct scan {
+	struct sk_core *c;
 	const char *events;
 	int64_t last;             /* the last seq looked at */
 	struct sk_change hit;     /* the first that matches */
+	int rc;                   /* a failure of the score's checks */
 };
+
+/* A score change is sent only when sales_followup is allowed for the person at delivery,
+ * with the stored score (docs/scoring.md); otherwise it is skipped. *send 0 or 1. A
+ * failure to ask is an error, so the change is tried again rather than skipped or sent. */
+static int score_send(struct sk_core *c, struct sk_change *ch, int *send)
+{
+	struct sk_gate_result g;
+	struct sk_score_rec rec;
+	int rc = sk__gate_contact(c, ch->contact_id, SK_PURPOSE_SALES_FOLLOWUP, sk_time_now(),
+				  &g, NULL);
+	*send = 0;
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0; /* erased since */
+	if (rc)
+		return rc;
+	if (!g.allowed) /* no sales_followup: skipped */
+		return 0;
+	if (g.reason == SK_RSN_ERROR)
+		return SK_ERR_STORAGE;
+	rc = sk_store_score_get(c->store, ch->contact_id, &rec);
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0; /* lead_scoring ended since: no score to send */
+	if (rc)
+		return rc;
+	ch->score = rec.score;
+	*send = 1;
+	return 0;
+}
 
 static int scan_change(void *arg, const struct sk_change *ch)
 {
 	struct scan *s = arg;
-	s->last = ch->seq;
 	if (sk_webhook_events_match(s->events, sk_webhook_event_name(ch))) {
-		s->hit = *ch;
-		return FOUND;
+		struct sk_change hit = *ch;
+		int send = 1;
+		if (ch->type == SK_CHG_SCORE && (s->rc = score_send(s->c, &hit, &send)))
+			return FOUND; /* stops the walk before this change: s->last stays */
+		s->last = ch->seq;
+		if (send) {
+			s->hit = hit;
+			return FOUND;
+		}
+		return 0;
 	}
+	s->last = ch->seq;
 	return 0;
 }
 
@@ -459,9 +497,17 @@ int sk_webhook_job_next(struct sk_core *c, struct sk_webhook_job *job, struct sk
 	struct sk_webhook_rec *w = &job->ep;
 	*found = 0;
 	for (;;) {
-		struct scan s = {w->events, w->cursor, {0}};
+		struct scan s = {c, w->events, w->cursor, {0}, 0};
 		struct sk__relay x = {.change = scan_change, .arg = &s};
 		int rc = sk_store_change_each(c->store, w->cursor, SCAN_BATCH, sk__relay_change, &x);
+		if (rc == FOUND && s.rc) {
+			/* the score's checks failed: what was skipped before it is passed over */
+			if (s.last != w->cursor) {
+				w->cursor = s.last;
+				(void)save(c, job, err);
+			}
+			return sk_errf(err, s.rc, "cannot check sales_followup for a score change");
+		}
 		if (rc == FOUND) {
 			*out = s.hit;
 			*found = 1;

@@ -295,6 +295,10 @@ int sk_h_visitor_preflight(struct sk_req *r);
 int sk_h_visitor_get(struct sk_req *r);
 
 /* h_track.c (helper track) */
+#define SK_TRACK_BODY_MAX 4096 /* POST /t: an event is a few hundred bytes */
+int sk_h_track_post(struct sk_req *r);
+int sk_h_track_preflight(struct sk_req *r);
+int sk_h_contact_score(struct sk_req *r);
 
 /* h_campaigns.c (helper campaign) */
 int sk_h_campaign_create(struct sk_req *r);

@@ -124,6 +124,9 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/v1/visitors/{id}", "read", sk_h_visitor_get, SK_NO_BODY, 0},
 
 	/* web tracking and scores (h_track.c; helper track) */
+	{"POST", "/t", NULL, sk_h_track_post, SK_TRACK_BODY_MAX, 0},
+	{"OPTIONS", "/t", NULL, sk_h_track_preflight, SK_NO_BODY, 0},
+	{"GET", "/v1/contacts/{id}/score", "read", sk_h_contact_score, SK_NO_BODY, 0},
 
 	/* campaigns, mail links, unsubscribe, suppressions (h_campaigns.c; helper campaign) */
 	{"POST", "/v1/campaigns", "write", sk_h_campaign_create, 0, SK_ROUTE_JSON},

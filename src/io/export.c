@@ -67,8 +67,15 @@ static const char *canonical_of(const char *email, char out[SK_EMAIL_MAX + 1])
 	return email && sk_email_canonical(email, out, NULL) == 0 ? out : NULL;
 }
 
+/* The score column (helper track): the stored score only with sales_followup given. */
+struct score_cell {
+	int has;
+	int64_t score;
+};
+
 static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_contact *ct,
-		     const char *email, const char *canon, const struct sk_gate_result *g, int sheet)
+		     const char *email, const char *canon, const struct sk_gate_result *g, int sheet,
+		     const struct score_cell *sc)
 {
 	/* every cell through cellf: exact, or escaped for a spreadsheet */
 	int (*cellf)(FILE *, const char *) = sheet ? sk_csv_cell_sheet : sk_csv_cell;
@@ -92,22 +99,26 @@ static int write_csv(FILE *out, const struct sk_policy *pol, const struct sk_con
 		else
 			rc = cellf(out, field_of(ct, pol->fields[i].name));
 	}
+	if (!rc && (sc->has ? fprintf(out, ",%lld", (long long)sc->score) : fputc(',', out)) < 0)
+		rc = SK_ERR_IO;
 	if (!rc && fputs("\r\n", out) == EOF)
 		rc = SK_ERR_IO;
 	return rc;
 }
 
 static int write_ndjson(FILE *out, const char *purpose, const struct sk_contact *ct,
-			const char *email, const char *canon, const struct sk_gate_result *g)
+			const char *email, const char *canon, const struct sk_gate_result *g,
+			const struct score_cell *sc)
 {
 	json_t *f = json_object(), *o;
 	for (size_t i = 0; f && i < ct->nfields; i++)
 		if (strcmp(ct->fields[i].name, "email") != 0)
 			json_object_set_new(f, ct->fields[i].name, json_string(ct->fields[i].value));
 	/* an address not valid UTF-8 (stored before version 2) is null, not the end of the export */
-	o = json_pack("{s:s,s:o?,s:s?,s:s,s:b,s:s,s:o}", "id", ct->id, "email", json_string(email),
-		      "email_canonical", canon, "purpose", purpose, "allowed",
-		      g->allowed, "reason", sk_reason_name(g->reason), "fields", f);
+	o = json_pack("{s:s,s:o?,s:s?,s:s,s:b,s:s,s:o,s:o}", "id", ct->id, "email",
+		      json_string(email), "email_canonical", canon, "purpose", purpose, "allowed",
+		      g->allowed, "reason", sk_reason_name(g->reason), "fields", f, "score",
+		      sc->has ? json_integer(sc->score) : json_null());
 	if (!o)
 		return SK_ERR_NOMEM;
 	int rc = json_dumpf(o, out, JSON_COMPACT) || fputc('\n', out) == EOF ? SK_ERR_IO : 0;
@@ -148,7 +159,7 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 		for (size_t i = 0; i < sk_core_policy(c)->nfields; i++)
 			if (strcmp(sk_core_policy(c)->fields[i].name, "email") != 0)
 				fprintf(out, ",%s", sk_core_policy(c)->fields[i].name);
-		fputs("\r\n", out);
+		fputs(",score\r\n", out);
 	}
 	do {
 		/* --allowed-only: the candidates from the state index, when the basis allows
@@ -184,12 +195,18 @@ int sk_export_contacts(struct sk_core *c, const char *purpose, enum sk_export_fo
 							&g, canon_buf);
 				canon = canon_buf[0] ? canon_buf : NULL;
 			}
+			struct score_cell sc = {0};
+			if ((!allowed_only || g.allowed) &&
+			    (rc = sk_score_shared(c, id, email, now, &sc.has, &sc.score, err))) {
+				sk_contact_reset(&ct);
+				break;
+			}
 			if (!allowed_only || g.allowed) {
 				rc = fmt != SK_EXPORT_NDJSON
 					     ? write_csv(out, sk_core_policy(c), &ct, email, canon, &g,
-							 fmt == SK_EXPORT_CSV_SPREADSHEET)
+							 fmt == SK_EXPORT_CSV_SPREADSHEET, &sc)
 					     : write_ndjson(out, purpose, &ct, email ? email : "", canon,
-							    &g);
+							    &g, &sc);
 				if (rc)
 					sk_errf(err, rc, "writing the export");
 				else

@@ -196,4 +196,13 @@ int sk_import_mapping_list(const char *dir, char (*names)[SK_MAPPING_NAME_MAX + 
  * the console takes either. SK_ERR_INVALID names the line. */
 int sk_import_map_yaml(const char *text, size_t len, char **out, struct sk_errctx *err);
 
+/* ---- the company ranges file (io/companies.c; docs/tracking.md, helper track) ---- */
+
+#define SK_COMPANY_ROWS_MAX 1000000
+/* Reads a CSV file of company ranges (network,company or first,last,company; an optional
+ * header row) and replaces the stored ranges with them (sk_company_load), all or nothing.
+ * A bad row: SK_ERR_INVALID, the message "line N: FIELD: ..." naming no value. */
+struct sk_core;
+int sk_companies_load_csv(struct sk_core *c, FILE *in, size_t *nloaded, struct sk_errctx *err);
+
 #endif

@@ -146,12 +146,18 @@
 	  "No browser is linked to you.")                                                    \
 	X(EXP_PURPOSE, "Ändamål", "Purpose")                                                 \
 	X(EXP_ANSWER, "Svar", "Answer")                                                      \
-	X(EXP_PAGE, "Sida", "Page")                                                          \
+	X(EXP_PAGE, "Sida eller länk", "Page or link")                                 \
 	X(EXP_SHARED, "Delas med", "Shared with")                                            \
 	X(EXP_NO_SHARED, "Dina uppgifter delas inte med något annat system.",                \
 	  "Your data is not shared with any other system.")                                  \
 	X(EXP_KEY, "System med läsbehörighet", "A system with read access")                  \
 	X(EXP_WEBHOOK, "System som får ändringar skickade till sig", "A system sent every change") \
+	/* the export's tracking part (helper track; docs/tracking.md) */                    \
+	X(EXP_TRACKING, "Din aktivitet och intressepoäng", "Your activity and interest score") \
+	X(EXP_NO_TRACKING, "Vi har ingen aktivitet eller poäng kopplad till dig.",              \
+	  "We hold no activity or score tied to you.")                                       \
+	X(EXP_SCORE, "Intressepoäng", "Interest score")                                      \
+	X(EXP_EVENT, "Händelse", "Event")                                                    \
 	/* erasure */                                                                        \
 	X(ERASE_TITLE, "Radera mig", "Erase me")                                             \
 	X(ERASE_TEXT, "Allt vi har om dig raderas: dina uppgifter och dina val. Det går inte " \

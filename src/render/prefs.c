@@ -309,6 +309,33 @@ static int export_visitors(struct sk_buf *b, int lang, const struct sk_access_ex
 	return rc ? rc : sk_html(b, "</tbody>\n</table>\n");
 }
 
+/* The export's tracking part (helper track): the stored score and the attached events, each
+ * with its time, type and page (docs/tracking.md). */
+static int export_tracking(struct sk_buf *b, int lang, const struct sk_access_export *x)
+{
+	char t[32];
+	int rc = sk_html(b, "</section>\n<section id=\"tracking\">\n<h2>%s</h2>\n",
+			 sk_page_msg(lang, SK_MSG_EXP_TRACKING));
+	if (!rc && !x->has_score && !x->ntrack_events)
+		return sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_TRACKING));
+	if (!rc && x->has_score)
+		rc = sk_html(b, "<p>%s: %d (%s)</p>\n", sk_page_msg(lang, SK_MSG_EXP_SCORE),
+			     (int)x->score.score, when(x->score.computed_at, t)); /* <= the cap */
+	if (!rc && x->ntrack_events)
+		rc = sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s"
+			     "</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+			     sk_page_msg(lang, SK_MSG_PREF_WHEN), sk_page_msg(lang, SK_MSG_EXP_EVENT),
+			     sk_page_msg(lang, SK_MSG_EXP_PAGE));
+	for (size_t i = 0; !rc && i < x->ntrack_events; i++) {
+		const struct sk_track_rec *e = &x->track_events[i];
+		rc = sk_html(b, "<tr><td>%s</td><td>%s%s%s</td><td>%s</td></tr>\n", when(e->at, t),
+			     e->type, e->name[0] ? ": " : "", e->name, e->url);
+	}
+	if (!rc && x->ntrack_events)
+		rc = sk_html(b, "</tbody>\n</table>\n");
+	return rc;
+}
+
 int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			const char *token, const struct sk_access_export *x)
 {
@@ -367,6 +394,7 @@ int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			     x->shared[i].name);
 	if (!rc && x->nshared)
 		rc = sk_html(b, "</ul>\n");
+	rc = rc ? rc : export_tracking(b, lang, x);
 	rc = rc ? rc : sk_html(b, "</section>\n<p><a href=\"/p/%s?lang=%s\">%s</a></p>\n", token,
 			       sk_lang_name(lang), sk_page_msg(lang, SK_MSG_PREF_BACK));
 	return rc;

@@ -43,6 +43,11 @@ struct json_t *sk_json_visitor(const struct sk_visitor_view *v);
 
 /* The access export document (docs/rights.md). */
 struct json_t *sk_json_export(const struct sk_access_export *x);
+/* One tracking event as the access export and the API show it (helper track). */
+struct json_t *sk_json_track_event(const struct sk_track_rec *e);
+/* GET /v1/contacts/{id}/score: the score at its time, or null with the gate's reason. */
+struct sk_score;
+struct json_t *sk_json_score(const char *contact_id, const struct sk_score *sc, int64_t at);
 /* {"erasure_id","contact_id" (null when no contact had the address),"erased_at",
  * "categories","suppressed","ledger_events_kept","scrub_pending"} */
 struct json_t *sk_json_erasure(const struct sk_erasure_receipt *r);

@@ -3,6 +3,7 @@
  * each for the command line and the API. */
 #include <jansson.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "render/render.h"
@@ -83,6 +84,57 @@ static json_t *export_rect(const struct sk_export_rect *r)
 			 r->actor);
 }
 
+/* ---- tracking and lead scoring (helper track; docs/tracking.md) ---- */
+
+json_t *sk_json_track_event(const struct sk_track_rec *e)
+{
+	static const char *const utm_names[SK_NUTM] = {"source", "medium", "campaign", "term",
+						       "content"};
+	json_t *utm = json_object();
+	for (int i = 0; i < SK_NUTM; i++)
+		if (e->utm[i][0])
+			json_object_set_new(utm, utm_names[i], json_string(e->utm[i]));
+	return json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", e->id, "at",
+			 sk_json_time(e->at), "type", e->type, "name", str_or_null(e->name), "url",
+			 str_or_null(e->url), "utm", utm, "visitor_id", str_or_null(e->visitor_id),
+			 "campaign_id", str_or_null(e->campaign_id), "ip", str_or_null(e->ip),
+			 "company", str_or_null(e->company));
+}
+
+static json_t *export_track_events(const struct sk_access_export *x)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < x->ntrack_events; i++)
+		json_array_append_new(a, sk_json_track_event(&x->track_events[i]));
+	return a;
+}
+
+json_t *sk_json_score(const char *contact_id, const struct sk_score *sc, int64_t at)
+{
+	if (!sc->has)
+		return json_pack("{s:s,s:n,s:s,s:o,s:o,s:o,s:I}", "contact_id", contact_id,
+				 "score", "reason", sk_reason_name(sc->reason), "at", sk_json_time(at),
+				 "computed_at", json_null(), "last_activity", json_null(), "events",
+				 (json_int_t)0);
+	/* two decimals: the decay makes long fractions that say nothing more */
+	return json_pack("{s:s,s:f,s:s,s:o,s:o,s:o,s:I}", "contact_id", contact_id, "score",
+			 round(sc->score * 100) / 100, "reason", sk_reason_name(sc->reason), "at", sk_json_time(at),
+			 "computed_at", sk_json_time(sc->computed_at), "last_activity",
+			 sk_json_time(sc->last_activity), "events", (json_int_t)sc->nevents);
+}
+
+static json_t *export_scores(const struct sk_access_export *x)
+{
+	json_t *a = json_array();
+	if (x->has_score)
+		json_array_append_new(a, json_pack("{s:I,s:o,s:I,s:o}", "score",
+						   (json_int_t)x->score.score, "computed_at",
+						   sk_json_time(x->score.computed_at), "events",
+						   (json_int_t)x->score.nevents, "last_activity",
+						   sk_json_time(x->score.last_at)));
+	return a;
+}
+
 json_t *sk_json_export(const struct sk_access_export *x)
 {
 	const struct sk_policy *pol = x->policy;
@@ -110,13 +162,14 @@ json_t *sk_json_export(const struct sk_access_export *x)
 	for (size_t i = 0; visitors && i < x->nvisitors; i++)
 		json_array_append_new(visitors, sk_json_visitor(&x->visitors[i]));
 	json_object_set_new(doc, "visitors", visitors);
-	json_object_set_new(doc, "behaviour", json_pack("{s:[],s:[],s:[]}", "tracking_events",
-							"scores", "mails_sent"));
-	/* campaign: the send log, as the mails sent and skipped */
+	/* behaviour: the tracking events attached to the person and the score (helper track),
+	 * the send log as the mails sent and skipped (helper campaign) */
 	json_t *mails = json_array();
 	for (size_t i = 0; mails && i < x->nsends; i++)
 		json_array_append_new(mails, sk_json_send(&x->sends[i]));
-	json_object_set_new(json_object_get(doc, "behaviour"), "mails_sent", mails);
+	json_object_set_new(doc, "behaviour", json_pack("{s:o,s:o,s:o}", "tracking_events",
+							export_track_events(x), "scores",
+							export_scores(x), "mails_sent", mails));
 	return doc;
 }
 
@@ -141,6 +194,6 @@ json_t *sk_json_purge(const struct sk_purge_report *r)
 			json_array_append_new(ids, json_string(r->by_reason[i].id[k]));
 		json_object_set_new(lists, sk_purge_reason_name(i), ids);
 	}
-	return json_pack("{s:b,s:o,s:I}", "dry_run", r->dry_run, "contacts", lists, "total",
-			 (json_int_t)r->total);
+	return json_pack("{s:b,s:o,s:I,s:I}", "dry_run", r->dry_run, "contacts", lists, "total",
+			 (json_int_t)r->total, "tracking_events", (json_int_t)r->tracking_events);
 }

@@ -306,6 +306,7 @@ enum pg_stmt {
 	PG_COMPANY_FIND,
 	PG_SCORE_PUT,
 	PG_SCORE_GET,
+	PG_TRACK_DELETE_VISITORS,
 	PG_NSTMT
 };
 
@@ -569,6 +570,9 @@ static const char *const pg_sql[PG_NSTMT] = {
 			 " nevents = excluded.nevents, last_at = excluded.last_at",
 	[PG_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
 			 " WHERE contact_id = $1",
+	/* contact_delete: the events of the visitors tied to the contact (sqlite.c) */
+	[PG_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
+				     " (SELECT id FROM visitors WHERE contact_id = $1)",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -1622,7 +1626,9 @@ static int pg_contact_delete(struct sk_store *s, const char *id)
 {
 	struct pp p = {0};
 	pp_text(&p, id);
-	return pg_exec_found((struct pg_store *)s, PG_CONTACT_DELETE, &p);
+	/* tracking events of its visitors (the attached ones go by the cascade) */
+	int rc = pg_exec((struct pg_store *)s, PG_TRACK_DELETE_VISITORS, &p, NULL);
+	return rc ? rc : pg_exec_found((struct pg_store *)s, PG_CONTACT_DELETE, &p);
 }
 
 /* VACUUM removes the rows deleted before it, from the table and its indexes, once no

@@ -329,6 +329,7 @@ enum sq_stmt {
 	SQ_COMPANY_FIND,
 	SQ_SCORE_PUT,
 	SQ_SCORE_GET,
+	SQ_TRACK_DELETE_VISITORS,
 	SQ_NSTMT
 };
 
@@ -587,6 +588,10 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			 " nevents = excluded.nevents, last_at = excluded.last_at",
 	[SQ_SCORE_GET] = "SELECT score, computed_at, nevents, last_at FROM scores"
 			 " WHERE contact_id = ?1",
+	/* contact_delete: the events of the visitors tied to the contact, never attached to it
+	 * (no lead_scoring) but theirs all the same; the visitors go by their cascade after */
+	[SQ_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
+				     " (SELECT id FROM visitors WHERE contact_id = ?1)",
 };
 
 struct sq_hot;
@@ -1956,6 +1961,12 @@ static int sq_contact_delete(struct sk_store *s, const char *id)
 	}
 	sq_cache_clear(q); /* its data key, contact and events may go */
 
+	/* tracking events of its visitors (the attached ones go by the cascade) */
+	st = sq_stmt(s, SQ_TRACK_DELETE_VISITORS);
+	if (sq_text(st, 1, id))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
 	st = sq_stmt(s, SQ_CONTACT_DELETE);
 	if (sq_text(st, 1, id))
 		return sq_bindfail(st);

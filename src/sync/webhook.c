@@ -146,6 +146,9 @@ int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen)
 		      consent ? json_string(ch->purpose) : json_null(), "status",
 		      consent ? json_string(sk_status_name(ch->status)) : json_null(), "at",
 		      sk_json_time(ch->at));
+	/* score.changed: the score, which sk_webhook_job_next set only with sales_followup */
+	if (o && ch->type == SK_CHG_SCORE && json_object_set_new(o, "score", json_integer(ch->score)))
+		o = (json_decref(o), NULL);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!s)

@@ -1385,6 +1385,7 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/v1/contacts/{id}': `/v1/contacts/${anna.id}`,
 		'/v1/contacts/{id}/consents': `/v1/contacts/${anna.id}/consents`,
 		'/v1/contacts/{id}/export': `/v1/contacts/${anna.id}/export`,
+		'/v1/contacts/{id}/score': `/v1/contacts/${anna.id}/score`,
 		'/v1/suppressions/check': `/v1/suppressions/check?email=${q}`,
 		'/v1/consents/{id}/receipt': `/v1/consents/${carl.give.id}/receipt`,
 		'/v1/check': `/v1/check?email=${q}&purpose=newsletter`,

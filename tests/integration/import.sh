@@ -229,7 +229,7 @@ freshdb export
 "$bin" import "$sample" --map "$map" >/dev/null
 sk export-contacts --purpose newsletter --format csv
 ok "export csv: header then one row per contact" test "$(printf '%s\n' "$out" | wc -l)" -eq $(($(val created "$d/exp") + 1))
-ok "export csv: header names the columns" test "$(printf '%s\n' "$out" | head -1 | tr -d '\r')" = "id,email,email_canonical,allowed,reason,first_name,last_name,company,phone,country"
+ok "export csv: header names the columns" test "$(printf '%s\n' "$out" | head -1 | tr -d '\r')" = "id,email,email_canonical,allowed,reason,first_name,last_name,company,phone,country,score"
 ok "export csv: CRLF line ends (RFC 4180)" sh -c "printf '%s' \"\$1\" | head -1 | grep -q \"\$(printf '\r')\"" - "$out"
 ok "export carries every opt-out (allowed=false rows)" test "$(printf '%s\n' "$out" | grep -c ',false,refused,')" -gt 0
 ok "export csv: allowed rows = computed newsletter consents" test "$(printf '%s\n' "$out" | grep -c ',true,consent,')" -eq "$(val newsletter_allowed "$d/exp")"

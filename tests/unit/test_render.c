@@ -175,7 +175,7 @@ static void erasure_and_purge(void **state)
 	p.by_reason[SK_PURGE_EXPIRED].id = ids;
 	p.by_reason[SK_PURGE_EXPIRED].n = 2;
 	o = sk_json_purge(&p);
-	assert_string_equal(keys_of(o), "dry_run,contacts,total");
+	assert_string_equal(keys_of(o), "dry_run,contacts,total,tracking_events");
 	/* every reason, in the list's order, even when empty */
 	assert_string_equal(keys_of(json_object_get(o, "contacts")),
 			    "never_consented,withdrawn,expired,pending,unverified,inactive");

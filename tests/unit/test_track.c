@@ -7,7 +7,11 @@
 
 #include <arpa/inet.h>
 
+#include "core/webhook.h"
+#include "io/io.h"
+#include "render/page.h"
 #include "util/net.h"
+#include "sync/sync.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 #define DAY 86400
@@ -173,6 +177,30 @@ static void test_lead_scoring_scores(void **state)
 	/* an unknown contact */
 	assert_int_equal(sk_score_get(t->core, "c_aaaaaaaaaaaaaaaaaaaaaaaa", now, &sc, &t->err),
 			 SK_ERR_NOT_FOUND);
+	/* the access export holds the attached events and the score */
+	struct sk_access_export x;
+	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
+	assert_int_equal(x.ntrack_events, 2);
+	assert_string_equal(x.track_events[0].type, "mail_click");
+	assert_string_equal(x.track_events[0].campaign_id, "cmp_1");
+	assert_true(x.has_score);
+	assert_int_equal(x.score.score, 6);
+	/* the person's own export page shows them, escaped */
+	sk_strlcpy(x.track_events[0].url, "https://www.example.com/<b>", sizeof(x.track_events[0].url));
+	struct sk_buf b;
+	assert_int_equal(sk_page_pref_export(&b, NULL, SK_LANG_EN, "tok", &x), 0);
+	assert_non_null(strstr(b.data, "<section id=\"tracking\">"));
+	assert_non_null(strstr(b.data, "Interest score: 6"));
+	assert_non_null(strstr(b.data, "<td>mail_click</td><td>https://www.example.com/&lt;b&gt;</td>"));
+	sk_buf_reset(&b);
+	sk_access_export_reset(&x);
+	/* withdrawn: neither is there any more */
+	assert_int_equal(t_consent(t, "di@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(sk_export(t->core, id, "en", &x, &t->err), 0);
+	assert_int_equal(x.ntrack_events, 0);
+	assert_false(x.has_score);
+	sk_access_export_reset(&x);
 	tenv_free(t);
 }
 
@@ -350,6 +378,187 @@ static void test_company_load(void **state)
 	tenv_free(t);
 }
 
+/* The score.changed webhook: only with sales_followup allowed at delivery, with the score;
+ * otherwise skipped (the cursor passes it). */
+static void test_score_webhook_needs_sales_followup(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	static const char *const ls[] = {"lead_scoring", NULL};
+	static const char *const ls_sf[] = {"lead_scoring", "sales_followup", NULL};
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1], wid[SK_ID_LEN + 1];
+	char secret[SK_WEBHOOK_SECRET_MAX];
+	struct sk_webhook_job job;
+	struct sk_change hit;
+	int ready = 0, found = 0;
+	(void)state;
+	person(t, "ja@example.com", ls, a);     /* no sales_followup */
+	person(t, "ko@example.com", ls_sf, b);  /* with it */
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/x", "score.changed", "crm",
+					1, wid, secret, &t->err), 0);
+	int64_t now = sk_time_now();
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(sk_webhook_job_open(t->core, wid, now, &job, &ready, &t->err), 0);
+	assert_true(ready);
+	assert_int_equal(sk_webhook_job_next(t->core, &job, &hit, &found, &t->err), 0);
+	assert_true(found);
+	assert_int_equal(hit.type, SK_CHG_SCORE);
+	assert_string_equal(hit.contact_id, b); /* a's change was skipped */
+	assert_int_equal(hit.score, 5);
+	char *body = NULL;
+	size_t blen = 0;
+	assert_int_equal(sk_webhook_payload(&hit, &body, &blen), 0);
+	assert_non_null(strstr(body, "\"type\":\"score.changed\""));
+	assert_non_null(strstr(body, "\"score\":5"));
+	sk_free(body);
+	assert_int_equal(sk_webhook_job_delivered(t->core, &job, hit.seq, now, 200, &t->err), 0);
+	/* sales_followup withdrawn before delivery: b's next change is skipped too */
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(t_consent(t, "ko@example.com", "sales_followup", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(sk_webhook_job_next(t->core, &job, &hit, &found, &t->err), 0);
+	assert_false(found);
+	sk_webhook_job_close(&job);
+	tenv_free(t);
+}
+
+/* The contacts export's score column: filled only for people with sales_followup. */
+static void test_export_score_column(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	static const char *const ls[] = {"lead_scoring", NULL};
+	static const char *const ls_sf[] = {"lead_scoring", "sales_followup", NULL};
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	char *text = NULL;
+	size_t len = 0;
+	long n = 0;
+	(void)state;
+	person(t, "lo@example.com", ls, a);
+	person(t, "mi@example.com", ls_sf, b);
+	int64_t now = sk_time_now();
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(mail_event(t, b, "mail_click", NULL, now, NULL), 0);
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(sk_export_contacts(t->core, "newsletter", SK_EXPORT_CSV, 0, out, &n,
+					    &t->err), 0);
+	fclose(out);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(text, ",score\r\n"));
+	char line_a[512] = "", line_b[512] = "";
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		if (strncmp(l, a, SK_ID_LEN) == 0)
+			snprintf(line_a, sizeof(line_a), "%s", l);
+		if (strncmp(l, b, SK_ID_LEN) == 0)
+			snprintf(line_b, sizeof(line_b), "%s", l);
+	}
+	free(text);
+	/* the last cell: empty without sales_followup, the score with it */
+	assert_non_null(strstr(line_a, ",\r"));
+	assert_null(strstr(line_a, ",5\r"));
+	assert_non_null(strstr(line_b, ",5\r"));
+	tenv_free(t);
+}
+
+/* A visitor's banner answer (en, the current version); its id in vid. */
+static void answer(struct tenv *t, const char *vid_in, int ip, int ls, char vid[SK_ID_LEN + 1])
+{
+	char version[SK_BANNER_VERSION_LEN + 1];
+	assert_int_equal(sk_banner_version(t->core, SK_LANG_EN, version, &t->err), 0);
+	struct sk_visitor_choice ch[] = {{"ip_tracking", ip}, {"lead_scoring", ls}};
+	struct sk_visitor_answer_in in = {.visitor_id = vid_in, .lang = "en", .version = version,
+					  .choices = ch, .nchoices = 2,
+					  .page = "https://www.example.com/", .signal = "click"};
+	assert_int_equal(sk_visitor_answer(t->core, &in, sk_time_now(), vid, &t->err), 0);
+}
+
+static int web_event(struct tenv *t, const char *vid, const char *ip, int *stored)
+{
+	struct sk_track_in in = {.type = "page_view", .visitor_id = vid, .ip = ip,
+				 .url = "https://www.example.com/pricing", .utm_campaign = "spring",
+				 .at = sk_time_now()};
+	return sk_track_record(t->core, &in, stored, &t->err);
+}
+
+/* Web events: stored only with ip_tracking or lead_scoring given by the visitor; the full
+ * address and the company only with ip_tracking; attached only to a contact the visitor is
+ * tied to, and only with that contact's lead_scoring. */
+static void test_web_events(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char none[SK_ID_LEN + 1], ipt[SK_ID_LEN + 1], ls[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int stored = -1;
+	(void)state;
+	const struct sk_company_range r[] = {{.network = "192.0.2.0/24", .name = "Example AB"}};
+	assert_int_equal(sk_company_load(t->core, r, 1, NULL, &t->err), 0);
+	/* neither: not stored at all, and the same answer */
+	answer(t, NULL, 0, 0, none);
+	assert_int_equal(web_event(t, none, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	/* an unknown visitor: the same */
+	assert_int_equal(web_event(t, "v_aaaaaaaaaaaaaaaaaaaaaaaa", "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 0);
+	/* ip_tracking only: the full address and its company, of no one */
+	answer(t, NULL, 1, 0, ipt);
+	assert_int_equal(web_event(t, ipt, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '192.0.2.7' AND company = 'Example AB'"
+			       " AND contact_id IS NULL AND utm_campaign = 'spring'"), 1);
+	/* lead_scoring only, not tied: truncated, no company, of no one */
+	answer(t, NULL, 0, 1, ls);
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '192.0.2.0' AND company = '' AND contact_id IS NULL"), 1);
+	/* tied to a contact (its banner answer carried to the contact): attached and scored */
+	person(t, "no@example.com", NULL, cid);
+	assert_int_equal(sk_visitor_identify(t->core, ls, cid, sk_time_now(), NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, "no@example.com", "lead_scoring", 0), "consent");
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL AND ip = '192.0.2.0'"), 1);
+	struct sk_score sc;
+	assert_int_equal(sk_score_get(t->core, cid, sk_time_now(), &sc, &t->err), 0);
+	assert_int_equal(sc.has, 1);
+	assert_int_equal(sc.stored, 10); /* a pricing page view */
+	/* the contact withdraws lead_scoring: history gone, and the visitor's next event is
+	 * not stored (the tied visitor's answer is the contact's) */
+	assert_int_equal(t_consent(t, "no@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	tenv_free(t);
+}
+
+/* A visitor tied to a contact with ip_tracking (no lead_scoring): its events are the
+ * person's though not attached. Withdrawing ip_tracking truncates them; the erasure deletes
+ * them. */
+static void test_tied_visitor_ip_and_erasure(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char vid[SK_ID_LEN + 1], cid[SK_ID_LEN + 1];
+	int stored = 0;
+	(void)state;
+	answer(t, NULL, 1, 0, vid);
+	person(t, "ob@example.com", NULL, cid);
+	assert_int_equal(sk_visitor_identify(t->core, vid, cid, sk_time_now(), NULL, &t->err), 0);
+	assert_string_equal(t_gate(t, "ob@example.com", "ip_tracking", 0), "consent");
+	assert_int_equal(web_event(t, vid, "2001:db8:1:2::7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(rows(t, "ip = '2001:db8:1:2::7' AND contact_id IS NULL"), 1);
+	assert_int_equal(t_consent(t, "ob@example.com", "ip_tracking", SK_ACT_WITHDRAW, "api",
+				   "test", 0), 0);
+	assert_int_equal(rows(t, "ip = '2001:db8:1::'"), 1);
+	assert_int_equal(rows(t, "ip = '2001:db8:1:2::7'"), 0);
+	/* the erasure takes the tied visitor's events too */
+	struct sk_erasure_receipt rec;
+	assert_int_equal(sk_forget(t->core, cid, &rec, &t->err), 0);
+	(void)rec; /* static names only: nothing to free */
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +573,10 @@ int main(void)
 		cmocka_unit_test(test_retention_purge),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_company_load),
+		cmocka_unit_test(test_score_webhook_needs_sales_followup),
+		cmocka_unit_test(test_export_score_column),
+		cmocka_unit_test(test_web_events),
+		cmocka_unit_test(test_tied_visitor_ip_and_erasure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
