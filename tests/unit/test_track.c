@@ -531,6 +531,44 @@ static void test_web_events(void **state)
 	tenv_free(t);
 }
 
+/* A web event kept is a sighting of its visitor (sk_visitor_touch in sk_track_record's
+ * write): at a purge 400 days after their answers (the untied-visitor purge takes those not
+ * seen for 395), a visitor tracked 340 days before it stays; one whose events were not kept (no
+ * tracking purpose given) goes. */
+static void test_web_event_touches_visitor(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	int64_t now = sk_time_now(), old = now - 60 * (int64_t)DAY, later = old + 400 * (int64_t)DAY;
+	char version[SK_BANNER_VERSION_LEN + 1], seen[SK_ID_LEN + 1], quiet[SK_ID_LEN + 1];
+	int stored = -1;
+	(void)state;
+	assert_int_equal(sk_banner_version(t->core, SK_LANG_EN, version, &t->err), 0);
+	struct sk_visitor_choice yes[] = {{"ip_tracking", 1}, {"lead_scoring", 0}};
+	struct sk_visitor_choice no[] = {{"ip_tracking", 0}, {"lead_scoring", 0}};
+	struct sk_visitor_answer_in in = {.lang = "en", .version = version, .choices = yes,
+					  .nchoices = 2, .page = "https://www.example.com/",
+					  .signal = "click"};
+	assert_int_equal(sk_visitor_answer(t->core, &in, old, seen, &t->err), 0);
+	in.choices = no;
+	assert_int_equal(sk_visitor_answer(t->core, &in, old, quiet, &t->err), 0);
+	assert_int_equal(web_event(t, seen, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(web_event(t, quiet, "192.0.2.7", &stored), 0);
+	assert_int_equal(stored, 0);
+	struct sk_visitor_view v;
+	assert_int_equal(sk_visitor_get(t->core, seen, &v, &t->err), 0);
+	assert_true(v.visitor.last_seen_at >= now);
+	sk_visitor_view_reset(&v);
+	struct sk_purge_report r;
+	assert_int_equal(rows(t, "1 = 1"), 1);
+	assert_int_equal(sk_purge(t->core, later, 30, 0, &r, &t->err), 0);
+	sk_purge_report_reset(&r);
+	assert_int_equal(sk_visitor_get(t->core, seen, &v, &t->err), 0);
+	sk_visitor_view_reset(&v);
+	assert_int_equal(sk_visitor_get(t->core, quiet, &v, &t->err), SK_ERR_NOT_FOUND);
+	tenv_free(t);
+}
+
 /* A visitor tied to a contact with ip_tracking (no lead_scoring): its events are the
  * person's though not attached. Withdrawing ip_tracking truncates them; the erasure deletes
  * them. */
@@ -577,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_export_score_column),
 		cmocka_unit_test(test_web_events),
 		cmocka_unit_test(test_tied_visitor_ip_and_erasure),
+		cmocka_unit_test(test_web_event_touches_visitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
