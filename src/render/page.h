@@ -190,6 +190,12 @@
 	  "The key your data was encrypted with")                                            \
 	X(CAT_CONSENT_STATE, "Dina val", "Your choices")                                     \
 	X(CAT_RECTIFICATIONS, "Historiken över rättelser", "The history of corrections")     \
+	X(CAT_TRACKING_EVENTS, "Dina besök och klick som vi registrerat",                    \
+	  "The visits and clicks we recorded of you")                                        \
+	X(CAT_SCORE, "Din poäng", "Your score")                                              \
+	X(CAT_MAILS_SENT, "Loggen över utskick till dig", "The log of mailings sent to you")  \
+	X(CAT_VISITORS, "Dina svar i webbplatsens samtyckesruta",                            \
+	  "Your answers in the consent banner of the web site")                                   \
 	/* asking for a link (/p) */                                                         \
 	X(ASK_TITLE, "Få en länk till dina uppgifter", "Get a link to your data")            \
 	X(ASK_TEXT, "Skriv din e-postadress så mejlar vi en länk till sidan där du ser dina " \

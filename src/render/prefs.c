@@ -54,7 +54,9 @@ static const char *category_text(int lang, const char *cat)
 		enum sk_page_msg msg;
 	} cats[] = {{"contact", SK_MSG_CAT_CONTACT}, {"fields", SK_MSG_CAT_FIELDS},
 		    {"data_key", SK_MSG_CAT_DATA_KEY}, {"consent_state", SK_MSG_CAT_CONSENT_STATE},
-		    {"rectifications", SK_MSG_CAT_RECTIFICATIONS}};
+		    {"rectifications", SK_MSG_CAT_RECTIFICATIONS},
+		    {"tracking_events", SK_MSG_CAT_TRACKING_EVENTS}, {"score", SK_MSG_CAT_SCORE},
+		    {"mails_sent", SK_MSG_CAT_MAILS_SENT}, {"visitors", SK_MSG_CAT_VISITORS}};
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
 		if (strcmp(cats[i].name, cat) == 0)
 			return sk_page_msg(lang, cats[i].msg);
