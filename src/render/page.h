@@ -319,6 +319,11 @@ struct sk_erasure_receipt;
  * corrections, the systems it is shared with. */
 int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			const char *token, const struct sk_access_export *x);
+/* The export's marketing part (issue 16) as three <section>s with <h2> headings: the
+ * banner's answers of the tied visitors, the campaigns' send log, the score and the
+ * attached tracking events. The preference centre's and the console's export pages both
+ * show it. */
+int sk_page_export_behaviour(struct sk_buf *b, int lang, const struct sk_access_export *x);
 /* The erasure's one confirmation: what it does, and one button posting to
  * /p/TOKEN/erase. */
 int sk_page_pref_erase(struct sk_buf *b, const struct sk_policy *pol, int lang,

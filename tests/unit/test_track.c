@@ -9,6 +9,7 @@
 
 #include "core/webhook.h"
 #include "io/io.h"
+#include "render/console.h"
 #include "render/page.h"
 #include "util/net.h"
 #include "sync/sync.h"
@@ -193,6 +194,25 @@ static void test_lead_scoring_scores(void **state)
 	assert_non_null(strstr(b.data, "Interest score: 6"));
 	assert_non_null(strstr(b.data, "<td>mail_click</td><td>https://www.example.com/&lt;b&gt;</td>"));
 	sk_buf_reset(&b);
+	/* the console's export page shows the same (one rendering), with a send log row */
+	struct sk_send_rec send = {.campaign_id = "cmp_spring", .state = "sent", .sent_at = NOW};
+	struct sk_send_rec *sends = x.sends;
+	size_t nsends = x.nsends;
+	x.sends = &send;
+	x.nsends = 1;
+	struct sk_staff dpo = {.name = "dana", .role = SK_ROLE_DPO};
+	struct sk_con_frame f = {.pol = sk_core_policy(t->core), .lang = SK_LANG_EN, .who = &dpo,
+				 .csrf = "tok", .nav = SK_NAV_NONE};
+	assert_int_equal(sk_con_person_export(&b, &f, &x), 0);
+	assert_non_null(strstr(b.data, "<section id=\"visitors\">"));
+	assert_non_null(strstr(b.data, "<section id=\"mailings\">"));
+	assert_non_null(strstr(b.data, "<td>cmp_spring</td><td>sent </td>"));
+	assert_non_null(strstr(b.data, "<section id=\"tracking\">"));
+	assert_non_null(strstr(b.data, "Interest score: 6"));
+	assert_non_null(strstr(b.data, "<td>mail_click</td><td>https://www.example.com/&lt;b&gt;</td>"));
+	sk_buf_reset(&b);
+	x.sends = sends;
+	x.nsends = nsends;
 	sk_access_export_reset(&x);
 	/* withdrawn: neither is there any more */
 	assert_int_equal(t_consent(t, "di@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
