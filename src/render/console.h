@@ -406,6 +406,12 @@ struct json_t;
 	X(RET_DONE, "Gallringen är körd. Så här många kontakter raderades:",                 \
 	  "The purge has run. This many contacts were deleted:")                             \
 	X(RET_TOTAL, "Totalt", "Total")                                                      \
+	X(RET_TRACKING, "Spårningshändelser äldre än tracking.retention som raderades:",      \
+	  "Tracking events older than tracking.retention deleted:")                          \
+	X(RET_TRACKING_DRY, "Spårningshändelser äldre än tracking.retention raderas också när " \
+	  "gallringen körs (de räknas inte i förväg).",                                       \
+	  "Tracking events older than tracking.retention are deleted too when the purge runs " \
+	  "(they are not counted beforehand).")                                               \
 	X(RET_RUN, "Kör gallringen nu", "Run the purge now")                                 \
 	X(RET_RUN_NOTE, "Raderingen går inte att ångra.", "The deletion cannot be undone.")   \
 	X(PRG_NEVER_CONSENTED, "Har aldrig samtyckt", "Never consented")                     \

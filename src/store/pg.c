@@ -160,6 +160,10 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
 	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	/* the outbox's next mail (PG_OUTBOX_NEXT) read in index order (SQLite's 12 too) */
+	"DROP INDEX mail_outbox_due;"
+	"CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at, created_at)"
+	" WHERE sent_at = 0 AND failed_at = 0;"
 	"UPDATE samtycke_schema SET version = 5;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -220,6 +220,10 @@ static void test_wal_and_version(void **state)
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
 					  " 'mail_outbox_due', 'consent_state_contact')"), 4);
+		/* the outbox's due index serves the next-mail query's ORDER BY (migration 5) */
+		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname ="
+					  " 'mail_outbox_due' AND indexdef LIKE"
+					  " '%(next_attempt_at, created_at) WHERE%'"), 1);
 		return;
 	}
 
@@ -233,6 +237,33 @@ static void test_wal_and_version(void **state)
 	assert_int_equal(sqlite3_column_int(st, 0), 12); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* The outbox's next-mail query (SQ_OUTBOX_NEXT, as sqlite.c has it) reads the due index in
+ * its order: no temporary b-tree sorts every due row for each mail a campaign sends. */
+static void test_outbox_next_plan(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char plan[1024] = "";
+
+	if (t_pg()) /* test_wal_and_version checks PostgreSQL's index */
+		return;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM mail_outbox"
+					    " WHERE sent_at = 0 AND failed_at = 0"
+					    " AND next_attempt_at <= ?1"
+					    " ORDER BY next_attempt_at, created_at LIMIT 1",
+					    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t n = strlen(plan);
+		snprintf(plan + n, sizeof(plan) - n, "%s; ", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (!strstr(plan, "USING INDEX mail_outbox_due") || strstr(plan, "TEMP B-TREE"))
+		fail_msg("the next-mail query's plan: %s", plan);
 }
 
 static void test_meta(void **state)
@@ -3055,6 +3086,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_next_plan, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
