@@ -179,9 +179,11 @@ static const char *const migrations[] = {
 	" sent_at INTEGER NOT NULL, UNIQUE(campaign_id, contact_id)) WITHOUT ROWID;"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
 	/* the outbox's next mail (SQ_OUTBOX_NEXT) read in index order, with no sort of every
-	 * due row per mail: a campaign queues many at once (docs/internals/store.md) */
+	 * due row per mail: a campaign queues many at once; other mail (a confirmation, a
+	 * preference link) first, so that a campaign never holds it up (docs/internals/store.md) */
 	"DROP INDEX mail_outbox_due;"
-	"CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at, created_at)"
+	"CREATE INDEX mail_outbox_due ON mail_outbox((kind = 'campaign'), next_attempt_at,"
+	" created_at)"
 	" WHERE sent_at = 0 AND failed_at = 0;"
 	"PRAGMA user_version = 12;",
 };
@@ -470,7 +472,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " ?6, ?7, ?8, ?9, ?10)",
 	[SQ_OUTBOX_NEXT] = "SELECT " SQ_OUTBOX_COLS " FROM mail_outbox WHERE sent_at = 0"
 			   " AND failed_at = 0 AND next_attempt_at <= ?1"
-			   " ORDER BY next_attempt_at, created_at LIMIT 1",
+			   " ORDER BY kind = 'campaign', next_attempt_at, created_at LIMIT 1",
 	[SQ_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = ?2, attempts = ?3,"
 			    " sent_at = ?4, failed_at = ?5, last_error = ?6 WHERE id = ?1",
 	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = ?1"
