@@ -906,6 +906,30 @@ int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64
 	return sk_track_record(c, &in, NULL, err);
 }
 
+/* Whether a click on target may carry a visitor token for contact_id: only while the gate
+ * allows lead_scoring for the contact now, and only to a page of one of the policy's banner
+ * origins (the only pages whose script reads it); never to a third party. */
+static int visitor_token_fits(struct sk_core *c, const char *contact_id, const char *target,
+			      int64_t now)
+{
+	struct sk_gate_result g;
+	struct sk_errctx ignore = {0};
+	const char *host = strstr(target, "://");
+	char origin[SK_CAMPAIGN_URL_MAX];
+	if (!host)
+		return 0;
+	size_t n = (size_t)(host + 3 - target) + strcspn(host + 3, "/?#");
+	if (n >= sizeof(origin))
+		return 0;
+	memcpy(origin, target, n);
+	origin[n] = '\0';
+	if (!sk_policy_site_origin_allowed(c->policy, origin))
+		return 0;
+	if (sk__gate_contact(c, contact_id, SK_PURPOSE_LEAD_SCORING, now, &g, &ignore))
+		return 0;
+	return g.allowed; /* lead_scoring allowed now */
+}
+
 int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int64_t now,
 		      char *target, struct sk_errctx *err)
 {
@@ -922,9 +946,10 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	sk_buf_init(&b, SK_CAMPAIGN_URL_MAX - 1);
 	if (!to || n < 1)
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
-	else if ((rc = utm_link(k.doc, strchr(to, '#') ? to : to, &b)))
+	else if ((rc = utm_link(k.doc, to, &b)))
 		rc = sk_errf(err, rc, "the link is too long");
-	if (!rc && !strchr(b.data ? b.data : "", '#')) {
+	if (!rc && !strchr(b.data ? b.data : "", '#') &&
+	    visitor_token_fits(c, row.contact_id, to, now)) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
 		if (sk_visitor_token(c, row.contact_id, now, vt, &ignore) == 0 &&

@@ -1388,7 +1388,9 @@ int sk_visitor_contact(struct sk_core *c, const char *visitor_id, char *contact_
  * contact_id: put into a tracked mail link's target (in the URL's fragment, never in a UTM
  * value), and read by the banner script, which hands it to POST /v/identify. */
 #define SK_VISITOR_TAG "vid"
-#define SK_VISITOR_TOKEN_DAYS 30
+/* Short-lived: the script reads it on the landing page at once; a link kept or shared later
+ * ties nothing (the mail's click token lasts SK_CAMPAIGN_TOKEN_DAYS, this one does not). */
+#define SK_VISITOR_TOKEN_MINUTES 30
 int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 		     char token[SK_PREF_LINK_MAX], struct sk_errctx *err);
 
@@ -1611,7 +1613,9 @@ int sk_campaign_unsubscribe(struct sk_core *c, const char *token, int64_t now,
 /* The open pixel and the tracked link (GET /o/TOKEN, /l/TOKEN): recorded through
  * sk_track_record (mail_open, mail_click) for the token's contact and campaign. A click
  * gives target (SK_CAMPAIGN_URL_MAX bytes): the link's target with the campaign's UTM values
- * and, when a visitor token can be made, "#sk_vt=TOKEN". SK_ERR_INVALID for a bad token. */
+ * and "#sk_vt=TOKEN" (sk_visitor_token) only when the target has no fragment, its origin is
+ * one of the policy's banner origins and the gate allows lead_scoring for the contact at the
+ * click. SK_ERR_INVALID for a bad token. */
 #define SK_CAMPAIGN_URL_MAX 4096
 int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64_t now,
 		     struct sk_errctx *err);

@@ -232,7 +232,7 @@ int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 	if ((rc = sk_contact_exists(c, contact_id, err)))
 		return rc;
 	if ((rc = sk_vault_token_sign(c->vault, SK_VISITOR_TAG, contact_id,
-				      now + (int64_t)SK_VISITOR_TOKEN_DAYS * DAY, token)))
+				      now + (int64_t)SK_VISITOR_TOKEN_MINUTES * 60, token)))
 		return sk_errf(err, rc, "could not sign the token");
 	return 0;
 }
