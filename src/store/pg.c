@@ -2647,6 +2647,9 @@ static int pg_track_forget(struct sk_store *s, const char *contact_id)
 	struct pp p = {0};
 	pp_text(&p, contact_id);
 	int rc = pg_exec((struct pg_store *)s, PG_TRACK_FORGET_EVENTS, &p, NULL);
+	/* the events of the visitors tied to the contact too: linkable to the person */
+	if (!rc)
+		rc = pg_exec((struct pg_store *)s, PG_TRACK_DELETE_VISITORS, &p, NULL);
 	return rc ? rc : pg_exec((struct pg_store *)s, PG_TRACK_FORGET_SCORE, &p, NULL);
 }
 

@@ -3187,6 +3187,12 @@ static int sq_track_forget(struct sk_store *s, const char *contact_id)
 		return sq_bindfail(st);
 	if ((rc = sq_run(st)))
 		return rc;
+	/* the events of the visitors tied to the contact too: linkable to the person */
+	st = sq_stmt(s, SQ_TRACK_DELETE_VISITORS); /* lead_scoring ended */
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
 	st = sq_stmt(s, SQ_TRACK_FORGET_SCORE);
 	if (sq_text(st, 1, contact_id))
 		return sq_bindfail(st);

@@ -679,7 +679,8 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* Rewrites one event's address and company (ip_tracking withdrawn). */               \
 	X(track_ip_set, (struct sk_store * s, const char *id, const char *ip,                  \
 			 const char *company), (s, id, ip, company))                             \
-	/* Deletes the events attached to contact_id and its score (lead_scoring withdrawn). */ \
+	/* Deletes the events attached to contact_id, those of the visitors tied to it, and */ \
+	/* its score (lead_scoring withdrawn). */                                               \
 	X(track_forget, (struct sk_store * s, const char *contact_id), (s, contact_id))       \
 	/* Deletes the events that happened before before; *outn how many. */                 \
 	X(track_purge, (struct sk_store * s, int64_t before, long *outn), (s, before, outn))   \

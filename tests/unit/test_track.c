@@ -521,11 +521,17 @@ static void test_web_events(void **state)
 	assert_int_equal(sk_score_get(t->core, cid, sk_time_now(), &sc, &t->err), 0);
 	assert_int_equal(sc.has, 1);
 	assert_int_equal(sc.stored, 10); /* a pricing page view */
-	/* the contact withdraws lead_scoring: history gone, and the visitor's next event is
-	 * not stored (the tied visitor's answer is the contact's) */
+	/* the contact withdraws lead_scoring: history gone, the tied visitor's events from
+	 * before the tie (not attached, but linkable through the visitor) too, and the
+	 * visitor's next event is not stored (the tied visitor's answer is the contact's) */
+	char of_ls[64];
+	snprintf(of_ls, sizeof(of_ls), "visitor_id = '%s'", ls);
+	assert_int_equal(rows(t, of_ls), 2);
 	assert_int_equal(t_consent(t, "no@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
 				   "test", 0), 0);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	assert_int_equal(rows(t, of_ls), 0);
+	assert_int_equal(rows(t, "ip = '192.0.2.7' AND company = 'Example AB'"), 1); /* not hers */
 	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
 	tenv_free(t);
