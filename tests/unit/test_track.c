@@ -123,8 +123,18 @@ static void test_no_lead_scoring_no_attach_no_score(void **state)
 	(void)state;
 	person(t, "cy@example.com", NULL, id);
 	int64_t now = sk_time_now();
+	/* neither lead_scoring nor ip_tracking: a mail event is not stored at all (even of no
+	 * one, its time would tie it to the send log) */
 	assert_int_equal(mail_event(t, id, "mail_click", "192.0.2.1", now, &stored), 0);
-	assert_int_equal(stored, 1); /* kept, but of nobody */
+	assert_int_equal(stored, 0);
+	assert_int_equal(mail_event(t, id, "mail_open", "192.0.2.1", now, &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	/* ip_tracking alone: kept, but of nobody */
+	assert_int_equal(t_consent(t, "cy@example.com", "ip_tracking", SK_ACT_GIVE, "api",
+				   "test", 0), 0);
+	assert_int_equal(mail_event(t, id, "mail_click", "192.0.2.1", now, &stored), 0);
+	assert_int_equal(stored, 1);
 	assert_int_equal(rows(t, "contact_id IS NULL"), 1);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
 	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM scores"), 0);
