@@ -255,7 +255,8 @@ struct sk_change {
 	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
 	int64_t at;
 	/* score changes handed to a webhook (sk_webhook_job_next): the person's stored score
-	 * at delivery, set only when sales_followup is allowed; the feed itself has none */
+	 * at delivery, set only when sales_followup and lead_scoring are allowed; the feed
+	 * itself has none */
 	int64_t score;
 };
 
@@ -1531,7 +1532,11 @@ int sk_company_load(struct sk_core *c, const struct sk_company_range *r, size_t 
  * address. */
 int sk_company_lookup(struct sk_core *c, const char *ip, char *out, struct sk_errctx *err);
 /* Deletes the tracking events past the policy's tracking.retention at now (sk_purge calls
- * it); *n how many. */
+ * it), and sweeps what a consent lapsed by validity (no event) allowed: the score and the
+ * history (attached events, tied visitors' events) of each contact whose lead_scoring the
+ * gate no longer allows; the addresses of the events whose contact or visitor no longer
+ * has ip_tracking truncated, their companies cleared. *n: the events deleted by age plus
+ * the contacts and events the sweep changed. */
 int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err);
 
 /* -- lead scoring (core/score.c; docs/scoring.md) -- */
@@ -1550,8 +1555,9 @@ struct sk_score {
 int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
 		 struct sk_errctx *err);
 /* The score that may leave samtycke for the contact (the contacts export's column): its
- * stored score in whole points, *has 1, only when the gate allows sales_followup for email
- * at now and a score is stored; else *has 0. Fails closed (*has 0) on a gate error. */
+ * stored score in whole points, *has 1, only when the gate allows both sales_followup and
+ * lead_scoring for email at now and a score is stored; else *has 0. Fails closed (*has 0)
+ * on a gate error. */
 int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email, int64_t now,
 		    int *has, int64_t *score, struct sk_errctx *err);
 /* The points one event earns at now under the policy's rules, before the cap (pure). */

@@ -330,6 +330,8 @@ enum sq_stmt {
 	SQ_SCORE_PUT,
 	SQ_SCORE_GET,
 	SQ_TRACK_DELETE_VISITORS,
+	SQ_SCORE_EACH,
+	SQ_TRACK_SWEEP_EACH,
 	SQ_NSTMT
 };
 
@@ -592,6 +594,12 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	 * (no lead_scoring) but theirs all the same; the visitors go by their cascade after */
 	[SQ_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
 				     " (SELECT id FROM visitors WHERE contact_id = ?1)",
+	/* the consent sweep of the retention purge (helper fixsec16) */
+	[SQ_SCORE_EACH] = "SELECT contact_id, score, computed_at, nevents, last_at FROM scores"
+			  " ORDER BY contact_id",
+	[SQ_TRACK_SWEEP_EACH] = "SELECT " SQ_TRACK_COLS " FROM track_events"
+				" WHERE ip <> '' OR company <> '' OR contact_id IS NOT NULL"
+				" ORDER BY at, id",
 };
 
 struct sq_hot;
@@ -3207,6 +3215,41 @@ static int sq_track_purge(struct sk_store *s, int64_t before, long *outn)
 		return sq_bindfail(st);
 	rc = sq_run(st);
 	*outn = rc ? 0 : (long)sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_score_each(struct sk_store *s, sk_score_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SCORE_EACH);
+	struct sk_score_rec r;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&r, 0, sizeof(r));
+		sq_col_text(st, 0, r.contact_id, sizeof(r.contact_id), "scores.contact_id", &rc);
+		r.score = sqlite3_column_int64(st, 1);
+		r.computed_at = sqlite3_column_int64(st, 2);
+		r.nevents = sqlite3_column_int64(st, 3);
+		r.last_at = sqlite3_column_int64(st, 4);
+		if (rc == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_SWEEP_EACH);
+	struct sk_track_rec *e = sk_malloc(sizeof(*e));
+	int rc = 0;
+	if (!e)
+		return SK_ERR_NOMEM;
+	while (rc == 0 && sq_next(st, &rc)) {
+		if ((rc = sq_track_row(st, e)) == 0)
+			rc = cb(arg, e);
+	}
+	sq_done(st);
+	sk_free(e);
 	return rc;
 }
 
