@@ -1457,7 +1457,8 @@ int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, 
 int sk_visitor_identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
 			int64_t now, int *carried, struct sk_errctx *err);
 /* sk_visitor_identify for the contact a token of sk_visitor_token names: SK_ERR_INVALID
- * (nothing tied) for a forged, altered or expired token, or one whose contact is gone. */
+ * (nothing tied) for a forged, altered or expired token, or one whose contact is gone, and
+ * for a visitor whose current answers (the last per purpose) give nothing. */
 int sk_visitor_identify_token(struct sk_core *c, const char *visitor_id, const char *token,
 			      int64_t now, int *carried, struct sk_errctx *err);
 /* A visitor with its answers, for GET /v1/visitors/{id} and the access export. */

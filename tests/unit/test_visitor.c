@@ -261,6 +261,21 @@ static void token_identify(void **state)
 	assert_string_equal(ct, ""); /* nothing tied */
 	assert_int_equal(banner_events(t, cid), 0);
 	assert_string_equal(t_gate(t, "vera@example.com", "lead_scoring", now), "no_consent");
+	/* a visitor whose answers give nothing (refused both; or a give lapsed by validity) is
+	 * not tied, even with a good token */
+	char none[SK_ID_LEN + 1], lapsed[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 0, 0, "click", now - 40, none), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, none, tok, now, &carried, &t->err),
+			 SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "given nothing"));
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 200 * DAY, lapsed), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, lapsed, tok, now, &carried, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_visitor_contact(t->core, none, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(sk_visitor_contact(t->core, lapsed, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(banner_events(t, cid), 0);
 	/* the real token ties and carries both answers */
 	assert_int_equal(sk_visitor_identify_token(t->core, vid, tok, now, &carried, &t->err), 0);
 	assert_int_equal(carried, 2);
