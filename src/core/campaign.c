@@ -133,7 +133,11 @@ static int check_spec(struct sk_core *c, json_t *doc, const struct sk_purpose **
 		char *built = NULL;
 		const char *field = NULL;
 		int rc = utm_build(doc, json_string_value(v), &built, &field, err);
+		size_t blen = built ? strlen(built) : 0;
 		sk_free(built);
+		if (!rc && blen > SK_CAMPAIGN_LINK_BUILT_MAX) /* a click could not be answered */
+			return sk_errf(err, SK_ERR_INVALID, "links[%zu]: with the UTM values longer "
+				       "than %d bytes", i, SK_CAMPAIGN_LINK_BUILT_MAX);
 		if (rc == SK_ERR_INVALID) {
 			char why[sizeof(err->msg)];
 			sk_strlcpy(why, err->msg, sizeof(why));
@@ -943,18 +947,19 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	const char *to = json_string_value(json_array_get(json_object_get(k.doc, "links"),
 							  (size_t)(n - 1)));
 	struct sk_buf b;
-	sk_buf_init(&b, SK_CAMPAIGN_URL_MAX - 1);
+	/* what a redirect can answer: a click that cannot be answered records nothing */
+	sk_buf_init(&b, SK_CAMPAIGN_REDIRECT_MAX - 1);
 	if (!to || n < 1)
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	else if ((rc = utm_link(k.doc, to, &b)))
-		rc = sk_errf(err, rc, "the link is too long");
+		rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
 	if (!rc && !strchr(b.data ? b.data : "", '#') &&
 	    visitor_token_fits(c, row.contact_id, to, now)) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
 		if (sk_visitor_token(c, row.contact_id, now, vt, &ignore) == 0 &&
 		    sk_buf_printf(&b, "#sk_vt=%s", vt))
-			rc = sk_errf(err, SK_ERR_TOO_LARGE, "the link is too long");
+			rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
 		sk_vault_wipe(vt, sizeof(vt));
 	}
 	if (!rc) {

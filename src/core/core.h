@@ -1624,6 +1624,12 @@ int sk_campaign_unsubscribe(struct sk_core *c, const char *token, int64_t now,
  * one of the policy's banner origins and the gate allows lead_scoring for the contact at the
  * click. SK_ERR_INVALID for a bad token. */
 #define SK_CAMPAIGN_URL_MAX 4096
+/* The room of a redirect's Location (with its NUL; http_int.h's location): a campaign's
+ * link with its UTM values must leave room in it for "#sk_vt=" and a visitor token, so
+ * that every click can be answered (checked at create; a click that cannot be answered
+ * records nothing). */
+#define SK_CAMPAIGN_REDIRECT_MAX 1024
+#define SK_CAMPAIGN_LINK_BUILT_MAX (SK_CAMPAIGN_REDIRECT_MAX - 1 - 7 - (SK_PREF_LINK_MAX - 1))
 int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64_t now,
 		     struct sk_errctx *err);
 int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int64_t now,

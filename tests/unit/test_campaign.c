@@ -85,6 +85,22 @@ static void create_refuses_with_the_reason(void **state)
 		if (rc != bad[i].rc || !strstr(t->err.msg, bad[i].says))
 			fail_msg("case %zu: %d %s", i, rc, t->err.msg);
 	}
+	/* a link whose built form (with the UTM values) leaves no room in a redirect for the
+	 * visitor token is refused at create: a click on it could not be answered */
+	char longjson[2048], path[1024];
+	memset(path, 'a', 780);
+	path[780] = '\0';
+	snprintf(longjson, sizeof(longjson), "{\"name\": \"x\", \"purpose\": \"newsletter\","
+		 " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"{{link:1}}\"},"
+		 " \"links\": [\"https://www.example.com/%s\"], \"utm\": {\"source\": \"nl\","
+		 " \"medium\": \"email\", \"campaign\": \"spring\"}}", path);
+	assert_int_equal(create(t, longjson, id), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "links[0]: with the UTM values longer than"));
+	/* the same link without UTM values fits */
+	snprintf(longjson, sizeof(longjson), "{\"name\": \"x\", \"purpose\": \"newsletter\","
+		 " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"{{link:1}}\"},"
+		 " \"links\": [\"https://www.example.com/%s\"]}", path);
+	assert_int_equal(create(t, longjson, id), 0);
 	/* the same field is fine where the purpose lists it */
 	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"offers\", \"subject\": "
 				   "{\"en\": \"s\"}, \"text\": {\"en\": \"Hi {{company}}\"}}", id), 0);
