@@ -1487,6 +1487,10 @@ int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
 
 /* -- tracking (core/track.c; docs/tracking.md) -- */
 
+/* At most this many web events of one visitor are stored in any 24 hours (a visitor id is
+ * all POST /t needs, so whoever knows one could fill its history): beyond it an event is
+ * taken and answered as usual but not stored. */
+#define SK_TRACK_VISITOR_DAY_MAX 500
 /* One tracking event as it arrives: from the web site (POST /t: a page view or a custom
  * event with its UTM values) or from a mail (an open pixel, a click on a tracked link). */
 struct sk_track_in {

@@ -172,6 +172,16 @@ int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored
 		goto done;
 	if ((rc = decide(c, in, now, &ipt, attach, &keep, err)) || !keep)
 		goto out;
+	if (is_web(in->type)) { /* the per-visitor cap: beyond it, not stored */
+		int64_t today = 0;
+		if ((rc = sk_store_track_count_visitor(c->store, in->visitor_id, now - 86400,
+						       &today))) {
+			sk__store_err(err, rc, "counting a visitor's events");
+			goto out;
+		}
+		if (today >= SK_TRACK_VISITOR_DAY_MAX)
+			goto out;
+	}
 	if (sk_id_new("t_", e->id)) {
 		rc = sk_errf(err, SK_ERR_IO, "no randomness for an id");
 		goto out;

@@ -309,6 +309,7 @@ enum pg_stmt {
 	PG_TRACK_DELETE_VISITORS,
 	PG_SCORE_EACH,
 	PG_TRACK_SWEEP_EACH,
+	PG_TRACK_COUNT_VISITOR,
 	PG_NSTMT
 };
 
@@ -581,6 +582,8 @@ static const char *const pg_sql[PG_NSTMT] = {
 	[PG_TRACK_SWEEP_EACH] = "SELECT " PG_TRACK_COLS " FROM track_events"
 				" WHERE ip <> '' OR company <> '' OR contact_id IS NOT NULL"
 				" ORDER BY at, id",
+	[PG_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
+				   " WHERE visitor_id = $1 AND at >= $2::bigint",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2694,6 +2697,21 @@ static int pg_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
 	struct pg_cb c = {(void *)cb, arg};
 	return pg_each((struct pg_store *)s, PG_TRACK_SWEEP_EACH, NULL, NULL, 0, pg_track_fn,
 		       &c);
+}
+
+static int pg_track_count_visitor(struct sk_store *s, const char *visitor_id, int64_t since,
+				  int64_t *outn)
+{
+	struct pp p = {0};
+	PGresult *r;
+	*outn = 0;
+	pp_text(&p, visitor_id);
+	pp_int(&p, since);
+	int rc = pg_row((struct pg_store *)s, PG_TRACK_COUNT_VISITOR, &p, &r);
+	if (rc == 0)
+		*outn = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc;
 }
 
 static int pg_company_clear(struct sk_store *s)

@@ -332,6 +332,7 @@ enum sq_stmt {
 	SQ_TRACK_DELETE_VISITORS,
 	SQ_SCORE_EACH,
 	SQ_TRACK_SWEEP_EACH,
+	SQ_TRACK_COUNT_VISITOR,
 	SQ_NSTMT
 };
 
@@ -600,6 +601,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	[SQ_TRACK_SWEEP_EACH] = "SELECT " SQ_TRACK_COLS " FROM track_events"
 				" WHERE ip <> '' OR company <> '' OR contact_id IS NOT NULL"
 				" ORDER BY at, id",
+	[SQ_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
+				   " WHERE visitor_id = ?1 AND at >= ?2",
 };
 
 struct sq_hot;
@@ -3250,6 +3253,20 @@ static int sq_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
 	}
 	sq_done(st);
 	sk_free(e);
+	return rc;
+}
+
+static int sq_track_count_visitor(struct sk_store *s, const char *visitor_id, int64_t since,
+				  int64_t *outn)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_COUNT_VISITOR);
+	int rc;
+	*outn = 0;
+	if (sq_text(st, 1, visitor_id) || sqlite3_bind_int64(st, 2, since))
+		return sq_bindfail(st);
+	if ((rc = sq_row(st)) == 0)
+		*outn = sqlite3_column_int64(st, 0);
+	sq_done(st);
 	return rc;
 }
 

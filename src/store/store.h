@@ -718,7 +718,10 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* Every stored score (contact_id and score set), by contact id. */                    \
 	X(score_each, (struct sk_store * s, sk_score_cb cb, void *arg), (s, cb, arg))           \
 	/* Every event that keeps an address or is attached to a contact, in (at, id) order. */ \
-	X(track_sweep_each, (struct sk_store * s, sk_track_cb cb, void *arg), (s, cb, arg))
+	X(track_sweep_each, (struct sk_store * s, sk_track_cb cb, void *arg), (s, cb, arg))    \
+	/* How many events of visitor_id happened at or after since (the per-visitor cap). */  \
+	X(track_count_visitor, (struct sk_store * s, const char *visitor_id, int64_t since,    \
+				int64_t *outn), (s, visitor_id, since, outn))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

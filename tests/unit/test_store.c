@@ -2845,6 +2845,15 @@ static void test_track_events(void **state)
 	assert_string_equal(ts->e[2].id, "t_3");
 	assert_string_equal(ts->e[3].id, "t_4"); /* attached, without an address */
 
+	/* the per-visitor count since a time: v_one has t_1 (100), t_2 (200), t_3 (300) */
+	int64_t cnt = -1;
+	assert_int_equal(sk_store_track_count_visitor(s, "v_one", 150, &cnt), 0);
+	assert_int_equal(cnt, 2);
+	assert_int_equal(sk_store_track_count_visitor(s, "v_one", 0, &cnt), 0);
+	assert_int_equal(cnt, 3);
+	assert_int_equal(sk_store_track_count_visitor(s, "v_none", 0, &cnt), 0);
+	assert_int_equal(cnt, 0);
+
 	/* forget: the contact's attached events and score, nobody else's */
 	assert_int_equal(sk_store_track_forget(s, "c_track1"), 0);
 	assert_int_equal(sk_store_score_get(s, "c_track1", &got), SK_ERR_NOT_FOUND);

@@ -663,6 +663,42 @@ static void test_score_webhook_needs_lead_scoring_now(void **state)
 	tenv_free(t);
 }
 
+/* A visitor's web events are capped per 24 hours: beyond SK_TRACK_VISITOR_DAY_MAX an event
+ * is answered as usual but not stored; another visitor is not affected; a day later the
+ * visitor's events are stored again. */
+static void test_visitor_daily_cap(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char v[SK_ID_LEN + 1], w[SK_ID_LEN + 1];
+	int stored = -1;
+	(void)state;
+	answer(t, NULL, 1, 0, v);
+	answer(t, NULL, 1, 0, w);
+	int64_t now = sk_time_now();
+	struct sk_track_in in = {.type = "page_view", .visitor_id = v, .ip = "192.0.2.7",
+				 .url = "https://www.example.com/"};
+	assert_int_equal(SK_TRACK_VISITOR_DAY_MAX, 500);
+	for (int i = 0; i < SK_TRACK_VISITOR_DAY_MAX; i++) {
+		in.at = now - 3600 + i;
+		assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+		assert_int_equal(stored, 1);
+	}
+	in.at = now;
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 0); /* the 501st within 24 hours: not stored */
+	char where[64];
+	snprintf(where, sizeof(where), "visitor_id = '%s'", v);
+	assert_int_equal(rows(t, where), SK_TRACK_VISITOR_DAY_MAX);
+	in.visitor_id = w; /* another visitor: stored */
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 1);
+	in.visitor_id = v; /* 25 hours on: the window has passed */
+	in.at = now + 25 * 3600;
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 1);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_withdrawal_then_nothing_attached),
 		cmocka_unit_test(test_lapsed_consent_ends_score_and_ip),
 		cmocka_unit_test(test_score_webhook_needs_lead_scoring_now),
+		cmocka_unit_test(test_visitor_daily_cap),
 		cmocka_unit_test(test_retention_purge),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_company_load),
