@@ -3160,17 +3160,14 @@ static int sq_track_row(sqlite3_stmt *st, struct sk_track_rec *e)
 	return rc;
 }
 
-static int sq_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
-			 sk_track_cb cb, void *arg)
+/* Each event row of the bound statement st to cb, in order. */
+static int sq_track_rows(sqlite3_stmt *st, sk_track_cb cb, void *arg)
 {
-	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_TRACK_EACH_CONTACT : SQ_TRACK_EACH_VISITOR);
 	struct sk_track_rec *e = sk_malloc(sizeof(*e));
 	int rc = 0;
-	if (!e)
+	if (!e) {
+		sq_done(st);
 		return SK_ERR_NOMEM;
-	if (sq_text(st, 1, contact_id ? contact_id : visitor_id ? visitor_id : "")) {
-		sk_free(e);
-		return sq_bindfail(st);
 	}
 	while (rc == 0 && sq_next(st, &rc)) {
 		if ((rc = sq_track_row(st, e)) == 0)
@@ -3179,6 +3176,15 @@ static int sq_track_each(struct sk_store *s, const char *contact_id, const char 
 	sq_done(st);
 	sk_free(e);
 	return rc;
+}
+
+static int sq_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_TRACK_EACH_CONTACT : SQ_TRACK_EACH_VISITOR);
+	if (sq_text(st, 1, contact_id ? contact_id : visitor_id ? visitor_id : ""))
+		return sq_bindfail(st);
+	return sq_track_rows(st, cb, arg);
 }
 
 static int sq_track_ip_set(struct sk_store *s, const char *id, const char *ip,
@@ -3242,18 +3248,7 @@ static int sq_score_each(struct sk_store *s, sk_score_cb cb, void *arg)
 
 static int sq_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
 {
-	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_SWEEP_EACH);
-	struct sk_track_rec *e = sk_malloc(sizeof(*e));
-	int rc = 0;
-	if (!e)
-		return SK_ERR_NOMEM;
-	while (rc == 0 && sq_next(st, &rc)) {
-		if ((rc = sq_track_row(st, e)) == 0)
-			rc = cb(arg, e);
-	}
-	sq_done(st);
-	sk_free(e);
-	return rc;
+	return sq_track_rows(sq_stmt(s, SQ_TRACK_SWEEP_EACH), cb, arg);
 }
 
 static int sq_track_count_visitor(struct sk_store *s, const char *visitor_id, int64_t since,
