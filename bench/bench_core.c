@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#define BENCH_NAME "bench_core"
+#include "bench.h"
 #include "core/core.h"
 #include "store/sqlite_tuning.h"
 #include "store/store.h"
@@ -23,7 +25,6 @@
 #define BATCH 10000
 #define DEFAULT_N 1000000L
 #define DEFAULT_M 1000000L
-#define POLICY_MAX (1024 * 1024)
 #define PURPOSE "newsletter"
 #define SEED 0x9e3779b97f4a7c15ULL
 
@@ -44,19 +45,6 @@ static void usage(void)
 			"  POLICY  default $SK_SOURCE_ROOT/examples/policy.yaml\n",
 		DEFAULT_N, DEFAULT_M);
 	exit(2);
-}
-
-static void die(const char *what, const char *detail)
-{
-	fprintf(stderr, "bench_core: %s: %s\n", what, detail);
-	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* xorshift64: the same deterministic sequence of addresses for both sides. */
@@ -84,21 +72,6 @@ static long parse_count(const char *s)
 	return v;
 }
 
-static void read_policy(const char *path, struct sk_buf *b)
-{
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die(path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (sk_buf_append(b, chunk, n))
-			die(path, "too large");
-	if (ferror(f))
-		die(path, "read error");
-	fclose(f);
-}
-
 /* ---- samtycke ---- */
 
 static struct sk_core *samtycke_open(const char *dir, const char *store_uri, const char *policy_path,
@@ -107,7 +80,6 @@ static struct sk_core *samtycke_open(const char *dir, const char *store_uri, con
 	char keyfile[4096], db[4096];
 	struct sk_errctx err = {0};
 	struct sk_core *core;
-	struct sk_buf b;
 
 	snprintf(keyfile, sizeof(keyfile), "%s/master.key", dir);
 	if (store_uri)
@@ -117,11 +89,7 @@ static struct sk_core *samtycke_open(const char *dir, const char *store_uri, con
 	if (sk_vault_keyfile_create(keyfile, &err) || sk_vault_open(keyfile, v, &err) ||
 	    sk_store_open(db, 1, st, &err) || sk_core_open(*st, *v, 1, &core, &err))
 		die("opening samtycke", err.msg);
-	sk_buf_init(&b, POLICY_MAX);
-	read_policy(policy_path, &b);
-	if (sk_policy_apply(core, b.data ? b.data : "", b.len, policy_path, NULL, NULL, &err))
-		die("applying the policy", err.msg);
-	sk_buf_reset(&b);
+	apply_policy(core, policy_path);
 	return core;
 }
 
@@ -253,14 +221,6 @@ static double plain_check(sqlite3 *db, long n, long m, int64_t given_at)
 }
 
 /* ---- report ---- */
-
-static double file_mib(const char *dir, const char *name)
-{
-	char path[4096];
-	struct stat sb;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return stat(path, &sb) == 0 ? (double)sb.st_size / (1024.0 * 1024.0) : 0.0;
-}
 
 static void row(const char *label, double ops, double sk_s, double plain_s)
 {

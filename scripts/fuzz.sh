@@ -13,12 +13,13 @@ if [ ! -f "$fb/build.ninja" ]; then
 	CC=clang meson setup "$fb" --buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 fi
-targets="fuzz_policy fuzz_token fuzz_import_map fuzz_csv_import fuzz_multipart"
+targets="fuzz_policy fuzz_token fuzz_import_map fuzz_csv_import fuzz_multipart fuzz_utm"
 # shellcheck disable=SC2086
 ninja -C "$fb" $targets >/dev/null
 for t in $targets; do cp "$fb/$t" "$out/$t"; done
 
-mkdir -p "$out/seed_policy" "$out/seed_token" "$out/seed_map" "$out/seed_csv" "$out/seed_mp"
+mkdir -p "$out/seed_policy" "$out/seed_token" "$out/seed_map" "$out/seed_csv" "$out/seed_mp" \
+	"$out/seed_utm"
 cp examples/policy.yaml "$out/seed_policy/"
 cp examples/import-mapping.json "$out/seed_map/"
 # the first byte picks the mapping (0 UTF-8, 1 windows-1252, 2 utf-16), the rest is the CSV
@@ -27,8 +28,12 @@ printf '\001email,a\nc@x.example,Ren\351e\n' >"$out/seed_csv/cp1252"
 # the first line is the Content-Type, the rest a multipart body (or a YAML mapping)
 printf 'multipart/form-data; boundary=XY\n--XY\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nt\r\n--XY\r\nContent-Disposition: form-data; name="csv"; filename="c.csv"\r\n\r\nemail\r\n--XY--\r\n' >"$out/seed_mp/body"
 printf 'x\nemail: email\nconsents:\n  nl: {value: nl}\n' >"$out/seed_mp/yaml"
+# keep_case byte, then url, source, medium, campaign, term, content split at NUL bytes
+printf '\000https://www.example.com/p?a=1&utm_term=x#top\000News\000email\000V\303\245r 2026\000\000ad-1' \
+	>"$out/seed_utm/link"
 export SK_SOURCE_ROOT="$root"
-for t in policy:seed_policy token:seed_token import_map:seed_map csv_import:seed_csv multipart:seed_mp; do
+for t in policy:seed_policy token:seed_token import_map:seed_map csv_import:seed_csv multipart:seed_mp \
+	utm:seed_utm; do
 	name=fuzz_${t%%:*}
 	echo "$name: $seconds s"
 	"$out/$name" -max_total_time="$seconds" -print_final_stats=1 "$out/${t#*:}" \

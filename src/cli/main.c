@@ -34,6 +34,7 @@
 	X(suppress) \
 	X(unsuppress) \
 	X(link) \
+	X(utm) \
 	X(export) \
 	X(forget) \
 	X(purge) \

@@ -221,6 +221,9 @@ int sk__pref_queue_link(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const
  * unknown ties nothing and is no error (0). */
 int sk__visitor_tie(struct sk_core *c, const char *visitor_id, const char *contact_id,
 		    const char *how, int64_t now, int *carried, struct sk_errctx *err);
+/* sk_visitor_touch inside the caller's transaction (tracking's write: sk_track_record). */
+int sk__visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		      struct sk_errctx *err);
 
 /* ---- tracking and lead scoring (issue 16, helper track) ---- */
 /* The access export's tracking part: the attached events and the stored score; inside the

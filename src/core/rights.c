@@ -202,9 +202,13 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 	return sk__scrub_mark(c, err);
 }
 
+/* What the erasure deletes (sk_store_contact_delete and its cascades), by the names the
+ * access export gives them: mails_sent is the campaigns' send log, visitors the banner
+ * visitors tied to the person with their answers. */
 static const char *const erased_categories[] = {"contact", "fields", "data_key",
 						 "consent_state", "rectifications",
-						 "tracking_events", "score"};
+						 "tracking_events", "score", "mails_sent",
+						 "visitors"};
 
 /* The receipt of an erasure (contact_id NULL: no contact had the address). */
 static int erasure_receipt(const char *contact_id, long events, int scrub_pending,

@@ -203,6 +203,9 @@ int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored
 		sk__store_err(err, rc, "storing a tracking event");
 		goto out;
 	}
+	/* a web event kept is a sighting of its visitor: the untied-visitor purge counts it */
+	if (e->visitor_id[0] && (rc = sk__visitor_touch(c, e->visitor_id, now, err)))
+		goto out;
 	if (attach[0])
 		rc = sk__score_update(c, attach, now, err);
 	if (!rc && stored)

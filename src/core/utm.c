@@ -10,7 +10,7 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-_Static_assert(SK_UTM_URL_MAX == 2048, "the message below says 2048");
+_Static_assert(SK_UTM_URL_MAX == 2048 && SK_UTM_VALUE_MAX == 200, "SK_UTM_WHY_LIST says 2048 and 200");
 #define OUT_CAP 16384 /* a URL of SK_UTM_URL_MAX and five values, each byte as %XX */
 
 static const char *const utm_keys[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
@@ -44,87 +44,93 @@ static int is_url_char(unsigned char ch)
 	return is_unreserved(ch) || (ch && strchr(":/?#[]@!$&'()*+,;=%", ch));
 }
 
-static int bad_url(struct sk_errctx *err, const char **field, const char *why)
+static const char *const why_text[] = {
+	"",
+#define SK__UTM_WHY_TEXT(name, text) text,
+	SK_UTM_WHY_LIST(SK__UTM_WHY_TEXT)
+#undef SK__UTM_WHY_TEXT
+};
+
+/* Refuses: field and why into *fault, "FIELD TEXT" into err. */
+static int refuse(struct sk_utm_fault *fault, const char *field, enum sk_utm_why why,
+		  struct sk_errctx *err)
 {
-	if (field)
-		*field = "url";
-	return sk_errf(err, SK_ERR_INVALID, "url %s", why);
+	fault->field = field;
+	fault->why = why;
+	return sk_errf(err, SK_ERR_INVALID, "%s %s", field, why_text[why]);
 }
 
 /* The URL's own rules: characters, scheme, host, port. */
-static int check_url(const char *url, const char **field, struct sk_errctx *err)
+static int check_url(const char *url, struct sk_utm_fault *fault, struct sk_errctx *err)
 {
 	size_t len = url ? strlen(url) : 0, i, skip, hlen;
 	const char *auth, *end, *host, *port;
 	int nhash = 0;
 
 	if (!len)
-		return bad_url(err, field, "is required");
+		return refuse(fault, "url", SK_UTM_REQUIRED, err);
 	if (len > SK_UTM_URL_MAX)
-		return bad_url(err, field, "is longer than 2048 bytes");
+		return refuse(fault, "url", SK_UTM_URL_TOO_LONG, err);
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)url[i];
 		if (ch < 0x20 || ch == 0x7f)
-			return bad_url(err, field, "must not hold control characters");
+			return refuse(fault, "url", SK_UTM_CONTROL, err);
 		if (ch == ' ')
-			return bad_url(err, field, "must not hold spaces");
+			return refuse(fault, "url", SK_UTM_SPACE, err);
 		if (ch >= 0x80)
-			return bad_url(err, field, "must be ASCII: percent-encode other characters");
+			return refuse(fault, "url", SK_UTM_NOT_ASCII, err);
 		if (!is_url_char(ch))
-			return bad_url(err, field, "holds a character that URLs do not allow "
-				       "(percent-encode it)");
+			return refuse(fault, "url", SK_UTM_BAD_CHAR, err);
 		if (ch == '%' && !(is_hex((unsigned char)url[i + 1]) &&
 				   is_hex((unsigned char)url[i + 2])))
-			return bad_url(err, field, "holds a '%' that is not followed by two hex digits");
+			return refuse(fault, "url", SK_UTM_BAD_PERCENT, err);
 		if (ch == '#' && ++nhash > 1)
-			return bad_url(err, field, "holds more than one '#'");
+			return refuse(fault, "url", SK_UTM_TWO_HASHES, err);
 	}
 	if (!strncasecmp(url, "http://", 7))
 		skip = 7;
 	else if (!strncasecmp(url, "https://", 8))
 		skip = 8;
 	else
-		return bad_url(err, field, "must start with http:// or https://");
+		return refuse(fault, "url", SK_UTM_SCHEME, err);
 	auth = url + skip;
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)))
-		return bad_url(err, field, "must not carry a user name or password");
+		return refuse(fault, "url", SK_UTM_USERINFO, err);
 	host = auth;
 	if (*host == '[') {
 		const char *close = memchr(host, ']', (size_t)(end - host));
 		if (!close || close == host + 1)
-			return bad_url(err, field, "has an IPv6 host without its closing ']'");
+			return refuse(fault, "url", SK_UTM_IPV6_UNCLOSED, err);
 		for (const char *p = host + 1; p < close; p++)
 			if (!is_hex((unsigned char)*p) && *p != ':' && *p != '.')
-				return bad_url(err, field, "has an IPv6 host that is not an address");
+				return refuse(fault, "url", SK_UTM_IPV6_BAD, err);
 		port = close + 1;
 		if (port < end && *port != ':')
-			return bad_url(err, field, "has characters after its IPv6 host");
+			return refuse(fault, "url", SK_UTM_IPV6_TRAILING, err);
 	} else {
 		port = memchr(host, ':', (size_t)(end - host));
 		if (!port)
 			port = end;
 		hlen = (size_t)(port - host);
 		if (!hlen)
-			return bad_url(err, field, "needs a host");
+			return refuse(fault, "url", SK_UTM_NO_HOST, err);
 		for (i = 0; i < hlen; i++)
 			if (!is_alnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
-				return bad_url(err, field, "has a host with characters a host name "
-					       "does not have (write an international name in "
-					       "its xn-- form)");
+				return refuse(fault, "url", SK_UTM_BAD_HOST, err);
 	}
 	if (port < end) { /* ":PORT" */
 		long v = 0;
 		size_t n = (size_t)(end - port - 1);
 		if (n < 1 || n > 5)
-			return bad_url(err, field, "has a port that is not a number 1-65535");
+			return refuse(fault, "url", SK_UTM_BAD_PORT, err);
 		for (i = 1; i <= n; i++) {
 			if (port[i] < '0' || port[i] > '9')
-				return bad_url(err, field, "has a port that is not a number 1-65535");
+				return refuse(fault, "url", SK_UTM_BAD_PORT, err);
 			v = v * 10 + (port[i] - '0');
 		}
 		if (v < 1 || v > 65535)
-			return bad_url(err, field, "has a port that is not a number 1-65535");
+			return refuse(fault, "url", SK_UTM_BAD_PORT, err);
 	}
 	return 0;
 }
@@ -132,9 +138,10 @@ static int check_url(const char *url, const char **field, struct sk_errctx *err)
 /* One value: trimmed, checked, lowercased unless keep_case, percent-encoded onto b.
  * *present is 0 for an optional value left out. */
 static int put_value(struct sk_buf *b, int k, const char *v, int required, int keep_case,
-		     int *present, const char **field, struct sk_errctx *err)
+		     int *present, struct sk_utm_fault *fault, struct sk_errctx *err)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const char *name = field_names[k];
 	size_t n = 0, i, cl;
 	const unsigned char *p;
 	int rc;
@@ -142,25 +149,16 @@ static int put_value(struct sk_buf *b, int k, const char *v, int required, int k
 	*present = 0;
 	if (v)
 		v = sk_trim(v, &n);
-	if (!n) {
-		if (!required)
-			return 0;
-		if (field)
-			*field = field_names[k];
-		return sk_errf(err, SK_ERR_INVALID, "%s is required", field_names[k]);
-	}
-	if (field)
-		*field = field_names[k];
+	if (!n)
+		return required ? refuse(fault, name, SK_UTM_REQUIRED, err) : 0;
 	if (n > SK_UTM_VALUE_MAX)
-		return sk_errf(err, SK_ERR_INVALID, "%s is longer than %d bytes", field_names[k],
-			       SK_UTM_VALUE_MAX);
+		return refuse(fault, name, SK_UTM_VALUE_TOO_LONG, err);
 	p = (const unsigned char *)v;
 	for (i = 0; i < n; i += cl) {
 		if (!(cl = sk_utf8_char(p + i, n - i)))
-			return sk_errf(err, SK_ERR_INVALID, "%s is not valid UTF-8", field_names[k]);
+			return refuse(fault, name, SK_UTM_NOT_UTF8, err);
 		if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0))
-			return sk_errf(err, SK_ERR_INVALID, "%s must not hold control characters",
-				       field_names[k]);
+			return refuse(fault, name, SK_UTM_CONTROL, err);
 	}
 	if ((rc = sk_buf_appends(b, b->len ? "&" : "")) ||
 	    (rc = sk_buf_appends(b, utm_keys[k])) || (rc = sk_buf_appends(b, "=")))
@@ -215,6 +213,17 @@ static int is_utm_param(const char *p, size_t n)
 int sk_utm_build(const struct sk_utm_in *in, char **out, const char **field,
 		 struct sk_errctx *err)
 {
+	struct sk_utm_fault fault;
+	int rc = sk_utm_build_why(in, out, &fault, err);
+	if (field)
+		*field = fault.field;
+	return rc;
+}
+
+int sk_utm_build_why(const struct sk_utm_in *in, char **out, struct sk_utm_fault *fault,
+		     struct sk_errctx *err)
+{
+	struct sk_utm_fault ignored;
 	const char *vals[5] = {in->source, in->medium, in->campaign, in->term, in->content};
 	struct sk_buf tags, b;
 	const char *q, *frag, *p;
@@ -222,17 +231,17 @@ int sk_utm_build(const struct sk_utm_in *in, char **out, const char **field,
 	int rc, present, any = 0;
 
 	*out = NULL;
-	if (field)
-		*field = NULL;
+	if (!fault)
+		fault = &ignored;
+	fault->field = NULL;
+	fault->why = SK_UTM_OK;
 	sk_buf_init(&tags, OUT_CAP);
 	sk_buf_init(&b, OUT_CAP);
-	if ((rc = check_url(in->url, field, err)))
+	if ((rc = check_url(in->url, fault, err)))
 		goto out;
 	for (int k = 0; k < 5; k++)
-		if ((rc = put_value(&tags, k, vals[k], k < 3, in->keep_case, &present, field, err)))
+		if ((rc = put_value(&tags, k, vals[k], k < 3, in->keep_case, &present, fault, err)))
 			goto out;
-	if (field)
-		*field = NULL;
 
 	frag = in->url + strcspn(in->url, "#");
 	q = memchr(in->url, '?', (size_t)(frag - in->url));
@@ -262,4 +271,25 @@ out:
 	sk_buf_reset(&tags);
 	sk_buf_reset(&b);
 	return rc;
+}
+
+size_t sk_utm_faults(const struct sk_utm_in *in, struct sk_utm_fault out[SK_UTM_NFIELDS])
+{
+	const char *vals[5] = {in->source, in->medium, in->campaign, in->term, in->content};
+	struct sk_errctx err;
+	struct sk_buf scratch;
+	size_t n = 0;
+	int present;
+
+	sk_buf_init(&scratch, OUT_CAP);
+	if (check_url(in->url, &out[n], &err) == SK_ERR_INVALID)
+		n++;
+	for (int k = 0; k < 5; k++) {
+		sk_buf_clear(&scratch);
+		if (put_value(&scratch, k, vals[k], k < 3, in->keep_case, &present, &out[n], &err) ==
+		    SK_ERR_INVALID)
+			n++;
+	}
+	sk_buf_reset(&scratch);
+	return n;
 }

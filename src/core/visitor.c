@@ -554,16 +554,13 @@ out:
 	return 0;
 }
 
-int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
-		     struct sk_errctx *err)
+int sk__visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		      struct sk_errctx *err)
 {
 	struct sk_visitor_rec v;
 	if (!id_ok(visitor_id))
 		return 0;
-	int rc = sk__core_begin(c, err);
-	if (rc)
-		return rc;
-	rc = sk_store_visitor_get(c->store, visitor_id, &v);
+	int rc = sk_store_visitor_get(c->store, visitor_id, &v);
 	if (rc == 0 && v.last_seen_at < now) {
 		v.last_seen_at = now;
 		rc = sk_store_visitor_put(c->store, &v);
@@ -572,7 +569,16 @@ int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
 		rc = 0;
 	else if (rc)
 		rc = sk__store_err(err, rc, "noting a visitor seen");
-	return sk__core_end(c, rc, err);
+	return rc;
+}
+
+int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
+		     struct sk_errctx *err)
+{
+	int rc = sk__core_begin(c, err);
+	if (rc)
+		return rc;
+	return sk__core_end(c, sk__visitor_touch(c, visitor_id, now, err), err);
 }
 
 /* ---- views ---- */

@@ -313,6 +313,8 @@ int sk_h_mail_open(struct sk_req *r);
 int sk_h_mail_click(struct sk_req *r);
 
 /* h_utm.c (helper utm) */
+int sk_h_utm(struct sk_req *r);
+int sk_h_con_utm(struct sk_req *r);
 
 
 #endif

@@ -141,6 +141,8 @@ const struct sk_route sk_routes[] = {
 	{"GET", "/l/{token}", NULL, sk_h_mail_click, SK_NO_BODY, 0},
 
 	/* UTM links (h_utm.c; helper utm) */
+	{"GET", "/v1/utm", "read", sk_h_utm, SK_NO_BODY, 0},
+	{"GET", "/console/utm", "@view", sk_h_con_utm, SK_NO_BODY, 0},
 
 };
 

@@ -134,7 +134,13 @@ const char sk_console_css[] =
 	".imp-form label.inline{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;"
 	"margin:.25rem 1.5rem .25rem 0}\n"
 	"progress#imp-bar{width:100%;height:1.25rem;margin:.25rem 0}\n"
-	"table.imp-counts{width:auto;min-width:20rem}\n";
+	"table.imp-counts{width:auto;min-width:20rem}\n"
+	/* ---- UTM links (render/console_utm.c) ---- */
+	".utm-form input[type=text],#utm-link{width:100%;max-width:44rem;box-sizing:border-box}\n"
+	".utm-form p.hint{margin:0 0 .25rem;font-size:.9rem}\n"
+	".utm-form p.field-error{margin:.25rem 0;max-width:44rem;box-sizing:border-box}\n"
+	".utm-form label.check{margin-top:.75rem}\n"
+	".utm-result{margin-top:1.5rem}\n";
 
 int sk_con_begin(struct sk_buf *b, const struct sk_con_frame *f, const char *title)
 {

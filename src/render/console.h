@@ -27,6 +27,7 @@ struct json_t;
 	X(NAV_RETENTION, "Gallring", "Retention")                                            \
 	X(NAV_ADMIN, "Webhooks och nycklar", "Webhooks and keys")                            \
 	X(NAV_AUDIT, "Granskningslogg", "Audit trail")                                       \
+	X(NAV_UTM, "UTM-länkar", "UTM links")                                                \
 	X(FORBIDDEN, "Inte tillåtet", "Not allowed")                                         \
 	X(FORBIDDEN_TEXT, "Din roll får inte göra det här. Inget har ändrats.",              \
 	  "Your role may not do this. Nothing was changed.")
@@ -405,6 +406,12 @@ struct json_t;
 	X(RET_DONE, "Gallringen är körd. Så här många kontakter raderades:",                 \
 	  "The purge has run. This many contacts were deleted:")                             \
 	X(RET_TOTAL, "Totalt", "Total")                                                      \
+	X(RET_TRACKING, "Spårningshändelser äldre än tracking.retention som raderades:",      \
+	  "Tracking events older than tracking.retention deleted:")                          \
+	X(RET_TRACKING_DRY, "Spårningshändelser äldre än tracking.retention raderas också när " \
+	  "gallringen körs (de räknas inte i förväg).",                                       \
+	  "Tracking events older than tracking.retention are deleted too when the purge runs " \
+	  "(they are not counted beforehand).")                                               \
 	X(RET_RUN, "Kör gallringen nu", "Run the purge now")                                 \
 	X(RET_RUN_NOTE, "Raderingen går inte att ångra.", "The deletion cannot be undone.")   \
 	X(PRG_NEVER_CONSENTED, "Har aldrig samtyckt", "Never consented")                     \
@@ -466,13 +473,77 @@ struct json_t;
 	X(ADM_USER_DISABLED, "Användaren är avstängd.", "The user was disabled.")             \
 	X(ADM_USER_UNLOCKED, "Användaren är upplåst.", "The user was unlocked.")
 
+/* the UTM link builder (render/console_utm.c); UTM_WHY_* are core's SK_UTM_WHY_LIST */
+#define SK_CON_MSG_UTM(X)                                                                    \
+	X(UTM_TITLE, "UTM-länkar", "UTM links")                                              \
+	X(UTM_INTRO, "Bygg en länk till en landningssida med kampanjens UTM-värden. Värdena " \
+	  "skrivs med små bokstäver och procentkodas; adressens egna parametrar och fragment " \
+	  "behålls, och UTM-värden som redan finns i den ersätts. Skriv aldrig en persons "   \
+	  "uppgifter i ett UTM-värde.", "Build a link to a landing page with the campaign's " \
+	  "UTM values. The values are lowercased and percent-encoded; the address's own "    \
+	  "parameters and fragment are kept, and UTM values already in it are replaced. "     \
+	  "Never write a person's data in a UTM value.")                                      \
+	X(UTM_URL, "Landningssidans adress (URL)", "Landing page address (URL)")               \
+	X(UTM_SOURCE, "Källa (utm_source)", "Source (utm_source)")                           \
+	X(UTM_SOURCE_HINT, "Varifrån besökaren kommer, till exempel newsletter eller "         \
+	  "linkedin.", "Where the visitor comes from, such as newsletter or linkedin.")        \
+	X(UTM_MEDIUM, "Medium (utm_medium)", "Medium (utm_medium)")                          \
+	X(UTM_MEDIUM_HINT, "Kanalens slag, till exempel email, social eller cpc.",           \
+	  "The kind of channel, such as email, social or cpc.")                              \
+	X(UTM_CAMPAIGN, "Kampanj (utm_campaign)", "Campaign (utm_campaign)")                 \
+	X(UTM_CAMPAIGN_HINT, "Kampanjens namn, till exempel spring-sale.",                    \
+	  "The campaign's name, such as spring-sale.")                                       \
+	X(UTM_TERM, "Sökord (utm_term), valfritt", "Term (utm_term), optional")              \
+	X(UTM_CONTENT, "Innehåll (utm_content), valfritt", "Content (utm_content), optional") \
+	X(UTM_KEEP_CASE, "Behåll stora och små bokstäver", "Keep upper and lower case")       \
+	X(UTM_BUILD, "Bygg länken", "Build the link")                                        \
+	X(UTM_RESULT, "Länken", "The link")                                                  \
+	X(UTM_COPY, "Kopiera länken", "Copy the link")                                       \
+	X(UTM_COPIED, "Länken är kopierad.", "The link was copied.")                          \
+	X(UTM_FAILED, "Länken gick inte att bygga. Rätta de markerade fälten.",               \
+	  "The link could not be built. Correct the fields marked.")                         \
+	X(UTM_WHY_REQUIRED, "Fältet måste fyllas i.", "This field is required.")             \
+	X(UTM_WHY_URL_TOO_LONG, "Adressen får vara högst 2048 byte.",                          \
+	  "The address may be at most 2048 bytes.")                                          \
+	X(UTM_WHY_VALUE_TOO_LONG, "Värdet får vara högst 200 byte.",                          \
+	  "The value may be at most 200 bytes.")                                             \
+	X(UTM_WHY_CONTROL, "Får inte innehålla styrtecken.", "Must not hold control characters.") \
+	X(UTM_WHY_SPACE, "Adressen får inte innehålla mellanslag (skriv %20).",               \
+	  "The address must not hold spaces (write %20).")                                   \
+	X(UTM_WHY_NOT_ASCII, "Adressen får bara innehålla ASCII-tecken: procentkoda andra "   \
+	  "(%C3%A5 för å).", "The address may hold ASCII characters only: percent-encode "   \
+	  "others (%C3%A5 for å).")                                                          \
+	X(UTM_WHY_BAD_CHAR, "Adressen innehåller ett tecken som inte får stå i en URL "        \
+	  "(procentkoda det).", "The address holds a character that URLs do not allow "     \
+	  "(percent-encode it).")                                                            \
+	X(UTM_WHY_BAD_PERCENT, "Ett % i adressen måste följas av två hexadecimala siffror.",  \
+	  "A % in the address must be followed by two hex digits.")                          \
+	X(UTM_WHY_TWO_HASHES, "Adressen har mer än ett #.", "The address holds more than one #.") \
+	X(UTM_WHY_SCHEME, "Adressen måste börja med http:// eller https://.",                 \
+	  "The address must start with http:// or https://.")                                \
+	X(UTM_WHY_USERINFO, "Adressen får inte innehålla användarnamn eller lösenord.",        \
+	  "The address must not carry a user name or password.")                             \
+	X(UTM_WHY_NO_HOST, "Adressen saknar värdnamn.", "The address has no host.")            \
+	X(UTM_WHY_BAD_HOST, "Värdnamnet har tecken som ett värdnamn inte har (skriv ett "      \
+	  "internationellt namn i sin xn---form).", "The host holds characters a host name "  \
+	  "does not have (write an international name in its xn-- form).")                  \
+	X(UTM_WHY_IPV6_UNCLOSED, "IPv6-adressen saknar sin avslutande ].",                      \
+	  "The IPv6 host lacks its closing ].")                                              \
+	X(UTM_WHY_IPV6_BAD, "IPv6-värden är inte en adress.", "The IPv6 host is not an address.") \
+	X(UTM_WHY_IPV6_TRAILING, "Tecken står efter IPv6-adressen.",                           \
+	  "Characters follow the IPv6 host.")                                                \
+	X(UTM_WHY_BAD_PORT, "Porten måste vara ett tal från 1 till 65535.",                    \
+	  "The port must be a number from 1 to 65535.")                                      \
+	X(UTM_WHY_NOT_UTF8, "Värdet är inte giltig UTF-8.", "The value is not valid UTF-8.")
+
 #define SK_CON_MSG_LIST(X)                                                                   \
 	SK_CON_MSG_FRAME(X)                                                                  \
 	SK_CON_MSG_AUTH(X)                                                                   \
 	SK_CON_MSG_OVERVIEW(X)                                                               \
 	SK_CON_MSG_PERSON(X)                                                                 \
 	SK_CON_MSG_IMPORT(X)                                                                 \
-	SK_CON_MSG_ADMIN(X)
+	SK_CON_MSG_ADMIN(X)                                                                  \
+	SK_CON_MSG_UTM(X)
 
 enum sk_con_msg {
 #define SK__CON_MSG_ENUM(name, sv, en) SK_CON_##name,
@@ -494,7 +565,8 @@ const char *sk_con_msg(int lang, enum sk_con_msg m);
 	X(AUDIENCES, "/console/audiences", NAV_AUDIENCES, VIEW)      \
 	X(RETENTION, "/console/retention", NAV_RETENTION, RETENTION) \
 	X(ADMIN, "/console/admin", NAV_ADMIN, ADMIN)                 \
-	X(AUDIT, "/console/audit", NAV_AUDIT, AUDIT)
+	X(AUDIT, "/console/audit", NAV_AUDIT, AUDIT)                 \
+	X(UTM, "/console/utm", NAV_UTM, VIEW)
 enum sk_con_nav {
 #define SK__CON_NAV_ENUM(n, path, msg, can) SK_NAV_##n,
 	SK_CON_NAV_LIST(SK__CON_NAV_ENUM)
@@ -629,7 +701,18 @@ int sk_con_import_job(struct sk_buf *b, const struct sk_con_frame *f,
 		      const struct sk_import_reject *rejects, size_t nrejects);
 /* The JSON that /console/import/{id}/progress answers (docs/console.md). */
 struct json_t *sk_con_import_progress_json(const struct sk_import_job *j, int active);
-/* The console's script (/assets/console.js): the import page's live progress. */
+/* The console's script (/assets/console.js): the import page's live progress, and the UTM
+ * page's copy button. */
 extern const char sk_console_js[];
+
+/* ---- the UTM link builder (render/console_utm.c; docs/utm.md) ---- */
+
+struct sk_utm_in;
+struct sk_utm_fault;
+/* The UTM page (GET /console/utm), begun in b (not ended): the form filled with in (NULL:
+ * empty), and either the link built (link, with its copy button) or the nfaults refusals,
+ * each next to its field. */
+int sk_con_utm(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_utm_in *in,
+	       const char *link, const struct sk_utm_fault *faults, size_t nfaults);
 
 #endif

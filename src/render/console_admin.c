@@ -116,6 +116,14 @@ int sk_con_retention(struct sk_buf *b, const struct sk_con_frame *f,
 		rc = rc ? rc : sk_html(b, "</tbody><tfoot><tr><th scope=\"row\">%s</th>"
 				       "<td class=\"num\" id=\"total\">%s</td></tr></tfoot></table>\n",
 				       M(RET_TOTAL), num(rep->total, n, sizeof(n)));
+		/* the tracking events past their retention (docs/tracking.md): counted only when
+		 * deleted */
+		if (!rc && rep->dry_run)
+			rc = sk_html(b, "<p class=\"muted\" id=\"tracking-events\">%s</p>\n",
+				     M(RET_TRACKING_DRY));
+		else if (!rc)
+			rc = sk_html(b, "<p id=\"tracking-events\">%s <strong>%s</strong></p>\n",
+				     M(RET_TRACKING), num(rep->tracking_events, n, sizeof(n)));
 	}
 	rc = rc ? rc : sk_html(b, "<form method=\"post\" action=\"/console/retention\">");
 	rc = rc ? rc : sk_con_csrf(b, f);

@@ -231,8 +231,8 @@ json_t *sk_con_import_progress_json(const struct sk_import_job *j, int active)
 }
 
 /* Polls the progress once a second and updates the bar and its text in place; reloads the
- * page when the job is over (the page then shows the counts). No inline script: the CSP's
- * script-src 'self' serves this file only. */
+ * page when the job is over (the page then shows the counts). The UTM page's copy button.
+ * No inline script: the CSP's script-src 'self' serves this file only. */
 const char sk_console_js[] =
 	"/* console.js: the staff console's progressive enhancements (docs/console.md) */\n"
 	"'use strict';\n"
@@ -273,4 +273,25 @@ const char sk_console_js[] =
 	"    }).catch(function () { setTimeout(tick, 3000); });\n"
 	"  }\n"
 	"  setTimeout(tick, 500);\n"
+	"})();\n"
+	/* the UTM page (render/console_utm.c): the copy button, shown only when it can work */
+	"(function () {\n"
+	"  var btn = document.getElementById('utm-copy');\n"
+	"  var link = document.getElementById('utm-link');\n"
+	"  if (!btn || !link) return;\n"
+	"  var said = document.getElementById('utm-copied');\n"
+	"  function done() { said.textContent = btn.getAttribute('data-copied'); }\n"
+	"  function bySelect() {\n"
+	"    link.focus();\n"
+	"    link.select();\n"
+	"    try { if (document.execCommand('copy')) done(); } catch (e) { /* left selected */ }\n"
+	"  }\n"
+	"  btn.hidden = false;\n"
+	"  btn.addEventListener('click', function () {\n"
+	"    said.textContent = '';\n"
+	"    if (navigator.clipboard && navigator.clipboard.writeText)\n"
+	"      navigator.clipboard.writeText(link.value).then(done, bySelect);\n"
+	"    else\n"
+	"      bySelect();\n"
+	"  });\n"
 	"})();\n";

@@ -332,7 +332,8 @@ int sk_con_person_export(struct sk_buf *b, const struct sk_con_frame *f,
 			rc = sk_html(b, "<li>%s</li>", x->shared[i].name);
 		rc = rc ? rc : sk_html(b, "</ul>\n");
 	}
-	return rc;
+	/* the tied visitors, the send log, the score and tracking: the preference centre's */
+	return rc ? rc : sk_page_export_behaviour(b, f->lang, x);
 }
 
 int sk_con_person_erase_ask(struct sk_buf *b, const struct sk_con_frame *f, const char *id,

@@ -190,6 +190,12 @@
 	  "The key your data was encrypted with")                                            \
 	X(CAT_CONSENT_STATE, "Dina val", "Your choices")                                     \
 	X(CAT_RECTIFICATIONS, "Historiken över rättelser", "The history of corrections")     \
+	X(CAT_TRACKING_EVENTS, "Dina besök och klick som vi registrerat",                    \
+	  "The visits and clicks we recorded of you")                                        \
+	X(CAT_SCORE, "Din poäng", "Your score")                                              \
+	X(CAT_MAILS_SENT, "Loggen över utskick till dig", "The log of mailings sent to you")  \
+	X(CAT_VISITORS, "Dina svar i webbplatsens samtyckesruta",                            \
+	  "Your answers in the consent banner of the web site")                                   \
 	/* asking for a link (/p) */                                                         \
 	X(ASK_TITLE, "Få en länk till dina uppgifter", "Get a link to your data")            \
 	X(ASK_TEXT, "Skriv din e-postadress så mejlar vi en länk till sidan där du ser dina " \
@@ -313,6 +319,11 @@ struct sk_erasure_receipt;
  * corrections, the systems it is shared with. */
 int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			const char *token, const struct sk_access_export *x);
+/* The export's marketing part (issue 16) as three <section>s with <h2> headings: the
+ * banner's answers of the tied visitors, the campaigns' send log, the score and the
+ * attached tracking events. The preference centre's and the console's export pages both
+ * show it. */
+int sk_page_export_behaviour(struct sk_buf *b, int lang, const struct sk_access_export *x);
 /* The erasure's one confirmation: what it does, and one button posting to
  * /p/TOKEN/erase. */
 int sk_page_pref_erase(struct sk_buf *b, const struct sk_policy *pol, int lang,

@@ -54,7 +54,9 @@ static const char *category_text(int lang, const char *cat)
 		enum sk_page_msg msg;
 	} cats[] = {{"contact", SK_MSG_CAT_CONTACT}, {"fields", SK_MSG_CAT_FIELDS},
 		    {"data_key", SK_MSG_CAT_DATA_KEY}, {"consent_state", SK_MSG_CAT_CONSENT_STATE},
-		    {"rectifications", SK_MSG_CAT_RECTIFICATIONS}};
+		    {"rectifications", SK_MSG_CAT_RECTIFICATIONS},
+		    {"tracking_events", SK_MSG_CAT_TRACKING_EVENTS}, {"score", SK_MSG_CAT_SCORE},
+		    {"mails_sent", SK_MSG_CAT_MAILS_SENT}, {"visitors", SK_MSG_CAT_VISITORS}};
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
 		if (strcmp(cats[i].name, cat) == 0)
 			return sk_page_msg(lang, cats[i].msg);
@@ -280,18 +282,17 @@ static int export_consent(struct sk_buf *b, int lang, const struct sk_access_exp
 	return rc ? rc : sk_html(b, "</section>\n");
 }
 
-/* The banner's answers of the browsers tied to the person (docs/banner.md): a section
- * after the corrections, closing theirs. */
+/* The banner's answers of the browsers tied to the person (docs/banner.md). */
 static int export_visitors(struct sk_buf *b, int lang, const struct sk_access_export *x)
 {
 	char t[32];
 	size_t n = 0;
-	int rc = sk_html(b, "</section>\n<section id=\"visitors\">\n<h2>%s</h2>\n",
+	int rc = sk_html(b, "<section id=\"visitors\">\n<h2>%s</h2>\n",
 			 sk_page_msg(lang, SK_MSG_EXP_VISITORS));
 	for (size_t i = 0; i < x->nvisitors; i++)
 		n += x->visitors[i].nanswers;
 	if (!rc && !n)
-		return sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_VISITORS));
+		return sk_html(b, "<p>%s</p>\n</section>\n", sk_page_msg(lang, SK_MSG_EXP_NO_VISITORS));
 	rc = rc ? rc : sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">"
 			       "%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>"
 			       "\n<tbody>\n", sk_page_msg(lang, SK_MSG_PREF_WHEN),
@@ -306,7 +307,27 @@ static int export_visitors(struct sk_buf *b, int lang, const struct sk_access_ex
 				     act >= 0 ? action_text(lang, (enum sk_action)act) : a->action,
 				     a->page);
 		}
-	return rc ? rc : sk_html(b, "</tbody>\n</table>\n");
+	return rc ? rc : sk_html(b, "</tbody>\n</table>\n</section>\n");
+}
+
+/* The campaigns' send log (docs/campaigns.md). */
+static int export_mails(struct sk_buf *b, int lang, const struct sk_access_export *x)
+{
+	char t[32];
+	int rc = sk_html(b, "<section id=\"mailings\">\n<h2>%s</h2>\n",
+			 sk_page_msg(lang, SK_MSG_EXP_MAILS));
+	if (!rc && !x->nsends)
+		return sk_html(b, "<p>%s</p>\n</section>\n", sk_page_msg(lang, SK_MSG_EXP_NO_MAILS));
+	rc = rc ? rc : sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">"
+			       "%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+			       sk_page_msg(lang, SK_MSG_PREF_WHEN),
+			       sk_page_msg(lang, SK_MSG_EXP_MAIL_CAMPAIGN),
+			       sk_page_msg(lang, SK_MSG_EXP_MAIL_STATE));
+	for (size_t i = 0; !rc && i < x->nsends; i++)
+		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s %s</td></tr>\n",
+			     when(x->sends[i].sent_at ? x->sends[i].sent_at : x->sends[i].queued_at, t),
+			     x->sends[i].campaign_id, x->sends[i].state, x->sends[i].reason);
+	return rc ? rc : sk_html(b, "</tbody>\n</table>\n</section>\n");
 }
 
 /* The export's tracking part (helper track): the stored score and the attached events, each
@@ -314,10 +335,10 @@ static int export_visitors(struct sk_buf *b, int lang, const struct sk_access_ex
 static int export_tracking(struct sk_buf *b, int lang, const struct sk_access_export *x)
 {
 	char t[32];
-	int rc = sk_html(b, "</section>\n<section id=\"tracking\">\n<h2>%s</h2>\n",
+	int rc = sk_html(b, "<section id=\"tracking\">\n<h2>%s</h2>\n",
 			 sk_page_msg(lang, SK_MSG_EXP_TRACKING));
 	if (!rc && !x->has_score && !x->ntrack_events)
-		return sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_TRACKING));
+		return sk_html(b, "<p>%s</p>\n</section>\n", sk_page_msg(lang, SK_MSG_EXP_NO_TRACKING));
 	if (!rc && x->has_score)
 		rc = sk_html(b, "<p>%s: %d (%s)</p>\n", sk_page_msg(lang, SK_MSG_EXP_SCORE),
 			     (int)x->score.score, when(x->score.computed_at, t)); /* <= the cap */
@@ -333,7 +354,14 @@ static int export_tracking(struct sk_buf *b, int lang, const struct sk_access_ex
 	}
 	if (!rc && x->ntrack_events)
 		rc = sk_html(b, "</tbody>\n</table>\n");
-	return rc;
+	return rc ? rc : sk_html(b, "</section>\n");
+}
+
+int sk_page_export_behaviour(struct sk_buf *b, int lang, const struct sk_access_export *x)
+{
+	int rc = export_visitors(b, lang, x);
+	rc = rc ? rc : export_mails(b, lang, x);
+	return rc ? rc : export_tracking(b, lang, x);
 }
 
 int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
@@ -365,24 +393,11 @@ int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			     when(x->rects[i].at, t), x->rects[i].fields, x->rects[i].actor);
 	if (!rc && x->nrects)
 		rc = sk_html(b, "</tbody>\n</table>\n");
-	rc = rc ? rc : export_visitors(b, lang, x);
-	/* campaign: the send log */
-	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"mailings\">\n<h2>%s</h2>\n",
-			       sk_page_msg(lang, SK_MSG_EXP_MAILS));
-	if (!rc && !x->nsends)
-		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_MAILS));
-	else if (!rc)
-		rc = sk_html(b, "<table>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-			     "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
-			     sk_page_msg(lang, SK_MSG_PREF_WHEN), sk_page_msg(lang, SK_MSG_EXP_MAIL_CAMPAIGN),
-			     sk_page_msg(lang, SK_MSG_EXP_MAIL_STATE));
-	for (size_t i = 0; !rc && i < x->nsends; i++)
-		rc = sk_html(b, "<tr><td>%s</td><td>%s</td><td>%s %s</td></tr>\n",
-			     when(x->sends[i].sent_at ? x->sends[i].sent_at : x->sends[i].queued_at, t),
-			     x->sends[i].campaign_id, x->sends[i].state, x->sends[i].reason);
-	if (!rc && x->nsends)
-		rc = sk_html(b, "</tbody>\n</table>\n");
-	rc = rc ? rc : sk_html(b, "</section>\n<section id=\"shared\">\n<h2>%s</h2>\n",
+	/* the banner's visitors, the send log, the tracking (issue 16): shared with the
+	 * console's export page */
+	rc = rc ? rc : sk_html(b, "</section>\n");
+	rc = rc ? rc : sk_page_export_behaviour(b, lang, x);
+	rc = rc ? rc : sk_html(b, "<section id=\"shared\">\n<h2>%s</h2>\n",
 			       sk_page_msg(lang, SK_MSG_EXP_SHARED));
 	if (!rc && !x->nshared)
 		rc = sk_html(b, "<p>%s</p>\n", sk_page_msg(lang, SK_MSG_EXP_NO_SHARED));
@@ -394,7 +409,6 @@ int sk_page_pref_export(struct sk_buf *b, const struct sk_policy *pol, int lang,
 			     x->shared[i].name);
 	if (!rc && x->nshared)
 		rc = sk_html(b, "</ul>\n");
-	rc = rc ? rc : export_tracking(b, lang, x);
 	rc = rc ? rc : sk_html(b, "</section>\n<p><a href=\"/p/%s?lang=%s\">%s</a></p>\n", token,
 			       sk_lang_name(lang), sk_page_msg(lang, SK_MSG_PREF_BACK));
 	return rc;

@@ -182,6 +182,10 @@ struct json_t *sk_json_import_answer(const struct sk_csv_import_report *r, int d
 /* One rejected row over HTTP: {"line","reason","column"} (never the cells). */
 struct json_t *sk_json_import_reject(int64_t line, const char *reason, const char *column);
 
+/* ---- UTM links (render/console_utm.c; docs/utm.md) ---- */
+
+/* {"url"}: a link built by sk_utm_build, as `utm --json` and GET /v1/utm give it. */
+struct json_t *sk_json_utm(const char *url);
 /* ---- campaigns (render/campaign.c; docs/campaigns.md) ---- */
 
 /* {"id","name","purpose","status","created_at","updated_at"}, and the description as

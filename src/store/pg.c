@@ -160,6 +160,11 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at BIGINT NOT NULL,"
 	" sent_at BIGINT NOT NULL, UNIQUE(campaign_id, contact_id));"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	/* the outbox's next mail (PG_OUTBOX_NEXT) read in index order (SQLite's 12 too) */
+	"DROP INDEX mail_outbox_due;"
+	"CREATE INDEX mail_outbox_due ON mail_outbox((kind = 'campaign'), next_attempt_at,"
+	" created_at)"
+	" WHERE sent_at = 0 AND failed_at = 0;"
 	"UPDATE samtycke_schema SET version = 5;",
 };
 #define PG_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -441,7 +446,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 			  " $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
 	[PG_OUTBOX_NEXT] = "SELECT " PG_OUTBOX_COLS " FROM mail_outbox WHERE sent_at = 0"
 			   " AND failed_at = 0 AND next_attempt_at <= $1"
-			   " ORDER BY next_attempt_at, created_at LIMIT 1",
+			   " ORDER BY kind = 'campaign', next_attempt_at, created_at LIMIT 1",
 	[PG_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = $2, attempts = $3,"
 			    " sent_at = $4, failed_at = $5, last_error = $6 WHERE id = $1",
 	[PG_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = $1"

@@ -167,7 +167,8 @@ static const char *const migrations[] = {
 	" nevents INTEGER NOT NULL, last_at INTEGER NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 11;",
 	/* 12 (issue 16): mail campaigns and their send log, one row per (campaign, contact),
-	 * deleted with the contact (docs/campaigns.md). */
+	 * deleted with the contact (docs/campaigns.md); the outbox's due index ordered as the
+	 * next-mail query reads it. */
 	"CREATE TABLE campaigns(id TEXT PRIMARY KEY, name TEXT NOT NULL, purpose TEXT NOT NULL,"
 	" status TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
 	" spec TEXT NOT NULL) WITHOUT ROWID;"
@@ -177,6 +178,13 @@ static const char *const migrations[] = {
 	" consent_id TEXT NOT NULL, lang TEXT NOT NULL, queued_at INTEGER NOT NULL,"
 	" sent_at INTEGER NOT NULL, UNIQUE(campaign_id, contact_id)) WITHOUT ROWID;"
 	"CREATE INDEX campaign_sends_contact ON campaign_sends(contact_id);"
+	/* the outbox's next mail (SQ_OUTBOX_NEXT) read in index order, with no sort of every
+	 * due row per mail: a campaign queues many at once; other mail (a confirmation, a
+	 * preference link) first, so that a campaign never holds it up (docs/internals/store.md) */
+	"DROP INDEX mail_outbox_due;"
+	"CREATE INDEX mail_outbox_due ON mail_outbox((kind = 'campaign'), next_attempt_at,"
+	" created_at)"
+	" WHERE sent_at = 0 AND failed_at = 0;"
 	"PRAGMA user_version = 12;",
 };
 #define SQ_NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -467,7 +475,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 			  " ?6, ?7, ?8, ?9, ?10)",
 	[SQ_OUTBOX_NEXT] = "SELECT " SQ_OUTBOX_COLS " FROM mail_outbox WHERE sent_at = 0"
 			   " AND failed_at = 0 AND next_attempt_at <= ?1"
-			   " ORDER BY next_attempt_at, created_at LIMIT 1",
+			   " ORDER BY kind = 'campaign', next_attempt_at, created_at LIMIT 1",
 	[SQ_OUTBOX_STATE] = "UPDATE mail_outbox SET next_attempt_at = ?2, attempts = ?3,"
 			    " sent_at = ?4, failed_at = ?5, last_error = ?6 WHERE id = ?1",
 	[SQ_OUTBOX_COUNT] = "SELECT count(*) FROM mail_outbox WHERE email_key = ?1"

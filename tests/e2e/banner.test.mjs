@@ -8,10 +8,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { launch, newContext, api, need, serveSite, ROOT } from './lib.mjs';
 
 const BASE = need('BANNER_URL');
+const DB = need('SK_DB');
 const reader = api(BASE, need('KEY_READER'));
 const T = { timeout: 60_000 };
 const AXE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -66,6 +68,21 @@ const stored = (pg) => pg.evaluate(() => JSON.parse(localStorage.getItem('samtyc
 async function visitor(id) {
 	return reader.ok(await reader.get(`/v1/visitors/${id}`), 200, 'GET /v1/visitors');
 }
+// The tracking events stored for a visitor, read from the store (no route lists a visitor's).
+function tracked(vid) {
+	assert.match(vid, /^v_[a-z2-7]{24}$/);
+	const out = execFileSync('sqlite3', ['-json', DB, `SELECT type, name, url, utm_source, utm_medium, utm_campaign, contact_id FROM track_events WHERE visitor_id = '${vid}' ORDER BY at, type DESC, utm_source DESC`], { encoding: 'utf8' });
+	return out.trim() ? JSON.parse(out) : [];
+}
+async function waitTracked(vid, n) {
+	for (let i = 0; i < 100; i++) {
+		const rows = tracked(vid);
+		if (rows.length >= n) return rows;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	return tracked(vid);
+}
+const toT = (pg) => pg.requests.filter((r) => r.startsWith('POST ') && new URL(r.slice(5)).pathname === '/t');
 async function waitEvents(pg, n) {
 	await pg.waitForFunction((k) => window.__events.length >= k, n, { timeout: 10_000 });
 	return pg.evaluate(() => window.__events);
@@ -119,6 +136,35 @@ test('Reject all: the refusal is recorded (read back through GET /v1/visitors/{i
 	assert.ok(await dialog(pg2).isHidden(), 'no dialog on the next page');
 	assert.deepEqual(pg2.requests.filter((r) => r.includes('/v/')), []);
 	assert.equal((await visitor(s.visitor)).answers.length, n);
+	// a refusal of both tracking purposes: nothing to /t, not even a custom event
+	assert.equal(await pg2.evaluate(() => window.samtycke.track('signup_click')), false);
+	await pg2.waitForTimeout(500);
+	assert.deepEqual([...toT(pg), ...toT(pg2)], [], 'nothing sent to /t');
+	assert.deepEqual(tracked(s.visitor), [], 'nothing stored');
+	await ctx.close();
+});
+
+test('Accept all: a page view with the page\'s UTM values reaches POST /t and is stored, again on a later page, and samtycke.track sends a custom event', T, async () => {
+	const ctx = await newContext(browser, { lang: 'en' });
+	const pg = await visit(ctx, '/en.html?utm_source=newsletter&utm_medium=email&utm_campaign=spring_launch&ref=x');
+	await pg.waitForTimeout(300);
+	assert.deepEqual(toT(pg), [], 'nothing to /t before the answer');
+	assert.equal(await pg.evaluate(() => window.samtycke.track('too_early')), false, 'no custom event before the answer');
+	await pg.getByRole('button', { name: 'Accept all' }).click();
+	await waitEvents(pg, 1);
+	const vid = (await stored(pg)).visitor;
+	let rows = await waitTracked(vid, 1);
+	assert.deepEqual(rows, [{ type: 'page_view', name: '', url: `${site.url}/en.html`, utm_source: 'newsletter',
+		utm_medium: 'email', utm_campaign: 'spring_launch', contact_id: null }], 'the page view, its query left out but its UTM values');
+	const pg2 = await visit(ctx, '/en.html');
+	await waitEvents(pg2, 1);
+	rows = await waitTracked(vid, 2);
+	assert.equal(rows.length, 2, `a page view on the later page: ${JSON.stringify(rows)}`);
+	assert.deepEqual(rows.map((r) => [r.type, r.utm_source]), [['page_view', 'newsletter'], ['page_view', '']]);
+	assert.equal(await pg2.evaluate(() => window.samtycke.track('signup_click')), true);
+	rows = await waitTracked(vid, 3);
+	assert.deepEqual(rows.slice(2).map((r) => [r.type, r.name]), [['event', 'signup_click']]);
+	assert.deepEqual([...pg.errors, ...pg2.errors], []);
 	await ctx.close();
 });
 

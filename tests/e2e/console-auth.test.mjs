@@ -27,6 +27,7 @@ const NAV = [
 	['/console/retention', 'dpo'],
 	['/console/admin', 'admin'],
 	['/console/audit', 'dpo'],
+	['/console/utm', 'viewer'],
 ];
 const TEXT = {
 	sv: { forbidden: 'Inte tillåtet', audit: 'Granskningslogg', signIn: 'Logga in', signOut: 'Logga ut' },

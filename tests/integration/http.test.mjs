@@ -1419,6 +1419,8 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 		'/console/person/{id}/erase': `/console/person/${anna.id}/erase`,
 		'/console/receipt/{id}': `/console/receipt/${carl.give.id}`,
 		'/console/sign-in': '/console/sign-in',
+		'/v1/utm': '/v1/utm?url=https%3A%2F%2Fwww.example.com%2F&source=s&medium=m&campaign=c',
+		'/console/utm': '/console/utm',
 		'/console/audit': '/console/audit',
 		'/console/audit.csv': '/console/audit.csv',
 		'/console/audit.json': '/console/audit.json',

@@ -51,7 +51,7 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const CID = /^c_[A-Za-z0-9]{24}$/;
 const EID = /^e_[A-Za-z0-9]{24}$/;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) samtycke-rights-test/1.0';
-const ERASURE_CATEGORIES = ['contact', 'fields', 'data_key', 'consent_state', 'rectifications', 'tracking_events', 'score'];
+const ERASURE_CATEGORIES = ['contact', 'fields', 'data_key', 'consent_state', 'rectifications', 'tracking_events', 'score', 'mails_sent', 'visitors'];
 const REASONS = ['never_consented', 'withdrawn', 'expired', 'pending', 'unverified', 'inactive'];
 
 // ---- bookkeeping for rights.sh: the addresses used on the main server ----

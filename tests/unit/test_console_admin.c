@@ -273,12 +273,17 @@ static void retention_page(void **state)
 	assert_non_null(strstr(html, "id=\"total\">2</td>"));
 	assert_null(strstr(html, "c_firstcontactid")); /* counts only */
 	assert_non_null(strstr(html, "This dry run changes nothing."));
+	assert_non_null(strstr(html, "id=\"tracking-events\">Tracking events older than "
+				     "tracking.retention are deleted too"));
 	assert_non_null(strstr(html, "<form method=\"post\" action=\"/console/retention\">"
 				     "<input type=\"hidden\" name=\"csrf\" value=\"tok\">"));
 	sk_free(html);
 	rep.dry_run = 0;
+	rep.tracking_events = 1234;
 	html = page_of(sk_con_retention(&b, &f, &rep, NULL), &b);
 	assert_non_null(strstr(html, "<p class=\"note\" role=\"status\">The purge has run."));
+	assert_non_null(strstr(html, "<p id=\"tracking-events\">Tracking events older than "
+				     "tracking.retention deleted: <strong>1234</strong></p>"));
 	sk_free(html);
 	tenv_free(t);
 }

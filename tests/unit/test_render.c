@@ -908,13 +908,16 @@ static void pref_other_pages(void **state)
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ERASE_BUTTON)));
 		sk_buf_reset(&b);
 
-		static const char *const cats[] = {"contact", "data_key"};
-		struct sk_erasure_receipt r = {.erasure_id = "x_1", .categories = cats, .ncategories = 2,
+		static const char *const cats[] = {"contact", "data_key", "mails_sent", "visitors"};
+		struct sk_erasure_receipt r = {.erasure_id = "x_1", .categories = cats, .ncategories = 4,
 					       .suppressed = 1, .ledger_events_kept = 7,
 					       .erased_at = t_at("2026-04-01T00:00:00Z")};
 		assert_int_equal(sk_page_pref_erased(&b, NULL, l, &r), 0);
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_CONTACT)));
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_DATA_KEY)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_MAILS_SENT)));
+		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_CAT_VISITORS)));
+		assert_null(strstr(b.data, "mails_sent")); /* named in the reader's words */
 		assert_non_null(strstr(b.data, sk_page_msg(l, SK_MSG_ERASED_SUPPRESSED)));
 		assert_non_null(strstr(b.data, l == SK_LANG_SV ? "behåller 7 händelser" : "keeps 7 events"));
 		assert_null(strstr(b.data, "<form"));

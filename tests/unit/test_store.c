@@ -220,6 +220,10 @@ static void test_wal_and_version(void **state)
 		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 					  " ('consent_state_pending', 'api_keys_active_name',"
 					  " 'mail_outbox_due', 'consent_state_contact')"), 4);
+		/* the outbox's due index serves the next-mail query's ORDER BY (migration 5) */
+		assert_int_equal(t_db_int(f->path, "SELECT count(*) FROM pg_indexes WHERE indexname ="
+					  " 'mail_outbox_due' AND indexdef LIKE"
+					  " '%((kind = ''campaign''::text)), next_attempt_at, created_at) WHERE%'"), 1);
 		return;
 	}
 
@@ -233,6 +237,66 @@ static void test_wal_and_version(void **state)
 	assert_int_equal(sqlite3_column_int(st, 0), 12); /* migrations applied */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* The outbox's next-mail query (SQ_OUTBOX_NEXT, as sqlite.c has it) reads the due index in
+ * its order: no temporary b-tree sorts every due row for each mail a campaign sends. */
+static void test_outbox_next_plan(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char plan[1024] = "";
+
+	if (t_pg()) /* test_wal_and_version checks PostgreSQL's index */
+		return;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM mail_outbox"
+					    " WHERE sent_at = 0 AND failed_at = 0"
+					    " AND next_attempt_at <= ?1"
+					    " ORDER BY kind = 'campaign', next_attempt_at, created_at"
+					    " LIMIT 1",
+					    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t n = strlen(plan);
+		snprintf(plan + n, sizeof(plan) - n, "%s; ", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (!strstr(plan, "USING INDEX mail_outbox_due") || strstr(plan, "TEMP B-TREE"))
+		fail_msg("the next-mail query's plan: %s", plan);
+}
+
+/* The next mail: due mail in the order it was due, except that campaign mail comes after
+ * every other due mail, so that a confirmation or a preference link queued behind a large
+ * campaign is sent at once (docs/campaigns.md, "Pace"). */
+static void test_outbox_next_order(void **state)
+{
+	struct sk_store *s = ((struct fx *)*state)->s;
+	struct sk_outbox_rec m, got;
+	static const struct { const char *kind; int64_t due; } q[] = {
+		{"campaign", 100}, {"campaign", 101}, {"confirm", 500}, {"preflink:sv", 300},
+		{"confirm", 900},
+	};
+	for (int i = 0; i < 5; i++) {
+		memset(&m, 0, sizeof(m));
+		snprintf(m.id, sizeof(m.id), "m_%024d", i);
+		key_of(m.email_key, i + 1);
+		sk_strlcpy(m.kind, q[i].kind, sizeof(m.kind));
+		sk_strlcpy(m.ref, "r_x", sizeof(m.ref));
+		m.created_at = m.next_attempt_at = q[i].due;
+		assert_int_equal(sk_store_outbox_put(s, &m), 0);
+	}
+	static const char *const want[] = {"m_000000000000000000000003", "m_000000000000000000000002",
+					   "m_000000000000000000000000", "m_000000000000000000000001"};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(sk_store_outbox_next(s, 800, &got), 0);
+		assert_string_equal(got.id, want[i]);
+		got.sent_at = 800;
+		assert_int_equal(sk_store_outbox_state(s, &got), 0);
+	}
+	/* the confirmation due at 900 is not due at 800 */
+	assert_int_equal(sk_store_outbox_next(s, 800, &got), SK_ERR_NOT_FOUND);
 }
 
 static void test_meta(void **state)
@@ -3096,6 +3160,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_next_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_next_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

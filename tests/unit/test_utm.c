@@ -262,6 +262,74 @@ static void url_rules(void **state)
 	assert_null(strstr(got_err.msg, "secret-person"));
 }
 
+/* The reason the console shows in its own words: the field and its why, each message
+ * "FIELD TEXT" of SK_UTM_WHY_LIST; a fault pointer may be NULL. */
+static void the_reason_is_given_for_the_console(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url, *s, *c, *field;
+		enum sk_utm_why why;
+	} cases[] = {
+		{"https://example.com/", "s", "", "campaign", SK_UTM_REQUIRED},
+		{"ftp://example.com/", "s", "c", "url", SK_UTM_SCHEME},
+		{"https://example.com:99999/", "s", "c", "url", SK_UTM_BAD_PORT},
+		{"https://a@example.com/", "s", "c", "url", SK_UTM_USERINFO},
+		{"https://example.com/", "\xff", "c", "source", SK_UTM_NOT_UTF8},
+		{"https://example.com/", "s", "c\n", "campaign", SK_UTM_OK}, /* trimmed: taken */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_utm_in in = {cases[i].url, cases[i].s, "m", cases[i].c, NULL, NULL, 0};
+		struct sk_utm_fault fault = {"untouched", SK_UTM_NWHY};
+		struct sk_errctx err = {0};
+		char *out = NULL;
+		int rc = sk_utm_build_why(&in, &out, &fault, &err);
+		assert_int_equal(fault.why, cases[i].why);
+		if (cases[i].why == SK_UTM_OK) {
+			assert_int_equal(rc, 0);
+			assert_null(fault.field);
+			sk_free(out);
+			continue;
+		}
+		assert_int_equal(rc, SK_ERR_INVALID);
+		assert_string_equal(fault.field, cases[i].field);
+		assert_memory_equal(err.msg, cases[i].field, strlen(cases[i].field));
+	}
+	struct sk_utm_in in = {"https://example.com/", "s", "m", "c", NULL, NULL, 0};
+	char *out = NULL;
+	assert_int_equal(sk_utm_build_why(&in, &out, NULL, NULL), 0);
+	sk_free(out);
+	in.url = "x";
+	assert_int_equal(sk_utm_build_why(&in, &out, NULL, NULL), SK_ERR_INVALID);
+}
+
+/* Every field's refusal at once, in field order, the first the same as the build's. */
+static void every_fault_at_once(void **state)
+{
+	(void)state;
+	struct sk_utm_fault f[SK_UTM_NFIELDS], first;
+	struct sk_errctx err = {0};
+	char *out = NULL;
+	struct sk_utm_in in = {"ftp://x.example/", "", "m", "\x01", "ok", "\xff", 0};
+	assert_int_equal(sk_utm_faults(&in, f), 4);
+	assert_string_equal(f[0].field, "url");
+	assert_int_equal(f[0].why, SK_UTM_SCHEME);
+	assert_string_equal(f[1].field, "source");
+	assert_int_equal(f[1].why, SK_UTM_REQUIRED);
+	assert_string_equal(f[2].field, "campaign");
+	assert_int_equal(f[2].why, SK_UTM_CONTROL);
+	assert_string_equal(f[3].field, "content");
+	assert_int_equal(f[3].why, SK_UTM_NOT_UTF8);
+	assert_int_equal(sk_utm_build_why(&in, &out, &first, &err), SK_ERR_INVALID);
+	assert_string_equal(first.field, f[0].field);
+	/* a link that can be built has none */
+	struct sk_utm_in good = {"https://example.com/", "s", "m", "c", NULL, NULL, 0};
+	assert_int_equal(sk_utm_faults(&good, f), 0);
+	/* every one of the six at once */
+	struct sk_utm_in all = {NULL, NULL, " ", "", "\x02", "\x7f", 0};
+	assert_int_equal(sk_utm_faults(&all, f), 6);
+}
+
 /* Every allocation that fails leaves nothing behind and answers NOMEM (ASan finds leaks). */
 static void out_of_memory(void **state)
 {
@@ -297,6 +365,8 @@ int main(void)
 		cmocka_unit_test(required_values_are_named),
 		cmocka_unit_test(bad_values_are_named),
 		cmocka_unit_test(url_rules),
+		cmocka_unit_test(the_reason_is_given_for_the_console),
+		cmocka_unit_test(every_fault_at_once),
 		cmocka_unit_test(out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
