@@ -133,7 +133,11 @@ static int check_spec(struct sk_core *c, json_t *doc, const struct sk_purpose **
 		char *built = NULL;
 		const char *field = NULL;
 		int rc = utm_build(doc, json_string_value(v), &built, &field, err);
+		size_t blen = built ? strlen(built) : 0;
 		sk_free(built);
+		if (!rc && blen > SK_CAMPAIGN_LINK_BUILT_MAX) /* a click could not be answered */
+			return sk_errf(err, SK_ERR_INVALID, "links[%zu]: with the UTM values longer "
+				       "than %d bytes", i, SK_CAMPAIGN_LINK_BUILT_MAX);
 		if (rc == SK_ERR_INVALID) {
 			char why[sizeof(err->msg)];
 			sk_strlcpy(why, err->msg, sizeof(why));
@@ -906,6 +910,30 @@ int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64
 	return sk_track_record(c, &in, NULL, err);
 }
 
+/* Whether a click on target may carry a visitor token for contact_id: only while the gate
+ * allows lead_scoring for the contact now, and only to a page of one of the policy's banner
+ * origins (the only pages whose script reads it); never to a third party. */
+static int visitor_token_fits(struct sk_core *c, const char *contact_id, const char *target,
+			      int64_t now)
+{
+	struct sk_gate_result g;
+	struct sk_errctx ignore = {0};
+	const char *host = strstr(target, "://");
+	char origin[SK_CAMPAIGN_URL_MAX];
+	if (!host)
+		return 0;
+	size_t n = (size_t)(host + 3 - target) + strcspn(host + 3, "/?#");
+	if (n >= sizeof(origin))
+		return 0;
+	memcpy(origin, target, n);
+	origin[n] = '\0';
+	if (!sk_policy_site_origin_allowed(c->policy, origin))
+		return 0;
+	if (sk__gate_contact(c, contact_id, SK_PURPOSE_LEAD_SCORING, now, &g, &ignore))
+		return 0;
+	return g.allowed; /* lead_scoring allowed now */
+}
+
 int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int64_t now,
 		      char *target, struct sk_errctx *err)
 {
@@ -919,17 +947,19 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	const char *to = json_string_value(json_array_get(json_object_get(k.doc, "links"),
 							  (size_t)(n - 1)));
 	struct sk_buf b;
-	sk_buf_init(&b, SK_CAMPAIGN_URL_MAX - 1);
+	/* what a redirect can answer: a click that cannot be answered records nothing */
+	sk_buf_init(&b, SK_CAMPAIGN_REDIRECT_MAX - 1);
 	if (!to || n < 1)
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
-	else if ((rc = utm_link(k.doc, strchr(to, '#') ? to : to, &b)))
-		rc = sk_errf(err, rc, "the link is too long");
-	if (!rc && !strchr(b.data ? b.data : "", '#')) {
+	else if ((rc = utm_link(k.doc, to, &b)))
+		rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
+	if (!rc && !strchr(b.data ? b.data : "", '#') &&
+	    visitor_token_fits(c, row.contact_id, to, now)) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
 		if (sk_visitor_token(c, row.contact_id, now, vt, &ignore) == 0 &&
 		    sk_buf_printf(&b, "#sk_vt=%s", vt))
-			rc = sk_errf(err, SK_ERR_TOO_LARGE, "the link is too long");
+			rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
 		sk_vault_wipe(vt, sizeof(vt));
 	}
 	if (!rc) {

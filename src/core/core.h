@@ -255,7 +255,8 @@ struct sk_change {
 	enum sk_status status;          /* consent changes: the new status; else SK_ST_UNKNOWN */
 	int64_t at;
 	/* score changes handed to a webhook (sk_webhook_job_next): the person's stored score
-	 * at delivery, set only when sales_followup is allowed; the feed itself has none */
+	 * at delivery, set only when sales_followup and lead_scoring are allowed; the feed
+	 * itself has none */
 	int64_t score;
 };
 
@@ -1388,7 +1389,9 @@ int sk_visitor_contact(struct sk_core *c, const char *visitor_id, char *contact_
  * contact_id: put into a tracked mail link's target (in the URL's fragment, never in a UTM
  * value), and read by the banner script, which hands it to POST /v/identify. */
 #define SK_VISITOR_TAG "vid"
-#define SK_VISITOR_TOKEN_DAYS 30
+/* Short-lived: the script reads it on the landing page at once; a link kept or shared later
+ * ties nothing (the mail's click token lasts SK_CAMPAIGN_TOKEN_DAYS, this one does not). */
+#define SK_VISITOR_TOKEN_MINUTES 30
 int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 		     char token[SK_PREF_LINK_MAX], struct sk_errctx *err);
 
@@ -1454,7 +1457,8 @@ int sk_visitor_answer(struct sk_core *c, const struct sk_visitor_answer_in *in, 
 int sk_visitor_identify(struct sk_core *c, const char *visitor_id, const char *contact_id,
 			int64_t now, int *carried, struct sk_errctx *err);
 /* sk_visitor_identify for the contact a token of sk_visitor_token names: SK_ERR_INVALID
- * (nothing tied) for a forged, altered or expired token, or one whose contact is gone. */
+ * (nothing tied) for a forged, altered or expired token, or one whose contact is gone, and
+ * for a visitor whose current answers (the last per purpose) give nothing. */
 int sk_visitor_identify_token(struct sk_core *c, const char *visitor_id, const char *token,
 			      int64_t now, int *carried, struct sk_errctx *err);
 /* A visitor with its answers, for GET /v1/visitors/{id} and the access export. */
@@ -1483,6 +1487,10 @@ int sk_visitor_touch(struct sk_core *c, const char *visitor_id, int64_t now,
 
 /* -- tracking (core/track.c; docs/tracking.md) -- */
 
+/* At most this many web events of one visitor are stored in any 24 hours (a visitor id is
+ * all POST /t needs, so whoever knows one could fill its history): beyond it an event is
+ * taken and answered as usual but not stored. */
+#define SK_TRACK_VISITOR_DAY_MAX 500
 /* One tracking event as it arrives: from the web site (POST /t: a page view or a custom
  * event with its UTM values) or from a mail (an open pixel, a click on a tracked link). */
 struct sk_track_in {
@@ -1529,7 +1537,11 @@ int sk_company_load(struct sk_core *c, const struct sk_company_range *r, size_t 
  * address. */
 int sk_company_lookup(struct sk_core *c, const char *ip, char *out, struct sk_errctx *err);
 /* Deletes the tracking events past the policy's tracking.retention at now (sk_purge calls
- * it); *n how many. */
+ * it), and sweeps what a consent lapsed by validity (no event) allowed: the score and the
+ * history (attached events, tied visitors' events) of each contact whose lead_scoring the
+ * gate no longer allows; the addresses of the events whose contact or visitor no longer
+ * has ip_tracking truncated, their companies cleared. *n: the events deleted by age plus
+ * the contacts and events the sweep changed. */
 int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err);
 
 /* -- lead scoring (core/score.c; docs/scoring.md) -- */
@@ -1548,8 +1560,9 @@ struct sk_score {
 int sk_score_get(struct sk_core *c, const char *contact_id, int64_t now, struct sk_score *out,
 		 struct sk_errctx *err);
 /* The score that may leave samtycke for the contact (the contacts export's column): its
- * stored score in whole points, *has 1, only when the gate allows sales_followup for email
- * at now and a score is stored; else *has 0. Fails closed (*has 0) on a gate error. */
+ * stored score in whole points, *has 1, only when the gate allows both sales_followup and
+ * lead_scoring for email at now and a score is stored; else *has 0. Fails closed (*has 0)
+ * on a gate error. */
 int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email, int64_t now,
 		    int *has, int64_t *score, struct sk_errctx *err);
 /* The points one event earns at now under the policy's rules, before the cap (pure). */
@@ -1611,8 +1624,16 @@ int sk_campaign_unsubscribe(struct sk_core *c, const char *token, int64_t now,
 /* The open pixel and the tracked link (GET /o/TOKEN, /l/TOKEN): recorded through
  * sk_track_record (mail_open, mail_click) for the token's contact and campaign. A click
  * gives target (SK_CAMPAIGN_URL_MAX bytes): the link's target with the campaign's UTM values
- * and, when a visitor token can be made, "#sk_vt=TOKEN". SK_ERR_INVALID for a bad token. */
+ * and "#sk_vt=TOKEN" (sk_visitor_token) only when the target has no fragment, its origin is
+ * one of the policy's banner origins and the gate allows lead_scoring for the contact at the
+ * click. SK_ERR_INVALID for a bad token. */
 #define SK_CAMPAIGN_URL_MAX 4096
+/* The room of a redirect's Location (with its NUL; http_int.h's location): a campaign's
+ * link with its UTM values must leave room in it for "#sk_vt=" and a visitor token, so
+ * that every click can be answered (checked at create; a click that cannot be answered
+ * records nothing). */
+#define SK_CAMPAIGN_REDIRECT_MAX 1024
+#define SK_CAMPAIGN_LINK_BUILT_MAX (SK_CAMPAIGN_REDIRECT_MAX - 1 - 7 - (SK_PREF_LINK_MAX - 1))
 int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64_t now,
 		     struct sk_errctx *err);
 int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int64_t now,

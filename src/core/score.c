@@ -186,6 +186,11 @@ int sk_score_shared(struct sk_core *c, const char *contact_id, const char *email
 	sk_gate_check(c, email ? email : "", SK_PURPOSE_SALES_FOLLOWUP, now, &g);
 	if (!g.allowed || strcmp(g.contact_id, contact_id) != 0)
 		return 0;
+	/* and lead_scoring still allowed now: a consent lapsed by validity ends the score
+	 * although no event deleted it yet (the purge does) */
+	sk_gate_check(c, email ? email : "", SK_PURPOSE_LEAD_SCORING, now, &g);
+	if (!g.allowed) /* lead_scoring lapsed: no score shared */
+		return 0;
 	int rc = sk_store_score_get(c->store, contact_id, &rec);
 	if (rc == SK_ERR_NOT_FOUND)
 		return 0;

@@ -108,7 +108,8 @@ static int decide(struct sk_core *c, const struct sk_track_in *in, int64_t now, 
 			return rc;
 		if (g.allowed) /* lead_scoring given: the event is the person's */
 			sk_strlcpy(attach, in->contact_id, SK_ID_LEN + 1);
-		*keep = 1;
+		/* neither allowed now: not stored (its time would tie it to the send log) */
+		*keep = *ipt || attach[0];
 		return 0;
 	}
 	int ls = 0;
@@ -171,6 +172,16 @@ int sk_track_record(struct sk_core *c, const struct sk_track_in *in, int *stored
 		goto done;
 	if ((rc = decide(c, in, now, &ipt, attach, &keep, err)) || !keep)
 		goto out;
+	if (is_web(in->type)) { /* the per-visitor cap: beyond it, not stored */
+		int64_t today = 0;
+		if ((rc = sk_store_track_count_visitor(c->store, in->visitor_id, now - 86400,
+						       &today))) {
+			sk__store_err(err, rc, "counting a visitor's events");
+			goto out;
+		}
+		if (today >= SK_TRACK_VISITOR_DAY_MAX)
+			goto out;
+	}
 	if (sk_id_new("t_", e->id)) {
 		rc = sk_errf(err, SK_ERR_IO, "no randomness for an id");
 		goto out;
@@ -397,6 +408,99 @@ int sk_company_lookup(struct sk_core *c, const char *ip, char *out, struct sk_er
 
 /* ---- retention ---- */
 
+/* ---- the consent sweep of the purge (a consent lapsed by validity: no event ended it) ---- */
+
+struct sweep {
+	struct sk_core *c;
+	int64_t now;
+	char (*lapsed)[SK_ID_LEN + 1]; /* contacts whose lead_scoring the gate no longer allows */
+	size_t nlapsed, alloc;
+	struct truncs l;               /* events to truncate: ip_tracking no longer allowed */
+};
+
+/* Whether the gate allows purpose for contact_id at now; a gate error counts as allowed
+ * here (the sweep deletes nothing it cannot decide; the next purge tries again). */
+static int sweep_allowed(struct sweep *w, const char *contact_id, const char *purpose)
+{
+	struct sk_gate_result g;
+	struct sk_errctx ignore = {0};
+	int rc = sk__gate_contact(w->c, contact_id, purpose, w->now, &g, &ignore);
+	return rc || g.reason == SK_RSN_ERROR || g.allowed;
+}
+
+static int lapsed_add(struct sweep *w, const char *contact_id)
+{
+	for (size_t i = 0; i < w->nlapsed; i++)
+		if (strcmp(w->lapsed[i], contact_id) == 0)
+			return 0;
+	if (w->nlapsed == w->alloc) {
+		size_t na = w->alloc ? w->alloc * 2 : 16;
+		void *p = sk_realloc(w->lapsed, na * sizeof(*w->lapsed));
+		if (!p)
+			return SK_ERR_NOMEM;
+		w->lapsed = p;
+		w->alloc = na;
+	}
+	sk_strlcpy(w->lapsed[w->nlapsed++], contact_id, SK_ID_LEN + 1);
+	return 0;
+}
+
+static int sweep_score(void *arg, const struct sk_score_rec *r)
+{
+	struct sweep *w = arg;
+	return sweep_allowed(w, r->contact_id, SK_PURPOSE_LEAD_SCORING) ? 0
+									: lapsed_add(w, r->contact_id);
+}
+
+static int sweep_event(void *arg, const struct sk_track_rec *e)
+{
+	struct sweep *w = arg;
+	struct sk_ipaddr a;
+	char t[SK_IP_TEXT_MAX + 1] = "";
+	int rc, ipt = 1;
+	if (e->contact_id[0] && !sweep_allowed(w, e->contact_id, SK_PURPOSE_LEAD_SCORING) &&
+	    (rc = lapsed_add(w, e->contact_id)))
+		return rc;
+	if (sk_ip_parse(e->ip, strlen(e->ip), &a) == 0) {
+		sk_ip_truncate(&a);
+		sk_ip_format(&a, t, sizeof(t));
+	}
+	if (!e->company[0] && strcmp(t, e->ip) == 0)
+		return 0; /* already truncated (or none) */
+	if (e->contact_id[0]) {
+		ipt = sweep_allowed(w, e->contact_id, SK_PURPOSE_IP_TRACKING);
+	} else if (e->visitor_id[0]) {
+		/* the visitor's own answer, or for a tied one its contact's gate */
+		struct sk_errctx ignore = {0};
+		if (sk_visitor_given(w->c, e->visitor_id, SK_PURPOSE_IP_TRACKING, w->now, &ipt,
+				     &ignore))
+			ipt = 1; /* undecided: left for the next purge */
+	}
+	return ipt ? 0 : truncs_add(&w->l, e);
+}
+
+/* Ends what a consent lapsed by validity allowed: the score and history of each contact
+ * whose lead_scoring the gate no longer allows (with their tied visitors' events, as a
+ * withdrawal); the stored addresses of the events whose contact or visitor no longer has
+ * ip_tracking truncated, their companies cleared. Inside the caller's transaction; *n
+ * counts the contacts and events changed. */
+static int sweep(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err)
+{
+	struct sweep w = {.c = c, .now = now};
+	int rc = sk_store_score_each(c->store, sweep_score, &w);
+	if (!rc)
+		rc = sk_store_track_sweep_each(c->store, sweep_event, &w);
+	for (size_t i = 0; !rc && i < w.l.n; i++)
+		rc = sk_store_track_ip_set(c->store, w.l.t[i].id, w.l.t[i].ip, "");
+	for (size_t i = 0; !rc && i < w.nlapsed; i++)
+		rc = sk_store_track_forget(c->store, w.lapsed[i]);
+	if (!rc)
+		*n = (long)(w.l.n + w.nlapsed);
+	sk_free(w.l.t);
+	sk_free(w.lapsed);
+	return rc ? sk__store_err(err, rc, "sweeping lapsed tracking consents") : 0;
+}
+
 int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *err)
 {
 	int rc;
@@ -408,9 +512,10 @@ int sk_track_purge(struct sk_core *c, int64_t now, long *n, struct sk_errctx *er
 	int64_t span = sk_time_add(now, p->track_retention) - now;
 	if ((rc = sk__core_begin(c, err)))
 		return rc;
+	long swept = 0;
 	if ((rc = sk_store_track_purge(c->store, now - span, n)))
 		sk__store_err(err, rc, "purging tracking events");
-	else if (*n)
+	else if (!(rc = sweep(c, now, &swept, err)) && (*n += swept))
 		rc = sk__scrub_mark(c, err); /* no byte of them may stay in the files */
 	return sk__core_end(c, rc, err);
 }

@@ -232,7 +232,7 @@ int sk_visitor_token(struct sk_core *c, const char *contact_id, int64_t now,
 	if ((rc = sk_contact_exists(c, contact_id, err)))
 		return rc;
 	if ((rc = sk_vault_token_sign(c->vault, SK_VISITOR_TAG, contact_id,
-				      now + (int64_t)SK_VISITOR_TOKEN_DAYS * DAY, token)))
+				      now + (int64_t)SK_VISITOR_TOKEN_MINUTES * 60, token)))
 		return sk_errf(err, rc, "could not sign the token");
 	return 0;
 }
@@ -395,7 +395,24 @@ int sk_visitor_identify_token(struct sk_core *c, const char *visitor_id, const c
 	    strlen(subject) != SK_ID_LEN)
 		return sk_errf(err, SK_ERR_INVALID, "token: not valid (altered, expired or not "
 			       "made for this)");
-	int rc = identify(c, visitor_id, subject, "mail_link", now, carried, err);
+	/* a visitor whose current answers give nothing is never tied (the script does not ask;
+	 * a hand-made post must not either) */
+	struct sk_visitor_rec v;
+	struct latest l = {0};
+	int gave = 0, rc;
+	if (id_ok(visitor_id) && sk_store_visitor_get(c->store, visitor_id, &v) == 0) {
+		if ((rc = sk_store_visitor_answer_each(c->store, visitor_id, latest_add, &l)))
+			return sk__store_err(err, rc, "reading a visitor's answers");
+		for (size_t i = 0; i < l.n; i++) {
+			const struct sk_purpose *pu = sk_policy_purpose(c->policy, l.a[i].purpose);
+			gave |= pu && strcmp(l.a[i].action, "give") == 0 &&
+				(!pu->validity.n || sk_time_add(l.a[i].at, pu->validity) > now);
+		}
+		if (!gave) /* nothing given: not tied */
+			return sk_errf(err, SK_ERR_INVALID, "visitor: has given nothing, so it is "
+				       "not tied");
+	}
+	rc = identify(c, visitor_id, subject, "mail_link", now, carried, err);
 	if (rc == SK_ERR_NOT_FOUND && id_ok(visitor_id)) {
 		/* the token's contact is gone (erased): the token is no longer valid */
 		struct sk_visitor_rec v;

@@ -460,6 +460,14 @@ static int score_send(struct sk_core *c, struct sk_change *ch, int *send)
 		return 0;
 	if (g.reason == SK_RSN_ERROR)
 		return SK_ERR_STORAGE;
+	/* lead_scoring must still be allowed too (it may have lapsed by validity, no event) */
+	if ((rc = sk__gate_contact(c, ch->contact_id, SK_PURPOSE_LEAD_SCORING, sk_time_now(), &g,
+				   NULL)))
+		return rc == SK_ERR_NOT_FOUND ? 0 : rc;
+	if (g.reason == SK_RSN_ERROR)
+		return SK_ERR_STORAGE;
+	if (!g.allowed) /* lead_scoring lapsed: skipped */
+		return 0;
 	rc = sk_store_score_get(c->store, ch->contact_id, &rec);
 	if (rc == SK_ERR_NOT_FOUND)
 		return 0; /* lead_scoring ended since: no score to send */

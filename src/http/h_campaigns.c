@@ -212,6 +212,9 @@ int sk_h_mail_open(struct sk_req *r)
 	return 0;
 }
 
+_Static_assert(sizeof(((struct sk_req *)0)->location) == SK_CAMPAIGN_REDIRECT_MAX,
+	       "core's SK_CAMPAIGN_REDIRECT_MAX is the room of a Location");
+
 /* GET /l/TOKEN: 303 to the campaign's link the token names, with its UTM values. */
 int sk_h_mail_click(struct sk_req *r)
 {

@@ -312,6 +312,9 @@ enum pg_stmt {
 	PG_SCORE_PUT,
 	PG_SCORE_GET,
 	PG_TRACK_DELETE_VISITORS,
+	PG_SCORE_EACH,
+	PG_TRACK_SWEEP_EACH,
+	PG_TRACK_COUNT_VISITOR,
 	PG_NSTMT
 };
 
@@ -578,6 +581,14 @@ static const char *const pg_sql[PG_NSTMT] = {
 	/* contact_delete: the events of the visitors tied to the contact (sqlite.c) */
 	[PG_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
 				     " (SELECT id FROM visitors WHERE contact_id = $1)",
+	/* the consent sweep of the retention purge (helper fixsec16) */
+	[PG_SCORE_EACH] = "SELECT contact_id, score, computed_at, nevents, last_at FROM scores"
+			  " ORDER BY contact_id",
+	[PG_TRACK_SWEEP_EACH] = "SELECT " PG_TRACK_COLS " FROM track_events"
+				" WHERE ip <> '' OR company <> '' OR contact_id IS NOT NULL"
+				" ORDER BY at, id",
+	[PG_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
+				   " WHERE visitor_id = $1 AND at >= $2::bigint",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2652,6 +2663,9 @@ static int pg_track_forget(struct sk_store *s, const char *contact_id)
 	struct pp p = {0};
 	pp_text(&p, contact_id);
 	int rc = pg_exec((struct pg_store *)s, PG_TRACK_FORGET_EVENTS, &p, NULL);
+	/* the events of the visitors tied to the contact too: linkable to the person */
+	if (!rc)
+		rc = pg_exec((struct pg_store *)s, PG_TRACK_DELETE_VISITORS, &p, NULL);
 	return rc ? rc : pg_exec((struct pg_store *)s, PG_TRACK_FORGET_SCORE, &p, NULL);
 }
 
@@ -2661,6 +2675,48 @@ static int pg_track_purge(struct sk_store *s, int64_t before, long *outn)
 	pp_int(&p, before);
 	*outn = 0;
 	return pg_exec((struct pg_store *)s, PG_TRACK_PURGE, &p, outn);
+}
+
+static int pg_score_fn(const PGresult *r, int i, void *ctx)
+{
+	struct pg_cb *c = ctx;
+	struct sk_score_rec rec;
+	int rc = 0;
+	memset(&rec, 0, sizeof(rec));
+	pg_text(r, i, 0, rec.contact_id, sizeof(rec.contact_id), "scores.contact_id", &rc);
+	rec.score = pg_int(r, i, 1);
+	rec.computed_at = pg_int(r, i, 2);
+	rec.nevents = pg_int(r, i, 3);
+	rec.last_at = pg_int(r, i, 4);
+	return rc ? rc : ((sk_score_cb)c->cb)(c->arg, &rec);
+}
+
+static int pg_score_each(struct sk_store *s, sk_score_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	return pg_each((struct pg_store *)s, PG_SCORE_EACH, NULL, NULL, 0, pg_score_fn, &c);
+}
+
+static int pg_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
+{
+	struct pg_cb c = {(void *)cb, arg};
+	return pg_each((struct pg_store *)s, PG_TRACK_SWEEP_EACH, NULL, NULL, 0, pg_track_fn,
+		       &c);
+}
+
+static int pg_track_count_visitor(struct sk_store *s, const char *visitor_id, int64_t since,
+				  int64_t *outn)
+{
+	struct pp p = {0};
+	PGresult *r;
+	*outn = 0;
+	pp_text(&p, visitor_id);
+	pp_int(&p, since);
+	int rc = pg_row((struct pg_store *)s, PG_TRACK_COUNT_VISITOR, &p, &r);
+	if (rc == 0)
+		*outn = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc;
 }
 
 static int pg_company_clear(struct sk_store *s)

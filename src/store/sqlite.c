@@ -338,6 +338,9 @@ enum sq_stmt {
 	SQ_SCORE_PUT,
 	SQ_SCORE_GET,
 	SQ_TRACK_DELETE_VISITORS,
+	SQ_SCORE_EACH,
+	SQ_TRACK_SWEEP_EACH,
+	SQ_TRACK_COUNT_VISITOR,
 	SQ_NSTMT
 };
 
@@ -600,6 +603,14 @@ static const char *const sq_sql[SQ_NSTMT] = {
 	 * (no lead_scoring) but theirs all the same; the visitors go by their cascade after */
 	[SQ_TRACK_DELETE_VISITORS] = "DELETE FROM track_events WHERE visitor_id IN"
 				     " (SELECT id FROM visitors WHERE contact_id = ?1)",
+	/* the consent sweep of the retention purge (helper fixsec16) */
+	[SQ_SCORE_EACH] = "SELECT contact_id, score, computed_at, nevents, last_at FROM scores"
+			  " ORDER BY contact_id",
+	[SQ_TRACK_SWEEP_EACH] = "SELECT " SQ_TRACK_COLS " FROM track_events"
+				" WHERE ip <> '' OR company <> '' OR contact_id IS NOT NULL"
+				" ORDER BY at, id",
+	[SQ_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
+				   " WHERE visitor_id = ?1 AND at >= ?2",
 };
 
 struct sq_hot;
@@ -3157,17 +3168,14 @@ static int sq_track_row(sqlite3_stmt *st, struct sk_track_rec *e)
 	return rc;
 }
 
-static int sq_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
-			 sk_track_cb cb, void *arg)
+/* Each event row of the bound statement st to cb, in order. */
+static int sq_track_rows(sqlite3_stmt *st, sk_track_cb cb, void *arg)
 {
-	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_TRACK_EACH_CONTACT : SQ_TRACK_EACH_VISITOR);
 	struct sk_track_rec *e = sk_malloc(sizeof(*e));
 	int rc = 0;
-	if (!e)
+	if (!e) {
+		sq_done(st);
 		return SK_ERR_NOMEM;
-	if (sq_text(st, 1, contact_id ? contact_id : visitor_id ? visitor_id : "")) {
-		sk_free(e);
-		return sq_bindfail(st);
 	}
 	while (rc == 0 && sq_next(st, &rc)) {
 		if ((rc = sq_track_row(st, e)) == 0)
@@ -3176,6 +3184,15 @@ static int sq_track_each(struct sk_store *s, const char *contact_id, const char 
 	sq_done(st);
 	sk_free(e);
 	return rc;
+}
+
+static int sq_track_each(struct sk_store *s, const char *contact_id, const char *visitor_id,
+			 sk_track_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, contact_id ? SQ_TRACK_EACH_CONTACT : SQ_TRACK_EACH_VISITOR);
+	if (sq_text(st, 1, contact_id ? contact_id : visitor_id ? visitor_id : ""))
+		return sq_bindfail(st);
+	return sq_track_rows(st, cb, arg);
 }
 
 static int sq_track_ip_set(struct sk_store *s, const char *id, const char *ip,
@@ -3195,6 +3212,12 @@ static int sq_track_forget(struct sk_store *s, const char *contact_id)
 		return sq_bindfail(st);
 	if ((rc = sq_run(st)))
 		return rc;
+	/* the events of the visitors tied to the contact too: linkable to the person */
+	st = sq_stmt(s, SQ_TRACK_DELETE_VISITORS); /* lead_scoring ended */
+	if (sq_text(st, 1, contact_id))
+		return sq_bindfail(st);
+	if ((rc = sq_run(st)))
+		return rc;
 	st = sq_stmt(s, SQ_TRACK_FORGET_SCORE);
 	if (sq_text(st, 1, contact_id))
 		return sq_bindfail(st);
@@ -3209,6 +3232,44 @@ static int sq_track_purge(struct sk_store *s, int64_t before, long *outn)
 		return sq_bindfail(st);
 	rc = sq_run(st);
 	*outn = rc ? 0 : (long)sqlite3_changes(((struct sq_store *)s)->db);
+	return rc;
+}
+
+static int sq_score_each(struct sk_store *s, sk_score_cb cb, void *arg)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_SCORE_EACH);
+	struct sk_score_rec r;
+	int rc = 0;
+	while (rc == 0 && sq_next(st, &rc)) {
+		memset(&r, 0, sizeof(r));
+		sq_col_text(st, 0, r.contact_id, sizeof(r.contact_id), "scores.contact_id", &rc);
+		r.score = sqlite3_column_int64(st, 1);
+		r.computed_at = sqlite3_column_int64(st, 2);
+		r.nevents = sqlite3_column_int64(st, 3);
+		r.last_at = sqlite3_column_int64(st, 4);
+		if (rc == 0)
+			rc = cb(arg, &r);
+	}
+	sq_done(st);
+	return rc;
+}
+
+static int sq_track_sweep_each(struct sk_store *s, sk_track_cb cb, void *arg)
+{
+	return sq_track_rows(sq_stmt(s, SQ_TRACK_SWEEP_EACH), cb, arg);
+}
+
+static int sq_track_count_visitor(struct sk_store *s, const char *visitor_id, int64_t since,
+				  int64_t *outn)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_TRACK_COUNT_VISITOR);
+	int rc;
+	*outn = 0;
+	if (sq_text(st, 1, visitor_id) || sqlite3_bind_int64(st, 2, since))
+		return sq_bindfail(st);
+	if ((rc = sq_row(st)) == 0)
+		*outn = sqlite3_column_int64(st, 0);
+	sq_done(st);
 	return rc;
 }
 

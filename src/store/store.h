@@ -374,6 +374,7 @@ struct sk_score_rec {
 	int64_t nevents;
 	int64_t last_at;
 };
+typedef int (*sk_score_cb)(void *arg, const struct sk_score_rec *r);
 
 /* An address in the company ranges: 16 bytes, big-endian, IPv4 mapped (::ffff:a.b.c.d), so
  * that bytewise order is numeric order on both backends. */
@@ -679,7 +680,8 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* Rewrites one event's address and company (ip_tracking withdrawn). */               \
 	X(track_ip_set, (struct sk_store * s, const char *id, const char *ip,                  \
 			 const char *company), (s, id, ip, company))                             \
-	/* Deletes the events attached to contact_id and its score (lead_scoring withdrawn). */ \
+	/* Deletes the events attached to contact_id, those of the visitors tied to it, and */ \
+	/* its score (lead_scoring withdrawn). */                                               \
 	X(track_forget, (struct sk_store * s, const char *contact_id), (s, contact_id))       \
 	/* Deletes the events that happened before before; *outn how many. */                 \
 	X(track_purge, (struct sk_store * s, int64_t before, long *outn), (s, before, outn))   \
@@ -711,7 +713,15 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	  (s, campaign_id, cb, arg))                                                           \
 	/* one contact's send log, oldest first (the access export) */                         \
 	X(send_each_contact, (struct sk_store * s, const char *contact_id, sk_send_cb cb,      \
-			      void *arg), (s, contact_id, cb, arg))
+			      void *arg), (s, contact_id, cb, arg))                              \
+	/* ---- the consent sweep of the retention purge (issue 16, helper fixsec16) ---- */    \
+	/* Every stored score (contact_id and score set), by contact id. */                    \
+	X(score_each, (struct sk_store * s, sk_score_cb cb, void *arg), (s, cb, arg))           \
+	/* Every event that keeps an address or is attached to a contact, in (at, id) order. */ \
+	X(track_sweep_each, (struct sk_store * s, sk_track_cb cb, void *arg), (s, cb, arg))    \
+	/* How many events of visitor_id happened at or after since (the per-visitor cap). */  \
+	X(track_count_visitor, (struct sk_store * s, const char *visitor_id, int64_t since,    \
+				int64_t *outn), (s, visitor_id, since, outn))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

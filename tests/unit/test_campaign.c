@@ -85,6 +85,22 @@ static void create_refuses_with_the_reason(void **state)
 		if (rc != bad[i].rc || !strstr(t->err.msg, bad[i].says))
 			fail_msg("case %zu: %d %s", i, rc, t->err.msg);
 	}
+	/* a link whose built form (with the UTM values) leaves no room in a redirect for the
+	 * visitor token is refused at create: a click on it could not be answered */
+	char longjson[2048], path[1024];
+	memset(path, 'a', 780);
+	path[780] = '\0';
+	snprintf(longjson, sizeof(longjson), "{\"name\": \"x\", \"purpose\": \"newsletter\","
+		 " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"{{link:1}}\"},"
+		 " \"links\": [\"https://www.example.com/%s\"], \"utm\": {\"source\": \"nl\","
+		 " \"medium\": \"email\", \"campaign\": \"spring\"}}", path);
+	assert_int_equal(create(t, longjson, id), SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "links[0]: with the UTM values longer than"));
+	/* the same link without UTM values fits */
+	snprintf(longjson, sizeof(longjson), "{\"name\": \"x\", \"purpose\": \"newsletter\","
+		 " \"subject\": {\"en\": \"s\"}, \"text\": {\"en\": \"{{link:1}}\"},"
+		 " \"links\": [\"https://www.example.com/%s\"]}", path);
+	assert_int_equal(create(t, longjson, id), 0);
 	/* the same field is fine where the purpose lists it */
 	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"offers\", \"subject\": "
 				   "{\"en\": \"s\"}, \"text\": {\"en\": \"Hi {{company}}\"}}", id), 0);
@@ -397,6 +413,67 @@ static void claimed_mail_is_not_sent_twice(void **state)
 	tenv_free(t);
 }
 
+/* The click tokens of the first two tracked links of the one mail queued. */
+static void click_tokens(struct tenv *t, const char *id, int64_t now, char tok[2][256])
+{
+	struct sk_outgoing x;
+	static const char pat[] = "https://consent.example.com/l/";
+	assert_int_equal(sk_campaign_send(t->core, id, now, NULL, &t->err), 0);
+	assert_int_equal(sk_outbox_take(t->core, "https://consent.example.com", now + 1, &x,
+					&t->err), 0);
+	const char *l = x.text;
+	for (int i = 0; i < 2; i++) {
+		l = strstr(l, pat);
+		assert_non_null(l);
+		l += strlen(pat);
+		snprintf(tok[i], 256, "%.*s", (int)strcspn(l, " \n"), l);
+	}
+	sk_outgoing_reset(&x);
+}
+
+/* A click carries a visitor token (#sk_vt=) only to a page of a banner origin and only while
+ * the gate allows lead_scoring for the person: never to a third party, never after a
+ * withdrawal (the click token itself lives 400 days); the visitor token is short-lived. */
+static void visitor_token_only_with_lead_scoring_to_own_site(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], tok[2][256], target[SK_CAMPAIGN_URL_MAX];
+	add(t, "lead@example.com", "Anna", "newsletter", SK_ACT_GIVE, T0);
+	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
+				   T0), 0);
+	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"newsletter\","
+				   " \"subject\": {\"en\": \"s\"},"
+				   " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
+				   " \"links\": [\"https://www.example.com/n\","
+				   " \"https://other.example.net/x\"]}", id), 0);
+	click_tokens(t, id, T0 + 200, tok);
+	assert_int_equal(sk_campaign_click(t->core, tok[0], NULL, T0 + 400, target, &t->err), 0);
+	char *vt = strstr(target, "#sk_vt=");
+	assert_non_null(vt);
+	assert_int_equal(strncmp(target, "https://www.example.com/n#sk_vt=", 32), 0);
+	/* the token ties a visitor that gave something within 30 minutes, not later */
+	char version[SK_BANNER_VERSION_LEN + 1], vid[SK_ID_LEN + 1];
+	assert_int_equal(sk_banner_version(t->core, SK_LANG_EN, version, &t->err), 0);
+	struct sk_visitor_choice ch[] = {{"ip_tracking", 1}, {"lead_scoring", 1}};
+	struct sk_visitor_answer_in in = {.lang = "en", .version = version, .choices = ch,
+					  .nchoices = 2, .signal = "click"};
+	assert_int_equal(sk_visitor_answer(t->core, &in, T0 + 401, vid, &t->err), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, vid, vt + 7, T0 + 400 + 30 * 60 + 1,
+						   NULL, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_visitor_identify_token(t->core, vid, vt + 7, T0 + 402, NULL, &t->err),
+			 0);
+	/* a third-party target gets none */
+	assert_int_equal(sk_campaign_click(t->core, tok[1], NULL, T0 + 403, target, &t->err), 0);
+	assert_string_equal(target, "https://other.example.net/x");
+	/* after a withdrawal of lead_scoring the same link gets none */
+	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
+				   "t", T0 + 500), 0);
+	assert_int_equal(sk_campaign_click(t->core, tok[0], NULL, T0 + 600, target, &t->err), 0);
+	assert_string_equal(target, "https://www.example.com/n");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +484,7 @@ int main(void)
 		cmocka_unit_test(mail_holds_links_and_tracking_only_with_lead_scoring),
 		cmocka_unit_test(unsubscribe_withdraws),
 		cmocka_unit_test(claimed_mail_is_not_sent_twice),
+		cmocka_unit_test(visitor_token_only_with_lead_scoring_to_own_site),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

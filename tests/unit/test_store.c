@@ -2826,6 +2826,23 @@ static void track_ev(struct sk_store *s, const char *id, int64_t at, const char 
 	free(e);
 }
 
+struct score_seen {
+	size_t n;
+	char id[4][SK_ID_LEN + 1];
+	int64_t score[4];
+};
+
+static int score_cb(void *arg, const struct sk_score_rec *r)
+{
+	struct score_seen *ss = arg;
+	if (ss->n < 4) {
+		sk_strlcpy(ss->id[ss->n], r->contact_id, sizeof(ss->id[0]));
+		ss->score[ss->n] = r->score;
+	}
+	ss->n++;
+	return 0;
+}
+
 static void test_track_events(void **state)
 {
 	struct sk_store *s = ((struct fx *)*state)->s;
@@ -2876,6 +2893,30 @@ static void test_track_events(void **state)
 	assert_int_equal(got.last_at, 200);
 	sk_strlcpy(sc.contact_id, "c_track2", sizeof(sc.contact_id));
 	assert_int_equal(sk_store_score_put(s, &sc), 0);
+
+	/* the purge's consent sweep: every score; every event with an address or attached */
+	struct score_seen ss = {0};
+	assert_int_equal(sk_store_score_each(s, score_cb, &ss), 0);
+	assert_int_equal(ss.n, 2);
+	assert_string_equal(ss.id[0], "c_track1");
+	assert_string_equal(ss.id[1], "c_track2");
+	assert_int_equal(ss.score[0], 15);
+	track_ev(s, "t_6", 450, "", "v_bare", ""); /* neither: not swept */
+	memset(ts, 0, sizeof(*ts));
+	assert_int_equal(sk_store_track_sweep_each(s, track_cb, ts), 0);
+	assert_int_equal(ts->n, 4);
+	assert_string_equal(ts->e[0].id, "t_1");
+	assert_string_equal(ts->e[2].id, "t_3");
+	assert_string_equal(ts->e[3].id, "t_4"); /* attached, without an address */
+
+	/* the per-visitor count since a time: v_one has t_1 (100), t_2 (200), t_3 (300) */
+	int64_t cnt = -1;
+	assert_int_equal(sk_store_track_count_visitor(s, "v_one", 150, &cnt), 0);
+	assert_int_equal(cnt, 2);
+	assert_int_equal(sk_store_track_count_visitor(s, "v_one", 0, &cnt), 0);
+	assert_int_equal(cnt, 3);
+	assert_int_equal(sk_store_track_count_visitor(s, "v_none", 0, &cnt), 0);
+	assert_int_equal(cnt, 0);
 
 	/* forget: the contact's attached events and score, nobody else's */
 	assert_int_equal(sk_store_track_forget(s, "c_track1"), 0);

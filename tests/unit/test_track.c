@@ -124,8 +124,18 @@ static void test_no_lead_scoring_no_attach_no_score(void **state)
 	(void)state;
 	person(t, "cy@example.com", NULL, id);
 	int64_t now = sk_time_now();
+	/* neither lead_scoring nor ip_tracking: a mail event is not stored at all (even of no
+	 * one, its time would tie it to the send log) */
 	assert_int_equal(mail_event(t, id, "mail_click", "192.0.2.1", now, &stored), 0);
-	assert_int_equal(stored, 1); /* kept, but of nobody */
+	assert_int_equal(stored, 0);
+	assert_int_equal(mail_event(t, id, "mail_open", "192.0.2.1", now, &stored), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(rows(t, "1 = 1"), 0);
+	/* ip_tracking alone: kept, but of nobody */
+	assert_int_equal(t_consent(t, "cy@example.com", "ip_tracking", SK_ACT_GIVE, "api",
+				   "test", 0), 0);
+	assert_int_equal(mail_event(t, id, "mail_click", "192.0.2.1", now, &stored), 0);
+	assert_int_equal(stored, 1);
 	assert_int_equal(rows(t, "contact_id IS NULL"), 1);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
 	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM scores"), 0);
@@ -544,11 +554,17 @@ static void test_web_events(void **state)
 	assert_int_equal(sk_score_get(t->core, cid, sk_time_now(), &sc, &t->err), 0);
 	assert_int_equal(sc.has, 1);
 	assert_int_equal(sc.stored, 10); /* a pricing page view */
-	/* the contact withdraws lead_scoring: history gone, and the visitor's next event is
-	 * not stored (the tied visitor's answer is the contact's) */
+	/* the contact withdraws lead_scoring: history gone, the tied visitor's events from
+	 * before the tie (not attached, but linkable through the visitor) too, and the
+	 * visitor's next event is not stored (the tied visitor's answer is the contact's) */
+	char of_ls[64];
+	snprintf(of_ls, sizeof(of_ls), "visitor_id = '%s'", ls);
+	assert_int_equal(rows(t, of_ls), 2);
 	assert_int_equal(t_consent(t, "no@example.com", "lead_scoring", SK_ACT_WITHDRAW, "api",
 				   "test", 0), 0);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
+	assert_int_equal(rows(t, of_ls), 0);
+	assert_int_equal(rows(t, "ip = '192.0.2.7' AND company = 'Example AB'"), 1); /* not hers */
 	assert_int_equal(web_event(t, ls, "192.0.2.7", &stored), 0);
 	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 0);
 	tenv_free(t);
@@ -620,6 +636,130 @@ static void test_tied_visitor_ip_and_erasure(void **state)
 	tenv_free(t);
 }
 
+/* A consent that lapses by validity (no event) ends what it allowed: the score is no longer
+ * shared (export column, score.changed) and the purge deletes it with the history; the
+ * purge truncates the addresses kept under a lapsed ip_tracking. lead_scoring lasts 12
+ * months in the example policy, ip_tracking 6. */
+static void test_lapsed_consent_ends_score_and_ip(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	int has = -1;
+	int64_t score = -1;
+	long n = -1;
+	(void)state;
+	const struct sk_company_range r[] = {{.network = "192.0.2.0/24", .name = "Example AB"}};
+	assert_int_equal(sk_company_load(t->core, r, 1, NULL, &t->err), 0);
+	int64_t now = sk_time_now();
+	/* a: lead_scoring given 360 days ago (lapses in about 5 days), sales_followup today */
+	person(t, "la@example.com", NULL, a);
+	assert_int_equal(t_consent(t, "la@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
+				   now - 360 * DAY), 0);
+	assert_int_equal(t_consent(t, "la@example.com", "sales_followup", SK_ACT_GIVE, "api",
+				   "t", now), 0);
+	/* b: lead_scoring today, ip_tracking 175 days ago (lapses in about a week) */
+	person(t, "lb@example.com", NULL, b);
+	assert_int_equal(t_consent(t, "lb@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
+				   now), 0);
+	assert_int_equal(t_consent(t, "lb@example.com", "ip_tracking", SK_ACT_GIVE, "api", "t",
+				   now - 175 * DAY), 0);
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now, NULL), 0);
+	assert_int_equal(mail_event(t, b, "mail_click", "192.0.2.9", now, NULL), 0);
+	assert_int_equal(rows(t, "contact_id IS NOT NULL"), 2);
+	assert_int_equal(rows(t, "ip = '192.0.2.9' AND company = 'Example AB'"), 1);
+	assert_int_equal(sk_score_shared(t->core, a, "la@example.com", now + 1, &has, &score,
+					 &t->err), 0);
+	assert_int_equal(has, 1);
+	assert_int_equal(score, 5);
+	/* ten days on, no event since: a's lead_scoring and b's ip_tracking have lapsed */
+	int64_t later = now + 10 * DAY;
+	assert_int_equal(sk_score_shared(t->core, a, "la@example.com", later, &has, &score,
+					 &t->err), 0);
+	assert_int_equal(has, 0); /* sales_followup alone shares no score */
+	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM scores"), 2); /* still stored */
+	assert_int_equal(sk_track_purge(t->core, later, &n, &t->err), 0);
+	assert_int_equal(n, 2); /* a's history, b's event truncated */
+	char where[128];
+	snprintf(where, sizeof(where), "contact_id = '%s'", a);
+	assert_int_equal(rows(t, where), 0);
+	snprintf(where, sizeof(where), "SELECT count(*) FROM scores WHERE contact_id = '%s'", a);
+	assert_int_equal(t_db_int(t->db, where), 0);
+	/* b keeps its event and score (lead_scoring holds), with the address truncated */
+	snprintf(where, sizeof(where), "contact_id = '%s' AND ip = '192.0.2.0' AND company = ''",
+		 b);
+	assert_int_equal(rows(t, where), 1);
+	assert_int_equal(rows(t, "ip = '192.0.2.9'"), 0);
+	/* a second purge finds nothing more */
+	assert_int_equal(sk_track_purge(t->core, later, &n, &t->err), 0);
+	assert_int_equal(n, 0);
+	tenv_free(t);
+}
+
+/* score.changed is skipped when lead_scoring lapsed by validity, sales_followup given. */
+static void test_score_webhook_needs_lead_scoring_now(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char a[SK_ID_LEN + 1], wid[SK_ID_LEN + 1];
+	char secret[SK_WEBHOOK_SECRET_MAX];
+	struct sk_webhook_job job;
+	struct sk_change hit;
+	int ready = 0, found = 1;
+	(void)state;
+	int64_t now = sk_time_now();
+	person(t, "lw@example.com", NULL, a);
+	/* given 370 days ago: lapsed since about 5 days; the event was in its time */
+	assert_int_equal(t_consent(t, "lw@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
+				   now - 370 * DAY), 0);
+	assert_int_equal(t_consent(t, "lw@example.com", "sales_followup", SK_ACT_GIVE, "api",
+				   "t", now), 0);
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/x", "score.changed", "crm",
+					1, wid, secret, &t->err), 0);
+	assert_int_equal(mail_event(t, a, "mail_click", NULL, now - 300 * DAY, NULL), 0);
+	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM scores"), 1);
+	assert_int_equal(sk_webhook_job_open(t->core, wid, now, &job, &ready, &t->err), 0);
+	assert_true(ready);
+	assert_int_equal(sk_webhook_job_next(t->core, &job, &hit, &found, &t->err), 0);
+	assert_false(found);
+	sk_webhook_job_close(&job);
+	tenv_free(t);
+}
+
+/* A visitor's web events are capped per 24 hours: beyond SK_TRACK_VISITOR_DAY_MAX an event
+ * is answered as usual but not stored; another visitor is not affected; a day later the
+ * visitor's events are stored again. */
+static void test_visitor_daily_cap(void **state)
+{
+	struct tenv *t = tenv_new(0);
+	char v[SK_ID_LEN + 1], w[SK_ID_LEN + 1];
+	int stored = -1;
+	(void)state;
+	answer(t, NULL, 1, 0, v);
+	answer(t, NULL, 1, 0, w);
+	int64_t now = sk_time_now();
+	struct sk_track_in in = {.type = "page_view", .visitor_id = v, .ip = "192.0.2.7",
+				 .url = "https://www.example.com/"};
+	assert_int_equal(SK_TRACK_VISITOR_DAY_MAX, 500);
+	for (int i = 0; i < SK_TRACK_VISITOR_DAY_MAX; i++) {
+		in.at = now - 3600 + i;
+		assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+		assert_int_equal(stored, 1);
+	}
+	in.at = now;
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 0); /* the 501st within 24 hours: not stored */
+	char where[64];
+	snprintf(where, sizeof(where), "visitor_id = '%s'", v);
+	assert_int_equal(rows(t, where), SK_TRACK_VISITOR_DAY_MAX);
+	in.visitor_id = w; /* another visitor: stored */
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 1);
+	in.visitor_id = v; /* 25 hours on: the window has passed */
+	in.at = now + 25 * 3600;
+	assert_int_equal(sk_track_record(t->core, &in, &stored, &t->err), 0);
+	assert_int_equal(stored, 1);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +771,9 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_withdrawal_deletes_in_same_transaction),
 		cmocka_unit_test(test_withdrawal_then_nothing_attached),
+		cmocka_unit_test(test_lapsed_consent_ends_score_and_ip),
+		cmocka_unit_test(test_score_webhook_needs_lead_scoring_now),
+		cmocka_unit_test(test_visitor_daily_cap),
 		cmocka_unit_test(test_retention_purge),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_company_load),

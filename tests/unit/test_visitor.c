@@ -248,9 +248,11 @@ static void token_identify(void **state)
 	forged[strlen(forged) - 3] = forged[strlen(forged) - 3] == 'A' ? 'B' : 'A';
 	assert_int_equal(sk_visitor_identify_token(t->core, vid, forged, now, &carried, &t->err),
 			 SK_ERR_INVALID);
+	/* the token is short-lived: 30 minutes and one second later it ties nothing */
+	assert_int_equal(SK_VISITOR_TOKEN_MINUTES, 30);
 	assert_int_equal(sk_visitor_identify_token(t->core, vid, tok,
-						   now + (SK_VISITOR_TOKEN_DAYS + 1) * DAY, &carried,
-						   &t->err), SK_ERR_INVALID);
+						   now + SK_VISITOR_TOKEN_MINUTES * 60 + 1,
+						   &carried, &t->err), SK_ERR_INVALID);
 	char pref[SK_PREF_LINK_MAX];
 	assert_int_equal(sk_pref_link(t->core, cid, now, 30, pref, NULL, &t->err), 0);
 	assert_int_equal(sk_visitor_identify_token(t->core, vid, pref, now, &carried, &t->err),
@@ -259,6 +261,21 @@ static void token_identify(void **state)
 	assert_string_equal(ct, ""); /* nothing tied */
 	assert_int_equal(banner_events(t, cid), 0);
 	assert_string_equal(t_gate(t, "vera@example.com", "lead_scoring", now), "no_consent");
+	/* a visitor whose answers give nothing (refused both; or a give lapsed by validity) is
+	 * not tied, even with a good token */
+	char none[SK_ID_LEN + 1], lapsed[SK_ID_LEN + 1];
+	assert_int_equal(answer(t, NULL, 0, 0, "click", now - 40, none), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, none, tok, now, &carried, &t->err),
+			 SK_ERR_INVALID);
+	assert_non_null(strstr(t->err.msg, "given nothing"));
+	assert_int_equal(answer(t, NULL, 1, 0, "click", now - 200 * DAY, lapsed), 0);
+	assert_int_equal(sk_visitor_identify_token(t->core, lapsed, tok, now, &carried, &t->err),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_visitor_contact(t->core, none, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(sk_visitor_contact(t->core, lapsed, ct, &t->err), 0);
+	assert_string_equal(ct, "");
+	assert_int_equal(banner_events(t, cid), 0);
 	/* the real token ties and carries both answers */
 	assert_int_equal(sk_visitor_identify_token(t->core, vid, tok, now, &carried, &t->err), 0);
 	assert_int_equal(carried, 2);
