@@ -108,8 +108,10 @@ static int decide(struct sk_core *c, const struct sk_track_in *in, int64_t now, 
 			return rc;
 		if (g.allowed) /* lead_scoring given: the event is the person's */
 			sk_strlcpy(attach, in->contact_id, SK_ID_LEN + 1);
-		/* neither allowed now: not stored (its time would tie it to the send log) */
-		*keep = *ipt || attach[0];
+		/* not the person's now: not stored. Its time would tie it to the send log, and an
+		 * event of nobody (ip_tracking alone) could never be found again when that
+		 * consent ends, so its full address would outlive it. */
+		*keep = attach[0] != '\0';
 		return 0;
 	}
 	int ls = 0;
