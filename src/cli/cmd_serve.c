@@ -61,6 +61,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		{"console-session-hours", required_argument, NULL, 'H'},
 		{"import-dir", required_argument, NULL, 'I'},
 		{"campaign-rate", required_argument, NULL, 'G'},
+		{"log-format", required_argument, NULL, 'O'},
+		{"metrics-listen", required_argument, NULL, 'N'},
 		{0},
 	};
 	struct sk_mail_config mail = {.timeout = 30, .campaign_rate = 10};
@@ -160,6 +162,12 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 			if (number(optarg, 0.01, 10000, &mail.campaign_rate))
 				return sk_cli_usage(cmd);
 			break;
+		case 'O':
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+				return sk_cli_usage(cmd);
+			cfg.log_format = strcmp(optarg, "json") == 0 ? SK_LOG_JSON : SK_LOG_TEXT;
+			break;
+		case 'N': cfg.metrics_listen = optarg; break;
 		case 'S': mail.url = optarg; break;
 		case 'U': mail.user = optarg; break;
 		case 'M': mail.from = optarg; break;
@@ -221,7 +229,8 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
 		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] "
 		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR] "
-		"[--campaign-rate PER_SECOND]",
+		"[--campaign-rate PER_SECOND] [--log-format text|json] [--metrics-listen "
+		"HOST:PORT]",
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
@@ -258,6 +267,9 @@ const struct sk_cmd sk_cmd_entry_serve = {
 		"--import-dir (default: DATABASE.imports beside a SQLite file; none for "
 		"PostgreSQL, where the console cannot import without it). Campaign mails "
 		"(docs/campaigns.md) go out at most --campaign-rate (default 10, 0.01 to 10000) "
-		"a second.",
+		"a second. Operations (docs/operations.md): --log-format json writes the access "
+		"log and the server's own lines as one JSON object per line; GET /metrics "
+		"(Prometheus text) answers a key with the scope metrics, or anyone on "
+		"--metrics-listen HOST:PORT, a second listener that serves nothing else.",
 	.run = run_serve,
 };

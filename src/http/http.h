@@ -54,7 +54,15 @@ struct sk_server_config {
 	/* the console's imports (docs/console.md, "Importing") */
 	const char *import_dir;    /* the spool folder of staged uploads, job states, rejects
 				    * and saved mappings; NULL: the console cannot import */
+	/* operations (docs/operations.md) */
+	int log_format;            /* SK_LOG_TEXT (default) or SK_LOG_JSON: the access log
+				    * and the server's own lines on stderr */
+	const char *metrics_listen; /* HOST:PORT of a second listener serving only GET
+				     * /metrics without a key; NULL: /metrics only on the main
+				     * listener, for a key with the scope metrics */
 };
+
+enum { SK_LOG_TEXT = 0, SK_LOG_JSON = 1 };
 
 #define SK_LEASE_SECONDS 30
 
