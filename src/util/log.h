@@ -1,0 +1,16 @@
+/* log.h: the server's own lines on stderr (not the access log): "samtycke: MESSAGE", or with
+ * serve --log-format json one JSON object per line (docs/operations.md, "Metrics and logs").
+ * A message never holds personal data: ids and counts only. */
+#ifndef SK_LOG_H
+#define SK_LOG_H
+
+enum sk_log_level { SK_LOG_INFO, SK_LOG_WARN, SK_LOG_ERROR };
+
+/* 0: text (the default), 1: JSON. Set once by serve before its threads start (or on SIGHUP,
+ * between lines: each line is written whole with one write). */
+void sk_log_set_json(int json);
+int sk_log_json(void);
+/* Writes one line to stderr, whole. */
+void sk_log(enum sk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
