@@ -74,4 +74,8 @@ int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char *
  * nargs arguments. Returns -1 when the command should go on, else its exit code. */
 int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv, int nargs);
 
+/* samtycke --version (src/cli/version.c): "samtycke VERSION", then "LIBRARY VERSION" per
+ * linked library; with json one object {"samtycke","libraries":{LIBRARY:VERSION}}. */
+int sk_cli_version(int json);
+
 #endif

@@ -71,6 +71,16 @@ static const struct sk_cmd *const commands[] = {SK_CLI_COMMANDS(SK_CLI_POINT)};
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* The global options, before the command (also listed by `help --all --json`). */
+static const struct option global_opts[] = {
+	{"db", required_argument, NULL, 'd'},
+	{"key-file", required_argument, NULL, 'k'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{0},
+};
+
 /* Set when --json appears anywhere on the command line (before a "--"): every error, a
  * usage error found before the command has read its options too, is then one JSON object
  * on stderr. */
@@ -171,9 +181,35 @@ static int group_error(const char *group, const char *word)
 	return SK_EXIT_USAGE;
 }
 
+/* `samtycke help --all --json` (not in the help texts: for the build): the whole command
+ * table and the global options as one JSON object, from which scripts/gen-manpage.py writes
+ * the man page and the bash completion. */
+static int help_all(void)
+{
+	json_t *cmds = json_array(), *opts = json_array();
+	for (size_t i = 0; cmds && i < NCOMMANDS; i++)
+		json_array_append_new(cmds, json_pack("{s:s,s:s,s:s,s:s}", "name", commands[i]->name,
+						      "summary", commands[i]->summary, "usage",
+						      commands[i]->usage, "help", commands[i]->help));
+	for (size_t i = 0; opts && global_opts[i].name; i++)
+		json_array_append_new(opts, json_pack("{s:s,s:b}", "name", global_opts[i].name,
+						      "argument",
+						      global_opts[i].has_arg == required_argument));
+	sk_cli_print_json(json_pack("{s:s,s:o*,s:o*}", "version", SK_VERSION, "commands", cmds,
+				    "global_options", opts));
+	return SK_EXIT_OK;
+}
+
 /* samtycke help [COMMAND | GROUP]: the same texts as --help, on stdout. */
 static int help(int argc, char **argv)
 {
+	int all = 0, json = 0;
+	for (int i = 0; i < argc; i++) {
+		all |= strcmp(argv[i], "--all") == 0;
+		json |= strcmp(argv[i], "--json") == 0;
+	}
+	if (all && json && argc == 2)
+		return help_all();
 	const struct sk_cmd *cmd = NULL;
 	char *words[2];
 	int n = 0;
@@ -356,14 +392,6 @@ int sk_cli_field_arg(char *arg, struct sk_field_value *f, struct sk_errctx *err)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
-	};
 	struct sk_cli cli = {0};
 	const char *keyfile = getenv("SAMTYCKE_KEY_FILE");
 	int c;
@@ -372,13 +400,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
 			json_errors = 1;
-	while ((c = getopt_long(argc, argv, "+d:k:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:k:jh", global_opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': cli.db = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
-		case 'V': printf("samtycke %s\n", SK_VERSION); return SK_EXIT_OK;
+		case 'V': return sk_cli_version(json_errors);
 		default:
 			if (json_errors)
 				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "unknown or incomplete "

@@ -2,9 +2,11 @@
  * helpers the other core files share. */
 #include "core/core_int.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "util/mem.h"
 
@@ -506,4 +508,10 @@ int sk_core_policy_version(const struct sk_core *c)
 const char *sk_core_open_note(const struct sk_core *c)
 {
 	return c->canon_note;
+}
+
+void sk_core_versions(sk_version_fn *fn, void *arg)
+{
+	fn(arg, "jansson", jansson_version_str());
+	fn(arg, "libyaml", yaml_get_version_string());
 }

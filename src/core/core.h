@@ -11,6 +11,7 @@
 #include "core/vocab.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/version.h"
 
 struct sk_vault;
 
@@ -1641,4 +1642,7 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 /* One contact's send log (the access export). */
 int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb cb, void *arg,
 			 struct sk_errctx *err);
+/* jansson and libyaml, with the versions they run with (samtycke --version). */
+void sk_core_versions(sk_version_fn *fn, void *arg);
+
 #endif

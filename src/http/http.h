@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/core.h" /* struct sk_group_job */
+#include "util/version.h"
 
 struct sk_errctx;
 struct sk_vault;
@@ -106,5 +107,8 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 		  struct sk_http **out, struct sk_errctx *err);
 /* Stops accepting, lets requests in flight finish (at most the timeout), stops; frees h. */
 void sk_http_stop(struct sk_http *h);
+
+/* libmicrohttpd, with the version it runs with (samtycke --version). */
+void sk_http_versions(sk_version_fn *fn, void *arg);
 
 #endif

@@ -1130,3 +1130,8 @@ void sk_http_stop(struct sk_http *h)
 	}
 	sk_free(h);
 }
+
+void sk_http_versions(sk_version_fn *fn, void *arg)
+{
+	fn(arg, "libmicrohttpd", MHD_get_version());
+}

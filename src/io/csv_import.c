@@ -774,3 +774,10 @@ out:
 	sk_free(x.dec);
 	return rc;
 }
+
+void sk_io_versions(sk_version_fn *fn, void *arg)
+{
+	char v[24];
+	snprintf(v, sizeof(v), "%d.%d.%d", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
+	fn(arg, "libcsv", v);
+}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/import.h"
+#include "util/version.h"
 
 #define SK_CSV_MAX_ROW (64 * 1024) /* bytes in one row */
 #define SK_CSV_MAX_COLS 256
@@ -204,5 +205,9 @@ int sk_import_map_yaml(const char *text, size_t len, char **out, struct sk_errct
  * A bad row: SK_ERR_INVALID, the message "line N: FIELD: ..." naming no value. */
 struct sk_core;
 int sk_companies_load_csv(struct sk_core *c, FILE *in, size_t *nloaded, struct sk_errctx *err);
+
+/* libcsv, with the version it was built against (it has no run-time call; samtycke
+ * --version). */
+void sk_io_versions(sk_version_fn *fn, void *arg);
 
 #endif

@@ -4,6 +4,8 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,4 +337,16 @@ int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_err
 		*out = NULL;
 	}
 	return rc;
+}
+
+void sk_store_versions(sk_version_fn *fn, void *arg)
+{
+	char pq[24];
+	int v = PQlibVersion(); /* 150018 for 15.18 (from 10 on: major * 10000 + minor) */
+	if (v >= 100000)
+		snprintf(pq, sizeof(pq), "%d.%d", v / 10000, v % 10000);
+	else
+		snprintf(pq, sizeof(pq), "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+	fn(arg, "sqlite3", sqlite3_libversion());
+	fn(arg, "libpq", pq);
 }

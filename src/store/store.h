@@ -52,6 +52,7 @@
 #include <stdint.h>
 
 #include "util/str.h"
+#include "util/version.h"
 
 #define SK_STORE_VERSION 1
 
@@ -788,5 +789,8 @@ void sk_store_uri_shown(const char *uri, char *out, size_t cap);
 int sk_store_fault_wrap(struct sk_store *inner, long fail_at, int sticky, struct sk_store **out);
 void sk_store_fault_set(struct sk_store *s, long fail_at, int sticky);
 long sk_store_fault_calls(struct sk_store *s);
+
+/* SQLite and libpq, with the versions they run with (samtycke --version). */
+void sk_store_versions(sk_version_fn *fn, void *arg);
 
 #endif

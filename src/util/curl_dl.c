@@ -88,12 +88,17 @@ static time_t absent_getdate(const char *p, const time_t *unused)
 	(void)unused;
 	return (time_t)-1;
 }
+static curl_version_info_data *absent_version_info(CURLversion age)
+{
+	(void)age;
+	return NULL;
+}
 
 static const struct sk_curl_api absent = {
 	absent_global_init,  absent_easy_init,     absent_easy_setopt,   absent_easy_perform,
 	absent_easy_getinfo, absent_easy_cleanup,  absent_easy_strerror, absent_slist_append,
 	absent_slist_free_all, absent_url,         absent_url_set,       absent_url_get,
-	absent_url_cleanup,  absent_free,          absent_getdate,
+	absent_url_cleanup,  absent_free,          absent_getdate,       absent_version_info,
 };
 
 static struct sk_curl_api api;
@@ -108,7 +113,7 @@ static int resolve(const char *name, struct sk_curl_api *out, char *reason, size
 		"curl_global_init", "curl_easy_init",     "curl_easy_setopt", "curl_easy_perform",
 		"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror", "curl_slist_append",
 		"curl_slist_free_all", "curl_url",        "curl_url_set",     "curl_url_get",
-		"curl_url_cleanup",  "curl_free",         "curl_getdate",
+		"curl_url_cleanup",  "curl_free",         "curl_getdate",     "curl_version_info",
 	};
 	void *fn[sizeof(names) / sizeof(names[0])];
 	void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
@@ -168,4 +173,13 @@ int sk_curl_try(const char *name, struct sk_errctx *err)
 	if (resolve(name, &t, reason, sizeof(reason)))
 		return sk_errf(err, SK_ERR_IO, "libcurl (for mail and webhooks): %s", reason);
 	return 0;
+}
+
+void sk_curl_versions(sk_version_fn *fn, void *arg)
+{
+	struct sk_errctx err = {0};
+	const curl_version_info_data *v = NULL;
+	if (!sk_curl_load(&err))
+		v = curl_version_info(CURLVERSION_NOW);
+	fn(arg, "libcurl", v && v->version ? v->version : "not loaded");
 }

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "util/err.h"
+#include "util/version.h"
 
 /* The soname of Debian's libcurl4 (OpenSSL); the ABI has kept soname 4 since 2006. */
 #define SK_CURL_SONAME "libcurl.so.4"
@@ -29,6 +30,7 @@ struct sk_curl_api {
 	void (*url_cleanup)(CURLU *u);
 	void (*free)(void *p);
 	time_t (*getdate)(const char *p, const time_t *unused);
+	curl_version_info_data *(*version_info)(CURLversion age);
 };
 
 /* Loads libcurl once (thread-safe) and calls curl_global_init. 0, or SK_ERR_IO with a message
@@ -45,6 +47,10 @@ int sk_curl_loaded(void);
 /* For tests: the loading step with another library name, without touching the table. 0 when
  * NAME loads and has every function, else SK_ERR_IO with the reason. */
 int sk_curl_try(const char *name, struct sk_errctx *err);
+
+/* libcurl's version as it runs ("7.88.1"), or "not loaded" when it cannot be loaded (for
+ * samtycke --version: util/version.h). Loads it. */
+void sk_curl_versions(sk_version_fn *fn, void *arg);
 
 /* curl.h defines these two as macros of themselves (to stop a function pointer's use). */
 #undef curl_easy_setopt
@@ -64,5 +70,6 @@ int sk_curl_try(const char *name, struct sk_errctx *err);
 #define curl_url_cleanup sk_curl()->url_cleanup
 #define curl_free sk_curl()->free
 #define curl_getdate sk_curl()->getdate
+#define curl_version_info sk_curl()->version_info
 
 #endif

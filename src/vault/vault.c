@@ -4,6 +4,7 @@
 #include "vault/vault.h"
 
 #include <errno.h>
+#include <idn2.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unistring/version.h>
 
 #include "util/err.h"
 #include "util/mem.h"
@@ -535,4 +537,19 @@ int sk_vault_whsec_sign(const char *secret, const char *msg_id, int64_t timestam
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(&st, sizeof(st));
 	return 0;
+}
+
+void sk_vault_versions(sk_version_fn *fn, void *arg)
+{
+	char unistring[16];
+	/* libunistring keeps its version as (major << 16) + (minor << 8) + subminor in a variable
+	 * (no call returns it); GNU names a release without its subminor when that is 0 */
+	int v = _libunistring_version;
+	if (v & 0xff)
+		snprintf(unistring, sizeof(unistring), "%d.%d.%d", v >> 16, v >> 8 & 0xff, v & 0xff);
+	else
+		snprintf(unistring, sizeof(unistring), "%d.%d", v >> 16, v >> 8 & 0xff);
+	fn(arg, "libsodium", sodium_version_string());
+	fn(arg, "libidn2", idn2_check_version(NULL));
+	fn(arg, "libunistring", unistring);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/version.h"
+
 struct sk_errctx;
 
 #define SK_VAULT_KEY_LEN 32
@@ -157,5 +159,8 @@ int sk_vault_whsec_new(char out[SK_WHSEC_MAX]);
  * a secret that is not "whsec_" and base64. */
 int sk_vault_whsec_sign(const char *secret, const char *msg_id, int64_t timestamp,
 			const void *body, size_t len, char out[SK_WHSIG_MAX]);
+
+/* libsodium, libidn2 and libunistring, with the versions they run with (samtycke --version). */
+void sk_vault_versions(sk_version_fn *fn, void *arg);
 
 #endif
