@@ -3,8 +3,13 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BENCH_N    ?= 1000000
+# make install: where (PREFIX) and under which staging root (DESTDIR, empty for /), built in a
+# build dir of its own so that build/ keeps the default prefix that `make run` and `make check` use.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD_INSTALL ?= build-install
 
-.PHONY: all deps deps-test build build-asan check run demo bench bench-http bench-audience bench-campaign fuzz mutate screenshots clean
+.PHONY: all deps deps-test build build-asan check run demo install bench bench-http bench-audience bench-campaign fuzz mutate screenshots clean
 
 all: build
 
@@ -44,6 +49,14 @@ mutate: deps-test
 screenshots: deps-test build
 	@scripts/screenshots.sh $(BUILD)/samtycke
 
+# The binary, samtycke(1), the bash completion, the systemd unit and its sysusers.d file and
+# the example policy, under PREFIX (docs/operations.md, "Installing").
+install: deps
+	@[ -f $(BUILD_INSTALL)/build.ninja ] || meson setup $(BUILD_INSTALL) --prefix=$(PREFIX) >/dev/null
+	@meson configure $(BUILD_INSTALL) -Dprefix=$(PREFIX)
+	@ninja -C $(BUILD_INSTALL) samtycke dist/samtycke.1 dist/samtycke
+	@meson install -C $(BUILD_INSTALL) --no-rebuild $(if $(DESTDIR),--destdir $(DESTDIR))
+
 run: build
 	@scripts/run.sh $(BUILD)/samtycke
 
@@ -75,4 +88,4 @@ fuzz:
 	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_INSTALL)

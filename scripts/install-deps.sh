@@ -6,12 +6,12 @@
 # Idempotent: prints nothing and changes nothing when everything is present.
 set -eu
 
-pkgs="gcc make pkg-config meson ninja-build sqlite3
+pkgs="gcc make pkg-config meson ninja-build sqlite3 python3
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistring-dev"
 
 case "${1:-}" in
---test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl postgresql-15 chromium" ;;
+--test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl postgresql-15 chromium groff-base man-db systemd" ;;
 --bench) pkgs="$pkgs wrk nginx-light time postgresql-15" ;;
 --fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac
