@@ -124,6 +124,7 @@ def man(table, md):
     v = table["version"]
     out = [
         '.TH SAMTYCKE 1 "" "samtycke %s" "User Commands"' % v,
+        ".nh",
         ".SH NAME",
         "samtycke \\- a self\\-hosted consent and personal\\-data hub",
         ".SH SYNOPSIS",
@@ -146,10 +147,7 @@ def man(table, md):
     ]
     for item in bullets(global_options(md)):
         out += [".IP \\(bu 2", roff_lines(roff(item))]
-    out += [".TP", "\\fB\\-\\-version\\fR",
-            "prints \\fBsamtycke\\fR and its version, then one line per linked library "
-            "with the version it runs with; with \\fB\\-\\-json\\fR one object.",
-            ".SH COMMANDS",
+    out += [".SH COMMANDS",
             "Every command takes \\fB\\-\\-json\\fR (machine\\-readable output) and "
             "\\fB\\-\\-help\\fR."]
     for c in table["commands"]:
