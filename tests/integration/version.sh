@@ -60,5 +60,17 @@ else
 	fail "the JSON names the version and the same 10 libraries as the text" "$(cat "$d/json")"
 fi
 
+# A libcurl that cannot be loaded (a file of that name that is no library, found first through
+# LD_LIBRARY_PATH) is "not loaded"; the other lines and the exit status stay as they are.
+mkdir -p "$d/lib"
+echo "not a library" >"$d/lib/libcurl.so.4"
+if (cd "$d" && LD_LIBRARY_PATH="$d/lib" "$bin" --version) >"$d/nocurl" 2>&1 &&
+	[ "$(grep '^libcurl ' "$d/nocurl")" = "libcurl not loaded" ] &&
+	[ "$(grep -vc '^libcurl ' "$d/nocurl")" -eq 10 ]; then
+	pass "a libcurl that cannot be loaded is 'libcurl not loaded', exit 0"
+else
+	fail "a libcurl that cannot be loaded is 'libcurl not loaded', exit 0" "$(cat "$d/nocurl")"
+fi
+
 plan
 [ "$failed" -eq 0 ]
