@@ -144,15 +144,22 @@ static int supp_group(void *arg, const struct sk_tally_rec *t)
 	return 0;
 }
 
+/* One group of the outbox's tally: waiting (neither sent nor given up) or given up. */
+static void outbox_add(const struct sk_tally_rec *t, int64_t *waiting, int64_t *oldest,
+		       int64_t *failed)
+{
+	if (!t->x && !t->y) {
+		*waiting += t->count;
+		*oldest = t->min;
+	} else if (t->y) {
+		*failed += t->count;
+	}
+}
+
 static int outbox_group(void *arg, const struct sk_tally_rec *t)
 {
 	struct sk_overview *o = arg;
-	if (!t->x && !t->y) {
-		o->outbox_waiting += t->count;
-		o->outbox_oldest = t->min;
-	} else if (t->y) {
-		o->outbox_failed += t->count;
-	}
+	outbox_add(t, &o->outbox_waiting, &o->outbox_oldest, &o->outbox_failed);
 	return 0;
 }
 
@@ -221,6 +228,59 @@ out:
 		return rc;
 	}
 	*out = o;
+	return 0;
+}
+
+/* ---- the figures of GET /metrics ---- */
+
+void sk_health_reset(struct sk_health *h)
+{
+	sk_free(h->webhooks);
+	memset(h, 0, sizeof(*h));
+}
+
+static int health_outbox(void *arg, const struct sk_tally_rec *t)
+{
+	struct sk_health *h = arg;
+	outbox_add(t, &h->outbox_waiting, &h->outbox_oldest, &h->outbox_failed);
+	return 0;
+}
+
+int sk_health(struct sk_core *c, struct sk_health *out, struct sk_errctx *err)
+{
+	struct sk_health h;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	memset(out, 0, sizeof(*out));
+	if ((rc = sk_core_read_begin(c, err)))
+		return rc;
+	uint8_t head[SK_HASH_LEN];
+	rc = sk_store_ledger_last(c->store, &h.ledger_seq, head);
+	if (rc == SK_ERR_NOT_FOUND) {
+		h.ledger_seq = 0;
+		rc = 0;
+	}
+	if (rc) {
+		rc = sk__store_err(err, rc, "reading the ledger's head");
+		goto out;
+	}
+	if ((rc = sk_audit_last(c, &h.verify, err)) ||
+	    (rc = sk_webhook_list(c, &h.webhooks, &h.nwebhooks, err)))
+		goto out;
+	if ((rc = sk_store_outbox_tally(c->store, health_outbox, &h))) {
+		rc = sk__store_err(err, rc, "counting the mail outbox");
+		goto out;
+	}
+	if ((rc = sk_store_db_size(c->store, &h.db_bytes)))
+		rc = sk__store_err(err, rc, "reading the database's size");
+out:
+	sk_core_read_end(c);
+	if (rc) {
+		sk_health_reset(&h);
+		return rc;
+	}
+	*out = h;
 	return 0;
 }
 
