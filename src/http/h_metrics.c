@@ -139,31 +139,28 @@ static int stored(struct sk_buf *b, const struct sk_health *h, int64_t now)
 				   "%lld\n", h->webhooks[i].id,
 				   (long long)(at && now > at ? now - at : 0));
 	}
-	if (!rc)
-		rc = gauge(b, "samtycke_mail_outbox_queued", "Mails waiting in the outbox (neither "
-			   "sent nor given up)", (long long)h->outbox_waiting);
-	if (!rc)
-		rc = gauge(b, "samtycke_mail_outbox_oldest_age_seconds", "Age of the oldest mail "
-			   "waiting in the outbox (0: none)",
-			   (long long)(h->outbox_oldest && now > h->outbox_oldest
-					       ? now - h->outbox_oldest : 0));
-	if (!rc)
-		rc = gauge(b, "samtycke_mail_outbox_failed", "Mails given up on, not yet purged",
-			   (long long)h->outbox_failed);
-	if (!rc)
-		rc = gauge(b, "samtycke_ledger_head_sequence", "Sequence number of the ledger's "
-			   "last event (0: empty)", (long long)h->ledger_seq);
-	if (!rc)
-		rc = gauge(b, "samtycke_database_size_bytes", "Size of the database (SQLite: "
-			   "page_count * page_size; PostgreSQL: pg_database_size)",
-			   (long long)h->db_bytes);
-	if (!rc)
-		rc = gauge(b, "samtycke_audit_last_ok", "1 when the last recorded audit verify "
-			   "found the ledger chain whole, 0 when broken or none recorded",
-			   (long long)(h->verify.at && !h->verify.first_bad_seq));
-	if (!rc)
-		rc = gauge(b, "samtycke_audit_last_timestamp_seconds", "When the last audit "
-			   "verify ran (Unix time; 0: none recorded)", (long long)h->verify.at);
+	const struct {
+		const char *name, *help;
+		long long v;
+	} g[] = {
+		{"samtycke_mail_outbox_queued", "Mails waiting in the outbox (neither sent nor "
+		 "given up)", h->outbox_waiting},
+		{"samtycke_mail_outbox_oldest_age_seconds", "Age of the oldest mail waiting in the "
+		 "outbox (0: none)", h->outbox_oldest && now > h->outbox_oldest
+					      ? now - h->outbox_oldest : 0},
+		{"samtycke_mail_outbox_failed", "Mails given up on, not yet purged", h->outbox_failed},
+		{"samtycke_ledger_head_sequence", "Sequence number of the ledger's last event "
+		 "(0: empty)", h->ledger_seq},
+		{"samtycke_database_size_bytes", "Size of the database (SQLite: page_count * "
+		 "page_size; PostgreSQL: pg_database_size)", h->db_bytes},
+		{"samtycke_audit_last_ok", "1 when the last recorded audit verify found the ledger "
+		 "chain whole, 0 when broken or none recorded",
+		 h->verify.at && !h->verify.first_bad_seq},
+		{"samtycke_audit_last_timestamp_seconds", "When the last audit verify ran (Unix "
+		 "time; 0: none recorded)", h->verify.at},
+	};
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]) && !rc; i++)
+		rc = gauge(b, g[i].name, g[i].help, g[i].v);
 	return rc;
 }
 
