@@ -220,7 +220,31 @@ else
 	fail "the metrics hold no address, contact id, key name or query string" "found:$leak"
 fi
 
+# a metrics listener that cannot listen stops the start, naming the address
+mport=${murl##*:}
+"$bin" --db "$db" serve --listen 127.0.0.1:0 --metrics-listen "127.0.0.1:$mport" \
+	>"$d/busy.out" 2>"$d/busy.err"
+st=$?
+if [ "$st" -ne 0 ] && grep -q "cannot listen on 127.0.0.1:$mport" "$d/busy.err"; then
+	pass "a --metrics-listen address in use: the server does not start, and says which (exit $st)"
+else
+	fail "a --metrics-listen address in use: the server does not start, and says which" \
+		"exit $st" "$(head -3 "$d/busy.err")"
+fi
+
 stop main "$pid"
+
+# a malformed --metrics-listen is a usage error, before anything is opened
+for bad in nonsense localhost:9464 127.0.0.1:99999; do
+	"$bin" --db "$db" serve --listen 127.0.0.1:0 --metrics-listen "$bad" >"$d/bad.out" 2>"$d/bad.err"
+	st=$?
+	if [ "$st" -eq 2 ] && grep -q -- "--metrics-listen" "$d/bad.err"; then
+		pass "--metrics-listen $bad: usage error (exit 2) naming the option"
+	else
+		fail "--metrics-listen $bad: usage error (exit 2) naming the option" "exit $st" \
+			"$(head -3 "$d/bad.err")"
+	fi
+done
 
 # ---- --log-format json: every stderr line of the run is one JSON object ----
 "$py" - "$d/main.log" >"$d/log.check" <<'PYEOF'
