@@ -11,7 +11,7 @@ libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
 libcurl4-openssl-dev libcsv-dev libyaml-dev libcmocka-dev libidn2-dev libunistring-dev"
 
 case "${1:-}" in
---test) pkgs="$pkgs python3-aiosmtpd jq nginx-light openssl postgresql-15 chromium groff-base man-db systemd" ;;
+--test) pkgs="$pkgs python3-aiosmtpd python3-prometheus-client jq nginx-light openssl postgresql-15 chromium groff-base man-db systemd" ;;
 --bench) pkgs="$pkgs wrk nginx-light time postgresql-15" ;;
 --fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 esac

@@ -80,7 +80,7 @@ const struct sk_cmd sk_cmd_entry_keys_create = {
 	.name = "keys create",
 	.summary = "create an API key",
 	.usage = "--name NAME --scope SCOPES",
-	.help = "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin. "
+	.help = "Create an API key. SCOPES is a comma-separated set of read, write, dsr, admin, metrics. "
 		"The key is printed alone on stdout, once; only its hash is stored.",
 	.run = run_keys_create,
 };

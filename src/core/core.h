@@ -873,7 +873,7 @@ int sk_changes(struct sk_core *c, int64_t after, long limit, sk_change_fn cb, vo
 #define SK_KEY_STRLEN 96 /* "k_<24>.<64 hex>" plus NUL, with room */
 
 /* A new key with a name unique among active keys and a comma-separated set of scopes out of
- * read, write, dsr, admin. The key is written to outkey and never stored: only its hash. */
+ * read, write, dsr, admin, metrics. The key is written to outkey and never stored: only its hash. */
 int sk_key_create(struct sk_core *c, const char *name, const char *scopes,
 		  char outkey[SK_KEY_STRLEN], struct sk_errctx *err);
 /* The active key that key belongs to; SK_ERR_UNAUTHORIZED for anything else. The secret is
@@ -1130,6 +1130,23 @@ void sk_overview_reset(struct sk_overview *o);
 /* The overview at now, read in one snapshot. *out is filled (and to be reset by the caller)
  * only when 0 is returned. */
 int sk_overview(struct sk_core *c, int64_t now, struct sk_overview *out, struct sk_errctx *err);
+
+/* What GET /metrics reads from the store when it is scraped (docs/operations.md, "Metrics
+ * and logs"): counts, sequence numbers, times and sizes, never a row about a person. */
+struct sk_health {
+	int64_t ledger_seq;               /* the ledger's head: 0 when empty */
+	struct sk_audit_last verify;      /* the last audit verify recorded */
+	struct sk_webhook_info *webhooks; /* owned: every endpoint, with pending and its oldest */
+	size_t nwebhooks;
+	int64_t outbox_waiting;           /* mails neither sent nor given up */
+	int64_t outbox_oldest;            /* created_at of the oldest waiting; 0: none */
+	int64_t outbox_failed;            /* given up, not yet purged */
+	int64_t db_bytes;                 /* the database's size (store method db_size) */
+};
+void sk_health_reset(struct sk_health *h);
+/* The figures above, read in one snapshot. *out is filled (and to be reset by the caller)
+ * only when 0 is returned. */
+int sk_health(struct sk_core *c, struct sk_health *out, struct sk_errctx *err);
 
 /* A word diff: a text as a list of runs of words (with the spaces after them) that are in
  * both versions, only in the old one or only in the new one. */

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/metrics.h"
+
+_Static_assert(SK_NREASONS <= SK_METRICS_REASONS, "the gate's reasons fit the metrics' slots");
 
 /* The reasons are SK_REASON_LIST (core/vocab.h). */
 static enum sk_reason consent_reason(enum sk_status s)
@@ -103,9 +106,9 @@ static void gate_decide(struct sk_core *c, const struct sk_purpose *p,
  * what the walk already read in this snapshot stands for the gate's own lookup when the
  * address's key is the one the state is stored under. canon (may be NULL) gets the
  * canonical address. */
-static void gate_check(struct sk_core *c, const struct sk_gate_candidate *cand,
-		       const char *email, const char *purpose, int64_t now,
-		       struct sk_gate_result *out, char *canon)
+static void gate_answer(struct sk_core *c, const struct sk_gate_candidate *cand,
+			const char *email, const char *purpose, int64_t now,
+			struct sk_gate_result *out, char *canon)
 {
 	const struct sk_purpose *p;
 	struct sk__addr a;
@@ -146,6 +149,17 @@ static void gate_check(struct sk_core *c, const struct sk_gate_candidate *cand,
 	if (rc)
 		return;
 	gate_decide(c, p, &g, key, now, out);
+}
+
+/* Every gate answer of the process is made here (the API, forms, campaigns, audiences, a
+ * command run by the server), so it is counted here, once, for GET /metrics
+ * (samtycke_gate_answers_total): the answer and its reason, nothing about whom it was for. */
+static void gate_check(struct sk_core *c, const struct sk_gate_candidate *cand,
+		       const char *email, const char *purpose, int64_t now,
+		       struct sk_gate_result *out, char *canon)
+{
+	gate_answer(c, cand, email, purpose, now, out, canon);
+	sk_metrics_gate(out->allowed, (int)out->reason);
 }
 
 void sk_gate_check(struct sk_core *c, const char *email, const char *purpose, int64_t now,

@@ -16,7 +16,9 @@
  * holds at once for every worker thread of the server. */
 static atomic_uint key_generation;
 
-static const char *const scope_names[] = {"read", "write", "dsr", "admin"};
+/* metrics: GET /metrics only (docs/operations.md); it grants nothing else, and no other
+ * scope grants it (admin neither: each scope names its routes, as admin does not grant read). */
+static const char *const scope_names[] = {"read", "write", "dsr", "admin", "metrics"};
 
 static int scope_valid(const char *s, size_t len)
 {
@@ -67,7 +69,7 @@ int sk_key_create(struct sk_core *c, const char *name, const char *scopes,
 		size_t len = strcspn(p, ",");
 		if (!scope_valid(p, len))
 			return sk_errf(err, SK_ERR_INVALID, "scope '%.*s' is not one of read, write, "
-				       "dsr, admin", (int)(len > 16 ? 16 : len), p);
+				       "dsr, admin, metrics", (int)(len > 16 ? 16 : len), p);
 		p += len + (p[len] == ',');
 	}
 	sk_strlcpy(k.name, name, sizeof(k.name));

@@ -144,15 +144,45 @@ static int supp_group(void *arg, const struct sk_tally_rec *t)
 	return 0;
 }
 
+/* What the overview and GET /metrics (sk_health) both read, in the caller's snapshot: the
+ * ledger's head, the last audit, the webhook endpoints and the outbox's counts. */
+struct ops_figures {
+	int64_t *ledger_seq;
+	uint8_t *ledger_head;          /* SK_HASH_LEN bytes */
+	struct sk_audit_last *verify;
+	struct sk_webhook_info **webhooks;
+	size_t *nwebhooks;
+	int64_t *outbox_waiting, *outbox_oldest, *outbox_failed;
+};
+
+/* One group of the outbox's tally: waiting (neither sent nor given up) or given up. */
 static int outbox_group(void *arg, const struct sk_tally_rec *t)
 {
-	struct sk_overview *o = arg;
+	const struct ops_figures *x = arg;
 	if (!t->x && !t->y) {
-		o->outbox_waiting += t->count;
-		o->outbox_oldest = t->min;
+		*x->outbox_waiting += t->count;
+		*x->outbox_oldest = t->min;
 	} else if (t->y) {
-		o->outbox_failed += t->count;
+		*x->outbox_failed += t->count;
 	}
+	return 0;
+}
+
+static int ops_read(struct sk_core *c, const struct ops_figures *x, struct sk_errctx *err)
+{
+	int rc = sk_store_ledger_last(c->store, x->ledger_seq, x->ledger_head);
+	if (rc == SK_ERR_NOT_FOUND) {
+		*x->ledger_seq = 0;
+		memset(x->ledger_head, 0, SK_HASH_LEN);
+		rc = 0;
+	}
+	if (rc)
+		return sk__store_err(err, rc, "reading the ledger's head");
+	if ((rc = sk_audit_last(c, x->verify, err)) ||
+	    (rc = sk_webhook_list(c, x->webhooks, x->nwebhooks, err)))
+		return rc;
+	if ((rc = sk_store_outbox_tally(c->store, outbox_group, (void *)x)))
+		return sk__store_err(err, rc, "counting the mail outbox");
 	return 0;
 }
 
@@ -195,23 +225,10 @@ int sk_overview(struct sk_core *c, int64_t now, struct sk_overview *out, struct 
 		rc = sk__store_err(err, rc, "counting ledger events");
 		goto out;
 	}
-	rc = sk_store_ledger_last(c->store, &o.ledger_seq, o.ledger_head);
-	if (rc == SK_ERR_NOT_FOUND) {
-		o.ledger_seq = 0;
-		memset(o.ledger_head, 0, sizeof(o.ledger_head));
-		rc = 0;
-	}
-	if (rc) {
-		rc = sk__store_err(err, rc, "reading the ledger's head");
+	struct ops_figures x = {&o.ledger_seq, o.ledger_head, &o.verify, &o.webhooks,
+				&o.nwebhooks, &o.outbox_waiting, &o.outbox_oldest, &o.outbox_failed};
+	if ((rc = ops_read(c, &x, err)))
 		goto out;
-	}
-	if ((rc = sk_audit_last(c, &o.verify, err)) ||
-	    (rc = sk_webhook_list(c, &o.webhooks, &o.nwebhooks, err)))
-		goto out;
-	if ((rc = sk_store_outbox_tally(c->store, outbox_group, &o))) {
-		rc = sk__store_err(err, rc, "counting the mail outbox");
-		goto out;
-	}
 	if ((rc = sk_store_suppression_tally(c->store, supp_group, &o)))
 		rc = sk__store_err(err, rc, "counting the suppression list");
 out:
@@ -221,6 +238,37 @@ out:
 		return rc;
 	}
 	*out = o;
+	return 0;
+}
+
+/* ---- the figures of GET /metrics ---- */
+
+void sk_health_reset(struct sk_health *h)
+{
+	sk_free(h->webhooks);
+	memset(h, 0, sizeof(*h));
+}
+
+int sk_health(struct sk_core *c, struct sk_health *out, struct sk_errctx *err)
+{
+	struct sk_health h;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	memset(out, 0, sizeof(*out));
+	if ((rc = sk_core_read_begin(c, err)))
+		return rc;
+	uint8_t head[SK_HASH_LEN];
+	struct ops_figures x = {&h.ledger_seq, head, &h.verify, &h.webhooks, &h.nwebhooks,
+				&h.outbox_waiting, &h.outbox_oldest, &h.outbox_failed};
+	if (!(rc = ops_read(c, &x, err)) && (rc = sk_store_db_size(c->store, &h.db_bytes)))
+		rc = sk__store_err(err, rc, "reading the database's size");
+	sk_core_read_end(c);
+	if (rc) {
+		sk_health_reset(&h);
+		return rc;
+	}
+	*out = h;
 	return 0;
 }
 

@@ -230,6 +230,7 @@ int sk_webhook_disable(struct sk_core *c, const char *id, struct sk_errctx *err)
 struct counter {
 	const char *events;
 	int64_t n;
+	int64_t oldest; /* at of the first change counted (the feed is in seq order); 0: none */
 };
 
 /* A walk of the change feed failed: a word outside its list is named by its column. */
@@ -243,8 +244,8 @@ static int feed_err(struct sk_errctx *err, int rc, const struct sk__relay *x)
 static int count_pending(void *arg, const struct sk_change *ch)
 {
 	struct counter *k = arg;
-	if (sk_webhook_events_match(k->events, sk_webhook_event_name(ch)))
-		k->n++;
+	if (sk_webhook_events_match(k->events, sk_webhook_event_name(ch)) && !k->n++)
+		k->oldest = ch->at;
 	return 0;
 }
 
@@ -252,7 +253,7 @@ static int count_pending(void *arg, const struct sk_change *ch)
 static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w,
 		     struct sk_webhook_info *out, struct sk_errctx *err)
 {
-	struct counter k = {w->events, 0};
+	struct counter k = {w->events, 0, 0};
 	int rc;
 	struct sk__relay x = {.change = count_pending, .arg = &k};
 	if ((rc = sk_store_change_each(c->store, w->cursor, -1, sk__relay_change, &x)))
@@ -265,6 +266,7 @@ static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w,
 	out->enabled = w->enabled;
 	out->last_delivered_seq = w->cursor;
 	out->pending = k.n;
+	out->pending_oldest_at = k.oldest;
 	out->last_status = w->last_status;
 	sk_strlcpy(out->last_error, w->last_error, sizeof(out->last_error));
 	out->next_attempt_at = w->enabled ? w->next_attempt_at : 0;

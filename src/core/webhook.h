@@ -59,6 +59,7 @@ struct sk_webhook_info {
 	int enabled;
 	int64_t last_delivered_seq; /* the cursor */
 	int64_t pending;           /* changes after the cursor that the endpoint wants */
+	int64_t pending_oldest_at; /* when the oldest of them was made; 0: none pending */
 	int last_status;           /* HTTP status of the last attempt; 0: none */
 	char last_error[256];      /* "" when none */
 	int64_t next_attempt_at;   /* 0: none (and always 0 when disabled) */

@@ -10,6 +10,7 @@
 #include "http/http_int.h"
 #include "http/multipart.h"
 #include "io/io.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 #include "util/str.h"
@@ -101,7 +102,7 @@ static void run_one(const char *id)
 	int rc;
 	(void)rc;
 	if (!c || sk_import_job_load(dir(), id, &j, &err)) {
-		fprintf(stderr, "samtycke: import %s could not start: %s\n", id, err.msg);
+		sk_log(SK_LOG_WARN, "import %s could not start: %s", id, err.msg);
 		return;
 	}
 	struct hook h = {c, &j};
@@ -113,7 +114,7 @@ static void run_one(const char *id)
 	if (stop)
 		return; /* left running: the page offers to resume it */
 	/* the error names a line or a column, never a value (docs/import-export.md) */
-	fprintf(stderr, "samtycke: import %s failed: %s\n", id, err.msg);
+	sk_log(SK_LOG_ERROR, "import %s failed: %s", id, err.msg);
 	if (!j.dry_run && j.state == SK_JOB_RUNNING && j.committed > 0) {
 		/* rows were committed: the job stays to be resumed (sk_import_job_run kept its
 		 * file), and what was committed is audited now */
@@ -127,8 +128,8 @@ static void run_one(const char *id)
 		    sk_staff_audit(c, &who, "import.failed", j.id, dd, &e2) ||
 		    sk_core_batch_commit(c, &e2)) {
 			sk_core_batch_rollback(c);
-			fprintf(stderr, "samtycke: import %s: the audit of its committed rows "
-				"failed: %s\n", id, e2.msg);
+			sk_log(SK_LOG_ERROR, "import %s: the audit of its committed rows "
+				"failed: %s", id, e2.msg);
 		}
 		return;
 	}

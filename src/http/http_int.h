@@ -64,6 +64,7 @@ struct sk_req {
 	int early_rc;              /* route or key error found before the body: answered at once */
 	int authed;                /* the key was checked on the first call */
 	int answered;              /* a response is queued */
+	int metrics_only;          /* on the --metrics-listen listener: GET /metrics only, no key */
 	size_t max_body;           /* this route's body cap */
 	/* group commit (SK_ROUTE_GROUP): the write handed to the daemon's writer; while
 	 * writing is set the request is suspended, and the writer's thread owns it */
@@ -192,6 +193,7 @@ int sk_idempotent(struct sk_req *r, int (*fn)(struct sk_req *r, void *arg), void
 
 /* Handlers (h_*.c). */
 int sk_h_healthz(struct sk_req *r);
+int sk_h_metrics(struct sk_req *r); /* h_metrics.c */
 int sk_h_purposes(struct sk_req *r);
 int sk_h_contact_create(struct sk_req *r);
 int sk_h_contact_find(struct sk_req *r);

@@ -9,9 +9,13 @@
  * commits in a group with other writes (docs/internals/group-commit.md). Every GET route
  * answers HEAD too (server.c). */
 #include "http/http_int.h"
+#include "util/metrics.h"
 
 const struct sk_route sk_routes[] = {
 	{"GET", "/healthz", NULL, sk_h_healthz, SK_NO_BODY, SK_ROUTE_NO_DB},
+	/* Prometheus metrics (h_metrics.c, docs/operations.md): a key with the scope metrics, or
+	 * without a key on the --metrics-listen listener, which serves nothing else */
+	{"GET", "/metrics", "metrics", sk_h_metrics, SK_NO_BODY, 0},
 	/* the public pages' stylesheet (in the policy's brand) and the embedding script
 	 * (h_assets.c, docs/forms.md) */
 	{"GET", "/assets/page.css", NULL, sk_h_asset_css, SK_NO_BODY, 0},
@@ -147,3 +151,7 @@ const struct sk_route sk_routes[] = {
 };
 
 const size_t sk_nroutes = sizeof(sk_routes) / sizeof(sk_routes[0]);
+
+/* GET /metrics counts requests by route index (util/metrics.h); one slot stays for none. */
+_Static_assert(sizeof(sk_routes) / sizeof(sk_routes[0]) < SK_METRICS_NO_ROUTE,
+	       "the route table fits the metrics' slots");

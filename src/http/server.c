@@ -25,7 +25,9 @@
 #include "http/accesslog.h"
 #include "http/http_int.h"
 #include "render/page.h"
+#include "util/log.h"
 #include "util/mem.h"
+#include "util/metrics.h"
 #include "util/str.h"
 #include "util/sktime.h"
 
@@ -146,6 +148,9 @@ static int route_find(struct sk_req *r, const char *url)
 	int path_known = 0;
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	r->allow[0] = '\0';
+	/* the --metrics-listen listener serves GET /metrics and nothing else */
+	if (r->metrics_only && strcmp(url, "/metrics") != 0)
+		return sk_errf(&r->err, SK_ERR_NOT_FOUND, "this listener serves only GET /metrics");
 	for (size_t i = 0; i < sk_nroutes; i++) {
 		if (!path_match(sk_routes[i].path, url, r->param, sizeof(r->param)))
 			continue;
@@ -440,7 +445,7 @@ static int dispatch(struct sk_req *r)
 	int snapshot = strcmp(r->route->method, "GET") == 0 &&
 		       !(r->route->flags & SK_ROUTE_ONE_READ) && !console_route(r) &&
 		       sk_core_read_begin(r->core, NULL) == 0;
-	if (!r->route->scope || r->authed || !(rc = authenticate(r))) {
+	if (!r->route->scope || r->authed || r->metrics_only || !(rc = authenticate(r))) {
 		rc = console_route(r) ? console_post_check(r) : 0;
 		if (rc)
 			; /* refused: nothing of the route runs */
@@ -526,7 +531,7 @@ static int headers_check(struct sk_req *r, const char *url, const char *version)
 	sk_buf_init(&r->body, r->max_body);
 	if (!has_body)
 		return 0;
-	if (r->route->scope) {
+	if (r->route->scope && !r->metrics_only) {
 		if (!(r->core = env->core(&r->err)))
 			return r->err.code ? r->err.code : SK_ERR_STORAGE;
 		if ((rc = authenticate(r)))
@@ -660,7 +665,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	(void)cls;
 	struct sk_req *r = *con_cls;
 	int rc;
 
@@ -671,6 +675,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->conn = conn;
 		r->method = method;
+		r->metrics_only = cls != NULL; /* the --metrics-listen listener's */
 		client_addr(conn, r->ip, sizeof(r->ip));
 		r->start_ns = mono_ns();
 		atomic_fetch_add(&inflight, 1);
@@ -728,8 +733,41 @@ static const char *log_time(void)
 	return t;
 }
 
-/* One access-log line per request: no query string, no path parameter, no address. Handed to
- * the buffered writer (accesslog.c), which writes it within SK_ALOG_FLUSH_MS. */
+/* The access-log line of r, as text or (serve --log-format json) one JSON object, with the
+ * same fields: time, method, route pattern, status, duration, key name, and whether the
+ * connection ended early. Never a query string, path parameter or address. Returns its
+ * length (cut to fit, still one line). */
+static int access_line(const struct sk_req *r, int64_t us, int early, char *line, size_t cap)
+{
+	int n;
+	if (config && config->log_format == SK_LOG_JSON) {
+		char method[48];
+		sk_log_json_escape(method, sizeof(method), r->method);
+		n = snprintf(line, cap, "{\"time\":\"%s\",\"method\":\"%s\",\"route\":%s%s%s,"
+			     "\"status\":%d,\"duration_ms\":%lld.%03lld,\"key\":%s%s%s,"
+			     "\"ended_early\":%s}\n", log_time(), method,
+			     r->route ? "\"" : "", r->route ? r->route->path : "null",
+			     r->route ? "\"" : "", r->status, (long long)(us / 1000),
+			     (long long)(us % 1000), r->key.name[0] ? "\"" : "",
+			     r->key.name[0] ? r->key.name : "null", r->key.name[0] ? "\"" : "",
+			     early ? "true" : "false");
+	} else {
+		n = snprintf(line, cap, "%s %s %s %d %lld.%03lldms key=%s%s\n", log_time(),
+			     r->method, r->route ? r->route->path : "-", r->status,
+			     (long long)(us / 1000), (long long)(us % 1000),
+			     r->key.name[0] ? r->key.name : "-",
+			     early ? " (connection ended early)" : "");
+	}
+	if (n > 0 && (size_t)n >= cap) { /* cut, but still one line */
+		n = (int)cap - 1;
+		line[n - 1] = '\n';
+	}
+	return n;
+}
+
+/* One access-log line per request, handed to the buffered writer (accesslog.c), which writes
+ * it within SK_ALOG_FLUSH_MS; and the request counted for GET /metrics (by its route's index
+ * in the table, never its path). */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -741,18 +779,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	char line[512];
 	/* the duration in microseconds, rounded, printed as milliseconds with 3 decimals */
 	int64_t us = (mono_ns() - r->start_ns + 500) / 1000;
-	int n = snprintf(line, sizeof(line), "%s %s %s %d %lld.%03lldms key=%s%s\n", log_time(),
-			 r->method, r->route ? r->route->path : "-", r->status,
-			 (long long)(us / 1000), (long long)(us % 1000),
-			 r->key.name[0] ? r->key.name : "-",
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
-	if (n > 0) {
-		if ((size_t)n >= sizeof(line)) { /* cut, but still one line */
-			n = (int)sizeof(line) - 1;
-			line[n - 1] = '\n';
-		}
+	sk_metrics_request(r->route ? (size_t)(r->route - sk_routes) : SK_METRICS_NO_ROUTE,
+			   r->method, r->status, us);
+	int n = access_line(r, us, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK, line, sizeof(line));
+	if (n > 0)
 		sk_alog_line(line, (size_t)n);
-	}
 	sk_buf_reset(&r->body);
 	sk_free(r->reply);
 	sk_free(r->csp);
@@ -881,6 +912,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		sk_metrics_conn(1);
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		struct sk_ipaddr ip;
@@ -897,7 +929,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			st->count = *pp;
 		}
 		pthread_mutex_unlock(&conns_lock);
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		sk_metrics_conn(-1);
+		if (!*socket_context)
+			return;
 		struct conn_state *st = *socket_context;
 		struct conn_count *e = st->count;
 		if (e) {
@@ -943,7 +978,8 @@ static unsigned connections_that_fit(unsigned threads)
 
 /* ---- start and stop ---- */
 
-static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_errctx *err)
+static int parse_listen(const char *opt, const char *s, struct sockaddr_storage *ss,
+			struct sk_errctx *err)
 {
 	char host[64];
 	const char *colon = strrchr(s, ':');
@@ -956,7 +992,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_er
 	char *end;
 	long port = colon ? strtol(colon + 1, &end, 10) : -1;
 	if (!colon || hlen == 0 || hlen >= sizeof(host) || *end || port < 0 || port > 65535)
-		return sk_errf(err, SK_ERR_USAGE, "--listen takes HOST:PORT, such as 127.0.0.1:8080");
+		return sk_errf(err, SK_ERR_USAGE, "%s takes HOST:PORT, such as 127.0.0.1:8080", opt);
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	memset(ss, 0, sizeof(*ss));
@@ -969,7 +1005,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_er
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 	} else {
-		return sk_errf(err, SK_ERR_USAGE, "--listen needs a numeric IPv4 or IPv6 address");
+		return sk_errf(err, SK_ERR_USAGE, "%s needs a numeric IPv4 or IPv6 address", opt);
 	}
 	return 0;
 }
@@ -977,11 +1013,14 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, struct sk_er
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	fputs("samtycke: libmicrohttpd: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	sk_log(SK_LOG_ERROR, "libmicrohttpd: %s", msg);
 }
 
 static struct sockaddr_storage listen_addr;
+static struct sockaddr_storage metrics_addr; /* --metrics-listen */
 
 struct sk_http {
 	struct MHD_Daemon *d;
@@ -989,25 +1028,27 @@ struct sk_http {
 	int have_lingerer;
 	unsigned timeout;
 	int fd; /* the listening socket (ours: MHD_OPTION_LISTEN_SOCKET) */
+	struct MHD_Daemon *metrics; /* the --metrics-listen listener; NULL: none */
 };
 
 /* The listening socket on listen_addr, made here rather than by libmicrohttpd so that a
  * failure names the address and port it tried (libmicrohttpd's message says "port 0" when
  * given a socket address) and why. Returns the descriptor, or -1 with err set. */
-static int listen_socket(const char *listen_text, struct sk_errctx *err)
+static int listen_socket(const struct sockaddr_storage *addr, const char *listen_text,
+			 struct sk_errctx *err)
 {
-	socklen_t len = listen_addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							 : sizeof(struct sockaddr_in);
+	socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						    : sizeof(struct sockaddr_in);
 	int on = 1;
-	int fd = socket(listen_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		sk_errf(err, SK_ERR_IO, "cannot listen on %s: %s", listen_text, strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (listen_addr.ss_family == AF_INET6)
+	if (addr->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&listen_addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+	if (bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, SOMAXCONN) != 0) {
 		sk_errf(err, SK_ERR_IO, "cannot listen on %s: %s", listen_text, strerror(errno));
 		close(fd);
 		return -1;
@@ -1021,7 +1062,10 @@ int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
 {
 	int rc;
 	config = cfg;
-	if ((rc = parse_listen(cfg->listen, &listen_addr, err)))
+	if ((rc = parse_listen("--listen", cfg->listen, &listen_addr, err)))
+		return rc;
+	if (cfg->metrics_listen &&
+	    (rc = parse_listen("--metrics-listen", cfg->metrics_listen, &metrics_addr, err)))
 		return rc;
 	if (cfg->ntrusted_proxies > SK_MAX_TRUSTED_PROXIES)
 		return sk_errf(err, SK_ERR_USAGE, "at most %d --trusted-proxy prefixes",
@@ -1040,10 +1084,41 @@ int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
 		if (fit < threads)
 			return sk_errf(err, SK_ERR_IO, "the open-file limit leaves no room for "
 				       "connections (ulimit -n)");
-		fprintf(stderr, "samtycke: --max-connections %u lowered to %u by the open-file "
-			"limit (ulimit -n)\n", max_conns, fit);
+		sk_log(SK_LOG_WARN, "--max-connections %u lowered to %u by the open-file limit "
+		       "(ulimit -n)", max_conns, fit);
 		max_conns = fit;
 	}
+	return 0;
+}
+
+/* The --metrics-listen listener: its own socket and one thread, answering GET /metrics
+ * without a key and 404 to any other path (on_request with a non-NULL cls); it says where it
+ * listens on stderr, so that stdout keeps its one line. */
+static int metrics_start(struct sk_http *h, const char *text, struct sk_errctx *err)
+{
+	static int marker;
+	int fd = listen_socket(&metrics_addr, text, err);
+	if (fd < 0)
+		return err->code;
+	h->metrics = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			(metrics_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, &marker,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_TIMEOUT, config->timeout,
+		MHD_OPTION_CONNECTION_LIMIT, 16u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (!h->metrics) {
+		close(fd);
+		return sk_errf(err, SK_ERR_IO, "cannot serve metrics on %s", text);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->metrics,
+							       MHD_DAEMON_INFO_BIND_PORT);
+	const char *colon = strrchr(text, ':');
+	sk_log(SK_LOG_INFO, "metrics on http://%.*s:%u/metrics", (int)(colon - text), text,
+	       info ? info->port : 0);
 	return 0;
 }
 
@@ -1057,7 +1132,7 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 	env = e;
 	h->timeout = cfg->timeout;
 	signal(SIGPIPE, SIG_IGN);
-	int fd = listen_socket(cfg->listen, err);
+	int fd = listen_socket(&listen_addr, cfg->listen, err);
 	if (fd < 0) {
 		sk_free(h);
 		return err->code;
@@ -1065,7 +1140,7 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 	/* the access log's writer thread; without it, lines are written at once */
 	struct sk_errctx lerr = {0};
 	if (sk_alog_start(STDERR_FILENO, &lerr))
-		fprintf(stderr, "%s; access-log lines are written one by one\n", lerr.msg);
+		sk_log(SK_LOG_WARN, "%s; access-log lines are written one by one", lerr.msg);
 	h->d = MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 			(listen_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -1090,6 +1165,12 @@ int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *
 	printf("listening on http://%.*s:%u\n", (int)(colon - cfg->listen), cfg->listen,
 	       info ? info->port : 0);
 	fflush(stdout);
+	if (cfg->metrics_listen && metrics_start(h, cfg->metrics_listen, err)) {
+		MHD_stop_daemon(h->d); /* it closes fd, as it owns it (not quiesced) */
+		sk_alog_stop();
+		sk_free(h);
+		return err->code;
+	}
 	h->have_lingerer = pthread_create(&h->lingerer, NULL, linger_main, NULL) == 0;
 	if (!h->have_lingerer) {
 		pthread_mutex_lock(&linger_lock);
@@ -1104,6 +1185,8 @@ void sk_http_stop(struct sk_http *h)
 {
 	if (!h)
 		return;
+	if (h->metrics) /* a scrape in flight is answered first; its socket closes with it */
+		MHD_stop_daemon(h->metrics);
 	/* Stop accepting; let what is in flight finish (at most the timeout), then stop. */
 	MHD_socket lfd = MHD_quiesce_daemon(h->d);
 	for (unsigned waited = 0; atomic_load(&inflight) > 0 && waited < 100 * h->timeout; waited++)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/core.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 
@@ -65,7 +66,7 @@ int sk_mail_worker_pass(struct sk_core *c, const struct sk_mail_config *mail,
 		rc = sk_outbox_done(c, &m, sent, why.msg, sk_time_now(), err);
 		/* Operators see every failure by the mail's id and the reason, never an address. */
 		if (sent)
-			fprintf(stderr, "samtycke: mail %s %s: %s\n", m.rec.id,
+			sk_log(SK_LOG_ERROR, "mail %s %s: %s", m.rec.id,
 				sent == SK_ERR_INVALID ||
 						sk_time_now() - m.rec.created_at >= SK_OUTBOX_RETRY_FOR
 					? "given up"
@@ -106,15 +107,15 @@ static int lease_ours(struct sk_mail_worker *w, struct sk_core *core)
 	if (sk_core_lease_take(core, "mail", w->cfg.lease_holder, now, now + ttl, &got, &err)) {
 		/* the store did not answer: ours while what we took has not run out */
 		if (now - w->lease_complaint >= 60000) { /* once a minute at most */
-			fprintf(stderr, "samtycke: mail worker: %s\n", err.msg);
+			sk_log(SK_LOG_WARN, "mail worker: %s", err.msg);
 			w->lease_complaint = now;
 		}
 		return w->lease_until > now;
 	}
 	if (got && !w->lease_until)
-		fprintf(stderr, "samtycke: this server sends the mail (lease \"mail\")\n");
+		sk_log(SK_LOG_INFO, "this server sends the mail (lease \"mail\")");
 	else if (!got && w->lease_until)
-		fprintf(stderr, "samtycke: another server sends the mail now (lease \"mail\")\n");
+		sk_log(SK_LOG_INFO, "another server sends the mail now (lease \"mail\")");
 	w->lease_until = got ? now + ttl : 0;
 	w->lease_retry = got ? 0 : now + (ttl < 1000 ? ttl : 1000);
 	return got;
@@ -145,7 +146,7 @@ static void *run(void *arg)
 			rc = sk_mail_worker_pass(core, &w->mail, w->cfg.public_url, 50, NULL, &err);
 		if (rc && sk_time_now() - last_complaint >= 60) {
 			/* Messages name mails by id, never an address. */
-			fprintf(stderr, "samtycke: mail worker: %s\n",
+			sk_log(SK_LOG_WARN, "mail worker: %s",
 				err.msg[0] ? err.msg : sk_err_message(rc));
 			last_complaint = sk_time_now();
 		}
@@ -159,7 +160,7 @@ static void *run(void *arg)
 	/* A clean stop frees the lease at once: another server sends without waiting. */
 	if (core && w->lease_until > sk_time_now_ms() &&
 	    sk_core_lease_release(core, "mail", w->cfg.lease_holder, &err))
-		fprintf(stderr, "samtycke: mail worker: %s (the lease expires)\n", err.msg);
+		sk_log(SK_LOG_WARN, "mail worker: %s (the lease expires)", err.msg);
 	sk_core_free(core);
 	sk_store_close(store);
 	return NULL;

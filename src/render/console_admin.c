@@ -203,7 +203,7 @@ static int webhooks(struct sk_buf *b, const struct sk_con_frame *f,
 
 static int keys(struct sk_buf *b, const struct sk_con_frame *f, const struct sk_con_admin_view *v)
 {
-	static const char *const scopes[] = {"read", "write", "dsr", "admin"};
+	static const char *const scopes[] = {"read", "write", "dsr", "admin", "metrics"};
 	char at[SK_TIME_STRLEN], rev[SK_TIME_STRLEN];
 	int rc = sk_html(b, "<h2>%s</h2>\n", M(ADM_KEYS));
 	if (!rc && !v->nkeys)

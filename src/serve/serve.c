@@ -20,6 +20,8 @@
 #include "serve/writer.h"
 #include "store/store.h"
 #include "sync/sync.h"
+#include "util/log.h"
+#include "util/metrics.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 #include "util/str.h"
@@ -99,7 +101,7 @@ static void policy_check(struct sk_core *core)
 	int stored = 0;
 	if (sk_core_policy_stored(core, &stored, &err)) {
 		if (sk_time_now() - last_complaint >= 60) { /* once a minute at most */
-			fprintf(stderr, "samtycke: checking the policy version failed: %s\n",
+			sk_log(SK_LOG_ERROR, "checking the policy version failed: %s",
 				err.msg);
 			last_complaint = sk_time_now();
 		}
@@ -107,8 +109,8 @@ static void policy_check(struct sk_core *core)
 	}
 	if (stored != sk_core_policy_version(core)) {
 		if (stored != last_said)
-			fprintf(stderr, "samtycke: policy version %d found in the store; "
-				"reloading\n", stored);
+			sk_log(SK_LOG_INFO, "policy version %d found in the store; "
+				"reloading", stored);
 		last_said = stored;
 		atomic_fetch_add(&policy_generation, 1);
 	}
@@ -132,23 +134,23 @@ static void *maintenance(void *arg)
 		if (tick % (MAINTENANCE_EVERY * 1000L / POLICY_CHECK_MS) != 0)
 			goto nap;
 		if (!core || sk_form_requests_expire(core, sk_time_now(), &lapsed, &err))
-			fprintf(stderr, "samtycke: deleting lapsed form requests failed: %s\n", err.msg);
+			sk_log(SK_LOG_ERROR, "deleting lapsed form requests failed: %s", err.msg);
 		else if (lapsed)
-			fprintf(stderr, "samtycke: deleted %ld unconfirmed form requests\n", lapsed);
+			sk_log(SK_LOG_INFO, "deleted %ld unconfirmed form requests", lapsed);
 		if (config->pending_days &&
 		    (!core || sk_pending_expire(core, sk_time_now(), config->pending_days, &expired,
 						&deleted, &err)))
-			fprintf(stderr, "samtycke: pending expiry failed: %s\n", err.msg);
+			sk_log(SK_LOG_ERROR, "pending expiry failed: %s", err.msg);
 		else if (expired)
-			fprintf(stderr, "samtycke: expired %ld unconfirmed consents, deleted %ld "
-				"contacts\n", expired, deleted);
+			sk_log(SK_LOG_INFO, "expired %ld unconfirmed consents, deleted %ld "
+				"contacts", expired, deleted);
 		struct sk_purge_report res;
 		if (config->purge_daily && core && sk_time_now() - last_purge >= 86400) {
 			if (sk_purge(core, sk_time_now(), config->pending_days ? config->pending_days : 7,
 				     0, &res, &err)) {
-				fprintf(stderr, "samtycke: purge failed: %s\n", err.msg);
+				sk_log(SK_LOG_ERROR, "purge failed: %s", err.msg);
 			} else {
-				fprintf(stderr, "samtycke: purge removed %lld contacts\n",
+				sk_log(SK_LOG_INFO, "purge removed %lld contacts",
 					(long long)res.total);
 				sk_purge_report_reset(&res);
 			}
@@ -176,7 +178,7 @@ static void *scrubber(void *arg)
 		struct sk_core *core = thread_core(&err);
 		if (core && sk_scrub_retry(core, &pending, &err) == 0) {
 			if (was && !pending)
-				fprintf(stderr, "samtycke: the WAL scrub after an erasure is complete\n");
+				sk_log(SK_LOG_INFO, "the WAL scrub after an erasure is complete");
 			was = pending;
 		}
 		pthread_mutex_lock(&stop_lock);
@@ -202,7 +204,7 @@ static struct sk_core *writer_core(struct sk_errctx *err)
 		struct sk_errctx e2 = {0};
 		self->bulk_tried = 1;
 		if (sk_core_bulk(c, SK_BULK_CHECKPOINT, &e2))
-			fprintf(stderr, "samtycke: %s; the writer checkpoints in its commits\n",
+			sk_log(SK_LOG_WARN, "%s; the writer checkpoints in its commits",
 				e2.msg);
 	}
 	return c;
@@ -269,6 +271,9 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 	int rc, sig;
 
 	config = cfg;
+	/* the server's own lines as text or JSON (--log-format); its start for GET /metrics */
+	sk_log_set_json(cfg->log_format == SK_LOG_JSON);
+	sk_metrics_start(sk_time_now());
 	/* Usage errors first, before anything is opened. */
 	if ((rc = sk_http_check(cfg, err)))
 		return rc;
@@ -310,7 +315,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 					     .public_url = cfg->public_url,
 					     .lease_holder = lease_holder, .lease_ms = lease_ms};
 	if (cfg->mail && sk_mail_worker_start(&mcfg, &mailer, err))
-		fprintf(stderr, "samtycke: %s; no mail is sent\n", err->msg);
+		sk_log(SK_LOG_WARN, "%s; no mail is sent", err->msg);
 	struct sk_delivery_config dcfg = {
 		.db = cfg->db, .vault = cfg->vault, .allow_private = cfg->allow_private_webhooks,
 		.backoff = cfg->webhook_backoff ? cfg->webhook_backoff : 5,
@@ -319,7 +324,7 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 		.lease_holder = lease_holder, .lease_ms = lease_ms};
 	struct sk_delivery *delivery = NULL;
 	if (sk_delivery_start(&dcfg, &delivery, err))
-		fprintf(stderr, "samtycke: %s; webhooks are not delivered\n", err->msg);
+		sk_log(SK_LOG_WARN, "%s; webhooks are not delivered", err->msg);
 	else /* a change committed by this process wakes the delivery at once (poll: others') */
 		sk_core_set_change_hook(sk_delivery_wake, delivery);
 

@@ -315,6 +315,7 @@ enum pg_stmt {
 	PG_SCORE_EACH,
 	PG_TRACK_SWEEP_EACH,
 	PG_TRACK_COUNT_VISITOR,
+	PG_DB_SIZE,
 	PG_NSTMT
 };
 
@@ -589,6 +590,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 				" ORDER BY at, id",
 	[PG_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = $1 AND at >= $2::bigint",
+	[PG_DB_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
 /* The tables a scrub vacuums: every one that may hold a row of a person (INDEX_CLEANUP ON:
@@ -2715,6 +2717,17 @@ static int pg_track_count_visitor(struct sk_store *s, const char *visitor_id, in
 	int rc = pg_row((struct pg_store *)s, PG_TRACK_COUNT_VISITOR, &p, &r);
 	if (rc == 0)
 		*outn = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_db_size(struct sk_store *s, int64_t *outbytes)
+{
+	PGresult *r;
+	*outbytes = 0;
+	int rc = pg_row((struct pg_store *)s, PG_DB_SIZE, NULL, &r);
+	if (rc == 0)
+		*outbytes = pg_int(r, 0, 0);
 	PQclear(r);
 	return rc;
 }

@@ -341,6 +341,7 @@ enum sq_stmt {
 	SQ_SCORE_EACH,
 	SQ_TRACK_SWEEP_EACH,
 	SQ_TRACK_COUNT_VISITOR,
+	SQ_DB_SIZE,
 	SQ_NSTMT
 };
 
@@ -611,6 +612,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" ORDER BY at, id",
 	[SQ_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = ?1 AND at >= ?2",
+	[SQ_DB_SIZE] = "SELECT c.page_count * z.page_size FROM pragma_page_count() c,"
+		       " pragma_page_size() z",
 };
 
 struct sq_hot;
@@ -3269,6 +3272,17 @@ static int sq_track_count_visitor(struct sk_store *s, const char *visitor_id, in
 		return sq_bindfail(st);
 	if ((rc = sq_row(st)) == 0)
 		*outn = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+static int sq_db_size(struct sk_store *s, int64_t *outbytes)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_DB_SIZE);
+	int rc;
+	*outbytes = 0;
+	if ((rc = sq_row(st)) == 0)
+		*outbytes = sqlite3_column_int64(st, 0);
 	sq_done(st);
 	return rc;
 }

@@ -152,7 +152,7 @@ struct sk_change_rec {
 struct sk_key_rec {
 	char id[SK_ID_LEN + 1];
 	char name[64];
-	char scopes[64];      /* comma-separated: read,write,dsr,admin */
+	char scopes[64];      /* comma-separated: read,write,dsr,admin,metrics */
 	uint8_t secret_hash[SK_HASH_LEN];
 	int64_t created_at;
 	int64_t revoked_at;   /* 0 while active */
@@ -722,7 +722,11 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	X(track_sweep_each, (struct sk_store * s, sk_track_cb cb, void *arg), (s, cb, arg))    \
 	/* How many events of visitor_id happened at or after since (the per-visitor cap). */  \
 	X(track_count_visitor, (struct sk_store * s, const char *visitor_id, int64_t since,    \
-				int64_t *outn), (s, visitor_id, since, outn))
+				int64_t *outn), (s, visitor_id, since, outn))                      \
+	/* ---- operations (issue 17, helper metrics; docs/operations.md) ---- */             \
+	/* The database's size in bytes: SQLite page_count * page_size (the main file, not   */ \
+	/* its WAL), PostgreSQL pg_database_size of the current database. GET /metrics.      */ \
+	X(db_size, (struct sk_store * s, int64_t *outbytes), (s, outbytes))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128

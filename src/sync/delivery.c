@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/log.h"
 #include "util/curl_dl.h"
 
 #include "util/mem.h"
@@ -303,7 +304,7 @@ static void leases_release(struct sk_delivery *d)
 	if (!d->cfg.lease_holder || !n)
 		return;
 	if (open_core(d, &store, &core, &err)) {
-		fprintf(stderr, "samtycke: webhook leases not released (they expire): %s\n",
+		sk_log(SK_LOG_WARN, "webhook leases not released (they expire): %s",
 			err.msg);
 		return;
 	}
@@ -313,8 +314,8 @@ static void leases_release(struct sk_delivery *d)
 			continue;
 		snprintf(name, sizeof(name), "webhook:%s", d->held[i].id);
 		if (sk_core_lease_release(core, name, d->cfg.lease_holder, &err))
-			fprintf(stderr, "samtycke: webhook %s: lease not released (it expires): "
-				"%s\n", d->held[i].id, err.msg);
+			sk_log(SK_LOG_WARN, "webhook %s: lease not released (it expires): "
+				"%s", d->held[i].id, err.msg);
 	}
 	sk_core_free(core);
 	sk_store_close(store);
@@ -380,8 +381,8 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 		 * change it sent is the one a receiver may see twice (docs/webhooks.md). */
 		if ((rc = lease_hold(c, cfg, d, id, 1, &ours, err)) || !ours) {
 			if (!rc)
-				fprintf(stderr, "samtycke: webhook %s: lease lost to another server; "
-					"it delivers from its cursor\n", job.ep.id);
+				sk_log(SK_LOG_WARN, "webhook %s: lease lost to another server; "
+					"it delivers from its cursor", job.ep.id);
 			break;
 		}
 		if (fail == SK_WH_OK) {
@@ -389,7 +390,7 @@ static int deliver_endpoint(struct sk_core *c, const struct sk_delivery_config *
 			go_on = 1;
 		} else if (fail == SK_WH_GONE) {
 			rc = sk_webhook_job_gone(c, &job, attempt_at, status, error, err);
-			fprintf(stderr, "samtycke: webhook %s answered 410 Gone and is disabled\n",
+			sk_log(SK_LOG_WARN, "webhook %s answered 410 Gone and is disabled",
 				job.ep.id);
 		} else {
 			/* given up on that change: the next one */
@@ -455,7 +456,7 @@ static void complain(struct sk_delivery *d, int rc, const struct sk_errctx *err)
 		d->last_complaint = sk_time_now();
 	pthread_mutex_unlock(&d->lock);
 	if (now)
-		fprintf(stderr, "samtycke: webhook delivery: %s\n",
+		sk_log(SK_LOG_WARN, "webhook delivery: %s",
 			err->msg[0] ? err->msg : sk_err_message(rc));
 }
 

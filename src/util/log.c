@@ -26,9 +26,7 @@ static const char *level_name(enum sk_log_level level)
 	return level == SK_LOG_ERROR ? "error" : level == SK_LOG_WARN ? "warning" : "info";
 }
 
-/* Appends s to out as a JSON string body: quote, backslash and control bytes escaped, other
- * bytes (UTF-8) as they are; stops short of the end of out. */
-static size_t json_escape(char *out, size_t cap, const char *s)
+size_t sk_log_json_escape(char *out, size_t cap, const char *s)
 {
 	size_t n = 0;
 	for (; *s && n + 7 < cap; s++) {
@@ -42,6 +40,8 @@ static size_t json_escape(char *out, size_t cap, const char *s)
 			out[n++] = (char)ch;
 		}
 	}
+	if (cap)
+		out[n] = '\0';
 	return n;
 }
 
@@ -62,7 +62,7 @@ void sk_log(enum sk_log_level level, const char *fmt, ...)
 		int k = snprintf(line, sizeof(line), "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"", at,
 				 level_name(level));
 		n = (size_t)k;
-		n += json_escape(line + n, sizeof(line) - n - 3, msg);
+		n += sk_log_json_escape(line + n, sizeof(line) - n - 3, msg);
 		memcpy(line + n, "\"}\n", 3);
 		n += 3;
 	}

@@ -4,6 +4,8 @@
 #ifndef SK_LOG_H
 #define SK_LOG_H
 
+#include <stddef.h>
+
 enum sk_log_level { SK_LOG_INFO, SK_LOG_WARN, SK_LOG_ERROR };
 
 /* 0: text (the default), 1: JSON. Set once by serve before its threads start (or on SIGHUP,
@@ -12,5 +14,9 @@ void sk_log_set_json(int json);
 int sk_log_json(void);
 /* Writes one line to stderr, whole. */
 void sk_log(enum sk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes s into out (cap bytes, NUL included) as the body of a JSON string: quote, backslash
+ * and control bytes escaped, other bytes as they are; cut short to fit. Returns its length.
+ * The access log's JSON lines use it too. */
+size_t sk_log_json_escape(char *out, size_t cap, const char *s);
 
 #endif

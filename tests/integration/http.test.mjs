@@ -1377,6 +1377,8 @@ test('HEAD answers every GET route with the GET\'s status and headers and no bod
 	// one concrete path per GET route of the spec; a new GET route without one here fails
 	const sample = {
 		'/healthz': '/healthz',
+		// an admin key: 403 to GET and HEAD alike (the scope metrics is no admin's)
+		'/metrics': '/metrics',
 		'/assets/page.css': '/assets/page.css',
 		'/assets/embed.js': '/assets/embed.js',
 		'/assets/console.css': '/assets/console.css',

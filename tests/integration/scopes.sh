@@ -2,7 +2,8 @@
 # scopes.sh: the full scope matrix of the HTTP API against a real server. Every route of the
 # route table (src/http/routes.c) or of docs/openapi.yaml that needs a scope (the two must
 # agree), each GET also as HEAD, is asked with
-# no key (401), a wrong key (401), and one key per single scope (read, write, dsr, admin):
+# no key (401), a wrong key (401), and one key per single scope (read, write, dsr, admin,
+# metrics):
 # only the key holding the scope that docs/openapi.yaml names for the route (x-scope) gets
 # past the check, every other one gets 403 forbidden; no scope implies another, admin
 # included. The requests carry ids that do not exist and bodies that are refused, so nothing
@@ -31,7 +32,7 @@ fail() {
 
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
-scopes="read write dsr admin"
+scopes="read write dsr admin metrics"
 for s in $scopes; do
 	newkey "KEY_$s" "only-$s" "$s"
 done
@@ -98,7 +99,7 @@ while read -r method path; do
 		fail "$method $path: the route table needs the spec's scope" \
 			"route table: '$scope', docs/openapi.yaml: '$want'"
 	fi
-	case $want in read | write | dsr | admin) ;; *) continue ;; esac
+	case $want in read | write | dsr | admin | metrics) ;; *) continue ;; esac
 	methods=$method
 	[ "$method" = GET ] && methods="GET HEAD"
 	for m in $methods; do

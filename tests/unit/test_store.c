@@ -2951,6 +2951,38 @@ static void ipkey(uint8_t k[SK_IPKEY_LEN], uint8_t a, uint8_t b, uint8_t c, uint
 	k[12] = a, k[13] = b, k[14] = c, k[15] = d;
 }
 
+/* db_size (GET /metrics): the database's size in bytes, which grows as rows are written;
+ * on SQLite the main file's pages (page_count * page_size) once checkpointed. */
+static void test_db_size(void **state)
+{
+	struct fx *f = *state;
+	struct sk_store *s = f->s;
+	int64_t before = -1, after = -1;
+	assert_int_equal(sk_store_db_size(s, &before), 0);
+	assert_true(before > 0);
+	assert_int_equal(sk_store_begin(s, 1), 0);
+	for (int i = 0; i < 3000; i++) {
+		struct sk_contact_rec c = {0};
+		snprintf(c.id, sizeof(c.id), "c_size%06d", i);
+		memset(c.email_key, 0x5a, SK_HASH_LEN);
+		c.email_key[0] = (uint8_t)(i >> 8);
+		c.email_key[1] = (uint8_t)i;
+		c.created_at = c.updated_at = 1000;
+		assert_int_equal(sk_store_contact_insert(s, &c), 0);
+	}
+	assert_int_equal(sk_store_commit(s), 0);
+	assert_int_equal(sk_store_db_size(s, &after), 0);
+	assert_true(after > before);
+	if (!t_pg()) {
+		struct stat sb;
+		sk_store_close(f->s);
+		f->s = NULL;
+		assert_int_equal(stat(f->path, &sb), 0); /* closed: the WAL is in the file */
+		assert_int_equal((int64_t)sb.st_size, after);
+		assert_int_equal(sopen(f->path, 0, &f->s, &(struct sk_errctx){0}), 0);
+	}
+}
+
 static void test_company_ranges(void **state)
 {
 	struct sk_store *s = ((struct fx *)*state)->s;
@@ -3159,6 +3191,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tallies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_track_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_company_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_next_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_next_order, setup, teardown),

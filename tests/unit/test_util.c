@@ -11,6 +11,8 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
+#include "util/metrics.h"
 #include "util/mem.h"
 #include "util/sktime.h"
 #include "util/str.h"
@@ -286,10 +288,59 @@ static void deadlines_are_normalised(void **state)
 	}
 }
 
+/* The counters of GET /metrics: a bound belongs to its bucket (le), a method or status
+ * outside the lists goes to "other", a route index out of range to "no route", a reason out
+ * of range is not counted. */
+static void metrics_slots(void **state)
+{
+	(void)state;
+	uint64_t b[SK_METRICS_NBUCKETS + 1], count, sum;
+	sk_metrics_request(3, "GET", 200, 1000);    /* le 0.001 */
+	sk_metrics_request(3, "GET", 200, 1001);    /* le 0.0025 */
+	sk_metrics_request(3, "BREW", 299, 10000001); /* +Inf; method and status: other */
+	sk_metrics_latency(3, b, &count, &sum);
+	assert_int_equal(b[0], 1);
+	assert_int_equal(b[1], 1);
+	assert_int_equal(b[SK_METRICS_NBUCKETS], 1);
+	assert_int_equal(count, 3);
+	assert_int_equal(sum, 1000 + 1001 + 10000001);
+	assert_int_equal(sk_metrics_requests(3, 0, 0), 2); /* GET, 200 */
+	assert_int_equal(sk_metrics_requests(3, SK_METRICS_NMETHODS - 1, SK_METRICS_NCODES - 1), 1);
+	assert_int_equal(sk_metrics_requests(4, 0, 0), 0);
+	sk_metrics_request(100000, "HEAD", 404, -5); /* out of range: no route; negative: 0 */
+	sk_metrics_latency(SK_METRICS_NO_ROUTE, b, &count, &sum);
+	assert_int_equal(count, 1);
+	assert_int_equal(b[0], 1);
+	assert_int_equal(sk_metrics_requests(SK_METRICS_NO_ROUTE, 1, 15), 1); /* HEAD, 404 */
+	assert_int_equal(sk_metrics_codes[15], 404);
+	sk_metrics_gate(1, 0);
+	sk_metrics_gate(0, 5);
+	sk_metrics_gate(0, 5);
+	sk_metrics_gate(0, SK_METRICS_REASONS); /* out of range: dropped */
+	assert_int_equal(sk_metrics_gates(1, 0), 1);
+	assert_int_equal(sk_metrics_gates(0, 5), 2);
+	assert_int_equal(sk_metrics_gates(1, 5), 0);
+	assert_int_equal(sk_metrics_gates(0, SK_METRICS_REASONS), 0);
+}
+
+/* The JSON escape of the log's lines: quote, backslash and control bytes, cut to fit. */
+static void log_json_escape(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(sk_log_json_escape(out, sizeof(out), "a\"b\\c\n"), 13);
+	assert_string_equal(out, "a\\\"b\\\\c\\u000a");
+	size_t n = sk_log_json_escape(out, 12, "0123456789abcdef");
+	assert_true(n < 12);
+	assert_int_equal(strlen(out), n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deadlines_are_normalised),
+		cmocka_unit_test(metrics_slots),
+		cmocka_unit_test(log_json_escape),
 		cmocka_unit_test(buf_cap_is_enforced),
 		cmocka_unit_test(buf_alloc_failure_keeps_content),
 		cmocka_unit_test(time_round_trip),
