@@ -86,6 +86,12 @@ int sk_serve_opt_check(int id, const char *value, const char *where, struct sk_e
 		if (id == SK_SO_TRUSTED_PROXY && sk_cidr_parse(value, &cidr))
 			return sk_errf(err, SK_ERR_USAGE, "%s: '%.64s' is not an IPv4 or IPv6 address "
 				       "with an optional /PREFIX-LENGTH", where, value);
+		if (id == SK_SO_LISTEN) {
+			struct sk_errctx e = {0};
+			if (sk_http_listen_check(value, &e)) /* "--listen takes ..." */
+				return sk_errf(err, SK_ERR_USAGE, "%s: %s", where,
+					       strncmp(e.msg, "--listen ", 9) == 0 ? e.msg + 9 : e.msg);
+		}
 		if (id == SK_SO_WEBHOOK_PROXY) {
 			struct sk_errctx e = {0};
 			if (sk_delivery_proxy_check(value, &e))

@@ -109,6 +109,8 @@ struct sk_http_env {
 /* Checks the options the adapter takes (listen address, trusted proxies, connection caps
  * against the open-file limit) without side effects: SK_ERR_USAGE names the option. */
 int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err);
+/* Checks a --listen value alone (as sk_http_check does): SK_ERR_USAGE "--listen ...". */
+int sk_http_listen_check(const char *listen, struct sk_errctx *err);
 /* Listens (after sk_http_check) and prints "listening on http://HOST:PORT"; one
  * access-log line per request on stderr. cfg and env must outlive the server. */
 int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *env,

@@ -1017,6 +1017,12 @@ static int listen_socket(const char *listen_text, struct sk_errctx *err)
 
 static unsigned max_conns;
 
+int sk_http_listen_check(const char *listen, struct sk_errctx *err)
+{
+	struct sockaddr_storage ss;
+	return parse_listen(listen, &ss, err);
+}
+
 int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
 {
 	int rc;

@@ -2,10 +2,10 @@
  * the scrubber) gets its own store handle and core on first use (a handle belongs to one
  * thread, docs/internals/store.md); the mail worker and webhook delivery open their own.
  * Signals go to the main thread only: SIGHUP reloads the policy everywhere (and serve's
- * configuration file through cfg->reload), SIGTERM and
- * SIGINT stop everything in order. Several servers may share one store: a policy applied
- * by another is noticed within POLICY_CHECK_MS, and the webhook delivery and the mail worker
- * work under leases held in this server's name (docs/internals/serve.md). */
+ * configuration file, through cfg->reload), SIGTERM and SIGINT stop everything in order.
+ * Several servers may share one store: a policy applied by another is noticed within
+ * POLICY_CHECK_MS, and the webhook delivery and the mail worker work under leases held in
+ * this server's name (docs/internals/serve.md). */
 #include "serve/serve.h"
 
 #include <jansson.h>
