@@ -68,7 +68,7 @@ struct sk_errctx;
 	  "every console session ends this long after sign-in")                                \
 	X(IMPORT_DIR, "import-dir", TEXT, 0, 0, "DIR", "", NULL, 0,                            \
 	  "the console's import folder (default DATABASE.imports beside a SQLite file)")       \
-	X(CAMPAIGN_RATE, "campaign-rate", NUM, 0.01, 10000, "PER_SECOND", "", "10", 0,         \
+	X(CAMPAIGN_RATE, "campaign-rate", NUM, 0.01, 10000, "PER_SECOND", "", "10", 1,         \
 	  "campaign mails a second at most")                                                   \
 	X(LOG_FORMAT, "log-format", CHOICE, 0, 0, "text|json", "", "text", 1,                  \
 	  "the access log and the server's own lines: text, or one JSON object per line")      \
