@@ -46,10 +46,10 @@ struct sk_errctx;
 	  "run 'samtycke purge' once a day")                                                   \
 	X(ALLOW_PRIVATE_WEBHOOKS, "allow-private-webhooks", FLAG, 0, 0, "", "", "false", 0,    \
 	  "webhook endpoints on loopback and private networks allowed")                        \
-	X(WEBHOOK_BACKOFF, "webhook-backoff", INT, 1, 3600, "SECONDS", "", "5", 0,             \
+	X(WEBHOOK_BACKOFF, "webhook-backoff", INT, 1, 3600, "SECONDS", "", "5", 1,             \
 	  "seconds before the first retry of a failed delivery (doubling up to an hour)")      \
 	X(WEBHOOK_RETRY_FOR, "webhook-retry-for", INT, 1, 365 * 86400.0, "SECONDS", "",        \
-	  "259200", 0, "seconds a failed delivery is retried")                                 \
+	  "259200", 1, "seconds a failed delivery is retried")                                 \
 	X(WEBHOOK_PROXY, "webhook-proxy", TEXT, 0, 0, "URL", "", NULL, 0,                      \
 	  "proxy for webhook deliveries (http://, https://, socks5://, socks5h://)")           \
 	X(MAX_CONNECTIONS, "max-connections", INT, 1, 1000000, "N", "", "1000", 0,             \

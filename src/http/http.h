@@ -42,8 +42,8 @@ struct sk_server_config {
 	int purge_daily;           /* run the purge (docs/rights.md) once a day */
 	/* webhooks (docs/webhooks.md) */
 	int allow_private_webhooks; /* targets on loopback and private networks are allowed */
-	int webhook_backoff;       /* seconds before the first retry; 0: 5 */
-	long webhook_retry_for;    /* seconds a change is retried; 0: 3 days */
+	_Atomic int webhook_backoff; /* seconds before the first retry; 0: 5 (reloadable) */
+	_Atomic long webhook_retry_for; /* seconds a change is retried; 0: 3 days (reloadable) */
 	const char *webhook_proxy; /* proxy for deliveries; NULL: none (environment ignored) */
 	/* group commit (docs/internals/group-commit.md) */
 	unsigned write_queue;      /* API writes waiting for the writer; one more is 503; 0:

@@ -329,8 +329,13 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 			continue;
 		if (sig == SIGHUP) {
 			atomic_fetch_add(&policy_generation, 1);
-			if (cfg->reload)
+			if (cfg->reload) {
 				cfg->reload(cfg->reload_arg);
+				sk_delivery_set_retry(delivery, cfg->webhook_backoff ? cfg->webhook_backoff
+										: 5,
+						      cfg->webhook_retry_for ? cfg->webhook_retry_for
+									     : 3 * 86400);
+			}
 			continue;
 		}
 		break;

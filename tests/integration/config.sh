@@ -173,9 +173,9 @@ n429=$(limited "http://127.0.0.1:$p_file")
 check "SIGHUP: a broken file keeps the old values (rate-limit still 0: $n429 seen)" test "$n429" -eq 0
 check "SIGHUP: a broken file keeps the server running" alive "$file_pid"
 
-printf 'listen = 127.0.0.1:%s\nrate-limit = 1\ncampaign-rate = 5\n' "$p_file" >"$f1"
+printf 'listen = 127.0.0.1:%s\nrate-limit = 1\ncampaign-rate = 5\nwebhook-backoff = 7\n' "$p_file" >"$f1"
 kill -HUP "$file_pid"
-check "SIGHUP: the fixed file applies" wait_log file "configuration reloaded from $f1: rate-limit=1, campaign-rate=5"
+check "SIGHUP: the fixed file applies" wait_log file "configuration reloaded from $f1: rate-limit=1, webhook-backoff=7, campaign-rate=5"
 n429=$(limited "http://127.0.0.1:$p_file")
 check "SIGHUP: rate-limit = 1 again: 429s again ($n429 of 12)" test "$n429" -ge 6
 stop file "$file_pid"
