@@ -13,6 +13,7 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 require "no samtycke binary at $bin" test -x "$bin"
 require "$py has no aiosmtpd (apt-get install python3-aiosmtpd)" "$py" -c 'import aiosmtpd'
 require "curl is not installed" command -v curl
+require "jq is not installed" command -v jq
 
 scratch config
 unset SAMTYCKE_CONFIG SAMTYCKE_LISTEN SAMTYCKE_RATE_LIMIT SAMTYCKE_THREADS
@@ -67,6 +68,17 @@ refused "a missing --config file" "cannot read the configuration file $d/none.co
 SAMTYCKE_CONFIG=$d/none.conf refused "a missing \$SAMTYCKE_CONFIG file" "cannot read the configuration file $d/none.conf"
 SAMTYCKE_THREADS=0 refused "a bad value from the environment names the variable" "SAMTYCKE_THREADS: must be a whole number from 1 to 64"
 refused "a bad flag value says the rule" "--threads: must be a whole number from 1 to 64" --threads 2.5
+refused "smtp-url needs mail-from" "smtp-url needs mail-from" --smtp-url smtp://127.0.0.1:1
+refused "a malformed mail-from is refused at start" "mail-from:" --smtp-url smtp://127.0.0.1:1 \
+	--mail-from 'no address'
+printf 'threads = 0\n' >"$c"
+"$bin" --json --db "$db" serve --config "$c" >"$d/last.out" 2>"$d/last.err"
+st=$?
+if [ "$st" -eq 2 ] && jq -e ".error.code == \"usage\" and .error.message == \"$c:1: threads: must be a whole number from 1 to 64\"" "$d/last.err" >/dev/null; then
+	pass "with --json, a file's error is one JSON object on stderr"
+else
+	fail "with --json, a file's error is one JSON object on stderr" "status $st" "$(cat "$d/last.err")"
+fi
 # repeatable keys may repeat; the file's values are checked as the flag's
 printf 'trusted-proxy = 10.0.0.0/8\ntrusted-proxy = nonsense\n' >"$c"
 refused "a repeatable key repeats; each value checked" "$c:2: trusted-proxy: 'nonsense' is not an IPv4 or IPv6 address" --config "$c"
