@@ -36,8 +36,6 @@ static const char *import_dir_of(const char *db, char *out, size_t outlen)
 /* One run of serve: its sources, the values in effect, and what the server was given. Static:
  * the SIGHUP hook (reload) reaches it on the daemon's main thread. */
 static struct serve_run {
-	const struct sk_cmd *cmd;
-	struct sk_cli *cli;
 	struct sk_server_config cfg;
 	struct sk_mail_config mail;
 	struct sk_serve_src flags, env, file;
@@ -225,8 +223,6 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	char where[64];
 	int c, done = 0, rc;
 
-	run.cmd = cmd;
-	run.cli = cli;
 	/* the flags: every option of the table but the global ones (main.c's --db, --key-file) */
 	opts[nopts++] = (struct option){"config", required_argument, NULL, 'c'};
 	for (int id = 0; id < SK_SO_COUNT; id++)
