@@ -13,13 +13,13 @@ if [ ! -f "$fb/build.ninja" ]; then
 	CC=clang meson setup "$fb" --buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 fi
-targets="fuzz_policy fuzz_token fuzz_import_map fuzz_csv_import fuzz_multipart fuzz_utm"
+targets="fuzz_policy fuzz_token fuzz_import_map fuzz_csv_import fuzz_multipart fuzz_utm fuzz_conf"
 # shellcheck disable=SC2086
 ninja -C "$fb" $targets >/dev/null
 for t in $targets; do cp "$fb/$t" "$out/$t"; done
 
 mkdir -p "$out/seed_policy" "$out/seed_token" "$out/seed_map" "$out/seed_csv" "$out/seed_mp" \
-	"$out/seed_utm"
+	"$out/seed_utm" "$out/seed_conf"
 cp examples/policy.yaml "$out/seed_policy/"
 cp examples/import-mapping.json "$out/seed_map/"
 # the first byte picks the mapping (0 UTF-8, 1 windows-1252, 2 utf-16), the rest is the CSV
@@ -31,9 +31,11 @@ printf 'x\nemail: email\nconsents:\n  nl: {value: nl}\n' >"$out/seed_mp/yaml"
 # keep_case byte, then url, source, medium, campaign, term, content split at NUL bytes
 printf '\000https://www.example.com/p?a=1&utm_term=x#top\000News\000email\000V\303\245r 2026\000\000ad-1' \
 	>"$out/seed_utm/link"
+cp examples/samtycke.conf "$out/seed_conf/"
+printf 'a = 1 # c\nb="x \\" \\\\ y" \n\n#\nc=\n' >"$out/seed_conf/quotes"
 export SK_SOURCE_ROOT="$root"
 for t in policy:seed_policy token:seed_token import_map:seed_map csv_import:seed_csv multipart:seed_mp \
-	utm:seed_utm; do
+	utm:seed_utm conf:seed_conf; do
 	name=fuzz_${t%%:*}
 	echo "$name: $seconds s"
 	"$out/$name" -max_total_time="$seconds" -print_final_stats=1 "$out/${t#*:}" \

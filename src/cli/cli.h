@@ -18,6 +18,8 @@ struct sk_cli {
 	const char *db;
 	const char *keyfile;
 	char keyfile_buf[4096];
+	const char *db_flag;      /* --db and --key-file as given on the command line (serve */
+	const char *keyfile_flag; /* merges them with its configuration file); NULL: not given */
 	int json;
 	struct sk_store *store;
 	struct sk_vault *vault;
@@ -36,6 +38,9 @@ struct sk_cmd {
 	int (*run)(const struct sk_cmd *self, struct sk_cli *cli, int argc, char **argv);
 };
 
+/* Sets cli->keyfile to cli->db's own key file (PATH.key beside a SQLite file); -1 for a
+ * PostgreSQL store, which has none (the key file must then be named). */
+int sk_cli_keyfile_default(struct sk_cli *cli);
 /* Opens store, vault and core for a command that needs an existing database. */
 int sk_cli_open(struct sk_cli *cli);
 void sk_cli_close(struct sk_cli *cli);

@@ -1,22 +1,19 @@
-/* cmd_serve.c: samtycke serve, the HTTP API. */
+/* cmd_serve.c: samtycke serve, the HTTP API: merges the options' sources (flags, environment,
+ * configuration file, defaults: serve_options.h) into the server's configuration, and
+ * re-reads the file on SIGHUP. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/serve_options.h"
 #include "serve/serve.h"
 #include "mail/mail.h"
 #include "sync/sync.h"
 #include "util/curl_dl.h"
-
-static int number(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (!*s || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
+#include "util/log.h"
+#include "util/mem.h"
+#include "vault/vault.h"
 
 /* The console's import folder when --import-dir is not given: beside a SQLite database,
  * PATH.imports; none for PostgreSQL (several servers share no folder: name one). */
@@ -32,188 +29,269 @@ static const char *import_dir_of(const char *db, char *out, size_t outlen)
 	return n > 9 && (size_t)n < outlen ? out : NULL;
 }
 
+/* The configuration file read when neither --config nor $SAMTYCKE_CONFIG names one (and
+ * only when it exists). */
+#define SK_CONFIG_DEFAULT "/etc/samtycke/samtycke.conf"
+
+/* One run of serve: its sources, the values in effect, and what the server was given. Static:
+ * the SIGHUP hook (reload) reaches it on the daemon's main thread. */
+static struct serve_run {
+	struct sk_server_config cfg;
+	struct sk_mail_config mail;
+	struct sk_serve_src flags, env, file;
+	const char *config;     /* the file read; NULL: none */
+	char *cur[SK_SO_COUNT]; /* in effect: a reloadable key's latest, the others' at start */
+	char *proxy_buf;
+	const char *proxies[SK_MAX_TRUSTED_PROXIES];
+	char public_url[300], import_dir[4096], password[1024];
+} run;
+
+/* The one value of key id: flag, else environment, else file, else the default. */
+static const char *merged(int id, const struct sk_serve_src *file)
+{
+	if (run.flags.v[id])
+		return run.flags.v[id];
+	if (run.env.v[id])
+		return run.env.v[id];
+	if (file->v[id])
+		return file->v[id];
+	return sk_serve_opts[id].def;
+}
+
+/* Puts key id's value (checked; NULL: none) where the server reads it. */
+static void apply(int id, const char *v)
+{
+	struct sk_server_config *cfg = &run.cfg;
+	double n = v ? strtod(v, NULL) : 0;
+	int on = v && strcmp(v, "true") == 0;
+	switch (id) {
+	case SK_SO_LISTEN: cfg->listen = v; break;
+	case SK_SO_THREADS: cfg->threads = (unsigned)n; break;
+	case SK_SO_TIMEOUT: cfg->timeout = (unsigned)n; break;
+	case SK_SO_RATE_LIMIT: cfg->rate_limit = n; break;
+	case SK_SO_FORM_RATE_LIMIT: cfg->form_rate = n; break;
+	case SK_SO_PUBLIC_URL: cfg->public_url = v; break;
+	case SK_SO_SMTP_URL: run.mail.url = v; break;
+	case SK_SO_SMTP_USER: run.mail.user = v; break;
+	case SK_SO_SMTP_TLS: run.mail.tls_required = v && strcmp(v, "required") == 0; break;
+	case SK_SO_MAIL_FROM: run.mail.from = v; break;
+	case SK_SO_CONFIRM_DAYS: cfg->confirm_days = (int)n; break;
+	case SK_SO_PENDING_DAYS: cfg->pending_days = (int)n; break;
+	case SK_SO_PURGE_DAILY: cfg->purge_daily = on; break;
+	case SK_SO_ALLOW_PRIVATE_WEBHOOKS: cfg->allow_private_webhooks = on; break;
+	case SK_SO_WEBHOOK_BACKOFF: cfg->webhook_backoff = (int)n; break;
+	case SK_SO_WEBHOOK_RETRY_FOR: cfg->webhook_retry_for = (long)n; break;
+	case SK_SO_WEBHOOK_PROXY: cfg->webhook_proxy = v; break;
+	case SK_SO_MAX_CONNECTIONS: cfg->max_connections = (unsigned)n; break;
+	case SK_SO_MAX_CLIENT_CONNECTIONS: cfg->max_client_connections = (unsigned)n; break;
+	case SK_SO_TRUSTED_PROXY: /* the values joined by "\n" (serve_options.h) */
+		cfg->ntrusted_proxies = 0;
+		cfg->trusted_proxies = run.proxies;
+		for (char *p = v ? run.proxy_buf = sk_strdup(v) : NULL; p;) {
+			char *nl = strchr(p, '\n');
+			if (nl)
+				*nl++ = '\0';
+			run.proxies[cfg->ntrusted_proxies++] = p;
+			p = nl;
+		}
+		break;
+	case SK_SO_WRITE_QUEUE: cfg->write_queue = (unsigned)n; break;
+	case SK_SO_LEASE_SECONDS: cfg->lease_seconds = (unsigned)n; break;
+	case SK_SO_CONSOLE_IDLE_MINUTES: cfg->console_idle_minutes = (unsigned)n; break;
+	case SK_SO_CONSOLE_SESSION_HOURS: cfg->console_session_hours = (unsigned)n; break;
+	case SK_SO_IMPORT_DIR: cfg->import_dir = v; break;
+	case SK_SO_CAMPAIGN_RATE: run.mail.campaign_rate = n; break;
+	case SK_SO_LOG_FORMAT:
+		cfg->log_format = v && strcmp(v, "json") == 0 ? SK_LOG_JSON : SK_LOG_TEXT;
+		break;
+	case SK_SO_METRICS_LISTEN: cfg->metrics_listen = v; break;
+	default: break; /* db, key-file, smtp-password-file: run_serve's own */
+	}
+}
+
+static int same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* What a "needs a restart" line may show of a value: not the mail settings (a login, a
+ * server URL with credentials, an address). */
+static const char *shown(int id, const char *v)
+{
+	if (id == SK_SO_SMTP_URL || id == SK_SO_SMTP_USER || id == SK_SO_SMTP_PASSWORD_FILE ||
+	    id == SK_SO_MAIL_FROM)
+		return "as at start";
+	return v ? v : "unset";
+}
+
+/* SIGHUP (serve.c calls it on its main thread): reads the file again; a bad file changes
+ * nothing. A changed reloadable key is applied; any other changed key is named with
+ * "needs a restart". Flags and the environment still win over the file. */
+static void reload(void *arg)
+{
+	(void)arg;
+	struct sk_serve_src nf;
+	struct sk_errctx err = {0};
+	char said[512] = "";
+	size_t len = 0;
+	if (!run.config)
+		return; /* no file: SIGHUP reloads the policy only */
+	if (sk_serve_src_file(run.config, &nf, &err)) {
+		sk_log(SK_LOG_ERROR, "%s; the configuration in effect is kept", err.msg);
+		return;
+	}
+	for (int id = 0; id < SK_SO_COUNT; id++) {
+		const char *v = merged(id, &nf);
+		if (same(v, run.cur[id]))
+			continue;
+		if (!sk_serve_opts[id].reloadable) {
+			sk_log(SK_LOG_WARN, "%s changed in %s: needs a restart (still %s)",
+			       sk_serve_opts[id].key, run.config, shown(id, run.cur[id]));
+			continue;
+		}
+		char *copy = v ? sk_strdup(v) : NULL;
+		if (v && !copy) {
+			sk_log(SK_LOG_ERROR, "out of memory: %s not reloaded", sk_serve_opts[id].key);
+			continue;
+		}
+		apply(id, copy);
+		if (id == SK_SO_LOG_FORMAT)
+			sk_log_set_json(run.cfg.log_format == SK_LOG_JSON);
+		sk_free(run.cur[id]);
+		run.cur[id] = copy;
+		int n = snprintf(said + len, sizeof(said) - len, "%s%s=%s", len ? ", " : "",
+				 sk_serve_opts[id].key, copy ? copy : "unset");
+		if (n > 0 && (size_t)n < sizeof(said) - len)
+			len += (size_t)n;
+	}
+	sk_serve_src_reset(&run.file);
+	run.file = nf;
+	sk_log(SK_LOG_INFO, "configuration reloaded from %s: %s", run.config,
+	       len ? said : "nothing that applies while running changed");
+}
+
+/* The configuration file: --config, else $SAMTYCKE_CONFIG (either must be readable), else
+ * SK_CONFIG_DEFAULT when it exists. */
+static int read_config(const char *given, struct sk_errctx *err)
+{
+	if (!given || !*given) {
+		given = getenv("SAMTYCKE_CONFIG");
+		if ((!given || !*given) && access(SK_CONFIG_DEFAULT, F_OK) == 0)
+			given = SK_CONFIG_DEFAULT;
+	}
+	if (!given || !*given)
+		return 0;
+	run.config = given;
+	return sk_serve_src_file(given, &run.file, err);
+}
+
+/* The mail settings: smtp-url needs mail-from; the password from --smtp-password-file, else
+ * $SAMTYCKE_SMTP_PASSWORD, else smtp-password-file of the environment or the file. */
+static int mail_settings(struct sk_errctx *err)
+{
+	struct sk_mail_sender sender;
+	const char *pwfile = run.cur[SK_SO_SMTP_PASSWORD_FILE];
+	const char *pwenv = getenv("SAMTYCKE_SMTP_PASSWORD");
+	if (!run.mail.url)
+		return 0;
+	if (!run.mail.from)
+		return sk_errf(err, SK_ERR_USAGE, "smtp-url needs mail-from");
+	struct sk_errctx why = {0};
+	if (sk_mail_from_parse(run.mail.from, &sender, &why))
+		return sk_errf(err, SK_ERR_USAGE, "mail-from: %s", why.msg);
+	if (pwfile && (run.flags.v[SK_SO_SMTP_PASSWORD_FILE] || !pwenv || !*pwenv)) {
+		int rc = sk_vault_secret_read(pwfile, "smtp-password-file", run.password,
+					      sizeof(run.password), err);
+		if (rc)
+			return rc;
+		run.mail.password = run.password;
+	} else {
+		run.mail.password = pwenv;
+	}
+	/* A password never crosses the network in clear unless asked for. */
+	if (run.mail.user && !run.cur[SK_SO_SMTP_TLS])
+		run.mail.tls_required = 1;
+	run.cfg.mail = &run.mail;
+	return 0;
+}
+
 static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"rate-limit", required_argument, NULL, 'r'},
-		{"form-rate-limit", required_argument, NULL, 'F'},
-		{"public-url", required_argument, NULL, 'u'},
-		{"smtp-url", required_argument, NULL, 'S'},
-		{"smtp-user", required_argument, NULL, 'U'},
-		{"smtp-tls", required_argument, NULL, 'L'},
-		{"mail-from", required_argument, NULL, 'M'},
-		{"confirm-days", required_argument, NULL, 'c'},
-		{"pending-days", required_argument, NULL, 'p'},
-		{"purge-daily", no_argument, NULL, 'P'},
-		{"allow-private-webhooks", no_argument, NULL, 'W'},
-		{"webhook-backoff", required_argument, NULL, 'B'},
-		{"webhook-retry-for", required_argument, NULL, 'R'},
-		{"max-connections", required_argument, NULL, 'C'},
-		{"max-client-connections", required_argument, NULL, 'K'},
-		{"trusted-proxy", required_argument, NULL, 'X'},
-		{"webhook-proxy", required_argument, NULL, 'Y'},
-		{"write-queue", required_argument, NULL, 'Q'},
-		{"lease-seconds", required_argument, NULL, 'E'},
-		{"console-idle-minutes", required_argument, NULL, 'i'},
-		{"console-session-hours", required_argument, NULL, 'H'},
-		{"import-dir", required_argument, NULL, 'I'},
-		{"campaign-rate", required_argument, NULL, 'G'},
-		{"log-format", required_argument, NULL, 'O'},
-		{"metrics-listen", required_argument, NULL, 'N'},
-		{0},
-	};
-	struct sk_mail_config mail = {.timeout = 30, .campaign_rate = 10};
-	int tls_given = 0;
-	char public_url[300], import_dir[4096];
-	struct sk_server_config cfg = {.db = cli->db, .listen = "127.0.0.1:8080", .threads = 2,
-				       .timeout = 15, .rate_limit = 100, .max_body = 1 << 20,
-				       .form_rate = 10, .confirm_days = 7, .pending_days = 7,
-				       .max_connections = SK_MAX_CONNECTIONS,
-				       .max_client_connections = SK_MAX_CLIENT_CONNECTIONS,
-				       .write_queue = SK_WRITE_QUEUE,
-				       .lease_seconds = SK_LEASE_SECONDS};
-	const char *proxies[SK_MAX_TRUSTED_PROXIES];
-	double v;
+	struct option opts[SK_SO_COUNT + 2];
+	size_t nopts = 0;
+	const char *config = NULL;
+	char where[64];
 	int c, done = 0, rc;
 
+	/* the flags: every option of the table but the global ones (main.c's --db, --key-file) */
+	opts[nopts++] = (struct option){"config", required_argument, NULL, 'c'};
+	for (int id = 0; id < SK_SO_COUNT; id++)
+		if (sk_serve_opts[id].kind != SK_SO_GLOBAL_TEXT)
+			opts[nopts++] = (struct option){
+				sk_serve_opts[id].key,
+				sk_serve_opts[id].kind == SK_SO_FLAG ? no_argument : required_argument,
+				NULL, 256 + id};
+	opts[nopts] = (struct option){0};
+	if (cli->db_flag)
+		run.flags.v[SK_SO_DB] = sk_strdup(cli->db_flag);
+	if (cli->keyfile_flag)
+		run.flags.v[SK_SO_KEY_FILE] = sk_strdup(cli->keyfile_flag);
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
-		switch (c) {
-		case 'l': cfg.listen = optarg; break;
-		case 't':
-			if (number(optarg, 1, 64, &v))
-				return sk_cli_usage(cmd);
-			cfg.threads = (unsigned)v;
-			break;
-		case 'T':
-			if (number(optarg, 1, 3600, &v))
-				return sk_cli_usage(cmd);
-			cfg.timeout = (unsigned)v;
-			break;
-		case 'r':
-			if (number(optarg, 0, 1e9, &cfg.rate_limit))
-				return sk_cli_usage(cmd);
-			break;
-		case 'F':
-			if (number(optarg, 0, 1e6, &cfg.form_rate))
-				return sk_cli_usage(cmd);
-			break;
-		case 'c':
-		case 'p':
-			if (number(optarg, c == 'c' ? 1 : 0, 3650, &v))
-				return sk_cli_usage(cmd);
-			*(c == 'c' ? &cfg.confirm_days : &cfg.pending_days) = (int)v;
-			break;
-		case 'u': cfg.public_url = optarg; break;
-		case 'P': cfg.purge_daily = 1; break;
-		case 'W': cfg.allow_private_webhooks = 1; break;
-		case 'B':
-			if (number(optarg, 1, 3600, &v))
-				return sk_cli_usage(cmd);
-			cfg.webhook_backoff = (int)v;
-			break;
-		case 'R':
-			if (number(optarg, 1, 365 * 86400.0, &v))
-				return sk_cli_usage(cmd);
-			cfg.webhook_retry_for = (long)v;
-			break;
-		case 'C':
-		case 'K':
-			if (number(optarg, 1, 1000000, &v))
-				return sk_cli_usage(cmd);
-			*(c == 'C' ? &cfg.max_connections : &cfg.max_client_connections) = (unsigned)v;
-			break;
-		case 'Q':
-			if (number(optarg, 1, SK_WRITE_QUEUE_MAX, &v))
-				return sk_cli_usage(cmd);
-			cfg.write_queue = (unsigned)v;
-			break;
-		case 'E':
-			if (number(optarg, 1, 3600, &v))
-				return sk_cli_usage(cmd);
-			cfg.lease_seconds = (unsigned)v;
-			break;
-		case 'i':
-			if (number(optarg, 1, 24 * 60, &v))
-				return sk_cli_usage(cmd);
-			cfg.console_idle_minutes = (unsigned)v;
-			break;
-		case 'H':
-			if (number(optarg, 1, 24 * 7, &v))
-				return sk_cli_usage(cmd);
-			cfg.console_session_hours = (unsigned)v;
-			break;
-		case 'X':
-			if (cfg.ntrusted_proxies == SK_MAX_TRUSTED_PROXIES)
-				return sk_cli_usage(cmd);
-			proxies[cfg.ntrusted_proxies++] = optarg;
-			cfg.trusted_proxies = proxies;
-			break;
-		case 'Y':
-			if (sk_delivery_proxy_check(optarg, &cli->err)) {
-				return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "%s", cli->err.msg);
-			}
-			cfg.webhook_proxy = optarg;
-			break;
-		case 'I': cfg.import_dir = optarg; break;
-		case 'G':
-			if (number(optarg, 0.01, 10000, &mail.campaign_rate))
-				return sk_cli_usage(cmd);
-			break;
-		case 'O':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
-				return sk_cli_usage(cmd);
-			cfg.log_format = strcmp(optarg, "json") == 0 ? SK_LOG_JSON : SK_LOG_TEXT;
-			break;
-		case 'N': cfg.metrics_listen = optarg; break;
-		case 'S': mail.url = optarg; break;
-		case 'U': mail.user = optarg; break;
-		case 'M': mail.from = optarg; break;
-		case 'L':
-			if (strcmp(optarg, "required") != 0 && strcmp(optarg, "try") != 0)
-				return sk_cli_usage(cmd);
-			mail.tls_required = strcmp(optarg, "required") == 0;
-			tls_given = 1;
-			break;
-		default: return sk_cli_usage(cmd);
+		if (c == 'c') {
+			config = optarg;
+			continue;
 		}
+		if (c < 256 || c >= 256 + SK_SO_COUNT)
+			return sk_cli_usage(cmd);
+		int id = c - 256;
+		snprintf(where, sizeof(where), "--%s", sk_serve_opts[id].key);
+		if (sk_serve_src_set(&run.flags, id, optarg ? optarg : "true", where, &cli->err))
+			return sk_cli_fail(cli, cli->err.code);
 	}
 	if (done)
 		return SK_EXIT_OK;
 	if (optind != argc)
 		return sk_cli_usage(cmd);
-	if (mail.url) {
-		struct sk_mail_sender sender;
-		if (!mail.from) {
-			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "--smtp-url needs --mail-from");
-		}
-		if (sk_mail_from_parse(mail.from, &sender, &cli->err)) {
-			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "--mail-from: %s", cli->err.msg);
-		}
-		mail.password = getenv("SAMTYCKE_SMTP_PASSWORD");
-		/* A password never crosses the network in clear unless asked for. */
-		if (mail.user && !tls_given)
-			mail.tls_required = 1;
-		cfg.mail = &mail;
+	/* the environment, then the file: errors name the variable, or the file and line */
+	if ((rc = sk_serve_src_env(&run.env, &cli->err)) || (rc = read_config(config, &cli->err)))
+		return sk_cli_fail(cli, rc);
+	run.cfg.max_body = 1 << 20;
+	run.mail.timeout = 30;
+	for (int id = 0; id < SK_SO_COUNT; id++) {
+		const char *v = merged(id, &run.file);
+		if (v && !(run.cur[id] = sk_strdup(v)))
+			return sk_cli_fail(cli, SK_ERR_NOMEM);
+		apply(id, run.cur[id]);
 	}
-	if (!cfg.import_dir)
-		cfg.import_dir = import_dir_of(cli->db, import_dir, sizeof(import_dir));
-	if (!cfg.public_url) {
-		snprintf(public_url, sizeof(public_url), "http://%s", cfg.listen);
-		cfg.public_url = public_url;
-		cfg.public_url_default = 1;
+	/* db and key-file: the file may name them when neither flag nor environment did */
+	cli->db = run.cur[SK_SO_DB];
+	if (run.cur[SK_SO_KEY_FILE])
+		cli->keyfile = run.cur[SK_SO_KEY_FILE];
+	else if (sk_cli_keyfile_default(cli))
+		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "a PostgreSQL store needs its key "
+				    "file named: give key-file (or --key-file PATH)");
+	run.cfg.db = cli->db;
+	if ((rc = mail_settings(&cli->err)))
+		return sk_cli_fail(cli, rc);
+	if (!run.cfg.import_dir)
+		run.cfg.import_dir = import_dir_of(cli->db, run.import_dir, sizeof(run.import_dir));
+	if (!run.cfg.public_url) {
+		snprintf(run.public_url, sizeof(run.public_url), "http://%s", run.cfg.listen);
+		run.cfg.public_url = run.public_url;
+		run.cfg.public_url_default = 1;
 	}
+	run.cfg.reload = reload;
 	/* Open once here, so that a missing database or a wrong key fails before listening. */
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
-	cfg.vault = cli->vault;
+	run.cfg.vault = cli->vault;
 	/* The server sends mail and delivers webhooks: load libcurl (and its global init) now,
 	 * before the threads, and refuse to start without it rather than fail each send. */
 	if ((rc = sk_curl_load(&cli->err)))
 		return sk_cli_fail(cli, rc);
-	if ((rc = sk_serve_run(&cfg, &cli->err)))
+	rc = sk_serve_run(&run.cfg, &cli->err);
+	sk_vault_wipe(run.password, sizeof(run.password));
+	if (rc)
 		return sk_cli_fail(cli, rc);
 	return SK_EXIT_OK;
 }
@@ -221,25 +299,25 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 const struct sk_cmd sk_cmd_entry_serve = {
 	.name = "serve",
 	.summary = "run the HTTP API, the forms and the mail worker",
-	.usage = "[--listen HOST:PORT] [--threads N] [--timeout SECONDS] [--rate-limit "
-		"PER_SECOND] [--form-rate-limit PER_MINUTE] [--public-url URL] [--smtp-url "
-		"smtp://HOST:PORT --mail-from ADDRESS [--smtp-user USER] [--smtp-tls "
-		"required|try]] [--confirm-days N] [--pending-days N] [--purge-daily] "
-		"[--allow-private-webhooks] [--webhook-backoff SECONDS] [--webhook-retry-for "
-		"SECONDS] [--webhook-proxy URL] [--max-connections N] [--max-client-connections "
-		"N] [--trusted-proxy CIDR]... [--write-queue N] [--lease-seconds N] "
-		"[--console-idle-minutes N] [--console-session-hours N] [--import-dir DIR] "
-		"[--campaign-rate PER_SECOND] [--log-format text|json] [--metrics-listen "
-		"HOST:PORT]",
+	.usage = SK_SERVE_USAGE,
 	.help = "Serve the HTTP API (docs/api.md). Listens on 127.0.0.1:8080 unless told "
 		"otherwise; port 0 picks a free one. --threads (default 2) worker threads, "
 		"--timeout (default 15) seconds a silent client is kept, --rate-limit (default "
 		"100, 0 for none) requests per second per key. Prints 'listening on "
 		"http://HOST:PORT' when ready and one access-log line per request on stderr. "
-		"SIGTERM or SIGINT stop it after in-flight requests; SIGHUP reloads the policy. "
+		"SIGTERM or SIGINT stop it after in-flight requests. Every option may also come "
+		"from the environment (SAMTYCKE_ and the option's name, upper case, '-' as '_') or "
+		"the configuration file (--config FILE, else $SAMTYCKE_CONFIG, else "
+		"/etc/samtycke/samtycke.conf when it exists; key = value lines named as the "
+		"options, plus db and key-file): a flag wins over the environment, which wins "
+		"over the file (docs/operations.md). SIGHUP reloads the policy and the file: "
+		"--rate-limit, --form-rate-limit, --confirm-days, --pending-days, "
+		"--console-idle-minutes, --console-session-hours, --webhook-backoff, "
+		"--webhook-retry-for, --campaign-rate and --log-format apply at once, "
+		"any other change is logged as needing a restart. "
 		"Forms (docs/forms.md): --form-rate-limit (default 10) posts per minute per "
-		"address; double opt-in mails go through --smtp-url from --mail-from (password in "
-		"$SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) "
+		"address; double opt-in mails go through --smtp-url from --mail-from (password: the "
+		"first line of --smtp-password-file PATH, mode 600, else $SAMTYCKE_SMTP_PASSWORD) with links under --public-url (default http://LISTEN) "
 		"that hold --confirm-days (default 7); consents unconfirmed after --pending-days "
 		"(default 7, 0 never) expire hourly. --purge-daily runs 'samtycke purge' once a "
 		"day. Webhooks (docs/webhooks.md) are delivered by a thread of their own; a "

@@ -269,10 +269,10 @@ int sk_cli_help(const struct sk_cmd *cmd)
 int sk_cli_getopt(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **argv,
 		  const char *shortopts, const struct option *longopts, int *done)
 {
-	struct option all[32];
+	struct option all[48];
 	char sopts[64];
 	size_t n = 0;
-	for (; longopts && longopts[n].name && n < 29; n++)
+	for (; longopts && longopts[n].name && n < 45; n++)
 		all[n] = longopts[n];
 	all[n++] = (struct option){"json", no_argument, NULL, 'j'};
 	all[n++] = (struct option){"help", no_argument, NULL, 'h'};
@@ -310,6 +310,18 @@ int sk_cli_plain(struct sk_cli *cli, const struct sk_cmd *cmd, int argc, char **
 	if (done)
 		return SK_EXIT_OK;
 	return argc - optind == nargs ? -1 : sk_cli_usage(cmd);
+}
+
+int sk_cli_keyfile_default(struct sk_cli *cli)
+{
+	/* a server's store: there is no database file to put the key beside, and a key file in
+	 * whatever folder the command runs in would be a new key each time */
+	if (strncasecmp(cli->db, "postgres", 8) == 0 && !sk_store_uri_file(cli->db))
+		return -1;
+	const char *file = sk_store_uri_file(cli->db); /* a store URI's file (docs/cli.md) */
+	snprintf(cli->keyfile_buf, sizeof(cli->keyfile_buf), "%s.key", file ? file : "samtycke");
+	cli->keyfile = cli->keyfile_buf;
+	return 0;
 }
 
 int sk_cli_open(struct sk_cli *cli)
@@ -402,8 +414,8 @@ int main(int argc, char **argv)
 			json_errors = 1;
 	while ((c = getopt_long(argc, argv, "+d:k:jh", global_opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': cli.db = optarg; break;
-		case 'k': keyfile = optarg; break;
+		case 'd': cli.db = cli.db_flag = optarg; break;
+		case 'k': keyfile = cli.keyfile_flag = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
 		case 'V': return sk_cli_version(json_errors);
@@ -419,17 +431,10 @@ int main(int argc, char **argv)
 	if (!cli.db || !*cli.db)
 		cli.db = "samtycke.db";
 	int need_keyfile = 0;
-	if (keyfile && *keyfile) {
+	if (keyfile && *keyfile)
 		cli.keyfile = keyfile;
-	} else if (strncasecmp(cli.db, "postgres", 8) == 0 && !sk_store_uri_file(cli.db)) {
-		/* a server's store: there is no database file to put the key beside, and a key
-		 * file in whatever folder the command runs in would be a new key each time */
-		need_keyfile = 1;
-	} else {
-		const char *file = sk_store_uri_file(cli.db); /* a store URI's file (docs/cli.md) */
-		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", file ? file : "samtycke");
-		cli.keyfile = cli.keyfile_buf;
-	}
+	else
+		need_keyfile = sk_cli_keyfile_default(&cli) != 0;
 	if (optind >= argc) {
 		if (json_errors)
 			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "no command given; "

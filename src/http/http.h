@@ -16,13 +16,15 @@ struct sk_mail_config;
 #define SK_MAX_CONNECTIONS 1000
 #define SK_MAX_CLIENT_CONNECTIONS 64
 
+/* The fields marked reloadable are atomics: serve's SIGHUP (the reload hook below, on the
+ * main thread) writes them while the threads read them (docs/operations.md, "SIGHUP"). */
 struct sk_server_config {
 	const char *db;            /* store URI; each worker thread opens its own handle */
 	struct sk_vault *vault;    /* shared, read-only */
 	const char *listen;        /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
 	unsigned threads;          /* worker threads (epoll thread pool) */
 	unsigned timeout;          /* seconds a client may stay silent */
-	double rate_limit;         /* requests per second per key; 0: off */
+	_Atomic double rate_limit; /* requests per second per key; 0: off (reloadable) */
 	size_t max_body;           /* bytes */
 	unsigned max_connections;  /* open connections in all, split among the threads by
 				    * libmicrohttpd; 0: SK_MAX_CONNECTIONS */
@@ -34,14 +36,15 @@ struct sk_server_config {
 	const char *public_url;    /* base of links in mails; NULL: http://LISTEN */
 	int public_url_default;    /* public_url is http://LISTEN, not --public-url: then a
 				    * request's own Host names our origin too */
-	double form_rate;          /* form posts per minute per IP; 0: off */
-	int confirm_days;          /* how long a confirmation link holds */
-	int pending_days;          /* unconfirmed consents expire after this; 0: never */
+	_Atomic double form_rate;  /* form posts per minute per IP; 0: off (reloadable) */
+	_Atomic int confirm_days;  /* how long a confirmation link holds (reloadable) */
+	_Atomic int pending_days;  /* unconfirmed consents expire after this; 0: never
+				    * (reloadable) */
 	int purge_daily;           /* run the purge (docs/rights.md) once a day */
 	/* webhooks (docs/webhooks.md) */
 	int allow_private_webhooks; /* targets on loopback and private networks are allowed */
-	int webhook_backoff;       /* seconds before the first retry; 0: 5 */
-	long webhook_retry_for;    /* seconds a change is retried; 0: 3 days */
+	_Atomic int webhook_backoff; /* seconds before the first retry; 0: 5 (reloadable) */
+	_Atomic long webhook_retry_for; /* seconds a change is retried; 0: 3 days (reloadable) */
 	const char *webhook_proxy; /* proxy for deliveries; NULL: none (environment ignored) */
 	/* group commit (docs/internals/group-commit.md) */
 	unsigned write_queue;      /* API writes waiting for the writer; one more is 503; 0:
@@ -50,17 +53,23 @@ struct sk_server_config {
 	unsigned lease_seconds;    /* how long a webhook or mail lease holds; 0:
 				    * SK_LEASE_SECONDS */
 	/* the staff console's sessions (docs/console.md) */
-	unsigned console_idle_minutes;  /* a session unused this long ends; 0: 30 */
-	unsigned console_session_hours; /* every session ends this long after sign-in; 0: 12 */
+	_Atomic unsigned console_idle_minutes;  /* a session unused this long ends; 0: 30
+						 * (reloadable) */
+	_Atomic unsigned console_session_hours; /* every session ends this long after sign-in;
+						 * 0: 12 (reloadable) */
 	/* the console's imports (docs/console.md, "Importing") */
 	const char *import_dir;    /* the spool folder of staged uploads, job states, rejects
 				    * and saved mappings; NULL: the console cannot import */
 	/* operations (docs/operations.md) */
-	int log_format;            /* SK_LOG_TEXT (default) or SK_LOG_JSON: the access log
+	_Atomic int log_format;    /* SK_LOG_TEXT (default) or SK_LOG_JSON: the access log
 				    * and the server's own lines on stderr */
 	const char *metrics_listen; /* HOST:PORT of a second listener serving only GET
 				     * /metrics without a key; NULL: /metrics only on the main
 				     * listener, for a key with the scope metrics */
+	/* SIGHUP: called on the daemon's main thread after the policy reload is asked for;
+	 * it re-reads the configuration file and writes the reloadable fields. NULL: none. */
+	void (*reload)(void *arg);
+	void *reload_arg;
 };
 
 enum { SK_LOG_TEXT = 0, SK_LOG_JSON = 1 };
@@ -101,6 +110,8 @@ struct sk_http_env {
 /* Checks the options the adapter takes (listen address, trusted proxies, connection caps
  * against the open-file limit) without side effects: SK_ERR_USAGE names the option. */
 int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err);
+/* Checks a --listen value alone (as sk_http_check does): SK_ERR_USAGE "--listen ...". */
+int sk_http_listen_check(const char *listen, struct sk_errctx *err);
 /* Listens (after sk_http_check) and prints "listening on http://HOST:PORT"; one
  * access-log line per request on stderr. cfg and env must outlive the server. */
 int sk_http_start(const struct sk_server_config *cfg, const struct sk_http_env *env,

@@ -1058,6 +1058,12 @@ static int listen_socket(const struct sockaddr_storage *addr, const char *listen
 
 static unsigned max_conns;
 
+int sk_http_listen_check(const char *listen, struct sk_errctx *err)
+{
+	struct sockaddr_storage ss;
+	return parse_listen("--listen", listen, &ss, err);
+}
+
 int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
 {
 	int rc;

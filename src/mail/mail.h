@@ -19,7 +19,9 @@ struct sk_mail_config {
 	/* When set, polled during a transfer: nonzero abandons it (the server is stopping). */
 	int (*stopping)(void *arg);
 	void *stopping_arg;
-	double campaign_rate;  /* the worker: campaign mails a second at most; 0: unpaced */
+	_Atomic double campaign_rate; /* the worker: campaign mails a second at most; 0: unpaced
+				       * (serve's SIGHUP may change it: the worker takes it
+				       * again before each pass) */
 };
 
 /* A sender as --mail-from gives it: a bare address, or a display name and the address in

@@ -142,6 +142,7 @@ static void *run(void *arg)
 				store = NULL;
 			}
 		}
+		w->mail.campaign_rate = w->cfg.mail->campaign_rate; /* reloadable (SIGHUP) */
 		if (!rc && lease_ours(w, core))
 			rc = sk_mail_worker_pass(core, &w->mail, w->cfg.public_url, 50, NULL, &err);
 		if (rc && sk_time_now() - last_complaint >= 60) {

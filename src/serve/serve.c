@@ -1,10 +1,11 @@
 /* serve.c: the daemon. Each thread that needs the database (the HTTP workers, maintenance,
  * the scrubber) gets its own store handle and core on first use (a handle belongs to one
  * thread, docs/internals/store.md); the mail worker and webhook delivery open their own.
- * Signals go to the main thread only: SIGHUP reloads the policy everywhere, SIGTERM and
- * SIGINT stop everything in order. Several servers may share one store: a policy applied
- * by another is noticed within POLICY_CHECK_MS, and the webhook delivery and the mail worker
- * work under leases held in this server's name (docs/internals/serve.md). */
+ * Signals go to the main thread only: SIGHUP reloads the policy everywhere (and serve's
+ * configuration file, through cfg->reload), SIGTERM and SIGINT stop everything in order.
+ * Several servers may share one store: a policy applied by another is noticed within
+ * POLICY_CHECK_MS, and the webhook delivery and the mail worker work under leases held in
+ * this server's name (docs/internals/serve.md). */
 #include "serve/serve.h"
 
 #include <jansson.h>
@@ -333,6 +334,13 @@ int sk_serve_run(const struct sk_server_config *cfg, struct sk_errctx *err)
 			continue;
 		if (sig == SIGHUP) {
 			atomic_fetch_add(&policy_generation, 1);
+			if (cfg->reload) {
+				cfg->reload(cfg->reload_arg);
+				sk_delivery_set_retry(delivery, cfg->webhook_backoff ? cfg->webhook_backoff
+										: 5,
+						      cfg->webhook_retry_for ? cfg->webhook_retry_for
+									     : 3 * 86400);
+			}
 			continue;
 		}
 		break;

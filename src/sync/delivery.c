@@ -672,6 +672,14 @@ int sk_delivery_start(const struct sk_delivery_config *cfg, struct sk_delivery *
 	return 0;
 }
 
+void sk_delivery_set_retry(struct sk_delivery *d, int backoff, int64_t retry_for)
+{
+	if (!d)
+		return;
+	d->cfg.backoff = backoff;
+	d->cfg.retry_for = retry_for;
+}
+
 void sk_delivery_stop(struct sk_delivery *d)
 {
 	if (!d)

@@ -74,8 +74,9 @@ struct sk_delivery_config {
 	const char *db;          /* store URI; each thread opens its own handle */
 	struct sk_vault *vault;  /* shared, read-only */
 	int allow_private;       /* deliver to private addresses (tests, internal networks) */
-	int backoff;             /* seconds before the first retry; doubles, capped at 1 h */
-	int64_t retry_for;       /* seconds from a change's first failure until it is given up */
+	_Atomic int backoff;     /* seconds before the first retry; doubles, capped at 1 h */
+	_Atomic int64_t retry_for; /* seconds from a change's first failure until it is given
+				    * up (both atomic: sk_delivery_set_retry) */
 	long timeout_ms;         /* per request */
 	long poll_ms;            /* how often the feed is read */
 	/* When set, polled during a request: nonzero abandons it (the server is stopping); the
@@ -104,6 +105,9 @@ void sk_delivery_stop(struct sk_delivery *d);
  * change hook of this process's core (sk_core_set_change_hook), so that a change committed
  * here reaches the receivers without waiting for poll_ms. */
 void sk_delivery_wake(void *arg);
+/* Changes a running delivery's retry schedule (serve's SIGHUP): each failure from now on is
+ * planned with it. */
+void sk_delivery_set_retry(struct sk_delivery *d, int backoff, int64_t retry_for);
 /* One pass over every endpoint, one after another in this thread: delivers what is due, in
  * seq order, at most max changes per endpoint. *nsent (may be NULL) gets the number of
  * requests made. */

@@ -67,27 +67,63 @@ out:
 	return rc;
 }
 
+/* Opens a file that holds a secret, refusing one that group or others may read (the rule
+ * of the key file and of serve's smtp-password-file); what names it in errors. */
+static int open_private(const char *path, const char *what, int code, FILE **out,
+			struct sk_errctx *err)
+{
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	*out = NULL;
+	if (!f)
+		return sk_errf(err, code, "cannot open %s %s: %s", what, path, strerror(errno));
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077)) {
+		fclose(f);
+		return sk_errf(err, code, "%s %s must be readable by its owner only (chmod 600)",
+			       what, path);
+	}
+	*out = f;
+	return 0;
+}
+
+int sk_vault_secret_read(const char *path, const char *what, char *out, size_t outlen,
+			 struct sk_errctx *err)
+{
+	FILE *f;
+	int rc = open_private(path, what, SK_ERR_USAGE, &f, err);
+	sodium_memzero(out, outlen);
+	if (rc)
+		return rc;
+	size_t n = fread(out, 1, outlen - 1, f);
+	int bad = ferror(f);
+	out[n] = '\0';
+	size_t len = strcspn(out, "\r\n");
+	if (!bad && len == n && n == outlen - 1 && fgetc(f) != EOF)
+		rc = sk_errf(err, SK_ERR_USAGE, "%s %s: its first line is longer than %zu bytes",
+			     what, path, outlen - 2);
+	else if (bad)
+		rc = sk_errf(err, SK_ERR_USAGE, "cannot read %s %s", what, path);
+	else if (len == 0)
+		rc = sk_errf(err, SK_ERR_USAGE, "%s %s: its first line is empty", what, path);
+	fclose(f);
+	sodium_memzero(out + len, outlen - len);
+	if (rc)
+		sodium_memzero(out, outlen);
+	return rc;
+}
+
 int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
 {
 	uint8_t master[crypto_kdf_KEYBYTES];
 	char line[128];
-	struct stat st;
 	struct sk_vault *v = NULL;
 	int rc = 0;
 	FILE *f = NULL;
 
 	if (vault_init())
 		return sk_errf(err, SK_ERR_CRYPTO, "libsodium failed to initialise");
-	f = fopen(path, "re");
-	if (!f) {
-		rc = sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", path, strerror(errno));
+	if ((rc = open_private(path, "key file", SK_ERR_KEY, &f, err)))
 		goto out;
-	}
-	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077)) {
-		rc = sk_errf(err, SK_ERR_KEY, "key file %s must be readable by its owner only "
-			     "(chmod 600)", path);
-		goto out;
-	}
 	size_t n = fread(line, 1, sizeof(line) - 1, f);
 	line[n] = '\0';
 	line[strcspn(line, "\r\n")] = '\0';

@@ -23,6 +23,12 @@ struct sk_vault;
 int sk_vault_keyfile_create(const char *path, struct sk_errctx *err);
 /* Reads the master key; refuses a key file that others can read (mode & 077). */
 int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err);
+/* Reads the first line of a file that holds a secret (serve's smtp-password-file) into out
+ * (NUL-terminated, the rest of out zeroed); refuses, as the key file, a file group or others
+ * may read, and an empty or too long first line (SK_ERR_USAGE naming what and path, never
+ * the secret). */
+int sk_vault_secret_read(const char *path, const char *what, char *out, size_t outlen,
+			 struct sk_errctx *err);
 void sk_vault_free(struct sk_vault *v);
 /* A value derived from the master key, stored in the database to detect a wrong key file. */
 void sk_vault_check_value(const struct sk_vault *v, char out[65]);

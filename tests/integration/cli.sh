@@ -226,7 +226,7 @@ expect "keys list shows the revocation" 0 ", revoked "
 sk serve --listen nowhere
 expect "serve refuses a bad --listen" 2 "HOST:PORT"
 sk serve --threads 0
-expect "serve refuses --threads 0" 2 "usage: samtycke serve"
+expect "serve refuses --threads 0, saying the rule" 2 "--threads: must be a whole number from 1 to 64"
 
 # ---- rights ----
 sk --json export carl@example.com

@@ -45,7 +45,8 @@ $mandir/man1/samtycke.1
 $datadir/bash-completion/completions/samtycke
 $prefix/lib/systemd/system/samtycke.service
 $prefix/lib/sysusers.d/samtycke.conf
-$datadir/doc/samtycke/examples/policy.yaml"
+$datadir/doc/samtycke/examples/policy.yaml
+$datadir/doc/samtycke/examples/samtycke.conf"
 got=$(cd "$dest" && find . ! -type d | sed 's/^\.//' | sort)
 if [ "$got" = "$(printf '%s\n' "$want" | sort)" ]; then
 	pass "the installed files are exactly the binary, the man page, the completion, the unit, the sysusers file and the example policy"
