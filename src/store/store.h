@@ -721,12 +721,20 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	X(track_sweep_each, (struct sk_store * s, sk_track_cb cb, void *arg), (s, cb, arg))    \
 	/* How many events of visitor_id happened at or after since (the per-visitor cap). */  \
 	X(track_count_visitor, (struct sk_store * s, const char *visitor_id, int64_t since,    \
-				int64_t *outn), (s, visitor_id, since, outn))
+				int64_t *outn), (s, visitor_id, since, outn))                    \
+	/* ---- key rotation (issue 17, helper keyrot) ---- */                                 \
+	/* Replaces what the master key seals of row id: kind SK_SEALED_DATAKEY the wrapped   */ \
+	/* data key of contact id, SK_SEALED_WEBHOOK a webhook's sealed secret,                */ \
+	/* SK_SEALED_REQUEST a form request's sealed payload. NOT_FOUND when no such row.      */ \
+	X(sealed_replace, (struct sk_store * s, int kind, const char *id, const uint8_t *blob, \
+			   size_t len), (s, kind, id, blob, len))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128
 
 enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
+/* What sealed_replace replaces. */
+enum { SK_SEALED_DATAKEY, SK_SEALED_WEBHOOK, SK_SEALED_REQUEST };
 
 struct sk_store_methods {
 	int version;
