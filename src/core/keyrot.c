@@ -281,6 +281,8 @@ int sk_master_key_check(struct sk_core *c, struct sk_master_key_report *out, str
 {
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
+	if ((rc = sk_core_key_refresh(c, NULL, err))) /* the key file as it is now */
+		return rc;
 	out->generation = sk_vault_generation(c->vault);
 	if ((rc = sk_core_read_begin(c, err)))
 		return rc;
