@@ -55,6 +55,9 @@ static int key_load(struct sk_core *c, const char *path, struct sk_errctx *err)
 	else if (rc)
 		return sk__store_err(err, rc, "reading the carried keys");
 	rc = sk_vault_reload(c->vault, path, check, gen, carried, err);
+	/* between a rotation's commit and its rename (another process): finish the rename */
+	if (rc == SK_ERR_KEY && !path && sk_vault_rotate_finish(c->vault, check, err) == 0)
+		rc = sk_vault_reload(c->vault, NULL, check, gen, carried, err);
 	if (rc == SK_ERR_KEY)
 		return sk_errf(err, SK_ERR_KEY, "the key file is behind the database (key generation "
 			       "%" PRId64 "): copy the new key file from the host that ran 'samtycke "
