@@ -116,9 +116,7 @@ static int key_write_check(struct sk_core *c, struct sk_errctx *err)
 {
 	int64_t gen;
 	int rc = stored_generation(c, &gen, err);
-	if (rc || gen == sk_vault_generation(c->vault))
-		return rc;
-	return key_load(c, NULL, err);
+	return rc || gen == sk_vault_generation(c->vault) ? rc : key_load(c, NULL, err);
 }
 
 int sk__datakey_new(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],
