@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/mem.h"
@@ -18,6 +19,23 @@ int sk__store_err(struct sk_errctx *err, int rc, const char *what)
 		return sk_errf(err, rc, "stored data is corrupt while %s: %s holds a text longer "
 			       "than its field", what, sk_store_corrupt_where());
 	return sk_errf(err, rc, "storage failed while %s (%s)", what, sk_err_name(rc));
+}
+
+int sk__meta_int(struct sk_core *c, const char *key, int64_t dflt, const char *what,
+		 int64_t *out, struct sk_errctx *err)
+{
+	char v[32], *end = NULL;
+	int rc = sk_store_meta_get(c->store, key, v, sizeof(v));
+	*out = dflt;
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, what);
+	long long n = strtoll(v, &end, 10);
+	if (end == v || *end || n < 1)
+		return sk_errf(err, SK_ERR_STORAGE, "the stored value of %s is not a number", key);
+	*out = n;
+	return 0;
 }
 
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,

@@ -58,6 +58,10 @@ int sk__core_begin(struct sk_core *c, struct sk_errctx *err);
 /* Commits when rc is 0, rolls back otherwise (no-ops inside a batch); returns rc or the
  * commit's error. */
 int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err);
+/* A positive whole number kept in the meta table: dflt when key is absent; what names the
+ * read in a storage error; SK_ERR_STORAGE when the stored text is not one. */
+int sk__meta_int(struct sk_core *c, const char *key, int64_t dflt, const char *what,
+		 int64_t *out, struct sk_errctx *err);
 /* Storage failure: records a message naming the operation, never data. */
 int sk__store_err(struct sk_errctx *err, int rc, const char *what);
 /* Appends a change of type t to the change feed (core/consent.c); contact_id, purpose and

@@ -23,19 +23,7 @@
  * transaction if one is open. */
 static int stored_generation(struct sk_core *c, int64_t *out, struct sk_errctx *err)
 {
-	char buf[32];
-	int rc = sk_store_meta_get(c->store, META_KEY_GENERATION, buf, sizeof(buf));
-	*out = 1;
-	if (rc == SK_ERR_NOT_FOUND)
-		return 0;
-	if (rc)
-		return sk__store_err(err, rc, "reading the key generation");
-	char *end = NULL;
-	long long g = strtoll(buf, &end, 10);
-	if (end == buf || *end || g < 1)
-		return sk_errf(err, SK_ERR_CORRUPT, "the stored key generation is not a number");
-	*out = g;
-	return 0;
+	return sk__meta_int(c, META_KEY_GENERATION, 1, "reading the key generation", out, err);
 }
 
 /* The vault takes the database's keys again: the key file (path, or the vault's own) must be

@@ -30,27 +30,25 @@ newkey AKEY admin admin
 newkey RKEY reader read
 start_server main --rate-limit 0
 
+# api KEY PATH BODY KIND: one POST; appends "CODE KIND ID" to $d/acks (ID empty unless it
+# was created); true on 201.
+api() {
+	code=$(curl -s --max-time 20 -o "$d/api.json" -w '%{http_code}' \
+		-H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3" "$url$2")
+	echo "$code $4 $(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$d/api.json")" >>"$d/acks"
+	[ "$code" = 201 ]
+}
+contact() { api "$WKEY" /v1/contacts "{\"email\":\"$1@example.com\",\"fields\":{\"first_name\":\"Writer $1\"}}" contact; }
+
 # The writers: a loop of POST /v1/contacts (with a field) and, every fourth, POST
-# /v1/webhooks (a sealed secret), until $d/stop exists. Each answer is one line in
-# $d/acks: "CODE KIND ID" (ID empty unless 201).
+# /v1/webhooks (a sealed secret), until $d/stop exists.
 writer() {
 	n=0
 	while [ ! -e "$d/stop" ]; do
 		n=$((n + 1))
-		code=$(curl -s --max-time 20 -o "$d/w.json" -w '%{http_code}' \
-			-H "Authorization: Bearer $WKEY" -H 'Content-Type: application/json' \
-			-d "{\"email\":\"w$n@example.com\",\"fields\":{\"first_name\":\"Writer $n\"}}" \
-			"$url/v1/contacts")
-		id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$d/w.json")
-		echo "$code contact $id" >>"$d/acks"
-		if [ $((n % 4)) -eq 0 ]; then
-			code=$(curl -s --max-time 20 -o "$d/h.json" -w '%{http_code}' \
-				-H "Authorization: Bearer $AKEY" -H 'Content-Type: application/json' \
-				-d "{\"url\":\"https://hooks.example.com/h$n\",\"events\":[\"all\"]}" \
-				"$url/v1/webhooks")
-			id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$d/h.json")
-			echo "$code webhook $id" >>"$d/acks"
-		fi
+		contact "w$n"
+		[ $((n % 4)) -ne 0 ] ||
+			api "$AKEY" /v1/webhooks "{\"url\":\"https://hooks.example.com/h$n\",\"events\":[\"all\"]}" webhook
 	done
 }
 : >"$d/acks"
@@ -137,15 +135,6 @@ else
 fi
 
 # Kills: at each named step, then at random moments (a rotation that finished counts too).
-post_one() {
-	code=$(curl -s --max-time 20 -o "$d/w.json" -w '%{http_code}' \
-		-H "Authorization: Bearer $WKEY" -H 'Content-Type: application/json' \
-		-d "{\"email\":\"k$1@example.com\",\"fields\":{\"first_name\":\"Writer k$1\"}}" \
-		"$url/v1/contacts")
-	id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$d/w.json")
-	echo "$code contact $id" >>"$d/acks"
-	[ "$code" = 201 ]
-}
 for step in written rewrapped committed renamed; do
 	SK_TEST_KEYROT_DIE_AT=$step "$bin" --db "$db" key rotate >/dev/null 2>"$d/kill.err"
 	st=$?
@@ -155,10 +144,10 @@ for step in written rewrapped committed renamed; do
 		fail "key rotate killed at '$step' (SIGKILL)" "status $st" "$(cat "$d/kill.err")"
 	fi
 	check_all "killed at '$step'"
-	if post_one "$step"; then
+	if contact "k$step"; then
 		pass "killed at '$step': the server still writes"
 	else
-		fail "killed at '$step': the server still writes" "$(cat "$d/w.json")" "$(tail -3 "$d/main.log")"
+		fail "killed at '$step': the server still writes" "$(cat "$d/api.json")" "$(tail -3 "$d/main.log")"
 	fi
 done
 runs=${SK_KEYROT_RUNS:-6}
@@ -170,7 +159,7 @@ while [ $k -lt "$runs" ]; do
 	sleep "0.$(awk -v s="$k$$" 'BEGIN { srand(s); printf "%03d", int(rand() * 12) }')"
 	kill -KILL "$rp" 2>/dev/null
 	wait "$rp" 2>/dev/null
-	post_one "r$k" >/dev/null || fail "random kill $k: the server still writes" "$(cat "$d/w.json")"
+	contact "r$k" >/dev/null || fail "random kill $k: the server still writes" "$(cat "$d/api.json")"
 done
 check_all "after $runs rotations killed at random moments"
 gen=$(sk key check | sed -n 's/^key generation \([0-9]*\):.*/\1/p')
@@ -181,7 +170,7 @@ else
 	fail "the key generation counts each committed rotation" "generation '$gen'"
 fi
 # the server on the rotated key: still answers, reads and writes
-if post_one final && curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RKEY" \
+if contact final && curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RKEY" \
 	"$url/v1/contacts/$id" | grep -q 200; then
 	pass "the server reads and writes on the newest key"
 else
