@@ -172,6 +172,7 @@ int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err)
 {
 	if (c->in_batch)
 		return sk_errf(err, SK_ERR_USAGE, "a batch is already open");
+	c->key_checked = 0;
 	if (c->in_group) { /* the group's transaction; the job's savepoint bounds it */
 		c->in_batch = 1;
 		return 0;
@@ -239,6 +240,7 @@ int sk_core_group_run(struct sk_core *c, struct sk_group_job *jobs, size_t n,
 	}
 	c->changed = 0;
 	c->in_group = 1;
+	c->key_checked = 0;
 	for (size_t i = 0; i < n; i++) {
 		int changed = c->changed;
 		if ((rc = sk_store_savepoint(c->store, SK_SAVEPOINT_SET))) {

@@ -31,6 +31,8 @@ struct sk_core {
 	char canon_note[512];
 	/* Set by sk_core_open when it completed a key rotation killed before its rename. */
 	char key_note[160];
+	/* the key generation was compared in the open batch or group (keyrot.c) */
+	int key_checked;
 };
 
 /* ---- the master key over time (core/keyrot.c) ---- */

@@ -102,9 +102,16 @@ int sk__key_open(struct sk_core *c, int init, struct sk_errctx *err)
  * that the rotation just retired (and lost with its key file). A vault behind reloads. */
 static int key_write_check(struct sk_core *c, struct sk_errctx *err)
 {
+	/* writers are serialised, so the generation cannot move inside one write transaction:
+	 * a batch or group (the import's bulk path) asks once, not once a row */
+	int cache = c->in_batch || c->in_group;
+	if (cache && c->key_checked)
+		return 0;
 	int64_t gen;
 	int rc = stored_generation(c, &gen, err);
-	return rc || gen == sk_vault_generation(c->vault) ? rc : key_load(c, NULL, err);
+	rc = rc || gen == sk_vault_generation(c->vault) ? rc : key_load(c, NULL, err);
+	c->key_checked = cache && !rc;
+	return rc;
 }
 
 int sk__datakey_new(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],

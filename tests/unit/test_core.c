@@ -1738,7 +1738,7 @@ static void key_rotation_rewraps_everything(void **state)
 	char secret[SK_WEBHOOK_SECRET_MAX];
 	struct sk_master_key_report r;
 	struct sk_contact ct;
-	struct t_other srv, fresh, stale;
+	struct t_other srv, bulk, fresh, stale;
 	int sup = 0;
 
 	assert_int_equal(sk_contact_add(t->core, "anna@example.com", f, 1, id, &t->err), 0);
@@ -1749,6 +1749,7 @@ static void key_rotation_rewraps_everything(void **state)
 	snprintf(old, sizeof(old), "%s/old.key", t->dir);
 	t_copy_file(t->key, old);
 	assert_int_equal(t_other_open(t, t->key, &srv), 0); /* a server, started before */
+	assert_int_equal(t_other_open(t, t->key, &bulk), 0); /* and one importing in batches */
 
 	assert_int_equal(sk_master_key_check(t->core, &r, &t->err), 0);
 	assert_int_equal(r.generation, 1);
@@ -1764,12 +1765,19 @@ static void key_rotation_rewraps_everything(void **state)
 	assert_int_equal(sk_contact_add(srv.core, "carl@example.com", f, 1, id2, &t->err), 0);
 	assert_int_equal(sk_core_key_generation(srv.core), 2);
 	t_other_close(&srv);
+	/* a batch (the import's bulk path) asks once, at its first new data key */
+	assert_int_equal(sk_core_batch_begin(bulk.core, &t->err), 0);
+	assert_int_equal(sk_contact_add(bulk.core, "dan@example.com", f, 1, id2, &t->err), 0);
+	assert_int_equal(sk_contact_add(bulk.core, "eva@example.com", f, 1, id2, &t->err), 0);
+	assert_int_equal(sk_core_batch_commit(bulk.core, &t->err), 0);
+	assert_int_equal(sk_core_key_generation(bulk.core), 2);
+	t_other_close(&bulk);
 
 	/* the new key file alone opens everything */
 	assert_int_equal(t_other_open(t, t->key, &fresh), 0);
 	assert_int_equal(sk_master_key_check(fresh.core, &r, &t->err), 0);
 	assert_int_equal(r.generation, 2);
-	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 3);
+	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 5);
 	assert_int_equal(r.ok[SK_SEALED_WEBHOOK], 1);
 	assert_int_equal(r.failed[0] + r.failed[1] + r.failed[2], 0);
 	assert_int_equal(sk_contact_get(fresh.core, "Anna@example.com", &ct, &t->err), 0);
