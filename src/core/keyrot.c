@@ -80,8 +80,9 @@ int sk__key_open(struct sk_core *c, int init, struct sk_errctx *err)
 				return rc;
 			if (gen > 1)
 				return sk_errf(err, SK_ERR_KEY, "the key file does not belong to this "
-					       "database (it is at key generation %" PRId64 "; a key "
-					       "file from before a rotation opens nothing)", gen);
+					       "database (it is at key generation %" PRId64 ": a key "
+					       "file from before a rotation opens nothing; copy the new "
+					       "one here)", gen);
 			return sk_errf(err, SK_ERR_KEY,
 				       "the key file does not belong to this database");
 		}

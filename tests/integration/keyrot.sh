@@ -3,7 +3,8 @@
 # (docs/operations.md, "Key rotation"): API writers create contacts with fields and webhooks
 # with secrets while the key rotates; the server keeps answering and writing after it, every
 # acknowledged write is there, `key check` passes with the new key file and a copy of the old
-# one opens nothing; a rotation killed with SIGKILL at each of its steps (and at random
+# one opens nothing; a server whose copy of the key file is behind refuses writes until the new
+# file is copied, then writes without a restart; a rotation killed with SIGKILL at each of its steps (and at random
 # moments) leaves a database that opens, whose key check and audit pass. On PostgreSQL too.
 # Usage: sh tests/integration/keyrot.sh path/to/samtycke
 set -u
@@ -134,6 +135,42 @@ else
 	fail "the old key file opens no contact" "$(cat "$d/old.out")"
 fi
 
+# Another host (PostgreSQL) or a server given its own copy of the key file: after a rotation
+# elsewhere its copy is behind; it refuses writes that need the key with a clear error until
+# the new file is copied, and takes it within a few seconds without a restart.
+main_url=$url
+main_pid=$pid
+cp "$SAMTYCKE_KEY_FILE" "$d/hostb.key"
+key_file="$d/hostb.key" start_server hostb --rate-limit 0
+hostb_pid=$pid
+contact hostb1 || fail "the second server writes before the rotation" "$(cat "$d/api.json")"
+setup sk key rotate
+if ! contact hostb2 && grep -q '"key_error"' "$d/api.json" && grep -q 'key file' "$d/api.json"; then
+	pass "a server whose key file is behind refuses a write that needs the key (key_error)"
+else
+	fail "a server whose key file is behind refuses a write that needs the key (key_error)" \
+		"$(cat "$d/api.json")"
+fi
+cp "$SAMTYCKE_KEY_FILE" "$d/hostb.key"
+i=0
+until contact "hostb3$i"; do
+	i=$((i + 1))
+	[ $i -lt 30 ] || break
+	sleep 0.2
+done
+if [ $i -lt 30 ]; then
+	pass "with the new key file copied, the second server writes again (no restart)"
+else
+	fail "with the new key file copied, the second server writes again (no restart)" \
+		"$(cat "$d/api.json")" "$(tail -3 "$d/hostb.log")"
+fi
+stop hostb "$hostb_pid"
+url=$main_url
+pid=$main_pid
+# the refused writes are not acknowledged: keep only the 201s for the counts below
+grep '^201 ' "$d/acks" >"$d/acks.201"
+mv "$d/acks.201" "$d/acks"
+
 # Kills: at each named step, then at random moments (a rotation that finished counts too).
 for step in written rewrapped committed renamed; do
 	SK_TEST_KEYROT_DIE_AT=$step "$bin" --db "$db" key rotate >/dev/null 2>"$d/kill.err"
@@ -163,8 +200,8 @@ while [ $k -lt "$runs" ]; do
 done
 check_all "after $runs rotations killed at random moments"
 gen=$(sk key check | sed -n 's/^key generation \([0-9]*\):.*/\1/p')
-# 2 after the first rotation; the kills at 'committed' and 'renamed' came after a commit
-if [ -n "$gen" ] && [ "$gen" -ge 4 ] && [ "$gen" -le $((4 + runs)) ]; then
+# 3 after the first two rotations; the kills at 'committed' and 'renamed' came after a commit
+if [ -n "$gen" ] && [ "$gen" -ge 5 ] && [ "$gen" -le $((5 + runs)) ]; then
 	pass "the key generation counts each committed rotation ($gen)"
 else
 	fail "the key generation counts each committed rotation" "generation '$gen'"
