@@ -395,10 +395,12 @@ int sk_master_key_rotate(struct sk_core *c, const struct sk_master_key_opts *o,
 		o->step(o->arg, "renamed");
 	rc = key_load(c, NULL, err);
 out:
-	if (!committed)
+	if (!committed) {
 		sk_vault_rotate_abandon(c->vault, nv);
-	else
+	} else {
+		sk_vault_rotate_unlock(c->vault);
 		sk_vault_free(nv);
+	}
 	sk_vault_wipe(carried, sizeof(carried));
 	return rc;
 }

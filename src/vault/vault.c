@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ struct keyset {
 struct sk_vault {
 	_Atomic(struct keyset *) cur;
 	pthread_mutex_t mu;  /* reloads, one at a time */
+	int lock_fd;         /* the key file, flock'ed while this process rotates it; -1 */
 	char path[4096];     /* the key file */
 };
 
@@ -187,6 +189,7 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 		return SK_ERR_NOMEM;
 	}
 	pthread_mutex_init(&v->mu, NULL);
+	v->lock_fd = -1;
 	memcpy(v->path, path, strlen(path) + 1);
 	atomic_init(&v->cur, k);
 	*out = v;
@@ -203,6 +206,7 @@ void sk_vault_free(struct sk_vault *v)
 		sodium_free(k);
 		k = prev;
 	}
+	sk_vault_rotate_unlock(v);
 	pthread_mutex_destroy(&v->mu);
 	sk_free(v);
 }
@@ -340,15 +344,34 @@ int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct s
 
 	if (tmp_path(v, tmp))
 		return sk_errf(err, SK_ERR_KEY, "key file path is too long");
+	/* one rotation of a key file at a time: a second one would remove the first one's new
+	 * key file, which its database may be about to commit to */
+	if (v->lock_fd >= 0)
+		return sk_errf(err, SK_ERR_BUSY, "a key rotation of %s is running", v->path);
+	v->lock_fd = open(v->path, O_RDONLY | O_CLOEXEC);
+	if (v->lock_fd < 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", v->path,
+			       strerror(errno));
+	if (flock(v->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		sk_vault_rotate_unlock(v);
+		return sk_errf(err, SK_ERR_BUSY, "another key rotation of %s is running", v->path);
+	}
 	/* a leftover of a rotation killed before its commit: the database never used it (an
 	 * opening would have completed one that it did) */
 	if (unlink(tmp) != 0 && errno != ENOENT)
-		return sk_errf(err, SK_ERR_IO, "cannot remove %s: %s", tmp, strerror(errno));
-	if ((rc = sk_vault_keyfile_create(tmp, err)))
-		return rc;
-	if ((rc = sk_vault_open(tmp, outnew, err)))
+		rc = sk_errf(err, SK_ERR_IO, "cannot remove %s: %s", tmp, strerror(errno));
+	else if (!(rc = sk_vault_keyfile_create(tmp, err)) && (rc = sk_vault_open(tmp, outnew, err)))
 		unlink(tmp);
+	if (rc)
+		sk_vault_rotate_unlock(v);
 	return rc;
+}
+
+void sk_vault_rotate_unlock(struct sk_vault *v)
+{
+	if (v->lock_fd >= 0)
+		close(v->lock_fd); /* the flock goes with it */
+	v->lock_fd = -1;
 }
 
 void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv)
@@ -356,6 +379,7 @@ void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv)
 	char tmp[sizeof(v->path) + 8];
 	if (!tmp_path(v, tmp))
 		unlink(tmp);
+	sk_vault_rotate_unlock(v);
 	sk_vault_free(nv);
 }
 
@@ -367,8 +391,14 @@ int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk
 
 	if (tmp_path(v, tmp))
 		return SK_ERR_NOT_FOUND;
-	if (keyset_read(tmp, &k, &ignored))
-		return SK_ERR_NOT_FOUND; /* none, or not whole: not the database's */
+	if (keyset_read(tmp, &k, &ignored)) {
+		/* none, or not whole: not the database's; or another process renamed it already */
+		if (keyset_read(v->path, &k, &ignored))
+			return SK_ERR_NOT_FOUND;
+		keyset_check_value(k, have);
+		sodium_free(k);
+		return sk_vault_equal(have, want_check, 64) ? 0 : SK_ERR_NOT_FOUND;
+	}
 	keyset_check_value(k, have);
 	sodium_free(k);
 	if (!sk_vault_equal(have, want_check, 64))

@@ -39,13 +39,17 @@ int64_t sk_vault_generation(const struct sk_vault *v);
  * Publishes the new set at once. */
 int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
 		    int64_t generation, const char *carried, struct sk_errctx *err);
-/* Writes a new key file beside v's (its path and ".rotate"; O_EXCL, 0600, fsync), removing
- * a leftover of an earlier rotation first, and opens it as *outnew. */
+/* Locks v's key file (flock: SK_ERR_BUSY while another process rotates it), writes a new key
+ * file beside it (its path and ".rotate"; O_EXCL, 0600, fsync), removing a leftover of an
+ * earlier rotation first, and opens it as *outnew. The lock holds until
+ * sk_vault_rotate_unlock (or abandon, or sk_vault_free). */
 int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct sk_errctx *err);
-/* Removes the new key file again (a rotation that did not commit) and frees nv. */
+void sk_vault_rotate_unlock(struct sk_vault *v);
+/* Removes the new key file again (a rotation that did not commit), unlocks, frees nv. */
 void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv);
 /* When the new key file beside v's exists and its check value is want_check (the database
- * committed to it), renames it over the key file and syncs the folder: 0. SK_ERR_NOT_FOUND
+ * committed to it), renames it over the key file and syncs the folder: 0 (0 too when another
+ * process renamed it already: the key file's check value is want_check). SK_ERR_NOT_FOUND
  * when there is none, or it is not the database's. v's keys are not reloaded. */
 int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err);
 /* The carried keys for generation (nv's), sealed under nv, as hex into out: old's email hash

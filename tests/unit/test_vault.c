@@ -236,7 +236,7 @@ static void rotation_keys(void **state)
 	(void)state;
 	char k1[128], tmp[160], carried[SK_VAULT_CARRY_HEX], c2[65], subject[SK_TOKEN_MAX];
 	char tok[SK_TOKEN_MAX], forged[SK_TOKEN_MAX], *plain = NULL;
-	struct sk_vault *v1, *nv, *v2;
+	struct sk_vault *v1, *nv, *v2, *other;
 	struct sk_errctx e = {0};
 	uint8_t dk[SK_VAULT_KEY_LEN], dk2[SK_VAULT_KEY_LEN], w1[SK_VAULT_WRAPPED_LEN];
 	uint8_t w2[SK_VAULT_WRAPPED_LEN], h1[32], h2[32], *s1 = NULL, *s2 = NULL;
@@ -254,9 +254,19 @@ static void rotation_keys(void **state)
 	assert_int_equal(sk_vault_token_sign(v1, "unsub", "r_1", until, tok), 0);
 	assert_int_equal(sk_vault_token_sign(v1, "unsub", "r_1", until + 1, forged), 0);
 
-	/* the new key file: beside the old, O_EXCL and 0600; a leftover is replaced */
+	/* the new key file: beside the old, O_EXCL and 0600; a leftover is replaced; one
+	 * rotation of a key file at a time (flock), the other's new file left alone */
 	assert_int_equal(sk_vault_rotate_begin(v1, &nv, &e), 0);
+	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
+	assert_int_equal(sk_vault_rotate_begin(v2, &other, &e), SK_ERR_BUSY);
+	assert_int_equal(sk_vault_rotate_begin(v1, &other, &e), SK_ERR_BUSY);
+	assert_int_equal(stat(tmp, &st), 0);
 	sk_vault_free(nv);
+	sk_vault_rotate_unlock(v1);
+	assert_int_equal(sk_vault_rotate_begin(v2, &other, &e), 0);
+	sk_vault_rotate_abandon(v2, other);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	sk_vault_free(v2);
 	assert_int_equal(sk_vault_rotate_begin(v1, &nv, &e), 0);
 	assert_int_equal(stat(tmp, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -278,10 +288,16 @@ static void rotation_keys(void **state)
 	assert_int_equal(sk_vault_carry_seal(v1, nv, now, until, 2, carried, sizeof(carried)), 0);
 	assert_int_equal(sk_vault_carry_seal(v1, nv, now, until, 2, carried, 16), SK_ERR_INVALID);
 	sk_vault_check_value(nv, c2);
-	assert_int_equal(sk_vault_rotate_finish(v1, "0000", &e), SK_ERR_NOT_FOUND);
+	char zero[65];
+	memset(zero, '0', 64);
+	zero[64] = '\0';
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
 	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
 	assert_int_not_equal(stat(tmp, &st), 0);
-	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), SK_ERR_NOT_FOUND);
+	/* done already (by another process): the key file is the one asked for */
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
+	sk_vault_rotate_unlock(v1);
 	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
 	sk_vault_email_key(v1, "anna@example.com", h1);
 	sk_vault_email_key(v2, "anna@example.com", h2);
