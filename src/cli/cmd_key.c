@@ -84,7 +84,8 @@ const struct sk_cmd sk_cmd_entry_key_rotate = {
 		"servers run, then rename the new key file over the old one. The email hash key "
 		"and, for old unsubscribe, open and click links, the old token key are carried in "
 		"the database, sealed under the new key. Afterwards the old key file opens "
-		"nothing. See docs/operations.md.",
+		"nothing. Another database that shares the key file must get its own copy of it "
+		"first. See docs/operations.md.",
 	.run = run_key_rotate,
 };
 
