@@ -44,6 +44,8 @@
 	X(keys_create) \
 	X(keys_list) \
 	X(keys_revoke) \
+	X(key_rotate) \
+	X(key_check) \
 	X(user_add) \
 	X(user_list) \
 	X(user_passwd) \

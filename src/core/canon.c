@@ -265,18 +265,11 @@ static void upgrade_note(struct sk_core *c, const struct upgrade *u)
 
 static int canon_version(struct sk_core *c, long *out, struct sk_errctx *err)
 {
-	char v[16];
-	int rc = sk_store_meta_get(c->store, META_CANON, v, sizeof(v));
-	*out = 1; /* databases made before versions were recorded */
-	if (rc == SK_ERR_NOT_FOUND)
-		return 0;
-	if (rc)
-		return sk__store_err(err, rc, "reading the canonical form version");
-	char *end;
-	*out = strtol(v, &end, 10);
-	if (*end || *out < 1)
-		return sk_errf(err, SK_ERR_STORAGE, "the stored canonical form version is not a number");
-	return 0;
+	/* 1: databases made before versions were recorded */
+	int64_t v;
+	int rc = sk__meta_int(c, META_CANON, 1, "reading the canonical form version", &v, err);
+	*out = (long)v;
+	return rc;
 }
 
 int sk__canon_upgrade(struct sk_core *c, struct sk_errctx *err)

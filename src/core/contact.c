@@ -69,7 +69,8 @@ int sk__contact_create(struct sk_core *c, const char *written, const uint8_t key
 		return sk_errf(err, rc, "a contact with this address exists");
 	if (rc)
 		return sk__store_err(err, rc, "creating a contact");
-	sk_vault_datakey_new(c->vault, rec.id, dk, wrapped);
+	if ((rc = sk__datakey_new(c, rec.id, dk, wrapped, err)))
+		return rc;
 	rc = sk_store_datakey_put(c->store, rec.id, wrapped, sizeof(wrapped));
 	if (rc)
 		return sk__store_err(err, rc, "storing a data key");

@@ -5,12 +5,12 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include "util/mem.h"
 
-#define META_KEY_CHECK "key_check"
 #define META_CANON_VERSION "canon_version" /* see core/canon.c */
 
 int sk__store_err(struct sk_errctx *err, int rc, const char *what)
@@ -23,45 +23,43 @@ int sk__store_err(struct sk_errctx *err, int rc, const char *what)
 	return sk_errf(err, rc, "storage failed while %s (%s)", what, sk_err_name(rc));
 }
 
+int sk__meta_int(struct sk_core *c, const char *key, int64_t dflt, const char *what,
+		 int64_t *out, struct sk_errctx *err)
+{
+	char v[32], *end = NULL;
+	int rc = sk_store_meta_get(c->store, key, v, sizeof(v));
+	*out = dflt;
+	if (rc == SK_ERR_NOT_FOUND)
+		return 0;
+	if (rc)
+		return sk__store_err(err, rc, what);
+	long long n = strtoll(v, &end, 10);
+	if (end == v || *end || n < 1)
+		return sk_errf(err, SK_ERR_STORAGE, "the stored value of %s is not a number", key);
+	*out = n;
+	return 0;
+}
+
 int sk_core_open(struct sk_store *store, struct sk_vault *vault, int init, struct sk_core **out,
 		 struct sk_errctx *err)
 {
-	char want[65], have[65];
 	int rc;
 	struct sk_core *c = sk_calloc(1, sizeof(*c));
 	if (!c)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
 	c->store = store;
 	c->vault = vault;
-	sk_vault_check_value(vault, want);
+	if ((rc = sk__key_open(c, init, err)))
+		goto out;
 	if (init) {
 		char ver[16];
 		snprintf(ver, sizeof(ver), "%d", SK_EMAIL_CANON_VERSION);
-		rc = sk_store_meta_set(store, META_KEY_CHECK, want);
-		if (!rc)
-			rc = sk_store_meta_set(store, META_CANON_VERSION, ver);
-		if (rc) {
+		if ((rc = sk_store_meta_set(store, META_CANON_VERSION, ver))) {
 			sk__store_err(err, rc, "storing the key check value");
 			goto out;
 		}
-	} else {
-		rc = sk_store_meta_get(store, META_KEY_CHECK, have, sizeof(have));
-		if (rc == SK_ERR_NOT_FOUND) {
-			rc = sk_errf(err, SK_ERR_NOT_INITIALISED,
-				     "database has no key check value: run 'samtycke init'");
-			goto out;
-		}
-		if (rc) {
-			sk__store_err(err, rc, "reading the key check value");
-			goto out;
-		}
-		if (!sk_vault_equal(want, have, sizeof(want))) {
-			rc = sk_errf(err, SK_ERR_KEY, "the key file does not belong to this database");
-			goto out;
-		}
-		if ((rc = sk__canon_upgrade(c, err)))
-			goto out;
-	}
+	} else if ((rc = sk__canon_upgrade(c, err)))
+		goto out;
 	rc = sk__policy_load(c, err);
 out:
 	if (rc)
@@ -176,6 +174,7 @@ int sk_core_batch_begin(struct sk_core *c, struct sk_errctx *err)
 {
 	if (c->in_batch)
 		return sk_errf(err, SK_ERR_USAGE, "a batch is already open");
+	c->key_checked = 0;
 	if (c->in_group) { /* the group's transaction; the job's savepoint bounds it */
 		c->in_batch = 1;
 		return 0;
@@ -243,6 +242,7 @@ int sk_core_group_run(struct sk_core *c, struct sk_group_job *jobs, size_t n,
 	}
 	c->changed = 0;
 	c->in_group = 1;
+	c->key_checked = 0;
 	for (size_t i = 0; i < n; i++) {
 		int changed = c->changed;
 		if ((rc = sk_store_savepoint(c->store, SK_SAVEPOINT_SET))) {
@@ -350,7 +350,9 @@ int sk__datakey(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_K
 		return sk_errf(err, rc, "the contact's data key is gone");
 	if (rc)
 		return sk__store_err(err, rc, "reading a data key");
-	if (sk_vault_datakey_unwrap(c->vault, contact_id, wrapped, len, dk))
+	if (sk_vault_datakey_unwrap(c->vault, contact_id, wrapped, len, dk) &&
+	    (!sk__key_retry(c) || /* a rotation elsewhere: the vault reloaded */
+	     sk_vault_datakey_unwrap(c->vault, contact_id, wrapped, len, dk)))
 		return sk_errf(err, SK_ERR_CRYPTO, "a data key could not be unwrapped");
 	return 0;
 }
@@ -507,7 +509,7 @@ int sk_core_policy_version(const struct sk_core *c)
 
 const char *sk_core_open_note(const struct sk_core *c)
 {
-	return c->canon_note;
+	return c->canon_note[0] ? c->canon_note : c->key_note;
 }
 
 void sk_core_versions(sk_version_fn *fn, void *arg)

@@ -1662,4 +1662,45 @@ int sk_campaign_sends_of(struct sk_core *c, const char *contact_id, sk_send_cb c
 /* jansson and libyaml, with the versions they run with (samtycke --version). */
 void sk_core_versions(sk_version_fn *fn, void *arg);
 
+/* ---- the master key over time (core/keyrot.c, docs/internals/vault.md "Key rotation") ---- */
+
+/* How long the token key of the generation before a rotation still verifies the links that
+ * take consent away or only count (unsubscribe, open, click): the life of the longest such
+ * link, so that every one mailed before the rotation works to its end. */
+#define SK_KEY_OLD_LINK_SECONDS ((int64_t)SK_CAMPAIGN_TOKEN_DAYS * 86400)
+
+/* Counts by what the master key seals (SK_SEALED_DATAKEY, _WEBHOOK, _REQUEST of store.h). */
+struct sk_master_key_report {
+	int64_t generation;   /* the key generation after the rotation, or checked */
+	int64_t ok[3];        /* re-wrapped or re-sealed (rotate), opened (check) */
+	int64_t failed[3];    /* check: did not open */
+};
+struct sk_master_key_opts {
+	/* called at each step ("written": the new key file is beside the old; "rewrapped":
+	 * inside the transaction, all done, before the commit; "committed"; "renamed"), for
+	 * tests that kill the process there; may be NULL */
+	void (*step)(void *arg, const char *step);
+	void *arg;
+	int64_t old_links_until; /* 0: now + SK_KEY_OLD_LINK_SECONDS */
+};
+/* samtycke key rotate: a new master key file written beside the old one; in one write
+ * transaction every data key re-wrapped, every system secret (webhook secrets, form
+ * requests) re-sealed, the email hash key and the old token key carried (sealed under the
+ * new key), the check value and generation (+1) stored; then the new key file renamed over
+ * the old. Any failure before the commit changes nothing (SK_ERR_CRYPTO when something does
+ * not open with the current key). The vault holds the new keys afterwards. */
+int sk_master_key_rotate(struct sk_core *c, const struct sk_master_key_opts *o,
+		  struct sk_master_key_report *out, struct sk_errctx *err);
+/* samtycke key check: opens every data key and system secret with the vault; SK_ERR_CRYPTO
+ * (counts only) when any does not. */
+int sk_master_key_check(struct sk_core *c, struct sk_master_key_report *out, struct sk_errctx *err);
+/* A server's check (every second, and after an unwrap failed): when the database's key
+ * generation is not the vault's, the vault reloads the key file (*reloaded = 1; may be
+ * NULL); SK_ERR_KEY while the key file is behind (copy the new one to this host). */
+int sk_core_key_refresh(struct sk_core *c, int *reloaded, struct sk_errctx *err);
+/* The key generation the core's vault holds now. */
+int64_t sk_core_key_generation(const struct sk_core *c);
+/* What opening completed of an interrupted key rotation; "" when nothing. */
+const char *sk_core_key_note(const struct sk_core *c);
+
 #endif

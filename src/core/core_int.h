@@ -29,7 +29,25 @@ struct sk_core {
 	/* Set by sk_core_open when it upgraded the addresses to a new canonical form version
 	 * (core/canon.c): what it did, and the ids of contacts it could not re-key; "" else. */
 	char canon_note[512];
+	/* Set by sk_core_open when it completed a key rotation killed before its rename. */
+	char key_note[160];
+	/* the key generation was compared in the open batch or group (keyrot.c) */
+	int key_checked;
 };
+
+/* ---- the master key over time (core/keyrot.c) ---- */
+/* The key check of sk_core_open (init: stores the vault's check value and generation 1). */
+int sk__key_open(struct sk_core *c, int init, struct sk_errctx *err);
+/* The only ways to make something new with the master key: inside the write transaction
+ * that stores it, the database's key generation is compared with the vault's, and a vault
+ * behind reloads first (SK_ERR_KEY when its key file is behind the database). */
+int sk__datakey_new(struct sk_core *c, const char *contact_id, uint8_t dk[SK_VAULT_KEY_LEN],
+		    uint8_t wrapped[SK_VAULT_WRAPPED_LEN], struct sk_errctx *err);
+int sk__seal_system(struct sk_core *c, const char *ad, const void *p, size_t len, uint8_t **out,
+		    size_t *outlen, struct sk_errctx *err);
+/* After an unwrap or unseal failed: 1 when the vault was behind and has reloaded (try
+ * again), 0 otherwise. */
+int sk__key_retry(struct sk_core *c);
 
 /* The vault token tag of confirmation links (made by outbox.c, checked by form.c). */
 #define SK__CONFIRM_TAG "confirm"
@@ -42,6 +60,10 @@ int sk__core_begin(struct sk_core *c, struct sk_errctx *err);
 /* Commits when rc is 0, rolls back otherwise (no-ops inside a batch); returns rc or the
  * commit's error. */
 int sk__core_end(struct sk_core *c, int rc, struct sk_errctx *err);
+/* A positive whole number kept in the meta table: dflt when key is absent; what names the
+ * read in a storage error; SK_ERR_STORAGE when the stored text is not one. */
+int sk__meta_int(struct sk_core *c, const char *key, int64_t dflt, const char *what,
+		 int64_t *out, struct sk_errctx *err);
 /* Storage failure: records a message naming the operation, never data. */
 int sk__store_err(struct sk_errctx *err, int rc, const char *what);
 /* Appends a change of type t to the change feed (core/consent.c); contact_id, purpose and

@@ -242,10 +242,12 @@ static int hold(struct sk_core *c, const struct sk_form_input *in, const uint8_t
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	snprintf(ad, sizeof(ad), REQUEST_AD "%s", r.id);
-	if (!text || sk_vault_seal_system(c->vault, ad, text, strlen(text), &sealed, &slen)) {
+	if (!text) {
 		rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = sk__seal_system(c, ad, text, strlen(text), &sealed, &slen, err)))
+		goto out;
 	memcpy(r.email_key, key, SK_HASH_LEN);
 	r.payload = sealed;
 	r.payload_len = slen;
@@ -428,7 +430,9 @@ static int request_read(struct sk_core *c, const char *id, struct sk_request_rec
 	if (rc)
 		return sk__store_err(err, rc, "reading a request");
 	snprintf(ad, sizeof(ad), REQUEST_AD "%s", rec->id);
-	if (sk_vault_unseal_system(c->vault, ad, rec->payload, rec->payload_len, &text, &len))
+	if (sk_vault_unseal_system(c->vault, ad, rec->payload, rec->payload_len, &text, &len) &&
+	    (!sk__key_retry(c) ||
+	     sk_vault_unseal_system(c->vault, ad, rec->payload, rec->payload_len, &text, &len)))
 		return sk_errf(err, SK_ERR_CRYPTO, "request %s cannot be opened", rec->id);
 	*out = json_loadb(text, len, 0, &je);
 	sk_vault_wipe(text, len);
@@ -471,9 +475,11 @@ static int request_settle(struct sk_core *c, const struct sk_request_rec *rec, j
 	text = kept ? json_dumps(kept, JSON_COMPACT) : NULL;
 	json_decref(kept);
 	snprintf(ad, sizeof(ad), REQUEST_AD "%s", rec->id);
-	if (!text || sk_vault_seal_system(c->vault, ad, text, strlen(text), &sealed, &slen)) {
-		free(text);
+	if (!text)
 		return sk_errf(err, SK_ERR_NOMEM, "out of memory");
+	if ((rc = sk__seal_system(c, ad, text, strlen(text), &sealed, &slen, err))) {
+		free(text);
+		return rc;
 	}
 	t.purposes[0] = '\0';
 	t.payload = sealed;

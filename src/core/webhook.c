@@ -146,17 +146,17 @@ int sk_webhook_add(struct sk_core *c, const char *url, const char *events, const
 	if ((rc = sk_id_new("w_", w.id)) || (rc = sk_vault_whsec_new(secret)))
 		return sk_errf(err, rc, "cannot make a webhook id or secret");
 	secret_ad(w.id, ad);
-	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
-		rc = sk_errf(err, rc, "cannot seal the webhook secret");
+	if ((rc = sk__core_begin(c, err)))
 		goto out;
+	if (!(rc = sk__seal_system(c, ad, secret, strlen(secret), &sealed, &sealed_len, err))) {
+		w.secret = sealed;
+		w.secret_len = sealed_len;
+		if ((rc = sk_store_change_last(c->store, &w.cursor)) ||
+		    (rc = sk_store_webhook_put(c->store, &w)))
+			rc = sk_errf(err, rc, "cannot store the webhook endpoint");
 	}
-	w.secret = sealed;
-	w.secret_len = sealed_len;
-	if ((rc = sk_store_change_last(c->store, &w.cursor)) ||
-	    (rc = sk_store_webhook_put(c->store, &w))) {
-		rc = sk_errf(err, rc, "cannot store the webhook endpoint");
+	if ((rc = sk__core_end(c, rc, err)))
 		goto out;
-	}
 	memcpy(outid, w.id, SK_ID_LEN + 1);
 	memcpy(outsecret, secret, SK_WEBHOOK_SECRET_MAX);
 out:
@@ -186,17 +186,15 @@ int sk_webhook_rotate(struct sk_core *c, const char *id, char outsecret[SK_WEBHO
 	if ((rc = sk_vault_whsec_new(secret)))
 		return sk_errf(err, rc, "cannot make a webhook secret");
 	secret_ad(id, ad);
-	if ((rc = sk_vault_seal_system(c->vault, ad, secret, strlen(secret), &sealed, &sealed_len))) {
-		rc = sk_errf(err, rc, "cannot seal the webhook secret");
-		goto out;
-	}
 	if ((rc = sk__core_begin(c, err)))
 		goto out;
-	rc = sk_store_webhook_secret_set(c->store, id, sealed, sealed_len);
-	if (rc == SK_ERR_NOT_FOUND)
-		rc = sk_errf(err, rc, "no webhook endpoint with that id");
-	else if (rc)
-		rc = sk_errf(err, rc, "cannot store the webhook secret");
+	if (!(rc = sk__seal_system(c, ad, secret, strlen(secret), &sealed, &sealed_len, err))) {
+		rc = sk_store_webhook_secret_set(c->store, id, sealed, sealed_len);
+		if (rc == SK_ERR_NOT_FOUND)
+			rc = sk_errf(err, rc, "no webhook endpoint with that id");
+		else if (rc)
+			rc = sk_errf(err, rc, "cannot store the webhook secret");
+	}
 	if (!(rc = sk__core_end(c, rc, err)))
 		memcpy(outsecret, secret, SK_WEBHOOK_SECRET_MAX);
 out:
@@ -416,6 +414,9 @@ int sk_webhook_job_open(struct sk_core *c, const char *id, int64_t now,
 	secret_ad(job->ep.id, ad);
 	rc = sk_vault_unseal_system(c->vault, ad, job->ep.secret, job->ep.secret_len, &job->secret,
 				    &job->secret_len);
+	if (rc && sk__key_retry(c)) /* a rotation elsewhere: the vault reloaded */
+		rc = sk_vault_unseal_system(c->vault, ad, job->ep.secret, job->ep.secret_len,
+					    &job->secret, &job->secret_len);
 	job->ep.secret = NULL; /* not valid past the next store call */
 	job->ep.secret_len = 0;
 	if (rc) {

@@ -20,7 +20,7 @@ struct sk_mail_config;
  * main thread) writes them while the threads read them (docs/operations.md, "SIGHUP"). */
 struct sk_server_config {
 	const char *db;            /* store URI; each worker thread opens its own handle */
-	struct sk_vault *vault;    /* shared, read-only */
+	struct sk_vault *vault;    /* shared; reloads its keys itself on a key rotation (vault.h) */
 	const char *listen;        /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
 	unsigned threads;          /* worker threads (epoll thread pool) */
 	unsigned timeout;          /* seconds a client may stay silent */

@@ -65,7 +65,7 @@ struct sk_vault;
 
 struct sk_mail_worker_config {
 	const char *db;                   /* store URI; the worker opens its own handle */
-	struct sk_vault *vault;           /* shared, read-only */
+	struct sk_vault *vault;           /* shared; reloads its keys itself (vault.h) */
 	const struct sk_mail_config *mail;
 	const char *public_url;           /* base of the links in mails */
 	long poll_ms;                     /* how often the outbox is read; 0: 250 */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "util/log.h"
 #include "mail/mail.h"
 #include "serve/ratelimit.h"
 #include "serve/writer.h"
@@ -117,6 +118,28 @@ static void policy_check(struct sk_core *core)
 	}
 }
 
+/* A key rotation (samtycke key rotate, here or on another host): when the database's key
+ * generation moved, the shared vault reloads the key file; every thread sees the new keys at
+ * its next use. While the key file is behind (another host rotated and the file is not
+ * copied yet), writes that need the key are refused with that error and this says so once a
+ * minute. */
+static void key_check(struct sk_core *core)
+{
+	static int64_t last_complaint;
+	struct sk_errctx err = {0};
+	int reloaded = 0;
+	if (sk_core_key_refresh(core, &reloaded, &err)) {
+		if (sk_time_now() - last_complaint >= 60) {
+			sk_log(SK_LOG_ERROR, "%s", err.msg);
+			last_complaint = sk_time_now();
+		}
+		return;
+	}
+	if (reloaded)
+		sk_log(SK_LOG_INFO, "master key rotated: key generation %lld loaded",
+		       (long long)sk_core_key_generation(core));
+}
+
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
 static int stopping;
@@ -129,8 +152,10 @@ static void *maintenance(void *arg)
 	for (long tick = 0;; tick++) {
 		struct sk_core *core = thread_core(&err);
 		long expired = 0, deleted = 0, lapsed = 0;
-		if (core)
+		if (core) {
 			policy_check(core);
+			key_check(core);
+		}
 		/* the rest hourly: every MAINTENANCE_EVERY ticks of POLICY_CHECK_MS */
 		if (tick % (MAINTENANCE_EVERY * 1000L / POLICY_CHECK_MS) != 0)
 			goto nap;

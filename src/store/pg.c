@@ -315,6 +315,8 @@ enum pg_stmt {
 	PG_SCORE_EACH,
 	PG_TRACK_SWEEP_EACH,
 	PG_TRACK_COUNT_VISITOR,
+	PG_DATAKEY_REPLACE,
+	PG_REQUEST_RESEAL,
 	PG_DB_SIZE,
 	PG_NSTMT
 };
@@ -590,6 +592,8 @@ static const char *const pg_sql[PG_NSTMT] = {
 				" ORDER BY at, id",
 	[PG_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = $1 AND at >= $2::bigint",
+	[PG_DATAKEY_REPLACE] = "UPDATE contact_keys SET wrapped = $2 WHERE contact_id = $1",
+	[PG_REQUEST_RESEAL] = "UPDATE form_requests SET payload = $2 WHERE id = $1",
 	[PG_DB_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
@@ -2730,6 +2734,21 @@ static int pg_db_size(struct sk_store *s, int64_t *outbytes)
 		*outbytes = pg_int(r, 0, 0);
 	PQclear(r);
 	return rc;
+}
+
+static int pg_sealed_replace(struct sk_store *s, int kind, const char *id, const uint8_t *blob,
+			     size_t len)
+{
+	struct pp p = {0};
+	int which = kind == SK_SEALED_DATAKEY   ? PG_DATAKEY_REPLACE
+		    : kind == SK_SEALED_WEBHOOK ? PG_WEBHOOK_SECRET_SET
+		    : kind == SK_SEALED_REQUEST ? PG_REQUEST_RESEAL
+						: -1;
+	if (which < 0)
+		return SK_ERR_INVALID;
+	pp_text(&p, id);
+	pp_bin(&p, blob, len);
+	return pg_exec_found((struct pg_store *)s, which, &p);
 }
 
 static int pg_company_clear(struct sk_store *s)

@@ -341,6 +341,8 @@ enum sq_stmt {
 	SQ_SCORE_EACH,
 	SQ_TRACK_SWEEP_EACH,
 	SQ_TRACK_COUNT_VISITOR,
+	SQ_DATAKEY_REPLACE,
+	SQ_REQUEST_RESEAL,
 	SQ_DB_SIZE,
 	SQ_NSTMT
 };
@@ -612,6 +614,8 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" ORDER BY at, id",
 	[SQ_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = ?1 AND at >= ?2",
+	[SQ_DATAKEY_REPLACE] = "UPDATE contact_keys SET wrapped = ?2 WHERE contact_id = ?1",
+	[SQ_REQUEST_RESEAL] = "UPDATE form_requests SET payload = ?2 WHERE id = ?1",
 	[SQ_DB_SIZE] = "SELECT c.page_count * z.page_size FROM pragma_page_count() c,"
 		       " pragma_page_size() z",
 };
@@ -3284,6 +3288,26 @@ static int sq_db_size(struct sk_store *s, int64_t *outbytes)
 	if ((rc = sq_row(st)) == 0)
 		*outbytes = sqlite3_column_int64(st, 0);
 	sq_done(st);
+	return rc;
+}
+
+static int sq_sealed_replace(struct sk_store *s, int kind, const char *id, const uint8_t *blob,
+			     size_t len)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	int which = kind == SK_SEALED_DATAKEY   ? SQ_DATAKEY_REPLACE
+		    : kind == SK_SEALED_WEBHOOK ? SQ_WEBHOOK_SECRET_SET
+		    : kind == SK_SEALED_REQUEST ? SQ_REQUEST_RESEAL
+						: -1;
+	if (which < 0)
+		return SK_ERR_INVALID;
+	sqlite3_stmt *st = sq_stmt(s, which);
+	q->dk_ok = 0; /* the cached data key is the old wrapping */
+	if (sq_text(st, 1, id) || sq_blob(st, 2, blob, len))
+		return sq_bindfail(st);
+	int rc = sq_run(st);
+	if (rc == 0 && sqlite3_changes(q->db) == 0)
+		rc = SK_ERR_NOT_FOUND;
 	return rc;
 }
 

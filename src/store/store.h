@@ -726,12 +726,20 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* ---- operations (issue 17, helper metrics; docs/operations.md) ---- */             \
 	/* The database's size in bytes: SQLite page_count * page_size (the main file, not   */ \
 	/* its WAL), PostgreSQL pg_database_size of the current database. GET /metrics.      */ \
-	X(db_size, (struct sk_store * s, int64_t *outbytes), (s, outbytes))
+	X(db_size, (struct sk_store * s, int64_t *outbytes), (s, outbytes))                    \
+	/* ---- key rotation (issue 17, helper keyrot) ---- */                                 \
+	/* Replaces what the master key seals of row id: kind SK_SEALED_DATAKEY the wrapped   */ \
+	/* data key of contact id, SK_SEALED_WEBHOOK a webhook's sealed secret,                */ \
+	/* SK_SEALED_REQUEST a form request's sealed payload. NOT_FOUND when no such row.      */ \
+	X(sealed_replace, (struct sk_store * s, int kind, const char *id, const uint8_t *blob, \
+			   size_t len), (s, kind, id, blob, len))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128
 
 enum { SK_SAVEPOINT_SET, SK_SAVEPOINT_RELEASE, SK_SAVEPOINT_UNDO };
+/* What sealed_replace replaces. */
+enum { SK_SEALED_DATAKEY, SK_SEALED_WEBHOOK, SK_SEALED_REQUEST };
 
 struct sk_store_methods {
 	int version;

@@ -72,7 +72,7 @@ int sk_webhook_payload(const struct sk_change *ch, char **out, size_t *outlen);
 #define SK_DELIVERY_WORKERS_MAX 64
 struct sk_delivery_config {
 	const char *db;          /* store URI; each thread opens its own handle */
-	struct sk_vault *vault;  /* shared, read-only */
+	struct sk_vault *vault;  /* shared; reloads its keys itself (vault.h) */
 	int allow_private;       /* deliver to private addresses (tests, internal networks) */
 	_Atomic int backoff;     /* seconds before the first retry; doubles, capped at 1 h */
 	_Atomic int64_t retry_for; /* seconds from a change's first failure until it is given

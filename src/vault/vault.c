@@ -1,6 +1,7 @@
 /* vault.c: the master key, data keys, sealing, signed tokens and hashing, on libsodium. The
  * master key file holds one line, "samtycke-key-v1 " and 64 hex digits; subkeys for wrapping,
- * the email hash, the check value and the token MAC are derived from it with crypto_kdf. */
+ * the email hash, the check value and the token MAC are derived from it with crypto_kdf. A
+ * key rotation (core/keyrot.c) swaps the key file and reloads the keys, threads reading on. */
 #include "vault/vault.h"
 
 #include <errno.h>
@@ -9,7 +10,9 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unistring/version.h>
@@ -21,15 +24,51 @@
 #define KEYFILE_TAG "samtycke-key-v1 "
 #define KDF_CONTEXT "samtycke"
 
-enum { SUBKEY_WRAP = 1, SUBKEY_EMAIL = 2, SUBKEY_CHECK = 3, SUBKEY_TOKEN = 4, SUBKEY_SYSTEM = 5 };
+enum {
+	SUBKEY_WRAP = 1,
+	SUBKEY_EMAIL = 2,
+	SUBKEY_CHECK = 3,
+	SUBKEY_TOKEN = 4,
+	SUBKEY_SYSTEM = 5,
+	SUBKEY_CARRY = 6 /* seals the keys carried over a rotation (meta key_carried) */
+};
 
-struct sk_vault {
+/* A token key of an earlier generation, carried over a rotation: it verifies only the tokens
+ * of sk_vault_token_verify_carried, and only those that expire by until. */
+struct old_token {
+	uint8_t key[crypto_auth_KEYBYTES];
+	int64_t until;
+};
+
+/* One set of keys, immutable once published: threads read the current one through an atomic
+ * pointer; a reload publishes a new one, and the old ones stay allocated until
+ * sk_vault_free (a rotation is rare: a few hundred bytes each). */
+struct keyset {
 	uint8_t wrap[SK_VAULT_KEY_LEN];
 	uint8_t email[crypto_generichash_KEYBYTES];
 	uint8_t check[SK_VAULT_KEY_LEN];
 	uint8_t token[crypto_auth_KEYBYTES];
 	uint8_t system[SK_VAULT_KEY_LEN]; /* seals the server's own secrets (webhook secrets) */
+	uint8_t carry[SK_VAULT_KEY_LEN];
+	int64_t generation;
+	size_t nold;
+	struct old_token old[SK_VAULT_OLD_TOKEN_KEYS];
+	struct keyset *prev; /* every set this vault ever had, freed with it */
 };
+
+struct sk_vault {
+	_Atomic(struct keyset *) cur;
+	pthread_mutex_t mu;  /* reloads, one at a time */
+	int lock_fd;         /* the key file, flock'ed while this process rotates it; -1 */
+	char path[4096];     /* the key file */
+};
+
+static void vault_random(void *p, size_t len);
+
+static const struct keyset *ks(const struct sk_vault *v)
+{
+	return atomic_load_explicit(&((struct sk_vault *)v)->cur, memory_order_acquire);
+}
 
 static int vault_init(void)
 {
@@ -112,16 +151,16 @@ int sk_vault_secret_read(const char *path, const char *what, char *out, size_t o
 	return rc;
 }
 
-int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
+/* Reads a key file into a new keyset (generation 1, the email key its own: what the database
+ * carries is applied by sk_vault_reload). */
+static int keyset_read(const char *path, struct keyset **out, struct sk_errctx *err)
 {
 	uint8_t master[crypto_kdf_KEYBYTES];
 	char line[128];
-	struct sk_vault *v = NULL;
+	struct keyset *k = NULL;
 	int rc = 0;
 	FILE *f = NULL;
 
-	if (vault_init())
-		return sk_errf(err, SK_ERR_CRYPTO, "libsodium failed to initialise");
 	if ((rc = open_private(path, "key file", SK_ERR_KEY, &f, err)))
 		goto out;
 	size_t n = fread(line, 1, sizeof(line) - 1, f);
@@ -132,17 +171,20 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 		rc = sk_errf(err, SK_ERR_KEY, "key file %s is not a samtycke key file", path);
 		goto out;
 	}
-	v = sodium_malloc(sizeof(*v));
-	if (!v) {
+	k = sodium_malloc(sizeof(*k));
+	if (!k) {
 		rc = SK_ERR_NOMEM;
 		goto out;
 	}
-	crypto_kdf_derive_from_key(v->wrap, sizeof(v->wrap), SUBKEY_WRAP, KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(v->email, sizeof(v->email), SUBKEY_EMAIL, KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(v->check, sizeof(v->check), SUBKEY_CHECK, KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(v->token, sizeof(v->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(v->system, sizeof(v->system), SUBKEY_SYSTEM, KDF_CONTEXT, master);
-	*out = v;
+	memset(k, 0, sizeof(*k));
+	crypto_kdf_derive_from_key(k->wrap, sizeof(k->wrap), SUBKEY_WRAP, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->email, sizeof(k->email), SUBKEY_EMAIL, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->check, sizeof(k->check), SUBKEY_CHECK, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->system, sizeof(k->system), SUBKEY_SYSTEM, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->carry, sizeof(k->carry), SUBKEY_CARRY, KDF_CONTEXT, master);
+	k->generation = 1;
+	*out = k;
 out:
 	if (f)
 		fclose(f);
@@ -151,25 +193,337 @@ out:
 	return rc;
 }
 
+static void keyset_check_value(const struct keyset *k, char out[65])
+{
+	uint8_t h[32];
+	static const char label[] = "samtycke key check";
+	crypto_generichash(h, sizeof(h), (const uint8_t *)label, sizeof(label) - 1, k->check,
+			   sizeof(k->check));
+	sk_hex(h, sizeof(h), out);
+}
+
+/* Publishes k as v's current set (under v->mu); the one before stays allocated. */
+static void keyset_publish(struct sk_vault *v, struct keyset *k)
+{
+	k->prev = atomic_load_explicit(&v->cur, memory_order_relaxed);
+	atomic_store_explicit(&v->cur, k, memory_order_release);
+}
+
+int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
+{
+	struct keyset *k = NULL;
+	struct sk_vault *v = NULL;
+	int rc;
+
+	if (vault_init())
+		return sk_errf(err, SK_ERR_CRYPTO, "libsodium failed to initialise");
+	if (strlen(path) >= sizeof(v->path))
+		return sk_errf(err, SK_ERR_KEY, "key file path is too long");
+	if ((rc = keyset_read(path, &k, err)))
+		return rc;
+	v = sk_calloc(1, sizeof(*v));
+	if (!v) {
+		sodium_free(k);
+		return SK_ERR_NOMEM;
+	}
+	pthread_mutex_init(&v->mu, NULL);
+	v->lock_fd = -1;
+	memcpy(v->path, path, strlen(path) + 1);
+	atomic_init(&v->cur, k);
+	*out = v;
+	return 0;
+}
+
 void sk_vault_free(struct sk_vault *v)
 {
-	if (v)
-		sodium_free(v);
+	if (!v)
+		return;
+	struct keyset *k = atomic_load(&v->cur);
+	while (k) {
+		struct keyset *prev = k->prev;
+		sodium_free(k);
+		k = prev;
+	}
+	sk_vault_rotate_unlock(v);
+	pthread_mutex_destroy(&v->mu);
+	sk_free(v);
 }
 
 void sk_vault_check_value(const struct sk_vault *v, char out[65])
 {
-	uint8_t h[32];
-	static const char label[] = "samtycke key check";
-	crypto_generichash(h, sizeof(h), (const uint8_t *)label, sizeof(label) - 1, v->check,
-			   sizeof(v->check));
-	sk_hex(h, sizeof(h), out);
+	keyset_check_value(ks(v), out);
+}
+
+int64_t sk_vault_generation(const struct sk_vault *v)
+{
+	return ks(v)->generation;
+}
+
+/* ---- key rotation (docs/internals/vault.md "Key rotation") ---- */
+
+/* The carried keys, before sealing: version, generation, the email key, then nold times a
+ * token key and its until (8 bytes big-endian each). */
+#define CARRY_VERSION 1
+#define CARRY_AD "samtycke carried keys"
+#define CARRY_MAX (1 + 8 + 32 + 1 + SK_VAULT_OLD_TOKEN_KEYS * (crypto_auth_KEYBYTES + 8))
+
+static void put_be64(uint8_t *p, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	for (int i = 7; i >= 0; i--, u >>= 8)
+		p[i] = (uint8_t)u;
+}
+
+static int64_t get_be64(const uint8_t *p)
+{
+	uint64_t u = 0;
+	for (int i = 0; i < 8; i++)
+		u = u << 8 | p[i];
+	return (int64_t)u;
+}
+
+/* Applies the carried keys (hex of the sealed blob) to k, which is of generation gen. */
+static int keyset_carry_apply(struct keyset *k, int64_t gen, const char *hex,
+			      struct sk_errctx *err)
+{
+	uint8_t sealed[CARRY_MAX + SK_VAULT_SEAL_OVERHEAD];
+	size_t hlen = strlen(hex), plen = 0;
+	char *plain = NULL;
+	int rc = 0;
+
+	if (hlen % 2 || hlen / 2 > sizeof(sealed) || hlen / 2 < SK_VAULT_SEAL_OVERHEAD ||
+	    sk_unhex(hex, sealed, hlen / 2) != 0)
+		return sk_errf(err, SK_ERR_KEY, "the database's carried keys are malformed");
+	if (sk_vault_unseal(k->carry, CARRY_AD, sealed, hlen / 2, &plain, &plen))
+		return sk_errf(err, SK_ERR_KEY, "the database's carried keys do not open with the "
+			       "key file");
+	const uint8_t *p = (const uint8_t *)plain;
+	if (plen < 1 + 8 + 32 + 1 || p[0] != CARRY_VERSION || get_be64(p + 1) != gen ||
+	    p[41] > SK_VAULT_OLD_TOKEN_KEYS ||
+	    plen != 42 + (size_t)p[41] * (crypto_auth_KEYBYTES + 8)) {
+		rc = sk_errf(err, SK_ERR_KEY, "the database's carried keys are of another "
+			     "generation or malformed");
+		goto out;
+	}
+	memcpy(k->email, p + 9, 32);
+	k->nold = p[41];
+	for (size_t i = 0; i < k->nold; i++) {
+		const uint8_t *q = p + 42 + i * (crypto_auth_KEYBYTES + 8);
+		memcpy(k->old[i].key, q, crypto_auth_KEYBYTES);
+		k->old[i].until = get_be64(q + crypto_auth_KEYBYTES);
+	}
+	k->generation = gen;
+out:
+	sodium_memzero(plain, plen);
+	sk_free(plain);
+	return rc;
+}
+
+int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
+		    int64_t generation, const char *carried, struct sk_errctx *err)
+{
+	struct keyset *k = NULL;
+	char have[65];
+	int rc;
+
+	pthread_mutex_lock(&v->mu);
+	if ((rc = keyset_read(path ? path : v->path, &k, err)))
+		goto out;
+	keyset_check_value(k, have);
+	if (want_check && !sk_vault_equal(have, want_check, 64)) {
+		rc = sk_errf(err, SK_ERR_KEY, "the key file is not the one of the database's key "
+			     "generation %lld", (long long)generation);
+		goto out;
+	}
+	if (carried && *carried && (rc = keyset_carry_apply(k, generation, carried, err)))
+		goto out;
+	if (!carried || !*carried)
+		k->generation = generation;
+	keyset_publish(v, k);
+	k = NULL;
+out:
+	pthread_mutex_unlock(&v->mu);
+	if (k)
+		sodium_free(k);
+	return rc;
+}
+
+/* path + ".rotate": the new key file until the database has committed to it. */
+static int tmp_path(const struct sk_vault *v, char out[sizeof(v->path) + 8])
+{
+	int n = snprintf(out, sizeof(v->path) + 8, "%s.rotate", v->path);
+	return n > 0 && (size_t)n < sizeof(v->path) + 8 ? 0 : SK_ERR_KEY;
+}
+
+/* fsync of the folder that holds path, so that a rename in it is durable. */
+static int dir_sync(const char *path)
+{
+	char dir[4096 + 8];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return SK_ERR_IO;
+	int rc = fsync(fd) == 0 ? 0 : SK_ERR_IO;
+	close(fd);
+	return rc;
+}
+
+int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct sk_errctx *err)
+{
+	char tmp[sizeof(v->path) + 8];
+	int rc;
+
+	if (tmp_path(v, tmp))
+		return sk_errf(err, SK_ERR_KEY, "key file path is too long");
+	/* one rotation of a key file at a time: a second one would remove the first one's new
+	 * key file, which its database may be about to commit to */
+	if (v->lock_fd >= 0)
+		return sk_errf(err, SK_ERR_BUSY, "a key rotation of %s is running", v->path);
+	v->lock_fd = open(v->path, O_RDONLY | O_CLOEXEC);
+	if (v->lock_fd < 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", v->path,
+			       strerror(errno));
+	if (flock(v->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		sk_vault_rotate_unlock(v);
+		return sk_errf(err, SK_ERR_BUSY, "another key rotation of %s is running", v->path);
+	}
+	/* a leftover of a rotation killed before its commit: the database never used it (an
+	 * opening would have completed one that it did) */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		rc = sk_errf(err, SK_ERR_IO, "cannot remove %s: %s", tmp, strerror(errno));
+	else if (!(rc = sk_vault_keyfile_create(tmp, err)) && (rc = sk_vault_open(tmp, outnew, err)))
+		unlink(tmp);
+	if (rc)
+		sk_vault_rotate_unlock(v);
+	return rc;
+}
+
+void sk_vault_rotate_unlock(struct sk_vault *v)
+{
+	if (v->lock_fd >= 0)
+		close(v->lock_fd); /* the flock goes with it */
+	v->lock_fd = -1;
+}
+
+void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv)
+{
+	char tmp[sizeof(v->path) + 8];
+	if (!tmp_path(v, tmp))
+		unlink(tmp);
+	sk_vault_rotate_unlock(v);
+	sk_vault_free(nv);
+}
+
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err)
+{
+	char tmp[sizeof(v->path) + 8], have[65];
+	struct keyset *k = NULL;
+	struct sk_errctx ignored = {0};
+
+	if (tmp_path(v, tmp))
+		return SK_ERR_NOT_FOUND;
+	if (keyset_read(tmp, &k, &ignored)) {
+		/* none, or not whole: not the database's; or another process renamed it already */
+		if (keyset_read(v->path, &k, &ignored))
+			return SK_ERR_NOT_FOUND;
+		keyset_check_value(k, have);
+		sodium_free(k);
+		return sk_vault_equal(have, want_check, 64) ? 0 : SK_ERR_NOT_FOUND;
+	}
+	keyset_check_value(k, have);
+	sodium_free(k);
+	if (!sk_vault_equal(have, want_check, 64))
+		return SK_ERR_NOT_FOUND;
+	if (rename(tmp, v->path) != 0) {
+		/* another process completed it first: the key file is the new one then */
+		if (errno != ENOENT)
+			return sk_errf(err, SK_ERR_IO, "cannot rename %s over the key file: %s", tmp,
+				       strerror(errno));
+	}
+	if (dir_sync(v->path))
+		return sk_errf(err, SK_ERR_IO, "cannot sync the key file's folder: %s",
+			       strerror(errno));
+	return 0;
+}
+
+int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, int64_t now,
+			int64_t keep_until, int64_t generation, char *out, size_t outlen)
+{
+	const struct keyset *o = ks(old), *n = ks(nv);
+	uint8_t plain[CARRY_MAX], *sealed = NULL;
+	size_t len = 42, slen = 0, nold = 0;
+	int rc;
+
+	plain[0] = CARRY_VERSION;
+	put_be64(plain + 1, generation);
+	memcpy(plain + 9, o->email, 32);
+	/* the token key that signed until now, then those carried before that still verify */
+	memcpy(plain + len, o->token, crypto_auth_KEYBYTES);
+	put_be64(plain + len + crypto_auth_KEYBYTES, keep_until);
+	len += crypto_auth_KEYBYTES + 8;
+	nold++;
+	for (size_t i = 0; i < o->nold && nold < SK_VAULT_OLD_TOKEN_KEYS; i++) {
+		if (o->old[i].until <= now)
+			continue;
+		memcpy(plain + len, o->old[i].key, crypto_auth_KEYBYTES);
+		put_be64(plain + len + crypto_auth_KEYBYTES, o->old[i].until);
+		len += crypto_auth_KEYBYTES + 8;
+		nold++;
+	}
+	plain[41] = (uint8_t)nold;
+	rc = sk_vault_seal(n->carry, CARRY_AD, plain, len, &sealed, &slen);
+	sodium_memzero(plain, sizeof(plain));
+	if (rc)
+		return rc;
+	if (2 * slen + 1 > outlen)
+		rc = SK_ERR_INVALID;
+	else
+		sk_hex(sealed, slen, out);
+	sk_free(sealed);
+	return rc;
+}
+
+int sk_vault_datakey_rewrap(const struct sk_vault *old, const struct sk_vault *nv,
+			    const char *contact_id, const uint8_t *wrapped, size_t len,
+			    uint8_t out[SK_VAULT_WRAPPED_LEN])
+{
+	uint8_t dk[SK_VAULT_KEY_LEN];
+	const struct keyset *n = ks(nv);
+	if (sk_vault_datakey_unwrap(old, contact_id, wrapped, len, dk))
+		return SK_ERR_CRYPTO;
+	vault_random(out, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, NULL, dk, SK_VAULT_KEY_LEN,
+						   (const uint8_t *)contact_id, strlen(contact_id),
+						   NULL, out, n->wrap);
+	sodium_memzero(dk, sizeof(dk));
+	return 0;
+}
+
+int sk_vault_reseal_system(const struct sk_vault *old, const struct sk_vault *nv, const char *ad,
+			   const uint8_t *c, size_t clen, uint8_t **out, size_t *outlen)
+{
+	char *plain = NULL;
+	size_t plen = 0;
+	int rc = sk_vault_unseal_system(old, ad, c, clen, &plain, &plen);
+	if (rc)
+		return rc;
+	rc = sk_vault_seal_system(nv, ad, plain, plen, out, outlen);
+	sodium_memzero(plain, plen);
+	sk_free(plain);
+	return rc;
 }
 
 void sk_vault_email_key(const struct sk_vault *v, const char *canonical, uint8_t out[32])
 {
-	crypto_generichash(out, 32, (const uint8_t *)canonical, strlen(canonical), v->email,
-			   sizeof(v->email));
+	crypto_generichash(out, 32, (const uint8_t *)canonical, strlen(canonical), ks(v)->email,
+			   sizeof(ks(v)->email));
 }
 
 void sk_vault_keyed_hash(const struct sk_vault *v, const char *tag, const void *p, size_t len,
@@ -177,7 +531,7 @@ void sk_vault_keyed_hash(const struct sk_vault *v, const char *tag, const void *
 {
 	crypto_generichash_state st;
 	uint8_t zero = 0;
-	crypto_generichash_init(&st, v->email, sizeof(v->email), 32);
+	crypto_generichash_init(&st, ks(v)->email, sizeof(ks(v)->email), 32);
 	crypto_generichash_update(&st, (const uint8_t *)tag, strlen(tag));
 	crypto_generichash_update(&st, &zero, 1);
 	crypto_generichash_update(&st, p, len);
@@ -258,7 +612,7 @@ int sk_vault_datakey_new(const struct sk_vault *v, const char *contact_id,
 	vault_random(wrapped, 24);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + 24, NULL, dk, SK_VAULT_KEY_LEN,
 						   (const uint8_t *)contact_id, strlen(contact_id),
-						   NULL, wrapped, v->wrap);
+						   NULL, wrapped, ks(v)->wrap);
 	return 0;
 }
 
@@ -267,11 +621,17 @@ int sk_vault_datakey_unwrap(const struct sk_vault *v, const char *contact_id,
 {
 	if (len != SK_VAULT_WRAPPED_LEN)
 		return SK_ERR_CRYPTO;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(dk, NULL, NULL, wrapped + 24, len - 24,
-						       (const uint8_t *)contact_id,
-						       strlen(contact_id), wrapped, v->wrap) != 0)
-		return SK_ERR_CRYPTO;
-	return 0;
+	/* the set before the current one too: a read snapshot begun before a rotation's commit
+	 * still holds what it wrapped (opening only; nothing new is made with it) */
+	const struct keyset *k = ks(v);
+	const struct keyset *try[2] = {k, k->prev};
+	for (int i = 0; i < 2 && try[i]; i++)
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(dk, NULL, NULL, wrapped + 24, len - 24,
+							       (const uint8_t *)contact_id,
+							       strlen(contact_id), wrapped,
+							       try[i]->wrap) == 0)
+			return 0;
+	return SK_ERR_CRYPTO;
 }
 
 int sk_vault_seal(const uint8_t dk[SK_VAULT_KEY_LEN], const char *ad, const void *p, size_t len,
@@ -355,7 +715,7 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
 	size_t mlen = token_mac_input(tag, payload, plen, msg);
 	if (mlen == 0)
 		return SK_ERR_INVALID;
-	crypto_auth(mac, msg, mlen, v->token);
+	crypto_auth(mac, msg, mlen, ks(v)->token);
 	sodium_bin2base64(out, SK_TOKEN_MAX, payload, plen, TOKEN_B64);
 	size_t n = strlen(out);
 	out[n++] = '.';
@@ -363,9 +723,13 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
 	return 0;
 }
 
-int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
-			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+/* carried: the old token keys of the keyset verify too, each a token that expires by its
+ * until, while now is before it. */
+static int token_verify(const struct sk_vault *v, const char *tag, const char *token,
+			int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires, int carried)
 {
+	const struct keyset *k = ks(v);
+	int64_t until = INT64_MAX;
 	uint8_t payload[TOKEN_PAYLOAD_MAX], msg[SK_TOKEN_TAG_MAX + 1 + TOKEN_PAYLOAD_MAX];
 	uint8_t mac[crypto_auth_BYTES];
 	size_t plen = 0, maclen = 0;
@@ -392,8 +756,18 @@ int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char 
 	    maclen != sizeof(mac) || plen < TOKEN_PAYLOAD_MIN)
 		return SK_ERR_INVALID;
 	size_t mlen = token_mac_input(tag, payload, plen, msg);
-	if (mlen == 0 || crypto_auth_verify(mac, msg, mlen, v->token) != 0)
+	if (mlen == 0)
 		return SK_ERR_INVALID;
+	if (crypto_auth_verify(mac, msg, mlen, k->token) != 0) {
+		size_t i = 0;
+		for (; carried && i < k->nold; i++)
+			if (now < k->old[i].until &&
+			    crypto_auth_verify(mac, msg, mlen, k->old[i].key) == 0)
+				break;
+		if (!carried || i == k->nold)
+			return SK_ERR_INVALID;
+		until = k->old[i].until;
+	}
 	/* Authentic from here on; the structure is checked all the same. */
 	size_t slen = plen - 9;
 	if (payload[slen] != 0 || memchr(payload, 0, slen) != NULL)
@@ -402,11 +776,25 @@ int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char 
 	for (size_t i = 0; i < 8; i++)
 		u = u << 8 | payload[slen + 1 + i];
 	int64_t exp = (int64_t)u;
+	if (exp > until)
+		return SK_ERR_INVALID; /* longer than any link the old key signed: forged */
 	memcpy(subject, payload, slen);
 	subject[slen] = '\0';
 	if (expires)
 		*expires = exp;
 	return now < exp ? 0 : SK_ERR_EXPIRED;
+}
+
+int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
+			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+{
+	return token_verify(v, tag, token, now, subject, expires, 0);
+}
+
+int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+{
+	return token_verify(v, tag, token, now, subject, expires, 1);
 }
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])
@@ -520,13 +908,17 @@ void sk_vault_wipe(void *p, size_t len)
 int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p, size_t len,
 			 uint8_t **out, size_t *outlen)
 {
-	return sk_vault_seal(v->system, ad, p, len, out, outlen);
+	return sk_vault_seal(ks(v)->system, ad, p, len, out, outlen);
 }
 
 int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
 			   size_t clen, char **out, size_t *outlen)
 {
-	return sk_vault_unseal(v->system, ad, c, clen, out, outlen);
+	const struct keyset *k = ks(v);
+	int rc = sk_vault_unseal(k->system, ad, c, clen, out, outlen);
+	if (rc == SK_ERR_CRYPTO && k->prev) /* as in sk_vault_datakey_unwrap */
+		rc = sk_vault_unseal(k->prev->system, ad, c, clen, out, outlen);
+	return rc;
 }
 
 /* ---- Standard Webhooks ---- */

@@ -33,6 +33,47 @@ void sk_vault_free(struct sk_vault *v);
 /* A value derived from the master key, stored in the database to detect a wrong key file. */
 void sk_vault_check_value(const struct sk_vault *v, char out[65]);
 
+/* ---- key rotation (docs/internals/vault.md "Key rotation") ----
+ * The keys a vault uses are one immutable set, read through an atomic pointer: a reload
+ * publishes a new set while other threads go on with the one they hold (every set stays
+ * allocated until sk_vault_free). */
+#define SK_VAULT_OLD_TOKEN_KEYS 4
+/* The key generation of the current set (1 for a database never rotated). */
+int64_t sk_vault_generation(const struct sk_vault *v);
+/* Reads the key file (path, or the vault's own when NULL) again; SK_ERR_KEY unless its check
+ * value is want_check (when not NULL). carried (hex, from the database; NULL or "" when the
+ * database has none) holds the keys carried over rotations: the email hash key of the first
+ * generation and the earlier token keys, sealed under subkey 6 of the key of generation.
+ * Publishes the new set at once. */
+int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
+		    int64_t generation, const char *carried, struct sk_errctx *err);
+/* Locks v's key file (flock: SK_ERR_BUSY while another process rotates it), writes a new key
+ * file beside it (its path and ".rotate"; O_EXCL, 0600, fsync), removing a leftover of an
+ * earlier rotation first, and opens it as *outnew. The lock holds until
+ * sk_vault_rotate_unlock (or abandon, or sk_vault_free). */
+int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct sk_errctx *err);
+void sk_vault_rotate_unlock(struct sk_vault *v);
+/* Removes the new key file again (a rotation that did not commit), unlocks, frees nv. */
+void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv);
+/* When the new key file beside v's exists and its check value is want_check (the database
+ * committed to it), renames it over the key file and syncs the folder: 0 (0 too when another
+ * process renamed it already: the key file's check value is want_check). SK_ERR_NOT_FOUND
+ * when there is none, or it is not the database's. v's keys are not reloaded. */
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err);
+/* The carried keys for generation (nv's), sealed under nv, as hex into out: old's email hash
+ * key, old's token key (verifying until keep_until) and old's own carried token keys that
+ * still verify at now. SK_ERR_INVALID when out is too small (SK_VAULT_CARRY_HEX holds it). */
+#define SK_VAULT_CARRY_HEX (2 * (42 + SK_VAULT_OLD_TOKEN_KEYS * 40 + SK_VAULT_SEAL_OVERHEAD) + 1)
+int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, int64_t now,
+			int64_t keep_until, int64_t generation, char *out, size_t outlen);
+/* A data key wrapped by old, wrapped by nv instead; SK_ERR_CRYPTO when old cannot open it. */
+int sk_vault_datakey_rewrap(const struct sk_vault *old, const struct sk_vault *nv,
+			    const char *contact_id, const uint8_t *wrapped, size_t len,
+			    uint8_t out[SK_VAULT_WRAPPED_LEN]);
+/* A system secret sealed by old, sealed by nv instead (*out with sk_malloc). */
+int sk_vault_reseal_system(const struct sk_vault *old, const struct sk_vault *nv, const char *ad,
+			   const uint8_t *c, size_t clen, uint8_t **out, size_t *outlen);
+
 /* The rules of the canonical form have a version; a database records the version its keys
  * were made with (meta "canon_version"), and the core re-keys contacts when it is older. */
 #define SK_EMAIL_CANON_VERSION 2
@@ -105,6 +146,12 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
  * NULL. */
 int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
+/* The same, and a token signed by the token key of an earlier generation (carried over a
+ * rotation) verifies too while now is before that key's until, when its expiry is not later
+ * than that until. Only for links that take consent away or only show (unsubscribe, open,
+ * click): never for one that gives consent. */
+int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
 
 /* Randomness for bulk work (the import makes about 11 draws a row; each was a getrandom
  * call). sk_vault_rng_seed takes a fresh 32-byte seed from the kernel and, until

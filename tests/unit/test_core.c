@@ -5,9 +5,11 @@
 
 #include "core/core_int.h" /* the upgrade tests write fields as version 1 did */
 #include "core/import.h"
+#include "core/webhook.h"
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "util/sktime.h"
 
@@ -1687,6 +1689,204 @@ static void vocab_names_parse_back(void **state)
 	assert_false(sk_action_client((enum sk_action)SK_NACTIONS));
 }
 
+/* ---- key rotation (core/keyrot.c) ---- */
+
+static void t_copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *p = t_read_file(from, &len);
+	FILE *f = fopen(to, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(chmod(to, 0600), 0);
+	free(p);
+}
+
+/* A core of its own over the test database, with a vault of its own opened from path: what
+ * another process (a server) holds. */
+struct t_other {
+	struct sk_vault *vault;
+	struct sk_store *store;
+	struct sk_core *core;
+};
+static int t_other_open(struct tenv *t, const char *path, struct t_other *o)
+{
+	memset(o, 0, sizeof(*o));
+	assert_int_equal(sk_vault_open(path, &o->vault, &t->err), 0);
+	assert_int_equal(sk_store_open(t->uri, 0, &o->store, &t->err), 0);
+	return sk_core_open(o->store, o->vault, 0, &o->core, &t->err);
+}
+static void t_other_close(struct t_other *o)
+{
+	sk_core_free(o->core);
+	sk_store_close(o->store);
+	sk_vault_free(o->vault);
+}
+
+/* The rotation: every data key and webhook secret is made again under the new key in one
+ * transaction; the new key file alone opens everything (the carried email key finds the
+ * contacts and the suppression entry made before); a copy of the old key file is refused and
+ * opens no data key; a server that still holds the old key and writes afterwards reloads
+ * inside its transaction instead of wrapping with the retired key. */
+static void key_rotation_rewraps_everything(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_field_value f[] = {{"first_name", "Anna"}};
+	char id[SK_ID_LEN + 1], id2[SK_ID_LEN + 1], wid[SK_ID_LEN + 1], old[160];
+	char secret[SK_WEBHOOK_SECRET_MAX];
+	struct sk_master_key_report r;
+	struct sk_contact ct;
+	struct t_other srv, bulk, fresh, stale;
+	int sup = 0;
+
+	assert_int_equal(sk_contact_add(t->core, "anna@example.com", f, 1, id, &t->err), 0);
+	assert_int_equal(sk_contact_add(t->core, "bo@example.com", NULL, 0, id2, &t->err), 0);
+	assert_int_equal(sk_suppress(t->core, "gone@example.com", "opted_out", &t->err), 0);
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/x", "all", "crm", 1, wid,
+					secret, &t->err), 0);
+	snprintf(old, sizeof(old), "%s/old.key", t->dir);
+	t_copy_file(t->key, old);
+	assert_int_equal(t_other_open(t, t->key, &srv), 0); /* a server, started before */
+	assert_int_equal(t_other_open(t, t->key, &bulk), 0); /* and one importing in batches */
+
+	assert_int_equal(sk_master_key_check(t->core, &r, &t->err), 0);
+	assert_int_equal(r.generation, 1);
+	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 2);
+	assert_int_equal(sk_master_key_rotate(t->core, NULL, &r, &t->err), 0);
+	assert_int_equal(r.generation, 2);
+	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 2);
+	assert_int_equal(r.ok[SK_SEALED_WEBHOOK], 1);
+	assert_int_equal(sk_core_key_generation(t->core), 2);
+
+	/* the server still holds generation 1: its next new contact reloads first */
+	assert_int_equal(sk_core_key_generation(srv.core), 1);
+	assert_int_equal(sk_contact_add(srv.core, "carl@example.com", f, 1, id2, &t->err), 0);
+	assert_int_equal(sk_core_key_generation(srv.core), 2);
+	t_other_close(&srv);
+	/* a batch (the import's bulk path) asks once, at its first new data key */
+	assert_int_equal(sk_core_batch_begin(bulk.core, &t->err), 0);
+	assert_int_equal(sk_contact_add(bulk.core, "dan@example.com", f, 1, id2, &t->err), 0);
+	assert_int_equal(sk_contact_add(bulk.core, "eva@example.com", f, 1, id2, &t->err), 0);
+	assert_int_equal(sk_core_batch_commit(bulk.core, &t->err), 0);
+	assert_int_equal(sk_core_key_generation(bulk.core), 2);
+	t_other_close(&bulk);
+
+	/* the new key file alone opens everything */
+	assert_int_equal(t_other_open(t, t->key, &fresh), 0);
+	assert_int_equal(sk_master_key_check(fresh.core, &r, &t->err), 0);
+	assert_int_equal(r.generation, 2);
+	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 5);
+	assert_int_equal(r.ok[SK_SEALED_WEBHOOK], 1);
+	assert_int_equal(r.failed[0] + r.failed[1] + r.failed[2], 0);
+	assert_int_equal(sk_contact_get(fresh.core, "Anna@example.com", &ct, &t->err), 0);
+	assert_string_equal(ct.fields[1].value, "Anna");
+	sk_contact_reset(&ct);
+	assert_int_equal(sk_suppressed(fresh.core, "gone@example.com", &sup, &t->err), 0);
+	assert_int_equal(sup, 1);
+	t_other_close(&fresh);
+
+	/* the old key file: refused at open, and it opens no stored data key */
+	assert_int_equal(t_other_open(t, old, &stale), SK_ERR_KEY);
+	assert_non_null(strstr(t->err.msg, "generation 2"));
+	uint8_t w[8 * SK_VAULT_WRAPPED_LEN], dk[SK_VAULT_KEY_LEN];
+	size_t lens[8];
+	size_t n = t_db_blobs(t->db, "SELECT wrapped FROM contact_keys WHERE contact_id = ?1", id, w,
+			      SK_VAULT_WRAPPED_LEN, lens, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk_vault_datakey_unwrap(stale.vault, id, w, lens[0], dk), SK_ERR_CRYPTO);
+	t_other_close(&stale);
+	tenv_free(t);
+}
+
+/* A rotation that fails anywhere before its commit changes nothing: the old key file still
+ * opens everything, and no new key file is left beside it. A data key that does not open
+ * stops the rotation; key check counts it. */
+static void key_rotation_all_or_nothing(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(1);
+	char id[SK_ID_LEN + 1], tmp[160], wid[SK_ID_LEN + 1], secret[SK_WEBHOOK_SECRET_MAX];
+	struct sk_master_key_report r;
+	struct stat st;
+	int done = 0;
+	long failures = 0;
+
+	assert_int_equal(sk_contact_add(t->core, "anna@example.com", NULL, 0, id, &t->err), 0);
+	assert_int_equal(sk_webhook_add(t->core, "http://127.0.0.1:9/x", "all", "crm", 1, wid,
+					secret, &t->err), 0);
+	snprintf(tmp, sizeof(tmp), "%s.rotate", t->key);
+	for (long n = 1; !done && n < 100; n++) {
+		sk_store_fault_set(t->store, n, 0);
+		int rc = sk_master_key_rotate(t->core, NULL, &r, &t->err);
+		sk_store_fault_set(t->store, 0, 0);
+		if (rc == 0) {
+			done = 1;
+			break;
+		}
+		failures++;
+		/* failed before its commit: nothing changed; after it (reloading the new key
+		 * failed): the rotation stands; either way the key file opens everything */
+		assert_int_not_equal(stat(tmp, &st), 0);
+		assert_int_equal(sk_master_key_check(t->core, &r, &t->err), 0);
+		assert_int_equal(r.ok[SK_SEALED_DATAKEY] + r.ok[SK_SEALED_WEBHOOK], 2);
+		if (r.generation == 2)
+			done = 1;
+		else
+			assert_int_equal(r.generation, 1);
+	}
+	assert_true(done);
+	assert_true(failures > 5);
+	assert_int_equal(sk_core_key_generation(t->core), 2);
+
+	/* a row the key does not open: counted by check, and the rotation refuses */
+	t_sql(t, "UPDATE contact_keys SET wrapped = wrapped || wrapped");
+	assert_int_equal(sk_master_key_check(t->core, &r, &t->err), SK_ERR_CRYPTO);
+	assert_int_equal(r.failed[SK_SEALED_DATAKEY], 1);
+	assert_int_equal(r.ok[SK_SEALED_WEBHOOK], 1);
+	assert_null(strstr(t->err.msg, "@"));
+	assert_int_equal(sk_master_key_rotate(t->core, NULL, &r, &t->err), SK_ERR_CRYPTO);
+	assert_int_equal(sk_core_key_generation(t->core), 2);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	tenv_free(t);
+}
+
+/* A rotation killed after its commit, before the rename (the new key file beside the old):
+ * the next opening completes it and says so; a leftover of one killed before its commit is
+ * ignored. */
+static void key_rotation_completed_at_open(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], tmp[160], keep[160];
+	struct sk_master_key_report r;
+	struct t_other o;
+	struct stat st;
+
+	assert_int_equal(sk_contact_add(t->core, "anna@example.com", NULL, 0, id, &t->err), 0);
+	snprintf(tmp, sizeof(tmp), "%s.rotate", t->key);
+	snprintf(keep, sizeof(keep), "%s/before.key", t->dir);
+	t_copy_file(t->key, keep);
+	/* a leftover that is not the database's: ignored */
+	assert_int_equal(sk_vault_keyfile_create(tmp, &t->err), 0);
+	assert_int_equal(t_other_open(t, t->key, &o), 0);
+	assert_string_equal(sk_core_open_note(o.core), "");
+	t_other_close(&o);
+	assert_int_equal(sk_master_key_rotate(t->core, NULL, &r, &t->err), 0);
+	/* put the state of a kill between commit and rename back: new file beside, old in place */
+	assert_int_equal(rename(t->key, tmp), 0);
+	t_copy_file(keep, t->key);
+	assert_int_equal(t_other_open(t, t->key, &o), 0);
+	assert_non_null(strstr(sk_core_open_note(o.core), "interrupted key rotation"));
+	assert_int_equal(sk_core_key_generation(o.core), 2);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	assert_int_equal(sk_master_key_check(o.core, &r, &t->err), 0);
+	assert_int_equal(r.ok[SK_SEALED_DATAKEY], 1);
+	t_other_close(&o);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1725,6 +1925,9 @@ int main(void)
 		cmocka_unit_test(upgrade_keeps_both_of_a_collision),
 		cmocka_unit_test(upgrade_reports_refused_addresses),
 		cmocka_unit_test(upgrade_is_all_or_nothing),
+		cmocka_unit_test(key_rotation_rewraps_everything),
+		cmocka_unit_test(key_rotation_all_or_nothing),
+		cmocka_unit_test(key_rotation_completed_at_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

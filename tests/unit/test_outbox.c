@@ -74,6 +74,38 @@ static void submit_whole_or_nothing(void **state)
 	assert_true(failures > 0); /* an injected fault made it fail: errors are not ignored */
 }
 
+/* A key rotation between a submission and its confirmation: the sealed request is re-sealed
+ * under the new key and confirms; the confirmation link signed before the rotation is refused
+ * (a forged one would be a forged consent: the person submits again), one signed after works. */
+static void rotation_keeps_requests_refuses_old_confirm_links(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	const char *const consents[] = {"newsletter"};
+	char old[SK_TOKEN_MAX], fresh[SK_TOKEN_MAX];
+	struct sk_master_key_report r;
+	struct sk_outbox_rec m;
+	int n = -1;
+
+	assert_int_equal(submit(t, "newsletter", "rot@example.com", consents, 1), 0);
+	assert_int_equal(sk_store_outbox_next(t->store, INT64_MAX, &m), 0);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", m.ref, sk_time_now() + 3600, old),
+			 0);
+	assert_int_equal(sk_form_link_check(t->core, old, NULL, &t->err), 0);
+	assert_int_equal(sk_master_key_rotate(t->core, NULL, &r, &t->err), 0);
+	assert_int_equal(r.ok[SK_SEALED_REQUEST], 1);
+	assert_int_equal(sk_master_key_check(t->core, &r, &t->err), 0);
+	assert_int_equal(r.ok[SK_SEALED_REQUEST], 1);
+	assert_int_equal(sk_form_link_check(t->core, old, NULL, &t->err), SK_ERR_INVALID);
+	assert_int_equal(sk_vault_token_sign(t->vault, "confirm", m.ref, sk_time_now() + 3600,
+					     fresh), 0);
+	assert_int_equal(sk_form_link_check(t->core, fresh, NULL, &t->err), 0);
+	assert_int_equal(sk_form_confirm(t->core, m.ref, "{}", &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t_gate(t, "rot@example.com", "newsletter", 0), "consent");
+	tenv_free(t);
+}
+
 /* The sealed request keeps no query string of the page, and a confirmation records give and
  * confirm, the give dated when it was submitted. */
 static void confirm_records_the_request(void **state)
@@ -652,6 +684,7 @@ int main(void)
 		cmocka_unit_test_teardown(idn_and_smtputf8, smtpd_stop),
 		cmocka_unit_test(smtputf8_address_waits_when_smtp_is_down),
 		cmocka_unit_test(confirm_mail_offers_the_preference_centre),
+		cmocka_unit_test(rotation_keeps_requests_refuses_old_confirm_links),
 		cmocka_unit_test_teardown(preflink_mail_reaches_smtp, smtpd_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

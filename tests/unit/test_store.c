@@ -2333,6 +2333,58 @@ static void test_webhook_secret_set(void **state)
 			 SK_ERR_NOT_FOUND);
 }
 
+/* sealed_replace (key rotation): the wrapped data key, a webhook's secret and a form
+ * request's payload are replaced alone; a data key read before in the same write
+ * transaction is not served from a cache afterwards; an unknown id is NOT_FOUND. */
+static void test_sealed_replace(void **state)
+{
+	struct fx *f = *state;
+	const char *id = "c_sealedreplace000000000";
+	const uint8_t blob[] = "wrapped-under-the-new-key", payload[] = "sealed-payload-old";
+	uint8_t k1[40], out[64];
+	size_t len = 0;
+	struct sk_request_rec r = {.id = "r_sealedreplace000000000", .purposes = "newsletter",
+				   .created_at = 10, .expires_at = 20, .payload = payload,
+				   .payload_len = sizeof(payload)}, got;
+	struct sk_webhook_rec w = {.id = "w_sealedreplace000000000", .name = "crm",
+				   .url = "https://crm.example.com/hook", .events = "all",
+				   .secret = payload, .secret_len = sizeof(payload),
+				   .created_at = 100, .enabled = 1};
+	struct sk_webhook_rec wg;
+
+	memset(k1, 0x11, sizeof(k1));
+	add_contact(f->s, id, 7);
+	assert_int_equal(sk_store_datakey_put(f->s, id, k1, sizeof(k1)), 0);
+	assert_int_equal(sk_store_request_put(f->s, &r), 0);
+	assert_int_equal(sk_store_webhook_put(f->s, &w), 0);
+
+	assert_int_equal(sk_store_begin(f->s, 1), 0);
+	assert_int_equal(sk_store_datakey_get(f->s, id, out, sizeof(out), &len), 0);
+	assert_int_equal(sk_store_sealed_replace(f->s, SK_SEALED_DATAKEY, id, blob, sizeof(blob)), 0);
+	assert_int_equal(sk_store_datakey_get(f->s, id, out, sizeof(out), &len), 0);
+	assert_int_equal(len, sizeof(blob));
+	assert_memory_equal(out, blob, sizeof(blob));
+	assert_int_equal(sk_store_sealed_replace(f->s, SK_SEALED_REQUEST, r.id, blob, sizeof(blob)),
+			 0);
+	assert_int_equal(sk_store_sealed_replace(f->s, SK_SEALED_WEBHOOK, w.id, blob, sizeof(blob)),
+			 0);
+	assert_int_equal(sk_store_commit(f->s), 0);
+
+	assert_int_equal(sk_store_request_get(f->s, r.id, &got), 0);
+	assert_int_equal(got.payload_len, sizeof(blob));
+	assert_memory_equal(got.payload, blob, sizeof(blob));
+	assert_string_equal(got.purposes, "newsletter");
+	assert_int_equal(got.expires_at, 20);
+	assert_int_equal(sk_store_webhook_get(f->s, w.id, &wg), 0);
+	assert_memory_equal(wg.secret, blob, sizeof(blob));
+	assert_string_equal(wg.url, "https://crm.example.com/hook");
+	assert_int_equal(sk_store_sealed_replace(f->s, SK_SEALED_DATAKEY, "c_nosuch000000000000000000",
+						 blob, sizeof(blob)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_sealed_replace(f->s, SK_SEALED_REQUEST, "r_nosuch000000000000000000",
+						 blob, sizeof(blob)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_sealed_replace(f->s, 99, id, blob, sizeof(blob)), SK_ERR_INVALID);
+}
+
 static int visitor_seen_cb(void *arg, const struct sk_visitor_rec *v)
 {
 	char *out = arg;
@@ -3195,6 +3247,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_next_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_next_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_replace, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* test_vault.c: address canonicalisation, the keyed email hash, the key file, data keys and
- * sealing. */
+ * sealing, and what a key rotation does to them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -227,6 +227,111 @@ static void canonical_legacy(void **state)
 	assert_int_equal(sk_email_legacy_forms("A\xcc\x8aSA.\xc3\xb6""berg@example.com", canon, forms, 2), 2);
 }
 
+/* Key rotation at the vault: a data key and a system secret made again under the new key
+ * open with it and no longer with the old one alone; the carried keys give the new vault the
+ * old email hash key; the old token key verifies only through the carried check, only up to
+ * its until, and a token that claims a longer life is refused as forged. */
+static void rotation_keys(void **state)
+{
+	(void)state;
+	char k1[128], tmp[160], carried[SK_VAULT_CARRY_HEX], c2[65], subject[SK_TOKEN_MAX];
+	char tok[SK_TOKEN_MAX], forged[SK_TOKEN_MAX], *plain = NULL;
+	struct sk_vault *v1, *nv, *v2, *other;
+	struct sk_errctx e = {0};
+	uint8_t dk[SK_VAULT_KEY_LEN], dk2[SK_VAULT_KEY_LEN], w1[SK_VAULT_WRAPPED_LEN];
+	uint8_t w2[SK_VAULT_WRAPPED_LEN], h1[32], h2[32], *s1 = NULL, *s2 = NULL;
+	size_t l1, l2, plen;
+	struct stat st;
+	const int64_t now = 1000000, until = now + 100;
+
+	snprintf(k1, sizeof(k1), "%s/rot.key", dir);
+	snprintf(tmp, sizeof(tmp), "%s.rotate", k1);
+	assert_int_equal(sk_vault_keyfile_create(k1, &e), 0);
+	assert_int_equal(sk_vault_open(k1, &v1, &e), 0);
+	assert_int_equal(sk_vault_generation(v1), 1);
+	sk_vault_datakey_new(v1, "c_1", dk, w1);
+	assert_int_equal(sk_vault_seal_system(v1, "webhook/w_1", "whsec_x", 7, &s1, &l1), 0);
+	assert_int_equal(sk_vault_token_sign(v1, "unsub", "r_1", until, tok), 0);
+	assert_int_equal(sk_vault_token_sign(v1, "unsub", "r_1", until + 1, forged), 0);
+
+	/* the new key file: beside the old, O_EXCL and 0600; a leftover is replaced; one
+	 * rotation of a key file at a time (flock), the other's new file left alone */
+	assert_int_equal(sk_vault_rotate_begin(v1, &nv, &e), 0);
+	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
+	assert_int_equal(sk_vault_rotate_begin(v2, &other, &e), SK_ERR_BUSY);
+	assert_int_equal(sk_vault_rotate_begin(v1, &other, &e), SK_ERR_BUSY);
+	assert_int_equal(stat(tmp, &st), 0);
+	sk_vault_free(nv);
+	sk_vault_rotate_unlock(v1);
+	assert_int_equal(sk_vault_rotate_begin(v2, &other, &e), 0);
+	sk_vault_rotate_abandon(v2, other);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	sk_vault_free(v2);
+	assert_int_equal(sk_vault_rotate_begin(v1, &nv, &e), 0);
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	assert_int_equal(sk_vault_datakey_rewrap(v1, nv, "c_1", w1, sizeof(w1), w2), 0);
+	assert_int_equal(sk_vault_datakey_rewrap(v1, nv, "c_2", w1, sizeof(w1), w2), SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_datakey_rewrap(v1, nv, "c_1", w1, sizeof(w1), w2), 0);
+	assert_int_equal(sk_vault_datakey_unwrap(nv, "c_1", w2, sizeof(w2), dk2), 0);
+	assert_memory_equal(dk, dk2, sizeof(dk));
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w2, sizeof(w2), dk2), SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_reseal_system(v1, nv, "webhook/w_1", s1, l1, &s2, &l2), 0);
+	assert_int_equal(sk_vault_unseal_system(v1, "webhook/w_1", s2, l2, &plain, &plen),
+			 SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_unseal_system(nv, "webhook/w_1", s2, l2, &plain, &plen), 0);
+	assert_string_equal(plain, "whsec_x");
+	sk_free(plain);
+
+	/* the database commits; the rename; a vault of the new file takes the carried keys */
+	assert_int_equal(sk_vault_carry_seal(v1, nv, now, until, 2, carried, sizeof(carried)), 0);
+	assert_int_equal(sk_vault_carry_seal(v1, nv, now, until, 2, carried, 16), SK_ERR_INVALID);
+	sk_vault_check_value(nv, c2);
+	char zero[65];
+	memset(zero, '0', 64);
+	zero[64] = '\0';
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
+	assert_int_not_equal(stat(tmp, &st), 0);
+	/* done already (by another process): the key file is the one asked for */
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
+	sk_vault_rotate_unlock(v1);
+	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
+	sk_vault_email_key(v1, "anna@example.com", h1);
+	sk_vault_email_key(v2, "anna@example.com", h2);
+	assert_memory_not_equal(h1, h2, 32); /* the file alone: its own email key */
+	assert_int_equal(sk_vault_reload(v2, NULL, c2, 3, carried, &e), SK_ERR_KEY); /* wrong gen */
+	char bad[65];
+	sk_vault_check_value(v1, bad);
+	assert_int_equal(sk_vault_reload(v2, NULL, bad, 2, carried, &e), SK_ERR_KEY);
+	assert_int_equal(sk_vault_reload(v2, NULL, c2, 2, carried, &e), 0);
+	assert_int_equal(sk_vault_generation(v2), 2);
+	sk_vault_email_key(v2, "anna@example.com", h2);
+	assert_memory_equal(h1, h2, 32);
+	assert_int_equal(sk_vault_datakey_unwrap(v2, "c_1", w2, sizeof(w2), dk2), 0);
+
+	/* tokens: the new key signs; the old verifies only carried, only to its until */
+	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, now, subject, NULL), 0);
+	assert_string_equal(subject, "r_1");
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", forged, now, subject, NULL),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, until, subject, NULL),
+			 SK_ERR_INVALID);
+	assert_int_equal(sk_vault_token_sign(v2, "unsub", "r_2", until + 1000, tok), 0);
+	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), 0);
+	assert_int_equal(sk_vault_token_verify(v1, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
+
+	sk_vault_wipe(dk, sizeof(dk));
+	sk_free(s1);
+	sk_free(s2);
+	sk_vault_free(v1);
+	sk_vault_free(nv);
+	sk_vault_free(v2);
+}
+
 static void keyfile_and_email_key(void **state)
 {
 	(void)state;
@@ -400,6 +505,7 @@ int main(void)
 		cmocka_unit_test(canonical_unicode_refusals),
 		cmocka_unit_test(canonical_legacy),
 		cmocka_unit_test(keyfile_and_email_key),
+		cmocka_unit_test(rotation_keys),
 		cmocka_unit_test(rng_batches),
 		cmocka_unit_test(datakeys_and_sealing),
 		cmocka_unit_test(sha256_known_answer),
