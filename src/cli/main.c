@@ -61,6 +61,9 @@
 	X(import) \
 	X(export_contacts) \
 	X(migrate) \
+	X(backup) \
+	X(restore) \
+	X(erasures_replay) \
 	X(companies_load) \
 	X(companies_lookup)
 
@@ -109,7 +112,8 @@ int sk_cli_error(int exit, int code, const char *fmt, ...)
 
 static void global_usage(FILE *f)
 {
-	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--erasure-log PATH] [--json] "
+		   "COMMAND [ARGS]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->summary);
@@ -120,7 +124,9 @@ static void global_usage(FILE *f)
 		   "found, 2 usage, 3 data or storage error.\n"
 		   "The database is --db, else $SAMTYCKE_DB, else ./samtycke.db; the key file is "
 		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key' (a "
-		   "PostgreSQL store has no path: give --key-file).\n");
+		   "PostgreSQL store has no path: give --key-file). The erasure log is "
+		   "--erasure-log, else $SAMTYCKE_ERASURE_LOG, else the database path (or the key "
+		   "file's) plus '.erasures'.\n");
 }
 
 static const struct sk_cmd *find(const char *name)
@@ -362,10 +368,13 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"erasure-log", required_argument, NULL, 'E'},
 		{0},
 	};
 	struct sk_cli cli = {0};
 	const char *keyfile = getenv("SAMTYCKE_KEY_FILE");
+	const char *erasure_log = getenv("SAMTYCKE_ERASURE_LOG");
+	static char erasure_log_buf[4200];
 	int c;
 
 	cli.db = getenv("SAMTYCKE_DB");
@@ -376,6 +385,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': cli.db = optarg; break;
 		case 'k': keyfile = optarg; break;
+		case 'E': erasure_log = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
 		case 'V': printf("samtycke %s\n", SK_VERSION); return SK_EXIT_OK;
@@ -402,6 +412,15 @@ int main(int argc, char **argv)
 		snprintf(cli.keyfile_buf, sizeof(cli.keyfile_buf), "%s.key", file ? file : "samtycke");
 		cli.keyfile = cli.keyfile_buf;
 	}
+	/* The erasure log (docs/operations.md, 4): --erasure-log, else $SAMTYCKE_ERASURE_LOG,
+	 * else beside the database file (DATABASE.erasures), else beside the key file. */
+	if (!erasure_log || !*erasure_log) {
+		const char *file = sk_store_uri_file(cli.db);
+		snprintf(erasure_log_buf, sizeof(erasure_log_buf), "%s.erasures",
+			 file ? file : cli.keyfile ? cli.keyfile : "samtycke");
+		erasure_log = erasure_log_buf;
+	}
+	sk_erasure_log_set(erasure_log);
 	if (optind >= argc) {
 		if (json_errors)
 			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "no command given; "
