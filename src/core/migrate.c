@@ -211,8 +211,8 @@ int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
 			goto out;
 		}
 	}
-	if ((rc = sk__verify_copy(from->vault, to, 1, "target", out->ledger_seq, out->ledger_head,
-				  err)))
+	rc = sk__verify_copy(from->vault, to, 1, "target", out->ledger_seq, out->ledger_head, err);
+	if (rc)
 		goto out;
 	if ((rc = sk_store_commit(to))) {
 		sk_errf(err, rc, "target: committing: %s", sk_err_message(rc));
