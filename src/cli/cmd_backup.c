@@ -1,6 +1,7 @@
 /* cmd_backup.c: samtycke backup FILE (a consistent copy of a live SQLite store), samtycke
  * restore FILE (the backup checked on its own, then put in place of --db, the erasure log
  * replayed, audited) and samtycke erasures replay (docs/operations.md, 4). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,6 +180,30 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	if (exists && sk_store_open(target, 0, &ts, &cli->err) == 0 &&
 	    sk_store_lease_live(ts, sk_time_now_ms(), &live) != 0)
 		live = 0;
+	if (exists && !ts && force) {
+		/* a database that no longer opens (the reason for many a restore): kept aside,
+		 * never deleted, and a new one made in its place */
+		char aside[4300];
+		snprintf(aside, sizeof(aside), "%s.unreadable-%ld", target, (long)getpid());
+		if (rename(target, aside) != 0) {
+			sk_store_file_remove(tmp);
+			return sk_cli_error(SK_EXIT_ERROR, SK_ERR_IO, "%s does not open and cannot be "
+					    "moved aside", target);
+		}
+		for (int i = 0; i < 2; i++) { /* its WAL must not be read into the new one */
+			char from[4300], to[4400];
+			snprintf(from, sizeof(from), "%s%s", target, i ? "-shm" : "-wal");
+			snprintf(to, sizeof(to), "%s%s", aside, i ? "-shm" : "-wal");
+			if (rename(from, to) != 0 && errno != ENOENT) {
+				sk_store_file_remove(tmp);
+				return sk_cli_error(SK_EXIT_ERROR, SK_ERR_IO, "cannot move %s aside",
+						    from);
+			}
+		}
+		fprintf(stderr, "samtycke: %s did not open (%s); moved aside to %s\n", target,
+			cli->err.msg[0] ? cli->err.msg : "unreadable", aside);
+		exists = 0;
+	}
 	if (exists && !force) {
 		sk_store_close(ts);
 		sk_store_file_remove(tmp);
@@ -203,6 +228,8 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	rc = sk_store_restore_from(ts, tmp);
 	sk_store_close(ts);
 	sk_store_file_remove(tmp);
+	if (rc && !exists)
+		sk_store_file_remove(target); /* the empty store made for it */
 	if (rc)
 		return sk_cli_error(SK_EXIT_ERROR, rc, "restoring into %s failed (%s): it is as it "
 				    "was", target, sk_err_message(rc));

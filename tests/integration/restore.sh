@@ -218,6 +218,16 @@ ok "the other key's backup left the database unchanged" test "$(sum)" = "$was"
 expect_run "a missing backup file is refused (exit 3)" 3 "cannot read $d/none.db" \
 	"$bin" --db "$db" restore "$d/none.db" --force
 
+# a database that no longer opens: restore --force moves it aside (never deletes it)
+head -c 100000 /dev/urandom >"$d/broken.db"
+expect_run "restore --force onto a database that does not open moves it aside and restores" 0 \
+	"moved aside" "$bin" --db "$d/broken.db" restore "$d/b.db" --force
+ok "the unreadable database is kept aside" sh -c "ls '$d' | grep -q '^broken.db.unreadable-'"
+expect_run "the restored database answers" 0 "allowed consent" \
+	"$bin" --db "$d/broken.db" check "$(awk '$1 == "consent" {print $2; exit}' "$d/acked-before")" newsletter
+expect_run "restore without --force onto a database that does not open is refused" 3 \
+	"exists" "$bin" --db "$d/broken.db.unreadable-"* restore "$d/b.db"
+
 before_sum=$(sha256sum <"$d/b.db")
 expect_run "backup onto an existing FILE is refused without --force (exit 3)" 3 \
 	"already exists" "$bin" --db "$db" backup "$d/b.db"
