@@ -18,8 +18,10 @@ struct sk_cli {
 	const char *db;
 	const char *keyfile;
 	char keyfile_buf[4096];
+	char erasure_log_buf[4200];
 	const char *db_flag;      /* --db and --key-file as given on the command line (serve */
 	const char *keyfile_flag; /* merges them with its configuration file); NULL: not given */
+	const char *erasure_log_flag; /* --erasure-log as given (serve merges it too); NULL: not given */
 	int json;
 	struct sk_store *store;
 	struct sk_vault *vault;
@@ -41,6 +43,9 @@ struct sk_cmd {
 /* Sets cli->keyfile to cli->db's own key file (PATH.key beside a SQLite file); -1 for a
  * PostgreSQL store, which has none (the key file must then be named). */
 int sk_cli_keyfile_default(struct sk_cli *cli);
+/* Sets the process's erasure log (store/erasures.c): given when not empty, else DATABASE.erasures
+ * beside a database file, else KEYFILE.erasures. */
+void sk_cli_erasure_log(struct sk_cli *cli, const char *given);
 /* Opens store, vault and core for a command that needs an existing database. */
 int sk_cli_open(struct sk_cli *cli);
 void sk_cli_close(struct sk_cli *cli);

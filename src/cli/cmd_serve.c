@@ -236,6 +236,8 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 		run.flags.v[SK_SO_DB] = sk_strdup(cli->db_flag);
 	if (cli->keyfile_flag)
 		run.flags.v[SK_SO_KEY_FILE] = sk_strdup(cli->keyfile_flag);
+	if (cli->erasure_log_flag)
+		run.flags.v[SK_SO_ERASURE_LOG] = sk_strdup(cli->erasure_log_flag);
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
 		if (c == 'c') {
 			config = optarg;
@@ -270,6 +272,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	else if (sk_cli_keyfile_default(cli))
 		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "a PostgreSQL store needs its key "
 				    "file named: give key-file (or --key-file PATH)");
+	sk_cli_erasure_log(cli, run.cur[SK_SO_ERASURE_LOG]);
 	run.cfg.db = cli->db;
 	if ((rc = mail_settings(&cli->err)))
 		return sk_cli_fail(cli, rc);

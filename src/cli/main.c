@@ -63,6 +63,9 @@
 	X(import) \
 	X(export_contacts) \
 	X(migrate) \
+	X(backup) \
+	X(restore) \
+	X(erasures_replay) \
 	X(companies_load) \
 	X(companies_lookup)
 
@@ -80,6 +83,7 @@ static const struct option global_opts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
+	{"erasure-log", required_argument, NULL, 'E'},
 	{0},
 };
 
@@ -121,7 +125,8 @@ int sk_cli_error(int exit, int code, const char *fmt, ...)
 
 static void global_usage(FILE *f)
 {
-	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--erasure-log PATH] [--json] "
+		   "COMMAND [ARGS]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->summary);
@@ -132,7 +137,9 @@ static void global_usage(FILE *f)
 		   "found, 2 usage, 3 data or storage error.\n"
 		   "The database is --db, else $SAMTYCKE_DB, else ./samtycke.db; the key file is "
 		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key' (a "
-		   "PostgreSQL store has no path: give --key-file).\n");
+		   "PostgreSQL store has no path: give --key-file). The erasure log is "
+		   "--erasure-log, else $SAMTYCKE_ERASURE_LOG, else the database path (or the key "
+		   "file's) plus '.erasures'.\n");
 }
 
 static const struct sk_cmd *find(const char *name)
@@ -326,6 +333,20 @@ int sk_cli_keyfile_default(struct sk_cli *cli)
 	return 0;
 }
 
+void sk_cli_erasure_log(struct sk_cli *cli, const char *given)
+{
+	/* docs/operations.md, 4: --erasure-log, else $SAMTYCKE_ERASURE_LOG (or serve's
+	 * erasure-log), else beside the database file, else beside the key file */
+	if (given && *given) {
+		sk_erasure_log_set(given);
+		return;
+	}
+	const char *file = sk_store_uri_file(cli->db);
+	snprintf(cli->erasure_log_buf, sizeof(cli->erasure_log_buf), "%s.erasures",
+		 file ? file : cli->keyfile ? cli->keyfile : "samtycke");
+	sk_erasure_log_set(cli->erasure_log_buf);
+}
+
 int sk_cli_open(struct sk_cli *cli)
 {
 	int rc = sk_store_open(cli->db, 0, &cli->store, &cli->err);
@@ -408,6 +429,7 @@ int main(int argc, char **argv)
 {
 	struct sk_cli cli = {0};
 	const char *keyfile = getenv("SAMTYCKE_KEY_FILE");
+	const char *erasure_log = getenv("SAMTYCKE_ERASURE_LOG");
 	int c;
 
 	cli.db = getenv("SAMTYCKE_DB");
@@ -418,6 +440,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': cli.db = cli.db_flag = optarg; break;
 		case 'k': keyfile = cli.keyfile_flag = optarg; break;
+		case 'E': erasure_log = cli.erasure_log_flag = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
 		case 'V': return sk_cli_version(json_errors);
@@ -437,6 +460,7 @@ int main(int argc, char **argv)
 		cli.keyfile = keyfile;
 	else
 		need_keyfile = sk_cli_keyfile_default(&cli) != 0;
+	sk_cli_erasure_log(&cli, erasure_log);
 	if (optind >= argc) {
 		if (json_errors)
 			return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "no command given; "

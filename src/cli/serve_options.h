@@ -77,7 +77,9 @@ struct sk_errctx;
 	X(DB, "db", GLOBAL_TEXT, 0, 0, "PATH", "", "samtycke.db", 0,                           \
 	  "the database: a SQLite file or a store URI (global option --db)")                   \
 	X(KEY_FILE, "key-file", GLOBAL_TEXT, 0, 0, "PATH", "", NULL, 0,                        \
-	  "the master key file (global option --key-file; default DATABASE.key)")
+	  "the master key file (global option --key-file; default DATABASE.key)")              \
+	X(ERASURE_LOG, "erasure-log", GLOBAL_TEXT, 0, 0, "PATH", "", NULL, 0,                  \
+	  "the erasure log (global option --erasure-log; default DATABASE.erasures)")
 
 enum sk_serve_opt_id {
 #define SK__SO_ID(id, ...) SK_SO_##id,

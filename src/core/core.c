@@ -426,12 +426,48 @@ int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err)
 	if (!rc)
 		rc = sk__change_append(c, SK_CHG_UNSUPPRESSED, g.found ? g.contact_id : NULL, NULL,
 				       NULL, sk_time_now(), err);
+	if ((rc = sk__core_end(c, rc, err)) == 0) {
+		/* An unsuppression is logged after its commit, an erasure before: a crash between
+		 * the two leaves the log erring towards suppressed (docs/operations.md, 4). */
+		for (size_t i = 0; !rc && i <= a.nlegacy; i++)
+			rc = sk__erasure_log(c, "unsuppress", g.found ? g.contact_id : NULL,
+					     i == 0 ? a.key : a.legacy_key[i - 1], NULL, err);
+		if (rc)
+			sk_errf(err, rc, "the suppression was lifted, but the erasure log %s could "
+				"not record it: a restored backup would keep the address suppressed",
+				sk_erasure_log_path());
+	}
 	sk__addr_wipe(&a);
-	return sk__core_end(c, rc, err);
+	return rc;
+}
+
+int sk__erasure_log(struct sk_core *c, const char *op, const char *contact_id,
+		    const uint8_t *key, const char *reason, struct sk_errctx *err)
+{
+	struct sk_erasure_entry e = {.at_ms = sk_time_now_ms(), .has_key = key != NULL};
+	if (c->replaying)
+		return 0;
+	sk_strlcpy(e.op, op, sizeof(e.op));
+	sk_strlcpy(e.contact_id, contact_id ? contact_id : "", sizeof(e.contact_id));
+	if (key)
+		memcpy(e.key, key, SK_HASH_LEN);
+	sk_strlcpy(e.reason, reason ? reason : "", sizeof(e.reason));
+	if (sk_erasure_log_append(&e))
+		return sk_errf(err, SK_ERR_IO, "cannot write the erasure log %s: nothing was "
+			       "changed", sk_erasure_log_path());
+	return 0;
 }
 
 int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
 		     struct sk_errctx *err)
+{
+	/* logged before the write, inside its transaction: see sk__contact_erase */
+	int rc = sk__erasure_log(c, "suppress", NULL, key, reason, err);
+	return rc ? rc : sk__suppress_key_put(c, key, reason, err);
+}
+
+int sk__suppress_key_put(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
+			 struct sk_errctx *err)
 {
 	int rc = sk_store_suppression_put(c->store, key, reason, sk_time_now());
 	if (rc)

@@ -834,6 +834,43 @@ typedef int (*sk_replay_cb)(void *arg, const struct sk_replay_diff *d);
 int sk_ledger_replay(struct sk_core *c, int write, sk_replay_cb cb, void *arg, long *ndiff,
 		     struct sk_errctx *err);
 
+/* ---- backup and restore (core/backup.c, docs/operations.md, 4) ---- */
+
+/* What a backup says of itself (the meta rows samtycke backup wrote into it). */
+struct sk_backup_info {
+	int known;               /* it holds them (a copy made otherwise does not) */
+	int64_t taken_at_ms;     /* when the backup began (Unix ms) */
+	int64_t ledger_seq;      /* its ledger head: 0 when the ledger is empty */
+	uint8_t ledger_head[SK_HASH_LEN];
+};
+/* A backup checked on its own, before anything of the target is touched: vault opens it (its
+ * key check value), its ledger chain is whole and ends at the head it recorded, and its stored
+ * state equals its ledger (the checks migrate makes of its copy). *out gets its meta rows.
+ * CHAIN_BROKEN, STATE_MISMATCH, KEY, NOT_INITIALISED (no samtycke database). */
+int sk_backup_check(struct sk_vault *vault, struct sk_store *copy, struct sk_backup_info *out,
+		    struct sk_errctx *err);
+
+/* What a replay of the erasure log did. */
+struct sk_erasures_report {
+	long entries;            /* entries at or after the time, read */
+	long erased;             /* contacts the store still had, erased again */
+	long suppressed;         /* suppressions put back */
+	long unsuppressed;       /* suppressions lifted again */
+	long bad_lines;          /* lines of the log that are no entry (skipped) */
+	int scrub_pending;       /* a reader kept the scrub from completing */
+};
+/* Seconds before a backup's time from which its log entries are replayed: an erasure logs
+ * before it commits, so one that committed after the backup's snapshot began may have logged
+ * a moment before; replaying in order what the backup already holds changes nothing. */
+#define SK_ERASURES_SLACK_MS 60000
+/* Does again, in the log's order, every entry of the erasure log at path (store/erasures.c)
+ * with a time at or after since_ms: an erasure erases the contact if the store has it (the
+ * erasure's own code, as sk_forget) and puts its suppression back; a suppression is put back;
+ * an unsuppression lifted again. Idempotent; each entry in its own transaction; nothing is
+ * appended to the log. IO when the log cannot be read. */
+int sk_erasures_replay(struct sk_core *c, const char *path, int64_t since_ms,
+		       struct sk_erasures_report *out, struct sk_errctx *err);
+
 /* ---- moving a store (core/migrate.c, docs/migrate.md) ---- */
 
 #define SK_MIGRATE_MAX_TABLES 32

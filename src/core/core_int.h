@@ -33,6 +33,8 @@ struct sk_core {
 	char key_note[160];
 	/* the key generation was compared in the open batch or group (keyrot.c) */
 	int key_checked;
+	/* sk_erasures_replay runs: what it erases again is not appended to the log again */
+	int replaying;
 };
 
 /* ---- the master key over time (core/keyrot.c) ---- */
@@ -165,6 +167,23 @@ int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const 
 		      struct sk_errctx *err);
 /* Puts an address's key on the suppression list and deletes its unconfirmed form requests
  * and unsent mail; inside the caller's transaction. */
+/* Appends an entry to the erasure log (store/erasures.c) and syncs it: op "erase",
+ * "suppress" or "unsuppress", contact_id and key may be NULL, reason NULL or "". Nothing while
+ * replaying. A failure is SK_ERR_IO in err: the erasure fails before it commits
+ * (docs/operations.md, 4). */
+int sk__erasure_log(struct sk_core *c, const char *op, const char *contact_id,
+		    const uint8_t *key, const char *reason, struct sk_errctx *err);
+/* Puts key on the suppression list (and drops its unconfirmed requests) without a log entry:
+ * the erasure that calls it has written its own. */
+int sk__suppress_key_put(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
+			 struct sk_errctx *err);
+/* The checks of a copy of a store (migrate's target, a backup to restore), by the code of
+ * audit verify and ledger replay --check: vault opens it (the key check value), its ledger
+ * chain is whole, ends at want_seq and want_head when want_head is not NULL, and its stored
+ * state equals what its ledger replays to. side names the copy in messages ("target",
+ * "backup"); in_tx: its reads run in the caller's open write transaction. */
+int sk__verify_copy(struct sk_vault *vault, struct sk_store *copy, int in_tx, const char *side,
+		    int64_t want_seq, const uint8_t *want_head, struct sk_errctx *err);
 int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
 		     struct sk_errctx *err);
 /* Reads request id (lapsed at now counts as gone: NOT_FOUND; one confirmed already is

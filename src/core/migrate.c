@@ -72,20 +72,17 @@ static int count_diff(void *arg, const struct sk_replay_diff *d)
 	return 0;
 }
 
-/* A target's message: "target: " before what the core said. */
-static int target_err(struct sk_errctx *err, int rc, const char *what)
+/* A copy's message: "SIDE: " before what the core said. */
+static int side_err(struct sk_errctx *err, int rc, const char *side, const char *what)
 {
 	char msg[sizeof(err->msg)];
 	sk_strlcpy(msg, err && err->code == rc && err->msg[0] ? err->msg : sk_err_message(rc),
 		   sizeof(msg));
-	return sk_errf(err, rc, "target: %s%s%s", what ? what : "", what ? ": " : "", msg);
+	return sk_errf(err, rc, "%s: %s%s%s", side, what ? what : "", what ? ": " : "", msg);
 }
 
-/* The checks on the copy, inside its write transaction: the key file opens it (sk_core_open
- * compares the copied check value), its ledger chain is whole and ends at the source's head,
- * and its stored state equals what its ledger replays to. */
-static int verify_target(struct sk_core *from, struct sk_store *to,
-			 const struct sk_migrate_result *out, struct sk_errctx *err)
+int sk__verify_copy(struct sk_vault *vault, struct sk_store *copy, int in_tx, const char *side,
+		    int64_t want_seq, const uint8_t *want_head, struct sk_errctx *err)
 {
 	struct sk_core *tc = NULL;
 	uint8_t head[SK_HASH_LEN];
@@ -94,35 +91,34 @@ static int verify_target(struct sk_core *from, struct sk_store *to,
 	int rc;
 
 	sk_errctx_reset(err);
-	if ((rc = sk_core_open(to, from->vault, 0, &tc, err)))
-		return target_err(err, rc, "opening the copy");
-	tc->in_batch = 1; /* its reads run in the migration's write transaction */
+	if ((rc = sk_core_open(copy, vault, 0, &tc, err)))
+		return side_err(err, rc, side, "opening the copy");
+	tc->in_batch = in_tx; /* its reads run in the caller's write transaction */
 	rc = sk_audit_verify(tc, &bad, &count, head, err);
 	if (rc == SK_ERR_CHAIN_BROKEN) {
-		rc = sk_errf(err, rc, "target: the copied ledger's hash chain is broken at sequence "
-				      "number %lld ('audit verify' on the source tells whether it is "
-				      "broken there)", (long long)bad);
+		rc = sk_errf(err, rc, "%s: the copied ledger's hash chain is broken at "
+				      "sequence number %lld", side, (long long)bad);
 		goto out;
 	}
 	if (rc) {
-		target_err(err, rc, "verifying the ledger");
+		side_err(err, rc, side, "verifying the ledger");
 		goto out;
 	}
-	if (count != out->ledger_seq ||
-	    (count && memcmp(head, out->ledger_head, SK_HASH_LEN) != 0)) {
-		rc = sk_errf(err, SK_ERR_CHAIN_BROKEN, "target: the copied ledger ends at sequence "
-			     "number %lld, not at the source's head (%lld)", (long long)count,
-			     (long long)out->ledger_seq);
+	if (want_head && (count != want_seq ||
+			  (count && memcmp(head, want_head, SK_HASH_LEN) != 0))) {
+		rc = sk_errf(err, SK_ERR_CHAIN_BROKEN, "%s: the ledger ends at sequence number "
+			     "%lld, not at the head it was copied with (%lld)", side,
+			     (long long)count, (long long)want_seq);
 		goto out;
 	}
 	if ((rc = sk_ledger_replay(tc, 0, count_diff, NULL, &ndiff, err))) {
-		target_err(err, rc, "replaying the ledger");
+		side_err(err, rc, side, "replaying the ledger");
 		goto out;
 	}
 	if (ndiff)
-		rc = sk_errf(err, SK_ERR_STATE_MISMATCH, "target: the stored consent state differs "
-			     "from the ledger in %ld place%s ('ledger replay --check' on the source "
-			     "lists them)", ndiff, ndiff == 1 ? "" : "s");
+		rc = sk_errf(err, SK_ERR_STATE_MISMATCH, "%s: the stored consent state differs "
+			     "from the ledger in %ld place%s ('ledger replay --check' lists them)",
+			     side, ndiff, ndiff == 1 ? "" : "s");
 out:
 	tc->in_batch = 0;
 	sk_core_free(tc);
@@ -215,7 +211,8 @@ int sk_migrate(struct sk_core *from, struct sk_store *to, long progress_every,
 			goto out;
 		}
 	}
-	if ((rc = verify_target(from, to, out, err)))
+	rc = sk__verify_copy(from->vault, to, 1, "target", out->ledger_seq, out->ledger_head, err);
+	if (rc)
 		goto out;
 	if ((rc = sk_store_commit(to))) {
 		sk_errf(err, rc, "target: committing: %s", sk_err_message(rc));

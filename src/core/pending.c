@@ -111,8 +111,8 @@ int sk_pending_expire(struct sk_core *c, int64_t now, int days, long *nexpired, 
 			}
 		}
 		if (!rc && !more && (i + 1 == x.list.n || strcmp(stale[i + 1].contact_id, id) != 0)) {
-			rc = sk_store_contact_delete(c->store, id);
-			if (rc)
+			if (!(rc = sk__erasure_log(c, "erase", id, NULL, NULL, err)) &&
+			    (rc = sk_store_contact_delete(c->store, id)))
 				sk__store_err(err, rc, "deleting a contact");
 			else if (!(rc = sk__scrub_mark(c, err)))
 				(*ndeleted)++;

@@ -192,10 +192,16 @@ static int count_event(void *arg, const struct sk_event_rec *ev)
 int sk__contact_erase(struct sk_core *c, const struct sk_contact_rec *ct, const char *reason,
 		      struct sk_errctx *err)
 {
-	int rc = sk_store_contact_delete(c->store, ct->id);
+	/* The erasure log first (synced), then the deletion, which commits after: a crash
+	 * between the two leaves an entry for an erasure that did not happen, and a restore
+	 * erases that person (who asked for it, or whom the purge found without a basis); never
+	 * an erasure that the log does not know of (docs/operations.md, 4). */
+	int rc = sk__erasure_log(c, "erase", ct->id, reason ? ct->email_key : NULL, reason, err);
 	if (rc)
+		return rc;
+	if ((rc = sk_store_contact_delete(c->store, ct->id)))
 		return sk__store_err(err, rc, "deleting a contact");
-	if (reason && (rc = sk__suppress_key(c, ct->email_key, reason, err)))
+	if (reason && (rc = sk__suppress_key_put(c, ct->email_key, reason, err)))
 		return rc;
 	if ((rc = sk__change_append(c, SK_CHG_ERASED, ct->id, NULL, NULL, sk_time_now(), err)))
 		return rc;

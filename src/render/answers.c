@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "render/render.h"
+#include "util/sktime.h"
 #include "util/str.h"
 
 json_t *sk_json_gate(const struct sk_gate_result *g)
@@ -133,6 +134,27 @@ json_t *sk_json_migrate(const struct sk_migrate_result *r)
 	return json_pack("{s:o,s:I,s:{s:I,s:o},s:b}", "tables", tables, "rows",
 			 (json_int_t)r->total, "ledger", "seq", (json_int_t)r->ledger_seq, "head",
 			 r->ledger_seq ? json_string(hex) : json_null(), "verified", r->verified);
+}
+
+json_t *sk_json_backup(const char *path, int64_t size, const struct sk_backup_info *b,
+		       const char *key_file)
+{
+	char hex[2 * SK_HASH_LEN + 1], t[SK_TIME_STRLEN];
+	sk_hex(b->ledger_head, SK_HASH_LEN, hex);
+	sk_time_format(b->taken_at_ms / 1000, t);
+	return json_pack("{s:s,s:I,s:s,s:I,s:{s:I,s:o},s:s}", "path", path, "size",
+			 (json_int_t)size, "taken_at", t, "taken_at_ms", (json_int_t)b->taken_at_ms,
+			 "ledger", "seq", (json_int_t)b->ledger_seq, "head",
+			 b->ledger_seq ? json_string(hex) : json_null(), "key_file", key_file);
+}
+
+json_t *sk_json_erasures(const char *log, int64_t since_ms, const struct sk_erasures_report *r)
+{
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "log", log, "since_ms",
+			 (json_int_t)since_ms, "entries", (json_int_t)r->entries, "erased",
+			 (json_int_t)r->erased, "suppressed", (json_int_t)r->suppressed,
+			 "unsuppressed", (json_int_t)r->unsuppressed, "bad_lines",
+			 (json_int_t)r->bad_lines, "scrub_pending", r->scrub_pending);
 }
 
 const char *sk_replay_status_name(enum sk_status s)

@@ -127,6 +127,14 @@ struct json_t *sk_json_replay(long ndiff, struct json_t *diffs, int rebuilt);
 /* A migration's summary: {"tables":{NAME:ROWS,...},"rows","ledger":{"seq","head"},
  * "verified"}; head is null for an empty ledger. */
 struct json_t *sk_json_migrate(const struct sk_migrate_result *r);
+/* samtycke backup's answer: {"path","size","taken_at","taken_at_ms","ledger":{"seq",
+ * "head"},"key_file"}; head is null for an empty ledger. */
+struct json_t *sk_json_backup(const char *path, int64_t size, const struct sk_backup_info *b,
+			      const char *key_file);
+/* A replay of the erasure log: {"log","since_ms","entries","erased","suppressed",
+ * "unsuppressed","bad_lines","scrub_pending"}. */
+struct json_t *sk_json_erasures(const char *log, int64_t since_ms,
+				const struct sk_erasures_report *r);
 
 /* API keys: one key as listed (never its secret), the list, and a created key (its secret
  * shown once). */

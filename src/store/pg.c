@@ -315,6 +315,7 @@ enum pg_stmt {
 	PG_SCORE_EACH,
 	PG_TRACK_SWEEP_EACH,
 	PG_TRACK_COUNT_VISITOR,
+	PG_LEASE_LIVE,
 	PG_DATAKEY_REPLACE,
 	PG_REQUEST_RESEAL,
 	PG_DB_SIZE,
@@ -592,6 +593,7 @@ static const char *const pg_sql[PG_NSTMT] = {
 				" ORDER BY at, id",
 	[PG_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = $1 AND at >= $2::bigint",
+	[PG_LEASE_LIVE] = "SELECT count(*) FROM leases WHERE until > $1::bigint",
 	[PG_DATAKEY_REPLACE] = "UPDATE contact_keys SET wrapped = $2 WHERE contact_id = $1",
 	[PG_REQUEST_RESEAL] = "UPDATE form_requests SET payload = $2 WHERE id = $1",
 	[PG_DB_SIZE] = "SELECT pg_database_size(current_database())",
@@ -2749,6 +2751,41 @@ static int pg_sealed_replace(struct sk_store *s, int kind, const char *id, const
 	pp_text(&p, id);
 	pp_bin(&p, blob, len);
 	return pg_exec_found((struct pg_store *)s, which, &p);
+}
+
+/* ---- backup and restore (docs/operations.md, 4) ---- */
+
+/* A PostgreSQL store is backed up and restored with pg_dump and pg_restore (the server's
+ * own consistent snapshot); samtycke backup and restore refuse it. */
+static int pg_backup_to(struct sk_store *s, const char *path, int64_t taken_at_ms,
+			int64_t *outseq, uint8_t *outhead)
+{
+	(void)s;
+	(void)path;
+	(void)taken_at_ms;
+	*outseq = 0;
+	memset(outhead, 0, SK_HASH_LEN);
+	return SK_ERR_USAGE;
+}
+
+static int pg_restore_from(struct sk_store *s, const char *path)
+{
+	(void)s;
+	(void)path;
+	return SK_ERR_USAGE;
+}
+
+static int pg_lease_live(struct sk_store *s, int64_t now_ms, int64_t *outn)
+{
+	struct pp p = {0};
+	PGresult *r;
+	*outn = 0;
+	pp_int(&p, now_ms);
+	int rc = pg_row((struct pg_store *)s, PG_LEASE_LIVE, &p, &r);
+	if (rc == 0)
+		*outn = pg_int(r, 0, 0);
+	PQclear(r);
+	return rc;
 }
 
 static int pg_company_clear(struct sk_store *s)

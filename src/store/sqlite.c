@@ -341,6 +341,7 @@ enum sq_stmt {
 	SQ_SCORE_EACH,
 	SQ_TRACK_SWEEP_EACH,
 	SQ_TRACK_COUNT_VISITOR,
+	SQ_LEASE_LIVE,
 	SQ_DATAKEY_REPLACE,
 	SQ_REQUEST_RESEAL,
 	SQ_DB_SIZE,
@@ -614,6 +615,7 @@ static const char *const sq_sql[SQ_NSTMT] = {
 				" ORDER BY at, id",
 	[SQ_TRACK_COUNT_VISITOR] = "SELECT count(*) FROM track_events"
 				   " WHERE visitor_id = ?1 AND at >= ?2",
+	[SQ_LEASE_LIVE] = "SELECT count(*) FROM leases WHERE until > ?1",
 	[SQ_DATAKEY_REPLACE] = "UPDATE contact_keys SET wrapped = ?2 WHERE contact_id = ?1",
 	[SQ_REQUEST_RESEAL] = "UPDATE form_requests SET payload = ?2 WHERE id = ?1",
 	[SQ_DB_SIZE] = "SELECT c.page_count * z.page_size FROM pragma_page_count() c,"
@@ -3309,6 +3311,231 @@ static int sq_sealed_replace(struct sk_store *s, int kind, const char *id, const
 	if (rc == 0 && sqlite3_changes(q->db) == 0)
 		rc = SK_ERR_NOT_FOUND;
 	return rc;
+}
+
+/* ---- backup and restore (docs/operations.md, 4) ---- */
+
+static pthread_once_t sq_config_once; /* defined with the open function below */
+static void sq_config(void);
+
+/* Times a backup step that found a lock taken is tried again, and the pause between. */
+#define SQ_BACKUP_TRIES 200
+#define SQ_BACKUP_PAUSE_MS 25
+
+/* Copies database src into dst with the backup API: one sqlite3_backup_step(-1), which reads
+ * every page in one read transaction of src (in WAL mode that snapshot does not block the
+ * writers, and writers do not make it start over, as they make steps of N pages do: see
+ * docs/operations.md, 4). A lock taken (BUSY, LOCKED) is waited for. */
+static int sq_backup_copy(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	int rc, tries = 0;
+	if (!b)
+		return sq_code(sqlite3_extended_errcode(dst));
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(SQ_BACKUP_PAUSE_MS);
+	} while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < SQ_BACKUP_TRIES);
+	int f = sqlite3_backup_finish(b);
+	if (rc == SQLITE_DONE)
+		rc = f;
+	return rc == SQLITE_OK ? 0 : sq_code(rc);
+}
+
+/* fsync of a file or a folder by its path. */
+static int sq_sync_path(const char *path, int dir)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return SK_ERR_IO;
+	int rc = fsync(fd) == 0 ? 0 : SK_ERR_IO;
+	close(fd);
+	return rc;
+}
+
+/* The folder of path, into out. */
+static void sq_dirname(const char *path, char *out, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		sk_strlcpy(out, ".", cap);
+	else if (slash == path)
+		sk_strlcpy(out, "/", cap);
+	else
+		snprintf(out, cap, "%.*s", (int)(slash - path), path);
+}
+
+/* Writes the backup's meta rows into the copy dst: taken_at_ms and its ledger head. */
+static int sq_backup_meta(sqlite3 *dst, int64_t taken_at_ms, int64_t *outseq, uint8_t *outhead)
+{
+	static const char *const put = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)";
+	sqlite3_stmt *st = NULL;
+	char v[2 * SK_HASH_LEN + 1];
+	int rc;
+	*outseq = 0;
+	memset(outhead, 0, SK_HASH_LEN);
+	if (sqlite3_prepare_v2(dst, "SELECT seq, hash FROM consent_ledger ORDER BY seq DESC "
+				    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return SK_ERR_STORAGE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(st, 1);
+		*outseq = sqlite3_column_int64(st, 0);
+		if (h && sqlite3_column_bytes(st, 1) == SK_HASH_LEN)
+			memcpy(outhead, h, SK_HASH_LEN);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sq_code(rc);
+	if (sqlite3_prepare_v2(dst, put, -1, &st, NULL) != SQLITE_OK)
+		return SK_ERR_STORAGE;
+	for (int i = 0; i < 3 && rc == SQLITE_DONE; i++) {
+		const char *key = i == 0 ? SK_META_BACKUP_AT : i == 1 ? SK_META_BACKUP_SEQ
+								    : SK_META_BACKUP_HEAD;
+		if (i == 2)
+			sk_hex(outhead, SK_HASH_LEN, v);
+		else
+			snprintf(v, sizeof(v), "%lld", (long long)(i == 0 ? taken_at_ms : *outseq));
+		if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, v, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+			rc = SQLITE_ERROR;
+		else
+			rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sq_code(rc);
+}
+
+/* A new file path (O_EXCL, 0600) holding a copy of src as one file in rollback-journal mode
+ * (a backup is one self-contained file, which any SQLite opens read-only), synced; with
+ * taken_at_ms > 0 the backup's meta rows written into it (sq_backup_meta). */
+static int sq_copy_into_new(sqlite3 *src, const char *path, int64_t taken_at_ms,
+			    int64_t *outseq, uint8_t *outhead)
+{
+	sqlite3 *dst = NULL;
+	int rc, fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? SK_ERR_EXISTS : SK_ERR_IO;
+	close(fd);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		rc = SK_ERR_IO;
+	else if (!(rc = sq_backup_copy(dst, src)) &&
+		 sqlite3_exec(dst, "PRAGMA journal_mode = DELETE;", NULL, NULL, NULL) != SQLITE_OK)
+		rc = SK_ERR_STORAGE;
+	if (!rc && taken_at_ms > 0)
+		rc = sq_backup_meta(dst, taken_at_ms, outseq, outhead);
+	if (sqlite3_close(dst) != SQLITE_OK && !rc)
+		rc = SK_ERR_STORAGE;
+	if (!rc)
+		rc = sq_sync_path(path, 0);
+	if (rc)
+		sk_store_file_remove(path);
+	return rc;
+}
+
+static int sq_backup_to(struct sk_store *s, const char *path, int64_t taken_at_ms,
+			int64_t *outseq, uint8_t *outhead)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	*outseq = 0;
+	memset(outhead, 0, SK_HASH_LEN);
+	if (q->wtx || taken_at_ms <= 0)
+		return SK_ERR_USAGE; /* a copy is of committed data: outside a transaction */
+	return sq_copy_into_new(q->db, path, taken_at_ms, outseq, outhead);
+}
+
+static int sq_restore_from(struct sk_store *s, const char *path)
+{
+	struct sq_store *q = (struct sq_store *)s;
+	sqlite3 *src = NULL;
+	int rc;
+	if (q->wtx)
+		return SK_ERR_USAGE;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(src);
+		return SK_ERR_IO;
+	}
+	sq_cache_clear(q);
+	/* The destination keeps its WAL mode (SQLite sets it on the copied first page). */
+	rc = sq_backup_copy(q->db, src);
+	sq_cache_clear(q);
+	sqlite3_close(src);
+	return rc;
+}
+
+static int sq_lease_live(struct sk_store *s, int64_t now_ms, int64_t *outn)
+{
+	sqlite3_stmt *st = sq_stmt(s, SQ_LEASE_LIVE);
+	int rc;
+	*outn = 0;
+	if (sqlite3_bind_int64(st, 1, now_ms))
+		return sq_bindfail(st);
+	if ((rc = sq_row(st)) == 0)
+		*outn = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return rc;
+}
+
+int sk_store_file_copy(const char *from, const char *to, struct sk_errctx *err)
+{
+	sqlite3 *src = NULL;
+	int rc;
+	pthread_once(&sq_config_once, sq_config);
+	if (access(from, R_OK) != 0)
+		return sk_errf(err, SK_ERR_IO, "cannot read %s: %s", from, strerror(errno));
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(src);
+		return sk_errf(err, SK_ERR_IO, "cannot open %s as a SQLite database", from);
+	}
+	int64_t seq;
+	uint8_t head[SK_HASH_LEN];
+	rc = sq_copy_into_new(src, to, 0, &seq, head);
+	sqlite3_close(src);
+	if (rc == SK_ERR_EXISTS)
+		return sk_errf(err, rc, "%s already exists", to);
+	if (rc)
+		return sk_errf(err, rc == SK_ERR_BUSY ? rc : SK_ERR_IO, "cannot copy %s: it is no "
+			       "readable SQLite database (%s)", from, sk_err_name(rc));
+	return 0;
+}
+
+int sk_store_file_install(const char *tmp, const char *path, int replace,
+			  struct sk_errctx *err)
+{
+	char dir[4096];
+	if (replace) {
+		if (rename(tmp, path) != 0)
+			return sk_errf(err, SK_ERR_IO, "cannot rename into %s: %s", path,
+				       strerror(errno));
+	} else {
+		/* link refuses an existing name atomically, where rename would replace it */
+		if (link(tmp, path) != 0)
+			return sk_errf(err, errno == EEXIST ? SK_ERR_EXISTS : SK_ERR_IO,
+				       "cannot make %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	sq_dirname(path, dir, sizeof(dir));
+	if (sq_sync_path(dir, 1))
+		return sk_errf(err, SK_ERR_IO, "cannot sync the folder of %s", path);
+	return 0;
+}
+
+void sk_store_file_remove(const char *path)
+{
+	char p[4200];
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-journal", path);
+	unlink(p);
 }
 
 static int sq_company_clear(struct sk_store *s)

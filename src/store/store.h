@@ -732,7 +732,21 @@ typedef int (*sk_staff_audit_cb)(void *arg, const struct sk_staff_audit_rec *a);
 	/* data key of contact id, SK_SEALED_WEBHOOK a webhook's sealed secret,                */ \
 	/* SK_SEALED_REQUEST a form request's sealed payload. NOT_FOUND when no such row.      */ \
 	X(sealed_replace, (struct sk_store * s, int kind, const char *id, const uint8_t *blob, \
-			   size_t len), (s, kind, id, blob, len))
+			   size_t len), (s, kind, id, blob, len))  \
+	/* ---- backup and restore (issue 17, helper backup; docs/operations.md, 4) ---- */    \
+	/* Copies the whole store, one snapshot read in one read transaction (writers go on), */ \
+	/* into the new file path (made 0600; EXISTS when there is one), records in the copy's */ \
+	/* meta taken_at_ms and its ledger head (SK_META_BACKUP_*), and syncs it; *outseq */   \
+	/* and outhead get that head (0 and zeros for an empty ledger). USAGE on a backend */  \
+	/* whose backups are made with its own tools (PostgreSQL: pg_dump). */                \
+	X(backup_to, (struct sk_store * s, const char *path, int64_t taken_at_ms,            \
+		      int64_t *outseq, uint8_t *outhead), (s, path, taken_at_ms, outseq, outhead)) \
+	/* Replaces every page of the store with those of the SQLite file path (a backup */   \
+	/* made by backup_to), as one write that other connections see whole or not at all; */ \
+	/* outside a transaction. USAGE on PostgreSQL (pg_restore). */                        \
+	X(restore_from, (struct sk_store * s, const char *path), (s, path))                   \
+	/* How many leases are held at now_ms (until > now_ms): a server looks live. */       \
+	X(lease_live, (struct sk_store * s, int64_t now_ms, int64_t *outn), (s, now_ms, outn))
 
 /* The room for a lease holder's id ("host:pid:random"), its NUL included. */
 #define SK_LEASE_HOLDER_MAX 128
@@ -789,6 +803,52 @@ int sk_store_open_resident(const char *uri, struct sk_store **out, struct sk_err
  * path), pointing into uri; NULL when the store is no local file or uri is not valid. For
  * names derived from it (the default key file) and for removing a failed init. */
 const char *sk_store_uri_file(const char *uri);
+
+/* The meta rows backup_to writes into a copy: when it was taken (Unix ms), the ledger's
+ * last sequence number and the hex of its hash at that moment. */
+#define SK_META_BACKUP_AT "backup_taken_at_ms"
+#define SK_META_BACKUP_SEQ "backup_ledger_seq"
+#define SK_META_BACKUP_HEAD "backup_ledger_head"
+
+/* Copies the SQLite store file from (opened read-only, never changed) into the new file to
+ * (0600; EXISTS when it exists), one snapshot, synced. The restore checks this copy, so that
+ * the bytes it checked are the bytes it restores. IO when from is missing or no SQLite
+ * file. */
+int sk_store_file_copy(const char *from, const char *to, struct sk_errctx *err);
+/* Renames the finished file tmp to path, syncing the directory: with replace 0 an existing
+ * path is refused (EXISTS, tmp left for the caller to remove). */
+int sk_store_file_install(const char *tmp, const char *path, int replace, struct sk_errctx *err);
+/* Removes a SQLite file and its -wal and -shm, if there. */
+void sk_store_file_remove(const char *path);
+
+/* ---- the erasure log (store/erasures.c; docs/operations.md, 4; docs/rights.md) ----
+ * A text file outside the database (DATABASE.erasures by default) that every erasure,
+ * suppression and unsuppression is appended to and synced, so that a restored backup can
+ * have them done again (sk_erasures_replay in core). One line per entry:
+ *   1 AT_MS OP CONTACT_ID KEY_HEX REASON      ("-" for an empty field)
+ * OP erase, suppress or unsuppress; KEY_HEX the keyed hash the suppression list holds (never
+ * an address or a value). */
+struct sk_erasure_entry {
+	int64_t at_ms;
+	char op[16];                    /* "erase", "suppress", "unsuppress" */
+	char contact_id[SK_ID_LEN + 1]; /* "" when none */
+	int has_key;
+	uint8_t key[SK_HASH_LEN];
+	char reason[32];                /* "" when none */
+};
+/* The log of this process: set once at start (the command line's --erasure-log, or the
+ * default it derives), before any thread runs; "" (the default) logs nothing. */
+void sk_erasure_log_set(const char *path);
+const char *sk_erasure_log_path(void);
+/* Appends e as one line with one write (O_APPEND: lines of several processes never mix) and
+ * fsyncs it (and the folder when the file was made); 0 when no log is set. IO on failure. */
+int sk_erasure_log_append(const struct sk_erasure_entry *e);
+typedef int (*sk_erasure_cb)(void *arg, const struct sk_erasure_entry *e);
+/* The entries of the log at path with at_ms >= since_ms, in file order; *outbad (may be
+ * NULL) counts lines that are no entry (skipped: a line cut by a crash). A missing file has
+ * no entries. IO when it cannot be read; cb's non-zero return stops and is returned. */
+int sk_erasure_log_each(const char *path, int64_t since_ms, sk_erasure_cb cb, void *arg,
+			long *outbad);
 
 /* uri as it may be shown (samtycke init prints the store it made): a password in it, in
  * the user part (scheme://user:PASSWORD@host) or as a password= parameter, reads "***".

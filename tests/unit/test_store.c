@@ -2243,6 +2243,105 @@ static void test_bulk_modes(void **state)
 	sk_store_close(s);
 }
 
+/* ---- backup and restore (issue 17; docs/operations.md, 4) ---- */
+
+static void test_lease_live(void **state)
+{
+	struct fx *f = *state;
+	int64_t n = -1;
+	int got;
+	assert_int_equal(sk_store_lease_live(f->s, 1000, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(sk_store_lease_take(f->s, "mail", "srv1", 1000, 3000, &got), 0);
+	assert_int_equal(sk_store_lease_take(f->s, "webhook:a", "srv1", 1000, 5000, &got), 0);
+	assert_int_equal(sk_store_lease_live(f->s, 2000, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(sk_store_lease_live(f->s, 3000, &n), 0);
+	assert_int_equal(n, 1); /* until 3000: run out at 3000 */
+	assert_int_equal(sk_store_lease_live(f->s, 5000, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_backup_restore(void **state)
+{
+	struct fx *f = *state;
+	struct sk_errctx err = {0};
+	struct sk_store *copy = NULL, *other = NULL;
+	char bak[160], junk[200], tmp[200], v[200];
+	uint8_t head[SK_HASH_LEN];
+	int64_t seq = -1;
+	struct stat st;
+
+	snprintf(bak, sizeof(bak), "%s/backup.db", f->dir);
+	assert_int_equal(sk_store_meta_set(f->s, "x", "1"), 0);
+	if (t_pg()) { /* pg_dump and pg_restore are its backup tools */
+		assert_int_equal(sk_store_backup_to(f->s, bak, 1234, &seq, head), SK_ERR_USAGE);
+		assert_int_equal(sk_store_restore_from(f->s, bak), SK_ERR_USAGE);
+		assert_int_not_equal(access(bak, F_OK), 0);
+		return;
+	}
+	assert_int_equal(sk_store_backup_to(f->s, bak, 1234, &seq, head), 0);
+	assert_int_equal(seq, 0); /* an empty ledger */
+	assert_int_equal(stat(bak, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* one self-contained file: no -wal or -journal beside it */
+	snprintf(tmp, sizeof(tmp), "%s-wal", bak);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	assert_int_equal(sk_store_backup_to(f->s, bak, 1234, &seq, head), SK_ERR_EXISTS);
+
+	/* the restore reads a checked copy of the backup, never the backup itself */
+	snprintf(tmp, sizeof(tmp), "%s/checked.db", f->dir);
+	assert_int_equal(sk_store_file_copy(bak, tmp, &err), 0);
+	assert_int_equal(sk_store_file_copy(bak, tmp, &err), SK_ERR_EXISTS);
+	snprintf(junk, sizeof(junk), "%s/missing.db", f->dir);
+	assert_int_equal(sk_store_file_copy(junk, junk, &err), SK_ERR_IO);
+	snprintf(junk, sizeof(junk), "%s/junk.db", f->dir);
+	FILE *j = fopen(junk, "w");
+	fputs("this is no database, just text long enough to be read as a header, or not", j);
+	fclose(j);
+	snprintf(v, sizeof(v), "%s/junk-copy.db", f->dir);
+	assert_int_equal(sk_store_file_copy(junk, v, &err), SK_ERR_IO);
+	assert_int_not_equal(access(v, F_OK), 0); /* nothing half made is left */
+
+	/* the copy is a store, with the backup's meta rows */
+	assert_int_equal(sk_store_open(tmp, 0, &copy, &err), 0);
+	assert_int_equal(sk_store_meta_get(copy, "x", v, sizeof(v)), 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(sk_store_meta_get(copy, SK_META_BACKUP_AT, v, sizeof(v)), 0);
+	assert_string_equal(v, "1234");
+	assert_int_equal(sk_store_meta_get(copy, SK_META_BACKUP_SEQ, v, sizeof(v)), 0);
+	assert_string_equal(v, "0");
+	sk_store_close(copy);
+	/* the live store has none: they are written into the copy only */
+	assert_int_equal(sk_store_meta_get(f->s, SK_META_BACKUP_AT, v, sizeof(v)), SK_ERR_NOT_FOUND);
+
+	/* restore: every page replaced, seen by another connection open meanwhile */
+	assert_int_equal(sopen(f->path, 0, &other, &err), 0);
+	assert_int_equal(sk_store_meta_set(f->s, "y", "after"), 0);
+	assert_int_equal(sk_store_restore_from(f->s, tmp), 0);
+	assert_int_equal(sk_store_meta_get(other, "y", v, sizeof(v)), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_store_meta_get(other, "x", v, sizeof(v)), 0);
+	assert_int_equal(sk_store_meta_get(f->s, SK_META_BACKUP_AT, v, sizeof(v)), 0);
+	assert_int_equal(sk_store_meta_set(other, "z", "writes go on"), 0);
+	/* a file that is no database leaves the store as it was */
+	assert_int_not_equal(sk_store_restore_from(f->s, junk), 0);
+	assert_int_equal(sk_store_meta_get(f->s, "z", v, sizeof(v)), 0);
+	sk_store_close(other);
+
+	/* install: refuses an existing name unless told to replace it */
+	snprintf(v, sizeof(v), "%s/next.db", f->dir);
+	j = fopen(v, "w");
+	fclose(j);
+	assert_int_equal(sk_store_file_install(tmp, v, 0, &err), SK_ERR_EXISTS);
+	assert_int_equal(access(tmp, F_OK), 0);
+	assert_int_equal(sk_store_file_install(tmp, v, 1, &err), 0);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	sk_store_file_remove(v);
+	sk_store_file_remove(tmp); /* the -wal and -shm the restore's reader left */
+	sk_store_file_remove(bak);
+	unlink(junk);
+}
+
 /* ---- leases (several servers on one store) ---- */
 
 static void test_lease(void **state)
@@ -3248,6 +3347,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox_next_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_next_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_restore, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
