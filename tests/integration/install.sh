@@ -3,7 +3,8 @@
 # binary belongs to installed with `meson install --destdir` into a scratch root, then the
 # layout checked file by file (and nothing else), the installed binary run, the man page
 # rendered without a warning and naming every command, the bash completion asked, the
-# systemd unit verified, and the man page's generator refusing a docs/cli.md that drifted.
+# systemd unit verified, the man page's generator refusing a docs/cli.md that drifted, and
+# `make install DESTDIR=... PREFIX=/usr` itself run, its staged tree checked.
 # Usage: sh tests/integration/install.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -173,6 +174,33 @@ else
 	tap_n=$((tap_n + 2))
 	echo "ok - systemd-analyze security # SKIP systemd-analyze is not installed (Debian's systemd: scripts/install-deps.sh --test)"
 	echo "ok - systemd-analyze verify # SKIP systemd-analyze is not installed (Debian's systemd: scripts/install-deps.sh --test)"
+fi
+
+# The Makefile's own target, as a user runs it: make install with PREFIX and DESTDIR (it builds
+# in a build folder of its own, here a scratch one, and installs the same files under /usr).
+mk=$d/mk
+if make -C "$root" install DESTDIR="$mk" PREFIX=/usr BUILD_INSTALL="$d/mk-build" >"$d/make.log" 2>&1; then
+	mkgot=$(cd "$mk" && find . ! -type d | sed 's/^\.//' | sort)
+	mkwant=$(printf '%s\n' /usr/bin/samtycke /usr/share/man/man1/samtycke.1 \
+		/usr/share/bash-completion/completions/samtycke /usr/lib/systemd/system/samtycke.service \
+		/usr/lib/sysusers.d/samtycke.conf /usr/share/doc/samtycke/examples/policy.yaml \
+		/usr/share/doc/samtycke/examples/samtycke.conf | sort)
+	if [ "$mkgot" = "$mkwant" ]; then
+		pass "make install DESTDIR=... PREFIX=/usr stages exactly the seven files under DESTDIR/usr"
+	else
+		fail "make install DESTDIR=... PREFIX=/usr stages exactly the seven files under DESTDIR/usr" \
+			"$(printf '%s\n' "$mkgot" | diff "$(printf '%s\n' "$mkwant" >"$d/mkwant"; echo "$d/mkwant")" - )"
+	fi
+	if grep -qx "ExecStart=/usr/bin/samtycke serve --config /etc/samtycke/samtycke.conf" \
+		"$mk/usr/lib/systemd/system/samtycke.service"; then
+		pass "make install PREFIX=/usr: the unit starts /usr/bin/samtycke"
+	else
+		fail "make install PREFIX=/usr: the unit starts /usr/bin/samtycke" \
+			"$(grep ExecStart "$mk/usr/lib/systemd/system/samtycke.service" 2>&1)"
+	fi
+else
+	fail "make install DESTDIR=... PREFIX=/usr runs" "$(tail -5 "$d/make.log")"
+	fail "make install PREFIX=/usr: the unit starts /usr/bin/samtycke" "make install failed"
 fi
 
 plan
