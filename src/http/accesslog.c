@@ -12,7 +12,7 @@
 #include "util/sktime.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  /* to the writer: half full, or stop */
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  /* to the writer: a first line, half full, or stop */
 static pthread_cond_t drained = PTHREAD_COND_INITIALIZER; /* to workers: a buffer came back */
 static char bufs[2][SK_ALOG_BUF];
 static char *fill = bufs[0];  /* the buffer workers append to */
@@ -109,9 +109,12 @@ void sk_alog_line(const char *line, size_t n)
 	if (!running) {
 		write_all(out_fd, line, n);
 	} else {
+		/* the first line in an empty buffer wakes the writer, which then gives it
+		 * SK_ALOG_FLUSH_MS to gather others; half full wakes it at once */
+		int first = used == 0;
 		memcpy(fill + used, line, n);
 		used += n;
-		if (used >= SK_ALOG_BUF / 2)
+		if (first || used >= SK_ALOG_BUF / 2)
 			pthread_cond_signal(&wake);
 	}
 	pthread_mutex_unlock(&lock);

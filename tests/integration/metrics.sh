@@ -9,7 +9,8 @@
 # (401, 403 for read and admin keys, 200 for metrics) and the second listener (200 without a
 # key, 404 for anything else); no address, contact id, key name or query string of the
 # requests appears; with --log-format json every stderr line is one JSON object, the access
-# lines with their fields; text stays the default. Runs on PostgreSQL too (SK_TEST_PG).
+# lines with their fields; text stays the default, and one request's line is written while
+# the server runs (not at its stop). Runs on PostgreSQL too (SK_TEST_PG).
 # Usage: sh tests/integration/metrics.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -298,6 +299,18 @@ fi
 # ---- text stays the default ----
 start_server text --rate-limit 0
 curl -s -o /dev/null "$url/healthz"
+# the access line is written soon (promised: 0.1 s), not when 32 KiB has built up or the
+# server stops: polled for up to 5 s while it runs
+i=0
+while [ $i -lt 50 ] && ! grep -q 'GET /healthz 200' "$d/text.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q 'GET /healthz 200' "$d/text.log" && kill -0 "$pid" 2>/dev/null; then
+	pass "one request's access line is on stderr while the server runs"
+else
+	fail "one request's access line is on stderr while the server runs" "$(head -5 "$d/text.log")"
+fi
 stop text "$pid"
 if grep -Eq '^[0-9T:-]+Z GET /healthz 200 [0-9]+\.[0-9]{3}ms key=-$' "$d/text.log" &&
 	! grep -q '^{' "$d/text.log"; then

@@ -1,6 +1,7 @@
 /* test_accesslog.c: the buffered access-log writer (src/http/accesslog.c): every line of
  * several threads arrives whole and in each thread's order, also when the buffer fills many
- * times; a clean stop writes what is queued; without the writer, lines are written at once. */
+ * times; a clean stop writes what is queued; without the writer, lines are written at once; a
+ * lone line is written soon (SK_ALOG_FLUSH_MS), with the writer still running. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/accesslog.h"
@@ -128,11 +130,31 @@ static void clean_stop_writes_the_queue(void **state)
 	close(fd);
 }
 
+/* One line into an empty buffer is written without more lines and without a stop: polled for
+ * up to 5 s (the promise is SK_ALOG_FLUSH_MS; the slack is for a busy machine). */
+static void a_lone_line_is_written_soon(void **state)
+{
+	(void)state;
+	char path[64];
+	int fd = temp_fd(path);
+	assert_int_equal(sk_alog_start(fd, NULL), 0);
+	for (int round = 0; round < 2; round++) { /* also after the writer wrote once */
+		sk_alog_line("one\n", 4);
+		struct timespec ms = {0, 10 * 1000 * 1000};
+		for (int i = 0; i < 500 && size_of(fd) < 4 * (round + 1); i++)
+			nanosleep(&ms, NULL);
+		assert_int_equal(size_of(fd), 4 * (round + 1));
+	}
+	sk_alog_stop();
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_line_whole_and_in_order),
 		cmocka_unit_test(clean_stop_writes_the_queue),
+		cmocka_unit_test(a_lone_line_is_written_soon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
