@@ -1173,13 +1173,16 @@ int sk_overview(struct sk_core *c, int64_t now, struct sk_overview *out, struct 
 struct sk_health {
 	int64_t ledger_seq;               /* the ledger's head: 0 when empty */
 	struct sk_audit_last verify;      /* the last audit verify recorded */
-	struct sk_webhook_info *webhooks; /* owned: every endpoint, with pending and its oldest */
+	struct sk_webhook_info *webhooks; /* owned: the enabled endpoints, with pending (counted
+					   * in the first SK_HEALTH_PENDING_MAX changes after
+					   * the cursor) and its oldest */
 	size_t nwebhooks;
 	int64_t outbox_waiting;           /* mails neither sent nor given up */
 	int64_t outbox_oldest;            /* created_at of the oldest waiting; 0: none */
 	int64_t outbox_failed;            /* given up, not yet purged */
 	int64_t db_bytes;                 /* the database's size (store method db_size) */
 };
+#define SK_HEALTH_PENDING_MAX 10000L /* changes read per endpoint at most, in sk_health */
 void sk_health_reset(struct sk_health *h);
 /* The figures above, read in one snapshot. *out is filled (and to be reset by the caller)
  * only when 0 is returned. */

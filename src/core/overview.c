@@ -153,6 +153,7 @@ struct ops_figures {
 	struct sk_webhook_info **webhooks;
 	size_t *nwebhooks;
 	int64_t *outbox_waiting, *outbox_oldest, *outbox_failed;
+	long pending_limit; /* < 0: every endpoint, pending counted in full (the overview) */
 };
 
 /* One group of the outbox's tally: waiting (neither sent nor given up) or given up. */
@@ -179,7 +180,10 @@ static int ops_read(struct sk_core *c, const struct ops_figures *x, struct sk_er
 	if (rc)
 		return sk__store_err(err, rc, "reading the ledger's head");
 	if ((rc = sk_audit_last(c, x->verify, err)) ||
-	    (rc = sk_webhook_list(c, x->webhooks, x->nwebhooks, err)))
+	    (rc = x->pending_limit < 0
+			  ? sk_webhook_list(c, x->webhooks, x->nwebhooks, err)
+			  : sk_webhook_list_enabled(c, x->pending_limit, x->webhooks,
+						    x->nwebhooks, err)))
 		return rc;
 	if ((rc = sk_store_outbox_tally(c->store, outbox_group, (void *)x)))
 		return sk__store_err(err, rc, "counting the mail outbox");
@@ -226,7 +230,8 @@ int sk_overview(struct sk_core *c, int64_t now, struct sk_overview *out, struct 
 		goto out;
 	}
 	struct ops_figures x = {&o.ledger_seq, o.ledger_head, &o.verify, &o.webhooks,
-				&o.nwebhooks, &o.outbox_waiting, &o.outbox_oldest, &o.outbox_failed};
+				&o.nwebhooks, &o.outbox_waiting, &o.outbox_oldest, &o.outbox_failed,
+				-1};
 	if ((rc = ops_read(c, &x, err)))
 		goto out;
 	if ((rc = sk_store_suppression_tally(c->store, supp_group, &o)))
@@ -260,7 +265,8 @@ int sk_health(struct sk_core *c, struct sk_health *out, struct sk_errctx *err)
 		return rc;
 	uint8_t head[SK_HASH_LEN];
 	struct ops_figures x = {&h.ledger_seq, head, &h.verify, &h.webhooks, &h.nwebhooks,
-				&h.outbox_waiting, &h.outbox_oldest, &h.outbox_failed};
+				&h.outbox_waiting, &h.outbox_oldest, &h.outbox_failed,
+				SK_HEALTH_PENDING_MAX};
 	if (!(rc = ops_read(c, &x, err)) && (rc = sk_store_db_size(c->store, &h.db_bytes)))
 		rc = sk__store_err(err, rc, "reading the database's size");
 	sk_core_read_end(c);

@@ -247,14 +247,15 @@ static int count_pending(void *arg, const struct sk_change *ch)
 	return 0;
 }
 
-/* The status of one endpoint; the pending count reads the feed after its cursor. */
-static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w,
+/* The status of one endpoint; the pending count reads the feed after its cursor: all of it,
+ * or the first LIMIT changes (LIMIT >= 0). */
+static int info_fill(struct sk_core *c, const struct sk_webhook_rec *w, long limit,
 		     struct sk_webhook_info *out, struct sk_errctx *err)
 {
 	struct counter k = {w->events, 0, 0};
 	int rc;
 	struct sk__relay x = {.change = count_pending, .arg = &k};
-	if ((rc = sk_store_change_each(c->store, w->cursor, -1, sk__relay_change, &x)))
+	if ((rc = sk_store_change_each(c->store, w->cursor, limit, sk__relay_change, &x)))
 		return feed_err(err, rc, &x);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->id, w->id, sizeof(out->id));
@@ -300,7 +301,7 @@ int sk_webhook_get(struct sk_core *c, const char *id, struct sk_webhook_info *ou
 	else if (rc)
 		rc = sk_errf(err, rc, "cannot read the webhook endpoint");
 	else
-		rc = info_fill(c, &w, out, err);
+		rc = info_fill(c, &w, -1, out, err);
 	sk_core_read_end(c);
 	return rc;
 }
@@ -327,11 +328,14 @@ static int collect(void *arg, const struct sk_webhook_rec *w)
 	return 0;
 }
 
-int sk_webhook_list(struct sk_core *c, struct sk_webhook_info **out, size_t *n,
-		    struct sk_errctx *err)
+/* sk_webhook_list (LIMIT < 0: every endpoint, every pending change counted) and
+ * sk_webhook_list_enabled (LIMIT >= 0). */
+static int list(struct sk_core *c, long limit, struct sk_webhook_info **out, size_t *n,
+		struct sk_errctx *err)
 {
 	struct lister l = {0};
 	struct sk_webhook_info *all = NULL;
+	size_t m = 0;
 	int rc;
 
 	*out = NULL;
@@ -347,10 +351,11 @@ int sk_webhook_list(struct sk_core *c, struct sk_webhook_info **out, size_t *n,
 		goto out;
 	}
 	for (size_t i = 0; i < l.n && !rc; i++)
-		rc = info_fill(c, &l.recs[i], &all[i], err);
+		if (limit < 0 || l.recs[i].enabled)
+			rc = info_fill(c, &l.recs[i], limit, &all[m++], err);
 	if (!rc) {
 		*out = all;
-		*n = l.n;
+		*n = m;
 		all = NULL;
 	}
 out:
@@ -358,6 +363,18 @@ out:
 	sk_free(l.recs);
 	sk_core_read_end(c);
 	return rc;
+}
+
+int sk_webhook_list(struct sk_core *c, struct sk_webhook_info **out, size_t *n,
+		    struct sk_errctx *err)
+{
+	return list(c, -1, out, n, err);
+}
+
+int sk_webhook_list_enabled(struct sk_core *c, long limit, struct sk_webhook_info **out,
+			    size_t *n, struct sk_errctx *err)
+{
+	return list(c, limit < 0 ? 0 : limit, out, n, err);
 }
 
 /* ---- for the delivery threads ---- */

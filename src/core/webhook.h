@@ -78,6 +78,11 @@ int sk_webhook_get(struct sk_core *c, const char *id, struct sk_webhook_info *ou
 /* Every endpoint, in one read snapshot; *out (freed with sk_free) holds *n. */
 int sk_webhook_list(struct sk_core *c, struct sk_webhook_info **out, size_t *n,
 		    struct sk_errctx *err);
+/* The enabled endpoints only, each pending count read from at most the first LIMIT changes
+ * after its cursor (so a lower bound when it is further behind): GET /metrics's bounded
+ * read (sk_health). */
+int sk_webhook_list_enabled(struct sk_core *c, long limit, struct sk_webhook_info **out,
+			    size_t *n, struct sk_errctx *err);
 
 /* ---- for the delivery threads (sync/delivery.c) ---- */
 

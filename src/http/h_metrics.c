@@ -1,10 +1,14 @@
 /* h_metrics.c: GET /metrics in the Prometheus text exposition format 0.0.4
  * (docs/operations.md, "Metrics and logs"): the process's counters (util/metrics.h), labelled
- * with the route table's patterns, and what the store holds now (sk_health), read when
- * scraped. No personal data: route patterns, reason names, endpoint ids, counts and times. */
+ * with the route table's patterns, and what the store holds (sk_health), read at most once
+ * every METRICS_CACHE_MS per process, so that an anonymous scraper of --metrics-listen cannot
+ * make the server read more. No personal data: route patterns, reason names, endpoint ids,
+ * counts and times. */
 #include "http/http_int.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/webhook.h"
 #include "util/mem.h"
@@ -13,6 +17,51 @@
 
 #define METRICS_MAX (4u << 20) /* bytes an answer may hold */
 #define CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_CACHE_MS 5000 /* a scrape within this of the last store read reuses it */
+
+/* The store's figures of the last read, shared by every worker: one refresh at a time (the
+ * others wait for it under the lock and reuse what it read). */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sk_health cached;
+static int64_t cached_at; /* monotonic ms of the read; 0: none yet */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1; /* never 0 */
+}
+
+/* The store's figures into *OUT (reset by the caller), read again only when the cached ones
+ * are METRICS_CACHE_MS old. */
+static int health_cached(struct sk_core *c, struct sk_health *out, struct sk_errctx *err)
+{
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&cache_lock);
+	int64_t now = mono_ms();
+	if (!cached_at || now - cached_at >= METRICS_CACHE_MS) {
+		struct sk_health fresh;
+		if ((rc = sk_health(c, &fresh, err)))
+			goto out;
+		sk_health_reset(&cached);
+		cached = fresh;
+		cached_at = now;
+	}
+	*out = cached;
+	out->webhooks = NULL;
+	if (cached.nwebhooks) {
+		if (!(out->webhooks = sk_calloc(cached.nwebhooks, sizeof(*out->webhooks)))) {
+			rc = sk_errf(err, SK_ERR_NOMEM, "out of memory");
+			memset(out, 0, sizeof(*out));
+			goto out;
+		}
+		memcpy(out->webhooks, cached.webhooks, cached.nwebhooks * sizeof(*out->webhooks));
+	}
+out:
+	pthread_mutex_unlock(&cache_lock);
+	return rc;
+}
 
 /* A label value, escaped as the format wants (backslash, quote, newline). */
 static int label(struct sk_buf *b, const char *v)
@@ -168,7 +217,7 @@ int sk_h_metrics(struct sk_req *r)
 {
 	struct sk_health h;
 	struct sk_buf b;
-	int rc = sk_health(r->core, &h, &r->err);
+	int rc = health_cached(r->core, &h, &r->err);
 	if (rc)
 		return rc;
 	sk_buf_init(&b, METRICS_MAX);

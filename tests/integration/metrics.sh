@@ -8,7 +8,8 @@
 # be reached has its one change pending, the ledger head is audit verify's; the scope rules
 # (401, 403 for read and admin keys, 200 for metrics) and the second listener (200 without a
 # key, 404 for anything else); no address, contact id, key name or query string of the
-# requests appears; with --log-format json every stderr line is one JSON object, the access
+# requests appears; the store's figures are read at most every 5 s (a scrape within that
+# reuses them); with --log-format json every stderr line is one JSON object, the access
 # lines with their fields; text stays the default, and one request's line is written while
 # the server runs (not at its stop). Runs on PostgreSQL too (SK_TEST_PG).
 # Usage: sh tests/integration/metrics.sh path/to/samtycke
@@ -221,6 +222,32 @@ else
 	fail "the metrics hold no address, contact id, key name or query string" "found:$leak"
 fi
 
+# ---- the store's figures are read at most every 5 s, whoever scrapes ----
+ledger_head() { sed -n 's/^samtycke_ledger_head_sequence //p' "$d/body"; }
+sleep 5.2 # what the scrapes above read has run out
+t0=$(date +%s%N)
+get "$murl/metrics"
+h1=$(ledger_head)
+setup "$bin" --db "$db" consent give a1@example.com offers --method cli --source test
+get "$murl/metrics"
+h2=$(ledger_head)
+t1=$(date +%s%N)
+if [ $((t1 - t0)) -ge 4500000000 ]; then
+	pass "a scrape within 5 s reuses the store's figures # SKIP the machine took $(((t1 - t0) / 1000000)) ms"
+elif [ -n "$h1" ] && [ "$h2" = "$h1" ]; then
+	pass "a scrape within 5 s reuses the store's figures (the ledger head stays $h1)"
+else
+	fail "a scrape within 5 s reuses the store's figures" "head $h1, then $h2 after a consent"
+fi
+sleep 5.2
+get "$murl/metrics"
+h3=$(ledger_head)
+if [ -n "$h1" ] && [ -n "$h3" ] && [ "$h3" -gt "$h1" ]; then
+	pass "5 s later a scrape reads the store again (the ledger head $h1 -> $h3)"
+else
+	fail "5 s later a scrape reads the store again" "head $h1, then $h3"
+fi
+
 # a metrics listener that cannot listen stops the start, naming the address
 mport=${murl##*:}
 "$bin" --db "$db" serve --listen 127.0.0.1:0 --metrics-listen "127.0.0.1:$mport" \
@@ -273,8 +300,8 @@ for b in bad:
 PYEOF
 nacc=$(sed -n 's/^access //p' "$d/log.check")
 # every request above: the checks, the two 404s, four to /metrics and the refused check on the
-# main listener, four on the metrics listener
-if [ "$(grep -vc '^access ' "$d/log.check")" -eq 0 ] && [ "${nacc:-0}" -eq $((nchecks + 11)) ]; then
+# main listener, seven on the metrics listener
+if [ "$(grep -vc '^access ' "$d/log.check")" -eq 0 ] && [ "${nacc:-0}" -eq $((nchecks + 14)) ]; then
 	pass "--log-format json: every stderr line is one JSON object; $nacc access lines with their fields"
 else
 	fail "--log-format json: every stderr line is one JSON object, access lines with their fields" \

@@ -1,7 +1,8 @@
 /* test_core_webhook.c: the webhook use cases of core (core/webhook.c), linked with core and
  * the layers below it only (no sync, no libcurl): status and list as structs, and the
  * functions the delivery threads go through, above all their failure paths: unknown ids,
- * disabled endpoints, a malformed stored secret, storage failures, back-off and giving up. */
+ * disabled endpoints, a malformed stored secret, storage failures, back-off and giving up;
+ * the bounded read of GET /metrics (enabled endpoints, a bounded pending count). */
 #include "testlib.h"
 
 #include "core/webhook.h"
@@ -392,6 +393,41 @@ static void storage_failures(void **state)
 	tenv_free(t);
 }
 
+/* GET /metrics's read (sk_health): disabled endpoints are left out, and each pending count
+ * reads a bounded part of the feed, so that a scrape's work does not grow with the backlog. */
+static void health_bounded(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	add_one(t, "all", a);
+	add_one(t, "all", b);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(t_consent(t, "a@example.com", "newsletter",
+					   i % 2 ? SK_ACT_WITHDRAW : SK_ACT_GIVE, "form", "t", 0), 0);
+	set_state(t, a, 0, 0);
+	struct sk_webhook_info *all;
+	size_t n;
+	assert_int_equal(sk_webhook_list_enabled(t->core, 2, &all, &n, &t->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(all[0].id, b);
+	assert_int_equal(all[0].pending, 2); /* at least 4 after the cursor; 2 read */
+	assert_true(all[0].pending_oldest_at > 0);
+	sk_free(all);
+	/* the full list still has both, counted in full */
+	assert_int_equal(sk_webhook_list(t->core, &all, &n, &t->err), 0);
+	assert_int_equal(n, 2);
+	assert_true(all[0].pending >= 4 && all[1].pending >= 4);
+	sk_free(all);
+	struct sk_health h;
+	assert_int_equal(sk_health(t->core, &h, &t->err), 0);
+	assert_int_equal(h.nwebhooks, 1);
+	assert_string_equal(h.webhooks[0].id, b);
+	assert_true(h.webhooks[0].pending >= 4);
+	sk_health_reset(&h);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +440,7 @@ int main(void)
 		cmocka_unit_test(passed_over),
 		cmocka_unit_test(storage_failures),
 		cmocka_unit_test(stale_job_writes_nothing),
+		cmocka_unit_test(health_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
