@@ -734,15 +734,15 @@ static const char *log_time(void)
 }
 
 /* The access-log line of r, as text or (serve --log-format json) one JSON object, with the
- * same fields: time, method, route pattern, status, duration, key name, and whether the
- * connection ended early. Never a query string, path parameter or address. Returns its
+ * same fields: time, method (from the metrics' list, else "other"), route pattern, status,
+ * duration, key name, and whether the connection ended early. Never a query string, path
+ * parameter, address or a client's method bytes. Returns its
  * length (cut to fit, still one line). */
 static int access_line(const struct sk_req *r, int64_t us, int early, char *line, size_t cap)
 {
 	int n;
+	const char *method = sk_metrics_method(r->method); /* a known method, else "other" */
 	if (config && config->log_format == SK_LOG_JSON) {
-		char method[48];
-		sk_log_json_escape(method, sizeof(method), r->method);
 		n = snprintf(line, cap, "{\"time\":\"%s\",\"method\":\"%s\",\"route\":%s%s%s,"
 			     "\"status\":%d,\"duration_ms\":%lld.%03lld,\"key\":%s%s%s,"
 			     "\"ended_early\":%s}\n", log_time(), method,
@@ -753,7 +753,7 @@ static int access_line(const struct sk_req *r, int64_t us, int early, char *line
 			     early ? "true" : "false");
 	} else {
 		n = snprintf(line, cap, "%s %s %s %d %lld.%03lldms key=%s%s\n", log_time(),
-			     r->method, r->route ? r->route->path : "-", r->status,
+			     method, r->route ? r->route->path : "-", r->status,
 			     (long long)(us / 1000), (long long)(us % 1000),
 			     r->key.name[0] ? r->key.name : "-",
 			     early ? " (connection ended early)" : "");

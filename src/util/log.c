@@ -26,18 +26,55 @@ static const char *level_name(enum sk_log_level level)
 	return level == SK_LOG_ERROR ? "error" : level == SK_LOG_WARN ? "warning" : "info";
 }
 
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 when the bytes there are
+ * none (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut). */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 size_t sk_log_json_escape(char *out, size_t cap, const char *s)
 {
 	size_t n = 0;
-	for (; *s && n + 7 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && n + 7 < cap) {
+		unsigned char ch = *p;
+		size_t len;
 		if (ch == '"' || ch == '\\') {
 			out[n++] = '\\';
 			out[n++] = (char)ch;
-		} else if (ch < 0x20) {
+			p++;
+		} else if (ch < 0x20 || ch == 0x7f) {
 			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
-		} else {
+			p++;
+		} else if (ch < 0x80) {
 			out[n++] = (char)ch;
+			p++;
+		} else if ((len = utf8_len(p))) {
+			memcpy(out + n, p, len); /* len <= 4 < 7: it fits */
+			n += len;
+			p += len;
+		} else {
+			/* not UTF-8: U+FFFD, so that the line stays valid JSON */
+			memcpy(out + n, "\\ufffd", 6);
+			n += 6;
+			p++;
 		}
 	}
 	if (cap)

@@ -15,7 +15,9 @@ int sk_log_json(void);
 /* Writes one line to stderr, whole. */
 void sk_log(enum sk_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes s into out (cap bytes, NUL included) as the body of a JSON string: quote, backslash
- * and control bytes escaped, other bytes as they are; cut short to fit. Returns its length.
+ * and control bytes (DEL too) escaped, well-formed UTF-8 as it is, any other byte as \ufffd
+ * (so that the line is valid JSON whatever s holds); cut short to fit, never inside a
+ * character. Returns its length.
  * The access log's JSON lines use it too. */
 size_t sk_log_json_escape(char *out, size_t cap, const char *s);
 

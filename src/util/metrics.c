@@ -44,6 +44,11 @@ static int method_slot(const char *m)
 	return SK_METRICS_NMETHODS - 1;
 }
 
+const char *sk_metrics_method(const char *m)
+{
+	return sk_metrics_methods[method_slot(m)];
+}
+
 static int code_slot(int status)
 {
 	for (int i = 0; i < SK_METRICS_NCODES - 1; i++)

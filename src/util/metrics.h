@@ -16,6 +16,9 @@
 /* The methods counted, in slot order; anything else is "other". */
 #define SK_METRICS_NMETHODS 8
 extern const char *const sk_metrics_methods[SK_METRICS_NMETHODS];
+/* The name M is logged and counted under: M when it is in the list, else "other" (so that
+ * no client bytes reach a label or a log line). */
+const char *sk_metrics_method(const char *m);
 /* The status codes counted one by one; any other is counted in the last slot ("other"). */
 #define SK_METRICS_NCODES 38
 extern const int sk_metrics_codes[SK_METRICS_NCODES - 1];

@@ -10,7 +10,7 @@
 # key, 404 for anything else); no address, contact id, key name or query string of the
 # requests appears; the store's figures are read at most every 5 s (a scrape within that
 # reuses them); with --log-format json every stderr line is one JSON object, the access
-# lines with their fields; text stays the default, and one request's line is written while
+# lines with their fields (a method of raw bytes logged as "other"); text stays the default, and one request's line is written while
 # the server runs (not at its stop). Runs on PostgreSQL too (SK_TEST_PG).
 # Usage: sh tests/integration/metrics.sh path/to/samtycke
 set -u
@@ -222,6 +222,23 @@ else
 	fail "the metrics hold no address, contact id, key name or query string" "found:$leak"
 fi
 
+# raw_method URL: one request whose method is bytes no method has (a control byte, 0xFF, a
+# quote, a backslash); the access log names it "other", and the JSON line stays JSON
+raw_method() {
+	"$py" - "$1" <<'PYEOF'
+import socket, sys
+host, port = sys.argv[1].split("//")[1].split(":")
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(b'G\x01\xff"\\T / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+PYEOF
+}
+raw_method "$url"
+
 # ---- the store's figures are read at most every 5 s, whoever scrapes ----
 ledger_head() { sed -n 's/^samtycke_ledger_head_sequence //p' "$d/body"; }
 sleep 5.2 # what the scrapes above read has run out
@@ -300,8 +317,8 @@ for b in bad:
 PYEOF
 nacc=$(sed -n 's/^access //p' "$d/log.check")
 # every request above: the checks, the two 404s, four to /metrics and the refused check on the
-# main listener, seven on the metrics listener
-if [ "$(grep -vc '^access ' "$d/log.check")" -eq 0 ] && [ "${nacc:-0}" -eq $((nchecks + 14)) ]; then
+# main listener, the one of a method of raw bytes, seven on the metrics listener
+if [ "$(grep -vc '^access ' "$d/log.check")" -eq 0 ] && [ "${nacc:-0}" -eq $((nchecks + 15)) ]; then
 	pass "--log-format json: every stderr line is one JSON object; $nacc access lines with their fields"
 else
 	fail "--log-format json: every stderr line is one JSON object, access lines with their fields" \
@@ -312,6 +329,12 @@ if grep -q '"route":"/v1/contacts/{id}","status":404' "$d/main.log" &&
 	pass "an access line names the route pattern and the key's name, as the text line does"
 else
 	fail "an access line names the route pattern and the key's name" "$(grep route "$d/main.log" | head -3)"
+fi
+if grep -q '"method":"other","route":null' "$d/main.log" && ! LC_ALL=C grep -q "$(printf '\377')" "$d/main.log"; then
+	pass "a method of raw bytes is logged as \"other\", none of its bytes"
+else
+	fail "a method of raw bytes is logged as \"other\", none of its bytes" \
+		"$(grep -a '"route":null' "$d/main.log" | head -3)"
 fi
 leak=""
 for s in example.com @ c_aaaa sekrit token= email= 127.0.0.1:1/; do
@@ -326,6 +349,7 @@ fi
 # ---- text stays the default ----
 start_server text --rate-limit 0
 curl -s -o /dev/null "$url/healthz"
+raw_method "$url"
 # the access line is written soon (promised: 0.1 s), not when 32 KiB has built up or the
 # server stops: polled for up to 5 s while it runs
 i=0
@@ -344,6 +368,13 @@ if grep -Eq '^[0-9T:-]+Z GET /healthz 200 [0-9]+\.[0-9]{3}ms key=-$' "$d/text.lo
 	pass "without --log-format the access log is the text line"
 else
 	fail "without --log-format the access log is the text line" "$(head -5 "$d/text.log")"
+fi
+if grep -Eq '^[0-9T:-]+Z other - [0-9]+ ' "$d/text.log" &&
+	! LC_ALL=C grep -q "$(printf '[\001\377]')" "$d/text.log"; then
+	pass "in the text line too, a method of raw bytes is \"other\", none of its bytes"
+else
+	fail "in the text line too, a method of raw bytes is \"other\", none of its bytes" \
+		"$(grep -av GET "$d/text.log" | head -3)"
 fi
 
 plan

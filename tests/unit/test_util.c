@@ -323,7 +323,8 @@ static void metrics_slots(void **state)
 	assert_int_equal(sk_metrics_gates(0, SK_METRICS_REASONS), 0);
 }
 
-/* The JSON escape of the log's lines: quote, backslash and control bytes, cut to fit. */
+/* The JSON escape of the log's lines: quote, backslash and control bytes, bytes that are not
+ * UTF-8, cut to fit. */
 static void log_json_escape(void **state)
 {
 	(void)state;
@@ -333,6 +334,15 @@ static void log_json_escape(void **state)
 	size_t n = sk_log_json_escape(out, 12, "0123456789abcdef");
 	assert_true(n < 12);
 	assert_int_equal(strlen(out), n);
+	/* UTF-8 as it is; a byte that is not UTF-8 becomes U+FFFD, DEL is escaped: the result is
+	 * valid JSON (and valid UTF-8) whatever the input */
+	assert_int_equal(sk_log_json_escape(out, sizeof(out), "\xc3\xa5\xe2\x82\xac\xf0\x9f\x98\x80"), 9);
+	assert_string_equal(out, "\xc3\xa5\xe2\x82\xac\xf0\x9f\x98\x80");
+	sk_log_json_escape(out, sizeof(out), "G\x01\xff\"\\T\x7f");
+	assert_string_equal(out, "G\\u0001\\ufffd\\\"\\\\T\\u007f");
+	/* a stray continuation byte, an overlong form, a surrogate, a cut sequence */
+	sk_log_json_escape(out, sizeof(out), "\x80\xc0\xaf\xed\xa0\x80\xe2\x82");
+	assert_string_equal(out, "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
 }
 
 int main(void)
