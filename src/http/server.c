@@ -1100,6 +1100,16 @@ int sk_http_check(const struct sk_server_config *cfg, struct sk_errctx *err)
 /* The --metrics-listen listener: its own socket and one thread, answering GET /metrics
  * without a key and 404 to any other path (on_request with a non-NULL cls); it says where it
  * listens on stderr, so that stdout keeps its one line. */
+/* 1 when a is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z). */
+static int is_loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24 == 127;
+	const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+	return a->ss_family == AF_INET6 &&
+	       (IN6_IS_ADDR_LOOPBACK(v6) || (IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127));
+}
+
 static int metrics_start(struct sk_http *h, const char *text, struct sk_errctx *err)
 {
 	static int marker;
@@ -1125,6 +1135,10 @@ static int metrics_start(struct sk_http *h, const char *text, struct sk_errctx *
 	const char *colon = strrchr(text, ':');
 	sk_log(SK_LOG_INFO, "metrics on http://%.*s:%u/metrics", (int)(colon - text), text,
 	       info ? info->port : 0);
+	/* allowed (a monitoring network may need it), but said: it has no key */
+	if (!is_loopback(&metrics_addr))
+		sk_log(SK_LOG_WARN, "--metrics-listen %s is not a loopback address: whoever "
+		       "reaches it reads the metrics, without a key", text);
 	return 0;
 }
 

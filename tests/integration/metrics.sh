@@ -11,7 +11,8 @@
 # requests appears; the store's figures are read at most every 5 s (a scrape within that
 # reuses them); with --log-format json every stderr line is one JSON object, the access
 # lines with their fields (a method of raw bytes logged as "other"); text stays the default, and one request's line is written while
-# the server runs (not at its stop). Runs on PostgreSQL too (SK_TEST_PG).
+# the server runs (not at its stop); a --metrics-listen address that is not loopback is
+# served with a warning on stderr. Runs on PostgreSQL too (SK_TEST_PG).
 # Usage: sh tests/integration/metrics.sh path/to/samtycke
 set -u
 . "$(dirname "$0")/server.inc"
@@ -375,6 +376,22 @@ if grep -Eq '^[0-9T:-]+Z other - [0-9]+ ' "$d/text.log" &&
 else
 	fail "in the text line too, a method of raw bytes is \"other\", none of its bytes" \
 		"$(grep -av GET "$d/text.log" | head -3)"
+fi
+
+# ---- a --metrics-listen address that is not loopback: served, and said on stderr ----
+if grep -q "not a loopback address" "$d/main.log"; then
+	fail "--metrics-listen 127.0.0.1: no warning" "$(grep "not a loopback" "$d/main.log")"
+else
+	pass "--metrics-listen 127.0.0.1: no warning"
+fi
+start_server open --metrics-listen 0.0.0.0:0
+stop open "$pid"
+if grep -q '^samtycke: --metrics-listen 0\.0\.0\.0:0 is not a loopback address: whoever reaches it reads the metrics, without a key$' "$d/open.log" &&
+	grep -q 'metrics on http://0\.0\.0\.0:[0-9]' "$d/open.log"; then
+	pass "--metrics-listen 0.0.0.0: served, with a warning that whoever reaches it reads the metrics"
+else
+	fail "--metrics-listen 0.0.0.0: served, with a warning that whoever reaches it reads the metrics" \
+		"$(head -5 "$d/open.log")"
 fi
 
 plan
