@@ -34,10 +34,13 @@ enum {
 };
 
 /* A token key of an earlier generation, carried over a rotation: it verifies only the tokens
- * of sk_vault_token_verify_carried, and only those that expire by until. */
+ * of sk_vault_token_verify_carried, and only those that expire by until; retired is when the
+ * rotation retired it (a link it signed names a thing made before that; 0: not known, a
+ * version-1 record). */
 struct old_token {
 	uint8_t key[crypto_auth_KEYBYTES];
 	int64_t until;
+	int64_t retired;
 };
 
 /* One set of keys, immutable once published: threads read the current one through an atomic
@@ -262,10 +265,12 @@ int64_t sk_vault_generation(const struct sk_vault *v)
 /* ---- key rotation (docs/internals/vault.md "Key rotation") ---- */
 
 /* The carried keys, before sealing: version, generation, the email key, then nold times a
- * token key and its until (8 bytes big-endian each). */
-#define CARRY_VERSION 1
+ * token key, its until and (version 2) the time the rotation retired it (8 bytes big-endian
+ * each). Version 1 (no retired time) is still read. */
+#define CARRY_VERSION 2
 #define CARRY_AD "samtycke carried keys"
-#define CARRY_MAX (1 + 8 + 32 + 1 + SK_VAULT_OLD_TOKEN_KEYS * (crypto_auth_KEYBYTES + 8))
+#define CARRY_ENTRY(ver) (crypto_auth_KEYBYTES + ((ver) == 1 ? 8 : 16))
+#define CARRY_MAX (1 + 8 + 32 + 1 + SK_VAULT_OLD_TOKEN_KEYS * CARRY_ENTRY(CARRY_VERSION))
 
 static void put_be64(uint8_t *p, int64_t v)
 {
@@ -298,9 +303,9 @@ static int keyset_carry_apply(struct keyset *k, int64_t gen, const char *hex,
 		return sk_errf(err, SK_ERR_KEY, "the database's carried keys do not open with the "
 			       "key file");
 	const uint8_t *p = (const uint8_t *)plain;
-	if (plen < 1 + 8 + 32 + 1 || p[0] != CARRY_VERSION || get_be64(p + 1) != gen ||
-	    p[41] > SK_VAULT_OLD_TOKEN_KEYS ||
-	    plen != 42 + (size_t)p[41] * (crypto_auth_KEYBYTES + 8)) {
+	if (plen < 1 + 8 + 32 + 1 || (p[0] != 1 && p[0] != CARRY_VERSION) ||
+	    get_be64(p + 1) != gen || p[41] > SK_VAULT_OLD_TOKEN_KEYS ||
+	    plen != 42 + (size_t)p[41] * CARRY_ENTRY(p[0])) {
 		rc = sk_errf(err, SK_ERR_KEY, "the database's carried keys are of another "
 			     "generation or malformed");
 		goto out;
@@ -308,9 +313,10 @@ static int keyset_carry_apply(struct keyset *k, int64_t gen, const char *hex,
 	memcpy(k->email, p + 9, 32);
 	k->nold = p[41];
 	for (size_t i = 0; i < k->nold; i++) {
-		const uint8_t *q = p + 42 + i * (crypto_auth_KEYBYTES + 8);
+		const uint8_t *q = p + 42 + i * CARRY_ENTRY(p[0]);
 		memcpy(k->old[i].key, q, crypto_auth_KEYBYTES);
 		k->old[i].until = get_be64(q + crypto_auth_KEYBYTES);
+		k->old[i].retired = p[0] == 1 ? 0 : get_be64(q + crypto_auth_KEYBYTES + 8);
 	}
 	k->generation = gen;
 out:
@@ -467,14 +473,16 @@ int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, i
 	/* the token key that signed until now, then those carried before that still verify */
 	memcpy(plain + len, o->token, crypto_auth_KEYBYTES);
 	put_be64(plain + len + crypto_auth_KEYBYTES, keep_until);
-	len += crypto_auth_KEYBYTES + 8;
+	put_be64(plain + len + crypto_auth_KEYBYTES + 8, now);
+	len += CARRY_ENTRY(CARRY_VERSION);
 	nold++;
 	for (size_t i = 0; i < o->nold && nold < SK_VAULT_OLD_TOKEN_KEYS; i++) {
 		if (o->old[i].until <= now)
 			continue;
 		memcpy(plain + len, o->old[i].key, crypto_auth_KEYBYTES);
 		put_be64(plain + len + crypto_auth_KEYBYTES, o->old[i].until);
-		len += crypto_auth_KEYBYTES + 8;
+		put_be64(plain + len + crypto_auth_KEYBYTES + 8, o->old[i].retired);
+		len += CARRY_ENTRY(CARRY_VERSION);
 		nold++;
 	}
 	plain[41] = (uint8_t)nold;
@@ -724,9 +732,11 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
 }
 
 /* carried: the old token keys of the keyset verify too, each a token that expires by its
- * until, while now is before it. */
+ * until, while now is before it; *retired (when carried) is 0 for the current key, else the
+ * time the matching key was retired (SK_VAULT_RETIRED_UNKNOWN when not recorded). */
 static int token_verify(const struct sk_vault *v, const char *tag, const char *token,
-			int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires, int carried)
+			int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires, int carried,
+			int64_t *retired)
 {
 	const struct keyset *k = ks(v);
 	int64_t until = INT64_MAX;
@@ -737,6 +747,8 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 	subject[0] = '\0';
 	if (expires)
 		*expires = 0;
+	if (retired)
+		*retired = 0;
 	/* Lengths first: nothing longer than the longest token is decoded. */
 	size_t len = token ? strnlen(token, SK_TOKEN_MAX) : SK_TOKEN_MAX;
 	if (len >= SK_TOKEN_MAX)
@@ -767,6 +779,8 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 		if (!carried || i == k->nold)
 			return SK_ERR_INVALID;
 		until = k->old[i].until;
+		if (retired)
+			*retired = k->old[i].retired ? k->old[i].retired : SK_VAULT_RETIRED_UNKNOWN;
 	}
 	/* Authentic from here on; the structure is checked all the same. */
 	size_t slen = plen - 9;
@@ -788,13 +802,14 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
 {
-	return token_verify(v, tag, token, now, subject, expires, 0);
+	return token_verify(v, tag, token, now, subject, expires, 0, NULL);
 }
 
 int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
-				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires,
+				  int64_t *retired)
 {
-	return token_verify(v, tag, token, now, subject, expires, 1);
+	return token_verify(v, tag, token, now, subject, expires, 1, retired);
 }
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])

@@ -63,7 +63,7 @@ int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk
 /* The carried keys for generation (nv's), sealed under nv, as hex into out: old's email hash
  * key, old's token key (verifying until keep_until) and old's own carried token keys that
  * still verify at now. SK_ERR_INVALID when out is too small (SK_VAULT_CARRY_HEX holds it). */
-#define SK_VAULT_CARRY_HEX (2 * (42 + SK_VAULT_OLD_TOKEN_KEYS * 40 + SK_VAULT_SEAL_OVERHEAD) + 1)
+#define SK_VAULT_CARRY_HEX (2 * (42 + SK_VAULT_OLD_TOKEN_KEYS * 48 + SK_VAULT_SEAL_OVERHEAD) + 1)
 int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, int64_t now,
 			int64_t keep_until, int64_t generation, char *out, size_t outlen);
 /* A data key wrapped by old, wrapped by nv instead; SK_ERR_CRYPTO when old cannot open it. */
@@ -148,10 +148,15 @@ int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char 
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
 /* The same, and a token signed by the token key of an earlier generation (carried over a
  * rotation) verifies too while now is before that key's until, when its expiry is not later
- * than that until. Only for links that take consent away or only show (unsubscribe, open,
- * click): never for one that gives consent. */
+ * than that until. *retired (may be NULL) says which key matched: 0 the current one, else the
+ * time the rotation retired the carried key that matched (SK_VAULT_RETIRED_UNKNOWN for a key
+ * carried before that time was recorded): the caller accepts it only for a thing made before
+ * then. Only for links that take consent away or only show (unsubscribe, open, click): never
+ * for one that gives consent or hands out anything (docs/internals/vault.md "Key rotation"). */
+#define SK_VAULT_RETIRED_UNKNOWN INT64_MAX
 int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
-				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires,
+				  int64_t *retired);
 
 /* Randomness for bulk work (the import makes about 11 draws a row; each was a getrandom
  * call). sk_vault_rng_seed takes a fresh 32-byte seed from the kernel and, until

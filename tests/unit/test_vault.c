@@ -237,6 +237,7 @@ static void rotation_keys(void **state)
 	char k1[128], tmp[160], carried[SK_VAULT_CARRY_HEX], c2[65], subject[SK_TOKEN_MAX];
 	char tok[SK_TOKEN_MAX], forged[SK_TOKEN_MAX], *plain = NULL;
 	struct sk_vault *v1, *nv, *v2, *other;
+	int64_t retired = -1;
 	struct sk_errctx e = {0};
 	uint8_t dk[SK_VAULT_KEY_LEN], dk2[SK_VAULT_KEY_LEN], w1[SK_VAULT_WRAPPED_LEN];
 	uint8_t w2[SK_VAULT_WRAPPED_LEN], h1[32], h2[32], *s1 = NULL, *s2 = NULL;
@@ -314,11 +315,12 @@ static void rotation_keys(void **state)
 
 	/* tokens: the new key signs; the old verifies only carried, only to its until */
 	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, now, subject, NULL), 0);
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, now, subject, NULL, &retired), 0);
+	assert_true(retired == now); /* the old key matched: retired at the rotation */
 	assert_string_equal(subject, "r_1");
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", forged, now, subject, NULL),
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", forged, now, subject, NULL, NULL),
 			 SK_ERR_INVALID);
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, until, subject, NULL),
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, until, subject, NULL, NULL),
 			 SK_ERR_INVALID);
 	assert_int_equal(sk_vault_token_sign(v2, "unsub", "r_2", until + 1000, tok), 0);
 	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), 0);
