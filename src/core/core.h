@@ -1725,12 +1725,14 @@ struct sk_master_key_opts {
 	void (*step)(void *arg, const char *step);
 	void *arg;
 	int64_t old_links_until; /* 0: now + SK_KEY_OLD_LINK_SECONDS */
+	int discard_old_key;     /* 0: the old key file is kept as KEYFILE.gen-N (N the old
+				  * generation) for the backups made before; 1: it is replaced */
 };
 /* samtycke key rotate: a new master key file written beside the old one; in one write
  * transaction every data key re-wrapped, every system secret (webhook secrets, form
  * requests) re-sealed, the email hash key and the old token key carried (sealed under the
  * new key), the check value and generation (+1) stored; then the new key file renamed over
- * the old. Any failure before the commit changes nothing (SK_ERR_CRYPTO when something does
+ * the old, which is kept as KEYFILE.gen-N (sk_vault_kept_path) unless o->discard_old_key. Any failure before the commit changes nothing (SK_ERR_CRYPTO when something does
  * not open with the current key). The vault holds the new keys afterwards. */
 int sk_master_key_rotate(struct sk_core *c, const struct sk_master_key_opts *o,
 		  struct sk_master_key_report *out, struct sk_errctx *err);

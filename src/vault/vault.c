@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <idn2.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -427,7 +428,47 @@ void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv)
 	sk_vault_free(nv);
 }
 
-int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err)
+int sk_vault_kept_path(const struct sk_vault *v, int64_t generation, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s.gen-%" PRId64, v->path, generation);
+	if (n < 0 || (size_t)n >= cap)
+		return SK_ERR_INVALID;
+	return access(out, F_OK) == 0 ? 0 : SK_ERR_NOT_FOUND;
+}
+
+/* Before the rename: the key file, while it is still the old key (not want_check), gets a
+ * second name KEYFILE.gen-N (a hard link: the same file, so the same owner and mode), which
+ * the rename leaves behind. One that exists already is a completion's done before. */
+static int keep_old(const struct sk_vault *v, const char *want_check, int64_t gen,
+		    struct sk_errctx *err)
+{
+	char kept[sizeof(v->path) + 32], have[65];
+	struct keyset *k = NULL;
+	struct sk_errctx ignored = {0};
+	int rc = sk_vault_kept_path(v, gen, kept, sizeof(kept));
+	if (rc == SK_ERR_INVALID)
+		return sk_errf(err, SK_ERR_KEY, "key file path is too long");
+	if (keyset_read(v->path, &k, &ignored))
+		return 0; /* no old key file to keep */
+	keyset_check_value(k, have);
+	sodium_free(k);
+	if (sk_vault_equal(have, want_check, 64))
+		return 0; /* renamed already: the key file is the new key */
+	if (link(v->path, kept) != 0 && errno != EEXIST)
+		return sk_errf(err, SK_ERR_IO, "cannot keep the old key file as %s: %s", kept,
+			       strerror(errno));
+	/* another process renamed between the read and the link: that name is not the old key */
+	if (keyset_read(kept, &k, &ignored) == 0) {
+		keyset_check_value(k, have);
+		sodium_free(k);
+		if (sk_vault_equal(have, want_check, 64))
+			unlink(kept);
+	}
+	return 0;
+}
+
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, int64_t keep_gen,
+			   struct sk_errctx *err)
 {
 	char tmp[sizeof(v->path) + 8], have[65];
 	struct keyset *k = NULL;
@@ -447,6 +488,9 @@ int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk
 	sodium_free(k);
 	if (!sk_vault_equal(have, want_check, 64))
 		return SK_ERR_NOT_FOUND;
+	int rc;
+	if (keep_gen > 0 && (rc = keep_old(v, want_check, keep_gen, err)))
+		return rc;
 	if (rename(tmp, v->path) != 0) {
 		/* another process completed it first: the key file is the new one then */
 		if (errno != ENOENT)

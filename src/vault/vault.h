@@ -58,8 +58,15 @@ void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv);
 /* When the new key file beside v's exists and its check value is want_check (the database
  * committed to it), renames it over the key file and syncs the folder: 0 (0 too when another
  * process renamed it already: the key file's check value is want_check). SK_ERR_NOT_FOUND
- * when there is none, or it is not the database's. v's keys are not reloaded. */
-int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err);
+ * when there is none, or it is not the database's. keep_gen > 0: the old key file is kept
+ * first as KEYFILE.gen-KEEP_GEN (the same file under a second name: its owner and mode 0600),
+ * for the backups made before the rotation; SK_ERR_IO when it cannot be (nothing renamed).
+ * v's keys are not reloaded. */
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, int64_t keep_gen,
+			   struct sk_errctx *err);
+/* The name of the key file kept for generation (KEYFILE.gen-N) into out: 0 when that file
+ * exists, SK_ERR_NOT_FOUND when not, SK_ERR_INVALID when cap is too small. */
+int sk_vault_kept_path(const struct sk_vault *v, int64_t generation, char *out, size_t cap);
 /* The carried keys for generation (nv's), sealed under nv, as hex into out: old's email hash
  * key, old's token key (verifying until keep_until) and old's own carried token keys that
  * still verify at now. SK_ERR_INVALID when out is too small (SK_VAULT_CARRY_HEX holds it). */

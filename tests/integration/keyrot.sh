@@ -3,7 +3,8 @@
 # (docs/operations.md, "Key rotation"): API writers create contacts with fields and webhooks
 # with secrets while the key rotates; the server keeps answering and writing after it, every
 # acknowledged write is there, `key check` passes with the new key file and a copy of the old
-# one opens nothing; a server whose copy of the key file is behind refuses writes until the new
+# one opens nothing in the database; it is kept as KEYFILE.gen-1, which opens a backup made
+# before the rotation; a server whose copy of the key file is behind refuses writes until the new
 # file is copied, then writes without a restart; a rotation killed with SIGKILL at each of its steps (and at random
 # moments) leaves a database that opens, whose key check and audit pass. On PostgreSQL too.
 # Usage: sh tests/integration/keyrot.sh path/to/samtycke
@@ -68,6 +69,8 @@ wait_acks() {
 
 wait_acks 12
 cp "$SAMTYCKE_KEY_FILE" "$d/old.key"
+on_pg || sk backup "$d/pre.db" >/dev/null 2>"$d/backup.err" ||
+	fail "a backup before the rotation" "$(cat "$d/backup.err")"
 before=$(wc -l <"$d/acks")
 if sk key rotate >"$d/rotate.out" 2>"$d/rotate.err" && grep -q '^key rotated to generation 2: ' "$d/rotate.out"; then
 	pass "key rotate, with writers running, rotates to generation 2"
@@ -135,6 +138,27 @@ else
 	fail "the old key file opens no contact" "$(cat "$d/old.out")"
 fi
 
+# The old key file is kept as KEYFILE.gen-1 (mode 0600), and said where; the backup made
+# before the rotation is refused with the new key file, naming the kept one, and opens with it.
+kept="$SAMTYCKE_KEY_FILE.gen-1"
+if cmp -s "$kept" "$d/old.key" && [ "$(stat -c %a "$kept")" = 600 ] &&
+	grep -q "The old key (generation 1) is kept as $kept" "$d/rotate.out"; then
+	pass "the old key file is kept as KEYFILE.gen-1, mode 0600, and key rotate says so"
+else
+	fail "the old key file is kept as KEYFILE.gen-1, mode 0600" "$(ls -l "$kept" 2>&1)" \
+		"$(cat "$d/rotate.out")"
+fi
+if ! on_pg; then
+	if ! "$bin" --db "$d/pre.db" key check >"$d/pre.out" 2>&1 &&
+		grep -q "the key file is at generation 2, the database at generation 1: use the key file of that generation, kept as $kept" "$d/pre.out" &&
+		"$bin" --db "$d/pre.db" --key-file "$kept" key check >>"$d/pre.out" 2>&1; then
+		pass "a backup from before the rotation: refused naming KEYFILE.gen-1, opens with it"
+	else
+		fail "a backup from before the rotation: refused naming KEYFILE.gen-1, opens with it" \
+			"$(cat "$d/pre.out")"
+	fi
+fi
+
 # Another host (PostgreSQL) or a server given its own copy of the key file: after a rotation
 # elsewhere its copy is behind; it refuses writes that need the key with a clear error until
 # the new file is copied, and takes it within a few seconds without a restart.
@@ -144,7 +168,12 @@ cp "$SAMTYCKE_KEY_FILE" "$d/hostb.key"
 key_file="$d/hostb.key" start_server hostb --rate-limit 0
 hostb_pid=$pid
 contact hostb1 || fail "the second server writes before the rotation" "$(cat "$d/api.json")"
-setup sk key rotate
+setup sk key rotate --discard-old-key
+if [ ! -e "$SAMTYCKE_KEY_FILE.gen-2" ]; then
+	pass "key rotate --discard-old-key keeps no KEYFILE.gen-2"
+else
+	fail "key rotate --discard-old-key keeps no KEYFILE.gen-2"
+fi
 if ! contact hostb2 && grep -q '"key_error"' "$d/api.json" && grep -q 'key file' "$d/api.json"; then
 	pass "a server whose key file is behind refuses a write that needs the key (key_error)"
 else
@@ -205,6 +234,19 @@ if [ -n "$gen" ] && [ "$gen" -ge 5 ] && [ "$gen" -le $((5 + runs)) ]; then
 	pass "the key generation counts each committed rotation ($gen)"
 else
 	fail "the key generation counts each committed rotation" "generation '$gen'"
+fi
+# every generation's key file is kept (but the one discarded), also when a kill after the
+# commit left the rename to the next opening
+missing=""
+g=1
+while [ -n "$gen" ] && [ "$g" -lt "$gen" ]; do
+	[ "$g" -eq 2 ] || [ -e "$SAMTYCKE_KEY_FILE.gen-$g" ] || missing="$missing $g"
+	g=$((g + 1))
+done
+if [ -n "$gen" ] && [ -z "$missing" ]; then
+	pass "each retired key file is kept as KEYFILE.gen-N, kills after the commit too"
+else
+	fail "each retired key file is kept as KEYFILE.gen-N" "missing:$missing" "$(ls "$d")"
 fi
 # the server on the rotated key: still answers, reads and writes
 if contact final && curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RKEY" \

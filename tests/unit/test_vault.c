@@ -292,12 +292,12 @@ static void rotation_keys(void **state)
 	char zero[65];
 	memset(zero, '0', 64);
 	zero[64] = '\0';
-	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
-	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, 0, &e), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, 0, &e), 0);
 	assert_int_not_equal(stat(tmp, &st), 0);
 	/* done already (by another process): the key file is the one asked for */
-	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
-	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, 0, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, 0, &e), SK_ERR_NOT_FOUND);
 	sk_vault_rotate_unlock(v1);
 	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
 	sk_vault_email_key(v1, "anna@example.com", h1);
