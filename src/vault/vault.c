@@ -79,7 +79,9 @@ static int vault_init(void)
 	return sodium_init() < 0 ? SK_ERR_CRYPTO : 0;
 }
 
-int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
+/* A new key file at path (O_EXCL, 0600, synced); owner (may be NULL): the file gets its
+ * owner and group first (fchown, before any key is in it), or is not made. */
+static int keyfile_write(const char *path, const struct stat *owner, struct sk_errctx *err)
 {
 	uint8_t master[crypto_kdf_KEYBYTES];
 	char hex[2 * sizeof(master) + 1];
@@ -91,6 +93,16 @@ int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
 	if (fd < 0) {
 		rc = sk_errf(err, errno == EEXIST ? SK_ERR_EXISTS : SK_ERR_IO,
 			     "cannot create key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	struct stat st;
+	if (owner && fstat(fd, &st) == 0 &&
+	    (st.st_uid != owner->st_uid || st.st_gid != owner->st_gid) &&
+	    fchown(fd, owner->st_uid, owner->st_gid) != 0) {
+		rc = sk_errf(err, SK_ERR_KEY, "cannot give the new key file %s the owner of the key "
+			     "file (uid %ld, gid %ld): %s; run 'samtycke key rotate' as that user",
+			     path, (long)owner->st_uid, (long)owner->st_gid, strerror(errno));
+		unlink(path);
 		goto out;
 	}
 	crypto_kdf_keygen(master);
@@ -108,6 +120,11 @@ out:
 	sodium_memzero(master, sizeof(master));
 	sodium_memzero(hex, sizeof(hex));
 	return rc;
+}
+
+int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
+{
+	return keyfile_write(path, NULL, err);
 }
 
 /* Opens a file that holds a secret, refusing one that group or others may read (the rule
@@ -362,18 +379,24 @@ static int tmp_path(const struct sk_vault *v, char out[sizeof(v->path) + 8])
 	return n > 0 && (size_t)n < sizeof(v->path) + 8 ? 0 : SK_ERR_KEY;
 }
 
-/* fsync of the folder that holds path, so that a rename in it is durable. */
-static int dir_sync(const char *path)
+/* The folder that holds path. */
+static void dir_of(const char *path, char dir[4096 + 8])
 {
-	char dir[4096 + 8];
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, 4096 + 8, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, 4096 + 8, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* fsync of the folder that holds path, so that a rename in it is durable. */
+static int dir_sync(const char *path)
+{
+	char dir[4096 + 8];
+	dir_of(path, dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return SK_ERR_IO;
@@ -393,20 +416,50 @@ int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct s
 	 * key file, which its database may be about to commit to */
 	if (v->lock_fd >= 0)
 		return sk_errf(err, SK_ERR_BUSY, "a key rotation of %s is running", v->path);
-	v->lock_fd = open(v->path, O_RDONLY | O_CLOEXEC);
-	if (v->lock_fd < 0)
-		return sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", v->path,
+	/* the folder: whoever may write it could rename KEYFILE.rotate away or put another
+	 * file in its place between the write and the rename */
+	char dir[4096 + 8], lock[sizeof(v->path) + 8];
+	struct stat dst, owner;
+	dir_of(v->path, dir);
+	if (stat(dir, &dst) != 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot read the key file's folder %s: %s", dir,
 			       strerror(errno));
+	if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		return sk_errf(err, SK_ERR_KEY, "the key file's folder %s may be written by group "
+			       "or others: a key rotation there is refused (chmod go-w %s)", dir, dir);
+	/* the new key file gets the key file's owner and group (a rotation run as root must not
+	 * leave a key file the service cannot read), and so does the lock file */
+	if (stat(v->path, &owner) != 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot read key file %s: %s", v->path,
+			       strerror(errno));
+	/* the lock is on a file of its own: the key file's inode is replaced by the rename */
+	snprintf(lock, sizeof(lock), "%s.lock", v->path);
+	v->lock_fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (v->lock_fd < 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot open the rotation lock %s: %s", lock,
+			       strerror(errno));
+	struct stat lst;
+	if (fstat(v->lock_fd, &lst) == 0 &&
+	    (lst.st_uid != owner.st_uid || lst.st_gid != owner.st_gid))
+		(void)!fchown(v->lock_fd, owner.st_uid, owner.st_gid); /* the service's, if we can */
 	if (flock(v->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		sk_vault_rotate_unlock(v);
 		return sk_errf(err, SK_ERR_BUSY, "another key rotation of %s is running", v->path);
 	}
 	/* a leftover of a rotation killed before its commit: the database never used it (an
-	 * opening would have completed one that it did) */
+	 * opening would have completed one that it did); the new key file's folder entry is
+	 * synced before the database can commit to it */
 	if (unlink(tmp) != 0 && errno != ENOENT)
 		rc = sk_errf(err, SK_ERR_IO, "cannot remove %s: %s", tmp, strerror(errno));
-	else if (!(rc = sk_vault_keyfile_create(tmp, err)) && (rc = sk_vault_open(tmp, outnew, err)))
-		unlink(tmp);
+	else if (!(rc = keyfile_write(tmp, &owner, err))) {
+		if (dir_sync(tmp) != 0)
+			rc = sk_errf(err, SK_ERR_IO, "cannot sync the key file's folder: %s",
+				     strerror(errno));
+		else
+			rc = sk_vault_open(tmp, outnew, err);
+		if (rc)
+			unlink(tmp);
+	}
 	if (rc)
 		sk_vault_rotate_unlock(v);
 	return rc;

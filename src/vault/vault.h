@@ -47,9 +47,12 @@ int64_t sk_vault_generation(const struct sk_vault *v);
  * Publishes the new set at once. */
 int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
 		    int64_t generation, const char *carried, struct sk_errctx *err);
-/* Locks v's key file (flock: SK_ERR_BUSY while another process rotates it), writes a new key
- * file beside it (its path and ".rotate"; O_EXCL, 0600, fsync), removing a leftover of an
- * earlier rotation first, and opens it as *outnew. The lock holds until
+/* Refuses a key folder that group or others may write (SK_ERR_KEY, naming it); locks
+ * KEYFILE.lock (0600, made when missing, given the key file's owner when it can be; flock:
+ * SK_ERR_BUSY while another process rotates it), writes a new key file beside the key file
+ * (its path and ".rotate"; O_EXCL, 0600, the key file's owner and group (SK_ERR_KEY, nothing
+ * left, when they cannot be given), fsync, then fsync of the folder), removing a leftover of
+ * an earlier rotation first, and opens it as *outnew. The lock holds until
  * sk_vault_rotate_unlock (or abandon, or sk_vault_free). */
 int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct sk_errctx *err);
 void sk_vault_rotate_unlock(struct sk_vault *v);
