@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <unistring/version.h>
 
@@ -58,10 +59,12 @@ struct keyset {
 	size_t nold;
 	struct old_token old[SK_VAULT_OLD_TOKEN_KEYS];
 	struct keyset *prev; /* every set this vault ever had, freed with it */
+	int64_t published;   /* CLOCK_MONOTONIC seconds when it became the current set */
 };
 
 struct sk_vault {
 	_Atomic(struct keyset *) cur;
+	_Atomic int64_t prev_grace; /* how long prev still opens (SK_VAULT_PREV_GRACE_SECONDS) */
 	pthread_mutex_t mu;  /* reloads, one at a time */
 	int lock_fd;         /* the key file, flock'ed while this process rotates it; -1 */
 	char path[4096];     /* the key file */
@@ -223,11 +226,36 @@ static void keyset_check_value(const struct keyset *k, char out[65])
 	sk_hex(h, sizeof(h), out);
 }
 
+static int64_t mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 /* Publishes k as v's current set (under v->mu); the one before stays allocated. */
 static void keyset_publish(struct sk_vault *v, struct keyset *k)
 {
 	k->prev = atomic_load_explicit(&v->cur, memory_order_relaxed);
+	k->published = mono_seconds();
 	atomic_store_explicit(&v->cur, k, memory_order_release);
+}
+
+/* The set before k, for opening only, while the grace after k's publication lasts (a read
+ * snapshot begun before a rotation's commit); NULL after it: the retired keys then open
+ * nothing in this process, though the set stays allocated (a thread may still hold it). */
+static const struct keyset *keyset_fallback(const struct sk_vault *v, const struct keyset *k)
+{
+	if (!k->prev)
+		return NULL;
+	int64_t grace = atomic_load_explicit(&((struct sk_vault *)v)->prev_grace,
+					     memory_order_relaxed);
+	return mono_seconds() - k->published < grace ? k->prev : NULL;
+}
+
+void sk_vault_set_prev_grace(struct sk_vault *v, int64_t seconds)
+{
+	atomic_store_explicit(&v->prev_grace, seconds, memory_order_relaxed);
 }
 
 int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
@@ -250,7 +278,9 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 	pthread_mutex_init(&v->mu, NULL);
 	v->lock_fd = -1;
 	memcpy(v->path, path, strlen(path) + 1);
+	k->published = mono_seconds();
 	atomic_init(&v->cur, k);
+	atomic_init(&v->prev_grace, SK_VAULT_PREV_GRACE_SECONDS);
 	*out = v;
 	return 0;
 }
@@ -729,7 +759,7 @@ int sk_vault_datakey_unwrap(const struct sk_vault *v, const char *contact_id,
 	/* the set before the current one too: a read snapshot begun before a rotation's commit
 	 * still holds what it wrapped (opening only; nothing new is made with it) */
 	const struct keyset *k = ks(v);
-	const struct keyset *try[2] = {k, k->prev};
+	const struct keyset *try[2] = {k, keyset_fallback(v, k)};
 	for (int i = 0; i < 2 && try[i]; i++)
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(dk, NULL, NULL, wrapped + 24, len - 24,
 							       (const uint8_t *)contact_id,
@@ -1026,10 +1056,10 @@ int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p
 int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
 			   size_t clen, char **out, size_t *outlen)
 {
-	const struct keyset *k = ks(v);
+	const struct keyset *k = ks(v), *prev = keyset_fallback(v, k);
 	int rc = sk_vault_unseal(k->system, ad, c, clen, out, outlen);
-	if (rc == SK_ERR_CRYPTO && k->prev) /* as in sk_vault_datakey_unwrap */
-		rc = sk_vault_unseal(k->prev->system, ad, c, clen, out, outlen);
+	if (rc == SK_ERR_CRYPTO && prev) /* as in sk_vault_datakey_unwrap */
+		rc = sk_vault_unseal(prev->system, ad, c, clen, out, outlen);
 	return rc;
 }
 

@@ -47,6 +47,13 @@ int64_t sk_vault_generation(const struct sk_vault *v);
  * Publishes the new set at once. */
 int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
 		    int64_t generation, const char *carried, struct sk_errctx *err);
+/* After a reload, sk_vault_datakey_unwrap and sk_vault_unseal_system also try the set before
+ * (a read snapshot begun before a rotation's commit still holds what that set wrapped), for
+ * SK_VAULT_PREV_GRACE_SECONDS only: after that the retired keys open nothing in this process
+ * (the set stays allocated: a thread may hold it). sk_vault_set_prev_grace changes the grace
+ * (tests; 0: never). */
+#define SK_VAULT_PREV_GRACE_SECONDS 60
+void sk_vault_set_prev_grace(struct sk_vault *v, int64_t seconds);
 /* Refuses a key folder that group or others may write (SK_ERR_KEY, naming it); locks
  * KEYFILE.lock (0600, made when missing, given the key file's owner when it can be; flock:
  * SK_ERR_BUSY while another process rotates it), writes a new key file beside the key file

@@ -326,6 +326,18 @@ static void rotation_keys(void **state)
 	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), 0);
 	assert_int_equal(sk_vault_token_verify(v1, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
 
+	/* the vault that was on the old key, reloaded: the old set still opens for the grace
+	 * (a snapshot begun before the commit), then never (issue 17, Low 8) */
+	assert_int_equal(sk_vault_reload(v1, NULL, c2, 2, carried, &e), 0);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w1, sizeof(w1), dk2), 0);
+	assert_int_equal(sk_vault_unseal_system(v1, "webhook/w_1", s1, l1, &plain, &plen), 0);
+	sk_free(plain);
+	sk_vault_set_prev_grace(v1, 0);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w1, sizeof(w1), dk2), SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_unseal_system(v1, "webhook/w_1", s1, l1, &plain, &plen),
+			 SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w2, sizeof(w2), dk2), 0);
+
 	sk_vault_wipe(dk, sizeof(dk));
 	sk_free(s1);
 	sk_free(s2);
