@@ -8,7 +8,8 @@
 
 /* SK_TEST_KEYROT_DIE_AT=STEP kills the rotation with SIGKILL at that step (written,
  * rewrapped, committed, renamed): how tests/integration/keyrot.sh proves that every point of
- * a crash leaves a database that opens. */
+ * a crash leaves a database that opens. Kept in the release binary (harmless: it can only
+ * kill this process; docs/internals/build-and-tests.md). */
 static void die_at(void *arg, const char *step)
 {
 	const char *want = arg;
