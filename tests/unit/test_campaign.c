@@ -443,6 +443,13 @@ static void claimed_mail_is_not_sent_twice(void **state)
 	tenv_free(t);
 }
 
+/* A campaign whose first link goes to a banner origin's page, its second to a third party. */
+static const char spec_two_links[] = "{\"name\": \"x\", \"purpose\": \"newsletter\","
+				     " \"subject\": {\"en\": \"s\"},"
+				     " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
+				     " \"links\": [\"https://www.example.com/n\","
+				     " \"https://other.example.net/x\"]}";
+
 /* The click tokens of the first two tracked links of the one mail queued. */
 static void click_tokens(struct tenv *t, const char *id, int64_t now, char tok[2][256])
 {
@@ -472,11 +479,7 @@ static void visitor_token_only_with_lead_scoring_to_own_site(void **state)
 	add(t, "lead@example.com", "Anna", "newsletter", SK_ACT_GIVE, T0);
 	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
 				   T0), 0);
-	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"newsletter\","
-				   " \"subject\": {\"en\": \"s\"},"
-				   " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
-				   " \"links\": [\"https://www.example.com/n\","
-				   " \"https://other.example.net/x\"]}", id), 0);
+	assert_int_equal(create(t, spec_two_links, id), 0);
 	click_tokens(t, id, T0 + 200, tok);
 	assert_int_equal(sk_campaign_click(t->core, tok[0], NULL, T0 + 400, target, &t->err), 0);
 	char *vt = strstr(target, "#sk_vt=");
@@ -519,11 +522,7 @@ static void retired_key_click_only_redirects(void **state)
 	add(t, "lead@example.com", "Anna", "newsletter", SK_ACT_GIVE, T0);
 	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
 				   T0), 0);
-	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"newsletter\","
-				   " \"subject\": {\"en\": \"s\"},"
-				   " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
-				   " \"links\": [\"https://www.example.com/n\","
-				   " \"https://other.example.net/x\"]}", id), 0);
+	assert_int_equal(create(t, spec_two_links, id), 0);
 	click_tokens(t, id, T0 + 200, tok); /* signed by the key about to be retired */
 	/* the retired key file, as a thief would keep it */
 	snprintf(oldkey, sizeof(oldkey), "%s/old.key", t->dir);
@@ -553,11 +552,7 @@ static void retired_key_click_only_redirects(void **state)
 	 * retired key for its row is refused */
 	int64_t after = sk_time_now() + 100;
 	char id2[SK_ID_LEN + 1], tok2[2][256];
-	assert_int_equal(create(t, "{\"name\": \"y\", \"purpose\": \"newsletter\","
-				   " \"subject\": {\"en\": \"s\"},"
-				   " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
-				   " \"links\": [\"https://www.example.com/n\","
-				   " \"https://other.example.net/x\"]}", id2), 0);
+	assert_int_equal(create(t, spec_two_links, id2), 0);
 	click_tokens(t, id2, after, tok2);
 	assert_int_equal(sk_vault_token_verify(t->vault, SK_CAMPAIGN_LINK_TAG, tok2[0], after + 1,
 					       subject, NULL), 0);
