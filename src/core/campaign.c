@@ -826,17 +826,22 @@ int sk__campaign_done(struct sk_core *c, const char *row_id, int sent, int given
 /* ---- the links of a mail ---- */
 
 /* The send-log row a token names: SK_ERR_INVALID when forged or for a row gone (the
- * contact erased); SK_ERR_EXPIRED. n (may be NULL) gets a click link's index. */
+ * contact erased); SK_ERR_EXPIRED. n (may be NULL) gets a click link's index. *old is set
+ * when a key retired by a rotation signed the token: the caller then only takes consent
+ * away or redirects, and records or hands out nothing (whoever holds a retired key file
+ * can sign such links). */
 static int token_row(struct sk_core *c, const char *tag, const char *token, int64_t now,
-		     struct sk_send_rec *row, long *n, struct sk_errctx *err)
+		     struct sk_send_rec *row, long *n, int *old, struct sk_errctx *err)
 {
 	char subject[SK_TOKEN_MAX];
+	int64_t retired = 0;
 	int rc;
+	*old = 0;
 	if (!token || strlen(token) >= SK_TOKEN_MAX)
 		return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	/* unsubscribe, open and click take consent away or only count: a link mailed before a
 	 * key rotation keeps working (docs/internals/vault.md "Key rotation") */
-	rc = sk_vault_token_verify_carried(c->vault, tag, token, now, subject, NULL);
+	rc = sk_vault_token_verify_carried(c->vault, tag, token, now, subject, NULL, &retired);
 	if (rc == SK_ERR_EXPIRED)
 		return sk_errf(err, rc, "the link has expired");
 	if (rc)
@@ -851,14 +856,22 @@ static int token_row(struct sk_core *c, const char *tag, const char *token, int6
 	rc = sk_store_send_get(c->store, subject, row);
 	if (rc == SK_ERR_NOT_FOUND)
 		return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
-	return rc ? sk__store_err(err, rc, "reading the send log") : 0;
+	if (rc)
+		return sk__store_err(err, rc, "reading the send log");
+	/* a retired key signed only the mails queued before its rotation (a server reloads the
+	 * new key within a second: the margin) */
+	if (retired && row->queued_at - SK_KEY_RETIRED_GRACE_SECONDS >= retired)
+		return sk_errf(err, SK_ERR_INVALID, "the link is not valid");
+	*old = retired != 0;
+	return 0;
 }
 
 int sk_campaign_unsub_check(struct sk_core *c, const char *token, int64_t now,
 			    struct sk_send_rec *row, char *purpose, struct sk_errctx *err)
 {
 	struct sk_campaign_rec k;
-	int rc = token_row(c, SK_CAMPAIGN_UNSUB_TAG, token, now, row, NULL, err);
+	int old;
+	int rc = token_row(c, SK_CAMPAIGN_UNSUB_TAG, token, now, row, NULL, &old, err);
 	if (rc)
 		return rc;
 	if ((rc = sk_campaign_get(c, row->campaign_id, &k, err)))
@@ -904,8 +917,9 @@ int sk_campaign_open(struct sk_core *c, const char *token, const char *ip, int64
 		     struct sk_errctx *err)
 {
 	struct sk_send_rec row;
-	int rc = token_row(c, SK_CAMPAIGN_OPEN_TAG, token, now, &row, NULL, err);
-	if (rc)
+	int old;
+	int rc = token_row(c, SK_CAMPAIGN_OPEN_TAG, token, now, &row, NULL, &old, err);
+	if (rc || old) /* a retired key's open: the pixel only, nothing recorded */
 		return rc;
 	struct sk_track_in in = {.type = "mail_open", .contact_id = row.contact_id,
 				 .campaign_id = row.campaign_id, .ip = ip, .at = now};
@@ -942,7 +956,8 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 	struct sk_send_rec row;
 	struct campaign k;
 	long n = 0;
-	int rc = token_row(c, SK_CAMPAIGN_LINK_TAG, token, now, &row, &n, err);
+	int old = 0;
+	int rc = token_row(c, SK_CAMPAIGN_LINK_TAG, token, now, &row, &n, &old, err);
 	if (rc || (rc = campaign_open(c, row.campaign_id, &k, err)))
 		return rc == SK_ERR_NOT_FOUND ? sk_errf(err, SK_ERR_INVALID, "the link is not valid")
 					      : rc;
@@ -955,7 +970,8 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is not valid");
 	else if ((rc = utm_link(k.doc, to, &b)))
 		rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
-	if (!rc && !strchr(b.data ? b.data : "", '#') &&
+	/* a click signed by a retired key only redirects: no visitor token, nothing recorded */
+	if (!rc && !old && !strchr(b.data ? b.data : "", '#') &&
 	    visitor_token_fits(c, row.contact_id, to, now)) {
 		char vt[SK_PREF_LINK_MAX];
 		struct sk_errctx ignore = {0};
@@ -964,15 +980,14 @@ int sk_campaign_click(struct sk_core *c, const char *token, const char *ip, int6
 			rc = sk_errf(err, SK_ERR_INVALID, "the link is too long");
 		sk_vault_wipe(vt, sizeof(vt));
 	}
-	if (!rc) {
+	if (!rc)
 		sk_strlcpy(target, b.data ? b.data : "", SK_CAMPAIGN_URL_MAX);
-		{
-			struct sk_track_in in = {.type = "mail_click", .url = to,
-						 .contact_id = row.contact_id,
-						 .campaign_id = row.campaign_id, .ip = ip, .at = now};
-			struct sk_errctx ignore = {0};
-			sk_track_record(c, &in, NULL, &ignore); /* the redirect goes on regardless */
-		}
+	if (!rc && !old) {
+		struct sk_track_in in = {.type = "mail_click", .url = to,
+					 .contact_id = row.contact_id,
+					 .campaign_id = row.campaign_id, .ip = ip, .at = now};
+		struct sk_errctx ignore = {0};
+		sk_track_record(c, &in, NULL, &ignore); /* the redirect goes on regardless */
 	}
 	sk_buf_reset(&b);
 	campaign_reset(&k);

@@ -1684,7 +1684,10 @@ int sk_campaign_unsubscribe(struct sk_core *c, const char *token, int64_t now,
  * gives target (SK_CAMPAIGN_URL_MAX bytes): the link's target with the campaign's UTM values
  * and "#sk_vt=TOKEN" (sk_visitor_token) only when the target has no fragment, its origin is
  * one of the policy's banner origins and the gate allows lead_scoring for the contact at the
- * click. SK_ERR_INVALID for a bad token. */
+ * click. A token signed by a key retired by a rotation (carried, docs/internals/vault.md
+ * "Key rotation") counts only for a mail queued before that rotation, and then the pixel
+ * and the redirect (to the bare target with its UTM values) are all it gets: nothing is
+ * recorded and no visitor token is made. SK_ERR_INVALID for a bad token. */
 #define SK_CAMPAIGN_URL_MAX 4096
 /* The room of a redirect's Location (with its NUL; http_int.h's location): a campaign's
  * link with its UTM values must leave room in it for "#sk_vt=" and a visitor token, so
@@ -1708,6 +1711,9 @@ void sk_core_versions(sk_version_fn *fn, void *arg);
  * take consent away or only count (unsubscribe, open, click): the life of the longest such
  * link, so that every one mailed before the rotation works to its end. */
 #define SK_KEY_OLD_LINK_SECONDS ((int64_t)SK_CAMPAIGN_TOKEN_DAYS * 86400)
+/* A retired token key's link counts only for a mail queued before the rotation plus this
+ * margin: a server reloads the key within a second, and hosts' clocks differ a little. */
+#define SK_KEY_RETIRED_GRACE_SECONDS 60
 
 /* Counts by what the master key seals (SK_SEALED_DATAKEY, _WEBHOOK, _REQUEST of store.h). */
 struct sk_master_key_report {
@@ -1722,12 +1728,14 @@ struct sk_master_key_opts {
 	void (*step)(void *arg, const char *step);
 	void *arg;
 	int64_t old_links_until; /* 0: now + SK_KEY_OLD_LINK_SECONDS */
+	int discard_old_key;     /* 0: the old key file is kept as KEYFILE.gen-N (N the old
+				  * generation) for the backups made before; 1: it is replaced */
 };
 /* samtycke key rotate: a new master key file written beside the old one; in one write
  * transaction every data key re-wrapped, every system secret (webhook secrets, form
  * requests) re-sealed, the email hash key and the old token key carried (sealed under the
  * new key), the check value and generation (+1) stored; then the new key file renamed over
- * the old. Any failure before the commit changes nothing (SK_ERR_CRYPTO when something does
+ * the old, which is kept as KEYFILE.gen-N (sk_vault_kept_path) unless o->discard_old_key. Any failure before the commit changes nothing (SK_ERR_CRYPTO when something does
  * not open with the current key). The vault holds the new keys afterwards. */
 int sk_master_key_rotate(struct sk_core *c, const struct sk_master_key_opts *o,
 		  struct sk_master_key_report *out, struct sk_errctx *err);

@@ -44,7 +44,7 @@ static int key_load(struct sk_core *c, const char *path, struct sk_errctx *err)
 		return sk__store_err(err, rc, "reading the carried keys");
 	rc = sk_vault_reload(c->vault, path, check, gen, carried, err);
 	/* between a rotation's commit and its rename (another process): finish the rename */
-	if (rc == SK_ERR_KEY && !path && sk_vault_rotate_finish(c->vault, check, err) == 0)
+	if (rc == SK_ERR_KEY && !path && sk_vault_rotate_finish(c->vault, check, gen - 1, err) == 0)
 		rc = sk_vault_reload(c->vault, NULL, check, gen, carried, err);
 	if (rc == SK_ERR_KEY)
 		return sk_errf(err, SK_ERR_KEY, "the key file is behind the database (key generation "
@@ -73,11 +73,25 @@ int sk__key_open(struct sk_core *c, int init, struct sk_errctx *err)
 	if (rc)
 		return sk__store_err(err, rc, "reading the key check value");
 	if (!sk_vault_equal(want, have, sizeof(want))) {
-		/* a rotation killed after its commit, before its rename: finish it */
-		rc = sk_vault_rotate_finish(c->vault, have, err);
+		/* a rotation killed after its commit, before its rename: finish it (keeping the
+		 * old key file, as a rotation does unless told otherwise) */
+		if ((rc = stored_generation(c, &gen, err)))
+			return rc;
+		rc = sk_vault_rotate_finish(c->vault, have, gen - 1, err);
 		if (rc == SK_ERR_NOT_FOUND) {
-			if ((rc = stored_generation(c, &gen, err)))
-				return rc;
+			char kept[4096 + 32];
+			int64_t k = gen;
+			/* a key file kept for the database's generation (the key file is later:
+			 * a backup from before a rotation, restored) */
+			if (sk_vault_kept_path(c->vault, gen, kept, sizeof(kept)) == 0) {
+				char later[4096 + 32];
+				while (k < gen + 64 &&
+				       sk_vault_kept_path(c->vault, k + 1, later, sizeof(later)) == 0)
+					k++;
+				return sk_errf(err, SK_ERR_KEY, "the key file is at generation %" PRId64
+					       ", the database at generation %" PRId64 ": use the key "
+					       "file of that generation, kept as %s", k + 1, gen, kept);
+			}
 			if (gen > 1)
 				return sk_errf(err, SK_ERR_KEY, "the key file does not belong to this "
 					       "database (it is at key generation %" PRId64 ": a key "
@@ -386,7 +400,8 @@ int sk_master_key_rotate(struct sk_core *c, const struct sk_master_key_opts *o,
 		o->step(o->arg, "committed");
 	/* the database is on the new key from here: a failure now leaves the new key file
 	 * beside the old one, and the next opening completes the rename */
-	if ((rc = sk_vault_rotate_finish(c->vault, check, err))) {
+	if ((rc = sk_vault_rotate_finish(c->vault, check, o && o->discard_old_key ? 0 : gen - 1,
+					 err))) {
 		if (rc == SK_ERR_NOT_FOUND)
 			rc = sk_errf(err, SK_ERR_IO, "the new key file is gone before its rename");
 		goto out;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <idn2.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <unistring/version.h>
 
@@ -34,10 +36,13 @@ enum {
 };
 
 /* A token key of an earlier generation, carried over a rotation: it verifies only the tokens
- * of sk_vault_token_verify_carried, and only those that expire by until. */
+ * of sk_vault_token_verify_carried, and only those that expire by until; retired is when the
+ * rotation retired it (a link it signed names a thing made before that; 0: not known, a
+ * version-1 record). */
 struct old_token {
 	uint8_t key[crypto_auth_KEYBYTES];
 	int64_t until;
+	int64_t retired;
 };
 
 /* One set of keys, immutable once published: threads read the current one through an atomic
@@ -54,10 +59,12 @@ struct keyset {
 	size_t nold;
 	struct old_token old[SK_VAULT_OLD_TOKEN_KEYS];
 	struct keyset *prev; /* every set this vault ever had, freed with it */
+	int64_t published;   /* CLOCK_MONOTONIC seconds when it became the current set */
 };
 
 struct sk_vault {
 	_Atomic(struct keyset *) cur;
+	_Atomic int64_t prev_grace; /* how long prev still opens (SK_VAULT_PREV_GRACE_SECONDS) */
 	pthread_mutex_t mu;  /* reloads, one at a time */
 	int lock_fd;         /* the key file, flock'ed while this process rotates it; -1 */
 	char path[4096];     /* the key file */
@@ -75,7 +82,9 @@ static int vault_init(void)
 	return sodium_init() < 0 ? SK_ERR_CRYPTO : 0;
 }
 
-int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
+/* A new key file at path (O_EXCL, 0600, synced); owner (may be NULL): the file gets its
+ * owner and group first (fchown, before any key is in it), or is not made. */
+static int keyfile_write(const char *path, const struct stat *owner, struct sk_errctx *err)
 {
 	uint8_t master[crypto_kdf_KEYBYTES];
 	char hex[2 * sizeof(master) + 1];
@@ -87,6 +96,16 @@ int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
 	if (fd < 0) {
 		rc = sk_errf(err, errno == EEXIST ? SK_ERR_EXISTS : SK_ERR_IO,
 			     "cannot create key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	struct stat st;
+	if (owner && fstat(fd, &st) == 0 &&
+	    (st.st_uid != owner->st_uid || st.st_gid != owner->st_gid) &&
+	    fchown(fd, owner->st_uid, owner->st_gid) != 0) {
+		rc = sk_errf(err, SK_ERR_KEY, "cannot give the new key file %s the owner of the key "
+			     "file (uid %ld, gid %ld): %s; run 'samtycke key rotate' as that user",
+			     path, (long)owner->st_uid, (long)owner->st_gid, strerror(errno));
+		unlink(path);
 		goto out;
 	}
 	crypto_kdf_keygen(master);
@@ -104,6 +123,11 @@ out:
 	sodium_memzero(master, sizeof(master));
 	sodium_memzero(hex, sizeof(hex));
 	return rc;
+}
+
+int sk_vault_keyfile_create(const char *path, struct sk_errctx *err)
+{
+	return keyfile_write(path, NULL, err);
 }
 
 /* Opens a file that holds a secret, refusing one that group or others may read (the rule
@@ -202,11 +226,36 @@ static void keyset_check_value(const struct keyset *k, char out[65])
 	sk_hex(h, sizeof(h), out);
 }
 
+static int64_t mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 /* Publishes k as v's current set (under v->mu); the one before stays allocated. */
 static void keyset_publish(struct sk_vault *v, struct keyset *k)
 {
 	k->prev = atomic_load_explicit(&v->cur, memory_order_relaxed);
+	k->published = mono_seconds();
 	atomic_store_explicit(&v->cur, k, memory_order_release);
+}
+
+/* The set before k, for opening only, while the grace after k's publication lasts (a read
+ * snapshot begun before a rotation's commit); NULL after it: the retired keys then open
+ * nothing in this process, though the set stays allocated (a thread may still hold it). */
+static const struct keyset *keyset_fallback(const struct sk_vault *v, const struct keyset *k)
+{
+	if (!k->prev)
+		return NULL;
+	int64_t grace = atomic_load_explicit(&((struct sk_vault *)v)->prev_grace,
+					     memory_order_relaxed);
+	return mono_seconds() - k->published < grace ? k->prev : NULL;
+}
+
+void sk_vault_set_prev_grace(struct sk_vault *v, int64_t seconds)
+{
+	atomic_store_explicit(&v->prev_grace, seconds, memory_order_relaxed);
 }
 
 int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err)
@@ -229,7 +278,9 @@ int sk_vault_open(const char *path, struct sk_vault **out, struct sk_errctx *err
 	pthread_mutex_init(&v->mu, NULL);
 	v->lock_fd = -1;
 	memcpy(v->path, path, strlen(path) + 1);
+	k->published = mono_seconds();
 	atomic_init(&v->cur, k);
+	atomic_init(&v->prev_grace, SK_VAULT_PREV_GRACE_SECONDS);
 	*out = v;
 	return 0;
 }
@@ -262,10 +313,12 @@ int64_t sk_vault_generation(const struct sk_vault *v)
 /* ---- key rotation (docs/internals/vault.md "Key rotation") ---- */
 
 /* The carried keys, before sealing: version, generation, the email key, then nold times a
- * token key and its until (8 bytes big-endian each). */
-#define CARRY_VERSION 1
+ * token key, its until and (version 2) the time the rotation retired it (8 bytes big-endian
+ * each). Version 1 (no retired time) is still read. */
+#define CARRY_VERSION 2
 #define CARRY_AD "samtycke carried keys"
-#define CARRY_MAX (1 + 8 + 32 + 1 + SK_VAULT_OLD_TOKEN_KEYS * (crypto_auth_KEYBYTES + 8))
+#define CARRY_ENTRY(ver) (crypto_auth_KEYBYTES + ((ver) == 1 ? 8 : 16))
+#define CARRY_MAX (1 + 8 + 32 + 1 + SK_VAULT_OLD_TOKEN_KEYS * CARRY_ENTRY(CARRY_VERSION))
 
 static void put_be64(uint8_t *p, int64_t v)
 {
@@ -298,9 +351,9 @@ static int keyset_carry_apply(struct keyset *k, int64_t gen, const char *hex,
 		return sk_errf(err, SK_ERR_KEY, "the database's carried keys do not open with the "
 			       "key file");
 	const uint8_t *p = (const uint8_t *)plain;
-	if (plen < 1 + 8 + 32 + 1 || p[0] != CARRY_VERSION || get_be64(p + 1) != gen ||
-	    p[41] > SK_VAULT_OLD_TOKEN_KEYS ||
-	    plen != 42 + (size_t)p[41] * (crypto_auth_KEYBYTES + 8)) {
+	if (plen < 1 + 8 + 32 + 1 || (p[0] != 1 && p[0] != CARRY_VERSION) ||
+	    get_be64(p + 1) != gen || p[41] > SK_VAULT_OLD_TOKEN_KEYS ||
+	    plen != 42 + (size_t)p[41] * CARRY_ENTRY(p[0])) {
 		rc = sk_errf(err, SK_ERR_KEY, "the database's carried keys are of another "
 			     "generation or malformed");
 		goto out;
@@ -308,9 +361,10 @@ static int keyset_carry_apply(struct keyset *k, int64_t gen, const char *hex,
 	memcpy(k->email, p + 9, 32);
 	k->nold = p[41];
 	for (size_t i = 0; i < k->nold; i++) {
-		const uint8_t *q = p + 42 + i * (crypto_auth_KEYBYTES + 8);
+		const uint8_t *q = p + 42 + i * CARRY_ENTRY(p[0]);
 		memcpy(k->old[i].key, q, crypto_auth_KEYBYTES);
 		k->old[i].until = get_be64(q + crypto_auth_KEYBYTES);
+		k->old[i].retired = p[0] == 1 ? 0 : get_be64(q + crypto_auth_KEYBYTES + 8);
 	}
 	k->generation = gen;
 out:
@@ -355,18 +409,24 @@ static int tmp_path(const struct sk_vault *v, char out[sizeof(v->path) + 8])
 	return n > 0 && (size_t)n < sizeof(v->path) + 8 ? 0 : SK_ERR_KEY;
 }
 
-/* fsync of the folder that holds path, so that a rename in it is durable. */
-static int dir_sync(const char *path)
+/* The folder that holds path. */
+static void dir_of(const char *path, char dir[4096 + 8])
 {
-	char dir[4096 + 8];
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, 4096 + 8, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, 4096 + 8, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* fsync of the folder that holds path, so that a rename in it is durable. */
+static int dir_sync(const char *path)
+{
+	char dir[4096 + 8];
+	dir_of(path, dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return SK_ERR_IO;
@@ -386,20 +446,50 @@ int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct s
 	 * key file, which its database may be about to commit to */
 	if (v->lock_fd >= 0)
 		return sk_errf(err, SK_ERR_BUSY, "a key rotation of %s is running", v->path);
-	v->lock_fd = open(v->path, O_RDONLY | O_CLOEXEC);
-	if (v->lock_fd < 0)
-		return sk_errf(err, SK_ERR_KEY, "cannot open key file %s: %s", v->path,
+	/* the folder: whoever may write it could rename KEYFILE.rotate away or put another
+	 * file in its place between the write and the rename */
+	char dir[4096 + 8], lock[sizeof(v->path) + 8];
+	struct stat dst, owner;
+	dir_of(v->path, dir);
+	if (stat(dir, &dst) != 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot read the key file's folder %s: %s", dir,
 			       strerror(errno));
+	if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		return sk_errf(err, SK_ERR_KEY, "the key file's folder %s may be written by group "
+			       "or others: a key rotation there is refused (chmod go-w %s)", dir, dir);
+	/* the new key file gets the key file's owner and group (a rotation run as root must not
+	 * leave a key file the service cannot read), and so does the lock file */
+	if (stat(v->path, &owner) != 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot read key file %s: %s", v->path,
+			       strerror(errno));
+	/* the lock is on a file of its own: the key file's inode is replaced by the rename */
+	snprintf(lock, sizeof(lock), "%s.lock", v->path);
+	v->lock_fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (v->lock_fd < 0)
+		return sk_errf(err, SK_ERR_KEY, "cannot open the rotation lock %s: %s", lock,
+			       strerror(errno));
+	struct stat lst;
+	if (fstat(v->lock_fd, &lst) == 0 &&
+	    (lst.st_uid != owner.st_uid || lst.st_gid != owner.st_gid))
+		(void)!fchown(v->lock_fd, owner.st_uid, owner.st_gid); /* the service's, if we can */
 	if (flock(v->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		sk_vault_rotate_unlock(v);
 		return sk_errf(err, SK_ERR_BUSY, "another key rotation of %s is running", v->path);
 	}
 	/* a leftover of a rotation killed before its commit: the database never used it (an
-	 * opening would have completed one that it did) */
+	 * opening would have completed one that it did); the new key file's folder entry is
+	 * synced before the database can commit to it */
 	if (unlink(tmp) != 0 && errno != ENOENT)
 		rc = sk_errf(err, SK_ERR_IO, "cannot remove %s: %s", tmp, strerror(errno));
-	else if (!(rc = sk_vault_keyfile_create(tmp, err)) && (rc = sk_vault_open(tmp, outnew, err)))
-		unlink(tmp);
+	else if (!(rc = keyfile_write(tmp, &owner, err))) {
+		if (dir_sync(tmp) != 0)
+			rc = sk_errf(err, SK_ERR_IO, "cannot sync the key file's folder: %s",
+				     strerror(errno));
+		else
+			rc = sk_vault_open(tmp, outnew, err);
+		if (rc)
+			unlink(tmp);
+	}
 	if (rc)
 		sk_vault_rotate_unlock(v);
 	return rc;
@@ -421,7 +511,47 @@ void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv)
 	sk_vault_free(nv);
 }
 
-int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err)
+int sk_vault_kept_path(const struct sk_vault *v, int64_t generation, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s.gen-%" PRId64, v->path, generation);
+	if (n < 0 || (size_t)n >= cap)
+		return SK_ERR_INVALID;
+	return access(out, F_OK) == 0 ? 0 : SK_ERR_NOT_FOUND;
+}
+
+/* Before the rename: the key file, while it is still the old key (not want_check), gets a
+ * second name KEYFILE.gen-N (a hard link: the same file, so the same owner and mode), which
+ * the rename leaves behind. One that exists already is a completion's done before. */
+static int keep_old(const struct sk_vault *v, const char *want_check, int64_t gen,
+		    struct sk_errctx *err)
+{
+	char kept[sizeof(v->path) + 32], have[65];
+	struct keyset *k = NULL;
+	struct sk_errctx ignored = {0};
+	int rc = sk_vault_kept_path(v, gen, kept, sizeof(kept));
+	if (rc == SK_ERR_INVALID)
+		return sk_errf(err, SK_ERR_KEY, "key file path is too long");
+	if (keyset_read(v->path, &k, &ignored))
+		return 0; /* no old key file to keep */
+	keyset_check_value(k, have);
+	sodium_free(k);
+	if (sk_vault_equal(have, want_check, 64))
+		return 0; /* renamed already: the key file is the new key */
+	if (link(v->path, kept) != 0 && errno != EEXIST)
+		return sk_errf(err, SK_ERR_IO, "cannot keep the old key file as %s: %s", kept,
+			       strerror(errno));
+	/* another process renamed between the read and the link: that name is not the old key */
+	if (keyset_read(kept, &k, &ignored) == 0) {
+		keyset_check_value(k, have);
+		sodium_free(k);
+		if (sk_vault_equal(have, want_check, 64))
+			unlink(kept);
+	}
+	return 0;
+}
+
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, int64_t keep_gen,
+			   struct sk_errctx *err)
 {
 	char tmp[sizeof(v->path) + 8], have[65];
 	struct keyset *k = NULL;
@@ -441,6 +571,9 @@ int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk
 	sodium_free(k);
 	if (!sk_vault_equal(have, want_check, 64))
 		return SK_ERR_NOT_FOUND;
+	int rc;
+	if (keep_gen > 0 && (rc = keep_old(v, want_check, keep_gen, err)))
+		return rc;
 	if (rename(tmp, v->path) != 0) {
 		/* another process completed it first: the key file is the new one then */
 		if (errno != ENOENT)
@@ -467,14 +600,16 @@ int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, i
 	/* the token key that signed until now, then those carried before that still verify */
 	memcpy(plain + len, o->token, crypto_auth_KEYBYTES);
 	put_be64(plain + len + crypto_auth_KEYBYTES, keep_until);
-	len += crypto_auth_KEYBYTES + 8;
+	put_be64(plain + len + crypto_auth_KEYBYTES + 8, now);
+	len += CARRY_ENTRY(CARRY_VERSION);
 	nold++;
 	for (size_t i = 0; i < o->nold && nold < SK_VAULT_OLD_TOKEN_KEYS; i++) {
 		if (o->old[i].until <= now)
 			continue;
 		memcpy(plain + len, o->old[i].key, crypto_auth_KEYBYTES);
 		put_be64(plain + len + crypto_auth_KEYBYTES, o->old[i].until);
-		len += crypto_auth_KEYBYTES + 8;
+		put_be64(plain + len + crypto_auth_KEYBYTES + 8, o->old[i].retired);
+		len += CARRY_ENTRY(CARRY_VERSION);
 		nold++;
 	}
 	plain[41] = (uint8_t)nold;
@@ -624,7 +759,7 @@ int sk_vault_datakey_unwrap(const struct sk_vault *v, const char *contact_id,
 	/* the set before the current one too: a read snapshot begun before a rotation's commit
 	 * still holds what it wrapped (opening only; nothing new is made with it) */
 	const struct keyset *k = ks(v);
-	const struct keyset *try[2] = {k, k->prev};
+	const struct keyset *try[2] = {k, keyset_fallback(v, k)};
 	for (int i = 0; i < 2 && try[i]; i++)
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(dk, NULL, NULL, wrapped + 24, len - 24,
 							       (const uint8_t *)contact_id,
@@ -724,9 +859,11 @@ int sk_vault_token_sign(const struct sk_vault *v, const char *tag, const char *s
 }
 
 /* carried: the old token keys of the keyset verify too, each a token that expires by its
- * until, while now is before it. */
+ * until, while now is before it; *retired (when carried) is 0 for the current key, else the
+ * time the matching key was retired (SK_VAULT_RETIRED_UNKNOWN when not recorded). */
 static int token_verify(const struct sk_vault *v, const char *tag, const char *token,
-			int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires, int carried)
+			int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires, int carried,
+			int64_t *retired)
 {
 	const struct keyset *k = ks(v);
 	int64_t until = INT64_MAX;
@@ -737,6 +874,8 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 	subject[0] = '\0';
 	if (expires)
 		*expires = 0;
+	if (retired)
+		*retired = 0;
 	/* Lengths first: nothing longer than the longest token is decoded. */
 	size_t len = token ? strnlen(token, SK_TOKEN_MAX) : SK_TOKEN_MAX;
 	if (len >= SK_TOKEN_MAX)
@@ -767,6 +906,8 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 		if (!carried || i == k->nold)
 			return SK_ERR_INVALID;
 		until = k->old[i].until;
+		if (retired)
+			*retired = k->old[i].retired ? k->old[i].retired : SK_VAULT_RETIRED_UNKNOWN;
 	}
 	/* Authentic from here on; the structure is checked all the same. */
 	size_t slen = plen - 9;
@@ -788,13 +929,14 @@ static int token_verify(const struct sk_vault *v, const char *tag, const char *t
 int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char *token,
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
 {
-	return token_verify(v, tag, token, now, subject, expires, 0);
+	return token_verify(v, tag, token, now, subject, expires, 0, NULL);
 }
 
 int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
-				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires)
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires,
+				  int64_t *retired)
 {
-	return token_verify(v, tag, token, now, subject, expires, 1);
+	return token_verify(v, tag, token, now, subject, expires, 1, retired);
 }
 
 void sk_vault_sha256(const void *p, size_t len, uint8_t out[32])
@@ -914,10 +1056,10 @@ int sk_vault_seal_system(const struct sk_vault *v, const char *ad, const void *p
 int sk_vault_unseal_system(const struct sk_vault *v, const char *ad, const uint8_t *c,
 			   size_t clen, char **out, size_t *outlen)
 {
-	const struct keyset *k = ks(v);
+	const struct keyset *k = ks(v), *prev = keyset_fallback(v, k);
 	int rc = sk_vault_unseal(k->system, ad, c, clen, out, outlen);
-	if (rc == SK_ERR_CRYPTO && k->prev) /* as in sk_vault_datakey_unwrap */
-		rc = sk_vault_unseal(k->prev->system, ad, c, clen, out, outlen);
+	if (rc == SK_ERR_CRYPTO && prev) /* as in sk_vault_datakey_unwrap */
+		rc = sk_vault_unseal(prev->system, ad, c, clen, out, outlen);
 	return rc;
 }
 

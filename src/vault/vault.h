@@ -47,9 +47,19 @@ int64_t sk_vault_generation(const struct sk_vault *v);
  * Publishes the new set at once. */
 int sk_vault_reload(struct sk_vault *v, const char *path, const char *want_check,
 		    int64_t generation, const char *carried, struct sk_errctx *err);
-/* Locks v's key file (flock: SK_ERR_BUSY while another process rotates it), writes a new key
- * file beside it (its path and ".rotate"; O_EXCL, 0600, fsync), removing a leftover of an
- * earlier rotation first, and opens it as *outnew. The lock holds until
+/* After a reload, sk_vault_datakey_unwrap and sk_vault_unseal_system also try the set before
+ * (a read snapshot begun before a rotation's commit still holds what that set wrapped), for
+ * SK_VAULT_PREV_GRACE_SECONDS only: after that the retired keys open nothing in this process
+ * (the set stays allocated: a thread may hold it). sk_vault_set_prev_grace changes the grace
+ * (tests; 0: never). */
+#define SK_VAULT_PREV_GRACE_SECONDS 60
+void sk_vault_set_prev_grace(struct sk_vault *v, int64_t seconds);
+/* Refuses a key folder that group or others may write (SK_ERR_KEY, naming it); locks
+ * KEYFILE.lock (0600, made when missing, given the key file's owner when it can be; flock:
+ * SK_ERR_BUSY while another process rotates it), writes a new key file beside the key file
+ * (its path and ".rotate"; O_EXCL, 0600, the key file's owner and group (SK_ERR_KEY, nothing
+ * left, when they cannot be given), fsync, then fsync of the folder), removing a leftover of
+ * an earlier rotation first, and opens it as *outnew. The lock holds until
  * sk_vault_rotate_unlock (or abandon, or sk_vault_free). */
 int sk_vault_rotate_begin(struct sk_vault *v, struct sk_vault **outnew, struct sk_errctx *err);
 void sk_vault_rotate_unlock(struct sk_vault *v);
@@ -58,12 +68,19 @@ void sk_vault_rotate_abandon(struct sk_vault *v, struct sk_vault *nv);
 /* When the new key file beside v's exists and its check value is want_check (the database
  * committed to it), renames it over the key file and syncs the folder: 0 (0 too when another
  * process renamed it already: the key file's check value is want_check). SK_ERR_NOT_FOUND
- * when there is none, or it is not the database's. v's keys are not reloaded. */
-int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, struct sk_errctx *err);
+ * when there is none, or it is not the database's. keep_gen > 0: the old key file is kept
+ * first as KEYFILE.gen-KEEP_GEN (the same file under a second name: its owner and mode 0600),
+ * for the backups made before the rotation; SK_ERR_IO when it cannot be (nothing renamed).
+ * v's keys are not reloaded. */
+int sk_vault_rotate_finish(struct sk_vault *v, const char *want_check, int64_t keep_gen,
+			   struct sk_errctx *err);
+/* The name of the key file kept for generation (KEYFILE.gen-N) into out: 0 when that file
+ * exists, SK_ERR_NOT_FOUND when not, SK_ERR_INVALID when cap is too small. */
+int sk_vault_kept_path(const struct sk_vault *v, int64_t generation, char *out, size_t cap);
 /* The carried keys for generation (nv's), sealed under nv, as hex into out: old's email hash
  * key, old's token key (verifying until keep_until) and old's own carried token keys that
  * still verify at now. SK_ERR_INVALID when out is too small (SK_VAULT_CARRY_HEX holds it). */
-#define SK_VAULT_CARRY_HEX (2 * (42 + SK_VAULT_OLD_TOKEN_KEYS * 40 + SK_VAULT_SEAL_OVERHEAD) + 1)
+#define SK_VAULT_CARRY_HEX (2 * (42 + SK_VAULT_OLD_TOKEN_KEYS * 48 + SK_VAULT_SEAL_OVERHEAD) + 1)
 int sk_vault_carry_seal(const struct sk_vault *old, const struct sk_vault *nv, int64_t now,
 			int64_t keep_until, int64_t generation, char *out, size_t outlen);
 /* A data key wrapped by old, wrapped by nv instead; SK_ERR_CRYPTO when old cannot open it. */
@@ -148,10 +165,15 @@ int sk_vault_token_verify(const struct sk_vault *v, const char *tag, const char 
 			  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
 /* The same, and a token signed by the token key of an earlier generation (carried over a
  * rotation) verifies too while now is before that key's until, when its expiry is not later
- * than that until. Only for links that take consent away or only show (unsubscribe, open,
- * click): never for one that gives consent. */
+ * than that until. *retired (may be NULL) says which key matched: 0 the current one, else the
+ * time the rotation retired the carried key that matched (SK_VAULT_RETIRED_UNKNOWN for a key
+ * carried before that time was recorded): the caller accepts it only for a thing made before
+ * then. Only for links that take consent away or only show (unsubscribe, open, click): never
+ * for one that gives consent or hands out anything (docs/internals/vault.md "Key rotation"). */
+#define SK_VAULT_RETIRED_UNKNOWN INT64_MAX
 int sk_vault_token_verify_carried(const struct sk_vault *v, const char *tag, const char *token,
-				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires);
+				  int64_t now, char subject[SK_TOKEN_MAX], int64_t *expires,
+				  int64_t *retired);
 
 /* Randomness for bulk work (the import makes about 11 draws a row; each was a getrandom
  * call). sk_vault_rng_seed takes a fresh 32-byte seed from the kernel and, until

@@ -4,6 +4,9 @@
  * often it runs, the gate is asked again when each mail is built, the mail carries the
  * one-click unsubscribe and the tracking only with lead_scoring, and a mail claimed before a
  * crash is not sent again. */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "testlib.h"
 
 #include "util/sktime.h"
@@ -440,6 +443,13 @@ static void claimed_mail_is_not_sent_twice(void **state)
 	tenv_free(t);
 }
 
+/* A campaign whose first link goes to a banner origin's page, its second to a third party. */
+static const char spec_two_links[] = "{\"name\": \"x\", \"purpose\": \"newsletter\","
+				     " \"subject\": {\"en\": \"s\"},"
+				     " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
+				     " \"links\": [\"https://www.example.com/n\","
+				     " \"https://other.example.net/x\"]}";
+
 /* The click tokens of the first two tracked links of the one mail queued. */
 static void click_tokens(struct tenv *t, const char *id, int64_t now, char tok[2][256])
 {
@@ -469,11 +479,7 @@ static void visitor_token_only_with_lead_scoring_to_own_site(void **state)
 	add(t, "lead@example.com", "Anna", "newsletter", SK_ACT_GIVE, T0);
 	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
 				   T0), 0);
-	assert_int_equal(create(t, "{\"name\": \"x\", \"purpose\": \"newsletter\","
-				   " \"subject\": {\"en\": \"s\"},"
-				   " \"text\": {\"en\": \"{{link:1}} {{link:2}}\"},"
-				   " \"links\": [\"https://www.example.com/n\","
-				   " \"https://other.example.net/x\"]}", id), 0);
+	assert_int_equal(create(t, spec_two_links, id), 0);
 	click_tokens(t, id, T0 + 200, tok);
 	assert_int_equal(sk_campaign_click(t->core, tok[0], NULL, T0 + 400, target, &t->err), 0);
 	char *vt = strstr(target, "#sk_vt=");
@@ -501,6 +507,67 @@ static void visitor_token_only_with_lead_scoring_to_own_site(void **state)
 	tenv_free(t);
 }
 
+/* The reviewer's case (issue 17, H3): whoever holds only the retired key file can sign click
+ * and open links. After a rotation such a link still redirects (a mail queued before it
+ * keeps working) but records nothing and hands out no visitor token that /v/identify could
+ * tie to the person; and for a mail queued after the rotation it is not valid at all. */
+static void retired_key_click_only_redirects(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char id[SK_ID_LEN + 1], tok[2][256], target[SK_CAMPAIGN_URL_MAX], oldkey[160];
+	char subject[SK_TOKEN_MAX], forged[SK_TOKEN_MAX];
+	struct sk_master_key_report r;
+	struct sk_vault *old = NULL;
+	add(t, "lead@example.com", "Anna", "newsletter", SK_ACT_GIVE, T0);
+	assert_int_equal(t_consent(t, "lead@example.com", "lead_scoring", SK_ACT_GIVE, "api", "t",
+				   T0), 0);
+	assert_int_equal(create(t, spec_two_links, id), 0);
+	click_tokens(t, id, T0 + 200, tok); /* signed by the key about to be retired */
+	/* the retired key file, as a thief would keep it */
+	snprintf(oldkey, sizeof(oldkey), "%s/old.key", t->dir);
+	size_t klen = 0;
+	char *kf = t_read_file(t->key, &klen);
+	int fd = open(oldkey, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, kf, klen), (ssize_t)klen);
+	close(fd);
+	free(kf);
+	assert_int_equal(sk_vault_open(oldkey, &old, &t->err), 0);
+	assert_int_equal(sk_master_key_rotate(t->core, NULL, &r, &t->err), 0);
+
+	assert_int_equal(sk_campaign_click(t->core, tok[0], NULL, T0 + 400, target, &t->err), 0);
+	assert_string_equal(target, "https://www.example.com/n"); /* no #sk_vt= */
+	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM track_events"), 0);
+	/* an open pixel signed by the retired key: shown, not recorded */
+	assert_int_equal(sk_vault_token_verify_carried(t->vault, SK_CAMPAIGN_LINK_TAG, tok[0],
+						       T0 + 400, subject, NULL, NULL), 0);
+	*strrchr(subject, '.') = '\0';
+	assert_int_equal(sk_vault_token_sign(old, SK_CAMPAIGN_OPEN_TAG, subject, T0 + 86400,
+					     forged), 0);
+	assert_int_equal(sk_campaign_open(t->core, forged, NULL, T0 + 401, &t->err), 0);
+	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM track_events"), 0);
+
+	/* a mail queued after the rotation: the new key signs its links; one signed with the
+	 * retired key for its row is refused */
+	int64_t after = sk_time_now() + 100;
+	char id2[SK_ID_LEN + 1], tok2[2][256];
+	assert_int_equal(create(t, spec_two_links, id2), 0);
+	click_tokens(t, id2, after, tok2);
+	assert_int_equal(sk_vault_token_verify(t->vault, SK_CAMPAIGN_LINK_TAG, tok2[0], after + 1,
+					       subject, NULL), 0);
+	assert_int_equal(sk_vault_token_sign(old, SK_CAMPAIGN_LINK_TAG, subject, after + 86400,
+					     forged), 0);
+	assert_int_equal(sk_campaign_click(t->core, forged, NULL, after + 2, target, &t->err),
+			 SK_ERR_INVALID);
+	/* its own (new key) link works and counts */
+	assert_int_equal(sk_campaign_click(t->core, tok2[0], NULL, after + 3, target, &t->err), 0);
+	assert_non_null(strstr(target, "#sk_vt="));
+	assert_int_equal(t_db_int(t->db, "SELECT count(*) FROM track_events"), 1);
+	sk_vault_free(old);
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +580,7 @@ int main(void)
 		cmocka_unit_test(unsubscribe_survives_key_rotation),
 		cmocka_unit_test(claimed_mail_is_not_sent_twice),
 		cmocka_unit_test(visitor_token_only_with_lead_scoring_to_own_site),
+		cmocka_unit_test(retired_key_click_only_redirects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,7 @@ static void rotation_keys(void **state)
 	char k1[128], tmp[160], carried[SK_VAULT_CARRY_HEX], c2[65], subject[SK_TOKEN_MAX];
 	char tok[SK_TOKEN_MAX], forged[SK_TOKEN_MAX], *plain = NULL;
 	struct sk_vault *v1, *nv, *v2, *other;
+	int64_t retired = -1;
 	struct sk_errctx e = {0};
 	uint8_t dk[SK_VAULT_KEY_LEN], dk2[SK_VAULT_KEY_LEN], w1[SK_VAULT_WRAPPED_LEN];
 	uint8_t w2[SK_VAULT_WRAPPED_LEN], h1[32], h2[32], *s1 = NULL, *s2 = NULL;
@@ -291,12 +292,12 @@ static void rotation_keys(void **state)
 	char zero[65];
 	memset(zero, '0', 64);
 	zero[64] = '\0';
-	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
-	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, 0, &e), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, 0, &e), 0);
 	assert_int_not_equal(stat(tmp, &st), 0);
 	/* done already (by another process): the key file is the one asked for */
-	assert_int_equal(sk_vault_rotate_finish(v1, c2, &e), 0);
-	assert_int_equal(sk_vault_rotate_finish(v1, zero, &e), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_vault_rotate_finish(v1, c2, 0, &e), 0);
+	assert_int_equal(sk_vault_rotate_finish(v1, zero, 0, &e), SK_ERR_NOT_FOUND);
 	sk_vault_rotate_unlock(v1);
 	assert_int_equal(sk_vault_open(k1, &v2, &e), 0);
 	sk_vault_email_key(v1, "anna@example.com", h1);
@@ -314,15 +315,28 @@ static void rotation_keys(void **state)
 
 	/* tokens: the new key signs; the old verifies only carried, only to its until */
 	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, now, subject, NULL), 0);
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, now, subject, NULL, &retired), 0);
+	assert_true(retired == now); /* the old key matched: retired at the rotation */
 	assert_string_equal(subject, "r_1");
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", forged, now, subject, NULL),
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", forged, now, subject, NULL, NULL),
 			 SK_ERR_INVALID);
-	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, until, subject, NULL),
+	assert_int_equal(sk_vault_token_verify_carried(v2, "unsub", tok, until, subject, NULL, NULL),
 			 SK_ERR_INVALID);
 	assert_int_equal(sk_vault_token_sign(v2, "unsub", "r_2", until + 1000, tok), 0);
 	assert_int_equal(sk_vault_token_verify(v2, "unsub", tok, now, subject, NULL), 0);
 	assert_int_equal(sk_vault_token_verify(v1, "unsub", tok, now, subject, NULL), SK_ERR_INVALID);
+
+	/* the vault that was on the old key, reloaded: the old set still opens for the grace
+	 * (a snapshot begun before the commit), then never (issue 17, Low 8) */
+	assert_int_equal(sk_vault_reload(v1, NULL, c2, 2, carried, &e), 0);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w1, sizeof(w1), dk2), 0);
+	assert_int_equal(sk_vault_unseal_system(v1, "webhook/w_1", s1, l1, &plain, &plen), 0);
+	sk_free(plain);
+	sk_vault_set_prev_grace(v1, 0);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w1, sizeof(w1), dk2), SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_unseal_system(v1, "webhook/w_1", s1, l1, &plain, &plen),
+			 SK_ERR_CRYPTO);
+	assert_int_equal(sk_vault_datakey_unwrap(v1, "c_1", w2, sizeof(w2), dk2), 0);
 
 	sk_vault_wipe(dk, sizeof(dk));
 	sk_free(s1);
