@@ -71,6 +71,14 @@ static int run_backup(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
 	b.taken_at_ms = sk_time_now_ms();
 	rc = sk_store_backup_to(cli->store, tmp, b.taken_at_ms, &b.ledger_seq, b.ledger_head);
+	if (!rc) { /* the MAC of its whole content, checked by restore */
+		struct sk_store *copy = NULL;
+		if (!(rc = sk_store_open(tmp, 0, &copy, &cli->err)))
+			rc = sk_backup_seal(cli->vault, copy, &cli->err);
+		sk_store_close(copy);
+		if (!rc)
+			rc = sk_store_file_journal_delete(tmp);
+	}
 	if (rc) {
 		sk_store_file_remove(tmp);
 		return sk_cli_error(SK_EXIT_ERROR, rc, "cannot write the backup %s: %s", tmp,
@@ -106,7 +114,8 @@ const struct sk_cmd sk_cmd_entry_backup = {
 	.help = "Copy the SQLite database (--db) into FILE while servers keep writing: one "
 		"consistent snapshot (SQLite's backup API, in one read transaction that does not "
 		"block writers), written to a temporary name beside FILE, synced and renamed. "
-		"Records in the copy when it was taken and the ledger head at that moment. FILE "
+		"Records in the copy when it was taken and the ledger head at that moment, and a "
+		"keyed MAC of its whole content (the key file's; restore checks it). FILE "
 		"existing is refused unless --force. The key file is not in the backup (it is not "
 		"in the database): the command prints where it is; keep a copy of it apart. A "
 		"PostgreSQL store is refused (exit 2): use pg_dump. See docs/operations.md.",
@@ -267,8 +276,8 @@ const struct sk_cmd sk_cmd_entry_restore = {
 	.name = "restore",
 	.summary = "check a backup and put it in place of the database",
 	.usage = "FILE [--force]",
-	.help = "Check the backup FILE on its own (a samtycke database that the key file opens, "
-		"its ledger chain whole up to the head it recorded, its state equal to its "
+	.help = "Check the backup FILE on its own (a samtycke database with exactly the schema "
+		"this samtycke makes, that the key file opens, its MAC verifying, its ledger chain whole up to the head it recorded, its state equal to its "
 		"ledger): a bad backup is refused with exit 3 and the database (--db) is "
 		"untouched. An existing database is replaced only with --force (and one that a "
 		"server looks live on, by a fresh lease, is named so: stop the server first). Then "

@@ -809,6 +809,16 @@ const char *sk_store_uri_file(const char *uri);
 #define SK_META_BACKUP_AT "backup_taken_at_ms"
 #define SK_META_BACKUP_SEQ "backup_ledger_seq"
 #define SK_META_BACKUP_HEAD "backup_ledger_head"
+/* The keyed MAC samtycke backup stores in its copy (hex; core/backup.c): over every row of
+ * every table, this row left out. */
+#define SK_META_BACKUP_MAC "backup_mac"
+
+/* For an untrusted SQLite file (a backup being restored), s opened with sk_store_open: its
+ * sqlite_schema (every table, index, trigger and view: type, name, table, sql) must be the one
+ * this binary's migrations make in a new database; SK_ERR_CORRUPT naming the first object
+ * that differs, SK_ERR_USAGE for a store that is no SQLite file. (Every SQLite store
+ * is opened with SQLITE_DBCONFIG_DEFENSIVE and trusted_schema OFF.) */
+int sk_store_schema_check(struct sk_store *s, struct sk_errctx *err);
 
 /* Copies the SQLite store file from (opened read-only, never changed) into the new file to
  * (0600; EXISTS when it exists), one snapshot, synced. The restore checks this copy, so that
@@ -818,6 +828,9 @@ int sk_store_file_copy(const char *from, const char *to, struct sk_errctx *err);
 /* Renames the finished file tmp to path, syncing the directory: with replace 0 an existing
  * path is refused (EXISTS, tmp left for the caller to remove). */
 int sk_store_file_install(const char *tmp, const char *path, int replace, struct sk_errctx *err);
+/* Puts the SQLite file path (no process having it open) back in rollback-journal mode, one
+ * self-contained file, synced (a backup after sk_store_open wrote its MAC). */
+int sk_store_file_journal_delete(const char *path);
 /* Removes a SQLite file and its -wal and -shm, if there. */
 void sk_store_file_remove(const char *path);
 

@@ -30,7 +30,8 @@ enum {
 	SUBKEY_CHECK = 3,
 	SUBKEY_TOKEN = 4,
 	SUBKEY_SYSTEM = 5,
-	SUBKEY_CARRY = 6 /* seals the keys carried over a rotation (meta key_carried) */
+	SUBKEY_CARRY = 6, /* seals the keys carried over a rotation (meta key_carried) */
+	SUBKEY_BACKUP = 7 /* the MAC samtycke backup stores in its copy (meta backup_mac) */
 };
 
 /* A token key of an earlier generation, carried over a rotation: it verifies only the tokens
@@ -50,6 +51,7 @@ struct keyset {
 	uint8_t token[crypto_auth_KEYBYTES];
 	uint8_t system[SK_VAULT_KEY_LEN]; /* seals the server's own secrets (webhook secrets) */
 	uint8_t carry[SK_VAULT_KEY_LEN];
+	uint8_t backup[crypto_auth_KEYBYTES];
 	int64_t generation;
 	size_t nold;
 	struct old_token old[SK_VAULT_OLD_TOKEN_KEYS];
@@ -183,6 +185,8 @@ static int keyset_read(const char *path, struct keyset **out, struct sk_errctx *
 	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->system, sizeof(k->system), SUBKEY_SYSTEM, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->carry, sizeof(k->carry), SUBKEY_CARRY, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->backup, sizeof(k->backup), SUBKEY_BACKUP, KDF_CONTEXT,
+				   master);
 	k->generation = 1;
 	*out = k;
 out:
@@ -252,6 +256,18 @@ void sk_vault_free(struct sk_vault *v)
 void sk_vault_check_value(const struct sk_vault *v, char out[65])
 {
 	keyset_check_value(ks(v), out);
+}
+
+void sk_vault_backup_mac(const struct sk_vault *v, const uint8_t digest[32],
+			 uint8_t out[SK_VAULT_BACKUP_MAC_LEN])
+{
+	crypto_auth(out, digest, 32, ks(v)->backup);
+}
+
+int sk_vault_backup_mac_verify(const struct sk_vault *v, const uint8_t digest[32],
+			       const uint8_t mac[SK_VAULT_BACKUP_MAC_LEN])
+{
+	return crypto_auth_verify(mac, digest, 32, ks(v)->backup) == 0 ? 0 : SK_ERR_KEY;
 }
 
 int64_t sk_vault_generation(const struct sk_vault *v)

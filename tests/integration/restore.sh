@@ -6,7 +6,8 @@
 # --force (the database unchanged), and with it every write acknowledged (2xx) before the
 # backup began is there, the chain is whole, replay shows no difference, the erased person is
 # still erased (not found, suppressed, the gate says erased) and the one who came back is not
-# suppressed. Failure paths: a tampered and a truncated backup, a backup made with another
+# suppressed. Failure paths: a tampered (ledger row, suppressions deleted, a trigger added,
+# its MAC removed) and a truncated backup, a backup made with another
 # key file, a missing FILE, a backup onto an existing FILE. On PostgreSQL only the refusals of
 # backup and restore (exit 2, pointing at pg_dump) are checked; the rest is reported skipped.
 # Usage: sh tests/integration/restore.sh path/to/samtycke
@@ -202,6 +203,30 @@ sqlite3 "$d/tampered.db" "UPDATE consent_ledger SET source = 'forged' WHERE seq 
 expect_run "a tampered backup is refused (exit 3), naming the broken chain" 3 \
 	"hash chain is broken" "$bin" --db "$db" restore "$d/tampered.db" --force
 ok "the tampered backup left the database unchanged" test "$(sum)" = "$was"
+
+# a backup made later, holding the erased person's suppression, changed three ways (H1)
+setup "$bin" --db "$db" backup "$d/b2.db"
+ok "the second backup holds a suppression (what the next case deletes)" \
+	test "$(sqlite3 "$d/b2.db" 'SELECT count(*) FROM suppressions')" -gt 0
+cp "$d/b2.db" "$d/nosupp.db"
+sqlite3 "$d/nosupp.db" "DELETE FROM suppressions"
+expect_run "a backup with its suppressions deleted is refused (exit 3): its MAC does not verify" 3 \
+	"the backup was changed after it was made" "$bin" --db "$db" restore "$d/nosupp.db" --force
+ok "the backup without suppressions left the database unchanged" test "$(sum)" = "$was"
+cp "$d/b2.db" "$d/trigger.db"
+sqlite3 "$d/trigger.db" "CREATE TABLE keep(k BLOB); CREATE TRIGGER t_keep BEFORE DELETE ON contacts BEGIN INSERT INTO keep SELECT wrapped FROM contact_keys WHERE contact_id = old.id; END;" 2>/dev/null ||
+	sqlite3 "$d/trigger.db" "CREATE TABLE keep(k BLOB); CREATE TRIGGER t_keep BEFORE DELETE ON contacts BEGIN INSERT INTO keep VALUES (old.id); END;"
+expect_run "a backup with a trigger added is refused (exit 3), naming its schema" 3 \
+	"its schema differs from the one this samtycke makes" \
+	"$bin" --db "$db" restore "$d/trigger.db" --force
+ok "the backup with a trigger left the database unchanged (no trigger in it)" sh -c \
+	"test \"\$(sqlite3 '$db' \"SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name = 'keep'\")\" = 0"
+cp "$d/b2.db" "$d/nomac.db"
+sqlite3 "$d/nomac.db" "DELETE FROM meta WHERE key = 'backup_mac'"
+expect_run "a copy without the backup's MAC is refused (exit 3)" 3 "it holds no MAC" \
+	"$bin" --db "$db" restore "$d/nomac.db" --force
+ok "the backup is one file in rollback-journal mode" \
+	test "$(sqlite3 "$d/b2.db" 'PRAGMA journal_mode')" = delete
 
 head -c 8192 "$d/b.db" >"$d/truncated.db"
 expect_run "a truncated backup is refused (exit 3)" 3 "the backup is refused" \
