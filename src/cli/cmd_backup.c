@@ -25,17 +25,24 @@ static int same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-/* --force alone, and exactly one argument; -1 to go on, else the exit code. */
+/* --force (and, when no_log is not NULL, --no-erasure-log), and exactly one argument; -1 to
+ * go on, else the exit code. */
 static int force_and_file(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv,
-			  int *force)
+			  int *force, int *no_log)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+					     {"no-erasure-log", no_argument, NULL, 'n'}, {0}};
 	int c, done = 0;
 	*force = 0;
+	if (no_log)
+		*no_log = 0;
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
-		if (c != 'f')
+		if (c == 'f')
+			*force = 1;
+		else if (c == 'n' && no_log)
+			*no_log = 1;
+		else
 			return sk_cli_usage(cmd);
-		*force = 1;
 	}
 	if (done)
 		return SK_EXIT_OK;
@@ -54,7 +61,7 @@ static int run_backup(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	struct stat st;
 	int force, rc;
 
-	if ((rc = force_and_file(cmd, cli, argc, argv, &force)) >= 0)
+	if ((rc = force_and_file(cmd, cli, argc, argv, &force, NULL)) >= 0)
 		return rc;
 	path = argv[optind];
 	if (!db)
@@ -162,9 +169,9 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	char tmp[4200], msg[sizeof(cli->err.msg)];
 	int64_t live = 0, since;
 	long ndiff = 0;
-	int force, rc, exists;
+	int force, no_log, rc, exists;
 
-	if ((rc = force_and_file(cmd, cli, argc, argv, &force)) >= 0)
+	if ((rc = force_and_file(cmd, cli, argc, argv, &force, &no_log)) >= 0)
 		return rc;
 	file = argv[optind];
 	if (!target)
@@ -172,6 +179,15 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 				    "store; " PG_DOCS);
 	if (same_file(file, target))
 		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "%s is the database itself", file);
+	/* 0. The erasure log must be there: a restore without it would bring back everyone
+	 * erased since the backup, without a word. */
+	if (!no_log && access(sk_erasure_log_path(), R_OK) != 0)
+		return sk_cli_error(SK_EXIT_ERROR, SK_ERR_IO, "the erasure log %s does not exist or "
+				    "cannot be read (%s), the database is untouched: name the one "
+				    "the servers write (--erasure-log, or erasure-log in the "
+				    "configuration file), or give --no-erasure-log to restore without "
+				    "it: the erasures made after the backup are then not done again",
+				    sk_erasure_log_path(), strerror(errno));
 
 	/* 1. The backup on its own; nothing of the target is touched until it passes. */
 	snprintf(tmp, sizeof(tmp), "%s.restore-%ld", target, (long)getpid());
@@ -248,9 +264,14 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
 	since = info.known ? info.taken_at_ms - SK_ERASURES_SLACK_MS : 0;
-	if ((rc = sk_erasures_replay(cli->core, sk_erasure_log_path(), since, &er, &cli->err)))
+	if (no_log)
+		printf("erasure log: not replayed (--no-erasure-log): the erasures made after the "
+		       "backup are not done again\n");
+	else if ((rc = sk_erasures_replay(cli->core, sk_erasure_log_path(), since, &er,
+					  &cli->err)))
 		return sk_cli_fail(cli, rc);
-	printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
+	if (!no_log)
+		printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
 	       "unsuppressed again)%s\n", sk_erasure_log_path(), er.entries,
 	       er.entries == 1 ? "y" : "ies", er.erased, er.suppressed, er.unsuppressed,
 	       er.bad_lines ? ", some lines unreadable" : "");
@@ -275,14 +296,16 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 const struct sk_cmd sk_cmd_entry_restore = {
 	.name = "restore",
 	.summary = "check a backup and put it in place of the database",
-	.usage = "FILE [--force]",
+	.usage = "FILE [--force] [--no-erasure-log]",
 	.help = "Check the backup FILE on its own (a samtycke database with exactly the schema "
 		"this samtycke makes, that the key file opens, its MAC verifying, its ledger chain whole up to the head it recorded, its state equal to its "
 		"ledger): a bad backup is refused with exit 3 and the database (--db) is "
 		"untouched. An existing database is replaced only with --force (and one that a "
 		"server looks live on, by a fresh lease, is named so: stop the server first). Then "
 		"every erasure, suppression and unsuppression of the erasure log made since the "
-		"backup is done again, and audit verify and ledger replay --check run on the "
+		"backup is done again (the log must exist and be readable, else exit 3 with nothing "
+		"touched; --no-erasure-log restores without it: the erasures made after the backup "
+		"are then not done again), and audit verify and ledger replay --check run on the "
 		"restored database (exit 3 if either fails). SQLite only; a PostgreSQL store is "
 		"refused (exit 2): use pg_restore. See docs/operations.md.",
 	.run = run_restore,

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/serve_options.h"
 #include "serve/serve.h"
+#include "store/store.h"
 #include "mail/mail.h"
 #include "sync/sync.h"
 #include "util/curl_dl.h"
@@ -28,10 +29,6 @@ static const char *import_dir_of(const char *db, char *out, size_t outlen)
 	int n = snprintf(out, outlen, "%s.imports", db);
 	return n > 9 && (size_t)n < outlen ? out : NULL;
 }
-
-/* The configuration file read when neither --config nor $SAMTYCKE_CONFIG names one (and
- * only when it exists). */
-#define SK_CONFIG_DEFAULT "/etc/samtycke/samtycke.conf"
 
 /* One run of serve: its sources, the values in effect, and what the server was given. Static:
  * the SIGHUP hook (reload) reaches it on the daemon's main thread. */
@@ -170,10 +167,12 @@ static void reload(void *arg)
 	       len ? said : "nothing that applies while running changed");
 }
 
-/* The configuration file: --config, else $SAMTYCKE_CONFIG (either must be readable), else
- * SK_CONFIG_DEFAULT when it exists. */
-static int read_config(const char *given, struct sk_errctx *err)
+/* The configuration file: serve's --config, else the one main.c read (the global --config,
+ * else $SAMTYCKE_CONFIG, either must be readable, else SK_CONFIG_DEFAULT when it exists). */
+static int read_config(const char *given, const char *global, struct sk_errctx *err)
 {
+	if (!given || !*given)
+		given = global;
 	if (!given || !*given) {
 		given = getenv("SAMTYCKE_CONFIG");
 		if ((!given || !*given) && access(SK_CONFIG_DEFAULT, F_OK) == 0)
@@ -255,7 +254,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if (optind != argc)
 		return sk_cli_usage(cmd);
 	/* the environment, then the file: errors name the variable, or the file and line */
-	if ((rc = sk_serve_src_env(&run.env, &cli->err)) || (rc = read_config(config, &cli->err)))
+	if ((rc = sk_serve_src_env(&run.env, &cli->err)) || (rc = read_config(config, cli->config, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	run.cfg.max_body = 1 << 20;
 	run.mail.timeout = 30;
@@ -286,6 +285,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	run.cfg.reload = reload;
 	/* Open once here, so that a missing database or a wrong key fails before listening. */
 	if ((rc = sk_cli_open(cli)))
+		return sk_cli_fail(cli, rc);
+	/* every erasure is logged before it commits: a log that cannot be written to would
+	 * fail each one, so the server does not start (docs/operations.md, 4) */
+	if ((rc = sk_erasure_log_writable(sk_erasure_log_path(), &cli->err)))
 		return sk_cli_fail(cli, rc);
 	run.cfg.vault = cli->vault;
 	/* The server sends mail and delivers webhooks: load libcurl (and its global init) now,

@@ -80,6 +80,20 @@ int sk_erasure_log_append(const struct sk_erasure_entry *e)
 	return rc;
 }
 
+int sk_erasure_log_writable(const char *path, struct sk_errctx *err)
+{
+	int made = access(path, F_OK) != 0;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sk_errf(err, SK_ERR_IO, "cannot append to the erasure log %s (%s): every "
+			       "erasure must be logged there; fix the path (erasure-log) or its "
+			       "folder's permissions", path, strerror(errno));
+	close(fd);
+	if (made && sync_dir(path) != 0)
+		return sk_errf(err, SK_ERR_IO, "cannot sync the folder of the erasure log %s", path);
+	return 0;
+}
+
 /* One line into e; -1 when it is no entry. */
 static int parse(char *line, struct sk_erasure_entry *e)
 {

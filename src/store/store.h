@@ -856,6 +856,9 @@ const char *sk_erasure_log_path(void);
 /* Appends e as one line with one write (O_APPEND: lines of several processes never mix) and
  * fsyncs it (and the folder when the file was made); 0 when no log is set. IO on failure. */
 int sk_erasure_log_append(const struct sk_erasure_entry *e);
+/* serve's start check: path can be appended to (opened O_WRONLY | O_APPEND | O_CREAT, 0600,
+ * made when missing, the folder then synced); IO naming path and why otherwise. */
+int sk_erasure_log_writable(const char *path, struct sk_errctx *err);
 typedef int (*sk_erasure_cb)(void *arg, const struct sk_erasure_entry *e);
 /* The entries of the log at path with at_ms >= since_ms, in file order; *outbad (may be
  * NULL) counts lines that are no entry (skipped: a line cut by a crash). A missing file has

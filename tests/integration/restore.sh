@@ -244,14 +244,32 @@ expect_run "a missing backup file is refused (exit 3)" 3 "cannot read $d/none.db
 	"$bin" --db "$db" restore "$d/none.db" --force
 
 # a database that no longer opens: restore --force moves it aside (never deletes it)
+# the erasure log missing (H2): refused before anything is touched, unless --no-erasure-log
+expect_run "restore with the erasure log missing is refused (exit 3), naming it" 3 \
+	"the erasure log $d/none.erasures does not exist" \
+	"$bin" --db "$db" --erasure-log "$d/none.erasures" restore "$d/b.db" --force
+ok "the refused restore (no erasure log) left the database unchanged" test "$(sum)" = "$was"
+ok "the refused restore made no erasure log" test ! -e "$d/none.erasures"
 head -c 100000 /dev/urandom >"$d/broken.db"
 expect_run "restore --force onto a database that does not open moves it aside and restores" 0 \
-	"moved aside" "$bin" --db "$d/broken.db" restore "$d/b.db" --force
+	"moved aside" "$bin" --db "$d/broken.db" --erasure-log "$log" restore "$d/b.db" --force
 ok "the unreadable database is kept aside" sh -c "ls '$d' | grep -q '^broken.db.unreadable-'"
 expect_run "the restored database answers" 0 "allowed consent" \
 	"$bin" --db "$d/broken.db" check "$(awk '$1 == "consent" {print $2; exit}' "$d/acked-before")" newsletter
 expect_run "restore without --force onto a database that does not open is refused" 3 \
-	"exists" "$bin" --db "$d/broken.db.unreadable-"* restore "$d/b.db"
+	"exists" "$bin" --db "$d/broken.db.unreadable-"* --erasure-log "$log" restore "$d/b.db"
+expect_run "restore --no-erasure-log into a new file: exit 0, says the erasures are not done again" 0 \
+	"not replayed (--no-erasure-log)" "$bin" --db "$d/nolog.db" --erasure-log "$d/none.erasures" \
+	restore "$d/b.db" --no-erasure-log
+expect_run "without the log replayed, the person erased after the backup is back (what the flag means)" 0 \
+	"$erased_id" "$bin" --db "$d/nolog.db" contact show "$erased_id"
+
+# the erasure log named in the configuration file (global --config) is the one restore reads
+printf 'db = %s\nerasure-log = %s\n' "$d/conf.db" "$log" >"$d/c.conf"
+expect_run "restore with --config: the file's db and erasure-log are used" 0 \
+	"erasure log $log:" "$bin" --config "$d/c.conf" restore "$d/b.db"
+expect_run "the person erased after the backup stays erased there" 1 "no contact" \
+	"$bin" --config "$d/c.conf" contact show erased@example.com
 
 before_sum=$(sha256sum <"$d/b.db")
 expect_run "backup onto an existing FILE is refused without --force (exit 3)" 3 \
