@@ -51,6 +51,14 @@ static int force_and_file(const struct sk_cmd *cmd, struct sk_cli *cli, int argc
 	return -1;
 }
 
+/* The erasure log's entries whose MAC does not verify, said on stderr. */
+static void unverified_said(long n)
+{
+	fprintf(stderr, "samtycke: %ld entr%s of the erasure log %s not verify (not written with "
+		"this key file's keys, or changed) and %s not done\n", n, n == 1 ? "y" : "ies",
+		n == 1 ? "does" : "do", n == 1 ? "was" : "were");
+}
+
 /* ---- backup ---- */
 
 static int run_backup(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv)
@@ -163,7 +171,7 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 {
 	const char *target = sk_store_uri_file(cli->db), *file;
 	struct sk_backup_info info;
-	struct sk_erasures_report er;
+	struct sk_erasures_report er = {0};
 	struct sk_store *ts = NULL;
 	struct sk_audit a;
 	char tmp[4200], msg[sizeof(cli->err.msg)];
@@ -275,6 +283,8 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	       "unsuppressed again)%s\n", sk_erasure_log_path(), er.entries,
 	       er.entries == 1 ? "y" : "ies", er.erased, er.suppressed, er.unsuppressed,
 	       er.bad_lines ? ", some lines unreadable" : "");
+	if (!no_log && er.unverified)
+		unverified_said(er.unverified);
 
 	/* 5. audit verify and ledger replay --check on the restored database. */
 	if ((rc = sk_audit(cli->core, 1, &a, &cli->err)))
@@ -290,7 +300,7 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 		printf("ledger replay --check: %ld difference%s\n", ndiff, ndiff == 1 ? "" : "s");
 	else
 		printf("ledger replay --check: no difference\n");
-	return a.broken || ndiff ? SK_EXIT_ERROR : SK_EXIT_OK;
+	return a.broken || ndiff || (!no_log && er.unverified) ? SK_EXIT_ERROR : SK_EXIT_OK;
 }
 
 const struct sk_cmd sk_cmd_entry_restore = {
@@ -344,7 +354,7 @@ static int run_erasures_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
 		sk_cli_print_json(sk_json_erasures(log, since, &er));
-		return SK_EXIT_OK;
+		return er.unverified ? SK_EXIT_ERROR : SK_EXIT_OK;
 	}
 	printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
 	       "unsuppressed again)\n", log, er.entries, er.entries == 1 ? "y" : "ies",
@@ -352,6 +362,10 @@ static int run_erasures_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int
 	if (er.bad_lines)
 		printf("%ld line%s of the log are no entry and were skipped\n", er.bad_lines,
 		       er.bad_lines == 1 ? "" : "s");
+	if (er.unverified) {
+		unverified_said(er.unverified);
+		return SK_EXIT_ERROR;
+	}
 	return SK_EXIT_OK;
 }
 

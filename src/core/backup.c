@@ -110,6 +110,14 @@ static int replay_entry(void *arg, const struct sk_erasure_entry *e)
 	struct sk_core *c = x->c;
 	const char *reason = e->reason[0] ? e->reason : NULL;
 	struct sk_gate_rec g;
+	char body[256];
+	int n = sk_erasure_entry_body(e, body, sizeof(body));
+	/* a line that does not verify (written by someone without the key, or a version 1
+	 * line) is not done: counted, and the command exits 3 */
+	if (n < 0 || sk_vault_erasure_mac_verify(c->vault, body, (size_t)n, e->mac) != 0) {
+		x->out->unverified++;
+		return 0;
+	}
 	int rc = sk__core_begin(c, x->err);
 	if (rc)
 		return rc;

@@ -452,6 +452,11 @@ int sk__erasure_log(struct sk_core *c, const char *op, const char *contact_id,
 	if (key)
 		memcpy(e.key, key, SK_HASH_LEN);
 	sk_strlcpy(e.reason, reason ? reason : "", sizeof(e.reason));
+	char body[256];
+	int n = sk_erasure_entry_body(&e, body, sizeof(body));
+	if (n < 0)
+		return sk_errf(err, SK_ERR_USAGE, "an erasure log entry does not fit a line");
+	sk_vault_erasure_mac(c->vault, body, (size_t)n, e.mac);
 	if (sk_erasure_log_append(&e))
 		return sk_errf(err, SK_ERR_IO, "cannot write the erasure log %s: nothing was "
 			       "changed", sk_erasure_log_path());

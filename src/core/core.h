@@ -862,6 +862,7 @@ struct sk_erasures_report {
 	long suppressed;         /* suppressions put back */
 	long unsuppressed;       /* suppressions lifted again */
 	long bad_lines;          /* lines of the log that are no entry (skipped) */
+	long unverified;         /* entries whose MAC does not verify (skipped; exit 3) */
 	int scrub_pending;       /* a reader kept the scrub from completing */
 };
 /* Seconds before a backup's time from which its log entries are replayed: an erasure logs

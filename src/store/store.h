@@ -838,9 +838,12 @@ void sk_store_file_remove(const char *path);
  * A text file outside the database (DATABASE.erasures by default) that every erasure,
  * suppression and unsuppression is appended to and synced, so that a restored backup can
  * have them done again (sk_erasures_replay in core). One line per entry:
- *   1 AT_MS OP CONTACT_ID KEY_HEX REASON      ("-" for an empty field)
+ *   2 AT_MS OP CONTACT_ID KEY_HEX REASON MAC      ("-" for an empty field)
  * OP erase, suppress or unsuppress; KEY_HEX the keyed hash the suppression list holds (never
- * an address or a value). */
+ * an address or a value); MAC the hex of the vault's keyed MAC over the line before " MAC"
+ * (sk_vault_erasure_mac; made and checked in core). A version 1 line (no MAC) is read with an
+ * empty mac. The file is opened O_NOFOLLOW and refused (IO) when group or others may write it
+ * or another user owns it. */
 struct sk_erasure_entry {
 	int64_t at_ms;
 	char op[16];                    /* "erase", "suppress", "unsuppress" */
@@ -848,12 +851,16 @@ struct sk_erasure_entry {
 	int has_key;
 	uint8_t key[SK_HASH_LEN];
 	char reason[32];                /* "" when none */
+	char mac[2 * 32 + 1];           /* hex; "" when none (a version 1 line) */
 };
+/* The text of e that its MAC covers: "2 AT_MS OP CONTACT_ID KEY_HEX REASON"; its length, or
+ * -1 when it does not fit cap or a field holds a space. */
+int sk_erasure_entry_body(const struct sk_erasure_entry *e, char *out, size_t cap);
 /* The log of this process: set once at start (the command line's --erasure-log, or the
  * default it derives), before any thread runs; "" (the default) logs nothing. */
 void sk_erasure_log_set(const char *path);
 const char *sk_erasure_log_path(void);
-/* Appends e as one line with one write (O_APPEND: lines of several processes never mix) and
+/* Appends e (its mac set) as one line with one write (O_APPEND: lines of several processes never mix) and
  * fsyncs it (and the folder when the file was made); 0 when no log is set. IO on failure. */
 int sk_erasure_log_append(const struct sk_erasure_entry *e);
 /* serve's start check: path can be appended to (opened O_WRONLY | O_APPEND | O_CREAT, 0600,

@@ -270,6 +270,37 @@ int sk_vault_backup_mac_verify(const struct sk_vault *v, const uint8_t digest[32
 	return crypto_auth_verify(mac, digest, 32, ks(v)->backup) == 0 ? 0 : SK_ERR_KEY;
 }
 
+/* The erasure log's MAC key: a keyed hash of a label under the email hash key, which is
+ * carried over every rotation unchanged, so a line logged before one still verifies. */
+static void erasure_key(const struct sk_vault *v, uint8_t key[crypto_auth_KEYBYTES])
+{
+	static const char label[] = "samtycke erasure log";
+	crypto_generichash(key, crypto_auth_KEYBYTES, (const uint8_t *)label, sizeof(label) - 1,
+			   ks(v)->email, sizeof(ks(v)->email));
+}
+
+void sk_vault_erasure_mac(const struct sk_vault *v, const char *body, size_t len,
+			  char out[2 * SK_VAULT_BACKUP_MAC_LEN + 1])
+{
+	uint8_t key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	erasure_key(v, key);
+	crypto_auth(mac, (const uint8_t *)body, len, key);
+	sodium_memzero(key, sizeof(key));
+	sk_hex(mac, sizeof(mac), out);
+}
+
+int sk_vault_erasure_mac_verify(const struct sk_vault *v, const char *body, size_t len,
+				const char *hex)
+{
+	uint8_t key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	if (!hex || strlen(hex) != 2 * sizeof(mac) || sk_unhex(hex, mac, sizeof(mac)) != 0)
+		return SK_ERR_KEY;
+	erasure_key(v, key);
+	int rc = crypto_auth_verify(mac, (const uint8_t *)body, len, key) == 0 ? 0 : SK_ERR_KEY;
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 int64_t sk_vault_generation(const struct sk_vault *v)
 {
 	return ks(v)->generation;

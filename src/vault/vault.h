@@ -43,6 +43,14 @@ void sk_vault_backup_mac(const struct sk_vault *v, const uint8_t digest[32],
 int sk_vault_backup_mac_verify(const struct sk_vault *v, const uint8_t digest[32],
 			       const uint8_t mac[SK_VAULT_BACKUP_MAC_LEN]);
 
+/* The erasure log's line MAC (store/erasures.c's format 2): HMAC-SHA-512-256 under a key
+ * derived from the email hash key (carried over rotations unchanged), as hex (64 digits).
+ * verify: 0, or SK_ERR_KEY. */
+void sk_vault_erasure_mac(const struct sk_vault *v, const char *body, size_t len,
+			  char out[2 * SK_VAULT_BACKUP_MAC_LEN + 1]);
+int sk_vault_erasure_mac_verify(const struct sk_vault *v, const char *body, size_t len,
+				const char *hex);
+
 /* ---- key rotation (docs/internals/vault.md "Key rotation") ----
  * The keys a vault uses are one immutable set, read through an atomic pointer: a reload
  * publishes a new set while other threads go on with the one they hold (every set stays

@@ -264,6 +264,20 @@ expect_run "restore --no-erasure-log into a new file: exit 0, says the erasures 
 expect_run "without the log replayed, the person erased after the backup is back (what the flag means)" 0 \
 	"$erased_id" "$bin" --db "$d/nolog.db" contact show "$erased_id"
 
+# a line written without the key (M5): not done, counted, exit 3
+victim=$(awk '$1 == "contact" {print $2; exit}' "$d/acked-before")
+victim_id=$("$bin" --db "$d/nolog.db" contact show "$victim" --json | sed -n 's/.*"id":"\(c_[a-z0-9]*\)".*/\1/p')
+install -m 600 "$log" "$d/forged.erasures"
+echo "2 $(date +%s%3N) erase $victim_id - erased $(printf '%064d' 0)" >>"$d/forged.erasures"
+expect_run "erasures replay: a line whose MAC does not verify is not done (exit 3)" 3 \
+	"1 entry of the erasure log does not verify" \
+	"$bin" --db "$d/nolog.db" erasures replay "$d/forged.erasures"
+expect_run "... and the contact it names is still there" 0 "$victim_id" \
+	"$bin" --db "$d/nolog.db" contact show "$victim_id"
+chmod 620 "$d/forged.erasures"
+expect_run "erasures replay refuses a log that group may write (exit 3)" 3 "cannot read the erasure log" \
+	"$bin" --db "$d/nolog.db" erasures replay "$d/forged.erasures"
+
 # the erasure log named in the configuration file (global --config) is the one restore reads
 printf 'db = %s\nerasure-log = %s\n' "$d/conf.db" "$log" >"$d/c.conf"
 expect_run "restore with --config: the file's db and erasure-log are used" 0 \
