@@ -254,6 +254,30 @@ static void replay_refuses_unverified_lines(void **state)
 	tenv_free(t);
 }
 
+/* An unsuppression is logged before it commits, inside its transaction (M6): the log's order
+ * is the commit order, and one the log cannot record is not done. */
+static void unsuppress_logged_before_commit(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char path[256], bad[300];
+	int yes;
+	log_in(t, path, sizeof(path));
+	assert_int_equal(sk_suppress(t->core, "back@example.com", "bounced", &t->err), 0);
+	snprintf(bad, sizeof(bad), "%s/missing/t.erasures", t->dir);
+	sk_erasure_log_set(bad);
+	assert_int_equal(sk_unsuppress(t->core, "back@example.com", &t->err), SK_ERR_IO);
+	assert_int_equal(sk_suppressed(t->core, "back@example.com", &yes, &t->err), 0);
+	assert_true(yes); /* not lifted: the log could not record it */
+	sk_erasure_log_set(path);
+	assert_int_equal(sk_unsuppress(t->core, "back@example.com", &t->err), 0);
+	assert_int_equal(sk_suppressed(t->core, "back@example.com", &yes, &t->err), 0);
+	assert_false(yes);
+	assert_true(file_has(path, " unsuppress "));
+	sk_erasure_log_set("");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +285,7 @@ int main(void)
 		cmocka_unit_test(erasure_fails_when_it_cannot_be_logged),
 		cmocka_unit_test(replay_erases_again_in_order),
 		cmocka_unit_test(replay_refuses_unverified_lines),
+		cmocka_unit_test(unsuppress_logged_before_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
