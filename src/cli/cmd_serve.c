@@ -111,14 +111,20 @@ static int same(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* What a "needs a restart" line may show of a value: not the mail settings (a login, a
- * server URL with credentials, an address). */
-static const char *shown(int id, const char *v)
+/* What a reload line may show of a value: not the mail settings (a login, a server URL with
+ * credentials, an address), and any URL (db, webhook-proxy) with the password of its userinfo
+ * and a password= parameter as "***" (sk_store_uri_shown). */
+static const char *shown(int id, const char *v, char *buf, size_t cap)
 {
 	if (id == SK_SO_SMTP_URL || id == SK_SO_SMTP_USER || id == SK_SO_SMTP_PASSWORD_FILE ||
 	    id == SK_SO_MAIL_FROM)
 		return "as at start";
-	return v ? v : "unset";
+	if (!v)
+		return "unset";
+	if (!strstr(v, "://") && !strstr(v, "password"))
+		return v;
+	sk_store_uri_shown(v, buf, cap);
+	return buf;
 }
 
 /* SIGHUP (serve.c calls it on its main thread): reads the file again; a bad file changes
@@ -129,7 +135,7 @@ static void reload(void *arg)
 	(void)arg;
 	struct sk_serve_src nf;
 	struct sk_errctx err = {0};
-	char said[512] = "";
+	char said[512] = "", buf[1024];
 	size_t len = 0;
 	if (!run.config)
 		return; /* no file: SIGHUP reloads the policy only */
@@ -143,7 +149,8 @@ static void reload(void *arg)
 			continue;
 		if (!sk_serve_opts[id].reloadable) {
 			sk_log(SK_LOG_WARN, "%s changed in %s: needs a restart (still %s)",
-			       sk_serve_opts[id].key, run.config, shown(id, run.cur[id]));
+			       sk_serve_opts[id].key, run.config,
+			       shown(id, run.cur[id], buf, sizeof(buf)));
 			continue;
 		}
 		char *copy = v ? sk_strdup(v) : NULL;
@@ -157,7 +164,7 @@ static void reload(void *arg)
 		sk_free(run.cur[id]);
 		run.cur[id] = copy;
 		int n = snprintf(said + len, sizeof(said) - len, "%s%s=%s", len ? ", " : "",
-				 sk_serve_opts[id].key, copy ? copy : "unset");
+				 sk_serve_opts[id].key, shown(id, copy, buf, sizeof(buf)));
 		if (n > 0 && (size_t)n < sizeof(said) - len)
 			len += (size_t)n;
 	}

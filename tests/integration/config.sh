@@ -6,7 +6,8 @@
 # applies, a changed listen needs a restart, a broken file keeps the old values; the example
 # file names every option serve takes. Every command takes db, key-file and erasure-log from
 # the same file (global --config, $SAMTYCKE_CONFIG), flag and environment first; a broken file
-# stops any command; serve refuses an erasure log it cannot append to.
+# stops any command; serve refuses an erasure log it cannot append to; SIGHUP shows a URL's
+# password as ***.
 set -u
 . "$(dirname "$0")/server.inc"
 bin=${1:?usage: sh tests/integration/config.sh path/to/samtycke}
@@ -261,6 +262,17 @@ serve_bg example --listen 127.0.0.1:0 --config "$d/example.conf"
 check "a server starts with the example's values" alive "$pid"
 check "... and says nothing about the file" sh -c "! grep -q example.conf '$d/example.log'"
 stop example "$pid"
+
+# ---- SIGHUP never prints a URL's password (M2) ----
+fp=$d/proxy.conf
+printf 'listen = 127.0.0.1:0\nwebhook-proxy = http://user:S3cret@127.0.0.1:3128\n' >"$fp"
+serve_bg proxy --config "$fp"
+printf 'listen = 127.0.0.1:0\nwebhook-proxy = http://user:N3wSecret@127.0.0.1:3129\n' >"$fp"
+kill -HUP "$pid"
+check "SIGHUP: a changed webhook-proxy needs a restart, its password shown as ***" \
+	wait_log proxy "webhook-proxy changed in $fp: needs a restart (still http://user:***@127.0.0.1:3128)"
+stop proxy "$pid"
+check "SIGHUP: neither password is printed" sh -c "! grep -q -e S3cret -e N3wSecret '$d/proxy.log' '$d/proxy.out'"
 
 # ---- every command takes db, key-file and erasure-log from the same file (H2) ----
 # run NAME STATUS TEXT CMD...: CMD exits STATUS and its output (stdout, stderr) holds TEXT.
