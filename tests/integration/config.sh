@@ -306,6 +306,11 @@ printf 'db = %s\nthreads = 0\n' "$db" >"$d/broken.conf"
 run "a broken file stops any command with file:line (exit 2)" 2 \
 	"$d/broken.conf:2: threads: must be a whole number from 1 to 64" \
 	"$bin" --config "$d/broken.conf" check global@example.com newsletter
+printf 'db = %s\n' "$db" >"$d/open.conf"
+chmod 664 "$d/open.conf"
+run "a configuration file group may write is refused, named (exit 2)" 2 \
+	"$d/open.conf: the configuration file may be written by group or others" \
+	"$bin" --config "$d/open.conf" audit verify
 SAMTYCKE_CONFIG=$d/none.conf run "a missing \$SAMTYCKE_CONFIG stops any command" 2 \
 	"cannot read the configuration file $d/none.conf" "$bin" --db "$db" audit verify
 # serve: the global --config before the command; the log it cannot append to refuses the start
