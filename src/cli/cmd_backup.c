@@ -1,9 +1,11 @@
 /* cmd_backup.c: samtycke backup FILE (a consistent copy of a live SQLite store), samtycke
  * restore FILE (the backup checked on its own, then put in place of --db, the erasure log
  * replayed, audited) and samtycke erasures replay (docs/operations.md, 4). */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +25,28 @@ static int same_file(const char *a, const char *b)
 	struct stat sa, sb;
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;
+}
+
+/* A leftover of an earlier run that was killed (PATH.restore-PID, PATH.tmp-PID: the PID not
+ * ours) beside path, named on stderr; never removed here (another run may be going on). */
+static void leftovers_said(const char *path, const char *suffix)
+{
+	char dir[4096], base[512];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	snprintf(base, sizeof(base), "%s%s", slash ? slash + 1 : path, suffix);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, base, strlen(base)) == 0 &&
+		    strtol(e->d_name + strlen(base), NULL, 10) != (long)getpid())
+			fprintf(stderr, "samtycke: warning: %s/%s is left over from an earlier run "
+				"that did not finish: remove it when no other run is going on\n", dir,
+				e->d_name);
+	closedir(d);
 }
 
 /* --force (and, when no_log is not NULL, --no-erasure-log), and exactly one argument; -1 to
@@ -200,6 +224,7 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	/* 1. The backup on its own; nothing of the target is touched until it passes. */
 	snprintf(tmp, sizeof(tmp), "%s.restore-%ld", target, (long)getpid());
 	sk_store_file_remove(tmp);
+	leftovers_said(target, ".restore-");
 	if ((rc = check_backup(cli, file, tmp, &info))) {
 		sk_strlcpy(msg, cli->err.code == rc && cli->err.msg[0] ? cli->err.msg
 								    : sk_err_message(rc), sizeof(msg));

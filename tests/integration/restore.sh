@@ -278,6 +278,13 @@ chmod 620 "$d/forged.erasures"
 expect_run "erasures replay refuses a log that group may write (exit 3)" 3 "cannot read the erasure log" \
 	"$bin" --db "$d/nolog.db" erasures replay "$d/forged.erasures"
 
+# a leftover of a restore that was killed is named by the next one
+touch "$d/nolog.db.restore-1"
+expect_run "restore names a leftover DATABASE.restore-PID of an earlier run" 0 \
+	"$d/nolog.db.restore-1 is left over from an earlier run" \
+	"$bin" --db "$d/nolog.db" --erasure-log "$log" restore "$d/b.db" --force
+rm -f "$d/nolog.db.restore-1"
+
 # the erasure log named in the configuration file (global --config) is the one restore reads
 printf 'db = %s\nerasure-log = %s\n' "$d/conf.db" "$log" >"$d/c.conf"
 expect_run "restore with --config: the file's db and erasure-log are used" 0 \
