@@ -22,12 +22,18 @@ struct sk_cli {
 	const char *db_flag;      /* --db and --key-file as given on the command line (serve */
 	const char *keyfile_flag; /* merges them with its configuration file); NULL: not given */
 	const char *erasure_log_flag; /* --erasure-log as given (serve merges it too); NULL: not given */
+	const char *config;       /* the configuration file read (global --config, else
+				   * $SAMTYCKE_CONFIG, else SK_CONFIG_DEFAULT when it exists); NULL */
 	int json;
 	struct sk_store *store;
 	struct sk_vault *vault;
 	struct sk_core *core;
 	struct sk_errctx err;
 };
+
+/* The configuration file read when neither --config nor $SAMTYCKE_CONFIG names one (and
+ * only when it exists): every command takes db, key-file and erasure-log from it. */
+#define SK_CONFIG_DEFAULT "/etc/samtycke/samtycke.conf"
 
 /* One command: each cmd_*.c file defines a `const struct sk_cmd sk_cmd_entry_NAME` per
  * command it holds, and main.c lists them (docs/internals/cli.md). */

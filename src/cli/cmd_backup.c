@@ -1,9 +1,11 @@
 /* cmd_backup.c: samtycke backup FILE (a consistent copy of a live SQLite store), samtycke
  * restore FILE (the backup checked on its own, then put in place of --db, the erasure log
  * replayed, audited) and samtycke erasures replay (docs/operations.md, 4). */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,23 +27,60 @@ static int same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-/* --force alone, and exactly one argument; -1 to go on, else the exit code. */
-static int force_and_file(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv,
-			  int *force)
+/* A leftover of an earlier run that was killed (PATH.restore-PID, PATH.tmp-PID: the PID not
+ * ours) beside path, named on stderr; never removed here (another run may be going on). */
+static void leftovers_said(const char *path, const char *suffix)
 {
-	static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+	char dir[4096], base[512];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	snprintf(base, sizeof(base), "%s%s", slash ? slash + 1 : path, suffix);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, base, strlen(base)) == 0 &&
+		    strtol(e->d_name + strlen(base), NULL, 10) != (long)getpid())
+			fprintf(stderr, "samtycke: warning: %s/%s is left over from an earlier run "
+				"that did not finish: remove it when no other run is going on\n", dir,
+				e->d_name);
+	closedir(d);
+}
+
+/* --force (and, when no_log is not NULL, --no-erasure-log), and exactly one argument; -1 to
+ * go on, else the exit code. */
+static int force_and_file(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, char **argv,
+			  int *force, int *no_log)
+{
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+					     {"no-erasure-log", no_argument, NULL, 'n'}, {0}};
 	int c, done = 0;
 	*force = 0;
+	if (no_log)
+		*no_log = 0;
 	while ((c = sk_cli_getopt(cli, cmd, argc, argv, "", opts, &done)) != -1) {
-		if (c != 'f')
+		if (c == 'f')
+			*force = 1;
+		else if (c == 'n' && no_log)
+			*no_log = 1;
+		else
 			return sk_cli_usage(cmd);
-		*force = 1;
 	}
 	if (done)
 		return SK_EXIT_OK;
 	if (argc - optind != 1 || !argv[optind][0])
 		return sk_cli_usage(cmd);
 	return -1;
+}
+
+/* The erasure log's entries whose MAC does not verify, said on stderr. */
+static void unverified_said(long n)
+{
+	fprintf(stderr, "samtycke: %ld entr%s of the erasure log %s not verify (not written with "
+		"this key file's keys, or changed) and %s not done\n", n, n == 1 ? "y" : "ies",
+		n == 1 ? "does" : "do", n == 1 ? "was" : "were");
 }
 
 /* ---- backup ---- */
@@ -54,7 +93,7 @@ static int run_backup(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	struct stat st;
 	int force, rc;
 
-	if ((rc = force_and_file(cmd, cli, argc, argv, &force)) >= 0)
+	if ((rc = force_and_file(cmd, cli, argc, argv, &force, NULL)) >= 0)
 		return rc;
 	path = argv[optind];
 	if (!db)
@@ -71,6 +110,14 @@ static int run_backup(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, ch
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
 	b.taken_at_ms = sk_time_now_ms();
 	rc = sk_store_backup_to(cli->store, tmp, b.taken_at_ms, &b.ledger_seq, b.ledger_head);
+	if (!rc) { /* the MAC of its whole content, checked by restore */
+		struct sk_store *copy = NULL;
+		if (!(rc = sk_store_open(tmp, 0, &copy, &cli->err)))
+			rc = sk_backup_seal(cli->vault, copy, &cli->err);
+		sk_store_close(copy);
+		if (!rc)
+			rc = sk_store_file_journal_delete(tmp);
+	}
 	if (rc) {
 		sk_store_file_remove(tmp);
 		return sk_cli_error(SK_EXIT_ERROR, rc, "cannot write the backup %s: %s", tmp,
@@ -106,7 +153,8 @@ const struct sk_cmd sk_cmd_entry_backup = {
 	.help = "Copy the SQLite database (--db) into FILE while servers keep writing: one "
 		"consistent snapshot (SQLite's backup API, in one read transaction that does not "
 		"block writers), written to a temporary name beside FILE, synced and renamed. "
-		"Records in the copy when it was taken and the ledger head at that moment. FILE "
+		"Records in the copy when it was taken and the ledger head at that moment, and a "
+		"keyed MAC of its whole content (the key file's; restore checks it). FILE "
 		"existing is refused unless --force. The key file is not in the backup (it is not "
 		"in the database): the command prints where it is; keep a copy of it apart. A "
 		"PostgreSQL store is refused (exit 2): use pg_dump. See docs/operations.md.",
@@ -147,15 +195,15 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 {
 	const char *target = sk_store_uri_file(cli->db), *file;
 	struct sk_backup_info info;
-	struct sk_erasures_report er;
+	struct sk_erasures_report er = {0};
 	struct sk_store *ts = NULL;
 	struct sk_audit a;
 	char tmp[4200], msg[sizeof(cli->err.msg)];
 	int64_t live = 0, since;
 	long ndiff = 0;
-	int force, rc, exists;
+	int force, no_log, rc, exists;
 
-	if ((rc = force_and_file(cmd, cli, argc, argv, &force)) >= 0)
+	if ((rc = force_and_file(cmd, cli, argc, argv, &force, &no_log)) >= 0)
 		return rc;
 	file = argv[optind];
 	if (!target)
@@ -163,10 +211,20 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 				    "store; " PG_DOCS);
 	if (same_file(file, target))
 		return sk_cli_error(SK_EXIT_USAGE, SK_ERR_USAGE, "%s is the database itself", file);
+	/* 0. The erasure log must be there: a restore without it would bring back everyone
+	 * erased since the backup, without a word. */
+	if (!no_log && access(sk_erasure_log_path(), R_OK) != 0)
+		return sk_cli_error(SK_EXIT_ERROR, SK_ERR_IO, "the erasure log %s does not exist or "
+				    "cannot be read (%s), the database is untouched: name the one "
+				    "the servers write (--erasure-log, or erasure-log in the "
+				    "configuration file), or give --no-erasure-log to restore without "
+				    "it: the erasures made after the backup are then not done again",
+				    sk_erasure_log_path(), strerror(errno));
 
 	/* 1. The backup on its own; nothing of the target is touched until it passes. */
 	snprintf(tmp, sizeof(tmp), "%s.restore-%ld", target, (long)getpid());
 	sk_store_file_remove(tmp);
+	leftovers_said(target, ".restore-");
 	if ((rc = check_backup(cli, file, tmp, &info))) {
 		sk_strlcpy(msg, cli->err.code == rc && cli->err.msg[0] ? cli->err.msg
 								    : sk_err_message(rc), sizeof(msg));
@@ -239,12 +297,19 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 	if ((rc = sk_cli_open(cli)))
 		return sk_cli_fail(cli, rc);
 	since = info.known ? info.taken_at_ms - SK_ERASURES_SLACK_MS : 0;
-	if ((rc = sk_erasures_replay(cli->core, sk_erasure_log_path(), since, &er, &cli->err)))
+	if (no_log)
+		printf("erasure log: not replayed (--no-erasure-log): the erasures made after the "
+		       "backup are not done again\n");
+	else if ((rc = sk_erasures_replay(cli->core, sk_erasure_log_path(), since, &er,
+					  &cli->err)))
 		return sk_cli_fail(cli, rc);
-	printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
+	if (!no_log)
+		printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
 	       "unsuppressed again)%s\n", sk_erasure_log_path(), er.entries,
 	       er.entries == 1 ? "y" : "ies", er.erased, er.suppressed, er.unsuppressed,
 	       er.bad_lines ? ", some lines unreadable" : "");
+	if (!no_log && er.unverified)
+		unverified_said(er.unverified);
 
 	/* 5. audit verify and ledger replay --check on the restored database. */
 	if ((rc = sk_audit(cli->core, 1, &a, &cli->err)))
@@ -260,20 +325,22 @@ static int run_restore(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, c
 		printf("ledger replay --check: %ld difference%s\n", ndiff, ndiff == 1 ? "" : "s");
 	else
 		printf("ledger replay --check: no difference\n");
-	return a.broken || ndiff ? SK_EXIT_ERROR : SK_EXIT_OK;
+	return a.broken || ndiff || (!no_log && er.unverified) ? SK_EXIT_ERROR : SK_EXIT_OK;
 }
 
 const struct sk_cmd sk_cmd_entry_restore = {
 	.name = "restore",
 	.summary = "check a backup and put it in place of the database",
-	.usage = "FILE [--force]",
-	.help = "Check the backup FILE on its own (a samtycke database that the key file opens, "
-		"its ledger chain whole up to the head it recorded, its state equal to its "
+	.usage = "FILE [--force] [--no-erasure-log]",
+	.help = "Check the backup FILE on its own (a samtycke database with exactly the schema "
+		"this samtycke makes, that the key file opens, its MAC verifying, its ledger chain whole up to the head it recorded, its state equal to its "
 		"ledger): a bad backup is refused with exit 3 and the database (--db) is "
 		"untouched. An existing database is replaced only with --force (and one that a "
 		"server looks live on, by a fresh lease, is named so: stop the server first). Then "
 		"every erasure, suppression and unsuppression of the erasure log made since the "
-		"backup is done again, and audit verify and ledger replay --check run on the "
+		"backup is done again (the log must exist and be readable, else exit 3 with nothing "
+		"touched; --no-erasure-log restores without it: the erasures made after the backup "
+		"are then not done again), and audit verify and ledger replay --check run on the "
 		"restored database (exit 3 if either fails). SQLite only; a PostgreSQL store is "
 		"refused (exit 2): use pg_restore. See docs/operations.md.",
 	.run = run_restore,
@@ -312,7 +379,7 @@ static int run_erasures_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int
 		return sk_cli_fail(cli, rc);
 	if (cli->json) {
 		sk_cli_print_json(sk_json_erasures(log, since, &er));
-		return SK_EXIT_OK;
+		return er.unverified ? SK_EXIT_ERROR : SK_EXIT_OK;
 	}
 	printf("erasure log %s: %ld entr%s replayed (%ld erased, %ld suppressed, %ld "
 	       "unsuppressed again)\n", log, er.entries, er.entries == 1 ? "y" : "ies",
@@ -320,6 +387,10 @@ static int run_erasures_replay(const struct sk_cmd *cmd, struct sk_cli *cli, int
 	if (er.bad_lines)
 		printf("%ld line%s of the log are no entry and were skipped\n", er.bad_lines,
 		       er.bad_lines == 1 ? "" : "s");
+	if (er.unverified) {
+		unverified_said(er.unverified);
+		return SK_EXIT_ERROR;
+	}
 	return SK_EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/serve_options.h"
 #include "serve/serve.h"
+#include "store/store.h"
 #include "mail/mail.h"
 #include "sync/sync.h"
 #include "util/curl_dl.h"
@@ -28,10 +29,6 @@ static const char *import_dir_of(const char *db, char *out, size_t outlen)
 	int n = snprintf(out, outlen, "%s.imports", db);
 	return n > 9 && (size_t)n < outlen ? out : NULL;
 }
-
-/* The configuration file read when neither --config nor $SAMTYCKE_CONFIG names one (and
- * only when it exists). */
-#define SK_CONFIG_DEFAULT "/etc/samtycke/samtycke.conf"
 
 /* One run of serve: its sources, the values in effect, and what the server was given. Static:
  * the SIGHUP hook (reload) reaches it on the daemon's main thread. */
@@ -114,14 +111,20 @@ static int same(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* What a "needs a restart" line may show of a value: not the mail settings (a login, a
- * server URL with credentials, an address). */
-static const char *shown(int id, const char *v)
+/* What a reload line may show of a value: not the mail settings (a login, a server URL with
+ * credentials, an address), and any URL (db, webhook-proxy) with the password of its userinfo
+ * and a password= parameter as "***" (sk_store_uri_shown). */
+static const char *shown(int id, const char *v, char *buf, size_t cap)
 {
 	if (id == SK_SO_SMTP_URL || id == SK_SO_SMTP_USER || id == SK_SO_SMTP_PASSWORD_FILE ||
 	    id == SK_SO_MAIL_FROM)
 		return "as at start";
-	return v ? v : "unset";
+	if (!v)
+		return "unset";
+	if (!strstr(v, "://") && !strstr(v, "password"))
+		return v;
+	sk_store_uri_shown(v, buf, cap);
+	return buf;
 }
 
 /* SIGHUP (serve.c calls it on its main thread): reads the file again; a bad file changes
@@ -132,7 +135,7 @@ static void reload(void *arg)
 	(void)arg;
 	struct sk_serve_src nf;
 	struct sk_errctx err = {0};
-	char said[512] = "";
+	char said[512] = "", buf[1024];
 	size_t len = 0;
 	if (!run.config)
 		return; /* no file: SIGHUP reloads the policy only */
@@ -146,7 +149,8 @@ static void reload(void *arg)
 			continue;
 		if (!sk_serve_opts[id].reloadable) {
 			sk_log(SK_LOG_WARN, "%s changed in %s: needs a restart (still %s)",
-			       sk_serve_opts[id].key, run.config, shown(id, run.cur[id]));
+			       sk_serve_opts[id].key, run.config,
+			       shown(id, run.cur[id], buf, sizeof(buf)));
 			continue;
 		}
 		char *copy = v ? sk_strdup(v) : NULL;
@@ -160,7 +164,7 @@ static void reload(void *arg)
 		sk_free(run.cur[id]);
 		run.cur[id] = copy;
 		int n = snprintf(said + len, sizeof(said) - len, "%s%s=%s", len ? ", " : "",
-				 sk_serve_opts[id].key, copy ? copy : "unset");
+				 sk_serve_opts[id].key, shown(id, copy, buf, sizeof(buf)));
 		if (n > 0 && (size_t)n < sizeof(said) - len)
 			len += (size_t)n;
 	}
@@ -170,10 +174,12 @@ static void reload(void *arg)
 	       len ? said : "nothing that applies while running changed");
 }
 
-/* The configuration file: --config, else $SAMTYCKE_CONFIG (either must be readable), else
- * SK_CONFIG_DEFAULT when it exists. */
-static int read_config(const char *given, struct sk_errctx *err)
+/* The configuration file: serve's --config, else the one main.c read (the global --config,
+ * else $SAMTYCKE_CONFIG, either must be readable, else SK_CONFIG_DEFAULT when it exists). */
+static int read_config(const char *given, const char *global, struct sk_errctx *err)
 {
+	if (!given || !*given)
+		given = global;
 	if (!given || !*given) {
 		given = getenv("SAMTYCKE_CONFIG");
 		if ((!given || !*given) && access(SK_CONFIG_DEFAULT, F_OK) == 0)
@@ -255,7 +261,7 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	if (optind != argc)
 		return sk_cli_usage(cmd);
 	/* the environment, then the file: errors name the variable, or the file and line */
-	if ((rc = sk_serve_src_env(&run.env, &cli->err)) || (rc = read_config(config, &cli->err)))
+	if ((rc = sk_serve_src_env(&run.env, &cli->err)) || (rc = read_config(config, cli->config, &cli->err)))
 		return sk_cli_fail(cli, rc);
 	run.cfg.max_body = 1 << 20;
 	run.mail.timeout = 30;
@@ -286,6 +292,10 @@ static int run_serve(const struct sk_cmd *cmd, struct sk_cli *cli, int argc, cha
 	run.cfg.reload = reload;
 	/* Open once here, so that a missing database or a wrong key fails before listening. */
 	if ((rc = sk_cli_open(cli)))
+		return sk_cli_fail(cli, rc);
+	/* every erasure is logged before it commits: a log that cannot be written to would
+	 * fail each one, so the server does not start (docs/operations.md, 4) */
+	if ((rc = sk_erasure_log_writable(sk_erasure_log_path(), &cli->err)))
 		return sk_cli_fail(cli, rc);
 	run.cfg.vault = cli->vault;
 	/* The server sends mail and delivers webhooks: load libcurl (and its global init) now,

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/serve_options.h"
 #include "store/store.h"
 #include "util/mem.h"
 #include "util/sktime.h"
@@ -84,6 +86,7 @@ static const struct option global_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{"erasure-log", required_argument, NULL, 'E'},
+	{"config", required_argument, NULL, 'C'},
 	{0},
 };
 
@@ -125,8 +128,8 @@ int sk_cli_error(int exit, int code, const char *fmt, ...)
 
 static void global_usage(FILE *f)
 {
-	fprintf(f, "usage: samtycke [--db PATH] [--key-file PATH] [--erasure-log PATH] [--json] "
-		   "COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: samtycke [--config FILE] [--db PATH] [--key-file PATH] "
+		   "[--erasure-log PATH] [--json] COMMAND [ARGS]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-17s %s\n", commands[i]->name, commands[i]->summary);
@@ -139,7 +142,9 @@ static void global_usage(FILE *f)
 		   "--key-file, else $SAMTYCKE_KEY_FILE, else the database path plus '.key' (a "
 		   "PostgreSQL store has no path: give --key-file). The erasure log is "
 		   "--erasure-log, else $SAMTYCKE_ERASURE_LOG, else the database path (or the key "
-		   "file's) plus '.erasures'.\n");
+		   "file's) plus '.erasures'. The configuration file (--config, else "
+		   "$SAMTYCKE_CONFIG, else " SK_CONFIG_DEFAULT " when it exists) gives db, key-file "
+		   "and erasure-log after the flag and the environment, for every command.\n");
 }
 
 static const struct sk_cmd *find(const char *name)
@@ -430,6 +435,8 @@ int main(int argc, char **argv)
 	struct sk_cli cli = {0};
 	const char *keyfile = getenv("SAMTYCKE_KEY_FILE");
 	const char *erasure_log = getenv("SAMTYCKE_ERASURE_LOG");
+	const char *config = NULL;
+	static struct sk_serve_src file; /* static: what it holds stays reachable to the end */
 	int c;
 
 	cli.db = getenv("SAMTYCKE_DB");
@@ -441,6 +448,7 @@ int main(int argc, char **argv)
 		case 'd': cli.db = cli.db_flag = optarg; break;
 		case 'k': keyfile = cli.keyfile_flag = optarg; break;
 		case 'E': erasure_log = cli.erasure_log_flag = optarg; break;
+		case 'C': config = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': global_usage(stdout); return SK_EXIT_OK;
 		case 'V': return sk_cli_version(json_errors);
@@ -451,6 +459,26 @@ int main(int argc, char **argv)
 						    argv[optind - 1]);
 			global_usage(stderr);
 			return SK_EXIT_USAGE;
+		}
+	}
+	/* The configuration file, as serve reads it (one parser: serve_options.c): the whole
+	 * file checked, its db, key-file and erasure-log after the flags and the environment. */
+	if (!(optind < argc && strcmp(argv[optind], "help") == 0)) {
+		if (!config || !*config)
+			config = getenv("SAMTYCKE_CONFIG");
+		if ((!config || !*config) && access(SK_CONFIG_DEFAULT, F_OK) == 0)
+			config = SK_CONFIG_DEFAULT;
+		if (config && *config) {
+			struct sk_errctx e = {0};
+			if (sk_serve_src_file(config, &file, &e))
+				return sk_cli_error(SK_EXIT_USAGE, e.code, "%s", e.msg);
+			cli.config = config;
+			if (!cli.db || !*cli.db)
+				cli.db = file.v[SK_SO_DB];
+			if (!keyfile || !*keyfile)
+				keyfile = file.v[SK_SO_KEY_FILE];
+			if (!erasure_log || !*erasure_log)
+				erasure_log = file.v[SK_SO_ERASURE_LOG];
 		}
 	}
 	if (!cli.db || !*cli.db)
@@ -505,5 +533,6 @@ int main(int argc, char **argv)
 	optind = 0; /* full reinitialisation of getopt for the command's own options */
 	int rc = cmd->run(cmd, &cli, argc - first, argv + first);
 	sk_cli_close(&cli);
+	sk_serve_src_reset(&file);
 	return rc;
 }

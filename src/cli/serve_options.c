@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sync/sync.h" /* sk_delivery_proxy_check */
 #include "util/conf.h"
@@ -134,8 +135,13 @@ int sk_serve_src_file(const char *path, struct sk_serve_src *out, struct sk_errc
 {
 	struct sk_conf conf;
 	char where[600];
-	int rc = sk_conf_read(path, &conf, err);
+	struct stat st;
 	memset(out, 0, sizeof(*out));
+	/* a file others may write could name another database, key file or erasure log */
+	if (stat(path, &st) == 0 && (st.st_mode & 022))
+		return sk_errf(err, SK_ERR_USAGE, "%s: the configuration file may be written by "
+			       "group or others: refused (chmod go-w %s)", path, path);
+	int rc = sk_conf_read(path, &conf, err);
 	for (size_t i = 0; !rc && i < conf.n; i++) {
 		const struct sk_conf_entry *e = &conf.e[i];
 		int id = sk_serve_opt_find(e->key);

@@ -22,6 +22,48 @@ static int meta_i64(struct sk_store *s, const char *key, int64_t *out)
 	return 0;
 }
 
+int sk_backup_seal(struct sk_vault *vault, struct sk_store *copy, struct sk_errctx *err)
+{
+	uint8_t d[32], mac[SK_VAULT_BACKUP_MAC_LEN];
+	char hex[2 * SK_VAULT_BACKUP_MAC_LEN + 1];
+	int rc;
+	if ((rc = sk_store_begin(copy, SK_TX_WRITE)))
+		return sk__store_err(err, rc, "writing the backup's MAC");
+	if (!(rc = sk__store_digest(copy, SK_META_BACKUP_MAC, d))) {
+		sk_vault_backup_mac(vault, d, mac);
+		sk_hex(mac, sizeof(mac), hex);
+		rc = sk_store_meta_set(copy, SK_META_BACKUP_MAC, hex);
+	}
+	if (!rc)
+		rc = sk_store_commit(copy);
+	else
+		sk_store_rollback(copy);
+	return rc ? sk__store_err(err, rc, "writing the backup's MAC") : 0;
+}
+
+/* The copy's MAC, checked against its content with vault's key. */
+static int mac_check(struct sk_vault *vault, struct sk_store *copy, struct sk_errctx *err)
+{
+	uint8_t d[32], mac[SK_VAULT_BACKUP_MAC_LEN];
+	char hex[2 * SK_VAULT_BACKUP_MAC_LEN + 8];
+	int rc = sk_store_meta_get(copy, SK_META_BACKUP_MAC, hex, sizeof(hex));
+	if (rc == SK_ERR_NOT_FOUND)
+		return sk_errf(err, SK_ERR_CORRUPT, "backup: it holds no MAC (only a copy made by "
+			       "samtycke backup is restored)");
+	if (rc)
+		return sk__store_err(err, rc, "reading the backup's MAC");
+	if ((rc = sk_store_begin(copy, SK_TX_READ)))
+		return sk__store_err(err, rc, "reading the backup");
+	rc = sk__store_digest(copy, SK_META_BACKUP_MAC, d);
+	sk_store_rollback(copy);
+	if (rc)
+		return sk__store_err(err, rc, "reading the backup");
+	if (sk_unhex(hex, mac, sizeof(mac)) != 0 || sk_vault_backup_mac_verify(vault, d, mac) != 0)
+		return sk_errf(err, SK_ERR_CORRUPT, "backup: its MAC does not verify: the backup "
+			       "was changed after it was made, or was made with another key file");
+	return 0;
+}
+
 int sk_backup_check(struct sk_vault *vault, struct sk_store *copy, struct sk_backup_info *out,
 		    struct sk_errctx *err)
 {
@@ -29,6 +71,11 @@ int sk_backup_check(struct sk_vault *vault, struct sk_store *copy, struct sk_bac
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((rc = sk_store_schema_check(copy, err))) {
+		char msg[sizeof(err->msg)];
+		sk_strlcpy(msg, err ? err->msg : "its schema differs", sizeof(msg));
+		return sk_errf(err, rc, "backup: %s", msg);
+	}
 	if ((rc = meta_i64(copy, SK_META_BACKUP_AT, &out->taken_at_ms)) ||
 	    (rc = meta_i64(copy, SK_META_BACKUP_SEQ, &out->ledger_seq)))
 		return sk__store_err(err, rc, "reading the backup's time");
@@ -43,8 +90,11 @@ int sk_backup_check(struct sk_vault *vault, struct sk_store *copy, struct sk_bac
 	}
 	/* A copy made otherwise (cp of a stopped server's file) is checked too; its whole
 	 * erasure log is replayed then (known 0). */
-	return sk__verify_copy(vault, copy, 0, "backup", out->ledger_seq,
-			       out->known ? out->ledger_head : NULL, err);
+	if ((rc = sk__verify_copy(vault, copy, 0, "backup", out->ledger_seq,
+				  out->known ? out->ledger_head : NULL, err)))
+		return rc;
+	/* last: a wrong key file or a broken chain is named as such first */
+	return mac_check(vault, copy, err);
 }
 
 struct replay_ctx {
@@ -60,6 +110,14 @@ static int replay_entry(void *arg, const struct sk_erasure_entry *e)
 	struct sk_core *c = x->c;
 	const char *reason = e->reason[0] ? e->reason : NULL;
 	struct sk_gate_rec g;
+	char body[256];
+	int n = sk_erasure_entry_body(e, body, sizeof(body));
+	/* a line that does not verify (written by someone without the key, or a version 1
+	 * line) is not done: counted, and the command exits 3 */
+	if (n < 0 || sk_vault_erasure_mac_verify(c->vault, body, (size_t)n, e->mac) != 0) {
+		x->out->unverified++;
+		return 0;
+	}
 	int rc = sk__core_begin(c, x->err);
 	if (rc)
 		return rc;

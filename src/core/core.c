@@ -426,16 +426,25 @@ int sk_unsuppress(struct sk_core *c, const char *email, struct sk_errctx *err)
 	if (!rc)
 		rc = sk__change_append(c, SK_CHG_UNSUPPRESSED, g.found ? g.contact_id : NULL, NULL,
 				       NULL, sk_time_now(), err);
-	if ((rc = sk__core_end(c, rc, err)) == 0) {
-		/* An unsuppression is logged after its commit, an erasure before: a crash between
-		 * the two leaves the log erring towards suppressed (docs/operations.md, 4). */
-		for (size_t i = 0; !rc && i <= a.nlegacy; i++)
-			rc = sk__erasure_log(c, "unsuppress", g.found ? g.contact_id : NULL,
-					     i == 0 ? a.key : a.legacy_key[i - 1], NULL, err);
-		if (rc)
-			sk_errf(err, rc, "the suppression was lifted, but the erasure log %s could "
-				"not record it: a restored backup would keep the address suppressed",
-				sk_erasure_log_path());
+	/* Logged before the commit, inside the write transaction, as an erasure is: the
+	 * store's write lock (SQLite's, PostgreSQL's writers' lock) is held from the log line to
+	 * the commit, so the log's order is the commit order, across processes too
+	 * (docs/operations.md, 4, "The order guarantee"). */
+	size_t logged = 0;
+	while (!rc && logged <= a.nlegacy) {
+		rc = sk__erasure_log(c, "unsuppress", g.found ? g.contact_id : NULL,
+				     logged == 0 ? a.key : a.legacy_key[logged - 1], NULL, err);
+		if (!rc)
+			logged++;
+	}
+	if ((rc = sk__core_end(c, rc, err)) != 0) {
+		/* lines for an unsuppression that did not commit: put the suppression back in the
+		 * log after them, so a replay ends where the database is */
+		struct sk_errctx e2 = {0};
+		for (size_t i = 0; i < logged; i++)
+			(void)sk__erasure_log(c, "suppress", NULL,
+					      i == 0 ? a.key : a.legacy_key[i - 1],
+					      g.suppress_reason[0] ? g.suppress_reason : "erased", &e2);
 	}
 	sk__addr_wipe(&a);
 	return rc;
@@ -452,6 +461,11 @@ int sk__erasure_log(struct sk_core *c, const char *op, const char *contact_id,
 	if (key)
 		memcpy(e.key, key, SK_HASH_LEN);
 	sk_strlcpy(e.reason, reason ? reason : "", sizeof(e.reason));
+	char body[256];
+	int n = sk_erasure_entry_body(&e, body, sizeof(body));
+	if (n < 0)
+		return sk_errf(err, SK_ERR_USAGE, "an erasure log entry does not fit a line");
+	sk_vault_erasure_mac(c->vault, body, (size_t)n, e.mac);
 	if (sk_erasure_log_append(&e))
 		return sk_errf(err, SK_ERR_IO, "cannot write the erasure log %s: nothing was "
 			       "changed", sk_erasure_log_path());

@@ -843,7 +843,12 @@ struct sk_backup_info {
 	int64_t ledger_seq;      /* its ledger head: 0 when the ledger is empty */
 	uint8_t ledger_head[SK_HASH_LEN];
 };
-/* A backup checked on its own, before anything of the target is touched: vault opens it (its
+/* Stores in the copy samtycke backup just wrote (opened with sk_store_open) the keyed MAC
+ * of its whole content (meta SK_META_BACKUP_MAC; sk_vault_backup_mac). */
+int sk_backup_seal(struct sk_vault *vault, struct sk_store *copy, struct sk_errctx *err);
+/* A backup checked on its own, before anything of the target is touched: its schema is the
+ * one the migrations make (sk_store_schema_check), its MAC verifies with vault's key
+ * (CORRUPT: changed after it was made, or made with another key file), vault opens it (its
  * key check value), its ledger chain is whole and ends at the head it recorded, and its stored
  * state equals its ledger (the checks migrate makes of its copy). *out gets its meta rows.
  * CHAIN_BROKEN, STATE_MISMATCH, KEY, NOT_INITIALISED (no samtycke database). */
@@ -857,6 +862,7 @@ struct sk_erasures_report {
 	long suppressed;         /* suppressions put back */
 	long unsuppressed;       /* suppressions lifted again */
 	long bad_lines;          /* lines of the log that are no entry (skipped) */
+	long unverified;         /* entries whose MAC does not verify (skipped; exit 3) */
 	int scrub_pending;       /* a reader kept the scrub from completing */
 };
 /* Seconds before a backup's time from which its log entries are replayed: an erasure logs

@@ -184,6 +184,9 @@ int sk__suppress_key_put(struct sk_core *c, const uint8_t key[SK_HASH_LEN], cons
  * "backup"); in_tx: its reads run in the caller's open write transaction. */
 int sk__verify_copy(struct sk_vault *vault, struct sk_store *copy, int in_tx, const char *side,
 		    int64_t want_seq, const uint8_t *want_head, struct sk_errctx *err);
+/* A digest of every row of every table of s (core/migrate.c), the meta row skip_meta left
+ * out; a store error as is. */
+int sk__store_digest(struct sk_store *s, const char *skip_meta, uint8_t out[32]);
 int sk__suppress_key(struct sk_core *c, const uint8_t key[SK_HASH_LEN], const char *reason,
 		     struct sk_errctx *err);
 /* Reads request id (lapsed at now counts as gone: NOT_FOUND; one confirmed already is

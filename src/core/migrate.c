@@ -31,6 +31,40 @@ static int sum_row(void *arg, const struct sk_value *row, int ncols)
 	return 0;
 }
 
+/* The digest of a whole store: every table of SK__TABLE_LIST in its order, its name, its rows
+ * (rows_each's order) and their number; the meta row skip_meta left out (NULL: none). */
+struct digest_ctx {
+	struct rows_sum sum;
+	const char *table, *skip_meta;
+};
+
+static int digest_row(void *arg, const struct sk_value *row, int ncols)
+{
+	struct digest_ctx *x = arg;
+	if (x->skip_meta && strcmp(x->table, "meta") == 0 && row[0].type != SK_VALUE_INT &&
+	    row[0].type != SK_VALUE_NULL && row[0].len == strlen(x->skip_meta) &&
+	    memcmp(row[0].p, x->skip_meta, row[0].len) == 0)
+		return 0;
+	sum_add(&x->sum, row, ncols);
+	return 0;
+}
+
+int sk__store_digest(struct sk_store *s, const char *skip_meta, uint8_t out[32])
+{
+	struct digest_ctx x = {.skip_meta = skip_meta};
+	int rc = 0;
+	sk_hasher_init_blake2b(&x.sum.h);
+	for (int t = 0; t < sk_store_ntables && !rc; t++) {
+		x.table = sk_store_tables[t].name;
+		sk_hasher_field(&x.sum.h, x.table, strlen(x.table));
+		x.sum.n = 0;
+		rc = sk_store_rows_each(s, x.table, digest_row, &x);
+		sk_hasher_i64(&x.sum.h, x.sum.n);
+	}
+	sk_hasher_final(&x.sum.h, out);
+	return rc;
+}
+
 struct copy_ctx {
 	struct sk_store *to;
 	const char *table;

@@ -150,11 +150,12 @@ json_t *sk_json_backup(const char *path, int64_t size, const struct sk_backup_in
 
 json_t *sk_json_erasures(const char *log, int64_t since_ms, const struct sk_erasures_report *r)
 {
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "log", log, "since_ms",
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "log", log, "since_ms",
 			 (json_int_t)since_ms, "entries", (json_int_t)r->entries, "erased",
 			 (json_int_t)r->erased, "suppressed", (json_int_t)r->suppressed,
 			 "unsuppressed", (json_int_t)r->unsuppressed, "bad_lines",
-			 (json_int_t)r->bad_lines, "scrub_pending", r->scrub_pending);
+			 (json_int_t)r->bad_lines, "unverified", (json_int_t)r->unverified,
+			 "scrub_pending", r->scrub_pending);
 }
 
 const char *sk_replay_status_name(enum sk_status s)

@@ -132,7 +132,7 @@ struct json_t *sk_json_migrate(const struct sk_migrate_result *r);
 struct json_t *sk_json_backup(const char *path, int64_t size, const struct sk_backup_info *b,
 			      const char *key_file);
 /* A replay of the erasure log: {"log","since_ms","entries","erased","suppressed",
- * "unsuppressed","bad_lines","scrub_pending"}. */
+ * "unsuppressed","bad_lines","unverified","scrub_pending"}. */
 struct json_t *sk_json_erasures(const char *log, int64_t since_ms,
 				const struct sk_erasures_report *r);
 

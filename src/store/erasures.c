@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/err.h"
@@ -53,21 +54,48 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
+int sk_erasure_entry_body(const struct sk_erasure_entry *e, char *out, size_t cap)
+{
+	char hex[2 * SK_HASH_LEN + 1] = "-";
+	if (e->has_key)
+		sk_hex(e->key, SK_HASH_LEN, hex);
+	int n = snprintf(out, cap, "2 %" PRId64 " %s %s %s %s", e->at_ms, field(e->op),
+			 field(e->contact_id), hex, field(e->reason));
+	if (n < 0 || (size_t)n >= cap || strchr(e->reason, ' ') || strchr(e->op, ' '))
+		return -1;
+	return n;
+}
+
+/* The log opened with flags (O_NOFOLLOW added): refused when group or others may write it or
+ * another user owns it (a line slipped in by someone else would be replayed). */
+static int open_checked(const char *path, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 022) ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
 int sk_erasure_log_append(const struct sk_erasure_entry *e)
 {
-	char line[LOG_LINE_MAX], hex[2 * SK_HASH_LEN + 1] = "-";
+	char line[LOG_LINE_MAX];
 	int made = 0, fd, n;
 	if (!log_path[0])
 		return 0;
-	if (e->has_key)
-		sk_hex(e->key, SK_HASH_LEN, hex);
-	n = snprintf(line, sizeof(line), "1 %" PRId64 " %s %s %s %s\n", e->at_ms, field(e->op),
-		     field(e->contact_id), hex, field(e->reason));
-	if (n < 0 || (size_t)n >= sizeof(line) || strchr(e->reason, ' ') || strchr(e->op, ' '))
+	n = sk_erasure_entry_body(e, line, sizeof(line));
+	if (n < 0 || strlen(e->mac) != 64 || (size_t)n + 66 >= sizeof(line))
 		return SK_ERR_USAGE;
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	n += snprintf(line + n, sizeof(line) - (size_t)n, " %s\n", e->mac);
+	fd = open_checked(log_path, O_WRONLY | O_APPEND, 0);
 	if (fd < 0 && errno == ENOENT) {
-		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		fd = open_checked(log_path, O_WRONLY | O_APPEND | O_CREAT, 0600);
 		made = 1;
 	}
 	if (fd < 0)
@@ -80,16 +108,40 @@ int sk_erasure_log_append(const struct sk_erasure_entry *e)
 	return rc;
 }
 
+int sk_erasure_log_writable(const char *path, struct sk_errctx *err)
+{
+	int made = access(path, F_OK) != 0;
+	int fd = open_checked(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd < 0 && errno == EPERM)
+		return sk_errf(err, SK_ERR_IO, "cannot append to the erasure log %s: it must be a "
+			       "file of this user that group and others cannot write (chmod 600), "
+			       "not a symbolic link", path);
+	if (fd < 0)
+		return sk_errf(err, SK_ERR_IO, "cannot append to the erasure log %s (%s): every "
+			       "erasure must be logged there; fix the path (erasure-log) or its "
+			       "folder's permissions", path, strerror(errno));
+	close(fd);
+	if (made && sync_dir(path) != 0)
+		return sk_errf(err, SK_ERR_IO, "cannot sync the folder of the erasure log %s", path);
+	return 0;
+}
+
 /* One line into e; -1 when it is no entry. */
 static int parse(char *line, struct sk_erasure_entry *e)
 {
-	char *f[6], *save = NULL, *end;
+	char *f[7], *save = NULL, *end;
 	int n = 0;
-	for (char *t = strtok_r(line, " \n", &save); t && n < 6; t = strtok_r(NULL, " \n", &save))
+	for (char *t = strtok_r(line, " \n", &save); t && n < 7; t = strtok_r(NULL, " \n", &save))
 		f[n++] = t;
-	if (n != 6 || strcmp(f[0], "1") != 0 || strtok_r(NULL, " \n", &save))
+	if (n < 6 || strtok_r(NULL, " \n", &save) ||
+	    !(n == 6 ? strcmp(f[0], "1") == 0 : strcmp(f[0], "2") == 0))
 		return -1;
 	memset(e, 0, sizeof(*e));
+	if (n == 7) {
+		if (strlen(f[6]) != 64)
+			return -1;
+		sk_strlcpy(e->mac, f[6], sizeof(e->mac));
+	}
 	errno = 0;
 	e->at_ms = strtoll(f[1], &end, 10);
 	if (errno || *end || e->at_ms <= 0)
@@ -127,9 +179,14 @@ int sk_erasure_log_each(const char *path, int64_t since_ms, sk_erasure_cb cb, vo
 	int rc = 0;
 	if (outbad)
 		*outbad = 0;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : SK_ERR_IO;
+	int fd = open_checked(path, O_RDONLY, 0);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		int missing = fd < 0 && errno == ENOENT;
+		if (fd >= 0)
+			close(fd);
+		return missing ? 0 : SK_ERR_IO;
+	}
 	while (!rc && fgets(line, sizeof(line), f)) {
 		size_t len = strlen(line);
 		if (len && line[len - 1] != '\n' && !feof(f)) { /* too long: skip the rest */

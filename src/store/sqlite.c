@@ -3437,6 +3437,18 @@ static int sq_copy_into_new(sqlite3 *src, const char *path, int64_t taken_at_ms,
 	return rc;
 }
 
+int sk_store_file_journal_delete(const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE;", NULL, NULL, NULL);
+	rc = rc == SQLITE_OK ? 0 : SK_ERR_STORAGE;
+	if (sqlite3_close(db) != SQLITE_OK && !rc)
+		rc = SK_ERR_STORAGE;
+	return rc ? rc : sq_sync_path(path, 0);
+}
+
 static int sq_backup_to(struct sk_store *s, const char *path, int64_t taken_at_ms,
 			int64_t *outseq, uint8_t *outhead)
 {
@@ -3830,6 +3842,84 @@ static int sq_migrate(sqlite3 *db, const char *path, struct sk_errctx *err)
 	return 0;
 }
 
+/* No schema object of the file is trusted: no function with side effects in a trigger or
+ * view, no writable_schema, no direct writes to the schema (a backup may be tampered with). */
+static int sq_untrusting(sqlite3 *db, const char *path, struct sk_errctx *err)
+{
+	int rc = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(db, rc, path, "setting the defensive mode", err);
+	return 0;
+}
+
+int sk_store_schema_check(struct sk_store *s, struct sk_errctx *err)
+{
+	static const char *const q = "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+				     "ORDER BY type, name";
+	struct sq_store *x = (struct sq_store *)s;
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int rc, ra, rb;
+
+	if (!s || s->m != &sq_methods)
+		return sk_errf(err, SK_ERR_USAGE, "the schema check is of a SQLite file");
+	/* the reference: a new database made by this binary's migrations */
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		sqlite3_close(ref);
+		return sk_errf(err, SK_ERR_NOMEM, "cannot open a database in memory");
+	}
+	if ((rc = sq_migrate(ref, ":memory:", err)))
+		goto out;
+	if (sqlite3_prepare_v2(ref, q, -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(x->db, q, -1, &b, NULL) != SQLITE_OK) {
+		rc = sk_errf(err, SK_ERR_STORAGE, "reading the schema");
+		goto out;
+	}
+	for (;;) {
+		ra = sqlite3_step(a);
+		rb = sqlite3_step(b);
+		if (ra == SQLITE_DONE && rb == SQLITE_DONE)
+			break;
+		if (ra != SQLITE_ROW && ra != SQLITE_DONE) {
+			rc = sk_errf(err, SK_ERR_STORAGE, "reading the schema");
+			goto out;
+		}
+		if (rb != SQLITE_ROW && rb != SQLITE_DONE) {
+			rc = sq_fail(x->db, rb, "the copy", "reading its schema", err);
+			goto out;
+		}
+		if (rb == SQLITE_DONE) {
+			rc = sk_errf(err, SK_ERR_CORRUPT, "its schema lacks the %s %s",
+				     (const char *)sqlite3_column_text(a, 0),
+				     (const char *)sqlite3_column_text(a, 1));
+			goto out;
+		}
+		for (int i = 0; i < 4; i++) {
+			const char *va = (const char *)sqlite3_column_text(a, i);
+			const char *vb = ra == SQLITE_ROW ? (const char *)sqlite3_column_text(b, i)
+							  : NULL;
+			if (ra == SQLITE_DONE || (va == NULL) != (vb == NULL) ||
+			    (va && strcmp(va, vb) != 0)) {
+				const char *t = (const char *)sqlite3_column_text(b, 0);
+				const char *n = (const char *)sqlite3_column_text(b, 1);
+				rc = sk_errf(err, SK_ERR_CORRUPT, "its schema differs from the one "
+					     "this samtycke makes, at the %.20s %.80s", t ? t : "?",
+					     n ? n : "?");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	sqlite3_close(ref);
+	return rc;
+}
+
 static int sq_prepare(struct sq_store *q, const char *path, struct sk_errctx *err)
 {
 	for (int i = 0; i < SQ_NSTMT; i++) {
@@ -3887,7 +3977,8 @@ int sk__store_open_sqlite(const char *path, int create, struct sk_store **out,
 	}
 	sqlite3_extended_result_codes(q->db, 1);
 	sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
-	if ((rc = sq_check_initialised(q->db, create, path, err)) ||
+	if ((rc = sq_untrusting(q->db, path, err)) ||
+	    (rc = sq_check_initialised(q->db, create, path, err)) ||
 	    (rc = sq_pragmas(q->db, path, err)) || (rc = sq_migrate(q->db, path, err)) ||
 	    (rc = sq_prepare(q, path, err)))
 		goto out;

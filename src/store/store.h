@@ -809,6 +809,16 @@ const char *sk_store_uri_file(const char *uri);
 #define SK_META_BACKUP_AT "backup_taken_at_ms"
 #define SK_META_BACKUP_SEQ "backup_ledger_seq"
 #define SK_META_BACKUP_HEAD "backup_ledger_head"
+/* The keyed MAC samtycke backup stores in its copy (hex; core/backup.c): over every row of
+ * every table, this row left out. */
+#define SK_META_BACKUP_MAC "backup_mac"
+
+/* For an untrusted SQLite file (a backup being restored), s opened with sk_store_open: its
+ * sqlite_schema (every table, index, trigger and view: type, name, table, sql) must be the one
+ * this binary's migrations make in a new database; SK_ERR_CORRUPT naming the first object
+ * that differs, SK_ERR_USAGE for a store that is no SQLite file. (Every SQLite store
+ * is opened with SQLITE_DBCONFIG_DEFENSIVE and trusted_schema OFF.) */
+int sk_store_schema_check(struct sk_store *s, struct sk_errctx *err);
 
 /* Copies the SQLite store file from (opened read-only, never changed) into the new file to
  * (0600; EXISTS when it exists), one snapshot, synced. The restore checks this copy, so that
@@ -818,6 +828,9 @@ int sk_store_file_copy(const char *from, const char *to, struct sk_errctx *err);
 /* Renames the finished file tmp to path, syncing the directory: with replace 0 an existing
  * path is refused (EXISTS, tmp left for the caller to remove). */
 int sk_store_file_install(const char *tmp, const char *path, int replace, struct sk_errctx *err);
+/* Puts the SQLite file path (no process having it open) back in rollback-journal mode, one
+ * self-contained file, synced (a backup after sk_store_open wrote its MAC). */
+int sk_store_file_journal_delete(const char *path);
 /* Removes a SQLite file and its -wal and -shm, if there. */
 void sk_store_file_remove(const char *path);
 
@@ -825,9 +838,12 @@ void sk_store_file_remove(const char *path);
  * A text file outside the database (DATABASE.erasures by default) that every erasure,
  * suppression and unsuppression is appended to and synced, so that a restored backup can
  * have them done again (sk_erasures_replay in core). One line per entry:
- *   1 AT_MS OP CONTACT_ID KEY_HEX REASON      ("-" for an empty field)
+ *   2 AT_MS OP CONTACT_ID KEY_HEX REASON MAC      ("-" for an empty field)
  * OP erase, suppress or unsuppress; KEY_HEX the keyed hash the suppression list holds (never
- * an address or a value). */
+ * an address or a value); MAC the hex of the vault's keyed MAC over the line before " MAC"
+ * (sk_vault_erasure_mac; made and checked in core). A version 1 line (no MAC) is read with an
+ * empty mac. The file is opened O_NOFOLLOW and refused (IO) when group or others may write it
+ * or another user owns it. */
 struct sk_erasure_entry {
 	int64_t at_ms;
 	char op[16];                    /* "erase", "suppress", "unsuppress" */
@@ -835,14 +851,21 @@ struct sk_erasure_entry {
 	int has_key;
 	uint8_t key[SK_HASH_LEN];
 	char reason[32];                /* "" when none */
+	char mac[2 * 32 + 1];           /* hex; "" when none (a version 1 line) */
 };
+/* The text of e that its MAC covers: "2 AT_MS OP CONTACT_ID KEY_HEX REASON"; its length, or
+ * -1 when it does not fit cap or a field holds a space. */
+int sk_erasure_entry_body(const struct sk_erasure_entry *e, char *out, size_t cap);
 /* The log of this process: set once at start (the command line's --erasure-log, or the
  * default it derives), before any thread runs; "" (the default) logs nothing. */
 void sk_erasure_log_set(const char *path);
 const char *sk_erasure_log_path(void);
-/* Appends e as one line with one write (O_APPEND: lines of several processes never mix) and
+/* Appends e (its mac set) as one line with one write (O_APPEND: lines of several processes never mix) and
  * fsyncs it (and the folder when the file was made); 0 when no log is set. IO on failure. */
 int sk_erasure_log_append(const struct sk_erasure_entry *e);
+/* serve's start check: path can be appended to (opened O_WRONLY | O_APPEND | O_CREAT, 0600,
+ * made when missing, the folder then synced); IO naming path and why otherwise. */
+int sk_erasure_log_writable(const char *path, struct sk_errctx *err);
 typedef int (*sk_erasure_cb)(void *arg, const struct sk_erasure_entry *e);
 /* The entries of the log at path with at_ms >= since_ms, in file order; *outbad (may be
  * NULL) counts lines that are no entry (skipped: a line cut by a crash). A missing file has

@@ -32,7 +32,8 @@ enum {
 	SUBKEY_CHECK = 3,
 	SUBKEY_TOKEN = 4,
 	SUBKEY_SYSTEM = 5,
-	SUBKEY_CARRY = 6 /* seals the keys carried over a rotation (meta key_carried) */
+	SUBKEY_CARRY = 6, /* seals the keys carried over a rotation (meta key_carried) */
+	SUBKEY_BACKUP = 7 /* the MAC samtycke backup stores in its copy (meta backup_mac) */
 };
 
 /* A token key of an earlier generation, carried over a rotation: it verifies only the tokens
@@ -55,6 +56,7 @@ struct keyset {
 	uint8_t token[crypto_auth_KEYBYTES];
 	uint8_t system[SK_VAULT_KEY_LEN]; /* seals the server's own secrets (webhook secrets) */
 	uint8_t carry[SK_VAULT_KEY_LEN];
+	uint8_t backup[crypto_auth_KEYBYTES];
 	int64_t generation;
 	size_t nold;
 	struct old_token old[SK_VAULT_OLD_TOKEN_KEYS];
@@ -207,6 +209,8 @@ static int keyset_read(const char *path, struct keyset **out, struct sk_errctx *
 	crypto_kdf_derive_from_key(k->token, sizeof(k->token), SUBKEY_TOKEN, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->system, sizeof(k->system), SUBKEY_SYSTEM, KDF_CONTEXT, master);
 	crypto_kdf_derive_from_key(k->carry, sizeof(k->carry), SUBKEY_CARRY, KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->backup, sizeof(k->backup), SUBKEY_BACKUP, KDF_CONTEXT,
+				   master);
 	k->generation = 1;
 	*out = k;
 out:
@@ -303,6 +307,49 @@ void sk_vault_free(struct sk_vault *v)
 void sk_vault_check_value(const struct sk_vault *v, char out[65])
 {
 	keyset_check_value(ks(v), out);
+}
+
+void sk_vault_backup_mac(const struct sk_vault *v, const uint8_t digest[32],
+			 uint8_t out[SK_VAULT_BACKUP_MAC_LEN])
+{
+	crypto_auth(out, digest, 32, ks(v)->backup);
+}
+
+int sk_vault_backup_mac_verify(const struct sk_vault *v, const uint8_t digest[32],
+			       const uint8_t mac[SK_VAULT_BACKUP_MAC_LEN])
+{
+	return crypto_auth_verify(mac, digest, 32, ks(v)->backup) == 0 ? 0 : SK_ERR_KEY;
+}
+
+/* The erasure log's MAC key: a keyed hash of a label under the email hash key, which is
+ * carried over every rotation unchanged, so a line logged before one still verifies. */
+static void erasure_key(const struct sk_vault *v, uint8_t key[crypto_auth_KEYBYTES])
+{
+	static const char label[] = "samtycke erasure log";
+	crypto_generichash(key, crypto_auth_KEYBYTES, (const uint8_t *)label, sizeof(label) - 1,
+			   ks(v)->email, sizeof(ks(v)->email));
+}
+
+void sk_vault_erasure_mac(const struct sk_vault *v, const char *body, size_t len,
+			  char out[2 * SK_VAULT_BACKUP_MAC_LEN + 1])
+{
+	uint8_t key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	erasure_key(v, key);
+	crypto_auth(mac, (const uint8_t *)body, len, key);
+	sodium_memzero(key, sizeof(key));
+	sk_hex(mac, sizeof(mac), out);
+}
+
+int sk_vault_erasure_mac_verify(const struct sk_vault *v, const char *body, size_t len,
+				const char *hex)
+{
+	uint8_t key[crypto_auth_KEYBYTES], mac[crypto_auth_BYTES];
+	if (!hex || strlen(hex) != 2 * sizeof(mac) || sk_unhex(hex, mac, sizeof(mac)) != 0)
+		return SK_ERR_KEY;
+	erasure_key(v, key);
+	int rc = crypto_auth_verify(mac, (const uint8_t *)body, len, key) == 0 ? 0 : SK_ERR_KEY;
+	sodium_memzero(key, sizeof(key));
+	return rc;
 }
 
 int64_t sk_vault_generation(const struct sk_vault *v)

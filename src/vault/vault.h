@@ -33,6 +33,24 @@ void sk_vault_free(struct sk_vault *v);
 /* A value derived from the master key, stored in the database to detect a wrong key file. */
 void sk_vault_check_value(const struct sk_vault *v, char out[65]);
 
+/* The MAC samtycke backup stores in its copy: HMAC-SHA-512-256 (crypto_auth) under subkey 7
+ * of the current master key over a digest of the copy's content (core/backup.c). A backup
+ * made before a key rotation verifies only with the key file it was made with. verify: 0, or
+ * SK_ERR_KEY when mac is not digest's. */
+#define SK_VAULT_BACKUP_MAC_LEN 32
+void sk_vault_backup_mac(const struct sk_vault *v, const uint8_t digest[32],
+			 uint8_t out[SK_VAULT_BACKUP_MAC_LEN]);
+int sk_vault_backup_mac_verify(const struct sk_vault *v, const uint8_t digest[32],
+			       const uint8_t mac[SK_VAULT_BACKUP_MAC_LEN]);
+
+/* The erasure log's line MAC (store/erasures.c's format 2): HMAC-SHA-512-256 under a key
+ * derived from the email hash key (carried over rotations unchanged), as hex (64 digits).
+ * verify: 0, or SK_ERR_KEY. */
+void sk_vault_erasure_mac(const struct sk_vault *v, const char *body, size_t len,
+			  char out[2 * SK_VAULT_BACKUP_MAC_LEN + 1]);
+int sk_vault_erasure_mac_verify(const struct sk_vault *v, const char *body, size_t len,
+				const char *hex);
+
 /* ---- key rotation (docs/internals/vault.md "Key rotation") ----
  * The keys a vault uses are one immutable set, read through an atomic pointer: a reload
  * publishes a new set while other threads go on with the one they hold (every set stays

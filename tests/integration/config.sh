@@ -4,7 +4,10 @@
 # file; each error named by file and line, exit 2, nothing started; smtp-password-file (mode
 # refused, its password reaching the mail server's AUTH); SIGHUP: a changed rate-limit
 # applies, a changed listen needs a restart, a broken file keeps the old values; the example
-# file names every option serve takes.
+# file names every option serve takes. Every command takes db, key-file and erasure-log from
+# the same file (global --config, $SAMTYCKE_CONFIG), flag and environment first; a broken file
+# stops any command; serve refuses an erasure log it cannot append to; SIGHUP shows a URL's
+# password as ***.
 set -u
 . "$(dirname "$0")/server.inc"
 bin=${1:?usage: sh tests/integration/config.sh path/to/samtycke}
@@ -253,12 +256,75 @@ done
 check "docs/operations.md names every key and its variable (missing:${missing:- none})" test -z "$missing"
 # the example is a valid file: every commented line uncommented (but the mail's) parses
 sed -n 's/^#\([a-z-]* = .*\)/\1/p' "$root/examples/samtycke.conf" |
-	grep -v -e '^smtp' -e '^mail-from' -e '^db ' -e '^key-file' -e '^import-dir' -e '^webhook-proxy' \
+	grep -v -e '^smtp' -e '^mail-from' -e '^db ' -e '^key-file' -e '^erasure-log' -e '^import-dir' -e '^webhook-proxy' \
 		-e '^metrics-listen' -e '^listen' >"$d/example.conf"
 serve_bg example --listen 127.0.0.1:0 --config "$d/example.conf"
 check "a server starts with the example's values" alive "$pid"
 check "... and says nothing about the file" sh -c "! grep -q example.conf '$d/example.log'"
 stop example "$pid"
+
+# ---- SIGHUP never prints a URL's password (M2) ----
+fp=$d/proxy.conf
+printf 'listen = 127.0.0.1:0\nwebhook-proxy = http://user:S3cret@127.0.0.1:3128\n' >"$fp"
+serve_bg proxy --config "$fp"
+printf 'listen = 127.0.0.1:0\nwebhook-proxy = http://user:N3wSecret@127.0.0.1:3129\n' >"$fp"
+kill -HUP "$pid"
+check "SIGHUP: a changed webhook-proxy needs a restart, its password shown as ***" \
+	wait_log proxy "webhook-proxy changed in $fp: needs a restart (still http://user:***@127.0.0.1:3128)"
+stop proxy "$pid"
+check "SIGHUP: neither password is printed" sh -c "! grep -q -e S3cret -e N3wSecret '$d/proxy.log' '$d/proxy.out'"
+
+# ---- every command takes db, key-file and erasure-log from the same file (H2) ----
+# run NAME STATUS TEXT CMD...: CMD exits STATUS and its output (stdout, stderr) holds TEXT.
+run() {
+	name=$1 want=$2 text=$3
+	shift 3
+	"$@" >"$d/last.out" 2>"$d/last.err"
+	st=$?
+	if [ "$st" -eq "$want" ] && cat "$d/last.out" "$d/last.err" | grep -qF -- "$text"; then
+		pass "$name"
+	else
+		fail "$name (wanted exit $want and '$text')" "status $st" "$(cat "$d/last.out" "$d/last.err" | head -5)"
+	fi
+}
+mkdir "$d/logs"
+g=$d/global.conf
+printf 'db = %s\nerasure-log = %s\nlisten = 127.0.0.1:0\nrate-limit = 0\n' "$db" "$d/logs/shop.erasures" >"$g"
+setup "$bin" --db "$db" consent give global@example.com newsletter --method api --source t
+run "forget with --config: the file's db, serve-only keys ignored" 0 "erased contact" \
+	env -u SAMTYCKE_DB "$bin" --config "$g" forget global@example.com
+check "forget with --config wrote the file's erasure-log, not DATABASE.erasures" \
+	grep -q " erase c_" "$d/logs/shop.erasures"
+check "... and nothing in DATABASE.erasures" sh -c "! grep -qs ' erase ' '$db.erasures'"
+SAMTYCKE_CONFIG=$g run "\$SAMTYCKE_CONFIG is read by every command (check)" 1 "denied erased" \
+	env -u SAMTYCKE_DB "$bin" check global@example.com newsletter
+run "--db beats the file's db" 1 "$d/other.db does not exist" \
+	"$bin" --config "$g" --db "$d/other.db" check global@example.com newsletter
+SAMTYCKE_DB=$d/env.db run "\$SAMTYCKE_DB beats the file's db" 1 "$d/env.db does not exist" \
+	"$bin" --config "$g" check global@example.com newsletter
+printf 'db = %s\nthreads = 0\n' "$db" >"$d/broken.conf"
+run "a broken file stops any command with file:line (exit 2)" 2 \
+	"$d/broken.conf:2: threads: must be a whole number from 1 to 64" \
+	"$bin" --config "$d/broken.conf" check global@example.com newsletter
+printf 'db = %s\n' "$db" >"$d/open.conf"
+chmod 664 "$d/open.conf"
+run "a configuration file group may write is refused, named (exit 2)" 2 \
+	"$d/open.conf: the configuration file may be written by group or others" \
+	"$bin" --config "$d/open.conf" audit verify
+SAMTYCKE_CONFIG=$d/none.conf run "a missing \$SAMTYCKE_CONFIG stops any command" 2 \
+	"cannot read the configuration file $d/none.conf" "$bin" --db "$db" audit verify
+# serve: the global --config before the command; the log it cannot append to refuses the start
+"$bin" --config "$g" serve >"$d/gl.out" 2>"$d/gl.err" &
+gpid=$!
+pids="$pids $gpid"
+i=0
+while ! grep -q "listening on" "$d/gl.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "serve takes the global --config before the command" grep -q "listening on" "$d/gl.out"
+stop gl "$gpid"
+run "serve refuses to start on an erasure log it cannot append to (exit 3), naming it" 3 \
+	"cannot append to the erasure log $d/nodir/x.erasures" \
+	timeout 20 "$bin" --db "$db" --erasure-log "$d/nodir/x.erasures" serve --listen 127.0.0.1:0
+check "... before it listens" sh -c "! grep -q listening '$d/last.out'"
 
 plan
 [ "$failed" -eq 0 ]

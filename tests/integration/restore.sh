@@ -6,7 +6,8 @@
 # --force (the database unchanged), and with it every write acknowledged (2xx) before the
 # backup began is there, the chain is whole, replay shows no difference, the erased person is
 # still erased (not found, suppressed, the gate says erased) and the one who came back is not
-# suppressed. Failure paths: a tampered and a truncated backup, a backup made with another
+# suppressed. Failure paths: a tampered (ledger row, suppressions deleted, a trigger added,
+# its MAC removed) and a truncated backup, a backup made with another
 # key file, a missing FILE, a backup onto an existing FILE. On PostgreSQL only the refusals of
 # backup and restore (exit 2, pointing at pg_dump) are checked; the rest is reported skipped.
 # Usage: sh tests/integration/restore.sh path/to/samtycke
@@ -203,6 +204,30 @@ expect_run "a tampered backup is refused (exit 3), naming the broken chain" 3 \
 	"hash chain is broken" "$bin" --db "$db" restore "$d/tampered.db" --force
 ok "the tampered backup left the database unchanged" test "$(sum)" = "$was"
 
+# a backup made later, holding the erased person's suppression, changed three ways (H1)
+setup "$bin" --db "$db" backup "$d/b2.db"
+ok "the second backup holds a suppression (what the next case deletes)" \
+	test "$(sqlite3 "$d/b2.db" 'SELECT count(*) FROM suppressions')" -gt 0
+cp "$d/b2.db" "$d/nosupp.db"
+sqlite3 "$d/nosupp.db" "DELETE FROM suppressions"
+expect_run "a backup with its suppressions deleted is refused (exit 3): its MAC does not verify" 3 \
+	"the backup was changed after it was made" "$bin" --db "$db" restore "$d/nosupp.db" --force
+ok "the backup without suppressions left the database unchanged" test "$(sum)" = "$was"
+cp "$d/b2.db" "$d/trigger.db"
+sqlite3 "$d/trigger.db" "CREATE TABLE keep(k BLOB); CREATE TRIGGER t_keep BEFORE DELETE ON contacts BEGIN INSERT INTO keep SELECT wrapped FROM contact_keys WHERE contact_id = old.id; END;" 2>/dev/null ||
+	sqlite3 "$d/trigger.db" "CREATE TABLE keep(k BLOB); CREATE TRIGGER t_keep BEFORE DELETE ON contacts BEGIN INSERT INTO keep VALUES (old.id); END;"
+expect_run "a backup with a trigger added is refused (exit 3), naming its schema" 3 \
+	"its schema differs from the one this samtycke makes" \
+	"$bin" --db "$db" restore "$d/trigger.db" --force
+ok "the backup with a trigger left the database unchanged (no trigger in it)" sh -c \
+	"test \"\$(sqlite3 '$db' \"SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name = 'keep'\")\" = 0"
+cp "$d/b2.db" "$d/nomac.db"
+sqlite3 "$d/nomac.db" "DELETE FROM meta WHERE key = 'backup_mac'"
+expect_run "a copy without the backup's MAC is refused (exit 3)" 3 "it holds no MAC" \
+	"$bin" --db "$db" restore "$d/nomac.db" --force
+ok "the backup is one file in rollback-journal mode" \
+	test "$(sqlite3 "$d/b2.db" 'PRAGMA journal_mode')" = delete
+
 head -c 8192 "$d/b.db" >"$d/truncated.db"
 expect_run "a truncated backup is refused (exit 3)" 3 "the backup is refused" \
 	"$bin" --db "$db" restore "$d/truncated.db" --force
@@ -219,14 +244,53 @@ expect_run "a missing backup file is refused (exit 3)" 3 "cannot read $d/none.db
 	"$bin" --db "$db" restore "$d/none.db" --force
 
 # a database that no longer opens: restore --force moves it aside (never deletes it)
+# the erasure log missing (H2): refused before anything is touched, unless --no-erasure-log
+expect_run "restore with the erasure log missing is refused (exit 3), naming it" 3 \
+	"the erasure log $d/none.erasures does not exist" \
+	"$bin" --db "$db" --erasure-log "$d/none.erasures" restore "$d/b.db" --force
+ok "the refused restore (no erasure log) left the database unchanged" test "$(sum)" = "$was"
+ok "the refused restore made no erasure log" test ! -e "$d/none.erasures"
 head -c 100000 /dev/urandom >"$d/broken.db"
 expect_run "restore --force onto a database that does not open moves it aside and restores" 0 \
-	"moved aside" "$bin" --db "$d/broken.db" restore "$d/b.db" --force
+	"moved aside" "$bin" --db "$d/broken.db" --erasure-log "$log" restore "$d/b.db" --force
 ok "the unreadable database is kept aside" sh -c "ls '$d' | grep -q '^broken.db.unreadable-'"
 expect_run "the restored database answers" 0 "allowed consent" \
 	"$bin" --db "$d/broken.db" check "$(awk '$1 == "consent" {print $2; exit}' "$d/acked-before")" newsletter
 expect_run "restore without --force onto a database that does not open is refused" 3 \
-	"exists" "$bin" --db "$d/broken.db.unreadable-"* restore "$d/b.db"
+	"exists" "$bin" --db "$d/broken.db.unreadable-"* --erasure-log "$log" restore "$d/b.db"
+expect_run "restore --no-erasure-log into a new file: exit 0, says the erasures are not done again" 0 \
+	"not replayed (--no-erasure-log)" "$bin" --db "$d/nolog.db" --erasure-log "$d/none.erasures" \
+	restore "$d/b.db" --no-erasure-log
+expect_run "without the log replayed, the person erased after the backup is back (what the flag means)" 0 \
+	"$erased_id" "$bin" --db "$d/nolog.db" contact show "$erased_id"
+
+# a line written without the key (M5): not done, counted, exit 3
+victim=$(awk '$1 == "contact" {print $2; exit}' "$d/acked-before")
+victim_id=$("$bin" --db "$d/nolog.db" contact show "$victim" --json | sed -n 's/.*"id":"\(c_[a-z0-9]*\)".*/\1/p')
+install -m 600 "$log" "$d/forged.erasures"
+echo "2 $(date +%s%3N) erase $victim_id - erased $(printf '%064d' 0)" >>"$d/forged.erasures"
+expect_run "erasures replay: a line whose MAC does not verify is not done (exit 3)" 3 \
+	"1 entry of the erasure log does not verify" \
+	"$bin" --db "$d/nolog.db" erasures replay "$d/forged.erasures"
+expect_run "... and the contact it names is still there" 0 "$victim_id" \
+	"$bin" --db "$d/nolog.db" contact show "$victim_id"
+chmod 620 "$d/forged.erasures"
+expect_run "erasures replay refuses a log that group may write (exit 3)" 3 "cannot read the erasure log" \
+	"$bin" --db "$d/nolog.db" erasures replay "$d/forged.erasures"
+
+# a leftover of a restore that was killed is named by the next one
+touch "$d/nolog.db.restore-1"
+expect_run "restore names a leftover DATABASE.restore-PID of an earlier run" 0 \
+	"$d/nolog.db.restore-1 is left over from an earlier run" \
+	"$bin" --db "$d/nolog.db" --erasure-log "$log" restore "$d/b.db" --force
+rm -f "$d/nolog.db.restore-1"
+
+# the erasure log named in the configuration file (global --config) is the one restore reads
+printf 'db = %s\nerasure-log = %s\n' "$d/conf.db" "$log" >"$d/c.conf"
+expect_run "restore with --config: the file's db and erasure-log are used" 0 \
+	"erasure log $log:" "$bin" --config "$d/c.conf" restore "$d/b.db"
+expect_run "the person erased after the backup stays erased there" 1 "no contact" \
+	"$bin" --config "$d/c.conf" contact show erased@example.com
 
 before_sum=$(sha256sum <"$d/b.db")
 expect_run "backup onto an existing FILE is refused without --force (exit 3)" 3 \

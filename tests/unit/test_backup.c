@@ -2,6 +2,9 @@
  * erasure, suppression and unsuppression written and synced before it is answered, an
  * erasure that cannot be logged not done, and a replay on an older copy of the store that
  * erases again, in order, what was erased since (docs/operations.md, 4). Both backends. */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "testlib.h"
 
 #include "util/str.h"
@@ -35,6 +38,7 @@ static void log_file_entries(void **state)
 	long nbad = -1;
 	struct sk_erasure_entry e = {.at_ms = 1000, .op = "erase", .has_key = 1,
 				     .contact_id = "c_aaaaaaaaaaaaaaaaaaaaaaaa", .reason = "erased"};
+	memset(e.mac, 'a', 64); /* the store writes and reads it; core makes and checks it */
 	memset(e.key, 0xab, SK_HASH_LEN);
 	log_in(t, path, sizeof(path));
 	assert_int_equal(sk_erasure_log_append(&e), 0);
@@ -45,6 +49,7 @@ static void log_file_entries(void **state)
 	fclose(f);
 	struct sk_erasure_entry u = {.at_ms = 2000, .op = "unsuppress", .has_key = 1};
 	memset(u.key, 0xab, SK_HASH_LEN);
+	memset(u.mac, 'b', 64);
 	assert_int_equal(sk_erasure_log_append(&u), 0);
 	assert_int_equal(sk_erasure_log_each(path, 0, collect, &got, &nbad), 0);
 	assert_int_equal(got.n, 2);
@@ -53,6 +58,7 @@ static void log_file_entries(void **state)
 	assert_string_equal(got.e[0].contact_id, e.contact_id);
 	assert_memory_equal(got.e[0].key, e.key, SK_HASH_LEN);
 	assert_string_equal(got.e[0].reason, "erased");
+	assert_memory_equal(got.e[0].mac, e.mac, 65);
 	assert_string_equal(got.e[1].op, "unsuppress");
 	assert_string_equal(got.e[1].contact_id, "");
 	/* since: only what is at or after the time */
@@ -184,12 +190,102 @@ static void replay_erases_again_in_order(void **state)
 	tenv_free(t);
 }
 
+/* The erasure log is authenticated (M5): a line changed or written without the key is not
+ * done, and counted; a log that others may write, or a symbolic link, is refused. */
+static void replay_refuses_unverified_lines(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	struct sk_erasure_receipt r;
+	struct sk_erasures_report rep;
+	struct sk_migrate_result mr;
+	struct sk_store *old = NULL;
+	struct sk_core *oc = NULL;
+	struct collected got = {0};
+	char path[256], db2[160], uri2[200], link[300], a[SK_ID_LEN + 1], b[SK_ID_LEN + 1];
+	char x[SK_ID_LEN + 1], forged[400];
+
+	log_in(t, path, sizeof(path));
+	assert_int_equal(t_consent(t, "gone@example.com", "newsletter", SK_ACT_GIVE, "api", "t", 0), 0);
+	assert_int_equal(t_consent(t, "kept@example.com", "newsletter", SK_ACT_GIVE, "api", "t", 0), 0);
+	assert_int_equal(sk_contact_find(t->core, "gone@example.com", a, &t->err), 0);
+	assert_int_equal(sk_contact_find(t->core, "kept@example.com", b, &t->err), 0);
+	snprintf(db2, sizeof(db2), "%s/old.db", t->dir);
+	t_store_uri(db2, uri2, sizeof(uri2));
+	assert_int_equal(sk_store_open(uri2, 1, &old, &t->err), 0);
+	assert_int_equal(sk_migrate(t->core, old, 0, NULL, NULL, &mr, &t->err), 0);
+	assert_int_equal(sk_forget(t->core, a, &r, &t->err), 0);
+	/* the real line with the other contact's id in it, and a version 1 line (no MAC) */
+	size_t len;
+	char *p = t_read_file(path, &len);
+	char *at = strstr(p, a);
+	assert_non_null(at);
+	memcpy(at, b, SK_ID_LEN);
+	snprintf(forged, sizeof(forged), "%s1 %lld erase %s - -\n", p,
+		 (long long)sk_time_now_ms(), b);
+	free(p);
+	FILE *f = fopen(path, "a");
+	fputs(forged, f);
+	fclose(f);
+
+	assert_int_equal(sk_core_open(old, t->vault, 0, &oc, &t->err), 0);
+	assert_int_equal(sk_erasures_replay(oc, path, 0, &rep, &t->err), 0);
+	assert_int_equal(rep.entries, 1); /* the real erasure */
+	assert_int_equal(rep.unverified, 2);
+	assert_int_equal(sk_contact_find(oc, "gone@example.com", x, &t->err), SK_ERR_NOT_FOUND);
+	assert_int_equal(sk_contact_find(oc, "kept@example.com", x, &t->err), 0);
+	assert_string_equal(x, b); /* the forged lines erased nobody */
+
+	/* a log group or others may write is refused, to read and to append */
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(sk_erasure_log_each(path, 0, collect, &got, NULL), SK_ERR_IO);
+	assert_int_equal(sk_forget(t->core, b, &r, &t->err), SK_ERR_IO);
+	assert_int_equal(chmod(path, 0600), 0);
+	/* a symbolic link is not followed */
+	snprintf(link, sizeof(link), "%s/link.erasures", t->dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(sk_erasure_log_each(link, 0, collect, &got, NULL), SK_ERR_IO);
+	sk_erasure_log_set(link);
+	assert_int_equal(sk_forget(t->core, b, &r, &t->err), SK_ERR_IO);
+	sk_core_free(oc);
+	sk_store_close(old);
+	t_store_drop(db2);
+	sk_erasure_log_set("");
+	tenv_free(t);
+}
+
+/* An unsuppression is logged before it commits, inside its transaction (M6): the log's order
+ * is the commit order, and one the log cannot record is not done. */
+static void unsuppress_logged_before_commit(void **state)
+{
+	(void)state;
+	struct tenv *t = tenv_new(0);
+	char path[256], bad[300];
+	int yes;
+	log_in(t, path, sizeof(path));
+	assert_int_equal(sk_suppress(t->core, "back@example.com", "bounced", &t->err), 0);
+	snprintf(bad, sizeof(bad), "%s/missing/t.erasures", t->dir);
+	sk_erasure_log_set(bad);
+	assert_int_equal(sk_unsuppress(t->core, "back@example.com", &t->err), SK_ERR_IO);
+	assert_int_equal(sk_suppressed(t->core, "back@example.com", &yes, &t->err), 0);
+	assert_true(yes); /* not lifted: the log could not record it */
+	sk_erasure_log_set(path);
+	assert_int_equal(sk_unsuppress(t->core, "back@example.com", &t->err), 0);
+	assert_int_equal(sk_suppressed(t->core, "back@example.com", &yes, &t->err), 0);
+	assert_false(yes);
+	assert_true(file_has(path, " unsuppress "));
+	sk_erasure_log_set("");
+	tenv_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(log_file_entries),
 		cmocka_unit_test(erasure_fails_when_it_cannot_be_logged),
 		cmocka_unit_test(replay_erases_again_in_order),
+		cmocka_unit_test(replay_refuses_unverified_lines),
+		cmocka_unit_test(unsuppress_logged_before_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
