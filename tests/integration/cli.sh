@@ -17,6 +17,9 @@ sk() { run "$bin" "$@"; }
 sk init
 expect "init creates the database" 0 "key file: $key_file"
 ok "key file has mode 0600" test "$(stat -c %a "$key_file")" = 600
+elog=$(printf '%s\n' "$out" | sed -n 's/^erasure log: \(.*\) (docs.*/\1/p')
+ok "init creates the erasure log, empty, mode 0600 (a restore finds it)" \
+	sh -c '[ -n "$1" ] && [ -f "$1" ] && [ ! -s "$1" ] && [ "$(stat -c %a "$1")" = 600 ]' - "$elog"
 sk --json init
 expect "init refuses an existing database" 3 '"code":"exists"'
 sk consent give anna@example.com newsletter --method form --source f
