@@ -6,7 +6,8 @@
 # person with lead_scoring; POSTing List-Unsubscribe=One-Click to the header's URL withdraws
 # and the change feed shows it, GET changes nothing, forged tokens change nothing; a
 # withdrawal made while a slow send runs stops the mail to that person; kill -9 during a send
-# and a restart: nobody mailed twice, nobody allowed left out; bounced and complained
+# and a restart: nobody mailed twice, nobody allowed left out but the one in hand at the kill
+# (at most once, logged failed: interrupted); bounced and complained
 # suppressions through the API; erasure makes the person's links dead.
 # Usage: sh tests/integration/campaign.sh path/to/samtycke
 set -u
@@ -289,13 +290,84 @@ ok(s == 200 and b["queued"] == 0, "sending again after the crash queues nobody",
 st = wait_done(cid)
 got = sorted(rcpt(m) for m in mails()[n0:])
 want = sorted("%s@example.com" % w for w in ["a1", "a2", "a3", "a4", "lead"])
-ok(got == want, "after kill -9 and a restart: everyone allowed mailed, nobody twice", got, st)
+# at most once: the row claimed when the process died is never sent again. Its mail may or
+# may not have reached the SMTP server before the kill, so one person may go without.
+missing = sorted(set(want) - set(got))
+ok(len(got) == len(set(got)) and set(got) <= set(want) and len(missing) <= 1
+   and st["sent"] + st["failed"] == 5 and st["failed"] <= 1 and len(missing) <= st["failed"],
+   "after kill -9 and a restart: nobody mailed twice, everyone else mailed, "
+   "at most the one in hand at the kill logged failed", got, st)
+open(os.environ["MAILDIR"] + "/../crash_failed", "w").write(str(st["failed"]))
 '
-# the one a mail was being handed to when the process died (if any) is not sent again
-if [ "$(dbsql "$db" "SELECT count(*) FROM campaign_sends WHERE state = 'sending'")" -eq 0 ]; then
-	pass "no send-log row is left claimed after the restart"
+# the one a mail was being handed to when the process died (if any) is not sent again: it
+# is logged failed, reason interrupted, and no row is left claimed
+cid=$(cat "$maildir/../crash_id")
+if [ "$(dbsql "$db" "SELECT count(*) FROM campaign_sends WHERE state = 'sending'")" -eq 0 ] &&
+   [ "$(dbsql "$db" "SELECT count(*) FROM campaign_sends WHERE campaign_id = '$cid' AND state = 'failed' AND reason = 'interrupted'")" -eq "$(cat "$maildir/../crash_failed")" ]; then
+	pass "no send-log row is left claimed after the restart; the interrupted one says so"
 else
-	fail "no send-log row is left claimed after the restart"
+	fail "no send-log row is left claimed after the restart; the interrupted one says so"
+fi
+
+# ---- kill -9 while a mail is in SMTP's hands, then a restart ----
+# An SMTP server that accepts the connection and never answers: the worker has claimed the
+# row (committed "sending") and waits on SMTP when the process dies. That mail is never sent
+# again, not even to the real server after the restart and the claim's end (at most once),
+# and the send log says why; the other four go out once each.
+stop main "$srv"
+"$py" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); held = []
+while True: held.append(s.accept())' "$d/stall_port" &
+stall_pid=$!
+pids="$pids $stall_pid"
+i=0
+while [ ! -s "$d/stall_port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+real_smtp=$smtp_port
+smtp_port=$(cat "$d/stall_port")
+serve 20
+smtp_port=$real_smtp
+py stall_queue '
+n0 = len(mails())
+cid = create("stall")
+open(os.environ["MAILDIR"] + "/../stall_id", "w").write(cid)
+open(os.environ["MAILDIR"] + "/../stall_n0", "w").write(str(n0))
+s, _, b = req("POST", "/v1/campaigns/%s/send" % cid, key=KW)
+ok(s == 200 and b["queued"] == 5, "the stalled campaign queues five", b)
+'
+cid=$(cat "$maildir/../stall_id")
+i=0
+while [ "$(dbsql "$db" "SELECT count(*) FROM campaign_sends WHERE campaign_id = '$cid' AND state = 'sending'")" -ne 1 ] &&
+      [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ $i -lt 100 ]; then
+	pass "a mail handed to the stalled SMTP server is marked sending first"
+else
+	fail "a mail handed to the stalled SMTP server is marked sending first"
+fi
+kill -KILL "$srv"
+wait "$srv" 2>/dev/null
+kill "$stall_pid"
+# the dead worker's claim on the mail runs out after five minutes (docs/internals/mail.md);
+# the test lets it run out now rather than wait
+dbsql "$db" "UPDATE mail_outbox SET next_attempt_at = 0 WHERE ref IN (SELECT id FROM campaign_sends WHERE campaign_id = '$cid' AND state = 'sending')"
+serve 20
+py stall_after '
+cid = open(os.environ["MAILDIR"] + "/../stall_id").read()
+n0 = int(open(os.environ["MAILDIR"] + "/../stall_n0").read())
+st = wait_done(cid)
+got = [rcpt(m) for m in mails()[n0:]]
+want = set("%s@example.com" % w for w in ["a1", "a2", "a3", "a4", "lead"])
+ok(len(got) == 4 and len(set(got)) == 4 and set(got) <= want and st["sent"] == 4 and st["failed"] == 1,
+   "after kill -9 with a mail in SMTP hands: that one not sent again, the other four once each",
+   got, st)
+'
+if [ "$(dbsql "$db" "SELECT count(*) FROM campaign_sends WHERE campaign_id = '$cid' AND state = 'failed' AND reason = 'interrupted'")" -eq 1 ]; then
+	pass "the send log says the stalled one was interrupted"
+else
+	fail "the send log says the stalled one was interrupted"
 fi
 
 # ---- suppressions, and erasure ----
@@ -316,7 +388,7 @@ u = lu[1:lu.index(">")]
 s, _, c = req("GET", "/v1/contacts?email=a3@example.com", key=KR)
 cid3 = c["id"]
 s, _, x = req("GET", "/v1/contacts/%s/export" % cid3, key=KD)
-ok(s == 200 and len(x["behaviour"]["mails_sent"]) == 3 and x["behaviour"]["mails_sent"][0]["state"] == "sent",
+ok(s == 200 and len(x["behaviour"]["mails_sent"]) == 4 and x["behaviour"]["mails_sent"][0]["state"] == "sent",
    "the send log is in the access export", x.get("behaviour"))
 s, _, _ = req("DELETE", "/v1/contacts/%s" % cid3, key=KD)
 s2, _, _ = req("GET", u)
