@@ -19,6 +19,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export SK_SOURCE_ROOT="$root"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 log=$(mktemp -d /tmp/samtycke-tests.XXXXXX)
+# A machine with samtycke installed has /etc/samtycke/samtycke.conf, which every command reads
+# when $SAMTYCKE_CONFIG names no file: the tests name an empty one, so they run as on a clean
+# machine.
+: >"$log/empty.conf"
+chmod 600 "$log/empty.conf"
+export SAMTYCKE_CONFIG="$log/empty.conf"
 pass=0
 fail=0
 skip=0

@@ -19,7 +19,7 @@ require "curl is not installed" command -v curl
 require "jq is not installed" command -v jq
 
 scratch config
-unset SAMTYCKE_CONFIG SAMTYCKE_LISTEN SAMTYCKE_RATE_LIMIT SAMTYCKE_THREADS
+unset SAMTYCKE_LISTEN SAMTYCKE_RATE_LIMIT SAMTYCKE_THREADS
 setup "$bin" --db "$db" init
 setup "$bin" --db "$db" policy apply "$root/examples/policy.yaml"
 newkey KEY reader read
