@@ -129,6 +129,23 @@ def create(name, extra=None):
     assert s == 201, (s, b)
     return b["id"]
 
+def keep(name, value):
+    open(MAILDIR + "/../" + name, "w").write(str(value))
+
+def kept(name):
+    return open(MAILDIR + "/../" + name).read()
+
+# a campaign of the five allowed sent, its id and the mails received before it kept under
+# NAME_id and NAME_n0 for the script after a kill
+def send_five(name):
+    n0 = len(mails())
+    cid = create(name)
+    keep(name + "_id", cid)
+    keep(name + "_n0", n0)
+    s, _, b = req("POST", "/v1/campaigns/%s/send" % cid, key=KW)
+    ok(s == 200 and b["queued"] == 5, "the %s campaign queues five" % name, b)
+    return n0
+
 def ok(cond, what, *detail):
     print(("ok" if cond else "not ok") + " - " + what)
     for x in detail:
@@ -238,8 +255,7 @@ u2 = m2["List-Unsubscribe"][1:m2["List-Unsubscribe"].index(">")]
 mp = "--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n"
 s, _, _ = req("POST", u2, mp, ctype="multipart/form-data; boundary=b")
 ok(s == 200 and gate("a2") == "withdrawn", "the multipart one-click body withdraws too", s)
-open(os.environ["MAILDIR"] + "/../u_a3", "w").write(
-    [x["List-Unsubscribe"] for x in ms if rcpt(x) == "a3@example.com"][0])
+keep("u_a3", [x["List-Unsubscribe"] for x in ms if rcpt(x) == "a3@example.com"][0])
 '
 
 # ---- a withdrawal while a slow send runs ----
@@ -270,12 +286,7 @@ req("POST", "/v1/consents", {"email": victim, "purpose": "newsletter", "action":
 
 # ---- kill -9 during a send, then a restart ----
 py crash_queue '
-n0 = len(mails())
-cid = create("crash")
-open(os.environ["MAILDIR"] + "/../crash_id", "w").write(cid)
-open(os.environ["MAILDIR"] + "/../crash_n0", "w").write(str(n0))
-s, _, b = req("POST", "/v1/campaigns/%s/send" % cid, key=KW)
-ok(s == 200 and b["queued"] == 5, "the crash campaign queues five", b)
+n0 = send_five("crash")
 while len(mails()) < n0 + 2:
     time.sleep(0.02)
 '
@@ -283,8 +294,7 @@ kill -KILL "$srv"
 wait "$srv" 2>/dev/null
 serve 20
 py crash_after '
-cid = open(os.environ["MAILDIR"] + "/../crash_id").read()
-n0 = int(open(os.environ["MAILDIR"] + "/../crash_n0").read())
+cid, n0 = kept("crash_id"), int(kept("crash_n0"))
 s, _, b = req("POST", "/v1/campaigns/%s/send" % cid, key=KW)
 ok(s == 200 and b["queued"] == 0, "sending again after the crash queues nobody", b)
 st = wait_done(cid)
@@ -297,7 +307,7 @@ ok(len(got) == len(set(got)) and set(got) <= set(want) and len(missing) <= 1
    and st["sent"] + st["failed"] == 5 and st["failed"] <= 1 and len(missing) <= st["failed"],
    "after kill -9 and a restart: nobody mailed twice, everyone else mailed, "
    "at most the one in hand at the kill logged failed", got, st)
-open(os.environ["MAILDIR"] + "/../crash_failed", "w").write(str(st["failed"]))
+keep("crash_failed", st["failed"])
 '
 # the one a mail was being handed to when the process died (if any) is not sent again: it
 # is logged failed, reason interrupted, and no row is left claimed
@@ -328,12 +338,7 @@ smtp_port=$(cat "$d/stall_port")
 serve 20
 smtp_port=$real_smtp
 py stall_queue '
-n0 = len(mails())
-cid = create("stall")
-open(os.environ["MAILDIR"] + "/../stall_id", "w").write(cid)
-open(os.environ["MAILDIR"] + "/../stall_n0", "w").write(str(n0))
-s, _, b = req("POST", "/v1/campaigns/%s/send" % cid, key=KW)
-ok(s == 200 and b["queued"] == 5, "the stalled campaign queues five", b)
+send_five("stall")
 '
 cid=$(cat "$maildir/../stall_id")
 i=0
@@ -355,8 +360,7 @@ kill "$stall_pid"
 dbsql "$db" "UPDATE mail_outbox SET next_attempt_at = 0 WHERE ref IN (SELECT id FROM campaign_sends WHERE campaign_id = '$cid' AND state = 'sending')"
 serve 20
 py stall_after '
-cid = open(os.environ["MAILDIR"] + "/../stall_id").read()
-n0 = int(open(os.environ["MAILDIR"] + "/../stall_n0").read())
+cid, n0 = kept("stall_id"), int(kept("stall_n0"))
 st = wait_done(cid)
 got = [rcpt(m) for m in mails()[n0:]]
 want = set("%s@example.com" % w for w in ["a1", "a2", "a3", "a4", "lead"])
@@ -383,7 +387,7 @@ ok(s == 403, "suppressing takes scope write", s)
 cid = create("after")
 s, _, p = req("GET", "/v1/campaigns/%s/preview" % cid, key=KR)
 ok(p["excluded"].get("suppressed") == 3, "the suppressed are excluded from the next campaign", p)
-lu = open(os.environ["MAILDIR"] + "/../u_a3").read()
+lu = kept("u_a3")
 u = lu[1:lu.index(">")]
 s, _, c = req("GET", "/v1/contacts?email=a3@example.com", key=KR)
 cid3 = c["id"]
